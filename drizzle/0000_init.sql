@@ -1,0 +1,176 @@
+CREATE TABLE "case_decisions" (
+	"case_id" uuid PRIMARY KEY NOT NULL,
+	"decision" text NOT NULL,
+	"decided_by" uuid NOT NULL,
+	"reason" text,
+	"at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "case_events" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"case_id" uuid NOT NULL,
+	"action" text NOT NULL,
+	"from_state" text,
+	"to_state" text NOT NULL,
+	"actor_id" uuid NOT NULL,
+	"on_behalf_of" uuid,
+	"channel" text NOT NULL,
+	"reason" text,
+	"at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "cases" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"service_code" text NOT NULL,
+	"applicant_id" uuid NOT NULL,
+	"org_code" text NOT NULL,
+	"org_path" text NOT NULL,
+	"state" text NOT NULL,
+	"channel" text NOT NULL,
+	"form" jsonb NOT NULL,
+	"helper_id" uuid,
+	"submitted_at" timestamp with time zone,
+	"due_date" date,
+	"decided_at" timestamp with time zone,
+	"completed_at" timestamp with time zone,
+	"return_reason" text,
+	"version" integer DEFAULT 1 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "cases_state_check" CHECK ("cases"."state" in ('draft','submitted','accepted','in_review','returned','approved','rejected','completed'))
+);
+--> statement-breakpoint
+CREATE TABLE "idempotency_keys" (
+	"principal_id" uuid NOT NULL,
+	"key" text NOT NULL,
+	"request_hash" text NOT NULL,
+	"case_id" uuid NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "idempotency_keys_principal_id_key_pk" PRIMARY KEY("principal_id","key")
+);
+--> statement-breakpoint
+CREATE TABLE "service_items" (
+	"code" text PRIMARY KEY NOT NULL,
+	"name_zh" text NOT NULL,
+	"name_en" text NOT NULL,
+	"category" text NOT NULL,
+	"handler_level" text NOT NULL,
+	"department_kind" text,
+	"materials" jsonb NOT NULL,
+	"form_fields" jsonb NOT NULL,
+	"time_limit_days" integer NOT NULL,
+	"channels" text[] NOT NULL,
+	"fee_cents" integer DEFAULT 0 NOT NULL,
+	"online" boolean NOT NULL,
+	"certificate_type" text,
+	"active" boolean DEFAULT true NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "service_items_limit_check" CHECK ("service_items"."time_limit_days" > 0),
+	CONSTRAINT "service_items_fee_check" CHECK ("service_items"."fee_cents" >= 0)
+);
+--> statement-breakpoint
+CREATE TABLE "accounts" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"kind" text NOT NULL,
+	"name" text NOT NULL,
+	"password_hash" text NOT NULL,
+	"status" text DEFAULT 'active' NOT NULL,
+	"failed_logins" integer DEFAULT 0 NOT NULL,
+	"locked_until" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "accounts_kind_check" CHECK ("accounts"."kind" in ('resident','staff')),
+	CONSTRAINT "accounts_status_check" CHECK ("accounts"."status" in ('active','disabled'))
+);
+--> statement-breakpoint
+CREATE TABLE "delegations" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"resident_id" uuid NOT NULL,
+	"helper_id" uuid NOT NULL,
+	"scopes" text[] NOT NULL,
+	"valid_from" timestamp with time zone NOT NULL,
+	"valid_until" timestamp with time zone NOT NULL,
+	"revoked_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "identity_audit" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"account_id" uuid NOT NULL,
+	"actor_id" uuid,
+	"action" text NOT NULL,
+	"detail" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "residents" (
+	"account_id" uuid PRIMARY KEY NOT NULL,
+	"resident_id_cipher" text NOT NULL,
+	"resident_id_hash" text NOT NULL,
+	"resident_id_masked" text NOT NULL,
+	"phone" text NOT NULL,
+	"birth_date" date NOT NULL,
+	"gender" text NOT NULL,
+	"address_code" text NOT NULL,
+	"home_org_code" text,
+	CONSTRAINT "residents_resident_id_hash_unique" UNIQUE("resident_id_hash")
+);
+--> statement-breakpoint
+CREATE TABLE "sessions" (
+	"token_hash" text PRIMARY KEY NOT NULL,
+	"account_id" uuid NOT NULL,
+	"channel" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"revoked_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "staff" (
+	"account_id" uuid PRIMARY KEY NOT NULL,
+	"username" text NOT NULL,
+	CONSTRAINT "staff_username_unique" UNIQUE("username")
+);
+--> statement-breakpoint
+CREATE TABLE "staff_roles" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"account_id" uuid NOT NULL,
+	"role" text NOT NULL,
+	"org_code" text NOT NULL,
+	"org_path" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "staff_roles_unique" UNIQUE("account_id","role","org_code")
+);
+--> statement-breakpoint
+CREATE TABLE "orgs" (
+	"code" text PRIMARY KEY NOT NULL,
+	"level" text NOT NULL,
+	"name" text NOT NULL,
+	"parent_code" text,
+	"path" text NOT NULL,
+	"depth" integer NOT NULL,
+	"division_code" text NOT NULL,
+	"department_kind" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "orgs_level_check" CHECK ("orgs"."level" in ('province','city','county','township','village','department'))
+);
+--> statement-breakpoint
+ALTER TABLE "case_decisions" ADD CONSTRAINT "case_decisions_case_id_cases_id_fk" FOREIGN KEY ("case_id") REFERENCES "public"."cases"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "case_events" ADD CONSTRAINT "case_events_case_id_cases_id_fk" FOREIGN KEY ("case_id") REFERENCES "public"."cases"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "delegations" ADD CONSTRAINT "delegations_resident_id_accounts_id_fk" FOREIGN KEY ("resident_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "delegations" ADD CONSTRAINT "delegations_helper_id_accounts_id_fk" FOREIGN KEY ("helper_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "residents" ADD CONSTRAINT "residents_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "sessions" ADD CONSTRAINT "sessions_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "staff" ADD CONSTRAINT "staff_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "staff_roles" ADD CONSTRAINT "staff_roles_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "case_events_case_idx" ON "case_events" USING btree ("case_id","id");--> statement-breakpoint
+CREATE INDEX "cases_queue_idx" ON "cases" USING btree ("org_code","state","due_date","id");--> statement-breakpoint
+CREATE INDEX "cases_path_queue_idx" ON "cases" USING btree ("org_path" text_pattern_ops,"state","due_date","id");--> statement-breakpoint
+CREATE INDEX "cases_applicant_idx" ON "cases" USING btree ("applicant_id","created_at");--> statement-breakpoint
+CREATE INDEX "delegations_helper_idx" ON "delegations" USING btree ("helper_id","resident_id");--> statement-breakpoint
+CREATE INDEX "delegations_resident_idx" ON "delegations" USING btree ("resident_id");--> statement-breakpoint
+CREATE INDEX "identity_audit_account_idx" ON "identity_audit" USING btree ("account_id","at");--> statement-breakpoint
+CREATE INDEX "residents_phone_idx" ON "residents" USING btree ("phone");--> statement-breakpoint
+CREATE INDEX "sessions_account_idx" ON "sessions" USING btree ("account_id");--> statement-breakpoint
+CREATE INDEX "staff_roles_org_idx" ON "staff_roles" USING btree ("org_code");--> statement-breakpoint
+CREATE INDEX "orgs_parent_idx" ON "orgs" USING btree ("parent_code");--> statement-breakpoint
+CREATE INDEX "orgs_path_idx" ON "orgs" USING btree ("path" text_pattern_ops);--> statement-breakpoint
+CREATE INDEX "orgs_department_idx" ON "orgs" USING btree ("department_kind","division_code");

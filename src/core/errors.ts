@@ -1,0 +1,129 @@
+/**
+ * The one error type of Yiban. Domain code throws `AppError` with a stable code; the HTTP
+ * layer maps the code to a status and renders the message in the caller's language.
+ */
+
+export type Lang = 'zh-CN' | 'en';
+
+interface ErrorDef {
+  status: number;
+  zh: string;
+  en: string;
+}
+
+/** Every stable error code, its HTTP status and its message in both languages. `{name}` is filled from params. */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 400, zh: '请求内容有误：{detail}', en: 'The request is invalid: {detail}' },
+  MALFORMED_JSON: { status: 400, zh: '请求内容不是有效的 JSON', en: 'The request body is not valid JSON' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, zh: '不支持的内容类型', en: 'Unsupported content type' },
+  PAYLOAD_TOO_LARGE: { status: 413, zh: '请求内容过大', en: 'The request body is too large' },
+  ROUTE_NOT_FOUND: { status: 404, zh: '没有这个接口', en: 'No such endpoint' },
+  NOT_FOUND: { status: 404, zh: '未找到{what}', en: '{what} not found' },
+  UNAUTHENTICATED: { status: 401, zh: '请先登录', en: 'Please log in first' },
+  FORBIDDEN: { status: 403, zh: '无权执行此操作', en: 'You are not allowed to do this' },
+  INVALID_CREDENTIALS: { status: 401, zh: '账号或密码错误', en: 'Wrong account or password' },
+  ACCOUNT_LOCKED: {
+    status: 423,
+    zh: '登录失败次数过多，账号已临时锁定，请于 {until} 后再试',
+    en: 'Too many failed logins; the account is locked until {until}',
+  },
+  ACCOUNT_DISABLED: { status: 403, zh: '账号已停用', en: 'The account is disabled' },
+  INVALID_RESIDENT_ID: { status: 400, zh: '居民身份证号码无效：{reason}', en: 'Invalid resident ID number: {reason}' },
+  INVALID_CREDIT_CODE: { status: 400, zh: '统一社会信用代码无效：{reason}', en: 'Invalid unified social credit code: {reason}' },
+  INVALID_DIVISION_CODE: { status: 400, zh: '行政区划代码无效：{code}', en: 'Invalid division code: {code}' },
+  INVALID_PHONE: { status: 400, zh: '手机号码无效', en: 'Invalid mobile phone number' },
+  WEAK_PASSWORD: {
+    status: 400,
+    zh: '密码至少 8 位，且须同时包含字母和数字',
+    en: 'The password needs at least 8 characters with letters and digits',
+  },
+  ALREADY_REGISTERED: { status: 409, zh: '该身份证号码已注册', en: 'This resident ID number is already registered' },
+  USERNAME_TAKEN: { status: 409, zh: '用户名已被使用', en: 'This username is taken' },
+  ALREADY_EXISTS: { status: 409, zh: '{what}已存在', en: '{what} already exists' },
+  INVALID_STATE: {
+    status: 409,
+    zh: '办件当前状态为“{state}”，不能执行“{action}”',
+    en: 'The case is "{state}"; "{action}" is not possible now',
+  },
+  CONFLICT: { status: 409, zh: '操作冲突：{detail}', en: 'Conflict: {detail}' },
+  ALREADY_DECIDED: { status: 409, zh: '该办件已有审批结论', en: 'This case has already been decided' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    zh: '幂等键已用于不同的请求内容',
+    en: 'This Idempotency-Key was already used with a different request',
+  },
+  IDEMPOTENCY_KEY_INVALID: {
+    status: 400,
+    zh: '幂等键格式无效（8–128 个字母、数字、-、_）',
+    en: 'Invalid Idempotency-Key (8–128 letters, digits, - or _)',
+  },
+  DELEGATION_REQUIRED: {
+    status: 403,
+    zh: '没有该居民的有效帮办授权',
+    en: 'No valid helper authorisation from this resident',
+  },
+  SERVICE_NOT_AVAILABLE: { status: 409, zh: '该事项暂不支持此渠道办理', en: 'This service is not available on this channel' },
+  DATABASE_BUSY: { status: 503, zh: '系统繁忙，请稍后再试', en: 'The system is busy; please try again' },
+  INTERNAL: { status: 500, zh: '系统内部错误', en: 'Internal error' },
+} as const satisfies Record<string, ErrorDef>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly params: Record<string, string | number>;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, params: Record<string, string | number> = {}, details?: unknown) {
+    super(formatMessage(code, params, 'en'));
+    this.name = 'AppError';
+    this.code = code;
+    this.params = params;
+    this.details = details;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+}
+
+/** Words used in `{what}` params, so that a 404 reads naturally in both languages. */
+const NOUNS: Record<string, { zh: string; en: string }> = {
+  case: { zh: '办件', en: 'Case' },
+  account: { zh: '账号', en: 'Account' },
+  org: { zh: '机构', en: 'Organisation' },
+  service: { zh: '事项', en: 'Service item' },
+  delegation: { zh: '帮办授权', en: 'Helper authorisation' },
+  resident: { zh: '居民', en: 'Resident' },
+  role: { zh: '角色', en: 'Role' },
+};
+
+export function formatMessage(code: ErrorCode, params: Record<string, string | number>, lang: Lang): string {
+  const template = lang === 'en' ? ERROR_CODES[code].en : ERROR_CODES[code].zh;
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) return '';
+    if (name === 'what' && typeof value === 'string') {
+      const noun = NOUNS[value];
+      if (noun) return lang === 'en' ? noun.en : noun.zh;
+    }
+    return String(value);
+  });
+}
+
+/** Picks zh-CN unless the caller prefers English before Chinese. */
+export function pickLang(acceptLanguage: string | undefined): Lang {
+  if (!acceptLanguage) return 'zh-CN';
+  const prefs = acceptLanguage
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...rest] = part.trim().toLowerCase().split(';');
+      const q = rest.map((r) => r.trim()).find((r) => r.startsWith('q='));
+      return { tag, q: q ? Number(q.slice(2)) || 0 : 1, index };
+    })
+    .filter((p) => p.tag.startsWith('zh') || p.tag.startsWith('en'))
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  return prefs[0]?.tag.startsWith('en') ? 'en' : 'zh-CN';
+}
+
+export const notFound = (what: keyof typeof NOUNS): AppError => new AppError('NOT_FOUND', { what });

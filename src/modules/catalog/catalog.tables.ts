@@ -1,0 +1,51 @@
+import { sql } from 'drizzle-orm';
+import { boolean, check, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+export type HandlerLevel = 'village' | 'township' | 'county' | 'city' | 'department';
+export type Channel = 'app' | 'kiosk' | 'window' | 'helper';
+
+export interface Material {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  required: boolean;
+  /** Replaced by data the platform fetches itself (免证明): the applicant uploads nothing. */
+  proofFree: boolean;
+}
+
+export interface FormField {
+  name: string;
+  labelZh: string;
+  labelEn: string;
+  type: 'text' | 'date' | 'select' | 'textarea';
+  required: boolean;
+  maxLength?: number;
+  options?: { value: string; labelZh: string; labelEn: string }[];
+}
+
+/** 事项: one standardised service item. */
+export const serviceItems = pgTable(
+  'service_items',
+  {
+    code: text('code').primaryKey(),
+    nameZh: text('name_zh').notNull(),
+    nameEn: text('name_en').notNull(),
+    category: text('category').notNull(),
+    handlerLevel: text('handler_level').$type<HandlerLevel>().notNull(),
+    /** For department items: which kind of department handles it (health, public_security, …). */
+    departmentKind: text('department_kind'),
+    materials: jsonb('materials').$type<Material[]>().notNull(),
+    formFields: jsonb('form_fields').$type<FormField[]>().notNull(),
+    timeLimitDays: integer('time_limit_days').notNull(),
+    channels: text('channels').array().$type<Channel[]>().notNull(),
+    feeCents: integer('fee_cents').notNull().default(0),
+    online: boolean('online').notNull(),
+    certificateType: text('certificate_type'),
+    active: boolean('active').notNull().default(true),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('service_items_limit_check', sql`${t.timeLimitDays} > 0`),
+    check('service_items_fee_check', sql`${t.feeCents} >= 0`),
+  ],
+);

@@ -1,0 +1,126 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, check, date, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+
+export type AccountKind = 'resident' | 'staff';
+export type AccountStatus = 'active' | 'disabled';
+export type StaffRole =
+  | 'village_reviewer'
+  | 'township_admin'
+  | 'county_admin'
+  | 'city_admin'
+  | 'department_officer'
+  | 'supervisor'
+  | 'platform_admin'
+  | 'helper';
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind').$type<AccountKind>().notNull(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    status: text('status').$type<AccountStatus>().notNull().default('active'),
+    failedLogins: integer('failed_logins').notNull().default(0),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('accounts_kind_check', sql`${t.kind} in ('resident','staff')`),
+    check('accounts_status_check', sql`${t.status} in ('active','disabled')`),
+  ],
+);
+
+/** Real-name data of a resident account. The ID number is kept encrypted, found by a keyed hash, shown masked. */
+export const residents = pgTable(
+  'residents',
+  {
+    accountId: uuid('account_id')
+      .primaryKey()
+      .references(() => accounts.id),
+    residentIdCipher: text('resident_id_cipher').notNull(),
+    residentIdHash: text('resident_id_hash').notNull().unique(),
+    residentIdMasked: text('resident_id_masked').notNull(),
+    phone: text('phone').notNull(),
+    birthDate: date('birth_date').notNull(),
+    gender: text('gender').$type<'male' | 'female'>().notNull(),
+    addressCode: text('address_code').notNull(),
+    /** The village (or community) where the resident lives; cases for village services go there. */
+    homeOrgCode: text('home_org_code'),
+  },
+  (t) => [index('residents_phone_idx').on(t.phone)],
+);
+
+export const staff = pgTable('staff', {
+  accountId: uuid('account_id')
+    .primaryKey()
+    .references(() => accounts.id),
+  username: text('username').notNull().unique(),
+});
+
+/** A role held at one org node. `orgPath` is copied from orgs so that subtree checks need no join. */
+export const staffRoles = pgTable(
+  'staff_roles',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    role: text('role').$type<StaffRole>().notNull(),
+    orgCode: text('org_code').notNull(),
+    orgPath: text('org_path').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('staff_roles_unique').on(t.accountId, t.role, t.orgCode), index('staff_roles_org_idx').on(t.orgCode)],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    /** SHA-256 of the token: a leaked table does not give usable tokens. */
+    tokenHash: text('token_hash').primaryKey(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    channel: text('channel').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('sessions_account_idx').on(t.accountId)],
+);
+
+/** 帮办代办: a resident authorises a helper to act for them within scopes, for a period. */
+export const delegations = pgTable(
+  'delegations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    residentId: uuid('resident_id')
+      .notNull()
+      .references(() => accounts.id),
+    helperId: uuid('helper_id')
+      .notNull()
+      .references(() => accounts.id),
+    scopes: text('scopes').array().notNull(),
+    validFrom: timestamp('valid_from', { withTimezone: true }).notNull(),
+    validUntil: timestamp('valid_until', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('delegations_helper_idx').on(t.helperId, t.residentId), index('delegations_resident_idx').on(t.residentId)],
+);
+
+/** Identity changes and every act done on a resident's behalf, written with the change. */
+export const identityAudit = pgTable(
+  'identity_audit',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    accountId: uuid('account_id').notNull(),
+    actorId: uuid('actor_id'),
+    action: text('action').notNull(),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('identity_audit_account_idx').on(t.accountId, t.at)],
+);
+

@@ -69,12 +69,16 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** A message parameter: plain, or worded in each language. */
+export type ErrorParam = string | number | { zh: string; en: string };
+export type ErrorParams = Record<string, ErrorParam>;
+
 export class AppError extends Error {
   readonly code: ErrorCode;
-  readonly params: Record<string, string | number>;
+  readonly params: ErrorParams;
   readonly details: unknown;
 
-  constructor(code: ErrorCode, params: Record<string, string | number> = {}, details?: unknown) {
+  constructor(code: ErrorCode, params: ErrorParams = {}, details?: unknown) {
     super(formatMessage(code, params, 'en'));
     this.name = 'AppError';
     this.code = code;
@@ -98,11 +102,12 @@ const NOUNS: Record<string, { zh: string; en: string }> = {
   role: { zh: '角色', en: 'Role' },
 };
 
-export function formatMessage(code: ErrorCode, params: Record<string, string | number>, lang: Lang): string {
+export function formatMessage(code: ErrorCode, params: ErrorParams, lang: Lang): string {
   const template = lang === 'en' ? ERROR_CODES[code].en : ERROR_CODES[code].zh;
   return template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = params[name];
     if (value === undefined) return '';
+    if (typeof value === 'object') return lang === 'en' ? value.en : value.zh;
     if (name === 'what' && typeof value === 'string') {
       const noun = NOUNS[value];
       if (noun) return lang === 'en' ? noun.en : noun.zh;

@@ -12,8 +12,15 @@ import * as schema from './schema.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 
 export type Schema = typeof schema;
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
-export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** What raw `execute` returns on both drivers: PGlite's `Results` and node-postgres' `QueryResult` both carry `rows`. */
+interface RowsOf<T> {
+  rows: T[];
+}
+export interface RowsResultHKT extends PgQueryResultHKT {
+  type: RowsOf<this['row']>;
+}
+export type Db = PgDatabase<RowsResultHKT, Schema>;
+export type Tx = PgTransaction<RowsResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 /** Anything a repository can run queries on: the database or an open transaction. */
 export type Executor = Db | Tx;
 

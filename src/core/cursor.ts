@@ -1,0 +1,18 @@
+import { AppError } from './errors.ts';
+
+/** Keyset cursors are base64url JSON arrays: opaque to clients, checked on the way in. */
+export function encodeCursor(values: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, arity: number): (string | number)[] {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === arity && parsed.every((v) => typeof v === 'string' || typeof v === 'number')) {
+      return parsed as (string | number)[];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new AppError('VALIDATION_FAILED', { detail: { zh: '分页游标无效', en: 'invalid page cursor' } });
+}

@@ -1,0 +1,44 @@
+import type { StaffRole } from './identity.tables.ts';
+
+export interface RoleGrant {
+  role: StaffRole;
+  orgCode: string;
+  /** Dot-joined org codes from the province down to `orgCode`. */
+  orgPath: string;
+}
+
+/** What a helper may do for the resident who authorised them. */
+export type DelegationScope = 'applications.submit' | 'applications.view' | 'certificates.view';
+export const DELEGATION_SCOPES: readonly DelegationScope[] = ['applications.submit', 'applications.view', 'certificates.view'];
+
+/** Who is calling: the authenticated account, its roles, and the resident it acts for, if any. */
+export interface Principal {
+  accountId: string;
+  kind: 'resident' | 'staff';
+  name: string;
+  roles: RoleGrant[];
+  sessionChannel: string;
+  /** Set when a helper acts for a resident under an active delegation. */
+  actingFor?: { residentId: string; delegationId: string; scopes: DelegationScope[] };
+}
+
+const ADMIN_ROLES: ReadonlySet<StaffRole> = new Set(['township_admin', 'county_admin', 'city_admin', 'platform_admin', 'supervisor']);
+// The platform administrator covers every node, whatever node the role was granted at.
+
+/**
+ * Whether a role held at `grant.orgPath` reaches the org at `targetPath`: administrator roles
+ * (and supervisors) cover their subtree, every other role covers its own node only.
+ */
+export function roleCovers(grant: RoleGrant, targetPath: string): boolean {
+  if (grant.role === 'platform_admin' || grant.orgPath === targetPath) return true;
+  return ADMIN_ROLES.has(grant.role) && targetPath.startsWith(grant.orgPath + '.');
+}
+
+export function isAdminRole(role: StaffRole): boolean {
+  return ADMIN_ROLES.has(role);
+}
+
+/** True when the principal holds one of `roles` at a node covering `targetPath`. */
+export function hasRoleFor(principal: Principal, roles: readonly StaffRole[], targetPath: string): boolean {
+  return principal.roles.some((g) => roles.includes(g.role) && roleCovers(g, targetPath));
+}

@@ -1,0 +1,44 @@
+/**
+ * 统一社会信用代码 (GB 32100-2015): registration authority, organisation category, 6-digit
+ * division code, 9-character organisation code, and a check character. The alphabet leaves
+ * out I, O, S, V and Z; weights are 3^(i-1) mod 31; check = (31 − Σ mod 31) mod 31.
+ */
+
+export const CREDIT_CODE_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const WEIGHTS = Array.from({ length: 17 }, (_, i) => {
+  let w = 1;
+  for (let k = 0; k < i; k++) w = (w * 3) % 31;
+  return w;
+});
+
+export type CreditCodeProblem = 'format' | 'alphabet' | 'checksum';
+
+export function creditCodeCheckChar(first17: string): string {
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const value = CREDIT_CODE_ALPHABET.indexOf(first17[i]!);
+    if (value < 0) throw new RangeError(`character ${first17[i]} is not in the GB 32100 alphabet`);
+    sum += value * WEIGHTS[i]!;
+  }
+  return CREDIT_CODE_ALPHABET[(31 - (sum % 31)) % 31]!;
+}
+
+export function validateCreditCode(input: string): { ok: true; code: string } | { ok: false; problem: CreditCodeProblem } {
+  const code = input.trim().toUpperCase();
+  if (code.length !== 18) return { ok: false, problem: 'format' };
+  for (const ch of code) if (!CREDIT_CODE_ALPHABET.includes(ch)) return { ok: false, problem: 'alphabet' };
+  if (!/^\d{6}$/.test(code.slice(2, 8))) return { ok: false, problem: 'format' };
+  if (creditCodeCheckChar(code.slice(0, 17)) !== code[17]) return { ok: false, problem: 'checksum' };
+  return { ok: true, code };
+}
+
+export const CREDIT_CODE_PROBLEM_TEXT: Record<CreditCodeProblem, { zh: string; en: string }> = {
+  format: { zh: '应为 18 位，第 3–8 位为行政区划代码', en: 'it must have 18 characters with a division code in places 3–8' },
+  alphabet: { zh: '含有不允许的字符（不使用 I、O、S、V、Z）', en: 'it contains characters outside the alphabet (no I, O, S, V, Z)' },
+  checksum: { zh: '校验码不正确', en: 'the check character does not match' },
+};
+
+/** Builds a valid code from its first 17 characters; for demo data and tests. */
+export function makeCreditCode(first17: string): string {
+  return first17 + creditCodeCheckChar(first17);
+}

@@ -18,6 +18,8 @@ export const cases = pgTable(
   'cases',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** Monotonic number: the human case number (办件编号) and the order of a resident's cases. */
+    seq: bigserial('seq', { mode: 'number' }).notNull().unique(),
     serviceCode: text('service_code').notNull(),
     applicantId: uuid('applicant_id').notNull(),
     /** The org that handles the case, and its path for subtree queues. */
@@ -40,7 +42,7 @@ export const cases = pgTable(
   (t) => [
     index('cases_queue_idx').on(t.orgCode, t.state, t.dueDate, t.id),
     index('cases_path_queue_idx').using('btree', t.orgPath.op('text_pattern_ops'), t.state, t.dueDate, t.id),
-    index('cases_applicant_idx').on(t.applicantId, t.createdAt),
+    index('cases_applicant_idx').on(t.applicantId, t.seq),
     check(
       'cases_state_check',
       sql`${t.state} in ('draft','submitted','accepted','in_review','returned','approved','rejected','completed')`,

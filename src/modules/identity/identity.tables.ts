@@ -71,7 +71,12 @@ export const staffRoles = pgTable(
     orgPath: text('org_path').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [unique('staff_roles_unique').on(t.accountId, t.role, t.orgCode), index('staff_roles_org_idx').on(t.orgCode)],
+  (t) => [
+    unique('staff_roles_unique').on(t.accountId, t.role, t.orgCode),
+    index('staff_roles_org_idx').on(t.orgCode),
+    // Subtree listings (`org_path like 'p.%'`) for the administrators above a node.
+    index('staff_roles_path_idx').using('btree', t.orgPath.op('text_pattern_ops')),
+  ],
 );
 
 export const sessions = pgTable(

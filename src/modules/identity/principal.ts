@@ -1,3 +1,4 @@
+import { AppError } from '../../core/errors.ts';
 import type { StaffRole } from './identity.tables.ts';
 
 export interface RoleGrant {
@@ -41,4 +42,16 @@ export function isAdminRole(role: StaffRole): boolean {
 /** True when the principal holds one of `roles` at a node covering `targetPath`. */
 export function hasRoleFor(principal: Principal, roles: readonly StaffRole[], targetPath: string): boolean {
   return principal.roles.some((g) => roles.includes(g.role) && roleCovers(g, targetPath));
+}
+
+/**
+ * The resident account a call acts for: the resident themself, or the resident who authorised
+ * this helper with `scope`. A helper without that scope gets DELEGATION_REQUIRED; other staff
+ * act for no resident and get FORBIDDEN.
+ */
+export function requireResidentScope(principal: Principal, scope: DelegationScope): string {
+  if (principal.kind === 'resident') return principal.accountId;
+  if (!principal.actingFor) throw new AppError('FORBIDDEN');
+  if (!principal.actingFor.scopes.includes(scope)) throw new AppError('DELEGATION_REQUIRED');
+  return principal.actingFor.residentId;
 }

@@ -1,0 +1,81 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../core/config.ts';
+import { DataDirLockedError } from '../db/data-dir-lock.ts';
+import { openPlatform } from '../app.ts';
+import { isDemoSeeded, seedDemo, type DemoCredential } from '../demo/demo-data.ts';
+import { createProgress } from './progress.ts';
+import { printCredentials, serve } from './serve.ts';
+
+const program = new Command();
+program.name('yiban').description('一办 Yiban: digital government service platform / 政务服务平台').version('0.1.0');
+
+const db = program.command('db').description('数据库 database');
+db.command('migrate')
+  .description('应用数据库迁移 apply migrations')
+  .action(async () => {
+    const platform = await openPlatform(loadConfig());
+    await platform.close();
+    console.log(`migrations applied (${platform.database.engine})`);
+  });
+
+program
+  .command('seed')
+  .description('载入行政区划与演示数据 load divisions and demo data')
+  .option('--divisions <scope>', 'hebei | all', parseScope, 'hebei')
+  .action(async (options: { divisions: 'hebei' | 'all' }) => {
+    const platform = await openPlatform(loadConfig());
+    try {
+      const credentials = await seedWithProgress(platform, options.divisions);
+      printCredentials(credentials);
+    } finally {
+      await platform.close();
+    }
+  });
+
+program
+  .command('serve')
+  .description('启动平台 start the platform (API, docs, web)')
+  .option('--port <port>', 'port (default PORT or 3000)', (v) => Number(v))
+  .option('--no-seed', 'do not load demo data on first start')
+  .action(async (options: { port?: number; seed: boolean }) => {
+    const config = loadConfig();
+    const platform = await openPlatform(config);
+    let credentials: DemoCredential[] = [];
+    if (options.seed) {
+      const seeded = await isDemoSeeded(platform.services);
+      if (!seeded) console.error('首次启动：载入河北省行政区划与演示数据 / first start: loading Hebei divisions and demo data');
+      credentials = await seedWithProgress(platform, 'hebei', seeded);
+    }
+    await serve(platform, { ...config, port: options.port ?? config.port }, credentials);
+  });
+
+function parseScope(value: string): 'hebei' | 'all' {
+  if (value !== 'hebei' && value !== 'all') throw new InvalidArgumentError('use hebei or all');
+  return value;
+}
+
+async function seedWithProgress(
+  platform: Awaited<ReturnType<typeof openPlatform>>,
+  divisions: 'hebei' | 'all',
+  quiet = false,
+): Promise<DemoCredential[]> {
+  const bar = quiet ? undefined : createProgress(divisions === 'all' ? '全国行政区划 divisions' : '河北省行政区划 divisions');
+  try {
+    return await seedDemo(platform.database, platform.services, {
+      divisions,
+      onProgress: (_stage, done, total) => bar?.update(done, total),
+    });
+  } finally {
+    bar?.stop();
+  }
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof DataDirLockedError) {
+    console.error(error.message);
+    process.exit(3);
+  }
+  throw error;
+}

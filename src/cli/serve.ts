@@ -1,0 +1,30 @@
+import { buildApp, type Platform } from '../app.ts';
+import type { Config } from '../core/config.ts';
+import type { DemoCredential } from '../demo/demo-data.ts';
+
+/** Starts the HTTP server and closes everything cleanly on SIGINT/SIGTERM. */
+export async function serve(platform: Platform, config: Config, credentials: DemoCredential[]): Promise<void> {
+  const app = await buildApp(platform, { logLevel: config.logLevel });
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await platform.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  await app.listen({ host: config.host, port: config.port });
+  const base = `http://localhost:${config.port}`;
+  printCredentials(credentials);
+  console.log(`\n一办 Yiban 已启动 is running on ${base}  (${platform.database.engine})`);
+  console.log(`  API 文档 docs: ${base}/api/docs   OpenAPI: ${base}/api/openapi.json   健康检查 health: ${base}/healthz`);
+}
+
+export function printCredentials(credentials: DemoCredential[]): void {
+  if (credentials.length === 0) return;
+  console.log('\n演示账号 Demo accounts:');
+  for (const c of credentials) console.log(`  ${c.who.padEnd(36)} ${c.login.padEnd(34)} ${c.password}`);
+}

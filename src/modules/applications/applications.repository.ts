@@ -1,0 +1,111 @@
+import { and, asc, desc, eq, gt, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../../db/database.ts';
+import { caseDecisions, caseEvents, cases, idempotencyKeys, type CaseState } from './applications.tables.ts';
+
+export type CaseRow = typeof cases.$inferSelect;
+export type CaseEventRow = typeof caseEvents.$inferSelect;
+export type NewCaseEvent = typeof caseEvents.$inferInsert;
+
+export async function insertCase(db: Executor, row: typeof cases.$inferInsert): Promise<CaseRow> {
+  const [inserted] = await db.insert(cases).values(row).returning();
+  return inserted!;
+}
+
+export async function findCase(db: Executor, id: string): Promise<CaseRow | undefined> {
+  const [row] = await db.select().from(cases).where(eq(cases.id, id));
+  return row;
+}
+
+/** Reads the case and locks its row until the transaction ends: concurrent deciders queue here. */
+export async function lockCase(db: Executor, id: string): Promise<CaseRow | undefined> {
+  const [row] = await db.select().from(cases).where(eq(cases.id, id)).for('update');
+  return row;
+}
+
+export async function updateCase(db: Executor, id: string, changes: Partial<typeof cases.$inferInsert>): Promise<CaseRow> {
+  const [row] = await db
+    .update(cases)
+    .set({ ...changes, updatedAt: sql`now()`, version: sql`${cases.version} + 1` })
+    .where(eq(cases.id, id))
+    .returning();
+  return row!;
+}
+
+export async function insertEvents(db: Executor, events: NewCaseEvent[]): Promise<void> {
+  if (events.length > 0) await db.insert(caseEvents).values(events);
+}
+
+export async function listEvents(db: Executor, caseId: string): Promise<CaseEventRow[]> {
+  return db.select().from(caseEvents).where(eq(caseEvents.caseId, caseId)).orderBy(asc(caseEvents.id));
+}
+
+/** Inserts the decision; false when the case already has one (the primary key refuses a second). */
+export async function insertDecision(db: Executor, row: typeof caseDecisions.$inferInsert): Promise<boolean> {
+  const inserted = await db.insert(caseDecisions).values(row).onConflictDoNothing().returning({ caseId: caseDecisions.caseId });
+  return inserted.length === 1;
+}
+
+/**
+ * Claims an Idempotency-Key for a new case. A concurrent claim of the same key waits on the
+ * unique index until the first transaction ends, then finds the key taken.
+ */
+export async function claimIdempotencyKey(
+  db: Executor,
+  row: { principalId: string; key: string; requestHash: string; caseId: string },
+): Promise<{ claimed: true } | { claimed: false; requestHash: string; caseId: string }> {
+  const inserted = await db.insert(idempotencyKeys).values(row).onConflictDoNothing().returning({ key: idempotencyKeys.key });
+  if (inserted.length === 1) return { claimed: true };
+  const [existing] = await db
+    .select({ requestHash: idempotencyKeys.requestHash, caseId: idempotencyKeys.caseId })
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.principalId, row.principalId), eq(idempotencyKeys.key, row.key)));
+  if (!existing) throw new Error('idempotency key vanished after a conflict');
+  return { claimed: false, ...existing };
+}
+
+export interface QueueQuery {
+  orgCode?: string;
+  /** Subtree: cases whose org path starts with this path. */
+  orgPathPrefix?: string;
+  states: CaseState[];
+  serviceCode?: string;
+  /** Only cases due before this date (overdue). */
+  dueBefore?: string;
+  after?: { dueDate: string; id: string };
+  limit: number;
+}
+
+/** A staff queue page in (due date, id) order, by keyset. */
+export async function queryQueue(db: Executor, q: QueueQuery): Promise<CaseRow[]> {
+  const conditions: SQL[] = [inArray(cases.state, q.states), sql`${cases.dueDate} is not null`];
+  if (q.orgCode) conditions.push(eq(cases.orgCode, q.orgCode));
+  if (q.orgPathPrefix) conditions.push(like(cases.orgPath, `${q.orgPathPrefix}%`));
+  if (q.serviceCode) conditions.push(eq(cases.serviceCode, q.serviceCode));
+  if (q.dueBefore) conditions.push(lt(cases.dueDate, q.dueBefore));
+  if (q.after) {
+    conditions.push(
+      or(gt(cases.dueDate, q.after.dueDate), and(eq(cases.dueDate, q.after.dueDate), gt(cases.id, q.after.id)))!,
+    );
+  }
+  return db
+    .select()
+    .from(cases)
+    .where(and(...conditions))
+    .orderBy(asc(cases.dueDate), asc(cases.id))
+    .limit(q.limit);
+}
+
+/** A resident's cases, newest first, by keyset on the case number. */
+export async function queryApplicantCases(
+  db: Executor,
+  q: { applicantId: string; beforeSeq?: number; limit: number },
+): Promise<CaseRow[]> {
+  const conditions: SQL[] = [eq(cases.applicantId, q.applicantId)];
+  if (q.beforeSeq !== undefined) conditions.push(lt(cases.seq, q.beforeSeq));
+  return db
+    .select()
+    .from(cases)
+    .where(and(...conditions))
+    .orderBy(desc(cases.seq))
+    .limit(q.limit);
+}

@@ -1,0 +1,402 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { AppError, notFound } from '../../core/errors.ts';
+import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
+import type { Db } from '../../db/database.ts';
+import type { CatalogService, ServiceItem } from '../catalog/catalog.service.ts';
+import { chinaDate } from '../catalog/working-days.ts';
+import type { Channel } from '../catalog/catalog.tables.ts';
+import { hasRoleFor, isAdminRole, requireResidentScope, roleCovers, type Principal } from '../identity/principal.ts';
+import type { StaffRole } from '../identity/identity.tables.ts';
+import type { CaseState } from './applications.tables.ts';
+import * as repo from './applications.repository.ts';
+import { ACTION_LABELS, APPLICANT_ACTIONS, OPEN_STATES, STATE_LABELS, nextState, type CaseAction } from './case-state.ts';
+
+/** What applications needs to know about orgs, through the orgs service. */
+export interface CaseOrgDirectory {
+  getOrg(code: string): Promise<{ code: string; level: string; name: string; path: string; divisionCode: string } | null>;
+  getAncestors(code: string): Promise<{ code: string; level: string; path: string }[]>;
+  findDepartment(kind: string, divisionCode: string): Promise<{ code: string; name: string; path: string } | null>;
+}
+
+/** What applications needs to know about residents, through the identity service. */
+export interface ResidentDirectory {
+  getResidentSummary(
+    accountId: string,
+  ): Promise<{ accountId: string; name: string; residentIdMasked: string; homeOrgCode: string | null } | null>;
+}
+
+export interface ApplicationsDeps {
+  db: Db;
+  catalog: CatalogService;
+  orgs: CaseOrgDirectory;
+  residents: ResidentDirectory;
+  clock?: () => Date;
+}
+
+export interface CaseView {
+  id: string;
+  caseNo: string;
+  serviceCode: string;
+  serviceName: { zh: string; en: string };
+  state: CaseState;
+  stateLabel: { zh: string; en: string };
+  channel: string;
+  orgCode: string;
+  applicantId: string;
+  helperId: string | null;
+  form: Record<string, string>;
+  submittedAt: string | null;
+  dueDate: string | null;
+  overdue: boolean;
+  decidedAt: string | null;
+  completedAt: string | null;
+  returnReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CaseDetail extends CaseView {
+  orgName: string;
+  applicant: { name: string; residentIdMasked: string } | null;
+  events: {
+    action: string;
+    fromState: string | null;
+    toState: string;
+    actorId: string;
+    onBehalfOf: string | null;
+    channel: string;
+    reason: string | null;
+    at: string;
+  }[];
+}
+
+export interface SubmitInput {
+  serviceCode: string;
+  /** Where the applicant lives (village or community); defaults to the registered home. */
+  orgCode?: string;
+  form: Record<string, unknown>;
+  /** Keep as a draft instead of submitting. */
+  draft?: boolean;
+}
+
+export interface QueueInput {
+  orgCode: string;
+  state?: CaseState;
+  overdue?: boolean;
+  serviceCode?: string;
+  after?: string;
+  limit?: number;
+}
+
+export type StaffAction = Exclude<CaseAction, 'submit' | 'resubmit'>;
+
+const HANDLER_ROLES: readonly StaffRole[] = [
+  'village_reviewer',
+  'department_officer',
+  'township_admin',
+  'county_admin',
+  'city_admin',
+  'platform_admin',
+];
+const VIEWER_ROLES: readonly StaffRole[] = [...HANDLER_ROLES, 'supervisor'];
+const REASON_REQUIRED: ReadonlySet<CaseAction> = new Set(['return', 'reject']);
+
+export function createApplicationsService(deps: ApplicationsDeps) {
+  const { db, catalog, orgs, residents } = deps;
+  const clock = deps.clock ?? (() => new Date());
+
+  function channelOf(principal: Principal): Channel {
+    if (principal.actingFor) return 'helper';
+    return principal.sessionChannel === 'kiosk' ? 'kiosk' : 'app';
+  }
+
+  async function routeCase(item: ServiceItem, applicantId: string, orgCode: string | undefined) {
+    const home = orgCode ?? (await residents.getResidentSummary(applicantId))?.homeOrgCode ?? undefined;
+    if (!home) {
+      throw new AppError('VALIDATION_FAILED', {
+        detail: { zh: '请选择居住地所在的村（社区）', en: 'choose the village or community where you live' },
+      });
+    }
+    const village = await orgs.getOrg(home);
+    if (!village || village.level !== 'village') throw new AppError('INVALID_DIVISION_CODE', { code: home });
+    switch (item.handlerLevel) {
+      case 'village':
+        return { code: village.code, path: village.path };
+      case 'township':
+      case 'county':
+      case 'city': {
+        const target = (await orgs.getAncestors(village.code)).find((o) => o.level === item.handlerLevel);
+        if (!target) throw new AppError('SERVICE_NOT_AVAILABLE');
+        return { code: target.code, path: target.path };
+      }
+      case 'department': {
+        const department = item.departmentKind ? await orgs.findDepartment(item.departmentKind, village.divisionCode) : null;
+        if (!department) throw new AppError('SERVICE_NOT_AVAILABLE');
+        return { code: department.code, path: department.path };
+      }
+    }
+  }
+
+  function toView(row: repo.CaseRow, item: ServiceItem | null): CaseView {
+    const today = chinaDate(clock());
+    return {
+      id: row.id,
+      caseNo: formatCaseNo(row),
+      serviceCode: row.serviceCode,
+      serviceName: { zh: item?.nameZh ?? row.serviceCode, en: item?.nameEn ?? row.serviceCode },
+      state: row.state,
+      stateLabel: STATE_LABELS[row.state],
+      channel: row.channel,
+      orgCode: row.orgCode,
+      applicantId: row.applicantId,
+      helperId: row.helperId,
+      form: row.form,
+      submittedAt: row.submittedAt?.toISOString() ?? null,
+      dueDate: row.dueDate,
+      overdue: row.dueDate !== null && OPEN_STATES.includes(row.state) && row.dueDate < today,
+      decidedAt: row.decidedAt?.toISOString() ?? null,
+      completedAt: row.completedAt?.toISOString() ?? null,
+      returnReason: row.returnReason,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    };
+  }
+
+  async function view(row: repo.CaseRow): Promise<CaseView> {
+    return toView(row, await catalog.getItem(row.serviceCode));
+  }
+
+  /** The case if the principal may see it; a case they may not see does not exist for them. */
+  async function loadVisible(principal: Principal, id: string): Promise<repo.CaseRow> {
+    if (!isUuid(id)) throw notFound('case');
+    const row = await repo.findCase(db, id);
+    if (!row || !canView(principal, row)) throw notFound('case');
+    return row;
+  }
+
+  function canView(principal: Principal, row: repo.CaseRow): boolean {
+    if (principal.kind === 'resident' || principal.actingFor) {
+      return residentScopeOrNull(principal, 'applications.view') === row.applicantId;
+    }
+    return hasRoleFor(principal, VIEWER_ROLES, row.orgPath);
+  }
+
+  function event(principal: Principal, caseId: string, action: CaseAction, from: CaseState | null, to: CaseState, reason?: string) {
+    return {
+      caseId,
+      action,
+      fromState: from,
+      toState: to,
+      actorId: principal.accountId,
+      onBehalfOf: principal.actingFor?.residentId ?? null,
+      channel: channelOf(principal),
+      reason: reason ?? null,
+    };
+  }
+
+  return {
+    async submit(principal: Principal, input: SubmitInput, idempotencyKey?: string): Promise<{ case: CaseView; replayed: boolean }> {
+      const applicantId = requireResidentScope(principal, 'applications.submit');
+      if (idempotencyKey !== undefined && !/^[A-Za-z0-9_-]{8,128}$/.test(idempotencyKey)) {
+        throw new AppError('IDEMPOTENCY_KEY_INVALID');
+      }
+      const item = await catalog.requireItem(input.serviceCode);
+      const channel = channelOf(principal);
+      catalog.assertChannel(item, channel);
+      const form = catalog.validateForm(item, input.form);
+      const org = await routeCase(item, applicantId, input.orgCode);
+      const now = clock();
+      const state: CaseState = input.draft ? 'draft' : 'submitted';
+      const requestHash = hashRequest({ ...input, form, onBehalfOf: principal.actingFor?.residentId ?? null });
+      const caseId = randomUUID();
+
+      const outcome = await db.transaction(async (tx) => {
+        if (idempotencyKey !== undefined) {
+          const claim = await repo.claimIdempotencyKey(tx, { principalId: principal.accountId, key: idempotencyKey, requestHash, caseId });
+          if (!claim.claimed) {
+            if (claim.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
+            const first = await repo.findCase(tx, claim.caseId);
+            if (!first) throw new Error('idempotency key points at a missing case');
+            return { row: first, replayed: true };
+          }
+        }
+        const row = await repo.insertCase(tx, {
+          id: caseId,
+          serviceCode: item.code,
+          applicantId,
+          orgCode: org.code,
+          orgPath: org.path,
+          state,
+          channel,
+          form,
+          helperId: principal.actingFor ? principal.accountId : null,
+          submittedAt: input.draft ? null : now,
+          dueDate: input.draft ? null : catalog.dueDateFor(item, now).dueDate,
+        });
+        const events = [event(principal, caseId, 'submit', null, 'draft')];
+        if (!input.draft) events.push(event(principal, caseId, 'submit', 'draft', 'submitted'));
+        await repo.insertEvents(tx, events);
+        return { row, replayed: false };
+      });
+      return { case: toView(outcome.row, item), replayed: outcome.replayed };
+    },
+
+    /** The applicant submits a draft, or resubmits a returned case with a corrected form. */
+    async applicantAction(principal: Principal, id: string, action: 'submit' | 'resubmit', formInput?: Record<string, unknown>): Promise<CaseView> {
+      const applicantId = requireResidentScope(principal, 'applications.submit');
+      const visible = await loadVisible(principal, id);
+      if (visible.applicantId !== applicantId) throw notFound('case');
+      const item = await catalog.requireItem(visible.serviceCode);
+      const form = formInput ? catalog.validateForm(item, formInput) : undefined;
+      const row = await db.transaction(async (tx) => {
+        const current = await repo.lockCase(tx, id);
+        if (!current) throw notFound('case');
+        const to = nextState(current.state, action);
+        if (!to) throw invalidState(current.state, action);
+        const now = clock();
+        const updated = await repo.updateCase(tx, id, {
+          state: to,
+          ...(form ? { form } : {}),
+          submittedAt: now,
+          dueDate: catalog.dueDateFor(item, now).dueDate,
+          returnReason: null,
+        });
+        await repo.insertEvents(tx, [event(principal, id, action, current.state, to)]);
+        return updated;
+      });
+      return toView(row, item);
+    },
+
+    /** A handler moves the case on: accept, review, return, approve, reject, complete. */
+    async act(principal: Principal, id: string, action: StaffAction, reason?: string): Promise<CaseView> {
+      if (principal.kind !== 'staff' || principal.actingFor) throw notFound('case');
+      const visible = await loadVisible(principal, id);
+      if (!hasRoleFor(principal, HANDLER_ROLES, visible.orgPath)) throw new AppError('FORBIDDEN');
+      if (APPLICANT_ACTIONS.has(action)) throw new AppError('FORBIDDEN');
+      const trimmed = reason?.trim();
+      if (REASON_REQUIRED.has(action) && !trimmed) {
+        throw new AppError('VALIDATION_FAILED', { detail: { zh: '请填写理由', en: 'a reason is required' } });
+      }
+      const row = await db.transaction(async (tx) => {
+        const current = await repo.lockCase(tx, id);
+        if (!current) throw notFound('case');
+        const to = nextState(current.state, action);
+        if (!to) {
+          if ((action === 'approve' || action === 'reject') && (current.state === 'approved' || current.state === 'rejected' || current.state === 'completed')) {
+            throw new AppError('ALREADY_DECIDED');
+          }
+          throw invalidState(current.state, action);
+        }
+        const now = clock();
+        if (action === 'approve' || action === 'reject') {
+          const decided = await repo.insertDecision(tx, { caseId: id, decision: to as 'approved' | 'rejected', decidedBy: principal.accountId, reason: trimmed ?? null });
+          if (!decided) throw new AppError('ALREADY_DECIDED');
+        }
+        const updated = await repo.updateCase(tx, id, {
+          state: to,
+          ...(action === 'approve' || action === 'reject' ? { decidedAt: now } : {}),
+          ...(action === 'complete' ? { completedAt: now } : {}),
+          ...(action === 'return' ? { returnReason: trimmed ?? null } : {}),
+        });
+        await repo.insertEvents(tx, [event(principal, id, action, current.state, to, trimmed)]);
+        return updated;
+      });
+      return view(row);
+    },
+
+    async getCase(principal: Principal, id: string): Promise<CaseDetail> {
+      const row = await loadVisible(principal, id);
+      const [base, org, applicant, events] = await Promise.all([
+        view(row),
+        orgs.getOrg(row.orgCode),
+        residents.getResidentSummary(row.applicantId),
+        repo.listEvents(db, id),
+      ]);
+      return {
+        ...base,
+        orgName: org?.name ?? row.orgCode,
+        applicant: applicant ? { name: applicant.name, residentIdMasked: applicant.residentIdMasked } : null,
+        events: events.map((e) => ({
+          action: e.action,
+          fromState: e.fromState,
+          toState: e.toState,
+          actorId: e.actorId,
+          onBehalfOf: e.onBehalfOf,
+          channel: e.channel,
+          reason: e.reason,
+          at: e.at.toISOString(),
+        })),
+      };
+    },
+
+    async listMine(principal: Principal, page: { after?: string; limit?: number }): Promise<{ items: CaseView[]; next: string | null }> {
+      const applicantId = requireResidentScope(principal, 'applications.view');
+      const limit = page.limit ?? 20;
+      const beforeSeq = page.after ? Number(decodeCursor(page.after, 1)[0]) : undefined;
+      const rows = await repo.queryApplicantCases(db, { applicantId, beforeSeq, limit });
+      const items = await Promise.all(rows.map(view));
+      const last = rows.at(-1);
+      return { items, next: rows.length === limit && last ? encodeCursor([last.seq]) : null };
+    },
+
+    /** A staff queue for one org, or its subtree for administrators, by due date. */
+    async queue(principal: Principal, input: QueueInput): Promise<{ items: CaseView[]; next: string | null }> {
+      if (principal.kind !== 'staff') throw new AppError('FORBIDDEN');
+      const org = await orgs.getOrg(input.orgCode);
+      const grants = org ? principal.roles.filter((g) => VIEWER_ROLES.includes(g.role) && roleCovers(g, org.path)) : [];
+      if (!org || grants.length === 0) throw notFound('org');
+      const limit = input.limit ?? 50;
+      // Administrators and supervisors see the whole subtree; reviewers and officers their own node.
+      const subtree = grants.some((g) => isAdminRole(g.role));
+      const after = input.after ? decodeCursor(input.after, 2) : undefined;
+      const rows = await repo.queryQueue(db, {
+        ...(subtree ? { orgPathPrefix: org.path } : { orgCode: org.code }),
+        states: input.state ? [input.state] : [...OPEN_STATES],
+        ...(input.serviceCode ? { serviceCode: input.serviceCode } : {}),
+        ...(input.overdue ? { dueBefore: chinaDate(clock()) } : {}),
+        ...(after ? { after: { dueDate: String(after[0]), id: String(after[1]) } } : {}),
+        limit,
+      });
+      const items = await Promise.all(rows.map(view));
+      const last = rows.at(-1);
+      return { items, next: rows.length === limit && last ? encodeCursor([last.dueDate ?? '', last.id]) : null };
+    },
+  };
+
+  function residentScopeOrNull(principal: Principal, scope: 'applications.view'): string | null {
+    try {
+      return requireResidentScope(principal, scope);
+    } catch {
+      return null;
+    }
+  }
+}
+
+export type ApplicationsService = ReturnType<typeof createApplicationsService>;
+
+function invalidState(state: CaseState, action: CaseAction): AppError {
+  return new AppError('INVALID_STATE', { state: STATE_LABELS[state], action: ACTION_LABELS[action] });
+}
+
+/** 办件编号: `YB` and the case's sequence number, zero-padded. */
+export function formatCaseNo(row: { seq: number }): string {
+  return `YB${String(row.seq).padStart(10, '0')}`;
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+function hashRequest(value: unknown): string {
+  return createHash('sha256').update(stableStringify(value)).digest('hex');
+}
+
+function stableStringify(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+}

@@ -1,0 +1,154 @@
+import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
+import { AppError, notFound } from '../../core/errors.ts';
+import type { Db } from '../../db/database.ts';
+import { serviceItems, type Channel } from './catalog.tables.ts';
+import type { ServiceItemDef } from './catalog.seed.ts';
+import { addWorkingDays, chinaDate, type DueDate } from './working-days.ts';
+
+export type ServiceItem = ServiceItemDef & { active: boolean };
+
+export interface CatalogService {
+  listItems(filter: { q?: string; category?: string }): Promise<ServiceItem[]>;
+  getItem(code: string): Promise<ServiceItem | null>;
+  requireItem(code: string): Promise<ServiceItem>;
+  upsertItems(items: ServiceItemDef[]): Promise<number>;
+  /** The promised due date of a case submitted at `submittedAt`. */
+  dueDateFor(item: ServiceItem, submittedAt: Date): DueDate;
+  /** Checks an application form against the item's fields: returns the cleaned form or throws VALIDATION_FAILED. */
+  validateForm(item: ServiceItem, form: Record<string, unknown>): Record<string, string>;
+  /** Refuses channels the item does not offer. */
+  assertChannel(item: ServiceItem, channel: Channel): void;
+}
+
+export function createCatalogService(deps: { db: Db }): CatalogService {
+  const { db } = deps;
+  const cache = new Map<string, { item: ServiceItem | null; at: number }>();
+  const CACHE_MS = 30_000;
+
+  const service: CatalogService = {
+    async listItems({ q, category }) {
+      const conditions = [eq(serviceItems.active, true)];
+      if (category) conditions.push(eq(serviceItems.category, category));
+      if (q) {
+        const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        conditions.push(or(ilike(serviceItems.nameZh, pattern), ilike(serviceItems.nameEn, pattern), ilike(serviceItems.code, pattern))!);
+      }
+      const rows = await db.select().from(serviceItems).where(and(...conditions)).orderBy(asc(serviceItems.category), asc(serviceItems.code));
+      return rows.map(toItem);
+    },
+
+    async getItem(code) {
+      const hit = cache.get(code);
+      if (hit && Date.now() - hit.at < CACHE_MS) return hit.item;
+      const [row] = await db.select().from(serviceItems).where(eq(serviceItems.code, code));
+      const item = row ? toItem(row) : null;
+      cache.set(code, { item, at: Date.now() });
+      return item;
+    },
+
+    async requireItem(code) {
+      const item = await service.getItem(code);
+      if (!item || !item.active) throw notFound('service');
+      return item;
+    },
+
+    async upsertItems(items) {
+      if (items.length === 0) return 0;
+      await db
+        .insert(serviceItems)
+        .values(items)
+        .onConflictDoUpdate({
+          target: serviceItems.code,
+          set: {
+            nameZh: sql`excluded.name_zh`,
+            nameEn: sql`excluded.name_en`,
+            category: sql`excluded.category`,
+            handlerLevel: sql`excluded.handler_level`,
+            departmentKind: sql`excluded.department_kind`,
+            materials: sql`excluded.materials`,
+            formFields: sql`excluded.form_fields`,
+            timeLimitDays: sql`excluded.time_limit_days`,
+            channels: sql`excluded.channels`,
+            feeCents: sql`excluded.fee_cents`,
+            online: sql`excluded.online`,
+            certificateType: sql`excluded.certificate_type`,
+          },
+        });
+      cache.clear();
+      return items.length;
+    },
+
+    dueDateFor(item, submittedAt) {
+      return addWorkingDays(chinaDate(submittedAt), item.timeLimitDays);
+    },
+
+    validateForm(item, form) {
+      const problems: { zh: string; en: string }[] = [];
+      const clean: Record<string, string> = {};
+      const known = new Set(item.formFields.map((f) => f.name));
+      for (const key of Object.keys(form)) {
+        if (!known.has(key)) problems.push({ zh: `不允许的字段 ${key}`, en: `unknown field ${key}` });
+      }
+      for (const field of item.formFields) {
+        const raw = form[field.name];
+        if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
+          if (field.required) problems.push({ zh: `请填写“${field.labelZh}”`, en: `${field.labelEn} is required` });
+          continue;
+        }
+        if (typeof raw !== 'string') {
+          problems.push({ zh: `“${field.labelZh}”应为文本`, en: `${field.labelEn} must be text` });
+          continue;
+        }
+        const value = raw.trim();
+        const max = field.maxLength ?? 500;
+        if ([...value].length > max) {
+          problems.push({ zh: `“${field.labelZh}”最多 ${max} 个字`, en: `${field.labelEn} must have at most ${max} characters` });
+        } else if (field.type === 'date' && !isRealDate(value)) {
+          problems.push({ zh: `“${field.labelZh}”不是有效日期（YYYY-MM-DD）`, en: `${field.labelEn} is not a valid date (YYYY-MM-DD)` });
+        } else if (field.type === 'select' && !field.options?.some((o) => o.value === value)) {
+          problems.push({ zh: `“${field.labelZh}”的取值无效`, en: `${field.labelEn} has an invalid value` });
+        } else {
+          clean[field.name] = value;
+        }
+      }
+      if (problems.length > 0) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          { detail: { zh: problems.map((p) => p.zh).join('；'), en: problems.map((p) => p.en).join('; ') } },
+          problems,
+        );
+      }
+      return clean;
+    },
+
+    assertChannel(item, channel) {
+      if (!item.channels.includes(channel)) throw new AppError('SERVICE_NOT_AVAILABLE');
+    },
+  };
+  return service;
+}
+
+function isRealDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+function toItem(row: typeof serviceItems.$inferSelect): ServiceItem {
+  return {
+    code: row.code,
+    nameZh: row.nameZh,
+    nameEn: row.nameEn,
+    category: row.category,
+    handlerLevel: row.handlerLevel,
+    departmentKind: row.departmentKind,
+    materials: row.materials,
+    formFields: row.formFields,
+    timeLimitDays: row.timeLimitDays,
+    channels: row.channels,
+    feeCents: row.feeCents,
+    online: row.online,
+    certificateType: row.certificateType,
+    active: row.active,
+  };
+}

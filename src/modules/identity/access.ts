@@ -1,0 +1,88 @@
+import type { StaffRole } from './identity.tables.ts';
+import { roleCovers, type Principal, type RoleGrant } from './principal.ts';
+
+/**
+ * Who may manage which accounts. Pure functions over the caller's role grants and the org
+ * paths of the target, so that the rules are tested without a database.
+ */
+
+export const STAFF_ROLES: readonly StaffRole[] = [
+  'village_reviewer',
+  'township_admin',
+  'county_admin',
+  'city_admin',
+  'department_officer',
+  'supervisor',
+  'platform_admin',
+  'helper',
+];
+
+/** Roles that may create, disable and grant roles to accounts in their subtree. */
+const ACCOUNT_ADMIN_ROLES: ReadonlySet<StaffRole> = new Set(['platform_admin', 'city_admin', 'county_admin', 'township_admin']);
+
+/** Roles that may only be granted by someone strictly above the node (no peer appoints a peer). */
+const SUPERIOR_GRANTED_ROLES: ReadonlySet<StaffRole> = new Set(['city_admin', 'county_admin', 'township_admin', 'supervisor']);
+
+const DIVISION_LEVELS = ['province', 'city', 'county', 'township', 'village'] as const;
+
+/** The org levels each role can be held at: an administrator sits at the level it administers. */
+export const ROLE_LEVELS: Record<StaffRole, readonly string[]> = {
+  village_reviewer: ['village'],
+  township_admin: ['township'],
+  county_admin: ['county'],
+  city_admin: ['city'],
+  department_officer: ['department'],
+  supervisor: ['province', 'city', 'county', 'township'],
+  platform_admin: DIVISION_LEVELS,
+  helper: DIVISION_LEVELS,
+};
+
+export interface RoleAt {
+  role: StaffRole;
+  orgPath: string;
+}
+
+function adminGrants(principal: Principal): RoleGrant[] {
+  return principal.kind === 'staff' ? principal.roles.filter((g) => ACCOUNT_ADMIN_ROLES.has(g.role)) : [];
+}
+
+export function isPlatformAdmin(principal: Principal): boolean {
+  return principal.kind === 'staff' && principal.roles.some((g) => g.role === 'platform_admin');
+}
+
+/** Whether the caller administers accounts anywhere at all. */
+export function isAccountAdmin(principal: Principal): boolean {
+  return adminGrants(principal).length > 0;
+}
+
+/** Whether the caller may grant `role` at the org with path `orgPath`. */
+export function canGrantRole(principal: Principal, target: RoleAt): boolean {
+  if (isPlatformAdmin(principal)) return true;
+  if (target.role === 'platform_admin') return false;
+  return adminGrants(principal).some((g) =>
+    SUPERIOR_GRANTED_ROLES.has(target.role) ? target.orgPath.startsWith(g.orgPath + '.') : roleCovers(g, target.orgPath),
+  );
+}
+
+/** A staff account is visible to an administrator when one of its roles lies in the administrator's subtree. */
+export function canSeeStaff(principal: Principal, targetRoles: readonly RoleAt[]): boolean {
+  if (isPlatformAdmin(principal)) return true;
+  const grants = adminGrants(principal);
+  return targetRoles.some((t) => grants.some((g) => roleCovers(g, t.orgPath)));
+}
+
+/** It can be managed when the caller could have granted every role it holds. */
+export function canManageStaff(principal: Principal, targetRoles: readonly RoleAt[]): boolean {
+  if (isPlatformAdmin(principal)) return true;
+  return targetRoles.length > 0 && targetRoles.every((t) => canGrantRole(principal, t));
+}
+
+/** Whether the caller administers accounts at the org with path `orgPath`. */
+export function administersOrg(principal: Principal, orgPath: string): boolean {
+  return isPlatformAdmin(principal) || adminGrants(principal).some((g) => roleCovers(g, orgPath));
+}
+
+/** A resident is managed by the administrators above their home village (platform admins for those without one). */
+export function canManageResident(principal: Principal, homeOrgPath: string | null): boolean {
+  return homeOrgPath === null ? isPlatformAdmin(principal) : administersOrg(principal, homeOrgPath);
+}

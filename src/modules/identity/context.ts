@@ -1,0 +1,19 @@
+import { AppError } from '../../core/errors.ts';
+import type { Db } from '../../db/database.ts';
+import type { ResidentIdVault } from './crypto.ts';
+import type { OrgDirectory, OrgInfo } from './identity.service.ts';
+
+/** What the parts of the identity service share. */
+export interface IdentityContext {
+  db: Db;
+  vault: ResidentIdVault;
+  orgs: OrgDirectory;
+  clock: () => Date;
+}
+
+/** A resident's home must be a village (or community) node of the org tree. */
+export async function requireVillage(orgs: OrgDirectory, code: string): Promise<OrgInfo> {
+  const org = await orgs.getOrg(code.trim());
+  if (!org || org.level !== 'village') throw new AppError('INVALID_DIVISION_CODE', { code: code.trim().slice(0, 40) });
+  return org;
+}

@@ -1,0 +1,117 @@
+import { AppError } from '../../core/errors.ts';
+import type { IdentityContext } from './context.ts';
+import * as repo from './identity.repository.ts';
+import { DELEGATION_SCOPES, type DelegationScope, type Principal } from './principal.ts';
+import { isUuid, USERNAME_PATTERN } from './validation.ts';
+
+export interface CreateDelegationInput {
+  helperUsername: string;
+  scopes: DelegationScope[];
+  validUntil: Date | string;
+}
+
+export interface DelegationDto {
+  id: string;
+  resident: { accountId: string; name: string; residentIdMasked: string };
+  helper: { accountId: string; username: string; name: string };
+  scopes: DelegationScope[];
+  validFrom: string;
+  validUntil: string;
+  revokedAt: string | null;
+  status: 'active' | 'expired' | 'revoked';
+}
+
+const MAX_VALIDITY_YEARS = 1;
+const NO_SUCH_HELPER = { what: { zh: '帮办员', en: 'Helper' } };
+
+function invalid(zh: string, en: string): AppError {
+  return new AppError('VALIDATION_FAILED', { detail: { zh, en } });
+}
+
+export function createDelegationFunctions({ db, clock }: IdentityContext) {
+  function toDto(row: repo.DelegationRow, now: Date): DelegationDto {
+    return {
+      id: row.id,
+      resident: { accountId: row.residentId, name: row.residentName, residentIdMasked: row.residentIdMasked },
+      helper: { accountId: row.helperId, username: row.helperUsername, name: row.helperName },
+      scopes: row.scopes.filter((s): s is DelegationScope => (DELEGATION_SCOPES as readonly string[]).includes(s)),
+      validFrom: row.validFrom.toISOString(),
+      validUntil: row.validUntil.toISOString(),
+      revokedAt: row.revokedAt?.toISOString() ?? null,
+      status: row.revokedAt ? 'revoked' : row.validUntil <= now ? 'expired' : 'active',
+    };
+  }
+
+  /** Only the resident themself (not a helper acting for them) grants and withdraws authorisations. */
+  function requireResidentSelf(principal: Principal): string {
+    if (principal.kind !== 'resident') throw new AppError('FORBIDDEN');
+    return principal.accountId;
+  }
+
+  return {
+    /** 帮办代办授权. A new authorisation to the same helper replaces the one in force. */
+    async createDelegation(principal: Principal, input: CreateDelegationInput): Promise<DelegationDto> {
+      const residentId = requireResidentSelf(principal);
+      const now = clock();
+      const scopes = DELEGATION_SCOPES.filter((s) => input.scopes.includes(s));
+      if (scopes.length === 0 || input.scopes.some((s) => !DELEGATION_SCOPES.includes(s))) {
+        throw invalid('授权范围无效', 'invalid scopes');
+      }
+      const validUntil = new Date(input.validUntil);
+      const latest = new Date(now);
+      latest.setUTCFullYear(latest.getUTCFullYear() + MAX_VALIDITY_YEARS);
+      if (Number.isNaN(validUntil.getTime()) || validUntil <= now || validUntil > latest) {
+        throw invalid('授权截止时间应在今后一年之内', 'validUntil must be in the future and at most one year ahead');
+      }
+      const username = input.helperUsername.trim().toLowerCase();
+      const helper = USERNAME_PATTERN.test(username) ? await repo.findStaffByUsername(db, username) : null;
+      const isHelper = helper?.status === 'active' && (await repo.getRoles(db, [helper.id])).some((r) => r.role === 'helper');
+      if (!helper || !isHelper) throw new AppError('NOT_FOUND', NO_SUCH_HELPER);
+
+      const id = await db.transaction(async (tx) => {
+        const replaced = await repo.revokeActiveDelegations(tx, residentId, helper.id, now);
+        const delegationId = await repo.insertDelegation(tx, {
+          residentId,
+          helperId: helper.id,
+          scopes,
+          validFrom: now,
+          validUntil,
+          createdAt: now,
+        });
+        const detail = { delegationId, helperId: helper.id, scopes, validUntil: validUntil.toISOString(), replaced };
+        await repo.insertAudit(tx, [{ accountId: residentId, actorId: residentId, action: 'delegation.created', detail, at: now }]);
+        return delegationId;
+      });
+      const [row] = await repo.listDelegations(db, { id });
+      return toDto(row!, now);
+    },
+
+    async revokeDelegation(principal: Principal, id: string): Promise<void> {
+      const [row] = isUuid(id) ? await repo.listDelegations(db, { id }) : [];
+      if (!row || principal.kind !== 'resident' || row.residentId !== principal.accountId) {
+        throw new AppError('NOT_FOUND', { what: 'delegation' });
+      }
+      const now = clock();
+      await db.transaction(async (tx) => {
+        if (await repo.revokeDelegation(tx, row.id, now)) {
+          const detail = { delegationId: row.id, helperId: row.helperId };
+          await repo.insertAudit(tx, [{ accountId: row.residentId, actorId: principal.accountId, action: 'delegation.revoked', detail, at: now }]);
+        }
+      });
+    },
+
+    /** The authorisations a resident has given, newest first, including ended ones. */
+    async listMyDelegations(principal: Principal): Promise<DelegationDto[]> {
+      const residentId = requireResidentSelf(principal);
+      const now = clock();
+      return (await repo.listDelegations(db, { residentId })).map((r) => toDto(r, now));
+    },
+
+    /** The residents who currently authorise this helper. */
+    async listMyPrincipals(principal: Principal): Promise<DelegationDto[]> {
+      if (principal.kind !== 'staff') throw new AppError('FORBIDDEN');
+      const now = clock();
+      return (await repo.listDelegations(db, { helperId: principal.accountId, activeAt: now })).map((r) => toDto(r, now));
+    },
+  };
+}

@@ -1,0 +1,370 @@
+import { and, asc, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Executor } from '../../db/database.ts';
+import {
+  accounts,
+  delegations,
+  identityAudit,
+  residents,
+  sessions,
+  staff,
+  staffRoles,
+  type AccountKind,
+  type AccountStatus,
+  type StaffRole,
+} from './identity.tables.ts';
+
+/** Queries of the identity module. Every function takes the executor, so that callers choose the transaction. */
+
+export interface LoginCandidate {
+  id: string;
+  kind: AccountKind;
+  name: string;
+  passwordHash: string;
+  status: AccountStatus;
+  lockedUntil: Date | null;
+}
+
+const candidateColumns = {
+  id: accounts.id,
+  kind: accounts.kind,
+  name: accounts.name,
+  passwordHash: accounts.passwordHash,
+  status: accounts.status,
+  lockedUntil: accounts.lockedUntil,
+};
+
+export function findResidentCandidates(ex: Executor, by: { hash: string } | { phone: string }): Promise<LoginCandidate[]> {
+  return ex
+    .select(candidateColumns)
+    .from(residents)
+    .innerJoin(accounts, eq(accounts.id, residents.accountId))
+    .where('hash' in by ? eq(residents.residentIdHash, by.hash) : eq(residents.phone, by.phone))
+    .orderBy(asc(accounts.createdAt))
+    .limit(5);
+}
+
+export function findStaffCandidates(ex: Executor, username: string): Promise<LoginCandidate[]> {
+  return ex
+    .select(candidateColumns)
+    .from(staff)
+    .innerJoin(accounts, eq(accounts.id, staff.accountId))
+    .where(eq(staff.username, username));
+}
+
+/**
+ * Counts one failed login atomically. At `threshold` the account is locked until `lockUntil`
+ * and the counter starts again, so the next lock needs another full run of failures.
+ */
+export async function recordLoginFailure(ex: Executor, accountId: string, lockUntil: Date, threshold: number): Promise<boolean> {
+  const reached = sql`${accounts.failedLogins} + 1 >= ${threshold}`;
+  const [row] = await ex
+    .update(accounts)
+    .set({
+      failedLogins: sql`case when ${reached} then 0 else ${accounts.failedLogins} + 1 end`,
+      lockedUntil: sql`case when ${reached} then ${lockUntil.toISOString()}::timestamptz else ${accounts.lockedUntil} end`,
+    })
+    .where(eq(accounts.id, accountId))
+    .returning({ failedLogins: accounts.failedLogins });
+  return row?.failedLogins === 0;
+}
+
+export async function resetLoginFailures(ex: Executor, accountId: string): Promise<void> {
+  await ex.update(accounts).set({ failedLogins: 0, lockedUntil: null }).where(eq(accounts.id, accountId));
+}
+
+export async function insertAccount(
+  ex: Executor,
+  values: { kind: AccountKind; name: string; passwordHash: string; createdAt: Date },
+): Promise<string> {
+  const [row] = await ex.insert(accounts).values(values).returning({ id: accounts.id });
+  if (!row) throw new Error('insert into accounts returned nothing');
+  return row.id;
+}
+
+export async function getAccount(ex: Executor, id: string) {
+  const [row] = await ex
+    .select({ id: accounts.id, kind: accounts.kind, name: accounts.name, status: accounts.status })
+    .from(accounts)
+    .where(eq(accounts.id, id));
+  return row ?? null;
+}
+
+export async function setAccountStatus(ex: Executor, id: string, status: AccountStatus): Promise<void> {
+  await ex
+    .update(accounts)
+    .set(status === 'active' ? { status, failedLogins: 0, lockedUntil: null } : { status })
+    .where(eq(accounts.id, id));
+}
+
+export async function insertAudit(
+  ex: Executor,
+  rows: { accountId: string; actorId: string | null; action: string; detail?: Record<string, unknown>; at: Date }[],
+): Promise<void> {
+  if (rows.length > 0) await ex.insert(identityAudit).values(rows);
+}
+
+// Sessions
+
+export async function insertSession(
+  ex: Executor,
+  values: { tokenHash: string; accountId: string; channel: string; createdAt: Date; expiresAt: Date },
+): Promise<void> {
+  await ex.insert(sessions).values(values);
+}
+
+export async function revokeSession(ex: Executor, tokenHash: string, at: Date): Promise<string | null> {
+  const [row] = await ex
+    .update(sessions)
+    .set({ revokedAt: at })
+    .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt)))
+    .returning({ accountId: sessions.accountId });
+  return row?.accountId ?? null;
+}
+
+export async function revokeAccountSessions(ex: Executor, accountId: string, at: Date): Promise<void> {
+  await ex
+    .update(sessions)
+    .set({ revokedAt: at })
+    .where(and(eq(sessions.accountId, accountId), isNull(sessions.revokedAt)));
+}
+
+export type SessionRow = {
+  account_id: string;
+  kind: AccountKind;
+  name: string;
+  channel: string;
+  roles: { role: StaffRole; orgCode: string; orgPath: string }[];
+  /** The newest active delegation from `onBehalfOf` to this account, when asked for. */
+  delegation: { id: string; scopes: string[] } | null;
+};
+
+/**
+ * Everything `authenticate` needs in one round trip: the live session (primary key), the
+ * account, its roles (unique index on account_id, role, org_code) and, when a resident is
+ * named, the delegation (index on helper_id, resident_id).
+ */
+export async function findSession(ex: Executor, tokenHash: string, now: Date, onBehalfOf: string | null): Promise<SessionRow | null> {
+  const at = now.toISOString();
+  const result = await ex.execute<SessionRow>(sql`
+    select s.account_id, a.kind, a.name, s.channel,
+      coalesce((select json_agg(json_build_object('role', r.role, 'orgCode', r.org_code, 'orgPath', r.org_path))
+                from staff_roles r where r.account_id = a.id), '[]'::json) as roles,
+      (select json_build_object('id', d.id, 'scopes', d.scopes)
+         from delegations d join accounts ra on ra.id = d.resident_id
+        where ${onBehalfOf}::uuid is not null and d.helper_id = a.id and d.resident_id = ${onBehalfOf}::uuid
+          and d.revoked_at is null and d.valid_from <= ${at}::timestamptz and d.valid_until > ${at}::timestamptz
+          and ra.status = 'active'
+        order by d.created_at desc limit 1) as delegation
+    from sessions s join accounts a on a.id = s.account_id
+    where s.token_hash = ${tokenHash} and s.revoked_at is null and s.expires_at > ${at}::timestamptz and a.status = 'active'`);
+  return result.rows[0] ?? null;
+}
+
+// Residents
+
+export async function residentHashExists(ex: Executor, hash: string): Promise<boolean> {
+  const rows = await ex.select({ id: residents.accountId }).from(residents).where(eq(residents.residentIdHash, hash));
+  return rows.length > 0;
+}
+
+export async function insertResident(ex: Executor, values: typeof residents.$inferInsert): Promise<void> {
+  await ex.insert(residents).values(values);
+}
+
+const residentColumns = {
+  accountId: residents.accountId,
+  name: accounts.name,
+  status: accounts.status,
+  residentIdMasked: residents.residentIdMasked,
+  phone: residents.phone,
+  birthDate: residents.birthDate,
+  gender: residents.gender,
+  addressCode: residents.addressCode,
+  homeOrgCode: residents.homeOrgCode,
+};
+
+export async function getResident(ex: Executor, by: { accountId: string } | { hash: string }) {
+  const [row] = await ex
+    .select(residentColumns)
+    .from(residents)
+    .innerJoin(accounts, eq(accounts.id, residents.accountId))
+    .where('hash' in by ? eq(residents.residentIdHash, by.hash) : eq(residents.accountId, by.accountId));
+  return row ?? null;
+}
+
+export async function getResidentCipher(ex: Executor, accountId: string): Promise<string | null> {
+  const [row] = await ex
+    .select({ cipher: residents.residentIdCipher })
+    .from(residents)
+    .where(eq(residents.accountId, accountId));
+  return row?.cipher ?? null;
+}
+
+export async function setHomeOrg(ex: Executor, accountId: string, homeOrgCode: string): Promise<void> {
+  await ex.update(residents).set({ homeOrgCode }).where(eq(residents.accountId, accountId));
+}
+
+// Staff
+
+export async function insertStaff(ex: Executor, accountId: string, username: string): Promise<void> {
+  await ex.insert(staff).values({ accountId, username });
+}
+
+export async function findStaffByUsername(ex: Executor, username: string) {
+  const [row] = await ex
+    .select({ id: accounts.id, name: accounts.name, status: accounts.status })
+    .from(staff)
+    .innerJoin(accounts, eq(accounts.id, staff.accountId))
+    .where(eq(staff.username, username));
+  return row ?? null;
+}
+
+export async function getStaff(ex: Executor, accountId: string) {
+  const [row] = await ex
+    .select({ id: accounts.id, username: staff.username, name: accounts.name, status: accounts.status, createdAt: accounts.createdAt })
+    .from(staff)
+    .innerJoin(accounts, eq(accounts.id, staff.accountId))
+    .where(eq(staff.accountId, accountId));
+  return row ?? null;
+}
+
+export function getRoles(ex: Executor, accountIds: string[]) {
+  if (accountIds.length === 0) return Promise.resolve([]);
+  return ex
+    .select({ accountId: staffRoles.accountId, role: staffRoles.role, orgCode: staffRoles.orgCode, orgPath: staffRoles.orgPath })
+    .from(staffRoles)
+    .where(inArray(staffRoles.accountId, accountIds))
+    .orderBy(asc(staffRoles.createdAt), asc(staffRoles.id));
+}
+
+/** Adds roles; a role the account already holds is left as it is. */
+export async function insertRoles(
+  ex: Executor,
+  rows: { accountId: string; role: StaffRole; orgCode: string; orgPath: string; createdAt: Date }[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const inserted = await ex.insert(staffRoles).values(rows).onConflictDoNothing().returning({ id: staffRoles.id });
+  return inserted.length;
+}
+
+export async function deleteRole(ex: Executor, accountId: string, role: StaffRole, orgCode: string): Promise<boolean> {
+  const deleted = await ex
+    .delete(staffRoles)
+    .where(and(eq(staffRoles.accountId, accountId), eq(staffRoles.role, role), eq(staffRoles.orgCode, orgCode)))
+    .returning({ id: staffRoles.id });
+  return deleted.length > 0;
+}
+
+/** Staff with a role at the node `orgPath` or below, by username. */
+export function listStaffUnder(ex: Executor, orgPath: string, afterUsername: string | null, limit: number) {
+  const under = ex
+    .select({ one: sql`1` })
+    .from(staffRoles)
+    .where(
+      and(
+        eq(staffRoles.accountId, staff.accountId),
+        or(eq(staffRoles.orgPath, orgPath), sql`${staffRoles.orgPath} like ${escapeLike(orgPath) + '.%'}`),
+      ),
+    );
+  return ex
+    .select({ id: accounts.id, username: staff.username, name: accounts.name, status: accounts.status, createdAt: accounts.createdAt })
+    .from(staff)
+    .innerJoin(accounts, eq(accounts.id, staff.accountId))
+    .where(and(sql`exists (${under})`, afterUsername === null ? undefined : gt(staff.username, afterUsername)))
+    .orderBy(asc(staff.username))
+    .limit(limit);
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+// Delegations
+
+export async function insertDelegation(ex: Executor, values: typeof delegations.$inferInsert): Promise<string> {
+  const [row] = await ex.insert(delegations).values(values).returning({ id: delegations.id });
+  if (!row) throw new Error('insert into delegations returned nothing');
+  return row.id;
+}
+
+/** Revokes the pair's delegations that are still in force; returns their ids. */
+export async function revokeActiveDelegations(ex: Executor, residentId: string, helperId: string, at: Date): Promise<string[]> {
+  const rows = await ex
+    .update(delegations)
+    .set({ revokedAt: at })
+    .where(
+      and(
+        eq(delegations.helperId, helperId),
+        eq(delegations.residentId, residentId),
+        isNull(delegations.revokedAt),
+        gt(delegations.validUntil, at),
+      ),
+    )
+    .returning({ id: delegations.id });
+  return rows.map((r) => r.id);
+}
+
+export async function revokeDelegation(ex: Executor, id: string, at: Date): Promise<boolean> {
+  const rows = await ex
+    .update(delegations)
+    .set({ revokedAt: at })
+    .where(and(eq(delegations.id, id), isNull(delegations.revokedAt)))
+    .returning({ id: delegations.id });
+  return rows.length > 0;
+}
+
+export interface DelegationRow {
+  id: string;
+  residentId: string;
+  residentName: string;
+  residentIdMasked: string;
+  helperId: string;
+  helperName: string;
+  helperUsername: string;
+  scopes: string[];
+  validFrom: Date;
+  validUntil: Date;
+  revokedAt: Date | null;
+}
+
+const helperAccounts = alias(accounts, 'helper_account');
+
+export async function listDelegations(
+  ex: Executor,
+  by: { id: string } | { residentId: string } | { helperId: string; activeAt: Date },
+): Promise<DelegationRow[]> {
+  const filter =
+    'id' in by
+      ? eq(delegations.id, by.id)
+      : 'residentId' in by
+        ? eq(delegations.residentId, by.residentId)
+        : and(
+            eq(delegations.helperId, by.helperId),
+            isNull(delegations.revokedAt),
+            gt(delegations.validUntil, by.activeAt),
+            sql`${delegations.validFrom} <= ${by.activeAt.toISOString()}::timestamptz`,
+          );
+  return ex
+    .select({
+      id: delegations.id,
+      residentId: delegations.residentId,
+      residentName: accounts.name,
+      residentIdMasked: residents.residentIdMasked,
+      helperId: delegations.helperId,
+      helperName: helperAccounts.name,
+      helperUsername: staff.username,
+      scopes: delegations.scopes,
+      validFrom: delegations.validFrom,
+      validUntil: delegations.validUntil,
+      revokedAt: delegations.revokedAt,
+    })
+    .from(delegations)
+    .innerJoin(accounts, eq(accounts.id, delegations.residentId))
+    .innerJoin(residents, eq(residents.accountId, delegations.residentId))
+    .innerJoin(staff, eq(staff.accountId, delegations.helperId))
+    .innerJoin(helperAccounts, eq(helperAccounts.id, delegations.helperId))
+    .where(filter)
+    .orderBy(desc(delegations.createdAt), desc(delegations.id))
+    .limit(200);
+}

@@ -1,0 +1,216 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { readToken, requirePrincipal, SESSION_COOKIE } from '../../http/auth.ts';
+import { PageQuery, withErrors } from '../../http/schemas.ts';
+import {
+  AccountStatusDto,
+  CreateDelegationBody,
+  CreateStaffBody,
+  DelegationDto,
+  HomeOrgBody,
+  IdParams,
+  LoginBody,
+  LoginResponse,
+  MyProfile,
+  RegisterBody,
+  RegisterResponse,
+  ResidentProfile,
+  RoleBody,
+  StaffDto,
+} from './identity.schemas.ts';
+import type { IdentityService } from './identity.service.ts';
+
+const tags = ['identity'];
+
+export function identityRoutes(deps: { identity: IdentityService }): FastifyPluginAsyncTypebox {
+  const { identity } = deps;
+  return (app) => {
+    app.post(
+      '/auth/residents/register',
+      {
+        schema: {
+          tags,
+          summary: '居民实名注册 · register a resident under their real name',
+          security: [],
+          body: RegisterBody,
+          response: withErrors({ 201: RegisterResponse }, [400, 409]),
+        },
+      },
+      async (request, reply) => reply.status(201).send(await identity.registerResident(request.body)),
+    );
+
+    app.post(
+      '/auth/login',
+      {
+        schema: {
+          tags,
+          summary: '登录（居民或工作人员）· log in',
+          description: '返回会话令牌，并同时设置 httpOnly 会话 Cookie。连续 5 次失败锁定 15 分钟。',
+          security: [],
+          body: LoginBody,
+          response: withErrors({ 200: LoginResponse }, [400, 401, 403, 423]),
+        },
+      },
+      async (request, reply) => {
+        const result = await identity.login(request.body);
+        void reply.setCookie(SESSION_COOKIE, result.token, {
+          httpOnly: true,
+          sameSite: 'lax',
+          path: '/',
+          secure: request.protocol === 'https',
+          expires: new Date(result.expiresAt),
+        });
+        return result;
+      },
+    );
+
+    app.post(
+      '/auth/logout',
+      { schema: { tags, summary: '退出登录 · log out', response: withErrors({ 204: Type.Null() }, [400]) } },
+      async (request, reply) => {
+        const token = readToken(request);
+        if (token) await identity.logout(token);
+        void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/me',
+      { schema: { tags, summary: '我的账号 · my account', response: withErrors({ 200: MyProfile }, [401, 403]) } },
+      async (request) => identity.getMyProfile(requirePrincipal(request)),
+    );
+
+    app.put(
+      '/me/home-org',
+      {
+        schema: {
+          tags,
+          summary: '设置居住地村（社区）· set my home village',
+          body: HomeOrgBody,
+          response: withErrors({ 200: ResidentProfile }, [400, 401, 403]),
+        },
+      },
+      async (request) => identity.setHomeOrg(requirePrincipal(request), request.body.orgCode),
+    );
+
+    app.post(
+      '/staff',
+      {
+        schema: {
+          tags,
+          summary: '新建工作人员账号 · create a staff account',
+          body: CreateStaffBody,
+          response: withErrors({ 201: StaffDto }, [400, 401, 403, 409]),
+        },
+      },
+      async (request, reply) => reply.status(201).send(await identity.createStaff(requirePrincipal(request), request.body)),
+    );
+
+    app.get(
+      '/staff',
+      {
+        schema: {
+          tags,
+          summary: '本辖区工作人员 · staff in my area',
+          querystring: Type.Object({ orgCode: Type.String({ minLength: 2, maxLength: 40 }), ...PageQuery }, { additionalProperties: false }),
+          response: withErrors({ 200: Type.Object({ items: Type.Array(StaffDto), next: Type.Union([Type.String(), Type.Null()]) }) }, [
+            400, 401, 403, 404,
+          ]),
+        },
+      },
+      async (request) => identity.listStaff(requirePrincipal(request), request.query),
+    );
+
+    app.post(
+      '/staff/:id/roles',
+      {
+        schema: {
+          tags,
+          summary: '授予角色 · grant a role',
+          params: IdParams,
+          body: RoleBody,
+          response: withErrors({ 200: StaffDto }, [400, 401, 403, 404]),
+        },
+      },
+      async (request) => identity.grantRole(requirePrincipal(request), request.params.id, request.body),
+    );
+
+    app.delete(
+      '/staff/:id/roles',
+      {
+        schema: {
+          tags,
+          summary: '撤销角色 · revoke a role',
+          params: IdParams,
+          querystring: RoleBody,
+          response: withErrors({ 200: StaffDto }, [400, 401, 403, 404]),
+        },
+      },
+      async (request) => identity.revokeRole(requirePrincipal(request), request.params.id, request.query),
+    );
+
+    for (const [action, summary] of [
+      ['disable', '停用账号（立即注销其会话）· disable an account'],
+      ['enable', '启用账号 · enable an account'],
+    ] as const) {
+      app.post(
+        `/accounts/:id/${action}`,
+        { schema: { tags, summary, params: IdParams, response: withErrors({ 200: AccountStatusDto }, [400, 401, 403, 404]) } },
+        async (request) => {
+          const principal = requirePrincipal(request);
+          return action === 'disable'
+            ? identity.disableAccount(principal, request.params.id)
+            : identity.enableAccount(principal, request.params.id);
+        },
+      );
+    }
+
+    app.post(
+      '/delegations',
+      {
+        schema: {
+          tags,
+          summary: '授权帮办员代办 · authorise a helper',
+          body: CreateDelegationBody,
+          response: withErrors({ 201: DelegationDto }, [400, 401, 403, 404]),
+        },
+      },
+      async (request, reply) => reply.status(201).send(await identity.createDelegation(requirePrincipal(request), request.body)),
+    );
+
+    app.get(
+      '/delegations',
+      {
+        schema: {
+          tags,
+          summary: '帮办授权列表（居民：我给出的；帮办员：我收到的有效授权）· helper authorisations',
+          response: withErrors({ 200: Type.Object({ items: Type.Array(DelegationDto) }) }, [401, 403]),
+        },
+      },
+      async (request) => {
+        const principal = requirePrincipal(request);
+        const items =
+          principal.kind === 'resident' ? await identity.listMyDelegations(principal) : await identity.listMyPrincipals(principal);
+        return { items };
+      },
+    );
+
+    app.delete(
+      '/delegations/:id',
+      {
+        schema: {
+          tags,
+          summary: '撤销帮办授权 · withdraw an authorisation',
+          params: IdParams,
+          response: withErrors({ 204: Type.Null() }, [400, 401, 404]),
+        },
+      },
+      async (request, reply) => {
+        await identity.revokeDelegation(requirePrincipal(request), request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+    return Promise.resolve();
+  };
+}

@@ -1,0 +1,136 @@
+import { Type } from '@sinclair/typebox';
+import { IsoDate, IsoDateTime, Uuid } from '../../http/schemas.ts';
+import { STAFF_ROLES } from './access.ts';
+import { MAX_PASSWORD_LENGTH } from './crypto.ts';
+import { DELEGATION_SCOPES } from './principal.ts';
+import { LOGIN_CHANNELS } from './sessions.ts';
+
+const strict = { additionalProperties: false } as const;
+
+const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
+const OrgCode = Type.String({ minLength: 2, maxLength: 40, description: '机构代码（行政区划代码或统一社会信用代码）' });
+const Role = Type.Union(STAFF_ROLES.map((r) => Type.Literal(r)));
+const Scope = Type.Union(DELEGATION_SCOPES.map((s) => Type.Literal(s)));
+const Channel = Type.Union(LOGIN_CHANNELS.map((c) => Type.Literal(c)), { description: 'kiosk 会话 15 分钟后失效' });
+
+export const RoleDto = Type.Object({ role: Role, orgCode: Type.String() }, strict);
+
+export const RegisterBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 50 }),
+    residentId: Type.String({ minLength: 18, maxLength: 18, description: '居民身份证号码（GB 11643）' }),
+    phone: Type.String({ maxLength: 11 }),
+    password: Password,
+    homeOrgCode: Type.Optional(Type.String({ maxLength: 12, description: '居住地所在村（社区）代码' })),
+  },
+  strict,
+);
+
+export const RegisterResponse = Type.Object({
+  accountId: Uuid,
+  name: Type.String(),
+  residentIdMasked: Type.String(),
+  warnings: Type.Array(Type.Object({ code: Type.Literal('ADDRESS_CODE_NOT_CURRENT'), zh: Type.String(), en: Type.String() })),
+});
+
+export const LoginBody = Type.Union([
+  Type.Object(
+    {
+      kind: Type.Literal('resident'),
+      residentIdOrPhone: Type.String({ minLength: 1, maxLength: 18, description: '身份证号码或手机号码' }),
+      password: Password,
+      channel: Channel,
+    },
+    strict,
+  ),
+  Type.Object(
+    { kind: Type.Literal('staff'), username: Type.String({ minLength: 1, maxLength: 32 }), password: Password, channel: Channel },
+    strict,
+  ),
+]);
+
+export const AccountDto = Type.Object({
+  id: Uuid,
+  kind: Type.Union([Type.Literal('resident'), Type.Literal('staff')]),
+  name: Type.String(),
+  username: Type.Optional(Type.String()),
+  residentIdMasked: Type.Optional(Type.String()),
+  roles: Type.Array(RoleDto),
+});
+
+export const LoginResponse = Type.Object({ token: Type.String(), expiresAt: IsoDateTime, account: AccountDto });
+
+export const ResidentProfile = Type.Object({
+  kind: Type.Literal('resident'),
+  accountId: Uuid,
+  name: Type.String(),
+  residentIdMasked: Type.String(),
+  phoneMasked: Type.String(),
+  birthDate: IsoDate,
+  gender: Type.Union([Type.Literal('male'), Type.Literal('female')]),
+  homeOrg: Type.Union([Type.Object({ code: Type.String(), name: Type.String() }), Type.Null()]),
+});
+
+const StaffProfile = Type.Object({
+  kind: Type.Literal('staff'),
+  accountId: Uuid,
+  name: Type.String(),
+  username: Type.String(),
+  roles: Type.Array(RoleDto),
+  actingFor: Type.Union([
+    Type.Object({ residentId: Uuid, delegationId: Uuid, scopes: Type.Array(Type.String()) }),
+    Type.Null(),
+  ]),
+});
+
+export const MyProfile = Type.Union([ResidentProfile, StaffProfile]);
+
+export const HomeOrgBody = Type.Object({ orgCode: Type.String({ minLength: 12, maxLength: 12, pattern: '^\\d{12}$' }) }, strict);
+
+export const CreateStaffBody = Type.Object(
+  {
+    username: Type.String({ minLength: 3, maxLength: 32 }),
+    name: Type.String({ minLength: 1, maxLength: 50 }),
+    password: Password,
+    roles: Type.Array(Type.Object({ role: Role, orgCode: OrgCode }, strict), { minItems: 1, maxItems: 20 }),
+  },
+  strict,
+);
+
+export const StaffDto = Type.Object({
+  accountId: Uuid,
+  username: Type.String(),
+  name: Type.String(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  roles: Type.Array(RoleDto),
+  createdAt: IsoDateTime,
+});
+
+export const RoleBody = Type.Object({ role: Role, orgCode: OrgCode }, strict);
+
+export const AccountStatusDto = Type.Object({
+  accountId: Uuid,
+  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+});
+
+export const CreateDelegationBody = Type.Object(
+  {
+    helperUsername: Type.String({ minLength: 1, maxLength: 32 }),
+    scopes: Type.Array(Scope, { minItems: 1, maxItems: DELEGATION_SCOPES.length, uniqueItems: true }),
+    validUntil: Type.String({ format: 'date-time', description: '授权截止时间，一年之内' }),
+  },
+  strict,
+);
+
+export const DelegationDto = Type.Object({
+  id: Uuid,
+  resident: Type.Object({ accountId: Uuid, name: Type.String(), residentIdMasked: Type.String() }),
+  helper: Type.Object({ accountId: Uuid, username: Type.String(), name: Type.String() }),
+  scopes: Type.Array(Scope),
+  validFrom: IsoDateTime,
+  validUntil: IsoDateTime,
+  revokedAt: Type.Union([IsoDateTime, Type.Null()]),
+  status: Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked')]),
+});
+
+export const IdParams = Type.Object({ id: Uuid }, strict);

@@ -1,0 +1,120 @@
+import { notFound } from '../../core/errors.ts';
+import type { Db } from '../../db/database.ts';
+import type { Authenticator } from '../../http/auth.ts';
+import type { IdentityContext } from './context.ts';
+import { createResidentIdVault } from './crypto.ts';
+import { createDelegationFunctions, type CreateDelegationInput, type DelegationDto } from './delegations.ts';
+import * as repo from './identity.repository.ts';
+import type { AccountStatus } from './identity.tables.ts';
+import type { Principal } from './principal.ts';
+import {
+  createResidentFunctions,
+  type RegisterResidentInput,
+  type RegisterResidentResult,
+  type ResidentProfile,
+  type ResidentSummary,
+} from './residents.ts';
+import { createSessionFunctions, type LoginInput, type LoginResult } from './sessions.ts';
+import { createStaffFunctions, type CreateStaffInput, type RoleRequest, type StaffDto, type StaffPage } from './staff-admin.ts';
+
+export type { AccountDto, LoginChannel, LoginInput, LoginResult } from './sessions.ts';
+export type { RegisterResidentInput, RegisterResidentResult, ResidentProfile, ResidentSummary, Warning } from './residents.ts';
+export type { CreateStaffInput, RoleRequest, StaffDto, StaffPage } from './staff-admin.ts';
+export type { CreateDelegationInput, DelegationDto } from './delegations.ts';
+
+export interface OrgInfo {
+  code: string;
+  level: string;
+  name: string;
+  path: string;
+}
+
+/** What identity needs to know about the org tree; the orgs module provides it. */
+export interface OrgDirectory {
+  getOrg(code: string): Promise<OrgInfo | null>;
+  /** Whether a 6-digit county-level code is in today's division list. */
+  divisionExists(code6: string): Promise<boolean>;
+}
+
+export interface StaffProfile {
+  kind: 'staff';
+  accountId: string;
+  name: string;
+  username: string;
+  roles: RoleRequest[];
+  actingFor: { residentId: string; delegationId: string; scopes: string[] } | null;
+}
+
+export type MyProfile = ResidentProfile | StaffProfile;
+
+export interface IdentityService extends Authenticator {
+  registerResident(input: RegisterResidentInput): Promise<RegisterResidentResult>;
+  login(input: LoginInput): Promise<LoginResult>;
+  logout(token: string): Promise<void>;
+  authenticate(token: string, onBehalfOf?: string): Promise<Principal | null>;
+
+  getMyProfile(principal: Principal): Promise<MyProfile>;
+  setHomeOrg(principal: Principal, orgCode: string): Promise<ResidentProfile>;
+  /** Internal, for other modules: by resident account id. */
+  getResidentSummary(residentAccountId: string): Promise<ResidentSummary | null>;
+  /** Internal: by ID number, through the lookup hash. */
+  findResidentByResidentId(residentId: string): Promise<ResidentSummary | null>;
+  /** Internal: the clear ID number, for certificate issuance only. */
+  revealResidentId(residentAccountId: string): Promise<string | null>;
+
+  createStaff(principal: Principal, input: CreateStaffInput): Promise<StaffDto>;
+  ensureStaff(input: CreateStaffInput): Promise<{ accountId: string; created: boolean }>;
+  grantRole(principal: Principal, accountId: string, role: RoleRequest): Promise<StaffDto>;
+  revokeRole(principal: Principal, accountId: string, role: RoleRequest): Promise<StaffDto>;
+  disableAccount(principal: Principal, accountId: string): Promise<{ accountId: string; status: AccountStatus }>;
+  enableAccount(principal: Principal, accountId: string): Promise<{ accountId: string; status: AccountStatus }>;
+  listStaff(principal: Principal, query: { orgCode: string; after?: string; limit?: number }): Promise<StaffPage>;
+
+  createDelegation(principal: Principal, input: CreateDelegationInput): Promise<DelegationDto>;
+  revokeDelegation(principal: Principal, delegationId: string): Promise<void>;
+  listMyDelegations(principal: Principal): Promise<DelegationDto[]>;
+  listMyPrincipals(principal: Principal): Promise<DelegationDto[]>;
+}
+
+export interface IdentityServiceDeps {
+  db: Db;
+  masterKey: Buffer;
+  orgs: OrgDirectory;
+  clock?: () => Date;
+}
+
+export function createIdentityService(deps: IdentityServiceDeps): IdentityService {
+  const ctx: IdentityContext = {
+    db: deps.db,
+    vault: createResidentIdVault(deps.masterKey),
+    orgs: deps.orgs,
+    clock: deps.clock ?? (() => new Date()),
+  };
+  const residents = createResidentFunctions(ctx);
+
+  async function getMyProfile(principal: Principal): Promise<MyProfile> {
+    if (principal.kind === 'resident') return residents.getResidentProfile(principal.accountId);
+    const [row, roles] = await Promise.all([repo.getStaff(ctx.db, principal.accountId), repo.getRoles(ctx.db, [principal.accountId])]);
+    if (!row) throw notFound('account');
+    return {
+      kind: 'staff',
+      accountId: row.id,
+      name: row.name,
+      username: row.username,
+      roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })),
+      actingFor: principal.actingFor ?? null,
+    };
+  }
+
+  return {
+    ...createSessionFunctions(ctx),
+    registerResident: residents.registerResident,
+    setHomeOrg: residents.setHomeOrg,
+    getResidentSummary: residents.getResidentSummary,
+    findResidentByResidentId: residents.findResidentByResidentId,
+    revealResidentId: residents.revealResidentId,
+    getMyProfile,
+    ...createStaffFunctions(ctx),
+    ...createDelegationFunctions(ctx),
+  };
+}

@@ -1,0 +1,159 @@
+import { AppError, notFound } from '../../core/errors.ts';
+import { requireVillage, type IdentityContext } from './context.ts';
+import { checkPasswordPolicy, hashPassword } from './crypto.ts';
+import * as repo from './identity.repository.ts';
+import type { Principal } from './principal.ts';
+import { maskResidentId, parseResidentId, RESIDENT_ID_PROBLEM_TEXT } from './resident-id.ts';
+import { chinaToday, isUniqueViolation, isUuid, maskPhone, normaliseName, normalisePhone } from './validation.ts';
+
+export interface RegisterResidentInput {
+  name: string;
+  residentId: string;
+  phone: string;
+  password: string;
+  homeOrgCode?: string | null;
+}
+
+export interface Warning {
+  code: 'ADDRESS_CODE_NOT_CURRENT';
+  zh: string;
+  en: string;
+}
+
+export interface RegisterResidentResult {
+  accountId: string;
+  name: string;
+  residentIdMasked: string;
+  warnings: Warning[];
+}
+
+export interface ResidentSummary {
+  accountId: string;
+  name: string;
+  residentIdMasked: string;
+  homeOrgCode: string | null;
+}
+
+export interface ResidentProfile {
+  kind: 'resident';
+  accountId: string;
+  name: string;
+  residentIdMasked: string;
+  phoneMasked: string;
+  birthDate: string;
+  gender: 'male' | 'female';
+  homeOrg: { code: string; name: string } | null;
+}
+
+export function createResidentFunctions({ db, vault, orgs, clock }: IdentityContext) {
+  async function registerResident(input: RegisterResidentInput): Promise<RegisterResidentResult> {
+    const now = clock();
+    const name = normaliseName(input.name);
+    const parsed = parseResidentId(input.residentId, chinaToday(now));
+    if (!parsed.ok) throw new AppError('INVALID_RESIDENT_ID', { reason: RESIDENT_ID_PROBLEM_TEXT[parsed.problem] });
+    const phone = normalisePhone(input.phone);
+    checkPasswordPolicy(input.password);
+    const homeOrgCode = input.homeOrgCode ? (await requireVillage(orgs, input.homeOrgCode)).code : null;
+
+    const { id, addressCode, birthDate, gender } = parsed.value;
+    const hash = vault.lookupHash(id);
+    // Answer a plain duplicate before spending a password hash; the unique index settles races.
+    if (await repo.residentHashExists(db, hash)) throw new AppError('ALREADY_REGISTERED');
+    const warnings: Warning[] = (await orgs.divisionExists(addressCode))
+      ? []
+      : [
+          {
+            code: 'ADDRESS_CODE_NOT_CURRENT',
+            zh: `身份证号码中的地址码 ${addressCode} 不在现行行政区划代码中（可能是已撤并的旧区划），已照常登记`,
+            en: `The address code ${addressCode} in the ID number is not a current division code (perhaps a former division); registration went ahead`,
+          },
+        ];
+    const passwordHash = await hashPassword(input.password);
+    const residentIdMasked = maskResidentId(id);
+
+    let accountId: string;
+    try {
+      accountId = await db.transaction(async (tx) => {
+        const newId = await repo.insertAccount(tx, { kind: 'resident', name, passwordHash, createdAt: now });
+        await repo.insertResident(tx, {
+          accountId: newId,
+          residentIdCipher: vault.encrypt(id),
+          residentIdHash: hash,
+          residentIdMasked,
+          phone,
+          birthDate,
+          gender,
+          addressCode,
+          homeOrgCode,
+        });
+        await repo.insertAudit(tx, [
+          { accountId: newId, actorId: newId, action: 'resident.registered', detail: { residentIdMasked, homeOrgCode }, at: now },
+        ]);
+        return newId;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('ALREADY_REGISTERED');
+      throw error;
+    }
+    return { accountId, name, residentIdMasked, warnings };
+  }
+
+  async function getResidentProfile(accountId: string): Promise<ResidentProfile> {
+    const row = await repo.getResident(db, { accountId });
+    if (!row) throw notFound('account');
+    const org = row.homeOrgCode ? await orgs.getOrg(row.homeOrgCode) : null;
+    return {
+      kind: 'resident',
+      accountId: row.accountId,
+      name: row.name,
+      residentIdMasked: row.residentIdMasked,
+      phoneMasked: maskPhone(row.phone),
+      birthDate: row.birthDate,
+      gender: row.gender,
+      homeOrg: row.homeOrgCode ? { code: row.homeOrgCode, name: org?.name ?? row.homeOrgCode } : null,
+    };
+  }
+
+  async function setHomeOrg(principal: Principal, orgCode: string): Promise<ResidentProfile> {
+    if (principal.kind !== 'resident') throw new AppError('FORBIDDEN');
+    const org = await requireVillage(orgs, orgCode);
+    const now = clock();
+    await db.transaction(async (tx) => {
+      await repo.setHomeOrg(tx, principal.accountId, org.code);
+      await repo.insertAudit(tx, [
+        { accountId: principal.accountId, actorId: principal.accountId, action: 'resident.home_org_set', detail: { orgCode: org.code }, at: now },
+      ]);
+    });
+    return getResidentProfile(principal.accountId);
+  }
+
+  function toSummary(row: Awaited<ReturnType<typeof repo.getResident>>): ResidentSummary | null {
+    return row
+      ? { accountId: row.accountId, name: row.name, residentIdMasked: row.residentIdMasked, homeOrgCode: row.homeOrgCode }
+      : null;
+  }
+
+  return {
+    registerResident,
+    getResidentProfile,
+    setHomeOrg,
+
+    getResidentSummary: async (accountId: string): Promise<ResidentSummary | null> => {
+      if (!isUuid(accountId)) return null;
+      return toSummary(await repo.getResident(db, { accountId }));
+    },
+
+    findResidentByResidentId: async (residentId: string): Promise<ResidentSummary | null> => {
+      const parsed = parseResidentId(residentId, chinaToday(clock()));
+      if (!parsed.ok) return null;
+      return toSummary(await repo.getResident(db, { hash: vault.lookupHash(parsed.value.id) }));
+    },
+
+    /** The clear ID number, for the few places that must print it (certificate issuance). Never log it. */
+    revealResidentId: async (accountId: string): Promise<string | null> => {
+      if (!isUuid(accountId)) return null;
+      const cipher = await repo.getResidentCipher(db, accountId);
+      return cipher === null ? null : vault.decrypt(cipher);
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import { AppError } from '../../core/errors.ts';
+import type { IdentityContext } from './context.ts';
+import { hashSessionToken, MAX_PASSWORD_LENGTH, newSessionToken, verifyDummyPassword, verifyPassword } from './crypto.ts';
+import * as repo from './identity.repository.ts';
+import type { StaffRole } from './identity.tables.ts';
+import { DELEGATION_SCOPES, type DelegationScope, type Principal } from './principal.ts';
+import { parseResidentId } from './resident-id.ts';
+import { chinaToday, isUuid, PHONE_PATTERN } from './validation.ts';
+
+export const LOGIN_CHANNELS = ['web', 'app', 'kiosk', 'window'] as const;
+export type LoginChannel = (typeof LOGIN_CHANNELS)[number];
+
+export const MAX_FAILED_LOGINS = 5;
+export const LOCK_MS = 15 * 60_000;
+/** A kiosk is a shared device: its sessions end quickly. */
+export const SESSION_TTL_MS: Record<LoginChannel, number> = {
+  web: 12 * 3600_000,
+  app: 12 * 3600_000,
+  window: 12 * 3600_000,
+  kiosk: 15 * 60_000,
+};
+
+export type LoginInput =
+  | { kind: 'resident'; residentIdOrPhone: string; password: string; channel: LoginChannel }
+  | { kind: 'staff'; username: string; password: string; channel: LoginChannel };
+
+export interface AccountDto {
+  id: string;
+  kind: 'resident' | 'staff';
+  name: string;
+  /** Staff only. */
+  username?: string;
+  /** Residents only. */
+  residentIdMasked?: string;
+  roles: { role: StaffRole; orgCode: string }[];
+}
+
+export interface LoginResult {
+  token: string;
+  expiresAt: string;
+  account: AccountDto;
+}
+
+export function createSessionFunctions({ db, vault, clock }: IdentityContext) {
+  async function findCandidates(input: LoginInput, now: Date): Promise<repo.LoginCandidate[]> {
+    if (input.kind === 'staff') return repo.findStaffCandidates(db, input.username.trim().toLowerCase());
+    const key = input.residentIdOrPhone.trim();
+    if (PHONE_PATTERN.test(key)) return repo.findResidentCandidates(db, { phone: key });
+    const parsed = parseResidentId(key, chinaToday(now));
+    return parsed.ok ? repo.findResidentCandidates(db, { hash: vault.lookupHash(parsed.value.id) }) : [];
+  }
+
+  async function describeAccount(candidate: repo.LoginCandidate): Promise<AccountDto> {
+    if (candidate.kind === 'resident') {
+      const resident = await repo.getResident(db, { accountId: candidate.id });
+      return { id: candidate.id, kind: 'resident', name: candidate.name, residentIdMasked: resident?.residentIdMasked, roles: [] };
+    }
+    const [staffRow, roles] = await Promise.all([repo.getStaff(db, candidate.id), repo.getRoles(db, [candidate.id])]);
+    return {
+      id: candidate.id,
+      kind: 'staff',
+      name: candidate.name,
+      username: staffRow?.username,
+      roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })),
+    };
+  }
+
+  async function login(input: LoginInput): Promise<LoginResult> {
+    const now = clock();
+    const candidates = input.password.length > MAX_PASSWORD_LENGTH ? [] : await findCandidates(input, now);
+    if (candidates.length === 0) {
+      // Same cost as a wrong password, so that timing does not tell which accounts exist.
+      await verifyDummyPassword(input.password.slice(0, MAX_PASSWORD_LENGTH));
+      throw new AppError('INVALID_CREDENTIALS');
+    }
+    // Several residents may share a phone (a family); the password picks the account.
+    const open = candidates.filter((c) => !(c.lockedUntil && c.lockedUntil > now));
+    if (open.length === 0) {
+      const until = Math.max(...candidates.map((c) => c.lockedUntil?.getTime() ?? 0));
+      throw new AppError('ACCOUNT_LOCKED', { until: new Date(until).toISOString() });
+    }
+    let matched: repo.LoginCandidate | undefined;
+    for (const candidate of open) {
+      if (await verifyPassword(candidate.passwordHash, input.password)) {
+        matched = candidate;
+        break;
+      }
+    }
+
+    if (!matched) {
+      const lockUntil = new Date(now.getTime() + LOCK_MS);
+      const locked = await db.transaction(async (tx) => {
+        let anyLocked = false;
+        for (const candidate of open) {
+          const nowLocked = await repo.recordLoginFailure(tx, candidate.id, lockUntil, MAX_FAILED_LOGINS);
+          anyLocked ||= nowLocked;
+          await repo.insertAudit(tx, [
+            { accountId: candidate.id, actorId: null, action: 'login.failed', detail: { channel: input.channel }, at: now },
+            ...(nowLocked
+              ? [{ accountId: candidate.id, actorId: null, action: 'login.locked', detail: { until: lockUntil.toISOString() }, at: now }]
+              : []),
+          ]);
+        }
+        return anyLocked;
+      });
+      if (locked && open.length === 1) throw new AppError('ACCOUNT_LOCKED', { until: lockUntil.toISOString() });
+      throw new AppError('INVALID_CREDENTIALS');
+    }
+
+    if (matched.status === 'disabled') throw new AppError('ACCOUNT_DISABLED');
+    const accountId = matched.id;
+    const { token, tokenHash } = newSessionToken();
+    const expiresAt = new Date(now.getTime() + SESSION_TTL_MS[input.channel]);
+    await db.transaction(async (tx) => {
+      await repo.resetLoginFailures(tx, accountId);
+      await repo.insertSession(tx, { tokenHash, accountId, channel: input.channel, createdAt: now, expiresAt });
+      await repo.insertAudit(tx, [{ accountId, actorId: accountId, action: 'login.succeeded', detail: { channel: input.channel }, at: now }]);
+    });
+    return { token, expiresAt: expiresAt.toISOString(), account: await describeAccount(matched) };
+  }
+
+  async function logout(token: string): Promise<void> {
+    const now = clock();
+    await db.transaction(async (tx) => {
+      const accountId = await repo.revokeSession(tx, hashSessionToken(token), now);
+      if (accountId) await repo.insertAudit(tx, [{ accountId, actorId: accountId, action: 'logout', at: now }]);
+    });
+  }
+
+  /**
+   * Runs on every request: one indexed query. With `onBehalfOf` (a resident's account id) the
+   * caller must be a helper holding an active delegation from that resident.
+   */
+  async function authenticate(token: string, onBehalfOf?: string): Promise<Principal | null> {
+    if (!token || token.length > 200) return null;
+    const actFor = onBehalfOf?.trim() || undefined;
+    const row = await repo.findSession(db, hashSessionToken(token), clock(), actFor && isUuid(actFor) ? actFor : null);
+    if (!row) return null;
+    const principal: Principal = {
+      accountId: row.account_id,
+      kind: row.kind,
+      name: row.name,
+      roles: row.roles,
+      sessionChannel: row.channel,
+    };
+    if (actFor === undefined || (row.kind === 'resident' && actFor === row.account_id)) return principal;
+    if (row.kind !== 'staff' || !row.delegation || !row.roles.some((r) => r.role === 'helper')) {
+      throw new AppError('DELEGATION_REQUIRED');
+    }
+    principal.actingFor = {
+      residentId: actFor.toLowerCase(),
+      delegationId: row.delegation.id,
+      scopes: row.delegation.scopes.filter((s): s is DelegationScope => (DELEGATION_SCOPES as readonly string[]).includes(s)),
+    };
+    return principal;
+  }
+
+  return { login, logout, authenticate };
+}

@@ -1,0 +1,232 @@
+import { AppError, notFound } from '../../core/errors.ts';
+import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
+import {
+  administersOrg,
+  canGrantRole,
+  canManageResident,
+  canManageStaff,
+  canSeeStaff,
+  isAccountAdmin,
+  ROLE_LEVELS,
+  STAFF_ROLES,
+} from './access.ts';
+import type { IdentityContext } from './context.ts';
+import { checkPasswordPolicy, hashPassword } from './crypto.ts';
+import * as repo from './identity.repository.ts';
+import type { AccountStatus, StaffRole } from './identity.tables.ts';
+import type { Principal } from './principal.ts';
+import { isUniqueViolation, isUuid, normaliseName, normaliseUsername } from './validation.ts';
+
+export interface RoleRequest {
+  role: StaffRole;
+  orgCode: string;
+}
+
+export interface CreateStaffInput {
+  username: string;
+  name: string;
+  password: string;
+  roles: RoleRequest[];
+}
+
+export interface StaffDto {
+  accountId: string;
+  username: string;
+  name: string;
+  status: AccountStatus;
+  roles: RoleRequest[];
+  createdAt: string;
+}
+
+export interface StaffPage {
+  items: StaffDto[];
+  next: string | null;
+}
+
+interface ResolvedRole extends RoleRequest {
+  orgPath: string;
+}
+
+const MAX_ROLES = 20;
+
+export function createStaffFunctions({ db, orgs, clock }: IdentityContext) {
+  /** Checks each requested role against the org tree: the org exists and sits at a level the role belongs to. */
+  async function resolveRoles(requests: readonly RoleRequest[]): Promise<ResolvedRole[]> {
+    if (requests.length === 0 || requests.length > MAX_ROLES) {
+      throw new AppError('VALIDATION_FAILED', { detail: { zh: `角色应为 1–${MAX_ROLES} 个`, en: `give 1–${MAX_ROLES} roles` } });
+    }
+    const unique = new Map(requests.map((r) => [`${r.role}|${r.orgCode.trim()}`, { role: r.role, orgCode: r.orgCode.trim() }]));
+    const resolved: ResolvedRole[] = [];
+    for (const { role, orgCode } of unique.values()) {
+      if (!STAFF_ROLES.includes(role)) throw new AppError('VALIDATION_FAILED', { detail: `role ${String(role).slice(0, 40)}` });
+      const org = await orgs.getOrg(orgCode);
+      if (!org) throw new AppError('INVALID_DIVISION_CODE', { code: orgCode.slice(0, 40) });
+      if (!ROLE_LEVELS[role].includes(org.level)) {
+        throw new AppError('VALIDATION_FAILED', {
+          detail: {
+            zh: `角色 ${role} 不能设在${org.name}（${org.level} 级）`,
+            en: `the role ${role} cannot be held at ${org.code} (level ${org.level})`,
+          },
+        });
+      }
+      resolved.push({ role, orgCode: org.code, orgPath: org.path });
+    }
+    return resolved;
+  }
+
+  async function toStaffDtos(rows: { id: string; username: string; name: string; status: AccountStatus; createdAt: Date }[]) {
+    const roles = await repo.getRoles(
+      db,
+      rows.map((r) => r.id),
+    );
+    return rows.map(
+      (r): StaffDto => ({
+        accountId: r.id,
+        username: r.username,
+        name: r.name,
+        status: r.status,
+        roles: roles.filter((g) => g.accountId === r.id).map((g) => ({ role: g.role, orgCode: g.orgCode })),
+        createdAt: r.createdAt.toISOString(),
+      }),
+    );
+  }
+
+  async function getStaffDto(accountId: string): Promise<StaffDto> {
+    const row = await repo.getStaff(db, accountId);
+    if (!row) throw notFound('account');
+    const [dto] = await toStaffDtos([row]);
+    return dto!;
+  }
+
+  /** The staff account, if the caller may see it; any other account is "not found". */
+  async function loadVisibleStaff(principal: Principal, accountId: string) {
+    if (!isAccountAdmin(principal) || accountId === principal.accountId) throw new AppError('FORBIDDEN');
+    if (!isUuid(accountId)) throw notFound('account');
+    const [row, roles] = await Promise.all([repo.getStaff(db, accountId), repo.getRoles(db, [accountId])]);
+    if (!row || !canSeeStaff(principal, roles)) throw notFound('account');
+    return { row, roles };
+  }
+
+  async function insertStaff(actorId: string | null, input: CreateStaffInput, username: string, roles: ResolvedRole[]) {
+    const now = clock();
+    const name = normaliseName(input.name);
+    checkPasswordPolicy(input.password);
+    const passwordHash = await hashPassword(input.password);
+    try {
+      return await db.transaction(async (tx) => {
+        const accountId = await repo.insertAccount(tx, { kind: 'staff', name, passwordHash, createdAt: now });
+        await repo.insertStaff(tx, accountId, username);
+        await repo.insertRoles(tx, roles.map((r) => ({ accountId, role: r.role, orgCode: r.orgCode, orgPath: r.orgPath, createdAt: now })));
+        const detail = { username, roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })) };
+        await repo.insertAudit(tx, [{ accountId, actorId, action: 'staff.created', detail, at: now }]);
+        return accountId;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('USERNAME_TAKEN');
+      throw error;
+    }
+  }
+
+  async function setStatus(principal: Principal, accountId: string, status: AccountStatus): Promise<{ accountId: string; status: AccountStatus }> {
+    if (!isAccountAdmin(principal) || accountId === principal.accountId) throw new AppError('FORBIDDEN');
+    const account = isUuid(accountId) ? await repo.getAccount(db, accountId) : null;
+    if (!account) throw notFound('account');
+    if (account.kind === 'staff') {
+      const roles = await repo.getRoles(db, [accountId]);
+      if (!canSeeStaff(principal, roles)) throw notFound('account');
+      if (!canManageStaff(principal, roles)) throw new AppError('FORBIDDEN');
+    } else {
+      const resident = await repo.getResident(db, { accountId });
+      const home = resident?.homeOrgCode ? await orgs.getOrg(resident.homeOrgCode) : null;
+      if (!canManageResident(principal, home?.path ?? null)) throw notFound('account');
+    }
+    if (account.status === status) return { accountId, status };
+    const now = clock();
+    await db.transaction(async (tx) => {
+      await repo.setAccountStatus(tx, accountId, status);
+      // A disabled account loses its sessions at once, not when they expire.
+      if (status === 'disabled') await repo.revokeAccountSessions(tx, accountId, now);
+      const action = status === 'disabled' ? 'account.disabled' : 'account.enabled';
+      await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action, at: now }]);
+    });
+    return { accountId, status };
+  }
+
+  return {
+    async createStaff(principal: Principal, input: CreateStaffInput): Promise<StaffDto> {
+      if (!isAccountAdmin(principal)) throw new AppError('FORBIDDEN');
+      const username = normaliseUsername(input.username);
+      const roles = await resolveRoles(input.roles);
+      if (!roles.every((r) => canGrantRole(principal, r))) throw new AppError('FORBIDDEN');
+      if (await repo.findStaffByUsername(db, username)) throw new AppError('USERNAME_TAKEN');
+      return getStaffDto(await insertStaff(principal.accountId, input, username, roles));
+    },
+
+    /** Seeding without a caller: creates the account, or adds missing roles to an existing one (password untouched). */
+    async ensureStaff(input: CreateStaffInput): Promise<{ accountId: string; created: boolean }> {
+      const username = normaliseUsername(input.username);
+      const roles = await resolveRoles(input.roles);
+      const addRoles = async (accountId: string) => {
+        const now = clock();
+        await db.transaction(async (tx) => {
+          const added = await repo.insertRoles(tx, roles.map((r) => ({ accountId, ...r, createdAt: now })));
+          if (added > 0) await repo.insertAudit(tx, [{ accountId, actorId: null, action: 'role.granted', detail: { bootstrap: true }, at: now }]);
+        });
+        return { accountId, created: false };
+      };
+      const existing = await repo.findStaffByUsername(db, username);
+      if (existing) return addRoles(existing.id);
+      try {
+        return { accountId: await insertStaff(null, input, username, roles), created: true };
+      } catch (error) {
+        const raced = error instanceof AppError && error.code === 'USERNAME_TAKEN' ? await repo.findStaffByUsername(db, username) : null;
+        if (raced) return addRoles(raced.id);
+        throw error;
+      }
+    },
+
+    async grantRole(principal: Principal, accountId: string, request: RoleRequest): Promise<StaffDto> {
+      await loadVisibleStaff(principal, accountId);
+      const [role] = await resolveRoles([request]);
+      if (!role || !canGrantRole(principal, role)) throw new AppError('FORBIDDEN');
+      const now = clock();
+      await db.transaction(async (tx) => {
+        const added = await repo.insertRoles(tx, [{ accountId, ...role, createdAt: now }]);
+        const detail = { role: role.role, orgCode: role.orgCode };
+        if (added > 0) await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action: 'role.granted', detail, at: now }]);
+      });
+      return getStaffDto(accountId);
+    },
+
+    async revokeRole(principal: Principal, accountId: string, request: RoleRequest): Promise<StaffDto> {
+      const { roles } = await loadVisibleStaff(principal, accountId);
+      const held = roles.find((r) => r.role === request.role && r.orgCode === request.orgCode.trim());
+      if (!held) throw notFound('role');
+      if (!canGrantRole(principal, held)) throw new AppError('FORBIDDEN');
+      const now = clock();
+      await db.transaction(async (tx) => {
+        if (await repo.deleteRole(tx, accountId, held.role, held.orgCode)) {
+          const detail = { role: held.role, orgCode: held.orgCode };
+          await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action: 'role.revoked', detail, at: now }]);
+        }
+      });
+      return getStaffDto(accountId);
+    },
+
+    disableAccount: (principal: Principal, accountId: string) => setStatus(principal, accountId, 'disabled'),
+    enableAccount: (principal: Principal, accountId: string) => setStatus(principal, accountId, 'active'),
+
+    /** Staff holding a role at `orgCode` or below, by username; for the administrators above that node. */
+    async listStaff(principal: Principal, query: { orgCode: string; after?: string; limit?: number }): Promise<StaffPage> {
+      if (!isAccountAdmin(principal)) throw new AppError('FORBIDDEN');
+      const org = await orgs.getOrg(query.orgCode.trim());
+      if (!org || !administersOrg(principal, org.path)) throw notFound('org');
+      const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
+      const after = query.after ? String(decodeCursor(query.after, 1)[0]) : null;
+      const rows = await repo.listStaffUnder(db, org.path, after, limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return { items: await toStaffDtos(page), next: rows.length > limit && last ? encodeCursor([last.username]) : null };
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { createServices, type Services } from '../src/app.ts';
+import type { Database, Engine } from '../src/db/database.ts';
+import { SEED_SERVICE_ITEMS } from '../src/modules/catalog/catalog.seed.ts';
+import type { StaffRole } from '../src/modules/identity/identity.tables.ts';
+import type { Principal } from '../src/modules/identity/principal.ts';
+import { makeResidentId } from '../src/modules/identity/resident-id.ts';
+import { ensureDemoDepartments } from '../src/modules/orgs/orgs.service.ts';
+import { createTestDatabase } from './db.ts';
+
+export const PASSWORD = 'Passw0rd-test';
+/** 塔元庄村民委员会 and a neighbouring village of 正定镇, both real codes. */
+export const VILLAGE = '130123100242';
+
+export interface TestContext {
+  database: Database;
+  services: Services;
+  departments: Record<string, string>;
+  /** A second village in the same county, for cross-village checks. */
+  otherVillage: string;
+  newResident(options?: { homeOrgCode?: string; name?: string }): Promise<Principal & { residentId: string; phone: string }>;
+  newStaff(role: StaffRole, orgCode: string): Promise<Principal & { username: string }>;
+  login(input: Parameters<Services['identity']['login']>[0], onBehalfOf?: string): Promise<Principal>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+/** A unique, valid resident ID: a random birth date and sequence under 正定县. */
+export function freshResidentId(): string {
+  const year = 1950 + Math.floor(Math.random() * 60);
+  const day = 1 + Math.floor(Math.random() * 28);
+  const month = 1 + Math.floor(Math.random() * 12);
+  const seq = (counter++ * 7919 + Math.floor(Math.random() * 1000)) % 1000;
+  return makeResidentId('130123', `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`, seq);
+}
+
+function freshPhone(): string {
+  return `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+}
+
+/**
+ * A migrated database with the real 正定县 division subtree, the demo departments and the
+ * catalogue; factories make fresh residents and staff for each test.
+ */
+export async function createTestContext(engine: Engine, options: { clock?: () => Date } = {}): Promise<TestContext> {
+  const database = await createTestDatabase(engine);
+  const services = createServices(database, { masterKey: randomBytes(32), ...(options.clock ? { clock: options.clock } : {}) });
+  await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
+  // 长安区: a second county, for checks across counties.
+  await services.orgs.loadDivisions({ scope: { prefix: '130102' } });
+  const departments: Record<string, string> = {};
+  for (const d of await ensureDemoDepartments(database.db)) if (d.departmentKind) departments[d.departmentKind] ??= d.code;
+  await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
+  const siblings = await services.orgs.listChildren('130123100', { limit: 5 });
+  const otherVillage = siblings.items.find((o) => o.code !== VILLAGE)?.code;
+  if (!otherVillage) throw new Error('no second village found');
+
+  async function login(input: Parameters<Services['identity']['login']>[0], onBehalfOf?: string): Promise<Principal> {
+    const { token } = await services.identity.login(input);
+    const principal = await services.identity.authenticate(token, onBehalfOf);
+    if (!principal) throw new Error('login did not give a session');
+    return principal;
+  }
+
+  return {
+    database,
+    services,
+    departments,
+    otherVillage,
+    login,
+    async newResident(opts = {}) {
+      for (let attempt = 0; ; attempt++) {
+        const residentId = freshResidentId();
+        const phone = freshPhone();
+        try {
+          await services.identity.registerResident({
+            name: opts.name ?? '测试居民',
+            residentId,
+            phone,
+            password: PASSWORD,
+            homeOrgCode: opts.homeOrgCode ?? VILLAGE,
+          });
+        } catch (error) {
+          if (attempt < 5 && (error as { code?: string }).code === 'ALREADY_REGISTERED') continue;
+          throw error;
+        }
+        const principal = await login({ kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' });
+        return { ...principal, residentId, phone };
+      }
+    },
+    async newStaff(role, orgCode) {
+      const username = `u${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+      await services.identity.ensureStaff({ username, name: `测试${role}`, password: PASSWORD, roles: [{ role, orgCode }] });
+      const principal = await login({ kind: 'staff', username, password: PASSWORD, channel: 'web' });
+      return { ...principal, username };
+    },
+    close: () => database.close(),
+  };
+}

@@ -25,7 +25,8 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(readFileSync(file, 'utf8').trim());
-      if (owner && owner !== process.pid && isAlive(owner)) {
+      // A live owner, this process included, keeps the folder; a dead one left a stale lock.
+      if (owner && isAlive(owner)) {
         throw new DataDirLockedError(dataDir, owner);
       }
       rmSync(file, { force: true });

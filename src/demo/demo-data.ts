@@ -1,7 +1,7 @@
 import type { Services } from '../app.ts';
 import type { Principal } from '../modules/identity/principal.ts';
 import type { StaffRole } from '../modules/identity/identity.tables.ts';
-import { makeResidentId } from '../modules/identity/resident-id.ts';
+import { makeResidentId, maskResidentId } from '../modules/identity/resident-id.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/catalog.seed.ts';
 import { ensureDemoDepartments } from '../modules/orgs/orgs.service.ts';
 import { createApplicationsService } from '../modules/applications/applications.service.ts';
@@ -91,7 +91,7 @@ export async function seedDemo(database: Database, services: Services, options: 
     if (!seeded) {
       await services.identity.registerResident({ name: r.name, residentId, phone: r.phone, password: DEMO_PASSWORD, homeOrgCode: DEMO_VILLAGE });
     }
-    credentials.push({ who: `居民 resident ${r.name}`, login: `${residentId} / ${r.phone}`, password: DEMO_PASSWORD });
+    credentials.push({ who: `居民 resident ${r.name}`, login: `${r.phone} (${maskResidentId(residentId)})`, password: DEMO_PASSWORD });
     residents.push(await loginAs(services, { kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' }));
   }
   if (seeded) return credentials;

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { getSolarDateFromLunar, getSolarTermDate, isWorkday } from 'chinese-days';
 
 /**
  * The official working-day calendar: public holidays and make-up workdays (调休) as published
@@ -10,6 +9,8 @@ import { getSolarDateFromLunar, getSolarTermDate, isWorkday } from 'chinese-days
  */
 
 const require = createRequire(import.meta.url);
+// The package is CommonJS; Node's ESM loader cannot see its named exports, so it is required.
+const { getSolarDateFromLunar, getSolarTermDate, isWorkday } = require('chinese-days') as typeof import('chinese-days');
 const published = require('chinese-days/dist/chinese-days.json') as {
   holidays: Record<string, string>;
   workdays: Record<string, string>;

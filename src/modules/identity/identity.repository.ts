@@ -235,7 +235,7 @@ export function getRoles(ex: Executor, accountIds: string[]) {
     .select({ accountId: staffRoles.accountId, role: staffRoles.role, orgCode: staffRoles.orgCode, orgPath: staffRoles.orgPath })
     .from(staffRoles)
     .where(inArray(staffRoles.accountId, accountIds))
-    .orderBy(asc(staffRoles.createdAt), asc(staffRoles.id));
+    .orderBy(asc(staffRoles.orgPath), asc(staffRoles.role));
 }
 
 /** Adds roles; a role the account already holds is left as it is. */

@@ -18,8 +18,8 @@ export const RoleDto = Type.Object({ role: Role, orgCode: Type.String() }, stric
 export const RegisterBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 50 }),
-    residentId: Type.String({ minLength: 18, maxLength: 18, description: '居民身份证号码（GB 11643）' }),
-    phone: Type.String({ maxLength: 11 }),
+    residentId: Type.String({ minLength: 18, maxLength: 30, description: '居民身份证号码（GB 11643）' }),
+    phone: Type.String({ maxLength: 20, description: '大陆手机号码' }),
     password: Password,
     homeOrgCode: Type.Optional(Type.String({ maxLength: 12, description: '居住地所在村（社区）代码' })),
   },
@@ -37,7 +37,7 @@ export const LoginBody = Type.Union([
   Type.Object(
     {
       kind: Type.Literal('resident'),
-      residentIdOrPhone: Type.String({ minLength: 1, maxLength: 18, description: '身份证号码或手机号码' }),
+      residentIdOrPhone: Type.String({ minLength: 1, maxLength: 30, description: '身份证号码或手机号码' }),
       password: Password,
       channel: Channel,
     },

@@ -6,7 +6,7 @@ import type { ErrorCode } from '../../core/errors.ts';
 import type { Database, Db } from '../../db/database.ts';
 import type { StaffRole } from './identity.tables.ts';
 import { createIdentityService, type OrgDirectory, type OrgInfo } from './identity.service.ts';
-import { requireResidentScope, type Principal } from './principal.ts';
+import { requireResidentScope } from './principal.ts';
 import { makeResidentId } from './resident-id.ts';
 import type { LoginChannel } from './sessions.ts';
 
@@ -290,7 +290,7 @@ describe.each(testEngines())('identity service on %s', (engine) => {
       expect(secondPage.items[0]?.username).not.toBe(firstPage.items[0]?.username);
 
       await expect(t.identity.grantRole(admin.principal, reviewer.accountId, { role: 'helper', orgCode: VILLAGE_A })).resolves.toMatchObject({
-        roles: [{ role: 'village_reviewer' }, { role: 'helper' }],
+        roles: [{ role: 'helper' }, { role: 'village_reviewer' }],
       });
       await expect(t.identity.revokeRole(admin.principal, reviewer.accountId, { role: 'helper', orgCode: VILLAGE_A })).resolves.toMatchObject({
         roles: [{ role: 'village_reviewer' }],

@@ -170,7 +170,8 @@ export function createStaffFunctions({ db, orgs, clock }: IdentityContext) {
         const now = clock();
         await db.transaction(async (tx) => {
           const added = await repo.insertRoles(tx, roles.map((r) => ({ accountId, ...r, createdAt: now })));
-          if (added > 0) await repo.insertAudit(tx, [{ accountId, actorId: null, action: 'role.granted', detail: { bootstrap: true }, at: now }]);
+          const detail = { bootstrap: true, roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })) };
+          if (added > 0) await repo.insertAudit(tx, [{ accountId, actorId: null, action: 'role.granted', detail, at: now }]);
         });
         return { accountId, created: false };
       };

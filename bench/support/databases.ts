@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { Config } from '../../src/core/config.ts';
+
+/** The server the benchmarks create their databases on (trust auth, the `postgres` maintenance database). */
+export const DEFAULT_SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export type BenchEngine = 'pglite' | 'postgres';
+
+/** A throwaway database for one benchmark: a new PostgreSQL database or a PGlite data folder. */
+export interface BenchDatabase {
+  engine: BenchEngine;
+  /** What to tell openPlatform (through Config) so the app opens this database. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  label: string;
+  drop(): Promise<void>;
+}
+
+export async function adminQuery(serverUrl: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+export function databaseUrlFor(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function createBenchDatabase(engine: BenchEngine, purpose: string, serverUrl = DEFAULT_SERVER_URL): Promise<BenchDatabase> {
+  const suffix = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  if (engine === 'pglite') {
+    const dataDir = mkdtempSync(path.join(tmpdir(), `yiban-bench-${purpose}-`));
+    return {
+      engine,
+      databaseUrl: undefined,
+      dataDir,
+      label: dataDir,
+      drop: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })),
+    };
+  }
+  const name = `yiban_bench_${purpose}_${suffix}`;
+  await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
+  // The master key file would otherwise land in ./data; keep it in a temp folder of its own.
+  const dataDir = mkdtempSync(path.join(tmpdir(), `yiban-bench-${purpose}-`));
+  return {
+    engine,
+    databaseUrl: databaseUrlFor(serverUrl, name),
+    dataDir,
+    label: name,
+    drop: async () => {
+      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function benchConfig(database: { databaseUrl: string | undefined; dataDir: string }, masterKey: Buffer): Config {
+  return {
+    databaseUrl: database.databaseUrl,
+    dataDir: database.dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    masterKey,
+    logLevel: 'silent',
+  };
+}

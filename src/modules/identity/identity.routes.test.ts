@@ -1,0 +1,97 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/db.ts';
+import type { Database } from '../../db/database.ts';
+import { SESSION_COOKIE } from '../../http/auth.ts';
+import { buildServer, type App } from '../../http/server.ts';
+import { identityRoutes } from './identity.routes.ts';
+import { createIdentityService, type OrgDirectory } from './identity.service.ts';
+import { makeResidentId } from './resident-id.ts';
+
+const VILLAGE = { code: '130123100201', level: 'village', name: '甲村', path: '13.1301.130123.130123100.130123100201' };
+const orgs: OrgDirectory = {
+  getOrg: (code) => Promise.resolve(code === VILLAGE.code ? VILLAGE : null),
+  divisionExists: (code6) => Promise.resolve(code6 === '130123'),
+};
+
+// The HTTP contract only; the rules behind it are covered by identity.service.test.ts.
+describe('identity routes', () => {
+  let database: Database;
+  let app: App;
+  beforeAll(async () => {
+    database = await createTestDatabase('pglite');
+    const identity = createIdentityService({ db: database.db, masterKey: randomBytes(32), orgs });
+    app = await buildServer({ database, auth: identity, apiRoutes: [identityRoutes({ identity })], logLevel: 'silent' });
+  });
+  afterAll(async () => {
+    await app.close();
+    await database.close();
+  });
+
+  it('registers, logs in with a cookie, shows the profile and logs out', async () => {
+    const residentId = makeResidentId('130123', '1990-03-07', 11);
+    const registered = await app.inject({
+      method: 'POST',
+      url: '/api/auth/residents/register',
+      payload: { name: '张三', residentId, phone: '13812345678', password: 'yiban2025', homeOrgCode: VILLAGE.code },
+    });
+    expect(registered.statusCode).toBe(201);
+    expect(registered.body).not.toContain(residentId);
+
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { kind: 'resident', residentIdOrPhone: '13812345678', password: 'yiban2025', channel: 'app' },
+    });
+    expect(login.statusCode).toBe(200);
+    const cookie = login.cookies.find((c) => c.name === SESSION_COOKIE);
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    expect(cookie?.value).toBe(login.json<{ token: string }>().token);
+
+    const me = await app.inject({ method: 'GET', url: '/api/me', cookies: { [SESSION_COOKIE]: cookie!.value } });
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toMatchObject({ kind: 'resident', phoneMasked: '138****5678', homeOrg: { code: VILLAGE.code, name: '甲村' } });
+
+    const bearer = { authorization: `Bearer ${cookie!.value}` };
+    const acting = await app.inject({ method: 'GET', url: '/api/me', headers: { ...bearer, 'x-on-behalf-of': randomUUID() } });
+    expect(acting.json()).toMatchObject({ error: { code: 'DELEGATION_REQUIRED' } });
+    const logout = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: bearer });
+    expect(logout.statusCode).toBe(204);
+    expect((await app.inject({ method: 'GET', url: '/api/me', headers: bearer })).statusCode).toBe(401);
+  });
+
+  it('answers bad requests with stable codes', async () => {
+    const extra = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { kind: 'staff', username: 'x', password: 'y', channel: 'web', admin: true },
+    });
+    expect(extra.statusCode).toBe(400);
+    expect(extra.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'accept-language': 'en' },
+      payload: { kind: 'staff', username: 'nobody', password: 'whatever1', channel: 'web' },
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json()).toEqual({ error: { code: 'INVALID_CREDENTIALS', message: 'Wrong account or password' } });
+    const badId = await app.inject({
+      method: 'POST',
+      url: '/api/auth/residents/register',
+      payload: { name: '李四', residentId: '130123199003070017', phone: '13812345670', password: 'yiban2025' },
+    });
+    const { error } = badId.json<{ error: { code: string; message: string } }>();
+    expect(error.code).toBe('INVALID_RESIDENT_ID');
+    expect(error.message).toContain('校验码');
+    expect((await app.inject({ method: 'POST', url: '/api/staff', payload: {} })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: '/api/delegations' })).statusCode).toBe(401);
+  });
+
+  it('documents every route in the OpenAPI document', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json<{ paths: Record<string, unknown> }>();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/auth/login', '/api/me', '/api/staff', '/api/delegations/{id}', '/api/accounts/{id}/disable']),
+    );
+  });
+});

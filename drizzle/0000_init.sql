@@ -21,6 +21,7 @@ CREATE TABLE "case_events" (
 --> statement-breakpoint
 CREATE TABLE "cases" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"seq" bigserial NOT NULL,
 	"service_code" text NOT NULL,
 	"applicant_id" uuid NOT NULL,
 	"org_code" text NOT NULL,
@@ -37,6 +38,7 @@ CREATE TABLE "cases" (
 	"version" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "cases_seq_unique" UNIQUE("seq"),
 	CONSTRAINT "cases_state_check" CHECK ("cases"."state" in ('draft','submitted','accepted','in_review','returned','approved','rejected','completed'))
 );
 --> statement-breakpoint
@@ -164,13 +166,14 @@ ALTER TABLE "staff_roles" ADD CONSTRAINT "staff_roles_account_id_accounts_id_fk"
 CREATE INDEX "case_events_case_idx" ON "case_events" USING btree ("case_id","id");--> statement-breakpoint
 CREATE INDEX "cases_queue_idx" ON "cases" USING btree ("org_code","state","due_date","id");--> statement-breakpoint
 CREATE INDEX "cases_path_queue_idx" ON "cases" USING btree ("org_path" text_pattern_ops,"state","due_date","id");--> statement-breakpoint
-CREATE INDEX "cases_applicant_idx" ON "cases" USING btree ("applicant_id","created_at");--> statement-breakpoint
+CREATE INDEX "cases_applicant_idx" ON "cases" USING btree ("applicant_id","seq");--> statement-breakpoint
 CREATE INDEX "delegations_helper_idx" ON "delegations" USING btree ("helper_id","resident_id");--> statement-breakpoint
 CREATE INDEX "delegations_resident_idx" ON "delegations" USING btree ("resident_id");--> statement-breakpoint
 CREATE INDEX "identity_audit_account_idx" ON "identity_audit" USING btree ("account_id","at");--> statement-breakpoint
 CREATE INDEX "residents_phone_idx" ON "residents" USING btree ("phone");--> statement-breakpoint
 CREATE INDEX "sessions_account_idx" ON "sessions" USING btree ("account_id");--> statement-breakpoint
 CREATE INDEX "staff_roles_org_idx" ON "staff_roles" USING btree ("org_code");--> statement-breakpoint
+CREATE INDEX "staff_roles_path_idx" ON "staff_roles" USING btree ("org_path" text_pattern_ops);--> statement-breakpoint
 CREATE INDEX "orgs_parent_idx" ON "orgs" USING btree ("parent_code");--> statement-breakpoint
 CREATE INDEX "orgs_path_idx" ON "orgs" USING btree ("path" text_pattern_ops);--> statement-breakpoint
 CREATE INDEX "orgs_department_idx" ON "orgs" USING btree ("department_kind","division_code");

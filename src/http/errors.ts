@@ -29,19 +29,8 @@ function toAppError(error: FastifyError | AppError | Error, lang: Lang): AppErro
     const issues = fe.validation.map((issue) => describeIssue(issue, fe.validationContext ?? 'body', lang));
     return new AppError('VALIDATION_FAILED', { detail: issues.join(lang === 'en' ? '; ' : '；') }, issues);
   }
-  switch (fe.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new AppError('MALFORMED_JSON');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError('VALIDATION_FAILED', { detail: lang === 'en' ? 'the body is empty' : '请求体为空' });
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('PAYLOAD_TOO_LARGE');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AppError('UNSUPPORTED_MEDIA_TYPE');
-    default:
-      break;
-  }
+  const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (mapped) return mapped();
   if (error instanceof SyntaxError && fe.statusCode === 400) return new AppError('MALFORMED_JSON');
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new AppError('VALIDATION_FAILED', { detail: fe.message });
@@ -49,6 +38,15 @@ function toAppError(error: FastifyError | AppError | Error, lang: Lang): AppErro
   if (isDatabaseBusy(error)) return new AppError('DATABASE_BUSY');
   return new AppError('INTERNAL');
 }
+
+/** Fastify's own request errors, by its error code. */
+const FASTIFY_CODES: Record<string, () => AppError> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: () => new AppError('MALFORMED_JSON'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => new AppError('VALIDATION_FAILED', { detail: { zh: '请求体为空', en: 'the body is empty' } }),
+  FST_ERR_CTP_BODY_TOO_LARGE: () => new AppError('PAYLOAD_TOO_LARGE'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new AppError('UNSUPPORTED_MEDIA_TYPE'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new AppError('VALIDATION_FAILED', { detail: { zh: '请求长度不正确', en: 'wrong content length' } }),
+};
 
 function isDatabaseBusy(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
@@ -60,7 +58,7 @@ function describeIssue(issue: AjvIssue, context: string, lang: Lang): string {
   const where = `${context}${issue.instancePath ?? ''}`.replace(/\//g, '.');
   const p = issue.params ?? {};
   const zh = lang !== 'en';
-  switch (issue.keyword) {
+  switch (issue.keyword ?? '') {
     case 'required':
       return zh ? `缺少必填字段 ${where}.${String(p.missingProperty)}` : `${where}.${String(p.missingProperty)} is required`;
     case 'additionalProperties':

@@ -16,11 +16,11 @@ export const ErrorResponse = Type.Object(
 /** Error statuses a route documents beside its success response. */
 export function withErrors<T extends Record<number, TSchema>, const S extends number = 400 | 401 | 404 | 409>(
   ok: T,
-  statuses: S[] = [400, 401, 404, 409] as S[],
+  statuses: S[] = [400, 401, 404, 409] as NoInfer<S>[],
 ): T & { [K in S]: typeof ErrorResponse } {
   const errors: Record<number, typeof ErrorResponse> = {};
   for (const status of statuses) errors[status] = ErrorResponse;
-  return { ...errors, ...ok } as T & { [K in S]: typeof ErrorResponse };
+  return { ...errors, ...ok };
 }
 
 export const Uuid = Type.String({ format: 'uuid' });

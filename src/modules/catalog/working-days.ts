@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type * as ChineseDays from 'chinese-days';
 
 /**
  * The official working-day calendar: public holidays and make-up workdays (调休) as published
@@ -10,7 +11,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 // The package is CommonJS; Node's ESM loader cannot see its named exports, so it is required.
-const { getSolarDateFromLunar, getSolarTermDate, isWorkday } = require('chinese-days') as typeof import('chinese-days');
+const { getSolarDateFromLunar, getSolarTermDate, isWorkday } = require('chinese-days') as typeof ChineseDays;
 const published = require('chinese-days/dist/chinese-days.json') as {
   holidays: Record<string, string>;
   workdays: Record<string, string>;

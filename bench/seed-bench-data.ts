@@ -11,7 +11,9 @@
  * Cases go to Hebei's villages with a power-law skew (village i of a shuffled list gets a
  * share ∝ (i+1)^(1/skew) − i^(1/skew)): with skew 2 and a million cases the busiest village has
  * about 4,500 cases, the tenth about 700, the median about 14. States spread over the whole
- * machine (40 % open), due dates over ±60 days from today.
+ * machine (40 % open), due dates over ±60 days from today (submission times are capped at now,
+ * so far-off due dates are not realistic time limits; the queue only orders by them).
+ * Each case's applicant is a generated resident, not necessarily one living in that village.
  */
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -98,6 +100,7 @@ export async function seedBenchData(options: SeedBenchDataOptions): Promise<Seed
     log(`divisions: ${villages.toLocaleString('en')} Hebei villages, ${seconds.divisions.toFixed(1)} s`);
 
     let t = performance.now();
+    progress('residents', 0, options.residents);
     for (let from = 1; from <= options.residents; from += residentBatch) {
       const to = Math.min(options.residents, from + residentBatch - 1);
       await client.query('BEGIN');
@@ -134,6 +137,7 @@ export async function seedBenchData(options: SeedBenchDataOptions): Promise<Seed
     const villageItems = SEED_SERVICE_ITEMS.filter((i) => i.handlerLevel === 'village').map((i) => i.code);
     const stateCase = stateCaseSql();
     t = performance.now();
+    progress('cases', 0, options.cases);
     for (let from = 1; from <= options.cases; from += caseBatch) {
       const to = Math.min(options.cases, from + caseBatch - 1);
       await client.query(
@@ -147,13 +151,14 @@ export async function seedBenchData(options: SeedBenchDataOptions): Promise<Seed
                 $6::jsonb,
                 s.submitted_at,
                 CASE WHEN s.state = 'draft' THEN NULL ELSE s.due END,
-                CASE WHEN s.state IN ('approved', 'rejected', 'completed') THEN s.submitted_at + interval '3 days' END,
-                CASE WHEN s.state = 'completed' THEN s.submitted_at + interval '4 days' END,
+                CASE WHEN s.state IN ('approved', 'rejected', 'completed') THEN least(s.submitted_at + interval '3 days', now()) END,
+                CASE WHEN s.state = 'completed' THEN least(s.submitted_at + interval '4 days', now()) END,
                 coalesce(s.submitted_at, now()),
                 coalesce(s.submitted_at, now())
          FROM (
            SELECT r.g, r.r1, r.due, ${stateCase} AS state,
-                  CASE WHEN r.r2 < ${STATE_SHARES[0]![1]} THEN NULL ELSE ((r.due - 14) + time '09:30')::timestamptz END AS submitted_at
+                  CASE WHEN r.r2 < ${STATE_SHARES[0]![1]} THEN NULL
+                       ELSE least(((r.due - 14) + time '09:30')::timestamptz, now() - interval '1 hour') END AS submitted_at
            FROM (SELECT g, random() AS r1, random() AS r2, current_date + floor(random() * 121 - 60)::int AS due
                  FROM generate_series($1::bigint, $2::bigint) g) r
          ) s

@@ -17,17 +17,34 @@ export interface ServerDeps {
   /** Module route plugins, registered under /api. */
   apiRoutes: FastifyPluginAsync[];
   logLevel?: string;
+  /** Where log lines go; standard output by default. */
+  logStream?: NodeJS.WritableStream;
 }
 
 export type App = FastifyInstance;
+
+function maskDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return maskResidentIdsInText(value);
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) {
+    return { type: value.name, message: maskResidentIdsInText(value.message), stack: value.stack ? maskResidentIdsInText(value.stack) : undefined };
+  }
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = maskDeep(v, depth + 1);
+  return out;
+}
 
 export async function buildServer(deps: ServerDeps): Promise<App> {
   const app = fastify({
     logger: {
       level: deps.logLevel ?? 'info',
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-on-behalf-of"]'],
+      // Nothing that reaches the log may carry a resident ID number in clear: not the message,
+      // not the request URL, not an error's text.
+      formatters: { log: (object) => maskDeep(object) as Record<string, unknown> },
       hooks: {
-        // Nothing that reaches the log may carry a resident ID number in clear.
         logMethod(args, method) {
           method.apply(
             this,

@@ -1,0 +1,44 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { makeResidentId } from '../src/modules/identity/resident-id.ts';
+import { buildServer } from '../src/http/server.ts';
+import { createTestDatabase } from './db.ts';
+
+describe('logs', () => {
+  it('never carry a resident ID number in clear, in messages, URLs or errors', async () => {
+    const id = makeResidentId('130123', '1990-03-07', 1);
+    const database = await createTestDatabase('pglite');
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const app = await buildServer({
+      database,
+      auth: { authenticate: () => Promise.resolve(null) },
+      apiRoutes: [
+        async (api) => {
+          api.get('/boom', () => {
+            throw new Error(`lookup failed for ${id}`);
+          });
+        },
+      ],
+      logStream: stream,
+    });
+    try {
+      app.log.info(`registering ${id}`);
+      app.log.info({ residentId: id }, 'object field');
+      await app.inject(`/api/orgs?q=${id}`);
+      await app.inject('/api/boom');
+      const text = lines.join('');
+      expect(text).toContain('130123********');
+      expect(text).not.toContain(id);
+      expect(text).not.toContain(id.slice(6, 14));
+    } finally {
+      await app.close();
+      await database.close();
+    }
+  });
+});

@@ -73,7 +73,7 @@ export async function seedBenchData(options: SeedBenchDataOptions): Promise<Seed
     await database.migrate();
     // The services load what the app itself would: divisions, departments, catalogue.
     const services = createServices(database, { masterKey: randomBytes(32) });
-    let t = performance.now();
+    const t = performance.now();
     await services.orgs.loadDivisions({ scope: 'hebei', onProgress: (done, total) => progress('divisions', done, total) });
     await ensureDemoDepartments(database.db);
     await services.catalog.upsertItems(SEED_SERVICE_ITEMS);

@@ -20,7 +20,8 @@ export async function startServer(config: { databaseUrl: string | undefined; dat
     masterKey: config.masterKey.toString('base64'),
   };
   const child = fork(ENTRY, [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_SERVER_NODE_FLAGS adds node flags to the server only, e.g. `--cpu-prof --cpu-prof-dir=prof`.
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
     env: { ...process.env, BENCH_SERVER_CONFIG: JSON.stringify(processConfig), LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

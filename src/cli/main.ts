@@ -1,8 +1,10 @@
+import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../core/config.ts';
 import { DataDirLockedError } from '../db/data-dir-lock.ts';
 import { openPlatform } from '../app.ts';
 import { isDemoSeeded, seedDemo, type DemoCredential } from '../demo/demo-data.ts';
+import { generateOpenApi } from './openapi.ts';
 import { createProgress } from './progress.ts';
 import { printCredentials, serve } from './serve.ts';
 
@@ -47,6 +49,16 @@ program
       credentials = await seedWithProgress(platform, 'hebei', seeded);
     }
     await serve(platform, { ...config, port: options.port ?? config.port }, credentials);
+  });
+
+program
+  .command('openapi')
+  .description('输出 OpenAPI 文档 write the OpenAPI document')
+  .option('--out <file>', 'file to write (default: standard output)')
+  .action(async (options: { out?: string }) => {
+    const doc = await generateOpenApi();
+    if (options.out) writeFileSync(options.out, doc);
+    else process.stdout.write(doc);
   });
 
 function parseScope(value: string): 'hebei' | 'all' {

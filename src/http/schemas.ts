@@ -13,13 +13,16 @@ export const ErrorResponse = Type.Object(
   { $id: 'ErrorResponse', title: 'ErrorResponse' },
 );
 
+/** The error body by reference: one component in the OpenAPI document instead of a copy per route. */
+export const ErrorResponseRef = Type.Ref(ErrorResponse);
+
 /** Error statuses a route documents beside its success response. */
 export function withErrors<T extends Record<number, TSchema>, const S extends number = 400 | 401 | 404 | 409>(
   ok: T,
   statuses: S[] = [400, 401, 404, 409] as NoInfer<S>[],
-): T & { [K in S]: typeof ErrorResponse } {
-  const errors: Record<number, typeof ErrorResponse> = {};
-  for (const status of statuses) errors[status] = ErrorResponse;
+): T & { [K in S]: typeof ErrorResponseRef } {
+  const errors: Record<number, typeof ErrorResponseRef> = {};
+  for (const status of statuses) errors[status] = ErrorResponseRef;
   return { ...errors, ...ok };
 }
 

@@ -9,6 +9,7 @@ import type { Database } from '../db/database.ts';
 import { AppError } from '../core/errors.ts';
 import { maskResidentIdsInText } from '../modules/identity/resident-id.ts';
 import { handleError } from './errors.ts';
+import { ErrorResponse } from './schemas.ts';
 import { readToken, type Authenticator } from './auth.ts';
 
 export interface ServerDeps {
@@ -57,11 +58,14 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.addSchema(ErrorResponse);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => handleError(new AppError('ROUTE_NOT_FOUND'), request, reply));
 
   await app.register(cookie);
   await app.register(swagger, {
+    // Shared schemas keep their own names as OpenAPI components.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Yiban 一办 API', version: '0.1.0', description: '一网通办：一办 政务服务平台接口' },

@@ -1,0 +1,108 @@
+/**
+ * `npm run bench`: the benchmarks one after another, each on databases of its own.
+ *
+ *   npm run bench                                   case submission, queue (1M residents / 200k cases), divisions
+ *   npm run bench -- --only queue --full            queue at 10M residents / 1M cases
+ *   npm run bench -- --only submission,divisions
+ *
+ * The divisions benchmark (bench/load-divisions.ts) runs in a process of its own when the file
+ * exists, through its own command line, so this runner does not depend on its exports.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import pg from 'pg';
+import { benchCaseSubmission, type EngineReport } from './case-submission.ts';
+import { benchQueue } from './queue.ts';
+import { DEFAULT_SERVER_URL } from './support/databases.ts';
+
+const BENCHES = ['submission', 'queue', 'divisions'] as const;
+type Bench = (typeof BENCHES)[number];
+const LOAD_DIVISIONS = fileURLToPath(new URL('./load-divisions.ts', import.meta.url));
+
+const program = new Command('bench')
+  .description('Yiban benchmarks')
+  .option('--only <list>', `comma-separated: ${BENCHES.join(', ')}`, BENCHES.join(','))
+  .option('--full', 'queue at 10M residents / 1M cases (default 1M / 200k)', false)
+  .option('--engines <list>', 'case submission engines', 'postgres,pglite')
+  .option('--duration <s>', 'seconds per submission run', (v) => Number(v), 15)
+  .option('--requests <n>', 'measured requests per queue scenario', (v) => Number(v), 500)
+  .option('--server-url <url>', 'PostgreSQL server for the benchmark databases', DEFAULT_SERVER_URL)
+  .parse(process.argv);
+
+const opts = program.opts<{ only: string; full: boolean; engines: string; duration: number; requests: number; serverUrl: string }>();
+const selected = opts.only.split(',').map((s) => s.trim()) as Bench[];
+for (const s of selected) if (!BENCHES.includes(s)) throw new Error(`unknown benchmark ${s}; choose from ${BENCHES.join(', ')}`);
+const log = (line: string) => console.log(line);
+
+await printMachine(opts.serverUrl);
+const failures: string[] = [];
+
+if (selected.includes('submission')) {
+  const reports = await benchCaseSubmission({
+    engines: opts.engines.split(',').map((e) => e.trim()) as EngineReport['engine'][],
+    residents: 200,
+    connections: 50,
+    durationSeconds: opts.duration,
+    rate: 1000,
+    serverUrl: opts.serverUrl,
+    log,
+  });
+  if (reports.some((r) => r.totalCases !== r.totalConfirmed || r.runs.some((f) => !f.reconciliation.consistent))) {
+    failures.push('submission: cases and 2xx responses differ');
+  }
+  printLoad();
+}
+
+if (selected.includes('queue')) {
+  const results = await benchQueue({
+    residents: opts.full ? 10_000_000 : 1_000_000,
+    cases: opts.full ? 1_000_000 : 200_000,
+    requests: opts.requests,
+    keep: false,
+    serverUrl: opts.serverUrl,
+    log,
+  });
+  for (const r of results) if (!r.pass) failures.push(`queue: ${r.name} p99 ${r.latency.p99.toFixed(1)} ms`);
+  printLoad();
+}
+
+if (selected.includes('divisions')) {
+  if (existsSync(LOAD_DIVISIONS)) {
+    log('\n[divisions] bench/load-divisions.ts');
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', LOAD_DIVISIONS], {
+        stdio: 'inherit',
+        env: { ...process.env, DATABASE_URL: opts.serverUrl },
+      });
+      child.on('exit', resolve);
+    });
+    if (code !== 0) failures.push(`divisions: exit code ${code}`);
+  } else {
+    log('\n[divisions] bench/load-divisions.ts does not exist yet: skipped');
+  }
+}
+
+log(failures.length === 0 ? '\nall benchmarks within their floors' : `\nbelow the floor or inconsistent:\n  ${failures.join('\n  ')}`);
+if (failures.length > 0) process.exitCode = 1;
+
+async function printMachine(serverUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  let version = '?';
+  try {
+    version = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
+  } finally {
+    await client.end();
+  }
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${gib(totalmem())} RAM (${gib(freemem())} free), Node ${process.version}, PostgreSQL ${version}`);
+  printLoad();
+}
+
+/** The machine is shared; the load average says how much else was running. */
+function printLoad(): void {
+  log(`load average (1/5/15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
+}

@@ -63,6 +63,13 @@ export const ERROR_CODES = {
     en: 'No valid helper authorisation from this resident',
   },
   SERVICE_NOT_AVAILABLE: { status: 409, zh: '该事项暂不支持此渠道办理', en: 'This service is not available on this channel' },
+  LEDGER_SIZE_UNAVAILABLE: {
+    status: 404,
+    zh: '透明账本尚无规模为 {size} 的签名树（当前为 {latest}）',
+    en: 'The ledger has no signed tree of size {size} (the latest has {latest})',
+  },
+  UNKNOWN_WITNESS: { status: 403, zh: '未登记的见证方：{name}', en: 'Unknown witness: {name}' },
+  COSIGNATURE_INVALID: { status: 400, zh: '见证签名无效：{reason}', en: 'The cosignature is not valid: {reason}' },
   DATABASE_BUSY: { status: 503, zh: '系统繁忙，请稍后再试', en: 'The system is busy; please try again' },
   INTERNAL: { status: 500, zh: '系统内部错误', en: 'Internal error' },
 } as const satisfies Record<string, ErrorDef>;
@@ -100,6 +107,13 @@ const NOUNS: Record<string, { zh: string; en: string }> = {
   delegation: { zh: '帮办授权', en: 'Helper authorisation' },
   resident: { zh: '居民', en: 'Resident' },
   role: { zh: '角色', en: 'Role' },
+  ledgerEntry: { zh: '账本条目', en: 'Ledger entry' },
+  tile: { zh: '账本瓦片', en: 'Ledger tile' },
+  checkpoint: { zh: '账本检查点', en: 'Ledger checkpoint' },
+  witness: { zh: '见证方', en: 'Witness' },
+  certificate: { zh: '证明', en: 'Certificate' },
+  share: { zh: '分享链接', en: 'Share link' },
+  statusList: { zh: '状态列表', en: 'Status list' },
 };
 
 export function formatMessage(code: ErrorCode, params: ErrorParams, lang: Lang): string {

@@ -3,3 +3,6 @@ export * from '../modules/orgs/orgs.tables.ts';
 export * from '../modules/identity/identity.tables.ts';
 export * from '../modules/catalog/catalog.tables.ts';
 export * from '../modules/applications/applications.tables.ts';
+export * from '../modules/events/events.tables.ts';
+export * from '../modules/certificates/certificates.tables.ts';
+export * from '../modules/ledger/ledger.tables.ts';

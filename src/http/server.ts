@@ -17,6 +17,8 @@ export interface ServerDeps {
   auth: Authenticator;
   /** Module route plugins, registered under /api. */
   apiRoutes: FastifyPluginAsync[];
+  /** Route plugins registered at the root, for paths standards fix (e.g. the ledger's /ledger/*). */
+  rootRoutes?: FastifyPluginAsync[];
   logLevel?: string;
   /** Where log lines go; standard output by default. */
   logStream?: NodeJS.WritableStream;
@@ -107,6 +109,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     },
     { prefix: '/api' },
   );
+  for (const routes of deps.rootRoutes ?? []) await app.register(routes);
 
   return app;
 }

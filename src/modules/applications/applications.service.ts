@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, notFound } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
-import type { Db } from '../../db/database.ts';
+import type { Db, Tx } from '../../db/database.ts';
 import type { CatalogService, ServiceItem } from '../catalog/catalog.service.ts';
 import { chinaDate } from '../catalog/working-days.ts';
 import type { Channel } from '../catalog/catalog.tables.ts';
@@ -25,11 +25,22 @@ export interface ResidentDirectory {
   ): Promise<{ accountId: string; name: string; residentIdMasked: string; homeOrgCode: string | null } | null>;
 }
 
+/**
+ * Called inside the approval's transaction, so that what approval produces (a certificate, its
+ * ledger leaf, its event) commits or rolls back with the decision. When it returns an outcome,
+ * the case is completed in the same transaction.
+ */
+export type ApprovalHook = (
+  tx: Tx,
+  approved: { caseId: string; serviceCode: string; applicantId: string; orgCode: string; form: Record<string, string>; reviewerId: string },
+) => Promise<{ outcome: string } | null>;
+
 export interface ApplicationsDeps {
   db: Db;
   catalog: CatalogService;
   orgs: CaseOrgDirectory;
   residents: ResidentDirectory;
+  onApproved?: ApprovalHook;
   clock?: () => Date;
 }
 
@@ -299,6 +310,21 @@ export function createApplicationsService(deps: ApplicationsDeps) {
           ...(action === 'return' ? { returnReason: trimmed ?? null } : {}),
         });
         await repo.insertEvents(tx, [event(principal, id, action, current.state, to, trimmed)]);
+        if (action === 'approve' && deps.onApproved) {
+          const produced = await deps.onApproved(tx, {
+            caseId: id,
+            serviceCode: updated.serviceCode,
+            applicantId: updated.applicantId,
+            orgCode: updated.orgCode,
+            form: updated.form,
+            reviewerId: principal.accountId,
+          });
+          if (produced) {
+            const completed = await repo.updateCase(tx, id, { state: 'completed', completedAt: now });
+            await repo.insertEvents(tx, [event(principal, id, 'complete', 'approved', 'completed', produced.outcome)]);
+            return completed;
+          }
+        }
         return updated;
       });
       return view(row);

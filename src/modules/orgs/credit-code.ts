@@ -42,3 +42,14 @@ export const CREDIT_CODE_PROBLEM_TEXT: Record<CreditCodeProblem, { zh: string; e
 export function makeCreditCode(first17: string): string {
   return first17 + creditCodeCheckChar(first17);
 }
+
+/**
+ * A stand-in unified social credit code for a village or community committee that has none on
+ * file: `54` (基层群众性自治组织), the county's division code, and `C` with the last eight digits of
+ * the village's 12-digit code as the organisation part. It is a valid GB 32100 code, unique per
+ * division, and marked by its form; a deployment that imports the real codes replaces it.
+ */
+export function divisionCreditCode(divisionCode12: string): string {
+  if (!/^\d{12}$/.test(divisionCode12)) throw new RangeError(`not a 12-digit division code: ${divisionCode12}`);
+  return makeCreditCode(`54${divisionCode12.slice(0, 6)}C${divisionCode12.slice(4)}`);
+}

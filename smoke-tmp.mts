@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import { openDatabase } from './src/db/database.ts';
+import { createLedgerService } from './src/modules/ledger/ledger.service.ts';
+import { openCheckpoint } from './src/verify/checkpoint.ts';
+import { verifyInclusion, verifyConsistency, hashLeaf } from './src/verify/merkle.ts';
+const database = await openDatabase({ engine: 'pglite', memory: true });
+await database.migrate();
+const ledger = createLedgerService({ db: database.db, masterKey: randomBytes(32) });
+const cp0 = await ledger.latestCheckpoint();
+console.log(cp0.note);
+for (let i = 0; i < 700; i++) await ledger.append({ kind: 'test', data: new TextEncoder().encode(`e${i}`) });
+let t = performance.now();
+console.log(await ledger.integrate(), performance.now() - t);
+const cp = await ledger.latestCheckpoint();
+const vkey = await ledger.vkey();
+console.log(vkey, cp.note);
+const opened = openCheckpoint(cp.note, vkey);
+if (!opened.ok) throw new Error('bad');
+let bad = 0;
+for (let i = 0; i < 700; i += 7) {
+  const p = await ledger.inclusionProof(i);
+  if (!verifyInclusion({ index: i, size: p.size, leafHash: hashLeaf(new TextEncoder().encode(`e${i}`)), proof: p.hashes, root: opened.checkpoint.rootHash })) bad++;
+}
+for (let i = 0; i < 300; i++) await ledger.append({ kind: 'test', data: new TextEncoder().encode(`e${700 + i}`) });
+await ledger.integrate();
+const cp2 = await ledger.latestCheckpoint();
+const c = await ledger.consistencyProof(700);
+console.log('bad', bad, cp2.size, verifyConsistency({ oldSize: 700, newSize: cp2.size, oldRoot: cp.rootHash, newRoot: cp2.rootHash, proof: c.hashes }));
+console.log(await ledger.audit());
+await database.close();

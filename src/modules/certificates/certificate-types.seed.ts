@@ -1,0 +1,101 @@
+import type { CertificateField, CertificateTemplate } from './certificates.tables.ts';
+
+export interface CertificateTypeDef {
+  code: string;
+  typeCode: string;
+  nameZh: string;
+  nameEn: string;
+  serviceCode: string;
+  fields: CertificateField[];
+  validityDays: number | null;
+  template: CertificateTemplate;
+}
+
+const holder: CertificateField[] = [
+  { name: 'holderName', labelZh: '姓名', labelEn: 'Name', source: 'holder.name' },
+  { name: 'residentIdMasked', labelZh: '身份证号码', labelEn: 'Resident ID', source: 'holder.residentIdMasked' },
+  { name: 'residentId', labelZh: '身份证号码（完整）', labelEn: 'Resident ID (full)', source: 'holder.residentId' },
+];
+const purpose: CertificateField = { name: 'purpose', labelZh: '用途', labelEn: 'Purpose', source: 'form', formField: 'purpose' };
+
+/**
+ * The certificate types of the grassroots e-certificate story. Type codes fill the type part of
+ * the GB/T 36904 identifier; `YB` marks types defined by this platform.
+ */
+export const SEED_CERTIFICATE_TYPES: CertificateTypeDef[] = [
+  {
+    code: 'residence',
+    typeCode: 'YB101',
+    nameZh: '居住证明',
+    nameEn: 'Residence proof',
+    serviceCode: 'cert.residence',
+    fields: [
+      ...holder,
+      { name: 'address', labelZh: '居住地址', labelEn: 'Address', source: 'form', formField: 'address' },
+      { name: 'residentSince', labelZh: '居住起始日期', labelEn: 'Living there since', source: 'form', formField: 'residentSince' },
+      purpose,
+    ],
+    validityDays: 180,
+    template: {
+      titleZh: '居住证明',
+      titleEn: 'Residence Proof',
+      bodyZh: '兹证明 {{holderName}}（居民身份证号码 {{residentIdMasked}}）自 {{residentSince}} 起居住于 {{address}}。\n特此证明。',
+      bodyEn: 'This is to certify that {{holderName}} (resident ID {{residentIdMasked}}) has lived at {{address}} since {{residentSince}}.',
+    },
+  },
+  {
+    code: 'no_criminal_record',
+    typeCode: 'YB102',
+    nameZh: '无犯罪记录证明',
+    nameEn: 'No-criminal-record proof',
+    serviceCode: 'cert.no_criminal_record',
+    fields: [...holder, purpose],
+    validityDays: 90,
+    template: {
+      titleZh: '无犯罪记录证明',
+      titleEn: 'Certificate of No Criminal Record',
+      bodyZh: '经查询全国违法犯罪人员信息资源库，截至出具之日，未发现 {{holderName}}（居民身份证号码 {{residentIdMasked}}）有犯罪记录。\n特此证明。',
+      bodyEn: 'A search of the national records found no criminal record for {{holderName}} (resident ID {{residentIdMasked}}) as of the date of issue.',
+    },
+  },
+  {
+    code: 'family_economic_status',
+    typeCode: 'YB103',
+    nameZh: '家庭经济状况证明',
+    nameEn: 'Family economic status proof',
+    serviceCode: 'cert.family_economic_status',
+    fields: [
+      ...holder,
+      { name: 'householdSize', labelZh: '家庭人口数', labelEn: 'Household size', source: 'form', formField: 'householdSize' },
+      { name: 'annualIncome', labelZh: '家庭年收入（元）', labelEn: 'Annual household income (CNY)', source: 'form', formField: 'annualIncome' },
+      purpose,
+    ],
+    validityDays: 180,
+    template: {
+      titleZh: '家庭经济状况证明',
+      titleEn: 'Family Economic Status Proof',
+      bodyZh: '兹证明 {{holderName}}（居民身份证号码 {{residentIdMasked}}）家庭共 {{householdSize}} 人，家庭年收入约 {{annualIncome}} 元。\n特此证明。',
+      bodyEn: 'This is to certify that the household of {{holderName}} (resident ID {{residentIdMasked}}) has {{householdSize}} members and an annual income of about CNY {{annualIncome}}.',
+    },
+  },
+  {
+    code: 'kinship',
+    typeCode: 'YB104',
+    nameZh: '亲属关系证明',
+    nameEn: 'Kinship proof',
+    serviceCode: 'cert.kinship',
+    fields: [
+      ...holder,
+      { name: 'relativeName', labelZh: '亲属姓名', labelEn: "Relative's name", source: 'form', formField: 'relativeName' },
+      { name: 'relation', labelZh: '关系', labelEn: 'Relation', source: 'form', formField: 'relation' },
+      purpose,
+    ],
+    validityDays: 180,
+    template: {
+      titleZh: '亲属关系证明',
+      titleEn: 'Kinship Proof',
+      bodyZh: '兹证明 {{holderName}}（居民身份证号码 {{residentIdMasked}}）与 {{relativeName}} 系{{relation}}关系。\n特此证明。',
+      bodyEn: 'This is to certify that {{holderName}} (resident ID {{residentIdMasked}}) and {{relativeName}} are related as {{relation}}.',
+    },
+  },
+];

@@ -1,0 +1,147 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { AppError } from '../../core/errors.ts';
+import { requirePrincipal } from '../../http/auth.ts';
+import { PageQuery, withErrors } from '../../http/schemas.ts';
+import { encodeStatusList } from '../../verify/status-list.ts';
+import { CURRENT_STATUS_LIST, STATUS_LIST_SIZE, type CertificatesService } from './certificates.service.ts';
+
+const Label = Type.Object({ zh: Type.String(), en: Type.String() });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const CertificateViewSchema = Type.Object({
+  id: Type.String(),
+  identifier: Type.String({ description: '电子证照标识 (GB/T 36904)' }),
+  type: Type.String(),
+  typeName: Label,
+  issuer: Type.Object({ code: Type.String(), name: Type.String() }),
+  holder: Type.Object({ name: Type.String(), residentIdMasked: Type.String() }),
+  issuedAt: Type.String(),
+  validUntil: Nullable(Type.String()),
+  status: Type.Union([Type.Literal('active'), Type.Literal('revoked'), Type.Literal('suspended')]),
+  statusReason: Nullable(Type.String()),
+  fields: Type.Array(Type.Object({ name: Type.String(), labelZh: Type.String(), labelEn: Type.String(), value: Type.String() })),
+  caseId: Type.String(),
+  ledgerIndex: Type.Integer(),
+});
+
+export const CertificateDocumentSchema = Type.Object({
+  payload: Type.String({ description: 'RFC 8785 canonical JSON: exactly the bytes the seal signed' }),
+  signature: Type.String({ description: 'base64; DER (r, s) for SM2' }),
+  disclosures: Type.Array(Type.Object({ name: Type.String(), value: Type.String(), salt: Type.String() })),
+});
+
+const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const FieldsQuery = Type.Object(
+  { fields: Type.Optional(Type.String({ maxLength: 500, description: '只披露这些字段（逗号分隔）/ disclose only these fields' })) },
+  { additionalProperties: false },
+);
+
+export function certificatesRoutes(deps: { certificates: CertificatesService }): FastifyPluginAsyncTypebox {
+  const { certificates } = deps;
+  return async (app) => {
+    app.get(
+      '/certificates/mine',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary: '我的证明 · my certificates',
+          querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }),
+          response: withErrors({ 200: Type.Object({ items: Type.Array(CertificateViewSchema), next: Nullable(Type.String()) }) }, [400, 401, 403]),
+        },
+      },
+      async (request) => certificates.listMine(requirePrincipal(request), request.query),
+    );
+
+    app.get(
+      '/certificates/:id',
+      {
+        schema: { tags: ['certificates'], summary: '证明详情 · a certificate', params: IdParams, response: withErrors({ 200: CertificateViewSchema }, [401, 404]) },
+      },
+      async (request) => certificates.get(requirePrincipal(request), request.params.id),
+    );
+
+    app.get(
+      '/certificates/:id/document',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary: '已签名的证明文档（可选择性披露）· the signed document, optionally with fields hidden',
+          params: IdParams,
+          querystring: FieldsQuery,
+          response: withErrors({ 200: CertificateDocumentSchema }, [400, 401, 404]),
+        },
+      },
+      async (request) => {
+        const fields = request.query.fields?.split(',').map((f) => f.trim()).filter(Boolean);
+        return certificates.document(requirePrincipal(request), request.params.id, fields);
+      },
+    );
+
+    app.get(
+      '/cases/:id/certificate',
+      {
+        schema: { tags: ['certificates'], summary: '办件的证明 · the certificate of a case', params: IdParams, response: withErrors({ 200: CertificateViewSchema }, [401, 404]) },
+      },
+      async (request) => certificates.getByCase(requirePrincipal(request), request.params.id),
+    );
+
+    app.post(
+      '/certificates/:id/status',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary: '撤销、挂起或恢复证明 · revoke, suspend or reinstate',
+          params: IdParams,
+          body: Type.Object(
+            { status: Type.Union([Type.Literal('revoked'), Type.Literal('suspended'), Type.Literal('active')]), reason: Type.String({ minLength: 1, maxLength: 500 }) },
+            { additionalProperties: false },
+          ),
+          response: withErrors({ 200: CertificateViewSchema }, [400, 401, 403, 404, 409]),
+        },
+      },
+      async (request) => certificates.changeStatus(requirePrincipal(request), request.params.id, request.body.status, request.body.reason),
+    );
+
+    app.get(
+      '/status-lists/:list/:purpose',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary: '证明状态列表（W3C Bitstring Status List）· status list credential',
+          security: [],
+          params: Type.Object({ list: Type.String({ maxLength: 10 }), purpose: Type.Union([Type.Literal('revocation'), Type.Literal('suspension')]) }),
+          response: withErrors(
+            {
+              200: Type.Object({
+                '@context': Type.Array(Type.String()),
+                id: Type.String(),
+                type: Type.Array(Type.String()),
+                issuer: Type.String(),
+                validFrom: Type.String(),
+                credentialSubject: Type.Object({ id: Type.String(), type: Type.String(), statusPurpose: Type.String(), encodedList: Type.String() }),
+              }),
+            },
+            [400, 404],
+          ),
+        },
+      },
+      async (request, reply) => {
+        const { list, purpose } = request.params;
+        if (list !== CURRENT_STATUS_LIST) throw new AppError('NOT_FOUND', { what: 'statusList' });
+        const indexes = await certificates.statusListIndexes(list, purpose);
+        const encodedList = await encodeStatusList(indexes, STATUS_LIST_SIZE);
+        const url = `${request.protocol}://${request.host}${request.url}`;
+        void reply.header('cache-control', 'public, max-age=60, stale-while-revalidate=300');
+        return {
+          '@context': ['https://www.w3.org/ns/credentials/v2'],
+          id: url,
+          type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+          issuer: `${request.protocol}://${request.host}`,
+          validFrom: new Date().toISOString(),
+          credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList },
+        };
+      },
+    );
+  };
+}

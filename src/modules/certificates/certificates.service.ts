@@ -1,0 +1,306 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { AppError, notFound } from '../../core/errors.ts';
+import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
+import type { Db, Executor } from '../../db/database.ts';
+import { hasRoleFor, requireResidentScope, type Principal } from '../identity/principal.ts';
+import type { StaffRole } from '../identity/identity.tables.ts';
+import { divisionCreditCode } from '../orgs/credit-code.ts';
+import type { EventsService } from '../events/events.service.ts';
+import { formatIdentifier } from '../../verify/identifier.ts';
+import {
+  canonicalJson,
+  fieldDigest,
+  issuanceLeaf,
+  type CertificateDocument,
+  type Disclosure,
+  type SignatureAlgorithm,
+  type SignedPayload,
+} from '../../verify/document.ts';
+import * as repo from './certificates.repository.ts';
+import type { CertificateField, CertificateStatus } from './certificates.tables.ts';
+import type { CertificateTypeDef } from './certificate-types.seed.ts';
+
+/** A seal that signs: the org's key, chosen per key as SM2 or Ed25519. */
+export interface SealSigner {
+  keyId: string;
+  algorithm: SignatureAlgorithm;
+  sign(message: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
+export interface SealKeyProvider {
+  ensureSealKey(org: { code: string; name: string; creditCode: string }): Promise<SealSigner>;
+}
+
+export interface LedgerAppender {
+  appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ index: number }>;
+}
+
+export interface IssuerDirectory {
+  getOrg(code: string): Promise<{ code: string; name: string; level: string; path: string; divisionCode: string } | null>;
+}
+
+export interface HolderDirectory {
+  getResidentSummary(id: string): Promise<{ accountId: string; name: string; residentIdMasked: string } | null>;
+  revealResidentId(id: string): Promise<string | null>;
+}
+
+/** What a form field's select value reads as on a certificate. */
+export interface FormLabels {
+  labelFor(serviceCode: string, field: string, value: string): Promise<string>;
+}
+
+export interface CertificatesDeps {
+  db: Db;
+  seals: SealKeyProvider;
+  ledger: LedgerAppender;
+  events: EventsService;
+  orgs: IssuerDirectory;
+  holders: HolderDirectory;
+  labels: FormLabels;
+  /** Public base URL of this deployment, for status list links. */
+  publicUrl: string;
+  clock?: () => Date;
+}
+
+/** W3C Bitstring Status List: at least 131,072 entries so that one index says nothing about a holder. */
+export const STATUS_LIST_SIZE = 131_072;
+export const CURRENT_STATUS_LIST = '1';
+
+const STATUS_ROLES: readonly StaffRole[] = ['village_reviewer', 'department_officer', 'township_admin', 'county_admin', 'city_admin', 'platform_admin'];
+
+export interface IssueInput {
+  caseId: string;
+  serviceCode: string;
+  applicantId: string;
+  orgCode: string;
+  form: Record<string, string>;
+  reviewerId: string;
+}
+
+export interface CertificateView {
+  id: string;
+  identifier: string;
+  type: string;
+  typeName: { zh: string; en: string };
+  issuer: { code: string; name: string };
+  holder: { name: string; residentIdMasked: string };
+  issuedAt: string;
+  validUntil: string | null;
+  status: CertificateStatus;
+  statusReason: string | null;
+  fields: { name: string; labelZh: string; labelEn: string; value: string }[];
+  caseId: string;
+  ledgerIndex: number;
+}
+
+export function createCertificatesService(deps: CertificatesDeps) {
+  const { db } = deps;
+  const clock = deps.clock ?? (() => new Date());
+
+  async function fieldValue(field: CertificateField, input: IssueInput, holder: { name: string; residentIdMasked: string }, residentId: string, issuerName: string): Promise<string> {
+    switch (field.source) {
+      case 'holder.name':
+        return holder.name;
+      case 'holder.residentIdMasked':
+        return holder.residentIdMasked;
+      case 'holder.residentId':
+        return residentId;
+      case 'issuer.name':
+        return issuerName;
+      case 'form': {
+        const raw = input.form[field.formField ?? field.name] ?? '';
+        return raw ? deps.labels.labelFor(input.serviceCode, field.formField ?? field.name, raw) : '';
+      }
+    }
+  }
+
+  function toView(row: repo.CertificateRow, type: repo.CertificateTypeRow | undefined, fieldsShown?: readonly string[]): CertificateView {
+    const payload = JSON.parse(row.payload) as SignedPayload;
+    const labels = new Map((type?.fields ?? []).map((f) => [f.name, f]));
+    const shown = fieldsShown ? new Set(fieldsShown) : null;
+    return {
+      id: row.id,
+      identifier: row.identifier,
+      type: row.typeCode,
+      typeName: payload.typeName,
+      issuer: { code: payload.issuer.code, name: payload.issuer.name },
+      holder: payload.holder,
+      issuedAt: payload.issuedAt,
+      validUntil: payload.validUntil,
+      status: row.status,
+      statusReason: row.statusReason,
+      fields: row.disclosures
+        .filter((d) => (shown ? shown.has(d.name) : d.name !== 'residentId'))
+        .map((d) => ({ name: d.name, labelZh: labels.get(d.name)?.labelZh ?? d.name, labelEn: labels.get(d.name)?.labelEn ?? d.name, value: d.value })),
+      caseId: row.caseId,
+      ledgerIndex: row.ledgerIndex,
+    };
+  }
+
+  async function loadVisible(principal: Principal, id: string): Promise<repo.CertificateRow> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound('certificate');
+    const row = await repo.findById(db, id);
+    if (!row) throw notFound('certificate');
+    if (principal.kind === 'resident' || principal.actingFor) {
+      let holderId: string | null = null;
+      try {
+        holderId = requireResidentScope(principal, 'certificates.view');
+      } catch {
+        holderId = null;
+      }
+      if (holderId !== row.holderId) throw notFound('certificate');
+    } else if (!hasRoleFor(principal, [...STATUS_ROLES, 'supervisor'], row.issuerOrgPath)) {
+      throw notFound('certificate');
+    }
+    return row;
+  }
+
+  const service = {
+    async upsertTypes(types: CertificateTypeDef[]): Promise<void> {
+      for (const t of types) await repo.upsertType(db, t);
+    },
+
+    async listTypes() {
+      return repo.listTypes(db);
+    },
+
+    /**
+     * Issues the certificate of an approved case inside the caller's transaction: identifier,
+     * canonical payload, seal signature, status slot, ledger leaf and outbox event commit or roll
+     * back together. A second call for the same case returns the first certificate.
+     */
+    async issueInTx(tx: Executor, input: IssueInput): Promise<repo.CertificateRow | null> {
+      const type = await repo.findTypeByService(tx, input.serviceCode);
+      if (!type) return null;
+      const existing = await repo.findByCase(tx, input.caseId);
+      if (existing) return existing;
+      const issuer = await deps.orgs.getOrg(input.orgCode);
+      if (!issuer) throw notFound('org');
+      const creditCode = issuer.level === 'department' ? issuer.code : divisionCreditCode(issuer.divisionCode);
+      const [holder, residentId] = await Promise.all([deps.holders.getResidentSummary(input.applicantId), deps.holders.revealResidentId(input.applicantId)]);
+      if (!holder || !residentId) throw notFound('resident');
+      const seal = await deps.seals.ensureSealKey({ code: issuer.code, name: issuer.name, creditCode });
+
+      const disclosures: Disclosure[] = [];
+      for (const field of type.fields) {
+        disclosures.push({ name: field.name, value: await fieldValue(field, input, holder, residentId, issuer.name), salt: randomBytes(16).toString('hex') });
+      }
+      const issuedAt = clock();
+      const validUntil = type.validityDays ? new Date(issuedAt.getTime() + type.validityDays * 86_400_000) : null;
+      const serial = await repo.nextSerial(tx);
+      const identifier = formatIdentifier({ typeCode: type.typeCode, issuerCode: creditCode, serial: String(serial).padStart(10, '0'), version: '001' });
+
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const statusIndex = randomInt(STATUS_LIST_SIZE);
+        const payload: SignedPayload = {
+          v: 1,
+          id: identifier,
+          type: type.code,
+          typeName: { zh: type.nameZh, en: type.nameEn },
+          issuer: { code: issuer.code, name: issuer.name, creditCode },
+          holder: { name: holder.name, residentIdMasked: holder.residentIdMasked },
+          issuedAt: issuedAt.toISOString(),
+          validUntil: validUntil?.toISOString() ?? null,
+          status: { list: `${deps.publicUrl}/api/status-lists/${CURRENT_STATUS_LIST}`, index: statusIndex },
+          keyId: seal.keyId,
+          alg: seal.algorithm,
+          fields: disclosures.map(fieldDigest).sort(),
+        };
+        const payloadText = canonicalJson(payload);
+        const signature = Buffer.from(await seal.sign(new TextEncoder().encode(payloadText))).toString('base64');
+        // A savepoint, so that a lost race for the status slot does not abort the whole issuance.
+        const row = await tx.transaction(async (sp) => {
+          const inserted = await repo.insertCertificate(sp, {
+            serial,
+            identifier,
+            caseId: input.caseId,
+            typeCode: type.code,
+            holderId: input.applicantId,
+            issuerOrgCode: issuer.code,
+            issuerOrgPath: issuer.path,
+            reviewerId: input.reviewerId,
+            keyId: seal.keyId,
+            payload: payloadText,
+            signature,
+            disclosures,
+            statusList: CURRENT_STATUS_LIST,
+            statusIndex,
+            ledgerIndex: -1,
+            issuedAt,
+            validUntil,
+          });
+          if (!inserted) return null;
+          const { index } = await deps.ledger.appendInTx(sp, { kind: 'certificate.issued', data: new TextEncoder().encode(issuanceLeaf(payload, payloadText)) });
+          await sp.execute(sql`update certificates set ledger_index = ${index} where id = ${inserted.id}`);
+          await deps.events.enqueue(sp, { topic: 'certificate.issued', payload: { certificateId: inserted.id, identifier, caseId: input.caseId, holderId: input.applicantId } });
+          return { ...inserted, ledgerIndex: index };
+        });
+        if (row) return row;
+      }
+      throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
+    },
+
+    async get(principal: Principal, id: string): Promise<CertificateView> {
+      const row = await loadVisible(principal, id);
+      return toView(row, await repo.findType(db, row.typeCode));
+    },
+
+    async getByCase(principal: Principal, caseId: string): Promise<CertificateView> {
+      const row = await repo.findByCase(db, caseId);
+      if (!row) throw notFound('certificate');
+      return service.get(principal, row.id);
+    },
+
+    /** The signed document (payload, signature, disclosures) for export and verification. */
+    async document(principal: Principal, id: string, fields?: readonly string[]): Promise<CertificateDocument> {
+      const row = await loadVisible(principal, id);
+      const keep = fields ? new Set(fields) : null;
+      return { payload: row.payload, signature: row.signature, disclosures: row.disclosures.filter((d) => !keep || keep.has(d.name)) };
+    },
+
+    async listMine(principal: Principal, page: { after?: string; limit?: number }) {
+      const holderId = requireResidentScope(principal, 'certificates.view');
+      const limit = page.limit ?? 20;
+      const before = page.after ? Number(decodeCursor(page.after, 1)[0]) : undefined;
+      const rows = await repo.listByHolder(db, holderId, before, limit);
+      const types = new Map((await repo.listTypes(db)).map((t) => [t.code, t]));
+      const last = rows.at(-1);
+      return { items: rows.map((r) => toView(r, types.get(r.typeCode))), next: rows.length === limit && last ? encodeCursor([last.serial]) : null };
+    },
+
+    /** Revoke, suspend or reinstate: by staff covering the issuer, with a reason, on the ledger. */
+    async changeStatus(principal: Principal, id: string, to: CertificateStatus, reason: string): Promise<CertificateView> {
+      if (principal.kind !== 'staff' || principal.actingFor) throw notFound('certificate');
+      const visible = await loadVisible(principal, id);
+      if (!hasRoleFor(principal, STATUS_ROLES, visible.issuerOrgPath)) throw new AppError('FORBIDDEN');
+      const why = reason.trim();
+      if (!why) throw new AppError('VALIDATION_FAILED', { detail: { zh: '请填写理由', en: 'a reason is required' } });
+      await db.transaction(async (tx) => {
+        const current = await repo.lockById(tx, id);
+        if (!current) throw notFound('certificate');
+        const allowed = current.status === 'revoked' ? false : to !== current.status && (to !== 'active' || current.status === 'suspended');
+        if (!allowed) {
+          throw new AppError('CONFLICT', {
+            detail: { zh: `证书当前状态为 ${current.status}，不能改为 ${to}`, en: `the certificate is ${current.status}; it cannot become ${to}` },
+          });
+        }
+        const at = clock();
+        const leaf = canonicalJson({ kind: `certificate.${to === 'active' ? 'reinstated' : to}`, id: current.identifier, at: at.toISOString() });
+        const { index } = await deps.ledger.appendInTx(tx, { kind: `certificate.${to}`, data: new TextEncoder().encode(leaf) });
+        await repo.setStatus(tx, id, { status: to, reason: why, actorId: principal.accountId, at });
+        await repo.insertStatusEvent(tx, { certificateId: id, fromStatus: current.status, toStatus: to, reason: why, actorId: principal.accountId, ledgerIndex: index });
+        await deps.events.enqueue(tx, { topic: 'certificate.status_changed', payload: { certificateId: id, from: current.status, to } });
+      });
+      return service.get(principal, id);
+    },
+
+    /** The indexes set in a published status list (revocation or suspension). */
+    async statusListIndexes(list: string, purpose: 'revocation' | 'suspension'): Promise<number[]> {
+      return repo.statusIndexes(db, list, purpose === 'revocation' ? 'revoked' : 'suspended');
+    },
+  };
+  return service;
+}
+
+export type CertificatesService = ReturnType<typeof createCertificatesService>;

@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, testEngines } from '../../../test/db.ts';
+import type { Database } from '../../db/database.ts';
+import { openCheckpoint } from '../../verify/checkpoint.ts';
+import { hashLeaf, merkleRoot, verifyConsistency, verifyInclusion } from '../../verify/merkle.ts';
+import { LedgerIntegrityError } from './integrate.ts';
+import { createLedgerService, type LedgerService } from './ledger.service.ts';
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+const entry = (i: number) => ({ kind: 'test.entry', data: utf8(`certificate.issued sha256:${i}`) });
+
+async function rejection(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as { code?: string }).code ?? (error as Error).name;
+  }
+  return 'RESOLVED';
+}
+
+describe.each(testEngines())('ledger on %s', (engine) => {
+  let database: Database;
+  let ledger: LedgerService;
+  let vkey: string;
+  /** The leaves the test appended, by index: the independent record to recompute from. */
+  const leaves: Uint8Array[] = [];
+  const recordedRoot = (size: number) => merkleRoot(leaves.slice(0, size).map(hashLeaf));
+  const count = async () => Number((await database.db.execute<{ n: string }>(sql`select count(*) as n from ledger_entries`)).rows[0]!.n);
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    ledger = createLedgerService({ db: database.db, masterKey: randomBytes(32), origin: 'yiban.test/ledger' });
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('signs the empty tree on first use and publishes its key', async () => {
+    const cp = await ledger.latestCheckpoint();
+    vkey = await ledger.vkey();
+    expect(vkey).toMatch(/^yiban\.test\/ledger\+[0-9a-f]{8}\+A[Q-f]/); // base64 of 0x01 ‖ key
+    expect(cp.size).toBe(0);
+    expect(openCheckpoint(cp.note, vkey)).toMatchObject({ ok: true, checkpoint: { origin: 'yiban.test/ledger', size: 0, rootHash: merkleRoot([]) } });
+  });
+
+  it("appends in the caller's transaction: a rollback leaves no leaf and gives the index back", async () => {
+    const { index } = await ledger.append(entry(0));
+    leaves.push(entry(0).data);
+    expect(index).toBe(0);
+    await expect(
+      database.db.transaction(async (tx) => {
+        const appended = await ledger.appendInTx(tx, entry(999));
+        expect(appended.index).toBe(1);
+        throw new Error('issuance failed');
+      }),
+    ).rejects.toThrow('issuance failed');
+    expect(await count()).toBe(1);
+    const again = await database.db.transaction((tx) => ledger.appendInTx(tx, entry(1)));
+    leaves.push(entry(1).data);
+    expect(again.index).toBe(1);
+    expect(await rejection(ledger.append({ kind: 'Bad Kind', data: utf8('x') }))).toBe('VALIDATION_FAILED');
+    expect(await rejection(ledger.append({ kind: 'ok', data: new Uint8Array(70_000) }))).toBe('VALIDATION_FAILED');
+  });
+
+  it('hands out gap-free indexes to concurrent appenders, some of whom roll back', async () => {
+    const n = engine === 'postgres' ? 120 : 40;
+    const results = await Promise.allSettled(
+      Array.from({ length: n }, (_, i) =>
+        database.db.transaction(async (tx) => {
+          const { index } = await ledger.appendInTx(tx, entry(1000 + i));
+          if (i % 7 === 3) throw new Error('rolled back');
+          return { i, index };
+        }),
+      ),
+    );
+    const committed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(committed).toHaveLength(n - results.filter((r) => r.status === 'rejected').length);
+    const indexes = committed.map((c) => c.index).sort((a, b) => a - b);
+    expect(indexes).toEqual(Array.from({ length: committed.length }, (_, k) => 2 + k));
+    for (const c of committed.sort((a, b) => a.index - b.index)) leaves[c.index] = entry(1000 + c.i).data;
+    const batch = await ledger.appendMany(Array.from({ length: 1500 }, (_, i) => entry(5000 + i)));
+    expect(batch.first).toBe(leaves.length);
+    for (let i = 0; i < 1500; i++) leaves.push(entry(5000 + i).data);
+    const { rows } = await database.db.execute<{ idx: string | number }>(sql`select idx from ledger_entries order by idx`);
+    expect(rows.map((r) => Number(r.idx))).toEqual(leaves.map((_, i) => i));
+  });
+
+  it('integrates into a signed checkpoint whose root is the independent recomputation, once', async () => {
+    const [a, b] = await Promise.all([ledger.integrate(), ledger.integrate()]);
+    const statuses = [a.status, b.status].sort();
+    expect(statuses.filter((s) => s === 'integrated')).toHaveLength(1);
+    const cp = await ledger.latestCheckpoint();
+    expect(cp.size).toBe(leaves.length);
+    const opened = openCheckpoint(cp.note, vkey);
+    expect(opened.ok && Buffer.from(opened.checkpoint.rootHash).equals(recordedRoot(leaves.length))).toBe(true);
+    expect((await ledger.integrate()).status).toBe('unchanged');
+  });
+
+  it('proves inclusion and consistency against the signed checkpoints', async () => {
+    const first = await ledger.latestCheckpoint();
+    for (let i = 0; i < 10; i++) await ledger.append(entry(9000 + i)), leaves.push(entry(9000 + i).data);
+    await ledger.integrate();
+    const second = await ledger.latestCheckpoint();
+    for (const index of [0, 1, 255, 256, 1000, first.size - 1, second.size - 1]) {
+      const proof = await ledger.inclusionProof(index);
+      expect(proof.size).toBe(second.size);
+      expect(verifyInclusion({ index, size: proof.size, leafHash: hashLeaf(leaves[index]!), proof: proof.hashes, root: second.rootHash })).toBe(true);
+      const old = await ledger.inclusionProof(Math.min(index, first.size - 1), first.size);
+      expect(verifyInclusion({ index: old.index, size: first.size, leafHash: hashLeaf(leaves[old.index]!), proof: old.hashes, root: first.rootHash })).toBe(true);
+    }
+    const consistency = await ledger.consistencyProof(first.size);
+    expect(verifyConsistency({ oldSize: first.size, newSize: second.size, oldRoot: first.rootHash, newRoot: second.rootHash, proof: consistency.hashes })).toBe(true);
+    expect(await rejection(ledger.inclusionProof(0, second.size + 1))).toBe('LEDGER_SIZE_UNAVAILABLE');
+    expect(await rejection(ledger.inclusionProof(second.size))).toBe('VALIDATION_FAILED');
+    expect(await rejection(ledger.consistencyProof(1, second.size + 1))).toBe('LEDGER_SIZE_UNAVAILABLE');
+    expect(await rejection(ledger.consistencyProof(second.size + 1, second.size))).toBe('VALIDATION_FAILED');
+  });
+
+  it('recomputes lost or damaged tiles from the entries, and never signs over tampered entries', async () => {
+    await ledger.append(entry(9100));
+    leaves.push(entry(9100).data);
+    await database.db.execute(sql`delete from ledger_tiles where level = 0 and "index" = 1`);
+    await database.db.execute(sql`update ledger_tiles set hashes = overlay(hashes placing '\\xff'::bytea from 1 for 1) where level = 1`);
+    const result = await ledger.integrate();
+    expect(result).toMatchObject({ status: 'integrated', rebuilt: true, checkpoint: { size: leaves.length } });
+    expect(Buffer.from((await ledger.latestCheckpoint()).rootHash).equals(recordedRoot(leaves.length))).toBe(true);
+    expect((await ledger.audit()).ok).toBe(true);
+
+    await ledger.append(entry(9101));
+    leaves.push(entry(9101).data);
+    await database.db.execute(sql`update ledger_entries set data = '\\x00'::bytea where idx = 5`);
+    await database.db.execute(sql`delete from ledger_tiles`);
+    expect(await rejection(ledger.integrate())).toBe(new LedgerIntegrityError('').name);
+    await database.db.execute(sql`update ledger_entries set data = ${Buffer.from(leaves[5]!)} where idx = 5`);
+    expect(await ledger.integrate()).toMatchObject({ status: 'integrated', rebuilt: true });
+  });
+
+  it('audit passes, then names an edited, a deleted and a swapped row by index', async () => {
+    const clean = await ledger.audit();
+    expect(clean).toMatchObject({ ok: true, entries: leaves.length, treeSize: leaves.length, problemCount: 0 });
+    expect(clean.checkpoints).toBeGreaterThanOrEqual(4);
+
+    await database.db.execute(sql`update ledger_entries set data = ${Buffer.from('forged')} where idx = 300`);
+    let report = await ledger.audit();
+    expect(report.ok).toBe(false);
+    expect(report.problems.filter((p) => p.kind === 'entry-mismatch').map((p) => p.index)).toEqual([300]);
+    expect(report.problems.some((p) => p.kind === 'checkpoint-root')).toBe(true);
+    await database.db.execute(sql`update ledger_entries set data = ${Buffer.from(leaves[300]!)} where idx = 300`);
+
+    await database.db.execute(sql`delete from ledger_entries where idx = 7`);
+    report = await ledger.audit();
+    expect(report.problems.map((p) => [p.kind, p.index])).toEqual([['missing-entry', 7]]);
+    await database.db.execute(sql`insert into ledger_entries (idx, kind, data) values (7, 'test.entry', ${Buffer.from(leaves[7]!)})`);
+
+    const swap = async () => {
+      await database.db.execute(sql`update ledger_entries set data = case idx when 20 then ${Buffer.from(leaves[21]!)}::bytea else ${Buffer.from(leaves[20]!)}::bytea end where idx in (20, 21)`);
+    };
+    await swap();
+    report = await ledger.audit();
+    expect(report.problems.filter((p) => p.kind === 'entry-mismatch').map((p) => p.index)).toEqual([20, 21]);
+    await database.db.execute(sql`update ledger_entries set data = case idx when 20 then ${Buffer.from(leaves[20]!)}::bytea else ${Buffer.from(leaves[21]!)}::bytea end where idx in (20, 21)`);
+
+    const last = leaves.length - 1;
+    await database.db.execute(sql`delete from ledger_entries where idx = ${last}`);
+    report = await ledger.audit();
+    expect(report.problems.map((p) => [p.kind, p.index])).toEqual([['missing-entry', last]]);
+    await database.db.execute(sql`insert into ledger_entries (idx, kind, data) values (${last}, 'test.entry', ${Buffer.from(leaves[last]!)})`);
+    expect((await ledger.audit()).ok).toBe(true);
+  });
+
+  it('integrates in the background while entries arrive', async () => {
+    const integrator = ledger.startIntegrator({ intervalMs: 20 });
+    try {
+      for (let i = 0; i < 5; i++) await ledger.append(entry(9200 + i)), leaves.push(entry(9200 + i).data);
+      for (let tries = 0; tries < 200 && (await ledger.latestCheckpoint()).size < leaves.length; tries++) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      await integrator.stop();
+    }
+    const cp = await ledger.latestCheckpoint();
+    expect(cp.size).toBe(leaves.length);
+    expect(Buffer.from(cp.rootHash).equals(recordedRoot(leaves.length))).toBe(true);
+  });
+});

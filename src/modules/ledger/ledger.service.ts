@@ -1,0 +1,314 @@
+import { AppError } from '../../core/errors.ts';
+import type { Db, Executor } from '../../db/database.ts';
+import { HASH_SIZE } from '../../verify/merkle.ts';
+import {
+  KEY_TYPE_COSIGNATURE_V1,
+  cosignatureTimestamp,
+  ed25519Verifier,
+  isValidKeyName,
+  parseNote,
+  parseSignatureLine,
+  parseVerifierKey,
+  type NoteSigner,
+} from '../../verify/signed-note.ts';
+import {
+  MAX_ENTRY_SIZE,
+  TILE_WIDTH,
+  consistencyProofFromTiles,
+  encodeEntryBundle,
+  inclusionProofFromTiles,
+  tileWidth,
+  type TileSource,
+} from '../../verify/tlog-tiles.ts';
+import { auditLedger, type AuditReport } from './audit.ts';
+import { nodeHasher } from './hashing.ts';
+import { integrate, type IntegrateResult, type StoredCheckpoint } from './integrate.ts';
+import * as repo from './ledger.repository.ts';
+import { loadOrCreateLogSigner } from './log-key.ts';
+
+export const DEFAULT_LEDGER_ORIGIN = 'yiban.local/ledger';
+
+/** The log's origin (and key name) from YIBAN_LEDGER_ORIGIN, e.g. `hebei.yiban.gov.example/ledger`. */
+export function ledgerOriginFromEnv(env: Record<string, string | undefined> = process.env): string {
+  return env.YIBAN_LEDGER_ORIGIN?.trim() || DEFAULT_LEDGER_ORIGIN;
+}
+
+/**
+ * A leaf. `data` is stored and published byte for byte, forever, to anyone: digests and
+ * identifiers only — never a name, an ID number or any other personal data in clear. Put
+ * everything a verifier must rely on (the kind included) inside `data`; `kind` is an index.
+ */
+export interface LedgerEntryInput {
+  kind: string;
+  data: Uint8Array;
+}
+
+export interface LedgerDeps {
+  db: Db;
+  masterKey: Buffer;
+  origin?: string;
+  clock?: () => Date;
+  warn?: (message: string) => void;
+}
+
+export interface CheckpointView {
+  origin: string;
+  size: number;
+  rootHash: Uint8Array;
+  /** The signed note with the log's signature and every cosignature the log holds. */
+  note: string;
+  witnesses: string[];
+}
+
+const KIND = /^[a-z][a-z0-9_.-]{0,63}$/;
+
+function checkEntry(entry: LedgerEntryInput): void {
+  if (!KIND.test(entry.kind)) {
+    throw new AppError('VALIDATION_FAILED', { detail: { zh: `账本条目类型“${entry.kind}”无效`, en: `invalid ledger entry kind "${entry.kind}"` } });
+  }
+  if (!(entry.data instanceof Uint8Array) || entry.data.length > MAX_ENTRY_SIZE) {
+    throw new AppError('VALIDATION_FAILED', {
+      detail: { zh: `账本条目最多 ${MAX_ENTRY_SIZE} 字节`, en: `a ledger entry has at most ${MAX_ENTRY_SIZE} bytes` },
+    });
+  }
+}
+
+export type LedgerService = ReturnType<typeof createLedgerService>;
+
+export function createLedgerService(deps: LedgerDeps) {
+  const { db } = deps;
+  const origin = deps.origin ?? DEFAULT_LEDGER_ORIGIN;
+  if (!isValidKeyName(origin)) throw new Error(`invalid ledger origin ${JSON.stringify(origin)}: no spaces and no '+'`);
+  const clock = deps.clock ?? (() => new Date());
+  let signerPromise: Promise<NoteSigner> | undefined;
+  const signer = (): Promise<NoteSigner> =>
+    (signerPromise ??= loadOrCreateLogSigner(db, deps.masterKey, origin).catch((error: unknown) => {
+      signerPromise = undefined;
+      throw error;
+    }));
+
+  /** Tiles from the database, cut to the width the tree of the asked size has. */
+  const tileSource = (executor: Executor): TileSource => ({
+    async readTiles(requests) {
+      const rows = await repo.readTiles(executor, requests);
+      return requests.map((req) => {
+        const row = rows.find((r) => r.level === req.level && r.index === req.index);
+        if (!row || row.width < req.width) throw new Error(`ledger tile ${req.level}/${req.index} is missing; run \`yiban ledger integrate\``);
+        return row.hashes.subarray(0, req.width * HASH_SIZE);
+      });
+    },
+  });
+
+  async function requireSize(size: number | undefined): Promise<number> {
+    const latest = await latestStored();
+    if (size === undefined) return latest.size;
+    if (size > latest.size) throw new AppError('LEDGER_SIZE_UNAVAILABLE', { size, latest: latest.size });
+    return size;
+  }
+
+  /** The latest checkpoint; the empty tree's is signed on first use. */
+  async function latestStored(): Promise<StoredCheckpoint> {
+    const latest = await repo.latestCheckpoint(db);
+    if (latest) return latest;
+    const result = await integrateNow();
+    if (result.status !== 'busy') return result.checkpoint;
+    const again = await repo.latestCheckpoint(db);
+    if (!again) throw new AppError('DATABASE_BUSY');
+    return again;
+  }
+
+  async function withCosignatures(cp: StoredCheckpoint): Promise<CheckpointView> {
+    const lines = await repo.cosignatureLines(db, cp.size);
+    const witnesses = lines.map((l) => parseSignatureLine(l.trimEnd())?.name ?? '?');
+    return { origin, size: cp.size, rootHash: cp.rootHash, note: cp.note + lines.join(''), witnesses };
+  }
+
+  async function integrateNow(): Promise<IntegrateResult> {
+    const s = await signer();
+    return integrate({ db, origin, signer: s, hasher: nodeHasher, warn: deps.warn });
+  }
+
+  async function appendManyInTx(tx: Executor, entries: readonly LedgerEntryInput[]): Promise<{ first: number; count: number }> {
+    entries.forEach(checkEntry);
+    let first = -1;
+    for (let i = 0; i < entries.length; i += repo.APPEND_CHUNK) {
+      const start = await repo.appendEntries(tx, entries.slice(i, i + repo.APPEND_CHUNK));
+      if (first < 0) first = start;
+    }
+    return { first, count: entries.length };
+  }
+
+  return {
+    origin,
+
+    /**
+     * Appends in the caller's transaction: the leaf exists exactly when that transaction
+     * commits. Appenders queue on the head row until each one commits, so call this as late
+     * in the transaction as possible.
+     */
+    async appendInTx(tx: Executor, entry: LedgerEntryInput): Promise<{ index: number }> {
+      checkEntry(entry);
+      return { index: await repo.appendEntries(tx, [entry]) };
+    },
+
+    appendManyInTx,
+
+    async append(entry: LedgerEntryInput): Promise<{ index: number }> {
+      checkEntry(entry);
+      return db.transaction(async (tx) => ({ index: await repo.appendEntries(tx, [entry]) }));
+    },
+
+    async appendMany(entries: readonly LedgerEntryInput[]): Promise<{ first: number; count: number }> {
+      return db.transaction((tx) => appendManyInTx(tx, entries));
+    },
+
+    integrate: integrateNow,
+
+    /**
+     * Integrates every `intervalMs` (a checkpoint per round that found new entries). Safe with
+     * many app processes on one PostgreSQL: one integrates, the others find the lock taken.
+     */
+    startIntegrator(options: { intervalMs?: number; onError?: (error: unknown) => void } = {}): { stop(): Promise<void> } {
+      const interval = options.intervalMs ?? 1000;
+      let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
+      let running: Promise<void> = Promise.resolve();
+      const round = () => {
+        running = integrateNow().then(
+          () => undefined,
+          (error: unknown) => options.onError?.(error),
+        );
+        void running.then(() => {
+          if (!stopped) {
+            timer = setTimeout(round, interval);
+            timer.unref();
+          }
+        });
+      };
+      round();
+      return {
+        async stop() {
+          stopped = true;
+          if (timer) clearTimeout(timer);
+          await running;
+        },
+      };
+    },
+
+    async latestCheckpoint(): Promise<CheckpointView> {
+      return withCosignatures(await latestStored());
+    },
+
+    async checkpointAt(size: number): Promise<CheckpointView> {
+      const cp = await repo.findCheckpoint(db, size);
+      if (!cp) throw new AppError('NOT_FOUND', { what: 'checkpoint' });
+      return withCosignatures(cp);
+    },
+
+    async getEntry(index: number) {
+      const [row, latest] = await Promise.all([repo.findEntry(db, index), repo.latestCheckpoint(db)]);
+      if (!row) throw new AppError('NOT_FOUND', { what: 'ledgerEntry' });
+      return {
+        index: row.idx,
+        kind: row.kind,
+        data: row.data,
+        leafHash: row.leafHash,
+        createdAt: row.createdAt,
+        integrated: latest !== undefined && row.idx < latest.size,
+      };
+    },
+
+    /** PATH(index, D[size]) for a signed size (default: the latest). */
+    async inclusionProof(index: number, size?: number): Promise<{ index: number; size: number; leafHash: Uint8Array; hashes: Uint8Array[] }> {
+      const treeSize = await requireSize(size);
+      if (index >= treeSize) {
+        throw new AppError('VALIDATION_FAILED', { detail: { zh: `条目 ${index} 不在规模为 ${treeSize} 的树中`, en: `entry ${index} is not in the tree of size ${treeSize}` } });
+      }
+      const entry = await repo.findEntry(db, index);
+      if (!entry) throw new AppError('NOT_FOUND', { what: 'ledgerEntry' });
+      const hashes = await inclusionProofFromTiles(tileSource(db), index, treeSize);
+      return { index, size: treeSize, leafHash: entry.leafHash, hashes };
+    },
+
+    /** PROOF(from, D[to]) between two signed sizes (default to: the latest). */
+    async consistencyProof(from: number, to?: number): Promise<{ from: number; to: number; hashes: Uint8Array[] }> {
+      const treeSize = await requireSize(to);
+      if (from > treeSize) {
+        throw new AppError('VALIDATION_FAILED', { detail: { zh: '起始规模不能大于目标规模', en: 'from must not be greater than to' } });
+      }
+      return { from, to: treeSize, hashes: await consistencyProofFromTiles(tileSource(db), from, treeSize) };
+    },
+
+    /** A tile as of the latest checkpoint; null when that tree has no such tile or not that wide. */
+    async readTile(level: number, index: number, width: number): Promise<Uint8Array | null> {
+      const latest = await latestStored();
+      if (width > tileWidth(level, index, latest.size)) return null;
+      const [row] = await repo.readTiles(db, [{ level, index }]);
+      if (!row || row.width < width) return null;
+      return row.hashes.subarray(0, width * HASH_SIZE);
+    },
+
+    async readEntryBundle(index: number, width: number): Promise<Uint8Array | null> {
+      const latest = await latestStored();
+      const from = index * TILE_WIDTH;
+      if (from + width > latest.size) return null;
+      const rows = await repo.readEntryData(db, from, from + width);
+      if (rows.length !== width) return null;
+      return encodeEntryBundle(rows.map((r) => r.data));
+    },
+
+    async vkey(): Promise<string> {
+      return (await signer()).vkey;
+    },
+
+    async registerWitness(vkey: string): Promise<{ name: string; vkey: string; created: boolean }> {
+      const verifier = parseVerifierKey(vkey.trim());
+      if (!verifier || verifier.type !== KEY_TYPE_COSIGNATURE_V1) {
+        throw new AppError('VALIDATION_FAILED', {
+          detail: { zh: '见证方公钥须为 cosignature/v1（类型 0x04）vkey', en: 'a witness key must be a cosignature/v1 (type 0x04) vkey' },
+        });
+      }
+      const created = await repo.insertWitness(db, { name: verifier.name, vkey: verifier.vkey });
+      if (!created) {
+        const existing = (await repo.listWitnesses(db)).find((w) => w.name === verifier.name);
+        if (existing?.vkey !== verifier.vkey) throw new AppError('ALREADY_EXISTS', { what: 'witness' });
+      }
+      return { name: verifier.name, vkey: verifier.vkey, created };
+    },
+
+    async removeWitness(name: string): Promise<void> {
+      if (!(await repo.deleteWitness(db, name))) throw new AppError('NOT_FOUND', { what: 'witness' });
+    },
+
+    listWitnesses: () => repo.listWitnesses(db),
+
+    /** A registered witness's cosignature/v1 line for the checkpoint of `size`. */
+    async addCosignature(input: { size: number; signature: string }): Promise<{ size: number; witness: string; cosignedAt: number; stored: boolean }> {
+      const line = input.signature.replace(/\n$/, '');
+      const sig = parseSignatureLine(line);
+      if (!sig) throw new AppError('COSIGNATURE_INVALID', { reason: { zh: '签名行格式错误', en: 'malformed signature line' } });
+      const witness = (await repo.listWitnesses(db)).find((w) => w.name === sig.name);
+      const verifier = witness ? parseVerifierKey(witness.vkey) : null;
+      if (!verifier || verifier.keyHash !== sig.keyHash) throw new AppError('UNKNOWN_WITNESS', { name: sig.name });
+      const cp = await repo.findCheckpoint(db, input.size);
+      if (!cp) throw new AppError('NOT_FOUND', { what: 'checkpoint' });
+      const text = parseNote(cp.note)?.text;
+      if (!text || !verifier.verify(text, sig.signature)) {
+        throw new AppError('COSIGNATURE_INVALID', { reason: { zh: '签名与该检查点不符', en: 'it does not verify for this checkpoint' } });
+      }
+      const cosignedAt = cosignatureTimestamp(sig.signature)!;
+      if (cosignedAt * 1000 > clock().getTime() + 10 * 60_000) {
+        throw new AppError('COSIGNATURE_INVALID', { reason: { zh: '签名时间在未来', en: 'its time is in the future' } });
+      }
+      const stored = await repo.upsertCosignature(db, { size: cp.size, witness: sig.name, signature: `${line}\n`, cosignedAt });
+      return { size: cp.size, witness: sig.name, cosignedAt, stored };
+    },
+
+    /** Recomputes the tree from the entries and compares it with the tiles and every signed checkpoint. */
+    async audit(options: { onProgress?: (done: number, total: number) => void; batchSize?: number } = {}): Promise<AuditReport> {
+      const s = await signer();
+      const logKey = parseVerifierKey(s.vkey) ?? ed25519Verifier(origin, new Uint8Array(32));
+      return auditLedger({ db, hasher: nodeHasher, logKey, origin, ...options });
+    },
+  };
+}

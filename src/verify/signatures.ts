@@ -1,0 +1,149 @@
+/**
+ * One signing interface over the two algorithms a seal key may use: SM2 with SM3 (the national
+ * standard, default ID 1234567812345678, DER signature) and Ed25519 (RFC 8032, 64-byte
+ * signature). Public keys travel as SPKI DER, private keys as the raw 32 bytes or PKCS#8 DER.
+ * ECDSA P-256 with SHA-256 is also here, for the PDF signing certificate. Browser-safe.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
+import { decodePkcs8, decodeSpki, encodePkcs8, encodeSpki, type KeyAlgorithm } from './keys.ts';
+import { createSm2Signer, createSm2Verifier, sm2GenerateKeyPair, type Sm2Verifier } from './sm2.ts';
+import { toHex } from './der.ts';
+
+export type SignatureAlgorithm = 'SM2' | 'Ed25519';
+export const SIGNATURE_ALGORITHMS: readonly SignatureAlgorithm[] = ['SM2', 'Ed25519'];
+
+export interface KeyPair {
+  algorithm: KeyAlgorithm;
+  /** Raw 32 bytes (SM2 scalar or Ed25519 seed). Keep secret. */
+  privateKey: Uint8Array;
+  publicKeySpki: Uint8Array;
+}
+
+export interface Signer {
+  algorithm: KeyAlgorithm;
+  publicKeySpki: Uint8Array;
+  sign(message: Uint8Array): Uint8Array;
+}
+
+/** Seal keys are SM2 or Ed25519; P-256 is there for the PDF signing certificate (ECDSA with SHA-256). */
+export function generateKeyPair(algorithm: KeyAlgorithm): KeyPair {
+  switch (algorithm) {
+    case 'SM2': {
+      const { privateKey, publicKey } = sm2GenerateKeyPair();
+      return { algorithm, privateKey, publicKeySpki: encodeSpki('SM2', publicKey) };
+    }
+    case 'Ed25519': {
+      const { secretKey, publicKey } = ed25519.keygen();
+      return { algorithm, privateKey: secretKey, publicKeySpki: encodeSpki('Ed25519', publicKey) };
+    }
+    case 'P-256': {
+      const { secretKey, publicKey } = p256.keygen();
+      return { algorithm, privateKey: secretKey, publicKeySpki: encodeSpki('P-256', p256.Point.fromBytes(publicKey).toBytes(false)) };
+    }
+  }
+}
+
+/** PKCS#8 DER of a raw private key, as OpenSSL reads it (`-inkey key.pem`). */
+export function privateKeyToPkcs8(algorithm: KeyAlgorithm, privateKey: Uint8Array): Uint8Array {
+  const signer = createSigner(algorithm, privateKey);
+  return encodePkcs8(algorithm, rawPrivateKey(algorithm, privateKey), decodeSpki(signer.publicKeySpki).key);
+}
+
+function rawPrivateKey(algorithm: KeyAlgorithm, privateKey: Uint8Array): Uint8Array {
+  if (privateKey.length === 32) return privateKey;
+  const decoded = decodePkcs8(privateKey);
+  if (decoded.algorithm !== algorithm) throw new Error(`the private key is ${decoded.algorithm}, not ${algorithm}`);
+  return decoded.key;
+}
+
+/** A signer for a raw (32-byte) or PKCS#8 private key; the per-key work is done once. */
+export function createSigner(algorithm: KeyAlgorithm, privateKey: Uint8Array): Signer {
+  const raw = rawPrivateKey(algorithm, privateKey);
+  switch (algorithm) {
+    case 'SM2': {
+      const signer = createSm2Signer(raw);
+      return { algorithm, publicKeySpki: encodeSpki('SM2', signer.publicKey), sign: (m) => signer.sign(m) };
+    }
+    case 'Ed25519': {
+      const seed = raw.slice();
+      return { algorithm, publicKeySpki: encodeSpki('Ed25519', ed25519.getPublicKey(seed)), sign: (m) => ed25519.sign(m, seed) };
+    }
+    case 'P-256': {
+      const secret = raw.slice();
+      const publicKeySpki = encodeSpki('P-256', p256.getPublicKey(secret, false));
+      // ECDSA with SHA-256, DER (r, s), k per RFC 6979 hedged with fresh randomness.
+      return { algorithm, publicKeySpki, sign: (m) => p256.sign(m, secret, { format: 'der', extraEntropy: true }) };
+    }
+  }
+}
+
+export function sign(algorithm: KeyAlgorithm, privateKey: Uint8Array, message: Uint8Array): Uint8Array {
+  return createSigner(algorithm, privateKey).sign(message);
+}
+
+export interface Verifier {
+  algorithm: KeyAlgorithm;
+  verify(message: Uint8Array, signature: Uint8Array): boolean;
+}
+
+/**
+ * A verifier for an SPKI key, or undefined when the key is malformed or of another algorithm.
+ * `precompute` builds a table for the key (SM2: ~15 ms, then verifications ~4× faster), worth
+ * it for a key that verifies many signatures.
+ */
+export function createVerifier(algorithm: KeyAlgorithm, publicKeySpki: Uint8Array, options: { precompute?: boolean } = {}): Verifier | undefined {
+  try {
+    const { algorithm: actual, key } = decodeSpki(publicKeySpki);
+    if (actual !== algorithm) return undefined;
+    switch (actual) {
+      case 'SM2': {
+        const verifier: Sm2Verifier = createSm2Verifier(key, { precompute: options.precompute ?? false });
+        return { algorithm, verify: (m, s) => verifier.verify(m, s) };
+      }
+      case 'Ed25519': {
+        const pub = key.slice();
+        ed25519.Point.fromBytes(pub);
+        return { algorithm, verify: (m, s) => s.length === 64 && safe(() => ed25519.verify(s, m, pub, { zip215: false })) };
+      }
+      case 'P-256': {
+        // ECDSA P-256 with SHA-256 and a DER signature (PDF signing certificates); OpenSSL does not force low-S.
+        const pub = key.slice();
+        p256.Point.fromBytes(pub).assertValidity();
+        return { algorithm, verify: (m, s) => safe(() => p256.verify(s, m, pub, { format: 'der', lowS: false })) };
+      }
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+function safe(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false;
+  }
+}
+
+// Verifiers for keys seen recently, so that a verifier of many certificates from a few issuers
+// pays for key parsing, Z and the precomputed table once per key.
+const CACHE_LIMIT = 256;
+const cache = new Map<string, { verifier: Verifier | undefined; uses: number }>();
+
+/** Verifies `signature` over `message` with an SPKI key. Never throws: bad input is `false`. */
+export function verify(algorithm: KeyAlgorithm, publicKeySpki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const cacheKey = `${algorithm}:${toHex(publicKeySpki)}`;
+  let entry = cache.get(cacheKey);
+  if (entry) {
+    cache.delete(cacheKey);
+    entry.uses++;
+    // The table costs about two verifications; build it once a key comes back.
+    if (entry.uses === 3 && algorithm === 'SM2') entry.verifier = createVerifier(algorithm, publicKeySpki, { precompute: true });
+  } else {
+    entry = { verifier: createVerifier(algorithm, publicKeySpki), uses: 1 };
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  }
+  cache.set(cacheKey, entry);
+  return entry.verifier ? entry.verifier.verify(message, signature) : false;
+}

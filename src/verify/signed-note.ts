@@ -1,0 +1,233 @@
+/**
+ * C2SP signed notes (https://c2sp.org/signed-note): a UTF-8 text, a blank line, and signature
+ * lines `— <key name> <base64(key hash ‖ signature)>`. Two key types are supported:
+ *
+ * - 0x01 Ed25519: the signature is over the text (a log signing its checkpoints);
+ * - 0x04 cosignature/v1 (https://c2sp.org/tlog-cosignature): a witness signs
+ *   `cosignature/v1\ntime <t>\n` + the checkpoint text; the signature field is
+ *   timestamp (8 bytes, big-endian) ‖ Ed25519 signature.
+ *
+ * The key hash is the first 4 bytes of SHA-256(key name ‖ 0x0A ‖ type ‖ public key), and a
+ * verifier key (vkey) reads `<name>+<hex key hash>+<base64(type ‖ public key)>`. Browser-safe.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes, decodeBase64, encodeBase64, readUint64, utf8, writeUint64 } from './tlog-bytes.ts';
+
+export const KEY_TYPE_ED25519 = 0x01;
+export const KEY_TYPE_COSIGNATURE_V1 = 0x04;
+const MAX_NOTE_BYTES = 1 << 20;
+const MAX_SIGNATURES = 100;
+const DASH = '\u2014';
+
+/** A key that can check signature lines of its name and key hash. */
+export interface NoteVerifier {
+  name: string;
+  keyHash: number;
+  type: number;
+  publicKey: Uint8Array;
+  vkey: string;
+  /** Checks the signature field (after the key hash) over the note text. */
+  verify(text: string, signature: Uint8Array): boolean;
+}
+
+export interface NoteSigner {
+  name: string;
+  keyHash: number;
+  vkey: string;
+  /** The signature field (after the key hash) for the note text. */
+  sign(text: string): Uint8Array;
+}
+
+export interface NoteSignature {
+  name: string;
+  keyHash: number;
+  /** The signature field after the 4-byte key hash. */
+  signature: Uint8Array;
+  line: string;
+}
+
+/** Key names are non-empty and contain no whitespace and no '+'. */
+export function isValidKeyName(name: string): boolean {
+  return name.length > 0 && !/[\s+]/u.test(name) && !/[\u0000-\u001f\u007f]/.test(name);
+}
+
+export function computeKeyHash(name: string, type: number, publicKey: Uint8Array): number {
+  const digest = sha256(concatBytes(utf8(name), new Uint8Array([0x0a, type]), publicKey));
+  return new DataView(digest.buffer, digest.byteOffset).getUint32(0);
+}
+
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}
+
+export function formatVerifierKey(name: string, type: number, publicKey: Uint8Array): string {
+  const hash = computeKeyHash(name, type, publicKey);
+  return `${name}+${hex8(hash)}+${encodeBase64(concatBytes(new Uint8Array([type]), publicKey))}`;
+}
+
+/** Parses a vkey of type 0x01 or 0x04; null when malformed, of another type, or the hash disagrees. */
+export function parseVerifierKey(vkey: string): NoteVerifier | null {
+  // The base64 part may itself contain '+', so split on the first two only.
+  const first = vkey.indexOf('+');
+  const second = vkey.indexOf('+', first + 1);
+  if (first < 0 || second < 0) return null;
+  const name = vkey.slice(0, first);
+  const hashHex = vkey.slice(first + 1, second);
+  const key = decodeBase64(vkey.slice(second + 1));
+  if (!isValidKeyName(name) || !/^[0-9a-f]{8}$/.test(hashHex) || !key || key.length !== 33) return null;
+  const type = key[0]!;
+  const publicKey = key.slice(1);
+  if (computeKeyHash(name, type, publicKey) !== parseInt(hashHex, 16)) return null;
+  if (type === KEY_TYPE_ED25519) return ed25519Verifier(name, publicKey);
+  if (type === KEY_TYPE_COSIGNATURE_V1) return cosignatureVerifier(name, publicKey);
+  return null;
+}
+
+function safeVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  try {
+    return ed25519.verify(signature, message, publicKey, { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
+export function ed25519Verifier(name: string, publicKey: Uint8Array): NoteVerifier {
+  return {
+    name,
+    type: KEY_TYPE_ED25519,
+    publicKey,
+    keyHash: computeKeyHash(name, KEY_TYPE_ED25519, publicKey),
+    vkey: formatVerifierKey(name, KEY_TYPE_ED25519, publicKey),
+    verify: (text, signature) => signature.length === 64 && safeVerify(signature, utf8(text), publicKey),
+  };
+}
+
+/** A log's signer: Ed25519 over the note text. `secretKey` is the 32-byte seed. */
+export function ed25519Signer(name: string, secretKey: Uint8Array): NoteSigner {
+  if (!isValidKeyName(name)) throw new Error(`invalid key name ${JSON.stringify(name)}`);
+  const publicKey = ed25519.getPublicKey(secretKey);
+  return {
+    name,
+    keyHash: computeKeyHash(name, KEY_TYPE_ED25519, publicKey),
+    vkey: formatVerifierKey(name, KEY_TYPE_ED25519, publicKey),
+    sign: (text) => ed25519.sign(utf8(text), secretKey),
+  };
+}
+
+/** The message a cosignature/v1 signs. */
+export function cosignatureMessage(text: string, timestamp: number): Uint8Array {
+  return utf8(`cosignature/v1\ntime ${timestamp}\n${text}`);
+}
+
+export function cosignatureVerifier(name: string, publicKey: Uint8Array): NoteVerifier {
+  return {
+    name,
+    type: KEY_TYPE_COSIGNATURE_V1,
+    publicKey,
+    keyHash: computeKeyHash(name, KEY_TYPE_COSIGNATURE_V1, publicKey),
+    vkey: formatVerifierKey(name, KEY_TYPE_COSIGNATURE_V1, publicKey),
+    verify(text, signature) {
+      if (signature.length !== 72) return false;
+      const timestamp = readUint64(signature, 0);
+      if (!Number.isSafeInteger(timestamp)) return false;
+      return safeVerify(signature.subarray(8), cosignatureMessage(text, timestamp), publicKey);
+    },
+  };
+}
+
+/** The time a witness states in its cosignature/v1 signature field, in Unix seconds. */
+export function cosignatureTimestamp(signature: Uint8Array): number | null {
+  if (signature.length !== 72) return null;
+  const t = readUint64(signature, 0);
+  return Number.isSafeInteger(t) ? t : null;
+}
+
+/** A witness's cosigner (type 0x04). `secretKey` is the 32-byte seed; time is Unix seconds. */
+export function cosignatureSigner(name: string, secretKey: Uint8Array, now: () => number): NoteSigner {
+  if (!isValidKeyName(name)) throw new Error(`invalid key name ${JSON.stringify(name)}`);
+  const publicKey = ed25519.getPublicKey(secretKey);
+  return {
+    name,
+    keyHash: computeKeyHash(name, KEY_TYPE_COSIGNATURE_V1, publicKey),
+    vkey: formatVerifierKey(name, KEY_TYPE_COSIGNATURE_V1, publicKey),
+    sign(text) {
+      const timestamp = Math.floor(now());
+      return concatBytes(writeUint64(timestamp), ed25519.sign(cosignatureMessage(text, timestamp), secretKey));
+    },
+  };
+}
+
+/** Text rules: non-empty valid text ending in a newline, no control characters but newline. */
+export function isValidNoteText(text: string): boolean {
+  return text.length > 0 && text.endsWith('\n') && !/[\u0000-\u0009\u000b-\u001f\u007f]/.test(text);
+}
+
+export function signatureLine(signer: Pick<NoteSigner, 'name' | 'keyHash'>, signature: Uint8Array): string {
+  const hash = new Uint8Array(4);
+  new DataView(hash.buffer).setUint32(0, signer.keyHash);
+  return `${DASH} ${signer.name} ${encodeBase64(concatBytes(hash, signature))}\n`;
+}
+
+/** The signed note: text, a blank line, one signature line per signer. */
+export function signNote(text: string, signers: readonly NoteSigner[]): string {
+  if (!isValidNoteText(text)) throw new Error('note text must be non-empty, end with a newline and hold no control characters');
+  return text + '\n' + signers.map((s) => signatureLine(s, s.sign(text))).join('');
+}
+
+/** One signature line, without its newline; null when malformed. */
+export function parseSignatureLine(line: string): NoteSignature | null {
+  const match = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
+  if (!match || !isValidKeyName(match[1]!)) return null;
+  const raw = decodeBase64(match[2]!);
+  if (!raw || raw.length < 5) return null;
+  const keyHash = new DataView(raw.buffer, raw.byteOffset).getUint32(0);
+  return { name: match[1]!, keyHash, signature: raw.slice(4), line: `${line}\n` };
+}
+
+/** Splits a signed note into its text and signature lines; null when malformed. */
+export function parseNote(note: string): { text: string; signatures: NoteSignature[] } | null {
+  if (utf8(note).length > MAX_NOTE_BYTES) return null;
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) return null;
+  const text = note.slice(0, split + 1);
+  const block = note.slice(split + 2);
+  if (!isValidNoteText(text) || !block.endsWith('\n')) return null;
+  const lines = block.slice(0, -1).split('\n');
+  if (lines.length > MAX_SIGNATURES) return null;
+  const signatures: NoteSignature[] = [];
+  for (const line of lines) {
+    const sig = parseSignatureLine(line);
+    if (!sig) return null;
+    signatures.push(sig);
+  }
+  return { text, signatures };
+}
+
+export type OpenedNote =
+  | { ok: true; text: string; verified: (NoteSignature & { verifier: NoteVerifier })[]; unverified: NoteSignature[] }
+  | { ok: false; reason: 'MALFORMED' | 'UNVERIFIED' | 'BAD_SIGNATURE'; detail: string };
+
+/**
+ * Opens a note with the verifiers the caller trusts: a signature from a known key that fails is
+ * an error (BAD_SIGNATURE), signatures from unknown keys are returned unverified, and at least
+ * one known key must have signed (else UNVERIFIED).
+ */
+export function openNote(note: string, verifiers: readonly NoteVerifier[]): OpenedNote {
+  const parsed = parseNote(note);
+  if (!parsed) return { ok: false, reason: 'MALFORMED', detail: 'not a signed note' };
+  const verified: (NoteSignature & { verifier: NoteVerifier })[] = [];
+  const unverified: NoteSignature[] = [];
+  for (const sig of parsed.signatures) {
+    const verifier = verifiers.find((v) => v.name === sig.name && v.keyHash === sig.keyHash);
+    if (!verifier) {
+      unverified.push(sig);
+    } else if (verifier.verify(parsed.text, sig.signature)) {
+      verified.push({ ...sig, verifier });
+    } else {
+      return { ok: false, reason: 'BAD_SIGNATURE', detail: `the signature of ${sig.name} does not verify` };
+    }
+  }
+  if (verified.length === 0) return { ok: false, reason: 'UNVERIFIED', detail: 'no signature from a trusted key' };
+  return { ok: true, text: parsed.text, verified, unverified };
+}

@@ -1,0 +1,207 @@
+/**
+ * SM2 digital signatures (GB/T 32918.2-2016) on the recommended curve sm2p256v1
+ * (GB/T 32918.5-2017), with SM3 and the default signer ID 1234567812345678 (GM/T 0009):
+ *
+ *   Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA),  e = SM3(Z ‖ M)
+ *   (x1, y1) = k·G,  r = (e + x1) mod n,  s = (1 + d)⁻¹ · (k − r·d) mod n
+ *
+ * Curve arithmetic is @noble/curves' audited short-Weierstrass code; only the SM2 scheme
+ * itself lives here. Signatures are DER `SEQUENCE { r INTEGER, s INTEGER }`, as OpenSSL and
+ * GM/T 0009 write them. Browser-safe: no Node imports.
+ */
+import { weierstrass, type WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
+import { Field, invert, mod } from '@noble/curves/abstract/modular.js';
+import { bytesToNumberBE, createHmacDrbg, numberToBytesBE, randomBytes } from '@noble/curves/utils.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concat, readChildren, readSingle, readUnsignedInteger, sequence, TAG, unsignedInteger } from './der.ts';
+import { sm3, Sm3 } from './sm3.ts';
+
+export const SM2_CURVE = Object.freeze({
+  p: 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn,
+  a: 0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffcn,
+  b: 0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93n,
+  n: 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n,
+  Gx: 0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7n,
+  Gy: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n,
+  h: 1n,
+});
+
+/** The default distinguishing ID of GM/T 0009-2012 §10 ("1234567812345678"). */
+export const SM2_DEFAULT_ID = '1234567812345678';
+
+const { n: N } = SM2_CURVE;
+export const Sm2Point = weierstrass(SM2_CURVE, { Fp: Field(SM2_CURVE.p), Fn: Field(SM2_CURVE.n) });
+export type Sm2Point = WeierstrassPoint<bigint>;
+// A wider window for the base point: signing is k·G, verification s·G + t·P.
+Sm2Point.BASE.precompute(8, false);
+
+const CURVE_PREFIX = concat(...[SM2_CURVE.a, SM2_CURVE.b, SM2_CURVE.Gx, SM2_CURVE.Gy].map((v) => numberToBytesBE(v, 32)));
+const encoder = new TextEncoder();
+
+export interface Sm2KeyPair {
+  /** The 32-byte big-endian scalar d, 1 ≤ d ≤ n − 2. */
+  privateKey: Uint8Array;
+  /** The uncompressed point 04 ‖ x ‖ y (65 bytes). */
+  publicKey: Uint8Array;
+}
+
+export interface Sm2Options {
+  /** The signer's distinguishing ID; defaults to 1234567812345678. */
+  id?: string | Uint8Array;
+}
+
+const idBytes = (id: string | Uint8Array | undefined): Uint8Array =>
+  id === undefined ? encoder.encode(SM2_DEFAULT_ID) : typeof id === 'string' ? encoder.encode(id) : id;
+
+function privateScalar(privateKey: Uint8Array): bigint {
+  if (privateKey.length !== 32) throw new Error('an SM2 private key is 32 bytes');
+  const d = bytesToNumberBE(privateKey);
+  // d = n − 1 would make 1 + d non-invertible.
+  if (d < 1n || d > N - 2n) throw new Error('SM2 private key out of range');
+  return d;
+}
+
+/** Parses and validates a public point (uncompressed or compressed SEC1); throws if not on the curve. */
+export function sm2PublicPoint(publicKey: Uint8Array): Sm2Point {
+  const point = Sm2Point.fromBytes(publicKey);
+  point.assertValidity();
+  return point;
+}
+
+export function sm2PublicKeyFromPrivate(privateKey: Uint8Array): Uint8Array {
+  return Sm2Point.BASE.multiply(privateScalar(privateKey)).toBytes(false);
+}
+
+export function sm2GenerateKeyPair(): Sm2KeyPair {
+  // 48 random bytes reduced mod n − 2 leave a bias below 2^-128 (FIPS 186-5 A.2.1 style).
+  const d = mod(bytesToNumberBE(randomBytes(48)), N - 2n) + 1n;
+  const privateKey = numberToBytesBE(d, 32);
+  return { privateKey, publicKey: sm2PublicKeyFromPrivate(privateKey) };
+}
+
+/** Z_A = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA). */
+export function sm2Z(publicKey: Uint8Array | Sm2Point, id?: string | Uint8Array): Uint8Array {
+  const point = publicKey instanceof Uint8Array ? sm2PublicPoint(publicKey) : publicKey;
+  const ident = idBytes(id);
+  const bits = ident.length * 8;
+  if (bits > 0xffff) throw new Error('SM2 ID too long');
+  const affine = point.toBytes(false).subarray(1);
+  return sm3(Uint8Array.of(bits >> 8, bits & 0xff), ident, CURVE_PREFIX, affine);
+}
+
+/** e = SM3(Z ‖ M) as an integer. */
+function messageScalar(z: Uint8Array, message: Uint8Array): bigint {
+  return bytesToNumberBE(new Sm3().update(z).update(message).digest());
+}
+
+export function encodeSm2Signature(r: bigint, s: bigint): Uint8Array {
+  return sequence(unsignedInteger(r), unsignedInteger(s));
+}
+
+/** Strict DER → (r, s) with 1 ≤ r, s < n; throws on anything else. */
+export function decodeSm2Signature(der: Uint8Array): { r: bigint; s: bigint } {
+  const seq = readSingle(der, TAG.SEQUENCE);
+  const [rTlv, sTlv, ...rest] = readChildren(seq);
+  if (rest.length) throw new Error('trailing fields in SM2 signature');
+  const r = readUnsignedInteger(rTlv);
+  const s = readUnsignedInteger(sTlv);
+  if (r < 1n || r >= N || s < 1n || s >= N) throw new Error('SM2 signature out of range');
+  return { r, s };
+}
+
+// k comes from HMAC-DRBG seeded with d, e and 32 fresh random bytes (RFC 6979 §3.6 with extra
+// entropy): random like the standard asks, yet never weak even if the random source is.
+const drbg = createHmacDrbg<Uint8Array>(32, 32, (key: Uint8Array, message: Uint8Array) => hmac(sha256, key, message));
+
+export interface Sm2Signer {
+  readonly publicKey: Uint8Array;
+  /** Signs with a fresh k; returns the DER signature. */
+  sign(message: Uint8Array): Uint8Array;
+}
+
+/** A signer that keeps Z and (1 + d)⁻¹, which are the same for every message of one key. */
+export function createSm2Signer(privateKey: Uint8Array, options: Sm2Options = {}): Sm2Signer {
+  const d = privateScalar(privateKey);
+  const point = Sm2Point.BASE.multiply(d);
+  const z = sm2Z(point, options.id);
+  const inverse = invert(d + 1n, N);
+  const dBytes = numberToBytesBE(d, 32);
+  return {
+    publicKey: point.toBytes(false),
+    sign(message) {
+      const e = messageScalar(z, message);
+      const seed = concat(dBytes, numberToBytesBE(mod(e, N), 32), randomBytes(32));
+      return drbg(seed, (kBytes) => {
+        const k = bytesToNumberBE(kBytes);
+        if (k < 1n || k >= N) return undefined;
+        return signWithK(d, inverse, e, k);
+      });
+    },
+  };
+}
+
+function signWithK(d: bigint, inverse: bigint, e: bigint, k: bigint): Uint8Array | undefined {
+  const x1 = Sm2Point.BASE.multiply(k).x;
+  const r = mod(e + x1, N);
+  if (r === 0n || r + k === N) return undefined;
+  const s = mod(inverse * (k - r * d), N);
+  if (s === 0n) return undefined;
+  return encodeSm2Signature(r, s);
+}
+
+export function sm2Sign(privateKey: Uint8Array, message: Uint8Array, options: Sm2Options = {}): Uint8Array {
+  return createSm2Signer(privateKey, options).sign(message);
+}
+
+/**
+ * Signs with a given k. Only for the known-answer test of the standard: a k that is not fresh
+ * and secret gives the private key away.
+ */
+export function sm2SignWithFixedKForTest(privateKey: Uint8Array, message: Uint8Array, k: bigint, options: Sm2Options = {}): Uint8Array {
+  const d = privateScalar(privateKey);
+  const z = sm2Z(Sm2Point.BASE.multiply(d), options.id);
+  const sig = signWithK(d, invert(d + 1n, N), messageScalar(z, message), k);
+  if (!sig) throw new Error('k rejected');
+  return sig;
+}
+
+export interface Sm2Verifier {
+  verify(message: Uint8Array, signature: Uint8Array): boolean;
+}
+
+/** A verifier for one public key: Z and a precomputed table for the key are made once. */
+export function createSm2Verifier(publicKey: Uint8Array, options: Sm2Options & { precompute?: boolean } = {}): Sm2Verifier {
+  const point = sm2PublicPoint(publicKey);
+  if (options.precompute) point.precompute(4, false);
+  const z = sm2Z(point, options.id);
+  return {
+    verify(message, signature) {
+      let r: bigint, s: bigint;
+      try {
+        ({ r, s } = decodeSm2Signature(signature));
+      } catch {
+        return false;
+      }
+      const t = mod(r + s, N);
+      if (t === 0n) return false;
+      const e = messageScalar(z, message);
+      const sum = options.precompute
+        ? Sm2Point.BASE.multiplyUnsafe(s).add(point.multiplyUnsafe(t))
+        : Sm2Point.BASE.mulAddUnsafe(s, point, t);
+      if (sum.is0()) return false;
+      return mod(e + sum.x, N) === r;
+    },
+  };
+}
+
+/** Verifies a DER signature; false (never a throw) for a bad key, signature or message. */
+export function sm2Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options: Sm2Options = {}): boolean {
+  let verifier: Sm2Verifier;
+  try {
+    verifier = createSm2Verifier(publicKey, options);
+  } catch {
+    return false;
+  }
+  return verifier.verify(message, signature);
+}

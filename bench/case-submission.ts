@@ -16,9 +16,10 @@ import { pathToFileURL } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { Command } from 'commander';
 import { benchConfig, createBenchDatabase, DEFAULT_SERVER_URL, type BenchEngine } from './support/databases.ts';
-import { createHttpClient, runOpenLoop } from './support/http.ts';
+import { createHttpClient, runOpenLoop, type HttpClient, type OpenLoopResult } from './support/http.ts';
 import { seedSubmitters } from './support/seed-submitters.ts';
 import { startServer, type BenchServer } from './support/server.ts';
+import { loadLine } from './support/machine.ts';
 import { ms, summarise, table, verdict } from './support/stats.ts';
 import { SubmissionTracker } from './support/submission-tracker.ts';
 
@@ -84,7 +85,9 @@ export interface EngineReport {
 
 export async function benchCaseSubmission(options: CaseSubmissionOptions): Promise<EngineReport[]> {
   const reports: EngineReport[] = [];
+  options.log(loadLine());
   for (const engine of options.engines) reports.push(await benchEngine(engine, options));
+  options.log(loadLine());
   printReport(reports, options);
   return reports;
 }
@@ -98,7 +101,7 @@ async function benchEngine(engine: BenchEngine, options: CaseSubmissionOptions):
   try {
     const { tokens } = await seedSubmitters(benchConfig(database, masterKey), options.residents, log);
     server = await startServer({ databaseUrl: database.databaseUrl, dataDir: database.dataDir, masterKey });
-    log(`  server pid ${server.pid} on ${server.origin}`);
+    log(`  server pid ${server.pid} on ${server.origin}; ${loadLine()}`);
     const client = createHttpClient(server.origin);
     const report: EngineReport = { engine, runs: [], totalCases: 0, totalConfirmed: 0 };
     let tag = 0;
@@ -115,59 +118,35 @@ async function benchEngine(engine: BenchEngine, options: CaseSubmissionOptions):
       );
       report.runs.push(fromAutocannon(engine, 'max throughput', `${options.connections} conn`, max.result, max.reconciliation));
       report.totalConfirmed += confirmed(maxTracker, max.reconciliation);
-      log(`  max throughput: ${max.result.requests.average.toFixed(0)} req/s`);
+      log(`  max throughput: ${max.result.requests.average.toFixed(0)} req/s; ${loadLine()}`);
 
-      const sustainable = max.result.requests.average >= options.rate * 1.1;
-      const rate = sustainable ? options.rate : Math.max(50, Math.floor((max.result.requests.average * 0.7) / 50) * 50);
+      const maxRate = max.result.requests.average;
+      const sustainable = maxRate >= options.rate * 1.1;
+      const reduced = Math.max(50, Math.floor((maxRate * 0.7) / 50) * 50);
+      // The floor is stated for PostgreSQL at the target rate, so that run always happens; an
+      // engine that cannot reach the rate is also measured at about 70 % of its maximum.
+      const rates = engine === 'postgres' || sustainable ? [options.rate] : [];
       if (!sustainable) {
-        report.note = `${engine} sustains about ${max.result.requests.average.toFixed(0)} req/s at most, below ${options.rate} req/s; fixed-rate runs used ${rate} req/s (about 70 % of its maximum) instead`;
+        rates.push(reduced);
+        report.note = `${engine} sustains about ${maxRate.toFixed(0)} req/s at most, below ${options.rate} req/s; also measured at ${reduced} req/s (about 70 % of its maximum)`;
         log(`  ${report.note}`);
       }
+      for (const rate of rates) {
+        const fixedTracker = newTracker();
+        const fixed = await reconcile(server, client, fixedTracker, () =>
+          closedLoop(server!, fixedTracker, { connections: options.connections, duration: options.durationSeconds, overallRate: rate }),
+        );
+        report.runs.push(fromAutocannon(engine, 'fixed rate', `${rate}/s autocannon`, fixed.result, fixed.reconciliation));
+        report.totalConfirmed += confirmed(fixedTracker, fixed.reconciliation);
 
-      const fixedTracker = newTracker();
-      const fixed = await reconcile(server, client, fixedTracker, () =>
-        closedLoop(server!, fixedTracker, { connections: options.connections, duration: options.durationSeconds, overallRate: rate }),
-      );
-      report.runs.push(fromAutocannon(engine, 'fixed rate', `${rate}/s autocannon`, fixed.result, fixed.reconciliation));
-      report.totalConfirmed += confirmed(fixedTracker, fixed.reconciliation);
-
-      const openTracker = newTracker();
-      const open = await reconcile(server, client, openTracker, () =>
-        runOpenLoop({
-          rate,
-          durationSeconds: options.durationSeconds,
-          send: async () => {
-            const { key, token } = openTracker.next();
-            const response = await client.request({
-              method: 'POST',
-              path: '/api/cases',
-              headers: { authorization: `Bearer ${token}`, 'idempotency-key': key },
-              body: BODY,
-            });
-            openTracker.answer(key, response.status, response.headers['idempotent-replayed'] === 'true');
-            return response.status;
-          },
-        }),
-      );
-      const lat = summarise(open.result.latencies);
-      report.runs.push({
-        engine,
-        run: 'fixed rate',
-        load: `${rate}/s open loop`,
-        seconds: open.result.seconds,
-        reqPerSec: open.result.latencies.length / open.result.seconds,
-        p50: lat.p50,
-        p99: lat.p99,
-        p999: lat.p999,
-        twoXx: openTracker.twoXx,
-        non2xx: openTracker.non2xx,
-        errors: open.result.errors,
-        source: 'open-loop',
-        reconciliation: open.reconciliation,
-        sendLagP99: summarise(open.result.sendLag).p99,
-        serviceP99: summarise(open.result.serviceLatencies).p99,
-      });
-      report.totalConfirmed += confirmed(openTracker, open.reconciliation);
+        const openTracker = newTracker();
+        const open = await reconcile(server, client, openTracker, () =>
+          runOpenLoop({ rate, durationSeconds: options.durationSeconds, send: () => submitOnce(client, openTracker) }),
+        );
+        report.runs.push(fromOpenLoop(engine, `${rate}/s open loop`, open.result, openTracker, open.reconciliation));
+        report.totalConfirmed += confirmed(openTracker, open.reconciliation);
+        log(`  fixed rate ${rate}/s done; ${loadLine()}`);
+      }
       report.totalCases = (await server.counts()).cases;
       return report;
     } finally {
@@ -179,6 +158,39 @@ async function benchEngine(engine: BenchEngine, options: CaseSubmissionOptions):
   }
 }
 
+async function submitOnce(client: HttpClient, tracker: SubmissionTracker): Promise<number> {
+  const { key, token } = tracker.next();
+  const response = await client.request({
+    method: 'POST',
+    path: '/api/cases',
+    headers: { authorization: `Bearer ${token}`, 'idempotency-key': key },
+    body: BODY,
+  });
+  tracker.answer(key, response.status, response.headers['idempotent-replayed'] === 'true');
+  return response.status;
+}
+
+function fromOpenLoop(engine: BenchEngine, load: string, result: OpenLoopResult, tracker: SubmissionTracker, reconciliation: Reconciliation): RunFigures {
+  const lat = summarise(result.latencies);
+  return {
+    engine,
+    run: 'fixed rate',
+    load,
+    seconds: result.seconds,
+    reqPerSec: result.latencies.length / result.seconds,
+    p50: lat.p50,
+    p99: lat.p99,
+    p999: lat.p999,
+    twoXx: tracker.twoXx,
+    non2xx: tracker.non2xx,
+    errors: result.errors,
+    source: 'open-loop',
+    reconciliation,
+    sendLagP99: summarise(result.sendLag).p99,
+    serviceP99: summarise(result.serviceLatencies).p99,
+  };
+}
+
 function confirmed(tracker: SubmissionTracker, c: Reconciliation): number {
   return tracker.created + c.replayCreated + c.replayFoundCommitted;
 }
@@ -188,7 +200,11 @@ function closedLoop(server: BenchServer, tracker: SubmissionTracker, load: { con
     url: server.origin,
     connections: load.connections,
     duration: load.duration,
-    ...(load.overallRate ? { overallRate: load.overallRate } : {}),
+    // With a rate set, autocannon "corrects" latencies with an expected interval of
+    // Math.ceil(1 / perConnectionRate) = 1 ms (lib/run.js) instead of 1000 / rate ms, which adds
+    // made-up samples; its figures here are plain latencies from send, and the open-loop run
+    // gives the schedule-corrected ones.
+    ...(load.overallRate ? { overallRate: load.overallRate, ignoreCoordinatedOmission: true } : {}),
     timeout: 30,
     requests: [
       {
@@ -215,7 +231,7 @@ function closedLoop(server: BenchServer, tracker: SubmissionTracker, load: { con
  */
 async function reconcile<T>(
   server: BenchServer,
-  client: ReturnType<typeof createHttpClient>,
+  client: HttpClient,
   tracker: SubmissionTracker,
   run: () => Promise<T>,
 ): Promise<{ result: T; reconciliation: Reconciliation }> {
@@ -310,11 +326,15 @@ function printReport(reports: EngineReport[], options: CaseSubmissionOptions): v
   }
 
   log(`\nFloor: p99 < ${SUBMISSION_P99_FLOOR_MS} ms at ${options.rate} req/s on PostgreSQL`);
-  for (const f of runs.filter((r) => r.run === 'fixed rate' && r.engine === 'postgres')) {
-    log(`  ${f.load}: p99 ${ms(f.p99)} ms at ${f.reqPerSec.toFixed(0)} req/s, non-2xx ${f.non2xx} → ${verdict(f.p99 < SUBMISSION_P99_FLOOR_MS && f.non2xx === 0 && f.errors === 0)}`);
+  for (const f of runs.filter((r) => r.run === 'fixed rate' && r.engine === 'postgres' && r.load.startsWith(`${options.rate}/s`))) {
+    const reached = f.reqPerSec >= options.rate * 0.95;
+    log(
+      `  ${f.load}: p99 ${ms(f.p99)} ms at ${f.reqPerSec.toFixed(0)} req/s${reached ? '' : ' (rate not reached)'}, non-2xx ${f.non2xx} → ` +
+        verdict(reached && f.p99 < SUBMISSION_P99_FLOOR_MS && f.non2xx === 0 && f.errors === 0),
+    );
   }
-  for (const f of runs.filter((r) => r.run === 'fixed rate' && r.engine === 'pglite')) {
-    log(`  (PGlite, for comparison) ${f.load}: p99 ${ms(f.p99)} ms at ${f.reqPerSec.toFixed(0)} req/s → ${verdict(f.p99 < SUBMISSION_P99_FLOOR_MS && f.non2xx === 0)}`);
+  for (const f of runs.filter((r) => r.run === 'fixed rate' && !(r.engine === 'postgres' && r.load.startsWith(`${options.rate}/s`)))) {
+    log(`  (not the floor's condition) ${f.engine} ${f.load}: p99 ${ms(f.p99)} ms at ${f.reqPerSec.toFixed(0)} req/s → ${verdict(f.p99 < SUBMISSION_P99_FLOOR_MS && f.non2xx === 0)}`);
   }
 }
 

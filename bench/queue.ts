@@ -23,6 +23,7 @@ import type { StaffRole } from '../src/modules/identity/identity.tables.ts';
 import { createBenchDatabase, DEFAULT_SERVER_URL, type BenchDatabase } from './support/databases.ts';
 import { createHttpClient, type HttpClient } from './support/http.ts';
 import { startServer, type BenchServer } from './support/server.ts';
+import { loadLine } from './support/machine.ts';
 import { ms, summarise, table, verdict, type LatencySummary } from './support/stats.ts';
 import { progressPrinter, seedBenchData } from './seed-bench-data.ts';
 
@@ -156,7 +157,7 @@ export async function benchQueue(options: QueueBenchOptions): Promise<ScenarioRe
         pass: measured.latency.p99 < QUEUE_P99_FLOOR_MS,
         plan,
       });
-      log(`  ${scenario.name}: p50 ${ms(measured.latency.p50)} ms, p99 ${ms(measured.latency.p99)} ms`);
+      log(`  ${scenario.name}: p50 ${ms(measured.latency.p50)} ms, p99 ${ms(measured.latency.p99)} ms; ${loadLine()}`);
     }
     printReport(results, log);
     return results;

@@ -10,13 +10,14 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { cpus, freemem, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import pg from 'pg';
 import { benchCaseSubmission, type EngineReport } from './case-submission.ts';
 import { benchQueue } from './queue.ts';
 import { DEFAULT_SERVER_URL } from './support/databases.ts';
+import { loadLine } from './support/machine.ts';
 
 const BENCHES = ['submission', 'queue', 'divisions'] as const;
 type Bench = (typeof BENCHES)[number];
@@ -102,7 +103,6 @@ async function printMachine(serverUrl: string): Promise<void> {
   printLoad();
 }
 
-/** The machine is shared; the load average says how much else was running. */
 function printLoad(): void {
-  log(`load average (1/5/15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
+  log(loadLine());
 }

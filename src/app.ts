@@ -9,12 +9,30 @@ import { createIdentityService, type IdentityService } from './modules/identity/
 import { identityRoutes } from './modules/identity/identity.routes.ts';
 import { createOrgsService, type OrgsService } from './modules/orgs/orgs.service.ts';
 import { orgsRoutes } from './modules/orgs/orgs.routes.ts';
+import { createEventsService, type EventsService } from './modules/events/events.service.ts';
+import { createKeyStore, type KeyStore } from './modules/certificates/keys/key-store.ts';
+import { createLedgerService, type LedgerService } from './modules/ledger/ledger.service.ts';
+import { ledgerApiRoutes, ledgerTileRoutes } from './modules/ledger/ledger.routes.ts';
+import { createCertificatesService, type CertificatesService } from './modules/certificates/certificates.service.ts';
+import { certificatesRoutes } from './modules/certificates/certificates.routes.ts';
 
 export interface Services {
   orgs: OrgsService;
   identity: IdentityService;
   catalog: CatalogService;
   applications: ApplicationsService;
+  events: EventsService;
+  keys: KeyStore;
+  ledger: LedgerService;
+  certificates: CertificatesService;
+}
+
+export interface ServiceOptions {
+  masterKey: Buffer;
+  /** Public base URL, for links inside certificates (status lists). */
+  publicUrl?: string;
+  ledgerOrigin?: string;
+  clock?: () => Date;
 }
 
 export interface Platform {
@@ -24,14 +42,39 @@ export interface Platform {
 }
 
 /** The composition root: every service is built here, by hand, with only what it uses. */
-export function createServices(database: Database, options: { masterKey: Buffer; clock?: () => Date }): Services {
+export function createServices(database: Database, options: ServiceOptions): Services {
   const { db } = database;
+  const { masterKey } = options;
   const clock = options.clock ?? (() => new Date());
   const orgs = createOrgsService({ db });
-  const identity = createIdentityService({ db, masterKey: options.masterKey, orgs, clock });
+  const identity = createIdentityService({ db, masterKey, orgs, clock });
   const catalog = createCatalogService({ db });
-  const applications = createApplicationsService({ db, catalog, orgs, residents: identity, clock });
-  return { orgs, identity, catalog, applications };
+  const events = createEventsService({ db, clock });
+  const keys = createKeyStore({ db, masterKey, clock });
+  const ledger = createLedgerService({ db, masterKey, clock, ...(options.ledgerOrigin ? { origin: options.ledgerOrigin } : {}) });
+  const certificates = createCertificatesService({
+    db,
+    seals: { ensureSealKey: (org) => keys.ensureSealKey(org) },
+    ledger,
+    events,
+    orgs,
+    holders: identity,
+    labels: { labelFor: async (serviceCode, field, value) => catalog.optionLabel(serviceCode, field, value) },
+    publicUrl: options.publicUrl ?? 'http://localhost:3000',
+    clock,
+  });
+  const applications = createApplicationsService({
+    db,
+    catalog,
+    orgs,
+    residents: identity,
+    clock,
+    onApproved: async (approved) => {
+      const issue = await certificates.prepareIssue(approved);
+      return issue && (async (tx) => ({ outcome: `电子证明已签发 certificate issued: ${(await issue(tx)).identifier}` }));
+    },
+  });
+  return { orgs, identity, catalog, applications, events, keys, ledger, certificates };
 }
 
 export function databaseOptions(config: Config) {
@@ -49,7 +92,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     await database.close();
     throw error;
   }
-  const services = createServices(database, { masterKey: config.masterKey });
+  const services = createServices(database, { masterKey: config.masterKey, publicUrl: config.publicUrl, ledgerOrigin: config.ledgerOrigin });
   return { database, services, close: () => database.close() };
 }
 
@@ -64,6 +107,9 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
       orgsRoutes({ orgs: services.orgs }),
       catalogRoutes({ catalog: services.catalog }),
       applicationsRoutes({ applications: services.applications }),
+      certificatesRoutes({ certificates: services.certificates }),
+      ledgerApiRoutes({ ledger: services.ledger }),
     ],
+    rootRoutes: [ledgerTileRoutes({ ledger: services.ledger })],
   });
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServices, type Services } from '../src/app.ts';
 import type { Database, Engine } from '../src/db/database.ts';
 import { SEED_SERVICE_ITEMS } from '../src/modules/catalog/catalog.seed.ts';
+import { SEED_CERTIFICATE_TYPES } from '../src/modules/certificates/certificate-types.seed.ts';
 import type { StaffRole } from '../src/modules/identity/identity.tables.ts';
 import type { Principal } from '../src/modules/identity/principal.ts';
 import { makeResidentId } from '../src/modules/identity/resident-id.ts';
@@ -52,6 +53,7 @@ export async function createTestContext(engine: Engine, options: { clock?: () =>
   const departments: Record<string, string> = {};
   for (const d of await ensureDemoDepartments(database.db)) if (d.departmentKind) departments[d.departmentKind] ??= d.code;
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
+  await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
   const siblings = await services.orgs.listChildren('130123100', { limit: 5 });
   const otherVillage = siblings.items.find((o) => o.code !== VILLAGE)?.code;
   if (!otherVillage) throw new Error('no second village found');

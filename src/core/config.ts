@@ -11,6 +11,10 @@ export interface Config {
   /** 32-byte master key: resident ID encryption and lookup hashes are derived from it. */
   masterKey: Buffer;
   logLevel: string;
+  /** The base URL the public reaches this deployment at (links inside certificates). */
+  publicUrl: string;
+  /** The transparency log's origin line (C2SP checkpoint). */
+  ledgerOrigin: string | undefined;
 }
 
 /**
@@ -20,11 +24,14 @@ export interface Config {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.YIBAN_DATA_DIR ?? 'data');
+  const port = Number(env.PORT ?? 3000);
   return {
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir,
     host: env.HOST ?? '0.0.0.0',
-    port: Number(env.PORT ?? 3000),
+    port,
+    publicUrl: (env.YIBAN_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    ledgerOrigin: env.YIBAN_LEDGER_ORIGIN || undefined,
     masterKey: env.YIBAN_MASTER_KEY ? decodeKey(env.YIBAN_MASTER_KEY) : loadOrCreateKeyFile(dataDir),
     logLevel: env.LOG_LEVEL ?? 'info',
   };

@@ -70,6 +70,7 @@ export const ERROR_CODES = {
   },
   UNKNOWN_WITNESS: { status: 403, zh: '未登记的见证方：{name}', en: 'Unknown witness: {name}' },
   COSIGNATURE_INVALID: { status: 400, zh: '见证签名无效：{reason}', en: 'The cosignature is not valid: {reason}' },
+  KEY_RETIRED: { status: 409, zh: '签名密钥 {keyId} 已停用，不能再签名', en: 'Signing key {keyId} is retired and can no longer sign' },
   DATABASE_BUSY: { status: 503, zh: '系统繁忙，请稍后再试', en: 'The system is busy; please try again' },
   INTERNAL: { status: 500, zh: '系统内部错误', en: 'Internal error' },
 } as const satisfies Record<string, ErrorDef>;
@@ -107,6 +108,7 @@ const NOUNS: Record<string, { zh: string; en: string }> = {
   delegation: { zh: '帮办授权', en: 'Helper authorisation' },
   resident: { zh: '居民', en: 'Resident' },
   role: { zh: '角色', en: 'Role' },
+  signingKey: { zh: '签名密钥', en: 'Signing key' },
   ledgerEntry: { zh: '账本条目', en: 'Ledger entry' },
   tile: { zh: '账本瓦片', en: 'Ledger tile' },
   checkpoint: { zh: '账本检查点', en: 'Ledger checkpoint' },

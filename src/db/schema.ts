@@ -5,4 +5,5 @@ export * from '../modules/catalog/catalog.tables.ts';
 export * from '../modules/applications/applications.tables.ts';
 export * from '../modules/events/events.tables.ts';
 export * from '../modules/certificates/certificates.tables.ts';
+export * from '../modules/certificates/keys/keys.tables.ts';
 export * from '../modules/ledger/ledger.tables.ts';

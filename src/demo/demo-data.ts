@@ -3,6 +3,7 @@ import type { Principal } from '../modules/identity/principal.ts';
 import type { StaffRole } from '../modules/identity/identity.tables.ts';
 import { makeResidentId, maskResidentId } from '../modules/identity/resident-id.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/catalog.seed.ts';
+import { SEED_CERTIFICATE_TYPES } from '../modules/certificates/certificate-types.seed.ts';
 import { ensureDemoDepartments } from '../modules/orgs/orgs.service.ts';
 import { createApplicationsService } from '../modules/applications/applications.service.ts';
 import type { Database } from '../db/database.ts';
@@ -76,6 +77,8 @@ export async function seedDemo(database: Database, services: Services, options: 
   const byKind: Record<string, string> = {};
   for (const d of departments) if (d.departmentKind) byKind[d.departmentKind] ??= d.code;
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
+  await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
+  await services.keys.ensurePlatformRoot();
 
   const credentials: DemoCredential[] = [];
   for (const s of STAFF) {

@@ -22,11 +22,11 @@ import {
   readChildren,
   readOid,
   readSingle,
-  readTlv,
   readUnsignedInteger,
   sequence,
   TAG,
   unsignedInteger,
+  type Tlv,
 } from './der.ts';
 
 export const OID = {
@@ -67,7 +67,7 @@ function checkRawPublicKey(algorithm: KeyAlgorithm, key: Uint8Array): void {
 }
 
 /** Reads an AlgorithmIdentifier of a key; throws for anything but the three supported. */
-function readKeyAlgorithm(tlv: ReturnType<typeof readTlv> | undefined): KeyAlgorithm {
+function readKeyAlgorithm(tlv: Tlv | undefined): KeyAlgorithm {
   const [algOid, params, ...rest] = readChildren(expectTag(tlv, TAG.SEQUENCE, 'AlgorithmIdentifier'));
   if (rest.length) throw new DerError('trailing fields in AlgorithmIdentifier');
   const algorithm = readOid(algOid);

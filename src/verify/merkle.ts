@@ -75,10 +75,10 @@ export function perfectNodes(range: Range): NodeId[] {
 }
 
 /** MTH of a range from its perfect subtrees: the right-most pair is combined first. */
-export function foldRight(hashes: readonly Uint8Array[]): Uint8Array {
+export function foldRight(hashes: readonly Uint8Array[], children: (left: Uint8Array, right: Uint8Array) => Uint8Array = hashChildren): Uint8Array {
   if (hashes.length === 0) return emptyRoot();
   let acc = hashes[hashes.length - 1]!;
-  for (let i = hashes.length - 2; i >= 0; i--) acc = hashChildren(hashes[i]!, acc);
+  for (let i = hashes.length - 2; i >= 0; i--) acc = children(hashes[i]!, acc);
   return acc;
 }
 

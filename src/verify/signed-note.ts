@@ -49,7 +49,16 @@ export interface NoteSignature {
 
 /** Key names are non-empty and contain no whitespace and no '+'. */
 export function isValidKeyName(name: string): boolean {
-  return name.length > 0 && !/[\s+]/u.test(name) && !/[\u0000-\u001f\u007f]/.test(name);
+  return name.length > 0 && !/[\s+]/u.test(name) && !hasControl(name, false);
+}
+
+/** ASCII control characters (and DEL); newlines allowed when `newlines`. */
+function hasControl(text: string, newlines: boolean): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && !(newlines && c === 0x0a)) || c === 0x7f) return true;
+  }
+  return false;
 }
 
 export function computeKeyHash(name: string, type: number, publicKey: Uint8Array): number {
@@ -160,7 +169,7 @@ export function cosignatureSigner(name: string, secretKey: Uint8Array, now: () =
 
 /** Text rules: non-empty valid text ending in a newline, no control characters but newline. */
 export function isValidNoteText(text: string): boolean {
-  return text.length > 0 && text.endsWith('\n') && !/[\u0000-\u0009\u000b-\u001f\u007f]/.test(text);
+  return text.length > 0 && text.endsWith('\n') && !hasControl(text, true);
 }
 
 export function signatureLine(signer: Pick<NoteSigner, 'name' | 'keyHash'>, signature: Uint8Array): string {

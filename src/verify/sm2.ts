@@ -170,10 +170,18 @@ export interface Sm2Verifier {
   verify(message: Uint8Array, signature: Uint8Array): boolean;
 }
 
-/** A verifier for one public key: Z and a precomputed table for the key are made once. */
-export function createSm2Verifier(publicKey: Uint8Array, options: Sm2Options & { precompute?: boolean } = {}): Sm2Verifier {
+/**
+ * A verifier for one public key, with Z computed once. `precompute` also builds a table for the
+ * key: `true` = 4-bit windows (~15 ms, ~100 kB; verification ~3× faster), or a window size up to
+ * 8 (~150 ms, ~1 MB; another ~25 %) for a key that verifies very many signatures.
+ */
+export function createSm2Verifier(publicKey: Uint8Array, options: Sm2Options & { precompute?: boolean | number } = {}): Sm2Verifier {
   const point = sm2PublicPoint(publicKey);
-  if (options.precompute) point.precompute(4, false);
+  const window = options.precompute === true ? 4 : options.precompute || 0;
+  if (window) {
+    if (!Number.isInteger(window) || window < 2 || window > 8) throw new Error('precompute window must be 2–8');
+    point.precompute(window, false);
+  }
   const z = sm2Z(point, options.id);
   return {
     verify(message, signature) {
@@ -186,7 +194,7 @@ export function createSm2Verifier(publicKey: Uint8Array, options: Sm2Options & {
       const t = mod(r + s, N);
       if (t === 0n) return false;
       const e = messageScalar(z, message);
-      const sum = options.precompute
+      const sum = window
         ? Sm2Point.BASE.multiplyUnsafe(s).add(point.multiplyUnsafe(t))
         : Sm2Point.BASE.mulAddUnsafe(s, point, t);
       if (sum.is0()) return false;

@@ -119,16 +119,19 @@ export function nodeLocation(node: NodeId): { level: number; index: number; offs
 }
 
 /** The root of a perfect subtree from its 2^k bottom hashes (concatenated). */
-export function perfectRoot(bottom: Uint8Array, offset: number, span: number): Uint8Array {
+export function perfectRoot(bottom: Uint8Array, offset: number, span: number, children: NodeHasher = hashChildren): Uint8Array {
   let row: Uint8Array[] = [];
   for (let i = 0; i < span; i++) row.push(bottom.subarray((offset + i) * HASH_SIZE, (offset + i + 1) * HASH_SIZE));
   while (row.length > 1) {
     const next: Uint8Array[] = [];
-    for (let i = 0; i < row.length; i += 2) next.push(hashChildren(row[i]!, row[i + 1]!));
+    for (let i = 0; i < row.length; i += 2) next.push(children(row[i]!, row[i + 1]!));
     row = next;
   }
   return row[0]!;
 }
+
+/** HASH(0x01 ‖ left ‖ right); a server may pass a faster implementation than the portable default. */
+export type NodeHasher = (left: Uint8Array, right: Uint8Array) => Uint8Array;
 
 export interface TileRequest {
   level: number;
@@ -142,7 +145,12 @@ export interface TileSource {
 }
 
 /** Hashes of perfect subtrees of a tree of size n, read from the tiles of that tree. */
-export async function readNodeHashes(source: TileSource, treeSize: number, nodes: readonly NodeId[]): Promise<Uint8Array[]> {
+export async function readNodeHashes(
+  source: TileSource,
+  treeSize: number,
+  nodes: readonly NodeId[],
+  children: NodeHasher = hashChildren,
+): Promise<Uint8Array[]> {
   const locations = nodes.map(nodeLocation);
   const requests = new Map<string, TileRequest>();
   for (const loc of locations) {
@@ -158,32 +166,37 @@ export async function readNodeHashes(source: TileSource, treeSize: number, nodes
     if (!tile || tile.length !== req.width * HASH_SIZE) throw new Error(`tile ${req.level}/${req.index} has the wrong size`);
     byKey.set(`${req.level}/${req.index}`, tile);
   });
-  return locations.map((loc) => perfectRoot(byKey.get(`${loc.level}/${loc.index}`)!, loc.offset, loc.span));
+  return locations.map((loc) => perfectRoot(byKey.get(`${loc.level}/${loc.index}`)!, loc.offset, loc.span, children));
 }
 
 /** MTH of each range, reading every tile it needs once. */
-export async function rangeHashes(source: TileSource, treeSize: number, ranges: readonly Range[]): Promise<Uint8Array[]> {
+export async function rangeHashes(
+  source: TileSource,
+  treeSize: number,
+  ranges: readonly Range[],
+  children: NodeHasher = hashChildren,
+): Promise<Uint8Array[]> {
   const nodesPerRange = ranges.map(perfectNodes);
-  const hashes = await readNodeHashes(source, treeSize, nodesPerRange.flat());
+  const hashes = await readNodeHashes(source, treeSize, nodesPerRange.flat(), children);
   let at = 0;
   return nodesPerRange.map((nodes) => {
     const part = hashes.slice(at, at + nodes.length);
     at += nodes.length;
-    return foldRight(part);
+    return foldRight(part, children);
   });
 }
 
-export async function treeRootFromTiles(source: TileSource, treeSize: number): Promise<Uint8Array> {
-  const [root] = await rangeHashes(source, treeSize, treeSize === 0 ? [] : [{ start: 0, end: treeSize }]);
+export async function treeRootFromTiles(source: TileSource, treeSize: number, children: NodeHasher = hashChildren): Promise<Uint8Array> {
+  const [root] = await rangeHashes(source, treeSize, treeSize === 0 ? [] : [{ start: 0, end: treeSize }], children);
   return root ?? foldRight([]);
 }
 
-export async function inclusionProofFromTiles(source: TileSource, index: number, treeSize: number): Promise<Uint8Array[]> {
-  return rangeHashes(source, treeSize, inclusionProofRanges(index, treeSize));
+export async function inclusionProofFromTiles(source: TileSource, index: number, treeSize: number, children: NodeHasher = hashChildren): Promise<Uint8Array[]> {
+  return rangeHashes(source, treeSize, inclusionProofRanges(index, treeSize), children);
 }
 
-export async function consistencyProofFromTiles(source: TileSource, oldSize: number, newSize: number): Promise<Uint8Array[]> {
-  return rangeHashes(source, newSize, consistencyProofRanges(oldSize, newSize));
+export async function consistencyProofFromTiles(source: TileSource, oldSize: number, newSize: number, children: NodeHasher = hashChildren): Promise<Uint8Array[]> {
+  return rangeHashes(source, newSize, consistencyProofRanges(oldSize, newSize), children);
 }
 
 /** Reads tiles from a tlog-tiles log over HTTP (`prefix` ends before `tile/`, e.g. https://host/ledger/). */

@@ -22,7 +22,7 @@ import {
   KeyUsage,
   Name,
   SubjectKeyIdentifier,
-  type KeyUsageType,
+  Version,
 } from '@peculiar/asn1-x509';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesEqual, expectTag, pemDecodeAll, readBitStringBytes, readChildren, readOid, readSingle, TAG, toHex, type Tlv } from './der.ts';
@@ -31,7 +31,19 @@ import { verify } from './signatures.ts';
 
 export type CertificateInput = Uint8Array | string;
 export type CertificateSignatureAlgorithm = 'SM2-with-SM3' | 'Ed25519' | 'ECDSA-with-SHA256';
-export type { KeyUsageType };
+/** RFC 5280 §4.2.1.3 names, in bit order. */
+export const KEY_USAGES = [
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly',
+] as const;
+export type KeyUsageType = (typeof KEY_USAGES)[number];
 
 export interface NameInfo {
   commonName?: string;
@@ -212,7 +224,7 @@ function parseOrThrow(der: Uint8Array): ParsedCertificate {
 
   const parsed = AsnConvert.parse(der, Certificate);
   const tbsParsed = parsed.tbsCertificate;
-  if (tbsParsed.version !== 2 && tbsParsed.extensions?.length) throw new Malformed('extensions in a certificate that is not v3');
+  if (tbsParsed.version !== Version.v3 && tbsParsed.extensions?.length) throw new Malformed('extensions in a certificate that is not v3');
 
   let isCA = false;
   let pathLenConstraint: number | undefined;
@@ -233,7 +245,10 @@ function parseOrThrow(der: Uint8Array): ParsedCertificate {
         break;
       }
       case id_ce_keyUsage:
-        keyUsage = AsnConvert.parse(value, KeyUsage).toJSON();
+        {
+          const flags = AsnConvert.parse(value, KeyUsage).toNumber();
+          keyUsage = KEY_USAGES.filter((_, bit) => flags & (1 << bit));
+        }
         break;
       case id_ce_subjectKeyIdentifier:
         subjectKeyId = toHex(new Uint8Array(AsnConvert.parse(value, SubjectKeyIdentifier).buffer));
@@ -298,7 +313,9 @@ export interface ChainOptions {
   maxLength?: number;
 }
 
-const fail = (reason: ChainFailure, detail: string, depth?: number): ChainResult => ({
+type ChainFailureResult = Extract<ChainResult, { ok: false }>;
+
+const fail = (reason: ChainFailure, detail: string, depth?: number): ChainFailureResult => ({
   ok: false,
   reason,
   detail,
@@ -307,35 +324,76 @@ const fail = (reason: ChainFailure, detail: string, depth?: number): ChainResult
 
 /** Verifies leaf → intermediates → pinned anchor at `at`; never throws. */
 export function verifyCertificateChain(options: ChainOptions): ChainResult {
-  try {
-    return verifyChain(options);
-  } catch (error) {
-    return fail('MALFORMED', error instanceof Error ? error.message : String(error));
-  }
+  const verifier = createChainVerifier({ anchors: options.anchors, intermediates: options.intermediates ?? [], maxLength: options.maxLength, cacheSize: 0 });
+  return verifier.verify(options.leaf, { at: options.at, keyUsage: options.keyUsage });
 }
 
-function verifyChain(options: ChainOptions): ChainResult {
-  if (options.anchors.length === 0) return fail('NO_TRUST_ANCHORS', 'no trust anchors are pinned');
+export interface ChainVerifier {
+  /** Same answers as verifyCertificateChain with the pinned anchors and intermediates; never throws. */
+  verify(leaf: CertificateInput, options: { at: Date; keyUsage?: KeyUsageType[] }): ChainResult;
+}
+
+/**
+ * A verifier for many leaves against the same pinned anchors: the anchors and intermediates are
+ * parsed once, and the signature path found for a leaf (the costly part) is remembered by the
+ * leaf's fingerprint, so a seal certificate met again costs a hash and a few comparisons. The
+ * time and usage checks run every time.
+ */
+export function createChainVerifier(options: { anchors: CertificateInput[]; intermediates?: CertificateInput[]; maxLength?: number; cacheSize?: number }): ChainVerifier {
+  const setup = prepare(options.anchors, options.intermediates ?? []);
+  const cacheSize = options.cacheSize ?? 1024;
+  const paths = new Map<string, ParsedCertificate[]>();
+  return {
+    verify(leafInput, check) {
+      try {
+        if ('reason' in setup) return setup;
+        const leafResult = parseCertificate(leafInput);
+        if (!leafResult.ok) return fail(leafResult.reason, leafResult.detail, 0);
+        const leaf = leafResult.certificate;
+        let chain = paths.get(leaf.fingerprint);
+        if (!chain) {
+          const built = buildPath(leaf, setup.anchors, setup.intermediates, options.maxLength ?? 6);
+          if (!Array.isArray(built)) return built;
+          chain = built;
+          if (cacheSize > 0) {
+            if (paths.size >= cacheSize) paths.delete(paths.keys().next().value!);
+            paths.set(leaf.fingerprint, chain);
+          }
+        }
+        return checkChain(chain, check.at, check.keyUsage ?? []);
+      } catch (error) {
+        return fail('MALFORMED', error instanceof Error ? error.message : String(error));
+      }
+    },
+  };
+}
+
+function prepare(
+  anchorInputs: CertificateInput[],
+  intermediateInputs: CertificateInput[],
+): { anchors: ParsedCertificate[]; intermediates: ParsedCertificate[] } | ChainFailureResult {
+  if (anchorInputs.length === 0) return fail('NO_TRUST_ANCHORS', 'no trust anchors are pinned');
   const anchors: ParsedCertificate[] = [];
-  for (const input of options.anchors) {
+  for (const input of anchorInputs) {
     const result = parseCertificate(input);
     if (!result.ok) return fail(result.reason, `trust anchor: ${result.detail}`);
     anchors.push(result.certificate);
   }
   const intermediates: ParsedCertificate[] = [];
-  for (const input of options.intermediates ?? []) {
+  for (const input of intermediateInputs) {
     const result = parseCertificate(input);
     if (!result.ok) return fail(result.reason, `intermediate: ${result.detail}`);
     intermediates.push(result.certificate);
   }
-  const leafResult = parseCertificate(options.leaf);
-  if (!leafResult.ok) return fail(leafResult.reason, leafResult.detail, 0);
-  const leaf = leafResult.certificate;
+  return { anchors, intermediates };
+}
 
-  // Build the path: at each step the issuer is the certificate whose subject is the issuer
-  // name and, where both key identifiers exist, whose key identifier matches.
+/**
+ * Builds the path: at each step the issuer is the certificate whose subject is the issuer name
+ * and, where both key identifiers exist, whose key identifier matches, and whose key verifies.
+ */
+function buildPath(leaf: ParsedCertificate, anchors: ParsedCertificate[], intermediates: ParsedCertificate[], maxLength: number): ParsedCertificate[] | ChainFailureResult {
   const chain: ParsedCertificate[] = [leaf];
-  const maxLength = options.maxLength ?? 6;
   const isAnchor = (c: ParsedCertificate) => anchors.some((a) => a.fingerprint === c.fingerprint);
   const used = new Set<string>([leaf.fingerprint]);
   let current = leaf;
@@ -355,7 +413,11 @@ function verifyChain(options: ChainOptions): ChainResult {
     chain.push(issuer);
     current = issuer;
   }
+  return chain;
+}
 
+function checkChain(chain: ParsedCertificate[], atDate: Date, keyUsage: KeyUsageType[]): ChainResult {
+  const leaf = chain[0]!;
   for (const [depth, certificate] of chain.entries()) {
     if (certificate.unknownCriticalExtensions.length) {
       return fail('UNKNOWN_CRITICAL_EXTENSION', `critical extension ${certificate.unknownCriticalExtensions.join(', ')}`, depth);
@@ -371,10 +433,11 @@ function verifyChain(options: ChainOptions): ChainResult {
       }
     }
   }
-  for (const usage of options.keyUsage ?? []) {
+  for (const usage of keyUsage) {
     if (!leaf.keyUsage?.includes(usage)) return fail('KEY_USAGE', `the certificate does not grant ${usage}`, 0);
   }
-  const at = options.at.getTime();
+  const at = atDate.getTime();
+  if (Number.isNaN(at)) return fail('MALFORMED', 'invalid verification time');
   for (const [depth, certificate] of chain.entries()) {
     if (at < certificate.notBefore.getTime()) return fail('NOT_YET_VALID', `"${certificate.subject.text}" is valid from ${certificate.notBefore.toISOString()}`, depth);
     if (at > certificate.notAfter.getTime()) return fail('EXPIRED', `"${certificate.subject.text}" expired at ${certificate.notAfter.toISOString()}`, depth);

@@ -26,14 +26,20 @@ export interface ResidentDirectory {
 }
 
 /**
- * Called inside the approval's transaction, so that what approval produces (a certificate, its
- * ledger leaf, its event) commits or rolls back with the decision. When it returns an outcome,
- * the case is completed in the same transaction.
+ * What approval produces (a certificate, its ledger leaf, its event), in two steps: `prepare`
+ * reads what it needs before the transaction (PGlite has one connection, which the open
+ * transaction holds), and the step it returns runs inside the approval's transaction, so that
+ * it commits or rolls back with the decision. When that step returns an outcome, the case is
+ * completed in the same transaction.
  */
-export type ApprovalHook = (
-  tx: Tx,
-  approved: { caseId: string; serviceCode: string; applicantId: string; orgCode: string; form: Record<string, string>; reviewerId: string },
-) => Promise<{ outcome: string } | null>;
+export type ApprovalHook = (approved: {
+  caseId: string;
+  serviceCode: string;
+  applicantId: string;
+  orgCode: string;
+  form: Record<string, string>;
+  reviewerId: string;
+}) => Promise<((tx: Tx) => Promise<{ outcome: string }>) | null>;
 
 export interface ApplicationsDeps {
   db: Db;
@@ -288,10 +294,25 @@ export function createApplicationsService(deps: ApplicationsDeps) {
       if (REASON_REQUIRED.has(action) && !trimmed) {
         throw new AppError('VALIDATION_FAILED', { detail: { zh: '请填写理由', en: 'a reason is required' } });
       }
+      const produce =
+        action === 'approve' && deps.onApproved
+          ? await deps.onApproved({
+              caseId: id,
+              serviceCode: visible.serviceCode,
+              applicantId: visible.applicantId,
+              orgCode: visible.orgCode,
+              form: visible.form,
+              reviewerId: principal.accountId,
+            })
+          : null;
       const row = await db.transaction(async (tx) => {
         const current = await repo.lockCase(tx, id);
         if (!current) throw notFound('case');
         const to = nextState(current.state, action);
+        if (to && produce && current.version !== visible.version) {
+          // The case changed between reading it and locking it (a resubmitted form): decide on what is there now.
+          throw new AppError('CONFLICT', { detail: { zh: '办件已更新，请刷新后重试', en: 'the case has changed; reload and try again' } });
+        }
         if (!to) {
           if ((action === 'approve' || action === 'reject') && (current.state === 'approved' || current.state === 'rejected' || current.state === 'completed')) {
             throw new AppError('ALREADY_DECIDED');
@@ -310,20 +331,11 @@ export function createApplicationsService(deps: ApplicationsDeps) {
           ...(action === 'return' ? { returnReason: trimmed ?? null } : {}),
         });
         await repo.insertEvents(tx, [event(principal, id, action, current.state, to, trimmed)]);
-        if (action === 'approve' && deps.onApproved) {
-          const produced = await deps.onApproved(tx, {
-            caseId: id,
-            serviceCode: updated.serviceCode,
-            applicantId: updated.applicantId,
-            orgCode: updated.orgCode,
-            form: updated.form,
-            reviewerId: principal.accountId,
-          });
-          if (produced) {
-            const completed = await repo.updateCase(tx, id, { state: 'completed', completedAt: now });
-            await repo.insertEvents(tx, [event(principal, id, 'complete', 'approved', 'completed', produced.outcome)]);
-            return completed;
-          }
+        if (action === 'approve' && produce) {
+          const produced = await produce(tx);
+          const completed = await repo.updateCase(tx, id, { state: 'completed', completedAt: now });
+          await repo.insertEvents(tx, [event(principal, id, 'complete', 'approved', 'completed', produced.outcome)]);
+          return completed;
         }
         return updated;
       });

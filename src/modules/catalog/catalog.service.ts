@@ -18,6 +18,8 @@ export interface CatalogService {
   validateForm(item: ServiceItem, form: Record<string, unknown>): Record<string, string>;
   /** Refuses channels the item does not offer. */
   assertChannel(item: ServiceItem, channel: Channel): void;
+  /** How a form value reads: the Chinese label of a select option, or the value itself. */
+  optionLabel(serviceCode: string, field: string, value: string): Promise<string>;
 }
 
 export function createCatalogService(deps: { db: Db }): CatalogService {
@@ -123,6 +125,12 @@ export function createCatalogService(deps: { db: Db }): CatalogService {
 
     assertChannel(item, channel) {
       if (!item.channels.includes(channel)) throw new AppError('SERVICE_NOT_AVAILABLE');
+    },
+
+    async optionLabel(serviceCode, field, value) {
+      const item = await service.getItem(serviceCode);
+      const option = item?.formFields.find((f) => f.name === field)?.options?.find((o) => o.value === value);
+      return option?.labelZh ?? value;
     },
   };
   return service;

@@ -104,3 +104,7 @@ export async function statusIndexes(db: Executor, list: string, status: Certific
     .where(and(eq(certificates.statusList, list), eq(certificates.status, status), ne(certificates.status, 'active')));
   return rows.map((r) => r.index);
 }
+
+export async function setLedgerIndex(db: Executor, id: string, ledgerIndex: number): Promise<void> {
+  await db.update(certificates).set({ ledgerIndex }).where(eq(certificates.id, id));
+}

@@ -1,5 +1,4 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import type { Db, Executor } from '../../db/database.ts';
@@ -156,6 +155,75 @@ export function createCertificatesService(deps: CertificatesDeps) {
     return row;
   }
 
+  async function issueInTx(
+    tx: Executor,
+    p: {
+      input: IssueInput;
+      type: repo.CertificateTypeRow;
+      issuer: { code: string; name: string; path: string; creditCode: string };
+      holder: { name: string; residentIdMasked: string };
+      seal: SealSigner;
+      values: { name: string; value: string }[];
+    },
+  ): Promise<repo.CertificateRow> {
+    const { input, type, issuer, holder, seal } = p;
+    const existing = await repo.findByCase(tx, input.caseId);
+    if (existing) return existing;
+    const disclosures: Disclosure[] = p.values.map((v) => ({ ...v, salt: randomBytes(16).toString('hex') }));
+    const issuedAt = clock();
+    const validUntil = type.validityDays ? new Date(issuedAt.getTime() + type.validityDays * 86_400_000) : null;
+    const serial = await repo.nextSerial(tx);
+    const identifier = formatIdentifier({ typeCode: type.typeCode, issuerCode: issuer.creditCode, serial: String(serial).padStart(10, '0'), version: '001' });
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const statusIndex = randomInt(STATUS_LIST_SIZE);
+      const payload: SignedPayload = {
+        v: 1,
+        id: identifier,
+        type: type.code,
+        typeName: { zh: type.nameZh, en: type.nameEn },
+        issuer: { code: issuer.code, name: issuer.name, creditCode: issuer.creditCode },
+        holder,
+        issuedAt: issuedAt.toISOString(),
+        validUntil: validUntil?.toISOString() ?? null,
+        status: { list: `${deps.publicUrl}/api/status-lists/${CURRENT_STATUS_LIST}`, index: statusIndex },
+        keyId: seal.keyId,
+        alg: seal.algorithm,
+        fields: disclosures.map(fieldDigest).sort(),
+      };
+      const payloadText = canonicalJson(payload);
+      const signature = Buffer.from(await seal.sign(new TextEncoder().encode(payloadText))).toString('base64');
+      // A savepoint, so that a lost race for the status slot does not abort the whole approval.
+      const row = await tx.transaction(async (sp) => {
+        const inserted = await repo.insertCertificate(sp, {
+          serial,
+          identifier,
+          caseId: input.caseId,
+          typeCode: type.code,
+          holderId: input.applicantId,
+          issuerOrgCode: issuer.code,
+          issuerOrgPath: issuer.path,
+          reviewerId: input.reviewerId,
+          keyId: seal.keyId,
+          payload: payloadText,
+          signature,
+          disclosures,
+          statusList: CURRENT_STATUS_LIST,
+          statusIndex,
+          ledgerIndex: -1,
+          issuedAt,
+          validUntil,
+        });
+        if (!inserted) return null;
+        const { index } = await deps.ledger.appendInTx(sp, { kind: 'certificate.issued', data: new TextEncoder().encode(issuanceLeaf(payload, payloadText)) });
+        await repo.setLedgerIndex(sp, inserted.id, index);
+        await deps.events.enqueue(sp, { topic: 'certificate.issued', payload: { certificateId: inserted.id, identifier, caseId: input.caseId, holderId: input.applicantId } });
+        return { ...inserted, ledgerIndex: index };
+      });
+      if (row) return row;
+    }
+    throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
+  }
+
   const service = {
     async upsertTypes(types: CertificateTypeDef[]): Promise<void> {
       for (const t of types) await repo.upsertType(db, t);
@@ -166,79 +234,24 @@ export function createCertificatesService(deps: CertificatesDeps) {
     },
 
     /**
-     * Issues the certificate of an approved case inside the caller's transaction: identifier,
-     * canonical payload, seal signature, status slot, ledger leaf and outbox event commit or roll
-     * back together. A second call for the same case returns the first certificate.
+     * Prepares the certificate of a case being approved: reads the type, the issuer, the holder
+     * and the seal before the transaction; the step it returns issues inside the approval's
+     * transaction — identifier, canonical payload, seal signature, status slot, ledger leaf and
+     * outbox event commit or roll back together. Null when the service issues no certificate.
      */
-    async issueInTx(tx: Executor, input: IssueInput): Promise<repo.CertificateRow | null> {
-      const type = await repo.findTypeByService(tx, input.serviceCode);
+    async prepareIssue(input: IssueInput): Promise<((tx: Executor) => Promise<repo.CertificateRow>) | null> {
+      const type = await repo.findTypeByService(db, input.serviceCode);
       if (!type) return null;
-      const existing = await repo.findByCase(tx, input.caseId);
-      if (existing) return existing;
       const issuer = await deps.orgs.getOrg(input.orgCode);
       if (!issuer) throw notFound('org');
       const creditCode = issuer.level === 'department' ? issuer.code : divisionCreditCode(issuer.divisionCode);
       const [holder, residentId] = await Promise.all([deps.holders.getResidentSummary(input.applicantId), deps.holders.revealResidentId(input.applicantId)]);
       if (!holder || !residentId) throw notFound('resident');
       const seal = await deps.seals.ensureSealKey({ code: issuer.code, name: issuer.name, creditCode });
-
-      const disclosures: Disclosure[] = [];
-      for (const field of type.fields) {
-        disclosures.push({ name: field.name, value: await fieldValue(field, input, holder, residentId, issuer.name), salt: randomBytes(16).toString('hex') });
-      }
-      const issuedAt = clock();
-      const validUntil = type.validityDays ? new Date(issuedAt.getTime() + type.validityDays * 86_400_000) : null;
-      const serial = await repo.nextSerial(tx);
-      const identifier = formatIdentifier({ typeCode: type.typeCode, issuerCode: creditCode, serial: String(serial).padStart(10, '0'), version: '001' });
-
-      for (let attempt = 0; attempt < 20; attempt++) {
-        const statusIndex = randomInt(STATUS_LIST_SIZE);
-        const payload: SignedPayload = {
-          v: 1,
-          id: identifier,
-          type: type.code,
-          typeName: { zh: type.nameZh, en: type.nameEn },
-          issuer: { code: issuer.code, name: issuer.name, creditCode },
-          holder: { name: holder.name, residentIdMasked: holder.residentIdMasked },
-          issuedAt: issuedAt.toISOString(),
-          validUntil: validUntil?.toISOString() ?? null,
-          status: { list: `${deps.publicUrl}/api/status-lists/${CURRENT_STATUS_LIST}`, index: statusIndex },
-          keyId: seal.keyId,
-          alg: seal.algorithm,
-          fields: disclosures.map(fieldDigest).sort(),
-        };
-        const payloadText = canonicalJson(payload);
-        const signature = Buffer.from(await seal.sign(new TextEncoder().encode(payloadText))).toString('base64');
-        // A savepoint, so that a lost race for the status slot does not abort the whole issuance.
-        const row = await tx.transaction(async (sp) => {
-          const inserted = await repo.insertCertificate(sp, {
-            serial,
-            identifier,
-            caseId: input.caseId,
-            typeCode: type.code,
-            holderId: input.applicantId,
-            issuerOrgCode: issuer.code,
-            issuerOrgPath: issuer.path,
-            reviewerId: input.reviewerId,
-            keyId: seal.keyId,
-            payload: payloadText,
-            signature,
-            disclosures,
-            statusList: CURRENT_STATUS_LIST,
-            statusIndex,
-            ledgerIndex: -1,
-            issuedAt,
-            validUntil,
-          });
-          if (!inserted) return null;
-          const { index } = await deps.ledger.appendInTx(sp, { kind: 'certificate.issued', data: new TextEncoder().encode(issuanceLeaf(payload, payloadText)) });
-          await sp.execute(sql`update certificates set ledger_index = ${index} where id = ${inserted.id}`);
-          await deps.events.enqueue(sp, { topic: 'certificate.issued', payload: { certificateId: inserted.id, identifier, caseId: input.caseId, holderId: input.applicantId } });
-          return { ...inserted, ledgerIndex: index };
-        });
-        if (row) return row;
-      }
-      throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
+      const values: { name: string; value: string }[] = [];
+      for (const field of type.fields) values.push({ name: field.name, value: await fieldValue(field, input, holder, residentId, issuer.name) });
+      return (tx) =>
+        issueInTx(tx, { input, type, issuer: { ...issuer, creditCode }, holder: { name: holder.name, residentIdMasked: holder.residentIdMasked }, seal, values });
     },
 
     async get(principal: Principal, id: string): Promise<CertificateView> {

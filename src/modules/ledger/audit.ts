@@ -2,9 +2,11 @@ import { createPublicKey, verify as verifySignature, type KeyObject } from 'node
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { parseCheckpoint } from '../../verify/checkpoint.ts';
+import { perfectNodes } from '../../verify/merkle.ts';
 import { parseNote, type NoteVerifier } from '../../verify/signed-note.ts';
 import { bytesToHex, equalBytes } from '../../verify/tlog-bytes.ts';
 import { TILE_WIDTH } from '../../verify/tlog-tiles.ts';
+import { interiorOffset, startHashWorkers, type HashedBatch } from './hash-workers.ts';
 import type { TreeHasher } from './hashing.ts';
 import * as repo from './ledger.repository.ts';
 import { ledgerEntries } from './ledger.tables.ts';
@@ -50,22 +52,34 @@ export interface AuditDeps {
   origin: string;
   batchSize?: number;
   maxProblems?: number;
+  /** Hashing threads (default: up to 4, one per core). */
+  workers?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
 const ZERO_HASH = new Uint8Array(32);
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+interface EntryBatch {
+  rows: { idx: number; data: Uint8Array }[];
+  /** Level-0 tiles covering the rows, by tile index. */
+  tiles: Map<number, Uint8Array>;
+  /** Checkpoints whose size falls in the rows' range. */
+  checkpoints: repo.CheckpointRow[];
+}
 
 /**
  * Recomputes the tree from the stored entries, in index order, and compares it with what the
  * log committed to: the level-0 tiles entry by entry (so an edited, deleted or moved row is
  * reported at its index), the higher tiles, and the root of every signed checkpoint, whose
  * signatures are checked too. A missing row is reported and stood in for by its tile hash, so
- * that one deletion does not make every later comparison fail.
+ * that one deletion does not make every later comparison fail. Entries stream from the database
+ * in batches while worker threads hash the previous ones.
  */
 export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
   const started = performance.now();
   const { db, hasher } = deps;
-  const batchSize = deps.batchSize ?? 50_000;
+  const batchSize = deps.batchSize ?? 65_536;
   const maxProblems = deps.maxProblems ?? 100;
   const problems: AuditProblem[] = [];
   let problemCount = 0;
@@ -83,93 +97,172 @@ export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
   const builder = new TreeBuilder(hasher);
 
   // Checkpoints due in the range being hashed, in size order.
-  let due: repo.CheckpointRow[] = [];
+  const due: repo.CheckpointRow[] = [];
   let checked = 0;
-  const checkCheckpoints = () => {
-    while (due[0] && due[0].size <= builder.size) {
-      const cp = due.shift()!;
-      checked++;
-      checkSignature(cp, deps, publicKey, report);
-      if (!equalBytes(builder.root(), cp.rootHash)) {
-        report({ kind: 'checkpoint-root', size: cp.size, message: `the entries do not give the signed root of size ${cp.size}: the tree was changed below that size` });
-      }
+  const checkCheckpoint = (cp: repo.CheckpointRow, root: Uint8Array) => {
+    checked++;
+    checkSignature(cp, deps, publicKey, report);
+    if (!equalBytes(root, cp.rootHash)) {
+      report({ kind: 'checkpoint-root', size: cp.size, message: `the entries do not give the signed root of size ${cp.size}: the tree was changed below that size` });
     }
   };
+  const checkDue = () => {
+    while (due[0] && due[0].size <= builder.size) {
+      const cp = due.shift()!;
+      if (cp.size === builder.size) checkCheckpoint(cp, builder.root());
+    }
+  };
+  const afterAppend = () => {
+    for (const tile of builder.takeFullTiles()) {
+      if (tile.level > 0 && (tile.index + 1) * TILE_WIDTH ** (tile.level + 1) <= treeSize) compareTile(tile, upper.get(`${tile.level}/${tile.index}`), report);
+    }
+    if (builder.size === treeSize) {
+      // A partial tile may have grown since (the log integrates while we audit): compare the prefix.
+      for (const edge of builder.edgeTiles()) if (edge.level > 0) compareTile(edge, upper.get(`${edge.level}/${edge.index}`), report, true);
+    }
+    checkDue();
+  };
+
   let level0 = new Map<number, Uint8Array>();
   const tileHashAt = (idx: number): Uint8Array | undefined => {
     const tile = level0.get(Math.floor(idx / TILE_WIDTH));
     const offset = (idx % TILE_WIDTH) * 32;
     return tile && tile.length >= offset + 32 ? tile.subarray(offset, offset + 32) : undefined;
   };
-  const append = (leaf: Uint8Array) => {
-    builder.appendLeafHash(leaf);
-    for (const tile of builder.takeFullTiles()) {
-      if (tile.level > 0 && (tile.index + 1) * TILE_WIDTH ** (tile.level + 1) <= treeSize) compareTile(tile, upper.get(`${tile.level}/${tile.index}`), report);
+  const reportedTiles = new Set<number>();
+  const compareEntry = (idx: number, leaf: Uint8Array) => {
+    if (idx >= treeSize) return;
+    const committed = tileHashAt(idx);
+    const tileIndex = Math.floor(idx / TILE_WIDTH);
+    if (!committed) {
+      if (!reportedTiles.has(tileIndex)) {
+        reportedTiles.add(tileIndex);
+        report({ kind: 'tile-missing', level: 0, index: idx, message: `tile 0/${tileIndex} is missing or too short` });
+      }
+    } else if (!equalBytes(committed, leaf)) {
+      report({
+        kind: 'entry-mismatch',
+        index: idx,
+        message: `entry ${idx} is not the leaf the log committed to (edited, or moved from another index): leaf hash ${bytesToHex(leaf)}, committed ${bytesToHex(committed)}`,
+      });
     }
-    if (builder.size === treeSize) {
-      for (const edge of builder.edgeTiles()) if (edge.level > 0) compareTile(edge, upper.get(`${edge.level}/${edge.index}`), report);
-    }
-    checkCheckpoints();
   };
   const standIn = (from: number, to: number) => {
     report({ kind: 'missing-entry', index: from, to, message: from === to ? `entry ${from} is missing (deleted)` : `entries ${from}–${to} are missing (deleted)` });
-    for (let i = from; i <= to; i++) append(i < treeSize ? (tileHashAt(i) ?? ZERO_HASH) : ZERO_HASH);
+    for (let i = from; i <= to; i++) {
+      builder.appendLeafHash(i < treeSize ? (tileHashAt(i) ?? ZERO_HASH) : ZERO_HASH);
+      afterAppend();
+    }
   };
 
-  due = await repo.readCheckpointsIn(db, 0, 0);
-  checkCheckpoints();
-  const reportedTiles = new Set<number>();
   let entries = 0;
-  let next = fetchBatch(db, 0, batchSize, treeSize);
-  for (;;) {
-    const batch = await next;
-    const last = batch.rows[batch.rows.length - 1];
-    // Read the next batch while this one is hashed.
-    next = batch.rows.length === batchSize && last ? fetchBatch(db, last.idx + 1, batchSize, treeSize) : EMPTY_PROMISE;
+  const process = (batch: EntryBatch, hashed: HashedBatch, chunks: number[]) => {
     level0 = batch.tiles;
     due.push(...batch.checkpoints);
-    for (const row of batch.rows) {
+    const chunkAt = new Map(chunks.map((pos, c) => [pos, c]));
+    const { rows } = batch;
+    for (let i = 0; i < rows.length; ) {
+      const row = rows[i]!;
       if (row.idx > builder.size) standIn(builder.size, row.idx - 1);
-      const leaf = hasher.leaf(row.data);
-      if (row.idx < treeSize) {
-        const committed = tileHashAt(row.idx);
-        const tileIndex = Math.floor(row.idx / TILE_WIDTH);
-        if (!committed) {
-          if (!reportedTiles.has(tileIndex)) {
-            reportedTiles.add(tileIndex);
-            report({ kind: 'tile-missing', level: 0, index: row.idx, message: `tile 0/${tileIndex} is missing or too short` });
-          }
-        } else if (!equalBytes(committed, leaf)) {
-          report({
-            kind: 'entry-mismatch',
-            index: row.idx,
-            message: `entry ${row.idx} is not the leaf the log committed to (edited, or moved from another index): leaf hash ${bytesToHex(leaf)}, committed ${bytesToHex(committed)}`,
-          });
+      const c = chunkAt.get(i);
+      // A full, aligned tile of entries: its subtree was built by a worker.
+      if (c !== undefined && !(treeSize > row.idx && treeSize < row.idx + TILE_WIDTH)) {
+        const leaves = hashed.leaves.subarray(i * 32, (i + TILE_WIDTH) * 32);
+        const interior = hashed.interiors.subarray(c * 255 * 32, (c + 1) * 255 * 32);
+        const stored = level0.get(row.idx / TILE_WIDTH);
+        if (row.idx < treeSize && !(stored && stored.length === leaves.length && equalBytes(stored, leaves))) {
+          for (let j = 0; j < TILE_WIDTH; j++) compareEntry(row.idx + j, leaves.subarray(j * 32, (j + 1) * 32));
         }
+        while (due[0] && due[0].size < row.idx + TILE_WIDTH) {
+          const cp = due.shift()!;
+          if (cp.size > row.idx) checkCheckpoint(cp, builder.rootWith(chunkNodes(cp.size - row.idx, leaves, interior)));
+          else if (cp.size === row.idx) checkCheckpoint(cp, builder.root());
+        }
+        builder.appendFullTile(leaves, interior.subarray(254 * 32));
+        afterAppend();
+        entries += TILE_WIDTH;
+        i += TILE_WIDTH;
+        continue;
       }
-      append(leaf);
+      const leaf = hashed.leaves.subarray(i * 32, (i + 1) * 32);
+      compareEntry(row.idx, leaf);
+      builder.appendLeafHash(leaf);
+      afterAppend();
       entries++;
+      i++;
     }
     deps.onProgress?.(builder.size, total);
-    if (next === EMPTY_PROMISE) break;
+  };
+
+  due.push(...(await repo.readCheckpointsIn(db, 0, 0)));
+  checkDue();
+  const workers = startHashWorkers(deps.workers);
+  try {
+    // Fetch batch k+1 while the workers hash batch k and this thread joins batch k−1.
+    type Hashing = { batch: EntryBatch; chunks: number[]; hashed: Promise<HashedBatch> };
+    let fetching: Promise<EntryBatch> | null = fetchBatch(db, 0, batchSize, treeSize);
+    let inflight: Hashing | null = null;
+    while (fetching || inflight) {
+      let next: Hashing | null = null;
+      if (fetching) {
+        const batch: EntryBatch = await fetching;
+        const last = batch.rows[batch.rows.length - 1];
+        fetching = batch.rows.length === batchSize && last ? fetchBatch(db, last.idx + 1, batchSize, treeSize) : null;
+        if (batch.rows.length > 0) {
+          const chunks = fullChunks(batch.rows);
+          next = { batch, chunks, hashed: workers.hash(batch.rows.map((r) => r.data), chunks) };
+        }
+      }
+      if (inflight) process(inflight.batch, await inflight.hashed, inflight.chunks);
+      inflight = next;
+    }
+  } finally {
+    await workers.close();
   }
+
   if (builder.size < treeSize) {
     // Rows missing at the end: stand in with the committed hashes, so the checkpoints are still checked.
     level0 = new Map((await repo.readTileRange(db, 0, Math.floor(builder.size / TILE_WIDTH), Math.ceil(treeSize / TILE_WIDTH))).map((t) => [t.index, t.hashes]));
     due.push(...(await repo.readCheckpointsIn(db, builder.size + 1, treeSize)));
     standIn(builder.size, treeSize - 1);
   }
-  if (head < builder.size) {
-    report({ kind: 'head-behind', index: head, message: `the head counter (${head}) is behind the entries (${builder.size}): the next append would collide` });
+  // Read after the entries: appends during the audit move the head and add rows together.
+  const finalHead = await repo.readHead(db);
+  if (finalHead < builder.size) {
+    report({ kind: 'head-behind', index: finalHead, message: `the head counter (${finalHead}) is behind the entries (${builder.size}): the next append would collide` });
   }
   return { ok: problemCount === 0, entries, treeSize, checkpoints: checked, problems, problemCount, millis: Math.round(performance.now() - started) };
 }
 
-function compareTile(recomputed: Tile, stored: Tile | undefined, report: (p: AuditProblem) => void): void {
+/** Positions in the batch where 256 consecutive entries fill a level-0 tile. */
+function fullChunks(rows: EntryBatch['rows']): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + TILE_WIDTH <= rows.length; ) {
+    if (rows[i]!.idx % TILE_WIDTH === 0 && rows[i + TILE_WIDTH - 1]!.idx === rows[i]!.idx + TILE_WIDTH - 1) {
+      out.push(i);
+      i += TILE_WIDTH;
+    } else {
+      i++;
+    }
+  }
+  return out;
+}
+
+/** The perfect subtrees of the first k leaves of a tile, from its leaf and interior hashes. */
+function chunkNodes(k: number, leaves: Uint8Array, interior: Uint8Array): Uint8Array[] {
+  return perfectNodes({ start: 0, end: k }).map(({ level, index }) => {
+    const at = level === 0 ? index : interiorOffset(level) + index;
+    const source = level === 0 ? leaves : interior;
+    return source.subarray(at * 32, (at + 1) * 32);
+  });
+}
+
+function compareTile(recomputed: Tile, stored: Tile | undefined, report: (p: AuditProblem) => void, prefix = false): void {
   const where = `tile ${recomputed.level}/${recomputed.index}`;
+  const width = prefix && stored && stored.width > recomputed.width ? recomputed.width : stored?.width;
   if (!stored) {
     report({ kind: 'tile-missing', level: recomputed.level, index: recomputed.index, message: `${where} is missing` });
-  } else if (stored.width !== recomputed.width || !equalBytes(stored.hashes, recomputed.hashes)) {
+  } else if (width !== recomputed.width || !equalBytes(stored.hashes.subarray(0, width * 32), recomputed.hashes)) {
     report({ kind: 'tile-mismatch', level: recomputed.level, index: recomputed.index, message: `${where} differs from the recomputed tree` });
   }
 }
@@ -182,16 +275,6 @@ async function loadUpperTiles(db: Db, treeSize: number): Promise<Map<string, Til
   return out;
 }
 
-interface EntryBatch {
-  rows: { idx: number; data: Uint8Array }[];
-  /** Level-0 tiles covering the rows, by tile index. */
-  tiles: Map<number, Uint8Array>;
-  /** Checkpoints whose size falls in the rows' range. */
-  checkpoints: repo.CheckpointRow[];
-}
-const EMPTY: EntryBatch = { rows: [], tiles: new Map(), checkpoints: [] };
-const EMPTY_PROMISE = Promise.resolve(EMPTY);
-
 async function fetchBatch(db: Db, from: number, limit: number, treeSize: number): Promise<EntryBatch> {
   const { rows } = await db.execute<{ idx: string | number; data: Uint8Array }>(
     sql`select ${ledgerEntries.idx} as idx, ${ledgerEntries.data} as data from ${ledgerEntries} where ${ledgerEntries.idx} >= ${from} order by ${ledgerEntries.idx} limit ${limit}`,
@@ -203,8 +286,6 @@ async function fetchBatch(db: Db, from: number, limit: number, treeSize: number)
   ]);
   return { rows: rows.map((r) => ({ idx: Number(r.idx), data: r.data })), tiles: new Map(tiles.map((t) => [t.index, t.hashes])), checkpoints };
 }
-
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 function checkSignature(cp: repo.CheckpointRow, deps: AuditDeps, key: KeyObject, report: (p: AuditProblem) => void): void {
   const note = parseNote(cp.note);

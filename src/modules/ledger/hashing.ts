@@ -6,8 +6,8 @@ import { hash } from 'node:crypto';
  * tests hold the two to the same answers.
  */
 export interface TreeHasher {
-  leaf(data: Uint8Array): Uint8Array;
-  children(left: Uint8Array, right: Uint8Array): Uint8Array;
+  leaf(this: void, data: Uint8Array): Uint8Array;
+  children(this: void, left: Uint8Array, right: Uint8Array): Uint8Array;
 }
 
 const nodeInput = Buffer.alloc(65);

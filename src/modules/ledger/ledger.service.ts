@@ -87,17 +87,34 @@ export function createLedgerService(deps: LedgerDeps) {
       throw error;
     }));
 
-  /** Tiles from the database, cut to the width the tree of the asked size has. */
-  const tileSource = (executor: Executor): TileSource => ({
+  // Full tiles never change: keep the most used in memory (at most 2,048 × 8 KiB).
+  const fullTiles = new Map<string, Uint8Array>();
+  const FULL_TILE_CACHE = 2048;
+
+  /** Tiles from the database (or the cache), cut to the width the tree of the asked size has. */
+  const tileSource: TileSource = {
     async readTiles(requests) {
-      const rows = await repo.readTiles(executor, requests);
+      const key = (r: { level: number; index: number }) => `${r.level}/${r.index}`;
+      const missing = requests.filter((r) => !(r.width === TILE_WIDTH && fullTiles.has(key(r))));
+      const rows = await repo.readTiles(db, missing);
       return requests.map((req) => {
+        const cached = req.width === TILE_WIDTH ? fullTiles.get(key(req)) : undefined;
+        if (cached) {
+          // Refresh its place: Map keeps insertion order, so the oldest entry is evicted first.
+          fullTiles.delete(key(req));
+          fullTiles.set(key(req), cached);
+          return cached;
+        }
         const row = rows.find((r) => r.level === req.level && r.index === req.index);
-        if (!row || row.width < req.width) throw new Error(`ledger tile ${req.level}/${req.index} is missing; run \`yiban ledger integrate\``);
+        if (!row || row.width < req.width) throw new Error(`ledger tile ${key(req)} is missing; run \`yiban ledger integrate\``);
+        if (row.width === TILE_WIDTH) {
+          fullTiles.set(key(req), row.hashes);
+          if (fullTiles.size > FULL_TILE_CACHE) fullTiles.delete(fullTiles.keys().next().value!);
+        }
         return row.hashes.subarray(0, req.width * HASH_SIZE);
       });
     },
-  });
+  };
 
   async function requireSize(size: number | undefined): Promise<number> {
     const latest = await latestStored();
@@ -125,7 +142,10 @@ export function createLedgerService(deps: LedgerDeps) {
 
   async function integrateNow(): Promise<IntegrateResult> {
     const s = await signer();
-    return integrate({ db, origin, signer: s, hasher: nodeHasher, warn: deps.warn });
+    const result = await integrate({ db, origin, signer: s, hasher: nodeHasher, warn: deps.warn });
+    // Tiles were rewritten from the entries: what this process cached may have been the damage.
+    if (result.status === 'integrated' && result.rebuilt) fullTiles.clear();
+    return result;
   }
 
   async function appendManyInTx(tx: Executor, entries: readonly LedgerEntryInput[]): Promise<{ first: number; count: number }> {
@@ -224,9 +244,8 @@ export function createLedgerService(deps: LedgerDeps) {
       if (index >= treeSize) {
         throw new AppError('VALIDATION_FAILED', { detail: { zh: `条目 ${index} 不在规模为 ${treeSize} 的树中`, en: `entry ${index} is not in the tree of size ${treeSize}` } });
       }
-      const entry = await repo.findEntry(db, index);
+      const [entry, hashes] = await Promise.all([repo.findEntry(db, index), inclusionProofFromTiles(tileSource, index, treeSize, nodeHasher.children)]);
       if (!entry) throw new AppError('NOT_FOUND', { what: 'ledgerEntry' });
-      const hashes = await inclusionProofFromTiles(tileSource(db), index, treeSize);
       return { index, size: treeSize, leafHash: entry.leafHash, hashes };
     },
 
@@ -236,7 +255,7 @@ export function createLedgerService(deps: LedgerDeps) {
       if (from > treeSize) {
         throw new AppError('VALIDATION_FAILED', { detail: { zh: '起始规模不能大于目标规模', en: 'from must not be greater than to' } });
       }
-      return { from, to: treeSize, hashes: await consistencyProofFromTiles(tileSource(db), from, treeSize) };
+      return { from, to: treeSize, hashes: await consistencyProofFromTiles(tileSource, from, treeSize, nodeHasher.children) };
     },
 
     /** A tile as of the latest checkpoint; null when that tree has no such tile or not that wide. */

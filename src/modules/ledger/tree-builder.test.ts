@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hashChildren, hashLeaf, merkleRoot, verifyConsistency, verifyInclusion } from '../../verify/merkle.ts';
+import { hashChildren, hashLeaf, merkleRoot, perfectNodes, verifyConsistency, verifyInclusion } from '../../verify/merkle.ts';
 import { concatBytes } from '../../verify/tlog-bytes.ts';
 import { consistencyProofFromTiles, inclusionProofFromTiles, perfectRoot, type TileSource } from '../../verify/tlog-tiles.ts';
 import { nodeHasher } from './hashing.ts';
@@ -55,6 +55,20 @@ describe('TreeBuilder', () => {
     expect(tiles.get('2/0')).toMatchObject({ width: 1 });
     expect([...tiles.keys()].filter((k) => k.startsWith('2/'))).toEqual(['2/0']);
     expect(builder.edgeTiles().map((t) => `${t.level}/${t.index}`)).toEqual(edgeTileKeys(n).map((k) => `${k.level}/${k.index}`));
+  });
+
+  it('takes whole tiles and roots computed elsewhere, and gives roots of longer trees without appending', () => {
+    const byLeaf = build(1000).builder;
+    const byTile = new TreeBuilder(nodeHasher);
+    for (let t = 0; t < 3; t++) {
+      const leaves = LEAVES.slice(t * 256, (t + 1) * 256);
+      expect(Buffer.from(byTile.rootWith(perfectNodes({ start: 0, end: 100 }).map((n) => merkleRoot(leaves.slice(n.index * 2 ** n.level, (n.index + 1) * 2 ** n.level))))).equals(merkleRoot(LEAVES.slice(0, t * 256 + 100)))).toBe(true);
+      byTile.appendFullTile(Buffer.concat(leaves), merkleRoot(leaves));
+    }
+    for (let i = 768; i < 1000; i++) byTile.appendLeafHash(LEAVES[i]!);
+    expect(Buffer.from(byTile.root()).equals(byLeaf.root())).toBe(true);
+    expect(byTile.edgeTiles()).toEqual(byLeaf.edgeTiles());
+    expect(() => byTile.appendFullTile(Buffer.concat(LEAVES.slice(0, 256)), LEAVES[0]!)).toThrow();
   });
 
   it('resumes from its edge tiles at any size and gives the same tree', () => {

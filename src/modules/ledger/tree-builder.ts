@@ -67,8 +67,27 @@ export class TreeBuilder {
   }
 
   appendLeafHash(leafHash: Uint8Array): void {
-    let level = 0;
-    let hash = leafHash;
+    this.#addNode(0, leafHash);
+    this.#size++;
+  }
+
+  /**
+   * Appends 256 leaves at once, at a size that is a multiple of 256, given their hashes and the
+   * root of their subtree (computed elsewhere, e.g. in a worker thread).
+   */
+  appendFullTile(leafHashes: Uint8Array, root: Uint8Array): void {
+    if (this.#size % TILE_WIDTH !== 0 || leafHashes.length !== TILE_WIDTH * 32) throw new Error('appendFullTile needs an aligned, full tile');
+    const open = (this.#open[0] ??= { index: 0, hashes: [] });
+    this.#full.push({ level: 0, index: open.index, width: TILE_WIDTH, hashes: leafHashes });
+    this.#open[0] = { index: open.index + 1, hashes: [] };
+    this.#addNode(TILE_HEIGHT, root);
+    this.#size += TILE_WIDTH;
+  }
+
+  /** Adds a node, merging equal levels up the compact range and recording tile-level hashes. */
+  #addNode(startLevel: number, startHash: Uint8Array): void {
+    let level = startLevel;
+    let hash = startHash;
     for (;;) {
       if (level % TILE_HEIGHT === 0) this.#addToTile(level / TILE_HEIGHT, hash);
       const top = this.#stack[this.#stack.length - 1];
@@ -78,7 +97,6 @@ export class TreeBuilder {
       level++;
     }
     this.#stack.push({ level, hash });
-    this.#size++;
   }
 
   #addToTile(tileLevel: number, hash: Uint8Array): void {
@@ -108,9 +126,18 @@ export class TreeBuilder {
 
   /** MTH of the tree so far. */
   root(): Uint8Array {
-    if (this.#stack.length === 0) return emptyRoot();
-    let acc = this.#stack[this.#stack.length - 1]!.hash;
-    for (let i = this.#stack.length - 2; i >= 0; i--) acc = this.#hasher.children(this.#stack[i]!.hash, acc);
+    return this.rootWith([]);
+  }
+
+  /**
+   * MTH of the tree so far followed by more leaves, given as the perfect subtrees that make
+   * them up (left to right, as `perfectNodes` gives them), without appending anything.
+   */
+  rootWith(more: readonly Uint8Array[]): Uint8Array {
+    const hashes = [...this.#stack.map((s) => s.hash), ...more];
+    if (hashes.length === 0) return emptyRoot();
+    let acc = hashes[hashes.length - 1]!;
+    for (let i = hashes.length - 2; i >= 0; i--) acc = this.#hasher.children(hashes[i]!, acc);
     return acc;
   }
 }

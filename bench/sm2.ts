@@ -1,0 +1,80 @@
+/**
+ * SM2 / Ed25519 signing and verification rates on one core (the pure-TypeScript code in
+ * src/verify, as the browser verifier runs it).
+ *
+ *   npx tsx bench/sm2.ts              ~2 s per measurement
+ *   npx tsx bench/sm2.ts --seconds 5 --json
+ */
+import { cpus, loadavg } from 'node:os';
+import { issueCertificate } from '../src/modules/certificates/keys/x509-issue.ts';
+import { createSigner, createVerifier, generateKeyPair, verify } from '../src/verify/signatures.ts';
+import { createChainVerifier, verifyCertificateChain } from '../src/verify/x509.ts';
+import { sm3 } from '../src/verify/sm3.ts';
+
+const args = process.argv.slice(2);
+const seconds = Number(args[args.indexOf('--seconds') + 1]) || 2;
+const json = args.includes('--json');
+
+interface Result {
+  name: string;
+  opsPerSecond: number;
+  runs: number;
+}
+
+/** Runs `fn` for a warm-up second, then for `seconds`, and reports operations per second. */
+function measure(name: string, fn: () => unknown, unit = 1): Result {
+  const warmUntil = performance.now() + 500;
+  while (performance.now() < warmUntil) fn();
+  let runs = 0;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  while (performance.now() < end) {
+    for (let i = 0; i < 10; i++) fn();
+    runs += 10;
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  return { name, opsPerSecond: (runs * unit) / elapsed, runs };
+}
+
+const message = new TextEncoder().encode(JSON.stringify({ id: '1.2.156.3005.2.11100000000000000X.0000000001.001.A', holder: '张*', fields: Array(8).fill('a'.repeat(64)) }));
+const results: Result[] = [];
+
+for (const algorithm of ['SM2', 'Ed25519'] as const) {
+  const keys = generateKeyPair(algorithm);
+  const signer = createSigner(algorithm, keys.privateKey);
+  const signature = signer.sign(message);
+  const plain = createVerifier(algorithm, keys.publicKeySpki)!;
+  const precomputed = createVerifier(algorithm, keys.publicKeySpki, { precompute: true })!;
+  if (!plain.verify(message, signature) || !verify(algorithm, keys.publicKeySpki, message, signature)) throw new Error(`${algorithm} does not verify`);
+  results.push(measure(`${algorithm} sign (key prepared once)`, () => signer.sign(message)));
+  results.push(measure(`${algorithm} verify (no table for the key)`, () => plain.verify(message, signature)));
+  if (algorithm === 'SM2') {
+    results.push(measure(`${algorithm} verify (precomputed table for the key)`, () => precomputed.verify(message, signature)));
+    results.push(measure(`${algorithm} verify() by SPKI (cached verifier)`, () => verify(algorithm, keys.publicKeySpki, message, signature)));
+  }
+}
+// A seal certificate under the SM2 root: a cold chain check, and one with the path remembered.
+{
+  const rootKeys = generateKeyPair('SM2');
+  const rootSigner = createSigner('SM2', rootKeys.privateKey);
+  const name = { commonName: '一办平台根证书', organization: '一办平台' };
+  const day = 86_400_000;
+  const validity = { notBefore: new Date(Date.now() - day), notAfter: new Date(Date.now() + 3650 * day) };
+  const root = issueCertificate({ profile: 'root', subject: name, subjectPublicKeySpki: rootKeys.publicKeySpki, issuer: { name, signer: rootSigner }, ...validity });
+  const seal = issueCertificate({ profile: 'seal', subject: { commonName: '塔元庄村民委员会' }, subjectPublicKeySpki: generateKeyPair('SM2').publicKeySpki, issuer: { name, signer: rootSigner }, ...validity });
+  const at = new Date();
+  results.push(measure('X.509 SM2 chain, cold (verifyCertificateChain)', () => verifyCertificateChain({ leaf: seal.der, anchors: [root.der], at })));
+  const chains = createChainVerifier({ anchors: [root.der] });
+  results.push(measure('X.509 SM2 chain, path remembered (createChainVerifier)', () => chains.verify(seal.der, { at })));
+}
+
+const block = new Uint8Array(1 << 20);
+results.push({ ...measure('SM3 (MB/s over 1 MiB)', () => sm3(block)), name: 'SM3 MB/s' });
+
+const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, load: loadavg()[0]?.toFixed(2), node: process.version };
+if (json) {
+  console.log(JSON.stringify({ machine, seconds, results }, null, 2));
+} else {
+  console.log(`${machine.cpu}, ${machine.cores} cores, load ${machine.load}, Node ${machine.node}; one core`);
+  for (const r of results) console.log(`${r.name.padEnd(48)} ${r.opsPerSecond.toFixed(0).padStart(8)} /s`);
+}

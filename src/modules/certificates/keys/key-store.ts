@@ -1,0 +1,338 @@
+/**
+ * The signing keys of the platform: its root CA (created on first start), each org's electronic
+ * seal key with a certificate chained to the root, and the PDF signing key. Private keys live
+ * only encrypted in `signing_keys` and, decrypted, inside the closures of the signers handed out:
+ * no method returns or logs one.
+ *
+ * Race safety: a partial unique index allows one active key per (owner, purpose, algorithm);
+ * every creator inserts with ON CONFLICT DO NOTHING and then reads the winner, so concurrent
+ * first starts, in one process or many, agree on one root and one seal per org.
+ */
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import { AppError, notFound } from '../../../core/errors.ts';
+import type { Db, Executor } from '../../../db/database.ts';
+import { publicKeyToPem, type KeyAlgorithm } from '../../../verify/keys.ts';
+import { createSigner, generateKeyPair, type SignatureAlgorithm } from '../../../verify/signatures.ts';
+import { parseCertificate } from '../../../verify/x509.ts';
+import { signingKeys, type KeyPurpose, type KeyStatus } from './keys.tables.ts';
+import { issueCertificate, type CertificateName } from './x509-issue.ts';
+
+export const PLATFORM_OWNER = 'platform';
+export const ROOT_NAME: CertificateName = { commonName: '一办平台根证书', organization: '一办平台' };
+const PDF_NAME: CertificateName = { commonName: '一办平台电子证明文件签名', organization: '一办平台' };
+const DAY = 86_400_000;
+const ROOT_YEARS = 20;
+const LEAF_YEARS = 5;
+
+export interface KeySigner<A extends KeyAlgorithm = KeyAlgorithm> {
+  keyId: string;
+  algorithm: A;
+  /** SubjectPublicKeyInfo DER. */
+  publicKeySpki: Uint8Array;
+  certificatePem: string;
+  /** The issuers' certificates up to the root (leaf's issuer first); empty for a root. */
+  chainPem: string;
+  /** SM2: DER (r, s) with SM3 and ID 1234567812345678; Ed25519: 64 bytes; P-256: DER ECDSA-SHA256. */
+  sign(message: Uint8Array): Uint8Array;
+}
+
+/** What is published about a key: everything but the private part. */
+export interface PublicKeyRecord {
+  keyId: string;
+  owner: string;
+  purpose: KeyPurpose;
+  algorithm: KeyAlgorithm;
+  status: KeyStatus;
+  publicKeySpki: Uint8Array;
+  publicKeyPem: string;
+  certificatePem: string;
+  chainPem: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export interface OrgForSeal {
+  code: string;
+  name: string;
+  /** Unified social credit code (GB 32100), for departments and village committees that have one. */
+  creditCode?: string;
+  /** Administrative division code, used when there is no credit code. */
+  divisionCode?: string;
+}
+
+export interface KeyOptions {
+  /**
+   * Run inside the caller's transaction. Needed on PGlite, where a query outside an open
+   * transaction waits for it to end: call with `{ executor: tx }` from inside `db.transaction`.
+   */
+  executor?: Executor;
+}
+
+export interface KeyStore {
+  /** The active platform root for `algorithm` (SM2 by default), created self-signed on first use. */
+  ensurePlatformRoot(algorithm?: KeyAlgorithm, options?: KeyOptions): Promise<KeySigner>;
+  /** The org's active seal key, created with its certificate under the root of the same algorithm. */
+  ensureSealKey(org: OrgForSeal, algorithm?: SignatureAlgorithm, options?: KeyOptions): Promise<KeySigner<SignatureAlgorithm>>;
+  /** The PDF signing key: ECDSA P-256 under the P-256 platform root, which PDF tools understand. */
+  ensurePdfKey(options?: KeyOptions): Promise<KeySigner>;
+  /** A signer for an active key; NOT_FOUND for an unknown key, KEY_RETIRED for a retired one. */
+  getSigner(keyId: string, options?: KeyOptions): Promise<KeySigner>;
+  /** Public data of any key, active or retired; null when unknown. */
+  getPublicKey(keyId: string, options?: KeyOptions): Promise<PublicKeyRecord | null>;
+  /** The pinned roots verifiers need: every root not yet expired, active or retired. */
+  getTrustAnchors(options?: KeyOptions): Promise<PublicKeyRecord[]>;
+  /** Retires an active key and creates its successor (same owner, purpose, algorithm and subject). */
+  rotate(keyId: string): Promise<KeySigner>;
+}
+
+export interface KeyStoreDeps {
+  db: Db;
+  masterKey: Buffer;
+  clock?: () => Date;
+}
+
+const ENCRYPTION_INFO = 'yiban/signing-keys/aes-256-gcm/v1';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+type Row = typeof signingKeys.$inferSelect;
+
+/** The key id: the first 16 bytes of SHA-256 over the SPKI, hex. */
+export function keyIdOf(spki: Uint8Array): string {
+  return createHash('sha256').update(spki).digest('hex').slice(0, 32);
+}
+
+export function createKeyStore(deps: KeyStoreDeps): KeyStore {
+  const { db } = deps;
+  if (deps.masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
+  const clock = deps.clock ?? (() => new Date());
+  const encryptionKey = Buffer.from(hkdfSync('sha256', deps.masterKey, Buffer.from('yiban'), ENCRYPTION_INFO, 32));
+  // Signers of keys already decrypted, by key id (which is bound to the public key).
+  const signers = new Map<string, KeySigner>();
+
+  const encrypt = (keyId: string, privateKey: Uint8Array): string => {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', encryptionKey, iv);
+    // The key id as associated data: a ciphertext moved to another row does not decrypt.
+    cipher.setAAD(Buffer.from(keyId, 'utf8'));
+    const body = Buffer.concat([cipher.update(privateKey), cipher.final()]);
+    return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64');
+  };
+
+  const decrypt = (keyId: string, stored: string): Uint8Array => {
+    const raw = Buffer.from(stored, 'base64');
+    if (raw.length < IV_BYTES + TAG_BYTES) throw new Error(`signing key ${keyId}: ciphertext too short`);
+    const decipher = createDecipheriv('aes-256-gcm', encryptionKey, raw.subarray(0, IV_BYTES));
+    decipher.setAAD(Buffer.from(keyId, 'utf8'));
+    decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+    return new Uint8Array(Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]));
+  };
+
+  function signerOf(row: Row): KeySigner {
+    const cached = signers.get(row.id);
+    if (cached) return cached;
+    const privateKey = decrypt(row.id, row.encryptedPrivateKey);
+    const inner = createSigner(row.algorithm, privateKey);
+    privateKey.fill(0);
+    const spki = Buffer.from(row.publicKeySpki, 'base64');
+    // A row whose public key and private key disagree is corrupt or tampered with: never sign with it.
+    if (!spki.equals(inner.publicKeySpki) || keyIdOf(spki) !== row.id) throw new Error(`signing key ${row.id}: the stored key pair does not match`);
+    const signer: KeySigner = {
+      keyId: row.id,
+      algorithm: row.algorithm,
+      publicKeySpki: new Uint8Array(spki),
+      certificatePem: row.certificatePem,
+      chainPem: row.chainPem,
+      sign: (message) => inner.sign(message),
+    };
+    signers.set(row.id, signer);
+    return signer;
+  }
+
+  const publicRecord = (row: Row): PublicKeyRecord => {
+    const spki = new Uint8Array(Buffer.from(row.publicKeySpki, 'base64'));
+    return {
+      keyId: row.id,
+      owner: row.owner,
+      purpose: row.purpose,
+      algorithm: row.algorithm,
+      status: row.status,
+      publicKeySpki: spki,
+      publicKeyPem: publicKeyToPem(spki),
+      certificatePem: row.certificatePem,
+      chainPem: row.chainPem,
+      notBefore: row.notBefore,
+      notAfter: row.notAfter,
+    };
+  };
+
+  async function findActive(executor: Executor, owner: string, purpose: KeyPurpose, algorithm: KeyAlgorithm): Promise<Row | undefined> {
+    const [row] = await executor
+      .select()
+      .from(signingKeys)
+      .where(and(eq(signingKeys.owner, owner), eq(signingKeys.purpose, purpose), eq(signingKeys.algorithm, algorithm), eq(signingKeys.status, 'active')));
+    return row;
+  }
+
+  interface NewKey {
+    owner: string;
+    purpose: KeyPurpose;
+    algorithm: KeyAlgorithm;
+    subject: CertificateName;
+    /** Absent for a self-signed root. */
+    issuer?: KeySigner;
+  }
+
+  /** Generates, certifies and inserts a key; returns false when another active key already holds the slot. */
+  async function insertKey(executor: Executor, spec: NewKey): Promise<boolean> {
+    const keys = generateKeyPair(spec.algorithm);
+    const keyId = keyIdOf(keys.publicKeySpki);
+    const now = clock();
+    const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000 - 60_000);
+    let notAfter = new Date(notBefore.getTime() + (spec.issuer ? LEAF_YEARS : ROOT_YEARS) * 365 * DAY);
+    let chainPem = '';
+    let issuerName = spec.subject;
+    let signer = createSigner(spec.algorithm, keys.privateKey);
+    if (spec.issuer) {
+      const issuerCert = parseCertificate(spec.issuer.certificatePem);
+      if (!issuerCert.ok) throw new Error(`issuer certificate ${spec.issuer.keyId} is unreadable`);
+      // A certificate never outlives its issuer's.
+      if (issuerCert.certificate.notAfter < notAfter) notAfter = issuerCert.certificate.notAfter;
+      issuerName = nameOf(issuerCert.certificate.subject);
+      chainPem = `${spec.issuer.certificatePem}${spec.issuer.chainPem}`;
+      signer = spec.issuer;
+    }
+    const certificate = issueCertificate({
+      profile: spec.purpose,
+      subject: spec.subject,
+      subjectPublicKeySpki: keys.publicKeySpki,
+      issuer: { name: issuerName, signer },
+      notBefore,
+      notAfter,
+    });
+    const inserted = await executor
+      .insert(signingKeys)
+      .values({
+        id: keyId,
+        owner: spec.owner,
+        purpose: spec.purpose,
+        algorithm: spec.algorithm,
+        publicKeySpki: Buffer.from(keys.publicKeySpki).toString('base64'),
+        encryptedPrivateKey: encrypt(keyId, keys.privateKey),
+        certificatePem: certificate.pem,
+        chainPem,
+        notBefore,
+        notAfter,
+        status: 'active',
+        createdAt: now,
+      })
+      .onConflictDoNothing()
+      .returning({ id: signingKeys.id });
+    keys.privateKey.fill(0);
+    return inserted.length > 0;
+  }
+
+  async function ensureKey(executor: Executor, spec: () => Promise<NewKey> | NewKey, slot: Pick<NewKey, 'owner' | 'purpose' | 'algorithm'>): Promise<KeySigner> {
+    const existing = await findActive(executor, slot.owner, slot.purpose, slot.algorithm);
+    if (existing) return signerOf(existing);
+    await insertKey(executor, await spec());
+    // Ours or the one a concurrent creator inserted first.
+    const winner = await findActive(executor, slot.owner, slot.purpose, slot.algorithm);
+    if (!winner) throw new Error(`no active ${slot.purpose} key for ${slot.owner} after creating one`);
+    return signerOf(winner);
+  }
+
+  const ensurePlatformRoot = (algorithm: KeyAlgorithm = 'SM2', options: KeyOptions = {}) => {
+    const slot = { owner: PLATFORM_OWNER, purpose: 'root' as const, algorithm };
+    return ensureKey(options.executor ?? db, () => ({ ...slot, subject: rootName(algorithm) }), slot);
+  };
+
+  return {
+    ensurePlatformRoot,
+
+    async ensureSealKey(org, algorithm = 'SM2', options = {}) {
+      const executor = options.executor ?? db;
+      const slot = { owner: org.code, purpose: 'seal' as const, algorithm };
+      const signer = await ensureKey(
+        executor,
+        async () => ({ ...slot, subject: sealName(org), issuer: await ensurePlatformRoot(algorithm, { executor }) }),
+        slot,
+      );
+      return signer as KeySigner<SignatureAlgorithm>;
+    },
+
+    async ensurePdfKey(options = {}) {
+      const executor = options.executor ?? db;
+      const slot = { owner: PLATFORM_OWNER, purpose: 'pdf' as const, algorithm: 'P-256' as const };
+      return ensureKey(executor, async () => ({ ...slot, subject: PDF_NAME, issuer: await ensurePlatformRoot('P-256', { executor }) }), slot);
+    },
+
+    async getSigner(keyId, options = {}) {
+      const [row] = await (options.executor ?? db).select().from(signingKeys).where(eq(signingKeys.id, keyId));
+      if (!row) throw notFound('signingKey');
+      if (row.status !== 'active') throw new AppError('KEY_RETIRED', { keyId });
+      return signerOf(row);
+    },
+
+    async getPublicKey(keyId, options = {}) {
+      const [row] = await (options.executor ?? db).select().from(signingKeys).where(eq(signingKeys.id, keyId));
+      return row ? publicRecord(row) : null;
+    },
+
+    async getTrustAnchors(options = {}) {
+      const rows = await (options.executor ?? db)
+        .select()
+        .from(signingKeys)
+        .where(and(eq(signingKeys.owner, PLATFORM_OWNER), eq(signingKeys.purpose, 'root'), gt(signingKeys.notAfter, clock())))
+        .orderBy(asc(signingKeys.createdAt), asc(signingKeys.id));
+      return rows.map(publicRecord);
+    },
+
+    async rotate(keyId) {
+      const newId = await db.transaction(async (tx) => {
+        const [row] = await tx.select().from(signingKeys).where(eq(signingKeys.id, keyId)).for('update');
+        if (!row) throw notFound('signingKey');
+        if (row.status !== 'active') throw new AppError('KEY_RETIRED', { keyId });
+        const current = parseCertificate(row.certificatePem);
+        if (!current.ok) throw new Error(`signing key ${keyId}: unreadable certificate`);
+        await tx.update(signingKeys).set({ status: 'retired', retiredAt: clock() }).where(eq(signingKeys.id, keyId));
+        const subject = nameOf(current.certificate.subject);
+        const issuer = row.purpose === 'root' ? undefined : await ensurePlatformRoot(row.purpose === 'pdf' ? 'P-256' : row.algorithm, { executor: tx });
+        const created = await insertKey(tx, { owner: row.owner, purpose: row.purpose, algorithm: row.algorithm, subject, ...(issuer ? { issuer } : {}) });
+        if (!created) throw new AppError('CONFLICT', { detail: { zh: '密钥正在被并发轮换', en: 'the key is being rotated concurrently' } });
+        const successor = await findActive(tx, row.owner, row.purpose, row.algorithm);
+        if (!successor) throw new Error('rotation lost its new key');
+        return successor.id;
+      });
+      const [row] = await db.select().from(signingKeys).where(eq(signingKeys.id, newId));
+      if (!row) throw notFound('signingKey');
+      return signerOf(row);
+    },
+  };
+}
+
+/** Roots of different algorithms get different names, so that no verifier confuses them. */
+function rootName(algorithm: KeyAlgorithm): CertificateName {
+  return algorithm === 'SM2' ? ROOT_NAME : { ...ROOT_NAME, commonName: `${ROOT_NAME.commonName}（${algorithm}）` };
+}
+
+function sealName(org: OrgForSeal): CertificateName {
+  const serialNumber = org.creditCode ?? org.divisionCode;
+  return {
+    commonName: org.name,
+    organization: org.name,
+    organizationalUnit: '电子印章',
+    ...(serialNumber ? { serialNumber } : {}),
+  };
+}
+
+function nameOf(info: { commonName?: string; organization?: string; organizationalUnit?: string; country?: string; serialNumber?: string }): CertificateName {
+  return {
+    commonName: info.commonName ?? '',
+    ...(info.organization ? { organization: info.organization } : {}),
+    ...(info.organizationalUnit ? { organizationalUnit: info.organizationalUnit } : {}),
+    ...(info.country ? { country: info.country } : {}),
+    ...(info.serialNumber ? { serialNumber: info.serialNumber } : {}),
+  };
+}

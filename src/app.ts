@@ -60,6 +60,12 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     orgs,
     holders: identity,
     labels: { labelFor: async (serviceCode, field, value) => catalog.optionLabel(serviceCode, field, value) },
+    keys,
+    proofs: {
+      latestCheckpoint: () => ledger.latestCheckpoint(),
+      inclusionProof: (index, size) => ledger.inclusionProof(index, size),
+      vkey: () => ledger.vkey(),
+    },
     publicUrl: options.publicUrl ?? 'http://localhost:3000',
     clock,
   });

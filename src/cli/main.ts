@@ -5,6 +5,9 @@ import { DataDirLockedError } from '../db/data-dir-lock.ts';
 import { openPlatform } from '../app.ts';
 import { isDemoSeeded, seedDemo, type DemoCredential } from '../demo/demo-data.ts';
 import { generateOpenApi } from './openapi.ts';
+import { registerVerifyCommand } from './verify-command.ts';
+import { registerLedgerCommands } from '../modules/ledger/ledger.cli.ts';
+import { writeDemoCertificate } from '../demo/demo-certificate.ts';
 import { createProgress } from './progress.ts';
 import { printCredentials, serve } from './serve.ts';
 
@@ -59,6 +62,27 @@ program
     const doc = await generateOpenApi();
     if (options.out) writeFileSync(options.out, doc);
     else process.stdout.write(doc);
+  });
+
+registerVerifyCommand(program);
+registerLedgerCommands(program, () => openPlatform(loadConfig()));
+
+program
+  .command('demo')
+  .description('演示 demos')
+  .command('certificate')
+  .description('签发一份演示居住证明并写出各种形式 issue a demo residence proof and write its renditions')
+  .requiredOption('--out <dir>', 'folder to write into')
+  .action(async (options: { out: string }) => {
+    const result = await writeDemoCertificate(options.out, { publicUrl: loadConfig().publicUrl });
+    console.log(`电子证明 ${result.identifier}`);
+    for (const f of result.files) console.log(`  ${result.dir}/${f}`);
+    console.log(
+      `\n核验 verify:  yiban verify ${result.dir}/qr.txt --trust ${result.dir}/trust.json --status ${result.dir}/status-revocation.json --status ${result.dir}/status-suspension.json`,
+    );
+    console.log(
+      `OpenSSL:     openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:1234567812345678 -pubin -inkey ${result.dir}/seal.pub.pem -in ${result.dir}/payload.json -sigfile ${result.dir}/payload.sig`,
+    );
   });
 
 function parseScope(value: string): 'hebei' | 'all' {

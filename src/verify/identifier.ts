@@ -45,7 +45,7 @@ export interface IdentifierParts {
 const PART = /^[0-9A-Z]+$/;
 
 export function formatIdentifier(parts: IdentifierParts): string {
-  for (const [name, value] of Object.entries(parts)) {
+  for (const [name, value] of Object.entries(parts) as [string, string][]) {
     if (!PART.test(value)) throw new RangeError(`${name} must be 0-9A-Z: ${value}`);
   }
   const body = `${parts.typeCode}${parts.issuerCode}${parts.serial}${parts.version}`;

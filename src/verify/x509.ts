@@ -335,9 +335,9 @@ export interface ChainVerifier {
 
 /**
  * A verifier for many leaves against the same pinned anchors: the anchors and intermediates are
- * parsed once, and the signature path found for a leaf (the costly part) is remembered by the
- * leaf's fingerprint, so a seal certificate met again costs a hash and a few comparisons. The
- * time and usage checks run every time.
+ * parsed once, and the path found for a leaf (parsing and signatures, the costly part) is
+ * remembered by the leaf's exact bytes or PEM text, so a seal certificate met again costs a
+ * lookup and a few comparisons. The time and usage checks run every time.
  */
 export function createChainVerifier(options: { anchors: CertificateInput[]; intermediates?: CertificateInput[]; maxLength?: number; cacheSize?: number }): ChainVerifier {
   const setup = prepare(options.anchors, options.intermediates ?? []);
@@ -347,17 +347,18 @@ export function createChainVerifier(options: { anchors: CertificateInput[]; inte
     verify(leafInput, check) {
       try {
         if ('reason' in setup) return setup;
-        const leafResult = parseCertificate(leafInput);
-        if (!leafResult.ok) return fail(leafResult.reason, leafResult.detail, 0);
-        const leaf = leafResult.certificate;
-        let chain = paths.get(leaf.fingerprint);
+        // Keyed by the exact input, so that a leaf met again is neither parsed nor verified again.
+        const key = typeof leafInput === 'string' ? leafInput : toHex(leafInput);
+        let chain = paths.get(key);
         if (!chain) {
-          const built = buildPath(leaf, setup.anchors, setup.intermediates, options.maxLength ?? 6);
+          const leafResult = parseCertificate(leafInput);
+          if (!leafResult.ok) return fail(leafResult.reason, leafResult.detail, 0);
+          const built = buildPath(leafResult.certificate, setup.anchors, setup.intermediates, options.maxLength ?? 6);
           if (!Array.isArray(built)) return built;
           chain = built;
           if (cacheSize > 0) {
             if (paths.size >= cacheSize) paths.delete(paths.keys().next().value!);
-            paths.set(leaf.fingerprint, chain);
+            paths.set(key, chain);
           }
         }
         return checkChain(chain, check.at, check.keyUsage ?? []);

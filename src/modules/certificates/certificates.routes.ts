@@ -4,6 +4,8 @@ import { AppError } from '../../core/errors.ts';
 import { requirePrincipal } from '../../http/auth.ts';
 import { PageQuery, withErrors } from '../../http/schemas.ts';
 import { encodeStatusList } from '../../verify/status-list.ts';
+import { decodeQr, encodeQr, parseBundleJson } from '../../verify/bundle.ts';
+import { REASON_TEXT } from '../../verify/verify-certificate.ts';
 import { CURRENT_STATUS_LIST, STATUS_LIST_SIZE, type CertificatesService } from './certificates.service.ts';
 
 const Label = Type.Object({ zh: Type.String(), en: Type.String() });
@@ -30,6 +32,28 @@ export const CertificateDocumentSchema = Type.Object({
   signature: Type.String({ description: 'base64; DER (r, s) for SM2' }),
   disclosures: Type.Array(Type.Object({ name: Type.String(), value: Type.String(), salt: Type.String() })),
 });
+
+const BundleSchema = Type.Composite([
+  CertificateDocumentSchema,
+  Type.Object({
+    seal: Type.Optional(Type.Object({ certificate: Type.String(), chain: Type.Optional(Type.String()) })),
+    ledger: Type.Optional(Type.Object({ index: Type.Integer(), proof: Type.Array(Type.String()), checkpoint: Type.String() })),
+  }),
+]);
+
+const TrustSchema = Type.Object({
+  version: Type.Literal(1),
+  roots: Type.Array(Type.String()),
+  seals: Type.Optional(Type.Record(Type.String(), Type.Object({ certificate: Type.String(), chain: Type.Optional(Type.String()) }))),
+  ledger: Type.Optional(Type.Object({ vkey: Type.String(), witnesses: Type.Optional(Type.Object({ vkeys: Type.Array(Type.String()), threshold: Type.Integer() })) })),
+});
+
+/** What the QR shows by default: everything but the full ID number. */
+const QR_DEFAULT_FIELDS = ['holderName', 'residentIdMasked', 'address', 'residentSince', 'purpose', 'householdSize', 'annualIncome', 'relativeName', 'relation'];
+
+function parseFields(text: string | undefined): string[] | undefined {
+  return text?.split(',').map((f) => f.trim()).filter(Boolean);
+}
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const FieldsQuery = Type.Object(
@@ -72,9 +96,87 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
           response: withErrors({ 200: CertificateDocumentSchema }, [400, 401, 404]),
         },
       },
+      async (request) => certificates.document(requirePrincipal(request), request.params.id, parseFields(request.query.fields)),
+    );
+
+    app.get(
+      '/certificates/:id/bundle',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary: '可独立核验的证明包（含印章证书链与存证证明）· a self-verifying bundle',
+          params: IdParams,
+          querystring: FieldsQuery,
+          response: withErrors({ 200: BundleSchema }, [400, 401, 404]),
+        },
+      },
+      async (request) => certificates.bundle(requirePrincipal(request), request.params.id, parseFields(request.query.fields)),
+    );
+
+    app.get(
+      '/certificates/:id/qr',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary: '二维码内容（离线核验）· the QR payload for offline verification',
+          params: IdParams,
+          querystring: FieldsQuery,
+          response: withErrors({ 200: Type.Object({ qr: Type.String(), length: Type.Integer() }) }, [400, 401, 404]),
+        },
+      },
       async (request) => {
-        const fields = request.query.fields?.split(',').map((f) => f.trim()).filter(Boolean);
-        return certificates.document(requirePrincipal(request), request.params.id, fields);
+        const bundle = await certificates.bundle(requirePrincipal(request), request.params.id, parseFields(request.query.fields) ?? QR_DEFAULT_FIELDS);
+        const qr = await encodeQr(bundle);
+        return { qr, length: qr.length };
+      },
+    );
+
+    app.get(
+      '/trust',
+      {
+        schema: {
+          tags: ['verify'],
+          summary: '核验方需固定的信任锚 · the trust anchors a verifier pins',
+          security: [],
+          response: withErrors({ 200: TrustSchema }, [400]),
+        },
+      },
+      async (_request, reply) => {
+        void reply.header('cache-control', 'public, max-age=3600');
+        return certificates.trustAnchors();
+      },
+    );
+
+    app.post(
+      '/verify',
+      {
+        schema: {
+          tags: ['verify'],
+          summary: '核验证明 · verify a certificate (QR text or bundle JSON)',
+          security: [],
+          body: Type.Object({ qr: Type.Optional(Type.String({ maxLength: 8000 })), bundle: Type.Optional(Type.Unknown()) }, { additionalProperties: false }),
+          response: withErrors(
+            {
+              200: Type.Object({
+                verdict: Type.Union([Type.Literal('VALID'), Type.Literal('INVALID'), Type.Literal('INDETERMINATE')]),
+                checks: Type.Array(
+                  Type.Object({ check: Type.String(), result: Type.String(), reason: Type.Optional(Type.String()), detail: Type.Optional(Type.String()), message: Type.Optional(Label) }),
+                ),
+                certificate: Type.Optional(Type.Unknown()),
+              }),
+            },
+            [400],
+          ),
+        },
+      },
+      async (request) => {
+        const { qr, bundle } = request.body;
+        const parsed = qr !== undefined ? await decodeQr(qr) : bundle !== undefined ? parseBundleJson(JSON.stringify(bundle)) : null;
+        if (!parsed) {
+          return { verdict: 'INVALID' as const, checks: [{ check: 'format', result: 'fail', reason: 'MALFORMED', message: REASON_TEXT.MALFORMED }] };
+        }
+        const result = await certificates.verify(parsed);
+        return { ...result, checks: result.checks.map((c) => ({ ...c, ...(c.reason ? { message: REASON_TEXT[c.reason] } : {}) })) };
       },
     );
 

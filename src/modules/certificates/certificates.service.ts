@@ -16,6 +16,9 @@ import {
   type SignatureAlgorithm,
   type SignedPayload,
 } from '../../verify/document.ts';
+import type { CertificateBundle } from '../../verify/bundle.ts';
+import { verifyCertificate, type TrustAnchors, type VerificationResult } from '../../verify/verify-certificate.ts';
+import { parsePayload } from '../../verify/document.ts';
 import * as repo from './certificates.repository.ts';
 import type { CertificateField, CertificateStatus } from './certificates.tables.ts';
 import type { CertificateTypeDef } from './certificate-types.seed.ts';
@@ -44,6 +47,19 @@ export interface HolderDirectory {
   revealResidentId(id: string): Promise<string | null>;
 }
 
+/** Published key material: seal certificates and the pinned roots. */
+export interface PublicKeys {
+  getPublicKey(keyId: string): Promise<{ certificatePem: string; chainPem: string } | null>;
+  getTrustAnchors(): Promise<{ certificatePem: string }[]>;
+}
+
+/** Ledger evidence for bundles. */
+export interface LedgerProofs {
+  latestCheckpoint(): Promise<{ size: number; note: string }>;
+  inclusionProof(index: number, size?: number): Promise<{ hashes: Uint8Array[] }>;
+  vkey(): Promise<string>;
+}
+
 /** What a form field's select value reads as on a certificate. */
 export interface FormLabels {
   labelFor(serviceCode: string, field: string, value: string): Promise<string>;
@@ -57,6 +73,8 @@ export interface CertificatesDeps {
   orgs: IssuerDirectory;
   holders: HolderDirectory;
   labels: FormLabels;
+  keys: PublicKeys;
+  proofs: LedgerProofs;
   /** Public base URL of this deployment, for status list links. */
   publicUrl: string;
   clock?: () => Date;
@@ -224,6 +242,18 @@ export function createCertificatesService(deps: CertificatesDeps) {
     throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
   }
 
+  async function withEvidence(doc: CertificateDocument, row: repo.CertificateRow): Promise<CertificateBundle> {
+    const bundle: CertificateBundle = { ...doc };
+    const key = await deps.keys.getPublicKey(row.keyId);
+    if (key) bundle.seal = { certificate: key.certificatePem, chain: key.chainPem };
+    const checkpoint = await deps.proofs.latestCheckpoint();
+    if (row.ledgerIndex >= 0 && checkpoint.size > row.ledgerIndex) {
+      const proof = await deps.proofs.inclusionProof(row.ledgerIndex, checkpoint.size);
+      bundle.ledger = { index: row.ledgerIndex, proof: proof.hashes.map((h) => Buffer.from(h).toString('base64')), checkpoint: checkpoint.note };
+    }
+    return bundle;
+  }
+
   const service = {
     async upsertTypes(types: CertificateTypeDef[]): Promise<void> {
       for (const t of types) await repo.upsertType(db, t);
@@ -270,6 +300,37 @@ export function createCertificatesService(deps: CertificatesDeps) {
       const row = await loadVisible(principal, id);
       const keep = fields ? new Set(fields) : null;
       return { payload: row.payload, signature: row.signature, disclosures: row.disclosures.filter((d) => !keep || keep.has(d.name)) };
+    },
+
+    /** The document with its evidence — seal chain and ledger inclusion — so that it verifies on its own. */
+    async bundle(principal: Principal, id: string, fields?: readonly string[]): Promise<CertificateBundle> {
+      const doc = await service.document(principal, id, fields);
+      const row = await repo.findById(db, id);
+      if (!row) throw notFound('certificate');
+      return withEvidence(doc, row);
+    },
+
+    /** The anchors a verifier pins: root certificates and the ledger's key. */
+    async trustAnchors(): Promise<TrustAnchors> {
+      const [roots, vkey] = await Promise.all([deps.keys.getTrustAnchors(), deps.proofs.vkey()]);
+      return { version: 1, roots: roots.map((r) => r.certificatePem), ledger: { vkey } };
+    },
+
+    /** Verification with this deployment's own anchors and current status lists. */
+    async verify(bundle: CertificateBundle, options: { at?: Date } = {}): Promise<VerificationResult> {
+      const payload = parsePayload(bundle.payload);
+      const [trust, revocation, suspension] = await Promise.all([
+        service.trustAnchors(),
+        payload ? service.statusBits(CURRENT_STATUS_LIST, 'revocation') : null,
+        payload ? service.statusBits(CURRENT_STATUS_LIST, 'suspension') : null,
+      ]);
+      return verifyCertificate(bundle, trust, { ...options, status: { revocation, suspension } });
+    },
+
+    async statusBits(list: string, purpose: 'revocation' | 'suspension'): Promise<Uint8Array> {
+      const bits = new Uint8Array(STATUS_LIST_SIZE / 8);
+      for (const i of await service.statusListIndexes(list, purpose)) bits[i >> 3]! |= 0x80 >> (i & 7);
+      return bits;
     },
 
     async listMine(principal: Principal, page: { after?: string; limit?: number }) {

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createServices } from '../app.ts';
+import { openDatabase } from '../db/database.ts';
+import { SEED_SERVICE_ITEMS } from '../modules/catalog/catalog.seed.ts';
+import { SEED_CERTIFICATE_TYPES } from '../modules/certificates/certificate-types.seed.ts';
+import { renderSealSvg } from '../modules/certificates/keys/seal-image.ts';
+import { ensureDemoDepartments } from '../modules/orgs/orgs.service.ts';
+import { encodeQr } from '../verify/bundle.ts';
+import { toVerifiableCredential } from '../verify/credential.ts';
+import { parsePayload } from '../verify/document.ts';
+import { encodeStatusList } from '../verify/status-list.ts';
+import { CURRENT_STATUS_LIST, STATUS_LIST_SIZE } from '../modules/certificates/certificates.service.ts';
+import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-data.ts';
+
+export interface DemoCertificateFiles {
+  dir: string;
+  identifier: string;
+  files: string[];
+}
+
+/**
+ * Story 1 end to end on a fresh embedded database: 张伟 applies for a residence proof, the
+ * 塔元庄村 reviewer approves, and the certificate's renditions are written for other tools to check.
+ */
+export async function writeDemoCertificate(outDir: string, options: { publicUrl: string }): Promise<DemoCertificateFiles> {
+  const database = await openDatabase({ engine: 'pglite', memory: true });
+  try {
+    await database.migrate();
+    const services = createServices(database, { masterKey: randomBytes(32), publicUrl: options.publicUrl });
+    await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
+    await ensureDemoDepartments(database.db);
+    await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
+    await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
+    await services.keys.ensurePlatformRoot();
+    await services.identity.ensureStaff({ username: 'tyz-reviewer', name: '塔元庄村审核员', password: DEMO_PASSWORD, roles: [{ role: 'village_reviewer', orgCode: DEMO_VILLAGE }] });
+    const residentId = demoResidentId(0);
+    await services.identity.registerResident({ name: '张伟', residentId, phone: '13831100001', password: DEMO_PASSWORD, homeOrgCode: DEMO_VILLAGE });
+    const login = async (input: Parameters<typeof services.identity.login>[0]) => {
+      const principal = await services.identity.authenticate((await services.identity.login(input)).token);
+      if (!principal) throw new Error('demo login failed');
+      return principal;
+    };
+    const resident = await login({ kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' });
+    const reviewer = await login({ kind: 'staff', username: 'tyz-reviewer', password: DEMO_PASSWORD, channel: 'web' });
+    const { case: c } = await services.applications.submit(resident, {
+      serviceCode: 'cert.residence',
+      form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' },
+    });
+    await services.applications.act(reviewer, c.id, 'approve');
+    const cert = await services.certificates.getByCase(resident, c.id);
+    await services.ledger.integrate();
+    const shown = cert.fields.map((f) => f.name);
+    const bundle = await services.certificates.bundle(resident, cert.id, shown);
+    const payload = parsePayload(bundle.payload)!;
+    const key = await services.keys.getPublicKey(payload.keyId);
+    if (!key) throw new Error('the seal key is missing');
+
+    mkdirSync(outDir, { recursive: true });
+    const files: Record<string, string | Buffer> = {
+      'payload.json': bundle.payload,
+      'payload.sig': Buffer.from(bundle.signature, 'base64'),
+      'seal.pub.pem': key.publicKeyPem,
+      'seal.cert.pem': key.certificatePem + key.chainPem,
+      'seal.svg': renderSealSvg({ name: cert.issuer.name, bottomText: '电子证明专用章' }),
+      'qr.txt': (await encodeQr(bundle)) + '\n',
+      'credential.json': JSON.stringify(toVerifiableCredential(bundle), null, 2) + '\n',
+      'bundle.json': JSON.stringify(bundle, null, 2) + '\n',
+      'trust.json': JSON.stringify(await services.certificates.trustAnchors(), null, 2) + '\n',
+    };
+    for (const purpose of ['revocation', 'suspension'] as const) {
+      const encodedList = await encodeStatusList(await services.certificates.statusListIndexes(CURRENT_STATUS_LIST, purpose), STATUS_LIST_SIZE);
+      const credential = { credentialSubject: { type: 'BitstringStatusList', statusPurpose: purpose, encodedList }, validFrom: new Date().toISOString() };
+      files[`status-${purpose}.json`] = JSON.stringify(credential, null, 2) + '\n';
+    }
+    for (const [name, content] of Object.entries(files)) writeFileSync(path.join(outDir, name), content);
+    return { dir: outDir, identifier: cert.identifier, files: Object.keys(files) };
+  } finally {
+    await database.close();
+  }
+}

@@ -19,6 +19,7 @@ import { benchConfig, createBenchDatabase, DEFAULT_SERVER_URL, type BenchEngine 
 import { createHttpClient, runOpenLoop, type HttpClient, type OpenLoopResult } from './support/http.ts';
 import { seedSubmitters } from './support/seed-submitters.ts';
 import { startServer, type BenchServer } from './support/server.ts';
+import { backendPids, CpuMeter } from './support/cpu.ts';
 import { loadLine } from './support/machine.ts';
 import { ms, summarise, table, verdict } from './support/stats.ts';
 import { SubmissionTracker } from './support/submission-tracker.ts';
@@ -57,9 +58,23 @@ export interface RunFigures {
   /** Latency resolution: autocannon records whole milliseconds. */
   source: 'autocannon' | 'open-loop';
   reconciliation: Reconciliation;
+  cpu: CpuPerRequest;
   /** Open loop only: the generator's own lateness (p99), to tell its lag from the server's. */
   sendLagP99?: number;
   serviceP99?: number;
+}
+
+/** CPU milliseconds per answered request: app server process, PostgreSQL backends (PGlite runs inside the server), load generator. */
+export interface CpuPerRequest {
+  server: number;
+  db: number | null;
+  client: number;
+}
+
+interface RunContext {
+  server: BenchServer;
+  client: HttpClient;
+  meters: { server: CpuMeter; db: CpuMeter | null };
 }
 
 export interface Reconciliation {
@@ -103,20 +118,29 @@ async function benchEngine(engine: BenchEngine, options: CaseSubmissionOptions):
     server = await startServer({ databaseUrl: database.databaseUrl, dataDir: database.dataDir, masterKey });
     log(`  server pid ${server.pid} on ${server.origin}; ${loadLine()}`);
     const client = createHttpClient(server.origin);
+    const dbName = database.label;
+    const ctx: RunContext = {
+      server,
+      client,
+      meters: {
+        server: new CpuMeter(() => Promise.resolve([server!.pid])),
+        db: engine === 'postgres' ? new CpuMeter(() => backendPids(options.serverUrl, dbName)) : null,
+      },
+    };
     const report: EngineReport = { engine, runs: [], totalCases: 0, totalConfirmed: 0 };
     let tag = 0;
     const newTracker = () => new SubmissionTracker(`${engine.slice(0, 2)}${Date.now().toString(36)}r${tag++}`, tokens, BODY);
     try {
       // Warm-up: JIT, connection pool, catalogue cache, the database's buffers. Reconciled, not reported.
       const warm = newTracker();
-      const warmRun = await reconcile(server, client, warm, () => closedLoop(server!, warm, { connections: 10, duration: 3 }));
+      const warmRun = await reconcile(ctx, warm, () => closedLoop(server!, warm, { connections: 10, duration: 3 }));
       report.totalConfirmed += confirmed(warm, warmRun.reconciliation);
 
       const maxTracker = newTracker();
-      const max = await reconcile(server, client, maxTracker, () =>
+      const max = await reconcile(ctx, maxTracker, () =>
         closedLoop(server!, maxTracker, { connections: options.connections, duration: options.durationSeconds }),
       );
-      report.runs.push(fromAutocannon(engine, 'max throughput', `${options.connections} conn`, max.result, max.reconciliation));
+      report.runs.push(fromAutocannon(engine, 'max throughput', `${options.connections} conn`, max));
       report.totalConfirmed += confirmed(maxTracker, max.reconciliation);
       log(`  max throughput: ${max.result.requests.average.toFixed(0)} req/s; ${loadLine()}`);
 
@@ -133,17 +157,17 @@ async function benchEngine(engine: BenchEngine, options: CaseSubmissionOptions):
       }
       for (const rate of rates) {
         const fixedTracker = newTracker();
-        const fixed = await reconcile(server, client, fixedTracker, () =>
+        const fixed = await reconcile(ctx, fixedTracker, () =>
           closedLoop(server!, fixedTracker, { connections: options.connections, duration: options.durationSeconds, overallRate: rate }),
         );
-        report.runs.push(fromAutocannon(engine, 'fixed rate', `${rate}/s autocannon`, fixed.result, fixed.reconciliation));
+        report.runs.push(fromAutocannon(engine, 'fixed rate', `${rate}/s autocannon`, fixed));
         report.totalConfirmed += confirmed(fixedTracker, fixed.reconciliation);
 
         const openTracker = newTracker();
-        const open = await reconcile(server, client, openTracker, () =>
+        const open = await reconcile(ctx, openTracker, () =>
           runOpenLoop({ rate, durationSeconds: options.durationSeconds, send: () => submitOnce(client, openTracker) }),
         );
-        report.runs.push(fromOpenLoop(engine, `${rate}/s open loop`, open.result, openTracker, open.reconciliation));
+        report.runs.push(fromOpenLoop(engine, `${rate}/s open loop`, open, openTracker));
         report.totalConfirmed += confirmed(openTracker, open.reconciliation);
         log(`  fixed rate ${rate}/s done; ${loadLine()}`);
       }
@@ -170,7 +194,12 @@ async function submitOnce(client: HttpClient, tracker: SubmissionTracker): Promi
   return response.status;
 }
 
-function fromOpenLoop(engine: BenchEngine, load: string, result: OpenLoopResult, tracker: SubmissionTracker, reconciliation: Reconciliation): RunFigures {
+function fromOpenLoop(
+  engine: BenchEngine,
+  load: string,
+  { result, reconciliation, cpu }: { result: OpenLoopResult; reconciliation: Reconciliation; cpu: CpuPerRequest },
+  tracker: SubmissionTracker,
+): RunFigures {
   const lat = summarise(result.latencies);
   return {
     engine,
@@ -186,6 +215,7 @@ function fromOpenLoop(engine: BenchEngine, load: string, result: OpenLoopResult,
     errors: result.errors,
     source: 'open-loop',
     reconciliation,
+    cpu,
     sendLagP99: summarise(result.sendLag).p99,
     serviceP99: summarise(result.serviceLatencies).p99,
   };
@@ -230,19 +260,31 @@ function closedLoop(server: BenchServer, tracker: SubmissionTracker, load: { con
  * must have exactly one idempotency key.
  */
 async function reconcile<T>(
-  server: BenchServer,
-  client: HttpClient,
+  { server, client, meters }: RunContext,
   tracker: SubmissionTracker,
   run: () => Promise<T>,
-): Promise<{ result: T; reconciliation: Reconciliation }> {
+): Promise<{ result: T; reconciliation: Reconciliation; cpu: CpuPerRequest }> {
   const before = await server.counts();
+  await meters.server.start();
+  await meters.db?.start();
+  const clientBefore = process.cpuUsage();
   const result = await run();
+  const clientUsage = process.cpuUsage(clientBefore);
+  const serverMs = await meters.server.stop();
+  const dbMs = meters.db ? await meters.db.stop() : null;
+  const answered = tracker.twoXx + tracker.non2xx;
+  const cpu: CpuPerRequest = {
+    server: serverMs / answered,
+    db: dbMs === null ? null : dbMs / answered,
+    client: (clientUsage.user + clientUsage.system) / 1000 / answered,
+  };
   const replay = await tracker.replayUnanswered(client);
   const after = await server.counts();
   const casesAdded = after.cases - before.cases;
   const keysAdded = after.keys - before.keys;
   return {
     result,
+    cpu,
     reconciliation: {
       casesAdded,
       keysAdded,
@@ -261,7 +303,12 @@ async function reconcile<T>(
   };
 }
 
-function fromAutocannon(engine: BenchEngine, run: string, load: string, r: Result, reconciliation: Reconciliation): RunFigures {
+function fromAutocannon(
+  engine: BenchEngine,
+  run: string,
+  load: string,
+  { result: r, reconciliation, cpu }: { result: Result; reconciliation: Reconciliation; cpu: CpuPerRequest },
+): RunFigures {
   return {
     engine,
     run,
@@ -276,6 +323,7 @@ function fromAutocannon(engine: BenchEngine, run: string, load: string, r: Resul
     errors: r.errors + r.timeouts,
     source: 'autocannon',
     reconciliation,
+    cpu,
   };
 }
 

@@ -15,6 +15,8 @@ import { createLedgerService, type LedgerService } from './modules/ledger/ledger
 import { ledgerApiRoutes, ledgerTileRoutes } from './modules/ledger/ledger.routes.ts';
 import { createCertificatesService, type CertificatesService } from './modules/certificates/certificates.service.ts';
 import { certificatesRoutes } from './modules/certificates/certificates.routes.ts';
+import { createSharingService, type SharingService } from './modules/certificates/sharing-and-signatures.ts';
+import { sharingRoutes } from './modules/certificates/sharing.routes.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -25,6 +27,7 @@ export interface Services {
   keys: KeyStore;
   ledger: LedgerService;
   certificates: CertificatesService;
+  sharing: SharingService;
 }
 
 export interface ServiceOptions {
@@ -80,7 +83,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
       return issue && (async (tx) => ({ outcome: `电子证明已签发 certificate issued: ${(await issue(tx)).identifier}` }));
     },
   });
-  return { orgs, identity, catalog, applications, events, keys, ledger, certificates };
+  const sharing = createSharingService({ db, certificates, publicUrl: options.publicUrl ?? 'http://localhost:3000', clock });
+  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing };
 }
 
 export function databaseOptions(config: Config) {
@@ -114,6 +118,7 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
       catalogRoutes({ catalog: services.catalog }),
       applicationsRoutes({ applications: services.applications }),
       certificatesRoutes({ certificates: services.certificates }),
+      sharingRoutes({ sharing: services.sharing }),
       ledgerApiRoutes({ ledger: services.ledger }),
     ],
     rootRoutes: [ledgerTileRoutes({ ledger: services.ledger })],

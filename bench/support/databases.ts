@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import type { Config } from '../../src/core/config.ts';
+import { loadConfig, type Config } from '../../src/core/config.ts';
 
 /** The server the benchmarks create their databases on (trust auth, the `postgres` maintenance database). */
 export const DEFAULT_SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -64,13 +64,14 @@ export async function createBenchDatabase(engine: BenchEngine, purpose: string, 
   };
 }
 
+/** The app's Config for a bench database, through loadConfig so that new settings keep their defaults. */
 export function benchConfig(database: { databaseUrl: string | undefined; dataDir: string }, masterKey: Buffer): Config {
-  return {
-    databaseUrl: database.databaseUrl,
-    dataDir: database.dataDir,
-    host: '127.0.0.1',
-    port: 0,
-    masterKey,
-    logLevel: 'silent',
-  };
+  return loadConfig({
+    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
+    YIBAN_DATA_DIR: database.dataDir,
+    YIBAN_MASTER_KEY: masterKey.toString('base64'),
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+  });
 }

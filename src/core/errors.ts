@@ -116,6 +116,7 @@ const NOUNS: Record<string, { zh: string; en: string }> = {
   certificate: { zh: '证明', en: 'Certificate' },
   share: { zh: '分享链接', en: 'Share link' },
   statusList: { zh: '状态列表', en: 'Status list' },
+  signature: { zh: '签名备案', en: 'Registered signature' },
 };
 
 export function formatMessage(code: ErrorCode, params: ErrorParams, lang: Lang): string {

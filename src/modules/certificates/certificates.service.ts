@@ -310,6 +310,13 @@ export function createCertificatesService(deps: CertificatesDeps) {
       return withEvidence(doc, row);
     },
 
+    /** A view and bundle limited to `fields`, for a share link already checked by the caller. */
+    async sharedView(row: repo.CertificateRow, fields: readonly string[]): Promise<{ certificate: CertificateView; bundle: CertificateBundle }> {
+      const keep = new Set(fields);
+      const doc: CertificateDocument = { payload: row.payload, signature: row.signature, disclosures: row.disclosures.filter((d) => keep.has(d.name)) };
+      return { certificate: toView(row, await repo.findType(db, row.typeCode), fields), bundle: await withEvidence(doc, row) };
+    },
+
     /** The anchors a verifier pins: root certificates and the ledger's key. */
     async trustAnchors(): Promise<TrustAnchors> {
       const [roots, vkey] = await Promise.all([deps.keys.getTrustAnchors(), deps.proofs.vkey()]);

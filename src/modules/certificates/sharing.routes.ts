@@ -1,0 +1,116 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { requirePrincipal } from '../../http/auth.ts';
+import { withErrors } from '../../http/schemas.ts';
+import { CertificateViewSchema } from './certificates.routes.ts';
+import type { SharingService } from './sharing-and-signatures.ts';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const SignatureSchema = Type.Object({
+  id: Type.String(),
+  accountId: Type.String(),
+  orgCode: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('retired')]),
+  image: Type.String(),
+  uploadedAt: Type.String(),
+  activatedAt: Nullable(Type.String()),
+});
+const ShareSchema = Type.Object({
+  id: Type.String(),
+  certificateId: Type.String(),
+  fields: Type.Array(Type.String()),
+  expiresAt: Type.String(),
+  revoked: Type.Boolean(),
+  token: Type.Optional(Type.String()),
+  url: Type.Optional(Type.String()),
+});
+const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginAsyncTypebox {
+  const { sharing } = deps;
+  return async (app) => {
+    app.post(
+      '/signatures',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary: '上传手签（待备案）· upload a handwritten signature for registration',
+          body: Type.Object({ image: Type.String({ maxLength: 300_000, description: 'data:image/png;base64,…' }) }, { additionalProperties: false }),
+          response: withErrors({ 201: SignatureSchema }, [400, 401, 403]),
+        },
+      },
+      async (request, reply) => reply.status(201).send(await sharing.uploadSignature(requirePrincipal(request), request.body.image)),
+    );
+    app.get(
+      '/signatures',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary: '手签备案列表 · registered signatures I may see',
+          querystring: Type.Object({ status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('retired')])) }, { additionalProperties: false }),
+          response: withErrors({ 200: Type.Object({ items: Type.Array(SignatureSchema) }) }, [400, 401, 403]),
+        },
+      },
+      async (request) => ({ items: await sharing.listSignatures(requirePrincipal(request), request.query) }),
+    );
+    app.post(
+      '/signatures/:id/activate',
+      {
+        schema: { tags: ['certificates'], summary: '手签备案生效 · activate a registered signature', params: IdParams, response: withErrors({ 200: SignatureSchema }, [401, 404, 409]) },
+      },
+      async (request) => sharing.activateSignature(requirePrincipal(request), request.params.id),
+    );
+    app.post(
+      '/certificates/:id/shares',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary: '生成限时分享链接 · create a time-limited share link',
+          params: IdParams,
+          body: Type.Object(
+            { fields: Type.Optional(Type.Array(Type.String({ maxLength: 60 }), { maxItems: 30 })), hours: Type.Integer({ minimum: 1, maximum: 720 }) },
+            { additionalProperties: false },
+          ),
+          response: withErrors({ 201: ShareSchema }, [400, 401, 403, 404]),
+        },
+      },
+      async (request, reply) => reply.status(201).send(await sharing.createShareLink(requirePrincipal(request), request.params.id, request.body)),
+    );
+    app.get(
+      '/certificates/:id/shares',
+      { schema: { tags: ['certificates'], summary: '分享链接列表 · share links', params: IdParams, response: withErrors({ 200: Type.Object({ items: Type.Array(ShareSchema) }) }, [401, 404]) } },
+      async (request) => ({ items: await sharing.listShareLinks(requirePrincipal(request), request.params.id) }),
+    );
+    app.delete(
+      '/certificates/:id/shares/:shareId',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary: '撤销分享链接 · revoke a share link',
+          params: Type.Object({ id: Type.String({ maxLength: 64 }), shareId: Type.String({ maxLength: 64 }) }),
+          response: withErrors({ 204: Type.Null() }, [401, 403, 404]),
+        },
+      },
+      async (request, reply) => {
+        await sharing.revokeShareLink(requirePrincipal(request), request.params.id, request.params.shareId);
+        return reply.status(204).send(null);
+      },
+    );
+    app.get(
+      '/shared/:token',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary: '通过分享链接查看证明 · open a share link',
+          security: [],
+          params: Type.Object({ token: Type.String({ maxLength: 80 }) }),
+          response: withErrors({ 200: Type.Object({ certificate: CertificateViewSchema, bundle: Type.Unknown() }) }, [404]),
+        },
+      },
+      async (request, reply) => {
+        void reply.header('cache-control', 'no-store');
+        return sharing.openShareLink(request.params.token);
+      },
+    );
+  };
+}

@@ -350,6 +350,25 @@ function printReport(reports: EngineReport[], options: CaseSubmissionOptions): v
     ]),
   );
   log('autocannon latencies are whole milliseconds from send; open-loop latencies count from the scheduled send time.');
+  log('\nCPU per request (ms of CPU time / answered requests; steadier than req/s on a shared machine):');
+  log(
+    table([
+      ['engine', 'run', 'load', 'app server', 'PostgreSQL backends', 'load generator', 'server + db'],
+      ...runs.map((f) => [
+        f.engine,
+        f.run,
+        f.load,
+        ms(f.cpu.server),
+        f.cpu.db === null ? 'in server' : ms(f.cpu.db),
+        ms(f.cpu.client),
+        ms(f.cpu.server + (f.cpu.db ?? 0)),
+      ]),
+    ]),
+  );
+  for (const f of runs.filter((r) => r.run === 'max throughput')) {
+    const perRequest = f.cpu.server + (f.cpu.db ?? 0);
+    log(`  ${f.engine}: ${ms(perRequest)} ms CPU per request → at most about ${Math.round(2000 / perRequest)} req/s on two otherwise idle cores, before the load generator's share`);
+  }
   for (const f of runs.filter((r) => r.source === 'open-loop')) {
     log(`  ${f.engine} open loop: generator send lag p99 ${ms(f.sendLagP99 ?? NaN)} ms, latency from actual send p99 ${ms(f.serviceP99 ?? NaN)} ms`);
   }

@@ -61,7 +61,11 @@ const ZERO_HASH = new Uint8Array(32);
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 interface EntryBatch {
-  rows: { idx: number; data: Uint8Array }[];
+  /** Entry indexes, in order. */
+  idx: number[];
+  /** Entry i is data[offsets[i] .. offsets[i + 1]). */
+  data: Uint8Array;
+  offsets: Uint32Array;
   /** Level-0 tiles covering the rows, by tile index. */
   tiles: Map<number, Uint8Array>;
   /** Checkpoints whose size falls in the rows' range. */
@@ -160,23 +164,23 @@ export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
     level0 = batch.tiles;
     due.push(...batch.checkpoints);
     const chunkAt = new Map(chunks.map((pos, c) => [pos, c]));
-    const { rows } = batch;
-    for (let i = 0; i < rows.length; ) {
-      const row = rows[i]!;
-      if (row.idx > builder.size) standIn(builder.size, row.idx - 1);
+    const indexes = batch.idx;
+    for (let i = 0; i < indexes.length; ) {
+      const idx = indexes[i]!;
+      if (idx > builder.size) standIn(builder.size, idx - 1);
       const c = chunkAt.get(i);
       // A full, aligned tile of entries: its subtree was built by a worker.
-      if (c !== undefined && !(treeSize > row.idx && treeSize < row.idx + TILE_WIDTH)) {
+      if (c !== undefined && !(treeSize > idx && treeSize < idx + TILE_WIDTH)) {
         const leaves = hashed.leaves.subarray(i * 32, (i + TILE_WIDTH) * 32);
         const interior = hashed.interiors.subarray(c * 255 * 32, (c + 1) * 255 * 32);
-        const stored = level0.get(row.idx / TILE_WIDTH);
-        if (row.idx < treeSize && !(stored && stored.length === leaves.length && equalBytes(stored, leaves))) {
-          for (let j = 0; j < TILE_WIDTH; j++) compareEntry(row.idx + j, leaves.subarray(j * 32, (j + 1) * 32));
+        const stored = level0.get(idx / TILE_WIDTH);
+        if (idx < treeSize && !(stored && stored.length === leaves.length && equalBytes(stored, leaves))) {
+          for (let j = 0; j < TILE_WIDTH; j++) compareEntry(idx + j, leaves.subarray(j * 32, (j + 1) * 32));
         }
-        while (due[0] && due[0].size < row.idx + TILE_WIDTH) {
+        while (due[0] && due[0].size < idx + TILE_WIDTH) {
           const cp = due.shift()!;
-          if (cp.size > row.idx) checkCheckpoint(cp, builder.rootWith(chunkNodes(cp.size - row.idx, leaves, interior)));
-          else if (cp.size === row.idx) checkCheckpoint(cp, builder.root());
+          if (cp.size > idx) checkCheckpoint(cp, builder.rootWith(chunkNodes(cp.size - idx, leaves, interior)));
+          else if (cp.size === idx) checkCheckpoint(cp, builder.root());
         }
         builder.appendFullTile(leaves, interior.subarray(254 * 32));
         afterAppend();
@@ -185,7 +189,7 @@ export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
         continue;
       }
       const leaf = hashed.leaves.subarray(i * 32, (i + 1) * 32);
-      compareEntry(row.idx, leaf);
+      compareEntry(idx, leaf);
       builder.appendLeafHash(leaf);
       afterAppend();
       entries++;
@@ -206,11 +210,11 @@ export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
       let next: Hashing | null = null;
       if (fetching) {
         const batch: EntryBatch = await fetching;
-        const last = batch.rows[batch.rows.length - 1];
-        fetching = batch.rows.length === batchSize && last ? fetchBatch(db, last.idx + 1, batchSize, treeSize) : null;
-        if (batch.rows.length > 0) {
-          const chunks = fullChunks(batch.rows);
-          next = { batch, chunks, hashed: workers.hash(batch.rows.map((r) => r.data), chunks) };
+        const last = batch.idx[batch.idx.length - 1];
+        fetching = batch.idx.length === batchSize && last !== undefined ? fetchBatch(db, last + 1, batchSize, treeSize) : null;
+        if (batch.idx.length > 0) {
+          const chunks = fullChunks(batch.idx);
+          next = { batch, chunks, hashed: workers.hash(batch.data, batch.offsets, chunks) };
         }
       }
       if (inflight) process(inflight.batch, await inflight.hashed, inflight.chunks);
@@ -235,10 +239,10 @@ export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
 }
 
 /** Positions in the batch where 256 consecutive entries fill a level-0 tile. */
-function fullChunks(rows: EntryBatch['rows']): number[] {
+function fullChunks(idx: readonly number[]): number[] {
   const out: number[] = [];
-  for (let i = 0; i + TILE_WIDTH <= rows.length; ) {
-    if (rows[i]!.idx % TILE_WIDTH === 0 && rows[i + TILE_WIDTH - 1]!.idx === rows[i]!.idx + TILE_WIDTH - 1) {
+  for (let i = 0; i + TILE_WIDTH <= idx.length; ) {
+    if (idx[i]! % TILE_WIDTH === 0 && idx[i + TILE_WIDTH - 1]! === idx[i]! + TILE_WIDTH - 1) {
       out.push(i);
       i += TILE_WIDTH;
     } else {
@@ -275,16 +279,34 @@ async function loadUpperTiles(db: Db, treeSize: number): Promise<Map<string, Til
   return out;
 }
 
+/**
+ * A batch of entries as three byte strings (indexes, lengths, data) rather than one row per
+ * entry: decoding a few large values costs far less than a million small rows.
+ */
 async function fetchBatch(db: Db, from: number, limit: number, treeSize: number): Promise<EntryBatch> {
-  const { rows } = await db.execute<{ idx: string | number; data: Uint8Array }>(
-    sql`select ${ledgerEntries.idx} as idx, ${ledgerEntries.data} as data from ${ledgerEntries} where ${ledgerEntries.idx} >= ${from} order by ${ledgerEntries.idx} limit ${limit}`,
-  );
-  const last = rows.length > 0 ? Number(rows[rows.length - 1]!.idx) : from - 1;
+  const { rows } = await db.execute<{ idxs: Uint8Array | null; lens: Uint8Array | null; data: Uint8Array | null }>(sql`
+    select string_agg(int8send(idx), ''::bytea order by idx) as idxs,
+           string_agg(int4send(length(data)), ''::bytea order by idx) as lens,
+           string_agg(data, ''::bytea order by idx) as data
+    from (select idx, data from ${ledgerEntries} where idx >= ${from} order by idx limit ${limit}) as batch`);
+  const row = rows[0];
+  const idxs = row?.idxs ?? new Uint8Array(0);
+  const lens = row?.lens ?? new Uint8Array(0);
+  const count = idxs.length / 8;
+  const idxView = new DataView(idxs.buffer, idxs.byteOffset, idxs.byteLength);
+  const lenView = new DataView(lens.buffer, lens.byteOffset, lens.byteLength);
+  const idx: number[] = new Array<number>(count);
+  const offsets = new Uint32Array(count + 1);
+  for (let i = 0; i < count; i++) {
+    idx[i] = idxView.getUint32(i * 8) * 2 ** 32 + idxView.getUint32(i * 8 + 4);
+    offsets[i + 1] = offsets[i]! + lenView.getInt32(i * 4);
+  }
+  const last = count > 0 ? idx[count - 1]! : from - 1;
   const [tiles, checkpoints] = await Promise.all([
     from < treeSize ? repo.readTileRange(db, 0, Math.floor(from / TILE_WIDTH), Math.ceil(Math.min(last + 1, treeSize) / TILE_WIDTH)) : [],
     last >= from ? repo.readCheckpointsIn(db, from + 1, last + 1) : [],
   ]);
-  return { rows: rows.map((r) => ({ idx: Number(r.idx), data: r.data })), tiles: new Map(tiles.map((t) => [t.index, t.hashes])), checkpoints };
+  return { idx, data: row?.data ?? new Uint8Array(0), offsets, tiles: new Map(tiles.map((t) => [t.index, t.hashes])), checkpoints };
 }
 
 function checkSignature(cp: repo.CheckpointRow, deps: AuditDeps, key: KeyObject, report: (p: AuditProblem) => void): void {

@@ -63,8 +63,11 @@ export function interiorOffset(level: number): number {
 }
 
 export interface HashWorkers {
-  /** `chunks`: positions (in the batch) of 256-entry runs to build interior nodes for. */
-  hash(entries: readonly Uint8Array[], chunks: readonly number[]): Promise<HashedBatch>;
+  /**
+   * Entry i is data[offsets[i] .. offsets[i + 1]). `chunks`: positions of 256-entry runs to
+   * build interior nodes for. The buffers are handed over to the worker (no longer usable here).
+   */
+  hash(data: Uint8Array, offsets: Uint32Array, chunks: readonly number[]): Promise<HashedBatch>;
   close(): Promise<void>;
 }
 
@@ -84,22 +87,16 @@ export function startHashWorkers(count = Math.max(1, Math.min(4, availableParall
   }
   let next = 0;
   return {
-    hash(entries, chunks) {
-      const offsets = new Uint32Array(entries.length + 1);
-      let total = 0;
-      entries.forEach((e, i) => {
-        offsets[i] = total;
-        total += e.length;
-      });
-      offsets[entries.length] = total;
-      const data = new Uint8Array(total);
-      entries.forEach((e, i) => data.set(e, offsets[i]));
+    hash(data, offsets, chunks) {
+      // Own copies, so that transferring them cannot detach a buffer the caller shares.
+      const bytes = data.slice();
+      const offs = offsets.slice();
       const starts = Uint32Array.from(chunks);
       const id = next++;
       const worker = workers[id % workers.length]!;
       return new Promise<HashedBatch>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        worker.postMessage({ id, data: data.buffer, offsets: offsets.buffer, chunks: starts.buffer }, [data.buffer, offsets.buffer, starts.buffer]);
+        worker.postMessage({ id, data: bytes.buffer, offsets: offs.buffer, chunks: starts.buffer }, [bytes.buffer, offs.buffer, starts.buffer]);
       });
     },
     async close() {

@@ -1,0 +1,169 @@
+/**
+ * The PDF rendition of a certificate (A4): title, the type's template filled with the disclosed
+ * values, the issuer's name and date under the round red seal, the reviewer's registered
+ * signature, a QR code carrying the offline-verifiable bundle, the GB/T 36904 identifier, the
+ * bundle itself as an attached file (`certificate-bundle.json`, read back by
+ * `src/verify/pdf-extract.ts`), and a PAdES-B-B digital signature by the platform's P-256 PDF key.
+ */
+import { AFRelationship, degrees, PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
+import { SignPdf } from '@signpdf/signpdf';
+import { SUBFILTER_ETSI_CADES_DETACHED } from '@signpdf/utils';
+import { encodeQr, type CertificateBundle } from '../../../verify/bundle.ts';
+import type { CertificateView } from '../certificates.service.ts';
+import { CmsSigner, prepareKey, type PdfKey, type PreparedKey } from './cms.ts';
+import { drawQr, drawSeal, drawSignatureImage, SEAL_COLOR } from './draw.ts';
+import { assertDrawable, FONT_PLACEHOLDER, fontkitFor } from './font.ts';
+import { fillTemplate, wrapParagraph } from './text-layout.ts';
+
+export const BUNDLE_ATTACHMENT_NAME = 'certificate-bundle.json';
+
+export interface CertificatePdfInput {
+  certificate: Pick<CertificateView, 'identifier' | 'issuer' | 'issuedAt' | 'validUntil' | 'status'>;
+  /** The type's template: `{{field}}` placeholders are filled from the bundle's disclosures. */
+  template: { titleZh: string; bodyZh: string };
+  /** What the holder shares: the disclosures in it are the values printed, the QR and the attachment. */
+  bundle: CertificateBundle;
+  /** The platform's PDF signing key (`keyStore.ensurePdfKey()`). */
+  signingKey: PdfKey;
+  /** Public base URL of the deployment, for the verification line. */
+  publicUrl: string;
+  /** The reviewer's registered signature (手签备案), a PNG, JPEG or SVG data URL. */
+  reviewerSignature?: string;
+  /** A line under the seal's star, e.g. 电子证明专用章. */
+  sealBottomText?: string;
+  signingTime?: Date;
+}
+
+const A4 = { width: 595.28, height: 841.89 };
+const MARGIN_X = 79; // about 28 mm, as in GB/T 9704 official documents
+const BODY_SIZE = 15;
+const BODY_LEADING = BODY_SIZE * 1.9;
+const INK = rgb(0.1, 0.1, 0.1);
+const GREY = rgb(0.35, 0.35, 0.35);
+// A CMS with a two-certificate P-256 chain is about 1.6 KB; room to spare for longer names.
+const SIGNATURE_BYTES = 5120;
+
+const signpdf = new SignPdf();
+const preparedKeys = new WeakMap<PdfKey, PreparedKey>();
+
+function prepared(key: PdfKey): PreparedKey {
+  let p = preparedKeys.get(key);
+  if (!p) preparedKeys.set(key, (p = prepareKey(key)));
+  return p;
+}
+
+/** 2026年5月1日, in China Standard Time. */
+export function formatChineseDate(iso: string): string {
+  const d = new Date(new Date(iso).getTime() + 8 * 3_600_000);
+  return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日`;
+}
+
+const STATUS_MARK: Partial<Record<CertificatePdfInput['certificate']['status'], string>> = { revoked: '已撤销', suspended: '已暂停' };
+
+export async function renderCertificatePdf(input: CertificatePdfInput): Promise<Uint8Array> {
+  const { certificate, template, bundle } = input;
+  const signingTime = input.signingTime ?? new Date();
+  const values = new Map(bundle.disclosures.map((d) => [d.name, d.value]));
+  const body = fillTemplate(template.bodyZh, values);
+  const issuedOn = formatChineseDate(certificate.issuedAt);
+  const verifyLine = `扫描二维码或访问 ${input.publicUrl.replace(/\/+$/, '')}/verify 核验`;
+  const validLine = certificate.validUntil ? `本证明有效期至 ${formatChineseDate(certificate.validUntil)}。` : '';
+  const statusMark = STATUS_MARK[certificate.status];
+  assertDrawable([body, issuedOn, verifyLine, validLine, certificate.identifier, certificate.issuer.name, '证明编号：经办人：']);
+  assertDrawable([template.titleZh, certificate.issuer.name, input.sealBottomText ?? '', statusMark ?? ''], 'bold');
+
+  const doc = await PDFDocument.create({ updateMetadata: false });
+  doc.registerFontkit(fontkitFor('regular'));
+  const regular = await doc.embedFont(FONT_PLACEHOLDER, { subset: true, customName: 'NotoSerifSC-Regular' });
+  doc.registerFontkit(fontkitFor('bold'));
+  const bold = await doc.embedFont(FONT_PLACEHOLDER, { subset: true, customName: 'NotoSerifSC-Bold' });
+  const page = doc.addPage([A4.width, A4.height]);
+
+  // Title, centred, its characters spaced out.
+  const title = [...template.titleZh].join(' ');
+  const titleSize = 24;
+  page.drawText(title, { x: (A4.width - bold.widthOfTextAtSize(title, titleSize)) / 2, y: 700, size: titleSize, font: bold, color: INK });
+
+  // Body: each paragraph indented by two characters.
+  const width = A4.width - 2 * MARGIN_X;
+  const measure = (t: string) => regular.widthOfTextAtSize(t, BODY_SIZE);
+  let y = 620;
+  for (const paragraph of [...body.split('\n'), validLine].filter((p) => p.trim())) {
+    const indent = BODY_SIZE * 2;
+    wrapParagraph(paragraph.trim(), { width, measure, firstIndent: indent }).forEach((line, i) => {
+      page.drawText(line, { x: MARGIN_X + (i === 0 ? indent : 0), y, size: BODY_SIZE, font: regular, color: INK });
+      y -= BODY_LEADING;
+    });
+  }
+
+  // Issuer and date, bottom right; the seal over the issuer's name.
+  const signY = Math.min(y - 70, 380);
+  const right = A4.width - MARGIN_X;
+  const orgWidth = regular.widthOfTextAtSize(certificate.issuer.name, BODY_SIZE);
+  const dateWidth = regular.widthOfTextAtSize(issuedOn, BODY_SIZE);
+  const blockWidth = Math.max(orgWidth, dateWidth);
+  const orgX = right - blockWidth + (blockWidth - orgWidth) / 2;
+  page.drawText(certificate.issuer.name, { x: orgX, y: signY, size: BODY_SIZE, font: regular, color: INK });
+  page.drawText(issuedOn, { x: right - blockWidth + (blockWidth - dateWidth) / 2, y: signY - BODY_LEADING, size: BODY_SIZE, font: regular, color: INK });
+  if (input.reviewerSignature) {
+    const labelY = signY - BODY_LEADING * 2.6;
+    page.drawText('经办人：', { x: MARGIN_X, y: labelY, size: BODY_SIZE, font: regular, color: INK });
+    await drawSignatureImage(doc, page, input.reviewerSignature, { x: MARGIN_X + BODY_SIZE * 4, y: labelY - 14, width: 120, height: 44 });
+  }
+  drawSeal(page, {
+    name: certificate.issuer.name,
+    ...(input.sealBottomText ? { bottomText: input.sealBottomText } : {}),
+    cx: orgX + orgWidth / 2,
+    cy: signY + BODY_SIZE * 0.35,
+    diameter: 119,
+    font: bold,
+  });
+
+  // Verification footer: QR, identifier, where to verify.
+  const qrSize = 150;
+  drawQr(page, await encodeQr(bundle), { x: MARGIN_X - 8, y: 56, size: qrSize });
+  const footX = MARGIN_X + qrSize + 4;
+  drawSmall(page, regular, `证明编号：${certificate.identifier}`, footX, 56 + qrSize - 44);
+  drawSmall(page, regular, verifyLine, footX, 56 + qrSize - 62);
+  drawSmall(page, regular, '本文件附有平台数字签名与可离线核验的证明数据。', footX, 56 + qrSize - 80);
+
+  if (statusMark) {
+    const size = 96;
+    const w = bold.widthOfTextAtSize(statusMark, size);
+    page.drawText(statusMark, { x: A4.width / 2 - (w / 2) * Math.SQRT1_2, y: A4.height / 2 - (w / 2) * Math.SQRT1_2, size, font: bold, color: SEAL_COLOR, opacity: 0.35, rotate: degrees(45) });
+  }
+
+  doc.setTitle(`${template.titleZh} ${certificate.identifier}`);
+  doc.setAuthor(certificate.issuer.name);
+  doc.setCreator('一办 Yiban');
+  doc.setProducer('一办 Yiban (pdf-lib)');
+  doc.setCreationDate(new Date(certificate.issuedAt));
+  doc.setModificationDate(signingTime);
+  await doc.attach(new TextEncoder().encode(JSON.stringify(bundle)), BUNDLE_ATTACHMENT_NAME, {
+    mimeType: 'application/json',
+    description: '可离线核验的证明数据 Certificate bundle for offline verification',
+    creationDate: new Date(certificate.issuedAt),
+    modificationDate: new Date(certificate.issuedAt),
+    afRelationship: AFRelationship.Data,
+  });
+
+  pdflibAddPlaceholder({
+    pdfDoc: doc,
+    reason: `${template.titleZh} ${certificate.identifier}`,
+    contactInfo: input.publicUrl,
+    name: '一办平台电子证明文件签名',
+    location: certificate.issuer.name,
+    signingTime,
+    signatureLength: SIGNATURE_BYTES,
+    subFilter: SUBFILTER_ETSI_CADES_DETACHED,
+    appName: 'Yiban',
+  });
+  const unsigned = await doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false });
+  const signed = await signpdf.sign(Buffer.from(unsigned.buffer, unsigned.byteOffset, unsigned.byteLength), new CmsSigner(prepared(input.signingKey)), signingTime);
+  return new Uint8Array(signed.buffer, signed.byteOffset, signed.byteLength);
+}
+
+function drawSmall(page: PDFPage, font: PDFFont, text: string, x: number, y: number): void {
+  page.drawText(text, { x, y, size: 9, font, color: GREY });
+}

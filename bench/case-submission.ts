@@ -393,16 +393,27 @@ function printReport(reports: EngineReport[], options: CaseSubmissionOptions): v
   }
 
   log(`\nFloor: p99 < ${SUBMISSION_P99_FLOOR_MS} ms at ${options.rate} req/s on PostgreSQL`);
-  for (const f of runs.filter((r) => r.run === 'fixed rate' && r.engine === 'postgres' && r.load.startsWith(`${options.rate}/s`))) {
-    const reached = f.reqPerSec >= options.rate * 0.95;
-    log(
-      `  ${f.load}: p99 ${ms(f.p99)} ms at ${f.reqPerSec.toFixed(0)} req/s${reached ? '' : ' (rate not reached)'}, non-2xx ${f.non2xx} → ` +
-        verdict(reached && f.p99 < SUBMISSION_P99_FLOOR_MS && f.non2xx === 0 && f.errors === 0),
-    );
+  for (const v of floorVerdicts(reports, options.rate)) {
+    log(`  ${v.load}: p99 ${ms(v.p99)} ms at ${v.reqPerSec.toFixed(0)} req/s${v.reached ? '' : ' (rate not reached)'}, non-2xx ${v.non2xx} → ${verdict(v.pass)}`);
   }
-  for (const f of runs.filter((r) => r.run === 'fixed rate' && !(r.engine === 'postgres' && r.load.startsWith(`${options.rate}/s`)))) {
+  for (const f of runs.filter((r) => r.run === 'fixed rate' && !isFloorRun(r, options.rate))) {
     log(`  (not the floor's condition) ${f.engine} ${f.load}: p99 ${ms(f.p99)} ms at ${f.reqPerSec.toFixed(0)} req/s → ${verdict(f.p99 < SUBMISSION_P99_FLOOR_MS && f.non2xx === 0)}`);
   }
+}
+
+function isFloorRun(f: RunFigures, rate: number): boolean {
+  return f.run === 'fixed rate' && f.engine === 'postgres' && f.load.startsWith(`${rate}/s`);
+}
+
+/** The runs the floor is about (PostgreSQL at the target rate) and whether each meets it: rate reached, p99 under the floor, no failures. */
+export function floorVerdicts(reports: EngineReport[], rate: number) {
+  return reports
+    .flatMap((r) => r.runs)
+    .filter((f) => isFloorRun(f, rate))
+    .map((f) => {
+      const reached = f.reqPerSec >= rate * 0.95;
+      return { ...f, reached, pass: reached && f.p99 < SUBMISSION_P99_FLOOR_MS && f.non2xx === 0 && f.errors === 0 };
+    });
 }
 
 export function caseSubmissionCommand(): Command {

@@ -7,6 +7,7 @@
  *   npx tsx bench/ledger.ts [--leaves 1000000] [--server-url postgres://postgres@127.0.0.1:5432/postgres] [--keep]
  */
 import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { sql } from 'drizzle-orm';
@@ -58,9 +59,10 @@ export async function benchLedger(options: LedgerBenchOptions): Promise<LedgerBe
     await database.migrate();
     const ledger = createLedgerService({ db: database.db, masterKey: randomBytes(32), origin: 'bench.yiban.local/ledger' });
     await ledger.latestCheckpoint();
-    log(`ledger benchmark on PostgreSQL (${name}), ${options.leaves.toLocaleString('en')} leaves`);
+    log(`ledger benchmark on PostgreSQL (${name}), ${options.leaves.toLocaleString('en')} leaves; ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     const result = await runAll(database, ledger, options);
     log('');
+    log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     log(
       table([
         ['measure', 'value'],
@@ -168,8 +170,12 @@ async function runAll(database: Database, ledger: LedgerService, options: Ledger
   const consistencyProofsPerSecond = 500 / (consistency.millis / 1000);
   log(`  consistency proofs: ${consistencyProofsPerSecond.toFixed(0)}/s`);
 
+  const cpu = process.cpuUsage();
   const audit = await ledger.audit();
-  log(`  audit: ${audit.entries.toLocaleString('en')} entries, ${audit.checkpoints} checkpoints, ${audit.millis} ms, ${audit.ok ? 'ok' : `${audit.problemCount} problems`}`);
+  const auditCpu = process.cpuUsage(cpu);
+  log(
+    `  audit: ${audit.entries.toLocaleString('en')} entries, ${audit.checkpoints} checkpoints, ${audit.millis} ms (${Math.round((auditCpu.user + auditCpu.system) / 1000)} ms CPU in this process, hashing threads included), ${audit.ok ? 'ok' : `${audit.problemCount} problems`}`,
+  );
 
   return {
     appendSinglePerSecond,

@@ -21,6 +21,7 @@ import { OPEN_STATES } from '../src/modules/applications/case-state.ts';
 import { chinaDate } from '../src/modules/catalog/working-days.ts';
 import type { StaffRole } from '../src/modules/identity/identity.tables.ts';
 import { createBenchDatabase, DEFAULT_SERVER_URL, type BenchDatabase } from './support/databases.ts';
+import { backendPids, CpuMeter } from './support/cpu.ts';
 import { createHttpClient, type HttpClient } from './support/http.ts';
 import { startServer, type BenchServer } from './support/server.ts';
 import { loadLine } from './support/machine.ts';
@@ -65,6 +66,8 @@ interface Scenario {
 export interface ScenarioResult {
   name: string;
   latency: LatencySummary;
+  /** CPU milliseconds per request: app server process and the PostgreSQL backends of its database. */
+  cpu: { server: number; db: number };
   deepestPage: number;
   rowsFirstPage: number;
   pass: boolean;
@@ -146,12 +149,16 @@ export async function benchQueue(options: QueueBenchOptions): Promise<ScenarioRe
     server = await startServer({ databaseUrl, dataDir: created?.dataDir ?? '/tmp', masterKey });
     client = createHttpClient(server.origin, 4);
     const results: ScenarioResult[] = [];
+    const dbName = new URL(databaseUrl).pathname.slice(1);
+    const serverPid = server.pid;
+    const meters = { server: new CpuMeter(() => Promise.resolve([serverPid])), db: new CpuMeter(() => backendPids(databaseUrl, dbName)) };
     for (const scenario of scenarios) {
-      const measured = await measure(client, scenario, options.requests);
+      const measured = await measure(client, scenario, options.requests, meters);
       const plan = await explain(admin, database.db, measured.deepestCursor ? { ...scenario.query, after: measured.deepestCursor } : scenario.query);
       results.push({
         name: scenario.name,
         latency: measured.latency,
+        cpu: measured.cpu,
         deepestPage: measured.deepestPage,
         rowsFirstPage: measured.rowsFirstPage,
         pass: measured.latency.p99 < QUEUE_P99_FLOOR_MS,
@@ -194,7 +201,14 @@ async function measure(
   client: HttpClient,
   scenario: Scenario,
   requests: number,
-): Promise<{ latency: LatencySummary; deepestPage: number; rowsFirstPage: number; deepestCursor?: { dueDate: string; id: string } }> {
+  meters: { server: CpuMeter; db: CpuMeter },
+): Promise<{
+  latency: LatencySummary;
+  cpu: { server: number; db: number };
+  deepestPage: number;
+  rowsFirstPage: number;
+  deepestCursor?: { dueDate: string; id: string };
+}> {
   const warmup = Math.min(50, Math.ceil(requests / 10));
   const latencies: number[] = [];
   let cursor: string | null = null;
@@ -203,6 +217,10 @@ async function measure(
   let deepestCursor: string | null = null;
   let rowsFirstPage = 0;
   for (let i = 0; i < warmup + requests; i++) {
+    if (i === warmup) {
+      await meters.server.start();
+      await meters.db.start();
+    }
     const params = new URLSearchParams({ orgCode: scenario.target.code });
     if (scenario.overdue) params.set('overdue', 'true');
     if (scenario.walk && cursor) params.set('after', cursor);
@@ -220,9 +238,11 @@ async function measure(
       page = cursor ? page + 1 : 1;
     }
   }
+  const cpu = { server: (await meters.server.stop()) / requests, db: (await meters.db.stop()) / requests };
   const decoded = deepestCursor ? (JSON.parse(Buffer.from(deepestCursor, 'base64url').toString('utf8')) as [string, string]) : undefined;
   return {
     latency: summarise(latencies),
+    cpu,
     deepestPage,
     rowsFirstPage,
     ...(decoded ? { deepestCursor: { dueDate: decoded[0], id: decoded[1] } } : {}),
@@ -269,8 +289,19 @@ function printReport(results: ScenarioResult[], log: (line: string) => void): vo
   log(`\nStaff queue, GET /api/queue, ${PAGE} per page, requests one at a time (floor p99 < ${QUEUE_P99_FLOOR_MS} ms)`);
   log(
     table([
-      ['scenario', 'n', 'deepest page', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'floor'],
-      ...results.map((r) => [r.name, r.latency.count, r.deepestPage, ms(r.latency.p50), ms(r.latency.p90), ms(r.latency.p99), ms(r.latency.max), verdict(r.pass)]),
+      ['scenario', 'n', 'deepest page', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'floor', 'CPU ms/req app', 'CPU ms/req db'],
+      ...results.map((r) => [
+        r.name,
+        r.latency.count,
+        r.deepestPage,
+        ms(r.latency.p50),
+        ms(r.latency.p90),
+        ms(r.latency.p99),
+        ms(r.latency.max),
+        verdict(r.pass),
+        ms(r.cpu.server),
+        ms(r.cpu.db),
+      ]),
     ]),
   );
   log('\nEXPLAIN (ANALYZE, BUFFERS) of the SQL behind each scenario (walks: at the deepest page reached)');

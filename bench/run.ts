@@ -14,7 +14,7 @@ import { cpus, freemem, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import pg from 'pg';
-import { benchCaseSubmission, type EngineReport } from './case-submission.ts';
+import { benchCaseSubmission, floorVerdicts, type EngineReport } from './case-submission.ts';
 import { benchQueue } from './queue.ts';
 import { DEFAULT_SERVER_URL } from './support/databases.ts';
 import { loadLine } from './support/machine.ts';
@@ -53,6 +53,9 @@ if (selected.includes('submission')) {
   });
   if (reports.some((r) => r.totalCases !== r.totalConfirmed || r.runs.some((f) => !f.reconciliation.consistent))) {
     failures.push('submission: cases and 2xx responses differ');
+  }
+  for (const v of floorVerdicts(reports, 1000)) {
+    if (!v.pass) failures.push(`submission: ${v.load} p99 ${v.p99.toFixed(1)} ms at ${v.reqPerSec.toFixed(0)} req/s`);
   }
   printLoad();
 }

@@ -64,6 +64,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     holders: identity,
     labels: { labelFor: async (serviceCode, field, value) => catalog.optionLabel(serviceCode, field, value) },
     keys,
+    pdfKey: () => keys.ensurePdfKey(),
     proofs: {
       latestCheckpoint: () => ledger.latestCheckpoint(),
       inclusionProof: (index, size) => ledger.inclusionProof(index, size),

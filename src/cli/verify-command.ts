@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { decodeQr, parseBundleJson, type CertificateBundle } from '../verify/bundle.ts';
 import { parsePayload } from '../verify/document.ts';
+import { extractBundleFromPdf } from '../verify/pdf-extract.ts';
 import { decodeStatusList } from '../verify/status-list.ts';
 import { REASON_TEXT, verifyCertificate, type StatusEvidence, type TrustAnchors, type VerificationResult } from '../verify/verify-certificate.ts';
 
@@ -11,7 +12,7 @@ const EXIT: Record<VerificationResult['verdict'], number> = { VALID: 0, INVALID:
 export function registerVerifyCommand(program: Command): void {
   program
     .command('verify')
-    .description('核验证明 verify a certificate (QR text, bundle or VC JSON) with pinned trust anchors')
+    .description('核验证明 verify a certificate (PDF, QR text, bundle or VC JSON) with pinned trust anchors')
     .argument('<file>', 'file to verify, or - for standard input')
     .requiredOption('--trust <file>', 'trust anchors to pin (trust.json from /api/trust or `yiban demo certificate`)')
     .option('--online', 'fetch the current status lists named in the certificate')
@@ -20,9 +21,9 @@ export function registerVerifyCommand(program: Command): void {
     .option('--at <time>', 'verify as of this time (ISO 8601)', parseTime)
     .option('--json', 'print the full result as JSON')
     .action(async (file: string, options: { trust: string; online?: boolean; status: string[]; requireLedger?: boolean; at?: Date; json?: boolean }) => {
-      const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+      const bytes = file === '-' ? readFileSync(0) : readFileSync(file);
       const trust = JSON.parse(readFileSync(options.trust, 'utf8')) as TrustAnchors;
-      const bundle = await readBundle(text);
+      const bundle = bytes.subarray(0, 5).toString('latin1') === '%PDF-' ? await extractBundleFromPdf(new Uint8Array(bytes)) : await readBundle(bytes.toString('utf8'));
       const result: VerificationResult = bundle
         ? verifyCertificate(bundle, trust, {
             status: await statusEvidence(bundle, options),

@@ -6,6 +6,7 @@ import { openDatabase } from '../db/database.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/catalog.seed.ts';
 import { SEED_CERTIFICATE_TYPES } from '../modules/certificates/certificate-types.seed.ts';
 import { renderSealSvg } from '../modules/certificates/keys/seal-image.ts';
+import { renderCertificatePdf } from '../modules/certificates/pdf/render-certificate-pdf.ts';
 import { ensureDemoDepartments } from '../modules/orgs/orgs.service.ts';
 import { encodeQr } from '../verify/bundle.ts';
 import { toVerifiableCredential } from '../verify/credential.ts';
@@ -58,7 +59,11 @@ export async function writeDemoCertificate(outDir: string, options: { publicUrl:
     if (!key) throw new Error('the seal key is missing');
 
     mkdirSync(outDir, { recursive: true });
+    const template = SEED_CERTIFICATE_TYPES.find((t) => t.code === cert.type)?.template;
+    if (!template) throw new Error(`no template for certificate type ${cert.type}`);
+    const pdf = await renderCertificatePdf({ certificate: cert, template, bundle, signingKey: await services.keys.ensurePdfKey(), publicUrl: options.publicUrl, sealBottomText: '电子证明专用章' });
     const files: Record<string, string | Buffer> = {
+      'certificate.pdf': Buffer.from(pdf),
       'payload.json': bundle.payload,
       'payload.sig': Buffer.from(bundle.signature, 'base64'),
       'seal.pub.pem': key.publicKeyPem,

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { certificateStatusEvents, certificateTypes, certificates, type CertificateStatus } from './certificates.tables.ts';
+import { certificateStatusEvents, certificateTypes, certificates, registeredSignatures, type CertificateStatus } from './certificates.tables.ts';
 
 export type CertificateRow = typeof certificates.$inferSelect;
 export type CertificateTypeRow = typeof certificateTypes.$inferSelect;
@@ -107,4 +107,13 @@ export async function statusIndexes(db: Executor, list: string, status: Certific
 
 export async function setLedgerIndex(db: Executor, id: string, ledgerIndex: number): Promise<void> {
   await db.update(certificates).set({ ledgerIndex }).where(eq(certificates.id, id));
+}
+
+/** The reviewer's active registered signature image, if one is on file. */
+export async function activeSignatureImage(db: Executor, accountId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ image: registeredSignatures.image })
+    .from(registeredSignatures)
+    .where(and(eq(registeredSignatures.accountId, accountId), eq(registeredSignatures.status, 'active')));
+  return row?.image ?? null;
 }

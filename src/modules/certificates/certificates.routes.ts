@@ -114,6 +114,28 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
     );
 
     app.get(
+      '/certificates/:id/pdf',
+      {
+        schema: {
+          tags: ['certificates'],
+          summary: '带电子印章与数字签名的 PDF · the signed PDF',
+          params: IdParams,
+          querystring: FieldsQuery,
+          produces: ['application/pdf'],
+          response: withErrors({ 200: Type.Unknown({ description: 'application/pdf' }) }, [400, 401, 404]),
+        },
+      },
+      async (request, reply) => {
+        const { identifier, bytes } = await certificates.pdf(requirePrincipal(request), request.params.id, parseFields(request.query.fields));
+        return reply
+          .type('application/pdf')
+          .header('content-disposition', `inline; filename="${identifier}.pdf"`)
+          .header('cache-control', 'private, max-age=60')
+          .send(Buffer.from(bytes));
+      },
+    );
+
+    app.get(
       '/certificates/:id/qr',
       {
         schema: {

@@ -20,6 +20,9 @@ import type { CertificateBundle } from '../../verify/bundle.ts';
 import { verifyCertificate, type TrustAnchors, type VerificationResult } from '../../verify/verify-certificate.ts';
 import { parsePayload } from '../../verify/document.ts';
 import * as repo from './certificates.repository.ts';
+import { renderCertificatePdf } from './pdf/render-certificate-pdf.ts';
+import { createPdfRenditionCache } from './pdf/pdf-cache.ts';
+import type { PdfKey } from './pdf/cms.ts';
 import type { CertificateField, CertificateStatus } from './certificates.tables.ts';
 import type { CertificateTypeDef } from './certificate-types.seed.ts';
 
@@ -75,6 +78,8 @@ export interface CertificatesDeps {
   labels: FormLabels;
   keys: PublicKeys;
   proofs: LedgerProofs;
+  /** The platform's PDF signing key (ECDSA P-256, a chain PDF tools understand). */
+  pdfKey: () => Promise<PdfKey>;
   /** Public base URL of this deployment, for status list links. */
   publicUrl: string;
   clock?: () => Date;
@@ -242,6 +247,9 @@ export function createCertificatesService(deps: CertificatesDeps) {
     throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
   }
 
+  // PDFs are rendered on demand and kept while their certificate's status stays the same.
+  const pdfCache = createPdfRenditionCache();
+
   async function withEvidence(doc: CertificateDocument, row: repo.CertificateRow): Promise<CertificateBundle> {
     const bundle: CertificateBundle = { ...doc };
     const key = await deps.keys.getPublicKey(row.keyId);
@@ -315,6 +323,31 @@ export function createCertificatesService(deps: CertificatesDeps) {
       const keep = new Set(fields);
       const doc: CertificateDocument = { payload: row.payload, signature: row.signature, disclosures: row.disclosures.filter((d) => keep.has(d.name)) };
       return { certificate: toView(row, await repo.findType(db, row.typeCode), fields), bundle: await withEvidence(doc, row) };
+    },
+
+    /** The signed A4 PDF: template text, seal, the reviewer's registered signature, QR, embedded bundle. */
+    async pdf(principal: Principal, id: string, fields?: readonly string[]): Promise<{ identifier: string; bytes: Uint8Array }> {
+      const row = await loadVisible(principal, id);
+      const shown = fields ?? row.disclosures.map((d) => d.name).filter((n) => n !== 'residentId');
+      const bytes = await pdfCache.get({ certificateId: row.id, status: row.status, fields: shown }, async () => {
+        const [type, bundle, signingKey, reviewerSignature] = await Promise.all([
+          repo.findType(db, row.typeCode),
+          withEvidence({ payload: row.payload, signature: row.signature, disclosures: row.disclosures.filter((d) => shown.includes(d.name)) }, row),
+          deps.pdfKey(),
+          repo.activeSignatureImage(db, row.reviewerId),
+        ]);
+        if (!type) throw notFound('certificate');
+        return renderCertificatePdf({
+          certificate: toView(row, type, shown),
+          template: type.template,
+          bundle,
+          signingKey,
+          publicUrl: deps.publicUrl,
+          sealBottomText: '电子证明专用章',
+          ...(reviewerSignature ? { reviewerSignature } : {}),
+        });
+      });
+      return { identifier: row.identifier, bytes };
     },
 
     /** The anchors a verifier pins: root certificates and the ledger's key. */

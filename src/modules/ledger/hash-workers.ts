@@ -14,14 +14,14 @@ const { parentPort } = require('node:worker_threads');
 const { hash } = require('node:crypto');
 const scratch = Buffer.allocUnsafe(65536 + 1);
 const node = Buffer.allocUnsafe(65);
-parentPort.on('message', ({ id, data, offsets, chunks }) => {
+parentPort.on('message', ({ id, data, spans, chunks }) => {
   const bytes = new Uint8Array(data);
-  const offs = new Uint32Array(offsets);
-  const count = offs.length - 1;
+  const span = new Uint32Array(spans);
+  const count = span.length / 2;
   const leaves = Buffer.allocUnsafe(count * 32);
   scratch[0] = 0;
   for (let i = 0; i < count; i++) {
-    const s = offs[i], e = offs[i + 1];
+    const s = span[2 * i], e = span[2 * i + 1];
     scratch.set(bytes.subarray(s, e), 1);
     hash('sha256', scratch.subarray(0, e - s + 1), 'buffer').copy(leaves, i * 32);
   }
@@ -64,10 +64,10 @@ export function interiorOffset(level: number): number {
 
 export interface HashWorkers {
   /**
-   * Entry i is data[offsets[i] .. offsets[i + 1]). `chunks`: positions of 256-entry runs to
-   * build interior nodes for. The buffers are handed over to the worker (no longer usable here).
+   * Entry i is data[spans[2i] .. spans[2i + 1]). `chunks`: positions of 256-entry runs to
+   * build interior nodes for.
    */
-  hash(data: Uint8Array, offsets: Uint32Array, chunks: readonly number[]): Promise<HashedBatch>;
+  hash(data: Uint8Array, spans: Uint32Array, chunks: readonly number[]): Promise<HashedBatch>;
   close(): Promise<void>;
 }
 
@@ -87,16 +87,16 @@ export function startHashWorkers(count = Math.max(1, Math.min(4, availableParall
   }
   let next = 0;
   return {
-    hash(data, offsets, chunks) {
+    hash(data, spans, chunks) {
       // Own copies, so that transferring them cannot detach a buffer the caller shares.
       const bytes = data.slice();
-      const offs = offsets.slice();
+      const offs = spans.slice();
       const starts = Uint32Array.from(chunks);
       const id = next++;
       const worker = workers[id % workers.length]!;
       return new Promise<HashedBatch>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        worker.postMessage({ id, data: bytes.buffer, offsets: offs.buffer, chunks: starts.buffer }, [bytes.buffer, offs.buffer, starts.buffer]);
+        worker.postMessage({ id, data: bytes.buffer, spans: offs.buffer, chunks: starts.buffer }, [bytes.buffer, offs.buffer, starts.buffer]);
       });
     },
     async close() {

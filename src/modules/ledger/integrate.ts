@@ -5,7 +5,7 @@ import { signNote, type NoteSigner } from '../../verify/signed-note.ts';
 import { equalBytes } from '../../verify/tlog-bytes.ts';
 import type { TreeHasher } from './hashing.ts';
 import * as repo from './ledger.repository.ts';
-import { TreeBuilder, type Tile } from './tree-builder.ts';
+import { TreeBuilder } from './tree-builder.ts';
 
 /** pg_try_advisory_xact_lock key: one integrator at a time across every app process. */
 const INTEGRATE_LOCK = 0x79626c67; // "yblg"
@@ -77,18 +77,26 @@ export async function integrate(deps: IntegrateDeps): Promise<IntegrateResult> {
     for (;;) {
       const want = Math.min(batchSize, oldSize + limit - builder.size);
       if (want <= 0) break;
-      const batch = await repo.readLeafHashes(tx, builder.size, want);
+      const run = await repo.readLeafHashRun(tx, builder.size, want);
       let gap = false;
-      for (const row of batch) {
-        // Commits arrive in index order, so a gap is an append still in flight (or a deleted row).
-        if (row.idx !== builder.size) {
-          gap = true;
-          break;
+      let read: number;
+      if (run) {
+        read = run.length / 32;
+        for (let i = 0; i < read; i++) builder.appendLeafHash(run.subarray(i * 32, (i + 1) * 32));
+      } else {
+        const batch = await repo.readLeafHashes(tx, builder.size, want);
+        read = batch.length;
+        for (const row of batch) {
+          // Commits arrive in index order, so a gap is an append still in flight (or a deleted row).
+          if (row.idx !== builder.size) {
+            gap = true;
+            break;
+          }
+          builder.appendLeafHash(row.leafHash);
         }
-        builder.appendLeafHash(row.leafHash);
       }
       await repo.upsertTiles(tx, builder.takeFullTiles());
-      if (gap || batch.length < want) break;
+      if (gap || read < want) break;
     }
     const added = builder.size - oldSize;
     if (latest && added === 0 && !rebuilt) return { status: 'unchanged', checkpoint: latest } as const;
@@ -120,8 +128,7 @@ async function rebuild(tx: Executor, hasher: TreeHasher, latest: StoredCheckpoin
       builder.appendLeafHash(row.leafHash);
     }
     if (batch.length === 0) throw new LedgerIntegrityError(`ledger entry ${builder.size} is missing`);
-    const tiles: Tile[] = builder.takeFullTiles();
-    await repo.upsertTiles(tx, tiles);
+    await repo.upsertTiles(tx, builder.takeFullTiles());
   }
   if (!equalBytes(builder.root(), latest.rootHash)) {
     throw new LedgerIntegrityError(`the ledger entries do not give the signed root of size ${latest.size}`);

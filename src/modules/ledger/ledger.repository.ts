@@ -7,8 +7,10 @@ export type EntryRow = typeof ledgerEntries.$inferSelect;
 export type CheckpointRow = typeof ledgerCheckpoints.$inferSelect;
 export type WitnessRow = typeof ledgerWitnesses.$inferSelect;
 
-/** Rows per multi-row statement: well under PostgreSQL's 65,535 parameters. */
-const CHUNK = 1000;
+/** Entries per append statement: well under PostgreSQL's 65,535 parameters. */
+export const APPEND_CHUNK = 1000;
+/** Tiles (8 KiB each) per upsert statement. */
+const TILE_CHUNK = 250;
 
 /**
  * Claims the next `entries.length` indexes and inserts the entries, in one statement: the
@@ -40,7 +42,6 @@ export async function appendEntries(db: Executor, entries: readonly { kind: stri
   throw new Error('ledger head row is missing');
 }
 
-export { CHUNK as APPEND_CHUNK };
 
 export async function readLeafHashes(db: Executor, from: number, limit: number): Promise<{ idx: number; leafHash: Uint8Array }[]> {
   return db
@@ -49,6 +50,21 @@ export async function readLeafHashes(db: Executor, from: number, limit: number):
     .where(gte(ledgerEntries.idx, from))
     .orderBy(asc(ledgerEntries.idx))
     .limit(limit);
+}
+
+/**
+ * Leaf hashes of entries from `from` on, as one byte string, when they are consecutive (the
+ * common case, and far cheaper to decode than one row each); null when there is a gap.
+ */
+export async function readLeafHashRun(db: Executor, from: number, limit: number): Promise<Uint8Array | null> {
+  const { rows } = await db.execute<{ first: string | number | null; last: string | number | null; n: string | number; hashes: Uint8Array | null }>(sql`
+    select min(idx) as first, max(idx) as last, count(*) as n, string_agg(leaf_hash, ''::bytea order by idx) as hashes
+    from (select idx, leaf_hash from ${ledgerEntries} where idx >= ${from} order by idx limit ${limit}) as run`);
+  const row = rows[0];
+  const n = Number(row?.n ?? 0);
+  if (n === 0) return new Uint8Array(0);
+  if (Number(row!.first) !== from || Number(row!.last) !== from + n - 1 || !row!.hashes) return null;
+  return row!.hashes;
 }
 
 export async function findEntry(db: Executor, idx: number): Promise<EntryRow | undefined> {
@@ -87,8 +103,8 @@ export async function readTileRange(db: Executor, level: number, from: number, t
 }
 
 export async function upsertTiles(db: Executor, tiles: readonly Tile[]): Promise<void> {
-  for (let i = 0; i < tiles.length; i += CHUNK / 4) {
-    const chunk = tiles.slice(i, i + CHUNK / 4).map((t) => ({ ...t, hashes: Buffer.from(t.hashes.buffer, t.hashes.byteOffset, t.hashes.byteLength) }));
+  for (let i = 0; i < tiles.length; i += TILE_CHUNK) {
+    const chunk = tiles.slice(i, i + TILE_CHUNK).map((t) => ({ ...t, hashes: Buffer.from(t.hashes.buffer, t.hashes.byteOffset, t.hashes.byteLength) }));
     await db
       .insert(ledgerTiles)
       .values(chunk)

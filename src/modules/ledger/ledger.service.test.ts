@@ -140,6 +140,19 @@ describe.each(testEngines())('ledger on %s', (engine) => {
     expect(await ledger.integrate()).toMatchObject({ status: 'integrated', rebuilt: true });
   });
 
+  it('integrates up to the first gap only (an append still in flight, or a deleted row)', async () => {
+    const first = leaves.length;
+    for (let i = 0; i < 3; i++) {
+      await ledger.append(entry(9300 + i));
+      leaves.push(entry(9300 + i).data);
+    }
+    await database.db.execute(sql`delete from ledger_entries where idx = ${first + 1}`);
+    expect(await ledger.integrate()).toMatchObject({ status: 'integrated', checkpoint: { size: first + 1 } });
+    await database.db.execute(sql`insert into ledger_entries (idx, kind, data) values (${first + 1}, 'test.entry', ${Buffer.from(leaves[first + 1]!)})`);
+    expect(await ledger.integrate()).toMatchObject({ status: 'integrated', checkpoint: { size: first + 3 } });
+    expect(Buffer.from((await ledger.latestCheckpoint()).rootHash).equals(recordedRoot(first + 3))).toBe(true);
+  });
+
   it('audit passes, then names an edited, a deleted and a swapped row by index', async () => {
     // Checkpoints inside a tile that then fills up: the audit checks roots within whole tiles too.
     for (let round = 0; round < 3; round++) {

@@ -5,23 +5,9 @@
  * from the caller's signer, so the private key never leaves the key store.
  */
 import { createHash } from 'node:crypto';
-import { AsnConvert, AsnObjectIdentifierConverter, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, Certificate, Time } from '@peculiar/asn1-x509';
-import {
-  Attribute,
-  CertificateChoices,
-  CertificateSet,
-  ContentInfo,
-  DigestAlgorithmIdentifiers,
-  EncapsulatedContentInfo,
-  IssuerAndSerialNumber,
-  SignedData,
-  SignerIdentifier,
-  SignerInfo,
-  SignerInfos,
-  id_data,
-  id_signedData,
-} from '@peculiar/asn1-cms';
+import { AsnConvert, AsnObjectIdentifierConverter } from '@peculiar/asn1-schema';
+import { Certificate } from '@peculiar/asn1-x509';
+import { IssuerAndSerialNumber, id_data, id_signedData } from '@peculiar/asn1-cms';
 import { Signer } from '@signpdf/utils';
 
 const OID = {
@@ -40,8 +26,6 @@ export interface PdfKey {
   chainPem: string;
   sign(message: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
-
-const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer;
 
 function pemBlocks(pem: string): Uint8Array[] {
   return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
@@ -65,63 +49,80 @@ function signingCertificateV2(certificateDer: Uint8Array): Uint8Array {
   return derTlv(0x30, derTlv(0x30, essCertId));
 }
 
-const sha256Id = () => new AlgorithmIdentifier({ algorithm: OID.sha256 });
+/** DER of an OBJECT IDENTIFIER. */
+function oid(dotted: string): Uint8Array {
+  return new Uint8Array(AsnObjectIdentifierConverter.toASN(dotted).toBER());
+}
 
-/** The certificates a signer presents: its own first, then its chain. */
+/** AlgorithmIdentifier with absent parameters (as RFC 5754 and RFC 5758 ask for these two). */
+const algorithm = (dotted: string) => derTlv(0x30, oid(dotted));
+const seq = (...parts: Uint8Array[]) => derTlv(0x30, Buffer.concat(parts));
+const attribute = (type: string, value: Uint8Array) => seq(oid(type), derTlv(0x31, value));
+const INTEGER_1 = Uint8Array.of(0x02, 0x01, 0x01);
+
+/** What a key contributes to every signature, serialised once. */
 export interface PreparedKey {
   key: PdfKey;
-  leaf: Certificate;
-  leafDer: Uint8Array;
-  chain: Certificate[];
+  /** The certificates, leaf first, as the content of `certificates [0] IMPLICIT`. */
+  certificates: Uint8Array;
+  issuerAndSerialNumber: Uint8Array;
   signingCertificateAttr: Uint8Array;
 }
 
 /** Parses the key's certificates once; reuse the result for every document. */
 export function prepareKey(key: PdfKey): PreparedKey {
-  const [leafDer, ...chainDer] = pemBlocks(key.certificatePem + key.chainPem);
+  const ders = pemBlocks(key.certificatePem + key.chainPem);
+  const [leafDer] = ders;
   if (!leafDer) throw new Error('the PDF signing key has no certificate');
+  const leaf = AsnConvert.parse(leafDer, Certificate);
+  const issuerAndSerialNumber = new IssuerAndSerialNumber({ issuer: leaf.tbsCertificate.issuer, serialNumber: leaf.tbsCertificate.serialNumber });
   return {
     key,
-    leaf: AsnConvert.parse(leafDer, Certificate),
-    leafDer,
-    chain: chainDer.map((der) => AsnConvert.parse(der, Certificate)),
-    signingCertificateAttr: signingCertificateV2(leafDer),
+    certificates: Buffer.concat(ders),
+    issuerAndSerialNumber: new Uint8Array(AsnConvert.serialize(issuerAndSerialNumber)),
+    signingCertificateAttr: attribute(OID.signingCertificateV2, signingCertificateV2(leafDer)),
   };
 }
 
-/** A DER CMS ContentInfo holding a detached SignedData over `content`. */
+/** UTCTime until 2049, GeneralizedTime after (RFC 5652 §11.3), whole seconds. */
+function signingTimeDer(at: Date): Uint8Array {
+  const iso = at.toISOString().replace(/[-:T]/g, '').slice(0, 14); // YYYYMMDDHHMMSS
+  const year = at.getUTCFullYear();
+  return year >= 1950 && year < 2050 ? derTlv(0x17, Buffer.from(`${iso.slice(2)}Z`, 'latin1')) : derTlv(0x18, Buffer.from(`${iso}Z`, 'latin1'));
+}
+
+/**
+ * A DER CMS ContentInfo holding a detached SignedData over `content`. Written byte by byte from
+ * parts prepared once per key: an ASN.1 object model per document cost more than the rest of
+ * the signature.
+ */
 export async function createDetachedCms(prepared: PreparedKey, content: Uint8Array, signingTime: Date): Promise<Uint8Array> {
   const digest = createHash('sha256').update(content).digest();
-  const attribute = (attrType: string, value: Uint8Array) => new Attribute({ attrType, attrValues: [toArrayBuffer(value)] });
   const attributes = [
-    attribute(OID.contentType, new Uint8Array(AsnObjectIdentifierConverter.toASN(id_data).toBER())),
-    attribute(OID.signingTime, new Uint8Array(AsnConvert.serialize(new Time(new Date(Math.floor(signingTime.getTime() / 1000) * 1000))))),
-    attribute(OID.messageDigest, new Uint8Array(AsnConvert.serialize(new OctetString(digest)))),
-    attribute(OID.signingCertificateV2, prepared.signingCertificateAttr),
-  ];
-  // DER: a SET OF is sorted by the encodings of its elements; the signature covers that SET.
-  const encoded = attributes.map((a) => ({ a, der: Buffer.from(AsnConvert.serialize(a)) })).sort((x, y) => Buffer.compare(x.der, y.der));
-  const signedAttrsDer = derTlv(0x31, Buffer.concat(encoded.map((e) => e.der)));
-  const signature = await prepared.key.sign(signedAttrsDer);
-
-  const { leaf } = prepared;
-  const signerInfo = new SignerInfo({
-    version: 1,
-    sid: new SignerIdentifier({ issuerAndSerialNumber: new IssuerAndSerialNumber({ issuer: leaf.tbsCertificate.issuer, serialNumber: leaf.tbsCertificate.serialNumber }) }),
-    digestAlgorithm: sha256Id(),
-    signedAttrs: encoded.map((e) => e.a),
-    signatureAlgorithm: new AlgorithmIdentifier({ algorithm: OID.ecdsaWithSha256 }),
-    signature: new OctetString(signature),
-  });
-  const signedData = new SignedData({
-    version: 1,
-    digestAlgorithms: new DigestAlgorithmIdentifiers([sha256Id()]),
-    encapContentInfo: new EncapsulatedContentInfo({ eContentType: id_data }),
-    certificates: new CertificateSet([leaf, ...prepared.chain].map((certificate) => new CertificateChoices({ certificate }))),
-    signerInfos: new SignerInfos([signerInfo]),
-  });
-  const contentInfo = new ContentInfo({ contentType: id_signedData, content: AsnConvert.serialize(signedData) });
-  return new Uint8Array(AsnConvert.serialize(contentInfo));
+    attribute(OID.contentType, oid(id_data)),
+    attribute(OID.signingTime, signingTimeDer(signingTime)),
+    attribute(OID.messageDigest, derTlv(0x04, digest)),
+    prepared.signingCertificateAttr,
+  ].sort((a, b) => Buffer.compare(a, b)); // DER: a SET OF is sorted by its elements' encodings
+  const attributesContent = Buffer.concat(attributes);
+  // The signature covers the attributes as a SET (tag 0x31); in the SignerInfo they are [0] IMPLICIT.
+  const signature = await prepared.key.sign(derTlv(0x31, attributesContent));
+  const signerInfo = seq(
+    INTEGER_1,
+    prepared.issuerAndSerialNumber,
+    algorithm(OID.sha256),
+    derTlv(0xa0, attributesContent),
+    algorithm(OID.ecdsaWithSha256),
+    derTlv(0x04, signature),
+  );
+  const signedData = seq(
+    INTEGER_1,
+    derTlv(0x31, algorithm(OID.sha256)),
+    seq(oid(id_data)),
+    derTlv(0xa0, prepared.certificates),
+    derTlv(0x31, signerInfo),
+  );
+  return seq(oid(id_signedData), derTlv(0xa0, signedData));
 }
 
 /** The @signpdf Signer that produces our CMS over the PDF's signed byte ranges. */

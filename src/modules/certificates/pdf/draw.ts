@@ -7,13 +7,14 @@ import QRCode from 'qrcode';
 import {
   BlendMode,
   closePath,
+  concatTransformationMatrix,
+  drawObject,
   degrees,
   fill,
   lineTo,
   moveTo,
   popGraphicsState,
   pushGraphicsState,
-  rectangle,
   rgb,
   setFillingRgbColor,
   type PDFDocument,
@@ -21,6 +22,7 @@ import {
   type PDFPage,
 } from 'pdf-lib';
 import { arcLayout, SEAL_RED } from '../keys/seal-image.ts';
+import { deflated } from './zlib-streams.ts';
 
 // The seal's drawing, in the 200 × 200 units of seal-image.ts.
 const UNITS = 200;
@@ -99,26 +101,34 @@ export function drawSeal(page: PDFPage, seal: SealDrawing): void {
   }
 }
 
-/** The QR code of `text` as dark modules, each row's runs merged into one rectangle. */
-export function drawQr(page: PDFPage, text: string, box: { x: number; y: number; size: number }): void {
-  const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
+/**
+ * The QR code of `text` as dark modules, each row's runs merged into one rectangle, in a form
+ * XObject whose content is written directly: module units under one scaling matrix keep every
+ * number a small integer, and skipping pdf-lib's operator objects makes it cheap.
+ */
+export function drawQr(doc: PDFDocument, page: PDFPage, text: string, box: { x: number; y: number; size: number }): void {
+  // One byte-mode segment and a fixed mask: the library's segment optimiser and mask scoring
+  // took most of a document's time, and any mask is valid for readers.
+  const qr = QRCode.create([{ data: new TextEncoder().encode(text), mode: 'byte' }], { errorCorrectionLevel: 'M', maskPattern: 0 });
   const n = qr.modules.size;
   const quiet = 2;
   const cell = box.size / (n + quiet * 2);
-  const ops = [pushGraphicsState(), setFillingRgbColor(0, 0, 0)];
+  let content = '0 g\n';
   for (let row = 0; row < n; row++) {
     let start = -1;
     for (let col = 0; col <= n; col++) {
       const dark = col < n && qr.modules.get(row, col);
       if (dark && start < 0) start = col;
       if (!dark && start >= 0) {
-        ops.push(rectangle(box.x + (quiet + start) * cell, box.y + box.size - (quiet + row + 1) * cell, (col - start) * cell, cell));
+        content += `${start} ${n - 1 - row} ${col - start} 1 re\n`;
         start = -1;
       }
     }
   }
-  ops.push(fill(), popGraphicsState());
-  page.pushOperators(...ops);
+  content += 'f\n';
+  const form = doc.context.stream(deflated(new TextEncoder().encode(content), 1), { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, n, n], Filter: 'FlateDecode' });
+  const name = page.node.newXObject('QR', doc.context.register(form));
+  page.pushOperators(pushGraphicsState(), concatTransformationMatrix(cell, 0, 0, cell, box.x + quiet * cell, box.y + quiet * cell), drawObject(name), popGraphicsState());
 }
 
 /**
@@ -126,12 +136,13 @@ export function drawQr(page: PDFPage, text: string, box: { x: number; y: number;
  * `<path d>` outlines (the form signature pads produce). Returns false for anything else.
  */
 export async function drawSignatureImage(doc: PDFDocument, page: PDFPage, dataUrl: string, box: { x: number; y: number; width: number; height: number }): Promise<boolean> {
-  const match = /^data:(image\/(?:png|jpeg|svg\+xml))(;base64)?,(.*)$/s.exec(dataUrl);
+  const match = /^data:(image\/(?:png|jpeg|svg\+xml))((?:;[^;,]*)*),(.*)$/s.exec(dataUrl);
   if (!match) return false;
-  const [, mime, base64, data = ''] = match;
-  const bytes = base64 ? Buffer.from(data, 'base64') : Buffer.from(decodeURIComponent(data), 'utf8');
+  const [, mime, params = '', data = ''] = match;
+  const bytes = params.split(';').includes('base64') ? Buffer.from(data, 'base64') : Buffer.from(decodeURIComponent(data), 'utf8');
+  const raw = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (mime === 'image/svg+xml') return drawSvgOutlines(page, bytes.toString('utf8'), box);
-  const image = mime === 'image/png' ? await doc.embedPng(bytes) : await doc.embedJpg(bytes);
+  const image = mime === 'image/png' ? await doc.embedPng(raw) : await doc.embedJpg(raw);
   const scale = Math.min(box.width / image.width, box.height / image.height);
   const width = image.width * scale;
   const height = image.height * scale;

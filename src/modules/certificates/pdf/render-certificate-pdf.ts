@@ -13,8 +13,9 @@ import { encodeQr, type CertificateBundle } from '../../../verify/bundle.ts';
 import type { CertificateView } from '../certificates.service.ts';
 import { CmsSigner, prepareKey, type PdfKey, type PreparedKey } from './cms.ts';
 import { drawQr, drawSeal, drawSignatureImage, SEAL_COLOR } from './draw.ts';
-import { assertDrawable, FONT_PLACEHOLDER, fontkitFor } from './font.ts';
+import { assertDrawable, FONT_PLACEHOLDER, fontkitFor, subsetFontName } from './font.ts';
 import { fillTemplate, wrapParagraph } from './text-layout.ts';
+import { useZlibDeflate } from './zlib-streams.ts';
 
 export const BUNDLE_ATTACHMENT_NAME = 'certificate-bundle.json';
 
@@ -74,10 +75,11 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
   assertDrawable([template.titleZh, certificate.issuer.name, input.sealBottomText ?? '', statusMark ?? ''], 'bold');
 
   const doc = await PDFDocument.create({ updateMetadata: false });
+  useZlibDeflate(doc);
   doc.registerFontkit(fontkitFor('regular'));
-  const regular = await doc.embedFont(FONT_PLACEHOLDER, { subset: true, customName: 'NotoSerifSC-Regular' });
+  const regular = await doc.embedFont(FONT_PLACEHOLDER, { subset: true, customName: subsetFontName('NotoSerifSC-Regular') });
   doc.registerFontkit(fontkitFor('bold'));
-  const bold = await doc.embedFont(FONT_PLACEHOLDER, { subset: true, customName: 'NotoSerifSC-Bold' });
+  const bold = await doc.embedFont(FONT_PLACEHOLDER, { subset: true, customName: subsetFontName('NotoSerifSC-Bold') });
   const page = doc.addPage([A4.width, A4.height]);
 
   // Title, centred, its characters spaced out.
@@ -122,7 +124,7 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
 
   // Verification footer: QR, identifier, where to verify.
   const qrSize = 150;
-  drawQr(page, await encodeQr(bundle), { x: MARGIN_X - 8, y: 56, size: qrSize });
+  drawQr(doc, page, await encodeQr(bundle), { x: MARGIN_X - 8, y: 56, size: qrSize });
   const footX = MARGIN_X + qrSize + 4;
   drawSmall(page, regular, `证明编号：${certificate.identifier}`, footX, 56 + qrSize - 44);
   drawSmall(page, regular, verifyLine, footX, 56 + qrSize - 62);
@@ -159,7 +161,7 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
     subFilter: SUBFILTER_ETSI_CADES_DETACHED,
     appName: 'Yiban',
   });
-  const unsigned = await doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false });
+  const unsigned = await doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false, objectsPerTick: Infinity });
   const signed = await signpdf.sign(Buffer.from(unsigned.buffer, unsigned.byteOffset, unsigned.byteLength), new CmsSigner(prepared(input.signingKey)), signingTime);
   return new Uint8Array(signed.buffer, signed.byteOffset, signed.byteLength);
 }

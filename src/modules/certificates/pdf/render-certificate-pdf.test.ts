@@ -1,0 +1,156 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, VILLAGE, type TestContext } from '../../../../test/factories.ts';
+import type { CertificateBundle } from '../../../verify/bundle.ts';
+import { extractBundleFromPdf } from '../../../verify/pdf-extract.ts';
+import { verifyCertificate, type StatusEvidence, type TrustAnchors } from '../../../verify/verify-certificate.ts';
+import { SEED_CERTIFICATE_TYPES } from '../certificate-types.seed.ts';
+import type { CertificateView } from '../certificates.service.ts';
+import type { KeySigner } from '../keys/key-store.ts';
+import { createPdfRenditionCache } from './pdf-cache.ts';
+import { MissingGlyphsError } from './font.ts';
+import { renderCertificatePdf, type CertificatePdfInput } from './render-certificate-pdf.ts';
+
+/**
+ * The PDF rendition checked by tools that are not ours: poppler's pdfsig validates the CMS
+ * signature (and, with the platform root imported into an NSS database, the chain), pdftotext
+ * reads the Chinese text back (dropped glyphs would show here), and the attached bundle verifies.
+ * Needs poppler-utils and libnss3-tools (certutil).
+ */
+const residence = SEED_CERTIFICATE_TYPES.find((t) => t.code === 'residence')!;
+const SIGNATURE_SVG =
+  'data:image/svg+xml;utf8,' +
+  encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100"><path d="M10 70 C 40 10, 70 10, 90 60 S 150 90, 170 40 L 200 70 Q 240 20 290 50" fill="none" stroke="#000"/></svg>');
+
+describe('certificate PDF rendition', () => {
+  let ctx: TestContext;
+  let dir: string;
+  let cert: CertificateView;
+  let bundle: CertificateBundle;
+  let trust: TrustAnchors;
+  let status: StatusEvidence;
+  let pdfKey: KeySigner;
+  let pdfFile: string;
+  let nssDir: string;
+  let input: CertificatePdfInput;
+
+  const pdfsig = (file: string): { ok: boolean; out: string } => {
+    try {
+      return { ok: true, out: execFileSync('pdfsig', ['-nssdir', `sql:${nssDir}`, file], { stdio: 'pipe' }).toString() };
+    } catch (error) {
+      const e = error as { stdout?: Buffer; stderr?: Buffer };
+      return { ok: false, out: `${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}` };
+    }
+  };
+
+  beforeAll(async () => {
+    ctx = await createTestContext('pglite');
+    await ctx.services.keys.ensurePlatformRoot();
+    const resident = await ctx.newResident({ name: '张伟' });
+    const reviewer = await ctx.newStaff('village_reviewer', VILLAGE);
+    const { case: c } = await ctx.services.applications.submit(resident, {
+      serviceCode: 'cert.residence',
+      form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' },
+    });
+    await ctx.services.applications.act(reviewer, c.id, 'approve');
+    cert = await ctx.services.certificates.getByCase(resident, c.id);
+    await ctx.services.ledger.integrate();
+    bundle = await ctx.services.certificates.bundle(resident, cert.id, cert.fields.map((f) => f.name));
+    trust = await ctx.services.certificates.trustAnchors();
+    status = {
+      revocation: await ctx.services.certificates.statusBits('1', 'revocation'),
+      suspension: await ctx.services.certificates.statusBits('1', 'suspension'),
+    };
+    pdfKey = await ctx.services.keys.ensurePdfKey();
+
+    dir = mkdtempSync(path.join(tmpdir(), 'yiban-pdf-'));
+    // An NSS database that trusts the platform's P-256 root, so that pdfsig checks the whole chain.
+    nssDir = path.join(dir, 'nss');
+    execFileSync('mkdir', ['-p', nssDir]);
+    execFileSync('certutil', ['-N', '-d', `sql:${nssDir}`, '--empty-password']);
+    const rootPem = pdfKey.chainPem.split(/(?=-----BEGIN CERTIFICATE-----)/).at(-1)!;
+    writeFileSync(path.join(dir, 'root.pem'), rootPem);
+    execFileSync('certutil', ['-A', '-d', `sql:${nssDir}`, '-n', 'yiban-root', '-t', 'CT,C,C', '-a', '-i', path.join(dir, 'root.pem')]);
+
+    input = {
+      certificate: cert,
+      template: residence.template,
+      bundle,
+      signingKey: pdfKey,
+      publicUrl: 'https://yiban.example.cn',
+      reviewerSignature: SIGNATURE_SVG,
+      sealBottomText: '电子证明专用章',
+    };
+    pdfFile = path.join(dir, 'certificate.pdf');
+    writeFileSync(pdfFile, await renderCertificatePdf(input));
+  }, 60_000);
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it('carries a PAdES signature that pdfsig reports valid, with a trusted chain', () => {
+    const { ok, out } = pdfsig(pdfFile);
+    expect(ok, out).toBe(true);
+    expect(out).toContain('Signature is Valid.');
+    expect(out).toContain('Certificate is Trusted.');
+    expect(out).toContain('ETSI.CAdES.detached');
+    expect(out).toContain('Total document signed');
+  });
+
+  it('has the Chinese text on the page, not dropped glyphs', () => {
+    const text = execFileSync('pdftotext', ['-layout', pdfFile, '-']).toString().replace(/[ \t]+/g, '');
+    expect(text).toContain('居住证明');
+    expect(text).toContain('兹证明张伟');
+    expect(text).toContain('河北省石家庄市正定县正定镇塔元庄村');
+    expect(text).toContain(cert.issuer.name);
+    expect(text).toContain(cert.identifier);
+    expect(text).toContain('扫描二维码或访问https://yiban.example.cn/verify核验');
+  });
+
+  it('embeds the bundle, which extracts and verifies VALID', async () => {
+    const { readFileSync } = await import('node:fs');
+    const extracted = await extractBundleFromPdf(new Uint8Array(readFileSync(pdfFile)));
+    expect(extracted).toEqual(bundle);
+    expect(verifyCertificate(extracted!, trust, { status }).verdict).toBe('VALID');
+    expect(await extractBundleFromPdf(new TextEncoder().encode('%PDF-1.7 not really'))).toBeNull();
+  });
+
+  it('is reported invalid by pdfsig when one signed byte changes', async () => {
+    const { readFileSync } = await import('node:fs');
+    const bytes = Buffer.from(readFileSync(pdfFile));
+    // A byte of the page content, inside the first signed range.
+    const at = bytes.indexOf('/Producer');
+    expect(at).toBeGreaterThan(0);
+    bytes[at + 12] = bytes[at + 12]! ^ 0x01;
+    const tampered = path.join(dir, 'tampered.pdf');
+    writeFileSync(tampered, bytes);
+    const { out } = pdfsig(tampered);
+    expect(out).not.toContain('Signature is Valid.');
+    expect(out).toMatch(/Signature is Invalid|Digest Mismatch/i);
+  });
+
+  it('refuses text the font cannot draw instead of dropping it', async () => {
+    const rare = { ...bundle, disclosures: bundle.disclosures.map((d) => (d.name === 'holderName' ? { ...d, value: '张𰻞' } : d)) };
+    await expect(renderCertificatePdf({ ...input, bundle: rare })).rejects.toBeInstanceOf(MissingGlyphsError);
+  });
+
+  it('caches renditions by certificate, status and disclosed fields', async () => {
+    const cache = createPdfRenditionCache({ maxEntries: 2 });
+    let renders = 0;
+    const render = async () => {
+      renders++;
+      return new Uint8Array([renders]);
+    };
+    const key = { certificateId: cert.id, status: 'active', fields: ['b', 'a'] };
+    await Promise.all([cache.get(key, render), cache.get({ ...key, fields: ['a', 'b'] }, render)]);
+    expect(renders).toBe(1);
+    await cache.get({ ...key, status: 'revoked' }, render);
+    await cache.get({ ...key, fields: ['a'] }, render);
+    expect(renders).toBe(3);
+    await cache.get(key, render); // evicted: least recently used
+    expect(renders).toBe(4);
+  });
+});

@@ -50,7 +50,8 @@ const RESIDENTS = [
 ];
 
 export interface SeedDemoOptions {
-  divisions: 'hebei' | 'all';
+  /** Hebei by default; the whole country; or (for tests) one subtree by code prefix. */
+  divisions: 'hebei' | 'all' | { prefix: string };
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -121,8 +122,8 @@ export async function seedDemo(database: Database, services: Services, options: 
     serviceCode: 'cert.kinship',
     form: { relativeName: '刘建国', relation: 'parent', purpose: 'social_security' },
   });
+  // Approval issues the kinship proof and completes the case.
   await apps.act(reviewer, done.case.id, 'approve');
-  await apps.act(reviewer, done.case.id, 'complete');
   const rejected = await apps.submit(li, residence('other'));
   await apps.act(reviewer, rejected.case.id, 'reject', '申请人户籍与居住信息不符');
   await apps.submit(zhang, { serviceCode: 'cert.no_criminal_record', form: { purpose: 'employment', destination: '正定县第一中学' } });

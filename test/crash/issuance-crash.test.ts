@@ -15,14 +15,14 @@ import { openCrashPlatform } from './crash-platform.ts';
  * at random moments, many times. Afterwards every acknowledged certificate exists exactly once,
  * certificates = completed cases = ledger leaves = status slots, and the ledger audit passes.
  *
- * CRASH_KILLS (default 12) and CRASH_BUDGET_MS (default 60 s on PGlite, 30 s on PostgreSQL)
+ * CRASH_KILLS (default 12) and CRASH_BUDGET_MS (default 60 s on PGlite, 25 s on PostgreSQL)
  * bound the kill loop; raise them for longer runs.
  */
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKER = 'test/crash/issue-worker.ts';
 const KILLS = Number(process.env.CRASH_KILLS ?? 12);
-const budgetMs = (engine: Engine) => Number(process.env.CRASH_BUDGET_MS ?? (engine === 'pglite' ? 60_000 : 30_000));
+const budgetMs = (engine: Engine) => Number(process.env.CRASH_BUDGET_MS ?? (engine === 'pglite' ? 60_000 : 25_000));
 /** Residents and the cases the first run submits. */
 const RESIDENTS = 3;
 const SEED_CASES = 40;
@@ -151,10 +151,10 @@ async function createTarget(engine: Engine, tmp: string): Promise<{ target: stri
 
 interface KillRecord {
   run: number;
-  /** Timed from "opening" (during database start-up and recovery) rather than from "ready". */
-  early: boolean;
+  /** What the delay was timed from: `opening` (start-up and recovery), `ready` or the first `ack`. */
+  anchor: string;
   delayMs: number;
-  /** From `go` to `ready` (or `opening` for early kills). */
+  /** From `go` to the anchor line. */
   startMs: number;
   lastLine: string;
   acksAfter: number;
@@ -189,23 +189,23 @@ for (const engine of engines) {
         // The first run seeds and is not killed before it is ready.
         let upcoming = nextWorker();
         for (let i = 0; i < KILLS && (i === 0 || Date.now() - started < budgetMs(engine)); i++) {
-          const early = i % 4 === 3;
+          // Kill points: during start-up and recovery, during the first (cold) approval, and in
+          // the steady stream of approvals.
+          const anchor = i % 4 === 3 ? 'opening' : i % 4 === 1 ? 'ready' : 'ack 1';
           const run = await upcoming;
           const goAt = Date.now();
           run.go('loop');
-          const reached = await run.waitFor(early ? 'opening' : 'ready', START_TIMEOUT);
-          if (!reached) {
-            throw new Error(describeRun(run, `worker ${i} exited before "${early ? 'opening' : 'ready'}"`, await run.exited));
-          }
+          const reached = await run.waitFor(anchor, START_TIMEOUT);
+          if (!reached) throw new Error(describeRun(run, `worker ${i} exited before "${anchor}"`, await run.exited));
           const startMs = Date.now() - goAt;
           upcoming = nextWorker();
-          const delayMs = early ? randomBetween(0, 2500) : randomBetween(50, 1500);
+          const delayMs = anchor === 'opening' ? randomBetween(0, 2500) : randomBetween(50, 1500);
           await sleep(delayMs);
           if (run.child.exitCode !== null) throw new Error(describeRun(run, `worker ${i} exited on its own`, await run.exited));
           run.child.kill('SIGKILL');
           const exit = await run.exited;
           expect(exit.signal, describeRun(run, `worker ${i} was not killed`, exit)).toBe('SIGKILL');
-          kills.push({ run: i, early, delayMs, startMs, lastLine: run.lines[run.lines.length - 1] ?? '', acksAfter: readAcks(tmp).acks.size });
+          kills.push({ run: i, anchor, delayMs, startMs, lastLine: run.lines[run.lines.length - 1] ?? '', acksAfter: readAcks(tmp).acks.size });
         }
 
         const finish = await upcoming;
@@ -279,9 +279,9 @@ for (const engine of engines) {
           expect((await services.ledger.latestCheckpoint()).size).toBe(n);
 
           console.log(
-            `[crash ${engine}] ${kills.length} kills (${kills.filter((k) => k.early).length} during start-up), ` +
+            `[crash ${engine}] ${kills.length} kills (${kills.filter((k) => k.anchor === 'opening').length} timed from start-up, ${kills.filter((k) => k.anchor === 'ready').length} from ready), ` +
               `${acks.size} acknowledged, ${n} certificates (${n - acks.size} committed but not yet acknowledged when killed), ` +
-              `${Math.round((Date.now() - started) / 1000)} s; kills: ${kills.map((k) => `[start ${k.startMs}ms, +${k.delayMs}ms${k.early ? ' from opening' : ''}: ${k.lastLine}]`).join(', ')}`,
+              `${Math.round((Date.now() - started) / 1000)} s; kills: ${kills.map((k) => `[start ${k.startMs}ms, ${k.anchor} +${k.delayMs}ms → ${k.lastLine}]`).join(', ')}`,
           );
         } finally {
           await database.close();

@@ -122,6 +122,7 @@ async function main(): Promise<void> {
   const residents: Principal[] = [];
   const acks = path.join(stateDir!, 'acks.txt');
   say('ready');
+  const readyAt = performance.now();
 
   let approved = 0;
   let submitted = 0;
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
     const identifier = cert.rows[0]?.identifier;
     if (!identifier) throw new Error(`case ${next} was approved but has no certificate`);
     durableWrite(acks, `${next} ${identifier}\n`, 'a');
-    say(`ack ${approved + 1}`);
+    say(`ack ${approved + 1} +${Math.round(performance.now() - readyAt)}ms`);
     if (++approved % INTEGRATE_EVERY === 0) await services.ledger.integrate();
   }
   const result = await services.ledger.integrate();

@@ -123,13 +123,15 @@ describe.each(testEngines())('applications on %s', (engine) => {
     const resubmitted = await apps.applicantAction(resident, c.id, 'resubmit', { ...residenceForm, residentSince: '2014-01-01' });
     expect(resubmitted.state).toBe('submitted');
     expect(resubmitted.form.residentSince).toBe('2014-01-01');
-    await apps.act(reviewer, c.id, 'approve');
-    expect(await rejection(apps.act(reviewer, c.id, 'approve'))).toBe('ALREADY_DECIDED');
-    const done = await apps.act(reviewer, c.id, 'complete');
+    // Approval issues the residence proof in the same transaction, which completes the case.
+    const done = await apps.act(reviewer, c.id, 'approve');
     expect(done.state).toBe('completed');
     expect(done.completedAt).not.toBeNull();
+    expect(await rejection(apps.act(reviewer, c.id, 'approve'))).toBe('ALREADY_DECIDED');
+    expect(await rejection(apps.act(reviewer, c.id, 'complete'))).toBe('INVALID_STATE');
     const detail = await apps.getCase(resident, c.id);
     expect(detail.events.map((e) => e.action)).toEqual(['submit', 'submit', 'accept', 'start_review', 'return', 'resubmit', 'approve', 'complete']);
+    expect(detail.events.at(-1)?.reason).toMatch(/1\.2\.156\.3005\.2\./);
     expect(detail.events.find((e) => e.action === 'return')?.reason).toBe('请补充居住起始日期证明');
   });
 

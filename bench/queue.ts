@@ -11,13 +11,10 @@
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { and, asc, eq, gt, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
 import { createServices } from '../src/app.ts';
 import { openDatabase, type Db } from '../src/db/database.ts';
-import { cases } from '../src/modules/applications/applications.tables.ts';
-import type { QueueQuery } from '../src/modules/applications/applications.repository.ts';
-import { OPEN_STATES } from '../src/modules/applications/case-state.ts';
+import { buildQueueQuery, type QueueQuery } from '../src/modules/applications/applications.repository.ts';
 import { chinaDate } from '../src/modules/catalog/working-days.ts';
 import type { StaffRole } from '../src/modules/identity/identity.tables.ts';
 import { createBenchDatabase, DEFAULT_SERVER_URL, type BenchDatabase } from './support/databases.ts';
@@ -133,9 +130,8 @@ export async function benchQueue(options: QueueBenchOptions): Promise<ScenarioRe
     const cityAdmin = await login('city_admin', city);
 
     const today = chinaDate(new Date());
-    const states = [...OPEN_STATES];
-    const own = (t: Target): QueueQuery => ({ orgCode: t.code, states, limit: PAGE });
-    const subtree = (t: Target): QueueQuery => ({ orgPathPrefix: t.path, states, limit: PAGE });
+    const own = (t: Target): QueueQuery => ({ orgCode: t.code, limit: PAGE });
+    const subtree = (t: Target): QueueQuery => ({ subtree: { depth: t.path.split('.').length - 1, code: t.code, path: t.path }, limit: PAGE });
     const scenarios: Scenario[] = [
       { name: 'village reviewer, page 1', target: village, token: reviewer, overdue: false, walk: false, query: own(village) },
       { name: 'village reviewer, all pages by next', target: village, token: reviewer, overdue: false, walk: true, query: own(village) },
@@ -249,23 +245,9 @@ async function measure(
   };
 }
 
-/** The SQL of applications.repository.ts queryQueue, rebuilt with the same drizzle calls (keep in step). */
+/** The SQL that applications.repository.ts runs for a queue page. */
 export function queueSql(db: Db, q: QueueQuery): { sql: string; params: unknown[] } {
-  const conditions: SQL[] = [inArray(cases.state, q.states), sql`${cases.dueDate} is not null`];
-  if (q.orgCode) conditions.push(eq(cases.orgCode, q.orgCode));
-  if (q.orgPathPrefix) conditions.push(like(cases.orgPath, `${q.orgPathPrefix}%`));
-  if (q.serviceCode) conditions.push(eq(cases.serviceCode, q.serviceCode));
-  if (q.dueBefore) conditions.push(lt(cases.dueDate, q.dueBefore));
-  if (q.after) {
-    conditions.push(or(gt(cases.dueDate, q.after.dueDate), and(eq(cases.dueDate, q.after.dueDate), gt(cases.id, q.after.id)))!);
-  }
-  return db
-    .select()
-    .from(cases)
-    .where(and(...conditions))
-    .orderBy(asc(cases.dueDate), asc(cases.id))
-    .limit(q.limit)
-    .toSQL();
+  return buildQueueQuery(db, q).toSQL();
 }
 
 async function explain(admin: pg.Client, db: Db, q: QueueQuery): Promise<PlanSummary> {

@@ -385,11 +385,11 @@ export function createApplicationsService(deps: ApplicationsDeps) {
       if (!org || grants.length === 0) throw notFound('org');
       const limit = input.limit ?? 50;
       // Administrators and supervisors see the whole subtree; reviewers and officers their own node.
-      const subtree = grants.some((g) => isAdminRole(g.role));
+      const subtree = grants.some((g) => isAdminRole(g.role)) && org.level !== 'village' && org.level !== 'department';
       const after = input.after ? decodeCursor(input.after, 2) : undefined;
       const rows = await repo.queryQueue(db, {
-        ...(subtree ? { orgPathPrefix: org.path } : { orgCode: org.code }),
-        states: input.state ? [input.state] : [...OPEN_STATES],
+        ...(subtree ? { subtree: { depth: org.path.split('.').length - 1, code: org.code, path: org.path } } : { orgCode: org.code }),
+        ...(input.state ? { state: input.state } : {}),
         ...(input.serviceCode ? { serviceCode: input.serviceCode } : {}),
         ...(input.overdue ? { dueBefore: chinaDate(clock()) } : {}),
         ...(after ? { after: { dueDate: String(after[0]), id: String(after[1]) } } : {}),

@@ -1,5 +1,0 @@
-CREATE INDEX "cases_open_org_idx" ON "cases" USING btree ("org_code","due_date","id") WHERE state in ('submitted','accepted','in_review') and due_date is not null;--> statement-breakpoint
-CREATE INDEX "cases_open_l1_idx" ON "cases" USING btree (split_part("org_path", '.', 1),"due_date","id") WHERE state in ('submitted','accepted','in_review') and due_date is not null;--> statement-breakpoint
-CREATE INDEX "cases_open_l2_idx" ON "cases" USING btree (split_part("org_path", '.', 2),"due_date","id") WHERE state in ('submitted','accepted','in_review') and due_date is not null;--> statement-breakpoint
-CREATE INDEX "cases_open_l3_idx" ON "cases" USING btree (split_part("org_path", '.', 3),"due_date","id") WHERE state in ('submitted','accepted','in_review') and due_date is not null;--> statement-breakpoint
-CREATE INDEX "cases_open_l4_idx" ON "cases" USING btree (split_part("org_path", '.', 4),"due_date","id") WHERE state in ('submitted','accepted','in_review') and due_date is not null;

@@ -1,12 +1,12 @@
 /**
  * `npm run bench`: the benchmarks one after another, each on databases of its own.
  *
- *   npm run bench                                   case submission, queue (1M residents / 200k cases), divisions
+ *   npm run bench                                   all: case submission, queue (1M residents / 200k cases), divisions, ledger, SM2, PDF
  *   npm run bench -- --only queue --full            queue at 10M residents / 1M cases
  *   npm run bench -- --only submission,divisions
  *
- * The divisions benchmark (bench/load-divisions.ts) runs in a process of its own when the file
- * exists, through its own command line, so this runner does not depend on its exports.
+ * The divisions, ledger, SM2 and PDF benchmarks run as scripts in processes of their own,
+ * through their own command lines.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,9 +19,15 @@ import { benchQueue } from './queue.ts';
 import { DEFAULT_SERVER_URL } from './support/databases.ts';
 import { loadLine } from './support/machine.ts';
 
-const BENCHES = ['submission', 'queue', 'divisions'] as const;
+const BENCHES = ['submission', 'queue', 'divisions', 'ledger', 'sm2', 'pdf'] as const;
 type Bench = (typeof BENCHES)[number];
-const LOAD_DIVISIONS = fileURLToPath(new URL('./load-divisions.ts', import.meta.url));
+/** Benchmarks that run as scripts of their own, in a child process, through their own command line. */
+const SCRIPTS: Partial<Record<Bench, string>> = {
+  divisions: fileURLToPath(new URL('./load-divisions.ts', import.meta.url)),
+  ledger: fileURLToPath(new URL('./ledger.ts', import.meta.url)),
+  sm2: fileURLToPath(new URL('./sm2.ts', import.meta.url)),
+  pdf: fileURLToPath(new URL('./pdf.ts', import.meta.url)),
+};
 
 const program = new Command('bench')
   .description('Yiban benchmarks')
@@ -73,20 +79,19 @@ if (selected.includes('queue')) {
   printLoad();
 }
 
-if (selected.includes('divisions')) {
-  if (existsSync(LOAD_DIVISIONS)) {
-    log('\n[divisions] bench/load-divisions.ts');
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', LOAD_DIVISIONS], {
-        stdio: 'inherit',
-        env: { ...process.env, DATABASE_URL: opts.serverUrl },
-      });
-      child.on('exit', resolve);
-    });
-    if (code !== 0) failures.push(`divisions: exit code ${code}`);
-  } else {
-    log('\n[divisions] bench/load-divisions.ts does not exist yet: skipped');
+for (const [bench, script] of Object.entries(SCRIPTS) as [Bench, string][]) {
+  if (!selected.includes(bench)) continue;
+  if (!existsSync(script)) {
+    log(`\n[${bench}] ${script} does not exist: skipped`);
+    continue;
   }
+  log(`\n[${bench}] ${script}`);
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: opts.serverUrl } });
+    child.on('exit', resolve);
+  });
+  if (code !== 0) failures.push(`${bench}: exit code ${code}`);
+  printLoad();
 }
 
 log(failures.length === 0 ? '\nall benchmarks within their floors' : `\nbelow the floor or inconsistent:\n  ${failures.join('\n  ')}`);

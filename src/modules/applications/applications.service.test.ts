@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../../../test/errors.ts';
 import { createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
 import { addWorkingDays, chinaDate } from '../catalog/working-days.ts';
@@ -8,15 +9,6 @@ import { createApplicationsService } from './applications.service.ts';
 
 const residenceForm = { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' };
 const residence = { serviceCode: 'cert.residence', form: residenceForm };
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  }
-  return 'RESOLVED';
-}
 
 describe.each(testEngines())('applications on %s', (engine) => {
   let ctx: TestContext;

@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../../../test/errors.ts';
 import { createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
 import { fieldDigest, issuanceLeaf, parsePayload, type CertificateDocument } from '../../verify/document.ts';
@@ -14,15 +15,6 @@ const residence = {
   serviceCode: 'cert.residence',
   form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' },
 };
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  }
-  return 'RESOLVED';
-}
 
 describe.each(testEngines())('certificates on %s', (engine) => {
   let ctx: TestContext;

@@ -1,19 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../../../test/errors.ts';
 import { createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
 import { fieldDigest, parsePayload } from '../../verify/document.ts';
 
 // A 1×1 transparent PNG.
 const PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==';
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  }
-  return 'RESOLVED';
-}
 
 describe.each(testEngines())('share links and registered signatures on %s', (engine) => {
   let ctx: TestContext;

@@ -12,6 +12,7 @@ import { ledgerApiRoutes, ledgerTileRoutes } from './ledger.routes.ts';
 import { decryptSeed, encryptSeed } from './log-key.ts';
 import { createLedgerService, type LedgerService } from './ledger.service.ts';
 import { generateWitnessKey, parseWitnessKey, witnessCosigner, witnessOnce, type WitnessState } from './witness.ts';
+import { rejection } from '../../../test/errors.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const ORIGIN = 'yiban.test/ledger';
@@ -182,15 +183,6 @@ describe.each(testEngines())('ledger HTTP and witnesses on %s', (engine) => {
     }
   });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  }
-  return 'RESOLVED';
-}
 
 /** Gives the fork the honest log's signing key, as an operator who forks the log would. */
 async function copyLogKey(input: { from: Database; fromKey: Buffer; to: Database; toKey: Buffer }): Promise<void> {

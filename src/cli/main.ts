@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../core/config.ts';
 import { DataDirLockedError } from '../db/data-dir-lock.ts';
 import { openPlatform } from '../app.ts';
-import { isDemoSeeded, seedDemo, type DemoCredential } from '../demo/demo-data.ts';
+import { demoCredentials, isDemoSeeded, seedDemo, type DemoCredential } from '../demo/demo-data.ts';
 import { generateOpenApi } from './openapi.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerLedgerCommands } from '../modules/ledger/ledger.cli.ts';
@@ -47,9 +47,13 @@ program
     const platform = await openPlatform(config);
     let credentials: DemoCredential[] = [];
     if (options.seed) {
-      const seeded = await isDemoSeeded(platform.services);
-      if (!seeded) console.error('首次启动：载入河北省行政区划与演示数据 / first start: loading Hebei divisions and demo data');
-      credentials = await seedWithProgress(platform, 'hebei', seeded);
+      // Later starts reuse what the first one loaded, without touching it again.
+      if (await isDemoSeeded(platform.services)) {
+        credentials = demoCredentials();
+      } else {
+        console.error('首次启动：载入河北省行政区划与演示数据 / first start: loading Hebei divisions and demo data');
+        credentials = await seedWithProgress(platform, 'hebei');
+      }
     }
     await serve(platform, { ...config, port: options.port ?? config.port }, credentials);
   });
@@ -93,16 +97,15 @@ function parseScope(value: string): 'hebei' | 'all' {
 async function seedWithProgress(
   platform: Awaited<ReturnType<typeof openPlatform>>,
   divisions: 'hebei' | 'all',
-  quiet = false,
 ): Promise<DemoCredential[]> {
-  const bar = quiet ? undefined : createProgress(divisions === 'all' ? '全国行政区划 divisions' : '河北省行政区划 divisions');
+  const bar = createProgress(divisions === 'all' ? '全国行政区划 divisions' : '河北省行政区划 divisions');
   try {
     return await seedDemo(platform.database, platform.services, {
       divisions,
-      onProgress: (_stage, done, total) => bar?.update(done, total),
+      onProgress: (_stage, done, total) => bar.update(done, total),
     });
   } finally {
-    bar?.stop();
+    bar.stop();
   }
 }
 

@@ -60,6 +60,14 @@ export async function isDemoSeeded(services: Services): Promise<boolean> {
   return (await services.identity.findResidentByResidentId(demoResidentId(0))) !== null;
 }
 
+/** The demo accounts, as printed at start; no database work. */
+export function demoCredentials(): DemoCredential[] {
+  return [
+    ...STAFF.map((s) => ({ who: s.who, login: s.username, password: DEMO_PASSWORD })),
+    ...RESIDENTS.map((r, i) => ({ who: `居民 resident ${r.name}`, login: `${r.phone} (${maskResidentId(demoResidentId(i))})`, password: DEMO_PASSWORD })),
+  ];
+}
+
 export function demoResidentId(index: number): string {
   const r = RESIDENTS[index]!;
   return makeResidentId(DEMO_COUNTY, r.birth, r.seq);
@@ -81,12 +89,11 @@ export async function seedDemo(database: Database, services: Services, options: 
   await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
 
-  const credentials: DemoCredential[] = [];
   for (const s of STAFF) {
     const orgCode = typeof s.orgCode === 'string' ? s.orgCode : s.orgCode(byKind);
     await services.identity.ensureStaff({ username: s.username, name: s.name, password: DEMO_PASSWORD, roles: [{ role: s.role, orgCode }] });
-    credentials.push({ who: s.who, login: s.username, password: DEMO_PASSWORD });
   }
+  const credentials = demoCredentials();
 
   const seeded = await isDemoSeeded(services);
   const residents: Principal[] = [];
@@ -95,7 +102,6 @@ export async function seedDemo(database: Database, services: Services, options: 
     if (!seeded) {
       await services.identity.registerResident({ name: r.name, residentId, phone: r.phone, password: DEMO_PASSWORD, homeOrgCode: DEMO_VILLAGE });
     }
-    credentials.push({ who: `居民 resident ${r.name}`, login: `${r.phone} (${maskResidentId(residentId)})`, password: DEMO_PASSWORD });
     residents.push(await loginAs(services, { kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' }));
   }
   if (seeded) return credentials;

@@ -7,11 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServices } from '../src/app.ts';
 import { openDatabase } from '../src/db/database.ts';
-import { SEED_SERVICE_ITEMS } from '../src/modules/catalog/catalog.seed.ts';
 import { SEED_CERTIFICATE_TYPES } from '../src/modules/certificates/certificate-types.seed.ts';
 import { renderCertificatePdf } from '../src/modules/certificates/pdf/render-certificate-pdf.ts';
-import { ensureDemoDepartments } from '../src/modules/orgs/orgs.service.ts';
-import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from '../src/demo/demo-data.ts';
+import { issueDemoCertificate } from '../src/demo/demo-certificate.ts';
 
 const COUNT = Number(process.env.PDF_BENCH_COUNT ?? 200);
 const FLOOR = 100;
@@ -23,25 +21,7 @@ const database = await openDatabase({ engine: 'pglite', memory: true });
 try {
   await database.migrate();
   const services = createServices(database, { masterKey: randomBytes(32), publicUrl: 'https://yiban.example.cn' });
-  await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
-  await ensureDemoDepartments(database.db);
-  await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
-  await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
-  await services.keys.ensurePlatformRoot();
-  await services.identity.ensureStaff({ username: 'bench-reviewer', name: '审核员', password: DEMO_PASSWORD, roles: [{ role: 'village_reviewer', orgCode: DEMO_VILLAGE }] });
-  const residentId = demoResidentId(0);
-  await services.identity.registerResident({ name: '张伟', residentId, phone: '13831100001', password: DEMO_PASSWORD, homeOrgCode: DEMO_VILLAGE });
-  const login = async (input: Parameters<typeof services.identity.login>[0]) => (await services.identity.authenticate((await services.identity.login(input)).token))!;
-  const resident = await login({ kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' });
-  const reviewer = await login({ kind: 'staff', username: 'bench-reviewer', password: DEMO_PASSWORD, channel: 'web' });
-  const { case: c } = await services.applications.submit(resident, {
-    serviceCode: 'cert.residence',
-    form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' },
-  });
-  await services.applications.act(reviewer, c.id, 'approve');
-  const cert = await services.certificates.getByCase(resident, c.id);
-  await services.ledger.integrate();
-  const bundle = await services.certificates.bundle(resident, cert.id, cert.fields.map((f) => f.name));
+  const { cert, bundle } = await issueDemoCertificate(database, services);
   const signingKey = await services.keys.ensurePdfKey();
   const template = SEED_CERTIFICATE_TYPES.find((t) => t.code === 'residence')!.template;
 

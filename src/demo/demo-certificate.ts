@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createServices } from '../app.ts';
-import { openDatabase } from '../db/database.ts';
+import { createServices, type Services } from '../app.ts';
+import { openDatabase, type Database } from '../db/database.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/catalog.seed.ts';
 import { SEED_CERTIFICATE_TYPES } from '../modules/certificates/certificate-types.seed.ts';
 import { renderSealSvg } from '../modules/certificates/keys/seal-image.ts';
-import { renderCertificatePdf } from '../modules/certificates/pdf/render-certificate-pdf.ts';
 import { ensureDemoDepartments } from '../modules/orgs/orgs.service.ts';
 import { encodeQr } from '../verify/bundle.ts';
 import { toVerifiableCredential } from '../verify/credential.ts';
@@ -22,46 +21,50 @@ export interface DemoCertificateFiles {
 }
 
 /**
- * Story 1 end to end on a fresh embedded database: 张伟 applies for a residence proof, the
- * 塔元庄村 reviewer approves, and the certificate's renditions are written for other tools to check.
+ * Story 1 on a migrated database: 正定县 and its departments, the catalogue, 张伟 applies for a
+ * residence proof and the 塔元庄村 reviewer approves; returns the certificate and its full bundle.
  */
+export async function issueDemoCertificate(database: Database, services: Services) {
+  await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
+  await ensureDemoDepartments(database.db);
+  await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
+  await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
+  await services.keys.ensurePlatformRoot();
+  await services.identity.ensureStaff({ username: 'tyz-reviewer', name: '塔元庄村审核员', password: DEMO_PASSWORD, roles: [{ role: 'village_reviewer', orgCode: DEMO_VILLAGE }] });
+  const residentId = demoResidentId(0);
+  await services.identity.registerResident({ name: '张伟', residentId, phone: '13831100001', password: DEMO_PASSWORD, homeOrgCode: DEMO_VILLAGE });
+  const login = async (input: Parameters<typeof services.identity.login>[0]) => {
+    const principal = await services.identity.authenticate((await services.identity.login(input)).token);
+    if (!principal) throw new Error('demo login failed');
+    return principal;
+  };
+  const resident = await login({ kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' });
+  const reviewer = await login({ kind: 'staff', username: 'tyz-reviewer', password: DEMO_PASSWORD, channel: 'web' });
+  const { case: c } = await services.applications.submit(resident, {
+    serviceCode: 'cert.residence',
+    form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' },
+  });
+  await services.applications.act(reviewer, c.id, 'approve');
+  const cert = await services.certificates.getByCase(resident, c.id);
+  await services.ledger.integrate();
+  const shown = cert.fields.map((f) => f.name);
+  const bundle = await services.certificates.bundle(resident, cert.id, shown);
+  return { resident, cert, bundle, shown };
+}
+
+/** The demo certificate's renditions, written for other tools to check. */
 export async function writeDemoCertificate(outDir: string, options: { publicUrl: string }): Promise<DemoCertificateFiles> {
   const database = await openDatabase({ engine: 'pglite', memory: true });
   try {
     await database.migrate();
     const services = createServices(database, { masterKey: randomBytes(32), publicUrl: options.publicUrl });
-    await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
-    await ensureDemoDepartments(database.db);
-    await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
-    await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
-    await services.keys.ensurePlatformRoot();
-    await services.identity.ensureStaff({ username: 'tyz-reviewer', name: '塔元庄村审核员', password: DEMO_PASSWORD, roles: [{ role: 'village_reviewer', orgCode: DEMO_VILLAGE }] });
-    const residentId = demoResidentId(0);
-    await services.identity.registerResident({ name: '张伟', residentId, phone: '13831100001', password: DEMO_PASSWORD, homeOrgCode: DEMO_VILLAGE });
-    const login = async (input: Parameters<typeof services.identity.login>[0]) => {
-      const principal = await services.identity.authenticate((await services.identity.login(input)).token);
-      if (!principal) throw new Error('demo login failed');
-      return principal;
-    };
-    const resident = await login({ kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' });
-    const reviewer = await login({ kind: 'staff', username: 'tyz-reviewer', password: DEMO_PASSWORD, channel: 'web' });
-    const { case: c } = await services.applications.submit(resident, {
-      serviceCode: 'cert.residence',
-      form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' },
-    });
-    await services.applications.act(reviewer, c.id, 'approve');
-    const cert = await services.certificates.getByCase(resident, c.id);
-    await services.ledger.integrate();
-    const shown = cert.fields.map((f) => f.name);
-    const bundle = await services.certificates.bundle(resident, cert.id, shown);
+    const { resident, cert, bundle, shown } = await issueDemoCertificate(database, services);
     const payload = parsePayload(bundle.payload)!;
     const key = await services.keys.getPublicKey(payload.keyId);
     if (!key) throw new Error('the seal key is missing');
 
     mkdirSync(outDir, { recursive: true });
-    const template = SEED_CERTIFICATE_TYPES.find((t) => t.code === cert.type)?.template;
-    if (!template) throw new Error(`no template for certificate type ${cert.type}`);
-    const pdf = await renderCertificatePdf({ certificate: cert, template, bundle, signingKey: await services.keys.ensurePdfKey(), publicUrl: options.publicUrl, sealBottomText: '电子证明专用章' });
+    const { bytes: pdf } = await services.certificates.pdf(resident, cert.id, shown);
     const files: Record<string, string | Buffer> = {
       'certificate.pdf': Buffer.from(pdf),
       'payload.json': bundle.payload,

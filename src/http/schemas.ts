@@ -27,6 +27,8 @@ export function withErrors<T extends Record<number, TSchema>, const S extends nu
 }
 
 export const Uuid = Type.String({ format: 'uuid' });
+/** A value or null. */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 export const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
 export const IsoDateTime = Type.String({ format: 'date-time' });
 /** Keyset pagination: an opaque cursor from the previous page, and a page size. */

@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { PageQuery } from '../../http/schemas.ts';
+import { PageQuery, Nullable } from '../../http/schemas.ts';
 import { CASE_STATES } from './applications.tables.ts';
 
 const Label = Type.Object({ zh: Type.String(), en: Type.String() });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 export const CaseStateSchema = Type.Union(CASE_STATES.map((s) => Type.Literal(s)));
 
 export const CaseViewSchema = Type.Object({

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, notFound } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
+import { isUuid } from '../../core/values.ts';
 import type { Db, Tx } from '../../db/database.ts';
 import type { CatalogService, ServiceItem } from '../catalog/catalog.service.ts';
 import { chinaDate } from '../catalog/working-days.ts';
@@ -421,9 +422,6 @@ export function formatCaseNo(row: { seq: number }): string {
   return `YB${String(row.seq).padStart(10, '0')}`;
 }
 
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}
 
 function hashRequest(value: unknown): string {
   return createHash('sha256').update(stableStringify(value)).digest('hex');

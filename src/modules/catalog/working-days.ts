@@ -84,10 +84,7 @@ export function workingDaysBetween(from: string, to: string): number {
   return count;
 }
 
-/** The calendar date in China (UTC+8, no daylight saving) of an instant. */
-export function chinaDate(instant: Date): string {
-  return new Date(instant.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
-}
+export { chinaDate } from '../../core/values.ts';
 
 export function shiftDate(date: string, days: number): string {
   const t = Date.parse(`${date}T00:00:00Z`) + days * 86_400_000;

@@ -2,14 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../core/errors.ts';
 import { requirePrincipal } from '../../http/auth.ts';
-import { PageQuery, withErrors } from '../../http/schemas.ts';
+import { PageQuery, withErrors, Nullable } from '../../http/schemas.ts';
 import { encodeStatusList } from '../../verify/status-list.ts';
 import { decodeQr, encodeQr, parseBundleJson } from '../../verify/bundle.ts';
 import { REASON_TEXT } from '../../verify/verify-certificate.ts';
 import { CURRENT_STATUS_LIST, STATUS_LIST_SIZE, type CertificatesService } from './certificates.service.ts';
 
 const Label = Type.Object({ zh: Type.String(), en: Type.String() });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const CertificateViewSchema = Type.Object({
   id: Type.String(),

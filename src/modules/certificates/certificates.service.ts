@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { AppError, notFound } from '../../core/errors.ts';
+import { isUuid } from '../../core/values.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import type { Db, Executor } from '../../db/database.ts';
 import { hasRoleFor, requireResidentScope, type Principal } from '../identity/principal.ts';
@@ -161,7 +162,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
   }
 
   async function loadVisible(principal: Principal, id: string): Promise<repo.CertificateRow> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound('certificate');
+    if (!isUuid(id)) throw notFound('certificate');
     const row = await repo.findById(db, id);
     if (!row) throw notFound('certificate');
     if (principal.kind === 'resident' || principal.actingFor) {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors.ts';
+import { isUuid } from '../../core/values.ts';
 import type { Db } from '../../db/database.ts';
 import { hasRoleFor, requireResidentScope, type Principal } from '../identity/principal.ts';
 import type { CertificateBundle } from '../../verify/bundle.ts';
@@ -72,7 +73,7 @@ export function createSharingService(deps: { db: Db; certificates: CertificatesS
 
     /** The township (or higher) administrator over the reviewer's node activates it; the previous one retires. */
     async activateSignature(principal: Principal, id: string): Promise<SignatureDto> {
-      if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound('signature');
+      if (!isUuid(id)) throw notFound('signature');
       const [row] = await db.select().from(registeredSignatures).where(eq(registeredSignatures.id, id));
       if (!row || !hasRoleFor(principal, ['township_admin', 'county_admin', 'city_admin', 'platform_admin'], row.orgPath) || row.accountId === principal.accountId) {
         throw notFound('signature');

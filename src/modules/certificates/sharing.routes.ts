@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requirePrincipal } from '../../http/auth.ts';
-import { withErrors } from '../../http/schemas.ts';
+import { withErrors, Nullable } from '../../http/schemas.ts';
 import { CertificateViewSchema } from './certificates.routes.ts';
 import type { SharingService } from './sharing-and-signatures.ts';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const SignatureSchema = Type.Object({
   id: Type.String(),
   accountId: Type.String(),

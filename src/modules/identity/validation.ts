@@ -1,13 +1,9 @@
+export { chinaDate as chinaToday, isUuid } from '../../core/values.ts';
 import { AppError } from '../../core/errors.ts';
 
 /** Mainland mobile numbers: 11 digits starting 13–19. */
 export const PHONE_PATTERN = /^1[3-9]\d{9}$/;
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{2,31}$/;
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID_PATTERN.test(value);
-}
 
 export function normalisePhone(phone: string): string {
   const trimmed = phone.trim();
@@ -43,11 +39,6 @@ export function normaliseUsername(username: string): string {
     });
   }
   return lowered;
-}
-
-/** Today's date in China (UTC+8, no daylight saving), as YYYY-MM-DD. */
-export function chinaToday(now: Date): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
 /** The SQLSTATE of a database error, looking through drizzle's wrapper. */

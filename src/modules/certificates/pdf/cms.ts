@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { AsnConvert, AsnObjectIdentifierConverter } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { IssuerAndSerialNumber, id_data, id_signedData } from '@peculiar/asn1-cms';
-import { Signer } from '@signpdf/utils';
 
 const OID = {
   sha256: '2.16.840.1.101.3.4.2.1',
@@ -92,16 +91,17 @@ function signingTimeDer(at: Date): Uint8Array {
 }
 
 /**
- * A DER CMS ContentInfo holding a detached SignedData over `content`. Written byte by byte from
+ * A DER CMS ContentInfo holding a detached SignedData over content whose SHA-256 is
+ * `contentDigest` (the caller hashes the PDF's byte ranges in place). Written byte by byte from
  * parts prepared once per key: an ASN.1 object model per document cost more than the rest of
  * the signature.
  */
-export async function createDetachedCms(prepared: PreparedKey, content: Uint8Array, signingTime: Date): Promise<Uint8Array> {
-  const digest = createHash('sha256').update(content).digest();
+export async function createDetachedCms(prepared: PreparedKey, contentDigest: Uint8Array, signingTime: Date): Promise<Uint8Array> {
+  if (contentDigest.length !== 32) throw new Error('createDetachedCms expects the SHA-256 digest of the signed content');
   const attributes = [
     attribute(OID.contentType, oid(id_data)),
     attribute(OID.signingTime, signingTimeDer(signingTime)),
-    attribute(OID.messageDigest, derTlv(0x04, digest)),
+    attribute(OID.messageDigest, derTlv(0x04, contentDigest)),
     prepared.signingCertificateAttr,
   ].sort((a, b) => Buffer.compare(a, b)); // DER: a SET OF is sorted by its elements' encodings
   const attributesContent = Buffer.concat(attributes);
@@ -123,15 +123,4 @@ export async function createDetachedCms(prepared: PreparedKey, content: Uint8Arr
     derTlv(0x31, signerInfo),
   );
   return seq(oid(id_signedData), derTlv(0xa0, signedData));
-}
-
-/** The @signpdf Signer that produces our CMS over the PDF's signed byte ranges. */
-export class CmsSigner extends Signer {
-  constructor(private readonly prepared: PreparedKey) {
-    super();
-  }
-
-  override async sign(pdfBuffer: Buffer, signingTime?: Date): Promise<Buffer> {
-    return Buffer.from(await createDetachedCms(this.prepared, pdfBuffer, signingTime ?? new Date()));
-  }
 }

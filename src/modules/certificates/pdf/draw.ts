@@ -1,15 +1,13 @@
 /**
  * Vector drawing on a certificate page: the round red seal (the geometry of `renderSealSvg`,
  * redrawn with PDF operators so that it stays sharp and needs no image), the QR code as filled
- * rectangles, and the reviewer's registered signature.
+ * rectangles (row runs merged), and the reviewer's registered signature.
  */
-import QRCode from 'qrcode';
 import {
   BlendMode,
   closePath,
   concatTransformationMatrix,
   drawObject,
-  degrees,
   fill,
   lineTo,
   moveTo,
@@ -18,10 +16,11 @@ import {
   rgb,
   setFillingRgbColor,
   type PDFDocument,
-  type PDFFont,
   type PDFPage,
 } from 'pdf-lib';
+import type { CertificateFont } from './cjk-font.ts';
 import { arcLayout, SEAL_RED } from '../keys/seal-image.ts';
+import { encodeQrMatrix } from './qr.ts';
 import { deflated } from './zlib-streams.ts';
 
 // The seal's drawing, in the 200 × 200 units of seal-image.ts.
@@ -42,7 +41,7 @@ export interface SealDrawing {
   cy: number;
   /** Diameter in points (an official seal is 42 mm, about 119 pt). */
   diameter: number;
-  font: PDFFont;
+  font: CertificateFont;
 }
 
 /**
@@ -90,14 +89,14 @@ export function drawSeal(page: PDFPage, seal: SealDrawing): void {
     const oy = -size * 0.36;
     const cos = Math.cos(-rad);
     const sin = Math.sin(-rad);
-    page.drawText(ch, { x: px + ox * cos - oy * sin, y: py + ox * sin + oy * cos, size, font: seal.font, rotate: degrees(-deg), ...common });
+    seal.font.draw(page, ch, { x: px + ox * cos - oy * sin, y: py + ox * sin + oy * cos, size, rotate: -deg, ...common });
   });
 
   const bottom = seal.bottomText?.trim();
   if (bottom) {
     const bottomSize = Math.min(15, 96 / [...bottom].length) * s;
     const w = seal.font.widthOfTextAtSize(bottom, bottomSize);
-    page.drawText(bottom, { x: seal.cx - w / 2, y: seal.cy - 58 * s, size: bottomSize, font: seal.font, ...common });
+    seal.font.draw(page, bottom, { x: seal.cx - w / 2, y: seal.cy - 58 * s, size: bottomSize, ...common });
   }
 }
 
@@ -107,17 +106,16 @@ export function drawSeal(page: PDFPage, seal: SealDrawing): void {
  * number a small integer, and skipping pdf-lib's operator objects makes it cheap.
  */
 export function drawQr(doc: PDFDocument, page: PDFPage, text: string, box: { x: number; y: number; size: number }): void {
-  // One byte-mode segment and a fixed mask: the library's segment optimiser and mask scoring
-  // took most of a document's time, and any mask is valid for readers.
-  const qr = QRCode.create([{ data: new TextEncoder().encode(text), mode: 'byte' }], { errorCorrectionLevel: 'M', maskPattern: 0 });
-  const n = qr.modules.size;
+  // One byte-mode segment and a fixed mask (any mask is valid for readers), see qr.ts.
+  const qr = encodeQrMatrix(new TextEncoder().encode(text));
+  const n = qr.size;
   const quiet = 2;
   const cell = box.size / (n + quiet * 2);
   let content = '0 g\n';
   for (let row = 0; row < n; row++) {
     let start = -1;
     for (let col = 0; col <= n; col++) {
-      const dark = col < n && qr.modules.get(row, col);
+      const dark = col < n && qr.modules[row * n + col] === 1;
       if (dark && start < 0) start = col;
       if (!dark && start >= 0) {
         content += `${start} ${n - 1 - row} ${col - start} 1 re\n`;

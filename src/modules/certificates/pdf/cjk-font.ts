@@ -64,7 +64,8 @@ interface FixedSubset extends SubsetFont {
   cids: Map<number, number>;
 }
 
-const FIXED_CACHE_LIMIT = 32;
+// Per template and issuer, each about 40–60 KB compressed.
+const FIXED_CACHE_LIMIT = 128;
 const fixedCache = new Map<string, FixedSubset>();
 
 function subsetTag(weight: FontWeight, gids: readonly number[]): string {
@@ -122,7 +123,20 @@ function buildSubset(weight: FontWeight, codePoints: readonly number[], level: n
   };
 }
 
+/** The same fixed text usually comes back verbatim: a lookup before the glyph set is computed. */
+const byText = new Map<string, FixedSubset>();
+
 function fixedSubset(weight: FontWeight, fixedText: string): FixedSubset {
+  const textKey = `${weight}:${fixedText}`;
+  const known = byText.get(textKey);
+  if (known) return known;
+  const built = fixedSubsetOf(weight, fixedText);
+  byText.set(textKey, built);
+  if (byText.size > FIXED_CACHE_LIMIT) byText.delete(byText.keys().next().value!);
+  return built;
+}
+
+function fixedSubsetOf(weight: FontWeight, fixedText: string): FixedSubset {
   const { gidOf } = fontTables(weight);
   const set = new Set<number>();
   for (const ch of ALWAYS + fixedText) {

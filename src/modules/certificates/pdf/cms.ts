@@ -48,9 +48,12 @@ function signingCertificateV2(certificateDer: Uint8Array): Uint8Array {
   return derTlv(0x30, derTlv(0x30, essCertId));
 }
 
-/** DER of an OBJECT IDENTIFIER. */
+/** DER of an OBJECT IDENTIFIER (memoised: the encoder is slow and the set is small). */
+const oids = new Map<string, Uint8Array>();
 function oid(dotted: string): Uint8Array {
-  return new Uint8Array(AsnObjectIdentifierConverter.toASN(dotted).toBER());
+  let der = oids.get(dotted);
+  if (!der) oids.set(dotted, (der = new Uint8Array(AsnObjectIdentifierConverter.toASN(dotted).toBER())));
+  return der;
 }
 
 /** AlgorithmIdentifier with absent parameters (as RFC 5754 and RFC 5758 ask for these two). */

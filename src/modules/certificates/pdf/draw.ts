@@ -4,6 +4,7 @@
  * rectangles (row runs merged), and the reviewer's registered signature.
  */
 import {
+  appendBezierCurve,
   BlendMode,
   closePath,
   concatTransformationMatrix,
@@ -15,12 +16,16 @@ import {
   pushGraphicsState,
   rgb,
   setFillingRgbColor,
+  setGraphicsState,
+  setLineWidth,
+  setStrokingRgbColor,
+  stroke,
   type PDFDocument,
   type PDFPage,
 } from 'pdf-lib';
 import type { CertificateFont } from './cjk-font.ts';
 import { arcLayout, SEAL_RED } from '../keys/seal-image.ts';
-import { encodeQrMatrix } from './qr.ts';
+import { encodeQrMatrix, type QrMatrix } from './qr.ts';
 import { deflated } from './zlib-streams.ts';
 
 // The seal's drawing, in the 200 × 200 units of seal-image.ts.
@@ -51,16 +56,25 @@ export interface SealDrawing {
 export function drawSeal(page: PDFPage, seal: SealDrawing): void {
   const s = seal.diameter / UNITS;
   const common = { color: SEAL_COLOR, blendMode: BlendMode.Multiply, opacity: 0.92 };
-  page.drawEllipse({
-    x: seal.cx,
-    y: seal.cy,
-    xScale: RING_RADIUS * s,
-    yScale: RING_RADIUS * s,
-    borderColor: SEAL_COLOR,
-    borderWidth: RING_WIDTH * s,
-    borderOpacity: 0.92,
-    blendMode: BlendMode.Multiply,
-  });
+  // The ring: a circle of four Bézier quarters (as drawEllipse draws it, without its overhead).
+  const r = RING_RADIUS * s;
+  const k = r * 0.5522847498;
+  const { cx, cy } = seal;
+  const ringState = page.node.newExtGState('GS', page.doc.context.register(page.doc.context.obj({ Type: 'ExtGState', CA: 0.92, BM: BlendMode.Multiply })));
+  page.pushOperators(
+    pushGraphicsState(),
+    setGraphicsState(ringState),
+    setStrokingRgbColor(SEAL_COLOR.red, SEAL_COLOR.green, SEAL_COLOR.blue),
+    setLineWidth(RING_WIDTH * s),
+    moveTo(cx - r, cy),
+    appendBezierCurve(cx - r, cy + k, cx - k, cy + r, cx, cy + r),
+    appendBezierCurve(cx + k, cy + r, cx + r, cy + k, cx + r, cy),
+    appendBezierCurve(cx + r, cy - k, cx + k, cy - r, cx, cy - r),
+    appendBezierCurve(cx - k, cy - r, cx - r, cy - k, cx - r, cy),
+    closePath(),
+    stroke(),
+    popGraphicsState(),
+  );
   // The star: ten points alternating between the outer and inner radius, one point up.
   const ops = [pushGraphicsState(), setFillingRgbColor(SEAL_COLOR.red, SEAL_COLOR.green, SEAL_COLOR.blue)];
   for (let i = 0; i < 10; i++) {
@@ -101,7 +115,8 @@ export function drawSeal(page: PDFPage, seal: SealDrawing): void {
 }
 
 /**
- * The QR code of `text` as dark modules, each row's runs merged into one rectangle, in a form
+ * The QR code of `text` as dark modules, each row's runs merged into one rectangle and equal runs
+ * of consecutive rows into one taller rectangle, in a form
  * XObject whose content is written directly: module units under one scaling matrix keep every
  * number a small integer, and skipping pdf-lib's operator objects makes it cheap.
  */
@@ -111,22 +126,49 @@ export function drawQr(doc: PDFDocument, page: PDFPage, text: string, box: { x: 
   const n = qr.size;
   const quiet = 2;
   const cell = box.size / (n + quiet * 2);
-  let content = '0 g\n';
-  for (let row = 0; row < n; row++) {
-    let start = -1;
-    for (let col = 0; col <= n; col++) {
-      const dark = col < n && qr.modules[row * n + col] === 1;
-      if (dark && start < 0) start = col;
-      if (!dark && start >= 0) {
-        content += `${start} ${n - 1 - row} ${col - start} 1 re\n`;
-        start = -1;
-      }
-    }
-  }
-  content += 'f\n';
+  const content = qrPath(qr);
   const form = doc.context.stream(deflated(new TextEncoder().encode(content), 1), { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, n, n], Filter: 'FlateDecode' });
   const name = page.node.newXObject('QR', doc.context.register(form));
   page.pushOperators(pushGraphicsState(), concatTransformationMatrix(cell, 0, 0, cell, box.x + quiet * cell, box.y + quiet * cell), drawObject(name), popGraphicsState());
+}
+
+/**
+ * The dark modules of a QR matrix as one filled path in module units (origin bottom left):
+ * each row's runs become rectangles, and a run repeated on the rows below grows into one
+ * taller rectangle. Every dark module is covered exactly once.
+ */
+export function qrPath(qr: QrMatrix): string {
+  const n = qr.size;
+  // Each row's dark runs, then runs repeated on the following rows merged into one rectangle.
+  const open = new Map<number, { start: number; row: number; height: number }>(); // key: start * 1024 + length
+  let content = '0 g\n';
+  const emit = (run: { start: number; row: number; height: number }, length: number) => {
+    content += `${run.start} ${n - run.row - run.height} ${length} ${run.height} re\n`;
+  };
+  for (let row = 0; row <= n; row++) {
+    const seen = new Set<number>();
+    if (row < n) {
+      let start = -1;
+      for (let col = 0; col <= n; col++) {
+        const dark = col < n && qr.modules[row * n + col] === 1;
+        if (dark && start < 0) start = col;
+        if (!dark && start >= 0) {
+          const key = start * 1024 + (col - start);
+          seen.add(key);
+          const run = open.get(key);
+          if (run) run.height++;
+          else open.set(key, { start, row, height: 1 });
+          start = -1;
+        }
+      }
+    }
+    for (const [key, run] of open) {
+      if (seen.has(key)) continue;
+      emit(run, key % 1024);
+      open.delete(key);
+    }
+  }
+  return `${content}f\n`;
 }
 
 /**

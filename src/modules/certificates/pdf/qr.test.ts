@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import { describe, expect, it } from 'vitest';
+import { qrPath } from './draw.ts';
 import { encodeQrMatrix } from './qr.ts';
 
 /** The reference: the `qrcode` package with the same choices (one byte segment, level M, mask 0). */
@@ -34,5 +35,23 @@ describe('encodeQrMatrix', () => {
 
   it('refuses data longer than a version-40 code holds', () => {
     expect(() => encodeQrMatrix(new Uint8Array(2332))).toThrow();
+  });
+});
+
+describe('qrPath', () => {
+  it('covers every dark module exactly once and no light one', () => {
+    for (const n of [20, 300, 1200]) {
+      const qr = encodeQrMatrix(new Uint8Array(randomBytes(n)));
+      const painted = new Uint8Array(qr.size * qr.size);
+      const rects = [...qrPath(qr).matchAll(/(\d+) (\d+) (\d+) (\d+) re/g)].map((m) => m.slice(1).map(Number));
+      for (const [x, y, w, h] of rects) {
+        for (let dy = 0; dy < h!; dy++) for (let dx = 0; dx < w!; dx++) painted[(qr.size - 1 - (y! + dy)) * qr.size + x! + dx]! += 1;
+      }
+      expect(Buffer.from(painted).equals(Buffer.from(qr.modules)), `length ${n}`).toBe(true);
+      // Merging rows saves rectangles over one per row run.
+      let rowRuns = 0;
+      for (let r = 0; r < qr.size; r++) for (let c = 0; c < qr.size; c++) if (qr.modules[r * qr.size + c] && (c === 0 || !qr.modules[r * qr.size + c - 1])) rowRuns++;
+      expect(rects.length).toBeLessThan(rowRuns);
+    }
   });
 });

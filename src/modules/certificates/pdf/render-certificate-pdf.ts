@@ -6,13 +6,14 @@
  * `src/verify/pdf-extract.ts`), and a PAdES-B-B digital signature by the platform's P-256 PDF key.
  */
 import { AFRelationship, PDFDocument, rgb, type PDFPage } from 'pdf-lib';
-import { encodeQr, type CertificateBundle } from '../../../verify/bundle.ts';
+import type { CertificateBundle } from '../../../verify/bundle.ts';
 import type { CertificateView } from '../certificates.service.ts';
 import { CertificateFont } from './cjk-font.ts';
 import { prepareKey, type PdfKey, type PreparedKey } from './cms.ts';
 import { drawQr, drawSeal, drawSignatureImage, SEAL_COLOR } from './draw.ts';
 import { assertDrawable } from './font.ts';
 import { addSignaturePlaceholder, signSavedPdf } from './pdf-signature.ts';
+import { encodeQrText } from './qr-text.ts';
 import { fillTemplate, wrapParagraph } from './text-layout.ts';
 import { useZlibDeflate } from './zlib-streams.ts';
 
@@ -76,10 +77,11 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
 
   const doc = await PDFDocument.create({ updateMetadata: false });
   useZlibDeflate(doc);
-  // The fixed subsets hold what every document of this template shares (cached, see cjk-font.ts);
-  // the holder's values, the issuer's name and anything else go into small per-document subsets.
-  const regular = new CertificateFont(doc, 'regular', `${fillTemplate(template.bodyZh, new Map())}本证明有效期至。证明编号：经办人：${verifyLine}${FOOTNOTE}`);
-  const bold = new CertificateFont(doc, 'bold', `${template.titleZh}${input.sealBottomText ?? ''}${STATUS_MARKS}`);
+  // The fixed subsets hold what every document of this template and issuer shares (cached, see
+  // cjk-font.ts); the holder's values and anything else go into small per-document subsets.
+  const issuerName = certificate.issuer.name;
+  const regular = new CertificateFont(doc, 'regular', `${fillTemplate(template.bodyZh, new Map())}本证明有效期至。证明编号：经办人：${issuerName}${verifyLine}${FOOTNOTE}`);
+  const bold = new CertificateFont(doc, 'bold', `${template.titleZh}${issuerName}${input.sealBottomText ?? ''}${STATUS_MARKS}`);
   const page = doc.addPage([A4.width, A4.height]);
 
   // Title, centred, its characters spaced out.
@@ -124,7 +126,7 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
 
   // Verification footer: QR, identifier, where to verify.
   const qrSize = 150;
-  drawQr(doc, page, await encodeQr(bundle), { x: MARGIN_X - 8, y: 56, size: qrSize });
+  drawQr(doc, page, encodeQrText(bundle), { x: MARGIN_X - 8, y: 56, size: qrSize });
   const footX = MARGIN_X + qrSize + 4;
   drawSmall(page, regular, `证明编号：${certificate.identifier}`, footX, 56 + qrSize - 44);
   drawSmall(page, regular, verifyLine, footX, 56 + qrSize - 62);

@@ -126,8 +126,7 @@ export function drawQr(doc: PDFDocument, page: PDFPage, text: string, box: { x: 
   const n = qr.size;
   const quiet = 2;
   const cell = box.size / (n + quiet * 2);
-  const content = qrPath(qr);
-  const form = doc.context.stream(deflated(new TextEncoder().encode(content), 1), { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, n, n], Filter: 'FlateDecode' });
+  const form = doc.context.stream(deflated(qrPath(qr), 1), { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, n, n], Filter: 'FlateDecode' });
   const name = page.node.newXObject('QR', doc.context.register(form));
   page.pushOperators(pushGraphicsState(), concatTransformationMatrix(cell, 0, 0, cell, box.x + quiet * cell, box.y + quiet * cell), drawObject(name), popGraphicsState());
 }
@@ -135,40 +134,67 @@ export function drawQr(doc: PDFDocument, page: PDFPage, text: string, box: { x: 
 /**
  * The dark modules of a QR matrix as one filled path in module units (origin bottom left):
  * each row's runs become rectangles, and a run repeated on the rows below grows into one
- * taller rectangle. Every dark module is covered exactly once.
+ * taller rectangle. Every dark module is covered exactly once. Written straight into bytes:
+ * a dense code has thousands of rectangles, and string building was most of a document's time.
  */
-export function qrPath(qr: QrMatrix): string {
+export function qrPath(qr: QrMatrix): Uint8Array {
   const n = qr.size;
-  // Each row's dark runs, then runs repeated on the following rows merged into one rectangle.
-  const open = new Map<number, { start: number; row: number; height: number }>(); // key: start * 1024 + length
-  let content = '0 g\n';
-  const emit = (run: { start: number; row: number; height: number }, length: number) => {
-    content += `${run.start} ${n - run.row - run.height} ${length} ${run.height} re\n`;
+  const m = qr.modules;
+  // Worst case: every other module a rectangle, 4 numbers of up to 3 digits plus "re\n".
+  const out = new Uint8Array(8 + Math.ceil((n * n) / 2) * 19);
+  let at = 0;
+  const put = (value: number, sep: number) => {
+    // value < 1000: a QR code has at most 177 modules a side.
+    if (value >= 100) out[at++] = 0x30 + Math.floor(value / 100);
+    if (value >= 10) out[at++] = 0x30 + (Math.floor(value / 10) % 10);
+    out[at++] = 0x30 + (value % 10);
+    out[at++] = sep;
+  };
+  out.set([0x30, 0x20, 0x67, 0x0a], 0); // "0 g\n"
+  at = 4;
+  // Open rectangles by column: start row and run length of the run that starts there.
+  const openRow = new Int32Array(n).fill(-1);
+  const openLen = new Int32Array(n);
+  const emit = (start: number, row: number) => {
+    const height = row - openRow[start]!;
+    put(start, 0x20);
+    put(n - row, 0x20);
+    put(openLen[start]!, 0x20);
+    put(height, 0x20);
+    out[at++] = 0x72; // r
+    out[at++] = 0x65; // e
+    out[at++] = 0x0a;
+    openRow[start] = -1;
   };
   for (let row = 0; row <= n; row++) {
-    const seen = new Set<number>();
-    if (row < n) {
-      let start = -1;
-      for (let col = 0; col <= n; col++) {
-        const dark = col < n && qr.modules[row * n + col] === 1;
-        if (dark && start < 0) start = col;
-        if (!dark && start >= 0) {
-          const key = start * 1024 + (col - start);
-          seen.add(key);
-          const run = open.get(key);
-          if (run) run.height++;
-          else open.set(key, { start, row, height: 1 });
-          start = -1;
-        }
+    let col = 0;
+    let prevEnd = 0; // columns before this have been settled for this row
+    while (col <= n) {
+      // The next run on this row (none past the last row).
+      let start = n;
+      let end = n;
+      if (row < n) {
+        let c = col;
+        while (c < n && m[row * n + c] !== 1) c++;
+        start = c;
+        while (c < n && m[row * n + c] === 1) c++;
+        end = c;
       }
-    }
-    for (const [key, run] of open) {
-      if (seen.has(key)) continue;
-      emit(run, key % 1024);
-      open.delete(key);
+      // Rectangles open at columns before this run's start end here, unless they continue.
+      for (let s = prevEnd; s < start; s++) if (openRow[s]! >= 0) emit(s, row);
+      if (start >= n) break;
+      if (openRow[start]! >= 0 && openLen[start] !== end - start) emit(start, row);
+      for (let s = start + 1; s < end; s++) if (openRow[s]! >= 0) emit(s, row);
+      if (openRow[start]! < 0) {
+        openRow[start] = row;
+        openLen[start] = end - start;
+      }
+      prevEnd = end;
+      col = end;
     }
   }
-  return `${content}f\n`;
+  out.set([0x66, 0x0a], at); // "f\n"
+  return out.subarray(0, at + 2);
 }
 
 /**

@@ -30,27 +30,16 @@ export interface SignatureInfo {
 /** Adds the invisible signature field to `page`; sign the saved bytes with `signSavedPdf`. */
 export function addSignaturePlaceholder(doc: PDFDocument, page: PDFPage, info: SignatureInfo): void {
   const context = doc.context;
-  const byteRange = PDFArray.withContext(context);
-  byteRange.push(PDFNumber.of(0));
-  for (let i = 0; i < 3; i++) byteRange.push(PDFName.of(RANGE_PLACEHOLDER));
-  const signature = context.obj({
-    Type: 'Sig',
-    Filter: 'Adobe.PPKLite',
-    SubFilter: info.subFilter,
-    ByteRange: byteRange,
-    Contents: PDFHexString.of('00'.repeat(info.contentsBytes)),
-    Reason: PDFString.of(info.reason),
-    M: PDFString.fromDate(info.signingTime),
-    ContactInfo: PDFString.of(info.contactInfo),
-    Name: PDFString.of(info.name),
-    Location: PDFString.of(info.location),
-    Prop_Build: { Filter: { Name: 'Adobe.PPKLite' }, App: { Name: info.appName } },
-  });
-  // Serialised now, as raw bytes: never compressed into an object stream, never rewritten.
-  const bytes = new Uint8Array(signature.sizeInBytes());
-  signature.copyBytesInto(bytes, 0);
-  if (!Buffer.from(bytes).includes(RANGE_MARKER, 0, 'latin1')) throw new Error('unexpected serialisation of the signature dictionary');
-  const signatureRef = context.register(PDFInvalidObject.of(bytes));
+  // Written as bytes directly (a 10 KB hex placeholder through pdf-lib's object model costs more
+  // than the signature), as a raw object: never compressed into an object stream, never rewritten.
+  // Text strings are UTF-16BE with a BOM, so that Chinese reasons and names survive.
+  const text = (value: string) => PDFHexString.fromText(value).toString();
+  const dict =
+    `<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /${info.subFilter} ${RANGE_MARKER} /Contents <${'0'.repeat(info.contentsBytes * 2)}>` +
+    ` /Reason ${text(info.reason)} /M ${PDFString.fromDate(info.signingTime).toString()} /ContactInfo ${text(info.contactInfo)}` +
+    ` /Name ${text(info.name)} /Location ${text(info.location)}` +
+    ` /Prop_Build << /Filter << /Name /Adobe.PPKLite >> /App << /Name ${PDFName.of(info.appName).toString()} >> >> >>`;
+  const signatureRef = context.register(PDFInvalidObject.of(Buffer.from(dict, 'latin1')));
   const appearance = context.register(context.formXObject([], { BBox: [0, 0, 0, 0], Resources: {} }));
   const widget = context.register(
     context.obj({

@@ -43,7 +43,7 @@ describe('qrPath', () => {
     for (const n of [20, 300, 1200]) {
       const qr = encodeQrMatrix(new Uint8Array(randomBytes(n)));
       const painted = new Uint8Array(qr.size * qr.size);
-      const rects = [...qrPath(qr).matchAll(/(\d+) (\d+) (\d+) (\d+) re/g)].map((m) => m.slice(1).map(Number));
+      const rects = [...new TextDecoder().decode(qrPath(qr)).matchAll(/(\d+) (\d+) (\d+) (\d+) re/g)].map((m) => m.slice(1).map(Number));
       for (const [x, y, w, h] of rects) {
         for (let dy = 0; dy < h!; dy++) for (let dx = 0; dx < w!; dx++) painted[(qr.size - 1 - (y! + dy)) * qr.size + x! + dx]! += 1;
       }

@@ -114,24 +114,26 @@ function generatorLogs(degree: number): Uint8Array {
 function reedSolomon(data: Uint8Array, degree: number): Uint8Array {
   const gen = generatorLogs(degree);
   const rem = new Uint8Array(degree);
-  for (const byte of data) {
-    const factor = byte ^ rem[0]!;
-    rem.copyWithin(0, 1);
-    rem[degree - 1] = 0;
-    if (factor) {
-      const lf = LOG[factor]!;
-      for (let j = 0; j < degree; j++) rem[j] = rem[j]! ^ EXP[gen[j]! + lf]!;
+  for (let i = 0; i < data.length; i++) {
+    const factor = data[i]! ^ rem[0]!;
+    if (factor === 0) {
+      for (let j = 0; j < degree - 1; j++) rem[j] = rem[j + 1]!;
+      rem[degree - 1] = 0;
+      continue;
     }
+    const lf = LOG[factor]!;
+    for (let j = 0; j < degree - 1; j++) rem[j] = rem[j + 1]! ^ EXP[gen[j]! + lf]!;
+    rem[degree - 1] = EXP[gen[degree - 1]! + lf]!;
   }
   return rem;
 }
 
+/** Level-M data capacity in bits, by version. */
+const CAPACITY_BITS = Array.from({ length: 41 }, (_, v) => (v === 0 ? 0 : (qrUtils.getSymbolTotalCodewords(v) - ecc.getTotalCodewordsCount(v, levels.M)) * 8));
+
 /** The smallest version whose level-M byte-mode capacity holds `length` bytes. */
 function versionFor(length: number): number {
-  for (let v = 1; v <= 40; v++) {
-    const capacityBits = (qrUtils.getSymbolTotalCodewords(v) - ecc.getTotalCodewordsCount(v, levels.M)) * 8;
-    if (4 + (v < 10 ? 8 : 16) + length * 8 <= capacityBits) return v;
-  }
+  for (let v = 1; v <= 40; v++) if (4 + (v < 10 ? 8 : 16) + length * 8 <= CAPACITY_BITS[v]!) return v;
   throw new Error('the QR payload is too long for a QR code');
 }
 
@@ -177,10 +179,10 @@ export function encodeQrMatrix(data: Uint8Array): QrMatrix {
   for (let i = 0; i < t.ecPerBlock; i++) for (const block of ecBlocks) final[k++] = block[i]!;
 
   const modules = t.base.slice();
-  const totalBits = final.length * 8;
-  for (let i = 0; i < t.order.length; i++) {
-    const bit = i < totalBits ? (final[i >> 3]! >> (7 - (i & 7))) & 1 : 0;
-    modules[t.order[i]!] = bit ^ t.flip[i]!;
-  }
+  const { order, flip } = t;
+  const totalBits = Math.min(final.length * 8, order.length);
+  let i = 0;
+  for (; i < totalBits; i++) modules[order[i]!] = ((final[i >> 3]! >> (7 - (i & 7))) & 1) ^ flip[i]!;
+  for (; i < order.length; i++) modules[order[i]!] = flip[i]!; // remainder bits: 0, masked
   return { size: t.size, modules };
 }

@@ -43,12 +43,18 @@ import { glyphClosure, writeTrueTypeSubset, type SfntFont } from './truetype-sub
 
 const BASE_NAMES: Record<FontWeight, string> = { regular: 'NotoSerifSC-Regular', bold: 'NotoSerifSC-Bold' };
 
-/** Always in the fixed subset: printable ASCII (identifiers, URLs, numbers) and date characters. */
-const ALWAYS = (() => {
-  let s = '';
-  for (let c = 0x20; c < 0x7f; c++) s += String.fromCharCode(c);
-  return `${s}年月日`;
-})();
+/**
+ * Always in the fixed subset of the regular weight: printable ASCII (identifiers, URLs, numbers)
+ * and the characters of dates. The bold weight draws only the title and the seal's text.
+ */
+const ALWAYS: Record<FontWeight, string> = {
+  regular: (() => {
+    let s = '';
+    for (let c = 0x20; c < 0x7f; c++) s += String.fromCharCode(c);
+    return `${s}年月日`;
+  })(),
+  bold: ' ',
+};
 
 /** What one embedded subset font contributes to a document. */
 interface SubsetFont {
@@ -139,7 +145,7 @@ function fixedSubset(weight: FontWeight, fixedText: string): FixedSubset {
 function fixedSubsetOf(weight: FontWeight, fixedText: string): FixedSubset {
   const { gidOf } = fontTables(weight);
   const set = new Set<number>();
-  for (const ch of ALWAYS + fixedText) {
+  for (const ch of ALWAYS[weight] + fixedText) {
     const cp = ch.codePointAt(0)!;
     if (gidOf(cp) !== 0) set.add(cp);
   }

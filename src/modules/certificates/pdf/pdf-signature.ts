@@ -40,7 +40,8 @@ export function addSignaturePlaceholder(doc: PDFDocument, page: PDFPage, info: S
     ` /Name ${text(info.name)} /Location ${text(info.location)}` +
     ` /Prop_Build << /Filter << /Name /Adobe.PPKLite >> /App << /Name ${PDFName.of(info.appName).toString()} >> >> >>`;
   const signatureRef = context.register(PDFInvalidObject.of(Buffer.from(dict, 'latin1')));
-  const appearance = context.register(context.formXObject([], { BBox: [0, 0, 0, 0], Resources: {} }));
+  // An empty appearance, as a raw stream: formXObject would run pdf-lib's pure-JS deflate on nothing.
+  const appearance = context.register(context.stream(new Uint8Array(0), { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 0, 0], Resources: {} }));
   const widget = context.register(
     context.obj({
       Type: 'Annot',

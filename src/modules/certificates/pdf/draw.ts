@@ -131,6 +131,8 @@ export function drawQr(doc: PDFDocument, page: PDFPage, text: string, box: { x: 
   page.pushOperators(pushGraphicsState(), concatTransformationMatrix(cell, 0, 0, cell, box.x + quiet * cell, box.y + quiet * cell), drawObject(name), popGraphicsState());
 }
 
+let pathScratch = new Uint8Array(0);
+
 /**
  * The dark modules of a QR matrix as one filled path in module units (origin bottom left):
  * each row's runs become rectangles, and a run repeated on the rows below grows into one
@@ -140,8 +142,11 @@ export function drawQr(doc: PDFDocument, page: PDFPage, text: string, box: { x: 
 export function qrPath(qr: QrMatrix): Uint8Array {
   const n = qr.size;
   const m = qr.modules;
-  // Worst case: every other module a rectangle, 4 numbers of up to 3 digits plus "re\n".
-  const out = new Uint8Array(8 + Math.ceil((n * n) / 2) * 19);
+  // Worst case: every other module a rectangle, 4 numbers of up to 3 digits plus "re\n". The
+  // scratch buffer is reused (a fresh one per document was most of this function's garbage).
+  const worst = 8 + Math.ceil((n * n) / 2) * 19;
+  if (pathScratch.length < worst) pathScratch = new Uint8Array(worst);
+  const out = pathScratch;
   let at = 0;
   const put = (value: number, sep: number) => {
     // value < 1000: a QR code has at most 177 modules a side.
@@ -194,7 +199,7 @@ export function qrPath(qr: QrMatrix): Uint8Array {
     }
   }
   out.set([0x66, 0x0a], at); // "f\n"
-  return out.subarray(0, at + 2);
+  return out.slice(0, at + 2);
 }
 
 /**

@@ -44,15 +44,13 @@ import { glyphClosure, writeTrueTypeSubset, type SfntFont } from './truetype-sub
 const BASE_NAMES: Record<FontWeight, string> = { regular: 'NotoSerifSC-Regular', bold: 'NotoSerifSC-Bold' };
 
 /**
- * Always in the fixed subset of the regular weight: printable ASCII (identifiers, URLs, numbers)
- * and the characters of dates. The bold weight draws only the title and the seal's text.
+ * Always in the fixed subset of the regular weight: what identifiers, masked ID numbers and dates
+ * are made of (digits, capitals, a few signs, 年月日). Other ASCII, such as the deployment's URL,
+ * comes with the template's fixed text or goes into the variable subset. The bold weight draws
+ * only the title and the seal's text.
  */
 const ALWAYS: Record<FontWeight, string> = {
-  regular: (() => {
-    let s = '';
-    for (let c = 0x20; c < 0x7f; c++) s += String.fromCharCode(c);
-    return `${s}年月日`;
-  })(),
+  regular: ' 0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ.-*:/()年月日',
   bold: ' ',
 };
 

@@ -16,6 +16,7 @@ import { publicKeyToPem, type KeyAlgorithm } from '../../../verify/keys.ts';
 import { createSigner, generateKeyPair, type SignatureAlgorithm } from '../../../verify/signatures.ts';
 import { parseCertificate } from '../../../verify/x509.ts';
 import { signingKeys, type KeyPurpose, type KeyStatus } from './keys.tables.ts';
+import { createNativeP256Signer } from './native-p256.ts';
 import { issueCertificate, type CertificateName } from './x509-issue.ts';
 
 export const PLATFORM_OWNER = 'platform';
@@ -133,7 +134,7 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
     const cached = signers.get(row.id);
     if (cached) return cached;
     const privateKey = decrypt(row.id, row.encryptedPrivateKey);
-    const inner = createSigner(row.algorithm, privateKey);
+    const inner = row.algorithm === 'P-256' ? createNativeP256Signer(privateKey) : createSigner(row.algorithm, privateKey);
     privateKey.fill(0);
     const spki = Buffer.from(row.publicKeySpki, 'base64');
     // A row whose public key and private key disagree is corrupt or tampered with: never sign with it.

@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { AsnConvert, AsnObjectIdentifierConverter } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { IssuerAndSerialNumber, id_data, id_signedData } from '@peculiar/asn1-cms';
-import { Signer } from '@signpdf/utils';
 
 const OID = {
   sha256: '2.16.840.1.101.3.4.2.1',
@@ -49,9 +48,12 @@ function signingCertificateV2(certificateDer: Uint8Array): Uint8Array {
   return derTlv(0x30, derTlv(0x30, essCertId));
 }
 
-/** DER of an OBJECT IDENTIFIER. */
+/** DER of an OBJECT IDENTIFIER (memoised: the encoder is slow and the set is small). */
+const oids = new Map<string, Uint8Array>();
 function oid(dotted: string): Uint8Array {
-  return new Uint8Array(AsnObjectIdentifierConverter.toASN(dotted).toBER());
+  let der = oids.get(dotted);
+  if (!der) oids.set(dotted, (der = new Uint8Array(AsnObjectIdentifierConverter.toASN(dotted).toBER())));
+  return der;
 }
 
 /** AlgorithmIdentifier with absent parameters (as RFC 5754 and RFC 5758 ask for these two). */
@@ -92,16 +94,17 @@ function signingTimeDer(at: Date): Uint8Array {
 }
 
 /**
- * A DER CMS ContentInfo holding a detached SignedData over `content`. Written byte by byte from
+ * A DER CMS ContentInfo holding a detached SignedData over content whose SHA-256 is
+ * `contentDigest` (the caller hashes the PDF's byte ranges in place). Written byte by byte from
  * parts prepared once per key: an ASN.1 object model per document cost more than the rest of
  * the signature.
  */
-export async function createDetachedCms(prepared: PreparedKey, content: Uint8Array, signingTime: Date): Promise<Uint8Array> {
-  const digest = createHash('sha256').update(content).digest();
+export async function createDetachedCms(prepared: PreparedKey, contentDigest: Uint8Array, signingTime: Date): Promise<Uint8Array> {
+  if (contentDigest.length !== 32) throw new Error('createDetachedCms expects the SHA-256 digest of the signed content');
   const attributes = [
     attribute(OID.contentType, oid(id_data)),
     attribute(OID.signingTime, signingTimeDer(signingTime)),
-    attribute(OID.messageDigest, derTlv(0x04, digest)),
+    attribute(OID.messageDigest, derTlv(0x04, contentDigest)),
     prepared.signingCertificateAttr,
   ].sort((a, b) => Buffer.compare(a, b)); // DER: a SET OF is sorted by its elements' encodings
   const attributesContent = Buffer.concat(attributes);
@@ -123,15 +126,4 @@ export async function createDetachedCms(prepared: PreparedKey, content: Uint8Arr
     derTlv(0x31, signerInfo),
   );
   return seq(oid(id_signedData), derTlv(0xa0, signedData));
-}
-
-/** The @signpdf Signer that produces our CMS over the PDF's signed byte ranges. */
-export class CmsSigner extends Signer {
-  constructor(private readonly prepared: PreparedKey) {
-    super();
-  }
-
-  override async sign(pdfBuffer: Buffer, signingTime?: Date): Promise<Buffer> {
-    return Buffer.from(await createDetachedCms(this.prepared, pdfBuffer, signingTime ?? new Date()));
-  }
 }

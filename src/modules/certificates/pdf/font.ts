@@ -2,26 +2,15 @@
  * The CJK fonts of PDF renditions: Noto Serif SC (SIL OFL 1.1) from `@fontsource/noto-serif-sc`,
  * its "chinese-simplified" cut (about 7,900 characters: GB2312 and the common extras, Latin,
  * CJK punctuation), regular and bold, from the WOFF files. Each weight is read, unwrapped and
- * parsed once per process.
- *
- * Why the wrapper: pdf-lib calls `fontkit.create(bytes)` for every document and `font.layout()`
- * for every string; parsing the font and running the OpenType shaper are what make naive
- * rendering slow (13–33 PDFs/s). Here `create` hands back the one parsed font, and `layout` maps
- * code points straight to glyphs — Chinese and the ASCII of identifiers and URLs need no
- * shaping. Each document still gets its own subset with only the glyphs it uses.
+ * parsed once per process into the per-glyph tables `truetype-subset.ts` copies from; embedding
+ * is in `cjk-font.ts`.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
-import fontkit from '@pdf-lib/fontkit';
-import type { PDFDocument } from 'pdf-lib';
+import { parseSfnt, type SfntFont } from './truetype-subset.ts';
 
 export type FontWeight = 'regular' | 'bold';
-
-type Fontkit = Parameters<PDFDocument['registerFontkit']>[0];
-
-type FontkitFont = ReturnType<Fontkit['create']>;
-type GlyphRun = ReturnType<FontkitFont['layout']>;
 
 const FILES: Record<FontWeight, string> = {
   regular: '@fontsource/noto-serif-sc/files/noto-serif-sc-chinese-simplified-400-normal.woff',
@@ -36,36 +25,29 @@ export class MissingGlyphsError extends Error {
   }
 }
 
-const loaded = new Map<FontWeight, FontkitFont>();
+/** The TrueType bytes (glyphs padded, long loca) of a weight, unwrapped from its WOFF once. */
+const sfntBytes = new Map<FontWeight, Uint8Array>();
+const parsed = new Map<FontWeight, SfntFont>();
 
-function loadFont(weight: FontWeight): FontkitFont {
-  const cached = loaded.get(weight);
-  if (cached) return cached;
-  const file = createRequire(import.meta.url).resolve(FILES[weight]);
-  const real = (fontkit).create(woffToSfnt(readFileSync(file)));
-  const fast = Object.create(real) as FontkitFont;
-  // fontkit's cmap lookup is slow enough to show in a profile; a certificate reuses few characters.
-  const byCodePoint = new Map<number, ReturnType<FontkitFont['glyphForCodePoint']>>();
-  fast.glyphForCodePoint = (codePoint) => {
-    let glyph = byCodePoint.get(codePoint);
-    if (!glyph) byCodePoint.set(codePoint, (glyph = real.glyphForCodePoint(codePoint)));
-    return glyph;
-  };
-  fast.hasGlyphForCodePoint = (codePoint) => fast.glyphForCodePoint(codePoint).id !== 0;
-  fast.layout = (text: string): GlyphRun => {
-    const glyphs = [];
-    for (const ch of text) glyphs.push(fast.glyphForCodePoint(ch.codePointAt(0)!));
-    return { glyphs } as unknown as GlyphRun;
-  };
-  fast.createSubset = () => synchronousSubset(real);
-  loaded.set(weight, fast);
-  return fast;
+export function certificateFontBytes(weight: FontWeight): Uint8Array {
+  let bytes = sfntBytes.get(weight);
+  if (!bytes) {
+    const file = createRequire(import.meta.url).resolve(FILES[weight]);
+    sfntBytes.set(weight, (bytes = woffToSfnt(readFileSync(file))));
+  }
+  return bytes;
+}
+
+/** The parsed font of a weight: metrics, glyph data and the Unicode cmap. */
+export function fontTables(weight: FontWeight): { sfnt: SfntFont; gidOf: (codePoint: number) => number } {
+  let sfnt = parsed.get(weight);
+  if (!sfnt) parsed.set(weight, (sfnt = parseSfnt(certificateFontBytes(weight))));
+  return { sfnt, gidOf: sfnt.gidOf };
 }
 
 /**
- * WOFF 1.0 (W3C) to the plain sfnt it wraps: each table inflated once. fontkit reads WOFF
- * directly but inflates a table on every access, and its subsetter mishandles WOFF2's
- * transformed glyf/loca (it copies the whole glyph table into every subset).
+ * WOFF 1.0 (W3C) to the plain sfnt it wraps: each table inflated once (WOFF2's transformed
+ * glyf/loca would need a Brotli decoder and a glyph reconstruction; WOFF 1.0 is just zlib).
  */
 export function woffToSfnt(woff: Uint8Array): Uint8Array {
   const view = new DataView(woff.buffer, woff.byteOffset, woff.byteLength);
@@ -104,52 +86,6 @@ export function woffToSfnt(woff: Uint8Array): Uint8Array {
   return out;
 }
 
-type Subset = ReturnType<FontkitFont['createSubset']>;
-interface ChunkSink {
-  push(chunk: Uint8Array | null): boolean;
-  end(): void;
-}
-type EncodeStreamClass = new () => ChunkSink;
-let encodeStreamClass: EncodeStreamClass | undefined;
-
-/**
- * A subset whose `encodeStream` encodes at once. fontkit's own defers through a bundled
- * `process.nextTick` shim built on `setTimeout`, whose minimum delay of about a millisecond per
- * chunk dominated the time of a whole document.
- */
-function synchronousSubset(real: FontkitFont): Subset {
-  const subset = real.createSubset() as Subset & { encode(stream: ChunkSink): void };
-  // restructure's EncodeStream, taken from a stream fontkit makes (the class is not exported).
-  encodeStreamClass ??= subset.encodeStream().constructor as unknown as EncodeStreamClass;
-  const Stream = encodeStreamClass;
-  subset.encodeStream = () => {
-    const chunks: Uint8Array[] = [];
-    const sink = new Stream();
-    sink.push = (chunk) => {
-      if (chunk) chunks.push(chunk);
-      return true;
-    };
-    subset.encode(sink);
-    sink.end();
-    const bytes = Buffer.concat(chunks);
-    const emitter = {
-      on(event: string, listener: (arg?: Uint8Array) => void) {
-        if (event === 'data') listener(bytes);
-        else if (event === 'end') listener();
-        return emitter;
-      },
-    };
-    return emitter as unknown as ReturnType<Subset['encodeStream']>;
-  };
-  return subset;
-}
-
-/** A fontkit for `registerFontkit` whose `create` returns the parsed font of that weight. */
-export function fontkitFor(weight: FontWeight): Fontkit {
-  const font = loadFont(weight);
-  return { create: () => font };
-}
-
 function checksum(data: Uint8Array): number {
   let sum = 0;
   for (let i = 0; i < data.length; i += 4) sum = (sum + (((data[i] ?? 0) << 24) | ((data[i + 1] ?? 0) << 16) | ((data[i + 2] ?? 0) << 8) | (data[i + 3] ?? 0))) >>> 0;
@@ -160,8 +96,9 @@ const tag = (name: string) => name.split('').reduce((n, c) => n * 256 + c.charCo
 
 /**
  * Pads every glyph to 4 bytes and rewrites `loca` in the long format. The fontsource fonts pack
- * glyphs at odd lengths; fontkit's subsetter then writes a short-format `loca` (offsets / 2),
- * which cuts those glyphs off and leaves blank characters on the page.
+ * glyphs at odd lengths, which a short-format `loca` (offsets / 2) cannot address; fontkit's
+ * subsetter wrote one and cut those glyphs off, leaving blank characters on the page. The
+ * subsets of `truetype-subset.ts` keep the long format and the padding.
  */
 function alignGlyphs(tables: { tag: number; data: Uint8Array }[]): void {
   const find = (name: string) => tables.find((t) => t.tag === tag(name));
@@ -202,23 +139,13 @@ function alignGlyphs(tables: { tag: number; data: Uint8Array }[]): void {
   glyf.data = newGlyf;
 }
 
-/** A subset font's PostScript name: six capitals, '+', the font (ISO 32000-1 §9.6.4). */
-export function subsetFontName(base: string): string {
-  let tag = '';
-  for (let i = 0; i < 6; i++) tag += String.fromCharCode(65 + Math.floor(Math.random() * 26));
-  return `${tag}+${base}`;
-}
-
-/** The bytes handed to `embedFont`; ignored by `fontkitFor`, but pdf-lib wants some. */
-export const FONT_PLACEHOLDER = new Uint8Array(4);
-
 const IGNORABLE = /[\s\u200b-\u200d\ufeff]/u;
 
 /** The characters of `text` the font lacks (whitespace aside). */
 export function missingGlyphs(text: string, weight: FontWeight = 'regular'): string[] {
-  const font = loadFont(weight);
+  const { gidOf } = fontTables(weight);
   const missing = new Set<string>();
-  for (const ch of text) if (!IGNORABLE.test(ch) && !font.hasGlyphForCodePoint(ch.codePointAt(0)!)) missing.add(ch);
+  for (const ch of text) if (!IGNORABLE.test(ch) && gidOf(ch.codePointAt(0)!) === 0) missing.add(ch);
   return [...missing];
 }
 

@@ -1,16 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, VILLAGE, type TestContext } from '../../../../test/factories.ts';
-import type { CertificateBundle } from '../../../verify/bundle.ts';
+import { decodeQr, encodeQr, type CertificateBundle } from '../../../verify/bundle.ts';
 import { extractBundleFromPdf } from '../../../verify/pdf-extract.ts';
 import { verifyCertificate, type StatusEvidence, type TrustAnchors } from '../../../verify/verify-certificate.ts';
 import { SEED_CERTIFICATE_TYPES } from '../certificate-types.seed.ts';
 import type { CertificateView } from '../certificates.service.ts';
 import type { KeySigner } from '../keys/key-store.ts';
 import { createPdfRenditionCache } from './pdf-cache.ts';
+import { encodeQrText } from './qr-text.ts';
 import { MissingGlyphsError } from './font.ts';
 import { renderCertificatePdf, type CertificatePdfInput } from './render-certificate-pdf.ts';
 
@@ -110,8 +111,63 @@ describe('certificate PDF rendition', () => {
     expect(text).toContain('扫描二维码或访问https://yiban.example.cn/verify核验');
   });
 
+  it('draws the seal text and the title in the bold subset, readable as text', () => {
+    const raw = execFileSync('pdftotext', ['-raw', pdfFile, '-']).toString();
+    expect(raw.replace(/\s+/g, '')).toContain('居住证明');
+    // The seal's characters are drawn one by one around the arc; each is in the text layer.
+    for (const ch of cert.issuer.name) expect(raw).toContain(ch);
+    for (const ch of '电子证明专用章') expect(raw).toContain(ch);
+  });
+
+  it('embeds small subsets, not the font: two fonts per weight, the variable ones tiny', () => {
+    const fonts = execFileSync('pdffonts', [pdfFile]).toString();
+    const rows = fonts.split('\n').filter((l) => /NotoSerifSC/.test(l));
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    for (const row of rows) expect(row).toMatch(/^[A-Z]{6}\+NotoSerifSC-(Regular|Bold)\s+CID TrueType\s+Identity-H\s+yes yes yes/);
+    expect(readFileSync(pdfFile).length).toBeLessThan(200 * 1024);
+  });
+
+  it('has a QR code that a reader decodes to the bundle, which verifies', async () => {
+    const png = path.join(dir, 'page');
+    // The QR's corner of the page at 300 dpi (the code is dense: a whole bundle with its seal certificate).
+    execFileSync('pdftoppm', ['-png', '-r', '300', '-x', '250', '-y', '2600', '-W', '720', '-H', '720', '-singlefile', pdfFile, png]);
+    let out: string;
+    try {
+      out = execFileSync('zbarimg', ['--raw', '-q', `${png}.png`], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // no zbar-tools here
+      throw error;
+    }
+    expect(out).toBe(encodeQrText(bundle));
+    const decoded = await decodeQr(out);
+    expect(decoded).not.toBeNull();
+    expect(verifyCertificate(decoded!, trust, { status }).verdict).toBe('VALID');
+  });
+
+  it('writes the QR text exactly as the verification package does', async () => {
+    expect(encodeQrText(bundle)).toBe(await encodeQr(bundle));
+    const bare = { ...bundle, disclosures: [] };
+    delete (bare as { seal?: unknown }).seal;
+    expect(encodeQrText(bare)).toBe(await encodeQr(bare));
+  });
+
+  it('renders another holder with other characters: every one of them comes out as text', async () => {
+    const other = {
+      ...bundle,
+      disclosures: bundle.disclosures.map((d) =>
+        d.name === 'holderName' ? { ...d, value: '欧阳淼鑫' } : d.name === 'address' ? { ...d, value: '四川省凉山彝族自治州昭觉县支尔莫乡阿土列尔村' } : d,
+      ),
+    };
+    const file = path.join(dir, 'other.pdf');
+    writeFileSync(file, await renderCertificatePdf({ ...input, bundle: other }));
+    const text = execFileSync('pdftotext', ['-layout', file, '-']).toString().replace(/\s+/g, '');
+    expect(text).toContain('兹证明欧阳淼鑫');
+    expect(text).toContain('四川省凉山彝族自治州昭觉县支尔莫乡阿土列尔村');
+    expect(text).toContain(cert.identifier);
+    expect(pdfsig(file).out).toContain('Signature is Valid.');
+  });
+
   it('embeds the bundle, which extracts and verifies VALID', async () => {
-    const { readFileSync } = await import('node:fs');
     const extracted = await extractBundleFromPdf(new Uint8Array(readFileSync(pdfFile)));
     expect(extracted).toEqual(bundle);
     expect(verifyCertificate(extracted!, trust, { status }).verdict).toBe('VALID');
@@ -119,7 +175,6 @@ describe('certificate PDF rendition', () => {
   });
 
   it('is reported invalid by pdfsig when one signed byte changes', async () => {
-    const { readFileSync } = await import('node:fs');
     const bytes = Buffer.from(readFileSync(pdfFile));
     // A byte of the page content, inside the first signed range.
     const at = bytes.indexOf('/Producer');

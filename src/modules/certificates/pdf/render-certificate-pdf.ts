@@ -5,15 +5,15 @@
  * bundle itself as an attached file (`certificate-bundle.json`, read back by
  * `src/verify/pdf-extract.ts`), and a PAdES-B-B digital signature by the platform's P-256 PDF key.
  */
-import { AFRelationship, degrees, PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
-import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
-import { SignPdf } from '@signpdf/signpdf';
-import { SUBFILTER_ETSI_CADES_DETACHED } from '@signpdf/utils';
-import { encodeQr, type CertificateBundle } from '../../../verify/bundle.ts';
+import { AFRelationship, PDFDocument, rgb, type PDFPage } from 'pdf-lib';
+import type { CertificateBundle } from '../../../verify/bundle.ts';
 import type { CertificateView } from '../certificates.service.ts';
-import { CmsSigner, prepareKey, type PdfKey, type PreparedKey } from './cms.ts';
+import { CertificateFont } from './cjk-font.ts';
+import { prepareKey, type PdfKey, type PreparedKey } from './cms.ts';
 import { drawQr, drawSeal, drawSignatureImage, SEAL_COLOR } from './draw.ts';
-import { assertDrawable, FONT_PLACEHOLDER, fontkitFor, subsetFontName } from './font.ts';
+import { assertDrawable } from './font.ts';
+import { addSignaturePlaceholder, signSavedPdf } from './pdf-signature.ts';
+import { encodeQrText } from './qr-text.ts';
 import { fillTemplate, wrapParagraph } from './text-layout.ts';
 import { useZlibDeflate } from './zlib-streams.ts';
 
@@ -45,7 +45,8 @@ const GREY = rgb(0.35, 0.35, 0.35);
 // A CMS with a two-certificate P-256 chain is about 1.6 KB; room to spare for longer names.
 const SIGNATURE_BYTES = 5120;
 
-const signpdf = new SignPdf();
+const FOOTNOTE = '本文件附有平台数字签名与可离线核验的证明数据。';
+const STATUS_MARKS = '已撤销已暂停';
 const preparedKeys = new WeakMap<PdfKey, PreparedKey>();
 
 function prepared(key: PdfKey): PreparedKey {
@@ -71,21 +72,22 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
   const verifyLine = `扫描二维码或访问 ${input.publicUrl.replace(/\/+$/, '')}/verify 核验`;
   const validLine = certificate.validUntil ? `本证明有效期至 ${formatChineseDate(certificate.validUntil)}。` : '';
   const statusMark = STATUS_MARK[certificate.status];
-  assertDrawable([body, issuedOn, verifyLine, validLine, certificate.identifier, certificate.issuer.name, '证明编号：经办人：']);
+  assertDrawable([body, issuedOn, verifyLine, validLine, certificate.identifier, certificate.issuer.name, '证明编号：经办人：', FOOTNOTE]);
   assertDrawable([template.titleZh, certificate.issuer.name, input.sealBottomText ?? '', statusMark ?? ''], 'bold');
 
   const doc = await PDFDocument.create({ updateMetadata: false });
   useZlibDeflate(doc);
-  doc.registerFontkit(fontkitFor('regular'));
-  const regular = await doc.embedFont(FONT_PLACEHOLDER, { subset: true, customName: subsetFontName('NotoSerifSC-Regular') });
-  doc.registerFontkit(fontkitFor('bold'));
-  const bold = await doc.embedFont(FONT_PLACEHOLDER, { subset: true, customName: subsetFontName('NotoSerifSC-Bold') });
+  // The fixed subsets hold what every document of this template and issuer shares (cached, see
+  // cjk-font.ts); the holder's values and anything else go into small per-document subsets.
+  const issuerName = certificate.issuer.name;
+  const regular = new CertificateFont(doc, 'regular', `${fillTemplate(template.bodyZh, new Map())}本证明有效期至。证明编号：经办人：${issuerName}${verifyLine}${FOOTNOTE}`);
+  const bold = new CertificateFont(doc, 'bold', `${template.titleZh}${issuerName}${input.sealBottomText ?? ''}${STATUS_MARKS}`);
   const page = doc.addPage([A4.width, A4.height]);
 
   // Title, centred, its characters spaced out.
   const title = [...template.titleZh].join(' ');
   const titleSize = 24;
-  page.drawText(title, { x: (A4.width - bold.widthOfTextAtSize(title, titleSize)) / 2, y: 700, size: titleSize, font: bold, color: INK });
+  bold.draw(page, title, { x: (A4.width - bold.widthOfTextAtSize(title, titleSize)) / 2, y: 700, size: titleSize, color: INK });
 
   // Body: each paragraph indented by two characters.
   const width = A4.width - 2 * MARGIN_X;
@@ -94,7 +96,7 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
   for (const paragraph of [...body.split('\n'), validLine].filter((p) => p.trim())) {
     const indent = BODY_SIZE * 2;
     wrapParagraph(paragraph.trim(), { width, measure, firstIndent: indent }).forEach((line, i) => {
-      page.drawText(line, { x: MARGIN_X + (i === 0 ? indent : 0), y, size: BODY_SIZE, font: regular, color: INK });
+      regular.draw(page, line, { x: MARGIN_X + (i === 0 ? indent : 0), y, size: BODY_SIZE, color: INK });
       y -= BODY_LEADING;
     });
   }
@@ -106,11 +108,11 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
   const dateWidth = regular.widthOfTextAtSize(issuedOn, BODY_SIZE);
   const blockWidth = Math.max(orgWidth, dateWidth);
   const orgX = right - blockWidth + (blockWidth - orgWidth) / 2;
-  page.drawText(certificate.issuer.name, { x: orgX, y: signY, size: BODY_SIZE, font: regular, color: INK });
-  page.drawText(issuedOn, { x: right - blockWidth + (blockWidth - dateWidth) / 2, y: signY - BODY_LEADING, size: BODY_SIZE, font: regular, color: INK });
+  regular.draw(page, certificate.issuer.name, { x: orgX, y: signY, size: BODY_SIZE, color: INK });
+  regular.draw(page, issuedOn, { x: right - blockWidth + (blockWidth - dateWidth) / 2, y: signY - BODY_LEADING, size: BODY_SIZE, color: INK });
   if (input.reviewerSignature) {
     const labelY = signY - BODY_LEADING * 2.6;
-    page.drawText('经办人：', { x: MARGIN_X, y: labelY, size: BODY_SIZE, font: regular, color: INK });
+    regular.draw(page, '经办人：', { x: MARGIN_X, y: labelY, size: BODY_SIZE, color: INK });
     await drawSignatureImage(doc, page, input.reviewerSignature, { x: MARGIN_X + BODY_SIZE * 4, y: labelY - 14, width: 120, height: 44 });
   }
   drawSeal(page, {
@@ -124,16 +126,16 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
 
   // Verification footer: QR, identifier, where to verify.
   const qrSize = 150;
-  drawQr(doc, page, await encodeQr(bundle), { x: MARGIN_X - 8, y: 56, size: qrSize });
+  drawQr(doc, page, encodeQrText(bundle), { x: MARGIN_X - 8, y: 56, size: qrSize });
   const footX = MARGIN_X + qrSize + 4;
   drawSmall(page, regular, `证明编号：${certificate.identifier}`, footX, 56 + qrSize - 44);
   drawSmall(page, regular, verifyLine, footX, 56 + qrSize - 62);
-  drawSmall(page, regular, '本文件附有平台数字签名与可离线核验的证明数据。', footX, 56 + qrSize - 80);
+  drawSmall(page, regular, FOOTNOTE, footX, 56 + qrSize - 80);
 
   if (statusMark) {
     const size = 96;
     const w = bold.widthOfTextAtSize(statusMark, size);
-    page.drawText(statusMark, { x: A4.width / 2 - (w / 2) * Math.SQRT1_2, y: A4.height / 2 - (w / 2) * Math.SQRT1_2, size, font: bold, color: SEAL_COLOR, opacity: 0.35, rotate: degrees(45) });
+    bold.draw(page, statusMark, { x: A4.width / 2 - (w / 2) * Math.SQRT1_2, y: A4.height / 2 - (w / 2) * Math.SQRT1_2, size, color: SEAL_COLOR, opacity: 0.35, rotate: 45 });
   }
 
   doc.setTitle(`${template.titleZh} ${certificate.identifier}`);
@@ -150,22 +152,22 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
     afRelationship: AFRelationship.Data,
   });
 
-  pdflibAddPlaceholder({
-    pdfDoc: doc,
+  addSignaturePlaceholder(doc, page, {
     reason: `${template.titleZh} ${certificate.identifier}`,
     contactInfo: input.publicUrl,
     name: '一办平台电子证明文件签名',
     location: certificate.issuer.name,
     signingTime,
-    signatureLength: SIGNATURE_BYTES,
-    subFilter: SUBFILTER_ETSI_CADES_DETACHED,
+    contentsBytes: SIGNATURE_BYTES,
+    subFilter: 'ETSI.CAdES.detached',
     appName: 'Yiban',
   });
+  regular.finish();
+  bold.finish();
   const unsigned = await doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false, objectsPerTick: Infinity });
-  const signed = await signpdf.sign(Buffer.from(unsigned.buffer, unsigned.byteOffset, unsigned.byteLength), new CmsSigner(prepared(input.signingKey)), signingTime);
-  return new Uint8Array(signed.buffer, signed.byteOffset, signed.byteLength);
+  return signSavedPdf(unsigned, prepared(input.signingKey), signingTime);
 }
 
-function drawSmall(page: PDFPage, font: PDFFont, text: string, x: number, y: number): void {
-  page.drawText(text, { x, y, size: 9, font, color: GREY });
+function drawSmall(page: PDFPage, font: CertificateFont, text: string, x: number, y: number): void {
+  font.draw(page, text, { x, y, size: 9, color: GREY });
 }

@@ -42,25 +42,35 @@ function splitLong(token: string, width: number, measure: Measure): string[] {
   return pieces;
 }
 
-/** The lines of one paragraph; `firstIndent` is the width taken off the first line. */
+/**
+ * The lines of one paragraph; `firstIndent` is the width taken off the first line. `measure`
+ * must be additive (the width of a string is the sum of its parts' widths, as without kerning):
+ * the line's width is kept as a running sum instead of being measured again for every token.
+ */
 export function wrapParagraph(text: string, options: { width: number; measure: Measure; firstIndent?: number }): string[] {
   const { width, measure } = options;
   const lines: string[] = [];
   let line = '';
+  let lineWidth = 0;
   let available = width - (options.firstIndent ?? 0);
   const push = () => {
     lines.push(line.trimEnd());
     line = '';
+    lineWidth = 0;
     available = width;
   };
-  for (const token of tokenize(text).flatMap((t) => (measure(t) > width ? splitLong(t, width, measure) : [t]))) {
+  const tokens = tokenize(text).flatMap((t) => (measure(t) > width ? splitLong(t, width, measure) : [t]));
+  for (const token of tokens) {
     if (line === '' && token === ' ') continue;
-    if (measure(line + token) <= available || line === '') {
+    const w = measure(token);
+    if (lineWidth + w <= available || line === '') {
       line += token;
+      lineWidth += w;
       continue;
     }
     if (NO_LINE_START.has(token)) {
       line += token; // hanging punctuation
+      lineWidth += w;
       continue;
     }
     // An opening bracket at the end of the line moves down with what it opens.
@@ -69,10 +79,12 @@ export function wrapParagraph(text: string, options: { width: number; measure: M
       line = line.slice(0, -last.length);
       push();
       line = last + token;
+      lineWidth = measure(line);
       continue;
     }
     push();
     line = token === ' ' ? '' : token;
+    lineWidth = line ? w : 0;
   }
   if (line) push();
   return lines;

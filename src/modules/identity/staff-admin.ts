@@ -49,7 +49,7 @@ interface ResolvedRole extends RoleRequest {
 
 const MAX_ROLES = 20;
 
-export function createStaffFunctions({ db, orgs, clock }: IdentityContext) {
+export function createStaffFunctions({ db, orgs, clock, sessionCache }: IdentityContext) {
   /** Checks each requested role against the org tree: the org exists and sits at a level the role belongs to. */
   async function resolveRoles(requests: readonly RoleRequest[]): Promise<ResolvedRole[]> {
     if (requests.length === 0 || requests.length > MAX_ROLES) {
@@ -149,6 +149,7 @@ export function createStaffFunctions({ db, orgs, clock }: IdentityContext) {
       const action = status === 'disabled' ? 'account.disabled' : 'account.enabled';
       await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action, at: now }]);
     });
+    sessionCache.dropAccount(accountId);
     return { accountId, status };
   }
 
@@ -173,6 +174,7 @@ export function createStaffFunctions({ db, orgs, clock }: IdentityContext) {
           const detail = { bootstrap: true, roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })) };
           if (added > 0) await repo.insertAudit(tx, [{ accountId, actorId: null, action: 'role.granted', detail, at: now }]);
         });
+        sessionCache.dropAccount(accountId);
         return { accountId, created: false };
       };
       const existing = await repo.findStaffByUsername(db, username);
@@ -196,6 +198,7 @@ export function createStaffFunctions({ db, orgs, clock }: IdentityContext) {
         const detail = { role: role.role, orgCode: role.orgCode };
         if (added > 0) await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action: 'role.granted', detail, at: now }]);
       });
+      sessionCache.dropAccount(accountId);
       return getStaffDto(accountId);
     },
 
@@ -211,6 +214,7 @@ export function createStaffFunctions({ db, orgs, clock }: IdentityContext) {
           await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action: 'role.revoked', detail, at: now }]);
         }
       });
+      sessionCache.dropAccount(accountId);
       return getStaffDto(accountId);
     },
 

@@ -19,10 +19,10 @@ export interface PreparedStatement {
 
 const RAW = (value: string) => value;
 const RAW_OIDS = new Set([1082, 1083, 1114, 1184, 1186]); // date, time, timestamp, timestamptz, interval
-const pgTypes = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    RAW_OIDS.has(oid) ? RAW : pg.types.getTypeParser(oid, format ?? 'text'),
-} as pg.CustomTypesConfig;
+const pgTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    RAW_OIDS.has(oid) ? RAW : (pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
+};
 const pgliteParsers = Object.fromEntries([...RAW_OIDS].map((oid) => [oid, RAW]));
 
 export async function queryPrepared<T>(db: Db, statement: PreparedStatement, values: unknown[]): Promise<T[]> {

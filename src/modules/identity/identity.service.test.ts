@@ -245,6 +245,30 @@ describe.each(testEngines())('identity service on %s', (engine) => {
     });
   });
 
+  describe('cached sessions', () => {
+    it('sees a new home, granted and revoked roles and a logout on the next request', async () => {
+      const t = setup(database.db);
+      const r = await t.newResident();
+      const resident = await t.loginAs({ resident: r.phone });
+      expect(resident.principal.homeOrgCode).toBe(VILLAGE_A);
+      expect((await t.identity.authenticate(resident.token))?.homeOrgCode).toBe(VILLAGE_A);
+      await t.identity.setHomeOrg(resident.principal, VILLAGE_B);
+      expect((await t.identity.authenticate(resident.token))?.homeOrgCode).toBe(VILLAGE_B);
+
+      const admin = await t.newStaff('county_admin', '130123');
+      const reviewer = await t.newStaff('village_reviewer', VILLAGE_A);
+      expect((await t.identity.authenticate(reviewer.token))?.roles.map((g) => g.role)).toEqual(['village_reviewer']);
+      await t.identity.grantRole(admin.principal, reviewer.principal.accountId, { role: 'helper', orgCode: VILLAGE_A });
+      expect((await t.identity.authenticate(reviewer.token))?.roles.map((g) => g.role).sort()).toEqual(['helper', 'village_reviewer']);
+      await t.identity.revokeRole(admin.principal, reviewer.principal.accountId, { role: 'helper', orgCode: VILLAGE_A });
+      expect((await t.identity.authenticate(reviewer.token))?.roles.map((g) => g.role)).toEqual(['village_reviewer']);
+
+      await t.identity.logout(reviewer.token);
+      expect(await t.identity.authenticate(reviewer.token)).toBeNull();
+      expect(await t.identity.authenticate(admin.token)).not.toBeNull();
+    });
+  });
+
   describe('staff administration', () => {
     it('lets a county admin appoint reviewers in its own county only', async () => {
       const t = setup(database.db);

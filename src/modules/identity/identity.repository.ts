@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db, Executor } from '../../db/database.ts';
 import { queryPrepared, type PreparedStatement } from '../../db/prepared.ts';
+import { encodeSessionChange, SESSION_CHANGES_CHANNEL, type SessionChange } from './session-cache.ts';
 import {
   accounts,
   delegations,
@@ -121,6 +122,11 @@ export async function revokeSession(ex: Executor, tokenHash: string, at: Date): 
     .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt)))
     .returning({ accountId: sessions.accountId });
   return row?.accountId ?? null;
+}
+
+/** Tells other app processes to drop their cached copies (session-cache.ts); delivered on commit. */
+export async function announceSessionChange(ex: Executor, change: SessionChange): Promise<void> {
+  await ex.execute(sql`select pg_notify(${SESSION_CHANGES_CHANNEL}, ${encodeSessionChange(change)})`);
 }
 
 export async function revokeAccountSessions(ex: Executor, accountId: string, at: Date): Promise<void> {

@@ -82,6 +82,8 @@ export interface IdentityServiceDeps {
   masterKey: Buffer;
   orgs: OrgDirectory;
   clock?: () => Date;
+  /** Shared with the composition root, which feeds it other processes' changes (session-cache.ts). */
+  sessionCache?: SessionCache;
 }
 
 export function createIdentityService(deps: IdentityServiceDeps): IdentityService {
@@ -90,7 +92,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     vault: createResidentIdVault(deps.masterKey),
     orgs: deps.orgs,
     clock: deps.clock ?? (() => new Date()),
-    sessionCache: new SessionCache(),
+    sessionCache: deps.sessionCache ?? new SessionCache(),
   };
   const residents = createResidentFunctions(ctx);
 

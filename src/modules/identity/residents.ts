@@ -123,6 +123,7 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache }
       await repo.insertAudit(tx, [
         { accountId: principal.accountId, actorId: principal.accountId, action: 'resident.home_org_set', detail: { orgCode: org.code }, at: now },
       ]);
+      await repo.announceSessionChange(tx, { account: principal.accountId });
     });
     // Sessions carry the home (Principal.homeOrgCode), which routes new cases.
     sessionCache.dropAccount(principal.accountId);

@@ -12,14 +12,24 @@ import type { SessionRow } from './identity.repository.ts';
  *   before such a change from caching its now-stale answer after it.
  * - A hit still checks the session's own expiry against the service clock, so a kiosk session
  *   ends on the minute, cached or not.
- * - Another app process sharing the database does not see this process's invalidations: there
- *   a revoked session stays usable for at most TTL_MS. That is the bound we accept (about the
- *   time a logout takes to reach a second browser tab anyway); run one process, or shorten the
- *   TTL, where that matters.
+ * - Other app processes on the same PostgreSQL database hear of each change through
+ *   pg_notify on SESSION_CHANGES_CHANNEL, sent inside the change's transaction and so delivered
+ *   when it commits (app.ts subscribes the cache). Should that be missed (the listening
+ *   connection lost; its reconnect clears the whole cache), a revoked session stays usable
+ *   elsewhere for at most SESSION_CACHE_TTL_MS: the bound we accept, shorter than a logout takes
+ *   to reach a second browser tab anyway. PGlite is one process (the data folder is locked).
  * - Only plain sessions are cached; a helper acting for a resident (X-On-Behalf-Of) is looked up
  *   every time, so a revoked delegation ends at once everywhere.
  */
 export const SESSION_CACHE_TTL_MS = 5_000;
+export const SESSION_CHANGES_CHANNEL = 'yiban_session_changes';
+
+/** What a pg_notify on SESSION_CHANGES_CHANNEL carries. */
+export type SessionChange = { token: string } | { account: string };
+
+export function encodeSessionChange(change: SessionChange): string {
+  return 'token' in change ? `token:${change.token}` : `account:${change.account}`;
+}
 const MAX_ENTRIES = 20_000;
 
 export interface CachedSession {
@@ -60,6 +70,16 @@ export class SessionCache {
       if (!oldest.done) this.entries.delete(oldest.value);
     }
     this.entries.set(tokenHash, { row, expiresAt: expiresAt.getTime(), cachedAt: this.now() });
+  }
+
+  /** Applies a change another process announced ('*': messages may have been missed, forget everything). */
+  applyAnnounced(payload: string): void {
+    if (payload.startsWith('token:')) this.dropToken(payload.slice(6));
+    else if (payload.startsWith('account:')) this.dropAccount(payload.slice(8));
+    else {
+      this.gen++;
+      this.entries.clear();
+    }
   }
 
   /** Forget one session (logout). */

@@ -125,7 +125,10 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
     try {
       await db.transaction(async (tx) => {
         const accountId = await repo.revokeSession(tx, tokenHash, now);
-        if (accountId) await repo.insertAudit(tx, [{ accountId, actorId: accountId, action: 'logout', at: now }]);
+        if (accountId) {
+          await repo.insertAudit(tx, [{ accountId, actorId: accountId, action: 'logout', at: now }]);
+          await repo.announceSessionChange(tx, { token: tokenHash });
+        }
       });
     } finally {
       sessionCache.dropToken(tokenHash);

@@ -148,6 +148,7 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
       if (status === 'disabled') await repo.revokeAccountSessions(tx, accountId, now);
       const action = status === 'disabled' ? 'account.disabled' : 'account.enabled';
       await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action, at: now }]);
+      await repo.announceSessionChange(tx, { account: accountId });
     });
     sessionCache.dropAccount(accountId);
     return { accountId, status };
@@ -172,7 +173,10 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
         await db.transaction(async (tx) => {
           const added = await repo.insertRoles(tx, roles.map((r) => ({ accountId, ...r, createdAt: now })));
           const detail = { bootstrap: true, roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })) };
-          if (added > 0) await repo.insertAudit(tx, [{ accountId, actorId: null, action: 'role.granted', detail, at: now }]);
+          if (added > 0) {
+            await repo.insertAudit(tx, [{ accountId, actorId: null, action: 'role.granted', detail, at: now }]);
+            await repo.announceSessionChange(tx, { account: accountId });
+          }
         });
         sessionCache.dropAccount(accountId);
         return { accountId, created: false };
@@ -196,7 +200,10 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
       await db.transaction(async (tx) => {
         const added = await repo.insertRoles(tx, [{ accountId, ...role, createdAt: now }]);
         const detail = { role: role.role, orgCode: role.orgCode };
-        if (added > 0) await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action: 'role.granted', detail, at: now }]);
+        if (added > 0) {
+          await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action: 'role.granted', detail, at: now }]);
+          await repo.announceSessionChange(tx, { account: accountId });
+        }
       });
       sessionCache.dropAccount(accountId);
       return getStaffDto(accountId);
@@ -212,6 +219,7 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
         if (await repo.deleteRole(tx, accountId, held.role, held.orgCode)) {
           const detail = { role: held.role, orgCode: held.orgCode };
           await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action: 'role.revoked', detail, at: now }]);
+          await repo.announceSessionChange(tx, { account: accountId });
         }
       });
       sessionCache.dropAccount(accountId);

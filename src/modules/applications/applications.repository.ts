@@ -46,24 +46,6 @@ export async function insertDecision(db: Executor, row: typeof caseDecisions.$in
   return inserted.length === 1;
 }
 
-/**
- * Claims an Idempotency-Key for a new case. A concurrent claim of the same key waits on the
- * unique index until the first transaction ends, then finds the key taken.
- */
-export async function claimIdempotencyKey(
-  db: Executor,
-  row: { principalId: string; key: string; requestHash: string; caseId: string },
-): Promise<{ claimed: true } | { claimed: false; requestHash: string; caseId: string }> {
-  const inserted = await db.insert(idempotencyKeys).values(row).onConflictDoNothing().returning({ key: idempotencyKeys.key });
-  if (inserted.length === 1) return { claimed: true };
-  const [existing] = await db
-    .select({ requestHash: idempotencyKeys.requestHash, caseId: idempotencyKeys.caseId })
-    .from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.principalId, row.principalId), eq(idempotencyKeys.key, row.key)));
-  if (!existing) throw new Error('idempotency key vanished after a conflict');
-  return { claimed: false, ...existing };
-}
-
 export interface NewSubmission {
   id: string;
   serviceCode: string;

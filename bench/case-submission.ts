@@ -8,8 +8,9 @@
  *
  * Runs: (a) maximum throughput, autocannon closed loop; (b) autocannon `overallRate`; (c) an
  * open-loop generator at the same rate with latency counted from each request's scheduled
- * time. Floor (the issue): p99 < 20 ms at 1,000 req/s on PostgreSQL. After every run the
- * cases in the database are matched against the 2xx responses.
+ * time. Floor (the issue): p99 < 20 ms at 1,000 req/s on PostgreSQL, judged on the open-loop
+ * run (isFloorRun). After every run the cases in the database are matched against the 2xx
+ * responses.
  */
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -400,12 +401,18 @@ function printReport(reports: EngineReport[], options: CaseSubmissionOptions): v
     log(`  ${v.load}: p99 ${ms(v.p99)} ms at ${v.reqPerSec.toFixed(0)} req/s${v.reached ? '' : ' (rate not reached)'}, non-2xx ${v.non2xx} → ${verdict(v.pass)}`);
   }
   for (const f of runs.filter((r) => r.run === 'fixed rate' && !isFloorRun(r, options.rate))) {
-    log(`  (not the floor's condition) ${f.engine} ${f.load}: p99 ${ms(f.p99)} ms at ${f.reqPerSec.toFixed(0)} req/s → ${verdict(f.p99 < SUBMISSION_P99_FLOOR_MS && f.non2xx === 0)}`);
+    log(`  (not the floor's measure) ${f.engine} ${f.load}: p99 ${ms(f.p99)} ms at ${f.reqPerSec.toFixed(0)} req/s → ${verdict(f.p99 < SUBMISSION_P99_FLOOR_MS && f.non2xx === 0)}`);
   }
 }
 
+/**
+ * The floor is judged on the open-loop run: requests evenly spaced at the rate, latency from
+ * each one's scheduled time. autocannon's `overallRate` sends each second's quota in a burst
+ * at the top of the second (see bench/RESULTS.md §1), so its p99 is the burst's queue; it is
+ * printed next to the verdict, not counted in it.
+ */
 function isFloorRun(f: RunFigures, rate: number): boolean {
-  return f.run === 'fixed rate' && f.engine === 'postgres' && f.load.startsWith(`${rate}/s`);
+  return f.run === 'fixed rate' && f.source === 'open-loop' && f.engine === 'postgres' && f.load.startsWith(`${rate}/s`);
 }
 
 /** The runs the floor is about (PostgreSQL at the target rate) and whether each meets it: rate reached, p99 under the floor, no failures. */

@@ -8,15 +8,16 @@
  *
  * Runs: (a) maximum throughput, autocannon closed loop; (b) autocannon `overallRate`; (c) an
  * open-loop generator at the same rate with latency counted from each request's scheduled
- * time. Floor (the issue): p99 < 20 ms at 1,000 req/s on PostgreSQL. After every run the
- * cases in the database are matched against the 2xx responses.
+ * time. Floor (the issue): p99 < 20 ms at 1,000 req/s on PostgreSQL, judged on the open-loop
+ * run (isFloorRun). After every run the cases in the database are matched against the 2xx
+ * responses.
  */
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { Command } from 'commander';
 import { benchConfig, createBenchDatabase, DEFAULT_SERVER_URL, type BenchEngine } from './support/databases.ts';
-import { createHttpClient, runOpenLoop, type HttpClient, type OpenLoopResult } from './support/http.ts';
+import { createHttpClient, createLightClient, runOpenLoop, type HttpClient, type LightClient, type OpenLoopResult } from './support/http.ts';
 import { seedSubmitters } from './support/seed-submitters.ts';
 import { startServer, type BenchServer } from './support/server.ts';
 import { backendPids, CpuMeter } from './support/cpu.ts';
@@ -118,6 +119,8 @@ async function benchEngine(engine: BenchEngine, options: CaseSubmissionOptions):
     server = await startServer({ databaseUrl: database.databaseUrl, dataDir: database.dataDir, masterKey });
     log(`  server pid ${server.pid} on ${server.origin}; ${loadLine()}`);
     const client = createHttpClient(server.origin);
+    // The open loop's own client: raw keep-alive sockets, so the generator leaves the cores to the server.
+    const light = createLightClient(server.origin);
     const dbName = database.label;
     const ctx: RunContext = {
       server,
@@ -165,7 +168,7 @@ async function benchEngine(engine: BenchEngine, options: CaseSubmissionOptions):
 
         const openTracker = newTracker();
         const open = await reconcile(ctx, openTracker, () =>
-          runOpenLoop({ rate, durationSeconds: options.durationSeconds, send: () => submitOnce(client, openTracker) }),
+          runOpenLoop({ rate, durationSeconds: options.durationSeconds, send: () => submitOnce(light, openTracker) }),
         );
         report.runs.push(fromOpenLoop(engine, `${rate}/s open loop`, open, openTracker));
         report.totalConfirmed += confirmed(openTracker, open.reconciliation);
@@ -175,6 +178,7 @@ async function benchEngine(engine: BenchEngine, options: CaseSubmissionOptions):
       return report;
     } finally {
       client.close();
+      light.close();
     }
   } finally {
     await server?.stop();
@@ -182,7 +186,7 @@ async function benchEngine(engine: BenchEngine, options: CaseSubmissionOptions):
   }
 }
 
-async function submitOnce(client: HttpClient, tracker: SubmissionTracker): Promise<number> {
+async function submitOnce(client: LightClient, tracker: SubmissionTracker): Promise<number> {
   const { key, token } = tracker.next();
   const response = await client.request({
     method: 'POST',
@@ -190,7 +194,7 @@ async function submitOnce(client: HttpClient, tracker: SubmissionTracker): Promi
     headers: { authorization: `Bearer ${token}`, 'idempotency-key': key },
     body: BODY,
   });
-  tracker.answer(key, response.status, response.headers['idempotent-replayed'] === 'true');
+  tracker.answer(key, response.status, response.head.includes('\r\nidempotent-replayed: true'));
   return response.status;
 }
 
@@ -397,12 +401,18 @@ function printReport(reports: EngineReport[], options: CaseSubmissionOptions): v
     log(`  ${v.load}: p99 ${ms(v.p99)} ms at ${v.reqPerSec.toFixed(0)} req/s${v.reached ? '' : ' (rate not reached)'}, non-2xx ${v.non2xx} → ${verdict(v.pass)}`);
   }
   for (const f of runs.filter((r) => r.run === 'fixed rate' && !isFloorRun(r, options.rate))) {
-    log(`  (not the floor's condition) ${f.engine} ${f.load}: p99 ${ms(f.p99)} ms at ${f.reqPerSec.toFixed(0)} req/s → ${verdict(f.p99 < SUBMISSION_P99_FLOOR_MS && f.non2xx === 0)}`);
+    log(`  (not the floor's measure) ${f.engine} ${f.load}: p99 ${ms(f.p99)} ms at ${f.reqPerSec.toFixed(0)} req/s → ${verdict(f.p99 < SUBMISSION_P99_FLOOR_MS && f.non2xx === 0)}`);
   }
 }
 
+/**
+ * The floor is judged on the open-loop run: requests evenly spaced at the rate, latency from
+ * each one's scheduled time. autocannon's `overallRate` sends each second's quota in a burst
+ * at the top of the second (see bench/RESULTS.md §1), so its p99 is the burst's queue; it is
+ * printed next to the verdict, not counted in it.
+ */
 function isFloorRun(f: RunFigures, rate: number): boolean {
-  return f.run === 'fixed rate' && f.engine === 'postgres' && f.load.startsWith(`${rate}/s`);
+  return f.run === 'fixed rate' && f.source === 'open-loop' && f.engine === 'postgres' && f.load.startsWith(`${rate}/s`);
 }
 
 /** The runs the floor is about (PostgreSQL at the target rate) and whether each meets it: rate reached, p99 under the floor, no failures. */

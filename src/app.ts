@@ -7,6 +7,7 @@ import { createCatalogService, type CatalogService } from './modules/catalog/cat
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { createIdentityService, type IdentityService } from './modules/identity/identity.service.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
+import { SESSION_CHANGES_CHANNEL, SessionCache } from './modules/identity/session-cache.ts';
 import { createOrgsService, type OrgsService } from './modules/orgs/orgs.service.ts';
 import { orgsRoutes } from './modules/orgs/orgs.routes.ts';
 import { createEventsService, type EventsService } from './modules/events/events.service.ts';
@@ -36,6 +37,8 @@ export interface ServiceOptions {
   publicUrl?: string;
   ledgerOrigin?: string;
   clock?: () => Date;
+  /** The identity module's session cache, when the caller feeds it other processes' changes (openPlatform). */
+  sessionCache?: SessionCache;
 }
 
 export interface Platform {
@@ -50,7 +53,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const { masterKey } = options;
   const clock = options.clock ?? (() => new Date());
   const orgs = createOrgsService({ db });
-  const identity = createIdentityService({ db, masterKey, orgs, clock });
+  const identity = createIdentityService({ db, masterKey, orgs, clock, ...(options.sessionCache ? { sessionCache: options.sessionCache } : {}) });
   const catalog = createCatalogService({ db });
   const events = createEventsService({ db, clock });
   const keys = createKeyStore({ db, masterKey, clock });
@@ -103,8 +106,29 @@ export async function openPlatform(config: Config): Promise<Platform> {
     await database.close();
     throw error;
   }
-  const services = createServices(database, { masterKey: config.masterKey, publicUrl: config.publicUrl, ledgerOrigin: config.ledgerOrigin });
-  return { database, services, close: () => database.close() };
+  // Sessions are cached per process; other processes announce their logouts and revocations.
+  const sessionCache = new SessionCache();
+  let unlisten: (() => Promise<void>) | undefined;
+  try {
+    unlisten = await database.listen?.(SESSION_CHANGES_CHANNEL, (payload) => sessionCache.applyAnnounced(payload));
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const services = createServices(database, {
+    masterKey: config.masterKey,
+    publicUrl: config.publicUrl,
+    ledgerOrigin: config.ledgerOrigin,
+    sessionCache,
+  });
+  return {
+    database,
+    services,
+    close: async () => {
+      await unlisten?.();
+      await database.close();
+    },
+  };
 }
 
 export async function buildApp(platform: Platform, options: { logLevel?: string } = {}): Promise<App> {

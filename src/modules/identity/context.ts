@@ -2,6 +2,7 @@ import { AppError } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
 import type { ResidentIdVault } from './crypto.ts';
 import type { OrgDirectory, OrgInfo } from './identity.service.ts';
+import type { SessionCache } from './session-cache.ts';
 
 /** What the parts of the identity service share. */
 export interface IdentityContext {
@@ -9,6 +10,8 @@ export interface IdentityContext {
   vault: ResidentIdVault;
   orgs: OrgDirectory;
   clock: () => Date;
+  /** Validated sessions; whatever ends or changes a session drops its entries (session-cache.ts). */
+  sessionCache: SessionCache;
 }
 
 /** A resident's home must be a village (or community) node of the org tree. */

@@ -8,6 +8,7 @@ import type { StaffRole } from './identity.tables.ts';
 import { createIdentityService, type OrgDirectory, type OrgInfo } from './identity.service.ts';
 import { requireResidentScope } from './principal.ts';
 import { makeResidentId } from './resident-id.ts';
+import { SESSION_CACHE_TTL_MS, SESSION_CHANGES_CHANNEL, SessionCache } from './session-cache.ts';
 import type { LoginChannel } from './sessions.ts';
 
 /**
@@ -242,6 +243,61 @@ describe.each(testEngines())('identity service on %s', (engine) => {
       expect(await t.identity.authenticate(session.token)).toBeNull();
       await expect(t.loginAs({ resident: r.residentId })).resolves.toBeTruthy();
       expect(await t.auditActions(r.accountId)).toContain('account.disabled');
+    });
+  });
+
+  describe('cached sessions', () => {
+    it('sees a new home, granted and revoked roles and a logout on the next request', async () => {
+      const t = setup(database.db);
+      const r = await t.newResident();
+      const resident = await t.loginAs({ resident: r.phone });
+      expect(resident.principal.homeOrgCode).toBe(VILLAGE_A);
+      expect((await t.identity.authenticate(resident.token))?.homeOrgCode).toBe(VILLAGE_A);
+      await t.identity.setHomeOrg(resident.principal, VILLAGE_B);
+      expect((await t.identity.authenticate(resident.token))?.homeOrgCode).toBe(VILLAGE_B);
+
+      const admin = await t.newStaff('county_admin', '130123');
+      const reviewer = await t.newStaff('village_reviewer', VILLAGE_A);
+      expect((await t.identity.authenticate(reviewer.token))?.roles.map((g) => g.role)).toEqual(['village_reviewer']);
+      await t.identity.grantRole(admin.principal, reviewer.principal.accountId, { role: 'helper', orgCode: VILLAGE_A });
+      expect((await t.identity.authenticate(reviewer.token))?.roles.map((g) => g.role).sort()).toEqual(['helper', 'village_reviewer']);
+      await t.identity.revokeRole(admin.principal, reviewer.principal.accountId, { role: 'helper', orgCode: VILLAGE_A });
+      expect((await t.identity.authenticate(reviewer.token))?.roles.map((g) => g.role)).toEqual(['village_reviewer']);
+
+      await t.identity.logout(reviewer.token);
+      expect(await t.identity.authenticate(reviewer.token)).toBeNull();
+      expect(await t.identity.authenticate(admin.token)).not.toBeNull();
+    });
+
+    it.runIf(engine === 'postgres')('hears of a logout and a disabled account in another process well within the cache TTL', async () => {
+      const t = setup(database.db);
+      // "Another process": a second service with its own cache, fed by LISTEN as openPlatform does.
+      const otherCache = new SessionCache();
+      const unlisten = await database.listen!(SESSION_CHANGES_CHANNEL, (payload) => otherCache.applyAnnounced(payload));
+      try {
+        const other = createIdentityService({ db: database.db, masterKey: randomBytes(32), orgs, clock: () => t.clock.now, sessionCache: otherCache });
+        const goneWithin = async (token: string, ms: number) => {
+          const until = Date.now() + ms;
+          while (Date.now() < until) {
+            if ((await other.authenticate(token)) === null) return true;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          return false;
+        };
+        const r = await t.newResident();
+        const session = await t.loginAs({ resident: r.phone });
+        expect(await other.authenticate(session.token)).not.toBeNull();
+        await t.identity.logout(session.token);
+        expect(await goneWithin(session.token, SESSION_CACHE_TTL_MS / 3)).toBe(true);
+
+        const again = await t.loginAs({ resident: r.phone });
+        expect(await other.authenticate(again.token)).not.toBeNull();
+        const township = await t.newStaff('township_admin', '130123100');
+        await t.identity.disableAccount(township.principal, r.accountId);
+        expect(await goneWithin(again.token, SESSION_CACHE_TTL_MS / 3)).toBe(true);
+      } finally {
+        await unlisten();
+      }
     });
   });
 

@@ -2,6 +2,7 @@ import { notFound } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
 import type { Authenticator } from '../../http/auth.ts';
 import type { IdentityContext } from './context.ts';
+import { SessionCache } from './session-cache.ts';
 import { createResidentIdVault } from './crypto.ts';
 import { createDelegationFunctions, type CreateDelegationInput, type DelegationDto } from './delegations.ts';
 import * as repo from './identity.repository.ts';
@@ -81,6 +82,8 @@ export interface IdentityServiceDeps {
   masterKey: Buffer;
   orgs: OrgDirectory;
   clock?: () => Date;
+  /** Shared with the composition root, which feeds it other processes' changes (session-cache.ts). */
+  sessionCache?: SessionCache;
 }
 
 export function createIdentityService(deps: IdentityServiceDeps): IdentityService {
@@ -89,6 +92,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     vault: createResidentIdVault(deps.masterKey),
     orgs: deps.orgs,
     clock: deps.clock ?? (() => new Date()),
+    sessionCache: deps.sessionCache ?? new SessionCache(),
   };
   const residents = createResidentFunctions(ctx);
 

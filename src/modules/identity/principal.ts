@@ -19,6 +19,8 @@ export interface Principal {
   name: string;
   roles: RoleGrant[];
   sessionChannel: string;
+  /** A resident's registered home village, as the session lookup read it (undefined when not loaded). */
+  homeOrgCode?: string | null;
   /** Set when a helper acts for a resident under an active delegation. */
   actingFor?: { residentId: string; delegationId: string; scopes: DelegationScope[] };
 }

@@ -45,7 +45,7 @@ export interface ResidentProfile {
   homeOrg: { code: string; name: string } | null;
 }
 
-export function createResidentFunctions({ db, vault, orgs, clock }: IdentityContext) {
+export function createResidentFunctions({ db, vault, orgs, clock, sessionCache }: IdentityContext) {
   async function registerResident(input: RegisterResidentInput): Promise<RegisterResidentResult> {
     const now = clock();
     const name = normaliseName(input.name);
@@ -123,7 +123,10 @@ export function createResidentFunctions({ db, vault, orgs, clock }: IdentityCont
       await repo.insertAudit(tx, [
         { accountId: principal.accountId, actorId: principal.accountId, action: 'resident.home_org_set', detail: { orgCode: org.code }, at: now },
       ]);
+      await repo.announceSessionChange(tx, { account: principal.accountId });
     });
+    // Sessions carry the home (Principal.homeOrgCode), which routes new cases.
+    sessionCache.dropAccount(principal.accountId);
     return getResidentProfile(principal.accountId);
   }
 

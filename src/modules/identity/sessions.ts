@@ -41,7 +41,7 @@ export interface LoginResult {
   account: AccountDto;
 }
 
-export function createSessionFunctions({ db, vault, clock }: IdentityContext) {
+export function createSessionFunctions({ db, vault, clock, sessionCache }: IdentityContext) {
   async function findCandidates(input: LoginInput, now: Date): Promise<repo.LoginCandidate[]> {
     if (input.kind === 'staff') return repo.findStaffCandidates(db, input.username.trim().toLowerCase());
     const key = input.residentIdOrPhone.trim();
@@ -121,20 +121,42 @@ export function createSessionFunctions({ db, vault, clock }: IdentityContext) {
 
   async function logout(token: string): Promise<void> {
     const now = clock();
-    await db.transaction(async (tx) => {
-      const accountId = await repo.revokeSession(tx, hashSessionToken(token), now);
-      if (accountId) await repo.insertAudit(tx, [{ accountId, actorId: accountId, action: 'logout', at: now }]);
-    });
+    const tokenHash = hashSessionToken(token);
+    try {
+      await db.transaction(async (tx) => {
+        const accountId = await repo.revokeSession(tx, tokenHash, now);
+        if (accountId) {
+          await repo.insertAudit(tx, [{ accountId, actorId: accountId, action: 'logout', at: now }]);
+          await repo.announceSessionChange(tx, { token: tokenHash });
+        }
+      });
+    } finally {
+      sessionCache.dropToken(tokenHash);
+    }
+  }
+
+  /** A plain session: from the cache when it holds a live entry, else one indexed query (then cached). */
+  async function findPlainSession(tokenHash: string, now: Date): Promise<repo.SessionRow | null> {
+    const hit = sessionCache.get(tokenHash);
+    if (hit) return hit.expiresAt > now.getTime() ? hit.row : null;
+    const generation = sessionCache.generation;
+    const row = await repo.findSession(db, tokenHash, now, null);
+    if (row) sessionCache.set(tokenHash, row, new Date(row.expires_at), generation);
+    return row;
   }
 
   /**
-   * Runs on every request: one indexed query. With `onBehalfOf` (a resident's account id) the
-   * caller must be a helper holding an active delegation from that resident.
+   * Runs on every request: a cached session (session-cache.ts) or one indexed query. With
+   * `onBehalfOf` (a resident's account id) the caller must be a helper holding an active
+   * delegation from that resident; that is always read from the database.
    */
   async function authenticate(token: string, onBehalfOf?: string): Promise<Principal | null> {
     if (!token || token.length > 200) return null;
     const actFor = onBehalfOf?.trim() || undefined;
-    const row = await repo.findSession(db, hashSessionToken(token), clock(), actFor && isUuid(actFor) ? actFor : null);
+    const tokenHash = hashSessionToken(token);
+    const now = clock();
+    const row =
+      actFor === undefined ? await findPlainSession(tokenHash, now) : await repo.findSession(db, tokenHash, now, isUuid(actFor) ? actFor : null);
     if (!row) return null;
     const principal: Principal = {
       accountId: row.account_id,
@@ -142,6 +164,7 @@ export function createSessionFunctions({ db, vault, clock }: IdentityContext) {
       name: row.name,
       roles: row.roles,
       sessionChannel: row.channel,
+      ...(row.kind === 'resident' ? { homeOrgCode: row.home_org_code } : {}),
     };
     if (actFor === undefined || (row.kind === 'resident' && actFor === row.account_id)) return principal;
     if (row.kind !== 'staff' || !row.delegation || !row.roles.some((r) => r.role === 'helper')) {

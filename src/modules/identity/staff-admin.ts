@@ -49,7 +49,7 @@ interface ResolvedRole extends RoleRequest {
 
 const MAX_ROLES = 20;
 
-export function createStaffFunctions({ db, orgs, clock }: IdentityContext) {
+export function createStaffFunctions({ db, orgs, clock, sessionCache }: IdentityContext) {
   /** Checks each requested role against the org tree: the org exists and sits at a level the role belongs to. */
   async function resolveRoles(requests: readonly RoleRequest[]): Promise<ResolvedRole[]> {
     if (requests.length === 0 || requests.length > MAX_ROLES) {
@@ -148,7 +148,9 @@ export function createStaffFunctions({ db, orgs, clock }: IdentityContext) {
       if (status === 'disabled') await repo.revokeAccountSessions(tx, accountId, now);
       const action = status === 'disabled' ? 'account.disabled' : 'account.enabled';
       await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action, at: now }]);
+      await repo.announceSessionChange(tx, { account: accountId });
     });
+    sessionCache.dropAccount(accountId);
     return { accountId, status };
   }
 
@@ -171,8 +173,12 @@ export function createStaffFunctions({ db, orgs, clock }: IdentityContext) {
         await db.transaction(async (tx) => {
           const added = await repo.insertRoles(tx, roles.map((r) => ({ accountId, ...r, createdAt: now })));
           const detail = { bootstrap: true, roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })) };
-          if (added > 0) await repo.insertAudit(tx, [{ accountId, actorId: null, action: 'role.granted', detail, at: now }]);
+          if (added > 0) {
+            await repo.insertAudit(tx, [{ accountId, actorId: null, action: 'role.granted', detail, at: now }]);
+            await repo.announceSessionChange(tx, { account: accountId });
+          }
         });
+        sessionCache.dropAccount(accountId);
         return { accountId, created: false };
       };
       const existing = await repo.findStaffByUsername(db, username);
@@ -194,8 +200,12 @@ export function createStaffFunctions({ db, orgs, clock }: IdentityContext) {
       await db.transaction(async (tx) => {
         const added = await repo.insertRoles(tx, [{ accountId, ...role, createdAt: now }]);
         const detail = { role: role.role, orgCode: role.orgCode };
-        if (added > 0) await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action: 'role.granted', detail, at: now }]);
+        if (added > 0) {
+          await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action: 'role.granted', detail, at: now }]);
+          await repo.announceSessionChange(tx, { account: accountId });
+        }
       });
+      sessionCache.dropAccount(accountId);
       return getStaffDto(accountId);
     },
 
@@ -209,8 +219,10 @@ export function createStaffFunctions({ db, orgs, clock }: IdentityContext) {
         if (await repo.deleteRole(tx, accountId, held.role, held.orgCode)) {
           const detail = { role: held.role, orgCode: held.orgCode };
           await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action: 'role.revoked', detail, at: now }]);
+          await repo.announceSessionChange(tx, { account: accountId });
         }
       });
+      sessionCache.dropAccount(accountId);
       return getStaffDto(accountId);
     },
 

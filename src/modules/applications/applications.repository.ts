@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, like, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
 import { caseDecisions, caseEvents, cases, idempotencyKeys, OPEN_CASE, type CaseState } from './applications.tables.ts';
 
@@ -22,6 +22,30 @@ export async function lockCase(db: Executor, id: string): Promise<CaseRow | unde
   return row;
 }
 
+export async function findCases(db: Executor, ids: readonly string[]): Promise<CaseRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(cases).where(inArray(cases.id, [...ids]));
+}
+
+/**
+ * Locks many cases until the transaction ends, in id order: two batches over overlapping
+ * cases then queue on the first case they share instead of deadlocking.
+ */
+export async function lockCases(db: Executor, ids: readonly string[]): Promise<CaseRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(cases).where(inArray(cases.id, [...ids])).orderBy(asc(cases.id)).for('update');
+}
+
+/** The same change to many cases, in one statement. */
+export async function updateCases(db: Executor, ids: readonly string[], changes: Partial<typeof cases.$inferInsert>): Promise<CaseRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .update(cases)
+    .set({ ...changes, updatedAt: sql`now()`, version: sql`${cases.version} + 1` })
+    .where(inArray(cases.id, [...ids]))
+    .returning();
+}
+
 export async function updateCase(db: Executor, id: string, changes: Partial<typeof cases.$inferInsert>): Promise<CaseRow> {
   const [row] = await db
     .update(cases)
@@ -43,6 +67,13 @@ export async function listEvents(db: Executor, caseId: string): Promise<CaseEven
 export async function insertDecision(db: Executor, row: typeof caseDecisions.$inferInsert): Promise<boolean> {
   const inserted = await db.insert(caseDecisions).values(row).onConflictDoNothing().returning({ caseId: caseDecisions.caseId });
   return inserted.length === 1;
+}
+
+/** Inserts many decisions; returns the cases that got theirs (the primary key refuses a second). */
+export async function insertDecisions(db: Executor, rows: (typeof caseDecisions.$inferInsert)[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const inserted = await db.insert(caseDecisions).values(rows).onConflictDoNothing().returning({ caseId: caseDecisions.caseId });
+  return new Set(inserted.map((r) => r.caseId));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
 import { certificateStatusEvents, certificateTypes, certificates, registeredSignatures, type CertificateStatus } from './certificates.tables.ts';
 
@@ -60,6 +60,49 @@ export async function lockById(db: Executor, id: string): Promise<CertificateRow
 export async function nextSerial(db: Executor): Promise<number> {
   const result = await db.execute<{ serial: string }>(sql`select nextval(pg_get_serial_sequence('certificates', 'serial'))::text as serial`);
   return Number(result.rows[0]!.serial);
+}
+
+/** `count` serials in one round trip (a sequence: gaps after a rollback are fine, order is not promised). */
+export async function nextSerials(db: Executor, count: number): Promise<number[]> {
+  if (count === 0) return [];
+  const result = await db.execute<{ serial: string }>(
+    sql`select nextval(pg_get_serial_sequence('certificates', 'serial'))::text as serial from generate_series(1, ${count}::int)`,
+  );
+  return result.rows.map((r) => Number(r.serial));
+}
+
+/** Which of `indexes` already hold a certificate in the list. */
+export async function takenSlots(db: Executor, list: string, indexes: readonly number[]): Promise<number[]> {
+  if (indexes.length === 0) return [];
+  const rows = await db
+    .select({ index: certificates.statusIndex })
+    .from(certificates)
+    .where(and(eq(certificates.statusList, list), inArray(certificates.statusIndex, [...indexes])));
+  return rows.map((r) => r.index);
+}
+
+export async function findByCases(db: Executor, caseIds: readonly string[]): Promise<CertificateRow[]> {
+  if (caseIds.length === 0) return [];
+  return db.select().from(certificates).where(inArray(certificates.caseId, [...caseIds]));
+}
+
+/**
+ * Inserts many in one statement. A row whose case already has a certificate or whose status
+ * slot is taken is skipped, not an error: the caller finds out which from what comes back.
+ */
+export async function insertCertificates(db: Executor, rows: (typeof certificates.$inferInsert)[]): Promise<CertificateRow[]> {
+  if (rows.length === 0) return [];
+  return db.insert(certificates).values(rows).onConflictDoNothing().returning();
+}
+
+/** Sets many certificates' ledger indexes in one statement. */
+export async function setLedgerIndexes(db: Executor, rows: readonly { id: string; ledgerIndex: number }[]): Promise<void> {
+  if (rows.length === 0) return;
+  const values = sql.join(
+    rows.map((r) => sql`(${r.id}::uuid, ${r.ledgerIndex}::bigint)`),
+    sql`, `,
+  );
+  await db.execute(sql`update ${certificates} set ledger_index = v.idx from (values ${values}) as v(id, idx) where ${certificates.id} = v.id`);
 }
 
 /** Inserts unless the status slot is taken; false on a slot collision, nothing else swallowed. */

@@ -113,7 +113,7 @@ export async function decideMany(ctx: BatchDecideContext, principal: Principal, 
 
   if (candidates.length > 0) {
     await ctx.db.transaction(async (tx) => {
-      const decidable: repo.CaseRow[] = [];
+      const decidable: { id: string; state: CaseState }[] = [];
       for (const current of await repo.lockCases(tx, candidates.map((row) => row.id))) {
         const seen = visible.get(current.id)!;
         if (!nextState(current.state, action)) results.set(current.id, conflictOf(current.id, current.state, action));
@@ -145,7 +145,7 @@ export async function decideMany(ctx: BatchDecideContext, principal: Principal, 
       ];
       const events = done.map((row) => ctx.event(principal, row.id, action, row.state, to, reason));
       for (const row of completes) events.push(ctx.event(principal, row.id, 'complete', 'approved', 'completed', produced!.outcomes.get(row.id)));
-      await repo.insertEvents(tx, events);
+      await repo.insertEventsMany(tx, events);
       for (const row of updated) {
         const note = produced?.outcomes.get(row.id);
         results.set(row.id, { id: row.id, outcome: to, state: row.state, ...(note ? { outcomeNote: note } : {}) });

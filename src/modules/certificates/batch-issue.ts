@@ -47,11 +47,18 @@ export interface BatchIssueDeps {
   statusList: { list: string; size: number; url: string };
 }
 
+export interface IssuedCertificate {
+  id: string;
+  caseId: string;
+  identifier: string;
+  ledgerIndex: number;
+}
+
 export interface PreparedBatch {
   /** The identifier each case's certificate will carry (known before the transaction). */
   identifiers: ReadonlyMap<string, string>;
   /** Inserts the certificates of `caseIds` (a subset of the prepared cases) in the caller's transaction. */
-  issue(tx: Executor, caseIds: readonly string[]): Promise<Map<string, repo.CertificateRow>>;
+  issue(tx: Executor, caseIds: readonly string[]): Promise<Map<string, IssuedCertificate>>;
 }
 
 const SALT_BYTES = 16;
@@ -75,18 +82,18 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
   return {
     identifiers: new Map([...signed].map(([caseId, s]) => [caseId, s.identifier])),
     async issue(tx, caseIds) {
-      const issued = new Map<string, repo.CertificateRow>();
+      const issued = new Map<string, IssuedCertificate>();
       let pending = caseIds.map((id) => {
         const s = signed.get(id);
         if (!s) throw new Error(`case ${id} was not prepared for issuance`);
         return s;
       });
-      const fresh: repo.CertificateRow[] = [];
+      const fresh: { id: string; caseId: string; identifier: string }[] = [];
       for (let round = 0; pending.length > 0; round++) {
         if (round === MAX_SLOT_ROUNDS) throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
         const inserted = await repo.insertCertificates(tx, pending.map((s) => rowOf(s, deps.statusList.list)));
         for (const row of inserted) {
-          issued.set(row.caseId, row);
+          issued.set(row.caseId, { ...row, ledgerIndex: -1 });
           fresh.push(row);
         }
         const missed = pending.filter((s) => !issued.has(s.item.caseId));
@@ -107,7 +114,7 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
       const byCase = new Map(fresh.map((r) => [r.caseId, signed.get(r.caseId)!]));
       await deps.events.enqueueMany(
         tx,
-        fresh.map((r) => ({ topic: 'certificate.issued', payload: { certificateId: r.id, identifier: r.identifier, caseId: r.caseId, holderId: r.holderId } })),
+        fresh.map((r) => ({ topic: 'certificate.issued', payload: { certificateId: r.id, identifier: r.identifier, caseId: r.caseId, holderId: byCase.get(r.caseId)!.item.applicantId } })),
       );
       const encoder = new TextEncoder();
       const { first } = await deps.ledger.appendManyInTx(
@@ -145,7 +152,7 @@ async function sign(base: Omit<Signed, 'payload' | 'payloadText' | 'signature'>,
   return { ...base, payload, payloadText, signature };
 }
 
-function rowOf(s: Signed, list: string): Parameters<typeof repo.insertCertificates>[1][number] {
+function rowOf(s: Signed, list: string): repo.NewCertificate {
   return {
     serial: s.serial,
     identifier: s.identifier,

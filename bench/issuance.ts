@@ -233,7 +233,8 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
           warmIds: take(WARM_PER_PROCESS),
           ids: take(Math.floor(run.count / run.processes)),
           batchSize: options.batchSize,
-          concurrency: engine === 'postgres' ? 4 : 1,
+          // PGlite has one connection: a second batch in flight would only queue behind the first.
+          concurrency: engine === 'postgres' ? (run.mode === 'single' ? 4 : 2) : 1,
         }));
         const count = jobs.reduce((n, j) => n + j.ids.length, 0);
         let seconds: number;

@@ -18,7 +18,7 @@ export interface IssuanceJob {
   ids: string[];
   warmIds: string[];
   batchSize: number;
-  /** Approvals in flight at once in single mode (a pool of connections serves them). */
+  /** Approvals (single mode) or batches (batch mode) in flight at once in one process. */
   concurrency: number;
 }
 
@@ -47,7 +47,7 @@ export async function reviewerPrincipal(services: Services, username: string, pa
   return principal;
 }
 
-/** Approves `ids`; single mode keeps `concurrency` approvals in flight, batch mode sends one batch after another. */
+/** Approves `ids`, keeping `concurrency` approvals or batches in flight. */
 export async function approveAll(services: Services, reviewer: Principal, job: Pick<IssuanceJob, 'mode' | 'batchSize' | 'concurrency'>, ids: string[]): Promise<IssuanceRun> {
   const other: Record<string, number> = {};
   let approved = 0;
@@ -58,9 +58,16 @@ export async function approveAll(services: Services, reviewer: Principal, job: P
   const cpu = process.cpuUsage();
   const started = performance.now();
   if (job.mode === 'batch') {
-    for (let i = 0; i < ids.length; i += job.batchSize) {
-      for (const r of await services.applications.decideMany(reviewer, { ids: ids.slice(i, i + job.batchSize), decision: 'approve' })) count(r.outcome);
-    }
+    // `concurrency` batches in flight: one is signed (CPU) while another waits for its commit.
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: job.concurrency }, async () => {
+        while (next < ids.length) {
+          const batch = ids.slice(next, (next += job.batchSize));
+          for (const r of await services.applications.decideMany(reviewer, { ids: batch, decision: 'approve' })) count(r.outcome);
+        }
+      }),
+    );
   } else {
     let next = 0;
     await Promise.all(

@@ -111,50 +111,70 @@ export async function decideMany(ctx: BatchDecideContext, principal: Principal, 
     candidates = candidates.filter((row) => !produced.failed.has(row.id));
   }
 
-  if (candidates.length > 0) {
-    await ctx.db.transaction(async (tx) => {
-      const decidable: { id: string; state: CaseState }[] = [];
-      for (const current of await repo.lockCases(tx, candidates.map((row) => row.id))) {
-        const seen = visible.get(current.id)!;
-        if (!nextState(current.state, action)) results.set(current.id, conflictOf(current.id, current.state, action));
-        else if (current.version !== seen.version) {
-          // Changed between reading and locking (a resubmitted form): what was signed may be stale.
-          results.set(current.id, {
-            id: current.id,
-            outcome: 'conflict',
-            state: current.state,
-            error: new AppError('CONFLICT', { detail: { zh: '办件已更新，请刷新后重试', en: 'the case has changed; reload and try again' } }),
-          });
-        } else decidable.push(current);
-      }
-      const to = nextState('submitted', action)! as 'approved' | 'rejected';
-      const decided = await repo.insertDecisions(
-        tx,
-        decidable.map((row) => ({ caseId: row.id, decision: to, decidedBy: principal.accountId, reason: reason ?? null })),
-      );
-      for (const row of decidable) {
-        if (!decided.has(row.id)) results.set(row.id, { id: row.id, outcome: 'conflict', state: row.state, error: new AppError('ALREADY_DECIDED') });
-      }
-      const now = ctx.clock();
-      const done = decidable.filter((row) => decided.has(row.id));
-      const completes = done.filter((row) => produced?.outcomes.has(row.id));
-      const stays = done.filter((row) => !produced?.outcomes.has(row.id));
-      const updated = [
-        ...(await repo.updateCases(tx, completes.map((row) => row.id), { state: 'completed', decidedAt: now, completedAt: now })),
-        ...(await repo.updateCases(tx, stays.map((row) => row.id), { state: to, decidedAt: now })),
-      ];
-      const events = done.map((row) => ctx.event(principal, row.id, action, row.state, to, reason));
-      for (const row of completes) events.push(ctx.event(principal, row.id, 'complete', 'approved', 'completed', produced!.outcomes.get(row.id)));
-      await repo.insertEventsMany(tx, events);
-      for (const row of updated) {
-        const note = produced?.outcomes.get(row.id);
-        results.set(row.id, { id: row.id, outcome: to, state: row.state, ...(note ? { outcomeNote: note } : {}) });
-      }
-      // Last: issuance ends with the ledger append, which holds the ledger's head row until commit.
-      if (produced && completes.length > 0) await produced.produce(tx, completes.map((row) => row.id));
-    });
+  const decideLocked = async (tx: Tx, out: Map<string, BatchDecisionResult>): Promise<void> => {
+    const decidable: { id: string; state: CaseState }[] = [];
+    for (const current of await repo.lockCases(tx, candidates.map((row) => row.id))) {
+      const seen = visible.get(current.id)!;
+      if (!nextState(current.state, action)) out.set(current.id, conflictOf(current.id, current.state, action));
+      else if (current.version !== seen.version) {
+        // Changed between reading and locking (a resubmitted form): what was signed may be stale.
+        out.set(current.id, {
+          id: current.id,
+          outcome: 'conflict',
+          state: current.state,
+          error: new AppError('CONFLICT', { detail: { zh: '办件已更新，请刷新后重试', en: 'the case has changed; reload and try again' } }),
+        });
+      } else decidable.push(current);
+    }
+    const to = nextState('submitted', action)! as 'approved' | 'rejected';
+    const decided = await repo.insertDecisions(
+      tx,
+      decidable.map((row) => ({ caseId: row.id, decision: to, decidedBy: principal.accountId, reason: reason ?? null })),
+    );
+    for (const row of decidable) {
+      if (!decided.has(row.id)) out.set(row.id, { id: row.id, outcome: 'conflict', state: row.state, error: new AppError('ALREADY_DECIDED') });
+    }
+    const now = ctx.clock();
+    const done = decidable.filter((row) => decided.has(row.id));
+    const completes = done.filter((row) => produced?.outcomes.has(row.id));
+    const stays = done.filter((row) => !produced?.outcomes.has(row.id));
+    const updated = [
+      ...(await repo.updateCases(tx, completes.map((row) => row.id), { state: 'completed', decidedAt: now, completedAt: now })),
+      ...(await repo.updateCases(tx, stays.map((row) => row.id), { state: to, decidedAt: now })),
+    ];
+    const events = done.map((row) => ctx.event(principal, row.id, action, row.state, to, reason));
+    for (const row of completes) events.push(ctx.event(principal, row.id, 'complete', 'approved', 'completed', produced!.outcomes.get(row.id)));
+    await repo.insertEventsMany(tx, events);
+    for (const row of updated) {
+      const note = produced?.outcomes.get(row.id);
+      out.set(row.id, { id: row.id, outcome: to, state: row.state, ...(note ? { outcomeNote: note } : {}) });
+    }
+    // Last: issuance ends with the ledger append, which holds the ledger's head row until commit.
+    if (produced && completes.length > 0) await produced.produce(tx, completes.map((row) => row.id));
+  };
+  for (let attempt = 1; candidates.length > 0; attempt++) {
+    const decided = new Map<string, BatchDecisionResult>();
+    try {
+      await ctx.db.transaction((tx) => decideLocked(tx, decided));
+    } catch (error) {
+      // A deadlock or serialization failure rolled everything back: the same batch again is safe.
+      if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
+      throw error;
+    }
+    for (const [id, r] of decided) results.set(id, r);
+    break;
   }
   return ids.map((id) => results.get(id)!);
+}
+
+const MAX_ATTEMPTS = 3;
+
+function isRetryable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '40P01' || code === '40001') return true;
+  }
+  return false;
 }
 
 function conflictOf(id: string, state: CaseState, action: CaseAction): BatchDecisionResult {

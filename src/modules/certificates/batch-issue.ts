@@ -91,6 +91,9 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
       const fresh: { id: string; caseId: string; identifier: string }[] = [];
       for (let round = 0; pending.length > 0; round++) {
         if (round === MAX_SLOT_ROUNDS) throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
+        // In slot order: concurrent batches that want the same slots then wait for each other in
+        // one order, never in a cycle (a deadlock).
+        pending.sort((x, y) => x.payload.status.index - y.payload.status.index);
         const inserted = await repo.insertCertificates(tx, pending.map((s) => rowOf(s, deps.statusList.list)));
         for (const row of inserted) {
           issued.set(row.caseId, { ...row, ledgerIndex: -1 });

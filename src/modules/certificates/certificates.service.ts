@@ -51,6 +51,8 @@ export interface IssuerDirectory {
 export interface HolderDirectory {
   getResidentSummary(id: string): Promise<{ accountId: string; name: string; residentIdMasked: string } | null>;
   revealResidentId(id: string): Promise<string | null>;
+  /** Both of the above for many holders in one query (batch issuance). */
+  revealHolders(ids: readonly string[]): Promise<Map<string, { name: string; residentIdMasked: string; residentId: string }>>;
 }
 
 /** Published key material: seal certificates and the pinned roots. */
@@ -338,6 +340,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
       const none = new Set<string>();
       const failed = new Map<string, AppError>();
       const items: BatchItem[] = [];
+      const holders = await deps.holders.revealHolders([...new Set(inputs.map((i) => i.applicantId))]);
       const prepareOne = async (input: IssueInput) => {
         const type = await typeOf(input.serviceCode);
         if (!type) {
@@ -346,8 +349,9 @@ export function createCertificatesService(deps: CertificatesDeps) {
         }
         try {
           const { issuer, seal } = await issuerOf(input.orgCode);
-          const [holder, residentId] = await Promise.all([deps.holders.getResidentSummary(input.applicantId), deps.holders.revealResidentId(input.applicantId)]);
-          if (!holder || !residentId) throw notFound('resident');
+          const holder = holders.get(input.applicantId);
+          if (!holder) throw notFound('resident');
+          const { residentId } = holder;
           const values: { name: string; value: string }[] = [];
           for (const field of type.fields) values.push({ name: field.name, value: await fieldValue(field, input, holder, residentId, issuer.name) });
           items.push({

@@ -264,9 +264,15 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
       }
 
       const docs = await equivalentDocuments(platform, options.count);
-      const wrapped = await benchOpenAttestation(docs);
+      // Three times, the best kept: the floor should not fall because the machine was busy for a moment.
+      const tries = [];
+      for (let i = 0; i < 3; i++) tries.push(await benchOpenAttestation(docs));
+      const wrapped = tries.sort((a, b) => b.rate - a.rate)[0]!;
       oa.push(wrapped);
-      log(`  OpenAttestation wrapDocuments, ${docs.length} equivalent documents, this process: ${wrapped.rate.toFixed(0)}/s, ${wrapped.cpuMsPerDoc.toFixed(3)} CPU ms per document`);
+      log(
+        `  OpenAttestation wrapDocuments, ${docs.length} equivalent documents, this process: ${tries.map((t) => t.rate.toFixed(0)).join(' / ')}/s ` +
+          `(best ${wrapped.rate.toFixed(0)}/s), ${wrapped.cpuMsPerDoc.toFixed(3)} CPU ms per document = ${(1000 / wrapped.cpuMsPerDoc).toFixed(0)} per CPU-second`,
+      );
       signCpuMs = await signCost(platform);
       log(`  SM2 seal signature alone (key store signer, one core): ${signCpuMs.toFixed(3)} CPU ms = ${(1000 / signCpuMs).toFixed(0)}/s per core`);
       await platform.close();
@@ -283,7 +289,12 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
   log(`  floor (≥ its rate): ${pass ? 'PASS' : 'FAIL'}; aim (≥ twice it): ${aim ? 'met' : 'not met'}`);
   if (best) {
     const perIssue = best.cpuMsPerIssue.app + (best.cpuMsPerIssue.db ?? 0);
-    log(`  SM2 signing is ${signCpuMs.toFixed(2)} of ${perIssue.toFixed(2)} CPU ms per issuance (${((100 * signCpuMs) / perIssue).toFixed(0)} %); ${cpus().length} cores`);
+    const bestOa = oa.sort((a, b) => a.cpuMsPerDoc - b.cpuMsPerDoc)[0]!;
+    log(`  SM2 signing is ${signCpuMs.toFixed(2)} of ${perIssue.toFixed(2)} CPU ms per issuance (${((100 * signCpuMs) / perIssue).toFixed(0)} %)`);
+    log(
+      `  by CPU, whatever else runs: ${(1000 / perIssue).toFixed(0)} issuances per CPU-second (app + PostgreSQL) × ${cpus().length} cores = ${((cpus().length * 1000) / perIssue).toFixed(0)}/s ` +
+        `vs OpenAttestation ${(1000 / bestOa.cpuMsPerDoc).toFixed(0)} documents per CPU-second (one core: it is synchronous)`,
+    );
   }
   log(loadLine());
   return { results, openAttestation: oa, signCpuMs, floor, best, pass, aim };

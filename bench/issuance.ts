@@ -273,8 +273,10 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
         `  OpenAttestation wrapDocuments, ${docs.length} equivalent documents, this process: ${tries.map((t) => t.rate.toFixed(0)).join(' / ')}/s ` +
           `(best ${wrapped.rate.toFixed(0)}/s), ${wrapped.cpuMsPerDoc.toFixed(3)} CPU ms per document = ${(1000 / wrapped.cpuMsPerDoc).toFixed(0)} per CPU-second`,
       );
-      signCpuMs = await signCost(platform);
-      log(`  SM2 seal signature alone (key store signer, one core): ${signCpuMs.toFixed(3)} CPU ms = ${(1000 / signCpuMs).toFixed(0)}/s per core`);
+      const signed = await signCost(platform);
+      // The PostgreSQL section's figure goes with the PostgreSQL verdict below.
+      if (engine === 'postgres' || signCpuMs === 0) signCpuMs = signed;
+      log(`  SM2 seal signature alone (key store signer, one core): ${signed.toFixed(3)} CPU ms = ${(1000 / signed).toFixed(0)}/s per core`);
       await platform.close();
     } finally {
       await database.drop();

@@ -84,12 +84,29 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     clock,
     onApproved: async (approved) => {
       const issue = await certificates.prepareIssue(approved);
-      return issue && (async (tx) => ({ outcome: `电子证明已签发 certificate issued: ${(await issue(tx)).identifier}` }));
+      return issue && (async (tx) => ({ outcome: issuedNote((await issue(tx)).identifier) }));
+    },
+    onApprovedMany: async (approved) => {
+      const { batch, failed } = await certificates.prepareIssueMany(approved);
+      const outcomes = new Map([...(batch?.identifiers ?? [])].map(([caseId, identifier]) => [caseId, issuedNote(identifier)]));
+      return {
+        outcomes,
+        failed,
+        async produce(tx, caseIds) {
+          if (!batch) return;
+          const issued = await batch.issue(tx, caseIds);
+          for (const id of caseIds) {
+            if (issued.get(id)?.identifier !== batch.identifiers.get(id)) throw new Error(`case ${id}: the certificate issued is not the one prepared`);
+          }
+        },
+      };
     },
   });
   const sharing = createSharingService({ db, certificates, publicUrl: options.publicUrl ?? 'http://localhost:3000', clock });
   return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing };
 }
+
+const issuedNote = (identifier: string) => `电子证明已签发 certificate issued: ${identifier}`;
 
 export function databaseOptions(config: Config) {
   return config.databaseUrl

@@ -23,6 +23,53 @@ export async function lockCase(db: Executor, id: string): Promise<CaseRow | unde
   return row;
 }
 
+// Batches pass ids as one array parameter (`= any($1::uuid[])`), not one parameter each.
+const idIn = (ids: readonly string[]) => sql`${cases.id} = any(${sql.param([...ids])}::uuid[])`;
+
+export async function findCases(db: Executor, ids: readonly string[]): Promise<CaseRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(cases).where(idIn(ids));
+}
+
+/**
+ * Locks many cases until the transaction ends, in id order: two batches over overlapping
+ * cases then queue on the first case they share instead of deadlocking.
+ */
+export async function lockCases(db: Executor, ids: readonly string[]): Promise<{ id: string; state: CaseState; version: number }[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select({ id: cases.id, state: cases.state, version: cases.version })
+    .from(cases)
+    .where(idIn(ids))
+    .orderBy(asc(cases.id))
+    .for('update');
+}
+
+/** The same change to many cases, in one statement. */
+export async function updateCases(
+  db: Executor,
+  ids: readonly string[],
+  changes: Partial<typeof cases.$inferInsert>,
+): Promise<{ id: string; state: CaseState }[]> {
+  if (ids.length === 0) return [];
+  return db
+    .update(cases)
+    .set({ ...changes, updatedAt: sql`now()`, version: sql`${cases.version} + 1` })
+    .where(idIn(ids))
+    .returning({ id: cases.id, state: cases.state });
+}
+
+/** Many events in one statement, one array parameter per column. */
+export async function insertEventsMany(db: Executor, events: readonly NewCaseEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const col = <T>(pick: (e: NewCaseEvent) => T) => sql.param(events.map(pick));
+  await db.execute(sql`
+    insert into ${caseEvents} (case_id, action, from_state, to_state, actor_id, on_behalf_of, channel, reason)
+    select * from unnest(${col((e) => e.caseId)}::uuid[], ${col((e) => e.action)}::text[], ${col((e) => e.fromState ?? null)}::text[],
+                         ${col((e) => e.toState)}::text[], ${col((e) => e.actorId)}::uuid[], ${col((e) => e.onBehalfOf ?? null)}::uuid[],
+                         ${col((e) => e.channel)}::text[], ${col((e) => e.reason ?? null)}::text[])`);
+}
+
 export async function updateCase(db: Executor, id: string, changes: Partial<typeof cases.$inferInsert>): Promise<CaseRow> {
   const [row] = await db
     .update(cases)
@@ -44,6 +91,21 @@ export async function listEvents(db: Executor, caseId: string): Promise<CaseEven
 export async function insertDecision(db: Executor, row: typeof caseDecisions.$inferInsert): Promise<boolean> {
   const inserted = await db.insert(caseDecisions).values(row).onConflictDoNothing().returning({ caseId: caseDecisions.caseId });
   return inserted.length === 1;
+}
+
+/** Inserts many decisions; returns the cases that got theirs (the primary key refuses a second). */
+export async function insertDecisions(
+  db: Executor,
+  rows: readonly { caseId: string; decision: 'approved' | 'rejected'; decidedBy: string; reason: string | null }[],
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const col = <T>(pick: (r: (typeof rows)[number]) => T) => sql.param(rows.map(pick));
+  const { rows: inserted } = await db.execute<{ case_id: string }>(sql`
+    insert into ${caseDecisions} (case_id, decision, decided_by, reason)
+    select * from unnest(${col((r) => r.caseId)}::uuid[], ${col((r) => r.decision)}::text[], ${col((r) => r.decidedBy)}::uuid[], ${col((r) => r.reason)}::text[])
+    on conflict do nothing
+    returning case_id`);
+  return new Set(inserted.map((r) => r.case_id));
 }
 
 export interface NewSubmission {

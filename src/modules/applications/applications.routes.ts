@@ -2,9 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requirePrincipal } from '../../http/auth.ts';
 import { withErrors } from '../../http/schemas.ts';
+import { formatMessage, pickLang } from '../../core/errors.ts';
 import type { ApplicationsService } from './applications.service.ts';
 import {
   ActionBody,
+  BatchDecideBody,
+  BatchDecideResponse,
   CaseDetailSchema,
   CaseIdParams,
   CasePage,
@@ -105,6 +108,37 @@ export function applicationsRoutes(deps: { applications: ApplicationsService }):
       },
       async (request) =>
         applications.act(requirePrincipal(request), request.params.id, request.body.action, request.body.reason),
+    );
+
+    app.post(
+      '/cases/batch-decide',
+      {
+        schema: {
+          tags: ['applications'],
+          summary: '批量审批 · approve or reject many cases at once',
+          description:
+            '一次最多 500 件，在一个事务中决定；每件各有结果：approved、rejected、conflict（已决定或状态不符）、not_found（无权查看）、forbidden、failed。重试同一批不会重复签发。' +
+            ' Up to 500 cases, decided in one transaction, with a result per case; retrying a batch never issues twice.',
+          body: BatchDecideBody,
+          response: withErrors({ 200: BatchDecideResponse }, [400, 401, 403]),
+        },
+      },
+      async (request) => {
+        const lang = pickLang(request.headers['accept-language']);
+        const results = await applications.decideMany(requirePrincipal(request), request.body);
+        const counts = { approved: 0, rejected: 0, conflict: 0, not_found: 0, forbidden: 0, failed: 0 };
+        for (const r of results) counts[r.outcome]++;
+        return {
+          results: results.map((r) => ({
+            id: r.id,
+            outcome: r.outcome,
+            ...(r.state ? { state: r.state } : {}),
+            ...(r.outcomeNote ? { certificateNote: r.outcomeNote } : {}),
+            ...(r.error ? { error: { code: r.error.code, message: formatMessage(r.error.code, r.error.params, lang) } } : {}),
+          })),
+          counts,
+        };
+      },
     );
 
     app.get(

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { PageQuery, Nullable } from '../../http/schemas.ts';
 import { CASE_STATES } from './applications.tables.ts';
+import { MAX_BATCH_DECISIONS } from './batch-decisions.ts';
 
 const Label = Type.Object({ zh: Type.String(), en: Type.String() });
 export const CaseStateSchema = Type.Union(CASE_STATES.map((s) => Type.Literal(s)));
@@ -89,3 +90,29 @@ export const QueueQuerySchema = Type.Object(
 
 export const MineQuery = Type.Object({ ...PageQuery }, { additionalProperties: false });
 export const CaseIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+export const BatchDecideBody = Type.Object(
+  {
+    ids: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: MAX_BATCH_DECISIONS, description: '办件 id' }),
+    decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
+    reason: Type.Optional(Type.String({ maxLength: 500, description: '不予通过时必填' })),
+  },
+  { additionalProperties: false },
+);
+
+const BatchOutcomeSchema = Type.Union(
+  (['approved', 'rejected', 'conflict', 'not_found', 'forbidden', 'failed'] as const).map((o) => Type.Literal(o)),
+);
+
+export const BatchDecideResponse = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      outcome: BatchOutcomeSchema,
+      state: Type.Optional(CaseStateSchema),
+      certificateNote: Type.Optional(Type.String({ description: '办结记录，如签发的电子证明编号' })),
+      error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String({ description: 'In zh-CN, or in English when Accept-Language prefers en' }) })),
+    }),
+  ),
+  counts: Type.Record(BatchOutcomeSchema, Type.Integer()),
+});

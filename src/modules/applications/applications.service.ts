@@ -10,6 +10,7 @@ import { hasRoleFor, isAdminRole, requireResidentScope, roleCovers, type Princip
 import type { StaffRole } from '../identity/identity.tables.ts';
 import type { CaseState } from './applications.tables.ts';
 import * as repo from './applications.repository.ts';
+import { decideMany, type BatchApprovalHook, type BatchDecideInput, type BatchDecisionResult } from './batch-decisions.ts';
 import { ACTION_LABELS, APPLICANT_ACTIONS, OPEN_STATES, STATE_LABELS, nextState, type CaseAction } from './case-state.ts';
 
 /** What applications needs to know about orgs, through the orgs service. */
@@ -48,6 +49,8 @@ export interface ApplicationsDeps {
   orgs: CaseOrgDirectory;
   residents: ResidentDirectory;
   onApproved?: ApprovalHook;
+  /** The same for a batch approval: one preparation, one write step for all its cases. */
+  onApprovedMany?: BatchApprovalHook;
   clock?: () => Date;
 }
 
@@ -361,6 +364,26 @@ export function createApplicationsService(deps: ApplicationsDeps) {
         return updated;
       });
       return view(row);
+    },
+
+    /**
+     * Approves or rejects many cases at once, in one transaction: a result per case (approved,
+     * rejected, conflict, not found, forbidden, failed). A case the caller may not see is not
+     * found; one they may see but not decide is forbidden.
+     */
+    async decideMany(principal: Principal, input: BatchDecideInput): Promise<BatchDecisionResult[]> {
+      return decideMany(
+        {
+          db,
+          clock,
+          canView,
+          canHandle: (p, row) => hasRoleFor(p, HANDLER_ROLES, row.orgPath),
+          event,
+          ...(deps.onApprovedMany ? { onApprovedMany: deps.onApprovedMany } : {}),
+        },
+        principal,
+        input,
+      );
     },
 
     async getCase(principal: Principal, id: string): Promise<CaseDetail> {

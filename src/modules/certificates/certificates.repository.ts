@@ -62,6 +62,84 @@ export async function nextSerial(db: Executor): Promise<number> {
   return Number(result.rows[0]!.serial);
 }
 
+/** `count` serials in one round trip (a sequence: gaps after a rollback are fine, order is not promised). */
+export async function nextSerials(db: Executor, count: number): Promise<number[]> {
+  if (count === 0) return [];
+  const result = await db.execute<{ serial: string }>(
+    sql`select nextval(pg_get_serial_sequence('certificates', 'serial'))::text as serial from generate_series(1, ${count}::int)`,
+  );
+  return result.rows.map((r) => Number(r.serial));
+}
+
+/** Which of `indexes` already hold a certificate in the list. */
+export async function takenSlots(db: Executor, list: string, indexes: readonly number[]): Promise<number[]> {
+  if (indexes.length === 0) return [];
+  const rows = await db
+    .select({ index: certificates.statusIndex })
+    .from(certificates)
+    .where(and(eq(certificates.statusList, list), sql`${certificates.statusIndex} = any(${sql.param([...indexes])}::int[])`));
+  return rows.map((r) => r.index);
+}
+
+export async function findByCases(db: Executor, caseIds: readonly string[]): Promise<{ id: string; caseId: string; identifier: string; ledgerIndex: number }[]> {
+  if (caseIds.length === 0) return [];
+  return db
+    .select({ id: certificates.id, caseId: certificates.caseId, identifier: certificates.identifier, ledgerIndex: certificates.ledgerIndex })
+    .from(certificates)
+    .where(sql`${certificates.caseId} = any(${sql.param([...caseIds])}::uuid[])`);
+}
+
+/**
+ * Inserts many in one statement, one array parameter per column (`unnest`): far less work for
+ * the driver than a parameter per value. A row whose case already has a certificate or whose
+ * status slot is taken is skipped, not an error: the caller finds out which from what comes back.
+ */
+export async function insertCertificates(db: Executor, rows: readonly NewCertificate[]): Promise<{ id: string; caseId: string; identifier: string }[]> {
+  if (rows.length === 0) return [];
+  const col = <T>(pick: (r: NewCertificate) => T) => sql.param(rows.map(pick));
+  const { rows: inserted } = await db.execute<{ id: string; case_id: string; identifier: string }>(sql`
+    insert into ${certificates} (serial, identifier, case_id, type_code, holder_id, issuer_org_code, issuer_org_path, reviewer_id,
+                                 key_id, payload, signature, disclosures, status_list, status_index, ledger_index, issued_at, valid_until)
+    select * from unnest(${col((r) => r.serial)}::bigint[], ${col((r) => r.identifier)}::text[], ${col((r) => r.caseId)}::uuid[],
+                         ${col((r) => r.typeCode)}::text[], ${col((r) => r.holderId)}::uuid[], ${col((r) => r.issuerOrgCode)}::text[],
+                         ${col((r) => r.issuerOrgPath)}::text[], ${col((r) => r.reviewerId)}::uuid[], ${col((r) => r.keyId)}::text[],
+                         ${col((r) => r.payload)}::text[], ${col((r) => r.signature)}::text[], ${col((r) => JSON.stringify(r.disclosures))}::jsonb[],
+                         ${col((r) => r.statusList)}::text[], ${col((r) => r.statusIndex)}::int[], ${col((r) => r.ledgerIndex)}::bigint[],
+                         ${col((r) => r.issuedAt.toISOString())}::timestamptz[], ${col((r) => r.validUntil?.toISOString() ?? null)}::timestamptz[])
+    on conflict do nothing
+    returning id, case_id, identifier`);
+  return inserted.map((r) => ({ id: r.id, caseId: r.case_id, identifier: r.identifier }));
+}
+
+export interface NewCertificate {
+  serial: number;
+  identifier: string;
+  caseId: string;
+  typeCode: string;
+  holderId: string;
+  issuerOrgCode: string;
+  issuerOrgPath: string;
+  reviewerId: string;
+  keyId: string;
+  payload: string;
+  signature: string;
+  disclosures: { name: string; value: string; salt: string }[];
+  statusList: string;
+  statusIndex: number;
+  ledgerIndex: number;
+  issuedAt: Date;
+  validUntil: Date | null;
+}
+
+/** Sets many certificates' ledger indexes in one statement. */
+export async function setLedgerIndexes(db: Executor, rows: readonly { id: string; ledgerIndex: number }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.execute(sql`
+    update ${certificates} set ledger_index = v.idx
+    from unnest(${sql.param(rows.map((r) => r.id))}::uuid[], ${sql.param(rows.map((r) => r.ledgerIndex))}::bigint[]) as v(id, idx)
+    where ${certificates.id} = v.id`);
+}
+
 /** Inserts unless the status slot is taken; false on a slot collision, nothing else swallowed. */
 export async function insertCertificate(db: Executor, row: typeof certificates.$inferInsert): Promise<CertificateRow | null> {
   const inserted = await db

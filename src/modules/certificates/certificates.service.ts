@@ -26,6 +26,7 @@ import { createPdfRenditionCache } from './pdf/pdf-cache.ts';
 import type { PdfKey } from './pdf/cms.ts';
 import type { CertificateField, CertificateStatus } from './certificates.tables.ts';
 import type { CertificateTypeDef } from './certificate-types.seed.ts';
+import { prepareBatchIssue, type BatchItem, type PreparedBatch } from './batch-issue.ts';
 
 /** A seal that signs: the org's key, chosen per key as SM2 or Ed25519. */
 export interface SealSigner {
@@ -40,6 +41,7 @@ export interface SealKeyProvider {
 
 export interface LedgerAppender {
   appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ index: number }>;
+  appendManyInTx(tx: Executor, entries: readonly { kind: string; data: Uint8Array }[]): Promise<{ first: number; count: number }>;
 }
 
 export interface IssuerDirectory {
@@ -49,6 +51,8 @@ export interface IssuerDirectory {
 export interface HolderDirectory {
   getResidentSummary(id: string): Promise<{ accountId: string; name: string; residentIdMasked: string } | null>;
   revealResidentId(id: string): Promise<string | null>;
+  /** Both of the above for many holders in one query (batch issuance). */
+  revealHolders(ids: readonly string[]): Promise<Map<string, { name: string; residentIdMasked: string; residentId: string }>>;
 }
 
 /** Published key material: seal certificates and the pinned roots. */
@@ -100,6 +104,19 @@ export interface IssueInput {
   form: Record<string, string>;
   reviewerId: string;
 }
+
+/** The certificates of a batch approval, prepared before its transaction. */
+export interface PreparedIssues {
+  /** Signed and ready: the step issues them in the decision's transaction. Null when none is. */
+  batch: PreparedBatch | null;
+  /** Cases whose service issues no certificate. */
+  none: ReadonlySet<string>;
+  /** Cases that cannot be issued for (holder or issuer missing), and why. */
+  failed: ReadonlyMap<string, AppError>;
+}
+
+/** Parallel reads before a batch's transaction; PGlite runs them one by one anyway. */
+const PREPARE_CONCURRENCY = 8;
 
 export interface CertificateView {
   id: string;
@@ -291,6 +308,76 @@ export function createCertificatesService(deps: CertificatesDeps) {
       for (const field of type.fields) values.push({ name: field.name, value: await fieldValue(field, input, holder, residentId, issuer.name) });
       return (tx) =>
         issueInTx(tx, { input, type, issuer: { ...issuer, creditCode }, holder: { name: holder.name, residentIdMasked: holder.residentIdMasked }, seal, values });
+    },
+
+    /**
+     * `prepareIssue` for many cases at once: the type, issuer and seal are read once per
+     * service and org, the payloads signed before the transaction; the batch's step writes
+     * certificates, outbox events and ledger leaves with one statement each.
+     */
+    async prepareIssueMany(inputs: readonly IssueInput[]): Promise<PreparedIssues> {
+      const types = new Map<string, Promise<repo.CertificateTypeRow | undefined>>();
+      const issuers = new Map<string, Promise<{ issuer: BatchItem['issuer']; seal: SealSigner }>>();
+      const typeOf = (serviceCode: string) => {
+        let t = types.get(serviceCode);
+        if (!t) types.set(serviceCode, (t = repo.findTypeByService(db, serviceCode)));
+        return t;
+      };
+      const issuerOf = (orgCode: string) => {
+        let i = issuers.get(orgCode);
+        if (!i) {
+          i = (async () => {
+            const org = await deps.orgs.getOrg(orgCode);
+            if (!org) throw notFound('org');
+            const creditCode = org.level === 'department' ? org.code : divisionCreditCode(org.divisionCode);
+            const seal = await deps.seals.ensureSealKey({ code: org.code, name: org.name, creditCode });
+            return { issuer: { code: org.code, name: org.name, path: org.path, creditCode }, seal };
+          })();
+          issuers.set(orgCode, i);
+        }
+        return i;
+      };
+      const none = new Set<string>();
+      const failed = new Map<string, AppError>();
+      const items: BatchItem[] = [];
+      const holders = await deps.holders.revealHolders([...new Set(inputs.map((i) => i.applicantId))]);
+      const prepareOne = async (input: IssueInput) => {
+        const type = await typeOf(input.serviceCode);
+        if (!type) {
+          none.add(input.caseId);
+          return;
+        }
+        try {
+          const { issuer, seal } = await issuerOf(input.orgCode);
+          const holder = holders.get(input.applicantId);
+          if (!holder) throw notFound('resident');
+          const { residentId } = holder;
+          const values: { name: string; value: string }[] = [];
+          for (const field of type.fields) values.push({ name: field.name, value: await fieldValue(field, input, holder, residentId, issuer.name) });
+          items.push({
+            caseId: input.caseId,
+            applicantId: input.applicantId,
+            reviewerId: input.reviewerId,
+            type,
+            issuer,
+            holder: { name: holder.name, residentIdMasked: holder.residentIdMasked },
+            seal,
+            values,
+          });
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          failed.set(input.caseId, error);
+        }
+      };
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(PREPARE_CONCURRENCY, inputs.length) }, async () => {
+          while (next < inputs.length) await prepareOne(inputs[next++]!);
+        }),
+      );
+      const statusList = { list: CURRENT_STATUS_LIST, size: STATUS_LIST_SIZE, url: `${deps.publicUrl}/api/status-lists/${CURRENT_STATUS_LIST}` };
+      const batch = items.length > 0 ? await prepareBatchIssue(db, { ledger: deps.ledger, events: deps.events, statusList }, items, clock()) : null;
+      return { batch, none, failed };
     },
 
     async get(principal: Principal, id: string): Promise<CertificateView> {

@@ -218,6 +218,16 @@ export async function getResidentCipher(ex: Executor, accountId: string): Promis
   return row?.cipher ?? null;
 }
 
+/** Name, masked and encrypted ID number of many residents at once (certificate issuance in batches). */
+export async function getHolders(ex: Executor, accountIds: readonly string[]) {
+  if (accountIds.length === 0) return [];
+  return ex
+    .select({ accountId: residents.accountId, name: accounts.name, residentIdMasked: residents.residentIdMasked, cipher: residents.residentIdCipher })
+    .from(residents)
+    .innerJoin(accounts, eq(accounts.id, residents.accountId))
+    .where(sql`${residents.accountId} = any(${sql.param([...accountIds])}::uuid[])`);
+}
+
 export async function setHomeOrg(ex: Executor, accountId: string, homeOrgCode: string): Promise<void> {
   await ex.update(residents).set({ homeOrgCode }).where(eq(residents.accountId, accountId));
 }

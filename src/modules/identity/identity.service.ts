@@ -62,6 +62,8 @@ export interface IdentityService extends Authenticator {
   findResidentByResidentId(residentId: string): Promise<ResidentSummary | null>;
   /** Internal: the clear ID number, for certificate issuance only. */
   revealResidentId(residentAccountId: string): Promise<string | null>;
+  /** Internal: `getResidentSummary` and `revealResidentId` for many residents in one query (batch issuance). */
+  revealHolders(residentAccountIds: readonly string[]): Promise<Map<string, { name: string; residentIdMasked: string; residentId: string }>>;
 
   createStaff(principal: Principal, input: CreateStaffInput): Promise<StaffDto>;
   ensureStaff(input: CreateStaffInput): Promise<{ accountId: string; created: boolean }>;
@@ -117,6 +119,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     getResidentSummary: residents.getResidentSummary,
     findResidentByResidentId: residents.findResidentByResidentId,
     revealResidentId: residents.revealResidentId,
+    revealHolders: residents.revealHolders,
     getMyProfile,
     ...createStaffFunctions(ctx),
     ...createDelegationFunctions(ctx),

@@ -158,5 +158,11 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache }
       const cipher = await repo.getResidentCipher(db, accountId);
       return cipher === null ? null : vault.decrypt(cipher);
     },
+
+    /** Summary and clear ID number of many residents in one query, for batch issuance only. Never log them. */
+    revealHolders: async (accountIds: readonly string[]): Promise<Map<string, { name: string; residentIdMasked: string; residentId: string }>> => {
+      const rows = await repo.getHolders(db, accountIds.filter(isUuid));
+      return new Map(rows.map((r) => [r.accountId, { name: r.name, residentIdMasked: r.residentIdMasked, residentId: vault.decrypt(r.cipher) }]));
+    },
   };
 }

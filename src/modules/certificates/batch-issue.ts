@@ -1,0 +1,199 @@
+/**
+ * Issuance for many approved cases in one transaction (a reviewer's batch approval, the
+ * issuance benchmark). Everything that does not need the decision's locks happens before the
+ * transaction: the reads (PGlite has one connection, which an open transaction holds), the
+ * serials, the status slots and — the expensive part — the seal signatures. Inside the
+ * transaction, one statement each: the certificates (a slot lost to a concurrent issuer is
+ * drawn again and re-signed), their outbox events, the ledger leaves (last, since appenders
+ * queue on the ledger's head row until commit) and the leaves' indexes on the certificates.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { AppError } from '../../core/errors.ts';
+import type { Executor } from '../../db/database.ts';
+import type { EventsService } from '../events/events.service.ts';
+import { formatIdentifier } from '../../verify/identifier.ts';
+import { canonicalJson, fieldDigest, issuanceLeaf, type Disclosure, type SignedPayload } from '../../verify/document.ts';
+import * as repo from './certificates.repository.ts';
+import type { SealSigner } from './certificates.service.ts';
+
+/** What one certificate of a batch is made from, read before the transaction. */
+export interface BatchItem {
+  caseId: string;
+  applicantId: string;
+  reviewerId: string;
+  type: repo.CertificateTypeRow;
+  issuer: { code: string; name: string; path: string; creditCode: string };
+  holder: { name: string; residentIdMasked: string };
+  seal: SealSigner;
+  values: { name: string; value: string }[];
+}
+
+/** A certificate signed before the transaction; only its row is missing. */
+interface Signed {
+  item: BatchItem;
+  serial: number;
+  identifier: string;
+  disclosures: Disclosure[];
+  issuedAt: Date;
+  validUntil: Date | null;
+  payload: SignedPayload;
+  payloadText: string;
+  signature: string;
+}
+
+export interface BatchIssueDeps {
+  ledger: { appendManyInTx(tx: Executor, entries: readonly { kind: string; data: Uint8Array }[]): Promise<{ first: number; count: number }> };
+  events: Pick<EventsService, 'enqueueMany'>;
+  statusList: { list: string; size: number; url: string };
+}
+
+export interface IssuedCertificate {
+  id: string;
+  caseId: string;
+  identifier: string;
+  ledgerIndex: number;
+}
+
+export interface PreparedBatch {
+  /** The identifier each case's certificate will carry (known before the transaction). */
+  identifiers: ReadonlyMap<string, string>;
+  /** Inserts the certificates of `caseIds` (a subset of the prepared cases) in the caller's transaction. */
+  issue(tx: Executor, caseIds: readonly string[]): Promise<Map<string, IssuedCertificate>>;
+}
+
+const SALT_BYTES = 16;
+const MAX_SLOT_ROUNDS = 20;
+
+/** Serials, slots and signatures for `items`; the returned step writes them inside the decision's transaction. */
+export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, items: readonly BatchItem[], issuedAt: Date): Promise<PreparedBatch> {
+  const serials = await repo.nextSerials(db, items.length);
+  const slots = await freeSlots(db, deps.statusList, items.length, new Set());
+  const signed = new Map<string, Signed>();
+  for (const [i, item] of items.entries()) {
+    const salts = randomBytes(SALT_BYTES * item.values.length).toString('hex');
+    const disclosures = item.values.map((v, j) => ({ ...v, salt: salts.slice(j * SALT_BYTES * 2, (j + 1) * SALT_BYTES * 2) }));
+    const serial = serials[i]!;
+    const identifier = formatIdentifier({ typeCode: item.type.typeCode, issuerCode: item.issuer.creditCode, serial: String(serial).padStart(10, '0'), version: '001' });
+    const validUntil = item.type.validityDays ? new Date(issuedAt.getTime() + item.type.validityDays * 86_400_000) : null;
+    const base = { item, serial, identifier, disclosures, issuedAt, validUntil };
+    signed.set(item.caseId, await sign(base, slots[i]!, deps.statusList.url));
+  }
+
+  return {
+    identifiers: new Map([...signed].map(([caseId, s]) => [caseId, s.identifier])),
+    async issue(tx, caseIds) {
+      const issued = new Map<string, IssuedCertificate>();
+      let pending = caseIds.map((id) => {
+        const s = signed.get(id);
+        if (!s) throw new Error(`case ${id} was not prepared for issuance`);
+        return s;
+      });
+      const fresh: { id: string; caseId: string; identifier: string }[] = [];
+      for (let round = 0; pending.length > 0; round++) {
+        if (round === MAX_SLOT_ROUNDS) throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
+        // In slot order: concurrent batches that want the same slots then wait for each other in
+        // one order, never in a cycle (a deadlock).
+        pending.sort((x, y) => x.payload.status.index - y.payload.status.index);
+        const inserted = await repo.insertCertificates(tx, pending.map((s) => rowOf(s, deps.statusList.list)));
+        for (const row of inserted) {
+          issued.set(row.caseId, { ...row, ledgerIndex: -1 });
+          fresh.push(row);
+        }
+        const missed = pending.filter((s) => !issued.has(s.item.caseId));
+        if (missed.length === 0) break;
+        // Not inserted: the case already has its certificate (kept as it is), or the slot went to a concurrent issuer.
+        for (const row of await repo.findByCases(tx, missed.map((s) => s.item.caseId))) issued.set(row.caseId, row);
+        const lost = missed.filter((s) => !issued.has(s.item.caseId));
+        const taken = new Set(pending.map((s) => s.payload.status.index));
+        const again = await freeSlots(tx, deps.statusList, lost.length, taken);
+        pending = [];
+        for (const [i, s] of lost.entries()) {
+          const redone = await sign(s, again[i]!, deps.statusList.url);
+          signed.set(s.item.caseId, redone);
+          pending.push(redone);
+        }
+      }
+      if (fresh.length === 0) return issued;
+      const byCase = new Map(fresh.map((r) => [r.caseId, signed.get(r.caseId)!]));
+      await deps.events.enqueueMany(
+        tx,
+        fresh.map((r) => ({ topic: 'certificate.issued', payload: { certificateId: r.id, identifier: r.identifier, caseId: r.caseId, holderId: byCase.get(r.caseId)!.item.applicantId } })),
+      );
+      const encoder = new TextEncoder();
+      const { first } = await deps.ledger.appendManyInTx(
+        tx,
+        fresh.map((r) => {
+          const s = byCase.get(r.caseId)!;
+          return { kind: 'certificate.issued', data: encoder.encode(issuanceLeaf(s.payload, s.payloadText)) };
+        }),
+      );
+      await repo.setLedgerIndexes(tx, fresh.map((r, i) => ({ id: r.id, ledgerIndex: first + i })));
+      for (const [i, r] of fresh.entries()) issued.set(r.caseId, { ...r, ledgerIndex: first + i });
+      return issued;
+    },
+  };
+}
+
+async function sign(base: Omit<Signed, 'payload' | 'payloadText' | 'signature'>, statusIndex: number, listUrl: string): Promise<Signed> {
+  const { item } = base;
+  const payload: SignedPayload = {
+    v: 1,
+    id: base.identifier,
+    type: item.type.code,
+    typeName: { zh: item.type.nameZh, en: item.type.nameEn },
+    issuer: { code: item.issuer.code, name: item.issuer.name, creditCode: item.issuer.creditCode },
+    holder: item.holder,
+    issuedAt: base.issuedAt.toISOString(),
+    validUntil: base.validUntil?.toISOString() ?? null,
+    status: { list: listUrl, index: statusIndex },
+    keyId: item.seal.keyId,
+    alg: item.seal.algorithm,
+    fields: base.disclosures.map(fieldDigest).sort(),
+  };
+  const payloadText = canonicalJson(payload);
+  const signature = Buffer.from(await item.seal.sign(new TextEncoder().encode(payloadText))).toString('base64');
+  return { ...base, payload, payloadText, signature };
+}
+
+function rowOf(s: Signed, list: string): repo.NewCertificate {
+  return {
+    serial: s.serial,
+    identifier: s.identifier,
+    caseId: s.item.caseId,
+    typeCode: s.item.type.code,
+    holderId: s.item.applicantId,
+    issuerOrgCode: s.item.issuer.code,
+    issuerOrgPath: s.item.issuer.path,
+    reviewerId: s.item.reviewerId,
+    keyId: s.item.seal.keyId,
+    payload: s.payloadText,
+    signature: s.signature,
+    disclosures: s.disclosures,
+    statusList: list,
+    statusIndex: s.payload.status.index,
+    ledgerIndex: -1,
+    issuedAt: s.issuedAt,
+    validUntil: s.validUntil,
+  };
+}
+
+/** `count` distinct random slots, none in `exclude` nor already taken in the list. */
+async function freeSlots(db: Executor, statusList: BatchIssueDeps['statusList'], count: number, exclude: ReadonlySet<number>): Promise<number[]> {
+  if (count + exclude.size > statusList.size) throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
+  const chosen = new Set<number>();
+  for (let round = 0; chosen.size < count; round++) {
+    if (round === MAX_SLOT_ROUNDS) throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
+    const candidates: number[] = [];
+    const seen = new Set<number>();
+    while (candidates.length < count - chosen.size) {
+      const index = randomInt(statusList.size);
+      if (!exclude.has(index) && !chosen.has(index) && !seen.has(index)) {
+        seen.add(index);
+        candidates.push(index);
+      }
+    }
+    const taken = new Set(await repo.takenSlots(db, statusList.list, candidates));
+    for (const index of candidates) if (!taken.has(index)) chosen.add(index);
+  }
+  return [...chosen];
+}

@@ -7,7 +7,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { decodePkcs8, decodeSpki, encodePkcs8, encodeSpki, type KeyAlgorithm } from './keys.ts';
-import { createSm2Signer, createSm2Verifier, sm2GenerateKeyPair, type Sm2Verifier } from './sm2.ts';
+import { createSm2Signer, createSm2Verifier, sm2GenerateKeyPair, type Sm2BaseMultiplyX, type Sm2Verifier } from './sm2.ts';
 import { toHex } from './der.ts';
 
 export type SignatureAlgorithm = 'SM2' | 'Ed25519';
@@ -57,12 +57,17 @@ function rawPrivateKey(algorithm: KeyAlgorithm, privateKey: Uint8Array): Uint8Ar
   return decoded.key;
 }
 
+export interface SignerOptions {
+  /** A faster constant-time k·G for SM2 signing (Node: native-sm2.ts); the signatures are the same scheme. */
+  sm2BaseMultiplyX?: Sm2BaseMultiplyX;
+}
+
 /** A signer for a raw (32-byte) or PKCS#8 private key; the per-key work is done once. */
-export function createSigner(algorithm: KeyAlgorithm, privateKey: Uint8Array): Signer {
+export function createSigner(algorithm: KeyAlgorithm, privateKey: Uint8Array, options: SignerOptions = {}): Signer {
   const raw = rawPrivateKey(algorithm, privateKey);
   switch (algorithm) {
     case 'SM2': {
-      const signer = createSm2Signer(raw);
+      const signer = createSm2Signer(raw, options.sm2BaseMultiplyX ? { baseMultiplyX: options.sm2BaseMultiplyX } : {});
       return { algorithm, publicKeySpki: encodeSpki('SM2', signer.publicKey), sign: (m) => signer.sign(m) };
     }
     case 'Ed25519': {

@@ -1,0 +1,232 @@
+/**
+ * Fast SM2 verification arithmetic for keys that verify many signatures: fixed-base tables of
+ * affine points, so that u·P costs one mixed Jacobian–affine addition per 8 bits of u and no
+ * doubling at all. For a 256-bit scalar in signed radix 2⁸ (33 digits in [−128, 128]) the table
+ * holds j·2⁸ⁱ·P for j = 1…128 and i = 0…32 (4,224 points, ~35 ms to build, ~0.6 MB).
+ * s·G + t·Q is then ≤ 66 mixed additions (7M + 4S each, a = −3 not even needed) and the final
+ * check compares x with r − e in projective form, without an inversion.
+ *
+ * Only for public scalars (verification): the running time depends on the digits. Signing keeps
+ * @noble/curves' constant-time multiplication (or a native k·G injected in Node). Plain BigInt,
+ * browser-safe.
+ */
+import { SM2_CURVE } from './sm2-curve.ts';
+
+const { p: P, n: N, a: A } = SM2_CURVE;
+
+const mod = (x: bigint): bigint => {
+  const r = x % P;
+  return r < 0n ? r + P : r;
+};
+
+/** x⁻¹ mod p by Fermat would be ~256 squarings; the binary extended Euclid is faster in BigInt. */
+function invert(x: bigint): bigint {
+  let a = mod(x);
+  if (a === 0n) throw new Error('no inverse of 0');
+  let b: bigint = P;
+  let u = 1n;
+  let v = 0n;
+  while (a !== 0n) {
+    const q = b / a;
+    const r = b - q * a;
+    const m = v - q * u;
+    b = a;
+    a = r;
+    v = u;
+    u = m;
+  }
+  return mod(v);
+}
+
+/** A Jacobian point (X/Z², Y/Z³); Z = 0 is the point at infinity. */
+interface Jacobian {
+  x: bigint;
+  y: bigint;
+  z: bigint;
+}
+
+const INFINITY: Jacobian = Object.freeze({ x: 1n, y: 1n, z: 0n });
+
+/** 2·(X, Y, Z), dbl-2007-bl for general a (only used while building tables and for P + P). */
+function double(p: Jacobian): Jacobian {
+  if (p.z === 0n || p.y === 0n) return INFINITY;
+  const xx = mod(p.x * p.x);
+  const yy = mod(p.y * p.y);
+  const yyyy = mod(yy * yy);
+  const zz = mod(p.z * p.z);
+  const s = mod(2n * (mod((p.x + yy) * (p.x + yy)) - xx - yyyy));
+  const m = mod(3n * xx + A * mod(zz * zz));
+  const x = mod(m * m - 2n * s);
+  const y = mod(m * (s - x) - 8n * yyyy);
+  const z = mod(mod((p.y + p.z) * (p.y + p.z)) - yy - zz);
+  return { x, y, z };
+}
+
+/** (X1, Y1, Z1) + (x2, y2) affine, madd-2007-bl, with the exceptional cases handled. */
+function addAffine(p: Jacobian, x2: bigint, y2: bigint): Jacobian {
+  if (p.z === 0n) return { x: x2, y: y2, z: 1n };
+  const z1z1 = (p.z * p.z) % P;
+  const u2 = (x2 * z1z1) % P;
+  const s2 = (((y2 * p.z) % P) * z1z1) % P;
+  const h = u2 - p.x;
+  const rr = s2 - p.y;
+  if (h % P === 0n) {
+    // Same x: the same point (double it) or its negation (the sum is infinity).
+    return rr % P === 0n ? double(p) : INFINITY;
+  }
+  const hh = (h * h) % P;
+  const i = 4n * hh;
+  const j = (h * i) % P;
+  const r = 2n * rr;
+  const v = (p.x * i) % P;
+  const x3 = mod(r * r - j - 2n * v);
+  const y3 = mod(r * (v - x3) - ((2n * p.y) % P) * j);
+  const z3 = mod((p.z + h) * (p.z + h) - z1z1 - hh);
+  return { x: x3, y: y3, z: z3 };
+}
+
+/** General Jacobian addition (add-2007-bl), for building tables. */
+function add(p: Jacobian, q: Jacobian): Jacobian {
+  if (p.z === 0n) return q;
+  if (q.z === 0n) return p;
+  const z1z1 = mod(p.z * p.z);
+  const z2z2 = mod(q.z * q.z);
+  const u1 = mod(p.x * z2z2);
+  const u2 = mod(q.x * z1z1);
+  const s1 = mod(p.y * q.z * z2z2);
+  const s2 = mod(q.y * p.z * z1z1);
+  const h = mod(u2 - u1);
+  const rr = mod(s2 - s1);
+  if (h === 0n) return rr === 0n ? double(p) : INFINITY;
+  const i = mod(4n * h * h);
+  const j = mod(h * i);
+  const r = 2n * rr;
+  const v = mod(u1 * i);
+  const x = mod(r * r - j - 2n * v);
+  const y = mod(r * (v - x) - 2n * s1 * j);
+  const z = mod((mod((p.z + q.z) * (p.z + q.z)) - z1z1 - z2z2) * h);
+  return { x, y, z };
+}
+
+const WINDOW = 8;
+const DIGITS = 33; // signed radix-256 digits of a scalar < 2²⁵⁶
+const HALF = 1 << (WINDOW - 1); // 128
+
+/** Signed radix-2⁸ digits d₀…d₃₂ in [−128, 128] with u = Σ dᵢ·2⁸ⁱ (u < 2²⁵⁶). */
+function signedDigits(u: bigint): Int16Array {
+  const digits = new Int16Array(DIGITS);
+  let carry = 0;
+  for (let i = 0; i < DIGITS; i++) {
+    let d = Number(u & 0xffn) + carry;
+    u >>= 8n;
+    carry = 0;
+    if (d > HALF) {
+      d -= 1 << WINDOW;
+      carry = 1;
+    }
+    digits[i] = d;
+  }
+  return digits;
+}
+
+/** A fixed-base table: xs[i·128 + j − 1], ys[…] = affine j·2⁸ⁱ·P. */
+export interface CombTable {
+  readonly xs: readonly bigint[];
+  readonly ys: readonly bigint[];
+}
+
+/** Builds the table for an affine point (x, y) on the curve (the caller has checked it). */
+export function buildCombTable(x: bigint, y: bigint): CombTable {
+  const xs: bigint[] = new Array<bigint>(DIGITS * HALF);
+  const ys: bigint[] = new Array<bigint>(DIGITS * HALF);
+  let bx = x;
+  let by = y;
+  for (let i = 0; i < DIGITS; i++) {
+    // 1·B … 128·B in Jacobian, then all to affine with one inversion (Montgomery's trick).
+    const row: Jacobian[] = [{ x: bx, y: by, z: 1n }];
+    for (let j = 1; j < HALF; j++) row.push(addAffine(row[j - 1]!, bx, by));
+    const next = double(row[HALF - 1]!); // 256·B = 2⁸⁽ⁱ⁺¹⁾·P
+    const affine = toAffineAll([...row, next]);
+    for (let j = 0; j < HALF; j++) {
+      const pt = affine[j]!;
+      xs[i * HALF + j] = pt.x;
+      ys[i * HALF + j] = pt.y;
+    }
+    const nb = affine[HALF]!;
+    bx = nb.x;
+    by = nb.y;
+  }
+  return { xs, ys };
+}
+
+/** Batch normalisation; throws on a point at infinity (cannot happen for j·B, j < n). */
+function toAffineAll(points: Jacobian[]): { x: bigint; y: bigint }[] {
+  const prefix: bigint[] = [];
+  let acc = 1n;
+  for (const p of points) {
+    if (p.z === 0n) throw new Error('point at infinity in a comb table');
+    prefix.push(acc);
+    acc = mod(acc * p.z);
+  }
+  let inv = invert(acc);
+  const out = new Array<{ x: bigint; y: bigint }>(points.length);
+  for (let k = points.length - 1; k >= 0; k--) {
+    const p = points[k]!;
+    const zi = mod(inv * prefix[k]!);
+    inv = mod(inv * p.z);
+    const zi2 = mod(zi * zi);
+    out[k] = { x: mod(p.x * zi2), y: mod(p.y * zi2 * zi) };
+  }
+  return out;
+}
+
+function accumulate(acc: Jacobian, table: CombTable, u: bigint): Jacobian {
+  const digits = signedDigits(u);
+  const { xs, ys } = table;
+  for (let i = 0; i < DIGITS; i++) {
+    const d = digits[i]!;
+    if (d === 0) continue;
+    const k = i * HALF + (d > 0 ? d : -d) - 1;
+    acc = addAffine(acc, xs[k]!, d > 0 ? ys[k]! : P - ys[k]!);
+  }
+  return acc;
+}
+
+/** s·G + t·Q as a Jacobian point, both from their tables; s, t in [0, n). */
+export function combMulAdd(g: CombTable, s: bigint, q: CombTable, t: bigint): Jacobian {
+  return accumulate(accumulate(INFINITY, g, s), q, t);
+}
+
+/**
+ * The SM2 check (e + x₁) mod n = r for (x₁, y₁) = s·G + t·Q, t = (r + s) mod n, given r, s in
+ * [1, n) and e; false when t = 0 or the sum is the point at infinity. x₁ ∈ [0, p) and p < 2n,
+ * so x₁ ≡ r − e (mod n) means x₁ = v or v + n with v = (r − e) mod n; with x₁ = X/Z² the test is
+ * X = v·Z² (mod p), without an inversion.
+ */
+export function combVerify(g: CombTable, q: CombTable, e: bigint, r: bigint, s: bigint): boolean {
+  const t = (r + s) % N;
+  if (t === 0n) return false;
+  const sum = combMulAdd(g, s, q, t);
+  if (sum.z === 0n) return false;
+  const zz = mod(sum.z * sum.z);
+  let v = (r - e) % N;
+  if (v < 0n) v += N;
+  if (mod(v * zz) === sum.x) return true;
+  return v + N < P && mod((v + N) * zz) === sum.x;
+}
+
+/** x of s·G + t·Q in affine form, or null for infinity (for tests against the reference). */
+export function combMulAddAffineX(g: CombTable, s: bigint, q: CombTable, t: bigint): bigint | null {
+  const sum = combMulAdd(g, s, q, t);
+  if (sum.z === 0n) return null;
+  const zi = invert(sum.z);
+  return mod(sum.x * zi * zi);
+}
+
+let baseTable: CombTable | undefined;
+
+/** The table for the generator, built on first use (~35 ms). */
+export function baseCombTable(): CombTable {
+  baseTable ??= buildCombTable(SM2_CURVE.Gx, SM2_CURVE.Gy);
+  return baseTable;
+}

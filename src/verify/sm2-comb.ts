@@ -3,8 +3,8 @@
  * affine points, so that u·P costs one mixed Jacobian–affine addition per 8 bits of u and no
  * doubling at all. For a 256-bit scalar in signed radix 2⁸ (33 digits in [−128, 128]) the table
  * holds j·2⁸ⁱ·P for j = 1…128 and i = 0…32 (4,224 points, ~35 ms to build, ~0.6 MB).
- * s·G + t·Q is then ≤ 66 mixed additions (7M + 4S each, a = −3 not even needed) and the final
- * check compares x with r − e in projective form, without an inversion.
+ * s·G + t·Q is then ≤ 66 mixed additions (XYZZ coordinates, 8M + 2S each) and the final check
+ * compares x with r − e in projective form, without an inversion.
  *
  * Only for public scalars (verification): the running time depends on the digits. Signing keeps
  * @noble/curves' constant-time multiplication (or a native k·G injected in Node). Plain BigInt,
@@ -180,21 +180,75 @@ function toAffineAll(points: Jacobian[]): { x: bigint; y: bigint }[] {
   return out;
 }
 
-function accumulate(acc: Jacobian, table: CombTable, u: bigint): Jacobian {
+/**
+ * The accumulator of a verification in XYZZ coordinates (x = X/ZZ, y = Y/ZZZ, ZZ³ = ZZZ²):
+ * a mixed addition is 8M + 2S (madd-2008-s), one multiplication fewer than Jacobian, and the
+ * final check needs ZZ only. ZZ = 0 is the point at infinity.
+ */
+interface Xyzz {
+  x: bigint;
+  y: bigint;
+  zz: bigint;
+  zzz: bigint;
+}
+
+const XYZZ_INFINITY: Xyzz = Object.freeze({ x: 1n, y: 1n, zz: 0n, zzz: 0n });
+
+/** 2·(x, y) for an affine point (mdbl-2008-s-1), the rare case of adding a point to itself. */
+function doubleAffineXyzz(x: bigint, y: bigint): Xyzz {
+  if (y === 0n) return XYZZ_INFINITY;
+  const u = mod(2n * y);
+  const v = mod(u * u);
+  const w = mod(u * v);
+  const s = mod(x * v);
+  const m = mod(3n * x * x + A);
+  const x3 = mod(m * m - 2n * s);
+  const y3 = mod(m * (s - x3) - w * y);
+  return { x: x3, y: y3, zz: v, zzz: w };
+}
+
+function xyzzToAffine(p: Xyzz): { x: bigint; y: bigint } {
+  // x = X/ZZ, y = Y/ZZZ; ZZZ⁻¹ = ZZ / ZZZ² … simpler: invert both through one inversion.
+  const inv = invert(mod(p.zz * p.zzz));
+  return { x: mod(p.x * mod(inv * p.zzz)), y: mod(p.y * mod(inv * p.zz)) };
+}
+
+/** (X1, Y1, ZZ1, ZZZ1) + (x2, y2) affine, madd-2008-s, with the exceptional cases handled. */
+function addAffineXyzz(p: Xyzz, x2: bigint, y2: bigint): Xyzz {
+  if (p.zz === 0n) return { x: x2, y: y2, zz: 1n, zzz: 1n };
+  const pp0 = ((x2 * p.zz) % P) - p.x; // U2 − X1, in (−p, p)
+  const rr = ((y2 * p.zzz) % P) - p.y; // S2 − Y1
+  if (pp0 === 0n || pp0 === -P || pp0 === P) {
+    if (rr % P !== 0n) return XYZZ_INFINITY;
+    // The same point: double it (through affine, rare and only reachable with chosen scalars).
+    const a = xyzzToAffine(p);
+    return doubleAffineXyzz(a.x, a.y);
+  }
+  const pp = (pp0 * pp0) % P;
+  const ppp = (pp0 * pp) % P; // may be negative
+  const q = (p.x * pp) % P;
+  const x3 = mod(rr * rr - ppp - 2n * q);
+  const y3 = mod(rr * (q - x3) - p.y * ppp);
+  const zz3 = (p.zz * pp) % P;
+  const zzz3 = mod(p.zzz * ppp);
+  return { x: x3, y: y3, zz: zz3, zzz: zzz3 };
+}
+
+function accumulate(acc: Xyzz, table: CombTable, u: bigint): Xyzz {
   const digits = signedDigits(u);
   const { xs, ys } = table;
   for (let i = 0; i < DIGITS; i++) {
     const d = digits[i]!;
     if (d === 0) continue;
     const k = i * HALF + (d > 0 ? d : -d) - 1;
-    acc = addAffine(acc, xs[k]!, d > 0 ? ys[k]! : P - ys[k]!);
+    acc = addAffineXyzz(acc, xs[k]!, d > 0 ? ys[k]! : P - ys[k]!);
   }
   return acc;
 }
 
-/** s·G + t·Q as a Jacobian point, both from their tables; s, t in [0, n). */
-export function combMulAdd(g: CombTable, s: bigint, q: CombTable, t: bigint): Jacobian {
-  return accumulate(accumulate(INFINITY, g, s), q, t);
+/** s·G + t·Q in XYZZ coordinates, both from their tables; s, t in [0, n). */
+function combMulAdd(g: CombTable, s: bigint, q: CombTable, t: bigint): Xyzz {
+  return accumulate(accumulate(XYZZ_INFINITY, g, s), q, t);
 }
 
 /**
@@ -207,8 +261,8 @@ export function combVerify(g: CombTable, q: CombTable, e: bigint, r: bigint, s: 
   const t = (r + s) % N;
   if (t === 0n) return false;
   const sum = combMulAdd(g, s, q, t);
-  if (sum.z === 0n) return false;
-  const zz = mod(sum.z * sum.z);
+  if (sum.zz === 0n) return false;
+  const zz = sum.zz;
   let v = (r - e) % N;
   if (v < 0n) v += N;
   if (mod(v * zz) === sum.x) return true;
@@ -218,9 +272,8 @@ export function combVerify(g: CombTable, q: CombTable, e: bigint, r: bigint, s: 
 /** x of s·G + t·Q in affine form, or null for infinity (for tests against the reference). */
 export function combMulAddAffineX(g: CombTable, s: bigint, q: CombTable, t: bigint): bigint | null {
   const sum = combMulAdd(g, s, q, t);
-  if (sum.z === 0n) return null;
-  const zi = invert(sum.z);
-  return mod(sum.x * zi * zi);
+  if (sum.zz === 0n) return null;
+  return xyzzToAffine(sum).x;
 }
 
 let baseTable: CombTable | undefined;

@@ -47,7 +47,7 @@ interface Jacobian {
 
 const INFINITY: Jacobian = Object.freeze({ x: 1n, y: 1n, z: 0n });
 
-/** 2·(X, Y, Z), dbl-2007-bl for general a (only used while building tables and for P + P). */
+/** 2·(X, Y, Z), dbl-2007-bl for general a (only used while building tables). */
 function double(p: Jacobian): Jacobian {
   if (p.z === 0n || p.y === 0n) return INFINITY;
   const xx = mod(p.x * p.x);
@@ -83,29 +83,6 @@ function addAffine(p: Jacobian, x2: bigint, y2: bigint): Jacobian {
   const y3 = mod(r * (v - x3) - ((2n * p.y) % P) * j);
   const z3 = mod((p.z + h) * (p.z + h) - z1z1 - hh);
   return { x: x3, y: y3, z: z3 };
-}
-
-/** General Jacobian addition (add-2007-bl), for building tables. */
-function add(p: Jacobian, q: Jacobian): Jacobian {
-  if (p.z === 0n) return q;
-  if (q.z === 0n) return p;
-  const z1z1 = mod(p.z * p.z);
-  const z2z2 = mod(q.z * q.z);
-  const u1 = mod(p.x * z2z2);
-  const u2 = mod(q.x * z1z1);
-  const s1 = mod(p.y * q.z * z2z2);
-  const s2 = mod(q.y * p.z * z1z1);
-  const h = mod(u2 - u1);
-  const rr = mod(s2 - s1);
-  if (h === 0n) return rr === 0n ? double(p) : INFINITY;
-  const i = mod(4n * h * h);
-  const j = mod(h * i);
-  const r = 2n * rr;
-  const v = mod(u1 * i);
-  const x = mod(r * r - j - 2n * v);
-  const y = mod(r * (v - x) - 2n * s1 * j);
-  const z = mod((mod((p.z + q.z) * (p.z + q.z)) - z1z1 - z2z2) * h);
-  return { x, y, z };
 }
 
 const WINDOW = 8;

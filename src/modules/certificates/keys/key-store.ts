@@ -17,6 +17,7 @@ import { createSigner, generateKeyPair, type SignatureAlgorithm } from '../../..
 import { parseCertificate } from '../../../verify/x509.ts';
 import { signingKeys, type KeyPurpose, type KeyStatus } from './keys.tables.ts';
 import { issueCertificate, type CertificateName } from './x509-issue.ts';
+import { createSealSigner } from './native-sm2.ts';
 
 export const PLATFORM_OWNER = 'platform';
 export const ROOT_NAME: CertificateName = { commonName: '一办平台根证书', organization: '一办平台' };
@@ -133,7 +134,8 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
     const cached = signers.get(row.id);
     if (cached) return cached;
     const privateKey = decrypt(row.id, row.encryptedPrivateKey);
-    const inner = createSigner(row.algorithm, privateKey);
+    // Native k·G for SM2 (OpenSSL through node:crypto), the same SM2 signatures as the pure-JS path.
+    const inner = createSealSigner(row.algorithm, privateKey);
     privateKey.fill(0);
     const spki = Buffer.from(row.publicKeySpki, 'base64');
     // A row whose public key and private key disagree is corrupt or tampered with: never sign with it.

@@ -8,7 +8,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { decodePkcs8, decodeSpki, encodePkcs8, encodeSpki, type KeyAlgorithm } from './keys.ts';
 import { createSm2Signer, createSm2Verifier, sm2GenerateKeyPair, type Sm2BaseMultiplyX, type Sm2Verifier } from './sm2.ts';
-import { toHex } from './der.ts';
+import { fromHex, toHex } from './der.ts';
 
 export type SignatureAlgorithm = 'SM2' | 'Ed25519';
 export const SIGNATURE_ALGORITHMS: readonly SignatureAlgorithm[] = ['SM2', 'Ed25519'];
@@ -133,9 +133,12 @@ function safe(check: () => boolean): boolean {
 }
 
 // Verifiers for keys seen recently, so that a verifier of many certificates from a few issuers
-// pays for key parsing, Z and the precomputed table once per key.
+// pays for key parsing, Z and the precomputed table once per key. Tables (~0.5 MB each) are kept
+// for the TABLE_LIMIT most recently used SM2 keys; older keys fall back to a plain verifier.
 const CACHE_LIMIT = 256;
-const cache = new Map<string, { verifier: Verifier | undefined; uses: number }>();
+const TABLE_LIMIT = 32;
+const cache = new Map<string, { verifier: Verifier | undefined; uses: number; table: boolean }>();
+let tables = 0;
 
 /** Verifies `signature` over `message` with an SPKI key. Never throws: bad input is `false`. */
 export function verify(algorithm: KeyAlgorithm, publicKeySpki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
@@ -144,12 +147,34 @@ export function verify(algorithm: KeyAlgorithm, publicKeySpki: Uint8Array, messa
   if (entry) {
     cache.delete(cacheKey);
     entry.uses++;
-    // The table costs about two verifications; build it once a key comes back.
-    if (entry.uses === 3 && algorithm === 'SM2') entry.verifier = createVerifier(algorithm, publicKeySpki, { precompute: true });
+    // The table costs a few plain verifications; build it once a key comes back.
+    if (entry.uses === 3 && algorithm === 'SM2' && entry.verifier) {
+      if (tables >= TABLE_LIMIT) dropOldestTable();
+      entry.verifier = createVerifier(algorithm, publicKeySpki, { precompute: true });
+      entry.table = entry.verifier !== undefined;
+      if (entry.table) tables++;
+    }
   } else {
-    entry = { verifier: createVerifier(algorithm, publicKeySpki), uses: 1 };
-    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+    entry = { verifier: createVerifier(algorithm, publicKeySpki), uses: 1, table: false };
+    if (cache.size >= CACHE_LIMIT) {
+      const [oldestKey, oldest] = cache.entries().next().value!;
+      if (oldest.table) tables--;
+      cache.delete(oldestKey);
+    }
   }
   cache.set(cacheKey, entry);
   return entry.verifier ? entry.verifier.verify(message, signature) : false;
+}
+
+/** The least recently used key with a table goes back to a plain verifier (and may earn it again). */
+function dropOldestTable(): void {
+  for (const [key, entry] of cache) {
+    if (!entry.table) continue;
+    const algorithm = key.slice(0, key.indexOf(':')) as KeyAlgorithm;
+    entry.verifier = createVerifier(algorithm, fromHex(key.slice(key.indexOf(':') + 1)));
+    entry.table = false;
+    entry.uses = 0;
+    tables--;
+    return;
+  }
 }

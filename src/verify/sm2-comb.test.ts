@@ -15,10 +15,11 @@ function referenceX(s: bigint, q: typeof G, t: bigint): bigint | null {
   return sum.is0() ? null : sum.x;
 }
 
-const keys = Array.from({ length: 2 }, () => {
+// Keys with tables of window 8, 10 (what a verifier builds) and 5 (another digit layout).
+const keys = [8, 10, 5].map((window) => {
   const pair = sm2GenerateKeyPair();
   const point = Sm2Point.fromBytes(pair.publicKey);
-  return { ...pair, point, table: buildCombTable(point.x, point.y) };
+  return { ...pair, point, table: buildCombTable(point.x, point.y, window) };
 });
 const gTable = baseCombTable();
 
@@ -71,7 +72,7 @@ describe('SM2 verification with a precomputed key (fast path) against the refere
   const utf8 = (s: string) => new TextEncoder().encode(s);
 
   it('agrees on random keys, messages and signatures, valid or tampered', () => {
-    const pairs = [...keys, sm2GenerateKeyPair()].map((k) => ({
+    const pairs = [keys[0]!, sm2GenerateKeyPair()].map((k) => ({
       signer: createSm2Signer(k.privateKey),
       fast: createSm2Verifier(k.publicKey, { precompute: true }),
       reference: createSm2Verifier(k.publicKey),

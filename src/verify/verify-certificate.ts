@@ -136,7 +136,8 @@ function run(bundle: CertificateBundle, trust: TrustAnchors, chains: ChainVerifi
     checks.push({ check: 'issuer', result: 'unknown', reason: 'NO_SEAL_CERTIFICATE', detail: `no certificate for seal key ${payload.keyId}` });
   } else {
     const chain = chains.verify(sealSource.certificate, { at: new Date(payload.issuedAt), keyUsage: [...SEAL_USAGE] });
-    const extra = sealSource.chain ? splitPemChain(sealSource.chain) : [];
+    // The bundle's own intermediates only when the pinned ones do not make a path.
+    const extra = chain.ok || !sealSource.chain ? [] : splitPemChain(sealSource.chain);
     const result = chain.ok || extra.length === 0 ? chain : createChainVerifier({ anchors: trust.roots, intermediates: extra }).verify(sealSource.certificate, { at: new Date(payload.issuedAt), keyUsage: [...SEAL_USAGE] });
     if (!result.ok) {
       checks.push({

@@ -133,47 +133,54 @@ function safe(check: () => boolean): boolean {
 
 // Verifiers for keys seen recently, so that a verifier of many certificates from a few issuers
 // pays for key parsing, Z and the precomputed table once per key. Tables (~1.6 MB each) are kept
-// for the TABLE_LIMIT most recently used SM2 keys; older keys fall back to a plain verifier.
+// for at most TABLE_LIMIT SM2 keys. When they are all taken, the least recently used table is
+// given up only if it has not been used for TABLE_IDLE verifications; otherwise the new key stays
+// with a plain verifier, so that a round-robin over many keys never rebuilds tables endlessly.
 const CACHE_LIMIT = 256;
 const TABLE_LIMIT = 16;
-const cache = new Map<string, { verifier: Verifier | undefined; uses: number; table: boolean }>();
+const TABLE_IDLE = 1000;
+const cache = new Map<string, { verifier: Verifier | undefined; uses: number; table: boolean; lastUse: number }>();
 let tables = 0;
+let clock = 0;
 
 /** Verifies `signature` over `message` with an SPKI key. Never throws: bad input is `false`. */
 export function verify(algorithm: KeyAlgorithm, publicKeySpki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   const cacheKey = `${algorithm}:${toHex(publicKeySpki)}`;
+  clock++;
   let entry = cache.get(cacheKey);
   if (entry) {
     cache.delete(cacheKey);
     entry.uses++;
     // The table costs ~15 plain verifications; build it once a key has come back twice.
-    if (entry.uses === 3 && algorithm === 'SM2' && entry.verifier) {
-      if (tables >= TABLE_LIMIT) dropOldestTable();
+    if (entry.uses === 3 && algorithm === 'SM2' && entry.verifier && (tables < TABLE_LIMIT || dropIdleTable())) {
       entry.verifier = createVerifier(algorithm, publicKeySpki, { precompute: true });
       entry.table = entry.verifier !== undefined;
       if (entry.table) tables++;
     }
   } else {
-    entry = { verifier: createVerifier(algorithm, publicKeySpki), uses: 1, table: false };
+    entry = { verifier: createVerifier(algorithm, publicKeySpki), uses: 1, table: false, lastUse: clock };
     if (cache.size >= CACHE_LIMIT) {
       const [oldestKey, oldest] = cache.entries().next().value!;
       if (oldest.table) tables--;
       cache.delete(oldestKey);
     }
   }
+  entry.lastUse = clock;
   cache.set(cacheKey, entry);
   return entry.verifier ? entry.verifier.verify(message, signature) : false;
 }
 
-/** The least recently used key with a table goes back to a plain verifier (and may earn it again). */
-function dropOldestTable(): void {
+/** Gives the least recently used table back if it has been idle long enough; true if one was freed. */
+function dropIdleTable(): boolean {
   for (const [key, entry] of cache) {
     if (!entry.table) continue;
+    if (clock - entry.lastUse < TABLE_IDLE) return false;
     const algorithm = key.slice(0, key.indexOf(':')) as KeyAlgorithm;
     entry.verifier = createVerifier(algorithm, fromHex(key.slice(key.indexOf(':') + 1)));
     entry.table = false;
     entry.uses = 0;
     tables--;
-    return;
+    return true;
   }
+  return false;
 }

@@ -5,9 +5,11 @@
  *   Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA),  e = SM3(Z ‖ M)
  *   (x1, y1) = k·G,  r = (e + x1) mod n,  s = (1 + d)⁻¹ · (k − r·d) mod n
  *
- * Curve arithmetic is @noble/curves' audited short-Weierstrass code; only the SM2 scheme
- * itself lives here. Signatures are DER `SEQUENCE { r INTEGER, s INTEGER }`, as OpenSSL and
- * GM/T 0009 write them. Browser-safe: no Node imports.
+ * Key generation, signing and plain verification use @noble/curves' audited short-Weierstrass
+ * code (signing its constant-time multiply, unless a native k·G is injected). Verification with
+ * a precomputed key uses the fixed-base tables of sm2-comb.ts, property-tested against noble.
+ * Signatures are DER `SEQUENCE { r INTEGER, s INTEGER }`, as OpenSSL and GM/T 0009 write them.
+ * Browser-safe: no Node imports.
  */
 import { weierstrass, type WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
 import { Field, invert, mod } from '@noble/curves/abstract/modular.js';

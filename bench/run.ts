@@ -1,11 +1,11 @@
 /**
  * `npm run bench`: the benchmarks one after another, each on databases of its own.
  *
- *   npm run bench                                   all: case submission, queue (1M residents / 200k cases), divisions, ledger, SM2, PDF, issuance
+ *   npm run bench                                   all: case submission, queue (1M residents / 200k cases), divisions, ledger, SM2, verification, PDF, issuance
  *   npm run bench -- --only queue --full            queue at 10M residents / 1M cases
  *   npm run bench -- --only submission,divisions
  *
- * The divisions, ledger, SM2, PDF and issuance benchmarks run as scripts in processes of their own,
+ * The divisions, ledger, SM2, verification, PDF and issuance benchmarks run as scripts in processes of their own,
  * through their own command lines.
  */
 import { spawn } from 'node:child_process';
@@ -19,13 +19,14 @@ import { benchQueue } from './queue.ts';
 import { DEFAULT_SERVER_URL } from './support/databases.ts';
 import { loadLine } from './support/machine.ts';
 
-const BENCHES = ['submission', 'queue', 'divisions', 'ledger', 'sm2', 'pdf', 'issuance'] as const;
+const BENCHES = ['submission', 'queue', 'divisions', 'ledger', 'sm2', 'verify', 'pdf', 'issuance'] as const;
 type Bench = (typeof BENCHES)[number];
 /** Benchmarks that run as scripts of their own, in a child process, through their own command line. */
 const SCRIPTS: Partial<Record<Bench, string>> = {
   divisions: fileURLToPath(new URL('./load-divisions.ts', import.meta.url)),
   ledger: fileURLToPath(new URL('./ledger.ts', import.meta.url)),
   sm2: fileURLToPath(new URL('./sm2.ts', import.meta.url)),
+  verify: fileURLToPath(new URL('./verify.ts', import.meta.url)),
   pdf: fileURLToPath(new URL('./pdf.ts', import.meta.url)),
   // Exits 1 below the floor (OpenAttestation's wrapDocuments rate) or on a count mismatch.
   issuance: fileURLToPath(new URL('./issuance.ts', import.meta.url)),

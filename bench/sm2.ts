@@ -1,11 +1,12 @@
 /**
  * SM2 / Ed25519 signing and verification rates on one core (the pure-TypeScript code in
- * src/verify, as the browser verifier runs it).
+ * src/verify, as the browser verifier runs it; and the seal signer, whose k·G is native in Node).
  *
  *   npx tsx bench/sm2.ts              ~2 s per measurement
  *   npx tsx bench/sm2.ts --seconds 5 --json
  */
 import { cpus, loadavg } from 'node:os';
+import { createSealSigner } from '../src/modules/certificates/keys/native-sm2.ts';
 import { issueCertificate } from '../src/modules/certificates/keys/x509-issue.ts';
 import { createSigner, createVerifier, generateKeyPair, verify } from '../src/verify/signatures.ts';
 import { createChainVerifier, verifyCertificateChain } from '../src/verify/x509.ts';
@@ -47,6 +48,11 @@ for (const algorithm of ['SM2', 'Ed25519'] as const) {
   const precomputed = createVerifier(algorithm, keys.publicKeySpki, { precompute: true })!;
   if (!plain.verify(message, signature) || !verify(algorithm, keys.publicKeySpki, message, signature)) throw new Error(`${algorithm} does not verify`);
   results.push(measure(`${algorithm} sign (key prepared once)`, () => signer.sign(message)));
+  if (algorithm === 'SM2') {
+    const sealSigner = createSealSigner(algorithm, keys.privateKey);
+    if (!plain.verify(message, sealSigner.sign(message))) throw new Error('the seal signer does not verify');
+    results.push(measure(`${algorithm} sign, seal signer (native k·G in Node)`, () => sealSigner.sign(message)));
+  }
   results.push(measure(`${algorithm} verify (no table for the key)`, () => plain.verify(message, signature)));
   if (algorithm === 'SM2') {
     results.push(measure(`${algorithm} verify (precomputed table for the key)`, () => precomputed.verify(message, signature)));

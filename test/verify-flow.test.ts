@@ -103,6 +103,37 @@ describe('offline verification of an issued certificate', () => {
     }
   });
 
+  it('with every cache warm (seal table, checkpoint, Ed25519), a changed proof, checkpoint, key or list is never VALID', () => {
+    // Enough verifications for the seal's precomputed table and the remembered checkpoint.
+    for (let i = 0; i < 5; i++) expect(verifyWith(bundle, { status, requireLedger: true }).verdict).toBe('VALID');
+    const ledger = bundle.ledger!;
+    const withLedger = (change: Partial<NonNullable<CertificateBundle['ledger']>>) => ({ ...bundle, ledger: { ...ledger, ...change } });
+    const strict = { status, requireLedger: true };
+    // Another root hash in the signed text, with the old signature line.
+    const [origin, size, root, ...rest] = ledger.checkpoint.split('\n');
+    const otherRoot = (root!.startsWith('A') ? 'B' : 'A') + root!.slice(1);
+    expect(verifyWith(withLedger({ checkpoint: [origin, size, otherRoot, ...rest].join('\n') }), strict).verdict).not.toBe('VALID');
+    // A flipped character in the checkpoint's signature line.
+    const sigAt = ledger.checkpoint.lastIndexOf(' ') + 10;
+    const flipped = ledger.checkpoint.slice(0, sigAt) + (ledger.checkpoint[sigAt] === 'A' ? 'B' : 'A') + ledger.checkpoint.slice(sigAt + 1);
+    expect(verifyWith(withLedger({ checkpoint: flipped }), strict).verdict).not.toBe('VALID');
+    // Another index, a changed or missing proof hash.
+    expect(verifyWith(withLedger({ index: ledger.index + 1 }), strict).verdict).not.toBe('VALID');
+    if (ledger.proof.length > 0) {
+      const [first, ...others] = ledger.proof;
+      expect(verifyWith(withLedger({ proof: [(first!.startsWith('A') ? 'B' : 'A') + first!.slice(1), ...others] }), strict).verdict).not.toBe('VALID');
+      expect(verifyWith(withLedger({ proof: others }), strict).verdict).not.toBe('VALID');
+    }
+    // Another log key pinned: the remembered checkpoint does not carry over.
+    const otherVkey = createCertificateVerifier({ ...trust, ledger: { vkey: 'yiban.example+00000000+AQ==' } });
+    expect(otherVkey(bundle, strict).verdict).not.toBe('VALID');
+    // Lists missing.
+    expect(verifyWith(bundle, { status: { revocation: status.revocation, suspension: null }, requireLedger: true }).verdict).toBe('INDETERMINATE');
+    expect(verifyWith(bundle, { requireLedger: true }).verdict).toBe('INDETERMINATE');
+    // The untouched bundle is still VALID afterwards.
+    expect(verifyWith(bundle, strict).verdict).toBe('VALID');
+  });
+
   it('reads the bundle back from JSON and never throws on garbage', () => {
     expect(parseBundleJson(JSON.stringify(bundle))).toEqual(bundle);
     for (const junk of ['', '{', 'null', '[]', '{"payload":1}', JSON.stringify({ ...bundle, disclosures: [1] })]) expect(parseBundleJson(junk)).toBeNull();

@@ -56,7 +56,11 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function fieldDigest(d: Disclosure): string {
-  return bytesToHex(sha256(utf8ToBytes(canonicalJson([d.salt, d.name, d.value]))));
+  // For an array of strings, RFC 8785 is JSON.stringify (JCS serialises strings as ECMAScript
+  // does, and arrays without whitespace); canonicalJson for anything else.
+  const triple = [d.salt, d.name, d.value];
+  const text = triple.every((x) => typeof x === 'string') ? JSON.stringify(triple) : canonicalJson(triple);
+  return bytesToHex(sha256(utf8ToBytes(text)));
 }
 
 export function payloadDigest(payload: string): string {

@@ -155,3 +155,18 @@ describe.skipIf(!hasOpenssl)('interoperability with OpenSSL 3', () => {
     }),
   );
 });
+
+describe('the verifier cache', () => {
+  it('keeps answering right when more SM2 keys earn a table than it keeps', () => {
+    const keys = Array.from({ length: 18 }, () => generateKeyPair('SM2'));
+    const message = utf8('居住证明');
+    const signatures = keys.map((k) => sign('SM2', k.privateKey, message));
+    for (let round = 0; round < 2; round++) {
+      keys.forEach((k, i) => {
+        expect(verify('SM2', k.publicKeySpki, message, signatures[i]!)).toBe(true);
+        expect(verify('SM2', k.publicKeySpki, message, signatures[(i + 1) % keys.length]!)).toBe(false);
+        expect(verify('SM2', k.publicKeySpki, utf8('居住证明.'), signatures[i]!)).toBe(false);
+      });
+    }
+  });
+});

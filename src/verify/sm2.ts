@@ -5,9 +5,11 @@
  *   Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA),  e = SM3(Z ‖ M)
  *   (x1, y1) = k·G,  r = (e + x1) mod n,  s = (1 + d)⁻¹ · (k − r·d) mod n
  *
- * Curve arithmetic is @noble/curves' audited short-Weierstrass code; only the SM2 scheme
- * itself lives here. Signatures are DER `SEQUENCE { r INTEGER, s INTEGER }`, as OpenSSL and
- * GM/T 0009 write them. Browser-safe: no Node imports.
+ * Key generation, signing and plain verification use @noble/curves' audited short-Weierstrass
+ * code (signing its constant-time multiply, unless a native k·G is injected). Verification with
+ * a precomputed key uses the fixed-base tables of sm2-comb.ts, property-tested against noble.
+ * Signatures are DER `SEQUENCE { r INTEGER, s INTEGER }`, as OpenSSL and GM/T 0009 write them.
+ * Browser-safe: no Node imports.
  */
 import { weierstrass, type WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
 import { Field, invert, mod } from '@noble/curves/abstract/modular.js';
@@ -16,16 +18,10 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concat, readChildren, readSingle, readUnsignedInteger, sequence, TAG, unsignedInteger } from './der.ts';
 import { sm3, Sm3 } from './sm3.ts';
+import { SM2_CURVE } from './sm2-curve.ts';
+import { baseCombTable, buildCombTable, combVerify, type CombTable } from './sm2-comb.ts';
 
-export const SM2_CURVE = Object.freeze({
-  p: 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn,
-  a: 0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffcn,
-  b: 0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93n,
-  n: 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n,
-  Gx: 0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7n,
-  Gy: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n,
-  h: 1n,
-});
+export { SM2_CURVE };
 
 /** The default distinguishing ID of GM/T 0009-2012 §10 ("1234567812345678"). */
 export const SM2_DEFAULT_ID = '1234567812345678';
@@ -120,13 +116,27 @@ export interface Sm2Signer {
   sign(message: Uint8Array): Uint8Array;
 }
 
+/**
+ * x₁ of k·G for a secret k in [1, n): where the platform has a faster constant-time point
+ * multiplication (OpenSSL in Node, see src/modules/certificates/keys/native-sm2.ts), a signer
+ * can take it; the default is @noble/curves' constant-time multiply.
+ */
+export type Sm2BaseMultiplyX = (k: bigint) => bigint;
+
+export interface Sm2SignerOptions extends Sm2Options {
+  baseMultiplyX?: Sm2BaseMultiplyX;
+}
+
+const nobleBaseX: Sm2BaseMultiplyX = (k) => Sm2Point.BASE.multiply(k).x;
+
 /** A signer that keeps Z and (1 + d)⁻¹, which are the same for every message of one key. */
-export function createSm2Signer(privateKey: Uint8Array, options: Sm2Options = {}): Sm2Signer {
+export function createSm2Signer(privateKey: Uint8Array, options: Sm2SignerOptions = {}): Sm2Signer {
   const d = privateScalar(privateKey);
   const point = Sm2Point.BASE.multiply(d);
   const z = sm2Z(point, options.id);
   const inverse = invert(d + 1n, N);
   const dBytes = numberToBytesBE(d, 32);
+  const baseX = options.baseMultiplyX ?? nobleBaseX;
   return {
     publicKey: point.toBytes(false),
     sign(message) {
@@ -135,14 +145,14 @@ export function createSm2Signer(privateKey: Uint8Array, options: Sm2Options = {}
       return drbg(seed, (kBytes) => {
         const k = bytesToNumberBE(kBytes);
         if (k < 1n || k >= N) return undefined;
-        return signWithK(d, inverse, e, k);
+        return signWithK(d, inverse, e, k, baseX);
       });
     },
   };
 }
 
-function signWithK(d: bigint, inverse: bigint, e: bigint, k: bigint): Uint8Array | undefined {
-  const x1 = Sm2Point.BASE.multiply(k).x;
+function signWithK(d: bigint, inverse: bigint, e: bigint, k: bigint, baseX: Sm2BaseMultiplyX = nobleBaseX): Uint8Array | undefined {
+  const x1 = baseX(k);
   const r = mod(e + x1, N);
   if (r === 0n || r + k === N) return undefined;
   const s = mod(inverse * (k - r * d), N);
@@ -158,10 +168,10 @@ export function sm2Sign(privateKey: Uint8Array, message: Uint8Array, options: Sm
  * Signs with a given k. Only for the known-answer test of the standard: a k that is not fresh
  * and secret gives the private key away.
  */
-export function sm2SignWithFixedKForTest(privateKey: Uint8Array, message: Uint8Array, k: bigint, options: Sm2Options = {}): Uint8Array {
+export function sm2SignWithFixedKForTest(privateKey: Uint8Array, message: Uint8Array, k: bigint, options: Sm2SignerOptions = {}): Uint8Array {
   const d = privateScalar(privateKey);
   const z = sm2Z(Sm2Point.BASE.multiply(d), options.id);
-  const sig = signWithK(d, invert(d + 1n, N), messageScalar(z, message), k);
+  const sig = signWithK(d, invert(d + 1n, N), messageScalar(z, message), k, options.baseMultiplyX);
   if (!sig) throw new Error('k rejected');
   return sig;
 }
@@ -171,16 +181,21 @@ export interface Sm2Verifier {
 }
 
 /**
- * A verifier for one public key, with Z computed once. `precompute` also builds a table for the
- * key: `true` = 4-bit windows (~15 ms, ~100 kB; verification ~3× faster), or a window size up to
- * 8 (~150 ms, ~1 MB; another ~25 %) for a key that verifies very many signatures.
+ * A verifier for one public key, with Z computed once. `precompute` also builds a fixed-base
+ * table for the key (sm2-comb.ts): `true` = window 10 (~150 ms and ~1.6 MB once; then s·G + t·Q
+ * is ≤ 48 mixed additions with the generator's window-12 table, over 10× faster than without),
+ * or a window of 4–12. Worth it for a key that verifies many signatures. Without it,
+ * verification is @noble/curves' mulAddUnsafe (the reference path).
  */
 export function createSm2Verifier(publicKey: Uint8Array, options: Sm2Options & { precompute?: boolean | number } = {}): Sm2Verifier {
   const point = sm2PublicPoint(publicKey);
-  const window = options.precompute === true ? 4 : options.precompute || 0;
+  const window = options.precompute === true ? 10 : options.precompute || 0;
+  let table: CombTable | undefined;
   if (window) {
-    if (!Number.isInteger(window) || window < 2 || window > 8) throw new Error('precompute window must be 2–8');
-    point.precompute(window, false);
+    if (!Number.isInteger(window) || window < 4 || window > 12) throw new Error('precompute window must be 4–12');
+    if (point.is0()) throw new Error('SM2 public key is the point at infinity');
+    const affine = point.toAffine();
+    table = buildCombTable(affine.x, affine.y, window);
   }
   const z = sm2Z(point, options.id);
   return {
@@ -191,12 +206,11 @@ export function createSm2Verifier(publicKey: Uint8Array, options: Sm2Options & {
       } catch {
         return false;
       }
+      const e = messageScalar(z, message);
+      if (table) return combVerify(baseCombTable(), table, e, r, s);
       const t = mod(r + s, N);
       if (t === 0n) return false;
-      const e = messageScalar(z, message);
-      const sum = window
-        ? Sm2Point.BASE.multiplyUnsafe(s).add(point.multiplyUnsafe(t))
-        : Sm2Point.BASE.mulAddUnsafe(s, point, t);
+      const sum = Sm2Point.BASE.mulAddUnsafe(s, point, t);
       if (sum.is0()) return false;
       return mod(e + sum.x, N) === r;
     },

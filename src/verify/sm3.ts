@@ -82,16 +82,14 @@ export class Sm3 {
     const s = this.state;
     let a = s[0]! | 0, b = s[1]! | 0, c = s[2]! | 0, d = s[3]! | 0;
     let e = s[4]! | 0, f = s[5]! | 0, g = s[6]! | 0, h = s[7]! | 0;
-    for (let j = 0; j < 64; j++) {
+    // Rounds 0–15 and 16–63 differ only in FF and GG: two loops, no branch per round.
+    for (let j = 0; j < 16; j++) {
       const a12 = rotl(a, 12);
       const ss1 = rotl((a12 + e + T_ROT[j]!) | 0, 7);
       const ss2 = ss1 ^ a12;
       const wj = w[j]!;
-      const wj1 = wj ^ w[j + 4]!;
-      const ff = j < 16 ? a ^ b ^ c : (a & b) | (a & c) | (b & c);
-      const gg = j < 16 ? e ^ f ^ g : (e & f) | (~e & g);
-      const tt1 = (ff + d + ss2 + wj1) | 0;
-      const tt2 = (gg + h + ss1 + wj) | 0;
+      const tt1 = ((a ^ b ^ c) + d + ss2 + (wj ^ w[j + 4]!)) | 0;
+      const tt2 = ((e ^ f ^ g) + h + ss1 + wj) | 0;
       d = c;
       c = rotl(b, 9);
       b = a;
@@ -101,8 +99,30 @@ export class Sm3 {
       f = e;
       e = tt2 ^ rotl(tt2, 9) ^ rotl(tt2, 17);
     }
-    const next = [a, b, c, d, e, f, g, h];
-    for (let i = 0; i < 8; i++) s[i] = s[i]! ^ next[i]!;
+    for (let j = 16; j < 64; j++) {
+      const a12 = rotl(a, 12);
+      const ss1 = rotl((a12 + e + T_ROT[j]!) | 0, 7);
+      const ss2 = ss1 ^ a12;
+      const wj = w[j]!;
+      const tt1 = (((a & b) | (a & c) | (b & c)) + d + ss2 + (wj ^ w[j + 4]!)) | 0;
+      const tt2 = (((e & f) | (~e & g)) + h + ss1 + wj) | 0;
+      d = c;
+      c = rotl(b, 9);
+      b = a;
+      a = tt1;
+      h = g;
+      g = rotl(f, 19);
+      f = e;
+      e = tt2 ^ rotl(tt2, 9) ^ rotl(tt2, 17);
+    }
+    s[0] = s[0]! ^ a;
+    s[1] = s[1]! ^ b;
+    s[2] = s[2]! ^ c;
+    s[3] = s[3]! ^ d;
+    s[4] = s[4]! ^ e;
+    s[5] = s[5]! ^ f;
+    s[6] = s[6]! ^ g;
+    s[7] = s[7]! ^ h;
   }
 }
 

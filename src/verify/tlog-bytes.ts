@@ -47,7 +47,10 @@ export function decodeBase64(text: string): Uint8Array | null {
     if (o < out.length) out[o++] = n & 255;
   }
   // Non-zero pad bits would let two strings decode to the same bytes.
-  return encodeBase64(out) === text ? out : null;
+  const end = text.length;
+  if (padding === 2 && (DECODE[text.charCodeAt(end - 3)]! & 0x0f) !== 0) return null;
+  if (padding === 1 && (DECODE[text.charCodeAt(end - 2)]! & 0x03) !== 0) return null;
+  return out;
 }
 
 const encoder = new TextEncoder();

@@ -86,6 +86,7 @@ export interface VerificationResult {
 }
 
 const SEAL_USAGE = ['digitalSignature'] as const;
+const encoder = new TextEncoder();
 
 /** Parsing pinned roots once pays off when one verifier checks many certificates. */
 export function createCertificateVerifier(trust: TrustAnchors): (bundle: CertificateBundle, options?: VerifyOptions) => VerificationResult {
@@ -121,9 +122,9 @@ function run(bundle: CertificateBundle, trust: TrustAnchors, chains: ChainVerifi
 
   const signed = new Set(payload.fields);
   const seen = new Set<string>();
-  const bad = bundle.disclosures.filter((d) => {
-    const digest = fieldDigest(d);
-    const ok = signed.has(digest) && !seen.has(d.name);
+  const digests = bundle.disclosures.map(fieldDigest);
+  const bad = bundle.disclosures.filter((d, i) => {
+    const ok = signed.has(digests[i]!) && !seen.has(d.name);
     seen.add(d.name);
     return !ok;
   });
@@ -135,7 +136,8 @@ function run(bundle: CertificateBundle, trust: TrustAnchors, chains: ChainVerifi
     checks.push({ check: 'issuer', result: 'unknown', reason: 'NO_SEAL_CERTIFICATE', detail: `no certificate for seal key ${payload.keyId}` });
   } else {
     const chain = chains.verify(sealSource.certificate, { at: new Date(payload.issuedAt), keyUsage: [...SEAL_USAGE] });
-    const extra = sealSource.chain ? splitPemChain(sealSource.chain) : [];
+    // The bundle's own intermediates only when the pinned ones do not make a path.
+    const extra = chain.ok || !sealSource.chain ? [] : splitPemChain(sealSource.chain);
     const result = chain.ok || extra.length === 0 ? chain : createChainVerifier({ anchors: trust.roots, intermediates: extra }).verify(sealSource.certificate, { at: new Date(payload.issuedAt), keyUsage: [...SEAL_USAGE] });
     if (!result.ok) {
       checks.push({
@@ -157,7 +159,7 @@ function run(bundle: CertificateBundle, trust: TrustAnchors, chains: ChainVerifi
   const signature = decodeBase64(bundle.signature);
   if (!spki) {
     checks.push({ check: 'signature', result: 'unknown', reason: 'NO_SEAL_CERTIFICATE' });
-  } else if (!signature || !verifySignature(payload.alg, spki, new TextEncoder().encode(bundle.payload), signature)) {
+  } else if (!signature || !verifySignature(payload.alg, spki, encoder.encode(bundle.payload), signature)) {
     checks.push({ check: 'signature', result: 'fail', reason: 'BAD_SIGNATURE' });
   } else {
     checks.push({ check: 'signature', result: 'pass' });
@@ -189,7 +191,7 @@ function run(bundle: CertificateBundle, trust: TrustAnchors, chains: ChainVerifi
     validUntil: payload.validUntil,
     statusIndex: payload.status.index,
     statusList: payload.status.list,
-    fields: bundle.disclosures.filter((d) => signed.has(fieldDigest(d))).map((d) => ({ name: d.name, value: d.value })),
+    fields: bundle.disclosures.filter((_, i) => signed.has(digests[i]!)).map((d) => ({ name: d.name, value: d.value })),
   });
 }
 
@@ -209,7 +211,7 @@ function ledgerCheck(bundle: CertificateBundle, payload: SignedPayload, trust: T
       : { check: 'ledger', result: 'skipped' };
   }
   const result = verifyLedgerInclusion({
-    leaf: new TextEncoder().encode(issuanceLeaf(payload, bundle.payload)),
+    leaf: encoder.encode(issuanceLeaf(payload, bundle.payload)),
     index: bundle.ledger.index,
     proof: bundle.ledger.proof,
     checkpoint: bundle.ledger.checkpoint,

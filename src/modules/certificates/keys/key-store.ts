@@ -18,6 +18,7 @@ import { parseCertificate } from '../../../verify/x509.ts';
 import { signingKeys, type KeyPurpose, type KeyStatus } from './keys.tables.ts';
 import { createNativeP256Signer } from './native-p256.ts';
 import { issueCertificate, type CertificateName } from './x509-issue.ts';
+import { createSealSigner } from './native-sm2.ts';
 
 export const PLATFORM_OWNER = 'platform';
 export const ROOT_NAME: CertificateName = { commonName: '一办平台根证书', organization: '一办平台' };
@@ -134,7 +135,8 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
     const cached = signers.get(row.id);
     if (cached) return cached;
     const privateKey = decrypt(row.id, row.encryptedPrivateKey);
-    const inner = row.algorithm === 'P-256' ? createNativeP256Signer(privateKey) : createSigner(row.algorithm, privateKey);
+    // P-256 (the PDF key) and SM2 (native k·G, the same SM2 signatures as the pure-JS path) sign through OpenSSL.
+    const inner = row.algorithm === 'P-256' ? createNativeP256Signer(privateKey) : createSealSigner(row.algorithm, privateKey);
     privateKey.fill(0);
     const spki = Buffer.from(row.publicKeySpki, 'base64');
     // A row whose public key and private key disagree is corrupt or tampered with: never sign with it.

@@ -178,7 +178,7 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
     expect(new Set(results.map((r) => r.exchange.id)).size).toBe(1);
     expect(results.filter((r) => !r.replayed)).toHaveLength(1);
     for (const r of results) expect(r.data).toEqual({ childName: '钱小宝', certificateNo: 'O1301239' });
-    expect(results[0]!.exchange).toMatchObject({ status: 'completed', consentRequired: false });
+    expect(results[0].exchange).toMatchObject({ status: 'completed', consentRequired: false });
     expect(await ledgerSize()).toBe(before + 1);
     expect(await exchangesOfCase(caseId)).toBe(1);
   });

@@ -153,6 +153,22 @@ export async function seedDemo(database: Database, services: Services, options: 
   });
   await pastApps.submit(liu, residence('school'));
 
+  // 王芳 applies for her newborn's household registration; 公安 fetches the delivery record under
+  // a law-based grant and asks for the marriage record, which waits for her consent.
+  const birthCase = await apps.submit(wang, { serviceCode: 'birth.household_registration', form: { childName: '张小宝', householdHead: '张伟' } });
+  for (const [datasetCode, fields] of [
+    ['health.birth_record', ['childName', 'childGender', 'birthTime', 'birthPlace', 'certificateNo']],
+    ['civil.marriage_record', ['maritalStatus', 'spouseName', 'certificateNo']],
+  ] as const) {
+    await services.dataSharing.requestExchange(police, {
+      requestKey: `demo-${datasetCode.replace('.', '-')}`,
+      datasetCode,
+      fields: [...fields],
+      purpose: 'birth.household_registration',
+      caseId: birthCase.case.id,
+    });
+  }
+
   await services.identity.createDelegation(wang, {
     helperUsername: 'tyz-helper',
     scopes: ['applications.submit', 'applications.view'],

@@ -108,8 +108,8 @@ export interface DemoPerson {
 
 /**
  * Records of the demo residents (张伟 and 王芳 married, 李娜, 刘洋): the household register for
- * all, the marriage record for the couple, insurance for the adults, a birth record and
- * vaccinations for the youngest. Made up; keyed by the residents' demo ID numbers.
+ * all, the marriage record for the couple, insurance for the adults, the couple's newborn's
+ * delivery record under the mother, vaccinations for the youngest. Made up; keyed by the residents' demo ID numbers.
  */
 export function seedRecords(people: readonly [DemoPerson, DemoPerson, DemoPerson, DemoPerson]): Record<string, { residentId: string; data: Record<string, string> }[]> {
   const [zhang, wang, li, liu] = people;
@@ -142,13 +142,14 @@ export function seedRecords(people: readonly [DemoPerson, DemoPerson, DemoPerson
       residentId: p.residentId,
       data: { name: p.name, insuranceType: '城乡居民基本医疗保险', insuredRegion: '河北省石家庄市正定县', status: '正常参保', enrolledSince: '2016-01-01' },
     })),
+    // The hospital's delivery record is kept under the mother: 王芳 and 张伟's newborn.
     'health.birth_record': [
       {
-        residentId: liu.residentId,
+        residentId: wang.residentId,
         data: {
-          childName: liu.name,
-          childGender: liu.gender === 'male' ? '男' : '女',
-          birthTime: `${liu.birthDate}T08:30:00+08:00`,
+          childName: '张小宝',
+          childGender: '男',
+          birthTime: '2026-11-18T08:30:00+08:00',
           birthPlace: '河北省石家庄市正定县',
           hospital: '正定县人民医院',
           weightGrams: '3350',

@@ -47,7 +47,7 @@ async function run(engine: 'pglite' | 'postgres') {
       const t0 = performance.now();
       const worker = async () => {
         for (let i = next++; i < opts.exchanges; i = next++) {
-          await sharing.requestExchange(police, { requestKey: `bench-${name}-${i}`, datasetCode, fields, purpose: 'birth.household_registration', caseId: residents[i % residents.length]! });
+          await sharing.requestExchange(police, { requestKey: `bench-${name.replace(/[^A-Za-z0-9]+/g, '-')}-${i}`, datasetCode, fields, purpose: 'birth.household_registration', caseId: residents[i % residents.length]! });
         }
       };
       await Promise.all(Array.from({ length: concurrency }, worker));

@@ -18,6 +18,8 @@ import { createCertificatesService, type CertificatesService } from './modules/c
 import { certificatesRoutes } from './modules/certificates/certificates.routes.ts';
 import { createSharingService, type SharingService } from './modules/certificates/sharing-and-signatures.ts';
 import { sharingRoutes } from './modules/certificates/sharing.routes.ts';
+import { createDataSharingService, type DataSharingService } from './modules/sharing/sharing.service.ts';
+import { dataSharingRoutes } from './modules/sharing/sharing.routes.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -29,6 +31,8 @@ export interface Services {
   ledger: LedgerService;
   certificates: CertificatesService;
   sharing: SharingService;
+  /** The data sharing platform (公共数据共享平台); `sharing` above is certificate share links. */
+  dataSharing: DataSharingService;
 }
 
 export interface ServiceOptions {
@@ -103,7 +107,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     },
   });
   const sharing = createSharingService({ db, certificates, publicUrl: options.publicUrl ?? 'http://localhost:3000', clock });
-  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing };
+  const dataSharing = createDataSharingService({ db, masterKey, ledger, orgs, cases: applications, residents: identity, clock });
+  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing };
 }
 
 const issuedNote = (identifier: string) => `电子证明已签发 certificate issued: ${identifier}`;
@@ -161,6 +166,7 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
       applicationsRoutes({ applications: services.applications }),
       certificatesRoutes({ certificates: services.certificates }),
       sharingRoutes({ sharing: services.sharing }),
+      dataSharingRoutes({ sharing: services.dataSharing }),
       ledgerApiRoutes({ ledger: services.ledger }),
     ],
     rootRoutes: [ledgerTileRoutes({ ledger: services.ledger })],

@@ -71,6 +71,14 @@ export const ERROR_CODES = {
   UNKNOWN_WITNESS: { status: 403, zh: '未登记的见证方：{name}', en: 'Unknown witness: {name}' },
   COSIGNATURE_INVALID: { status: 400, zh: '见证签名无效：{reason}', en: 'The cosignature is not valid: {reason}' },
   KEY_RETIRED: { status: 409, zh: '签名密钥 {keyId} 已停用，不能再签名', en: 'Signing key {keyId} is retired and can no longer sign' },
+  GRANT_REQUIRED: {
+    status: 403,
+    zh: '没有覆盖所请求字段与用途的有效数据共享授权',
+    en: 'No valid data sharing grant covers the requested fields and purpose',
+  },
+  UNKNOWN_FIELD: { status: 400, zh: '数据集“{dataset}”没有字段：{fields}', en: 'Dataset "{dataset}" has no field: {fields}' },
+  EXCHANGE_NOT_PENDING: { status: 409, zh: '该数据使用请求已处理，不能再{action}', en: 'This data request is no longer pending; it cannot be {action}' },
+  NOT_IMPLEMENTED: { status: 501, zh: '尚未实现：{what}', en: 'Not implemented yet: {what}' },
   DATABASE_BUSY: { status: 503, zh: '系统繁忙，请稍后再试', en: 'The system is busy; please try again' },
   INTERNAL: { status: 500, zh: '系统内部错误', en: 'Internal error' },
 } as const satisfies Record<string, ErrorDef>;
@@ -117,6 +125,9 @@ const NOUNS: Record<string, { zh: string; en: string }> = {
   share: { zh: '分享链接', en: 'Share link' },
   statusList: { zh: '状态列表', en: 'Status list' },
   signature: { zh: '签名备案', en: 'Registered signature' },
+  dataset: { zh: '数据集', en: 'Dataset' },
+  grant: { zh: '共享授权', en: 'Sharing grant' },
+  exchange: { zh: '数据使用请求', en: 'Data request' },
 };
 
 export function formatMessage(code: ErrorCode, params: ErrorParams, lang: Lang): string {

@@ -7,3 +7,4 @@ export * from '../modules/events/events.tables.ts';
 export * from '../modules/certificates/certificates.tables.ts';
 export * from '../modules/certificates/keys/keys.tables.ts';
 export * from '../modules/ledger/ledger.tables.ts';
+export * from '../modules/sharing/sharing.tables.ts';

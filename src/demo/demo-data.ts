@@ -7,6 +7,7 @@ import { SEED_CERTIFICATE_TYPES } from '../modules/certificates/certificate-type
 import { ensureDemoDepartments } from '../modules/orgs/orgs.service.ts';
 import { createApplicationsService } from '../modules/applications/applications.service.ts';
 import type { Database } from '../db/database.ts';
+import { seedSharingDemo, type DemoPerson } from '../modules/sharing/sharing.seed.ts';
 
 /** 塔元庄村民委员会, 正定镇, 正定县, 石家庄市, 河北省: the village of the e-certificate story. */
 export const DEMO_VILLAGE = '130123100242';
@@ -104,6 +105,11 @@ export async function seedDemo(database: Database, services: Services, options: 
     }
     residents.push(await loginAs(services, { kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' }));
   }
+  const people = RESIDENTS.map((r, i): DemoPerson => {
+    const residentId = demoResidentId(i);
+    return { residentId, name: r.name, birthDate: r.birth, gender: Number(residentId[16]) % 2 === 1 ? 'male' : 'female' };
+  }) as [DemoPerson, DemoPerson, DemoPerson, DemoPerson];
+  await seedSharingDemo(services.dataSharing, byKind, people);
   if (seeded) return credentials;
 
   const reviewer = await loginAs(services, { kind: 'staff', username: 'tyz-reviewer', password: DEMO_PASSWORD, channel: 'web' });
@@ -146,6 +152,22 @@ export async function seedDemo(database: Database, services: Services, options: 
     clock: () => past,
   });
   await pastApps.submit(liu, residence('school'));
+
+  // 王芳 applies for her newborn's household registration; 公安 fetches the delivery record under
+  // a law-based grant and asks for the marriage record, which waits for her consent.
+  const birthCase = await apps.submit(wang, { serviceCode: 'birth.household_registration', form: { childName: '张小宝', householdHead: '张伟' } });
+  for (const [datasetCode, fields] of [
+    ['health.birth_record', ['childName', 'childGender', 'birthTime', 'birthPlace', 'certificateNo']],
+    ['civil.marriage_record', ['maritalStatus', 'spouseName', 'certificateNo']],
+  ] as const) {
+    await services.dataSharing.requestExchange(police, {
+      requestKey: `demo-${datasetCode.replace('.', '-')}`,
+      datasetCode,
+      fields: [...fields],
+      purpose: 'birth.household_registration',
+      caseId: birthCase.case.id,
+    });
+  }
 
   await services.identity.createDelegation(wang, {
     helperUsername: 'tyz-helper',

@@ -1,0 +1,93 @@
+import { Type } from '@sinclair/typebox';
+import { IsoDateTime, Nullable, PageQuery } from '../../http/schemas.ts';
+import { EXCHANGE_STATUSES } from './sharing.tables.ts';
+
+const OrgRef = Type.Object({ code: Type.String(), name: Type.String() });
+const FieldCode = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' });
+const Purpose = Type.String({ pattern: '^[a-z][a-z0-9_.-]{1,63}$', description: '用途代码，如事项编码 birth.household_registration' });
+
+export const DatasetFieldSchema = Type.Object({
+  name: Type.String(),
+  labelZh: Type.String(),
+  labelEn: Type.String(),
+  sensitivity: Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')]),
+});
+
+export const DatasetSchema = Type.Object({
+  code: Type.String(),
+  nameZh: Type.String(),
+  nameEn: Type.String(),
+  fields: Type.Array(DatasetFieldSchema),
+  legalBasis: Type.String(),
+  provider: OrgRef,
+  adapter: Type.Union([Type.Literal('internal'), Type.Literal('external')]),
+});
+
+export const DatasetQuery = Type.Object({ provider: Type.Optional(Type.String({ maxLength: 32 })) });
+
+export const GrantSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  datasetCode: Type.String(),
+  provider: OrgRef,
+  consumer: OrgRef,
+  fields: Type.Array(Type.String()),
+  purpose: Type.String(),
+  legalBasis: Type.String(),
+  consentRequired: Type.Boolean(),
+  validUntil: Type.String(),
+  revokedAt: Nullable(Type.String()),
+  createdAt: Type.String(),
+});
+
+export const GrantBody = Type.Object(
+  {
+    datasetCode: Type.String({ maxLength: 64 }),
+    consumerOrgCode: Type.String({ maxLength: 32 }),
+    fields: Type.Array(FieldCode, { minItems: 1, maxItems: 64 }),
+    purpose: Purpose,
+    legalBasis: Type.String({ minLength: 1, maxLength: 500 }),
+    consentRequired: Type.Boolean({ description: '依法无需本人同意的授权填 false' }),
+    validUntil: IsoDateTime,
+  },
+  { additionalProperties: false },
+);
+
+export const GrantQuery = Type.Object({ orgCode: Type.String({ maxLength: 32 }) });
+
+export const ExchangeSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  status: Type.Union(EXCHANGE_STATUSES.map((s) => Type.Literal(s))),
+  dataset: Type.Object({ code: Type.String(), nameZh: Type.String(), nameEn: Type.String() }),
+  provider: OrgRef,
+  consumer: OrgRef,
+  fields: Type.Array(DatasetFieldSchema),
+  purpose: Type.String(),
+  caseId: Type.String(),
+  consentRequired: Type.Boolean(),
+  legalBasis: Type.String(),
+  requestedAt: Type.String(),
+  decidedAt: Nullable(Type.String()),
+  completedAt: Nullable(Type.String()),
+  ledgerIndex: Nullable(Type.Integer()),
+});
+
+export const ExchangeBody = Type.Object(
+  {
+    requestKey: Type.String({ pattern: '^[A-Za-z0-9_-]{8,128}$', description: '幂等键：同一键重试得到同一次交换' }),
+    datasetCode: Type.String({ maxLength: 64 }),
+    fields: Type.Array(FieldCode, { minItems: 1, maxItems: 64 }),
+    purpose: Purpose,
+    caseId: Type.String({ maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
+
+export const ExchangeResultSchema = Type.Object({
+  exchange: ExchangeSchema,
+  data: Type.Optional(Nullable(Type.Record(Type.String(), Type.String()))),
+  replayed: Type.Boolean(),
+});
+
+export const ExchangePage = Type.Object({ items: Type.Array(ExchangeSchema), next: Nullable(Type.String()) });
+export const MyExchangesQuery = Type.Object(PageQuery);
+export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });

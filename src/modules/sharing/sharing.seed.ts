@@ -1,0 +1,222 @@
+import type { DatasetDef } from './sharing.service.ts';
+import type { DatasetField, Sensitivity } from './sharing.tables.ts';
+
+const f = (name: string, labelZh: string, labelEn: string, sensitivity: Sensitivity): DatasetField => ({ name, labelZh, labelEn, sensitivity });
+
+/** Department kinds (orgs' DepartmentKind) to their org codes, as the demo departments give them. */
+export type DepartmentCodes = Record<string, string>;
+
+/**
+ * The data catalogue of the 正定县 demo departments: 公安 household register, 卫健 birth records and
+ * vaccinations, 医保 insured persons, 民政 marriage records, all kept in the platform.
+ */
+export function seedDatasets(departments: DepartmentCodes): DatasetDef[] {
+  const provider = (kind: string): string => {
+    const code = departments[kind];
+    if (!code) throw new Error(`no demo department of kind ${kind}`);
+    return code;
+  };
+  const internal = { kind: 'internal' } as const;
+  return [
+    {
+      code: 'ps.household_register',
+      providerOrgCode: provider('public_security'),
+      nameZh: '户籍信息',
+      nameEn: 'Household register',
+      fields: [
+        f('name', '姓名', 'Name', 'medium'),
+        f('gender', '性别', 'Gender', 'medium'),
+        f('birthDate', '出生日期', 'Date of birth', 'medium'),
+        f('ethnicity', '民族', 'Ethnicity', 'high'),
+        f('householdNo', '户号', 'Household number', 'medium'),
+        f('householdHead', '户主姓名', 'Head of household', 'medium'),
+        f('relationToHead', '与户主关系', 'Relation to the head', 'medium'),
+        f('address', '户籍地址', 'Registered address', 'medium'),
+      ],
+      legalBasis: '《中华人民共和国户口登记条例》',
+      provider: internal,
+    },
+    {
+      code: 'health.birth_record',
+      providerOrgCode: provider('health'),
+      nameZh: '出生医学记录',
+      nameEn: 'Birth medical record',
+      fields: [
+        f('childName', '新生儿姓名', "Child's name", 'medium'),
+        f('childGender', '新生儿性别', "Child's gender", 'medium'),
+        f('birthTime', '出生时间', 'Time of birth', 'medium'),
+        f('birthPlace', '出生地点', 'Place of birth', 'medium'),
+        f('hospital', '接生机构', 'Delivering hospital', 'low'),
+        f('weightGrams', '出生体重（克）', 'Birth weight (g)', 'high'),
+        f('certificateNo', '出生医学证明编号', 'Birth medical certificate number', 'medium'),
+      ],
+      legalBasis: '《中华人民共和国母婴保健法》第二十三条',
+      provider: internal,
+    },
+    {
+      code: 'health.vaccination',
+      providerOrgCode: provider('health'),
+      nameZh: '预防接种记录',
+      nameEn: 'Vaccination record',
+      fields: [
+        f('vaccinationCardNo', '预防接种证编号', 'Vaccination card number', 'low'),
+        f('doses', '已接种剂次', 'Doses given', 'high'),
+        f('lastDoseDate', '最近接种日期', 'Last dose date', 'high'),
+      ],
+      legalBasis: '《中华人民共和国疫苗管理法》第四十七条',
+      provider: internal,
+    },
+    {
+      code: 'medsec.insured_person',
+      providerOrgCode: provider('medical_security'),
+      nameZh: '参保人员信息',
+      nameEn: 'Insured persons',
+      fields: [
+        f('name', '姓名', 'Name', 'medium'),
+        f('insuranceType', '险种', 'Insurance scheme', 'medium'),
+        f('insuredRegion', '参保地', 'Insured region', 'low'),
+        f('status', '参保状态', 'Enrolment status', 'medium'),
+        f('enrolledSince', '参保日期', 'Enrolled since', 'medium'),
+      ],
+      legalBasis: '《中华人民共和国社会保险法》第二十三条',
+      provider: internal,
+    },
+    {
+      code: 'civil.marriage_record',
+      providerOrgCode: provider('civil_affairs'),
+      nameZh: '婚姻登记信息',
+      nameEn: 'Marriage record',
+      fields: [
+        f('maritalStatus', '婚姻状况', 'Marital status', 'high'),
+        f('spouseName', '配偶姓名', "Spouse's name", 'high'),
+        f('registeredOn', '登记日期', 'Date of registration', 'high'),
+        f('certificateNo', '结婚证字号', 'Marriage certificate number', 'high'),
+        f('registry', '登记机关', 'Registry', 'low'),
+      ],
+      legalBasis: '《婚姻登记条例》',
+      provider: internal,
+    },
+  ];
+}
+
+export interface DemoPerson {
+  residentId: string;
+  name: string;
+  gender: 'male' | 'female';
+  birthDate: string;
+}
+
+/**
+ * Records of the demo residents (张伟 and 王芳 married, 李娜, 刘洋): the household register for
+ * all, the marriage record for the couple, insurance for the adults, the couple's newborn's
+ * delivery record under the mother, vaccinations for the youngest. Made up; keyed by the residents' demo ID numbers.
+ */
+export function seedRecords(people: readonly [DemoPerson, DemoPerson, DemoPerson, DemoPerson]): Record<string, { residentId: string; data: Record<string, string> }[]> {
+  const [zhang, wang, li, liu] = people;
+  const address = '河北省石家庄市正定县正定镇塔元庄村';
+  const household = (p: DemoPerson, householdNo: string, head: string, relation: string) => ({
+    residentId: p.residentId,
+    data: {
+      name: p.name,
+      gender: p.gender === 'male' ? '男' : '女',
+      birthDate: p.birthDate,
+      ethnicity: '汉族',
+      householdNo,
+      householdHead: head,
+      relationToHead: relation,
+      address,
+    },
+  });
+  return {
+    'ps.household_register': [
+      household(zhang, '130123100242001', zhang.name, '户主'),
+      household(wang, '130123100242001', zhang.name, '配偶'),
+      household(li, '130123100242002', li.name, '户主'),
+      household(liu, '130123100242003', liu.name, '户主'),
+    ],
+    'civil.marriage_record': [
+      { residentId: zhang.residentId, data: { maritalStatus: '已婚', spouseName: wang.name, registeredOn: '2014-10-01', certificateNo: '冀正结字第2014-0815号', registry: '正定县民政局婚姻登记处' } },
+      { residentId: wang.residentId, data: { maritalStatus: '已婚', spouseName: zhang.name, registeredOn: '2014-10-01', certificateNo: '冀正结字第2014-0815号', registry: '正定县民政局婚姻登记处' } },
+    ],
+    'medsec.insured_person': [zhang, wang, li].map((p) => ({
+      residentId: p.residentId,
+      data: { name: p.name, insuranceType: '城乡居民基本医疗保险', insuredRegion: '河北省石家庄市正定县', status: '正常参保', enrolledSince: '2016-01-01' },
+    })),
+    // The hospital's delivery record is kept under the mother: 王芳 and 张伟's newborn.
+    'health.birth_record': [
+      {
+        residentId: wang.residentId,
+        data: {
+          childName: '张小宝',
+          childGender: '男',
+          birthTime: '2026-11-18T08:30:00+08:00',
+          birthPlace: '河北省石家庄市正定县',
+          hospital: '正定县人民医院',
+          weightGrams: '3350',
+          certificateNo: 'O130123001',
+        },
+      },
+    ],
+    'health.vaccination': [{ residentId: liu.residentId, data: { vaccinationCardNo: 'YM1301232001', doses: '22', lastDoseDate: '2008-05-20' } }],
+  };
+}
+
+/** Standing grants of the birth bundle's departments; the birth record to 公安 is law-based, without consent. */
+export function seedGrants(departments: DepartmentCodes, validUntil: Date) {
+  const code = (kind: string) => departments[kind] ?? '';
+  return [
+    {
+      datasetCode: 'health.birth_record',
+      consumerOrgCode: code('public_security'),
+      fields: ['childName', 'childGender', 'birthTime', 'birthPlace', 'certificateNo'],
+      purpose: 'birth.household_registration',
+      legalBasis: '《中华人民共和国户口登记条例》第七条：婴儿出生后一个月以内申报出生登记',
+      consentRequired: false,
+      validUntil,
+    },
+    {
+      datasetCode: 'civil.marriage_record',
+      consumerOrgCode: code('public_security'),
+      fields: ['maritalStatus', 'spouseName', 'certificateNo'],
+      purpose: 'birth.household_registration',
+      legalBasis: '《婚姻登记条例》；经本人同意共享',
+      consentRequired: true,
+      validUntil,
+    },
+    {
+      datasetCode: 'ps.household_register',
+      consumerOrgCode: code('medical_security'),
+      fields: ['name', 'gender', 'birthDate', 'householdNo', 'address'],
+      purpose: 'birth.medical_insurance',
+      legalBasis: '《中华人民共和国社会保险法》；经本人同意共享',
+      consentRequired: true,
+      validUntil,
+    },
+    {
+      datasetCode: 'ps.household_register',
+      consumerOrgCode: code('human_resources'),
+      fields: ['name', 'gender', 'birthDate', 'address'],
+      purpose: 'birth.social_security_card',
+      legalBasis: '《社会保障卡管理办法》；经本人同意共享',
+      consentRequired: true,
+      validUntil,
+    },
+  ];
+}
+
+/** Loads the demo catalogue, records and grants. Safe to run again. */
+export async function seedSharingDemo(
+  sharing: {
+    upsertDatasets(defs: readonly DatasetDef[]): Promise<void>;
+    upsertRecords(code: string, records: readonly { residentId: string; data: Record<string, string> }[]): Promise<void>;
+    ensureGrant(input: ReturnType<typeof seedGrants>[number]): Promise<void>;
+  },
+  departments: DepartmentCodes,
+  people: readonly [DemoPerson, DemoPerson, DemoPerson, DemoPerson],
+  now: Date = new Date(),
+): Promise<void> {
+  await sharing.upsertDatasets(seedDatasets(departments));
+  for (const [code, records] of Object.entries(seedRecords(people))) await sharing.upsertRecords(code, records);
+  const validUntil = new Date(now.getTime() + 3 * 365 * 86_400_000);
+  for (const grant of seedGrants(departments, validUntil)) await sharing.ensureGrant(grant);
+}

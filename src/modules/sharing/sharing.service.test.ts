@@ -1,0 +1,255 @@
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEngines } from '../../../test/db.ts';
+import { rejection } from '../../../test/errors.ts';
+import { createTestContext, type TestContext } from '../../../test/factories.ts';
+import { ledgerEntries } from '../ledger/ledger.tables.ts';
+import { saltedDigest } from '../ledger/exchange-entry.ts';
+import type { Principal } from '../identity/principal.ts';
+import { seedDatasets } from './sharing.seed.ts';
+import { sharingExchanges } from './sharing.tables.ts';
+
+const DAY = 86_400_000;
+let keySeq = 0;
+const requestKey = () => `req-${Date.now().toString(36)}-${keySeq++}`;
+
+describe.each(testEngines())('data sharing on %s', (engine) => {
+  let ctx: TestContext;
+  let offsetMs = 0;
+  let police: Principal;
+  let health: Principal;
+  let civil: Principal;
+
+  beforeAll(async () => {
+    ctx = await createTestContext(engine, { clock: () => new Date(Date.now() + offsetMs) });
+    await ctx.services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
+    police = await ctx.newStaff('department_officer', ctx.departments.public_security!);
+    health = await ctx.newStaff('department_officer', ctx.departments.health!);
+    civil = await ctx.newStaff('department_officer', ctx.departments.civil_affairs!);
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  const sharing = () => ctx.services.dataSharing;
+
+  /** A resident with a household registration case at 公安 and records in the marriage and birth datasets. */
+  async function residentWithCase(name = '赵丽') {
+    const resident = await ctx.newResident({ name });
+    await sharing().upsertRecords('civil.marriage_record', [
+      { residentId: resident.residentId, data: { maritalStatus: '已婚', spouseName: '钱进', registeredOn: '2020-05-20', certificateNo: 'J2020-77', registry: '正定县民政局' } },
+    ]);
+    await sharing().upsertRecords('health.birth_record', [
+      { residentId: resident.residentId, data: { childName: '钱小宝', childGender: '男', birthTime: '2026-11-20T08:00:00+08:00', birthPlace: '正定县', hospital: '正定县人民医院', weightGrams: '3300', certificateNo: 'O1301239' } },
+    ]);
+    const submitted = await ctx.services.applications.submit(resident, {
+      serviceCode: 'birth.household_registration',
+      form: { childName: '钱小宝', householdHead: '钱进' },
+    });
+    return { resident, caseId: submitted.case.id };
+  }
+
+  async function grant(by: Principal, overrides: Partial<Parameters<ReturnType<typeof sharing>['createGrant']>[1]> = {}) {
+    return sharing().createGrant(by, {
+      datasetCode: 'civil.marriage_record',
+      consumerOrgCode: ctx.departments.public_security!,
+      fields: ['maritalStatus', 'spouseName', 'certificateNo'],
+      purpose: 'birth.household_registration',
+      legalBasis: '《婚姻登记条例》',
+      consentRequired: true,
+      validUntil: new Date(Date.now() + offsetMs + 30 * DAY),
+      ...overrides,
+    });
+  }
+
+  const ledgerSize = async () => (await ctx.database.db.select({ n: count() }).from(ledgerEntries))[0]!.n;
+  const exchangesOfCase = async (caseId: string) =>
+    (await ctx.database.db.select({ n: count() }).from(sharingExchanges).where(eq(sharingExchanges.caseId, caseId)))[0]!.n;
+
+  it('lets only the provider department manage its grants, with known fields', async () => {
+    const created = await grant(civil);
+    expect(created).toMatchObject({ datasetCode: 'civil.marriage_record', consentRequired: true, revokedAt: null });
+    expect(created.consumer.code).toBe(ctx.departments.public_security);
+    expect(await rejection(grant(police))).toBe('FORBIDDEN');
+    expect(await rejection(grant(civil, { fields: ['maritalStatus', 'salary'] }))).toBe('UNKNOWN_FIELD');
+    expect(await rejection(grant(civil, { datasetCode: 'civil.nothing' }))).toBe('NOT_FOUND');
+    expect(await rejection(grant(civil, { validUntil: new Date(Date.now() - DAY) }))).toBe('VALIDATION_FAILED');
+    const resident = await ctx.newResident();
+    expect(await rejection(grant(resident))).toBe('FORBIDDEN');
+    expect(await rejection(sharing().revokeGrant(police, created.id))).toBe('NOT_FOUND');
+    expect((await sharing().revokeGrant(civil, created.id)).revokedAt).not.toBeNull();
+    expect((await sharing().listGrants(civil, ctx.departments.civil_affairs!)).map((g) => g.id)).toContain(created.id);
+  });
+
+  it('refuses without a grant covering the fields and purpose, writing nothing', async () => {
+    const { caseId } = await residentWithCase();
+    const before = await ledgerSize();
+    const ask = (fields: string[], purpose = 'birth.household_registration') =>
+      rejection(sharing().requestExchange(police, { requestKey: requestKey(), datasetCode: 'health.vaccination', fields, purpose, caseId }));
+    expect(await ask(['vaccinationCardNo'])).toBe('GRANT_REQUIRED');
+
+    const narrow = await grant(health, { datasetCode: 'health.vaccination', fields: ['vaccinationCardNo'], consentRequired: false, validUntil: new Date(Date.now() + offsetMs + 60_000) });
+    expect(await ask(['vaccinationCardNo', 'doses'])).toBe('GRANT_REQUIRED'); // a field the grant does not cover
+    expect(await ask(['vaccinationCardNo'], 'birth.medical_insurance')).toBe('GRANT_REQUIRED'); // another purpose
+    expect(await ask(['nonsense'])).toBe('UNKNOWN_FIELD');
+    offsetMs += 120_000; // the grant has expired
+    try {
+      expect(await ask(['vaccinationCardNo'])).toBe('GRANT_REQUIRED');
+    } finally {
+      offsetMs -= 120_000;
+    }
+    await sharing().revokeGrant(health, narrow.id);
+    expect(await ask(['vaccinationCardNo'])).toBe('GRANT_REQUIRED'); // revoked
+    expect(await exchangesOfCase(caseId)).toBe(0);
+    expect(await ledgerSize()).toBe(before);
+  });
+
+  it('fetches nothing before consent, then exactly the consented fields, with one ledger leaf without personal data', async () => {
+    const { resident, caseId } = await residentWithCase('孙梅');
+    await grant(civil);
+    const input = { requestKey: requestKey(), datasetCode: 'civil.marriage_record', fields: ['spouseName', 'maritalStatus'], purpose: 'birth.household_registration', caseId };
+    const before = await ledgerSize();
+
+    const pending = await sharing().requestExchange(police, input);
+    expect(pending.exchange.status).toBe('pending_consent');
+    expect(pending.data).toBeUndefined();
+    expect((await sharing().requestExchange(police, input)).data).toBeUndefined(); // a retry before consent
+    expect(await ledgerSize()).toBe(before);
+
+    const consents = await sharing().listMyConsents(resident);
+    expect(consents).toHaveLength(1);
+    expect(consents[0]).toMatchObject({ id: pending.exchange.id, purpose: 'birth.household_registration', caseId, consumer: { code: ctx.departments.public_security } });
+    expect(consents[0]!.consumer.name).toBe('正定县公安局');
+    expect(consents[0]!.fields.map((f) => f.labelZh)).toEqual(['婚姻状况', '配偶姓名']);
+
+    const other = await ctx.newResident();
+    expect(await rejection(sharing().decideConsent(other, pending.exchange.id, 'approve'))).toBe('NOT_FOUND');
+    expect(await rejection(sharing().decideConsent(police, pending.exchange.id, 'approve'))).toBe('FORBIDDEN');
+    expect((await sharing().decideConsent(resident, pending.exchange.id, 'approve')).status).toBe('approved');
+    expect(await ledgerSize()).toBe(before); // consent alone fetches nothing
+
+    const done = await sharing().requestExchange(police, input);
+    expect(done.exchange).toMatchObject({ id: pending.exchange.id, status: 'completed' });
+    expect(done.data).toEqual({ maritalStatus: '已婚', spouseName: '钱进' });
+    expect(await ledgerSize()).toBe(before + 1);
+
+    const [row] = await ctx.database.db.select().from(sharingExchanges).where(eq(sharingExchanges.id, pending.exchange.id));
+    const entry = await ctx.services.ledger.getEntry(row!.ledgerIndex!);
+    expect(entry.kind).toBe('exchange');
+    const text = Buffer.from(entry.data).toString('utf8');
+    for (const secret of ['孙梅', '钱进', '已婚', resident.residentId, resident.residentId.slice(0, 14), resident.phone, resident.accountId]) {
+      expect(text).not.toContain(secret);
+    }
+    const leaf = JSON.parse(text) as Record<string, unknown>;
+    expect(leaf).toMatchObject({ kind: 'exchange', id: row!.id, case: caseId, dataset: 'civil.marriage_record', fields: ['maritalStatus', 'spouseName'], consent: 'given' });
+    expect(leaf.subject).toBe(saltedDigest(row!.salt, resident.accountId));
+    expect(leaf.response).toBe(row!.responseDigest);
+
+    // A retry after completion: the same exchange, no second leaf.
+    const again = await sharing().requestExchange(police, input);
+    expect(again).toMatchObject({ replayed: true, exchange: { id: row!.id }, data: done.data });
+    expect(await ledgerSize()).toBe(before + 1);
+    expect(await exchangesOfCase(caseId)).toBe(1);
+    expect(await rejection(sharing().requestExchange(police, { ...input, fields: ['certificateNo'] }))).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('fetches nothing after a decline', async () => {
+    const { resident, caseId } = await residentWithCase();
+    await grant(civil);
+    const input = { requestKey: requestKey(), datasetCode: 'civil.marriage_record', fields: ['maritalStatus'], purpose: 'birth.household_registration', caseId };
+    const before = await ledgerSize();
+    const pending = await sharing().requestExchange(police, input);
+    expect((await sharing().decideConsent(resident, pending.exchange.id, 'decline')).status).toBe('declined');
+    const retried = await sharing().requestExchange(police, input);
+    expect(retried.exchange.status).toBe('declined');
+    expect(retried.data).toBeUndefined();
+    expect(await rejection(sharing().decideConsent(resident, pending.exchange.id, 'approve'))).toBe('EXCHANGE_NOT_PENDING');
+    expect(await ledgerSize()).toBe(before);
+    const [row] = await ctx.database.db.select().from(sharingExchanges).where(eq(sharingExchanges.id, pending.exchange.id));
+    expect(row).toMatchObject({ responseDigest: null, ledgerIndex: null, completedAt: null });
+  });
+
+  it('exchanges at once under a law-based grant, once per request key even when retried concurrently', async () => {
+    const { caseId } = await residentWithCase();
+    await grant(health, { datasetCode: 'health.birth_record', fields: ['childName', 'birthTime', 'certificateNo'], consentRequired: false });
+    const before = await ledgerSize();
+    const input = { requestKey: requestKey(), datasetCode: 'health.birth_record', fields: ['childName', 'certificateNo'], purpose: 'birth.household_registration', caseId };
+    const results = await Promise.all([sharing().requestExchange(police, input), sharing().requestExchange(police, input), sharing().requestExchange(police, input)]);
+    expect(new Set(results.map((r) => r.exchange.id)).size).toBe(1);
+    expect(results.filter((r) => !r.replayed)).toHaveLength(1);
+    for (const r of results) expect(r.data).toEqual({ childName: '钱小宝', certificateNo: 'O1301239' });
+    expect(results[0].exchange).toMatchObject({ status: 'completed', consentRequired: false });
+    expect(await ledgerSize()).toBe(before + 1);
+    expect(await exchangesOfCase(caseId)).toBe(1);
+  });
+
+  it('answers a resident without a record with null data, still on the ledger', async () => {
+    const resident = await ctx.newResident();
+    const { case: kase } = await ctx.services.applications.submit(resident, { serviceCode: 'birth.household_registration', form: { childName: '周小', householdHead: '周大' } });
+    await grant(health, { datasetCode: 'health.birth_record', fields: ['childName'], consentRequired: false });
+    const before = await ledgerSize();
+    const result = await sharing().requestExchange(police, { requestKey: requestKey(), datasetCode: 'health.birth_record', fields: ['childName'], purpose: 'birth.household_registration', caseId: kase.id });
+    expect(result.data).toBeNull();
+    expect(await ledgerSize()).toBe(before + 1);
+  });
+
+  it('fails clearly for an external provider, writing nothing', async () => {
+    const { caseId } = await residentWithCase();
+    await sharing().upsertDatasets([
+      { code: 'test.external', providerOrgCode: ctx.departments.health!, nameZh: '外部数据', nameEn: 'External data', fields: [{ name: 'x', labelZh: 'X', labelEn: 'X', sensitivity: 'low' }], legalBasis: '测试', provider: { kind: 'external', baseUrl: 'https://health.example/api', keyId: 'k1' } },
+    ]);
+    await grant(health, { datasetCode: 'test.external', fields: ['x'], consentRequired: false });
+    const before = await ledgerSize();
+    expect(await rejection(sharing().requestExchange(police, { requestKey: requestKey(), datasetCode: 'test.external', fields: ['x'], purpose: 'birth.household_registration', caseId }))).toBe('NOT_IMPLEMENTED');
+    expect(await exchangesOfCase(caseId)).toBe(0);
+    expect(await ledgerSize()).toBe(before);
+  });
+
+  it('keeps requests to the staff of the case org', async () => {
+    const { resident, caseId } = await residentWithCase();
+    await grant(civil);
+    const input = { requestKey: requestKey(), datasetCode: 'civil.marriage_record', fields: ['maritalStatus'], purpose: 'birth.household_registration', caseId };
+    const hr = await ctx.newStaff('department_officer', ctx.departments.human_resources!);
+    expect(await rejection(sharing().requestExchange(hr, input))).toBe('NOT_FOUND'); // cannot see the case
+    expect(await rejection(sharing().requestExchange(resident, input))).toBe('FORBIDDEN');
+    expect(await rejection(sharing().requestExchange(police, { ...input, caseId: 'not-a-case' }))).toBe('NOT_FOUND');
+    expect(await rejection(sharing().requestExchange(police, { ...input, requestKey: 'short' }))).toBe('IDEMPOTENCY_KEY_INVALID');
+    expect(await exchangesOfCase(caseId)).toBe(0);
+    const made = await sharing().requestExchange(police, input);
+    expect((await sharing().getExchange(police, made.exchange.id)).id).toBe(made.exchange.id);
+    expect((await sharing().getExchange(resident, made.exchange.id)).id).toBe(made.exchange.id);
+    expect(await rejection(sharing().getExchange(hr, made.exchange.id))).toBe('NOT_FOUND');
+    expect(await rejection(sharing().getExchange(await ctx.newResident(), made.exchange.id))).toBe('NOT_FOUND');
+  });
+
+  it('shows each resident exactly the exchanges about them: who, when, which fields, which case', async () => {
+    await grant(civil);
+    await grant(health, { datasetCode: 'health.birth_record', fields: ['childName', 'birthTime'], consentRequired: false });
+    const a = await residentWithCase();
+    const b = await residentWithCase();
+    const ask = (caseId: string, datasetCode: string, fields: string[]) =>
+      sharing().requestExchange(police, { requestKey: requestKey(), datasetCode, fields, purpose: 'birth.household_registration', caseId });
+    const a1 = await ask(a.caseId, 'health.birth_record', ['childName']);
+    const a2 = await ask(a.caseId, 'civil.marriage_record', ['maritalStatus']);
+    const b1 = await ask(b.caseId, 'health.birth_record', ['birthTime']);
+
+    const mine = await sharing().listMyExchanges(a.resident);
+    expect(mine.items.map((e) => e.id).sort()).toEqual([a1.exchange.id, a2.exchange.id].sort());
+    const completed = mine.items.find((e) => e.id === a1.exchange.id)!;
+    expect(completed).toMatchObject({ status: 'completed', caseId: a.caseId, consumer: { name: '正定县公安局' }, provider: { name: '正定县卫生健康局' }, purpose: 'birth.household_registration' });
+    expect(completed.fields.map((f) => f.name)).toEqual(['childName']);
+    expect(completed.completedAt).not.toBeNull();
+    expect(mine.items.find((e) => e.id === a2.exchange.id)?.status).toBe('pending_consent');
+
+    const theirs = await sharing().listMyExchanges(b.resident);
+    expect(theirs.items.map((e) => e.id)).toEqual([b1.exchange.id]);
+    expect((await sharing().listMyConsents(b.resident))).toEqual([]);
+
+    const first = await sharing().listMyExchanges(a.resident, { limit: 1 });
+    expect(first.items).toHaveLength(1);
+    const second = await sharing().listMyExchanges(a.resident, { limit: 1, after: first.next! });
+    expect([...first.items, ...second.items].map((e) => e.id).sort()).toEqual(mine.items.map((e) => e.id).sort());
+    expect(second.next).toBeNull();
+    expect(await rejection(sharing().listMyExchanges(police))).toBe('FORBIDDEN');
+  });
+});

@@ -1,0 +1,479 @@
+import { createHash, createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
+import { AppError, notFound } from '../../core/errors.ts';
+import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
+import { isUuid } from '../../core/values.ts';
+import type { Db, Executor, Tx } from '../../db/database.ts';
+import { canonicalJson } from '../../verify/document.ts';
+import type { StaffRole } from '../identity/identity.tables.ts';
+import { hasRoleFor, type Principal } from '../identity/principal.ts';
+import { exchangeEntry, saltedDigest } from '../ledger/exchange-entry.ts';
+import { adapterFor, type FetchResult } from './provider-adapters.ts';
+import * as repo from './sharing.repository.ts';
+import type { DatasetField, ExchangeStatus, ProviderConfig } from './sharing.tables.ts';
+
+export interface SharingLedger {
+  appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ index: number }>;
+}
+
+export interface SharingOrgDirectory {
+  getOrg(code: string): Promise<{ code: string; name: string; path: string } | null>;
+}
+
+/** The case an exchange is for, as the caller may see it (applications' getCase: a 404 otherwise). */
+export interface SharingCaseDirectory {
+  getCase(principal: Principal, caseId: string): Promise<{ id: string; orgCode: string; applicantId: string }>;
+}
+
+export interface SharingResidentDirectory {
+  revealResidentId(residentAccountId: string): Promise<string | null>;
+}
+
+export interface DataSharingDeps {
+  db: Db;
+  masterKey: Buffer;
+  ledger: SharingLedger;
+  orgs: SharingOrgDirectory;
+  cases: SharingCaseDirectory;
+  residents: SharingResidentDirectory;
+  clock?: () => Date;
+}
+
+export interface DatasetDef {
+  code: string;
+  providerOrgCode: string;
+  nameZh: string;
+  nameEn: string;
+  fields: DatasetField[];
+  legalBasis: string;
+  provider: ProviderConfig;
+}
+
+export interface DatasetView extends Omit<DatasetDef, 'provider' | 'providerOrgCode'> {
+  provider: { code: string; name: string };
+  adapter: ProviderConfig['kind'];
+}
+
+export interface CreateGrantInput {
+  datasetCode: string;
+  consumerOrgCode: string;
+  fields: string[];
+  purpose: string;
+  legalBasis: string;
+  consentRequired: boolean;
+  validUntil: Date;
+}
+
+export interface GrantView {
+  id: string;
+  datasetCode: string;
+  provider: { code: string; name: string };
+  consumer: { code: string; name: string };
+  fields: string[];
+  purpose: string;
+  legalBasis: string;
+  consentRequired: boolean;
+  validUntil: string;
+  revokedAt: string | null;
+  createdAt: string;
+}
+
+export interface ExchangeRequestInput {
+  /** The consumer's idempotency key. */
+  requestKey: string;
+  datasetCode: string;
+  fields: string[];
+  purpose: string;
+  caseId: string;
+}
+
+/** An exchange as its consumer or its resident sees it: who, what, why — never the data itself. */
+export interface ExchangeView {
+  id: string;
+  status: ExchangeStatus;
+  dataset: { code: string; nameZh: string; nameEn: string };
+  provider: { code: string; name: string };
+  consumer: { code: string; name: string };
+  fields: DatasetField[];
+  purpose: string;
+  caseId: string;
+  consentRequired: boolean;
+  legalBasis: string;
+  requestedAt: string;
+  decidedAt: string | null;
+  completedAt: string | null;
+  ledgerIndex: number | null;
+}
+
+export interface ExchangeResult {
+  exchange: ExchangeView;
+  /** The fields fetched, once the exchange is completed; null when the provider holds no record. */
+  data?: FetchResult;
+  replayed: boolean;
+}
+
+/** Who may manage a provider's grants, and who may request data for their org's cases. */
+const GRANT_ROLES: readonly StaffRole[] = ['department_officer', 'county_admin', 'city_admin', 'platform_admin'];
+const CONSUMER_ROLES: readonly StaffRole[] = ['department_officer', 'village_reviewer', 'township_admin', 'county_admin', 'city_admin', 'platform_admin'];
+const REQUEST_KEY = /^[A-Za-z0-9_-]{8,128}$/;
+const PURPOSE = /^[a-z][a-z0-9_.-]{1,63}$/;
+const SUBJECT_KEY_INFO = 'yiban/sharing/subject-key-hmac-sha256/v1';
+const MAX_PAGE = 200;
+
+export type DataSharingService = ReturnType<typeof createDataSharingService>;
+
+export function createDataSharingService(deps: DataSharingDeps) {
+  const { db, orgs } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const subjectHmacKey = Buffer.from(hkdfSync('sha256', deps.masterKey, Buffer.from('yiban'), SUBJECT_KEY_INFO, 32));
+
+  /** A person's key in every internal dataset: a keyed hash of the ID number, never the number. */
+  const subjectKeyOf = (residentId: string) => createHmac('sha256', subjectHmacKey).update(residentId.toUpperCase(), 'utf8').digest('hex');
+
+  async function orgNames(codes: Iterable<string>): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    for (const code of new Set(codes)) names.set(code, (await orgs.getOrg(code))?.name ?? code);
+    return names;
+  }
+
+  async function requireDataset(code: string): Promise<repo.DatasetRow> {
+    const dataset = await repo.findDataset(db, code);
+    if (!dataset) throw notFound('dataset');
+    return dataset;
+  }
+
+  function checkFields(dataset: repo.DatasetRow, fields: readonly string[]): string[] {
+    const unique = [...new Set(fields)].sort();
+    if (unique.length === 0) throw new AppError('VALIDATION_FAILED', { detail: { zh: '请至少选择一个字段', en: 'name at least one field' } });
+    const unknown = unique.filter((f) => !dataset.fields.some((d) => d.name === f));
+    if (unknown.length > 0) throw new AppError('UNKNOWN_FIELD', { dataset: dataset.code, fields: unknown.join(', ') });
+    return unique;
+  }
+
+  function checkPurpose(purpose: string): void {
+    if (!PURPOSE.test(purpose)) {
+      throw new AppError('VALIDATION_FAILED', { detail: { zh: '用途代码格式不正确', en: 'the purpose code has the wrong format' } });
+    }
+  }
+
+  function isLive(grant: repo.GrantRow, at: Date): boolean {
+    return grant.revokedAt === null && grant.validUntil.getTime() > at.getTime();
+  }
+
+  function grantView(row: repo.GrantRow, names: Map<string, string>): GrantView {
+    return {
+      id: row.id,
+      datasetCode: row.datasetCode,
+      provider: { code: row.providerOrgCode, name: names.get(row.providerOrgCode) ?? row.providerOrgCode },
+      consumer: { code: row.consumerOrgCode, name: names.get(row.consumerOrgCode) ?? row.consumerOrgCode },
+      fields: row.fields,
+      purpose: row.purpose,
+      legalBasis: row.legalBasis,
+      consentRequired: row.consentRequired,
+      validUntil: row.validUntil.toISOString(),
+      revokedAt: row.revokedAt?.toISOString() ?? null,
+      createdAt: row.createdAt.toISOString(),
+    };
+  }
+
+  async function exchangeViews(rows: repo.ExchangeRow[]): Promise<ExchangeView[]> {
+    const datasets = new Map((await repo.findDatasets(db, [...new Set(rows.map((r) => r.datasetCode))])).map((d) => [d.code, d]));
+    const grants = new Map<string, repo.GrantRow | undefined>();
+    for (const id of new Set(rows.map((r) => r.grantId))) grants.set(id, await repo.findGrant(db, id));
+    const names = await orgNames(rows.flatMap((r) => [r.providerOrgCode, r.consumerOrgCode]));
+    return rows.map((row) => {
+      const dataset = datasets.get(row.datasetCode);
+      return {
+        id: row.id,
+        status: row.status,
+        dataset: { code: row.datasetCode, nameZh: dataset?.nameZh ?? row.datasetCode, nameEn: dataset?.nameEn ?? row.datasetCode },
+        provider: { code: row.providerOrgCode, name: names.get(row.providerOrgCode) ?? row.providerOrgCode },
+        consumer: { code: row.consumerOrgCode, name: names.get(row.consumerOrgCode) ?? row.consumerOrgCode },
+        fields: row.fields.map(
+          (name) => dataset?.fields.find((f) => f.name === name) ?? { name, labelZh: name, labelEn: name, sensitivity: 'high' as const },
+        ),
+        purpose: row.purpose,
+        caseId: row.caseId,
+        consentRequired: row.consentRequired,
+        legalBasis: grants.get(row.grantId)?.legalBasis ?? '',
+        requestedAt: row.createdAt.toISOString(),
+        decidedAt: row.decidedAt?.toISOString() ?? null,
+        completedAt: row.completedAt?.toISOString() ?? null,
+        ledgerIndex: row.ledgerIndex,
+      };
+    });
+  }
+
+  async function exchangeView(row: repo.ExchangeRow): Promise<ExchangeView> {
+    return (await exchangeViews([row]))[0]!;
+  }
+
+  async function subjectKeyFor(subjectId: string): Promise<string> {
+    const residentId = await deps.residents.revealResidentId(subjectId);
+    if (!residentId) throw notFound('resident');
+    return subjectKeyOf(residentId);
+  }
+
+  /**
+   * Reads the fields through the provider's adapter and completes the exchange: the status, the
+   * response digest and the ledger leaf commit together, in the caller's transaction.
+   */
+  async function complete(tx: Tx, row: repo.ExchangeRow, dataset: repo.DatasetRow, subjectKey: string): Promise<{ row: repo.ExchangeRow; data: FetchResult }> {
+    const data = await adapterFor(dataset.provider).fetch(tx, { datasetCode: dataset.code, subjectKey, fields: row.fields });
+    const responseDigest = saltedDigest(row.salt, canonicalJson(data));
+    const at = clock();
+    const { index } = await deps.ledger.appendInTx(
+      tx,
+      exchangeEntry({
+        exchangeId: row.id,
+        datasetCode: row.datasetCode,
+        providerOrgCode: row.providerOrgCode,
+        consumerOrgCode: row.consumerOrgCode,
+        grantId: row.grantId,
+        caseId: row.caseId,
+        purpose: row.purpose,
+        fields: row.fields,
+        subjectId: row.subjectId,
+        consent: row.consentRequired ? 'given' : 'waived',
+        responseDigest,
+        salt: row.salt,
+        at,
+      }),
+    );
+    const updated = await repo.updateExchange(tx, row.id, { status: 'completed', responseDigest, completedAt: at, ledgerIndex: index });
+    return { row: updated, data };
+  }
+
+  /** A retry of a known request key: the same exchange, moved on if the resident has consented since. */
+  async function replay(existing: repo.ExchangeRow, requestHash: string): Promise<ExchangeResult> {
+    if (existing.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
+    if (existing.status === 'pending_consent' || existing.status === 'declined') {
+      return { exchange: await exchangeView(existing), replayed: true };
+    }
+    const [dataset, grant] = await Promise.all([requireDataset(existing.datasetCode), repo.findGrant(db, existing.grantId)]);
+    if (!grant || !isLive(grant, clock())) throw new AppError('GRANT_REQUIRED');
+    const subjectKey = await subjectKeyFor(existing.subjectId);
+    const outcome = await db.transaction(async (tx) => {
+      const current = await repo.findExchange(tx, existing.id, true);
+      if (!current) throw notFound('exchange');
+      if (current.status === 'approved') return complete(tx, current, dataset, subjectKey);
+      // Completed before: the same fields again, without a second exchange or leaf.
+      const data = await adapterFor(dataset.provider).fetch(tx, { datasetCode: dataset.code, subjectKey, fields: current.fields });
+      return { row: current, data };
+    });
+    return { exchange: await exchangeView(outcome.row), data: outcome.data, replayed: true };
+  }
+
+  function requireResident(principal: Principal): string {
+    // Consent is personal: a helper acting under a delegation cannot give it.
+    if (principal.kind !== 'resident' || principal.actingFor) throw new AppError('FORBIDDEN');
+    return principal.accountId;
+  }
+
+  return {
+    subjectKeyOf,
+
+    /** Internal (seed and console import): publishes or updates datasets. */
+    async upsertDatasets(defs: readonly DatasetDef[]): Promise<void> {
+      for (const def of defs) await repo.upsertDataset(db, { ...def, updatedAt: clock() });
+    },
+
+    /** Internal (seed and console import): the internal adapter's records, by resident ID number. */
+    async upsertRecords(datasetCode: string, records: readonly { residentId: string; data: Record<string, string> }[]): Promise<void> {
+      const dataset = await requireDataset(datasetCode);
+      await db.transaction(async (tx) => {
+        for (const record of records) {
+          checkFields(dataset, Object.keys(record.data));
+          await repo.upsertRecord(tx, { datasetCode, subjectKey: subjectKeyOf(record.residentId), data: record.data });
+        }
+      });
+    },
+
+    /** Internal (seed): a grant with no author, unless the same live grant exists already. */
+    async ensureGrant(input: CreateGrantInput): Promise<void> {
+      const dataset = await requireDataset(input.datasetCode);
+      const fields = checkFields(dataset, input.fields);
+      const live = await repo.liveGrants(db, { consumerOrgCode: input.consumerOrgCode, datasetCode: dataset.code, at: clock() });
+      if (live.some((g) => g.purpose === input.purpose && g.consentRequired === input.consentRequired && fields.every((f) => g.fields.includes(f)))) return;
+      await repo.insertGrant(db, { ...input, fields, providerOrgCode: dataset.providerOrgCode, createdBy: null, createdAt: clock() });
+    },
+
+    /** The data catalogue: what each department offers (never the records). Any signed-in caller. */
+    async listDatasets(principal: Principal, query: { providerOrgCode?: string | undefined } = {}): Promise<DatasetView[]> {
+      void principal;
+      const rows = await repo.listDatasets(db, query.providerOrgCode);
+      const names = await orgNames(rows.map((r) => r.providerOrgCode));
+      return rows.map((r) => ({
+        code: r.code,
+        nameZh: r.nameZh,
+        nameEn: r.nameEn,
+        fields: r.fields,
+        legalBasis: r.legalBasis,
+        provider: { code: r.providerOrgCode, name: names.get(r.providerOrgCode) ?? r.providerOrgCode },
+        adapter: r.provider.kind,
+      }));
+    },
+
+    /** A provider department's officer or administrator grants a consumer org standing access. */
+    async createGrant(principal: Principal, input: CreateGrantInput): Promise<GrantView> {
+      if (principal.kind !== 'staff' || principal.actingFor) throw new AppError('FORBIDDEN');
+      const dataset = await requireDataset(input.datasetCode);
+      const provider = await orgs.getOrg(dataset.providerOrgCode);
+      if (!provider || !hasRoleFor(principal, GRANT_ROLES, provider.path)) throw new AppError('FORBIDDEN');
+      const fields = checkFields(dataset, input.fields);
+      checkPurpose(input.purpose);
+      const consumer = await orgs.getOrg(input.consumerOrgCode);
+      if (!consumer) throw notFound('org');
+      const now = clock();
+      if (!(input.validUntil.getTime() > now.getTime())) {
+        throw new AppError('VALIDATION_FAILED', { detail: { zh: '有效期须晚于当前时间', en: 'validUntil must be in the future' } });
+      }
+      const legalBasis = input.legalBasis.trim();
+      if (!legalBasis) throw new AppError('VALIDATION_FAILED', { detail: { zh: '请填写法律依据', en: 'a legal basis is required' } });
+      const row = await repo.insertGrant(db, {
+        datasetCode: dataset.code,
+        providerOrgCode: dataset.providerOrgCode,
+        consumerOrgCode: consumer.code,
+        fields,
+        purpose: input.purpose,
+        legalBasis,
+        consentRequired: input.consentRequired,
+        validUntil: input.validUntil,
+        createdBy: principal.accountId,
+        createdAt: now,
+      });
+      return grantView(row, new Map([[provider.code, provider.name], [consumer.code, consumer.name]]));
+    },
+
+    async revokeGrant(principal: Principal, id: string): Promise<GrantView> {
+      if (principal.kind !== 'staff' || principal.actingFor || !isUuid(id)) throw notFound('grant');
+      const grant = await repo.findGrant(db, id);
+      const provider = grant ? await orgs.getOrg(grant.providerOrgCode) : null;
+      if (!grant || !provider || !hasRoleFor(principal, GRANT_ROLES, provider.path)) throw notFound('grant');
+      const row = (await repo.revokeGrant(db, id, clock())) ?? grant;
+      return grantView(row, await orgNames([row.providerOrgCode, row.consumerOrgCode]));
+    },
+
+    /** The grants an org gave or received, for its own staff. */
+    async listGrants(principal: Principal, orgCode: string): Promise<GrantView[]> {
+      const org = await orgs.getOrg(orgCode);
+      if (principal.kind !== 'staff' || principal.actingFor || !org || !hasRoleFor(principal, [...GRANT_ROLES, ...CONSUMER_ROLES], org.path)) {
+        throw new AppError('FORBIDDEN');
+      }
+      const rows = await repo.listGrantsOf(db, org.code);
+      const names = await orgNames(rows.flatMap((r) => [r.providerOrgCode, r.consumerOrgCode]));
+      return rows.map((r) => grantView(r, names));
+    },
+
+    /**
+     * A consumer asks for fields about the applicant of one of its cases, for a purpose. Without
+     * an unexpired grant covering the fields and the purpose nothing is written; with a grant that
+     * needs consent, a pending request waits for the resident; otherwise the fields are read and
+     * the exchange and its ledger leaf commit together. The same request key gives the same exchange.
+     */
+    async requestExchange(principal: Principal, input: ExchangeRequestInput): Promise<ExchangeResult> {
+      if (principal.kind !== 'staff' || principal.actingFor) throw new AppError('FORBIDDEN');
+      if (!REQUEST_KEY.test(input.requestKey)) throw new AppError('IDEMPOTENCY_KEY_INVALID');
+      const kase = await deps.cases.getCase(principal, input.caseId);
+      const consumer = await orgs.getOrg(kase.orgCode);
+      if (!consumer || !hasRoleFor(principal, CONSUMER_ROLES, consumer.path)) throw new AppError('FORBIDDEN');
+      const dataset = await requireDataset(input.datasetCode);
+      const fields = checkFields(dataset, input.fields);
+      checkPurpose(input.purpose);
+      const requestHash = createHash('sha256')
+        .update(canonicalJson({ dataset: dataset.code, fields, purpose: input.purpose, case: kase.id }))
+        .digest('hex');
+
+      const existing = await repo.findExchangeByKey(db, consumer.code, input.requestKey);
+      if (existing) return replay(existing, requestHash);
+
+      const now = clock();
+      const grant = (await repo.liveGrants(db, { consumerOrgCode: consumer.code, datasetCode: dataset.code, at: now })).find(
+        (g) => g.purpose === input.purpose && fields.every((f) => g.fields.includes(f)),
+      );
+      if (!grant) throw new AppError('GRANT_REQUIRED');
+      const subjectKey = grant.consentRequired ? null : await subjectKeyFor(kase.applicantId);
+
+      const outcome = await db.transaction(async (tx) => {
+        const inserted = await repo.insertExchange(tx, {
+          id: randomUUID(),
+          requestKey: input.requestKey,
+          requestHash,
+          consumerOrgCode: consumer.code,
+          requestedBy: principal.accountId,
+          datasetCode: dataset.code,
+          providerOrgCode: dataset.providerOrgCode,
+          grantId: grant.id,
+          subjectId: kase.applicantId,
+          caseId: kase.id,
+          purpose: input.purpose,
+          fields,
+          consentRequired: grant.consentRequired,
+          status: grant.consentRequired ? 'pending_consent' : 'approved',
+          salt: randomBytes(16).toString('hex'),
+          createdAt: now,
+        });
+        if (!inserted) return null;
+        if (subjectKey === null) return { row: inserted, data: undefined };
+        return complete(tx, inserted, dataset, subjectKey);
+      });
+      if (!outcome) {
+        // A concurrent request with the same key won the insert.
+        const winner = await repo.findExchangeByKey(db, consumer.code, input.requestKey);
+        if (!winner) throw new AppError('DATABASE_BUSY');
+        return replay(winner, requestHash);
+      }
+      return { exchange: await exchangeView(outcome.row), ...(outcome.data !== undefined ? { data: outcome.data } : {}), replayed: false };
+    },
+
+    /** One exchange, for its consumer's staff or the resident it is about. */
+    async getExchange(principal: Principal, id: string): Promise<ExchangeView> {
+      if (!isUuid(id)) throw notFound('exchange');
+      const row = await repo.findExchange(db, id);
+      if (!row) throw notFound('exchange');
+      if (principal.kind === 'resident' && !principal.actingFor) {
+        if (row.subjectId !== principal.accountId) throw notFound('exchange');
+      } else {
+        const consumer = await orgs.getOrg(row.consumerOrgCode);
+        if (principal.actingFor || !consumer || !hasRoleFor(principal, CONSUMER_ROLES, consumer.path)) throw notFound('exchange');
+      }
+      return exchangeView(row);
+    },
+
+    /** "Who used my data" (谁用了我的数据): every exchange about the resident, newest first, pending ones included. */
+    async listMyExchanges(principal: Principal, page: { after?: string | undefined; limit?: number | undefined } = {}): Promise<{ items: ExchangeView[]; next: string | null }> {
+      const subjectId = requireResident(principal);
+      const limit = Math.min(page.limit ?? 50, MAX_PAGE);
+      let before: { createdAt: Date; id: string } | undefined;
+      if (page.after) {
+        const [at, id] = decodeCursor(page.after, 2);
+        if (typeof at !== 'number' || typeof id !== 'string') throw new AppError('VALIDATION_FAILED', { detail: { zh: '分页游标无效', en: 'invalid page cursor' } });
+        before = { createdAt: new Date(at), id };
+      }
+      const rows = await repo.listExchangesAbout(db, { subjectId, limit: limit + 1, ...(before ? { before } : {}) });
+      const items = await exchangeViews(rows.slice(0, limit));
+      const last = rows.length > limit ? rows[limit - 1] : undefined;
+      return { items, next: last ? encodeCursor([last.createdAt.getTime(), last.id]) : null };
+    },
+
+    /** The requests waiting for the resident's consent: exactly which fields, who asks, why. */
+    async listMyConsents(principal: Principal): Promise<ExchangeView[]> {
+      const subjectId = requireResident(principal);
+      return exchangeViews(await repo.listExchangesAbout(db, { subjectId, statuses: ['pending_consent'], limit: MAX_PAGE }));
+    },
+
+    /** The resident approves or declines a pending request. Nothing is fetched here: the consumer collects after approval. */
+    async decideConsent(principal: Principal, id: string, decision: 'approve' | 'decline'): Promise<ExchangeView> {
+      const subjectId = requireResident(principal);
+      if (!isUuid(id)) throw notFound('exchange');
+      const row = await db.transaction(async (tx) => {
+        const current = await repo.findExchange(tx, id, true);
+        if (!current || current.subjectId !== subjectId) throw notFound('exchange');
+        if (current.status !== 'pending_consent') {
+          throw new AppError('EXCHANGE_NOT_PENDING', { action: decision === 'approve' ? { zh: '同意', en: 'approved' } : { zh: '拒绝', en: 'declined' } });
+        }
+        return repo.updateExchange(tx, id, { status: decision === 'approve' ? 'approved' : 'declined', decidedAt: clock() });
+      });
+      return exchangeView(row);
+    },
+  };
+}

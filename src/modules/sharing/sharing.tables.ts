@@ -1,0 +1,118 @@
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, check, index, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+
+/** How much harm a field's disclosure can do; shown to the resident in the consent preview. */
+export type Sensitivity = 'low' | 'medium' | 'high';
+
+export interface DatasetField {
+  name: string;
+  labelZh: string;
+  labelEn: string;
+  sensitivity: Sensitivity;
+}
+
+/**
+ * Where a dataset's records live: `internal` — kept in the platform (sharing_records); `external`
+ * — the department's own system over signed HTTP (RFC 9421), not built yet.
+ */
+export type ProviderConfig = { kind: 'internal' } | { kind: 'external'; baseUrl: string; keyId: string };
+
+/** 数据目录: a dataset one department publishes. */
+export const sharingDatasets = pgTable('sharing_datasets', {
+  code: text('code').primaryKey(),
+  providerOrgCode: text('provider_org_code').notNull(),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  fields: jsonb('fields').$type<DatasetField[]>().notNull(),
+  legalBasis: text('legal_basis').notNull(),
+  provider: jsonb('provider').$type<ProviderConfig>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * The internal adapter's records: one per dataset and person. `subject_key` is a keyed HMAC of
+ * the person's resident ID number, so records of people without an account (a newborn) fit too.
+ */
+export const sharingRecords = pgTable(
+  'sharing_records',
+  {
+    datasetCode: text('dataset_code')
+      .notNull()
+      .references(() => sharingDatasets.code),
+    subjectKey: text('subject_key').notNull(),
+    data: jsonb('data').$type<Record<string, string>>().notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.datasetCode, t.subjectKey] })],
+);
+
+/** A standing grant from the provider department to a consumer org: which fields, for what, until when. */
+export const sharingGrants = pgTable(
+  'sharing_grants',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    datasetCode: text('dataset_code')
+      .notNull()
+      .references(() => sharingDatasets.code),
+    providerOrgCode: text('provider_org_code').notNull(),
+    consumerOrgCode: text('consumer_org_code').notNull(),
+    fields: text('fields').array().notNull(),
+    purpose: text('purpose').notNull(),
+    legalBasis: text('legal_basis').notNull(),
+    /** False only for a law-based grant that waives the resident's consent. */
+    consentRequired: boolean('consent_required').notNull(),
+    validUntil: timestamp('valid_until', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdBy: uuid('created_by'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('sharing_grants_consumer_idx').on(t.consumerOrgCode, t.datasetCode),
+    index('sharing_grants_provider_idx').on(t.providerOrgCode, t.createdAt),
+  ],
+);
+
+export const EXCHANGE_STATUSES = ['pending_consent', 'approved', 'declined', 'completed'] as const;
+export type ExchangeStatus = (typeof EXCHANGE_STATUSES)[number];
+
+/**
+ * One exchange: a consumer asks for fields about one resident, for a purpose, for a case. It
+ * never holds the fetched data: only its digest, salted, as on the ledger leaf.
+ */
+export const sharingExchanges = pgTable(
+  'sharing_exchanges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The consumer's idempotency key: a retry with the same key is the same exchange. */
+    requestKey: text('request_key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    consumerOrgCode: text('consumer_org_code').notNull(),
+    requestedBy: uuid('requested_by').notNull(),
+    datasetCode: text('dataset_code')
+      .notNull()
+      .references(() => sharingDatasets.code),
+    providerOrgCode: text('provider_org_code').notNull(),
+    grantId: uuid('grant_id')
+      .notNull()
+      .references(() => sharingGrants.id),
+    subjectId: uuid('subject_id').notNull(),
+    caseId: uuid('case_id').notNull(),
+    purpose: text('purpose').notNull(),
+    fields: text('fields').array().notNull(),
+    consentRequired: boolean('consent_required').notNull(),
+    status: text('status').$type<ExchangeStatus>().notNull(),
+    /** Random, per exchange: the subject and response digests on the leaf are salted with it. */
+    salt: text('salt').notNull(),
+    responseDigest: text('response_digest'),
+    ledgerIndex: bigint('ledger_index', { mode: 'number' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [
+    unique('sharing_exchanges_request_key').on(t.consumerOrgCode, t.requestKey),
+    index('sharing_exchanges_subject_idx').on(t.subjectId, t.createdAt, t.id),
+    check('sharing_exchanges_status_check', sql`${t.status} in ('pending_consent','approved','declined','completed')`),
+  ],
+);

@@ -17,6 +17,7 @@ import { createCertificatesService, type CertificatesService } from './modules/c
 import { certificatesRoutes } from './modules/certificates/certificates.routes.ts';
 import { createSharingService, type SharingService } from './modules/certificates/sharing-and-signatures.ts';
 import { sharingRoutes } from './modules/certificates/sharing.routes.ts';
+import { webRoutes } from './http/web.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -122,6 +123,7 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
       sharingRoutes({ sharing: services.sharing }),
       ledgerApiRoutes({ ledger: services.ledger }),
     ],
-    rootRoutes: [ledgerTileRoutes({ ledger: services.ledger })],
+    // The web apps answer every other GET path, so they come last.
+    rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), webRoutes()],
   });
 }

@@ -124,6 +124,14 @@ export interface Delegation {
   status: string;
 }
 
+export interface Org {
+  code: string;
+  level: string;
+  name: string;
+  parentCode: string | null;
+  path: string;
+}
+
 export interface Page<T> {
   items: T[];
   next: string | null;
@@ -213,6 +221,8 @@ export function createApi(options: ApiOptions) {
     setCertificateStatus: (id: string, status: 'revoked' | 'suspended' | 'active', reason: string) =>
       json<Certificate>('POST', `/api/certificates/${id}/status`, { status, reason }),
     createShare: (id: string, hours: number, fields?: string[]) => json<Share>('POST', `/api/certificates/${id}/shares`, fields ? { hours, fields } : { hours }),
+    searchOrgs: (q: string, level?: string) => json<{ items: Org[] }>('GET', `/api/orgs${query({ q, level, limit: 10 })}`),
+    ancestors: (code: string) => json<{ items: Org[] }>('GET', `/api/orgs/${code}/ancestors`),
     delegations: () => json<{ items: Delegation[] }>('GET', '/api/delegations'),
   };
 }

@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 
 /** Chinese first, English on request; the choice is kept per browser (never on a kiosk). */
 export type Lang = 'zh' | 'en';
@@ -27,10 +27,12 @@ function initialLang(remember: boolean): Lang {
 
 export function I18nProvider({ children, remember = true }: { children: ReactNode; remember?: boolean }) {
   const [lang, setLangState] = useState<Lang>(() => initialLang(remember));
+  useEffect(() => {
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  }, [lang]);
   const setLang = useCallback(
     (next: Lang) => {
       setLangState(next);
-      document.documentElement.lang = next === 'zh' ? 'zh-CN' : 'en';
       if (remember) {
         try {
           localStorage.setItem(STORAGE_KEY, next);
@@ -73,4 +75,9 @@ export function LangSwitch({ className }: { className?: string }) {
       {lang === 'zh' ? 'EN' : '中文'}
     </button>
   );
+}
+
+/** The page language outside React (for the API client's Accept-Language). */
+export function documentLang(): Lang {
+  return document.documentElement.lang.startsWith('en') ? 'en' : 'zh';
 }

@@ -1,0 +1,84 @@
+import { NavBar, SafeArea, TabBar } from 'antd-mobile';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { LangSwitch, useI18n } from '../shared/i18n.tsx';
+import { match, navigate, usePath } from '../shared/router.tsx';
+import { Login, Register } from './Auth.tsx';
+import { session } from './context.ts';
+import { Home } from './Home.tsx';
+
+// Pages past the first screen load on demand, so that the first load stays small.
+const Apply = lazy(() => import('./Apply.tsx').then((m) => ({ default: m.Apply })));
+const CaseList = lazy(() => import('./Cases.tsx').then((m) => ({ default: m.CaseList })));
+const CaseView = lazy(() => import('./Cases.tsx').then((m) => ({ default: m.CaseView })));
+const CertificateList = lazy(() => import('./Certificates.tsx').then((m) => ({ default: m.CertificateList })));
+const CertificateView = lazy(() => import('./Certificates.tsx').then((m) => ({ default: m.CertificateView })));
+const Me = lazy(() => import('./Me.tsx').then((m) => ({ default: m.Me })));
+
+const TABS = [
+  { key: '/', zh: '首页', en: 'Home', icon: '⌂' },
+  { key: '/cases', zh: '办件', en: 'Cases', icon: '☰' },
+  { key: '/certs', zh: '证照', en: 'Certificates', icon: '▣' },
+  { key: '/me', zh: '我的', en: 'Me', icon: '◉' },
+];
+
+function Page({ title, back, children }: { title: string; back?: boolean; children: ReactNode }) {
+  const { t } = useI18n();
+  useEffect(() => {
+    document.title = `${title} · ${t('一办', 'Yiban')}`;
+  }, [title, t]);
+  return (
+    <>
+      <NavBar className="rs-nav" back={back ? '' : null} backIcon={back ? undefined : false} onBack={() => history.back()} right={<LangSwitch />}>
+        <h1 className="rs-nav-title">{title}</h1>
+      </NavBar>
+      <main className="rs-main">
+        <Suspense fallback={null}>{children}</Suspense>
+      </main>
+    </>
+  );
+}
+
+export function App() {
+  const { t } = useI18n();
+  const path = usePath();
+  const me = session.use();
+  const publicPage = path === '/login' || path === '/register';
+
+  useEffect(() => {
+    if (!me && !publicPage) navigate('/login', { replace: true });
+  }, [me, publicPage]);
+
+  if (path === '/login') return <Page title={t('登录', 'Log in')}><Login /></Page>;
+  if (path === '/register') return <Page title={t('实名注册', 'Register')} back><Register /></Page>;
+  if (!me) return null;
+
+  let body: ReactNode;
+  let p: Record<string, string> | null;
+  if ((p = match('/apply/:code', path))) body = <Page title={t('在线申请', 'Apply')} back><Apply code={p.code!} /></Page>;
+  else if ((p = match('/cases/:id', path))) body = <Page title={t('办件详情', 'Case')} back><CaseView id={p.id!} /></Page>;
+  else if ((p = match('/certs/:id', path))) body = <Page title={t('电子证明', 'Certificate')} back><CertificateView id={p.id!} /></Page>;
+  else if (path === '/cases') body = <Page title={t('我的办件', 'My cases')}><CaseList /></Page>;
+  else if (path === '/certs') body = <Page title={t('我的证照', 'My certificates')}><CertificateList /></Page>;
+  else if (path === '/me') body = <Page title={t('我的', 'Me')}><Me /></Page>;
+  else body = <Page title={t('一办', 'Yiban')}><Home /></Page>;
+
+  const tab = TABS.find((x) => x.key !== '/' && path.startsWith(x.key))?.key ?? (path === '/' ? '/' : '');
+  return (
+    <div className="rs-app">
+      {me.onBehalfOf && (
+        <div className="rs-behalf" role="status">
+          {t(`正在为 ${me.onBehalfOf.name} 代办`, `Acting on behalf of ${me.onBehalfOf.name}`)}
+        </div>
+      )}
+      {body}
+      <nav className="rs-tabbar" aria-label={t('主导航', 'Main')}>
+        <TabBar activeKey={tab} onChange={(key) => navigate(key)} safeArea>
+          {TABS.map((x) => (
+            <TabBar.Item key={x.key} icon={<span aria-hidden="true" className="rs-tab-icon">{x.icon}</span>} title={t(x.zh, x.en)} />
+          ))}
+        </TabBar>
+      </nav>
+      <SafeArea position="bottom" />
+    </div>
+  );
+}

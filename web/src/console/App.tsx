@@ -79,6 +79,10 @@ function Login() {
 function Queue() {
   const { t, pick, lang } = useI18n();
   const { message } = AntApp.useApp();
+  const me = session.use();
+  const orgCodes = [...new Set((me?.account.roles ?? []).filter((r) => r.role !== 'helper').map((r) => r.orgCode))];
+  const [orgCode, setOrgCode] = useState<string | undefined>(orgCodes[0]);
+  const [orgNames, setOrgNames] = useState<Record<string, string>>({});
   const [state, setState] = useState<CaseState | undefined>(undefined);
   const [overdue, setOverdue] = useState(false);
   const [serviceCode, setServiceCode] = useState<string | undefined>(undefined);
@@ -91,11 +95,18 @@ function Queue() {
 
   useEffect(() => {
     api.services().then((r) => setServices(r.items), () => undefined);
+    for (const code of orgCodes) {
+      api.org(code).then((o) => setOrgNames((names) => ({ ...names, [code]: o.name })), () => undefined);
+    }
   }, []);
   useEffect(() => {
+    if (!orgCode) {
+      setRows([]);
+      return;
+    }
     setRows(null);
     api
-      .queue({ state, overdue: overdue || undefined, serviceCode, after, limit: 20 })
+      .queue({ orgCode, state, overdue: overdue || undefined, serviceCode, after, limit: 20 })
       .then((p) => {
         setRows(p.items);
         setNext(p.next);
@@ -104,13 +115,23 @@ function Queue() {
         setRows([]);
         void message.error(errorText(e));
       });
-  }, [state, overdue, serviceCode, after, message]);
+  }, [orgCode, state, overdue, serviceCode, after, message]);
 
   const reset = () => setCursors([undefined]);
 
   return (
     <Card title={t('待办队列', 'Queue')} variant="borderless">
       <Space wrap className="cs-filters">
+        <Select
+          style={{ width: 220 }}
+          aria-label={t('办理单位', 'Organisation')}
+          value={orgCode}
+          onChange={(v: string) => {
+            setOrgCode(v);
+            reset();
+          }}
+          options={orgCodes.map((code) => ({ value: code, label: orgNames[code] ?? code }))}
+        />
         <Select
           allowClear
           style={{ width: 160 }}
@@ -333,7 +354,7 @@ function CaseView({ id }: { id: string }) {
             color: e.action === 'return' || e.action === 'reject' ? 'red' : e.action === 'approve' ? 'green' : 'blue',
             children: (
               <div>
-                <b>{ACTION_TEXT[e.action] ? pick(ACTION_TEXT[e.action]!) : e.action}</b> · {formatDateTime(e.at, lang)}
+                <b>{e.fromState === null ? t('填写申请', 'Application filled in') : ACTION_TEXT[e.action] ? pick(ACTION_TEXT[e.action]!) : e.action}</b> · {formatDateTime(e.at, lang)}
                 {e.reason && <div className="cs-muted">{e.reason}</div>}
                 {e.onBehalfOf && <div className="cs-muted">{t('帮办代办', 'by a helper')}</div>}
               </div>

@@ -69,7 +69,8 @@ export function Apply({ code }: { code: string }) {
         const me = await api.me();
         if (me.kind === 'resident' && me.homeOrg && s.formFields.some((f) => f.name === 'address')) {
           const chain = await api.ancestors(me.homeOrg.code).catch(() => ({ items: [] }));
-          const address = chain.items.map((o) => o.name).join('') || me.homeOrg.name;
+          // 塔元庄村民委员会 is the village's committee; an address names the village: 塔元庄村.
+          const address = (chain.items.map((o) => o.name).join('') || me.homeOrg.name).replace(/村民委员会$/, '村').replace(/居民委员会$/, '社区');
           if (!form.getFieldValue('address')) form.setFieldValue('address', address);
         }
       })

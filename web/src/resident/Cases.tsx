@@ -152,7 +152,7 @@ export function CaseView({ id }: { id: string }) {
               <Steps.Step
                 key={`${e.at}-${i}`}
                 status={e.action === 'return' || e.action === 'reject' ? 'error' : i === current ? 'process' : 'finish'}
-                title={ACTION_TEXT[e.action] ? pick(ACTION_TEXT[e.action]!) : e.action}
+                title={e.fromState === null ? t('填写申请', 'Application filled in') : ACTION_TEXT[e.action] ? pick(ACTION_TEXT[e.action]!) : e.action}
                 description={
                   <span>
                     {formatDateTime(e.at, lang)}

@@ -222,6 +222,7 @@ export function createApi(options: ApiOptions) {
       json<Certificate>('POST', `/api/certificates/${id}/status`, { status, reason }),
     createShare: (id: string, hours: number, fields?: string[]) => json<Share>('POST', `/api/certificates/${id}/shares`, fields ? { hours, fields } : { hours }),
     searchOrgs: (q: string, level?: string) => json<{ items: Org[] }>('GET', `/api/orgs${query({ q, level, limit: 10 })}`),
+    org: (code: string) => json<Org>('GET', `/api/orgs/${code}`),
     ancestors: (code: string) => json<{ items: Org[] }>('GET', `/api/orgs/${code}/ancestors`),
     delegations: () => json<{ items: Delegation[] }>('GET', '/api/delegations'),
   };

@@ -74,7 +74,7 @@ async function fetchList(url: string): Promise<unknown> {
   }
   for (const candidate of candidates) {
     try {
-      const response = await fetch(candidate, { headers: { accept: 'application/json' } });
+      const response = await fetch(candidate, { cache: 'no-cache', headers: { accept: 'application/json' } });
       if (response.ok) return await response.json();
     } catch {
       // try the next

@@ -106,6 +106,7 @@ describe.skipIf(!CHROMIUM)('story 1 in the browser', () => {
     await staff.getByRole('button', { name: '审核通过' }).click();
     await staff.getByTestId('certificate-preview').waitFor();
     expect(await staff.getByTestId('certificate-preview').textContent()).toContain('陈静');
+    await staff.waitForTimeout(400); // the dialog's opening animation
     await shot(staff, 'console-approve-preview');
     await staff.getByRole('button', { name: '确认通过并签发' }).click();
     await staff.getByText('已签发的电子证明').waitFor();

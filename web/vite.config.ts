@@ -16,7 +16,14 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 1500,
-    rollupOptions: {
+    rolldownOptions: {
+      output: {
+        // React in a chunk of its own: otherwise the chunk every page shares also takes modules
+        // that only the console and the resident app share, and the verifier would preload them.
+        codeSplitting: {
+          groups: [{ name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ }],
+        },
+      },
       input: {
         resident: `${root}index.html`,
         console: `${root}console/index.html`,

@@ -66,7 +66,12 @@ export async function startE2e(): Promise<E2eServer> {
     platform,
     app,
     browser,
-    context: (options) => browser.newContext({ baseURL: base, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...options }),
+    async context(options) {
+      const context = await browser.newContext({ baseURL: base, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...options });
+      // A script error in a page fails loudly in the test output.
+      context.on('weberror', (e) => console.error(`page error: ${e.error().message}`));
+      return context;
+    },
     async close() {
       await browser.close().catch(() => undefined);
       await app.close();

@@ -18,6 +18,8 @@ import { certificatesRoutes } from './modules/certificates/certificates.routes.t
 import { createSharingService, type SharingService } from './modules/certificates/sharing-and-signatures.ts';
 import { sharingRoutes } from './modules/certificates/sharing.routes.ts';
 import { webRoutes } from './http/web.ts';
+import { createKioskLogin, demoCodeSender, type CodeSender, type KioskLogin } from './modules/identity/kiosk-login.ts';
+import { kioskRoutes } from './modules/identity/kiosk.routes.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -29,6 +31,7 @@ export interface Services {
   ledger: LedgerService;
   certificates: CertificatesService;
   sharing: SharingService;
+  kiosk: KioskLogin;
 }
 
 export interface ServiceOptions {
@@ -37,6 +40,8 @@ export interface ServiceOptions {
   publicUrl?: string;
   ledgerOrigin?: string;
   clock?: () => Date;
+  /** Where kiosk one-time codes go; the demo sender logs them and lets the kiosk show them. */
+  codeSender?: CodeSender;
 }
 
 export interface Platform {
@@ -86,7 +91,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     },
   });
   const sharing = createSharingService({ db, certificates, publicUrl: options.publicUrl ?? 'http://localhost:3000', clock });
-  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing };
+  const kiosk = createKioskLogin({ db, residents: identity, sender: options.codeSender ?? demoCodeSender(), clock });
+  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, kiosk };
 }
 
 export function databaseOptions(config: Config) {
@@ -116,6 +122,7 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
     logLevel: options.logLevel,
     apiRoutes: [
       identityRoutes({ identity: services.identity }),
+      kioskRoutes({ kiosk: services.kiosk }),
       orgsRoutes({ orgs: services.orgs }),
       catalogRoutes({ catalog: services.catalog }),
       applicationsRoutes({ applications: services.applications }),

@@ -1,4 +1,4 @@
-import { NavBar, SafeArea, TabBar } from 'antd-mobile';
+import { SafeArea, TabBar } from 'antd-mobile';
 import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { match, navigate, usePath } from '../shared/router.tsx';
@@ -28,9 +28,17 @@ function Page({ title, back, children }: { title: string; back?: boolean; childr
   }, [title, t]);
   return (
     <>
-      <NavBar className="rs-nav" back={back ? '' : null} backIcon={back ? undefined : false} onBack={() => history.back()} right={<LangSwitch />}>
+      <header className="rs-nav">
+        {back ? (
+          <button type="button" className="rs-back" onClick={() => history.back()} aria-label={t('返回', 'Back')}>
+            ‹
+          </button>
+        ) : (
+          <span className="rs-back" aria-hidden="true" />
+        )}
         <h1 className="rs-nav-title">{title}</h1>
-      </NavBar>
+        <LangSwitch />
+      </header>
       <main className="rs-main">
         <Suspense fallback={null}>{children}</Suspense>
       </main>

@@ -198,6 +198,8 @@ export function createApi(options: ApiOptions) {
       json<{ accountId: string; name: string; residentIdMasked: string; warnings: { code: string; zh: string; en: string }[] }>('POST', '/api/auth/residents/register', body),
     loginResident: (residentIdOrPhone: string, password: string, channel: 'app' | 'web' | 'kiosk' = 'app') =>
       json<LoginResult>('POST', '/api/auth/login', { kind: 'resident', residentIdOrPhone, password, channel }),
+    kioskCode: (residentId: string) => json<{ expiresAt: string; demoCode?: string }>('POST', '/api/auth/kiosk/code', { residentId }),
+    kioskLogin: (residentId: string, code: string) => json<LoginResult>('POST', '/api/auth/kiosk/login', { residentId, code }),
     loginStaff: (username: string, password: string) => json<LoginResult>('POST', '/api/auth/login', { kind: 'staff', username, password, channel: 'web' }),
     logout: async () => {
       await send('POST', '/api/auth/logout');

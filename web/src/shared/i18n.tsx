@@ -69,7 +69,8 @@ export function LangSwitch({ className }: { className?: string }) {
       type="button"
       className={className ?? 'yb-lang'}
       onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}
-      aria-label={lang === 'zh' ? 'Switch to English' : '切换到中文'}
+      title={lang === 'zh' ? 'Switch to English' : '切换到中文'}
+      lang={lang === 'zh' ? 'en' : 'zh-CN'}
       data-testid="lang-switch"
     >
       {lang === 'zh' ? 'EN' : '中文'}

@@ -25,7 +25,7 @@ describe('web pages', () => {
       mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
       writeFileSync(path.join(dir, file), text);
     }
-    writeFileSync(path.join(tmpdir(), 'yiban-web-secret.txt'), 'secret');
+    writeFileSync(path.join(tmpdir(), 'yiban-web-secret.js'), 'secret');
     app = fastify();
     app.setErrorHandler(handleError);
     app.get('/api/ping', async () => ({ ok: true }));
@@ -39,6 +39,7 @@ describe('web pages', () => {
   it.each([
     ['/', 'resident'],
     ['/cases/123', 'resident'],
+    ['/apply/cert.residence', 'resident'],
     ['/console', 'console'],
     ['/console/cases/abc', 'console'],
     ['/kiosk', 'kiosk'],
@@ -66,7 +67,7 @@ describe('web pages', () => {
 
   it('leaves the API alone and answers 404 for missing files and escapes', async () => {
     expect((await app.inject('/api/ping')).json()).toEqual({ ok: true });
-    for (const url of ['/api/nothing-here', '/ledger/nothing', '/healthz', '/assets/missing.js', '/../yiban-web-secret.txt', '/%2e%2e/yiban-web-secret.txt', '/assets/%2e%2e/%2e%2e/yiban-web-secret.txt']) {
+    for (const url of ['/api/nothing-here', '/ledger/nothing', '/healthz', '/assets/missing.js', '/../yiban-web-secret.js', '/%2e%2e/yiban-web-secret.js', '/assets/%2e%2e/%2e%2e/yiban-web-secret.js']) {
       const res = await app.inject(url);
       expect(res.statusCode, url).toBe(404);
       expect(res.json<{ error: { code: string } }>().error.code, url).toBe('ROUTE_NOT_FOUND');

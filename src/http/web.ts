@@ -82,8 +82,9 @@ export function webRoutes(options: { distDir?: string } = {}): FastifyPluginAsyn
     app.get('/*', { schema: { hide: true } }, async (request, reply) => {
       const urlPath = request.url.split('?')[0] ?? '/';
       if (NOT_PAGES.test(urlPath)) throw new AppError('ROUTE_NOT_FOUND');
+      // A file when its type is one the build emits; /apply/cert.residence is a page.
       const ext = path.extname(urlPath);
-      if (ext && ext !== '.html') {
+      if (ext !== '.html' && TYPES[ext]) {
         const file = fileFor(urlPath);
         if (!file) throw new AppError('ROUTE_NOT_FOUND');
         const hashed = urlPath.startsWith('/assets/');

@@ -4,7 +4,8 @@ import { and, eq, isNotNull } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoResidentId } from '../../src/demo/demo-data.ts';
-import { sessions } from '../../src/modules/identity/identity.tables.ts';
+import { accounts, sessions } from '../../src/modules/identity/identity.tables.ts';
+import { cases } from '../../src/modules/applications/applications.tables.ts';
 import { CHROMIUM, DESKTOP, PHONE, SCREENSHOTS, SKIP_MESSAGE, startE2e, type E2eServer } from './harness.ts';
 
 if (!CHROMIUM) console.warn(SKIP_MESSAGE);
@@ -75,6 +76,37 @@ describe.skipIf(!CHROMIUM)('kiosk mode and accessibility in the browser', () => 
       .from(sessions)
       .where(and(eq(sessions.channel, 'kiosk'), isNotNull(sessions.revokedAt)));
     expect(ended.length).toBe(1);
+    await page.close();
+  });
+
+  it('helper mode: the helper picks a resident who authorised them; every page says on whose behalf', async () => {
+    const page = await phone.newPage();
+    await page.goto('/login?helper');
+    await page.getByPlaceholder('帮办员用户名').fill('tyz-helper');
+    await page.getByPlaceholder('请输入密码').fill('Yiban2026');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByText('授权我代办的居民').waitFor();
+    await page.locator('.adm-list-item', { hasText: '王芳' }).click();
+    const banner = page.getByTestId('on-behalf');
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('王芳');
+    await shot(page, 'resident-helper');
+
+    await page.goto('/apply/cert.residence');
+    expect(await page.getByTestId('on-behalf').textContent()).toContain('王芳');
+    await page.getByPlaceholder('请输入现居住地址').fill('河北省石家庄市正定县正定镇塔元庄村');
+    await page.locator('input[aria-label="居住起始日期"]').fill('2010-03-01');
+    await page.locator('.adm-selector-item').first().click();
+    await page.getByRole('button', { name: '提交申请' }).click();
+    await page.getByText('申请已提交').waitFor();
+    for (const url of ['/cases', '/certs', '/']) {
+      await page.goto(url);
+      expect(await page.getByTestId('on-behalf').textContent(), url).toContain('王芳');
+    }
+    const [helper] = await server.platform.database.db.select().from(accounts).where(eq(accounts.name, '塔元庄村帮办代办员'));
+    const made = await server.platform.database.db.select().from(cases).where(isNotNull(cases.helperId));
+    expect(made.length).toBeGreaterThan(0);
+    if (helper) expect(made.every((c) => c.helperId === helper.id)).toBe(true);
     await page.close();
   });
 

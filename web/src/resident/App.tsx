@@ -2,7 +2,7 @@ import { SafeArea, TabBar } from 'antd-mobile';
 import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { match, navigate, usePath } from '../shared/router.tsx';
-import { Login, Register } from './Auth.tsx';
+import { Login, PickResident, Register } from './Auth.tsx';
 import { session } from './context.ts';
 import { Home } from './Home.tsx';
 
@@ -59,6 +59,11 @@ export function App() {
   if (path === '/login') return <Page title={t('登录', 'Log in')}><Login /></Page>;
   if (path === '/register') return <Page title={t('实名注册', 'Register')} back><Register /></Page>;
   if (!me) return null;
+  // A helper acts for one resident at a time, chosen first.
+  const helper = me.account.kind === 'staff';
+  if (helper && (path === '/helper' || !me.onBehalfOf)) {
+    return <Page title={t('选择代办对象', 'Act on behalf of')}><PickResident /></Page>;
+  }
 
   let body: ReactNode;
   let p: Record<string, string> | null;
@@ -74,8 +79,11 @@ export function App() {
   return (
     <div className="rs-app">
       {me.onBehalfOf && (
-        <div className="rs-behalf" role="status">
-          {t(`正在为 ${me.onBehalfOf.name} 代办`, `Acting on behalf of ${me.onBehalfOf.name}`)}
+        <div className="rs-behalf" role="status" data-testid="on-behalf">
+          {t(`帮办代办：正在为 ${me.onBehalfOf.name}（${me.onBehalfOf.residentIdMasked}）办理`, `Helper mode: acting on behalf of ${me.onBehalfOf.name} (${me.onBehalfOf.residentIdMasked})`)}
+          <button type="button" className="rs-behalf-switch" onClick={() => navigate('/helper')}>
+            {t('切换', 'Switch')}
+          </button>
         </div>
       )}
       {body}

@@ -1,6 +1,6 @@
-import { Button, Form, Input, NoticeBar, Selector, Toast } from 'antd-mobile';
-import { useState } from 'react';
-import type { Org } from '../shared/api.ts';
+import { Button, Form, Input, List, NoticeBar, Selector, Toast } from 'antd-mobile';
+import { useEffect, useState } from 'react';
+import type { Delegation, Org } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
 import { api, errorText, session } from './context.ts';
@@ -8,9 +8,16 @@ import { api, errorText, session } from './context.ts';
 export function Login() {
   const { t } = useI18n();
   const [busy, setBusy] = useState(false);
+  const helper = new URLSearchParams(location.search).has('helper');
   const onFinish = async (values: { login: string; password: string }) => {
     setBusy(true);
     try {
+      if (helper) {
+        const result = await api.loginStaff(values.login.trim(), values.password);
+        session.set({ token: result.token, account: result.account, onBehalfOf: null });
+        navigate('/helper', { replace: true });
+        return;
+      }
       const result = await api.loginResident(values.login.trim(), values.password);
       session.set({ token: result.token, account: result.account });
       navigate('/', { replace: true });
@@ -27,7 +34,7 @@ export function Login() {
           一
         </div>
         <h1>{t('一办', 'Yiban')}</h1>
-        <p>{t('政务服务 · 一网通办', 'Government services, all in one place')}</p>
+        <p>{helper ? t('帮办代办员登录', 'Helper login') : t('政务服务 · 一网通办', 'Government services, all in one place')}</p>
       </div>
       <Form
         layout="vertical"
@@ -38,8 +45,8 @@ export function Login() {
           </Button>
         }
       >
-        <Form.Item name="login" label={t('手机号或身份证号', 'Phone or ID number')} rules={[{ required: true, message: t('请输入手机号或身份证号', 'Enter your phone or ID number') }]}>
-          <Input placeholder={t('请输入手机号或身份证号', 'Phone or ID number')} autoComplete="username" clearable />
+        <Form.Item name="login" label={helper ? t('帮办员用户名', 'Helper username') : t('手机号或身份证号', 'Phone or ID number')} rules={[{ required: true, message: t('请输入账号', 'Enter your account') }]}>
+          <Input placeholder={helper ? t('帮办员用户名', 'Helper username') : t('请输入手机号或身份证号', 'Phone or ID number')} autoComplete="username" clearable />
         </Form.Item>
         <Form.Item name="password" label={t('密码', 'Password')} rules={[{ required: true, message: t('请输入密码', 'Enter your password') }]}>
           <Input type="password" placeholder={t('请输入密码', 'Password')} autoComplete="current-password" />
@@ -55,6 +62,8 @@ export function Login() {
         >
           {t('没有账号？实名注册', 'No account yet? Register with your real name')}
         </a>
+        <br />
+        <a href={helper ? '/login' : '/login?helper'}>{helper ? t('居民登录', 'Resident login') : t('我是帮办代办员', 'I am a helper')}</a>
       </div>
     </div>
   );
@@ -139,6 +148,45 @@ export function Register() {
           </Form.Item>
         )}
       </Form>
+    </div>
+  );
+}
+
+/** Helper mode: pick the resident to act for, among those who authorised this helper. */
+export function PickResident() {
+  const { t, lang } = useI18n();
+  const me = session.use();
+  const [items, setItems] = useState<Delegation[] | null>(null);
+  useEffect(() => {
+    api.delegations().then(
+      (d) => setItems(d.items.filter((x) => x.status === 'active')),
+      (e: unknown) => {
+        setItems([]);
+        Toast.show({ icon: 'fail', content: errorText(e) });
+      },
+    );
+  }, []);
+  return (
+    <div className="rs-page">
+      <NoticeBar color="info" wrap content={t('请选择要为其代办的居民。只列出已授权您的居民；您办理的每一件事都会记录为代办。', 'Choose the resident you act for. Only residents who authorised you are listed; everything you do is recorded as done on their behalf.')} />
+      <List header={t('授权我代办的居民', 'Residents who authorised me')}>
+        {items?.length === 0 && <List.Item>{t('暂无有效授权', 'No active authorisation')}</List.Item>}
+        {items?.map((d) => (
+          <List.Item
+            key={d.id}
+            arrowIcon
+            description={t(`授权至 ${d.validUntil.slice(0, 10)}`, `Authorised until ${d.validUntil.slice(0, 10)}`)}
+            onClick={() => {
+              if (!me) return;
+              session.set({ ...me, onBehalfOf: { accountId: d.resident.accountId, name: d.resident.name, residentIdMasked: d.resident.residentIdMasked } });
+              navigate('/', { replace: true });
+            }}
+          >
+            {d.resident.name} {d.resident.residentIdMasked}
+          </List.Item>
+        ))}
+      </List>
+      <span hidden>{lang}</span>
     </div>
   );
 }

@@ -5,7 +5,19 @@ import { defineConfig } from 'vite';
 const root = fileURLToPath(new URL('.', import.meta.url));
 export const WEB_OUT_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
 
-/** Four pages, one build: resident app (/), staff console, kiosk and the public verifier. */
+const INPUTS: Record<string, string> = {
+  resident: `${root}index.html`,
+  console: `${root}console/index.html`,
+  kiosk: `${root}kiosk/index.html`,
+  verify: `${root}verify/index.html`,
+};
+/**
+ * `npm run build:web` builds each page on its own (YIBAN_WEB_APP names it), so that no page
+ * shares a chunk with another app and preloads its UI library; without it, all four at once.
+ */
+const only = process.env.YIBAN_WEB_APP;
+
+/** Four pages: resident app (/), staff console, kiosk and the public verifier. */
 export default defineConfig({
   root,
   base: '/',
@@ -13,23 +25,9 @@ export default defineConfig({
   logLevel: 'warn',
   build: {
     outDir: WEB_OUT_DIR,
-    emptyOutDir: true,
+    emptyOutDir: !only || only === 'resident',
     target: 'es2022',
     chunkSizeWarningLimit: 1500,
-    rolldownOptions: {
-      output: {
-        // React in a chunk of its own: otherwise the chunk every page shares also takes modules
-        // that only the console and the resident app share, and the verifier would preload them.
-        codeSplitting: {
-          groups: [{ name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ }],
-        },
-      },
-      input: {
-        resident: `${root}index.html`,
-        console: `${root}console/index.html`,
-        kiosk: `${root}kiosk/index.html`,
-        verify: `${root}verify/index.html`,
-      },
-    },
+    rolldownOptions: { input: only ? { [only]: INPUTS[only]! } : INPUTS },
   },
 });

@@ -38,7 +38,18 @@ export function isWebBuildFresh(distDir = WEB_DIST_DIR): boolean {
 export async function buildWeb(options: { distDir?: string } = {}): Promise<void> {
   const fingerprint = webSourceFingerprint();
   const { build } = await import('vite');
-  await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), ...(options.distDir ? { build: { outDir: options.distDir } } : {}) });
+  // One build per page (the resident app first: it empties the folder), so that no page's
+  // first load carries modules of another app.
+  const before = process.env.YIBAN_WEB_APP;
+  try {
+    for (const app of ['resident', 'console', 'kiosk', 'verify']) {
+      process.env.YIBAN_WEB_APP = app;
+      await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), ...(options.distDir ? { build: { outDir: options.distDir } } : {}) });
+    }
+  } finally {
+    if (before === undefined) delete process.env.YIBAN_WEB_APP;
+    else process.env.YIBAN_WEB_APP = before;
+  }
   writeFileSync(path.join(options.distDir ?? WEB_DIST_DIR, STAMP), `${fingerprint}\n`);
 }
 

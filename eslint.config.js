@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', 'drizzle/', 'coverage/', 'bin/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', 'web/public/', 'drizzle/', 'coverage/', 'bin/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

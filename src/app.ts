@@ -20,6 +20,9 @@ import { createSharingService, type SharingService } from './modules/certificate
 import { sharingRoutes } from './modules/certificates/sharing.routes.ts';
 import { createDataSharingService, type DataSharingService } from './modules/sharing/sharing.service.ts';
 import { dataSharingRoutes } from './modules/sharing/sharing.routes.ts';
+import { webRoutes } from './http/web.ts';
+import { createKioskLogin, demoCodeSender, type CodeSender, type KioskLogin } from './modules/identity/kiosk-login.ts';
+import { kioskRoutes } from './modules/identity/kiosk.routes.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -33,6 +36,7 @@ export interface Services {
   sharing: SharingService;
   /** The data sharing platform (公共数据共享平台); `sharing` above is certificate share links. */
   dataSharing: DataSharingService;
+  kiosk: KioskLogin;
 }
 
 export interface ServiceOptions {
@@ -43,6 +47,8 @@ export interface ServiceOptions {
   clock?: () => Date;
   /** The identity module's session cache, when the caller feeds it other processes' changes (openPlatform). */
   sessionCache?: SessionCache;
+  /** Where kiosk one-time codes go; the demo sender logs them and lets the kiosk show them. */
+  codeSender?: CodeSender;
 }
 
 export interface Platform {
@@ -108,7 +114,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   });
   const sharing = createSharingService({ db, certificates, publicUrl: options.publicUrl ?? 'http://localhost:3000', clock });
   const dataSharing = createDataSharingService({ db, masterKey, ledger, orgs, cases: applications, residents: identity, clock });
-  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing };
+  const kiosk = createKioskLogin({ db, residents: identity, sender: options.codeSender ?? demoCodeSender(), clock });
+  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing, kiosk };
 }
 
 const issuedNote = (identifier: string) => `电子证明已签发 certificate issued: ${identifier}`;
@@ -161,6 +168,7 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
     logLevel: options.logLevel,
     apiRoutes: [
       identityRoutes({ identity: services.identity }),
+      kioskRoutes({ kiosk: services.kiosk }),
       orgsRoutes({ orgs: services.orgs }),
       catalogRoutes({ catalog: services.catalog }),
       applicationsRoutes({ applications: services.applications }),
@@ -169,6 +177,7 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
       dataSharingRoutes({ sharing: services.dataSharing }),
       ledgerApiRoutes({ ledger: services.ledger }),
     ],
-    rootRoutes: [ledgerTileRoutes({ ledger: services.ledger })],
+    // The web apps answer every other GET path, so they come last.
+    rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), webRoutes()],
   });
 }

@@ -10,6 +10,7 @@ import { registerLedgerCommands } from '../modules/ledger/ledger.cli.ts';
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
 import { createProgress } from './progress.ts';
 import { printCredentials, serve } from './serve.ts';
+import { buildWeb, ensureWebBuilt } from './web-build.ts';
 
 const program = new Command();
 program.name('yiban').description('一办 Yiban: digital government service platform / 政务服务平台').version('0.1.0');
@@ -42,8 +43,10 @@ program
   .description('启动平台 start the platform (API, docs, web)')
   .option('--port <port>', 'port (default PORT or 3000)', (v) => Number(v))
   .option('--no-seed', 'do not load demo data on first start')
-  .action(async (options: { port?: number; seed: boolean }) => {
+  .option('--no-web', 'do not build the web apps when they are missing or stale')
+  .action(async (options: { port?: number; seed: boolean; web: boolean }) => {
     const config = loadConfig();
+    if (options.web) await ensureWebBuilt();
     const platform = await openPlatform(config);
     let credentials: DemoCredential[] = [];
     if (options.seed) {
@@ -56,6 +59,13 @@ program
       }
     }
     await serve(platform, { ...config, port: options.port ?? config.port }, credentials);
+  });
+
+program
+  .command('build-web')
+  .description('构建网页 build the web apps (resident, console, kiosk, verifier) into dist/web')
+  .action(async () => {
+    await buildWeb();
   });
 
 program

@@ -25,6 +25,7 @@ export async function serve(platform: Platform, config: Config, credentials: Dem
   const base = `http://localhost:${config.port}`;
   printCredentials(credentials);
   console.log(`\n一办 Yiban 已启动 is running on ${base}  (${platform.database.engine})`);
+  console.log(`  居民服务 resident app: ${base}/   工作台 console: ${base}/console   自助终端 kiosk: ${base}/kiosk   核验 verifier: ${base}/verify`);
   console.log(`  API 文档 docs: ${base}/api/docs   OpenAPI: ${base}/api/openapi.json   健康检查 health: ${base}/healthz`);
 }
 

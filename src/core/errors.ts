@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: { status: 401, zh: '请先登录', en: 'Please log in first' },
   FORBIDDEN: { status: 403, zh: '无权执行此操作', en: 'You are not allowed to do this' },
   INVALID_CREDENTIALS: { status: 401, zh: '账号或密码错误', en: 'Wrong account or password' },
+  ONE_TIME_CODE_INVALID: { status: 401, zh: '验证码错误或已过期，请重新获取', en: 'The code is wrong or has expired; ask for a new one' },
   ACCOUNT_LOCKED: {
     status: 423,
     zh: '登录失败次数过多，账号已临时锁定，请于 {until} 后再试',

@@ -31,7 +31,7 @@ export function isBitSet(bits: Uint8Array, index: number): boolean | null {
 }
 
 async function pipe(data: Uint8Array, transform: CompressionStream | DecompressionStream): Promise<Uint8Array> {
-  const stream = new Blob([data]).stream().pipeThrough(transform);
+  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform);
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 

@@ -1,0 +1,83 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { buildApp, openPlatform, type Platform } from '../../src/app.ts';
+import { loadConfig } from '../../src/core/config.ts';
+import { buildWeb, isWebBuildFresh } from '../../src/cli/web-build.ts';
+import { seedDemo } from '../../src/demo/demo-data.ts';
+import type { App } from '../../src/http/server.ts';
+
+/** Debian's Chromium (`apt-get install chromium`); Playwright cannot download its own here. */
+export const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p)) ?? null;
+
+export const SKIP_MESSAGE = 'browser tests skipped: Chromium not found (apt-get install chromium, or set CHROMIUM_PATH)';
+
+export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
+
+export const PHONE = { viewport: { width: 360, height: 780 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } as const;
+export const DESKTOP = { viewport: { width: 1366, height: 860 } } as const;
+
+export interface E2eServer {
+  base: string;
+  platform: Platform;
+  app: App;
+  browser: Browser;
+  context(options?: Parameters<Browser['newContext']>[0]): Promise<BrowserContext>;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The real server on a free port with a fresh embedded data folder and the demo data of 正定县,
+ * the built web apps (built first when missing or stale), and one headless Chromium.
+ */
+export async function startE2e(): Promise<E2eServer> {
+  if (!CHROMIUM) throw new Error(SKIP_MESSAGE);
+  if (!isWebBuildFresh()) await buildWeb();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'yiban-e2e-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const config = loadConfig({ YIBAN_DATA_DIR: dataDir, PORT: String(port), YIBAN_PUBLIC_URL: base, LOG_LEVEL: 'warn' });
+  const platform = await openPlatform(config);
+  await seedDemo(platform.database, platform.services, { divisions: { prefix: '130123' } });
+  const app = await buildApp(platform, { logLevel: 'warn' });
+  const integrator = platform.services.ledger.startIntegrator({ intervalMs: 500, onError: () => undefined });
+  await app.listen({ host: '127.0.0.1', port });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  return {
+    base,
+    platform,
+    app,
+    browser,
+    async context(options) {
+      const context = await browser.newContext({ baseURL: base, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...options });
+      // A script error in a page fails loudly in the test output.
+      context.on('weberror', (e) => console.error(`page error: ${e.error().message}`));
+      return context;
+    },
+    async close() {
+      await browser.close().catch(() => undefined);
+      await app.close();
+      await integrator.stop();
+      await platform.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

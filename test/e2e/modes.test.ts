@@ -1,0 +1,132 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { and, eq, isNotNull } from 'drizzle-orm';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoResidentId } from '../../src/demo/demo-data.ts';
+import { accounts, sessions } from '../../src/modules/identity/identity.tables.ts';
+import { cases } from '../../src/modules/applications/applications.tables.ts';
+import { CHROMIUM, DESKTOP, PHONE, SCREENSHOTS, SKIP_MESSAGE, startE2e, type E2eServer } from './harness.ts';
+
+if (!CHROMIUM) console.warn(SKIP_MESSAGE);
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core on the page as it is: the serious and critical violations. */
+async function axe(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const run = (globalThis as unknown as { axe: { run: (o: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe.run;
+    return (await run({ resultTypes: ['violations'] })).violations;
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+describe.skipIf(!CHROMIUM)('kiosk mode and accessibility in the browser', () => {
+  let server: E2eServer;
+  let big: BrowserContext;
+  let phone: BrowserContext;
+
+  beforeAll(async () => {
+    server = await startE2e();
+    big = await server.context({ viewport: { width: 1280, height: 900 } });
+    phone = await server.context(PHONE);
+    big.setDefaultTimeout(15_000);
+    phone.setDefaultTimeout(15_000);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('kiosk: ID number + one-time code, a visible countdown, automatic logout, nothing kept', async () => {
+    const page = await big.newPage();
+    await page.goto('/kiosk?idle=8');
+    await page.locator('#ks-id').fill(demoResidentId(3));
+    await page.getByRole('button', { name: '获取验证码' }).click();
+    const demo = page.getByTestId('demo-code');
+    await demo.waitFor();
+    const code = /(\d{6})/.exec((await demo.textContent()) ?? '')![1]!;
+    await page.locator('#ks-code').fill(code);
+    await shot(page, 'kiosk-login');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByTestId('countdown').waitFor();
+    await page.getByText('刘洋，您好').waitFor();
+    await page.locator('.ks-cert').first().waitFor();
+    await shot(page, 'kiosk-home');
+    expect(await page.getByTestId('countdown').textContent()).toMatch(/\d+ 秒后自动退出/);
+    expect((await page.context().cookies()).length).toBe(0);
+
+    // Left alone, it logs out by itself and the session is ended on the server.
+    await page.locator('#ks-id').waitFor({ timeout: 20_000 });
+    expect(await page.locator('#ks-id').inputValue()).toBe('');
+    const storage = await page.evaluate(() => {
+      const g = globalThis as unknown as { localStorage: { length: number }; sessionStorage: { length: number } };
+      return [g.localStorage.length, g.sessionStorage.length];
+    });
+    expect(storage).toEqual([0, 0]);
+    const ended = await server.platform.database.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.channel, 'kiosk'), isNotNull(sessions.revokedAt)));
+    expect(ended.length).toBe(1);
+    await page.close();
+  });
+
+  it('helper mode: the helper picks a resident who authorised them; every page says on whose behalf', async () => {
+    const page = await phone.newPage();
+    await page.goto('/login?helper');
+    await page.getByPlaceholder('帮办员用户名').fill('tyz-helper');
+    await page.getByPlaceholder('请输入密码').fill('Yiban2026');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByText('授权我代办的居民').waitFor();
+    await page.locator('.adm-list-item', { hasText: '王芳' }).click();
+    const banner = page.getByTestId('on-behalf');
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('王芳');
+    await shot(page, 'resident-helper');
+
+    await page.goto('/apply/cert.residence');
+    expect(await page.getByTestId('on-behalf').textContent()).toContain('王芳');
+    await page.getByPlaceholder('请输入现居住地址').fill('河北省石家庄市正定县正定镇塔元庄村');
+    await page.locator('input[aria-label="居住起始日期"]').fill('2010-03-01');
+    await page.locator('.adm-selector-item').first().click();
+    await page.getByRole('button', { name: '提交申请' }).click();
+    await page.getByText('申请已提交').waitFor();
+    for (const url of ['/cases', '/certs', '/']) {
+      await page.goto(url);
+      expect(await page.getByTestId('on-behalf').textContent(), url).toContain('王芳');
+    }
+    const [helper] = await server.platform.database.db.select().from(accounts).where(eq(accounts.name, '塔元庄村帮办代办员'));
+    const made = await server.platform.database.db.select().from(cases).where(isNotNull(cases.helperId));
+    expect(made.length).toBeGreaterThan(0);
+    if (helper) expect(made.every((c) => c.helperId === helper.id)).toBe(true);
+    await page.close();
+  });
+
+  it.each([
+    ['resident login', '/login', 'phone'],
+    ['resident registration', '/register', 'phone'],
+    ['public verifier', '/verify', 'phone'],
+    ['staff console login', '/console/login', 'desk'],
+    ['kiosk', '/kiosk', 'desk'],
+  ])('axe-core finds no serious or critical violations on the %s page', async (_name, url, device) => {
+    const page = await (device === 'phone' ? phone : big).newPage();
+    await page.goto(url);
+    await page.locator('#root *').first().waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await axe(page)).toEqual([]);
+    await page.close();
+  });
+
+  function shot(page: Page, name: string) {
+    return page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+  }
+  void DESKTOP;
+});

@@ -1,0 +1,38 @@
+import { createApi } from '../shared/api.ts';
+import { documentLang } from '../shared/i18n.tsx';
+import { navigate } from '../shared/router.tsx';
+import { createSessionStore } from '../shared/session.ts';
+
+/** Staff sessions last for the browser tab only. */
+export const session = createSessionStore('yiban.console.session', 'session');
+
+export const api = createApi({
+  token: () => session.get()?.token ?? null,
+  lang: documentLang,
+  onUnauthorized: () => {
+    session.clear();
+    navigate('/console/login', { replace: true });
+  },
+});
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function formatDateTime(iso: string | null, lang: 'zh' | 'en'): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai', hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+}
+
+export const ROLE_TEXT: Record<string, { zh: string; en: string }> = {
+  village_reviewer: { zh: '村两委审核员', en: 'Village reviewer' },
+  township_admin: { zh: '乡镇管理员', en: 'Township administrator' },
+  county_admin: { zh: '县级管理员', en: 'County administrator' },
+  city_admin: { zh: '市级管理员', en: 'City administrator' },
+  department_officer: { zh: '部门经办人', en: 'Department officer' },
+  supervisor: { zh: '督查员', en: 'Supervisor' },
+  platform_admin: { zh: '平台管理员', en: 'Platform administrator' },
+  helper: { zh: '帮办代办员', en: 'Helper' },
+};

@@ -1,0 +1,11 @@
+import { createRoot } from 'react-dom/client';
+import { I18nProvider } from '../shared/i18n.tsx';
+import { KioskApp } from './App.tsx';
+import '../shared/base.css';
+import './kiosk.css';
+
+createRoot(document.getElementById('root')!).render(
+  <I18nProvider remember={false}>
+    <KioskApp />
+  </I18nProvider>,
+);

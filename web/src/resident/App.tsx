@@ -1,0 +1,100 @@
+import { SafeArea, TabBar } from 'antd-mobile';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { LangSwitch, useI18n } from '../shared/i18n.tsx';
+import { match, navigate, usePath } from '../shared/router.tsx';
+import { Login, PickResident, Register } from './Auth.tsx';
+import { session } from './context.ts';
+import { Home } from './Home.tsx';
+
+// Pages past the first screen load on demand, so that the first load stays small.
+const Apply = lazy(() => import('./Apply.tsx').then((m) => ({ default: m.Apply })));
+const CaseList = lazy(() => import('./Cases.tsx').then((m) => ({ default: m.CaseList })));
+const CaseView = lazy(() => import('./Cases.tsx').then((m) => ({ default: m.CaseView })));
+const CertificateList = lazy(() => import('./Certificates.tsx').then((m) => ({ default: m.CertificateList })));
+const CertificateView = lazy(() => import('./Certificates.tsx').then((m) => ({ default: m.CertificateView })));
+const Me = lazy(() => import('./Me.tsx').then((m) => ({ default: m.Me })));
+
+const TABS = [
+  { key: '/', zh: '首页', en: 'Home', icon: '⌂' },
+  { key: '/cases', zh: '办件', en: 'Cases', icon: '☰' },
+  { key: '/certs', zh: '证照', en: 'Certificates', icon: '▣' },
+  { key: '/me', zh: '我的', en: 'Me', icon: '◉' },
+];
+
+function Page({ title, back, children }: { title: string; back?: boolean; children: ReactNode }) {
+  const { t } = useI18n();
+  useEffect(() => {
+    document.title = `${title} · ${t('一办', 'Yiban')}`;
+  }, [title, t]);
+  return (
+    <>
+      <header className="rs-nav">
+        {back ? (
+          <button type="button" className="rs-back" onClick={() => history.back()} aria-label={t('返回', 'Back')}>
+            ‹
+          </button>
+        ) : (
+          <span className="rs-back" aria-hidden="true" />
+        )}
+        <h1 className="rs-nav-title">{title}</h1>
+        <LangSwitch />
+      </header>
+      <main className="rs-main">
+        <Suspense fallback={null}>{children}</Suspense>
+      </main>
+    </>
+  );
+}
+
+export function App() {
+  const { t } = useI18n();
+  const path = usePath();
+  const me = session.use();
+  const publicPage = path === '/login' || path === '/register';
+
+  useEffect(() => {
+    if (!me && !publicPage) navigate('/login', { replace: true });
+  }, [me, publicPage]);
+
+  if (path === '/login') return <Page title={t('登录', 'Log in')}><Login /></Page>;
+  if (path === '/register') return <Page title={t('实名注册', 'Register')} back><Register /></Page>;
+  if (!me) return null;
+  // A helper acts for one resident at a time, chosen first.
+  const helper = me.account.kind === 'staff';
+  if (helper && (path === '/helper' || !me.onBehalfOf)) {
+    return <Page title={t('选择代办对象', 'Act on behalf of')}><PickResident /></Page>;
+  }
+
+  let body: ReactNode;
+  let p: Record<string, string> | null;
+  if ((p = match('/apply/:code', path))) body = <Page title={t('在线申请', 'Apply')} back><Apply code={p.code!} /></Page>;
+  else if ((p = match('/cases/:id', path))) body = <Page title={t('办件详情', 'Case')} back><CaseView id={p.id!} /></Page>;
+  else if ((p = match('/certs/:id', path))) body = <Page title={t('电子证明', 'Certificate')} back><CertificateView id={p.id!} /></Page>;
+  else if (path === '/cases') body = <Page title={t('我的办件', 'My cases')}><CaseList /></Page>;
+  else if (path === '/certs') body = <Page title={t('我的证照', 'My certificates')}><CertificateList /></Page>;
+  else if (path === '/me') body = <Page title={t('我的', 'Me')}><Me /></Page>;
+  else body = <Page title={t('一办', 'Yiban')}><Home /></Page>;
+
+  const tab = TABS.find((x) => x.key !== '/' && path.startsWith(x.key))?.key ?? (path === '/' ? '/' : '');
+  return (
+    <div className="rs-app">
+      {me.onBehalfOf && (
+        <div className="rs-behalf" role="status" data-testid="on-behalf">
+          {t(`帮办代办：正在为 ${me.onBehalfOf.name}（${me.onBehalfOf.residentIdMasked}）办理`, `Helper mode: acting on behalf of ${me.onBehalfOf.name} (${me.onBehalfOf.residentIdMasked})`)}
+          <button type="button" className="rs-behalf-switch" onClick={() => navigate('/helper')}>
+            {t('切换', 'Switch')}
+          </button>
+        </div>
+      )}
+      {body}
+      <nav className="rs-tabbar" aria-label={t('主导航', 'Main')}>
+        <TabBar activeKey={tab} onChange={(key) => navigate(key)} safeArea>
+          {TABS.map((x) => (
+            <TabBar.Item key={x.key} icon={<span aria-hidden="true" className="rs-tab-icon">{x.icon}</span>} title={t(x.zh, x.en)} />
+          ))}
+        </TabBar>
+      </nav>
+      <SafeArea position="bottom" />
+    </div>
+  );
+}

@@ -1,0 +1,35 @@
+import { createApi } from '../shared/api.ts';
+import { documentLang } from '../shared/i18n.tsx';
+import { navigate } from '../shared/router.tsx';
+import { createSessionStore } from '../shared/session.ts';
+
+export const session = createSessionStore('yiban.resident.session', 'local');
+
+export const api = createApi({
+  token: () => session.get()?.token ?? null,
+  lang: documentLang,
+  onBehalfOf: () => session.get()?.onBehalfOf?.accountId ?? null,
+  onUnauthorized: () => {
+    session.clear();
+    navigate('/login', { replace: true });
+  },
+});
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Dates as residents read them: 2026年12月3日. */
+export function formatDate(iso: string | null, lang: 'zh' | 'en'): string {
+  if (!iso) return '—';
+  const d = new Date(iso.length === 10 ? `${iso}T00:00:00+08:00` : iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleDateString(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'long', day: 'numeric' });
+}
+
+export function formatDateTime(iso: string | null, lang: 'zh' | 'en'): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai', hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+}

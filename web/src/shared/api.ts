@@ -1,0 +1,238 @@
+/**
+ * The one typed client of the Yiban API for every web app. Types mirror docs/openapi.json
+ * (only the fields the pages use). Errors arrive as ApiError with the server's stable code and
+ * its message in the page's language.
+ */
+import type { Lang } from './i18n.tsx';
+
+export type Bilingual = { zh: string; en: string };
+
+export type CaseState = 'draft' | 'submitted' | 'accepted' | 'in_review' | 'returned' | 'approved' | 'rejected' | 'completed';
+
+export interface Role {
+  role: string;
+  orgCode: string;
+}
+
+export interface LoginResult {
+  token: string;
+  expiresAt: string;
+  account: { id: string; kind: 'resident' | 'staff'; name: string; username?: string; residentIdMasked?: string; roles: Role[] };
+}
+
+export type Me =
+  | { kind: 'resident'; accountId: string; name: string; residentIdMasked: string; phoneMasked: string; birthDate: string; gender: 'male' | 'female'; homeOrg: { code: string; name: string } | null }
+  | { kind: 'staff'; accountId: string; name: string; username: string; roles: Role[]; actingFor: { residentId: string; delegationId: string; scopes: string[] } | null };
+
+export interface FormField {
+  name: string;
+  labelZh: string;
+  labelEn: string;
+  type: string;
+  required: boolean;
+  maxLength?: number;
+  options?: { value: string; labelZh: string; labelEn: string }[];
+}
+
+export interface ServiceItem {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  category: string;
+  handlerLevel: string;
+  materials: { code: string; nameZh: string; nameEn: string; required: boolean; proofFree: boolean }[];
+  formFields: FormField[];
+  timeLimitDays: number;
+  feeCents: number;
+  online: boolean;
+  certificateType: string | null;
+}
+
+export interface CaseSummary {
+  id: string;
+  caseNo: string;
+  serviceCode: string;
+  serviceName: Bilingual;
+  state: CaseState;
+  stateLabel: Bilingual;
+  channel: string;
+  orgCode: string;
+  applicantId: string;
+  helperId: string | null;
+  form: Record<string, string>;
+  submittedAt: string | null;
+  dueDate: string | null;
+  overdue: boolean;
+  decidedAt: string | null;
+  completedAt: string | null;
+  returnReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CaseEvent {
+  action: string;
+  fromState: string | null;
+  toState: string;
+  actorId: string;
+  onBehalfOf: string | null;
+  channel: string;
+  reason: string | null;
+  at: string;
+}
+
+export interface CaseDetail extends CaseSummary {
+  orgName: string;
+  applicant: { name: string; residentIdMasked: string } | null;
+  events: CaseEvent[];
+}
+
+export interface Certificate {
+  id: string;
+  identifier: string;
+  type: string;
+  typeName: Bilingual;
+  issuer: { code: string; name: string };
+  holder: { name: string; residentIdMasked: string };
+  issuedAt: string;
+  validUntil: string | null;
+  status: 'active' | 'revoked' | 'suspended';
+  statusReason: string | null;
+  fields: { name: string; labelZh: string; labelEn: string; value: string }[];
+  caseId: string;
+  ledgerIndex: number;
+}
+
+export interface Share {
+  id: string;
+  certificateId: string;
+  fields: string[];
+  expiresAt: string;
+  revoked: boolean;
+  token?: string;
+  url?: string;
+}
+
+export interface Delegation {
+  id: string;
+  resident: { accountId: string; name: string; residentIdMasked: string };
+  helper: { accountId: string; username: string; name: string };
+  scopes: string[];
+  validFrom: string;
+  validUntil: string;
+  revokedAt: string | null;
+  status: string;
+}
+
+export interface Org {
+  code: string;
+  level: string;
+  name: string;
+  parentCode: string | null;
+  path: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export type CaseAction = 'accept' | 'start_review' | 'return' | 'approve' | 'reject' | 'complete';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ApiOptions {
+  token: () => string | null;
+  lang: () => Lang;
+  /** The resident a helper acts for (X-On-Behalf-Of). */
+  onBehalfOf?: () => string | null;
+  /** Called on 401 so the app can return to its login page. */
+  onUnauthorized?: () => void;
+}
+
+function query(params: Record<string, string | number | boolean | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export function createApi(options: ApiOptions) {
+  async function send(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Response> {
+    const headers: Record<string, string> = { 'accept-language': options.lang() === 'en' ? 'en' : 'zh-CN', ...extra };
+    const token = options.token();
+    if (token) headers.authorization = `Bearer ${token}`;
+    const behalf = options.onBehalfOf?.();
+    if (behalf) headers['x-on-behalf-of'] = behalf;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    if (!response.ok) {
+      let code = 'HTTP_ERROR';
+      let message = `${response.status} ${response.statusText}`;
+      try {
+        const json = (await response.json()) as { error?: { code?: string; message?: string } };
+        code = json.error?.code ?? code;
+        message = json.error?.message ?? message;
+      } catch {
+        // not JSON
+      }
+      if (response.status === 401) options.onUnauthorized?.();
+      throw new ApiError(response.status, code, message);
+    }
+    return response;
+  }
+  const json = async <T>(method: string, path: string, body?: unknown, extra?: Record<string, string>): Promise<T> =>
+    (await (await send(method, path, body, extra)).json()) as T;
+
+  return {
+    register: (body: { name: string; residentId: string; phone: string; password: string; homeOrgCode?: string }) =>
+      json<{ accountId: string; name: string; residentIdMasked: string; warnings: { code: string; zh: string; en: string }[] }>('POST', '/api/auth/residents/register', body),
+    loginResident: (residentIdOrPhone: string, password: string, channel: 'app' | 'web' | 'kiosk' = 'app') =>
+      json<LoginResult>('POST', '/api/auth/login', { kind: 'resident', residentIdOrPhone, password, channel }),
+    kioskCode: (residentId: string) => json<{ expiresAt: string; demoCode?: string }>('POST', '/api/auth/kiosk/code', { residentId }),
+    kioskLogin: (residentId: string, code: string) => json<LoginResult>('POST', '/api/auth/kiosk/login', { residentId, code }),
+    loginStaff: (username: string, password: string) => json<LoginResult>('POST', '/api/auth/login', { kind: 'staff', username, password, channel: 'web' }),
+    logout: async () => {
+      await send('POST', '/api/auth/logout');
+    },
+    me: () => json<Me>('GET', '/api/me'),
+    services: (params: { q?: string; category?: string } = {}) => json<{ items: ServiceItem[] }>('GET', `/api/services${query(params)}`),
+    service: (code: string) => json<ServiceItem>('GET', `/api/services/${encodeURIComponent(code)}`),
+    submitCase: (body: { serviceCode: string; form: Record<string, string>; orgCode?: string }, idempotencyKey: string) =>
+      json<CaseSummary>('POST', '/api/cases', body, { 'idempotency-key': idempotencyKey }),
+    myCases: (after?: string) => json<Page<CaseSummary>>('GET', `/api/cases/mine${query({ after })}`),
+    case: (id: string) => json<CaseDetail>('GET', `/api/cases/${id}`),
+    resubmit: (id: string, form: Record<string, string>) => json<CaseSummary>('POST', `/api/cases/${id}/resubmit`, { form }),
+    act: (id: string, action: CaseAction, reason?: string) => json<CaseSummary>('POST', `/api/cases/${id}/actions`, reason ? { action, reason } : { action }),
+    queue: (params: { orgCode?: string; state?: CaseState; overdue?: boolean; serviceCode?: string; after?: string; limit?: number }) =>
+      json<Page<CaseSummary>>('GET', `/api/queue${query(params)}`),
+    caseCertificate: (id: string) => json<Certificate>('GET', `/api/cases/${id}/certificate`),
+    myCertificates: () => json<Page<Certificate>>('GET', '/api/certificates/mine'),
+    certificate: (id: string) => json<Certificate>('GET', `/api/certificates/${id}`),
+    certificateQr: (id: string, fields?: string[]) => json<{ qr: string; length: number }>('GET', `/api/certificates/${id}/qr${query({ fields: fields?.join(',') })}`),
+    certificatePdf: async (id: string) => (await send('GET', `/api/certificates/${id}/pdf`)).blob(),
+    setCertificateStatus: (id: string, status: 'revoked' | 'suspended' | 'active', reason: string) =>
+      json<Certificate>('POST', `/api/certificates/${id}/status`, { status, reason }),
+    createShare: (id: string, hours: number, fields?: string[]) => json<Share>('POST', `/api/certificates/${id}/shares`, fields ? { hours, fields } : { hours }),
+    searchOrgs: (q: string, level?: string) => json<{ items: Org[] }>('GET', `/api/orgs${query({ q, level, limit: 10 })}`),
+    org: (code: string) => json<Org>('GET', `/api/orgs/${code}`),
+    ancestors: (code: string) => json<{ items: Org[] }>('GET', `/api/orgs/${code}/ancestors`),
+    delegations: () => json<{ items: Delegation[] }>('GET', '/api/delegations'),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+/** A fresh idempotency key per submission attempt. */
+export function newKey(): string {
+  return crypto.randomUUID();
+}

@@ -1,0 +1,16 @@
+import { createRoot } from 'react-dom/client';
+import { I18nProvider } from '../shared/i18n.tsx';
+import { App } from './App.tsx';
+import '../shared/base.css';
+import './verify.css';
+
+createRoot(document.getElementById('root')!).render(
+  <I18nProvider>
+    <App />
+  </I18nProvider>,
+);
+
+// Keeps the verifier working offline once it has loaded (web/public/verify/sw.js).
+if ('serviceWorker' in navigator && location.protocol !== 'file:') {
+  void navigator.serviceWorker.register('/verify/sw.js', { scope: '/verify/' }).catch(() => undefined);
+}

@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
+import { createKioskLogin, type CodeSender } from '../src/modules/identity/kiosk-login.ts';
 import type { App } from '../src/http/server.ts';
 import { testEngines } from './db.ts';
 import { createTestContext, freshResidentId, type TestContext } from './factories.ts';
@@ -54,5 +56,35 @@ describe.each(testEngines())('kiosk login with a one-time code on %s', (engine) 
     const wrong = String((Number(demoCode) + 1) % 1_000_000).padStart(6, '0');
     for (let i = 0; i < 5; i++) expect((await login(r.residentId, wrong)).statusCode).toBe(401);
     expect((await login(r.residentId, demoCode)).statusCode).toBe(401);
+  });
+
+  it('sends at most one code a minute, and the code stays the one sent', async () => {
+    const r = await ctx.newResident();
+    const first = (await code(r.residentId)).json<{ demoCode: string; expiresAt: string }>();
+    const again = await code(r.residentId);
+    expect(again.statusCode).toBe(200);
+    // Nothing new sent: no code in the answer, and the first code's expiry.
+    expect(again.json()).not.toHaveProperty('demoCode');
+    expect(again.json<{ expiresAt: string }>().expiresAt).toBe(first.expiresAt);
+    expect((await login(r.residentId, first.demoCode)).statusCode).toBe(200);
+  });
+
+  it('checks a code that another process sent, and gives one session for two logins with one code', async () => {
+    const sent: string[] = [];
+    const sender: CodeSender = { showsCode: false, send: async (_to, c) => void sent.push(c) };
+    const deps = { db: ctx.database.db, residents: ctx.services.identity, clock: () => new Date() };
+    const processA = createKioskLogin({ ...deps, sender });
+    const processB = createKioskLogin({ ...deps, sender });
+    const r = await ctx.newResident();
+    expect(await processA.requestCode(r.residentId)).not.toHaveProperty('demoCode');
+    expect(sent).toHaveLength(1);
+    const results = await Promise.allSettled([processB.login(r.residentId, sent[0]!), processA.login(r.residentId, sent[0]!)]);
+    expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((x) => x.status === 'rejected');
+    expect((rejected as PromiseRejectedResult).reason).toMatchObject({ code: 'ONE_TIME_CODE_INVALID' });
+    const sessions = await ctx.database.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from sessions where account_id = ${r.accountId} and channel = 'kiosk'`,
+    );
+    expect(sessions.rows[0]?.n).toBe(1);
   });
 });

@@ -95,6 +95,21 @@ export const sessions = pgTable(
   (t) => [index('sessions_account_idx').on(t.accountId)],
 );
 
+/**
+ * Kiosk one-time codes (自助终端验证码), one live code per resident, kept in the database so that
+ * any app process can check a code another one sent, and a restart loses none.
+ */
+export const kioskCodes = pgTable('kiosk_codes', {
+  accountId: uuid('account_id')
+    .primaryKey()
+    .references(() => accounts.id),
+  /** SHA-256 of the code: the table never holds a usable code. */
+  codeHash: text('code_hash').notNull(),
+  sentAt: timestamp('sent_at', { withTimezone: true }).notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  attempts: integer('attempts').notNull().default(0),
+});
+
 /** 帮办代办: a resident authorises a helper to act for them within scopes, for a period. */
 export const delegations = pgTable(
   'delegations',

@@ -7,6 +7,8 @@ export default defineConfig({
     exclude: ['node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // One web build before all files (see test/global-setup.ts).
+    globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
   },

@@ -2,10 +2,12 @@
  * Issuance for many approved cases in one transaction (a reviewer's batch approval, the
  * issuance benchmark). Everything that does not need the decision's locks happens before the
  * transaction: the reads (PGlite has one connection, which an open transaction holds), the
- * serials, the status slots and — the expensive part — the seal signatures. Inside the
- * transaction, one statement each: the certificates (a slot lost to a concurrent issuer is
- * drawn again and re-signed), their outbox events, the ledger leaves (last, since appenders
- * queue on the ledger's head row until commit) and the leaves' indexes on the certificates.
+ * serials, the status slots (all in the list the caller chose, see status-lists.ts) and — the
+ * expensive part — the seal signatures. Inside the transaction, one statement each: the
+ * certificates (a slot lost to a concurrent issuer is drawn again and re-signed), their outbox
+ * events, the ledger leaves (late, since appenders queue on the ledger's head row until
+ * commit), the list's count and the leaves' indexes on the certificates. Digests and the
+ * canonical payload use digests.ts (node:crypto; the same bytes as src/verify).
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { AppError } from '../../core/errors.ts';

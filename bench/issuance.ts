@@ -19,7 +19,9 @@
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpus } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { sql } from 'drizzle-orm';
@@ -130,7 +132,10 @@ async function runInWorkers(database: BenchDatabase, masterKey: Buffer, username
   const children = jobs.map((job) => {
     const config: WorkerConfig = { databaseUrl: database.databaseUrl, dataDir: database.dataDir, masterKey: masterKey.toString('base64'), username, password: PASSWORD, job };
     const flags = process.env.BENCH_WORKER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-    return fork(WORKER, [], { execArgv: ['--import', 'tsx', ...flags], env: { ...process.env, BENCH_ISSUANCE_WORKER: JSON.stringify(config) }, stdio: 'inherit' });
+    // In a file: thousands of case ids are more than one environment variable may hold.
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'yiban-issuance-')), 'job.json');
+    writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+    return fork(WORKER, [], { execArgv: ['--import', 'tsx', ...flags], env: { ...process.env, BENCH_ISSUANCE_WORKER: file }, stdio: 'inherit' });
   });
   const next = (child: (typeof children)[number], type: WorkerMessage['type']) =>
     new Promise<WorkerMessage>((resolve, reject) => {

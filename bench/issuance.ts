@@ -11,11 +11,17 @@
  * this process, which is the only one that can open its folder. Every run ends with a check:
  * certificates = issuance leaves = status slots = completed cases.
  *
- *   npx tsx bench/issuance.ts [--count 2000] [--single-count 600] [--batch 500] [--engines postgres,pglite] [--server-url …]
+ * The verdict compares like with like, at the same moments: on PostgreSQL the batched run on
+ * both cores (two worker processes) and `wrapDocuments` (one core: it is synchronous) take
+ * turns, `--rounds` times, and the best of each is kept.
+ *
+ *   npx tsx bench/issuance.ts [--count 2000] [--single-count 600] [--batch 500] [--rounds 3] [--engines postgres,pglite] [--server-url …]
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpus } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { sql } from 'drizzle-orm';
@@ -40,6 +46,8 @@ export interface IssuanceBenchOptions {
   count: number;
   singleCount: number;
   batchSize: number;
+  /** Turns of (batches on both cores, wrapDocuments) on PostgreSQL; the best of each is compared. */
+  rounds: number;
   engines: BenchEngine[];
   serverUrl: string;
   log: (line: string) => void;
@@ -59,6 +67,7 @@ export interface IssuanceReport {
   results: IssuanceResult[];
   openAttestation: { rate: number; cpuMsPerDoc: number }[];
   signCpuMs: number;
+  /** OpenAttestation's best rate in the PostgreSQL section (or the PGlite one without PostgreSQL). */
   floor: number;
   best: IssuanceResult | undefined;
   pass: boolean;
@@ -102,15 +111,20 @@ async function seed(platform: Platform, count: number): Promise<Seeded> {
 
 /** Certificates = issuance leaves = distinct status slots = completed cases, and no leaf index missing. */
 async function consistent(platform: Platform): Promise<{ ok: boolean; line: string }> {
-  const { rows } = await platform.database.db.execute<{ certs: number; leaves: number; slots: number; completed: number; unindexed: number }>(sql`
+  const { rows } = await platform.database.db.execute<{ certs: number; leaves: number; slots: number; completed: number; unindexed: number; counted: number; lists: number }>(sql`
     select (select count(*) from certificates)::int as certs,
            (select count(*) from ledger_entries where kind = 'certificate.issued')::int as leaves,
            (select count(distinct (status_list, status_index)) from certificates)::int as slots,
            (select count(*) from cases where state = 'completed')::int as completed,
-           (select count(*) from certificates where ledger_index < 0)::int as unindexed`);
+           (select count(*) from certificates where ledger_index < 0)::int as unindexed,
+           (select coalesce(sum(used), 0) from status_lists)::int as counted,
+           (select count(*) from status_lists)::int as lists`);
   const r = rows[0]!;
-  const ok = r.certs === r.leaves && r.certs === r.slots && r.certs === r.completed && r.unindexed === 0;
-  return { ok, line: `certificates ${r.certs} = leaves ${r.leaves} = slots ${r.slots} = completed cases ${r.completed}: ${ok ? 'OK' : 'MISMATCH'}` };
+  const ok = r.certs === r.leaves && r.certs === r.slots && r.certs === r.completed && r.unindexed === 0 && r.counted === r.certs;
+  return {
+    ok,
+    line: `certificates ${r.certs} = leaves ${r.leaves} = slots ${r.slots} (counted ${r.counted} in ${r.lists} list${r.lists === 1 ? '' : 's'}) = completed cases ${r.completed}: ${ok ? 'OK' : 'MISMATCH'}`,
+  };
 }
 
 /** Runs `job` in `processes` forked workers at once; wall time from the common start to the last one done. */
@@ -118,7 +132,10 @@ async function runInWorkers(database: BenchDatabase, masterKey: Buffer, username
   const children = jobs.map((job) => {
     const config: WorkerConfig = { databaseUrl: database.databaseUrl, dataDir: database.dataDir, masterKey: masterKey.toString('base64'), username, password: PASSWORD, job };
     const flags = process.env.BENCH_WORKER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-    return fork(WORKER, [], { execArgv: ['--import', 'tsx', ...flags], env: { ...process.env, BENCH_ISSUANCE_WORKER: JSON.stringify(config) }, stdio: 'inherit' });
+    // In a file: thousands of case ids are more than one environment variable may hold.
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'yiban-issuance-')), 'job.json');
+    writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+    return fork(WORKER, [], { execArgv: ['--import', 'tsx', ...flags], env: { ...process.env, BENCH_ISSUANCE_WORKER: file }, stdio: 'inherit' });
   });
   const next = (child: (typeof children)[number], type: WorkerMessage['type']) =>
     new Promise<WorkerMessage>((resolve, reject) => {
@@ -216,9 +233,17 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
     log(`\n[issuance on ${engine}] ${database.label}`);
     try {
       const processes = engine === 'postgres' ? [1, 2] : [1];
-      const plan: { mode: IssuanceMode; processes: number; count: number }[] = [];
-      for (const p of processes) plan.push({ mode: 'single', processes: p, count: options.singleCount });
-      for (const p of processes) plan.push({ mode: 'batch', processes: p, count: options.count });
+      // `compare`: followed by a wrapDocuments run, the pair taken at the same moment.
+      const plan: { mode: IssuanceMode; processes: number; count: number; compare: boolean }[] = [];
+      for (const p of processes) plan.push({ mode: 'single', processes: p, count: options.singleCount, compare: false });
+      if (engine === 'postgres') {
+        plan.push({ mode: 'batch', processes: 1, count: options.count, compare: false });
+        for (let i = 0; i < options.rounds; i++) plan.push({ mode: 'batch', processes: 2, count: options.count, compare: true });
+      } else {
+        plan.push({ mode: 'batch', processes: 1, count: options.count, compare: false });
+      }
+      const sectionOa: { rate: number; cpuMsPerDoc: number }[] = [];
+      let docs: Record<string, unknown>[] | null = null;
       const total = plan.reduce((n, r) => n + r.count + r.processes * WARM_PER_PROCESS, 0);
       let platform = await openPlatform(config);
       const t = performance.now();
@@ -261,16 +286,24 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
           { engine, mode: run.mode, processes: run.processes, count, rate: approved / seconds, cpuMsPerIssue: { app: appCpuMs / approved, db: dbCpuMs === null ? null : dbCpuMs / approved }, consistent: check.ok && approved === count },
           `${approved}/${count} approved; ${check.line}`,
         );
+        if (run.compare) {
+          docs ??= await equivalentDocuments(platform, options.count);
+          const w = await benchOpenAttestation(docs);
+          sectionOa.push(w);
+          log(`  OpenAttestation wrapDocuments right after, ${docs.length} equivalent documents, one core: ${w.rate.toFixed(0)}/s, ${w.cpuMsPerDoc.toFixed(3)} CPU ms per document`);
+          log(`    ${loadLine()}`);
+        }
       }
 
-      const docs = await equivalentDocuments(platform, options.count);
-      // Three times, the best kept: the floor should not fall because the machine was busy for a moment.
-      const tries = [];
-      for (let i = 0; i < 3; i++) tries.push(await benchOpenAttestation(docs));
-      const wrapped = tries.sort((a, b) => b.rate - a.rate)[0]!;
-      oa.push(wrapped);
+      docs ??= await equivalentDocuments(platform, options.count);
+      // At least three times, the best kept: the floor should not fall because the machine was busy for a moment.
+      while (sectionOa.length < 3) sectionOa.push(await benchOpenAttestation(docs));
+      const wrapped = [...sectionOa].sort((a, b) => b.rate - a.rate)[0]!;
+      // The PostgreSQL section's best is the floor.
+      if (engine === 'postgres') oa.unshift(wrapped);
+      else oa.push(wrapped);
       log(
-        `  OpenAttestation wrapDocuments, ${docs.length} equivalent documents, this process: ${tries.map((t) => t.rate.toFixed(0)).join(' / ')}/s ` +
+        `  OpenAttestation wrapDocuments, ${docs.length} equivalent documents, this process: ${sectionOa.map((t) => t.rate.toFixed(0)).join(' / ')}/s ` +
           `(best ${wrapped.rate.toFixed(0)}/s), ${wrapped.cpuMsPerDoc.toFixed(3)} CPU ms per document = ${(1000 / wrapped.cpuMsPerDoc).toFixed(0)} per CPU-second`,
       );
       const signed = await signCost(platform);
@@ -283,12 +316,17 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
     }
   }
 
-  const floor = Math.max(...oa.map((o) => o.rate));
-  const best = results.filter((r) => r.engine === 'postgres' && r.consistent).sort((a, b) => b.rate - a.rate)[0];
+  // Ours on both cores against OpenAttestation's best in the same (PostgreSQL) section.
+  const floor = oa[0]?.rate ?? 0;
+  const bothCores = results.filter((r) => r.engine === 'postgres' && r.mode === 'batch' && r.processes === 2);
+  const best = bothCores.filter((r) => r.consistent).sort((a, b) => b.rate - a.rate)[0];
   const pass = best !== undefined && best.rate >= floor;
   const aim = best !== undefined && best.rate >= 2 * floor;
-  log(`\nissuance: best on PostgreSQL ${best ? `${best.rate.toFixed(0)}/s (${best.mode} × ${best.processes})` : 'none'}; OpenAttestation wrapDocuments ${floor.toFixed(0)}/s (best of the runs)`);
-  log(`  floor (≥ its rate): ${pass ? 'PASS' : 'FAIL'}; aim (≥ twice it): ${aim ? 'met' : 'not met'}`);
+  log(
+    `\nissuance: PostgreSQL, batches on both cores, best of ${bothCores.length}: ${best ? `${best.rate.toFixed(0)}/s` : 'none'} ` +
+      `(runs ${bothCores.map((r) => r.rate.toFixed(0)).join(' / ')}/s); OpenAttestation wrapDocuments, best of ${oa.length > 0 ? 'its runs' : 'none'}: ${floor.toFixed(0)}/s`,
+  );
+  log(`  floor (≥ its rate): ${pass ? 'PASS' : 'FAIL'}; aim (≥ twice it): ${aim ? 'met' : 'not met'}; ratio ${best && floor ? (best.rate / floor).toFixed(2) : '-'}×`);
   if (best) {
     const perIssue = best.cpuMsPerIssue.app + (best.cpuMsPerIssue.db ?? 0);
     const bestOa = oa.sort((a, b) => a.cpuMsPerDoc - b.cpuMsPerDoc)[0]!;
@@ -307,14 +345,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     .option('--count <n>', 'certificates per batched run', (v) => Number(v), 2000)
     .option('--single-count <n>', 'certificates per one-per-transaction run', (v) => Number(v), 600)
     .option('--batch <n>', 'cases per batch decision (at most 500)', (v) => Number(v), 500)
+    .option('--rounds <n>', 'turns of (batches on both cores, wrapDocuments) on PostgreSQL', (v) => Number(v), 3)
     .option('--engines <list>', 'postgres,pglite', 'postgres,pglite')
     .option('--server-url <url>', 'PostgreSQL server for the benchmark databases', DEFAULT_SERVER_URL)
     .parse(process.argv);
-  const o = program.opts<{ count: number; singleCount: number; batch: number; engines: string; serverUrl: string }>();
+  const o = program.opts<{ count: number; singleCount: number; batch: number; rounds: number; engines: string; serverUrl: string }>();
   const result = await benchIssuance({
     count: o.count,
     singleCount: o.singleCount,
     batchSize: o.batch,
+    rounds: o.rounds,
     engines: o.engines.split(',').map((e) => e.trim()) as BenchEngine[],
     serverUrl: o.serverUrl,
     log: (line) => console.log(line),

@@ -19,7 +19,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { issueDemoCertificate } from '../src/demo/demo-certificate.ts';
 import { DEMO_COUNTY, DEMO_PASSWORD, DEMO_VILLAGE } from '../src/demo/demo-data.ts';
 import { makeResidentId } from '../src/modules/identity/resident-id.ts';
-import { CURRENT_STATUS_LIST } from '../src/modules/certificates/certificates.service.ts';
+import { FIRST_STATUS_LIST } from '../src/modules/certificates/certificates.service.ts';
 import { createSealSigner } from '../src/modules/certificates/keys/native-sm2.ts';
 import type { CertificateBundle } from '../src/verify/bundle.ts';
 import { createSigner, createVerifier, generateKeyPair } from '../src/verify/signatures.ts';
@@ -119,8 +119,8 @@ try {
   const issueSeconds = (performance.now() - issueStart) / 1000;
   const trust = await services.certificates.trustAnchors();
   const status = {
-    revocation: await services.certificates.statusBits(CURRENT_STATUS_LIST, 'revocation'),
-    suspension: await services.certificates.statusBits(CURRENT_STATUS_LIST, 'suspension'),
+    revocation: await services.certificates.statusBits(FIRST_STATUS_LIST, 'revocation'),
+    suspension: await services.certificates.statusBits(FIRST_STATUS_LIST, 'suspension'),
   };
   const options: VerifyOptions = { status, requireLedger: true };
   if (bundles.some((b) => !b.ledger)) throw new Error('a bundle has no ledger proof');

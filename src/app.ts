@@ -15,6 +15,7 @@ import { createKeyStore, type KeyStore } from './modules/certificates/keys/key-s
 import { createLedgerService, type LedgerService } from './modules/ledger/ledger.service.ts';
 import { ledgerApiRoutes, ledgerTileRoutes } from './modules/ledger/ledger.routes.ts';
 import { createCertificatesService, type CertificatesService } from './modules/certificates/certificates.service.ts';
+import type { StatusListOptions } from './modules/certificates/status-lists.ts';
 import { certificatesRoutes } from './modules/certificates/certificates.routes.ts';
 import { createSharingService, type SharingService } from './modules/certificates/sharing-and-signatures.ts';
 import { sharingRoutes } from './modules/certificates/sharing.routes.ts';
@@ -44,6 +45,8 @@ export interface ServiceOptions {
   /** Public base URL, for links inside certificates (status lists). */
   publicUrl?: string;
   ledgerOrigin?: string;
+  /** Size and rollover fill of new certificate status lists (tests use small ones). */
+  statusLists?: StatusListOptions;
   clock?: () => Date;
   /** The identity module's session cache, when the caller feeds it other processes' changes (openPlatform). */
   sessionCache?: SessionCache;
@@ -84,6 +87,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
       vkey: () => ledger.vkey(),
     },
     publicUrl: options.publicUrl ?? 'http://localhost:3000',
+    ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     clock,
   });
   const applications = createApplicationsService({

@@ -3,6 +3,7 @@ import { createServices, type Services } from '../src/app.ts';
 import type { Database, Engine } from '../src/db/database.ts';
 import { SEED_SERVICE_ITEMS } from '../src/modules/catalog/catalog.seed.ts';
 import { SEED_CERTIFICATE_TYPES } from '../src/modules/certificates/certificate-types.seed.ts';
+import type { StatusListOptions } from '../src/modules/certificates/status-lists.ts';
 import type { StaffRole } from '../src/modules/identity/identity.tables.ts';
 import type { Principal } from '../src/modules/identity/principal.ts';
 import { makeResidentId } from '../src/modules/identity/resident-id.ts';
@@ -44,9 +45,13 @@ function freshPhone(): string {
  * A migrated database with the real 正定县 division subtree, the demo departments and the
  * catalogue; factories make fresh residents and staff for each test.
  */
-export async function createTestContext(engine: Engine, options: { clock?: () => Date } = {}): Promise<TestContext> {
+export async function createTestContext(engine: Engine, options: { clock?: () => Date; statusLists?: StatusListOptions } = {}): Promise<TestContext> {
   const database = await createTestDatabase(engine);
-  const services = createServices(database, { masterKey: randomBytes(32), ...(options.clock ? { clock: options.clock } : {}) });
+  const services = createServices(database, {
+    masterKey: randomBytes(32),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.statusLists ? { statusLists: options.statusLists } : {}),
+  });
   await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
   // 长安区: a second county, for checks across counties.
   await services.orgs.loadDivisions({ scope: { prefix: '130102' } });

@@ -2,11 +2,14 @@
  * The issuing side of bench/issuance.ts: approves cases the way a reviewer does — one per
  * transaction (`applications.act`) or in batches (`applications.decideMany`) — and reports the
  * wall time and its own CPU. Runs inside the parent (PGlite, whose folder one process opens) or
- * as a forked worker process (PostgreSQL, one per core), started with BENCH_ISSUANCE_WORKER.
+ * as a forked worker process (PostgreSQL, one per core), started with BENCH_ISSUANCE_WORKER (the
+ * path of its job file).
  *
  * Messages: the worker sends `ready` after logging in and warming up, waits for `go`, sends
  * `done`, and closes its connections at `stop`.
  */
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { openPlatform, type Services } from '../../src/app.ts';
 import type { Principal } from '../../src/modules/identity/principal.ts';
 import { benchConfig } from './databases.ts';
@@ -89,8 +92,10 @@ export async function approveAll(services: Services, reviewer: Principal, job: P
   return { seconds, cpuMs: (used.user + used.system) / 1000, approved, other };
 }
 
-async function runWorker(raw: string): Promise<void> {
-  const config = JSON.parse(raw) as WorkerConfig;
+/** `file`: the WorkerConfig as JSON, written by the parent. */
+async function runWorker(file: string): Promise<void> {
+  const config = JSON.parse(readFileSync(file, 'utf8')) as WorkerConfig;
+  rmSync(path.dirname(file), { recursive: true, force: true });
   const send = (m: WorkerMessage) => process.send?.(m);
   const platform = await openPlatform(benchConfig(config, Buffer.from(config.masterKey, 'base64')));
   try {

@@ -11,7 +11,6 @@ import { encodeQr } from '../verify/bundle.ts';
 import { toVerifiableCredential } from '../verify/credential.ts';
 import { parsePayload } from '../verify/document.ts';
 import { encodeStatusList } from '../verify/status-list.ts';
-import { CURRENT_STATUS_LIST, STATUS_LIST_SIZE } from '../modules/certificates/certificates.service.ts';
 import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-data.ts';
 
 export interface DemoCertificateFiles {
@@ -78,7 +77,11 @@ export async function writeDemoCertificate(outDir: string, options: { publicUrl:
       'trust.json': JSON.stringify(await services.certificates.trustAnchors(), null, 2) + '\n',
     };
     for (const purpose of ['revocation', 'suspension'] as const) {
-      const encodedList = await encodeStatusList(await services.certificates.statusListIndexes(CURRENT_STATUS_LIST, purpose), STATUS_LIST_SIZE);
+      // The list the certificate's payload names (its status.list URL).
+      const list = services.certificates.statusListOf(payload.status.list);
+      const size = list ? await services.certificates.statusListSize(list) : null;
+      if (!list || size === null) throw new Error(`the certificate's status list ${payload.status.list} is not this deployment's`);
+      const encodedList = await encodeStatusList(await services.certificates.statusListIndexes(list, purpose), size);
       const credential = { credentialSubject: { type: 'BitstringStatusList', statusPurpose: purpose, encodedList }, validFrom: new Date().toISOString() };
       files[`status-${purpose}.json`] = JSON.stringify(credential, null, 2) + '\n';
     }

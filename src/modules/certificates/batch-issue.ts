@@ -2,19 +2,23 @@
  * Issuance for many approved cases in one transaction (a reviewer's batch approval, the
  * issuance benchmark). Everything that does not need the decision's locks happens before the
  * transaction: the reads (PGlite has one connection, which an open transaction holds), the
- * serials, the status slots and — the expensive part — the seal signatures. Inside the
- * transaction, one statement each: the certificates (a slot lost to a concurrent issuer is
- * drawn again and re-signed), their outbox events, the ledger leaves (last, since appenders
- * queue on the ledger's head row until commit) and the leaves' indexes on the certificates.
+ * serials, the status slots (all in the list the caller chose, see status-lists.ts) and — the
+ * expensive part — the seal signatures. Inside the transaction, one statement each: the
+ * certificates (a slot lost to a concurrent issuer is drawn again and re-signed), their outbox
+ * events, the ledger leaves (late, since appenders queue on the ledger's head row until
+ * commit), the list's count and the leaves' indexes on the certificates. Digests and the
+ * canonical payload use digests.ts (node:crypto; the same bytes as src/verify).
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { AppError } from '../../core/errors.ts';
 import type { Executor } from '../../db/database.ts';
 import type { EventsService } from '../events/events.service.ts';
 import { formatIdentifier } from '../../verify/identifier.ts';
-import { canonicalJson, fieldDigest, issuanceLeaf, type Disclosure, type SignedPayload } from '../../verify/document.ts';
+import type { Disclosure, SignedPayload } from '../../verify/document.ts';
 import * as repo from './certificates.repository.ts';
 import type { SealSigner } from './certificates.service.ts';
+import { canonicalPayload, fieldDigestFast, issuanceLeafFast } from './digests.ts';
+import type { StatusListTarget, StatusLists } from './status-lists.ts';
 
 /** What one certificate of a batch is made from, read before the transaction. */
 export interface BatchItem {
@@ -44,7 +48,10 @@ interface Signed {
 export interface BatchIssueDeps {
   ledger: { appendManyInTx(tx: Executor, entries: readonly { kind: string; data: Uint8Array }[]): Promise<{ first: number; count: number }> };
   events: Pick<EventsService, 'enqueueMany'>;
-  statusList: { list: string; size: number; url: string };
+  /** The list the batch's slots are drawn from. */
+  statusList: StatusListTarget;
+  /** Counts the list's new certificates in the issuing transaction (absent for lists outside `status_lists`, in tests). */
+  statusLists?: Pick<StatusLists, 'countIssued'>;
 }
 
 export interface IssuedCertificate {
@@ -69,14 +76,21 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
   const serials = await repo.nextSerials(db, items.length);
   const slots = await freeSlots(db, deps.statusList, items.length, new Set());
   const signed = new Map<string, Signed>();
+  // One random draw for every salt of the batch.
+  const saltCount = items.reduce((n, item) => n + item.values.length, 0);
+  const salts = randomBytes(SALT_BYTES * saltCount).toString('hex');
+  const encoder = new TextEncoder();
+  let nextSalt = 0;
   for (const [i, item] of items.entries()) {
-    const salts = randomBytes(SALT_BYTES * item.values.length).toString('hex');
-    const disclosures = item.values.map((v, j) => ({ ...v, salt: salts.slice(j * SALT_BYTES * 2, (j + 1) * SALT_BYTES * 2) }));
+    const disclosures: Disclosure[] = [];
+    for (const v of item.values) {
+      disclosures.push({ name: v.name, value: v.value, salt: salts.slice(nextSalt, (nextSalt += SALT_BYTES * 2)) });
+    }
     const serial = serials[i]!;
     const identifier = formatIdentifier({ typeCode: item.type.typeCode, issuerCode: item.issuer.creditCode, serial: String(serial).padStart(10, '0'), version: '001' });
     const validUntil = item.type.validityDays ? new Date(issuedAt.getTime() + item.type.validityDays * 86_400_000) : null;
     const base = { item, serial, identifier, disclosures, issuedAt, validUntil };
-    signed.set(item.caseId, await sign(base, slots[i]!, deps.statusList.url));
+    signed.set(item.caseId, await sign(base, slots[i]!, deps.statusList.url, encoder));
   }
 
   return {
@@ -108,7 +122,7 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
         const again = await freeSlots(tx, deps.statusList, lost.length, taken);
         pending = [];
         for (const [i, s] of lost.entries()) {
-          const redone = await sign(s, again[i]!, deps.statusList.url);
+          const redone = await sign(s, again[i]!, deps.statusList.url, encoder);
           signed.set(s.item.caseId, redone);
           pending.push(redone);
         }
@@ -119,14 +133,15 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
         tx,
         fresh.map((r) => ({ topic: 'certificate.issued', payload: { certificateId: r.id, identifier: r.identifier, caseId: r.caseId, holderId: byCase.get(r.caseId)!.item.applicantId } })),
       );
-      const encoder = new TextEncoder();
       const { first } = await deps.ledger.appendManyInTx(
         tx,
         fresh.map((r) => {
           const s = byCase.get(r.caseId)!;
-          return { kind: 'certificate.issued', data: encoder.encode(issuanceLeaf(s.payload, s.payloadText)) };
+          return { kind: 'certificate.issued', data: encoder.encode(issuanceLeafFast(s.payload, s.payloadText)) };
         }),
       );
+      // After the ledger's head, like the single path: issuers take the two locks in one order.
+      await deps.statusLists?.countIssued(tx, deps.statusList.list, fresh.length);
       await repo.setLedgerIndexes(tx, fresh.map((r, i) => ({ id: r.id, ledgerIndex: first + i })));
       for (const [i, r] of fresh.entries()) issued.set(r.caseId, { ...r, ledgerIndex: first + i });
       return issued;
@@ -134,7 +149,7 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
   };
 }
 
-async function sign(base: Omit<Signed, 'payload' | 'payloadText' | 'signature'>, statusIndex: number, listUrl: string): Promise<Signed> {
+async function sign(base: Omit<Signed, 'payload' | 'payloadText' | 'signature'>, statusIndex: number, listUrl: string, encoder: { encode(input: string): Uint8Array }): Promise<Signed> {
   const { item } = base;
   const payload: SignedPayload = {
     v: 1,
@@ -142,16 +157,16 @@ async function sign(base: Omit<Signed, 'payload' | 'payloadText' | 'signature'>,
     type: item.type.code,
     typeName: { zh: item.type.nameZh, en: item.type.nameEn },
     issuer: { code: item.issuer.code, name: item.issuer.name, creditCode: item.issuer.creditCode },
-    holder: item.holder,
+    holder: { name: item.holder.name, residentIdMasked: item.holder.residentIdMasked },
     issuedAt: base.issuedAt.toISOString(),
     validUntil: base.validUntil?.toISOString() ?? null,
     status: { list: listUrl, index: statusIndex },
     keyId: item.seal.keyId,
     alg: item.seal.algorithm,
-    fields: base.disclosures.map(fieldDigest).sort(),
+    fields: base.disclosures.map(fieldDigestFast).sort(),
   };
-  const payloadText = canonicalJson(payload);
-  const signature = Buffer.from(await item.seal.sign(new TextEncoder().encode(payloadText))).toString('base64');
+  const payloadText = canonicalPayload(payload);
+  const signature = Buffer.from(await item.seal.sign(encoder.encode(payloadText))).toString('base64');
   return { ...base, payload, payloadText, signature };
 }
 

@@ -6,7 +6,7 @@ import { PageQuery, withErrors, Nullable } from '../../http/schemas.ts';
 import { encodeStatusList } from '../../verify/status-list.ts';
 import { decodeQr, encodeQr, parseBundleJson } from '../../verify/bundle.ts';
 import { REASON_TEXT } from '../../verify/verify-certificate.ts';
-import { CURRENT_STATUS_LIST, STATUS_LIST_SIZE, type CertificatesService } from './certificates.service.ts';
+import type { CertificatesService } from './certificates.service.ts';
 
 const Label = Type.Object({ zh: Type.String(), en: Type.String() });
 
@@ -251,9 +251,10 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
       },
       async (request, reply) => {
         const { list, purpose } = request.params;
-        if (list !== CURRENT_STATUS_LIST) throw new AppError('NOT_FOUND', { what: 'statusList' });
+        const size = await certificates.statusListSize(list);
+        if (size === null) throw new AppError('NOT_FOUND', { what: 'statusList' });
         const indexes = await certificates.statusListIndexes(list, purpose);
-        const encodedList = await encodeStatusList(indexes, STATUS_LIST_SIZE);
+        const encodedList = await encodeStatusList(indexes, size);
         const url = `${request.protocol}://${request.host}${request.url}`;
         void reply.header('cache-control', 'public, max-age=60, stale-while-revalidate=300');
         return {

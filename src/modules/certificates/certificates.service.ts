@@ -10,8 +10,6 @@ import type { EventsService } from '../events/events.service.ts';
 import { formatIdentifier } from '../../verify/identifier.ts';
 import {
   canonicalJson,
-  fieldDigest,
-  issuanceLeaf,
   type CertificateDocument,
   type Disclosure,
   type SignatureAlgorithm,
@@ -27,6 +25,10 @@ import type { PdfKey } from './pdf/cms.ts';
 import type { CertificateField, CertificateStatus } from './certificates.tables.ts';
 import type { CertificateTypeDef } from './certificate-types.seed.ts';
 import { prepareBatchIssue, type BatchItem, type PreparedBatch } from './batch-issue.ts';
+import { createStatusLists, type StatusListOptions, type StatusListTarget } from './status-lists.ts';
+import { canonicalPayload, fieldDigestFast, issuanceLeafFast } from './digests.ts';
+
+export { FIRST_STATUS_LIST, STATUS_LIST_SIZE } from './status-lists.ts';
 
 /** A seal that signs: the org's key, chosen per key as SM2 or Ed25519. */
 export interface SealSigner {
@@ -87,12 +89,10 @@ export interface CertificatesDeps {
   pdfKey: () => Promise<PdfKey>;
   /** Public base URL of this deployment, for status list links. */
   publicUrl: string;
+  /** Size and rollover fill of new status lists (defaults: 131,072 entries, 50 %). */
+  statusLists?: StatusListOptions;
   clock?: () => Date;
 }
-
-/** W3C Bitstring Status List: at least 131,072 entries so that one index says nothing about a holder. */
-export const STATUS_LIST_SIZE = 131_072;
-export const CURRENT_STATUS_LIST = '1';
 
 const STATUS_ROLES: readonly StaffRole[] = ['village_reviewer', 'department_officer', 'township_admin', 'county_admin', 'city_admin', 'platform_admin'];
 
@@ -137,6 +137,7 @@ export interface CertificateView {
 export function createCertificatesService(deps: CertificatesDeps) {
   const { db } = deps;
   const clock = deps.clock ?? (() => new Date());
+  const lists = createStatusLists(deps.publicUrl, deps.statusLists);
 
   async function fieldValue(field: CertificateField, input: IssueInput, holder: { name: string; residentIdMasked: string }, residentId: string, issuerName: string): Promise<string> {
     switch (field.source) {
@@ -205,9 +206,10 @@ export function createCertificatesService(deps: CertificatesDeps) {
       holder: { name: string; residentIdMasked: string };
       seal: SealSigner;
       values: { name: string; value: string }[];
+      statusList: StatusListTarget;
     },
   ): Promise<repo.CertificateRow> {
-    const { input, type, issuer, holder, seal } = p;
+    const { input, type, issuer, holder, seal, statusList } = p;
     const existing = await repo.findByCase(tx, input.caseId);
     if (existing) return existing;
     const disclosures: Disclosure[] = p.values.map((v) => ({ ...v, salt: randomBytes(16).toString('hex') }));
@@ -216,7 +218,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
     const serial = await repo.nextSerial(tx);
     const identifier = formatIdentifier({ typeCode: type.typeCode, issuerCode: issuer.creditCode, serial: String(serial).padStart(10, '0'), version: '001' });
     for (let attempt = 0; attempt < 20; attempt++) {
-      const statusIndex = randomInt(STATUS_LIST_SIZE);
+      const statusIndex = randomInt(statusList.size);
       const payload: SignedPayload = {
         v: 1,
         id: identifier,
@@ -226,12 +228,12 @@ export function createCertificatesService(deps: CertificatesDeps) {
         holder,
         issuedAt: issuedAt.toISOString(),
         validUntil: validUntil?.toISOString() ?? null,
-        status: { list: `${deps.publicUrl}/api/status-lists/${CURRENT_STATUS_LIST}`, index: statusIndex },
+        status: { list: statusList.url, index: statusIndex },
         keyId: seal.keyId,
         alg: seal.algorithm,
-        fields: disclosures.map(fieldDigest).sort(),
+        fields: disclosures.map(fieldDigestFast).sort(),
       };
-      const payloadText = canonicalJson(payload);
+      const payloadText = canonicalPayload(payload);
       const signature = Buffer.from(await seal.sign(new TextEncoder().encode(payloadText))).toString('base64');
       // A savepoint, so that a lost race for the status slot does not abort the whole approval.
       const row = await tx.transaction(async (sp) => {
@@ -248,14 +250,15 @@ export function createCertificatesService(deps: CertificatesDeps) {
           payload: payloadText,
           signature,
           disclosures,
-          statusList: CURRENT_STATUS_LIST,
+          statusList: statusList.list,
           statusIndex,
           ledgerIndex: -1,
           issuedAt,
           validUntil,
         });
         if (!inserted) return null;
-        const { index } = await deps.ledger.appendInTx(sp, { kind: 'certificate.issued', data: new TextEncoder().encode(issuanceLeaf(payload, payloadText)) });
+        const { index } = await deps.ledger.appendInTx(sp, { kind: 'certificate.issued', data: new TextEncoder().encode(issuanceLeafFast(payload, payloadText)) });
+        await lists.countIssued(sp, statusList.list, 1);
         await repo.setLedgerIndex(sp, inserted.id, index);
         await deps.events.enqueue(sp, { topic: 'certificate.issued', payload: { certificateId: inserted.id, identifier, caseId: input.caseId, holderId: input.applicantId } });
         return { ...inserted, ledgerIndex: index };
@@ -306,8 +309,10 @@ export function createCertificatesService(deps: CertificatesDeps) {
       const seal = await deps.seals.ensureSealKey({ code: issuer.code, name: issuer.name, creditCode });
       const values: { name: string; value: string }[] = [];
       for (const field of type.fields) values.push({ name: field.name, value: await fieldValue(field, input, holder, residentId, issuer.name) });
+      // Outside the approval's transaction: opening the next list then commits on its own.
+      const statusList = await lists.forIssue(db, 1);
       return (tx) =>
-        issueInTx(tx, { input, type, issuer: { ...issuer, creditCode }, holder: { name: holder.name, residentIdMasked: holder.residentIdMasked }, seal, values });
+        issueInTx(tx, { input, type, issuer: { ...issuer, creditCode }, holder: { name: holder.name, residentIdMasked: holder.residentIdMasked }, seal, values, statusList });
     },
 
     /**
@@ -375,8 +380,10 @@ export function createCertificatesService(deps: CertificatesDeps) {
           while (next < inputs.length) await prepareOne(inputs[next++]!);
         }),
       );
-      const statusList = { list: CURRENT_STATUS_LIST, size: STATUS_LIST_SIZE, url: `${deps.publicUrl}/api/status-lists/${CURRENT_STATUS_LIST}` };
-      const batch = items.length > 0 ? await prepareBatchIssue(db, { ledger: deps.ledger, events: deps.events, statusList }, items, clock()) : null;
+      const batch =
+        items.length > 0
+          ? await prepareBatchIssue(db, { ledger: deps.ledger, events: deps.events, statusList: await lists.forIssue(db, items.length), statusLists: lists }, items, clock())
+          : null;
       return { batch, none, failed };
     },
 
@@ -447,16 +454,21 @@ export function createCertificatesService(deps: CertificatesDeps) {
     /** Verification with this deployment's own anchors and current status lists. */
     async verify(bundle: CertificateBundle, options: { at?: Date } = {}): Promise<VerificationResult> {
       const payload = parsePayload(bundle.payload);
+      // The payload's own list, when it is one of this deployment's; otherwise no status evidence.
+      const list = payload ? lists.listOf(payload.status.list) : null;
       const [trust, revocation, suspension] = await Promise.all([
         service.trustAnchors(),
-        payload ? service.statusBits(CURRENT_STATUS_LIST, 'revocation') : null,
-        payload ? service.statusBits(CURRENT_STATUS_LIST, 'suspension') : null,
+        list ? service.statusBits(list, 'revocation') : null,
+        list ? service.statusBits(list, 'suspension') : null,
       ]);
       return verifyCertificate(bundle, trust, { ...options, status: { revocation, suspension } });
     },
 
-    async statusBits(list: string, purpose: 'revocation' | 'suspension'): Promise<Uint8Array> {
-      const bits = new Uint8Array(STATUS_LIST_SIZE / 8);
+    /** The decoded bitstring of a list, null when there is no such list. */
+    async statusBits(list: string, purpose: 'revocation' | 'suspension'): Promise<Uint8Array | null> {
+      const size = await lists.sizeOf(db, list);
+      if (size === null) return null;
+      const bits = new Uint8Array(size / 8);
       for (const i of await service.statusListIndexes(list, purpose)) bits[i >> 3]! |= 0x80 >> (i & 7);
       return bits;
     },
@@ -495,6 +507,16 @@ export function createCertificatesService(deps: CertificatesDeps) {
         await deps.events.enqueue(tx, { topic: 'certificate.status_changed', payload: { certificateId: id, from: current.status, to } });
       });
       return service.get(principal, id);
+    },
+
+    /** The number of entries of a status list, null when there is no such list. */
+    async statusListSize(list: string): Promise<number | null> {
+      return lists.sizeOf(db, list);
+    },
+
+    /** The list a certificate's payload names (`status.list`), when it is one of this deployment's. */
+    statusListOf(url: string): string | null {
+      return lists.listOf(url);
     },
 
     /** The indexes set in a published status list (revocation or suspension). */

@@ -72,6 +72,22 @@ export const certificates = pgTable(
   ],
 );
 
+/**
+ * The W3C Bitstring Status Lists, 1, 2, 3, …: issuance draws random slots in the newest list and
+ * opens the next once the newest is past a fill threshold (random slots collide more as a list
+ * fills). `used` counts the list's certificates, kept in the issuing transaction.
+ */
+export const statusLists = pgTable(
+  'status_lists',
+  {
+    id: integer('id').primaryKey(),
+    size: integer('size').notNull(),
+    used: integer('used').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check('status_lists_size_check', sql`${t.size} > 0 and ${t.size} % 8 = 0`), check('status_lists_used_check', sql`${t.used} >= 0`)],
+);
+
 /** Status changes (revoke, suspend, reinstate): who, when, why; each also goes on the ledger. */
 export const certificateStatusEvents = pgTable('certificate_status_events', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),

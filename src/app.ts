@@ -20,6 +20,8 @@ import { createSharingService, type SharingService } from './modules/certificate
 import { sharingRoutes } from './modules/certificates/sharing.routes.ts';
 import { createDataSharingService, type DataSharingService } from './modules/sharing/sharing.service.ts';
 import { dataSharingRoutes } from './modules/sharing/sharing.routes.ts';
+import { createBundlesService, type BundlesService } from './modules/bundles/bundles.service.ts';
+import { bundlesRoutes } from './modules/bundles/bundles.routes.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -33,6 +35,7 @@ export interface Services {
   sharing: SharingService;
   /** The data sharing platform (公共数据共享平台); `sharing` above is certificate share links. */
   dataSharing: DataSharingService;
+  bundles: BundlesService;
 }
 
 export interface ServiceOptions {
@@ -108,7 +111,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   });
   const sharing = createSharingService({ db, certificates, publicUrl: options.publicUrl ?? 'http://localhost:3000', clock });
   const dataSharing = createDataSharingService({ db, masterKey, ledger, orgs, cases: applications, residents: identity, clock });
-  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing };
+  const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, clock });
+  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing, bundles };
 }
 
 const issuedNote = (identifier: string) => `电子证明已签发 certificate issued: ${identifier}`;
@@ -167,6 +171,7 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
       certificatesRoutes({ certificates: services.certificates }),
       sharingRoutes({ sharing: services.sharing }),
       dataSharingRoutes({ sharing: services.dataSharing }),
+      bundlesRoutes({ bundles: services.bundles }),
       ledgerApiRoutes({ ledger: services.ledger }),
     ],
     rootRoutes: [ledgerTileRoutes({ ledger: services.ledger })],

@@ -248,7 +248,7 @@ export function createApplicationsService(deps: ApplicationsDeps) {
       const item = await catalog.requireItem(input.serviceCode);
       const channel = channelOf(principal);
       catalog.assertChannel(item, channel);
-      const form = catalog.validateForm(item, input.form);
+      const form = catalog.validateForm(item, input.form, { partial: input.draft === true });
       const org = await routeCase(item, applicantId, input.orgCode, principal);
       const now = clock();
       const requestHash = hashRequest({ ...input, form, onBehalfOf: principal.actingFor?.residentId ?? null });

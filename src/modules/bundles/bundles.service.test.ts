@@ -179,7 +179,7 @@ describe.each(testEngines())('life-event bundles on %s', (engine) => {
     expect(await rejection(ctx.services.bundles.getProgress(other, bundle.id))).toBe('NOT_FOUND');
     expect(await rejection(ctx.services.bundles.burden(other, bundle.id))).toBe('NOT_FOUND');
     expect(await ctx.services.bundles.listMine(other)).toEqual([]);
-    const staff = await ctx.newStaff('platform_admin', ctx.departments.health!);
+    const staff = await ctx.newStaff('department_officer', ctx.departments.health!);
     expect(await rejection(ctx.services.bundles.getProgress(staff, bundle.id))).toBe('NOT_FOUND');
     expect(await rejection(ctx.services.bundles.start(staff, { bundle: 'birth', form: {}, consent: true }))).toBe('FORBIDDEN');
     expect(await rejection(ctx.services.bundles.getProgress(parent, 'not-a-uuid'))).toBe('NOT_FOUND');

@@ -89,7 +89,8 @@ export function createBundlesService(deps: BundlesDeps) {
     loaded ??= (async () => {
       const out = new Map<string, Loaded | { error: unknown }>();
       for (const raw of deps.definitions ?? BUNDLE_DEFINITIONS) {
-        const code = String((raw as { code?: unknown }).code ?? '');
+        const rawCode = (raw as { code?: unknown }).code;
+        const code = typeof rawCode === 'string' ? rawCode : '';
         const tasks = (raw as { tasks?: unknown }).tasks;
         const items = new Map<string, ServiceItem>();
         for (const t of Array.isArray(tasks) ? (tasks as { item?: unknown }[]) : []) {
@@ -285,7 +286,8 @@ export function createBundlesService(deps: BundlesDeps) {
         case 'approved':
           state = 'in_progress';
           break;
-        default: {
+        case 'draft':
+        case undefined: {
           const stopped = task.dependsOn.map((d) => byKey.get(d)).filter((d) => d && (d.state === 'rejected' || d.state === 'blocked'));
           if (stopped.length > 0) {
             state = 'blocked';
@@ -366,7 +368,8 @@ export function createBundlesService(deps: BundlesDeps) {
       const known = new Set(def.definition.fields.map((f) => f.name));
       const unknown = Object.keys(input.form).filter((k) => !known.has(k));
       if (unknown.length > 0) throw new AppError('VALIDATION_FAILED', { detail: { zh: `不允许的字段 ${unknown.join('、')}`, en: `unknown fields ${unknown.join(', ')}` } });
-      const typed = Object.fromEntries(Object.entries(input.form).map(([k, v]) => [k, String(v).trim()]).filter(([, v]) => v !== ''));
+      const typed: Record<string, string> = {};
+      for (const [k, v] of Object.entries(input.form)) if (v.trim() !== '') typed[k] = v.trim();
       const requestHash = createHash('sha256').update(canonicalJson({ bundle: def.definition.code, typed })).digest('hex');
       if (idempotencyKey !== undefined) {
         const existing = await repo.findBundleByKey(db, applicantId, idempotencyKey);

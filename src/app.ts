@@ -46,6 +46,8 @@ export interface ServiceOptions {
   clock?: () => Date;
   /** The identity module's session cache, when the caller feeds it other processes' changes (openPlatform). */
   sessionCache?: SessionCache;
+  /** The life-event bundle definitions (data); the built-in ones by default. */
+  bundleDefinitions?: readonly unknown[];
 }
 
 export interface Platform {
@@ -83,12 +85,15 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     publicUrl: options.publicUrl ?? 'http://localhost:3000',
     clock,
   });
+  // Bundles are built after applications; decisions reach them once both exist.
+  let bundles: BundlesService | undefined;
   const applications = createApplicationsService({
     db,
     catalog,
     orgs,
     residents: identity,
     clock,
+    afterDecided: (caseIds) => bundles?.casesDecided(caseIds),
     onApproved: async (approved) => {
       const issue = await certificates.prepareIssue(approved);
       return issue && (async (tx) => ({ outcome: issuedNote((await issue(tx)).identifier) }));
@@ -111,7 +116,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   });
   const sharing = createSharingService({ db, certificates, publicUrl: options.publicUrl ?? 'http://localhost:3000', clock });
   const dataSharing = createDataSharingService({ db, masterKey, ledger, orgs, cases: applications, residents: identity, clock });
-  const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, clock });
+  bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
   return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing, bundles };
 }
 

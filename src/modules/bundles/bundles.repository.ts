@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
 import { bundles } from './bundles.tables.ts';
 
@@ -28,4 +28,9 @@ export async function updateBundle(db: Executor, id: string, patch: Partial<Pick
 
 export async function listBundlesOf(db: Executor, applicantId: string, limit: number): Promise<BundleRow[]> {
   return db.select().from(bundles).where(eq(bundles.applicantId, applicantId)).orderBy(desc(bundles.createdAt), desc(bundles.id)).limit(limit);
+}
+
+/** The bundles one of whose tasks is the case. */
+export async function findBundlesByCase(db: Executor, caseId: string): Promise<BundleRow[]> {
+  return db.select().from(bundles).where(sql`exists (select 1 from jsonb_each_text(${bundles.cases}) e where e.value = ${caseId})`);
 }

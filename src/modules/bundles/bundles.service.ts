@@ -242,7 +242,7 @@ export function createBundlesService(deps: BundlesDeps) {
     const def = await requireDefinition(row.code);
     if (row.stage === 'created') row = await createCases(principal, row, def.definition);
     if (row.stage === 'cases') row = await prefill(principal, row, def.definition, consent);
-    return progressOf(row, def, await advance(row, def));
+    return progressOf(row, def, await advanceTracked(row, def));
   }
 
   async function progressOf(
@@ -350,7 +350,42 @@ export function createBundlesService(deps: BundlesDeps) {
     return row;
   }
 
+  /** Bundles being moved on in this process: their own loop sees what their own steps decide. */
+  const active = new Set<string>();
+
+  async function advanceTracked(row: repo.BundleRow, def: Loaded): Promise<Map<string, CaseDetail>> {
+    active.add(row.id);
+    try {
+      return await advance(row, def);
+    } finally {
+      active.delete(row.id);
+    }
+  }
+
+  let pending: Promise<void> = Promise.resolve();
+
   return {
+    /**
+     * After an officer's decision commits: moves on the bundles the cases belong to (the next
+     * task is submitted, a rule may decide it). Runs in the background, one after another; a
+     * failure is left for the next progress read, which reconciles the same way.
+     */
+    casesDecided(caseIds: readonly string[]): void {
+      pending = pending.then(async () => {
+        for (const caseId of caseIds) {
+          for (const row of await repo.findBundlesByCase(db, caseId)) {
+            if (active.has(row.id) || row.stage !== 'prefilled') continue;
+            await advanceTracked(row, await requireDefinition(row.code));
+          }
+        }
+      }).catch(() => undefined);
+    },
+
+    /** Resolves when the background work queued so far is done (tests, shutdown). */
+    idle(): Promise<void> {
+      return pending;
+    },
+
     /** The definitions, for the form and the consent preview: every field, its source and who fetches it. */
     async listDefinitions(): Promise<BundleDefinition[]> {
       return [...(await definitions()).values()].flatMap((d) => ('error' in d ? [] : [d.definition]));
@@ -404,7 +439,7 @@ export function createBundlesService(deps: BundlesDeps) {
       const row = await loadOwn(principal, id);
       const def = await requireDefinition(row.code);
       if (row.stage !== 'prefilled') return resume(principal, row, false);
-      return progressOf(row, def, await advance(row, def));
+      return progressOf(row, def, await advanceTracked(row, def));
     },
 
     async listMine(principal: Principal, limit = 50): Promise<BundleProgress[]> {

@@ -86,14 +86,14 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     clock,
   });
   // Bundles are built after applications; decisions reach them once both exist.
-  let bundles: BundlesService | undefined;
+  const late: { bundles?: BundlesService } = {};
   const applications = createApplicationsService({
     db,
     catalog,
     orgs,
     residents: identity,
     clock,
-    afterDecided: (caseIds) => bundles?.casesDecided(caseIds),
+    afterDecided: (caseIds) => late.bundles?.casesDecided(caseIds),
     onApproved: async (approved) => {
       const issue = await certificates.prepareIssue(approved);
       return issue && (async (tx) => ({ outcome: issuedNote((await issue(tx)).identifier) }));
@@ -116,7 +116,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   });
   const sharing = createSharingService({ db, certificates, publicUrl: options.publicUrl ?? 'http://localhost:3000', clock });
   const dataSharing = createDataSharingService({ db, masterKey, ledger, orgs, cases: applications, residents: identity, clock });
-  bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
+  const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
+  late.bundles = bundles;
   return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing, bundles };
 }
 

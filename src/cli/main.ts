@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../core/config.ts';
 import { DataDirLockedError } from '../db/data-dir-lock.ts';
@@ -79,9 +80,9 @@ demo
   .description('在全新的内嵌数据库上办理一件事（即办规则开启），输出减负数据 run a bundle end to end and print its burden figures')
   .argument('[bundle]', 'birth | retirement', 'birth')
   .action(async (code: string) => {
-    const { burden, progress, wallMs } = await runDemoBundle(code);
+    const { burden, progress, wallMs, cpuMs } = await runDemoBundle(code);
     for (const t of progress.tasks) console.error(`${t.state.padEnd(11)} ${t.name.zh} · ${t.department?.name ?? ''} · ${t.decidedBy ?? ''} · ${t.output?.identifier ?? ''}`);
-    console.error(`submit → all outputs: ${wallMs.toFixed(0)} ms`);
+    console.error(`submit → all outputs: ${wallMs.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
     console.log(JSON.stringify(burden, null, 2));
   });
 

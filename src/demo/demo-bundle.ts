@@ -22,7 +22,7 @@ const PEOPLE: [string, string, 'male' | 'female'][] = [
  * catalogue and grants; 王芳 (whose delivery record the hospital holds) starts the birth bundle
  * with the instant-approval rules on. Returns the progress and its burden figures.
  */
-export async function runDemoBundle(code = 'birth'): Promise<{ progress: BundleProgress; burden: BurdenFigures; wallMs: number }> {
+export async function runDemoBundle(code = 'birth'): Promise<{ progress: BundleProgress; burden: BurdenFigures; wallMs: number; cpuMs: number }> {
   const database = await openDatabase({ engine: 'pglite', memory: true });
   try {
     await database.migrate();
@@ -42,9 +42,12 @@ export async function runDemoBundle(code = 'birth'): Promise<{ progress: BundleP
     const principal = await services.identity.authenticate(token);
     if (!principal) throw new Error('demo login failed');
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const { bundle } = await services.bundles.start(principal, { bundle: code, form: code === 'retirement' ? { bankAccount: '6228480000000000' } : {}, consent: true }, `demo-${code}-1`);
     const wallMs = performance.now() - started;
-    return { progress: bundle, burden: await services.bundles.burden(principal, bundle.id), wallMs };
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    return { progress: bundle, burden: await services.bundles.burden(principal, bundle.id), wallMs, cpuMs };
   } finally {
     await database.close();
   }

@@ -24,6 +24,8 @@ import { dataSharingRoutes } from './modules/sharing/sharing.routes.ts';
 import { webRoutes } from './http/web.ts';
 import { createKioskLogin, demoCodeSender, type CodeSender, type KioskLogin } from './modules/identity/kiosk-login.ts';
 import { kioskRoutes } from './modules/identity/kiosk.routes.ts';
+import { createBundlesService, type BundlesService } from './modules/bundles/bundles.service.ts';
+import { bundlesRoutes } from './modules/bundles/bundles.routes.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -38,6 +40,7 @@ export interface Services {
   /** The data sharing platform (公共数据共享平台); `sharing` above is certificate share links. */
   dataSharing: DataSharingService;
   kiosk: KioskLogin;
+  bundles: BundlesService;
 }
 
 export interface ServiceOptions {
@@ -52,6 +55,8 @@ export interface ServiceOptions {
   sessionCache?: SessionCache;
   /** Where kiosk one-time codes go; the demo sender logs them and lets the kiosk show them. */
   codeSender?: CodeSender;
+  /** The life-event bundle definitions (data); the built-in ones by default. */
+  bundleDefinitions?: readonly unknown[];
 }
 
 export interface Platform {
@@ -90,12 +95,15 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     clock,
   });
+  // Bundles are built after applications; decisions reach them once both exist.
+  const late: { bundles?: BundlesService } = {};
   const applications = createApplicationsService({
     db,
     catalog,
     orgs,
     residents: identity,
     clock,
+    afterDecided: (caseIds) => late.bundles?.casesDecided(caseIds),
     onApproved: async (approved) => {
       const issue = await certificates.prepareIssue(approved);
       return issue && (async (tx) => ({ outcome: issuedNote((await issue(tx)).identifier) }));
@@ -119,7 +127,9 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const sharing = createSharingService({ db, certificates, publicUrl: options.publicUrl ?? 'http://localhost:3000', clock });
   const dataSharing = createDataSharingService({ db, masterKey, ledger, orgs, cases: applications, residents: identity, clock });
   const kiosk = createKioskLogin({ db, residents: identity, sender: options.codeSender ?? demoCodeSender(), clock });
-  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing, kiosk };
+  const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
+  late.bundles = bundles;
+  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing, kiosk, bundles };
 }
 
 const issuedNote = (identifier: string) => `电子证明已签发 certificate issued: ${identifier}`;
@@ -179,6 +189,7 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
       certificatesRoutes({ certificates: services.certificates }),
       sharingRoutes({ sharing: services.sharing }),
       dataSharingRoutes({ sharing: services.dataSharing }),
+      bundlesRoutes({ bundles: services.bundles }),
       ledgerApiRoutes({ ledger: services.ledger }),
     ],
     // The web apps answer every other GET path, so they come last.

@@ -45,12 +45,13 @@ function freshPhone(): string {
  * A migrated database with the real 正定县 division subtree, the demo departments and the
  * catalogue; factories make fresh residents and staff for each test.
  */
-export async function createTestContext(engine: Engine, options: { clock?: () => Date; statusLists?: StatusListOptions } = {}): Promise<TestContext> {
+export async function createTestContext(engine: Engine, options: { clock?: () => Date; statusLists?: StatusListOptions; bundleDefinitions?: readonly unknown[] } = {}): Promise<TestContext> {
   const database = await createTestDatabase(engine);
   const services = createServices(database, {
     masterKey: randomBytes(32),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
+    ...(options.bundleDefinitions ? { bundleDefinitions: options.bundleDefinitions } : {}),
   });
   await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
   // 长安区: a second county, for checks across counties.

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../core/config.ts';
 import { DataDirLockedError } from '../db/data-dir-lock.ts';
@@ -8,6 +9,7 @@ import { generateOpenApi } from './openapi.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerLedgerCommands } from '../modules/ledger/ledger.cli.ts';
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
+import { runDemoBundle } from '../demo/demo-bundle.ts';
 import { createProgress } from './progress.ts';
 import { printCredentials, serve } from './serve.ts';
 import { buildWeb, ensureWebBuilt } from './web-build.ts';
@@ -81,9 +83,20 @@ program
 registerVerifyCommand(program);
 registerLedgerCommands(program, () => openPlatform(loadConfig()));
 
-program
-  .command('demo')
-  .description('演示 demos')
+const demo = program.command('demo').description('演示 demos');
+
+demo
+  .command('bundle')
+  .description('在全新的内嵌数据库上办理一件事（即办规则开启），输出减负数据 run a bundle end to end and print its burden figures')
+  .argument('[bundle]', 'birth | retirement', 'birth')
+  .action(async (code: string) => {
+    const { burden, progress, wallMs, cpuMs } = await runDemoBundle(code);
+    for (const t of progress.tasks) console.error(`${t.state.padEnd(11)} ${t.name.zh} · ${t.department?.name ?? ''} · ${t.decidedBy ?? ''} · ${t.output?.identifier ?? ''}`);
+    console.error(`submit → all outputs: ${wallMs.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    console.log(JSON.stringify(burden, null, 2));
+  });
+
+demo
   .command('certificate')
   .description('签发一份演示居住证明并写出各种形式 issue a demo residence proof and write its renditions')
   .requiredOption('--out <dir>', 'folder to write into')

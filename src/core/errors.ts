@@ -129,6 +129,7 @@ const NOUNS: Record<string, { zh: string; en: string }> = {
   dataset: { zh: '数据集', en: 'Dataset' },
   grant: { zh: '共享授权', en: 'Sharing grant' },
   exchange: { zh: '数据使用请求', en: 'Data request' },
+  bundle: { zh: '一件事', en: 'Bundle' },
 };
 
 export function formatMessage(code: ErrorCode, params: ErrorParams, lang: Lang): string {

@@ -8,3 +8,4 @@ export * from '../modules/certificates/certificates.tables.ts';
 export * from '../modules/certificates/keys/keys.tables.ts';
 export * from '../modules/ledger/ledger.tables.ts';
 export * from '../modules/sharing/sharing.tables.ts';
+export * from '../modules/bundles/bundles.tables.ts';

@@ -8,6 +8,7 @@ import { ensureDemoDepartments } from '../modules/orgs/orgs.service.ts';
 import { createApplicationsService } from '../modules/applications/applications.service.ts';
 import type { Database } from '../db/database.ts';
 import { seedSharingDemo, type DemoPerson } from '../modules/sharing/sharing.seed.ts';
+import { seedBundles } from '../modules/bundles/bundle-seed.ts';
 
 /** 塔元庄村民委员会, 正定镇, 正定县, 石家庄市, 河北省: the village of the e-certificate story. */
 export const DEMO_VILLAGE = '130123100242';
@@ -110,6 +111,7 @@ export async function seedDemo(database: Database, services: Services, options: 
     return { residentId, name: r.name, birthDate: r.birth, gender: Number(residentId[16]) % 2 === 1 ? 'male' : 'female' };
   }) as [DemoPerson, DemoPerson, DemoPerson, DemoPerson];
   await seedSharingDemo(services.dataSharing, byKind, people);
+  await seedBundles(services, byKind);
   if (seeded) return credentials;
 
   const reviewer = await loginAs(services, { kind: 'staff', username: 'tyz-reviewer', password: DEMO_PASSWORD, channel: 'web' });

@@ -51,6 +51,8 @@ export interface ApplicationsDeps {
   onApproved?: ApprovalHook;
   /** The same for a batch approval: one preparation, one write step for all its cases. */
   onApprovedMany?: BatchApprovalHook;
+  /** Told after the commit which cases were decided or completed (life-event bundles move on); must not throw. */
+  afterDecided?: (caseIds: readonly string[]) => void;
   clock?: () => Date;
 }
 
@@ -248,7 +250,7 @@ export function createApplicationsService(deps: ApplicationsDeps) {
       const item = await catalog.requireItem(input.serviceCode);
       const channel = channelOf(principal);
       catalog.assertChannel(item, channel);
-      const form = catalog.validateForm(item, input.form);
+      const form = catalog.validateForm(item, input.form, { partial: input.draft === true });
       const org = await routeCase(item, applicantId, input.orgCode, principal);
       const now = clock();
       const requestHash = hashRequest({ ...input, form, onBehalfOf: principal.actingFor?.residentId ?? null });
@@ -363,6 +365,7 @@ export function createApplicationsService(deps: ApplicationsDeps) {
         }
         return updated;
       });
+      if (action === 'approve' || action === 'reject' || action === 'complete') deps.afterDecided?.([id]);
       return view(row);
     },
 
@@ -372,7 +375,7 @@ export function createApplicationsService(deps: ApplicationsDeps) {
      * found; one they may see but not decide is forbidden.
      */
     async decideMany(principal: Principal, input: BatchDecideInput): Promise<BatchDecisionResult[]> {
-      return decideMany(
+      const results = await decideMany(
         {
           db,
           clock,
@@ -384,6 +387,9 @@ export function createApplicationsService(deps: ApplicationsDeps) {
         principal,
         input,
       );
+      const decided = results.filter((r) => r.state === 'approved' || r.state === 'rejected' || r.state === 'completed').map((r) => r.id);
+      if (decided.length > 0) deps.afterDecided?.(decided);
+      return results;
     },
 
     async getCase(principal: Principal, id: string): Promise<CaseDetail> {

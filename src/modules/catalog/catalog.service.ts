@@ -15,7 +15,8 @@ export interface CatalogService {
   /** The promised due date of a case submitted at `submittedAt`. */
   dueDateFor(item: ServiceItem, submittedAt: Date): DueDate;
   /** Checks an application form against the item's fields: returns the cleaned form or throws VALIDATION_FAILED. */
-  validateForm(item: ServiceItem, form: Record<string, unknown>): Record<string, string>;
+  /** `partial`: a draft may leave required fields empty; what is there must still be valid. */
+  validateForm(item: ServiceItem, form: Record<string, unknown>, options?: { partial?: boolean }): Record<string, string>;
   /** Refuses channels the item does not offer. */
   assertChannel(item: ServiceItem, channel: Channel): void;
   /** How a form value reads: the Chinese label of a select option, or the value itself. */
@@ -84,7 +85,7 @@ export function createCatalogService(deps: { db: Db }): CatalogService {
       return addWorkingDays(chinaDate(submittedAt), item.timeLimitDays);
     },
 
-    validateForm(item, form) {
+    validateForm(item, form, options = {}) {
       const problems: { zh: string; en: string }[] = [];
       const clean: Record<string, string> = {};
       const known = new Set(item.formFields.map((f) => f.name));
@@ -94,7 +95,7 @@ export function createCatalogService(deps: { db: Db }): CatalogService {
       for (const field of item.formFields) {
         const raw = form[field.name];
         if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
-          if (field.required) problems.push({ zh: `请填写“${field.labelZh}”`, en: `${field.labelEn} is required` });
+          if (field.required && !options.partial) problems.push({ zh: `请填写“${field.labelZh}”`, en: `${field.labelEn} is required` });
           continue;
         }
         if (typeof raw !== 'string') {

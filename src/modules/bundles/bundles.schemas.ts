@@ -1,0 +1,61 @@
+import { Type } from '@sinclair/typebox';
+import { IsoDate, IsoDateTime, Nullable, Uuid } from '../../http/schemas.ts';
+import { BundleDefinitionSchema } from './bundle-definition.ts';
+
+const Bilingual = Type.Object({ zh: Type.String(), en: Type.String() });
+
+export const BundleIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const StartBundleBody = Type.Object(
+  {
+    bundle: Type.String({ minLength: 1, maxLength: 64 }),
+    form: Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 500 })),
+    consent: Type.Boolean({ description: 'The parent saw which fields each department fetches and agrees' }),
+  },
+  { additionalProperties: false },
+);
+export const StartBundleHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 128 })) });
+
+export const BurdenSchema = Type.Object({
+  forms: Type.Integer(),
+  formsSeparate: Type.Integer(),
+  fieldsTotal: Type.Integer(),
+  fieldsPrefilled: Type.Integer(),
+  fieldsSeparate: Type.Integer(),
+  materialsSeparate: Type.Integer(),
+  materialsBundle: Type.Integer(),
+  daysSeparate: Type.Integer(),
+  daysBundle: Nullable(Type.Integer()),
+  trips: Type.Integer(),
+  outputs: Type.Array(Type.String()),
+});
+
+const TaskSchema = Type.Object({
+  key: Type.String(),
+  serviceCode: Type.String(),
+  name: Bilingual,
+  dependsOn: Type.Array(Type.String()),
+  state: Type.Union(['waiting', 'blocked', 'in_progress', 'returned', 'done', 'rejected'].map((s) => Type.Literal(s))),
+  caseId: Nullable(Uuid),
+  caseNo: Nullable(Type.String()),
+  department: Nullable(Type.Object({ code: Type.String(), name: Type.String() })),
+  timeLimitDays: Type.Integer(),
+  dueDate: Nullable(IsoDate),
+  decidedBy: Nullable(Type.String()),
+  reason: Nullable(Bilingual),
+  output: Nullable(Type.Object({ certificateId: Uuid, identifier: Type.String() })),
+});
+
+export const BundleProgressSchema = Type.Object(
+  {
+    id: Uuid,
+    bundle: Type.Object({ code: Type.String(), nameZh: Type.String(), nameEn: Type.String() }),
+    state: Type.Union([Type.Literal('open'), Type.Literal('done'), Type.Literal('needs_attention')]),
+    createdAt: IsoDateTime,
+    form: Type.Array(Type.Object({ name: Type.String(), value: Nullable(Type.String()), prefilled: Type.Boolean(), dataset: Nullable(Type.String()) })),
+    tasks: Type.Array(TaskSchema),
+    burden: BurdenSchema,
+  },
+  { $id: 'BundleProgress', title: 'BundleProgress' },
+);
+
+export const BundleDefinitionList = Type.Array(BundleDefinitionSchema);

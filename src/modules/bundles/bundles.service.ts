@@ -1,0 +1,462 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { AppError, notFound } from '../../core/errors.ts';
+import { isUuid } from '../../core/values.ts';
+import type { Db } from '../../db/database.ts';
+import { canonicalJson } from '../../verify/document.ts';
+import type { ApplicationsService, CaseDetail } from '../applications/applications.service.ts';
+import type { CatalogService, ServiceItem } from '../catalog/catalog.service.ts';
+import { chinaDate } from '../catalog/working-days.ts';
+import type { CertificatesService } from '../certificates/certificates.service.ts';
+import type { Principal } from '../identity/principal.ts';
+import type { DataSharingService } from '../sharing/sharing.service.ts';
+import { validateDefinition, type BundleDefinition } from './bundle-definition.ts';
+import { BUNDLE_DEFINITIONS } from './bundle-definitions.ts';
+import * as repo from './bundles.repository.ts';
+import type { FieldProvenance } from './bundles.tables.ts';
+import { burdenFigures, type BurdenFigures } from './burden.ts';
+
+export interface BundlesDeps {
+  db: Db;
+  catalog: Pick<CatalogService, 'getItem'>;
+  applications: Pick<ApplicationsService, 'submit' | 'applicantAction' | 'act' | 'getCase'>;
+  dataSharing: Pick<DataSharingService, 'requestExchange' | 'decideConsent'>;
+  certificates: Pick<CertificatesService, 'getByCase'>;
+  orgs: { getOrg(code: string): Promise<{ code: string; name: string; path: string } | null> };
+  definitions?: readonly unknown[];
+  clock?: () => Date;
+}
+
+export interface StartBundleInput {
+  bundle: string;
+  /** What the parent typed: the fields no dataset holds (and any a dataset turns out not to hold). */
+  form: Record<string, string>;
+  /** The parent saw which fields each department fetches (GET /bundles/definitions) and agrees. */
+  consent: boolean;
+}
+
+export type TaskState = 'waiting' | 'blocked' | 'in_progress' | 'returned' | 'done' | 'rejected';
+
+export interface TaskProgress {
+  key: string;
+  serviceCode: string;
+  name: { zh: string; en: string };
+  dependsOn: string[];
+  state: TaskState;
+  caseId: string | null;
+  caseNo: string | null;
+  department: { code: string; name: string } | null;
+  timeLimitDays: number;
+  dueDate: string | null;
+  /** `rule:<id>` when an instant-approval rule decided, `officer` when a person did. */
+  decidedBy: string | null;
+  /** Why it is rejected or blocked, and what to do. */
+  reason: { zh: string; en: string } | null;
+  output: { certificateId: string; identifier: string } | null;
+}
+
+export interface BundleProgress {
+  id: string;
+  bundle: { code: string; nameZh: string; nameEn: string };
+  state: 'open' | 'done' | 'needs_attention';
+  createdAt: string;
+  form: { name: string; value: string | null; prefilled: boolean; dataset: string | null }[];
+  tasks: TaskProgress[];
+  burden: BurdenFigures;
+}
+
+const RULE_REASON = /^即办规则 instant-approval rule: ([a-z0-9_.-]+)$/;
+const ruleReason = (id: string) => `即办规则 instant-approval rule: ${id}`;
+
+/** A stable account id for a non-person actor (a rule, the bundle service acting for a department). */
+function actorId(name: string): string {
+  const h = createHash('sha256').update(`yiban/bundles/actor/${name}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export type BundlesService = ReturnType<typeof createBundlesService>;
+
+export function createBundlesService(deps: BundlesDeps) {
+  const { db, applications } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  type Loaded = { definition: BundleDefinition; order: string[]; items: Map<string, ServiceItem> };
+  let loaded: Promise<Map<string, Loaded | { error: unknown }>> | undefined;
+
+  /**
+   * Validates each definition against the catalogue once, on first use (the catalogue is seeded
+   * after the services are built). A broken definition is refused with its error; the others work.
+   */
+  function definitions() {
+    loaded ??= (async () => {
+      const out = new Map<string, Loaded | { error: unknown }>();
+      for (const raw of deps.definitions ?? BUNDLE_DEFINITIONS) {
+        const rawCode = (raw as { code?: unknown }).code;
+        const code = typeof rawCode === 'string' ? rawCode : '';
+        const tasks = (raw as { tasks?: unknown }).tasks;
+        const items = new Map<string, ServiceItem>();
+        for (const t of Array.isArray(tasks) ? (tasks as { item?: unknown }[]) : []) {
+          const item = typeof t.item === 'string' ? await deps.catalog.getItem(t.item) : null;
+          if (item) items.set(item.code, item);
+        }
+        try {
+          out.set(code, { ...validateDefinition(raw, items), items });
+        } catch (error) {
+          out.set(code, { error });
+        }
+      }
+      return out;
+    })();
+    return loaded;
+  }
+
+  async function requireDefinition(code: string): Promise<Loaded> {
+    const def = (await definitions()).get(code);
+    if (!def) throw notFound('bundle');
+    if ('error' in def) throw def.error;
+    return def;
+  }
+
+  /** The resident whose bundle it is, as the applications service knows them (for steps after the start). */
+  const parentOf = (applicantId: string): Principal => ({ accountId: applicantId, kind: 'resident', name: '', roles: [], sessionChannel: 'app' });
+
+  async function departmentActor(orgCode: string, name: string): Promise<Principal> {
+    const org = await deps.orgs.getOrg(orgCode);
+    if (!org) throw notFound('org');
+    return { accountId: actorId(`${name}@${org.code}`), kind: 'staff', name, roles: [{ role: 'department_officer', orgCode: org.code, orgPath: org.path }], sessionChannel: 'rule' };
+  }
+
+  function requireParent(principal: Principal): string {
+    // Consent to the exchanges is personal: a helper cannot start a bundle for someone.
+    if (principal.kind !== 'resident' || principal.actingFor) throw new AppError('FORBIDDEN');
+    return principal.accountId;
+  }
+
+  /** Step 1: one draft case per task, each by its own derived key, so a retry finds the same cases. */
+  async function createCases(principal: Principal, row: repo.BundleRow, def: BundleDefinition): Promise<repo.BundleRow> {
+    const cases: Record<string, string> = { ...row.cases };
+    for (const [i, task] of def.tasks.entries()) {
+      if (cases[task.key]) continue;
+      const { case: c } = await applications.submit(principal, { serviceCode: task.item, form: {}, draft: true }, `bundle-${row.id}-${i}`);
+      cases[task.key] = c.id;
+    }
+    return repo.updateBundle(db, row.id, { cases, stage: 'cases', updatedAt: clock() });
+  }
+
+  /** Step 2: the dataset fields, one exchange per (task, dataset, purpose) under the task's department grant. */
+  async function prefill(principal: Principal, row: repo.BundleRow, def: BundleDefinition, consent: boolean): Promise<repo.BundleRow> {
+    const groups = new Map<string, { via: string; dataset: string; purpose: string; fields: { name: string; field: string; transform?: 'date' }[] }>();
+    for (const f of def.fields) {
+      if (f.source.kind !== 'dataset') continue;
+      const k = `${f.source.via}|${f.source.dataset}|${f.source.purpose}`;
+      const g = groups.get(k) ?? { via: f.source.via, dataset: f.source.dataset, purpose: f.source.purpose, fields: [] };
+      g.fields.push({ name: f.name, field: f.source.field, ...(f.source.transform ? { transform: f.source.transform } : {}) });
+      groups.set(k, g);
+    }
+    const form: Record<string, string> = { ...row.typed };
+    const provenance: Record<string, FieldProvenance> = {};
+    let n = 0;
+    for (const g of groups.values()) {
+      const caseId = row.cases[g.via];
+      if (!caseId) throw new Error(`bundle ${row.id}: no case for task ${g.via}`);
+      const kase = await applications.getCase(principal, caseId);
+      const actor = await departmentActor(kase.orgCode, 'bundle-prefill');
+      const request = { requestKey: `bundle-${row.id}-${n++}`, datasetCode: g.dataset, fields: [...new Set(g.fields.map((f) => f.field))], purpose: g.purpose, caseId };
+      let result = await deps.dataSharing.requestExchange(actor, request);
+      if (result.exchange.status === 'pending_consent') {
+        if (!consent) {
+          throw new AppError('VALIDATION_FAILED', { detail: { zh: `需要您同意共享“${result.exchange.dataset.nameZh}”`, en: `your consent is needed to share ${result.exchange.dataset.nameEn}` } });
+        }
+        await deps.dataSharing.decideConsent(principal, result.exchange.id, 'approve');
+        result = await deps.dataSharing.requestExchange(actor, request);
+      }
+      if (result.exchange.status !== 'completed' || !result.data) continue;
+      for (const f of g.fields) {
+        const value = result.data[f.field];
+        if (value === undefined || value === '') continue;
+        form[f.name] = f.transform === 'date' ? value.slice(0, 10) : value;
+        provenance[f.name] = { dataset: g.dataset, field: f.field, exchangeId: result.exchange.id };
+      }
+    }
+    return repo.updateBundle(db, row.id, { form, provenance, stage: 'prefilled', updatedAt: clock() });
+  }
+
+  function ruleFor(def: BundleDefinition, taskKey: string) {
+    return def.rules.find((r) => r.tasks.includes(taskKey));
+  }
+
+  function inputsVerified(row: repo.BundleRow, item: ServiceItem, allowTyped: readonly string[]): boolean {
+    return item.formFields.every((f) => {
+      const value = row.form[f.name];
+      return value === undefined || value === '' || row.provenance[f.name] !== undefined || allowTyped.includes(f.name);
+    });
+  }
+
+  const ignorable = (error: unknown) => error instanceof AppError && (error.code === 'INVALID_STATE' || error.code === 'ALREADY_DECIDED' || error.code === 'CONFLICT');
+
+  /**
+   * Moves the bundle on as far as it goes: submits each draft whose dependencies completed, and
+   * lets the department's instant-approval rule decide each submitted task whose inputs are all
+   * verified. Every step is guarded by the case's state, so a second run (or a concurrent one)
+   * does nothing twice.
+   */
+  async function advance(row: repo.BundleRow, def: Loaded): Promise<Map<string, CaseDetail>> {
+    const parent = parentOf(row.applicantId);
+    for (let round = 0; round <= def.order.length * 2; round++) {
+      const cases = await loadCases(row, parent);
+      let moved = false;
+      for (const key of def.order) {
+        const task = def.definition.tasks.find((t) => t.key === key)!;
+        const kase = cases.get(key);
+        if (!kase) continue;
+        const item = def.items.get(task.item)!;
+        if (kase.state === 'draft' && task.dependsOn.every((d) => cases.get(d)?.state === 'completed')) {
+          const form = Object.fromEntries(item.formFields.filter((f) => row.form[f.name] !== undefined).map((f) => [f.name, row.form[f.name]!]));
+          try {
+            await applications.applicantAction(parent, kase.id, 'submit', form);
+            moved = true;
+          } catch (error) {
+            if (!ignorable(error)) throw error;
+          }
+        } else if (kase.state === 'submitted' || kase.state === 'accepted' || kase.state === 'in_review') {
+          const rule = ruleFor(def.definition, key);
+          if (!rule || !inputsVerified(row, item, rule.allowTyped ?? [])) continue;
+          try {
+            await applications.act(await departmentActor(kase.orgCode, `rule:${rule.id}`), kase.id, 'approve', ruleReason(rule.id));
+            moved = true;
+          } catch (error) {
+            if (!ignorable(error)) throw error;
+          }
+        }
+      }
+      if (!moved) return cases;
+    }
+    return loadCases(row, parent);
+  }
+
+  async function loadCases(row: repo.BundleRow, parent: Principal): Promise<Map<string, CaseDetail>> {
+    const out = new Map<string, CaseDetail>();
+    for (const [key, id] of Object.entries(row.cases)) out.set(key, await applications.getCase(parent, id));
+    return out;
+  }
+
+  async function resume(principal: Principal, row: repo.BundleRow, consent: boolean): Promise<BundleProgress> {
+    const def = await requireDefinition(row.code);
+    if (row.stage === 'created') row = await createCases(principal, row, def.definition);
+    if (row.stage === 'cases') row = await prefill(principal, row, def.definition, consent);
+    return progressOf(row, def, await advanceTracked(row, def));
+  }
+
+  async function progressOf(
+    row: repo.BundleRow,
+    def: Loaded,
+    cases: Map<string, CaseDetail>,
+  ): Promise<BundleProgress> {
+    const parent = parentOf(row.applicantId);
+    const tasks: TaskProgress[] = [];
+    const byKey = new Map<string, TaskProgress>();
+    for (const key of def.order) {
+      const task = def.definition.tasks.find((t) => t.key === key)!;
+      const item = def.items.get(task.item)!;
+      const kase = cases.get(key);
+      const decision = kase?.events.find((e) => e.action === 'approve' || e.action === 'reject');
+      const ruleId = decision?.reason ? RULE_REASON.exec(decision.reason)?.[1] : undefined;
+      let state: TaskState = 'waiting';
+      let reason: TaskProgress['reason'] = null;
+      let output: TaskProgress['output'] = null;
+      switch (kase?.state) {
+        case 'completed': {
+          state = 'done';
+          const cert = await deps.certificates.getByCase(parent, kase.id).catch(() => null);
+          output = cert ? { certificateId: cert.id, identifier: cert.identifier } : null;
+          break;
+        }
+        case 'rejected':
+          state = 'rejected';
+          reason = {
+            zh: `${kase.orgName}不予通过：${decision?.reason ?? ''}。已办结的其他事项及其证照仍然有效；请按理由补正后单独申请，或联系该部门。`,
+            en: `${kase.orgName} rejected it: ${decision?.reason ?? ''}. Completed items and their certificates stay valid; correct and apply separately, or contact the department.`,
+          };
+          break;
+        case 'returned':
+          state = 'returned';
+          reason = { zh: `退回补正：${kase.returnReason ?? ''}`, en: `returned for correction: ${kase.returnReason ?? ''}` };
+          break;
+        case 'submitted':
+        case 'accepted':
+        case 'in_review':
+        case 'approved':
+          state = 'in_progress';
+          break;
+        case 'draft':
+        case undefined: {
+          const stopped = task.dependsOn.map((d) => byKey.get(d)).filter((d) => d && (d.state === 'rejected' || d.state === 'blocked'));
+          if (stopped.length > 0) {
+            state = 'blocked';
+            const names = stopped.map((d) => d!.name);
+            reason = {
+              zh: `等待的前置事项未通过：${names.map((x) => x.zh).join('、')}`,
+              en: `waits on ${names.map((x) => x.en).join(', ')}, which did not go through`,
+            };
+          }
+        }
+      }
+      const progress: TaskProgress = {
+        key,
+        serviceCode: task.item,
+        name: { zh: item.nameZh, en: item.nameEn },
+        dependsOn: task.dependsOn,
+        state,
+        caseId: kase?.id ?? null,
+        caseNo: kase?.caseNo ?? null,
+        department: kase ? { code: kase.orgCode, name: kase.orgName } : null,
+        timeLimitDays: item.timeLimitDays,
+        dueDate: kase?.dueDate ?? null,
+        decidedBy: decision ? (ruleId ? `rule:${ruleId}` : 'officer') : null,
+        reason,
+        output,
+      };
+      byKey.set(key, progress);
+      tasks.push(progress);
+    }
+    const done = tasks.every((t) => t.state === 'done');
+    const lastCompleted = done ? [...cases.values()].map((c) => c.completedAt ?? '').sort().at(-1) : undefined;
+    const burden = burdenFigures({
+      definition: def.definition,
+      items: def.items,
+      prefilled: Object.keys(row.provenance).length,
+      startedOn: chinaDate(row.createdAt),
+      finishedOn: lastCompleted ? chinaDate(new Date(lastCompleted)) : null,
+      outputs: tasks.flatMap((t) => (t.output ? [t.output.identifier] : [])),
+    });
+    return {
+      id: row.id,
+      bundle: { code: def.definition.code, nameZh: def.definition.nameZh, nameEn: def.definition.nameEn },
+      state: done ? 'done' : tasks.some((t) => t.state === 'rejected' || t.state === 'blocked' || t.state === 'returned') ? 'needs_attention' : 'open',
+      createdAt: row.createdAt.toISOString(),
+      form: def.definition.fields.map((f) => ({
+        name: f.name,
+        value: row.form[f.name] ?? null,
+        prefilled: row.provenance[f.name] !== undefined,
+        dataset: row.provenance[f.name]?.dataset ?? null,
+      })),
+      tasks,
+      burden,
+    };
+  }
+
+  async function loadOwn(principal: Principal, id: string): Promise<repo.BundleRow> {
+    if (principal.kind !== 'resident' || principal.actingFor || !isUuid(id)) throw notFound('bundle');
+    const row = await repo.findBundle(db, id);
+    if (!row || row.applicantId !== principal.accountId) throw notFound('bundle');
+    return row;
+  }
+
+  /** Bundles being moved on in this process: their own loop sees what their own steps decide. */
+  const active = new Set<string>();
+
+  async function advanceTracked(row: repo.BundleRow, def: Loaded): Promise<Map<string, CaseDetail>> {
+    active.add(row.id);
+    try {
+      return await advance(row, def);
+    } finally {
+      active.delete(row.id);
+    }
+  }
+
+  let pending: Promise<void> = Promise.resolve();
+
+  return {
+    /**
+     * After an officer's decision commits: moves on the bundles the cases belong to (the next
+     * task is submitted, a rule may decide it). Runs in the background, one after another; a
+     * failure is left for the next progress read, which reconciles the same way.
+     */
+    casesDecided(caseIds: readonly string[]): void {
+      pending = pending.then(async () => {
+        for (const caseId of caseIds) {
+          for (const row of await repo.findBundlesByCase(db, caseId)) {
+            if (active.has(row.id) || row.stage !== 'prefilled') continue;
+            await advanceTracked(row, await requireDefinition(row.code));
+          }
+        }
+      }).catch(() => undefined);
+    },
+
+    /** Resolves when the background work queued so far is done (tests, shutdown). */
+    idle(): Promise<void> {
+      return pending;
+    },
+
+    /** The definitions, for the form and the consent preview: every field, its source and who fetches it. */
+    async listDefinitions(): Promise<BundleDefinition[]> {
+      return [...(await definitions()).values()].flatMap((d) => ('error' in d ? [] : [d.definition]));
+    },
+
+    /**
+     * One submission for the whole life event: a case per item, prefilled through the sharing
+     * platform, ready tasks submitted to their departments and decided by their rules. The same
+     * Idempotency-Key and body give the same bundle (and resume a start that was cut short).
+     */
+    async start(principal: Principal, input: StartBundleInput, idempotencyKey?: string): Promise<{ bundle: BundleProgress; replayed: boolean }> {
+      const applicantId = requireParent(principal);
+      if (idempotencyKey !== undefined && !/^[A-Za-z0-9_-]{8,128}$/.test(idempotencyKey)) throw new AppError('IDEMPOTENCY_KEY_INVALID');
+      const def = await requireDefinition(input.bundle);
+      const known = new Set(def.definition.fields.map((f) => f.name));
+      const unknown = Object.keys(input.form).filter((k) => !known.has(k));
+      if (unknown.length > 0) throw new AppError('VALIDATION_FAILED', { detail: { zh: `不允许的字段 ${unknown.join('、')}`, en: `unknown fields ${unknown.join(', ')}` } });
+      const typed: Record<string, string> = {};
+      for (const [k, v] of Object.entries(input.form)) if (v.trim() !== '') typed[k] = v.trim();
+      const requestHash = createHash('sha256').update(canonicalJson({ bundle: def.definition.code, typed })).digest('hex');
+      if (idempotencyKey !== undefined) {
+        const existing = await repo.findBundleByKey(db, applicantId, idempotencyKey);
+        if (existing) {
+          if (existing.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
+          return { bundle: await resume(principal, existing, input.consent), replayed: true };
+        }
+      }
+      const now = clock();
+      const inserted = await repo.insertBundle(db, {
+        id: randomUUID(),
+        code: def.definition.code,
+        applicantId,
+        idempotencyKey: idempotencyKey ?? null,
+        requestHash,
+        typed,
+        stage: 'created',
+        createdAt: now,
+        updatedAt: now,
+      });
+      if (!inserted) {
+        const winner = idempotencyKey !== undefined ? await repo.findBundleByKey(db, applicantId, idempotencyKey) : undefined;
+        if (!winner) throw new AppError('DATABASE_BUSY');
+        if (winner.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
+        return { bundle: await resume(principal, winner, input.consent), replayed: true };
+      }
+      return { bundle: await resume(principal, inserted, input.consent), replayed: false };
+    },
+
+    /** The parent's view; it also moves the bundle on (a task an officer completed since unblocks the next). */
+    async getProgress(principal: Principal, id: string): Promise<BundleProgress> {
+      const row = await loadOwn(principal, id);
+      const def = await requireDefinition(row.code);
+      if (row.stage !== 'prefilled') return resume(principal, row, false);
+      return progressOf(row, def, await advanceTracked(row, def));
+    },
+
+    async listMine(principal: Principal, limit = 50): Promise<BundleProgress[]> {
+      const applicantId = requireParent(principal);
+      const rows = await repo.listBundlesOf(db, applicantId, Math.min(limit, 200));
+      const out: BundleProgress[] = [];
+      for (const row of rows) {
+        const def = await requireDefinition(row.code);
+        out.push(await progressOf(row, def, await loadCases(row, parentOf(row.applicantId))));
+      }
+      return out;
+    },
+
+    async burden(principal: Principal, id: string): Promise<BurdenFigures> {
+      const row = await loadOwn(principal, id);
+      const def = await requireDefinition(row.code);
+      return (await progressOf(row, def, await loadCases(row, parentOf(row.applicantId)))).burden;
+    },
+  };
+}

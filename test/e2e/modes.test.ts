@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { and, eq, isNotNull } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoResidentId } from '../../src/demo/demo-data.ts';
 import { accounts, sessions } from '../../src/modules/identity/identity.tables.ts';
 import { cases } from '../../src/modules/applications/applications.tables.ts';
+import { certificates } from '../../src/modules/certificates/certificates.tables.ts';
 import { CHROMIUM, DESKTOP, PHONE, SCREENSHOTS, SKIP_MESSAGE, startE2e, type E2eServer } from './harness.ts';
 
 if (!CHROMIUM) console.warn(SKIP_MESSAGE);
@@ -107,6 +108,45 @@ describe.skipIf(!CHROMIUM)('kiosk mode and accessibility in the browser', () => 
     const made = await server.platform.database.db.select().from(cases).where(isNotNull(cases.helperId));
     expect(made.length).toBeGreaterThan(0);
     if (helper) expect(made.every((c) => c.helperId === helper.id)).toBe(true);
+    await page.close();
+  });
+
+  it('console: the reviewer approves two cases at once, and each gets its own certificate', async () => {
+    const page = await big.newPage();
+    await page.goto('/console');
+    await page.waitForURL('**/console/login');
+    await page.getByLabel('用户名').fill('tyz-reviewer');
+    await page.getByLabel('密码').fill('Yiban2026');
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    const rows = page.locator('.ant-table-row');
+    await rows.nth(1).waitFor();
+    const picked = [await rows.nth(0).getAttribute('data-row-key'), await rows.nth(1).getAttribute('data-row-key')].filter((k): k is string => !!k);
+    expect(picked).toHaveLength(2);
+    const db = server.platform.database.db;
+    const before = await db.select().from(cases).where(inArray(cases.id, picked));
+    expect(before.every((c) => ['submitted', 'accepted', 'in_review'].includes(c.state))).toBe(true);
+    for (const i of [0, 1]) await rows.nth(i).locator('.ant-table-selection-column input').check();
+    // Selecting does not open the case.
+    expect(new URL(page.url()).pathname).not.toContain('/cases/');
+    expect(await page.getByTestId('batch-approve').textContent()).toContain('2');
+    await page.getByTestId('batch-approve').click();
+    await page.getByRole('button', { name: '确认通过' }).click();
+    await page.getByText('已通过 2 件，电子证明已签发').waitFor();
+    await page.locator('.ant-modal-confirm').waitFor({ state: 'hidden' });
+    await shot(page, 'console-batch-approved');
+
+    const after = await db.select().from(cases).where(inArray(cases.id, picked));
+    expect(after.map((c) => c.state)).toEqual(['completed', 'completed']);
+    const issued = await db.select().from(certificates).where(inArray(certificates.caseId, picked));
+    expect(issued).toHaveLength(2);
+    expect(new Set(issued.map((c) => c.caseId))).toEqual(new Set(picked));
+    // The page was read again: the approved cases left the queue.
+    const keysShown = async (): Promise<string[]> => {
+      const keys: string[] = [];
+      for (let i = 0; i < (await rows.count()); i++) keys.push((await rows.nth(i).getAttribute('data-row-key')) ?? '');
+      return keys;
+    };
+    await expect.poll(async () => (await keysShown()).filter((k) => picked.includes(k))).toEqual([]);
     await page.close();
   });
 

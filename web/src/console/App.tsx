@@ -78,7 +78,7 @@ function Login() {
 
 function Queue() {
   const { t, pick, lang } = useI18n();
-  const { message } = AntApp.useApp();
+  const { message, modal } = AntApp.useApp();
   const me = session.use();
   const orgCodes = [...new Set((me?.account.roles ?? []).filter((r) => r.role !== 'helper').map((r) => r.orgCode))];
   const [orgCode, setOrgCode] = useState<string | undefined>(orgCodes[0]);
@@ -92,6 +92,10 @@ function Queue() {
   const [rows, setRows] = useState<CaseSummary[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const after = cursors[cursors.length - 1];
+  const [selected, setSelected] = useState<string[]>([]);
+  // Bumped after a batch decision, to read the page again.
+  const [reloads, setReloads] = useState(0);
+  const [deciding, setDeciding] = useState(false);
 
   useEffect(() => {
     api.services().then((r) => setServices(r.items), () => undefined);
@@ -105,6 +109,7 @@ function Queue() {
       return;
     }
     setRows(null);
+    setSelected([]);
     api
       .queue({ orgCode, state, overdue: overdue || undefined, serviceCode, after, limit: 20 })
       .then((p) => {
@@ -115,9 +120,39 @@ function Queue() {
         setRows([]);
         void message.error(errorText(e));
       });
-  }, [orgCode, state, overdue, serviceCode, after, message]);
+  }, [orgCode, state, overdue, serviceCode, after, message, reloads]);
 
   const reset = () => setCursors([undefined]);
+
+  // Batch approval: every selected case gets its own decision, seal and certificate; the answer
+  // says per case what happened, and the page is read again.
+  const approveSelected = () => {
+    const ids = [...selected];
+    modal.confirm({
+      title: t(`批量审核通过 ${ids.length} 件`, `Approve ${ids.length} cases`),
+      content: t(
+        '将逐件记录审核通过，并为每件加盖本单位电子印章、签发电子证明。已办结或无权办理的办件不受影响。',
+        'Each case is approved on its own and gets a certificate sealed by your organisation. Cases already decided or outside your remit are left as they are.',
+      ),
+      okText: t('确认通过', 'Approve'),
+      cancelText: t('取消', 'Cancel'),
+      onOk: async () => {
+        setDeciding(true);
+        try {
+          const r = await api.batchDecide(ids, 'approve');
+          const done = r.counts.approved;
+          const left = ids.length - done;
+          if (left === 0) void message.success(t(`已通过 ${done} 件，电子证明已签发`, `${done} approved, certificates issued`));
+          else void message.warning(t(`已通过 ${done} 件，${left} 件未处理`, `${done} approved, ${left} not decided`));
+          setReloads((n) => n + 1);
+        } catch (e) {
+          void message.error(errorText(e));
+        } finally {
+          setDeciding(false);
+        }
+      },
+    });
+  };
 
   return (
     <Card title={t('待办队列', 'Queue')} variant="borderless">
@@ -168,14 +203,31 @@ function Queue() {
           <span>{t('只看超期', 'Overdue only')}</span>
         </label>
       </Space>
+      <Space className="cs-batch">
+        <Button type="primary" disabled={selected.length === 0} loading={deciding} onClick={approveSelected} data-testid="batch-approve">
+          {t(`批量通过（${selected.length}）`, `Approve selected (${selected.length})`)}
+        </Button>
+      </Space>
       <Table<CaseSummary>
         rowKey="id"
+        rowSelection={{
+          selectedRowKeys: selected,
+          onChange: (keys) => setSelected(keys.map(String)),
+          getCheckboxProps: (r) => ({ 'aria-label': t(`选择 ${r.caseNo}`, `Select ${r.caseNo}`) }),
+        }}
         loading={rows === null}
         dataSource={rows ?? []}
         pagination={false}
         size="middle"
         rowClassName={(r) => (r.overdue ? 'cs-overdue' : '')}
-        onRow={(r) => ({ onClick: () => navigate(`/console/cases/${r.id}`), style: { cursor: 'pointer' } })}
+        onRow={(r) => ({
+          // A click on the selection box selects; anywhere else on the row opens the case.
+          onClick: (e) => {
+            if ((e.target as HTMLElement).closest('.ant-table-selection-column')) return;
+            navigate(`/console/cases/${r.id}`);
+          },
+          style: { cursor: 'pointer' },
+        })}
         locale={{ emptyText: <Empty description={t('没有待办', 'Nothing to do')} /> }}
         columns={[
           { title: t('办件编号', 'Case no.'), dataIndex: 'caseNo', render: (v: string, r) => <a href={`/console/cases/${r.id}`} onClick={(e) => e.preventDefault()}>{v}</a> },

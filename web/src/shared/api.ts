@@ -132,6 +132,13 @@ export interface Org {
   path: string;
 }
 
+export type BatchOutcome = 'approved' | 'rejected' | 'conflict' | 'not_found' | 'forbidden' | 'failed';
+
+export interface BatchDecideResult {
+  results: { id: string; outcome: BatchOutcome; state?: CaseState; certificateNote?: string; error?: { code: string; message: string } }[];
+  counts: Record<BatchOutcome, number>;
+}
+
 export interface Page<T> {
   items: T[];
   next: string | null;
@@ -213,6 +220,8 @@ export function createApi(options: ApiOptions) {
     case: (id: string) => json<CaseDetail>('GET', `/api/cases/${id}`),
     resubmit: (id: string, form: Record<string, string>) => json<CaseSummary>('POST', `/api/cases/${id}/resubmit`, { form }),
     act: (id: string, action: CaseAction, reason?: string) => json<CaseSummary>('POST', `/api/cases/${id}/actions`, reason ? { action, reason } : { action }),
+    batchDecide: (ids: string[], decision: 'approve' | 'reject', reason?: string) =>
+      json<BatchDecideResult>('POST', '/api/cases/batch-decide', reason ? { ids, decision, reason } : { ids, decision }),
     queue: (params: { orgCode?: string; state?: CaseState; overdue?: boolean; serviceCode?: string; after?: string; limit?: number }) =>
       json<Page<CaseSummary>>('GET', `/api/queue${query(params)}`),
     caseCertificate: (id: string) => json<Certificate>('GET', `/api/cases/${id}/certificate`),

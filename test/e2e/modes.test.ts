@@ -130,8 +130,14 @@ describe.skipIf(!CHROMIUM)('kiosk mode and accessibility in the browser', () => 
     expect(new URL(page.url()).pathname).not.toContain('/cases/');
     expect(await page.getByTestId('batch-approve').textContent()).toContain('2');
     await page.getByTestId('batch-approve').click();
+    // The first issuance of a fresh server builds the seal's tables: give it time on a busy machine.
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/cases/batch-decide'), { timeout: 90_000 });
     await page.getByRole('button', { name: '确认通过' }).click();
-    await page.getByText('已通过 2 件，电子证明已签发').waitFor();
+    const response = await answered;
+    const body = (await response.json()) as { counts: Record<string, number>; results: unknown[] };
+    expect(response.status(), JSON.stringify(body)).toBe(200);
+    expect(body.counts.approved, JSON.stringify(body.results)).toBe(2);
+    await page.getByText('已通过 2 件，电子证明已签发').waitFor({ timeout: 30_000 });
     await page.locator('.ant-modal-confirm').waitFor({ state: 'hidden' });
     await shot(page, 'console-batch-approved');
 
@@ -148,7 +154,7 @@ describe.skipIf(!CHROMIUM)('kiosk mode and accessibility in the browser', () => 
     };
     await expect.poll(async () => (await keysShown()).filter((k) => picked.includes(k))).toEqual([]);
     await page.close();
-  });
+  }, 150_000);
 
   it.each([
     ['resident login', '/login', 'phone'],

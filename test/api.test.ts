@@ -1,9 +1,8 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
 import type { App } from '../src/http/server.ts';
 import { testEngines } from './db.ts';
-import { createTestContext, freshResidentId, PASSWORD, VILLAGE, type TestContext } from './factories.ts';
+import { buildTestApp, createTestContext, freshResidentId, PASSWORD, VILLAGE, type TestContext } from './factories.ts';
 
 const residence = {
   serviceCode: 'cert.residence',
@@ -16,7 +15,7 @@ describe.each(testEngines())('HTTP API on %s', (engine) => {
 
   beforeAll(async () => {
     ctx = await createTestContext(engine);
-    app = await buildApp({ database: ctx.database, services: ctx.services, close: () => ctx.close() }, { logLevel: 'silent' });
+    app = await buildTestApp(ctx);
   });
   afterAll(async () => {
     await app?.close();

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
 import type { App } from '../src/http/server.ts';
 import { testEngines } from './db.ts';
-import { createTestContext, PASSWORD, VILLAGE, type TestContext } from './factories.ts';
+import { buildTestApp, createTestContext, PASSWORD, VILLAGE, type TestContext } from './factories.ts';
 
 const residence = {
   serviceCode: 'cert.residence',
@@ -21,7 +20,7 @@ describe.each(testEngines())('POST /api/cases/batch-decide on %s', (engine) => {
 
   beforeAll(async () => {
     ctx = await createTestContext(engine);
-    app = await buildApp({ database: ctx.database, services: ctx.services, close: () => ctx.close() }, { logLevel: 'silent' });
+    app = await buildTestApp(ctx);
   });
   afterAll(async () => {
     await app?.close();

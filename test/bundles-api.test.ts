@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
 import type { App } from '../src/http/server.ts';
 import { seedBundles } from '../src/modules/bundles/bundle-seed.ts';
 import { seedDatasets, seedGrants } from '../src/modules/sharing/sharing.seed.ts';
 import { testEngines } from './db.ts';
-import { createTestContext, PASSWORD, type TestContext } from './factories.ts';
+import { buildTestApp, createTestContext, PASSWORD, type TestContext } from './factories.ts';
 
 describe.each(testEngines())('bundles HTTP API on %s', (engine) => {
   let ctx: TestContext;
@@ -15,7 +14,7 @@ describe.each(testEngines())('bundles HTTP API on %s', (engine) => {
     await ctx.services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
     for (const grant of seedGrants(ctx.departments, new Date(Date.now() + 365 * 86_400_000))) await ctx.services.dataSharing.ensureGrant(grant);
     await seedBundles(ctx.services, ctx.departments);
-    app = await buildApp({ database: ctx.database, services: ctx.services, close: () => ctx.close() }, { logLevel: 'silent' });
+    app = await buildTestApp(ctx);
   }, 120_000);
   afterAll(async () => {
     await app?.close();

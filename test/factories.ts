@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServices, type Services } from '../src/app.ts';
+import { buildApp, createServices, type Services } from '../src/app.ts';
+import type { App } from '../src/http/server.ts';
 import type { Database, Engine } from '../src/db/database.ts';
 import { SEED_SERVICE_ITEMS } from '../src/modules/catalog/catalog.seed.ts';
 import { SEED_CERTIFICATE_TYPES } from '../src/modules/certificates/certificate-types.seed.ts';
@@ -105,4 +106,9 @@ export async function createTestContext(engine: Engine, options: { clock?: () =>
     },
     close: () => database.close(),
   };
+}
+
+/** The HTTP app over a test context's services, quiet; closing it closes the context too. */
+export function buildTestApp(ctx: TestContext): Promise<App> {
+  return buildApp({ database: ctx.database, services: ctx.services, close: () => ctx.close() }, { logLevel: 'silent' });
 }

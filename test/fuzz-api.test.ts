@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
 import type { App } from '../src/http/server.ts';
-import { createTestContext, PASSWORD, type TestContext } from './factories.ts';
+import { buildTestApp, createTestContext, PASSWORD, type TestContext } from './factories.ts';
 
 /**
  * No input makes the server answer 5xx. Random JSON values, random strings in paths and query
@@ -19,7 +18,7 @@ describe('API under random input', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext('pglite');
-    app = await buildApp({ database: ctx.database, services: ctx.services, close: () => ctx.close() }, { logLevel: 'silent' });
+    app = await buildTestApp(ctx);
     const resident = await ctx.newResident();
     const res = await app.inject({
       method: 'POST',

@@ -1,10 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
 import { createKioskLogin, type CodeSender } from '../src/modules/identity/kiosk-login.ts';
 import type { App } from '../src/http/server.ts';
 import { testEngines } from './db.ts';
-import { createTestContext, freshResidentId, type TestContext } from './factories.ts';
+import { buildTestApp, createTestContext, freshResidentId, type TestContext } from './factories.ts';
 
 describe.each(testEngines())('kiosk login with a one-time code on %s', (engine) => {
   let ctx: TestContext;
@@ -12,7 +11,7 @@ describe.each(testEngines())('kiosk login with a one-time code on %s', (engine) 
 
   beforeAll(async () => {
     ctx = await createTestContext(engine);
-    app = await buildApp({ database: ctx.database, services: ctx.services, close: () => ctx.close() }, { logLevel: 'silent' });
+    app = await buildTestApp(ctx);
   });
   afterAll(async () => {
     await app?.close();

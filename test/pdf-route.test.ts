@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
 import type { App } from '../src/http/server.ts';
 import { extractBundleFromPdf } from '../src/verify/pdf-extract.ts';
 import { parsePayload } from '../src/verify/document.ts';
-import { createTestContext, PASSWORD, VILLAGE, type TestContext } from './factories.ts';
+import { buildTestApp, createTestContext, PASSWORD, VILLAGE, type TestContext } from './factories.ts';
 
 describe('GET /api/certificates/:id/pdf', () => {
   let ctx: TestContext;
   let app: App;
   beforeAll(async () => {
     ctx = await createTestContext('pglite');
-    app = await buildApp({ database: ctx.database, services: ctx.services, close: () => ctx.close() }, { logLevel: 'silent' });
+    app = await buildTestApp(ctx);
   });
   afterAll(async () => {
     await app?.close();

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../app.ts';
 import type { App } from '../../http/server.ts';
-import { createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
+import { buildTestApp, createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
 import { canonicalJson, fieldDigest, issuanceLeaf, parsePayload, type SignedPayload } from '../../verify/document.ts';
 import { decodeStatusList, isBitSet } from '../../verify/status-list.ts';
@@ -62,7 +61,7 @@ describe.each(testEngines())('status lists on %s', (engine) => {
   let app: App;
   beforeAll(async () => {
     ctx = await createTestContext(engine, { statusLists: { size: 64, rollover: 0.25 } });
-    app = await buildApp({ database: ctx.database, services: ctx.services, close: () => ctx.close() }, { logLevel: 'silent' });
+    app = await buildTestApp(ctx);
   });
   afterAll(async () => {
     await app?.close();

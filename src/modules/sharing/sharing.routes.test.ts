@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../app.ts';
 import type { App } from '../../http/server.ts';
 import { testEngines } from '../../../test/db.ts';
-import { createTestContext, PASSWORD, type TestContext } from '../../../test/factories.ts';
+import { buildTestApp, createTestContext, PASSWORD, type TestContext } from '../../../test/factories.ts';
 import { seedDatasets } from './sharing.seed.ts';
 
 describe.each(testEngines())('sharing API on %s', (engine) => {
@@ -15,7 +14,7 @@ describe.each(testEngines())('sharing API on %s', (engine) => {
   beforeAll(async () => {
     ctx = await createTestContext(engine);
     await ctx.services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
-    app = await buildApp({ database: ctx.database, services: ctx.services, close: () => ctx.close() }, { logLevel: 'silent' });
+    app = await buildTestApp(ctx);
     police = await staffToken(ctx.departments.public_security!);
     civil = await staffToken(ctx.departments.civil_affairs!);
     hr = await staffToken(ctx.departments.human_resources!);

@@ -9,6 +9,9 @@ import { divisionCreditCode } from '../orgs/credit-code.ts';
 import { prepareBatchIssue, type BatchItem } from './batch-issue.ts';
 import * as repo from './certificates.repository.ts';
 import { certificates } from './certificates.tables.ts';
+import { issuanceLeafFast } from './digests.ts';
+import { ledgerEntries } from '../ledger/ledger.tables.ts';
+import { inArray } from 'drizzle-orm';
 
 describe.each(testEngines())('batch issuance on %s', (engine) => {
   let ctx: TestContext;
@@ -58,6 +61,14 @@ describe.each(testEngines())('batch issuance on %s', (engine) => {
       expect(verify('SM2', key!.publicKeySpki, new TextEncoder().encode(row.payload), Buffer.from(row.signature, 'base64'))).toBe(true);
       expect(row.ledgerIndex).toBeGreaterThanOrEqual(0);
     }
+    // Each row names the leaf of its own issuance, including the re-signed ones whose first
+    // indexes were skipped: six distinct leaves, three consecutive per batch.
+    const leaves = await ctx.database.db.select().from(ledgerEntries).where(inArray(ledgerEntries.idx, rows.map((r) => r.ledgerIndex)));
+    const leafAt = new Map(leaves.map((l) => [Number(l.idx), Buffer.from(l.data).toString('utf8')]));
+    for (const row of rows) expect(leafAt.get(row.ledgerIndex)).toBe(issuanceLeafFast(parsePayload(row.payload)!, row.payload));
+    const indexes = rows.map((r) => r.ledgerIndex).sort((x, y) => x - y);
+    expect(indexes[2]! - indexes[0]!).toBe(2);
+    expect(indexes[5]! - indexes[3]!).toBe(2);
     expect([...issued.values()].map((r) => r.identifier).sort()).toEqual(b.map((i) => second.identifiers.get(i.caseId)).sort());
     // A seventh certificate has no slot left.
     const third = await prepareBatchIssue(ctx.database.db, deps, await items(1), now).catch((error: unknown) => error);

@@ -4,9 +4,9 @@
  * transaction: the reads (PGlite has one connection, which an open transaction holds), the
  * serials, the status slots (all in the list the caller chose, see status-lists.ts) and — the
  * expensive part — the seal signatures. Inside the transaction, one statement each: the
- * certificates (a slot lost to a concurrent issuer is drawn again and re-signed), their outbox
- * events, the ledger leaves (late, since appenders queue on the ledger's head row until
- * commit), the list's count and the leaves' indexes on the certificates. Digests and the
+ * ledger head's lock (which fixes the leaves' indexes), the certificates with those indexes (a
+ * slot lost to a concurrent issuer is drawn again and re-signed), their outbox events, the
+ * ledger leaves and the list's count. Digests and the
  * canonical payload use digests.ts (node:crypto; the same bytes as src/verify).
  */
 import { randomBytes, randomInt } from 'node:crypto';
@@ -16,7 +16,7 @@ import type { EventsService } from '../events/events.service.ts';
 import { formatIdentifier } from '../../verify/identifier.ts';
 import type { Disclosure, SignedPayload } from '../../verify/document.ts';
 import * as repo from './certificates.repository.ts';
-import type { SealSigner } from './certificates.service.ts';
+import type { LedgerAppender, SealSigner } from './certificates.service.ts';
 import { canonicalPayload, fieldDigestFast, issuanceLeafFast } from './digests.ts';
 import type { StatusListTarget, StatusLists } from './status-lists.ts';
 
@@ -46,7 +46,7 @@ interface Signed {
 }
 
 export interface BatchIssueDeps {
-  ledger: { appendManyInTx(tx: Executor, entries: readonly { kind: string; data: Uint8Array }[]): Promise<{ first: number; count: number }> };
+  ledger: Pick<LedgerAppender, 'appendManyInTx' | 'reserveInTx'>;
   events: Pick<EventsService, 'enqueueMany'>;
   /** The list the batch's slots are drawn from. */
   statusList: StatusListTarget;
@@ -102,16 +102,28 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
         if (!s) throw new Error(`case ${id} was not prepared for issuance`);
         return s;
       });
-      const fresh: { id: string; caseId: string; identifier: string }[] = [];
+      // The ledger's head first: its lock makes the next indexes this transaction's, so each
+      // certificate is inserted with its leaf's index instead of being updated afterwards (a
+      // second version of every row and its indexes). Issuers then hold it while inserting. A
+      // single issuer that inserted a slot this batch also wants, and then waits for the head,
+      // closes a cycle that PostgreSQL breaks (40P01): the batch is retried whole, the single
+      // approval answers 503 and its client retries with the same Idempotency-Key. Rare: both
+      // must draw the same one of 131,072 slots at the same moment.
+      const start = await deps.ledger.reserveInTx(tx);
+      let nextIndex = start;
+      const fresh: { id: string; caseId: string; identifier: string; ledgerIndex: number }[] = [];
       for (let round = 0; pending.length > 0; round++) {
         if (round === MAX_SLOT_ROUNDS) throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
         // In slot order: concurrent batches that want the same slots then wait for each other in
         // one order, never in a cycle (a deadlock).
         pending.sort((x, y) => x.payload.status.index - y.payload.status.index);
-        const inserted = await repo.insertCertificates(tx, pending.map((s) => rowOf(s, deps.statusList.list)));
+        const tentative = new Map(pending.map((s, i) => [s.item.caseId, nextIndex + i]));
+        const inserted = await repo.insertCertificates(tx, pending.map((s) => rowOf(s, deps.statusList.list, tentative.get(s.item.caseId)!)));
+        nextIndex += pending.length;
         for (const row of inserted) {
-          issued.set(row.caseId, { ...row, ledgerIndex: -1 });
-          fresh.push(row);
+          const withIndex = { ...row, ledgerIndex: tentative.get(row.caseId)! };
+          issued.set(row.caseId, withIndex);
+          fresh.push(withIndex);
         }
         const missed = pending.filter((s) => !issued.has(s.item.caseId));
         if (missed.length === 0) break;
@@ -128,6 +140,15 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
         }
       }
       if (fresh.length === 0) return issued;
+      fresh.sort((x, y) => x.ledgerIndex - y.ledgerIndex);
+      // Rows skipped above (taken slots, existing certificates) left gaps: close them, so the
+      // leaves stay consecutive from `start`. Rare; the common batch updates nothing.
+      const moved = fresh.flatMap((r, i) => (r.ledgerIndex === start + i ? [] : [{ id: r.id, ledgerIndex: start + i }]));
+      if (moved.length > 0) await repo.setLedgerIndexes(tx, moved);
+      for (const [i, r] of fresh.entries()) {
+        r.ledgerIndex = start + i;
+        issued.set(r.caseId, r);
+      }
       const byCase = new Map(fresh.map((r) => [r.caseId, signed.get(r.caseId)!]));
       await deps.events.enqueueMany(
         tx,
@@ -140,10 +161,9 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
           return { kind: 'certificate.issued', data: encoder.encode(issuanceLeafFast(s.payload, s.payloadText)) };
         }),
       );
+      if (first !== start) throw new Error(`ledger append started at ${first}, not at the reserved ${start}`);
       // After the ledger's head, like the single path: issuers take the two locks in one order.
       await deps.statusLists?.countIssued(tx, deps.statusList.list, fresh.length);
-      await repo.setLedgerIndexes(tx, fresh.map((r, i) => ({ id: r.id, ledgerIndex: first + i })));
-      for (const [i, r] of fresh.entries()) issued.set(r.caseId, { ...r, ledgerIndex: first + i });
       return issued;
     },
   };
@@ -170,7 +190,7 @@ async function sign(base: Omit<Signed, 'payload' | 'payloadText' | 'signature'>,
   return { ...base, payload, payloadText, signature };
 }
 
-function rowOf(s: Signed, list: string): repo.NewCertificate {
+function rowOf(s: Signed, list: string, ledgerIndex: number): repo.NewCertificate {
   return {
     serial: s.serial,
     identifier: s.identifier,
@@ -186,7 +206,7 @@ function rowOf(s: Signed, list: string): repo.NewCertificate {
     disclosures: s.disclosures,
     statusList: list,
     statusIndex: s.payload.status.index,
-    ledgerIndex: -1,
+    ledgerIndex,
     issuedAt: s.issuedAt,
     validUntil: s.validUntil,
   };

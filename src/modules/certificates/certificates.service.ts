@@ -44,6 +44,8 @@ export interface SealKeyProvider {
 export interface LedgerAppender {
   appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ index: number }>;
   appendManyInTx(tx: Executor, entries: readonly { kind: string; data: Uint8Array }[]): Promise<{ first: number; count: number }>;
+  /** Locks the head until commit; the index the transaction's next append gets. */
+  reserveInTx(tx: Executor): Promise<number>;
 }
 
 export interface IssuerDirectory {

@@ -42,6 +42,19 @@ export async function appendEntries(db: Executor, entries: readonly { kind: stri
   throw new Error('ledger head row is missing');
 }
 
+/**
+ * Row-locks the head until the caller's transaction ends and returns the index its next
+ * append gets: a caller that must know its leaves' indexes before appending (batch issuance
+ * stores them on the certificates it inserts) reserves first, then appends.
+ */
+export async function lockHead(db: Executor): Promise<number> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const { rows } = await db.execute<{ next_idx: string | number }>(sql`select next_idx from ${ledgerHead} where id = 1 for update`);
+    if (rows[0]) return Number(rows[0].next_idx);
+    await db.insert(ledgerHead).values({ id: 1, nextIdx: 0 }).onConflictDoNothing();
+  }
+  throw new Error('ledger head row is missing');
+}
 
 export async function readLeafHashes(db: Executor, from: number, limit: number): Promise<{ idx: number; leafHash: Uint8Array }[]> {
   return db

@@ -173,6 +173,15 @@ export function createLedgerService(deps: LedgerDeps) {
 
     appendManyInTx,
 
+    /**
+     * Locks the head for the caller's transaction and returns the index of its next append, so
+     * that rows written before the append can carry their leaves' indexes. Appenders queue here
+     * until the caller commits.
+     */
+    reserveInTx(tx: Executor): Promise<number> {
+      return repo.lockHead(tx);
+    },
+
     async append(entry: LedgerEntryInput): Promise<{ index: number }> {
       checkEntry(entry);
       return db.transaction(async (tx) => ({ index: await repo.appendEntries(tx, [entry]) }));

@@ -35,6 +35,7 @@ import { backendPids, CpuMeter } from './support/cpu.ts';
 import { benchConfig, createBenchDatabase, DEFAULT_SERVER_URL, type BenchDatabase, type BenchEngine } from './support/databases.ts';
 import { approveAll, reviewerPrincipal, type IssuanceJob, type IssuanceMode, type IssuanceRun, type WorkerConfig, type WorkerMessage } from './support/issuance-worker.ts';
 import { loadLine } from './support/machine.ts';
+import { sealSm2Engine } from '../src/modules/certificates/keys/native-sm2.ts';
 
 const VILLAGE = '130123100242';
 const PASSWORD = 'Bench-passw0rd';
@@ -309,7 +310,7 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
       const signed = await signCost(platform);
       // The PostgreSQL section's figure goes with the PostgreSQL verdict below.
       if (engine === 'postgres' || signCpuMs === 0) signCpuMs = signed;
-      log(`  SM2 seal signature alone (key store signer, one core): ${signed.toFixed(3)} CPU ms = ${(1000 / signed).toFixed(0)}/s per core`);
+      log(`  SM2 seal signature alone (key store signer: ${sealSm2Engine}, one core): ${signed.toFixed(3)} CPU ms = ${(1000 / signed).toFixed(0)}/s per core`);
       await platform.close();
     } finally {
       await database.drop();

@@ -58,6 +58,8 @@ export async function createBenchDatabase(engine: BenchEngine, purpose: string, 
     dataDir,
     label: name,
     drop: async () => {
+      // BENCH_KEEP_DB=1 keeps the database for a look afterwards (its name is printed).
+      if (process.env.BENCH_KEEP_DB === '1') return;
       await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -111,15 +111,18 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
       // must draw the same one of 131,072 slots at the same moment.
       const start = await deps.ledger.reserveInTx(tx);
       let nextIndex = start;
+      // Indexes handed to rows that were not inserted: the re-signed rows of the next round take
+      // them first, so that a lost slot leaves no gap in the leaves.
+      let gaps: number[] = [];
       const fresh: { id: string; caseId: string; identifier: string; ledgerIndex: number }[] = [];
       for (let round = 0; pending.length > 0; round++) {
         if (round === MAX_SLOT_ROUNDS) throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
         // In slot order: concurrent batches that want the same slots then wait for each other in
         // one order, never in a cycle (a deadlock).
         pending.sort((x, y) => x.payload.status.index - y.payload.status.index);
-        const tentative = new Map(pending.map((s, i) => [s.item.caseId, nextIndex + i]));
+        const reuse = gaps.splice(0, pending.length);
+        const tentative = new Map(pending.map((s, i) => [s.item.caseId, i < reuse.length ? reuse[i]! : nextIndex++]));
         const inserted = await repo.insertCertificates(tx, pending.map((s) => rowOf(s, deps.statusList.list, tentative.get(s.item.caseId)!)));
-        nextIndex += pending.length;
         for (const row of inserted) {
           const withIndex = { ...row, ledgerIndex: tentative.get(row.caseId)! };
           issued.set(row.caseId, withIndex);
@@ -127,6 +130,7 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
         }
         const missed = pending.filter((s) => !issued.has(s.item.caseId));
         if (missed.length === 0) break;
+        gaps = [...gaps, ...missed.map((s) => tentative.get(s.item.caseId)!)].sort((x, y) => x - y);
         // Not inserted: the case already has its certificate (kept as it is), or the slot went to a concurrent issuer.
         for (const row of await repo.findByCases(tx, missed.map((s) => s.item.caseId))) issued.set(row.caseId, row);
         const lost = missed.filter((s) => !issued.has(s.item.caseId));
@@ -141,8 +145,8 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
       }
       if (fresh.length === 0) return issued;
       fresh.sort((x, y) => x.ledgerIndex - y.ledgerIndex);
-      // Rows skipped above (taken slots, existing certificates) left gaps: close them, so the
-      // leaves stay consecutive from `start`. Rare; the common batch updates nothing.
+      // Cases that already had their certificate (a retried batch) leave gaps: close them, so
+      // the leaves stay consecutive from `start`. Rare; a batch that only lost slots updates nothing.
       const moved = fresh.flatMap((r, i) => (r.ledgerIndex === start + i ? [] : [{ id: r.id, ledgerIndex: start + i }]));
       if (moved.length > 0) await repo.setLedgerIndexes(tx, moved);
       for (const [i, r] of fresh.entries()) {

@@ -35,9 +35,11 @@ typedef struct {
 static modulus MOD_P, MOD_N;
 static fe B3_MONT; /* 3b, in Montgomery form mod p */
 
-/* The table: for window j (k's bits 4j..4j+3) and digit i in 1..15, i·16^j·G in affine
- * Montgomery coordinates. 64 × 15 × 64 bytes = 60 KiB. */
-static fe TABLE[64][15][2];
+/* k·G sums one table point per 5-bit window of k, with signed digits in [-16, 16] (52 windows
+ * cover 256 bits and the recoding's carry): no doubling at all. TABLE[j][i - 1] is i·32^j·G in
+ * affine Montgomery coordinates, i in 1..16: 52 × 16 × 64 bytes = 52 KiB. */
+#define WINDOWS 52
+static fe TABLE[WINDOWS][16][2];
 
 static inline uint64_t ct_is_zero64(uint64_t x) { /* all ones when x == 0 */
   return ((x | (0 - x)) >> 63) - 1;
@@ -299,39 +301,57 @@ static void sm2_core_init(void) {
   mod_add(B3_MONT, b3, b3, &MOD_P);
   mod_add(B3_MONT, B3_MONT, b3, &MOD_P);
 
-  point base; /* 16^j·G */
+  point base; /* 32^j·G */
   to_mont(base.x, SM2_GX, &MOD_P);
   to_mont(base.y, SM2_GY, &MOD_P);
   fe_copy(base.z, MOD_P.r1);
-  for (int j = 0; j < 64; j++) {
+  for (int j = 0; j < WINDOWS; j++) {
     point acc = base;
-    for (int i = 1; i <= 15; i++) {
+    for (int i = 1; i <= 16; i++) {
       if (i > 1) point_add(&acc, &acc, &base);
       point_to_affine(TABLE[j][i - 1][0], TABLE[j][i - 1][1], &acc);
     }
-    point_add(&acc, &acc, &base); /* 16·base */
+    point_add(&acc, &acc, &acc); /* 32·base */
     point_to_affine(base.x, base.y, &acc);
     fe_copy(base.z, MOD_P.r1);
   }
 }
 
+/* Bits 5j..5j+4 of k (public j; zero above bit 255). */
+static inline uint64_t window_bits(const fe k, int j) {
+  int pos = 5 * j, limb = pos / 64, off = pos % 64;
+  uint64_t w = limb < 4 ? k[limb] >> off : 0;
+  if (off > 59 && limb + 1 < 4) w |= k[limb + 1] << (64 - off);
+  return w & 31;
+}
+
 /* x of k·G, canonical (not Montgomery), for 0 < k < n. */
 static void sm2_base_mul_x(fe x_out, const fe k) {
+  static const fe zero = {0, 0, 0, 0};
   point acc;
   memset(&acc, 0, sizeof acc);
   fe_copy(acc.y, MOD_P.r1); /* the identity (0 : 1 : 0) */
-  for (int j = 0; j < 64; j++) {
-    uint64_t digit = (k[j / 16] >> (4 * (j % 16))) & 15;
+  uint64_t carry = 0;
+  for (int j = 0; j < WINDOWS; j++) {
+    /* signed recoding without branches: w in 0..32; above 16 it becomes w - 32 and carries */
+    uint64_t w = window_bits(k, j) + carry;
+    uint64_t negative = (16 - w) >> 63; /* 1 when w > 16 */
+    uint64_t neg_mask = 0 - negative;
+    uint64_t digit = (w & ~neg_mask) | ((32 - w) & neg_mask);
+    carry = negative;
     point q;
     memset(&q, 0, sizeof q);
     fe_copy(q.z, MOD_P.r1);
-    for (uint64_t i = 1; i <= 15; i++) {
+    for (uint64_t i = 1; i <= 16; i++) {
       uint64_t mask = ct_is_zero64(i ^ digit);
       for (int l = 0; l < 4; l++) {
         q.x[l] |= TABLE[j][i - 1][0][l] & mask;
         q.y[l] |= TABLE[j][i - 1][1][l] & mask;
       }
     }
+    fe minus_y;
+    mod_sub(minus_y, zero, q.y, &MOD_P);
+    fe_select(q.y, neg_mask, minus_y, q.y);
     point sum;
     point_add(&sum, &acc, &q);
     uint64_t use_sum = ~ct_is_zero64(digit);

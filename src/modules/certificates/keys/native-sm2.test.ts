@@ -92,9 +92,14 @@ describe.skipIf(!sm2Addon)('the native SM2 signing addon (native/sm2)', () => {
   const addon = sm2Addon!;
   const baseX = createAddonSm2BaseX(addon);
 
-  it('gives the same x₁ of k·G as @noble/curves for random, boundary and sparse k', () => {
-    const sparse = Array.from({ length: 64 }, (_, j) => 15n << BigInt(4 * j)).filter((k) => k < N);
-    for (const k of [1n, 2n, 15n, 16n, 17n, 255n, 256n, N - 1n, N - 2n, 1n << 255n, ...sparse]) expect(baseX(k)).toBe(Sm2Point.BASE.multiply(k).x);
+  it('gives the same x₁ of k·G as @noble/curves for random k and k at the edges of the window recoding', () => {
+    // Digits at the signed 5-bit recoding's edges: 15, 16 (the largest positive), 17 (becomes
+    // -15 and carries), 31; every window set to 16 or 17 (a carry through all 52 windows).
+    const windows = Array.from({ length: 52 }, (_, j) => BigInt(5 * j));
+    const edges = windows.flatMap((shift) => [15n, 16n, 17n, 31n].map((d) => d << shift));
+    const allOf = (d: bigint) => windows.reduce((k, shift) => k + (d << shift), 0n) % N;
+    const special = [1n, 2n, 15n, 16n, 17n, 31n, 32n, 33n, 255n, 256n, N - 1n, N - 2n, 1n << 255n, allOf(16n), allOf(17n), allOf(31n)];
+    for (const k of [...special, ...edges.filter((k) => k < N)]) expect(baseX(k)).toBe(Sm2Point.BASE.multiply(k).x);
     fc.assert(
       fc.property(fc.bigInt({ min: 1n, max: N - 1n }), (k) => baseX(k) === Sm2Point.BASE.multiply(k).x),
       { numRuns: 300 },

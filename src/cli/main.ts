@@ -8,6 +8,7 @@ import { demoCredentials, isDemoSeeded, seedDemo, type DemoCredential } from '..
 import { generateOpenApi } from './openapi.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerLedgerCommands } from '../modules/ledger/ledger.cli.ts';
+import { configuredSharingKey, registerExternalDeptCommands } from '../modules/sharing/external-department.cli.ts';
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
 import { runDemoBundle } from '../demo/demo-bundle.ts';
 import { createProgress } from './progress.ts';
@@ -82,6 +83,7 @@ program
 
 registerVerifyCommand(program);
 registerLedgerCommands(program, () => openPlatform(loadConfig()));
+registerExternalDeptCommands(program, () => configuredSharingKey(loadConfig()));
 
 const demo = program.command('demo').description('演示 demos');
 

@@ -35,7 +35,7 @@ describe('RFC 9421 / RFC 9530 profile', () => {
         headers: { Date: 'Tue, 20 Apr 2021 02:07:55 GMT', 'Content-Type': 'application/json', 'Content-Length': '18' },
       },
     );
-    expect(signed.headers.Signature).toBe('sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:');
+    expect((signed.headers as Record<string, string>).Signature).toBe('sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:');
   });
 
   it('computes Content-Digest as RFC 9530 section 2 does', () => {

@@ -3,6 +3,7 @@
  * tests, benchmarks and the demo: its own dataset file, its own key, the platform key it trusts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -19,6 +20,17 @@ const YIBAN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin
 export function newSigningKey(prefix = 'yiban-sharing'): SigningKey & { publicKeyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   return { keyId: keyIdOf(publicKey, prefix), privateKey, publicKeyPem: publicKeyPem(publicKey) };
+}
+
+/** A GET on a fresh connection (no keep-alive socket the server may be closing). */
+function getJson<T>(url: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(JSON.parse(body) as T));
+    }).on('error', reject);
+  });
 }
 
 /** A port nothing listens on right now. */
@@ -97,7 +109,7 @@ export async function startDepartment(spec: DepartmentSpec): Promise<RunningDepa
     keyId: key.keyId,
     process: child,
     provider: (extra = {}) => ({ kind: 'external', baseUrl: url, keyId: key.keyId, publicKey: key.publicKeyPem, ...extra }),
-    stats: async () => (await (await fetch(`${url}/v1/stats`)).json()) as DepartmentStats,
+    stats: () => getJson<DepartmentStats>(`${url}/v1/stats`),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -83,7 +83,7 @@ program
 
 registerVerifyCommand(program);
 registerLedgerCommands(program, () => openPlatform(loadConfig()));
-registerExternalDeptCommands(program, () => configuredSharingKey(loadConfig()));
+registerExternalDeptCommands(program, () => configuredSharingKey(loadConfig()), () => openPlatform(loadConfig()));
 
 const demo = program.command('demo').description('演示 demos');
 

@@ -1,8 +1,9 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createDepartmentServer, trustedKeys, type DepartmentDataset } from './external-department.ts';
+import type { ProviderConfig } from './sharing.tables.ts';
 import { derivedSharingKey, keyIdOf, loadSharingKey, publicKeyPem, type SigningKey } from './http-signatures.ts';
 
 /** What a department's dataset file holds: its name and, per dataset, the records by resident ID number. */
@@ -18,7 +19,12 @@ const int = (v: string) => {
 };
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-export function registerExternalDeptCommands(program: Command, platformKey: () => SigningKey): void {
+export interface AttachPlatform {
+  services: { dataSharing: { setProvider(datasetCode: string, provider: ProviderConfig): Promise<void> } };
+  close(): Promise<void>;
+}
+
+export function registerExternalDeptCommands(program: Command, platformKey: () => SigningKey, openPlatform: () => Promise<AttachPlatform>): void {
   const dept = program.command('external-dept').description('外部部门系统（签名 HTTP，RFC 9421） an external department system over signed HTTP');
 
   dept
@@ -42,6 +48,40 @@ export function registerExternalDeptCommands(program: Command, platformKey: () =
       const pem = publicKeyPem(key.privateKey);
       if (options.out) writeFileSync(options.out, pem);
       console.log(JSON.stringify({ keyId: key.keyId, publicKey: pem }, null, 2));
+    });
+
+  dept
+    .command('attach')
+    .description('把平台上的数据集改由外部部门系统提供 serve a platform dataset from an external department system')
+    .argument('<dataset>', 'dataset code, e.g. health.birth_record')
+    .option('--url <url>', "the department system's base URL (omit with --internal)")
+    .option('--public-key <file>', "the department's public key (PEM), pinned")
+    .option('--key-id <id>', "the department key's id (default: derived from the key)")
+    .option('--timeout-ms <ms>', 'per attempt', int)
+    .option('--attempts <n>', 'bounded attempts with backoff', int)
+    .option('--internal', 'back to the dataset kept in the platform')
+    .action(async (dataset: string, options: { url?: string; publicKey?: string; keyId?: string; timeoutMs?: number; attempts?: number; internal?: boolean }) => {
+      let provider: ProviderConfig;
+      if (options.internal) provider = { kind: 'internal' };
+      else {
+        if (!options.url || !options.publicKey) throw new InvalidArgumentError('--url and --public-key are needed (or --internal)');
+        const pem = readFileSync(options.publicKey, 'utf8');
+        provider = {
+          kind: 'external',
+          baseUrl: options.url,
+          keyId: options.keyId ?? keyIdOf(createPublicKey(pem), 'dept'),
+          publicKey: pem,
+          ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+          ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
+        };
+      }
+      const platform = await openPlatform();
+      try {
+        await platform.services.dataSharing.setProvider(dataset, provider);
+      } finally {
+        await platform.close();
+      }
+      console.log(`${dataset}: ${provider.kind === 'external' ? `${provider.baseUrl} (key ${provider.keyId})` : 'internal'}`);
     });
 
   dept

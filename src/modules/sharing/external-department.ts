@@ -146,6 +146,8 @@ export function createDepartmentServer(options: DepartmentServerOptions): { serv
       if (!res.headersSent) plain(res, 500, { error: 'INTERNAL', message: 'internal error' });
     });
   });
+  // Longer than a client's idle keep-alive (undici: 4 s), so the server is not the side that closes a reused socket.
+  server.keepAliveTimeout = 30_000;
   return { server, stats: () => structuredClone(stats) };
 }
 

@@ -72,6 +72,9 @@ export function externalAdapter(config: ExternalProviderConfig, deps: ExternalAd
   } catch {
     throw new AppError('DEPARTMENT_RESPONSE_INVALID', { department: config.baseUrl, reason: { zh: '数据集配置的部门公钥无效', en: "the dataset's pinned department key is not a valid public key" } });
   }
+  if (departmentKey.asymmetricKeyType !== 'ed25519') {
+    throw new AppError('DEPARTMENT_RESPONSE_INVALID', { department: config.baseUrl, reason: { zh: '部门公钥须为 Ed25519', en: 'the pinned department key must be Ed25519' } });
+  }
   const doFetch = deps.fetch ?? fetch;
   const clock = deps.clock ?? (() => new Date());
   const attempts = config.attempts ?? EXTERNAL_DEFAULTS.attempts;

@@ -325,6 +325,16 @@ export function createDataSharingService(deps: DataSharingDeps) {
       for (const def of defs) await repo.upsertDataset(db, { ...def, updatedAt: clock() });
     },
 
+    /**
+     * Internal (CLI, demo, tests): where a dataset's records come from — kept in the platform, or
+     * the department's own system at a URL with its pinned key. Grants and exchanges stay as they are.
+     */
+    async setProvider(datasetCode: string, provider: ProviderConfig): Promise<void> {
+      const dataset = await requireDataset(datasetCode);
+      if (provider.kind === 'external') adapterFor(provider, externalDeps); // refuses a key that is not a public key
+      await repo.upsertDataset(db, { ...dataset, provider, updatedAt: clock() });
+    },
+
     /** Internal (seed and console import): the internal adapter's records, by resident ID number. */
     async upsertRecords(datasetCode: string, records: readonly { residentId: string; data: Record<string, string> }[]): Promise<void> {
       const dataset = await requireDataset(datasetCode);

@@ -93,10 +93,11 @@ export function registerExternalDeptCommands(program: Command, platformKey: () =
     .option('--port <port>', 'port (0: any free port)', int, 0)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--key-id <id>', "the department key's id (default: derived from the key)")
+    .option('--public-url <url>', 'scheme and authority the platform uses, when behind a TLS proxy (e.g. https://health.example)')
     .option('--window <seconds>', 'accepted signature age; nonces are kept this long', int, 300)
     .option('--delay-ms <ms>', 'fault injection: answer every query this much later', int, 0)
     .option('--fail-first <n>', 'fault injection: answer the first n queries with 503', int, 0)
-    .action(async (options: { dataset: string; key: string; trust: string[]; port: number; host: string; keyId?: string; window: number; delayMs: number; failFirst: number }) => {
+    .action(async (options: { dataset: string; key: string; trust: string[]; port: number; host: string; keyId?: string; publicUrl?: string; window: number; delayMs: number; failFirst: number }) => {
       const file = JSON.parse(readFileSync(options.dataset, 'utf8')) as DatasetFile;
       const key = loadSharingKey(options.key, 'dept');
       if (options.keyId) key.keyId = options.keyId;
@@ -107,6 +108,7 @@ export function registerExternalDeptCommands(program: Command, platformKey: () =
         trusted: trustedKeys(options.trust.map((f) => readFileSync(f, 'utf8'))),
         datasets: file.datasets,
         windowSeconds: options.window,
+        ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
         delayMs: options.delayMs,
         failFirst: options.failFirst,
         log: (line) => console.log(line),

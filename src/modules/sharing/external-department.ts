@@ -26,6 +26,11 @@ export interface DepartmentServerOptions {
   trusted: Map<string, KeyObject>;
   datasets: DepartmentDataset[];
   windowSeconds?: number;
+  /**
+   * The scheme and authority the platform addresses this system by (behind a TLS proxy, e.g.
+   * `https://health.example`): the signed @target-uri is rebuilt from it. Default: http and the Host header.
+   */
+  publicUrl?: string;
   /** Fault injection for tests and demos: every answer waits this long. */
   delayMs?: number;
   /** Fault injection: the first N requests get 503, as from a department that is starting up. */
@@ -91,7 +96,7 @@ export function createDepartmentServer(options: DepartmentServerOptions): { serv
     if (body === null) return refuse(res, 413, 'PAYLOAD_TOO_LARGE', 'the body is too large');
     const headers = flatHeaders(req);
     // @target-uri as the platform addressed it: the Host it sent and the path.
-    const targetUri = `http://${headers.host ?? 'localhost'}${req.url ?? '/'}`;
+    const targetUri = `${options.publicUrl?.replace(/\/+$/, '') ?? `http://${headers.host ?? 'localhost'}`}${req.url ?? '/'}`;
     let params;
     try {
       params = await verifyRequest({ method: 'POST', url: targetUri, headers, body }, { keyFor: (id) => options.trusted.get(id) ?? null, windowSeconds, now: clock() });

@@ -55,6 +55,9 @@ export interface ExternalAdapterDeps {
 
 export const EXTERNAL_DEFAULTS = { timeoutMs: 3000, attempts: 4, backoffBaseMs: 200, maxBackoffMs: 2000, windowSeconds: 300 } as const;
 
+/** One person's fields: an answer larger than this is refused unread. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
 /** A failure worth another attempt: no answer, a timeout, or the department saying it is busy. */
 class Transient extends Error {}
 
@@ -90,8 +93,13 @@ export function externalAdapter(config: ExternalProviderConfig, deps: ExternalAd
     let text: string;
     try {
       response = await doFetch(url, { method: 'POST', headers: signed.headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      if (Number(response.headers.get('content-length') ?? 0) > MAX_ANSWER_BYTES) {
+        await response.body?.cancel();
+        throw new AppError('DEPARTMENT_RESPONSE_INVALID', { department: request.providerName, reason: 'the answer is too large' }, { reason: 'TOO_LARGE' });
+      }
       text = await response.text();
     } catch (error) {
+      if (error instanceof AppError) throw error;
       const name = (error as Error).name;
       throw new Transient(name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `cannot connect (${(error as Error).message})`);
     }

@@ -19,7 +19,8 @@ import type { StatusListOptions } from './modules/certificates/status-lists.ts';
 import { certificatesRoutes } from './modules/certificates/certificates.routes.ts';
 import { createSharingService, type SharingService } from './modules/certificates/sharing-and-signatures.ts';
 import { sharingRoutes } from './modules/certificates/sharing.routes.ts';
-import { createDataSharingService, type DataSharingService } from './modules/sharing/sharing.service.ts';
+import { createDataSharingService, type DataSharingDeps, type DataSharingService } from './modules/sharing/sharing.service.ts';
+import { loadSharingKey } from './modules/sharing/http-signatures.ts';
 import { dataSharingRoutes } from './modules/sharing/sharing.routes.ts';
 import { webRoutes } from './http/web.ts';
 import { createKioskLogin, demoCodeSender, type CodeSender, type KioskLogin } from './modules/identity/kiosk-login.ts';
@@ -57,6 +58,8 @@ export interface ServiceOptions {
   codeSender?: CodeSender;
   /** The life-event bundle definitions (data); the built-in ones by default. */
   bundleDefinitions?: readonly unknown[];
+  /** The external provider adapter: the platform's sharing key (default: derived from the master key) and retry timing. */
+  externalSharing?: DataSharingDeps['external'];
 }
 
 export interface Platform {
@@ -125,7 +128,16 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     },
   });
   const sharing = createSharingService({ db, certificates, publicUrl: options.publicUrl ?? 'http://localhost:3000', clock });
-  const dataSharing = createDataSharingService({ db, masterKey, ledger, orgs, cases: applications, residents: identity, clock });
+  const dataSharing = createDataSharingService({
+    db,
+    masterKey,
+    ledger,
+    orgs,
+    cases: applications,
+    residents: identity,
+    clock,
+    ...(options.externalSharing ? { external: options.externalSharing } : {}),
+  });
   const kiosk = createKioskLogin({ db, residents: identity, sender: options.codeSender ?? demoCodeSender(), clock });
   const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
   late.bundles = bundles;
@@ -163,6 +175,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     publicUrl: config.publicUrl,
     ledgerOrigin: config.ledgerOrigin,
     sessionCache,
+    ...(config.sharingKeyFile ? { externalSharing: { key: loadSharingKey(config.sharingKeyFile) } } : {}),
   });
   return {
     database,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { buildApp, createServices, type Services } from '../src/app.ts';
+import { buildApp, createServices, type ServiceOptions, type Services } from '../src/app.ts';
 import type { App } from '../src/http/server.ts';
 import type { Database, Engine } from '../src/db/database.ts';
 import { SEED_SERVICE_ITEMS } from '../src/modules/catalog/catalog.seed.ts';
@@ -46,13 +46,14 @@ function freshPhone(): string {
  * A migrated database with the real 正定县 division subtree, the demo departments and the
  * catalogue; factories make fresh residents and staff for each test.
  */
-export async function createTestContext(engine: Engine, options: { clock?: () => Date; statusLists?: StatusListOptions; bundleDefinitions?: readonly unknown[] } = {}): Promise<TestContext> {
+export async function createTestContext(engine: Engine, options: { clock?: () => Date; statusLists?: StatusListOptions; bundleDefinitions?: readonly unknown[]; externalSharing?: ServiceOptions['externalSharing'] } = {}): Promise<TestContext> {
   const database = await createTestDatabase(engine);
   const services = createServices(database, {
     masterKey: randomBytes(32),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     ...(options.bundleDefinitions ? { bundleDefinitions: options.bundleDefinitions } : {}),
+    ...(options.externalSharing ? { externalSharing: options.externalSharing } : {}),
   });
   await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
   // 长安区: a second county, for checks across counties.

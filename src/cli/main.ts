@@ -8,6 +8,7 @@ import { demoCredentials, isDemoSeeded, seedDemo, type DemoCredential } from '..
 import { generateOpenApi } from './openapi.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerLedgerCommands } from '../modules/ledger/ledger.cli.ts';
+import { configuredSharingKey, registerExternalDeptCommands } from '../modules/sharing/external-department.cli.ts';
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
 import { runDemoBundle } from '../demo/demo-bundle.ts';
 import { createProgress } from './progress.ts';
@@ -82,6 +83,7 @@ program
 
 registerVerifyCommand(program);
 registerLedgerCommands(program, () => openPlatform(loadConfig()));
+registerExternalDeptCommands(program, () => configuredSharingKey(loadConfig()), () => openPlatform(loadConfig()));
 
 const demo = program.command('demo').description('演示 demos');
 
@@ -89,8 +91,10 @@ demo
   .command('bundle')
   .description('在全新的内嵌数据库上办理一件事（即办规则开启），输出减负数据 run a bundle end to end and print its burden figures')
   .argument('[bundle]', 'birth | retirement', 'birth')
-  .action(async (code: string) => {
-    const { burden, progress, wallMs, cpuMs } = await runDemoBundle(code);
+  .option('--external-hospital', "the hospital's birth records from its own system (a separate process, signed HTTP)")
+  .action(async (code: string, options: { externalHospital?: boolean }) => {
+    const { burden, progress, wallMs, cpuMs, hospital } = await runDemoBundle(code, { externalHospital: options.externalHospital ?? false });
+    if (hospital) console.error(`external hospital system: ${hospital.served} signed answers, ${hospital.distinctRequests} distinct requests, refused ${JSON.stringify(hospital.refused)}`);
     for (const t of progress.tasks) console.error(`${t.state.padEnd(11)} ${t.name.zh} · ${t.department?.name ?? ''} · ${t.decidedBy ?? ''} · ${t.output?.identifier ?? ''}`);
     console.error(`submit → all outputs: ${wallMs.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
     console.log(JSON.stringify(burden, null, 2));

@@ -15,6 +15,11 @@ export interface Config {
   publicUrl: string;
   /** The transparency log's origin line (C2SP checkpoint). */
   ledgerOrigin: string | undefined;
+  /**
+   * The platform's Ed25519 key for signing requests to external departments (PKCS#8 PEM file,
+   * `YIBAN_SHARING_KEY_FILE`); without it the key is derived from the master key.
+   */
+  sharingKeyFile: string | undefined;
 }
 
 /**
@@ -32,6 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     publicUrl: (env.YIBAN_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     ledgerOrigin: env.YIBAN_LEDGER_ORIGIN || undefined,
+    sharingKeyFile: env.YIBAN_SHARING_KEY_FILE || undefined,
     masterKey: env.YIBAN_MASTER_KEY ? decodeKey(env.YIBAN_MASTER_KEY) : loadOrCreateKeyFile(dataDir),
     logLevel: env.LOG_LEVEL ?? 'info',
   };

@@ -79,6 +79,17 @@ export const ERROR_CODES = {
   },
   UNKNOWN_FIELD: { status: 400, zh: '数据集“{dataset}”没有字段：{fields}', en: 'Dataset "{dataset}" has no field: {fields}' },
   EXCHANGE_NOT_PENDING: { status: 409, zh: '该数据使用请求已处理，不能再{action}', en: 'This data request is no longer pending; it cannot be {action}' },
+  DEPARTMENT_UNAVAILABLE: {
+    status: 503,
+    zh: '正在等待{department}：其系统暂时无法连接（已尝试 {attempts} 次），稍后会再试',
+    en: 'Waiting for {department}: its system did not answer ({attempts} attempts); it will be tried again later',
+  },
+  DEPARTMENT_REFUSED: { status: 502, zh: '{department}的系统拒绝了数据请求：{reason}', en: 'The system of {department} refused the data request: {reason}' },
+  DEPARTMENT_RESPONSE_INVALID: {
+    status: 502,
+    zh: '{department}的应答未通过签名核验，未予采用：{reason}',
+    en: 'The answer from {department} failed verification and was not used: {reason}',
+  },
   NOT_IMPLEMENTED: { status: 501, zh: '尚未实现：{what}', en: 'Not implemented yet: {what}' },
   DATABASE_BUSY: { status: 503, zh: '系统繁忙，请稍后再试', en: 'The system is busy; please try again' },
   INTERNAL: { status: 500, zh: '系统内部错误', en: 'Internal error' },

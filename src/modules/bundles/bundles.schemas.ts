@@ -53,6 +53,10 @@ export const BundleProgressSchema = Type.Object(
     createdAt: IsoDateTime,
     form: Type.Array(Type.Object({ name: Type.String(), value: Nullable(Type.String()), prefilled: Type.Boolean(), dataset: Nullable(Type.String()) })),
     tasks: Type.Array(TaskSchema),
+    waitingFor: Type.Array(
+      Type.Object({ department: Type.String(), dataset: Type.String(), task: Type.String(), message: Bilingual }),
+      { description: 'External departments whose systems did not answer yet; the bundle goes on when they do (read the progress again)' },
+    ),
     burden: BurdenSchema,
   },
   { $id: 'BundleProgress', title: 'BundleProgress' },

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError, notFound } from '../../core/errors.ts';
+import { AppError, formatMessage, notFound } from '../../core/errors.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Db } from '../../db/database.ts';
 import { canonicalJson } from '../../verify/document.ts';
@@ -61,7 +61,17 @@ export interface BundleProgress {
   createdAt: string;
   form: { name: string; value: string | null; prefilled: boolean; dataset: string | null }[];
   tasks: TaskProgress[];
+  /** External departments that did not answer yet (their system is down or slow): nothing goes on until they do. */
+  waitingFor: WaitingFor[];
   burden: BurdenFigures;
+}
+
+export interface WaitingFor {
+  department: string;
+  dataset: string;
+  /** The task whose department asked for the data. */
+  task: string;
+  message: { zh: string; en: string };
 }
 
 const RULE_REASON = /^即办规则 instant-approval rule: ([a-z0-9_.-]+)$/;
@@ -141,8 +151,13 @@ export function createBundlesService(deps: BundlesDeps) {
     return repo.updateBundle(db, row.id, { cases, stage: 'cases', updatedAt: clock() });
   }
 
-  /** Step 2: the dataset fields, one exchange per (task, dataset, purpose) under the task's department grant. */
-  async function prefill(principal: Principal, row: repo.BundleRow, def: BundleDefinition, consent: boolean): Promise<repo.BundleRow> {
+  /**
+   * Step 2: the dataset fields, one exchange per (task, dataset, purpose) under the task's
+   * department grant. An external department that stays down is reported, not fatal: the stage
+   * stays `cases` and the next progress read tries again with the same request keys, so an
+   * exchange that completed already is not repeated.
+   */
+  async function prefill(principal: Principal, row: repo.BundleRow, def: BundleDefinition, consent: boolean): Promise<{ row: repo.BundleRow; waitingFor: WaitingFor[] }> {
     const groups = new Map<string, { via: string; dataset: string; purpose: string; fields: { name: string; field: string; transform?: 'date' }[] }>();
     for (const f of def.fields) {
       if (f.source.kind !== 'dataset') continue;
@@ -153,6 +168,7 @@ export function createBundlesService(deps: BundlesDeps) {
     }
     const form: Record<string, string> = { ...row.typed };
     const provenance: Record<string, FieldProvenance> = {};
+    const waitingFor: WaitingFor[] = [];
     let n = 0;
     for (const g of groups.values()) {
       const caseId = row.cases[g.via];
@@ -160,13 +176,25 @@ export function createBundlesService(deps: BundlesDeps) {
       const kase = await applications.getCase(principal, caseId);
       const actor = await departmentActor(kase.orgCode, 'bundle-prefill');
       const request = { requestKey: `bundle-${row.id}-${n++}`, datasetCode: g.dataset, fields: [...new Set(g.fields.map((f) => f.field))], purpose: g.purpose, caseId };
-      let result = await deps.dataSharing.requestExchange(actor, request);
-      if (result.exchange.status === 'pending_consent') {
-        if (!consent) {
-          throw new AppError('VALIDATION_FAILED', { detail: { zh: `需要您同意共享“${result.exchange.dataset.nameZh}”`, en: `your consent is needed to share ${result.exchange.dataset.nameEn}` } });
-        }
-        await deps.dataSharing.decideConsent(principal, result.exchange.id, 'approve');
+      let result;
+      try {
         result = await deps.dataSharing.requestExchange(actor, request);
+        if (result.exchange.status === 'pending_consent') {
+          if (!consent) {
+            throw new AppError('VALIDATION_FAILED', { detail: { zh: `需要您同意共享“${result.exchange.dataset.nameZh}”`, en: `your consent is needed to share ${result.exchange.dataset.nameEn}` } });
+          }
+          await deps.dataSharing.decideConsent(principal, result.exchange.id, 'approve');
+          result = await deps.dataSharing.requestExchange(actor, request);
+        }
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== 'DEPARTMENT_UNAVAILABLE') throw error;
+        waitingFor.push({
+          department: typeof error.params.department === 'string' ? error.params.department : '',
+          dataset: g.dataset,
+          task: g.via,
+          message: { zh: formatMessage(error.code, error.params, 'zh-CN'), en: formatMessage(error.code, error.params, 'en') },
+        });
+        continue;
       }
       if (result.exchange.status !== 'completed' || !result.data) continue;
       for (const f of g.fields) {
@@ -176,7 +204,8 @@ export function createBundlesService(deps: BundlesDeps) {
         provenance[f.name] = { dataset: g.dataset, field: f.field, exchangeId: result.exchange.id };
       }
     }
-    return repo.updateBundle(db, row.id, { form, provenance, stage: 'prefilled', updatedAt: clock() });
+    if (waitingFor.length > 0) return { row, waitingFor };
+    return { row: await repo.updateBundle(db, row.id, { form, provenance, stage: 'prefilled', updatedAt: clock() }), waitingFor };
   }
 
   function ruleFor(def: BundleDefinition, taskKey: string) {
@@ -241,7 +270,12 @@ export function createBundlesService(deps: BundlesDeps) {
   async function resume(principal: Principal, row: repo.BundleRow, consent: boolean): Promise<BundleProgress> {
     const def = await requireDefinition(row.code);
     if (row.stage === 'created') row = await createCases(principal, row, def.definition);
-    if (row.stage === 'cases') row = await prefill(principal, row, def.definition, consent);
+    if (row.stage === 'cases') {
+      const prefilled = await prefill(principal, row, def.definition, consent);
+      row = prefilled.row;
+      // Nothing is submitted while a department's data is missing: the tasks wait for it.
+      if (prefilled.waitingFor.length > 0) return progressOf(row, def, await loadCases(row, parentOf(row.applicantId)), prefilled.waitingFor);
+    }
     return progressOf(row, def, await advanceTracked(row, def));
   }
 
@@ -249,6 +283,7 @@ export function createBundlesService(deps: BundlesDeps) {
     row: repo.BundleRow,
     def: Loaded,
     cases: Map<string, CaseDetail>,
+    waitingFor: WaitingFor[] = [],
   ): Promise<BundleProgress> {
     const parent = parentOf(row.applicantId);
     const tasks: TaskProgress[] = [];
@@ -288,6 +323,8 @@ export function createBundlesService(deps: BundlesDeps) {
           break;
         case 'draft':
         case undefined: {
+          const waiting = waitingFor.find((w) => w.task === key);
+          if (waiting) reason = waiting.message;
           const stopped = task.dependsOn.map((d) => byKey.get(d)).filter((d) => d && (d.state === 'rejected' || d.state === 'blocked'));
           if (stopped.length > 0) {
             state = 'blocked';
@@ -339,6 +376,7 @@ export function createBundlesService(deps: BundlesDeps) {
         dataset: row.provenance[f.name]?.dataset ?? null,
       })),
       tasks,
+      waitingFor,
       burden,
     };
   }

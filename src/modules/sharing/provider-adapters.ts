@@ -1,12 +1,22 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../core/errors.ts';
 import type { Executor } from '../../db/database.ts';
+import { SignatureError, signRequest, verifyResponse, type SigningKey } from './http-signatures.ts';
 import * as repo from './sharing.repository.ts';
 import type { ProviderConfig } from './sharing.tables.ts';
 
 export interface FetchRequest {
   datasetCode: string;
-  /** Keyed HMAC of the person's resident ID number. */
+  /** Keyed HMAC of the person's resident ID number (the internal adapter's record key). */
   subjectKey: string;
+  /** The person's resident ID number: a department's own system keys its records by it. Never logged. */
+  residentId: string;
+  /** Stable for one exchange request, across retries: the department answers a retry from its cache. */
+  requestId: string;
+  purpose: string;
+  /** The provider department's name, for messages. */
+  providerName: string;
   fields: readonly string[];
 }
 
@@ -15,13 +25,13 @@ export type FetchResult = Record<string, string> | null;
 
 /** Reads a dataset's fields for one person from wherever the provider keeps them. */
 export interface ProviderAdapter {
-  fetch(tx: Executor, request: FetchRequest): Promise<FetchResult>;
+  fetch(db: Executor, request: FetchRequest): Promise<FetchResult>;
 }
 
-/** The department's dataset kept in the platform: a read of sharing_records in the exchange's transaction. */
+/** The department's dataset kept in the platform: a read of sharing_records. */
 export const internalAdapter: ProviderAdapter = {
-  async fetch(tx, request) {
-    const record = await repo.findRecord(tx, request.datasetCode, request.subjectKey);
+  async fetch(db, request) {
+    const record = await repo.findRecord(db, request.datasetCode, request.subjectKey);
     if (!record) return null;
     const out: Record<string, string> = {};
     for (const field of request.fields) if (record[field] !== undefined) out[field] = record[field];
@@ -29,29 +39,153 @@ export const internalAdapter: ProviderAdapter = {
   },
 };
 
+export type ExternalProviderConfig = Extract<ProviderConfig, { kind: 'external' }>;
+
+export interface ExternalAdapterDeps {
+  /** The platform's sharing key: every request is signed with it. */
+  key: SigningKey;
+  /** First backoff step; each retry waits a random time up to base·2ⁿ, capped at maxBackoffMs (full jitter). */
+  backoffBaseMs?: number;
+  maxBackoffMs?: number;
+  /** Largest accepted age of a response signature. */
+  windowSeconds?: number;
+  fetch?: typeof fetch;
+  clock?: () => Date;
+}
+
+export const EXTERNAL_DEFAULTS = { timeoutMs: 3000, attempts: 4, backoffBaseMs: 200, maxBackoffMs: 2000, windowSeconds: 300 } as const;
+
+/** One person's fields: an answer larger than this is refused unread. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/** A failure worth another attempt: no answer, a timeout, or the department saying it is busy. */
+class Transient extends Error {}
+
 /**
- * The department's own system over HTTP with RFC 9421 signatures. Not built yet: it answers
- * NOT_IMPLEMENTED so that a dataset configured for it fails clearly instead of returning nothing.
+ * The department's own system over HTTP: a query signed with the platform's key (RFC 9421), the
+ * answer verified against the department key pinned in the dataset's provider config. A
+ * department that does not answer, times out or says 5xx/429 is tried again with exponential
+ * backoff and full jitter, up to `attempts`, under the same request id, so a retry is the same
+ * query; a refusal (4xx) or an answer whose signature does not verify is not retried.
  */
-export function externalAdapter(config: Extract<ProviderConfig, { kind: 'external' }>): ProviderAdapter {
+export function externalAdapter(config: ExternalProviderConfig, deps: ExternalAdapterDeps): ProviderAdapter {
+  let departmentKey: KeyObject;
+  try {
+    departmentKey = createPublicKey(config.publicKey);
+  } catch {
+    throw new AppError('DEPARTMENT_RESPONSE_INVALID', { department: config.baseUrl, reason: { zh: '数据集配置的部门公钥无效', en: "the dataset's pinned department key is not a valid public key" } });
+  }
+  if (departmentKey.asymmetricKeyType !== 'ed25519') {
+    throw new AppError('DEPARTMENT_RESPONSE_INVALID', { department: config.baseUrl, reason: { zh: '部门公钥须为 Ed25519', en: 'the pinned department key must be Ed25519' } });
+  }
+  const doFetch = deps.fetch ?? fetch;
+  const clock = deps.clock ?? (() => new Date());
+  const attempts = config.attempts ?? EXTERNAL_DEFAULTS.attempts;
+  const timeoutMs = config.timeoutMs ?? EXTERNAL_DEFAULTS.timeoutMs;
+  const base = deps.backoffBaseMs ?? EXTERNAL_DEFAULTS.backoffBaseMs;
+  const cap = deps.maxBackoffMs ?? EXTERNAL_DEFAULTS.maxBackoffMs;
+
+  async function once(request: FetchRequest): Promise<FetchResult> {
+    const url = `${config.baseUrl.replace(/\/+$/, '')}/v1/datasets/${encodeURIComponent(request.datasetCode)}/query`;
+    const body = JSON.stringify({ requestId: request.requestId, residentId: request.residentId, fields: request.fields, purpose: request.purpose });
+    const signed = await signRequest(deps.key, { url, body, idempotencyKey: request.requestId, now: clock() });
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(url, { method: 'POST', headers: signed.headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      if (Number(response.headers.get('content-length') ?? 0) > MAX_ANSWER_BYTES) {
+        await response.body?.cancel();
+        throw new AppError('DEPARTMENT_RESPONSE_INVALID', { department: request.providerName, reason: 'the answer is too large' }, { reason: 'TOO_LARGE' });
+      }
+      text = await response.text();
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      const name = (error as Error).name;
+      throw new Transient(name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `cannot connect (${(error as Error).message})`);
+    }
+    if (response.status >= 500 || response.status === 429) throw new Transient(`HTTP ${response.status} ${reasonOf(text)}`);
+    if (response.status !== 200) {
+      throw new AppError('DEPARTMENT_REFUSED', { department: request.providerName, reason: `HTTP ${response.status} ${reasonOf(text)}` }, { status: response.status, error: errorCodeOf(text) });
+    }
+    const headers: Record<string, string> = {};
+    response.headers.forEach((v, k) => (headers[k] = v));
+    try {
+      await verifyResponse({ url, headers: signed.headers }, { status: response.status, headers, body: text }, {
+        keyFor: (id) => (id === config.keyId ? departmentKey : null),
+        now: clock(),
+        windowSeconds: deps.windowSeconds ?? EXTERNAL_DEFAULTS.windowSeconds,
+      });
+    } catch (error) {
+      if (error instanceof SignatureError) {
+        throw new AppError('DEPARTMENT_RESPONSE_INVALID', { department: request.providerName, reason: `${error.reason}: ${error.message}` }, { reason: error.reason });
+      }
+      throw error;
+    }
+    return parseAnswer(text, request);
+  }
+
   return {
-    fetch() {
-      return Promise.reject(
-        new AppError('NOT_IMPLEMENTED', {
-          what: { zh: `外部部门接口（${config.baseUrl}，签名 HTTP）`, en: `external department adapter (${config.baseUrl}, signed HTTP)` },
-        }),
-      );
+    async fetch(_db, request) {
+      let last = '';
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        try {
+          return await once(request);
+        } catch (error) {
+          if (!(error instanceof Transient)) throw error;
+          last = error.message;
+          if (attempt < attempts) await sleep(Math.random() * Math.min(cap, base * 2 ** (attempt - 1)));
+        }
+      }
+      throw new AppError('DEPARTMENT_UNAVAILABLE', { department: request.providerName, attempts }, { datasetCode: request.datasetCode, lastError: last });
     },
   };
 }
 
+function parseAnswer(text: string, request: FetchRequest): FetchResult {
+  const invalid = (why: string) => new AppError('DEPARTMENT_RESPONSE_INVALID', { department: request.providerName, reason: why });
+  let answer: { requestId?: unknown; found?: unknown; data?: unknown };
+  try {
+    answer = JSON.parse(text) as typeof answer;
+  } catch {
+    throw invalid('the answer is not JSON');
+  }
+  if (answer.requestId !== request.requestId) throw invalid('the answer is for another request');
+  if (answer.data === null) return null;
+  if (typeof answer.data !== 'object' || answer.data === undefined || Array.isArray(answer.data)) throw invalid('the answer has no data object');
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(answer.data as Record<string, unknown>)) {
+    if (!request.fields.includes(k)) throw invalid(`the answer holds a field that was not asked for: ${k}`);
+    if (typeof v !== 'string') throw invalid(`field ${k} is not text`);
+    out[k] = v;
+  }
+  return out;
+}
+
+function reasonOf(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: unknown; message?: unknown };
+    return [body.error, body.message].filter((x) => typeof x === 'string').join(': ').slice(0, 200);
+  } catch {
+    return text.slice(0, 200);
+  }
+}
+
+function errorCodeOf(text: string): string | null {
+  try {
+    const body = JSON.parse(text) as { error?: unknown };
+    return typeof body.error === 'string' ? body.error : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The adapter a dataset's provider config names. */
-export function adapterFor(config: ProviderConfig): ProviderAdapter {
+export function adapterFor(config: ProviderConfig, external: ExternalAdapterDeps): ProviderAdapter {
   switch (config.kind) {
     case 'internal':
       return internalAdapter;
     case 'external':
-      return externalAdapter(config);
+      return externalAdapter(config, external);
     default: {
       const unknown: never = config;
       throw new Error(`unknown provider adapter ${JSON.stringify(unknown)}`);

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../../../test/db.ts';
@@ -6,6 +7,7 @@ import { createTestContext, type TestContext } from '../../../test/factories.ts'
 import { ledgerEntries } from '../ledger/ledger.tables.ts';
 import { saltedDigest } from '../ledger/exchange-entry.ts';
 import type { Principal } from '../identity/principal.ts';
+import { publicKeyPem } from './http-signatures.ts';
 import { seedDatasets } from './sharing.seed.ts';
 import { sharingExchanges } from './sharing.tables.ts';
 
@@ -193,14 +195,14 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
     expect(await ledgerSize()).toBe(before + 1);
   });
 
-  it('fails clearly for an external provider, writing nothing', async () => {
+  it('fails clearly when an external provider does not answer, writing nothing', async () => {
     const { caseId } = await residentWithCase();
     await sharing().upsertDatasets([
-      { code: 'test.external', providerOrgCode: ctx.departments.health!, nameZh: '外部数据', nameEn: 'External data', fields: [{ name: 'x', labelZh: 'X', labelEn: 'X', sensitivity: 'low' }], legalBasis: '测试', provider: { kind: 'external', baseUrl: 'https://health.example/api', keyId: 'k1' } },
+      { code: 'test.external', providerOrgCode: ctx.departments.health!, nameZh: '外部数据', nameEn: 'External data', fields: [{ name: 'x', labelZh: 'X', labelEn: 'X', sensitivity: 'low' }], legalBasis: '测试', provider: { kind: 'external', baseUrl: 'http://127.0.0.1:9', keyId: 'k1', publicKey: publicKeyPem(generateKeyPairSync('ed25519').publicKey), attempts: 2, timeoutMs: 500 } },
     ]);
     await grant(health, { datasetCode: 'test.external', fields: ['x'], consentRequired: false });
     const before = await ledgerSize();
-    expect(await rejection(sharing().requestExchange(police, { requestKey: requestKey(), datasetCode: 'test.external', fields: ['x'], purpose: 'birth.household_registration', caseId }))).toBe('NOT_IMPLEMENTED');
+    expect(await rejection(sharing().requestExchange(police, { requestKey: requestKey(), datasetCode: 'test.external', fields: ['x'], purpose: 'birth.household_registration', caseId }))).toBe('DEPARTMENT_UNAVAILABLE');
     expect(await exchangesOfCase(caseId)).toBe(0);
     expect(await ledgerSize()).toBe(before);
   });

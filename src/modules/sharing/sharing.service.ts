@@ -7,7 +7,8 @@ import { canonicalJson } from '../../verify/document.ts';
 import type { StaffRole } from '../identity/identity.tables.ts';
 import { hasRoleFor, type Principal } from '../identity/principal.ts';
 import { exchangeEntry, saltedDigest } from '../ledger/exchange-entry.ts';
-import { adapterFor, type FetchResult } from './provider-adapters.ts';
+import { derivedSharingKey, publicKeyPem, type SigningKey } from './http-signatures.ts';
+import { adapterFor, type ExternalAdapterDeps, type FetchResult, type ProviderAdapter } from './provider-adapters.ts';
 import * as repo from './sharing.repository.ts';
 import type { DatasetField, ExchangeStatus, ProviderConfig } from './sharing.tables.ts';
 
@@ -35,6 +36,11 @@ export interface DataSharingDeps {
   orgs: SharingOrgDirectory;
   cases: SharingCaseDirectory;
   residents: SharingResidentDirectory;
+  /**
+   * The external adapter: the platform's sharing key (default: derived from the master key) and
+   * the retry timing. Each dataset's provider config names the department, its key and attempts.
+   */
+  external?: Omit<ExternalAdapterDeps, 'key' | 'clock'> & { key?: SigningKey };
   clock?: () => Date;
 }
 
@@ -128,6 +134,19 @@ export function createDataSharingService(deps: DataSharingDeps) {
 
   /** A person's key in every internal dataset: a keyed hash of the ID number, never the number. */
   const subjectKeyOf = (residentId: string) => createHmac('sha256', subjectHmacKey).update(residentId.toUpperCase(), 'utf8').digest('hex');
+  const sharingKey = deps.external?.key ?? derivedSharingKey(deps.masterKey);
+  const externalDeps: ExternalAdapterDeps = { ...deps.external, key: sharingKey, clock };
+  const adapters = new Map<string, ProviderAdapter>();
+
+  function adapterOf(config: ProviderConfig): ProviderAdapter {
+    const k = JSON.stringify(config);
+    let adapter = adapters.get(k);
+    if (!adapter) {
+      adapter = adapterFor(config, externalDeps);
+      adapters.set(k, adapter);
+    }
+    return adapter;
+  }
 
   async function orgNames(codes: Iterable<string>): Promise<Map<string, string>> {
     const names = new Map<string, string>();
@@ -207,18 +226,43 @@ export function createDataSharingService(deps: DataSharingDeps) {
     return (await exchangeViews([row]))[0]!;
   }
 
-  async function subjectKeyFor(subjectId: string): Promise<string> {
+  interface Subject {
+    key: string;
+    residentId: string;
+  }
+
+  async function subjectFor(subjectId: string): Promise<Subject> {
     const residentId = await deps.residents.revealResidentId(subjectId);
     if (!residentId) throw notFound('resident');
-    return subjectKeyOf(residentId);
+    return { key: subjectKeyOf(residentId), residentId };
   }
 
   /**
-   * Reads the fields through the provider's adapter and completes the exchange: the status, the
-   * response digest and the ledger leaf commit together, in the caller's transaction.
+   * Reads the fields through the provider's adapter, outside any transaction: an external
+   * department may take seconds (retries), and no row lock or connection waits for it. The
+   * request id is the same for every retry of one consumer request, so the department answers
+   * a retry from its cache and logs the request once.
    */
-  async function complete(tx: Tx, row: repo.ExchangeRow, dataset: repo.DatasetRow, subjectKey: string): Promise<{ row: repo.ExchangeRow; data: FetchResult }> {
-    const data = await adapterFor(dataset.provider).fetch(tx, { datasetCode: dataset.code, subjectKey, fields: row.fields });
+  async function fetchFor(
+    dataset: repo.DatasetRow,
+    ex: { consumerOrgCode: string; requestKey: string; requestHash: string; purpose: string; fields: readonly string[] },
+    subject: Subject,
+  ): Promise<FetchResult> {
+    const requestId = createHash('sha256').update(`${ex.consumerOrgCode}\n${ex.requestKey}\n${ex.requestHash}`).digest('base64url').slice(0, 32);
+    const providerName = dataset.provider.kind === 'internal' ? dataset.providerOrgCode : ((await orgs.getOrg(dataset.providerOrgCode))?.name ?? dataset.providerOrgCode);
+    return adapterOf(dataset.provider).fetch(db, {
+      datasetCode: dataset.code,
+      subjectKey: subject.key,
+      residentId: subject.residentId,
+      requestId,
+      purpose: ex.purpose,
+      providerName,
+      fields: ex.fields,
+    });
+  }
+
+  /** Completes the exchange with the fetched fields: the status, the response digest and the ledger leaf commit together, in the caller's transaction. */
+  async function complete(tx: Tx, row: repo.ExchangeRow, data: FetchResult): Promise<{ row: repo.ExchangeRow; data: FetchResult }> {
     const responseDigest = saltedDigest(row.salt, canonicalJson(data));
     const at = clock();
     const { index } = await deps.ledger.appendInTx(
@@ -251,13 +295,12 @@ export function createDataSharingService(deps: DataSharingDeps) {
     }
     const [dataset, grant] = await Promise.all([requireDataset(existing.datasetCode), repo.findGrant(db, existing.grantId)]);
     if (!grant || !isLive(grant, clock())) throw new AppError('GRANT_REQUIRED');
-    const subjectKey = await subjectKeyFor(existing.subjectId);
+    const data = await fetchFor(dataset, existing, await subjectFor(existing.subjectId));
     const outcome = await db.transaction(async (tx) => {
       const current = await repo.findExchange(tx, existing.id, true);
       if (!current) throw notFound('exchange');
-      if (current.status === 'approved') return complete(tx, current, dataset, subjectKey);
-      // Completed before: the same fields again, without a second exchange or leaf.
-      const data = await adapterFor(dataset.provider).fetch(tx, { datasetCode: dataset.code, subjectKey, fields: current.fields });
+      if (current.status === 'approved') return complete(tx, current, data);
+      // Completed before (or by a concurrent retry): the same fields again, without a second exchange or leaf.
       return { row: current, data };
     });
     return { exchange: await exchangeView(outcome.row), data: outcome.data, replayed: true };
@@ -272,9 +315,24 @@ export function createDataSharingService(deps: DataSharingDeps) {
   return {
     subjectKeyOf,
 
+    /** The platform's sharing key as departments configure it: key id and public key (SPKI PEM). */
+    sharingPublicKey(): { keyId: string; publicKeyPem: string } {
+      return { keyId: sharingKey.keyId, publicKeyPem: publicKeyPem(sharingKey.privateKey) };
+    },
+
     /** Internal (seed and console import): publishes or updates datasets. */
     async upsertDatasets(defs: readonly DatasetDef[]): Promise<void> {
       for (const def of defs) await repo.upsertDataset(db, { ...def, updatedAt: clock() });
+    },
+
+    /**
+     * Internal (CLI, demo, tests): where a dataset's records come from — kept in the platform, or
+     * the department's own system at a URL with its pinned key. Grants and exchanges stay as they are.
+     */
+    async setProvider(datasetCode: string, provider: ProviderConfig): Promise<void> {
+      const dataset = await requireDataset(datasetCode);
+      if (provider.kind === 'external') adapterFor(provider, externalDeps); // refuses a key that is not a public key
+      await repo.upsertDataset(db, { ...dataset, provider, updatedAt: clock() });
     },
 
     /** Internal (seed and console import): the internal adapter's records, by resident ID number. */
@@ -391,7 +449,11 @@ export function createDataSharingService(deps: DataSharingDeps) {
         (g) => g.purpose === input.purpose && fields.every((f) => g.fields.includes(f)),
       );
       if (!grant) throw new AppError('GRANT_REQUIRED');
-      const subjectKey = grant.consentRequired ? null : await subjectKeyFor(kase.applicantId);
+      // Under a law-based grant the fields are read first, outside the transaction; a department
+      // that stays down fails the request before anything is written.
+      const fetched = grant.consentRequired
+        ? null
+        : { data: await fetchFor(dataset, { consumerOrgCode: consumer.code, requestKey: input.requestKey, requestHash, purpose: input.purpose, fields }, await subjectFor(kase.applicantId)) };
 
       const outcome = await db.transaction(async (tx) => {
         const inserted = await repo.insertExchange(tx, {
@@ -413,8 +475,8 @@ export function createDataSharingService(deps: DataSharingDeps) {
           createdAt: now,
         });
         if (!inserted) return null;
-        if (subjectKey === null) return { row: inserted, data: undefined };
-        return complete(tx, inserted, dataset, subjectKey);
+        if (fetched === null) return { row: inserted, data: undefined };
+        return complete(tx, inserted, fetched.data);
       });
       if (!outcome) {
         // A concurrent request with the same key won the insert.

@@ -13,9 +13,21 @@ export interface DatasetField {
 
 /**
  * Where a dataset's records live: `internal` — kept in the platform (sharing_records); `external`
- * — the department's own system over signed HTTP (RFC 9421), not built yet.
+ * — the department's own system over signed HTTP (RFC 9421): its base URL, and the key id and
+ * Ed25519 public key (SPKI PEM) its answers must be signed with, pinned here.
  */
-export type ProviderConfig = { kind: 'internal' } | { kind: 'external'; baseUrl: string; keyId: string };
+export type ProviderConfig =
+  | { kind: 'internal' }
+  | {
+      kind: 'external';
+      baseUrl: string;
+      keyId: string;
+      publicKey: string;
+      /** Per attempt; default 3000 ms. */
+      timeoutMs?: number;
+      /** Bounded attempts with exponential backoff and jitter; default 4. */
+      attempts?: number;
+    };
 
 /** 数据目录: a dataset one department publishes. */
 export const sharingDatasets = pgTable('sharing_datasets', {

@@ -1,0 +1,120 @@
+/**
+ * Starts a real external department server (`yiban external-dept serve`) as a child process, for
+ * the demo, tests and benchmarks: its own dataset file, its own key, the platform key it trusts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DepartmentDataset, DepartmentStats } from './external-department.ts';
+import { keyIdOf, publicKeyPem, type SigningKey } from './http-signatures.ts';
+import type { ProviderConfig } from './sharing.tables.ts';
+
+const YIBAN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/yiban.js');
+
+/** A fresh Ed25519 key pair as a signing key, with its public key in PEM. */
+export function newSigningKey(prefix = 'yiban-sharing'): SigningKey & { publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { keyId: keyIdOf(publicKey, prefix), privateKey, publicKeyPem: publicKeyPem(publicKey) };
+}
+
+/** A GET on a fresh connection (no keep-alive socket the server may be closing). */
+function getJson<T>(url: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(JSON.parse(body) as T));
+    }).on('error', reject);
+  });
+}
+
+/** A port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface RunningDepartment {
+  url: string;
+  port: number;
+  keyId: string;
+  process: ChildProcess;
+  /** The provider config a dataset served by this department pins. */
+  provider(extra?: { timeoutMs?: number; attempts?: number }): Extract<ProviderConfig, { kind: 'external' }>;
+  stats(): Promise<DepartmentStats>;
+  stop(): Promise<void>;
+}
+
+export interface DepartmentSpec {
+  name: string;
+  datasets: DepartmentDataset[];
+  /** Platform public keys (PEM) the department trusts. */
+  trust: string[];
+  /** The department's own key; a fresh one by default. */
+  key?: SigningKey & { publicKeyPem: string };
+  port?: number;
+  delayMs?: number;
+  failFirst?: number;
+}
+
+/** Spawns the department process and waits until it listens. */
+export async function startDepartment(spec: DepartmentSpec): Promise<RunningDepartment> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'yiban-dept-'));
+  const key = spec.key ?? newSigningKey('dept');
+  writeFileSync(path.join(dir, 'department.key.pem'), key.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  writeFileSync(path.join(dir, 'datasets.json'), JSON.stringify({ name: spec.name, datasets: spec.datasets }));
+  const args = [YIBAN, 'external-dept', 'serve', '--dataset', path.join(dir, 'datasets.json'), '--key', path.join(dir, 'department.key.pem'), '--key-id', key.keyId, '--port', String(spec.port ?? 0)];
+  spec.trust.forEach((pem, i) => {
+    writeFileSync(path.join(dir, `trust-${i}.pem`), pem);
+    args.push('--trust', path.join(dir, `trust-${i}.pem`));
+  });
+  if (spec.delayMs) args.push('--delay-ms', String(spec.delayMs));
+  if (spec.failFirst) args.push('--fail-first', String(spec.failFirst));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out: string | null = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`department did not start within 60 s: ${err}`)), 60_000);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (out === null) return; // access-log lines after the start: drained, not kept
+      out += chunk;
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        out = null;
+        resolve(Number(m[1]));
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`department exited with ${code}: ${err}`));
+    });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    port,
+    keyId: key.keyId,
+    process: child,
+    provider: (extra = {}) => ({ kind: 'external', baseUrl: url, keyId: key.keyId, publicKey: key.publicKeyPem, ...extra }),
+    stats: () => getJson<DepartmentStats>(`${url}/v1/stats`),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

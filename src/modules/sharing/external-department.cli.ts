@@ -1,0 +1,130 @@
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { createDepartmentServer, trustedKeys, type DepartmentDataset } from './external-department.ts';
+import type { ProviderConfig } from './sharing.tables.ts';
+import { derivedSharingKey, keyIdOf, loadSharingKey, publicKeyPem, type SigningKey } from './http-signatures.ts';
+
+/** What a department's dataset file holds: its name and, per dataset, the records by resident ID number. */
+interface DatasetFile {
+  name?: string;
+  datasets: DepartmentDataset[];
+}
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number ≥ 0');
+  return n;
+};
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export interface AttachPlatform {
+  services: { dataSharing: { setProvider(datasetCode: string, provider: ProviderConfig): Promise<void> } };
+  close(): Promise<void>;
+}
+
+export function registerExternalDeptCommands(program: Command, platformKey: () => SigningKey, openPlatform: () => Promise<AttachPlatform>): void {
+  const dept = program.command('external-dept').description('外部部门系统（签名 HTTP，RFC 9421） an external department system over signed HTTP');
+
+  dept
+    .command('keygen')
+    .description('生成部门的 Ed25519 签名密钥 make a department signing key pair')
+    .requiredOption('--out <dir>', 'folder for department.key.pem and department.pub.pem')
+    .action((options: { out: string }) => {
+      mkdirSync(options.out, { recursive: true });
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      writeFileSync(path.join(options.out, 'department.key.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+      writeFileSync(path.join(options.out, 'department.pub.pem'), publicKeyPem(publicKey));
+      console.log(JSON.stringify({ keyId: keyIdOf(publicKey, 'dept'), publicKey: publicKeyPem(publicKey) }, null, 2));
+    });
+
+  dept
+    .command('platform-key')
+    .description('输出平台的数据共享公钥，供部门配置信任 print the platform sharing public key for departments to trust')
+    .option('--out <file>', 'also write the PEM here')
+    .action((options: { out?: string }) => {
+      const key = platformKey();
+      const pem = publicKeyPem(key.privateKey);
+      if (options.out) writeFileSync(options.out, pem);
+      console.log(JSON.stringify({ keyId: key.keyId, publicKey: pem }, null, 2));
+    });
+
+  dept
+    .command('attach')
+    .description('把平台上的数据集改由外部部门系统提供 serve a platform dataset from an external department system')
+    .argument('<dataset>', 'dataset code, e.g. health.birth_record')
+    .option('--url <url>', "the department system's base URL (omit with --internal)")
+    .option('--public-key <file>', "the department's public key (PEM), pinned")
+    .option('--key-id <id>', "the department key's id (default: derived from the key)")
+    .option('--timeout-ms <ms>', 'per attempt', int)
+    .option('--attempts <n>', 'bounded attempts with backoff', int)
+    .option('--internal', 'back to the dataset kept in the platform')
+    .action(async (dataset: string, options: { url?: string; publicKey?: string; keyId?: string; timeoutMs?: number; attempts?: number; internal?: boolean }) => {
+      let provider: ProviderConfig;
+      if (options.internal) provider = { kind: 'internal' };
+      else {
+        if (!options.url || !options.publicKey) throw new InvalidArgumentError('--url and --public-key are needed (or --internal)');
+        const pem = readFileSync(options.publicKey, 'utf8');
+        provider = {
+          kind: 'external',
+          baseUrl: options.url,
+          keyId: options.keyId ?? keyIdOf(createPublicKey(pem), 'dept'),
+          publicKey: pem,
+          ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+          ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
+        };
+      }
+      const platform = await openPlatform();
+      try {
+        await platform.services.dataSharing.setProvider(dataset, provider);
+      } finally {
+        await platform.close();
+      }
+      console.log(`${dataset}: ${provider.kind === 'external' ? `${provider.baseUrl} (key ${provider.keyId})` : 'internal'}`);
+    });
+
+  dept
+    .command('serve')
+    .description('启动外部部门系统 run an external department system with its own dataset')
+    .requiredOption('--dataset <file>', 'JSON: { name, datasets: [{ code, records: [{ residentId, data }] }] }')
+    .requiredOption('--key <file>', "the department's Ed25519 private key (PKCS#8 PEM)")
+    .option('--trust <file>', 'a platform public key (PEM) to accept; repeatable', collect, [])
+    .option('--port <port>', 'port (0: any free port)', int, 0)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--key-id <id>', "the department key's id (default: derived from the key)")
+    .option('--public-url <url>', 'scheme and authority the platform uses, when behind a TLS proxy (e.g. https://health.example)')
+    .option('--window <seconds>', 'accepted signature age; nonces are kept this long', int, 300)
+    .option('--delay-ms <ms>', 'fault injection: answer every query this much later', int, 0)
+    .option('--fail-first <n>', 'fault injection: answer the first n queries with 503', int, 0)
+    .action(async (options: { dataset: string; key: string; trust: string[]; port: number; host: string; keyId?: string; publicUrl?: string; window: number; delayMs: number; failFirst: number }) => {
+      const file = JSON.parse(readFileSync(options.dataset, 'utf8')) as DatasetFile;
+      const key = loadSharingKey(options.key, 'dept');
+      if (options.keyId) key.keyId = options.keyId;
+      if (options.trust.length === 0) throw new InvalidArgumentError('name at least one --trust key');
+      const { server } = createDepartmentServer({
+        name: file.name ?? 'external department',
+        key,
+        trusted: trustedKeys(options.trust.map((f) => readFileSync(f, 'utf8'))),
+        datasets: file.datasets,
+        windowSeconds: options.window,
+        ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+        delayMs: options.delayMs,
+        failFirst: options.failFirst,
+        log: (line) => console.log(line),
+      });
+      await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : options.port;
+      // The first line says where it listens: tests and the demo wait for it.
+      console.log(`listening on http://${options.host}:${port} key ${key.keyId}`);
+      const stop = () => server.close(() => process.exit(0));
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+}
+
+/** The platform's sharing key as the configuration gives it. */
+export function configuredSharingKey(config: { masterKey: Buffer; sharingKeyFile: string | undefined }): SigningKey {
+  return config.sharingKeyFile ? loadSharingKey(config.sharingKeyFile) : derivedSharingKey(config.masterKey);
+}

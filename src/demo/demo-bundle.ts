@@ -41,7 +41,7 @@ export async function runDemoBundle(
     await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
     await services.keys.ensurePlatformRoot();
     const people = PEOPLE.map(([name, birthDate, gender], i): DemoPerson => ({ residentId: demoResidentId(i), name, birthDate, gender })) as [DemoPerson, DemoPerson, DemoPerson, DemoPerson];
-    await seedSharingDemo(services.dataSharing, departments, people);
+    await seedSharingDemo(services.dataSharing, departments, people, { licenceTypes: await services.certificates.listTypes() });
     await seedBundles(services, departments);
     if (options.externalHospital) {
       // The hospital's birth records from its own system: a separate process over signed HTTP.

@@ -110,7 +110,7 @@ export async function seedDemo(database: Database, services: Services, options: 
     const residentId = demoResidentId(i);
     return { residentId, name: r.name, birthDate: r.birth, gender: Number(residentId[16]) % 2 === 1 ? 'male' : 'female' };
   }) as [DemoPerson, DemoPerson, DemoPerson, DemoPerson];
-  await seedSharingDemo(services.dataSharing, byKind, people);
+  await seedSharingDemo(services.dataSharing, byKind, people, { licenceTypes: await services.certificates.listTypes() });
   await seedBundles(services, byKind);
   if (seeded) return credentials;
 

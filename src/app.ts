@@ -127,7 +127,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const sharing = createSharingService({ db, certificates, publicUrl: options.publicUrl ?? 'http://localhost:3000', clock });
   const dataSharing = createDataSharingService({ db, masterKey, ledger, orgs, cases: applications, residents: identity, clock });
   const kiosk = createKioskLogin({ db, residents: identity, sender: options.codeSender ?? demoCodeSender(), clock });
-  const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
+  const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, residents: identity, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
   late.bundles = bundles;
   return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing, kiosk, bundles };
 }

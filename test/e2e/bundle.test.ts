@@ -6,7 +6,7 @@ import { cases, caseEvents } from '../../src/modules/applications/applications.t
 import { bundles } from '../../src/modules/bundles/bundles.tables.ts';
 import { certificates } from '../../src/modules/certificates/certificates.tables.ts';
 import { ledgerEntries } from '../../src/modules/ledger/ledger.tables.ts';
-import { sharingExchanges } from '../../src/modules/sharing/sharing.tables.ts';
+import { sharingExchanges, sharingGrants } from '../../src/modules/sharing/sharing.tables.ts';
 import { axeSerious } from './axe.ts';
 import { CHROMIUM, DESKTOP, PHONE, SCREENSHOTS, SKIP_MESSAGE, startE2e, type E2eServer } from './harness.ts';
 
@@ -219,6 +219,16 @@ describe.skipIf(!CHROMIUM)('the birth bundle in the browser', () => {
     await settle(page);
     await shot(page, 'console-grants');
     expect(await axeSerious(page)).toEqual([]);
+
+    // The police revoke the household register grant to medical security; the row says so and so does the database.
+    const grantRow = page.locator('.ant-table-row', { hasText: '正定县医疗保障局' }).filter({ hasText: '本单位授予' }).first();
+    const grantId = await grantRow.getAttribute('data-row-key');
+    await grantRow.getByRole('button', { name: /撤\s*销/ }).click();
+    await page.locator('.ant-modal-confirm').getByRole('button', { name: /撤\s*销/ }).click();
+    await page.locator(`[data-row-key="${grantId}"]`).getByText('已撤销').waitFor();
+    const [revoked] = await server.platform.database.db.select().from(sharingGrants).where(eq(sharingGrants.id, grantId!));
+    expect(revoked).toMatchObject({ datasetCode: 'ps.household_register' });
+    expect(revoked!.revokedAt).not.toBeNull();
 
     await page.getByRole('menuitem', { name: '数据目录' }).click();
     await page.waitForURL('**/console/datasets');

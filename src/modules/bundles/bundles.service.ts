@@ -206,30 +206,37 @@ export function createBundlesService(deps: BundlesDeps) {
     const parent = parentOf(row.applicantId);
     for (let round = 0; round <= def.order.length * 2; round++) {
       const cases = await loadCases(row, parent);
+      // The states as this pass leaves them: in dependency order, a task a rule completed lets its
+      // dependants be submitted (and decided) in the same pass instead of one re-read per step.
+      const states = new Map([...cases].map(([key, c]) => [key, c.state]));
       let moved = false;
       for (const key of def.order) {
         const task = def.definition.tasks.find((t) => t.key === key)!;
         const kase = cases.get(key);
         if (!kase) continue;
         const item = def.items.get(task.item)!;
-        if (kase.state === 'draft' && task.dependsOn.every((d) => cases.get(d)?.state === 'completed')) {
+        let state = states.get(key)!;
+        if (state === 'draft' && task.dependsOn.every((d) => states.get(d) === 'completed')) {
           const form = Object.fromEntries(item.formFields.filter((f) => row.form[f.name] !== undefined).map((f) => [f.name, row.form[f.name]!]));
           try {
-            await applications.applicantAction(parent, kase.id, 'submit', form);
-            moved = true;
-          } catch (error) {
-            if (!ignorable(error)) throw error;
-          }
-        } else if (kase.state === 'submitted' || kase.state === 'accepted' || kase.state === 'in_review') {
-          const rule = ruleFor(def.definition, key);
-          if (!rule || !inputsVerified(row, item, rule.allowTyped ?? [])) continue;
-          try {
-            await applications.act(await departmentActor(kase.orgCode, `rule:${rule.id}`), kase.id, 'approve', ruleReason(rule.id));
+            state = (await applications.applicantAction(parent, kase.id, 'submit', form)).state;
             moved = true;
           } catch (error) {
             if (!ignorable(error)) throw error;
           }
         }
+        if (state === 'submitted' || state === 'accepted' || state === 'in_review') {
+          const rule = ruleFor(def.definition, key);
+          if (rule && inputsVerified(row, item, rule.allowTyped ?? [])) {
+            try {
+              state = (await applications.act(await departmentActor(kase.orgCode, `rule:${rule.id}`), kase.id, 'approve', ruleReason(rule.id))).state;
+              moved = true;
+            } catch (error) {
+              if (!ignorable(error)) throw error;
+            }
+          }
+        }
+        states.set(key, state);
       }
       if (!moved) return cases;
     }

@@ -123,6 +123,7 @@ export function Grants() {
           },
           {
             title: t('数据', 'Dataset'),
+            width: 210,
             render: (_, g) => {
               const d = datasetOf(g.datasetCode);
               return (

@@ -21,6 +21,8 @@ import { createSharingService, type SharingService } from './modules/certificate
 import { sharingRoutes } from './modules/certificates/sharing.routes.ts';
 import { createDataSharingService, type DataSharingService } from './modules/sharing/sharing.service.ts';
 import { dataSharingRoutes } from './modules/sharing/sharing.routes.ts';
+import { createDatasetRecordsService, type DatasetRecordsService } from './modules/sharing/dataset-records.ts';
+import { datasetRecordsRoutes } from './modules/sharing/dataset-records.routes.ts';
 import { webRoutes } from './http/web.ts';
 import { createKioskLogin, demoCodeSender, type CodeSender, type KioskLogin } from './modules/identity/kiosk-login.ts';
 import { kioskRoutes } from './modules/identity/kiosk.routes.ts';
@@ -41,6 +43,7 @@ export interface Services {
   dataSharing: DataSharingService;
   kiosk: KioskLogin;
   bundles: BundlesService;
+  datasetRecords: DatasetRecordsService;
 }
 
 export interface ServiceOptions {
@@ -129,7 +132,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const kiosk = createKioskLogin({ db, residents: identity, sender: options.codeSender ?? demoCodeSender(), clock });
   const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, residents: identity, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
   late.bundles = bundles;
-  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing, kiosk, bundles };
+  const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: dataSharing.subjectKeyOf, clock });
+  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing, kiosk, bundles, datasetRecords };
 }
 
 const issuedNote = (identifier: string) => `电子证明已签发 certificate issued: ${identifier}`;
@@ -190,6 +194,7 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
       sharingRoutes({ sharing: services.sharing }),
       dataSharingRoutes({ sharing: services.dataSharing }),
       bundlesRoutes({ bundles: services.bundles }),
+      datasetRecordsRoutes({ records: services.datasetRecords }),
       ledgerApiRoutes({ ledger: services.ledger }),
     ],
     // The web apps answer every other GET path, so they come last.

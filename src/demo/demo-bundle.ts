@@ -26,7 +26,7 @@ export interface BundleBench {
    * A mother of 塔元庄村 whose delivery record the hospital holds, registered and signed in;
    * `index` 1 is the demo's 王芳, others get records of their own.
    */
-  newMother(index: number): Promise<Principal>;
+  newMother: (index: number) => Promise<Principal>;
 }
 
 /**

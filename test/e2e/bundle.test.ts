@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cases, caseEvents } from '../../src/modules/applications/applications.tables.ts';
 import { bundles } from '../../src/modules/bundles/bundles.tables.ts';
 import { certificates } from '../../src/modules/certificates/certificates.tables.ts';
+import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { ledgerEntries } from '../../src/modules/ledger/ledger.tables.ts';
-import { sharingExchanges, sharingGrants } from '../../src/modules/sharing/sharing.tables.ts';
+import { sharingExchanges, sharingGrants, sharingRecords } from '../../src/modules/sharing/sharing.tables.ts';
 import { axeSerious } from './axe.ts';
 import { CHROMIUM, DESKTOP, PHONE, SCREENSHOTS, SKIP_MESSAGE, startE2e, type E2eServer } from './harness.ts';
 
@@ -234,9 +235,29 @@ describe.skipIf(!CHROMIUM)('the birth bundle in the browser', () => {
     await page.waitForURL('**/console/datasets');
     await page.getByTestId('dataset-ps.household_register').waitFor();
     expect(await page.getByTestId('dataset-ps.household_register').textContent()).toContain('户主姓名');
+    await page.getByTestId('records-ps.household_register').getByText(/共 \d+ 条记录/).waitFor();
     await settle(page);
     await shot(page, 'console-datasets');
     expect(await axeSerious(page)).toEqual([]);
+
+    // The police write one person's household record: the count goes up and the write is a ledger leaf.
+    const db = server.platform.database.db;
+    const recordsBefore = await db.select().from(sharingRecords).where(eq(sharingRecords.datasetCode, 'ps.household_register'));
+    await page.getByTestId('dataset-ps.household_register').getByRole('button', { name: '写入记录' }).click();
+    const dialog = page.locator('.ant-modal', { hasText: '写入记录 · 户籍信息' });
+    await dialog.getByLabel('身份证号').fill(makeResidentId('130123', '1995-04-16', 204));
+    await dialog.getByLabel('姓名', { exact: true }).fill('孙梅');
+    await dialog.getByLabel('户主姓名').fill('孙建国');
+    await dialog.getByRole('button', { name: /写\s*入/ }).click();
+    await page.getByText(/记录已写入（账本第 \d+ 条）/).waitFor();
+    await page.getByTestId('records-ps.household_register').getByText(`共 ${recordsBefore.length + 1} 条记录`).waitFor();
+    const recordsAfter = await db.select().from(sharingRecords).where(eq(sharingRecords.datasetCode, 'ps.household_register'));
+    expect(recordsAfter).toHaveLength(recordsBefore.length + 1);
+    const written = recordsAfter.find((r) => !recordsBefore.some((b) => b.subjectKey === r.subjectKey))!;
+    expect(written.data).toEqual({ name: '孙梅', householdHead: '孙建国' });
+    const audit = await db.select().from(ledgerEntries).where(eq(ledgerEntries.kind, 'dataset_record'));
+    expect(audit).toHaveLength(1);
+    expect(new TextDecoder().decode(audit[0]!.data)).not.toContain('孙梅');
     await page.close();
   }, 120_000);
 });

@@ -270,7 +270,7 @@ export function Datasets() {
                 {
                   key: 'a',
                   label: t('数据维护', 'Records'),
-                  children: d.adapter === 'internal' ? t('记录以身份证号的密钥哈希为键保存在平台内，由本部门通过导入维护；个人数据不在此显示，每次使用见数据交换记录。', 'Records are kept in the platform under a keyed hash of the ID number and maintained by this department through imports; personal data is not shown here — each use is an exchange on the ledger.') : t('数据留在部门自有系统，经签名接口按次调取。', "The data stays in the department's system and is fetched per request over a signed interface."),
+                  children: d.adapter === 'internal' ? (d.provider.code === orgCode ? <RecordsCell dataset={d} /> : t('由提供单位在平台内维护', 'Kept in the platform by the provider')) : t('数据留在部门自有系统，经签名接口按次调取。', "The data stays in the department's system and is fetched per request over a signed interface."),
                 },
               ]} />
               <Table
@@ -290,5 +290,68 @@ export function Datasets() {
         })}
       </Space>
     </Card>
+  );
+}
+
+/**
+ * An internal dataset's records, for the department that keeps them: how many, when last changed,
+ * and one person's record written by ID number. Records are never listed here; each write is a
+ * ledger leaf (digests only), each use an exchange the resident sees.
+ */
+function RecordsCell({ dataset }: { dataset: Dataset }) {
+  const { t, lang } = useI18n();
+  const { message } = AntApp.useApp();
+  const [summary, setSummary] = useState<{ records: number; lastUpdatedAt: string | null } | null>(null);
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [form] = Form.useForm();
+  const load = useCallback(() => {
+    api.datasetRecordsSummary(dataset.code).then(setSummary, () => setSummary(null));
+  }, [dataset.code]);
+  useEffect(load, [load]);
+
+  const save = async () => {
+    const v = (await form.validateFields()) as Record<string, string | undefined>;
+    const { residentId, ...rest } = v;
+    const data: Record<string, string> = {};
+    for (const [k, value] of Object.entries(rest)) if (value?.trim()) data[k] = value.trim();
+    setBusy(true);
+    try {
+      const r = await api.putDatasetRecord(dataset.code, { residentId: residentId ?? '', data });
+      void message.success(r.replaced ? t(`记录已更新（账本第 ${r.ledgerIndex} 条）`, `Record replaced (ledger entry #${r.ledgerIndex})`) : t(`记录已写入（账本第 ${r.ledgerIndex} 条）`, `Record written (ledger entry #${r.ledgerIndex})`));
+      form.resetFields();
+      setOpen(false);
+      load();
+    } catch (e) {
+      void message.error(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Space wrap>
+      <span data-testid={`records-${dataset.code}`}>
+        {summary ? t(`共 ${summary.records} 条记录，最近更新 ${formatDateTime(summary.lastUpdatedAt, lang)}`, `${summary.records} records, last changed ${formatDateTime(summary.lastUpdatedAt, lang)}`) : '—'}
+      </span>
+      <Button size="small" onClick={() => setOpen(true)}>
+        {t('写入记录', 'Write a record')}
+      </Button>
+      <Modal open={open} title={t(`写入记录 · ${dataset.nameZh}`, `Write a record · ${dataset.nameEn}`)} onCancel={() => setOpen(false)} onOk={() => void save()} okText={t('写入', 'Write')} cancelText={t('取消', 'Cancel')} confirmLoading={busy}>
+        <Typography.Paragraph className="cs-muted">
+          {t('按身份证号写入或整体替换一人的记录。平台以号码的密钥哈希为键保存，账本只记摘要。', "Writes or replaces one person's record by ID number. The platform keys it by a keyed hash of the number; the ledger gets digests only.")}
+        </Typography.Paragraph>
+        <Form form={form} layout="vertical">
+          <Form.Item name="residentId" label={t('身份证号', 'Resident ID number')} rules={[{ required: true, len: 18, message: t('请输入 18 位身份证号', 'Enter the 18-character ID number') }]}>
+            <Input maxLength={18} autoComplete="off" />
+          </Form.Item>
+          {dataset.fields.map((f) => (
+            <Form.Item key={f.name} name={f.name} label={lang === 'zh' ? f.labelZh : f.labelEn}>
+              <Input maxLength={500} />
+            </Form.Item>
+          ))}
+        </Form>
+      </Modal>
+    </Space>
   );
 }

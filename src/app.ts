@@ -22,6 +22,8 @@ import { sharingRoutes } from './modules/certificates/sharing.routes.ts';
 import { createDataSharingService, type DataSharingDeps, type DataSharingService } from './modules/sharing/sharing.service.ts';
 import { loadSharingKey } from './modules/sharing/http-signatures.ts';
 import { dataSharingRoutes } from './modules/sharing/sharing.routes.ts';
+import { createDatasetRecordsService, type DatasetRecordsService } from './modules/sharing/dataset-records.ts';
+import { datasetRecordsRoutes } from './modules/sharing/dataset-records.routes.ts';
 import { webRoutes } from './http/web.ts';
 import { createKioskLogin, demoCodeSender, type CodeSender, type KioskLogin } from './modules/identity/kiosk-login.ts';
 import { kioskRoutes } from './modules/identity/kiosk.routes.ts';
@@ -42,6 +44,7 @@ export interface Services {
   dataSharing: DataSharingService;
   kiosk: KioskLogin;
   bundles: BundlesService;
+  datasetRecords: DatasetRecordsService;
 }
 
 export interface ServiceOptions {
@@ -139,9 +142,10 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     ...(options.externalSharing ? { external: options.externalSharing } : {}),
   });
   const kiosk = createKioskLogin({ db, residents: identity, sender: options.codeSender ?? demoCodeSender(), clock });
-  const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
+  const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, residents: identity, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
   late.bundles = bundles;
-  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing, kiosk, bundles };
+  const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: dataSharing.subjectKeyOf, clock });
+  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing, kiosk, bundles, datasetRecords };
 }
 
 const issuedNote = (identifier: string) => `电子证明已签发 certificate issued: ${identifier}`;
@@ -203,6 +207,7 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
       sharingRoutes({ sharing: services.sharing }),
       dataSharingRoutes({ sharing: services.dataSharing }),
       bundlesRoutes({ bundles: services.bundles }),
+      datasetRecordsRoutes({ records: services.datasetRecords }),
       ledgerApiRoutes({ ledger: services.ledger }),
     ],
     // The web apps answer every other GET path, so they come last.

@@ -4,6 +4,8 @@ import type { CaseAction, CaseDetail, CaseState, CaseSummary, Certificate, Servi
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { match, navigate, usePath } from '../shared/router.tsx';
 import { api, errorText, formatDateTime, ROLE_TEXT, session } from './context.ts';
+import { BundleMark, useBundleDefinitions } from './bundle-mark.tsx';
+import { SHARING_MENU, SharingPage, sharingPageOf } from './sharing-routes.tsx';
 
 const { Header, Sider, Content } = Layout;
 
@@ -96,6 +98,7 @@ function Queue() {
   // Bumped after a batch decision, to read the page again.
   const [reloads, setReloads] = useState(0);
   const [deciding, setDeciding] = useState(false);
+  const bundleDefs = useBundleDefinitions();
 
   useEffect(() => {
     api.services().then((r) => setServices(r.items), () => undefined);
@@ -231,7 +234,7 @@ function Queue() {
         locale={{ emptyText: <Empty description={t('没有待办', 'Nothing to do')} /> }}
         columns={[
           { title: t('办件编号', 'Case no.'), dataIndex: 'caseNo', render: (v: string, r) => <a href={`/console/cases/${r.id}`} onClick={(e) => e.preventDefault()}>{v}</a> },
-          { title: t('事项', 'Service'), render: (_, r) => pick(r.serviceName) },
+          { title: t('事项', 'Service'), render: (_, r) => <>{pick(r.serviceName)} <BundleMark serviceCode={r.serviceCode} defs={bundleDefs} /></> },
           { title: t('状态', 'State'), render: (_, r) => <Tag color={STATE_COLOR[r.state]}>{pick(r.stateLabel)}</Tag> },
           { title: t('提交时间', 'Submitted'), render: (_, r) => formatDateTime(r.submittedAt, lang) },
           {
@@ -495,11 +498,15 @@ export function ConsoleApp() {
       </Header>
       <Layout>
         <Sider width={200} theme="light" className="cs-sider">
-          <Menu mode="inline" selectedKeys={['queue']} items={[{ key: 'queue', label: t('待办队列', 'Queue'), onClick: () => navigate('/console') }]} />
+          <Menu
+            mode="inline"
+            selectedKeys={[sharingPageOf(path) ?? 'queue']}
+            items={[{ key: 'queue', label: t('待办队列', 'Queue'), onClick: () => navigate('/console') }, ...SHARING_MENU.map((m) => ({ key: m.key, label: t(m.zh, m.en), onClick: () => navigate(m.path) }))]}
+          />
         </Sider>
         <Content className="cs-content">
           {me.account.roles.length === 0 && <Alert type="warning" message={t('此账号没有工作角色', 'This account has no staff role')} />}
-          {caseMatch ? <CaseView id={caseMatch.id!} /> : <Queue />}
+          {caseMatch ? <CaseView id={caseMatch.id!} /> : sharingPageOf(path) ? <SharingPage path={path} /> : <Queue />}
         </Content>
       </Layout>
     </Layout>

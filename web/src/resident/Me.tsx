@@ -28,6 +28,16 @@ export function Me() {
           <List.Item extra={me.homeOrg?.name ?? t('未设置', 'Not set')}>{t('居住地', 'Home village')}</List.Item>
         </List>
       )}
+      {me?.kind === 'resident' && (
+        <List header={t('数据与隐私', 'Data and privacy')}>
+          <List.Item arrowIcon onClick={() => navigate('/data-use')} description={t('每次数据使用：谁、何时、哪些字段、用于哪个办件', 'Every use: who, when, which fields, for which case')}>
+            {t('谁用了我的数据', 'Who used my data')}
+          </List.Item>
+          <List.Item arrowIcon onClick={() => navigate('/bundles')}>
+            {t('我的一件事', 'My life events')}
+          </List.Item>
+        </List>
+      )}
       <List header={t('帮办代办授权', 'Helper authorisations')}>
         {delegations.length === 0 && <List.Item>{t('暂无授权', 'None')}</List.Item>}
         {delegations.map((d) => (

@@ -139,6 +139,125 @@ export interface BatchDecideResult {
   counts: Record<BatchOutcome, number>;
 }
 
+export type OrgRef = { code: string; name: string };
+export type Sensitivity = 'low' | 'medium' | 'high';
+export interface DatasetField {
+  name: string;
+  labelZh: string;
+  labelEn: string;
+  sensitivity: Sensitivity;
+}
+
+export interface BundleDefinition {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  tasks: { key: string; item: string; dependsOn: string[] }[];
+  fields: { name: string; source: { kind: 'dataset'; dataset: string; field: string; via: string; purpose: string } | { kind: 'typed' } }[];
+  rules: { id: string; departmentKind: string; tasks: string[] }[];
+}
+
+export interface Burden {
+  forms: number;
+  formsSeparate: number;
+  fieldsTotal: number;
+  fieldsPrefilled: number;
+  fieldsSeparate: number;
+  materialsSeparate: number;
+  materialsBundle: number;
+  daysSeparate: number;
+  daysBundle: number | null;
+  trips: number;
+  outputs: string[];
+}
+
+export interface BundlePreview {
+  bundle: { code: string; nameZh: string; nameEn: string };
+  fields: { name: string; labelZh: string; labelEn: string; type: string; required: boolean; maxLength: number | null; source: 'dataset' | 'typed'; dataset: { code: string; nameZh: string; nameEn: string } | null; provider: OrgRef | null }[];
+  exchanges: {
+    dataset: { code: string; nameZh: string; nameEn: string };
+    provider: OrgRef;
+    consumer: OrgRef | null;
+    fields: DatasetField[];
+    formFields: string[];
+    purpose: string;
+    task: { key: string; serviceCode: string; name: Bilingual };
+    granted: boolean;
+    legalBasis: string | null;
+    consentRequired: boolean;
+    grantValidUntil: string | null;
+  }[];
+  tasks: { key: string; serviceCode: string; name: Bilingual; department: OrgRef | null; dependsOn: string[]; timeLimitDays: number; materials: { code: string; nameZh: string; nameEn: string }[] }[];
+  burden: Burden;
+}
+
+export type TaskState = 'waiting' | 'blocked' | 'in_progress' | 'returned' | 'done' | 'rejected';
+
+export interface BundleProgress {
+  id: string;
+  bundle: { code: string; nameZh: string; nameEn: string };
+  state: 'open' | 'done' | 'needs_attention';
+  createdAt: string;
+  form: { name: string; value: string | null; prefilled: boolean; dataset: string | null }[];
+  tasks: {
+    key: string;
+    serviceCode: string;
+    name: Bilingual;
+    dependsOn: string[];
+    state: TaskState;
+    caseId: string | null;
+    caseNo: string | null;
+    department: OrgRef | null;
+    timeLimitDays: number;
+    dueDate: string | null;
+    decidedBy: string | null;
+    reason: Bilingual | null;
+    output: { certificateId: string; identifier: string } | null;
+  }[];
+  burden: Burden;
+}
+
+export interface Exchange {
+  id: string;
+  status: 'pending_consent' | 'approved' | 'declined' | 'completed';
+  dataset: { code: string; nameZh: string; nameEn: string };
+  provider: OrgRef;
+  consumer: OrgRef;
+  fields: DatasetField[];
+  purpose: string;
+  caseId: string;
+  consentRequired: boolean;
+  legalBasis: string;
+  requestedAt: string;
+  decidedAt: string | null;
+  completedAt: string | null;
+  ledgerIndex: number | null;
+}
+
+export interface Dataset {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  fields: DatasetField[];
+  legalBasis: string;
+  provider: OrgRef;
+  adapter: 'internal' | 'external';
+}
+
+export interface Grant {
+  id: string;
+  datasetCode: string;
+  provider: OrgRef;
+  consumer: OrgRef;
+  fields: string[];
+  purpose: string;
+  legalBasis: string;
+  consentRequired: boolean;
+  validUntil: string;
+  revokedAt: string | null;
+  createdAt: string;
+}
+
 export interface Page<T> {
   items: T[];
   next: string | null;
@@ -236,6 +355,24 @@ export function createApi(options: ApiOptions) {
     org: (code: string) => json<Org>('GET', `/api/orgs/${code}`),
     ancestors: (code: string) => json<{ items: Org[] }>('GET', `/api/orgs/${code}/ancestors`),
     delegations: () => json<{ items: Delegation[] }>('GET', '/api/delegations'),
+    bundleDefinitions: () => json<BundleDefinition[]>('GET', '/api/bundles/definitions'),
+    bundlePreview: (code: string) => json<BundlePreview>('GET', `/api/bundles/definitions/${encodeURIComponent(code)}/preview`),
+    startBundle: (body: { bundle: string; form: Record<string, string>; consent: boolean }, idempotencyKey: string) =>
+      json<BundleProgress>('POST', '/api/bundles', body, { 'idempotency-key': idempotencyKey }),
+    myBundles: () => json<BundleProgress[]>('GET', '/api/bundles/mine'),
+    bundle: (id: string) => json<BundleProgress>('GET', `/api/bundles/${id}`),
+    myExchanges: (after?: string) => json<Page<Exchange>>('GET', `/api/sharing/my/exchanges${query({ after })}`),
+    myConsents: () => json<Exchange[]>('GET', '/api/sharing/my/consents'),
+    decideConsent: (id: string, decision: 'approve' | 'decline') => json<Exchange>('POST', `/api/sharing/my/consents/${id}/${decision}`),
+    datasets: (provider?: string) => json<Dataset[]>('GET', `/api/sharing/datasets${query({ provider })}`),
+    grants: (orgCode: string) => json<Grant[]>('GET', `/api/sharing/grants${query({ orgCode })}`),
+    createGrant: (body: { datasetCode: string; consumerOrgCode: string; fields: string[]; purpose: string; legalBasis: string; consentRequired: boolean; validUntil: string }) =>
+      json<Grant>('POST', '/api/sharing/grants', body),
+    datasetRecordsSummary: (code: string) =>
+      json<{ datasetCode: string; adapter: 'internal' | 'external'; records: number; lastUpdatedAt: string | null }>('GET', `/api/sharing/datasets/${encodeURIComponent(code)}/records/summary`),
+    putDatasetRecord: (code: string, body: { residentId: string; data: Record<string, string> }) =>
+      json<{ replaced: boolean; ledgerIndex: number }>('PUT', `/api/sharing/datasets/${encodeURIComponent(code)}/records`, body),
+    revokeGrant: (id: string) => json<Grant>('POST', `/api/sharing/grants/${id}/revoke`),
   };
 }
 

@@ -19,6 +19,10 @@ import type { StatusListOptions } from './modules/certificates/status-lists.ts';
 import { certificatesRoutes } from './modules/certificates/certificates.routes.ts';
 import { createSharingService, type SharingService } from './modules/certificates/sharing-and-signatures.ts';
 import { sharingRoutes } from './modules/certificates/sharing.routes.ts';
+import { createSealsService, type SealsService } from './modules/certificates/seals.ts';
+import { sealsRoutes } from './modules/certificates/seals.routes.ts';
+import { createOverviewService, type OverviewService } from './modules/applications/overview.ts';
+import { overviewRoutes } from './modules/applications/overview.routes.ts';
 import { createDataSharingService, type DataSharingService } from './modules/sharing/sharing.service.ts';
 import { dataSharingRoutes } from './modules/sharing/sharing.routes.ts';
 import { webRoutes } from './http/web.ts';
@@ -37,6 +41,10 @@ export interface Services {
   ledger: LedgerService;
   certificates: CertificatesService;
   sharing: SharingService;
+  /** Seal management (read side): an org's seal image, keys and certificates. */
+  seals: SealsService;
+  /** The four-level overview of open and overdue cases. */
+  overview: OverviewService;
   /** The data sharing platform (公共数据共享平台); `sharing` above is certificate share links. */
   dataSharing: DataSharingService;
   kiosk: KioskLogin;
@@ -126,10 +134,12 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   });
   const sharing = createSharingService({ db, certificates, publicUrl: options.publicUrl ?? 'http://localhost:3000', clock });
   const dataSharing = createDataSharingService({ db, masterKey, ledger, orgs, cases: applications, residents: identity, clock });
+  const seals = createSealsService({ orgs, keys });
+  const overview = createOverviewService({ db, orgs, clock });
   const kiosk = createKioskLogin({ db, residents: identity, sender: options.codeSender ?? demoCodeSender(), clock });
   const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
   late.bundles = bundles;
-  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing, kiosk, bundles };
+  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, seals, overview, dataSharing, kiosk, bundles };
 }
 
 const issuedNote = (identifier: string) => `电子证明已签发 certificate issued: ${identifier}`;
@@ -188,6 +198,8 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
       applicationsRoutes({ applications: services.applications }),
       certificatesRoutes({ certificates: services.certificates }),
       sharingRoutes({ sharing: services.sharing }),
+      sealsRoutes({ seals: services.seals }),
+      overviewRoutes({ overview: services.overview, applications: services.applications }),
       dataSharingRoutes({ sharing: services.dataSharing }),
       bundlesRoutes({ bundles: services.bundles }),
       ledgerApiRoutes({ ledger: services.ledger }),

@@ -3,7 +3,7 @@ import { and, eq, inArray, isNull, like, sql } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, DEMO_VILLAGE } from '../../src/demo/demo-data.ts';
-import { cases } from '../../src/modules/applications/applications.tables.ts';
+import { cases, type CaseState } from '../../src/modules/applications/applications.tables.ts';
 import { registeredSignatures } from '../../src/modules/certificates/certificates.tables.ts';
 import { signingKeys } from '../../src/modules/certificates/keys/keys.tables.ts';
 import { accounts, delegations, staff, staffRoles } from '../../src/modules/identity/identity.tables.ts';
@@ -11,7 +11,7 @@ import { CHROMIUM, DESKTOP, PHONE, SCREENSHOTS, SKIP_MESSAGE, startE2e, type E2e
 
 if (!CHROMIUM) console.warn(SKIP_MESSAGE);
 
-const OPEN = ['submitted', 'accepted', 'in_review'];
+const OPEN: CaseState[] = ['submitted', 'accepted', 'in_review'];
 
 describe.skipIf(!CHROMIUM)('console administration and helper authorisations in the browser', () => {
   let server: E2eServer;
@@ -76,11 +76,12 @@ describe.skipIf(!CHROMIUM)('console administration and helper authorisations in 
     expect(svg).toContain('电');
 
     // A handwritten signature, drawn in the page and uploaded as PNG.
-    const png = await reviewer.evaluate(() => {
+    // (A script string: the test files are type-checked without the DOM library.)
+    const png = await reviewer.evaluate<string>(`(() => {
       const canvas = document.createElement('canvas');
       canvas.width = 360;
       canvas.height = 120;
-      const g = canvas.getContext('2d')!;
+      const g = canvas.getContext('2d');
       g.fillStyle = '#fff';
       g.fillRect(0, 0, 360, 120);
       g.strokeStyle = '#1d1d1f';
@@ -90,7 +91,7 @@ describe.skipIf(!CHROMIUM)('console administration and helper authorisations in 
       for (let x = 20; x <= 340; x += 4) g.lineTo(x, 60 + Math.sin(x / 18) * 28 * Math.cos(x / 47));
       g.stroke();
       return canvas.toDataURL('image/png');
-    });
+    })()`);
     await reviewer.getByTestId('signature-file').setInputFiles({ name: 'signature.png', mimeType: 'image/png', buffer: Buffer.from(png.split(',')[1]!, 'base64') });
     await reviewer.locator('.ant-table-row', { hasText: '待备案' }).waitFor();
     const reviewerId = await accountId('tyz-reviewer');
@@ -211,10 +212,10 @@ describe.skipIf(!CHROMIUM)('console administration and helper authorisations in 
     const zdz = await consoleAs('zdz-admin');
     await zdz.getByRole('menuitem', { name: '四级总览' }).click();
     await expect.poll(() => zdz.getByTestId('overview-org').textContent()).toBe('正定镇');
-    const answer = await zdz.evaluate(async () => {
-      const token = (JSON.parse(sessionStorage.getItem('yiban.console.session') ?? '{}') as { token?: string }).token;
-      return (await fetch('/api/overview?orgCode=130123', { headers: { authorization: `Bearer ${token}` } })).status;
-    });
+    const answer = await zdz.evaluate<number>(`(async () => {
+      const token = JSON.parse(sessionStorage.getItem('yiban.console.session') ?? '{}').token;
+      return (await fetch('/api/overview?orgCode=130123', { headers: { authorization: 'Bearer ' + token } })).status;
+    })()`);
     expect(answer).toBe(404);
     await zdz.close();
   }, 90_000);

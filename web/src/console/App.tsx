@@ -116,7 +116,7 @@ function Queue() {
     setRows(null);
     setSelected([]);
     api
-      .queue({ orgCode, state, overdue: overdue || undefined, serviceCode, after, limit: 20 })
+      .queue({ orgCode, state, overdue: overdue || undefined, serviceCode, after, limit: 50 })
       .then((p) => {
         setRows(p.items);
         setNext(p.next);

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { and, eq, inArray, isNull, like, sql } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -12,6 +13,16 @@ import { CHROMIUM, DESKTOP, PHONE, SCREENSHOTS, SKIP_MESSAGE, startE2e, type E2e
 if (!CHROMIUM) console.warn(SKIP_MESSAGE);
 
 const OPEN: CaseState[] = ['submitted', 'accepted', 'in_review'];
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** axe-core on the page as it is: the serious and critical violations. */
+async function axe(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate<{ id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[]>(
+    `axe.run({ resultTypes: ['violations'] }).then((r) => r.violations)`,
+  );
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
 
 describe.skipIf(!CHROMIUM)('console administration and helper authorisations in the browser', () => {
   let server: E2eServer;
@@ -116,6 +127,7 @@ describe.skipIf(!CHROMIUM)('console administration and helper authorisations in 
     expect(active!.status).toBe('active');
     expect(active!.activatedBy).toBe(await accountId('zdz-admin'));
     await shot(admin, 'console-signatures');
+    expect(await axe(admin)).toEqual([]);
     await admin.close();
   }, 90_000);
 
@@ -126,6 +138,7 @@ describe.skipIf(!CHROMIUM)('console administration and helper authorisations in 
     // Down the subtree only: the county's and the city's administrators are not listed.
     expect(await page.locator('.ant-table-row', { hasText: 'zd-admin' }).count()).toBe(0);
     await shot(page, 'console-staff');
+    expect(await axe(page)).toEqual([]);
 
     await page.getByRole('button', { name: '新增人员' }).click();
     const modal = page.locator('.ant-modal', { hasText: '新增工作人员' });
@@ -198,6 +211,7 @@ describe.skipIf(!CHROMIUM)('console administration and helper authorisations in 
     const [villageOpen] = await db().select({ n: sql<number>`count(*)::int` }).from(cases).where(and(eq(cases.orgCode, DEMO_VILLAGE), inArray(cases.state, OPEN)));
     expect(await village.locator('td').nth(2).textContent()).toBe(String(villageOpen!.n));
     await shot(page, 'console-overview');
+    expect(await axe(page)).toEqual([]);
 
     await village.click();
     await page.waitForURL(`**/console?orgCode=${DEMO_VILLAGE}**`);
@@ -243,6 +257,7 @@ describe.skipIf(!CHROMIUM)('console administration and helper authorisations in 
     expect(await acts.textContent()).toContain('居住证明');
     await page.locator('.adm-toast-mask').waitFor({ state: 'detached' }).catch(() => undefined);
     await shot(page, 'resident-helpers');
+    expect(await axe(page)).toEqual([]);
 
     const list = page.getByTestId('delegations');
     await list.getByRole('button', { name: '撤销' }).click();

@@ -1,4 +1,4 @@
-import { App as AntApp, Breadcrumb, Card, Col, Empty, Progress, Row, Select, Spin, Statistic, Table, Tag } from 'antd';
+import { App as AntApp, Breadcrumb, Card, Col, Empty, Row, Select, Spin, Statistic, Table, Tag } from 'antd';
 import { useEffect, useState } from 'react';
 import type { Overview as OverviewDto, OverviewRow } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
@@ -132,7 +132,14 @@ export function Overview() {
                 {
                   title: t('超期率', 'Overdue rate'),
                   width: 220,
-                  render: (_, r) => <Progress percent={rate(r.open, r.overdue)} size="small" status={r.overdue > 0 ? 'exception' : 'normal'} format={(p) => `${p ?? 0}%`} />,
+                  render: (_, r) => (
+                    <span className="cs-rate">
+                      <span className="cs-rate-track" aria-hidden="true">
+                        <span className={r.overdue > 0 ? 'cs-rate-bar cs-rate-bad' : 'cs-rate-bar'} style={{ width: `${rate(r.open, r.overdue)}%` }} />
+                      </span>
+                      {rate(r.open, r.overdue)}%
+                    </span>
+                  ),
                 },
               ]}
             />

@@ -6,6 +6,9 @@ import { match, navigate, usePath } from '../shared/router.tsx';
 import { api, errorText, formatDateTime, ROLE_TEXT, session } from './context.ts';
 import { BundleMark, useBundleDefinitions } from './bundle-mark.tsx';
 import { SHARING_MENU, SharingPage, sharingPageOf } from './sharing-routes.tsx';
+import { Overview, overviewRoots } from './Overview.tsx';
+import { Seals } from './Seals.tsx';
+import { Staff } from './Staff.tsx';
 
 const { Header, Sider, Content } = Layout;
 
@@ -82,11 +85,13 @@ function Queue() {
   const { t, pick, lang } = useI18n();
   const { message, modal } = AntApp.useApp();
   const me = session.use();
-  const orgCodes = [...new Set((me?.account.roles ?? []).filter((r) => r.role !== 'helper').map((r) => r.orgCode))];
-  const [orgCode, setOrgCode] = useState<string | undefined>(orgCodes[0]);
+  // The overview opens a village's queue with ?orgCode= (and &overdue=1).
+  const linked = new URLSearchParams(location.search);
+  const orgCodes = [...new Set([...(me?.account.roles ?? []).filter((r) => r.role !== 'helper').map((r) => r.orgCode), ...(linked.get('orgCode') ? [linked.get('orgCode')!] : [])])];
+  const [orgCode, setOrgCode] = useState<string | undefined>(linked.get('orgCode') ?? orgCodes[0]);
   const [orgNames, setOrgNames] = useState<Record<string, string>>({});
   const [state, setState] = useState<CaseState | undefined>(undefined);
-  const [overdue, setOverdue] = useState(false);
+  const [overdue, setOverdue] = useState(linked.get('overdue') === '1');
   const [serviceCode, setServiceCode] = useState<string | undefined>(undefined);
   const [services, setServices] = useState<ServiceItem[]>([]);
   // Keyset pagination: the cursors of the pages before this one.
@@ -114,7 +119,7 @@ function Queue() {
     setRows(null);
     setSelected([]);
     api
-      .queue({ orgCode, state, overdue: overdue || undefined, serviceCode, after, limit: 20 })
+      .queue({ orgCode, state, overdue: overdue || undefined, serviceCode, after, limit: 50 })
       .then((p) => {
         setRows(p.items);
         setNext(p.next);
@@ -478,6 +483,15 @@ export function ConsoleApp() {
     session.clear();
   };
   const role = me.account.roles[0];
+  const roleNames = new Set(me.account.roles.map((r) => r.role));
+  const admin = ['township_admin', 'county_admin', 'city_admin', 'platform_admin'].some((r) => roleNames.has(r));
+  const menu = [
+    { key: 'queue', label: t('待办队列', 'Queue'), onClick: () => navigate('/console') },
+    ...(overviewRoots(me.account.roles).length > 0 ? [{ key: 'overview', label: t('四级总览', 'Overview'), onClick: () => navigate('/console/overview') }] : []),
+    ...(admin ? [{ key: 'staff', label: t('人员管理', 'Staff'), onClick: () => navigate('/console/staff') }] : []),
+    { key: 'seals', label: t('印章与手签', 'Seals and signatures'), onClick: () => navigate('/console/seals') },
+  ];
+  const section = path.startsWith('/console/overview') ? 'overview' : path.startsWith('/console/staff') ? 'staff' : path.startsWith('/console/seals') ? 'seals' : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -500,13 +514,25 @@ export function ConsoleApp() {
         <Sider width={200} theme="light" className="cs-sider">
           <Menu
             mode="inline"
-            selectedKeys={[sharingPageOf(path) ?? 'queue']}
-            items={[{ key: 'queue', label: t('待办队列', 'Queue'), onClick: () => navigate('/console') }, ...SHARING_MENU.map((m) => ({ key: m.key, label: t(m.zh, m.en), onClick: () => navigate(m.path) }))]}
+            selectedKeys={[sharingPageOf(path) ?? section]}
+            items={[...menu, ...SHARING_MENU.map((m) => ({ key: m.key, label: t(m.zh, m.en), onClick: () => navigate(m.path) }))]}
           />
         </Sider>
         <Content className="cs-content">
           {me.account.roles.length === 0 && <Alert type="warning" message={t('此账号没有工作角色', 'This account has no staff role')} />}
-          {caseMatch ? <CaseView id={caseMatch.id!} /> : sharingPageOf(path) ? <SharingPage path={path} /> : <Queue />}
+          {caseMatch ? (
+            <CaseView id={caseMatch.id!} />
+          ) : sharingPageOf(path) ? (
+            <SharingPage path={path} />
+          ) : section === 'overview' ? (
+            <Overview />
+          ) : section === 'staff' ? (
+            <Staff />
+          ) : section === 'seals' ? (
+            <Seals />
+          ) : (
+            <Queue key={location.search} />
+          )}
         </Content>
       </Layout>
     </Layout>

@@ -124,6 +124,76 @@ export interface Delegation {
   status: string;
 }
 
+// Console administration and helper authorisations (seals, signatures, staff, overview, helper acts).
+export interface SealKey {
+  keyId: string;
+  algorithm: string;
+  status: 'active' | 'retired';
+  notBefore: string;
+  notAfter: string;
+  subject: string;
+  issuer: string;
+  serial: string;
+  fingerprint: string;
+  certificatePem: string;
+}
+
+export interface OrgSeal {
+  orgCode: string;
+  orgName: string;
+  image: string;
+  keys: SealKey[];
+}
+
+export interface RegisteredSignature {
+  id: string;
+  accountId: string;
+  orgCode: string;
+  status: 'pending' | 'active' | 'retired';
+  image: string;
+  uploadedAt: string;
+  activatedAt: string | null;
+}
+
+export interface StaffMember {
+  accountId: string;
+  username: string;
+  name: string;
+  status: 'active' | 'disabled';
+  roles: Role[];
+  createdAt: string;
+}
+
+export interface OverviewRow {
+  code: string;
+  name: string;
+  level: string;
+  open: number;
+  overdue: number;
+  leaf: boolean;
+}
+
+export interface Overview {
+  org: { code: string; name: string; level: string };
+  trail: { code: string; name: string; level: string }[];
+  today: string;
+  totals: { open: number; overdue: number };
+  children: OverviewRow[];
+}
+
+export interface HelperAct {
+  caseId: string;
+  caseNo: string;
+  serviceName: Bilingual;
+  action: string;
+  actionLabel: Bilingual;
+  fromState: string | null;
+  toState: string;
+  helperId: string;
+  channel: string;
+  at: string;
+}
+
 export interface Org {
   code: string;
   level: string;
@@ -331,6 +401,23 @@ export function createApi(options: ApiOptions) {
       await send('POST', '/api/auth/logout');
     },
     me: () => json<Me>('GET', '/api/me'),
+    // Console administration and helper authorisations.
+    orgSeal: (code: string) => json<OrgSeal>('GET', `/api/orgs/${encodeURIComponent(code)}/seal`),
+    signatures: (status?: RegisteredSignature['status']) => json<{ items: RegisteredSignature[] }>('GET', `/api/signatures${query({ status })}`),
+    uploadSignature: (image: string) => json<RegisteredSignature>('POST', '/api/signatures', { image }),
+    activateSignature: (id: string) => json<RegisteredSignature>('POST', `/api/signatures/${id}/activate`),
+    staff: (orgCode: string, after?: string) => json<Page<StaffMember>>('GET', `/api/staff${query({ orgCode, after, limit: 100 })}`),
+    createStaff: (body: { username: string; name: string; password: string; roles: Role[] }) => json<StaffMember>('POST', '/api/staff', body),
+    grantRole: (id: string, role: Role) => json<StaffMember>('POST', `/api/staff/${id}/roles`, role),
+    revokeRole: (id: string, role: Role) => json<StaffMember>('DELETE', `/api/staff/${id}/roles${query({ role: role.role, orgCode: role.orgCode })}`),
+    setAccountEnabled: (id: string, enabled: boolean) => json<{ accountId: string; status: string }>('POST', `/api/accounts/${id}/${enabled ? 'enable' : 'disable'}`),
+    orgChildren: (code: string, after?: string) => json<Page<Org>>('GET', `/api/orgs/${encodeURIComponent(code)}/children${query({ after, limit: 200 })}`),
+    overview: (orgCode: string) => json<Overview>('GET', `/api/overview${query({ orgCode })}`),
+    createDelegation: (body: { helperUsername: string; scopes: string[]; validUntil: string }) => json<Delegation>('POST', '/api/delegations', body),
+    revokeDelegation: async (id: string) => {
+      await send('DELETE', `/api/delegations/${id}`);
+    },
+    helperActs: () => json<{ items: HelperAct[] }>('GET', '/api/cases/helper-acts'),
     services: (params: { q?: string; category?: string } = {}) => json<{ items: ServiceItem[] }>('GET', `/api/services${query(params)}`),
     service: (code: string) => json<ServiceItem>('GET', `/api/services/${encodeURIComponent(code)}`),
     submitCase: (body: { serviceCode: string; form: Record<string, string>; orgCode?: string }, idempotencyKey: string) =>

@@ -8,6 +8,9 @@ import { certificates } from '../../src/modules/certificates/certificates.tables
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { ledgerEntries } from '../../src/modules/ledger/ledger.tables.ts';
 import { sharingExchanges, sharingGrants, sharingRecords } from '../../src/modules/sharing/sharing.tables.ts';
+import { demoPeople } from '../../src/demo/demo-data.ts';
+import { startDepartment, type RunningDepartment } from '../../src/modules/sharing/department-process.ts';
+import { seedRecords } from '../../src/modules/sharing/sharing.seed.ts';
 import { axeSerious } from './axe.ts';
 import { CHROMIUM, DESKTOP, PHONE, SCREENSHOTS, SKIP_MESSAGE, startE2e, type E2eServer } from './harness.ts';
 
@@ -17,9 +20,12 @@ if (!CHROMIUM) console.warn(SKIP_MESSAGE);
 // birth bundle on a phone, sees which fields the departments' data fills, types the one that no
 // dataset holds, reads the consent preview and consents, submits; the departments' instant-approval
 // rules issue all five outputs; she finds them in her wallet and every exchange in "who used my
-// data". A police officer then sees the task, the grants and the datasets in the console.
+// data". A police officer then sees the task, the grants and the datasets in the console. The
+// hospital's birth records come from the hospital's own system: a separate department process
+// answering the platform's RFC 9421 signed requests (the external adapter).
 describe.skipIf(!CHROMIUM)('the birth bundle in the browser', () => {
   let server: E2eServer;
+  let hospital: RunningDepartment | undefined;
   let phone: BrowserContext;
   let desk: BrowserContext;
   let parent: Page;
@@ -34,6 +40,13 @@ describe.skipIf(!CHROMIUM)('the birth bundle in the browser', () => {
 
   beforeAll(async () => {
     server = await startE2e();
+    const sharing = server.platform.services.dataSharing;
+    hospital = await startDepartment({
+      name: '正定县人民医院',
+      datasets: [{ code: 'health.birth_record', records: seedRecords(demoPeople())['health.birth_record'] ?? [] }],
+      trust: [sharing.sharingPublicKey().publicKeyPem],
+    });
+    await sharing.setProvider('health.birth_record', hospital.provider());
     phone = await server.context(PHONE);
     desk = await server.context(DESKTOP);
     phone.setDefaultTimeout(20_000);
@@ -41,6 +54,7 @@ describe.skipIf(!CHROMIUM)('the birth bundle in the browser', () => {
     parent = await phone.newPage();
   });
   afterAll(async () => {
+    await hospital?.stop();
     await server?.close();
   });
 
@@ -143,6 +157,12 @@ describe.skipIf(!CHROMIUM)('the birth bundle in the browser', () => {
     const exchanges = await db.select().from(sharingExchanges).where(inArray(sharingExchanges.caseId, caseIds));
     expect(exchanges).toHaveLength(3);
     expect(exchanges.every((x) => x.status === 'completed' && x.subjectId === row!.applicantId && x.ledgerIndex !== null)).toBe(true);
+    // The birth records came over signed HTTP from the hospital's own process, one request each.
+    const fromHospital = exchanges.filter((x) => x.datasetCode === 'health.birth_record');
+    expect(fromHospital.length).toBeGreaterThan(0);
+    const stats = await hospital!.stats();
+    expect(stats.distinctRequests).toBe(fromHospital.length);
+    expect(stats.served).toBeGreaterThanOrEqual(fromHospital.length);
     const leaves = await db
       .select()
       .from(ledgerEntries)

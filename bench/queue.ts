@@ -174,7 +174,7 @@ export async function benchQueue(options: QueueBenchOptions): Promise<ScenarioRe
   }
 }
 
-async function busiest(admin: pg.Client, level: Target['level']): Promise<Target> {
+export async function busiest(admin: pg.Client, level: Target['level']): Promise<Target> {
   // org_path is province.city.county.township.village: the level's code is one field of it.
   const field = { city: 2, county: 3, village: 5 }[level];
   const { rows } = await admin.query<{ code: string; open: string }>(

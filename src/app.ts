@@ -21,7 +21,13 @@ import { createSharingService, type SharingService } from './modules/certificate
 import { sharingRoutes } from './modules/certificates/sharing.routes.ts';
 import { createDataSharingService, type DataSharingDeps, type DataSharingService } from './modules/sharing/sharing.service.ts';
 import { loadSharingKey } from './modules/sharing/http-signatures.ts';
+import { createSealsService, type SealsService } from './modules/certificates/seals.ts';
+import { sealsRoutes } from './modules/certificates/seals.routes.ts';
+import { createOverviewService, type OverviewService } from './modules/applications/overview.ts';
+import { overviewRoutes } from './modules/applications/overview.routes.ts';
 import { dataSharingRoutes } from './modules/sharing/sharing.routes.ts';
+import { createDatasetRecordsService, type DatasetRecordsService } from './modules/sharing/dataset-records.ts';
+import { datasetRecordsRoutes } from './modules/sharing/dataset-records.routes.ts';
 import { webRoutes } from './http/web.ts';
 import { createKioskLogin, demoCodeSender, type CodeSender, type KioskLogin } from './modules/identity/kiosk-login.ts';
 import { kioskRoutes } from './modules/identity/kiosk.routes.ts';
@@ -38,10 +44,15 @@ export interface Services {
   ledger: LedgerService;
   certificates: CertificatesService;
   sharing: SharingService;
+  /** Seal management (read side): an org's seal image, keys and certificates. */
+  seals: SealsService;
+  /** The four-level overview of open and overdue cases. */
+  overview: OverviewService;
   /** The data sharing platform (公共数据共享平台); `sharing` above is certificate share links. */
   dataSharing: DataSharingService;
   kiosk: KioskLogin;
   bundles: BundlesService;
+  datasetRecords: DatasetRecordsService;
 }
 
 export interface ServiceOptions {
@@ -139,10 +150,13 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     clock,
     ...(options.externalSharing ? { external: options.externalSharing } : {}),
   });
+  const seals = createSealsService({ orgs, keys });
+  const overview = createOverviewService({ db, orgs, clock });
   const kiosk = createKioskLogin({ db, residents: identity, sender: options.codeSender ?? demoCodeSender(), clock });
-  const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
+  const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, residents: identity, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
   late.bundles = bundles;
-  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, dataSharing, kiosk, bundles };
+  const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: dataSharing.subjectKeyOf, clock });
+  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, seals, overview, dataSharing, kiosk, bundles, datasetRecords };
 }
 
 const issuedNote = (identifier: string) => `电子证明已签发 certificate issued: ${identifier}`;
@@ -202,8 +216,11 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
       applicationsRoutes({ applications: services.applications }),
       certificatesRoutes({ certificates: services.certificates }),
       sharingRoutes({ sharing: services.sharing }),
+      sealsRoutes({ seals: services.seals }),
+      overviewRoutes({ overview: services.overview, applications: services.applications }),
       dataSharingRoutes({ sharing: services.dataSharing }),
       bundlesRoutes({ bundles: services.bundles }),
+      datasetRecordsRoutes({ records: services.datasetRecords }),
       ledgerApiRoutes({ ledger: services.ledger }),
     ],
     // The web apps answer every other GET path, so they come last.

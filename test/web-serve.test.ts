@@ -61,7 +61,7 @@ describe('web pages', () => {
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     const sw = await app.inject('/verify/sw.js');
     expect(sw.headers['cache-control']).toBe('no-cache');
-    expect(sw.headers['service-worker-allowed']).toBe('/verify/');
+    expect(sw.headers['service-worker-allowed']).toBe('/verify');
     expect((await app.inject('/favicon.svg')).headers['content-type']).toBe('image/svg+xml');
   });
 

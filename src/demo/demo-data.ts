@@ -44,6 +44,14 @@ const STAFF: DemoStaffDef[] = [
   { username: 'zd-health', name: '正定县卫健局办事员', role: 'department_officer', orgCode: (d) => d.health!, who: '卫健局办事员 health officer' },
 ];
 
+/** The demo residents as the datasets know them (a department's own system serves records of the same people). */
+export function demoPeople(): [DemoPerson, DemoPerson, DemoPerson, DemoPerson] {
+  return RESIDENTS.map((r, i): DemoPerson => {
+    const residentId = demoResidentId(i);
+    return { residentId, name: r.name, birthDate: r.birth, gender: Number(residentId[16]) % 2 === 1 ? 'male' : 'female' };
+  }) as [DemoPerson, DemoPerson, DemoPerson, DemoPerson];
+}
+
 const RESIDENTS = [
   { name: '张伟', birth: '1985-06-12', seq: 31, phone: '13831100001' },
   { name: '王芳', birth: '1990-03-07', seq: 42, phone: '13831100002' },
@@ -106,10 +114,7 @@ export async function seedDemo(database: Database, services: Services, options: 
     }
     residents.push(await loginAs(services, { kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' }));
   }
-  const people = RESIDENTS.map((r, i): DemoPerson => {
-    const residentId = demoResidentId(i);
-    return { residentId, name: r.name, birthDate: r.birth, gender: Number(residentId[16]) % 2 === 1 ? 'male' : 'female' };
-  }) as [DemoPerson, DemoPerson, DemoPerson, DemoPerson];
+  const people = demoPeople();
   await seedSharingDemo(services.dataSharing, byKind, people, { licenceTypes: await services.certificates.listTypes() });
   await seedBundles(services, byKind);
   if (seeded) return credentials;

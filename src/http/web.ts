@@ -92,8 +92,8 @@ export function webRoutes(options: { distDir?: string } = {}): FastifyPluginAsyn
           .header('content-type', TYPES[ext] ?? 'application/octet-stream')
           .header('x-content-type-options', 'nosniff')
           .header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
-        // The verifier's worker controls /verify/ and nothing else.
-        if (urlPath === '/verify/sw.js') reply.header('service-worker-allowed', '/verify/');
+        // The verifier's worker controls /verify (the page as linked, no trailing slash) and what lies below it.
+        if (urlPath === '/verify/sw.js') reply.header('service-worker-allowed', '/verify');
         return reply.send(readFileSync(file));
       }
       const app = APPS.find((a) => urlPath === a.base || urlPath.startsWith(`${a.base}/`));

@@ -301,3 +301,71 @@ export async function queryApplicantCases(
     .orderBy(desc(cases.seq))
     .limit(q.limit);
 }
+
+export interface OpenCounts {
+  /** The child's code: the next field of the path below the node ('' for cases at the node itself). */
+  child: string;
+  open: number;
+  overdue: number;
+}
+
+/**
+ * Open and overdue cases below the node with path `path`, grouped by the child of the node they
+ * lie under. One index-only range scan of cases_path_queue_idx (path prefix, then state and due
+ * date, all in the index), so it needs no heap visit for rows the visibility map covers.
+ */
+export async function countOpenBelow(db: Executor, path: string, today: string): Promise<OpenCounts[]> {
+  const childField = path.split('.').length + 1;
+  const rows = await db
+    .select({
+      child: sql<string>`split_part(${cases.orgPath}, '.', ${sql.raw(String(childField))})`,
+      open: sql<number>`count(*)::int`,
+      overdue: sql<number>`(count(*) filter (where ${cases.dueDate} < ${today}))::int`,
+    })
+    .from(cases)
+    .where(and(like(cases.orgPath, `${path}.%`), OPEN_CASE))
+    .groupBy(sql`1`);
+  return rows.map((r) => ({ child: r.child, open: Number(r.open), overdue: Number(r.overdue) }));
+}
+
+/** Open and overdue cases handled at one org (a village or a department). */
+export async function countOpenAt(db: Executor, orgCode: string, today: string): Promise<{ open: number; overdue: number }> {
+  const [row] = await db
+    .select({ open: sql<number>`count(*)::int`, overdue: sql<number>`(count(*) filter (where ${cases.dueDate} < ${today}))::int` })
+    .from(cases)
+    .where(and(eq(cases.orgCode, orgCode), OPEN_CASE));
+  return { open: Number(row?.open ?? 0), overdue: Number(row?.overdue ?? 0) };
+}
+
+export interface HelperActRow {
+  caseId: string;
+  seq: number;
+  serviceCode: string;
+  action: string;
+  fromState: string | null;
+  toState: string;
+  actorId: string;
+  channel: string;
+  at: Date;
+}
+
+/** What helpers did on a resident's cases while acting for them, newest first. */
+export async function listHelperActs(db: Executor, residentId: string, limit: number): Promise<HelperActRow[]> {
+  return db
+    .select({
+      caseId: caseEvents.caseId,
+      seq: cases.seq,
+      serviceCode: cases.serviceCode,
+      action: caseEvents.action,
+      fromState: caseEvents.fromState,
+      toState: caseEvents.toState,
+      actorId: caseEvents.actorId,
+      channel: caseEvents.channel,
+      at: caseEvents.at,
+    })
+    .from(caseEvents)
+    .innerJoin(cases, eq(cases.id, caseEvents.caseId))
+    .where(and(eq(cases.applicantId, residentId), eq(caseEvents.onBehalfOf, residentId)))
+    .orderBy(desc(caseEvents.id))
+    .limit(limit);
+}

@@ -111,6 +111,20 @@ export interface QueueInput {
   limit?: number;
 }
 
+export interface HelperAct {
+  caseId: string;
+  caseNo: string;
+  serviceName: { zh: string; en: string };
+  action: string;
+  actionLabel: { zh: string; en: string };
+  fromState: string | null;
+  toState: string;
+  /** The helper's account. */
+  helperId: string;
+  channel: string;
+  at: string;
+}
+
 export type StaffAction = Exclude<CaseAction, 'submit' | 'resubmit'>;
 
 const HANDLER_ROLES: readonly StaffRole[] = [
@@ -448,6 +462,30 @@ export function createApplicationsService(deps: ApplicationsDeps) {
       const items = await Promise.all(rows.map(view));
       const last = rows.at(-1);
       return { items, next: rows.length === limit && last ? encodeCursor([last.dueDate ?? '', last.id]) : null };
+    },
+    /** 代办记录: what helpers did on the resident's cases on their behalf; the resident themself only. */
+    async listHelperActs(principal: Principal, input: { limit?: number } = {}): Promise<HelperAct[]> {
+      if (principal.kind !== 'resident') throw new AppError('FORBIDDEN');
+      const rows = await repo.listHelperActs(db, principal.accountId, Math.min(Math.max(input.limit ?? 100, 1), 200));
+      const items = new Map<string, Promise<ServiceItem | null>>();
+      const itemOf = (code: string) => items.get(code) ?? items.set(code, catalog.getItem(code)).get(code)!;
+      return Promise.all(
+        rows.map(async (r): Promise<HelperAct> => {
+          const item = await itemOf(r.serviceCode);
+          return {
+            caseId: r.caseId,
+            caseNo: formatCaseNo(r),
+            serviceName: { zh: item?.nameZh ?? r.serviceCode, en: item?.nameEn ?? r.serviceCode },
+            action: r.action,
+            actionLabel: ACTION_LABELS[r.action as CaseAction] ?? { zh: r.action, en: r.action },
+            fromState: r.fromState,
+            toState: r.toState,
+            helperId: r.actorId,
+            channel: r.channel,
+            at: r.at.toISOString(),
+          };
+        }),
+      );
     },
   };
 

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { requirePrincipal } from '../../http/auth.ts';
 import { withErrors } from '../../http/schemas.ts';
 import type { BundlesService } from './bundles.service.ts';
-import { BundleDefinitionList, BundleIdParams, BundleProgressSchema, BurdenSchema, StartBundleBody, StartBundleHeaders } from './bundles.schemas.ts';
+import { BundleCodeParams, BundleDefinitionList, BundleIdParams, BundlePreviewSchema, BundleProgressSchema, BurdenSchema, StartBundleBody, StartBundleHeaders } from './bundles.schemas.ts';
 
 const tags = ['bundles'];
 
@@ -18,6 +18,21 @@ export function bundlesRoutes(deps: { bundles: BundlesService }): FastifyPluginA
         requirePrincipal(request);
         return bundles.listDefinitions();
       },
+    );
+
+    app.get(
+      '/bundles/definitions/:code/preview',
+      {
+        schema: {
+          tags,
+          summary: '申请前预览：表单字段来源、将调用的数据与授权 · before starting: where each field comes from, which data each department fetches, under which grant',
+          description:
+            '只读取目录、路由与授权，不读取个人数据。Reads only the catalogue, the routing and the grants, never personal data: the consent preview shown before the parent starts the bundle.',
+          params: BundleCodeParams,
+          response: withErrors({ 200: BundlePreviewSchema }, [401, 403, 404]),
+        },
+      },
+      async (request) => bundles.preview(requirePrincipal(request), request.params.code),
     );
 
     app.post(

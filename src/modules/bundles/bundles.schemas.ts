@@ -63,3 +63,62 @@ export const BundleProgressSchema = Type.Object(
 );
 
 export const BundleDefinitionList = Type.Array(BundleDefinitionSchema);
+
+const OrgRef = Type.Object({ code: Type.String(), name: Type.String() });
+const DatasetRef = Type.Object({ code: Type.String(), nameZh: Type.String(), nameEn: Type.String() });
+
+export const BundleCodeParams = Type.Object({ code: Type.String({ maxLength: 64 }) });
+
+export const BundlePreviewSchema = Type.Object(
+  {
+    bundle: Type.Object({ code: Type.String(), nameZh: Type.String(), nameEn: Type.String() }),
+    fields: Type.Array(
+      Type.Object({
+        name: Type.String(),
+        labelZh: Type.String(),
+        labelEn: Type.String(),
+        type: Type.String(),
+        required: Type.Boolean(),
+        maxLength: Nullable(Type.Integer()),
+        source: Type.Union([Type.Literal('dataset'), Type.Literal('typed')]),
+        dataset: Nullable(DatasetRef),
+        provider: Nullable(OrgRef),
+      }),
+    ),
+    exchanges: Type.Array(
+      Type.Object({
+        dataset: DatasetRef,
+        provider: OrgRef,
+        consumer: Nullable(OrgRef),
+        fields: Type.Array(
+          Type.Object({
+            name: Type.String(),
+            labelZh: Type.String(),
+            labelEn: Type.String(),
+            sensitivity: Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')]),
+          }),
+        ),
+        formFields: Type.Array(Type.String()),
+        purpose: Type.String(),
+        task: Type.Object({ key: Type.String(), serviceCode: Type.String(), name: Bilingual }),
+        granted: Type.Boolean(),
+        legalBasis: Nullable(Type.String()),
+        consentRequired: Type.Boolean(),
+        grantValidUntil: Nullable(Type.String()),
+      }),
+    ),
+    tasks: Type.Array(
+      Type.Object({
+        key: Type.String(),
+        serviceCode: Type.String(),
+        name: Bilingual,
+        department: Nullable(OrgRef),
+        dependsOn: Type.Array(Type.String()),
+        timeLimitDays: Type.Integer(),
+        materials: Type.Array(Type.Object({ code: Type.String(), nameZh: Type.String(), nameEn: Type.String() })),
+      }),
+    ),
+    burden: BurdenSchema,
+  },
+  { $id: 'BundlePreview', title: 'BundlePreview' },
+);

@@ -102,6 +102,51 @@ describe.each(testEngines())('life-event bundles on %s', (engine) => {
     expect(1 - b.daysBundle! / b.daysSeparate).toBeGreaterThanOrEqual(0.8);
   }, 120_000);
 
+  it('previews the form and every exchange before the start, without reading or recording anything', async () => {
+    const parent = await mother('周琳');
+    const preview = await ctx.services.bundles.preview(parent, 'birth');
+    expect(preview.fields.map((f) => [f.name, f.source])).toEqual([
+      ['childName', 'dataset'],
+      ['birthDate', 'dataset'],
+      ['hospital', 'dataset'],
+      ['householdHead', 'dataset'],
+      ['bankBranch', 'typed'],
+    ]);
+    expect(preview.fields.find((f) => f.name === 'birthDate')).toMatchObject({ labelZh: '出生日期', type: 'date', required: true, dataset: { code: 'health.birth_record' }, provider: { code: ctx.departments.health } });
+    expect(preview.fields.find((f) => f.name === 'bankBranch')).toMatchObject({ required: false, dataset: null });
+    // One exchange per (task, dataset, purpose), each asked by the department that will handle the task.
+    expect(preview.exchanges.map((e) => [e.task.key, e.dataset.code, e.consumer?.code, e.fields.map((f) => f.name)])).toEqual([
+      ['household_registration', 'health.birth_record', ctx.departments.public_security, ['birthTime', 'childName']],
+      ['medical_certificate', 'health.birth_record', ctx.departments.health, ['hospital']],
+      ['household_registration', 'ps.household_register', ctx.departments.public_security, ['householdHead']],
+    ]);
+    for (const e of preview.exchanges) {
+      expect(e).toMatchObject({ granted: true, consentRequired: false });
+      expect(e.legalBasis).toMatch(/《/);
+      expect(e.grantValidUntil).not.toBeNull();
+    }
+    expect(preview.tasks.map((t) => t.department?.code)).toEqual([
+      ctx.departments.health,
+      ctx.departments.health,
+      ctx.departments.public_security,
+      ctx.departments.medical_security,
+      ctx.departments.human_resources,
+    ]);
+    expect(preview.tasks.flatMap((t) => t.materials.map((m) => m.code))).toEqual(['photo']);
+    expect(preview.burden).toMatchObject({ fieldsTotal: 5, fieldsPrefilled: 4, materialsBundle: 1, daysSeparate: 40, daysBundle: null });
+    // A preview is not an exchange: nothing about the parent was read or written.
+    expect((await ctx.services.dataSharing.listMyExchanges(parent)).items).toEqual([]);
+
+    // The retirement bundle's grants need the parent's consent, and the preview says so.
+    const retirement = await ctx.services.bundles.preview(parent, 'retirement');
+    const pension = retirement.exchanges.find((e) => e.task.key === 'pension_claim')!;
+    expect(pension).toMatchObject({ granted: true, consentRequired: true, consumer: { code: ctx.departments.human_resources } });
+
+    const officer = await ctx.newStaff('department_officer', ctx.departments.health!);
+    expect(await rejection(ctx.services.bundles.preview(officer, 'birth'))).toBe('FORBIDDEN');
+    expect(await rejection(ctx.services.bundles.preview(parent, 'no-such-bundle'))).toBe('NOT_FOUND');
+  });
+
   it('gives one bundle for a retried start, and issues nothing twice', async () => {
     const parent = await mother('孙梅');
     const k = key();

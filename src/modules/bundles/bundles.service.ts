@@ -8,8 +8,10 @@ import type { CatalogService, ServiceItem } from '../catalog/catalog.service.ts'
 import { chinaDate } from '../catalog/working-days.ts';
 import type { CertificatesService } from '../certificates/certificates.service.ts';
 import type { Principal } from '../identity/principal.ts';
+import type { OrgsService } from '../orgs/orgs.service.ts';
 import type { DataSharingService } from '../sharing/sharing.service.ts';
 import { validateDefinition, type BundleDefinition } from './bundle-definition.ts';
+import { previewBundle, type BundlePreview } from './bundle-preview.ts';
 import { BUNDLE_DEFINITIONS } from './bundle-definitions.ts';
 import * as repo from './bundles.repository.ts';
 import type { FieldProvenance } from './bundles.tables.ts';
@@ -19,9 +21,11 @@ export interface BundlesDeps {
   db: Db;
   catalog: Pick<CatalogService, 'getItem'>;
   applications: Pick<ApplicationsService, 'submit' | 'applicantAction' | 'act' | 'getCase'>;
-  dataSharing: Pick<DataSharingService, 'requestExchange' | 'decideConsent'>;
+  dataSharing: Pick<DataSharingService, 'requestExchange' | 'decideConsent' | 'listDatasets' | 'listGrants'>;
   certificates: Pick<CertificatesService, 'getByCase'>;
-  orgs: { getOrg(code: string): Promise<{ code: string; name: string; path: string } | null> };
+  orgs: Pick<OrgsService, 'getOrg' | 'findDepartment'>;
+  /** The parent's home village when the session did not carry it. */
+  residents?: { getResidentSummary(accountId: string): Promise<{ homeOrgCode: string | null } | null> };
   definitions?: readonly unknown[];
   clock?: () => Date;
 }
@@ -231,30 +235,37 @@ export function createBundlesService(deps: BundlesDeps) {
     const parent = parentOf(row.applicantId);
     for (let round = 0; round <= def.order.length * 2; round++) {
       const cases = await loadCases(row, parent);
+      // The states as this pass leaves them: in dependency order, a task a rule completed lets its
+      // dependants be submitted (and decided) in the same pass instead of one re-read per step.
+      const states = new Map([...cases].map(([key, c]) => [key, c.state]));
       let moved = false;
       for (const key of def.order) {
         const task = def.definition.tasks.find((t) => t.key === key)!;
         const kase = cases.get(key);
         if (!kase) continue;
         const item = def.items.get(task.item)!;
-        if (kase.state === 'draft' && task.dependsOn.every((d) => cases.get(d)?.state === 'completed')) {
+        let state = states.get(key)!;
+        if (state === 'draft' && task.dependsOn.every((d) => states.get(d) === 'completed')) {
           const form = Object.fromEntries(item.formFields.filter((f) => row.form[f.name] !== undefined).map((f) => [f.name, row.form[f.name]!]));
           try {
-            await applications.applicantAction(parent, kase.id, 'submit', form);
-            moved = true;
-          } catch (error) {
-            if (!ignorable(error)) throw error;
-          }
-        } else if (kase.state === 'submitted' || kase.state === 'accepted' || kase.state === 'in_review') {
-          const rule = ruleFor(def.definition, key);
-          if (!rule || !inputsVerified(row, item, rule.allowTyped ?? [])) continue;
-          try {
-            await applications.act(await departmentActor(kase.orgCode, `rule:${rule.id}`), kase.id, 'approve', ruleReason(rule.id));
+            state = (await applications.applicantAction(parent, kase.id, 'submit', form)).state;
             moved = true;
           } catch (error) {
             if (!ignorable(error)) throw error;
           }
         }
+        if (state === 'submitted' || state === 'accepted' || state === 'in_review') {
+          const rule = ruleFor(def.definition, key);
+          if (rule && inputsVerified(row, item, rule.allowTyped ?? [])) {
+            try {
+              state = (await applications.act(await departmentActor(kase.orgCode, `rule:${rule.id}`), kase.id, 'approve', ruleReason(rule.id))).state;
+              moved = true;
+            } catch (error) {
+              if (!ignorable(error)) throw error;
+            }
+          }
+        }
+        states.set(key, state);
       }
       if (!moved) return cases;
     }
@@ -478,6 +489,33 @@ export function createBundlesService(deps: BundlesDeps) {
       const def = await requireDefinition(row.code);
       if (row.stage !== 'prefilled') return resume(principal, row, false);
       return progressOf(row, def, await advanceTracked(row, def));
+    },
+
+    /**
+     * What the start will do for this parent, before anything is read: each field and where it
+     * comes from, each exchange (whose data, which fields, which department asks, for which
+     * item's case, under which grant and legal basis, consent needed or waived), each task's
+     * department and time limit, and the burden figures against separate handling.
+     */
+    async preview(principal: Principal, code: string): Promise<BundlePreview> {
+      const applicantId = requireParent(principal);
+      const def = await requireDefinition(code);
+      const home = principal.homeOrgCode !== undefined ? principal.homeOrgCode : ((await deps.residents?.getResidentSummary(applicantId))?.homeOrgCode ?? null);
+      const village = home ? await deps.orgs.getOrg(home) : null;
+      const grants = new Map<string, Awaited<ReturnType<DataSharingService['listGrants']>>>();
+      return previewBundle(def.definition, def.items, {
+        departmentFor: async (kind) => {
+          const org = village ? await deps.orgs.findDepartment(kind, village.divisionCode) : null;
+          return org ? { code: org.code, name: org.name } : null;
+        },
+        datasets: await deps.dataSharing.listDatasets(principal),
+        grantsOf: async (orgCode) => {
+          if (!grants.has(orgCode)) grants.set(orgCode, await deps.dataSharing.listGrants(await departmentActor(orgCode, 'bundle-preview'), orgCode));
+          return grants.get(orgCode)!;
+        },
+        now: clock(),
+        today: chinaDate(clock()),
+      });
     },
 
     async listMine(principal: Principal, limit = 50): Promise<BundleProgress[]> {

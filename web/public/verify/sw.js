@@ -15,6 +15,13 @@ self.addEventListener('install', (event) => {
       await cache.put(PAGE, page);
       const assets = [...html.matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((m) => m[1]);
       await Promise.all([...new Set(assets), '/api/trust'].map((url) => cache.add(url).catch(() => undefined)));
+      // This platform's status lists (numbered from 1), so that a certificate checked offline for the
+      // first time still gets a revocation answer: the copy of the day the page was installed or
+      // last opened (the page refreshes them on each visit).
+      for (let n = 1; n <= 64; n++) {
+        const kept = await Promise.all(['revocation', 'suspension'].map((p) => cache.add(`/api/status-lists/${n}/${p}`).then(() => true, () => false)));
+        if (!kept.every(Boolean)) break;
+      }
       await self.skipWaiting();
     })(),
   );

@@ -4,6 +4,11 @@ import type { CaseAction, CaseDetail, CaseState, CaseSummary, Certificate, Servi
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { match, navigate, usePath } from '../shared/router.tsx';
 import { api, errorText, formatDateTime, ROLE_TEXT, session } from './context.ts';
+import { BundleMark, useBundleDefinitions } from './bundle-mark.tsx';
+import { SHARING_MENU, SharingPage, sharingPageOf } from './sharing-routes.tsx';
+import { Overview, overviewRoots } from './Overview.tsx';
+import { Seals } from './Seals.tsx';
+import { Staff } from './Staff.tsx';
 
 const { Header, Sider, Content } = Layout;
 
@@ -80,11 +85,13 @@ function Queue() {
   const { t, pick, lang } = useI18n();
   const { message, modal } = AntApp.useApp();
   const me = session.use();
-  const orgCodes = [...new Set((me?.account.roles ?? []).filter((r) => r.role !== 'helper').map((r) => r.orgCode))];
-  const [orgCode, setOrgCode] = useState<string | undefined>(orgCodes[0]);
+  // The overview opens a village's queue with ?orgCode= (and &overdue=1).
+  const linked = new URLSearchParams(location.search);
+  const orgCodes = [...new Set([...(me?.account.roles ?? []).filter((r) => r.role !== 'helper').map((r) => r.orgCode), ...(linked.get('orgCode') ? [linked.get('orgCode')!] : [])])];
+  const [orgCode, setOrgCode] = useState<string | undefined>(linked.get('orgCode') ?? orgCodes[0]);
   const [orgNames, setOrgNames] = useState<Record<string, string>>({});
   const [state, setState] = useState<CaseState | undefined>(undefined);
-  const [overdue, setOverdue] = useState(false);
+  const [overdue, setOverdue] = useState(linked.get('overdue') === '1');
   const [serviceCode, setServiceCode] = useState<string | undefined>(undefined);
   const [services, setServices] = useState<ServiceItem[]>([]);
   // Keyset pagination: the cursors of the pages before this one.
@@ -96,6 +103,7 @@ function Queue() {
   // Bumped after a batch decision, to read the page again.
   const [reloads, setReloads] = useState(0);
   const [deciding, setDeciding] = useState(false);
+  const bundleDefs = useBundleDefinitions();
 
   useEffect(() => {
     api.services().then((r) => setServices(r.items), () => undefined);
@@ -111,7 +119,7 @@ function Queue() {
     setRows(null);
     setSelected([]);
     api
-      .queue({ orgCode, state, overdue: overdue || undefined, serviceCode, after, limit: 20 })
+      .queue({ orgCode, state, overdue: overdue || undefined, serviceCode, after, limit: 50 })
       .then((p) => {
         setRows(p.items);
         setNext(p.next);
@@ -231,7 +239,7 @@ function Queue() {
         locale={{ emptyText: <Empty description={t('没有待办', 'Nothing to do')} /> }}
         columns={[
           { title: t('办件编号', 'Case no.'), dataIndex: 'caseNo', render: (v: string, r) => <a href={`/console/cases/${r.id}`} onClick={(e) => e.preventDefault()}>{v}</a> },
-          { title: t('事项', 'Service'), render: (_, r) => pick(r.serviceName) },
+          { title: t('事项', 'Service'), render: (_, r) => <>{pick(r.serviceName)} <BundleMark serviceCode={r.serviceCode} defs={bundleDefs} /></> },
           { title: t('状态', 'State'), render: (_, r) => <Tag color={STATE_COLOR[r.state]}>{pick(r.stateLabel)}</Tag> },
           { title: t('提交时间', 'Submitted'), render: (_, r) => formatDateTime(r.submittedAt, lang) },
           {
@@ -475,6 +483,15 @@ export function ConsoleApp() {
     session.clear();
   };
   const role = me.account.roles[0];
+  const roleNames = new Set(me.account.roles.map((r) => r.role));
+  const admin = ['township_admin', 'county_admin', 'city_admin', 'platform_admin'].some((r) => roleNames.has(r));
+  const menu = [
+    { key: 'queue', label: t('待办队列', 'Queue'), onClick: () => navigate('/console') },
+    ...(overviewRoots(me.account.roles).length > 0 ? [{ key: 'overview', label: t('四级总览', 'Overview'), onClick: () => navigate('/console/overview') }] : []),
+    ...(admin ? [{ key: 'staff', label: t('人员管理', 'Staff'), onClick: () => navigate('/console/staff') }] : []),
+    { key: 'seals', label: t('印章与手签', 'Seals and signatures'), onClick: () => navigate('/console/seals') },
+  ];
+  const section = path.startsWith('/console/overview') ? 'overview' : path.startsWith('/console/staff') ? 'staff' : path.startsWith('/console/seals') ? 'seals' : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -495,11 +512,27 @@ export function ConsoleApp() {
       </Header>
       <Layout>
         <Sider width={200} theme="light" className="cs-sider">
-          <Menu mode="inline" selectedKeys={['queue']} items={[{ key: 'queue', label: t('待办队列', 'Queue'), onClick: () => navigate('/console') }]} />
+          <Menu
+            mode="inline"
+            selectedKeys={[sharingPageOf(path) ?? section]}
+            items={[...menu, ...SHARING_MENU.map((m) => ({ key: m.key, label: t(m.zh, m.en), onClick: () => navigate(m.path) }))]}
+          />
         </Sider>
         <Content className="cs-content">
           {me.account.roles.length === 0 && <Alert type="warning" message={t('此账号没有工作角色', 'This account has no staff role')} />}
-          {caseMatch ? <CaseView id={caseMatch.id!} /> : <Queue />}
+          {caseMatch ? (
+            <CaseView id={caseMatch.id!} />
+          ) : sharingPageOf(path) ? (
+            <SharingPage path={path} />
+          ) : section === 'overview' ? (
+            <Overview />
+          ) : section === 'staff' ? (
+            <Staff />
+          ) : section === 'seals' ? (
+            <Seals />
+          ) : (
+            <Queue key={location.search} />
+          )}
         </Content>
       </Layout>
     </Layout>

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import { createApi } from '../shared/api.ts';
 import { documentLang } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
@@ -36,3 +37,24 @@ export const ROLE_TEXT: Record<string, { zh: string; en: string }> = {
   platform_admin: { zh: '平台管理员', en: 'Platform administrator' },
   helper: { zh: '帮办代办员', en: 'Helper' },
 };
+
+export const LEVEL_TEXT: Record<string, { zh: string; en: string }> = {
+  province: { zh: '省', en: 'Province' },
+  city: { zh: '市', en: 'City' },
+  county: { zh: '县（市、区）', en: 'County' },
+  township: { zh: '乡镇（街道）', en: 'Township' },
+  village: { zh: '村（社区）', en: 'Village' },
+  department: { zh: '部门', en: 'Department' },
+};
+
+/** One query parameter of the address, read again whenever the app navigates. */
+export function useSearchParam(name: string): string | undefined {
+  const read = () => new URLSearchParams(location.search).get(name) ?? undefined;
+  const [value, setValue] = useState(read);
+  useEffect(() => {
+    const update = () => setValue(read());
+    window.addEventListener('popstate', update);
+    return () => window.removeEventListener('popstate', update);
+  }, []);
+  return value;
+}

@@ -13,6 +13,10 @@ const CaseView = lazy(() => import('./Cases.tsx').then((m) => ({ default: m.Case
 const CertificateList = lazy(() => import('./Certificates.tsx').then((m) => ({ default: m.CertificateList })));
 const CertificateView = lazy(() => import('./Certificates.tsx').then((m) => ({ default: m.CertificateView })));
 const Me = lazy(() => import('./Me.tsx').then((m) => ({ default: m.Me })));
+const BundleList = lazy(() => import('./Bundles.tsx').then((m) => ({ default: m.BundleList })));
+const BundleApply = lazy(() => import('./Bundles.tsx').then((m) => ({ default: m.BundleApply })));
+const BundleProgressView = lazy(() => import('./Bundles.tsx').then((m) => ({ default: m.BundleProgressView })));
+const DataUse = lazy(() => import('./DataUse.tsx').then((m) => ({ default: m.DataUse })));
 
 const TABS = [
   { key: '/', zh: '首页', en: 'Home', icon: '⌂' },
@@ -67,7 +71,11 @@ export function App() {
 
   let body: ReactNode;
   let p: Record<string, string> | null;
-  if ((p = match('/apply/:code', path))) body = <Page title={t('在线申请', 'Apply')} back><Apply code={p.code!} /></Page>;
+  if ((p = match('/bundles/progress/:id', path))) body = <Page title={t('办理进度', 'Progress')} back><BundleProgressView id={p.id!} /></Page>;
+  else if ((p = match('/bundles/:code', path))) body = <Page title={t('一件事一次办', 'Life event')} back><BundleApply code={p.code!} /></Page>;
+  else if (path === '/bundles') body = <Page title={t('一件事一次办', 'Life events')} back><BundleList /></Page>;
+  else if (path === '/data-use') body = <Page title={t('谁用了我的数据', 'Who used my data')} back><DataUse /></Page>;
+  else if ((p = match('/apply/:code', path))) body = <Page title={t('在线申请', 'Apply')} back><Apply code={p.code!} /></Page>;
   else if ((p = match('/cases/:id', path))) body = <Page title={t('办件详情', 'Case')} back><CaseView id={p.id!} /></Page>;
   else if ((p = match('/certs/:id', path))) body = <Page title={t('电子证明', 'Certificate')} back><CertificateView id={p.id!} /></Page>;
   else if (path === '/cases') body = <Page title={t('我的办件', 'My cases')}><CaseList /></Page>;

@@ -66,6 +66,10 @@ export function Home() {
           {t('证明核验', 'Verify')}
         </button>
       </div>
+      <button type="button" className="rs-event" onClick={() => navigate('/bundles')} data-testid="bundles-entry">
+        <span className="rs-event-title">{t('一件事一次办', 'One life event, one application')}</span>
+        <span className="rs-event-sub">{t('新生儿出生、退休……一张表，多部门并联办理', 'A birth, retiring…: one form, the departments work in parallel')}</span>
+      </button>
       <Tabs activeKey={category} onChange={setCategory}>
         {CATEGORIES.map((c) => (
           <Tabs.Tab key={c.key} title={lang === 'zh' ? c.zh : c.en} />

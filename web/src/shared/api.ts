@@ -124,6 +124,76 @@ export interface Delegation {
   status: string;
 }
 
+// Console administration and helper authorisations (seals, signatures, staff, overview, helper acts).
+export interface SealKey {
+  keyId: string;
+  algorithm: string;
+  status: 'active' | 'retired';
+  notBefore: string;
+  notAfter: string;
+  subject: string;
+  issuer: string;
+  serial: string;
+  fingerprint: string;
+  certificatePem: string;
+}
+
+export interface OrgSeal {
+  orgCode: string;
+  orgName: string;
+  image: string;
+  keys: SealKey[];
+}
+
+export interface RegisteredSignature {
+  id: string;
+  accountId: string;
+  orgCode: string;
+  status: 'pending' | 'active' | 'retired';
+  image: string;
+  uploadedAt: string;
+  activatedAt: string | null;
+}
+
+export interface StaffMember {
+  accountId: string;
+  username: string;
+  name: string;
+  status: 'active' | 'disabled';
+  roles: Role[];
+  createdAt: string;
+}
+
+export interface OverviewRow {
+  code: string;
+  name: string;
+  level: string;
+  open: number;
+  overdue: number;
+  leaf: boolean;
+}
+
+export interface Overview {
+  org: { code: string; name: string; level: string };
+  trail: { code: string; name: string; level: string }[];
+  today: string;
+  totals: { open: number; overdue: number };
+  children: OverviewRow[];
+}
+
+export interface HelperAct {
+  caseId: string;
+  caseNo: string;
+  serviceName: Bilingual;
+  action: string;
+  actionLabel: Bilingual;
+  fromState: string | null;
+  toState: string;
+  helperId: string;
+  channel: string;
+  at: string;
+}
+
 export interface Org {
   code: string;
   level: string;
@@ -137,6 +207,125 @@ export type BatchOutcome = 'approved' | 'rejected' | 'conflict' | 'not_found' | 
 export interface BatchDecideResult {
   results: { id: string; outcome: BatchOutcome; state?: CaseState; certificateNote?: string; error?: { code: string; message: string } }[];
   counts: Record<BatchOutcome, number>;
+}
+
+export type OrgRef = { code: string; name: string };
+export type Sensitivity = 'low' | 'medium' | 'high';
+export interface DatasetField {
+  name: string;
+  labelZh: string;
+  labelEn: string;
+  sensitivity: Sensitivity;
+}
+
+export interface BundleDefinition {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  tasks: { key: string; item: string; dependsOn: string[] }[];
+  fields: { name: string; source: { kind: 'dataset'; dataset: string; field: string; via: string; purpose: string } | { kind: 'typed' } }[];
+  rules: { id: string; departmentKind: string; tasks: string[] }[];
+}
+
+export interface Burden {
+  forms: number;
+  formsSeparate: number;
+  fieldsTotal: number;
+  fieldsPrefilled: number;
+  fieldsSeparate: number;
+  materialsSeparate: number;
+  materialsBundle: number;
+  daysSeparate: number;
+  daysBundle: number | null;
+  trips: number;
+  outputs: string[];
+}
+
+export interface BundlePreview {
+  bundle: { code: string; nameZh: string; nameEn: string };
+  fields: { name: string; labelZh: string; labelEn: string; type: string; required: boolean; maxLength: number | null; source: 'dataset' | 'typed'; dataset: { code: string; nameZh: string; nameEn: string } | null; provider: OrgRef | null }[];
+  exchanges: {
+    dataset: { code: string; nameZh: string; nameEn: string };
+    provider: OrgRef;
+    consumer: OrgRef | null;
+    fields: DatasetField[];
+    formFields: string[];
+    purpose: string;
+    task: { key: string; serviceCode: string; name: Bilingual };
+    granted: boolean;
+    legalBasis: string | null;
+    consentRequired: boolean;
+    grantValidUntil: string | null;
+  }[];
+  tasks: { key: string; serviceCode: string; name: Bilingual; department: OrgRef | null; dependsOn: string[]; timeLimitDays: number; materials: { code: string; nameZh: string; nameEn: string }[] }[];
+  burden: Burden;
+}
+
+export type TaskState = 'waiting' | 'blocked' | 'in_progress' | 'returned' | 'done' | 'rejected';
+
+export interface BundleProgress {
+  id: string;
+  bundle: { code: string; nameZh: string; nameEn: string };
+  state: 'open' | 'done' | 'needs_attention';
+  createdAt: string;
+  form: { name: string; value: string | null; prefilled: boolean; dataset: string | null }[];
+  tasks: {
+    key: string;
+    serviceCode: string;
+    name: Bilingual;
+    dependsOn: string[];
+    state: TaskState;
+    caseId: string | null;
+    caseNo: string | null;
+    department: OrgRef | null;
+    timeLimitDays: number;
+    dueDate: string | null;
+    decidedBy: string | null;
+    reason: Bilingual | null;
+    output: { certificateId: string; identifier: string } | null;
+  }[];
+  burden: Burden;
+}
+
+export interface Exchange {
+  id: string;
+  status: 'pending_consent' | 'approved' | 'declined' | 'completed';
+  dataset: { code: string; nameZh: string; nameEn: string };
+  provider: OrgRef;
+  consumer: OrgRef;
+  fields: DatasetField[];
+  purpose: string;
+  caseId: string;
+  consentRequired: boolean;
+  legalBasis: string;
+  requestedAt: string;
+  decidedAt: string | null;
+  completedAt: string | null;
+  ledgerIndex: number | null;
+}
+
+export interface Dataset {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  fields: DatasetField[];
+  legalBasis: string;
+  provider: OrgRef;
+  adapter: 'internal' | 'external';
+}
+
+export interface Grant {
+  id: string;
+  datasetCode: string;
+  provider: OrgRef;
+  consumer: OrgRef;
+  fields: string[];
+  purpose: string;
+  legalBasis: string;
+  consentRequired: boolean;
+  validUntil: string;
+  revokedAt: string | null;
+  createdAt: string;
 }
 
 export interface Page<T> {
@@ -212,6 +401,23 @@ export function createApi(options: ApiOptions) {
       await send('POST', '/api/auth/logout');
     },
     me: () => json<Me>('GET', '/api/me'),
+    // Console administration and helper authorisations.
+    orgSeal: (code: string) => json<OrgSeal>('GET', `/api/orgs/${encodeURIComponent(code)}/seal`),
+    signatures: (status?: RegisteredSignature['status']) => json<{ items: RegisteredSignature[] }>('GET', `/api/signatures${query({ status })}`),
+    uploadSignature: (image: string) => json<RegisteredSignature>('POST', '/api/signatures', { image }),
+    activateSignature: (id: string) => json<RegisteredSignature>('POST', `/api/signatures/${id}/activate`),
+    staff: (orgCode: string, after?: string) => json<Page<StaffMember>>('GET', `/api/staff${query({ orgCode, after, limit: 100 })}`),
+    createStaff: (body: { username: string; name: string; password: string; roles: Role[] }) => json<StaffMember>('POST', '/api/staff', body),
+    grantRole: (id: string, role: Role) => json<StaffMember>('POST', `/api/staff/${id}/roles`, role),
+    revokeRole: (id: string, role: Role) => json<StaffMember>('DELETE', `/api/staff/${id}/roles${query({ role: role.role, orgCode: role.orgCode })}`),
+    setAccountEnabled: (id: string, enabled: boolean) => json<{ accountId: string; status: string }>('POST', `/api/accounts/${id}/${enabled ? 'enable' : 'disable'}`),
+    orgChildren: (code: string, after?: string) => json<Page<Org>>('GET', `/api/orgs/${encodeURIComponent(code)}/children${query({ after, limit: 200 })}`),
+    overview: (orgCode: string) => json<Overview>('GET', `/api/overview${query({ orgCode })}`),
+    createDelegation: (body: { helperUsername: string; scopes: string[]; validUntil: string }) => json<Delegation>('POST', '/api/delegations', body),
+    revokeDelegation: async (id: string) => {
+      await send('DELETE', `/api/delegations/${id}`);
+    },
+    helperActs: () => json<{ items: HelperAct[] }>('GET', '/api/cases/helper-acts'),
     services: (params: { q?: string; category?: string } = {}) => json<{ items: ServiceItem[] }>('GET', `/api/services${query(params)}`),
     service: (code: string) => json<ServiceItem>('GET', `/api/services/${encodeURIComponent(code)}`),
     submitCase: (body: { serviceCode: string; form: Record<string, string>; orgCode?: string }, idempotencyKey: string) =>
@@ -236,6 +442,24 @@ export function createApi(options: ApiOptions) {
     org: (code: string) => json<Org>('GET', `/api/orgs/${code}`),
     ancestors: (code: string) => json<{ items: Org[] }>('GET', `/api/orgs/${code}/ancestors`),
     delegations: () => json<{ items: Delegation[] }>('GET', '/api/delegations'),
+    bundleDefinitions: () => json<BundleDefinition[]>('GET', '/api/bundles/definitions'),
+    bundlePreview: (code: string) => json<BundlePreview>('GET', `/api/bundles/definitions/${encodeURIComponent(code)}/preview`),
+    startBundle: (body: { bundle: string; form: Record<string, string>; consent: boolean }, idempotencyKey: string) =>
+      json<BundleProgress>('POST', '/api/bundles', body, { 'idempotency-key': idempotencyKey }),
+    myBundles: () => json<BundleProgress[]>('GET', '/api/bundles/mine'),
+    bundle: (id: string) => json<BundleProgress>('GET', `/api/bundles/${id}`),
+    myExchanges: (after?: string) => json<Page<Exchange>>('GET', `/api/sharing/my/exchanges${query({ after })}`),
+    myConsents: () => json<Exchange[]>('GET', '/api/sharing/my/consents'),
+    decideConsent: (id: string, decision: 'approve' | 'decline') => json<Exchange>('POST', `/api/sharing/my/consents/${id}/${decision}`),
+    datasets: (provider?: string) => json<Dataset[]>('GET', `/api/sharing/datasets${query({ provider })}`),
+    grants: (orgCode: string) => json<Grant[]>('GET', `/api/sharing/grants${query({ orgCode })}`),
+    createGrant: (body: { datasetCode: string; consumerOrgCode: string; fields: string[]; purpose: string; legalBasis: string; consentRequired: boolean; validUntil: string }) =>
+      json<Grant>('POST', '/api/sharing/grants', body),
+    datasetRecordsSummary: (code: string) =>
+      json<{ datasetCode: string; adapter: 'internal' | 'external'; records: number; lastUpdatedAt: string | null }>('GET', `/api/sharing/datasets/${encodeURIComponent(code)}/records/summary`),
+    putDatasetRecord: (code: string, body: { residentId: string; data: Record<string, string> }) =>
+      json<{ replaced: boolean; ledgerIndex: number }>('PUT', `/api/sharing/datasets/${encodeURIComponent(code)}/records`, body),
+    revokeGrant: (id: string) => json<Grant>('POST', `/api/sharing/grants/${id}/revoke`),
   };
 }
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { REASON_TEXT, type Check, type CheckName, type VerificationResult } from '../../../src/verify/verify-certificate.ts';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
-import { loadTrust, verifyInput, type Input, type TrustState } from './verifier.ts';
+import { loadTrust, refreshStatusLists, verifyInput, type Input, type TrustState } from './verifier.ts';
 import type { ScanHandle } from './scanner.ts';
 
 type Tab = 'paste' | 'pdf' | 'scan';
@@ -48,6 +48,8 @@ export function App() {
 
   useEffect(() => {
     void loadTrust().then(setTrust);
+    // Today's status lists, kept by the service worker for checks made offline later.
+    if (navigator.onLine) void refreshStatusLists();
     const update = () => setOnline(navigator.onLine);
     window.addEventListener('online', update);
     window.addEventListener('offline', update);

@@ -10,7 +10,8 @@ createRoot(document.getElementById('root')!).render(
   </I18nProvider>,
 );
 
-// Keeps the verifier working offline once it has loaded (web/public/verify/sw.js).
+// Keeps the verifier working offline once it has loaded (web/public/verify/sw.js). The scope is
+// '/verify' without the slash: a scope of '/verify/' does not control the page at /verify itself.
 if ('serviceWorker' in navigator && location.protocol !== 'file:') {
-  void navigator.serviceWorker.register('/verify/sw.js', { scope: '/verify/' }).catch(() => undefined);
+  void navigator.serviceWorker.register('/verify/sw.js', { scope: '/verify' }).catch(() => undefined);
 }

@@ -47,6 +47,26 @@ export async function loadTrust(): Promise<TrustState> {
   return kept ? { anchors: kept, source: 'pinned' } : { anchors: null, source: 'none' };
 }
 
+/**
+ * Reads this platform's status lists again (numbered from 1, until one is missing), so that the
+ * service worker keeps today's copies for checks made offline later.
+ */
+export async function refreshStatusLists(max = 64): Promise<number> {
+  let n = 1;
+  for (; n <= max; n++) {
+    const answers = await Promise.all(
+      (['revocation', 'suspension'] as const).map((purpose) =>
+        fetch(`/api/status-lists/${n}/${purpose}`, { cache: 'no-cache', headers: { accept: 'application/json' } }).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      ),
+    );
+    if (!answers.every(Boolean)) break;
+  }
+  return n - 1;
+}
+
 export type Input = { kind: 'text'; text: string } | { kind: 'pdf'; bytes: Uint8Array };
 
 export async function readBundle(input: Input): Promise<CertificateBundle | null> {

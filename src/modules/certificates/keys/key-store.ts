@@ -9,7 +9,7 @@
  * first starts, in one process or many, agree on one root and one seal per org.
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import { AppError, notFound } from '../../../core/errors.ts';
 import type { Db, Executor } from '../../../db/database.ts';
 import { publicKeyToPem, type KeyAlgorithm } from '../../../verify/keys.ts';
@@ -84,6 +84,8 @@ export interface KeyStore {
   getPublicKey(keyId: string, options?: KeyOptions): Promise<PublicKeyRecord | null>;
   /** The pinned roots verifiers need: every root not yet expired, active or retired. */
   getTrustAnchors(options?: KeyOptions): Promise<PublicKeyRecord[]>;
+  /** Public data of an owner's keys of one purpose, active first, then newest first (never creates one). */
+  listKeys(owner: string, purpose: KeyPurpose, options?: KeyOptions): Promise<PublicKeyRecord[]>;
   /** Retires an active key and creates its successor (same owner, purpose, algorithm and subject). */
   rotate(keyId: string): Promise<KeySigner>;
 }
@@ -289,6 +291,15 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
         .from(signingKeys)
         .where(and(eq(signingKeys.owner, PLATFORM_OWNER), eq(signingKeys.purpose, 'root'), gt(signingKeys.notAfter, clock())))
         .orderBy(asc(signingKeys.createdAt), asc(signingKeys.id));
+      return rows.map(publicRecord);
+    },
+
+    async listKeys(owner, purpose, options = {}) {
+      const rows = await (options.executor ?? db)
+        .select()
+        .from(signingKeys)
+        .where(and(eq(signingKeys.owner, owner), eq(signingKeys.purpose, purpose)))
+        .orderBy(asc(signingKeys.status), desc(signingKeys.createdAt));
       return rows.map(publicRecord);
     },
 

@@ -1,0 +1,67 @@
+import { notFound } from '../../core/errors.ts';
+import { hasRoleFor, type Principal } from '../identity/principal.ts';
+import type { StaffRole } from '../identity/identity.tables.ts';
+import { parseCertificate } from '../../verify/x509.ts';
+import type { KeyStore } from './keys/key-store.ts';
+import { renderSealSvg } from './keys/seal-image.ts';
+
+/** Who may look at an org's seal: its own staff, and the administrators and supervisors above it. */
+const SEAL_VIEWERS: readonly StaffRole[] = ['village_reviewer', 'department_officer', 'township_admin', 'county_admin', 'city_admin', 'platform_admin', 'supervisor'];
+
+export interface SealKeyDto {
+  keyId: string;
+  algorithm: string;
+  status: 'active' | 'retired';
+  notBefore: string;
+  notAfter: string;
+  subject: string;
+  issuer: string;
+  serial: string;
+  /** SHA-256 of the certificate DER, hex. */
+  fingerprint: string;
+  certificatePem: string;
+}
+
+export interface OrgSealDto {
+  orgCode: string;
+  orgName: string;
+  /** The round red seal as the PDF draws it, an SVG data URL. */
+  image: string;
+  /** Active key first; empty until the org issues its first certificate (the key is created then). */
+  keys: SealKeyDto[];
+}
+
+export interface SealDirectory {
+  getOrg(code: string): Promise<{ code: string; name: string; path: string } | null>;
+}
+
+/** 电子印章管理 (read side): an org's seal image and its keys with their certificates. */
+export function createSealsService(deps: { orgs: SealDirectory; keys: Pick<KeyStore, 'listKeys'> }) {
+  return {
+    async orgSeal(principal: Principal, orgCode: string): Promise<OrgSealDto> {
+      const org = principal.kind === 'staff' && !principal.actingFor ? await deps.orgs.getOrg(orgCode.trim()) : null;
+      if (!org || !hasRoleFor(principal, SEAL_VIEWERS, org.path)) throw notFound('org');
+      const records = await deps.keys.listKeys(org.code, 'seal');
+      const keys = records.map((r): SealKeyDto => {
+        const parsed = parseCertificate(r.certificatePem);
+        const cert = parsed.ok ? parsed.certificate : null;
+        return {
+          keyId: r.keyId,
+          algorithm: r.algorithm,
+          status: r.status,
+          notBefore: r.notBefore.toISOString(),
+          notAfter: r.notAfter.toISOString(),
+          subject: cert?.subject.text ?? '',
+          issuer: cert?.issuer.text ?? '',
+          serial: cert?.serial ?? '',
+          fingerprint: cert?.fingerprint ?? '',
+          certificatePem: r.certificatePem,
+        };
+      });
+      const svg = renderSealSvg({ name: [...org.name].slice(0, 25).join(''), bottomText: '电子证明专用章', size: 200 });
+      return { orgCode: org.code, orgName: org.name, image: `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`, keys };
+    },
+  };
+}
+
+export type SealsService = ReturnType<typeof createSealsService>;

@@ -1,0 +1,109 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, count, eq, max } from 'drizzle-orm';
+import { AppError, notFound } from '../../core/errors.ts';
+import type { Db } from '../../db/database.ts';
+import { canonicalJson } from '../../verify/document.ts';
+import type { StaffRole } from '../identity/identity.tables.ts';
+import { hasRoleFor, type Principal } from '../identity/principal.ts';
+import { parseResidentId, RESIDENT_ID_PROBLEM_TEXT } from '../identity/resident-id.ts';
+import { saltedDigest } from '../ledger/exchange-entry.ts';
+import type { SharingLedger, SharingOrgDirectory } from './sharing.service.ts';
+import { sharingDatasets, sharingRecords, type ProviderConfig } from './sharing.tables.ts';
+
+/** The ledger entry kind of a change to an internal dataset's record. */
+export const RECORD_ENTRY_KIND = 'dataset_record';
+
+/** Who keeps a department's internal dataset: its officers and the administrators above it. */
+const KEEPER_ROLES: readonly StaffRole[] = ['department_officer', 'county_admin', 'city_admin', 'platform_admin'];
+
+export interface DatasetRecordsDeps {
+  db: Db;
+  orgs: SharingOrgDirectory;
+  ledger: SharingLedger;
+  /** The dataset key of a person: the sharing service's keyed hash of the ID number. */
+  subjectKeyOf(residentId: string): string;
+  clock?: () => Date;
+}
+
+export interface RecordsSummary {
+  datasetCode: string;
+  adapter: ProviderConfig['kind'];
+  records: number;
+  lastUpdatedAt: string | null;
+}
+
+export type DatasetRecordsService = ReturnType<typeof createDatasetRecordsService>;
+
+/**
+ * The records of an internal dataset, kept by the provider department from the console: how many
+ * there are, and one person's record written or replaced by ID number. Records are never listed
+ * or shown here (each use of them is an exchange); every write is a ledger leaf with digests only,
+ * committed with the write.
+ */
+export function createDatasetRecordsService(deps: DatasetRecordsDeps) {
+  const { db } = deps;
+  const clock = deps.clock ?? (() => new Date());
+
+  /** The dataset if the caller keeps it; a dataset of another department does not exist for them. */
+  async function requireKept(principal: Principal, code: string) {
+    if (principal.kind !== 'staff' || principal.actingFor) throw notFound('dataset');
+    const [dataset] = await db.select().from(sharingDatasets).where(eq(sharingDatasets.code, code));
+    const provider = dataset ? await deps.orgs.getOrg(dataset.providerOrgCode) : null;
+    if (!dataset || !provider || !hasRoleFor(principal, KEEPER_ROLES, provider.path)) throw notFound('dataset');
+    return dataset;
+  }
+
+  return {
+    async summary(principal: Principal, code: string): Promise<RecordsSummary> {
+      const dataset = await requireKept(principal, code);
+      const [row] = await db.select({ n: count(), last: max(sharingRecords.updatedAt) }).from(sharingRecords).where(eq(sharingRecords.datasetCode, dataset.code));
+      return { datasetCode: dataset.code, adapter: dataset.provider.kind, records: row?.n ?? 0, lastUpdatedAt: row?.last ? new Date(row.last).toISOString() : null };
+    },
+
+    /** Writes (or replaces) one person's record: known fields only, non-empty values, internal datasets only. */
+    async putRecord(principal: Principal, code: string, input: { residentId: string; data: Record<string, string> }): Promise<{ replaced: boolean; ledgerIndex: number }> {
+      const dataset = await requireKept(principal, code);
+      if (dataset.provider.kind === 'licences') {
+        throw new AppError('VALIDATION_FAILED', { detail: { zh: '电子证照库的数据即已签发的证照，不能在此录入', en: "the e-licence library's records are the certificates issued; they cannot be written here" } });
+      }
+      if (dataset.provider.kind !== 'internal') {
+        throw new AppError('VALIDATION_FAILED', { detail: { zh: '外部数据由部门自有系统维护', en: "an external dataset is kept in the department's own system" } });
+      }
+      const parsed = parseResidentId(input.residentId);
+      if (!parsed.ok) throw new AppError('INVALID_RESIDENT_ID', { reason: RESIDENT_ID_PROBLEM_TEXT[parsed.problem] });
+      const data: Record<string, string> = {};
+      for (const [k, v] of Object.entries(input.data)) if (v.trim() !== '') data[k] = v.trim();
+      const unknown = Object.keys(data).filter((k) => !dataset.fields.some((f) => f.name === k));
+      if (unknown.length > 0) throw new AppError('UNKNOWN_FIELD', { dataset: dataset.code, fields: unknown.join(', ') });
+      if (Object.keys(data).length === 0) throw new AppError('VALIDATION_FAILED', { detail: { zh: '请至少填写一个字段', en: 'fill in at least one field' } });
+      const subjectKey = deps.subjectKeyOf(parsed.value.id);
+      const at = clock();
+      return db.transaction(async (tx) => {
+        const [before] = await tx
+          .select({ key: sharingRecords.subjectKey })
+          .from(sharingRecords)
+          .where(and(eq(sharingRecords.datasetCode, dataset.code), eq(sharingRecords.subjectKey, subjectKey)))
+          .for('update');
+        await tx
+          .insert(sharingRecords)
+          .values({ datasetCode: dataset.code, subjectKey, data, updatedAt: at })
+          .onConflictDoUpdate({ target: [sharingRecords.datasetCode, sharingRecords.subjectKey], set: { data, updatedAt: at } });
+        // The audit row: who changed which dataset's record, when; the person and the values only as salted digests.
+        const salt = randomBytes(16).toString('hex');
+        const leaf = canonicalJson({
+          kind: RECORD_ENTRY_KIND,
+          dataset: dataset.code,
+          provider: dataset.providerOrgCode,
+          by: createHash('sha256').update(principal.accountId).digest('hex'),
+          subject: saltedDigest(salt, subjectKey),
+          record: saltedDigest(salt, canonicalJson(data)),
+          fields: Object.keys(data).sort(),
+          replaced: before !== undefined,
+          at: at.toISOString(),
+        });
+        const { index } = await deps.ledger.appendInTx(tx, { kind: RECORD_ENTRY_KIND, data: new TextEncoder().encode(leaf) });
+        return { replaced: before !== undefined, ledgerIndex: index };
+      });
+    },
+  };
+}

@@ -188,6 +188,12 @@ describe.each(testEngines())('the e-licence library on %s', (engine) => {
     expect(await ledgerSize()).toBe(before + 1);
   });
 
+  it('takes no records written from the console: its records are the certificates issued', async () => {
+    expect(await ctx.services.datasetRecords.summary(admin, 'licence.residence')).toMatchObject({ adapter: 'licences', records: 0 });
+    const write = ctx.services.datasetRecords.putRecord(admin, 'licence.residence', { residentId: (await ctx.newResident()).residentId, data: { holderName: '冒名' } });
+    expect(await rejection(write)).toBe('VALIDATION_FAILED');
+  });
+
   it('keeps the access rules: grants from the province only, known fields, the case org only', async () => {
     const health = await ctx.newStaff('department_officer', ctx.departments.health!);
     const county = await ctx.newStaff('county_admin', '130123');

@@ -146,6 +146,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     orgs,
     cases: applications,
     residents: identity,
+    licences: certificates,
     clock,
     ...(options.externalSharing ? { external: options.externalSharing } : {}),
   });

@@ -17,6 +17,8 @@ describe('demo data', () => {
       const reviewerLogin = await services.identity.login({ kind: 'staff', username: 'tyz-reviewer', password: DEMO_PASSWORD, channel: 'web' });
       const reviewer = (await services.identity.authenticate(reviewerLogin.token))!;
       const queue = await services.applications.queue(reviewer, { orgCode: DEMO_VILLAGE, limit: 50 });
+      const library = (await services.dataSharing.listDatasets(reviewer)).filter((d) => d.adapter === 'licences');
+      expect(library.map((d) => d.code)).toContain('licence.residence');
       expect(queue.items.some((i) => i.overdue)).toBe(true);
       const states = new Set<string>();
       for (const state of ['submitted', 'in_review', 'returned', 'rejected', 'completed'] as const) {

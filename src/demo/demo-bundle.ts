@@ -52,7 +52,7 @@ export async function prepareBundleDemo(
   await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
   const people = PEOPLE.map(([name, birthDate, gender], i): DemoPerson => ({ residentId: demoResidentId(i), name, birthDate, gender })) as [DemoPerson, DemoPerson, DemoPerson, DemoPerson];
-  await seedSharingDemo(services.dataSharing, departments, people);
+  await seedSharingDemo(services.dataSharing, departments, people, { licenceTypes: await services.certificates.listTypes() });
   await seedBundles(services, departments);
   const records = seedRecords(people);
 

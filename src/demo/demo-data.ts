@@ -115,7 +115,7 @@ export async function seedDemo(database: Database, services: Services, options: 
     residents.push(await loginAs(services, { kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' }));
   }
   const people = demoPeople();
-  await seedSharingDemo(services.dataSharing, byKind, people);
+  await seedSharingDemo(services.dataSharing, byKind, people, { licenceTypes: await services.certificates.listTypes() });
   await seedBundles(services, byKind);
   if (seeded) return credentials;
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
 import { certificateStatusEvents, certificateTypes, certificates, registeredSignatures, type CertificateStatus } from './certificates.tables.ts';
 
@@ -177,6 +177,24 @@ export async function listByHolder(db: Executor, holderId: string, beforeSerial:
     .where(and(eq(certificates.holderId, holderId), beforeSerial !== undefined ? lt(certificates.serial, beforeSerial) : undefined))
     .orderBy(desc(certificates.serial))
     .limit(limit);
+}
+
+/** The holder's newest active certificate of a type that is still valid at `at`: a few rows per holder, read through the holder index. */
+export async function findCurrentOfType(db: Executor, holderId: string, typeCode: string, at: Date): Promise<CertificateRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(certificates)
+    .where(
+      and(
+        eq(certificates.holderId, holderId),
+        eq(certificates.typeCode, typeCode),
+        eq(certificates.status, 'active'),
+        or(isNull(certificates.validUntil), gt(certificates.validUntil, at)),
+      ),
+    )
+    .orderBy(desc(certificates.issuedAt), desc(certificates.serial))
+    .limit(1);
+  return row;
 }
 
 export async function setStatus(

@@ -136,6 +136,15 @@ export interface CertificateView {
   ledgerIndex: number;
 }
 
+/** A certificate as evidence (免证明): its identifier, issue and issuer, and its disclosed field values. */
+export interface LicenceEvidence {
+  identifier: string;
+  issuedAt: string;
+  issuerName: string;
+  validUntil: string | null;
+  fields: Record<string, string>;
+}
+
 export function createCertificatesService(deps: CertificatesDeps) {
   const { db } = deps;
   const clock = deps.clock ?? (() => new Date());
@@ -483,6 +492,25 @@ export function createCertificatesService(deps: CertificatesDeps) {
       const types = new Map((await repo.listTypes(db)).map((t) => [t.code, t]));
       const last = rows.at(-1);
       return { items: rows.map((r) => toView(r, types.get(r.typeCode))), next: rows.length === limit && last ? encodeCursor([last.serial]) : null };
+    },
+
+    /**
+     * Internal (the e-licence library in sharing): the holder's newest active, unexpired
+     * certificate of a type, as evidence a consumer can cite and verify by its identifier. A
+     * revoked, suspended or expired certificate is no evidence: null. The caller checks access.
+     */
+    async findLicence(holderId: string, typeCode: string): Promise<LicenceEvidence | null> {
+      if (!isUuid(holderId)) return null;
+      const row = await repo.findCurrentOfType(db, holderId, typeCode, clock());
+      if (!row) return null;
+      const payload = JSON.parse(row.payload) as SignedPayload;
+      return {
+        identifier: row.identifier,
+        issuedAt: payload.issuedAt,
+        issuerName: payload.issuer.name,
+        validUntil: payload.validUntil,
+        fields: Object.fromEntries(row.disclosures.map((d) => [d.name, d.value])),
+      };
     },
 
     /** Revoke, suspend or reinstate: by staff covering the issuer, with a reason, on the ledger. */

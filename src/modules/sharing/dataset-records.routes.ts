@@ -19,7 +19,7 @@ export function datasetRecordsRoutes(deps: { records: DatasetRecordsService }): 
           summary: '本单位数据集的记录数 · how many records an internal dataset holds',
           params: Params,
           response: withErrors(
-            { 200: Type.Object({ datasetCode: Type.String(), adapter: Type.Union([Type.Literal('internal'), Type.Literal('external')]), records: Type.Integer(), lastUpdatedAt: Nullable(Type.String()) }) },
+            { 200: Type.Object({ datasetCode: Type.String(), adapter: Type.Union([Type.Literal('internal'), Type.Literal('external'), Type.Literal('licences')]), records: Type.Integer(), lastUpdatedAt: Nullable(Type.String()) }) },
             [401, 404],
           ),
         },

@@ -8,7 +8,7 @@ import { hasRoleFor, type Principal } from '../identity/principal.ts';
 import { parseResidentId, RESIDENT_ID_PROBLEM_TEXT } from '../identity/resident-id.ts';
 import { saltedDigest } from '../ledger/exchange-entry.ts';
 import type { SharingLedger, SharingOrgDirectory } from './sharing.service.ts';
-import { sharingDatasets, sharingRecords } from './sharing.tables.ts';
+import { sharingDatasets, sharingRecords, type ProviderConfig } from './sharing.tables.ts';
 
 /** The ledger entry kind of a change to an internal dataset's record. */
 export const RECORD_ENTRY_KIND = 'dataset_record';
@@ -27,7 +27,7 @@ export interface DatasetRecordsDeps {
 
 export interface RecordsSummary {
   datasetCode: string;
-  adapter: 'internal' | 'external';
+  adapter: ProviderConfig['kind'];
   records: number;
   lastUpdatedAt: string | null;
 }
@@ -63,6 +63,9 @@ export function createDatasetRecordsService(deps: DatasetRecordsDeps) {
     /** Writes (or replaces) one person's record: known fields only, non-empty values, internal datasets only. */
     async putRecord(principal: Principal, code: string, input: { residentId: string; data: Record<string, string> }): Promise<{ replaced: boolean; ledgerIndex: number }> {
       const dataset = await requireKept(principal, code);
+      if (dataset.provider.kind === 'licences') {
+        throw new AppError('VALIDATION_FAILED', { detail: { zh: '电子证照库的数据即已签发的证照，不能在此录入', en: "the e-licence library's records are the certificates issued; they cannot be written here" } });
+      }
       if (dataset.provider.kind !== 'internal') {
         throw new AppError('VALIDATION_FAILED', { detail: { zh: '外部数据由部门自有系统维护', en: "an external dataset is kept in the department's own system" } });
       }

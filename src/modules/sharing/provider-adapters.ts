@@ -12,6 +12,8 @@ export interface FetchRequest {
   subjectKey: string;
   /** The person's resident ID number: a department's own system keys its records by it. Never logged. */
   residentId: string;
+  /** The person's account id (the exchange's subject): the e-licence library finds their certificates by it. */
+  subjectId: string;
   /** Stable for one exchange request, across retries: the department answers a retry from its cache. */
   requestId: string;
   purpose: string;
@@ -38,6 +40,47 @@ export const internalAdapter: ProviderAdapter = {
     return out;
   },
 };
+
+/** A certificate as the e-licence library gives it: the certificates module's `findLicence`. */
+export interface LicenceEvidence {
+  identifier: string;
+  issuedAt: string;
+  issuerName: string;
+  fields: Record<string, string>;
+}
+
+/** The certificates issued on the platform, by holder and type (the certificates service). */
+export interface LicenceLibrary {
+  /** The holder's newest active, unexpired certificate of the type; null when there is none. */
+  findLicence(holderId: string, certificateType: string): Promise<LicenceEvidence | null>;
+}
+
+export type LicencesProviderConfig = Extract<ProviderConfig, { kind: 'licences' }>;
+
+/** What every e-licence dataset offers besides the type's fields: enough to cite and verify the certificate. */
+export const LICENCE_CITATION_FIELDS = ['identifier', 'issuedAt', 'issuerName'] as const;
+
+/** The full ID number is disclosed only to the certificate's holder, whatever a dataset lists. */
+const NEVER_SHARED: ReadonlySet<string> = new Set(['residentId']);
+
+/**
+ * The e-licence library (免证明): a person's record is their newest certificate of the type that
+ * is active and unexpired now — its disclosed field values, identifier, issue time and issuer.
+ * A revoked, suspended or expired certificate is no evidence: no record. Read through the
+ * certificates service, outside the exchange's transaction like every adapter.
+ */
+export function licencesAdapter(config: LicencesProviderConfig, library: LicenceLibrary): ProviderAdapter {
+  return {
+    async fetch(_db, request) {
+      const licence = await library.findLicence(request.subjectId, config.certificateType);
+      if (!licence) return null;
+      const values: Record<string, string> = { ...licence.fields, identifier: licence.identifier, issuedAt: licence.issuedAt, issuerName: licence.issuerName };
+      const out: Record<string, string> = {};
+      for (const field of request.fields) if (values[field] !== undefined && !NEVER_SHARED.has(field)) out[field] = values[field];
+      return out;
+    },
+  };
+}
 
 export type ExternalProviderConfig = Extract<ProviderConfig, { kind: 'external' }>;
 
@@ -180,12 +223,14 @@ function errorCodeOf(text: string): string | null {
 }
 
 /** The adapter a dataset's provider config names. */
-export function adapterFor(config: ProviderConfig, external: ExternalAdapterDeps): ProviderAdapter {
+export function adapterFor(config: ProviderConfig, deps: { external: ExternalAdapterDeps; licences: LicenceLibrary }): ProviderAdapter {
   switch (config.kind) {
     case 'internal':
       return internalAdapter;
     case 'external':
-      return externalAdapter(config, external);
+      return externalAdapter(config, deps.external);
+    case 'licences':
+      return licencesAdapter(config, deps.licences);
     default: {
       const unknown: never = config;
       throw new Error(`unknown provider adapter ${JSON.stringify(unknown)}`);

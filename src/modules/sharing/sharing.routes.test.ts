@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../http/server.ts';
 import { testEngines } from '../../../test/db.ts';
 import { buildTestApp, createTestContext, PASSWORD, type TestContext } from '../../../test/factories.ts';
-import { seedDatasets } from './sharing.seed.ts';
+import { licenceDatasets } from './licence-datasets.ts';
+import { LICENCE_LIBRARY_ORG, seedDatasets } from './sharing.seed.ts';
 
 describe.each(testEngines())('sharing API on %s', (engine) => {
   let ctx: TestContext;
@@ -14,6 +15,7 @@ describe.each(testEngines())('sharing API on %s', (engine) => {
   beforeAll(async () => {
     ctx = await createTestContext(engine);
     await ctx.services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
+    await ctx.services.dataSharing.upsertDatasets(licenceDatasets(await ctx.services.certificates.listTypes(), LICENCE_LIBRARY_ORG));
     app = await buildTestApp(ctx);
     police = await staffToken(ctx.departments.public_security!);
     civil = await staffToken(ctx.departments.civil_affairs!);
@@ -64,8 +66,12 @@ describe.each(testEngines())('sharing API on %s', (engine) => {
     const { token } = await residentWithCase();
     const res = await app.inject({ url: '/api/sharing/datasets', headers: auth(token) });
     expect(res.statusCode).toBe(200);
-    const codes = res.json<{ code: string; provider: { name: string } }[]>().map((d) => d.code);
-    expect(codes).toEqual(expect.arrayContaining(['ps.household_register', 'health.birth_record', 'health.vaccination', 'medsec.insured_person', 'civil.marriage_record']));
+    const datasets = res.json<{ code: string; adapter: string; provider: { name: string } }[]>();
+    expect(datasets.map((d) => d.code)).toEqual(
+      expect.arrayContaining(['ps.household_register', 'health.birth_record', 'health.vaccination', 'medsec.insured_person', 'civil.marriage_record', 'licence.residence']),
+    );
+    // The e-licence library: one dataset per certificate type, from the province.
+    expect(datasets.find((d) => d.code === 'licence.residence')).toMatchObject({ adapter: 'licences', provider: { name: '河北省' } });
   });
 
   it('lets only the provider grant, with bilingual errors', async () => {

@@ -20,7 +20,7 @@ export const DatasetSchema = Type.Object({
   fields: Type.Array(DatasetFieldSchema),
   legalBasis: Type.String(),
   provider: OrgRef,
-  adapter: Type.Union([Type.Literal('internal'), Type.Literal('external')]),
+  adapter: Type.Union([Type.Literal('internal'), Type.Literal('external'), Type.Literal('licences')]),
 });
 
 export const DatasetQuery = Type.Object({ provider: Type.Optional(Type.String({ maxLength: 32 })) });

@@ -16,14 +16,18 @@ describe.each(testEngines())('the demo sharing data on %s', (engine) => {
     const residents = await Promise.all(['张伟', '王芳', '李娜', '刘洋'].map((name) => ctx.newResident({ name })));
     const people = residents.map((r, i): DemoPerson => ({ residentId: r.residentId, name: ['张伟', '王芳', '李娜', '刘洋'][i]!, gender: 'female', birthDate: '1990-01-01' }));
     const sharing = ctx.services.dataSharing;
-    await seedSharingDemo(sharing, ctx.departments, people as [DemoPerson, DemoPerson, DemoPerson, DemoPerson]);
+    const licenceTypes = await ctx.services.certificates.listTypes();
+    await seedSharingDemo(sharing, ctx.departments, people as [DemoPerson, DemoPerson, DemoPerson, DemoPerson], { licenceTypes });
     const police = await ctx.newStaff('department_officer', ctx.departments.public_security!);
     const grants = await sharing.listGrants(police, ctx.departments.public_security!);
-    await seedSharingDemo(sharing, ctx.departments, people as [DemoPerson, DemoPerson, DemoPerson, DemoPerson]);
+    await seedSharingDemo(sharing, ctx.departments, people as [DemoPerson, DemoPerson, DemoPerson, DemoPerson], { licenceTypes });
     expect(await sharing.listGrants(police, ctx.departments.public_security!)).toHaveLength(grants.length);
     expect((await sharing.listDatasets(police)).map((d) => d.provider.name)).toEqual(
       expect.arrayContaining(['正定县公安局', '正定县卫生健康局', '正定县医疗保障局', '正定县民政局']),
     );
+    const library = (await sharing.listDatasets(police)).filter((d) => d.adapter === 'licences');
+    expect(library.map((d) => d.code).sort()).toEqual(licenceTypes.map((t) => `licence.${t.code}`).sort());
+    expect(library.every((d) => d.provider.name === '河北省' && !d.fields.some((f) => f.name === 'residentId'))).toBe(true);
 
     const wang = residents[1]!;
     const { case: kase } = await ctx.services.applications.submit(wang, { serviceCode: 'birth.household_registration', form: { childName: '张小宝', householdHead: '张伟' } });

@@ -1,3 +1,4 @@
+import { licenceDatasets, type LicenceType } from './licence-datasets.ts';
 import type { DatasetDef } from './sharing.service.ts';
 import type { DatasetField, Sensitivity } from './sharing.tables.ts';
 
@@ -204,7 +205,19 @@ export function seedGrants(departments: DepartmentCodes, validUntil: Date) {
   ];
 }
 
-/** Loads the demo catalogue, records and grants. Safe to run again. */
+/**
+ * The e-licence library's provider org: the province, 河北省 (13), the root of the demo's tree.
+ * A province is one Yiban deployment, and its library holds the certificates of every village,
+ * township and department below it (in practice the provincial government-service and data
+ * bureau runs it); no county department issues them all. The province is also where the
+ * platform administrator sits, so grants on the library are theirs to give.
+ */
+export const LICENCE_LIBRARY_ORG = '13';
+
+/**
+ * Loads the demo catalogue, records and grants, and with `licenceTypes` the e-licence library
+ * (one dataset per certificate type, provided by LICENCE_LIBRARY_ORG). Safe to run again.
+ */
 export async function seedSharingDemo(
   sharing: {
     upsertDatasets(defs: readonly DatasetDef[]): Promise<void>;
@@ -213,9 +226,11 @@ export async function seedSharingDemo(
   },
   departments: DepartmentCodes,
   people: readonly [DemoPerson, DemoPerson, DemoPerson, DemoPerson],
-  now: Date = new Date(),
+  options: { licenceTypes?: readonly LicenceType[]; now?: Date } = {},
 ): Promise<void> {
+  const now = options.now ?? new Date();
   await sharing.upsertDatasets(seedDatasets(departments));
+  if (options.licenceTypes) await sharing.upsertDatasets(licenceDatasets(options.licenceTypes, LICENCE_LIBRARY_ORG));
   for (const [code, records] of Object.entries(seedRecords(people))) await sharing.upsertRecords(code, records);
   const validUntil = new Date(now.getTime() + 3 * 365 * 86_400_000);
   for (const grant of seedGrants(departments, validUntil)) await sharing.ensureGrant(grant);

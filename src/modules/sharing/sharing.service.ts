@@ -8,7 +8,7 @@ import type { StaffRole } from '../identity/identity.tables.ts';
 import { hasRoleFor, type Principal } from '../identity/principal.ts';
 import { exchangeEntry, saltedDigest } from '../ledger/exchange-entry.ts';
 import { derivedSharingKey, publicKeyPem, type SigningKey } from './http-signatures.ts';
-import { adapterFor, type ExternalAdapterDeps, type FetchResult, type ProviderAdapter } from './provider-adapters.ts';
+import { adapterFor, type ExternalAdapterDeps, type FetchResult, type LicenceLibrary, type ProviderAdapter } from './provider-adapters.ts';
 import * as repo from './sharing.repository.ts';
 import type { DatasetField, ExchangeStatus, ProviderConfig } from './sharing.tables.ts';
 
@@ -36,6 +36,8 @@ export interface DataSharingDeps {
   orgs: SharingOrgDirectory;
   cases: SharingCaseDirectory;
   residents: SharingResidentDirectory;
+  /** The e-licence library: the certificates issued on the platform (the certificates service). */
+  licences: LicenceLibrary;
   /**
    * The external adapter: the platform's sharing key (default: derived from the master key) and
    * the retry timing. Each dataset's provider config names the department, its key and attempts.
@@ -142,7 +144,7 @@ export function createDataSharingService(deps: DataSharingDeps) {
     const k = JSON.stringify(config);
     let adapter = adapters.get(k);
     if (!adapter) {
-      adapter = adapterFor(config, externalDeps);
+      adapter = adapterFor(config, { external: externalDeps, licences: deps.licences });
       adapters.set(k, adapter);
     }
     return adapter;
@@ -229,12 +231,13 @@ export function createDataSharingService(deps: DataSharingDeps) {
   interface Subject {
     key: string;
     residentId: string;
+    accountId: string;
   }
 
   async function subjectFor(subjectId: string): Promise<Subject> {
     const residentId = await deps.residents.revealResidentId(subjectId);
     if (!residentId) throw notFound('resident');
-    return { key: subjectKeyOf(residentId), residentId };
+    return { key: subjectKeyOf(residentId), residentId, accountId: subjectId };
   }
 
   /**
@@ -249,11 +252,12 @@ export function createDataSharingService(deps: DataSharingDeps) {
     subject: Subject,
   ): Promise<FetchResult> {
     const requestId = createHash('sha256').update(`${ex.consumerOrgCode}\n${ex.requestKey}\n${ex.requestHash}`).digest('base64url').slice(0, 32);
-    const providerName = dataset.provider.kind === 'internal' ? dataset.providerOrgCode : ((await orgs.getOrg(dataset.providerOrgCode))?.name ?? dataset.providerOrgCode);
+    const providerName = dataset.provider.kind !== 'external' ? dataset.providerOrgCode : ((await orgs.getOrg(dataset.providerOrgCode))?.name ?? dataset.providerOrgCode);
     return adapterOf(dataset.provider).fetch(db, {
       datasetCode: dataset.code,
       subjectKey: subject.key,
       residentId: subject.residentId,
+      subjectId: subject.accountId,
       requestId,
       purpose: ex.purpose,
       providerName,
@@ -331,7 +335,7 @@ export function createDataSharingService(deps: DataSharingDeps) {
      */
     async setProvider(datasetCode: string, provider: ProviderConfig): Promise<void> {
       const dataset = await requireDataset(datasetCode);
-      if (provider.kind === 'external') adapterFor(provider, externalDeps); // refuses a key that is not a public key
+      if (provider.kind === 'external') adapterFor(provider, { external: externalDeps, licences: deps.licences }); // refuses a key that is not a public key
       await repo.upsertDataset(db, { ...dataset, provider, updatedAt: clock() });
     },
 

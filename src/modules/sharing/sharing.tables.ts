@@ -14,10 +14,13 @@ export interface DatasetField {
 /**
  * Where a dataset's records live: `internal` — kept in the platform (sharing_records); `external`
  * — the department's own system over signed HTTP (RFC 9421): its base URL, and the key id and
- * Ed25519 public key (SPKI PEM) its answers must be signed with, pinned here.
+ * Ed25519 public key (SPKI PEM) its answers must be signed with, pinned here; `licences` — the
+ * e-licence library (电子证照库): the certificates of one type issued on the platform, a person's
+ * record being their newest active, unexpired certificate of that type (`certificate_types.code`).
  */
 export type ProviderConfig =
   | { kind: 'internal' }
+  | { kind: 'licences'; certificateType: string }
   | {
       kind: 'external';
       baseUrl: string;

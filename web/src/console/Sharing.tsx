@@ -5,6 +5,14 @@ import { useI18n } from '../shared/i18n.tsx';
 import { api, errorText, formatDateTime, session } from './context.ts';
 import './sharing.css';
 
+/** How a dataset is served, as the catalogue names it. */
+const ADAPTER_LABELS: Record<'internal' | 'external' | 'licences', [string, string]> = {
+  internal: ['平台内数据', 'Kept in the platform'],
+  external: ['部门系统接口', "Department's own system"],
+  licences: ['电子证照库', 'E-licence library'],
+};
+const ADAPTER_COLOURS: Record<'internal' | 'external' | 'licences', string> = { internal: 'blue', external: 'purple', licences: 'red' };
+
 const SENSITIVITY = {
   low: { zh: '一般', en: 'Low', color: 'default' },
   medium: { zh: '敏感', en: 'Sensitive', color: 'orange' },
@@ -262,7 +270,7 @@ export function Datasets() {
         {(datasets ?? []).map((d) => {
           const given = grants.filter((g) => g.datasetCode === d.code && g.provider.code === orgCode && !g.revokedAt);
           return (
-            <Card key={d.code} type="inner" title={`${lang === 'zh' ? d.nameZh : d.nameEn}（${d.code}）`} extra={<Tag color={d.adapter === 'internal' ? 'blue' : 'purple'}>{d.adapter === 'internal' ? t('平台内数据', 'Kept in the platform') : t('部门系统接口', "Department's own system")}</Tag>} data-testid={`dataset-${d.code}`}>
+            <Card key={d.code} type="inner" title={`${lang === 'zh' ? d.nameZh : d.nameEn}（${d.code}）`} extra={<Tag color={ADAPTER_COLOURS[d.adapter]}>{t(...ADAPTER_LABELS[d.adapter])}</Tag>} data-testid={`dataset-${d.code}`}>
               <Descriptions size="small" column={2} items={[
                 { key: 'p', label: t('提供单位', 'Provider'), children: d.provider.name },
                 { key: 'l', label: t('依据', 'Legal basis'), children: d.legalBasis },

@@ -311,7 +311,7 @@ export interface Dataset {
   fields: DatasetField[];
   legalBasis: string;
   provider: OrgRef;
-  adapter: 'internal' | 'external';
+  adapter: 'internal' | 'external' | 'licences';
 }
 
 export interface Grant {
@@ -456,7 +456,7 @@ export function createApi(options: ApiOptions) {
     createGrant: (body: { datasetCode: string; consumerOrgCode: string; fields: string[]; purpose: string; legalBasis: string; consentRequired: boolean; validUntil: string }) =>
       json<Grant>('POST', '/api/sharing/grants', body),
     datasetRecordsSummary: (code: string) =>
-      json<{ datasetCode: string; adapter: 'internal' | 'external'; records: number; lastUpdatedAt: string | null }>('GET', `/api/sharing/datasets/${encodeURIComponent(code)}/records/summary`),
+      json<{ datasetCode: string; adapter: 'internal' | 'external' | 'licences'; records: number; lastUpdatedAt: string | null }>('GET', `/api/sharing/datasets/${encodeURIComponent(code)}/records/summary`),
     putDatasetRecord: (code: string, body: { residentId: string; data: Record<string, string> }) =>
       json<{ replaced: boolean; ledgerIndex: number }>('PUT', `/api/sharing/datasets/${encodeURIComponent(code)}/records`, body),
     revokeGrant: (id: string) => json<Grant>('POST', `/api/sharing/grants/${id}/revoke`),

@@ -278,7 +278,9 @@ export function Datasets() {
                 {
                   key: 'a',
                   label: t('数据维护', 'Records'),
-                  children: d.adapter === 'internal' ? (d.provider.code === orgCode ? <RecordsCell dataset={d} /> : t('由提供单位在平台内维护', 'Kept in the platform by the provider')) : t('数据留在部门自有系统，经签名接口按次调取。', "The data stays in the department's system and is fetched per request over a signed interface."),
+                  children: d.adapter === 'internal' ? (d.provider.code === orgCode ? <RecordsCell dataset={d} /> : t('由提供单位在平台内维护', 'Kept in the platform by the provider')) : d.adapter === 'licences'
+                      ? t('平台签发的电子证照：返回持证人当前有效证照的字段与证照标识，作废、挂起或过期的证照不作为证据。', "Certificates issued on the platform: the holder's current certificate's fields and identifier; revoked, suspended or expired certificates are not evidence.")
+                      : t('数据留在部门自有系统，经签名接口按次调取。', "The data stays in the department's system and is fetched per request over a signed interface."),
                 },
               ]} />
               <Table

@@ -20,7 +20,7 @@ import { issueDemoCertificate } from '../src/demo/demo-certificate.ts';
 import { DEMO_COUNTY, DEMO_PASSWORD, DEMO_VILLAGE } from '../src/demo/demo-data.ts';
 import { makeResidentId } from '../src/modules/identity/resident-id.ts';
 import { FIRST_STATUS_LIST } from '../src/modules/certificates/certificates.service.ts';
-import { createSealSigner } from '../src/modules/certificates/keys/native-sm2.ts';
+import { createSealSigner, sealSm2Engine } from '../src/modules/certificates/keys/native-sm2.ts';
 import type { CertificateBundle } from '../src/verify/bundle.ts';
 import { createSigner, createVerifier, generateKeyPair } from '../src/verify/signatures.ts';
 import { createCertificateVerifier, type VerifyOptions } from '../src/verify/verify-certificate.ts';
@@ -163,7 +163,7 @@ try {
   const signNative = measure(() => nativeSigner.sign(message));
   console.log(`SM2 verify alone, key table (pure TypeScript): ${fmt(verifyOnly)}`);
   console.log(`SM2 sign, pure TypeScript (browser path):      ${fmt(signPure)}`);
-  console.log(`SM2 sign, seal signer (native k·G via ECDH):   ${fmt(signNative)}`);
+  console.log(`SM2 sign, seal signer (${sealSm2Engine}):${' '.repeat(Math.max(1, 22 - sealSm2Engine.length))}${fmt(signNative)}`);
 
   let native: { sign: number; verify: number } | null = null;
   if (withOpenssl) {

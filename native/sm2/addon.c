@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include "sm2_core.h"
 
+/* The table is built on the first call, not when the module loads: a process that never signs
+ * (a CLI command, a verifier) does not pay for it at start-up. */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static int bytes_arg(napi_env env, napi_value value, size_t want, uint8_t **data) {
@@ -35,6 +37,7 @@ static napi_value new_bytes(napi_env env, const uint8_t *src, size_t length) {
 }
 
 static napi_value base_mul_x(napi_env env, napi_callback_info info) {
+  pthread_once(&init_once, sm2_core_init);
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -49,6 +52,7 @@ static napi_value base_mul_x(napi_env env, napi_callback_info info) {
 }
 
 static napi_value key_inverse(napi_env env, napi_callback_info info) {
+  pthread_once(&init_once, sm2_core_init);
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -60,6 +64,7 @@ static napi_value key_inverse(napi_env env, napi_callback_info info) {
 }
 
 static napi_value sign(napi_env env, napi_callback_info info) {
+  pthread_once(&init_once, sm2_core_init);
   size_t argc = 5;
   napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -74,7 +79,6 @@ static napi_value sign(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  pthread_once(&init_once, sm2_core_init);
   napi_property_descriptor props[] = {
       {"baseMulX", NULL, base_mul_x, NULL, NULL, NULL, napi_default, NULL},
       {"keyInverse", NULL, key_inverse, NULL, NULL, NULL, napi_default, NULL},

@@ -43,20 +43,24 @@ export const sm2Addon: Sm2Addon | undefined = getHashes().includes('sm3') ? load
 /** Which SM2 signer the seal signer uses, for logs and benchmarks. */
 export const sealSm2Engine: 'addon' | 'openssl-kG' | 'typescript' = sm2Addon ? 'addon' : hasNativeSm2 ? 'openssl-kG' : 'typescript';
 
+/** A scalar as 32 big-endian bytes, and back. */
+const scalarBytes = (k: bigint): Buffer => Buffer.from(k.toString(16).padStart(64, '0'), 'hex');
+const scalarOf = (bytes: Uint8Array): bigint => BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
+
 /** x₁ of k·G by OpenSSL; one ECDH object per signer (setPrivateKey replaces its key). */
 export function createNativeSm2BaseX(): Sm2BaseMultiplyX {
   const ecdh = createECDH('SM2');
   return (k) => {
-    ecdh.setPrivateKey(Buffer.from(k.toString(16).padStart(64, '0'), 'hex'));
+    ecdh.setPrivateKey(scalarBytes(k));
     const point = ecdh.getPublicKey(); // 04 ‖ x ‖ y
     if (point.length !== 65 || point[0] !== 4) throw new Error('unexpected point from OpenSSL');
-    return BigInt(`0x${point.subarray(1, 33).toString('hex')}`);
+    return scalarOf(point.subarray(1, 33));
   };
 }
 
 /** x₁ of k·G by the addon (for tests and callers that want only the point). */
 export function createAddonSm2BaseX(addon: Sm2Addon): Sm2BaseMultiplyX {
-  return (k) => BigInt(`0x${Buffer.from(addon.baseMulX(Buffer.from(k.toString(16).padStart(64, '0'), 'hex'))).toString('hex')}`);
+  return (k) => scalarOf(addon.baseMulX(scalarBytes(k)));
 }
 
 /** DER INTEGER of a 32-byte big-endian unsigned value. */
@@ -82,7 +86,7 @@ const NONCE_POOL_SIZE = 32 * 256;
 export function createAddonSm2Signer(addon: Sm2Addon, privateKey: Uint8Array): { publicKey: Uint8Array; sign(message: Uint8Array): Uint8Array } {
   if (privateKey.length !== 32) throw new Error('an SM2 private key is 32 bytes');
   const d = Buffer.from(privateKey);
-  const dValue = BigInt(`0x${d.toString('hex')}`);
+  const dValue = scalarOf(d);
   if (dValue < 1n || dValue > SM2_CURVE.n - 2n) throw new Error('SM2 private key out of range');
   const publicKey = sm2PublicKeyFromPrivate(privateKey);
   const z = sm2Z(publicKey);

@@ -1,13 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+// `npm run test:unit`: unit, service and API tests, no browser. `npm test` runs these and then
+// the browser tests (test/e2e/vitest.config.ts), after installing the system tools.
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // test/e2e/ drives Chromium when it is installed, and skips with a message when not.
-    exclude: ['node_modules/**'],
+    exclude: ['node_modules/**', 'test/e2e/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // One web build before all files (see test/global-setup.ts).
+    // The system tools are checked and the web apps built once, before all files (test/global-setup.ts).
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,

@@ -3,7 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-/** OpenSSL 3 from the machine, the independent implementation our signatures are checked against. */
+/**
+ * OpenSSL 3 from the machine, the independent implementation our signatures are checked against.
+ * The preflight (scripts/system-tools.mjs) installs it, so tests use it unconditionally.
+ */
 export const hasOpenssl = ((): boolean => {
   const result = spawnSync('openssl', ['version'], { encoding: 'utf8' });
   return result.status === 0 && /^OpenSSL 3\./.test(result.stdout);
@@ -22,6 +25,7 @@ export interface OpensslDir {
 }
 
 export function opensslDir(): OpensslDir {
+  if (!hasOpenssl) throw new Error('OpenSSL 3 is needed (`openssl version`): run  node scripts/system-tools.mjs');
   const dir = mkdtempSync(path.join(tmpdir(), 'yiban-openssl-'));
   const file = (name: string) => path.join(dir, name);
   return {

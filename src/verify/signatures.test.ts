@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasOpenssl, opensslDir, type OpensslDir } from '../../test/openssl.ts';
+import { opensslDir, type OpensslDir } from '../../test/openssl.ts';
 import { bytesEqual, pemDecode, toHex } from './der.ts';
 import { decodePkcs8, decodeSpki, privateKeyFromPem, privateKeyToPem, publicKeyFromPem, publicKeyToPem } from './keys.ts';
 import { createSigner, createVerifier, generateKeyPair, privateKeyToPkcs8, sign, SIGNATURE_ALGORITHMS, verify } from './signatures.ts';
@@ -45,7 +45,7 @@ describe.each(SIGNATURE_ALGORITHMS)('%s through the common interface', (algorith
   });
 });
 
-describe.skipIf(!hasOpenssl)('interoperability with OpenSSL 3', () => {
+describe('interoperability with OpenSSL 3', () => {
   const withDir = (test: (dir: OpensslDir) => void) => () => {
     const dir = opensslDir();
     try {

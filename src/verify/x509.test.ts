@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasOpenssl, opensslDir } from '../../test/openssl.ts';
+import { opensslDir } from '../../test/openssl.ts';
 import { issueCertificate, type CertificateName, type CertificateProfile } from '../modules/certificates/keys/x509-issue.ts';
 import { type KeyAlgorithm } from './keys.ts';
 import { createSigner, generateKeyPair, type Signer } from './signatures.ts';
@@ -139,7 +139,7 @@ describe('X.509 chain verification', () => {
   });
 });
 
-describe.skipIf(!hasOpenssl)('certificates made by OpenSSL 3', () => {
+describe('certificates made by OpenSSL 3', () => {
   const DISTID = ['-sigopt', 'distid:1234567812345678'];
 
   it('an OpenSSL SM2 chain signed with distid 1234567812345678 verifies; one signed with the empty ID does not', () => {

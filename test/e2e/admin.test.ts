@@ -8,9 +8,8 @@ import { cases, type CaseState } from '../../src/modules/applications/applicatio
 import { registeredSignatures } from '../../src/modules/certificates/certificates.tables.ts';
 import { signingKeys } from '../../src/modules/certificates/keys/keys.tables.ts';
 import { accounts, delegations, staff, staffRoles } from '../../src/modules/identity/identity.tables.ts';
-import { CHROMIUM, DESKTOP, PHONE, SCREENSHOTS, SKIP_MESSAGE, startE2e, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
 
-if (!CHROMIUM) console.warn(SKIP_MESSAGE);
 
 const OPEN: CaseState[] = ['submitted', 'accepted', 'in_review'];
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -24,7 +23,7 @@ async function axe(page: Page): Promise<string[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
-describe.skipIf(!CHROMIUM)('console administration and helper authorisations in the browser', () => {
+describe('console administration and helper authorisations in the browser', () => {
   let server: E2eServer;
   let desk: BrowserContext;
   let phone: BrowserContext;

@@ -12,9 +12,8 @@ import { demoPeople } from '../../src/demo/demo-data.ts';
 import { startDepartment, type RunningDepartment } from '../../src/modules/sharing/department-process.ts';
 import { seedRecords } from '../../src/modules/sharing/sharing.seed.ts';
 import { axeSerious } from './axe.ts';
-import { CHROMIUM, DESKTOP, PHONE, SCREENSHOTS, SKIP_MESSAGE, startE2e, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
 
-if (!CHROMIUM) console.warn(SKIP_MESSAGE);
 
 // Story 2 of the design, in the browser: 王芳 (whose delivery record the hospital holds) opens the
 // birth bundle on a phone, sees which fields the departments' data fills, types the one that no
@@ -23,7 +22,7 @@ if (!CHROMIUM) console.warn(SKIP_MESSAGE);
 // data". A police officer then sees the task, the grants and the datasets in the console. The
 // hospital's birth records come from the hospital's own system: a separate department process
 // answering the platform's RFC 9421 signed requests (the external adapter).
-describe.skipIf(!CHROMIUM)('the birth bundle in the browser', () => {
+describe('the birth bundle in the browser', () => {
   let server: E2eServer;
   let hospital: RunningDepartment | undefined;
   let phone: BrowserContext;

@@ -9,10 +9,16 @@ import { buildWeb, isWebBuildFresh } from '../../src/cli/web-build.ts';
 import { seedDemo } from '../../src/demo/demo-data.ts';
 import type { App } from '../../src/http/server.ts';
 
-/** Debian's Chromium (`apt-get install chromium`); Playwright cannot download its own here. */
-export const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p)) ?? null;
-
-export const SKIP_MESSAGE = 'browser tests skipped: Chromium not found (apt-get install chromium, or set CHROMIUM_PATH)';
+/**
+ * Debian's Chromium (`apt-get install chromium`); Playwright cannot download its own here. The
+ * preflight (scripts/system-tools.mjs) installs it before the tests, so a missing one is an error,
+ * never a skip.
+ */
+export function chromiumPath(): string {
+  const found = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
+  if (!found) throw new Error('Chromium not found: run  node scripts/system-tools.mjs  (apt-get install chromium), or set CHROMIUM_PATH');
+  return found;
+}
 
 export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
 
@@ -45,7 +51,7 @@ async function freePort(): Promise<number> {
  * the built web apps (built first when missing or stale), and one headless Chromium.
  */
 export async function startE2e(): Promise<E2eServer> {
-  if (!CHROMIUM) throw new Error(SKIP_MESSAGE);
+  const executablePath = chromiumPath();
   if (!isWebBuildFresh()) await buildWeb();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'yiban-e2e-'));
   const port = await freePort();
@@ -57,7 +63,7 @@ export async function startE2e(): Promise<E2eServer> {
   const integrator = platform.services.ledger.startIntegrator({ intervalMs: 500, onError: () => undefined });
   await app.listen({ host: '127.0.0.1', port });
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });

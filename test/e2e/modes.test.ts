@@ -7,9 +7,8 @@ import { demoResidentId } from '../../src/demo/demo-data.ts';
 import { accounts, sessions } from '../../src/modules/identity/identity.tables.ts';
 import { cases } from '../../src/modules/applications/applications.tables.ts';
 import { certificates } from '../../src/modules/certificates/certificates.tables.ts';
-import { CHROMIUM, DESKTOP, PHONE, SCREENSHOTS, SKIP_MESSAGE, startE2e, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
 
-if (!CHROMIUM) console.warn(SKIP_MESSAGE);
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -30,7 +29,7 @@ async function axe(page: Page): Promise<string[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
-describe.skipIf(!CHROMIUM)('kiosk mode and accessibility in the browser', () => {
+describe('kiosk mode and accessibility in the browser', () => {
   let server: E2eServer;
   let big: BrowserContext;
   let phone: BrowserContext;

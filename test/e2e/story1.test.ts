@@ -6,15 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cases, caseEvents } from '../../src/modules/applications/applications.tables.ts';
 import { certificates } from '../../src/modules/certificates/certificates.tables.ts';
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
-import { CHROMIUM, DESKTOP, PHONE, SCREENSHOTS, SKIP_MESSAGE, startE2e, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
 
-if (!CHROMIUM) console.warn(SKIP_MESSAGE);
 
 // Story 1 of the design, in the browser: a resident registers on a phone and applies for a
 // residence proof; the 塔元庄村 reviewer approves in the console; the resident downloads the PDF
 // and shows the QR; the public verifier says VALID, then revoked after a revocation, and INVALID
 // for a tampered payload. The database is checked along the way, not only the screen.
-describe.skipIf(!CHROMIUM)('story 1 in the browser', () => {
+describe('story 1 in the browser', () => {
   let server: E2eServer;
   let phone: BrowserContext;
   let desk: BrowserContext;

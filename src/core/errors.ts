@@ -90,6 +90,11 @@ export const ERROR_CODES = {
     zh: '{department}的应答未通过签名核验，未予采用：{reason}',
     en: 'The answer from {department} failed verification and was not used: {reason}',
   },
+  PDF_GLYPHS_UNAVAILABLE: {
+    status: 503,
+    zh: '本系统的字体暂无“{characters}”的字形，无法生成 PDF（可出示电子证明或二维码核验）',
+    en: 'No font on this system can draw “{characters}”, so the PDF cannot be made (show the e-certificate or its QR code instead)',
+  },
   NOT_IMPLEMENTED: { status: 501, zh: '尚未实现：{what}', en: 'Not implemented yet: {what}' },
   DATABASE_BUSY: { status: 503, zh: '系统繁忙，请稍后再试', en: 'The system is busy; please try again' },
   INTERNAL: { status: 500, zh: '系统内部错误', en: 'Internal error' },

@@ -6,7 +6,9 @@
  *   characters of dates. It depends only on that text, so it is built, compressed and kept once
  *   (a small LRU keyed by the glyph set) and every document reuses its bytes;
  * - a **variable** subset: only the characters the fixed one lacks — the holder's name, the
- *   address, a village — usually a few glyphs, written per document by `truetype-subset.ts`.
+ *   address, a village — usually a few glyphs, written per document by `truetype-subset.ts`;
+ * - for a rare character Noto Serif SC lacks (生僻字, e.g. 𪚥 U+2A6A5), a variable subset of the
+ *   fallback face that has it (HanaMinA/B, see `font.ts`), only in the documents that need it.
  *
  * Text is drawn with raw text operators that switch between the two fonts inside one BT … ET, so
  * the page reads as before: the same advance widths, each glyph mapped back to its character by
@@ -38,10 +40,8 @@ import {
   type PDFPage,
   type PDFRef,
 } from 'pdf-lib';
-import { fontTables, MissingGlyphsError, type FontWeight } from './font.ts';
+import { faceFor, fontTables, MissingGlyphsError, primaryFace, type FontFace, type FontWeight } from './font.ts';
 import { glyphClosure, writeTrueTypeSubset, type SfntFont } from './truetype-subset.ts';
-
-const BASE_NAMES: Record<FontWeight, string> = { regular: 'NotoSerifSC-Regular', bold: 'NotoSerifSC-Bold' };
 
 /**
  * Always in the fixed subset of the regular weight: what identifiers, masked ID numbers and dates
@@ -72,8 +72,8 @@ interface FixedSubset extends SubsetFont {
 const FIXED_CACHE_LIMIT = 128;
 const fixedCache = new Map<string, FixedSubset>();
 
-function subsetTag(weight: FontWeight, gids: readonly number[]): string {
-  const digest = createHash('sha256').update(weight).update(Uint32Array.from(gids)).digest();
+function subsetTag(face: FontFace, gids: readonly number[]): string {
+  const digest = createHash('sha256').update(face.name).update(Uint32Array.from(gids)).digest();
   let tag = '';
   for (let i = 0; i < 6; i++) tag += String.fromCharCode(65 + (digest[i]! % 26));
   return tag;
@@ -112,14 +112,14 @@ function toUnicodeCmap(codePoints: readonly number[]): string {
   );
 }
 
-/** A subset for `codePoints` (CID i + 1 = codePoints[i]; CID 0 is .notdef). */
-function buildSubset(weight: FontWeight, codePoints: readonly number[], level: number): SubsetFont {
-  const { sfnt, gidOf } = fontTables(weight);
-  const gids = [0, ...codePoints.map((cp) => gidOf(cp))];
+/** A subset of `face` for `codePoints` (CID i + 1 = codePoints[i]; CID 0 is .notdef). */
+function buildSubset(face: FontFace, codePoints: readonly number[], level: number): SubsetFont {
+  const sfnt = face.tables();
+  const gids = [0, ...codePoints.map((cp) => sfnt.gidOf(cp))];
   const order = glyphClosure(sfnt, gids);
   const file = writeTrueTypeSubset(sfnt, order);
   return {
-    baseFont: `${subsetTag(weight, order)}+${BASE_NAMES[weight]}`,
+    baseFont: `${subsetTag(face, order)}+${face.name}`,
     fontFile: deflateSync(file, { level }),
     fontFileLength: file.length,
     toUnicode: deflateSync(new TextEncoder().encode(toUnicodeCmap(codePoints)), { level }),
@@ -155,17 +155,17 @@ function fixedSubsetOf(weight: FontWeight, fixedText: string): FixedSubset {
     fixedCache.set(key, hit);
     return hit;
   }
-  const built: FixedSubset = { ...buildSubset(weight, codePoints, 9), cids: new Map(codePoints.map((cp, i) => [cp, i + 1])) };
+  const built: FixedSubset = { ...buildSubset(primaryFace(weight), codePoints, 9), cids: new Map(codePoints.map((cp, i) => [cp, i + 1])) };
   fixedCache.set(key, built);
   if (fixedCache.size > FIXED_CACHE_LIMIT) fixedCache.delete(fixedCache.keys().next().value!);
   return built;
 }
 
 /** The PDF objects of one subset, registered at `ref` (the Type0 font). */
-function registerSubset(doc: PDFDocument, ref: PDFRef, subset: SubsetFont, weight: FontWeight): void {
+function registerSubset(doc: PDFDocument, ref: PDFRef, subset: SubsetFont, face: FontFace): void {
   const context = doc.context;
   const fontFile = context.register(PDFRawStream.of(context.obj({ Length1: subset.fontFileLength, Filter: 'FlateDecode' }), subset.fontFile));
-  const { sfnt } = fontTables(weight);
+  const sfnt = face.tables();
   const scale = 1000 / sfnt.unitsPerEm;
   const descriptor = context.register(
     context.obj({
@@ -212,18 +212,23 @@ export interface TextStyle {
   blendMode?: BlendMode;
 }
 
+/** A per-document subset of one face: the characters drawn with it, in CID order (CID = index + 1). */
+interface VariableSubset {
+  face: FontFace;
+  ref: PDFRef;
+  codePoints: number[];
+  cids: Map<number, number>;
+}
+
 /** One weight of the certificate font in one document. Call `finish()` before saving. */
 export class CertificateFont {
   private readonly fixed: FixedSubset;
   private readonly fixedRef: PDFRef;
-  private readonly variableRef: PDFRef;
-  /** Characters of the variable subset in CID order (CID = index + 1). */
-  private readonly variable: number[] = [];
-  private readonly variableCids = new Map<number, number>();
-  private readonly pageKeys = new Map<PDFPage, { fixed: PDFName; variable: PDFName }>();
+  /** The weight's own face first, then any fallback face a character needed. */
+  private readonly variables = new Map<FontFace, VariableSubset>();
+  /** The resource name of each font on each page, added when first drawn with there. */
+  private readonly pageKeys = new Map<PDFPage, Map<PDFRef, PDFName>>();
   private readonly states = new Map<string, PDFName>();
-  private readonly sfnt: SfntFont;
-  private readonly gidOf: (codePoint: number) => number;
   private finished = false;
 
   /** `fixedText`: the text that does not change between this template's documents. */
@@ -234,27 +239,24 @@ export class CertificateFont {
   ) {
     this.fixed = fixedSubset(weight, fixedText);
     this.fixedRef = doc.context.nextRef();
-    this.variableRef = doc.context.nextRef();
-    ({ sfnt: this.sfnt, gidOf: this.gidOf } = fontTables(weight));
   }
 
   widthOfTextAtSize(text: string, size: number): number {
-    let units = 0;
-    for (const ch of text) units += this.sfnt.advances[this.gidOf(ch.codePointAt(0)!)]!;
-    return (units * size) / this.sfnt.unitsPerEm;
+    let width = 0;
+    for (const ch of text) {
+      const found = faceFor(this.weight, ch.codePointAt(0)!);
+      const sfnt = (found?.face ?? primaryFace(this.weight)).tables();
+      width += sfnt.advances[found?.gid ?? 0]! / sfnt.unitsPerEm;
+    }
+    return width * size;
   }
 
   draw(page: PDFPage, text: string, style: TextStyle): void {
     if (this.finished) throw new Error('the font of this document is already written');
-    let keys = this.pageKeys.get(page);
-    if (!keys) {
-      keys = { fixed: page.node.newFontDictionary('F', this.fixedRef), variable: page.node.newFontDictionary('F', this.variableRef) };
-      this.pageKeys.set(page, keys);
-    }
     const ops: PDFOperator[] = [pushGraphicsState()];
     if (style.opacity !== undefined || style.blendMode !== undefined) ops.push(setGraphicsState(this.graphicsState(page, style)));
     ops.push(beginText(), setFillingColor(style.color), rotateAndSkewTextDegreesAndTranslate(style.rotate ?? 0, 0, 0, style.x, style.y));
-    let current: 'fixed' | 'variable' | undefined;
+    let current: PDFRef | undefined;
     let run = '';
     const flush = () => {
       if (run) ops.push(showText(PDFHexString.of(run)));
@@ -263,24 +265,26 @@ export class CertificateFont {
     const missing: string[] = [];
     for (const ch of text) {
       const cp = ch.codePointAt(0)!;
-      let which: 'fixed' | 'variable' = 'fixed';
+      let ref = this.fixedRef;
       let cid = this.fixed.cids.get(cp);
       if (cid === undefined) {
-        which = 'variable';
-        cid = this.variableCids.get(cp);
+        const found = faceFor(this.weight, cp);
+        if (!found) {
+          missing.push(ch);
+          continue;
+        }
+        const subset = this.variableOf(found.face);
+        ref = subset.ref;
+        cid = subset.cids.get(cp);
         if (cid === undefined) {
-          if (this.gidOf(cp) === 0) {
-            missing.push(ch);
-            continue;
-          }
-          this.variable.push(cp);
-          this.variableCids.set(cp, (cid = this.variable.length));
+          subset.codePoints.push(cp);
+          subset.cids.set(cp, (cid = subset.codePoints.length));
         }
       }
-      if (which !== current) {
+      if (ref !== current) {
         flush();
-        ops.push(setFontAndSize(keys[which], style.size));
-        current = which;
+        ops.push(setFontAndSize(this.keyOn(page, ref), style.size));
+        current = ref;
       }
       run += hex4(cid);
     }
@@ -288,6 +292,20 @@ export class CertificateFont {
     flush();
     ops.push(endText(), popGraphicsState());
     page.pushOperators(...ops);
+  }
+
+  private variableOf(face: FontFace): VariableSubset {
+    let subset = this.variables.get(face);
+    if (!subset) this.variables.set(face, (subset = { face, ref: this.doc.context.nextRef(), codePoints: [], cids: new Map() }));
+    return subset;
+  }
+
+  private keyOn(page: PDFPage, ref: PDFRef): PDFName {
+    let keys = this.pageKeys.get(page);
+    if (!keys) this.pageKeys.set(page, (keys = new Map<PDFRef, PDFName>()));
+    let key = keys.get(ref);
+    if (!key) keys.set(ref, (key = page.node.newFontDictionary('F', ref)));
+    return key;
   }
 
   private graphicsState(page: PDFPage, style: TextStyle): PDFName {
@@ -301,15 +319,13 @@ export class CertificateFont {
     return name;
   }
 
-  /** Writes both subsets into the document (the variable one only if it has glyphs). */
+  /** Writes the fixed subset and each variable one that has glyphs into the document. */
   finish(): void {
     if (this.finished) return;
     this.finished = true;
-    registerSubset(this.doc, this.fixedRef, this.fixed, this.weight);
-    if (this.variable.length > 0) registerSubset(this.doc, this.variableRef, buildSubset(this.weight, this.variable, 6), this.weight);
-    else {
-      // Nothing drew with it: drop its resource entries so that no reference dangles.
-      for (const [page, keys] of this.pageKeys) page.node.normalizedEntries().Font.delete(keys.variable);
+    registerSubset(this.doc, this.fixedRef, this.fixed, primaryFace(this.weight));
+    for (const subset of this.variables.values()) {
+      if (subset.codePoints.length > 0) registerSubset(this.doc, subset.ref, buildSubset(subset.face, subset.codePoints, 6), subset.face);
     }
   }
 }

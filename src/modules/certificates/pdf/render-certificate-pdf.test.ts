@@ -12,7 +12,8 @@ import type { CertificateView } from '../certificates.service.ts';
 import type { KeySigner } from '../keys/key-store.ts';
 import { createPdfRenditionCache } from './pdf-cache.ts';
 import { encodeQrText } from './qr-text.ts';
-import { MissingGlyphsError } from './font.ts';
+import { AppError } from '../../../core/errors.ts';
+import { MissingGlyphsError, resetFallbackFacesForTest } from './font.ts';
 import { renderCertificatePdf, type CertificatePdfInput } from './render-certificate-pdf.ts';
 
 /**
@@ -182,9 +183,48 @@ describe('certificate PDF rendition', () => {
     expect(out).toMatch(/Signature is Invalid|Digest Mismatch/i);
   });
 
-  it('refuses text the font cannot draw instead of dropping it', async () => {
+  it('draws rare characters (生僻字, Extensions B–F) from the fallback font, as text pdftotext reads back, signed', async () => {
+    // 𪚥 U+2A6A5 (Ext B, in HanaMinA), 𫝀 U+2B740 (Ext D) and 𬺰 U+2CEB0 (Ext F, in HanaMinB).
+    const rare = {
+      ...bundle,
+      disclosures: bundle.disclosures.map((d) => (d.name === 'holderName' ? { ...d, value: '王𪚥𫝀𬺰' } : d.name === 'address' ? { ...d, value: '塔元庄村𠀀号' } : d)),
+    };
+    const file = path.join(dir, 'rare.pdf');
+    writeFileSync(file, await renderCertificatePdf({ ...input, bundle: rare }));
+    const text = execFileSync('pdftotext', ['-layout', file, '-']).toString().replace(/\s+/g, '');
+    expect(text).toContain('兹证明王𪚥𫝀𬺰');
+    expect(text).toContain('塔元庄村𠀀号');
+    const fonts = execFileSync('pdffonts', [file]).toString();
+    expect(fonts).toMatch(/[A-Z]{6}\+HanaMinA\s+CID TrueType\s+Identity-H\s+yes yes yes/);
+    expect(fonts).toMatch(/[A-Z]{6}\+HanaMinB\s+CID TrueType\s+Identity-H\s+yes yes yes/);
+    const { ok, out } = pdfsig(file);
+    expect(ok, out).toBe(true);
+    expect(out).toContain('Signature is Valid.');
+    // Subsets: a few glyphs of the 22 and 30 MB fallback fonts.
+    expect(readFileSync(file).length).toBeLessThan(200 * 1024);
+  });
+
+  it('refuses text no font can draw instead of dropping it: PDF_GLYPHS_UNAVAILABLE (503), never a 500', async () => {
+    // 𰻞 U+30EDE is in Extension G, which neither Noto Serif SC nor HanaMin has.
     const rare = { ...bundle, disclosures: bundle.disclosures.map((d) => (d.name === 'holderName' ? { ...d, value: '张𰻞' } : d)) };
-    await expect(renderCertificatePdf({ ...input, bundle: rare })).rejects.toBeInstanceOf(MissingGlyphsError);
+    const error = await renderCertificatePdf({ ...input, bundle: rare }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MissingGlyphsError);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'PDF_GLYPHS_UNAVAILABLE', status: 503, details: { codePoints: ['U+30EDE'] } });
+  });
+
+  it('without the fallback fonts installed, a rare character is PDF_GLYPHS_UNAVAILABLE, not a blank', async () => {
+    const before = process.env.YIBAN_FALLBACK_FONTS;
+    process.env.YIBAN_FALLBACK_FONTS = path.join(dir, 'no-such-font.ttf');
+    resetFallbackFacesForTest();
+    try {
+      const rare = { ...bundle, disclosures: bundle.disclosures.map((d) => (d.name === 'holderName' ? { ...d, value: '王𪚥' } : d)) };
+      await expect(renderCertificatePdf({ ...input, bundle: rare })).rejects.toMatchObject({ code: 'PDF_GLYPHS_UNAVAILABLE', params: { characters: '𪚥' } });
+    } finally {
+      if (before === undefined) delete process.env.YIBAN_FALLBACK_FONTS;
+      else process.env.YIBAN_FALLBACK_FONTS = before;
+      resetFallbackFacesForTest();
+    }
   });
 
   it('caches renditions by certificate, status and disclosed fields', async () => {

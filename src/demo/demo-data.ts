@@ -16,7 +16,8 @@ export const DEMO_TOWNSHIP = '130123100';
 export const DEMO_COUNTY = '130123';
 export const DEMO_CITY = '1301';
 export const DEMO_PROVINCE = '13';
-export const DEMO_PASSWORD = 'Yiban2026';
+/** The one password of every demo account (demo mode only; it passes the password policy). */
+export const DEMO_PASSWORD = 'Yiban-Demo-2026';
 
 export interface DemoCredential {
   who: string;

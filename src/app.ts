@@ -29,6 +29,7 @@ import { dataSharingRoutes } from './modules/sharing/sharing.routes.ts';
 import { createDatasetRecordsService, type DatasetRecordsService } from './modules/sharing/dataset-records.ts';
 import { datasetRecordsRoutes } from './modules/sharing/dataset-records.routes.ts';
 import { webRoutes } from './http/web.ts';
+import { platformRoutes } from './http/platform.routes.ts';
 import { createKioskLogin, demoCodeSender, type CodeSender, type KioskLogin } from './modules/identity/kiosk-login.ts';
 import { kioskRoutes } from './modules/identity/kiosk.routes.ts';
 import { createBundlesService, type BundlesService } from './modules/bundles/bundles.service.ts';
@@ -75,6 +76,8 @@ export interface ServiceOptions {
 
 export interface Platform {
   database: Database;
+  /** Demo mode (Config.demo): the web apps learn it from GET /api/platform. */
+  demo?: boolean;
   services: Services;
   close(): Promise<void>;
 }
@@ -195,6 +198,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
   return {
     database,
     services,
+    demo: config.demo,
     close: async () => {
       await unlisten?.();
       await database.close();
@@ -209,6 +213,7 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
     auth: services.identity,
     logLevel: options.logLevel,
     apiRoutes: [
+      platformRoutes({ demo: platform.demo ?? false, needsBootstrap: () => services.identity.needsBootstrap() }),
       identityRoutes({ identity: services.identity }),
       kioskRoutes({ kiosk: services.kiosk }),
       orgsRoutes({ orgs: services.orgs }),

@@ -11,7 +11,7 @@ import { makeResidentId } from '../src/modules/identity/resident-id.ts';
 import { ensureDemoDepartments } from '../src/modules/orgs/orgs.service.ts';
 import { createTestDatabase } from './db.ts';
 
-export const PASSWORD = 'Passw0rd-test';
+export const PASSWORD = 'Test-Passw0rd-2026x';
 /** 塔元庄村民委员会 and a neighbouring village of 正定镇, both real codes. */
 export const VILLAGE = '130123100242';
 

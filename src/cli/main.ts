@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../core/config.ts';
+import { loadConfig, type Config } from '../core/config.ts';
 import { DataDirLockedError } from '../db/data-dir-lock.ts';
-import { openPlatform } from '../app.ts';
-import { demoCredentials, isDemoSeeded, seedDemo, type DemoCredential } from '../demo/demo-data.ts';
+import { openPlatform, type Platform } from '../app.ts';
+import { demoCredentials, isDemoSeeded, isPlatformSeeded, seedDemo, seedPlatform, type DemoCredential } from '../demo/demo-data.ts';
+import { registerAdminCommands, reportCliError } from './admin-command.ts';
 import { generateOpenApi } from './openapi.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerLedgerCommands } from '../modules/ledger/ledger.cli.ts';
@@ -29,12 +30,14 @@ db.command('migrate')
 
 program
   .command('seed')
-  .description('载入行政区划与演示数据 load divisions and demo data')
+  .description('载入行政区划、事项目录等（演示模式下另载入演示账号与数据）load divisions and the catalogue (and, in demo mode, the demo accounts and data)')
   .option('--divisions <scope>', 'hebei | all', parseScope, 'hebei')
-  .action(async (options: { divisions: 'hebei' | 'all' }) => {
-    const platform = await openPlatform(loadConfig());
+  .option('--demo', 'demo mode: also the demo accounts and data (as YIBAN_DEMO=1)')
+  .action(async (options: { divisions: 'hebei' | 'all'; demo?: boolean }) => {
+    const config = withDemo(loadConfig(), options.demo);
+    const platform = await openPlatform(config);
     try {
-      const credentials = await seedWithProgress(platform, options.divisions);
+      const credentials = await seedWithProgress(platform, options.divisions, config.demo);
       printCredentials(credentials);
     } finally {
       await platform.close();
@@ -45,23 +48,37 @@ program
   .command('serve')
   .description('启动平台 start the platform (API, docs, web)')
   .option('--port <port>', 'port (default PORT or 3000)', (v) => Number(v))
-  .option('--no-seed', 'do not load demo data on first start')
+  .option('--host <address>', 'listen address (default HOST or 127.0.0.1; 0.0.0.0 for every interface)')
+  .option('--demo', 'demo mode: demo accounts with a published password and made-up data, a banner in every app (as YIBAN_DEMO=1; npm start)')
+  .option('--no-seed', 'do not load divisions and the catalogue (or the demo data) on first start')
   .option('--no-web', 'do not build the web apps when they are missing or stale')
-  .action(async (options: { port?: number; seed: boolean; web: boolean }) => {
-    const config = loadConfig();
+  .action(async (options: { port?: number; host?: string; demo?: boolean; seed: boolean; web: boolean }) => {
+    const loaded = withDemo(loadConfig(), options.demo);
+    const config = { ...loaded, port: options.port ?? loaded.port, host: options.host ?? loaded.host };
     if (options.web) await ensureWebBuilt();
     const platform = await openPlatform(config);
     let credentials: DemoCredential[] = [];
     if (options.seed) {
       // Later starts reuse what the first one loaded, without touching it again.
-      if (await isDemoSeeded(platform.services)) {
+      if (config.demo && (await isDemoSeeded(platform.services))) {
         credentials = demoCredentials();
-      } else {
-        console.error('首次启动：载入河北省行政区划与演示数据 / first start: loading Hebei divisions and demo data');
-        credentials = await seedWithProgress(platform, 'hebei');
+      } else if (config.demo || !(await isPlatformSeeded(platform.services))) {
+        console.error(
+          config.demo
+            ? '首次启动：载入河北省行政区划与演示数据 / first start: loading Hebei divisions and demo data'
+            : '首次启动：载入河北省行政区划与事项目录 / first start: loading Hebei divisions and the service catalogue',
+        );
+        credentials = await seedWithProgress(platform, 'hebei', config.demo);
       }
     }
-    await serve(platform, { ...config, port: options.port ?? config.port }, credentials);
+    if (!config.demo && (await isDemoSeeded(platform.services))) {
+      console.error(
+        '警告：此数据库含有演示账号（密码公开），请勿用于真实业务 / WARNING: this database holds the demo accounts, whose password is published; do not use it for real work',
+      );
+    }
+    // Only when no administrator exists: printed once, stored hashed.
+    const bootstrap = await platform.services.identity.issueBootstrapToken();
+    await serve(platform, config, { credentials, bootstrap });
   });
 
 program
@@ -82,6 +99,7 @@ program
   });
 
 registerVerifyCommand(program);
+registerAdminCommands(program, () => openPlatform(loadConfig()));
 registerLedgerCommands(program, () => openPlatform(loadConfig()));
 registerExternalDeptCommands(program, () => configuredSharingKey(loadConfig()), () => openPlatform(loadConfig()));
 
@@ -121,16 +139,19 @@ function parseScope(value: string): 'hebei' | 'all' {
   return value;
 }
 
-async function seedWithProgress(
-  platform: Awaited<ReturnType<typeof openPlatform>>,
-  divisions: 'hebei' | 'all',
-): Promise<DemoCredential[]> {
+/** `--demo` sets demo mode; without it YIBAN_DEMO decides. */
+function withDemo(config: Config, flag: boolean | undefined): Config {
+  return flag ? { ...config, demo: true } : config;
+}
+
+/** The platform's base data; in demo mode also the demo accounts and data (their credentials are returned). */
+async function seedWithProgress(platform: Platform, divisions: 'hebei' | 'all', demoMode: boolean): Promise<DemoCredential[]> {
   const bar = createProgress(divisions === 'all' ? '全国行政区划 divisions' : '河北省行政区划 divisions');
+  const options = { divisions, onProgress: (_stage: string, done: number, total: number) => bar.update(done, total) };
   try {
-    return await seedDemo(platform.database, platform.services, {
-      divisions,
-      onProgress: (_stage, done, total) => bar.update(done, total),
-    });
+    if (demoMode) return await seedDemo(platform.database, platform.services, options);
+    await seedPlatform(platform.database, platform.services, options);
+    return [];
   } finally {
     bar.stop();
   }
@@ -143,5 +164,5 @@ try {
     console.error(error.message);
     process.exit(3);
   }
-  throw error;
+  if (!reportCliError(error)) throw error;
 }

@@ -2,8 +2,15 @@ import { buildApp, type Platform } from '../app.ts';
 import type { Config } from '../core/config.ts';
 import type { DemoCredential } from '../demo/demo-data.ts';
 
+export interface ServeExtras {
+  /** Demo accounts to print (demo mode). */
+  credentials: DemoCredential[];
+  /** The one-time first-administrator token, when no administrator exists: printed here, once. */
+  bootstrap: { token: string; expiresAt: Date } | null;
+}
+
 /** Starts the HTTP server and closes everything cleanly on SIGINT/SIGTERM. */
-export async function serve(platform: Platform, config: Config, credentials: DemoCredential[]): Promise<void> {
+export async function serve(platform: Platform, config: Config, extras: ServeExtras): Promise<void> {
   const app = await buildApp(platform, { logLevel: config.logLevel });
   // A new signed checkpoint at least every second while entries arrive.
   const integrator = platform.services.ledger.startIntegrator({ intervalMs: 1000, onError: (error) => app.log.error({ err: error }, 'ledger integration failed') });
@@ -22,11 +29,31 @@ export async function serve(platform: Platform, config: Config, credentials: Dem
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ host: config.host, port: config.port });
-  const base = `http://localhost:${config.port}`;
-  printCredentials(credentials);
+  const base = `http://${browserHost(config.host)}:${config.port}`;
+  printCredentials(extras.credentials);
   console.log(`\n一办 Yiban 已启动 is running on ${base}  (${platform.database.engine})`);
+  console.log(`  监听地址 listening on ${config.host}:${config.port}${config.host === '127.0.0.1' || config.host === '::1' || config.host === 'localhost' ? '（仅本机 this machine only; HOST=0.0.0.0 or --host for the network）' : ''}`);
+  console.log(
+    config.demo
+      ? '  演示模式 DEMO MODE：演示账号与数据，请勿用于真实业务 / demo accounts and data, not for real use'
+      : '  生产模式 production mode：无演示账号 / no demo accounts',
+  );
+  if (extras.bootstrap) printBootstrap(base, extras.bootstrap);
   console.log(`  居民服务 resident app: ${base}/   工作台 console: ${base}/console   自助终端 kiosk: ${base}/kiosk   核验 verifier: ${base}/verify`);
   console.log(`  API 文档 docs: ${base}/api/docs   OpenAPI: ${base}/api/openapi.json   健康检查 health: ${base}/healthz`);
+}
+
+/** Where a browser on this machine reaches a server listening on `host`. */
+function browserHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '127.0.0.1') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function printBootstrap(base: string, bootstrap: { token: string; expiresAt: Date }): void {
+  console.log('\n尚无平台管理员 No platform administrator yet. 用下面的一次性令牌创建（仅显示这一次，' + bootstrap.expiresAt.toISOString() + ' 前有效）');
+  console.log('  / create one with this one-time token (shown only now, valid until ' + bootstrap.expiresAt.toISOString() + '):');
+  console.log(`  ${base}/console/setup#token=${bootstrap.token}`);
+  console.log('  或 or: yiban admin create   (重启会作废此令牌并打印新的 a restart replaces this token)');
 }
 
 export function printCredentials(credentials: DemoCredential[]): void {

@@ -6,8 +6,14 @@ export interface Config {
   /** PostgreSQL server URL; when absent the embedded PGlite in `dataDir` is used. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** The listen address (`HOST`, `--host`): 127.0.0.1 unless set, so a fresh install is not on the network. */
   host: string;
   port: number;
+  /**
+   * Demo mode (`YIBAN_DEMO=1`, `yiban serve --demo`, `npm start`): demo accounts with the published
+   * password and made-up residents and cases are loaded, and every web app shows a banner.
+   */
+  demo: boolean;
   /** 32-byte master key: resident ID encryption and lookup hashes are derived from it. */
   masterKey: Buffer;
   logLevel: string;
@@ -33,8 +39,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir,
-    host: env.HOST ?? '0.0.0.0',
+    host: env.HOST || '127.0.0.1',
     port,
+    demo: env.YIBAN_DEMO === '1',
     publicUrl: (env.YIBAN_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     ledgerOrigin: env.YIBAN_LEDGER_ORIGIN || undefined,
     sharingKeyFile: env.YIBAN_SHARING_KEY_FILE || undefined,

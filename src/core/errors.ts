@@ -35,8 +35,15 @@ export const ERROR_CODES = {
   INVALID_PHONE: { status: 400, zh: '手机号码无效', en: 'Invalid mobile phone number' },
   WEAK_PASSWORD: {
     status: 400,
-    zh: '密码至少 8 位，且须同时包含字母和数字',
-    en: 'The password needs at least 8 characters with letters and digits',
+    zh: '密码不够安全：{reason}。请使用至少 10 个字符、不易猜到的密码，例如几个不相关的词加数字和符号',
+    en: 'The password is too weak: {reason}. Use at least 10 characters that are hard to guess, e.g. a few unrelated words with digits and symbols',
+  },
+  CURRENT_PASSWORD_WRONG: { status: 400, zh: '当前密码不正确', en: 'The current password is wrong' },
+  PASSWORD_UNCHANGED: { status: 400, zh: '新密码不能与当前密码相同', en: 'The new password must differ from the current one' },
+  BOOTSTRAP_TOKEN_INVALID: {
+    status: 403,
+    zh: '首次设置令牌无效、已过期或已使用（平台已有管理员时不能再用）；请重启服务获取新的令牌，或用 yiban admin create 创建管理员',
+    en: 'The setup token is wrong, expired or used (it cannot be used once an administrator exists); restart the server for a new one, or run yiban admin create',
   },
   ALREADY_REGISTERED: { status: 409, zh: '该身份证号码已注册', en: 'This resident ID number is already registered' },
   USERNAME_TAKEN: { status: 409, zh: '用户名已被使用', en: 'This username is taken' },

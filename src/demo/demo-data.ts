@@ -16,7 +16,8 @@ export const DEMO_TOWNSHIP = '130123100';
 export const DEMO_COUNTY = '130123';
 export const DEMO_CITY = '1301';
 export const DEMO_PROVINCE = '13';
-export const DEMO_PASSWORD = 'Yiban2026';
+/** The one password of every demo account (demo mode only; it passes the password policy). */
+export const DEMO_PASSWORD = 'Yiban-Demo-2026';
 
 export interface DemoCredential {
   who: string;
@@ -84,10 +85,12 @@ export function demoResidentId(index: number): string {
 }
 
 /**
- * Loads the demo: divisions, departments, the service catalogue, staff at every level of the
- * four-level liaison, residents of 塔元庄村 and cases in every state. Safe to run again.
+ * What every install loads, demo or not: divisions, departments, the service catalogue and
+ * certificate types, the platform root key, the sharing datasets and grants (no personal
+ * records) and the life-event bundles. No accounts. Safe to run again. Returns the department
+ * codes by kind.
  */
-export async function seedDemo(database: Database, services: Services, options: SeedDemoOptions): Promise<DemoCredential[]> {
+export async function seedPlatform(database: Database, services: Services, options: SeedDemoOptions): Promise<Record<string, string>> {
   await services.orgs.loadDivisions({
     scope: options.divisions,
     onProgress: (done, total) => options.onProgress?.('divisions', done, total),
@@ -98,6 +101,23 @@ export async function seedDemo(database: Database, services: Services, options: 
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
   await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
+  await seedSharingDemo(services.dataSharing, byKind, null, { licenceTypes: await services.certificates.listTypes() });
+  await seedBundles(services, byKind);
+  return byKind;
+}
+
+/** True once seedPlatform has run on this database (the province and the catalogue are there). */
+export async function isPlatformSeeded(services: Services): Promise<boolean> {
+  return (await services.orgs.getOrg(DEMO_PROVINCE)) !== null && (await services.certificates.listTypes()).length > 0;
+}
+
+/**
+ * Demo mode only: seedPlatform, then staff at every level of the four-level liaison with the
+ * published DEMO_PASSWORD, residents of 塔元庄村, their dataset records and cases in every state.
+ * Safe to run again.
+ */
+export async function seedDemo(database: Database, services: Services, options: SeedDemoOptions): Promise<DemoCredential[]> {
+  const byKind = await seedPlatform(database, services, options);
 
   for (const s of STAFF) {
     const orgCode = typeof s.orgCode === 'string' ? s.orgCode : s.orgCode(byKind);
@@ -114,9 +134,7 @@ export async function seedDemo(database: Database, services: Services, options: 
     }
     residents.push(await loginAs(services, { kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' }));
   }
-  const people = demoPeople();
-  await seedSharingDemo(services.dataSharing, byKind, people, { licenceTypes: await services.certificates.listTypes() });
-  await seedBundles(services, byKind);
+  await seedSharingDemo(services.dataSharing, byKind, demoPeople(), { licenceTypes: await services.certificates.listTypes() });
   if (seeded) return credentials;
 
   const reviewer = await loginAs(services, { kind: 'staff', username: 'tyz-reviewer', password: DEMO_PASSWORD, channel: 'web' });

@@ -8,7 +8,7 @@ import { certificates } from '../../src/modules/certificates/certificates.tables
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { ledgerEntries } from '../../src/modules/ledger/ledger.tables.ts';
 import { sharingExchanges, sharingGrants, sharingRecords } from '../../src/modules/sharing/sharing.tables.ts';
-import { demoPeople } from '../../src/demo/demo-data.ts';
+import { DEMO_PASSWORD, demoPeople } from '../../src/demo/demo-data.ts';
 import { startDepartment, type RunningDepartment } from '../../src/modules/sharing/department-process.ts';
 import { seedRecords } from '../../src/modules/sharing/sharing.seed.ts';
 import { axeSerious } from './axe.ts';
@@ -60,7 +60,7 @@ describe('the birth bundle in the browser', () => {
   it('the mother opens the bundle and sees the prefilled form; she types only the bank branch', async () => {
     await parent.goto('/login');
     await parent.getByPlaceholder('请输入手机号或身份证号').fill('13831100002');
-    await parent.getByPlaceholder('请输入密码').fill('Yiban2026');
+    await parent.getByPlaceholder('请输入密码').fill(DEMO_PASSWORD);
     await parent.getByRole('button', { name: '登录' }).click();
     await parent.getByText('您好，王芳').waitFor();
     await parent.locator('.adm-toast-mask').waitFor({ state: 'detached' });
@@ -210,7 +210,7 @@ describe('the birth bundle in the browser', () => {
     const page = await desk.newPage();
     await page.goto('/console/login');
     await page.getByLabel('用户名').fill('zd-police');
-    await page.getByLabel('密码').fill('Yiban2026');
+    await page.getByLabel('密码').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: /登\s*录/ }).click();
     await page.getByText('待办队列').first().waitFor();
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoResidentId } from '../../src/demo/demo-data.ts';
+import { DEMO_PASSWORD, demoResidentId } from '../../src/demo/demo-data.ts';
 import { accounts, sessions } from '../../src/modules/identity/identity.tables.ts';
 import { cases } from '../../src/modules/applications/applications.tables.ts';
 import { certificates } from '../../src/modules/certificates/certificates.tables.ts';
@@ -83,7 +83,7 @@ describe('kiosk mode and accessibility in the browser', () => {
     const page = await phone.newPage();
     await page.goto('/login?helper');
     await page.getByPlaceholder('帮办员用户名').fill('tyz-helper');
-    await page.getByPlaceholder('请输入密码').fill('Yiban2026');
+    await page.getByPlaceholder('请输入密码').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: '登录' }).click();
     await page.getByText('授权我代办的居民').waitFor();
     await page.locator('.adm-list-item', { hasText: '王芳' }).click();
@@ -115,7 +115,7 @@ describe('kiosk mode and accessibility in the browser', () => {
     await page.goto('/console');
     await page.waitForURL('**/console/login');
     await page.getByLabel('用户名').fill('tyz-reviewer');
-    await page.getByLabel('密码').fill('Yiban2026');
+    await page.getByLabel('密码').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: /登\s*录/ }).click();
     const rows = page.locator('.ant-table-row');
     await rows.nth(1).waitFor();

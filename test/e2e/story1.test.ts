@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cases, caseEvents } from '../../src/modules/applications/applications.tables.ts';
 import { certificates } from '../../src/modules/certificates/certificates.tables.ts';
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
+import { DEMO_PASSWORD } from '../../src/demo/demo-data.ts';
 import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
 
 
@@ -92,7 +93,7 @@ describe('story 1 in the browser', () => {
     await staff.goto('/console');
     await staff.waitForURL('**/console/login');
     await staff.getByLabel('用户名').fill('tyz-reviewer');
-    await staff.getByLabel('密码').fill('Yiban2026');
+    await staff.getByLabel('密码').fill(DEMO_PASSWORD);
     await staff.getByRole('button', { name: /登\s*录/ }).click();
     await staff.getByText('待办队列').first().waitFor();
     await staff.locator('.ant-table-row').first().waitFor();

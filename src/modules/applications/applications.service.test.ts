@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection } from '../../../test/errors.ts';
-import { createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
+import { createTestContext, PASSWORD, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
 import { addWorkingDays, chinaDate } from '../catalog/working-days.ts';
 import { caseDecisions, caseEvents, cases } from './applications.tables.ts';
@@ -210,7 +210,7 @@ describe.each(testEngines())('applications on %s', (engine) => {
       scopes: ['applications.submit', 'applications.view'],
       validUntil: new Date(Date.now() + 7 * 86_400_000),
     });
-    const acting = await ctx.login({ kind: 'staff', username: helper.username, password: 'Passw0rd-test', channel: 'web' }, resident.accountId);
+    const acting = await ctx.login({ kind: 'staff', username: helper.username, password: PASSWORD, channel: 'web' }, resident.accountId);
     const { case: c } = await ctx.services.applications.submit(acting, residence);
     expect(c.applicantId).toBe(resident.accountId);
     expect(c.helperId).toBe(helper.accountId);

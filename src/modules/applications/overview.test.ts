@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { rejection } from '../../../test/errors.ts';
-import { createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
+import { createTestContext, PASSWORD, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
 
 const COUNTY = '130123';
@@ -68,7 +68,7 @@ describe.each(testEngines())('the four-level overview and helper acts on %s', (e
     expect(await ctx.services.applications.listHelperActs(resident)).toEqual([]);
     // Her own application is not on the list; the helper's is, with the helper's account.
     await ctx.services.applications.submit(resident, { serviceCode: 'cert.residence', form: FORM });
-    const acting = await ctx.login({ kind: 'staff', username: helper.username, password: 'Passw0rd-test', channel: 'web' }, resident.accountId);
+    const acting = await ctx.login({ kind: 'staff', username: helper.username, password: PASSWORD, channel: 'web' }, resident.accountId);
     const { case: c } = await ctx.services.applications.submit(acting, { serviceCode: 'cert.residence', form: FORM });
     const acts = await ctx.services.applications.listHelperActs(resident);
     // Filling in the form and submitting it: two acts, newest first, both on this case.

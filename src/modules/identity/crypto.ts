@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify, type Options as Argon2Options } from '@node-rs/argon2';
-import { AppError } from '../../core/errors.ts';
 
 /**
  * Resident ID numbers at rest: AES-256-GCM for the stored copy, HMAC-SHA256 for the lookup
@@ -76,18 +75,6 @@ let dummyHash: Promise<string> | undefined;
 export async function verifyDummyPassword(password: string): Promise<void> {
   dummyHash ??= hashPassword(randomBytes(16).toString('base64'));
   await verifyPassword(await dummyHash, password);
-}
-
-/** At least 8 characters, with at least one letter and one digit. */
-export function checkPasswordPolicy(password: string): void {
-  if (password.length > MAX_PASSWORD_LENGTH) {
-    throw new AppError('VALIDATION_FAILED', {
-      detail: { zh: `密码最多 ${MAX_PASSWORD_LENGTH} 个字符`, en: `the password may have at most ${MAX_PASSWORD_LENGTH} characters` },
-    });
-  }
-  if ([...password].length < 8 || !/\p{L}/u.test(password) || !/\p{Nd}/u.test(password)) {
-    throw new AppError('WEAK_PASSWORD');
-  }
 }
 
 /** A session token (32 random bytes, base64url) and the SHA-256 hex kept in the database. */

@@ -1,10 +1,11 @@
-import { and, asc, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db, Executor } from '../../db/database.ts';
 import { queryPrepared, type PreparedStatement } from '../../db/prepared.ts';
 import { encodeSessionChange, SESSION_CHANGES_CHANNEL, type SessionChange } from './session-cache.ts';
 import {
   accounts,
+  bootstrapTokens,
   delegations,
   identityAudit,
   residents,
@@ -129,11 +130,21 @@ export async function announceSessionChange(ex: Executor, change: SessionChange)
   await ex.execute(sql`select pg_notify(${SESSION_CHANGES_CHANNEL}, ${encodeSessionChange(change)})`);
 }
 
-export async function revokeAccountSessions(ex: Executor, accountId: string, at: Date): Promise<void> {
-  await ex
+/** Ends the account's open sessions (all, or all but `keepTokenHash`); returns how many. */
+export async function revokeAccountSessions(ex: Executor, accountId: string, at: Date, keepTokenHash?: string): Promise<number> {
+  const rows = await ex
     .update(sessions)
     .set({ revokedAt: at })
-    .where(and(eq(sessions.accountId, accountId), isNull(sessions.revokedAt)));
+    .where(
+      and(
+        eq(sessions.accountId, accountId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, at),
+        keepTokenHash === undefined ? undefined : ne(sessions.tokenHash, keepTokenHash),
+      ),
+    )
+    .returning({ tokenHash: sessions.tokenHash });
+  return rows.length;
 }
 
 export type SessionRow = {
@@ -394,4 +405,57 @@ export async function listDelegations(
     .where(filter)
     .orderBy(desc(delegations.createdAt), desc(delegations.id))
     .limit(200);
+}
+
+// Passwords and the first administrator
+
+export async function getPasswordState(ex: Executor, accountId: string) {
+  const [row] = await ex
+    .select({ passwordHash: accounts.passwordHash, lockedUntil: accounts.lockedUntil, status: accounts.status, kind: accounts.kind, name: accounts.name })
+    .from(accounts)
+    .where(eq(accounts.id, accountId));
+  return row ?? null;
+}
+
+export async function setPasswordHash(ex: Executor, accountId: string, passwordHash: string): Promise<void> {
+  await ex.update(accounts).set({ passwordHash, failedLogins: 0, lockedUntil: null }).where(eq(accounts.id, accountId));
+}
+
+/** Whether an active account holds the platform administrator role. */
+export async function platformAdminExists(ex: Executor): Promise<boolean> {
+  const [row] = await ex
+    .select({ id: staffRoles.accountId })
+    .from(staffRoles)
+    .innerJoin(accounts, eq(accounts.id, staffRoles.accountId))
+    .where(and(eq(staffRoles.role, 'platform_admin'), eq(accounts.status, 'active')))
+    .limit(1);
+  return row !== undefined;
+}
+
+/** One live bootstrap token at a time: a new one replaces the others. */
+export async function replaceBootstrapToken(ex: Executor, values: { tokenHash: string; createdAt: Date; expiresAt: Date }): Promise<void> {
+  await ex.delete(bootstrapTokens).where(isNull(bootstrapTokens.usedAt));
+  await ex.insert(bootstrapTokens).values(values);
+}
+
+export async function bootstrapTokenIsLive(ex: Executor, tokenHash: string, at: Date): Promise<boolean> {
+  const [row] = await ex
+    .select({ tokenHash: bootstrapTokens.tokenHash })
+    .from(bootstrapTokens)
+    .where(and(eq(bootstrapTokens.tokenHash, tokenHash), isNull(bootstrapTokens.usedAt), gt(bootstrapTokens.expiresAt, at)));
+  return row !== undefined;
+}
+
+/** Marks the token used if it is live; true when this call burnt it (so two uses give one admin). */
+export async function burnBootstrapToken(ex: Executor, tokenHash: string, at: Date): Promise<boolean> {
+  const rows = await ex
+    .update(bootstrapTokens)
+    .set({ usedAt: at })
+    .where(and(eq(bootstrapTokens.tokenHash, tokenHash), isNull(bootstrapTokens.usedAt), gt(bootstrapTokens.expiresAt, at)))
+    .returning({ tokenHash: bootstrapTokens.tokenHash });
+  return rows.length === 1;
+}
+
+export async function deleteExpiredBootstrapTokens(ex: Executor, at: Date): Promise<void> {
+  await ex.delete(bootstrapTokens).where(and(isNull(bootstrapTokens.usedAt), lt(bootstrapTokens.expiresAt, at)));
 }

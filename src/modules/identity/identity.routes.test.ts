@@ -33,7 +33,7 @@ describe('identity routes', () => {
     const registered = await app.inject({
       method: 'POST',
       url: '/api/auth/residents/register',
-      payload: { name: '张三', residentId, phone: '13812345678', password: 'yiban2025', homeOrgCode: VILLAGE.code },
+      payload: { name: '张三', residentId, phone: '13812345678', password: 'Lianghao-Mima-731', homeOrgCode: VILLAGE.code },
     });
     expect(registered.statusCode).toBe(201);
     expect(registered.body).not.toContain(residentId);
@@ -41,7 +41,7 @@ describe('identity routes', () => {
     const login = await app.inject({
       method: 'POST',
       url: '/api/auth/login',
-      payload: { kind: 'resident', residentIdOrPhone: '13812345678', password: 'yiban2025', channel: 'app' },
+      payload: { kind: 'resident', residentIdOrPhone: '13812345678', password: 'Lianghao-Mima-731', channel: 'app' },
     });
     expect(login.statusCode).toBe(200);
     const cookie = login.cookies.find((c) => c.name === SESSION_COOKIE);
@@ -79,7 +79,7 @@ describe('identity routes', () => {
     const badId = await app.inject({
       method: 'POST',
       url: '/api/auth/residents/register',
-      payload: { name: '李四', residentId: '130123199003070017', phone: '13812345670', password: 'yiban2025' },
+      payload: { name: '李四', residentId: '130123199003070017', phone: '13812345670', password: 'Lianghao-Mima-731' },
     });
     const { error } = badId.json<{ error: { code: string; message: string } }>();
     expect(error.code).toBe('INVALID_RESIDENT_ID');
@@ -88,10 +88,48 @@ describe('identity routes', () => {
     expect((await app.inject({ method: 'GET', url: '/api/delegations' })).statusCode).toBe(401);
   });
 
+  it('changes a password over HTTP: the current one is needed, the other session ends, this one goes on', async () => {
+    const residentId = makeResidentId('130123', '1992-05-06', 21);
+    const register = await app.inject({
+      method: 'POST',
+      url: '/api/auth/residents/register',
+      headers: { 'accept-language': 'en' },
+      payload: { name: '王五', residentId, phone: '13812345690', password: 'abcdefg1', homeOrgCode: VILLAGE.code },
+    });
+    expect(register.statusCode).toBe(400);
+    expect(register.json()).toMatchObject({ error: { code: 'WEAK_PASSWORD', details: { reason: 'too_short' } } });
+    expect(register.json<{ error: { message: string } }>().error.message).toContain('at least 10 characters');
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/auth/residents/register',
+      payload: { name: '王五', residentId, phone: '13812345690', password: 'Lianghao-Mima-731', homeOrgCode: VILLAGE.code },
+    });
+    expect(created.statusCode).toBe(201);
+    const login = async (password: string) =>
+      app.inject({ method: 'POST', url: '/api/auth/login', payload: { kind: 'resident', residentIdOrPhone: '13812345690', password, channel: 'app' } });
+    const here = { authorization: `Bearer ${(await login('Lianghao-Mima-731')).json<{ token: string }>().token}` };
+    const other = { authorization: `Bearer ${(await login('Lianghao-Mima-731')).json<{ token: string }>().token}` };
+    const change = (currentPassword: string, newPassword: string, headers: Record<string, string> = here) =>
+      app.inject({ method: 'POST', url: '/api/auth/password', headers, payload: { currentPassword, newPassword } });
+
+    expect((await change('Lianghao-Mima-731', 'Xinmima-Anquan-2026', {})).json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+    const wrong = await change('not-my-password', 'Xinmima-Anquan-2026');
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json()).toMatchObject({ error: { code: 'CURRENT_PASSWORD_WRONG' } });
+    expect((await change('Lianghao-Mima-731', 'password1')).json()).toMatchObject({ error: { code: 'WEAK_PASSWORD' } });
+    const ok = await change('Lianghao-Mima-731', 'Xinmima-Anquan-2026');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ revokedSessions: 1 });
+    expect((await app.inject({ method: 'GET', url: '/api/me', headers: other })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/api/me', headers: here })).statusCode).toBe(200);
+    expect((await login('Lianghao-Mima-731')).statusCode).toBe(401);
+    expect((await login('Xinmima-Anquan-2026')).statusCode).toBe(200);
+  });
+
   it('documents every route in the OpenAPI document', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/auth/login', '/api/me', '/api/staff', '/api/delegations/{id}', '/api/accounts/{id}/disable']),
+      expect.arrayContaining(['/api/auth/login', '/api/auth/password', '/api/auth/bootstrap', '/api/me', '/api/staff', '/api/delegations/{id}', '/api/accounts/{id}/disable']),
     );
   });
 });

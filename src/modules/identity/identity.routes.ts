@@ -4,6 +4,9 @@ import { readToken, requirePrincipal, SESSION_COOKIE } from '../../http/auth.ts'
 import { PageQuery, withErrors } from '../../http/schemas.ts';
 import {
   AccountStatusDto,
+  BootstrapBody,
+  ChangePasswordBody,
+  ChangePasswordResponse,
   CreateDelegationBody,
   CreateStaffBody,
   DelegationDto,
@@ -73,6 +76,34 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
         void reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return reply.status(204).send(null);
       },
+    );
+
+    app.post(
+      '/auth/password',
+      {
+        schema: {
+          tags,
+          summary: '修改密码（需当前密码；本账号的其他会话全部注销）· change my password',
+          body: ChangePasswordBody,
+          response: withErrors({ 200: ChangePasswordResponse }, [400, 401, 403, 423]),
+        },
+      },
+      async (request) => identity.changePassword(requirePrincipal(request), request.body, readToken(request)),
+    );
+
+    app.post(
+      '/auth/bootstrap',
+      {
+        schema: {
+          tags,
+          summary: '首次设置：用一次性令牌创建第一位平台管理员 · create the first platform administrator with the one-time token',
+          description: '令牌在平台没有管理员时启动打印一次，24 小时内有效，只能使用一次。',
+          security: [],
+          body: BootstrapBody,
+          response: withErrors({ 201: StaffDto }, [400, 403, 409]),
+        },
+      },
+      async (request, reply) => reply.status(201).send(await identity.bootstrapAdmin(request.body)),
     );
 
     app.get(

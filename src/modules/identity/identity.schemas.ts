@@ -87,6 +87,28 @@ export const MyProfile = Type.Union([ResidentProfile, StaffProfile]);
 
 export const HomeOrgBody = Type.Object({ orgCode: Type.String({ minLength: 12, maxLength: 12, pattern: '^\\d{12}$' }) }, strict);
 
+export const ChangePasswordBody = Type.Object(
+  {
+    currentPassword: Password,
+    newPassword: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH, description: '至少 10 个字符，且不是常见或易猜的密码' }),
+  },
+  strict,
+);
+
+export const ChangePasswordResponse = Type.Object({
+  revokedSessions: Type.Integer({ minimum: 0, description: '已注销的本账号其他会话数' }),
+});
+
+export const BootstrapBody = Type.Object(
+  {
+    token: Type.String({ minLength: 1, maxLength: 200, description: '首次启动时打印的一次性令牌' }),
+    username: Type.String({ minLength: 3, maxLength: 32 }),
+    name: Type.String({ minLength: 1, maxLength: 50 }),
+    password: Password,
+  },
+  strict,
+);
+
 export const CreateStaffBody = Type.Object(
   {
     username: Type.String({ minLength: 3, maxLength: 32 }),

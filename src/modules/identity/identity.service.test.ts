@@ -34,7 +34,7 @@ const orgs: OrgDirectory = {
   divisionExists: (code6) => Promise.resolve(CURRENT_COUNTIES.has(code6)),
 };
 
-const PASSWORD = 'yiban2025';
+const PASSWORD = 'Lianghao-Mima-731';
 const HOUR = 3600_000;
 let seq = 0;
 

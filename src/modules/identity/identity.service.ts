@@ -17,11 +17,15 @@ import {
 } from './residents.ts';
 import { createSessionFunctions, type LoginInput, type LoginResult } from './sessions.ts';
 import { createStaffFunctions, type CreateStaffInput, type RoleRequest, type StaffDto, type StaffPage } from './staff-admin.ts';
+import { createPasswordFunctions, type ChangePasswordInput, type ChangePasswordResult } from './passwords.ts';
+import { createFirstAdminFunctions, type BootstrapInput, type CreateAdminInput } from './first-admin.ts';
 
 export type { AccountDto, LoginChannel, LoginInput, LoginResult } from './sessions.ts';
 export type { RegisterResidentInput, RegisterResidentResult, ResidentProfile, ResidentSummary, Warning } from './residents.ts';
 export type { CreateStaffInput, RoleRequest, StaffDto, StaffPage } from './staff-admin.ts';
 export type { CreateDelegationInput, DelegationDto } from './delegations.ts';
+export type { ChangePasswordInput, ChangePasswordResult } from './passwords.ts';
+export type { BootstrapInput, CreateAdminInput } from './first-admin.ts';
 
 export interface OrgInfo {
   code: string;
@@ -64,6 +68,19 @@ export interface IdentityService extends Authenticator {
   revealResidentId(residentAccountId: string): Promise<string | null>;
   /** Internal: `getResidentSummary` and `revealResidentId` for many residents in one query (batch issuance). */
   revealHolders(residentAccountIds: readonly string[]): Promise<Map<string, { name: string; residentIdMasked: string; residentId: string }>>;
+
+  /** The caller's own password: needs the current one; the account's other sessions end. */
+  changePassword(principal: Principal, input: ChangePasswordInput, currentToken?: string): Promise<ChangePasswordResult>;
+  /** Operator (CLI) only: a staff member's new password; all their sessions end. */
+  resetStaffPassword(username: string, newPassword: string): Promise<ChangePasswordResult>;
+  /** Whether no active platform administrator exists. */
+  needsBootstrap(): Promise<boolean>;
+  /** Operator (CLI) only: a platform administrator. */
+  createPlatformAdmin(input: CreateAdminInput): Promise<StaffDto>;
+  /** At start without an administrator: a one-time token (only its hash is kept); null otherwise. */
+  issueBootstrapToken(): Promise<{ token: string; expiresAt: Date } | null>;
+  /** The first administrator, with the bootstrap token, once. */
+  bootstrapAdmin(input: BootstrapInput): Promise<StaffDto>;
 
   createStaff(principal: Principal, input: CreateStaffInput): Promise<StaffDto>;
   ensureStaff(input: CreateStaffInput): Promise<{ accountId: string; created: boolean }>;
@@ -112,8 +129,12 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     };
   }
 
+  const { provisionStaff, ...staffFunctions } = createStaffFunctions(ctx);
+
   return {
     ...createSessionFunctions(ctx),
+    ...createPasswordFunctions(ctx),
+    ...createFirstAdminFunctions(ctx, provisionStaff),
     registerResident: residents.registerResident,
     setHomeOrg: residents.setHomeOrg,
     getResidentSummary: residents.getResidentSummary,
@@ -121,7 +142,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     revealResidentId: residents.revealResidentId,
     revealHolders: residents.revealHolders,
     getMyProfile,
-    ...createStaffFunctions(ctx),
+    ...staffFunctions,
     ...createDelegationFunctions(ctx),
   };
 }

@@ -110,6 +110,17 @@ export const kioskCodes = pgTable('kiosk_codes', {
   attempts: integer('attempts').notNull().default(0),
 });
 
+/**
+ * The one-time token that creates the first platform administrator of an install without one
+ * (printed once at start). Only its SHA-256 is kept; it expires, and using it burns it.
+ */
+export const bootstrapTokens = pgTable('bootstrap_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+});
+
 /** 帮办代办: a resident authorises a helper to act for them within scopes, for a period. */
 export const delegations = pgTable(
   'delegations',

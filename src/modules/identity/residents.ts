@@ -1,6 +1,7 @@
 import { AppError, notFound } from '../../core/errors.ts';
 import { requireVillage, type IdentityContext } from './context.ts';
-import { checkPasswordPolicy, hashPassword } from './crypto.ts';
+import { hashPassword } from './crypto.ts';
+import { checkPasswordPolicy } from './password-policy.ts';
 import * as repo from './identity.repository.ts';
 import type { Principal } from './principal.ts';
 import { maskResidentId, parseResidentId, RESIDENT_ID_PROBLEM_TEXT } from './resident-id.ts';
@@ -52,7 +53,7 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache }
     const parsed = parseResidentId(input.residentId, chinaToday(now));
     if (!parsed.ok) throw new AppError('INVALID_RESIDENT_ID', { reason: RESIDENT_ID_PROBLEM_TEXT[parsed.problem] });
     const phone = normalisePhone(input.phone);
-    checkPasswordPolicy(input.password);
+    checkPasswordPolicy(input.password, [name, phone, parsed.value.id, parsed.value.birthDate.replaceAll('-', '')]);
     const homeOrgCode = input.homeOrgCode ? (await requireVillage(orgs, input.homeOrgCode)).code : null;
 
     const { id, addressCode, birthDate, gender } = parsed.value;

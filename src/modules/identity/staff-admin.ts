@@ -10,8 +10,10 @@ import {
   ROLE_LEVELS,
   STAFF_ROLES,
 } from './access.ts';
+import type { Executor } from '../../db/database.ts';
 import type { IdentityContext } from './context.ts';
-import { checkPasswordPolicy, hashPassword } from './crypto.ts';
+import { hashPassword } from './crypto.ts';
+import { checkPasswordPolicy } from './password-policy.ts';
 import * as repo from './identity.repository.ts';
 import type { AccountStatus, StaffRole } from './identity.tables.ts';
 import type { Principal } from './principal.ts';
@@ -107,13 +109,15 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
     return { row, roles };
   }
 
-  async function insertStaff(actorId: string | null, input: CreateStaffInput, username: string, roles: ResolvedRole[]) {
+  /** `inTx` runs first inside the account's transaction (the bootstrap token is burnt there). */
+  async function insertStaff(actorId: string | null, input: CreateStaffInput, username: string, roles: ResolvedRole[], inTx?: (tx: Executor) => Promise<void>) {
     const now = clock();
     const name = normaliseName(input.name);
-    checkPasswordPolicy(input.password);
+    checkPasswordPolicy(input.password, [username, name]);
     const passwordHash = await hashPassword(input.password);
     try {
       return await db.transaction(async (tx) => {
+        await inTx?.(tx);
         const accountId = await repo.insertAccount(tx, { kind: 'staff', name, passwordHash, createdAt: now });
         await repo.insertStaff(tx, accountId, username);
         await repo.insertRoles(tx, roles.map((r) => ({ accountId, role: r.role, orgCode: r.orgCode, orgPath: r.orgPath, createdAt: now })));
@@ -155,6 +159,17 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
   }
 
   return {
+    /**
+     * For the operator (CLI) and the bootstrap token, not for a caller: a new staff account,
+     * refused when the username is taken. `inTx` runs in the account's transaction.
+     */
+    provisionStaff: async (input: CreateStaffInput, inTx?: (tx: Executor) => Promise<void>): Promise<StaffDto> => {
+      const username = normaliseUsername(input.username);
+      const roles = await resolveRoles(input.roles);
+      if (await repo.findStaffByUsername(db, username)) throw new AppError('USERNAME_TAKEN');
+      return getStaffDto(await insertStaff(null, input, username, roles, inTx));
+    },
+
     async createStaff(principal: Principal, input: CreateStaffInput): Promise<StaffDto> {
       if (!isAccountAdmin(principal)) throw new AppError('FORBIDDEN');
       const username = normaliseUsername(input.username);

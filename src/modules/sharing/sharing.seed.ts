@@ -225,13 +225,14 @@ export async function seedSharingDemo(
     ensureGrant(input: ReturnType<typeof seedGrants>[number]): Promise<void>;
   },
   departments: DepartmentCodes,
-  people: readonly [DemoPerson, DemoPerson, DemoPerson, DemoPerson],
+  /** The demo people whose records the internal datasets hold; null outside demo mode (no records). */
+  people: readonly [DemoPerson, DemoPerson, DemoPerson, DemoPerson] | null,
   options: { licenceTypes?: readonly LicenceType[]; now?: Date } = {},
 ): Promise<void> {
   const now = options.now ?? new Date();
   await sharing.upsertDatasets(seedDatasets(departments));
   if (options.licenceTypes) await sharing.upsertDatasets(licenceDatasets(options.licenceTypes, LICENCE_LIBRARY_ORG));
-  for (const [code, records] of Object.entries(seedRecords(people))) await sharing.upsertRecords(code, records);
+  if (people) for (const [code, records] of Object.entries(seedRecords(people))) await sharing.upsertRecords(code, records);
   const validUntil = new Date(now.getTime() + 3 * 365 * 86_400_000);
   for (const grant of seedGrants(departments, validUntil)) await sharing.ensureGrant(grant);
 }

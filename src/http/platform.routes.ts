@@ -1,0 +1,30 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { withErrors } from './schemas.ts';
+
+export const PlatformInfo = Type.Object({
+  name: Type.Object({ zh: Type.String(), en: Type.String() }),
+  /** Demo mode: demo accounts with a published password and made-up data (the web apps show a banner). */
+  demo: Type.Boolean(),
+  /** No platform administrator yet: the console offers 首次设置 with the token printed at start. */
+  needsBootstrap: Type.Boolean(),
+});
+
+/** `GET /api/platform`: what every web app needs before anything else; nothing secret. */
+export function platformRoutes(deps: { demo: boolean; needsBootstrap: () => Promise<boolean> }): FastifyPluginAsyncTypebox {
+  return (app) => {
+    app.get(
+      '/platform',
+      {
+        schema: {
+          tags: ['platform'],
+          summary: '平台信息（是否演示模式）· platform information (demo mode)',
+          security: [],
+          response: withErrors({ 200: PlatformInfo }, []),
+        },
+      },
+      async () => ({ name: { zh: '一办', en: 'Yiban' }, demo: deps.demo, needsBootstrap: await deps.needsBootstrap() }),
+    );
+    return Promise.resolve();
+  };
+}

@@ -1,0 +1,47 @@
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import { AppError } from '../../core/errors.ts';
+import { MAX_PASSWORD_LENGTH } from './crypto.ts';
+
+/**
+ * The password policy of every account (registration, password change, administrator and
+ * staff creation): at least 10 characters, at most 128, and not guessable — zxcvbn's score
+ * (0–4, an estimate of the guesses an attacker needs) of at least 3, about 10⁸ guesses, with
+ * the common-password, name and keyboard lists and the account's own login and name as
+ * words an attacker would try first. Length alone lets `password12` and `aaaaaaaaaa` through;
+ * the score refuses them.
+ */
+export const MIN_PASSWORD_LENGTH = 10;
+export const MIN_PASSWORD_SCORE = 3;
+
+export type PasswordProblem = 'too_short' | 'too_long' | 'guessable';
+
+let estimator: ZxcvbnFactory | undefined;
+/** Built on first use: the dictionaries take a few tens of milliseconds to index. */
+function zxcvbn(): ZxcvbnFactory {
+  estimator ??= new ZxcvbnFactory({ dictionary: { ...dictionary }, graphs: adjacencyGraphs });
+  return estimator;
+}
+
+/** What is wrong with `password`, or null when it passes. `userInputs` are the account's login, name, phone… */
+export function passwordProblem(password: string, userInputs: readonly string[] = []): PasswordProblem | null {
+  if (password.length > MAX_PASSWORD_LENGTH) return 'too_long';
+  if ([...password].length < MIN_PASSWORD_LENGTH) return 'too_short';
+  const inputs = userInputs.map((s) => s.trim()).filter((s) => s.length > 0);
+  return zxcvbn().check(password, inputs).score < MIN_PASSWORD_SCORE ? 'guessable' : null;
+}
+
+const REASONS: Record<PasswordProblem, { zh: string; en: string }> = {
+  too_short: { zh: `少于 ${MIN_PASSWORD_LENGTH} 个字符`, en: `it has fewer than ${MIN_PASSWORD_LENGTH} characters` },
+  too_long: { zh: `多于 ${MAX_PASSWORD_LENGTH} 个字符`, en: `it has more than ${MAX_PASSWORD_LENGTH} characters` },
+  guessable: {
+    zh: '是常见密码，或由常见词、姓名、账号、日期、键盘序列等组成，容易被猜中',
+    en: 'it is a common password or is made of common words, names, your login, dates or keyboard patterns, and is easy to guess',
+  },
+};
+
+/** Throws WEAK_PASSWORD (with the reason) unless `password` passes the policy. */
+export function checkPasswordPolicy(password: string, userInputs: readonly string[] = []): void {
+  const problem = passwordProblem(password, userInputs);
+  if (problem) throw new AppError('WEAK_PASSWORD', { reason: REASONS[problem] }, { reason: problem });
+}

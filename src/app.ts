@@ -202,12 +202,17 @@ export async function openPlatform(config: Config): Promise<Platform> {
   };
 }
 
-export async function buildApp(platform: Platform, options: { logLevel?: string } = {}): Promise<App> {
+export async function buildApp(
+  platform: Platform,
+  options: { logLevel?: string; publicUrl?: string; trustProxy?: Config['trustProxy'] } = {},
+): Promise<App> {
   const { services } = platform;
   return buildServer({
     database: platform.database,
     auth: services.identity,
     logLevel: options.logLevel,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     apiRoutes: [
       identityRoutes({ identity: services.identity }),
       kioskRoutes({ kiosk: services.kiosk }),

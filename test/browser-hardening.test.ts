@@ -206,13 +206,27 @@ describe('browser hardening', () => {
     expect((await app.inject({ url: '/api/me', headers: { ...SITE, cookie: session } })).statusCode).toBe(401);
   });
 
+  it('treats a session of another account than the tab shows (X-Yiban-Account) as none, and does not end it', async () => {
+    const first = await browserLogin();
+    const second = await browserLogin();
+    // The browser now holds the second login's cookie; a tab still showing the first account sends its id.
+    const session = `yiban_session=${second.cookie!.value}`;
+    const stale = { ...SITE, origin: PUBLIC, cookie: session, 'x-yiban-account': first.resident.accountId };
+    expect((await app.inject({ url: '/api/me', headers: stale })).statusCode).toBe(401);
+    const out = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: stale });
+    expect(out.statusCode).toBe(204);
+    expect(out.cookies).toEqual([]);
+    const current = { ...SITE, cookie: session, 'x-yiban-account': second.resident.accountId };
+    expect((await app.inject({ url: '/api/me', headers: current })).json()).toMatchObject({ accountId: second.resident.accountId });
+  });
+
   it('keeps helper mode (X-On-Behalf-Of) working on a cookie session', async () => {
     const resident = await ctx.newResident({ name: '李梅' });
     const helper = await ctx.newStaff('helper', VILLAGE);
     await ctx.services.identity.createDelegation(resident, { helperUsername: helper.username, scopes: ['applications.submit', 'applications.view'], validUntil: new Date(Date.now() + 86_400_000).toISOString() });
     const login = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { ...SITE, origin: PUBLIC }, payload: { kind: 'staff', username: helper.username, password: PASSWORD, channel: 'app' } });
     const session = `yiban_session=${login.cookies[0]!.value}`;
-    const me = await app.inject({ url: '/api/me', headers: { ...SITE, cookie: session, 'x-on-behalf-of': resident.accountId } });
+    const me = await app.inject({ url: '/api/me', headers: { ...SITE, cookie: session, 'x-on-behalf-of': resident.accountId, 'x-yiban-account': helper.accountId } });
     expect(me.statusCode).toBe(200);
     expect(me.json()).toMatchObject({ kind: 'staff', actingFor: { residentId: resident.accountId } });
   });

@@ -10,7 +10,7 @@ import { AppError } from '../core/errors.ts';
 import { maskResidentIdsInText } from '../modules/identity/resident-id.ts';
 import { handleError } from './errors.ts';
 import { ErrorResponse } from './schemas.ts';
-import { readToken, type Authenticator } from './auth.ts';
+import { EXPECTED_ACCOUNT_HEADER, readToken, type Authenticator } from './auth.ts';
 import { createOriginGuard } from './origin-guard.ts';
 import { DOCS_CSP, registerSecurityHeaders } from './security-headers.ts';
 import type { TrustProxy } from '../core/config.ts';
@@ -118,12 +118,19 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: DOCS_CSP });
 
   app.decorateRequest('principal', null);
+  app.decorateRequest('sessionMismatch', false);
   app.addHook('onRequest', createOriginGuard({ publicUrl: deps.publicUrl ?? 'http://localhost:3000' }));
   app.addHook('onRequest', async (request) => {
     const token = readToken(request);
     if (!token) return;
     const onBehalfOf = request.headers['x-on-behalf-of'];
-    request.principal = await deps.auth.authenticate(token, typeof onBehalfOf === 'string' ? onBehalfOf : undefined);
+    const principal = await deps.auth.authenticate(token, typeof onBehalfOf === 'string' ? onBehalfOf : undefined);
+    const expected = request.headers[EXPECTED_ACCOUNT_HEADER];
+    if (principal && typeof expected === 'string' && expected !== principal.accountId) {
+      request.sessionMismatch = true;
+      return;
+    }
+    request.principal = principal;
   });
 
   app.get(

@@ -62,8 +62,17 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
 
     app.post(
       '/auth/logout',
-      { schema: { tags, summary: '退出登录 · log out', response: withErrors({ 204: Type.Null() }, [400]) } },
+      {
+        schema: {
+          tags,
+          summary: '退出登录 · log out',
+          description: '结束会话并清除会话 Cookie。会话属于 X-Yiban-Account 以外的账号时不结束它（另一标签页已换人登录）。',
+          response: withErrors({ 204: Type.Null() }, [400, 403]),
+        },
+      },
       async (request, reply) => {
+        // A tab still showing an earlier account must not end the session someone else started since.
+        if (request.sessionMismatch) return reply.status(204).send(null);
         const token = readToken(request);
         if (token) await identity.logout(token);
         clearSessionCookie(request, reply);

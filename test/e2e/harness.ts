@@ -24,6 +24,8 @@ export interface E2eServer {
   platform: Platform;
   app: App;
   browser: Browser;
+  /** Content-Security-Policy violations any page of any context reported so far (event or console). */
+  cspViolations: string[];
   context(options?: Parameters<Browser['newContext']>[0]): Promise<BrowserContext>;
   close(): Promise<void>;
 }
@@ -37,6 +39,24 @@ async function freePort(): Promise<number> {
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));
     });
+  });
+}
+
+/**
+ * Collects what the Content-Security-Policy blocks in the context's pages: each
+ * `securitypolicyviolation` event, and Chromium's "Refused to …" console errors (which also cover
+ * what happens before a page's scripts run).
+ */
+export async function watchCsp(context: BrowserContext, into: string[]): Promise<void> {
+  await context.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => {
+    console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || '(inline)') + ' at ' + e.sourceFile + ':' + e.lineNumber);
+  });`);
+  context.on('console', (message) => {
+    const text = message.text();
+    if (message.type() === 'error' && /Content Security Policy|CSP violation/i.test(text)) {
+      into.push(`${message.location().url}: ${text}`);
+      console.error(text);
+    }
   });
 }
 
@@ -61,15 +81,18 @@ export async function startE2e(): Promise<E2eServer> {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+  const cspViolations: string[] = [];
   return {
     base,
     platform,
     app,
     browser,
+    cspViolations,
     async context(options) {
       const context = await browser.newContext({ baseURL: base, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...options });
       // A script error in a page fails loudly in the test output.
       context.on('weberror', (e) => console.error(`page error: ${e.error().message}`));
+      await watchCsp(context, cspViolations);
       return context;
     },
     async close() {

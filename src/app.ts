@@ -206,12 +206,17 @@ export async function openPlatform(config: Config): Promise<Platform> {
   };
 }
 
-export async function buildApp(platform: Platform, options: { logLevel?: string } = {}): Promise<App> {
+export async function buildApp(
+  platform: Platform,
+  options: { logLevel?: string; publicUrl?: string; trustProxy?: Config['trustProxy'] } = {},
+): Promise<App> {
   const { services } = platform;
   return buildServer({
     database: platform.database,
     auth: services.identity,
     logLevel: options.logLevel,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     apiRoutes: [
       platformRoutes({ demo: platform.demo ?? false, needsBootstrap: () => services.identity.needsBootstrap() }),
       identityRoutes({ identity: services.identity }),

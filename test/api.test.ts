@@ -23,7 +23,7 @@ describe.each(testEngines())('HTTP API on %s', (engine) => {
   });
 
   async function tokenFor(body: Record<string, string>): Promise<string> {
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { ...body, password: PASSWORD } });
+    const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { ...body, password: PASSWORD } });
     expect(res.statusCode).toBe(200);
     return (res.json<{ token: string }>()).token;
   }

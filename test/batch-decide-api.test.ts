@@ -29,7 +29,7 @@ describe.each(testEngines())('POST /api/cases/batch-decide on %s', (engine) => {
 
   async function staffToken(role: Parameters<TestContext['newStaff']>[0], org: string): Promise<string> {
     const s = await ctx.newStaff(role, org);
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { kind: 'staff', username: s.username, password: PASSWORD, channel: 'web' } });
+    const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { kind: 'staff', username: s.username, password: PASSWORD, channel: 'web' } });
     return res.json<{ token: string }>().token;
   }
 
@@ -81,6 +81,7 @@ describe.each(testEngines())('POST /api/cases/batch-decide on %s', (engine) => {
     const login = await app.inject({
       method: 'POST',
       url: '/api/auth/login',
+      headers: { 'x-auth-mode': 'bearer' },
       payload: { kind: 'resident', residentIdOrPhone: resident.residentId, password: PASSWORD, channel: 'app' },
     });
     const asResident = await decide(login.json<{ token: string }>().token, { ids: [randomUUID()], decision: 'approve' });

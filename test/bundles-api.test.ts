@@ -29,7 +29,7 @@ describe.each(testEngines())('bundles HTTP API on %s', (engine) => {
     await ctx.services.dataSharing.upsertRecords('ps.household_register', [
       { residentId: r.residentId, data: { name: '王芳', gender: '女', birthDate: '1990-03-07', ethnicity: '汉族', householdNo: '1', householdHead: '张伟', relationToHead: '配偶', address: '塔元庄村' } },
     ]);
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { kind: 'resident', residentIdOrPhone: r.residentId, channel: 'app', password: PASSWORD } });
+    const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { kind: 'resident', residentIdOrPhone: r.residentId, channel: 'app', password: PASSWORD } });
     return res.json<{ token: string }>().token;
   }
 

@@ -23,6 +23,7 @@ describe('API under random input', () => {
     const res = await app.inject({
       method: 'POST',
       url: '/api/auth/login',
+      headers: { 'x-auth-mode': 'bearer' },
       payload: { kind: 'resident', residentIdOrPhone: resident.residentId, password: PASSWORD, channel: 'app' },
     });
     token = res.json<{ token: string }>().token;

@@ -19,7 +19,10 @@ describe.each(testEngines())('kiosk login with a one-time code on %s', (engine) 
   });
 
   const code = (residentId: string) => app.inject({ method: 'POST', url: '/api/auth/kiosk/code', payload: { residentId } });
-  const login = (residentId: string, c: string) => app.inject({ method: 'POST', url: '/api/auth/kiosk/login', payload: { residentId, code: c } });
+  // As an API client (X-Auth-Mode: bearer): the token in the body, no cookie. The kiosk page's own
+  // cookie login is in test/browser-hardening.test.ts.
+  const login = (residentId: string, c: string) =>
+    app.inject({ method: 'POST', url: '/api/auth/kiosk/login', headers: { 'x-auth-mode': 'bearer' }, payload: { residentId, code: c } });
 
   it('logs in with the right code once, sets no cookie, and the session is a kiosk one', async () => {
     const r = await ctx.newResident();

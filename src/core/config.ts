@@ -26,7 +26,17 @@ export interface Config {
    * `YIBAN_SHARING_KEY_FILE`); without it the key is derived from the master key.
    */
   sharingKeyFile: string | undefined;
+  /**
+   * Which proxies to believe about the client's address and protocol (`YIBAN_TRUST_PROXY`), with
+   * Fastify's `trustProxy` semantics: `true` (any peer) or the proxies' addresses/CIDRs separated by
+   * commas (`127.0.0.1,10.0.0.0/8`, also `loopback`, `linklocal`, `uniquelocal`).
+   * Off by default: X-Forwarded-* headers are ignored, so a session cookie is Secure only when the
+   * server itself speaks TLS.
+   */
+  trustProxy: TrustProxy;
 }
+
+export type TrustProxy = boolean | string;
 
 /**
  * Reads configuration from the environment. The master key comes from `YIBAN_MASTER_KEY`
@@ -47,7 +57,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sharingKeyFile: env.YIBAN_SHARING_KEY_FILE || undefined,
     masterKey: env.YIBAN_MASTER_KEY ? decodeKey(env.YIBAN_MASTER_KEY) : loadOrCreateKeyFile(dataDir),
     logLevel: env.LOG_LEVEL ?? 'info',
+    trustProxy: parseTrustProxy(env.YIBAN_TRUST_PROXY),
   };
+}
+
+/**
+ * `true`/`false` or a list of proxy addresses and CIDRs. A hop count is refused: Fastify 5 trusts
+ * nobody for one (it cannot check the peer), which would silently turn the setting off.
+ */
+export function parseTrustProxy(text: string | undefined): TrustProxy {
+  const value = (text ?? '').trim();
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) throw new Error('YIBAN_TRUST_PROXY: a hop count is not supported; give true or the proxies\' addresses (e.g. 127.0.0.1 or 10.0.0.0/8)');
+  const entries = value.split(',').map((e) => e.trim());
+  const address = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:.]*:[0-9a-f:.]*)(\/\d{1,3})?$/i;
+  const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
+  for (const entry of entries) {
+    if (!named.has(entry) && !address.test(entry)) {
+      throw new Error(`YIBAN_TRUST_PROXY: "${entry}" is not true, false, an IP address, a CIDR or loopback/linklocal/uniquelocal`);
+    }
+  }
+  return entries.join(',');
 }
 
 function decodeKey(text: string): Buffer {

@@ -21,6 +21,11 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, zh: '未找到{what}', en: '{what} not found' },
   UNAUTHENTICATED: { status: 401, zh: '请先登录', en: 'Please log in first' },
   FORBIDDEN: { status: 403, zh: '无权执行此操作', en: 'You are not allowed to do this' },
+  CROSS_SITE_REQUEST: {
+    status: 403,
+    zh: '请求并非来自本站页面，已拒绝（跨站请求防护）',
+    en: 'The request does not come from a page of this site and was refused (cross-site request protection)',
+  },
   INVALID_CREDENTIALS: { status: 401, zh: '账号或密码错误', en: 'Wrong account or password' },
   ONE_TIME_CODE_INVALID: { status: 401, zh: '验证码错误或已过期，请重新获取', en: 'The code is wrong or has expired; ask for a new one' },
   ACCOUNT_LOCKED: {

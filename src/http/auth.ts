@@ -10,10 +10,20 @@ export interface Authenticator {
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The session belongs to another account than the one the page expects (X-Yiban-Account). */
+    sessionMismatch: boolean;
   }
 }
 
 export const SESSION_COOKIE = 'yiban_session';
+
+/**
+ * A browser holds one session cookie for all four apps, so a tab may still show the account that
+ * was signed in before another tab signed in someone else. The web apps name the account they
+ * show in this header; a session of any other account is then treated as no session (401), and
+ * the tab returns to its login page instead of acting as the other account.
+ */
+export const EXPECTED_ACCOUNT_HEADER = 'x-yiban-account';
 
 export function readToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;

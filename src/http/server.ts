@@ -10,7 +10,10 @@ import { AppError } from '../core/errors.ts';
 import { maskResidentIdsInText } from '../modules/identity/resident-id.ts';
 import { handleError } from './errors.ts';
 import { ErrorResponse } from './schemas.ts';
-import { readToken, type Authenticator } from './auth.ts';
+import { EXPECTED_ACCOUNT_HEADER, readToken, type Authenticator } from './auth.ts';
+import { createOriginGuard } from './origin-guard.ts';
+import { DOCS_CSP, registerSecurityHeaders } from './security-headers.ts';
+import type { TrustProxy } from '../core/config.ts';
 
 export interface ServerDeps {
   database: Database;
@@ -22,6 +25,10 @@ export interface ServerDeps {
   logLevel?: string;
   /** Where log lines go; standard output by default. */
   logStream?: NodeJS.WritableStream;
+  /** The public base URL; browser writes must come from its origin (or the request's own). */
+  publicUrl?: string;
+  /** Fastify's trustProxy: which proxies' X-Forwarded-Proto/-Host/-For to believe. Off by default. */
+  trustProxy?: TrustProxy;
 }
 
 export type App = FastifyInstance;
@@ -83,6 +90,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       },
     },
     bodyLimit: 256 * 1024,
+    trustProxy: deps.trustProxy ?? false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -90,7 +98,11 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => handleError(new AppError('ROUTE_NOT_FOUND'), request, reply));
 
+  // The API reads JSON only. Fastify's default text/plain parser would let a cross-site form or
+  // no-CORS fetch (which may send text/plain without a preflight) reach a handler; now it is a 415.
+  app.removeContentTypeParser('text/plain');
   await app.register(cookie);
+  await registerSecurityHeaders(app);
   await app.register(swagger, {
     // Shared schemas keep their own names as OpenAPI components.
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -103,14 +115,22 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       security: [{ session: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: DOCS_CSP });
 
   app.decorateRequest('principal', null);
+  app.decorateRequest('sessionMismatch', false);
+  app.addHook('onRequest', createOriginGuard({ publicUrl: deps.publicUrl ?? 'http://localhost:3000' }));
   app.addHook('onRequest', async (request) => {
     const token = readToken(request);
     if (!token) return;
     const onBehalfOf = request.headers['x-on-behalf-of'];
-    request.principal = await deps.auth.authenticate(token, typeof onBehalfOf === 'string' ? onBehalfOf : undefined);
+    const principal = await deps.auth.authenticate(token, typeof onBehalfOf === 'string' ? onBehalfOf : undefined);
+    const expected = request.headers[EXPECTED_ACCOUNT_HEADER];
+    if (principal && typeof expected === 'string' && expected !== principal.accountId) {
+      request.sessionMismatch = true;
+      return;
+    }
+    request.principal = principal;
   });
 
   app.get(

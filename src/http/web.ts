@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { AppError } from '../core/errors.ts';
+import { VERIFIER_PERMISSIONS_POLICY } from './security-headers.ts';
 
 /** Where `vite build` (web/vite.config.ts) writes the four pages. */
 export const WEB_DIST_DIR = fileURLToPath(new URL('../../dist/web', import.meta.url));
@@ -52,15 +53,13 @@ export function webRoutes(options: { distDir?: string } = {}): FastifyPluginAsyn
     return bytes;
   };
 
+  // Security headers (CSP, framing, nosniff, Referrer-Policy, Permissions-Policy) come from
+  // security-headers.ts for every response; only the verifier's page may use the camera.
   const sendPage = (reply: FastifyReply, file: string) => {
     const bytes = page(file);
     if (!bytes) throw new AppError('ROUTE_NOT_FOUND');
-    return reply
-      .header('content-type', TYPES['.html'])
-      .header('cache-control', 'no-cache')
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'same-origin')
-      .send(bytes);
+    if (file === 'verify/index.html') reply.header('permissions-policy', VERIFIER_PERMISSIONS_POLICY);
+    return reply.header('content-type', TYPES['.html']).header('cache-control', 'no-cache').send(bytes);
   };
 
   /** A file under dist/, or null; never one outside it. */
@@ -90,7 +89,6 @@ export function webRoutes(options: { distDir?: string } = {}): FastifyPluginAsyn
         const hashed = urlPath.startsWith('/assets/');
         reply
           .header('content-type', TYPES[ext] ?? 'application/octet-stream')
-          .header('x-content-type-options', 'nosniff')
           .header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
         // The verifier's worker controls /verify (the page as linked, no trailing slash) and what lies below it.
         if (urlPath === '/verify/sw.js') reply.header('service-worker-allowed', '/verify');

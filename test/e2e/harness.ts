@@ -30,6 +30,8 @@ export interface E2eServer {
   platform: Platform;
   app: App;
   browser: Browser;
+  /** Content-Security-Policy violations any page of any context reported so far (event or console). */
+  cspViolations: string[];
   context(options?: Parameters<Browser['newContext']>[0]): Promise<BrowserContext>;
   close(): Promise<void>;
 }
@@ -47,6 +49,24 @@ async function freePort(): Promise<number> {
 }
 
 /**
+ * Collects what the Content-Security-Policy blocks in the context's pages: each
+ * `securitypolicyviolation` event, and Chromium's "Refused to …" console errors (which also cover
+ * what happens before a page's scripts run).
+ */
+export async function watchCsp(context: BrowserContext, into: string[]): Promise<void> {
+  await context.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => {
+    console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || '(inline)') + ' at ' + e.sourceFile + ':' + e.lineNumber);
+  });`);
+  context.on('console', (message) => {
+    const text = message.text();
+    if (message.type() === 'error' && /Content Security Policy|CSP violation/i.test(text)) {
+      into.push(`${message.location().url}: ${text}`);
+      console.error(text);
+    }
+  });
+}
+
+/**
  * The real server on a free port with a fresh embedded data folder and the demo data of 正定县,
  * the built web apps (built first when missing or stale), and one headless Chromium.
  */
@@ -59,7 +79,7 @@ export async function startE2e(): Promise<E2eServer> {
   const config = loadConfig({ YIBAN_DATA_DIR: dataDir, PORT: String(port), YIBAN_PUBLIC_URL: base, LOG_LEVEL: 'warn' });
   const platform = await openPlatform(config);
   await seedDemo(platform.database, platform.services, { divisions: { prefix: '130123' } });
-  const app = await buildApp(platform, { logLevel: 'warn' });
+  const app = await buildApp(platform, { logLevel: 'warn', publicUrl: config.publicUrl });
   const integrator = platform.services.ledger.startIntegrator({ intervalMs: 500, onError: () => undefined });
   await app.listen({ host: '127.0.0.1', port });
   const browser = await chromium.launch({
@@ -67,15 +87,18 @@ export async function startE2e(): Promise<E2eServer> {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+  const cspViolations: string[] = [];
   return {
     base,
     platform,
     app,
     browser,
+    cspViolations,
     async context(options) {
       const context = await browser.newContext({ baseURL: base, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...options });
       // A script error in a page fails loudly in the test output.
       context.on('weberror', (e) => console.error(`page error: ${e.error().message}`));
+      await watchCsp(context, cspViolations);
       return context;
     },
     async close() {

@@ -45,8 +45,9 @@ describe('identity routes', () => {
     });
     expect(login.statusCode).toBe(200);
     const cookie = login.cookies.find((c) => c.name === SESSION_COOKIE);
-    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
-    expect(cookie?.value).toBe(login.json<{ token: string }>().token);
+    // A browser login: the session only in the HttpOnly cookie, never in the body.
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(login.json()).not.toHaveProperty('token');
 
     const me = await app.inject({ method: 'GET', url: '/api/me', cookies: { [SESSION_COOKIE]: cookie!.value } });
     expect(me.statusCode).toBe(200);

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { readToken, requirePrincipal, SESSION_COOKIE } from '../../http/auth.ts';
+import { readToken, requirePrincipal } from '../../http/auth.ts';
+import { clearSessionCookie, deliverSession, LoginHeaders } from '../../http/session.ts';
 import { PageQuery, withErrors } from '../../http/schemas.ts';
 import {
   AccountStatusDto,
@@ -48,32 +49,36 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
         schema: {
           tags,
           summary: '登录（居民或工作人员）· log in',
-          description: '返回会话令牌，并同时设置 httpOnly 会话 Cookie。连续 5 次失败锁定 15 分钟。',
+          description:
+            '浏览器：会话只放在 HttpOnly Cookie 中，应答体不含令牌。接口客户端发送 `X-Auth-Mode: bearer`，令牌在应答体中（不设 Cookie），之后以 `Authorization: Bearer` 使用。连续 5 次失败锁定 15 分钟。' +
+            ' Browsers get the session only as an HttpOnly cookie; API clients send `X-Auth-Mode: bearer` to receive the token in the body instead.',
           security: [],
+          headers: LoginHeaders,
           body: LoginBody,
           response: withErrors({ 200: LoginResponse }, [400, 401, 403, 423]),
         },
       },
       async (request, reply) => {
-        const result = await identity.login(request.body);
-        void reply.setCookie(SESSION_COOKIE, result.token, {
-          httpOnly: true,
-          sameSite: 'lax',
-          path: '/',
-          secure: request.protocol === 'https',
-          expires: new Date(result.expiresAt),
-        });
-        return result;
+        return deliverSession(request, reply, await identity.login(request.body), { persistent: true });
       },
     );
 
     app.post(
       '/auth/logout',
-      { schema: { tags, summary: '退出登录 · log out', response: withErrors({ 204: Type.Null() }, [400]) } },
+      {
+        schema: {
+          tags,
+          summary: '退出登录 · log out',
+          description: '结束会话并清除会话 Cookie。会话属于 X-Yiban-Account 以外的账号时不结束它（另一标签页已换人登录）。',
+          response: withErrors({ 204: Type.Null() }, [400, 403]),
+        },
+      },
       async (request, reply) => {
+        // A tab still showing an earlier account must not end the session someone else started since.
+        if (request.sessionMismatch) return reply.status(204).send(null);
         const token = readToken(request);
         if (token) await identity.logout(token);
-        void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        clearSessionCookie(request, reply);
         return reply.status(204).send(null);
       },
     );

@@ -58,7 +58,11 @@ export const AccountDto = Type.Object({
   roles: Type.Array(RoleDto),
 });
 
-export const LoginResponse = Type.Object({ token: Type.String(), expiresAt: IsoDateTime, account: AccountDto });
+export const LoginResponse = Type.Object({
+  token: Type.Optional(Type.String({ description: '会话令牌，仅当请求带 `X-Auth-Mode: bearer` 时返回 · only with X-Auth-Mode: bearer' })),
+  expiresAt: IsoDateTime,
+  account: AccountDto,
+});
 
 export const ResidentProfile = Type.Object({
   kind: Type.Literal('resident'),

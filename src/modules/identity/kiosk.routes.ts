@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { withErrors } from '../../http/schemas.ts';
+import { deliverSession, LoginHeaders } from '../../http/session.ts';
 import { LoginResponse } from './identity.schemas.ts';
 import type { KioskLogin } from './kiosk-login.ts';
 
 const ResidentIdBody = Type.String({ minLength: 15, maxLength: 30, description: '居民身份证号 resident ID number' });
 
-/** Kiosk login with ID number and one-time code. No cookie is set: a shared device keeps nothing. */
+/** Kiosk login with ID number and one-time code. The cookie lasts the browser session only: a shared device keeps nothing. */
 export function kioskRoutes(deps: { kiosk: KioskLogin }): FastifyPluginAsyncTypebox {
   const tags = ['identity'];
   return async (app) => {
@@ -31,13 +32,14 @@ export function kioskRoutes(deps: { kiosk: KioskLogin }): FastifyPluginAsyncType
         schema: {
           tags,
           summary: '自助终端：身份证号 + 验证码登录 · kiosk: log in with ID number and code',
-          description: '会话至多 15 分钟，不设置 Cookie；验证码一次有效，错 5 次作废。',
+          description: '会话至多 15 分钟，Cookie 只在本次浏览器会话内有效（`X-Auth-Mode: bearer` 时令牌在应答体中，不设 Cookie）；验证码一次有效，错 5 次作废。',
           security: [],
+          headers: LoginHeaders,
           body: Type.Object({ residentId: ResidentIdBody, code: Type.String({ pattern: '^\\s*\\d{6}\\s*$' }) }, { additionalProperties: false }),
           response: withErrors({ 200: LoginResponse }, [400, 401]),
         },
       },
-      async (request) => deps.kiosk.login(request.body.residentId, request.body.code),
+      async (request, reply) => deliverSession(request, reply, await deps.kiosk.login(request.body.residentId, request.body.code), { persistent: false }),
     );
   };
 }

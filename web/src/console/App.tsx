@@ -42,7 +42,7 @@ function Login() {
     try {
       const result = await api.loginStaff(values.username.trim(), values.password);
       if (result.account.kind !== 'staff') throw new Error(t('请使用工作人员账号', 'Use a staff account'));
-      session.set({ token: result.token, account: result.account });
+      session.set({ account: result.account });
       navigate('/console', { replace: true });
     } catch (error) {
       void message.error(errorText(error));

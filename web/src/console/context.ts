@@ -8,8 +8,8 @@ import { createSessionStore } from '../shared/session.ts';
 export const session = createSessionStore('yiban.console.session', 'session');
 
 export const api = createApi({
-  token: () => session.get()?.token ?? null,
   lang: documentLang,
+  account: () => session.get()?.account.id ?? null,
   onUnauthorized: () => {
     session.clear();
     navigate('/console/login', { replace: true });

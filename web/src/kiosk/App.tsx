@@ -3,9 +3,12 @@ import { createApi, type Certificate } from '../shared/api.ts';
 import { documentLang, LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { createSessionStore } from '../shared/session.ts';
 
-// A shared device: the session lives in this page's memory only, and no choice is remembered.
+// A shared device: the session is a browser-session cookie, the account shown lives in this
+// page's memory only, and no choice is remembered. A page (re)loaded with nobody shown ends
+// whatever session the cookie may still hold from before.
 const session = createSessionStore('yiban.kiosk', 'memory');
-const api = createApi({ token: () => session.get()?.token ?? null, lang: documentLang, onUnauthorized: () => session.clear() });
+const api = createApi({ lang: documentLang, account: () => session.get()?.account.id ?? null, onUnauthorized: () => session.clear() });
+void api.logout().catch(() => undefined);
 
 /** Seconds of inactivity before the kiosk logs out; `?idle=N` shortens it for demos and tests. */
 function idleSeconds(): number {
@@ -40,7 +43,7 @@ function Login() {
     setBusy(true);
     try {
       const r = await api.kioskLogin(residentId.trim(), code.trim());
-      session.set({ token: r.token, account: r.account });
+      session.set({ account: r.account });
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     } finally {

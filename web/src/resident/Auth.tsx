@@ -14,12 +14,12 @@ export function Login() {
     try {
       if (helper) {
         const result = await api.loginStaff(values.login.trim(), values.password);
-        session.set({ token: result.token, account: result.account, onBehalfOf: null });
+        session.set({ account: result.account, onBehalfOf: null });
         navigate('/helper', { replace: true });
         return;
       }
       const result = await api.loginResident(values.login.trim(), values.password);
-      session.set({ token: result.token, account: result.account });
+      session.set({ account: result.account });
       navigate('/', { replace: true });
     } catch (error) {
       Toast.show({ icon: 'fail', content: errorText(error) });
@@ -102,7 +102,7 @@ export function Register() {
       const homeOrgCode = values.village?.[0];
       await api.register({ name: values.name.trim(), residentId: values.residentId.trim(), phone: values.phone.trim(), password: values.password, ...(homeOrgCode ? { homeOrgCode } : {}) });
       const result = await api.loginResident(values.residentId.trim(), values.password);
-      session.set({ token: result.token, account: result.account });
+      session.set({ account: result.account });
       Toast.show({ icon: 'success', content: t('注册成功', 'Registered') });
       navigate('/', { replace: true });
     } catch (error) {

@@ -6,8 +6,8 @@ import { createSessionStore } from '../shared/session.ts';
 export const session = createSessionStore('yiban.resident.session', 'local');
 
 export const api = createApi({
-  token: () => session.get()?.token ?? null,
   lang: documentLang,
+  account: () => session.get()?.account.id ?? null,
   onBehalfOf: () => session.get()?.onBehalfOf?.accountId ?? null,
   onUnauthorized: () => {
     session.clear();

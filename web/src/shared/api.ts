@@ -14,8 +14,8 @@ export interface Role {
   orgCode: string;
 }
 
+/** A login's answer to a page: the session itself is only in the HttpOnly cookie the server set. */
 export interface LoginResult {
-  token: string;
   expiresAt: string;
   account: { id: string; kind: 'resident' | 'staff'; name: string; username?: string; residentIdMasked?: string; roles: Role[] };
 }
@@ -346,9 +346,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The session travels as the server's HttpOnly cookie (same origin only), never as a token that
+ * page scripts could read; writes carry the page's Origin, which the server checks.
+ */
 export interface ApiOptions {
-  token: () => string | null;
   lang: () => Lang;
+  /**
+   * The account this page shows (X-Yiban-Account): the browser's one session cookie may have been
+   * replaced by a login in another tab, and the server then answers 401 rather than act as that account.
+   */
+  account?: () => string | null;
   /** The resident a helper acts for (X-On-Behalf-Of). */
   onBehalfOf?: () => string | null;
   /** Called on 401 so the app can return to its login page. */
@@ -365,12 +373,12 @@ function query(params: Record<string, string | number | boolean | undefined | nu
 export function createApi(options: ApiOptions) {
   async function send(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Response> {
     const headers: Record<string, string> = { 'accept-language': options.lang() === 'en' ? 'en' : 'zh-CN', ...extra };
-    const token = options.token();
-    if (token) headers.authorization = `Bearer ${token}`;
+    const account = options.account?.();
+    if (account) headers['x-yiban-account'] = account;
     const behalf = options.onBehalfOf?.();
     if (behalf) headers['x-on-behalf-of'] = behalf;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const response = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     if (!response.ok) {
       let code = 'HTTP_ERROR';
       let message = `${response.status} ${response.statusText}`;

@@ -2,11 +2,11 @@ import { useSyncExternalStore } from 'react';
 import type { LoginResult } from './api.ts';
 
 /**
- * The signed-in account of one app. `storage: 'local'` survives a reload (the resident's own
- * phone); 'memory' forgets everything when the page goes (kiosk: nothing remembered).
+ * Who is signed in to one app, for the screen. The session itself is the server's HttpOnly cookie,
+ * which no script reads; this only remembers the account shown. `storage: 'local'` survives a
+ * reload (the resident's own phone); 'memory' forgets everything when the page goes (kiosk).
  */
 export interface SessionState {
-  token: string;
   account: LoginResult['account'];
   /** Helper mode: the resident acted for. */
   onBehalfOf?: { accountId: string; name: string; residentIdMasked: string } | null;
@@ -36,6 +36,11 @@ export function createSessionStore(key: string, storage: 'local' | 'session' | '
     listeners.add(l);
     return () => listeners.delete(l);
   };
+  // A state from an older version of the app still holds a bearer token: drop it from storage.
+  if (state && 'token' in state) {
+    const { token: _token, ...rest } = state as SessionState & { token?: unknown };
+    set(rest);
+  }
   return {
     get: () => state,
     set,

@@ -1,0 +1,62 @@
+import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * The Content-Security-Policy of every response, the four web apps included. Scripts only from
+ * this origin (Vite emits module files, no inline script). Styles also allow inline: antd's
+ * CSS-in-JS inserts <style> elements at run time and both UI libraries set style attributes.
+ * Images take data: (QR codes, the seal SVG) and blob:; frames blob: (the kiosk prints a PDF
+ * through a hidden frame); the verifier's service worker is same-origin.
+ */
+export const APP_CSP_DIRECTIVES = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'script-src-attr': ["'none'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:', 'blob:'],
+  'font-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'media-src': ["'self'", 'blob:'],
+  'worker-src': ["'self'"],
+  'manifest-src': ["'self'"],
+  'frame-src': ["'self'", 'blob:'],
+  'object-src': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+} as const;
+
+/** The Swagger UI (/api/docs) runs its own bundle, which sets inline styles; otherwise as strict. */
+export const DOCS_CSP = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:'],
+  'font-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+};
+
+/** Powerful features nobody here uses, off everywhere; the verifier page turns the camera back on for itself. */
+const PERMISSIONS_OFF = ['accelerometer', 'autoplay', 'bluetooth', 'camera', 'display-capture', 'geolocation', 'gyroscope', 'hid', 'magnetometer', 'microphone', 'midi', 'payment', 'serial', 'usb'];
+export const PERMISSIONS_POLICY = PERMISSIONS_OFF.map((f) => `${f}=()`).join(', ');
+export const VERIFIER_PERMISSIONS_POLICY = PERMISSIONS_OFF.map((f) => (f === 'camera' ? 'camera=(self)' : `${f}=()`)).join(', ');
+
+/** Helmet's headers on every response, with our CSP, DENY framing and a same-origin Referer. */
+export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: APP_CSP_DIRECTIVES },
+    frameguard: { action: 'deny' },
+    // Same-origin requests keep their Referer (the cross-site check falls back to it); other sites get none.
+    referrerPolicy: { policy: 'same-origin' },
+    // Served over plain HTTP on a LAN as well; TLS deployments get HSTS (browsers ignore it over HTTP).
+    strictTransportSecurity: { maxAge: 15552000, includeSubDomains: false },
+    crossOriginEmbedderPolicy: false,
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('permissions-policy', PERMISSIONS_POLICY);
+  });
+}

@@ -18,6 +18,7 @@ import { createCertificatesService, type CertificatesService } from './modules/c
 import type { StatusListOptions } from './modules/certificates/status-lists.ts';
 import type { StatusCredentialOptions } from './modules/certificates/status-credentials.ts';
 import { certificatesRoutes } from './modules/certificates/certificates.routes.ts';
+import { contextRoutes } from './modules/certificates/contexts.routes.ts';
 import { createSharingService, type SharingService } from './modules/certificates/sharing-and-signatures.ts';
 import { sharingRoutes } from './modules/certificates/sharing.routes.ts';
 import { createDataSharingService, type DataSharingDeps, type DataSharingService } from './modules/sharing/sharing.service.ts';
@@ -232,6 +233,6 @@ export async function buildApp(platform: Platform, options: { logLevel?: string 
       ledgerApiRoutes({ ledger: services.ledger }),
     ],
     // The web apps answer every other GET path, so they come last.
-    rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), webRoutes()],
+    rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), contextRoutes({ publicUrl: services.certificates.publicUrl }), webRoutes()],
   });
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/server.ts';
 import { STATUS_KEY_OWNER, keyIdOf } from '../src/modules/certificates/keys/key-store.ts';
 import type { CertificateBundle } from '../src/verify/bundle.ts';
+import { yibanContext } from '../src/verify/credential.ts';
 import { generateKeyPair, createSigner } from '../src/verify/signatures.ts';
 import { signStatusListCredential, statusEvidenceFromCredentials, type StatusListCredential } from '../src/verify/status-credential.ts';
 import { encodeStatusList } from '../src/verify/status-list.ts';
@@ -73,6 +74,13 @@ describe('signed status list credentials', () => {
     expect(list.id).toBe('http://localhost:3000/api/status-lists/1/revocation');
     expect(list.issuer).toBe('http://localhost:3000');
     expect(list.credentialSubject.id).toBe('http://localhost:3000/api/status-lists/1/revocation#list');
+  });
+
+  it('serves Yiban\'s JSON-LD context at its versioned URL under the public URL', async () => {
+    const res = await app.inject('/contexts/yiban/v1');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('application/ld+json');
+    expect(res.json()).toEqual(yibanContext('http://localhost:3000'));
   });
 
   describe('once the certificate is revoked', () => {

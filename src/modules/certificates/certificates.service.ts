@@ -476,6 +476,9 @@ export function createCertificatesService(deps: CertificatesDeps) {
       return { identifier: row.identifier, bytes };
     },
 
+    /** The configured public base URL (links in certificates, status lists and the JSON-LD context). */
+    publicUrl: deps.publicUrl,
+
     /** The anchors a verifier pins: root certificates, the ledger's key and the status list keys. */
     async trustAnchors(): Promise<TrustAnchors> {
       // The status key exists before its certificate is published (created on first use).

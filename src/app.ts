@@ -11,12 +11,14 @@ import { SESSION_CHANGES_CHANNEL, SessionCache } from './modules/identity/sessio
 import { createOrgsService, type OrgsService } from './modules/orgs/orgs.service.ts';
 import { orgsRoutes } from './modules/orgs/orgs.routes.ts';
 import { createEventsService, type EventsService } from './modules/events/events.service.ts';
-import { createKeyStore, type KeyStore } from './modules/certificates/keys/key-store.ts';
+import { createKeyStore, STATUS_KEY_OWNER, type KeyStore } from './modules/certificates/keys/key-store.ts';
 import { createLedgerService, type LedgerService } from './modules/ledger/ledger.service.ts';
 import { ledgerApiRoutes, ledgerTileRoutes } from './modules/ledger/ledger.routes.ts';
 import { createCertificatesService, type CertificatesService } from './modules/certificates/certificates.service.ts';
 import type { StatusListOptions } from './modules/certificates/status-lists.ts';
+import type { StatusCredentialOptions } from './modules/certificates/status-credentials.ts';
 import { certificatesRoutes } from './modules/certificates/certificates.routes.ts';
+import { contextRoutes } from './modules/certificates/contexts.routes.ts';
 import { createSharingService, type SharingService } from './modules/certificates/sharing-and-signatures.ts';
 import { sharingRoutes } from './modules/certificates/sharing.routes.ts';
 import { createDataSharingService, type DataSharingDeps, type DataSharingService } from './modules/sharing/sharing.service.ts';
@@ -63,6 +65,8 @@ export interface ServiceOptions {
   ledgerOrigin?: string;
   /** Size and rollover fill of new certificate status lists (tests use small ones). */
   statusLists?: StatusListOptions;
+  /** Validity and re-signing of served status list credentials. */
+  statusCredentials?: StatusCredentialOptions;
   clock?: () => Date;
   /** The identity module's session cache, when the caller feeds it other processes' changes (openPlatform). */
   sessionCache?: SessionCache;
@@ -103,6 +107,11 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     labels: { labelFor: async (serviceCode, field, value) => catalog.optionLabel(serviceCode, field, value) },
     keys,
     pdfKey: () => keys.ensurePdfKey(),
+    statusKeys: {
+      signer: () => keys.ensureSealKey(STATUS_KEY_OWNER),
+      published: async () => (await keys.listKeys(STATUS_KEY_OWNER.code, 'seal')).filter((k) => k.notAfter > clock()),
+    },
+    ...(options.statusCredentials ? { statusCredentials: options.statusCredentials } : {}),
     proofs: {
       latestCheckpoint: () => ledger.latestCheckpoint(),
       inclusionProof: (index, size) => ledger.inclusionProof(index, size),
@@ -234,6 +243,6 @@ export async function buildApp(
       ledgerApiRoutes({ ledger: services.ledger }),
     ],
     // The web apps answer every other GET path, so they come last.
-    rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), webRoutes()],
+    rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), contextRoutes({ publicUrl: services.certificates.publicUrl }), webRoutes()],
   });
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeDemoCertificate } from '../src/demo/demo-certificate.ts';
 import { decodeQr, parseBundleJson } from '../src/verify/bundle.ts';
-import { decodeStatusList } from '../src/verify/status-list.ts';
+import { statusEvidenceFromCredentials } from '../src/verify/status-credential.ts';
 import { verifyCertificate, type TrustAnchors } from '../src/verify/verify-certificate.ts';
 
 describe('yiban demo certificate', () => {
@@ -35,8 +35,10 @@ describe('yiban demo certificate', () => {
     ).toThrow();
 
     const trust = JSON.parse(readFileSync(file('trust.json'), 'utf8')) as TrustAnchors;
-    const list = async (name: string) => decodeStatusList((JSON.parse(readFileSync(file(name), 'utf8')) as { credentialSubject: { encodedList: string } }).credentialSubject.encodedList);
-    const status = { revocation: await list('status-revocation.json'), suspension: await list('status-suspension.json') };
+    // The status lists are signed: checked against the trust list's status key, they clear the certificate.
+    const lists = ['status-revocation.json', 'status-suspension.json'].map((name) => JSON.parse(readFileSync(file(name), 'utf8')) as unknown);
+    const status = await statusEvidenceFromCredentials(readFileSync(file('payload.json'), 'utf8'), lists, trust);
+    expect(status.problems).toEqual([]);
     for (const input of [await decodeQr(readFileSync(file('qr.txt'), 'utf8')), parseBundleJson(readFileSync(file('credential.json'), 'utf8')), parseBundleJson(readFileSync(file('bundle.json'), 'utf8'))]) {
       expect(input).not.toBeNull();
       expect(verifyCertificate(input!, trust, { status }).verdict).toBe('VALID');

@@ -1,73 +1,114 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
+import { AppError, formatMessage } from '../core/errors.ts';
 import { decodeQr, parseBundleJson, type CertificateBundle } from '../verify/bundle.ts';
 import { parsePayload } from '../verify/document.ts';
-import { extractBundleFromPdf } from '../verify/pdf-extract.ts';
-import { decodeStatusList } from '../verify/status-list.ts';
+import { STATUS_PURPOSES, statusEvidenceFromCredentials } from '../verify/status-credential.ts';
 import { REASON_TEXT, verifyCertificate, type StatusEvidence, type TrustAnchors, type VerificationResult } from '../verify/verify-certificate.ts';
+import { createPlatformCache } from './verify-cache.ts';
 
 const EXIT: Record<VerificationResult['verdict'], number> = { VALID: 0, INVALID: 1, INDETERMINATE: 2 };
 
-/** `yiban verify <file|->`: exit 0 VALID, 1 INVALID, 2 INDETERMINATE. Needs no database. */
+export interface VerifyCommandOptions {
+  platform?: string;
+  trust?: string;
+  status: string[];
+  offline?: boolean;
+  online?: boolean;
+  cacheDir?: string;
+  requireLedger?: boolean;
+  at?: Date;
+  json?: boolean;
+}
+
+/**
+ * `yiban verify <file|->`: exit 0 VALID, 1 INVALID, 2 INDETERMINATE, 3 when it cannot start
+ * (no trust list). Needs no database; the `yiban` launcher runs it from a precompiled bundle
+ * (bin/verify-entry.js), so that a check answers in well under a second.
+ */
 export function registerVerifyCommand(program: Command): void {
   program
     .command('verify')
-    .description('核验证明 verify a certificate (PDF, QR text, bundle or VC JSON) with pinned trust anchors')
+    .description('核验证明 verify a certificate (PDF, QR text, bundle or VC JSON)')
     .argument('<file>', 'file to verify, or - for standard input')
-    .requiredOption('--trust <file>', 'trust anchors to pin (trust.json from /api/trust or `yiban demo certificate`)')
-    .option('--online', 'fetch the current status lists named in the certificate')
-    .option('--status <file>', 'a status list credential JSON (revocation), for offline use', collect, [])
+    .option('--platform <url>', 'the issuing platform (default YIBAN_PUBLIC_URL): its trust list and signed status lists are fetched once and cached')
+    .option('--trust <file>', 'a pinned trust list file (trust.json from /api/trust) instead of the platform\'s')
+    .option('--status <file>', 'a signed status list credential JSON, for offline use (repeatable)', collect, [])
+    .option('--offline', 'use only the cache and the given files, no network')
+    .option('--online', '(default) fetch the status lists the certificate names')
+    .option('--cache-dir <dir>', 'cache folder (default YIBAN_CACHE_DIR, XDG_CACHE_HOME/yiban or ~/.cache/yiban)')
     .option('--require-ledger', 'refuse VALID without a ledger inclusion proof')
     .option('--at <time>', 'verify as of this time (ISO 8601)', parseTime)
     .option('--json', 'print the full result as JSON')
-    .action(async (file: string, options: { trust: string; online?: boolean; status: string[]; requireLedger?: boolean; at?: Date; json?: boolean }) => {
-      const bytes = file === '-' ? readFileSync(0) : readFileSync(file);
-      const trust = JSON.parse(readFileSync(options.trust, 'utf8')) as TrustAnchors;
-      const bundle = bytes.subarray(0, 5).toString('latin1') === '%PDF-' ? await extractBundleFromPdf(new Uint8Array(bytes)) : await readBundle(bytes.toString('utf8'));
-      const result: VerificationResult = bundle
-        ? verifyCertificate(bundle, trust, {
-            status: await statusEvidence(bundle, options),
-            ...(options.requireLedger ? { requireLedger: true } : {}),
-            ...(options.at ? { at: options.at } : {}),
-          })
-        : { verdict: 'INVALID', checks: [{ check: 'format', result: 'fail', reason: 'MALFORMED', detail: 'not a QR text, bundle or credential' }] };
-      if (options.json) console.log(JSON.stringify(result, null, 2));
-      else printResult(result);
-      process.exitCode = EXIT[result.verdict];
+    .action(async (file: string, options: VerifyCommandOptions) => {
+      try {
+        const result = await runVerify(file, options);
+        if (options.json) console.log(JSON.stringify(result, null, 2));
+        else printResult(result);
+        process.exitCode = EXIT[result.verdict];
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        console.error(`${formatMessage(error.code, error.params, 'zh-CN')}\n${formatMessage(error.code, error.params, 'en')}`);
+        process.exitCode = 3;
+      }
     });
 }
 
-async function readBundle(text: string): Promise<CertificateBundle | null> {
-  const trimmed = text.trim();
+export async function runVerify(file: string, options: VerifyCommandOptions): Promise<VerificationResult> {
+  const bytes = file === '-' ? readFileSync(0) : readFileSync(file);
+  const platform = options.platform ?? process.env.YIBAN_PUBLIC_URL;
+  if (!options.trust && !platform) throw new AppError('VERIFY_TRUST_REQUIRED');
+  const cache = platform ? createPlatformCache({ platform, offline: options.offline ?? false, ...(options.cacheDir ? { root: options.cacheDir } : {}) }) : null;
+  const trust: TrustAnchors = options.trust ? (JSON.parse(readFileSync(options.trust, 'utf8')) as TrustAnchors) : await cache!.trust();
+  const bundle = await readBundle(bytes);
+  if (!bundle) return { verdict: 'INVALID', checks: [{ check: 'format', result: 'fail', reason: 'MALFORMED', detail: 'not a PDF, QR text, bundle or credential' }] };
+  return verifyCertificate(bundle, trust, {
+    status: await statusEvidence(bundle, trust, options, cache),
+    ...(options.requireLedger ? { requireLedger: true } : {}),
+    ...(options.at ? { at: options.at } : {}),
+  });
+}
+
+async function readBundle(bytes: Buffer): Promise<CertificateBundle | null> {
+  if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') {
+    // pdf-lib is large: loaded only for PDFs.
+    const { extractBundleFromPdf } = await import('../verify/pdf-extract.ts');
+    return extractBundleFromPdf(new Uint8Array(bytes));
+  }
+  const trimmed = bytes.toString('utf8').trim();
   if (trimmed.startsWith('YB1.')) return decodeQr(trimmed);
   return parseBundleJson(trimmed);
 }
 
-async function statusEvidence(bundle: CertificateBundle, options: { online?: boolean; status: string[] }): Promise<StatusEvidence> {
-  const evidence: StatusEvidence = {};
-  for (const file of options.status) await addList(evidence, JSON.parse(readFileSync(file, 'utf8')));
+async function statusEvidence(bundle: CertificateBundle, trust: TrustAnchors, options: VerifyCommandOptions, cache: ReturnType<typeof createPlatformCache> | null): Promise<StatusEvidence> {
+  const credentials: unknown[] = options.status.map((f) => JSON.parse(readFileSync(f, 'utf8')) as unknown);
   const payload = parsePayload(bundle.payload);
-  if (options.online && payload) {
-    for (const purpose of ['revocation', 'suspension'] as const) {
-      const response = await fetch(`${payload.status.list}/${purpose}`).catch(() => null);
-      if (response?.ok) await addList(evidence, await response.json());
-    }
+  if (payload) {
+    const ids = STATUS_PURPOSES.map((purpose) => `${payload.status.list}/${purpose}`);
+    const fetched = await Promise.all(ids.map((id) => (cache ? cache.statusList(id) : options.offline ? Promise.resolve(null) : fetchJson(id))));
+    credentials.push(...fetched.filter((c) => c !== null));
   }
-  return evidence;
+  return statusEvidenceFromCredentials(bundle.payload, credentials, trust, options.at ?? new Date());
 }
 
-async function addList(evidence: StatusEvidence, credential: unknown): Promise<void> {
-  const subject = (credential as { credentialSubject?: { statusPurpose?: unknown; encodedList?: unknown } }).credentialSubject;
-  if (typeof subject?.encodedList !== 'string') return;
-  const bits = await decodeStatusList(subject.encodedList);
-  if (subject.statusPurpose === 'revocation') evidence.revocation = bits;
-  if (subject.statusPurpose === 'suspension') evidence.suspension = bits;
+async function fetchJson(url: string): Promise<unknown> {
+  try {
+    const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(5000) });
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
 }
 
 const VERDICT_TEXT = { VALID: '有效 VALID', INVALID: '无效 INVALID', INDETERMINATE: '无法确定 INDETERMINATE' } as const;
 
 function printResult(result: VerificationResult): void {
   console.log(VERDICT_TEXT[result.verdict]);
+  if (result.verdict !== 'VALID') {
+    // Why, first: the checks that failed, or (INDETERMINATE) those that could not be made.
+    const why = result.checks.filter((c) => c.result === (result.verdict === 'INVALID' ? 'fail' : 'unknown'));
+    for (const c of why) if (c.reason) console.log(`  原因 reason: ${REASON_TEXT[c.reason].zh} / ${REASON_TEXT[c.reason].en}${c.detail ? ` (${c.detail})` : ''}`);
+  }
   const c = result.certificate;
   if (c) {
     console.log(`  ${c.typeName.zh} ${c.id}`);

@@ -107,6 +107,12 @@ export const ERROR_CODES = {
     zh: '本系统的字体暂无“{characters}”的字形，无法生成 PDF（可出示电子证明或二维码核验）',
     en: 'No font on this system can draw “{characters}”, so the PDF cannot be made (show the e-certificate or its QR code instead)',
   },
+  VERIFY_TRUST_REQUIRED: {
+    status: 400,
+    zh: '核验需要出具平台的信任列表：请用 --platform URL（或设置 YIBAN_PUBLIC_URL）指定平台，或用 --trust 指定已固定的信任文件',
+    en: 'Verification needs the issuing platform\'s trust list: name the platform with --platform URL (or YIBAN_PUBLIC_URL), or a pinned trust file with --trust',
+  },
+  PLATFORM_UNREACHABLE: { status: 502, zh: '无法从 {url} 获取信任列表，且本机没有缓存：{reason}', en: 'Could not fetch the trust list from {url}, and none is cached: {reason}' },
   NOT_IMPLEMENTED: { status: 501, zh: '尚未实现：{what}', en: 'Not implemented yet: {what}' },
   DATABASE_BUSY: { status: 503, zh: '系统繁忙，请稍后再试', en: 'The system is busy; please try again' },
   INTERNAL: { status: 500, zh: '系统内部错误', en: 'Internal error' },

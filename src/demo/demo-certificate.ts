@@ -10,7 +10,6 @@ import { ensureDemoDepartments } from '../modules/orgs/orgs.service.ts';
 import { encodeQr } from '../verify/bundle.ts';
 import { toVerifiableCredential } from '../verify/credential.ts';
 import { parsePayload } from '../verify/document.ts';
-import { encodeStatusList } from '../verify/status-list.ts';
 import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-data.ts';
 
 export interface DemoCertificateFiles {
@@ -79,10 +78,8 @@ export async function writeDemoCertificate(outDir: string, options: { publicUrl:
     for (const purpose of ['revocation', 'suspension'] as const) {
       // The list the certificate's payload names (its status.list URL).
       const list = services.certificates.statusListOf(payload.status.list);
-      const size = list ? await services.certificates.statusListSize(list) : null;
-      if (!list || size === null) throw new Error(`the certificate's status list ${payload.status.list} is not this deployment's`);
-      const encodedList = await encodeStatusList(await services.certificates.statusListIndexes(list, purpose), size);
-      const credential = { credentialSubject: { type: 'BitstringStatusList', statusPurpose: purpose, encodedList }, validFrom: new Date().toISOString() };
+      const credential = list ? await services.certificates.statusListCredential(list, purpose) : null;
+      if (!credential) throw new Error(`the certificate's status list ${payload.status.list} is not this deployment's`);
       files[`status-${purpose}.json`] = JSON.stringify(credential, null, 2) + '\n';
     }
     for (const [name, content] of Object.entries(files)) writeFileSync(path.join(outDir, name), content);

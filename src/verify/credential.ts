@@ -6,8 +6,33 @@
  */
 import type { CertificateBundle } from './bundle.ts';
 import { fieldDigest, parsePayload } from './document.ts';
+import yibanContextV1 from './contexts/yiban-v1.json' with { type: 'json' };
 
-export function toVerifiableCredential(bundle: CertificateBundle): Record<string, unknown> {
+export const VC_V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
+/** Where a deployment serves its JSON-LD context (versioned: a change of meaning is a v2, never an edit). */
+export const YIBAN_CONTEXT_PATH = '/contexts/yiban/v1';
+
+/** The context URL of the deployment at `publicUrl`. */
+export function yibanContextUrl(publicUrl: string): string {
+  return `${publicUrl}${YIBAN_CONTEXT_PATH}`;
+}
+
+/**
+ * Yiban's JSON-LD context as served at `yibanContextUrl(publicUrl)`: the terms of
+ * `contexts/yiban-v1.json` (protected), in the vocabulary `<context URL>#`, so that every term
+ * of the export expands to an absolute IRI under the issuing platform.
+ */
+export function yibanContext(publicUrl: string): { '@context': Record<string, unknown> } {
+  const { '@version': version, '@protected': protect, ...terms } = yibanContextV1['@context'];
+  return { '@context': { '@version': version, '@protected': protect, yb: `${yibanContextUrl(publicUrl)}#`, ...terms } };
+}
+
+/** The deployment that issued a payload: its status list URL is `<public URL>/api/status-lists/<n>`. */
+function publicUrlOf(statusList: string): string {
+  return statusList.replace(/\/api\/status-lists\/[^/]*$/, '');
+}
+
+export function toVerifiableCredential(bundle: CertificateBundle, options: { publicUrl?: string } = {}): Record<string, unknown> {
   const payload = parsePayload(bundle.payload);
   if (!payload) throw new TypeError('not a Yiban certificate payload');
   const signed = new Set(payload.fields);
@@ -21,7 +46,7 @@ export function toVerifiableCredential(bundle: CertificateBundle): Record<string
     statusListCredential: `${payload.status.list}/${purpose}`,
   });
   return {
-    '@context': ['https://www.w3.org/ns/credentials/v2'],
+    '@context': [VC_V2_CONTEXT, yibanContextUrl(options.publicUrl ?? publicUrlOf(payload.status.list))],
     id: `urn:gbt36904:${payload.id}`,
     type: ['VerifiableCredential', 'YibanCertificate'],
     name: payload.typeName.zh,

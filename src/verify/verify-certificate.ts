@@ -33,8 +33,12 @@ export type ReasonCode =
   | 'REVOKED'
   | 'SUSPENDED'
   | 'STATUS_UNAVAILABLE'
+  | StatusListProblem
   | 'LEDGER_PROOF_INVALID'
   | 'LEDGER_UNAVAILABLE';
+
+/** Why a status list at hand could not be used. */
+export type StatusListProblem = 'STATUS_LIST_UNSIGNED' | 'STATUS_LIST_UNTRUSTED' | 'STATUS_LIST_MISMATCH' | 'STATUS_LIST_EXPIRED';
 
 export interface Check {
   check: CheckName;
@@ -51,12 +55,18 @@ export interface TrustAnchors {
   seals?: Record<string, { certificate: string; chain?: string }>;
   /** The transparency ledger's C2SP vkey, and witnesses whose cosignatures are required. */
   ledger?: { vkey: string; witnesses?: { vkeys: string[]; threshold: number } };
+  /** The keys that sign status list credentials, by key id, with their certificates (chained to a root). */
+  statusSigners?: Record<string, { certificate: string; chain?: string }>;
 }
 
 export interface StatusEvidence {
   /** Decoded bitstrings from trusted status lists; absent or null when not at hand. */
   revocation?: Uint8Array | null;
   suspension?: Uint8Array | null;
+  /** Why a purpose has no bitstring (status-credential.ts), reported instead of a bare "unavailable". */
+  problems?: { purpose: 'revocation' | 'suspension'; reason: ReasonCode; detail: string }[];
+  /** The signed lists used, with their validity, so that a page can say how old they are. */
+  lists?: { purpose: 'revocation' | 'suspension'; id: string; validFrom: string; validUntil: string }[];
 }
 
 export interface VerifyOptions {
@@ -200,7 +210,12 @@ function statusCheck(payload: SignedPayload, status: StatusEvidence | undefined)
   const suspended = status?.suspension ? isBitSet(status.suspension, payload.status.index) : null;
   if (revoked === true) return { check: 'status', result: 'fail', reason: 'REVOKED' };
   if (suspended === true) return { check: 'status', result: 'fail', reason: 'SUSPENDED' };
-  if (revoked === false && suspended === false) return { check: 'status', result: 'pass' };
+  if (revoked === false && suspended === false) {
+    const until = status?.lists?.map((l) => l.validUntil).sort()[0];
+    return { check: 'status', result: 'pass', ...(until ? { detail: `lists valid until ${until}` } : {}) };
+  }
+  const problem = status?.problems?.find((p) => (p.purpose === 'revocation' ? revoked : suspended) === null);
+  if (problem) return { check: 'status', result: 'unknown', reason: problem.reason, detail: `${problem.purpose}: ${problem.detail}` };
   return { check: 'status', result: 'unknown', reason: 'STATUS_UNAVAILABLE', detail: 'no current status list' };
 }
 
@@ -244,6 +259,10 @@ export const REASON_TEXT: Record<ReasonCode, { zh: string; en: string }> = {
   REVOKED: { zh: '证明已被撤销', en: 'the certificate has been revoked' },
   SUSPENDED: { zh: '证明已被挂起', en: 'the certificate is suspended' },
   STATUS_UNAVAILABLE: { zh: '无法获取证明的最新状态', en: 'the current status could not be checked' },
+  STATUS_LIST_UNSIGNED: { zh: '状态列表未经平台签名，不予采信', en: 'the status list is not signed by the platform' },
+  STATUS_LIST_UNTRUSTED: { zh: '状态列表签名无效或签名密钥不在信任列表中', en: 'the status list signature is invalid or its key is not in the trust list' },
+  STATUS_LIST_MISMATCH: { zh: '状态列表不是证明所指定的列表', en: 'the status list is not the one the certificate names' },
+  STATUS_LIST_EXPIRED: { zh: '状态列表已过有效期，请联网更新', en: 'the status list has expired; go online to update it' },
   LEDGER_PROOF_INVALID: { zh: '存证账本证明无效', en: 'the ledger proof is invalid' },
   LEDGER_UNAVAILABLE: { zh: '缺少存证账本证明', en: 'the ledger proof is missing' },
 };

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { certificateStatusEvents, certificateTypes, certificates, registeredSignatures, type CertificateStatus } from './certificates.tables.ts';
+import { certificateStatusEvents, certificateTypes, certificates, registeredSignatures, statusLists, type CertificateStatus } from './certificates.tables.ts';
 
 export type CertificateRow = typeof certificates.$inferSelect;
 export type CertificateTypeRow = typeof certificateTypes.$inferSelect;
@@ -219,6 +219,12 @@ export async function statusIndexes(db: Executor, list: string, status: Certific
     .from(certificates)
     .where(and(eq(certificates.statusList, list), eq(certificates.status, status), ne(certificates.status, 'active')));
   return rows.map((r) => r.index);
+}
+
+/** The numbers of the status lists that exist, in order. */
+export async function listStatusLists(db: Executor): Promise<number[]> {
+  const rows = await db.select({ id: statusLists.id }).from(statusLists).orderBy(asc(statusLists.id));
+  return rows.map((r) => r.id);
 }
 
 export async function setLedgerIndex(db: Executor, id: string, ledgerIndex: number): Promise<void> {

@@ -3,7 +3,6 @@ import { Type } from '@sinclair/typebox';
 import { AppError } from '../../core/errors.ts';
 import { requirePrincipal } from '../../http/auth.ts';
 import { PageQuery, withErrors, Nullable } from '../../http/schemas.ts';
-import { encodeStatusList } from '../../verify/status-list.ts';
 import { decodeQr, encodeQr, parseBundleJson } from '../../verify/bundle.ts';
 import { REASON_TEXT } from '../../verify/verify-certificate.ts';
 import type { CertificatesService } from './certificates.service.ts';
@@ -40,11 +39,35 @@ const BundleSchema = Type.Composite([
   }),
 ]);
 
+const StatusListCredentialSchema = Type.Object({
+  '@context': Type.Array(Type.String()),
+  id: Type.String(),
+  type: Type.Array(Type.String()),
+  issuer: Type.String(),
+  validFrom: Type.String(),
+  validUntil: Type.String(),
+  credentialSubject: Type.Object({
+    id: Type.String(),
+    type: Type.Literal('BitstringStatusList'),
+    statusPurpose: Type.Union([Type.Literal('revocation'), Type.Literal('suspension')]),
+    encodedList: Type.String(),
+  }),
+  proof: Type.Object({
+    type: Type.Literal('DataIntegrityProof'),
+    cryptosuite: Type.String(),
+    created: Type.String(),
+    verificationMethod: Type.String(),
+    proofPurpose: Type.Literal('assertionMethod'),
+    proofValue: Type.String(),
+  }),
+});
+
 const TrustSchema = Type.Object({
   version: Type.Literal(1),
   roots: Type.Array(Type.String()),
   seals: Type.Optional(Type.Record(Type.String(), Type.Object({ certificate: Type.String(), chain: Type.Optional(Type.String()) }))),
   ledger: Type.Optional(Type.Object({ vkey: Type.String(), witnesses: Type.Optional(Type.Object({ vkeys: Type.Array(Type.String()), threshold: Type.Integer() })) })),
+  statusSigners: Type.Optional(Type.Record(Type.String(), Type.Object({ certificate: Type.String(), chain: Type.Optional(Type.String()) }), { description: '签署状态列表的密钥 · keys that sign status lists' })),
 });
 
 /** What the QR shows by default: everything but the full ID number. */
@@ -227,44 +250,38 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
     );
 
     app.get(
+      '/status-lists',
+      {
+        schema: {
+          tags: ['verify'],
+          summary: '现有的证明状态列表 · the status lists that exist',
+          security: [],
+          response: withErrors({ 200: Type.Object({ lists: Type.Array(Type.Object({ id: Type.String(), revocation: Type.String(), suspension: Type.String() })) }) }, [400]),
+        },
+      },
+      async (_request, reply) => {
+        void reply.header('cache-control', 'public, max-age=60');
+        return { lists: await certificates.statusListIndex() };
+      },
+    );
+
+    app.get(
       '/status-lists/:list/:purpose',
       {
         schema: {
-          tags: ['certificates'],
-          summary: '证明状态列表（W3C Bitstring Status List）· status list credential',
+          tags: ['verify'],
+          summary: '证明状态列表（W3C Bitstring Status List，平台签名）· signed status list credential',
           security: [],
           params: Type.Object({ list: Type.String({ maxLength: 10 }), purpose: Type.Union([Type.Literal('revocation'), Type.Literal('suspension')]) }),
-          response: withErrors(
-            {
-              200: Type.Object({
-                '@context': Type.Array(Type.String()),
-                id: Type.String(),
-                type: Type.Array(Type.String()),
-                issuer: Type.String(),
-                validFrom: Type.String(),
-                credentialSubject: Type.Object({ id: Type.String(), type: Type.String(), statusPurpose: Type.String(), encodedList: Type.String() }),
-              }),
-            },
-            [400, 404],
-          ),
+          response: withErrors({ 200: StatusListCredentialSchema }, [400, 404]),
         },
       },
       async (request, reply) => {
         const { list, purpose } = request.params;
-        const size = await certificates.statusListSize(list);
-        if (size === null) throw new AppError('NOT_FOUND', { what: 'statusList' });
-        const indexes = await certificates.statusListIndexes(list, purpose);
-        const encodedList = await encodeStatusList(indexes, size);
-        const url = `${request.protocol}://${request.host}${request.url}`;
+        const credential = await certificates.statusListCredential(list, purpose);
+        if (!credential) throw new AppError('NOT_FOUND', { what: 'statusList' });
         void reply.header('cache-control', 'public, max-age=60, stale-while-revalidate=300');
-        return {
-          '@context': ['https://www.w3.org/ns/credentials/v2'],
-          id: url,
-          type: ['VerifiableCredential', 'BitstringStatusListCredential'],
-          issuer: `${request.protocol}://${request.host}`,
-          validFrom: new Date().toISOString(),
-          credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList },
-        };
+        return credential;
       },
     );
   };

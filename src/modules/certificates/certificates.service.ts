@@ -27,6 +27,8 @@ import type { CertificateTypeDef } from './certificate-types.seed.ts';
 import { prepareBatchIssue, type BatchItem, type PreparedBatch } from './batch-issue.ts';
 import { createStatusLists, type StatusListOptions, type StatusListTarget } from './status-lists.ts';
 import { canonicalPayload, fieldDigestFast, issuanceLeafFast } from './digests.ts';
+import { createStatusCredentials, type StatusCredentialOptions, type StatusKey } from './status-credentials.ts';
+import type { StatusListCredential } from '../../verify/status-credential.ts';
 
 export { FIRST_STATUS_LIST, STATUS_LIST_SIZE } from './status-lists.ts';
 
@@ -65,6 +67,12 @@ export interface PublicKeys {
   getTrustAnchors(): Promise<{ certificatePem: string }[]>;
 }
 
+/** The platform's status list key: the signer, and the published certificates of its current and retired keys. */
+export interface StatusKeys {
+  signer(): Promise<StatusKey>;
+  published(): Promise<{ keyId: string; certificatePem: string; chainPem: string }[]>;
+}
+
 /** Ledger evidence for bundles. */
 export interface LedgerProofs {
   latestCheckpoint(): Promise<{ size: number; note: string }>;
@@ -93,6 +101,10 @@ export interface CertificatesDeps {
   publicUrl: string;
   /** Size and rollover fill of new status lists (defaults: 131,072 entries, 50 %). */
   statusLists?: StatusListOptions;
+  /** Signs the status list credentials. */
+  statusKeys: StatusKeys;
+  /** Validity and re-signing of the served status lists (defaults: valid 6 h, re-signed hourly and on change). */
+  statusCredentials?: StatusCredentialOptions;
   clock?: () => Date;
 }
 
@@ -149,6 +161,14 @@ export function createCertificatesService(deps: CertificatesDeps) {
   const { db } = deps;
   const clock = deps.clock ?? (() => new Date());
   const lists = createStatusLists(deps.publicUrl, deps.statusLists);
+  const statusCredentials = createStatusCredentials({
+    publicUrl: deps.publicUrl,
+    signer: () => deps.statusKeys.signer(),
+    sizeOf: (list) => lists.sizeOf(db, list),
+    indexes: (list, purpose) => repo.statusIndexes(db, list, purpose === 'revocation' ? 'revoked' : 'suspended'),
+    clock,
+    ...(deps.statusCredentials ? { options: deps.statusCredentials } : {}),
+  });
 
   async function fieldValue(field: CertificateField, input: IssueInput, holder: { name: string; residentIdMasked: string }, residentId: string, issuerName: string): Promise<string> {
     switch (field.source) {
@@ -456,10 +476,30 @@ export function createCertificatesService(deps: CertificatesDeps) {
       return { identifier: row.identifier, bytes };
     },
 
-    /** The anchors a verifier pins: root certificates and the ledger's key. */
+    /** The configured public base URL (links in certificates, status lists and the JSON-LD context). */
+    publicUrl: deps.publicUrl,
+
+    /** The anchors a verifier pins: root certificates, the ledger's key and the status list keys. */
     async trustAnchors(): Promise<TrustAnchors> {
-      const [roots, vkey] = await Promise.all([deps.keys.getTrustAnchors(), deps.proofs.vkey()]);
-      return { version: 1, roots: roots.map((r) => r.certificatePem), ledger: { vkey } };
+      // The status key exists before its certificate is published (created on first use).
+      await deps.statusKeys.signer();
+      const [roots, vkey, statusKeys] = await Promise.all([deps.keys.getTrustAnchors(), deps.proofs.vkey(), deps.statusKeys.published()]);
+      return {
+        version: 1,
+        roots: roots.map((r) => r.certificatePem),
+        ledger: { vkey },
+        statusSigners: Object.fromEntries(statusKeys.map((k) => [k.keyId, { certificate: k.certificatePem, ...(k.chainPem ? { chain: k.chainPem } : {}) }])),
+      };
+    },
+
+    /** The signed status list credential of a list, null when there is no such list. */
+    async statusListCredential(list: string, purpose: 'revocation' | 'suspension'): Promise<StatusListCredential | null> {
+      return statusCredentials.credential(list, purpose);
+    },
+
+    /** The lists that exist, with their credentials' URLs (so that verifiers fetch only those). */
+    async statusListIndex(): Promise<{ id: string; revocation: string; suspension: string }[]> {
+      return (await repo.listStatusLists(db)).map((id) => ({ id: String(id), revocation: `${lists.url(String(id))}/revocation`, suspension: `${lists.url(String(id))}/suspension` }));
     },
 
     /** Verification with this deployment's own anchors and current status lists. */

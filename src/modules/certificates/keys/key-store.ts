@@ -22,6 +22,11 @@ import { createSealSigner } from './native-sm2.ts';
 
 export const PLATFORM_OWNER = 'platform';
 export const ROOT_NAME: CertificateName = { commonName: '一办平台根证书', organization: '一办平台' };
+/**
+ * The key that signs status list credentials: an SM2 seal of the platform itself (owner
+ * 'platform', which no org code can be), chained to the SM2 root and published in the trust list.
+ */
+export const STATUS_KEY_OWNER: OrgForSeal = { code: PLATFORM_OWNER, name: '一办平台证明状态列表' };
 const PDF_NAME: CertificateName = { commonName: '一办平台电子证明文件签名', organization: '一办平台' };
 const DAY = 86_400_000;
 const ROOT_YEARS = 20;

@@ -11,7 +11,8 @@ import { SESSION_CHANGES_CHANNEL, SessionCache } from './modules/identity/sessio
 import { createOrgsService, type OrgsService } from './modules/orgs/orgs.service.ts';
 import { orgsRoutes } from './modules/orgs/orgs.routes.ts';
 import { createEventsService, type EventsService } from './modules/events/events.service.ts';
-import { createKeyStore, type KeyStore } from './modules/certificates/keys/key-store.ts';
+import { createKeyStore, probeSigningKeys, type KeyStore } from './modules/certificates/keys/key-store.ts';
+import { ensureMasterKey, residentsProbe } from './modules/identity/master-key.ts';
 import { createLedgerService, type LedgerService } from './modules/ledger/ledger.service.ts';
 import { ledgerApiRoutes, ledgerTileRoutes } from './modules/ledger/ledger.routes.ts';
 import { createCertificatesService, type CertificatesService } from './modules/certificates/certificates.service.ts';
@@ -172,6 +173,8 @@ export async function openPlatform(config: Config): Promise<Platform> {
   const database = await openDatabase(databaseOptions(config));
   try {
     await database.migrate();
+    // Before anything reads or writes encrypted data: another key's database is refused.
+    await ensureMasterKey(database.db, config.masterKey, [residentsProbe(database.db, config.masterKey), () => probeSigningKeys(database.db, config.masterKey)]);
   } catch (error) {
     await database.close();
     throw error;

@@ -13,6 +13,7 @@ import { orgsRoutes } from './modules/orgs/orgs.routes.ts';
 import { createEventsService, type EventsService } from './modules/events/events.service.ts';
 import { createKeyStore, probeSigningKeys, type KeyStore } from './modules/certificates/keys/key-store.ts';
 import { ensureMasterKey, residentsProbe } from './modules/identity/master-key.ts';
+import { createDisclosureVault, sealLegacyDisclosures } from './modules/certificates/disclosure-vault.ts';
 import { createLedgerService, type LedgerService } from './modules/ledger/ledger.service.ts';
 import { ledgerApiRoutes, ledgerTileRoutes } from './modules/ledger/ledger.routes.ts';
 import { createCertificatesService, type CertificatesService } from './modules/certificates/certificates.service.ts';
@@ -107,6 +108,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
       vkey: () => ledger.vkey(),
     },
     publicUrl: options.publicUrl ?? 'http://localhost:3000',
+    vault: createDisclosureVault(masterKey),
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     clock,
   });
@@ -175,6 +177,8 @@ export async function openPlatform(config: Config): Promise<Platform> {
     await database.migrate();
     // Before anything reads or writes encrypted data: another key's database is refused.
     await ensureMasterKey(database.db, config.masterKey, [residentsProbe(database.db, config.masterKey), () => probeSigningKeys(database.db, config.masterKey)]);
+    // Certificates from before disclosures were sealed (idempotent; nothing to do after the first start).
+    await sealLegacyDisclosures(database.db, config.masterKey);
   } catch (error) {
     await database.close();
     throw error;
@@ -205,12 +209,13 @@ export async function openPlatform(config: Config): Promise<Platform> {
   };
 }
 
-export async function buildApp(platform: Platform, options: { logLevel?: string } = {}): Promise<App> {
+export async function buildApp(platform: Platform, options: { logLevel?: string; logStream?: NodeJS.WritableStream } = {}): Promise<App> {
   const { services } = platform;
   return buildServer({
     database: platform.database,
     auth: services.identity,
     logLevel: options.logLevel,
+    ...(options.logStream ? { logStream: options.logStream } : {}),
     apiRoutes: [
       identityRoutes({ identity: services.identity }),
       kioskRoutes({ kiosk: services.kiosk }),

@@ -48,8 +48,8 @@ function freshPhone(): string {
  * A migrated database with the real 正定县 division subtree, the demo departments and the
  * catalogue; factories make fresh residents and staff for each test.
  */
-export async function createTestContext(engine: Engine, options: { clock?: () => Date; statusLists?: StatusListOptions; bundleDefinitions?: readonly unknown[]; externalSharing?: ServiceOptions['externalSharing']; masterKey?: Buffer } = {}): Promise<TestContext> {
-  const database = await createTestDatabase(engine);
+export async function createTestContext(engine: Engine, options: { clock?: () => Date; statusLists?: StatusListOptions; bundleDefinitions?: readonly unknown[]; externalSharing?: ServiceOptions['externalSharing']; masterKey?: Buffer; pgliteDir?: string } = {}): Promise<TestContext> {
+  const database = await createTestDatabase(engine, options.pgliteDir ? { pgliteDir: options.pgliteDir } : {});
   const masterKey = options.masterKey ?? randomBytes(32);
   const services = createServices(database, {
     masterKey,

@@ -11,7 +11,9 @@ import { SESSION_CHANGES_CHANNEL, SessionCache } from './modules/identity/sessio
 import { createOrgsService, type OrgsService } from './modules/orgs/orgs.service.ts';
 import { orgsRoutes } from './modules/orgs/orgs.routes.ts';
 import { createEventsService, type EventsService } from './modules/events/events.service.ts';
-import { createKeyStore, STATUS_KEY_OWNER, type KeyStore } from './modules/certificates/keys/key-store.ts';
+import { createKeyStore, probeSigningKeys, STATUS_KEY_OWNER, type KeyStore } from './modules/certificates/keys/key-store.ts';
+import { ensureMasterKey, residentsProbe } from './modules/identity/master-key.ts';
+import { createDisclosureVault, sealLegacyDisclosures } from './modules/certificates/disclosure-vault.ts';
 import { createLedgerService, type LedgerService } from './modules/ledger/ledger.service.ts';
 import { ledgerApiRoutes, ledgerTileRoutes } from './modules/ledger/ledger.routes.ts';
 import { createCertificatesService, type CertificatesService } from './modules/certificates/certificates.service.ts';
@@ -118,6 +120,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
       vkey: () => ledger.vkey(),
     },
     publicUrl: options.publicUrl ?? 'http://localhost:3000',
+    vault: createDisclosureVault(masterKey),
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     clock,
   });
@@ -184,6 +187,10 @@ export async function openPlatform(config: Config): Promise<Platform> {
   const database = await openDatabase(databaseOptions(config));
   try {
     await database.migrate();
+    // Before anything reads or writes encrypted data: another key's database is refused.
+    await ensureMasterKey(database.db, config.masterKey, [residentsProbe(database.db, config.masterKey), () => probeSigningKeys(database.db, config.masterKey)]);
+    // Certificates from before disclosures were sealed (idempotent; nothing to do after the first start).
+    await sealLegacyDisclosures(database.db, config.masterKey);
   } catch (error) {
     await database.close();
     throw error;
@@ -217,7 +224,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
 
 export async function buildApp(
   platform: Platform,
-  options: { logLevel?: string; publicUrl?: string; trustProxy?: Config['trustProxy'] } = {},
+  options: { logLevel?: string; logStream?: NodeJS.WritableStream; publicUrl?: string; trustProxy?: Config['trustProxy'] } = {},
 ): Promise<App> {
   const { services } = platform;
   return buildServer({
@@ -226,6 +233,7 @@ export async function buildApp(
     logLevel: options.logLevel,
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
     apiRoutes: [
       platformRoutes({ demo: platform.demo ?? false, needsBootstrap: () => services.identity.needsBootstrap() }),
       identityRoutes({ identity: services.identity }),

@@ -11,9 +11,10 @@ export function testEngines(): Engine[] {
  * A fresh, migrated database: PGlite in memory, or a new database on the PostgreSQL server
  * named by DATABASE_URL, dropped again by `close()`.
  */
-export async function createTestDatabase(engine: Engine): Promise<Database> {
+export async function createTestDatabase(engine: Engine, options: { pgliteDir?: string } = {}): Promise<Database> {
   if (engine === 'pglite') {
-    const database = await openDatabase({ engine: 'pglite', memory: true });
+    // A data folder when the test reads what PGlite writes to disk (WAL, data files).
+    const database = await openDatabase(options.pgliteDir ? { engine: 'pglite', dataDir: options.pgliteDir } : { engine: 'pglite', memory: true });
     await database.migrate();
     return database;
   }

@@ -18,6 +18,8 @@ export const VILLAGE = '130123100242';
 export interface TestContext {
   database: Database;
   services: Services;
+  /** The master key the services were built with. */
+  masterKey: Buffer;
   departments: Record<string, string>;
   /** A second village in the same county, for cross-village checks. */
   otherVillage: string;
@@ -46,10 +48,11 @@ function freshPhone(): string {
  * A migrated database with the real 正定县 division subtree, the demo departments and the
  * catalogue; factories make fresh residents and staff for each test.
  */
-export async function createTestContext(engine: Engine, options: { clock?: () => Date; statusLists?: StatusListOptions; bundleDefinitions?: readonly unknown[]; externalSharing?: ServiceOptions['externalSharing'] } = {}): Promise<TestContext> {
-  const database = await createTestDatabase(engine);
+export async function createTestContext(engine: Engine, options: { clock?: () => Date; statusLists?: StatusListOptions; bundleDefinitions?: readonly unknown[]; externalSharing?: ServiceOptions['externalSharing']; masterKey?: Buffer; pgliteDir?: string } = {}): Promise<TestContext> {
+  const database = await createTestDatabase(engine, options.pgliteDir ? { pgliteDir: options.pgliteDir } : {});
+  const masterKey = options.masterKey ?? randomBytes(32);
   const services = createServices(database, {
-    masterKey: randomBytes(32),
+    masterKey,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     ...(options.bundleDefinitions ? { bundleDefinitions: options.bundleDefinitions } : {}),
@@ -76,6 +79,7 @@ export async function createTestContext(engine: Engine, options: { clock?: () =>
   return {
     database,
     services,
+    masterKey,
     departments,
     otherVillage,
     login,

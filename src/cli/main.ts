@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type Config } from '../core/config.ts';
+import { AppError, formatMessage } from '../core/errors.ts';
 import { DataDirLockedError } from '../db/data-dir-lock.ts';
 import { openPlatform, type Platform } from '../app.ts';
 import { demoCredentials, isDemoSeeded, isPlatformSeeded, seedDemo, seedPlatform, type DemoCredential } from '../demo/demo-data.ts';
@@ -163,6 +164,11 @@ try {
   if (error instanceof DataDirLockedError) {
     console.error(error.message);
     process.exit(3);
+  }
+  if (error instanceof AppError && error.code === 'MASTER_KEY_MISMATCH') {
+    // An operator's mistake, not a crash: the message in both languages and no stack trace.
+    console.error(`${formatMessage(error.code, error.params, 'zh-CN')}\n${formatMessage(error.code, error.params, 'en')}`);
+    process.exit(4);
   }
   if (!reportCliError(error)) throw error;
 }

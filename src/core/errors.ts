@@ -116,6 +116,11 @@ export const ERROR_CODES = {
   NOT_IMPLEMENTED: { status: 501, zh: '尚未实现：{what}', en: 'Not implemented yet: {what}' },
   DATABASE_BUSY: { status: 503, zh: '系统繁忙，请稍后再试', en: 'The system is busy; please try again' },
   INTERNAL: { status: 500, zh: '系统内部错误', en: 'Internal error' },
+  MASTER_KEY_MISMATCH: {
+    status: 500,
+    zh: '主密钥与数据库不符：数据库中的数据是用另一把主密钥加密的（主密钥指纹 {expected}，本进程为 {actual}）。请使用该数据库原来的 master.key 或 YIBAN_MASTER_KEY；更换主密钥请用 yiban keys rotate-master',
+    en: 'Wrong master key: the data in this database is encrypted under another master key (fingerprint {expected}, this process has {actual}). Use the master.key or YIBAN_MASTER_KEY this database was set up with; to change the key, run yiban keys rotate-master',
+  },
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

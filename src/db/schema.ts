@@ -1,6 +1,7 @@
 // Every module's tables, gathered for drizzle's typed queries and for drizzle-kit.
 export * from '../modules/orgs/orgs.tables.ts';
 export * from '../modules/identity/identity.tables.ts';
+export * from '../modules/identity/master-key.tables.ts';
 export * from '../modules/catalog/catalog.tables.ts';
 export * from '../modules/applications/applications.tables.ts';
 export * from '../modules/events/events.tables.ts';

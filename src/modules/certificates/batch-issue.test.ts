@@ -6,6 +6,7 @@ import { testEngines } from '../../../test/db.ts';
 import { parsePayload } from '../../verify/document.ts';
 import { verify } from '../../verify/signatures.ts';
 import { divisionCreditCode } from '../orgs/credit-code.ts';
+import { createDisclosureVault } from './disclosure-vault.ts';
 import { prepareBatchIssue, type BatchItem } from './batch-issue.ts';
 import * as repo from './certificates.repository.ts';
 import { certificates } from './certificates.tables.ts';
@@ -43,7 +44,7 @@ describe.each(testEngines())('batch issuance on %s', (engine) => {
     // A list of 6 slots and two batches of 3 prepared before either is written: the second
     // batch's slots very likely overlap the first's, and must end up on the 3 left over.
     const statusList = { list: `small-${randomUUID()}`, size: 6, url: 'https://yiban.example.cn/api/status-lists/small' };
-    const deps = { ledger: ctx.services.ledger, events: ctx.services.events, statusList };
+    const deps = { ledger: ctx.services.ledger, events: ctx.services.events, vault: createDisclosureVault(ctx.masterKey), statusList };
     const [a, b] = [await items(3), await items(3)];
     const now = new Date();
     const first = await prepareBatchIssue(ctx.database.db, deps, a, now);
@@ -82,7 +83,7 @@ describe.each(testEngines())('batch issuance on %s', (engine) => {
     // statements this small rarely overlap, so this checks the outcome, not the ordering.)
     for (let round = 0; round < 3; round++) {
       const statusList = { list: `pair-${randomUUID()}`, size: 8, url: 'https://yiban.example.cn/api/status-lists/pair' };
-      const deps = { ledger: ctx.services.ledger, events: ctx.services.events, statusList };
+      const deps = { ledger: ctx.services.ledger, events: ctx.services.events, vault: createDisclosureVault(ctx.masterKey), statusList };
       const batches = [await items(4), await items(4)];
       const prepared = await Promise.all(batches.map((b) => prepareBatchIssue(ctx.database.db, deps, b, new Date())));
       await Promise.all(prepared.map((p, i) => ctx.database.db.transaction((tx) => p.issue(tx, batches[i]!.map((x) => x.caseId)))));
@@ -93,7 +94,7 @@ describe.each(testEngines())('batch issuance on %s', (engine) => {
 
   it('keeps the certificate a case already has when its issuance is written twice', async () => {
     const statusList = { list: '1', size: 131_072, url: 'https://yiban.example.cn/api/status-lists/1' };
-    const deps = { ledger: ctx.services.ledger, events: ctx.services.events, statusList };
+    const deps = { ledger: ctx.services.ledger, events: ctx.services.events, vault: createDisclosureVault(ctx.masterKey), statusList };
     const batch = await items(2);
     const ids = batch.map((i) => i.caseId);
     const once = await prepareBatchIssue(ctx.database.db, deps, batch, new Date());

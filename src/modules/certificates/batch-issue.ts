@@ -19,6 +19,7 @@ import * as repo from './certificates.repository.ts';
 import type { LedgerAppender, SealSigner } from './certificates.service.ts';
 import { canonicalPayload, fieldDigestFast, issuanceLeafFast } from './digests.ts';
 import type { StatusListTarget, StatusLists } from './status-lists.ts';
+import type { DisclosureVault } from './disclosure-vault.ts';
 
 /** What one certificate of a batch is made from, read before the transaction. */
 export interface BatchItem {
@@ -50,6 +51,8 @@ export interface BatchIssueDeps {
   events: Pick<EventsService, 'enqueueMany'>;
   /** The list the batch's slots are drawn from. */
   statusList: StatusListTarget;
+  /** Seals each certificate's disclosures for storage (disclosure-vault.ts). */
+  vault: Pick<DisclosureVault, 'seal'>;
   /** Counts the list's new certificates in the issuing transaction (absent for lists outside `status_lists`, in tests). */
   statusLists?: Pick<StatusLists, 'countIssued'>;
 }
@@ -122,7 +125,7 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
         pending.sort((x, y) => x.payload.status.index - y.payload.status.index);
         const reuse = gaps.splice(0, pending.length);
         const tentative = new Map(pending.map((s, i) => [s.item.caseId, i < reuse.length ? reuse[i]! : nextIndex++]));
-        const inserted = await repo.insertCertificates(tx, pending.map((s) => rowOf(s, deps.statusList.list, tentative.get(s.item.caseId)!)));
+        const inserted = await repo.insertCertificates(tx, pending.map((s) => rowOf(s, deps.statusList.list, tentative.get(s.item.caseId)!, deps.vault)));
         for (const row of inserted) {
           const withIndex = { ...row, ledgerIndex: tentative.get(row.caseId)! };
           issued.set(row.caseId, withIndex);
@@ -194,7 +197,7 @@ async function sign(base: Omit<Signed, 'payload' | 'payloadText' | 'signature'>,
   return { ...base, payload, payloadText, signature };
 }
 
-function rowOf(s: Signed, list: string, ledgerIndex: number): repo.NewCertificate {
+function rowOf(s: Signed, list: string, ledgerIndex: number, vault: BatchIssueDeps['vault']): repo.NewCertificate {
   return {
     serial: s.serial,
     identifier: s.identifier,
@@ -207,7 +210,7 @@ function rowOf(s: Signed, list: string, ledgerIndex: number): repo.NewCertificat
     keyId: s.item.seal.keyId,
     payload: s.payloadText,
     signature: s.signature,
-    disclosures: s.disclosures,
+    disclosures: vault.seal(s.identifier, s.disclosures),
     statusList: list,
     statusIndex: s.payload.status.index,
     ledgerIndex,

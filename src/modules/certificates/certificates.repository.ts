@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
+import type { StoredDisclosure } from './disclosure-vault.ts';
 import { certificateStatusEvents, certificateTypes, certificates, registeredSignatures, statusLists, type CertificateStatus } from './certificates.tables.ts';
 
 export type CertificateRow = typeof certificates.$inferSelect;
@@ -143,7 +144,7 @@ export interface NewCertificate {
   keyId: string;
   payload: string;
   signature: string;
-  disclosures: { name: string; value: string; salt: string }[];
+  disclosures: StoredDisclosure[];
   statusList: string;
   statusIndex: number;
   ledgerIndex: number;

@@ -29,6 +29,7 @@ import { createStatusLists, type StatusListOptions, type StatusListTarget } from
 import { canonicalPayload, fieldDigestFast, issuanceLeafFast } from './digests.ts';
 import { createStatusCredentials, type StatusCredentialOptions, type StatusKey } from './status-credentials.ts';
 import type { StatusListCredential } from '../../verify/status-credential.ts';
+import type { DisclosureVault } from './disclosure-vault.ts';
 
 export { FIRST_STATUS_LIST, STATUS_LIST_SIZE } from './status-lists.ts';
 
@@ -99,6 +100,8 @@ export interface CertificatesDeps {
   pdfKey: () => Promise<PdfKey>;
   /** Public base URL of this deployment, for status list links. */
   publicUrl: string;
+  /** Seals disclosures at rest: created from the master key (disclosure-vault.ts). */
+  vault: DisclosureVault;
   /** Size and rollover fill of new status lists (defaults: 131,072 entries, 50 %). */
   statusLists?: StatusListOptions;
   /** Signs the status list credentials. */
@@ -169,6 +172,8 @@ export function createCertificatesService(deps: CertificatesDeps) {
     clock,
     ...(deps.statusCredentials ? { options: deps.statusCredentials } : {}),
   });
+  /** A row's disclosures in clear: only in memory, for the view, document, PDF or licence asked for. */
+  const disclosuresOf = (row: repo.CertificateRow): Disclosure[] => deps.vault.open(row.identifier, row.disclosures);
 
   async function fieldValue(field: CertificateField, input: IssueInput, holder: { name: string; residentIdMasked: string }, residentId: string, issuerName: string): Promise<string> {
     switch (field.source) {
@@ -202,7 +207,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
       validUntil: payload.validUntil,
       status: row.status,
       statusReason: row.statusReason,
-      fields: row.disclosures
+      fields: disclosuresOf(row)
         .filter((d) => (shown ? shown.has(d.name) : d.name !== 'residentId'))
         .map((d) => ({ name: d.name, labelZh: labels.get(d.name)?.labelZh ?? d.name, labelEn: labels.get(d.name)?.labelEn ?? d.name, value: d.value })),
       caseId: row.caseId,
@@ -280,7 +285,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
           keyId: seal.keyId,
           payload: payloadText,
           signature,
-          disclosures,
+          disclosures: deps.vault.seal(identifier, disclosures),
           statusList: statusList.list,
           statusIndex,
           ledgerIndex: -1,
@@ -413,7 +418,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
       );
       const batch =
         items.length > 0
-          ? await prepareBatchIssue(db, { ledger: deps.ledger, events: deps.events, statusList: await lists.forIssue(db, items.length), statusLists: lists }, items, clock())
+          ? await prepareBatchIssue(db, { ledger: deps.ledger, events: deps.events, vault: deps.vault, statusList: await lists.forIssue(db, items.length), statusLists: lists }, items, clock())
           : null;
       return { batch, none, failed };
     },
@@ -433,7 +438,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
     async document(principal: Principal, id: string, fields?: readonly string[]): Promise<CertificateDocument> {
       const row = await loadVisible(principal, id);
       const keep = fields ? new Set(fields) : null;
-      return { payload: row.payload, signature: row.signature, disclosures: row.disclosures.filter((d) => !keep || keep.has(d.name)) };
+      return { payload: row.payload, signature: row.signature, disclosures: disclosuresOf(row).filter((d) => !keep || keep.has(d.name)) };
     },
 
     /** The document with its evidence — seal chain and ledger inclusion — so that it verifies on its own. */
@@ -447,7 +452,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
     /** A view and bundle limited to `fields`, for a share link already checked by the caller. */
     async sharedView(row: repo.CertificateRow, fields: readonly string[]): Promise<{ certificate: CertificateView; bundle: CertificateBundle }> {
       const keep = new Set(fields);
-      const doc: CertificateDocument = { payload: row.payload, signature: row.signature, disclosures: row.disclosures.filter((d) => keep.has(d.name)) };
+      const doc: CertificateDocument = { payload: row.payload, signature: row.signature, disclosures: disclosuresOf(row).filter((d) => keep.has(d.name)) };
       return { certificate: toView(row, await repo.findType(db, row.typeCode), fields), bundle: await withEvidence(doc, row) };
     },
 
@@ -455,10 +460,11 @@ export function createCertificatesService(deps: CertificatesDeps) {
     async pdf(principal: Principal, id: string, fields?: readonly string[]): Promise<{ identifier: string; bytes: Uint8Array }> {
       const row = await loadVisible(principal, id);
       const shown = fields ?? row.disclosures.map((d) => d.name).filter((n) => n !== 'residentId');
+      // The names are stored in clear; values are opened only for the rendering below.
       const bytes = await pdfCache.get({ certificateId: row.id, status: row.status, fields: shown }, async () => {
         const [type, bundle, signingKey, reviewerSignature] = await Promise.all([
           repo.findType(db, row.typeCode),
-          withEvidence({ payload: row.payload, signature: row.signature, disclosures: row.disclosures.filter((d) => shown.includes(d.name)) }, row),
+          withEvidence({ payload: row.payload, signature: row.signature, disclosures: disclosuresOf(row).filter((d) => shown.includes(d.name)) }, row),
           deps.pdfKey(),
           repo.activeSignatureImage(db, row.reviewerId),
         ]);
@@ -549,7 +555,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
         issuedAt: payload.issuedAt,
         issuerName: payload.issuer.name,
         validUntil: payload.validUntil,
-        fields: Object.fromEntries(row.disclosures.map((d) => [d.name, d.value])),
+        fields: Object.fromEntries(disclosuresOf(row).map((d) => [d.name, d.value])),
       };
     },
 

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { LegacyDisclosure, StoredDisclosure } from './disclosure-vault.ts';
 import { bigint, bigserial, check, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
 export interface CertificateField {
@@ -52,7 +53,8 @@ export const certificates = pgTable(
     /** The canonical JSON that was signed, byte for byte. */
     payload: text('payload').notNull(),
     signature: text('signature').notNull(),
-    disclosures: jsonb('disclosures').$type<{ name: string; value: string; salt: string }[]>().notNull(),
+    /** Each field's value and salt, sealed under the master key (disclosure-vault.ts); never in clear. */
+    disclosures: jsonb('disclosures').$type<(StoredDisclosure | LegacyDisclosure)[]>().notNull(),
     statusList: text('status_list').notNull(),
     statusIndex: integer('status_index').notNull(),
     ledgerIndex: bigint('ledger_index', { mode: 'number' }).notNull(),

@@ -1,5 +1,7 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify, type Options as Argon2Options } from '@node-rs/argon2';
+import { AppError } from '../../core/errors.ts';
+import { deriveKey, masterKeyFingerprint, openText, sealText } from '../../core/sealing.ts';
 
 /**
  * Resident ID numbers at rest: AES-256-GCM for the stored copy, HMAC-SHA256 for the lookup
@@ -12,39 +14,21 @@ export interface ResidentIdVault {
   decrypt(stored: string): string;
   /** Hex HMAC of the normalised ID: equal IDs give equal hashes, without revealing them. */
   lookupHash(residentId: string): string;
+  /** The master key's fingerprint (core/sealing.ts), stored with every resident row. */
+  keyFingerprint: string;
 }
 
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-const HKDF_SALT = Buffer.from('yiban');
 const ENCRYPTION_INFO = 'yiban/resident-id/aes-256-gcm/v1';
 const LOOKUP_INFO = 'yiban/resident-id/lookup-hmac-sha256/v1';
 
-function deriveKey(masterKey: Buffer, info: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', masterKey, HKDF_SALT, info, 32));
-}
-
 export function createResidentIdVault(masterKey: Buffer): ResidentIdVault {
-  if (masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
   const encryptionKey = deriveKey(masterKey, ENCRYPTION_INFO);
   const lookupKey = deriveKey(masterKey, LOOKUP_INFO);
   return {
-    encrypt(residentId) {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', encryptionKey, iv);
-      const body = Buffer.concat([cipher.update(residentId, 'utf8'), cipher.final()]);
-      return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64');
-    },
-    decrypt(stored) {
-      const raw = Buffer.from(stored, 'base64');
-      if (raw.length < IV_BYTES + TAG_BYTES) throw new Error('resident ID ciphertext is too short');
-      const decipher = createDecipheriv('aes-256-gcm', encryptionKey, raw.subarray(0, IV_BYTES));
-      decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-      return Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString('utf8');
-    },
-    lookupHash(residentId) {
-      return createHmac('sha256', lookupKey).update(residentId, 'utf8').digest('hex');
-    },
+    encrypt: (residentId) => sealText(encryptionKey, residentId),
+    decrypt: (stored) => openText(encryptionKey, stored),
+    lookupHash: (residentId) => createHmac('sha256', lookupKey).update(residentId, 'utf8').digest('hex'),
+    keyFingerprint: masterKeyFingerprint(masterKey),
   };
 }
 

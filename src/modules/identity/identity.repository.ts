@@ -16,6 +16,7 @@ import {
   type AccountStatus,
   type StaffRole,
 } from './identity.tables.ts';
+import { masterKey } from './master-key.tables.ts';
 
 /** Queries of the identity module. Every function takes the executor, so that callers choose the transaction. */
 
@@ -194,6 +195,11 @@ export async function findSession(db: Db, tokenHash: string, now: Date, onBehalf
 export async function residentHashExists(ex: Executor, hash: string): Promise<boolean> {
   const rows = await ex.select({ id: residents.accountId }).from(residents).where(eq(residents.residentIdHash, hash));
   return rows.length > 0;
+}
+
+/** Records the master key's fingerprint unless one is recorded already (then nothing changes). */
+export async function claimMasterKey(ex: Executor, fingerprint: string): Promise<void> {
+  await ex.insert(masterKey).values({ fingerprint }).onConflictDoNothing();
 }
 
 export async function insertResident(ex: Executor, values: typeof residents.$inferInsert): Promise<void> {

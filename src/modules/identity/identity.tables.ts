@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, check, date, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { masterKey } from './master-key.tables.ts';
 
 export type AccountKind = 'resident' | 'staff';
 export type AccountStatus = 'active' | 'disabled';
@@ -41,6 +42,14 @@ export const residents = pgTable(
     residentIdCipher: text('resident_id_cipher').notNull(),
     residentIdHash: text('resident_id_hash').notNull().unique(),
     residentIdMasked: text('resident_id_masked').notNull(),
+    /**
+     * The master key the cipher and hash are under. Lookup hashes are keyed, so a unique hash
+     * alone would not stop a second key from registering an ID again; the reference to the
+     * one-row `master_key` means every hash here is under the same key.
+     */
+    keyFingerprint: text('key_fingerprint')
+      .notNull()
+      .references(() => masterKey.fingerprint, { onUpdate: 'cascade' }),
     phone: text('phone').notNull(),
     birthDate: date('birth_date').notNull(),
     gender: text('gender').$type<'male' | 'female'>().notNull(),
@@ -92,7 +101,8 @@ export const sessions = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
-  (t) => [index('sessions_account_idx').on(t.accountId)],
+  // expires_at: the purge of ended sessions reads the oldest first, a bounded batch at a time.
+  (t) => [index('sessions_account_idx').on(t.accountId), index('sessions_expires_idx').on(t.expiresAt)],
 );
 
 /**

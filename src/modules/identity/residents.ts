@@ -75,12 +75,16 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache }
     let accountId: string;
     try {
       accountId = await db.transaction(async (tx) => {
+        // A new database takes this key's fingerprint; under another key's, the resident's
+        // reference to it fails and nothing is written.
+        await repo.claimMasterKey(tx, vault.keyFingerprint);
         const newId = await repo.insertAccount(tx, { kind: 'resident', name, passwordHash, createdAt: now });
         await repo.insertResident(tx, {
           accountId: newId,
           residentIdCipher: vault.encrypt(id),
           residentIdHash: hash,
           residentIdMasked,
+          keyFingerprint: vault.keyFingerprint,
           phone,
           birthDate,
           gender,

@@ -8,9 +8,10 @@
  * every creator inserts with ON CONFLICT DO NOTHING and then reads the winner, so concurrent
  * first starts, in one process or many, agree on one root and one seal per org.
  */
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import { AppError, notFound } from '../../../core/errors.ts';
+import { deriveKey, openBytes, sealBytes } from '../../../core/sealing.ts';
 import type { Db, Executor } from '../../../db/database.ts';
 import { publicKeyToPem, type KeyAlgorithm } from '../../../verify/keys.ts';
 import { createSigner, generateKeyPair, type SignatureAlgorithm } from '../../../verify/signatures.ts';
@@ -102,8 +103,6 @@ export interface KeyStoreDeps {
 }
 
 const ENCRYPTION_INFO = 'yiban/signing-keys/aes-256-gcm/v1';
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 
 type Row = typeof signingKeys.$inferSelect;
 
@@ -116,27 +115,13 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
   const { db } = deps;
   if (deps.masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
   const clock = deps.clock ?? (() => new Date());
-  const encryptionKey = Buffer.from(hkdfSync('sha256', deps.masterKey, Buffer.from('yiban'), ENCRYPTION_INFO, 32));
+  const encryptionKey = deriveKey(deps.masterKey, ENCRYPTION_INFO);
   // Signers of keys already decrypted, by key id (which is bound to the public key).
   const signers = new Map<string, KeySigner>();
 
-  const encrypt = (keyId: string, privateKey: Uint8Array): string => {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', encryptionKey, iv);
-    // The key id as associated data: a ciphertext moved to another row does not decrypt.
-    cipher.setAAD(Buffer.from(keyId, 'utf8'));
-    const body = Buffer.concat([cipher.update(privateKey), cipher.final()]);
-    return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64');
-  };
-
-  const decrypt = (keyId: string, stored: string): Uint8Array => {
-    const raw = Buffer.from(stored, 'base64');
-    if (raw.length < IV_BYTES + TAG_BYTES) throw new Error(`signing key ${keyId}: ciphertext too short`);
-    const decipher = createDecipheriv('aes-256-gcm', encryptionKey, raw.subarray(0, IV_BYTES));
-    decipher.setAAD(Buffer.from(keyId, 'utf8'));
-    decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-    return new Uint8Array(Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]));
-  };
+  // The key id as associated data: a ciphertext moved to another row does not decrypt.
+  const encrypt = (keyId: string, privateKey: Uint8Array): string => sealBytes(encryptionKey, privateKey, keyId);
+  const decrypt = (keyId: string, stored: string): Uint8Array => new Uint8Array(openBytes(encryptionKey, stored, keyId));
 
   function signerOf(row: Row): KeySigner {
     const cached = signers.get(row.id);
@@ -354,4 +339,28 @@ function nameOf(info: { commonName?: string; organization?: string; organization
     ...(info.country ? { country: info.country } : {}),
     ...(info.serialNumber ? { serialNumber: info.serialNumber } : {}),
   };
+}
+
+/** Whether a stored private key opens with `masterKey` ('none' when no key is stored yet). */
+export async function probeSigningKeys(db: Executor, masterKey: Buffer): Promise<'none' | 'ok' | 'wrong'> {
+  const [row] = await db.select({ id: signingKeys.id, stored: signingKeys.encryptedPrivateKey }).from(signingKeys).limit(1);
+  if (!row) return 'none';
+  try {
+    openBytes(deriveKey(masterKey, ENCRYPTION_INFO), row.stored, row.id);
+    return 'ok';
+  } catch {
+    return 'wrong';
+  }
+}
+
+/** Master key rotation: every private key decrypted under `from` and encrypted again under `to`, in the caller's transaction. */
+export async function rekeySigningKeys(tx: Executor, from: Buffer, to: Buffer): Promise<number> {
+  const [oldKey, newKey] = [deriveKey(from, ENCRYPTION_INFO), deriveKey(to, ENCRYPTION_INFO)];
+  const rows = await tx.select({ id: signingKeys.id, stored: signingKeys.encryptedPrivateKey }).from(signingKeys).for('update');
+  for (const row of rows) {
+    const privateKey = openBytes(oldKey, row.stored, row.id);
+    await tx.update(signingKeys).set({ encryptedPrivateKey: sealBytes(newKey, privateKey, row.id) }).where(eq(signingKeys.id, row.id));
+    privateKey.fill(0);
+  }
+  return rows.length;
 }

@@ -1,0 +1,87 @@
+import { sql } from 'drizzle-orm';
+import { deriveKey, openText, sealText } from '../../core/sealing.ts';
+import type { Db, Executor } from '../../db/database.ts';
+import type { Disclosure } from '../../verify/document.ts';
+
+/**
+ * A field disclosure as stored: its name, and its value with its salt sealed together
+ * (AES-256-GCM under a key derived from the master key, the certificate's identifier and the
+ * field name as associated data). The salt is sealed too: with it and the digest in the signed
+ * payload, a value as guessable as an ID number (the payload shows its first six and last four
+ * characters) would fall to a few tens of thousands of hashes.
+ */
+export interface StoredDisclosure {
+  name: string;
+  sealed: string;
+}
+
+/** As certificates were stored before sealing; `sealLegacyDisclosures` rewrites them. */
+export interface LegacyDisclosure {
+  name: string;
+  value: string;
+  salt: string;
+}
+
+export interface DisclosureVault {
+  seal(identifier: string, disclosures: readonly Disclosure[]): StoredDisclosure[];
+  open(identifier: string, stored: readonly (StoredDisclosure | LegacyDisclosure)[]): Disclosure[];
+}
+
+const INFO = 'yiban/certificates/disclosures/aes-256-gcm/v1';
+const aadOf = (identifier: string, name: string) => `${identifier}\n${name}`;
+
+export function createDisclosureVault(masterKey: Buffer): DisclosureVault {
+  const key = deriveKey(masterKey, INFO);
+  return {
+    seal: (identifier, disclosures) => disclosures.map((d) => ({ name: d.name, sealed: sealText(key, JSON.stringify([d.value, d.salt]), aadOf(identifier, d.name)) })),
+    open: (identifier, stored) =>
+      stored.map((d) => {
+        if (!('sealed' in d)) return { name: d.name, value: d.value, salt: d.salt };
+        const [value, salt] = JSON.parse(openText(key, d.sealed, aadOf(identifier, d.name))) as [string, string];
+        return { name: d.name, value, salt };
+      }),
+  };
+}
+
+/**
+ * Master key rotation, in the caller's transaction: every certificate's disclosures opened
+ * under `from` and sealed again under `to`. Returns how many certificates were rewritten.
+ */
+export async function rekeyDisclosures(tx: Executor, from: Buffer, to: Buffer): Promise<number> {
+  const [oldVault, newVault] = [createDisclosureVault(from), createDisclosureVault(to)];
+  return rewrite(tx, 'true', (identifier, stored) => newVault.seal(identifier, oldVault.open(identifier, stored)));
+}
+
+/**
+ * Certificates issued before disclosures were sealed held them in clear. Idempotent, a batch at
+ * a time (run at every start): only rows with a clear entry are read and rewritten.
+ */
+export async function sealLegacyDisclosures(db: Db, masterKey: Buffer): Promise<number> {
+  const vault = createDisclosureVault(masterKey);
+  let total = 0;
+  for (;;) {
+    const n = await db.transaction((tx) =>
+      rewrite(tx, `exists (select 1 from jsonb_array_elements(disclosures) e where e ? 'value')`, (identifier, stored) => vault.seal(identifier, vault.open(identifier, stored)), 500),
+    );
+    total += n;
+    if (n < 500) return total;
+  }
+}
+
+async function rewrite(
+  tx: Executor,
+  where: string,
+  change: (identifier: string, stored: (StoredDisclosure | LegacyDisclosure)[]) => StoredDisclosure[],
+  limit?: number,
+): Promise<number> {
+  const { rows } = await tx.execute<{ id: string; identifier: string; disclosures: (StoredDisclosure | LegacyDisclosure)[] }>(
+    sql`select id, identifier, disclosures from certificates where ${sql.raw(where)} order by serial ${limit ? sql`limit ${limit}` : sql``} for update`,
+  );
+  if (rows.length === 0) return 0;
+  const changed = rows.map((r) => ({ id: r.id, disclosures: change(r.identifier, r.disclosures) }));
+  await tx.execute(sql`
+    update certificates c set disclosures = v.disclosures
+    from json_to_recordset(${JSON.stringify(changed)}::json) as v(id uuid, disclosures jsonb)
+    where c.id = v.id`);
+  return rows.length;
+}

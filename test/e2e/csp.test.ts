@@ -4,14 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, demoResidentId } from '../../src/demo/demo-data.ts';
 import { hashSessionToken } from '../../src/modules/identity/crypto.ts';
 import { sessions } from '../../src/modules/identity/identity.tables.ts';
-import { CHROMIUM, DESKTOP, PHONE, SKIP_MESSAGE, startE2e, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, startE2e, type E2eServer } from './harness.ts';
 
-if (!CHROMIUM) console.warn(SKIP_MESSAGE);
 
 // Issue 10, finding 8, in a real browser: the four apps and the API docs run under the
 // Content-Security-Policy without a single violation, refuse to be framed, only the verifier may
 // ask for the camera, and the session is a cookie no page script can read.
-describe.skipIf(!CHROMIUM)('browser hardening: CSP, framing, camera, session cookie', () => {
+describe('browser hardening: CSP, framing, camera, session cookie', () => {
   let server: E2eServer;
   let phone: BrowserContext;
   let desk: BrowserContext;

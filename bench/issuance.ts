@@ -36,6 +36,7 @@ import { benchConfig, createBenchDatabase, DEFAULT_SERVER_URL, type BenchDatabas
 import { approveAll, reviewerPrincipal, type IssuanceJob, type IssuanceMode, type IssuanceRun, type WorkerConfig, type WorkerMessage } from './support/issuance-worker.ts';
 import { loadLine } from './support/machine.ts';
 import { sealSm2Engine } from '../src/modules/certificates/keys/native-sm2.ts';
+import { hanDigits } from '../src/demo/han-digits.ts';
 
 const VILLAGE = '130123100242';
 const PASSWORD = 'Bench-passw0rd';
@@ -91,7 +92,7 @@ async function seed(platform: Platform, count: number): Promise<Seeded> {
   await services.identity.ensureStaff({ username, name: '压测审核员', password: PASSWORD, roles: [{ role: 'village_reviewer', orgCode: VILLAGE }] });
   for (let n = 0; n < RESIDENTS; n++) {
     const residentId = makeResidentId('130123', new Date(Date.UTC(1960, 0, 1) + n * 86_400_000).toISOString().slice(0, 10), n);
-    await services.identity.registerResident({ name: `压测居民${n}`, residentId, phone: `1390000${String(n).padStart(4, '0')}`, password: PASSWORD, homeOrgCode: VILLAGE });
+    await services.identity.registerResident({ name: `压测居民${hanDigits(n)}`, residentId, phone: `1390000${String(n).padStart(4, '0')}`, password: PASSWORD, homeOrgCode: VILLAGE });
     const { token } = await services.identity.login({ kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' });
     const resident = await services.identity.authenticate(token);
     await services.applications.submit(resident!, {

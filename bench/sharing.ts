@@ -18,6 +18,7 @@ import { createTestContext } from '../test/factories.ts';
 import { seedDatasets } from '../src/modules/sharing/sharing.seed.ts';
 import { newSigningKey, startDepartment, type RunningDepartment } from '../test/external-department.ts';
 import { loadLine } from './support/machine.ts';
+import { hanDigits } from '../src/demo/han-digits.ts';
 
 /** User + system CPU of another process so far, in ms (Linux /proc). */
 function processCpuMs(pid: number): number {
@@ -43,7 +44,7 @@ async function run(engine: 'pglite' | 'postgres') {
     const residents: string[] = [];
     const externalRecords: { residentId: string; data: Record<string, string> }[] = [];
     for (let i = 0; i < 10; i++) {
-      const r = await ctx.newResident({ name: `压测${i}` });
+      const r = await ctx.newResident({ name: `压测${hanDigits(i)}` });
       externalRecords.push({ residentId: r.residentId, data: { childName: `宝${i}`, certificateNo: `O${i}` } });
       await sharing.upsertRecords('health.birth_record', [{ residentId: r.residentId, data: { childName: `宝${i}`, certificateNo: `O${i}` } }]);
       await sharing.upsertRecords('civil.marriage_record', [{ residentId: r.residentId, data: { maritalStatus: '已婚', spouseName: `配偶${i}` } }]);

@@ -25,6 +25,7 @@ import type { CertificateBundle } from '../src/verify/bundle.ts';
 import { createSigner, createVerifier, generateKeyPair } from '../src/verify/signatures.ts';
 import { createCertificateVerifier, type VerifyOptions } from '../src/verify/verify-certificate.ts';
 import { loadLine } from './support/machine.ts';
+import { hanDigits } from '../src/demo/han-digits.ts';
 
 const args = process.argv.slice(2);
 const seconds = Number(args[args.indexOf('--seconds') + 1]) || 3;
@@ -100,7 +101,7 @@ try {
   for (let i = 1; i < COUNT; i++) {
     const residentId = makeResidentId(DEMO_COUNTY, `19${String(60 + (i % 40))}-0${1 + (i % 9)}-1${i % 10}`, 100 + i);
     const phone = `139${String(10_000_000 + i).padStart(8, '0')}`;
-    await services.identity.registerResident({ name: `居民${i}`, residentId, phone, password: DEMO_PASSWORD, homeOrgCode: DEMO_VILLAGE });
+    await services.identity.registerResident({ name: `居民${hanDigits(i)}`, residentId, phone, password: DEMO_PASSWORD, homeOrgCode: DEMO_VILLAGE });
     const resident = await services.identity.authenticate(
       (await services.identity.login({ kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' })).token,
     );

@@ -32,6 +32,11 @@ export const SYSTEM_TOOLS = [
   { package: 'zbar-tools', commands: ['zbarimg'], why: 'decoding the QR code printed on the PDF' },
   { package: 'chromium', commands: ['chromium'], why: 'the browser tests (playwright-core drives Debian’s Chromium)' },
   { package: 'fonts-wqy-microhei', files: ['/usr/share/fonts/truetype/wqy/wqy-microhei.ttc'], why: 'Chinese text in the browser tests’ screenshots' },
+  {
+    package: 'fonts-hanazono',
+    files: ['/usr/share/fonts/truetype/hanazono/HanaMinA.ttf', '/usr/share/fonts/truetype/hanazono/HanaMinB.ttf'],
+    why: 'the PDF’s fallback font for rare characters in names (生僻字, CJK Extensions B–F)',
+  },
 ];
 
 /** Whether `name` is an executable file in one of the PATH folders. */

@@ -11,6 +11,7 @@ describe('the system tools preflight (scripts/system-tools.mjs)', () => {
   it('names each package whose command or file is missing, once, in the list order', () => {
     const missing = missingPackages({ hasCommand: (c) => c !== 'zbarimg' && c !== 'pdffonts', hasFile: (f) => !f.includes('wqy') });
     expect(missing).toEqual(['poppler-utils', 'zbar-tools', 'fonts-wqy-microhei']);
+    expect(missingPackages({ hasCommand: () => true, hasFile: (f) => !f.includes('HanaMinB') })).toEqual(['fonts-hanazono']);
     expect(missingPackages({ hasCommand: () => true, hasFile: () => true })).toEqual([]);
     expect(missingPackages({ hasCommand: () => false, hasFile: () => false })).toEqual(SYSTEM_TOOLS.map((t) => t.package));
   });

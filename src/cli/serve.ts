@@ -1,6 +1,7 @@
 import { buildApp, type Platform } from '../app.ts';
 import type { Config } from '../core/config.ts';
 import type { DemoCredential } from '../demo/demo-data.ts';
+import { fallbackFaces } from '../modules/certificates/pdf/font.ts';
 
 export interface ServeExtras {
   /** Demo accounts to print (demo mode). */
@@ -29,6 +30,9 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ host: config.host, port: config.port });
+  if (fallbackFaces().length === 0) {
+    app.log.warn('没有生僻字备用字体，含扩展 B–F 汉字的证明无法生成 PDF / no fallback font for rare characters: PDFs of names with CJK Extension B–F characters answer PDF_GLYPHS_UNAVAILABLE; install fonts-hanazono (node scripts/system-tools.mjs)');
+  }
   const base = `http://${browserHost(config.host)}:${config.port}`;
   printCredentials(extras.credentials);
   console.log(`\n一办 Yiban 已启动 is running on ${base}  (${platform.database.engine})`);

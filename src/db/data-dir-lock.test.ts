@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -71,20 +72,16 @@ describe('data folder lock', () => {
     expect(readdirSync(dir)).toEqual(['yiban.lock']);
   });
 
-  it('a takeover interrupted by a kill (its takeover lock left stale) is finished by the next process', () => {
+  it('a takeover interrupted by a kill (its right to remove the stale lock left behind) is finished by the next process', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'yiban-lock-'));
     writeFileSync(path.join(dir, 'yiban.lock'), DEAD);
-    // The breaker of that stale lock (a dead pid too) was killed while it held the right to remove it.
-    let seen = false;
-    lockDataDir(dir, {
-      pid: 1001,
-      isAlive: (pid) => pid === 1001,
-      beforeTakeover: () => {
-        if (seen) return;
-        seen = true;
-        expect(() => lockDataDir(dir, { pid: 1002, isAlive: (pid) => pid === 1002, beforeTakeover: () => { throw new Error('killed'); } })).toThrow('killed');
-      },
-    })();
+    // The process that held the right to remove that stale lock was killed too (pid 4194306).
+    const right = path.join(dir, `yiban.lock.break-${createHash('sha256').update(DEAD).digest('hex').slice(0, 16)}`);
+    writeFileSync(right, '4194306 0123456789abcdef\n');
+    const release = lockDataDir(dir);
+    expect(ownerOf(dir)).toBe(String(process.pid));
+    expect(readdirSync(dir)).toEqual(['yiban.lock']);
+    release();
     expect(readdirSync(dir)).toEqual([]);
   });
 

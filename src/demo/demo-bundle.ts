@@ -13,6 +13,7 @@ import { newSigningKey, startDepartment, type RunningDepartment } from '../modul
 import type { DepartmentStats } from '../modules/sharing/external-department.ts';
 import { seedRecords, seedSharingDemo, type DemoPerson } from '../modules/sharing/sharing.seed.ts';
 import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-data.ts';
+import { hanDigits } from './han-digits.ts';
 
 const PEOPLE: [string, string, 'male' | 'female'][] = [
   ['张伟', '1985-06-12', 'male'],
@@ -65,10 +66,10 @@ export async function prepareBundleDemo(
       residentId = makeResidentId('130123', day, 2 * (index % 499) + 2);
       phone = `139${String(index).padStart(8, '0')}`;
       const copy = (code: string, data: Record<string, string>) => services.dataSharing.upsertRecords(code, [{ residentId, data }]);
-      await copy('ps.household_register', { ...records['ps.household_register']![1]!.data, name: `母亲${index}` });
+      await copy('ps.household_register', { ...records['ps.household_register']![1]!.data, name: `母亲${hanDigits(index)}` });
       await copy('health.birth_record', { ...records['health.birth_record']![0]!.data, childName: `宝宝${index}` });
     }
-    await services.identity.registerResident({ name: index === 1 ? people[1].name : `母亲${index}`, residentId, phone, password: DEMO_PASSWORD, homeOrgCode: DEMO_VILLAGE });
+    await services.identity.registerResident({ name: index === 1 ? people[1].name : `母亲${hanDigits(index)}`, residentId, phone, password: DEMO_PASSWORD, homeOrgCode: DEMO_VILLAGE });
     const { token } = await services.identity.login({ kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' });
     const principal = await services.identity.authenticate(token);
     if (!principal) throw new Error('demo login failed');

@@ -23,6 +23,7 @@ import type { Principal } from '../../src/modules/identity/principal.ts';
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { ensureDemoDepartments } from '../../src/modules/orgs/orgs.service.ts';
 import { openCrashPlatform } from './crash-platform.ts';
+import { hanDigits } from '../../src/demo/han-digits.ts';
 
 const VILLAGE = '130123100242';
 const PASSWORD = 'Crash-Passw0rd';
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     await services.identity.ensureStaff({ username: REVIEWER, name: '塔元庄村审核员', password: PASSWORD, roles: [{ role: 'village_reviewer', orgCode: VILLAGE }] });
     for (let i = 0; i < residentCount; i++) {
       try {
-        await services.identity.registerResident({ name: `居民${i}`, residentId: residentId(i), phone: `1383110${String(i).padStart(4, '0')}`, password: PASSWORD, homeOrgCode: VILLAGE });
+        await services.identity.registerResident({ name: `居民${hanDigits(i)}`, residentId: residentId(i), phone: `1383110${String(i).padStart(4, '0')}`, password: PASSWORD, homeOrgCode: VILLAGE });
       } catch (error) {
         if ((error as { code?: string }).code !== 'ALREADY_REGISTERED') throw error;
       }

@@ -9,6 +9,7 @@ import { verify } from '../../verify/signatures.ts';
 import { certificates } from '../certificates/certificates.tables.ts';
 import { caseDecisions, caseEvents, cases } from './applications.tables.ts';
 import { MAX_BATCH_DECISIONS } from './batch-decisions.ts';
+import { hanDigits } from '../../demo/han-digits.ts';
 
 const residence = {
   serviceCode: 'cert.residence',
@@ -27,7 +28,7 @@ describe.each(testEngines())('batch decisions on %s', (engine) => {
   async function submitted(count: number, homeOrgCode = VILLAGE): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      const resident = await ctx.newResident({ homeOrgCode, name: `批量${i}` });
+      const resident = await ctx.newResident({ homeOrgCode, name: `批量${hanDigits(i)}` });
       ids.push((await ctx.services.applications.submit(resident, residence)).case.id);
     }
     return ids;

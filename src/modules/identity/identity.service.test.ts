@@ -10,6 +10,7 @@ import { requireResidentScope } from './principal.ts';
 import { makeResidentId } from './resident-id.ts';
 import { SESSION_CACHE_TTL_MS, SESSION_CHANGES_CHANNEL, SessionCache } from './session-cache.ts';
 import type { LoginChannel } from './sessions.ts';
+import { hanDigits } from '../../demo/han-digits.ts';
 
 /**
  * The orgs module owns the tree; identity only asks it two questions. This fake answers them
@@ -52,7 +53,7 @@ function setup(db: Db) {
     const residentId = makeResidentId(options.addressCode ?? '130123', '1990-03-07', n);
     const phone = `138${String(n).padStart(8, '0')}`;
     const result = await identity.registerResident({
-      name: `居民${n}`,
+      name: `居民${hanDigits(n)}`,
       residentId,
       phone,
       password: PASSWORD,
@@ -145,7 +146,7 @@ describe.each(testEngines())('identity service on %s', (engine) => {
       const residentId = makeResidentId('130125', '1985-10-01', 777);
       const results = await Promise.allSettled(
         Array.from({ length: 10 }, (_, i) =>
-          t.identity.registerResident({ name: `并发${i}`, residentId, phone: '13700000000', password: PASSWORD }),
+          t.identity.registerResident({ name: `并发${hanDigits(i)}`, residentId, phone: '13700000000', password: PASSWORD }),
         ),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);

@@ -5,7 +5,7 @@ import { checkPasswordPolicy } from './password-policy.ts';
 import * as repo from './identity.repository.ts';
 import type { Principal } from './principal.ts';
 import { maskResidentId, parseResidentId, RESIDENT_ID_PROBLEM_TEXT } from './resident-id.ts';
-import { chinaToday, isUniqueViolation, isUuid, maskPhone, normaliseName, normalisePhone } from './validation.ts';
+import { chinaToday, isUniqueViolation, isUuid, maskPhone, normalisePhone, normaliseResidentName } from './validation.ts';
 
 export interface RegisterResidentInput {
   name: string;
@@ -49,7 +49,7 @@ export interface ResidentProfile {
 export function createResidentFunctions({ db, vault, orgs, clock, sessionCache }: IdentityContext) {
   async function registerResident(input: RegisterResidentInput): Promise<RegisterResidentResult> {
     const now = clock();
-    const name = normaliseName(input.name);
+    const name = normaliseResidentName(input.name);
     const parsed = parseResidentId(input.residentId, chinaToday(now));
     if (!parsed.ok) throw new AppError('INVALID_RESIDENT_ID', { reason: RESIDENT_ID_PROBLEM_TEXT[parsed.problem] });
     const phone = normalisePhone(input.phone);

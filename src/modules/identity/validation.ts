@@ -16,16 +16,100 @@ export function maskPhone(phone: string): string {
   return phone.length === 11 ? `${phone.slice(0, 3)}****${phone.slice(7)}` : '*'.repeat(phone.length);
 }
 
-/** A person's name: trimmed, 1–50 characters, no control characters. */
+/** A staff member's display name: trimmed, 1–50 characters, no control or format characters. */
 export function normaliseName(name: string): string {
-  const trimmed = name.trim();
+  const trimmed = name.normalize('NFC').trim();
   const length = [...trimmed].length;
-  if (length < 1 || length > 50 || /\p{Cc}/u.test(trimmed)) {
-    throw new AppError('VALIDATION_FAILED', {
-      detail: { zh: '姓名应为 1–50 个字符', en: 'the name must have 1–50 characters' },
-    });
-  }
+  if (length < 1 || length > 50) throw nameError('length');
+  const invisible = /[\p{Cc}\p{Cf}]/u.exec(trimmed);
+  if (invisible) throw nameError('invisible', invisible[0]);
   return trimmed;
+}
+
+/**
+ * The ideographs a resident's name may hold: those of Unicode 10 — the URO (4E00–9FEA),
+ * Extension A (3400–4DB5), the twelve unified ideographs among the compatibility ones, and
+ * Extensions B–F — which the certificate fonts draw (Noto Serif SC, then HanaMinA/B; a test
+ * checks every one). Later additions (9FEB–9FFF, 4DB6–4DBF, Extension G and beyond) are refused
+ * with their own message until a font covers them.
+ */
+const NAME_IDEOGRAPHS: readonly (readonly [number, number])[] = [
+  [0x3400, 0x4db5],
+  [0x4e00, 0x9fea],
+  [0xfa0e, 0xfa29],
+  [0x20000, 0x2a6d6],
+  [0x2a700, 0x2b734],
+  [0x2b740, 0x2b81d],
+  [0x2b820, 0x2cea1],
+  [0x2ceb0, 0x2ebe0],
+];
+
+/**
+ * The separator of names of several parts (少数民族 and transliterated names, 买买提·艾力) is the
+ * middle dot U+00B7, as on the ID card. Input methods type look-alikes: the katakana middle dot
+ * ・ U+30FB (and its half-width ･ U+FF65), the bullet • U+2022, the hyphenation point ‧ U+2027,
+ * the bullet operator ∙ U+2219 and the dot operator ⋅ U+22C5. They are stored as U+00B7.
+ */
+export const NAME_DOT = '\u00b7';
+const DOT_LOOKALIKES = /[\u30fb\uff65\u2022\u2027\u2219\u22c5]/gu;
+
+/** Whether a code point may stand in a resident's name as one of its letters (not the dot). */
+export function isNameLetter(codePoint: number): boolean {
+  if ((codePoint >= 0x41 && codePoint <= 0x5a) || (codePoint >= 0x61 && codePoint <= 0x7a)) return true;
+  return NAME_IDEOGRAPHS.some(([from, to]) => codePoint >= from && codePoint <= to) && /\p{Unified_Ideograph}/u.test(String.fromCodePoint(codePoint));
+}
+
+const HAN_NAME = /^[^\u00b7 A-Za-z]+(?:\u00b7[^\u00b7 A-Za-z]+)*$/u;
+const LATIN_NAME = /^[A-Za-z]+(?:[ \u00b7][A-Za-z]+)*$/u;
+
+/**
+ * A resident's name under real-name registration: NFC, trimmed, 1–50 characters; either Chinese
+ * characters (生僻字 of Extensions B–F included) in parts joined by single middle dots, or Latin
+ * letters in words joined by single spaces or dots (the name on a foreigner's permanent residence
+ * card). Refused, each with a message saying why: control and format characters (zero-width
+ * characters, bidirectional overrides), emoji, combining marks (a mark that does not compose
+ * into a letter under NFC), ideographs the fonts cannot draw yet, and anything else.
+ */
+export function normaliseResidentName(name: string): string {
+  const text = name.normalize('NFC').replace(DOT_LOOKALIKES, NAME_DOT).trim();
+  const chars = [...text];
+  if (chars.length < 1 || chars.length > 50) throw nameError('length');
+  for (const ch of chars) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === NAME_DOT || ch === ' ' || isNameLetter(cp)) continue;
+    if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(ch) || /\s/u.test(ch)) throw nameError('invisible', ch);
+    if (/\p{M}/u.test(ch)) throw nameError('mark', ch);
+    if (/[\p{Extended_Pictographic}\p{Emoji_Presentation}\p{Regional_Indicator}]/u.test(ch)) throw nameError('emoji', ch);
+    if (/\p{Unified_Ideograph}/u.test(ch)) throw nameError('ideograph', ch);
+    throw nameError('character', ch);
+  }
+  if (!HAN_NAME.test(text) && !LATIN_NAME.test(text)) throw nameError('form');
+  return text;
+}
+
+type NameProblem = 'length' | 'invisible' | 'mark' | 'emoji' | 'ideograph' | 'character' | 'form';
+
+const NAME_PROBLEMS: Record<NameProblem, { zh: string; en: string }> = {
+  length: { zh: '姓名应为 1–50 个字符', en: 'the name must have 1–50 characters' },
+  invisible: { zh: '姓名不能含有不可见的控制或格式字符（如零宽字符、文字方向控制符）', en: 'the name must not contain invisible control or format characters (zero-width, bidirectional controls)' },
+  mark: { zh: '姓名不能含有组合符号', en: 'the name must not contain combining marks' },
+  emoji: { zh: '姓名不能含有表情符号', en: 'the name must not contain emoji' },
+  ideograph: { zh: '该汉字暂不支持（统一码 10.0 以后新增的字）', en: 'this ideograph is not supported yet (added after Unicode 10.0)' },
+  character: { zh: '姓名只能由汉字、间隔号“·”或拉丁字母组成', en: 'the name may only hold Chinese characters, the middle dot “·” or Latin letters' },
+  form: {
+    zh: '姓名的格式不对：汉字与拉丁字母不能混用，间隔号“·”只能在两部分之间且不能连用，空格只能在拉丁字母的词之间',
+    en: 'the name is malformed: no mix of Chinese and Latin letters, a middle dot only between two parts and never doubled, a space only between Latin words',
+  },
+};
+
+function nameError(problem: NameProblem, ch?: string): AppError {
+  const codePoint = ch === undefined ? undefined : `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  const detail = NAME_PROBLEMS[problem];
+  return new AppError(
+    'VALIDATION_FAILED',
+    { detail: codePoint ? { zh: `${detail.zh}：${codePoint}`, en: `${detail.en}: ${codePoint}` } : detail },
+    { field: 'name', problem, ...(codePoint ? { codePoint } : {}) },
+  );
 }
 
 export function normaliseUsername(username: string): string {

@@ -76,7 +76,8 @@ export async function startE2e(): Promise<E2eServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'yiban-e2e-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const config = loadConfig({ YIBAN_DATA_DIR: dataDir, PORT: String(port), YIBAN_PUBLIC_URL: base, LOG_LEVEL: 'warn' });
+  // The demo data is loaded, so this is demo mode (the apps show the banner).
+  const config = loadConfig({ YIBAN_DATA_DIR: dataDir, PORT: String(port), YIBAN_PUBLIC_URL: base, LOG_LEVEL: 'warn', YIBAN_DEMO: '1' });
   const platform = await openPlatform(config);
   await seedDemo(platform.database, platform.services, { divisions: { prefix: '130123' } });
   const app = await buildApp(platform, { logLevel: 'warn', publicUrl: config.publicUrl });

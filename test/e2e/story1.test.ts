@@ -57,7 +57,7 @@ describe('story 1 in the browser', () => {
     await resident.getByPlaceholder('与身份证一致').fill('陈静');
     await resident.getByPlaceholder('18 位居民身份证号').fill(residentId);
     await resident.getByPlaceholder('11 位手机号').fill('13931100099');
-    await resident.getByPlaceholder('至少 8 位').fill('Tyz-2026-Home');
+    await resident.getByPlaceholder('至少 10 位').fill('Tyz-2026-Home');
     await resident.getByRole('textbox', { name: '村（社区）名称' }).fill('塔元庄');
     await resident.getByRole('button', { name: '查找' }).click();
     await resident.getByText(/塔元庄.*（130123100242）/).waitFor();

@@ -9,6 +9,7 @@ import { SHARING_MENU, SharingPage, sharingPageOf } from './sharing-routes.tsx';
 import { Overview, overviewRoots } from './Overview.tsx';
 import { Seals } from './Seals.tsx';
 import { Staff } from './Staff.tsx';
+import { BootstrapHint, ChangePasswordButton, Setup } from './Account.tsx';
 
 const { Header, Sider, Content } = Layout;
 
@@ -62,6 +63,7 @@ function Login() {
             <p>{t('村（社区）、乡镇、县、市各级工作人员', 'For village, township, county and city staff')}</p>
           </div>
         </div>
+        <BootstrapHint />
         <Form layout="vertical" size="large" onFinish={(v: { username: string; password: string }) => void onFinish(v)}>
           <Form.Item name="username" label={t('用户名', 'Username')} rules={[{ required: true, message: t('请输入用户名', 'Enter your username') }]}>
             <Input autoComplete="username" />
@@ -473,9 +475,10 @@ export function ConsoleApp() {
   const path = usePath();
   const me = session.use();
   useEffect(() => {
-    if (!me && path !== '/console/login') navigate('/console/login', { replace: true });
+    if (!me && path !== '/console/login' && path !== '/console/setup') navigate('/console/login', { replace: true });
   }, [me, path]);
   if (path === '/console/login') return <Login />;
+  if (path === '/console/setup') return <Setup />;
   if (!me) return null;
   const caseMatch = match('/console/cases/:id', path);
   const logout = async () => {
@@ -507,6 +510,7 @@ export function ConsoleApp() {
             {role && ` · ${ROLE_TEXT[role.role] ? pick(ROLE_TEXT[role.role]!) : role.role}`}
           </span>
           <LangSwitch className="cs-lang" />
+          <ChangePasswordButton />
           <Button onClick={() => void logout()}>{t('退出', 'Log out')}</Button>
         </Space>
       </Header>

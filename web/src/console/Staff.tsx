@@ -199,7 +199,7 @@ export function Staff() {
           <Form.Item name="username" label={t('用户名', 'Username')} rules={[{ required: true, pattern: /^[a-z0-9][a-z0-9._-]{2,31}$/i, message: t('3–32 位字母、数字或 . _ -', '3–32 letters, digits or . _ -') }]}>
             <Input autoComplete="off" />
           </Form.Item>
-          <Form.Item name="password" label={t('初始密码', 'Initial password')} rules={[{ required: true, min: 8, message: t('至少 8 位，含字母和数字', 'At least 8 characters with letters and digits') }]}>
+          <Form.Item name="password" label={t('初始密码', 'Initial password')} rules={[{ required: true, min: 10, message: t('至少 10 位，不要用常见密码', 'At least 10 characters, not a common password') }]}>
             <Input.Password autoComplete="new-password" />
           </Form.Item>
           <Form.Item name="role" label={t('角色', 'Role')} rules={[{ required: true }]}>

@@ -2,6 +2,7 @@ import { App as AntApp, ConfigProvider } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { createRoot } from 'react-dom/client';
+import { DemoBanner } from '../shared/demo-banner.tsx';
 import { I18nProvider, useI18n } from '../shared/i18n.tsx';
 import { ConsoleApp } from './App.tsx';
 import '../shared/base.css';
@@ -20,6 +21,7 @@ function Root() {
 
 createRoot(document.getElementById('root')!).render(
   <I18nProvider>
+    <DemoBanner />
     <Root />
   </I18nProvider>,
 );

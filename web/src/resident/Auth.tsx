@@ -5,6 +5,12 @@ import { useI18n } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
 import { api, errorText, session } from './context.ts';
 
+/** What the password policy asks (the server checks it: WEAK_PASSWORD says why). */
+export const PASSWORD_HELP = {
+  zh: '至少 10 位，不要用常见密码、姓名、手机号或生日；可用几个不相关的词加数字和符号',
+  en: 'At least 10 characters; no common password, name, phone number or birthday. A few unrelated words with digits and symbols work well',
+};
+
 export function Login() {
   const { t } = useI18n();
   const [busy, setBusy] = useState(false);
@@ -135,8 +141,8 @@ export function Register() {
         <Form.Item name="phone" label={t('手机号', 'Phone')} rules={[{ required: true, pattern: /^1\d{10}$/, message: t('请输入 11 位手机号', 'Enter an 11-digit phone number') }]}>
           <Input type="tel" placeholder={t('11 位手机号', '11-digit phone')} maxLength={11} />
         </Form.Item>
-        <Form.Item name="password" label={t('密码', 'Password')} rules={[{ required: true, min: 8, message: t('至少 8 位', 'At least 8 characters') }]}>
-          <Input type="password" placeholder={t('至少 8 位', 'At least 8 characters')} autoComplete="new-password" />
+        <Form.Item name="password" label={t('密码', 'Password')} rules={[{ required: true, min: 10, message: t('至少 10 位', 'At least 10 characters') }]} help={t(PASSWORD_HELP.zh, PASSWORD_HELP.en)}>
+          <Input type="password" placeholder={t('至少 10 位', 'At least 10 characters')} autoComplete="new-password" />
         </Form.Item>
         <Form.Header>{t('居住地', 'Where you live')}</Form.Header>
         <Form.Item label={t('村（社区）', 'Village')} extra={<Button size="small" onClick={() => void search()}>{t('查找', 'Search')}</Button>}>

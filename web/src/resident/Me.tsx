@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Delegation, HelperAct, Me as MeDto } from '../shared/api.ts';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
+import { PASSWORD_HELP } from './Auth.tsx';
 import { api, errorText, formatDate, formatDateTime, session } from './context.ts';
 
 const SCOPES = [
@@ -153,6 +154,85 @@ function Helpers() {
   );
 }
 
+interface PasswordValues {
+  currentPassword: string;
+  newPassword: string;
+  confirm: string;
+}
+
+/** 修改密码: the current password, then the new one twice; the account's other sessions end. */
+function ChangePassword() {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [form] = Form.useForm<PasswordValues>();
+  const submit = async (v: PasswordValues) => {
+    setBusy(true);
+    try {
+      const { revokedSessions } = await api.changePassword({ currentPassword: v.currentPassword, newPassword: v.newPassword });
+      Toast.show({
+        icon: 'success',
+        content: revokedSessions > 0 ? t(`密码已修改，其他 ${revokedSessions} 处登录已退出`, `Password changed; signed out elsewhere (${revokedSessions})`) : t('密码已修改', 'Password changed'),
+      });
+      form.resetFields();
+      setOpen(false);
+    } catch (e) {
+      Toast.show({ icon: 'fail', content: errorText(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (!open) {
+    return (
+      <List header={t('账号安全', 'Account security')}>
+        <List.Item arrowIcon onClick={() => setOpen(true)} description={t('修改后，其他设备上的登录将退出', 'Other devices are signed out when you change it')}>
+          {t('修改密码', 'Change password')}
+        </List.Item>
+      </List>
+    );
+  }
+  return (
+    <Form
+      form={form}
+      layout="vertical"
+      className="rs-form"
+      data-testid="change-password"
+      onFinish={(v: PasswordValues) => void submit(v)}
+      footer={
+        <div className="rs-form-buttons">
+          <Button block type="submit" color="primary" size="large" loading={busy}>
+            {t('确认修改', 'Change password')}
+          </Button>
+          <Button block size="large" onClick={() => setOpen(false)}>
+            {t('取消', 'Cancel')}
+          </Button>
+        </div>
+      }
+    >
+      <Form.Header>{t('修改密码', 'Change password')}</Form.Header>
+      <Form.Item name="currentPassword" label={t('当前密码', 'Current password')} rules={[{ required: true, message: t('请输入当前密码', 'Enter your current password') }]}>
+        <Input type="password" autoComplete="current-password" />
+      </Form.Item>
+      <Form.Item name="newPassword" label={t('新密码', 'New password')} description={t(PASSWORD_HELP.zh, PASSWORD_HELP.en)} rules={[{ required: true, min: 10, message: t('至少 10 位', 'At least 10 characters') }]}>
+        <Input type="password" autoComplete="new-password" />
+      </Form.Item>
+      <Form.Item
+        name="confirm"
+        label={t('再次输入新密码', 'New password again')}
+        dependencies={['newPassword']}
+        rules={[
+          { required: true, message: t('请再次输入新密码', 'Enter the new password again') },
+          ({ getFieldValue }) => ({
+            validator: (_, value) => (value === getFieldValue('newPassword') ? Promise.resolve() : Promise.reject(new Error(t('两次输入的新密码不一致', 'The two new passwords differ')))),
+          }),
+        ]}
+      >
+        <Input type="password" autoComplete="new-password" />
+      </Form.Item>
+    </Form>
+  );
+}
+
 export function Me() {
   const { t } = useI18n();
   const [me, setMe] = useState<MeDto | null>(null);
@@ -186,6 +266,7 @@ export function Me() {
       )}
       {/* Only the resident themself authorises helpers: a helper acting for them does not see this. */}
       {me?.kind === 'resident' && <Helpers />}
+      {me && !(me.kind === 'staff' && me.actingFor) && <ChangePassword />}
       <List header={t('设置', 'Settings')}>
         <List.Item extra={<LangSwitch className="rs-lang-inline" />}>{t('语言 Language', 'Language 语言')}</List.Item>
       </List>

@@ -1,5 +1,6 @@
 import { unstableSetRender } from 'antd-mobile';
 import { createRoot } from 'react-dom/client';
+import { DemoBanner } from '../shared/demo-banner.tsx';
 import { I18nProvider } from '../shared/i18n.tsx';
 import { App } from './App.tsx';
 import '../shared/base.css';
@@ -17,6 +18,7 @@ unstableSetRender((node, container) => {
 
 createRoot(document.getElementById('root')!).render(
   <I18nProvider>
+    <DemoBanner />
     <App />
   </I18nProvider>,
 );

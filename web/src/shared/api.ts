@@ -409,6 +409,9 @@ export function createApi(options: ApiOptions) {
       await send('POST', '/api/auth/logout');
     },
     me: () => json<Me>('GET', '/api/me'),
+    // Accounts: my password (the other sessions end), and the first administrator with the setup token.
+    changePassword: (body: { currentPassword: string; newPassword: string }) => json<{ revokedSessions: number }>('POST', '/api/auth/password', body),
+    bootstrapAdmin: (body: { token: string; username: string; name: string; password: string }) => json<StaffMember>('POST', '/api/auth/bootstrap', body),
     // Console administration and helper authorisations.
     orgSeal: (code: string) => json<OrgSeal>('GET', `/api/orgs/${encodeURIComponent(code)}/seal`),
     signatures: (status?: RegisteredSignature['status']) => json<{ items: RegisteredSignature[] }>('GET', `/api/signatures${query({ status })}`),

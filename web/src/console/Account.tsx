@@ -1,0 +1,143 @@
+import { Alert, App as AntApp, Button, Form, Input, Modal } from 'antd';
+import { useState } from 'react';
+import { usePlatform } from '../shared/demo-banner.tsx';
+import { LangSwitch, useI18n } from '../shared/i18n.tsx';
+import { navigate } from '../shared/router.tsx';
+import { api, errorText, session } from './context.ts';
+
+const PASSWORD_HELP = {
+  zh: '至少 10 位，不要用常见密码、姓名、用户名或生日；可用几个不相关的词加数字和符号',
+  en: 'At least 10 characters; no common password, name, username or birthday. A few unrelated words with digits and symbols work well',
+};
+
+/** The new-password field and its confirmation, as both forms below use them. */
+function NewPasswordFields({ name }: { name: string }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <Form.Item name={name} label={t('新密码', 'New password')} extra={t(PASSWORD_HELP.zh, PASSWORD_HELP.en)} rules={[{ required: true, min: 10, message: t('至少 10 位', 'At least 10 characters') }]}>
+        <Input.Password autoComplete="new-password" />
+      </Form.Item>
+      <Form.Item
+        name="confirm"
+        label={t('再次输入新密码', 'New password again')}
+        dependencies={[name]}
+        rules={[
+          { required: true, message: t('请再次输入新密码', 'Enter the new password again') },
+          ({ getFieldValue }) => ({
+            validator: (_, value) => (value === getFieldValue(name) ? Promise.resolve() : Promise.reject(new Error(t('两次输入的新密码不一致', 'The two new passwords differ')))),
+          }),
+        ]}
+      >
+        <Input.Password autoComplete="new-password" />
+      </Form.Item>
+    </>
+  );
+}
+
+/** 修改密码 in the header: the current password and the new one; the other sessions end. */
+export function ChangePasswordButton() {
+  const { t } = useI18n();
+  const { message } = AntApp.useApp();
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [form] = Form.useForm<{ currentPassword: string; newPassword: string }>();
+  const submit = async (v: { currentPassword: string; newPassword: string }) => {
+    setBusy(true);
+    try {
+      const { revokedSessions } = await api.changePassword({ currentPassword: v.currentPassword, newPassword: v.newPassword });
+      void message.success(t(`密码已修改；其他 ${revokedSessions} 处登录已退出`, `Password changed; ${revokedSessions} other session(s) signed out`));
+      form.resetFields();
+      setOpen(false);
+    } catch (error) {
+      void message.error(errorText(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <Button onClick={() => setOpen(true)}>{t('修改密码', 'Change password')}</Button>
+      <Modal open={open} title={t('修改密码', 'Change password')} okText={t('确认修改', 'Change')} cancelText={t('取消', 'Cancel')} confirmLoading={busy} onOk={() => form.submit()} onCancel={() => setOpen(false)} destroyOnHidden>
+        <Form form={form} layout="vertical" onFinish={(v) => void submit(v)}>
+          <Form.Item name="currentPassword" label={t('当前密码', 'Current password')} rules={[{ required: true, message: t('请输入当前密码', 'Enter your current password') }]}>
+            <Input.Password autoComplete="current-password" />
+          </Form.Item>
+          <NewPasswordFields name="newPassword" />
+        </Form>
+      </Modal>
+    </>
+  );
+}
+
+/** On the login page of an install without an administrator: where to go. */
+export function BootstrapHint() {
+  const { t } = useI18n();
+  const platform = usePlatform();
+  if (!platform?.needsBootstrap) return null;
+  return (
+    <Alert
+      type="info"
+      showIcon
+      style={{ marginBottom: 16 }}
+      message={t('平台尚无管理员', 'No administrator yet')}
+      description={t('请打开服务启动时打印的“首次设置”链接，或在服务器上运行 yiban admin create。', 'Open the setup link printed when the server started, or run yiban admin create on the server.')}
+    />
+  );
+}
+
+/** 首次设置 (/console/setup#token=…): the first platform administrator, with the one-time token printed at start. */
+export function Setup() {
+  const { t } = useI18n();
+  const { message } = AntApp.useApp();
+  const [busy, setBusy] = useState(false);
+  // The token travels in the fragment, which the browser never sends to a server or a log.
+  const fromLink = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
+  const submit = async (v: { token: string; username: string; name: string; password: string }) => {
+    setBusy(true);
+    try {
+      const created = await api.bootstrapAdmin({ token: v.token.trim(), username: v.username.trim(), name: v.name.trim(), password: v.password });
+      const login = await api.loginStaff(created.username, v.password);
+      session.set({ token: login.token, account: login.account });
+      history.replaceState(null, '', '/console/setup');
+      navigate('/console/staff', { replace: true });
+    } catch (error) {
+      void message.error(errorText(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="cs-login">
+      <div className="cs-login-box">
+        <div className="cs-login-brand">
+          <span className="cs-logo" aria-hidden="true">
+            一
+          </span>
+          <div>
+            <h1>{t('首次设置：创建平台管理员', 'First setup: create the platform administrator')}</h1>
+            <p>{t('令牌只能使用一次', 'The token works once')}</p>
+          </div>
+        </div>
+        <Form layout="vertical" initialValues={{ token: fromLink, username: 'admin', name: '平台管理员' }} onFinish={(v: { token: string; username: string; name: string; password: string }) => void submit(v)}>
+          <Form.Item name="token" label={t('一次性令牌', 'One-time token')} rules={[{ required: true, message: t('请输入启动时打印的令牌', 'Enter the token printed at start') }]}>
+            <Input autoComplete="off" />
+          </Form.Item>
+          <Form.Item name="username" label={t('用户名', 'Username')} rules={[{ required: true, message: t('请输入用户名', 'Enter a username') }]}>
+            <Input autoComplete="username" />
+          </Form.Item>
+          <Form.Item name="name" label={t('姓名', 'Name')} rules={[{ required: true, message: t('请输入姓名', 'Enter a name') }]}>
+            <Input />
+          </Form.Item>
+          <NewPasswordFields name="password" />
+          <Button type="primary" htmlType="submit" block loading={busy}>
+            {t('创建管理员并登录', 'Create and log in')}
+          </Button>
+        </Form>
+        <div className="cs-login-lang">
+          <LangSwitch className="cs-lang" />
+        </div>
+      </div>
+    </div>
+  );
+}

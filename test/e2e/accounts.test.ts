@@ -1,13 +1,12 @@
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/demo/demo-data.ts';
-import { CHROMIUM, DESKTOP, PHONE, SKIP_MESSAGE, startE2e, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, startE2e, type E2eServer } from './harness.ts';
 
-if (!CHROMIUM) console.warn(SKIP_MESSAGE);
 
 const NEW_PASSWORD = 'Lina-Xinmima-Chunjie-88';
 
-describe.skipIf(!CHROMIUM)('demo mode and passwords in the browser', () => {
+describe('demo mode and passwords in the browser', () => {
   let server: E2eServer;
   let desktop: BrowserContext;
   let phone: BrowserContext;

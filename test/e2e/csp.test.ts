@@ -120,7 +120,8 @@ describe('browser hardening: CSP, framing, camera, session cookie', () => {
     const response = await page.goto('/verify');
     expect(response!.headers()['permissions-policy']).toContain('camera=(self)');
     expect(await cameraAllowed(page)).toBe(true);
-    await page.waitForFunction('navigator.serviceWorker.controller !== null', undefined, { timeout: 30_000 });
+    // Polled with page.evaluate: waitForFunction compiles its predicate in the page, which the CSP forbids.
+    await expect.poll(() => page.evaluate<boolean>('navigator.serviceWorker.controller !== null'), { timeout: 30_000 }).toBe(true);
     expect(qr).toMatch(/^YB1\./);
     await page.locator('#vf-text').fill(qr);
     await page.getByRole('button', { name: '核验', exact: true }).click();

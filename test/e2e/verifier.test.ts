@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/demo/demo-data.ts';
 import zxing from '@zxing/library';
 import { encodeQrMatrix } from '../../src/modules/certificates/pdf/qr.ts';
-import { chromiumPath, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
+import { chromiumPath, PHONE, SCREENSHOTS, startE2e, watchCsp, type E2eServer } from './harness.ts';
 
 
 /**
@@ -108,6 +108,9 @@ describe('the public verifier: camera scan and offline use', () => {
     });
     const context = await cameraBrowser.newContext({ ...PHONE, baseURL: server.base, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', permissions: ['camera'] });
     context.on('weberror', (e) => console.error(`page error: ${e.error().message}`));
+    // The camera, ZXing and the service worker under the page's Content-Security-Policy.
+    const violations: string[] = [];
+    await watchCsp(context, violations);
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
     await page.goto('/verify');
@@ -124,6 +127,7 @@ describe('the public verifier: camera scan and offline use', () => {
     expect(await page.locator('#vf-text').inputValue()).toBe(qr);
     expect(await verdict.textContent()).toContain('刘洋');
     await shot(page, 'verify-camera');
+    expect(violations).toEqual([]);
     await context.close();
   }, 120_000);
 
@@ -133,7 +137,10 @@ describe('the public verifier: camera scan and offline use', () => {
     page.setDefaultTimeout(20_000);
     await page.goto('/verify');
     // The service worker installs (page, assets, trust anchors cached) and takes control.
-    await page.waitForFunction('navigator.serviceWorker.controller !== null && navigator.serviceWorker.controller.state === "activated"', undefined, { timeout: 30_000 });
+    // Polled with page.evaluate: waitForFunction compiles its predicate in the page, which the CSP forbids.
+    await expect
+      .poll(() => page.evaluate<boolean>('navigator.serviceWorker.controller !== null && navigator.serviceWorker.controller.state === "activated"'), { timeout: 30_000 })
+      .toBe(true);
     await context.setOffline(true);
     await page.reload();
     expect(await page.evaluate<boolean>('navigator.onLine')).toBe(false);
@@ -151,6 +158,7 @@ describe('the public verifier: camera scan and offline use', () => {
     await page.getByRole('button', { name: '核验', exact: true }).click();
     await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('VALID');
     await shot(page, 'verify-offline');
+    expect(server.cspViolations).toEqual([]);
     await context.close();
   }, 90_000);
 });

@@ -46,11 +46,12 @@ function freshPhone(): string {
  * A migrated database with the real 正定县 division subtree, the demo departments and the
  * catalogue; factories make fresh residents and staff for each test.
  */
-export async function createTestContext(engine: Engine, options: { clock?: () => Date; statusLists?: StatusListOptions; bundleDefinitions?: readonly unknown[]; externalSharing?: ServiceOptions['externalSharing'] } = {}): Promise<TestContext> {
+export async function createTestContext(engine: Engine, options: { clock?: () => Date; publicUrl?: string; statusLists?: StatusListOptions; bundleDefinitions?: readonly unknown[]; externalSharing?: ServiceOptions['externalSharing'] } = {}): Promise<TestContext> {
   const database = await createTestDatabase(engine);
   const services = createServices(database, {
     masterKey: randomBytes(32),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     ...(options.bundleDefinitions ? { bundleDefinitions: options.bundleDefinitions } : {}),
     ...(options.externalSharing ? { externalSharing: options.externalSharing } : {}),

@@ -48,12 +48,13 @@ function freshPhone(): string {
  * A migrated database with the real 正定县 division subtree, the demo departments and the
  * catalogue; factories make fresh residents and staff for each test.
  */
-export async function createTestContext(engine: Engine, options: { clock?: () => Date; statusLists?: StatusListOptions; bundleDefinitions?: readonly unknown[]; externalSharing?: ServiceOptions['externalSharing']; masterKey?: Buffer; pgliteDir?: string } = {}): Promise<TestContext> {
+export async function createTestContext(engine: Engine, options: { clock?: () => Date; publicUrl?: string; statusLists?: StatusListOptions; bundleDefinitions?: readonly unknown[]; externalSharing?: ServiceOptions['externalSharing']; masterKey?: Buffer; pgliteDir?: string } = {}): Promise<TestContext> {
   const database = await createTestDatabase(engine, options.pgliteDir ? { pgliteDir: options.pgliteDir } : {});
   const masterKey = options.masterKey ?? randomBytes(32);
   const services = createServices(database, {
     masterKey,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     ...(options.bundleDefinitions ? { bundleDefinitions: options.bundleDefinitions } : {}),
     ...(options.externalSharing ? { externalSharing: options.externalSharing } : {}),

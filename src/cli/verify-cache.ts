@@ -3,7 +3,7 @@
  * (`$YIBAN_CACHE_DIR`, else `$XDG_CACHE_HOME/yiban`, else `~/.cache/yiban`), one folder per
  * platform: the trust list (pinned on first use, refreshed daily when the platform answers) and
  * the signed status list credentials by id. A kept list is used without asking again while it is
- * fresh (`maxAgeMs`, default 10 minutes) and still valid; when the platform cannot be reached, a
+ * fresh (`maxAgeMs`, default 60 s, as long as the platform's own cache headers) and still valid; when the platform cannot be reached, a
  * kept list is used until its `validUntil` — after that the verifier says INDETERMINATE and why.
  * Nothing here decides trust: every list is checked against the trust list by src/verify.
  */
@@ -40,7 +40,7 @@ export interface PlatformCacheOptions {
 export function createPlatformCache(options: PlatformCacheOptions) {
   const platform = options.platform.replace(/\/+$/, '');
   const now = options.now ?? Date.now;
-  const maxAgeMs = options.maxAgeMs ?? 10 * 60_000;
+  const maxAgeMs = options.maxAgeMs ?? 60_000;
   const url = new URL(platform);
   const dir = path.join(options.root ?? cacheRoot(), `${url.host.replace(/[^A-Za-z0-9.-]/g, '_')}-${createHash('sha256').update(platform).digest('hex').slice(0, 8)}`);
 

@@ -16,6 +16,7 @@ export interface VerifyCommandOptions {
   offline?: boolean;
   online?: boolean;
   cacheDir?: string;
+  refresh?: boolean;
   requireLedger?: boolean;
   at?: Date;
   json?: boolean;
@@ -36,6 +37,7 @@ export function registerVerifyCommand(program: Command): void {
     .option('--status <file>', 'a signed status list credential JSON, for offline use (repeatable)', collect, [])
     .option('--offline', 'use only the cache and the given files, no network')
     .option('--online', '(default) fetch the status lists the certificate names')
+    .option('--refresh', 'fetch the status lists now even when the cached ones are fresh')
     .option('--cache-dir <dir>', 'cache folder (default YIBAN_CACHE_DIR, XDG_CACHE_HOME/yiban or ~/.cache/yiban)')
     .option('--require-ledger', 'refuse VALID without a ledger inclusion proof')
     .option('--at <time>', 'verify as of this time (ISO 8601)', parseTime)
@@ -58,7 +60,7 @@ export async function runVerify(file: string, options: VerifyCommandOptions): Pr
   const bytes = file === '-' ? readFileSync(0) : readFileSync(file);
   const platform = options.platform ?? process.env.YIBAN_PUBLIC_URL;
   if (!options.trust && !platform) throw new AppError('VERIFY_TRUST_REQUIRED');
-  const cache = platform ? createPlatformCache({ platform, offline: options.offline ?? false, ...(options.cacheDir ? { root: options.cacheDir } : {}) }) : null;
+  const cache = platform ? createPlatformCache({ platform, offline: options.offline ?? false, ...(options.refresh ? { maxAgeMs: 0 } : {}), ...(options.cacheDir ? { root: options.cacheDir } : {}) }) : null;
   const trust: TrustAnchors = options.trust ? (JSON.parse(readFileSync(options.trust, 'utf8')) as TrustAnchors) : await cache!.trust();
   const bundle = await readBundle(bytes);
   if (!bundle) return { verdict: 'INVALID', checks: [{ check: 'format', result: 'fail', reason: 'MALFORMED', detail: 'not a PDF, QR text, bundle or credential' }] };

@@ -19,7 +19,7 @@ import { sm3 } from './sm3.ts';
 import { verify as verifySignature } from './signatures.ts';
 import { decodeStatusList, fromBase64Url, toBase64Url } from './status-list.ts';
 import { concatBytes, utf8 } from './tlog-bytes.ts';
-import { createChainVerifier, splitPemChain } from './x509.ts';
+import { createChainVerifier, splitPemChain, type ChainResult } from './x509.ts';
 import type { StatusEvidence, StatusListProblem, TrustAnchors } from './verify-certificate.ts';
 
 export const STATUS_CRYPTOSUITE = 'yiban-sm2-jcs-2026';
@@ -82,6 +82,8 @@ export async function checkStatusListCredential(
   trust: TrustAnchors,
   expect: { id: string; purpose: StatusPurpose },
   at: Date,
+  /** Chain results by signer and time, shared by the checks of one verification. */
+  chains: Map<string, ChainResult> = new Map(),
 ): Promise<CheckedStatusList> {
   if (!isRecord(credential) || !isRecord(credential.credentialSubject)) return { ok: false, reason: 'STATUS_LIST_MISMATCH', detail: 'not a status list credential' };
   const subject = credential.credentialSubject;
@@ -103,10 +105,18 @@ export async function checkStatusListCredential(
   if (!signer || !/^[0-9a-f]{32}$/.test(keyId)) return { ok: false, reason: 'STATUS_LIST_UNTRUSTED', detail: `signed by ${method || 'no key'}, which the trust list does not name` };
   const created = typeof proof.created === 'string' ? new Date(proof.created) : new Date(NaN);
   if (Number.isNaN(created.getTime())) return { ok: false, reason: 'STATUS_LIST_UNTRUSTED', detail: 'the proof has no creation time' };
-  const chain = createChainVerifier({ anchors: trust.roots, intermediates: signer.chain ? splitPemChain(signer.chain) : [] }).verify(signer.certificate, {
-    at: created,
-    keyUsage: ['digitalSignature'],
-  });
+  // Both lists of a certificate name the same signer: its chain is checked once (a third use of the
+  // root key would make signatures.ts build a comb table, ~1 s, for nothing in a one-off check).
+  const known = chains.get(keyId);
+  const inPeriod = (r: ChainResult | undefined) => r?.ok === true && r.chain.every((c) => c.notBefore <= created && created <= c.notAfter);
+  const chain =
+    known && inPeriod(known)
+      ? known
+      : createChainVerifier({ anchors: trust.roots, intermediates: signer.chain ? splitPemChain(signer.chain) : [] }).verify(signer.certificate, {
+          at: created,
+          keyUsage: ['digitalSignature'],
+        });
+  chains.set(keyId, chain);
   if (!chain.ok) return { ok: false, reason: 'STATUS_LIST_UNTRUSTED', detail: `the status signer's certificate: ${chain.reason}` };
   if (bytesToHex(sha256(chain.leaf.publicKeySpki)).slice(0, 32) !== keyId) return { ok: false, reason: 'STATUS_LIST_UNTRUSTED', detail: 'the status signer certificate is for another key' };
   let signature: Uint8Array;
@@ -140,11 +150,12 @@ export async function statusEvidenceFromCredentials(payloadText: string, credent
   const payload = parsePayload(payloadText);
   const evidence: StatusEvidence = { problems: [], lists: [] };
   if (!payload) return evidence;
+  const chains = new Map<string, ChainResult>();
   for (const purpose of STATUS_PURPOSES) {
     const id = `${payload.status.list}/${purpose}`;
     let best: CheckedStatusList | null = null;
     for (const credential of credentials) {
-      const checked = await checkStatusListCredential(credential, trust, { id, purpose }, at);
+      const checked = await checkStatusListCredential(credential, trust, { id, purpose }, at, chains);
       // A list for another purpose or id is simply not this one; report it only if nothing else is found.
       if (checked.ok) {
         best = checked;

@@ -1,6 +1,7 @@
 import { buildApp, type Platform } from '../app.ts';
 import type { Config } from '../core/config.ts';
 import type { DemoCredential } from '../demo/demo-data.ts';
+import { startSessionPurge } from '../modules/identity/session-purge.ts';
 
 /** Starts the HTTP server and closes everything cleanly on SIGINT/SIGTERM. */
 export async function serve(platform: Platform, config: Config, credentials: DemoCredential[]): Promise<void> {
@@ -8,6 +9,8 @@ export async function serve(platform: Platform, config: Config, credentials: Dem
   // A new signed checkpoint at least every second while entries arrive.
   const integrator = platform.services.ledger.startIntegrator({ intervalMs: 1000, onError: (error) => app.log.error({ err: error }, 'ledger integration failed') });
   const stopEvents = platform.services.events.start({}, { intervalMs: 1000 });
+  // Ended sessions are deleted in bounded batches, every ten minutes.
+  const stopPurge = startSessionPurge(platform.database.db, { intervalMs: 10 * 60_000, onError: (error) => app.log.error({ err: error }, 'session purge failed') });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -16,6 +19,7 @@ export async function serve(platform: Platform, config: Config, credentials: Dem
     await app.close();
     await integrator.stop();
     await stopEvents();
+    await stopPurge();
     await platform.close();
     process.exit(0);
   };

@@ -9,6 +9,7 @@ export interface ServeExtras {
   /** The one-time first-administrator token, when no administrator exists: printed here, once. */
   bootstrap: { token: string; expiresAt: Date } | null;
 }
+import { startSessionPurge } from '../modules/identity/session-purge.ts';
 
 /** Starts the HTTP server and closes everything cleanly on SIGINT/SIGTERM. */
 export async function serve(platform: Platform, config: Config, extras: ServeExtras): Promise<void> {
@@ -16,6 +17,8 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
   // A new signed checkpoint at least every second while entries arrive.
   const integrator = platform.services.ledger.startIntegrator({ intervalMs: 1000, onError: (error) => app.log.error({ err: error }, 'ledger integration failed') });
   const stopEvents = platform.services.events.start({}, { intervalMs: 1000 });
+  // Ended sessions are deleted in bounded batches, every ten minutes.
+  const stopPurge = startSessionPurge(platform.database.db, { intervalMs: 10 * 60_000, onError: (error) => app.log.error({ err: error }, 'session purge failed') });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -24,6 +27,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     await app.close();
     await integrator.stop();
     await stopEvents();
+    await stopPurge();
     await platform.close();
     process.exit(0);
   };

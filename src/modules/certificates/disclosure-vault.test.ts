@@ -32,7 +32,7 @@ describe.each(testEngines())('certificates from before sealing (%s)', (engine) =
   let ctx: TestContext;
   beforeAll(async () => {
     ctx = await createTestContext(engine);
-  });
+  }, 300_000);
   afterAll(async () => ctx?.close());
 
   it('are sealed at start, once, and still verify', async () => {

@@ -4,14 +4,24 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServices } from '../../app.ts';
 import { AppError } from '../../core/errors.ts';
 import { masterKeyFingerprint } from '../../core/sealing.ts';
-import { createTestContext, freshResidentId, PASSWORD, VILLAGE, type TestContext } from '../../../test/factories.ts';
-import { testEngines } from '../../../test/db.ts';
+import { freshResidentId, PASSWORD } from '../../../test/factories.ts';
+import { createTestDatabase, testEngines } from '../../../test/db.ts';
+import type { Database } from '../../db/database.ts';
 import { ensureMasterKey, recordedFingerprint, residentsProbe } from './master-key.ts';
 
 const codeOf = (error: unknown) => (error instanceof AppError ? error.code : String(error));
 
-describe.each(testEngines())('master key fingerprint (%s)', (engine) => {
-  let ctx: TestContext;
+/** Identity on a fresh database: no divisions or catalogue needed here. */
+async function keyContext(engine: Parameters<typeof createTestDatabase>[0]) {
+  const database = await createTestDatabase(engine);
+  const masterKey = randomBytes(32);
+  const services = createServices(database, { masterKey });
+  const newResident = () => services.identity.registerResident({ name: '测试居民', residentId: freshResidentId(), phone: '13900000009', password: PASSWORD });
+  return { database, masterKey, services, newResident, close: () => database.close() };
+}
+
+describe.each(testEngines())('master key fingerprint (%s)', { timeout: 180_000 }, (engine) => {
+  let ctx: { database: Database; masterKey: Buffer; services: ReturnType<typeof createServices>; newResident: () => Promise<unknown>; close: () => Promise<void> };
   afterEach(async () => ctx?.close());
 
   it('is an HMAC under a derived key, not the key nor a plain hash of it', () => {
@@ -26,7 +36,7 @@ describe.each(testEngines())('master key fingerprint (%s)', (engine) => {
   });
 
   it('is recorded by the first process, and another key is refused', async () => {
-    ctx = await createTestContext(engine);
+    ctx = await keyContext(engine);
     const db = ctx.database.db;
     await ensureMasterKey(db, ctx.masterKey);
     expect(await recordedFingerprint(db)).toBe(masterKeyFingerprint(ctx.masterKey));
@@ -40,9 +50,9 @@ describe.each(testEngines())('master key fingerprint (%s)', (engine) => {
   });
 
   it('makes a second account for one ID number impossible under another key, even past the check', async () => {
-    ctx = await createTestContext(engine);
+    ctx = await keyContext(engine);
     const residentId = freshResidentId();
-    const input = { name: '张三', residentId, phone: '13900000001', password: PASSWORD, homeOrgCode: VILLAGE };
+    const input = { name: '张三', residentId, phone: '13900000001', password: PASSWORD };
     await ctx.services.identity.registerResident(input);
     // A second set of services with another key on the same database, as a server that skipped the check would be.
     const intruder = createServices(ctx.database, { masterKey: randomBytes(32) });
@@ -55,7 +65,7 @@ describe.each(testEngines())('master key fingerprint (%s)', (engine) => {
   });
 
   it('adopts a database from before fingerprints only with the key its data opens with', async () => {
-    ctx = await createTestContext(engine);
+    ctx = await keyContext(engine);
     const db = ctx.database.db;
     await ctx.newResident();
     // As before migration 0005: no recorded fingerprint, residents without one, a nullable column.

@@ -11,6 +11,7 @@ import { maskResidentIdsInText } from '../modules/identity/resident-id.ts';
 import { handleError } from './errors.ts';
 import { ErrorResponse } from './schemas.ts';
 import { readToken, type Authenticator } from './auth.ts';
+import { rejectNonFiniteNumbers, rejectUnsafeText } from './input-guard.ts';
 
 export interface ServerDeps {
   database: Database;
@@ -112,6 +113,10 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     const onBehalfOf = request.headers['x-on-behalf-of'];
     request.principal = await deps.auth.authenticate(token, typeof onBehalfOf === 'string' ? onBehalfOf : undefined);
   });
+
+  // Before schema validation, for every route: a NUL byte or a lone surrogate never reaches a query.
+  app.addHook('preValidation', rejectUnsafeText);
+  app.addHook('preHandler', rejectNonFiniteNumbers);
 
   app.get(
     '/healthz',

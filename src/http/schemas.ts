@@ -27,12 +27,20 @@ export function withErrors<T extends Record<number, TSchema>, const S extends nu
 }
 
 export const Uuid = Type.String({ format: 'uuid' });
+/** Path and query parameters each have a shape (test/openapi-params.test.ts checks it); these are the shared ones. */
+export const UuidParams = Type.Object({ id: Uuid });
+/** A division code (2/4/6/9/12 digits), a department's code or a unified social credit code (18 characters). */
+export const ORG_CODE_PATTERN = '^[0-9A-Za-z]{2,18}$';
+/** A catalogue code: a service item, a dataset, a bundle, a category (`cert.residence`, `ps.household_register`). */
+export const CODE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+export const OrgCodeParam = Type.String({ pattern: ORG_CODE_PATTERN, description: '机构代码（行政区划代码或统一社会信用代码）' });
+export const CodeParam = Type.String({ pattern: CODE_PATTERN, maxLength: 64 });
 /** A value or null. */
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 export const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
 export const IsoDateTime = Type.String({ format: 'date-time' });
 /** Keyset pagination: an opaque cursor from the previous page, and a page size. */
 export const PageQuery = {
-  after: Type.Optional(Type.String({ maxLength: 200 })),
+  after: Type.Optional(Type.String({ maxLength: 200, pattern: '^[A-Za-z0-9_-]*$' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
 };

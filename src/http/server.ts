@@ -14,6 +14,7 @@ import { EXPECTED_ACCOUNT_HEADER, readToken, type Authenticator } from './auth.t
 import { createOriginGuard } from './origin-guard.ts';
 import { DOCS_CSP, registerSecurityHeaders } from './security-headers.ts';
 import type { TrustProxy } from '../core/config.ts';
+import { rejectNonFiniteNumbers, rejectUnsafeText } from './input-guard.ts';
 
 export interface ServerDeps {
   database: Database;
@@ -132,6 +133,10 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     }
     request.principal = principal;
   });
+
+  // Before schema validation, for every route: a NUL byte or a lone surrogate never reaches a query.
+  app.addHook('preValidation', rejectUnsafeText);
+  app.addHook('preHandler', rejectNonFiniteNumbers);
 
   app.get(
     '/healthz',

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { PageQuery, Nullable } from '../../http/schemas.ts';
+import { CodeParam, ORG_CODE_PATTERN, PageQuery, Nullable, UuidParams } from '../../http/schemas.ts';
 import { CASE_STATES } from './applications.tables.ts';
 import { MAX_BATCH_DECISIONS } from './batch-decisions.ts';
 
@@ -79,17 +79,17 @@ export const ActionBody = Type.Object(
 
 export const QueueQuerySchema = Type.Object(
   {
-    orgCode: Type.String({ minLength: 2, maxLength: 18 }),
+    orgCode: Type.String({ minLength: 2, maxLength: 18, pattern: ORG_CODE_PATTERN }),
     state: Type.Optional(CaseStateSchema),
     overdue: Type.Optional(Type.Boolean()),
-    serviceCode: Type.Optional(Type.String({ maxLength: 60 })),
+    serviceCode: Type.Optional(CodeParam),
     ...PageQuery,
   },
   { additionalProperties: false },
 );
 
 export const MineQuery = Type.Object({ ...PageQuery }, { additionalProperties: false });
-export const CaseIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const CaseIdParams = UuidParams;
 
 export const BatchDecideBody = Type.Object(
   {

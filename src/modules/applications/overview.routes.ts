@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requirePrincipal } from '../../http/auth.ts';
-import { Nullable, withErrors } from '../../http/schemas.ts';
+import { Nullable, OrgCodeParam, withErrors } from '../../http/schemas.ts';
 import type { ApplicationsService } from './applications.service.ts';
 import type { OverviewService } from './overview.ts';
 
@@ -42,7 +42,7 @@ export function overviewRoutes(deps: { overview: OverviewService; applications: 
           tags: ['applications'],
           summary: '四级总览：在办与超期办件 · open and overdue cases of an org and of each org below it',
           description: '市、县、乡镇管理员及督查员查看本辖区；逐级下钻到村（社区）。',
-          querystring: Type.Object({ orgCode: Type.String({ minLength: 2, maxLength: 40 }) }, { additionalProperties: false }),
+          querystring: Type.Object({ orgCode: OrgCodeParam }, { additionalProperties: false }),
           response: withErrors({ 200: OverviewSchema }, [400, 401, 403, 404]),
         },
       },

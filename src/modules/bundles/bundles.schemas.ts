@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { IsoDate, IsoDateTime, Nullable, Uuid } from '../../http/schemas.ts';
+import { CodeParam, IsoDate, IsoDateTime, Nullable, Uuid, UuidParams } from '../../http/schemas.ts';
 import { BundleDefinitionSchema } from './bundle-definition.ts';
 
 const Bilingual = Type.Object({ zh: Type.String(), en: Type.String() });
 
-export const BundleIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const BundleIdParams = UuidParams;
 export const StartBundleBody = Type.Object(
   {
     bundle: Type.String({ minLength: 1, maxLength: 64 }),
@@ -67,7 +67,7 @@ export const BundleDefinitionList = Type.Array(BundleDefinitionSchema);
 const OrgRef = Type.Object({ code: Type.String(), name: Type.String() });
 const DatasetRef = Type.Object({ code: Type.String(), nameZh: Type.String(), nameEn: Type.String() });
 
-export const BundleCodeParams = Type.Object({ code: Type.String({ maxLength: 64 }) });
+export const BundleCodeParams = Type.Object({ code: CodeParam });
 
 export const BundlePreviewSchema = Type.Object(
   {

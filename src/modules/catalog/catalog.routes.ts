@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../core/errors.ts';
-import { IsoDate, withErrors } from '../../http/schemas.ts';
+import { CODE_PATTERN, CodeParam, IsoDate, withErrors } from '../../http/schemas.ts';
 import type { CatalogService } from './catalog.service.ts';
 import { addWorkingDays, isProvisionalDate, isWorkingDay } from './working-days.ts';
 
@@ -48,7 +48,7 @@ export function catalogRoutes(deps: { catalog: CatalogService }): FastifyPluginA
           summary: '事项清单 · list service items',
           security: [],
           querystring: Type.Object(
-            { q: Type.Optional(Type.String({ maxLength: 50 })), category: Type.Optional(Type.String({ maxLength: 40 })) },
+            { q: Type.Optional(Type.String({ maxLength: 50 })), category: Type.Optional(Type.String({ maxLength: 40, pattern: CODE_PATTERN })) },
             { additionalProperties: false },
           ),
           response: withErrors({ 200: Type.Object({ items: Type.Array(ServiceItemDto) }) }, [400]),
@@ -64,7 +64,7 @@ export function catalogRoutes(deps: { catalog: CatalogService }): FastifyPluginA
           tags: ['catalog'],
           summary: '事项详情 · one service item',
           security: [],
-          params: Type.Object({ code: Type.String({ maxLength: 60 }) }),
+          params: Type.Object({ code: CodeParam }),
           response: withErrors({ 200: ServiceItemDto }, [404]),
         },
       },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../core/errors.ts';
 import { requirePrincipal } from '../../http/auth.ts';
-import { PageQuery, withErrors, Nullable } from '../../http/schemas.ts';
+import { PageQuery, withErrors, Nullable, UuidParams } from '../../http/schemas.ts';
 import { decodeQr, encodeQr, parseBundleJson } from '../../verify/bundle.ts';
 import { REASON_TEXT } from '../../verify/verify-certificate.ts';
 import type { CertificatesService } from './certificates.service.ts';
@@ -77,9 +77,9 @@ function parseFields(text: string | undefined): string[] | undefined {
   return text?.split(',').map((f) => f.trim()).filter(Boolean);
 }
 
-const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const IdParams = UuidParams;
 const FieldsQuery = Type.Object(
-  { fields: Type.Optional(Type.String({ maxLength: 500, description: '只披露这些字段（逗号分隔）/ disclose only these fields' })) },
+  { fields: Type.Optional(Type.String({ maxLength: 500, pattern: '^[A-Za-z0-9_, ]*$', description: '只披露这些字段（逗号分隔）/ disclose only these fields' })) },
   { additionalProperties: false },
 );
 
@@ -272,7 +272,7 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
           tags: ['verify'],
           summary: '证明状态列表（W3C Bitstring Status List，平台签名）· signed status list credential',
           security: [],
-          params: Type.Object({ list: Type.String({ maxLength: 10 }), purpose: Type.Union([Type.Literal('revocation'), Type.Literal('suspension')]) }),
+          params: Type.Object({ list: Type.String({ pattern: '^[0-9]{1,9}$' }), purpose: Type.Union([Type.Literal('revocation'), Type.Literal('suspension')]) }),
           response: withErrors({ 200: StatusListCredentialSchema }, [400, 404]),
         },
       },

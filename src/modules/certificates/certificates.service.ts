@@ -429,7 +429,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
     },
 
     async getByCase(principal: Principal, caseId: string): Promise<CertificateView> {
-      const row = await repo.findByCase(db, caseId);
+      const row = isUuid(caseId) ? await repo.findByCase(db, caseId) : null;
       if (!row) throw notFound('certificate');
       return service.get(principal, row.id);
     },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requirePrincipal } from '../../http/auth.ts';
-import { withErrors } from '../../http/schemas.ts';
+import { OrgCodeParam, withErrors } from '../../http/schemas.ts';
 import type { SealsService } from './seals.ts';
 
 const SealKeySchema = Type.Object({
@@ -33,7 +33,7 @@ export function sealsRoutes(deps: { seals: SealsService }): FastifyPluginAsyncTy
           tags: ['certificates'],
           summary: '本单位电子印章（印模、密钥、证书有效期）· an org’s electronic seal',
           description: '本单位工作人员及上级管理员、督查员可见；其他人得到 404。',
-          params: Type.Object({ code: Type.String({ minLength: 2, maxLength: 40 }) }),
+          params: Type.Object({ code: OrgCodeParam }),
           response: withErrors({ 200: OrgSealSchema }, [401, 404]),
         },
       },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requirePrincipal } from '../../http/auth.ts';
-import { withErrors, Nullable } from '../../http/schemas.ts';
+import { withErrors, Nullable, Uuid, UuidParams } from '../../http/schemas.ts';
 import { CertificateViewSchema } from './certificates.routes.ts';
 import type { SharingService } from './sharing-and-signatures.ts';
 
@@ -23,7 +23,7 @@ const ShareSchema = Type.Object({
   token: Type.Optional(Type.String()),
   url: Type.Optional(Type.String()),
 });
-const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const IdParams = UuidParams;
 
 export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginAsyncTypebox {
   const { sharing } = deps;
@@ -86,7 +86,7 @@ export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginA
         schema: {
           tags: ['certificates'],
           summary: '撤销分享链接 · revoke a share link',
-          params: Type.Object({ id: Type.String({ maxLength: 64 }), shareId: Type.String({ maxLength: 64 }) }),
+          params: Type.Object({ id: Uuid, shareId: Type.String({ pattern: '^[0-9a-f]{32}$' }) }),
           response: withErrors({ 204: Type.Null() }, [401, 403, 404]),
         },
       },
@@ -102,7 +102,7 @@ export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginA
           tags: ['certificates'],
           summary: '通过分享链接查看证明 · open a share link',
           security: [],
-          params: Type.Object({ token: Type.String({ maxLength: 80 }) }),
+          params: Type.Object({ token: Type.String({ pattern: '^[A-Za-z0-9_-]{1,80}$' }) }),
           response: withErrors({ 200: Type.Object({ certificate: CertificateViewSchema, bundle: Type.Unknown() }) }, [404]),
         },
       },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { readToken, requirePrincipal } from '../../http/auth.ts';
 import { clearSessionCookie, deliverSession, LoginHeaders } from '../../http/session.ts';
-import { PageQuery, withErrors } from '../../http/schemas.ts';
+import { ORG_CODE_PATTERN, PageQuery, withErrors } from '../../http/schemas.ts';
 import {
   AccountStatusDto,
   BootstrapBody,
@@ -149,7 +149,7 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
         schema: {
           tags,
           summary: '本辖区工作人员 · staff in my area',
-          querystring: Type.Object({ orgCode: Type.String({ minLength: 2, maxLength: 40 }), ...PageQuery }, { additionalProperties: false }),
+          querystring: Type.Object({ orgCode: Type.String({ minLength: 2, maxLength: 40, pattern: ORG_CODE_PATTERN }), ...PageQuery }, { additionalProperties: false }),
           response: withErrors({ 200: Type.Object({ items: Type.Array(StaffDto), next: Type.Union([Type.String(), Type.Null()]) }) }, [
             400, 401, 403, 404,
           ]),

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { IsoDate, IsoDateTime, Uuid } from '../../http/schemas.ts';
+import { IsoDate, IsoDateTime, ORG_CODE_PATTERN, Uuid } from '../../http/schemas.ts';
 import { STAFF_ROLES } from './access.ts';
 import { MAX_PASSWORD_LENGTH } from './crypto.ts';
 import { DELEGATION_SCOPES } from './principal.ts';
@@ -8,7 +8,7 @@ import { LOGIN_CHANNELS } from './sessions.ts';
 const strict = { additionalProperties: false } as const;
 
 const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
-const OrgCode = Type.String({ minLength: 2, maxLength: 40, description: '机构代码（行政区划代码或统一社会信用代码）' });
+const OrgCode = Type.String({ minLength: 2, maxLength: 40, pattern: ORG_CODE_PATTERN, description: '机构代码（行政区划代码或统一社会信用代码）' });
 const Role = Type.Union(STAFF_ROLES.map((r) => Type.Literal(r)));
 const Scope = Type.Union(DELEGATION_SCOPES.map((s) => Type.Literal(s)));
 const Channel = Type.Union(LOGIN_CHANNELS.map((c) => Type.Literal(c)), { description: 'kiosk 会话 15 分钟后失效' });

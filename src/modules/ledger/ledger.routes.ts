@@ -76,7 +76,7 @@ export function ledgerTileRoutes(deps: { ledger: LedgerService }): FastifyPlugin
           summary: '默克尔树瓦片与条目包 · Merkle tree tiles and entry bundles (C2SP tlog-tiles)',
           description: '`<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`, N in groups of three digits (x001/x234/067).',
           security: [],
-          params: Type.Object({ '*': Type.String({ maxLength: 200 }) }),
+          params: Type.Object({ '*': Type.String({ maxLength: 200, pattern: '^[0-9a-z./]*$' }) }),
           response: { 200: BinaryBody('tile hashes (32 bytes each) or an entry bundle'), 404: ErrorResponseRef },
         },
       },

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requirePrincipal } from '../../http/auth.ts';
-import { Nullable, withErrors } from '../../http/schemas.ts';
+import { CodeParam, Nullable, withErrors } from '../../http/schemas.ts';
 import type { DatasetRecordsService } from './dataset-records.ts';
 
 const tags = ['sharing'];
-const Params = Type.Object({ code: Type.String({ maxLength: 64 }) });
+const Params = Type.Object({ code: CodeParam });
 
 /** The provider department keeps its internal dataset's records (never listed; every write on the ledger). */
 export function datasetRecordsRoutes(deps: { records: DatasetRecordsService }): FastifyPluginAsyncTypebox {

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { IsoDateTime, Nullable, PageQuery } from '../../http/schemas.ts';
+import { IsoDateTime, Nullable, OrgCodeParam, PageQuery, UuidParams } from '../../http/schemas.ts';
 import { EXCHANGE_STATUSES } from './sharing.tables.ts';
 
 const OrgRef = Type.Object({ code: Type.String(), name: Type.String() });
@@ -23,7 +23,7 @@ export const DatasetSchema = Type.Object({
   adapter: Type.Union([Type.Literal('internal'), Type.Literal('external'), Type.Literal('licences')]),
 });
 
-export const DatasetQuery = Type.Object({ provider: Type.Optional(Type.String({ maxLength: 32 })) });
+export const DatasetQuery = Type.Object({ provider: Type.Optional(OrgCodeParam) });
 
 export const GrantSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -52,7 +52,7 @@ export const GrantBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const GrantQuery = Type.Object({ orgCode: Type.String({ maxLength: 32 }) });
+export const GrantQuery = Type.Object({ orgCode: OrgCodeParam });
 
 export const ExchangeSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -90,4 +90,4 @@ export const ExchangeResultSchema = Type.Object({
 
 export const ExchangePage = Type.Object({ items: Type.Array(ExchangeSchema), next: Nullable(Type.String()) });
 export const MyExchangesQuery = Type.Object(PageQuery);
-export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const IdParams = UuidParams;

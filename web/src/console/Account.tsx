@@ -98,7 +98,7 @@ export function Setup() {
     try {
       const created = await api.bootstrapAdmin({ token: v.token.trim(), username: v.username.trim(), name: v.name.trim(), password: v.password });
       const login = await api.loginStaff(created.username, v.password);
-      session.set({ token: login.token, account: login.account });
+      session.set({ account: login.account });
       history.replaceState(null, '', '/console/setup');
       navigate('/console/staff', { replace: true });
     } catch (error) {

@@ -1,6 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify, type Options as Argon2Options } from '@node-rs/argon2';
-import { AppError } from '../../core/errors.ts';
 import { deriveKey, masterKeyFingerprint, openText, sealText } from '../../core/sealing.ts';
 
 /**

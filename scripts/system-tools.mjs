@@ -84,7 +84,7 @@ export function missingMessage(missing, reason) {
 export function planSystemTools({ missing, isRoot, hasAptGet, installAllowed }) {
   if (missing.length === 0) return { action: 'none' };
   const reason = !installAllowed
-    ? '此次只检查，不安装 / This is a check only; nothing is installed.'
+    ? '此次只检查，不安装（以 root 运行 npm test 会自动安装）/ This is a check only; `npm test` run as root installs them.'
     : !hasAptGet
       ? '本机没有 apt-get，无法自动安装 / There is no apt-get here to install them with.'
       : !isRoot

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/server.ts';
-import { faceFor } from '../src/modules/certificates/pdf/font.ts';
+import { faceFor, resetFallbackFacesForTest } from '../src/modules/certificates/pdf/font.ts';
 import { isNameLetter } from '../src/modules/identity/validation.ts';
 import { buildTestApp, createTestContext, freshResidentId, PASSWORD, VILLAGE, type TestContext } from './factories.ts';
 import { testEngines } from './db.ts';
@@ -37,9 +37,10 @@ describe.each(testEngines())('a resident named 王𪚥 (U+2A6A5, Extension B) on
   const login = (residentId: string) =>
     app.inject({ method: 'POST', url: '/api/auth/login', payload: { kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' } });
 
-  it('registers, applies, is approved and signed, and gets a PDF that pdftotext reads back and pdfsig validates', async () => {
+  /** Registers `name` over HTTP, applies, has the village reviewer approve; the holder's token and certificate id. */
+  const certificateFor = async (name: string) => {
     const residentId = freshResidentId();
-    const registered = await register('王𪚥', residentId);
+    const registered = await register(name, residentId);
     expect(registered.statusCode, registered.body).toBe(201);
     const token = (await login(residentId)).json<{ token: string }>().token;
     const submitted = await app.inject({
@@ -49,19 +50,39 @@ describe.each(testEngines())('a resident named 王𪚥 (U+2A6A5, Extension B) on
       payload: { serviceCode: 'cert.residence', form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' } },
     });
     expect(submitted.statusCode, submitted.body).toBe(201);
-    const caseId = submitted.json<{ id: string }>().id;
     const reviewer = await ctx.newStaff('village_reviewer', VILLAGE);
-    await ctx.services.applications.act(reviewer, caseId, 'approve');
+    await ctx.services.applications.act(reviewer, submitted.json<{ id: string }>().id, 'approve');
     const mine = await app.inject({ url: '/api/certificates/mine', headers: { authorization: `Bearer ${token}` } });
     expect(mine.statusCode, mine.body).toBe(200);
-    const certId = mine.json<{ items: { id: string }[] }>().items[0]!.id;
+    return { token, certId: mine.json<{ items: { id: string }[] }>().items[0]!.id };
+  };
 
+  it('registers, applies, is approved and signed, and gets a PDF that pdftotext reads back and pdfsig validates', async () => {
+    const { token, certId } = await certificateFor('王𪚥');
     const pdf = await app.inject({ url: `/api/certificates/${certId}/pdf`, headers: { authorization: `Bearer ${token}` } });
     expect(pdf.statusCode, pdf.body.slice(0, 300)).toBe(200);
     const file = path.join(dir, `${engine}.pdf`);
     writeFileSync(file, pdf.rawPayload);
     expect(execFileSync('pdftotext', ['-layout', file, '-']).toString().replace(/\s+/g, '')).toContain('兹证明王𪚥');
     expect(execFileSync('pdfsig', [file]).toString()).toContain('Signature is Valid.');
+  });
+
+  it('without the fallback fonts on the server, answers 503 PDF_GLYPHS_UNAVAILABLE naming the character, not a 500', async () => {
+    const { token, certId } = await certificateFor('李𪚥');
+    const before = process.env.YIBAN_FALLBACK_FONTS;
+    process.env.YIBAN_FALLBACK_FONTS = path.join(dir, 'absent.ttf');
+    resetFallbackFacesForTest();
+    try {
+      const pdf = await app.inject({ url: `/api/certificates/${certId}/pdf`, headers: { authorization: `Bearer ${token}` } });
+      expect(pdf.statusCode).toBe(503);
+      const { error } = pdf.json<{ error: { code: string; message: string } }>();
+      expect(error.code).toBe('PDF_GLYPHS_UNAVAILABLE');
+      expect(error.message).toContain('𪚥');
+    } finally {
+      if (before === undefined) delete process.env.YIBAN_FALLBACK_FONTS;
+      else process.env.YIBAN_FALLBACK_FONTS = before;
+      resetFallbackFacesForTest();
+    }
   });
 
   it('refuses a name with a zero-width or bidi control, emoji or a stray combining mark: 400 in both languages, nothing registered', async () => {

@@ -1,6 +1,8 @@
+import { eq, inArray } from 'drizzle-orm';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/demo/demo-data.ts';
+import { accounts, staffRoles } from '../../src/modules/identity/identity.tables.ts';
 import { DESKTOP, PHONE, startE2e, type E2eServer } from './harness.ts';
 
 
@@ -72,6 +74,62 @@ describe('demo mode and passwords in the browser', () => {
       code: 'INVALID_CREDENTIALS',
     });
     await expect(identity.login({ kind: 'resident', residentIdOrPhone: '13831100003', password: NEW_PASSWORD, channel: 'app' })).resolves.toBeTruthy();
+    await page.close();
+  });
+
+  it('a staff member changes their password from the console header', async () => {
+    const identity = server.platform.services.identity;
+    const page = await desktop.newPage();
+    await page.goto('/console/login');
+    await page.getByLabel('用户名').fill('zd-supervisor');
+    await page.getByLabel('密码').fill(DEMO_PASSWORD);
+    // antd spaces out a two-character button label (登 录).
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.getByRole('button', { name: '修改密码' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('当前密码').fill(DEMO_PASSWORD);
+    await dialog.getByLabel(/^新密码/).fill('abcdefg1');
+    await dialog.getByLabel('再次输入新密码').fill('abcdefg1');
+    await dialog.getByRole('button', { name: '确认修改' }).click();
+    // The form's own check first: fewer than 10 characters never reach the server.
+    await dialog.getByText('至少 10 位').waitFor();
+    await dialog.getByLabel(/^新密码/).fill('password12');
+    await dialog.getByLabel('再次输入新密码').fill('password12');
+    await dialog.getByRole('button', { name: '确认修改' }).click();
+    await page.getByText(/密码不够安全/).waitFor();
+    await dialog.getByLabel(/^新密码/).fill('Duchayuan-Xinmima-616');
+    await dialog.getByLabel('再次输入新密码').fill('Duchayuan-Xinmima-616');
+    await dialog.getByRole('button', { name: '确认修改' }).click();
+    await page.getByText(/密码已修改/).waitFor();
+    await expect(identity.login({ kind: 'staff', username: 'zd-supervisor', password: 'Duchayuan-Xinmima-616', channel: 'web' })).resolves.toBeTruthy();
+    await page.close();
+  });
+
+  it('首次设置: with no administrator, the printed link creates the first one once', async () => {
+    const { db } = server.platform.database;
+    const identity = server.platform.services.identity;
+    // As on an install without an administrator: the demo one is disabled.
+    const admins = await db.select({ id: staffRoles.accountId }).from(staffRoles).where(eq(staffRoles.role, 'platform_admin'));
+    await db.update(accounts).set({ status: 'disabled' }).where(inArray(accounts.id, admins.map((a) => a.id)));
+    const { token } = (await identity.issueBootstrapToken())!;
+
+    const page = await desktop.newPage();
+    await page.goto('/console/login');
+    await page.getByText('平台尚无管理员').waitFor();
+    await page.goto(`/console/setup#token=${token}`);
+    expect(await page.getByLabel('一次性令牌').inputValue()).toBe(token);
+    await page.getByLabel('用户名').fill('first-admin');
+    await page.getByLabel(/^新密码/).fill('Shouwei-Guanliyuan-42');
+    await page.getByLabel('再次输入新密码').fill('Shouwei-Guanliyuan-42');
+    await page.getByRole('button', { name: '创建管理员并登录' }).click();
+    await page.waitForURL('**/console/staff');
+    await page.getByRole('button', { name: '修改密码' }).waitFor();
+    expect(await identity.needsBootstrap()).toBe(false);
+    await expect(identity.bootstrapAdmin({ token, username: 'second-admin', name: '又一位', password: 'Shouwei-Guanliyuan-43' })).rejects.toMatchObject({
+      code: 'BOOTSTRAP_TOKEN_INVALID',
+    });
+    const created = await identity.login({ kind: 'staff', username: 'first-admin', password: 'Shouwei-Guanliyuan-42', channel: 'web' });
+    expect(created.account.roles).toEqual([{ role: 'platform_admin', orgCode: '13' }]);
     await page.close();
   });
 });

@@ -128,7 +128,7 @@ demo
     console.log(`电子证明 ${result.identifier}`);
     for (const f of result.files) console.log(`  ${result.dir}/${f}`);
     console.log(
-      `\n核验 verify:  yiban verify ${result.dir}/qr.txt --trust ${result.dir}/trust.json --status ${result.dir}/status-revocation.json --status ${result.dir}/status-suspension.json`,
+      `\n核验 verify:  yiban verify ${result.dir}/qr.txt --trust ${result.dir}/trust.json --status ${result.dir}/status-revocation.json --status ${result.dir}/status-suspension.json --offline`,
     );
     console.log(
       `OpenSSL:     openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:1234567812345678 -pubin -inkey ${result.dir}/seal.pub.pem -in ${result.dir}/payload.json -sigfile ${result.dir}/payload.sig`,

@@ -6,7 +6,7 @@
  */
 import type { CertificateBundle } from './bundle.ts';
 import { fieldDigest, parsePayload } from './document.ts';
-import yibanContextV1 from './contexts/yiban-v1.json' with { type: 'json' };
+import yibanContextV1 from './yiban-context-v1.json' with { type: 'json' };
 
 export const VC_V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
 /** Where a deployment serves its JSON-LD context (versioned: a change of meaning is a v2, never an edit). */
@@ -19,7 +19,7 @@ export function yibanContextUrl(publicUrl: string): string {
 
 /**
  * Yiban's JSON-LD context as served at `yibanContextUrl(publicUrl)`: the terms of
- * `contexts/yiban-v1.json` (protected), in the vocabulary `<context URL>#`, so that every term
+ * `yiban-context-v1.json` (protected), in the vocabulary `<context URL>#`, so that every term
  * of the export expands to an absolute IRI under the issuing platform.
  */
 export function yibanContext(publicUrl: string): { '@context': Record<string, unknown> } {

@@ -69,7 +69,7 @@ export async function signStatusListCredential(
 
 export type CheckedStatusList =
   | { ok: true; purpose: StatusPurpose; bits: Uint8Array; validFrom: string; validUntil: string; keyId: string }
-  | { ok: false; reason: StatusListProblem; detail: string; validUntil?: string };
+  | { ok: false; reason: StatusListProblem; detail: string; validFrom?: string; validUntil?: string };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -134,7 +134,9 @@ export async function checkStatusListCredential(
   const validFrom = typeof credential.validFrom === 'string' ? Date.parse(credential.validFrom) : NaN;
   const validUntil = typeof credential.validUntil === 'string' ? Date.parse(credential.validUntil) : NaN;
   if (Number.isNaN(validFrom) || Number.isNaN(validUntil)) return { ok: false, reason: 'STATUS_LIST_EXPIRED', detail: 'the list has no validity period' };
-  if (at.getTime() > validUntil) return { ok: false, reason: 'STATUS_LIST_EXPIRED', detail: `valid until ${String(credential.validUntil)}`, validUntil: String(credential.validUntil) };
+  if (at.getTime() > validUntil) {
+    return { ok: false, reason: 'STATUS_LIST_EXPIRED', detail: `valid until ${String(credential.validUntil)}`, validFrom: String(credential.validFrom), validUntil: String(credential.validUntil) };
+  }
   if (at.getTime() < validFrom) return { ok: false, reason: 'STATUS_LIST_EXPIRED', detail: `valid only from ${String(credential.validFrom)}` };
   const bits = typeof subject.encodedList === 'string' ? await decodeStatusList(subject.encodedList) : null;
   if (!bits) return { ok: false, reason: 'STATUS_LIST_MISMATCH', detail: 'the encoded list is unreadable' };
@@ -167,7 +169,12 @@ export async function statusEvidenceFromCredentials(payloadText: string, credent
       evidence[purpose] = best.bits;
       evidence.lists!.push({ purpose, id, validFrom: best.validFrom, validUntil: best.validUntil });
     } else {
-      evidence.problems!.push({ purpose, reason: best?.reason ?? 'STATUS_UNAVAILABLE', detail: best?.detail ?? `no list ${id} at hand` });
+      evidence.problems!.push({
+        purpose,
+        reason: best?.reason ?? 'STATUS_UNAVAILABLE',
+        detail: best?.detail ?? `no list ${id} at hand`,
+        ...(best?.validFrom && best.validUntil ? { validFrom: best.validFrom, validUntil: best.validUntil } : {}),
+      });
     }
   }
   return evidence;

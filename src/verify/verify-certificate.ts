@@ -64,7 +64,7 @@ export interface StatusEvidence {
   revocation?: Uint8Array | null;
   suspension?: Uint8Array | null;
   /** Why a purpose has no bitstring (status-credential.ts), reported instead of a bare "unavailable". */
-  problems?: { purpose: 'revocation' | 'suspension'; reason: ReasonCode; detail: string }[];
+  problems?: { purpose: 'revocation' | 'suspension'; reason: ReasonCode; detail: string; validFrom?: string; validUntil?: string }[];
   /** The signed lists used, with their validity, so that a page can say how old they are. */
   lists?: { purpose: 'revocation' | 'suspension'; id: string; validFrom: string; validUntil: string }[];
 }

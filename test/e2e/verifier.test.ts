@@ -131,16 +131,26 @@ describe('the public verifier: camera scan and offline use', () => {
     await context.close();
   }, 120_000);
 
-  it('keeps working offline once loaded: reload without a network, paste, VALID', async () => {
+  it('keeps working offline once loaded: reload without a network, paste, VALID; INDETERMINATE once its lists expire', async () => {
     const context = await server.context(PHONE);
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
+    // On a fresh platform the page asks only for what exists: no 404, no console error.
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('response', (r) => {
+      if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
+    });
     await page.goto('/verify');
     // The service worker installs (page, assets, trust anchors cached) and takes control.
     // Polled with page.evaluate: waitForFunction compiles its predicate in the page, which the CSP forbids.
     await expect
       .poll(() => page.evaluate<boolean>('navigator.serviceWorker.controller !== null && navigator.serviceWorker.controller.state === "activated"'), { timeout: 30_000 })
       .toBe(true);
+    await page.waitForLoadState('networkidle');
+    expect(errors).toEqual([]);
     await context.setOffline(true);
     await page.reload();
     expect(await page.evaluate<boolean>('navigator.onLine')).toBe(false);
@@ -157,8 +167,13 @@ describe('the public verifier: camera scan and offline use', () => {
     await page.locator('#vf-text').fill(qr);
     await page.getByRole('button', { name: '核验', exact: true }).click();
     await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('VALID');
+    // The page says how old the (signed, cached) lists are.
+    expect(await page.getByTestId('status-age').getAttribute('data-expired')).toBe('false');
+    expect(await page.getByTestId('status-age').textContent()).toContain('状态列表：平台签发于');
     await shot(page, 'verify-offline');
     expect(server.cspViolations).toEqual([]);
+    await page.waitForLoadState('networkidle');
+    expect(errors).toEqual([]);
     await context.close();
   }, 90_000);
 });

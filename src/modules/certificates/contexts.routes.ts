@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { YIBAN_CONTEXT_PATH, yibanContext } from '../../verify/credential.ts';
 
-/** Yiban's JSON-LD context (src/verify/contexts/yiban-v1.json) at its stable, versioned URL. */
+/** Yiban's JSON-LD context (src/verify/yiban-context-v1.json) at its stable, versioned URL. */
 export function contextRoutes(deps: { publicUrl: string }): FastifyPluginAsyncTypebox {
   const body = JSON.stringify(yibanContext(deps.publicUrl), null, 2);
   return async (app) => {

@@ -2,7 +2,7 @@
 // its assets are cached at install (the asset list is read from the page itself); hashed assets
 // are then served from the cache; the page, the trust anchors and the status lists are fetched
 // from the network first and fall back to the last copy kept.
-const CACHE = 'yiban-verify-v1';
+const CACHE = 'yiban-verify-v2';
 const PAGE = '/verify/';
 
 self.addEventListener('install', (event) => {
@@ -15,12 +15,19 @@ self.addEventListener('install', (event) => {
       await cache.put(PAGE, page);
       const assets = [...html.matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((m) => m[1]);
       await Promise.all([...new Set(assets), '/api/trust'].map((url) => cache.add(url).catch(() => undefined)));
-      // This platform's status lists (numbered from 1), so that a certificate checked offline for the
-      // first time still gets a revocation answer: the copy of the day the page was installed or
-      // last opened (the page refreshes them on each visit).
-      for (let n = 1; n <= 64; n++) {
-        const kept = await Promise.all(['revocation', 'suspension'].map((p) => cache.add(`/api/status-lists/${n}/${p}`).then(() => true, () => false)));
-        if (!kept.every(Boolean)) break;
+      // This platform's signed status lists — those that exist, from /api/status-lists — so that a
+      // certificate checked offline for the first time still gets a revocation answer: the copy of
+      // the day the page was installed or last opened (the page refreshes them on each visit). Each
+      // is valid for a few hours; after that the page says INDETERMINATE and why.
+      try {
+        const index = await fetch('/api/status-lists', { cache: 'no-store' });
+        if (index.ok) {
+          await cache.put('/api/status-lists', index.clone());
+          const { lists } = await index.json();
+          await Promise.all(lists.flatMap(({ id }) => ['revocation', 'suspension'].map((p) => cache.add(`/api/status-lists/${encodeURIComponent(id)}/${p}`).catch(() => undefined))));
+        }
+      } catch {
+        // offline at install: the page fetches them on its next online visit
       }
       await self.skipWaiting();
     })(),
@@ -67,7 +74,7 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(networkFirst(request, PAGE));
   } else if (url.pathname.startsWith('/assets/') || url.pathname === '/favicon.svg') {
     event.respondWith(cacheFirst(request));
-  } else if (url.pathname === '/api/trust' || url.pathname.startsWith('/api/status-lists/')) {
+  } else if (url.pathname === '/api/trust' || url.pathname === '/api/status-lists' || url.pathname.startsWith('/api/status-lists/')) {
     event.respondWith(networkFirst(request));
   }
 });

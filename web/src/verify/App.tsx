@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { REASON_TEXT, type Check, type CheckName, type VerificationResult } from '../../../src/verify/verify-certificate.ts';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
+import type { StatusEvidence } from '../../../src/verify/verify-certificate.ts';
 import { loadTrust, refreshStatusLists, verifyInput, type Input, type TrustState } from './verifier.ts';
 import type { ScanHandle } from './scanner.ts';
 
@@ -40,6 +41,7 @@ export function App() {
   const [trust, setTrust] = useState<TrustState | null>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<VerificationResult | null>(null);
+  const [status, setStatus] = useState<StatusEvidence>({});
   const [scanError, setScanError] = useState<string | null>(null);
   const [online, setOnline] = useState(() => navigator.onLine);
   const videoRef = useRef<HTMLVideoElement>(null);
@@ -65,7 +67,9 @@ export function App() {
     try {
       const state = trust ?? (await loadTrust());
       setTrust(state);
-      setResult(await verifyInput(input, state.anchors));
+      const outcome = await verifyInput(input, state.anchors);
+      setStatus(outcome.status);
+      setResult(outcome.result);
     } finally {
       setBusy(false);
       setTimeout(() => resultRef.current?.focus(), 0);
@@ -227,6 +231,8 @@ export function App() {
               </dl>
             )}
 
+            <StatusListAge status={status} />
+
             <details className="vf-checks">
               <summary>{t('各项检查', 'All checks')}</summary>
               <ul>
@@ -250,6 +256,23 @@ export function App() {
         </footer>
       </main>
     </div>
+  );
+}
+
+/** How old the signed status lists are (when each was signed), and until when they count. */
+function StatusListAge({ status }: { status: StatusEvidence }) {
+  const { t } = useI18n();
+  const signed = [...(status.lists ?? []), ...(status.problems ?? []).filter((p) => p.validFrom && p.validUntil)] as { validFrom: string; validUntil: string }[];
+  if (signed.length === 0) return null;
+  const oldest = signed.reduce((a, b) => (Date.parse(a.validFrom) <= Date.parse(b.validFrom) ? a : b));
+  const minutes = Math.max(0, Math.round((Date.now() - Date.parse(oldest.validFrom)) / 60_000));
+  const age = minutes < 60 ? t(`${minutes} 分钟前`, `${minutes} min ago`) : t(`${Math.floor(minutes / 60)} 小时 ${minutes % 60} 分钟前`, `${Math.floor(minutes / 60)} h ${minutes % 60} min ago`);
+  const expired = Date.parse(oldest.validUntil) < Date.now();
+  return (
+    <p className="vf-note" data-testid="status-age" data-expired={expired}>
+      {t(`状态列表：平台签发于 ${formatTime(oldest.validFrom)}（${age}），`, `Status lists: signed by the platform ${formatTime(oldest.validFrom)} (${age}), `)}
+      {expired ? t(`已于 ${formatTime(oldest.validUntil)} 过期，请联网后重新核验。`, `expired ${formatTime(oldest.validUntil)}; go online and check again.`) : t(`有效至 ${formatTime(oldest.validUntil)}。`, `valid until ${formatTime(oldest.validUntil)}.`)}
+    </p>
   );
 }
 

@@ -5,7 +5,7 @@
  */
 import { decodeQr, parseBundleJson, type CertificateBundle } from '../../../src/verify/bundle.ts';
 import { parsePayload } from '../../../src/verify/document.ts';
-import { decodeStatusList } from '../../../src/verify/status-list.ts';
+import { STATUS_PURPOSES, statusEvidenceFromCredentials } from '../../../src/verify/status-credential.ts';
 import { verifyCertificate, type StatusEvidence, type TrustAnchors, type VerificationResult } from '../../../src/verify/verify-certificate.ts';
 
 const TRUST_KEY = 'yiban.verify.trust';
@@ -48,23 +48,25 @@ export async function loadTrust(): Promise<TrustState> {
 }
 
 /**
- * Reads this platform's status lists again (numbered from 1, until one is missing), so that the
- * service worker keeps today's copies for checks made offline later.
+ * Reads this platform's status lists again — only those that exist (`/api/status-lists`) — so
+ * that the service worker keeps today's signed copies for checks made offline later.
  */
-export async function refreshStatusLists(max = 64): Promise<number> {
-  let n = 1;
-  for (; n <= max; n++) {
-    const answers = await Promise.all(
-      (['revocation', 'suspension'] as const).map((purpose) =>
-        fetch(`/api/status-lists/${n}/${purpose}`, { cache: 'no-cache', headers: { accept: 'application/json' } }).then(
-          (r) => r.ok,
-          () => false,
+export async function refreshStatusLists(): Promise<number> {
+  try {
+    const response = await fetch('/api/status-lists', { cache: 'no-cache', headers: { accept: 'application/json' } });
+    if (!response.ok) return 0;
+    const { lists } = (await response.json()) as { lists: { id: string }[] };
+    await Promise.all(
+      lists.flatMap(({ id }) =>
+        (['revocation', 'suspension'] as const).map((purpose) =>
+          fetch(`/api/status-lists/${encodeURIComponent(id)}/${purpose}`, { cache: 'no-cache', headers: { accept: 'application/json' } }).catch(() => null),
         ),
       ),
     );
-    if (!answers.every(Boolean)) break;
+    return lists.length;
+  } catch {
+    return 0;
   }
-  return n - 1;
 }
 
 export type Input = { kind: 'text'; text: string } | { kind: 'pdf'; bytes: Uint8Array };
@@ -103,26 +105,30 @@ async function fetchList(url: string): Promise<unknown> {
   return null;
 }
 
-export async function statusEvidence(bundle: CertificateBundle): Promise<StatusEvidence> {
-  const evidence: StatusEvidence = {};
+/**
+ * The signed lists the certificate names (from the network, or the service worker's copy when
+ * offline), checked against the pinned trust list: a forged, foreign, mismatched or expired list
+ * is never used, and the reason is kept for the page.
+ */
+export async function statusEvidence(bundle: CertificateBundle, trust: TrustAnchors): Promise<StatusEvidence> {
   const payload = parsePayload(bundle.payload);
-  if (!payload) return evidence;
-  await Promise.all(
-    (['revocation', 'suspension'] as const).map(async (purpose) => {
-      const credential = (await fetchList(`${payload.status.list}/${purpose}`)) as { credentialSubject?: { statusPurpose?: unknown; encodedList?: unknown } } | null;
-      const subject = credential?.credentialSubject;
-      if (typeof subject?.encodedList !== 'string' || subject.statusPurpose !== purpose) return;
-      evidence[purpose] = await decodeStatusList(subject.encodedList);
-    }),
-  );
-  return evidence;
+  if (!payload) return {};
+  const credentials = await Promise.all(STATUS_PURPOSES.map((purpose) => fetchList(`${payload.status.list}/${purpose}`)));
+  return statusEvidenceFromCredentials(bundle.payload, credentials.filter((c) => c !== null), trust);
 }
 
-export async function verifyInput(input: Input, trust: TrustAnchors | null): Promise<VerificationResult> {
+export interface VerifyOutcome {
+  result: VerificationResult;
+  /** The status lists used (or why none could be), for the page to say how old they are. */
+  status: StatusEvidence;
+}
+
+export async function verifyInput(input: Input, trust: TrustAnchors | null): Promise<VerifyOutcome> {
   const bundle = await readBundle(input);
   if (!bundle) {
-    return { verdict: 'INVALID', checks: [{ check: 'format', result: 'fail', reason: 'MALFORMED', detail: 'not a Yiban QR text, bundle or PDF' }] };
+    return { result: { verdict: 'INVALID', checks: [{ check: 'format', result: 'fail', reason: 'MALFORMED', detail: 'not a Yiban QR text, bundle or PDF' }] }, status: {} };
   }
   const anchors: TrustAnchors = trust ?? { version: 1, roots: [] };
-  return verifyCertificate(bundle, anchors, { status: await statusEvidence(bundle) });
+  const status = await statusEvidence(bundle, anchors);
+  return { result: verifyCertificate(bundle, anchors, { status }), status };
 }

@@ -8,6 +8,7 @@ import { openPlatform } from '../app.ts';
 import { demoCredentials, isDemoSeeded, seedDemo, type DemoCredential } from '../demo/demo-data.ts';
 import { generateOpenApi } from './openapi.ts';
 import { registerVerifyCommand } from './verify-command.ts';
+import { registerKeysCommands } from './keys-command.ts';
 import { registerLedgerCommands } from '../modules/ledger/ledger.cli.ts';
 import { configuredSharingKey, registerExternalDeptCommands } from '../modules/sharing/external-department.cli.ts';
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
@@ -83,6 +84,7 @@ program
   });
 
 registerVerifyCommand(program);
+registerKeysCommands(program);
 registerLedgerCommands(program, () => openPlatform(loadConfig()));
 registerExternalDeptCommands(program, () => configuredSharingKey(loadConfig()), () => openPlatform(loadConfig()));
 
@@ -144,10 +146,10 @@ try {
     console.error(error.message);
     process.exit(3);
   }
-  if (error instanceof AppError && error.code === 'MASTER_KEY_MISMATCH') {
-    // An operator's mistake, not a crash: the message in both languages and no stack trace.
+  if (error instanceof AppError) {
+    // An operator's mistake (a wrong key, a refused rotation), not a crash: both languages, no stack trace.
     console.error(`${formatMessage(error.code, error.params, 'zh-CN')}\n${formatMessage(error.code, error.params, 'en')}`);
-    process.exit(4);
+    process.exit(error.code === 'MASTER_KEY_MISMATCH' ? 4 : 1);
   }
   throw error;
 }

@@ -182,13 +182,18 @@ export function databaseOptions(config: Config) {
     : ({ engine: 'pglite', dataDir: config.dataDir } as const);
 }
 
+/** Refuses a database whose data is under another master key (identity/master-key.ts); run before any service touches it. */
+export async function checkMasterKey(database: Database, key: Buffer): Promise<void> {
+  await ensureMasterKey(database.db, key, [residentsProbe(database.db, key), () => probeSigningKeys(database.db, key)]);
+}
+
 /** Opens the configured database, applies migrations and builds the services. */
 export async function openPlatform(config: Config): Promise<Platform> {
   const database = await openDatabase(databaseOptions(config));
   try {
     await database.migrate();
     // Before anything reads or writes encrypted data: another key's database is refused.
-    await ensureMasterKey(database.db, config.masterKey, [residentsProbe(database.db, config.masterKey), () => probeSigningKeys(database.db, config.masterKey)]);
+    await checkMasterKey(database, config.masterKey);
     // Certificates from before disclosures were sealed (idempotent; nothing to do after the first start).
     await sealLegacyDisclosures(database.db, config.masterKey);
   } catch (error) {

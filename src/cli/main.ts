@@ -9,6 +9,7 @@ import { demoCredentials, isDemoSeeded, isPlatformSeeded, seedDemo, seedPlatform
 import { registerAdminCommands, reportCliError } from './admin-command.ts';
 import { generateOpenApi } from './openapi.ts';
 import { registerVerifyCommand } from './verify-command.ts';
+import { registerKeysCommands } from './keys-command.ts';
 import { registerLedgerCommands } from '../modules/ledger/ledger.cli.ts';
 import { configuredSharingKey, registerExternalDeptCommands } from '../modules/sharing/external-department.cli.ts';
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
@@ -101,6 +102,7 @@ program
 
 registerVerifyCommand(program);
 registerAdminCommands(program, () => openPlatform(loadConfig()));
+registerKeysCommands(program);
 registerLedgerCommands(program, () => openPlatform(loadConfig()));
 registerExternalDeptCommands(program, () => configuredSharingKey(loadConfig()), () => openPlatform(loadConfig()));
 
@@ -165,10 +167,10 @@ try {
     console.error(error.message);
     process.exit(3);
   }
-  if (error instanceof AppError && error.code === 'MASTER_KEY_MISMATCH') {
-    // An operator's mistake, not a crash: the message in both languages and no stack trace.
+  if (error instanceof AppError) {
+    // An operator's mistake (a wrong key, a refused rotation), not a crash: both languages, no stack trace.
     console.error(`${formatMessage(error.code, error.params, 'zh-CN')}\n${formatMessage(error.code, error.params, 'en')}`);
-    process.exit(4);
+    process.exit(error.code === 'MASTER_KEY_MISMATCH' ? 4 : 1);
   }
   if (!reportCliError(error)) throw error;
 }

@@ -87,6 +87,18 @@ function decodeKey(text: string): Buffer {
   return key;
 }
 
+/** A key file as `master.key` holds it: 32 bytes, base64, one line. */
+export function readKeyFile(file: string): Buffer {
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new Error(`${file}: a master key file holds 32 bytes, base64-encoded`);
+  return key;
+}
+
+/** Where the master key comes from: the environment, or the data folder's `master.key`. */
+export function masterKeySource(env: NodeJS.ProcessEnv = process.env): 'env' | 'file' {
+  return env.YIBAN_MASTER_KEY ? 'env' : 'file';
+}
+
 function loadOrCreateKeyFile(dataDir: string): Buffer {
   const file = path.join(dataDir, 'master.key');
   if (existsSync(file)) return decodeKey(readFileSync(file, 'utf8').trim());

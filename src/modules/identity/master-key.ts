@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { AppError } from '../../core/errors.ts';
 import { masterKeyFingerprint } from '../../core/sealing.ts';
-import type { Db } from '../../db/database.ts';
+import type { Db, Executor } from '../../db/database.ts';
 import { createResidentIdVault } from './crypto.ts';
 import { residents } from './identity.tables.ts';
 import { masterKey } from './master-key.tables.ts';
@@ -68,4 +68,22 @@ export function residentsProbe(db: Db, key: Buffer): MasterKeyProbe {
       return 'wrong';
     }
   };
+}
+
+/**
+ * Master key rotation, in the caller's transaction: every resident's ID number decrypted under
+ * `from`, encrypted and hashed again under `to`. Returns the clear numbers (for other keyed
+ * hashes of them; never log them).
+ */
+export async function rekeyResidents(tx: Executor, from: Buffer, to: Buffer): Promise<string[]> {
+  const [oldVault, newVault] = [createResidentIdVault(from), createResidentIdVault(to)];
+  const rows = await tx.select({ accountId: residents.accountId, cipher: residents.residentIdCipher }).from(residents).for('update');
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => oldVault.decrypt(r.cipher));
+  const changed = rows.map((r, i) => ({ account_id: r.accountId, cipher: newVault.encrypt(ids[i]!), hash: newVault.lookupHash(ids[i]!) }));
+  await tx.execute(sql`
+    update residents r set resident_id_cipher = v.cipher, resident_id_hash = v.hash
+    from json_to_recordset(${JSON.stringify(changed)}::json) as v(account_id uuid, cipher text, hash text)
+    where r.account_id = v.account_id`);
+  return ids;
 }

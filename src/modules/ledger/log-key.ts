@@ -55,3 +55,14 @@ export async function loadOrCreateLogSigner(db: Executor, masterKey: Buffer, nam
   if (!equalBytes(ed25519.getPublicKey(stored), row.publicKey)) throw new Error(`the ledger key ${name} does not match its public key`);
   return ed25519Signer(name, stored);
 }
+
+/** Master key rotation: every log key's seed decrypted under `from` and encrypted under `to`, in the caller's transaction. */
+export async function rekeyLogKeys(tx: Executor, from: Buffer, to: Buffer): Promise<number> {
+  const rows = await tx.select({ name: ledgerKeys.name, stored: ledgerKeys.secretKeyEncrypted }).from(ledgerKeys).for('update');
+  for (const row of rows) {
+    const seed = decryptSeed(from, row.name, row.stored);
+    await tx.update(ledgerKeys).set({ secretKeyEncrypted: encryptSeed(to, row.name, seed) }).where(eq(ledgerKeys.name, row.name));
+    seed.fill(0);
+  }
+  return rows.length;
+}

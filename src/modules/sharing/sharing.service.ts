@@ -129,13 +129,16 @@ const MAX_PAGE = 200;
 
 export type DataSharingService = ReturnType<typeof createDataSharingService>;
 
+/** A person's key in every internal dataset: a keyed hash of the ID number, never the number. */
+export function subjectKeyFunction(masterKey: Buffer): (residentId: string) => string {
+  const subjectHmacKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.from('yiban'), SUBJECT_KEY_INFO, 32));
+  return (residentId) => createHmac('sha256', subjectHmacKey).update(residentId.toUpperCase(), 'utf8').digest('hex');
+}
+
 export function createDataSharingService(deps: DataSharingDeps) {
   const { db, orgs } = deps;
   const clock = deps.clock ?? (() => new Date());
-  const subjectHmacKey = Buffer.from(hkdfSync('sha256', deps.masterKey, Buffer.from('yiban'), SUBJECT_KEY_INFO, 32));
-
-  /** A person's key in every internal dataset: a keyed hash of the ID number, never the number. */
-  const subjectKeyOf = (residentId: string) => createHmac('sha256', subjectHmacKey).update(residentId.toUpperCase(), 'utf8').digest('hex');
+  const subjectKeyOf = subjectKeyFunction(deps.masterKey);
   const sharingKey = deps.external?.key ?? derivedSharingKey(deps.masterKey);
   const externalDeps: ExternalAdapterDeps = { ...deps.external, key: sharingKey, clock };
   const adapters = new Map<string, ProviderAdapter>();

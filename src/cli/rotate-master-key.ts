@@ -1,0 +1,52 @@
+import { AppError } from '../core/errors.ts';
+import { masterKeyFingerprint } from '../core/sealing.ts';
+import type { Db } from '../db/database.ts';
+import { rekeyDisclosures } from '../modules/certificates/disclosure-vault.ts';
+import { rekeySigningKeys } from '../modules/certificates/keys/key-store.ts';
+import { masterKeyMismatch, rekeyResidents } from '../modules/identity/master-key.ts';
+import { masterKey } from '../modules/identity/master-key.tables.ts';
+import { rekeyLogKeys } from '../modules/ledger/log-key.ts';
+import { rekeySharingRecords } from '../modules/sharing/subject-rekey.ts';
+
+export interface RotationReport {
+  residents: number;
+  certificates: number;
+  signingKeys: number;
+  logKeys: number;
+  sharingRecords: number;
+}
+
+/**
+ * Re-encrypts every value encrypted under the master key and recomputes every keyed hash, then
+ * records the new key's fingerprint — all in one transaction, so a failure leaves the old key
+ * in force and nothing half-done. Every app process must be stopped first: one still running
+ * with the old key would write data the new key cannot read (and is refused at its next start).
+ */
+export async function rotateMasterKey(db: Db, from: Buffer, to: Buffer, clock: () => Date = () => new Date()): Promise<RotationReport> {
+  if (from.equals(to)) throw new AppError('VALIDATION_FAILED', { detail: { zh: '新主密钥与现用主密钥相同', en: 'the new master key is the current one' } });
+  return db.transaction(async (tx) => {
+    // The lock also makes two rotations at once run one after the other (the second is then refused).
+    const [row] = await tx.select({ fingerprint: masterKey.fingerprint }).from(masterKey).for('update');
+    const current = masterKeyFingerprint(from);
+    if (row?.fingerprint !== current) throw masterKeyMismatch(row?.fingerprint ?? '(none)', current);
+    const ids = await rekeyResidents(tx, from, to);
+    const records = await rekeySharingRecords(tx, from, to, ids);
+    if (records.unmatched > 0) {
+      throw new AppError('CONFLICT', {
+        detail: {
+          zh: `${records.unmatched} 条内部数据集记录的当事人不是平台居民，其键无法用新主密钥重算；未作任何更改`,
+          en: `${records.unmatched} internal dataset records are about people who are not residents of the platform; their keys cannot be recomputed under the new key. Nothing was changed`,
+        },
+      });
+    }
+    // residents.key_fingerprint follows (ON UPDATE CASCADE).
+    await tx.update(masterKey).set({ fingerprint: masterKeyFingerprint(to), rotatedAt: clock() });
+    return {
+      residents: ids.length,
+      certificates: await rekeyDisclosures(tx, from, to),
+      signingKeys: await rekeySigningKeys(tx, from, to),
+      logKeys: await rekeyLogKeys(tx, from, to),
+      sharingRecords: records.rekeyed,
+    };
+  });
+}

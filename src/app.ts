@@ -95,7 +95,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const clock = options.clock ?? (() => new Date());
   const orgs = createOrgsService({ db });
   const identity = createIdentityService({ db, masterKey, orgs, clock, ...(options.sessionCache ? { sessionCache: options.sessionCache } : {}) });
-  const catalog = createCatalogService({ db });
+  const catalog = createCatalogService({ db, clock });
   const events = createEventsService({ db, clock });
   const keys = createKeyStore({ db, masterKey, clock });
   const ledger = createLedgerService({ db, masterKey, clock, ...(options.ledgerOrigin ? { origin: options.ledgerOrigin } : {}) });

@@ -1,7 +1,7 @@
 import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
-import { serviceItems, type Channel } from './catalog.tables.ts';
+import { serviceItems, type Channel, type FormField } from './catalog.tables.ts';
 import type { ServiceItemDef } from './catalog.seed.ts';
 import { addWorkingDays, chinaDate, type DueDate } from './working-days.ts';
 
@@ -23,8 +23,13 @@ export interface CatalogService {
   optionLabel(serviceCode: string, field: string, value: string): Promise<string>;
 }
 
-export function createCatalogService(deps: { db: Db }): CatalogService {
+/** No date in a form (a birth, a residence) lies before this. */
+export const EARLIEST_FORM_DATE = '1900-01-01';
+const FUTURE_YEARS = 10;
+
+export function createCatalogService(deps: { db: Db; clock?: () => Date }): CatalogService {
   const { db } = deps;
+  const clock = deps.clock ?? (() => new Date());
   const cache = new Map<string, { item: ServiceItem | null; at: number }>();
   const CACHE_MS = 30_000;
 
@@ -108,6 +113,8 @@ export function createCatalogService(deps: { db: Db }): CatalogService {
           problems.push({ zh: `“${field.labelZh}”最多 ${max} 个字`, en: `${field.labelEn} must have at most ${max} characters` });
         } else if (field.type === 'date' && !isRealDate(value)) {
           problems.push({ zh: `“${field.labelZh}”不是有效日期（YYYY-MM-DD）`, en: `${field.labelEn} is not a valid date (YYYY-MM-DD)` });
+        } else if (field.type === 'date' && dateProblem(field, value, chinaDate(clock()))) {
+          problems.push(dateProblem(field, value, chinaDate(clock()))!);
         } else if (field.type === 'select' && !field.options?.some((o) => o.value === value)) {
           problems.push({ zh: `“${field.labelZh}”的取值无效`, en: `${field.labelEn} has an invalid value` });
         } else {
@@ -135,6 +142,22 @@ export function createCatalogService(deps: { db: Db }): CatalogService {
     },
   };
   return service;
+}
+
+/** A real date outside the field's range: in the future for a date that has happened, or absurdly far back or ahead. */
+function dateProblem(field: FormField, value: string, today: string): { zh: string; en: string } | null {
+  if (field.future) {
+    const latest = `${Number(today.slice(0, 4)) + FUTURE_YEARS}${today.slice(4)}`;
+    if (value < today || value > latest) {
+      return { zh: `“${field.labelZh}”应在今天（${today}）至 ${latest} 之间`, en: `${field.labelEn} must be between today (${today}) and ${latest}` };
+    }
+    return null;
+  }
+  if (value > today) return { zh: `“${field.labelZh}”不能晚于今天（${today}）`, en: `${field.labelEn} cannot be after today (${today})` };
+  if (value < EARLIEST_FORM_DATE) {
+    return { zh: `“${field.labelZh}”不能早于 ${EARLIEST_FORM_DATE}`, en: `${field.labelEn} cannot be before ${EARLIEST_FORM_DATE}` };
+  }
+  return null;
 }
 
 function isRealDate(value: string): boolean {

@@ -21,6 +21,12 @@ export interface FormField {
   required: boolean;
   maxLength?: number;
   options?: { value: string; labelZh: string; labelEn: string }[];
+  /**
+   * A date field is a date that has happened (a birth, the start of residence): from
+   * EARLIEST_FORM_DATE to today in China. `future: true` allows dates after today instead
+   * (an appointment), up to ten years ahead.
+   */
+  future?: boolean;
 }
 
 /** 事项: one standardised service item. */

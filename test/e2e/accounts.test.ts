@@ -92,7 +92,7 @@ describe('demo mode and passwords in the browser', () => {
     await dialog.getByLabel('再次输入新密码').fill('abcdefg1');
     await dialog.getByRole('button', { name: '确认修改' }).click();
     // The form's own check first: fewer than 10 characters never reach the server.
-    await dialog.getByText('至少 10 位').waitFor();
+    await dialog.getByText('至少 10 位', { exact: true }).waitFor();
     await dialog.getByLabel(/^新密码/).fill('password12');
     await dialog.getByLabel('再次输入新密码').fill('password12');
     await dialog.getByRole('button', { name: '确认修改' }).click();

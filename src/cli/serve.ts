@@ -6,7 +6,7 @@ import type { DemoCredential } from '../demo/demo-data.ts';
 export async function serve(platform: Platform, config: Config, credentials: DemoCredential[]): Promise<void> {
   const app = await buildApp(platform, { logLevel: config.logLevel });
   // A new signed checkpoint at least every second while entries arrive.
-  const integrator = platform.services.ledger.startIntegrator({ intervalMs: 1000, onError: (error) => app.log.error({ err: error }, 'ledger integration failed') });
+  const integrator = platform.services.ledger.startSequencer({ onError: (error) => app.log.error({ err: error }, 'ledger sequencing failed') });
   const stopEvents = platform.services.events.start({}, { intervalMs: 1000 });
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -113,12 +113,13 @@ async function seed(platform: Platform, count: number): Promise<Seeded> {
 
 /** Certificates = issuance leaves = distinct status slots = completed cases, and no leaf index missing. */
 async function consistent(platform: Platform): Promise<{ ok: boolean; line: string }> {
+  await platform.services.ledger.sequenceNow();
   const { rows } = await platform.database.db.execute<{ certs: number; leaves: number; slots: number; completed: number; unindexed: number; counted: number; lists: number }>(sql`
     select (select count(*) from certificates)::int as certs,
            (select count(*) from ledger_entries where kind = 'certificate.issued')::int as leaves,
            (select count(distinct (status_list, status_index)) from certificates)::int as slots,
            (select count(*) from cases where state = 'completed')::int as completed,
-           (select count(*) from certificates where ledger_index < 0)::int as unindexed,
+           (select count(*) from certificates x where not exists (select 1 from ledger_entries e where e.id = x.ledger_entry_id))::int as unindexed,
            (select coalesce(sum(used), 0) from status_lists)::int as counted,
            (select count(*) from status_lists)::int as lists`);
   const r = rows[0]!;

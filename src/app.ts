@@ -117,6 +117,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     proofs: {
       latestCheckpoint: () => ledger.latestCheckpoint(),
       inclusionProof: (index, size) => ledger.inclusionProof(index, size),
+      indexesOf: (ids) => ledger.indexesOf(ids),
       vkey: () => ledger.vkey(),
     },
     publicUrl: options.publicUrl ?? 'http://localhost:3000',

@@ -15,7 +15,7 @@ import { startSessionPurge } from '../modules/identity/session-purge.ts';
 export async function serve(platform: Platform, config: Config, extras: ServeExtras): Promise<void> {
   const app = await buildApp(platform, { logLevel: config.logLevel, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
   // A new signed checkpoint at least every second while entries arrive.
-  const integrator = platform.services.ledger.startIntegrator({ intervalMs: 1000, onError: (error) => app.log.error({ err: error }, 'ledger integration failed') });
+  const integrator = platform.services.ledger.startSequencer({ onError: (error) => app.log.error({ err: error }, 'ledger sequencing failed') });
   const stopEvents = platform.services.events.start({}, { intervalMs: 1000 });
   // Ended sessions are deleted in bounded batches, every ten minutes.
   const stopPurge = startSessionPurge(platform.database.db, { intervalMs: 10 * 60_000, onError: (error) => app.log.error({ err: error }, 'session purge failed') });

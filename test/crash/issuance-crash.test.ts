@@ -234,13 +234,15 @@ for (const engine of engines) {
           const lost = [...acks].filter(([caseId, identifier]) => byCase.get(caseId)?.length !== 1 || byCase.get(caseId)![0] !== identifier || byIdentifier.get(identifier) !== 1);
           expect(lost, `${engine}: acknowledged certificates missing, duplicated or changed`).toEqual([]);
 
+          // Sequencing is asynchronous: number every queued leaf before counting.
+          await services.ledger.sequenceNow();
           const [counts] = await rows<Record<string, number>>(sql`
             select
               (select count(*)::int from certificates) as certificates,
               (select count(distinct identifier)::int from certificates) as identifiers,
               (select count(distinct case_id)::int from certificates) as cert_cases,
               (select count(*)::int from (select distinct status_list, status_index from certificates) s) as status_slots,
-              (select count(distinct ledger_index)::int from certificates) as ledger_indexes,
+              (select count(distinct e.idx)::int from certificates x join ledger_entries e on e.id = x.ledger_entry_id) as ledger_indexes,
               (select count(*)::int from cases where service_code = 'cert.residence' and state = 'completed') as completed,
               (select count(*)::int from cases where state = 'approved') as approved_without_completion,
               (select count(*)::int from cases where service_code = 'cert.residence' and state = 'submitted') as still_submitted,
@@ -250,7 +252,7 @@ for (const engine of engines) {
               (select count(*)::int from cases c where c.state = 'completed' and c.service_code = 'cert.residence'
                  and not exists (select 1 from certificates x where x.case_id = c.id)) as completed_without_certificate,
               (select count(*)::int from certificates x join cases c on c.id = x.case_id where c.state <> 'completed') as certificate_on_open_case,
-              (select count(*)::int from certificates x left join ledger_entries e on e.idx = x.ledger_index
+              (select count(*)::int from certificates x left join ledger_entries e on e.id = x.ledger_entry_id
                  where e.idx is null or e.kind <> 'certificate.issued') as certificate_without_leaf
           `);
           const n = counts!.certificates!;

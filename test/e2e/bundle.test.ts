@@ -155,17 +155,18 @@ describe('the birth bundle in the browser', () => {
     // Every prefill was a completed exchange for one of the bundle's cases, each with its ledger leaf.
     const exchanges = await db.select().from(sharingExchanges).where(inArray(sharingExchanges.caseId, caseIds));
     expect(exchanges).toHaveLength(3);
-    expect(exchanges.every((x) => x.status === 'completed' && x.subjectId === row!.applicantId && x.ledgerIndex !== null)).toBe(true);
+    expect(exchanges.every((x) => x.status === 'completed' && x.subjectId === row!.applicantId && x.ledgerEntryId !== null)).toBe(true);
     // The birth records came over signed HTTP from the hospital's own process, one request each.
     const fromHospital = exchanges.filter((x) => x.datasetCode === 'health.birth_record');
     expect(fromHospital.length).toBeGreaterThan(0);
     const stats = await hospital!.stats();
     expect(stats.distinctRequests).toBe(fromHospital.length);
     expect(stats.served).toBeGreaterThanOrEqual(fromHospital.length);
+    await server.platform.services.ledger.sequenceNow();
     const leaves = await db
       .select()
       .from(ledgerEntries)
-      .where(inArray(ledgerEntries.idx, [...exchanges.map((x) => x.ledgerIndex!), ...issued.map((c) => c.ledgerIndex)]));
+      .where(inArray(ledgerEntries.id, [...exchanges.map((x) => x.ledgerEntryId!), ...issued.map((c) => c.ledgerEntryId)]));
     expect(leaves.filter((l) => l.kind === 'exchange')).toHaveLength(3);
     expect(leaves).toHaveLength(8);
     // The leaves carry digests, never the data: no name of the child or the household head.
@@ -268,12 +269,13 @@ describe('the birth bundle in the browser', () => {
     await dialog.getByLabel('姓名', { exact: true }).fill('孙梅');
     await dialog.getByLabel('户主姓名').fill('孙建国');
     await dialog.getByRole('button', { name: /写\s*入/ }).click();
-    await page.getByText(/记录已写入（账本第 \d+ 条）/).waitFor();
+    await page.getByText(/记录已写入（账本条目 \d+）/).waitFor();
     await page.getByTestId('records-ps.household_register').getByText(`共 ${recordsBefore.length + 1} 条记录`).waitFor();
     const recordsAfter = await db.select().from(sharingRecords).where(eq(sharingRecords.datasetCode, 'ps.household_register'));
     expect(recordsAfter).toHaveLength(recordsBefore.length + 1);
     const written = recordsAfter.find((r) => !recordsBefore.some((b) => b.subjectKey === r.subjectKey))!;
     expect(written.data).toEqual({ name: '孙梅', householdHead: '孙建国' });
+    await server.platform.services.ledger.sequenceNow();
     const audit = await db.select().from(ledgerEntries).where(eq(ledgerEntries.kind, 'dataset_record'));
     expect(audit).toHaveLength(1);
     expect(new TextDecoder().decode(audit[0]!.data)).not.toContain('孙梅');

@@ -81,7 +81,7 @@ export async function startE2e(): Promise<E2eServer> {
   const platform = await openPlatform(config);
   await seedDemo(platform.database, platform.services, { divisions: { prefix: '130123' } });
   const app = await buildApp(platform, { logLevel: 'warn', publicUrl: config.publicUrl });
-  const integrator = platform.services.ledger.startIntegrator({ intervalMs: 500, onError: () => undefined });
+  const integrator = platform.services.ledger.startSequencer({ checkpointIntervalMs: 500, onError: () => undefined });
   await app.listen({ host: '127.0.0.1', port });
   const browser = await chromium.launch({
     executablePath,

@@ -40,14 +40,16 @@ describe.each(testEngines())('batch decisions on %s', (engine) => {
 
   /** Certificates, issuance leaves and status slots of the whole database, which must agree. */
   async function totals() {
-    const rows = await ctx.database.db.select({ ledgerIndex: certificates.ledgerIndex, slot: certificates.statusIndex }).from(certificates);
+    await ctx.services.ledger.sequenceNow();
+    const rows = await ctx.database.db.select({ ledgerEntryId: certificates.ledgerEntryId, slot: certificates.statusIndex }).from(certificates);
+    const indexes = await ctx.services.ledger.indexesOf(rows.map((r) => r.ledgerEntryId));
     const leaves = await ctx.database.db.execute<{ n: number }>(sql`select count(*)::int as n from ledger_entries where kind = 'certificate.issued'`);
     return {
       certificates: rows.length,
       leaves: leaves.rows[0]!.n,
       slots: new Set(rows.map((r) => r.slot)).size,
-      ledgerIndexes: new Set(rows.map((r) => r.ledgerIndex)).size,
-      unindexed: rows.filter((r) => r.ledgerIndex < 0).length,
+      ledgerIndexes: new Set(rows.map((r) => indexes.get(r.ledgerEntryId))).size,
+      unindexed: rows.filter((r) => !indexes.has(r.ledgerEntryId)).length,
     };
   }
 
@@ -86,7 +88,7 @@ describe.each(testEngines())('batch decisions on %s', (engine) => {
       const payload = parsePayload(cert.payload)!;
       const key = await ctx.services.keys.getPublicKey(cert.keyId);
       expect(verify('SM2', key!.publicKeySpki, new TextEncoder().encode(cert.payload), Buffer.from(cert.signature, 'base64'))).toBe(true);
-      const entry = await ctx.services.ledger.getEntry(cert.ledgerIndex);
+      const entry = await ctx.services.ledger.getEntry(await ctx.services.ledger.waitForIndex(cert.ledgerEntryId));
       expect(Buffer.from(entry.data).toString()).toBe(issuanceLeaf(payload, cert.payload));
       expect(results.find((r) => r.id === cert.caseId)?.outcomeNote).toContain(cert.identifier);
     }

@@ -91,7 +91,7 @@ describe.each(testEngines())('life-event bundles on %s', (engine) => {
     expect(exchanges.items.length).toBe(3);
     for (const e of exchanges.items) {
       expect(e.status).toBe('completed');
-      expect(e.ledgerIndex).not.toBeNull();
+      expect(e.ledgerEntryId).not.toBeNull();
     }
 
     // The floor: ≥ 80 % prefilled, materials −90 %, time −80 %.

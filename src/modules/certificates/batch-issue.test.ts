@@ -60,16 +60,16 @@ describe.each(testEngines())('batch issuance on %s', (engine) => {
       expect(payload.status.index).toBe(row.statusIndex);
       const key = await ctx.services.keys.getPublicKey(row.keyId);
       expect(verify('SM2', key!.publicKeySpki, new TextEncoder().encode(row.payload), Buffer.from(row.signature, 'base64'))).toBe(true);
-      expect(row.ledgerIndex).toBeGreaterThanOrEqual(0);
+      expect(row.ledgerEntryId).toBeGreaterThan(0);
     }
-    // Each row names the leaf of its own issuance, including the re-signed ones whose first
-    // indexes were skipped: six distinct leaves, three consecutive per batch.
-    const leaves = await ctx.database.db.select().from(ledgerEntries).where(inArray(ledgerEntries.idx, rows.map((r) => r.ledgerIndex)));
-    const leafAt = new Map(leaves.map((l) => [Number(l.idx), Buffer.from(l.data).toString('utf8')]));
-    for (const row of rows) expect(leafAt.get(row.ledgerIndex)).toBe(issuanceLeafFast(parsePayload(row.payload)!, row.payload));
-    const indexes = rows.map((r) => r.ledgerIndex).sort((x, y) => x - y);
-    expect(indexes[2]! - indexes[0]!).toBe(2);
-    expect(indexes[5]! - indexes[3]!).toBe(2);
+    // Each row names the leaf of its own issuance, including the re-signed ones whose first ids
+    // went unused: six distinct leaves, three consecutive per batch once sequenced.
+    await ctx.services.ledger.sequenceNow();
+    const leaves = await ctx.database.db.select().from(ledgerEntries).where(inArray(ledgerEntries.id, rows.map((r) => r.ledgerEntryId)));
+    const leafOf = new Map(leaves.map((l) => [l.id, Buffer.from(l.data).toString('utf8')]));
+    for (const row of rows) expect(leafOf.get(row.ledgerEntryId)).toBe(issuanceLeafFast(parsePayload(row.payload)!, row.payload));
+    const indexes = leaves.map((l) => l.idx).sort((x, y) => x - y);
+    expect(indexes[5]! - indexes[0]!).toBe(5);
     expect([...issued.values()].map((r) => r.identifier).sort()).toEqual(b.map((i) => second.identifiers.get(i.caseId)).sort());
     // A seventh certificate has no slot left.
     const third = await prepareBatchIssue(ctx.database.db, deps, await items(1), now).catch((error: unknown) => error);

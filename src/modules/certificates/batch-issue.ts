@@ -47,7 +47,7 @@ interface Signed {
 }
 
 export interface BatchIssueDeps {
-  ledger: Pick<LedgerAppender, 'appendManyInTx' | 'reserveInTx'>;
+  ledger: Pick<LedgerAppender, 'appendManyInTx' | 'newEntryIds'>;
   events: Pick<EventsService, 'enqueueMany'>;
   /** The list the batch's slots are drawn from. */
   statusList: StatusListTarget;
@@ -61,7 +61,7 @@ export interface IssuedCertificate {
   id: string;
   caseId: string;
   identifier: string;
-  ledgerIndex: number;
+  ledgerEntryId: number;
 }
 
 export interface PreparedBatch {
@@ -105,35 +105,25 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
         if (!s) throw new Error(`case ${id} was not prepared for issuance`);
         return s;
       });
-      // The ledger's head first: its lock makes the next indexes this transaction's, so each
-      // certificate is inserted with its leaf's index instead of being updated afterwards (a
-      // second version of every row and its indexes). Issuers then hold it while inserting. A
-      // single issuer that inserted a slot this batch also wants, and then waits for the head,
-      // closes a cycle that PostgreSQL breaks (40P01): the batch is retried whole, the single
-      // approval answers 503 and its client retries with the same Idempotency-Key. Rare: both
-      // must draw the same one of 131,072 slots at the same moment.
-      const start = await deps.ledger.reserveInTx(tx);
-      let nextIndex = start;
-      // Indexes handed to rows that were not inserted: the re-signed rows of the next round take
-      // them first, so that a lost slot leaves no gap in the leaves.
-      let gaps: number[] = [];
-      const fresh: { id: string; caseId: string; identifier: string; ledgerIndex: number }[] = [];
+      // Each certificate is inserted with the id of its leaf, drawn first (a sequence: no lock),
+      // and the leaves are queued after: the sequencer numbers them once the batch commits.
+      // Ids drawn for rows that were not inserted are simply never used.
+      const fresh: { id: string; caseId: string; identifier: string; ledgerEntryId: number }[] = [];
       for (let round = 0; pending.length > 0; round++) {
         if (round === MAX_SLOT_ROUNDS) throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
         // In slot order: concurrent batches that want the same slots then wait for each other in
         // one order, never in a cycle (a deadlock).
         pending.sort((x, y) => x.payload.status.index - y.payload.status.index);
-        const reuse = gaps.splice(0, pending.length);
-        const tentative = new Map(pending.map((s, i) => [s.item.caseId, i < reuse.length ? reuse[i]! : nextIndex++]));
+        const ids = await deps.ledger.newEntryIds(tx, pending.length);
+        const tentative = new Map(pending.map((s, i) => [s.item.caseId, ids[i]!]));
         const inserted = await repo.insertCertificates(tx, pending.map((s) => rowOf(s, deps.statusList.list, tentative.get(s.item.caseId)!, deps.vault)));
         for (const row of inserted) {
-          const withIndex = { ...row, ledgerIndex: tentative.get(row.caseId)! };
-          issued.set(row.caseId, withIndex);
-          fresh.push(withIndex);
+          const withEntry = { ...row, ledgerEntryId: tentative.get(row.caseId)! };
+          issued.set(row.caseId, withEntry);
+          fresh.push(withEntry);
         }
         const missed = pending.filter((s) => !issued.has(s.item.caseId));
         if (missed.length === 0) break;
-        gaps = [...gaps, ...missed.map((s) => tentative.get(s.item.caseId)!)].sort((x, y) => x - y);
         // Not inserted: the case already has its certificate (kept as it is), or the slot went to a concurrent issuer.
         for (const row of await repo.findByCases(tx, missed.map((s) => s.item.caseId))) issued.set(row.caseId, row);
         const lost = missed.filter((s) => !issued.has(s.item.caseId));
@@ -147,29 +137,19 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
         }
       }
       if (fresh.length === 0) return issued;
-      fresh.sort((x, y) => x.ledgerIndex - y.ledgerIndex);
-      // Cases that already had their certificate (a retried batch) leave gaps: close them, so
-      // the leaves stay consecutive from `start`. Rare; a batch that only lost slots updates nothing.
-      const moved = fresh.flatMap((r, i) => (r.ledgerIndex === start + i ? [] : [{ id: r.id, ledgerIndex: start + i }]));
-      if (moved.length > 0) await repo.setLedgerIndexes(tx, moved);
-      for (const [i, r] of fresh.entries()) {
-        r.ledgerIndex = start + i;
-        issued.set(r.caseId, r);
-      }
+      fresh.sort((x, y) => x.ledgerEntryId - y.ledgerEntryId);
       const byCase = new Map(fresh.map((r) => [r.caseId, signed.get(r.caseId)!]));
       await deps.events.enqueueMany(
         tx,
         fresh.map((r) => ({ topic: 'certificate.issued', payload: { certificateId: r.id, identifier: r.identifier, caseId: r.caseId, holderId: byCase.get(r.caseId)!.item.applicantId } })),
       );
-      const { first } = await deps.ledger.appendManyInTx(
+      await deps.ledger.appendManyInTx(
         tx,
         fresh.map((r) => {
           const s = byCase.get(r.caseId)!;
-          return { kind: 'certificate.issued', data: encoder.encode(issuanceLeafFast(s.payload, s.payloadText)) };
+          return { id: r.ledgerEntryId, kind: 'certificate.issued', data: encoder.encode(issuanceLeafFast(s.payload, s.payloadText)) };
         }),
       );
-      if (first !== start) throw new Error(`ledger append started at ${first}, not at the reserved ${start}`);
-      // After the ledger's head, like the single path: issuers take the two locks in one order.
       await deps.statusLists?.countIssued(tx, deps.statusList.list, fresh.length);
       return issued;
     },
@@ -197,7 +177,7 @@ async function sign(base: Omit<Signed, 'payload' | 'payloadText' | 'signature'>,
   return { ...base, payload, payloadText, signature };
 }
 
-function rowOf(s: Signed, list: string, ledgerIndex: number, vault: BatchIssueDeps['vault']): repo.NewCertificate {
+function rowOf(s: Signed, list: string, ledgerEntryId: number, vault: BatchIssueDeps['vault']): repo.NewCertificate {
   return {
     serial: s.serial,
     identifier: s.identifier,
@@ -213,7 +193,7 @@ function rowOf(s: Signed, list: string, ledgerIndex: number, vault: BatchIssueDe
     disclosures: vault.seal(s.identifier, s.disclosures),
     statusList: list,
     statusIndex: s.payload.status.index,
-    ledgerIndex,
+    ledgerEntryId,
     issuedAt: s.issuedAt,
     validUntil: s.validUntil,
   };

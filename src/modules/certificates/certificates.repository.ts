@@ -82,10 +82,10 @@ export async function takenSlots(db: Executor, list: string, indexes: readonly n
   return rows.map((r) => r.index);
 }
 
-export async function findByCases(db: Executor, caseIds: readonly string[]): Promise<{ id: string; caseId: string; identifier: string; ledgerIndex: number }[]> {
+export async function findByCases(db: Executor, caseIds: readonly string[]): Promise<{ id: string; caseId: string; identifier: string; ledgerEntryId: number }[]> {
   if (caseIds.length === 0) return [];
   return db
-    .select({ id: certificates.id, caseId: certificates.caseId, identifier: certificates.identifier, ledgerIndex: certificates.ledgerIndex })
+    .select({ id: certificates.id, caseId: certificates.caseId, identifier: certificates.identifier, ledgerEntryId: certificates.ledgerEntryId })
     .from(certificates)
     .where(sql`${certificates.caseId} = any(${sql.param([...caseIds])}::uuid[])`);
 }
@@ -114,19 +114,19 @@ export async function insertCertificates(db: Executor, rows: readonly NewCertifi
       disclosures: r.disclosures,
       status_list: r.statusList,
       status_index: r.statusIndex,
-      ledger_index: r.ledgerIndex,
+      ledger_entry_id: r.ledgerEntryId,
       issued_at: r.issuedAt.toISOString(),
       valid_until: r.validUntil?.toISOString() ?? null,
     })),
   );
   const { rows: inserted } = await db.execute<{ id: string; case_id: string; identifier: string }>(sql`
     insert into ${certificates} (serial, identifier, case_id, type_code, holder_id, issuer_org_code, issuer_org_path, reviewer_id,
-                                 key_id, payload, signature, disclosures, status_list, status_index, ledger_index, issued_at, valid_until)
+                                 key_id, payload, signature, disclosures, status_list, status_index, ledger_entry_id, issued_at, valid_until)
     select serial, identifier, case_id, type_code, holder_id, issuer_org_code, issuer_org_path, reviewer_id,
-           key_id, payload, signature, disclosures, status_list, status_index, ledger_index, issued_at, valid_until
+           key_id, payload, signature, disclosures, status_list, status_index, ledger_entry_id, issued_at, valid_until
     from json_to_recordset(${json}::json) as t(serial bigint, identifier text, case_id uuid, type_code text, holder_id uuid, issuer_org_code text,
                                               issuer_org_path text, reviewer_id uuid, key_id text, payload text, signature text, disclosures jsonb,
-                                              status_list text, status_index int, ledger_index bigint, issued_at timestamptz, valid_until timestamptz)
+                                              status_list text, status_index int, ledger_entry_id bigint, issued_at timestamptz, valid_until timestamptz)
     on conflict do nothing
     returning id, case_id, identifier`);
   return inserted.map((r) => ({ id: r.id, caseId: r.case_id, identifier: r.identifier }));
@@ -147,18 +147,9 @@ export interface NewCertificate {
   disclosures: StoredDisclosure[];
   statusList: string;
   statusIndex: number;
-  ledgerIndex: number;
+  ledgerEntryId: number;
   issuedAt: Date;
   validUntil: Date | null;
-}
-
-/** Sets many certificates' ledger indexes in one statement. */
-export async function setLedgerIndexes(db: Executor, rows: readonly { id: string; ledgerIndex: number }[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db.execute(sql`
-    update ${certificates} set ledger_index = v.idx
-    from unnest(${sql.param(rows.map((r) => r.id))}::uuid[], ${sql.param(rows.map((r) => r.ledgerIndex))}::bigint[]) as v(id, idx)
-    where ${certificates.id} = v.id`);
 }
 
 /** Inserts unless the status slot is taken; false on a slot collision, nothing else swallowed. */
@@ -226,10 +217,6 @@ export async function statusIndexes(db: Executor, list: string, status: Certific
 export async function listStatusLists(db: Executor): Promise<number[]> {
   const rows = await db.select({ id: statusLists.id }).from(statusLists).orderBy(asc(statusLists.id));
   return rows.map((r) => r.id);
-}
-
-export async function setLedgerIndex(db: Executor, id: string, ledgerIndex: number): Promise<void> {
-  await db.update(certificates).set({ ledgerIndex }).where(eq(certificates.id, id));
 }
 
 /** The reviewer's active registered signature image, if one is on file. */

@@ -22,7 +22,7 @@ export const CertificateViewSchema = Type.Object({
   statusReason: Nullable(Type.String()),
   fields: Type.Array(Type.Object({ name: Type.String(), labelZh: Type.String(), labelEn: Type.String(), value: Type.String() })),
   caseId: Type.String(),
-  ledgerIndex: Type.Integer(),
+  ledgerEntryId: Type.Integer({ description: 'its certificate.issued ledger entry (the index is in the bundle once sequenced)' }),
 });
 
 export const CertificateDocumentSchema = Type.Object({

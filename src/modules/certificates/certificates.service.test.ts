@@ -55,7 +55,7 @@ describe.each(testEngines())('certificates on %s', (engine) => {
     // The full ID number is signed (as a salted digest) and disclosed only to its holder.
     expect(doc.disclosures.find((d) => d.name === 'residentId')?.value).toMatch(/^130123\d{11}[\dX]$/);
 
-    const entry = await ctx.services.ledger.getEntry(cert.ledgerIndex);
+    const entry = await ctx.services.ledger.getEntry(await ctx.services.ledger.waitForIndex(cert.ledgerEntryId));
     expect(Buffer.from(entry.data).toString()).toBe(issuanceLeaf(payload, doc.payload));
     expect(Buffer.from(entry.data).toString()).not.toContain('王芳');
 
@@ -69,13 +69,14 @@ describe.each(testEngines())('certificates on %s', (engine) => {
     const cert = await ctx.services.certificates.getByCase(resident, caseId);
     const doc = await ctx.services.certificates.document(resident, cert.id);
     await ctx.services.ledger.append({ kind: 'test.padding', data: new Uint8Array([1]) });
+    const index = await ctx.services.ledger.waitForIndex(cert.ledgerEntryId);
     const checkpoint = await ctx.services.ledger.latestCheckpoint();
-    const proof = await ctx.services.ledger.inclusionProof(cert.ledgerIndex, checkpoint.size);
+    const proof = await ctx.services.ledger.inclusionProof(index, checkpoint.size);
     const leaf = new TextEncoder().encode(issuanceLeaf(parsePayload(doc.payload)!, doc.payload));
     const vkey = await ctx.services.ledger.vkey();
-    const result = verifyLedgerInclusion({ leaf, index: cert.ledgerIndex, proof: proof.hashes, checkpoint: checkpoint.note, logVkey: vkey });
+    const result = verifyLedgerInclusion({ leaf, index, proof: proof.hashes, checkpoint: checkpoint.note, logVkey: vkey });
     expect(result.status).toBe('VALID');
-    const forged = verifyLedgerInclusion({ leaf: new TextEncoder().encode('forged'), index: cert.ledgerIndex, proof: proof.hashes, checkpoint: checkpoint.note, logVkey: vkey });
+    const forged = verifyLedgerInclusion({ leaf: new TextEncoder().encode('forged'), index, proof: proof.hashes, checkpoint: checkpoint.note, logVkey: vkey });
     expect(forged.status).toBe('INVALID');
   });
 
@@ -90,11 +91,13 @@ describe.each(testEngines())('certificates on %s', (engine) => {
   });
 
   it('keeps certificates = ledger issuance leaves = status slots, all distinct', async () => {
-    const rows = await ctx.database.db.select({ ledgerIndex: certificates.ledgerIndex, slot: certificates.statusIndex }).from(certificates);
+    await ctx.services.ledger.sequenceNow();
+    const rows = await ctx.database.db.select({ ledgerEntryId: certificates.ledgerEntryId, slot: certificates.statusIndex }).from(certificates);
     expect(rows.length).toBeGreaterThan(0);
-    expect(new Set(rows.map((r) => r.ledgerIndex)).size).toBe(rows.length);
+    const indexes = await ctx.services.ledger.indexesOf(rows.map((r) => r.ledgerEntryId));
+    expect(new Set(rows.map((r) => indexes.get(r.ledgerEntryId))).size).toBe(rows.length);
     expect(new Set(rows.map((r) => r.slot)).size).toBe(rows.length);
-    expect(rows.every((r) => r.ledgerIndex >= 0 && r.slot >= 0 && r.slot < STATUS_LIST_SIZE)).toBe(true);
+    expect(rows.every((r) => indexes.get(r.ledgerEntryId)! >= 0 && r.slot >= 0 && r.slot < STATUS_LIST_SIZE)).toBe(true);
     const leaves = await ctx.database.db.execute<{ n: number }>(sql`select count(*)::int as n from ledger_entries where kind = 'certificate.issued'`);
     expect(leaves.rows[0]?.n).toBe(rows.length);
   });

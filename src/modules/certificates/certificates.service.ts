@@ -44,11 +44,12 @@ export interface SealKeyProvider {
   ensureSealKey(org: { code: string; name: string; creditCode: string }): Promise<SealSigner>;
 }
 
+/** Queues leaves in the caller's transaction; the ledger's sequencer numbers them later. */
 export interface LedgerAppender {
-  appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ index: number }>;
-  appendManyInTx(tx: Executor, entries: readonly { kind: string; data: Uint8Array }[]): Promise<{ first: number; count: number }>;
-  /** Locks the head until commit; the index the transaction's next append gets. */
-  reserveInTx(tx: Executor): Promise<number>;
+  appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ id: number }>;
+  appendManyInTx(tx: Executor, entries: readonly { id?: number; kind: string; data: Uint8Array }[]): Promise<{ ids: number[] }>;
+  /** Entry ids drawn before the entries are queued, for rows inserted first that name them. */
+  newEntryIds(tx: Executor, count: number): Promise<number[]>;
 }
 
 export interface IssuerDirectory {
@@ -78,6 +79,8 @@ export interface StatusKeys {
 export interface LedgerProofs {
   latestCheckpoint(): Promise<{ size: number; note: string }>;
   inclusionProof(index: number, size?: number): Promise<{ hashes: Uint8Array[] }>;
+  /** The indexes of the sequenced entries among `ids`. */
+  indexesOf(ids: readonly number[]): Promise<Map<number, number>>;
   vkey(): Promise<string>;
 }
 
@@ -148,7 +151,8 @@ export interface CertificateView {
   statusReason: string | null;
   fields: { name: string; labelZh: string; labelEn: string; value: string }[];
   caseId: string;
-  ledgerIndex: number;
+  /** Its `certificate.issued` ledger entry; its index and proof are in the bundle once sequenced. */
+  ledgerEntryId: number;
 }
 
 /** A certificate as evidence (免证明): its identifier, issue and issuer, and its disclosed field values. */
@@ -211,7 +215,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
         .filter((d) => (shown ? shown.has(d.name) : d.name !== 'residentId'))
         .map((d) => ({ name: d.name, labelZh: labels.get(d.name)?.labelZh ?? d.name, labelEn: labels.get(d.name)?.labelEn ?? d.name, value: d.value })),
       caseId: row.caseId,
-      ledgerIndex: row.ledgerIndex,
+      ledgerEntryId: row.ledgerEntryId,
     };
   }
 
@@ -273,6 +277,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
       const signature = Buffer.from(await seal.sign(new TextEncoder().encode(payloadText))).toString('base64');
       // A savepoint, so that a lost race for the status slot does not abort the whole approval.
       const row = await tx.transaction(async (sp) => {
+        const [ledgerEntryId] = await deps.ledger.newEntryIds(sp, 1);
         const inserted = await repo.insertCertificate(sp, {
           serial,
           identifier,
@@ -288,16 +293,15 @@ export function createCertificatesService(deps: CertificatesDeps) {
           disclosures: deps.vault.seal(identifier, disclosures),
           statusList: statusList.list,
           statusIndex,
-          ledgerIndex: -1,
+          ledgerEntryId: ledgerEntryId!,
           issuedAt,
           validUntil,
         });
         if (!inserted) return null;
-        const { index } = await deps.ledger.appendInTx(sp, { kind: 'certificate.issued', data: new TextEncoder().encode(issuanceLeafFast(payload, payloadText)) });
+        await deps.ledger.appendManyInTx(sp, [{ id: ledgerEntryId!, kind: 'certificate.issued', data: new TextEncoder().encode(issuanceLeafFast(payload, payloadText)) }]);
         await lists.countIssued(sp, statusList.list, 1);
-        await repo.setLedgerIndex(sp, inserted.id, index);
         await deps.events.enqueue(sp, { topic: 'certificate.issued', payload: { certificateId: inserted.id, identifier, caseId: input.caseId, holderId: input.applicantId } });
-        return { ...inserted, ledgerIndex: index };
+        return inserted;
       });
       if (row) return row;
     }
@@ -312,9 +316,11 @@ export function createCertificatesService(deps: CertificatesDeps) {
     const key = await deps.keys.getPublicKey(row.keyId);
     if (key) bundle.seal = { certificate: key.certificatePem, chain: key.chainPem };
     const checkpoint = await deps.proofs.latestCheckpoint();
-    if (row.ledgerIndex >= 0 && checkpoint.size > row.ledgerIndex) {
-      const proof = await deps.proofs.inclusionProof(row.ledgerIndex, checkpoint.size);
-      bundle.ledger = { index: row.ledgerIndex, proof: proof.hashes.map((h) => Buffer.from(h).toString('base64')), checkpoint: checkpoint.note };
+    // No proof while the entry waits for the sequencer (well under a second) or its checkpoint.
+    const index = (await deps.proofs.indexesOf([row.ledgerEntryId])).get(row.ledgerEntryId);
+    if (index !== undefined && checkpoint.size > index) {
+      const proof = await deps.proofs.inclusionProof(index, checkpoint.size);
+      bundle.ledger = { index, proof: proof.hashes.map((h) => Buffer.from(h).toString('base64')), checkpoint: checkpoint.note };
     }
     return bundle;
   }
@@ -577,9 +583,9 @@ export function createCertificatesService(deps: CertificatesDeps) {
         }
         const at = clock();
         const leaf = canonicalJson({ kind: `certificate.${to === 'active' ? 'reinstated' : to}`, id: current.identifier, at: at.toISOString() });
-        const { index } = await deps.ledger.appendInTx(tx, { kind: `certificate.${to}`, data: new TextEncoder().encode(leaf) });
+        const { id: ledgerEntryId } = await deps.ledger.appendInTx(tx, { kind: `certificate.${to}`, data: new TextEncoder().encode(leaf) });
         await repo.setStatus(tx, id, { status: to, reason: why, actorId: principal.accountId, at });
-        await repo.insertStatusEvent(tx, { certificateId: id, fromStatus: current.status, toStatus: to, reason: why, actorId: principal.accountId, ledgerIndex: index });
+        await repo.insertStatusEvent(tx, { certificateId: id, fromStatus: current.status, toStatus: to, reason: why, actorId: principal.accountId, ledgerEntryId });
         await deps.events.enqueue(tx, { topic: 'certificate.status_changed', payload: { certificateId: id, from: current.status, to } });
       });
       return service.get(principal, id);

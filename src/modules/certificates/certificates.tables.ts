@@ -57,7 +57,8 @@ export const certificates = pgTable(
     disclosures: jsonb('disclosures').$type<(StoredDisclosure | LegacyDisclosure)[]>().notNull(),
     statusList: text('status_list').notNull(),
     statusIndex: integer('status_index').notNull(),
-    ledgerIndex: bigint('ledger_index', { mode: 'number' }).notNull(),
+    /** Its `certificate.issued` ledger entry (the index comes when the sequencer numbers it). */
+    ledgerEntryId: bigint('ledger_entry_id', { mode: 'number' }).notNull(),
     issuedAt: timestamp('issued_at', { withTimezone: true }).notNull(),
     validUntil: timestamp('valid_until', { withTimezone: true }),
     status: text('status').$type<CertificateStatus>().notNull().default('active'),
@@ -100,7 +101,7 @@ export const certificateStatusEvents = pgTable('certificate_status_events', {
   toStatus: text('to_status').notNull(),
   reason: text('reason').notNull(),
   actorId: uuid('actor_id').notNull(),
-  ledgerIndex: bigint('ledger_index', { mode: 'number' }).notNull(),
+  ledgerEntryId: bigint('ledger_entry_id', { mode: 'number' }).notNull(),
   at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
 });
 

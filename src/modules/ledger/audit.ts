@@ -7,6 +7,7 @@ import { parseNote, type NoteVerifier } from '../../verify/signed-note.ts';
 import { bytesToHex, equalBytes } from '../../verify/tlog-bytes.ts';
 import { TILE_WIDTH } from '../../verify/tlog-tiles.ts';
 import { interiorOffset, startHashWorkers, type HashedBatch } from './hash-workers.ts';
+import { checkpointMeta, startMeta } from './integrate.ts';
 import type { TreeHasher } from './hashing.ts';
 import * as repo from './ledger.repository.ts';
 import { ledgerEntries } from './ledger.tables.ts';
@@ -19,6 +20,7 @@ export type AuditProblemKind =
   | 'tile-mismatch'
   | 'checkpoint-root'
   | 'checkpoint-signature'
+  | 'entry-metadata'
   | 'head-behind';
 
 export interface AuditProblem {
@@ -70,6 +72,9 @@ interface EntryBatch {
   tiles: Map<number, Uint8Array>;
   /** Checkpoints whose size falls in the rows' range. */
   checkpoints: repo.CheckpointRow[];
+  /** The rows' `META_RECORD`s, back to back; row i's ends at metaEnds[i]. */
+  meta: Uint8Array;
+  metaEnds: Uint32Array;
 }
 
 /**
@@ -198,7 +203,10 @@ export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
     deps.onProgress?.(builder.size, total);
   };
 
-  due.push(...(await repo.readCheckpointsIn(db, 0, 0)));
+  const meta = metaChecker(treeSize, report);
+  const initial = await repo.readCheckpointsIn(db, 0, 0);
+  for (const cp of initial) meta.finish(cp);
+  due.push(...initial);
   checkDue();
   const workers = startHashWorkers(deps.workers);
   try {
@@ -212,6 +220,7 @@ export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
         const batch: EntryBatch = await fetching;
         const last = batch.idx[batch.idx.length - 1];
         fetching = batch.idx.length === batchSize && last !== undefined ? fetchBatch(db, last + 1, batchSize, treeSize) : null;
+        meta.feed(batch);
         if (batch.idx.length > 0) {
           const chunks = fullChunks(batch.idx);
           next = { batch, chunks, hashed: workers.hash(batch.data, batch.spans, chunks) };
@@ -230,7 +239,9 @@ export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
     due.push(...(await repo.readCheckpointsIn(db, builder.size + 1, treeSize)));
     standIn(builder.size, treeSize - 1);
   }
-  // Read after the entries: appends during the audit move the head and add rows together.
+  // Checkpoints beyond the last row (rows deleted at the end): their meta cannot match either.
+  if (meta.checkedTo < treeSize) for (const cp of await repo.readCheckpointsIn(db, meta.checkedTo + 1, treeSize)) meta.finish(cp);
+  // Read after the entries: the sequencer moves the head and adds rows together.
   const finalHead = await repo.readHead(db);
   if (finalHead < builder.size) {
     report({ kind: 'head-behind', index: finalHead, message: `the head counter (${finalHead}) is behind the entries (${builder.size}): the next append would collide` });
@@ -284,10 +295,12 @@ async function loadUpperTiles(db: Db, treeSize: number): Promise<Map<string, Til
  * rather than one row per entry: decoding one large value costs far less than many small rows.
  */
 async function fetchBatch(db: Db, from: number, limit: number, treeSize: number): Promise<EntryBatch> {
-  const { rows } = await db.execute<{ records: Uint8Array | null }>(sql`
-    select string_agg(int8send(idx) || int4send(length(data)) || data, ''::bytea order by idx) as records
-    from (select idx, data from ${ledgerEntries} where idx >= ${from} order by idx limit ${limit}) as batch`);
+  const { rows } = await db.execute<{ records: Uint8Array | null; meta: Uint8Array | null }>(sql`
+    select string_agg(int8send(idx) || int4send(length(data)) || data, ''::bytea order by idx) as records,
+           string_agg(meta, ''::bytea order by idx) as meta
+    from (select idx, data, ${repo.META_RECORD} as meta from ${ledgerEntries} where idx >= ${from} order by idx limit ${limit}) as batch`);
   const records = rows[0]?.records ?? new Uint8Array(0);
+  const meta = rows[0]?.meta ?? new Uint8Array(0);
   const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
   const idx: number[] = [];
   const spans: number[] = [];
@@ -297,12 +310,64 @@ async function fetchBatch(db: Db, from: number, limit: number, treeSize: number)
     spans.push(at + 12, at + 12 + length);
     at += 12 + length;
   }
+  const metaView = new DataView(meta.buffer, meta.byteOffset, meta.byteLength);
+  const metaEnds = new Uint32Array(idx.length);
+  for (let i = 0, at = 0; i < idx.length; i++) {
+    at += 28 + metaView.getInt32(at + 24);
+    metaEnds[i] = at;
+  }
   const last = idx.length > 0 ? idx[idx.length - 1]! : from - 1;
   const [tiles, checkpoints] = await Promise.all([
     from < treeSize ? repo.readTileRange(db, 0, Math.floor(from / TILE_WIDTH), Math.ceil(Math.min(last + 1, treeSize) / TILE_WIDTH)) : [],
     last >= from ? repo.readCheckpointsIn(db, from + 1, last + 1) : [],
   ]);
-  return { idx, data: records, spans: Uint32Array.from(spans), tiles: new Map(tiles.map((t) => [t.index, t.hashes])), checkpoints };
+  return { idx, data: records, spans: Uint32Array.from(spans), tiles: new Map(tiles.map((t) => [t.index, t.hashes])), checkpoints, meta, metaEnds };
+}
+
+/**
+ * Checks the checkpoints' `meta` lines (see integrate.ts): streams the entries' meta records and
+ * compares the chain at each checkpoint up to the audited size. A mismatch names the range of
+ * entries between two checkpoints whose id, kind or queue time was changed (or a checkpoint
+ * row that was removed); the chain then goes on from the stated value, so one edit is one problem.
+ */
+function metaChecker(treeSize: number, report: (p: AuditProblem) => void) {
+  let hash = startMeta(null);
+  let from = 0;
+  let checkedTo = -1;
+  const finish = (cp: repo.CheckpointRow) => {
+    if (cp.size > treeSize || cp.size <= checkedTo) return;
+    checkedTo = cp.size;
+    const stated = checkpointMeta(cp.note);
+    if (stated && !equalBytes(hash.digest(), stated)) {
+      report({
+        kind: 'entry-metadata',
+        index: from,
+        to: cp.size - 1,
+        size: cp.size,
+        message: `the id, kind or queue time of an entry in ${from}–${cp.size - 1} is not what the checkpoint of size ${cp.size} states (or a checkpoint before it was removed)`,
+      });
+    }
+    hash = startMeta(stated);
+    from = cp.size;
+  };
+  return {
+    get checkedTo() {
+      return checkedTo;
+    },
+    finish,
+    feed(batch: EntryBatch) {
+      let at = 0;
+      let row = 0;
+      for (const cp of batch.checkpoints) {
+        while (row < batch.idx.length && batch.idx[row]! < cp.size) row++;
+        const end = row === 0 ? 0 : batch.metaEnds[row - 1]!;
+        hash.update(batch.meta.subarray(at, end));
+        at = end;
+        finish(cp);
+      }
+      hash.update(batch.meta.subarray(at));
+    },
+  };
 }
 
 function checkSignature(cp: repo.CheckpointRow, deps: AuditDeps, key: KeyObject, report: (p: AuditProblem) => void): void {

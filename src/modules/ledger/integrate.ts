@@ -1,14 +1,22 @@
+import { createHash, type Hash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/database.ts';
-import { formatCheckpoint } from '../../verify/checkpoint.ts';
-import { signNote, type NoteSigner } from '../../verify/signed-note.ts';
-import { equalBytes } from '../../verify/tlog-bytes.ts';
+import { formatCheckpoint, parseCheckpoint } from '../../verify/checkpoint.ts';
+import { parseNote, signNote, type NoteSigner } from '../../verify/signed-note.ts';
+import { decodeBase64, encodeBase64, equalBytes } from '../../verify/tlog-bytes.ts';
 import type { TreeHasher } from './hashing.ts';
 import * as repo from './ledger.repository.ts';
 import { TreeBuilder } from './tree-builder.ts';
 
-/** pg_try_advisory_xact_lock key: one integrator at a time across every app process. */
-const INTEGRATE_LOCK = 0x79626c67; // "yblg"
+/**
+ * pg_try_advisory_xact_lock key: one sequencer at a time across every app process. Sequencing
+ * and integration both take it, so they never interleave either.
+ */
+export const SEQUENCER_LOCK = 0x79626c67; // "yblg"
+
+/** The checkpoint extension line that commits to the entries' id, kind and queue time. */
+export const META_PREFIX = 'meta ';
+const ZERO_HASH = new Uint8Array(32);
 
 export interface StoredCheckpoint {
   size: number;
@@ -19,8 +27,10 @@ export interface StoredCheckpoint {
 export type IntegrateResult =
   | { status: 'integrated'; checkpoint: StoredCheckpoint; added: number; rebuilt: boolean }
   | { status: 'unchanged'; checkpoint: StoredCheckpoint }
-  /** Another process holds the integration lock; it will publish the checkpoint. */
+  /** Another process holds the sequencer lock; it will publish the checkpoint. */
   | { status: 'busy' };
+
+export type SequenceResult = { status: 'sequenced'; first: number; count: number } | { status: 'busy' };
 
 export interface IntegrateDeps {
   db: Db;
@@ -44,20 +54,58 @@ export function edgeTileKeys(size: number): { level: number; index: number }[] {
   return keys;
 }
 
+/** The `meta` value a checkpoint states; null for checkpoints signed before it existed. */
+export function checkpointMeta(note: string): Uint8Array | null {
+  const text = parseNote(note)?.text;
+  const line = text ? parseCheckpoint(text)?.extensions.find((l) => l.startsWith(META_PREFIX)) : undefined;
+  return line ? decodeBase64(line.slice(META_PREFIX.length)) : null;
+}
+
 /**
- * Sequencing is done by appenders; this is integration: the entries committed beyond the last
- * checkpoint go into the tiles, and a new checkpoint is signed, all in one transaction, so a
- * crash leaves either both or neither. Before extending, the stored right edge is checked
- * against the last signed root; if it does not match (tiles lost or written by hand), the
- * tiles are recomputed from the entries, and if even the entries do not give the signed root,
- * integration stops: the log never signs over a history it cannot reproduce.
+ * The meta chain: a checkpoint of size s states SHA-256(m ‖ records of entries [p, s)), where p is
+ * the size of the checkpoint before it and m the meta value that one states (32 zero bytes when
+ * there is none). The records are `META_RECORD`s in index order.
+ */
+export function startMeta(previous: Uint8Array | null): Hash {
+  return createHash('sha256').update(previous ?? ZERO_HASH);
+}
+
+async function tryLock(tx: Executor): Promise<boolean> {
+  const { rows } = await tx.execute<{ ok: boolean }>(sql`select pg_try_advisory_xact_lock(${SEQUENCER_LOCK}) as ok`);
+  return rows[0]?.ok === true;
+}
+
+/**
+ * Sequencing: numbers up to `limit` queued entries, oldest first, at the head of the log, in one
+ * transaction under the sequencer lock. Writers queue without waiting on each other; only this
+ * step hands out indexes, so they are gap-free and each entry gets exactly one.
+ */
+export async function sequence(db: Db, limit: number): Promise<SequenceResult> {
+  return db.transaction(async (tx) => {
+    if (!(await tryLock(tx))) return { status: 'busy' } as const;
+    await repo.ensureHead(tx);
+    const { first, count } = await repo.sequenceQueued(tx, limit);
+    return { status: 'sequenced', first, count } as const;
+  });
+}
+
+/**
+ * Integration: the entries the sequencer numbered beyond the last checkpoint (up to the head
+ * counter, never past it) go into the tiles, and a new checkpoint is signed, all in one
+ * transaction, so a crash leaves either both or neither. The checkpoint's `meta` line commits to
+ * the new entries' ids, kinds and queue times. Before extending, the stored right edge is checked
+ * against the last signed root; if it does not match (tiles lost or written by hand), the tiles
+ * are recomputed from the entries, and if even the entries do not give the signed root, or an
+ * entry below the head is missing, integration stops: the log never signs over a history it
+ * cannot reproduce.
  */
 export async function integrate(deps: IntegrateDeps): Promise<IntegrateResult> {
   const batchSize = deps.batchSize ?? 16_384;
   return deps.db.transaction(async (tx) => {
-    const { rows } = await tx.execute<{ ok: boolean }>(sql`select pg_try_advisory_xact_lock(${INTEGRATE_LOCK}) as ok`);
-    if (!rows[0]?.ok) return { status: 'busy' } as const;
+    if (!(await tryLock(tx))) return { status: 'busy' } as const;
     const latest = await repo.latestCheckpoint(tx);
+    const head = await repo.readHead(tx);
+    if (latest && head <= latest.size) return { status: 'unchanged', checkpoint: latest } as const;
     let builder: TreeBuilder;
     let rebuilt = false;
     if (!latest) {
@@ -73,39 +121,25 @@ export async function integrate(deps: IntegrateDeps): Promise<IntegrateResult> {
       }
     }
     const oldSize = builder.size;
-    const limit = deps.maxEntries ?? Number.MAX_SAFE_INTEGER;
-    for (;;) {
-      const want = Math.min(batchSize, oldSize + limit - builder.size);
-      if (want <= 0) break;
+    const meta = startMeta(latest ? checkpointMeta(latest.note) : null);
+    const target = Math.min(head, oldSize + (deps.maxEntries ?? Number.MAX_SAFE_INTEGER));
+    while (builder.size < target) {
+      const want = Math.min(batchSize, target - builder.size);
       const run = await repo.readLeafHashRun(tx, builder.size, want);
-      let gap = false;
-      let read: number;
-      if (run) {
-        read = run.length / 32;
-        for (let i = 0; i < read; i++) builder.appendLeafHash(run.subarray(i * 32, (i + 1) * 32));
-      } else {
-        const batch = await repo.readLeafHashes(tx, builder.size, want);
-        read = batch.length;
-        for (const row of batch) {
-          // Commits arrive in index order, so a gap is an append still in flight (or a deleted row).
-          if (row.idx !== builder.size) {
-            gap = true;
-            break;
-          }
-          builder.appendLeafHash(row.leafHash);
-        }
+      if (!run || run.hashes.length !== want * 32) {
+        // The sequencer writes every index below the head in the transaction that moves it.
+        throw new LedgerIntegrityError(`ledger entries between ${builder.size} and the head ${head} are missing`);
       }
+      for (let i = 0; i < want; i++) builder.appendLeafHash(run.hashes.subarray(i * 32, (i + 1) * 32));
+      meta.update(run.meta);
       await repo.upsertTiles(tx, builder.takeFullTiles());
-      if (gap || read < want) break;
     }
-    const added = builder.size - oldSize;
-    if (latest && added === 0 && !rebuilt) return { status: 'unchanged', checkpoint: latest } as const;
     await repo.upsertTiles(tx, builder.edgeTiles());
-    if (latest && added === 0) return { status: 'unchanged', checkpoint: latest } as const;
     const rootHash = builder.root();
-    const note = signNote(formatCheckpoint({ origin: deps.origin, size: builder.size, rootHash, extensions: [] }), [deps.signer]);
+    const extensions = [META_PREFIX + encodeBase64(meta.digest())];
+    const note = signNote(formatCheckpoint({ origin: deps.origin, size: builder.size, rootHash, extensions }), [deps.signer]);
     await repo.insertCheckpoint(tx, { size: builder.size, rootHash, note });
-    return { status: 'integrated', checkpoint: { size: builder.size, rootHash, note }, added, rebuilt } as const;
+    return { status: 'integrated', checkpoint: { size: builder.size, rootHash, note }, added: builder.size - oldSize, rebuilt } as const;
   });
 }
 

@@ -1,59 +1,125 @@
-import { and, asc, desc, eq, gte, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { ledgerCheckpoints, ledgerCosignatures, ledgerEntries, ledgerHead, ledgerTiles, ledgerWitnesses } from './ledger.tables.ts';
+import { ledgerCheckpoints, ledgerCosignatures, ledgerEntries, ledgerHead, ledgerQueue, ledgerTiles, ledgerWitnesses } from './ledger.tables.ts';
 import type { Tile } from './tree-builder.ts';
 
 export type EntryRow = typeof ledgerEntries.$inferSelect;
 export type CheckpointRow = typeof ledgerCheckpoints.$inferSelect;
 export type WitnessRow = typeof ledgerWitnesses.$inferSelect;
 
-/** Entries per append statement: well under PostgreSQL's 65,535 parameters. */
+/** Entries per queue statement: well under PostgreSQL's 65,535 parameters. */
 export const APPEND_CHUNK = 1000;
 /** Tiles (8 KiB each) per upsert statement. */
 const TILE_CHUNK = 250;
 
 /**
- * Claims the next `entries.length` indexes and inserts the entries, in one statement: the
- * update row-locks the head until the caller's transaction ends, so concurrent appenders get
- * consecutive indexes in commit order, and a rollback returns them. Returns the first index.
+ * What the checkpoints' `meta` line commits to for one entry, besides its leaf: index, id, the
+ * time it was queued (µs since the epoch) and its kind, as bytes: int8 idx ‖ int8 id ‖ int8 µs ‖
+ * int4 length ‖ kind (UTF-8). The same bytes in the sequencer, the integrator and the audit.
  */
-export async function appendEntries(db: Executor, entries: readonly { kind: string; data: Uint8Array }[]): Promise<number> {
+export const META_RECORD = sql.raw(
+  `int8send(idx) || int8send(id) || int8send((extract(epoch from created_at) * 1000000)::bigint) || int4send(octet_length(kind)) || convert_to(kind, 'UTF8')`,
+);
+
+const hexOf = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex');
+
+/**
+ * Queues entries in the caller's transaction: an insert, no lock that other writers wait on.
+ * Entries with an `id` (from `newEntryIds`) keep it; the others get the next ones. Returns the
+ * ids and the queue time, in input order.
+ */
+export async function queueEntries(db: Executor, entries: readonly { id?: number; kind: string; data: Uint8Array }[]): Promise<{ id: number; createdAt: Date }[]> {
+  if (entries.length === 0) return [];
   // One array parameter per column (the data as hex): a parameter per value costs the driver far more in big batches.
   const kinds = sql.param(entries.map((e) => e.kind));
-  const data = sql.param(entries.map((e) => Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength).toString('hex')));
-  const statement = sql`
-    with head as (
-      update ${ledgerHead} set next_idx = next_idx + ${entries.length}::bigint where id = 1
-      returning next_idx - ${entries.length}::bigint as first
-    ), inserted as (
-      insert into ${ledgerEntries} (idx, kind, data)
-      select head.first + v.ord - 1, v.kind, decode(v.hex, 'hex')
-      from head, unnest(${kinds}::text[], ${data}::text[]) with ordinality as v(kind, hex, ord)
-      returning 1
-    )
-    select (select first from head) as first, (select count(*) from inserted) as n`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const { rows } = await db.execute<{ first: string | number | null; n: string | number }>(statement);
-    const first = rows[0]?.first;
-    if (first !== null && first !== undefined) return Number(first);
-    // First append ever: create the head row (a concurrent creator makes this a no-op) and retry.
-    await db.insert(ledgerHead).values({ id: 1, nextIdx: 0 }).onConflictDoNothing();
+  const data = sql.param(entries.map((e) => hexOf(e.data)));
+  const withIds = entries.every((e) => e.id !== undefined);
+  const statement = withIds
+    ? sql`insert into ${ledgerQueue} (id, kind, data)
+          select v.id, v.kind, decode(v.hex, 'hex') from unnest(${sql.param(entries.map((e) => e.id))}::bigint[], ${kinds}::text[], ${data}::text[]) with ordinality as v(id, kind, hex, ord)
+          order by v.ord returning id, created_at`
+    : sql`insert into ${ledgerQueue} (kind, data)
+          select v.kind, decode(v.hex, 'hex') from unnest(${kinds}::text[], ${data}::text[]) with ordinality as v(kind, hex, ord)
+          order by v.ord returning id, created_at`;
+  const { rows } = await db.execute<{ id: string | number; created_at: string | Date }>(statement);
+  // Identity values are drawn in insert order, which is `ord` order; explicit ids are the caller's.
+  const out = rows.map((r) => ({ id: Number(r.id), createdAt: new Date(r.created_at) }));
+  if (withIds) {
+    const at = new Map(out.map((r) => [r.id, r.createdAt]));
+    return entries.map((e) => ({ id: e.id!, createdAt: at.get(e.id!)! }));
   }
-  throw new Error('ledger head row is missing');
+  return out.sort((a, b) => a.id - b.id);
+}
+
+/** `count` fresh entry ids, for rows that must name their entry before it is queued. */
+export async function newEntryIds(db: Executor, count: number): Promise<number[]> {
+  if (count === 0) return [];
+  const { rows } = await db.execute<{ id: string | number }>(
+    sql`select nextval(pg_get_serial_sequence('ledger_queue', 'id')) as id from generate_series(1, ${count}::int)`,
+  );
+  return rows.map((r) => Number(r.id));
+}
+
+export async function ensureHead(db: Executor): Promise<void> {
+  await db.insert(ledgerHead).values({ id: 1, nextIdx: 0 }).onConflictDoNothing();
 }
 
 /**
- * Row-locks the head until the caller's transaction ends and returns the index its next
- * append gets: a caller that must know its leaves' indexes before appending (batch issuance
- * stores them on the certificates it inserts) reserves first, then appends.
+ * The sequencer's step: moves up to `limit` queued entries, oldest id first, into the log at the
+ * next indexes, and moves the head past them, in one statement of the caller's transaction (which
+ * holds the sequencer lock). Deleting from the queue and inserting the entry commit together, and
+ * the entry id is unique in the log: nothing is lost or sequenced twice.
  */
-export async function lockHead(db: Executor): Promise<number> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const { rows } = await db.execute<{ next_idx: string | number }>(sql`select next_idx from ${ledgerHead} where id = 1 for update`);
-    if (rows[0]) return Number(rows[0].next_idx);
-    await db.insert(ledgerHead).values({ id: 1, nextIdx: 0 }).onConflictDoNothing();
-  }
-  throw new Error('ledger head row is missing');
+export async function sequenceQueued(db: Executor, limit: number): Promise<{ first: number; count: number }> {
+  const { rows } = await db.execute<{ first: string | number | null; n: string | number }>(sql`
+    with head as (
+      select next_idx from ${ledgerHead} where id = 1
+    ), moved as (
+      delete from ${ledgerQueue} where id in (select id from ${ledgerQueue} order by id limit ${limit})
+      returning id, kind, data, created_at
+    ), inserted as (
+      insert into ${ledgerEntries} (idx, id, kind, data, created_at)
+      select head.next_idx + row_number() over (order by moved.id) - 1, moved.id, moved.kind, moved.data, moved.created_at
+      from moved, head
+      returning 1
+    ), advanced as (
+      update ${ledgerHead} set next_idx = next_idx + (select count(*) from inserted) where id = 1
+      returning next_idx
+    )
+    select (select next_idx from head) as first, (select count(*) from inserted) as n, (select count(*) from moved) as m, (select count(*) from advanced) as a`);
+  const row = rows[0] as { first: string | number | null; n: string | number; m: string | number } | undefined;
+  if (row?.first === null || row?.first === undefined) throw new Error('ledger head row is missing');
+  if (Number(row.n) !== Number(row.m)) throw new Error('ledger sequencing moved and inserted different counts');
+  return { first: Number(row.first), count: Number(row.n) };
+}
+
+export interface QueuedRow {
+  id: number;
+  kind: string;
+  data: Uint8Array;
+  createdAt: Date;
+}
+
+export async function findQueued(db: Executor, id: number): Promise<QueuedRow | undefined> {
+  const [row] = await db.select().from(ledgerQueue).where(eq(ledgerQueue.id, id));
+  return row;
+}
+
+export async function findEntryById(db: Executor, id: number): Promise<EntryRow | undefined> {
+  const [row] = await db.select().from(ledgerEntries).where(eq(ledgerEntries.id, id));
+  return row;
+}
+
+/** The index of each sequenced entry among `ids`; pending (or unknown) ids are absent. */
+export async function indexesOf(db: Executor, ids: readonly number[]): Promise<Map<number, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select({ id: ledgerEntries.id, idx: ledgerEntries.idx }).from(ledgerEntries).where(inArray(ledgerEntries.id, [...new Set(ids)]));
+  return new Map(rows.map((r) => [r.id, r.idx]));
+}
+
+export async function queueLength(db: Executor): Promise<number> {
+  const { rows } = await db.execute<{ n: string | number }>(sql`select count(*) as n from ${ledgerQueue}`);
+  return Number(rows[0]?.n ?? 0);
 }
 
 export async function readLeafHashes(db: Executor, from: number, limit: number): Promise<{ idx: number; leafHash: Uint8Array }[]> {
@@ -66,18 +132,19 @@ export async function readLeafHashes(db: Executor, from: number, limit: number):
 }
 
 /**
- * Leaf hashes of entries from `from` on, as one byte string, when they are consecutive (the
- * common case, and far cheaper to decode than one row each); null when there is a gap.
+ * Leaf hashes and meta records (`META_RECORD`) of the entries from `from` on, each as one byte
+ * string, when they are consecutive (far cheaper to decode than one row each); null when there
+ * is a gap.
  */
-export async function readLeafHashRun(db: Executor, from: number, limit: number): Promise<Uint8Array | null> {
-  const { rows } = await db.execute<{ first: string | number | null; last: string | number | null; n: string | number; hashes: Uint8Array | null }>(sql`
-    select min(idx) as first, max(idx) as last, count(*) as n, string_agg(leaf_hash, ''::bytea order by idx) as hashes
-    from (select idx, leaf_hash from ${ledgerEntries} where idx >= ${from} order by idx limit ${limit}) as run`);
+export async function readLeafHashRun(db: Executor, from: number, limit: number): Promise<{ hashes: Uint8Array; meta: Uint8Array } | null> {
+  const { rows } = await db.execute<{ first: string | number | null; last: string | number | null; n: string | number; hashes: Uint8Array | null; meta: Uint8Array | null }>(sql`
+    select min(idx) as first, max(idx) as last, count(*) as n, string_agg(leaf_hash, ''::bytea order by idx) as hashes, string_agg(meta, ''::bytea order by idx) as meta
+    from (select idx, leaf_hash, ${META_RECORD} as meta from ${ledgerEntries} where idx >= ${from} order by idx limit ${limit}) as run`);
   const row = rows[0];
   const n = Number(row?.n ?? 0);
-  if (n === 0) return new Uint8Array(0);
-  if (Number(row!.first) !== from || Number(row!.last) !== from + n - 1 || !row!.hashes) return null;
-  return row!.hashes;
+  if (n === 0) return { hashes: new Uint8Array(0), meta: new Uint8Array(0) };
+  if (Number(row!.first) !== from || Number(row!.last) !== from + n - 1 || !row!.hashes || !row!.meta) return null;
+  return { hashes: row!.hashes, meta: row!.meta };
 }
 
 export async function findEntry(db: Executor, idx: number): Promise<EntryRow | undefined> {

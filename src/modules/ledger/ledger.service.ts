@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../core/errors.ts';
 import type { Db, Executor } from '../../db/database.ts';
 import { HASH_SIZE } from '../../verify/merkle.ts';
@@ -9,6 +10,7 @@ import {
   parseNote,
   parseSignatureLine,
   parseVerifierKey,
+  signNote,
   type NoteSigner,
 } from '../../verify/signed-note.ts';
 import {
@@ -22,9 +24,10 @@ import {
 } from '../../verify/tlog-tiles.ts';
 import { auditLedger, type AuditReport } from './audit.ts';
 import { nodeHasher } from './hashing.ts';
-import { integrate, type IntegrateResult, type StoredCheckpoint } from './integrate.ts';
+import { integrate, sequence, type IntegrateResult, type StoredCheckpoint } from './integrate.ts';
 import * as repo from './ledger.repository.ts';
 import { loadOrCreateLogSigner } from './log-key.ts';
+import { formatReceipt } from './receipt.ts';
 
 export const DEFAULT_LEDGER_ORIGIN = 'yiban.local/ledger';
 
@@ -43,10 +46,34 @@ export interface LedgerEntryInput {
   data: Uint8Array;
 }
 
+/** An entry with an id from `newEntryIds` keeps it. */
+export type LedgerEntryWithId = LedgerEntryInput & { id?: number };
+
+export interface EntryStatus {
+  id: number;
+  kind: string;
+  /** Pending: queued, not yet given an index. Sequenced: at `index`, in the tree once `integrated`. */
+  status: 'pending' | 'sequenced';
+  index: number | null;
+  /** In the latest signed checkpoint: an inclusion proof exists. */
+  integrated: boolean;
+  leafHash: Uint8Array;
+  queuedAt: Date;
+  /** The log promises the entry an index by then (queued time + the maximum merge delay). */
+  promisedBy: Date;
+}
+
+/** The entry's status and the log's signed promise (see receipt.ts). */
+export type LedgerReceipt = EntryStatus & { receipt: string };
+
 export interface LedgerDeps {
   db: Db;
   masterKey: Buffer;
   origin?: string;
+  /** The merge delay receipts promise (default 60 s). */
+  maxMergeDelayMs?: number;
+  /** Queued entries per sequencer transaction (default 5,000). */
+  maxBatch?: number;
   clock?: () => Date;
   warn?: (message: string) => void;
 }
@@ -80,6 +107,8 @@ export function createLedgerService(deps: LedgerDeps) {
   const origin = deps.origin ?? DEFAULT_LEDGER_ORIGIN;
   if (!isValidKeyName(origin)) throw new Error(`invalid ledger origin ${JSON.stringify(origin)}: no spaces and no '+'`);
   const clock = deps.clock ?? (() => new Date());
+  const maxMergeDelayMs = deps.maxMergeDelayMs ?? 60_000;
+  const maxBatch = deps.maxBatch ?? 5000;
   let signerPromise: Promise<NoteSigner> | undefined;
   const signer = (): Promise<NoteSigner> =>
     (signerPromise ??= loadOrCreateLogSigner(db, deps.masterKey, origin).catch((error: unknown) => {
@@ -127,7 +156,7 @@ export function createLedgerService(deps: LedgerDeps) {
   async function latestStored(): Promise<StoredCheckpoint> {
     const latest = await repo.latestCheckpoint(db);
     if (latest) return latest;
-    const result = await integrateNow();
+    const result = await integrateOnce();
     if (result.status !== 'busy') return result.checkpoint;
     const again = await repo.latestCheckpoint(db);
     if (!again) throw new AppError('DATABASE_BUSY');
@@ -140,7 +169,7 @@ export function createLedgerService(deps: LedgerDeps) {
     return { origin, size: cp.size, rootHash: cp.rootHash, note: cp.note + lines.join(''), witnesses };
   }
 
-  async function integrateNow(): Promise<IntegrateResult> {
+  async function integrateOnce(): Promise<IntegrateResult> {
     const s = await signer();
     const result = await integrate({ db, origin, signer: s, hasher: nodeHasher, warn: deps.warn });
     // Tiles were rewritten from the entries: what this process cached may have been the damage.
@@ -148,62 +177,85 @@ export function createLedgerService(deps: LedgerDeps) {
     return result;
   }
 
-  async function appendManyInTx(tx: Executor, entries: readonly LedgerEntryInput[]): Promise<{ first: number; count: number }> {
-    entries.forEach(checkEntry);
-    let first = -1;
-    for (let i = 0; i < entries.length; i += repo.APPEND_CHUNK) {
-      const start = await repo.appendEntries(tx, entries.slice(i, i + repo.APPEND_CHUNK));
-      if (first < 0) first = start;
+  /** Sequences everything queued (in batches), then integrates; waits while another process holds the sequencer lock. */
+  async function sequenceNow(options: { timeoutMs?: number } = {}): Promise<IntegrateResult> {
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
+      let busy = false;
+      for (;;) {
+        const step = await sequence(db, maxBatch);
+        if (step.status === 'busy') {
+          busy = true;
+          break;
+        }
+        if (step.count < maxBatch) break;
+      }
+      if (!busy) {
+        const result = await integrateOnce();
+        if (result.status !== 'busy') return result;
+      }
+      if (Date.now() > deadline) return { status: 'busy' };
+      // Another process is sequencing: it holds the lock for one short transaction.
+      await sleep(pause);
     }
-    return { first, count: entries.length };
   }
 
-  return {
-    origin,
+  async function queueInTx(tx: Executor, entries: readonly LedgerEntryWithId[]): Promise<{ id: number; createdAt: Date }[]> {
+    entries.forEach(checkEntry);
+    const out: { id: number; createdAt: Date }[] = [];
+    for (let i = 0; i < entries.length; i += repo.APPEND_CHUNK) out.push(...(await repo.queueEntries(tx, entries.slice(i, i + repo.APPEND_CHUNK))));
+    return out;
+  }
 
-    /**
-     * Appends in the caller's transaction: the leaf exists exactly when that transaction
-     * commits. Appenders queue on the head row until each one commits, so call this as late
-     * in the transaction as possible.
-     */
-    async appendInTx(tx: Executor, entry: LedgerEntryInput): Promise<{ index: number }> {
-      checkEntry(entry);
-      return { index: await repo.appendEntries(tx, [entry]) };
-    },
+  async function lookup(id: number): Promise<EntryStatus | null> {
+    const [entry, queued] = await Promise.all([repo.findEntryById(db, id), repo.findQueued(db, id)]);
+    const row = entry ?? queued;
+    if (!row) return null;
+    const leafHash = entry ? entry.leafHash : nodeHasher.leaf(row.data);
+    const integrated = entry ? ((await repo.latestCheckpoint(db))?.size ?? 0) > entry.idx : false;
+    return {
+      id,
+      kind: row.kind,
+      status: entry ? 'sequenced' : 'pending',
+      index: entry ? entry.idx : null,
+      integrated,
+      leafHash,
+      queuedAt: row.createdAt,
+      promisedBy: new Date(row.createdAt.getTime() + maxMergeDelayMs),
+    };
+  }
 
-    appendManyInTx,
+  async function receiptFor(status: EntryStatus): Promise<string> {
+    const body = formatReceipt({ origin, id: status.id, kind: status.kind, leafHash: status.leafHash, queuedAt: status.queuedAt, promisedBy: status.promisedBy });
+    return signNote(body, [await signer()]);
+  }
 
-    /**
-     * Locks the head for the caller's transaction and returns the index of its next append, so
-     * that rows written before the append can carry their leaves' indexes. Appenders queue here
-     * until the caller commits.
-     */
-    reserveInTx(tx: Executor): Promise<number> {
-      return repo.lockHead(tx);
-    },
-
-    async append(entry: LedgerEntryInput): Promise<{ index: number }> {
-      checkEntry(entry);
-      return db.transaction(async (tx) => ({ index: await repo.appendEntries(tx, [entry]) }));
-    },
-
-    async appendMany(entries: readonly LedgerEntryInput[]): Promise<{ first: number; count: number }> {
-      return db.transaction((tx) => appendManyInTx(tx, entries));
-    },
-
-    integrate: integrateNow,
-
-    /**
-     * Integrates every `intervalMs` (a checkpoint per round that found new entries). Safe with
-     * many app processes on one PostgreSQL: one integrates, the others find the lock taken.
-     */
-    startIntegrator(options: { intervalMs?: number; onError?: (error: unknown) => void } = {}): { stop(): Promise<void> } {
-      const interval = options.intervalMs ?? 1000;
+  /**
+   * The sequencer: every `intervalMs` numbers what is queued (again at once while batches come
+   * full), and at least every `checkpointIntervalMs` integrates the new entries into a signed
+   * checkpoint. Safe with many app processes on one PostgreSQL: one sequences, the others find
+   * the lock taken.
+   */
+  function startSequencer(options: { intervalMs?: number; checkpointIntervalMs?: number; onError?: (error: unknown) => void } = {}): { stop(): Promise<void> } {
+      const interval = options.intervalMs ?? 50;
+      const checkpointInterval = options.checkpointIntervalMs ?? 1000;
       let stopped = false;
       let timer: NodeJS.Timeout | undefined;
       let running: Promise<void> = Promise.resolve();
+      let lastIntegration = 0;
+      const once = async () => {
+        let full = true;
+        while (full && !stopped) {
+          const step = await sequence(db, maxBatch);
+          full = step.status === 'sequenced' && step.count === maxBatch;
+        }
+        if (Date.now() - lastIntegration >= checkpointInterval) {
+          lastIntegration = Date.now();
+          await integrateOnce();
+        }
+      };
       const round = () => {
-        running = integrateNow().then(
+        running = once().then(
           () => undefined,
           (error: unknown) => options.onError?.(error),
         );
@@ -222,6 +274,96 @@ export function createLedgerService(deps: LedgerDeps) {
           await running;
         },
       };
+    }
+
+  return {
+    origin,
+    maxMergeDelayMs,
+
+    /**
+     * Queues an entry in the caller's transaction: it exists exactly when that transaction
+     * commits, and the sequencer gives it its index soon after (`lookup`, `waitForIndex`).
+     * Writers do not wait on each other. Keep the id: it names the entry before and after.
+     */
+    async appendInTx(tx: Executor, entry: LedgerEntryInput): Promise<{ id: number }> {
+      const [queued] = await queueInTx(tx, [entry]);
+      return { id: queued!.id };
+    },
+
+    /** Queues entries in the caller's transaction; their ids in input order (sequenced in id order). */
+    async appendManyInTx(tx: Executor, entries: readonly LedgerEntryWithId[]): Promise<{ ids: number[] }> {
+      return { ids: (await queueInTx(tx, entries)).map((q) => q.id) };
+    },
+
+    /** Fresh entry ids, for rows that must name their entry before it is queued (`appendManyInTx` with `id`). */
+    newEntryIds(tx: Executor, count: number): Promise<number[]> {
+      return repo.newEntryIds(tx, count);
+    },
+
+    /** Queues an entry in its own transaction and returns its signed receipt. */
+    async append(entry: LedgerEntryInput): Promise<LedgerReceipt> {
+      const [queued] = await db.transaction((tx) => queueInTx(tx, [entry]));
+      const status: EntryStatus = {
+        id: queued!.id,
+        kind: entry.kind,
+        status: 'pending',
+        index: null,
+        integrated: false,
+        leafHash: nodeHasher.leaf(entry.data),
+        queuedAt: queued!.createdAt,
+        promisedBy: new Date(queued!.createdAt.getTime() + maxMergeDelayMs),
+      };
+      return { ...status, receipt: await receiptFor(status) };
+    },
+
+    async appendMany(entries: readonly LedgerEntryInput[]): Promise<{ ids: number[] }> {
+      return { ids: (await db.transaction((tx) => queueInTx(tx, entries))).map((q) => q.id) };
+    },
+
+    /** An entry by id: pending (queued) or sequenced with its index; null when there is none. */
+    lookup,
+
+    /** The entry's status with its signed receipt (the promise); NOT_FOUND when there is no such entry. */
+    async receipt(id: number): Promise<LedgerReceipt> {
+      const status = await lookup(id);
+      if (!status) throw new AppError('NOT_FOUND', { what: 'ledgerEntry' });
+      return { ...status, receipt: await receiptFor(status) };
+    },
+
+    /** Indexes of the sequenced entries among `ids` (pending ones are absent). */
+    indexesOf: (ids: readonly number[]) => repo.indexesOf(db, ids),
+
+    /**
+     * The entry's index once it is sequenced and integrated, sequencing here when no other process
+     * does. For tests and tools that need a proof right after a write; the app does not wait.
+     */
+    async waitForIndex(id: number, options: { timeoutMs?: number } = {}): Promise<number> {
+      const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+      for (;;) {
+        const status = await lookup(id);
+        if (status?.integrated) return status.index!;
+        if (Date.now() > deadline) throw new Error(`ledger entry ${id} was not sequenced in time (${status ? status.status : 'unknown id'})`);
+        await sequenceNow({ timeoutMs: Math.max(1, deadline - Date.now()) });
+      }
+    },
+
+    /** Sequences every queued entry and integrates them into a new signed checkpoint. */
+    sequenceNow,
+
+    /** The same as `sequenceNow` (its name from before sequencing was asynchronous). */
+    integrate: () => sequenceNow(),
+
+    /**
+     * The sequencer: every `intervalMs` numbers what is queued (again at once while batches come
+     * full), and at least every `checkpointIntervalMs` integrates the new entries into a signed
+     * checkpoint. Safe with many app processes on one PostgreSQL: one sequences, the others find
+     * the lock taken.
+     */
+    startSequencer,
+
+    /** The same as `startSequencer`, checkpointing every `intervalMs`. */
+    startIntegrator(options: { intervalMs?: number; onError?: (error: unknown) => void } = {}): { stop(): Promise<void> } {
+      return startSequencer({ intervalMs: Math.min(options.intervalMs ?? 50, 50), checkpointIntervalMs: options.intervalMs ?? 1000, ...(options.onError ? { onError: options.onError } : {}) });
     },
 
     async latestCheckpoint(): Promise<CheckpointView> {
@@ -239,6 +381,7 @@ export function createLedgerService(deps: LedgerDeps) {
       if (!row) throw new AppError('NOT_FOUND', { what: 'ledgerEntry' });
       return {
         index: row.idx,
+        id: row.id,
         kind: row.kind,
         data: row.data,
         leafHash: row.leafHash,

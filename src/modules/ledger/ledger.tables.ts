@@ -8,8 +8,8 @@ const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
 });
 
 /**
- * The next log index, in one row. Appending updates it in the appender's transaction, which
- * row-locks it until commit: indexes are handed out in commit order, without gaps.
+ * The next log index, in one row. Only the sequencer moves it, in the transaction that writes
+ * the entries it numbers (one sequencer at a time, by advisory lock): writers never touch it.
  */
 export const ledgerHead = pgTable(
   'ledger_head',
@@ -21,13 +21,29 @@ export const ledgerHead = pgTable(
 );
 
 /**
- * The log's entries. `data` is the exact leaf (digests and identifiers only, never personal data
- * in clear); `leaf_hash` = SHA-256(0x00 ‖ data) is computed by the database and cannot be
- * written. `kind` is an index for people, not covered by the tree: put the kind inside `data`
- * when it matters.
+ * Entries written but not yet sequenced: writers insert here in their own transaction, with no
+ * shared lock (the id comes from a sequence, which never waits). The sequencer moves them into
+ * `ledger_entries` in id order, in batches, numbering them. `created_at` is the time the entry was
+ * queued, which its receipt states.
+ */
+export const ledgerQueue = pgTable('ledger_queue', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  kind: text('kind').notNull(),
+  data: bytea('data').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * The log's sequenced entries, insert-only. `data` is the exact leaf (digests and identifiers
+ * only, never personal data in clear); `leaf_hash` = SHA-256(0x00 ‖ data) is computed by the
+ * database and cannot be written. `id`, `kind` and `created_at` (queued at) come from the queue
+ * row: they are not in the leaf, so every checkpoint commits to them in its `meta` extension
+ * line (see `metaRecord`), and the audit checks them there.
  */
 export const ledgerEntries = pgTable('ledger_entries', {
   idx: bigint('idx', { mode: 'number' }).primaryKey(),
+  /** The entry's id from the queue: what writers keep, and what a receipt names. */
+  id: bigint('id', { mode: 'number' }).notNull().unique(),
   kind: text('kind').notNull(),
   data: bytea('data').notNull(),
   leafHash: bytea('leaf_hash')

@@ -39,7 +39,7 @@ export function datasetRecordsRoutes(deps: { records: DatasetRecordsService }): 
             { residentId: Type.String({ maxLength: 18 }), data: Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' }), Type.String({ maxLength: 500 }), { maxProperties: 64 }) },
             { additionalProperties: false },
           ),
-          response: withErrors({ 200: Type.Object({ replaced: Type.Boolean(), ledgerIndex: Type.Integer() }) }, [400, 401, 404]),
+          response: withErrors({ 200: Type.Object({ replaced: Type.Boolean(), ledgerEntryId: Type.Integer({ description: 'the write\'s ledger entry (pending until the sequencer numbers it, well under a second)' }) }) }, [400, 401, 404]),
         },
       },
       async (request) => records.putRecord(requirePrincipal(request), request.params.code, request.body),

@@ -32,12 +32,13 @@ describe.each(testEngines())('internal dataset records kept from the console on 
     expect(first.replaced).toBe(false);
     const second = await records().putRecord(health, 'health.birth_record', { residentId: residentId.toLowerCase(), data: { childName: '孙小满', hospital: '河北省人民医院' } });
     expect(second.replaced).toBe(true);
-    expect(second.ledgerIndex).toBe(first.ledgerIndex + 1);
+    expect(second.ledgerEntryId).toBeGreaterThan(first.ledgerEntryId);
+    expect(await ctx.services.ledger.waitForIndex(second.ledgerEntryId)).toBe((await ctx.services.ledger.waitForIndex(first.ledgerEntryId)) + 1);
     const after = await records().summary(health, 'health.birth_record');
     expect(after.records).toBe(before.records + 1);
     expect(after.lastUpdatedAt).not.toBeNull();
 
-    const [leaf] = await ctx.database.db.select().from(ledgerEntries).where(eq(ledgerEntries.idx, second.ledgerIndex));
+    const [leaf] = await ctx.database.db.select().from(ledgerEntries).where(eq(ledgerEntries.id, second.ledgerEntryId));
     expect(leaf!.kind).toBe(RECORD_ENTRY_KIND);
     const text = new TextDecoder().decode(leaf!.data);
     expect(JSON.parse(text)).toMatchObject({ kind: RECORD_ENTRY_KIND, dataset: 'health.birth_record', fields: ['childName', 'hospital'], replaced: true });

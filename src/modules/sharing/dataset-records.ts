@@ -61,7 +61,7 @@ export function createDatasetRecordsService(deps: DatasetRecordsDeps) {
     },
 
     /** Writes (or replaces) one person's record: known fields only, non-empty values, internal datasets only. */
-    async putRecord(principal: Principal, code: string, input: { residentId: string; data: Record<string, string> }): Promise<{ replaced: boolean; ledgerIndex: number }> {
+    async putRecord(principal: Principal, code: string, input: { residentId: string; data: Record<string, string> }): Promise<{ replaced: boolean; ledgerEntryId: number }> {
       const dataset = await requireKept(principal, code);
       if (dataset.provider.kind === 'licences') {
         throw new AppError('VALIDATION_FAILED', { detail: { zh: '电子证照库的数据即已签发的证照，不能在此录入', en: "the e-licence library's records are the certificates issued; they cannot be written here" } });
@@ -101,8 +101,8 @@ export function createDatasetRecordsService(deps: DatasetRecordsDeps) {
           replaced: before !== undefined,
           at: at.toISOString(),
         });
-        const { index } = await deps.ledger.appendInTx(tx, { kind: RECORD_ENTRY_KIND, data: new TextEncoder().encode(leaf) });
-        return { replaced: before !== undefined, ledgerIndex: index };
+        const { id } = await deps.ledger.appendInTx(tx, { kind: RECORD_ENTRY_KIND, data: new TextEncoder().encode(leaf) });
+        return { replaced: before !== undefined, ledgerEntryId: id };
       });
     },
   };

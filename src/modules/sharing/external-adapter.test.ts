@@ -110,7 +110,11 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
   });
 
   const sharing = () => ctx.services.dataSharing;
-  const ledgerSize = async () => (await ctx.database.db.select({ n: count() }).from(ledgerEntries))[0]!.n;
+  // Entries are sequenced asynchronously: number what is queued first.
+  const ledgerSize = async () => {
+    await ctx.services.ledger.sequenceNow();
+    return (await ctx.database.db.select({ n: count() }).from(ledgerEntries))[0]!.n;
+  };
   const exchangesOf = async (datasetCode: string) =>
     (await ctx.database.db.select({ n: count() }).from(sharingExchanges).where(eq(sharingExchanges.datasetCode, datasetCode)))[0]!.n;
 

@@ -80,7 +80,11 @@ describe.each(testEngines())('the e-licence library on %s', (engine) => {
 
   const lawBased = (caseId: string) =>
     sharing().requestExchange(police, { requestKey: requestKey(), datasetCode: 'licence.residence', fields: CITED, purpose: 'birth.law_based', caseId });
-  const ledgerSize = async () => (await ctx.database.db.select({ n: count() }).from(ledgerEntries))[0]!.n;
+  // Entries are sequenced asynchronously: number what is queued first.
+  const ledgerSize = async () => {
+    await ctx.services.ledger.sequenceNow();
+    return (await ctx.database.db.select({ n: count() }).from(ledgerEntries))[0]!.n;
+  };
 
   it('publishes one dataset per certificate type, provided by the province, without the full ID number', async () => {
     const datasets = (await sharing().listDatasets(police)).filter((d) => d.code.startsWith('licence.'));
@@ -114,7 +118,7 @@ describe.each(testEngines())('the e-licence library on %s', (engine) => {
     expect(verified.certificate).toMatchObject({ id: result.data!.identifier, issuedAt: result.data!.issuedAt, issuer: { name: result.data!.issuerName } });
 
     const [row] = await ctx.database.db.select().from(sharingExchanges).where(eq(sharingExchanges.id, result.exchange.id));
-    const leaf = Buffer.from((await ctx.services.ledger.getEntry(row!.ledgerIndex!)).data).toString('utf8');
+    const leaf = Buffer.from((await ctx.services.ledger.getEntry(await ctx.services.ledger.waitForIndex(row!.ledgerEntryId!))).data).toString('utf8');
     expect(JSON.parse(leaf)).toMatchObject({ kind: 'exchange', dataset: 'licence.residence', case: caseId, consent: 'given' });
     for (const secret of ['孙梅', '塔元庄村', certificate.identifier]) expect(leaf).not.toContain(secret);
 

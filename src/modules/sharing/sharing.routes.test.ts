@@ -125,8 +125,8 @@ describe.each(testEngines())('sharing API on %s', (engine) => {
     expect(collected.json()).toMatchObject({ exchange: { id, status: 'completed' }, data: { spouseName: '郑浩' }, replayed: true });
 
     const mine = await app.inject({ url: '/api/sharing/my/exchanges', headers: auth(resident) });
-    expect(mine.json<{ items: { id: string; ledgerIndex: number | null }[] }>().items.map((e) => e.id)).toEqual([id]);
-    expect(mine.json<{ items: { ledgerIndex: number | null }[] }>().items[0]!.ledgerIndex).not.toBeNull();
+    expect(mine.json<{ items: { id: string; ledgerEntryId: number | null }[] }>().items.map((e) => e.id)).toEqual([id]);
+    expect(mine.json<{ items: { ledgerEntryId: number | null }[] }>().items[0]!.ledgerEntryId).not.toBeNull();
     expect((await app.inject({ url: '/api/sharing/my/exchanges', headers: auth(stranger) })).json<{ items: unknown[] }>().items).toEqual([]);
     expect((await app.inject({ url: `/api/sharing/exchanges/${id}`, headers: auth(stranger) })).statusCode).toBe(404);
     expect((await app.inject({ url: `/api/sharing/exchanges/${id}`, headers: auth(hr) })).statusCode).toBe(404);

@@ -68,7 +68,8 @@ export const ExchangeSchema = Type.Object({
   requestedAt: Type.String(),
   decidedAt: Nullable(Type.String()),
   completedAt: Nullable(Type.String()),
-  ledgerIndex: Nullable(Type.Integer()),
+  ledgerEntryId: Nullable(Type.Integer({ description: 'the ledger entry of a completed exchange' })),
+  ledgerIndex: Nullable(Type.Integer({ description: 'its index in the log, once sequenced (null while pending)' })),
 });
 
 export const ExchangeBody = Type.Object(

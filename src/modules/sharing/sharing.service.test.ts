@@ -64,7 +64,11 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
     });
   }
 
-  const ledgerSize = async () => (await ctx.database.db.select({ n: count() }).from(ledgerEntries))[0]!.n;
+  // Entries are sequenced asynchronously: number what is queued first.
+  const ledgerSize = async () => {
+    await ctx.services.ledger.sequenceNow();
+    return (await ctx.database.db.select({ n: count() }).from(ledgerEntries))[0]!.n;
+  };
   const exchangesOfCase = async (caseId: string) =>
     (await ctx.database.db.select({ n: count() }).from(sharingExchanges).where(eq(sharingExchanges.caseId, caseId)))[0]!.n;
 
@@ -136,7 +140,7 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
     expect(await ledgerSize()).toBe(before + 1);
 
     const [row] = await ctx.database.db.select().from(sharingExchanges).where(eq(sharingExchanges.id, pending.exchange.id));
-    const entry = await ctx.services.ledger.getEntry(row!.ledgerIndex!);
+    const entry = await ctx.services.ledger.getEntry(await ctx.services.ledger.waitForIndex(row!.ledgerEntryId!));
     expect(entry.kind).toBe('exchange');
     const text = Buffer.from(entry.data).toString('utf8');
     for (const secret of ['孙梅', '钱进', '已婚', resident.residentId, resident.residentId.slice(0, 14), resident.phone, resident.accountId]) {
@@ -168,7 +172,7 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
     expect(await rejection(sharing().decideConsent(resident, pending.exchange.id, 'approve'))).toBe('EXCHANGE_NOT_PENDING');
     expect(await ledgerSize()).toBe(before);
     const [row] = await ctx.database.db.select().from(sharingExchanges).where(eq(sharingExchanges.id, pending.exchange.id));
-    expect(row).toMatchObject({ responseDigest: null, ledgerIndex: null, completedAt: null });
+    expect(row).toMatchObject({ responseDigest: null, ledgerEntryId: null, completedAt: null });
   });
 
   it('exchanges at once under a law-based grant, once per request key even when retried concurrently', async () => {

@@ -12,8 +12,11 @@ import { adapterFor, type ExternalAdapterDeps, type FetchResult, type LicenceLib
 import * as repo from './sharing.repository.ts';
 import type { DatasetField, ExchangeStatus, ProviderConfig } from './sharing.tables.ts';
 
+/** Queues leaves in the caller's transaction; the ledger's sequencer numbers them soon after. */
 export interface SharingLedger {
-  appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ index: number }>;
+  appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ id: number }>;
+  /** The indexes of the sequenced entries among `ids`. */
+  indexesOf(ids: readonly number[]): Promise<Map<number, number>>;
 }
 
 export interface SharingOrgDirectory {
@@ -109,6 +112,9 @@ export interface ExchangeView {
   requestedAt: string;
   decidedAt: string | null;
   completedAt: string | null;
+  /** The exchange's ledger entry, once completed. */
+  ledgerEntryId: number | null;
+  /** Its index in the log, once the sequencer has numbered it. */
   ledgerIndex: number | null;
 }
 
@@ -204,6 +210,7 @@ export function createDataSharingService(deps: DataSharingDeps) {
     const grants = new Map<string, repo.GrantRow | undefined>();
     for (const id of new Set(rows.map((r) => r.grantId))) grants.set(id, await repo.findGrant(db, id));
     const names = await orgNames(rows.flatMap((r) => [r.providerOrgCode, r.consumerOrgCode]));
+    const indexes = await deps.ledger.indexesOf(rows.flatMap((r) => (r.ledgerEntryId === null ? [] : [r.ledgerEntryId])));
     return rows.map((row) => {
       const dataset = datasets.get(row.datasetCode);
       return {
@@ -222,7 +229,8 @@ export function createDataSharingService(deps: DataSharingDeps) {
         requestedAt: row.createdAt.toISOString(),
         decidedAt: row.decidedAt?.toISOString() ?? null,
         completedAt: row.completedAt?.toISOString() ?? null,
-        ledgerIndex: row.ledgerIndex,
+        ledgerEntryId: row.ledgerEntryId,
+        ledgerIndex: row.ledgerEntryId === null ? null : (indexes.get(row.ledgerEntryId) ?? null),
       };
     });
   }
@@ -272,7 +280,7 @@ export function createDataSharingService(deps: DataSharingDeps) {
   async function complete(tx: Tx, row: repo.ExchangeRow, data: FetchResult): Promise<{ row: repo.ExchangeRow; data: FetchResult }> {
     const responseDigest = saltedDigest(row.salt, canonicalJson(data));
     const at = clock();
-    const { index } = await deps.ledger.appendInTx(
+    const { id: ledgerEntryId } = await deps.ledger.appendInTx(
       tx,
       exchangeEntry({
         exchangeId: row.id,
@@ -290,7 +298,7 @@ export function createDataSharingService(deps: DataSharingDeps) {
         at,
       }),
     );
-    const updated = await repo.updateExchange(tx, row.id, { status: 'completed', responseDigest, completedAt: at, ledgerIndex: index });
+    const updated = await repo.updateExchange(tx, row.id, { status: 'completed', responseDigest, completedAt: at, ledgerEntryId });
     return { row: updated, data };
   }
 

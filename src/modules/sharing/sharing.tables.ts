@@ -120,7 +120,8 @@ export const sharingExchanges = pgTable(
     /** Random, per exchange: the subject and response digests on the leaf are salted with it. */
     salt: text('salt').notNull(),
     responseDigest: text('response_digest'),
-    ledgerIndex: bigint('ledger_index', { mode: 'number' }),
+    /** The exchange's ledger entry, once completed. */
+    ledgerEntryId: bigint('ledger_entry_id', { mode: 'number' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),

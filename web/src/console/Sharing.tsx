@@ -328,7 +328,7 @@ function RecordsCell({ dataset }: { dataset: Dataset }) {
     setBusy(true);
     try {
       const r = await api.putDatasetRecord(dataset.code, { residentId: residentId ?? '', data });
-      void message.success(r.replaced ? t(`记录已更新（账本第 ${r.ledgerIndex} 条）`, `Record replaced (ledger entry #${r.ledgerIndex})`) : t(`记录已写入（账本第 ${r.ledgerIndex} 条）`, `Record written (ledger entry #${r.ledgerIndex})`));
+      void message.success(r.replaced ? t(`记录已更新（账本条目 ${r.ledgerEntryId}）`, `Record replaced (ledger entry id ${r.ledgerEntryId})`) : t(`记录已写入（账本条目 ${r.ledgerEntryId}）`, `Record written (ledger entry id ${r.ledgerEntryId})`));
       form.resetFields();
       setOpen(false);
       load();

@@ -100,7 +100,7 @@ export interface Certificate {
   statusReason: string | null;
   fields: { name: string; labelZh: string; labelEn: string; value: string }[];
   caseId: string;
-  ledgerIndex: number;
+  ledgerEntryId: number;
 }
 
 export interface Share {
@@ -301,6 +301,7 @@ export interface Exchange {
   requestedAt: string;
   decidedAt: string | null;
   completedAt: string | null;
+  ledgerEntryId: number | null;
   ledgerIndex: number | null;
 }
 
@@ -469,7 +470,7 @@ export function createApi(options: ApiOptions) {
     datasetRecordsSummary: (code: string) =>
       json<{ datasetCode: string; adapter: 'internal' | 'external' | 'licences'; records: number; lastUpdatedAt: string | null }>('GET', `/api/sharing/datasets/${encodeURIComponent(code)}/records/summary`),
     putDatasetRecord: (code: string, body: { residentId: string; data: Record<string, string> }) =>
-      json<{ replaced: boolean; ledgerIndex: number }>('PUT', `/api/sharing/datasets/${encodeURIComponent(code)}/records`, body),
+      json<{ replaced: boolean; ledgerEntryId: number }>('PUT', `/api/sharing/datasets/${encodeURIComponent(code)}/records`, body),
     revokeGrant: (id: string) => json<Grant>('POST', `/api/sharing/grants/${id}/revoke`),
   };
 }

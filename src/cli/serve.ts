@@ -4,7 +4,7 @@ import type { DemoCredential } from '../demo/demo-data.ts';
 
 /** Starts the HTTP server and closes everything cleanly on SIGINT/SIGTERM. */
 export async function serve(platform: Platform, config: Config, credentials: DemoCredential[]): Promise<void> {
-  const app = await buildApp(platform, { logLevel: config.logLevel });
+  const app = await buildApp(platform, { logLevel: config.logLevel, rateLimits: config.rateLimits });
   // A new signed checkpoint at least every second while entries arrive.
   const integrator = platform.services.ledger.startIntegrator({ intervalMs: 1000, onError: (error) => app.log.error({ err: error }, 'ledger integration failed') });
   const stopEvents = platform.services.events.start({}, { intervalMs: 1000 });

@@ -11,6 +11,8 @@ import { maskResidentIdsInText } from '../modules/identity/resident-id.ts';
 import { handleError } from './errors.ts';
 import { ErrorResponse } from './schemas.ts';
 import { readToken, type Authenticator } from './auth.ts';
+import { registerRateLimits } from './rate-limit.ts';
+import type { RateLimits } from '../core/rate-limits.ts';
 
 export interface ServerDeps {
   database: Database;
@@ -22,6 +24,8 @@ export interface ServerDeps {
   logLevel?: string;
   /** Where log lines go; standard output by default. */
   logStream?: NodeJS.WritableStream;
+  /** Limits of the routes that declare a `rateLimitClass`; production defaults when absent. */
+  rateLimits?: RateLimits;
 }
 
 export type App = FastifyInstance;
@@ -91,6 +95,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   app.setNotFoundHandler((request, reply) => handleError(new AppError('ROUTE_NOT_FOUND'), request, reply));
 
   await app.register(cookie);
+  await registerRateLimits(app, deps.rateLimits);
   await app.register(swagger, {
     // Shared schemas keep their own names as OpenAPI components.
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },

@@ -25,6 +25,12 @@ function deriveKey(masterKey: Buffer, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', masterKey, HKDF_SALT, info, 32));
 }
 
+/** The HMAC key of kiosk one-time codes: six digits are too few for a plain hash to hide them. */
+export function deriveKioskCodeKey(masterKey: Buffer): Buffer {
+  if (masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
+  return deriveKey(masterKey, 'yiban/kiosk-code/hmac-sha256/v1');
+}
+
 export function createResidentIdVault(masterKey: Buffer): ResidentIdVault {
   if (masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
   const encryptionKey = deriveKey(masterKey, ENCRYPTION_INFO);

@@ -210,6 +210,23 @@ export async function getResident(ex: Executor, by: { accountId: string } | { ha
   return row ?? null;
 }
 
+/** What kiosk login needs of a resident: where to send the code, and whether the account may log in. */
+export async function findKioskResident(ex: Executor, residentIdHash: string) {
+  const [row] = await ex
+    .select({
+      accountId: residents.accountId,
+      name: accounts.name,
+      residentIdMasked: residents.residentIdMasked,
+      phone: residents.phone,
+      status: accounts.status,
+      lockedUntil: accounts.lockedUntil,
+    })
+    .from(residents)
+    .innerJoin(accounts, eq(accounts.id, residents.accountId))
+    .where(eq(residents.residentIdHash, residentIdHash));
+  return row ?? null;
+}
+
 export async function getResidentCipher(ex: Executor, accountId: string): Promise<string | null> {
   const [row] = await ex
     .select({ cipher: residents.residentIdCipher })

@@ -33,8 +33,9 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
           summary: '居民实名注册 · register a resident under their real name',
           security: [],
           body: RegisterBody,
-          response: withErrors({ 201: RegisterResponse }, [400, 409]),
+          response: withErrors({ 201: RegisterResponse }, [400, 409, 429]),
         },
+        config: { rateLimitClass: 'register' },
       },
       async (request, reply) => reply.status(201).send(await identity.registerResident(request.body)),
     );
@@ -48,8 +49,9 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
           description: '返回会话令牌，并同时设置 httpOnly 会话 Cookie。连续 5 次失败锁定 15 分钟。',
           security: [],
           body: LoginBody,
-          response: withErrors({ 200: LoginResponse }, [400, 401, 403, 423]),
+          response: withErrors({ 200: LoginResponse }, [400, 401, 403, 423, 429]),
         },
+        config: { rateLimitClass: 'login' },
       },
       async (request, reply) => {
         const result = await identity.login(request.body);

@@ -32,7 +32,17 @@ describe('API under random input', () => {
     await ctx?.close();
   });
 
-  const postRoutes = ['/api/cases', '/api/auth/login', '/api/auth/residents/register', '/api/delegations', '/api/staff', '/api/orgs/departments'];
+  const postRoutes = [
+    '/api/cases',
+    '/api/auth/login',
+    '/api/auth/residents/register',
+    '/api/auth/kiosk/code',
+    '/api/auth/kiosk/login',
+    '/api/verify',
+    '/api/delegations',
+    '/api/staff',
+    '/api/orgs/departments',
+  ];
   const getRoutes = ['/api/queue', '/api/cases/mine', '/api/orgs', '/api/services', '/api/calendar/due-date'];
 
   it('answers random JSON bodies with 2xx or 4xx', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKioskLogin } from '../src/modules/identity/kiosk-login.ts';
-import type { CodeSender } from '../src/modules/identity/code-senders.ts';
+import { demoCodeSender, type CodeSender } from '../src/modules/identity/code-senders.ts';
 import { kioskRoutes } from '../src/modules/identity/kiosk.routes.ts';
 import { buildServer, type App } from '../src/http/server.ts';
 import { testEngines } from './db.ts';
@@ -215,6 +215,27 @@ describe.each(testEngines())('kiosk login with a one-time code on %s', (engine) 
       expect(await ctx.database.db.execute(sql`select 1 from kiosk_codes where account_id = ${r.accountId}`).then((x) => x.rows.length)).toBe(0);
     } finally {
       await bare.close();
+    }
+  });
+
+  it('in demo mode the code goes to the server console, labelled, and still never into the answer', async () => {
+    const printed: string[] = [];
+    const kiosk = createKioskLogin({ db: ctx.database.db, masterKey: ctx.masterKey, sender: demoCodeSender((l) => printed.push(l)), clock: () => new Date() });
+    const demo = await buildServer({ database: ctx.database, auth: ctx.services.identity, apiRoutes: [kioskRoutes({ kiosk })], logLevel: 'silent' });
+    try {
+      const r = await ctx.newResident();
+      const answer = await demo.inject({ method: 'POST', url: '/api/auth/kiosk/code', payload: { residentId: r.residentId } });
+      await kiosk.settled();
+      expect(answer.json()).toEqual({ accepted: true, expiresInSeconds: 300, delivery: 'console' });
+      expect(printed).toHaveLength(1);
+      const printedCode = /: (\d{6}) /.exec(printed[0] ?? '')?.[1];
+      expect(printedCode).toMatch(/^\d{6}$/);
+      expect(answer.body).not.toContain(printedCode);
+      expect(printed[0]).toContain('演示 DEMO');
+      expect(printed[0]).not.toContain(r.phone);
+      expect((await demo.inject({ method: 'POST', url: '/api/auth/kiosk/login', payload: { residentId: r.residentId, code: printedCode } })).statusCode).toBe(200);
+    } finally {
+      await demo.close();
     }
   });
 

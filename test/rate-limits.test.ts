@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_RATE_LIMITS, loadRateLimits, parseLimit, raiseRateLimits, rateLimitEnvName } from '../src/core/rate-limits.ts';
+import { ACCOUNT_WIDE_FACTOR, DEFAULT_RATE_LIMITS, loadRateLimits, parseLimit, raiseRateLimits, rateLimitEnvName } from '../src/core/rate-limits.ts';
 import type { App } from '../src/http/server.ts';
 import { buildTestApp, createTestContext, freshResidentId, type TestContext } from './factories.ts';
 
@@ -77,14 +77,28 @@ describe('rate limits at the default values', () => {
     expect((await post(url, body(accountFor(cls)), freshAddress())).statusCode).not.toBe(429);
   });
 
-  it.each(Object.keys(routes) as (keyof typeof routes)[])('%s: per account, one account from many addresses ends in 429', async (cls) => {
+  it.each(Object.keys(routes) as (keyof typeof routes)[])(
+    '%s: per account, one address asking for one account ends in 429, and neither that address for other accounts nor others for that account are refused',
+    async (cls) => {
+      const { url, body } = routes[cls];
+      const limit = DEFAULT_RATE_LIMITS[cls].perAccount;
+      if (!limit) throw new Error(`${cls} has no per-account limit`);
+      const account = accountFor(cls);
+      const attacker = freshAddress();
+      for (let i = 0; i < limit.max; i++) expect((await post(url, body(account), attacker)).statusCode).not.toBe(429);
+      expectLimited(await post(url, body(account), attacker), limit.windowMs);
+      expect((await post(url, body(accountFor(cls)), attacker)).statusCode).not.toBe(429);
+      // The resident, somewhere else, is not shut out by the attacker's requests.
+      expect((await post(url, body(account), freshAddress())).statusCode).not.toBe(429);
+    },
+  );
+
+  it.each(['kioskCode', 'kioskLogin', 'register'] as const)('%s: one account asked for from many addresses ends in 429 at the account-wide limit', async (cls) => {
     const { url, body } = routes[cls];
-    const limit = DEFAULT_RATE_LIMITS[cls].perAccount;
-    if (!limit) throw new Error(`${cls} has no per-account limit`);
+    const limit = DEFAULT_RATE_LIMITS[cls].perAccount!;
     const account = accountFor(cls);
-    for (let i = 0; i < limit.max; i++) expect((await post(url, body(account), freshAddress())).statusCode).not.toBe(429);
+    for (let i = 0; i < limit.max * ACCOUNT_WIDE_FACTOR; i++) expect((await post(url, body(account), freshAddress())).statusCode).not.toBe(429);
     expectLimited(await post(url, body(account), freshAddress()), limit.windowMs);
-    // Other accounts are not affected.
     expect((await post(url, body(accountFor(cls)), freshAddress())).statusCode).not.toBe(429);
   });
 
@@ -93,10 +107,11 @@ describe('rate limits at the default values', () => {
     const limit = DEFAULT_RATE_LIMITS.kioskCode.perAccount!;
     vi.useFakeTimers({ toFake: ['Date'] });
     const account = accountFor('kioskCode');
-    for (let i = 0; i < limit.max; i++) await post(url, body(account), freshAddress());
-    expectLimited(await post(url, body(account), freshAddress()), limit.windowMs);
+    const attacker = freshAddress();
+    for (let i = 0; i < limit.max; i++) await post(url, body(account), attacker);
+    expectLimited(await post(url, body(account), attacker), limit.windowMs);
     vi.setSystemTime(Date.now() + limit.windowMs + 1000);
-    expect((await post(url, body(account), freshAddress())).statusCode).toBe(200);
+    expect((await post(url, body(account), attacker)).statusCode).toBe(200);
   });
 
   it('verify: public verification (POST /api/verify and share links) is limited per address', async () => {

@@ -1,8 +1,10 @@
 /**
  * Request limits of the public routes that guess or cost something (logins, one-time codes,
  * registration, verification). Each route class has a limit per client address and, where the
- * request names an account, one per account. The windows are fixed and short and never grow: a
- * limit that an attacker reaches for someone else's account ends by itself when the window does.
+ * request names an account, one per account from one address; requests for an account from all
+ * addresses together may be `ACCOUNT_WIDE_FACTOR` times that. So one address cannot get someone
+ * else's account refused (its own requests for it stop first), and a guesser needs many addresses
+ * to reach the account-wide limit. The windows are fixed and short and never grow.
  */
 export const RATE_LIMIT_CLASSES = ['login', 'kioskCode', 'kioskLogin', 'register', 'verify'] as const;
 export type RateLimitClass = (typeof RATE_LIMIT_CLASSES)[number];
@@ -14,9 +16,15 @@ export interface Limit {
 
 export interface ClassLimits {
   perAddress: Limit;
-  /** Absent for classes whose requests name no account (verification). */
+  /**
+   * Requests naming one account from one address; absent for classes whose requests name no
+   * account (verification). From all addresses together: `ACCOUNT_WIDE_FACTOR` × max.
+   */
   perAccount?: Limit;
 }
+
+/** Requests for one account from all addresses together may be this many times `perAccount.max`. */
+export const ACCOUNT_WIDE_FACTOR = 5;
 
 export type RateLimits = Record<RateLimitClass, ClassLimits>;
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import { AppError } from '../core/errors.ts';
-import { DEFAULT_RATE_LIMITS, type Limit, type RateLimitClass, type RateLimits } from '../core/rate-limits.ts';
+import { ACCOUNT_WIDE_FACTOR, DEFAULT_RATE_LIMITS, type Limit, type RateLimitClass, type RateLimits } from '../core/rate-limits.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -32,10 +32,11 @@ function text(value: unknown, prefix: string): string | null {
 }
 
 /**
- * Registers @fastify/rate-limit and applies each route's class (`config.rateLimitClass`): first
- * the limit per client address, then the limit per account the body names. Over either, the
- * answer is 429 RATE_LIMITED with `Retry-After` (seconds). Counters live in this process's memory.
- * Must run before the routes are registered.
+ * Registers @fastify/rate-limit and applies each route's class (`config.rateLimitClass`): the
+ * limit per client address, then per account the body names from this address, then per account
+ * from all addresses (a request refused by an earlier limit does not count toward a later one).
+ * Over any, the answer is 429 RATE_LIMITED with `Retry-After` (seconds). Counters live in this
+ * process's memory. Must run before the routes are registered.
  */
 export async function registerRateLimits(app: FastifyInstance, limits: RateLimits = DEFAULT_RATE_LIMITS): Promise<void> {
   await app.register(rateLimit, { global: false });
@@ -45,15 +46,18 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
   const guards = new Map<RateLimitClass, preValidationAsyncHookHandler>();
   for (const cls of Object.keys(limits) as RateLimitClass[]) {
     const { perAddress, perAccount } = limits[cls];
-    const byAddress = limiter(perAddress, (request) => `a:${request.ip}`);
+    const byAddress = limiter(perAddress, (request) => `a:${clientAddress(request)}`);
     const accountOf = ACCOUNT_OF[cls];
-    const byAccount = perAccount && accountOf ? limiter(perAccount, (request) => `u:${accountOf(asRecord(request.body)) ?? ''}`) : null;
+    const account = (request: FastifyRequest) => accountOf?.(asRecord(request.body)) ?? '';
+    const byAccountHere = perAccount ? limiter(perAccount, (request) => `u:${account(request)}:${clientAddress(request)}`) : null;
+    const byAccount = perAccount ? limiter({ max: perAccount.max * ACCOUNT_WIDE_FACTOR, windowMs: perAccount.windowMs }, (request) => `u:${account(request)}`) : null;
     guards.set(cls, async (request: FastifyRequest, reply: FastifyReply) => {
-      const address = await byAddress(request);
-      if (!address.isAllowed && address.isExceeded) refuse(reply, address.ttlInSeconds);
-      if (!byAccount || !accountOf || accountOf(asRecord(request.body)) === null) return;
-      const account = await byAccount(request);
-      if (!account.isAllowed && account.isExceeded) refuse(reply, account.ttlInSeconds);
+      for (const check of [byAddress, byAccountHere, byAccount]) {
+        if (!check) continue;
+        if (check !== byAddress && account(request) === '') return;
+        const result = await check(request);
+        if (!result.isAllowed && result.isExceeded) refuse(reply, result.ttlInSeconds);
+      }
     });
   }
 
@@ -65,6 +69,14 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
     const existing = route.preValidation;
     route.preValidation = [guard, ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing])];
   });
+}
+
+/**
+ * The client's address as limits and lockouts count it: IPv4 as is, IPv6 by its /64 (one host
+ * usually holds a whole /64, so counting single IPv6 addresses would count nothing).
+ */
+export function clientAddress(request: FastifyRequest): string {
+  return normalizeIP(request.ip, 64);
 }
 
 function asRecord(body: unknown): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { readToken, requirePrincipal, SESSION_COOKIE } from '../../http/auth.ts';
+import { clientAddress } from '../../http/rate-limit.ts';
 import { PageQuery, withErrors } from '../../http/schemas.ts';
 import {
   AccountStatusDto,
@@ -54,7 +55,7 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
         config: { rateLimitClass: 'login' },
       },
       async (request, reply) => {
-        const result = await identity.login(request.body);
+        const result = await identity.login({ ...request.body, source: clientAddress(request) });
         void reply.setCookie(SESSION_COOKIE, result.token, {
           httpOnly: true,
           sameSite: 'lax',

@@ -7,7 +7,8 @@ import { createResidentIdVault, deriveKioskCodeKey, newSessionToken } from './cr
 import * as repo from './identity.repository.ts';
 import { kioskCodes } from './identity.tables.ts';
 import { parseResidentId, RESIDENT_ID_PROBLEM_TEXT } from './resident-id.ts';
-import { LOCK_MS, MAX_FAILED_LOGINS, SESSION_TTL_MS, type LoginResult } from './sessions.ts';
+import { clearFailures, findLocks, loginSource, recordFailure } from './lockout.ts';
+import { SESSION_TTL_MS, type LoginResult } from './sessions.ts';
 import { chinaToday } from './validation.ts';
 
 export type { CodeDelivery, CodeMessage, CodeSender } from './code-senders.ts';
@@ -62,8 +63,12 @@ export function createKioskLogin(deps: KioskLoginDeps) {
     return parsed.ok ? vault.lookupHash(parsed.value.id) : null;
   }
 
-  /** Stores a new code (unless one was sent within `resendAfterMs`) and sends it. */
-  async function issueCode(resident: NonNullable<Awaited<ReturnType<typeof repo.findKioskResident>>>, sender: CodeSender, now: Date): Promise<void> {
+  /**
+   * Stores a new code (unless one was sent within `resendAfterMs`) and sends it, when the account
+   * may log in from this address: active and not locked.
+   */
+  async function issueCode(resident: NonNullable<Awaited<ReturnType<typeof repo.findKioskResident>>>, source: string, sender: CodeSender, now: Date): Promise<void> {
+    if (resident.status !== 'active' || (await lockOf(resident, source, now))) return;
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const codeHash = hashCode(resident.accountId, code);
     const expiresAt = new Date(now.getTime() + ttlMs);
@@ -82,17 +87,24 @@ export function createKioskLogin(deps: KioskLoginDeps) {
     await sender.send({ phone: resident.phone, code, minutes: Math.round(ttlMs / 60_000), residentIdMasked: resident.residentIdMasked });
   }
 
-  /** One failed try, counted toward the account's lock exactly like a wrong password. */
-  async function recordFailure(accountId: string, now: Date): Promise<Date | null> {
-    const lockUntil = new Date(now.getTime() + LOCK_MS);
+  /** One failed try, counted toward the account's lock exactly like a wrong password (lockout.ts). */
+  async function countFailure(accountId: string, source: string, now: Date): Promise<Date | null> {
     return db.transaction(async (tx) => {
-      const locked = await repo.recordLoginFailure(tx, accountId, lockUntil, MAX_FAILED_LOGINS);
+      const lockedUntil = await recordFailure(tx, accountId, source, now);
       await repo.insertAudit(tx, [
         { accountId, actorId: null, action: 'login.failed', detail: { channel: 'kiosk', method: 'one-time-code' }, at: now },
-        ...(locked ? [{ accountId, actorId: null, action: 'login.locked', detail: { until: lockUntil.toISOString() }, at: now }] : []),
+        ...(lockedUntil ? [{ accountId, actorId: null, action: 'login.locked', detail: { until: lockedUntil.toISOString(), perAddress: true }, at: now }] : []),
       ]);
-      return locked ? lockUntil : null;
+      return lockedUntil;
     });
+  }
+
+  /** The account's lock for this address (or for everyone), if any; the legacy account-wide lock too. */
+  async function lockOf(resident: { accountId: string; lockedUntil: Date | null }, source: string, now: Date): Promise<Date | null> {
+    const lock = (await findLocks(db, [resident.accountId], source, now)).get(resident.accountId);
+    const legacy = resident.lockedUntil && resident.lockedUntil > now ? resident.lockedUntil : undefined;
+    const until = Math.max(lock?.getTime() ?? 0, legacy?.getTime() ?? 0);
+    return until > 0 ? new Date(until) : null;
   }
 
   return {
@@ -100,16 +112,16 @@ export function createKioskLogin(deps: KioskLoginDeps) {
      * Accepts a code request for an ID number. A registered, active, unlocked resident gets a code
      * on their phone; everyone gets the same answer.
      */
-    async requestCode(residentId: string): Promise<CodeRequestAnswer> {
+    async requestCode(residentId: string, address?: string): Promise<CodeRequestAnswer> {
       const sender = deps.sender;
       if (!sender) throw new AppError('KIOSK_LOGIN_UNAVAILABLE');
       const now = deps.clock();
       const parsed = parseResidentId(residentId.trim(), chinaToday(now));
       if (!parsed.ok) throw new AppError('INVALID_RESIDENT_ID', { reason: RESIDENT_ID_PROBLEM_TEXT[parsed.problem] });
       const resident = await repo.findKioskResident(db, vault.lookupHash(parsed.value.id));
-      const mayLogIn = resident && resident.status === 'active' && !(resident.lockedUntil && resident.lockedUntil > now);
-      if (mayLogIn) {
-        const task = issueCode(resident, sender, now)
+      // Everything else happens after the answer, so that it takes as long for every ID number.
+      if (resident) {
+        const task = issueCode(resident, loginSource(address), sender, now)
           .catch(onSendError)
           .finally(() => pending.delete(task));
         pending.add(task);
@@ -117,13 +129,18 @@ export function createKioskLogin(deps: KioskLoginDeps) {
       return { accepted: true, expiresInSeconds: Math.round(ttlMs / 1000), delivery: sender.delivery };
     },
 
-    /** A kiosk session (15 minutes at most) for the right code; the code is then used up. */
-    async login(residentId: string, code: string): Promise<LoginResult> {
+    /**
+     * A kiosk session (15 minutes at most) for the right code; the code is then used up.
+     * `address`: the kiosk's address, for the lockout.
+     */
+    async login(residentId: string, code: string, address?: string): Promise<LoginResult> {
       const now = deps.clock();
+      const source = loginSource(address);
       const hash = lookupHash(residentId, now);
       const resident = hash ? await repo.findKioskResident(db, hash) : null;
       if (!resident) throw new AppError('ONE_TIME_CODE_INVALID');
-      if (resident.lockedUntil && resident.lockedUntil > now) throw new AppError('ACCOUNT_LOCKED', { until: resident.lockedUntil.toISOString() });
+      const lockedUntil = await lockOf(resident, source, now);
+      if (lockedUntil) throw new AppError('ACCOUNT_LOCKED', { until: lockedUntil.toISOString() });
       // Count the try first (one statement: concurrent tries each count), then compare.
       const [entry] = await db
         .update(kioskCodes)
@@ -132,8 +149,8 @@ export function createKioskLogin(deps: KioskLoginDeps) {
         .returning({ codeHash: kioskCodes.codeHash });
       const given = Buffer.from(hashCode(resident.accountId, code.trim()), 'hex');
       if (!entry || !timingSafeEqual(given, Buffer.from(entry.codeHash, 'hex'))) {
-        const lockedUntil = await recordFailure(resident.accountId, now);
-        if (lockedUntil) throw new AppError('ACCOUNT_LOCKED', { until: lockedUntil.toISOString() });
+        const nowLocked = await countFailure(resident.accountId, source, now);
+        if (nowLocked) throw new AppError('ACCOUNT_LOCKED', { until: nowLocked.toISOString() });
         throw new AppError('ONE_TIME_CODE_INVALID');
       }
       if (resident.status !== 'active') {
@@ -150,6 +167,7 @@ export function createKioskLogin(deps: KioskLoginDeps) {
           .returning({ accountId: kioskCodes.accountId });
         if (used.length === 0) throw new AppError('ONE_TIME_CODE_INVALID');
         await repo.resetLoginFailures(tx, resident.accountId);
+        await clearFailures(tx, resident.accountId, source);
         await repo.insertSession(tx, { tokenHash, accountId: resident.accountId, channel: 'kiosk', createdAt: now, expiresAt });
         await repo.insertAudit(tx, [
           { accountId: resident.accountId, actorId: resident.accountId, action: 'login.succeeded', detail: { channel: 'kiosk', method: 'one-time-code' }, at: now },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { clientAddress } from '../../http/rate-limit.ts';
 import { withErrors } from '../../http/schemas.ts';
 import { LoginResponse } from './identity.schemas.ts';
 import type { KioskLogin } from './kiosk-login.ts';
@@ -36,7 +37,7 @@ export function kioskRoutes(deps: { kiosk: KioskLogin }): FastifyPluginAsyncType
         },
         config: { rateLimitClass: 'kioskCode' },
       },
-      async (request) => deps.kiosk.requestCode(request.body.residentId),
+      async (request) => deps.kiosk.requestCode(request.body.residentId, clientAddress(request)),
     );
 
     app.post(
@@ -52,7 +53,7 @@ export function kioskRoutes(deps: { kiosk: KioskLogin }): FastifyPluginAsyncType
         },
         config: { rateLimitClass: 'kioskLogin' },
       },
-      async (request) => deps.kiosk.login(request.body.residentId, request.body.code),
+      async (request) => deps.kiosk.login(request.body.residentId, request.body.code, clientAddress(request)),
     );
   };
 }

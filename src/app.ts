@@ -34,7 +34,9 @@ import { createDatasetRecordsService, type DatasetRecordsService } from './modul
 import { datasetRecordsRoutes } from './modules/sharing/dataset-records.routes.ts';
 import { webRoutes } from './http/web.ts';
 import { platformRoutes } from './http/platform.routes.ts';
-import { createKioskLogin, demoCodeSender, type CodeSender, type KioskLogin } from './modules/identity/kiosk-login.ts';
+import { createKioskLogin, type KioskLogin } from './modules/identity/kiosk-login.ts';
+import { createCodeSender, type CodeSender } from './modules/identity/code-senders.ts';
+import type { RateLimits } from './core/rate-limits.ts';
 import { kioskRoutes } from './modules/identity/kiosk.routes.ts';
 import { createBundlesService, type BundlesService } from './modules/bundles/bundles.service.ts';
 import { bundlesRoutes } from './modules/bundles/bundles.routes.ts';
@@ -72,8 +74,11 @@ export interface ServiceOptions {
   clock?: () => Date;
   /** The identity module's session cache, when the caller feeds it other processes' changes (openPlatform). */
   sessionCache?: SessionCache;
-  /** Where kiosk one-time codes go; the demo sender logs them and lets the kiosk show them. */
-  codeSender?: CodeSender;
+  /**
+   * Where kiosk one-time codes go (an SMS gateway, or the console on a demo deployment); absent or
+   * null, kiosk code login answers that it is unavailable. Tests pass a capturing sender here.
+   */
+  codeSender?: CodeSender | null;
   /** The life-event bundle definitions (data); the built-in ones by default. */
   bundleDefinitions?: readonly unknown[];
   /** The external provider adapter: the platform's sharing key (default: derived from the master key) and retry timing. */
@@ -168,7 +173,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   });
   const seals = createSealsService({ orgs, keys });
   const overview = createOverviewService({ db, orgs, clock });
-  const kiosk = createKioskLogin({ db, residents: identity, sender: options.codeSender ?? demoCodeSender(), clock });
+  const kiosk = createKioskLogin({ db, masterKey, sender: options.codeSender ?? null, clock });
   const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, residents: identity, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
   late.bundles = bundles;
   const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: dataSharing.subjectKeyOf, clock });
@@ -188,8 +193,11 @@ export async function checkMasterKey(database: Database, key: Buffer): Promise<v
   await ensureMasterKey(database.db, key, [residentsProbe(database.db, key), () => probeSigningKeys(database.db, key)]);
 }
 
-/** Opens the configured database, applies migrations and builds the services. */
-export async function openPlatform(config: Config): Promise<Platform> {
+/**
+ * Opens the configured database, applies migrations and builds the services. `overrides.codeSender`
+ * replaces the configured kiosk code sender (browser tests capture the codes with it).
+ */
+export async function openPlatform(config: Config, overrides: { codeSender?: CodeSender | null } = {}): Promise<Platform> {
   const database = await openDatabase(databaseOptions(config));
   try {
     await database.migrate();
@@ -215,6 +223,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     publicUrl: config.publicUrl,
     ledgerOrigin: config.ledgerOrigin,
     sessionCache,
+    codeSender: overrides.codeSender !== undefined ? overrides.codeSender : createCodeSender(config.codeSender, { log: (line) => console.error(line) }),
     ...(config.sharingKeyFile ? { externalSharing: { key: loadSharingKey(config.sharingKeyFile) } } : {}),
   });
   return {
@@ -222,6 +231,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
     services,
     demo: config.demo,
     close: async () => {
+      await services.kiosk.settled();
       await unlisten?.();
       await database.close();
     },
@@ -230,7 +240,7 @@ export async function openPlatform(config: Config): Promise<Platform> {
 
 export async function buildApp(
   platform: Platform,
-  options: { logLevel?: string; logStream?: NodeJS.WritableStream; publicUrl?: string; trustProxy?: Config['trustProxy'] } = {},
+  options: { logLevel?: string; logStream?: NodeJS.WritableStream; publicUrl?: string; trustProxy?: Config['trustProxy']; rateLimits?: RateLimits } = {},
 ): Promise<App> {
   const { services } = platform;
   return buildServer({
@@ -240,6 +250,7 @@ export async function buildApp(
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     apiRoutes: [
       platformRoutes({ demo: platform.demo ?? false, needsBootstrap: () => services.identity.needsBootstrap() }),
       identityRoutes({ identity: services.identity }),

@@ -10,6 +10,9 @@ import type { Principal } from '../src/modules/identity/principal.ts';
 import { makeResidentId } from '../src/modules/identity/resident-id.ts';
 import { ensureDemoDepartments } from '../src/modules/orgs/orgs.service.ts';
 import { createTestDatabase } from './db.ts';
+import { capturingCodeSender, type CapturingCodeSender } from './code-sender.ts';
+import { DEFAULT_RATE_LIMITS, raiseRateLimits, type RateLimits } from '../src/core/rate-limits.ts';
+import type { CodeSender } from '../src/modules/identity/code-senders.ts';
 
 export const PASSWORD = 'Test-Passw0rd-2026x';
 /** 塔元庄村民委员会 and a neighbouring village of 正定镇, both real codes. */
@@ -18,11 +21,13 @@ export const VILLAGE = '130123100242';
 export interface TestContext {
   database: Database;
   services: Services;
-  /** The master key the services were built with. */
-  masterKey: Buffer;
   departments: Record<string, string>;
   /** A second village in the same county, for cross-village checks. */
   otherVillage: string;
+  /** The master key the services were built with (for a second instance of a service). */
+  masterKey: Buffer;
+  /** Kiosk one-time codes "sent" in this context (the default sender captures them). */
+  codes: CapturingCodeSender;
   newResident(options?: { homeOrgCode?: string; name?: string }): Promise<Principal & { residentId: string; phone: string }>;
   newStaff(role: StaffRole, orgCode: string): Promise<Principal & { username: string }>;
   login(input: Parameters<Services['identity']['login']>[0], onBehalfOf?: string): Promise<Principal>;
@@ -48,11 +53,26 @@ function freshPhone(): string {
  * A migrated database with the real 正定县 division subtree, the demo departments and the
  * catalogue; factories make fresh residents and staff for each test.
  */
-export async function createTestContext(engine: Engine, options: { clock?: () => Date; publicUrl?: string; statusLists?: StatusListOptions; bundleDefinitions?: readonly unknown[]; externalSharing?: ServiceOptions['externalSharing']; masterKey?: Buffer; pgliteDir?: string } = {}): Promise<TestContext> {
+export async function createTestContext(
+  engine: Engine,
+  options: {
+    clock?: () => Date;
+    publicUrl?: string;
+    statusLists?: StatusListOptions;
+    bundleDefinitions?: readonly unknown[];
+    externalSharing?: ServiceOptions['externalSharing'];
+    masterKey?: Buffer;
+    pgliteDir?: string;
+    /** Replaces the capturing kiosk code sender (null: none configured). */
+    codeSender?: CodeSender | null;
+  } = {},
+): Promise<TestContext> {
   const database = await createTestDatabase(engine, options.pgliteDir ? { pgliteDir: options.pgliteDir } : {});
+  const codes = capturingCodeSender();
   const masterKey = options.masterKey ?? randomBytes(32);
   const services = createServices(database, {
     masterKey,
+    codeSender: options.codeSender !== undefined ? options.codeSender : codes,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
@@ -80,9 +100,10 @@ export async function createTestContext(engine: Engine, options: { clock?: () =>
   return {
     database,
     services,
-    masterKey,
     departments,
     otherVillage,
+    masterKey,
+    codes,
     login,
     async newResident(opts = {}) {
       for (let attempt = 0; ; attempt++) {
@@ -110,11 +131,23 @@ export async function createTestContext(engine: Engine, options: { clock?: () =>
       const principal = await login({ kind: 'staff', username, password: PASSWORD, channel: 'web' });
       return { ...principal, username };
     },
-    close: () => database.close(),
+    close: async () => {
+      await services.kiosk.settled();
+      await database.close();
+    },
   };
 }
 
+/**
+ * Tests log in many times from one address: the limits are raised (not switched off) unless a
+ * test asks for others, e.g. `DEFAULT_RATE_LIMITS` to see them bite.
+ */
+export const TEST_RATE_LIMITS: RateLimits = raiseRateLimits(DEFAULT_RATE_LIMITS, 1000);
+
 /** The HTTP app over a test context's services, quiet; closing it closes the context too. */
-export function buildTestApp(ctx: TestContext): Promise<App> {
-  return buildApp({ database: ctx.database, services: ctx.services, close: () => ctx.close() }, { logLevel: 'silent' });
+export function buildTestApp(ctx: TestContext, options: { rateLimits?: RateLimits } = {}): Promise<App> {
+  return buildApp(
+    { database: ctx.database, services: ctx.services, close: () => ctx.close() },
+    { logLevel: 'silent', rateLimits: options.rateLimits ?? TEST_RATE_LIMITS },
+  );
 }

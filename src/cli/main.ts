@@ -144,7 +144,8 @@ function parseScope(value: string): 'hebei' | 'all' {
 
 /** `--demo` sets demo mode; without it YIBAN_DEMO decides. */
 function withDemo(config: Config, flag: boolean | undefined): Config {
-  return flag ? { ...config, demo: true } : config;
+  // The flag acts as YIBAN_DEMO=1 for everything that depends on the mode (the kiosk code sender too).
+  return flag && !config.demo ? loadConfig({ ...process.env, YIBAN_DEMO: '1' }) : config;
 }
 
 /** The platform's base data; in demo mode also the demo accounts and data (their credentials are returned). */

@@ -13,7 +13,7 @@ import { startSessionPurge } from '../modules/identity/session-purge.ts';
 
 /** Starts the HTTP server and closes everything cleanly on SIGINT/SIGTERM. */
 export async function serve(platform: Platform, config: Config, extras: ServeExtras): Promise<void> {
-  const app = await buildApp(platform, { logLevel: config.logLevel, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
+  const app = await buildApp(platform, { logLevel: config.logLevel, publicUrl: config.publicUrl, trustProxy: config.trustProxy, rateLimits: config.rateLimits });
   // A new signed checkpoint at least every second while entries arrive.
   const integrator = platform.services.ledger.startSequencer({ onError: (error) => app.log.error({ err: error }, 'ledger sequencing failed') });
   const stopEvents = platform.services.events.start({}, { intervalMs: 1000 });

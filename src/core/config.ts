@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadRateLimits, type RateLimits } from './rate-limits.ts';
 
 export interface Config {
   /** PostgreSQL server URL; when absent the embedded PGlite in `dataDir` is used. */
@@ -34,7 +35,29 @@ export interface Config {
    * server itself speaks TLS.
    */
   trustProxy: TrustProxy;
+  /** Where kiosk one-time codes go (see `loadCodeSenderConfig`). */
+  codeSender: CodeSenderConfig;
+  /** Limits of the public routes that guess or cost something, per address and per account. */
+  rateLimits: RateLimits;
 }
+
+/** An HTTP SMS gateway: a signed JSON POST per message (modules/identity/sms-gateway.ts). */
+export interface SmsGatewayConfig {
+  /** `YIBAN_SMS_URL`: https, or http to a loopback address only (the request carries credentials). */
+  url: string;
+  /** `YIBAN_SMS_KEY_ID` and `YIBAN_SMS_SECRET`: the access key the gateway gave the platform. */
+  keyId: string;
+  secret: string;
+  /** `YIBAN_SMS_TEMPLATE`: the template registered with the gateway; it gets `code` and `minutes`. */
+  template: string;
+  /** `YIBAN_SMS_SIGN_NAME`: the registered signature (短信签名), e.g. 一办. */
+  signName: string;
+  /** `YIBAN_SMS_TIMEOUT_MS` per attempt (default 5000) and `YIBAN_SMS_ATTEMPTS` (default 3). */
+  timeoutMs: number;
+  attempts: number;
+}
+
+export type CodeSenderConfig = { kind: 'sms'; gateway: SmsGatewayConfig } | { kind: 'demo' } | { kind: 'none' };
 
 export type TrustProxy = boolean | string;
 
@@ -58,6 +81,53 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterKey: env.YIBAN_MASTER_KEY ? decodeKey(env.YIBAN_MASTER_KEY) : loadOrCreateKeyFile(dataDir),
     logLevel: env.LOG_LEVEL ?? 'info',
     trustProxy: parseTrustProxy(env.YIBAN_TRUST_PROXY),
+    codeSender: loadCodeSenderConfig(env),
+    rateLimits: loadRateLimits(env),
+  };
+}
+
+/**
+ * `YIBAN_CODE_SENDER` = sms | demo | none; without it: sms when `YIBAN_SMS_URL` is set, else demo
+ * in a demo deployment, else none (kiosk code login answers that it is unavailable). The demo
+ * sender prints codes on the server console, so it is refused outside demo mode.
+ */
+export function loadCodeSenderConfig(env: NodeJS.ProcessEnv): CodeSenderConfig {
+  const demo = env.YIBAN_DEMO === '1';
+  const kind = env.YIBAN_CODE_SENDER || (env.YIBAN_SMS_URL ? 'sms' : demo ? 'demo' : 'none');
+  switch (kind) {
+    case 'none':
+      return { kind: 'none' };
+    case 'demo':
+      if (!demo) throw new Error('YIBAN_CODE_SENDER=demo prints codes on the console and needs a demo deployment (YIBAN_DEMO=1)');
+      return { kind: 'demo' };
+    case 'sms':
+      return { kind: 'sms', gateway: loadSmsGateway(env) };
+    default:
+      throw new Error(`YIBAN_CODE_SENDER must be sms, demo or none, not ${JSON.stringify(kind)}`);
+  }
+}
+
+function loadSmsGateway(env: NodeJS.ProcessEnv): SmsGatewayConfig {
+  const missing = ['YIBAN_SMS_URL', 'YIBAN_SMS_KEY_ID', 'YIBAN_SMS_SECRET', 'YIBAN_SMS_TEMPLATE'].filter((name) => !env[name]);
+  if (missing.length > 0) throw new Error(`the SMS gateway needs ${missing.join(', ')}`);
+  const url = new URL(env.YIBAN_SMS_URL ?? '');
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new Error('YIBAN_SMS_URL must be https (plain http only to a loopback address)');
+  }
+  const whole = (name: string, fallback: number, min: number, max: number) => {
+    const value = env[name] ? Number(env[name]) : fallback;
+    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}`);
+    return value;
+  };
+  return {
+    url: url.toString(),
+    keyId: env.YIBAN_SMS_KEY_ID ?? '',
+    secret: env.YIBAN_SMS_SECRET ?? '',
+    template: env.YIBAN_SMS_TEMPLATE ?? '',
+    signName: env.YIBAN_SMS_SIGN_NAME || '一办',
+    timeoutMs: whole('YIBAN_SMS_TIMEOUT_MS', 5000, 100, 60_000),
+    attempts: whole('YIBAN_SMS_ATTEMPTS', 3, 1, 10),
   };
 }
 

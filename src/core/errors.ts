@@ -33,6 +33,16 @@ export const ERROR_CODES = {
     zh: '登录失败次数过多，账号已临时锁定，请于 {until} 后再试',
     en: 'Too many failed logins; the account is locked until {until}',
   },
+  RATE_LIMITED: {
+    status: 429,
+    zh: '请求过于频繁，请 {seconds} 秒后再试',
+    en: 'Too many requests; try again in {seconds} s',
+  },
+  KIOSK_LOGIN_UNAVAILABLE: {
+    status: 503,
+    zh: '自助终端验证码登录暂不可用（未配置短信服务），请使用密码登录或到窗口办理',
+    en: 'Kiosk login with a text-message code is unavailable (no SMS service is configured); log in with a password or ask at the service desk',
+  },
   ACCOUNT_DISABLED: { status: 403, zh: '账号已停用', en: 'The account is disabled' },
   INVALID_RESIDENT_ID: { status: 400, zh: '居民身份证号码无效：{reason}', en: 'Invalid resident ID number: {reason}' },
   INVALID_CREDIT_CODE: { status: 400, zh: '统一社会信用代码无效：{reason}', en: 'Invalid unified social credit code: {reason}' },

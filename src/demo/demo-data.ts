@@ -60,6 +60,13 @@ const RESIDENTS = [
   { name: '刘洋', birth: '2001-08-30', seq: 15, phone: '13831100004' },
 ];
 
+/** The demo number of the n-th demo resident (kiosk codes go there; tests capture them). */
+export function demoResidentPhone(index: number): string {
+  const resident = RESIDENTS[index];
+  if (!resident) throw new Error(`no demo resident ${index}`);
+  return resident.phone;
+}
+
 export interface SeedDemoOptions {
   /** Hebei by default; the whole country; or (for tests) one subtree by code prefix. */
   divisions: 'hebei' | 'all' | { prefix: string };

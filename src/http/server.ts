@@ -15,6 +15,8 @@ import { createOriginGuard } from './origin-guard.ts';
 import { DOCS_CSP, registerSecurityHeaders } from './security-headers.ts';
 import type { TrustProxy } from '../core/config.ts';
 import { rejectNonFiniteNumbers, rejectUnsafeText } from './input-guard.ts';
+import { registerRateLimits } from './rate-limit.ts';
+import type { RateLimits } from '../core/rate-limits.ts';
 
 export interface ServerDeps {
   database: Database;
@@ -30,6 +32,8 @@ export interface ServerDeps {
   publicUrl?: string;
   /** Fastify's trustProxy: which proxies' X-Forwarded-Proto/-Host/-For to believe. Off by default. */
   trustProxy?: TrustProxy;
+  /** Limits of the routes that declare a `rateLimitClass`; production defaults when absent. */
+  rateLimits?: RateLimits;
 }
 
 export type App = FastifyInstance;
@@ -104,6 +108,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   app.removeContentTypeParser('text/plain');
   await app.register(cookie);
   await registerSecurityHeaders(app);
+  await registerRateLimits(app, deps.rateLimits);
   await app.register(swagger, {
     // Shared schemas keep their own names as OpenAPI components.
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },

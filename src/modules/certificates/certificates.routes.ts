@@ -209,9 +209,10 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
                 certificate: Type.Optional(Type.Unknown()),
               }),
             },
-            [400],
+            [400, 429],
           ),
         },
+        config: { rateLimitClass: 'verify' },
       },
       async (request) => {
         const { qr, bundle } = request.body;

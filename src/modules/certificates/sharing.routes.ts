@@ -103,8 +103,9 @@ export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginA
           summary: '通过分享链接查看证明 · open a share link',
           security: [],
           params: Type.Object({ token: Type.String({ pattern: '^[A-Za-z0-9_-]{1,80}$' }) }),
-          response: withErrors({ 200: Type.Object({ certificate: CertificateViewSchema, bundle: Type.Unknown() }) }, [404]),
+          response: withErrors({ 200: Type.Object({ certificate: CertificateViewSchema, bundle: Type.Unknown() }) }, [404, 429]),
         },
+        config: { rateLimitClass: 'verify' },
       },
       async (request, reply) => {
         void reply.header('cache-control', 'no-store');

@@ -20,6 +20,12 @@ export interface ResidentIdVault {
 const ENCRYPTION_INFO = 'yiban/resident-id/aes-256-gcm/v1';
 const LOOKUP_INFO = 'yiban/resident-id/lookup-hmac-sha256/v1';
 
+/** The HMAC key of kiosk one-time codes: six digits are too few for a plain hash to hide them. */
+export function deriveKioskCodeKey(masterKey: Buffer): Buffer {
+  if (masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
+  return deriveKey(masterKey, 'yiban/kiosk-code/hmac-sha256/v1');
+}
+
 export function createResidentIdVault(masterKey: Buffer): ResidentIdVault {
   const encryptionKey = deriveKey(masterKey, ENCRYPTION_INFO);
   const lookupKey = deriveKey(masterKey, LOOKUP_INFO);

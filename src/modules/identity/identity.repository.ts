@@ -56,23 +56,6 @@ export function findStaffCandidates(ex: Executor, username: string): Promise<Log
     .where(eq(staff.username, username));
 }
 
-/**
- * Counts one failed login atomically. At `threshold` the account is locked until `lockUntil`
- * and the counter starts again, so the next lock needs another full run of failures.
- */
-export async function recordLoginFailure(ex: Executor, accountId: string, lockUntil: Date, threshold: number): Promise<boolean> {
-  const reached = sql`${accounts.failedLogins} + 1 >= ${threshold}`;
-  const [row] = await ex
-    .update(accounts)
-    .set({
-      failedLogins: sql`case when ${reached} then 0 else ${accounts.failedLogins} + 1 end`,
-      lockedUntil: sql`case when ${reached} then ${lockUntil.toISOString()}::timestamptz else ${accounts.lockedUntil} end`,
-    })
-    .where(eq(accounts.id, accountId))
-    .returning({ failedLogins: accounts.failedLogins });
-  return row?.failedLogins === 0;
-}
-
 export async function resetLoginFailures(ex: Executor, accountId: string): Promise<void> {
   await ex.update(accounts).set({ failedLogins: 0, lockedUntil: null }).where(eq(accounts.id, accountId));
 }
@@ -224,6 +207,23 @@ export async function getResident(ex: Executor, by: { accountId: string } | { ha
     .from(residents)
     .innerJoin(accounts, eq(accounts.id, residents.accountId))
     .where('hash' in by ? eq(residents.residentIdHash, by.hash) : eq(residents.accountId, by.accountId));
+  return row ?? null;
+}
+
+/** What kiosk login needs of a resident: where to send the code, and whether the account may log in. */
+export async function findKioskResident(ex: Executor, residentIdHash: string) {
+  const [row] = await ex
+    .select({
+      accountId: residents.accountId,
+      name: accounts.name,
+      residentIdMasked: residents.residentIdMasked,
+      phone: residents.phone,
+      status: accounts.status,
+      lockedUntil: accounts.lockedUntil,
+    })
+    .from(residents)
+    .innerJoin(accounts, eq(accounts.id, residents.accountId))
+    .where(eq(residents.residentIdHash, residentIdHash));
   return row ?? null;
 }
 

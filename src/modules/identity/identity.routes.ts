@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { readToken, requirePrincipal } from '../../http/auth.ts';
 import { clearSessionCookie, deliverSession, LoginHeaders } from '../../http/session.ts';
 import { ORG_CODE_PATTERN, PageQuery, withErrors } from '../../http/schemas.ts';
+import { clientAddress } from '../../http/rate-limit.ts';
 import {
   AccountStatusDto,
   BootstrapBody,
@@ -37,8 +38,9 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
           summary: '居民实名注册 · register a resident under their real name',
           security: [],
           body: RegisterBody,
-          response: withErrors({ 201: RegisterResponse }, [400, 409]),
+          response: withErrors({ 201: RegisterResponse }, [400, 409, 429]),
         },
+        config: { rateLimitClass: 'register' },
       },
       async (request, reply) => reply.status(201).send(await identity.registerResident(request.body)),
     );
@@ -55,11 +57,12 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
           security: [],
           headers: LoginHeaders,
           body: LoginBody,
-          response: withErrors({ 200: LoginResponse }, [400, 401, 403, 423]),
+          response: withErrors({ 200: LoginResponse }, [400, 401, 403, 423, 429]),
         },
+        config: { rateLimitClass: 'login' },
       },
       async (request, reply) => {
-        return deliverSession(request, reply, await identity.login(request.body), { persistent: true });
+        return deliverSession(request, reply, await identity.login({ ...request.body, source: clientAddress(request) }), { persistent: true });
       },
     );
 
@@ -93,7 +96,7 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
           response: withErrors({ 200: ChangePasswordResponse }, [400, 401, 403, 423]),
         },
       },
-      async (request) => identity.changePassword(requirePrincipal(request), request.body, readToken(request)),
+      async (request) => identity.changePassword(requirePrincipal(request), request.body, readToken(request), clientAddress(request)),
     );
 
     app.post(

@@ -70,7 +70,7 @@ export interface IdentityService extends Authenticator {
   revealHolders(residentAccountIds: readonly string[]): Promise<Map<string, { name: string; residentIdMasked: string; residentId: string }>>;
 
   /** The caller's own password: needs the current one; the account's other sessions end. */
-  changePassword(principal: Principal, input: ChangePasswordInput, currentToken?: string): Promise<ChangePasswordResult>;
+  changePassword(principal: Principal, input: ChangePasswordInput, currentToken?: string, address?: string): Promise<ChangePasswordResult>;
   /** Operator (CLI) only: a staff member's new password; all their sessions end. */
   resetStaffPassword(username: string, newPassword: string): Promise<ChangePasswordResult>;
   /** Whether no active platform administrator exists. */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, check, date, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { masterKey } from './master-key.tables.ts';
 
 export type AccountKind = 'resident' | 'staff';
@@ -130,6 +130,25 @@ export const bootstrapTokens = pgTable('bootstrap_tokens', {
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true }),
 });
+
+/**
+ * Failed logins (password or kiosk code) per account and client address (a hash of it), for the
+ * lockout in lockout.ts: five failures from one address within 15 minutes lock the account for
+ * that address; the account is locked for everyone only while several addresses are locked.
+ */
+export const loginFailures = pgTable(
+  'login_failures',
+  {
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    source: text('source').notNull(),
+    failures: integer('failures').notNull().default(0),
+    windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.source] })],
+);
 
 /** 帮办代办: a resident authorises a helper to act for them within scopes, for a period. */
 export const delegations = pgTable(

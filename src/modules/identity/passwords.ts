@@ -4,7 +4,7 @@ import { hashPassword, hashSessionToken, MAX_PASSWORD_LENGTH, verifyPassword } f
 import * as repo from './identity.repository.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import type { Principal } from './principal.ts';
-import { LOCK_MS, MAX_FAILED_LOGINS } from './sessions.ts';
+import { findLocks, loginSource, recordFailure } from './lockout.ts';
 import { normaliseUsername } from './validation.ts';
 
 export interface ChangePasswordInput {
@@ -43,23 +43,24 @@ export function createPasswordFunctions({ db, clock, sessionCache }: IdentityCon
    * failed login, so this is no way around the lockout), the new one must pass the policy, and
    * every other session of the account ends; the caller's own session (`currentToken`) goes on.
    */
-  async function changePassword(principal: Principal, input: ChangePasswordInput, currentToken?: string): Promise<ChangePasswordResult> {
+  async function changePassword(principal: Principal, input: ChangePasswordInput, currentToken?: string, address?: string): Promise<ChangePasswordResult> {
     // A helper acting for a resident is still only themself: that is not the resident's password.
     if (principal.actingFor) throw new AppError('FORBIDDEN');
     const now = clock();
     const account = await repo.getPasswordState(db, principal.accountId);
     if (!account) throw notFound('account');
     if (account.status === 'disabled') throw new AppError('ACCOUNT_DISABLED');
-    if (account.lockedUntil && account.lockedUntil > now) throw new AppError('ACCOUNT_LOCKED', { until: account.lockedUntil.toISOString() });
+    const source = loginSource(address);
+    const lock = (await findLocks(db, [principal.accountId], source, now)).get(principal.accountId);
+    if (lock) throw new AppError('ACCOUNT_LOCKED', { until: lock.toISOString() });
     const matches = input.currentPassword.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(account.passwordHash, input.currentPassword));
     if (!matches) {
-      const lockUntil = new Date(now.getTime() + LOCK_MS);
-      const locked = await db.transaction(async (tx) => {
-        const nowLocked = await repo.recordLoginFailure(tx, principal.accountId, lockUntil, MAX_FAILED_LOGINS);
+      const lockedUntil = await db.transaction(async (tx) => {
+        const until = await recordFailure(tx, principal.accountId, source, now);
         await repo.insertAudit(tx, [{ accountId: principal.accountId, actorId: principal.accountId, action: 'password.change_failed', at: now }]);
-        return nowLocked;
+        return until;
       });
-      if (locked) throw new AppError('ACCOUNT_LOCKED', { until: lockUntil.toISOString() });
+      if (lockedUntil) throw new AppError('ACCOUNT_LOCKED', { until: lockedUntil.toISOString() });
       throw new AppError('CURRENT_PASSWORD_WRONG');
     }
     if (input.newPassword === input.currentPassword) throw new AppError('PASSWORD_UNCHANGED');

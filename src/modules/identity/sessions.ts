@@ -2,6 +2,7 @@ import { AppError } from '../../core/errors.ts';
 import type { IdentityContext } from './context.ts';
 import { hashSessionToken, MAX_PASSWORD_LENGTH, newSessionToken, verifyDummyPassword, verifyPassword } from './crypto.ts';
 import * as repo from './identity.repository.ts';
+import { clearFailures, findLocks, loginSource, recordFailure } from './lockout.ts';
 import type { StaffRole } from './identity.tables.ts';
 import { DELEGATION_SCOPES, type DelegationScope, type Principal } from './principal.ts';
 import { parseResidentId } from './resident-id.ts';
@@ -10,8 +11,7 @@ import { chinaToday, isUuid, PHONE_PATTERN } from './validation.ts';
 export const LOGIN_CHANNELS = ['web', 'app', 'kiosk', 'window'] as const;
 export type LoginChannel = (typeof LOGIN_CHANNELS)[number];
 
-export const MAX_FAILED_LOGINS = 5;
-export const LOCK_MS = 15 * 60_000;
+export { LOCK_MS, MAX_FAILED_LOGINS } from './lockout.ts';
 /** A kiosk is a shared device: its sessions end quickly. */
 export const SESSION_TTL_MS: Record<LoginChannel, number> = {
   web: 12 * 3600_000,
@@ -20,9 +20,10 @@ export const SESSION_TTL_MS: Record<LoginChannel, number> = {
   kiosk: 15 * 60_000,
 };
 
+/** `source`: the client's address; failures lock an account per address first (lockout.ts). */
 export type LoginInput =
-  | { kind: 'resident'; residentIdOrPhone: string; password: string; channel: LoginChannel }
-  | { kind: 'staff'; username: string; password: string; channel: LoginChannel };
+  | { kind: 'resident'; residentIdOrPhone: string; password: string; channel: LoginChannel; source?: string }
+  | { kind: 'staff'; username: string; password: string; channel: LoginChannel; source?: string };
 
 export interface AccountDto {
   id: string;
@@ -74,9 +75,12 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
       throw new AppError('INVALID_CREDENTIALS');
     }
     // Several residents may share a phone (a family); the password picks the account.
-    const open = candidates.filter((c) => !(c.lockedUntil && c.lockedUntil > now));
+    const source = loginSource(input.source);
+    const locks = await findLocks(db, candidates.map((c) => c.id), source, now);
+    const lockOf = (c: repo.LoginCandidate) => Math.max(c.lockedUntil && c.lockedUntil > now ? c.lockedUntil.getTime() : 0, locks.get(c.id)?.getTime() ?? 0);
+    const open = candidates.filter((c) => lockOf(c) === 0);
     if (open.length === 0) {
-      const until = Math.max(...candidates.map((c) => c.lockedUntil?.getTime() ?? 0));
+      const until = Math.max(...candidates.map(lockOf));
       throw new AppError('ACCOUNT_LOCKED', { until: new Date(until).toISOString() });
     }
     let matched: repo.LoginCandidate | undefined;
@@ -88,22 +92,21 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
     }
 
     if (!matched) {
-      const lockUntil = new Date(now.getTime() + LOCK_MS);
-      const locked = await db.transaction(async (tx) => {
-        let anyLocked = false;
+      const lockUntil = await db.transaction(async (tx) => {
+        let lastLock: Date | null = null;
         for (const candidate of open) {
-          const nowLocked = await repo.recordLoginFailure(tx, candidate.id, lockUntil, MAX_FAILED_LOGINS);
-          anyLocked ||= nowLocked;
+          const nowLocked = await recordFailure(tx, candidate.id, source, now);
+          lastLock = nowLocked ?? lastLock;
           await repo.insertAudit(tx, [
             { accountId: candidate.id, actorId: null, action: 'login.failed', detail: { channel: input.channel }, at: now },
             ...(nowLocked
-              ? [{ accountId: candidate.id, actorId: null, action: 'login.locked', detail: { until: lockUntil.toISOString() }, at: now }]
+              ? [{ accountId: candidate.id, actorId: null, action: 'login.locked', detail: { until: nowLocked.toISOString(), perAddress: true }, at: now }]
               : []),
           ]);
         }
-        return anyLocked;
+        return lastLock;
       });
-      if (locked && open.length === 1) throw new AppError('ACCOUNT_LOCKED', { until: lockUntil.toISOString() });
+      if (lockUntil && open.length === 1) throw new AppError('ACCOUNT_LOCKED', { until: lockUntil.toISOString() });
       throw new AppError('INVALID_CREDENTIALS');
     }
 
@@ -113,6 +116,7 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS[input.channel]);
     await db.transaction(async (tx) => {
       await repo.resetLoginFailures(tx, accountId);
+      await clearFailures(tx, accountId, source);
       await repo.insertSession(tx, { tokenHash, accountId, channel: input.channel, createdAt: now, expiresAt });
       await repo.insertAudit(tx, [{ accountId, actorId: accountId, action: 'login.succeeded', detail: { channel: input.channel }, at: now }]);
     });

@@ -15,6 +15,7 @@ import type { IdentityContext } from './context.ts';
 import { hashPassword } from './crypto.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import * as repo from './identity.repository.ts';
+import { clearAllFailures } from './lockout.ts';
 import type { AccountStatus, StaffRole } from './identity.tables.ts';
 import type { Principal } from './principal.ts';
 import { isUniqueViolation, isUuid, normaliseName, normaliseUsername } from './validation.ts';
@@ -148,6 +149,8 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
     const now = clock();
     await db.transaction(async (tx) => {
       await repo.setAccountStatus(tx, accountId, status);
+      // Enabling is also how an administrator lifts a lockout.
+      if (status === 'active') await clearAllFailures(tx, accountId);
       // A disabled account loses its sessions at once, not when they expire.
       if (status === 'disabled') await repo.revokeAccountSessions(tx, accountId, now);
       const action = status === 'disabled' ? 'account.disabled' : 'account.enabled';

@@ -21,7 +21,8 @@ function Login() {
   const [residentId, setResidentId] = useState('');
   const [code, setCode] = useState('');
   const [sent, setSent] = useState(false);
-  const [demoCode, setDemoCode] = useState<string | null>(null);
+  const [delivery, setDelivery] = useState<'sms' | 'console' | null>(null);
+  const [minutes, setMinutes] = useState(5);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -31,7 +32,8 @@ function Login() {
     try {
       const r = await api.kioskCode(residentId.trim());
       setSent(true);
-      setDemoCode(r.demoCode ?? null);
+      setDelivery(r.delivery);
+      setMinutes(Math.max(1, Math.round(r.expiresInSeconds / 60)));
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     } finally {
@@ -68,9 +70,12 @@ function Login() {
             {t('6 位验证码', '6-digit code')}
           </label>
           <input id="ks-code" className="ks-input ks-code" value={code} onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))} maxLength={6} inputMode="numeric" autoComplete="one-time-code" />
-          {demoCode && (
-            <p className="ks-demo" role="status" data-testid="demo-code">
-              {t(`演示模式：验证码为 ${demoCode}（正式部署将发送短信）`, `Demo mode: the code is ${demoCode} (a real deployment sends a text message)`)}
+          <p className="ks-sent" role="status" data-testid="code-sent">
+            {t(`验证码已发送至您的手机，${minutes} 分钟内有效。`, `Code sent to your phone; it is valid for ${minutes} minutes.`)}
+          </p>
+          {delivery === 'console' && (
+            <p className="ks-demo" data-testid="demo-console">
+              {t('演示模式：不发送短信，验证码显示在服务器控制台（运行 npm start 的终端）中。', 'Demo mode: no text message is sent; the code is shown on the server console (the terminal running npm start).')}
             </p>
           )}
           <button type="button" className="ks-primary" disabled={busy || code.length !== 6} onClick={() => void login()}>

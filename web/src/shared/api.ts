@@ -403,7 +403,9 @@ export function createApi(options: ApiOptions) {
       json<{ accountId: string; name: string; residentIdMasked: string; warnings: { code: string; zh: string; en: string }[] }>('POST', '/api/auth/residents/register', body),
     loginResident: (residentIdOrPhone: string, password: string, channel: 'app' | 'web' | 'kiosk' = 'app') =>
       json<LoginResult>('POST', '/api/auth/login', { kind: 'resident', residentIdOrPhone, password, channel }),
-    kioskCode: (residentId: string) => json<{ expiresAt: string; demoCode?: string }>('POST', '/api/auth/kiosk/code', { residentId }),
+    /** The answer never carries the code: it goes to the resident's phone (or, on a demo deployment, the server console). */
+    kioskCode: (residentId: string) =>
+      json<{ accepted: true; expiresInSeconds: number; delivery: 'sms' | 'console' }>('POST', '/api/auth/kiosk/code', { residentId }),
     kioskLogin: (residentId: string, code: string) => json<LoginResult>('POST', '/api/auth/kiosk/login', { residentId, code }),
     loginStaff: (username: string, password: string) => json<LoginResult>('POST', '/api/auth/login', { kind: 'staff', username, password, channel: 'web' }),
     logout: async () => {

@@ -92,6 +92,24 @@ describe('kiosk mode and accessibility in the browser', () => {
     await page.close();
   });
 
+  it('kiosk in a demo deployment: says the code was sent and points at the server console, never showing a code', async () => {
+    const page = await big.newPage();
+    // The server's side of a demo deployment (delivery "console") is tested in test/kiosk-login.test.ts;
+    // here the page's answer to it.
+    await page.route('**/api/auth/kiosk/code', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: { ...((await response.json()) as object), delivery: 'console' } });
+    });
+    await page.goto('/kiosk');
+    await page.locator('#ks-id').fill(demoResidentId(2));
+    await page.getByRole('button', { name: '获取验证码' }).click();
+    expect(await page.getByTestId('code-sent').textContent()).toContain('验证码已发送至您的手机');
+    expect(await page.getByTestId('demo-console').textContent()).toContain('服务器控制台');
+    await server.platform.services.kiosk.settled();
+    expect(await page.content()).not.toContain(codes.lastCodeTo(demoResidentPhone(2)));
+    await page.close();
+  });
+
   it('helper mode: the helper picks a resident who authorised them; every page says on whose behalf', async () => {
     const page = await phone.newPage();
     await page.goto('/login?helper');

@@ -279,4 +279,9 @@ describe.skipIf(!CHROMIUM)('console administration and helper authorisations in 
     expect(await services.identity.authenticate(token, wang!.id)).toMatchObject({ actingFor: { residentId: wang!.id } });
     await page.close();
   }, 90_000);
+
+  // Runs last: every page above ran under the Content-Security-Policy without a violation.
+  it('met the Content-Security-Policy on every page', () => {
+    expect(server.cspViolations).toEqual([]);
+  });
 });

@@ -124,6 +124,9 @@ describe('browser hardening', () => {
     const a = await pendingConsent();
     // Reached under another name than the public URL: the page and the API share that origin.
     expect((await decline(a.id, { host: 'intranet.local:8080', cookie: a.session, origin: 'http://intranet.local:8080', 'content-type': 'application/json' })).statusCode).toBe(200);
+    // An explicit default port and another letter case in Host name the same origin.
+    const d = await pendingConsent();
+    expect((await decline(d.id, { host: 'Intranet.Local:80', cookie: d.session, origin: 'http://intranet.local', 'content-type': 'application/json' })).statusCode).toBe(200);
     const b = await pendingConsent();
     expect((await decline(b.id, { ...SITE, cookie: b.session, 'content-type': 'application/json' })).statusCode).toBe(403);
     expect((await decline(b.id, { ...SITE, cookie: b.session, referer: 'https://evil.example/x', 'content-type': 'application/json' })).statusCode).toBe(403);

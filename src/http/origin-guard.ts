@@ -27,7 +27,9 @@ export function createOriginGuard(options: { publicUrl: string }) {
     if (SAFE_METHODS.has(request.method)) return;
     if (request.headers.authorization?.startsWith('Bearer ')) return;
     if (request.headers['sec-fetch-site'] === 'same-origin') return;
-    const allowed = (origin: string | null) => origin !== null && (origin === publicOrigin || origin === `${request.protocol}://${request.host}`);
+    // Through URL, so that case and an explicit default port (Host: example.org:443) compare equal.
+    const own = originOf(`${request.protocol}://${request.host}`);
+    const allowed = (origin: string | null) => origin !== null && (origin === publicOrigin || origin === own);
     const origin = request.headers.origin;
     if (origin !== undefined) {
       if (!allowed(originOf(origin))) throw new AppError('CROSS_SITE_REQUEST');

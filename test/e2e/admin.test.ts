@@ -278,4 +278,9 @@ describe('console administration and helper authorisations in the browser', () =
     expect(await services.identity.authenticate(token, wang!.id)).toMatchObject({ actingFor: { residentId: wang!.id } });
     await page.close();
   }, 90_000);
+
+  // Runs last: every page above ran under the Content-Security-Policy without a violation.
+  it('met the Content-Security-Policy on every page', () => {
+    expect(server.cspViolations).toEqual([]);
+  });
 });

@@ -281,4 +281,9 @@ describe('the birth bundle in the browser', () => {
     expect(new TextDecoder().decode(audit[0]!.data)).not.toContain('孙梅');
     await page.close();
   }, 120_000);
+
+  // Runs last: every page above ran under the Content-Security-Policy without a violation.
+  it('met the Content-Security-Policy on every page', () => {
+    expect(server.cspViolations).toEqual([]);
+  });
 });

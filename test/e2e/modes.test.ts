@@ -205,4 +205,9 @@ describe('kiosk mode and accessibility in the browser', () => {
     return page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
   }
   void DESKTOP;
+
+  // Runs last: every page above ran under the Content-Security-Policy without a violation.
+  it('met the Content-Security-Policy on every page', () => {
+    expect(server.cspViolations).toEqual([]);
+  });
 });

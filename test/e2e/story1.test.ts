@@ -189,4 +189,9 @@ describe('story 1 in the browser', () => {
     await page.getByText('the certificate has been revoked').first().waitFor();
     await page.close();
   });
+
+  // Runs last: every page above ran under the Content-Security-Policy without a violation.
+  it('met the Content-Security-Policy on every page', () => {
+    expect(server.cspViolations).toEqual([]);
+  });
 });

@@ -10,6 +10,7 @@ export interface ServeExtras {
   bootstrap: { token: string; expiresAt: Date } | null;
 }
 import { startSessionPurge } from '../modules/identity/session-purge.ts';
+import { watchMasterKey } from '../modules/identity/master-key.ts';
 
 /** Starts the HTTP server and closes everything cleanly on SIGINT/SIGTERM. */
 export async function serve(platform: Platform, config: Config, extras: ServeExtras): Promise<void> {
@@ -17,6 +18,16 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
   // A new signed checkpoint at least every second while entries arrive.
   const integrator = platform.services.ledger.startSequencer({ onError: (error) => app.log.error({ err: error }, 'ledger sequencing failed') });
   const stopEvents = platform.services.events.start({}, { intervalMs: 1000 });
+  // A rotation while this process runs (with PostgreSQL) stops it rather than let it write under the old key.
+  const stopWatch = watchMasterKey(platform.database.db, config.masterKey, {
+    intervalMs: 30_000,
+    onMismatch: (error) => {
+      app.log.fatal({ code: error.code }, error.message);
+      process.exitCode = 4;
+      void shutdown('master key rotated');
+    },
+    onError: (error) => app.log.error({ err: error }, 'master key check failed'),
+  });
   // Ended sessions are deleted in bounded batches, every ten minutes.
   const stopPurge = startSessionPurge(platform.database.db, { intervalMs: 10 * 60_000, onError: (error) => app.log.error({ err: error }, 'session purge failed') });
   let closing = false;
@@ -28,8 +39,9 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     await integrator.stop();
     await stopEvents();
     await stopPurge();
+    stopWatch();
     await platform.close();
-    process.exit(0);
+    process.exit(process.exitCode ?? 0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

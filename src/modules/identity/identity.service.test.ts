@@ -43,9 +43,12 @@ async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<
   await expect(promise).rejects.toMatchObject({ code });
 }
 
+/** One key per database, as in production: the database records its fingerprint (master-key.ts). */
+const MASTER_KEY = randomBytes(32);
+
 function setup(db: Db) {
   const clock = { now: new Date('2025-06-01T02:00:00Z') };
-  const masterKey = randomBytes(32);
+  const masterKey = MASTER_KEY;
   const identity = createIdentityService({ db, masterKey, orgs, clock: () => clock.now });
 
   const newResident = async (options: { homeOrgCode?: string; addressCode?: string } = {}) => {
@@ -276,7 +279,7 @@ describe.each(testEngines())('identity service on %s', (engine) => {
       const otherCache = new SessionCache();
       const unlisten = await database.listen!(SESSION_CHANGES_CHANNEL, (payload) => otherCache.applyAnnounced(payload));
       try {
-        const other = createIdentityService({ db: database.db, masterKey: randomBytes(32), orgs, clock: () => t.clock.now, sessionCache: otherCache });
+        const other = createIdentityService({ db: database.db, masterKey: MASTER_KEY, orgs, clock: () => t.clock.now, sessionCache: otherCache });
         const goneWithin = async (token: string, ms: number) => {
           const until = Date.now() + ms;
           while (Date.now() < until) {

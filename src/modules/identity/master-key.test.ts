@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createServices } from '../../app.ts';
 import { AppError } from '../../core/errors.ts';
 import { masterKeyFingerprint } from '../../core/sealing.ts';
 import { freshResidentId, PASSWORD } from '../../../test/factories.ts';
 import { createTestDatabase, testEngines } from '../../../test/db.ts';
 import type { Database } from '../../db/database.ts';
-import { ensureMasterKey, recordedFingerprint, residentsProbe } from './master-key.ts';
+import { ensureMasterKey, recordedFingerprint, residentsProbe, watchMasterKey } from './master-key.ts';
 
 const codeOf = (error: unknown) => (error instanceof AppError ? error.code : String(error));
 
@@ -83,5 +83,20 @@ describe.each(testEngines())('master key fingerprint (%s)', { timeout: 180_000 }
           information_schema.columns c where c.table_name = 'residents' and c.column_name = 'key_fingerprint' and c.table_schema = current_schema()`,
     );
     expect(rows).toEqual([{ fingerprint: masterKeyFingerprint(ctx.masterKey), nullable: 'NO' }]);
+  });
+
+  it('stops a running server once the recorded key is no longer its own', async () => {
+    ctx = await keyContext(engine);
+    const db = ctx.database.db;
+    await ensureMasterKey(db, ctx.masterKey);
+    const stops: AppError[] = [];
+    const stop = watchMasterKey(db, ctx.masterKey, { intervalMs: 20, onMismatch: (e) => stops.push(e) });
+    try {
+      // As a rotation by another process would leave it.
+      await db.execute(sql`update master_key set fingerprint = ${masterKeyFingerprint(randomBytes(32))}`);
+      await vi.waitFor(() => expect(stops.map((e) => e.code)).toEqual(['MASTER_KEY_MISMATCH']), { timeout: 30_000, interval: 20 });
+    } finally {
+      stop();
+    }
   });
 });

@@ -87,3 +87,29 @@ export async function rekeyResidents(tx: Executor, from: Buffer, to: Buffer): Pr
     where r.account_id = v.account_id`);
   return ids;
 }
+
+/**
+ * For a running server: calls `onMismatch` once the recorded fingerprint is no longer this key's
+ * (a rotation ran while it was up, against the instructions), so that it stops instead of writing
+ * data under a key the database no longer uses. Returns the stop function.
+ */
+export function watchMasterKey(db: Db, key: Buffer, options: { intervalMs: number; onMismatch: (error: AppError) => void; onError?: (error: unknown) => void }): () => void {
+  const fingerprint = masterKeyFingerprint(key);
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void recordedFingerprint(db)
+      .then((recorded) => {
+        if (recorded !== fingerprint) {
+          clearInterval(timer);
+          options.onMismatch(masterKeyMismatch(recorded ?? '(none)', fingerprint));
+        }
+      }, options.onError)
+      .finally(() => {
+        busy = false;
+      });
+  }, options.intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

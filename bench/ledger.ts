@@ -1,5 +1,5 @@
 /**
- * The transparency ledger on PostgreSQL: appends per second (single, concurrent, batched),
+ * The transparency ledger on PostgreSQL: appends (queued) per second (single, concurrent, batched),
  * integration speed, proof generation at 1M leaves, and the audit of 1M leaves (floor < 10 s).
  * The 1M entries are bulk-inserted with generate_series (32-byte digests, as real leaves are);
  * every other figure goes through the ledger service.
@@ -110,12 +110,14 @@ async function runAll(database: Database, ledger: LedgerService, options: Ledger
   const appendBatchedPerSecond = 20_000 / (batched.millis / 1000);
   log(`  append, batches of 1,000: ${appendBatchedPerSecond.toFixed(0)}/s`);
 
-  // Up to the target size in bulk: 32-byte digests, the leaf hash computed by the generated column.
+  // Number what the appends queued, then up to the target size in bulk: 32-byte digests, the
+  // leaf hash computed by the generated column, ids from the queue's sequence.
+  await ledger.sequenceNow();
   const have = Number((await db.execute<{ n: string }>(sql`select count(*) as n from ledger_entries`)).rows[0]!.n);
   const fill = await timed(async () => {
     for (let from = have; from < options.leaves; from += 250_000) {
       const to = Math.min(options.leaves, from + 250_000) - 1;
-      await db.execute(sql`insert into ledger_entries (idx, kind, data) select g, 'bench', sha256(int8send(g)) from generate_series(${from}::bigint, ${to}::bigint) g`);
+      await db.execute(sql`insert into ledger_entries (idx, id, kind, data) select g, nextval('ledger_queue_id_seq'), 'bench', sha256(int8send(g)) from generate_series(${from}::bigint, ${to}::bigint) g`);
     }
     await db.execute(sql`update ledger_head set next_idx = ${options.leaves}`);
     await db.execute(sql`analyze ledger_entries`);

@@ -62,7 +62,7 @@ function startWorker(target: string, tag: string, acked: Set<number>): Worker {
   let pending = '';
   let stderr = '';
   const checks = new Set<() => void>();
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     pending += chunk;
     const lines = pending.split('\n');
     pending = lines.pop()!;
@@ -76,7 +76,7 @@ function startWorker(target: string, tag: string, acked: Set<number>): Worker {
     }
     for (const check of checks) check();
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
   });
   const exited = new Promise<void>((resolve) =>
@@ -140,7 +140,8 @@ describe.each(engines)('ledger crash on %s', (engine) => {
     async () => {
       console.log(`ledger crash seed ${SEED} (LEDGER_CRASH_SEED=${SEED} replays it), ${KILLS} kills on ${engine}`);
       const next = random(SEED);
-      const { target, drop } = await freshTarget(engine);
+      const fresh = await freshTarget(engine);
+      const target = fresh.target;
       const acked = new Set<number>();
       const published: { size: number; rootHash: Uint8Array }[] = [];
       try {
@@ -191,7 +192,7 @@ describe.each(engines)('ledger crash on %s', (engine) => {
           await platform.database.close();
         }
       } finally {
-        await drop();
+        await fresh.drop();
       }
     },
     15 * 60_000,

@@ -5,6 +5,7 @@ import { rekeyDisclosures } from '../modules/certificates/disclosure-vault.ts';
 import { rekeySigningKeys } from '../modules/certificates/keys/key-store.ts';
 import { masterKeyMismatch, rekeyResidents } from '../modules/identity/master-key.ts';
 import { masterKey } from '../modules/identity/master-key.tables.ts';
+import { kioskCodes } from '../modules/identity/identity.tables.ts';
 import { rekeyLogKeys } from '../modules/ledger/log-key.ts';
 import { rekeySharingRecords } from '../modules/sharing/subject-rekey.ts';
 
@@ -39,6 +40,9 @@ export async function rotateMasterKey(db: Db, from: Buffer, to: Buffer, clock: (
         },
       });
     }
+    // Kiosk one-time codes are HMACs under a key derived from the old master key and live five
+    // minutes: they are dropped, not re-keyed (a resident at a kiosk asks for a new one).
+    await tx.delete(kioskCodes);
     // residents.key_fingerprint follows (ON UPDATE CASCADE).
     await tx.update(masterKey).set({ fingerprint: masterKeyFingerprint(to), rotatedAt: clock() });
     return {

@@ -129,6 +129,7 @@ describe.each(testEngines())('certificates on %s', (engine) => {
     const payload = parsePayload((await ctx.services.certificates.document(resident, cert.id)).payload)!;
     const bits = await decodeStatusList(await encodeStatusList(await ctx.services.certificates.statusListIndexes('1', 'revocation'), STATUS_LIST_SIZE));
     expect(bits && isBitSet(bits, payload.status.index)).toBe(true);
+    await ctx.services.ledger.sequenceNow();
     const kinds = await ctx.database.db.execute<{ kind: string }>(sql`select kind from ledger_entries order by idx desc limit 3`);
     expect(kinds.rows.map((r) => r.kind)).toEqual(['certificate.revoked', 'certificate.active', 'certificate.suspended']);
   });

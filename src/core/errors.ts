@@ -99,6 +99,14 @@ export const ERROR_CODES = {
     zh: '没有覆盖所请求字段与用途的有效数据共享授权',
     en: 'No valid data sharing grant covers the requested fields and purpose',
   },
+  LEGAL_BASIS_REQUIRED: {
+    status: 400,
+    zh: '无需本人同意的共享授权须引用法定依据目录中的一项',
+    en: 'A grant that waives consent must cite an entry of the legal-basis catalogue',
+  },
+  UNKNOWN_LEGAL_BASIS: { status: 400, zh: '法定依据目录中没有：{code}', en: 'The legal-basis catalogue has no entry {code}' },
+  SELF_APPROVAL: { status: 403, zh: '不能审批自己提出的申请', en: 'You cannot approve or refuse your own request' },
+  GRANT_NOT_PENDING: { status: 409, zh: '该共享授权不在待审批状态（当前：{status}）', en: 'This grant is not awaiting approval (it is {status})' },
   UNKNOWN_FIELD: { status: 400, zh: '数据集“{dataset}”没有字段：{fields}', en: 'Dataset "{dataset}" has no field: {fields}' },
   EXCHANGE_NOT_PENDING: { status: 409, zh: '该数据使用请求已处理，不能再{action}', en: 'This data request is no longer pending; it cannot be {action}' },
   DEPARTMENT_UNAVAILABLE: {

@@ -120,7 +120,7 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
 
   async function publish(code: string, provider: ExternalProviderConfig) {
     await sharing().upsertDatasets([{ code, providerOrgCode: ctx.departments.health!, nameZh: '外部出生记录', nameEn: 'External birth record', fields: FIELDS, legalBasis: '《母婴保健法》', provider }]);
-    await sharing().ensureGrant({ datasetCode: code, consumerOrgCode: ctx.departments.public_security!, fields: ['childName', 'hospital'], purpose: PURPOSE, legalBasis: '测试', consentRequired: false, validUntil: new Date(Date.now() + DAY) });
+    await sharing().ensureGrant({ datasetCode: code, consumerOrgCode: ctx.departments.public_security!, fields: ['childName', 'hospital'], purpose: PURPOSE, legalBasis: '测试', legalBasisCode: 'pipl-13-1-3', consentRequired: false, validUntil: new Date(Date.now() + DAY) });
   }
   const ask = (datasetCode: string, key = requestKey()) => sharing().requestExchange(police, { requestKey: key, datasetCode, fields: ['childName', 'hospital'], purpose: PURPOSE, caseId });
   async function failure(promise: Promise<unknown>): Promise<AppError> {

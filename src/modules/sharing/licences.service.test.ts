@@ -38,8 +38,8 @@ describe.each(testEngines())('the e-licence library on %s', (engine) => {
 
   const sharing = () => ctx.services.dataSharing;
 
-  function grant(overrides: Partial<Parameters<ReturnType<typeof sharing>['createGrant']>[1]>, by: Principal = admin) {
-    return sharing().createGrant(by, {
+  async function grant(overrides: Partial<Parameters<ReturnType<typeof sharing>['createGrant']>[1]>, by: Principal = admin) {
+    const created = await sharing().createGrant(by, {
       datasetCode: 'licence.residence',
       consumerOrgCode: ctx.departments.public_security!,
       fields: CITED,
@@ -47,8 +47,12 @@ describe.each(testEngines())('the e-licence library on %s', (engine) => {
       legalBasis: '《电子证照》GB/T 36901—36905；经本人同意共享',
       consentRequired: true,
       validUntil: new Date(Date.now() + offsetMs + 365 * DAY),
+      ...(overrides.consentRequired === false ? { legalBasisCode: 'pipl-13-1-3' } : {}),
       ...overrides,
     });
+    // A waived-consent grant takes effect once a provincial supervisor approves it.
+    if (created.status !== 'pending_approval') return created;
+    return sharing().approveGrant(await ctx.newStaff('supervisor', LICENCE_LIBRARY_ORG), created.id);
   }
 
   /** A resident whose village approved a residence proof through the normal path, and a case of theirs at 公安. */

@@ -62,9 +62,29 @@ export async function insertGrant(db: Executor, row: typeof sharingGrants.$infer
   return inserted!;
 }
 
-export async function findGrant(db: Executor, id: string): Promise<GrantRow | undefined> {
-  const [row] = await db.select().from(sharingGrants).where(eq(sharingGrants.id, id));
+export async function findGrant(db: Executor, id: string, forUpdate = false): Promise<GrantRow | undefined> {
+  const query = db.select().from(sharingGrants).where(eq(sharingGrants.id, id));
+  const [row] = forUpdate ? await query.for('update') : await query;
   return row;
+}
+
+/** Moves a pending grant to its decision; undefined when it was not pending. */
+export async function decideGrant(
+  db: Executor,
+  id: string,
+  decision: { status: 'active' | 'refused'; decidedBy: string; decidedAt: Date; decisionNote: string | null },
+): Promise<GrantRow | undefined> {
+  const [row] = await db
+    .update(sharingGrants)
+    .set(decision)
+    .where(and(eq(sharingGrants.id, id), eq(sharingGrants.status, 'pending_approval')))
+    .returning();
+  return row;
+}
+
+/** Grants waiting for a supervisor, oldest first. */
+export async function pendingGrants(db: Executor): Promise<GrantRow[]> {
+  return db.select().from(sharingGrants).where(eq(sharingGrants.status, 'pending_approval')).orderBy(sharingGrants.createdAt, sharingGrants.id).limit(500);
 }
 
 export async function revokeGrant(db: Executor, id: string, at: Date): Promise<GrantRow | undefined> {
@@ -96,6 +116,7 @@ export async function liveGrants(db: Executor, input: { consumerOrgCode: string;
         eq(sharingGrants.consumerOrgCode, input.consumerOrgCode),
         eq(sharingGrants.datasetCode, input.datasetCode),
         isNull(sharingGrants.revokedAt),
+        eq(sharingGrants.status, 'active'),
         gt(sharingGrants.validUntil, input.at),
       ),
     )

@@ -13,6 +13,8 @@ import {
   GrantBody,
   GrantQuery,
   GrantSchema,
+  LegalBasisSchema,
+  RefuseGrantBody,
   IdParams,
   MyExchangesQuery,
 } from './sharing.schemas.ts';
@@ -48,6 +50,48 @@ export function dataSharingRoutes(deps: { sharing: DataSharingService }): Fastif
         const grant = await sharing.createGrant(requirePrincipal(request), { ...request.body, validUntil: new Date(request.body.validUntil) });
         return reply.status(201).send(grant);
       },
+    );
+
+    app.get(
+      '/sharing/legal-bases',
+      { schema: { tags, summary: '法定依据目录 · the legal bases a waived-consent grant may cite', response: withErrors({ 200: Type.Array(LegalBasisSchema) }, [401]) } },
+      async (request) => {
+        requirePrincipal(request);
+        return [...sharing.legalBases()];
+      },
+    );
+
+    app.get(
+      '/sharing/grants/pending',
+      { schema: { tags, summary: '待审批的共享授权 · waived-consent grants awaiting a supervisor', response: withErrors({ 200: Type.Array(GrantSchema) }, [401, 403]) } },
+      async (request) => sharing.listPendingGrants(requirePrincipal(request)),
+    );
+
+    app.post(
+      '/sharing/grants/:id/approve',
+      {
+        schema: {
+          tags,
+          summary: '批准共享授权 · approve a waived-consent grant (a supervisor, not its author)',
+          params: IdParams,
+          response: withErrors({ 200: GrantSchema }, [401, 403, 404, 409]),
+        },
+      },
+      async (request) => sharing.approveGrant(requirePrincipal(request), request.params.id),
+    );
+
+    app.post(
+      '/sharing/grants/:id/refuse',
+      {
+        schema: {
+          tags,
+          summary: '不予批准共享授权 · refuse a waived-consent grant, with the reason',
+          params: IdParams,
+          body: RefuseGrantBody,
+          response: withErrors({ 200: GrantSchema }, [400, 401, 403, 404, 409]),
+        },
+      },
+      async (request) => sharing.refuseGrant(requirePrincipal(request), request.params.id, request.body.reason),
     );
 
     app.post(

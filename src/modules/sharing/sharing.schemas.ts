@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { IsoDateTime, Nullable, OrgCodeParam, PageQuery, UuidParams } from '../../http/schemas.ts';
-import { EXCHANGE_STATUSES } from './sharing.tables.ts';
+import { EXCHANGE_STATUSES, GRANT_STATUSES } from './sharing.tables.ts';
 
 const OrgRef = Type.Object({ code: Type.String(), name: Type.String() });
 const FieldCode = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' });
@@ -25,6 +25,16 @@ export const DatasetSchema = Type.Object({
 
 export const DatasetQuery = Type.Object({ provider: Type.Optional(OrgCodeParam) });
 
+export const LegalBasisSchema = Type.Object({
+  code: Type.String(),
+  titleZh: Type.String(),
+  titleEn: Type.String(),
+  articleZh: Type.String(),
+  articleEn: Type.String(),
+  summaryZh: Type.String(),
+  summaryEn: Type.String(),
+});
+
 export const GrantSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
   datasetCode: Type.String(),
@@ -34,10 +44,18 @@ export const GrantSchema = Type.Object({
   purpose: Type.String(),
   legalBasis: Type.String(),
   consentRequired: Type.Boolean(),
+  status: Type.Union(GRANT_STATUSES.map((s) => Type.Literal(s)), { description: '待审批 pending_approval · 生效 active · 不予批准 refused' }),
+  legalBasisRef: Nullable(LegalBasisSchema),
+  requestedBy: Nullable(Type.String()),
+  decidedBy: Nullable(Type.String()),
+  decidedAt: Nullable(Type.String()),
+  decisionNote: Nullable(Type.String()),
   validUntil: Type.String(),
   revokedAt: Nullable(Type.String()),
   createdAt: Type.String(),
 });
+
+export const RefuseGrantBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
 
 export const GrantBody = Type.Object(
   {
@@ -45,7 +63,10 @@ export const GrantBody = Type.Object(
     consumerOrgCode: Type.String({ maxLength: 32 }),
     fields: Type.Array(FieldCode, { minItems: 1, maxItems: 64 }),
     purpose: Purpose,
-    legalBasis: Type.String({ minLength: 1, maxLength: 500 }),
+    legalBasis: Type.String({ minLength: 1, maxLength: 500, description: '依据说明 · how the basis applies' }),
+    legalBasisCode: Type.Optional(
+      Type.String({ pattern: '^[a-z0-9-]{1,40}$', description: '法定依据目录代码（GET /api/sharing/legal-bases）；consentRequired 为 false 时必填，经督查员审批后生效' }),
+    ),
     consentRequired: Type.Boolean({ description: '依法无需本人同意的授权填 false' }),
     validUntil: IsoDateTime,
   },

@@ -172,6 +172,7 @@ export function seedGrants(departments: DepartmentCodes, validUntil: Date) {
       fields: ['childName', 'childGender', 'birthTime', 'birthPlace', 'certificateNo'],
       purpose: 'birth.household_registration',
       legalBasis: '《中华人民共和国户口登记条例》第七条：婴儿出生后一个月以内申报出生登记',
+      legalBasisCode: 'hukou-7',
       consentRequired: false,
       validUntil,
     },

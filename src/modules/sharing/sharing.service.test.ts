@@ -21,6 +21,7 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
   let police: Principal;
   let health: Principal;
   let civil: Principal;
+  let supervisor: Principal;
 
   beforeAll(async () => {
     ctx = await createTestContext(engine, { clock: () => new Date(Date.now() + offsetMs) });
@@ -28,6 +29,7 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
     police = await ctx.newStaff('department_officer', ctx.departments.public_security!);
     health = await ctx.newStaff('department_officer', ctx.departments.health!);
     civil = await ctx.newStaff('department_officer', ctx.departments.civil_affairs!);
+    supervisor = await ctx.newStaff('supervisor', '130123');
   });
   afterAll(async () => {
     await ctx?.close();
@@ -51,7 +53,13 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
     return { resident, caseId: submitted.case.id };
   }
 
+  /** A grant; a waived-consent one cites the catalogue and is approved by the county supervisor. */
   async function grant(by: Principal, overrides: Partial<Parameters<ReturnType<typeof sharing>['createGrant']>[1]> = {}) {
+    const created = await request(by, overrides);
+    return created.status === 'pending_approval' ? sharing().approveGrant(supervisor, created.id) : created;
+  }
+
+  async function request(by: Principal, overrides: Partial<Parameters<ReturnType<typeof sharing>['createGrant']>[1]> = {}) {
     return sharing().createGrant(by, {
       datasetCode: 'civil.marriage_record',
       consumerOrgCode: ctx.departments.public_security!,
@@ -60,6 +68,7 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
       legalBasis: '《婚姻登记条例》',
       consentRequired: true,
       validUntil: new Date(Date.now() + offsetMs + 30 * DAY),
+      ...(overrides.consentRequired === false ? { legalBasisCode: 'pipl-13-1-3' } : {}),
       ...overrides,
     });
   }
@@ -87,6 +96,50 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
     expect((await sharing().listGrants(civil, ctx.departments.civil_affairs!)).map((g) => g.id)).toContain(created.id);
   });
 
+  it('keeps a waived-consent grant pending until a supervisor other than its author approves it, on the ledger', async () => {
+    const birth = { datasetCode: 'health.birth_record', consumerOrgCode: ctx.departments.bank!, fields: ['childName'], consentRequired: false, purpose: 'bank.account_opening' };
+    // Free text is not a legal basis; nor is a code outside the catalogue. Nothing is written.
+    const before = await ledgerSize();
+    expect(await rejection(request(health, { ...birth, legalBasis: 'x', legalBasisCode: undefined }))).toBe('LEGAL_BASIS_REQUIRED');
+    expect(await rejection(request(health, { ...birth, legalBasis: 'x', legalBasisCode: 'made-up-law' }))).toBe('UNKNOWN_LEGAL_BASIS');
+    expect(await ledgerSize()).toBe(before);
+
+    const pending = await request(health, { ...birth, legalBasis: '开户核验', legalBasisCode: 'pipl-13-1-3' });
+    expect(pending).toMatchObject({ status: 'pending_approval', consentRequired: false, requestedBy: health.accountId, decidedBy: null });
+    expect(pending.legalBasisRef).toMatchObject({ code: 'pipl-13-1-3', titleZh: '《中华人民共和国个人信息保护法》', articleZh: '第十三条第一款第（三）项' });
+    expect(pending.legalBasis).toContain('为履行法定职责或者法定义务所必需');
+    expect(await ledgerSize()).toBe(before + 1);
+    // Pending grants do not count: a consumer asking now gets nothing.
+    expect((await sharing().listPendingGrants(supervisor)).map((g) => g.id)).toContain(pending.id);
+    expect((await sharing().listPendingGrants(police)).map((g) => g.id)).not.toContain(pending.id);
+
+    // Not the author (even when the author is a supervisor too), not the provider's officer, not a stranger.
+    expect(await rejection(sharing().approveGrant(health, pending.id))).toBe('FORBIDDEN');
+    expect(await rejection(sharing().approveGrant(police, pending.id))).toBe('NOT_FOUND');
+    expect(await rejection(request(supervisor, { ...birth, legalBasisCode: 'pipl-34' }))).toBe('FORBIDDEN'); // a supervisor does not request grants
+    const approved = await sharing().approveGrant(supervisor, pending.id);
+    expect(approved).toMatchObject({ status: 'active', decidedBy: supervisor.accountId });
+    expect(await rejection(sharing().approveGrant(supervisor, pending.id))).toBe('GRANT_NOT_PENDING');
+    expect(await rejection(sharing().refuseGrant(supervisor, pending.id, '无'))).toBe('GRANT_NOT_PENDING');
+    expect(await ledgerSize()).toBe(before + 2);
+
+    const refused = await request(health, { ...birth, legalBasisCode: 'dsl-38' });
+    expect(await rejection(sharing().refuseGrant(supervisor, refused.id, '  '))).toBe('VALIDATION_FAILED');
+    expect(await sharing().refuseGrant(supervisor, refused.id, '银行开户不属于法定职责')).toMatchObject({ status: 'refused', decisionNote: '银行开户不属于法定职责' });
+    expect(await ledgerSize()).toBe(before + 4);
+    expect((await sharing().listPendingGrants(supervisor)).map((g) => g.id)).not.toContain(refused.id);
+  });
+
+  it('refuses the author of a grant who is also a supervisor over it', async () => {
+    const dual = await ctx.newStaff('department_officer', ctx.departments.health!);
+    await ctx.services.identity.ensureStaff({ username: dual.username, name: '双职', password: 'Passw0rd-test', roles: [{ role: 'supervisor', orgCode: '130123' }] });
+    const relogged = await ctx.login({ kind: 'staff', username: dual.username, password: 'Passw0rd-test', channel: 'web' });
+    const own = await request(relogged, { datasetCode: 'health.birth_record', fields: ['childName'], consentRequired: false, legalBasisCode: 'pipl-13-1-3' });
+    expect(own.status).toBe('pending_approval');
+    expect(await rejection(sharing().approveGrant(relogged, own.id))).toBe('SELF_APPROVAL');
+    expect((await sharing().approveGrant(supervisor, own.id)).status).toBe('active');
+  });
+
   it('refuses without a grant covering the fields and purpose, writing nothing', async () => {
     const { caseId } = await residentWithCase();
     const before = await ledgerSize();
@@ -107,7 +160,8 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
     await sharing().revokeGrant(health, narrow.id);
     expect(await ask(['vaccinationCardNo'])).toBe('GRANT_REQUIRED'); // revoked
     expect(await exchangesOfCase(caseId)).toBe(0);
-    expect(await ledgerSize()).toBe(before);
+    // The waived-consent grant's request and approval are on the ledger; no exchange is.
+    expect(await ledgerSize()).toBe(before + 2);
   });
 
   it('fetches nothing before consent, then exactly the consented fields, with one ledger leaf without personal data', async () => {

@@ -10,7 +10,8 @@ import { exchangeEntry, saltedDigest } from '../ledger/exchange-entry.ts';
 import { derivedSharingKey, publicKeyPem, type SigningKey } from './http-signatures.ts';
 import { adapterFor, type ExternalAdapterDeps, type FetchResult, type LicenceLibrary, type ProviderAdapter } from './provider-adapters.ts';
 import * as repo from './sharing.repository.ts';
-import type { DatasetField, ExchangeStatus, ProviderConfig } from './sharing.tables.ts';
+import type { DatasetField, ExchangeStatus, GrantStatus, ProviderConfig } from './sharing.tables.ts';
+import { citeLegalBasis, findLegalBasis, LEGAL_BASES, type LegalBasis } from './legal-bases.ts';
 
 /** Queues leaves in the caller's transaction; the ledger's sequencer numbers them soon after. */
 export interface SharingLedger {
@@ -70,6 +71,8 @@ export interface CreateGrantInput {
   fields: string[];
   purpose: string;
   legalBasis: string;
+  /** Required when consentRequired is false: the code of the cited entry of the legal-basis catalogue. */
+  legalBasisCode?: string | undefined;
   consentRequired: boolean;
   validUntil: Date;
 }
@@ -83,6 +86,13 @@ export interface GrantView {
   purpose: string;
   legalBasis: string;
   consentRequired: boolean;
+  status: GrantStatus;
+  /** The cited catalogue entry of a waived-consent grant. */
+  legalBasisRef: LegalBasis | null;
+  requestedBy: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionNote: string | null;
   validUntil: string;
   revokedAt: string | null;
   createdAt: string;
@@ -127,6 +137,9 @@ export interface ExchangeResult {
 
 /** Who may manage a provider's grants, and who may request data for their org's cases. */
 const GRANT_ROLES: readonly StaffRole[] = ['department_officer', 'county_admin', 'city_admin', 'platform_admin'];
+/** Who approves a waived-consent grant: a supervisor over the provider department, never its author. */
+const APPROVER_ROLES: readonly StaffRole[] = ['supervisor'];
+const GRANT_ENTRY_KIND = 'grant';
 const CONSUMER_ROLES: readonly StaffRole[] = ['department_officer', 'village_reviewer', 'township_admin', 'county_admin', 'city_admin', 'platform_admin'];
 const REQUEST_KEY = /^[A-Za-z0-9_-]{8,128}$/;
 const PURPOSE = /^[a-z][a-z0-9_.-]{1,63}$/;
@@ -186,7 +199,7 @@ export function createDataSharingService(deps: DataSharingDeps) {
   }
 
   function isLive(grant: repo.GrantRow, at: Date): boolean {
-    return grant.revokedAt === null && grant.validUntil.getTime() > at.getTime();
+    return grant.status === 'active' && grant.revokedAt === null && grant.validUntil.getTime() > at.getTime();
   }
 
   function grantView(row: repo.GrantRow, names: Map<string, string>): GrantView {
@@ -199,10 +212,69 @@ export function createDataSharingService(deps: DataSharingDeps) {
       purpose: row.purpose,
       legalBasis: row.legalBasis,
       consentRequired: row.consentRequired,
+      status: row.status,
+      legalBasisRef: (row.legalBasisCode && findLegalBasis(row.legalBasisCode)) || null,
+      requestedBy: row.createdBy,
+      decidedBy: row.decidedBy,
+      decidedAt: row.decidedAt?.toISOString() ?? null,
+      decisionNote: row.decisionNote,
       validUntil: row.validUntil.toISOString(),
       revokedAt: row.revokedAt?.toISOString() ?? null,
       createdAt: row.createdAt.toISOString(),
     };
+  }
+
+  /**
+   * The ledger leaf of a grant's request or decision: codes and ids only (no personal data), so
+   * anyone can later see who asked to waive consent, on which basis, and who approved it.
+   */
+  async function appendGrantEntry(tx: Tx, row: repo.GrantRow, event: 'requested' | 'approved' | 'refused', by: string, at: Date): Promise<void> {
+    const leaf = canonicalJson({
+      kind: GRANT_ENTRY_KIND,
+      id: row.id,
+      event,
+      dataset: row.datasetCode,
+      provider: row.providerOrgCode,
+      consumer: row.consumerOrgCode,
+      fields: [...row.fields].sort(),
+      purpose: row.purpose,
+      consent: row.consentRequired ? 'required' : 'waived',
+      legalBasis: row.legalBasisCode,
+      by,
+      at: at.toISOString(),
+    });
+    await deps.ledger.appendInTx(tx, { kind: GRANT_ENTRY_KIND, data: new TextEncoder().encode(leaf) });
+  }
+
+  /**
+   * A pending grant the caller may decide: a supervisor over its provider who did not request it.
+   * Read before the transaction (the org lookup uses its own connection; PGlite has only one).
+   */
+  async function decidableGrant(principal: Principal, id: string): Promise<repo.GrantRow> {
+    if (principal.kind !== 'staff' || principal.actingFor || !isUuid(id)) throw notFound('grant');
+    const grant = await repo.findGrant(db, id);
+    const provider = grant ? await orgs.getOrg(grant.providerOrgCode) : null;
+    if (!grant || !provider) throw notFound('grant');
+    if (!hasRoleFor(principal, APPROVER_ROLES, provider.path)) {
+      // The provider's own staff may see the grant, so for them it exists; they just cannot decide it.
+      if (hasRoleFor(principal, GRANT_ROLES, provider.path)) throw new AppError('FORBIDDEN');
+      throw notFound('grant');
+    }
+    if (grant.createdBy === principal.accountId) throw new AppError('SELF_APPROVAL');
+    if (grant.status !== 'pending_approval') throw new AppError('GRANT_NOT_PENDING', { status: grant.status });
+    return grant;
+  }
+
+  async function decideGrant(principal: Principal, id: string, status: 'active' | 'refused', note: string | null): Promise<GrantView> {
+    const grant = await decidableGrant(principal, id);
+    const row = await db.transaction(async (tx) => {
+      const at = clock();
+      const decided = await repo.decideGrant(tx, grant.id, { status, decidedBy: principal.accountId, decidedAt: at, decisionNote: note });
+      if (!decided) throw new AppError('GRANT_NOT_PENDING', { status: grant.status });
+      await appendGrantEntry(tx, decided, status === 'active' ? 'approved' : 'refused', principal.accountId, at);
+      return decided;
+    });
+    return grantView(row, await orgNames([row.providerOrgCode, row.consumerOrgCode]));
   }
 
   async function exchangeViews(rows: repo.ExchangeRow[]): Promise<ExchangeView[]> {
@@ -367,7 +439,10 @@ export function createDataSharingService(deps: DataSharingDeps) {
       const fields = checkFields(dataset, input.fields);
       const live = await repo.liveGrants(db, { consumerOrgCode: input.consumerOrgCode, datasetCode: dataset.code, at: clock() });
       if (live.some((g) => g.purpose === input.purpose && g.consentRequired === input.consentRequired && fields.every((f) => g.fields.includes(f)))) return;
-      await repo.insertGrant(db, { ...input, fields, providerOrgCode: dataset.providerOrgCode, createdBy: null, createdAt: clock() });
+      // The deployment's own configuration, not one officer's act: active at once, but a waiver still cites the catalogue.
+      const basis = input.legalBasisCode === undefined ? undefined : findLegalBasis(input.legalBasisCode);
+      if (!input.consentRequired && !basis) throw new AppError('LEGAL_BASIS_REQUIRED');
+      await repo.insertGrant(db, { ...input, legalBasisCode: basis?.code ?? null, fields, providerOrgCode: dataset.providerOrgCode, createdBy: null, createdAt: clock() });
     },
 
     /** The data catalogue: what each department offers (never the records). Any signed-in caller. */
@@ -402,19 +477,59 @@ export function createDataSharingService(deps: DataSharingDeps) {
       }
       const legalBasis = input.legalBasis.trim();
       if (!legalBasis) throw new AppError('VALIDATION_FAILED', { detail: { zh: '请填写法律依据', en: 'a legal basis is required' } });
-      const row = await repo.insertGrant(db, {
-        datasetCode: dataset.code,
-        providerOrgCode: dataset.providerOrgCode,
-        consumerOrgCode: consumer.code,
-        fields,
-        purpose: input.purpose,
-        legalBasis,
-        consentRequired: input.consentRequired,
-        validUntil: input.validUntil,
-        createdBy: principal.accountId,
-        createdAt: now,
+      // Waiving the resident's consent needs a basis from the catalogue and a second person's approval.
+      const basis = input.legalBasisCode === undefined ? undefined : findLegalBasis(input.legalBasisCode);
+      if (input.legalBasisCode !== undefined && !basis) throw new AppError('UNKNOWN_LEGAL_BASIS', { code: input.legalBasisCode });
+      if (!input.consentRequired && !basis) throw new AppError('LEGAL_BASIS_REQUIRED');
+      const row = await db.transaction(async (tx) => {
+        const inserted = await repo.insertGrant(tx, {
+          datasetCode: dataset.code,
+          providerOrgCode: dataset.providerOrgCode,
+          consumerOrgCode: consumer.code,
+          fields,
+          purpose: input.purpose,
+          legalBasis: basis ? `${citeLegalBasis(basis)}。${legalBasis}` : legalBasis,
+          legalBasisCode: basis?.code ?? null,
+          consentRequired: input.consentRequired,
+          status: input.consentRequired ? 'active' : 'pending_approval',
+          validUntil: input.validUntil,
+          createdBy: principal.accountId,
+          createdAt: now,
+        });
+        if (!input.consentRequired) await appendGrantEntry(tx, inserted, 'requested', principal.accountId, now);
+        return inserted;
       });
       return grantView(row, new Map([[provider.code, provider.name], [consumer.code, consumer.name]]));
+    },
+
+    /** 法定依据目录: the bases a waived-consent grant may cite. */
+    legalBases(): readonly LegalBasis[] {
+      return LEGAL_BASES;
+    },
+
+    /** A supervisor over the provider (not the grant's author) lets a waived-consent grant take effect. */
+    approveGrant(principal: Principal, id: string): Promise<GrantView> {
+      return decideGrant(principal, id, 'active', null);
+    },
+
+    /** …or refuses it, with the reason. */
+    async refuseGrant(principal: Principal, id: string, reason: string): Promise<GrantView> {
+      const note = reason.trim();
+      if (!note) throw new AppError('VALIDATION_FAILED', { detail: { zh: '请填写不予批准的理由', en: 'a reason is required' } });
+      return decideGrant(principal, id, 'refused', note);
+    },
+
+    /** The grants waiting for the caller's approval: pending, under their supervision, requested by someone else. */
+    async listPendingGrants(principal: Principal): Promise<GrantView[]> {
+      if (principal.kind !== 'staff' || principal.actingFor) throw new AppError('FORBIDDEN');
+      const rows: repo.GrantRow[] = [];
+      for (const row of await repo.pendingGrants(db)) {
+        const provider = await orgs.getOrg(row.providerOrgCode);
+        const mine = provider && (hasRoleFor(principal, APPROVER_ROLES, provider.path) || hasRoleFor(principal, GRANT_ROLES, provider.path));
+        if (mine) rows.push(row);
+      }
+      const names = await orgNames(rows.flatMap((r) => [r.providerOrgCode, r.consumerOrgCode]));
+      return rows.map((r) => grantView(r, names));
     },
 
     async revokeGrant(principal: Principal, id: string): Promise<GrantView> {
@@ -429,7 +544,7 @@ export function createDataSharingService(deps: DataSharingDeps) {
     /** The grants an org gave or received, for its own staff. */
     async listGrants(principal: Principal, orgCode: string): Promise<GrantView[]> {
       const org = await orgs.getOrg(orgCode);
-      if (principal.kind !== 'staff' || principal.actingFor || !org || !hasRoleFor(principal, [...GRANT_ROLES, ...CONSUMER_ROLES], org.path)) {
+      if (principal.kind !== 'staff' || principal.actingFor || !org || !hasRoleFor(principal, [...GRANT_ROLES, ...CONSUMER_ROLES, ...APPROVER_ROLES], org.path)) {
         throw new AppError('FORBIDDEN');
       }
       const rows = await repo.listGrantsOf(db, org.code);

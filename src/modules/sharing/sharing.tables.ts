@@ -77,6 +77,16 @@ export const sharingGrants = pgTable(
     legalBasis: text('legal_basis').notNull(),
     /** False only for a law-based grant that waives the resident's consent. */
     consentRequired: boolean('consent_required').notNull(),
+    /**
+     * A waived-consent grant waits in `pending_approval` until a supervisor other than its
+     * author approves it (`active`) or refuses it (`refused`); other grants start `active`.
+     */
+    status: text('status').$type<GrantStatus>().notNull().default('active'),
+    /** The cited entry of the legal-basis catalogue (legal-bases.ts); set on every waived-consent grant. */
+    legalBasisCode: text('legal_basis_code'),
+    decidedBy: uuid('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decisionNote: text('decision_note'),
     validUntil: timestamp('valid_until', { withTimezone: true }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     createdBy: uuid('created_by'),
@@ -85,8 +95,13 @@ export const sharingGrants = pgTable(
   (t) => [
     index('sharing_grants_consumer_idx').on(t.consumerOrgCode, t.datasetCode),
     index('sharing_grants_provider_idx').on(t.providerOrgCode, t.createdAt),
+    index('sharing_grants_status_idx').on(t.status),
+    check('sharing_grants_status_check', sql`${t.status} in ('pending_approval','active','refused')`),
   ],
 );
+
+export const GRANT_STATUSES = ['pending_approval', 'active', 'refused'] as const;
+export type GrantStatus = (typeof GRANT_STATUSES)[number];
 
 export const EXCHANGE_STATUSES = ['pending_consent', 'approved', 'declined', 'completed'] as const;
 export type ExchangeStatus = (typeof EXCHANGE_STATUSES)[number];

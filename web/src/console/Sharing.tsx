@@ -1,6 +1,6 @@
 import { App as AntApp, Button, Card, Checkbox, Descriptions, Empty, Form, Input, Modal, Segmented, Select, Space, Switch, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import type { Dataset, Grant, Org, ServiceItem } from '../shared/api.ts';
+import type { Dataset, Grant, LegalBasis, Org, ServiceItem } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { api, errorText, formatDateTime, session } from './context.ts';
 import './sharing.css';
@@ -43,7 +43,9 @@ function OrgPicker({ codes, names, value, onChange }: { codes: string[]; names: 
   );
 }
 
-function grantState(g: Grant): 'live' | 'revoked' | 'expired' {
+function grantState(g: Grant): 'live' | 'revoked' | 'expired' | 'pending' | 'refused' {
+  if (g.status === 'pending_approval') return 'pending';
+  if (g.status === 'refused') return 'refused';
   if (g.revokedAt) return 'revoked';
   return new Date(g.validUntil) > new Date() ? 'live' : 'expired';
 }
@@ -114,6 +116,7 @@ export function Grants() {
         </Button>
       }
     >
+      <PendingGrants onDecided={() => void load()} />
       <Space wrap className="cs-filters">
         <OrgPicker codes={codes} names={names} value={orgCode} onChange={setOrgCode} />
       </Space>
@@ -151,7 +154,8 @@ export function Grants() {
             title: t('状态', 'Status'),
             render: (_, g) => {
               const s = grantState(g);
-              return <Tag color={s === 'live' ? 'green' : 'default'}>{s === 'live' ? t('有效', 'Live') : s === 'revoked' ? t('已撤销', 'Revoked') : t('已过期', 'Expired')}</Tag>;
+              const label = { live: t('有效', 'Live'), revoked: t('已撤销', 'Revoked'), expired: t('已过期', 'Expired'), pending: t('待审批', 'Awaiting approval'), refused: t('不予批准', 'Refused') }[s];
+              return <Tag color={s === 'live' ? 'green' : s === 'pending' ? 'gold' : s === 'refused' ? 'red' : 'default'}>{label}</Tag>;
             },
           },
           {
@@ -170,6 +174,76 @@ export function Grants() {
   );
 }
 
+/**
+ * 待审批: waived-consent grants waiting for a supervisor. The supervisor approves or refuses
+ * (with a reason); the requester sees their own request here but the server refuses their decision.
+ */
+function PendingGrants({ onDecided }: { onDecided: () => void }) {
+  const { t, lang } = useI18n();
+  const { message, modal } = AntApp.useApp();
+  const [pending, setPending] = useState<Grant[]>([]);
+  const load = useCallback(() => {
+    api.pendingGrants().then(setPending, () => setPending([]));
+  }, []);
+  useEffect(load, [load]);
+
+  const decide = async (action: () => Promise<Grant>, done: string) => {
+    try {
+      await action();
+      void message.success(done);
+      load();
+      onDecided();
+    } catch (e) {
+      void message.error(errorText(e));
+    }
+  };
+  const refuse = (g: Grant) => {
+    let reason = '';
+    void modal.confirm({
+      title: t('不予批准这项授权？', 'Refuse this grant?'),
+      content: <Input.TextArea rows={2} maxLength={500} aria-label={t('理由', 'Reason')} placeholder={t('请填写理由', 'Give the reason')} onChange={(e) => (reason = e.target.value)} />,
+      okText: t('不予批准', 'Refuse'),
+      cancelText: t('取消', 'Cancel'),
+      okButtonProps: { danger: true },
+      onOk: () => decide(() => api.refuseGrant(g.id, reason), t('已不予批准', 'Refused')),
+    });
+  };
+
+  if (pending.length === 0) return null;
+  return (
+    <Card size="small" type="inner" title={t(`待审批的免同意授权（${pending.length}）`, `Waived-consent grants awaiting approval (${pending.length})`)} style={{ marginBottom: 16 }}>
+      <Table<Grant>
+        rowKey="id"
+        dataSource={pending}
+        pagination={false}
+        size="small"
+        columns={[
+          { title: t('数据', 'Dataset'), render: (_, g) => `${g.datasetCode}：${g.provider.name} → ${g.consumer.name}` },
+          { title: t('字段', 'Fields'), render: (_, g) => g.fields.join('、') },
+          {
+            title: t('法定依据', 'Legal basis'),
+            render: (_, g) =>
+              g.legalBasisRef ? (lang === 'zh' ? `${g.legalBasisRef.titleZh}${g.legalBasisRef.articleZh}` : `${g.legalBasisRef.titleEn} ${g.legalBasisRef.articleEn}`) : g.legalBasis,
+          },
+          {
+            title: t('操作', 'Action'),
+            render: (_, g) => (
+              <Space>
+                <Button size="small" type="primary" onClick={() => void decide(() => api.approveGrant(g.id), t('已批准，授权生效', 'Approved; the grant is active'))}>
+                  {t('批准', 'Approve')}
+                </Button>
+                <Button size="small" danger onClick={() => refuse(g)}>
+                  {t('不予批准', 'Refuse')}
+                </Button>
+              </Space>
+            ),
+          },
+        ]}
+      />
+    </Card>
+  );
+}
+
 function NewGrant({ datasets, services, onClose, onCreated }: { datasets: Dataset[]; services: ServiceItem[]; onClose: () => void; onCreated: () => void }) {
   const { t, lang } = useI18n();
   const { message } = AntApp.useApp();
@@ -177,15 +251,20 @@ function NewGrant({ datasets, services, onClose, onCreated }: { datasets: Datase
   const [busy, setBusy] = useState(false);
   const [datasetCode, setDatasetCode] = useState<string | undefined>(datasets[0]?.code);
   const [orgs, setOrgs] = useState<Org[]>([]);
+  const [bases, setBases] = useState<LegalBasis[]>([]);
+  const consentRequired = Form.useWatch('consentRequired', form) as boolean | undefined;
+  useEffect(() => {
+    api.legalBases().then(setBases, () => undefined);
+  }, []);
   const dataset = datasets.find((d) => d.code === datasetCode);
   const inYear = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
 
   const submit = async () => {
-    const v = (await form.validateFields()) as { consumerOrgCode: string; fields: string[]; purpose: string; legalBasis: string; consentRequired: boolean; validUntil: string };
+    const v = (await form.validateFields()) as { consumerOrgCode: string; fields: string[]; purpose: string; legalBasis: string; legalBasisCode?: string; consentRequired: boolean; validUntil: string };
     setBusy(true);
     try {
       await api.createGrant({ ...v, datasetCode: datasetCode!, validUntil: new Date(`${v.validUntil}T23:59:59+08:00`).toISOString() });
-      void message.success(t('已授予', 'Granted'));
+      void message.success(v.consentRequired ? t('已授予', 'Granted') : t('已提交，待督查员审批后生效', 'Submitted; it takes effect once a supervisor approves it'));
       onCreated();
       onClose();
     } catch (e) {
@@ -225,6 +304,19 @@ function NewGrant({ datasets, services, onClose, onCreated }: { datasets: Datase
         <Form.Item name="consentRequired" label={t('需本人同意', 'Needs the resident’s consent')} valuePropName="checked" extra={t('仅在法律明确规定无需同意时关闭', 'Turn off only where the law waives consent')}>
           <Switch />
         </Form.Item>
+        {consentRequired === false && (
+          <Form.Item
+            name="legalBasisCode"
+            label={t('法定依据（目录）', 'Legal basis (catalogue)')}
+            rules={[{ required: true, message: t('免同意的授权须选择法定依据', 'A waived-consent grant must cite a legal basis') }]}
+            extra={t('提交后须由督查员审批才生效', 'It takes effect only after a supervisor approves it')}
+          >
+            <Select
+              aria-label={t('法定依据', 'Legal basis')}
+              options={bases.map((b) => ({ value: b.code, label: lang === 'zh' ? `${b.titleZh}${b.articleZh}：${b.summaryZh}` : `${b.titleEn} ${b.articleEn}: ${b.summaryEn}` }))}
+            />
+          </Form.Item>
+        )}
         <Form.Item name="validUntil" label={t('有效期至', 'Valid until')} rules={[{ required: true }]}>
           <Input type="date" />
         </Form.Item>

@@ -324,9 +324,27 @@ export interface Grant {
   purpose: string;
   legalBasis: string;
   consentRequired: boolean;
+  /** A waived-consent grant waits for a supervisor (pending_approval) before it is active. */
+  status: 'pending_approval' | 'active' | 'refused';
+  legalBasisRef: LegalBasis | null;
+  requestedBy: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionNote: string | null;
   validUntil: string;
   revokedAt: string | null;
   createdAt: string;
+}
+
+/** An entry of the legal-basis catalogue a waived-consent grant cites. */
+export interface LegalBasis {
+  code: string;
+  titleZh: string;
+  titleEn: string;
+  articleZh: string;
+  articleEn: string;
+  summaryZh: string;
+  summaryEn: string;
 }
 
 export interface Page<T> {
@@ -467,8 +485,12 @@ export function createApi(options: ApiOptions) {
     decideConsent: (id: string, decision: 'approve' | 'decline') => json<Exchange>('POST', `/api/sharing/my/consents/${id}/${decision}`),
     datasets: (provider?: string) => json<Dataset[]>('GET', `/api/sharing/datasets${query({ provider })}`),
     grants: (orgCode: string) => json<Grant[]>('GET', `/api/sharing/grants${query({ orgCode })}`),
-    createGrant: (body: { datasetCode: string; consumerOrgCode: string; fields: string[]; purpose: string; legalBasis: string; consentRequired: boolean; validUntil: string }) =>
+    createGrant: (body: { datasetCode: string; consumerOrgCode: string; fields: string[]; purpose: string; legalBasis: string; legalBasisCode?: string; consentRequired: boolean; validUntil: string }) =>
       json<Grant>('POST', '/api/sharing/grants', body),
+    legalBases: () => json<LegalBasis[]>('GET', '/api/sharing/legal-bases'),
+    pendingGrants: () => json<Grant[]>('GET', '/api/sharing/grants/pending'),
+    approveGrant: (id: string) => json<Grant>('POST', `/api/sharing/grants/${id}/approve`),
+    refuseGrant: (id: string, reason: string) => json<Grant>('POST', `/api/sharing/grants/${id}/refuse`, { reason }),
     datasetRecordsSummary: (code: string) =>
       json<{ datasetCode: string; adapter: 'internal' | 'external' | 'licences'; records: number; lastUpdatedAt: string | null }>('GET', `/api/sharing/datasets/${encodeURIComponent(code)}/records/summary`),
     putDatasetRecord: (code: string, body: { residentId: string; data: Record<string, string> }) =>

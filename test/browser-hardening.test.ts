@@ -184,7 +184,10 @@ describe('browser hardening', () => {
   it('gives the kiosk page a browser-session cookie only (no Expires, no token in the body)', async () => {
     const r = await ctx.newResident();
     const sent = await app.inject({ method: 'POST', url: '/api/auth/kiosk/code', headers: { ...SITE, origin: PUBLIC }, payload: { residentId: r.residentId } });
-    const res = await app.inject({ method: 'POST', url: '/api/auth/kiosk/login', headers: { ...SITE, origin: PUBLIC }, payload: { residentId: r.residentId, code: sent.json<{ demoCode: string }>().demoCode } });
+    expect(sent.statusCode).toBe(200);
+    await ctx.services.kiosk.settled();
+    const code = ctx.codes.lastCodeTo(r.phone);
+    const res = await app.inject({ method: 'POST', url: '/api/auth/kiosk/login', headers: { ...SITE, origin: PUBLIC }, payload: { residentId: r.residentId, code } });
     expect(res.statusCode).toBe(200);
     expect(res.json()).not.toHaveProperty('token');
     const cookie = res.cookies.find((c) => c.name === 'yiban_session');

@@ -3,7 +3,7 @@ import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../../../test/db.ts';
 import { rejection } from '../../../test/errors.ts';
-import { createTestContext, type TestContext } from '../../../test/factories.ts';
+import { createTestContext, PASSWORD, type TestContext } from '../../../test/factories.ts';
 import { ledgerEntries } from '../ledger/ledger.tables.ts';
 import { saltedDigest } from '../ledger/exchange-entry.ts';
 import type { Principal } from '../identity/principal.ts';
@@ -132,8 +132,8 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
 
   it('refuses the author of a grant who is also a supervisor over it', async () => {
     const dual = await ctx.newStaff('department_officer', ctx.departments.health!);
-    await ctx.services.identity.ensureStaff({ username: dual.username, name: '双职', password: 'Passw0rd-test', roles: [{ role: 'supervisor', orgCode: '130123' }] });
-    const relogged = await ctx.login({ kind: 'staff', username: dual.username, password: 'Passw0rd-test', channel: 'web' });
+    await ctx.services.identity.ensureStaff({ username: dual.username, name: '双职', password: PASSWORD, roles: [{ role: 'supervisor', orgCode: '130123' }] });
+    const relogged = await ctx.login({ kind: 'staff', username: dual.username, password: PASSWORD, channel: 'web' });
     const own = await request(relogged, { datasetCode: 'health.birth_record', fields: ['childName'], consentRequired: false, legalBasisCode: 'pipl-13-1-3' });
     expect(own.status).toBe('pending_approval');
     expect(await rejection(sharing().approveGrant(relogged, own.id))).toBe('SELF_APPROVAL');

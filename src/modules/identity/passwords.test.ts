@@ -7,6 +7,7 @@ import type { Database, Db } from '../../db/database.ts';
 import { BOOTSTRAP_TOKEN_TTL_MS } from './first-admin.ts';
 import { createIdentityService, type OrgDirectory, type OrgInfo } from './identity.service.ts';
 import { makeResidentId } from './resident-id.ts';
+import { hanDigits } from '../../demo/han-digits.ts';
 
 const ORGS: OrgInfo[] = [
   { code: '13', level: 'province', name: '河北省', path: '13' },
@@ -35,7 +36,7 @@ function setup(db: Db) {
     const n = 500 + ++seq;
     const residentId = makeResidentId('130123', '1988-02-03', n);
     const phone = `137${String(n).padStart(8, '0')}`;
-    const r = await identity.registerResident({ name: `居民${n}`, residentId, phone, password: PASSWORD, homeOrgCode: '130123100201' });
+    const r = await identity.registerResident({ name: `居民${hanDigits(n)}`, residentId, phone, password: PASSWORD, homeOrgCode: '130123100201' });
     return { ...r, phone };
   };
   const loginResident = (phone: string, password = PASSWORD) => identity.login({ kind: 'resident', residentIdOrPhone: phone, password, channel: 'app' });

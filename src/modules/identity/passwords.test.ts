@@ -29,9 +29,12 @@ async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<
   await expect(promise).rejects.toMatchObject({ code });
 }
 
+// One master key for the database: its fingerprint is recorded with the first resident.
+const MASTER_KEY = randomBytes(32);
+
 function setup(db: Db) {
   const clock = { now: new Date('2026-06-01T02:00:00Z') };
-  const identity = createIdentityService({ db, masterKey: randomBytes(32), orgs, clock: () => clock.now });
+  const identity = createIdentityService({ db, masterKey: MASTER_KEY, orgs, clock: () => clock.now });
   const newResident = async () => {
     const n = 500 + ++seq;
     const residentId = makeResidentId('130123', '1988-02-03', n);

@@ -73,7 +73,7 @@ describe.each(testEngines())('no full resident ID number at rest (%s)', (engine)
       ids.push(residentId);
       const registered = await app.inject({ method: 'POST', url: '/api/auth/residents/register', payload: { name: '李四', residentId, phone: '13912345678', password: PASSWORD, homeOrgCode: VILLAGE } });
       expect(registered.statusCode).toBe(201);
-      const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' } });
+      const login = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' } });
       expect(login.statusCode).toBe(200);
       const auth = { authorization: `Bearer ${login.json<{ token: string }>().token}` };
       const resident = await ctx.login({ kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' });

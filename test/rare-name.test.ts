@@ -35,7 +35,7 @@ describe.each(testEngines())('a resident named 王𪚥 (U+2A6A5, Extension B) on
       payload: { name, residentId, phone: `139${String(Date.now()).slice(-8)}`, password: PASSWORD, homeOrgCode: VILLAGE },
     });
   const login = (residentId: string) =>
-    app.inject({ method: 'POST', url: '/api/auth/login', payload: { kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' } });
+    app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' } });
 
   /** Registers `name` over HTTP, applies, has the village reviewer approve; the holder's token and certificate id. */
   const certificateFor = async (name: string) => {

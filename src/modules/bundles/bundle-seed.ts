@@ -138,6 +138,8 @@ export function bundleGrants(departments: Record<string, string>, validUntil: Da
       fields: ['insuranceType'],
       purpose: 'retire.medical_benefits',
       legalBasis: '《中华人民共和国社会保险法》第二十七条',
+      // The insurer's own records about its insured, for its statutory duty (PIPL art. 13(1)(3)).
+      legalBasisCode: 'pipl-13-1-3',
       consentRequired: false,
       validUntil,
     },

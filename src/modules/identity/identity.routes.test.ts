@@ -107,7 +107,7 @@ describe('identity routes', () => {
     });
     expect(created.statusCode).toBe(201);
     const login = async (password: string) =>
-      app.inject({ method: 'POST', url: '/api/auth/login', payload: { kind: 'resident', residentIdOrPhone: '13812345690', password, channel: 'app' } });
+      app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { kind: 'resident', residentIdOrPhone: '13812345690', password, channel: 'app' } });
     const here = { authorization: `Bearer ${(await login('Lianghao-Mima-731')).json<{ token: string }>().token}` };
     const other = { authorization: `Bearer ${(await login('Lianghao-Mima-731')).json<{ token: string }>().token}` };
     const change = (currentPassword: string, newPassword: string, headers: Record<string, string> = here) =>

@@ -1,7 +1,8 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, demoResidentId } from '../../src/demo/demo-data.ts';
+import { DEMO_PASSWORD, demoResidentId, demoResidentPhone } from '../../src/demo/demo-data.ts';
+import { capturingCodeSender } from '../code-sender.ts';
 import { hashSessionToken } from '../../src/modules/identity/crypto.ts';
 import { sessions } from '../../src/modules/identity/identity.tables.ts';
 import { DESKTOP, PHONE, startE2e, type E2eServer } from './harness.ts';
@@ -12,12 +13,13 @@ import { DESKTOP, PHONE, startE2e, type E2eServer } from './harness.ts';
 // ask for the camera, and the session is a cookie no page script can read.
 describe('browser hardening: CSP, framing, camera, session cookie', () => {
   let server: E2eServer;
+  const codes = capturingCodeSender();
   let phone: BrowserContext;
   let desk: BrowserContext;
   let qr = '';
 
   beforeAll(async () => {
-    server = await startE2e();
+    server = await startE2e({ codeSender: codes });
     phone = await server.context(PHONE);
     desk = await server.context(DESKTOP);
     phone.setDefaultTimeout(20_000);
@@ -97,9 +99,9 @@ describe('browser hardening: CSP, framing, camera, session cookie', () => {
     await page.goto('/kiosk');
     await page.locator('#ks-id').fill(demoResidentId(3));
     await page.getByRole('button', { name: '获取验证码' }).click();
-    const demo = page.getByTestId('demo-code');
-    await demo.waitFor();
-    await page.locator('#ks-code').fill(/(\d{6})/.exec((await demo.textContent()) ?? '')![1]!);
+    // The code reaches the test through the composition root, as a text message reaches a phone.
+    await expect.poll(() => codes.codesTo(demoResidentPhone(3)).length).toBeGreaterThan(0);
+    await page.locator('#ks-code').fill(codes.lastCodeTo(demoResidentPhone(3)));
     await page.getByRole('button', { name: '登录' }).click();
     await page.locator('.ks-cert').first().waitFor();
     const cookie = await sessionCookie(context);

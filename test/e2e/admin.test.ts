@@ -158,10 +158,21 @@ describe('console administration and helper authorisations in the browser', () =
     // Change the role: grant 帮办代办员 at the village, withdraw 村两委审核员.
     await row.getByRole('button', { name: '调整角色' }).click();
     const roles = page.locator('.ant-modal', { hasText: '授予新角色' });
-    await roles.getByRole('combobox', { name: '新角色' }).click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '帮办代办员' }).click();
-    await pickOption(page, roles.getByRole('combobox', { name: '任职单位' }), '塔元庄', '塔元庄');
-    await roles.getByRole('button', { name: /授\s*予/ }).click();
+    // The create modal's dropdown may still be closing when this one opens: choose in the newest
+    // visible dropdown, and choose again until the form has both values (the button enables).
+    const grantButton = roles.getByRole('button', { name: /授\s*予/ });
+    await expect
+      .poll(
+        async () => {
+          await roles.getByRole('combobox', { name: '新角色' }).click();
+          await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '帮办代办员' }).last().click();
+          await pickOption(page, roles.getByRole('combobox', { name: '任职单位' }), '塔元庄', '塔元庄');
+          return grantButton.isEnabled();
+        },
+        { timeout: 45_000 },
+      )
+      .toBe(true);
+    await grantButton.click();
     await roles.getByTestId('current-roles').getByText('帮办代办员').waitFor();
     await roles.getByLabel(/撤销 村两委审核员/).click();
     await expect.poll(rolesOf).toEqual([`helper@${DEMO_VILLAGE}`]);

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import type { Db } from './database.ts';
+import type { Executor } from './database.ts';
 
 /**
  * A hot statement, sent past drizzle's query builder: named, so that node-postgres prepares it
@@ -25,15 +25,27 @@ const pgTypes: pg.CustomTypesConfig = {
 };
 const pgliteParsers = Object.fromEntries([...RAW_OIDS].map((oid) => [oid, RAW]));
 
-export async function queryPrepared<T>(db: Db, statement: PreparedStatement, values: unknown[]): Promise<T[]> {
-  const client = (db as unknown as { $client: unknown }).$client;
-  if (client instanceof pg.Pool) {
+/** The driver client behind the database (`$client`) or behind an open transaction (its session's client). */
+function clientOf(db: Executor): unknown {
+  const direct = (db as unknown as { $client?: unknown }).$client;
+  if (direct !== undefined) return direct;
+  return (db as unknown as { session?: { client?: unknown } }).session?.client;
+}
+
+export async function queryPrepared<T>(db: Executor, statement: PreparedStatement, values: unknown[]): Promise<T[]> {
+  const client = clientOf(db);
+  if (client instanceof pg.Pool || client instanceof pg.Client) {
     const result = await client.query<T & pg.QueryResultRow>({ name: statement.name, text: statement.text, values, types: pgTypes });
     return result.rows;
   }
-  if (client instanceof PGlite) {
+  if (client instanceof PGlite || isPgliteTransaction(client)) {
     const result = await client.query<T>(statement.text, values, { parsers: pgliteParsers });
     return result.rows;
   }
   throw new Error('queryPrepared: unknown database client');
+}
+
+/** PGlite's transaction object (no exported class): what `db.transaction` hands drizzle's session. */
+function isPgliteTransaction(client: unknown): client is PGlite {
+  return typeof client === 'object' && client !== null && typeof (client as { query?: unknown }).query === 'function' && typeof (client as { rollback?: unknown }).rollback === 'function';
 }

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
+import { queryPrepared, type PreparedStatement } from '../../db/prepared.ts';
 import { ledgerCheckpoints, ledgerCosignatures, ledgerEntries, ledgerHead, ledgerQueue, ledgerTiles, ledgerWitnesses } from './ledger.tables.ts';
 import type { Tile } from './tree-builder.ts';
 
@@ -21,6 +22,15 @@ export const META_RECORD = sql.raw(
   `int8send(idx) || int8send(id) || int8send((extract(epoch from created_at) * 1000000)::bigint) || int4send(octet_length(kind)) || convert_to(kind, 'UTF8')`,
 );
 
+const QUEUE_ONE: PreparedStatement = {
+  name: 'ledger_queue_one',
+  text: 'insert into ledger_queue (kind, data) values ($1, $2) returning id, created_at',
+};
+const QUEUE_ONE_WITH_ID: PreparedStatement = {
+  name: 'ledger_queue_one_id',
+  text: 'insert into ledger_queue (id, kind, data) values ($1, $2, $3) returning id, created_at',
+};
+
 const hexOf = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex');
 
 /**
@@ -30,6 +40,15 @@ const hexOf = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, da
  */
 export async function queueEntries(db: Executor, entries: readonly { id?: number; kind: string; data: Uint8Array }[]): Promise<{ id: number; createdAt: Date }[]> {
   if (entries.length === 0) return [];
+  if (entries.length === 1) {
+    // The common case (one approval, one exchange): a prepared statement, parsed and planned once per connection.
+    const [e] = entries as [{ id?: number; kind: string; data: Uint8Array }];
+    const rows =
+      e.id === undefined
+        ? await queryPrepared<{ id: string | number; created_at: string }>(db, QUEUE_ONE, [e.kind, Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength)])
+        : await queryPrepared<{ id: string | number; created_at: string }>(db, QUEUE_ONE_WITH_ID, [e.id, e.kind, Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength)]);
+    return [{ id: Number(rows[0]!.id), createdAt: new Date(rows[0]!.created_at) }];
+  }
   // One array parameter per column (the data as hex): a parameter per value costs the driver far more in big batches.
   const kinds = sql.param(entries.map((e) => e.kind));
   const data = sql.param(entries.map((e) => hexOf(e.data)));

@@ -32,7 +32,11 @@ const opts = new Command('bench-bundle')
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 
 /** One bundle from submission to its last output: the start, then progress reads until every task is done. */
-async function runOne(bench: Awaited<ReturnType<typeof prepareBundleDemo>>, parent: Principal, key: string): Promise<{ ms: number; outputs: number }> {
+async function runOne(
+  bench: Awaited<ReturnType<typeof prepareBundleDemo>>,
+  parent: Principal,
+  key: string,
+): Promise<{ ms: number; outputs: number }> {
   const t0 = performance.now();
   let { bundle } = await bench.services.bundles.start(parent, { bundle: 'birth', form: TYPED_FIELDS.birth ?? {}, consent: true }, key);
   for (let i = 0; bundle.state !== 'done' && i < 200; i++) {
@@ -40,7 +44,8 @@ async function runOne(bench: Awaited<ReturnType<typeof prepareBundleDemo>>, pare
     bundle = await bench.services.bundles.getProgress(parent, bundle.id);
   }
   const ms = performance.now() - t0;
-  if (bundle.state !== 'done') throw new Error(`bundle ${bundle.id} is ${bundle.state}: ${bundle.tasks.map((t) => `${t.key}=${t.state}`).join(', ')}`);
+  if (bundle.state !== 'done')
+    throw new Error(`bundle ${bundle.id} is ${bundle.state}: ${bundle.tasks.map((t) => `${t.key}=${t.state}`).join(', ')}`);
   return { ms, outputs: bundle.tasks.filter((t) => t.output).length };
 }
 

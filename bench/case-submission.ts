@@ -17,7 +17,14 @@ import { pathToFileURL } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { Command } from 'commander';
 import { benchConfig, createBenchDatabase, DEFAULT_SERVER_URL, type BenchEngine } from './support/databases.ts';
-import { createHttpClient, createLightClient, runOpenLoop, type HttpClient, type LightClient, type OpenLoopResult } from './support/http.ts';
+import {
+  createHttpClient,
+  createLightClient,
+  runOpenLoop,
+  type HttpClient,
+  type LightClient,
+  type OpenLoopResult,
+} from './support/http.ts';
 import { seedSubmitters } from './support/seed-submitters.ts';
 import { startServer, type BenchServer } from './support/server.ts';
 import { backendPids, CpuMeter } from './support/cpu.ts';
@@ -229,7 +236,11 @@ function confirmed(tracker: SubmissionTracker, c: Reconciliation): number {
   return tracker.created + c.replayCreated + c.replayFoundCommitted;
 }
 
-function closedLoop(server: BenchServer, tracker: SubmissionTracker, load: { connections: number; duration: number; overallRate?: number }): Promise<Result> {
+function closedLoop(
+  server: BenchServer,
+  tracker: SubmissionTracker,
+  load: { connections: number; duration: number; overallRate?: number },
+): Promise<Result> {
   return autocannon({
     url: server.origin,
     connections: load.connections,
@@ -251,7 +262,8 @@ function closedLoop(server: BenchServer, tracker: SubmissionTracker, load: { con
           context.key = key;
           return { ...request, headers: { ...request.headers, authorization: `Bearer ${token}`, 'idempotency-key': key } };
         },
-        onResponse: (status, _body, context, headers) => tracker.answer(String(context.key), status, headers['idempotent-replayed'] === 'true'),
+        onResponse: (status, _body, context, headers) =>
+          tracker.answer(String(context.key), status, headers['idempotent-replayed'] === 'true'),
       },
     ],
   });
@@ -371,10 +383,14 @@ function printReport(reports: EngineReport[], options: CaseSubmissionOptions): v
   );
   for (const f of runs.filter((r) => r.run === 'max throughput')) {
     const perRequest = f.cpu.server + (f.cpu.db ?? 0);
-    log(`  ${f.engine}: ${ms(perRequest)} ms CPU per request → at most about ${Math.round(2000 / perRequest)} req/s on two otherwise idle cores, before the load generator's share`);
+    log(
+      `  ${f.engine}: ${ms(perRequest)} ms CPU per request → at most about ${Math.round(2000 / perRequest)} req/s on two otherwise idle cores, before the load generator's share`,
+    );
   }
   for (const f of runs.filter((r) => r.source === 'open-loop')) {
-    log(`  ${f.engine} open loop: generator send lag p99 ${ms(f.sendLagP99 ?? NaN)} ms, latency from actual send p99 ${ms(f.serviceP99 ?? NaN)} ms`);
+    log(
+      `  ${f.engine} open loop: generator send lag p99 ${ms(f.sendLagP99 ?? NaN)} ms, latency from actual send p99 ${ms(f.serviceP99 ?? NaN)} ms`,
+    );
   }
 
   log('\nNothing lost, nothing duplicated. Keys with no 2xx when a run stopped (in flight, or set up and never sent) are sent');
@@ -385,7 +401,18 @@ function printReport(reports: EngineReport[], options: CaseSubmissionOptions): v
       ['engine', 'run', 'load', '201', 'unanswered', 'replay 201', 'replay 200', 'cases added', 'keys added', 'check'],
       ...runs.map((f) => {
         const c = f.reconciliation;
-        return [f.engine, f.run, f.load, c.created, c.replayedKeys, c.replayCreated, c.replayFoundCommitted, c.casesAdded, c.keysAdded, c.consistent ? 'OK' : 'MISMATCH'];
+        return [
+          f.engine,
+          f.run,
+          f.load,
+          c.created,
+          c.replayedKeys,
+          c.replayCreated,
+          c.replayFoundCommitted,
+          c.casesAdded,
+          c.keysAdded,
+          c.consistent ? 'OK' : 'MISMATCH',
+        ];
       }),
     ]),
   );
@@ -398,10 +425,14 @@ function printReport(reports: EngineReport[], options: CaseSubmissionOptions): v
 
   log(`\nFloor: p99 < ${SUBMISSION_P99_FLOOR_MS} ms at ${options.rate} req/s on PostgreSQL`);
   for (const v of floorVerdicts(reports, options.rate)) {
-    log(`  ${v.load}: p99 ${ms(v.p99)} ms at ${v.reqPerSec.toFixed(0)} req/s${v.reached ? '' : ' (rate not reached)'}, non-2xx ${v.non2xx} → ${verdict(v.pass)}`);
+    log(
+      `  ${v.load}: p99 ${ms(v.p99)} ms at ${v.reqPerSec.toFixed(0)} req/s${v.reached ? '' : ' (rate not reached)'}, non-2xx ${v.non2xx} → ${verdict(v.pass)}`,
+    );
   }
   for (const f of runs.filter((r) => r.run === 'fixed rate' && !isFloorRun(r, options.rate))) {
-    log(`  (not the floor's measure) ${f.engine} ${f.load}: p99 ${ms(f.p99)} ms at ${f.reqPerSec.toFixed(0)} req/s → ${verdict(f.p99 < SUBMISSION_P99_FLOOR_MS && f.non2xx === 0)}`);
+    log(
+      `  (not the floor's measure) ${f.engine} ${f.load}: p99 ${ms(f.p99)} ms at ${f.reqPerSec.toFixed(0)} req/s → ${verdict(f.p99 < SUBMISSION_P99_FLOOR_MS && f.non2xx === 0)}`,
+    );
   }
 }
 

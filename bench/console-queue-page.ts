@@ -46,7 +46,12 @@ interface RenderResult {
   pass: boolean;
 }
 
-async function render(client: HttpClient, token: string, orgCode: string, parallel: boolean): Promise<{ total: number; parts: Record<string, number>; rows: number }> {
+async function render(
+  client: HttpClient,
+  token: string,
+  orgCode: string,
+  parallel: boolean,
+): Promise<{ total: number; parts: Record<string, number>; rows: number }> {
   const auth = { authorization: `Bearer ${token}` };
   const calls: [string, string][] = [
     ['services', '/api/services'],
@@ -92,8 +97,15 @@ export async function benchConsoleQueuePage(options: {
   if (!databaseUrl) {
     created = await createBenchDatabase('postgres', 'console', options.serverUrl);
     databaseUrl = created.databaseUrl!;
-    log(`\n[console queue page] database ${created.label}: seeding ${options.residents.toLocaleString('en')} residents, ${options.cases.toLocaleString('en')} cases`);
-    await seedBenchData({ databaseUrl, residents: options.residents, cases: options.cases, onProgress: progressPrinter((line) => log(line)) });
+    log(
+      `\n[console queue page] database ${created.label}: seeding ${options.residents.toLocaleString('en')} residents, ${options.cases.toLocaleString('en')} cases`,
+    );
+    await seedBenchData({
+      databaseUrl,
+      residents: options.residents,
+      cases: options.cases,
+      onProgress: progressPrinter((line) => log(line)),
+    });
   }
   const masterKey = randomBytes(32);
   const database = await openDatabase({ engine: 'postgres', url: databaseUrl, poolSize: 4 });
@@ -104,19 +116,37 @@ export async function benchConsoleQueuePage(options: {
   try {
     await database.migrate();
     const services = createServices(database, { masterKey });
-    const sizes = await admin.query<{ cases: string; size: string }>(`SELECT (SELECT count(*) FROM cases) AS cases, pg_size_pretty(pg_database_size(current_database())) AS size`);
+    const sizes = await admin.query<{ cases: string; size: string }>(
+      `SELECT (SELECT count(*) FROM cases) AS cases, pg_size_pretty(pg_database_size(current_database())) AS size`,
+    );
     const caseCount = Number(sizes.rows[0]!.cases);
     log(`  data: ${caseCount.toLocaleString('en')} cases, database ${sizes.rows[0]!.size}`);
-    const targets = { village: await busiest(admin, 'village'), county: await busiest(admin, 'county'), city: await busiest(admin, 'city') };
+    const targets = {
+      village: await busiest(admin, 'village'),
+      county: await busiest(admin, 'county'),
+      city: await busiest(admin, 'city'),
+    };
     const login = async (role: StaffRole, code: string, name: string) => {
       const username = `bench-page-${role.replace('_', '-')}-${code}`.slice(0, 32);
       await services.identity.ensureStaff({ username, name: `压测${name}`, password: STAFF_PASSWORD, roles: [{ role, orgCode: code }] });
       return (await services.identity.login({ kind: 'staff', username, password: STAFF_PASSWORD, channel: 'web' })).token;
     };
     const scenarios = [
-      { name: `village reviewer (${targets.village.name}, ${targets.village.openCases.toLocaleString('en')} open)`, code: targets.village.code, token: await login('village_reviewer', targets.village.code, targets.village.name) },
-      { name: `county admin subtree (${targets.county.name}, ${targets.county.openCases.toLocaleString('en')} open)`, code: targets.county.code, token: await login('county_admin', targets.county.code, targets.county.name) },
-      { name: `city admin subtree (${targets.city.name}, ${targets.city.openCases.toLocaleString('en')} open)`, code: targets.city.code, token: await login('city_admin', targets.city.code, targets.city.name) },
+      {
+        name: `village reviewer (${targets.village.name}, ${targets.village.openCases.toLocaleString('en')} open)`,
+        code: targets.village.code,
+        token: await login('village_reviewer', targets.village.code, targets.village.name),
+      },
+      {
+        name: `county admin subtree (${targets.county.name}, ${targets.county.openCases.toLocaleString('en')} open)`,
+        code: targets.county.code,
+        token: await login('county_admin', targets.county.code, targets.county.name),
+      },
+      {
+        name: `city admin subtree (${targets.city.name}, ${targets.city.openCases.toLocaleString('en')} open)`,
+        code: targets.city.code,
+        token: await login('city_admin', targets.city.code, targets.city.name),
+      },
     ];
 
     server = await startServer({ databaseUrl, dataDir: created?.dataDir ?? '/tmp', masterKey });
@@ -154,10 +184,25 @@ export async function benchConsoleQueuePage(options: {
       });
       log(`  ${s.name}: serial p50 ${ms(summary.p50)} ms, p99 ${ms(summary.p99)} ms; ${loadLine()}`);
     }
-    log(`\nConsole queue page, one render = GET /console + /api/services + /api/orgs/:code + /api/queue (${QUEUE_ROWS} rows), ${caseCount.toLocaleString('en')} cases; budget: server time < ${PAGE_BUDGET_MS} ms (p99 of the serial sum)`);
+    log(
+      `\nConsole queue page, one render = GET /console + /api/services + /api/orgs/:code + /api/queue (${QUEUE_ROWS} rows), ${caseCount.toLocaleString('en')} cases; budget: server time < ${PAGE_BUDGET_MS} ms (p99 of the serial sum)`,
+    );
     log(
       table([
-        ['scenario', 'renders', 'rows', 'serial p50 ms', 'serial p99 ms', 'max ms', 'parallel p50 ms', 'parallel p99 ms', 'queue p50/p99 ms', 'CPU ms/render app', 'CPU ms/render db', 'budget'],
+        [
+          'scenario',
+          'renders',
+          'rows',
+          'serial p50 ms',
+          'serial p99 ms',
+          'max ms',
+          'parallel p50 ms',
+          'parallel p99 ms',
+          'queue p50/p99 ms',
+          'CPU ms/render app',
+          'CPU ms/render db',
+          'budget',
+        ],
         ...results.map((r) => [
           r.name,
           r.serial.count,
@@ -175,7 +220,12 @@ export async function benchConsoleQueuePage(options: {
       ]),
     );
     log(`\nper request p50 / p99 ms:`);
-    for (const r of results) log(`  ${r.name}: ${Object.entries(r.perRequest).map(([k, v]) => `${k} ${ms(v.p50)} / ${ms(v.p99)}`).join(', ')}`);
+    for (const r of results)
+      log(
+        `  ${r.name}: ${Object.entries(r.perRequest)
+          .map(([k, v]) => `${k} ${ms(v.p50)} / ${ms(v.p99)}`)
+          .join(', ')}`,
+      );
     // The four-level overview (GET /api/overview) of the same administrators: one grouped query over the path index.
     log(`\nFour-level overview, GET /api/overview?orgCode=…, ${options.renders} requests one at a time after warm-up:`);
     const overviewRows: (string | number)[][] = [['scenario', 'children', 'open', 'overdue', 'p50 ms', 'p99 ms', 'max ms']];

@@ -33,7 +33,15 @@ import { makeResidentId } from '../src/modules/identity/resident-id.ts';
 import { parsePayload } from '../src/verify/document.ts';
 import { backendPids, CpuMeter } from './support/cpu.ts';
 import { benchConfig, createBenchDatabase, DEFAULT_SERVER_URL, type BenchDatabase, type BenchEngine } from './support/databases.ts';
-import { approveAll, reviewerPrincipal, type IssuanceJob, type IssuanceMode, type IssuanceRun, type WorkerConfig, type WorkerMessage } from './support/issuance-worker.ts';
+import {
+  approveAll,
+  reviewerPrincipal,
+  type IssuanceJob,
+  type IssuanceMode,
+  type IssuanceRun,
+  type WorkerConfig,
+  type WorkerMessage,
+} from './support/issuance-worker.ts';
 import { loadLine } from './support/machine.ts';
 import { sealSm2Engine } from '../src/modules/certificates/keys/native-sm2.ts';
 import { hanDigits } from '../src/demo/han-digits.ts';
@@ -89,11 +97,27 @@ async function seed(platform: Platform, count: number): Promise<Seeded> {
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
   await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
   const username = `bench-reviewer-${randomBytes(3).toString('hex')}`;
-  await services.identity.ensureStaff({ username, name: '压测审核员', password: PASSWORD, roles: [{ role: 'village_reviewer', orgCode: VILLAGE }] });
+  await services.identity.ensureStaff({
+    username,
+    name: '压测审核员',
+    password: PASSWORD,
+    roles: [{ role: 'village_reviewer', orgCode: VILLAGE }],
+  });
   for (let n = 0; n < RESIDENTS; n++) {
     const residentId = makeResidentId('130123', new Date(Date.UTC(1960, 0, 1) + n * 86_400_000).toISOString().slice(0, 10), n);
-    await services.identity.registerResident({ name: `压测居民${hanDigits(n)}`, residentId, phone: `1390000${String(n).padStart(4, '0')}`, password: PASSWORD, homeOrgCode: VILLAGE });
-    const { token } = await services.identity.login({ kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' });
+    await services.identity.registerResident({
+      name: `压测居民${hanDigits(n)}`,
+      residentId,
+      phone: `1390000${String(n).padStart(4, '0')}`,
+      password: PASSWORD,
+      homeOrgCode: VILLAGE,
+    });
+    const { token } = await services.identity.login({
+      kind: 'resident',
+      residentIdOrPhone: residentId,
+      password: PASSWORD,
+      channel: 'app',
+    });
     const resident = await services.identity.authenticate(token);
     await services.applications.submit(resident!, {
       serviceCode: 'cert.residence',
@@ -114,7 +138,15 @@ async function seed(platform: Platform, count: number): Promise<Seeded> {
 /** Certificates = issuance leaves = distinct status slots = completed cases, and no leaf index missing. */
 async function consistent(platform: Platform): Promise<{ ok: boolean; line: string }> {
   await platform.services.ledger.sequenceNow();
-  const { rows } = await platform.database.db.execute<{ certs: number; leaves: number; slots: number; completed: number; unindexed: number; counted: number; lists: number }>(sql`
+  const { rows } = await platform.database.db.execute<{
+    certs: number;
+    leaves: number;
+    slots: number;
+    completed: number;
+    unindexed: number;
+    counted: number;
+    lists: number;
+  }>(sql`
     select (select count(*) from certificates)::int as certs,
            (select count(*) from ledger_entries where kind = 'certificate.issued')::int as leaves,
            (select count(distinct (status_list, status_index)) from certificates)::int as slots,
@@ -131,14 +163,31 @@ async function consistent(platform: Platform): Promise<{ ok: boolean; line: stri
 }
 
 /** Runs `job` in `processes` forked workers at once; wall time from the common start to the last one done. */
-async function runInWorkers(database: BenchDatabase, masterKey: Buffer, username: string, jobs: IssuanceJob[], serverUrl: string): Promise<{ seconds: number; runs: IssuanceRun[]; dbCpuMs: number | null }> {
+async function runInWorkers(
+  database: BenchDatabase,
+  masterKey: Buffer,
+  username: string,
+  jobs: IssuanceJob[],
+  serverUrl: string,
+): Promise<{ seconds: number; runs: IssuanceRun[]; dbCpuMs: number | null }> {
   const children = jobs.map((job) => {
-    const config: WorkerConfig = { databaseUrl: database.databaseUrl, dataDir: database.dataDir, masterKey: masterKey.toString('base64'), username, password: PASSWORD, job };
+    const config: WorkerConfig = {
+      databaseUrl: database.databaseUrl,
+      dataDir: database.dataDir,
+      masterKey: masterKey.toString('base64'),
+      username,
+      password: PASSWORD,
+      job,
+    };
     const flags = process.env.BENCH_WORKER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
     // In a file: thousands of case ids are more than one environment variable may hold.
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'yiban-issuance-')), 'job.json');
     writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
-    return fork(WORKER, [], { execArgv: ['--import', 'tsx', ...flags], env: { ...process.env, BENCH_ISSUANCE_WORKER: file }, stdio: 'inherit' });
+    return fork(WORKER, [], {
+      execArgv: ['--import', 'tsx', ...flags],
+      env: { ...process.env, BENCH_ISSUANCE_WORKER: file },
+      stdio: 'inherit',
+    });
   });
   const next = (child: (typeof children)[number], type: WorkerMessage['type']) =>
     new Promise<WorkerMessage>((resolve, reject) => {
@@ -189,7 +238,13 @@ async function equivalentDocuments(platform: Platform, count: number): Promise<R
     const p = parsePayload(r.payload)!;
     return {
       $template: { name: p.type, type: 'EMBEDDED_RENDERER', url: 'https://yiban.example.cn/renderer' },
-      issuers: [{ name: p.issuer.name, documentStore: '0x9178F546D3FF57D7A6352bD61B80cCCD46199C2d', identityProof: { type: 'DNS-TXT', location: 'yiban.example.cn' } }],
+      issuers: [
+        {
+          name: p.issuer.name,
+          documentStore: '0x9178F546D3FF57D7A6352bD61B80cCCD46199C2d',
+          identityProof: { type: 'DNS-TXT', location: 'yiban.example.cn' },
+        },
+      ],
       id: p.id,
       type: p.type,
       typeName: p.typeName,
@@ -207,7 +262,11 @@ async function equivalentDocuments(platform: Platform, count: number): Promise<R
 /** CPU of one SM2 seal signature over a payload of the real size, through the key store's signer. */
 async function signCost(platform: Platform): Promise<number> {
   const org = (await platform.services.orgs.getOrg(VILLAGE))!;
-  const seal = await platform.services.keys.ensureSealKey({ code: org.code, name: org.name, creditCode: divisionCreditCode(org.divisionCode) });
+  const seal = await platform.services.keys.ensureSealKey({
+    code: org.code,
+    name: org.name,
+    creditCode: divisionCreditCode(org.divisionCode),
+  });
   const { rows } = await platform.database.db.execute<{ payload: string }>(sql`select payload from certificates limit 1`);
   const message = new TextEncoder().encode(rows[0]!.payload);
   for (let i = 0; i < 20; i++) seal.sign(message);
@@ -224,8 +283,13 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
   let signCpuMs = 0;
   const report = (r: IssuanceResult, note: string) => {
     results.push(r);
-    const cpu = r.cpuMsPerIssue.db === null ? `${r.cpuMsPerIssue.app.toFixed(2)} (db in process)` : `${r.cpuMsPerIssue.app.toFixed(2)} + ${r.cpuMsPerIssue.db.toFixed(2)} = ${(r.cpuMsPerIssue.app + r.cpuMsPerIssue.db).toFixed(2)}`;
-    log(`  ${r.engine} ${r.mode} × ${r.processes} process${r.processes > 1 ? 'es' : ''}: ${r.count} in ${(r.count / r.rate).toFixed(2)} s = ${r.rate.toFixed(0)}/s; CPU ms per issuance app + db ${cpu}; ${note}`);
+    const cpu =
+      r.cpuMsPerIssue.db === null
+        ? `${r.cpuMsPerIssue.app.toFixed(2)} (db in process)`
+        : `${r.cpuMsPerIssue.app.toFixed(2)} + ${r.cpuMsPerIssue.db.toFixed(2)} = ${(r.cpuMsPerIssue.app + r.cpuMsPerIssue.db).toFixed(2)}`;
+    log(
+      `  ${r.engine} ${r.mode} × ${r.processes} process${r.processes > 1 ? 'es' : ''}: ${r.count} in ${(r.count / r.rate).toFixed(2)} s = ${r.rate.toFixed(0)}/s; CPU ms per issuance app + db ${cpu}; ${note}`,
+    );
     log(`    ${loadLine()}`);
   };
 
@@ -286,14 +350,24 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
         }
         const check = await consistent(platform);
         report(
-          { engine, mode: run.mode, processes: run.processes, count, rate: approved / seconds, cpuMsPerIssue: { app: appCpuMs / approved, db: dbCpuMs === null ? null : dbCpuMs / approved }, consistent: check.ok && approved === count },
+          {
+            engine,
+            mode: run.mode,
+            processes: run.processes,
+            count,
+            rate: approved / seconds,
+            cpuMsPerIssue: { app: appCpuMs / approved, db: dbCpuMs === null ? null : dbCpuMs / approved },
+            consistent: check.ok && approved === count,
+          },
           `${approved}/${count} approved; ${check.line}`,
         );
         if (run.compare) {
           docs ??= await equivalentDocuments(platform, options.count);
           const w = await benchOpenAttestation(docs);
           sectionOa.push(w);
-          log(`  OpenAttestation wrapDocuments right after, ${docs.length} equivalent documents, one core: ${w.rate.toFixed(0)}/s, ${w.cpuMsPerDoc.toFixed(3)} CPU ms per document`);
+          log(
+            `  OpenAttestation wrapDocuments right after, ${docs.length} equivalent documents, one core: ${w.rate.toFixed(0)}/s, ${w.cpuMsPerDoc.toFixed(3)} CPU ms per document`,
+          );
           log(`    ${loadLine()}`);
         }
       }
@@ -312,7 +386,9 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
       const signed = await signCost(platform);
       // The PostgreSQL section's figure goes with the PostgreSQL verdict below.
       if (engine === 'postgres' || signCpuMs === 0) signCpuMs = signed;
-      log(`  SM2 seal signature alone (key store signer: ${sealSm2Engine}, one core): ${signed.toFixed(3)} CPU ms = ${(1000 / signed).toFixed(0)}/s per core`);
+      log(
+        `  SM2 seal signature alone (key store signer: ${sealSm2Engine}, one core): ${signed.toFixed(3)} CPU ms = ${(1000 / signed).toFixed(0)}/s per core`,
+      );
       await platform.close();
     } finally {
       await database.drop();
@@ -329,11 +405,15 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
     `\nissuance: PostgreSQL, batches on both cores, best of ${bothCores.length}: ${best ? `${best.rate.toFixed(0)}/s` : 'none'} ` +
       `(runs ${bothCores.map((r) => r.rate.toFixed(0)).join(' / ')}/s); OpenAttestation wrapDocuments, best of ${oa.length > 0 ? 'its runs' : 'none'}: ${floor.toFixed(0)}/s`,
   );
-  log(`  floor (≥ its rate): ${pass ? 'PASS' : 'FAIL'}; aim (≥ twice it): ${aim ? 'met' : 'not met'}; ratio ${best && floor ? (best.rate / floor).toFixed(2) : '-'}×`);
+  log(
+    `  floor (≥ its rate): ${pass ? 'PASS' : 'FAIL'}; aim (≥ twice it): ${aim ? 'met' : 'not met'}; ratio ${best && floor ? (best.rate / floor).toFixed(2) : '-'}×`,
+  );
   if (best) {
     const perIssue = best.cpuMsPerIssue.app + (best.cpuMsPerIssue.db ?? 0);
     const bestOa = oa.sort((a, b) => a.cpuMsPerDoc - b.cpuMsPerDoc)[0]!;
-    log(`  SM2 signing is ${signCpuMs.toFixed(2)} of ${perIssue.toFixed(2)} CPU ms per issuance (${((100 * signCpuMs) / perIssue).toFixed(0)} %)`);
+    log(
+      `  SM2 signing is ${signCpuMs.toFixed(2)} of ${perIssue.toFixed(2)} CPU ms per issuance (${((100 * signCpuMs) / perIssue).toFixed(0)} %)`,
+    );
     log(
       `  by CPU, whatever else runs: ${(1000 / perIssue).toFixed(0)} issuances per CPU-second (app + PostgreSQL) × ${cpus().length} cores = ${((cpus().length * 1000) / perIssue).toFixed(0)}/s ` +
         `vs OpenAttestation ${(1000 / bestOa.cpuMsPerDoc).toFixed(0)} documents per CPU-second (one core: it is synchronous)`,

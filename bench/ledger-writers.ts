@@ -36,11 +36,18 @@ export interface WriterRow {
   count: number;
 }
 
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 const leaf = () => ({ kind: 'bench', data: new Uint8Array(randomBytes(32)) });
 
 /** Runs `writers` loops of `once` for `seconds`; each returns its latency in ms, or null to skip it. */
-async function drive(writers: number, seconds: number, once: () => Promise<number | null>): Promise<{ count: number; latencies: number[]; millis: number }> {
+async function drive(
+  writers: number,
+  seconds: number,
+  once: () => Promise<number | null>,
+): Promise<{ count: number; latencies: number[]; millis: number }> {
   const latencies: number[] = [];
   const started = performance.now();
   const until = started + seconds * 1000;
@@ -55,14 +62,23 @@ async function drive(writers: number, seconds: number, once: () => Promise<numbe
   return { count: latencies.length, latencies, millis: performance.now() - started };
 }
 
-export async function benchWriters(options: { seconds: number; writers: number[]; serverUrl: string; log: (line: string) => void }): Promise<WriterRow[]> {
+export async function benchWriters(options: {
+  seconds: number;
+  writers: number[];
+  serverUrl: string;
+  log: (line: string) => void;
+}): Promise<WriterRow[]> {
   const { log } = options;
   const name = `yiban_bench_writers_${Date.now().toString(36)}`;
   await adminQuery(options.serverUrl, `CREATE DATABASE ${name}`);
   let database: Database | undefined;
   const out: WriterRow[] = [];
   try {
-    database = await openDatabase({ engine: 'postgres', url: databaseUrlFor(options.serverUrl, name), poolSize: Math.max(...options.writers) + 4 });
+    database = await openDatabase({
+      engine: 'postgres',
+      url: databaseUrlFor(options.serverUrl, name),
+      poolSize: Math.max(...options.writers) + 4,
+    });
     await database.migrate();
     const db = database.db;
     const origin = 'bench.yiban.local/ledger';
@@ -126,7 +142,9 @@ export async function benchWriters(options: { seconds: number; writers: number[]
       running = false;
       await sequencer;
       const ids = [...started.keys()];
-      const { rows } = await db.execute<{ id: string; idx: string }>(sql`select id, idx from ledger_entries where id = any(${sql.param(ids)}::bigint[])`);
+      const { rows } = await db.execute<{ id: string; idx: string }>(
+        sql`select id, idx from ledger_entries where id = any(${sql.param(ids)}::bigint[])`,
+      );
       const latencies: number[] = [];
       for (const r of rows) {
         const idx = Number(r.idx);
@@ -145,7 +163,9 @@ export async function benchWriters(options: { seconds: number; writers: number[]
         const s = summarise(lat);
         const perSecond = path === 'queued' ? queuedRate : run.count / (run.millis / 1000);
         out.push({ writers, path, perSecond, p50: s.p50, p99: s.p99, count: run.count });
-        log(`  ${String(writers).padStart(2)} writers, ${path.padEnd(8)}: ${perSecond.toFixed(0)}/s, p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms (${run.count} transactions; load ${load()})`);
+        log(
+          `  ${String(writers).padStart(2)} writers, ${path.padEnd(8)}: ${perSecond.toFixed(0)}/s, p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms (${run.count} transactions; load ${load()})`,
+        );
       }
     }
     const audit = await (async () => {
@@ -160,7 +180,14 @@ export async function benchWriters(options: { seconds: number; writers: number[]
         ['writers', 'path', 'leaves/s', 'p50 ms', 'p99 ms', '÷ commit rate'],
         ...out.map((r) => {
           const commitRate = out.find((c) => c.writers === r.writers && c.path === 'commit')!.perSecond;
-          return [String(r.writers), r.path, r.perSecond.toFixed(0), ms(r.p50), ms(r.p99), `${((100 * r.perSecond) / commitRate).toFixed(0)} %`];
+          return [
+            String(r.writers),
+            r.path,
+            r.perSecond.toFixed(0),
+            ms(r.p50),
+            ms(r.p99),
+            `${((100 * r.perSecond) / commitRate).toFixed(0)} %`,
+          ];
         }),
       ]),
     );
@@ -185,5 +212,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     .opts<{ seconds: number; writers: number[]; serverUrl: string }>();
   const rows = await benchWriters({ ...opts, log: (line) => console.log(line) });
   const at16 = rows.find((r) => r.writers === 16 && r.path === 'queued');
-  if (at16) console.log(`floor ≥ 5,000 leaves/s with 16 writers: ${at16.perSecond.toFixed(0)}/s ${at16.perSecond >= 5000 ? 'PASS' : 'FAIL'}`);
+  if (at16)
+    console.log(`floor ≥ 5,000 leaves/s with 16 writers: ${at16.perSecond.toFixed(0)}/s ${at16.perSecond >= 5000 ? 'PASS' : 'FAIL'}`);
 }

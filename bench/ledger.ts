@@ -59,21 +59,35 @@ export async function benchLedger(options: LedgerBenchOptions): Promise<LedgerBe
     await database.migrate();
     const ledger = createLedgerService({ db: database.db, masterKey: randomBytes(32), origin: 'bench.yiban.local/ledger' });
     await ledger.latestCheckpoint();
-    log(`ledger benchmark on PostgreSQL (${name}), ${options.leaves.toLocaleString('en')} leaves; ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    log(
+      `ledger benchmark on PostgreSQL (${name}), ${options.leaves.toLocaleString('en')} leaves; ${cpus().length} cores, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     const result = await runAll(database, ledger, options);
     log('');
-    log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    log(
+      `load average at the end: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     log(
       table([
         ['measure', 'value'],
         ['append, one client, one per transaction', `${result.appendSinglePerSecond.toFixed(0)} /s`],
         ['append, 16 clients, one per transaction', `${result.appendConcurrentPerSecond.toFixed(0)} /s`],
         ['append, batches of 1,000', `${result.appendBatchedPerSecond.toFixed(0)} /s`],
-        [`integrate ${options.leaves.toLocaleString('en')} leaves (tiles + signed checkpoint)`, `${ms(result.integrateMillis)} ms (${result.integrateLeavesPerSecond.toFixed(0)} leaves/s)`],
+        [
+          `integrate ${options.leaves.toLocaleString('en')} leaves (tiles + signed checkpoint)`,
+          `${ms(result.integrateMillis)} ms (${result.integrateLeavesPerSecond.toFixed(0)} leaves/s)`,
+        ],
         ['integrate 1,000 new leaves on top', `${ms(result.incrementalIntegrateMillis)} ms`],
         ['inclusion proof at 1M, from tiles', `${result.inclusionProofsPerSecond.toFixed(0)} /s`],
         ['consistency proof at 1M, from tiles', `${result.consistencyProofsPerSecond.toFixed(0)} /s`],
-        [`audit of ${options.leaves.toLocaleString('en')} leaves (floor < ${AUDIT_FLOOR_MS / 1000} s)`, `${ms(result.auditMillis)} ms ${verdict(result.auditMillis < AUDIT_FLOOR_MS && result.auditOk)}`],
+        [
+          `audit of ${options.leaves.toLocaleString('en')} leaves (floor < ${AUDIT_FLOOR_MS / 1000} s)`,
+          `${ms(result.auditMillis)} ms ${verdict(result.auditMillis < AUDIT_FLOOR_MS && result.auditOk)}`,
+        ],
       ]),
     );
     return result;
@@ -117,7 +131,9 @@ async function runAll(database: Database, ledger: LedgerService, options: Ledger
   const fill = await timed(async () => {
     for (let from = have; from < options.leaves; from += 250_000) {
       const to = Math.min(options.leaves, from + 250_000) - 1;
-      await db.execute(sql`insert into ledger_entries (idx, id, kind, data) select g, nextval('ledger_queue_id_seq'), 'bench', sha256(int8send(g)) from generate_series(${from}::bigint, ${to}::bigint) g`);
+      await db.execute(
+        sql`insert into ledger_entries (idx, id, kind, data) select g, nextval('ledger_queue_id_seq'), 'bench', sha256(int8send(g)) from generate_series(${from}::bigint, ${to}::bigint) g`,
+      );
     }
     await db.execute(sql`update ledger_head set next_idx = ${options.leaves}`);
     await db.execute(sql`analyze ledger_entries`);
@@ -148,7 +164,8 @@ async function runAll(database: Database, ledger: LedgerService, options: Ledger
       inclusionLatencies.push(performance.now() - t);
       if (i % 100 === 0) {
         const entry = await ledger.getEntry(index);
-        if (!verifyInclusion({ index, size: after.size, leafHash: entry.leafHash, proof: proof.hashes, root: after.rootHash })) throw new Error(`bad proof for ${index}`);
+        if (!verifyInclusion({ index, size: after.size, leafHash: entry.leafHash, proof: proof.hashes, root: after.rootHash }))
+          throw new Error(`bad proof for ${index}`);
       }
     }
   });
@@ -162,7 +179,15 @@ async function runAll(database: Database, ledger: LedgerService, options: Ledger
       const proof = await ledger.consistencyProof(from, after.size);
       if (i === 0) {
         const old = await ledger.consistencyProof(before.size, after.size);
-        if (!verifyConsistency({ oldSize: before.size, newSize: after.size, oldRoot: before.rootHash, newRoot: after.rootHash, proof: old.hashes })) {
+        if (
+          !verifyConsistency({
+            oldSize: before.size,
+            newSize: after.size,
+            oldRoot: before.rootHash,
+            newRoot: after.rootHash,
+            proof: old.hashes,
+          })
+        ) {
           throw new Error('bad consistency proof');
         }
       }

@@ -20,7 +20,9 @@ export interface LoadDivisionsBench {
   result: LoadDivisionsResult;
 }
 
-export async function benchLoadDivisions(baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'): Promise<LoadDivisionsBench> {
+export async function benchLoadDivisions(
+  baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+): Promise<LoadDivisionsBench> {
   const name = `yiban_bench_divisions_${Date.now()}`;
   await adminQuery(baseUrl, `CREATE DATABASE ${name}`);
   try {

@@ -22,7 +22,11 @@ import { openDatabase } from '../src/db/database.ts';
 import { issueDemoCertificate } from '../src/demo/demo-certificate.ts';
 import { SEED_CERTIFICATE_TYPES } from '../src/modules/certificates/certificate-types.seed.ts';
 import { certificateFontBytes } from '../src/modules/certificates/pdf/font.ts';
-import { formatChineseDate, renderCertificatePdf, type CertificatePdfInput } from '../src/modules/certificates/pdf/render-certificate-pdf.ts';
+import {
+  formatChineseDate,
+  renderCertificatePdf,
+  type CertificatePdfInput,
+} from '../src/modules/certificates/pdf/render-certificate-pdf.ts';
 import { fillTemplate, wrapParagraph } from '../src/modules/certificates/pdf/text-layout.ts';
 
 const COUNT = Number(process.env.PDF_BENCH_COUNT ?? 400);
@@ -30,9 +34,19 @@ const NAIVE_COUNT = Number(process.env.PDF_BENCH_NAIVE ?? 40);
 const PROFILE = process.env.PDF_BENCH_PROFILE;
 const FLOOR = 100;
 const AIM = 200;
-const SURNAMES = [...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤'];
-const GIVEN = [...'伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉建国志强海波鑫淼晨曦宇航梓涵子轩浩然欣怡思远嘉怡雨桐'];
-const PLACES = ['河北省石家庄市正定县正定镇塔元庄村', '河北省保定市阜平县龙泉关镇骆驼湾村', '浙江省湖州市安吉县天荒坪镇余村', '贵州省遵义市播州区枫香镇花茂村', '四川省凉山彝族自治州昭觉县支尔莫乡阿土列尔村'];
+const SURNAMES = [
+  ...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤',
+];
+const GIVEN = [
+  ...'伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉建国志强海波鑫淼晨曦宇航梓涵子轩浩然欣怡思远嘉怡雨桐',
+];
+const PLACES = [
+  '河北省石家庄市正定县正定镇塔元庄村',
+  '河北省保定市阜平县龙泉关镇骆驼湾村',
+  '浙江省湖州市安吉县天荒坪镇余村',
+  '贵州省遵义市播州区枫香镇花茂村',
+  '四川省凉山彝族自治州昭觉县支尔莫乡阿土列尔村',
+];
 
 const cpuSeconds = (since: NodeJS.CpuUsage) => {
   const u = process.cpuUsage(since);
@@ -53,7 +67,9 @@ async function timed(label: string, count: number, run: (i: number) => Promise<U
   const cpu = cpuSeconds(cpuStart);
   const result = { wall: count / seconds, perCpu: count / cpu, msCpu: (cpu * 1000) / count, kib: bytes / count / 1024 };
   console.log(`${label}: ${count} in ${seconds.toFixed(2)} s`);
-  console.log(`  ${result.wall.toFixed(0)} PDFs/s wall, ${result.perCpu.toFixed(0)} PDFs/s per CPU-second (${result.msCpu.toFixed(2)} ms CPU each), average ${result.kib.toFixed(1)} KiB`);
+  console.log(
+    `  ${result.wall.toFixed(0)} PDFs/s wall, ${result.perCpu.toFixed(0)} PDFs/s per CPU-second (${result.msCpu.toFixed(2)} ms CPU each), average ${result.kib.toFixed(1)} KiB`,
+  );
   console.log(`  load average before ${startLoad}, after ${load()}`);
   return result;
 }
@@ -69,7 +85,9 @@ async function naivePdf(input: CertificatePdfInput, ttf: Uint8Array): Promise<Ui
   page.drawText(title, { x: (595.28 - regular.widthOfTextAtSize(title, 24)) / 2, y: 700, size: 24, font: regular, color: ink });
   const values = new Map(input.bundle.disclosures.map((d) => [d.name, d.value]));
   let y = 620;
-  for (const paragraph of fillTemplate(input.template.bodyZh, values).split('\n').filter((p) => p.trim())) {
+  for (const paragraph of fillTemplate(input.template.bodyZh, values)
+    .split('\n')
+    .filter((p) => p.trim())) {
     for (const line of wrapParagraph(paragraph.trim(), { width: 437, measure: (t) => regular.widthOfTextAtSize(t, 15), firstIndent: 30 })) {
       page.drawText(line, { x: 79, y, size: 15, font: regular, color: ink });
       y -= 28.5;
@@ -97,7 +115,12 @@ try {
     return {
       certificate: cert,
       template,
-      bundle: { ...bundle, disclosures: bundle.disclosures.map((d) => (d.name === 'holderName' ? { ...d, value: name } : d.name === 'address' ? { ...d, value: place } : d)) },
+      bundle: {
+        ...bundle,
+        disclosures: bundle.disclosures.map((d) =>
+          d.name === 'holderName' ? { ...d, value: name } : d.name === 'address' ? { ...d, value: place } : d,
+        ),
+      },
       signingKey,
       publicUrl: 'https://yiban.example.cn',
       sealBottomText: '电子证明专用章',
@@ -113,7 +136,9 @@ try {
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
   }
-  const ours = await timed('Yiban PDF renditions (signed PAdES, A4, CJK subsets, seal, QR, attached bundle)', COUNT, (i) => renderCertificatePdf(inputs[i]!));
+  const ours = await timed('Yiban PDF renditions (signed PAdES, A4, CJK subsets, seal, QR, attached bundle)', COUNT, (i) =>
+    renderCertificatePdf(inputs[i]!),
+  );
   if (session) {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(PROFILE!, JSON.stringify(profile));
@@ -122,10 +147,14 @@ try {
 
   const ttf = certificateFontBytes('regular');
   await naivePdf(inputs[0]!, ttf);
-  const naive = await timed('Naive pdf-lib + fontkit embedFont({ subset: true }) per document, text only', NAIVE_COUNT, (i) => naivePdf(inputs[i % inputs.length]!, ttf));
+  const naive = await timed('Naive pdf-lib + fontkit embedFont({ subset: true }) per document, text only', NAIVE_COUNT, (i) =>
+    naivePdf(inputs[i % inputs.length]!, ttf),
+  );
 
   console.log(`speed-up per CPU-second: ${(ours.perCpu / naive.perCpu).toFixed(1)}×`);
-  console.log(`floor ${FLOOR}/s per core (CPU-second): ${ours.perCpu >= FLOOR ? 'met' : 'NOT met'}; aim ${AIM}/s: ${ours.perCpu >= AIM ? 'met' : 'not met'}; wall ${ours.wall >= FLOOR ? 'meets' : 'does not meet'} the floor`);
+  console.log(
+    `floor ${FLOOR}/s per core (CPU-second): ${ours.perCpu >= FLOOR ? 'met' : 'NOT met'}; aim ${AIM}/s: ${ours.perCpu >= AIM ? 'met' : 'not met'}; wall ${ours.wall >= FLOOR ? 'meets' : 'does not meet'} the floor`,
+  );
 } finally {
   await database.close();
 }

@@ -87,7 +87,9 @@ export async function benchQueue(options: QueueBenchOptions): Promise<ScenarioRe
   if (!databaseUrl) {
     created = await createBenchDatabase('postgres', 'queue', options.serverUrl);
     databaseUrl = created.databaseUrl!;
-    log(`\n[queue] database ${created.label}: seeding ${options.residents.toLocaleString('en')} residents, ${options.cases.toLocaleString('en')} cases`);
+    log(
+      `\n[queue] database ${created.label}: seeding ${options.residents.toLocaleString('en')} residents, ${options.cases.toLocaleString('en')} cases`,
+    );
     const seeded = await seedBenchData({
       databaseUrl,
       residents: options.residents,
@@ -112,7 +114,9 @@ export async function benchQueue(options: QueueBenchOptions): Promise<ScenarioRe
       `SELECT (SELECT count(*) FROM cases) AS cases, (SELECT count(*) FROM residents) AS residents,
               pg_size_pretty(pg_database_size(current_database())) AS size`,
     );
-    log(`  data: ${Number(sizes.rows[0]!.residents).toLocaleString('en')} residents, ${Number(sizes.rows[0]!.cases).toLocaleString('en')} cases, database ${sizes.rows[0]!.size}`);
+    log(
+      `  data: ${Number(sizes.rows[0]!.residents).toLocaleString('en')} residents, ${Number(sizes.rows[0]!.cases).toLocaleString('en')} cases, database ${sizes.rows[0]!.size}`,
+    );
     const village = await busiest(admin, 'village');
     const county = await busiest(admin, 'county');
     const city = await busiest(admin, 'city');
@@ -122,7 +126,12 @@ export async function benchQueue(options: QueueBenchOptions): Promise<ScenarioRe
 
     const login = async (role: StaffRole, target: Target) => {
       const username = `bench-${role.replace('_', '-')}-${target.code}`.slice(0, 32);
-      await services.identity.ensureStaff({ username, name: `压测${target.name}`, password: STAFF_PASSWORD, roles: [{ role, orgCode: target.code }] });
+      await services.identity.ensureStaff({
+        username,
+        name: `压测${target.name}`,
+        password: STAFF_PASSWORD,
+        roles: [{ role, orgCode: target.code }],
+      });
       return (await services.identity.login({ kind: 'staff', username, password: STAFF_PASSWORD, channel: 'web' })).token;
     };
     const reviewer = await login('village_reviewer', village);
@@ -131,14 +140,38 @@ export async function benchQueue(options: QueueBenchOptions): Promise<ScenarioRe
 
     const today = chinaDate(new Date());
     const own = (t: Target): QueueQuery => ({ orgCode: t.code, limit: PAGE });
-    const subtree = (t: Target): QueueQuery => ({ subtree: { depth: t.path.split('.').length - 1, code: t.code, path: t.path }, limit: PAGE });
+    const subtree = (t: Target): QueueQuery => ({
+      subtree: { depth: t.path.split('.').length - 1, code: t.code, path: t.path },
+      limit: PAGE,
+    });
     const scenarios: Scenario[] = [
       { name: 'village reviewer, page 1', target: village, token: reviewer, overdue: false, walk: false, query: own(village) },
       { name: 'village reviewer, all pages by next', target: village, token: reviewer, overdue: false, walk: true, query: own(village) },
-      { name: 'village reviewer, overdue', target: village, token: reviewer, overdue: true, walk: false, query: { ...own(village), dueBefore: today } },
+      {
+        name: 'village reviewer, overdue',
+        target: village,
+        token: reviewer,
+        overdue: true,
+        walk: false,
+        query: { ...own(village), dueBefore: today },
+      },
       { name: 'county admin subtree, page 1', target: county, token: countyAdmin, overdue: false, walk: false, query: subtree(county) },
-      { name: 'county admin subtree, pages by next', target: county, token: countyAdmin, overdue: false, walk: true, query: subtree(county) },
-      { name: 'county admin subtree, overdue', target: county, token: countyAdmin, overdue: true, walk: false, query: { ...subtree(county), dueBefore: today } },
+      {
+        name: 'county admin subtree, pages by next',
+        target: county,
+        token: countyAdmin,
+        overdue: false,
+        walk: true,
+        query: subtree(county),
+      },
+      {
+        name: 'county admin subtree, overdue',
+        target: county,
+        token: countyAdmin,
+        overdue: true,
+        walk: false,
+        query: { ...subtree(county), dueBefore: today },
+      },
       { name: 'city admin subtree, page 1', target: city, token: cityAdmin, overdue: false, walk: false, query: subtree(city) },
     ];
 
@@ -150,7 +183,11 @@ export async function benchQueue(options: QueueBenchOptions): Promise<ScenarioRe
     const meters = { server: new CpuMeter(() => Promise.resolve([serverPid])), db: new CpuMeter(() => backendPids(databaseUrl, dbName)) };
     for (const scenario of scenarios) {
       const measured = await measure(client, scenario, options.requests, meters);
-      const plan = await explain(admin, database.db, measured.deepestCursor ? { ...scenario.query, after: measured.deepestCursor } : scenario.query);
+      const plan = await explain(
+        admin,
+        database.db,
+        measured.deepestCursor ? { ...scenario.query, after: measured.deepestCursor } : scenario.query,
+      );
       results.push({
         name: scenario.name,
         latency: measured.latency,
@@ -187,7 +224,9 @@ export async function busiest(admin: pg.Client, level: Target['level']): Promise
   const org = await admin.query<{ name: string; path: string }>('SELECT name, path FROM orgs WHERE code = $1', [top.code]);
   const path = org.rows[0]!.path;
   const all = await admin.query<{ n: string }>(
-    level === 'village' ? 'SELECT count(*) AS n FROM cases WHERE org_code = $1' : `SELECT count(*) AS n FROM cases WHERE org_path LIKE $1 || '.%'`,
+    level === 'village'
+      ? 'SELECT count(*) AS n FROM cases WHERE org_code = $1'
+      : `SELECT count(*) AS n FROM cases WHERE org_path LIKE $1 || '.%'`,
     [level === 'village' ? top.code : path],
   );
   return { level, code: top.code, name: org.rows[0]!.name, path, openCases: Number(top.open), allCases: Number(all.rows[0]!.n) };
@@ -220,7 +259,11 @@ async function measure(
     const params = new URLSearchParams({ orgCode: scenario.target.code });
     if (scenario.overdue) params.set('overdue', 'true');
     if (scenario.walk && cursor) params.set('after', cursor);
-    const response = await client.request({ method: 'GET', path: `/api/queue?${params.toString()}`, headers: { authorization: `Bearer ${scenario.token}` } });
+    const response = await client.request({
+      method: 'GET',
+      path: `/api/queue?${params.toString()}`,
+      headers: { authorization: `Bearer ${scenario.token}` },
+    });
     if (response.status !== 200) throw new Error(`${scenario.name}: HTTP ${response.status} ${response.body.slice(0, 300)}`);
     if (i >= warmup) latencies.push(response.ms);
     const body = JSON.parse(response.body) as { items: unknown[]; next: string | null };
@@ -255,8 +298,14 @@ async function explain(admin: pg.Client, db: Db, q: QueueQuery): Promise<PlanSum
   const { rows } = await admin.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${query.sql}`, query.params);
   const lines = rows.map((r) => r['QUERY PLAN']);
   const text = lines.join('\n');
-  const indexes = [...new Set([...text.matchAll(/(?:Index(?: Only)? Scan(?: Backward)? using|Bitmap Index Scan on) (\w+)/g)].map((m) => m[1]!))];
-  const topBuffers = lines.find((l) => l.includes('Buffers:'))?.trim().replace('Buffers: ', '') ?? '';
+  const indexes = [
+    ...new Set([...text.matchAll(/(?:Index(?: Only)? Scan(?: Backward)? using|Bitmap Index Scan on) (\w+)/g)].map((m) => m[1]!)),
+  ];
+  const topBuffers =
+    lines
+      .find((l) => l.includes('Buffers:'))
+      ?.trim()
+      .replace('Buffers: ', '') ?? '';
   return {
     text: `-- params: ${JSON.stringify(query.params)}\n${query.sql}\n${text}`,
     indexes,
@@ -290,7 +339,14 @@ function printReport(results: ScenarioResult[], log: (line: string) => void): vo
   log(
     table([
       ['scenario', 'indexes', 'seq scan', 'sort', 'exec ms', 'buffers'],
-      ...results.map((r) => [r.name, r.plan.indexes.join(', ') || '-', r.plan.seqScan ? 'yes' : 'no', r.plan.sort ?? '-', ms(r.plan.executionMs), r.plan.buffers]),
+      ...results.map((r) => [
+        r.name,
+        r.plan.indexes.join(', ') || '-',
+        r.plan.seqScan ? 'yes' : 'no',
+        r.plan.sort ?? '-',
+        ms(r.plan.executionMs),
+        r.plan.buffers,
+      ]),
     ]),
   );
   for (const r of results) log(`\n--- ${r.name}\n${r.plan.text}`);
@@ -305,7 +361,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     .option('--keep', 'keep the seeded database', false)
     .option('--server-url <url>', 'PostgreSQL server to create the database on', DEFAULT_SERVER_URL)
     .parse(process.argv);
-  const opts = program.opts<{ databaseUrl?: string; residents: number; cases: number; requests: number; keep: boolean; serverUrl: string }>();
+  const opts = program.opts<{
+    databaseUrl?: string;
+    residents: number;
+    cases: number;
+    requests: number;
+    keep: boolean;
+    serverUrl: string;
+  }>();
   const results = await benchQueue({ ...opts, log: (line) => console.log(line) });
   if (results.some((r) => !r.pass)) process.exitCode = 1;
 }

@@ -92,7 +92,10 @@ for (const [bench, script] of Object.entries(SCRIPTS) as [Bench, string][]) {
   }
   log(`\n[${bench}] ${script}`);
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: opts.serverUrl } });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: 'inherit',
+      env: { ...process.env, DATABASE_URL: opts.serverUrl },
+    });
     child.on('exit', resolve);
   });
   if (code !== 0) failures.push(`${bench}: exit code ${code}`);
@@ -112,7 +115,9 @@ async function printMachine(serverUrl: string): Promise<void> {
     await client.end();
   }
   const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
-  log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${gib(totalmem())} RAM (${gib(freemem())} free), Node ${process.version}, PostgreSQL ${version}`);
+  log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${gib(totalmem())} RAM (${gib(freemem())} free), Node ${process.version}, PostgreSQL ${version}`,
+  );
   printLoad();
 }
 

@@ -223,7 +223,9 @@ export function progressPrinter(write: (line: string) => void = (l) => process.s
     lastShown.set(stage, percent);
     const elapsed = (performance.now() - stageStart.get(stage)!) / 1000;
     const rate = elapsed > 0 ? Math.round(done / elapsed).toLocaleString('en') : '-';
-    write(`  ${stage}: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} (${percent}%), ${elapsed.toFixed(0)} s, ${rate} rows/s`);
+    write(
+      `  ${stage}: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} (${percent}%), ${elapsed.toFixed(0)} s, ${rate} rows/s`,
+    );
   };
 }
 

@@ -46,17 +46,36 @@ async function run(engine: 'pglite' | 'postgres') {
     for (let i = 0; i < 10; i++) {
       const r = await ctx.newResident({ name: `压测${hanDigits(i)}` });
       externalRecords.push({ residentId: r.residentId, data: { childName: `宝${i}`, certificateNo: `O${i}` } });
-      await sharing.upsertRecords('health.birth_record', [{ residentId: r.residentId, data: { childName: `宝${i}`, certificateNo: `O${i}` } }]);
-      await sharing.upsertRecords('civil.marriage_record', [{ residentId: r.residentId, data: { maritalStatus: '已婚', spouseName: `配偶${i}` } }]);
-      const submitted = await ctx.services.applications.submit(r, { serviceCode: 'birth.household_registration', form: { childName: `宝${i}`, householdHead: '户主' } });
+      await sharing.upsertRecords('health.birth_record', [
+        { residentId: r.residentId, data: { childName: `宝${i}`, certificateNo: `O${i}` } },
+      ]);
+      await sharing.upsertRecords('civil.marriage_record', [
+        { residentId: r.residentId, data: { maritalStatus: '已婚', spouseName: `配偶${i}` } },
+      ]);
+      const submitted = await ctx.services.applications.submit(r, {
+        serviceCode: 'birth.household_registration',
+        form: { childName: `宝${i}`, householdHead: '户主' },
+      });
       residents.push(submitted.case.id);
     }
     const until = new Date(Date.now() + 86_400_000);
     const grant = (datasetCode: string, fields: string[], consentRequired: boolean) =>
-      sharing.ensureGrant({ datasetCode, consumerOrgCode: ctx.departments.public_security!, fields, purpose: 'birth.household_registration', legalBasis: 'bench', consentRequired, validUntil: until });
+      sharing.ensureGrant({
+        datasetCode,
+        consumerOrgCode: ctx.departments.public_security!,
+        fields,
+        purpose: 'birth.household_registration',
+        legalBasis: 'bench',
+        consentRequired,
+        validUntil: until,
+      });
     await grant('health.birth_record', ['childName', 'certificateNo'], false);
     await grant('civil.marriage_record', ['maritalStatus', 'spouseName'], true);
-    department = await startDepartment({ name: '压测医院', datasets: [{ code: 'bench.external_birth_record', records: externalRecords }], trust: [platformKey.publicKeyPem] });
+    department = await startDepartment({
+      name: '压测医院',
+      datasets: [{ code: 'bench.external_birth_record', records: externalRecords }],
+      trust: [platformKey.publicKeyPem],
+    });
     const internalBirth = seedDatasets(ctx.departments).find((d) => d.code === 'health.birth_record')!;
     await sharing.upsertDatasets([{ ...internalBirth, code: 'bench.external_birth_record', provider: department.provider() }]);
     await grant('bench.external_birth_record', ['childName', 'certificateNo'], false);
@@ -68,7 +87,13 @@ async function run(engine: 'pglite' | 'postgres') {
       const t0 = performance.now();
       const worker = async () => {
         for (let i = next++; i < opts.exchanges; i = next++) {
-          await sharing.requestExchange(police, { requestKey: `bench-${name.replace(/[^A-Za-z0-9]+/g, '-')}-${i}`, datasetCode, fields, purpose: 'birth.household_registration', caseId: residents[i % residents.length]! });
+          await sharing.requestExchange(police, {
+            requestKey: `bench-${name.replace(/[^A-Za-z0-9]+/g, '-')}-${i}`,
+            datasetCode,
+            fields,
+            purpose: 'birth.household_registration',
+            caseId: residents[i % residents.length]!,
+          });
         }
       };
       await Promise.all(Array.from({ length: concurrency }, worker));
@@ -76,8 +101,13 @@ async function run(engine: 'pglite' | 'postgres') {
       const cpu = cpuUsage(cpu0);
       const perSecond = (opts.exchanges / wall) * 1000;
       const cpuPerOp = (cpu.user + cpu.system) / 1000 / opts.exchanges;
-      const dept = deptCpu0 !== null && department ? `  + ${((processCpuMs(department.process.pid!) - deptCpu0) / opts.exchanges).toFixed(2)} ms CPU/op (department process)` : '';
-      console.log(`${engine.padEnd(8)} ${name.padEnd(30)} c=${concurrency}  ${perSecond.toFixed(0).padStart(6)} /s  ${(wall / opts.exchanges).toFixed(2)} ms wall/op  ${cpuPerOp.toFixed(2)} ms CPU/op (node)${dept}`);
+      const dept =
+        deptCpu0 !== null && department
+          ? `  + ${((processCpuMs(department.process.pid!) - deptCpu0) / opts.exchanges).toFixed(2)} ms CPU/op (department process)`
+          : '';
+      console.log(
+        `${engine.padEnd(8)} ${name.padEnd(30)} c=${concurrency}  ${perSecond.toFixed(0).padStart(6)} /s  ${(wall / opts.exchanges).toFixed(2)} ms wall/op  ${cpuPerOp.toFixed(2)} ms CPU/op (node)${dept}`,
+      );
     };
     await scenario('completed (law-based grant)', 'health.birth_record', ['childName', 'certificateNo'], 1);
     await scenario('completed-concurrent', 'health.birth_record', ['childName', 'certificateNo'], opts.concurrency);
@@ -85,7 +115,9 @@ async function run(engine: 'pglite' | 'postgres') {
     await scenario('external signed (law-based)', 'bench.external_birth_record', ['childName', 'certificateNo'], 1);
     await scenario('external signed-concurrent', 'bench.external_birth_record', ['childName', 'certificateNo'], opts.concurrency);
     const stats = await department.stats();
-    console.log(`department: ${stats.received} queries received, ${stats.distinctRequests} distinct, refused ${JSON.stringify(stats.refused)}`);
+    console.log(
+      `department: ${stats.received} queries received, ${stats.distinctRequests} distinct, refused ${JSON.stringify(stats.refused)}`,
+    );
     console.log(loadLine());
   } finally {
     await department?.stop();

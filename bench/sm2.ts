@@ -37,7 +37,9 @@ function measure(name: string, fn: () => unknown, unit = 1): Result {
   return { name, opsPerSecond: (runs * unit) / elapsed, runs };
 }
 
-const message = new TextEncoder().encode(JSON.stringify({ id: '1.2.156.3005.2.11100000000000000X.0000000001.001.A', holder: '张*', fields: Array(8).fill('a'.repeat(64)) }));
+const message = new TextEncoder().encode(
+  JSON.stringify({ id: '1.2.156.3005.2.11100000000000000X.0000000001.001.A', holder: '张*', fields: Array(8).fill('a'.repeat(64)) }),
+);
 const results: Result[] = [];
 
 for (const algorithm of ['SM2', 'Ed25519'] as const) {
@@ -46,7 +48,8 @@ for (const algorithm of ['SM2', 'Ed25519'] as const) {
   const signature = signer.sign(message);
   const plain = createVerifier(algorithm, keys.publicKeySpki)!;
   const precomputed = createVerifier(algorithm, keys.publicKeySpki, { precompute: true })!;
-  if (!plain.verify(message, signature) || !verify(algorithm, keys.publicKeySpki, message, signature)) throw new Error(`${algorithm} does not verify`);
+  if (!plain.verify(message, signature) || !verify(algorithm, keys.publicKeySpki, message, signature))
+    throw new Error(`${algorithm} does not verify`);
   results.push(measure(`${algorithm} sign (key prepared once)`, () => signer.sign(message)));
   if (algorithm === 'SM2') {
     const sealSigner = createSealSigner(algorithm, keys.privateKey);
@@ -56,7 +59,9 @@ for (const algorithm of ['SM2', 'Ed25519'] as const) {
   results.push(measure(`${algorithm} verify (no table for the key)`, () => plain.verify(message, signature)));
   if (algorithm === 'SM2') {
     results.push(measure(`${algorithm} verify (precomputed table for the key)`, () => precomputed.verify(message, signature)));
-    results.push(measure(`${algorithm} verify() by SPKI (cached verifier)`, () => verify(algorithm, keys.publicKeySpki, message, signature)));
+    results.push(
+      measure(`${algorithm} verify() by SPKI (cached verifier)`, () => verify(algorithm, keys.publicKeySpki, message, signature)),
+    );
   }
 }
 // A seal certificate under the SM2 root: a cold chain check, and one with the path remembered.
@@ -66,10 +71,24 @@ for (const algorithm of ['SM2', 'Ed25519'] as const) {
   const name = { commonName: '一办平台根证书', organization: '一办平台' };
   const day = 86_400_000;
   const validity = { notBefore: new Date(Date.now() - day), notAfter: new Date(Date.now() + 3650 * day) };
-  const root = issueCertificate({ profile: 'root', subject: name, subjectPublicKeySpki: rootKeys.publicKeySpki, issuer: { name, signer: rootSigner }, ...validity });
-  const seal = issueCertificate({ profile: 'seal', subject: { commonName: '塔元庄村民委员会' }, subjectPublicKeySpki: generateKeyPair('SM2').publicKeySpki, issuer: { name, signer: rootSigner }, ...validity });
+  const root = issueCertificate({
+    profile: 'root',
+    subject: name,
+    subjectPublicKeySpki: rootKeys.publicKeySpki,
+    issuer: { name, signer: rootSigner },
+    ...validity,
+  });
+  const seal = issueCertificate({
+    profile: 'seal',
+    subject: { commonName: '塔元庄村民委员会' },
+    subjectPublicKeySpki: generateKeyPair('SM2').publicKeySpki,
+    issuer: { name, signer: rootSigner },
+    ...validity,
+  });
   const at = new Date();
-  results.push(measure('X.509 SM2 chain, cold (verifyCertificateChain)', () => verifyCertificateChain({ leaf: seal.der, anchors: [root.der], at })));
+  results.push(
+    measure('X.509 SM2 chain, cold (verifyCertificateChain)', () => verifyCertificateChain({ leaf: seal.der, anchors: [root.der], at })),
+  );
   const chains = createChainVerifier({ anchors: [root.der] });
   results.push(measure('X.509 SM2 chain, path remembered (createChainVerifier)', () => chains.verify(seal.der, { at })));
 }

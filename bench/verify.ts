@@ -81,7 +81,12 @@ function measure(fn: (i: number) => void): Rate {
     rounds.push({ wall: n / wall, cpu: n / cpuSeconds, thread: n / threadSeconds });
     runs += n;
   }
-  return { wall: median(rounds.map((r) => r.wall)), cpu: median(rounds.map((r) => r.cpu)), thread: median(rounds.map((r) => r.thread)), runs };
+  return {
+    wall: median(rounds.map((r) => r.wall)),
+    cpu: median(rounds.map((r) => r.cpu)),
+    thread: median(rounds.map((r) => r.thread)),
+    runs,
+  };
 }
 
 const fmt = (r: Rate) =>
@@ -101,7 +106,13 @@ try {
   for (let i = 1; i < COUNT; i++) {
     const residentId = makeResidentId(DEMO_COUNTY, `19${String(60 + (i % 40))}-0${1 + (i % 9)}-1${i % 10}`, 100 + i);
     const phone = `139${String(10_000_000 + i).padStart(8, '0')}`;
-    await services.identity.registerResident({ name: `居民${hanDigits(i)}`, residentId, phone, password: DEMO_PASSWORD, homeOrgCode: DEMO_VILLAGE });
+    await services.identity.registerResident({
+      name: `居民${hanDigits(i)}`,
+      residentId,
+      phone,
+      password: DEMO_PASSWORD,
+      homeOrgCode: DEMO_VILLAGE,
+    });
     const resident = await services.identity.authenticate(
       (await services.identity.login({ kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' })).token,
     );
@@ -128,7 +139,9 @@ try {
 
   const machine = `${cpus()[0]?.model ?? '?'}, ${cpus().length} cores, Node ${process.version}`;
   console.log(`${machine}; ${loadLine()}`);
-  console.log(`${bundles.length} certificates issued end to end in ${issueSeconds.toFixed(1)} s (PGlite, in memory), one checkpoint of ${bundles[0]!.ledger!.checkpoint.split('\n')[1]} entries`);
+  console.log(
+    `${bundles.length} certificates issued end to end in ${issueSeconds.toFixed(1)} s (PGlite, in memory), one checkpoint of ${bundles[0]!.ledger!.checkpoint.split('\n')[1]} entries`,
+  );
 
   // A fresh verifier per measurement: the first pass over the certificates pays for the seal's
   // table and chain, as a verifier page would once per issuer.
@@ -172,15 +185,23 @@ try {
     const line = out.split('\n').find((l) => /^\s*256 bits? SM2/.test(l) || /SM2 \(sm2\)/.test(l));
     const numbers = line?.match(/(\d+(\.\d+)?)\s+(\d+(\.\d+)?)\s*$/);
     if (numbers) native = { sign: Number(numbers[1]), verify: Number(numbers[3]) };
-    console.log(native ? `openssl speed -seconds 3 sm2: ${native.sign.toFixed(0)} signs/s, ${native.verify.toFixed(0)} verifies/s` : `openssl speed: could not parse\n${out}`);
+    console.log(
+      native
+        ? `openssl speed -seconds 3 sm2: ${native.sign.toFixed(0)} signs/s, ${native.verify.toFixed(0)} verifies/s`
+        : `openssl speed: could not parse\n${out}`,
+    );
   }
   console.log(loadLine());
   const verdict = (rate: number, floor: number) => (rate >= floor ? 'met' : 'NOT met');
-  console.log(`floor ${FLOOR}/s full verifications per core: ${verdict(full.cpu, FLOOR)} (per process CPU-second); aim ${AIM}/s: ${verdict(full.cpu, AIM)}`);
+  console.log(
+    `floor ${FLOOR}/s full verifications per core: ${verdict(full.cpu, FLOOR)} (per process CPU-second); aim ${AIM}/s: ${verdict(full.cpu, AIM)}`,
+  );
   console.log(`floor ${SIGN_FLOOR} SM2 signs/s: ${verdict(signNative.cpu, SIGN_FLOOR)} (seal signer, per process CPU-second)`);
   if (native) {
     // openssl speed counts user CPU time too; the ratio carries over to a quiet machine.
-    console.log(`against OpenSSL in this run: full verification ${(full.cpu / native.verify).toFixed(2)}× its bare SM2 verify; SM2 verify alone ${(verifyOnly.cpu / native.verify).toFixed(2)}×; signing ${(signNative.cpu / native.sign).toFixed(2)}× its sign`);
+    console.log(
+      `against OpenSSL in this run: full verification ${(full.cpu / native.verify).toFixed(2)}× its bare SM2 verify; SM2 verify alone ${(verifyOnly.cpu / native.verify).toFixed(2)}×; signing ${(signNative.cpu / native.sign).toFixed(2)}× its sign`,
+    );
   }
   if (full.cpu < FLOOR || signNative.cpu < SIGN_FLOOR) process.exitCode = 1;
 } finally {

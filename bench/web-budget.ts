@@ -13,7 +13,12 @@ import { buildWeb, isWebBuildFresh } from '../src/cli/web-build.ts';
 import { WEB_DIST_DIR } from '../src/http/web.ts';
 
 export const BUDGETS_KB: Record<string, number | null> = { resident: 200, verify: 150, console: null, kiosk: null };
-const PAGES: Record<string, string> = { resident: 'index.html', console: 'console/index.html', kiosk: 'kiosk/index.html', verify: 'verify/index.html' };
+const PAGES: Record<string, string> = {
+  resident: 'index.html',
+  console: 'console/index.html',
+  kiosk: 'kiosk/index.html',
+  verify: 'verify/index.html',
+};
 
 export interface EntryWeight {
   page: string;
@@ -50,7 +55,11 @@ async function main(): Promise<void> {
     console.log(`built the web apps in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
   const rows = measureFirstLoad();
-  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log('page      files   raw KB   gzip KB   budget KB   verdict');
   let over = false;
   for (const r of rows) {

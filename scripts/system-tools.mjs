@@ -26,12 +26,21 @@ export const SYSTEM_TOOLS = [
   { package: 'g++', commands: ['gcc', 'g++'], why: 'the native SM2 signer (node-gyp) and the constant-time check' },
   { package: 'make', commands: ['make'], why: 'node-gyp builds the native SM2 signer with make' },
   { package: 'python3', commands: ['python3'], why: 'node-gyp runs on Python' },
-  { package: 'valgrind', commands: ['valgrind'], files: ['/usr/include/valgrind/memcheck.h'], why: 'the constant-time check of the native SM2 core' },
+  {
+    package: 'valgrind',
+    commands: ['valgrind'],
+    files: ['/usr/include/valgrind/memcheck.h'],
+    why: 'the constant-time check of the native SM2 core',
+  },
   { package: 'poppler-utils', commands: ['pdfsig', 'pdftotext', 'pdftoppm', 'pdffonts'], why: 'PDF signature, text and font checks' },
   { package: 'libnss3-tools', commands: ['certutil'], why: 'the NSS trust store pdfsig checks the chain against' },
   { package: 'zbar-tools', commands: ['zbarimg'], why: 'decoding the QR code printed on the PDF' },
   { package: 'chromium', commands: ['chromium'], why: 'the browser tests (playwright-core drives Debian’s Chromium)' },
-  { package: 'fonts-wqy-microhei', files: ['/usr/share/fonts/truetype/wqy/wqy-microhei.ttc'], why: 'Chinese text in the browser tests’ screenshots' },
+  {
+    package: 'fonts-wqy-microhei',
+    files: ['/usr/share/fonts/truetype/wqy/wqy-microhei.ttc'],
+    why: 'Chinese text in the browser tests’ screenshots',
+  },
   {
     package: 'fonts-hanazono',
     files: ['/usr/share/fonts/truetype/hanazono/HanaMinA.ttf', '/usr/share/fonts/truetype/hanazono/HanaMinB.ttf'],

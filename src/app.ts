@@ -99,7 +99,13 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const { masterKey } = options;
   const clock = options.clock ?? (() => new Date());
   const orgs = createOrgsService({ db });
-  const identity = createIdentityService({ db, masterKey, orgs, clock, ...(options.sessionCache ? { sessionCache: options.sessionCache } : {}) });
+  const identity = createIdentityService({
+    db,
+    masterKey,
+    orgs,
+    clock,
+    ...(options.sessionCache ? { sessionCache: options.sessionCache } : {}),
+  });
   const catalog = createCatalogService({ db, clock });
   const events = createEventsService({ db, clock });
   const keys = createKeyStore({ db, masterKey, clock });
@@ -153,7 +159,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
           if (!batch) return;
           const issued = await batch.issue(tx, caseIds);
           for (const id of caseIds) {
-            if (issued.get(id)?.identifier !== batch.identifiers.get(id)) throw new Error(`case ${id}: the certificate issued is not the one prepared`);
+            if (issued.get(id)?.identifier !== batch.identifiers.get(id))
+              throw new Error(`case ${id}: the certificate issued is not the one prepared`);
           }
         },
       };
@@ -174,10 +181,36 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const seals = createSealsService({ orgs, keys });
   const overview = createOverviewService({ db, orgs, clock });
   const kiosk = createKioskLogin({ db, masterKey, sender: options.codeSender ?? null, clock });
-  const bundles = createBundlesService({ db, catalog, applications, dataSharing, certificates, orgs, residents: identity, clock, ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}) });
+  const bundles = createBundlesService({
+    db,
+    catalog,
+    applications,
+    dataSharing,
+    certificates,
+    orgs,
+    residents: identity,
+    clock,
+    ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}),
+  });
   late.bundles = bundles;
   const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: dataSharing.subjectKeyOf, clock });
-  return { orgs, identity, catalog, applications, events, keys, ledger, certificates, sharing, seals, overview, dataSharing, kiosk, bundles, datasetRecords };
+  return {
+    orgs,
+    identity,
+    catalog,
+    applications,
+    events,
+    keys,
+    ledger,
+    certificates,
+    sharing,
+    seals,
+    overview,
+    dataSharing,
+    kiosk,
+    bundles,
+    datasetRecords,
+  };
 }
 
 const issuedNote = (identifier: string) => `电子证明已签发 certificate issued: ${identifier}`;
@@ -223,7 +256,10 @@ export async function openPlatform(config: Config, overrides: { codeSender?: Cod
     publicUrl: config.publicUrl,
     ledgerOrigin: config.ledgerOrigin,
     sessionCache,
-    codeSender: overrides.codeSender !== undefined ? overrides.codeSender : createCodeSender(config.codeSender, { log: (line) => console.error(line) }),
+    codeSender:
+      overrides.codeSender !== undefined
+        ? overrides.codeSender
+        : createCodeSender(config.codeSender, { log: (line) => console.error(line) }),
     ...(config.sharingKeyFile ? { externalSharing: { key: loadSharingKey(config.sharingKeyFile) } } : {}),
   });
   return {
@@ -240,7 +276,13 @@ export async function openPlatform(config: Config, overrides: { codeSender?: Cod
 
 export async function buildApp(
   platform: Platform,
-  options: { logLevel?: string; logStream?: NodeJS.WritableStream; publicUrl?: string; trustProxy?: Config['trustProxy']; rateLimits?: RateLimits } = {},
+  options: {
+    logLevel?: string;
+    logStream?: NodeJS.WritableStream;
+    publicUrl?: string;
+    trustProxy?: Config['trustProxy'];
+    rateLimits?: RateLimits;
+  } = {},
 ): Promise<App> {
   const { services } = platform;
   return buildServer({

@@ -23,9 +23,14 @@ describe.each(testEngines())('HTTP API on %s', (engine) => {
   });
 
   async function tokenFor(body: Record<string, string>): Promise<string> {
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { ...body, password: PASSWORD } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'x-auth-mode': 'bearer' },
+      payload: { ...body, password: PASSWORD },
+    });
     expect(res.statusCode).toBe(200);
-    return (res.json<{ token: string }>()).token;
+    return res.json<{ token: string }>().token;
   }
 
   async function residentToken(): Promise<{ token: string; accountId: string }> {
@@ -61,30 +66,103 @@ describe.each(testEngines())('HTTP API on %s', (engine) => {
     const dup = await app.inject({ method: 'POST', url: '/api/auth/residents/register', payload: body });
     expect(dup.statusCode).toBe(409);
     expect(dup.json()).toMatchObject({ error: { code: 'ALREADY_REGISTERED', message: '该身份证号码已注册' } });
-    const dupEn = await app.inject({ method: 'POST', url: '/api/auth/residents/register', payload: body, headers: { 'accept-language': 'en-US,en;q=0.9' } });
+    const dupEn = await app.inject({
+      method: 'POST',
+      url: '/api/auth/residents/register',
+      payload: body,
+      headers: { 'accept-language': 'en-US,en;q=0.9' },
+    });
     expect(dupEn.json()).toMatchObject({ error: { code: 'ALREADY_REGISTERED', message: 'This resident ID number is already registered' } });
   });
 
   it('answers bad input with a 4xx, a stable code and a readable message, never a 5xx', async () => {
     const { token } = await residentToken();
     const cases: { name: string; req: InjectOptions; status: number; code: string }[] = [
-      { name: 'malformed JSON', req: { method: 'POST', url: '/api/cases', headers: { ...auth(token), 'content-type': 'application/json' }, payload: '{"serviceCode":' }, status: 400, code: 'MALFORMED_JSON' },
-      { name: 'unknown field', req: { method: 'POST', url: '/api/cases', headers: auth(token), payload: { ...residence, hack: true } }, status: 400, code: 'VALIDATION_FAILED' },
-      { name: 'wrong type', req: { method: 'POST', url: '/api/cases', headers: auth(token), payload: { ...residence, form: 'x' } }, status: 400, code: 'VALIDATION_FAILED' },
-      { name: 'oversize body', req: { method: 'POST', url: '/api/cases', headers: { ...auth(token), 'content-type': 'application/json' }, payload: JSON.stringify({ ...residence, pad: 'x'.repeat(400_000) }) }, status: 413, code: 'PAYLOAD_TOO_LARGE' },
-      { name: 'unsupported media type', req: { method: 'POST', url: '/api/cases', headers: { ...auth(token), 'content-type': 'application/xml' }, payload: '<case/>' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-      { name: 'invalid resident ID', req: { method: 'POST', url: '/api/auth/residents/register', payload: { name: '甲', residentId: '130123199003070018', phone: '13912345678', password: PASSWORD } }, status: 400, code: 'INVALID_RESIDENT_ID' },
-      { name: 'invalid enum', req: { method: 'GET', url: `/api/queue?orgCode=${VILLAGE}&state=lost`, headers: auth(token) }, status: 400, code: 'VALIDATION_FAILED' },
-      { name: 'invalid date', req: { method: 'GET', url: '/api/calendar/due-date?from=2026-02-30&days=3' }, status: 400, code: 'VALIDATION_FAILED' },
-      { name: 'bad cursor', req: { method: 'GET', url: '/api/cases/mine?after=%%%', headers: auth(token) }, status: 400, code: 'VALIDATION_FAILED' },
+      {
+        name: 'malformed JSON',
+        req: {
+          method: 'POST',
+          url: '/api/cases',
+          headers: { ...auth(token), 'content-type': 'application/json' },
+          payload: '{"serviceCode":',
+        },
+        status: 400,
+        code: 'MALFORMED_JSON',
+      },
+      {
+        name: 'unknown field',
+        req: { method: 'POST', url: '/api/cases', headers: auth(token), payload: { ...residence, hack: true } },
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
+      {
+        name: 'wrong type',
+        req: { method: 'POST', url: '/api/cases', headers: auth(token), payload: { ...residence, form: 'x' } },
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
+      {
+        name: 'oversize body',
+        req: {
+          method: 'POST',
+          url: '/api/cases',
+          headers: { ...auth(token), 'content-type': 'application/json' },
+          payload: JSON.stringify({ ...residence, pad: 'x'.repeat(400_000) }),
+        },
+        status: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+      },
+      {
+        name: 'unsupported media type',
+        req: { method: 'POST', url: '/api/cases', headers: { ...auth(token), 'content-type': 'application/xml' }, payload: '<case/>' },
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+      },
+      {
+        name: 'invalid resident ID',
+        req: {
+          method: 'POST',
+          url: '/api/auth/residents/register',
+          payload: { name: '甲', residentId: '130123199003070018', phone: '13912345678', password: PASSWORD },
+        },
+        status: 400,
+        code: 'INVALID_RESIDENT_ID',
+      },
+      {
+        name: 'invalid enum',
+        req: { method: 'GET', url: `/api/queue?orgCode=${VILLAGE}&state=lost`, headers: auth(token) },
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
+      {
+        name: 'invalid date',
+        req: { method: 'GET', url: '/api/calendar/due-date?from=2026-02-30&days=3' },
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
+      {
+        name: 'bad cursor',
+        req: { method: 'GET', url: '/api/cases/mine?after=%%%', headers: auth(token) },
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
       { name: 'no session', req: { method: 'GET', url: '/api/cases/mine' }, status: 401, code: 'UNAUTHENTICATED' },
       { name: 'unknown route', req: { method: 'GET', url: '/api/nothing-here' }, status: 404, code: 'ROUTE_NOT_FOUND' },
-      { name: 'unknown case', req: { method: 'GET', url: '/api/cases/00000000-0000-4000-8000-000000000000', headers: auth(token) }, status: 404, code: 'NOT_FOUND' },
+      {
+        name: 'unknown case',
+        req: { method: 'GET', url: '/api/cases/00000000-0000-4000-8000-000000000000', headers: auth(token) },
+        status: 404,
+        code: 'NOT_FOUND',
+      },
     ];
     for (const c of cases) {
       const res = await app.inject(c.req);
       const body = res.json<{ error?: { code: string } }>();
-      expect({ name: c.name, status: res.statusCode, code: body.error?.code ?? res.body }).toEqual({ name: c.name, status: c.status, code: c.code });
+      expect({ name: c.name, status: res.statusCode, code: body.error?.code ?? res.body }).toEqual({
+        name: c.name,
+        status: c.status,
+        code: c.code,
+      });
       expect(res.json<{ error: { message: string } }>().error.message.length).toBeGreaterThan(2);
     }
     const mine = await app.inject({ method: 'GET', url: '/api/cases/mine', headers: auth(token) });
@@ -100,7 +178,12 @@ describe.each(testEngines())('HTTP API on %s', (engine) => {
     expect(again.statusCode).toBe(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json<{ id: string }>().id).toBe(first.json<{ id: string }>().id);
-    const other = await app.inject({ method: 'POST', url: '/api/cases', headers, payload: { ...residence, form: { ...residence.form, purpose: 'other' } } });
+    const other = await app.inject({
+      method: 'POST',
+      url: '/api/cases',
+      headers,
+      payload: { ...residence, form: { ...residence.form, purpose: 'other' } },
+    });
     expect(other.statusCode).toBe(422);
     expect(other.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED' } });
   });

@@ -36,7 +36,9 @@ async function dumpAsText(db: Db): Promise<string> {
       sql`select column_name as name from information_schema.columns where table_schema = ${t.schema} and table_name = ${t.name} and data_type = 'bytea'`,
     );
     for (const c of binary) {
-      const { rows: bytes } = await db.execute<{ line: string | null }>(sql`select encode(${sql.raw(`"${c.name}"`)}, 'escape') as line from ${table}`);
+      const { rows: bytes } = await db.execute<{ line: string | null }>(
+        sql`select encode(${sql.raw(`"${c.name}"`)}, 'escape') as line from ${table}`,
+      );
       parts.push(...bytes.map((r) => r.line ?? ''));
     }
   }
@@ -63,7 +65,10 @@ describe.each(testEngines())('no full resident ID number at rest (%s)', (engine)
         done();
       },
     });
-    const app = await buildApp({ database: ctx.database, services: ctx.services, close: async () => undefined }, { logLevel: 'info', logStream });
+    const app = await buildApp(
+      { database: ctx.database, services: ctx.services, close: async () => undefined },
+      { logLevel: 'info', logStream },
+    );
     const ids: string[] = [];
     let closed = false;
     try {
@@ -71,21 +76,36 @@ describe.each(testEngines())('no full resident ID number at rest (%s)', (engine)
       // Registration and login through HTTP, so that request logging sees ID numbers too.
       const residentId = freshResidentId();
       ids.push(residentId);
-      const registered = await app.inject({ method: 'POST', url: '/api/auth/residents/register', payload: { name: '李四', residentId, phone: '13912345678', password: PASSWORD, homeOrgCode: VILLAGE } });
+      const registered = await app.inject({
+        method: 'POST',
+        url: '/api/auth/residents/register',
+        payload: { name: '李四', residentId, phone: '13912345678', password: PASSWORD, homeOrgCode: VILLAGE },
+      });
       expect(registered.statusCode).toBe(201);
-      const login = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' } });
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        headers: { 'x-auth-mode': 'bearer' },
+        payload: { kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' },
+      });
       expect(login.statusCode).toBe(200);
       const auth = { authorization: `Bearer ${login.json<{ token: string }>().token}` };
       const resident = await ctx.login({ kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' });
 
       const reviewer = await ctx.newStaff('village_reviewer', VILLAGE);
-      const residence = { serviceCode: 'cert.residence', form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' } };
+      const residence = {
+        serviceCode: 'cert.residence',
+        form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' },
+      };
       const { case: c } = await services.applications.submit(resident, residence);
       await services.applications.act(reviewer, c.id, 'approve');
       const cert = await services.certificates.getByCase(resident, c.id);
 
       // Every rendition that carries the full number works, from what is stored.
-      for (const url of [`/api/certificates/${cert.id}/document?fields=residentId,holderName`, `/api/certificates/${cert.id}/bundle?fields=residentId`]) {
+      for (const url of [
+        `/api/certificates/${cert.id}/document?fields=residentId,holderName`,
+        `/api/certificates/${cert.id}/bundle?fields=residentId`,
+      ]) {
         const res = await app.inject({ url, headers: auth });
         expect(res.statusCode).toBe(200);
         expect(res.body).toContain(residentId);
@@ -114,25 +134,64 @@ describe.each(testEngines())('no full resident ID number at rest (%s)', (engine)
       for (const o of others) cases.push((await services.applications.submit(o, residence)).case.id);
       const results = await services.applications.decideMany(reviewer, { ids: cases, decision: 'approve' });
       expect(results.map((r) => r.outcome)).toEqual(['approved', 'approved']);
-      const batchDoc = await services.certificates.document(others[0]!, (await services.certificates.getByCase(others[0]!, cases[0]!)).id, ['residentId']);
+      const batchDoc = await services.certificates.document(others[0]!, (await services.certificates.getByCase(others[0]!, cases[0]!)).id, [
+        'residentId',
+      ]);
       expect(batchDoc.disclosures[0]?.value).toBe(others[0]!.residentId);
 
       // A birth bundle: prefill through sharing, five certificates by instant approval.
       await services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
-      for (const grant of seedGrants(ctx.departments, new Date(Date.now() + 365 * 86_400_000))) await services.dataSharing.ensureGrant(grant);
+      for (const grant of seedGrants(ctx.departments, new Date(Date.now() + 365 * 86_400_000)))
+        await services.dataSharing.ensureGrant(grant);
       await seedBundles(services, ctx.departments);
       const mother = await ctx.newResident({ name: '王芳' });
       ids.push(mother.residentId);
       await services.dataSharing.upsertRecords('ps.household_register', [
-        { residentId: mother.residentId, data: { name: '王芳', gender: '女', birthDate: '1992-03-05', ethnicity: '汉族', householdNo: '130123100242001', householdHead: '张伟', relationToHead: '配偶', address: '河北省石家庄市正定县正定镇塔元庄村' } },
+        {
+          residentId: mother.residentId,
+          data: {
+            name: '王芳',
+            gender: '女',
+            birthDate: '1992-03-05',
+            ethnicity: '汉族',
+            householdNo: '130123100242001',
+            householdHead: '张伟',
+            relationToHead: '配偶',
+            address: '河北省石家庄市正定县正定镇塔元庄村',
+          },
+        },
       ]);
       await services.dataSharing.upsertRecords('health.birth_record', [
-        { residentId: mother.residentId, data: { childName: '张小宝', childGender: '男', birthTime: '2026-11-18T08:30:00+08:00', birthPlace: '河北省石家庄市正定县', hospital: '正定县人民医院', weightGrams: '3350', certificateNo: 'O130123001' } },
+        {
+          residentId: mother.residentId,
+          data: {
+            childName: '张小宝',
+            childGender: '男',
+            birthTime: '2026-11-18T08:30:00+08:00',
+            birthPlace: '河北省石家庄市正定县',
+            hospital: '正定县人民医院',
+            weightGrams: '3350',
+            certificateNo: 'O130123001',
+          },
+        },
       ]);
       await services.dataSharing.upsertRecords('medsec.insured_person', [
-        { residentId: mother.residentId, data: { name: '王芳', insuranceType: '城乡居民基本医疗保险', insuredRegion: '河北省石家庄市正定县', status: '正常参保', enrolledSince: '2016-01-01' } },
+        {
+          residentId: mother.residentId,
+          data: {
+            name: '王芳',
+            insuranceType: '城乡居民基本医疗保险',
+            insuredRegion: '河北省石家庄市正定县',
+            status: '正常参保',
+            enrolledSince: '2016-01-01',
+          },
+        },
       ]);
-      const { bundle: started } = await services.bundles.start(mother, { bundle: 'birth', form: {}, consent: true }, `at-rest-${Date.now()}`);
+      const { bundle: started } = await services.bundles.start(
+        mother,
+        { bundle: 'birth', form: {}, consent: true },
+        `at-rest-${Date.now()}`,
+      );
       expect(started.state).toBe('done');
       await services.ledger.integrate();
 

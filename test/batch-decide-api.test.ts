@@ -29,7 +29,12 @@ describe.each(testEngines())('POST /api/cases/batch-decide on %s', (engine) => {
 
   async function staffToken(role: Parameters<TestContext['newStaff']>[0], org: string): Promise<string> {
     const s = await ctx.newStaff(role, org);
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { kind: 'staff', username: s.username, password: PASSWORD, channel: 'web' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'x-auth-mode': 'bearer' },
+      payload: { kind: 'staff', username: s.username, password: PASSWORD, channel: 'web' },
+    });
     return res.json<{ token: string }>().token;
   }
 
@@ -39,7 +44,12 @@ describe.each(testEngines())('POST /api/cases/batch-decide on %s', (engine) => {
   }
 
   const decide = (token: string, body: unknown, lang = 'zh-CN') =>
-    app.inject({ method: 'POST', url: '/api/cases/batch-decide', headers: { authorization: `Bearer ${token}`, 'accept-language': lang }, payload: body as object });
+    app.inject({
+      method: 'POST',
+      url: '/api/cases/batch-decide',
+      headers: { authorization: `Bearer ${token}`, 'accept-language': lang },
+      payload: body as object,
+    });
 
   it('approves a reviewer’s cases, with a result per case in the caller’s language', async () => {
     const token = await staffToken('village_reviewer', VILLAGE);
@@ -67,7 +77,12 @@ describe.each(testEngines())('POST /api/cases/batch-decide on %s', (engine) => {
   it('validates the body and the caller', async () => {
     const token = await staffToken('village_reviewer', VILLAGE);
     const tooMany = Array.from({ length: 501 }, () => randomUUID());
-    for (const body of [{ ids: [], decision: 'approve' }, { ids: tooMany, decision: 'approve' }, { ids: [randomUUID()], decision: 'maybe' }, { ids: [randomUUID()] }]) {
+    for (const body of [
+      { ids: [], decision: 'approve' },
+      { ids: tooMany, decision: 'approve' },
+      { ids: [randomUUID()], decision: 'maybe' },
+      { ids: [randomUUID()] },
+    ]) {
       const res = await decide(token, body);
       expect(res.statusCode).toBe(400);
       expect(res.json<{ error: { code: string } }>().error.code).toBe('VALIDATION_FAILED');
@@ -75,7 +90,11 @@ describe.each(testEngines())('POST /api/cases/batch-decide on %s', (engine) => {
     const noReason = await decide(token, { ids: [await submitted()], decision: 'reject' }, 'en');
     expect(noReason.statusCode).toBe(400);
     expect(noReason.json<{ error: { message: string } }>().error.message).toContain('a reason is required');
-    const anonymous = await app.inject({ method: 'POST', url: '/api/cases/batch-decide', payload: { ids: [randomUUID()], decision: 'approve' } });
+    const anonymous = await app.inject({
+      method: 'POST',
+      url: '/api/cases/batch-decide',
+      payload: { ids: [randomUUID()], decision: 'approve' },
+    });
     expect(anonymous.statusCode).toBe(401);
     const resident = await ctx.newResident();
     const login = await app.inject({

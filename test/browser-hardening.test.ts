@@ -21,9 +21,20 @@ describe('browser hardening', () => {
     ctx = await createTestContext(testEngines()[0]!);
     await ctx.services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
     // Behind one TLS-terminating proxy on the loopback interface (light-my-request's peer address).
-    app = await buildApp({ database: ctx.database, services: ctx.services, close: () => ctx.close() }, { logLevel: 'silent', publicUrl: PUBLIC, trustProxy: '127.0.0.1' });
-    const civil = await bearerFor({ kind: 'staff', username: (await ctx.newStaff('department_officer', ctx.departments.civil_affairs!)).username, channel: 'web' });
-    police = await bearerFor({ kind: 'staff', username: (await ctx.newStaff('department_officer', ctx.departments.public_security!)).username, channel: 'web' });
+    app = await buildApp(
+      { database: ctx.database, services: ctx.services, close: () => ctx.close() },
+      { logLevel: 'silent', publicUrl: PUBLIC, trustProxy: '127.0.0.1' },
+    );
+    const civil = await bearerFor({
+      kind: 'staff',
+      username: (await ctx.newStaff('department_officer', ctx.departments.civil_affairs!)).username,
+      channel: 'web',
+    });
+    police = await bearerFor({
+      kind: 'staff',
+      username: (await ctx.newStaff('department_officer', ctx.departments.public_security!)).username,
+      channel: 'web',
+    });
     const grant = await app.inject({
       method: 'POST',
       url: '/api/sharing/grants',
@@ -45,7 +56,12 @@ describe('browser hardening', () => {
   });
 
   async function bearerFor(body: Record<string, string>): Promise<string> {
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { ...body, password: PASSWORD } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'x-auth-mode': 'bearer' },
+      payload: { ...body, password: PASSWORD },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.cookies).toEqual([]);
     return res.json<{ token: string }>().token;
@@ -54,7 +70,12 @@ describe('browser hardening', () => {
   /** A resident logged in the way the browser does it (from the site, no X-Auth-Mode): the cookie's value. */
   async function browserLogin(headers: Record<string, string> = { ...SITE, origin: PUBLIC }) {
     const r = await ctx.newResident({ name: '吴静' });
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers, payload: { kind: 'resident', residentIdOrPhone: r.residentId, password: PASSWORD, channel: 'app' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers,
+      payload: { kind: 'resident', residentIdOrPhone: r.residentId, password: PASSWORD, channel: 'app' },
+    });
     expect(res.statusCode).toBe(200);
     return { resident: r, res, cookie: res.cookies.find((c) => c.name === 'yiban_session') };
   }
@@ -63,7 +84,10 @@ describe('browser hardening', () => {
   async function pendingConsent() {
     const { resident, cookie } = await browserLogin();
     await ctx.services.dataSharing.upsertRecords('civil.marriage_record', [
-      { residentId: resident.residentId, data: { maritalStatus: '已婚', spouseName: '郑浩', registeredOn: '2019-01-01', certificateNo: 'J1', registry: '正定县民政局' } },
+      {
+        residentId: resident.residentId,
+        data: { maritalStatus: '已婚', spouseName: '郑浩', registeredOn: '2019-01-01', certificateNo: 'J1', registry: '正定县民政局' },
+      },
     ]);
     const session = `yiban_session=${cookie!.value}`;
     const submitted = await app.inject({
@@ -77,7 +101,13 @@ describe('browser hardening', () => {
       method: 'POST',
       url: '/api/sharing/exchanges',
       headers: { authorization: `Bearer ${police}` },
-      payload: { requestKey: `k-${Date.now()}-${Math.floor(Math.random() * 1e9)}`, datasetCode: 'civil.marriage_record', fields: ['spouseName'], purpose: 'birth.household_registration', caseId: submitted.json<{ id: string }>().id },
+      payload: {
+        requestKey: `k-${Date.now()}-${Math.floor(Math.random() * 1e9)}`,
+        datasetCode: 'civil.marriage_record',
+        fields: ['spouseName'],
+        purpose: 'birth.household_registration',
+        caseId: submitted.json<{ id: string }>().id,
+      },
     });
     expect(requested.json()).toMatchObject({ exchange: { status: 'pending_consent' } });
     return { session, id: requested.json<{ exchange: { id: string } }>().exchange.id };
@@ -93,13 +123,25 @@ describe('browser hardening', () => {
 
   it('refuses the cross-site text/plain decline that used to succeed, and changes nothing', async () => {
     const { session, id } = await pendingConsent();
-    const attack = await decline(id, { ...SITE, cookie: session, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain', 'accept-language': 'en' });
+    const attack = await decline(id, {
+      ...SITE,
+      cookie: session,
+      origin: 'https://evil.example',
+      'sec-fetch-site': 'cross-site',
+      'content-type': 'text/plain',
+      'accept-language': 'en',
+    });
     expect(attack.statusCode).toBe(403);
     expect(attack.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'CROSS_SITE_REQUEST' });
     expect(attack.json<{ error: { message: string } }>().error.message).toContain('cross-site');
     expect(await consentStatus(session, id)).toBe('pending_consent');
     // A sibling subdomain is same-site (SameSite cookies go along) but not same-origin.
-    const sibling = await decline(id, { ...SITE, cookie: session, origin: 'https://blog.example.gov.cn', 'content-type': 'application/json' });
+    const sibling = await decline(id, {
+      ...SITE,
+      cookie: session,
+      origin: 'https://blog.example.gov.cn',
+      'content-type': 'application/json',
+    });
     expect(sibling.statusCode).toBe(403);
     // Origin "null" (a sandboxed frame, a data: page) is no origin of ours either.
     expect((await decline(id, { ...SITE, cookie: session, origin: 'null', 'content-type': 'application/json' })).statusCode).toBe(403);
@@ -111,29 +153,73 @@ describe('browser hardening', () => {
     const plain = await decline(id, { ...SITE, cookie: session, origin: PUBLIC, 'content-type': 'text/plain' });
     expect(plain.statusCode).toBe(415);
     expect(plain.json()).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
-    const form = await decline(id, { ...SITE, cookie: session, origin: PUBLIC, 'content-type': 'application/x-www-form-urlencoded' }, 'a=1');
+    const form = await decline(
+      id,
+      { ...SITE, cookie: session, origin: PUBLIC, 'content-type': 'application/x-www-form-urlencoded' },
+      'a=1',
+    );
     expect(form.statusCode).toBe(415);
     expect(await consentStatus(session, id)).toBe('pending_consent');
 
-    const ok = await decline(id, { ...SITE, cookie: session, origin: PUBLIC, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' });
+    const ok = await decline(id, {
+      ...SITE,
+      cookie: session,
+      origin: PUBLIC,
+      'sec-fetch-site': 'same-origin',
+      'content-type': 'application/json',
+    });
     expect(ok.statusCode).toBe(200);
     expect(await consentStatus(session, id)).not.toBe('pending_consent');
   });
 
-  it('accepts the request\'s own origin, Sec-Fetch-Site same-origin, or (without Origin) a same-site Referer', async () => {
+  it("accepts the request's own origin, Sec-Fetch-Site same-origin, or (without Origin) a same-site Referer", async () => {
     const a = await pendingConsent();
     // Reached under another name than the public URL: the page and the API share that origin.
-    expect((await decline(a.id, { host: 'intranet.local:8080', cookie: a.session, origin: 'http://intranet.local:8080', 'content-type': 'application/json' })).statusCode).toBe(200);
+    expect(
+      (
+        await decline(a.id, {
+          host: 'intranet.local:8080',
+          cookie: a.session,
+          origin: 'http://intranet.local:8080',
+          'content-type': 'application/json',
+        })
+      ).statusCode,
+    ).toBe(200);
     // An explicit default port and another letter case in Host name the same origin.
     const d = await pendingConsent();
-    expect((await decline(d.id, { host: 'Intranet.Local:80', cookie: d.session, origin: 'http://intranet.local', 'content-type': 'application/json' })).statusCode).toBe(200);
+    expect(
+      (
+        await decline(d.id, {
+          host: 'Intranet.Local:80',
+          cookie: d.session,
+          origin: 'http://intranet.local',
+          'content-type': 'application/json',
+        })
+      ).statusCode,
+    ).toBe(200);
     const b = await pendingConsent();
     expect((await decline(b.id, { ...SITE, cookie: b.session, 'content-type': 'application/json' })).statusCode).toBe(403);
-    expect((await decline(b.id, { ...SITE, cookie: b.session, referer: 'https://evil.example/x', 'content-type': 'application/json' })).statusCode).toBe(403);
+    expect(
+      (await decline(b.id, { ...SITE, cookie: b.session, referer: 'https://evil.example/x', 'content-type': 'application/json' }))
+        .statusCode,
+    ).toBe(403);
     expect(await consentStatus(b.session, b.id)).toBe('pending_consent');
-    expect((await decline(b.id, { ...SITE, cookie: b.session, referer: `${PUBLIC}/me/data-use`, 'content-type': 'application/json' })).statusCode).toBe(200);
+    expect(
+      (await decline(b.id, { ...SITE, cookie: b.session, referer: `${PUBLIC}/me/data-use`, 'content-type': 'application/json' }))
+        .statusCode,
+    ).toBe(200);
     const c = await pendingConsent();
-    expect((await decline(c.id, { ...SITE, cookie: c.session, origin: 'https://other.example', 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' })).statusCode).toBe(200);
+    expect(
+      (
+        await decline(c.id, {
+          ...SITE,
+          cookie: c.session,
+          origin: 'https://other.example',
+          'sec-fetch-site': 'same-origin',
+          'content-type': 'application/json',
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('leaves bearer-token clients alone', async () => {
@@ -141,10 +227,19 @@ describe('browser hardening', () => {
     const resident = await ctx.newResident();
     const bearer = await bearerFor({ kind: 'resident', residentIdOrPhone: resident.residentId, channel: 'app' });
     // No Origin, no cookie: a CLI or a server.
-    const me = await app.inject({ method: 'PUT', url: '/api/me/home-org', headers: { authorization: `Bearer ${bearer}` }, payload: { orgCode: VILLAGE } });
+    const me = await app.inject({
+      method: 'PUT',
+      url: '/api/me/home-org',
+      headers: { authorization: `Bearer ${bearer}` },
+      payload: { orgCode: VILLAGE },
+    });
     expect(me.statusCode).not.toBe(403);
     // A bearer token is not something another site's page can attach, so even a foreign Origin passes.
-    const other = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { authorization: `Bearer ${bearer}`, origin: 'https://evil.example' } });
+    const other = await app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      headers: { authorization: `Bearer ${bearer}`, origin: 'https://evil.example' },
+    });
     expect(other.statusCode).toBe(204);
     expect((await app.inject({ url: '/api/me', headers: { authorization: `Bearer ${bearer}` } })).statusCode).toBe(401);
     expect(await consentStatus(session, id)).toBe('pending_consent');
@@ -167,13 +262,27 @@ describe('browser hardening', () => {
     expect(plain.cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
     expect(plain.cookie!.secure).toBeUndefined();
     // X-Forwarded-Proto from an address that is not the trusted proxy is ignored.
-    const spoofed = await app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '203.0.113.9', headers: SITE, payload: { kind: 'resident', residentIdOrPhone: (await ctx.newResident()).residentId, password: PASSWORD, channel: 'app' } });
+    const spoofed = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      remoteAddress: '203.0.113.9',
+      headers: SITE,
+      payload: { kind: 'resident', residentIdOrPhone: (await ctx.newResident()).residentId, password: PASSWORD, channel: 'app' },
+    });
     expect(spoofed.cookies[0]!.secure).toBeUndefined();
 
     // Without YIBAN_TRUST_PROXY the header is never believed.
-    const untrusting = await buildApp({ database: ctx.database, services: ctx.services, close: async () => undefined }, { logLevel: 'silent', publicUrl: PUBLIC });
+    const untrusting = await buildApp(
+      { database: ctx.database, services: ctx.services, close: async () => undefined },
+      { logLevel: 'silent', publicUrl: PUBLIC },
+    );
     try {
-      const res = await untrusting.inject({ method: 'POST', url: '/api/auth/login', headers: SITE, payload: { kind: 'resident', residentIdOrPhone: (await ctx.newResident()).residentId, password: PASSWORD, channel: 'app' } });
+      const res = await untrusting.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        headers: SITE,
+        payload: { kind: 'resident', residentIdOrPhone: (await ctx.newResident()).residentId, password: PASSWORD, channel: 'app' },
+      });
       expect(res.statusCode).toBe(200);
       expect(res.cookies[0]!.secure).toBeUndefined();
     } finally {
@@ -183,11 +292,21 @@ describe('browser hardening', () => {
 
   it('gives the kiosk page a browser-session cookie only (no Expires, no token in the body)', async () => {
     const r = await ctx.newResident();
-    const sent = await app.inject({ method: 'POST', url: '/api/auth/kiosk/code', headers: { ...SITE, origin: PUBLIC }, payload: { residentId: r.residentId } });
+    const sent = await app.inject({
+      method: 'POST',
+      url: '/api/auth/kiosk/code',
+      headers: { ...SITE, origin: PUBLIC },
+      payload: { residentId: r.residentId },
+    });
     expect(sent.statusCode).toBe(200);
     await ctx.services.kiosk.settled();
     const code = ctx.codes.lastCodeTo(r.phone);
-    const res = await app.inject({ method: 'POST', url: '/api/auth/kiosk/login', headers: { ...SITE, origin: PUBLIC }, payload: { residentId: r.residentId, code } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/kiosk/login',
+      headers: { ...SITE, origin: PUBLIC },
+      payload: { residentId: r.residentId, code },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).not.toHaveProperty('token');
     const cookie = res.cookies.find((c) => c.name === 'yiban_session');
@@ -202,7 +321,10 @@ describe('browser hardening', () => {
     const { cookie } = await browserLogin();
     const session = `yiban_session=${cookie!.value}`;
     // A cross-site logout is refused like any other write.
-    expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { ...SITE, cookie: session, origin: 'https://evil.example' } })).statusCode).toBe(403);
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { ...SITE, cookie: session, origin: 'https://evil.example' } }))
+        .statusCode,
+    ).toBe(403);
     expect((await app.inject({ url: '/api/me', headers: { ...SITE, cookie: session } })).statusCode).toBe(200);
     const out = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { ...SITE, cookie: session, origin: PUBLIC } });
     expect(out.statusCode).toBe(204);
@@ -229,10 +351,22 @@ describe('browser hardening', () => {
   it('keeps helper mode (X-On-Behalf-Of) working on a cookie session', async () => {
     const resident = await ctx.newResident({ name: '李梅' });
     const helper = await ctx.newStaff('helper', VILLAGE);
-    await ctx.services.identity.createDelegation(resident, { helperUsername: helper.username, scopes: ['applications.submit', 'applications.view'], validUntil: new Date(Date.now() + 86_400_000).toISOString() });
-    const login = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { ...SITE, origin: PUBLIC }, payload: { kind: 'staff', username: helper.username, password: PASSWORD, channel: 'app' } });
+    await ctx.services.identity.createDelegation(resident, {
+      helperUsername: helper.username,
+      scopes: ['applications.submit', 'applications.view'],
+      validUntil: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { ...SITE, origin: PUBLIC },
+      payload: { kind: 'staff', username: helper.username, password: PASSWORD, channel: 'app' },
+    });
     const session = `yiban_session=${login.cookies[0]!.value}`;
-    const me = await app.inject({ url: '/api/me', headers: { ...SITE, cookie: session, 'x-on-behalf-of': resident.accountId, 'x-yiban-account': helper.accountId } });
+    const me = await app.inject({
+      url: '/api/me',
+      headers: { ...SITE, cookie: session, 'x-on-behalf-of': resident.accountId, 'x-yiban-account': helper.accountId },
+    });
     expect(me.statusCode).toBe(200);
     expect(me.json()).toMatchObject({ kind: 'staff', actingFor: { residentId: resident.accountId } });
   });
@@ -254,7 +388,7 @@ describe('browser hardening', () => {
     expect(String(docs.headers['content-security-policy'])).not.toContain('upgrade-insecure-requests');
   });
 
-  it('reads YIBAN_TRUST_PROXY with Fastify\'s meaning and refuses what Fastify would ignore', () => {
+  it("reads YIBAN_TRUST_PROXY with Fastify's meaning and refuses what Fastify would ignore", () => {
     expect(parseTrustProxy(undefined)).toBe(false);
     expect(parseTrustProxy('false')).toBe(false);
     expect(parseTrustProxy('true')).toBe(true);

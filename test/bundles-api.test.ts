@@ -12,7 +12,8 @@ describe.each(testEngines())('bundles HTTP API on %s', (engine) => {
   beforeAll(async () => {
     ctx = await createTestContext(engine);
     await ctx.services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
-    for (const grant of seedGrants(ctx.departments, new Date(Date.now() + 365 * 86_400_000))) await ctx.services.dataSharing.ensureGrant(grant);
+    for (const grant of seedGrants(ctx.departments, new Date(Date.now() + 365 * 86_400_000)))
+      await ctx.services.dataSharing.ensureGrant(grant);
     await seedBundles(ctx.services, ctx.departments);
     app = await buildTestApp(ctx);
   }, 120_000);
@@ -24,12 +25,40 @@ describe.each(testEngines())('bundles HTTP API on %s', (engine) => {
   async function parentToken(): Promise<string> {
     const r = await ctx.newResident({ name: '王芳' });
     await ctx.services.dataSharing.upsertRecords('health.birth_record', [
-      { residentId: r.residentId, data: { childName: '张小宝', childGender: '男', birthTime: '2026-11-18T08:30:00+08:00', birthPlace: '正定县', hospital: '正定县人民医院', weightGrams: '3350', certificateNo: 'O1' } },
+      {
+        residentId: r.residentId,
+        data: {
+          childName: '张小宝',
+          childGender: '男',
+          birthTime: '2026-11-18T08:30:00+08:00',
+          birthPlace: '正定县',
+          hospital: '正定县人民医院',
+          weightGrams: '3350',
+          certificateNo: 'O1',
+        },
+      },
     ]);
     await ctx.services.dataSharing.upsertRecords('ps.household_register', [
-      { residentId: r.residentId, data: { name: '王芳', gender: '女', birthDate: '1990-03-07', ethnicity: '汉族', householdNo: '1', householdHead: '张伟', relationToHead: '配偶', address: '塔元庄村' } },
+      {
+        residentId: r.residentId,
+        data: {
+          name: '王芳',
+          gender: '女',
+          birthDate: '1990-03-07',
+          ethnicity: '汉族',
+          householdNo: '1',
+          householdHead: '张伟',
+          relationToHead: '配偶',
+          address: '塔元庄村',
+        },
+      },
     ]);
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { kind: 'resident', residentIdOrPhone: r.residentId, channel: 'app', password: PASSWORD } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'x-auth-mode': 'bearer' },
+      payload: { kind: 'resident', residentIdOrPhone: r.residentId, channel: 'app', password: PASSWORD },
+    });
     return res.json<{ token: string }>().token;
   }
 
@@ -51,18 +80,41 @@ describe.each(testEngines())('bundles HTTP API on %s', (engine) => {
 
     const progress = await app.inject({ method: 'GET', url: `/api/bundles/${body.id}`, headers: { authorization: headers.authorization } });
     expect(progress.statusCode).toBe(200);
-    const burden = await app.inject({ method: 'GET', url: `/api/bundles/${body.id}/burden`, headers: { authorization: headers.authorization } });
-    expect(burden.json()).toMatchObject({ fieldsTotal: 5, fieldsPrefilled: 4, materialsSeparate: 13, materialsBundle: 1, daysSeparate: 40, trips: 0 });
+    const burden = await app.inject({
+      method: 'GET',
+      url: `/api/bundles/${body.id}/burden`,
+      headers: { authorization: headers.authorization },
+    });
+    expect(burden.json()).toMatchObject({
+      fieldsTotal: 5,
+      fieldsPrefilled: 4,
+      materialsSeparate: 13,
+      materialsBundle: 1,
+      daysSeparate: 40,
+      trips: 0,
+    });
     const mine = await app.inject({ method: 'GET', url: '/api/bundles/mine', headers: { authorization: headers.authorization } });
     expect(mine.json<{ id: string }[]>().map((b) => b.id)).toEqual([body.id]);
 
     const other = await parentToken();
-    const hidden = await app.inject({ method: 'GET', url: `/api/bundles/${body.id}`, headers: { authorization: `Bearer ${other}`, 'accept-language': 'en' } });
+    const hidden = await app.inject({
+      method: 'GET',
+      url: `/api/bundles/${body.id}`,
+      headers: { authorization: `Bearer ${other}`, 'accept-language': 'en' },
+    });
     expect(hidden.statusCode).toBe(404);
-    expect(hidden.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'NOT_FOUND', message: 'Bundle not found' });
+    expect(hidden.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'Bundle not found',
+    });
     const zh = await app.inject({ method: 'GET', url: `/api/bundles/${body.id}/burden`, headers: { authorization: `Bearer ${other}` } });
     expect(zh.json<{ error: { message: string } }>().error.message).toBe('未找到一件事');
-    const unknown = await app.inject({ method: 'POST', url: '/api/bundles', headers: { authorization: `Bearer ${other}` }, payload: { bundle: 'birth', form: { shoeSize: '42' }, consent: true } });
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/api/bundles',
+      headers: { authorization: `Bearer ${other}` },
+      payload: { bundle: 'birth', form: { shoeSize: '42' }, consent: true },
+    });
     expect(unknown.statusCode).toBe(400);
   }, 120_000);
 });

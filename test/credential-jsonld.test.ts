@@ -28,7 +28,8 @@ const loader = async (url: string) => {
   return { contextUrl: null, documentUrl: url, document: structuredClone(document) };
 };
 
-const expandSafe = (doc: unknown) => jsonld.expand(structuredClone(doc) as jsonld.JsonLdDocument, { documentLoader: loader as never, safe: true } as jsonld.Options.Expand);
+const expandSafe = (doc: unknown) =>
+  jsonld.expand(structuredClone(doc) as jsonld.JsonLdDocument, { documentLoader: loader as never, safe: true } as jsonld.Options.Expand);
 
 /** The reason safe mode refused a document (its event's message), or null when it expanded. */
 async function refusal(doc: unknown): Promise<string | null> {
@@ -79,7 +80,10 @@ describe('JSON-LD safe mode, offline', () => {
     const before = { ...exportWith(['address']), '@context': [VC_V2_CONTEXT] };
     expect(await refusal(before)).toMatch(/did not expand into an absolute IRI.*address/);
     // A later context may not redefine a protected Yiban term.
-    const redefined = { ...exportWith(['address']), '@context': [VC_V2_CONTEXT, yibanContextUrl(PUBLIC_URL), { address: 'https://evil.example/address' }] };
+    const redefined = {
+      ...exportWith(['address']),
+      '@context': [VC_V2_CONTEXT, yibanContextUrl(PUBLIC_URL), { address: 'https://evil.example/address' }],
+    };
     expect(await refusal(redefined)).toMatch(/protected/i);
   });
 
@@ -94,7 +98,12 @@ describe('JSON-LD safe mode, offline', () => {
         issuer: PUBLIC_URL,
         validFrom: '2026-12-04T00:00:00.000Z',
         validUntil: '2026-12-04T06:00:00.000Z',
-        credentialSubject: { id: `${id}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: await encodeStatusList([3], 131_072) },
+        credentialSubject: {
+          id: `${id}#list`,
+          type: 'BitstringStatusList',
+          statusPurpose: 'revocation',
+          encodedList: await encodeStatusList([3], 131_072),
+        },
       },
       { verificationMethod: `${PUBLIC_URL}/api/trust#${'1'.repeat(32)}`, sign: (m) => signer.sign(m) },
       new Date('2026-12-04T00:00:00.000Z'),

@@ -14,7 +14,9 @@ export function testEngines(): Engine[] {
 export async function createTestDatabase(engine: Engine, options: { pgliteDir?: string } = {}): Promise<Database> {
   if (engine === 'pglite') {
     // A data folder when the test reads what PGlite writes to disk (WAL, data files).
-    const database = await openDatabase(options.pgliteDir ? { engine: 'pglite', dataDir: options.pgliteDir } : { engine: 'pglite', memory: true });
+    const database = await openDatabase(
+      options.pgliteDir ? { engine: 'pglite', dataDir: options.pgliteDir } : { engine: 'pglite', memory: true },
+    );
     await database.migrate();
     return database;
   }

@@ -16,30 +16,75 @@ describe('yiban demo certificate', () => {
 
     // OpenSSL, not our code, checks the SM2 seal signature over the exact payload bytes …
     const verified = execFileSync('openssl', [
-      'pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678',
-      '-pubin', '-inkey', file('seal.pub.pem'), '-in', file('payload.json'), '-sigfile', file('payload.sig'),
+      'pkeyutl',
+      '-verify',
+      '-rawin',
+      '-digest',
+      'sm3',
+      '-pkeyopt',
+      'distid:1234567812345678',
+      '-pubin',
+      '-inkey',
+      file('seal.pub.pem'),
+      '-in',
+      file('payload.json'),
+      '-sigfile',
+      file('payload.sig'),
     ]).toString();
     expect(verified).toContain('Signature Verified Successfully');
     // … and the seal certificate's chain to the platform root.
     const [sealPem, rootPem] = readFileSync(file('seal.cert.pem'), 'utf8').split(/(?=-----BEGIN CERTIFICATE-----)/);
     writeFileSync(file('seal.pem'), sealPem!);
     writeFileSync(file('root.pem'), rootPem!);
-    const chain = execFileSync('openssl', ['verify', '-x509_strict', '-vfyopt', 'distid:1234567812345678', '-CAfile', file('root.pem'), file('seal.pem')]).toString();
+    const chain = execFileSync('openssl', [
+      'verify',
+      '-x509_strict',
+      '-vfyopt',
+      'distid:1234567812345678',
+      '-CAfile',
+      file('root.pem'),
+      file('seal.pem'),
+    ]).toString();
     expect(chain).toContain('OK');
     // A flipped byte in the payload fails in OpenSSL too.
     const payload = readFileSync(file('payload.json'));
     payload[20] = payload[20]! ^ 1;
     writeFileSync(file('tampered.json'), payload);
     expect(() =>
-      execFileSync('openssl', ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678', '-pubin', '-inkey', file('seal.pub.pem'), '-in', file('tampered.json'), '-sigfile', file('payload.sig')], { stdio: 'pipe' }),
+      execFileSync(
+        'openssl',
+        [
+          'pkeyutl',
+          '-verify',
+          '-rawin',
+          '-digest',
+          'sm3',
+          '-pkeyopt',
+          'distid:1234567812345678',
+          '-pubin',
+          '-inkey',
+          file('seal.pub.pem'),
+          '-in',
+          file('tampered.json'),
+          '-sigfile',
+          file('payload.sig'),
+        ],
+        { stdio: 'pipe' },
+      ),
     ).toThrow();
 
     const trust = JSON.parse(readFileSync(file('trust.json'), 'utf8')) as TrustAnchors;
     // The status lists are signed: checked against the trust list's status key, they clear the certificate.
-    const lists = ['status-revocation.json', 'status-suspension.json'].map((name) => JSON.parse(readFileSync(file(name), 'utf8')) as unknown);
+    const lists = ['status-revocation.json', 'status-suspension.json'].map(
+      (name) => JSON.parse(readFileSync(file(name), 'utf8')) as unknown,
+    );
     const status = await statusEvidenceFromCredentials(readFileSync(file('payload.json'), 'utf8'), lists, trust);
     expect(status.problems).toEqual([]);
-    for (const input of [await decodeQr(readFileSync(file('qr.txt'), 'utf8')), parseBundleJson(readFileSync(file('credential.json'), 'utf8')), parseBundleJson(readFileSync(file('bundle.json'), 'utf8'))]) {
+    for (const input of [
+      await decodeQr(readFileSync(file('qr.txt'), 'utf8')),
+      parseBundleJson(readFileSync(file('credential.json'), 'utf8')),
+      parseBundleJson(readFileSync(file('bundle.json'), 'utf8')),
+    ]) {
       expect(input).not.toBeNull();
       expect(verifyCertificate(input!, trust, { status }).verdict).toBe('VALID');
     }

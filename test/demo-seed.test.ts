@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createServices } from '../src/app.ts';
 import { sql } from 'drizzle-orm';
-import { DEMO_PASSWORD, DEMO_VILLAGE, demoCredentials, isDemoSeeded, isPlatformSeeded, seedDemo, seedPlatform } from '../src/demo/demo-data.ts';
+import {
+  DEMO_PASSWORD,
+  DEMO_VILLAGE,
+  demoCredentials,
+  isDemoSeeded,
+  isPlatformSeeded,
+  seedDemo,
+  seedPlatform,
+} from '../src/demo/demo-data.ts';
 import { createTestDatabase } from './db.ts';
 
 describe('demo data', () => {
@@ -16,14 +24,17 @@ describe('demo data', () => {
       expect(await isDemoSeeded(services)).toBe(false);
       expect((await services.catalog.listItems({})).length).toBeGreaterThan(0);
       expect(await services.orgs.getOrg(DEMO_VILLAGE)).not.toBeNull();
-      const count = async (table: string) => (await database.db.execute<{ n: number }>(sql.raw(`select count(*)::int as n from ${table}`))).rows[0]!.n;
+      const count = async (table: string) =>
+        (await database.db.execute<{ n: number }>(sql.raw(`select count(*)::int as n from ${table}`))).rows[0]!.n;
       expect(await count('accounts')).toBe(0);
       expect(await count('sharing_records')).toBe(0);
       expect(await count('cases')).toBe(0);
       expect(await count('sharing_datasets')).toBeGreaterThan(0);
       for (const c of demoCredentials()) {
         if (c.login.includes('(')) continue;
-        await expect(services.identity.login({ kind: 'staff', username: c.login, password: DEMO_PASSWORD, channel: 'web' })).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+        await expect(
+          services.identity.login({ kind: 'staff', username: c.login, password: DEMO_PASSWORD, channel: 'web' }),
+        ).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
       }
       // No administrator: the first one comes from `yiban admin create` or the bootstrap token.
       expect(await services.identity.needsBootstrap()).toBe(true);
@@ -41,10 +52,17 @@ describe('demo data', () => {
       expect(await isDemoSeeded(services)).toBe(true);
       expect(await services.identity.needsBootstrap()).toBe(false);
       expect(await services.identity.issueBootstrapToken()).toBeNull();
-      await expect(services.identity.login({ kind: 'staff', username: 'admin', password: 'Yiban2026', channel: 'web' })).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+      await expect(
+        services.identity.login({ kind: 'staff', username: 'admin', password: 'Yiban2026', channel: 'web' }),
+      ).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
       expect(credentials.map((c) => c.login)).toEqual(expect.arrayContaining(['admin', 'tyz-reviewer', 'zd-admin', 'tyz-helper']));
       expect(credentials.every((c) => !/\d{17}[\dX]/.test(c.login))).toBe(true);
-      const reviewerLogin = await services.identity.login({ kind: 'staff', username: 'tyz-reviewer', password: DEMO_PASSWORD, channel: 'web' });
+      const reviewerLogin = await services.identity.login({
+        kind: 'staff',
+        username: 'tyz-reviewer',
+        password: DEMO_PASSWORD,
+        channel: 'web',
+      });
       const reviewer = (await services.identity.authenticate(reviewerLogin.token))!;
       const queue = await services.applications.queue(reviewer, { orgCode: DEMO_VILLAGE, limit: 50 });
       const library = (await services.dataSharing.listDatasets(reviewer)).filter((d) => d.adapter === 'licences');

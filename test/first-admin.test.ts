@@ -16,7 +16,10 @@ const STRONG = 'Shouwei-Guanliyuan-42';
 /** Runs `yiban …` as the operator would, with `input` on standard input. */
 function yiban(args: string[], env: NodeJS.ProcessEnv, input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/yiban.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'silent' } });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/yiban.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -55,7 +58,8 @@ describe('yiban admin create and reset-password', () => {
 
     const platform = await openPlatform(loadConfig(env));
     try {
-      const login = (password: string) => platform.services.identity.login({ kind: 'staff', username: 'root-admin', password, channel: 'web' });
+      const login = (password: string) =>
+        platform.services.identity.login({ kind: 'staff', username: 'root-admin', password, channel: 'web' });
       await expect(login(STRONG)).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
       const session = await login('Chongzhi-Mima-2026');
       expect(session.account.roles).toEqual([{ role: 'platform_admin', orgCode: '13' }]);
@@ -89,13 +93,18 @@ describe('GET /api/platform and the bootstrap token over HTTP', () => {
   });
 
   it('tells the apps the mode and whether the first administrator is missing; the token creates one administrator once', async () => {
-    const platform = async (on = app) => (await on.inject({ method: 'GET', url: '/api/platform' })).json<{ demo: boolean; needsBootstrap: boolean }>();
+    const platform = async (on = app) =>
+      (await on.inject({ method: 'GET', url: '/api/platform' })).json<{ demo: boolean; needsBootstrap: boolean }>();
     expect(await platform()).toEqual({ name: { zh: '一办', en: 'Yiban' }, demo: false, needsBootstrap: true });
     expect(await platform(demoApp)).toMatchObject({ demo: true });
 
     const { token } = (await services.identity.issueBootstrapToken())!;
     const bootstrap = (body: Record<string, string>) =>
-      app.inject({ method: 'POST', url: '/api/auth/bootstrap', payload: { token, username: 'first-admin', name: '首位管理员', password: STRONG, ...body } });
+      app.inject({
+        method: 'POST',
+        url: '/api/auth/bootstrap',
+        payload: { token, username: 'first-admin', name: '首位管理员', password: STRONG, ...body },
+      });
     const wrongToken = await bootstrap({ token: randomBytes(32).toString('base64url') });
     expect(wrongToken.statusCode).toBe(403);
     expect(wrongToken.json()).toMatchObject({ error: { code: 'BOOTSTRAP_TOKEN_INVALID' } });
@@ -107,7 +116,11 @@ describe('GET /api/platform and the bootstrap token over HTTP', () => {
     expect(created.json()).toMatchObject({ username: 'first-admin', roles: [{ role: 'platform_admin', orgCode: '13' }] });
     expect((await bootstrap({ username: 'second-admin' })).json()).toMatchObject({ error: { code: 'BOOTSTRAP_TOKEN_INVALID' } });
     expect(await platform()).toMatchObject({ needsBootstrap: false });
-    const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { kind: 'staff', username: 'first-admin', password: STRONG, channel: 'web' } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { kind: 'staff', username: 'first-admin', password: STRONG, channel: 'web' },
+    });
     expect(login.statusCode).toBe(200);
   });
 });

@@ -70,7 +70,12 @@ describe('API under random input', () => {
 
     // Sessions straight from the identity service: one password hash and one check per caller.
     const resident = await ctx.newResident();
-    const residentSession = await ctx.services.identity.login({ kind: 'resident', residentIdOrPhone: resident.residentId, password: PASSWORD, channel: 'app' });
+    const residentSession = await ctx.services.identity.login({
+      kind: 'resident',
+      residentIdOrPhone: resident.residentId,
+      password: PASSWORD,
+      channel: 'app',
+    });
     callers.push({ name: 'resident', token: residentSession.token });
     const staffRoles = [
       { name: 'village reviewer', role: 'village_reviewer', orgCode: VILLAGE },
@@ -79,7 +84,12 @@ describe('API under random input', () => {
     ] as const;
     for (const [i, s] of staffRoles.entries()) {
       const username = `fuzz${i}${Date.now().toString(36)}`;
-      const { accountId } = await ctx.services.identity.ensureStaff({ username, name: s.name, password: PASSWORD, roles: [{ role: s.role, orgCode: s.orgCode }] });
+      const { accountId } = await ctx.services.identity.ensureStaff({
+        username,
+        name: s.name,
+        password: PASSWORD,
+        roles: [{ role: s.role, orgCode: s.orgCode }],
+      });
       const session = await ctx.services.identity.login({ kind: 'staff', username, password: PASSWORD, channel: 'web' });
       callers.push({ name: s.name, token: session.token });
       uuids.push(accountId);
@@ -93,17 +103,32 @@ describe('API under random input', () => {
   });
 
   afterAll(async () => {
-    const byStatus = [...statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
-    console.log(`fuzz: ${sent} requests over ${ops?.length ?? 0} operations and ${callers.length} callers; ${failures.length} answered ≥ 500; ${byStatus}`);
+    const byStatus = [...statuses.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ');
+    console.log(
+      `fuzz: ${sent} requests over ${ops?.length ?? 0} operations and ${callers.length} callers; ${failures.length} answered ≥ 500; ${byStatus}`,
+    );
     await app?.close();
   });
 
   async function send(caller: Caller, op: Operation, request: InjectOptions): Promise<Outcome> {
-    const res = await app.inject({ ...request, headers: { ...request.headers, ...(caller.token ? { authorization: `Bearer ${caller.token}` } : {}) } });
+    const res = await app.inject({
+      ...request,
+      headers: { ...request.headers, ...(caller.token ? { authorization: `Bearer ${caller.token}` } : {}) },
+    });
     sent++;
     statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
     const payload = typeof request.payload === 'string' ? request.payload : '';
-    const outcome = { caller: caller.name, op: `${op.method} ${op.path}`, url: typeof request.url === 'string' ? request.url : '', payload, status: res.statusCode, body: res.body.slice(0, 300) };
+    const outcome = {
+      caller: caller.name,
+      op: `${op.method} ${op.path}`,
+      url: typeof request.url === 'string' ? request.url : '',
+      payload,
+      status: res.statusCode,
+      body: res.body.slice(0, 300),
+    };
     if (res.statusCode >= 500) failures.push(outcome);
     return outcome;
   }
@@ -153,7 +178,13 @@ describe('API under random input', () => {
   it('enumerates every operation of the OpenAPI document', () => {
     const names = ops.map((op) => `${op.method} ${op.path}`);
     expect(names.length).toBeGreaterThan(80);
-    for (const known of ['GET /api/cases/{id}/certificate', 'GET /api/services', 'PUT /api/sharing/datasets/{code}/records', 'GET /ledger/tile/{*}', 'POST /api/cases']) {
+    for (const known of [
+      'GET /api/cases/{id}/certificate',
+      'GET /api/services',
+      'PUT /api/sharing/datasets/{code}/records',
+      'GET /ledger/tile/{*}',
+      'POST /api/cases',
+    ]) {
       expect(names).toContain(known);
     }
   });
@@ -218,10 +249,9 @@ describe('API under random input', () => {
   it('answers random requests to every operation with 2xx, 3xx or 4xx as every caller', async () => {
     const request = fc.integer({ min: 0, max: ops.length - 1 }).chain((i) => {
       const op = ops[i]!;
-      const params = fc.record(
-        Object.fromEntries(op.parameters.map((p) => [p.name, paramValue(p.schema, doc, { uuids })])),
-        { requiredKeys: op.parameters.filter((p) => p.in === 'path').map((p) => p.name) },
-      );
+      const params = fc.record(Object.fromEntries(op.parameters.map((p) => [p.name, paramValue(p.schema, doc, { uuids })])), {
+        requiredKeys: op.parameters.filter((p) => p.in === 'path').map((p) => p.name),
+      });
       const body = op.body ? bodyValue(op.body, doc, { uuids }) : fc.constant(undefined);
       return fc.tuple(fc.constant(op), params, body, fc.constantFrom(...callersFor(op)));
     });

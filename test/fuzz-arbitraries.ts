@@ -64,7 +64,11 @@ export function listOperations(doc: OpenApiDoc): Operation[] {
 const INT32 = 2 ** 31 - 1;
 
 /** Values that satisfy `schema` (as far as a generator can: patterns, formats, ranges, enums). */
-export function validValue(schema: JsonSchema, doc: OpenApiDoc, pools: { uuids: readonly string[] } = { uuids: [] }): fc.Arbitrary<unknown> {
+export function validValue(
+  schema: JsonSchema,
+  doc: OpenApiDoc,
+  pools: { uuids: readonly string[] } = { uuids: [] },
+): fc.Arbitrary<unknown> {
   const recur = (s: JsonSchema): fc.Arbitrary<unknown> => validValue(s, doc, pools);
   if (schema.$ref) {
     const name = schema.$ref.replace('#/components/schemas/', '');
@@ -94,7 +98,9 @@ export function validValue(schema: JsonSchema, doc: OpenApiDoc, pools: { uuids: 
     case 'array': {
       const item = schema.items ? recur(schema.items) : fc.jsonValue({ maxDepth: 1 });
       const constraints = { minLength: schema.minItems ?? 0, maxLength: Math.max(schema.minItems ?? 0, Math.min(schema.maxItems ?? 4, 4)) };
-      return schema.uniqueItems ? fc.uniqueArray(item, { ...constraints, selector: (v) => JSON.stringify(v) }) : fc.array(item, constraints);
+      return schema.uniqueItems
+        ? fc.uniqueArray(item, { ...constraints, selector: (v) => JSON.stringify(v) })
+        : fc.array(item, constraints);
     }
     case 'object':
       return validObject(schema, recur);
@@ -114,7 +120,9 @@ function validString(schema: JsonSchema, pools: { uuids: readonly string[] }): f
     case 'date-time':
       return fc.date({ min: new Date('1990-01-01'), max: new Date('2040-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
     case 'date':
-      return fc.date({ min: new Date('1900-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+      return fc
+        .date({ min: new Date('1900-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+        .map((d) => d.toISOString().slice(0, 10));
     case undefined:
     default:
       break;
@@ -123,15 +131,20 @@ function validString(schema: JsonSchema, pools: { uuids: readonly string[] }): f
     const generated = fc.stringMatching(new RegExp(schema.pattern)).filter(fits);
     return min === 0 ? fc.oneof(generated, fc.constant('')).filter(fits) : generated;
   }
-  return fc.oneof(
-    fc.string({ minLength: min, maxLength: Math.min(max, 40), unit: 'grapheme' }),
-    fc.string({ minLength: min, maxLength: Math.min(max, 40), unit: 'grapheme-ascii' }),
-  ).filter(fits);
+  return fc
+    .oneof(
+      fc.string({ minLength: min, maxLength: Math.min(max, 40), unit: 'grapheme' }),
+      fc.string({ minLength: min, maxLength: Math.min(max, 40), unit: 'grapheme-ascii' }),
+    )
+    .filter(fits);
 }
 
 function validObject(schema: JsonSchema, recur: (s: JsonSchema) => fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
   const props = schema.properties ?? {};
-  const fixed = Object.keys(props).length > 0 ? fc.record(Object.fromEntries(Object.entries(props).map(([k, s]) => [k, recur(s)])), { requiredKeys: schema.required ?? [] }) : fc.constant({});
+  const fixed =
+    Object.keys(props).length > 0
+      ? fc.record(Object.fromEntries(Object.entries(props).map(([k, s]) => [k, recur(s)])), { requiredKeys: schema.required ?? [] })
+      : fc.constant({});
   const maxKeys = Math.min(schema.maxProperties ?? 4, 4);
   const patterned = Object.entries(schema.patternProperties ?? {});
   let extra: fc.Arbitrary<Record<string, unknown>> = fc.constant({});
@@ -141,7 +154,7 @@ function validObject(schema: JsonSchema, recur: (s: JsonSchema) => fc.Arbitrary<
   } else if (typeof schema.additionalProperties === 'object') {
     extra = fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), recur(schema.additionalProperties), { maxKeys });
   }
-  return fc.tuple(fixed, extra).map(([a, b]) => ({ ...b, ...(a) }));
+  return fc.tuple(fixed, extra).map(([a, b]) => ({ ...b, ...a }));
 }
 
 const HUGE = 'x'.repeat(100_000);
@@ -241,7 +254,9 @@ export function encodeUrlPart(value: string): string {
   for (const ch of value) {
     const code = ch.codePointAt(0)!;
     if (code >= 0xd800 && code <= 0xdfff) {
-      out += [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+      out += [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)]
+        .map((b) => `%${b.toString(16).toUpperCase()}`)
+        .join('');
     } else {
       out += encodeURIComponent(ch);
     }
@@ -250,8 +265,34 @@ export function encodeUrlPart(value: string): string {
 }
 
 /** The few that have broken a server before, put into every parameter and body field by the sweep; the random part draws from all. */
-export const CORE_NASTY_STRINGS: readonly string[] = ['\u0000', 'a\u0000b', '\u0001\u0007\u001b[31m', 'x\udfffy', '', '-1', '1e309', '9'.repeat(40), '𠮷👨‍👩‍👧‍👦', '../../../etc/passwd', '%', 'x'.repeat(20_000)];
-export const CORE_NASTY_VALUES: readonly unknown[] = [...CORE_NASTY_STRINGS, HUGE, -1, 1.5, 1e308, 2 ** 63, null, true, [], ['a', 'b'], {}, { '\u0000': 'key with NUL' }];
+export const CORE_NASTY_STRINGS: readonly string[] = [
+  '\u0000',
+  'a\u0000b',
+  '\u0001\u0007\u001b[31m',
+  'x\udfffy',
+  '',
+  '-1',
+  '1e309',
+  '9'.repeat(40),
+  '𠮷👨‍👩‍👧‍👦',
+  '../../../etc/passwd',
+  '%',
+  'x'.repeat(20_000),
+];
+export const CORE_NASTY_VALUES: readonly unknown[] = [
+  ...CORE_NASTY_STRINGS,
+  HUGE,
+  -1,
+  1.5,
+  1e308,
+  2 ** 63,
+  null,
+  true,
+  [],
+  ['a', 'b'],
+  {},
+  { '\u0000': 'key with NUL' },
+];
 
 export const nastyString = fc.constantFrom(...NASTY_STRINGS);
 export const nastyValue = fc.constantFrom(...NASTY_VALUES);
@@ -259,18 +300,21 @@ export const nastyValue = fc.constantFrom(...NASTY_VALUES);
 /** A value that satisfies the schema, or one field of it broken, or a nasty value, or random JSON. */
 export function bodyValue(schema: JsonSchema, doc: OpenApiDoc, pools: { uuids: readonly string[] }): fc.Arbitrary<unknown> {
   const valid = validValue(schema, doc, pools);
-  const broken = fc
-    .tuple(valid, nastyValue, fc.nat(), fc.boolean())
-    .map(([value, nasty, pick, drop]) => {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return nasty;
-      const keys = Object.keys(value);
-      const copy: Record<string, unknown> = { ...value };
-      const key = keys.length > 0 ? keys[pick % keys.length]! : 'extra';
-      if (drop && keys.length > 0) delete copy[key];
-      else copy[key] = nasty;
-      return copy;
-    });
-  return fc.oneof({ arbitrary: valid, weight: 3 }, { arbitrary: broken, weight: 4 }, { arbitrary: nastyValue, weight: 1 }, { arbitrary: fc.jsonValue({ maxDepth: 3 }), weight: 1 });
+  const broken = fc.tuple(valid, nastyValue, fc.nat(), fc.boolean()).map(([value, nasty, pick, drop]) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return nasty;
+    const keys = Object.keys(value);
+    const copy: Record<string, unknown> = { ...value };
+    const key = keys.length > 0 ? keys[pick % keys.length]! : 'extra';
+    if (drop && keys.length > 0) delete copy[key];
+    else copy[key] = nasty;
+    return copy;
+  });
+  return fc.oneof(
+    { arbitrary: valid, weight: 3 },
+    { arbitrary: broken, weight: 4 },
+    { arbitrary: nastyValue, weight: 1 },
+    { arbitrary: fc.jsonValue({ maxDepth: 3 }), weight: 1 },
+  );
 }
 
 /** A parameter value as it travels in a URL: valid for its schema, or a nasty string. */

@@ -30,13 +30,23 @@ describe.each(testEngines())('kiosk login with a one-time code on %s', (engine) 
     await ctx.services.kiosk.settled();
     return answer;
   };
-  const login = (residentId: string, c: string) => app.inject({ method: 'POST', url: '/api/auth/kiosk/login', headers: { 'x-auth-mode': 'bearer' }, payload: { residentId, code: c } });
+  const login = (residentId: string, c: string) =>
+    app.inject({ method: 'POST', url: '/api/auth/kiosk/login', headers: { 'x-auth-mode': 'bearer' }, payload: { residentId, code: c } });
   const passwordLogin = (residentId: string, password: string) =>
-    app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { kind: 'resident', residentIdOrPhone: residentId, password, channel: 'web' } });
+    app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'x-auth-mode': 'bearer' },
+      payload: { kind: 'resident', residentIdOrPhone: residentId, password, channel: 'web' },
+    });
   const wrongOf = (c: string) => String((Number(c) + 1) % 1_000_000).padStart(6, '0');
   const errorCode = (r: { json: <T>() => T }) => r.json<{ error: { code: string } }>().error.code;
   const kioskSessions = async (accountId: string) =>
-    (await ctx.database.db.execute<{ n: number }>(sql`select count(*)::int as n from sessions where account_id = ${accountId} and channel = 'kiosk'`)).rows[0]?.n;
+    (
+      await ctx.database.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from sessions where account_id = ${accountId} and channel = 'kiosk'`,
+      )
+    ).rows[0]?.n;
 
   it('sends the code to the resident phone, never in the answer, and logs in with it once without a cookie', async () => {
     const r = await ctx.newResident();
@@ -104,7 +114,9 @@ describe.each(testEngines())('kiosk login with a one-time code on %s', (engine) 
     const r = await ctx.newResident();
     await code(r.residentId);
     const theCode = ctx.codes.lastCodeTo(r.phone);
-    const rows = await ctx.database.db.execute<{ code_hash: string }>(sql`select code_hash from kiosk_codes where account_id = ${r.accountId}`);
+    const rows = await ctx.database.db.execute<{ code_hash: string }>(
+      sql`select code_hash from kiosk_codes where account_id = ${r.accountId}`,
+    );
     const stored = rows.rows[0]?.code_hash ?? '';
     expect(stored).toMatch(/^[0-9a-f]{64}$/);
     expect(stored).not.toBe(createHash('sha256').update(theCode).digest('hex'));
@@ -202,7 +214,12 @@ describe.each(testEngines())('kiosk login with a one-time code on %s', (engine) 
 
   it('without a configured sender, every code request answers 503 KIOSK_LOGIN_UNAVAILABLE in both languages', async () => {
     const kiosk = createKioskLogin({ db: ctx.database.db, masterKey: ctx.masterKey, sender: null, clock: () => new Date() });
-    const bare = await buildServer({ database: ctx.database, auth: ctx.services.identity, apiRoutes: [kioskRoutes({ kiosk })], logLevel: 'silent' });
+    const bare = await buildServer({
+      database: ctx.database,
+      auth: ctx.services.identity,
+      apiRoutes: [kioskRoutes({ kiosk })],
+      logLevel: 'silent',
+    });
     try {
       const r = await ctx.newResident();
       for (const residentId of [r.residentId, freshResidentId()]) {
@@ -211,10 +228,17 @@ describe.each(testEngines())('kiosk login with a one-time code on %s', (engine) 
         const error = zh.json<{ error: { code: string; message: string } }>().error;
         expect(error.code).toBe('KIOSK_LOGIN_UNAVAILABLE');
         expect(error.message).toContain('自助终端验证码登录暂不可用');
-        const en = await bare.inject({ method: 'POST', url: '/api/auth/kiosk/code', payload: { residentId }, headers: { 'accept-language': 'en' } });
+        const en = await bare.inject({
+          method: 'POST',
+          url: '/api/auth/kiosk/code',
+          payload: { residentId },
+          headers: { 'accept-language': 'en' },
+        });
         expect(en.json<{ error: { message: string } }>().error.message).toContain('Kiosk login with a text-message code is unavailable');
       }
-      expect(await ctx.database.db.execute(sql`select 1 from kiosk_codes where account_id = ${r.accountId}`).then((x) => x.rows.length)).toBe(0);
+      expect(
+        await ctx.database.db.execute(sql`select 1 from kiosk_codes where account_id = ${r.accountId}`).then((x) => x.rows.length),
+      ).toBe(0);
     } finally {
       await bare.close();
     }
@@ -222,8 +246,18 @@ describe.each(testEngines())('kiosk login with a one-time code on %s', (engine) 
 
   it('in demo mode the code goes to the server console, labelled, and still never into the answer', async () => {
     const printed: string[] = [];
-    const kiosk = createKioskLogin({ db: ctx.database.db, masterKey: ctx.masterKey, sender: demoCodeSender((l) => printed.push(l)), clock: () => new Date() });
-    const demo = await buildServer({ database: ctx.database, auth: ctx.services.identity, apiRoutes: [kioskRoutes({ kiosk })], logLevel: 'silent' });
+    const kiosk = createKioskLogin({
+      db: ctx.database.db,
+      masterKey: ctx.masterKey,
+      sender: demoCodeSender((l) => printed.push(l)),
+      clock: () => new Date(),
+    });
+    const demo = await buildServer({
+      database: ctx.database,
+      auth: ctx.services.identity,
+      apiRoutes: [kioskRoutes({ kiosk })],
+      logLevel: 'silent',
+    });
     try {
       const r = await ctx.newResident();
       const answer = await demo.inject({ method: 'POST', url: '/api/auth/kiosk/code', payload: { residentId: r.residentId } });
@@ -235,7 +269,10 @@ describe.each(testEngines())('kiosk login with a one-time code on %s', (engine) 
       expect(answer.body).not.toContain(printedCode);
       expect(printed[0]).toContain('演示 DEMO');
       expect(printed[0]).not.toContain(r.phone);
-      expect((await demo.inject({ method: 'POST', url: '/api/auth/kiosk/login', payload: { residentId: r.residentId, code: printedCode } })).statusCode).toBe(200);
+      expect(
+        (await demo.inject({ method: 'POST', url: '/api/auth/kiosk/login', payload: { residentId: r.residentId, code: printedCode } }))
+          .statusCode,
+      ).toBe(200);
     } finally {
       await demo.close();
     }

@@ -21,7 +21,8 @@ describe.each(testEngines())('login lockout on %s', (engine) => {
   const password = (residentId: string, pw: string, source: string) =>
     ctx.services.identity.login({ kind: 'resident', residentIdOrPhone: residentId, password: pw, channel: 'web', source });
   const lockFrom = async (residentId: string, source: string) => {
-    for (let i = 0; i < MAX_FAILED_LOGINS - 1; i++) await expect(password(residentId, 'Wrong-pass-1', source)).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    for (let i = 0; i < MAX_FAILED_LOGINS - 1; i++)
+      await expect(password(residentId, 'Wrong-pass-1', source)).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
     await expect(password(residentId, 'Wrong-pass-1', source)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
   };
   const kioskCode = async (r: { residentId: string; phone: string }, source: string) => {
@@ -43,7 +44,8 @@ describe.each(testEngines())('login lockout on %s', (engine) => {
     const r = await ctx.newResident();
     const code = await kioskCode(r, '192.0.2.40');
     const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
-    for (let i = 0; i < MAX_FAILED_LOGINS - 1; i++) await expect(ctx.services.kiosk.login(r.residentId, wrong, '203.0.113.8')).rejects.toMatchObject({ code: 'ONE_TIME_CODE_INVALID' });
+    for (let i = 0; i < MAX_FAILED_LOGINS - 1; i++)
+      await expect(ctx.services.kiosk.login(r.residentId, wrong, '203.0.113.8')).rejects.toMatchObject({ code: 'ONE_TIME_CODE_INVALID' });
     await expect(ctx.services.kiosk.login(r.residentId, wrong, '203.0.113.8')).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
     await expect(ctx.services.kiosk.login(r.residentId, code, '203.0.113.8')).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
     await expect(password(r.residentId, PASSWORD, '203.0.113.8')).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
@@ -71,9 +73,11 @@ describe.each(testEngines())('login lockout on %s', (engine) => {
 
   it('failures older than the window are forgotten: four, a quarter of an hour, four more do not lock', async () => {
     const r = await ctx.newResident();
-    for (let i = 0; i < MAX_FAILED_LOGINS - 1; i++) await expect(password(r.residentId, 'Wrong-pass-1', '203.0.113.9')).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    for (let i = 0; i < MAX_FAILED_LOGINS - 1; i++)
+      await expect(password(r.residentId, 'Wrong-pass-1', '203.0.113.9')).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
     clock.now = new Date(clock.now.getTime() + LOCK_MS + 1000);
-    for (let i = 0; i < MAX_FAILED_LOGINS - 1; i++) await expect(password(r.residentId, 'Wrong-pass-1', '203.0.113.9')).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    for (let i = 0; i < MAX_FAILED_LOGINS - 1; i++)
+      await expect(password(r.residentId, 'Wrong-pass-1', '203.0.113.9')).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
     await expect(password(r.residentId, PASSWORD, '203.0.113.9')).resolves.toBeTruthy();
   });
 

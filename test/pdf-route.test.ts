@@ -25,7 +25,12 @@ describe('GET /api/certificates/:id/pdf', () => {
     });
     await ctx.services.applications.act(reviewer, c.id, 'approve');
     const cert = await ctx.services.certificates.getByCase(resident, c.id);
-    const login = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { kind: 'resident', residentIdOrPhone: resident.residentId, password: PASSWORD, channel: 'app' } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'x-auth-mode': 'bearer' },
+      payload: { kind: 'resident', residentIdOrPhone: resident.residentId, password: PASSWORD, channel: 'app' },
+    });
     const token = login.json<{ token: string }>().token;
     const res = await app.inject({ url: `/api/certificates/${cert.id}/pdf`, headers: { authorization: `Bearer ${token}` } });
     expect(res.statusCode).toBe(200);
@@ -36,8 +41,16 @@ describe('GET /api/certificates/:id/pdf', () => {
     expect(bundle!.disclosures.map((d) => d.name)).not.toContain('residentId');
 
     const stranger = await ctx.newResident();
-    const strangerLogin = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { kind: 'resident', residentIdOrPhone: stranger.residentId, password: PASSWORD, channel: 'app' } });
-    const denied = await app.inject({ url: `/api/certificates/${cert.id}/pdf`, headers: { authorization: `Bearer ${strangerLogin.json<{ token: string }>().token}` } });
+    const strangerLogin = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'x-auth-mode': 'bearer' },
+      payload: { kind: 'resident', residentIdOrPhone: stranger.residentId, password: PASSWORD, channel: 'app' },
+    });
+    const denied = await app.inject({
+      url: `/api/certificates/${cert.id}/pdf`,
+      headers: { authorization: `Bearer ${strangerLogin.json<{ token: string }>().token}` },
+    });
     expect(denied.statusCode).toBe(404);
   });
 });

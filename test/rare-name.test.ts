@@ -35,7 +35,12 @@ describe.each(testEngines())('a resident named 王𪚥 (U+2A6A5, Extension B) on
       payload: { name, residentId, phone: `139${String(Date.now()).slice(-8)}`, password: PASSWORD, homeOrgCode: VILLAGE },
     });
   const login = (residentId: string) =>
-    app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' } });
+    app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'x-auth-mode': 'bearer' },
+      payload: { kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' },
+    });
 
   /** Registers `name` over HTTP, applies, has the village reviewer approve; the holder's token and certificate id. */
   const certificateFor = async (name: string) => {
@@ -47,7 +52,10 @@ describe.each(testEngines())('a resident named 王𪚥 (U+2A6A5, Extension B) on
       method: 'POST',
       url: '/api/cases',
       headers: { authorization: `Bearer ${token}`, 'idempotency-key': `rare-name-${residentId}` },
-      payload: { serviceCode: 'cert.residence', form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' } },
+      payload: {
+        serviceCode: 'cert.residence',
+        form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' },
+      },
     });
     expect(submitted.statusCode, submitted.body).toBe(201);
     const reviewer = await ctx.newStaff('village_reviewer', VILLAGE);
@@ -92,7 +100,12 @@ describe.each(testEngines())('a resident named 王𪚥 (U+2A6A5, Extension B) on
       expect(res.statusCode).toBe(400);
       expect(res.json<{ error: { code: string; message: string } }>().error.code).toBe('VALIDATION_FAILED');
       expect(res.json<{ error: { message: string } }>().error.message).toMatch(/姓名/);
-      const en = await app.inject({ method: 'POST', url: '/api/auth/residents/register', headers: { 'accept-language': 'en' }, payload: { name, residentId, phone: '13900000000', password: PASSWORD, homeOrgCode: VILLAGE } });
+      const en = await app.inject({
+        method: 'POST',
+        url: '/api/auth/residents/register',
+        headers: { 'accept-language': 'en' },
+        payload: { name, residentId, phone: '13900000000', password: PASSWORD, homeOrgCode: VILLAGE },
+      });
       expect(en.json<{ error: { message: string } }>().error.message).toMatch(/name/);
       expect((await login(residentId)).statusCode).toBe(401);
     }

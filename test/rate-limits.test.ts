@@ -1,5 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ACCOUNT_WIDE_FACTOR, DEFAULT_RATE_LIMITS, loadRateLimits, parseLimit, raiseRateLimits, rateLimitEnvName } from '../src/core/rate-limits.ts';
+import {
+  ACCOUNT_WIDE_FACTOR,
+  DEFAULT_RATE_LIMITS,
+  loadRateLimits,
+  parseLimit,
+  raiseRateLimits,
+  rateLimitEnvName,
+} from '../src/core/rate-limits.ts';
 import type { App } from '../src/http/server.ts';
 import { buildTestApp, createTestContext, freshResidentId, type TestContext } from './factories.ts';
 
@@ -55,27 +62,37 @@ describe('rate limits at the default values', () => {
   }
 
   const routes = {
-    login: { url: '/api/auth/login', body: (account: string): Payload => ({ kind: 'staff', username: account, password: 'Wrong-pass-1', channel: 'web' }) },
+    login: {
+      url: '/api/auth/login',
+      body: (account: string): Payload => ({ kind: 'staff', username: account, password: 'Wrong-pass-1', channel: 'web' }),
+    },
     kioskCode: { url: '/api/auth/kiosk/code', body: (account: string): Payload => ({ residentId: account }) },
     kioskLogin: { url: '/api/auth/kiosk/login', body: (account: string): Payload => ({ residentId: account, code: '000000' }) },
-    register: { url: '/api/auth/residents/register', body: (account: string): Payload => ({ name: '限流', residentId: account, phone: '13900000000', password: 'short' }) },
+    register: {
+      url: '/api/auth/residents/register',
+      body: (account: string): Payload => ({ name: '限流', residentId: account, phone: '13900000000', password: 'short' }),
+    },
   } as const;
-  const accountFor = (cls: keyof typeof routes) => (cls === 'login' ? `nobody${addressCounter}x${Math.random().toString(36).slice(2, 8)}` : freshResidentId());
+  const accountFor = (cls: keyof typeof routes) =>
+    cls === 'login' ? `nobody${addressCounter}x${Math.random().toString(36).slice(2, 8)}` : freshResidentId();
 
-  it.each(Object.keys(routes) as (keyof typeof routes)[])('%s: per address, many accounts from one address end in 429 with Retry-After', async (cls) => {
-    const { url, body } = routes[cls];
-    const { max, windowMs } = DEFAULT_RATE_LIMITS[cls].perAddress;
-    const address = freshAddress();
-    for (let i = 0; i < max; i++) expect((await post(url, body(accountFor(cls)), address)).statusCode).not.toBe(429);
-    const refused = await post(url, body(accountFor(cls)), address);
-    expectLimited(refused, windowMs);
-    expect(refused.json<{ error: { message: string } }>().error.message).toMatch(/^请求过于频繁，请 \d+ 秒后再试$/);
-    const english = await post(url, body(accountFor(cls)), address, 'en');
-    expectLimited(english, windowMs);
-    expect(english.json<{ error: { message: string } }>().error.message).toMatch(/^Too many requests; try again in \d+ s$/);
-    // Another address is not affected.
-    expect((await post(url, body(accountFor(cls)), freshAddress())).statusCode).not.toBe(429);
-  });
+  it.each(Object.keys(routes) as (keyof typeof routes)[])(
+    '%s: per address, many accounts from one address end in 429 with Retry-After',
+    async (cls) => {
+      const { url, body } = routes[cls];
+      const { max, windowMs } = DEFAULT_RATE_LIMITS[cls].perAddress;
+      const address = freshAddress();
+      for (let i = 0; i < max; i++) expect((await post(url, body(accountFor(cls)), address)).statusCode).not.toBe(429);
+      const refused = await post(url, body(accountFor(cls)), address);
+      expectLimited(refused, windowMs);
+      expect(refused.json<{ error: { message: string } }>().error.message).toMatch(/^请求过于频繁，请 \d+ 秒后再试$/);
+      const english = await post(url, body(accountFor(cls)), address, 'en');
+      expectLimited(english, windowMs);
+      expect(english.json<{ error: { message: string } }>().error.message).toMatch(/^Too many requests; try again in \d+ s$/);
+      // Another address is not affected.
+      expect((await post(url, body(accountFor(cls)), freshAddress())).statusCode).not.toBe(429);
+    },
+  );
 
   it.each(Object.keys(routes) as (keyof typeof routes)[])(
     '%s: per account, one address asking for one account ends in 429, and neither that address for other accounts nor others for that account are refused',
@@ -93,14 +110,18 @@ describe('rate limits at the default values', () => {
     },
   );
 
-  it.each(['kioskCode', 'kioskLogin', 'register'] as const)('%s: one account asked for from many addresses ends in 429 at the account-wide limit', async (cls) => {
-    const { url, body } = routes[cls];
-    const limit = DEFAULT_RATE_LIMITS[cls].perAccount!;
-    const account = accountFor(cls);
-    for (let i = 0; i < limit.max * ACCOUNT_WIDE_FACTOR; i++) expect((await post(url, body(account), freshAddress())).statusCode).not.toBe(429);
-    expectLimited(await post(url, body(account), freshAddress()), limit.windowMs);
-    expect((await post(url, body(accountFor(cls)), freshAddress())).statusCode).not.toBe(429);
-  });
+  it.each(['kioskCode', 'kioskLogin', 'register'] as const)(
+    '%s: one account asked for from many addresses ends in 429 at the account-wide limit',
+    async (cls) => {
+      const { url, body } = routes[cls];
+      const limit = DEFAULT_RATE_LIMITS[cls].perAccount!;
+      const account = accountFor(cls);
+      for (let i = 0; i < limit.max * ACCOUNT_WIDE_FACTOR; i++)
+        expect((await post(url, body(account), freshAddress())).statusCode).not.toBe(429);
+      expectLimited(await post(url, body(account), freshAddress()), limit.windowMs);
+      expect((await post(url, body(accountFor(cls)), freshAddress())).statusCode).not.toBe(429);
+    },
+  );
 
   it('a per-account limit ends with its window: an attacker cannot keep the account shut by spending one burst', async () => {
     const { url, body } = routes.kioskCode;

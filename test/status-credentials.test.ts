@@ -58,7 +58,11 @@ describe('signed status list credentials', () => {
   it('publishes the status key in the trust list and serves signed lists that make a fresh certificate VALID', async () => {
     expect(Object.keys(trust.statusSigners ?? {})).toHaveLength(1);
     const lists = await Promise.all([served('1', 'revocation'), served('1', 'suspension')]);
-    expect(lists[0].proof).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'yiban-sm2-jcs-2026', proofPurpose: 'assertionMethod' });
+    expect(lists[0].proof).toMatchObject({
+      type: 'DataIntegrityProof',
+      cryptosuite: 'yiban-sm2-jcs-2026',
+      proofPurpose: 'assertionMethod',
+    });
     expect(Date.parse(lists[0].validUntil) - Date.parse(lists[0].validFrom)).toBe(6 * HOUR);
     const { verdict, status } = await verdictWith(lists);
     expect(status).toMatchObject({ result: 'pass' });
@@ -76,7 +80,7 @@ describe('signed status list credentials', () => {
     expect(list.credentialSubject.id).toBe('http://localhost:3000/api/status-lists/1/revocation#list');
   });
 
-  it('serves Yiban\'s JSON-LD context at its versioned URL under the public URL', async () => {
+  it("serves Yiban's JSON-LD context at its versioned URL under the public URL", async () => {
     const res = await app.inject('/contexts/yiban/v1');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('application/ld+json');
@@ -90,7 +94,7 @@ describe('signed status list credentials', () => {
       genuine = [await served('1', 'revocation'), await served('1', 'suspension')];
     });
 
-    it('is INVALID (REVOKED) with the platform\'s lists, re-signed at once after the change', async () => {
+    it("is INVALID (REVOKED) with the platform's lists, re-signed at once after the change", async () => {
       const { verdict, status } = await verdictWith(genuine);
       expect(status.reason).toBe('REVOKED');
       expect(verdict).toBe('INVALID');
@@ -98,7 +102,10 @@ describe('signed status list credentials', () => {
 
     it('is never VALID with a forged, unsigned list that clears the bit', async () => {
       const { proof: _proof, ...unsigned } = genuine[0]!;
-      const cleared = { ...unsigned, credentialSubject: { ...unsigned.credentialSubject, encodedList: await encodeStatusList([], 131_072) } };
+      const cleared = {
+        ...unsigned,
+        credentialSubject: { ...unsigned.credentialSubject, encodedList: await encodeStatusList([], 131_072) },
+      };
       const { verdict, status } = await verdictWith([cleared, genuine[1]]);
       expect(verdict).toBe('INDETERMINATE');
       expect(status.reason).toBe('STATUS_LIST_UNSIGNED');
@@ -111,10 +118,17 @@ describe('signed status list credentials', () => {
       const other = generateKeyPair('SM2');
       const signer = createSigner('SM2', other.privateKey);
       const { proof: _proof, ...unsigned } = genuine[0]!;
-      const cleared = { ...unsigned, credentialSubject: { ...unsigned.credentialSubject, encodedList: await encodeStatusList([], 131_072) } };
+      const cleared = {
+        ...unsigned,
+        credentialSubject: { ...unsigned.credentialSubject, encodedList: await encodeStatusList([], 131_072) },
+      };
       const platformKeyId = Object.keys(trust.statusSigners!)[0]!;
       for (const keyId of [keyIdOf(other.publicKeySpki), platformKeyId]) {
-        const forged = await signStatusListCredential(cleared, { verificationMethod: `http://localhost:3000/api/trust#${keyId}`, sign: (m) => signer.sign(m) }, new Date());
+        const forged = await signStatusListCredential(
+          cleared,
+          { verificationMethod: `http://localhost:3000/api/trust#${keyId}`, sign: (m) => signer.sign(m) },
+          new Date(),
+        );
         const { verdict, status } = await verdictWith([forged, genuine[1]]);
         expect(verdict, keyId).toBe('INDETERMINATE');
         expect(status.reason).toBe('STATUS_LIST_UNTRUSTED');
@@ -125,14 +139,32 @@ describe('signed status list credentials', () => {
       const key = await ctx.services.keys.ensureSealKey(STATUS_KEY_OWNER);
       const { proof: _proof, ...unsigned } = genuine[0]!;
       const base = { ...unsigned, credentialSubject: { ...unsigned.credentialSubject, encodedList: await encodeStatusList([], 131_072) } };
-      const sign = (c: typeof base) => signStatusListCredential(c, { verificationMethod: `http://localhost:3000/api/trust#${key.keyId}`, sign: (m) => key.sign(m) }, new Date());
+      const sign = (c: typeof base) =>
+        signStatusListCredential(
+          c,
+          { verificationMethod: `http://localhost:3000/api/trust#${key.keyId}`, sign: (m) => key.sign(m) },
+          new Date(),
+        );
       const otherId = await sign({ ...base, id: 'http://localhost:3000/api/status-lists/2/revocation' });
-      expect(await verdictWith([otherId, genuine[1]])).toMatchObject({ verdict: 'INDETERMINATE', status: { reason: 'STATUS_LIST_MISMATCH' } });
+      expect(await verdictWith([otherId, genuine[1]])).toMatchObject({
+        verdict: 'INDETERMINATE',
+        status: { reason: 'STATUS_LIST_MISMATCH' },
+      });
       // The (clear) suspension list presented as the revocation list.
       const asRevocation = { ...genuine[1]!, id: genuine[0]!.id };
       expect(await verdictWith([asRevocation, genuine[1]])).toMatchObject({ verdict: 'INDETERMINATE' });
       // The control: the same key and list id with the right purpose is accepted (and says revoked).
-      expect((await verdictWith([await sign({ ...base, credentialSubject: { ...base.credentialSubject, encodedList: genuine[0]!.credentialSubject.encodedList } }), genuine[1]])).verdict).toBe('INVALID');
+      expect(
+        (
+          await verdictWith([
+            await sign({
+              ...base,
+              credentialSubject: { ...base.credentialSubject, encodedList: genuine[0]!.credentialSubject.encodedList },
+            }),
+            genuine[1],
+          ])
+        ).verdict,
+      ).toBe('INVALID');
     });
 
     it('is INDETERMINATE with an expired list, and the platform re-signs before expiry', async () => {

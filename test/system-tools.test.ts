@@ -18,7 +18,21 @@ describe('the system tools preflight (scripts/system-tools.mjs)', () => {
 
   it('lists every tool the tests call', () => {
     const commands = SYSTEM_TOOLS.flatMap((t) => t.commands ?? []);
-    for (const c of ['chromium', 'pdfsig', 'pdftotext', 'pdftoppm', 'pdffonts', 'certutil', 'zbarimg', 'valgrind', 'gcc', 'g++', 'make', 'openssl']) expect(commands).toContain(c);
+    for (const c of [
+      'chromium',
+      'pdfsig',
+      'pdftotext',
+      'pdftoppm',
+      'pdffonts',
+      'certutil',
+      'zbarimg',
+      'valgrind',
+      'gcc',
+      'g++',
+      'make',
+      'openssl',
+    ])
+      expect(commands).toContain(c);
   });
 
   it('does nothing when nothing is missing', () => {
@@ -64,7 +78,9 @@ describe('the system tools preflight (scripts/system-tools.mjs)', () => {
       expect(result.status).toBe(1);
       expect(result.stdout).toBe('');
       expect(result.stderr).toContain('no apt-get');
-      expect(result.stderr).toContain('apt-get install -y openssl g++ make python3 valgrind poppler-utils libnss3-tools zbar-tools chromium');
+      expect(result.stderr).toContain(
+        'apt-get install -y openssl g++ make python3 valgrind poppler-utils libnss3-tools zbar-tools chromium',
+      );
       expect(result.stderr.match(/Missing system tools/g)).toHaveLength(1);
     } finally {
       rmSync(bin, { recursive: true, force: true });

@@ -19,7 +19,10 @@ async function freePort(): Promise<number> {
 }
 
 /** Runs `yiban verify` as a user does, without YIBAN_PUBLIC_URL unless given. */
-function yibanVerify(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+function yibanVerify(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const { YIBAN_PUBLIC_URL: _ignored, ...base } = process.env;
   const started = performance.now();
   return new Promise((resolve) => {

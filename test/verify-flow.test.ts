@@ -121,14 +121,18 @@ describe('offline verification of an issued certificate', () => {
     expect(verifyWith(withLedger({ index: ledger.index + 1 }), strict).verdict).not.toBe('VALID');
     if (ledger.proof.length > 0) {
       const [first, ...others] = ledger.proof;
-      expect(verifyWith(withLedger({ proof: [(first!.startsWith('A') ? 'B' : 'A') + first!.slice(1), ...others] }), strict).verdict).not.toBe('VALID');
+      expect(
+        verifyWith(withLedger({ proof: [(first!.startsWith('A') ? 'B' : 'A') + first!.slice(1), ...others] }), strict).verdict,
+      ).not.toBe('VALID');
       expect(verifyWith(withLedger({ proof: others }), strict).verdict).not.toBe('VALID');
     }
     // Another log key pinned: the remembered checkpoint does not carry over.
     const otherVkey = createCertificateVerifier({ ...trust, ledger: { vkey: 'yiban.example+00000000+AQ==' } });
     expect(otherVkey(bundle, strict).verdict).not.toBe('VALID');
     // Lists missing.
-    expect(verifyWith(bundle, { status: { revocation: status.revocation, suspension: null }, requireLedger: true }).verdict).toBe('INDETERMINATE');
+    expect(verifyWith(bundle, { status: { revocation: status.revocation, suspension: null }, requireLedger: true }).verdict).toBe(
+      'INDETERMINATE',
+    );
     expect(verifyWith(bundle, { requireLedger: true }).verdict).toBe('INDETERMINATE');
     // The untouched bundle is still VALID afterwards.
     expect(verifyWith(bundle, strict).verdict).toBe('VALID');
@@ -136,7 +140,8 @@ describe('offline verification of an issued certificate', () => {
 
   it('reads the bundle back from JSON and never throws on garbage', () => {
     expect(parseBundleJson(JSON.stringify(bundle))).toEqual(bundle);
-    for (const junk of ['', '{', 'null', '[]', '{"payload":1}', JSON.stringify({ ...bundle, disclosures: [1] })]) expect(parseBundleJson(junk)).toBeNull();
+    for (const junk of ['', '{', 'null', '[]', '{"payload":1}', JSON.stringify({ ...bundle, disclosures: [1] })])
+      expect(parseBundleJson(junk)).toBeNull();
     expect(verifyWith({ payload: '{}', signature: '', disclosures: [] }).verdict).toBe('INVALID');
     expect(verifyWith({ payload: 'x'.repeat(10), signature: '%%%', disclosures: [] }).verdict).toBe('INVALID');
   });

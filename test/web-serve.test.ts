@@ -67,7 +67,15 @@ describe('web pages', () => {
 
   it('leaves the API alone and answers 404 for missing files and escapes', async () => {
     expect((await app.inject('/api/ping')).json()).toEqual({ ok: true });
-    for (const url of ['/api/nothing-here', '/ledger/nothing', '/healthz', '/assets/missing.js', '/../yiban-web-secret.js', '/%2e%2e/yiban-web-secret.js', '/assets/%2e%2e/%2e%2e/yiban-web-secret.js']) {
+    for (const url of [
+      '/api/nothing-here',
+      '/ledger/nothing',
+      '/healthz',
+      '/assets/missing.js',
+      '/../yiban-web-secret.js',
+      '/%2e%2e/yiban-web-secret.js',
+      '/assets/%2e%2e/%2e%2e/yiban-web-secret.js',
+    ]) {
       const res = await app.inject(url);
       expect(res.statusCode, url).toBe(404);
       expect(res.json<{ error: { code: string } }>().error.code, url).toBe('ROUTE_NOT_FOUND');

@@ -30,13 +30,19 @@ export function createHttpClient(origin: string, maxSockets = 256): HttpClient {
             port: url.port,
             method,
             path,
-            headers: body === undefined ? headers : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+            headers:
+              body === undefined ? headers : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
           },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
             res.on('end', () =>
-              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }),
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                body: Buffer.concat(chunks).toString('utf8'),
+                ms: performance.now() - started,
+              }),
             );
             res.on('error', reject);
           },
@@ -136,7 +142,8 @@ export function createLightClient(origin: string, maxSockets = 256) {
       if (closed) return Promise.reject(new Error('client closed'));
       let payload = `${input.method} ${input.path} HTTP/1.1\r\nhost: ${url.host}\r\n`;
       for (const [name, value] of Object.entries(input.headers ?? {})) payload += `${name}: ${value}\r\n`;
-      if (input.body !== undefined) payload += `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(input.body)}\r\n\r\n${input.body}`;
+      if (input.body !== undefined)
+        payload += `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(input.body)}\r\n\r\n${input.body}`;
       else payload += '\r\n';
       return new Promise<LightResponse>((resolve, reject) => {
         const job: Job = { payload, resolve, reject };

@@ -51,7 +51,12 @@ export async function reviewerPrincipal(services: Services, username: string, pa
 }
 
 /** Approves `ids`, keeping `concurrency` approvals or batches in flight. */
-export async function approveAll(services: Services, reviewer: Principal, job: Pick<IssuanceJob, 'mode' | 'batchSize' | 'concurrency'>, ids: string[]): Promise<IssuanceRun> {
+export async function approveAll(
+  services: Services,
+  reviewer: Principal,
+  job: Pick<IssuanceJob, 'mode' | 'batchSize' | 'concurrency'>,
+  ids: string[],
+): Promise<IssuanceRun> {
   const other: Record<string, number> = {};
   let approved = 0;
   const count = (outcome: string) => {

@@ -13,7 +13,11 @@ export const ZHENGDING_COUNTY = '130123';
  * identity service (so each has a real password hash and a session token). Residents live
  * in the villages of 正定县 in turn, so cases spread over the county's villages.
  */
-export async function seedSubmitters(config: Config, count: number, log: (line: string) => void): Promise<{ tokens: string[]; villages: number }> {
+export async function seedSubmitters(
+  config: Config,
+  count: number,
+  log: (line: string) => void,
+): Promise<{ tokens: string[]; villages: number }> {
   const platform = await openPlatform(config);
   try {
     const { services } = platform;
@@ -43,13 +47,20 @@ export async function seedSubmitters(config: Config, count: number, log: (line: 
               password: PASSWORD,
               homeOrgCode: villages[n % villages.length]!,
             });
-            const { token } = await services.identity.login({ kind: 'resident', residentIdOrPhone: residentId, password: PASSWORD, channel: 'app' });
+            const { token } = await services.identity.login({
+              kind: 'resident',
+              residentIdOrPhone: residentId,
+              password: PASSWORD,
+              channel: 'app',
+            });
             return token;
           }),
         )),
       );
     }
-    log(`  seeded 正定县 (${villages.length} villages), departments, catalogue, ${count} residents with sessions in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    log(
+      `  seeded 正定县 (${villages.length} villages), departments, catalogue, ${count} residents with sessions in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
     return { tokens, villages: villages.length };
   } finally {
     await platform.close();
@@ -62,7 +73,12 @@ function birthDate(n: number): string {
 }
 
 async function listAll(
-  orgs: { listChildren(code: string, page: { after?: string; limit?: number }): Promise<{ items: { code: string; level: string }[]; next: string | null }> },
+  orgs: {
+    listChildren(
+      code: string,
+      page: { after?: string; limit?: number },
+    ): Promise<{ items: { code: string; level: string }[]; next: string | null }>;
+  },
   code: string,
 ) {
   const all: { code: string; level: string }[] = [];

@@ -22,9 +22,7 @@ export interface ServerProcessConfig {
 
 export type ParentMessage = { type: 'counts'; id: number } | { type: 'stop' };
 export type ChildMessage =
-  | { type: 'ready'; port: number }
-  | { type: 'counts'; id: number; cases: number; keys: number }
-  | { type: 'error'; message: string };
+  { type: 'ready'; port: number } | { type: 'counts'; id: number; cases: number; keys: number } | { type: 'error'; message: string };
 
 function send(message: ChildMessage): void {
   process.send?.(message);

@@ -39,7 +39,11 @@ export function verdict(pass: boolean): string {
 export function table(rows: (string | number)[][]): string {
   const text = rows.map((r) => r.map(String));
   const widths = text[0]!.map((_, i) => Math.max(...text.map((r) => width(r[i] ?? ''))));
-  const line = (r: string[]) => r.map((c, i) => c + ' '.repeat(widths[i]! - width(c))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c + ' '.repeat(widths[i]! - width(c)))
+      .join('  ')
+      .trimEnd();
   return [line(text[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...text.slice(1).map(line)].join('\n');
 }
 

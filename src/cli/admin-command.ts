@@ -23,7 +23,12 @@ export function registerAdminCommands(program: Command, open: () => Promise<Plat
     .action(async (options: { username: string; name: string; org: string; passwordStdin?: boolean }) => {
       const password = await readNewPassword(options.passwordStdin ?? false);
       await runReporting(open, async (platform) => {
-        const created = await platform.services.identity.createPlatformAdmin({ username: options.username, name: options.name, password, orgCode: options.org });
+        const created = await platform.services.identity.createPlatformAdmin({
+          username: options.username,
+          name: options.name,
+          password,
+          orgCode: options.org,
+        });
         console.log(`已创建平台管理员 platform administrator created: ${created.username} (${created.name})`);
       });
     });
@@ -45,7 +50,8 @@ export function registerAdminCommands(program: Command, open: () => Promise<Plat
 
 async function readNewPassword(fromStdin: boolean): Promise<string> {
   if (fromStdin) return readStdinLine();
-  if (!process.stdin.isTTY) throw new CliError('没有终端可以询问密码，请用 --password-stdin / no terminal to ask for the password: use --password-stdin');
+  if (!process.stdin.isTTY)
+    throw new CliError('没有终端可以询问密码，请用 --password-stdin / no terminal to ask for the password: use --password-stdin');
   const first = await readSecret('新密码 New password: ');
   const second = await readSecret('再输入一次 Again: ');
   if (first !== second) throw new CliError('两次输入的密码不一致 / the two passwords differ');
@@ -69,7 +75,10 @@ async function runReporting(open: () => Promise<Platform>, work: (platform: Plat
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     console.error(`${error.code}: ${formatMessage(error.code, error.params, 'zh-CN')}\n${formatMessage(error.code, error.params, 'en')}`);
-    if (error.code === 'INVALID_DIVISION_CODE') console.error('先运行 yiban seed（或启动一次 yiban serve）载入行政区划 / run yiban seed (or start yiban serve once) to load the divisions first');
+    if (error.code === 'INVALID_DIVISION_CODE')
+      console.error(
+        '先运行 yiban seed（或启动一次 yiban serve）载入行政区划 / run yiban seed (or start yiban serve once) to load the divisions first',
+      );
     process.exitCode = 1;
   } finally {
     await platform.close();

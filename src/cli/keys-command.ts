@@ -12,7 +12,9 @@ export function registerKeysCommands(program: Command): void {
   const keys = program.command('keys').description('密钥 keys');
   keys
     .command('rotate-master')
-    .description('更换主密钥：重新加密全部密文、重算全部带密钥的哈希（一个事务） rotate the master key: re-encrypt and re-hash everything, in one transaction')
+    .description(
+      '更换主密钥：重新加密全部密文、重算全部带密钥的哈希（一个事务） rotate the master key: re-encrypt and re-hash everything, in one transaction',
+    )
     .requiredOption('--new-key-file <file>', 'the new key: 32 bytes, base64 (e.g. openssl rand -base64 32 > new.key)')
     .action(async (options: { newKeyFile: string }) => {
       const config = loadConfig();
@@ -28,7 +30,9 @@ export function registerKeysCommands(program: Command): void {
         await database.close();
       }
       console.log(`主密钥已更换 master key rotated: fingerprint ${masterKeyFingerprint(newKey).slice(0, 16)}`);
-      console.log(`  residents ${report.residents}, certificates ${report.certificates}, signing keys ${report.signingKeys}, ledger keys ${report.logKeys}, dataset records ${report.sharingRecords}`);
+      console.log(
+        `  residents ${report.residents}, certificates ${report.certificates}, signing keys ${report.signingKeys}, ledger keys ${report.logKeys}, dataset records ${report.sharingRecords}`,
+      );
       if (masterKeySource() === 'file') {
         const file = path.join(config.dataDir, 'master.key');
         writeFileSync(file, newKey.toString('base64') + '\n', { mode: 0o600 });

@@ -32,7 +32,9 @@ db.command('migrate')
 
 program
   .command('seed')
-  .description('载入行政区划、事项目录等（演示模式下另载入演示账号与数据）load divisions and the catalogue (and, in demo mode, the demo accounts and data)')
+  .description(
+    '载入行政区划、事项目录等（演示模式下另载入演示账号与数据）load divisions and the catalogue (and, in demo mode, the demo accounts and data)',
+  )
   .option('--divisions <scope>', 'hebei | all', parseScope, 'hebei')
   .option('--demo', 'demo mode: also the demo accounts and data (as YIBAN_DEMO=1)')
   .action(async (options: { divisions: 'hebei' | 'all'; demo?: boolean }) => {
@@ -51,7 +53,10 @@ program
   .description('启动平台 start the platform (API, docs, web)')
   .option('--port <port>', 'port (default PORT or 3000)', (v) => Number(v))
   .option('--host <address>', 'listen address (default HOST or 127.0.0.1; 0.0.0.0 for every interface)')
-  .option('--demo', 'demo mode: demo accounts with a published password and made-up data, a banner in every app (as YIBAN_DEMO=1; npm start)')
+  .option(
+    '--demo',
+    'demo mode: demo accounts with a published password and made-up data, a banner in every app (as YIBAN_DEMO=1; npm start)',
+  )
   .option('--no-seed', 'do not load divisions and the catalogue (or the demo data) on first start')
   .option('--no-web', 'do not build the web apps when they are missing or stale')
   .action(async (options: { port?: number; host?: string; demo?: boolean; seed: boolean; web: boolean }) => {
@@ -104,7 +109,11 @@ registerVerifyCommand(program);
 registerAdminCommands(program, () => openPlatform(loadConfig()));
 registerKeysCommands(program);
 registerLedgerCommands(program, () => openPlatform(loadConfig()));
-registerExternalDeptCommands(program, () => configuredSharingKey(loadConfig()), () => openPlatform(loadConfig()));
+registerExternalDeptCommands(
+  program,
+  () => configuredSharingKey(loadConfig()),
+  () => openPlatform(loadConfig()),
+);
 
 const demo = program.command('demo').description('演示 demos');
 
@@ -114,10 +123,22 @@ demo
   .argument('[bundle]', 'birth | retirement', 'birth')
   .option('--external-hospital', "the hospital's birth records from its own system (a separate process, signed HTTP)")
   .action(async (code: string, options: { externalHospital?: boolean }) => {
-    const { burden, progress, wallMs, cpuMs, hospital } = await runDemoBundle(code, { externalHospital: options.externalHospital ?? false });
-    if (hospital) console.error(`external hospital system: ${hospital.served} signed answers, ${hospital.distinctRequests} distinct requests, refused ${JSON.stringify(hospital.refused)}`);
-    for (const t of progress.tasks) console.error(`${t.state.padEnd(11)} ${t.name.zh} · ${t.department?.name ?? ''} · ${t.decidedBy ?? ''} · ${t.output?.identifier ?? ''}`);
-    console.error(`submit → all outputs: ${wallMs.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    const { burden, progress, wallMs, cpuMs, hospital } = await runDemoBundle(code, {
+      externalHospital: options.externalHospital ?? false,
+    });
+    if (hospital)
+      console.error(
+        `external hospital system: ${hospital.served} signed answers, ${hospital.distinctRequests} distinct requests, refused ${JSON.stringify(hospital.refused)}`,
+      );
+    for (const t of progress.tasks)
+      console.error(
+        `${t.state.padEnd(11)} ${t.name.zh} · ${t.department?.name ?? ''} · ${t.decidedBy ?? ''} · ${t.output?.identifier ?? ''}`,
+      );
+    console.error(
+      `submit → all outputs: ${wallMs.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU (load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')})`,
+    );
     console.log(JSON.stringify(burden, null, 2));
   });
 

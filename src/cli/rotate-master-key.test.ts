@@ -10,7 +10,10 @@ import { createTestContext, freshResidentId, PASSWORD, VILLAGE, type TestContext
 import { testEngines } from '../../test/db.ts';
 import { rotateMasterKey } from './rotate-master-key.ts';
 
-const residence = { serviceCode: 'cert.residence', form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' } };
+const residence = {
+  serviceCode: 'cert.residence',
+  form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' },
+};
 const codeOf = (error: unknown) => (error instanceof AppError ? error.code : String(error));
 
 describe.each(testEngines())('master key rotation (%s)', { timeout: 300_000 }, (engine) => {
@@ -31,8 +34,12 @@ describe.each(testEngines())('master key rotation (%s)', { timeout: 300_000 }, (
     await ctx.services.applications.act(reviewer, c.id, 'approve');
     const cert = await ctx.services.certificates.getByCase(resident, c.id);
     await ctx.services.ledger.integrate();
-    await ctx.services.dataSharing.upsertRecords('ps.household_register', [{ residentId: resident.residentId, data: { name: '孙七', householdHead: '孙七' } }]);
-    const before = await db.execute<{ cipher: string; hash: string }>(sql`select resident_id_cipher as cipher, resident_id_hash as hash from residents where account_id = ${resident.accountId}`);
+    await ctx.services.dataSharing.upsertRecords('ps.household_register', [
+      { residentId: resident.residentId, data: { name: '孙七', householdHead: '孙七' } },
+    ]);
+    const before = await db.execute<{ cipher: string; hash: string }>(
+      sql`select resident_id_cipher as cipher, resident_id_hash as hash from residents where account_id = ${resident.accountId}`,
+    );
 
     // A wrong "current" key is refused, and so is the same key.
     expect(codeOf(await rotateMasterKey(db, randomBytes(32), randomBytes(32)).catch((e: unknown) => e))).toBe('MASTER_KEY_MISMATCH');
@@ -57,7 +64,12 @@ describe.each(testEngines())('master key rotation (%s)', { timeout: 300_000 }, (
     await ensureMasterKey(db, newKey);
     const services = createServices(ctx.database, { masterKey: newKey });
     // Log in and look up by ID number.
-    const { token } = await services.identity.login({ kind: 'resident', residentIdOrPhone: resident.residentId, password: PASSWORD, channel: 'app' });
+    const { token } = await services.identity.login({
+      kind: 'resident',
+      residentIdOrPhone: resident.residentId,
+      password: PASSWORD,
+      channel: 'app',
+    });
     const principal = (await services.identity.authenticate(token))!;
     expect(principal.accountId).toBe(resident.accountId);
     expect((await services.identity.findResidentByResidentId(resident.residentId))?.accountId).toBe(resident.accountId);
@@ -74,10 +86,18 @@ describe.each(testEngines())('master key rotation (%s)', { timeout: 300_000 }, (
     const { case: second } = await services.applications.submit(principal, residence);
     await services.applications.act(reviewerAgain, second.id, 'approve');
     expect((await services.certificates.getByCase(principal, second.id)).status).toBe('active');
-    const found = await db.execute<{ n: number }>(sql`select count(*)::int as n from sharing_records where subject_key = ${services.dataSharing.subjectKeyOf(resident.residentId)}`);
+    const found = await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from sharing_records where subject_key = ${services.dataSharing.subjectKeyOf(resident.residentId)}`,
+    );
     expect(found.rows[0]!.n).toBe(1);
     // The same ID number cannot register again under the new key.
-    expect(codeOf(await services.identity.registerResident({ name: '孙七', residentId: resident.residentId, phone: '13900000003', password: PASSWORD }).catch((e: unknown) => e))).toBe('ALREADY_REGISTERED');
+    expect(
+      codeOf(
+        await services.identity
+          .registerResident({ name: '孙七', residentId: resident.residentId, phone: '13900000003', password: PASSWORD })
+          .catch((e: unknown) => e),
+      ),
+    ).toBe('ALREADY_REGISTERED');
   });
 
   it('refuses, changing nothing, when a dataset record is about someone who is not a resident', async () => {

@@ -24,7 +24,8 @@ export interface RotationReport {
  * with the old key would write data the new key cannot read (and is refused at its next start).
  */
 export async function rotateMasterKey(db: Db, from: Buffer, to: Buffer, clock: () => Date = () => new Date()): Promise<RotationReport> {
-  if (from.equals(to)) throw new AppError('VALIDATION_FAILED', { detail: { zh: '新主密钥与现用主密钥相同', en: 'the new master key is the current one' } });
+  if (from.equals(to))
+    throw new AppError('VALIDATION_FAILED', { detail: { zh: '新主密钥与现用主密钥相同', en: 'the new master key is the current one' } });
   return db.transaction(async (tx) => {
     // The lock also makes two rotations at once run one after the other (the second is then refused).
     const [row] = await tx.select({ fingerprint: masterKey.fingerprint }).from(masterKey).for('update');

@@ -14,9 +14,16 @@ import { watchMasterKey } from '../modules/identity/master-key.ts';
 
 /** Starts the HTTP server and closes everything cleanly on SIGINT/SIGTERM. */
 export async function serve(platform: Platform, config: Config, extras: ServeExtras): Promise<void> {
-  const app = await buildApp(platform, { logLevel: config.logLevel, publicUrl: config.publicUrl, trustProxy: config.trustProxy, rateLimits: config.rateLimits });
+  const app = await buildApp(platform, {
+    logLevel: config.logLevel,
+    publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy,
+    rateLimits: config.rateLimits,
+  });
   // A new signed checkpoint at least every second while entries arrive.
-  const integrator = platform.services.ledger.startSequencer({ onError: (error) => app.log.error({ err: error }, 'ledger sequencing failed') });
+  const integrator = platform.services.ledger.startSequencer({
+    onError: (error) => app.log.error({ err: error }, 'ledger sequencing failed'),
+  });
   const stopEvents = platform.services.events.start({}, { intervalMs: 1000 });
   // A rotation while this process runs (with PostgreSQL) stops it rather than let it write under the old key.
   const stopWatch = watchMasterKey(platform.database.db, config.masterKey, {
@@ -29,7 +36,10 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     onError: (error) => app.log.error({ err: error }, 'master key check failed'),
   });
   // Ended sessions are deleted in bounded batches, every ten minutes.
-  const stopPurge = startSessionPurge(platform.database.db, { intervalMs: 10 * 60_000, onError: (error) => app.log.error({ err: error }, 'session purge failed') });
+  const stopPurge = startSessionPurge(platform.database.db, {
+    intervalMs: 10 * 60_000,
+    onError: (error) => app.log.error({ err: error }, 'session purge failed'),
+  });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -47,19 +57,25 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ host: config.host, port: config.port });
   if (fallbackFaces().length === 0) {
-    app.log.warn('没有生僻字备用字体，含扩展 B–F 汉字的证明无法生成 PDF / no fallback font for rare characters: PDFs of names with CJK Extension B–F characters answer PDF_GLYPHS_UNAVAILABLE; install fonts-hanazono (node scripts/system-tools.mjs)');
+    app.log.warn(
+      '没有生僻字备用字体，含扩展 B–F 汉字的证明无法生成 PDF / no fallback font for rare characters: PDFs of names with CJK Extension B–F characters answer PDF_GLYPHS_UNAVAILABLE; install fonts-hanazono (node scripts/system-tools.mjs)',
+    );
   }
   const base = `http://${browserHost(config.host)}:${config.port}`;
   printCredentials(extras.credentials);
   console.log(`\n一办 Yiban 已启动 is running on ${base}  (${platform.database.engine})`);
-  console.log(`  监听地址 listening on ${config.host}:${config.port}${config.host === '127.0.0.1' || config.host === '::1' || config.host === 'localhost' ? '（仅本机 this machine only; HOST=0.0.0.0 or --host for the network）' : ''}`);
+  console.log(
+    `  监听地址 listening on ${config.host}:${config.port}${config.host === '127.0.0.1' || config.host === '::1' || config.host === 'localhost' ? '（仅本机 this machine only; HOST=0.0.0.0 or --host for the network）' : ''}`,
+  );
   console.log(
     config.demo
       ? '  演示模式 DEMO MODE：演示账号与数据，请勿用于真实业务 / demo accounts and data, not for real use'
       : '  生产模式 production mode：无演示账号 / no demo accounts',
   );
   if (extras.bootstrap) printBootstrap(base, extras.bootstrap);
-  console.log(`  居民服务 resident app: ${base}/   工作台 console: ${base}/console   自助终端 kiosk: ${base}/kiosk   核验 verifier: ${base}/verify`);
+  console.log(
+    `  居民服务 resident app: ${base}/   工作台 console: ${base}/console   自助终端 kiosk: ${base}/kiosk   核验 verifier: ${base}/verify`,
+  );
   console.log(`  API 文档 docs: ${base}/api/docs   OpenAPI: ${base}/api/openapi.json   健康检查 health: ${base}/healthz`);
 }
 
@@ -70,7 +86,11 @@ function browserHost(host: string): string {
 }
 
 function printBootstrap(base: string, bootstrap: { token: string; expiresAt: Date }): void {
-  console.log('\n尚无平台管理员 No platform administrator yet. 用下面的一次性令牌创建（仅显示这一次，' + bootstrap.expiresAt.toISOString() + ' 前有效）');
+  console.log(
+    '\n尚无平台管理员 No platform administrator yet. 用下面的一次性令牌创建（仅显示这一次，' +
+      bootstrap.expiresAt.toISOString() +
+      ' 前有效）',
+  );
   console.log('  / create one with this one-time token (shown only now, valid until ' + bootstrap.expiresAt.toISOString() + '):');
   console.log(`  ${base}/console/setup#token=${bootstrap.token}`);
   console.log('  或 or: yiban admin create   (重启会作废此令牌并打印新的 a restart replaces this token)');

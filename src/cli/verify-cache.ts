@@ -42,7 +42,10 @@ export function createPlatformCache(options: PlatformCacheOptions) {
   const now = options.now ?? Date.now;
   const maxAgeMs = options.maxAgeMs ?? 60_000;
   const url = new URL(platform);
-  const dir = path.join(options.root ?? cacheRoot(), `${url.host.replace(/[^A-Za-z0-9.-]/g, '_')}-${createHash('sha256').update(platform).digest('hex').slice(0, 8)}`);
+  const dir = path.join(
+    options.root ?? cacheRoot(),
+    `${url.host.replace(/[^A-Za-z0-9.-]/g, '_')}-${createHash('sha256').update(platform).digest('hex').slice(0, 8)}`,
+  );
 
   const read = <T>(name: string): Kept<T> | null => {
     try {

@@ -4,7 +4,13 @@ import { AppError, formatMessage } from '../core/errors.ts';
 import { decodeQr, parseBundleJson, type CertificateBundle } from '../verify/bundle.ts';
 import { parsePayload } from '../verify/document.ts';
 import { STATUS_PURPOSES, statusEvidenceFromCredentials } from '../verify/status-credential.ts';
-import { REASON_TEXT, verifyCertificate, type StatusEvidence, type TrustAnchors, type VerificationResult } from '../verify/verify-certificate.ts';
+import {
+  REASON_TEXT,
+  verifyCertificate,
+  type StatusEvidence,
+  type TrustAnchors,
+  type VerificationResult,
+} from '../verify/verify-certificate.ts';
 import { createPlatformCache } from './verify-cache.ts';
 
 const EXIT: Record<VerificationResult['verdict'], number> = { VALID: 0, INVALID: 1, INDETERMINATE: 2 };
@@ -32,8 +38,11 @@ export function registerVerifyCommand(program: Command): void {
     .command('verify')
     .description('核验证明 verify a certificate (PDF, QR text, bundle or VC JSON)')
     .argument('<file>', 'file to verify, or - for standard input')
-    .option('--platform <url>', 'the issuing platform (default YIBAN_PUBLIC_URL): its trust list and signed status lists are fetched once and cached')
-    .option('--trust <file>', 'a pinned trust list file (trust.json from /api/trust) instead of the platform\'s')
+    .option(
+      '--platform <url>',
+      'the issuing platform (default YIBAN_PUBLIC_URL): its trust list and signed status lists are fetched once and cached',
+    )
+    .option('--trust <file>', "a pinned trust list file (trust.json from /api/trust) instead of the platform's")
     .option('--status <file>', 'a signed status list credential JSON, for offline use (repeatable)', collect, [])
     .option('--offline', 'use only the cache and the given files, no network')
     .option('--online', '(default) fetch the status lists the certificate names')
@@ -60,10 +69,21 @@ export async function runVerify(file: string, options: VerifyCommandOptions): Pr
   const bytes = file === '-' ? readFileSync(0) : readFileSync(file);
   const platform = options.platform ?? process.env.YIBAN_PUBLIC_URL;
   if (!options.trust && !platform) throw new AppError('VERIFY_TRUST_REQUIRED');
-  const cache = platform ? createPlatformCache({ platform, offline: options.offline ?? false, ...(options.refresh ? { maxAgeMs: 0 } : {}), ...(options.cacheDir ? { root: options.cacheDir } : {}) }) : null;
+  const cache = platform
+    ? createPlatformCache({
+        platform,
+        offline: options.offline ?? false,
+        ...(options.refresh ? { maxAgeMs: 0 } : {}),
+        ...(options.cacheDir ? { root: options.cacheDir } : {}),
+      })
+    : null;
   const trust: TrustAnchors = options.trust ? (JSON.parse(readFileSync(options.trust, 'utf8')) as TrustAnchors) : await cache!.trust();
   const bundle = await readBundle(bytes);
-  if (!bundle) return { verdict: 'INVALID', checks: [{ check: 'format', result: 'fail', reason: 'MALFORMED', detail: 'not a PDF, QR text, bundle or credential' }] };
+  if (!bundle)
+    return {
+      verdict: 'INVALID',
+      checks: [{ check: 'format', result: 'fail', reason: 'MALFORMED', detail: 'not a PDF, QR text, bundle or credential' }],
+    };
   return verifyCertificate(bundle, trust, {
     status: await statusEvidence(bundle, trust, options, cache),
     ...(options.requireLedger ? { requireLedger: true } : {}),
@@ -82,12 +102,19 @@ async function readBundle(bytes: Buffer): Promise<CertificateBundle | null> {
   return parseBundleJson(trimmed);
 }
 
-async function statusEvidence(bundle: CertificateBundle, trust: TrustAnchors, options: VerifyCommandOptions, cache: ReturnType<typeof createPlatformCache> | null): Promise<StatusEvidence> {
+async function statusEvidence(
+  bundle: CertificateBundle,
+  trust: TrustAnchors,
+  options: VerifyCommandOptions,
+  cache: ReturnType<typeof createPlatformCache> | null,
+): Promise<StatusEvidence> {
   const credentials: unknown[] = options.status.map((f) => JSON.parse(readFileSync(f, 'utf8')) as unknown);
   const payload = parsePayload(bundle.payload);
   if (payload) {
     const ids = STATUS_PURPOSES.map((purpose) => `${payload.status.list}/${purpose}`);
-    const fetched = await Promise.all(ids.map((id) => (cache ? cache.statusList(id) : options.offline ? Promise.resolve(null) : fetchJson(id))));
+    const fetched = await Promise.all(
+      ids.map((id) => (cache ? cache.statusList(id) : options.offline ? Promise.resolve(null) : fetchJson(id))),
+    );
     credentials.push(...fetched.filter((c) => c !== null));
   }
   return statusEvidenceFromCredentials(bundle.payload, credentials, trust, options.at ?? new Date());
@@ -109,7 +136,9 @@ function printResult(result: VerificationResult): void {
   if (result.verdict !== 'VALID') {
     // Why, first: the checks that failed, or (INDETERMINATE) those that could not be made.
     const why = result.checks.filter((c) => c.result === (result.verdict === 'INVALID' ? 'fail' : 'unknown'));
-    for (const c of why) if (c.reason) console.log(`  原因 reason: ${REASON_TEXT[c.reason].zh} / ${REASON_TEXT[c.reason].en}${c.detail ? ` (${c.detail})` : ''}`);
+    for (const c of why)
+      if (c.reason)
+        console.log(`  原因 reason: ${REASON_TEXT[c.reason].zh} / ${REASON_TEXT[c.reason].en}${c.detail ? ` (${c.detail})` : ''}`);
   }
   const c = result.certificate;
   if (c) {

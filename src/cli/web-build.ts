@@ -70,7 +70,8 @@ export async function buildWeb(options: { distDir?: string } = {}): Promise<void
  * dependencies) an existing build is served as it is, and a missing one only disables the pages.
  */
 export async function ensureWebBuilt(log: (line: string) => void = (l) => console.error(l)): Promise<'fresh' | 'built' | 'unavailable'> {
-  if (!existsSync(path.join(ROOT, 'web/vite.config.ts'))) return existsSync(path.join(WEB_DIST_DIR, 'index.html')) ? 'fresh' : 'unavailable';
+  if (!existsSync(path.join(ROOT, 'web/vite.config.ts')))
+    return existsSync(path.join(WEB_DIST_DIR, 'index.html')) ? 'fresh' : 'unavailable';
   if (isWebBuildFresh()) return 'fresh';
   try {
     await import('vite');

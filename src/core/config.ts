@@ -139,7 +139,8 @@ export function parseTrustProxy(text: string | undefined): TrustProxy {
   const value = (text ?? '').trim();
   if (value === '' || value === 'false' || value === '0') return false;
   if (value === 'true') return true;
-  if (/^\d+$/.test(value)) throw new Error('YIBAN_TRUST_PROXY: a hop count is not supported; give true or the proxies\' addresses (e.g. 127.0.0.1 or 10.0.0.0/8)');
+  if (/^\d+$/.test(value))
+    throw new Error("YIBAN_TRUST_PROXY: a hop count is not supported; give true or the proxies' addresses (e.g. 127.0.0.1 or 10.0.0.0/8)");
   const entries = value.split(',').map((e) => e.trim());
   const address = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:.]*:[0-9a-f:.]*)(\/\d{1,3})?$/i;
   const named = new Set(['loopback', 'linklocal', 'uniquelocal']);

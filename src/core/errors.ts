@@ -106,15 +106,27 @@ export const ERROR_CODES = {
   },
   UNKNOWN_LEGAL_BASIS: { status: 400, zh: '法定依据目录中没有：{code}', en: 'The legal-basis catalogue has no entry {code}' },
   SELF_APPROVAL: { status: 403, zh: '不能审批自己提出的申请', en: 'You cannot approve or refuse your own request' },
-  GRANT_NOT_PENDING: { status: 409, zh: '该共享授权不在待审批状态（当前：{status}）', en: 'This grant is not awaiting approval (it is {status})' },
+  GRANT_NOT_PENDING: {
+    status: 409,
+    zh: '该共享授权不在待审批状态（当前：{status}）',
+    en: 'This grant is not awaiting approval (it is {status})',
+  },
   UNKNOWN_FIELD: { status: 400, zh: '数据集“{dataset}”没有字段：{fields}', en: 'Dataset "{dataset}" has no field: {fields}' },
-  EXCHANGE_NOT_PENDING: { status: 409, zh: '该数据使用请求已处理，不能再{action}', en: 'This data request is no longer pending; it cannot be {action}' },
+  EXCHANGE_NOT_PENDING: {
+    status: 409,
+    zh: '该数据使用请求已处理，不能再{action}',
+    en: 'This data request is no longer pending; it cannot be {action}',
+  },
   DEPARTMENT_UNAVAILABLE: {
     status: 503,
     zh: '正在等待{department}：其系统暂时无法连接（已尝试 {attempts} 次），稍后会再试',
     en: 'Waiting for {department}: its system did not answer ({attempts} attempts); it will be tried again later',
   },
-  DEPARTMENT_REFUSED: { status: 502, zh: '{department}的系统拒绝了数据请求：{reason}', en: 'The system of {department} refused the data request: {reason}' },
+  DEPARTMENT_REFUSED: {
+    status: 502,
+    zh: '{department}的系统拒绝了数据请求：{reason}',
+    en: 'The system of {department} refused the data request: {reason}',
+  },
   DEPARTMENT_RESPONSE_INVALID: {
     status: 502,
     zh: '{department}的应答未通过签名核验，未予采用：{reason}',
@@ -128,9 +140,13 @@ export const ERROR_CODES = {
   VERIFY_TRUST_REQUIRED: {
     status: 400,
     zh: '核验需要出具平台的信任列表：请用 --platform URL（或设置 YIBAN_PUBLIC_URL）指定平台，或用 --trust 指定已固定的信任文件',
-    en: 'Verification needs the issuing platform\'s trust list: name the platform with --platform URL (or YIBAN_PUBLIC_URL), or a pinned trust file with --trust',
+    en: "Verification needs the issuing platform's trust list: name the platform with --platform URL (or YIBAN_PUBLIC_URL), or a pinned trust file with --trust",
   },
-  PLATFORM_UNREACHABLE: { status: 502, zh: '无法从 {url} 获取信任列表，且本机没有缓存：{reason}', en: 'Could not fetch the trust list from {url}, and none is cached: {reason}' },
+  PLATFORM_UNREACHABLE: {
+    status: 502,
+    zh: '无法从 {url} 获取信任列表，且本机没有缓存：{reason}',
+    en: 'Could not fetch the trust list from {url}, and none is cached: {reason}',
+  },
   NOT_IMPLEMENTED: { status: 501, zh: '尚未实现：{what}', en: 'Not implemented yet: {what}' },
   DATABASE_BUSY: { status: 503, zh: '系统繁忙，请稍后再试', en: 'The system is busy; please try again' },
   INTERNAL: { status: 500, zh: '系统内部错误', en: 'Internal error' },

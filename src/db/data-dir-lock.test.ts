@@ -98,7 +98,9 @@ describe('data folder lock', () => {
         catch (error) { process.stdout.write((error.name === 'DataDirLockedError' ? 'locked' : 'error ' + error.message) + '\\n'); }
       });
       process.stdin.on('end', () => process.exit(0));`;
-    const children = Array.from({ length: 4 }, () => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    const children = Array.from({ length: 4 }, () =>
+      spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
     try {
       const lines = children.map((child) => createInterface({ input: child.stdout })[Symbol.asyncIterator]());
       const next = async (i: number) => (await lines[i]!.next()).value as string;
@@ -109,7 +111,9 @@ describe('data folder lock', () => {
       expect(results.filter((r) => r === 'locked')).toHaveLength(3);
     } finally {
       for (const child of children) child.stdin.end();
-      await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+      await Promise.all(
+        children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))),
+      );
     }
     expect(readdirSync(dir)).toEqual([]);
   }, 60_000);

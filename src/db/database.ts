@@ -42,9 +42,7 @@ export interface Database {
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
 export type DatabaseOptions =
-  | { engine: 'postgres'; url: string; poolSize?: number }
-  | { engine: 'pglite'; dataDir: string }
-  | { engine: 'pglite'; memory: true };
+  { engine: 'postgres'; url: string; poolSize?: number } | { engine: 'pglite'; dataDir: string } | { engine: 'pglite'; memory: true };
 
 /** Opens PGlite (file-backed or in memory) or a node-postgres pool, behind the same drizzle API. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {

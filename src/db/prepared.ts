@@ -21,7 +21,9 @@ const RAW = (value: string) => value;
 const RAW_OIDS = new Set([1082, 1083, 1114, 1184, 1186]); // date, time, timestamp, timestamptz, interval
 const pgTypes: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    RAW_OIDS.has(oid) ? RAW : (pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
+    RAW_OIDS.has(oid)
+      ? RAW
+      : (pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
 };
 const pgliteParsers = Object.fromEntries([...RAW_OIDS].map((oid) => [oid, RAW]));
 
@@ -47,5 +49,10 @@ export async function queryPrepared<T>(db: Executor, statement: PreparedStatemen
 
 /** PGlite's transaction object (no exported class): what `db.transaction` hands drizzle's session. */
 function isPgliteTransaction(client: unknown): client is PGlite {
-  return typeof client === 'object' && client !== null && typeof (client as { query?: unknown }).query === 'function' && typeof (client as { rollback?: unknown }).rollback === 'function';
+  return (
+    typeof client === 'object' &&
+    client !== null &&
+    typeof (client as { query?: unknown }).query === 'function' &&
+    typeof (client as { rollback?: unknown }).rollback === 'function'
+  );
 }

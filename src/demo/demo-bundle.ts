@@ -52,7 +52,12 @@ export async function prepareBundleDemo(
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
   await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
-  const people = PEOPLE.map(([name, birthDate, gender], i): DemoPerson => ({ residentId: demoResidentId(i), name, birthDate, gender })) as [DemoPerson, DemoPerson, DemoPerson, DemoPerson];
+  const people = PEOPLE.map(([name, birthDate, gender], i): DemoPerson => ({ residentId: demoResidentId(i), name, birthDate, gender })) as [
+    DemoPerson,
+    DemoPerson,
+    DemoPerson,
+    DemoPerson,
+  ];
   await seedSharingDemo(services.dataSharing, departments, people, { licenceTypes: await services.certificates.listTypes() });
   await seedBundles(services, departments);
   const records = seedRecords(people);
@@ -69,8 +74,19 @@ export async function prepareBundleDemo(
       await copy('ps.household_register', { ...records['ps.household_register']![1]!.data, name: `母亲${hanDigits(index)}` });
       await copy('health.birth_record', { ...records['health.birth_record']![0]!.data, childName: `宝宝${index}` });
     }
-    await services.identity.registerResident({ name: index === 1 ? people[1].name : `母亲${hanDigits(index)}`, residentId, phone, password: DEMO_PASSWORD, homeOrgCode: DEMO_VILLAGE });
-    const { token } = await services.identity.login({ kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' });
+    await services.identity.registerResident({
+      name: index === 1 ? people[1].name : `母亲${hanDigits(index)}`,
+      residentId,
+      phone,
+      password: DEMO_PASSWORD,
+      homeOrgCode: DEMO_VILLAGE,
+    });
+    const { token } = await services.identity.login({
+      kind: 'resident',
+      residentIdOrPhone: residentId,
+      password: DEMO_PASSWORD,
+      channel: 'app',
+    });
     const principal = await services.identity.authenticate(token);
     if (!principal) throw new Error('demo login failed');
     return principal;
@@ -97,17 +113,31 @@ export async function runDemoBundle(
     const { services, newMother, people } = await prepareBundleDemo(database, { platformKey });
     if (options.externalHospital) {
       // The hospital's birth records from its own system: a separate process over signed HTTP.
-      hospital = await startDepartment({ name: '正定县人民医院', datasets: [{ code: 'health.birth_record', records: seedRecords(people)['health.birth_record'] ?? [] }], trust: [platformKey.publicKeyPem] });
+      hospital = await startDepartment({
+        name: '正定县人民医院',
+        datasets: [{ code: 'health.birth_record', records: seedRecords(people)['health.birth_record'] ?? [] }],
+        trust: [platformKey.publicKeyPem],
+      });
       await services.dataSharing.setProvider('health.birth_record', hospital.provider());
     }
     const principal = await newMother(1);
     const started = performance.now();
     const cpu = process.cpuUsage();
-    const { bundle } = await services.bundles.start(principal, { bundle: code, form: TYPED_FIELDS[code] ?? {}, consent: true }, `demo-${code}-1`);
+    const { bundle } = await services.bundles.start(
+      principal,
+      { bundle: code, form: TYPED_FIELDS[code] ?? {}, consent: true },
+      `demo-${code}-1`,
+    );
     const wallMs = performance.now() - started;
     const used = process.cpuUsage(cpu);
     const cpuMs = (used.user + used.system) / 1000;
-    return { progress: bundle, burden: await services.bundles.burden(principal, bundle.id), wallMs, cpuMs, ...(hospital ? { hospital: await hospital.stats() } : {}) };
+    return {
+      progress: bundle,
+      burden: await services.bundles.burden(principal, bundle.id),
+      wallMs,
+      cpuMs,
+      ...(hospital ? { hospital: await hospital.stats() } : {}),
+    };
   } finally {
     await hospital?.stop();
     await database.close();

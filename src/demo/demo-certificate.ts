@@ -28,9 +28,20 @@ export async function issueDemoCertificate(database: Database, services: Service
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
   await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
-  await services.identity.ensureStaff({ username: 'tyz-reviewer', name: '塔元庄村审核员', password: DEMO_PASSWORD, roles: [{ role: 'village_reviewer', orgCode: DEMO_VILLAGE }] });
+  await services.identity.ensureStaff({
+    username: 'tyz-reviewer',
+    name: '塔元庄村审核员',
+    password: DEMO_PASSWORD,
+    roles: [{ role: 'village_reviewer', orgCode: DEMO_VILLAGE }],
+  });
   const residentId = demoResidentId(0);
-  await services.identity.registerResident({ name: '张伟', residentId, phone: '13831100001', password: DEMO_PASSWORD, homeOrgCode: DEMO_VILLAGE });
+  await services.identity.registerResident({
+    name: '张伟',
+    residentId,
+    phone: '13831100001',
+    password: DEMO_PASSWORD,
+    homeOrgCode: DEMO_VILLAGE,
+  });
   const login = async (input: Parameters<typeof services.identity.login>[0]) => {
     const principal = await services.identity.authenticate((await services.identity.login(input)).token);
     if (!principal) throw new Error('demo login failed');

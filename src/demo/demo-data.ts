@@ -37,12 +37,36 @@ const STAFF: DemoStaffDef[] = [
   { username: 'admin', name: '平台管理员', role: 'platform_admin', orgCode: DEMO_PROVINCE, who: '平台管理员 platform administrator' },
   { username: 'sjz-admin', name: '石家庄市管理员', role: 'city_admin', orgCode: DEMO_CITY, who: '石家庄市管理员 city administrator' },
   { username: 'zd-admin', name: '正定县管理员', role: 'county_admin', orgCode: DEMO_COUNTY, who: '正定县管理员 county administrator' },
-  { username: 'zdz-admin', name: '正定镇管理员', role: 'township_admin', orgCode: DEMO_TOWNSHIP, who: '正定镇管理员 township administrator' },
-  { username: 'tyz-reviewer', name: '塔元庄村审核员', role: 'village_reviewer', orgCode: DEMO_VILLAGE, who: '塔元庄村两委审核员 village reviewer' },
+  {
+    username: 'zdz-admin',
+    name: '正定镇管理员',
+    role: 'township_admin',
+    orgCode: DEMO_TOWNSHIP,
+    who: '正定镇管理员 township administrator',
+  },
+  {
+    username: 'tyz-reviewer',
+    name: '塔元庄村审核员',
+    role: 'village_reviewer',
+    orgCode: DEMO_VILLAGE,
+    who: '塔元庄村两委审核员 village reviewer',
+  },
   { username: 'tyz-helper', name: '塔元庄村帮办员', role: 'helper', orgCode: DEMO_VILLAGE, who: '塔元庄村帮办代办员 helper' },
   { username: 'zd-supervisor', name: '正定县行政审批局督查员', role: 'supervisor', orgCode: DEMO_COUNTY, who: '正定县督查员 supervisor' },
-  { username: 'zd-police', name: '正定县公安局民警', role: 'department_officer', orgCode: (d) => d.public_security!, who: '公安局办事员 police officer' },
-  { username: 'zd-health', name: '正定县卫健局办事员', role: 'department_officer', orgCode: (d) => d.health!, who: '卫健局办事员 health officer' },
+  {
+    username: 'zd-police',
+    name: '正定县公安局民警',
+    role: 'department_officer',
+    orgCode: (d) => d.public_security!,
+    who: '公安局办事员 police officer',
+  },
+  {
+    username: 'zd-health',
+    name: '正定县卫健局办事员',
+    role: 'department_officer',
+    orgCode: (d) => d.health!,
+    who: '卫健局办事员 health officer',
+  },
 ];
 
 /** The demo residents as the datasets know them (a department's own system serves records of the same people). */
@@ -82,7 +106,11 @@ export async function isDemoSeeded(services: Services): Promise<boolean> {
 export function demoCredentials(): DemoCredential[] {
   return [
     ...STAFF.map((s) => ({ who: s.who, login: s.username, password: DEMO_PASSWORD })),
-    ...RESIDENTS.map((r, i) => ({ who: `居民 resident ${r.name}`, login: `${r.phone} (${maskResidentId(demoResidentId(i))})`, password: DEMO_PASSWORD })),
+    ...RESIDENTS.map((r, i) => ({
+      who: `居民 resident ${r.name}`,
+      login: `${r.phone} (${maskResidentId(demoResidentId(i))})`,
+      password: DEMO_PASSWORD,
+    })),
   ];
 }
 
@@ -128,7 +156,12 @@ export async function seedDemo(database: Database, services: Services, options: 
 
   for (const s of STAFF) {
     const orgCode = typeof s.orgCode === 'string' ? s.orgCode : s.orgCode(byKind);
-    await services.identity.ensureStaff({ username: s.username, name: s.name, password: DEMO_PASSWORD, roles: [{ role: s.role, orgCode }] });
+    await services.identity.ensureStaff({
+      username: s.username,
+      name: s.name,
+      password: DEMO_PASSWORD,
+      roles: [{ role: s.role, orgCode }],
+    });
   }
   const credentials = demoCredentials();
 
@@ -137,7 +170,13 @@ export async function seedDemo(database: Database, services: Services, options: 
   for (const [i, r] of RESIDENTS.entries()) {
     const residentId = demoResidentId(i);
     if (!seeded) {
-      await services.identity.registerResident({ name: r.name, residentId, phone: r.phone, password: DEMO_PASSWORD, homeOrgCode: DEMO_VILLAGE });
+      await services.identity.registerResident({
+        name: r.name,
+        residentId,
+        phone: r.phone,
+        password: DEMO_PASSWORD,
+        homeOrgCode: DEMO_VILLAGE,
+      });
     }
     residents.push(await loginAs(services, { kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' }));
   }
@@ -187,7 +226,10 @@ export async function seedDemo(database: Database, services: Services, options: 
 
   // 王芳 applies for her newborn's household registration; 公安 fetches the delivery record under
   // a law-based grant and asks for the marriage record, which waits for her consent.
-  const birthCase = await apps.submit(wang, { serviceCode: 'birth.household_registration', form: { childName: '张小宝', householdHead: '张伟' } });
+  const birthCase = await apps.submit(wang, {
+    serviceCode: 'birth.household_registration',
+    form: { childName: '张小宝', householdHead: '张伟' },
+  });
   for (const [datasetCode, fields] of [
     ['health.birth_record', ['childName', 'childGender', 'birthTime', 'birthPlace', 'certificateNo']],
     ['civil.marriage_record', ['maritalStatus', 'spouseName', 'certificateNo']],

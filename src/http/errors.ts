@@ -45,7 +45,8 @@ const FASTIFY_CODES: Record<string, () => AppError> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: () => new AppError('VALIDATION_FAILED', { detail: { zh: '请求体为空', en: 'the body is empty' } }),
   FST_ERR_CTP_BODY_TOO_LARGE: () => new AppError('PAYLOAD_TOO_LARGE'),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new AppError('UNSUPPORTED_MEDIA_TYPE'),
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new AppError('VALIDATION_FAILED', { detail: { zh: '请求长度不正确', en: 'wrong content length' } }),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
+    new AppError('VALIDATION_FAILED', { detail: { zh: '请求长度不正确', en: 'wrong content length' } }),
 };
 
 function isDatabaseBusy(error: unknown): boolean {
@@ -62,9 +63,7 @@ function describeIssue(issue: AjvIssue, context: string, lang: Lang): string {
     case 'required':
       return zh ? `缺少必填字段 ${where}.${String(p.missingProperty)}` : `${where}.${String(p.missingProperty)} is required`;
     case 'additionalProperties':
-      return zh
-        ? `不允许的字段 ${where}.${String(p.additionalProperty)}`
-        : `unknown field ${where}.${String(p.additionalProperty)}`;
+      return zh ? `不允许的字段 ${where}.${String(p.additionalProperty)}` : `unknown field ${where}.${String(p.additionalProperty)}`;
     case 'type':
       return zh ? `${where} 类型应为 ${String(p.type)}` : `${where} must be ${String(p.type)}`;
     case 'enum':

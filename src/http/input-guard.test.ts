@@ -5,7 +5,11 @@ import { findUnsafeText, rejectNonFiniteNumbers, rejectUnsafeText } from './inpu
 import type { FastifyRequest } from 'fastify';
 
 const request = (parts: { params?: unknown; query?: unknown; body?: unknown }) => parts as unknown as FastifyRequest;
-const codeOf = async (promise: Promise<unknown>) => promise.then(() => 'ok', (e: unknown) => (e instanceof AppError ? e.code : 'other'));
+const codeOf = async (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'ok',
+    (e: unknown) => (e instanceof AppError ? e.code : 'other'),
+  );
 
 describe('input guard', () => {
   it('finds a NUL, a control character or a lone surrogate anywhere in a body, keys included', () => {
@@ -34,7 +38,9 @@ describe('input guard', () => {
     expect(await codeOf(rejectUnsafeText(request({ params: { code: '\u0000' } })))).toBe('VALIDATION_FAILED');
     expect(await codeOf(rejectUnsafeText(request({ query: { q: 'a\nb' } })))).toBe('VALIDATION_FAILED');
     expect(await codeOf(rejectUnsafeText(request({ query: { q: ['ok', '\u007f'] } })))).toBe('VALIDATION_FAILED');
-    expect(await codeOf(rejectUnsafeText(request({ params: { code: 'cert.residence' }, query: { q: '居住证明' }, body: { reason: 'a\nb' } })))).toBe('ok');
+    expect(
+      await codeOf(rejectUnsafeText(request({ params: { code: 'cert.residence' }, query: { q: '居住证明' }, body: { reason: 'a\nb' } }))),
+    ).toBe('ok');
   });
 
   it('refuses an Infinity that Ajv coerced from a path or query string', async () => {

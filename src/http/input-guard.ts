@@ -48,11 +48,16 @@ export async function rejectUnsafeText(request: FastifyRequest): Promise<void> {
  * slipped through that way, after validation, with the same 400 as any other bad value.
  */
 export async function rejectNonFiniteNumbers(request: FastifyRequest): Promise<void> {
-  for (const [context, values] of [['params', request.params], ['querystring', request.query]] as const) {
+  for (const [context, values] of [
+    ['params', request.params],
+    ['querystring', request.query],
+  ] as const) {
     if (values === null || typeof values !== 'object') continue;
     for (const [name, value] of Object.entries(values)) {
       if (typeof value === 'number' && !Number.isFinite(value)) {
-        throw new AppError('VALIDATION_FAILED', { detail: { zh: `${context}.${name} 超出允许范围`, en: `${context}.${name} is out of range` } });
+        throw new AppError('VALIDATION_FAILED', {
+          detail: { zh: `${context}.${name} 超出允许范围`, en: `${context}.${name} is out of range` },
+        });
       }
     }
   }

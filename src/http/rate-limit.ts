@@ -41,7 +41,9 @@ function text(value: unknown, prefix: string): string | null {
 export async function registerRateLimits(app: FastifyInstance, limits: RateLimits = DEFAULT_RATE_LIMITS): Promise<void> {
   await app.register(rateLimit, { global: false });
   const limiter = (limit: Limit, keyGenerator: (request: FastifyRequest) => string) =>
-    app.createRateLimit({ max: limit.max, timeWindow: limit.windowMs, keyGenerator, cache: 100_000 } as Parameters<FastifyInstance['createRateLimit']>[0]);
+    app.createRateLimit({ max: limit.max, timeWindow: limit.windowMs, keyGenerator, cache: 100_000 } as Parameters<
+      FastifyInstance['createRateLimit']
+    >[0]);
 
   const guards = new Map<RateLimitClass, preValidationAsyncHookHandler>();
   for (const cls of Object.keys(limits) as RateLimitClass[]) {
@@ -50,7 +52,9 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
     const accountOf = ACCOUNT_OF[cls];
     const account = (request: FastifyRequest) => accountOf?.(asRecord(request.body)) ?? '';
     const byAccountHere = perAccount ? limiter(perAccount, (request) => `u:${account(request)}:${clientAddress(request)}`) : null;
-    const byAccount = perAccount ? limiter({ max: perAccount.max * ACCOUNT_WIDE_FACTOR, windowMs: perAccount.windowMs }, (request) => `u:${account(request)}`) : null;
+    const byAccount = perAccount
+      ? limiter({ max: perAccount.max * ACCOUNT_WIDE_FACTOR, windowMs: perAccount.windowMs }, (request) => `u:${account(request)}`)
+      : null;
     guards.set(cls, async (request: FastifyRequest, reply: FastifyReply) => {
       for (const check of [byAddress, byAccountHere, byAccount]) {
         if (!check) continue;

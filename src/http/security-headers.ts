@@ -41,7 +41,22 @@ export const DOCS_CSP = {
 };
 
 /** Powerful features nobody here uses, off everywhere; the verifier page turns the camera back on for itself. */
-const PERMISSIONS_OFF = ['accelerometer', 'autoplay', 'bluetooth', 'camera', 'display-capture', 'geolocation', 'gyroscope', 'hid', 'magnetometer', 'microphone', 'midi', 'payment', 'serial', 'usb'];
+const PERMISSIONS_OFF = [
+  'accelerometer',
+  'autoplay',
+  'bluetooth',
+  'camera',
+  'display-capture',
+  'geolocation',
+  'gyroscope',
+  'hid',
+  'magnetometer',
+  'microphone',
+  'midi',
+  'payment',
+  'serial',
+  'usb',
+];
 export const PERMISSIONS_POLICY = PERMISSIONS_OFF.map((f) => `${f}=()`).join(', ');
 export const VERIFIER_PERMISSIONS_POLICY = PERMISSIONS_OFF.map((f) => (f === 'camera' ? 'camera=(self)' : `${f}=()`)).join(', ');
 

@@ -42,7 +42,11 @@ function maskDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskResidentIdsInText(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) {
-    return { type: value.name, message: maskResidentIdsInText(value.message), stack: value.stack ? maskResidentIdsInText(value.stack) : undefined };
+    return {
+      type: value.name,
+      message: maskResidentIdsInText(value.message),
+      stack: value.stack ? maskResidentIdsInText(value.stack) : undefined,
+    };
   }
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
   const out: Record<string, unknown> = {};
@@ -87,10 +91,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       serializers: { req: serializeRequest, res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }) },
       hooks: {
         logMethod(args, method) {
-          method.apply(
-            this,
-            args.map((a): unknown => (typeof a === 'string' ? maskResidentIdsInText(a) : a)) as Parameters<typeof method>,
-          );
+          method.apply(this, args.map((a): unknown => (typeof a === 'string' ? maskResidentIdsInText(a) : a)) as Parameters<typeof method>);
         },
       },
     },

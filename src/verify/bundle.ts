@@ -66,8 +66,14 @@ export function parseBundleJson(text: string): CertificateBundle | null {
   try {
     const value = JSON.parse(text) as Record<string, unknown>;
     const candidate = (isRecord(value.proof) && isRecord(value.proof.yiban) ? value.proof.yiban : value) as Partial<CertificateBundle>;
-    if (typeof candidate.payload !== 'string' || typeof candidate.signature !== 'string' || !Array.isArray(candidate.disclosures)) return null;
-    if (!candidate.disclosures.every((d) => isRecord(d) && typeof d.name === 'string' && typeof d.value === 'string' && typeof d.salt === 'string')) return null;
+    if (typeof candidate.payload !== 'string' || typeof candidate.signature !== 'string' || !Array.isArray(candidate.disclosures))
+      return null;
+    if (
+      !candidate.disclosures.every(
+        (d) => isRecord(d) && typeof d.name === 'string' && typeof d.value === 'string' && typeof d.salt === 'string',
+      )
+    )
+      return null;
     return candidate as CertificateBundle;
   } catch {
     return null;

@@ -47,7 +47,12 @@ export function openCheckpoint(
   // remembered for the exact same note, log key and witness policy (failures are not).
   const cacheKey = `${logVkey}\n${witnesses ? `${witnesses.threshold} ${witnesses.vkeys.join(' ')}` : '-'}\n${note}`;
   const hit = opened.get(cacheKey);
-  if (hit) return { ...hit, checkpoint: { ...hit.checkpoint, rootHash: hit.checkpoint.rootHash.slice(), extensions: [...hit.checkpoint.extensions] }, witnesses: [...hit.witnesses] };
+  if (hit)
+    return {
+      ...hit,
+      checkpoint: { ...hit.checkpoint, rootHash: hit.checkpoint.rootHash.slice(), extensions: [...hit.checkpoint.extensions] },
+      witnesses: [...hit.witnesses],
+    };
   const result = openUncached(note, logVkey, witnesses);
   if (result.ok) {
     if (opened.size >= OPENED_LIMIT) opened.delete(opened.keys().next().value!);
@@ -59,7 +64,11 @@ export function openCheckpoint(
 const OPENED_LIMIT = 64;
 const opened = new Map<string, Extract<CheckpointCheck, { ok: true }>>();
 
-function openUncached(note: string, logVkey: string, witnesses: { vkeys: readonly string[]; threshold: number } | undefined): CheckpointCheck {
+function openUncached(
+  note: string,
+  logVkey: string,
+  witnesses: { vkeys: readonly string[]; threshold: number } | undefined,
+): CheckpointCheck {
   const log = parseVerifierKey(logVkey);
   if (log?.type !== KEY_TYPE_ED25519) return { ok: false, reason: 'UNKNOWN_LOG_KEY', detail: 'the log key is not a valid Ed25519 vkey' };
   const witnessKeys = (witnesses?.vkeys ?? []).map(parseVerifierKey).filter((v): v is NoteVerifier => v !== null);

@@ -190,7 +190,9 @@ const toBase64 = (bytes: Uint8Array): string => {
 };
 
 export function pemEncode(label: string, der: Uint8Array): string {
-  const body = toBase64(der).replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const body = toBase64(der)
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 

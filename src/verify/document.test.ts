@@ -13,6 +13,8 @@ describe('fieldDigest', () => {
       }),
       { numRuns: 500 },
     );
-    expect(fieldDigest({ salt: 's', name: 'holderName', value: '张伟' })).toBe(bytesToHex(sha256(utf8ToBytes('["s","holderName","张伟"]'))));
+    expect(fieldDigest({ salt: 's', name: 'holderName', value: '张伟' })).toBe(
+      bytesToHex(sha256(utf8ToBytes('["s","holderName","张伟"]'))),
+    );
   });
 });

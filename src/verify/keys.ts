@@ -100,11 +100,7 @@ export function encodePkcs8(algorithm: KeyAlgorithm, privateKey: Uint8Array, pub
   if (privateKey.length !== 32) throw new DerError('a private key is 32 bytes');
   if (algorithm === 'Ed25519') return sequence(unsignedInteger(0n), algorithmIdentifier(algorithm), octetString(octetString(privateKey)));
   // RFC 5915 ECPrivateKey inside, as OpenSSL writes it: version 1, the key, the public point in [1].
-  const ecPrivateKey = sequence(
-    unsignedInteger(1n),
-    octetString(privateKey),
-    ...(publicKey ? [explicit(1, bitString(publicKey))] : []),
-  );
+  const ecPrivateKey = sequence(unsignedInteger(1n), octetString(privateKey), ...(publicKey ? [explicit(1, bitString(publicKey))] : []));
   return sequence(unsignedInteger(0n), algorithmIdentifier(algorithm), octetString(ecPrivateKey));
 }
 

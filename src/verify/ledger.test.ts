@@ -19,18 +19,36 @@ const proofOf = (i: number) =>
 describe('verifyLedgerInclusion', () => {
   it('is VALID for every leaf with its proof and the signed checkpoint', () => {
     for (let i = 0; i < 11; i++) {
-      expect(verifyLedgerInclusion({ leaf: leaves[i], index: i, proof: proofOf(i), checkpoint, logVkey: log.vkey })).toMatchObject({ status: 'VALID', size: 11 });
+      expect(verifyLedgerInclusion({ leaf: leaves[i], index: i, proof: proofOf(i), checkpoint, logVkey: log.vkey })).toMatchObject({
+        status: 'VALID',
+        size: 11,
+      });
     }
     expect(
-      verifyLedgerInclusion({ leaf: leaves[3], index: 3, proof: proofOf(3), checkpoint, logVkey: log.vkey, witnesses: { vkeys: [witness.vkey], threshold: 1 } }),
+      verifyLedgerInclusion({
+        leaf: leaves[3],
+        index: 3,
+        proof: proofOf(3),
+        checkpoint,
+        logVkey: log.vkey,
+        witnesses: { vkeys: [witness.vkey], threshold: 1 },
+      }),
     ).toMatchObject({ status: 'VALID', witnesses: ['police.example/witness'] });
   });
 
   it('is INVALID for another leaf, a wrong index or a forged checkpoint', () => {
-    expect(verifyLedgerInclusion({ leaf: leaves[4], index: 3, proof: proofOf(3), checkpoint, logVkey: log.vkey })).toMatchObject({ status: 'INVALID', reason: 'INCLUSION_PROOF' });
-    expect(verifyLedgerInclusion({ leaf: leaves[3], index: 4, proof: proofOf(3), checkpoint, logVkey: log.vkey })).toMatchObject({ status: 'INVALID' });
+    expect(verifyLedgerInclusion({ leaf: leaves[4], index: 3, proof: proofOf(3), checkpoint, logVkey: log.vkey })).toMatchObject({
+      status: 'INVALID',
+      reason: 'INCLUSION_PROOF',
+    });
+    expect(verifyLedgerInclusion({ leaf: leaves[3], index: 4, proof: proofOf(3), checkpoint, logVkey: log.vkey })).toMatchObject({
+      status: 'INVALID',
+    });
     const forged = checkpoint.replace('\n11\n', '\n12\n');
-    expect(verifyLedgerInclusion({ leaf: leaves[3], index: 3, proof: proofOf(3), checkpoint: forged, logVkey: log.vkey })).toMatchObject({ status: 'INVALID', reason: 'CHECKPOINT_SIGNATURE' });
+    expect(verifyLedgerInclusion({ leaf: leaves[3], index: 3, proof: proofOf(3), checkpoint: forged, logVkey: log.vkey })).toMatchObject({
+      status: 'INVALID',
+      reason: 'CHECKPOINT_SIGNATURE',
+    });
   });
 
   it('is never VALID without key, checkpoint, proof or enough witnesses', () => {
@@ -40,8 +58,13 @@ describe('verifyLedgerInclusion', () => {
     expect(verifyLedgerInclusion({ ...base, proof: undefined })).toMatchObject({ status: 'INDETERMINATE', reason: 'NO_PROOF' });
     expect(verifyLedgerInclusion({ ...base, proof: ['not base64'] })).toMatchObject({ status: 'INDETERMINATE', reason: 'MALFORMED' });
     expect(verifyLedgerInclusion({ ...base, index: 11 })).toMatchObject({ status: 'INDETERMINATE', reason: 'TREE_TOO_SMALL' });
-    expect(verifyLedgerInclusion({ ...base, logVkey: ed25519Signer('yiban.test/ledger', new Uint8Array(32).fill(9)).vkey })).toMatchObject({ status: 'INDETERMINATE' });
-    expect(verifyLedgerInclusion({ ...base, witnesses: { vkeys: [], threshold: 1 } })).toMatchObject({ status: 'INDETERMINATE', reason: 'NOT_ENOUGH_WITNESSES' });
+    expect(verifyLedgerInclusion({ ...base, logVkey: ed25519Signer('yiban.test/ledger', new Uint8Array(32).fill(9)).vkey })).toMatchObject({
+      status: 'INDETERMINATE',
+    });
+    expect(verifyLedgerInclusion({ ...base, witnesses: { vkeys: [], threshold: 1 } })).toMatchObject({
+      status: 'INDETERMINATE',
+      reason: 'NOT_ENOUGH_WITNESSES',
+    });
     expect(verifyLedgerInclusion({ ...base, checkpoint: 'garbage' })).toMatchObject({ status: 'INDETERMINATE', reason: 'MALFORMED' });
   });
 });

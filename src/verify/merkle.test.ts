@@ -34,15 +34,62 @@ const ROOTS = [
 ];
 // Same source: inclusion proofs (index, size, path) and consistency proofs (m, n, proof).
 const INCLUSION_VECTORS: [number, number, string[]][] = [
-  [0, 8, ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4']],
-  [5, 8, ['bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7']],
+  [
+    0,
+    8,
+    [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  ],
+  [
+    5,
+    8,
+    [
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  ],
   [2, 3, ['fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125']],
-  [1, 5, ['6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b']],
+  [
+    1,
+    5,
+    [
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  ],
 ];
 const CONSISTENCY_VECTORS: [number, number, string[]][] = [
-  [1, 8, ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4']],
-  [6, 8, ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7']],
-  [2, 5, ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b']],
+  [
+    1,
+    8,
+    [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  ],
+  [
+    6,
+    8,
+    [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  ],
+  [
+    2,
+    5,
+    [
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  ],
 ];
 
 // An independent, literal transcription of RFC 9162 §2.1 over D[lo:hi] of the test leaves, to
@@ -80,7 +127,9 @@ const rfcConsistency = (m: number, n: number) => (m === 0 || m === n ? [] : subp
 /** Proof hashes from the ranges this module plans, computed the way a tile reader does. */
 function fromRanges(ranges: Range[], leafHashes: Uint8Array[] = LEAF_HASHES): Uint8Array[] {
   const node = (level: number, index: number): Uint8Array =>
-    leafHashes === LEAF_HASHES ? mth(index * 2 ** level, (index + 1) * 2 ** level) : merkleRoot(leafHashes.slice(index * 2 ** level, (index + 1) * 2 ** level));
+    leafHashes === LEAF_HASHES
+      ? mth(index * 2 ** level, (index + 1) * 2 ** level)
+      : merkleRoot(leafHashes.slice(index * 2 ** level, (index + 1) * 2 ** level));
   return ranges.map((r) => foldRight(perfectNodes(r).map((n) => node(n.level, n.index))));
 }
 const hex = (hashes: Uint8Array[]) => hashes.map(bytesToHex);
@@ -101,11 +150,21 @@ describe('RFC 6962 hashing', () => {
     const hashes = LEAVES.map(hashLeaf);
     for (const [index, size, proof] of INCLUSION_VECTORS) {
       expect(hex(fromRanges(inclusionProofRanges(index, size), hashes))).toEqual(proof);
-      expect(verifyInclusion({ index, size, leafHash: hashes[index]!, proof: proof.map(hexToBytes), root: hexToBytes(ROOTS[size]!) })).toBe(true);
+      expect(verifyInclusion({ index, size, leafHash: hashes[index]!, proof: proof.map(hexToBytes), root: hexToBytes(ROOTS[size]!) })).toBe(
+        true,
+      );
     }
     for (const [m, n, proof] of CONSISTENCY_VECTORS) {
       expect(hex(fromRanges(consistencyProofRanges(m, n), hashes))).toEqual(proof);
-      expect(verifyConsistency({ oldSize: m, newSize: n, oldRoot: hexToBytes(ROOTS[m]!), newRoot: hexToBytes(ROOTS[n]!), proof: proof.map(hexToBytes) })).toBe(true);
+      expect(
+        verifyConsistency({
+          oldSize: m,
+          newSize: n,
+          oldRoot: hexToBytes(ROOTS[m]!),
+          newRoot: hexToBytes(ROOTS[n]!),
+          proof: proof.map(hexToBytes),
+        }),
+      ).toBe(true);
     }
   });
 });
@@ -165,7 +224,7 @@ function corruptInclusions(i: number, n: number, proof: Uint8Array[]): { index: 
   if (proof.length > 0) out.push({ index: i, size: n, proof: proof.slice(0, -1) }, { index: i, size: n, proof: proof.slice(1) });
   for (let e = 0; e < proof.length; e++) {
     const bad = proof.map((p) => p.slice());
-    bad[e]![(e * 7) % 32]! ^= 1 << e % 8;
+    bad[e]![(e * 7) % 32]! ^= 1 << (e % 8);
     out.push({ index: i, size: n, proof: bad });
   }
   return out;
@@ -181,7 +240,10 @@ describe('corrupted proofs', () => {
         const proof = fromRanges(inclusionProofRanges(i, n));
         for (const bad of corruptInclusions(i, n, proof)) {
           // A shifted index may name another leaf whose hash we then pass too: still the wrong leaf.
-          expect(verifyInclusion({ ...bad, leafHash: leaves[i]!, root: bad.size === n ? root : rootOf(bad.size) }), `${i}/${n} → ${bad.index}/${bad.size}/${bad.proof.length}`).toBe(false);
+          expect(
+            verifyInclusion({ ...bad, leafHash: leaves[i]!, root: bad.size === n ? root : rootOf(bad.size) }),
+            `${i}/${n} → ${bad.index}/${bad.size}/${bad.proof.length}`,
+          ).toBe(false);
         }
         const flipped = leaves[i]!.slice();
         flipped[0]! ^= 0x80;
@@ -208,11 +270,18 @@ describe('corrupted proofs', () => {
         ];
         for (let e = 0; e < proof.length; e++) {
           const bad = proof.map((p) => p.slice());
-          bad[e]![(e * 5) % 32]! ^= 1 << (e + 3) % 8;
+          bad[e]![(e * 5) % 32]! ^= 1 << ((e + 3) % 8);
           cases.push({ oldSize: m, newSize: n, proof: bad });
         }
         for (const bad of cases) {
-          expect(verifyConsistency({ ...bad, oldRoot: bad.oldSize === m ? oldRoot : rootOf(bad.oldSize), newRoot: bad.newSize === n ? newRoot : rootOf(bad.newSize) }), `${m}→${n} as ${bad.oldSize}→${bad.newSize}/${bad.proof.length}`).toBe(false);
+          expect(
+            verifyConsistency({
+              ...bad,
+              oldRoot: bad.oldSize === m ? oldRoot : rootOf(bad.oldSize),
+              newRoot: bad.newSize === n ? newRoot : rootOf(bad.newSize),
+            }),
+            `${m}→${n} as ${bad.oldSize}→${bad.newSize}/${bad.proof.length}`,
+          ).toBe(false);
         }
         expect(verifyConsistency({ oldSize: m, newSize: n, oldRoot: newRoot, newRoot: oldRoot, proof })).toBe(false);
       }

@@ -75,7 +75,10 @@ export function perfectNodes(range: Range): NodeId[] {
 }
 
 /** MTH of a range from its perfect subtrees: the right-most pair is combined first. */
-export function foldRight(hashes: readonly Uint8Array[], children: (left: Uint8Array, right: Uint8Array) => Uint8Array = hashChildren): Uint8Array {
+export function foldRight(
+  hashes: readonly Uint8Array[],
+  children: (left: Uint8Array, right: Uint8Array) => Uint8Array = hashChildren,
+): Uint8Array {
   if (hashes.length === 0) return emptyRoot();
   let acc = hashes[hashes.length - 1]!;
   for (let i = hashes.length - 2; i >= 0; i--) acc = children(hashes[i]!, acc);
@@ -162,12 +165,7 @@ function isHash(value: Uint8Array): boolean {
 }
 
 /** RFC 9162 §2.1.3.2: the root an inclusion proof leads to, or null when it is malformed. */
-export function rootFromInclusionProof(
-  index: number,
-  size: number,
-  leafHash: Uint8Array,
-  proof: readonly Uint8Array[],
-): Uint8Array | null {
+export function rootFromInclusionProof(index: number, size: number, leafHash: Uint8Array, proof: readonly Uint8Array[]): Uint8Array | null {
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return null;
   if (!isHash(leafHash) || !proof.every(isHash)) return null;
   let fn = index;

@@ -4,7 +4,17 @@
  * file. Reading it proves nothing by itself: the bundle goes through `verifyCertificate` as any
  * other. Browser-safe (pdf-lib runs in browsers); never throws.
  */
-import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRawStream, PDFString, type PDFObject } from 'pdf-lib';
+import {
+  decodePDFRawStream,
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFHexString,
+  PDFName,
+  PDFRawStream,
+  PDFString,
+  type PDFObject,
+} from 'pdf-lib';
 import { parseBundleJson, type CertificateBundle } from './bundle.ts';
 
 export const PDF_BUNDLE_NAME = 'certificate-bundle.json';

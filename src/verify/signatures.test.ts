@@ -54,8 +54,37 @@ describe('interoperability with OpenSSL 3', () => {
       dir.remove();
     }
   };
-  const SM2_VERIFY = ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678', '-pubin', '-inkey', 'pub.pem', '-in', 'msg', '-sigfile', 'sig'];
-  const SM2_SIGN = ['pkeyutl', '-sign', '-rawin', '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678', '-inkey', 'key.pem', '-in', 'msg', '-out', 'sig'];
+  const SM2_VERIFY = [
+    'pkeyutl',
+    '-verify',
+    '-rawin',
+    '-digest',
+    'sm3',
+    '-pkeyopt',
+    'distid:1234567812345678',
+    '-pubin',
+    '-inkey',
+    'pub.pem',
+    '-in',
+    'msg',
+    '-sigfile',
+    'sig',
+  ];
+  const SM2_SIGN = [
+    'pkeyutl',
+    '-sign',
+    '-rawin',
+    '-digest',
+    'sm3',
+    '-pkeyopt',
+    'distid:1234567812345678',
+    '-inkey',
+    'key.pem',
+    '-in',
+    'msg',
+    '-out',
+    'sig',
+  ];
   const ED_VERIFY = ['pkeyutl', '-verify', '-rawin', '-pubin', '-inkey', 'pub.pem', '-in', 'msg', '-sigfile', 'sig'];
   const ED_SIGN = ['pkeyutl', '-sign', '-rawin', '-inkey', 'key.pem', '-in', 'msg', '-out', 'sig'];
 

@@ -97,7 +97,11 @@ export interface Verifier {
  * `precompute` builds a fixed-base table for an SM2 key (see createSm2Verifier: `true` ≈ 150 ms
  * and 1.6 MB for over 10× faster verification), worth it for a key that verifies many signatures.
  */
-export function createVerifier(algorithm: KeyAlgorithm, publicKeySpki: Uint8Array, options: { precompute?: boolean | number } = {}): Verifier | undefined {
+export function createVerifier(
+  algorithm: KeyAlgorithm,
+  publicKeySpki: Uint8Array,
+  options: { precompute?: boolean | number } = {},
+): Verifier | undefined {
   try {
     const { algorithm: actual, key } = decodeSpki(publicKeySpki);
     if (actual !== algorithm) return undefined;

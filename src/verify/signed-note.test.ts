@@ -59,7 +59,15 @@ describe('signed notes', () => {
     expect(openNote(GO_NOTE.replace('cryptography', 'cryptographY'), [peter])).toMatchObject({ ok: false, reason: 'BAD_SIGNATURE' });
     // Same name, another key: the key hash differs, so the signature is simply not from a known key.
     expect(openNote(GO_NOTE, [parseVerifierKey(other.vkey)!])).toMatchObject({ ok: false, reason: 'UNVERIFIED' });
-    for (const bad of ['', GO_TEXT, GO_NOTE.replace('\n\n', '\n'), GO_NOTE.slice(0, -1), GO_NOTE.replace('— ', '-- '), GO_NOTE + 'junk\n', 'a\u0001\n\n' + GO_NOTE.split('\n\n')[1]]) {
+    for (const bad of [
+      '',
+      GO_TEXT,
+      GO_NOTE.replace('\n\n', '\n'),
+      GO_NOTE.slice(0, -1),
+      GO_NOTE.replace('— ', '-- '),
+      GO_NOTE + 'junk\n',
+      'a\u0001\n\n' + GO_NOTE.split('\n\n')[1],
+    ]) {
       expect(openNote(bad, [peter]).ok, JSON.stringify(bad)).toBe(false);
     }
   });
@@ -104,7 +112,10 @@ describe('checkpoints and cosignatures', () => {
     const body = formatCheckpoint({ origin: 'yiban.test/ledger', size: 12, rootHash: new Uint8Array(32).fill(9), extensions: [] });
     expect(parseCheckpoint(body)).toMatchObject({ origin: 'yiban.test/ledger', size: 12 });
     const note = signNote(body, [log, witness]);
-    expect(openCheckpoint(note, log.vkey, { vkeys: [witness.vkey], threshold: 1 })).toMatchObject({ ok: true, witnesses: ['dept.example/witness'] });
+    expect(openCheckpoint(note, log.vkey, { vkeys: [witness.vkey], threshold: 1 })).toMatchObject({
+      ok: true,
+      witnesses: ['dept.example/witness'],
+    });
     expect(openCheckpoint(note, log.vkey, { vkeys: [], threshold: 1 })).toMatchObject({ ok: false, reason: 'NOT_ENOUGH_WITNESSES' });
     expect(openCheckpoint(note.replace('\n12\n', '\n13\n'), log.vkey)).toMatchObject({ ok: false, reason: 'BAD_SIGNATURE' });
     expect(openCheckpoint(note, witness.vkey)).toMatchObject({ ok: false, reason: 'UNKNOWN_LOG_KEY' });

@@ -28,13 +28,28 @@ const scalar = fc.oneof(
   fc.bigInt({ min: 0n, max: N - 1n }),
   fc.bigInt({ min: 0n, max: 1000n }),
   fc.bigInt({ min: N - 1000n, max: N - 1n }),
-  fc.constantFrom(0x80n, 0x8080n, BigInt('0x' + '80'.repeat(31)), BigInt('0x' + 'ff'.repeat(31)), BigInt('0x' + '7f'.repeat(32)) % N, N - 1n, N - 2n, 1n, 2n),
+  fc.constantFrom(
+    0x80n,
+    0x8080n,
+    BigInt('0x' + '80'.repeat(31)),
+    BigInt('0x' + 'ff'.repeat(31)),
+    BigInt('0x' + '7f'.repeat(32)) % N,
+    N - 1n,
+    N - 2n,
+    1n,
+    2n,
+  ),
 );
 
 describe('SM2 fixed-base comb (sm2-comb.ts) against the @noble/curves reference', () => {
   it('s·G + t·Q agrees for random keys and scalars, including boundary digits', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...keys), scalar, scalar, (key, s, t) => combMulAddAffineX(gTable, s, key.table, t) === referenceX(s, key.point, t)),
+      fc.property(
+        fc.constantFrom(...keys),
+        scalar,
+        scalar,
+        (key, s, t) => combMulAddAffineX(gTable, s, key.table, t) === referenceX(s, key.point, t),
+      ),
       { numRuns: 300 },
     );
   });
@@ -118,7 +133,11 @@ describe('SM2 verification with a precomputed key (fast path) against the refere
         const t = (r + s) % N;
         const x = t === 0n ? null : referenceX(s, key.point, t);
         const expected = x !== null && (e + x) % N === r;
-        return combVerify(gTable, key.table, e, r, s) === expected && fast.verify(message, signature) === expected && reference.verify(message, signature) === expected;
+        return (
+          combVerify(gTable, key.table, e, r, s) === expected &&
+          fast.verify(message, signature) === expected &&
+          reference.verify(message, signature) === expected
+        );
       }),
       { numRuns: 100 },
     );

@@ -54,7 +54,22 @@ describe('SM2 (GB/T 32918)', () => {
       dir.write('pub.pem', pemEncode('PUBLIC KEY', encodeSpki('SM2', fromHex(ANNEX_A.publicKey))));
       dir.write('msg', ANNEX_A.message);
       dir.write('sig', encodeSm2Signature(ANNEX_A.r, ANNEX_A.s));
-      const out = dir.run(['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678', '-pubin', '-inkey', 'pub.pem', '-in', 'msg', '-sigfile', 'sig']);
+      const out = dir.run([
+        'pkeyutl',
+        '-verify',
+        '-rawin',
+        '-digest',
+        'sm3',
+        '-pkeyopt',
+        'distid:1234567812345678',
+        '-pubin',
+        '-inkey',
+        'pub.pem',
+        '-in',
+        'msg',
+        '-sigfile',
+        'sig',
+      ]);
       expect(out).toContain('Signature Verified Successfully');
     } finally {
       dir.remove();
@@ -85,7 +100,9 @@ describe('SM2 (GB/T 32918)', () => {
     }
     // Another signer ID is another Z: the signature does not carry over.
     expect(sm2Verify(publicKey, message, one, { id: 'ALICE123@YAHOO.COM' })).toBe(false);
-    expect(sm2Verify(publicKey, message, sm2Sign(privateKey, message, { id: 'ALICE123@YAHOO.COM' }), { id: 'ALICE123@YAHOO.COM' })).toBe(true);
+    expect(sm2Verify(publicKey, message, sm2Sign(privateKey, message, { id: 'ALICE123@YAHOO.COM' }), { id: 'ALICE123@YAHOO.COM' })).toBe(
+      true,
+    );
   });
 
   it('rejects out-of-range private keys and off-curve public keys', () => {
@@ -122,13 +139,22 @@ describe('SM2 (GB/T 32918)', () => {
     };
 
     it('any flipped bit in the message', () => {
-      fc.assert(fc.property(fc.nat(message.length * 8 - 1), (bit) => !verifier.verify(flip(message, bit), signature)), { numRuns: 60 });
+      fc.assert(
+        fc.property(fc.nat(message.length * 8 - 1), (bit) => !verifier.verify(flip(message, bit), signature)),
+        { numRuns: 60 },
+      );
     });
     it('any flipped bit in the signature', () => {
-      fc.assert(fc.property(fc.nat(signature.length * 8 - 1), (bit) => !verifier.verify(message, flip(signature, bit))), { numRuns: 60 });
+      fc.assert(
+        fc.property(fc.nat(signature.length * 8 - 1), (bit) => !verifier.verify(message, flip(signature, bit))),
+        { numRuns: 60 },
+      );
     });
     it('any flipped bit in the public key', () => {
-      fc.assert(fc.property(fc.integer({ min: 8, max: 65 * 8 - 1 }), (bit) => !sm2Verify(flip(publicKey, bit), message, signature)), { numRuns: 40 });
+      fc.assert(
+        fc.property(fc.integer({ min: 8, max: 65 * 8 - 1 }), (bit) => !sm2Verify(flip(publicKey, bit), message, signature)),
+        { numRuns: 40 },
+      );
     });
     it('truncated or extended signatures', () => {
       expect(verifier.verify(message, signature.subarray(0, signature.length - 1))).toBe(false);

@@ -173,7 +173,12 @@ export function sm2Sign(privateKey: Uint8Array, message: Uint8Array, options: Sm
  * Signs with a given k. Only for the known-answer test of the standard: a k that is not fresh
  * and secret gives the private key away.
  */
-export function sm2SignWithFixedKForTest(privateKey: Uint8Array, message: Uint8Array, k: bigint, options: Sm2SignerOptions = {}): Uint8Array {
+export function sm2SignWithFixedKForTest(
+  privateKey: Uint8Array,
+  message: Uint8Array,
+  k: bigint,
+  options: Sm2SignerOptions = {},
+): Uint8Array {
   const d = privateScalar(privateKey);
   const z = sm2Z(Sm2Point.BASE.multiply(d), options.id);
   const sig = signWithK(d, invert(d + 1n, N), messageScalar(z, message), k, options.baseMultiplyX);

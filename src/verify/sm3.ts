@@ -77,11 +77,17 @@ export class Sm3 {
     }
     for (let j = 16; j < 68; j++) {
       const x = w[j - 16]! ^ w[j - 9]! ^ rotl(w[j - 3]!, 15);
-      w[j] = (x ^ rotl(x, 15) ^ rotl(x, 23)) ^ rotl(w[j - 13]!, 7) ^ w[j - 6]!;
+      w[j] = x ^ rotl(x, 15) ^ rotl(x, 23) ^ rotl(w[j - 13]!, 7) ^ w[j - 6]!;
     }
     const s = this.state;
-    let a = s[0]! | 0, b = s[1]! | 0, c = s[2]! | 0, d = s[3]! | 0;
-    let e = s[4]! | 0, f = s[5]! | 0, g = s[6]! | 0, h = s[7]! | 0;
+    let a = s[0]! | 0,
+      b = s[1]! | 0,
+      c = s[2]! | 0,
+      d = s[3]! | 0;
+    let e = s[4]! | 0,
+      f = s[5]! | 0,
+      g = s[6]! | 0,
+      h = s[7]! | 0;
     // Rounds 0–15 and 16–63 differ only in FF and GG: two loops, no branch per round.
     for (let j = 0; j < 16; j++) {
       const a12 = rotl(a, 12);

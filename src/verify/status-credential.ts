@@ -85,24 +85,37 @@ export async function checkStatusListCredential(
   /** Chain results by signer and time, shared by the checks of one verification. */
   chains: Map<string, ChainResult> = new Map(),
 ): Promise<CheckedStatusList> {
-  if (!isRecord(credential) || !isRecord(credential.credentialSubject)) return { ok: false, reason: 'STATUS_LIST_MISMATCH', detail: 'not a status list credential' };
+  if (!isRecord(credential) || !isRecord(credential.credentialSubject))
+    return { ok: false, reason: 'STATUS_LIST_MISMATCH', detail: 'not a status list credential' };
   const subject = credential.credentialSubject;
-  if (credential.id !== expect.id) return { ok: false, reason: 'STATUS_LIST_MISMATCH', detail: `the list is ${String(credential.id)}, the certificate names ${expect.id}` };
+  if (credential.id !== expect.id)
+    return {
+      ok: false,
+      reason: 'STATUS_LIST_MISMATCH',
+      detail: `the list is ${String(credential.id)}, the certificate names ${expect.id}`,
+    };
   if (subject.statusPurpose !== expect.purpose || subject.type !== 'BitstringStatusList') {
-    return { ok: false, reason: 'STATUS_LIST_MISMATCH', detail: `the list's purpose is ${String(subject.statusPurpose)}, not ${expect.purpose}` };
+    return {
+      ok: false,
+      reason: 'STATUS_LIST_MISMATCH',
+      detail: `the list's purpose is ${String(subject.statusPurpose)}, not ${expect.purpose}`,
+    };
   }
   const types = credential.type;
-  if (!Array.isArray(types) || !types.includes('BitstringStatusListCredential')) return { ok: false, reason: 'STATUS_LIST_MISMATCH', detail: 'not a BitstringStatusListCredential' };
+  if (!Array.isArray(types) || !types.includes('BitstringStatusListCredential'))
+    return { ok: false, reason: 'STATUS_LIST_MISMATCH', detail: 'not a BitstringStatusListCredential' };
 
   const { proof, ...document } = credential;
-  if (!isRecord(proof) || typeof proof.proofValue !== 'string') return { ok: false, reason: 'STATUS_LIST_UNSIGNED', detail: 'the list carries no proof' };
+  if (!isRecord(proof) || typeof proof.proofValue !== 'string')
+    return { ok: false, reason: 'STATUS_LIST_UNSIGNED', detail: 'the list carries no proof' };
   if (proof.type !== 'DataIntegrityProof' || proof.cryptosuite !== STATUS_CRYPTOSUITE || proof.proofPurpose !== 'assertionMethod') {
     return { ok: false, reason: 'STATUS_LIST_UNTRUSTED', detail: `unsupported proof ${String(proof.type)}/${String(proof.cryptosuite)}` };
   }
   const method = typeof proof.verificationMethod === 'string' ? proof.verificationMethod : '';
   const keyId = method.slice(method.lastIndexOf('#') + 1);
   const signer = trust.statusSigners?.[keyId];
-  if (!signer || !/^[0-9a-f]{32}$/.test(keyId)) return { ok: false, reason: 'STATUS_LIST_UNTRUSTED', detail: `signed by ${method || 'no key'}, which the trust list does not name` };
+  if (!signer || !/^[0-9a-f]{32}$/.test(keyId))
+    return { ok: false, reason: 'STATUS_LIST_UNTRUSTED', detail: `signed by ${method || 'no key'}, which the trust list does not name` };
   const created = typeof proof.created === 'string' ? new Date(proof.created) : new Date(NaN);
   if (Number.isNaN(created.getTime())) return { ok: false, reason: 'STATUS_LIST_UNTRUSTED', detail: 'the proof has no creation time' };
   // Both lists of a certificate name the same signer: its chain is checked once (a third use of the
@@ -112,13 +125,17 @@ export async function checkStatusListCredential(
   const chain =
     known && inPeriod(known)
       ? known
-      : createChainVerifier({ anchors: trust.roots, intermediates: signer.chain ? splitPemChain(signer.chain) : [] }).verify(signer.certificate, {
-          at: created,
-          keyUsage: ['digitalSignature'],
-        });
+      : createChainVerifier({ anchors: trust.roots, intermediates: signer.chain ? splitPemChain(signer.chain) : [] }).verify(
+          signer.certificate,
+          {
+            at: created,
+            keyUsage: ['digitalSignature'],
+          },
+        );
   chains.set(keyId, chain);
   if (!chain.ok) return { ok: false, reason: 'STATUS_LIST_UNTRUSTED', detail: `the status signer's certificate: ${chain.reason}` };
-  if (bytesToHex(sha256(chain.leaf.publicKeySpki)).slice(0, 32) !== keyId) return { ok: false, reason: 'STATUS_LIST_UNTRUSTED', detail: 'the status signer certificate is for another key' };
+  if (bytesToHex(sha256(chain.leaf.publicKeySpki)).slice(0, 32) !== keyId)
+    return { ok: false, reason: 'STATUS_LIST_UNTRUSTED', detail: 'the status signer certificate is for another key' };
   let signature: Uint8Array;
   try {
     if (!proof.proofValue.startsWith('u')) throw new TypeError('not base64url multibase');
@@ -133,14 +150,29 @@ export async function checkStatusListCredential(
 
   const validFrom = typeof credential.validFrom === 'string' ? Date.parse(credential.validFrom) : NaN;
   const validUntil = typeof credential.validUntil === 'string' ? Date.parse(credential.validUntil) : NaN;
-  if (Number.isNaN(validFrom) || Number.isNaN(validUntil)) return { ok: false, reason: 'STATUS_LIST_EXPIRED', detail: 'the list has no validity period' };
+  if (Number.isNaN(validFrom) || Number.isNaN(validUntil))
+    return { ok: false, reason: 'STATUS_LIST_EXPIRED', detail: 'the list has no validity period' };
   if (at.getTime() > validUntil) {
-    return { ok: false, reason: 'STATUS_LIST_EXPIRED', detail: `valid until ${String(credential.validUntil)}`, validFrom: String(credential.validFrom), validUntil: String(credential.validUntil) };
+    return {
+      ok: false,
+      reason: 'STATUS_LIST_EXPIRED',
+      detail: `valid until ${String(credential.validUntil)}`,
+      validFrom: String(credential.validFrom),
+      validUntil: String(credential.validUntil),
+    };
   }
-  if (at.getTime() < validFrom) return { ok: false, reason: 'STATUS_LIST_EXPIRED', detail: `valid only from ${String(credential.validFrom)}` };
+  if (at.getTime() < validFrom)
+    return { ok: false, reason: 'STATUS_LIST_EXPIRED', detail: `valid only from ${String(credential.validFrom)}` };
   const bits = typeof subject.encodedList === 'string' ? await decodeStatusList(subject.encodedList) : null;
   if (!bits) return { ok: false, reason: 'STATUS_LIST_MISMATCH', detail: 'the encoded list is unreadable' };
-  return { ok: true, purpose: expect.purpose, bits, validFrom: String(credential.validFrom), validUntil: String(credential.validUntil), keyId };
+  return {
+    ok: true,
+    purpose: expect.purpose,
+    bits,
+    validFrom: String(credential.validFrom),
+    validUntil: String(credential.validUntil),
+    keyId,
+  };
 }
 
 /**
@@ -148,7 +180,12 @@ export async function checkStatusListCredential(
  * cached, or given as files): only the signed, current lists the payload names count; for a
  * purpose without one, the reason why.
  */
-export async function statusEvidenceFromCredentials(payloadText: string, credentials: readonly unknown[], trust: TrustAnchors, at: Date = new Date()): Promise<StatusEvidence> {
+export async function statusEvidenceFromCredentials(
+  payloadText: string,
+  credentials: readonly unknown[],
+  trust: TrustAnchors,
+  at: Date = new Date(),
+): Promise<StatusEvidence> {
   const payload = parsePayload(payloadText);
   const evidence: StatusEvidence = { problems: [], lists: [] };
   if (!payload) return evidence;

@@ -35,10 +35,27 @@ describe('tile paths', () => {
     fc.assert(
       fc.property(fc.nat({ max: 2 ** 45 }), fc.integer({ min: 0, max: 63 }), fc.integer({ min: 1, max: 256 }), (index, level, width) => {
         const ref = { kind: 'hashes' as const, level, index, width };
-        return parseTileIndex(encodeTileIndex(index)) === index && JSON.stringify(parseTilePath(tilePath(ref).slice(5))) === JSON.stringify(ref);
+        return (
+          parseTileIndex(encodeTileIndex(index)) === index && JSON.stringify(parseTilePath(tilePath(ref).slice(5))) === JSON.stringify(ref)
+        );
       }),
     );
-    for (const bad of ['0/1', '0/0000', '0/x000/001', '0/001/002', '0/x001', '0/x1/002', '64/000', '00/000', '0/000.p/0', '0/000.p/256', '0/000.p/07', 'entries/000.p/', 'x/000', '0/000/']) {
+    for (const bad of [
+      '0/1',
+      '0/0000',
+      '0/x000/001',
+      '0/001/002',
+      '0/x001',
+      '0/x1/002',
+      '64/000',
+      '00/000',
+      '0/000.p/0',
+      '0/000.p/256',
+      '0/000.p/07',
+      'entries/000.p/',
+      'x/000',
+      '0/000/',
+    ]) {
       expect(parseTilePath(bad), bad).toBeNull();
     }
   });
@@ -63,7 +80,8 @@ describe('entry bundles', () => {
       fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }), (entries) => {
         const bundle = encodeEntryBundle(entries);
         const back = parseEntryBundle(bundle);
-        const truncated = bundle.length > 0 && entries.some((e) => e.length > 0) ? parseEntryBundle(bundle.subarray(0, bundle.length - 1)) : null;
+        const truncated =
+          bundle.length > 0 && entries.some((e) => e.length > 0) ? parseEntryBundle(bundle.subarray(0, bundle.length - 1)) : null;
         return JSON.stringify(back?.map((e) => [...e])) === JSON.stringify(entries.map((e) => [...e])) && truncated === null;
       }),
     );
@@ -104,7 +122,10 @@ describe('proofs from tiles', () => {
       }
       for (const m of new Set([0, 1, 255, 256, 300, n - 1, n].filter((x) => x >= 0 && x <= n))) {
         const proof = await consistencyProofFromTiles(source, m, n);
-        expect(verifyConsistency({ oldSize: m, newSize: n, oldRoot: merkleRoot(leaves.slice(0, m)), newRoot: root, proof }), `${m}→${n}`).toBe(true);
+        expect(
+          verifyConsistency({ oldSize: m, newSize: n, oldRoot: merkleRoot(leaves.slice(0, m)), newRoot: root, proof }),
+          `${m}→${n}`,
+        ).toBe(true);
       }
     }
   });

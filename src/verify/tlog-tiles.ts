@@ -7,7 +7,16 @@
  * level 1: roots of 256-leaf subtrees; …). The tile for a tree of size n is partial, of width
  * W < 256, when fewer than 256 of its hashes exist yet.
  */
-import { HASH_SIZE, consistencyProofRanges, foldRight, hashChildren, inclusionProofRanges, perfectNodes, type NodeId, type Range } from './merkle.ts';
+import {
+  HASH_SIZE,
+  consistencyProofRanges,
+  foldRight,
+  hashChildren,
+  inclusionProofRanges,
+  perfectNodes,
+  type NodeId,
+  type Range,
+} from './merkle.ts';
 import { concatBytes } from './tlog-bytes.ts';
 
 export const TILE_HEIGHT = 8;
@@ -42,9 +51,7 @@ export function parseTileIndex(path: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-export type TileRef =
-  | { kind: 'hashes'; level: number; index: number; width: number }
-  | { kind: 'entries'; index: number; width: number };
+export type TileRef = { kind: 'hashes'; level: number; index: number; width: number } | { kind: 'entries'; index: number; width: number };
 
 /** The path below the log prefix: `tile/0/x001/234`, `tile/2/005.p/17`, `tile/entries/000.p/3`. */
 export function tilePath(ref: TileRef): string {
@@ -191,11 +198,21 @@ export async function treeRootFromTiles(source: TileSource, treeSize: number, ch
   return root ?? foldRight([]);
 }
 
-export async function inclusionProofFromTiles(source: TileSource, index: number, treeSize: number, children: NodeHasher = hashChildren): Promise<Uint8Array[]> {
+export async function inclusionProofFromTiles(
+  source: TileSource,
+  index: number,
+  treeSize: number,
+  children: NodeHasher = hashChildren,
+): Promise<Uint8Array[]> {
   return rangeHashes(source, treeSize, inclusionProofRanges(index, treeSize), children);
 }
 
-export async function consistencyProofFromTiles(source: TileSource, oldSize: number, newSize: number, children: NodeHasher = hashChildren): Promise<Uint8Array[]> {
+export async function consistencyProofFromTiles(
+  source: TileSource,
+  oldSize: number,
+  newSize: number,
+  children: NodeHasher = hashChildren,
+): Promise<Uint8Array[]> {
   return rangeHashes(source, newSize, consistencyProofRanges(oldSize, newSize), children);
 }
 

@@ -117,7 +117,11 @@ export function verifyCertificate(bundle: CertificateBundle, trust: TrustAnchors
 
 function run(bundle: CertificateBundle, trust: TrustAnchors, chains: ChainVerifier, options: VerifyOptions): VerificationResult {
   const checks: Check[] = [];
-  const done = (certificate?: VerifiedCertificate): VerificationResult => ({ verdict: verdictOf(checks), checks, ...(certificate ? { certificate } : {}) });
+  const done = (certificate?: VerifiedCertificate): VerificationResult => ({
+    verdict: verdictOf(checks),
+    checks,
+    ...(certificate ? { certificate } : {}),
+  });
 
   const payload = parsePayload(bundle.payload);
   if (!payload) {
@@ -138,17 +142,32 @@ function run(bundle: CertificateBundle, trust: TrustAnchors, chains: ChainVerifi
     seen.add(d.name);
     return !ok;
   });
-  checks.push(bad.length === 0 ? { check: 'disclosures', result: 'pass' } : { check: 'disclosures', result: 'fail', reason: 'DISCLOSURE_MISMATCH', detail: bad.map((d) => d.name).join(', ') });
+  checks.push(
+    bad.length === 0
+      ? { check: 'disclosures', result: 'pass' }
+      : { check: 'disclosures', result: 'fail', reason: 'DISCLOSURE_MISMATCH', detail: bad.map((d) => d.name).join(', ') },
+  );
 
   const sealSource = bundle.seal ?? trust.seals?.[payload.keyId];
   let spki: Uint8Array | undefined;
   if (!sealSource) {
-    checks.push({ check: 'issuer', result: 'unknown', reason: 'NO_SEAL_CERTIFICATE', detail: `no certificate for seal key ${payload.keyId}` });
+    checks.push({
+      check: 'issuer',
+      result: 'unknown',
+      reason: 'NO_SEAL_CERTIFICATE',
+      detail: `no certificate for seal key ${payload.keyId}`,
+    });
   } else {
     const chain = chains.verify(sealSource.certificate, { at: new Date(payload.issuedAt), keyUsage: [...SEAL_USAGE] });
     // The bundle's own intermediates only when the pinned ones do not make a path.
     const extra = chain.ok || !sealSource.chain ? [] : splitPemChain(sealSource.chain);
-    const result = chain.ok || extra.length === 0 ? chain : createChainVerifier({ anchors: trust.roots, intermediates: extra }).verify(sealSource.certificate, { at: new Date(payload.issuedAt), keyUsage: [...SEAL_USAGE] });
+    const result =
+      chain.ok || extra.length === 0
+        ? chain
+        : createChainVerifier({ anchors: trust.roots, intermediates: extra }).verify(sealSource.certificate, {
+            at: new Date(payload.issuedAt),
+            keyUsage: [...SEAL_USAGE],
+          });
     if (!result.ok) {
       checks.push({
         check: 'issuer',
@@ -157,9 +176,19 @@ function run(bundle: CertificateBundle, trust: TrustAnchors, chains: ChainVerifi
         detail: `${result.reason}: ${result.detail}`,
       });
     } else if (bytesToHex(sha256(result.leaf.publicKeySpki)).slice(0, 32) !== payload.keyId) {
-      checks.push({ check: 'issuer', result: 'fail', reason: 'KEY_MISMATCH', detail: 'the seal certificate is not for the key that signed' });
+      checks.push({
+        check: 'issuer',
+        result: 'fail',
+        reason: 'KEY_MISMATCH',
+        detail: 'the seal certificate is not for the key that signed',
+      });
     } else if (result.leaf.subject.commonName !== payload.issuer.name) {
-      checks.push({ check: 'issuer', result: 'fail', reason: 'ISSUER_UNTRUSTED', detail: `the seal belongs to ${result.leaf.subject.commonName ?? '?'}` });
+      checks.push({
+        check: 'issuer',
+        result: 'fail',
+        reason: 'ISSUER_UNTRUSTED',
+        detail: `the seal belongs to ${result.leaf.subject.commonName ?? '?'}`,
+      });
     } else {
       spki = result.leaf.publicKeySpki;
       checks.push({ check: 'issuer', result: 'pass', detail: result.chain.map((c) => c.subject.commonName ?? '').join(' ← ') });
@@ -222,7 +251,12 @@ function statusCheck(payload: SignedPayload, status: StatusEvidence | undefined)
 function ledgerCheck(bundle: CertificateBundle, payload: SignedPayload, trust: TrustAnchors, options: VerifyOptions): Check {
   if (!bundle.ledger || !trust.ledger) {
     return options.requireLedger
-      ? { check: 'ledger', result: 'unknown', reason: 'LEDGER_UNAVAILABLE', detail: bundle.ledger ? 'no pinned ledger key' : 'no inclusion proof' }
+      ? {
+          check: 'ledger',
+          result: 'unknown',
+          reason: 'LEDGER_UNAVAILABLE',
+          detail: bundle.ledger ? 'no pinned ledger key' : 'no inclusion proof',
+        }
       : { check: 'ledger', result: 'skipped' };
   }
   const result = verifyLedgerInclusion({
@@ -260,7 +294,10 @@ export const REASON_TEXT: Record<ReasonCode, { zh: string; en: string }> = {
   SUSPENDED: { zh: '证明已被挂起', en: 'the certificate is suspended' },
   STATUS_UNAVAILABLE: { zh: '无法获取证明的最新状态', en: 'the current status could not be checked' },
   STATUS_LIST_UNSIGNED: { zh: '状态列表未经平台签名，不予采信', en: 'the status list is not signed by the platform' },
-  STATUS_LIST_UNTRUSTED: { zh: '状态列表签名无效或签名密钥不在信任列表中', en: 'the status list signature is invalid or its key is not in the trust list' },
+  STATUS_LIST_UNTRUSTED: {
+    zh: '状态列表签名无效或签名密钥不在信任列表中',
+    en: 'the status list signature is invalid or its key is not in the trust list',
+  },
   STATUS_LIST_MISMATCH: { zh: '状态列表不是证明所指定的列表', en: 'the status list is not the one the certificate names' },
   STATUS_LIST_EXPIRED: { zh: '状态列表已过有效期，请联网更新', en: 'the status list has expired; go online to update it' },
   LEDGER_PROOF_INVALID: { zh: '存证账本证明无效', en: 'the ledger proof is invalid' },

@@ -17,7 +17,12 @@ interface Ca {
   pem: string;
 }
 
-function makeCa(algorithm: KeyAlgorithm, name: CertificateName, parent?: Ca, options: { pathLength?: number; profile?: CertificateProfile } = {}): Ca {
+function makeCa(
+  algorithm: KeyAlgorithm,
+  name: CertificateName,
+  parent?: Ca,
+  options: { pathLength?: number; profile?: CertificateProfile } = {},
+): Ca {
   const keys = generateKeyPair(algorithm);
   const signer = createSigner(algorithm, keys.privateKey);
   const cert = issueCertificate({
@@ -78,7 +83,9 @@ describe('X.509 chain verification', () => {
     const strictRoot = makeCa('Ed25519', { commonName: 'root with pathLen 0' }, undefined, { pathLength: 0 });
     const intermediate = makeCa('Ed25519', { commonName: 'intermediate' }, strictRoot);
     const deep = makeLeaf(intermediate);
-    expect(reason(verifyCertificateChain({ leaf: deep.pem, intermediates: [intermediate.pem], anchors: [strictRoot.pem], at }))).toBe('PATH_LENGTH');
+    expect(reason(verifyCertificateChain({ leaf: deep.pem, intermediates: [intermediate.pem], anchors: [strictRoot.pem], at }))).toBe(
+      'PATH_LENGTH',
+    );
   });
 
   it('gives a reason for each kind of failure', () => {
@@ -147,17 +154,78 @@ describe('certificates made by OpenSSL 3', () => {
     try {
       dir.run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:SM2', '-out', 'root.key']);
       dir.run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:SM2', '-out', 'leaf.key']);
-      dir.run(['req', '-x509', '-new', '-key', 'root.key', '-sm3', ...DISTID, '-subj', '/C=CN/O=OpenSSL/CN=OpenSSL SM2 root', '-days', '3650', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'root.pem']);
+      dir.run([
+        'req',
+        '-x509',
+        '-new',
+        '-key',
+        'root.key',
+        '-sm3',
+        ...DISTID,
+        '-subj',
+        '/C=CN/O=OpenSSL/CN=OpenSSL SM2 root',
+        '-days',
+        '3650',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+        '-out',
+        'root.pem',
+      ]);
       // The request's own signature uses OpenSSL's default (empty) ID, which `x509 -req` checks.
       dir.run(['req', '-new', '-key', 'leaf.key', '-sm3', '-subj', '/C=CN/CN=OpenSSL SM2 leaf', '-out', 'leaf.csr']);
-      dir.write('ext.cnf', 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n');
-      dir.run(['x509', '-req', '-in', 'leaf.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-sm3', ...DISTID, '-days', '365', '-extfile', 'ext.cnf', '-out', 'leaf.pem']);
-      dir.run(['x509', '-req', '-in', 'leaf.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-sm3', '-days', '365', '-extfile', 'ext.cnf', '-out', 'leaf-empty-id.pem']);
+      dir.write(
+        'ext.cnf',
+        'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n',
+      );
+      dir.run([
+        'x509',
+        '-req',
+        '-in',
+        'leaf.csr',
+        '-CA',
+        'root.pem',
+        '-CAkey',
+        'root.key',
+        '-sm3',
+        ...DISTID,
+        '-days',
+        '365',
+        '-extfile',
+        'ext.cnf',
+        '-out',
+        'leaf.pem',
+      ]);
+      dir.run([
+        'x509',
+        '-req',
+        '-in',
+        'leaf.csr',
+        '-CA',
+        'root.pem',
+        '-CAkey',
+        'root.key',
+        '-sm3',
+        '-days',
+        '365',
+        '-extfile',
+        'ext.cnf',
+        '-out',
+        'leaf-empty-id.pem',
+      ]);
       const rootPem = dir.read('root.pem').toString();
       const now = new Date();
-      const good = verifyCertificateChain({ leaf: dir.read('leaf.pem').toString(), anchors: [rootPem], at: now, keyUsage: ['nonRepudiation'] });
+      const good = verifyCertificateChain({
+        leaf: dir.read('leaf.pem').toString(),
+        anchors: [rootPem],
+        at: now,
+        keyUsage: ['nonRepudiation'],
+      });
       expect(reason(good)).toBe('OK');
-      expect(reason(verifyCertificateChain({ leaf: dir.read('leaf-empty-id.pem').toString(), anchors: [rootPem], at: now }))).toBe('BAD_SIGNATURE');
+      expect(reason(verifyCertificateChain({ leaf: dir.read('leaf-empty-id.pem').toString(), anchors: [rootPem], at: now }))).toBe(
+        'BAD_SIGNATURE',
+      );
     } finally {
       dir.remove();
     }
@@ -166,17 +234,82 @@ describe('certificates made by OpenSSL 3', () => {
   it('ECDSA P-256 chains verify; unknown critical extensions and RSA keys are refused with their reasons', () => {
     const dir = opensslDir();
     try {
-      dir.run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'root.key', '-sha256', '-subj', '/CN=P-256 root', '-days', '30', '-out', 'root.pem']);
-      dir.run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'leaf.key', '-subj', '/CN=pdf signer', '-out', 'leaf.csr']);
+      dir.run([
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        'root.key',
+        '-sha256',
+        '-subj',
+        '/CN=P-256 root',
+        '-days',
+        '30',
+        '-out',
+        'root.pem',
+      ]);
+      dir.run([
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        'leaf.key',
+        '-subj',
+        '/CN=pdf signer',
+        '-out',
+        'leaf.csr',
+      ]);
       dir.run(['x509', '-req', '-in', 'leaf.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-sha256', '-days', '10', '-out', 'leaf.pem']);
       dir.write('crit.cnf', '1.2.3.4=critical,ASN1:NULL\n');
-      dir.run(['x509', '-req', '-in', 'leaf.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-sha256', '-days', '10', '-extfile', 'crit.cnf', '-out', 'crit.pem']);
-      dir.run(['req', '-x509', '-newkey', 'rsa:1024', '-nodes', '-keyout', 'rsa.key', '-subj', '/CN=rsa', '-days', '30', '-out', 'rsa.pem']);
+      dir.run([
+        'x509',
+        '-req',
+        '-in',
+        'leaf.csr',
+        '-CA',
+        'root.pem',
+        '-CAkey',
+        'root.key',
+        '-sha256',
+        '-days',
+        '10',
+        '-extfile',
+        'crit.cnf',
+        '-out',
+        'crit.pem',
+      ]);
+      dir.run([
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:1024',
+        '-nodes',
+        '-keyout',
+        'rsa.key',
+        '-subj',
+        '/CN=rsa',
+        '-days',
+        '30',
+        '-out',
+        'rsa.pem',
+      ]);
       const rootPem = dir.read('root.pem').toString();
       const now = new Date();
       expect(reason(verifyCertificateChain({ leaf: dir.read('leaf.pem').toString(), anchors: [rootPem], at: now }))).toBe('OK');
-      expect(reason(verifyCertificateChain({ leaf: dir.read('crit.pem').toString(), anchors: [rootPem], at: now }))).toBe('UNKNOWN_CRITICAL_EXTENSION');
-      expect(reason(verifyCertificateChain({ leaf: dir.read('rsa.pem').toString(), anchors: [rootPem], at: now }))).toBe('UNSUPPORTED_ALGORITHM');
+      expect(reason(verifyCertificateChain({ leaf: dir.read('crit.pem').toString(), anchors: [rootPem], at: now }))).toBe(
+        'UNKNOWN_CRITICAL_EXTENSION',
+      );
+      expect(reason(verifyCertificateChain({ leaf: dir.read('rsa.pem').toString(), anchors: [rootPem], at: now }))).toBe(
+        'UNSUPPORTED_ALGORITHM',
+      );
       expect(parseCertificate(dir.read('rsa.pem').toString())).toMatchObject({ ok: false, reason: 'UNSUPPORTED_ALGORITHM' });
     } finally {
       dir.remove();

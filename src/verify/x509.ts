@@ -296,7 +296,14 @@ export function isSignedBy(subject: ParsedCertificate, issuer: Pick<CertificateI
 
 /** What callers see: the parsed certificate without the internal byte slices. */
 export function publicInfo(certificate: ParsedCertificate): CertificateInfo {
-  const { tbs: _tbs, signature: _signature, issuerDer: _issuer, subjectDer: _subject, unknownCriticalExtensions: _unknown, ...info } = certificate;
+  const {
+    tbs: _tbs,
+    signature: _signature,
+    issuerDer: _issuer,
+    subjectDer: _subject,
+    unknownCriticalExtensions: _unknown,
+    ...info
+  } = certificate;
   return info;
 }
 
@@ -324,7 +331,12 @@ const fail = (reason: ChainFailure, detail: string, depth?: number): ChainFailur
 
 /** Verifies leaf → intermediates → pinned anchor at `at`; never throws. */
 export function verifyCertificateChain(options: ChainOptions): ChainResult {
-  const verifier = createChainVerifier({ anchors: options.anchors, intermediates: options.intermediates ?? [], maxLength: options.maxLength, cacheSize: 0 });
+  const verifier = createChainVerifier({
+    anchors: options.anchors,
+    intermediates: options.intermediates ?? [],
+    maxLength: options.maxLength,
+    cacheSize: 0,
+  });
   return verifier.verify(options.leaf, { at: options.at, keyUsage: options.keyUsage });
 }
 
@@ -339,7 +351,12 @@ export interface ChainVerifier {
  * remembered by the leaf's exact bytes or PEM text, so a seal certificate met again costs a
  * lookup and a few comparisons. The time and usage checks run every time.
  */
-export function createChainVerifier(options: { anchors: CertificateInput[]; intermediates?: CertificateInput[]; maxLength?: number; cacheSize?: number }): ChainVerifier {
+export function createChainVerifier(options: {
+  anchors: CertificateInput[];
+  intermediates?: CertificateInput[];
+  maxLength?: number;
+  cacheSize?: number;
+}): ChainVerifier {
   const setup = prepare(options.anchors, options.intermediates ?? []);
   const cacheSize = options.cacheSize ?? 1024;
   const paths = new Map<string, ParsedCertificate[]>();
@@ -393,7 +410,12 @@ function prepare(
  * Builds the path: at each step the issuer is the certificate whose subject is the issuer name
  * and, where both key identifiers exist, whose key identifier matches, and whose key verifies.
  */
-function buildPath(leaf: ParsedCertificate, anchors: ParsedCertificate[], intermediates: ParsedCertificate[], maxLength: number): ParsedCertificate[] | ChainFailureResult {
+function buildPath(
+  leaf: ParsedCertificate,
+  anchors: ParsedCertificate[],
+  intermediates: ParsedCertificate[],
+  maxLength: number,
+): ParsedCertificate[] | ChainFailureResult {
   const chain: ParsedCertificate[] = [leaf];
   const isAnchor = (c: ParsedCertificate) => anchors.some((a) => a.fingerprint === c.fingerprint);
   const used = new Set<string>([leaf.fingerprint]);
@@ -440,8 +462,10 @@ function checkChain(chain: ParsedCertificate[], atDate: Date, keyUsage: KeyUsage
   const at = atDate.getTime();
   if (Number.isNaN(at)) return fail('MALFORMED', 'invalid verification time');
   for (const [depth, certificate] of chain.entries()) {
-    if (at < certificate.notBefore.getTime()) return fail('NOT_YET_VALID', `"${certificate.subject.text}" is valid from ${certificate.notBefore.toISOString()}`, depth);
-    if (at > certificate.notAfter.getTime()) return fail('EXPIRED', `"${certificate.subject.text}" expired at ${certificate.notAfter.toISOString()}`, depth);
+    if (at < certificate.notBefore.getTime())
+      return fail('NOT_YET_VALID', `"${certificate.subject.text}" is valid from ${certificate.notBefore.toISOString()}`, depth);
+    if (at > certificate.notAfter.getTime())
+      return fail('EXPIRED', `"${certificate.subject.text}" expired at ${certificate.notAfter.toISOString()}`, depth);
   }
   const infos = chain.map(publicInfo);
   return { ok: true, leaf: infos[0]!, chain: infos };

@@ -86,7 +86,10 @@ function startWorker(args: string[]): WorkerRun {
       if (lines.some((l) => l === line || l.startsWith(`${line} `))) return Promise.resolve(true);
       if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(false);
       return new Promise<boolean>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`worker did not print "${line}" within ${timeoutMs} ms; stdout: ${lines.join(' | ')}; stderr: ${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`worker did not print "${line}" within ${timeoutMs} ms; stdout: ${lines.join(' | ')}; stderr: ${stderr}`)),
+          timeoutMs,
+        );
         waiters.push({
           line,
           resolve: (ok) => {
@@ -162,81 +165,94 @@ interface KillRecord {
 
 for (const engine of engines) {
   describe(`issuance crash test [slow] (${engine})`, () => {
-    it(`keeps every acknowledged certificate through repeated kill -9 (${KILLS} kills at most)`, { timeout: budgetMs(engine) + 240_000 }, async () => {
-      const started = Date.now();
-      const tmp = mkdtempSync(path.join(tmpdir(), `yiban-crash-${engine}-`));
-      const { target, drop } = await createTarget(engine, tmp);
-      const workerArgs = [target, tmp, 'stdin', String(RESIDENTS), String(SEED_CASES)];
-      // Each worker loads the app while its predecessor runs, and opens the database when told.
-      const nextWorker = (): Promise<WorkerRun> => {
-        const run = startWorker(workerArgs);
-        const loaded = run.waitFor('loaded', START_TIMEOUT).then(async (ok) => {
-          if (!ok) throw new Error(describeRun(run, 'a worker exited before loading', await run.exited));
-          return run;
-        });
-        loaded.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
-        return loaded;
-      };
-      const kills: KillRecord[] = [];
-      const describeRun = (run: WorkerRun, what: string, exit?: { code: number | null; signal: NodeJS.Signals | null }) => {
-        const errors = readdirSync(tmp).filter((f) => f.startsWith('worker-error-'));
-        return (
-          `${engine}: ${what} after ${kills.length} kills (${JSON.stringify(kills)}); exit ${JSON.stringify(exit ?? null)}; ` +
-          `stdout: ${run.lines.join(' | ')}; stderr: ${run.stderr()}; error files: ${errors.join(', ')}`
-        );
-      };
-      try {
-        // The first run seeds and is not killed before it is ready.
-        let upcoming = nextWorker();
-        for (let i = 0; i < KILLS && (i === 0 || Date.now() - started < budgetMs(engine)); i++) {
-          // Kill points: during start-up and recovery, during the first (cold) approval, and in
-          // the steady stream of approvals.
-          const anchor = i % 4 === 3 ? 'opening' : i % 4 === 1 ? 'ready' : 'ack 1';
-          const run = await upcoming;
-          const goAt = Date.now();
-          run.go('loop');
-          const reached = await run.waitFor(anchor, START_TIMEOUT);
-          if (!reached) throw new Error(describeRun(run, `worker ${i} exited before "${anchor}"`, await run.exited));
-          const startMs = Date.now() - goAt;
-          upcoming = nextWorker();
-          const delayMs = anchor === 'opening' ? randomBetween(0, 2500) : randomBetween(50, 1500);
-          await sleep(delayMs);
-          if (run.child.exitCode !== null) throw new Error(describeRun(run, `worker ${i} exited on its own`, await run.exited));
-          run.child.kill('SIGKILL');
-          const exit = await run.exited;
-          expect(exit.signal, describeRun(run, `worker ${i} was not killed`, exit)).toBe('SIGKILL');
-          kills.push({ run: i, anchor, delayMs, startMs, lastLine: run.lines[run.lines.length - 1] ?? '', acksAfter: readAcks(tmp).acks.size });
-        }
-
-        const finish = await upcoming;
-        finish.go('finish');
-        const timer = setTimeout(() => finish.child.kill('SIGKILL'), START_TIMEOUT + 120_000);
-        const finished = await finish.exited;
-        clearTimeout(timer);
-        expect(finished.code, describeRun(finish, 'the finishing worker failed', finished)).toBe(0);
-
-        const { acks, malformed, duplicates } = readAcks(tmp);
-        expect(malformed, 'torn lines in the ack file').toEqual([]);
-        expect(duplicates, 'a case acknowledged twice').toEqual([]);
-        expect(acks.size).toBeGreaterThan(0);
-
-        const { database, services } = await openCrashPlatform(target);
+    it(
+      `keeps every acknowledged certificate through repeated kill -9 (${KILLS} kills at most)`,
+      { timeout: budgetMs(engine) + 240_000 },
+      async () => {
+        const started = Date.now();
+        const tmp = mkdtempSync(path.join(tmpdir(), `yiban-crash-${engine}-`));
+        const { target, drop } = await createTarget(engine, tmp);
+        const workerArgs = [target, tmp, 'stdin', String(RESIDENTS), String(SEED_CASES)];
+        // Each worker loads the app while its predecessor runs, and opens the database when told.
+        const nextWorker = (): Promise<WorkerRun> => {
+          const run = startWorker(workerArgs);
+          const loaded = run.waitFor('loaded', START_TIMEOUT).then(async (ok) => {
+            if (!ok) throw new Error(describeRun(run, 'a worker exited before loading', await run.exited));
+            return run;
+          });
+          loaded.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
+          return loaded;
+        };
+        const kills: KillRecord[] = [];
+        const describeRun = (run: WorkerRun, what: string, exit?: { code: number | null; signal: NodeJS.Signals | null }) => {
+          const errors = readdirSync(tmp).filter((f) => f.startsWith('worker-error-'));
+          return (
+            `${engine}: ${what} after ${kills.length} kills (${JSON.stringify(kills)}); exit ${JSON.stringify(exit ?? null)}; ` +
+            `stdout: ${run.lines.join(' | ')}; stderr: ${run.stderr()}; error files: ${errors.join(', ')}`
+          );
+        };
         try {
-          const { db } = database;
-          const rows = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => (await db.execute<T>(query)).rows;
-          const certs = await rows<{ case_id: string; identifier: string }>(sql`select case_id, identifier from certificates`);
-          const byCase = new Map<string, string[]>();
-          const byIdentifier = new Map<string, number>();
-          for (const c of certs) {
-            byCase.set(c.case_id, [...(byCase.get(c.case_id) ?? []), c.identifier]);
-            byIdentifier.set(c.identifier, (byIdentifier.get(c.identifier) ?? 0) + 1);
+          // The first run seeds and is not killed before it is ready.
+          let upcoming = nextWorker();
+          for (let i = 0; i < KILLS && (i === 0 || Date.now() - started < budgetMs(engine)); i++) {
+            // Kill points: during start-up and recovery, during the first (cold) approval, and in
+            // the steady stream of approvals.
+            const anchor = i % 4 === 3 ? 'opening' : i % 4 === 1 ? 'ready' : 'ack 1';
+            const run = await upcoming;
+            const goAt = Date.now();
+            run.go('loop');
+            const reached = await run.waitFor(anchor, START_TIMEOUT);
+            if (!reached) throw new Error(describeRun(run, `worker ${i} exited before "${anchor}"`, await run.exited));
+            const startMs = Date.now() - goAt;
+            upcoming = nextWorker();
+            const delayMs = anchor === 'opening' ? randomBetween(0, 2500) : randomBetween(50, 1500);
+            await sleep(delayMs);
+            if (run.child.exitCode !== null) throw new Error(describeRun(run, `worker ${i} exited on its own`, await run.exited));
+            run.child.kill('SIGKILL');
+            const exit = await run.exited;
+            expect(exit.signal, describeRun(run, `worker ${i} was not killed`, exit)).toBe('SIGKILL');
+            kills.push({
+              run: i,
+              anchor,
+              delayMs,
+              startMs,
+              lastLine: run.lines[run.lines.length - 1] ?? '',
+              acksAfter: readAcks(tmp).acks.size,
+            });
           }
-          const lost = [...acks].filter(([caseId, identifier]) => byCase.get(caseId)?.length !== 1 || byCase.get(caseId)![0] !== identifier || byIdentifier.get(identifier) !== 1);
-          expect(lost, `${engine}: acknowledged certificates missing, duplicated or changed`).toEqual([]);
 
-          // Sequencing is asynchronous: number every queued leaf before counting.
-          await services.ledger.sequenceNow();
-          const [counts] = await rows<Record<string, number>>(sql`
+          const finish = await upcoming;
+          finish.go('finish');
+          const timer = setTimeout(() => finish.child.kill('SIGKILL'), START_TIMEOUT + 120_000);
+          const finished = await finish.exited;
+          clearTimeout(timer);
+          expect(finished.code, describeRun(finish, 'the finishing worker failed', finished)).toBe(0);
+
+          const { acks, malformed, duplicates } = readAcks(tmp);
+          expect(malformed, 'torn lines in the ack file').toEqual([]);
+          expect(duplicates, 'a case acknowledged twice').toEqual([]);
+          expect(acks.size).toBeGreaterThan(0);
+
+          const { database, services } = await openCrashPlatform(target);
+          try {
+            const { db } = database;
+            const rows = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => (await db.execute<T>(query)).rows;
+            const certs = await rows<{ case_id: string; identifier: string }>(sql`select case_id, identifier from certificates`);
+            const byCase = new Map<string, string[]>();
+            const byIdentifier = new Map<string, number>();
+            for (const c of certs) {
+              byCase.set(c.case_id, [...(byCase.get(c.case_id) ?? []), c.identifier]);
+              byIdentifier.set(c.identifier, (byIdentifier.get(c.identifier) ?? 0) + 1);
+            }
+            const lost = [...acks].filter(
+              ([caseId, identifier]) =>
+                byCase.get(caseId)?.length !== 1 || byCase.get(caseId)![0] !== identifier || byIdentifier.get(identifier) !== 1,
+            );
+            expect(lost, `${engine}: acknowledged certificates missing, duplicated or changed`).toEqual([]);
+
+            // Sequencing is asynchronous: number every queued leaf before counting.
+            await services.ledger.sequenceNow();
+            const [counts] = await rows<Record<string, number>>(sql`
             select
               (select count(*)::int from certificates) as certificates,
               (select count(distinct identifier)::int from certificates) as identifiers,
@@ -255,44 +271,45 @@ for (const engine of engines) {
               (select count(*)::int from certificates x left join ledger_entries e on e.id = x.ledger_entry_id
                  where e.idx is null or e.kind <> 'certificate.issued') as certificate_without_leaf
           `);
-          const n = counts!.certificates!;
-          expect(counts, `${engine}: consistency counts`).toEqual({
-            certificates: n,
-            identifiers: n,
-            cert_cases: n,
-            status_slots: n,
-            ledger_indexes: n,
-            completed: n,
-            approved_without_completion: 0,
-            still_submitted: 0,
-            issued_leaves: n,
-            ledger_entries: n,
-            outbox_events: n,
-            completed_without_certificate: 0,
-            certificate_on_open_case: 0,
-            certificate_without_leaf: 0,
-          });
-          expect(n).toBeGreaterThanOrEqual(acks.size);
+            const n = counts!.certificates!;
+            expect(counts, `${engine}: consistency counts`).toEqual({
+              certificates: n,
+              identifiers: n,
+              cert_cases: n,
+              status_slots: n,
+              ledger_indexes: n,
+              completed: n,
+              approved_without_completion: 0,
+              still_submitted: 0,
+              issued_leaves: n,
+              ledger_entries: n,
+              outbox_events: n,
+              completed_without_certificate: 0,
+              certificate_on_open_case: 0,
+              certificate_without_leaf: 0,
+            });
+            expect(n).toBeGreaterThanOrEqual(acks.size);
 
-          await services.ledger.integrate();
-          const audit = await services.ledger.audit();
-          expect(audit.problems, `${engine}: ledger audit problems`).toEqual([]);
-          expect(audit).toMatchObject({ ok: true, problemCount: 0, entries: n, treeSize: n });
-          expect((await services.ledger.latestCheckpoint()).size).toBe(n);
+            await services.ledger.integrate();
+            const audit = await services.ledger.audit();
+            expect(audit.problems, `${engine}: ledger audit problems`).toEqual([]);
+            expect(audit).toMatchObject({ ok: true, problemCount: 0, entries: n, treeSize: n });
+            expect((await services.ledger.latestCheckpoint()).size).toBe(n);
 
-          console.log(
-            `[crash ${engine}] ${kills.length} kills (${kills.filter((k) => k.anchor === 'opening').length} timed from start-up, ${kills.filter((k) => k.anchor === 'ready').length} from ready), ` +
-              `${acks.size} acknowledged, ${n} certificates (${n - acks.size} committed but not yet acknowledged when killed), ` +
-              `${Math.round((Date.now() - started) / 1000)} s; kills: ${kills.map((k) => `[start ${k.startMs}ms, ${k.anchor} +${k.delayMs}ms → ${k.lastLine}]`).join(', ')}`,
-          );
+            console.log(
+              `[crash ${engine}] ${kills.length} kills (${kills.filter((k) => k.anchor === 'opening').length} timed from start-up, ${kills.filter((k) => k.anchor === 'ready').length} from ready), ` +
+                `${acks.size} acknowledged, ${n} certificates (${n - acks.size} committed but not yet acknowledged when killed), ` +
+                `${Math.round((Date.now() - started) / 1000)} s; kills: ${kills.map((k) => `[start ${k.startMs}ms, ${k.anchor} +${k.delayMs}ms → ${k.lastLine}]`).join(', ')}`,
+            );
+          } finally {
+            await database.close();
+          }
         } finally {
-          await database.close();
+          for (const child of live) child.kill('SIGKILL');
+          await drop();
+          rmSync(tmp, { recursive: true, force: true });
         }
-      } finally {
-        for (const child of live) child.kill('SIGKILL');
-        await drop();
-        rmSync(tmp, { recursive: true, force: true });
-      }
-    });
+      },
+    );
   });
 }

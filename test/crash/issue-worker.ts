@@ -92,16 +92,28 @@ async function main(): Promise<void> {
     await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
     await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
     await services.keys.ensurePlatformRoot();
-    await services.identity.ensureStaff({ username: REVIEWER, name: '塔元庄村审核员', password: PASSWORD, roles: [{ role: 'village_reviewer', orgCode: VILLAGE }] });
+    await services.identity.ensureStaff({
+      username: REVIEWER,
+      name: '塔元庄村审核员',
+      password: PASSWORD,
+      roles: [{ role: 'village_reviewer', orgCode: VILLAGE }],
+    });
     for (let i = 0; i < residentCount; i++) {
       try {
-        await services.identity.registerResident({ name: `居民${hanDigits(i)}`, residentId: residentId(i), phone: `1383110${String(i).padStart(4, '0')}`, password: PASSWORD, homeOrgCode: VILLAGE });
+        await services.identity.registerResident({
+          name: `居民${hanDigits(i)}`,
+          residentId: residentId(i),
+          phone: `1383110${String(i).padStart(4, '0')}`,
+          password: PASSWORD,
+          homeOrgCode: VILLAGE,
+        });
       } catch (error) {
         if ((error as { code?: string }).code !== 'ALREADY_REGISTERED') throw error;
       }
     }
     const seeders: Principal[] = [];
-    for (let i = 0; i < residentCount; i++) seeders.push(await login({ kind: 'resident', residentIdOrPhone: residentId(i), password: PASSWORD, channel: 'app' }));
+    for (let i = 0; i < residentCount; i++)
+      seeders.push(await login({ kind: 'resident', residentIdOrPhone: residentId(i), password: PASSWORD, channel: 'app' }));
     for (let k = 0; k < seedCases; k++) {
       // Idempotency keys: a seeding run that died halfway does not double its cases.
       await services.applications.submit(seeders[k % residentCount]!, { serviceCode: 'cert.residence', form: FORM }, `crash-seed-${k}`);
@@ -128,14 +140,18 @@ async function main(): Promise<void> {
   let approved = 0;
   let submitted = 0;
   for (;;) {
-    const { rows } = await db.execute<{ id: string }>(sql`select id from cases where service_code = 'cert.residence' and state = 'submitted' order by seq limit 1`);
+    const { rows } = await db.execute<{ id: string }>(
+      sql`select id from cases where service_code = 'cert.residence' and state = 'submitted' order by seq limit 1`,
+    );
     const next = rows[0]?.id;
     if (!next) {
       if (mode === 'finish') break;
       if (residents.length === 0) {
-        for (let i = 0; i < residentCount; i++) residents.push(await login({ kind: 'resident', residentIdOrPhone: residentId(i), password: PASSWORD, channel: 'app' }));
+        for (let i = 0; i < residentCount; i++)
+          residents.push(await login({ kind: 'resident', residentIdOrPhone: residentId(i), password: PASSWORD, channel: 'app' }));
       }
-      for (let i = 0; i < TOP_UP; i++) await services.applications.submit(residents[submitted++ % residents.length]!, { serviceCode: 'cert.residence', form: FORM });
+      for (let i = 0; i < TOP_UP; i++)
+        await services.applications.submit(residents[submitted++ % residents.length]!, { serviceCode: 'cert.residence', form: FORM });
       continue;
     }
     await services.applications.act(reviewer, next, 'approve');

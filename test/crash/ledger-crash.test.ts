@@ -171,8 +171,17 @@ describe.each(engines)('ledger crash on %s', (engine) => {
           expect((await ledger.sequenceNow()).status).not.toBe('busy');
           const ids = [...acked];
           const indexes = await ledger.indexesOf(ids);
-          expect(ids.filter((id) => !indexes.has(id)), 'acknowledged entries never sequenced').toEqual([]);
-          const { rows } = await platform.database.db.execute<{ n: number; ids: number; lo: number | null; hi: number | null; queued: number }>(sql`
+          expect(
+            ids.filter((id) => !indexes.has(id)),
+            'acknowledged entries never sequenced',
+          ).toEqual([]);
+          const { rows } = await platform.database.db.execute<{
+            n: number;
+            ids: number;
+            lo: number | null;
+            hi: number | null;
+            queued: number;
+          }>(sql`
             select count(*)::int as n, count(distinct id)::int as ids, min(idx)::int as lo, max(idx)::int as hi,
                    (select count(*)::int from ledger_queue) as queued
             from ledger_entries`);
@@ -185,9 +194,20 @@ describe.each(engines)('ledger crash on %s', (engine) => {
           const latest = await ledger.latestCheckpoint();
           for (const old of published) {
             const proof = await ledger.consistencyProof(old.size, latest.size);
-            expect(verifyConsistency({ oldSize: old.size, newSize: latest.size, oldRoot: old.rootHash, newRoot: latest.rootHash, proof: proof.hashes }), `size ${old.size}`).toBe(true);
+            expect(
+              verifyConsistency({
+                oldSize: old.size,
+                newSize: latest.size,
+                oldRoot: old.rootHash,
+                newRoot: latest.rootHash,
+                proof: proof.hashes,
+              }),
+              `size ${old.size}`,
+            ).toBe(true);
           }
-          console.log(`ledger crash on ${engine}: ${KILLS} rounds, ${acked.size} acknowledged, ${r.n} sequenced, checkpoints ${published.map((p) => p.size).join(' → ')} → ${latest.size}`);
+          console.log(
+            `ledger crash on ${engine}: ${KILLS} rounds, ${acked.size} acknowledged, ${r.n} sequenced, checkpoints ${published.map((p) => p.size).join(' → ')} → ${latest.size}`,
+          );
         } finally {
           await platform.database.close();
         }

@@ -11,7 +11,11 @@ const [target, tag, writersArg] = process.argv.slice(2);
 if (!target || !tag) throw new Error('usage: ledger-worker.ts <target> <tag> [writers]');
 const platform = await openCrashPlatform(target);
 const { ledger } = platform.services;
-ledger.startSequencer({ intervalMs: 10, checkpointIntervalMs: 50, onError: (error) => process.stderr.write(`sequencer: ${String(error)}\n`) });
+ledger.startSequencer({
+  intervalMs: 10,
+  checkpointIntervalMs: 50,
+  onError: (error) => process.stderr.write(`sequencer: ${String(error)}\n`),
+});
 process.stdout.write('ready\n');
 let n = 0;
 await Promise.all(

@@ -5,7 +5,6 @@ import { DEMO_PASSWORD } from '../../src/demo/demo-data.ts';
 import { accounts, staffRoles } from '../../src/modules/identity/identity.tables.ts';
 import { DESKTOP, PHONE, startE2e, type E2eServer } from './harness.ts';
 
-
 const NEW_PASSWORD = 'Lina-Xinmima-Chunjie-88';
 
 describe('demo mode and passwords in the browser', () => {
@@ -50,7 +49,11 @@ describe('demo mode and passwords in the browser', () => {
     await page.getByPlaceholder('请输入手机号或身份证号').fill('13831100003');
     await page.getByPlaceholder('请输入密码').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: '登录' }).click();
-    await page.getByRole('tab', { name: '我的' }).or(page.getByText('我的', { exact: true })).first().click();
+    await page
+      .getByRole('tab', { name: '我的' })
+      .or(page.getByText('我的', { exact: true }))
+      .first()
+      .click();
     await page.getByText('修改密码').click();
     const form = page.getByTestId('change-password');
     await form.waitFor();
@@ -70,10 +73,14 @@ describe('demo mode and passwords in the browser', () => {
     expect(await identity.authenticate(elsewhere.token)).toBeNull();
     await page.reload();
     await page.getByText('修改密码').waitFor();
-    await expect(identity.login({ kind: 'resident', residentIdOrPhone: '13831100003', password: DEMO_PASSWORD, channel: 'app' })).rejects.toMatchObject({
+    await expect(
+      identity.login({ kind: 'resident', residentIdOrPhone: '13831100003', password: DEMO_PASSWORD, channel: 'app' }),
+    ).rejects.toMatchObject({
       code: 'INVALID_CREDENTIALS',
     });
-    await expect(identity.login({ kind: 'resident', residentIdOrPhone: '13831100003', password: NEW_PASSWORD, channel: 'app' })).resolves.toBeTruthy();
+    await expect(
+      identity.login({ kind: 'resident', residentIdOrPhone: '13831100003', password: NEW_PASSWORD, channel: 'app' }),
+    ).resolves.toBeTruthy();
     await page.close();
   });
 
@@ -101,7 +108,9 @@ describe('demo mode and passwords in the browser', () => {
     await dialog.getByLabel('再次输入新密码').fill('Duchayuan-Xinmima-616');
     await dialog.getByRole('button', { name: '确认修改' }).click();
     await page.getByText(/密码已修改/).waitFor();
-    await expect(identity.login({ kind: 'staff', username: 'zd-supervisor', password: 'Duchayuan-Xinmima-616', channel: 'web' })).resolves.toBeTruthy();
+    await expect(
+      identity.login({ kind: 'staff', username: 'zd-supervisor', password: 'Duchayuan-Xinmima-616', channel: 'web' }),
+    ).resolves.toBeTruthy();
     await page.close();
   });
 
@@ -110,7 +119,15 @@ describe('demo mode and passwords in the browser', () => {
     const identity = server.platform.services.identity;
     // As on an install without an administrator: the demo one is disabled.
     const admins = await db.select({ id: staffRoles.accountId }).from(staffRoles).where(eq(staffRoles.role, 'platform_admin'));
-    await db.update(accounts).set({ status: 'disabled' }).where(inArray(accounts.id, admins.map((a) => a.id)));
+    await db
+      .update(accounts)
+      .set({ status: 'disabled' })
+      .where(
+        inArray(
+          accounts.id,
+          admins.map((a) => a.id),
+        ),
+      );
     const { token } = (await identity.issueBootstrapToken())!;
 
     const page = await desktop.newPage();
@@ -125,7 +142,9 @@ describe('demo mode and passwords in the browser', () => {
     await page.waitForURL('**/console/staff');
     await page.getByRole('button', { name: '修改密码' }).waitFor();
     expect(await identity.needsBootstrap()).toBe(false);
-    await expect(identity.bootstrapAdmin({ token, username: 'second-admin', name: '又一位', password: 'Shouwei-Guanliyuan-43' })).rejects.toMatchObject({
+    await expect(
+      identity.bootstrapAdmin({ token, username: 'second-admin', name: '又一位', password: 'Shouwei-Guanliyuan-43' }),
+    ).rejects.toMatchObject({
       code: 'BOOTSTRAP_TOKEN_INVALID',
     });
     const created = await identity.login({ kind: 'staff', username: 'first-admin', password: 'Shouwei-Guanliyuan-42', channel: 'web' });

@@ -11,7 +11,6 @@ import { signingKeys } from '../../src/modules/certificates/keys/keys.tables.ts'
 import { accounts, delegations, staff, staffRoles } from '../../src/modules/identity/identity.tables.ts';
 import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
 
-
 const OPEN: CaseState[] = ['submitted', 'accepted', 'in_review'];
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -22,7 +21,9 @@ async function axe(page: Page): Promise<string[]> {
   const violations = await page.evaluate<{ id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[]>(
     `axe.run({ resultTypes: ['violations'] }).then((r) => r.violations)`,
   );
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
 describe('console administration and helper authorisations in the browser', () => {
@@ -83,7 +84,9 @@ describe('console administration and helper authorisations in the browser', () =
     expect(text).toContain('一办平台根证书');
     expect(await reviewer.getByTestId('seal-validity').textContent()).toContain(String(key!.notAfter.getUTCFullYear()));
     // The seal image is the round red seal with the org's name, drawn as the PDF draws it.
-    const svg = Buffer.from(((await reviewer.getByTestId('seal-image').getAttribute('src')) ?? '').split(',')[1] ?? '', 'base64').toString('utf8');
+    const svg = Buffer.from(((await reviewer.getByTestId('seal-image').getAttribute('src')) ?? '').split(',')[1] ?? '', 'base64').toString(
+      'utf8',
+    );
     expect(svg).toContain('#d7000f');
     expect(svg).toContain('电');
 
@@ -104,7 +107,9 @@ describe('console administration and helper authorisations in the browser', () =
       g.stroke();
       return canvas.toDataURL('image/png');
     })()`);
-    await reviewer.getByTestId('signature-file').setInputFiles({ name: 'signature.png', mimeType: 'image/png', buffer: Buffer.from(png.split(',')[1]!, 'base64') });
+    await reviewer
+      .getByTestId('signature-file')
+      .setInputFiles({ name: 'signature.png', mimeType: 'image/png', buffer: Buffer.from(png.split(',')[1]!, 'base64') });
     await reviewer.locator('.ant-table-row', { hasText: '待备案' }).waitFor();
     const reviewerId = await accountId('tyz-reviewer');
     const filed = await db().select().from(registeredSignatures).where(eq(registeredSignatures.accountId, reviewerId));
@@ -152,7 +157,8 @@ describe('console administration and helper authorisations in the browser', () =
     await row.waitFor();
     expect(await row.textContent()).toContain('村两委审核员');
     const id = await accountId('tyz-zhaomin');
-    const rolesOf = async () => (await db().select().from(staffRoles).where(eq(staffRoles.accountId, id))).map((r) => `${r.role}@${r.orgCode}`).sort();
+    const rolesOf = async () =>
+      (await db().select().from(staffRoles).where(eq(staffRoles.accountId, id))).map((r) => `${r.role}@${r.orgCode}`).sort();
     expect(await rolesOf()).toEqual([`village_reviewer@${DEMO_VILLAGE}`]);
 
     // Change the role: grant 帮办代办员 at the village, withdraw 村两委审核员.
@@ -180,11 +186,16 @@ describe('console administration and helper authorisations in the browser', () =
     await page.keyboard.press('Escape');
 
     await row.getByRole('button', { name: /停\s*用/ }).click();
-    await page.locator('.ant-modal-confirm').getByRole('button', { name: /停\s*用/ }).click();
+    await page
+      .locator('.ant-modal-confirm')
+      .getByRole('button', { name: /停\s*用/ })
+      .click();
     await row.getByText('已停用').waitFor();
     const [account] = await db().select().from(accounts).where(eq(accounts.id, id));
     expect(account!.status).toBe('disabled');
-    await expect(server.platform.services.identity.login({ kind: 'staff', username: 'tyz-zhaomin', password: 'Tyz-2026-Staff', channel: 'web' })).rejects.toThrow();
+    await expect(
+      server.platform.services.identity.login({ kind: 'staff', username: 'tyz-zhaomin', password: 'Tyz-2026-Staff', channel: 'web' }),
+    ).rejects.toThrow();
     await page.close();
   }, 90_000);
 
@@ -201,7 +212,10 @@ describe('console administration and helper authorisations in the browser', () =
         .where(and(like(cases.orgPath, `${prefix}%`), inArray(cases.state, OPEN)));
       return { open: Number(row!.open), overdue: Number(row!.overdue) };
     };
-    const statistic = async (title: string) => Number((await page.locator('.ant-statistic', { hasText: title }).locator('.ant-statistic-content').textContent())?.replace(/[^\d]/g, ''));
+    const statistic = async (title: string) =>
+      Number(
+        (await page.locator('.ant-statistic', { hasText: title }).locator('.ant-statistic-content').textContent())?.replace(/[^\d]/g, ''),
+      );
     const city = await count('13.1301.');
     expect(city.open).toBeGreaterThan(0);
     expect(city.overdue).toBeGreaterThan(0);
@@ -220,7 +234,10 @@ describe('console administration and helper authorisations in the browser', () =
     const township = await count('13.1301.130123.130123100.');
     expect(await statistic('在办件')).toBe(township.open);
     const village = page.locator('.ant-table-row', { hasText: '塔元庄' });
-    const [villageOpen] = await db().select({ n: sql<number>`count(*)::int` }).from(cases).where(and(eq(cases.orgCode, DEMO_VILLAGE), inArray(cases.state, OPEN)));
+    const [villageOpen] = await db()
+      .select({ n: sql<number>`count(*)::int` })
+      .from(cases)
+      .where(and(eq(cases.orgCode, DEMO_VILLAGE), inArray(cases.state, OPEN)));
     expect(await village.locator('td').nth(2).textContent()).toBe(String(villageOpen!.n));
     await shot(page, 'console-overview');
     expect(await axe(page)).toEqual([]);
@@ -266,7 +283,10 @@ describe('console administration and helper authorisations in the browser', () =
     await acts.getByText(made.caseNo, { exact: false }).first().waitFor();
     expect(await acts.textContent()).toContain('塔元庄村帮办员');
     expect(await acts.textContent()).toContain('居住证明');
-    await page.locator('.adm-toast-mask').waitFor({ state: 'detached' }).catch(() => undefined);
+    await page
+      .locator('.adm-toast-mask')
+      .waitFor({ state: 'detached' })
+      .catch(() => undefined);
     await shot(page, 'resident-helpers');
     expect(await axe(page)).toEqual([]);
 
@@ -283,7 +303,10 @@ describe('console administration and helper authorisations in the browser', () =
     await page.getByPlaceholder('tyz-helper').fill('tyz-helper');
     await page.getByRole('button', { name: '确认授权' }).click();
     await list.getByRole('button', { name: '撤销' }).waitFor();
-    const again = await db().select().from(delegations).where(and(eq(delegations.residentId, wang!.id), isNull(delegations.revokedAt)));
+    const again = await db()
+      .select()
+      .from(delegations)
+      .where(and(eq(delegations.residentId, wang!.id), isNull(delegations.revokedAt)));
     expect(again).toHaveLength(1);
     expect(again[0]!.scopes.sort()).toEqual(['applications.submit', 'applications.view']);
     expect(await services.identity.authenticate(token, wang!.id)).toMatchObject({ actingFor: { residentId: wang!.id } });

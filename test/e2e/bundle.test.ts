@@ -14,7 +14,6 @@ import { seedRecords } from '../../src/modules/sharing/sharing.seed.ts';
 import { axeSerious } from './axe.ts';
 import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
 
-
 // Story 2 of the design, in the browser: 王芳 (whose delivery record the hospital holds) opens the
 // birth bundle on a phone, sees which fields the departments' data fills, types the one that no
 // dataset holds, reads the consent preview and consents, submits; the departments' instant-approval
@@ -149,7 +148,9 @@ describe('the birth bundle in the browser', () => {
     for (const e of decided) expect(e.reason).toMatch(/^即办规则 instant-approval rule: /);
     const issued = await db.select().from(certificates).where(inArray(certificates.caseId, caseIds));
     expect(issued).toHaveLength(5);
-    expect(new Set(issued.map((c) => c.typeCode))).toEqual(new Set(['birth_medical', 'vaccination', 'household_registration', 'medical_insurance_enrolment', 'social_security_card']));
+    expect(new Set(issued.map((c) => c.typeCode))).toEqual(
+      new Set(['birth_medical', 'vaccination', 'household_registration', 'medical_insurance_enrolment', 'social_security_card']),
+    );
     expect(issued.every((c) => c.status === 'active' && c.holderId === row!.applicantId)).toBe(true);
 
     // Every prefill was a completed exchange for one of the bundle's cases, each with its ledger leaf.
@@ -182,7 +183,8 @@ describe('the birth bundle in the browser', () => {
     const cards = parent.locator('.rs-cert');
     await expect.poll(() => cards.count()).toBe(5);
     const wallet = (await parent.locator('.rs-main').textContent()) ?? '';
-    for (const name of ['出生医学证明', '预防接种证', '出生登记凭证', '城乡居民医保参保凭证', '电子社会保障卡']) expect(wallet).toContain(name);
+    for (const name of ['出生医学证明', '预防接种证', '出生登记凭证', '城乡居民医保参保凭证', '电子社会保障卡'])
+      expect(wallet).toContain(name);
     await settle(parent);
     await shot(parent, 'resident-bundle-wallet');
 
@@ -245,7 +247,10 @@ describe('the birth bundle in the browser', () => {
     const grantRow = page.locator('.ant-table-row', { hasText: '正定县医疗保障局' }).filter({ hasText: '本单位授予' }).first();
     const grantId = await grantRow.getAttribute('data-row-key');
     await grantRow.getByRole('button', { name: /撤\s*销/ }).click();
-    await page.locator('.ant-modal-confirm').getByRole('button', { name: /撤\s*销/ }).click();
+    await page
+      .locator('.ant-modal-confirm')
+      .getByRole('button', { name: /撤\s*销/ })
+      .click();
     await page.locator(`[data-row-key="${grantId}"]`).getByText('已撤销').waitFor();
     const [revoked] = await server.platform.database.db.select().from(sharingGrants).where(eq(sharingGrants.id, grantId!));
     expect(revoked).toMatchObject({ datasetCode: 'ps.household_register' });
@@ -255,7 +260,10 @@ describe('the birth bundle in the browser', () => {
     await page.waitForURL('**/console/datasets');
     await page.getByTestId('dataset-ps.household_register').waitFor();
     expect(await page.getByTestId('dataset-ps.household_register').textContent()).toContain('户主姓名');
-    await page.getByTestId('records-ps.household_register').getByText(/共 \d+ 条记录/).waitFor();
+    await page
+      .getByTestId('records-ps.household_register')
+      .getByText(/共 \d+ 条记录/)
+      .waitFor();
     await settle(page);
     await shot(page, 'console-datasets');
     expect(await axeSerious(page)).toEqual([]);
@@ -270,7 +278,10 @@ describe('the birth bundle in the browser', () => {
     await dialog.getByLabel('户主姓名').fill('孙建国');
     await dialog.getByRole('button', { name: /写\s*入/ }).click();
     await page.getByText(/记录已写入（账本条目 \d+）/).waitFor();
-    await page.getByTestId('records-ps.household_register').getByText(`共 ${recordsBefore.length + 1} 条记录`).waitFor();
+    await page
+      .getByTestId('records-ps.household_register')
+      .getByText(`共 ${recordsBefore.length + 1} 条记录`)
+      .waitFor();
     const recordsAfter = await db.select().from(sharingRecords).where(eq(sharingRecords.datasetCode, 'ps.household_register'));
     expect(recordsAfter).toHaveLength(recordsBefore.length + 1);
     const written = recordsAfter.find((r) => !recordsBefore.some((b) => b.subjectKey === r.subjectKey))!;

@@ -7,7 +7,6 @@ import { hashSessionToken } from '../../src/modules/identity/crypto.ts';
 import { sessions } from '../../src/modules/identity/identity.tables.ts';
 import { DESKTOP, PHONE, startE2e, type E2eServer } from './harness.ts';
 
-
 // Issue 10, finding 8, in a real browser: the four apps and the API docs run under the
 // Content-Security-Policy without a single violation, refuse to be framed, only the verifier may
 // ask for the camera, and the session is a cookie no page script can read.
@@ -34,7 +33,9 @@ describe('browser hardening: CSP, framing, camera, session cookie', () => {
     page.evaluate<boolean>(`(document.permissionsPolicy ?? document.featurePolicy).allowsFeature('camera')`);
   /** Everything a page script could read: cookies it can see and both storages. */
   const readable = (page: Page) =>
-    page.evaluate<string>(`document.cookie + JSON.stringify(Object.entries(localStorage)) + JSON.stringify(Object.entries(sessionStorage))`);
+    page.evaluate<string>(
+      `document.cookie + JSON.stringify(Object.entries(localStorage)) + JSON.stringify(Object.entries(sessionStorage))`,
+    );
 
   it('resident app: log in, home, cases, a certificate with its QR, me, log out', async () => {
     const page = await phone.newPage();
@@ -67,7 +68,10 @@ describe('browser hardening: CSP, framing, camera, session cookie', () => {
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.waitForURL('**/login');
     expect(await sessionCookie(phone)).toBeUndefined();
-    const [row] = await server.platform.database.db.select().from(sessions).where(eq(sessions.tokenHash, hashSessionToken(cookie!.value)));
+    const [row] = await server.platform.database.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.tokenHash, hashSessionToken(cookie!.value)));
     expect(row?.revokedAt).not.toBeNull();
     expect(server.cspViolations).toEqual([]);
     await page.close();
@@ -111,7 +115,10 @@ describe('browser hardening: CSP, framing, camera, session cookie', () => {
     await page.getByRole('button', { name: '退出', exact: true }).click();
     await page.locator('#ks-id').waitFor();
     expect(await sessionCookie(context)).toBeUndefined();
-    const open = await server.platform.database.db.select().from(sessions).where(and(eq(sessions.channel, 'kiosk'), isNull(sessions.revokedAt)));
+    const open = await server.platform.database.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.channel, 'kiosk'), isNull(sessions.revokedAt)));
     expect(open).toEqual([]);
     expect(server.cspViolations).toEqual([]);
     await context.close();

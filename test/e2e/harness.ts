@@ -17,7 +17,9 @@ import type { CodeSender } from '../../src/modules/identity/code-senders.ts';
  * never a skip.
  */
 export function chromiumPath(): string {
-  const found = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
+  const found = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+    (p): p is string => !!p && existsSync(p),
+  );
   if (!found) throw new Error('Chromium not found: run  node scripts/system-tools.mjs  (apt-get install chromium), or set CHROMIUM_PATH');
   return found;
 }
@@ -84,13 +86,25 @@ export async function startE2e(options: { codeSender?: CodeSender } = {}): Promi
   const platform = await openPlatform(config, { codeSender: options.codeSender ?? null });
   await seedDemo(platform.database, platform.services, { divisions: { prefix: '130123' } });
   // The tests log in many times from 127.0.0.1: the configured limits, raised.
-  const app = await buildApp(platform, { logLevel: 'warn', publicUrl: config.publicUrl, rateLimits: raiseRateLimits(config.rateLimits, 1000) });
+  const app = await buildApp(platform, {
+    logLevel: 'warn',
+    publicUrl: config.publicUrl,
+    rateLimits: raiseRateLimits(config.rateLimits, 1000),
+  });
   const integrator = platform.services.ledger.startSequencer({ checkpointIntervalMs: 500, onError: () => undefined });
   await app.listen({ host: '127.0.0.1', port });
   const browser = await chromium.launch({
     executablePath,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   const cspViolations: string[] = [];
   return {

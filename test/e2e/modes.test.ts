@@ -11,7 +11,6 @@ import { certificates } from '../../src/modules/certificates/certificates.tables
 import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
 import { capturingCodeSender } from '../code-sender.ts';
 
-
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 interface AxeViolation {
@@ -29,7 +28,9 @@ async function axe(page: Page): Promise<string[]> {
     const run = (globalThis as unknown as { axe: { run: (o: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe.run;
     return (await run({ resultTypes: ['violations'] })).violations;
   });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
 describe('kiosk mode and accessibility in the browser', () => {
@@ -150,7 +151,9 @@ describe('kiosk mode and accessibility in the browser', () => {
     await page.getByRole('button', { name: /登\s*录/ }).click();
     const rows = page.locator('.ant-table-row');
     await rows.nth(1).waitFor();
-    const picked = [await rows.nth(0).getAttribute('data-row-key'), await rows.nth(1).getAttribute('data-row-key')].filter((k): k is string => !!k);
+    const picked = [await rows.nth(0).getAttribute('data-row-key'), await rows.nth(1).getAttribute('data-row-key')].filter(
+      (k): k is string => !!k,
+    );
     expect(picked).toHaveLength(2);
     const db = server.platform.database.db;
     const before = await db.select().from(cases).where(inArray(cases.id, picked));

@@ -9,7 +9,6 @@ import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { DEMO_PASSWORD } from '../../src/demo/demo-data.ts';
 import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
 
-
 // Story 1 of the design, in the browser: a resident registers on a phone and applies for a
 // residence proof; the 塔元庄村 reviewer approves in the console; the resident downloads the PDF
 // and shows the QR; the public verifier says VALID, then revoked after a revocation, and INVALID
@@ -68,7 +67,10 @@ describe('story 1 in the browser', () => {
     await resident.locator('.adm-list-item').first().waitFor();
     await shot(resident, 'resident-home');
 
-    await resident.getByRole('button', { name: /居住证明/ }).first().click();
+    await resident
+      .getByRole('button', { name: /居住证明/ })
+      .first()
+      .click();
     await resident.waitForURL('**/apply/cert.residence');
     // Prefilled from the home village the resident registered with.
     await expect.poll(() => resident.getByPlaceholder('请输入现居住地址').inputValue()).toContain('塔元庄村');
@@ -124,7 +126,11 @@ describe('story 1 in the browser', () => {
   it('the resident downloads the PDF and shows the QR full screen', async () => {
     await resident.goto(`/cases/${caseId}`);
     await resident.getByText('居住证明').last().waitFor();
-    await resident.locator('.adm-list-item', { hasText: '电子证明' }).or(resident.getByText('有效', { exact: true })).first().waitFor();
+    await resident
+      .locator('.adm-list-item', { hasText: '电子证明' })
+      .or(resident.getByText('有效', { exact: true }))
+      .first()
+      .waitFor();
     await resident.goto('/certs');
     await resident.locator('.rs-cert').first().click();
     await resident.getByTestId('cert-status').waitFor();

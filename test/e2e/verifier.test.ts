@@ -8,7 +8,6 @@ import zxing from '@zxing/library';
 import { encodeQrMatrix } from '../../src/modules/certificates/pdf/qr.ts';
 import { chromiumPath, PHONE, SCREENSHOTS, startE2e, watchCsp, type E2eServer } from './harness.ts';
 
-
 /**
  * One camera frame showing `text` as a QR code, as a YUV4MPEG2 file (4:2:0, full range) that
  * Chromium's fake camera plays in a loop: black modules on white paper, a quiet zone of four
@@ -37,7 +36,9 @@ function qrLuma(text: string, width: number, height: number): Uint8Array {
 function zxingReads(text: string, width: number, height: number): boolean {
   const { BinaryBitmap, HybridBinarizer, QRCodeReader, RGBLuminanceSource } = zxing;
   try {
-    const bitmap = new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(new Uint8ClampedArray(qrLuma(text, width, height)), width, height)));
+    const bitmap = new BinaryBitmap(
+      new HybridBinarizer(new RGBLuminanceSource(new Uint8ClampedArray(qrLuma(text, width, height)), width, height)),
+    );
     return new QRCodeReader().decode(bitmap).getText() === text;
   } catch {
     return false;
@@ -62,13 +63,24 @@ describe('the public verifier: camera scan and offline use', () => {
   beforeAll(async () => {
     server = await startE2e();
     // The demo's issued certificate (刘洋's residence proof), its QR text as the resident's app shows it.
-    const { token } = await server.platform.services.identity.login({ kind: 'resident', residentIdOrPhone: '13831100004', password: DEMO_PASSWORD, channel: 'app' });
+    const { token } = await server.platform.services.identity.login({
+      kind: 'resident',
+      residentIdOrPhone: '13831100004',
+      password: DEMO_PASSWORD,
+      channel: 'app',
+    });
     const headers = { authorization: `Bearer ${token}` };
-    const mine = (await (await fetch(`${server.base}/api/certificates/mine`, { headers })).json()) as { items: { id: string; fields: { name: string }[] }[] };
+    const mine = (await (await fetch(`${server.base}/api/certificates/mine`, { headers })).json()) as {
+      items: { id: string; fields: { name: string }[] }[];
+    };
     expect(mine.items.length).toBeGreaterThan(0);
     const certificate = mine.items[0]!;
     const qrOf = async (fields?: string[]) =>
-      ((await (await fetch(`${server.base}/api/certificates/${certificate.id}/qr${fields ? `?fields=${fields.join(',')}` : ''}`, { headers })).json()) as { qr: string }).qr;
+      (
+        (await (
+          await fetch(`${server.base}/api/certificates/${certificate.id}/qr${fields ? `?fields=${fields.join(',')}` : ''}`, { headers })
+        ).json()) as { qr: string }
+      ).qr;
     // The default QR first; then views with one field left out, until ZXing reads one.
     const names = certificate.fields.map((f) => f.name).filter((n) => n !== 'residentId');
     for (const fields of [undefined, ...names.map((n) => names.filter((m) => m !== n))]) {
@@ -106,7 +118,13 @@ describe('the public verifier: camera scan and offline use', () => {
         `--use-file-for-fake-video-capture=${video}`,
       ],
     });
-    const context = await cameraBrowser.newContext({ ...PHONE, baseURL: server.base, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', permissions: ['camera'] });
+    const context = await cameraBrowser.newContext({
+      ...PHONE,
+      baseURL: server.base,
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+      permissions: ['camera'],
+    });
     context.on('weberror', (e) => console.error(`page error: ${e.error().message}`));
     // The camera, ZXing and the service worker under the page's Content-Security-Policy.
     const violations: string[] = [];
@@ -119,7 +137,12 @@ describe('the public verifier: camera scan and offline use', () => {
     const verdict = page.getByTestId('verdict');
     await verdict.waitFor().catch(async (e: unknown) => {
       // On failure, say what the page saw: an error, or a video that never played.
-      console.error('camera:', await page.evaluate<string>(`JSON.stringify({ error: document.querySelector('.vf-error')?.textContent, readyState: document.querySelector('video')?.readyState, width: document.querySelector('video')?.videoWidth, height: document.querySelector('video')?.videoHeight })`));
+      console.error(
+        'camera:',
+        await page.evaluate<string>(
+          `JSON.stringify({ error: document.querySelector('.vf-error')?.textContent, readyState: document.querySelector('video')?.readyState, width: document.querySelector('video')?.videoWidth, height: document.querySelector('video')?.videoHeight })`,
+        ),
+      );
       throw e;
     });
     expect(await verdict.getAttribute('data-verdict')).toBe('VALID');
@@ -147,7 +170,11 @@ describe('the public verifier: camera scan and offline use', () => {
     // The service worker installs (page, assets, trust anchors cached) and takes control.
     // Polled with page.evaluate: waitForFunction compiles its predicate in the page, which the CSP forbids.
     await expect
-      .poll(() => page.evaluate<boolean>('navigator.serviceWorker.controller !== null && navigator.serviceWorker.controller.state === "activated"'), { timeout: 30_000 })
+      .poll(
+        () =>
+          page.evaluate<boolean>('navigator.serviceWorker.controller !== null && navigator.serviceWorker.controller.state === "activated"'),
+        { timeout: 30_000 },
+      )
       .toBe(true);
     await page.waitForLoadState('networkidle');
     expect(errors).toEqual([]);

@@ -238,7 +238,11 @@ export async function submitCase(db: Db, s: NewSubmission): Promise<CaseRow | nu
 }
 
 /** The first submission under an Idempotency-Key. */
-export async function findIdempotencyKey(db: Executor, principalId: string, key: string): Promise<{ requestHash: string; caseId: string } | null> {
+export async function findIdempotencyKey(
+  db: Executor,
+  principalId: string,
+  key: string,
+): Promise<{ requestHash: string; caseId: string } | null> {
   const [existing] = await db
     .select({ requestHash: idempotencyKeys.requestHash, caseId: idempotencyKeys.caseId })
     .from(idempotencyKeys)
@@ -288,10 +292,7 @@ export function buildQueueQuery(db: Executor, q: QueueQuery) {
 }
 
 /** A resident's cases, newest first, by keyset on the case number. */
-export async function queryApplicantCases(
-  db: Executor,
-  q: { applicantId: string; beforeSeq?: number; limit: number },
-): Promise<CaseRow[]> {
+export async function queryApplicantCases(db: Executor, q: { applicantId: string; beforeSeq?: number; limit: number }): Promise<CaseRow[]> {
   const conditions: SQL[] = [eq(cases.applicantId, q.applicantId)];
   if (q.beforeSeq !== undefined) conditions.push(lt(cases.seq, q.beforeSeq));
   return db

@@ -106,8 +106,7 @@ export function applicationsRoutes(deps: { applications: ApplicationsService }):
           response: withErrors({ 200: CaseViewSchema }, [400, 401, 403, 404, 409]),
         },
       },
-      async (request) =>
-        applications.act(requirePrincipal(request), request.params.id, request.body.action, request.body.reason),
+      async (request) => applications.act(requirePrincipal(request), request.params.id, request.body.action, request.body.reason),
     );
 
     app.post(

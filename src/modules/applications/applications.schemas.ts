@@ -69,9 +69,7 @@ export const ResubmitBody = Type.Object({ form: Type.Optional(FormValues) }, { a
 
 export const ActionBody = Type.Object(
   {
-    action: Type.Union(
-      (['accept', 'start_review', 'return', 'approve', 'reject', 'complete'] as const).map((a) => Type.Literal(a)),
-    ),
+    action: Type.Union((['accept', 'start_review', 'return', 'approve', 'reject', 'complete'] as const).map((a) => Type.Literal(a))),
     reason: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false },
@@ -111,7 +109,12 @@ export const BatchDecideResponse = Type.Object({
       outcome: BatchOutcomeSchema,
       state: Type.Optional(CaseStateSchema),
       certificateNote: Type.Optional(Type.String({ description: '办结记录，如签发的电子证明编号' })),
-      error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String({ description: 'In zh-CN, or in English when Accept-Language prefers en' }) })),
+      error: Type.Optional(
+        Type.Object({
+          code: Type.String(),
+          message: Type.String({ description: 'In zh-CN, or in English when Accept-Language prefers en' }),
+        }),
+      ),
     }),
   ),
   counts: Type.Record(BatchOutcomeSchema, Type.Integer()),

@@ -47,12 +47,34 @@ describe.each(testEngines())('applications on %s', (engine) => {
   it('refuses bad forms and unknown services, and writes nothing', async () => {
     const resident = await ctx.newResident();
     const count = async () =>
-      (await ctx.database.db.select({ n: sql<number>`count(*)::int` }).from(cases).where(eq(cases.applicantId, resident.accountId)))[0]!.n;
-    expect(await rejection(ctx.services.applications.submit(resident, { serviceCode: 'cert.residence', form: { ...residenceForm, purpose: 'bribe' } }))).toBe('VALIDATION_FAILED');
-    expect(await rejection(ctx.services.applications.submit(resident, { serviceCode: 'cert.residence', form: { ...residenceForm, residentSince: '2015-02-30' } }))).toBe('VALIDATION_FAILED');
-    expect(await rejection(ctx.services.applications.submit(resident, { serviceCode: 'cert.residence', form: { ...residenceForm, extra: 'x' } }))).toBe('VALIDATION_FAILED');
+      (
+        await ctx.database.db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(cases)
+          .where(eq(cases.applicantId, resident.accountId))
+      )[0]!.n;
+    expect(
+      await rejection(
+        ctx.services.applications.submit(resident, { serviceCode: 'cert.residence', form: { ...residenceForm, purpose: 'bribe' } }),
+      ),
+    ).toBe('VALIDATION_FAILED');
+    expect(
+      await rejection(
+        ctx.services.applications.submit(resident, {
+          serviceCode: 'cert.residence',
+          form: { ...residenceForm, residentSince: '2015-02-30' },
+        }),
+      ),
+    ).toBe('VALIDATION_FAILED');
+    expect(
+      await rejection(
+        ctx.services.applications.submit(resident, { serviceCode: 'cert.residence', form: { ...residenceForm, extra: 'x' } }),
+      ),
+    ).toBe('VALIDATION_FAILED');
     expect(await rejection(ctx.services.applications.submit(resident, { serviceCode: 'no.such', form: {} }))).toBe('NOT_FOUND');
-    expect(await rejection(ctx.services.applications.submit(resident, { ...residence, orgCode: '130123100' }))).toBe('INVALID_DIVISION_CODE');
+    expect(await rejection(ctx.services.applications.submit(resident, { ...residence, orgCode: '130123100' }))).toBe(
+      'INVALID_DIVISION_CODE',
+    );
     expect(await count()).toBe(0);
   });
 
@@ -63,7 +85,9 @@ describe.each(testEngines())('applications on %s', (engine) => {
     expect(again.replayed).toBe(true);
     expect(again.case.id).toBe(first.case.id);
     expect(
-      await rejection(ctx.services.applications.submit(resident, { ...residence, form: { ...residenceForm, purpose: 'other' } }, 'retry-key-0001')),
+      await rejection(
+        ctx.services.applications.submit(resident, { ...residence, form: { ...residenceForm, purpose: 'other' } }, 'retry-key-0001'),
+      ),
     ).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await rejection(ctx.services.applications.submit(resident, residence, 'bad key'))).toBe('IDEMPOTENCY_KEY_INVALID');
   });
@@ -122,7 +146,16 @@ describe.each(testEngines())('applications on %s', (engine) => {
     expect(await rejection(apps.act(reviewer, c.id, 'approve'))).toBe('ALREADY_DECIDED');
     expect(await rejection(apps.act(reviewer, c.id, 'complete'))).toBe('INVALID_STATE');
     const detail = await apps.getCase(resident, c.id);
-    expect(detail.events.map((e) => e.action)).toEqual(['submit', 'submit', 'accept', 'start_review', 'return', 'resubmit', 'approve', 'complete']);
+    expect(detail.events.map((e) => e.action)).toEqual([
+      'submit',
+      'submit',
+      'accept',
+      'start_review',
+      'return',
+      'resubmit',
+      'approve',
+      'complete',
+    ]);
     expect(detail.events.at(-1)?.reason).toMatch(/1\.2\.156\.3005\.2\./);
     expect(detail.events.find((e) => e.action === 'return')?.reason).toBe('请补充居住起始日期证明');
   });

@@ -160,8 +160,7 @@ export function createApplicationsService(deps: ApplicationsDeps) {
   async function routeCase(item: ServiceItem, applicantId: string, orgCode: string | undefined, principal: Principal) {
     // The session lookup already read the caller's own home; a helper's applicant is looked up.
     const ownHome = principal.kind === 'resident' && principal.accountId === applicantId ? principal.homeOrgCode : undefined;
-    const home =
-      orgCode ?? (ownHome !== undefined ? ownHome : (await residents.getResidentSummary(applicantId))?.homeOrgCode) ?? undefined;
+    const home = orgCode ?? (ownHome !== undefined ? ownHome : (await residents.getResidentSummary(applicantId))?.homeOrgCode) ?? undefined;
     if (!home) {
       throw new AppError('VALIDATION_FAILED', {
         detail: { zh: '请选择居住地所在的村（社区）', en: 'choose the village or community where you live' },
@@ -299,7 +298,12 @@ export function createApplicationsService(deps: ApplicationsDeps) {
     },
 
     /** The applicant submits a draft, or resubmits a returned case with a corrected form. */
-    async applicantAction(principal: Principal, id: string, action: 'submit' | 'resubmit', formInput?: Record<string, unknown>): Promise<CaseView> {
+    async applicantAction(
+      principal: Principal,
+      id: string,
+      action: 'submit' | 'resubmit',
+      formInput?: Record<string, unknown>,
+    ): Promise<CaseView> {
       const applicantId = requireResidentScope(principal, 'applications.submit');
       const visible = await loadVisible(principal, id);
       if (visible.applicantId !== applicantId) throw notFound('case');
@@ -354,14 +358,22 @@ export function createApplicationsService(deps: ApplicationsDeps) {
           throw new AppError('CONFLICT', { detail: { zh: '办件已更新，请刷新后重试', en: 'the case has changed; reload and try again' } });
         }
         if (!to) {
-          if ((action === 'approve' || action === 'reject') && (current.state === 'approved' || current.state === 'rejected' || current.state === 'completed')) {
+          if (
+            (action === 'approve' || action === 'reject') &&
+            (current.state === 'approved' || current.state === 'rejected' || current.state === 'completed')
+          ) {
             throw new AppError('ALREADY_DECIDED');
           }
           throw invalidState(current.state, action);
         }
         const now = clock();
         if (action === 'approve' || action === 'reject') {
-          const decided = await repo.insertDecision(tx, { caseId: id, decision: to as 'approved' | 'rejected', decidedBy: principal.accountId, reason: trimmed ?? null });
+          const decided = await repo.insertDecision(tx, {
+            caseId: id,
+            decision: to as 'approved' | 'rejected',
+            decidedBy: principal.accountId,
+            reason: trimmed ?? null,
+          });
           if (!decided) throw new AppError('ALREADY_DECIDED');
         }
         const updated = await repo.updateCase(tx, id, {
@@ -508,7 +520,6 @@ function invalidState(state: CaseState, action: CaseAction): AppError {
 export function formatCaseNo(row: { seq: number }): string {
   return `YB${String(row.seq).padStart(10, '0')}`;
 }
-
 
 function hashRequest(value: unknown): string {
   return createHash('sha256').update(stableStringify(value)).digest('hex');

@@ -1,16 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
-export const CASE_STATES = [
-  'draft',
-  'submitted',
-  'accepted',
-  'in_review',
-  'returned',
-  'approved',
-  'rejected',
-  'completed',
-] as const;
+export const CASE_STATES = ['draft', 'submitted', 'accepted', 'in_review', 'returned', 'approved', 'rejected', 'completed'] as const;
 export type CaseState = (typeof CASE_STATES)[number];
 
 /** The open states, as literal SQL so that the partial indexes match the queries that use it. */

@@ -41,9 +41,13 @@ describe.each(testEngines())('batch decisions on %s', (engine) => {
   /** Certificates, issuance leaves and status slots of the whole database, which must agree. */
   async function totals() {
     await ctx.services.ledger.sequenceNow();
-    const rows = await ctx.database.db.select({ ledgerEntryId: certificates.ledgerEntryId, slot: certificates.statusIndex }).from(certificates);
+    const rows = await ctx.database.db
+      .select({ ledgerEntryId: certificates.ledgerEntryId, slot: certificates.statusIndex })
+      .from(certificates);
     const indexes = await ctx.services.ledger.indexesOf(rows.map((r) => r.ledgerEntryId));
-    const leaves = await ctx.database.db.execute<{ n: number }>(sql`select count(*)::int as n from ledger_entries where kind = 'certificate.issued'`);
+    const leaves = await ctx.database.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from ledger_entries where kind = 'certificate.issued'`,
+    );
     return {
       certificates: rows.length,
       leaves: leaves.rows[0]!.n,
@@ -78,7 +82,9 @@ describe.each(testEngines())('batch decisions on %s', (engine) => {
       [unknown, 'not_found', 'NOT_FOUND'],
       ['not-a-uuid', 'not_found', 'NOT_FOUND'],
     ]);
-    expect(results.filter((r) => r.outcome === 'approved').every((r) => r.state === 'completed' && r.outcomeNote?.includes('1.2.156.3005.2.'))).toBe(true);
+    expect(
+      results.filter((r) => r.outcome === 'approved').every((r) => r.state === 'completed' && r.outcomeNote?.includes('1.2.156.3005.2.')),
+    ).toBe(true);
     // A case the reviewer may not see says nothing about itself.
     expect(results.find((r) => r.id === elsewhere)?.state).toBeUndefined();
 
@@ -93,10 +99,18 @@ describe.each(testEngines())('batch decisions on %s', (engine) => {
       expect(results.find((r) => r.id === cert.caseId)?.outcomeNote).toContain(cert.identifier);
     }
     const events = await ctx.database.db.select().from(caseEvents).where(eq(caseEvents.caseId, own[0]!));
-    expect(events.map((e) => `${e.action}:${e.toState}`)).toEqual(['submit:draft', 'submit:submitted', 'approve:approved', 'complete:completed']);
+    expect(events.map((e) => `${e.action}:${e.toState}`)).toEqual([
+      'submit:draft',
+      'submit:submitted',
+      'approve:approved',
+      'complete:completed',
+    ]);
     expect(events.at(-1)?.reason).toContain(certs.find((c) => c.caseId === own[0])!.identifier);
     const outbox = await ctx.database.db.execute<{ n: number }>(
-      sql`select count(*)::int as n from outbox where topic = 'certificate.issued' and payload->>'caseId' in (${sql.join(own.map((id) => sql`${id}`), sql`, `)})`,
+      sql`select count(*)::int as n from outbox where topic = 'certificate.issued' and payload->>'caseId' in (${sql.join(
+        own.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
     );
     expect(outbox.rows[0]!.n).toBe(3);
     // The untouched cases are untouched.
@@ -116,7 +130,9 @@ describe.each(testEngines())('batch decisions on %s', (engine) => {
     expect(await rejection(ctx.services.applications.decideMany(reviewer, { ids, decision: 'reject' }))).toBe('VALIDATION_FAILED');
     expect(await rejection(ctx.services.applications.decideMany(reviewer, { ids: [], decision: 'approve' }))).toBe('VALIDATION_FAILED');
     const tooMany = Array.from({ length: MAX_BATCH_DECISIONS + 1 }, () => randomUUID());
-    expect(await rejection(ctx.services.applications.decideMany(reviewer, { ids: tooMany, decision: 'approve' }))).toBe('VALIDATION_FAILED');
+    expect(await rejection(ctx.services.applications.decideMany(reviewer, { ids: tooMany, decision: 'approve' }))).toBe(
+      'VALIDATION_FAILED',
+    );
     expect(await certificatesOf(ids)).toHaveLength(0);
     const rejected = await ctx.services.applications.decideMany(reviewer, { ids, decision: 'reject', reason: '不符合条件' });
     expect(rejected.map((r) => [r.outcome, r.state])).toEqual([
@@ -151,7 +167,12 @@ describe.each(testEngines())('batch decisions on %s', (engine) => {
     const batches = [ids.slice(0, 8), ids.slice(4, 12), [...ids.slice(0, 2), ...ids.slice(6, 10)].reverse()];
     const outcomes = await Promise.all([
       ...batches.map((batch, i) => ctx.services.applications.decideMany(reviewers[i]!, { ids: batch, decision: 'approve' })),
-      ...ids.slice(0, 3).map((id) => ctx.services.applications.act(reviewers[0]!, id, 'approve').then(() => [{ id, outcome: 'approved' }], () => [])),
+      ...ids.slice(0, 3).map((id) =>
+        ctx.services.applications.act(reviewers[0]!, id, 'approve').then(
+          () => [{ id, outcome: 'approved' }],
+          () => [],
+        ),
+      ),
     ]);
     const approvals = new Map<string, number>();
     for (const r of outcomes.flat()) if (r.outcome === 'approved') approvals.set(r.id, (approvals.get(r.id) ?? 0) + 1);

@@ -63,7 +63,14 @@ export interface BatchDecideContext {
   clock: () => Date;
   canView(principal: Principal, row: repo.CaseRow): boolean;
   canHandle(principal: Principal, row: repo.CaseRow): boolean;
-  event(principal: Principal, caseId: string, action: CaseAction, from: CaseState | null, to: CaseState, reason?: string): repo.NewCaseEvent;
+  event(
+    principal: Principal,
+    caseId: string,
+    action: CaseAction,
+    from: CaseState | null,
+    to: CaseState,
+    reason?: string,
+  ): repo.NewCaseEvent;
   onApprovedMany?: BatchApprovalHook;
 }
 
@@ -88,7 +95,8 @@ export async function decideMany(ctx: BatchDecideContext, principal: Principal, 
   for (const id of ids) {
     const row = visible.get(id);
     if (!row) results.set(id, { id, outcome: 'not_found', error: new AppError('NOT_FOUND', { what: 'case' }) });
-    else if (!ctx.canHandle(principal, row)) results.set(id, { id, outcome: 'forbidden', state: row.state, error: new AppError('FORBIDDEN') });
+    else if (!ctx.canHandle(principal, row))
+      results.set(id, { id, outcome: 'forbidden', state: row.state, error: new AppError('FORBIDDEN') });
     else if (!nextState(row.state, action)) results.set(id, conflictOf(row.id, row.state, action));
   }
   let candidates = [...visible.values()].filter((row) => !results.has(row.id));
@@ -113,7 +121,10 @@ export async function decideMany(ctx: BatchDecideContext, principal: Principal, 
 
   const decideLocked = async (tx: Tx, out: Map<string, BatchDecisionResult>): Promise<void> => {
     const decidable: { id: string; state: CaseState }[] = [];
-    for (const current of await repo.lockCases(tx, candidates.map((row) => row.id))) {
+    for (const current of await repo.lockCases(
+      tx,
+      candidates.map((row) => row.id),
+    )) {
       const seen = visible.get(current.id)!;
       if (!nextState(current.state, action)) out.set(current.id, conflictOf(current.id, current.state, action));
       else if (current.version !== seen.version) {
@@ -132,25 +143,39 @@ export async function decideMany(ctx: BatchDecideContext, principal: Principal, 
       decidable.map((row) => ({ caseId: row.id, decision: to, decidedBy: principal.accountId, reason: reason ?? null })),
     );
     for (const row of decidable) {
-      if (!decided.has(row.id)) out.set(row.id, { id: row.id, outcome: 'conflict', state: row.state, error: new AppError('ALREADY_DECIDED') });
+      if (!decided.has(row.id))
+        out.set(row.id, { id: row.id, outcome: 'conflict', state: row.state, error: new AppError('ALREADY_DECIDED') });
     }
     const now = ctx.clock();
     const done = decidable.filter((row) => decided.has(row.id));
     const completes = done.filter((row) => produced?.outcomes.has(row.id));
     const stays = done.filter((row) => !produced?.outcomes.has(row.id));
     const updated = [
-      ...(await repo.updateCases(tx, completes.map((row) => row.id), { state: 'completed', decidedAt: now, completedAt: now })),
-      ...(await repo.updateCases(tx, stays.map((row) => row.id), { state: to, decidedAt: now })),
+      ...(await repo.updateCases(
+        tx,
+        completes.map((row) => row.id),
+        { state: 'completed', decidedAt: now, completedAt: now },
+      )),
+      ...(await repo.updateCases(
+        tx,
+        stays.map((row) => row.id),
+        { state: to, decidedAt: now },
+      )),
     ];
     const events = done.map((row) => ctx.event(principal, row.id, action, row.state, to, reason));
-    for (const row of completes) events.push(ctx.event(principal, row.id, 'complete', 'approved', 'completed', produced!.outcomes.get(row.id)));
+    for (const row of completes)
+      events.push(ctx.event(principal, row.id, 'complete', 'approved', 'completed', produced!.outcomes.get(row.id)));
     await repo.insertEventsMany(tx, events);
     for (const row of updated) {
       const note = produced?.outcomes.get(row.id);
       out.set(row.id, { id: row.id, outcome: to, state: row.state, ...(note ? { outcomeNote: note } : {}) });
     }
     // Last: issuance ends with the ledger append, which holds the ledger's head row until commit.
-    if (produced && completes.length > 0) await produced.produce(tx, completes.map((row) => row.id));
+    if (produced && completes.length > 0)
+      await produced.produce(
+        tx,
+        completes.map((row) => row.id),
+      );
   };
   for (let attempt = 1; candidates.length > 0; attempt++) {
     const decided = new Map<string, BatchDecisionResult>();

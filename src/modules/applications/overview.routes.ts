@@ -15,7 +15,14 @@ const OverviewSchema = Type.Object({
   today: Type.String({ format: 'date' }),
   totals: Counts,
   children: Type.Array(
-    Type.Object({ code: Type.String(), name: Type.String(), level: Type.String(), open: Type.Integer(), overdue: Type.Integer(), leaf: Type.Boolean() }),
+    Type.Object({
+      code: Type.String(),
+      name: Type.String(),
+      level: Type.String(),
+      open: Type.Integer(),
+      overdue: Type.Integer(),
+      leaf: Type.Boolean(),
+    }),
   ),
 });
 

@@ -20,7 +20,8 @@ describe.each(testEngines())('the four-level overview and helper acts on %s', (e
   it('counts open and overdue cases per child, drills down to a village, and hides other subtrees', async () => {
     const a = await ctx.newResident();
     const b = await ctx.newResident({ homeOrgCode: ctx.otherVillage });
-    const submit = async (who: typeof a) => (await ctx.services.applications.submit(who, { serviceCode: 'cert.residence', form: FORM })).case;
+    const submit = async (who: typeof a) =>
+      (await ctx.services.applications.submit(who, { serviceCode: 'cert.residence', form: FORM })).case;
     const [a1, a2, a3, b1] = [await submit(a), await submit(a), await submit(a), await submit(b)];
     // One of 塔元庄村's cases is overdue, one is decided (no longer open).
     await ctx.database.db.execute(sql`update cases set due_date = '2020-01-02' where id = ${a1.id}`);
@@ -64,7 +65,11 @@ describe.each(testEngines())('the four-level overview and helper acts on %s', (e
     const resident = await ctx.newResident({ name: '王芳' });
     const helper = await ctx.newStaff('helper', VILLAGE);
     const validUntil = new Date(Date.now() + 7 * 86_400_000).toISOString();
-    await ctx.services.identity.createDelegation(resident, { helperUsername: helper.username, scopes: ['applications.submit', 'applications.view'], validUntil });
+    await ctx.services.identity.createDelegation(resident, {
+      helperUsername: helper.username,
+      scopes: ['applications.submit', 'applications.view'],
+      validUntil,
+    });
     expect(await ctx.services.applications.listHelperActs(resident)).toEqual([]);
     // Her own application is not on the list; the helper's is, with the helper's account.
     await ctx.services.applications.submit(resident, { serviceCode: 'cert.residence', form: FORM });
@@ -76,7 +81,14 @@ describe.each(testEngines())('the four-level overview and helper acts on %s', (e
       [c.id, 'draft', 'submitted'],
       [c.id, 'filled in', 'draft'],
     ]);
-    expect(acts[0]).toMatchObject({ caseId: c.id, caseNo: c.caseNo, helperId: helper.accountId, action: 'submit', toState: 'submitted', channel: 'helper' });
+    expect(acts[0]).toMatchObject({
+      caseId: c.id,
+      caseNo: c.caseNo,
+      helperId: helper.accountId,
+      action: 'submit',
+      toState: 'submitted',
+      channel: 'helper',
+    });
     expect(acts[0]!.serviceName.zh).toBe(c.serviceName.zh);
     // Only the resident herself reads it: not the helper acting for her, not another resident.
     expect(await rejection(ctx.services.applications.listHelperActs(acting))).toBe('FORBIDDEN');

@@ -40,7 +40,9 @@ export const BundleDefinitionSchema = Type.Object(
       { minItems: 1 },
     ),
     /** The merged form: every field of the items, once. */
-    fields: Type.Array(Type.Object({ name: Type.String({ minLength: 1 }), source: FieldSource }, { additionalProperties: false }), { minItems: 1 }),
+    fields: Type.Array(Type.Object({ name: Type.String({ minLength: 1 }), source: FieldSource }, { additionalProperties: false }), {
+      minItems: 1,
+    }),
     /** Instant-approval rules the departments set (即办规则): which tasks a rule may decide, and on what. */
     rules: Type.Array(
       Type.Object(
@@ -78,7 +80,10 @@ function invalid(zh: string, en: string): AppError {
  * no cycle, every item field in the merged form once, every dataset source fetched by a task of
  * the bundle. Returns the tasks in a dependency order.
  */
-export function validateDefinition(raw: unknown, items: ReadonlyMap<string, DefinitionItem>): { definition: BundleDefinition; order: string[] } {
+export function validateDefinition(
+  raw: unknown,
+  items: ReadonlyMap<string, DefinitionItem>,
+): { definition: BundleDefinition; order: string[] } {
   if (!Value.Check(BundleDefinitionSchema, raw)) {
     const first = [...Value.Errors(BundleDefinitionSchema, raw)][0];
     throw invalid(`${first?.path ?? ''} ${first?.message ?? ''}`.trim(), `${first?.path ?? ''} ${first?.message ?? ''}`.trim());
@@ -93,7 +98,8 @@ export function validateDefinition(raw: unknown, items: ReadonlyMap<string, Defi
   }
   for (const task of definition.tasks) {
     for (const dep of task.dependsOn) {
-      if (!keys.has(dep)) throw invalid(`${c} 任务 ${task.key} 依赖未知任务 ${dep}`, `${c}: task ${task.key} depends on unknown task ${dep}`);
+      if (!keys.has(dep))
+        throw invalid(`${c} 任务 ${task.key} 依赖未知任务 ${dep}`, `${c}: task ${task.key} depends on unknown task ${dep}`);
     }
   }
   const order = topologicalOrder(definition);
@@ -102,12 +108,16 @@ export function validateDefinition(raw: unknown, items: ReadonlyMap<string, Defi
     if (names.has(field.name)) throw invalid(`${c} 字段 ${field.name} 重复`, `${c}: field ${field.name} appears twice`);
     names.add(field.name);
     if (field.source.kind === 'dataset' && !keys.has(field.source.via)) {
-      throw invalid(`${c} 字段 ${field.name} 经由未知任务 ${field.source.via}`, `${c}: field ${field.name} is fetched via unknown task ${field.source.via}`);
+      throw invalid(
+        `${c} 字段 ${field.name} 经由未知任务 ${field.source.via}`,
+        `${c}: field ${field.name} is fetched via unknown task ${field.source.via}`,
+      );
     }
   }
   for (const task of definition.tasks) {
     for (const f of items.get(task.item)!.formFields) {
-      if (!names.has(f.name)) throw invalid(`${c} 合并表单缺少字段 ${f.name}`, `${c}: the merged form lacks field ${f.name} of ${task.item}`);
+      if (!names.has(f.name))
+        throw invalid(`${c} 合并表单缺少字段 ${f.name}`, `${c}: the merged form lacks field ${f.name} of ${task.item}`);
     }
   }
   for (const rule of definition.rules) {
@@ -115,7 +125,10 @@ export function validateDefinition(raw: unknown, items: ReadonlyMap<string, Defi
       const task = definition.tasks.find((x) => x.key === t);
       if (!task) throw invalid(`${c} 规则 ${rule.id} 指向未知任务 ${t}`, `${c}: rule ${rule.id} names unknown task ${t}`);
       if (items.get(task.item)!.departmentKind !== rule.departmentKind) {
-        throw invalid(`${c} 规则 ${rule.id} 不能决定其他部门的任务 ${t}`, `${c}: rule ${rule.id} cannot decide ${t}, another department's task`);
+        throw invalid(
+          `${c} 规则 ${rule.id} 不能决定其他部门的任务 ${t}`,
+          `${c}: rule ${rule.id} cannot decide ${t}, another department's task`,
+        );
       }
     }
   }

@@ -72,7 +72,11 @@ export interface PreviewDeps {
 }
 
 /** Builds the preview of one bundle for one parent. Reads only the catalogue, the routing and the grants: no personal data. */
-export async function previewBundle(definition: BundleDefinition, items: ReadonlyMap<string, ServiceItem>, deps: PreviewDeps): Promise<BundlePreview> {
+export async function previewBundle(
+  definition: BundleDefinition,
+  items: ReadonlyMap<string, ServiceItem>,
+  deps: PreviewDeps,
+): Promise<BundlePreview> {
   const departments = new Map<string, OrgRef | null>();
   for (const task of definition.tasks) {
     const kind = items.get(task.item)?.departmentKind;
@@ -94,7 +98,11 @@ export async function previewBundle(definition: BundleDefinition, items: Readonl
       required: itemFields.some((x) => x.required),
       maxLength: first?.maxLength ?? null,
       source: f.source.kind,
-      dataset: dataset ? { code: dataset.code, nameZh: dataset.nameZh, nameEn: dataset.nameEn } : f.source.kind === 'dataset' ? { code: f.source.dataset, nameZh: f.source.dataset, nameEn: f.source.dataset } : null,
+      dataset: dataset
+        ? { code: dataset.code, nameZh: dataset.nameZh, nameEn: dataset.nameEn }
+        : f.source.kind === 'dataset'
+          ? { code: f.source.dataset, nameZh: f.source.dataset, nameEn: f.source.dataset }
+          : null,
       provider: dataset?.provider ?? null,
     };
   });
@@ -115,14 +123,21 @@ export async function previewBundle(definition: BundleDefinition, items: Readonl
     const consumer = departmentOf(g.via);
     const grants = consumer ? await deps.grantsOf(consumer.code) : [];
     const grant = grants.find(
-      (x) => x.datasetCode === g.dataset && x.purpose === g.purpose && x.revokedAt === null && new Date(x.validUntil) > deps.now && g.fields.every((f) => x.fields.includes(f)),
+      (x) =>
+        x.datasetCode === g.dataset &&
+        x.purpose === g.purpose &&
+        x.revokedAt === null &&
+        new Date(x.validUntil) > deps.now &&
+        g.fields.every((f) => x.fields.includes(f)),
     );
     const item = taskItem(g.via);
     exchanges.push({
       dataset: { code: g.dataset, nameZh: dataset?.nameZh ?? g.dataset, nameEn: dataset?.nameEn ?? g.dataset },
       provider: dataset?.provider ?? { code: '', name: '' },
       consumer,
-      fields: [...g.fields].sort().map((name) => dataset?.fields.find((x) => x.name === name) ?? { name, labelZh: name, labelEn: name, sensitivity: 'high' }),
+      fields: [...g.fields]
+        .sort()
+        .map((name) => dataset?.fields.find((x) => x.name === name) ?? { name, labelZh: name, labelEn: name, sensitivity: 'high' }),
       formFields: g.formFields,
       purpose: g.purpose,
       task: { key: g.via, serviceCode: item.code, name: { zh: item.nameZh, en: item.nameEn } },

@@ -7,7 +7,14 @@ import type { Material } from '../catalog/catalog.tables.ts';
 
 const ALL: ServiceItemDef['channels'] = ['app', 'window', 'helper'];
 const idCard: Material = { code: 'id_card', nameZh: '居民身份证', nameEn: 'Resident ID card', required: true, proofFree: true };
-const text = (name: string, labelZh: string, labelEn: string, required = true) => ({ name, labelZh, labelEn, type: 'text' as const, required, maxLength: 100 });
+const text = (name: string, labelZh: string, labelEn: string, required = true) => ({
+  name,
+  labelZh,
+  labelEn,
+  type: 'text' as const,
+  required,
+  maxLength: 100,
+});
 
 /** 退休一件事: three departments (人社, 医保, 民政). */
 export const RETIREMENT_ITEMS: ServiceItemDef[] = [
@@ -18,8 +25,16 @@ export const RETIREMENT_ITEMS: ServiceItemDef[] = [
     category: 'retirement',
     handlerLevel: 'department',
     departmentKind: 'human_resources',
-    materials: [idCard, { code: 'household_register', nameZh: '户口簿', nameEn: 'Household register', required: true, proofFree: true }, { code: 'bank_card', nameZh: '银行卡', nameEn: 'Bank card', required: true, proofFree: false }],
-    formFields: [text('name', '姓名', 'Name', true), { name: 'birthDate', labelZh: '出生日期', labelEn: 'Date of birth', type: 'date', required: true }, text('bankAccount', '领取账户', 'Bank account', true)],
+    materials: [
+      idCard,
+      { code: 'household_register', nameZh: '户口簿', nameEn: 'Household register', required: true, proofFree: true },
+      { code: 'bank_card', nameZh: '银行卡', nameEn: 'Bank card', required: true, proofFree: false },
+    ],
+    formFields: [
+      text('name', '姓名', 'Name', true),
+      { name: 'birthDate', labelZh: '出生日期', labelEn: 'Date of birth', type: 'date', required: true },
+      text('bankAccount', '领取账户', 'Bank account', true),
+    ],
     timeLimitDays: 20,
     channels: ALL,
     feeCents: 0,
@@ -33,7 +48,10 @@ export const RETIREMENT_ITEMS: ServiceItemDef[] = [
     category: 'retirement',
     handlerLevel: 'department',
     departmentKind: 'medical_security',
-    materials: [idCard, { code: 'retirement_approval', nameZh: '退休审批表', nameEn: 'Retirement approval form', required: true, proofFree: true }],
+    materials: [
+      idCard,
+      { code: 'retirement_approval', nameZh: '退休审批表', nameEn: 'Retirement approval form', required: true, proofFree: true },
+    ],
     formFields: [text('name', '姓名', 'Name', true), text('insuranceType', '险种', 'Insurance scheme', true)],
     timeLimitDays: 15,
     channels: ALL,
@@ -63,31 +81,119 @@ const holder: CertificateField[] = [
   { name: 'residentIdMasked', labelZh: '身份证号码', labelEn: 'Resident ID', source: 'holder.residentIdMasked' },
   { name: 'issuerName', labelZh: '签发机关', labelEn: 'Issued by', source: 'issuer.name' },
 ];
-const form = (name: string, labelZh: string, labelEn: string): CertificateField => ({ name, labelZh, labelEn, source: 'form', formField: name });
+const form = (name: string, labelZh: string, labelEn: string): CertificateField => ({
+  name,
+  labelZh,
+  labelEn,
+  source: 'form',
+  formField: name,
+});
 const child = form('childName', '新生儿姓名', "Child's name");
 
-function type(code: string, typeCode: string, serviceCode: string, nameZh: string, nameEn: string, fields: CertificateField[], bodyZh: string, bodyEn: string): CertificateTypeDef {
-  return { code, typeCode, nameZh, nameEn, serviceCode, fields: [...holder, ...fields], validityDays: null, template: { titleZh: nameZh, titleEn: nameEn, bodyZh, bodyEn } };
+function type(
+  code: string,
+  typeCode: string,
+  serviceCode: string,
+  nameZh: string,
+  nameEn: string,
+  fields: CertificateField[],
+  bodyZh: string,
+  bodyEn: string,
+): CertificateTypeDef {
+  return {
+    code,
+    typeCode,
+    nameZh,
+    nameEn,
+    serviceCode,
+    fields: [...holder, ...fields],
+    validityDays: null,
+    template: { titleZh: nameZh, titleEn: nameEn, bodyZh, bodyEn },
+  };
 }
 
 /** The outputs of both bundles, each issued by the department that handles the item (the case's org). */
 export const BUNDLE_CERTIFICATE_TYPES: CertificateTypeDef[] = [
-  type('birth_medical', 'YB201', 'birth.medical_certificate', '出生医学证明', 'Birth medical certificate', [child, form('birthDate', '出生日期', 'Date of birth'), form('hospital', '出生医院', 'Hospital')],
-    '新生儿 {{childName}} 于 {{birthDate}} 在 {{hospital}} 出生，申请人 {{holderName}}。', '{{childName}} was born on {{birthDate}} at {{hospital}}; applicant {{holderName}}.'),
-  type('vaccination', 'YB202', 'birth.vaccination', '预防接种证', 'Vaccination certificate', [child],
-    '{{childName}} 已建立预防接种档案，由 {{issuerName}} 签发。', 'A vaccination record has been opened for {{childName}} by {{issuerName}}.'),
-  type('household_registration', 'YB203', 'birth.household_registration', '出生登记凭证', 'Birth registration record', [child, form('householdHead', '户主姓名', 'Head of household')],
-    '{{childName}} 已登记入户，户主 {{householdHead}}。', '{{childName}} has been registered in the household of {{householdHead}}.'),
-  type('medical_insurance_enrolment', 'YB204', 'birth.medical_insurance', '城乡居民医保参保凭证', 'Medical insurance enrolment', [child],
-    '{{childName}} 已参加城乡居民基本医疗保险。', '{{childName}} is enrolled in basic medical insurance.'),
-  type('social_security_card', 'YB205', 'birth.social_security_card', '电子社会保障卡', 'Electronic social security card', [child],
-    '{{childName}} 的社会保障卡已制发。', 'A social security card has been issued for {{childName}}.'),
-  type('pension_entitlement', 'YB211', 'retire.pension_claim', '养老保险待遇核定通知', 'Pension entitlement notice', [form('name', '姓名', 'Name')],
-    '{{name}} 自核定之月起按月领取养老保险待遇。', '{{name}} receives a monthly pension from the month of approval.'),
-  type('retiree_medical_benefits', 'YB212', 'retire.medical_benefits', '退休人员医保待遇核定凭证', 'Retiree medical benefits record', [form('name', '姓名', 'Name'), form('insuranceType', '险种', 'Scheme')],
-    '{{name}} 已核定退休人员医保待遇（{{insuranceType}}）。', '{{name}} has retiree medical benefits ({{insuranceType}}).'),
-  type('elderly_card', 'YB213', 'retire.elderly_card', '老年人优待证', 'Senior citizen card', [form('name', '姓名', 'Name'), form('address', '户籍地址', 'Address')],
-    '{{name}}（{{address}}）享受老年人优待。', '{{name}} ({{address}}) holds a senior citizen card.'),
+  type(
+    'birth_medical',
+    'YB201',
+    'birth.medical_certificate',
+    '出生医学证明',
+    'Birth medical certificate',
+    [child, form('birthDate', '出生日期', 'Date of birth'), form('hospital', '出生医院', 'Hospital')],
+    '新生儿 {{childName}} 于 {{birthDate}} 在 {{hospital}} 出生，申请人 {{holderName}}。',
+    '{{childName}} was born on {{birthDate}} at {{hospital}}; applicant {{holderName}}.',
+  ),
+  type(
+    'vaccination',
+    'YB202',
+    'birth.vaccination',
+    '预防接种证',
+    'Vaccination certificate',
+    [child],
+    '{{childName}} 已建立预防接种档案，由 {{issuerName}} 签发。',
+    'A vaccination record has been opened for {{childName}} by {{issuerName}}.',
+  ),
+  type(
+    'household_registration',
+    'YB203',
+    'birth.household_registration',
+    '出生登记凭证',
+    'Birth registration record',
+    [child, form('householdHead', '户主姓名', 'Head of household')],
+    '{{childName}} 已登记入户，户主 {{householdHead}}。',
+    '{{childName}} has been registered in the household of {{householdHead}}.',
+  ),
+  type(
+    'medical_insurance_enrolment',
+    'YB204',
+    'birth.medical_insurance',
+    '城乡居民医保参保凭证',
+    'Medical insurance enrolment',
+    [child],
+    '{{childName}} 已参加城乡居民基本医疗保险。',
+    '{{childName}} is enrolled in basic medical insurance.',
+  ),
+  type(
+    'social_security_card',
+    'YB205',
+    'birth.social_security_card',
+    '电子社会保障卡',
+    'Electronic social security card',
+    [child],
+    '{{childName}} 的社会保障卡已制发。',
+    'A social security card has been issued for {{childName}}.',
+  ),
+  type(
+    'pension_entitlement',
+    'YB211',
+    'retire.pension_claim',
+    '养老保险待遇核定通知',
+    'Pension entitlement notice',
+    [form('name', '姓名', 'Name')],
+    '{{name}} 自核定之月起按月领取养老保险待遇。',
+    '{{name}} receives a monthly pension from the month of approval.',
+  ),
+  type(
+    'retiree_medical_benefits',
+    'YB212',
+    'retire.medical_benefits',
+    '退休人员医保待遇核定凭证',
+    'Retiree medical benefits record',
+    [form('name', '姓名', 'Name'), form('insuranceType', '险种', 'Scheme')],
+    '{{name}} 已核定退休人员医保待遇（{{insuranceType}}）。',
+    '{{name}} has retiree medical benefits ({{insuranceType}}).',
+  ),
+  type(
+    'elderly_card',
+    'YB213',
+    'retire.elderly_card',
+    '老年人优待证',
+    'Senior citizen card',
+    [form('name', '姓名', 'Name'), form('address', '户籍地址', 'Address')],
+    '{{name}}（{{address}}）享受老年人优待。',
+    '{{name}} ({{address}}) holds a senior citizen card.',
+  ),
 ];
 
 /** Grants the bundles' prefill needs beyond the sharing seed; by department kind. */

@@ -26,7 +26,14 @@ describe.each(testEngines())('birth bundle with an external hospital system on %
     for (const grant of seedGrants(ctx.departments, new Date(Date.now() + 365 * 86_400_000))) await sharing.ensureGrant(grant);
     await seedBundles(ctx.services, ctx.departments);
     port = await freePort();
-    await sharing.setProvider('health.birth_record', { kind: 'external', baseUrl: `http://127.0.0.1:${port}`, keyId: hospitalKey.keyId, publicKey: hospitalKey.publicKeyPem, attempts: 2, timeoutMs: 1000 });
+    await sharing.setProvider('health.birth_record', {
+      kind: 'external',
+      baseUrl: `http://127.0.0.1:${port}`,
+      keyId: hospitalKey.keyId,
+      publicKey: hospitalKey.publicKeyPem,
+      attempts: 2,
+      timeoutMs: 1000,
+    });
   }, 120_000);
   afterAll(async () => {
     await hospital?.stop();
@@ -36,13 +43,38 @@ describe.each(testEngines())('birth bundle with an external hospital system on %
   it('shows that it waits for the hospital while its system is down, then completes once it is up, nothing twice', async () => {
     const parent = await ctx.newResident({ name: '王芳' });
     await ctx.services.dataSharing.upsertRecords('ps.household_register', [
-      { residentId: parent.residentId, data: { name: '王芳', gender: '女', birthDate: '1992-03-05', ethnicity: '汉族', householdNo: '130123100242001', householdHead: '张伟', relationToHead: '配偶', address: '河北省石家庄市正定县正定镇塔元庄村' } },
+      {
+        residentId: parent.residentId,
+        data: {
+          name: '王芳',
+          gender: '女',
+          birthDate: '1992-03-05',
+          ethnicity: '汉族',
+          householdNo: '130123100242001',
+          householdHead: '张伟',
+          relationToHead: '配偶',
+          address: '河北省石家庄市正定县正定镇塔元庄村',
+        },
+      },
     ]);
     await ctx.services.dataSharing.upsertRecords('medsec.insured_person', [
-      { residentId: parent.residentId, data: { name: '王芳', insuranceType: '城乡居民基本医疗保险', insuredRegion: '河北省石家庄市正定县', status: '正常参保', enrolledSince: '2016-01-01' } },
+      {
+        residentId: parent.residentId,
+        data: {
+          name: '王芳',
+          insuranceType: '城乡居民基本医疗保险',
+          insuredRegion: '河北省石家庄市正定县',
+          status: '正常参保',
+          enrolledSince: '2016-01-01',
+        },
+      },
     ]);
 
-    const { bundle: waiting } = await ctx.services.bundles.start(parent, { bundle: 'birth', form: { bankBranch: '中国银行正定支行' }, consent: true }, `ext-bundle-${Date.now().toString(36)}`);
+    const { bundle: waiting } = await ctx.services.bundles.start(
+      parent,
+      { bundle: 'birth', form: { bankBranch: '中国银行正定支行' }, consent: true },
+      `ext-bundle-${Date.now().toString(36)}`,
+    );
     expect(waiting.state).toBe('open');
     expect(waiting.waitingFor.map((w) => w.dataset)).toEqual(['health.birth_record', 'health.birth_record']);
     expect(waiting.waitingFor[0]!.message.zh).toContain('正在等待');
@@ -51,8 +83,10 @@ describe.each(testEngines())('birth bundle with an external hospital system on %
     expect(waiting.tasks.find((t) => t.key === 'household_registration')!.reason?.zh).toContain('正在等待');
     expect(waiting.tasks.every((t) => t.output === null)).toBe(true);
     const caseIds = waiting.tasks.map((t) => t.caseId!);
-    const exchanges = async () => (await ctx.database.db.select({ n: count() }).from(sharingExchanges).where(inArray(sharingExchanges.caseId, caseIds)))[0]!.n;
-    const issued = async () => (await ctx.database.db.select({ n: count() }).from(certificates).where(inArray(certificates.caseId, caseIds)))[0]!.n;
+    const exchanges = async () =>
+      (await ctx.database.db.select({ n: count() }).from(sharingExchanges).where(inArray(sharingExchanges.caseId, caseIds)))[0]!.n;
+    const issued = async () =>
+      (await ctx.database.db.select({ n: count() }).from(certificates).where(inArray(certificates.caseId, caseIds)))[0]!.n;
     const beforeUp = await exchanges();
 
     // Still down: reading the progress tries again and still waits, adding nothing.
@@ -67,7 +101,20 @@ describe.each(testEngines())('birth bundle with an external hospital system on %
       datasets: [
         {
           code: 'health.birth_record',
-          records: [{ residentId: parent.residentId, data: { childName: '张小宝', childGender: '男', birthTime: '2026-11-18T08:30:00+08:00', birthPlace: '河北省石家庄市正定县', hospital: '正定县人民医院', weightGrams: '3350', certificateNo: 'O130123001' } }],
+          records: [
+            {
+              residentId: parent.residentId,
+              data: {
+                childName: '张小宝',
+                childGender: '男',
+                birthTime: '2026-11-18T08:30:00+08:00',
+                birthPlace: '河北省石家庄市正定县',
+                hospital: '正定县人民医院',
+                weightGrams: '3350',
+                certificateNo: 'O130123001',
+              },
+            },
+          ],
         },
       ],
     });
@@ -75,7 +122,11 @@ describe.each(testEngines())('birth bundle with an external hospital system on %
     expect(done.waitingFor).toEqual([]);
     expect(done.state).toBe('done');
     expect(done.tasks.map((t) => t.state)).toEqual(['done', 'done', 'done', 'done', 'done']);
-    expect(done.form.find((f) => f.name === 'birthDate')).toMatchObject({ value: '2026-11-18', prefilled: true, dataset: 'health.birth_record' });
+    expect(done.form.find((f) => f.name === 'birthDate')).toMatchObject({
+      value: '2026-11-18',
+      prefilled: true,
+      dataset: 'health.birth_record',
+    });
     expect(done.tasks.map((t) => t.caseId)).toEqual(caseIds); // the same cases, not new ones
     const after = await exchanges();
     expect(after).toBe(beforeUp + 2); // the two hospital exchanges, once each

@@ -16,21 +16,36 @@ export async function findBundle(db: Executor, id: string): Promise<BundleRow | 
 }
 
 export async function findBundleByKey(db: Executor, applicantId: string, key: string): Promise<BundleRow | undefined> {
-  const [row] = await db.select().from(bundles).where(and(eq(bundles.applicantId, applicantId), eq(bundles.idempotencyKey, key)));
+  const [row] = await db
+    .select()
+    .from(bundles)
+    .where(and(eq(bundles.applicantId, applicantId), eq(bundles.idempotencyKey, key)));
   return row;
 }
 
-export async function updateBundle(db: Executor, id: string, patch: Partial<Pick<BundleRow, 'form' | 'provenance' | 'cases' | 'stage'>> & { updatedAt: Date }): Promise<BundleRow> {
+export async function updateBundle(
+  db: Executor,
+  id: string,
+  patch: Partial<Pick<BundleRow, 'form' | 'provenance' | 'cases' | 'stage'>> & { updatedAt: Date },
+): Promise<BundleRow> {
   const [row] = await db.update(bundles).set(patch).where(eq(bundles.id, id)).returning();
   if (!row) throw new Error(`bundle ${id} vanished`);
   return row;
 }
 
 export async function listBundlesOf(db: Executor, applicantId: string, limit: number): Promise<BundleRow[]> {
-  return db.select().from(bundles).where(eq(bundles.applicantId, applicantId)).orderBy(desc(bundles.createdAt), desc(bundles.id)).limit(limit);
+  return db
+    .select()
+    .from(bundles)
+    .where(eq(bundles.applicantId, applicantId))
+    .orderBy(desc(bundles.createdAt), desc(bundles.id))
+    .limit(limit);
 }
 
 /** The bundles one of whose tasks is the case. */
 export async function findBundlesByCase(db: Executor, caseId: string): Promise<BundleRow[]> {
-  return db.select().from(bundles).where(sql`exists (select 1 from jsonb_each_text(${bundles.cases}) e where e.value = ${caseId})`);
+  return db
+    .select()
+    .from(bundles)
+    .where(sql`exists (select 1 from jsonb_each_text(${bundles.cases}) e where e.value = ${caseId})`);
 }

@@ -3,7 +3,16 @@ import { Type } from '@sinclair/typebox';
 import { requirePrincipal } from '../../http/auth.ts';
 import { withErrors } from '../../http/schemas.ts';
 import type { BundlesService } from './bundles.service.ts';
-import { BundleCodeParams, BundleDefinitionList, BundleIdParams, BundlePreviewSchema, BundleProgressSchema, BurdenSchema, StartBundleBody, StartBundleHeaders } from './bundles.schemas.ts';
+import {
+  BundleCodeParams,
+  BundleDefinitionList,
+  BundleIdParams,
+  BundlePreviewSchema,
+  BundleProgressSchema,
+  BurdenSchema,
+  StartBundleBody,
+  StartBundleHeaders,
+} from './bundles.schemas.ts';
 
 const tags = ['bundles'];
 
@@ -13,7 +22,13 @@ export function bundlesRoutes(deps: { bundles: BundlesService }): FastifyPluginA
   return async (app) => {
     app.get(
       '/bundles/definitions',
-      { schema: { tags, summary: '一件事清单与数据来源 · bundles, their fields and where each comes from', response: withErrors({ 200: BundleDefinitionList }, [401]) } },
+      {
+        schema: {
+          tags,
+          summary: '一件事清单与数据来源 · bundles, their fields and where each comes from',
+          response: withErrors({ 200: BundleDefinitionList }, [401]),
+        },
+      },
       async (request) => {
         requirePrincipal(request);
         return bundles.listDefinitions();
@@ -25,7 +40,8 @@ export function bundlesRoutes(deps: { bundles: BundlesService }): FastifyPluginA
       {
         schema: {
           tags,
-          summary: '申请前预览：表单字段来源、将调用的数据与授权 · before starting: where each field comes from, which data each department fetches, under which grant',
+          summary:
+            '申请前预览：表单字段来源、将调用的数据与授权 · before starting: where each field comes from, which data each department fetches, under which grant',
           description:
             '只读取目录、路由与授权，不读取个人数据。Reads only the catalogue, the routing and the grants, never personal data: the consent preview shown before the parent starts the bundle.',
           params: BundleCodeParams,
@@ -61,13 +77,27 @@ export function bundlesRoutes(deps: { bundles: BundlesService }): FastifyPluginA
 
     app.get(
       '/bundles/:id',
-      { schema: { tags, summary: '办理进度 · progress', params: BundleIdParams, response: withErrors({ 200: BundleProgressSchema }, [401, 404]) } },
+      {
+        schema: {
+          tags,
+          summary: '办理进度 · progress',
+          params: BundleIdParams,
+          response: withErrors({ 200: BundleProgressSchema }, [401, 404]),
+        },
+      },
       async (request) => bundles.getProgress(requirePrincipal(request), request.params.id),
     );
 
     app.get(
       '/bundles/:id/burden',
-      { schema: { tags, summary: '减负数据 · burden figures', params: BundleIdParams, response: withErrors({ 200: BurdenSchema }, [401, 404]) } },
+      {
+        schema: {
+          tags,
+          summary: '减负数据 · burden figures',
+          params: BundleIdParams,
+          response: withErrors({ 200: BurdenSchema }, [401, 404]),
+        },
+      },
       async (request) => bundles.burden(requirePrincipal(request), request.params.id),
     );
   };

@@ -51,12 +51,13 @@ export const BundleProgressSchema = Type.Object(
     bundle: Type.Object({ code: Type.String(), nameZh: Type.String(), nameEn: Type.String() }),
     state: Type.Union([Type.Literal('open'), Type.Literal('done'), Type.Literal('needs_attention')]),
     createdAt: IsoDateTime,
-    form: Type.Array(Type.Object({ name: Type.String(), value: Nullable(Type.String()), prefilled: Type.Boolean(), dataset: Nullable(Type.String()) })),
-    tasks: Type.Array(TaskSchema),
-    waitingFor: Type.Array(
-      Type.Object({ department: Type.String(), dataset: Type.String(), task: Type.String(), message: Bilingual }),
-      { description: 'External departments whose systems did not answer yet; the bundle goes on when they do (read the progress again)' },
+    form: Type.Array(
+      Type.Object({ name: Type.String(), value: Nullable(Type.String()), prefilled: Type.Boolean(), dataset: Nullable(Type.String()) }),
     ),
+    tasks: Type.Array(TaskSchema),
+    waitingFor: Type.Array(Type.Object({ department: Type.String(), dataset: Type.String(), task: Type.String(), message: Bilingual }), {
+      description: 'External departments whose systems did not answer yet; the bundle goes on when they do (read the progress again)',
+    }),
     burden: BurdenSchema,
   },
   { $id: 'BundleProgress', title: 'BundleProgress' },

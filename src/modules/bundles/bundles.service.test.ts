@@ -14,7 +14,10 @@ let keySeq = 0;
 const key = () => `bundle-key-${Date.now().toString(36)}-${keySeq++}`;
 
 /** A context with the sharing catalogue, grants and the bundles' data. */
-async function bundleContext(engine: Parameters<typeof createTestContext>[0], bundleDefinitions?: readonly unknown[]): Promise<TestContext> {
+async function bundleContext(
+  engine: Parameters<typeof createTestContext>[0],
+  bundleDefinitions?: readonly unknown[],
+): Promise<TestContext> {
   const ctx = await createTestContext(engine, bundleDefinitions ? { bundleDefinitions } : {});
   const sharing = ctx.services.dataSharing;
   await sharing.upsertDatasets(seedDatasets(ctx.departments));
@@ -30,17 +33,43 @@ async function motherIn(ctx: TestContext, name = '王芳') {
   await ctx.services.dataSharing.upsertRecords('ps.household_register', [
     {
       residentId: resident.residentId,
-      data: { name, gender: '女', birthDate: '1992-03-05', ethnicity: '汉族', householdNo: '130123100242001', householdHead: '张伟', relationToHead: '配偶', address: '河北省石家庄市正定县正定镇塔元庄村' },
+      data: {
+        name,
+        gender: '女',
+        birthDate: '1992-03-05',
+        ethnicity: '汉族',
+        householdNo: '130123100242001',
+        householdHead: '张伟',
+        relationToHead: '配偶',
+        address: '河北省石家庄市正定县正定镇塔元庄村',
+      },
     },
   ]);
   await ctx.services.dataSharing.upsertRecords('health.birth_record', [
     {
       residentId: resident.residentId,
-      data: { childName: '张小宝', childGender: '男', birthTime: '2026-11-18T08:30:00+08:00', birthPlace: '河北省石家庄市正定县', hospital: '正定县人民医院', weightGrams: '3350', certificateNo: 'O130123001' },
+      data: {
+        childName: '张小宝',
+        childGender: '男',
+        birthTime: '2026-11-18T08:30:00+08:00',
+        birthPlace: '河北省石家庄市正定县',
+        hospital: '正定县人民医院',
+        weightGrams: '3350',
+        certificateNo: 'O130123001',
+      },
     },
   ]);
   await ctx.services.dataSharing.upsertRecords('medsec.insured_person', [
-    { residentId: resident.residentId, data: { name, insuranceType: '城乡居民基本医疗保险', insuredRegion: '河北省石家庄市正定县', status: '正常参保', enrolledSince: '2016-01-01' } },
+    {
+      residentId: resident.residentId,
+      data: {
+        name,
+        insuranceType: '城乡居民基本医疗保险',
+        insuredRegion: '河北省石家庄市正定县',
+        status: '正常参保',
+        enrolledSince: '2016-01-01',
+      },
+    },
   ]);
   return resident;
 }
@@ -69,7 +98,11 @@ describe.each(testEngines())('life-event bundles on %s', (engine) => {
     expect(new Set(identifiers).size).toBe(5);
     expect(bundle.burden.outputs).toEqual(identifiers);
     // The prefilled values are the datasets', and the child's name reaches every certificate's case.
-    expect(bundle.form.find((f) => f.name === 'birthDate')).toMatchObject({ value: '2026-11-18', prefilled: true, dataset: 'health.birth_record' });
+    expect(bundle.form.find((f) => f.name === 'birthDate')).toMatchObject({
+      value: '2026-11-18',
+      prefilled: true,
+      dataset: 'health.birth_record',
+    });
     expect(bundle.form.find((f) => f.name === 'householdHead')).toMatchObject({ value: '张伟', prefilled: true });
 
     // Dependency order: each task was submitted only after its dependency completed.
@@ -96,7 +129,15 @@ describe.each(testEngines())('life-event bundles on %s', (engine) => {
 
     // The floor: ≥ 80 % prefilled, materials −90 %, time −80 %.
     const b = await ctx.services.bundles.burden(parent, bundle.id);
-    expect(b).toMatchObject({ fieldsTotal: 5, fieldsPrefilled: 4, trips: 0, materialsSeparate: 13, materialsBundle: 1, daysSeparate: 40, daysBundle: 1 });
+    expect(b).toMatchObject({
+      fieldsTotal: 5,
+      fieldsPrefilled: 4,
+      trips: 0,
+      materialsSeparate: 13,
+      materialsBundle: 1,
+      daysSeparate: 40,
+      daysBundle: 1,
+    });
     expect(b.fieldsPrefilled / b.fieldsTotal).toBeGreaterThanOrEqual(0.8);
     expect(1 - b.materialsBundle / b.materialsSeparate).toBeGreaterThanOrEqual(0.9);
     expect(1 - b.daysBundle! / b.daysSeparate).toBeGreaterThanOrEqual(0.8);
@@ -112,7 +153,13 @@ describe.each(testEngines())('life-event bundles on %s', (engine) => {
       ['householdHead', 'dataset'],
       ['bankBranch', 'typed'],
     ]);
-    expect(preview.fields.find((f) => f.name === 'birthDate')).toMatchObject({ labelZh: '出生日期', type: 'date', required: true, dataset: { code: 'health.birth_record' }, provider: { code: ctx.departments.health } });
+    expect(preview.fields.find((f) => f.name === 'birthDate')).toMatchObject({
+      labelZh: '出生日期',
+      type: 'date',
+      required: true,
+      dataset: { code: 'health.birth_record' },
+      provider: { code: ctx.departments.health },
+    });
     expect(preview.fields.find((f) => f.name === 'bankBranch')).toMatchObject({ required: false, dataset: null });
     // One exchange per (task, dataset, purpose), each asked by the department that will handle the task.
     expect(preview.exchanges.map((e) => [e.task.key, e.dataset.code, e.consumer?.code, e.fields.map((f) => f.name)])).toEqual([
@@ -157,17 +204,27 @@ describe.each(testEngines())('life-event bundles on %s', (engine) => {
     expect(again.bundle.burden.outputs).toEqual(first.bundle.burden.outputs);
     expect((await ctx.services.bundles.listMine(parent)).map((b) => b.id)).toEqual([first.bundle.id]);
     expect((await ctx.services.certificates.listMine(parent, {})).items.length).toBe(5);
-    expect(await rejection(ctx.services.bundles.start(parent, { bundle: 'birth', form: { bankBranch: '别的网点' }, consent: true }, k))).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(
+      await rejection(ctx.services.bundles.start(parent, { bundle: 'birth', form: { bankBranch: '别的网点' }, consent: true }, k)),
+    ).toBe('IDEMPOTENCY_KEY_REUSED');
   }, 120_000);
 
   it('runs the retirement bundle (three departments, consented exchanges) with no new code', async () => {
     const parent = await mother('李秀兰');
-    await expect(ctx.services.bundles.start(parent, { bundle: 'retirement', form: { bankAccount: '6228480000000000' }, consent: false }, key())).rejects.toMatchObject({
+    await expect(
+      ctx.services.bundles.start(parent, { bundle: 'retirement', form: { bankAccount: '6228480000000000' }, consent: false }, key()),
+    ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
     });
-    const { bundle } = await ctx.services.bundles.start(parent, { bundle: 'retirement', form: { bankAccount: '6228480000000000' }, consent: true }, key());
+    const { bundle } = await ctx.services.bundles.start(
+      parent,
+      { bundle: 'retirement', form: { bankAccount: '6228480000000000' }, consent: true },
+      key(),
+    );
     expect(bundle.state).toBe('done');
-    expect(new Set(bundle.tasks.map((t) => t.department?.code))).toEqual(new Set([ctx.departments.human_resources, ctx.departments.medical_security, ctx.departments.civil_affairs]));
+    expect(new Set(bundle.tasks.map((t) => t.department?.code))).toEqual(
+      new Set([ctx.departments.human_resources, ctx.departments.medical_security, ctx.departments.civil_affairs]),
+    );
     expect(bundle.burden.outputs.length).toBe(3);
     expect(bundle.form.find((f) => f.name === 'bankAccount')).toMatchObject({ prefilled: false, value: '6228480000000000' });
   }, 120_000);
@@ -177,11 +234,17 @@ describe.each(testEngines())('life-event bundles on %s', (engine) => {
       await Promise.all(birth.tasks.map(async (t) => [t.item, (await ctx.services.catalog.getItem(t.item))!] as const)),
     );
     expect(() => validateDefinition(birth, items)).not.toThrow();
-    const cyclic: BundleDefinition = { ...birth, tasks: birth.tasks.map((t) => (t.key === 'medical_certificate' ? { ...t, dependsOn: ['social_security_card'] } : t)) };
+    const cyclic: BundleDefinition = {
+      ...birth,
+      tasks: birth.tasks.map((t) => (t.key === 'medical_certificate' ? { ...t, dependsOn: ['social_security_card'] } : t)),
+    };
     expect(() => validateDefinition(cyclic, items)).toThrow(/cycle/);
     const unknown: BundleDefinition = { ...birth, tasks: [...birth.tasks, { key: 'passport', item: 'birth.passport', dependsOn: [] }] };
     expect(() => validateDefinition(unknown, items)).toThrow(/unknown item birth\.passport/);
-    const badDep: BundleDefinition = { ...birth, tasks: birth.tasks.map((t) => (t.key === 'vaccination' ? { ...t, dependsOn: ['nowhere'] } : t)) };
+    const badDep: BundleDefinition = {
+      ...birth,
+      tasks: birth.tasks.map((t) => (t.key === 'vaccination' ? { ...t, dependsOn: ['nowhere'] } : t)),
+    };
     expect(() => validateDefinition(badDep, items)).toThrow(/unknown task nowhere/);
     expect(() => validateDefinition({ ...birth, tasks: 'x' }, items)).toThrow(/bundle definition/);
 
@@ -235,7 +298,9 @@ describe.each(testEngines())('a bundle decided partly by an officer on %s', (eng
     expect(queue.items.map((c) => c.id)).toContain(byKey.get('household_registration')!.caseId);
     // Tasks still waiting are not in any queue.
     const medsec = await ctx.newStaff('department_officer', ctx.departments.medical_security!);
-    expect((await ctx.services.applications.queue(medsec, { orgCode: ctx.departments.medical_security! })).items.map((c) => c.id)).not.toContain(byKey.get('medical_insurance')!.caseId);
+    expect(
+      (await ctx.services.applications.queue(medsec, { orgCode: ctx.departments.medical_security! })).items.map((c) => c.id),
+    ).not.toContain(byKey.get('medical_insurance')!.caseId);
 
     await ctx.services.applications.act(officer, byKey.get('household_registration')!.caseId!, 'reject', '户主信息与户籍档案不一致');
     const after = await bundles.getProgress(parent, bundle.id);
@@ -271,5 +336,4 @@ describe.each(testEngines())('a bundle decided partly by an officer on %s', (eng
     expect(after.tasks.find((t) => t.key === 'household_registration')!.decidedBy).toBe('officer');
     expect((await ctx.services.certificates.listMine(parent, {})).items.length).toBe(5);
   }, 120_000);
-
 });

@@ -130,12 +130,24 @@ export function createBundlesService(deps: BundlesDeps) {
   }
 
   /** The resident whose bundle it is, as the applications service knows them (for steps after the start). */
-  const parentOf = (applicantId: string): Principal => ({ accountId: applicantId, kind: 'resident', name: '', roles: [], sessionChannel: 'app' });
+  const parentOf = (applicantId: string): Principal => ({
+    accountId: applicantId,
+    kind: 'resident',
+    name: '',
+    roles: [],
+    sessionChannel: 'app',
+  });
 
   async function departmentActor(orgCode: string, name: string): Promise<Principal> {
     const org = await deps.orgs.getOrg(orgCode);
     if (!org) throw notFound('org');
-    return { accountId: actorId(`${name}@${org.code}`), kind: 'staff', name, roles: [{ role: 'department_officer', orgCode: org.code, orgPath: org.path }], sessionChannel: 'rule' };
+    return {
+      accountId: actorId(`${name}@${org.code}`),
+      kind: 'staff',
+      name,
+      roles: [{ role: 'department_officer', orgCode: org.code, orgPath: org.path }],
+      sessionChannel: 'rule',
+    };
   }
 
   function requireParent(principal: Principal): string {
@@ -161,8 +173,16 @@ export function createBundlesService(deps: BundlesDeps) {
    * stays `cases` and the next progress read tries again with the same request keys, so an
    * exchange that completed already is not repeated.
    */
-  async function prefill(principal: Principal, row: repo.BundleRow, def: BundleDefinition, consent: boolean): Promise<{ row: repo.BundleRow; waitingFor: WaitingFor[] }> {
-    const groups = new Map<string, { via: string; dataset: string; purpose: string; fields: { name: string; field: string; transform?: 'date' }[] }>();
+  async function prefill(
+    principal: Principal,
+    row: repo.BundleRow,
+    def: BundleDefinition,
+    consent: boolean,
+  ): Promise<{ row: repo.BundleRow; waitingFor: WaitingFor[] }> {
+    const groups = new Map<
+      string,
+      { via: string; dataset: string; purpose: string; fields: { name: string; field: string; transform?: 'date' }[] }
+    >();
     for (const f of def.fields) {
       if (f.source.kind !== 'dataset') continue;
       const k = `${f.source.via}|${f.source.dataset}|${f.source.purpose}`;
@@ -179,13 +199,24 @@ export function createBundlesService(deps: BundlesDeps) {
       if (!caseId) throw new Error(`bundle ${row.id}: no case for task ${g.via}`);
       const kase = await applications.getCase(principal, caseId);
       const actor = await departmentActor(kase.orgCode, 'bundle-prefill');
-      const request = { requestKey: `bundle-${row.id}-${n++}`, datasetCode: g.dataset, fields: [...new Set(g.fields.map((f) => f.field))], purpose: g.purpose, caseId };
+      const request = {
+        requestKey: `bundle-${row.id}-${n++}`,
+        datasetCode: g.dataset,
+        fields: [...new Set(g.fields.map((f) => f.field))],
+        purpose: g.purpose,
+        caseId,
+      };
       let result;
       try {
         result = await deps.dataSharing.requestExchange(actor, request);
         if (result.exchange.status === 'pending_consent') {
           if (!consent) {
-            throw new AppError('VALIDATION_FAILED', { detail: { zh: `需要您同意共享“${result.exchange.dataset.nameZh}”`, en: `your consent is needed to share ${result.exchange.dataset.nameEn}` } });
+            throw new AppError('VALIDATION_FAILED', {
+              detail: {
+                zh: `需要您同意共享“${result.exchange.dataset.nameZh}”`,
+                en: `your consent is needed to share ${result.exchange.dataset.nameEn}`,
+              },
+            });
           }
           await deps.dataSharing.decideConsent(principal, result.exchange.id, 'approve');
           result = await deps.dataSharing.requestExchange(actor, request);
@@ -223,7 +254,8 @@ export function createBundlesService(deps: BundlesDeps) {
     });
   }
 
-  const ignorable = (error: unknown) => error instanceof AppError && (error.code === 'INVALID_STATE' || error.code === 'ALREADY_DECIDED' || error.code === 'CONFLICT');
+  const ignorable = (error: unknown) =>
+    error instanceof AppError && (error.code === 'INVALID_STATE' || error.code === 'ALREADY_DECIDED' || error.code === 'CONFLICT');
 
   /**
    * Moves the bundle on as far as it goes: submits each draft whose dependencies completed, and
@@ -246,7 +278,9 @@ export function createBundlesService(deps: BundlesDeps) {
         const item = def.items.get(task.item)!;
         let state = states.get(key)!;
         if (state === 'draft' && task.dependsOn.every((d) => states.get(d) === 'completed')) {
-          const form = Object.fromEntries(item.formFields.filter((f) => row.form[f.name] !== undefined).map((f) => [f.name, row.form[f.name]!]));
+          const form = Object.fromEntries(
+            item.formFields.filter((f) => row.form[f.name] !== undefined).map((f) => [f.name, row.form[f.name]!]),
+          );
           try {
             state = (await applications.applicantAction(parent, kase.id, 'submit', form)).state;
             moved = true;
@@ -258,7 +292,9 @@ export function createBundlesService(deps: BundlesDeps) {
           const rule = ruleFor(def.definition, key);
           if (rule && inputsVerified(row, item, rule.allowTyped ?? [])) {
             try {
-              state = (await applications.act(await departmentActor(kase.orgCode, `rule:${rule.id}`), kase.id, 'approve', ruleReason(rule.id))).state;
+              state = (
+                await applications.act(await departmentActor(kase.orgCode, `rule:${rule.id}`), kase.id, 'approve', ruleReason(rule.id))
+              ).state;
               moved = true;
             } catch (error) {
               if (!ignorable(error)) throw error;
@@ -285,7 +321,8 @@ export function createBundlesService(deps: BundlesDeps) {
       const prefilled = await prefill(principal, row, def.definition, consent);
       row = prefilled.row;
       // Nothing is submitted while a department's data is missing: the tasks wait for it.
-      if (prefilled.waitingFor.length > 0) return progressOf(row, def, await loadCases(row, parentOf(row.applicantId)), prefilled.waitingFor);
+      if (prefilled.waitingFor.length > 0)
+        return progressOf(row, def, await loadCases(row, parentOf(row.applicantId)), prefilled.waitingFor);
     }
     return progressOf(row, def, await advanceTracked(row, def));
   }
@@ -366,7 +403,12 @@ export function createBundlesService(deps: BundlesDeps) {
       tasks.push(progress);
     }
     const done = tasks.every((t) => t.state === 'done');
-    const lastCompleted = done ? [...cases.values()].map((c) => c.completedAt ?? '').sort().at(-1) : undefined;
+    const lastCompleted = done
+      ? [...cases.values()]
+          .map((c) => c.completedAt ?? '')
+          .sort()
+          .at(-1)
+      : undefined;
     const burden = burdenFigures({
       definition: def.definition,
       items: def.items,
@@ -378,7 +420,11 @@ export function createBundlesService(deps: BundlesDeps) {
     return {
       id: row.id,
       bundle: { code: def.definition.code, nameZh: def.definition.nameZh, nameEn: def.definition.nameEn },
-      state: done ? 'done' : tasks.some((t) => t.state === 'rejected' || t.state === 'blocked' || t.state === 'returned') ? 'needs_attention' : 'open',
+      state: done
+        ? 'done'
+        : tasks.some((t) => t.state === 'rejected' || t.state === 'blocked' || t.state === 'returned')
+          ? 'needs_attention'
+          : 'open',
       createdAt: row.createdAt.toISOString(),
       form: def.definition.fields.map((f) => ({
         name: f.name,
@@ -420,14 +466,16 @@ export function createBundlesService(deps: BundlesDeps) {
      * failure is left for the next progress read, which reconciles the same way.
      */
     casesDecided(caseIds: readonly string[]): void {
-      pending = pending.then(async () => {
-        for (const caseId of caseIds) {
-          for (const row of await repo.findBundlesByCase(db, caseId)) {
-            if (active.has(row.id) || row.stage !== 'prefilled') continue;
-            await advanceTracked(row, await requireDefinition(row.code));
+      pending = pending
+        .then(async () => {
+          for (const caseId of caseIds) {
+            for (const row of await repo.findBundlesByCase(db, caseId)) {
+              if (active.has(row.id) || row.stage !== 'prefilled') continue;
+              await advanceTracked(row, await requireDefinition(row.code));
+            }
           }
-        }
-      }).catch(() => undefined);
+        })
+        .catch(() => undefined);
     },
 
     /** Resolves when the background work queued so far is done (tests, shutdown). */
@@ -445,16 +493,25 @@ export function createBundlesService(deps: BundlesDeps) {
      * platform, ready tasks submitted to their departments and decided by their rules. The same
      * Idempotency-Key and body give the same bundle (and resume a start that was cut short).
      */
-    async start(principal: Principal, input: StartBundleInput, idempotencyKey?: string): Promise<{ bundle: BundleProgress; replayed: boolean }> {
+    async start(
+      principal: Principal,
+      input: StartBundleInput,
+      idempotencyKey?: string,
+    ): Promise<{ bundle: BundleProgress; replayed: boolean }> {
       const applicantId = requireParent(principal);
       if (idempotencyKey !== undefined && !/^[A-Za-z0-9_-]{8,128}$/.test(idempotencyKey)) throw new AppError('IDEMPOTENCY_KEY_INVALID');
       const def = await requireDefinition(input.bundle);
       const known = new Set(def.definition.fields.map((f) => f.name));
       const unknown = Object.keys(input.form).filter((k) => !known.has(k));
-      if (unknown.length > 0) throw new AppError('VALIDATION_FAILED', { detail: { zh: `不允许的字段 ${unknown.join('、')}`, en: `unknown fields ${unknown.join(', ')}` } });
+      if (unknown.length > 0)
+        throw new AppError('VALIDATION_FAILED', {
+          detail: { zh: `不允许的字段 ${unknown.join('、')}`, en: `unknown fields ${unknown.join(', ')}` },
+        });
       const typed: Record<string, string> = {};
       for (const [k, v] of Object.entries(input.form)) if (v.trim() !== '') typed[k] = v.trim();
-      const requestHash = createHash('sha256').update(canonicalJson({ bundle: def.definition.code, typed })).digest('hex');
+      const requestHash = createHash('sha256')
+        .update(canonicalJson({ bundle: def.definition.code, typed }))
+        .digest('hex');
       if (idempotencyKey !== undefined) {
         const existing = await repo.findBundleByKey(db, applicantId, idempotencyKey);
         if (existing) {
@@ -500,7 +557,10 @@ export function createBundlesService(deps: BundlesDeps) {
     async preview(principal: Principal, code: string): Promise<BundlePreview> {
       const applicantId = requireParent(principal);
       const def = await requireDefinition(code);
-      const home = principal.homeOrgCode !== undefined ? principal.homeOrgCode : ((await deps.residents?.getResidentSummary(applicantId))?.homeOrgCode ?? null);
+      const home =
+        principal.homeOrgCode !== undefined
+          ? principal.homeOrgCode
+          : ((await deps.residents?.getResidentSummary(applicantId))?.homeOrgCode ?? null);
       const village = home ? await deps.orgs.getOrg(home) : null;
       const grants = new Map<string, Awaited<ReturnType<DataSharingService['listGrants']>>>();
       return previewBundle(def.definition, def.items, {
@@ -510,7 +570,8 @@ export function createBundlesService(deps: BundlesDeps) {
         },
         datasets: await deps.dataSharing.listDatasets(principal),
         grantsOf: async (orgCode) => {
-          if (!grants.has(orgCode)) grants.set(orgCode, await deps.dataSharing.listGrants(await departmentActor(orgCode, 'bundle-preview'), orgCode));
+          if (!grants.has(orgCode))
+            grants.set(orgCode, await deps.dataSharing.listGrants(await departmentActor(orgCode, 'bundle-preview'), orgCode));
           return grants.get(orgCode)!;
         },
         now: clock(),

@@ -31,5 +31,8 @@ export const bundles = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [unique('bundles_idempotency_uq').on(t.applicantId, t.idempotencyKey), index('bundles_applicant_idx').on(t.applicantId, t.createdAt)],
+  (t) => [
+    unique('bundles_idempotency_uq').on(t.applicantId, t.idempotencyKey),
+    index('bundles_applicant_idx').on(t.applicantId, t.createdAt),
+  ],
 );

@@ -14,9 +14,7 @@ export const ServiceItemDto = Type.Object(
     category: Type.String(),
     handlerLevel: Type.String(),
     departmentKind: Type.Union([Type.String(), Type.Null()]),
-    materials: Type.Array(
-      Type.Object({ code: Type.String(), ...Bilingual, required: Type.Boolean(), proofFree: Type.Boolean() }),
-    ),
+    materials: Type.Array(Type.Object({ code: Type.String(), ...Bilingual, required: Type.Boolean(), proofFree: Type.Boolean() })),
     formFields: Type.Array(
       Type.Object({
         name: Type.String(),
@@ -48,7 +46,10 @@ export function catalogRoutes(deps: { catalog: CatalogService }): FastifyPluginA
           summary: '事项清单 · list service items',
           security: [],
           querystring: Type.Object(
-            { q: Type.Optional(Type.String({ maxLength: 50 })), category: Type.Optional(Type.String({ maxLength: 40, pattern: CODE_PATTERN })) },
+            {
+              q: Type.Optional(Type.String({ maxLength: 50 })),
+              category: Type.Optional(Type.String({ maxLength: 40, pattern: CODE_PATTERN })),
+            },
             { additionalProperties: false },
           ),
           response: withErrors({ 200: Type.Object({ items: Type.Array(ServiceItemDto) }) }, [400]),
@@ -78,11 +79,11 @@ export function catalogRoutes(deps: { catalog: CatalogService }): FastifyPluginA
           tags: ['catalog'],
           summary: '按工作日计算期限 · due date in working days',
           security: [],
-          querystring: Type.Object(
-            { from: IsoDate, days: Type.Integer({ minimum: 0, maximum: 365 }) },
-            { additionalProperties: false },
+          querystring: Type.Object({ from: IsoDate, days: Type.Integer({ minimum: 0, maximum: 365 }) }, { additionalProperties: false }),
+          response: withErrors(
+            { 200: Type.Object({ from: Type.String(), days: Type.Integer(), dueDate: Type.String(), provisional: Type.Boolean() }) },
+            [400],
           ),
-          response: withErrors({ 200: Type.Object({ from: Type.String(), days: Type.Integer(), dueDate: Type.String(), provisional: Type.Boolean() }) }, [400]),
         },
       },
       async (request) => {
@@ -103,7 +104,10 @@ export function catalogRoutes(deps: { catalog: CatalogService }): FastifyPluginA
           summary: '某日是否为工作日 · is a date a working day',
           security: [],
           params: Type.Object({ date: IsoDate }),
-          response: withErrors({ 200: Type.Object({ date: Type.String(), workingDay: Type.Boolean(), provisional: Type.Boolean() }) }, [400]),
+          response: withErrors(
+            { 200: Type.Object({ date: Type.String(), workingDay: Type.Boolean(), provisional: Type.Boolean() }) },
+            [400],
+          ),
         },
       },
       async (request) => {

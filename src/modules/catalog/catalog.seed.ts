@@ -40,7 +40,14 @@ const purposeField: FormField = {
     { value: 'other', labelZh: '其他', labelEn: 'Other' },
   ],
 };
-const addressField: FormField = { name: 'address', labelZh: '现居住地址', labelEn: 'Current address', type: 'text', required: true, maxLength: 200 };
+const addressField: FormField = {
+  name: 'address',
+  labelZh: '现居住地址',
+  labelEn: 'Current address',
+  type: 'text',
+  required: true,
+  maxLength: 200,
+};
 
 /**
  * The certificate services of the grassroots e-certificate story and the items of the birth
@@ -75,7 +82,10 @@ export const SEED_SERVICE_ITEMS: ServiceItemDef[] = [
     handlerLevel: 'department',
     departmentKind: 'public_security',
     materials: [idCard],
-    formFields: [purposeField, { name: 'destination', labelZh: '使用单位', labelEn: 'Receiving organisation', type: 'text', required: false, maxLength: 100 }],
+    formFields: [
+      purposeField,
+      { name: 'destination', labelZh: '使用单位', labelEn: 'Receiving organisation', type: 'text', required: false, maxLength: 100 },
+    ],
     timeLimitDays: 3,
     channels: ALL_CHANNELS,
     feeCents: 0,
@@ -96,7 +106,14 @@ export const SEED_SERVICE_ITEMS: ServiceItemDef[] = [
     ],
     formFields: [
       { name: 'householdSize', labelZh: '家庭人口数', labelEn: 'Household size', type: 'text', required: true, maxLength: 3 },
-      { name: 'annualIncome', labelZh: '家庭年收入（元）', labelEn: 'Household annual income (CNY)', type: 'text', required: true, maxLength: 12 },
+      {
+        name: 'annualIncome',
+        labelZh: '家庭年收入（元）',
+        labelEn: 'Household annual income (CNY)',
+        type: 'text',
+        required: true,
+        maxLength: 12,
+      },
       purposeField,
     ],
     timeLimitDays: 5,
@@ -167,7 +184,9 @@ export const SEED_SERVICE_ITEMS: ServiceItemDef[] = [
     category: 'birth',
     handlerLevel: 'department',
     departmentKind: 'health',
-    materials: [{ code: 'birth_medical_certificate', nameZh: '出生医学证明', nameEn: 'Birth medical certificate', required: true, proofFree: true }],
+    materials: [
+      { code: 'birth_medical_certificate', nameZh: '出生医学证明', nameEn: 'Birth medical certificate', required: true, proofFree: true },
+    ],
     formFields: [{ name: 'childName', labelZh: '新生儿姓名', labelEn: "Child's name", type: 'text', required: true, maxLength: 50 }],
     timeLimitDays: 5,
     channels: ['app', 'window', 'helper'],

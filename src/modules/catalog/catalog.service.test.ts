@@ -41,12 +41,21 @@ describe.each(testEngines())('catalogue form dates on %s', (engine) => {
     expect(check('1899-12-31')).toBe('VALIDATION_FAILED: Living there since cannot be before 1900-01-01');
     expect(check('0001-01-01')).toMatch(/cannot be before/);
     // A draft may leave the date empty, but a date it has must still be possible.
-    expect(problemOf(() => catalog.validateForm(item, { ...form, residentSince: '2099-01-01' }, { partial: true }))).toMatch(/cannot be after today/);
+    expect(problemOf(() => catalog.validateForm(item, { ...form, residentSince: '2099-01-01' }, { partial: true }))).toMatch(
+      /cannot be after today/,
+    );
   });
 
   it('lets a field declared for future dates take today up to ten years ahead, and nothing before today', async () => {
     const catalog = createCatalogService({ db: ctx.database.db, clock: () => new Date('2026-06-15T04:00:00Z') });
-    const appointment: FormField = { name: 'visitDate', labelZh: '预约日期', labelEn: 'Visit date', type: 'date', required: true, future: true };
+    const appointment: FormField = {
+      name: 'visitDate',
+      labelZh: '预约日期',
+      labelEn: 'Visit date',
+      type: 'date',
+      required: true,
+      future: true,
+    };
     const item = { ...(await catalog.requireItem('cert.residence')), formFields: [appointment] };
     const check = (visitDate: string) => problemOf(() => catalog.validateForm(item, { visitDate }));
     expect(check('2026-06-15')).toBe('RESOLVED');
@@ -57,7 +66,10 @@ describe.each(testEngines())('catalogue form dates on %s', (engine) => {
 
   it('refuses residentSince 2099-01-01 on submission and writes no case', async () => {
     const resident = await ctx.newResident();
-    const submit = ctx.services.applications.submit(resident, { serviceCode: 'cert.residence', form: { ...form, residentSince: '2099-01-01' } });
+    const submit = ctx.services.applications.submit(resident, {
+      serviceCode: 'cert.residence',
+      form: { ...form, residentSince: '2099-01-01' },
+    });
     expect(await rejection(submit)).toBe('VALIDATION_FAILED');
     expect((await ctx.services.applications.listMine(resident, {})).items).toHaveLength(0);
   });

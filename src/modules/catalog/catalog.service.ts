@@ -41,7 +41,11 @@ export function createCatalogService(deps: { db: Db; clock?: () => Date }): Cata
         const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         conditions.push(or(ilike(serviceItems.nameZh, pattern), ilike(serviceItems.nameEn, pattern), ilike(serviceItems.code, pattern))!);
       }
-      const rows = await db.select().from(serviceItems).where(and(...conditions)).orderBy(asc(serviceItems.category), asc(serviceItems.code));
+      const rows = await db
+        .select()
+        .from(serviceItems)
+        .where(and(...conditions))
+        .orderBy(asc(serviceItems.category), asc(serviceItems.code));
       return rows.map(toItem);
     },
 
@@ -149,7 +153,10 @@ function dateProblem(field: FormField, value: string, today: string): { zh: stri
   if (field.future) {
     const latest = `${Number(today.slice(0, 4)) + FUTURE_YEARS}${today.slice(4)}`;
     if (value < today || value > latest) {
-      return { zh: `“${field.labelZh}”应在今天（${today}）至 ${latest} 之间`, en: `${field.labelEn} must be between today (${today}) and ${latest}` };
+      return {
+        zh: `“${field.labelZh}”应在今天（${today}）至 ${latest} 之间`,
+        en: `${field.labelEn} must be between today (${today}) and ${latest}`,
+      };
     }
     return null;
   }

@@ -50,8 +50,5 @@ export const serviceItems = pgTable(
     active: boolean('active').notNull().default(true),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    check('service_items_limit_check', sql`${t.timeLimitDays} > 0`),
-    check('service_items_fee_check', sql`${t.feeCents} >= 0`),
-  ],
+  (t) => [check('service_items_limit_check', sql`${t.timeLimitDays} > 0`), check('service_items_fee_check', sql`${t.feeCents} >= 0`)],
 );

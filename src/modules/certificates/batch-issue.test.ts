@@ -49,8 +49,18 @@ describe.each(testEngines())('batch issuance on %s', (engine) => {
     const now = new Date();
     const first = await prepareBatchIssue(ctx.database.db, deps, a, now);
     const second = await prepareBatchIssue(ctx.database.db, deps, b, now);
-    await ctx.database.db.transaction((tx) => first.issue(tx, a.map((i) => i.caseId)));
-    const issued = await ctx.database.db.transaction((tx) => second.issue(tx, b.map((i) => i.caseId)));
+    await ctx.database.db.transaction((tx) =>
+      first.issue(
+        tx,
+        a.map((i) => i.caseId),
+      ),
+    );
+    const issued = await ctx.database.db.transaction((tx) =>
+      second.issue(
+        tx,
+        b.map((i) => i.caseId),
+      ),
+    );
     const rows = await ctx.database.db.select().from(certificates).where(eq(certificates.statusList, statusList.list));
     expect(rows).toHaveLength(6);
     expect(new Set(rows.map((r) => r.statusIndex))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
@@ -65,7 +75,15 @@ describe.each(testEngines())('batch issuance on %s', (engine) => {
     // Each row names the leaf of its own issuance, including the re-signed ones whose first ids
     // went unused: six distinct leaves, three consecutive per batch once sequenced.
     await ctx.services.ledger.sequenceNow();
-    const leaves = await ctx.database.db.select().from(ledgerEntries).where(inArray(ledgerEntries.id, rows.map((r) => r.ledgerEntryId)));
+    const leaves = await ctx.database.db
+      .select()
+      .from(ledgerEntries)
+      .where(
+        inArray(
+          ledgerEntries.id,
+          rows.map((r) => r.ledgerEntryId),
+        ),
+      );
     const leafOf = new Map(leaves.map((l) => [l.id, Buffer.from(l.data).toString('utf8')]));
     for (const row of rows) expect(leafOf.get(row.ledgerEntryId)).toBe(issuanceLeafFast(parsePayload(row.payload)!, row.payload));
     const indexes = leaves.map((l) => l.idx).sort((x, y) => x - y);
@@ -86,8 +104,20 @@ describe.each(testEngines())('batch issuance on %s', (engine) => {
       const deps = { ledger: ctx.services.ledger, events: ctx.services.events, vault: createDisclosureVault(ctx.masterKey), statusList };
       const batches = [await items(4), await items(4)];
       const prepared = await Promise.all(batches.map((b) => prepareBatchIssue(ctx.database.db, deps, b, new Date())));
-      await Promise.all(prepared.map((p, i) => ctx.database.db.transaction((tx) => p.issue(tx, batches[i]!.map((x) => x.caseId)))));
-      const rows = await ctx.database.db.select({ slot: certificates.statusIndex }).from(certificates).where(eq(certificates.statusList, statusList.list));
+      await Promise.all(
+        prepared.map((p, i) =>
+          ctx.database.db.transaction((tx) =>
+            p.issue(
+              tx,
+              batches[i]!.map((x) => x.caseId),
+            ),
+          ),
+        ),
+      );
+      const rows = await ctx.database.db
+        .select({ slot: certificates.statusIndex })
+        .from(certificates)
+        .where(eq(certificates.statusList, statusList.list));
       expect(rows.map((r) => r.slot).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     }
   });

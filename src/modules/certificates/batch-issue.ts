@@ -75,7 +75,12 @@ const SALT_BYTES = 16;
 const MAX_SLOT_ROUNDS = 20;
 
 /** Serials, slots and signatures for `items`; the returned step writes them inside the decision's transaction. */
-export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, items: readonly BatchItem[], issuedAt: Date): Promise<PreparedBatch> {
+export async function prepareBatchIssue(
+  db: Executor,
+  deps: BatchIssueDeps,
+  items: readonly BatchItem[],
+  issuedAt: Date,
+): Promise<PreparedBatch> {
   const serials = await repo.nextSerials(db, items.length);
   const slots = await freeSlots(db, deps.statusList, items.length, new Set());
   const signed = new Map<string, Signed>();
@@ -90,7 +95,12 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
       disclosures.push({ name: v.name, value: v.value, salt: salts.slice(nextSalt, (nextSalt += SALT_BYTES * 2)) });
     }
     const serial = serials[i]!;
-    const identifier = formatIdentifier({ typeCode: item.type.typeCode, issuerCode: item.issuer.creditCode, serial: String(serial).padStart(10, '0'), version: '001' });
+    const identifier = formatIdentifier({
+      typeCode: item.type.typeCode,
+      issuerCode: item.issuer.creditCode,
+      serial: String(serial).padStart(10, '0'),
+      version: '001',
+    });
     const validUntil = item.type.validityDays ? new Date(issuedAt.getTime() + item.type.validityDays * 86_400_000) : null;
     const base = { item, serial, identifier, disclosures, issuedAt, validUntil };
     signed.set(item.caseId, await sign(base, slots[i]!, deps.statusList.url, encoder));
@@ -116,7 +126,10 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
         pending.sort((x, y) => x.payload.status.index - y.payload.status.index);
         const ids = await deps.ledger.newEntryIds(tx, pending.length);
         const tentative = new Map(pending.map((s, i) => [s.item.caseId, ids[i]!]));
-        const inserted = await repo.insertCertificates(tx, pending.map((s) => rowOf(s, deps.statusList.list, tentative.get(s.item.caseId)!, deps.vault)));
+        const inserted = await repo.insertCertificates(
+          tx,
+          pending.map((s) => rowOf(s, deps.statusList.list, tentative.get(s.item.caseId)!, deps.vault)),
+        );
         for (const row of inserted) {
           const withEntry = { ...row, ledgerEntryId: tentative.get(row.caseId)! };
           issued.set(row.caseId, withEntry);
@@ -125,7 +138,11 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
         const missed = pending.filter((s) => !issued.has(s.item.caseId));
         if (missed.length === 0) break;
         // Not inserted: the case already has its certificate (kept as it is), or the slot went to a concurrent issuer.
-        for (const row of await repo.findByCases(tx, missed.map((s) => s.item.caseId))) issued.set(row.caseId, row);
+        for (const row of await repo.findByCases(
+          tx,
+          missed.map((s) => s.item.caseId),
+        ))
+          issued.set(row.caseId, row);
         const lost = missed.filter((s) => !issued.has(s.item.caseId));
         const taken = new Set(pending.map((s) => s.payload.status.index));
         const again = await freeSlots(tx, deps.statusList, lost.length, taken);
@@ -141,7 +158,10 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
       const byCase = new Map(fresh.map((r) => [r.caseId, signed.get(r.caseId)!]));
       await deps.events.enqueueMany(
         tx,
-        fresh.map((r) => ({ topic: 'certificate.issued', payload: { certificateId: r.id, identifier: r.identifier, caseId: r.caseId, holderId: byCase.get(r.caseId)!.item.applicantId } })),
+        fresh.map((r) => ({
+          topic: 'certificate.issued',
+          payload: { certificateId: r.id, identifier: r.identifier, caseId: r.caseId, holderId: byCase.get(r.caseId)!.item.applicantId },
+        })),
       );
       await deps.ledger.appendManyInTx(
         tx,
@@ -156,7 +176,12 @@ export async function prepareBatchIssue(db: Executor, deps: BatchIssueDeps, item
   };
 }
 
-async function sign(base: Omit<Signed, 'payload' | 'payloadText' | 'signature'>, statusIndex: number, listUrl: string, encoder: { encode(input: string): Uint8Array }): Promise<Signed> {
+async function sign(
+  base: Omit<Signed, 'payload' | 'payloadText' | 'signature'>,
+  statusIndex: number,
+  listUrl: string,
+  encoder: { encode(input: string): Uint8Array },
+): Promise<Signed> {
   const { item } = base;
   const payload: SignedPayload = {
     v: 1,
@@ -200,8 +225,14 @@ function rowOf(s: Signed, list: string, ledgerEntryId: number, vault: BatchIssue
 }
 
 /** `count` distinct random slots, none in `exclude` nor already taken in the list. */
-async function freeSlots(db: Executor, statusList: BatchIssueDeps['statusList'], count: number, exclude: ReadonlySet<number>): Promise<number[]> {
-  if (count + exclude.size > statusList.size) throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
+async function freeSlots(
+  db: Executor,
+  statusList: BatchIssueDeps['statusList'],
+  count: number,
+  exclude: ReadonlySet<number>,
+): Promise<number[]> {
+  if (count + exclude.size > statusList.size)
+    throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
   const chosen = new Set<number>();
   for (let round = 0; chosen.size < count; round++) {
     if (round === MAX_SLOT_ROUNDS) throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });

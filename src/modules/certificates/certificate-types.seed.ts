@@ -54,8 +54,10 @@ export const SEED_CERTIFICATE_TYPES: CertificateTypeDef[] = [
     template: {
       titleZh: '无犯罪记录证明',
       titleEn: 'Certificate of No Criminal Record',
-      bodyZh: '经查询全国违法犯罪人员信息资源库，截至出具之日，未发现 {{holderName}}（居民身份证号码 {{residentIdMasked}}）有犯罪记录。\n特此证明。',
-      bodyEn: 'A search of the national records found no criminal record for {{holderName}} (resident ID {{residentIdMasked}}) as of the date of issue.',
+      bodyZh:
+        '经查询全国违法犯罪人员信息资源库，截至出具之日，未发现 {{holderName}}（居民身份证号码 {{residentIdMasked}}）有犯罪记录。\n特此证明。',
+      bodyEn:
+        'A search of the national records found no criminal record for {{holderName}} (resident ID {{residentIdMasked}}) as of the date of issue.',
     },
   },
   {
@@ -67,15 +69,23 @@ export const SEED_CERTIFICATE_TYPES: CertificateTypeDef[] = [
     fields: [
       ...holder,
       { name: 'householdSize', labelZh: '家庭人口数', labelEn: 'Household size', source: 'form', formField: 'householdSize' },
-      { name: 'annualIncome', labelZh: '家庭年收入（元）', labelEn: 'Annual household income (CNY)', source: 'form', formField: 'annualIncome' },
+      {
+        name: 'annualIncome',
+        labelZh: '家庭年收入（元）',
+        labelEn: 'Annual household income (CNY)',
+        source: 'form',
+        formField: 'annualIncome',
+      },
       purpose,
     ],
     validityDays: 180,
     template: {
       titleZh: '家庭经济状况证明',
       titleEn: 'Family Economic Status Proof',
-      bodyZh: '兹证明 {{holderName}}（居民身份证号码 {{residentIdMasked}}）家庭共 {{householdSize}} 人，家庭年收入约 {{annualIncome}} 元。\n特此证明。',
-      bodyEn: 'This is to certify that the household of {{holderName}} (resident ID {{residentIdMasked}}) has {{householdSize}} members and an annual income of about CNY {{annualIncome}}.',
+      bodyZh:
+        '兹证明 {{holderName}}（居民身份证号码 {{residentIdMasked}}）家庭共 {{householdSize}} 人，家庭年收入约 {{annualIncome}} 元。\n特此证明。',
+      bodyEn:
+        'This is to certify that the household of {{holderName}} (resident ID {{residentIdMasked}}) has {{householdSize}} members and an annual income of about CNY {{annualIncome}}.',
     },
   },
   {

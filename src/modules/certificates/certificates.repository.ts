@@ -1,7 +1,14 @@
 import { and, asc, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
 import type { StoredDisclosure } from './disclosure-vault.ts';
-import { certificateStatusEvents, certificateTypes, certificates, registeredSignatures, statusLists, type CertificateStatus } from './certificates.tables.ts';
+import {
+  certificateStatusEvents,
+  certificateTypes,
+  certificates,
+  registeredSignatures,
+  statusLists,
+  type CertificateStatus,
+} from './certificates.tables.ts';
 
 export type CertificateRow = typeof certificates.$inferSelect;
 export type CertificateTypeRow = typeof certificateTypes.$inferSelect;
@@ -59,7 +66,9 @@ export async function lockById(db: Executor, id: string): Promise<CertificateRow
 }
 
 export async function nextSerial(db: Executor): Promise<number> {
-  const result = await db.execute<{ serial: string }>(sql`select nextval(pg_get_serial_sequence('certificates', 'serial'))::text as serial`);
+  const result = await db.execute<{ serial: string }>(
+    sql`select nextval(pg_get_serial_sequence('certificates', 'serial'))::text as serial`,
+  );
   return Number(result.rows[0]!.serial);
 }
 
@@ -82,10 +91,18 @@ export async function takenSlots(db: Executor, list: string, indexes: readonly n
   return rows.map((r) => r.index);
 }
 
-export async function findByCases(db: Executor, caseIds: readonly string[]): Promise<{ id: string; caseId: string; identifier: string; ledgerEntryId: number }[]> {
+export async function findByCases(
+  db: Executor,
+  caseIds: readonly string[],
+): Promise<{ id: string; caseId: string; identifier: string; ledgerEntryId: number }[]> {
   if (caseIds.length === 0) return [];
   return db
-    .select({ id: certificates.id, caseId: certificates.caseId, identifier: certificates.identifier, ledgerEntryId: certificates.ledgerEntryId })
+    .select({
+      id: certificates.id,
+      caseId: certificates.caseId,
+      identifier: certificates.identifier,
+      ledgerEntryId: certificates.ledgerEntryId,
+    })
     .from(certificates)
     .where(sql`${certificates.caseId} = any(${sql.param([...caseIds])}::uuid[])`);
 }
@@ -96,7 +113,10 @@ export async function findByCases(db: Executor, caseIds: readonly string[]): Pro
  * Rows go in the order given. A row whose case already has a certificate or whose status slot is
  * taken is skipped, not an error: the caller finds out which from what comes back.
  */
-export async function insertCertificates(db: Executor, rows: readonly NewCertificate[]): Promise<{ id: string; caseId: string; identifier: string }[]> {
+export async function insertCertificates(
+  db: Executor,
+  rows: readonly NewCertificate[],
+): Promise<{ id: string; caseId: string; identifier: string }[]> {
   if (rows.length === 0) return [];
   const json = JSON.stringify(
     rows.map((r) => ({
@@ -162,7 +182,12 @@ export async function insertCertificate(db: Executor, row: typeof certificates.$
   return inserted[0] ?? null;
 }
 
-export async function listByHolder(db: Executor, holderId: string, beforeSerial: number | undefined, limit: number): Promise<CertificateRow[]> {
+export async function listByHolder(
+  db: Executor,
+  holderId: string,
+  beforeSerial: number | undefined,
+  limit: number,
+): Promise<CertificateRow[]> {
   return db
     .select()
     .from(certificates)

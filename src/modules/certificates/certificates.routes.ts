@@ -66,20 +66,46 @@ const TrustSchema = Type.Object({
   version: Type.Literal(1),
   roots: Type.Array(Type.String()),
   seals: Type.Optional(Type.Record(Type.String(), Type.Object({ certificate: Type.String(), chain: Type.Optional(Type.String()) }))),
-  ledger: Type.Optional(Type.Object({ vkey: Type.String(), witnesses: Type.Optional(Type.Object({ vkeys: Type.Array(Type.String()), threshold: Type.Integer() })) })),
-  statusSigners: Type.Optional(Type.Record(Type.String(), Type.Object({ certificate: Type.String(), chain: Type.Optional(Type.String()) }), { description: '签署状态列表的密钥 · keys that sign status lists' })),
+  ledger: Type.Optional(
+    Type.Object({
+      vkey: Type.String(),
+      witnesses: Type.Optional(Type.Object({ vkeys: Type.Array(Type.String()), threshold: Type.Integer() })),
+    }),
+  ),
+  statusSigners: Type.Optional(
+    Type.Record(Type.String(), Type.Object({ certificate: Type.String(), chain: Type.Optional(Type.String()) }), {
+      description: '签署状态列表的密钥 · keys that sign status lists',
+    }),
+  ),
 });
 
 /** What the QR shows by default: everything but the full ID number. */
-const QR_DEFAULT_FIELDS = ['holderName', 'residentIdMasked', 'address', 'residentSince', 'purpose', 'householdSize', 'annualIncome', 'relativeName', 'relation'];
+const QR_DEFAULT_FIELDS = [
+  'holderName',
+  'residentIdMasked',
+  'address',
+  'residentSince',
+  'purpose',
+  'householdSize',
+  'annualIncome',
+  'relativeName',
+  'relation',
+];
 
 function parseFields(text: string | undefined): string[] | undefined {
-  return text?.split(',').map((f) => f.trim()).filter(Boolean);
+  return text
+    ?.split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
 }
 
 const IdParams = UuidParams;
 const FieldsQuery = Type.Object(
-  { fields: Type.Optional(Type.String({ maxLength: 500, pattern: '^[A-Za-z0-9_, ]*$', description: '只披露这些字段（逗号分隔）/ disclose only these fields' })) },
+  {
+    fields: Type.Optional(
+      Type.String({ maxLength: 500, pattern: '^[A-Za-z0-9_, ]*$', description: '只披露这些字段（逗号分隔）/ disclose only these fields' }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -93,7 +119,10 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
           tags: ['certificates'],
           summary: '我的证明 · my certificates',
           querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }),
-          response: withErrors({ 200: Type.Object({ items: Type.Array(CertificateViewSchema), next: Nullable(Type.String()) }) }, [400, 401, 403]),
+          response: withErrors(
+            { 200: Type.Object({ items: Type.Array(CertificateViewSchema), next: Nullable(Type.String()) }) },
+            [400, 401, 403],
+          ),
         },
       },
       async (request) => certificates.listMine(requirePrincipal(request), request.query),
@@ -102,7 +131,12 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
     app.get(
       '/certificates/:id',
       {
-        schema: { tags: ['certificates'], summary: '证明详情 · a certificate', params: IdParams, response: withErrors({ 200: CertificateViewSchema }, [401, 404]) },
+        schema: {
+          tags: ['certificates'],
+          summary: '证明详情 · a certificate',
+          params: IdParams,
+          response: withErrors({ 200: CertificateViewSchema }, [401, 404]),
+        },
       },
       async (request) => certificates.get(requirePrincipal(request), request.params.id),
     );
@@ -148,7 +182,11 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
         },
       },
       async (request, reply) => {
-        const { identifier, bytes } = await certificates.pdf(requirePrincipal(request), request.params.id, parseFields(request.query.fields));
+        const { identifier, bytes } = await certificates.pdf(
+          requirePrincipal(request),
+          request.params.id,
+          parseFields(request.query.fields),
+        );
         return reply
           .type('application/pdf')
           .header('content-disposition', `inline; filename="${identifier}.pdf"`)
@@ -169,7 +207,11 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
         },
       },
       async (request) => {
-        const bundle = await certificates.bundle(requirePrincipal(request), request.params.id, parseFields(request.query.fields) ?? QR_DEFAULT_FIELDS);
+        const bundle = await certificates.bundle(
+          requirePrincipal(request),
+          request.params.id,
+          parseFields(request.query.fields) ?? QR_DEFAULT_FIELDS,
+        );
         const qr = await encodeQr(bundle);
         return { qr, length: qr.length };
       },
@@ -198,13 +240,22 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
           tags: ['verify'],
           summary: '核验证明 · verify a certificate (QR text or bundle JSON)',
           security: [],
-          body: Type.Object({ qr: Type.Optional(Type.String({ maxLength: 8000 })), bundle: Type.Optional(Type.Unknown()) }, { additionalProperties: false }),
+          body: Type.Object(
+            { qr: Type.Optional(Type.String({ maxLength: 8000 })), bundle: Type.Optional(Type.Unknown()) },
+            { additionalProperties: false },
+          ),
           response: withErrors(
             {
               200: Type.Object({
                 verdict: Type.Union([Type.Literal('VALID'), Type.Literal('INVALID'), Type.Literal('INDETERMINATE')]),
                 checks: Type.Array(
-                  Type.Object({ check: Type.String(), result: Type.String(), reason: Type.Optional(Type.String()), detail: Type.Optional(Type.String()), message: Type.Optional(Label) }),
+                  Type.Object({
+                    check: Type.String(),
+                    result: Type.String(),
+                    reason: Type.Optional(Type.String()),
+                    detail: Type.Optional(Type.String()),
+                    message: Type.Optional(Label),
+                  }),
                 ),
                 certificate: Type.Optional(Type.Unknown()),
               }),
@@ -218,7 +269,10 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
         const { qr, bundle } = request.body;
         const parsed = qr !== undefined ? await decodeQr(qr) : bundle !== undefined ? parseBundleJson(JSON.stringify(bundle)) : null;
         if (!parsed) {
-          return { verdict: 'INVALID' as const, checks: [{ check: 'format', result: 'fail', reason: 'MALFORMED', message: REASON_TEXT.MALFORMED }] };
+          return {
+            verdict: 'INVALID' as const,
+            checks: [{ check: 'format', result: 'fail', reason: 'MALFORMED', message: REASON_TEXT.MALFORMED }],
+          };
         }
         const result = await certificates.verify(parsed);
         return { ...result, checks: result.checks.map((c) => ({ ...c, ...(c.reason ? { message: REASON_TEXT[c.reason] } : {}) })) };
@@ -228,7 +282,12 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
     app.get(
       '/cases/:id/certificate',
       {
-        schema: { tags: ['certificates'], summary: '办件的证明 · the certificate of a case', params: IdParams, response: withErrors({ 200: CertificateViewSchema }, [401, 404]) },
+        schema: {
+          tags: ['certificates'],
+          summary: '办件的证明 · the certificate of a case',
+          params: IdParams,
+          response: withErrors({ 200: CertificateViewSchema }, [401, 404]),
+        },
       },
       async (request) => certificates.getByCase(requirePrincipal(request), request.params.id),
     );
@@ -241,7 +300,10 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
           summary: '撤销、挂起或恢复证明 · revoke, suspend or reinstate',
           params: IdParams,
           body: Type.Object(
-            { status: Type.Union([Type.Literal('revoked'), Type.Literal('suspended'), Type.Literal('active')]), reason: Type.String({ minLength: 1, maxLength: 500 }) },
+            {
+              status: Type.Union([Type.Literal('revoked'), Type.Literal('suspended'), Type.Literal('active')]),
+              reason: Type.String({ minLength: 1, maxLength: 500 }),
+            },
             { additionalProperties: false },
           ),
           response: withErrors({ 200: CertificateViewSchema }, [400, 401, 403, 404, 409]),
@@ -257,7 +319,14 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
           tags: ['verify'],
           summary: '现有的证明状态列表 · the status lists that exist',
           security: [],
-          response: withErrors({ 200: Type.Object({ lists: Type.Array(Type.Object({ id: Type.String(), revocation: Type.String(), suspension: Type.String() })) }) }, [400]),
+          response: withErrors(
+            {
+              200: Type.Object({
+                lists: Type.Array(Type.Object({ id: Type.String(), revocation: Type.String(), suspension: Type.String() })),
+              }),
+            },
+            [400],
+          ),
         },
       },
       async (_request, reply) => {
@@ -273,7 +342,10 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
           tags: ['verify'],
           summary: '证明状态列表（W3C Bitstring Status List，平台签名）· signed status list credential',
           security: [],
-          params: Type.Object({ list: Type.String({ pattern: '^[0-9]{1,9}$' }), purpose: Type.Union([Type.Literal('revocation'), Type.Literal('suspension')]) }),
+          params: Type.Object({
+            list: Type.String({ pattern: '^[0-9]{1,9}$' }),
+            purpose: Type.Union([Type.Literal('revocation'), Type.Literal('suspension')]),
+          }),
           response: withErrors({ 200: StatusListCredentialSchema }, [400, 404]),
         },
       },

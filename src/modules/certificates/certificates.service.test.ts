@@ -76,7 +76,13 @@ describe.each(testEngines())('certificates on %s', (engine) => {
     const vkey = await ctx.services.ledger.vkey();
     const result = verifyLedgerInclusion({ leaf, index, proof: proof.hashes, checkpoint: checkpoint.note, logVkey: vkey });
     expect(result.status).toBe('VALID');
-    const forged = verifyLedgerInclusion({ leaf: new TextEncoder().encode('forged'), index, proof: proof.hashes, checkpoint: checkpoint.note, logVkey: vkey });
+    const forged = verifyLedgerInclusion({
+      leaf: new TextEncoder().encode('forged'),
+      index,
+      proof: proof.hashes,
+      checkpoint: checkpoint.note,
+      logVkey: vkey,
+    });
     expect(forged.status).toBe('INVALID');
   });
 
@@ -92,13 +98,17 @@ describe.each(testEngines())('certificates on %s', (engine) => {
 
   it('keeps certificates = ledger issuance leaves = status slots, all distinct', async () => {
     await ctx.services.ledger.sequenceNow();
-    const rows = await ctx.database.db.select({ ledgerEntryId: certificates.ledgerEntryId, slot: certificates.statusIndex }).from(certificates);
+    const rows = await ctx.database.db
+      .select({ ledgerEntryId: certificates.ledgerEntryId, slot: certificates.statusIndex })
+      .from(certificates);
     expect(rows.length).toBeGreaterThan(0);
     const indexes = await ctx.services.ledger.indexesOf(rows.map((r) => r.ledgerEntryId));
     expect(new Set(rows.map((r) => indexes.get(r.ledgerEntryId))).size).toBe(rows.length);
     expect(new Set(rows.map((r) => r.slot)).size).toBe(rows.length);
     expect(rows.every((r) => indexes.get(r.ledgerEntryId)! >= 0 && r.slot >= 0 && r.slot < STATUS_LIST_SIZE)).toBe(true);
-    const leaves = await ctx.database.db.execute<{ n: number }>(sql`select count(*)::int as n from ledger_entries where kind = 'certificate.issued'`);
+    const leaves = await ctx.database.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from ledger_entries where kind = 'certificate.issued'`,
+    );
     expect(leaves.rows[0]?.n).toBe(rows.length);
   });
 
@@ -127,7 +137,9 @@ describe.each(testEngines())('certificates on %s', (engine) => {
     expect(revoked.status).toBe('revoked');
     expect(await rejection(ctx.services.certificates.changeStatus(reviewer, cert.id, 'active', 'undo'))).toBe('CONFLICT');
     const payload = parsePayload((await ctx.services.certificates.document(resident, cert.id)).payload)!;
-    const bits = await decodeStatusList(await encodeStatusList(await ctx.services.certificates.statusListIndexes('1', 'revocation'), STATUS_LIST_SIZE));
+    const bits = await decodeStatusList(
+      await encodeStatusList(await ctx.services.certificates.statusListIndexes('1', 'revocation'), STATUS_LIST_SIZE),
+    );
     expect(bits && isBitSet(bits, payload.status.index)).toBe(true);
     await ctx.services.ledger.sequenceNow();
     const kinds = await ctx.database.db.execute<{ kind: string }>(sql`select kind from ledger_entries order by idx desc limit 3`);

@@ -114,7 +114,14 @@ export interface CertificatesDeps {
   clock?: () => Date;
 }
 
-const STATUS_ROLES: readonly StaffRole[] = ['village_reviewer', 'department_officer', 'township_admin', 'county_admin', 'city_admin', 'platform_admin'];
+const STATUS_ROLES: readonly StaffRole[] = [
+  'village_reviewer',
+  'department_officer',
+  'township_admin',
+  'county_admin',
+  'city_admin',
+  'platform_admin',
+];
 
 export interface IssueInput {
   caseId: string;
@@ -179,7 +186,13 @@ export function createCertificatesService(deps: CertificatesDeps) {
   /** A row's disclosures in clear: only in memory, for the view, document, PDF or licence asked for. */
   const disclosuresOf = (row: repo.CertificateRow): Disclosure[] => deps.vault.open(row.identifier, row.disclosures);
 
-  async function fieldValue(field: CertificateField, input: IssueInput, holder: { name: string; residentIdMasked: string }, residentId: string, issuerName: string): Promise<string> {
+  async function fieldValue(
+    field: CertificateField,
+    input: IssueInput,
+    holder: { name: string; residentIdMasked: string },
+    residentId: string,
+    issuerName: string,
+  ): Promise<string> {
     switch (field.source) {
       case 'holder.name':
         return holder.name;
@@ -213,7 +226,12 @@ export function createCertificatesService(deps: CertificatesDeps) {
       statusReason: row.statusReason,
       fields: disclosuresOf(row)
         .filter((d) => (shown ? shown.has(d.name) : d.name !== 'residentId'))
-        .map((d) => ({ name: d.name, labelZh: labels.get(d.name)?.labelZh ?? d.name, labelEn: labels.get(d.name)?.labelEn ?? d.name, value: d.value })),
+        .map((d) => ({
+          name: d.name,
+          labelZh: labels.get(d.name)?.labelZh ?? d.name,
+          labelEn: labels.get(d.name)?.labelEn ?? d.name,
+          value: d.value,
+        })),
       caseId: row.caseId,
       ledgerEntryId: row.ledgerEntryId,
     };
@@ -256,7 +274,12 @@ export function createCertificatesService(deps: CertificatesDeps) {
     const issuedAt = clock();
     const validUntil = type.validityDays ? new Date(issuedAt.getTime() + type.validityDays * 86_400_000) : null;
     const serial = await repo.nextSerial(tx);
-    const identifier = formatIdentifier({ typeCode: type.typeCode, issuerCode: issuer.creditCode, serial: String(serial).padStart(10, '0'), version: '001' });
+    const identifier = formatIdentifier({
+      typeCode: type.typeCode,
+      issuerCode: issuer.creditCode,
+      serial: String(serial).padStart(10, '0'),
+      version: '001',
+    });
     for (let attempt = 0; attempt < 20; attempt++) {
       const statusIndex = randomInt(statusList.size);
       const payload: SignedPayload = {
@@ -298,9 +321,14 @@ export function createCertificatesService(deps: CertificatesDeps) {
           validUntil,
         });
         if (!inserted) return null;
-        await deps.ledger.appendManyInTx(sp, [{ id: ledgerEntryId!, kind: 'certificate.issued', data: new TextEncoder().encode(issuanceLeafFast(payload, payloadText)) }]);
+        await deps.ledger.appendManyInTx(sp, [
+          { id: ledgerEntryId!, kind: 'certificate.issued', data: new TextEncoder().encode(issuanceLeafFast(payload, payloadText)) },
+        ]);
         await lists.countIssued(sp, statusList.list, 1);
-        await deps.events.enqueue(sp, { topic: 'certificate.issued', payload: { certificateId: inserted.id, identifier, caseId: input.caseId, holderId: input.applicantId } });
+        await deps.events.enqueue(sp, {
+          topic: 'certificate.issued',
+          payload: { certificateId: inserted.id, identifier, caseId: input.caseId, holderId: input.applicantId },
+        });
         return inserted;
       });
       if (row) return row;
@@ -346,15 +374,27 @@ export function createCertificatesService(deps: CertificatesDeps) {
       const issuer = await deps.orgs.getOrg(input.orgCode);
       if (!issuer) throw notFound('org');
       const creditCode = issuer.level === 'department' ? issuer.code : divisionCreditCode(issuer.divisionCode);
-      const [holder, residentId] = await Promise.all([deps.holders.getResidentSummary(input.applicantId), deps.holders.revealResidentId(input.applicantId)]);
+      const [holder, residentId] = await Promise.all([
+        deps.holders.getResidentSummary(input.applicantId),
+        deps.holders.revealResidentId(input.applicantId),
+      ]);
       if (!holder || !residentId) throw notFound('resident');
       const seal = await deps.seals.ensureSealKey({ code: issuer.code, name: issuer.name, creditCode });
       const values: { name: string; value: string }[] = [];
-      for (const field of type.fields) values.push({ name: field.name, value: await fieldValue(field, input, holder, residentId, issuer.name) });
+      for (const field of type.fields)
+        values.push({ name: field.name, value: await fieldValue(field, input, holder, residentId, issuer.name) });
       // Outside the approval's transaction: opening the next list then commits on its own.
       const statusList = await lists.forIssue(db, 1);
       return (tx) =>
-        issueInTx(tx, { input, type, issuer: { ...issuer, creditCode }, holder: { name: holder.name, residentIdMasked: holder.residentIdMasked }, seal, values, statusList });
+        issueInTx(tx, {
+          input,
+          type,
+          issuer: { ...issuer, creditCode },
+          holder: { name: holder.name, residentIdMasked: holder.residentIdMasked },
+          seal,
+          values,
+          statusList,
+        });
     },
 
     /**
@@ -400,7 +440,8 @@ export function createCertificatesService(deps: CertificatesDeps) {
           if (!holder) throw notFound('resident');
           const { residentId } = holder;
           const values: { name: string; value: string }[] = [];
-          for (const field of type.fields) values.push({ name: field.name, value: await fieldValue(field, input, holder, residentId, issuer.name) });
+          for (const field of type.fields)
+            values.push({ name: field.name, value: await fieldValue(field, input, holder, residentId, issuer.name) });
           items.push({
             caseId: input.caseId,
             applicantId: input.applicantId,
@@ -424,7 +465,18 @@ export function createCertificatesService(deps: CertificatesDeps) {
       );
       const batch =
         items.length > 0
-          ? await prepareBatchIssue(db, { ledger: deps.ledger, events: deps.events, vault: deps.vault, statusList: await lists.forIssue(db, items.length), statusLists: lists }, items, clock())
+          ? await prepareBatchIssue(
+              db,
+              {
+                ledger: deps.ledger,
+                events: deps.events,
+                vault: deps.vault,
+                statusList: await lists.forIssue(db, items.length),
+                statusLists: lists,
+              },
+              items,
+              clock(),
+            )
           : null;
       return { batch, none, failed };
     },
@@ -456,9 +508,16 @@ export function createCertificatesService(deps: CertificatesDeps) {
     },
 
     /** A view and bundle limited to `fields`, for a share link already checked by the caller. */
-    async sharedView(row: repo.CertificateRow, fields: readonly string[]): Promise<{ certificate: CertificateView; bundle: CertificateBundle }> {
+    async sharedView(
+      row: repo.CertificateRow,
+      fields: readonly string[],
+    ): Promise<{ certificate: CertificateView; bundle: CertificateBundle }> {
       const keep = new Set(fields);
-      const doc: CertificateDocument = { payload: row.payload, signature: row.signature, disclosures: disclosuresOf(row).filter((d) => keep.has(d.name)) };
+      const doc: CertificateDocument = {
+        payload: row.payload,
+        signature: row.signature,
+        disclosures: disclosuresOf(row).filter((d) => keep.has(d.name)),
+      };
       return { certificate: toView(row, await repo.findType(db, row.typeCode), fields), bundle: await withEvidence(doc, row) };
     },
 
@@ -470,7 +529,10 @@ export function createCertificatesService(deps: CertificatesDeps) {
       const bytes = await pdfCache.get({ certificateId: row.id, status: row.status, fields: shown }, async () => {
         const [type, bundle, signingKey, reviewerSignature] = await Promise.all([
           repo.findType(db, row.typeCode),
-          withEvidence({ payload: row.payload, signature: row.signature, disclosures: disclosuresOf(row).filter((d) => shown.includes(d.name)) }, row),
+          withEvidence(
+            { payload: row.payload, signature: row.signature, disclosures: disclosuresOf(row).filter((d) => shown.includes(d.name)) },
+            row,
+          ),
           deps.pdfKey(),
           repo.activeSignatureImage(db, row.reviewerId),
         ]);
@@ -500,7 +562,9 @@ export function createCertificatesService(deps: CertificatesDeps) {
         version: 1,
         roots: roots.map((r) => r.certificatePem),
         ledger: { vkey },
-        statusSigners: Object.fromEntries(statusKeys.map((k) => [k.keyId, { certificate: k.certificatePem, ...(k.chainPem ? { chain: k.chainPem } : {}) }])),
+        statusSigners: Object.fromEntries(
+          statusKeys.map((k) => [k.keyId, { certificate: k.certificatePem, ...(k.chainPem ? { chain: k.chainPem } : {}) }]),
+        ),
       };
     },
 
@@ -511,7 +575,11 @@ export function createCertificatesService(deps: CertificatesDeps) {
 
     /** The lists that exist, with their credentials' URLs (so that verifiers fetch only those). */
     async statusListIndex(): Promise<{ id: string; revocation: string; suspension: string }[]> {
-      return (await repo.listStatusLists(db)).map((id) => ({ id: String(id), revocation: `${lists.url(String(id))}/revocation`, suspension: `${lists.url(String(id))}/suspension` }));
+      return (await repo.listStatusLists(db)).map((id) => ({
+        id: String(id),
+        revocation: `${lists.url(String(id))}/revocation`,
+        suspension: `${lists.url(String(id))}/suspension`,
+      }));
     },
 
     /** Verification with this deployment's own anchors and current status lists. */
@@ -543,7 +611,10 @@ export function createCertificatesService(deps: CertificatesDeps) {
       const rows = await repo.listByHolder(db, holderId, before, limit);
       const types = new Map((await repo.listTypes(db)).map((t) => [t.code, t]));
       const last = rows.at(-1);
-      return { items: rows.map((r) => toView(r, types.get(r.typeCode))), next: rows.length === limit && last ? encodeCursor([last.serial]) : null };
+      return {
+        items: rows.map((r) => toView(r, types.get(r.typeCode))),
+        next: rows.length === limit && last ? encodeCursor([last.serial]) : null,
+      };
     },
 
     /**
@@ -578,14 +649,28 @@ export function createCertificatesService(deps: CertificatesDeps) {
         const allowed = current.status === 'revoked' ? false : to !== current.status && (to !== 'active' || current.status === 'suspended');
         if (!allowed) {
           throw new AppError('CONFLICT', {
-            detail: { zh: `证书当前状态为 ${current.status}，不能改为 ${to}`, en: `the certificate is ${current.status}; it cannot become ${to}` },
+            detail: {
+              zh: `证书当前状态为 ${current.status}，不能改为 ${to}`,
+              en: `the certificate is ${current.status}; it cannot become ${to}`,
+            },
           });
         }
         const at = clock();
-        const leaf = canonicalJson({ kind: `certificate.${to === 'active' ? 'reinstated' : to}`, id: current.identifier, at: at.toISOString() });
+        const leaf = canonicalJson({
+          kind: `certificate.${to === 'active' ? 'reinstated' : to}`,
+          id: current.identifier,
+          at: at.toISOString(),
+        });
         const { id: ledgerEntryId } = await deps.ledger.appendInTx(tx, { kind: `certificate.${to}`, data: new TextEncoder().encode(leaf) });
         await repo.setStatus(tx, id, { status: to, reason: why, actorId: principal.accountId, at });
-        await repo.insertStatusEvent(tx, { certificateId: id, fromStatus: current.status, toStatus: to, reason: why, actorId: principal.accountId, ledgerEntryId });
+        await repo.insertStatusEvent(tx, {
+          certificateId: id,
+          fromStatus: current.status,
+          toStatus: to,
+          reason: why,
+          actorId: principal.accountId,
+          ledgerEntryId,
+        });
         await deps.events.enqueue(tx, { topic: 'certificate.status_changed', payload: { certificateId: id, from: current.status, to } });
       });
       return service.get(principal, id);

@@ -70,7 +70,9 @@ export const certificates = pgTable(
     unique('certificates_status_slot').on(t.statusList, t.statusIndex),
     index('certificates_holder_idx').on(t.holderId, t.serial),
     index('certificates_issuer_idx').using('btree', t.issuerOrgPath.op('text_pattern_ops'), t.serial),
-    index('certificates_revoked_idx').on(t.statusList, t.status).where(sql`${t.status} <> 'active'`),
+    index('certificates_revoked_idx')
+      .on(t.statusList, t.status)
+      .where(sql`${t.status} <> 'active'`),
     check('certificates_status_check', sql`${t.status} in ('active','revoked','suspended')`),
   ],
 );
@@ -88,7 +90,10 @@ export const statusLists = pgTable(
     used: integer('used').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [check('status_lists_size_check', sql`${t.size} > 0 and ${t.size} % 8 = 0`), check('status_lists_used_check', sql`${t.used} >= 0`)],
+  (t) => [
+    check('status_lists_size_check', sql`${t.size} > 0 and ${t.size} % 8 = 0`),
+    check('status_lists_used_check', sql`${t.used} >= 0`),
+  ],
 );
 
 /** Status changes (revoke, suspend, reinstate): who, when, why; each also goes on the ledger. */

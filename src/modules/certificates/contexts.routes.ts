@@ -17,7 +17,12 @@ export function contextRoutes(deps: { publicUrl: string }): FastifyPluginAsyncTy
           response: { 200: Type.Unknown({ description: 'application/ld+json' }) },
         },
       },
-      async (_request, reply) => reply.type('application/ld+json').header('cache-control', 'public, max-age=86400').header('access-control-allow-origin', '*').send(body),
+      async (_request, reply) =>
+        reply
+          .type('application/ld+json')
+          .header('cache-control', 'public, max-age=86400')
+          .header('access-control-allow-origin', '*')
+          .send(body),
     );
   };
 }

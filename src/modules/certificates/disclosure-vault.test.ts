@@ -46,8 +46,11 @@ describe.each(testEngines())('certificates from before sealing (%s)', (engine) =
     const cert = await ctx.services.certificates.getByCase(resident, c.id);
     const before = await ctx.services.certificates.document(resident, cert.id);
     // As an older version stored it: the disclosures in clear.
-    await ctx.database.db.execute(sql`update certificates set disclosures = ${JSON.stringify(before.disclosures)}::jsonb where id = ${cert.id}`);
-    const raw = async () => (await ctx.database.db.execute<{ d: unknown }>(sql`select disclosures as d from certificates where id = ${cert.id}`)).rows[0]!.d;
+    await ctx.database.db.execute(
+      sql`update certificates set disclosures = ${JSON.stringify(before.disclosures)}::jsonb where id = ${cert.id}`,
+    );
+    const raw = async () =>
+      (await ctx.database.db.execute<{ d: unknown }>(sql`select disclosures as d from certificates where id = ${cert.id}`)).rows[0]!.d;
     expect(JSON.stringify(await raw())).toContain(resident.residentId);
 
     expect(await sealLegacyDisclosures(ctx.database.db, ctx.masterKey)).toBe(1);

@@ -33,7 +33,8 @@ const aadOf = (identifier: string, name: string) => `${identifier}\n${name}`;
 export function createDisclosureVault(masterKey: Buffer): DisclosureVault {
   const key = deriveKey(masterKey, INFO);
   return {
-    seal: (identifier, disclosures) => disclosures.map((d) => ({ name: d.name, sealed: sealText(key, JSON.stringify([d.value, d.salt]), aadOf(identifier, d.name)) })),
+    seal: (identifier, disclosures) =>
+      disclosures.map((d) => ({ name: d.name, sealed: sealText(key, JSON.stringify([d.value, d.salt]), aadOf(identifier, d.name)) })),
     open: (identifier, stored) =>
       stored.map((d) => {
         if (!('sealed' in d)) return { name: d.name, value: d.value, salt: d.salt };
@@ -61,7 +62,12 @@ export async function sealLegacyDisclosures(db: Db, masterKey: Buffer): Promise<
   let total = 0;
   for (;;) {
     const n = await db.transaction((tx) =>
-      rewrite(tx, `exists (select 1 from jsonb_array_elements(disclosures) e where e ? 'value')`, (identifier, stored) => vault.seal(identifier, vault.open(identifier, stored)), 500),
+      rewrite(
+        tx,
+        `exists (select 1 from jsonb_array_elements(disclosures) e where e ? 'value')`,
+        (identifier, stored) => vault.seal(identifier, vault.open(identifier, stored)),
+        500,
+      ),
     );
     total += n;
     if (n < 500) return total;

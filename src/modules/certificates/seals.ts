@@ -6,7 +6,15 @@ import type { KeyStore } from './keys/key-store.ts';
 import { renderSealSvg } from './keys/seal-image.ts';
 
 /** Who may look at an org's seal: its own staff, and the administrators and supervisors above it. */
-const SEAL_VIEWERS: readonly StaffRole[] = ['village_reviewer', 'department_officer', 'township_admin', 'county_admin', 'city_admin', 'platform_admin', 'supervisor'];
+const SEAL_VIEWERS: readonly StaffRole[] = [
+  'village_reviewer',
+  'department_officer',
+  'township_admin',
+  'county_admin',
+  'city_admin',
+  'platform_admin',
+  'supervisor',
+];
 
 export interface SealKeyDto {
   keyId: string;
@@ -59,7 +67,12 @@ export function createSealsService(deps: { orgs: SealDirectory; keys: Pick<KeySt
         };
       });
       const svg = renderSealSvg({ name: [...org.name].slice(0, 25).join(''), bottomText: '电子证明专用章', size: 200 });
-      return { orgCode: org.code, orgName: org.name, image: `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`, keys };
+      return {
+        orgCode: org.code,
+        orgName: org.name,
+        image: `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`,
+        keys,
+      };
     },
   };
 }

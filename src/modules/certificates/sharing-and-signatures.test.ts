@@ -32,7 +32,12 @@ describe.each(testEngines())('share links and registered signatures on %s', (eng
     const second = await ctx.services.sharing.uploadSignature(reviewer, PNG);
     await ctx.services.sharing.activateSignature(townshipAdmin, second.id);
     const mine = await ctx.services.sharing.listSignatures(reviewer, {});
-    expect(mine.map((s) => [s.id, s.status])).toEqual(expect.arrayContaining([[first.id, 'retired'], [second.id, 'active']]));
+    expect(mine.map((s) => [s.id, s.status])).toEqual(
+      expect.arrayContaining([
+        [first.id, 'retired'],
+        [second.id, 'active'],
+      ]),
+    );
   });
 
   it('shares chosen fields through a link that expires and can be revoked', async () => {
@@ -46,7 +51,9 @@ describe.each(testEngines())('share links and registered signatures on %s', (eng
     await ctx.services.applications.act(reviewer, c.id, 'approve');
     const cert = await ctx.services.certificates.getByCase(resident, c.id);
     expect(await rejection(ctx.services.sharing.createShareLink(stranger, cert.id, { hours: 24 }))).toBe('NOT_FOUND');
-    expect(await rejection(ctx.services.sharing.createShareLink(resident, cert.id, { hours: 24, fields: ['nope'] }))).toBe('VALIDATION_FAILED');
+    expect(await rejection(ctx.services.sharing.createShareLink(resident, cert.id, { hours: 24, fields: ['nope'] }))).toBe(
+      'VALIDATION_FAILED',
+    );
     const link = await ctx.services.sharing.createShareLink(resident, cert.id, { hours: 24, fields: ['holderName', 'purpose'] });
     const opened = await ctx.services.sharing.openShareLink(link.token!);
     expect(opened.certificate.fields.map((f) => f.name)).toEqual(['holderName', 'purpose']);

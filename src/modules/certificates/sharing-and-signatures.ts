@@ -60,14 +60,22 @@ export function createSharingService(deps: { db: Db; certificates: CertificatesS
   return {
     /** A reviewer files their handwritten signature (PNG data URL); it waits for activation. */
     async uploadSignature(principal: Principal, image: string): Promise<SignatureDto> {
-      const grant = principal.kind === 'staff' && !principal.actingFor ? principal.roles.find((g) => g.role === 'village_reviewer' || g.role === 'department_officer') : undefined;
+      const grant =
+        principal.kind === 'staff' && !principal.actingFor
+          ? principal.roles.find((g) => g.role === 'village_reviewer' || g.role === 'department_officer')
+          : undefined;
       if (!grant) throw new AppError('FORBIDDEN');
       const match = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(image);
       const bytes = match ? Buffer.from(match[1]!, 'base64') : null;
       if (!bytes || bytes.length > MAX_SIGNATURE_BYTES || !bytes.subarray(0, 8).equals(PNG_MAGIC)) {
-        throw new AppError('VALIDATION_FAILED', { detail: { zh: '签名图片须为 200 KB 以内的 PNG', en: 'the signature must be a PNG of at most 200 KB' } });
+        throw new AppError('VALIDATION_FAILED', {
+          detail: { zh: '签名图片须为 200 KB 以内的 PNG', en: 'the signature must be a PNG of at most 200 KB' },
+        });
       }
-      const [row] = await db.insert(registeredSignatures).values({ accountId: principal.accountId, orgCode: grant.orgCode, orgPath: grant.orgPath, image }).returning();
+      const [row] = await db
+        .insert(registeredSignatures)
+        .values({ accountId: principal.accountId, orgCode: grant.orgCode, orgPath: grant.orgPath, image })
+        .returning();
       return toSignatureDto(row!);
     },
 
@@ -75,10 +83,15 @@ export function createSharingService(deps: { db: Db; certificates: CertificatesS
     async activateSignature(principal: Principal, id: string): Promise<SignatureDto> {
       if (!isUuid(id)) throw notFound('signature');
       const [row] = await db.select().from(registeredSignatures).where(eq(registeredSignatures.id, id));
-      if (!row || !hasRoleFor(principal, ['township_admin', 'county_admin', 'city_admin', 'platform_admin'], row.orgPath) || row.accountId === principal.accountId) {
+      if (
+        !row ||
+        !hasRoleFor(principal, ['township_admin', 'county_admin', 'city_admin', 'platform_admin'], row.orgPath) ||
+        row.accountId === principal.accountId
+      ) {
         throw notFound('signature');
       }
-      if (row.status !== 'pending') throw new AppError('CONFLICT', { detail: { zh: '该签名不是待备案状态', en: 'this signature is not pending' } });
+      if (row.status !== 'pending')
+        throw new AppError('CONFLICT', { detail: { zh: '该签名不是待备案状态', en: 'this signature is not pending' } });
       const activated = await db.transaction(async (tx) => {
         await tx
           .update(registeredSignatures)
@@ -103,7 +116,11 @@ export function createSharingService(deps: { db: Db; certificates: CertificatesS
         .orderBy(desc(registeredSignatures.uploadedAt))
         .limit(500);
       return rows
-        .filter((r) => r.accountId === principal.accountId || hasRoleFor(principal, ['township_admin', 'county_admin', 'city_admin', 'platform_admin'], r.orgPath))
+        .filter(
+          (r) =>
+            r.accountId === principal.accountId ||
+            hasRoleFor(principal, ['township_admin', 'county_admin', 'city_admin', 'platform_admin'], r.orgPath),
+        )
         .map(toSignatureDto);
     },
 
@@ -120,22 +137,45 @@ export function createSharingService(deps: { db: Db; certificates: CertificatesS
       const view = await certificates.get(principal, certificateId);
       requireResidentScope(principal, 'certificates.view');
       if (!Number.isInteger(input.hours) || input.hours < 1 || input.hours > MAX_SHARE_HOURS) {
-        throw new AppError('VALIDATION_FAILED', { detail: { zh: `有效期应为 1–${MAX_SHARE_HOURS} 小时`, en: `the link must last 1–${MAX_SHARE_HOURS} hours` } });
+        throw new AppError('VALIDATION_FAILED', {
+          detail: { zh: `有效期应为 1–${MAX_SHARE_HOURS} 小时`, en: `the link must last 1–${MAX_SHARE_HOURS} hours` },
+        });
       }
       const known = new Set(view.fields.map((f) => f.name));
       const fields = input.fields ?? [...known];
       const unknown = fields.filter((f) => !known.has(f));
-      if (unknown.length > 0) throw new AppError('VALIDATION_FAILED', { detail: { zh: `没有这些字段：${unknown.join('、')}`, en: `no such fields: ${unknown.join(', ')}` } });
+      if (unknown.length > 0)
+        throw new AppError('VALIDATION_FAILED', {
+          detail: { zh: `没有这些字段：${unknown.join('、')}`, en: `no such fields: ${unknown.join(', ')}` },
+        });
       const token = randomBytes(24).toString('base64url');
       const expiresAt = new Date(clock().getTime() + input.hours * 3_600_000);
       await db.insert(shareLinks).values({ tokenHash: hashToken(token), certificateId, fields, createdBy: principal.accountId, expiresAt });
-      return { id: hashToken(token).slice(0, 32), certificateId, fields, expiresAt: expiresAt.toISOString(), revoked: false, token, url: `${deps.publicUrl}/verify#share=${token}` };
+      return {
+        id: hashToken(token).slice(0, 32),
+        certificateId,
+        fields,
+        expiresAt: expiresAt.toISOString(),
+        revoked: false,
+        token,
+        url: `${deps.publicUrl}/verify#share=${token}`,
+      };
     },
 
     async listShareLinks(principal: Principal, certificateId: string): Promise<ShareLinkDto[]> {
       await certificates.get(principal, certificateId);
-      const rows = await db.select().from(shareLinks).where(eq(shareLinks.certificateId, certificateId)).orderBy(desc(shareLinks.createdAt));
-      return rows.map((r) => ({ id: r.tokenHash.slice(0, 32), certificateId, fields: r.fields, expiresAt: r.expiresAt.toISOString(), revoked: r.revokedAt !== null }));
+      const rows = await db
+        .select()
+        .from(shareLinks)
+        .where(eq(shareLinks.certificateId, certificateId))
+        .orderBy(desc(shareLinks.createdAt));
+      return rows.map((r) => ({
+        id: r.tokenHash.slice(0, 32),
+        certificateId,
+        fields: r.fields,
+        expiresAt: r.expiresAt.toISOString(),
+        revoked: r.revokedAt !== null,
+      }));
     },
 
     async revokeShareLink(principal: Principal, certificateId: string, id: string): Promise<void> {

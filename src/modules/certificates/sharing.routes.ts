@@ -34,7 +34,10 @@ export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginA
         schema: {
           tags: ['certificates'],
           summary: '上传手签（待备案）· upload a handwritten signature for registration',
-          body: Type.Object({ image: Type.String({ maxLength: 300_000, description: 'data:image/png;base64,…' }) }, { additionalProperties: false }),
+          body: Type.Object(
+            { image: Type.String({ maxLength: 300_000, description: 'data:image/png;base64,…' }) },
+            { additionalProperties: false },
+          ),
           response: withErrors({ 201: SignatureSchema }, [400, 401, 403]),
         },
       },
@@ -46,7 +49,10 @@ export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginA
         schema: {
           tags: ['certificates'],
           summary: '手签备案列表 · registered signatures I may see',
-          querystring: Type.Object({ status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('retired')])) }, { additionalProperties: false }),
+          querystring: Type.Object(
+            { status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('retired')])) },
+            { additionalProperties: false },
+          ),
           response: withErrors({ 200: Type.Object({ items: Type.Array(SignatureSchema) }) }, [400, 401, 403]),
         },
       },
@@ -55,7 +61,12 @@ export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginA
     app.post(
       '/signatures/:id/activate',
       {
-        schema: { tags: ['certificates'], summary: '手签备案生效 · activate a registered signature', params: IdParams, response: withErrors({ 200: SignatureSchema }, [401, 404, 409]) },
+        schema: {
+          tags: ['certificates'],
+          summary: '手签备案生效 · activate a registered signature',
+          params: IdParams,
+          response: withErrors({ 200: SignatureSchema }, [401, 404, 409]),
+        },
       },
       async (request) => sharing.activateSignature(requirePrincipal(request), request.params.id),
     );
@@ -67,17 +78,28 @@ export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginA
           summary: '生成限时分享链接 · create a time-limited share link',
           params: IdParams,
           body: Type.Object(
-            { fields: Type.Optional(Type.Array(Type.String({ maxLength: 60 }), { maxItems: 30 })), hours: Type.Integer({ minimum: 1, maximum: 720 }) },
+            {
+              fields: Type.Optional(Type.Array(Type.String({ maxLength: 60 }), { maxItems: 30 })),
+              hours: Type.Integer({ minimum: 1, maximum: 720 }),
+            },
             { additionalProperties: false },
           ),
           response: withErrors({ 201: ShareSchema }, [400, 401, 403, 404]),
         },
       },
-      async (request, reply) => reply.status(201).send(await sharing.createShareLink(requirePrincipal(request), request.params.id, request.body)),
+      async (request, reply) =>
+        reply.status(201).send(await sharing.createShareLink(requirePrincipal(request), request.params.id, request.body)),
     );
     app.get(
       '/certificates/:id/shares',
-      { schema: { tags: ['certificates'], summary: '分享链接列表 · share links', params: IdParams, response: withErrors({ 200: Type.Object({ items: Type.Array(ShareSchema) }) }, [401, 404]) } },
+      {
+        schema: {
+          tags: ['certificates'],
+          summary: '分享链接列表 · share links',
+          params: IdParams,
+          response: withErrors({ 200: Type.Object({ items: Type.Array(ShareSchema) }) }, [401, 404]),
+        },
+      },
       async (request) => ({ items: await sharing.listShareLinks(requirePrincipal(request), request.params.id) }),
     );
     app.delete(

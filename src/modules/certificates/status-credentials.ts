@@ -51,11 +51,14 @@ export function createStatusCredentials(deps: StatusCredentialsDeps) {
       const size = await deps.sizeOf(list);
       if (size === null) return null;
       const indexes = await deps.indexes(list, purpose);
-      const digest = createHash('sha256').update(indexes.sort((a, b) => a - b).join(',')).digest('hex');
+      const digest = createHash('sha256')
+        .update(indexes.sort((a, b) => a - b).join(','))
+        .digest('hex');
       const key = `${list}/${purpose}`;
       const now = deps.clock();
       const current = kept.get(key);
-      if (current && current.digest === digest && now.getTime() - current.signedAt < refreshMs && now.getTime() >= current.signedAt) return current.credential;
+      if (current && current.digest === digest && now.getTime() - current.signedAt < refreshMs && now.getTime() >= current.signedAt)
+        return current.credential;
 
       const id = `${deps.publicUrl}/api/status-lists/${list}/${purpose}`;
       const signer = await deps.signer();
@@ -67,7 +70,12 @@ export function createStatusCredentials(deps: StatusCredentialsDeps) {
           issuer: deps.publicUrl,
           validFrom: now.toISOString(),
           validUntil: new Date(now.getTime() + validityMs).toISOString(),
-          credentialSubject: { id: `${id}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList: await encodeStatusList(indexes, size) },
+          credentialSubject: {
+            id: `${id}#list`,
+            type: 'BitstringStatusList',
+            statusPurpose: purpose,
+            encodedList: await encodeStatusList(indexes, size),
+          },
         },
         { verificationMethod: `${trustListUrl(deps.publicUrl)}#${signer.keyId}`, sign: (m) => signer.sign(m) },
         now,

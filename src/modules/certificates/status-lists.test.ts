@@ -106,7 +106,11 @@ describe.each(testEngines())('status lists on %s', (engine) => {
     const listOf = async (resident: (typeof first.residents)[number], caseId: string) => {
       const cert = await ctx.services.certificates.getByCase(resident, caseId);
       const payload = parsePayload((await ctx.services.certificates.document(resident, cert.id)).payload)!;
-      const [row] = (await ctx.database.db.execute<{ list: string; index: number }>(sql`select status_list as list, status_index as index from certificates where id = ${cert.id}`)).rows;
+      const [row] = (
+        await ctx.database.db.execute<{ list: string; index: number }>(
+          sql`select status_list as list, status_index as index from certificates where id = ${cert.id}`,
+        )
+      ).rows;
       // The signed payload names the list and slot the row holds.
       expect(payload.status.list).toBe(`http://localhost:3000/api/status-lists/${row!.list}`);
       expect(payload.status.index).toBe(row!.index);
@@ -129,7 +133,9 @@ describe.each(testEngines())('status lists on %s', (engine) => {
     for (let b = 0; b < 4; b++) batches.push(await submitted(4));
     for (let round = 0; round < 2; round++) {
       const results = await Promise.all(
-        batches.map((batch, b) => ctx.services.applications.decideMany(reviewers[b % 2]!, { ids: batch.ids.slice(round * 2, round * 2 + 2), decision: 'approve' })),
+        batches.map((batch, b) =>
+          ctx.services.applications.decideMany(reviewers[b % 2]!, { ids: batch.ids.slice(round * 2, round * 2 + 2), decision: 'approve' }),
+        ),
       );
       expect(results.flat().every((r) => r.outcome === 'approved')).toBe(true);
     }

@@ -65,7 +65,10 @@ export function createStatusLists(publicUrl: string, options: StatusListOptions 
       if (!/^[1-9][0-9]{0,8}$/.test(list)) return null;
       const known = sizes.get(list);
       if (known !== undefined) return known;
-      const [row] = await db.select({ size: statusLists.size }).from(statusLists).where(eq(statusLists.id, Number(list)));
+      const [row] = await db
+        .select({ size: statusLists.size })
+        .from(statusLists)
+        .where(eq(statusLists.id, Number(list)));
       if (row) sizes.set(list, row.size);
       return row?.size ?? null;
     },
@@ -92,7 +95,11 @@ export function createStatusLists(publicUrl: string, options: StatusListOptions 
 
     /** Counts `count` certificates written into `list`, in their issuing transaction. */
     async countIssued(tx: Executor, list: string, count: number): Promise<void> {
-      if (count > 0) await tx.update(statusLists).set({ used: sql`${statusLists.used} + ${count}` }).where(eq(statusLists.id, Number(list)));
+      if (count > 0)
+        await tx
+          .update(statusLists)
+          .set({ used: sql`${statusLists.used} + ${count}` })
+          .where(eq(statusLists.id, Number(list)));
     },
   };
 }

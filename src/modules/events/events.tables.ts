@@ -17,5 +17,9 @@ export const outbox = pgTable(
     processedAt: timestamp('processed_at', { withTimezone: true }),
     lastError: text('last_error'),
   },
-  (t) => [index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`${t.processedAt} is null`)],
+  (t) => [
+    index('outbox_pending_idx')
+      .on(t.availableAt, t.id)
+      .where(sql`${t.processedAt} is null`),
+  ],
 );

@@ -8,7 +8,13 @@ const VILLAGE = `${COUNTY}.130123100.130123100201`;
 const OTHER_VILLAGE = '13.1301.130125.130125100.130125100201';
 
 function staff(role: StaffRole, orgPath: string): Principal {
-  return { accountId: 'a', kind: 'staff', name: 'x', sessionChannel: 'web', roles: [{ role, orgCode: orgPath.split('.').pop()!, orgPath }] };
+  return {
+    accountId: 'a',
+    kind: 'staff',
+    name: 'x',
+    sessionChannel: 'web',
+    roles: [{ role, orgCode: orgPath.split('.').pop()!, orgPath }],
+  };
 }
 
 describe('account administration rules', () => {

@@ -23,16 +23,26 @@ describe('kiosk code senders', () => {
     expect(() => loadCodeSenderConfig({ YIBAN_CODE_SENDER: 'demo' })).toThrow(/YIBAN_DEMO=1/);
     expect(() => loadCodeSenderConfig({ YIBAN_CODE_SENDER: 'carrier-pigeon' })).toThrow(/sms, demo or none/);
 
-    const gatewayEnv = { YIBAN_SMS_URL: 'https://sms.example.cn/send', YIBAN_SMS_KEY_ID: 'AK', YIBAN_SMS_SECRET: 's', YIBAN_SMS_TEMPLATE: 'SMS_1' };
+    const gatewayEnv = {
+      YIBAN_SMS_URL: 'https://sms.example.cn/send',
+      YIBAN_SMS_KEY_ID: 'AK',
+      YIBAN_SMS_SECRET: 's',
+      YIBAN_SMS_TEMPLATE: 'SMS_1',
+    };
     const sms = loadCodeSenderConfig({ ...gatewayEnv, YIBAN_DEMO: '1' });
-    expect(sms).toMatchObject({ kind: 'sms', gateway: { url: 'https://sms.example.cn/send', keyId: 'AK', template: 'SMS_1', signName: '一办', timeoutMs: 5000, attempts: 3 } });
+    expect(sms).toMatchObject({
+      kind: 'sms',
+      gateway: { url: 'https://sms.example.cn/send', keyId: 'AK', template: 'SMS_1', signName: '一办', timeoutMs: 5000, attempts: 3 },
+    });
     expect(sms.kind === 'sms' && createCodeSender(sms)?.delivery).toBe('sms');
     // An explicit choice of none wins over a configured gateway.
     expect(loadCodeSenderConfig({ ...gatewayEnv, YIBAN_CODE_SENDER: 'none' })).toEqual({ kind: 'none' });
   });
 
   it('refuses an incomplete or plain-http gateway at start', () => {
-    expect(() => loadCodeSenderConfig({ YIBAN_SMS_URL: 'https://sms.example.cn/send' })).toThrow(/YIBAN_SMS_KEY_ID, YIBAN_SMS_SECRET, YIBAN_SMS_TEMPLATE/);
+    expect(() => loadCodeSenderConfig({ YIBAN_SMS_URL: 'https://sms.example.cn/send' })).toThrow(
+      /YIBAN_SMS_KEY_ID, YIBAN_SMS_SECRET, YIBAN_SMS_TEMPLATE/,
+    );
     const env = { YIBAN_SMS_KEY_ID: 'AK', YIBAN_SMS_SECRET: 's', YIBAN_SMS_TEMPLATE: 'SMS_1' };
     expect(() => loadCodeSenderConfig({ ...env, YIBAN_SMS_URL: 'http://sms.example.cn/send' })).toThrow(/https/);
     expect(loadCodeSenderConfig({ ...env, YIBAN_SMS_URL: 'http://127.0.0.1:9000/send' }).kind).toBe('sms');

@@ -42,7 +42,10 @@ export function demoCodeSender(print: (line: string) => void = (line) => console
 }
 
 /** The configured sender, or null when none is configured (kiosk code login is then unavailable). */
-export function createCodeSender(config: CodeSenderConfig, options: { print?: (line: string) => void; log?: (line: string) => void } = {}): CodeSender | null {
+export function createCodeSender(
+  config: CodeSenderConfig,
+  options: { print?: (line: string) => void; log?: (line: string) => void } = {},
+): CodeSender | null {
   const kind = config.kind;
   switch (kind) {
     case 'sms':

@@ -95,7 +95,9 @@ export function createDelegationFunctions({ db, clock }: IdentityContext) {
       await db.transaction(async (tx) => {
         if (await repo.revokeDelegation(tx, row.id, now)) {
           const detail = { delegationId: row.id, helperId: row.helperId };
-          await repo.insertAudit(tx, [{ accountId: row.residentId, actorId: principal.accountId, action: 'delegation.revoked', detail, at: now }]);
+          await repo.insertAudit(tx, [
+            { accountId: row.residentId, actorId: principal.accountId, action: 'delegation.revoked', detail, at: now },
+          ]);
         }
       });
     },

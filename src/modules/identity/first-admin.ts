@@ -75,7 +75,8 @@ export function createFirstAdminFunctions({ db, clock }: IdentityContext, provis
     const tokenHash = input.token.length > 0 && input.token.length <= 200 ? hashSessionToken(input.token) : null;
     if (!tokenHash) throw new AppError('BOOTSTRAP_TOKEN_INVALID');
     // The token first: without it, nothing about the input is answered.
-    if (!(await repo.bootstrapTokenIsLive(db, tokenHash, clock())) || !(await needsBootstrap())) throw new AppError('BOOTSTRAP_TOKEN_INVALID');
+    if (!(await repo.bootstrapTokenIsLive(db, tokenHash, clock())) || !(await needsBootstrap()))
+      throw new AppError('BOOTSTRAP_TOKEN_INVALID');
     return provisionStaff(asStaff(input), async (tx) => {
       if (!(await repo.burnBootstrapToken(tx, tokenHash, clock()))) throw new AppError('BOOTSTRAP_TOKEN_INVALID');
     });

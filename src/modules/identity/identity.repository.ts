@@ -49,11 +49,7 @@ export function findResidentCandidates(ex: Executor, by: { hash: string } | { ph
 }
 
 export function findStaffCandidates(ex: Executor, username: string): Promise<LoginCandidate[]> {
-  return ex
-    .select(candidateColumns)
-    .from(staff)
-    .innerJoin(accounts, eq(accounts.id, staff.accountId))
-    .where(eq(staff.username, username));
+  return ex.select(candidateColumns).from(staff).innerJoin(accounts, eq(accounts.id, staff.accountId)).where(eq(staff.username, username));
 }
 
 export async function resetLoginFailures(ex: Executor, accountId: string): Promise<void> {
@@ -228,10 +224,7 @@ export async function findKioskResident(ex: Executor, residentIdHash: string) {
 }
 
 export async function getResidentCipher(ex: Executor, accountId: string): Promise<string | null> {
-  const [row] = await ex
-    .select({ cipher: residents.residentIdCipher })
-    .from(residents)
-    .where(eq(residents.accountId, accountId));
+  const [row] = await ex.select({ cipher: residents.residentIdCipher }).from(residents).where(eq(residents.accountId, accountId));
   return row?.cipher ?? null;
 }
 
@@ -239,7 +232,12 @@ export async function getResidentCipher(ex: Executor, accountId: string): Promis
 export async function getHolders(ex: Executor, accountIds: readonly string[]) {
   if (accountIds.length === 0) return [];
   return ex
-    .select({ accountId: residents.accountId, name: accounts.name, residentIdMasked: residents.residentIdMasked, cipher: residents.residentIdCipher })
+    .select({
+      accountId: residents.accountId,
+      name: accounts.name,
+      residentIdMasked: residents.residentIdMasked,
+      cipher: residents.residentIdCipher,
+    })
     .from(residents)
     .innerJoin(accounts, eq(accounts.id, residents.accountId))
     .where(sql`${residents.accountId} = any(${sql.param([...accountIds])}::uuid[])`);
@@ -417,7 +415,13 @@ export async function listDelegations(
 
 export async function getPasswordState(ex: Executor, accountId: string) {
   const [row] = await ex
-    .select({ passwordHash: accounts.passwordHash, lockedUntil: accounts.lockedUntil, status: accounts.status, kind: accounts.kind, name: accounts.name })
+    .select({
+      passwordHash: accounts.passwordHash,
+      lockedUntil: accounts.lockedUntil,
+      status: accounts.status,
+      kind: accounts.kind,
+      name: accounts.name,
+    })
     .from(accounts)
     .where(eq(accounts.id, accountId));
   return row ?? null;

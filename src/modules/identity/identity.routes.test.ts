@@ -107,7 +107,12 @@ describe('identity routes', () => {
     });
     expect(created.statusCode).toBe(201);
     const login = async (password: string) =>
-      app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { kind: 'resident', residentIdOrPhone: '13812345690', password, channel: 'app' } });
+      app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        headers: { 'x-auth-mode': 'bearer' },
+        payload: { kind: 'resident', residentIdOrPhone: '13812345690', password, channel: 'app' },
+      });
     const here = { authorization: `Bearer ${(await login('Lianghao-Mima-731')).json<{ token: string }>().token}` };
     const other = { authorization: `Bearer ${(await login('Lianghao-Mima-731')).json<{ token: string }>().token}` };
     const change = (currentPassword: string, newPassword: string, headers: Record<string, string> = here) =>
@@ -130,7 +135,15 @@ describe('identity routes', () => {
   it('documents every route in the OpenAPI document', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/auth/login', '/api/auth/password', '/api/auth/bootstrap', '/api/me', '/api/staff', '/api/delegations/{id}', '/api/accounts/{id}/disable']),
+      expect.arrayContaining([
+        '/api/auth/login',
+        '/api/auth/password',
+        '/api/auth/bootstrap',
+        '/api/me',
+        '/api/staff',
+        '/api/delegations/{id}',
+        '/api/accounts/{id}/disable',
+      ]),
     );
   });
 });

@@ -62,7 +62,9 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
         config: { rateLimitClass: 'login' },
       },
       async (request, reply) => {
-        return deliverSession(request, reply, await identity.login({ ...request.body, source: clientAddress(request) }), { persistent: true });
+        return deliverSession(request, reply, await identity.login({ ...request.body, source: clientAddress(request) }), {
+          persistent: true,
+        });
       },
     );
 
@@ -152,10 +154,14 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
         schema: {
           tags,
           summary: '本辖区工作人员 · staff in my area',
-          querystring: Type.Object({ orgCode: Type.String({ minLength: 2, maxLength: 40, pattern: ORG_CODE_PATTERN }), ...PageQuery }, { additionalProperties: false }),
-          response: withErrors({ 200: Type.Object({ items: Type.Array(StaffDto), next: Type.Union([Type.String(), Type.Null()]) }) }, [
-            400, 401, 403, 404,
-          ]),
+          querystring: Type.Object(
+            { orgCode: Type.String({ minLength: 2, maxLength: 40, pattern: ORG_CODE_PATTERN }), ...PageQuery },
+            { additionalProperties: false },
+          ),
+          response: withErrors(
+            { 200: Type.Object({ items: Type.Array(StaffDto), next: Type.Union([Type.String(), Type.Null()]) }) },
+            [400, 401, 403, 404],
+          ),
         },
       },
       async (request) => identity.listStaff(requirePrincipal(request), request.query),

@@ -8,10 +8,18 @@ import { LOGIN_CHANNELS } from './sessions.ts';
 const strict = { additionalProperties: false } as const;
 
 const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
-const OrgCode = Type.String({ minLength: 2, maxLength: 40, pattern: ORG_CODE_PATTERN, description: '机构代码（行政区划代码或统一社会信用代码）' });
+const OrgCode = Type.String({
+  minLength: 2,
+  maxLength: 40,
+  pattern: ORG_CODE_PATTERN,
+  description: '机构代码（行政区划代码或统一社会信用代码）',
+});
 const Role = Type.Union(STAFF_ROLES.map((r) => Type.Literal(r)));
 const Scope = Type.Union(DELEGATION_SCOPES.map((s) => Type.Literal(s)));
-const Channel = Type.Union(LOGIN_CHANNELS.map((c) => Type.Literal(c)), { description: 'kiosk 会话 15 分钟后失效' });
+const Channel = Type.Union(
+  LOGIN_CHANNELS.map((c) => Type.Literal(c)),
+  { description: 'kiosk 会话 15 分钟后失效' },
+);
 
 export const RoleDto = Type.Object({ role: Role, orgCode: Type.String() }, strict);
 
@@ -81,10 +89,7 @@ const StaffProfile = Type.Object({
   name: Type.String(),
   username: Type.String(),
   roles: Type.Array(RoleDto),
-  actingFor: Type.Union([
-    Type.Object({ residentId: Uuid, delegationId: Uuid, scopes: Type.Array(Type.String()) }),
-    Type.Null(),
-  ]),
+  actingFor: Type.Union([Type.Object({ residentId: Uuid, delegationId: Uuid, scopes: Type.Array(Type.String()) }), Type.Null()]),
 });
 
 export const MyProfile = Type.Union([ResidentProfile, StaffProfile]);

@@ -87,7 +87,15 @@ function setup(db: Db) {
     return rows.rows.map((r) => r.action);
   };
 
-  return { identity, clock, advance: (ms: number) => (clock.now = new Date(clock.now.getTime() + ms)), newResident, loginAs, newStaff, auditActions };
+  return {
+    identity,
+    clock,
+    advance: (ms: number) => (clock.now = new Date(clock.now.getTime() + ms)),
+    newResident,
+    loginAs,
+    newStaff,
+    auditActions,
+  };
 }
 
 describe.each(testEngines())('identity service on %s', (engine) => {
@@ -154,9 +162,7 @@ describe.each(testEngines())('identity service on %s', (engine) => {
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'ALREADY_REGISTERED' });
-      const count = await database.db.execute<{ n: number }>(
-        sql`select count(*)::int as n from accounts where name like '并发%'`,
-      );
+      const count = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from accounts where name like '并发%'`);
       expect(count.rows[0]?.n).toBe(1);
     });
 
@@ -186,7 +192,10 @@ describe.each(testEngines())('identity service on %s', (engine) => {
       expect((await t.loginAs({ resident: r.phone })).principal.accountId).toBe(r.accountId);
       const wrong = { kind: 'resident' as const, password: 'wrong1234', channel: 'app' as const };
       await rejectsWith(t.identity.login({ ...wrong, residentIdOrPhone: r.residentId }), 'INVALID_CREDENTIALS');
-      await rejectsWith(t.identity.login({ ...wrong, residentIdOrPhone: makeResidentId('130123', '1990-03-07', 999) }), 'INVALID_CREDENTIALS');
+      await rejectsWith(
+        t.identity.login({ ...wrong, residentIdOrPhone: makeResidentId('130123', '1990-03-07', 999) }),
+        'INVALID_CREDENTIALS',
+      );
       await rejectsWith(t.identity.login({ ...wrong, residentIdOrPhone: 'nobody' }), 'INVALID_CREDENTIALS');
       expect(await t.identity.authenticate('not-a-token')).toBeNull();
       expect(await t.auditActions(r.accountId)).toEqual(['resident.registered', 'login.succeeded', 'login.succeeded', 'login.failed']);
@@ -195,8 +204,7 @@ describe.each(testEngines())('identity service on %s', (engine) => {
     it('locks after five failures for fifteen minutes, then lets the right password in', async () => {
       const t = setup(database.db);
       const r = await t.newResident();
-      const attempt = (password: string) =>
-        t.identity.login({ kind: 'resident', residentIdOrPhone: r.phone, password, channel: 'app' });
+      const attempt = (password: string) => t.identity.login({ kind: 'resident', residentIdOrPhone: r.phone, password, channel: 'app' });
       for (let i = 0; i < 4; i++) await rejectsWith(attempt('wrong1234'), 'INVALID_CREDENTIALS');
       await expect(attempt('wrong1234')).rejects.toMatchObject({
         code: 'ACCOUNT_LOCKED',
@@ -279,7 +287,13 @@ describe.each(testEngines())('identity service on %s', (engine) => {
       const otherCache = new SessionCache();
       const unlisten = await database.listen!(SESSION_CHANGES_CHANNEL, (payload) => otherCache.applyAnnounced(payload));
       try {
-        const other = createIdentityService({ db: database.db, masterKey: MASTER_KEY, orgs, clock: () => t.clock.now, sessionCache: otherCache });
+        const other = createIdentityService({
+          db: database.db,
+          masterKey: MASTER_KEY,
+          orgs,
+          clock: () => t.clock.now,
+          sessionCache: otherCache,
+        });
         const goneWithin = async (token: string, ms: number) => {
           const until = Date.now() + ms;
           while (Date.now() < until) {
@@ -310,7 +324,12 @@ describe.each(testEngines())('identity service on %s', (engine) => {
       const t = setup(database.db);
       const root = await t.newStaff('platform_admin', '13');
       const county = `county-${++seq}`;
-      await t.identity.createStaff(root.principal, { username: county, name: '县管理员', password: PASSWORD, roles: [{ role: 'county_admin', orgCode: '130123' }] });
+      await t.identity.createStaff(root.principal, {
+        username: county,
+        name: '县管理员',
+        password: PASSWORD,
+        roles: [{ role: 'county_admin', orgCode: '130123' }],
+      });
       const admin = await t.loginAs({ staff: county }, 'web');
       const reviewerInput = (orgCode: string, role: StaffRole = 'village_reviewer') => ({
         username: `rev-${++seq}`,
@@ -326,7 +345,10 @@ describe.each(testEngines())('identity service on %s', (engine) => {
       await rejectsWith(t.identity.createStaff(admin.principal, reviewerInput('130123', 'platform_admin')), 'FORBIDDEN');
       await rejectsWith(t.identity.createStaff(admin.principal, reviewerInput('130123999999')), 'INVALID_DIVISION_CODE');
       await rejectsWith(t.identity.createStaff(admin.principal, reviewerInput('130123100', 'village_reviewer')), 'VALIDATION_FAILED');
-      await rejectsWith(t.identity.createStaff(admin.principal, { ...reviewerInput(VILLAGE_A), username: reviewer.username }), 'USERNAME_TAKEN');
+      await rejectsWith(
+        t.identity.createStaff(admin.principal, { ...reviewerInput(VILLAGE_A), username: reviewer.username }),
+        'USERNAME_TAKEN',
+      );
       await expect(t.identity.createStaff(admin.principal, reviewerInput('130123100', 'township_admin'))).resolves.toBeTruthy();
 
       const villageReviewer = await t.loginAs({ staff: reviewer.username }, 'web');
@@ -349,26 +371,45 @@ describe.each(testEngines())('identity service on %s', (engine) => {
       const secondPage = await t.identity.listStaff(admin.principal, { orgCode: '130123', limit: 1, after: firstPage.next! });
       expect(secondPage.items[0]?.username).not.toBe(firstPage.items[0]?.username);
 
-      await expect(t.identity.grantRole(admin.principal, reviewer.accountId, { role: 'helper', orgCode: VILLAGE_A })).resolves.toMatchObject({
+      await expect(
+        t.identity.grantRole(admin.principal, reviewer.accountId, { role: 'helper', orgCode: VILLAGE_A }),
+      ).resolves.toMatchObject({
         roles: [{ role: 'helper' }, { role: 'village_reviewer' }],
       });
-      await expect(t.identity.revokeRole(admin.principal, reviewer.accountId, { role: 'helper', orgCode: VILLAGE_A })).resolves.toMatchObject({
+      await expect(
+        t.identity.revokeRole(admin.principal, reviewer.accountId, { role: 'helper', orgCode: VILLAGE_A }),
+      ).resolves.toMatchObject({
         roles: [{ role: 'village_reviewer' }],
       });
       await t.identity.disableAccount(admin.principal, reviewer.accountId);
       expect(await t.identity.authenticate(villageReviewer.token)).toBeNull();
-      expect(await t.auditActions(reviewer.accountId)).toEqual(['staff.created', 'login.succeeded', 'role.granted', 'role.revoked', 'account.disabled']);
+      expect(await t.auditActions(reviewer.accountId)).toEqual([
+        'staff.created',
+        'login.succeeded',
+        'role.granted',
+        'role.revoked',
+        'account.disabled',
+      ]);
     });
 
     it('bootstraps staff idempotently', async () => {
       const t = setup(database.db);
-      const input = { username: `Seed-${++seq}`, name: '种子', password: PASSWORD, roles: [{ role: 'platform_admin' as const, orgCode: '13' }] };
+      const input = {
+        username: `Seed-${++seq}`,
+        name: '种子',
+        password: PASSWORD,
+        roles: [{ role: 'platform_admin' as const, orgCode: '13' }],
+      };
       const first = await t.identity.ensureStaff(input);
       const again = await t.identity.ensureStaff(input);
       expect(first.created).toBe(true);
       expect(again).toEqual({ accountId: first.accountId, created: false });
       const me = await t.identity.getMyProfile((await t.loginAs({ staff: input.username.toLowerCase() })).principal);
-      expect(me).toMatchObject({ kind: 'staff', username: input.username.toLowerCase(), roles: [{ role: 'platform_admin', orgCode: '13' }] });
+      expect(me).toMatchObject({
+        kind: 'staff',
+        username: input.username.toLowerCase(),
+        roles: [{ role: 'platform_admin', orgCode: '13' }],
+      });
     });
   });
 
@@ -420,10 +461,18 @@ describe.each(testEngines())('identity service on %s', (engine) => {
         scopes: ['applications.submit', 'applications.view'],
         validUntil,
       });
-      expect(delegation).toMatchObject({ status: 'active', resident: { residentIdMasked: r.residentIdMasked }, helper: { username: helper.username } });
+      expect(delegation).toMatchObject({
+        status: 'active',
+        resident: { residentIdMasked: r.residentIdMasked },
+        helper: { username: helper.username },
+      });
 
       const acting = await t.identity.authenticate(helper.token, r.accountId);
-      expect(acting?.actingFor).toEqual({ residentId: r.accountId, delegationId: delegation.id, scopes: ['applications.submit', 'applications.view'] });
+      expect(acting?.actingFor).toEqual({
+        residentId: r.accountId,
+        delegationId: delegation.id,
+        scopes: ['applications.submit', 'applications.view'],
+      });
       expect(requireResidentScope(acting!, 'applications.submit')).toBe(r.accountId);
       expect(() => requireResidentScope(acting!, 'certificates.view')).toThrow(expect.objectContaining({ code: 'DELEGATION_REQUIRED' }));
       expect(() => requireResidentScope(helper.principal, 'applications.submit')).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
@@ -441,9 +490,7 @@ describe.each(testEngines())('identity service on %s', (engine) => {
       await rejectsWith(t.identity.authenticate(helper.token, r.accountId), 'DELEGATION_REQUIRED');
       expect(await t.identity.listMyPrincipals(helper.principal)).toEqual([]);
       expect((await t.identity.listMyDelegations(resident.principal))[0]?.status).toBe('revoked');
-      expect(await t.auditActions(r.accountId)).toEqual(
-        expect.arrayContaining(['delegation.created', 'delegation.revoked']),
-      );
+      expect(await t.auditActions(r.accountId)).toEqual(expect.arrayContaining(['delegation.created', 'delegation.revoked']));
     });
 
     it('ends with its validity period', async () => {

@@ -67,7 +67,9 @@ export interface IdentityService extends Authenticator {
   /** Internal: the clear ID number, for certificate issuance only. */
   revealResidentId(residentAccountId: string): Promise<string | null>;
   /** Internal: `getResidentSummary` and `revealResidentId` for many residents in one query (batch issuance). */
-  revealHolders(residentAccountIds: readonly string[]): Promise<Map<string, { name: string; residentIdMasked: string; residentId: string }>>;
+  revealHolders(
+    residentAccountIds: readonly string[],
+  ): Promise<Map<string, { name: string; residentIdMasked: string; residentId: string }>>;
 
   /** The caller's own password: needs the current one; the account's other sessions end. */
   changePassword(principal: Principal, input: ChangePasswordInput, currentToken?: string, address?: string): Promise<ChangePasswordResult>;

@@ -5,14 +5,7 @@ import { masterKey } from './master-key.tables.ts';
 export type AccountKind = 'resident' | 'staff';
 export type AccountStatus = 'active' | 'disabled';
 export type StaffRole =
-  | 'village_reviewer'
-  | 'township_admin'
-  | 'county_admin'
-  | 'city_admin'
-  | 'department_officer'
-  | 'supervisor'
-  | 'platform_admin'
-  | 'helper';
+  'village_reviewer' | 'township_admin' | 'county_admin' | 'city_admin' | 'department_officer' | 'supervisor' | 'platform_admin' | 'helper';
 
 export const accounts = pgTable(
   'accounts',
@@ -183,4 +176,3 @@ export const identityAudit = pgTable(
   },
   (t) => [index('identity_audit_account_idx').on(t.accountId, t.at)],
 );
-

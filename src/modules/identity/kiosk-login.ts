@@ -55,7 +55,8 @@ export function createKioskLogin(deps: KioskLoginDeps) {
   const vault = createResidentIdVault(deps.masterKey);
   const codeKey = deriveKioskCodeKey(deps.masterKey);
   const hashCode = (accountId: string, code: string) => createHmac('sha256', codeKey).update(`${accountId}:${code}`, 'utf8').digest('hex');
-  const onSendError = deps.onSendError ?? ((error: unknown) => console.error(`自助终端验证码未能发送 kiosk code not sent: ${(error as Error).message}`));
+  const onSendError =
+    deps.onSendError ?? ((error: unknown) => console.error(`自助终端验证码未能发送 kiosk code not sent: ${(error as Error).message}`));
   const pending = new Set<Promise<void>>();
 
   function lookupHash(residentId: string, now: Date): string | null {
@@ -67,7 +68,12 @@ export function createKioskLogin(deps: KioskLoginDeps) {
    * Stores a new code (unless one was sent within `resendAfterMs`) and sends it, when the account
    * may log in from this address: active and not locked.
    */
-  async function issueCode(resident: NonNullable<Awaited<ReturnType<typeof repo.findKioskResident>>>, source: string, sender: CodeSender, now: Date): Promise<void> {
+  async function issueCode(
+    resident: NonNullable<Awaited<ReturnType<typeof repo.findKioskResident>>>,
+    source: string,
+    sender: CodeSender,
+    now: Date,
+  ): Promise<void> {
     if (resident.status !== 'active' || (await lockOf(resident, source, now))) return;
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const codeHash = hashCode(resident.accountId, code);
@@ -93,7 +99,9 @@ export function createKioskLogin(deps: KioskLoginDeps) {
       const lockedUntil = await recordFailure(tx, accountId, source, now);
       await repo.insertAudit(tx, [
         { accountId, actorId: null, action: 'login.failed', detail: { channel: 'kiosk', method: 'one-time-code' }, at: now },
-        ...(lockedUntil ? [{ accountId, actorId: null, action: 'login.locked', detail: { until: lockedUntil.toISOString(), perAddress: true }, at: now }] : []),
+        ...(lockedUntil
+          ? [{ accountId, actorId: null, action: 'login.locked', detail: { until: lockedUntil.toISOString(), perAddress: true }, at: now }]
+          : []),
       ]);
       return lockedUntil;
     });
@@ -170,7 +178,13 @@ export function createKioskLogin(deps: KioskLoginDeps) {
         await clearFailures(tx, resident.accountId, source);
         await repo.insertSession(tx, { tokenHash, accountId: resident.accountId, channel: 'kiosk', createdAt: now, expiresAt });
         await repo.insertAudit(tx, [
-          { accountId: resident.accountId, actorId: resident.accountId, action: 'login.succeeded', detail: { channel: 'kiosk', method: 'one-time-code' }, at: now },
+          {
+            accountId: resident.accountId,
+            actorId: resident.accountId,
+            action: 'login.succeeded',
+            detail: { channel: 'kiosk', method: 'one-time-code' },
+            at: now,
+          },
         ]);
       });
       return {

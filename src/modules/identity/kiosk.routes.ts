@@ -30,7 +30,9 @@ export function kioskRoutes(deps: { kiosk: KioskLogin }): FastifyPluginAsyncType
               200: Type.Object({
                 accepted: Type.Literal(true),
                 expiresInSeconds: Type.Integer(),
-                delivery: Type.Union([Type.Literal('sms'), Type.Literal('console')], { description: 'sms: 短信 text message; console: 演示部署的服务器控制台 demo server console' }),
+                delivery: Type.Union([Type.Literal('sms'), Type.Literal('console')], {
+                  description: 'sms: 短信 text message; console: 演示部署的服务器控制台 demo server console',
+                }),
               }),
             },
             [400, 429, 503],
@@ -47,16 +49,22 @@ export function kioskRoutes(deps: { kiosk: KioskLogin }): FastifyPluginAsyncType
         schema: {
           tags,
           summary: '自助终端：身份证号 + 验证码登录 · kiosk: log in with ID number and code',
-          description: '会话至多 15 分钟，Cookie 只在本次浏览器会话内有效（`X-Auth-Mode: bearer` 时令牌在应答体中，不设 Cookie）；验证码一次有效，错 5 次作废。错误的验证码与错误的密码一样计入账号锁定（连续 5 次锁定 15 分钟）。',
+          description:
+            '会话至多 15 分钟，Cookie 只在本次浏览器会话内有效（`X-Auth-Mode: bearer` 时令牌在应答体中，不设 Cookie）；验证码一次有效，错 5 次作废。错误的验证码与错误的密码一样计入账号锁定（连续 5 次锁定 15 分钟）。',
           security: [],
           headers: LoginHeaders,
-          body: Type.Object({ residentId: ResidentIdBody, code: Type.String({ pattern: '^\\s*\\d{6}\\s*$' }) }, { additionalProperties: false }),
+          body: Type.Object(
+            { residentId: ResidentIdBody, code: Type.String({ pattern: '^\\s*\\d{6}\\s*$' }) },
+            { additionalProperties: false },
+          ),
           response: withErrors({ 200: LoginResponse }, [400, 401, 403, 423, 429]),
         },
         config: { rateLimitClass: 'kioskLogin' },
       },
       async (request, reply) =>
-        deliverSession(request, reply, await deps.kiosk.login(request.body.residentId, request.body.code, clientAddress(request)), { persistent: false }),
+        deliverSession(request, reply, await deps.kiosk.login(request.body.residentId, request.body.code, clientAddress(request)), {
+          persistent: false,
+        }),
     );
   };
 }

@@ -16,12 +16,19 @@ async function keyContext(engine: Parameters<typeof createTestDatabase>[0]) {
   const database = await createTestDatabase(engine);
   const masterKey = randomBytes(32);
   const services = createServices(database, { masterKey });
-  const newResident = () => services.identity.registerResident({ name: '测试居民', residentId: freshResidentId(), phone: '13900000009', password: PASSWORD });
+  const newResident = () =>
+    services.identity.registerResident({ name: '测试居民', residentId: freshResidentId(), phone: '13900000009', password: PASSWORD });
   return { database, masterKey, services, newResident, close: () => database.close() };
 }
 
 describe.each(testEngines())('master key fingerprint (%s)', { timeout: 180_000 }, (engine) => {
-  let ctx: { database: Database; masterKey: Buffer; services: ReturnType<typeof createServices>; newResident: () => Promise<unknown>; close: () => Promise<void> };
+  let ctx: {
+    database: Database;
+    masterKey: Buffer;
+    services: ReturnType<typeof createServices>;
+    newResident: () => Promise<unknown>;
+    close: () => Promise<void>;
+  };
   afterEach(async () => ctx?.close());
 
   it('is an HMAC under a derived key, not the key nor a plain hash of it', () => {
@@ -30,7 +37,11 @@ describe.each(testEngines())('master key fingerprint (%s)', { timeout: 180_000 }
     expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(fingerprint).toBe(masterKeyFingerprint(Buffer.from(key)));
     expect(fingerprint).not.toBe(masterKeyFingerprint(randomBytes(32)));
-    for (const plain of [key.toString('hex'), createHash('sha256').update(key).digest('hex'), createHash('sha256').update(key.toString('base64')).digest('hex')]) {
+    for (const plain of [
+      key.toString('hex'),
+      createHash('sha256').update(key).digest('hex'),
+      createHash('sha256').update(key.toString('base64')).digest('hex'),
+    ]) {
       expect(fingerprint).not.toBe(plain);
     }
   });
@@ -43,7 +54,10 @@ describe.each(testEngines())('master key fingerprint (%s)', { timeout: 180_000 }
     const other = randomBytes(32);
     const refused = await ensureMasterKey(db, other).catch((e: unknown) => e);
     expect(codeOf(refused)).toBe('MASTER_KEY_MISMATCH');
-    expect((refused as AppError).params).toEqual({ expected: masterKeyFingerprint(ctx.masterKey).slice(0, 16), actual: masterKeyFingerprint(other).slice(0, 16) });
+    expect((refused as AppError).params).toEqual({
+      expected: masterKeyFingerprint(ctx.masterKey).slice(0, 16),
+      actual: masterKeyFingerprint(other).slice(0, 16),
+    });
     // Nothing changed: the right key still opens it.
     expect(await recordedFingerprint(db)).toBe(masterKeyFingerprint(ctx.masterKey));
     await ensureMasterKey(db, ctx.masterKey);

@@ -93,7 +93,11 @@ export async function rekeyResidents(tx: Executor, from: Buffer, to: Buffer): Pr
  * (a rotation ran while it was up, against the instructions), so that it stops instead of writing
  * data under a key the database no longer uses. Returns the stop function.
  */
-export function watchMasterKey(db: Db, key: Buffer, options: { intervalMs: number; onMismatch: (error: AppError) => void; onError?: (error: unknown) => void }): () => void {
+export function watchMasterKey(
+  db: Db,
+  key: Buffer,
+  options: { intervalMs: number; onMismatch: (error: AppError) => void; onError?: (error: unknown) => void },
+): () => void {
   const fingerprint = masterKeyFingerprint(key);
   let busy = false;
   const timer = setInterval(() => {

@@ -38,7 +38,9 @@ describe('password policy', () => {
       expect(error).toMatchObject({ code: 'WEAK_PASSWORD', details: { reason: 'too_short' } });
       expect((error as Error).message).toContain('fewer than 10 characters');
     }
-    expect(() => checkPasswordPolicy('a'.repeat(129))).toThrow(expect.objectContaining({ code: 'WEAK_PASSWORD', details: { reason: 'too_long' } }));
+    expect(() => checkPasswordPolicy('a'.repeat(129))).toThrow(
+      expect.objectContaining({ code: 'WEAK_PASSWORD', details: { reason: 'too_long' } }),
+    );
   });
 
   it('never accepts anything shorter than the minimum', () => {

@@ -39,12 +39,21 @@ function setup(db: Db) {
     const n = 500 + ++seq;
     const residentId = makeResidentId('130123', '1988-02-03', n);
     const phone = `137${String(n).padStart(8, '0')}`;
-    const r = await identity.registerResident({ name: `居民${hanDigits(n)}`, residentId, phone, password: PASSWORD, homeOrgCode: '130123100201' });
+    const r = await identity.registerResident({
+      name: `居民${hanDigits(n)}`,
+      residentId,
+      phone,
+      password: PASSWORD,
+      homeOrgCode: '130123100201',
+    });
     return { ...r, phone };
   };
-  const loginResident = (phone: string, password = PASSWORD) => identity.login({ kind: 'resident', residentIdOrPhone: phone, password, channel: 'app' });
+  const loginResident = (phone: string, password = PASSWORD) =>
+    identity.login({ kind: 'resident', residentIdOrPhone: phone, password, channel: 'app' });
   const auditActions = async (accountId: string) =>
-    (await db.execute<{ action: string }>(sql`select action from identity_audit where account_id = ${accountId} order by id`)).rows.map((r) => r.action);
+    (await db.execute<{ action: string }>(sql`select action from identity_audit where account_id = ${accountId} order by id`)).rows.map(
+      (r) => r.action,
+    );
   return { identity, clock, newResident, loginResident, auditActions };
 }
 
@@ -62,7 +71,10 @@ describe.each(testEngines())('passwords on %s', (engine) => {
       const t = setup(database.db);
       for (const [i, weak] of OLD_RULE_PASSWORDS.entries()) {
         const residentId = makeResidentId('130123', '1991-01-01', 700 + i);
-        await rejectsWith(t.identity.registerResident({ name: '弱密码', residentId, phone: '13600000001', password: weak }), 'WEAK_PASSWORD');
+        await rejectsWith(
+          t.identity.registerResident({ name: '弱密码', residentId, phone: '13600000001', password: weak }),
+          'WEAK_PASSWORD',
+        );
         expect(await t.identity.findResidentByResidentId(residentId)).toBeNull();
       }
       await expect(t.newResident()).resolves.toHaveProperty('residentIdMasked');
@@ -72,12 +84,22 @@ describe.each(testEngines())('passwords on %s', (engine) => {
       const t = setup(database.db);
       for (const password of [...OLD_RULE_PASSWORDS, 'Yiban2026', 'county-officer-77']) {
         await rejectsWith(
-          t.identity.ensureStaff({ username: 'county-officer-77', name: '县办事员', password, roles: [{ role: 'supervisor', orgCode: '130123' }] }),
+          t.identity.ensureStaff({
+            username: 'county-officer-77',
+            name: '县办事员',
+            password,
+            roles: [{ role: 'supervisor', orgCode: '130123' }],
+          }),
           'WEAK_PASSWORD',
         );
       }
       await expect(
-        t.identity.ensureStaff({ username: 'county-officer-77', name: '县办事员', password: PASSWORD, roles: [{ role: 'supervisor', orgCode: '130123' }] }),
+        t.identity.ensureStaff({
+          username: 'county-officer-77',
+          name: '县办事员',
+          password: PASSWORD,
+          roles: [{ role: 'supervisor', orgCode: '130123' }],
+        }),
       ).resolves.toMatchObject({ created: true });
     });
   });
@@ -93,12 +115,21 @@ describe.each(testEngines())('passwords on %s', (engine) => {
       // Cached as valid before the change: the change must drop that too.
       expect(await t.identity.authenticate(phone2.token)).not.toBeNull();
 
-      await rejectsWith(t.identity.changePassword(me, { currentPassword: 'Wrong-Current-123', newPassword: NEW_PASSWORD }, here.token), 'CURRENT_PASSWORD_WRONG');
+      await rejectsWith(
+        t.identity.changePassword(me, { currentPassword: 'Wrong-Current-123', newPassword: NEW_PASSWORD }, here.token),
+        'CURRENT_PASSWORD_WRONG',
+      );
       for (const weak of OLD_RULE_PASSWORDS) {
         await rejectsWith(t.identity.changePassword(me, { currentPassword: PASSWORD, newPassword: weak }, here.token), 'WEAK_PASSWORD');
       }
-      await rejectsWith(t.identity.changePassword(me, { currentPassword: PASSWORD, newPassword: r.phone + 'x' }, here.token), 'WEAK_PASSWORD');
-      await rejectsWith(t.identity.changePassword(me, { currentPassword: PASSWORD, newPassword: PASSWORD }, here.token), 'PASSWORD_UNCHANGED');
+      await rejectsWith(
+        t.identity.changePassword(me, { currentPassword: PASSWORD, newPassword: r.phone + 'x' }, here.token),
+        'WEAK_PASSWORD',
+      );
+      await rejectsWith(
+        t.identity.changePassword(me, { currentPassword: PASSWORD, newPassword: PASSWORD }, here.token),
+        'PASSWORD_UNCHANGED',
+      );
       // Nothing changed so far.
       expect(await t.identity.authenticate(phone2.token)).not.toBeNull();
       await expect(t.loginResident(r.phone)).resolves.toBeTruthy();
@@ -111,7 +142,9 @@ describe.each(testEngines())('passwords on %s', (engine) => {
       await rejectsWith(t.loginResident(r.phone), 'INVALID_CREDENTIALS');
       await expect(t.loginResident(r.phone, NEW_PASSWORD)).resolves.toMatchObject({ account: { id: r.accountId } });
       expect(await t.auditActions(r.accountId)).toContain('password.changed');
-      const stored = await database.db.execute<{ password_hash: string }>(sql`select password_hash from accounts where id = ${r.accountId}`);
+      const stored = await database.db.execute<{ password_hash: string }>(
+        sql`select password_hash from accounts where id = ${r.accountId}`,
+      );
       expect(stored.rows[0]!.password_hash).toMatch(/^\$argon2id\$/);
       expect(stored.rows[0]!.password_hash).not.toContain(NEW_PASSWORD);
     });
@@ -121,7 +154,10 @@ describe.each(testEngines())('passwords on %s', (engine) => {
       const r = await t.newResident();
       const me = (await t.identity.authenticate((await t.loginResident(r.phone)).token))!;
       for (let i = 0; i < 4; i++) {
-        await rejectsWith(t.identity.changePassword(me, { currentPassword: `Guess-Number-${i}x`, newPassword: NEW_PASSWORD }), 'CURRENT_PASSWORD_WRONG');
+        await rejectsWith(
+          t.identity.changePassword(me, { currentPassword: `Guess-Number-${i}x`, newPassword: NEW_PASSWORD }),
+          'CURRENT_PASSWORD_WRONG',
+        );
       }
       await rejectsWith(t.identity.changePassword(me, { currentPassword: 'Guess-Number-5x', newPassword: NEW_PASSWORD }), 'ACCOUNT_LOCKED');
       await rejectsWith(t.identity.changePassword(me, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }), 'ACCOUNT_LOCKED');
@@ -136,7 +172,9 @@ describe.each(testEngines())('passwords on %s', (engine) => {
       const login = (password: string) => t.identity.login({ kind: 'staff', username, password, channel: 'web' });
       const session = await login(PASSWORD);
       const principal = (await t.identity.authenticate(session.token))!;
-      await expect(t.identity.changePassword(principal, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, session.token)).resolves.toEqual({ revokedSessions: 0 });
+      await expect(
+        t.identity.changePassword(principal, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, session.token),
+      ).resolves.toEqual({ revokedSessions: 0 });
       await rejectsWith(login(PASSWORD), 'INVALID_CREDENTIALS');
 
       await rejectsWith(t.identity.resetStaffPassword(username, 'abcdefg1'), 'WEAK_PASSWORD');
@@ -159,7 +197,9 @@ describe.each(testEngines())('the first administrator on %s', (engine) => {
     await database.close();
   });
   const wipeAdmins = () =>
-    database.db.execute(sql`update accounts set status = 'disabled' where id in (select account_id from staff_roles where role = 'platform_admin')`);
+    database.db.execute(
+      sql`update accounts set status = 'disabled' where id in (select account_id from staff_roles where role = 'platform_admin')`,
+    );
 
   it('yiban admin create: refuses a weak password, creates the administrator, refuses a taken name', async () => {
     await wipeAdmins();
@@ -191,7 +231,10 @@ describe.each(testEngines())('the first administrator on %s', (engine) => {
     // A weak password is refused without burning the token.
     await rejectsWith(t.identity.bootstrapAdmin({ ...input, password: 'abcdefg1' }), 'WEAK_PASSWORD');
     // Two uses at once: exactly one administrator.
-    const results = await Promise.allSettled([t.identity.bootstrapAdmin(input), t.identity.bootstrapAdmin({ ...input, username: 'second-admin' })]);
+    const results = await Promise.allSettled([
+      t.identity.bootstrapAdmin(input),
+      t.identity.bootstrapAdmin({ ...input, username: 'second-admin' }),
+    ]);
     const created = results.filter((r) => r.status === 'fulfilled');
     expect(created).toHaveLength(1);
     expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'BOOTSTRAP_TOKEN_INVALID' } });

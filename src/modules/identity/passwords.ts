@@ -25,12 +25,19 @@ export function createPasswordFunctions({ db, clock, sessionCache }: IdentityCon
   }
 
   /** Sets the hash, ends sessions (all but `keep`), writes the audit row: one transaction. */
-  async function storePassword(accountId: string, passwordHash: string, audit: { actorId: string | null; action: string }, keepTokenHash?: string) {
+  async function storePassword(
+    accountId: string,
+    passwordHash: string,
+    audit: { actorId: string | null; action: string },
+    keepTokenHash?: string,
+  ) {
     const now = clock();
     const revoked = await db.transaction(async (tx) => {
       await repo.setPasswordHash(tx, accountId, passwordHash);
       const count = await repo.revokeAccountSessions(tx, accountId, now, keepTokenHash);
-      await repo.insertAudit(tx, [{ accountId, actorId: audit.actorId, action: audit.action, detail: { revokedSessions: count }, at: now }]);
+      await repo.insertAudit(tx, [
+        { accountId, actorId: audit.actorId, action: audit.action, detail: { revokedSessions: count }, at: now },
+      ]);
       await repo.announceSessionChange(tx, { account: accountId });
       return count;
     });
@@ -43,7 +50,12 @@ export function createPasswordFunctions({ db, clock, sessionCache }: IdentityCon
    * failed login, so this is no way around the lockout), the new one must pass the policy, and
    * every other session of the account ends; the caller's own session (`currentToken`) goes on.
    */
-  async function changePassword(principal: Principal, input: ChangePasswordInput, currentToken?: string, address?: string): Promise<ChangePasswordResult> {
+  async function changePassword(
+    principal: Principal,
+    input: ChangePasswordInput,
+    currentToken?: string,
+    address?: string,
+  ): Promise<ChangePasswordResult> {
     // A helper acting for a resident is still only themself: that is not the resident's password.
     if (principal.actingFor) throw new AppError('FORBIDDEN');
     const now = clock();
@@ -53,11 +65,14 @@ export function createPasswordFunctions({ db, clock, sessionCache }: IdentityCon
     const source = loginSource(address);
     const lock = (await findLocks(db, [principal.accountId], source, now)).get(principal.accountId);
     if (lock) throw new AppError('ACCOUNT_LOCKED', { until: lock.toISOString() });
-    const matches = input.currentPassword.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(account.passwordHash, input.currentPassword));
+    const matches =
+      input.currentPassword.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(account.passwordHash, input.currentPassword));
     if (!matches) {
       const lockedUntil = await db.transaction(async (tx) => {
         const until = await recordFailure(tx, principal.accountId, source, now);
-        await repo.insertAudit(tx, [{ accountId: principal.accountId, actorId: principal.accountId, action: 'password.change_failed', at: now }]);
+        await repo.insertAudit(tx, [
+          { accountId: principal.accountId, actorId: principal.accountId, action: 'password.change_failed', at: now },
+        ]);
         return until;
       });
       if (lockedUntil) throw new AppError('ACCOUNT_LOCKED', { until: lockedUntil.toISOString() });
@@ -67,7 +82,12 @@ export function createPasswordFunctions({ db, clock, sessionCache }: IdentityCon
     checkPasswordPolicy(input.newPassword, await userInputsOf(principal.accountId, account.name));
     const passwordHash = await hashPassword(input.newPassword);
     const keep = currentToken ? hashSessionToken(currentToken) : undefined;
-    const revokedSessions = await storePassword(principal.accountId, passwordHash, { actorId: principal.accountId, action: 'password.changed' }, keep);
+    const revokedSessions = await storePassword(
+      principal.accountId,
+      passwordHash,
+      { actorId: principal.accountId, action: 'password.changed' },
+      keep,
+    );
     return { revokedSessions };
   }
 

@@ -3,8 +3,42 @@ import { describe, expect, it } from 'vitest';
 import { makeResidentId, maskResidentId, maskResidentIdsInText, parseResidentId, residentIdCheckChar } from './resident-id.ts';
 
 const TODAY = '2025-06-01';
-const PROVINCES = ['11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37', '41', '42',
-  '43', '44', '45', '46', '50', '51', '52', '53', '54', '61', '62', '63', '64', '65', '71', '81', '82'];
+const PROVINCES = [
+  '11',
+  '12',
+  '13',
+  '14',
+  '15',
+  '21',
+  '22',
+  '23',
+  '31',
+  '32',
+  '33',
+  '34',
+  '35',
+  '36',
+  '37',
+  '41',
+  '42',
+  '43',
+  '44',
+  '45',
+  '46',
+  '50',
+  '51',
+  '52',
+  '53',
+  '54',
+  '61',
+  '62',
+  '63',
+  '64',
+  '65',
+  '71',
+  '81',
+  '82',
+];
 
 const addressCode = fc
   .tuple(fc.constantFrom(...PROVINCES), fc.integer({ min: 0, max: 9999 }))

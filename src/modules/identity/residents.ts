@@ -126,7 +126,13 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache }
     await db.transaction(async (tx) => {
       await repo.setHomeOrg(tx, principal.accountId, org.code);
       await repo.insertAudit(tx, [
-        { accountId: principal.accountId, actorId: principal.accountId, action: 'resident.home_org_set', detail: { orgCode: org.code }, at: now },
+        {
+          accountId: principal.accountId,
+          actorId: principal.accountId,
+          action: 'resident.home_org_set',
+          detail: { orgCode: org.code },
+          at: now,
+        },
       ]);
       await repo.announceSessionChange(tx, { account: principal.accountId });
     });
@@ -136,9 +142,7 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache }
   }
 
   function toSummary(row: Awaited<ReturnType<typeof repo.getResident>>): ResidentSummary | null {
-    return row
-      ? { accountId: row.accountId, name: row.name, residentIdMasked: row.residentIdMasked, homeOrgCode: row.homeOrgCode }
-      : null;
+    return row ? { accountId: row.accountId, name: row.name, residentIdMasked: row.residentIdMasked, homeOrgCode: row.homeOrgCode } : null;
   }
 
   return {
@@ -165,9 +169,13 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache }
     },
 
     /** Summary and clear ID number of many residents in one query, for batch issuance only. Never log them. */
-    revealHolders: async (accountIds: readonly string[]): Promise<Map<string, { name: string; residentIdMasked: string; residentId: string }>> => {
+    revealHolders: async (
+      accountIds: readonly string[],
+    ): Promise<Map<string, { name: string; residentIdMasked: string; residentId: string }>> => {
       const rows = await repo.getHolders(db, accountIds.filter(isUuid));
-      return new Map(rows.map((r) => [r.accountId, { name: r.name, residentIdMasked: r.residentIdMasked, residentId: vault.decrypt(r.cipher) }]));
+      return new Map(
+        rows.map((r) => [r.accountId, { name: r.name, residentIdMasked: r.residentIdMasked, residentId: vault.decrypt(r.cipher) }]),
+      );
     },
   };
 }

@@ -3,7 +3,16 @@ import type { SessionRow } from './identity.repository.ts';
 import { SessionCache } from './session-cache.ts';
 
 function row(accountId: string): SessionRow {
-  return { account_id: accountId, kind: 'resident', name: '居民', channel: 'app', expires_at: '', home_org_code: null, roles: [], delegation: null };
+  return {
+    account_id: accountId,
+    kind: 'resident',
+    name: '居民',
+    channel: 'app',
+    expires_at: '',
+    home_org_code: null,
+    roles: [],
+    delegation: null,
+  };
 }
 
 describe('SessionCache', () => {

@@ -18,7 +18,8 @@ describe.each(testEngines())('ended sessions (%s)', { timeout: 180_000 }, (engin
   it('are deleted in bounded batches once expired; live ones stay and still authenticate', async () => {
     now = new Date('2026-03-01T08:00:00Z');
     const resident = await ctx.newResident();
-    const login = (channel: 'kiosk' | 'app') => ctx.services.identity.login({ kind: 'resident', residentIdOrPhone: resident.residentId, password: PASSWORD, channel });
+    const login = (channel: 'kiosk' | 'app') =>
+      ctx.services.identity.login({ kind: 'resident', residentIdOrPhone: resident.residentId, password: PASSWORD, channel });
     // Four kiosk sessions (15 min) and a revoked one; then, an hour later, an app session (12 h).
     for (let i = 0; i < 4; i++) await login('kiosk');
     await ctx.services.identity.logout((await login('kiosk')).token);
@@ -42,7 +43,11 @@ describe.each(testEngines())('ended sessions (%s)', { timeout: 180_000 }, (engin
     await ctx.services.identity.login({ kind: 'resident', residentIdOrPhone: resident.residentId, password: PASSWORD, channel: 'kiosk' });
     expect(await count(resident.accountId)).toBe(2);
     const errors: unknown[] = [];
-    const stop = startSessionPurge(ctx.database.db, { intervalMs: 20, clock: () => new Date('2026-04-02T08:00:00Z'), onError: (e) => errors.push(e) });
+    const stop = startSessionPurge(ctx.database.db, {
+      intervalMs: 20,
+      clock: () => new Date('2026-04-02T08:00:00Z'),
+      onError: (e) => errors.push(e),
+    });
     try {
       await vi.waitFor(async () => expect(await count(resident.accountId)).toBe(0), { timeout: 30_000, interval: 50 });
     } finally {

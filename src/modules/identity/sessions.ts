@@ -76,8 +76,14 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
     }
     // Several residents may share a phone (a family); the password picks the account.
     const source = loginSource(input.source);
-    const locks = await findLocks(db, candidates.map((c) => c.id), source, now);
-    const lockOf = (c: repo.LoginCandidate) => Math.max(c.lockedUntil && c.lockedUntil > now ? c.lockedUntil.getTime() : 0, locks.get(c.id)?.getTime() ?? 0);
+    const locks = await findLocks(
+      db,
+      candidates.map((c) => c.id),
+      source,
+      now,
+    );
+    const lockOf = (c: repo.LoginCandidate) =>
+      Math.max(c.lockedUntil && c.lockedUntil > now ? c.lockedUntil.getTime() : 0, locks.get(c.id)?.getTime() ?? 0);
     const open = candidates.filter((c) => lockOf(c) === 0);
     if (open.length === 0) {
       const until = Math.max(...candidates.map(lockOf));
@@ -100,7 +106,15 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
           await repo.insertAudit(tx, [
             { accountId: candidate.id, actorId: null, action: 'login.failed', detail: { channel: input.channel }, at: now },
             ...(nowLocked
-              ? [{ accountId: candidate.id, actorId: null, action: 'login.locked', detail: { until: nowLocked.toISOString(), perAddress: true }, at: now }]
+              ? [
+                  {
+                    accountId: candidate.id,
+                    actorId: null,
+                    action: 'login.locked',
+                    detail: { until: nowLocked.toISOString(), perAddress: true },
+                    at: now,
+                  },
+                ]
               : []),
           ]);
         }
@@ -118,7 +132,9 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
       await repo.resetLoginFailures(tx, accountId);
       await clearFailures(tx, accountId, source);
       await repo.insertSession(tx, { tokenHash, accountId, channel: input.channel, createdAt: now, expiresAt });
-      await repo.insertAudit(tx, [{ accountId, actorId: accountId, action: 'login.succeeded', detail: { channel: input.channel }, at: now }]);
+      await repo.insertAudit(tx, [
+        { accountId, actorId: accountId, action: 'login.succeeded', detail: { channel: input.channel }, at: now },
+      ]);
     });
     return { token, expiresAt: expiresAt.toISOString(), account: await describeAccount(matched) };
   }
@@ -160,7 +176,9 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
     const tokenHash = hashSessionToken(token);
     const now = clock();
     const row =
-      actFor === undefined ? await findPlainSession(tokenHash, now) : await repo.findSession(db, tokenHash, now, isUuid(actFor) ? actFor : null);
+      actFor === undefined
+        ? await findPlainSession(tokenHash, now)
+        : await repo.findSession(db, tokenHash, now, isUuid(actFor) ? actFor : null);
     if (!row) return null;
     const principal: Principal = {
       accountId: row.account_id,

@@ -79,7 +79,13 @@ describe('SMS gateway sender', () => {
     expect(r.headers['x-yiban-signature']).toBe(expectedSignature('test-secret-0123456789', r));
     expect(r.headers['x-yiban-signature']).not.toBe(expectedSignature('another-secret', r));
     const body = JSON.parse(r.body) as Record<string, unknown>;
-    expect(body).toEqual({ messageId: r.headers['idempotency-key'], phone: '13912345678', signName: '一办', template: 'SMS_123456', params: { code: '042917', minutes: '5' } });
+    expect(body).toEqual({
+      messageId: r.headers['idempotency-key'],
+      phone: '13912345678',
+      signName: '一办',
+      template: 'SMS_123456',
+      params: { code: '042917', minutes: '5' },
+    });
     expect(lines).toEqual([]);
   });
 
@@ -97,7 +103,9 @@ describe('SMS gateway sender', () => {
   it('does not try again after a refusal (400), and says so without the code or the full phone number', async () => {
     const gateway = await startGateway([400, 200]);
     const lines: string[] = [];
-    await expect(smsGatewaySender(config(gateway.url), { backoffMs: () => 1, log: (l) => lines.push(l) }).send(message)).rejects.toThrow(/answered 400/);
+    await expect(smsGatewaySender(config(gateway.url), { backoffMs: () => 1, log: (l) => lines.push(l) }).send(message)).rejects.toThrow(
+      /answered 400/,
+    );
     expect(gateway.received).toHaveLength(1);
     expect(lines.join('\n')).toContain('139****5678');
     expect(lines.join('\n')).not.toContain('13912345678');
@@ -107,7 +115,9 @@ describe('SMS gateway sender', () => {
   it('gives up an attempt after the timeout and stops after the configured number of attempts', async () => {
     const gateway = await startGateway(['hang', 'hang', 'hang']);
     const started = Date.now();
-    await expect(smsGatewaySender(config(gateway.url, { timeoutMs: 150, attempts: 2 }), { backoffMs: () => 1 }).send(message)).rejects.toThrow(/no answer within 150 ms/);
+    await expect(
+      smsGatewaySender(config(gateway.url, { timeoutMs: 150, attempts: 2 }), { backoffMs: () => 1 }).send(message),
+    ).rejects.toThrow(/no answer within 150 ms/);
     expect(gateway.received).toHaveLength(2);
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -119,7 +129,9 @@ describe('SMS gateway sender', () => {
     await new Promise((resolve) => gateway.server.close(resolve));
     servers.length = 0;
     const lines: string[] = [];
-    await expect(smsGatewaySender(config(url, { attempts: 2 }), { backoffMs: () => 1, log: (l) => lines.push(l) }).send(message)).rejects.toThrow(/network error/);
+    await expect(
+      smsGatewaySender(config(url, { attempts: 2 }), { backoffMs: () => 1, log: (l) => lines.push(l) }).send(message),
+    ).rejects.toThrow(/network error/);
     expect(lines).toHaveLength(2);
   });
 });

@@ -73,7 +73,10 @@ export function smsGatewaySender(config: SmsGatewayConfig, deps: SmsGatewayDeps 
       });
     } catch (error) {
       const name = (error as { name?: string }).name;
-      throw new SmsDeliveryError(name === 'TimeoutError' ? `no answer within ${config.timeoutMs} ms` : `network error (${name ?? 'unknown'})`, true);
+      throw new SmsDeliveryError(
+        name === 'TimeoutError' ? `no answer within ${config.timeoutMs} ms` : `network error (${name ?? 'unknown'})`,
+        true,
+      );
     }
     // Read the body so that the connection is released; its content is the gateway's business.
     await response.arrayBuffer().catch(() => undefined);
@@ -85,7 +88,13 @@ export function smsGatewaySender(config: SmsGatewayConfig, deps: SmsGatewayDeps 
     delivery: 'sms',
     async send({ phone, code, minutes }) {
       const messageId = randomUUID();
-      const body = JSON.stringify({ messageId, phone, signName: config.signName, template: config.template, params: { code, minutes: String(minutes) } });
+      const body = JSON.stringify({
+        messageId,
+        phone,
+        signName: config.signName,
+        template: config.template,
+        params: { code, minutes: String(minutes) },
+      });
       for (let attempt = 1; ; attempt++) {
         try {
           await attemptOnce(body, messageId);
@@ -93,7 +102,9 @@ export function smsGatewaySender(config: SmsGatewayConfig, deps: SmsGatewayDeps 
         } catch (error) {
           const failure = error instanceof SmsDeliveryError ? error : new SmsDeliveryError(String(error), false);
           const last = !failure.retryable || attempt >= config.attempts;
-          deps.log?.(`短信发送失败 SMS to ${maskPhone(phone)} failed (attempt ${attempt}/${config.attempts}): ${failure.message}${last ? '' : '; trying again'}`);
+          deps.log?.(
+            `短信发送失败 SMS to ${maskPhone(phone)} failed (attempt ${attempt}/${config.attempts}): ${failure.message}${last ? '' : '; trying again'}`,
+          );
           if (last) throw failure;
           await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
         }

@@ -82,16 +82,14 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
       db,
       rows.map((r) => r.id),
     );
-    return rows.map(
-      (r): StaffDto => ({
-        accountId: r.id,
-        username: r.username,
-        name: r.name,
-        status: r.status,
-        roles: roles.filter((g) => g.accountId === r.id).map((g) => ({ role: g.role, orgCode: g.orgCode })),
-        createdAt: r.createdAt.toISOString(),
-      }),
-    );
+    return rows.map((r): StaffDto => ({
+      accountId: r.id,
+      username: r.username,
+      name: r.name,
+      status: r.status,
+      roles: roles.filter((g) => g.accountId === r.id).map((g) => ({ role: g.role, orgCode: g.orgCode })),
+      createdAt: r.createdAt.toISOString(),
+    }));
   }
 
   async function getStaffDto(accountId: string): Promise<StaffDto> {
@@ -111,7 +109,13 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
   }
 
   /** `inTx` runs first inside the account's transaction (the bootstrap token is burnt there). */
-  async function insertStaff(actorId: string | null, input: CreateStaffInput, username: string, roles: ResolvedRole[], inTx?: (tx: Executor) => Promise<void>) {
+  async function insertStaff(
+    actorId: string | null,
+    input: CreateStaffInput,
+    username: string,
+    roles: ResolvedRole[],
+    inTx?: (tx: Executor) => Promise<void>,
+  ) {
     const now = clock();
     const name = normaliseName(input.name);
     checkPasswordPolicy(input.password, [username, name]);
@@ -121,7 +125,10 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
         await inTx?.(tx);
         const accountId = await repo.insertAccount(tx, { kind: 'staff', name, passwordHash, createdAt: now });
         await repo.insertStaff(tx, accountId, username);
-        await repo.insertRoles(tx, roles.map((r) => ({ accountId, role: r.role, orgCode: r.orgCode, orgPath: r.orgPath, createdAt: now })));
+        await repo.insertRoles(
+          tx,
+          roles.map((r) => ({ accountId, role: r.role, orgCode: r.orgCode, orgPath: r.orgPath, createdAt: now })),
+        );
         const detail = { username, roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })) };
         await repo.insertAudit(tx, [{ accountId, actorId, action: 'staff.created', detail, at: now }]);
         return accountId;
@@ -132,7 +139,11 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
     }
   }
 
-  async function setStatus(principal: Principal, accountId: string, status: AccountStatus): Promise<{ accountId: string; status: AccountStatus }> {
+  async function setStatus(
+    principal: Principal,
+    accountId: string,
+    status: AccountStatus,
+  ): Promise<{ accountId: string; status: AccountStatus }> {
     if (!isAccountAdmin(principal) || accountId === principal.accountId) throw new AppError('FORBIDDEN');
     const account = isUuid(accountId) ? await repo.getAccount(db, accountId) : null;
     if (!account) throw notFound('account');
@@ -189,7 +200,10 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
       const addRoles = async (accountId: string) => {
         const now = clock();
         await db.transaction(async (tx) => {
-          const added = await repo.insertRoles(tx, roles.map((r) => ({ accountId, ...r, createdAt: now })));
+          const added = await repo.insertRoles(
+            tx,
+            roles.map((r) => ({ accountId, ...r, createdAt: now })),
+          );
           const detail = { bootstrap: true, roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })) };
           if (added > 0) {
             await repo.insertAudit(tx, [{ accountId, actorId: null, action: 'role.granted', detail, at: now }]);

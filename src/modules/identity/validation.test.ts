@@ -15,20 +15,49 @@ const problemOf = (name: string): string | undefined => {
 };
 
 // Ideographs from every accepted block: URO, Extension A, B (𪚥 U+2A6A5), C, D, E, F.
-const ideograph = fc.oneof(
-  fc.integer({ min: 0x4e00, max: 0x9fea }),
-  fc.integer({ min: 0x3400, max: 0x4db5 }),
-  fc.integer({ min: 0x20000, max: 0x2a6d6 }),
-  fc.integer({ min: 0x2a700, max: 0x2b734 }),
-  fc.integer({ min: 0x2b740, max: 0x2b81d }),
-  fc.integer({ min: 0x2b820, max: 0x2cea1 }),
-  fc.integer({ min: 0x2ceb0, max: 0x2ebe0 }),
-).filter((cp) => /\p{Unified_Ideograph}/u.test(String.fromCodePoint(cp))).map((cp) => String.fromCodePoint(cp));
+const ideograph = fc
+  .oneof(
+    fc.integer({ min: 0x4e00, max: 0x9fea }),
+    fc.integer({ min: 0x3400, max: 0x4db5 }),
+    fc.integer({ min: 0x20000, max: 0x2a6d6 }),
+    fc.integer({ min: 0x2a700, max: 0x2b734 }),
+    fc.integer({ min: 0x2b740, max: 0x2b81d }),
+    fc.integer({ min: 0x2b820, max: 0x2cea1 }),
+    fc.integer({ min: 0x2ceb0, max: 0x2ebe0 }),
+  )
+  .filter((cp) => /\p{Unified_Ideograph}/u.test(String.fromCodePoint(cp)))
+  .map((cp) => String.fromCodePoint(cp));
 const part = fc.array(ideograph, { minLength: 1, maxLength: 6 }).map((a) => a.join(''));
-const hanName = fc.array(part, { minLength: 1, maxLength: 4 }).map((parts) => parts.join(NAME_DOT)).filter((n) => [...n].length <= 50);
+const hanName = fc
+  .array(part, { minLength: 1, maxLength: 4 })
+  .map((parts) => parts.join(NAME_DOT))
+  .filter((n) => [...n].length <= 50);
 
 // Zero-width characters, joiners, word joiner, BOM, bidirectional marks, embeddings, overrides and isolates, soft hyphen.
-const INVISIBLE = ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u200e', '\u200f', '\u061c', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u00ad', '\u0000', '\u001b', '\u0085', '\u2028'];
+const INVISIBLE = [
+  '\u200b',
+  '\u200c',
+  '\u200d',
+  '\u2060',
+  '\ufeff',
+  '\u200e',
+  '\u200f',
+  '\u061c',
+  '\u202a',
+  '\u202b',
+  '\u202c',
+  '\u202d',
+  '\u202e',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u00ad',
+  '\u0000',
+  '\u001b',
+  '\u0085',
+  '\u2028',
+];
 const EMOJI = ['😀', '❤', '🇨🇳', '👨‍👩‍👧', '🀄', '✅', '©'];
 const MARKS = ['\u0301', '\u0308', '\u20dd', '\u3099', '\ufe0f', '\u{e0100}', '\u0489'];
 
@@ -47,12 +76,20 @@ describe('resident names (real-name registration)', () => {
   });
 
   it('stores the middle dot look-alikes that input methods type as U+00B7', () => {
-    for (const dot of ['\u30fb', '\uff65', '\u2022', '\u2027', '\u2219', '\u22c5', '\u00b7']) expect(normaliseResidentName(`阿依古丽${dot}买买提`)).toBe('阿依古丽·买买提');
+    for (const dot of ['\u30fb', '\uff65', '\u2022', '\u2027', '\u2219', '\u22c5', '\u00b7'])
+      expect(normaliseResidentName(`阿依古丽${dot}买买提`)).toBe('阿依古丽·买买提');
   });
 
   it('refuses a control or format character (zero-width, bidi overrides) anywhere, saying so', () => {
     const inside = hanName.filter((n) => [...n].length >= 2);
-    fc.assert(fc.property(inside, fc.constantFrom(...INVISIBLE), fc.nat(), (name, bad, at) => problemOf(insertAt(name, 1 + (at % ([...name].length - 1)), bad)) === 'invisible'));
+    fc.assert(
+      fc.property(
+        inside,
+        fc.constantFrom(...INVISIBLE),
+        fc.nat(),
+        (name, bad, at) => problemOf(insertAt(name, 1 + (at % ([...name].length - 1)), bad)) === 'invisible',
+      ),
+    );
     // At either end too, unless trimming removes it (a BOM or line separator): then it is not stored.
     for (const bad of INVISIBLE) expect([undefined, 'invisible']).toContain(problemOf(`${bad}张伟${bad}`));
     for (const bad of INVISIBLE) if (problemOf(`${bad}张伟`) === undefined) expect(normaliseResidentName(`${bad}张伟`)).toBe('张伟');
@@ -88,15 +125,21 @@ describe('resident names (real-name registration)', () => {
 
   it('whatever it is given, what it accepts is letters, dots and spaces only, and normalising again changes nothing', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 12 }), hanName), (input) => {
-        let name: string;
-        try {
-          name = normaliseResidentName(input);
-        } catch (error) {
-          return error instanceof AppError && error.code === 'VALIDATION_FAILED';
-        }
-        return [...name].every((ch) => ch === NAME_DOT || ch === ' ' || isNameLetter(ch.codePointAt(0)!)) && normaliseResidentName(name) === name;
-      }),
+      fc.property(
+        fc.oneof(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 12 }), hanName),
+        (input) => {
+          let name: string;
+          try {
+            name = normaliseResidentName(input);
+          } catch (error) {
+            return error instanceof AppError && error.code === 'VALIDATION_FAILED';
+          }
+          return (
+            [...name].every((ch) => ch === NAME_DOT || ch === ' ' || isNameLetter(ch.codePointAt(0)!)) &&
+            normaliseResidentName(name) === name
+          );
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -56,7 +56,10 @@ const DOT_LOOKALIKES = /[\u30fb\uff65\u2022\u2027\u2219\u22c5]/gu;
 /** Whether a code point may stand in a resident's name as one of its letters (not the dot). */
 export function isNameLetter(codePoint: number): boolean {
   if ((codePoint >= 0x41 && codePoint <= 0x5a) || (codePoint >= 0x61 && codePoint <= 0x7a)) return true;
-  return NAME_IDEOGRAPHS.some(([from, to]) => codePoint >= from && codePoint <= to) && /\p{Unified_Ideograph}/u.test(String.fromCodePoint(codePoint));
+  return (
+    NAME_IDEOGRAPHS.some(([from, to]) => codePoint >= from && codePoint <= to) &&
+    /\p{Unified_Ideograph}/u.test(String.fromCodePoint(codePoint))
+  );
 }
 
 const HAN_NAME = /^[^\u00b7 A-Za-z]+(?:\u00b7[^\u00b7 A-Za-z]+)*$/u;
@@ -91,11 +94,17 @@ type NameProblem = 'length' | 'invisible' | 'mark' | 'emoji' | 'ideograph' | 'ch
 
 const NAME_PROBLEMS: Record<NameProblem, { zh: string; en: string }> = {
   length: { zh: '姓名应为 1–50 个字符', en: 'the name must have 1–50 characters' },
-  invisible: { zh: '姓名不能含有不可见的控制或格式字符（如零宽字符、文字方向控制符）', en: 'the name must not contain invisible control or format characters (zero-width, bidirectional controls)' },
+  invisible: {
+    zh: '姓名不能含有不可见的控制或格式字符（如零宽字符、文字方向控制符）',
+    en: 'the name must not contain invisible control or format characters (zero-width, bidirectional controls)',
+  },
   mark: { zh: '姓名不能含有组合符号', en: 'the name must not contain combining marks' },
   emoji: { zh: '姓名不能含有表情符号', en: 'the name must not contain emoji' },
   ideograph: { zh: '该汉字暂不支持（统一码 10.0 以后新增的字）', en: 'this ideograph is not supported yet (added after Unicode 10.0)' },
-  character: { zh: '姓名只能由汉字、间隔号“·”或拉丁字母组成', en: 'the name may only hold Chinese characters, the middle dot “·” or Latin letters' },
+  character: {
+    zh: '姓名只能由汉字、间隔号“·”或拉丁字母组成',
+    en: 'the name may only hold Chinese characters, the middle dot “·” or Latin letters',
+  },
   form: {
     zh: '姓名的格式不对：汉字与拉丁字母不能混用，间隔号“·”只能在两部分之间且不能连用，空格只能在拉丁字母的词之间',
     en: 'the name is malformed: no mix of Chinese and Latin letters, a middle dot only between two parts and never doubled, a space only between Latin words',

@@ -112,7 +112,11 @@ export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
     checked++;
     checkSignature(cp, deps, publicKey, report);
     if (!equalBytes(root, cp.rootHash)) {
-      report({ kind: 'checkpoint-root', size: cp.size, message: `the entries do not give the signed root of size ${cp.size}: the tree was changed below that size` });
+      report({
+        kind: 'checkpoint-root',
+        size: cp.size,
+        message: `the entries do not give the signed root of size ${cp.size}: the tree was changed below that size`,
+      });
     }
   };
   const checkDue = () => {
@@ -123,7 +127,8 @@ export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
   };
   const afterAppend = () => {
     for (const tile of builder.takeFullTiles()) {
-      if (tile.level > 0 && (tile.index + 1) * TILE_WIDTH ** (tile.level + 1) <= treeSize) compareTile(tile, upper.get(`${tile.level}/${tile.index}`), report);
+      if (tile.level > 0 && (tile.index + 1) * TILE_WIDTH ** (tile.level + 1) <= treeSize)
+        compareTile(tile, upper.get(`${tile.level}/${tile.index}`), report);
     }
     if (builder.size === treeSize) {
       // A partial tile may have grown since (the log integrates while we audit): compare the prefix.
@@ -157,7 +162,12 @@ export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
     }
   };
   const standIn = (from: number, to: number) => {
-    report({ kind: 'missing-entry', index: from, to, message: from === to ? `entry ${from} is missing (deleted)` : `entries ${from}–${to} are missing (deleted)` });
+    report({
+      kind: 'missing-entry',
+      index: from,
+      to,
+      message: from === to ? `entry ${from} is missing (deleted)` : `entries ${from}–${to} are missing (deleted)`,
+    });
     for (let i = from; i <= to; i++) {
       builder.appendLeafHash(i < treeSize ? (tileHashAt(i) ?? ZERO_HASH) : ZERO_HASH);
       afterAppend();
@@ -170,7 +180,7 @@ export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
     due.push(...batch.checkpoints);
     const chunkAt = new Map(chunks.map((pos, c) => [pos, c]));
     const indexes = batch.idx;
-    for (let i = 0; i < indexes.length; ) {
+    for (let i = 0; i < indexes.length;) {
       const idx = indexes[i]!;
       if (idx > builder.size) standIn(builder.size, idx - 1);
       const c = chunkAt.get(i);
@@ -235,7 +245,12 @@ export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
 
   if (builder.size < treeSize) {
     // Rows missing at the end: stand in with the committed hashes, so the checkpoints are still checked.
-    level0 = new Map((await repo.readTileRange(db, 0, Math.floor(builder.size / TILE_WIDTH), Math.ceil(treeSize / TILE_WIDTH))).map((t) => [t.index, t.hashes]));
+    level0 = new Map(
+      (await repo.readTileRange(db, 0, Math.floor(builder.size / TILE_WIDTH), Math.ceil(treeSize / TILE_WIDTH))).map((t) => [
+        t.index,
+        t.hashes,
+      ]),
+    );
     due.push(...(await repo.readCheckpointsIn(db, builder.size + 1, treeSize)));
     standIn(builder.size, treeSize - 1);
   }
@@ -244,15 +259,27 @@ export async function auditLedger(deps: AuditDeps): Promise<AuditReport> {
   // Read after the entries: the sequencer moves the head and adds rows together.
   const finalHead = await repo.readHead(db);
   if (finalHead < builder.size) {
-    report({ kind: 'head-behind', index: finalHead, message: `the head counter (${finalHead}) is behind the entries (${builder.size}): the next append would collide` });
+    report({
+      kind: 'head-behind',
+      index: finalHead,
+      message: `the head counter (${finalHead}) is behind the entries (${builder.size}): the next append would collide`,
+    });
   }
-  return { ok: problemCount === 0, entries, treeSize, checkpoints: checked, problems, problemCount, millis: Math.round(performance.now() - started) };
+  return {
+    ok: problemCount === 0,
+    entries,
+    treeSize,
+    checkpoints: checked,
+    problems,
+    problemCount,
+    millis: Math.round(performance.now() - started),
+  };
 }
 
 /** Positions in the batch where 256 consecutive entries fill a level-0 tile. */
 function fullChunks(idx: readonly number[]): number[] {
   const out: number[] = [];
-  for (let i = 0; i + TILE_WIDTH <= idx.length; ) {
+  for (let i = 0; i + TILE_WIDTH <= idx.length;) {
     if (idx[i]! % TILE_WIDTH === 0 && idx[i + TILE_WIDTH - 1]! === idx[i]! + TILE_WIDTH - 1) {
       out.push(i);
       i += TILE_WIDTH;
@@ -278,7 +305,12 @@ function compareTile(recomputed: Tile, stored: Tile | undefined, report: (p: Aud
   if (!stored) {
     report({ kind: 'tile-missing', level: recomputed.level, index: recomputed.index, message: `${where} is missing` });
   } else if (width !== recomputed.width || !equalBytes(stored.hashes.subarray(0, width * 32), recomputed.hashes)) {
-    report({ kind: 'tile-mismatch', level: recomputed.level, index: recomputed.index, message: `${where} differs from the recomputed tree` });
+    report({
+      kind: 'tile-mismatch',
+      level: recomputed.level,
+      index: recomputed.index,
+      message: `${where} differs from the recomputed tree`,
+    });
   }
 }
 
@@ -304,7 +336,7 @@ async function fetchBatch(db: Db, from: number, limit: number, treeSize: number)
   const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
   const idx: number[] = [];
   const spans: number[] = [];
-  for (let at = 0; at < records.length; ) {
+  for (let at = 0; at < records.length;) {
     idx.push(view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4));
     const length = view.getInt32(at + 8);
     spans.push(at + 12, at + 12 + length);
@@ -321,7 +353,15 @@ async function fetchBatch(db: Db, from: number, limit: number, treeSize: number)
     from < treeSize ? repo.readTileRange(db, 0, Math.floor(from / TILE_WIDTH), Math.ceil(Math.min(last + 1, treeSize) / TILE_WIDTH)) : [],
     last >= from ? repo.readCheckpointsIn(db, from + 1, last + 1) : [],
   ]);
-  return { idx, data: records, spans: Uint32Array.from(spans), tiles: new Map(tiles.map((t) => [t.index, t.hashes])), checkpoints, meta, metaEnds };
+  return {
+    idx,
+    data: records,
+    spans: Uint32Array.from(spans),
+    tiles: new Map(tiles.map((t) => [t.index, t.hashes])),
+    checkpoints,
+    meta,
+    metaEnds,
+  };
 }
 
 /**
@@ -383,5 +423,10 @@ function checkSignature(cp: repo.CheckpointRow, deps: AuditDeps, key: KeyObject,
     body.size === cp.size &&
     equalBytes(body.rootHash, cp.rootHash) &&
     verifySignature(null, Buffer.from(note.text, 'utf8'), key, sig.signature);
-  if (!ok) report({ kind: 'checkpoint-signature', size: cp.size, message: `checkpoint of size ${cp.size} is not validly signed by ${deps.logKey.name}, or its note and columns disagree` });
+  if (!ok)
+    report({
+      kind: 'checkpoint-signature',
+      size: cp.size,
+      message: `checkpoint of size ${cp.size} is not validly signed by ${deps.logKey.name}, or its note and columns disagree`,
+    });
 }

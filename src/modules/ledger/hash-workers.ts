@@ -96,7 +96,11 @@ export function startHashWorkers(count = Math.max(1, Math.min(4, availableParall
       const worker = workers[id % workers.length]!;
       return new Promise<HashedBatch>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        worker.postMessage({ id, data: bytes.buffer, spans: offs.buffer, chunks: starts.buffer }, [bytes.buffer, offs.buffer, starts.buffer]);
+        worker.postMessage({ id, data: bytes.buffer, spans: offs.buffer, chunks: starts.buffer }, [
+          bytes.buffer,
+          offs.buffer,
+          starts.buffer,
+        ]);
       });
     },
     async close() {

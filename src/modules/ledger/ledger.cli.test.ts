@@ -24,7 +24,13 @@ describe('yiban ledger …', () => {
     database = await createTestDatabase('pglite');
     ledger = createLedgerService({ db: database.db, masterKey: randomBytes(32), origin: 'yiban.test/ledger' });
     await ledger.appendMany(Array.from({ length: 40 }, (_, i) => ({ kind: 'test', data: new TextEncoder().encode(`e${i}`) })));
-    app = await buildServer({ database, auth: { authenticate: () => Promise.resolve(null) }, apiRoutes: [ledgerApiRoutes({ ledger })], rootRoutes: [ledgerTileRoutes({ ledger })], logLevel: 'silent' });
+    app = await buildServer({
+      database,
+      auth: { authenticate: () => Promise.resolve(null) },
+      apiRoutes: [ledgerApiRoutes({ ledger })],
+      rootRoutes: [ledgerTileRoutes({ ledger })],
+      logLevel: 'silent',
+    });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
@@ -69,7 +75,9 @@ describe('yiban ledger …', () => {
     expect(JSON.parse(readFileSync(state, 'utf8'))).toMatchObject({ logVkey: vkey, size: 40 });
     await ledger.append({ kind: 'test', data: new Uint8Array([1]) });
     await run('integrate');
-    expect((await run('witness', '--log', url, '--name', 'dept.example/witness', '--key', key, '--state', state)).out).toMatch(/cosigned size 41 \(consistent with size 40\)/);
+    expect((await run('witness', '--log', url, '--name', 'dept.example/witness', '--key', key, '--state', state)).out).toMatch(
+      /cosigned size 41 \(consistent with size 40\)/,
+    );
     const note = (await run('checkpoint')).out;
     expect(openCheckpoint(note, vkey, { vkeys: [witnessVkey], threshold: 1 })).toMatchObject({ ok: true });
 

@@ -36,7 +36,9 @@ export function registerLedgerCommands(program: Command, openPlatform: () => Pro
 
   ledger
     .command('audit')
-    .description('从存储的条目重算整棵树，核对瓦片与每个签名检查点 recompute the tree from the entries and check the tiles and every checkpoint')
+    .description(
+      '从存储的条目重算整棵树，核对瓦片与每个签名检查点 recompute the tree from the entries and check the tiles and every checkpoint',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }) => {
       const report = await withLedger(openPlatform, async (service) => {
@@ -50,10 +52,14 @@ export function registerLedgerCommands(program: Command, openPlatform: () => Pro
       if (options.json) {
         console.log(JSON.stringify(report, null, 2));
       } else {
-        console.log(`entries ${report.entries}, signed tree size ${report.treeSize}, checkpoints checked ${report.checkpoints}, ${report.millis} ms`);
+        console.log(
+          `entries ${report.entries}, signed tree size ${report.treeSize}, checkpoints checked ${report.checkpoints}, ${report.millis} ms`,
+        );
         for (const p of report.problems) console.log(`  ✗ ${p.kind}: ${p.message}`);
         if (report.problemCount > report.problems.length) console.log(`  … and ${report.problemCount - report.problems.length} more`);
-        console.log(report.ok ? '审计通过 audit passed' : `审计发现 ${report.problemCount} 个问题 audit FAILED with ${report.problemCount} problems`);
+        console.log(
+          report.ok ? '审计通过 audit passed' : `审计发现 ${report.problemCount} 个问题 audit FAILED with ${report.problemCount} problems`,
+        );
       }
       process.exitCode = report.ok ? 0 : 1;
     });

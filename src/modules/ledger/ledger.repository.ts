@@ -1,7 +1,15 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
 import { queryPrepared, type PreparedStatement } from '../../db/prepared.ts';
-import { ledgerCheckpoints, ledgerCosignatures, ledgerEntries, ledgerHead, ledgerQueue, ledgerTiles, ledgerWitnesses } from './ledger.tables.ts';
+import {
+  ledgerCheckpoints,
+  ledgerCosignatures,
+  ledgerEntries,
+  ledgerHead,
+  ledgerQueue,
+  ledgerTiles,
+  ledgerWitnesses,
+} from './ledger.tables.ts';
 import type { Tile } from './tree-builder.ts';
 
 export type EntryRow = typeof ledgerEntries.$inferSelect;
@@ -38,15 +46,25 @@ const hexOf = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, da
  * Entries with an `id` (from `newEntryIds`) keep it; the others get the next ones. Returns the
  * ids and the queue time, in input order.
  */
-export async function queueEntries(db: Executor, entries: readonly { id?: number; kind: string; data: Uint8Array }[]): Promise<{ id: number; createdAt: Date }[]> {
+export async function queueEntries(
+  db: Executor,
+  entries: readonly { id?: number; kind: string; data: Uint8Array }[],
+): Promise<{ id: number; createdAt: Date }[]> {
   if (entries.length === 0) return [];
   if (entries.length === 1) {
     // The common case (one approval, one exchange): a prepared statement, parsed and planned once per connection.
     const [e] = entries as [{ id?: number; kind: string; data: Uint8Array }];
     const rows =
       e.id === undefined
-        ? await queryPrepared<{ id: string | number; created_at: string }>(db, QUEUE_ONE, [e.kind, Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength)])
-        : await queryPrepared<{ id: string | number; created_at: string }>(db, QUEUE_ONE_WITH_ID, [e.id, e.kind, Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength)]);
+        ? await queryPrepared<{ id: string | number; created_at: string }>(db, QUEUE_ONE, [
+            e.kind,
+            Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength),
+          ])
+        : await queryPrepared<{ id: string | number; created_at: string }>(db, QUEUE_ONE_WITH_ID, [
+            e.id,
+            e.kind,
+            Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength),
+          ]);
     return [{ id: Number(rows[0]!.id), createdAt: new Date(rows[0]!.created_at) }];
   }
   // One array parameter per column (the data as hex): a parameter per value costs the driver far more in big batches.
@@ -132,7 +150,10 @@ export async function findEntryById(db: Executor, id: number): Promise<EntryRow 
 /** The index of each sequenced entry among `ids`; pending (or unknown) ids are absent. */
 export async function indexesOf(db: Executor, ids: readonly number[]): Promise<Map<number, number>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.select({ id: ledgerEntries.id, idx: ledgerEntries.idx }).from(ledgerEntries).where(inArray(ledgerEntries.id, [...new Set(ids)]));
+  const rows = await db
+    .select({ id: ledgerEntries.id, idx: ledgerEntries.idx })
+    .from(ledgerEntries)
+    .where(inArray(ledgerEntries.id, [...new Set(ids)]));
   return new Map(rows.map((r) => [r.id, r.idx]));
 }
 
@@ -156,7 +177,13 @@ export async function readLeafHashes(db: Executor, from: number, limit: number):
  * is a gap.
  */
 export async function readLeafHashRun(db: Executor, from: number, limit: number): Promise<{ hashes: Uint8Array; meta: Uint8Array } | null> {
-  const { rows } = await db.execute<{ first: string | number | null; last: string | number | null; n: string | number; hashes: Uint8Array | null; meta: Uint8Array | null }>(sql`
+  const { rows } = await db.execute<{
+    first: string | number | null;
+    last: string | number | null;
+    n: string | number;
+    hashes: Uint8Array | null;
+    meta: Uint8Array | null;
+  }>(sql`
     select min(idx) as first, max(idx) as last, count(*) as n, string_agg(leaf_hash, ''::bytea order by idx) as hashes, string_agg(meta, ''::bytea order by idx) as meta
     from (select idx, leaf_hash, ${META_RECORD} as meta from ${ledgerEntries} where idx >= ${from} order by idx limit ${limit}) as run`);
   const row = rows[0];
@@ -203,7 +230,9 @@ export async function readTileRange(db: Executor, level: number, from: number, t
 
 export async function upsertTiles(db: Executor, tiles: readonly Tile[]): Promise<void> {
   for (let i = 0; i < tiles.length; i += TILE_CHUNK) {
-    const chunk = tiles.slice(i, i + TILE_CHUNK).map((t) => ({ ...t, hashes: Buffer.from(t.hashes.buffer, t.hashes.byteOffset, t.hashes.byteLength) }));
+    const chunk = tiles
+      .slice(i, i + TILE_CHUNK)
+      .map((t) => ({ ...t, hashes: Buffer.from(t.hashes.buffer, t.hashes.byteOffset, t.hashes.byteLength) }));
     await db
       .insert(ledgerTiles)
       .values(chunk)

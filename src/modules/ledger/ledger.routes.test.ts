@@ -78,11 +78,20 @@ describe.each(testEngines())('ledger HTTP and witnesses on %s', (engine) => {
     expect(partial.rawPayload).toHaveLength(44 * 32);
     expect(partial.headers['cache-control']).toBe('public, max-age=5');
     expect((await app.inject('/ledger/tile/0/001.p/10')).rawPayload).toEqual(partial.rawPayload.subarray(0, 320));
-    expect((await app.inject('/ledger/tile/1/000.p/1')).rawPayload.equals(Buffer.from(merkleRoot(data.slice(0, 256).map(hashLeaf))))).toBe(true);
+    expect((await app.inject('/ledger/tile/1/000.p/1')).rawPayload.equals(Buffer.from(merkleRoot(data.slice(0, 256).map(hashLeaf))))).toBe(
+      true,
+    );
     const bundle = parseEntryBundle(new Uint8Array((await app.inject('/ledger/tile/entries/001.p/44')).rawPayload));
     expect(bundle?.map((e) => Buffer.from(e).toString())).toEqual(data.slice(256).map((d) => Buffer.from(d).toString()));
     expect((await app.inject('/ledger/tile/entries/000')).headers['cache-control']).toContain('immutable');
-    for (const missing of ['/ledger/tile/0/001', '/ledger/tile/0/001.p/45', '/ledger/tile/0/002.p/1', '/ledger/tile/2/000.p/1', '/ledger/tile/0/1', '/ledger/tile/entries/001']) {
+    for (const missing of [
+      '/ledger/tile/0/001',
+      '/ledger/tile/0/001.p/45',
+      '/ledger/tile/0/002.p/1',
+      '/ledger/tile/2/000.p/1',
+      '/ledger/tile/0/1',
+      '/ledger/tile/entries/001',
+    ]) {
       const res = await app.inject(missing);
       expect(res.statusCode, missing).toBe(404);
       expect(res.json<{ error: { code: string } }>().error.code).toBe('NOT_FOUND');
@@ -91,12 +100,23 @@ describe.each(testEngines())('ledger HTTP and witnesses on %s', (engine) => {
 
   it('answers the JSON API: proofs with their checkpoint, entries, clear errors', async () => {
     const vkey = await ledger.vkey();
-    const proof = (await app.inject('/api/ledger/proof/inclusion?index=257')).json<{ size: number; leafHash: string; hashes: string[]; checkpoint: string }>();
+    const proof = (await app.inject('/api/ledger/proof/inclusion?index=257')).json<{
+      size: number;
+      leafHash: string;
+      hashes: string[];
+      checkpoint: string;
+    }>();
     const opened = openCheckpoint(proof.checkpoint, vkey);
     expect(opened.ok).toBe(true);
     if (!opened.ok) return;
     expect(
-      verifyInclusion({ index: 257, size: proof.size, leafHash: hashLeaf(data[257]!), proof: proof.hashes.map((h) => decodeBase64(h)!), root: opened.checkpoint.rootHash }),
+      verifyInclusion({
+        index: 257,
+        size: proof.size,
+        leafHash: hashLeaf(data[257]!),
+        proof: proof.hashes.map((h) => decodeBase64(h)!),
+        root: opened.checkpoint.rootHash,
+      }),
     ).toBe(true);
     const consistency = await app.inject('/api/ledger/proof/consistency?from=10');
     expect(consistency.json<{ to: number; hashes: string[] }>()).toMatchObject({ to: 300 });
@@ -104,7 +124,9 @@ describe.each(testEngines())('ledger HTTP and witnesses on %s', (engine) => {
     expect(Buffer.from(entry.data, 'base64').toString()).toBe('certificate.issued 3');
     expect(entry.integrated).toBe(true);
     expect((await app.inject('/api/ledger/entries/300')).statusCode).toBe(404);
-    expect((await app.inject('/api/ledger/proof/inclusion?index=1&size=301')).json<{ error: { code: string } }>().error.code).toBe('LEDGER_SIZE_UNAVAILABLE');
+    expect((await app.inject('/api/ledger/proof/inclusion?index=1&size=301')).json<{ error: { code: string } }>().error.code).toBe(
+      'LEDGER_SIZE_UNAVAILABLE',
+    );
     expect((await app.inject('/api/ledger/proof/inclusion?index=-1')).statusCode).toBe(400);
     const byEnglish = await app.inject({ url: '/api/ledger/checkpoints/7', headers: { 'accept-language': 'en' } });
     expect(byEnglish.json<{ error: { message: string } }>().error.message).toBe('Ledger checkpoint not found');
@@ -127,7 +149,10 @@ describe.each(testEngines())('ledger HTTP and witnesses on %s', (engine) => {
     expect(first).toMatchObject({ status: 'COSIGNED', size: 300, previousSize: null });
     expect(first.status === 'COSIGNED' && first.submitError).toBeFalsy();
     const served = (await app.inject('/ledger/checkpoint')).body;
-    expect(openCheckpoint(served, logVkey, { vkeys: [witnessVkey], threshold: 1 })).toMatchObject({ ok: true, witnesses: ['weijian.example/witness'] });
+    expect(openCheckpoint(served, logVkey, { vkeys: [witnessVkey], threshold: 1 })).toMatchObject({
+      ok: true,
+      witnesses: ['weijian.example/witness'],
+    });
 
     await ledger.appendMany(data.slice(0, 20).map((d) => ({ kind: 'certificate.revoked', data: d })));
     await ledger.integrate();
@@ -138,7 +163,11 @@ describe.each(testEngines())('ledger HTTP and witnesses on %s', (engine) => {
     const forged = first.status === 'COSIGNED' ? first.signature.replace(/.{6}=\n$/, 'AAAAAA=\n') : '';
     const bad = await app.inject({ method: 'POST', url: '/api/ledger/cosignatures', payload: { size: 300, signature: forged } });
     expect(bad.json<{ error: { code: string } }>().error.code).toBe('COSIGNATURE_INVALID');
-    const wrongSize = await app.inject({ method: 'POST', url: '/api/ledger/cosignatures', payload: { size: 320, signature: first.status === 'COSIGNED' ? first.signature : '' } });
+    const wrongSize = await app.inject({
+      method: 'POST',
+      url: '/api/ledger/cosignatures',
+      payload: { size: 320, signature: first.status === 'COSIGNED' ? first.signature : '' },
+    });
     expect(wrongSize.json<{ error: { code: string } }>().error.code).toBe('COSIGNATURE_INVALID');
     const garbage = await app.inject({ method: 'POST', url: '/api/ledger/cosignatures', payload: { size: 300, signature: 'hello' } });
     expect(garbage.statusCode).toBe(400);
@@ -160,7 +189,9 @@ describe.each(testEngines())('ledger HTTP and witnesses on %s', (engine) => {
       await copyLogKey({ from: database, fromKey: masterKey, to: forkDb, toKey: forkKey });
       const fork = createLedgerService({ db: forkDb.db, masterKey: forkKey, origin: ORIGIN });
       const history = await database.db.execute<{ data: Uint8Array }>(sql`select data from ledger_entries order by idx`);
-      await fork.appendMany(history.rows.map((r, i) => ({ kind: 'certificate.issued', data: i === 5 ? utf8('forged') : new Uint8Array(r.data) })));
+      await fork.appendMany(
+        history.rows.map((r, i) => ({ kind: 'certificate.issued', data: i === 5 ? utf8('forged') : new Uint8Array(r.data) })),
+      );
       await fork.append({ kind: 'certificate.issued', data: utf8('one more') });
       await fork.integrate();
       expect(await fork.vkey()).toBe(logVkey);
@@ -170,11 +201,17 @@ describe.each(testEngines())('ledger HTTP and witnesses on %s', (engine) => {
         expect(refused).toMatchObject({ status: 'REFUSED', reason: 'INCONSISTENT' });
         expect(refused.status === 'REFUSED' && refused.message).toMatch(/does not extend the tree of size \d+/);
         const sameSize = { ...seen, size: (await fork.latestCheckpoint()).size };
-        expect(await witnessOnce({ logUrl: 'http://fork.test', logVkey, cosigner, state: sameSize, fetch: fetchFrom(forkApp) })).toMatchObject({ status: 'REFUSED', reason: 'FORK' });
+        expect(
+          await witnessOnce({ logUrl: 'http://fork.test', logVkey, cosigner, state: sameSize, fetch: fetchFrom(forkApp) }),
+        ).toMatchObject({ status: 'REFUSED', reason: 'FORK' });
         const ahead = { ...seen, size: seen.size + 1000 };
-        expect(await witnessOnce({ logUrl: 'http://fork.test', logVkey, cosigner, state: ahead, fetch: fetchFrom(forkApp) })).toMatchObject({ status: 'REFUSED', reason: 'ROLLBACK' });
+        expect(await witnessOnce({ logUrl: 'http://fork.test', logVkey, cosigner, state: ahead, fetch: fetchFrom(forkApp) })).toMatchObject(
+          { status: 'REFUSED', reason: 'ROLLBACK' },
+        );
         const otherLog = generateWitnessKey('x').vkey;
-        expect(await witnessOnce({ logUrl: 'http://fork.test', logVkey: otherLog, cosigner, state: null, fetch: fetchFrom(forkApp) })).toMatchObject({ status: 'REFUSED' });
+        expect(
+          await witnessOnce({ logUrl: 'http://fork.test', logVkey: otherLog, cosigner, state: null, fetch: fetchFrom(forkApp) }),
+        ).toMatchObject({ status: 'REFUSED' });
       } finally {
         await forkApp.close();
       }
@@ -186,7 +223,9 @@ describe.each(testEngines())('ledger HTTP and witnesses on %s', (engine) => {
 
 /** Gives the fork the honest log's signing key, as an operator who forks the log would. */
 async function copyLogKey(input: { from: Database; fromKey: Buffer; to: Database; toKey: Buffer }): Promise<void> {
-  const { rows } = await input.from.db.execute<{ name: string; public_key: Uint8Array; secret_key_encrypted: string }>(sql`select * from ledger_keys`);
+  const { rows } = await input.from.db.execute<{ name: string; public_key: Uint8Array; secret_key_encrypted: string }>(
+    sql`select * from ledger_keys`,
+  );
   const row = rows[0]!;
   const seed = decryptSeed(input.fromKey, row.name, row.secret_key_encrypted);
   await input.to.db.execute(

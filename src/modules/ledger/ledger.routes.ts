@@ -65,7 +65,11 @@ export function ledgerTileRoutes(deps: { ledger: LedgerService }): FastifyPlugin
           response: { 200: TextBody('<name>+<key hash>+<base64 key>') },
         },
       },
-      async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').type(TEXT).send(`${await ledger.vkey()}\n`),
+      async (_request, reply) =>
+        reply
+          .header('cache-control', 'public, max-age=3600')
+          .type(TEXT)
+          .send(`${await ledger.vkey()}\n`),
     );
 
     app.get(
@@ -84,7 +88,9 @@ export function ledgerTileRoutes(deps: { ledger: LedgerService }): FastifyPlugin
         const ref = parseTilePath(request.params['*']);
         if (!ref) throw new AppError('NOT_FOUND', { what: 'tile' });
         const body =
-          ref.kind === 'entries' ? await ledger.readEntryBundle(ref.index, ref.width) : await ledger.readTile(ref.level, ref.index, ref.width);
+          ref.kind === 'entries'
+            ? await ledger.readEntryBundle(ref.index, ref.width)
+            : await ledger.readTile(ref.level, ref.index, ref.width);
         if (!body) throw new AppError('NOT_FOUND', { what: 'tile' });
         void reply.header('cache-control', ref.width === TILE_WIDTH ? IMMUTABLE : SHORT).type('application/octet-stream');
         return sendBytes(reply, body);
@@ -151,7 +157,12 @@ export function ledgerApiRoutes(deps: { ledger: LedgerService }): FastifyPluginA
       },
       async (request) => {
         const entry = await ledger.getEntry(request.params.index);
-        return { ...entry, data: encodeBase64(entry.data), leafHash: encodeBase64(entry.leafHash), createdAt: entry.createdAt.toISOString() };
+        return {
+          ...entry,
+          data: encodeBase64(entry.data),
+          leafHash: encodeBase64(entry.leafHash),
+          createdAt: entry.createdAt.toISOString(),
+        };
       },
     );
 

@@ -45,7 +45,10 @@ describe.each(testEngines())('ledger on %s', (engine) => {
     vkey = await ledger.vkey();
     expect(vkey).toMatch(/^yiban\.test\/ledger\+[0-9a-f]{8}\+A[Q-f]/); // base64 of 0x01 ‖ key
     expect(cp.size).toBe(0);
-    expect(openCheckpoint(cp.note, vkey)).toMatchObject({ ok: true, checkpoint: { origin: 'yiban.test/ledger', size: 0, rootHash: merkleRoot([]) } });
+    expect(openCheckpoint(cp.note, vkey)).toMatchObject({
+      ok: true,
+      checkpoint: { origin: 'yiban.test/ledger', size: 0, rootHash: merkleRoot([]) },
+    });
   });
 
   it("queues in the caller's transaction: a rollback leaves nothing, and the sequencer numbers what committed, gap-free", async () => {
@@ -135,12 +138,30 @@ describe.each(testEngines())('ledger on %s', (engine) => {
     for (const index of [0, 1, 255, 256, 1000, first.size - 1, second.size - 1]) {
       const proof = await ledger.inclusionProof(index);
       expect(proof.size).toBe(second.size);
-      expect(verifyInclusion({ index, size: proof.size, leafHash: hashLeaf(leaves[index]!), proof: proof.hashes, root: second.rootHash })).toBe(true);
+      expect(
+        verifyInclusion({ index, size: proof.size, leafHash: hashLeaf(leaves[index]!), proof: proof.hashes, root: second.rootHash }),
+      ).toBe(true);
       const old = await ledger.inclusionProof(Math.min(index, first.size - 1), first.size);
-      expect(verifyInclusion({ index: old.index, size: first.size, leafHash: hashLeaf(leaves[old.index]!), proof: old.hashes, root: first.rootHash })).toBe(true);
+      expect(
+        verifyInclusion({
+          index: old.index,
+          size: first.size,
+          leafHash: hashLeaf(leaves[old.index]!),
+          proof: old.hashes,
+          root: first.rootHash,
+        }),
+      ).toBe(true);
     }
     const consistency = await ledger.consistencyProof(first.size);
-    expect(verifyConsistency({ oldSize: first.size, newSize: second.size, oldRoot: first.rootHash, newRoot: second.rootHash, proof: consistency.hashes })).toBe(true);
+    expect(
+      verifyConsistency({
+        oldSize: first.size,
+        newSize: second.size,
+        oldRoot: first.rootHash,
+        newRoot: second.rootHash,
+        proof: consistency.hashes,
+      }),
+    ).toBe(true);
     expect(await rejection(ledger.inclusionProof(0, second.size + 1))).toBe('LEDGER_SIZE_UNAVAILABLE');
     expect(await rejection(ledger.inclusionProof(second.size))).toBe('VALIDATION_FAILED');
     expect(await rejection(ledger.consistencyProof(1, second.size + 1))).toBe('LEDGER_SIZE_UNAVAILABLE');
@@ -173,10 +194,14 @@ describe.each(testEngines())('ledger on %s', (engine) => {
       leaves.push(entry(9300 + i).data);
     }
     expect(await sequence(database.db, 100)).toMatchObject({ status: 'sequenced', first, count: 3 });
-    const removed = await database.db.execute<{ id: string | number; created_at: Date }>(sql`delete from ledger_entries where idx = ${first + 1} returning id, created_at`);
+    const removed = await database.db.execute<{ id: string | number; created_at: Date }>(
+      sql`delete from ledger_entries where idx = ${first + 1} returning id, created_at`,
+    );
     expect(await rejection(ledger.integrate())).toBe(new LedgerIntegrityError('').name);
     const { id, created_at } = removed.rows[0]!;
-    await database.db.execute(sql`insert into ledger_entries (idx, id, kind, data, created_at) values (${first + 1}, ${id}, 'test.entry', ${Buffer.from(leaves[first + 1]!)}, ${created_at})`);
+    await database.db.execute(
+      sql`insert into ledger_entries (idx, id, kind, data, created_at) values (${first + 1}, ${id}, 'test.entry', ${Buffer.from(leaves[first + 1]!)}, ${created_at})`,
+    );
     expect(await ledger.integrate()).toMatchObject({ status: 'integrated', checkpoint: { size: first + 3 } });
     expect(Buffer.from((await ledger.latestCheckpoint()).rootHash).equals(recordedRoot(first + 3))).toBe(true);
   });
@@ -200,22 +225,36 @@ describe.each(testEngines())('ledger on %s', (engine) => {
     expect(report.problems.some((p) => p.kind === 'checkpoint-root')).toBe(true);
     await database.db.execute(sql`update ledger_entries set data = ${Buffer.from(leaves[300]!)} where idx = 300`);
 
-    const deleted = async (idx: number) => (await database.db.execute<{ id: string; created_at: Date }>(sql`delete from ledger_entries where idx = ${idx} returning id::text, created_at`)).rows[0]!;
+    const deleted = async (idx: number) =>
+      (
+        await database.db.execute<{ id: string; created_at: Date }>(
+          sql`delete from ledger_entries where idx = ${idx} returning id::text, created_at`,
+        )
+      ).rows[0]!;
     const restore = async (idx: number, row: { id: string; created_at: Date }) => {
-      await database.db.execute(sql`insert into ledger_entries (idx, id, kind, data, created_at) values (${idx}, ${row.id}::bigint, 'test.entry', ${Buffer.from(leaves[idx]!)}, ${row.created_at})`);
+      await database.db.execute(
+        sql`insert into ledger_entries (idx, id, kind, data, created_at) values (${idx}, ${row.id}::bigint, 'test.entry', ${Buffer.from(leaves[idx]!)}, ${row.created_at})`,
+      );
     };
     const seventh = await deleted(7);
     report = await ledger.audit();
-    expect(report.problems.map((p) => [p.kind, p.index])).toEqual([['entry-metadata', 2], ['missing-entry', 7]]);
+    expect(report.problems.map((p) => [p.kind, p.index])).toEqual([
+      ['entry-metadata', 2],
+      ['missing-entry', 7],
+    ]);
     await restore(7, seventh);
 
     const swap = async () => {
-      await database.db.execute(sql`update ledger_entries set data = case idx when 20 then ${Buffer.from(leaves[21]!)}::bytea else ${Buffer.from(leaves[20]!)}::bytea end where idx in (20, 21)`);
+      await database.db.execute(
+        sql`update ledger_entries set data = case idx when 20 then ${Buffer.from(leaves[21]!)}::bytea else ${Buffer.from(leaves[20]!)}::bytea end where idx in (20, 21)`,
+      );
     };
     await swap();
     report = await ledger.audit();
     expect(report.problems.filter((p) => p.kind === 'entry-mismatch').map((p) => p.index)).toEqual([20, 21]);
-    await database.db.execute(sql`update ledger_entries set data = case idx when 20 then ${Buffer.from(leaves[20]!)}::bytea else ${Buffer.from(leaves[21]!)}::bytea end where idx in (20, 21)`);
+    await database.db.execute(
+      sql`update ledger_entries set data = case idx when 20 then ${Buffer.from(leaves[20]!)}::bytea else ${Buffer.from(leaves[21]!)}::bytea end where idx in (20, 21)`,
+    );
 
     const last = leaves.length - 1;
     const lastRow = await deleted(last);
@@ -229,7 +268,11 @@ describe.each(testEngines())('ledger on %s', (engine) => {
   it('audit checks every stored column of every entry: each edit, a deletion, a swap and a forged append are caught', async () => {
     expect((await ledger.audit()).ok).toBe(true);
     const at = 5;
-    const original = (await database.db.execute<{ id: string; kind: string; data: Uint8Array; created_at: Date }>(sql`select id::text, kind, data, created_at from ledger_entries where idx = ${at}`)).rows[0]!;
+    const original = (
+      await database.db.execute<{ id: string; kind: string; data: Uint8Array; created_at: Date }>(
+        sql`select id::text, kind, data, created_at from ledger_entries where idx = ${at}`,
+      )
+    ).rows[0]!;
     const caught = async (label: string, edit: ReturnType<typeof sql>, undo: ReturnType<typeof sql>) => {
       await database.db.execute(edit);
       const report = await ledger.audit();
@@ -237,14 +280,40 @@ describe.each(testEngines())('ledger on %s', (engine) => {
       expect({ label, ok: report.ok }).toEqual({ label, ok: false });
       return report.problems.map((p) => p.kind);
     };
-    expect(await caught('kind', sql`update ledger_entries set kind = 'x' where idx = ${at}`, sql`update ledger_entries set kind = ${original.kind} where idx = ${at}`)).toContain('entry-metadata');
     expect(
-      await caught('created_at', sql`update ledger_entries set created_at = created_at + interval '1 microsecond' where idx = ${at}`, sql`update ledger_entries set created_at = ${original.created_at} where idx = ${at}`),
+      await caught(
+        'kind',
+        sql`update ledger_entries set kind = 'x' where idx = ${at}`,
+        sql`update ledger_entries set kind = ${original.kind} where idx = ${at}`,
+      ),
     ).toContain('entry-metadata');
-    expect(await caught('id', sql`update ledger_entries set id = id + 1000000 where idx = ${at}`, sql`update ledger_entries set id = ${original.id}::bigint where idx = ${at}`)).toContain('entry-metadata');
-    expect(await caught('data', sql`update ledger_entries set data = ${Buffer.from('forged')} where idx = ${at}`, sql`update ledger_entries set data = ${Buffer.from(original.data)} where idx = ${at}`)).toContain('entry-mismatch');
     expect(
-      await caught('idx', sql`update ledger_entries set idx = -1 where idx = ${at}`, sql`update ledger_entries set idx = ${at} where idx = -1`),
+      await caught(
+        'created_at',
+        sql`update ledger_entries set created_at = created_at + interval '1 microsecond' where idx = ${at}`,
+        sql`update ledger_entries set created_at = ${original.created_at} where idx = ${at}`,
+      ),
+    ).toContain('entry-metadata');
+    expect(
+      await caught(
+        'id',
+        sql`update ledger_entries set id = id + 1000000 where idx = ${at}`,
+        sql`update ledger_entries set id = ${original.id}::bigint where idx = ${at}`,
+      ),
+    ).toContain('entry-metadata');
+    expect(
+      await caught(
+        'data',
+        sql`update ledger_entries set data = ${Buffer.from('forged')} where idx = ${at}`,
+        sql`update ledger_entries set data = ${Buffer.from(original.data)} where idx = ${at}`,
+      ),
+    ).toContain('entry-mismatch');
+    expect(
+      await caught(
+        'idx',
+        sql`update ledger_entries set idx = -1 where idx = ${at}`,
+        sql`update ledger_entries set idx = ${at} where idx = -1`,
+      ),
     ).toEqual(expect.arrayContaining(['missing-entry', 'entry-metadata']));
     // Swapping whole rows (every column) between two indexes.
     const swapRows = async () => {
@@ -259,10 +328,14 @@ describe.each(testEngines())('ledger on %s', (engine) => {
     expect(swapped.problems.map((p) => p.kind)).toContain('entry-metadata');
     expect((await ledger.audit()).ok).toBe(true);
     // leaf_hash is computed by the database and cannot be written.
-    expect(await rejection(database.db.execute(sql`update ledger_entries set leaf_hash = '\\x00'::bytea where idx = ${at}`))).not.toBe('RESOLVED');
+    expect(await rejection(database.db.execute(sql`update ledger_entries set leaf_hash = '\\x00'::bytea where idx = ${at}`))).not.toBe(
+      'RESOLVED',
+    );
     // A forged entry appended beyond the head: the head counter no longer covers it.
     const size = leaves.length;
-    await database.db.execute(sql`insert into ledger_entries (idx, id, kind, data) values (${size}, 999999999, 'test.entry', ${Buffer.from('forged')})`);
+    await database.db.execute(
+      sql`insert into ledger_entries (idx, id, kind, data) values (${size}, 999999999, 'test.entry', ${Buffer.from('forged')})`,
+    );
     const forged = await ledger.audit();
     expect(forged.problems.map((p) => p.kind)).toContain('head-behind');
     await database.db.execute(sql`delete from ledger_entries where idx = ${size}`);
@@ -275,10 +348,12 @@ describe.each(testEngines())('ledger on %s', (engine) => {
       for (let i = 0; i < 5; i++) {
         const { id } = await ledger.append(entry(9200 + i));
         leaves.push(entry(9200 + i).data);
-        for (let tries = 0; tries < 400 && (await ledger.lookup(id))?.status !== 'sequenced'; tries++) await new Promise((r) => setTimeout(r, 5));
+        for (let tries = 0; tries < 400 && (await ledger.lookup(id))?.status !== 'sequenced'; tries++)
+          await new Promise((r) => setTimeout(r, 5));
         expect((await ledger.lookup(id))?.index).toBe(leaves.length - 1);
       }
-      for (let tries = 0; tries < 200 && (await ledger.latestCheckpoint()).size < leaves.length; tries++) await new Promise((r) => setTimeout(r, 25));
+      for (let tries = 0; tries < 200 && (await ledger.latestCheckpoint()).size < leaves.length; tries++)
+        await new Promise((r) => setTimeout(r, 25));
     } finally {
       await integrator.stop();
     }

@@ -91,7 +91,9 @@ const KIND = /^[a-z][a-z0-9_.-]{0,63}$/;
 
 function checkEntry(entry: LedgerEntryInput): void {
   if (!KIND.test(entry.kind)) {
-    throw new AppError('VALIDATION_FAILED', { detail: { zh: `账本条目类型“${entry.kind}”无效`, en: `invalid ledger entry kind "${entry.kind}"` } });
+    throw new AppError('VALIDATION_FAILED', {
+      detail: { zh: `账本条目类型“${entry.kind}”无效`, en: `invalid ledger entry kind "${entry.kind}"` },
+    });
   }
   if (!(entry.data instanceof Uint8Array) || entry.data.length > MAX_ENTRY_SIZE) {
     throw new AppError('VALIDATION_FAILED', {
@@ -203,7 +205,8 @@ export function createLedgerService(deps: LedgerDeps) {
   async function queueInTx(tx: Executor, entries: readonly LedgerEntryWithId[]): Promise<{ id: number; createdAt: Date }[]> {
     entries.forEach(checkEntry);
     const out: { id: number; createdAt: Date }[] = [];
-    for (let i = 0; i < entries.length; i += repo.APPEND_CHUNK) out.push(...(await repo.queueEntries(tx, entries.slice(i, i + repo.APPEND_CHUNK))));
+    for (let i = 0; i < entries.length; i += repo.APPEND_CHUNK)
+      out.push(...(await repo.queueEntries(tx, entries.slice(i, i + repo.APPEND_CHUNK))));
     return out;
   }
 
@@ -226,7 +229,14 @@ export function createLedgerService(deps: LedgerDeps) {
   }
 
   async function receiptFor(status: EntryStatus): Promise<string> {
-    const body = formatReceipt({ origin, id: status.id, kind: status.kind, leafHash: status.leafHash, queuedAt: status.queuedAt, promisedBy: status.promisedBy });
+    const body = formatReceipt({
+      origin,
+      id: status.id,
+      kind: status.kind,
+      leafHash: status.leafHash,
+      queuedAt: status.queuedAt,
+      promisedBy: status.promisedBy,
+    });
     return signNote(body, [await signer()]);
   }
 
@@ -236,45 +246,47 @@ export function createLedgerService(deps: LedgerDeps) {
    * checkpoint. Safe with many app processes on one PostgreSQL: one sequences, the others find
    * the lock taken.
    */
-  function startSequencer(options: { intervalMs?: number; checkpointIntervalMs?: number; onError?: (error: unknown) => void } = {}): { stop(): Promise<void> } {
-      const interval = options.intervalMs ?? 50;
-      const checkpointInterval = options.checkpointIntervalMs ?? 1000;
-      let stopped = false;
-      let timer: NodeJS.Timeout | undefined;
-      let running: Promise<void> = Promise.resolve();
-      let lastIntegration = 0;
-      const once = async () => {
-        let full = true;
-        while (full && !stopped) {
-          const step = await sequence(db, maxBatch);
-          full = step.status === 'sequenced' && step.count === maxBatch;
+  function startSequencer(options: { intervalMs?: number; checkpointIntervalMs?: number; onError?: (error: unknown) => void } = {}): {
+    stop(): Promise<void>;
+  } {
+    const interval = options.intervalMs ?? 50;
+    const checkpointInterval = options.checkpointIntervalMs ?? 1000;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<void> = Promise.resolve();
+    let lastIntegration = 0;
+    const once = async () => {
+      let full = true;
+      while (full && !stopped) {
+        const step = await sequence(db, maxBatch);
+        full = step.status === 'sequenced' && step.count === maxBatch;
+      }
+      if (Date.now() - lastIntegration >= checkpointInterval) {
+        lastIntegration = Date.now();
+        await integrateOnce();
+      }
+    };
+    const round = () => {
+      running = once().then(
+        () => undefined,
+        (error: unknown) => options.onError?.(error),
+      );
+      void running.then(() => {
+        if (!stopped) {
+          timer = setTimeout(round, interval);
+          timer.unref();
         }
-        if (Date.now() - lastIntegration >= checkpointInterval) {
-          lastIntegration = Date.now();
-          await integrateOnce();
-        }
-      };
-      const round = () => {
-        running = once().then(
-          () => undefined,
-          (error: unknown) => options.onError?.(error),
-        );
-        void running.then(() => {
-          if (!stopped) {
-            timer = setTimeout(round, interval);
-            timer.unref();
-          }
-        });
-      };
-      round();
-      return {
-        async stop() {
-          stopped = true;
-          if (timer) clearTimeout(timer);
-          await running;
-        },
-      };
-    }
+      });
+    };
+    round();
+    return {
+      async stop() {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+        await running;
+      },
+    };
+  }
 
   return {
     origin,
@@ -342,7 +354,8 @@ export function createLedgerService(deps: LedgerDeps) {
       for (;;) {
         const status = await lookup(id);
         if (status?.integrated) return status.index!;
-        if (Date.now() > deadline) throw new Error(`ledger entry ${id} was not sequenced in time (${status ? status.status : 'unknown id'})`);
+        if (Date.now() > deadline)
+          throw new Error(`ledger entry ${id} was not sequenced in time (${status ? status.status : 'unknown id'})`);
         await sequenceNow({ timeoutMs: Math.max(1, deadline - Date.now()) });
       }
     },
@@ -363,7 +376,11 @@ export function createLedgerService(deps: LedgerDeps) {
 
     /** The same as `startSequencer`, checkpointing every `intervalMs`. */
     startIntegrator(options: { intervalMs?: number; onError?: (error: unknown) => void } = {}): { stop(): Promise<void> } {
-      return startSequencer({ intervalMs: Math.min(options.intervalMs ?? 50, 50), checkpointIntervalMs: options.intervalMs ?? 1000, ...(options.onError ? { onError: options.onError } : {}) });
+      return startSequencer({
+        intervalMs: Math.min(options.intervalMs ?? 50, 50),
+        checkpointIntervalMs: options.intervalMs ?? 1000,
+        ...(options.onError ? { onError: options.onError } : {}),
+      });
     },
 
     async latestCheckpoint(): Promise<CheckpointView> {
@@ -391,12 +408,20 @@ export function createLedgerService(deps: LedgerDeps) {
     },
 
     /** PATH(index, D[size]) for a signed size (default: the latest). */
-    async inclusionProof(index: number, size?: number): Promise<{ index: number; size: number; leafHash: Uint8Array; hashes: Uint8Array[] }> {
+    async inclusionProof(
+      index: number,
+      size?: number,
+    ): Promise<{ index: number; size: number; leafHash: Uint8Array; hashes: Uint8Array[] }> {
       const treeSize = await requireSize(size);
       if (index >= treeSize) {
-        throw new AppError('VALIDATION_FAILED', { detail: { zh: `条目 ${index} 不在规模为 ${treeSize} 的树中`, en: `entry ${index} is not in the tree of size ${treeSize}` } });
+        throw new AppError('VALIDATION_FAILED', {
+          detail: { zh: `条目 ${index} 不在规模为 ${treeSize} 的树中`, en: `entry ${index} is not in the tree of size ${treeSize}` },
+        });
       }
-      const [entry, hashes] = await Promise.all([repo.findEntry(db, index), inclusionProofFromTiles(tileSource, index, treeSize, nodeHasher.children)]);
+      const [entry, hashes] = await Promise.all([
+        repo.findEntry(db, index),
+        inclusionProofFromTiles(tileSource, index, treeSize, nodeHasher.children),
+      ]);
       if (!entry) throw new AppError('NOT_FOUND', { what: 'ledgerEntry' });
       return { index, size: treeSize, leafHash: entry.leafHash, hashes };
     },
@@ -454,7 +479,10 @@ export function createLedgerService(deps: LedgerDeps) {
     listWitnesses: () => repo.listWitnesses(db),
 
     /** A registered witness's cosignature/v1 line for the checkpoint of `size`. */
-    async addCosignature(input: { size: number; signature: string }): Promise<{ size: number; witness: string; cosignedAt: number; stored: boolean }> {
+    async addCosignature(input: {
+      size: number;
+      signature: string;
+    }): Promise<{ size: number; witness: string; cosignedAt: number; stored: boolean }> {
       const line = input.signature.replace(/\n$/, '');
       const sig = parseSignatureLine(line);
       if (!sig) throw new AppError('COSIGNATURE_INVALID', { reason: { zh: '签名行格式错误', en: 'malformed signature line' } });

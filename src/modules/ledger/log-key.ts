@@ -61,7 +61,10 @@ export async function rekeyLogKeys(tx: Executor, from: Buffer, to: Buffer): Prom
   const rows = await tx.select({ name: ledgerKeys.name, stored: ledgerKeys.secretKeyEncrypted }).from(ledgerKeys).for('update');
   for (const row of rows) {
     const seed = decryptSeed(from, row.name, row.stored);
-    await tx.update(ledgerKeys).set({ secretKeyEncrypted: encryptSeed(to, row.name, seed) }).where(eq(ledgerKeys.name, row.name));
+    await tx
+      .update(ledgerKeys)
+      .set({ secretKeyEncrypted: encryptSeed(to, row.name, seed) })
+      .where(eq(ledgerKeys.name, row.name));
     seed.fill(0);
   }
   return rows.length;

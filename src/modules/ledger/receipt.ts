@@ -23,11 +23,23 @@ export interface ReceiptBody {
 }
 
 export function formatReceipt(r: ReceiptBody): string {
-  return [r.origin, `receipt ${r.id}`, r.kind, encodeBase64(r.leafHash), `queued ${r.queuedAt.getTime()}`, `promised ${r.promisedBy.getTime()}`].join('\n') + '\n';
+  return (
+    [
+      r.origin,
+      `receipt ${r.id}`,
+      r.kind,
+      encodeBase64(r.leafHash),
+      `queued ${r.queuedAt.getTime()}`,
+      `promised ${r.promisedBy.getTime()}`,
+    ].join('\n') + '\n'
+  );
 }
 
 export function parseReceipt(text: string): ReceiptBody | null {
-  const m = /^([^\s]+)\nreceipt (0|[1-9]\d{0,17})\n([a-z][a-z0-9_.-]{0,63})\n([A-Za-z0-9+/=]{44})\nqueued (\d{1,15})\npromised (\d{1,15})\n$/.exec(text);
+  const m =
+    /^([^\s]+)\nreceipt (0|[1-9]\d{0,17})\n([a-z][a-z0-9_.-]{0,63})\n([A-Za-z0-9+/=]{44})\nqueued (\d{1,15})\npromised (\d{1,15})\n$/.exec(
+      text,
+    );
   if (!m) return null;
   const leafHash = decodeBase64(m[4]!);
   if (!leafHash || leafHash.length !== 32) return null;

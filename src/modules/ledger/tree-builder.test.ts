@@ -28,9 +28,17 @@ const sourceOf = (tiles: Map<string, Tile>): TileSource => ({
 describe('node:crypto hashing', () => {
   it('agrees with the browser-safe implementation', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (data, left, right) => {
-        return Buffer.from(nodeHasher.leaf(data)).equals(hashLeaf(data)) && Buffer.from(nodeHasher.children(left, right)).equals(hashChildren(left, right));
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (data, left, right) => {
+          return (
+            Buffer.from(nodeHasher.leaf(data)).equals(hashLeaf(data)) &&
+            Buffer.from(nodeHasher.children(left, right)).equals(hashChildren(left, right))
+          );
+        },
+      ),
     );
   });
 });
@@ -50,7 +58,9 @@ describe('TreeBuilder', () => {
     const { builder, tiles } = build(n);
     expect(Buffer.from(tiles.get('0/0')!.hashes).equals(concatBytes(...LEAVES.slice(0, 256)))).toBe(true);
     expect(tiles.get('0/257')).toMatchObject({ width: 66_000 - 257 * 256 });
-    expect(Buffer.from(tiles.get('1/0')!.hashes.subarray(32, 64)).equals(perfectRoot(concatBytes(...LEAVES.slice(256, 512)), 0, 256))).toBe(true);
+    expect(Buffer.from(tiles.get('1/0')!.hashes.subarray(32, 64)).equals(perfectRoot(concatBytes(...LEAVES.slice(256, 512)), 0, 256))).toBe(
+      true,
+    );
     expect(tiles.get('1/1')).toMatchObject({ width: 257 - 256 });
     expect(tiles.get('2/0')).toMatchObject({ width: 1 });
     expect([...tiles.keys()].filter((k) => k.startsWith('2/'))).toEqual(['2/0']);
@@ -62,7 +72,13 @@ describe('TreeBuilder', () => {
     const byTile = new TreeBuilder(nodeHasher);
     for (let t = 0; t < 3; t++) {
       const leaves = LEAVES.slice(t * 256, (t + 1) * 256);
-      expect(Buffer.from(byTile.rootWith(perfectNodes({ start: 0, end: 100 }).map((n) => merkleRoot(leaves.slice(n.index * 2 ** n.level, (n.index + 1) * 2 ** n.level))))).equals(merkleRoot(LEAVES.slice(0, t * 256 + 100)))).toBe(true);
+      expect(
+        Buffer.from(
+          byTile.rootWith(
+            perfectNodes({ start: 0, end: 100 }).map((n) => merkleRoot(leaves.slice(n.index * 2 ** n.level, (n.index + 1) * 2 ** n.level))),
+          ),
+        ).equals(merkleRoot(LEAVES.slice(0, t * 256 + 100))),
+      ).toBe(true);
       byTile.appendFullTile(Buffer.concat(leaves), merkleRoot(leaves));
     }
     for (let i = 768; i < 1000; i++) byTile.appendLeafHash(LEAVES[i]!);
@@ -86,7 +102,7 @@ describe('TreeBuilder', () => {
     expect(() => TreeBuilder.resume(nodeHasher, 300, [])).toThrow();
   });
 
-  it("serves proofs from its tiles that verify, beyond 65,536 leaves", async () => {
+  it('serves proofs from its tiles that verify, beyond 65,536 leaves', async () => {
     const n = 70_000;
     const { builder, tiles } = build(n);
     const source = sourceOf(tiles);

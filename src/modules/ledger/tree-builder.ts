@@ -76,7 +76,8 @@ export class TreeBuilder {
    * root of their subtree (computed elsewhere, e.g. in a worker thread).
    */
   appendFullTile(leafHashes: Uint8Array, root: Uint8Array): void {
-    if (this.#size % TILE_WIDTH !== 0 || leafHashes.length !== TILE_WIDTH * 32) throw new Error('appendFullTile needs an aligned, full tile');
+    if (this.#size % TILE_WIDTH !== 0 || leafHashes.length !== TILE_WIDTH * 32)
+      throw new Error('appendFullTile needs an aligned, full tile');
     const open = (this.#open[0] ??= { index: 0, hashes: [] });
     this.#full.push({ level: 0, index: open.index, width: TILE_WIDTH, hashes: leafHashes });
     this.#open[0] = { index: open.index + 1, hashes: [] };
@@ -153,4 +154,3 @@ function perfectRootOf(hasher: TreeHasher, row: Uint8Array[]): Uint8Array {
   }
   return level[0]!;
 }
-

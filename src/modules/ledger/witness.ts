@@ -7,7 +7,14 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { openCheckpoint } from '../../verify/checkpoint.ts';
 import { verifyConsistency } from '../../verify/merkle.ts';
-import { KEY_TYPE_COSIGNATURE_V1, computeKeyHash, cosignatureSigner, isValidKeyName, signatureLine, type NoteSigner } from '../../verify/signed-note.ts';
+import {
+  KEY_TYPE_COSIGNATURE_V1,
+  computeKeyHash,
+  cosignatureSigner,
+  isValidKeyName,
+  signatureLine,
+  type NoteSigner,
+} from '../../verify/signed-note.ts';
 import { bytesToHex, concatBytes, decodeBase64, encodeBase64, equalBytes } from '../../verify/tlog-bytes.ts';
 import { consistencyProofFromTiles, httpTileSource } from '../../verify/tlog-tiles.ts';
 
@@ -92,7 +99,8 @@ export async function witnessOnce(input: {
   const note = await response.text();
   const opened = openCheckpoint(note, input.logVkey);
   if (!opened.ok) {
-    const reason: WitnessRefusal = opened.reason === 'MALFORMED' ? 'MALFORMED' : opened.reason === 'BAD_SIGNATURE' ? 'BAD_SIGNATURE' : 'WRONG_LOG';
+    const reason: WitnessRefusal =
+      opened.reason === 'MALFORMED' ? 'MALFORMED' : opened.reason === 'BAD_SIGNATURE' ? 'BAD_SIGNATURE' : 'WRONG_LOG';
     return refuse(reason, `the checkpoint does not verify with the pinned log key: ${opened.detail}`);
   }
   const { checkpoint, text } = opened;
@@ -101,7 +109,10 @@ export async function witnessOnce(input: {
     const oldRoot = decodeBase64(previous.rootHash);
     if (!oldRoot) return refuse('MALFORMED', 'the state file holds a malformed root hash');
     if (checkpoint.size < previous.size) {
-      return refuse('ROLLBACK', `the log served size ${checkpoint.size}, older than the size ${previous.size} this witness already cosigned; a witness never cosigns backwards`);
+      return refuse(
+        'ROLLBACK',
+        `the log served size ${checkpoint.size}, older than the size ${previous.size} this witness already cosigned; a witness never cosigns backwards`,
+      );
     }
     if (checkpoint.size === previous.size && !equalBytes(oldRoot, checkpoint.rootHash)) {
       return refuse(
@@ -115,7 +126,10 @@ export async function witnessOnce(input: {
         const proof = await consistencyProofFromTiles(httpTileSource(`${base}/ledger/`, fetcher), previous.size, checkpoint.size);
         consistent = verifyConsistency({ oldSize: previous.size, newSize: checkpoint.size, oldRoot, newRoot: checkpoint.rootHash, proof });
       } catch (error) {
-        return refuse('INCONSISTENT', `the log cannot prove that size ${checkpoint.size} extends size ${previous.size}: ${(error as Error).message}`);
+        return refuse(
+          'INCONSISTENT',
+          `the log cannot prove that size ${checkpoint.size} extends size ${previous.size}: ${(error as Error).message}`,
+        );
       }
       if (!consistent) {
         return refuse(

@@ -7,7 +7,11 @@ const digit = fc.constantFrom(...'0123456789');
 
 /** A valid first 17 characters: any alphabet character, except places 3–8 (the division code) which are digits. */
 const first17 = fc
-  .tuple(fc.array(alphabetChar, { minLength: 2, maxLength: 2 }), fc.array(digit, { minLength: 6, maxLength: 6 }), fc.array(alphabetChar, { minLength: 9, maxLength: 9 }))
+  .tuple(
+    fc.array(alphabetChar, { minLength: 2, maxLength: 2 }),
+    fc.array(digit, { minLength: 6, maxLength: 6 }),
+    fc.array(alphabetChar, { minLength: 9, maxLength: 9 }),
+  )
   .map(([head, division, body]) => [...head, ...division, ...body].join(''));
 
 /** Each vector satisfies the GB 32100 check here; the source is named beside it. */

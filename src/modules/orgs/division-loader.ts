@@ -1,13 +1,6 @@
 import { AppError } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
-import {
-  LEVEL_SOURCES,
-  csvRows,
-  readDivisionCsv,
-  toStatisticalCode,
-  type DivisionLevel,
-  type LevelSource,
-} from './division-source.ts';
+import { LEVEL_SOURCES, csvRows, readDivisionCsv, toStatisticalCode, type DivisionLevel, type LevelSource } from './division-source.ts';
 import { emptyDivisionColumns, upsertDivisions, type DivisionColumns } from './orgs.repository.ts';
 
 /**

@@ -65,12 +65,7 @@ export async function searchByName(db: Executor, search: NameSearch): Promise<Or
     .select()
     .from(orgs)
     .where(and(...conditions))
-    .orderBy(
-      desc(sql`${orgs.name} = ${search.q}`),
-      desc(sql`${orgs.name} like ${`${q}%`}`),
-      asc(orgs.depth),
-      asc(orgs.code),
-    )
+    .orderBy(desc(sql`${orgs.name} = ${search.q}`), desc(sql`${orgs.name} like ${`${q}%`}`), asc(orgs.depth), asc(orgs.code))
     .limit(search.limit);
 }
 

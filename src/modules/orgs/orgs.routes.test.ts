@@ -114,7 +114,13 @@ describe('orgs routes', () => {
   it('documents every route in the OpenAPI document', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/orgs', '/api/orgs/{code}', '/api/orgs/{code}/children', '/api/orgs/{code}/ancestors', '/api/orgs/departments']),
+      expect.arrayContaining([
+        '/api/orgs',
+        '/api/orgs/{code}',
+        '/api/orgs/{code}/children',
+        '/api/orgs/{code}/ancestors',
+        '/api/orgs/departments',
+      ]),
     );
   });
 });

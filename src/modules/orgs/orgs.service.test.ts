@@ -147,11 +147,7 @@ describe.each(testEngines())('orgs service on %s', (engine) => {
     });
 
     it('is allowed to the county’s administrator, an administrator above it and the platform administrator', async () => {
-      for (const principal of [
-        staff('county_admin', ZHENGDING),
-        staff('city_admin', '13.1301'),
-        staff('platform_admin', '13'),
-      ]) {
+      for (const principal of [staff('county_admin', ZHENGDING), staff('city_admin', '13.1301'), staff('platform_admin', '13')]) {
         const request = input();
         const created = await orgs.createDepartment(principal, { ...request, creditCode: request.creditCode.toLowerCase() });
         expect(created).toMatchObject({

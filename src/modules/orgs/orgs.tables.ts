@@ -25,18 +25,9 @@ export const orgs = pgTable(
     index('orgs_parent_idx').on(t.parentCode),
     index('orgs_path_idx').using('btree', t.path.op('text_pattern_ops')),
     index('orgs_department_idx').on(t.departmentKind, t.divisionCode),
-    check(
-      'orgs_level_check',
-      sql`${t.level} in ('province','city','county','township','village','department')`,
-    ),
+    check('orgs_level_check', sql`${t.level} in ('province','city','county','township','village','department')`),
   ],
 );
 
 export type OrgLevel = 'province' | 'city' | 'county' | 'township' | 'village' | 'department';
-export type DepartmentKind =
-  | 'health'
-  | 'public_security'
-  | 'medical_security'
-  | 'human_resources'
-  | 'civil_affairs'
-  | 'bank';
+export type DepartmentKind = 'health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank';

@@ -56,18 +56,37 @@ export function createDatasetRecordsService(deps: DatasetRecordsDeps) {
   return {
     async summary(principal: Principal, code: string): Promise<RecordsSummary> {
       const dataset = await requireKept(principal, code);
-      const [row] = await db.select({ n: count(), last: max(sharingRecords.updatedAt) }).from(sharingRecords).where(eq(sharingRecords.datasetCode, dataset.code));
-      return { datasetCode: dataset.code, adapter: dataset.provider.kind, records: row?.n ?? 0, lastUpdatedAt: row?.last ? new Date(row.last).toISOString() : null };
+      const [row] = await db
+        .select({ n: count(), last: max(sharingRecords.updatedAt) })
+        .from(sharingRecords)
+        .where(eq(sharingRecords.datasetCode, dataset.code));
+      return {
+        datasetCode: dataset.code,
+        adapter: dataset.provider.kind,
+        records: row?.n ?? 0,
+        lastUpdatedAt: row?.last ? new Date(row.last).toISOString() : null,
+      };
     },
 
     /** Writes (or replaces) one person's record: known fields only, non-empty values, internal datasets only. */
-    async putRecord(principal: Principal, code: string, input: { residentId: string; data: Record<string, string> }): Promise<{ replaced: boolean; ledgerEntryId: number }> {
+    async putRecord(
+      principal: Principal,
+      code: string,
+      input: { residentId: string; data: Record<string, string> },
+    ): Promise<{ replaced: boolean; ledgerEntryId: number }> {
       const dataset = await requireKept(principal, code);
       if (dataset.provider.kind === 'licences') {
-        throw new AppError('VALIDATION_FAILED', { detail: { zh: '电子证照库的数据即已签发的证照，不能在此录入', en: "the e-licence library's records are the certificates issued; they cannot be written here" } });
+        throw new AppError('VALIDATION_FAILED', {
+          detail: {
+            zh: '电子证照库的数据即已签发的证照，不能在此录入',
+            en: "the e-licence library's records are the certificates issued; they cannot be written here",
+          },
+        });
       }
       if (dataset.provider.kind !== 'internal') {
-        throw new AppError('VALIDATION_FAILED', { detail: { zh: '外部数据由部门自有系统维护', en: "an external dataset is kept in the department's own system" } });
+        throw new AppError('VALIDATION_FAILED', {
+          detail: { zh: '外部数据由部门自有系统维护', en: "an external dataset is kept in the department's own system" },
+        });
       }
       const parsed = parseResidentId(input.residentId);
       if (!parsed.ok) throw new AppError('INVALID_RESIDENT_ID', { reason: RESIDENT_ID_PROBLEM_TEXT[parsed.problem] });
@@ -75,7 +94,8 @@ export function createDatasetRecordsService(deps: DatasetRecordsDeps) {
       for (const [k, v] of Object.entries(input.data)) if (v.trim() !== '') data[k] = v.trim();
       const unknown = Object.keys(data).filter((k) => !dataset.fields.some((f) => f.name === k));
       if (unknown.length > 0) throw new AppError('UNKNOWN_FIELD', { dataset: dataset.code, fields: unknown.join(', ') });
-      if (Object.keys(data).length === 0) throw new AppError('VALIDATION_FAILED', { detail: { zh: '请至少填写一个字段', en: 'fill in at least one field' } });
+      if (Object.keys(data).length === 0)
+        throw new AppError('VALIDATION_FAILED', { detail: { zh: '请至少填写一个字段', en: 'fill in at least one field' } });
       const subjectKey = deps.subjectKeyOf(parsed.value.id);
       const at = clock();
       return db.transaction(async (tx) => {

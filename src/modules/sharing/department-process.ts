@@ -74,7 +74,19 @@ export async function startDepartment(spec: DepartmentSpec): Promise<RunningDepa
   const key = spec.key ?? newSigningKey('dept');
   writeFileSync(path.join(dir, 'department.key.pem'), key.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
   writeFileSync(path.join(dir, 'datasets.json'), JSON.stringify({ name: spec.name, datasets: spec.datasets }));
-  const args = [YIBAN, 'external-dept', 'serve', '--dataset', path.join(dir, 'datasets.json'), '--key', path.join(dir, 'department.key.pem'), '--key-id', key.keyId, '--port', String(spec.port ?? 0)];
+  const args = [
+    YIBAN,
+    'external-dept',
+    'serve',
+    '--dataset',
+    path.join(dir, 'datasets.json'),
+    '--key',
+    path.join(dir, 'department.key.pem'),
+    '--key-id',
+    key.keyId,
+    '--port',
+    String(spec.port ?? 0),
+  ];
   spec.trust.forEach((pem, i) => {
     writeFileSync(path.join(dir, `trust-${i}.pem`), pem);
     args.push('--trust', path.join(dir, `trust-${i}.pem`));

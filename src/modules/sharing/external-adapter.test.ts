@@ -29,32 +29,35 @@ async function startProxy(target: RunningDepartment): Promise<{ url: string; mod
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const forward = httpRequest({ host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        const body: Buffer[] = [];
-        answer.on('data', (c: Buffer) => body.push(c));
-        answer.on('end', () => {
-          let text = Buffer.concat(body).toString('utf8');
-          const headers = { ...answer.headers };
-          delete headers['content-length'];
-          const current = { status: answer.statusCode ?? 502, headers: { ...headers }, body: text };
-          let status = current.status;
-          if (state.mode === 'tamper-body') text = text.replace(/"childName":"[^"]*"/, '"childName":"冒名"');
-          if (state.mode === 'tamper-body-and-digest') {
-            text = text.replace(/"childName":"[^"]*"/, '"childName":"冒名"');
-            headers['content-digest'] = contentDigest(text);
-          }
-          if (state.mode === 'strip-signature') {
-            delete headers.signature;
-            delete headers['signature-input'];
-          }
-          if (state.mode === 'answer-previous' && state.previous) {
-            ({ status, body: text } = state.previous);
-            Object.assign(headers, state.previous.headers);
-          }
-          state.previous = current;
-          res.writeHead(status, headers).end(text);
-        });
-      });
+      const forward = httpRequest(
+        { host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          const body: Buffer[] = [];
+          answer.on('data', (c: Buffer) => body.push(c));
+          answer.on('end', () => {
+            let text = Buffer.concat(body).toString('utf8');
+            const headers = { ...answer.headers };
+            delete headers['content-length'];
+            const current = { status: answer.statusCode ?? 502, headers: { ...headers }, body: text };
+            let status = current.status;
+            if (state.mode === 'tamper-body') text = text.replace(/"childName":"[^"]*"/, '"childName":"冒名"');
+            if (state.mode === 'tamper-body-and-digest') {
+              text = text.replace(/"childName":"[^"]*"/, '"childName":"冒名"');
+              headers['content-digest'] = contentDigest(text);
+            }
+            if (state.mode === 'strip-signature') {
+              delete headers.signature;
+              delete headers['signature-input'];
+            }
+            if (state.mode === 'answer-previous' && state.previous) {
+              ({ status, body: text } = state.previous);
+              Object.assign(headers, state.previous.headers);
+            }
+            state.previous = current;
+            res.writeHead(status, headers).end(text);
+          });
+        },
+      );
       forward.on('error', () => res.writeHead(502).end());
       forward.end(Buffer.concat(chunks));
     });
@@ -94,7 +97,9 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
     police = await ctx.newStaff('department_officer', ctx.departments.public_security!);
     const resident = await ctx.newResident({ name: '钱进' });
     residentId = resident.residentId;
-    caseId = (await ctx.services.applications.submit(resident, { serviceCode: PURPOSE, form: { childName: '钱小宝', householdHead: '钱进' } })).case.id;
+    caseId = (
+      await ctx.services.applications.submit(resident, { serviceCode: PURPOSE, form: { childName: '钱小宝', householdHead: '钱进' } })
+    ).case.id;
     const datasets = (code: string) => [{ code, records: records() }];
     [hospital, failing, slow, untrusting, laterPort] = await Promise.all([
       startDepartment({ name: '正定县人民医院', datasets: datasets('ext.hospital'), trust: [platformKey.publicKeyPem] }),
@@ -119,10 +124,30 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
     (await ctx.database.db.select({ n: count() }).from(sharingExchanges).where(eq(sharingExchanges.datasetCode, datasetCode)))[0]!.n;
 
   async function publish(code: string, provider: ExternalProviderConfig) {
-    await sharing().upsertDatasets([{ code, providerOrgCode: ctx.departments.health!, nameZh: '外部出生记录', nameEn: 'External birth record', fields: FIELDS, legalBasis: '《母婴保健法》', provider }]);
-    await sharing().ensureGrant({ datasetCode: code, consumerOrgCode: ctx.departments.public_security!, fields: ['childName', 'hospital'], purpose: PURPOSE, legalBasis: '测试', legalBasisCode: 'pipl-13-1-3', consentRequired: false, validUntil: new Date(Date.now() + DAY) });
+    await sharing().upsertDatasets([
+      {
+        code,
+        providerOrgCode: ctx.departments.health!,
+        nameZh: '外部出生记录',
+        nameEn: 'External birth record',
+        fields: FIELDS,
+        legalBasis: '《母婴保健法》',
+        provider,
+      },
+    ]);
+    await sharing().ensureGrant({
+      datasetCode: code,
+      consumerOrgCode: ctx.departments.public_security!,
+      fields: ['childName', 'hospital'],
+      purpose: PURPOSE,
+      legalBasis: '测试',
+      legalBasisCode: 'pipl-13-1-3',
+      consentRequired: false,
+      validUntil: new Date(Date.now() + DAY),
+    });
   }
-  const ask = (datasetCode: string, key = requestKey()) => sharing().requestExchange(police, { requestKey: key, datasetCode, fields: ['childName', 'hospital'], purpose: PURPOSE, caseId });
+  const ask = (datasetCode: string, key = requestKey()) =>
+    sharing().requestExchange(police, { requestKey: key, datasetCode, fields: ['childName', 'hospital'], purpose: PURPOSE, caseId });
   async function failure(promise: Promise<unknown>): Promise<AppError> {
     const error = await promise.then(
       () => null,
@@ -140,7 +165,11 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
     expect(first.exchange.status).toBe('completed');
     expect(first.data).toEqual({ childName: '钱小宝', hospital: '正定县人民医院' });
     const again = await ask('ext.hospital', key);
-    expect(again).toMatchObject({ replayed: true, data: first.data, exchange: { id: first.exchange.id, ledgerIndex: first.exchange.ledgerIndex } });
+    expect(again).toMatchObject({
+      replayed: true,
+      data: first.data,
+      exchange: { id: first.exchange.id, ledgerIndex: first.exchange.ledgerIndex },
+    });
     expect(await ledgerSize()).toBe(before + 1);
     const stats = await hospital.stats();
     expect(stats.distinctRequests).toBe(1); // the retry reused the request id: the department logged it once
@@ -150,7 +179,14 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
 
   it('waits for a department that is down, then completes once when it is up, nothing duplicated', async () => {
     const keyPair = newSigningKey('dept');
-    const provider: ExternalProviderConfig = { kind: 'external', baseUrl: `http://127.0.0.1:${laterPort}`, keyId: keyPair.keyId, publicKey: keyPair.publicKeyPem, attempts: 3, timeoutMs: 1000 };
+    const provider: ExternalProviderConfig = {
+      kind: 'external',
+      baseUrl: `http://127.0.0.1:${laterPort}`,
+      keyId: keyPair.keyId,
+      publicKey: keyPair.publicKeyPem,
+      attempts: 3,
+      timeoutMs: 1000,
+    };
     await publish('ext.later', provider);
     const before = await ledgerSize();
     const key = requestKey();
@@ -162,7 +198,13 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
     expect(await exchangesOf('ext.later')).toBe(0);
     expect(await ledgerSize()).toBe(before);
 
-    later = await startDepartment({ name: '后来启动的医院', datasets: [{ code: 'ext.later', records: records() }], trust: [platformKey.publicKeyPem], key: keyPair, port: laterPort });
+    later = await startDepartment({
+      name: '后来启动的医院',
+      datasets: [{ code: 'ext.later', records: records() }],
+      trust: [platformKey.publicKeyPem],
+      key: keyPair,
+      port: laterPort,
+    });
     const done = await ask('ext.later', key);
     expect(done).toMatchObject({ replayed: false, exchange: { status: 'completed' }, data: { childName: '钱小宝' } });
     expect((await ask('ext.later', key)).exchange.id).toBe(done.exchange.id);
@@ -199,14 +241,22 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
       const res = await fetch(url, { method: 'POST', headers, body: b });
       return { status: res.status, body: (await res.json()) as { error?: string; message?: string; data?: unknown } };
     };
-    expect(await send(signed.headers, body.replace('childName', 'hospital'))).toMatchObject({ status: 401, body: { error: 'DIGEST_MISMATCH' } });
+    expect(await send(signed.headers, body.replace('childName', 'hospital'))).toMatchObject({
+      status: 401,
+      body: { error: 'DIGEST_MISMATCH' },
+    });
     expect(await send(signed.headers, body)).toMatchObject({ status: 200, body: { data: { childName: '钱小宝' } } });
     const replay = await send(signed.headers, body);
     expect(replay).toMatchObject({ status: 401, body: { error: 'REPLAYED_NONCE' } });
     expect(replay.body.message).toContain('replay refused');
     const stranger = await signRequest(otherPlatformKey, { url, body, idempotencyKey: 'replay-test-0000000001' });
     expect(await send(stranger.headers, body)).toMatchObject({ status: 401, body: { error: 'UNKNOWN_KEY' } });
-    const stale = await signRequest(platformKey, { url, body, idempotencyKey: 'replay-test-0000000001', now: new Date(Date.now() - 600_000) });
+    const stale = await signRequest(platformKey, {
+      url,
+      body,
+      idempotencyKey: 'replay-test-0000000001',
+      now: new Date(Date.now() - 600_000),
+    });
     expect(await send(stale.headers, body)).toMatchObject({ status: 401, body: { error: 'SIGNATURE_EXPIRED' } });
   });
 
@@ -223,7 +273,11 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
         expect(error.code).toBe('DEPARTMENT_RESPONSE_INVALID');
         reasons[mode] = (error.details as { reason: string }).reason;
       }
-      expect(reasons).toEqual({ 'tamper-body': 'DIGEST_MISMATCH', 'tamper-body-and-digest': 'SIGNATURE_INVALID', 'strip-signature': 'SIGNATURE_MISSING' });
+      expect(reasons).toEqual({
+        'tamper-body': 'DIGEST_MISMATCH',
+        'tamper-body-and-digest': 'SIGNATURE_INVALID',
+        'strip-signature': 'SIGNATURE_MISSING',
+      });
       proxy.mode = 'pass';
       await ask('ext.hospital');
       proxy.mode = 'answer-previous'; // a genuine signed answer, but to the request before

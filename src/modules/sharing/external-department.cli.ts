@@ -24,8 +24,14 @@ export interface AttachPlatform {
   close(): Promise<void>;
 }
 
-export function registerExternalDeptCommands(program: Command, platformKey: () => SigningKey, openPlatform: () => Promise<AttachPlatform>): void {
-  const dept = program.command('external-dept').description('外部部门系统（签名 HTTP，RFC 9421） an external department system over signed HTTP');
+export function registerExternalDeptCommands(
+  program: Command,
+  platformKey: () => SigningKey,
+  openPlatform: () => Promise<AttachPlatform>,
+): void {
+  const dept = program
+    .command('external-dept')
+    .description('外部部门系统（签名 HTTP，RFC 9421） an external department system over signed HTTP');
 
   dept
     .command('keygen')
@@ -60,29 +66,34 @@ export function registerExternalDeptCommands(program: Command, platformKey: () =
     .option('--timeout-ms <ms>', 'per attempt', int)
     .option('--attempts <n>', 'bounded attempts with backoff', int)
     .option('--internal', 'back to the dataset kept in the platform')
-    .action(async (dataset: string, options: { url?: string; publicKey?: string; keyId?: string; timeoutMs?: number; attempts?: number; internal?: boolean }) => {
-      let provider: ProviderConfig;
-      if (options.internal) provider = { kind: 'internal' };
-      else {
-        if (!options.url || !options.publicKey) throw new InvalidArgumentError('--url and --public-key are needed (or --internal)');
-        const pem = readFileSync(options.publicKey, 'utf8');
-        provider = {
-          kind: 'external',
-          baseUrl: options.url,
-          keyId: options.keyId ?? keyIdOf(createPublicKey(pem), 'dept'),
-          publicKey: pem,
-          ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-          ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
-        };
-      }
-      const platform = await openPlatform();
-      try {
-        await platform.services.dataSharing.setProvider(dataset, provider);
-      } finally {
-        await platform.close();
-      }
-      console.log(`${dataset}: ${provider.kind === 'external' ? `${provider.baseUrl} (key ${provider.keyId})` : 'internal'}`);
-    });
+    .action(
+      async (
+        dataset: string,
+        options: { url?: string; publicKey?: string; keyId?: string; timeoutMs?: number; attempts?: number; internal?: boolean },
+      ) => {
+        let provider: ProviderConfig;
+        if (options.internal) provider = { kind: 'internal' };
+        else {
+          if (!options.url || !options.publicKey) throw new InvalidArgumentError('--url and --public-key are needed (or --internal)');
+          const pem = readFileSync(options.publicKey, 'utf8');
+          provider = {
+            kind: 'external',
+            baseUrl: options.url,
+            keyId: options.keyId ?? keyIdOf(createPublicKey(pem), 'dept'),
+            publicKey: pem,
+            ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+            ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
+          };
+        }
+        const platform = await openPlatform();
+        try {
+          await platform.services.dataSharing.setProvider(dataset, provider);
+        } finally {
+          await platform.close();
+        }
+        console.log(`${dataset}: ${provider.kind === 'external' ? `${provider.baseUrl} (key ${provider.keyId})` : 'internal'}`);
+      },
+    );
 
   dept
     .command('serve')
@@ -97,31 +108,44 @@ export function registerExternalDeptCommands(program: Command, platformKey: () =
     .option('--window <seconds>', 'accepted signature age; nonces are kept this long', int, 300)
     .option('--delay-ms <ms>', 'fault injection: answer every query this much later', int, 0)
     .option('--fail-first <n>', 'fault injection: answer the first n queries with 503', int, 0)
-    .action(async (options: { dataset: string; key: string; trust: string[]; port: number; host: string; keyId?: string; publicUrl?: string; window: number; delayMs: number; failFirst: number }) => {
-      const file = JSON.parse(readFileSync(options.dataset, 'utf8')) as DatasetFile;
-      const key = loadSharingKey(options.key, 'dept');
-      if (options.keyId) key.keyId = options.keyId;
-      if (options.trust.length === 0) throw new InvalidArgumentError('name at least one --trust key');
-      const { server } = createDepartmentServer({
-        name: file.name ?? 'external department',
-        key,
-        trusted: trustedKeys(options.trust.map((f) => readFileSync(f, 'utf8'))),
-        datasets: file.datasets,
-        windowSeconds: options.window,
-        ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
-        delayMs: options.delayMs,
-        failFirst: options.failFirst,
-        log: (line) => console.log(line),
-      });
-      await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : options.port;
-      // The first line says where it listens: tests and the demo wait for it.
-      console.log(`listening on http://${options.host}:${port} key ${key.keyId}`);
-      const stop = () => server.close(() => process.exit(0));
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-    });
+    .action(
+      async (options: {
+        dataset: string;
+        key: string;
+        trust: string[];
+        port: number;
+        host: string;
+        keyId?: string;
+        publicUrl?: string;
+        window: number;
+        delayMs: number;
+        failFirst: number;
+      }) => {
+        const file = JSON.parse(readFileSync(options.dataset, 'utf8')) as DatasetFile;
+        const key = loadSharingKey(options.key, 'dept');
+        if (options.keyId) key.keyId = options.keyId;
+        if (options.trust.length === 0) throw new InvalidArgumentError('name at least one --trust key');
+        const { server } = createDepartmentServer({
+          name: file.name ?? 'external department',
+          key,
+          trusted: trustedKeys(options.trust.map((f) => readFileSync(f, 'utf8'))),
+          datasets: file.datasets,
+          windowSeconds: options.window,
+          ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+          delayMs: options.delayMs,
+          failFirst: options.failFirst,
+          log: (line) => console.log(line),
+        });
+        await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
+        const address = server.address();
+        const port = typeof address === 'object' && address ? address.port : options.port;
+        // The first line says where it listens: tests and the demo wait for it.
+        console.log(`listening on http://${options.host}:${port} key ${key.keyId}`);
+        const stop = () => server.close(() => process.exit(0));
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      },
+    );
 }
 
 /** The platform's sharing key as the configuration gives it. */

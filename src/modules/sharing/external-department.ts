@@ -52,10 +52,12 @@ const REQUEST_ID = /^[A-Za-z0-9_-]{16,128}$/;
 
 /** The trusted keys from PEM public keys; each key's id is derived from the key itself. */
 export function trustedKeys(pems: readonly string[]): Map<string, KeyObject> {
-  return new Map(pems.map((pem) => {
-    const key = createPublicKey(pem);
-    return [keyIdOf(key), key] as const;
-  }));
+  return new Map(
+    pems.map((pem) => {
+      const key = createPublicKey(pem);
+      return [keyIdOf(key), key] as const;
+    }),
+  );
 }
 
 export function createDepartmentServer(options: DepartmentServerOptions): { server: Server; stats: () => DepartmentStats } {
@@ -82,7 +84,8 @@ export function createDepartmentServer(options: DepartmentServerOptions): { serv
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://department.invalid');
-    if (req.method === 'GET' && url.pathname === '/v1/health') return plain(res, 200, { name: options.name, keyId: options.key.keyId, datasets: [...records.keys()] });
+    if (req.method === 'GET' && url.pathname === '/v1/health')
+      return plain(res, 200, { name: options.name, keyId: options.key.keyId, datasets: [...records.keys()] });
     if (req.method === 'GET' && url.pathname === '/v1/stats') return plain(res, 200, stats);
     const match = QUERY_PATH.exec(url.pathname);
     if (req.method !== 'POST' || !match) return plain(res, 404, { error: 'NOT_FOUND', message: 'no such endpoint' });
@@ -99,7 +102,10 @@ export function createDepartmentServer(options: DepartmentServerOptions): { serv
     const targetUri = `${options.publicUrl?.replace(/\/+$/, '') ?? `http://${headers.host ?? 'localhost'}`}${req.url ?? '/'}`;
     let params;
     try {
-      params = await verifyRequest({ method: 'POST', url: targetUri, headers, body }, { keyFor: (id) => options.trusted.get(id) ?? null, windowSeconds, now: clock() });
+      params = await verifyRequest(
+        { method: 'POST', url: targetUri, headers, body },
+        { keyFor: (id) => options.trusted.get(id) ?? null, windowSeconds, now: clock() },
+      );
     } catch (error) {
       if (error instanceof SignatureError) return refuse(res, 401, error.reason, error.message);
       throw error;
@@ -115,9 +121,13 @@ export function createDepartmentServer(options: DepartmentServerOptions): { serv
     }
     const { requestId, residentId, fields, purpose } = query;
     if (
-      typeof requestId !== 'string' || !REQUEST_ID.test(requestId) || requestId !== headers['idempotency-key'] ||
-      typeof residentId !== 'string' || typeof purpose !== 'string' ||
-      !Array.isArray(fields) || !fields.every((f): f is string => typeof f === 'string')
+      typeof requestId !== 'string' ||
+      !REQUEST_ID.test(requestId) ||
+      requestId !== headers['idempotency-key'] ||
+      typeof residentId !== 'string' ||
+      typeof purpose !== 'string' ||
+      !Array.isArray(fields) ||
+      !fields.every((f): f is string => typeof f === 'string')
     ) {
       return refuse(res, 400, 'BAD_QUERY', 'requestId (= Idempotency-Key), residentId, fields and purpose are required');
     }
@@ -126,14 +136,26 @@ export function createDepartmentServer(options: DepartmentServerOptions): { serv
 
     const bodyHash = createHash('sha256').update(body).digest('hex');
     let answer = answers.get(requestId);
-    if (answer && answer.bodyHash !== bodyHash) return refuse(res, 422, 'REQUEST_ID_REUSED', 'this request id was used for a different query');
+    if (answer && answer.bodyHash !== bodyHash)
+      return refuse(res, 422, 'REQUEST_ID_REUSED', 'this request id was used for a different query');
     if (!answer) {
       const record = dataset.get(residentId.toUpperCase());
       const data = record ? Object.fromEntries(fields.filter((f) => record[f] !== undefined).map((f) => [f, record[f]!])) : null;
       answer = { bodyHash, status: 200, body: JSON.stringify({ requestId, found: record !== undefined, data }) };
       answers.set(requestId, answer);
       stats.distinctRequests++;
-      log(JSON.stringify({ at: clock().toISOString(), requestId, keyId: params.keyid, dataset: match[1], subject: maskResidentId(residentId), fields, purpose, found: record !== undefined }));
+      log(
+        JSON.stringify({
+          at: clock().toISOString(),
+          requestId,
+          keyId: params.keyid,
+          dataset: match[1],
+          subject: maskResidentId(residentId),
+          fields,
+          purpose,
+          found: record !== undefined,
+        }),
+      );
     }
     stats.served++;
     const signed = await signResponse(options.key, { url: targetUri, headers }, { status: answer.status, body: answer.body, now: clock() });

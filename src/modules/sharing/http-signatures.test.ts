@@ -3,10 +3,20 @@ import fc from 'fast-check';
 import { httpbis } from 'http-message-signatures';
 import { describe, expect, it } from 'vitest';
 import { newSigningKey } from '../../../test/external-department.ts';
-import { SignatureError, contentDigest, derivedSharingKey, signRequest, signResponse, verifyRequest, verifyResponse } from './http-signatures.ts';
+import {
+  SignatureError,
+  contentDigest,
+  derivedSharingKey,
+  signRequest,
+  signResponse,
+  verifyRequest,
+  verifyResponse,
+} from './http-signatures.ts';
 
 /** RFC 9421 appendix B.1.4: test-key-ed25519. */
-const RFC_ED25519 = createPrivateKey('-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF\n-----END PRIVATE KEY-----\n');
+const RFC_ED25519 = createPrivateKey(
+  '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF\n-----END PRIVATE KEY-----\n',
+);
 
 async function reason(promise: Promise<unknown>): Promise<string> {
   try {
@@ -35,7 +45,9 @@ describe('RFC 9421 / RFC 9530 profile', () => {
         headers: { Date: 'Tue, 20 Apr 2021 02:07:55 GMT', 'Content-Type': 'application/json', 'Content-Length': '18' },
       },
     );
-    expect((signed.headers as Record<string, string>).Signature).toBe('sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:');
+    expect((signed.headers as Record<string, string>).Signature).toBe(
+      'sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:',
+    );
   });
 
   it('computes Content-Digest as RFC 9530 section 2 does', () => {
@@ -45,7 +57,10 @@ describe('RFC 9421 / RFC 9530 profile', () => {
   const platform = newSigningKey();
   const department = newSigningKey('dept');
   const url = 'http://127.0.0.1:8080/v1/datasets/health.birth_record/query';
-  const opts = (key = platform) => ({ keyFor: (id: string) => (id === key.keyId ? createPublicKey(key.privateKey) : null), windowSeconds: 300 });
+  const opts = (key = platform) => ({
+    keyFor: (id: string) => (id === key.keyId ? createPublicKey(key.privateKey) : null),
+    windowSeconds: 300,
+  });
 
   it('verifies a round trip and refuses any change to the body, the URL or the key', async () => {
     await fc.assert(

@@ -10,7 +10,15 @@
 import { readFileSync } from 'node:fs';
 import { createHash, createPrivateKey, createPublicKey, hkdfSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { httpbis, type Request as SigRequest, type Response as SigResponse } from 'http-message-signatures';
-import { Token, arrayBufferToBase64, isInnerList, parseDictionary, serializeDictionary, serializeItem, type Dictionary } from 'structured-headers';
+import {
+  Token,
+  arrayBufferToBase64,
+  isInnerList,
+  parseDictionary,
+  serializeDictionary,
+  serializeItem,
+  type Dictionary,
+} from 'structured-headers';
 
 export const SIGNATURE_LABEL = 'sig';
 export const SIGNATURE_ALG = 'ed25519';
@@ -83,12 +91,18 @@ function headerOf(headers: Record<string, string>, name: string): string | undef
 /** Ed25519 from 32 seed bytes (PKCS#8 wrapping of RFC 8410). */
 export function ed25519FromSeed(seed: Buffer): KeyObject {
   if (seed.length !== 32) throw new Error('an Ed25519 seed is 32 bytes');
-  return createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+  return createPrivateKey({
+    key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
 }
 
 /** The platform's sharing key when no key file is configured: derived from the master key, so every start signs with the same key. */
 export function derivedSharingKey(masterKey: Buffer): SigningKey {
-  const privateKey = ed25519FromSeed(Buffer.from(hkdfSync('sha256', masterKey, Buffer.from('yiban'), 'yiban/sharing/http-signature-ed25519/v1', 32)));
+  const privateKey = ed25519FromSeed(
+    Buffer.from(hkdfSync('sha256', masterKey, Buffer.from('yiban'), 'yiban/sharing/http-signature-ed25519/v1', 32)),
+  );
   return { keyId: keyIdOf(createPublicKey(privateKey)), privateKey };
 }
 
@@ -101,7 +115,10 @@ export function loadSharingKey(file: string, prefix = 'yiban-sharing'): SigningK
 
 /** A key id that names the key: `yiban-sharing-` and 16 hex digits of the SHA-256 of its SPKI. */
 export function keyIdOf(publicKey: KeyObject, prefix = 'yiban-sharing'): string {
-  return `${prefix}-${createHash('sha256').update(publicKey.export({ format: 'der', type: 'spki' })).digest('hex').slice(0, 16)}`;
+  return `${prefix}-${createHash('sha256')
+    .update(publicKey.export({ format: 'der', type: 'spki' }))
+    .digest('hex')
+    .slice(0, 16)}`;
 }
 
 export function publicKeyPem(key: KeyObject): string {
@@ -135,7 +152,11 @@ export async function signRequest(
       name: SIGNATURE_LABEL,
       fields: [...REQUEST_COMPONENTS],
       params: REQUEST_PARAMS,
-      paramValues: { created: now, expires: new Date(now.getTime() + (input.ttlSeconds ?? 60) * 1000), nonce: randomBytes(16).toString('base64url') },
+      paramValues: {
+        created: now,
+        expires: new Date(now.getTime() + (input.ttlSeconds ?? 60) * 1000),
+        nonce: randomBytes(16).toString('base64url'),
+      },
     },
     { method: 'POST', url: input.url, headers },
   );
@@ -233,10 +254,16 @@ async function verifySigned(
   const created = param('created');
   const expires = param('expires');
   const nonce = param('nonce');
-  if (typeof keyid !== 'string' || typeof created !== 'number' || typeof expires !== 'number' || (nonce !== undefined && typeof nonce !== 'string')) {
+  if (
+    typeof keyid !== 'string' ||
+    typeof created !== 'number' ||
+    typeof expires !== 'number' ||
+    (nonce !== undefined && typeof nonce !== 'string')
+  ) {
     throw new SignatureError('SIGNATURE_MALFORMED', 'keyid, created and expires are required');
   }
-  if ((alg instanceof Token ? alg.toString() : alg) !== SIGNATURE_ALG) throw new SignatureError('ALGORITHM_NOT_ALLOWED', `alg must be "${SIGNATURE_ALG}"`);
+  if ((alg instanceof Token ? alg.toString() : alg) !== SIGNATURE_ALG)
+    throw new SignatureError('ALGORITHM_NOT_ALLOWED', `alg must be "${SIGNATURE_ALG}"`);
   const publicKey = options.keyFor(keyid);
   if (!publicKey) throw new SignatureError('UNKNOWN_KEY', `unknown key "${keyid}"`);
   const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
@@ -249,12 +276,17 @@ async function verifySigned(
   checkDigest(headers, body);
 
   // The library checks the times against the real clock; ours (above) may be injected.
-  const only = { ...withoutSignatureFields(headers), 'signature-input': serializeDictionary(new Map([[SIGNATURE_LABEL, input]])), signature: serializeDictionary(new Map([[SIGNATURE_LABEL, signature]])) };
+  const only = {
+    ...withoutSignatureFields(headers),
+    'signature-input': serializeDictionary(new Map([[SIGNATURE_LABEL, input]])),
+    signature: serializeDictionary(new Map([[SIGNATURE_LABEL, signature]])),
+  };
   let ok: boolean | null;
   try {
     ok = await run(
       {
-        keyLookup: () => Promise.resolve({ id: keyid, algs: [SIGNATURE_ALG], verify: (data, sig) => Promise.resolve(verify(null, data, publicKey, sig)) }),
+        keyLookup: () =>
+          Promise.resolve({ id: keyid, algs: [SIGNATURE_ALG], verify: (data, sig) => Promise.resolve(verify(null, data, publicKey, sig)) }),
         tolerance: 366 * 86_400,
       },
       only,

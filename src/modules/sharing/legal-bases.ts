@@ -51,7 +51,8 @@ export const LEGAL_BASES: readonly LegalBasis[] = [
     articleZh: '第三十四条',
     articleEn: 'Art. 34',
     summaryZh: '国家机关为履行法定职责处理个人信息，依照法律、行政法规规定的权限、程序进行，不超出所必需的范围和限度',
-    summaryEn: 'state organs process personal information to perform statutory duties, within the powers and procedures set by law and no further than necessary',
+    summaryEn:
+      'state organs process personal information to perform statutory duties, within the powers and procedures set by law and no further than necessary',
   },
   {
     code: 'dsl-38',
@@ -60,7 +61,8 @@ export const LEGAL_BASES: readonly LegalBasis[] = [
     articleZh: '第三十八条',
     articleEn: 'Art. 38',
     summaryZh: '国家机关为履行法定职责的需要收集、使用数据，在其履行法定职责的范围内依照法律、行政法规规定的条件和程序进行',
-    summaryEn: 'state organs collect and use data as their statutory duties require, within those duties and under the conditions and procedures set by law',
+    summaryEn:
+      'state organs collect and use data as their statutory duties require, within those duties and under the conditions and procedures set by law',
   },
   {
     code: 'hukou-7',

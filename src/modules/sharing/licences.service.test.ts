@@ -68,7 +68,10 @@ describe.each(testEngines())('the e-licence library on %s', (engine) => {
   }
 
   async function policeCase(resident: Principal) {
-    const { case: kase } = await ctx.services.applications.submit(resident, { serviceCode: 'birth.household_registration', form: { childName: '钱小宝', householdHead: '钱进' } });
+    const { case: kase } = await ctx.services.applications.submit(resident, {
+      serviceCode: 'birth.household_registration',
+      form: { childName: '钱小宝', householdHead: '钱进' },
+    });
     return kase.id;
   }
 
@@ -83,7 +86,13 @@ describe.each(testEngines())('the e-licence library on %s', (engine) => {
   }
 
   const lawBased = (caseId: string) =>
-    sharing().requestExchange(police, { requestKey: requestKey(), datasetCode: 'licence.residence', fields: CITED, purpose: 'birth.law_based', caseId });
+    sharing().requestExchange(police, {
+      requestKey: requestKey(),
+      datasetCode: 'licence.residence',
+      fields: CITED,
+      purpose: 'birth.law_based',
+      caseId,
+    });
   // Entries are sequenced asynchronously: number what is queued first.
   const ledgerSize = async () => {
     await ctx.services.ledger.sequenceNow();
@@ -92,12 +101,28 @@ describe.each(testEngines())('the e-licence library on %s', (engine) => {
 
   it('publishes one dataset per certificate type, provided by the province, without the full ID number', async () => {
     const datasets = (await sharing().listDatasets(police)).filter((d) => d.code.startsWith('licence.'));
-    expect(datasets.map((d) => d.code).sort()).toEqual(['licence.family_economic_status', 'licence.kinship', 'licence.no_criminal_record', 'licence.residence']);
+    expect(datasets.map((d) => d.code).sort()).toEqual([
+      'licence.family_economic_status',
+      'licence.kinship',
+      'licence.no_criminal_record',
+      'licence.residence',
+    ]);
     const residence = datasets.find((d) => d.code === 'licence.residence')!;
     expect(residence).toMatchObject({ nameZh: '电子证照库：居住证明', adapter: 'licences', provider: { code: '13', name: '河北省' } });
     expect(residence.legalBasis).toContain('GB/T 36901');
-    expect(residence.fields.map((f) => f.name)).toEqual(['holderName', 'residentIdMasked', 'address', 'residentSince', 'purpose', 'identifier', 'issuedAt', 'issuerName']);
-    expect(datasets.find((d) => d.code === 'licence.family_economic_status')!.fields.find((f) => f.name === 'annualIncome')?.sensitivity).toBe('high');
+    expect(residence.fields.map((f) => f.name)).toEqual([
+      'holderName',
+      'residentIdMasked',
+      'address',
+      'residentSince',
+      'purpose',
+      'identifier',
+      'issuedAt',
+      'issuerName',
+    ]);
+    expect(
+      datasets.find((d) => d.code === 'licence.family_economic_status')!.fields.find((f) => f.name === 'annualIncome')?.sensitivity,
+    ).toBe('high');
   });
 
   it("gives a consented exchange the certificate's fields and identifier, on the ledger and in who-used-my-data", async () => {
@@ -119,10 +144,16 @@ describe.each(testEngines())('the e-licence library on %s', (engine) => {
     const bundle = await ctx.services.certificates.bundle(resident, certificate.id);
     const verified = await ctx.services.certificates.verify(bundle);
     expect(verified.verdict).toBe('VALID');
-    expect(verified.certificate).toMatchObject({ id: result.data!.identifier, issuedAt: result.data!.issuedAt, issuer: { name: result.data!.issuerName } });
+    expect(verified.certificate).toMatchObject({
+      id: result.data!.identifier,
+      issuedAt: result.data!.issuedAt,
+      issuer: { name: result.data!.issuerName },
+    });
 
     const [row] = await ctx.database.db.select().from(sharingExchanges).where(eq(sharingExchanges.id, result.exchange.id));
-    const leaf = Buffer.from((await ctx.services.ledger.getEntry(await ctx.services.ledger.waitForIndex(row!.ledgerEntryId!))).data).toString('utf8');
+    const leaf = Buffer.from(
+      (await ctx.services.ledger.getEntry(await ctx.services.ledger.waitForIndex(row!.ledgerEntryId!))).data,
+    ).toString('utf8');
     expect(JSON.parse(leaf)).toMatchObject({ kind: 'exchange', dataset: 'licence.residence', case: caseId, consent: 'given' });
     for (const secret of ['孙梅', '塔元庄村', certificate.identifier]) expect(leaf).not.toContain(secret);
 
@@ -187,7 +218,10 @@ describe.each(testEngines())('the e-licence library on %s', (engine) => {
 
     const without = await ctx.newResident();
     // A certificate of another type is no residence proof.
-    const { case: kinship } = await ctx.services.applications.submit(without, { serviceCode: 'cert.kinship', form: { relativeName: '刘建国', relation: 'parent', purpose: 'social_security' } });
+    const { case: kinship } = await ctx.services.applications.submit(without, {
+      serviceCode: 'cert.kinship',
+      form: { relativeName: '刘建国', relation: 'parent', purpose: 'social_security' },
+    });
     await ctx.services.applications.act(reviewer, kinship.id, 'approve');
     const before = await ledgerSize();
     const none = await lawBased(await policeCase(without));
@@ -198,7 +232,10 @@ describe.each(testEngines())('the e-licence library on %s', (engine) => {
 
   it('takes no records written from the console: its records are the certificates issued', async () => {
     expect(await ctx.services.datasetRecords.summary(admin, 'licence.residence')).toMatchObject({ adapter: 'licences', records: 0 });
-    const write = ctx.services.datasetRecords.putRecord(admin, 'licence.residence', { residentId: (await ctx.newResident()).residentId, data: { holderName: '冒名' } });
+    const write = ctx.services.datasetRecords.putRecord(admin, 'licence.residence', {
+      residentId: (await ctx.newResident()).residentId,
+      data: { holderName: '冒名' },
+    });
     expect(await rejection(write)).toBe('VALIDATION_FAILED');
   });
 

@@ -74,7 +74,12 @@ export function licencesAdapter(config: LicencesProviderConfig, library: Licence
     async fetch(_db, request) {
       const licence = await library.findLicence(request.subjectId, config.certificateType);
       if (!licence) return null;
-      const values: Record<string, string> = { ...licence.fields, identifier: licence.identifier, issuedAt: licence.issuedAt, issuerName: licence.issuerName };
+      const values: Record<string, string> = {
+        ...licence.fields,
+        identifier: licence.identifier,
+        issuedAt: licence.issuedAt,
+        issuerName: licence.issuerName,
+      };
       const out: Record<string, string> = {};
       for (const field of request.fields) if (values[field] !== undefined && !NEVER_SHARED.has(field)) out[field] = values[field];
       return out;
@@ -116,10 +121,16 @@ export function externalAdapter(config: ExternalProviderConfig, deps: ExternalAd
   try {
     departmentKey = createPublicKey(config.publicKey);
   } catch {
-    throw new AppError('DEPARTMENT_RESPONSE_INVALID', { department: config.baseUrl, reason: { zh: '数据集配置的部门公钥无效', en: "the dataset's pinned department key is not a valid public key" } });
+    throw new AppError('DEPARTMENT_RESPONSE_INVALID', {
+      department: config.baseUrl,
+      reason: { zh: '数据集配置的部门公钥无效', en: "the dataset's pinned department key is not a valid public key" },
+    });
   }
   if (departmentKey.asymmetricKeyType !== 'ed25519') {
-    throw new AppError('DEPARTMENT_RESPONSE_INVALID', { department: config.baseUrl, reason: { zh: '部门公钥须为 Ed25519', en: 'the pinned department key must be Ed25519' } });
+    throw new AppError('DEPARTMENT_RESPONSE_INVALID', {
+      department: config.baseUrl,
+      reason: { zh: '部门公钥须为 Ed25519', en: 'the pinned department key must be Ed25519' },
+    });
   }
   const doFetch = deps.fetch ?? fetch;
   const clock = deps.clock ?? (() => new Date());
@@ -130,7 +141,12 @@ export function externalAdapter(config: ExternalProviderConfig, deps: ExternalAd
 
   async function once(request: FetchRequest): Promise<FetchResult> {
     const url = `${config.baseUrl.replace(/\/+$/, '')}/v1/datasets/${encodeURIComponent(request.datasetCode)}/query`;
-    const body = JSON.stringify({ requestId: request.requestId, residentId: request.residentId, fields: request.fields, purpose: request.purpose });
+    const body = JSON.stringify({
+      requestId: request.requestId,
+      residentId: request.residentId,
+      fields: request.fields,
+      purpose: request.purpose,
+    });
     const signed = await signRequest(deps.key, { url, body, idempotencyKey: request.requestId, now: clock() });
     let response: Response;
     let text: string;
@@ -138,29 +154,49 @@ export function externalAdapter(config: ExternalProviderConfig, deps: ExternalAd
       response = await doFetch(url, { method: 'POST', headers: signed.headers, body, signal: AbortSignal.timeout(timeoutMs) });
       if (Number(response.headers.get('content-length') ?? 0) > MAX_ANSWER_BYTES) {
         await response.body?.cancel();
-        throw new AppError('DEPARTMENT_RESPONSE_INVALID', { department: request.providerName, reason: 'the answer is too large' }, { reason: 'TOO_LARGE' });
+        throw new AppError(
+          'DEPARTMENT_RESPONSE_INVALID',
+          { department: request.providerName, reason: 'the answer is too large' },
+          { reason: 'TOO_LARGE' },
+        );
       }
       text = await response.text();
     } catch (error) {
       if (error instanceof AppError) throw error;
       const name = (error as Error).name;
-      throw new Transient(name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `cannot connect (${(error as Error).message})`);
+      throw new Transient(
+        name === 'TimeoutError' || name === 'AbortError'
+          ? `no answer within ${timeoutMs} ms`
+          : `cannot connect (${(error as Error).message})`,
+      );
     }
     if (response.status >= 500 || response.status === 429) throw new Transient(`HTTP ${response.status} ${reasonOf(text)}`);
     if (response.status !== 200) {
-      throw new AppError('DEPARTMENT_REFUSED', { department: request.providerName, reason: `HTTP ${response.status} ${reasonOf(text)}` }, { status: response.status, error: errorCodeOf(text) });
+      throw new AppError(
+        'DEPARTMENT_REFUSED',
+        { department: request.providerName, reason: `HTTP ${response.status} ${reasonOf(text)}` },
+        { status: response.status, error: errorCodeOf(text) },
+      );
     }
     const headers: Record<string, string> = {};
     response.headers.forEach((v, k) => (headers[k] = v));
     try {
-      await verifyResponse({ url, headers: signed.headers }, { status: response.status, headers, body: text }, {
-        keyFor: (id) => (id === config.keyId ? departmentKey : null),
-        now: clock(),
-        windowSeconds: deps.windowSeconds ?? EXTERNAL_DEFAULTS.windowSeconds,
-      });
+      await verifyResponse(
+        { url, headers: signed.headers },
+        { status: response.status, headers, body: text },
+        {
+          keyFor: (id) => (id === config.keyId ? departmentKey : null),
+          now: clock(),
+          windowSeconds: deps.windowSeconds ?? EXTERNAL_DEFAULTS.windowSeconds,
+        },
+      );
     } catch (error) {
       if (error instanceof SignatureError) {
-        throw new AppError('DEPARTMENT_RESPONSE_INVALID', { department: request.providerName, reason: `${error.reason}: ${error.message}` }, { reason: error.reason });
+        throw new AppError(
+          'DEPARTMENT_RESPONSE_INVALID',
+          { department: request.providerName, reason: `${error.reason}: ${error.message}` },
+          { reason: error.reason },
+        );
       }
       throw error;
     }
@@ -179,7 +215,11 @@ export function externalAdapter(config: ExternalProviderConfig, deps: ExternalAd
           if (attempt < attempts) await sleep(Math.random() * Math.min(cap, base * 2 ** (attempt - 1)));
         }
       }
-      throw new AppError('DEPARTMENT_UNAVAILABLE', { department: request.providerName, attempts }, { datasetCode: request.datasetCode, lastError: last });
+      throw new AppError(
+        'DEPARTMENT_UNAVAILABLE',
+        { department: request.providerName, attempts },
+        { datasetCode: request.datasetCode, lastError: last },
+      );
     },
   };
 }
@@ -194,7 +234,8 @@ function parseAnswer(text: string, request: FetchRequest): FetchResult {
   }
   if (answer.requestId !== request.requestId) throw invalid('the answer is for another request');
   if (answer.data === null) return null;
-  if (typeof answer.data !== 'object' || answer.data === undefined || Array.isArray(answer.data)) throw invalid('the answer has no data object');
+  if (typeof answer.data !== 'object' || answer.data === undefined || Array.isArray(answer.data))
+    throw invalid('the answer has no data object');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(answer.data as Record<string, unknown>)) {
     if (!request.fields.includes(k)) throw invalid(`the answer holds a field that was not asked for: ${k}`);
@@ -207,7 +248,10 @@ function parseAnswer(text: string, request: FetchRequest): FetchResult {
 function reasonOf(text: string): string {
   try {
     const body = JSON.parse(text) as { error?: unknown; message?: unknown };
-    return [body.error, body.message].filter((x) => typeof x === 'string').join(': ').slice(0, 200);
+    return [body.error, body.message]
+      .filter((x) => typeof x === 'string')
+      .join(': ')
+      .slice(0, 200);
   } catch {
     return text.slice(0, 200);
   }

@@ -42,11 +42,17 @@ export async function findDatasets(db: Executor, codes: string[]): Promise<Datas
   return db.select().from(sharingDatasets).where(inArray(sharingDatasets.code, codes));
 }
 
-export async function upsertRecord(db: Executor, row: { datasetCode: string; subjectKey: string; data: Record<string, string> }): Promise<void> {
+export async function upsertRecord(
+  db: Executor,
+  row: { datasetCode: string; subjectKey: string; data: Record<string, string> },
+): Promise<void> {
   await db
     .insert(sharingRecords)
     .values(row)
-    .onConflictDoUpdate({ target: [sharingRecords.datasetCode, sharingRecords.subjectKey], set: { data: row.data, updatedAt: sql`now()` } });
+    .onConflictDoUpdate({
+      target: [sharingRecords.datasetCode, sharingRecords.subjectKey],
+      set: { data: row.data, updatedAt: sql`now()` },
+    });
 }
 
 export async function findRecord(db: Executor, datasetCode: string, subjectKey: string): Promise<Record<string, string> | undefined> {
@@ -84,7 +90,12 @@ export async function decideGrant(
 
 /** Grants waiting for a supervisor, oldest first. */
 export async function pendingGrants(db: Executor): Promise<GrantRow[]> {
-  return db.select().from(sharingGrants).where(eq(sharingGrants.status, 'pending_approval')).orderBy(sharingGrants.createdAt, sharingGrants.id).limit(500);
+  return db
+    .select()
+    .from(sharingGrants)
+    .where(eq(sharingGrants.status, 'pending_approval'))
+    .orderBy(sharingGrants.createdAt, sharingGrants.id)
+    .limit(500);
 }
 
 export async function revokeGrant(db: Executor, id: string, at: Date): Promise<GrantRow | undefined> {
@@ -129,7 +140,12 @@ export async function insertExchange(db: Executor, row: typeof sharingExchanges.
   return inserted ?? null;
 }
 
-export async function findExchangeByKey(db: Executor, consumerOrgCode: string, requestKey: string, lock = false): Promise<ExchangeRow | undefined> {
+export async function findExchangeByKey(
+  db: Executor,
+  consumerOrgCode: string,
+  requestKey: string,
+  lock = false,
+): Promise<ExchangeRow | undefined> {
   const query = db
     .select()
     .from(sharingExchanges)
@@ -144,7 +160,11 @@ export async function findExchange(db: Executor, id: string, lock = false): Prom
   return row;
 }
 
-export async function updateExchange(db: Executor, id: string, changes: Partial<typeof sharingExchanges.$inferInsert>): Promise<ExchangeRow> {
+export async function updateExchange(
+  db: Executor,
+  id: string,
+  changes: Partial<typeof sharingExchanges.$inferInsert>,
+): Promise<ExchangeRow> {
   const [row] = await db.update(sharingExchanges).set(changes).where(eq(sharingExchanges.id, id)).returning();
   return row!;
 }

@@ -27,7 +27,12 @@ describe.each(testEngines())('sharing API on %s', (engine) => {
   });
 
   async function tokenFor(body: Record<string, string>): Promise<string> {
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload: { ...body, password: PASSWORD } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'x-auth-mode': 'bearer' },
+      payload: { ...body, password: PASSWORD },
+    });
     expect(res.statusCode).toBe(200);
     return res.json<{ token: string }>().token;
   }
@@ -38,7 +43,10 @@ describe.each(testEngines())('sharing API on %s', (engine) => {
   async function residentWithCase() {
     const r = await ctx.newResident({ name: '吴静' });
     await ctx.services.dataSharing.upsertRecords('civil.marriage_record', [
-      { residentId: r.residentId, data: { maritalStatus: '已婚', spouseName: '郑浩', registeredOn: '2019-01-01', certificateNo: 'J1', registry: '正定县民政局' } },
+      {
+        residentId: r.residentId,
+        data: { maritalStatus: '已婚', spouseName: '郑浩', registeredOn: '2019-01-01', certificateNo: 'J1', registry: '正定县民政局' },
+      },
     ]);
     const token = await tokenFor({ kind: 'resident', residentIdOrPhone: r.residentId, channel: 'app' });
     const submitted = await app.inject({
@@ -68,7 +76,14 @@ describe.each(testEngines())('sharing API on %s', (engine) => {
     expect(res.statusCode).toBe(200);
     const datasets = res.json<{ code: string; adapter: string; provider: { name: string } }[]>();
     expect(datasets.map((d) => d.code)).toEqual(
-      expect.arrayContaining(['ps.household_register', 'health.birth_record', 'health.vaccination', 'medsec.insured_person', 'civil.marriage_record', 'licence.residence']),
+      expect.arrayContaining([
+        'ps.household_register',
+        'health.birth_record',
+        'health.vaccination',
+        'medsec.insured_person',
+        'civil.marriage_record',
+        'licence.residence',
+      ]),
     );
     // The e-licence library: one dataset per certificate type, from the province.
     expect(datasets.find((d) => d.code === 'licence.residence')).toMatchObject({ adapter: 'licences', provider: { name: '河北省' } });
@@ -79,27 +94,51 @@ describe.each(testEngines())('sharing API on %s', (engine) => {
     const { token: resident } = await residentWithCase();
     expect((await app.inject({ method: 'POST', url: '/api/sharing/grants', headers: auth(resident), payload: body })).statusCode).toBe(403);
     expect((await app.inject({ method: 'POST', url: '/api/sharing/grants', headers: auth(police), payload: body })).statusCode).toBe(403);
-    const unknown = await app.inject({ method: 'POST', url: '/api/sharing/grants', headers: auth(civil, 'en'), payload: { ...body, fields: ['income'] } });
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/api/sharing/grants',
+      headers: auth(civil, 'en'),
+      payload: { ...body, fields: ['income'] },
+    });
     expect(unknown.statusCode).toBe(400);
-    expect(unknown.json()).toMatchObject({ error: { code: 'UNKNOWN_FIELD', message: 'Dataset "civil.marriage_record" has no field: income' } });
-    expect((await app.inject({ method: 'POST', url: '/api/sharing/grants', headers: auth(civil), payload: { ...body, datasetCode: 'x.y' } })).statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({
+      error: { code: 'UNKNOWN_FIELD', message: 'Dataset "civil.marriage_record" has no field: income' },
+    });
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/sharing/grants', headers: auth(civil), payload: { ...body, datasetCode: 'x.y' } }))
+        .statusCode,
+    ).toBe(404);
     const created = await app.inject({ method: 'POST', url: '/api/sharing/grants', headers: auth(civil), payload: body });
     expect(created.statusCode).toBe(201);
     const listed = await app.inject({ url: `/api/sharing/grants?orgCode=${ctx.departments.public_security!}`, headers: auth(police) });
     expect(listed.json<{ id: string }[]>().map((g) => g.id)).toContain(created.json<{ id: string }>().id);
-    expect((await app.inject({ url: `/api/sharing/grants?orgCode=${ctx.departments.civil_affairs!}`, headers: auth(hr) })).statusCode).toBe(403);
+    expect((await app.inject({ url: `/api/sharing/grants?orgCode=${ctx.departments.civil_affairs!}`, headers: auth(hr) })).statusCode).toBe(
+      403,
+    );
   });
 
   it('runs the consent flow over HTTP, with the access matrix', async () => {
     const { token: resident, caseId } = await residentWithCase();
     const { token: stranger } = await residentWithCase();
-    const exchange = { requestKey: `k-${Date.now()}-a`, datasetCode: 'civil.marriage_record', fields: ['spouseName'], purpose: 'birth.social_security_card', caseId };
-    const post = (token: string, payload: object, lang?: string) => app.inject({ method: 'POST', url: '/api/sharing/exchanges', headers: auth(token, lang), payload });
+    const exchange = {
+      requestKey: `k-${Date.now()}-a`,
+      datasetCode: 'civil.marriage_record',
+      fields: ['spouseName'],
+      purpose: 'birth.social_security_card',
+      caseId,
+    };
+    const post = (token: string, payload: object, lang?: string) =>
+      app.inject({ method: 'POST', url: '/api/sharing/exchanges', headers: auth(token, lang), payload });
 
     const refused = await post(police, exchange);
     expect(refused.statusCode).toBe(403);
     expect(refused.json()).toMatchObject({ error: { code: 'GRANT_REQUIRED', message: '没有覆盖所请求字段与用途的有效数据共享授权' } });
-    await app.inject({ method: 'POST', url: '/api/sharing/grants', headers: auth(civil), payload: { ...grantBody, consumerOrgCode: ctx.departments.public_security! } });
+    await app.inject({
+      method: 'POST',
+      url: '/api/sharing/grants',
+      headers: auth(civil),
+      payload: { ...grantBody, consumerOrgCode: ctx.departments.public_security! },
+    });
 
     const ok = { ...exchange, purpose: 'birth.household_registration' };
     expect((await post(hr, ok)).statusCode).toBe(404);
@@ -114,8 +153,12 @@ describe.each(testEngines())('sharing API on %s', (engine) => {
     expect((await app.inject({ url: '/api/sharing/my/consents', headers: auth(police) })).statusCode).toBe(403);
     const consents = await app.inject({ url: '/api/sharing/my/consents', headers: auth(resident) });
     expect(consents.json<{ id: string }[]>().map((c) => c.id)).toEqual([id]);
-    expect((await app.inject({ method: 'POST', url: `/api/sharing/my/consents/${id}/approve`, headers: auth(stranger) })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'POST', url: `/api/sharing/my/consents/${id}/approve`, headers: auth(resident) })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: `/api/sharing/my/consents/${id}/approve`, headers: auth(stranger) })).statusCode).toBe(
+      404,
+    );
+    expect((await app.inject({ method: 'POST', url: `/api/sharing/my/consents/${id}/approve`, headers: auth(resident) })).statusCode).toBe(
+      200,
+    );
     const twice = await app.inject({ method: 'POST', url: `/api/sharing/my/consents/${id}/decline`, headers: auth(resident) });
     expect(twice.statusCode).toBe(409);
     expect(twice.json()).toMatchObject({ error: { code: 'EXCHANGE_NOT_PENDING' } });
@@ -127,7 +170,9 @@ describe.each(testEngines())('sharing API on %s', (engine) => {
     const mine = await app.inject({ url: '/api/sharing/my/exchanges', headers: auth(resident) });
     expect(mine.json<{ items: { id: string; ledgerEntryId: number | null }[] }>().items.map((e) => e.id)).toEqual([id]);
     expect(mine.json<{ items: { ledgerEntryId: number | null }[] }>().items[0]!.ledgerEntryId).not.toBeNull();
-    expect((await app.inject({ url: '/api/sharing/my/exchanges', headers: auth(stranger) })).json<{ items: unknown[] }>().items).toEqual([]);
+    expect((await app.inject({ url: '/api/sharing/my/exchanges', headers: auth(stranger) })).json<{ items: unknown[] }>().items).toEqual(
+      [],
+    );
     expect((await app.inject({ url: `/api/sharing/exchanges/${id}`, headers: auth(stranger) })).statusCode).toBe(404);
     expect((await app.inject({ url: `/api/sharing/exchanges/${id}`, headers: auth(hr) })).statusCode).toBe(404);
     expect((await app.inject({ url: `/api/sharing/exchanges/${id}`, headers: auth(police) })).statusCode).toBe(200);

@@ -28,7 +28,12 @@ export function dataSharingRoutes(deps: { sharing: DataSharingService }): Fastif
     app.get(
       '/sharing/datasets',
       {
-        schema: { tags, summary: '数据目录 · data catalogue', querystring: DatasetQuery, response: withErrors({ 200: Type.Array(DatasetSchema) }, [400, 401]) },
+        schema: {
+          tags,
+          summary: '数据目录 · data catalogue',
+          querystring: DatasetQuery,
+          response: withErrors({ 200: Type.Array(DatasetSchema) }, [400, 401]),
+        },
       },
       async (request) => sharing.listDatasets(requirePrincipal(request), { providerOrgCode: request.query.provider }),
     );
@@ -36,7 +41,12 @@ export function dataSharingRoutes(deps: { sharing: DataSharingService }): Fastif
     app.get(
       '/sharing/grants',
       {
-        schema: { tags, summary: '本单位的共享授权 · grants an org gave or received', querystring: GrantQuery, response: withErrors({ 200: Type.Array(GrantSchema) }, [400, 401, 403]) },
+        schema: {
+          tags,
+          summary: '本单位的共享授权 · grants an org gave or received',
+          querystring: GrantQuery,
+          response: withErrors({ 200: Type.Array(GrantSchema) }, [400, 401, 403]),
+        },
       },
       async (request) => sharing.listGrants(requirePrincipal(request), request.query.orgCode),
     );
@@ -44,17 +54,31 @@ export function dataSharingRoutes(deps: { sharing: DataSharingService }): Fastif
     app.post(
       '/sharing/grants',
       {
-        schema: { tags, summary: '授予共享授权 · grant a consumer access', body: GrantBody, response: withErrors({ 201: GrantSchema }, [400, 401, 403, 404]) },
+        schema: {
+          tags,
+          summary: '授予共享授权 · grant a consumer access',
+          body: GrantBody,
+          response: withErrors({ 201: GrantSchema }, [400, 401, 403, 404]),
+        },
       },
       async (request, reply) => {
-        const grant = await sharing.createGrant(requirePrincipal(request), { ...request.body, validUntil: new Date(request.body.validUntil) });
+        const grant = await sharing.createGrant(requirePrincipal(request), {
+          ...request.body,
+          validUntil: new Date(request.body.validUntil),
+        });
         return reply.status(201).send(grant);
       },
     );
 
     app.get(
       '/sharing/legal-bases',
-      { schema: { tags, summary: '法定依据目录 · the legal bases a waived-consent grant may cite', response: withErrors({ 200: Type.Array(LegalBasisSchema) }, [401]) } },
+      {
+        schema: {
+          tags,
+          summary: '法定依据目录 · the legal bases a waived-consent grant may cite',
+          response: withErrors({ 200: Type.Array(LegalBasisSchema) }, [401]),
+        },
+      },
       async (request) => {
         requirePrincipal(request);
         return [...sharing.legalBases()];
@@ -63,7 +87,13 @@ export function dataSharingRoutes(deps: { sharing: DataSharingService }): Fastif
 
     app.get(
       '/sharing/grants/pending',
-      { schema: { tags, summary: '待审批的共享授权 · waived-consent grants awaiting a supervisor', response: withErrors({ 200: Type.Array(GrantSchema) }, [401, 403]) } },
+      {
+        schema: {
+          tags,
+          summary: '待审批的共享授权 · waived-consent grants awaiting a supervisor',
+          response: withErrors({ 200: Type.Array(GrantSchema) }, [401, 403]),
+        },
+      },
       async (request) => sharing.listPendingGrants(requirePrincipal(request)),
     );
 
@@ -96,7 +126,14 @@ export function dataSharingRoutes(deps: { sharing: DataSharingService }): Fastif
 
     app.post(
       '/sharing/grants/:id/revoke',
-      { schema: { tags, summary: '撤销共享授权 · revoke a grant', params: IdParams, response: withErrors({ 200: GrantSchema }, [401, 404]) } },
+      {
+        schema: {
+          tags,
+          summary: '撤销共享授权 · revoke a grant',
+          params: IdParams,
+          response: withErrors({ 200: GrantSchema }, [401, 404]),
+        },
+      },
       async (request) => sharing.revokeGrant(requirePrincipal(request), request.params.id),
     );
 
@@ -120,21 +157,39 @@ export function dataSharingRoutes(deps: { sharing: DataSharingService }): Fastif
 
     app.get(
       '/sharing/exchanges/:id',
-      { schema: { tags, summary: '一次数据交换 · one exchange', params: IdParams, response: withErrors({ 200: ExchangeSchema }, [401, 404]) } },
+      {
+        schema: {
+          tags,
+          summary: '一次数据交换 · one exchange',
+          params: IdParams,
+          response: withErrors({ 200: ExchangeSchema }, [401, 404]),
+        },
+      },
       async (request) => sharing.getExchange(requirePrincipal(request), request.params.id),
     );
 
     app.get(
       '/sharing/my/exchanges',
       {
-        schema: { tags, summary: '谁用了我的数据 · who used my data', querystring: MyExchangesQuery, response: withErrors({ 200: ExchangePage }, [400, 401, 403]) },
+        schema: {
+          tags,
+          summary: '谁用了我的数据 · who used my data',
+          querystring: MyExchangesQuery,
+          response: withErrors({ 200: ExchangePage }, [400, 401, 403]),
+        },
       },
       async (request) => sharing.listMyExchanges(requirePrincipal(request), request.query),
     );
 
     app.get(
       '/sharing/my/consents',
-      { schema: { tags, summary: '待我同意的数据请求 · requests awaiting my consent', response: withErrors({ 200: Type.Array(ExchangeSchema) }, [401, 403]) } },
+      {
+        schema: {
+          tags,
+          summary: '待我同意的数据请求 · requests awaiting my consent',
+          response: withErrors({ 200: Type.Array(ExchangeSchema) }, [401, 403]),
+        },
+      },
       async (request) => sharing.listMyConsents(requirePrincipal(request)),
     );
 

@@ -44,7 +44,10 @@ export const GrantSchema = Type.Object({
   purpose: Type.String(),
   legalBasis: Type.String(),
   consentRequired: Type.Boolean(),
-  status: Type.Union(GRANT_STATUSES.map((s) => Type.Literal(s)), { description: '待审批 pending_approval · 生效 active · 不予批准 refused' }),
+  status: Type.Union(
+    GRANT_STATUSES.map((s) => Type.Literal(s)),
+    { description: '待审批 pending_approval · 生效 active · 不予批准 refused' },
+  ),
   legalBasisRef: Nullable(LegalBasisSchema),
   requestedBy: Nullable(Type.String()),
   decidedBy: Nullable(Type.String()),
@@ -65,7 +68,10 @@ export const GrantBody = Type.Object(
     purpose: Purpose,
     legalBasis: Type.String({ minLength: 1, maxLength: 500, description: '依据说明 · how the basis applies' }),
     legalBasisCode: Type.Optional(
-      Type.String({ pattern: '^[a-z0-9-]{1,40}$', description: '法定依据目录代码（GET /api/sharing/legal-bases）；consentRequired 为 false 时必填，经督查员审批后生效' }),
+      Type.String({
+        pattern: '^[a-z0-9-]{1,40}$',
+        description: '法定依据目录代码（GET /api/sharing/legal-bases）；consentRequired 为 false 时必填，经督查员审批后生效',
+      }),
     ),
     consentRequired: Type.Boolean({ description: '依法无需本人同意的授权填 false' }),
     validUntil: IsoDateTime,

@@ -14,7 +14,12 @@ describe.each(testEngines())('the demo sharing data on %s', (engine) => {
 
   it('publishes the catalogue, records and grants the birth bundle needs, once', async () => {
     const residents = await Promise.all(['张伟', '王芳', '李娜', '刘洋'].map((name) => ctx.newResident({ name })));
-    const people = residents.map((r, i): DemoPerson => ({ residentId: r.residentId, name: ['张伟', '王芳', '李娜', '刘洋'][i]!, gender: 'female', birthDate: '1990-01-01' }));
+    const people = residents.map((r, i): DemoPerson => ({
+      residentId: r.residentId,
+      name: ['张伟', '王芳', '李娜', '刘洋'][i]!,
+      gender: 'female',
+      birthDate: '1990-01-01',
+    }));
     const sharing = ctx.services.dataSharing;
     const licenceTypes = await ctx.services.certificates.listTypes();
     await seedSharingDemo(sharing, ctx.departments, people as [DemoPerson, DemoPerson, DemoPerson, DemoPerson], { licenceTypes });
@@ -30,11 +35,23 @@ describe.each(testEngines())('the demo sharing data on %s', (engine) => {
     expect(library.every((d) => d.provider.name === '河北省' && !d.fields.some((f) => f.name === 'residentId'))).toBe(true);
 
     const wang = residents[1]!;
-    const { case: kase } = await ctx.services.applications.submit(wang, { serviceCode: 'birth.household_registration', form: { childName: '张小宝', householdHead: '张伟' } });
+    const { case: kase } = await ctx.services.applications.submit(wang, {
+      serviceCode: 'birth.household_registration',
+      form: { childName: '张小宝', householdHead: '张伟' },
+    });
     const ask = (datasetCode: string, fields: string[]) =>
-      sharing.requestExchange(police, { requestKey: `seed-${datasetCode.replace('.', '-')}`, datasetCode, fields, purpose: 'birth.household_registration', caseId: kase.id });
+      sharing.requestExchange(police, {
+        requestKey: `seed-${datasetCode.replace('.', '-')}`,
+        datasetCode,
+        fields,
+        purpose: 'birth.household_registration',
+        caseId: kase.id,
+      });
     const birth = await ask('health.birth_record', ['childName', 'certificateNo']);
-    expect(birth).toMatchObject({ exchange: { status: 'completed', consentRequired: false }, data: { childName: '张小宝', certificateNo: 'O130123001' } });
+    expect(birth).toMatchObject({
+      exchange: { status: 'completed', consentRequired: false },
+      data: { childName: '张小宝', certificateNo: 'O130123001' },
+    });
     const marriage = await ask('civil.marriage_record', ['spouseName']);
     expect(marriage.exchange.status).toBe('pending_consent');
     await sharing.decideConsent(wang, marriage.exchange.id, 'approve');

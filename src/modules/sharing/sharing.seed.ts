@@ -2,7 +2,12 @@ import { licenceDatasets, type LicenceType } from './licence-datasets.ts';
 import type { DatasetDef } from './sharing.service.ts';
 import type { DatasetField, Sensitivity } from './sharing.tables.ts';
 
-const f = (name: string, labelZh: string, labelEn: string, sensitivity: Sensitivity): DatasetField => ({ name, labelZh, labelEn, sensitivity });
+const f = (name: string, labelZh: string, labelEn: string, sensitivity: Sensitivity): DatasetField => ({
+  name,
+  labelZh,
+  labelEn,
+  sensitivity,
+});
 
 /** Department kinds (orgs' DepartmentKind) to their org codes, as the demo departments give them. */
 export type DepartmentCodes = Record<string, string>;
@@ -112,7 +117,9 @@ export interface DemoPerson {
  * all, the marriage record for the couple, insurance for the adults, the couple's newborn's
  * delivery record under the mother, vaccinations for the youngest. Made up; keyed by the residents' demo ID numbers.
  */
-export function seedRecords(people: readonly [DemoPerson, DemoPerson, DemoPerson, DemoPerson]): Record<string, { residentId: string; data: Record<string, string> }[]> {
+export function seedRecords(
+  people: readonly [DemoPerson, DemoPerson, DemoPerson, DemoPerson],
+): Record<string, { residentId: string; data: Record<string, string> }[]> {
   const [zhang, wang, li, liu] = people;
   const address = '河北省石家庄市正定县正定镇塔元庄村';
   const household = (p: DemoPerson, householdNo: string, head: string, relation: string) => ({
@@ -136,12 +143,36 @@ export function seedRecords(people: readonly [DemoPerson, DemoPerson, DemoPerson
       household(liu, '130123100242003', liu.name, '户主'),
     ],
     'civil.marriage_record': [
-      { residentId: zhang.residentId, data: { maritalStatus: '已婚', spouseName: wang.name, registeredOn: '2014-10-01', certificateNo: '冀正结字第2014-0815号', registry: '正定县民政局婚姻登记处' } },
-      { residentId: wang.residentId, data: { maritalStatus: '已婚', spouseName: zhang.name, registeredOn: '2014-10-01', certificateNo: '冀正结字第2014-0815号', registry: '正定县民政局婚姻登记处' } },
+      {
+        residentId: zhang.residentId,
+        data: {
+          maritalStatus: '已婚',
+          spouseName: wang.name,
+          registeredOn: '2014-10-01',
+          certificateNo: '冀正结字第2014-0815号',
+          registry: '正定县民政局婚姻登记处',
+        },
+      },
+      {
+        residentId: wang.residentId,
+        data: {
+          maritalStatus: '已婚',
+          spouseName: zhang.name,
+          registeredOn: '2014-10-01',
+          certificateNo: '冀正结字第2014-0815号',
+          registry: '正定县民政局婚姻登记处',
+        },
+      },
     ],
     'medsec.insured_person': [zhang, wang, li].map((p) => ({
       residentId: p.residentId,
-      data: { name: p.name, insuranceType: '城乡居民基本医疗保险', insuredRegion: '河北省石家庄市正定县', status: '正常参保', enrolledSince: '2016-01-01' },
+      data: {
+        name: p.name,
+        insuranceType: '城乡居民基本医疗保险',
+        insuredRegion: '河北省石家庄市正定县',
+        status: '正常参保',
+        enrolledSince: '2016-01-01',
+      },
     })),
     // The hospital's delivery record is kept under the mother: 王芳 and 张伟's newborn.
     'health.birth_record': [
@@ -158,7 +189,9 @@ export function seedRecords(people: readonly [DemoPerson, DemoPerson, DemoPerson
         },
       },
     ],
-    'health.vaccination': [{ residentId: liu.residentId, data: { vaccinationCardNo: 'YM1301232001', doses: '22', lastDoseDate: '2008-05-20' } }],
+    'health.vaccination': [
+      { residentId: liu.residentId, data: { vaccinationCardNo: 'YM1301232001', doses: '22', lastDoseDate: '2008-05-20' } },
+    ],
   };
 }
 

@@ -41,10 +41,30 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
   async function residentWithCase(name = '赵丽') {
     const resident = await ctx.newResident({ name });
     await sharing().upsertRecords('civil.marriage_record', [
-      { residentId: resident.residentId, data: { maritalStatus: '已婚', spouseName: '钱进', registeredOn: '2020-05-20', certificateNo: 'J2020-77', registry: '正定县民政局' } },
+      {
+        residentId: resident.residentId,
+        data: {
+          maritalStatus: '已婚',
+          spouseName: '钱进',
+          registeredOn: '2020-05-20',
+          certificateNo: 'J2020-77',
+          registry: '正定县民政局',
+        },
+      },
     ]);
     await sharing().upsertRecords('health.birth_record', [
-      { residentId: resident.residentId, data: { childName: '钱小宝', childGender: '男', birthTime: '2026-11-20T08:00:00+08:00', birthPlace: '正定县', hospital: '正定县人民医院', weightGrams: '3300', certificateNo: 'O1301239' } },
+      {
+        residentId: resident.residentId,
+        data: {
+          childName: '钱小宝',
+          childGender: '男',
+          birthTime: '2026-11-20T08:00:00+08:00',
+          birthPlace: '正定县',
+          hospital: '正定县人民医院',
+          weightGrams: '3300',
+          certificateNo: 'O1301239',
+        },
+      },
     ]);
     const submitted = await ctx.services.applications.submit(resident, {
       serviceCode: 'birth.household_registration',
@@ -97,7 +117,13 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
   });
 
   it('keeps a waived-consent grant pending until a supervisor other than its author approves it, on the ledger', async () => {
-    const birth = { datasetCode: 'health.birth_record', consumerOrgCode: ctx.departments.bank!, fields: ['childName'], consentRequired: false, purpose: 'bank.account_opening' };
+    const birth = {
+      datasetCode: 'health.birth_record',
+      consumerOrgCode: ctx.departments.bank!,
+      fields: ['childName'],
+      consentRequired: false,
+      purpose: 'bank.account_opening',
+    };
     // Free text is not a legal basis; nor is a code outside the catalogue. Nothing is written.
     const before = await ledgerSize();
     expect(await rejection(request(health, { ...birth, legalBasis: 'x', legalBasisCode: undefined }))).toBe('LEGAL_BASIS_REQUIRED');
@@ -106,7 +132,11 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
 
     const pending = await request(health, { ...birth, legalBasis: '开户核验', legalBasisCode: 'pipl-13-1-3' });
     expect(pending).toMatchObject({ status: 'pending_approval', consentRequired: false, requestedBy: health.accountId, decidedBy: null });
-    expect(pending.legalBasisRef).toMatchObject({ code: 'pipl-13-1-3', titleZh: '《中华人民共和国个人信息保护法》', articleZh: '第十三条第一款第（三）项' });
+    expect(pending.legalBasisRef).toMatchObject({
+      code: 'pipl-13-1-3',
+      titleZh: '《中华人民共和国个人信息保护法》',
+      articleZh: '第十三条第一款第（三）项',
+    });
     expect(pending.legalBasis).toContain('为履行法定职责或者法定义务所必需');
     expect(await ledgerSize()).toBe(before + 1);
     // Pending grants do not count: a consumer asking now gets nothing.
@@ -125,16 +155,29 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
 
     const refused = await request(health, { ...birth, legalBasisCode: 'dsl-38' });
     expect(await rejection(sharing().refuseGrant(supervisor, refused.id, '  '))).toBe('VALIDATION_FAILED');
-    expect(await sharing().refuseGrant(supervisor, refused.id, '银行开户不属于法定职责')).toMatchObject({ status: 'refused', decisionNote: '银行开户不属于法定职责' });
+    expect(await sharing().refuseGrant(supervisor, refused.id, '银行开户不属于法定职责')).toMatchObject({
+      status: 'refused',
+      decisionNote: '银行开户不属于法定职责',
+    });
     expect(await ledgerSize()).toBe(before + 4);
     expect((await sharing().listPendingGrants(supervisor)).map((g) => g.id)).not.toContain(refused.id);
   });
 
   it('refuses the author of a grant who is also a supervisor over it', async () => {
     const dual = await ctx.newStaff('department_officer', ctx.departments.health!);
-    await ctx.services.identity.ensureStaff({ username: dual.username, name: '双职', password: PASSWORD, roles: [{ role: 'supervisor', orgCode: '130123' }] });
+    await ctx.services.identity.ensureStaff({
+      username: dual.username,
+      name: '双职',
+      password: PASSWORD,
+      roles: [{ role: 'supervisor', orgCode: '130123' }],
+    });
     const relogged = await ctx.login({ kind: 'staff', username: dual.username, password: PASSWORD, channel: 'web' });
-    const own = await request(relogged, { datasetCode: 'health.birth_record', fields: ['childName'], consentRequired: false, legalBasisCode: 'pipl-13-1-3' });
+    const own = await request(relogged, {
+      datasetCode: 'health.birth_record',
+      fields: ['childName'],
+      consentRequired: false,
+      legalBasisCode: 'pipl-13-1-3',
+    });
     expect(own.status).toBe('pending_approval');
     expect(await rejection(sharing().approveGrant(relogged, own.id))).toBe('SELF_APPROVAL');
     expect((await sharing().approveGrant(supervisor, own.id)).status).toBe('active');
@@ -144,10 +187,17 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
     const { caseId } = await residentWithCase();
     const before = await ledgerSize();
     const ask = (fields: string[], purpose = 'birth.household_registration') =>
-      rejection(sharing().requestExchange(police, { requestKey: requestKey(), datasetCode: 'health.vaccination', fields, purpose, caseId }));
+      rejection(
+        sharing().requestExchange(police, { requestKey: requestKey(), datasetCode: 'health.vaccination', fields, purpose, caseId }),
+      );
     expect(await ask(['vaccinationCardNo'])).toBe('GRANT_REQUIRED');
 
-    const narrow = await grant(health, { datasetCode: 'health.vaccination', fields: ['vaccinationCardNo'], consentRequired: false, validUntil: new Date(Date.now() + offsetMs + 60_000) });
+    const narrow = await grant(health, {
+      datasetCode: 'health.vaccination',
+      fields: ['vaccinationCardNo'],
+      consentRequired: false,
+      validUntil: new Date(Date.now() + offsetMs + 60_000),
+    });
     expect(await ask(['vaccinationCardNo', 'doses'])).toBe('GRANT_REQUIRED'); // a field the grant does not cover
     expect(await ask(['vaccinationCardNo'], 'birth.medical_insurance')).toBe('GRANT_REQUIRED'); // another purpose
     expect(await ask(['nonsense'])).toBe('UNKNOWN_FIELD');
@@ -167,7 +217,13 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
   it('fetches nothing before consent, then exactly the consented fields, with one ledger leaf without personal data', async () => {
     const { resident, caseId } = await residentWithCase('孙梅');
     await grant(civil);
-    const input = { requestKey: requestKey(), datasetCode: 'civil.marriage_record', fields: ['spouseName', 'maritalStatus'], purpose: 'birth.household_registration', caseId };
+    const input = {
+      requestKey: requestKey(),
+      datasetCode: 'civil.marriage_record',
+      fields: ['spouseName', 'maritalStatus'],
+      purpose: 'birth.household_registration',
+      caseId,
+    };
     const before = await ledgerSize();
 
     const pending = await sharing().requestExchange(police, input);
@@ -178,7 +234,12 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
 
     const consents = await sharing().listMyConsents(resident);
     expect(consents).toHaveLength(1);
-    expect(consents[0]).toMatchObject({ id: pending.exchange.id, purpose: 'birth.household_registration', caseId, consumer: { code: ctx.departments.public_security } });
+    expect(consents[0]).toMatchObject({
+      id: pending.exchange.id,
+      purpose: 'birth.household_registration',
+      caseId,
+      consumer: { code: ctx.departments.public_security },
+    });
     expect(consents[0]!.consumer.name).toBe('正定县公安局');
     expect(consents[0]!.fields.map((f) => f.labelZh)).toEqual(['婚姻状况', '配偶姓名']);
 
@@ -197,11 +258,26 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
     const entry = await ctx.services.ledger.getEntry(await ctx.services.ledger.waitForIndex(row!.ledgerEntryId!));
     expect(entry.kind).toBe('exchange');
     const text = Buffer.from(entry.data).toString('utf8');
-    for (const secret of ['孙梅', '钱进', '已婚', resident.residentId, resident.residentId.slice(0, 14), resident.phone, resident.accountId]) {
+    for (const secret of [
+      '孙梅',
+      '钱进',
+      '已婚',
+      resident.residentId,
+      resident.residentId.slice(0, 14),
+      resident.phone,
+      resident.accountId,
+    ]) {
       expect(text).not.toContain(secret);
     }
     const leaf = JSON.parse(text) as Record<string, unknown>;
-    expect(leaf).toMatchObject({ kind: 'exchange', id: row!.id, case: caseId, dataset: 'civil.marriage_record', fields: ['maritalStatus', 'spouseName'], consent: 'given' });
+    expect(leaf).toMatchObject({
+      kind: 'exchange',
+      id: row!.id,
+      case: caseId,
+      dataset: 'civil.marriage_record',
+      fields: ['maritalStatus', 'spouseName'],
+      consent: 'given',
+    });
     expect(leaf.subject).toBe(saltedDigest(row!.salt, resident.accountId));
     expect(leaf.response).toBe(row!.responseDigest);
 
@@ -216,7 +292,13 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
   it('fetches nothing after a decline', async () => {
     const { resident, caseId } = await residentWithCase();
     await grant(civil);
-    const input = { requestKey: requestKey(), datasetCode: 'civil.marriage_record', fields: ['maritalStatus'], purpose: 'birth.household_registration', caseId };
+    const input = {
+      requestKey: requestKey(),
+      datasetCode: 'civil.marriage_record',
+      fields: ['maritalStatus'],
+      purpose: 'birth.household_registration',
+      caseId,
+    };
     const before = await ledgerSize();
     const pending = await sharing().requestExchange(police, input);
     expect((await sharing().decideConsent(resident, pending.exchange.id, 'decline')).status).toBe('declined');
@@ -231,10 +313,24 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
 
   it('exchanges at once under a law-based grant, once per request key even when retried concurrently', async () => {
     const { caseId } = await residentWithCase();
-    await grant(health, { datasetCode: 'health.birth_record', fields: ['childName', 'birthTime', 'certificateNo'], consentRequired: false });
+    await grant(health, {
+      datasetCode: 'health.birth_record',
+      fields: ['childName', 'birthTime', 'certificateNo'],
+      consentRequired: false,
+    });
     const before = await ledgerSize();
-    const input = { requestKey: requestKey(), datasetCode: 'health.birth_record', fields: ['childName', 'certificateNo'], purpose: 'birth.household_registration', caseId };
-    const results = await Promise.all([sharing().requestExchange(police, input), sharing().requestExchange(police, input), sharing().requestExchange(police, input)]);
+    const input = {
+      requestKey: requestKey(),
+      datasetCode: 'health.birth_record',
+      fields: ['childName', 'certificateNo'],
+      purpose: 'birth.household_registration',
+      caseId,
+    };
+    const results = await Promise.all([
+      sharing().requestExchange(police, input),
+      sharing().requestExchange(police, input),
+      sharing().requestExchange(police, input),
+    ]);
     expect(new Set(results.map((r) => r.exchange.id)).size).toBe(1);
     expect(results.filter((r) => !r.replayed)).toHaveLength(1);
     for (const r of results) expect(r.data).toEqual({ childName: '钱小宝', certificateNo: 'O1301239' });
@@ -245,10 +341,19 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
 
   it('answers a resident without a record with null data, still on the ledger', async () => {
     const resident = await ctx.newResident();
-    const { case: kase } = await ctx.services.applications.submit(resident, { serviceCode: 'birth.household_registration', form: { childName: '周小', householdHead: '周大' } });
+    const { case: kase } = await ctx.services.applications.submit(resident, {
+      serviceCode: 'birth.household_registration',
+      form: { childName: '周小', householdHead: '周大' },
+    });
     await grant(health, { datasetCode: 'health.birth_record', fields: ['childName'], consentRequired: false });
     const before = await ledgerSize();
-    const result = await sharing().requestExchange(police, { requestKey: requestKey(), datasetCode: 'health.birth_record', fields: ['childName'], purpose: 'birth.household_registration', caseId: kase.id });
+    const result = await sharing().requestExchange(police, {
+      requestKey: requestKey(),
+      datasetCode: 'health.birth_record',
+      fields: ['childName'],
+      purpose: 'birth.household_registration',
+      caseId: kase.id,
+    });
     expect(result.data).toBeNull();
     expect(await ledgerSize()).toBe(before + 1);
   });
@@ -256,11 +361,36 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
   it('fails clearly when an external provider does not answer, writing nothing', async () => {
     const { caseId } = await residentWithCase();
     await sharing().upsertDatasets([
-      { code: 'test.external', providerOrgCode: ctx.departments.health!, nameZh: '外部数据', nameEn: 'External data', fields: [{ name: 'x', labelZh: 'X', labelEn: 'X', sensitivity: 'low' }], legalBasis: '测试', provider: { kind: 'external', baseUrl: 'http://127.0.0.1:9', keyId: 'k1', publicKey: publicKeyPem(generateKeyPairSync('ed25519').publicKey), attempts: 2, timeoutMs: 500 } },
+      {
+        code: 'test.external',
+        providerOrgCode: ctx.departments.health!,
+        nameZh: '外部数据',
+        nameEn: 'External data',
+        fields: [{ name: 'x', labelZh: 'X', labelEn: 'X', sensitivity: 'low' }],
+        legalBasis: '测试',
+        provider: {
+          kind: 'external',
+          baseUrl: 'http://127.0.0.1:9',
+          keyId: 'k1',
+          publicKey: publicKeyPem(generateKeyPairSync('ed25519').publicKey),
+          attempts: 2,
+          timeoutMs: 500,
+        },
+      },
     ]);
     await grant(health, { datasetCode: 'test.external', fields: ['x'], consentRequired: false });
     const before = await ledgerSize();
-    expect(await rejection(sharing().requestExchange(police, { requestKey: requestKey(), datasetCode: 'test.external', fields: ['x'], purpose: 'birth.household_registration', caseId }))).toBe('DEPARTMENT_UNAVAILABLE');
+    expect(
+      await rejection(
+        sharing().requestExchange(police, {
+          requestKey: requestKey(),
+          datasetCode: 'test.external',
+          fields: ['x'],
+          purpose: 'birth.household_registration',
+          caseId,
+        }),
+      ),
+    ).toBe('DEPARTMENT_UNAVAILABLE');
     expect(await exchangesOfCase(caseId)).toBe(0);
     expect(await ledgerSize()).toBe(before);
   });
@@ -268,7 +398,13 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
   it('keeps requests to the staff of the case org', async () => {
     const { resident, caseId } = await residentWithCase();
     await grant(civil);
-    const input = { requestKey: requestKey(), datasetCode: 'civil.marriage_record', fields: ['maritalStatus'], purpose: 'birth.household_registration', caseId };
+    const input = {
+      requestKey: requestKey(),
+      datasetCode: 'civil.marriage_record',
+      fields: ['maritalStatus'],
+      purpose: 'birth.household_registration',
+      caseId,
+    };
     const hr = await ctx.newStaff('department_officer', ctx.departments.human_resources!);
     expect(await rejection(sharing().requestExchange(hr, input))).toBe('NOT_FOUND'); // cannot see the case
     expect(await rejection(sharing().requestExchange(resident, input))).toBe('FORBIDDEN');
@@ -296,14 +432,20 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
     const mine = await sharing().listMyExchanges(a.resident);
     expect(mine.items.map((e) => e.id).sort()).toEqual([a1.exchange.id, a2.exchange.id].sort());
     const completed = mine.items.find((e) => e.id === a1.exchange.id)!;
-    expect(completed).toMatchObject({ status: 'completed', caseId: a.caseId, consumer: { name: '正定县公安局' }, provider: { name: '正定县卫生健康局' }, purpose: 'birth.household_registration' });
+    expect(completed).toMatchObject({
+      status: 'completed',
+      caseId: a.caseId,
+      consumer: { name: '正定县公安局' },
+      provider: { name: '正定县卫生健康局' },
+      purpose: 'birth.household_registration',
+    });
     expect(completed.fields.map((f) => f.name)).toEqual(['childName']);
     expect(completed.completedAt).not.toBeNull();
     expect(mine.items.find((e) => e.id === a2.exchange.id)?.status).toBe('pending_consent');
 
     const theirs = await sharing().listMyExchanges(b.resident);
     expect(theirs.items.map((e) => e.id)).toEqual([b1.exchange.id]);
-    expect((await sharing().listMyConsents(b.resident))).toEqual([]);
+    expect(await sharing().listMyConsents(b.resident)).toEqual([]);
 
     const first = await sharing().listMyExchanges(a.resident, { limit: 1 });
     expect(first.items).toHaveLength(1);

@@ -140,7 +140,14 @@ const GRANT_ROLES: readonly StaffRole[] = ['department_officer', 'county_admin',
 /** Who approves a waived-consent grant: a supervisor over the provider department, never its author. */
 const APPROVER_ROLES: readonly StaffRole[] = ['supervisor'];
 const GRANT_ENTRY_KIND = 'grant';
-const CONSUMER_ROLES: readonly StaffRole[] = ['department_officer', 'village_reviewer', 'township_admin', 'county_admin', 'city_admin', 'platform_admin'];
+const CONSUMER_ROLES: readonly StaffRole[] = [
+  'department_officer',
+  'village_reviewer',
+  'township_admin',
+  'county_admin',
+  'city_admin',
+  'platform_admin',
+];
 const REQUEST_KEY = /^[A-Za-z0-9_-]{8,128}$/;
 const PURPOSE = /^[a-z][a-z0-9_.-]{1,63}$/;
 const SUBJECT_KEY_INFO = 'yiban/sharing/subject-key-hmac-sha256/v1';
@@ -186,7 +193,8 @@ export function createDataSharingService(deps: DataSharingDeps) {
 
   function checkFields(dataset: repo.DatasetRow, fields: readonly string[]): string[] {
     const unique = [...new Set(fields)].sort();
-    if (unique.length === 0) throw new AppError('VALIDATION_FAILED', { detail: { zh: '请至少选择一个字段', en: 'name at least one field' } });
+    if (unique.length === 0)
+      throw new AppError('VALIDATION_FAILED', { detail: { zh: '请至少选择一个字段', en: 'name at least one field' } });
     const unknown = unique.filter((f) => !dataset.fields.some((d) => d.name === f));
     if (unknown.length > 0) throw new AppError('UNKNOWN_FIELD', { dataset: dataset.code, fields: unknown.join(', ') });
     return unique;
@@ -228,7 +236,13 @@ export function createDataSharingService(deps: DataSharingDeps) {
    * The ledger leaf of a grant's request or decision: codes and ids only (no personal data), so
    * anyone can later see who asked to waive consent, on which basis, and who approved it.
    */
-  async function appendGrantEntry(tx: Tx, row: repo.GrantRow, event: 'requested' | 'approved' | 'refused', by: string, at: Date): Promise<void> {
+  async function appendGrantEntry(
+    tx: Tx,
+    row: repo.GrantRow,
+    event: 'requested' | 'approved' | 'refused',
+    by: string,
+    at: Date,
+  ): Promise<void> {
     const leaf = canonicalJson({
       kind: GRANT_ENTRY_KIND,
       id: row.id,
@@ -334,8 +348,14 @@ export function createDataSharingService(deps: DataSharingDeps) {
     ex: { consumerOrgCode: string; requestKey: string; requestHash: string; purpose: string; fields: readonly string[] },
     subject: Subject,
   ): Promise<FetchResult> {
-    const requestId = createHash('sha256').update(`${ex.consumerOrgCode}\n${ex.requestKey}\n${ex.requestHash}`).digest('base64url').slice(0, 32);
-    const providerName = dataset.provider.kind !== 'external' ? dataset.providerOrgCode : ((await orgs.getOrg(dataset.providerOrgCode))?.name ?? dataset.providerOrgCode);
+    const requestId = createHash('sha256')
+      .update(`${ex.consumerOrgCode}\n${ex.requestKey}\n${ex.requestHash}`)
+      .digest('base64url')
+      .slice(0, 32);
+    const providerName =
+      dataset.provider.kind !== 'external'
+        ? dataset.providerOrgCode
+        : ((await orgs.getOrg(dataset.providerOrgCode))?.name ?? dataset.providerOrgCode);
     return adapterOf(dataset.provider).fetch(db, {
       datasetCode: dataset.code,
       subjectKey: subject.key,
@@ -438,11 +458,23 @@ export function createDataSharingService(deps: DataSharingDeps) {
       const dataset = await requireDataset(input.datasetCode);
       const fields = checkFields(dataset, input.fields);
       const live = await repo.liveGrants(db, { consumerOrgCode: input.consumerOrgCode, datasetCode: dataset.code, at: clock() });
-      if (live.some((g) => g.purpose === input.purpose && g.consentRequired === input.consentRequired && fields.every((f) => g.fields.includes(f)))) return;
+      if (
+        live.some(
+          (g) => g.purpose === input.purpose && g.consentRequired === input.consentRequired && fields.every((f) => g.fields.includes(f)),
+        )
+      )
+        return;
       // The deployment's own configuration, not one officer's act: active at once, but a waiver still cites the catalogue.
       const basis = input.legalBasisCode === undefined ? undefined : findLegalBasis(input.legalBasisCode);
       if (!input.consentRequired && !basis) throw new AppError('LEGAL_BASIS_REQUIRED');
-      await repo.insertGrant(db, { ...input, legalBasisCode: basis?.code ?? null, fields, providerOrgCode: dataset.providerOrgCode, createdBy: null, createdAt: clock() });
+      await repo.insertGrant(db, {
+        ...input,
+        legalBasisCode: basis?.code ?? null,
+        fields,
+        providerOrgCode: dataset.providerOrgCode,
+        createdBy: null,
+        createdAt: clock(),
+      });
     },
 
     /** The data catalogue: what each department offers (never the records). Any signed-in caller. */
@@ -499,7 +531,13 @@ export function createDataSharingService(deps: DataSharingDeps) {
         if (!input.consentRequired) await appendGrantEntry(tx, inserted, 'requested', principal.accountId, now);
         return inserted;
       });
-      return grantView(row, new Map([[provider.code, provider.name], [consumer.code, consumer.name]]));
+      return grantView(
+        row,
+        new Map([
+          [provider.code, provider.name],
+          [consumer.code, consumer.name],
+        ]),
+      );
     },
 
     /** 法定依据目录: the bases a waived-consent grant may cite. */
@@ -525,7 +563,8 @@ export function createDataSharingService(deps: DataSharingDeps) {
       const rows: repo.GrantRow[] = [];
       for (const row of await repo.pendingGrants(db)) {
         const provider = await orgs.getOrg(row.providerOrgCode);
-        const mine = provider && (hasRoleFor(principal, APPROVER_ROLES, provider.path) || hasRoleFor(principal, GRANT_ROLES, provider.path));
+        const mine =
+          provider && (hasRoleFor(principal, APPROVER_ROLES, provider.path) || hasRoleFor(principal, GRANT_ROLES, provider.path));
         if (mine) rows.push(row);
       }
       const names = await orgNames(rows.flatMap((r) => [r.providerOrgCode, r.consumerOrgCode]));
@@ -544,7 +583,12 @@ export function createDataSharingService(deps: DataSharingDeps) {
     /** The grants an org gave or received, for its own staff. */
     async listGrants(principal: Principal, orgCode: string): Promise<GrantView[]> {
       const org = await orgs.getOrg(orgCode);
-      if (principal.kind !== 'staff' || principal.actingFor || !org || !hasRoleFor(principal, [...GRANT_ROLES, ...CONSUMER_ROLES, ...APPROVER_ROLES], org.path)) {
+      if (
+        principal.kind !== 'staff' ||
+        principal.actingFor ||
+        !org ||
+        !hasRoleFor(principal, [...GRANT_ROLES, ...CONSUMER_ROLES, ...APPROVER_ROLES], org.path)
+      ) {
         throw new AppError('FORBIDDEN');
       }
       const rows = await repo.listGrantsOf(db, org.code);
@@ -583,7 +627,13 @@ export function createDataSharingService(deps: DataSharingDeps) {
       // that stays down fails the request before anything is written.
       const fetched = grant.consentRequired
         ? null
-        : { data: await fetchFor(dataset, { consumerOrgCode: consumer.code, requestKey: input.requestKey, requestHash, purpose: input.purpose, fields }, await subjectFor(kase.applicantId)) };
+        : {
+            data: await fetchFor(
+              dataset,
+              { consumerOrgCode: consumer.code, requestKey: input.requestKey, requestHash, purpose: input.purpose, fields },
+              await subjectFor(kase.applicantId),
+            ),
+          };
 
       const outcome = await db.transaction(async (tx) => {
         const inserted = await repo.insertExchange(tx, {
@@ -632,13 +682,17 @@ export function createDataSharingService(deps: DataSharingDeps) {
     },
 
     /** "Who used my data" (谁用了我的数据): every exchange about the resident, newest first, pending ones included. */
-    async listMyExchanges(principal: Principal, page: { after?: string | undefined; limit?: number | undefined } = {}): Promise<{ items: ExchangeView[]; next: string | null }> {
+    async listMyExchanges(
+      principal: Principal,
+      page: { after?: string | undefined; limit?: number | undefined } = {},
+    ): Promise<{ items: ExchangeView[]; next: string | null }> {
       const subjectId = requireResident(principal);
       const limit = Math.min(page.limit ?? 50, MAX_PAGE);
       let before: { createdAt: Date; id: string } | undefined;
       if (page.after) {
         const [at, id] = decodeCursor(page.after, 2);
-        if (typeof at !== 'number' || typeof id !== 'string') throw new AppError('VALIDATION_FAILED', { detail: { zh: '分页游标无效', en: 'invalid page cursor' } });
+        if (typeof at !== 'number' || typeof id !== 'string')
+          throw new AppError('VALIDATION_FAILED', { detail: { zh: '分页游标无效', en: 'invalid page cursor' } });
         before = { createdAt: new Date(at), id };
       }
       const rows = await repo.listExchangesAbout(db, { subjectId, limit: limit + 1, ...(before ? { before } : {}) });
@@ -661,7 +715,9 @@ export function createDataSharingService(deps: DataSharingDeps) {
         const current = await repo.findExchange(tx, id, true);
         if (!current || current.subjectId !== subjectId) throw notFound('exchange');
         if (current.status !== 'pending_consent') {
-          throw new AppError('EXCHANGE_NOT_PENDING', { action: decision === 'approve' ? { zh: '同意', en: 'approved' } : { zh: '拒绝', en: 'declined' } });
+          throw new AppError('EXCHANGE_NOT_PENDING', {
+            action: decision === 'approve' ? { zh: '同意', en: 'approved' } : { zh: '拒绝', en: 'declined' },
+          });
         }
         return repo.updateExchange(tx, id, { status: decision === 'approve' ? 'approved' : 'declined', decidedAt: clock() });
       });

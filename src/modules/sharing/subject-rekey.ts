@@ -9,10 +9,17 @@ import { subjectKeyFunction } from './sharing.service.ts';
  * anyone else are reported as unmatched and left as they are (the caller decides: rotation
  * refuses, so that no record becomes unreachable).
  */
-export async function rekeySharingRecords(tx: Executor, from: Buffer, to: Buffer, knownIds: readonly string[]): Promise<{ rekeyed: number; unmatched: number }> {
+export async function rekeySharingRecords(
+  tx: Executor,
+  from: Buffer,
+  to: Buffer,
+  knownIds: readonly string[],
+): Promise<{ rekeyed: number; unmatched: number }> {
   const [oldKeyOf, newKeyOf] = [subjectKeyFunction(from), subjectKeyFunction(to)];
   const next = new Map(knownIds.map((id) => [oldKeyOf(id), newKeyOf(id)]));
-  const { rows } = await tx.execute<{ dataset_code: string; subject_key: string }>(sql`select dataset_code, subject_key from sharing_records for update`);
+  const { rows } = await tx.execute<{ dataset_code: string; subject_key: string }>(
+    sql`select dataset_code, subject_key from sharing_records for update`,
+  );
   const changed = rows.flatMap((r) => {
     const key = next.get(r.subject_key);
     return key ? [{ dataset_code: r.dataset_code, old: r.subject_key, new: key }] : [];

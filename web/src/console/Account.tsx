@@ -15,7 +15,12 @@ function NewPasswordFields({ name }: { name: string }) {
   const { t } = useI18n();
   return (
     <>
-      <Form.Item name={name} label={t('新密码', 'New password')} extra={t(PASSWORD_HELP.zh, PASSWORD_HELP.en)} rules={[{ required: true, min: 10, message: t('至少 10 位', 'At least 10 characters') }]}>
+      <Form.Item
+        name={name}
+        label={t('新密码', 'New password')}
+        extra={t(PASSWORD_HELP.zh, PASSWORD_HELP.en)}
+        rules={[{ required: true, min: 10, message: t('至少 10 位', 'At least 10 characters') }]}
+      >
         <Input.Password autoComplete="new-password" />
       </Form.Item>
       <Form.Item
@@ -25,7 +30,10 @@ function NewPasswordFields({ name }: { name: string }) {
         rules={[
           { required: true, message: t('请再次输入新密码', 'Enter the new password again') },
           ({ getFieldValue }) => ({
-            validator: (_, value) => (value === getFieldValue(name) ? Promise.resolve() : Promise.reject(new Error(t('两次输入的新密码不一致', 'The two new passwords differ')))),
+            validator: (_, value) =>
+              value === getFieldValue(name)
+                ? Promise.resolve()
+                : Promise.reject(new Error(t('两次输入的新密码不一致', 'The two new passwords differ'))),
           }),
         ]}
       >
@@ -46,7 +54,9 @@ export function ChangePasswordButton() {
     setBusy(true);
     try {
       const { revokedSessions } = await api.changePassword({ currentPassword: v.currentPassword, newPassword: v.newPassword });
-      void message.success(t(`密码已修改；其他 ${revokedSessions} 处登录已退出`, `Password changed; ${revokedSessions} other session(s) signed out`));
+      void message.success(
+        t(`密码已修改；其他 ${revokedSessions} 处登录已退出`, `Password changed; ${revokedSessions} other session(s) signed out`),
+      );
       form.resetFields();
       setOpen(false);
     } catch (error) {
@@ -58,9 +68,22 @@ export function ChangePasswordButton() {
   return (
     <>
       <Button onClick={() => setOpen(true)}>{t('修改密码', 'Change password')}</Button>
-      <Modal open={open} title={t('修改密码', 'Change password')} okText={t('确认修改', 'Change')} cancelText={t('取消', 'Cancel')} confirmLoading={busy} onOk={() => form.submit()} onCancel={() => setOpen(false)} destroyOnHidden>
+      <Modal
+        open={open}
+        title={t('修改密码', 'Change password')}
+        okText={t('确认修改', 'Change')}
+        cancelText={t('取消', 'Cancel')}
+        confirmLoading={busy}
+        onOk={() => form.submit()}
+        onCancel={() => setOpen(false)}
+        destroyOnHidden
+      >
         <Form form={form} layout="vertical" onFinish={(v) => void submit(v)}>
-          <Form.Item name="currentPassword" label={t('当前密码', 'Current password')} rules={[{ required: true, message: t('请输入当前密码', 'Enter your current password') }]}>
+          <Form.Item
+            name="currentPassword"
+            label={t('当前密码', 'Current password')}
+            rules={[{ required: true, message: t('请输入当前密码', 'Enter your current password') }]}
+          >
             <Input.Password autoComplete="current-password" />
           </Form.Item>
           <NewPasswordFields name="newPassword" />
@@ -81,7 +104,10 @@ export function BootstrapHint() {
       showIcon
       style={{ marginBottom: 16 }}
       message={t('平台尚无管理员', 'No administrator yet')}
-      description={t('请打开服务启动时打印的“首次设置”链接，或在服务器上运行 yiban admin create。', 'Open the setup link printed when the server started, or run yiban admin create on the server.')}
+      description={t(
+        '请打开服务启动时打印的“首次设置”链接，或在服务器上运行 yiban admin create。',
+        'Open the setup link printed when the server started, or run yiban admin create on the server.',
+      )}
     />
   );
 }
@@ -96,7 +122,12 @@ export function Setup() {
   const submit = async (v: { token: string; username: string; name: string; password: string }) => {
     setBusy(true);
     try {
-      const created = await api.bootstrapAdmin({ token: v.token.trim(), username: v.username.trim(), name: v.name.trim(), password: v.password });
+      const created = await api.bootstrapAdmin({
+        token: v.token.trim(),
+        username: v.username.trim(),
+        name: v.name.trim(),
+        password: v.password,
+      });
       const login = await api.loginStaff(created.username, v.password);
       session.set({ account: login.account });
       history.replaceState(null, '', '/console/setup');
@@ -119,11 +150,23 @@ export function Setup() {
             <p>{t('令牌只能使用一次', 'The token works once')}</p>
           </div>
         </div>
-        <Form layout="vertical" initialValues={{ token: fromLink, username: 'admin', name: '平台管理员' }} onFinish={(v: { token: string; username: string; name: string; password: string }) => void submit(v)}>
-          <Form.Item name="token" label={t('一次性令牌', 'One-time token')} rules={[{ required: true, message: t('请输入启动时打印的令牌', 'Enter the token printed at start') }]}>
+        <Form
+          layout="vertical"
+          initialValues={{ token: fromLink, username: 'admin', name: '平台管理员' }}
+          onFinish={(v: { token: string; username: string; name: string; password: string }) => void submit(v)}
+        >
+          <Form.Item
+            name="token"
+            label={t('一次性令牌', 'One-time token')}
+            rules={[{ required: true, message: t('请输入启动时打印的令牌', 'Enter the token printed at start') }]}
+          >
             <Input autoComplete="off" />
           </Form.Item>
-          <Form.Item name="username" label={t('用户名', 'Username')} rules={[{ required: true, message: t('请输入用户名', 'Enter a username') }]}>
+          <Form.Item
+            name="username"
+            label={t('用户名', 'Username')}
+            rules={[{ required: true, message: t('请输入用户名', 'Enter a username') }]}
+          >
             <Input autoComplete="username" />
           </Form.Item>
           <Form.Item name="name" label={t('姓名', 'Name')} rules={[{ required: true, message: t('请输入姓名', 'Enter a name') }]}>

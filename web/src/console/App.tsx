@@ -1,4 +1,24 @@
-import { Alert, App as AntApp, Button, Card, Descriptions, Empty, Form, Input, Layout, Menu, Modal, Select, Space, Spin, Switch, Table, Tag, Timeline, Typography } from 'antd';
+import {
+  Alert,
+  App as AntApp,
+  Button,
+  Card,
+  Descriptions,
+  Empty,
+  Form,
+  Input,
+  Layout,
+  Menu,
+  Modal,
+  Select,
+  Space,
+  Spin,
+  Switch,
+  Table,
+  Tag,
+  Timeline,
+  Typography,
+} from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import type { CaseAction, CaseDetail, CaseState, CaseSummary, Certificate, ServiceItem } from '../shared/api.ts';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
@@ -65,10 +85,18 @@ function Login() {
         </div>
         <BootstrapHint />
         <Form layout="vertical" size="large" onFinish={(v: { username: string; password: string }) => void onFinish(v)}>
-          <Form.Item name="username" label={t('用户名', 'Username')} rules={[{ required: true, message: t('请输入用户名', 'Enter your username') }]}>
+          <Form.Item
+            name="username"
+            label={t('用户名', 'Username')}
+            rules={[{ required: true, message: t('请输入用户名', 'Enter your username') }]}
+          >
             <Input autoComplete="username" />
           </Form.Item>
-          <Form.Item name="password" label={t('密码', 'Password')} rules={[{ required: true, message: t('请输入密码', 'Enter your password') }]}>
+          <Form.Item
+            name="password"
+            label={t('密码', 'Password')}
+            rules={[{ required: true, message: t('请输入密码', 'Enter your password') }]}
+          >
             <Input.Password autoComplete="current-password" />
           </Form.Item>
           <Button type="primary" htmlType="submit" block loading={busy}>
@@ -89,7 +117,12 @@ function Queue() {
   const me = session.use();
   // The overview opens a village's queue with ?orgCode= (and &overdue=1).
   const linked = new URLSearchParams(location.search);
-  const orgCodes = [...new Set([...(me?.account.roles ?? []).filter((r) => r.role !== 'helper').map((r) => r.orgCode), ...(linked.get('orgCode') ? [linked.get('orgCode')!] : [])])];
+  const orgCodes = [
+    ...new Set([
+      ...(me?.account.roles ?? []).filter((r) => r.role !== 'helper').map((r) => r.orgCode),
+      ...(linked.get('orgCode') ? [linked.get('orgCode')!] : []),
+    ]),
+  ];
   const [orgCode, setOrgCode] = useState<string | undefined>(linked.get('orgCode') ?? orgCodes[0]);
   const [orgNames, setOrgNames] = useState<Record<string, string>>({});
   const [state, setState] = useState<CaseState | undefined>(undefined);
@@ -108,9 +141,15 @@ function Queue() {
   const bundleDefs = useBundleDefinitions();
 
   useEffect(() => {
-    api.services().then((r) => setServices(r.items), () => undefined);
+    api.services().then(
+      (r) => setServices(r.items),
+      () => undefined,
+    );
     for (const code of orgCodes) {
-      api.org(code).then((o) => setOrgNames((names) => ({ ...names, [code]: o.name })), () => undefined);
+      api.org(code).then(
+        (o) => setOrgNames((names) => ({ ...names, [code]: o.name })),
+        () => undefined,
+      );
     }
   }, []);
   useEffect(() => {
@@ -240,8 +279,23 @@ function Queue() {
         })}
         locale={{ emptyText: <Empty description={t('没有待办', 'Nothing to do')} /> }}
         columns={[
-          { title: t('办件编号', 'Case no.'), dataIndex: 'caseNo', render: (v: string, r) => <a href={`/console/cases/${r.id}`} onClick={(e) => e.preventDefault()}>{v}</a> },
-          { title: t('事项', 'Service'), render: (_, r) => <>{pick(r.serviceName)} <BundleMark serviceCode={r.serviceCode} defs={bundleDefs} /></> },
+          {
+            title: t('办件编号', 'Case no.'),
+            dataIndex: 'caseNo',
+            render: (v: string, r) => (
+              <a href={`/console/cases/${r.id}`} onClick={(e) => e.preventDefault()}>
+                {v}
+              </a>
+            ),
+          },
+          {
+            title: t('事项', 'Service'),
+            render: (_, r) => (
+              <>
+                {pick(r.serviceName)} <BundleMark serviceCode={r.serviceCode} defs={bundleDefs} />
+              </>
+            ),
+          },
           { title: t('状态', 'State'), render: (_, r) => <Tag color={STATE_COLOR[r.state]}>{pick(r.stateLabel)}</Tag> },
           { title: t('提交时间', 'Submitted'), render: (_, r) => formatDateTime(r.submittedAt, lang) },
           {
@@ -357,11 +411,23 @@ function CaseView({ id }: { id: string }) {
         extra={
           open && (
             <Space>
-              {c.state === 'submitted' && <Button onClick={() => void act('accept')} loading={busy}>{t('受理', 'Accept')}</Button>}
-              {c.state === 'accepted' && <Button onClick={() => void act('start_review')} loading={busy}>{t('开始审核', 'Start review')}</Button>}
+              {c.state === 'submitted' && (
+                <Button onClick={() => void act('accept')} loading={busy}>
+                  {t('受理', 'Accept')}
+                </Button>
+              )}
+              {c.state === 'accepted' && (
+                <Button onClick={() => void act('start_review')} loading={busy}>
+                  {t('开始审核', 'Start review')}
+                </Button>
+              )}
               <Button onClick={() => setReasonFor('return')}>{t('退回补正', 'Return')}</Button>
-              <Button danger onClick={() => setReasonFor('reject')}>{t('不予通过', 'Reject')}</Button>
-              <Button type="primary" onClick={() => setPreview(true)}>{t('审核通过', 'Approve')}</Button>
+              <Button danger onClick={() => setReasonFor('reject')}>
+                {t('不予通过', 'Reject')}
+              </Button>
+              <Button type="primary" onClick={() => setPreview(true)}>
+                {t('审核通过', 'Approve')}
+              </Button>
             </Space>
           )
         }
@@ -388,7 +454,8 @@ function CaseView({ id }: { id: string }) {
           <Space wrap>
             {service.materials.map((m) => (
               <Tag key={m.code} color={m.proofFree ? 'green' : 'gold'}>
-                {lang === 'zh' ? m.nameZh : m.nameEn} · {m.proofFree ? t('平台核验，免提交', 'checked by the platform') : t('申请人提交', 'from the applicant')}
+                {lang === 'zh' ? m.nameZh : m.nameEn} ·{' '}
+                {m.proofFree ? t('平台核验，免提交', 'checked by the platform') : t('申请人提交', 'from the applicant')}
               </Tag>
             ))}
           </Space>
@@ -398,12 +465,24 @@ function CaseView({ id }: { id: string }) {
         <Card
           title={t('已签发的电子证明', 'Issued certificate')}
           variant="borderless"
-          extra={certificate.status === 'active' && <Button danger onClick={() => setReasonFor('revoke')}>{t('撤销证明', 'Revoke')}</Button>}
+          extra={
+            certificate.status === 'active' && (
+              <Button danger onClick={() => setReasonFor('revoke')}>
+                {t('撤销证明', 'Revoke')}
+              </Button>
+            )
+          }
         >
           <Descriptions column={2} size="small">
             <Descriptions.Item label={t('证明', 'Certificate')}>{pick(certificate.typeName)}</Descriptions.Item>
             <Descriptions.Item label={t('状态', 'Status')}>
-              <span data-testid="certificate-status">{certificate.status === 'active' ? <Tag color="green">{t('有效', 'Valid')}</Tag> : <Tag color="red">{t('已撤销', 'Revoked')}</Tag>}</span>
+              <span data-testid="certificate-status">
+                {certificate.status === 'active' ? (
+                  <Tag color="green">{t('有效', 'Valid')}</Tag>
+                ) : (
+                  <Tag color="red">{t('已撤销', 'Revoked')}</Tag>
+                )}
+              </span>
             </Descriptions.Item>
             <Descriptions.Item label={t('证照标识', 'Identifier')}>{certificate.identifier}</Descriptions.Item>
             <Descriptions.Item label={t('出具时间', 'Issued')}>{formatDateTime(certificate.issuedAt, lang)}</Descriptions.Item>
@@ -416,7 +495,14 @@ function CaseView({ id }: { id: string }) {
             color: e.action === 'return' || e.action === 'reject' ? 'red' : e.action === 'approve' ? 'green' : 'blue',
             children: (
               <div>
-                <b>{e.fromState === null ? t('填写申请', 'Application filled in') : ACTION_TEXT[e.action] ? pick(ACTION_TEXT[e.action]!) : e.action}</b> · {formatDateTime(e.at, lang)}
+                <b>
+                  {e.fromState === null
+                    ? t('填写申请', 'Application filled in')
+                    : ACTION_TEXT[e.action]
+                      ? pick(ACTION_TEXT[e.action]!)
+                      : e.action}
+                </b>{' '}
+                · {formatDateTime(e.at, lang)}
                 {e.reason && <div className="cs-muted">{e.reason}</div>}
                 {e.onBehalfOf && <div className="cs-muted">{t('帮办代办', 'by a helper')}</div>}
               </div>
@@ -436,7 +522,9 @@ function CaseView({ id }: { id: string }) {
         width={640}
       >
         <div className="cs-preview" data-testid="certificate-preview">
-          <div className="cs-preview-title">{service?.certificateType ? pick({ zh: service.nameZh, en: service.nameEn }) : pick(c.serviceName)}</div>
+          <div className="cs-preview-title">
+            {service?.certificateType ? pick({ zh: service.nameZh, en: service.nameEn }) : pick(c.serviceName)}
+          </div>
           <p>
             {t('兹证明', 'This is to certify that')} <b>{c.applicant?.name}</b>（{c.applicant?.residentIdMasked}）
           </p>
@@ -455,7 +543,13 @@ function CaseView({ id }: { id: string }) {
       </Modal>
       <Modal
         open={reasonFor !== null}
-        title={reasonFor === 'return' ? t('退回补正', 'Return for correction') : reasonFor === 'reject' ? t('不予通过', 'Reject') : t('撤销证明', 'Revoke the certificate')}
+        title={
+          reasonFor === 'return'
+            ? t('退回补正', 'Return for correction')
+            : reasonFor === 'reject'
+              ? t('不予通过', 'Reject')
+              : t('撤销证明', 'Revoke the certificate')
+        }
         okText={t('确定', 'Confirm')}
         cancelText={t('取消', 'Cancel')}
         okButtonProps={{ disabled: reason.trim() === '', danger: reasonFor !== 'return' }}
@@ -463,8 +557,18 @@ function CaseView({ id }: { id: string }) {
         onOk={() => void (reasonFor === 'revoke' ? revoke() : reasonFor && act(reasonFor, reason.trim()))}
         onCancel={() => setReasonFor(null)}
       >
-        <Typography.Paragraph>{reasonFor === 'return' ? t('请写明需要补正的内容，申请人将看到这段话。', 'Say what needs correcting: the applicant sees this.') : t('请写明理由，将记入办理记录和存证账本。', 'Give the reason: it goes into the history and the ledger.')}</Typography.Paragraph>
-        <Input.TextArea rows={3} value={reason} onChange={(e) => setReason(e.target.value)} aria-label={t('理由', 'Reason')} maxLength={500} />
+        <Typography.Paragraph>
+          {reasonFor === 'return'
+            ? t('请写明需要补正的内容，申请人将看到这段话。', 'Say what needs correcting: the applicant sees this.')
+            : t('请写明理由，将记入办理记录和存证账本。', 'Give the reason: it goes into the history and the ledger.')}
+        </Typography.Paragraph>
+        <Input.TextArea
+          rows={3}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          aria-label={t('理由', 'Reason')}
+          maxLength={500}
+        />
       </Modal>
     </Space>
   );
@@ -490,11 +594,19 @@ export function ConsoleApp() {
   const admin = ['township_admin', 'county_admin', 'city_admin', 'platform_admin'].some((r) => roleNames.has(r));
   const menu = [
     { key: 'queue', label: t('待办队列', 'Queue'), onClick: () => navigate('/console') },
-    ...(overviewRoots(me.account.roles).length > 0 ? [{ key: 'overview', label: t('四级总览', 'Overview'), onClick: () => navigate('/console/overview') }] : []),
+    ...(overviewRoots(me.account.roles).length > 0
+      ? [{ key: 'overview', label: t('四级总览', 'Overview'), onClick: () => navigate('/console/overview') }]
+      : []),
     ...(admin ? [{ key: 'staff', label: t('人员管理', 'Staff'), onClick: () => navigate('/console/staff') }] : []),
     { key: 'seals', label: t('印章与手签', 'Seals and signatures'), onClick: () => navigate('/console/seals') },
   ];
-  const section = path.startsWith('/console/overview') ? 'overview' : path.startsWith('/console/staff') ? 'staff' : path.startsWith('/console/seals') ? 'seals' : 'queue';
+  const section = path.startsWith('/console/overview')
+    ? 'overview'
+    : path.startsWith('/console/staff')
+      ? 'staff'
+      : path.startsWith('/console/seals')
+        ? 'seals'
+        : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">

@@ -32,7 +32,11 @@ export function BundleTasks() {
   const [rows, setRows] = useState<CaseDetail[] | null>(null);
 
   useEffect(() => {
-    for (const code of orgCodes) api.org(code).then((o) => setOrgNames((n) => ({ ...n, [code]: o.name })), () => undefined);
+    for (const code of orgCodes)
+      api.org(code).then(
+        (o) => setOrgNames((n) => ({ ...n, [code]: o.name })),
+        () => undefined,
+      );
   }, []);
 
   useEffect(() => {
@@ -59,7 +63,15 @@ export function BundleTasks() {
   }, [orgCode, view, defs, message]);
 
   return (
-    <Card className="bw-scope" title={t('一件事任务', 'Bundle tasks')} extra={<Typography.Text className="cs-muted">{t('新生儿出生、退休等一件事中由本单位办理的事项', 'The items of life-event bundles your organisation handles')}</Typography.Text>}>
+    <Card
+      className="bw-scope"
+      title={t('一件事任务', 'Bundle tasks')}
+      extra={
+        <Typography.Text className="cs-muted">
+          {t('新生儿出生、退休等一件事中由本单位办理的事项', 'The items of life-event bundles your organisation handles')}
+        </Typography.Text>
+      }
+    >
       <Space wrap className="cs-filters">
         <Select
           style={{ minWidth: 260 }}
@@ -84,13 +96,39 @@ export function BundleTasks() {
         pagination={false}
         size="middle"
         onRow={(r) => ({ onClick: () => navigate(`/console/cases/${r.id}`), style: { cursor: 'pointer' } })}
-        locale={{ emptyText: <Empty description={view === 'open' ? t('没有待办的一件事任务', 'No open bundle tasks') : t('还没有办结的一件事任务', 'No completed bundle tasks yet')} /> }}
+        locale={{
+          emptyText: (
+            <Empty
+              description={
+                view === 'open'
+                  ? t('没有待办的一件事任务', 'No open bundle tasks')
+                  : t('还没有办结的一件事任务', 'No completed bundle tasks yet')
+              }
+            />
+          ),
+        }}
         columns={[
-          { title: t('办件编号', 'Case no.'), dataIndex: 'caseNo', render: (v: string, r) => <a href={`/console/cases/${r.id}`} onClick={(e) => e.preventDefault()}>{v}</a> },
+          {
+            title: t('办件编号', 'Case no.'),
+            dataIndex: 'caseNo',
+            render: (v: string, r) => (
+              <a href={`/console/cases/${r.id}`} onClick={(e) => e.preventDefault()}>
+                {v}
+              </a>
+            ),
+          },
           { title: t('一件事', 'Bundle'), render: (_, r) => <BundleMark serviceCode={r.serviceCode} defs={defs} /> },
           { title: t('事项', 'Service'), render: (_, r) => pick(r.serviceName) },
-          { title: t('申请人', 'Applicant'), render: (_, r) => (r.applicant ? `${r.applicant.name}（${r.applicant.residentIdMasked}）` : '—') },
-          { title: t('状态', 'State'), render: (_, r) => <Tag color={r.state === 'completed' ? 'green' : r.state === 'rejected' ? 'red' : 'blue'}>{pick(r.stateLabel)}</Tag> },
+          {
+            title: t('申请人', 'Applicant'),
+            render: (_, r) => (r.applicant ? `${r.applicant.name}（${r.applicant.residentIdMasked}）` : '—'),
+          },
+          {
+            title: t('状态', 'State'),
+            render: (_, r) => (
+              <Tag color={r.state === 'completed' ? 'green' : r.state === 'rejected' ? 'red' : 'blue'}>{pick(r.stateLabel)}</Tag>
+            ),
+          },
           {
             title: t('决定', 'Decided by'),
             render: (_, r) => {

@@ -8,7 +8,14 @@ import { api, LEVEL_TEXT } from './context.ts';
  * Picks an org: the given starting orgs and the orgs right below them at first, any division or
  * department by name when the user types (the server still checks what the caller may do there).
  */
-export function OrgPicker(props: { roots: string[]; value?: string | undefined; onChange: (code: string, org?: Org) => void; width?: number; label: string; id?: string }) {
+export function OrgPicker(props: {
+  roots: string[];
+  value?: string | undefined;
+  onChange: (code: string, org?: Org) => void;
+  width?: number;
+  label: string;
+  id?: string;
+}) {
   const { pick } = useI18n();
   const [options, setOptions] = useState<Org[]>([]);
   const [found, setFound] = useState<Org[] | null>(null);
@@ -40,7 +47,10 @@ export function OrgPicker(props: { roots: string[]; value?: string | undefined; 
       return;
     }
     timer.current = setTimeout(() => {
-      api.searchOrgs(q.trim()).then((r) => setFound(r.items), () => setFound([]));
+      api.searchOrgs(q.trim()).then(
+        (r) => setFound(r.items),
+        () => setFound([]),
+      );
     }, 250);
   };
   const shown = found ?? options;
@@ -57,7 +67,10 @@ export function OrgPicker(props: { roots: string[]; value?: string | undefined; 
       onSearch={search}
       onChange={(code: string) => {
         setFound(null);
-        props.onChange(code, shown.find((o) => o.code === code));
+        props.onChange(
+          code,
+          shown.find((o) => o.code === code),
+        );
       }}
       options={[...new Map(shown.map((o) => [o.code, { value: o.code, label: label(o) }])).values()]}
     />

@@ -25,7 +25,11 @@ export function Overview() {
   const [data, setData] = useState<OverviewDto | null>(null);
 
   useEffect(() => {
-    for (const r of roots) api.org(r).then((o) => setRootNames((n) => ({ ...n, [r]: o.name })), () => undefined);
+    for (const r of roots)
+      api.org(r).then(
+        (o) => setRootNames((n) => ({ ...n, [r]: o.name })),
+        () => undefined,
+      );
   }, []);
   useEffect(() => {
     if (!code) return;
@@ -65,7 +69,10 @@ export function Overview() {
             items={[...data.trail, data.org].map((o, i, all) => ({
               title:
                 i < all.length - 1 ? (
-                  <a href={`/console/overview?org=${o.code}`} onClick={(e) => (e.preventDefault(), navigate(`/console/overview?org=${o.code}`))}>
+                  <a
+                    href={`/console/overview?org=${o.code}`}
+                    onClick={(e) => (e.preventDefault(), navigate(`/console/overview?org=${o.code}`))}
+                  >
                     {o.name}
                   </a>
                 ) : (
@@ -81,12 +88,21 @@ export function Overview() {
             </Col>
             <Col span={6}>
               <Card size="small">
-                <Statistic title={t('超期件', 'Overdue')} value={data.totals.overdue} valueStyle={{ color: data.totals.overdue > 0 ? '#cf1322' : undefined }} />
+                <Statistic
+                  title={t('超期件', 'Overdue')}
+                  value={data.totals.overdue}
+                  valueStyle={{ color: data.totals.overdue > 0 ? '#cf1322' : undefined }}
+                />
               </Card>
             </Col>
             <Col span={6}>
               <Card size="small">
-                <Statistic title={t('超期率', 'Overdue rate')} value={rate(data.totals.open, data.totals.overdue)} suffix="%" precision={1} />
+                <Statistic
+                  title={t('超期率', 'Overdue rate')}
+                  value={rate(data.totals.open, data.totals.overdue)}
+                  suffix="%"
+                  precision={1}
+                />
               </Card>
             </Col>
             <Col span={6}>
@@ -98,7 +114,10 @@ export function Overview() {
           {data.children.length === 0 ? (
             <p className="cs-muted">
               {t('这是最基层的办理单位。', 'This is where cases are handled.')}{' '}
-              <a href={`/console?orgCode=${data.org.code}`} onClick={(e) => (e.preventDefault(), navigate(`/console?orgCode=${data.org.code}`))}>
+              <a
+                href={`/console?orgCode=${data.org.code}`}
+                onClick={(e) => (e.preventDefault(), navigate(`/console?orgCode=${data.org.code}`))}
+              >
                 {t('查看待办队列', 'Open its queue')}
               </a>
             </p>
@@ -135,7 +154,10 @@ export function Overview() {
                   render: (_, r) => (
                     <span className="cs-rate">
                       <span className="cs-rate-track" aria-hidden="true">
-                        <span className={r.overdue > 0 ? 'cs-rate-bar cs-rate-bad' : 'cs-rate-bar'} style={{ width: `${rate(r.open, r.overdue)}%` }} />
+                        <span
+                          className={r.overdue > 0 ? 'cs-rate-bar cs-rate-bad' : 'cs-rate-bar'}
+                          style={{ width: `${rate(r.open, r.overdue)}%` }}
+                        />
                       </span>
                       {rate(r.open, r.overdue)}%
                     </span>

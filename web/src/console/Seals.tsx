@@ -67,7 +67,10 @@ export function Seals() {
     if (me) setNames((n) => ({ ...n, [me.account.id]: me.account.name }));
     // Administrators see who filed each signature through their staff list.
     for (const r of roles.filter((x) => ADMIN_ROLES.has(x.role))) {
-      api.staff(r.orgCode).then((p) => setNames((n) => ({ ...n, ...Object.fromEntries(p.items.map((s) => [s.accountId, s.name])) })), () => undefined);
+      api.staff(r.orgCode).then(
+        (p) => setNames((n) => ({ ...n, ...Object.fromEntries(p.items.map((s) => [s.accountId, s.name])) })),
+        () => undefined,
+      );
     }
   }, [loadSignatures]);
 
@@ -80,7 +83,9 @@ export function Seals() {
     setBusy('upload');
     try {
       await api.uploadSignature(await readPng(file));
-      void message.success(t('手签已上传，待乡镇管理员备案后生效', 'Uploaded: it takes effect once your township administrator registers it'));
+      void message.success(
+        t('手签已上传，待乡镇管理员备案后生效', 'Uploaded: it takes effect once your township administrator registers it'),
+      );
       loadSignatures();
     } catch (e) {
       void message.error(errorText(e));
@@ -117,7 +122,14 @@ export function Seals() {
           <Spin />
         ) : (
           <div className="cs-seal-card">
-            <img className="cs-seal-image" src={seal.image} alt={t(`${seal.orgName}电子印章印模`, `Seal of ${seal.orgName}`)} data-testid="seal-image" width={180} height={180} />
+            <img
+              className="cs-seal-image"
+              src={seal.image}
+              alt={t(`${seal.orgName}电子印章印模`, `Seal of ${seal.orgName}`)}
+              data-testid="seal-image"
+              width={180}
+              height={180}
+            />
             {active ? (
               <Descriptions column={1} size="small" bordered className="cs-seal-facts" data-testid="seal-key">
                 <Descriptions.Item label={t('用章单位', 'Organisation')}>{seal.orgName}</Descriptions.Item>
@@ -126,12 +138,18 @@ export function Seals() {
                     {active.keyId}
                   </Typography.Text>
                 </Descriptions.Item>
-                <Descriptions.Item label={t('算法', 'Algorithm')}>{ALGORITHM_TEXT[active.algorithm] ? pick(ALGORITHM_TEXT[active.algorithm]!) : active.algorithm}</Descriptions.Item>
+                <Descriptions.Item label={t('算法', 'Algorithm')}>
+                  {ALGORITHM_TEXT[active.algorithm] ? pick(ALGORITHM_TEXT[active.algorithm]!) : active.algorithm}
+                </Descriptions.Item>
                 <Descriptions.Item label={t('证书有效期', 'Certificate validity')}>
                   <span data-testid="seal-validity">
                     {formatDateTime(active.notBefore, lang)} — {formatDateTime(active.notAfter, lang)}
                   </span>{' '}
-                  {new Date(active.notAfter) > new Date() ? <Tag color="green">{t('有效', 'Valid')}</Tag> : <Tag color="red">{t('已过期', 'Expired')}</Tag>}
+                  {new Date(active.notAfter) > new Date() ? (
+                    <Tag color="green">{t('有效', 'Valid')}</Tag>
+                  ) : (
+                    <Tag color="red">{t('已过期', 'Expired')}</Tag>
+                  )}
                 </Descriptions.Item>
                 <Descriptions.Item label={t('证书主体', 'Subject')}>{active.subject}</Descriptions.Item>
                 <Descriptions.Item label={t('签发机构', 'Issuer')}>{active.issuer}</Descriptions.Item>
@@ -143,10 +161,22 @@ export function Seals() {
                     {active.fingerprint}
                   </Typography.Text>
                 </Descriptions.Item>
-                {seal.keys.length > 1 && <Descriptions.Item label={t('历史密钥', 'Earlier keys')}>{seal.keys.filter((k) => k !== active).map((k) => k.keyId.slice(0, 12)).join('、')}</Descriptions.Item>}
+                {seal.keys.length > 1 && (
+                  <Descriptions.Item label={t('历史密钥', 'Earlier keys')}>
+                    {seal.keys
+                      .filter((k) => k !== active)
+                      .map((k) => k.keyId.slice(0, 12))
+                      .join('、')}
+                  </Descriptions.Item>
+                )}
               </Descriptions>
             ) : (
-              <Empty description={t('尚未生成印章密钥：本单位首次出具电子证明时自动生成并由平台根证书签发。', 'No seal key yet: it is created, certified by the platform root, when this organisation issues its first certificate.')} />
+              <Empty
+                description={t(
+                  '尚未生成印章密钥：本单位首次出具电子证明时自动生成并由平台根证书签发。',
+                  'No seal key yet: it is created, certified by the platform root, when this organisation issues its first certificate.',
+                )}
+              />
             )}
           </div>
         )}
@@ -158,7 +188,15 @@ export function Seals() {
         extra={
           signer && (
             <>
-              <input ref={fileRef} type="file" accept="image/png" hidden data-testid="signature-file" aria-label={t('选择手签图片', 'Choose a signature image')} onChange={(e) => void upload(e.target.files?.[0])} />
+              <input
+                ref={fileRef}
+                type="file"
+                accept="image/png"
+                hidden
+                data-testid="signature-file"
+                aria-label={t('选择手签图片', 'Choose a signature image')}
+                onChange={(e) => void upload(e.target.files?.[0])}
+              />
               <Button type="primary" loading={busy === 'upload'} onClick={() => fileRef.current?.click()}>
                 {t('上传我的手签', 'Upload my signature')}
               </Button>
@@ -182,8 +220,14 @@ export function Seals() {
           columns={[
             { title: t('审核员', 'Reviewer'), render: (_, r) => names[r.accountId] ?? r.accountId.slice(0, 8) },
             { title: t('单位代码', 'Org'), dataIndex: 'orgCode' },
-            { title: t('手签', 'Signature'), render: (_, r) => <Image src={r.image} height={40} alt={t('手签图片', 'Signature image')} className="cs-signature" /> },
-            { title: t('状态', 'Status'), render: (_, r) => <Tag color={SIGNATURE_STATUS[r.status].color}>{pick(SIGNATURE_STATUS[r.status])}</Tag> },
+            {
+              title: t('手签', 'Signature'),
+              render: (_, r) => <Image src={r.image} height={40} alt={t('手签图片', 'Signature image')} className="cs-signature" />,
+            },
+            {
+              title: t('状态', 'Status'),
+              render: (_, r) => <Tag color={SIGNATURE_STATUS[r.status].color}>{pick(SIGNATURE_STATUS[r.status])}</Tag>,
+            },
             { title: t('上传时间', 'Uploaded'), render: (_, r) => formatDateTime(r.uploadedAt, lang) },
             { title: t('备案时间', 'Registered'), render: (_, r) => formatDateTime(r.activatedAt, lang) },
             {

@@ -1,4 +1,21 @@
-import { App as AntApp, Button, Card, Checkbox, Descriptions, Empty, Form, Input, Modal, Segmented, Select, Space, Switch, Table, Tag, Typography } from 'antd';
+import {
+  App as AntApp,
+  Button,
+  Card,
+  Checkbox,
+  Descriptions,
+  Empty,
+  Form,
+  Input,
+  Modal,
+  Segmented,
+  Select,
+  Space,
+  Switch,
+  Table,
+  Tag,
+  Typography,
+} from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import type { Dataset, Grant, LegalBasis, Org, ServiceItem } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
@@ -25,12 +42,26 @@ function useMyOrgs(): { codes: string[]; names: Record<string, string> } {
   const codes = [...new Set((me?.account.roles ?? []).filter((r) => r.role !== 'helper').map((r) => r.orgCode))];
   const [names, setNames] = useState<Record<string, string>>({});
   useEffect(() => {
-    for (const code of codes) api.org(code).then((o) => setNames((n) => ({ ...n, [code]: o.name })), () => undefined);
+    for (const code of codes)
+      api.org(code).then(
+        (o) => setNames((n) => ({ ...n, [code]: o.name })),
+        () => undefined,
+      );
   }, [codes.join(',')]);
   return { codes, names };
 }
 
-function OrgPicker({ codes, names, value, onChange }: { codes: string[]; names: Record<string, string>; value: string | undefined; onChange: (v: string) => void }) {
+function OrgPicker({
+  codes,
+  names,
+  value,
+  onChange,
+}: {
+  codes: string[];
+  names: Record<string, string>;
+  value: string | undefined;
+  onChange: (v: string) => void;
+}) {
   const { t } = useI18n();
   return (
     <Select
@@ -74,7 +105,10 @@ export function Grants() {
   useEffect(() => void load(), [load]);
   useEffect(() => {
     api.datasets().then(setDatasets, () => undefined);
-    api.services().then((r) => setServices(r.items), () => undefined);
+    api.services().then(
+      (r) => setServices(r.items),
+      () => undefined,
+    );
   }, []);
 
   const datasetOf = (code: string) => datasets.find((d) => d.code === code);
@@ -90,7 +124,10 @@ export function Grants() {
   const revoke = (g: Grant) =>
     modal.confirm({
       title: t('撤销这项共享授权？', 'Revoke this grant?'),
-      content: t(`撤销后，${g.consumer.name} 不能再以此授权调取数据；已完成的数据交换记录保留。`, `${g.consumer.name} can no longer fetch data under it; past exchanges stay on record.`),
+      content: t(
+        `撤销后，${g.consumer.name} 不能再以此授权调取数据；已完成的数据交换记录保留。`,
+        `${g.consumer.name} can no longer fetch data under it; past exchanges stay on record.`,
+      ),
       okText: t('撤销', 'Revoke'),
       okButtonProps: { danger: true },
       cancelText: t('取消', 'Cancel'),
@@ -130,7 +167,12 @@ export function Grants() {
         columns={[
           {
             title: t('方向', 'Direction'),
-            render: (_, g) => (g.provider.code === orgCode ? <Tag color="blue">{t('本单位授予', 'Given')}</Tag> : <Tag color="cyan">{t('本单位获得', 'Received')}</Tag>),
+            render: (_, g) =>
+              g.provider.code === orgCode ? (
+                <Tag color="blue">{t('本单位授予', 'Given')}</Tag>
+              ) : (
+                <Tag color="cyan">{t('本单位获得', 'Received')}</Tag>
+              ),
           },
           {
             title: t('数据', 'Dataset'),
@@ -140,7 +182,9 @@ export function Grants() {
               return (
                 <div>
                   <div>{d ? (lang === 'zh' ? d.nameZh : d.nameEn) : g.datasetCode}</div>
-                  <Typography.Text className="cs-muted">{g.provider.name} → {g.consumer.name}</Typography.Text>
+                  <Typography.Text className="cs-muted">
+                    {g.provider.name} → {g.consumer.name}
+                  </Typography.Text>
                 </div>
               );
             },
@@ -148,13 +192,23 @@ export function Grants() {
           { title: t('字段', 'Fields'), render: (_, g) => g.fields.map((f) => fieldLabel(datasetOf(g.datasetCode), f)).join('、') },
           { title: t('用途', 'Purpose'), render: (_, g) => purposeText(g.purpose) },
           { title: t('依据', 'Legal basis'), dataIndex: 'legalBasis', width: 220 },
-          { title: t('本人同意', 'Consent'), render: (_, g) => (g.consentRequired ? <Tag color="orange">{t('需本人同意', 'Required')}</Tag> : <Tag>{t('法定免同意', 'Waived by law')}</Tag>) },
+          {
+            title: t('本人同意', 'Consent'),
+            render: (_, g) =>
+              g.consentRequired ? <Tag color="orange">{t('需本人同意', 'Required')}</Tag> : <Tag>{t('法定免同意', 'Waived by law')}</Tag>,
+          },
           { title: t('有效期至', 'Valid until'), render: (_, g) => formatDateTime(g.validUntil, lang) },
           {
             title: t('状态', 'Status'),
             render: (_, g) => {
               const s = grantState(g);
-              const label = { live: t('有效', 'Live'), revoked: t('已撤销', 'Revoked'), expired: t('已过期', 'Expired'), pending: t('待审批', 'Awaiting approval'), refused: t('不予批准', 'Refused') }[s];
+              const label = {
+                live: t('有效', 'Live'),
+                revoked: t('已撤销', 'Revoked'),
+                expired: t('已过期', 'Expired'),
+                pending: t('待审批', 'Awaiting approval'),
+                refused: t('不予批准', 'Refused'),
+              }[s];
               return <Tag color={s === 'live' ? 'green' : s === 'pending' ? 'gold' : s === 'refused' ? 'red' : 'default'}>{label}</Tag>;
             },
           },
@@ -201,7 +255,15 @@ function PendingGrants({ onDecided }: { onDecided: () => void }) {
     let reason = '';
     void modal.confirm({
       title: t('不予批准这项授权？', 'Refuse this grant?'),
-      content: <Input.TextArea rows={2} maxLength={500} aria-label={t('理由', 'Reason')} placeholder={t('请填写理由', 'Give the reason')} onChange={(e) => (reason = e.target.value)} />,
+      content: (
+        <Input.TextArea
+          rows={2}
+          maxLength={500}
+          aria-label={t('理由', 'Reason')}
+          placeholder={t('请填写理由', 'Give the reason')}
+          onChange={(e) => (reason = e.target.value)}
+        />
+      ),
       okText: t('不予批准', 'Refuse'),
       cancelText: t('取消', 'Cancel'),
       okButtonProps: { danger: true },
@@ -211,7 +273,12 @@ function PendingGrants({ onDecided }: { onDecided: () => void }) {
 
   if (pending.length === 0) return null;
   return (
-    <Card size="small" type="inner" title={t(`待审批的免同意授权（${pending.length}）`, `Waived-consent grants awaiting approval (${pending.length})`)} style={{ marginBottom: 16 }}>
+    <Card
+      size="small"
+      type="inner"
+      title={t(`待审批的免同意授权（${pending.length}）`, `Waived-consent grants awaiting approval (${pending.length})`)}
+      style={{ marginBottom: 16 }}
+    >
       <Table<Grant>
         rowKey="id"
         dataSource={pending}
@@ -223,13 +290,21 @@ function PendingGrants({ onDecided }: { onDecided: () => void }) {
           {
             title: t('法定依据', 'Legal basis'),
             render: (_, g) =>
-              g.legalBasisRef ? (lang === 'zh' ? `${g.legalBasisRef.titleZh}${g.legalBasisRef.articleZh}` : `${g.legalBasisRef.titleEn} ${g.legalBasisRef.articleEn}`) : g.legalBasis,
+              g.legalBasisRef
+                ? lang === 'zh'
+                  ? `${g.legalBasisRef.titleZh}${g.legalBasisRef.articleZh}`
+                  : `${g.legalBasisRef.titleEn} ${g.legalBasisRef.articleEn}`
+                : g.legalBasis,
           },
           {
             title: t('操作', 'Action'),
             render: (_, g) => (
               <Space>
-                <Button size="small" type="primary" onClick={() => void decide(() => api.approveGrant(g.id), t('已批准，授权生效', 'Approved; the grant is active'))}>
+                <Button
+                  size="small"
+                  type="primary"
+                  onClick={() => void decide(() => api.approveGrant(g.id), t('已批准，授权生效', 'Approved; the grant is active'))}
+                >
                   {t('批准', 'Approve')}
                 </Button>
                 <Button size="small" danger onClick={() => refuse(g)}>
@@ -244,7 +319,17 @@ function PendingGrants({ onDecided }: { onDecided: () => void }) {
   );
 }
 
-function NewGrant({ datasets, services, onClose, onCreated }: { datasets: Dataset[]; services: ServiceItem[]; onClose: () => void; onCreated: () => void }) {
+function NewGrant({
+  datasets,
+  services,
+  onClose,
+  onCreated,
+}: {
+  datasets: Dataset[];
+  services: ServiceItem[];
+  onClose: () => void;
+  onCreated: () => void;
+}) {
   const { t, lang } = useI18n();
   const { message } = AntApp.useApp();
   const [form] = Form.useForm();
@@ -260,11 +345,23 @@ function NewGrant({ datasets, services, onClose, onCreated }: { datasets: Datase
   const inYear = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
 
   const submit = async () => {
-    const v = (await form.validateFields()) as { consumerOrgCode: string; fields: string[]; purpose: string; legalBasis: string; legalBasisCode?: string; consentRequired: boolean; validUntil: string };
+    const v = (await form.validateFields()) as {
+      consumerOrgCode: string;
+      fields: string[];
+      purpose: string;
+      legalBasis: string;
+      legalBasisCode?: string;
+      consentRequired: boolean;
+      validUntil: string;
+    };
     setBusy(true);
     try {
       await api.createGrant({ ...v, datasetCode: datasetCode!, validUntil: new Date(`${v.validUntil}T23:59:59+08:00`).toISOString() });
-      void message.success(v.consentRequired ? t('已授予', 'Granted') : t('已提交，待督查员审批后生效', 'Submitted; it takes effect once a supervisor approves it'));
+      void message.success(
+        v.consentRequired
+          ? t('已授予', 'Granted')
+          : t('已提交，待督查员审批后生效', 'Submitted; it takes effect once a supervisor approves it'),
+      );
       onCreated();
       onClose();
     } catch (e) {
@@ -275,33 +372,76 @@ function NewGrant({ datasets, services, onClose, onCreated }: { datasets: Datase
   };
 
   return (
-    <Modal open title={t('新建共享授权', 'New grant')} onCancel={onClose} onOk={() => void submit()} okText={t('授予', 'Grant')} cancelText={t('取消', 'Cancel')} confirmLoading={busy} width={640}>
+    <Modal
+      open
+      title={t('新建共享授权', 'New grant')}
+      onCancel={onClose}
+      onOk={() => void submit()}
+      okText={t('授予', 'Grant')}
+      cancelText={t('取消', 'Cancel')}
+      confirmLoading={busy}
+      width={640}
+    >
       <Form form={form} layout="vertical" initialValues={{ consentRequired: true, validUntil: inYear }}>
         <Form.Item label={t('数据', 'Dataset')} required>
-          <Select value={datasetCode} onChange={setDatasetCode} aria-label={t('数据', 'Dataset')} options={datasets.map((d) => ({ value: d.code, label: lang === 'zh' ? d.nameZh : d.nameEn }))} />
+          <Select
+            value={datasetCode}
+            onChange={setDatasetCode}
+            aria-label={t('数据', 'Dataset')}
+            options={datasets.map((d) => ({ value: d.code, label: lang === 'zh' ? d.nameZh : d.nameEn }))}
+          />
         </Form.Item>
-        <Form.Item name="consumerOrgCode" label={t('获授权单位', 'Consumer organisation')} rules={[{ required: true, message: t('请选择单位', 'Choose an organisation') }]}>
+        <Form.Item
+          name="consumerOrgCode"
+          label={t('获授权单位', 'Consumer organisation')}
+          rules={[{ required: true, message: t('请选择单位', 'Choose an organisation') }]}
+        >
           <Select
             showSearch
             filterOption={false}
             aria-label={t('获授权单位', 'Consumer organisation')}
             placeholder={t('输入单位名称搜索', 'Search by name')}
             onSearch={(q) => {
-              if (q.trim()) api.searchOrgs(q.trim()).then((r) => setOrgs(r.items), () => undefined);
+              if (q.trim())
+                api.searchOrgs(q.trim()).then(
+                  (r) => setOrgs(r.items),
+                  () => undefined,
+                );
             }}
             options={orgs.map((o) => ({ value: o.code, label: `${o.name}（${o.code}）` }))}
           />
         </Form.Item>
-        <Form.Item name="fields" label={t('字段', 'Fields')} rules={[{ required: true, message: t('请至少选择一个字段', 'Choose at least one field') }]}>
+        <Form.Item
+          name="fields"
+          label={t('字段', 'Fields')}
+          rules={[{ required: true, message: t('请至少选择一个字段', 'Choose at least one field') }]}
+        >
           <Checkbox.Group options={(dataset?.fields ?? []).map((f) => ({ value: f.name, label: lang === 'zh' ? f.labelZh : f.labelEn }))} />
         </Form.Item>
-        <Form.Item name="purpose" label={t('用途（事项）', 'Purpose (service)')} rules={[{ required: true, message: t('请选择用途', 'Choose a purpose') }]}>
-          <Select showSearch aria-label={t('用途', 'Purpose')} options={services.map((s) => ({ value: s.code, label: `${lang === 'zh' ? s.nameZh : s.nameEn}（${s.code}）` }))} />
+        <Form.Item
+          name="purpose"
+          label={t('用途（事项）', 'Purpose (service)')}
+          rules={[{ required: true, message: t('请选择用途', 'Choose a purpose') }]}
+        >
+          <Select
+            showSearch
+            aria-label={t('用途', 'Purpose')}
+            options={services.map((s) => ({ value: s.code, label: `${lang === 'zh' ? s.nameZh : s.nameEn}（${s.code}）` }))}
+          />
         </Form.Item>
-        <Form.Item name="legalBasis" label={t('法律依据', 'Legal basis')} rules={[{ required: true, message: t('请填写法律依据', 'A legal basis is required') }]}>
+        <Form.Item
+          name="legalBasis"
+          label={t('法律依据', 'Legal basis')}
+          rules={[{ required: true, message: t('请填写法律依据', 'A legal basis is required') }]}
+        >
           <Input.TextArea rows={2} maxLength={500} />
         </Form.Item>
-        <Form.Item name="consentRequired" label={t('需本人同意', 'Needs the resident’s consent')} valuePropName="checked" extra={t('仅在法律明确规定无需同意时关闭', 'Turn off only where the law waives consent')}>
+        <Form.Item
+          name="consentRequired"
+          label={t('需本人同意', 'Needs the resident’s consent')}
+          valuePropName="checked"
+          extra={t('仅在法律明确规定无需同意时关闭', 'Turn off only where the law waives consent')}
+        >
           <Switch />
         </Form.Item>
         {consentRequired === false && (
@@ -313,7 +453,10 @@ function NewGrant({ datasets, services, onClose, onCreated }: { datasets: Datase
           >
             <Select
               aria-label={t('法定依据', 'Legal basis')}
-              options={bases.map((b) => ({ value: b.code, label: lang === 'zh' ? `${b.titleZh}${b.articleZh}：${b.summaryZh}` : `${b.titleEn} ${b.articleEn}: ${b.summaryEn}` }))}
+              options={bases.map((b) => ({
+                value: b.code,
+                label: lang === 'zh' ? `${b.titleZh}${b.articleZh}：${b.summaryZh}` : `${b.titleEn} ${b.articleEn}: ${b.summaryEn}`,
+              }))}
             />
           </Form.Item>
         )}
@@ -357,24 +500,59 @@ export function Datasets() {
           ]}
         />
       </Space>
-      {datasets?.length === 0 && <Empty description={scope === 'own' ? t('本单位尚未发布数据', 'Your organisation publishes no dataset') : t('目录为空', 'The catalogue is empty')} />}
+      {datasets?.length === 0 && (
+        <Empty
+          description={
+            scope === 'own' ? t('本单位尚未发布数据', 'Your organisation publishes no dataset') : t('目录为空', 'The catalogue is empty')
+          }
+        />
+      )}
       <Space direction="vertical" style={{ width: '100%' }} size="middle">
         {(datasets ?? []).map((d) => {
           const given = grants.filter((g) => g.datasetCode === d.code && g.provider.code === orgCode && !g.revokedAt);
           return (
-            <Card key={d.code} type="inner" title={`${lang === 'zh' ? d.nameZh : d.nameEn}（${d.code}）`} extra={<Tag color={ADAPTER_COLOURS[d.adapter]}>{t(...ADAPTER_LABELS[d.adapter])}</Tag>} data-testid={`dataset-${d.code}`}>
-              <Descriptions size="small" column={2} items={[
-                { key: 'p', label: t('提供单位', 'Provider'), children: d.provider.name },
-                { key: 'l', label: t('依据', 'Legal basis'), children: d.legalBasis },
-                { key: 'g', label: t('有效授权', 'Live grants'), children: d.provider.code === orgCode ? t(`${given.length} 项`, `${given.length}`) : '—' },
-                {
-                  key: 'a',
-                  label: t('数据维护', 'Records'),
-                  children: d.adapter === 'internal' ? (d.provider.code === orgCode ? <RecordsCell dataset={d} /> : t('由提供单位在平台内维护', 'Kept in the platform by the provider')) : d.adapter === 'licences'
-                      ? t('平台签发的电子证照：返回持证人当前有效证照的字段与证照标识，作废、挂起或过期的证照不作为证据。', "Certificates issued on the platform: the holder's current certificate's fields and identifier; revoked, suspended or expired certificates are not evidence.")
-                      : t('数据留在部门自有系统，经签名接口按次调取。', "The data stays in the department's system and is fetched per request over a signed interface."),
-                },
-              ]} />
+            <Card
+              key={d.code}
+              type="inner"
+              title={`${lang === 'zh' ? d.nameZh : d.nameEn}（${d.code}）`}
+              extra={<Tag color={ADAPTER_COLOURS[d.adapter]}>{t(...ADAPTER_LABELS[d.adapter])}</Tag>}
+              data-testid={`dataset-${d.code}`}
+            >
+              <Descriptions
+                size="small"
+                column={2}
+                items={[
+                  { key: 'p', label: t('提供单位', 'Provider'), children: d.provider.name },
+                  { key: 'l', label: t('依据', 'Legal basis'), children: d.legalBasis },
+                  {
+                    key: 'g',
+                    label: t('有效授权', 'Live grants'),
+                    children: d.provider.code === orgCode ? t(`${given.length} 项`, `${given.length}`) : '—',
+                  },
+                  {
+                    key: 'a',
+                    label: t('数据维护', 'Records'),
+                    children:
+                      d.adapter === 'internal' ? (
+                        d.provider.code === orgCode ? (
+                          <RecordsCell dataset={d} />
+                        ) : (
+                          t('由提供单位在平台内维护', 'Kept in the platform by the provider')
+                        )
+                      ) : d.adapter === 'licences' ? (
+                        t(
+                          '平台签发的电子证照：返回持证人当前有效证照的字段与证照标识，作废、挂起或过期的证照不作为证据。',
+                          "Certificates issued on the platform: the holder's current certificate's fields and identifier; revoked, suspended or expired certificates are not evidence.",
+                        )
+                      ) : (
+                        t(
+                          '数据留在部门自有系统，经签名接口按次调取。',
+                          "The data stays in the department's system and is fetched per request over a signed interface.",
+                        )
+                      ),
+                  },
+                ]}
+              />
               <Table
                 rowKey="name"
                 size="small"
@@ -384,7 +562,10 @@ export function Datasets() {
                 columns={[
                   { title: t('字段', 'Field'), render: (_, f) => (lang === 'zh' ? f.labelZh : f.labelEn) },
                   { title: t('代码', 'Code'), dataIndex: 'name' },
-                  { title: t('敏感级别', 'Sensitivity'), render: (_, f) => <Tag color={SENSITIVITY[f.sensitivity].color}>{pick(SENSITIVITY[f.sensitivity])}</Tag> },
+                  {
+                    title: t('敏感级别', 'Sensitivity'),
+                    render: (_, f) => <Tag color={SENSITIVITY[f.sensitivity].color}>{pick(SENSITIVITY[f.sensitivity])}</Tag>,
+                  },
                 ]}
               />
             </Card>
@@ -420,7 +601,11 @@ function RecordsCell({ dataset }: { dataset: Dataset }) {
     setBusy(true);
     try {
       const r = await api.putDatasetRecord(dataset.code, { residentId: residentId ?? '', data });
-      void message.success(r.replaced ? t(`记录已更新（账本条目 ${r.ledgerEntryId}）`, `Record replaced (ledger entry id ${r.ledgerEntryId})`) : t(`记录已写入（账本条目 ${r.ledgerEntryId}）`, `Record written (ledger entry id ${r.ledgerEntryId})`));
+      void message.success(
+        r.replaced
+          ? t(`记录已更新（账本条目 ${r.ledgerEntryId}）`, `Record replaced (ledger entry id ${r.ledgerEntryId})`)
+          : t(`记录已写入（账本条目 ${r.ledgerEntryId}）`, `Record written (ledger entry id ${r.ledgerEntryId})`),
+      );
       form.resetFields();
       setOpen(false);
       load();
@@ -434,17 +619,37 @@ function RecordsCell({ dataset }: { dataset: Dataset }) {
   return (
     <Space wrap>
       <span data-testid={`records-${dataset.code}`}>
-        {summary ? t(`共 ${summary.records} 条记录，最近更新 ${formatDateTime(summary.lastUpdatedAt, lang)}`, `${summary.records} records, last changed ${formatDateTime(summary.lastUpdatedAt, lang)}`) : '—'}
+        {summary
+          ? t(
+              `共 ${summary.records} 条记录，最近更新 ${formatDateTime(summary.lastUpdatedAt, lang)}`,
+              `${summary.records} records, last changed ${formatDateTime(summary.lastUpdatedAt, lang)}`,
+            )
+          : '—'}
       </span>
       <Button size="small" onClick={() => setOpen(true)}>
         {t('写入记录', 'Write a record')}
       </Button>
-      <Modal open={open} title={t(`写入记录 · ${dataset.nameZh}`, `Write a record · ${dataset.nameEn}`)} onCancel={() => setOpen(false)} onOk={() => void save()} okText={t('写入', 'Write')} cancelText={t('取消', 'Cancel')} confirmLoading={busy}>
+      <Modal
+        open={open}
+        title={t(`写入记录 · ${dataset.nameZh}`, `Write a record · ${dataset.nameEn}`)}
+        onCancel={() => setOpen(false)}
+        onOk={() => void save()}
+        okText={t('写入', 'Write')}
+        cancelText={t('取消', 'Cancel')}
+        confirmLoading={busy}
+      >
         <Typography.Paragraph className="cs-muted">
-          {t('按身份证号写入或整体替换一人的记录。平台以号码的密钥哈希为键保存，账本只记摘要。', "Writes or replaces one person's record by ID number. The platform keys it by a keyed hash of the number; the ledger gets digests only.")}
+          {t(
+            '按身份证号写入或整体替换一人的记录。平台以号码的密钥哈希为键保存，账本只记摘要。',
+            "Writes or replaces one person's record by ID number. The platform keys it by a keyed hash of the number; the ledger gets digests only.",
+          )}
         </Typography.Paragraph>
         <Form form={form} layout="vertical">
-          <Form.Item name="residentId" label={t('身份证号', 'Resident ID number')} rules={[{ required: true, len: 18, message: t('请输入 18 位身份证号', 'Enter the 18-character ID number') }]}>
+          <Form.Item
+            name="residentId"
+            label={t('身份证号', 'Resident ID number')}
+            rules={[{ required: true, len: 18, message: t('请输入 18 位身份证号', 'Enter the 18-character ID number') }]}
+          >
             <Input maxLength={18} autoComplete="off" />
           </Form.Item>
           {dataset.fields.map((f) => (

@@ -36,7 +36,10 @@ export function Staff() {
   const learnNames = (items: StaffMember[]) => {
     for (const code of new Set(items.flatMap((s) => s.roles.map((r) => r.orgCode)))) {
       if (orgNames[code]) continue;
-      api.org(code).then((o) => setOrgNames((n) => ({ ...n, [code]: o.name })), () => undefined);
+      api.org(code).then(
+        (o) => setOrgNames((n) => ({ ...n, [code]: o.name })),
+        () => undefined,
+      );
     }
   };
 
@@ -67,7 +70,12 @@ export function Staff() {
   const create = async (v: NewStaff) => {
     setBusy(true);
     try {
-      const created = await api.createStaff({ username: v.username.trim(), name: v.name.trim(), password: v.password, roles: [{ role: v.role, orgCode: v.orgCode }] });
+      const created = await api.createStaff({
+        username: v.username.trim(),
+        name: v.name.trim(),
+        password: v.password,
+        roles: [{ role: v.role, orgCode: v.orgCode }],
+      });
       void message.success(t(`已新建 ${created.name}`, `${created.name} added`));
       setAdding(false);
       form.resetFields();
@@ -106,7 +114,9 @@ export function Staff() {
     const enable = member.status === 'disabled';
     modal.confirm({
       title: enable ? t(`启用 ${member.name} 的账号`, `Enable ${member.name}`) : t(`停用 ${member.name} 的账号`, `Disable ${member.name}`),
-      content: enable ? t('启用后可重新登录。', 'They can log in again.') : t('停用后立即退出其所有登录，且不能再登录。', 'All their sessions end at once and they can no longer log in.'),
+      content: enable
+        ? t('启用后可重新登录。', 'They can log in again.')
+        : t('停用后立即退出其所有登录，且不能再登录。', 'All their sessions end at once and they can no longer log in.'),
       okText: enable ? t('启用', 'Enable') : t('停用', 'Disable'),
       okButtonProps: { danger: !enable },
       cancelText: t('取消', 'Cancel'),
@@ -125,7 +135,8 @@ export function Staff() {
   const roleLabel = (r: Role) => `${ROLE_TEXT[r.role] ? pick(ROLE_TEXT[r.role]!) : r.role} · ${nameOf(r.orgCode)}`;
   const roleOptions = GRANTABLE.map((r) => ({ value: r, label: pick(ROLE_TEXT[r]!) }));
 
-  if (roots.length === 0) return <Empty description={t('只有乡镇及以上管理员可管理人员', 'Only township and higher administrators manage staff')} />;
+  if (roots.length === 0)
+    return <Empty description={t('只有乡镇及以上管理员可管理人员', 'Only township and higher administrators manage staff')} />;
   return (
     <Card
       title={t('人员管理', 'Staff')}
@@ -140,7 +151,10 @@ export function Staff() {
       }
     >
       <Typography.Paragraph className="cs-muted">
-        {t('列出在本单位及下级单位任职的工作人员。管理员只能授予其管辖范围内的角色；上级管理员角色须由更高一级授予。', 'Staff holding a role here or below. Administrators grant roles within their area only; an administrator role is granted from the level above.')}
+        {t(
+          '列出在本单位及下级单位任职的工作人员。管理员只能授予其管辖范围内的角色；上级管理员角色须由更高一级授予。',
+          'Staff holding a role here or below. Administrators grant roles within their area only; an administrator role is granted from the level above.',
+        )}
       </Typography.Paragraph>
       <Table<StaffMember>
         rowKey="accountId"
@@ -165,7 +179,11 @@ export function Staff() {
               </Space>
             ),
           },
-          { title: t('状态', 'Status'), render: (_, s) => (s.status === 'active' ? <Tag color="green">{t('正常', 'Active')}</Tag> : <Tag color="red">{t('已停用', 'Disabled')}</Tag>) },
+          {
+            title: t('状态', 'Status'),
+            render: (_, s) =>
+              s.status === 'active' ? <Tag color="green">{t('正常', 'Active')}</Tag> : <Tag color="red">{t('已停用', 'Disabled')}</Tag>,
+          },
           { title: t('创建时间', 'Created'), render: (_, s) => formatDateTime(s.createdAt, lang) },
           {
             title: t('操作', 'Actions'),
@@ -191,40 +209,97 @@ export function Staff() {
         </div>
       )}
 
-      <Modal open={adding} title={t('新增工作人员', 'Add a staff member')} okText={t('新建', 'Create')} cancelText={t('取消', 'Cancel')} confirmLoading={busy} onOk={() => form.submit()} onCancel={() => setAdding(false)} destroyOnHidden>
+      <Modal
+        open={adding}
+        title={t('新增工作人员', 'Add a staff member')}
+        okText={t('新建', 'Create')}
+        cancelText={t('取消', 'Cancel')}
+        confirmLoading={busy}
+        onOk={() => form.submit()}
+        onCancel={() => setAdding(false)}
+        destroyOnHidden
+      >
         <Form form={form} layout="vertical" onFinish={(v) => void create(v)} initialValues={{ role: 'village_reviewer' }}>
           <Form.Item name="name" label={t('姓名', 'Name')} rules={[{ required: true, message: t('请输入姓名', 'Enter the name') }]}>
             <Input maxLength={50} />
           </Form.Item>
-          <Form.Item name="username" label={t('用户名', 'Username')} rules={[{ required: true, pattern: /^[a-z0-9][a-z0-9._-]{2,31}$/i, message: t('3–32 位字母、数字或 . _ -', '3–32 letters, digits or . _ -') }]}>
+          <Form.Item
+            name="username"
+            label={t('用户名', 'Username')}
+            rules={[
+              {
+                required: true,
+                pattern: /^[a-z0-9][a-z0-9._-]{2,31}$/i,
+                message: t('3–32 位字母、数字或 . _ -', '3–32 letters, digits or . _ -'),
+              },
+            ]}
+          >
             <Input autoComplete="off" />
           </Form.Item>
-          <Form.Item name="password" label={t('初始密码', 'Initial password')} rules={[{ required: true, min: 10, message: t('至少 10 位，不要用常见密码', 'At least 10 characters, not a common password') }]}>
+          <Form.Item
+            name="password"
+            label={t('初始密码', 'Initial password')}
+            rules={[{ required: true, min: 10, message: t('至少 10 位，不要用常见密码', 'At least 10 characters, not a common password') }]}
+          >
             <Input.Password autoComplete="new-password" />
           </Form.Item>
           <Form.Item name="role" label={t('角色', 'Role')} rules={[{ required: true }]}>
             <Select options={roleOptions} aria-label={t('角色', 'Role')} />
           </Form.Item>
-          <Form.Item name="orgCode" label={t('任职单位', 'Organisation')} rules={[{ required: true, message: t('请选择单位', 'Choose the organisation') }]}>
-            <OrgPicker id="new-staff-org" roots={roots} width={440} onChange={(code) => form.setFieldValue('orgCode', code)} label={t('任职单位', 'Organisation')} />
+          <Form.Item
+            name="orgCode"
+            label={t('任职单位', 'Organisation')}
+            rules={[{ required: true, message: t('请选择单位', 'Choose the organisation') }]}
+          >
+            <OrgPicker
+              id="new-staff-org"
+              roots={roots}
+              width={440}
+              onChange={(code) => form.setFieldValue('orgCode', code)}
+              label={t('任职单位', 'Organisation')}
+            />
           </Form.Item>
         </Form>
       </Modal>
 
-      <Modal open={editing !== null} title={editing ? t(`调整 ${editing.name} 的角色`, `Roles of ${editing.name}`) : ''} footer={null} onCancel={() => setEditing(null)} destroyOnHidden>
+      <Modal
+        open={editing !== null}
+        title={editing ? t(`调整 ${editing.name} 的角色`, `Roles of ${editing.name}`) : ''}
+        footer={null}
+        onCancel={() => setEditing(null)}
+        destroyOnHidden
+      >
         {editing && (
           <Space direction="vertical" style={{ width: '100%' }}>
             <div data-testid="current-roles">
               {editing.roles.map((r) => (
-                <Tag key={`${r.role}|${r.orgCode}`} color="blue" closable closeIcon={<span aria-label={t(`撤销 ${roleLabel(r)}`, `Revoke ${roleLabel(r)}`)}>×</span>} onClose={(e) => (e.preventDefault(), void revoke(editing, r))}>
+                <Tag
+                  key={`${r.role}|${r.orgCode}`}
+                  color="blue"
+                  closable
+                  closeIcon={<span aria-label={t(`撤销 ${roleLabel(r)}`, `Revoke ${roleLabel(r)}`)}>×</span>}
+                  onClose={(e) => (e.preventDefault(), void revoke(editing, r))}
+                >
                   {roleLabel(r)}
                 </Tag>
               ))}
             </div>
             <Typography.Text strong>{t('授予新角色', 'Grant a role')}</Typography.Text>
             <Space wrap>
-              <Select style={{ width: 160 }} placeholder={t('角色', 'Role')} aria-label={t('新角色', 'New role')} value={newRole.role} onChange={(role: string) => setNewRole((x) => ({ ...x, role }))} options={roleOptions} />
-              <OrgPicker roots={roots} value={newRole.orgCode} onChange={(code) => setNewRole((x) => ({ ...x, orgCode: code }))} label={t('任职单位', 'Organisation')} />
+              <Select
+                style={{ width: 160 }}
+                placeholder={t('角色', 'Role')}
+                aria-label={t('新角色', 'New role')}
+                value={newRole.role}
+                onChange={(role: string) => setNewRole((x) => ({ ...x, role }))}
+                options={roleOptions}
+              />
+              <OrgPicker
+                roots={roots}
+                value={newRole.orgCode}
+                onChange={(code) => setNewRole((x) => ({ ...x, orgCode: code }))}
+                label={t('任职单位', 'Organisation')}
+              />
               <Button type="primary" disabled={!newRole.role || !newRole.orgCode} loading={busy} onClick={() => void grant()}>
                 {t('授予', 'Grant')}
               </Button>

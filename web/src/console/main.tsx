@@ -11,7 +11,10 @@ import './console.css';
 function Root() {
   const { lang } = useI18n();
   return (
-    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#0958d9', colorLink: '#0958d9', borderRadius: 6, fontSize: 14 } }}>
+    <ConfigProvider
+      locale={lang === 'zh' ? zhCN : enUS}
+      theme={{ token: { colorPrimary: '#0958d9', colorLink: '#0958d9', borderRadius: 6, fontSize: 14 } }}
+    >
       <AntApp>
         <ConsoleApp />
       </AntApp>

@@ -59,7 +59,15 @@ function Login() {
       <label className="ks-label" htmlFor="ks-id">
         {t('居民身份证号', 'Resident ID number')}
       </label>
-      <input id="ks-id" className="ks-input" value={residentId} onChange={(e) => setResidentId(e.target.value.toUpperCase())} maxLength={18} autoComplete="off" inputMode="text" />
+      <input
+        id="ks-id"
+        className="ks-input"
+        value={residentId}
+        onChange={(e) => setResidentId(e.target.value.toUpperCase())}
+        maxLength={18}
+        autoComplete="off"
+        inputMode="text"
+      />
       {!sent ? (
         <button type="button" className="ks-primary" disabled={busy || residentId.trim().length < 15} onClick={() => void send()}>
           {t('获取验证码', 'Send me a code')}
@@ -69,13 +77,24 @@ function Login() {
           <label className="ks-label" htmlFor="ks-code">
             {t('6 位验证码', '6-digit code')}
           </label>
-          <input id="ks-code" className="ks-input ks-code" value={code} onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))} maxLength={6} inputMode="numeric" autoComplete="one-time-code" />
+          <input
+            id="ks-code"
+            className="ks-input ks-code"
+            value={code}
+            onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))}
+            maxLength={6}
+            inputMode="numeric"
+            autoComplete="one-time-code"
+          />
           <p className="ks-sent" role="status" data-testid="code-sent">
             {t(`验证码已发送至您的手机，${minutes} 分钟内有效。`, `Code sent to your phone; it is valid for ${minutes} minutes.`)}
           </p>
           {delivery === 'console' && (
             <p className="ks-demo" data-testid="demo-console">
-              {t('演示模式：不发送短信，验证码显示在服务器控制台（运行 npm start 的终端）中。', 'Demo mode: no text message is sent; the code is shown on the server console (the terminal running npm start).')}
+              {t(
+                '演示模式：不发送短信，验证码显示在服务器控制台（运行 npm start 的终端）中。',
+                'Demo mode: no text message is sent; the code is shown on the server console (the terminal running npm start).',
+              )}
             </p>
           )}
           <button type="button" className="ks-primary" disabled={busy || code.length !== 6} onClick={() => void login()}>
@@ -88,7 +107,12 @@ function Login() {
           {error}
         </p>
       )}
-      <p className="ks-hint">{t('本机为公共设备：不保存任何信息，无操作将自动退出。', 'This is a shared device: nothing is kept, and it logs out by itself when left alone.')}</p>
+      <p className="ks-hint">
+        {t(
+          '本机为公共设备：不保存任何信息，无操作将自动退出。',
+          'This is a shared device: nothing is kept, and it logs out by itself when left alone.',
+        )}
+      </p>
     </main>
   );
 }
@@ -100,7 +124,10 @@ function Home({ onLogout, left }: { onLogout: () => void; left: number }) {
   const [printing, setPrinting] = useState<string | null>(null);
   const frame = useRef<HTMLIFrameElement>(null);
   useEffect(() => {
-    api.myCertificates().then((p) => setCerts(p.items), () => setCerts([]));
+    api.myCertificates().then(
+      (p) => setCerts(p.items),
+      () => setCerts([]),
+    );
   }, []);
   const print = async (c: Certificate) => {
     setPrinting(c.id);
@@ -138,7 +165,12 @@ function Home({ onLogout, left }: { onLogout: () => void; left: number }) {
             <div className="ks-cert-name">{pick(c.typeName)}</div>
             <div>{c.issuer.name}</div>
             <div>{c.status === 'active' ? t('有效', 'Valid') : t('已撤销', 'Revoked')}</div>
-            <button type="button" className="ks-primary" disabled={c.status !== 'active' || printing === c.id} onClick={() => void print(c)}>
+            <button
+              type="button"
+              className="ks-primary"
+              disabled={c.status !== 'active' || printing === c.id}
+              onClick={() => void print(c)}
+            >
               {t('打印', 'Print')}
             </button>
           </div>

@@ -60,35 +60,107 @@ export function App() {
     if (!me && !publicPage) navigate('/login', { replace: true });
   }, [me, publicPage]);
 
-  if (path === '/login') return <Page title={t('登录', 'Log in')}><Login /></Page>;
-  if (path === '/register') return <Page title={t('实名注册', 'Register')} back><Register /></Page>;
+  if (path === '/login')
+    return (
+      <Page title={t('登录', 'Log in')}>
+        <Login />
+      </Page>
+    );
+  if (path === '/register')
+    return (
+      <Page title={t('实名注册', 'Register')} back>
+        <Register />
+      </Page>
+    );
   if (!me) return null;
   // A helper acts for one resident at a time, chosen first.
   const helper = me.account.kind === 'staff';
   if (helper && (path === '/helper' || !me.onBehalfOf)) {
-    return <Page title={t('选择代办对象', 'Act on behalf of')}><PickResident /></Page>;
+    return (
+      <Page title={t('选择代办对象', 'Act on behalf of')}>
+        <PickResident />
+      </Page>
+    );
   }
 
   let body: ReactNode;
   let p: Record<string, string> | null;
-  if ((p = match('/bundles/progress/:id', path))) body = <Page title={t('办理进度', 'Progress')} back><BundleProgressView id={p.id!} /></Page>;
-  else if ((p = match('/bundles/:code', path))) body = <Page title={t('一件事一次办', 'Life event')} back><BundleApply code={p.code!} /></Page>;
-  else if (path === '/bundles') body = <Page title={t('一件事一次办', 'Life events')} back><BundleList /></Page>;
-  else if (path === '/data-use') body = <Page title={t('谁用了我的数据', 'Who used my data')} back><DataUse /></Page>;
-  else if ((p = match('/apply/:code', path))) body = <Page title={t('在线申请', 'Apply')} back><Apply code={p.code!} /></Page>;
-  else if ((p = match('/cases/:id', path))) body = <Page title={t('办件详情', 'Case')} back><CaseView id={p.id!} /></Page>;
-  else if ((p = match('/certs/:id', path))) body = <Page title={t('电子证明', 'Certificate')} back><CertificateView id={p.id!} /></Page>;
-  else if (path === '/cases') body = <Page title={t('我的办件', 'My cases')}><CaseList /></Page>;
-  else if (path === '/certs') body = <Page title={t('我的证照', 'My certificates')}><CertificateList /></Page>;
-  else if (path === '/me') body = <Page title={t('我的', 'Me')}><Me /></Page>;
-  else body = <Page title={t('一办', 'Yiban')}><Home /></Page>;
+  if ((p = match('/bundles/progress/:id', path)))
+    body = (
+      <Page title={t('办理进度', 'Progress')} back>
+        <BundleProgressView id={p.id!} />
+      </Page>
+    );
+  else if ((p = match('/bundles/:code', path)))
+    body = (
+      <Page title={t('一件事一次办', 'Life event')} back>
+        <BundleApply code={p.code!} />
+      </Page>
+    );
+  else if (path === '/bundles')
+    body = (
+      <Page title={t('一件事一次办', 'Life events')} back>
+        <BundleList />
+      </Page>
+    );
+  else if (path === '/data-use')
+    body = (
+      <Page title={t('谁用了我的数据', 'Who used my data')} back>
+        <DataUse />
+      </Page>
+    );
+  else if ((p = match('/apply/:code', path)))
+    body = (
+      <Page title={t('在线申请', 'Apply')} back>
+        <Apply code={p.code!} />
+      </Page>
+    );
+  else if ((p = match('/cases/:id', path)))
+    body = (
+      <Page title={t('办件详情', 'Case')} back>
+        <CaseView id={p.id!} />
+      </Page>
+    );
+  else if ((p = match('/certs/:id', path)))
+    body = (
+      <Page title={t('电子证明', 'Certificate')} back>
+        <CertificateView id={p.id!} />
+      </Page>
+    );
+  else if (path === '/cases')
+    body = (
+      <Page title={t('我的办件', 'My cases')}>
+        <CaseList />
+      </Page>
+    );
+  else if (path === '/certs')
+    body = (
+      <Page title={t('我的证照', 'My certificates')}>
+        <CertificateList />
+      </Page>
+    );
+  else if (path === '/me')
+    body = (
+      <Page title={t('我的', 'Me')}>
+        <Me />
+      </Page>
+    );
+  else
+    body = (
+      <Page title={t('一办', 'Yiban')}>
+        <Home />
+      </Page>
+    );
 
   const tab = TABS.find((x) => x.key !== '/' && path.startsWith(x.key))?.key ?? (path === '/' ? '/' : '');
   return (
     <div className="rs-app">
       {me.onBehalfOf && (
         <div className="rs-behalf" role="status" data-testid="on-behalf">
-          {t(`帮办代办：正在为 ${me.onBehalfOf.name}（${me.onBehalfOf.residentIdMasked}）办理`, `Helper mode: acting on behalf of ${me.onBehalfOf.name} (${me.onBehalfOf.residentIdMasked})`)}
+          {t(
+            `帮办代办：正在为 ${me.onBehalfOf.name}（${me.onBehalfOf.residentIdMasked}）办理`,
+            `Helper mode: acting on behalf of ${me.onBehalfOf.name} (${me.onBehalfOf.residentIdMasked})`,
+          )}
           <button type="button" className="rs-behalf-switch" onClick={() => navigate('/helper')}>
             {t('切换', 'Switch')}
           </button>
@@ -98,7 +170,15 @@ export function App() {
       <nav className="rs-tabbar" aria-label={t('主导航', 'Main')}>
         <TabBar activeKey={tab} onChange={(key) => navigate(key)} safeArea>
           {TABS.map((x) => (
-            <TabBar.Item key={x.key} icon={<span aria-hidden="true" className="rs-tab-icon">{x.icon}</span>} title={t(x.zh, x.en)} />
+            <TabBar.Item
+              key={x.key}
+              icon={
+                <span aria-hidden="true" className="rs-tab-icon">
+                  {x.icon}
+                </span>
+              }
+              title={t(x.zh, x.en)}
+            />
           ))}
         </TabBar>
       </nav>

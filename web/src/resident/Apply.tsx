@@ -70,7 +70,9 @@ export function Apply({ code }: { code: string }) {
         if (me.kind === 'resident' && me.homeOrg && s.formFields.some((f) => f.name === 'address')) {
           const chain = await api.ancestors(me.homeOrg.code).catch(() => ({ items: [] }));
           // 塔元庄村民委员会 is the village's committee; an address names the village: 塔元庄村.
-          const address = (chain.items.map((o) => o.name).join('') || me.homeOrg.name).replace(/村民委员会$/, '村').replace(/居民委员会$/, '社区');
+          const address = (chain.items.map((o) => o.name).join('') || me.homeOrg.name)
+            .replace(/村民委员会$/, '村')
+            .replace(/居民委员会$/, '社区');
           if (!form.getFieldValue('address')) form.setFieldValue('address', address);
         }
       })
@@ -78,7 +80,12 @@ export function Apply({ code }: { code: string }) {
   }, [code, form]);
 
   if (error) return <Result status="error" title={error} />;
-  if (!service) return <div className="rs-center"><DotLoading /></div>;
+  if (!service)
+    return (
+      <div className="rs-center">
+        <DotLoading />
+      </div>
+    );
   if (done) {
     return (
       <Result
@@ -89,7 +96,14 @@ export function Apply({ code }: { code: string }) {
             <div>
               {t('办件编号', 'Case number')} {done.caseNo}
             </div>
-            {done.dueDate && <div>{t(`承诺办结日期 ${done.dueDate}（${service.timeLimitDays} 个工作日内）`, `Due by ${done.dueDate} (${service.timeLimitDays} working days)`)}</div>}
+            {done.dueDate && (
+              <div>
+                {t(
+                  `承诺办结日期 ${done.dueDate}（${service.timeLimitDays} 个工作日内）`,
+                  `Due by ${done.dueDate} (${service.timeLimitDays} working days)`,
+                )}
+              </div>
+            )}
             <Button color="primary" size="large" style={{ marginTop: 16 }} onClick={() => navigate(`/cases/${done.id}`, { replace: true })}>
               {t('查看办理进度', 'Track this case')}
             </Button>
@@ -115,13 +129,23 @@ export function Apply({ code }: { code: string }) {
       <div className="rs-service-head">
         <h2>{lang === 'zh' ? service.nameZh : service.nameEn}</h2>
         <div className="rs-service-meta">
-          <Tag color="primary" fill="outline">{t(`${service.timeLimitDays} 个工作日`, `${service.timeLimitDays} working days`)}</Tag>
-          <Tag color="success" fill="outline">{service.feeCents === 0 ? t('免费', 'Free') : `¥${(service.feeCents / 100).toFixed(2)}`}</Tag>
+          <Tag color="primary" fill="outline">
+            {t(`${service.timeLimitDays} 个工作日`, `${service.timeLimitDays} working days`)}
+          </Tag>
+          <Tag color="success" fill="outline">
+            {service.feeCents === 0 ? t('免费', 'Free') : `¥${(service.feeCents / 100).toFixed(2)}`}
+          </Tag>
         </div>
       </div>
       <List header={t('所需材料', 'Materials')}>
         {service.materials.map((m) => (
-          <List.Item key={m.code} extra={m.proofFree ? <Tag color="success">{t('免提交', 'Not needed')}</Tag> : <Tag color="warning">{t('需上传', 'Upload')}</Tag>} description={m.proofFree ? t('平台自动获取，无需提交', 'The platform fetches it for you') : undefined}>
+          <List.Item
+            key={m.code}
+            extra={
+              m.proofFree ? <Tag color="success">{t('免提交', 'Not needed')}</Tag> : <Tag color="warning">{t('需上传', 'Upload')}</Tag>
+            }
+            description={m.proofFree ? t('平台自动获取，无需提交', 'The platform fetches it for you') : undefined}
+          >
             {lang === 'zh' ? m.nameZh : m.nameEn}
           </List.Item>
         ))}

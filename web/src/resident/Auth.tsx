@@ -51,10 +51,22 @@ export function Login() {
           </Button>
         }
       >
-        <Form.Item name="login" label={helper ? t('帮办员用户名', 'Helper username') : t('手机号或身份证号', 'Phone or ID number')} rules={[{ required: true, message: t('请输入账号', 'Enter your account') }]}>
-          <Input placeholder={helper ? t('帮办员用户名', 'Helper username') : t('请输入手机号或身份证号', 'Phone or ID number')} autoComplete="username" clearable />
+        <Form.Item
+          name="login"
+          label={helper ? t('帮办员用户名', 'Helper username') : t('手机号或身份证号', 'Phone or ID number')}
+          rules={[{ required: true, message: t('请输入账号', 'Enter your account') }]}
+        >
+          <Input
+            placeholder={helper ? t('帮办员用户名', 'Helper username') : t('请输入手机号或身份证号', 'Phone or ID number')}
+            autoComplete="username"
+            clearable
+          />
         </Form.Item>
-        <Form.Item name="password" label={t('密码', 'Password')} rules={[{ required: true, message: t('请输入密码', 'Enter your password') }]}>
+        <Form.Item
+          name="password"
+          label={t('密码', 'Password')}
+          rules={[{ required: true, message: t('请输入密码', 'Enter your password') }]}
+        >
           <Input type="password" placeholder={t('请输入密码', 'Password')} autoComplete="current-password" />
         </Form.Item>
       </Form>
@@ -106,7 +118,13 @@ export function Register() {
     setBusy(true);
     try {
       const homeOrgCode = values.village?.[0];
-      await api.register({ name: values.name.trim(), residentId: values.residentId.trim(), phone: values.phone.trim(), password: values.password, ...(homeOrgCode ? { homeOrgCode } : {}) });
+      await api.register({
+        name: values.name.trim(),
+        residentId: values.residentId.trim(),
+        phone: values.phone.trim(),
+        password: values.password,
+        ...(homeOrgCode ? { homeOrgCode } : {}),
+      });
       const result = await api.loginResident(values.residentId.trim(), values.password);
       session.set({ account: result.account });
       Toast.show({ icon: 'success', content: t('注册成功', 'Registered') });
@@ -120,7 +138,11 @@ export function Register() {
 
   return (
     <div className="rs-page">
-      <NoticeBar content={t('请使用本人真实姓名和居民身份证号注册。', 'Register with your own real name and resident ID number.')} color="info" wrap />
+      <NoticeBar
+        content={t('请使用本人真实姓名和居民身份证号注册。', 'Register with your own real name and resident ID number.')}
+        color="info"
+        wrap
+      />
       <Form
         form={form}
         layout="horizontal"
@@ -135,18 +157,43 @@ export function Register() {
         <Form.Item name="name" label={t('姓名', 'Name')} rules={[{ required: true, message: t('请输入姓名', 'Enter your name') }]}>
           <Input placeholder={t('与身份证一致', 'As on your ID card')} />
         </Form.Item>
-        <Form.Item name="residentId" label={t('身份证号', 'ID number')} rules={[{ required: true, len: 18, message: t('请输入 18 位身份证号', 'Enter the 18-character ID number') }]}>
+        <Form.Item
+          name="residentId"
+          label={t('身份证号', 'ID number')}
+          rules={[{ required: true, len: 18, message: t('请输入 18 位身份证号', 'Enter the 18-character ID number') }]}
+        >
           <Input placeholder={t('18 位居民身份证号', '18-character resident ID')} maxLength={18} />
         </Form.Item>
-        <Form.Item name="phone" label={t('手机号', 'Phone')} rules={[{ required: true, pattern: /^1\d{10}$/, message: t('请输入 11 位手机号', 'Enter an 11-digit phone number') }]}>
+        <Form.Item
+          name="phone"
+          label={t('手机号', 'Phone')}
+          rules={[{ required: true, pattern: /^1\d{10}$/, message: t('请输入 11 位手机号', 'Enter an 11-digit phone number') }]}
+        >
           <Input type="tel" placeholder={t('11 位手机号', '11-digit phone')} maxLength={11} />
         </Form.Item>
-        <Form.Item name="password" label={t('密码', 'Password')} rules={[{ required: true, min: 10, message: t('至少 10 位', 'At least 10 characters') }]} help={t(PASSWORD_HELP.zh, PASSWORD_HELP.en)}>
+        <Form.Item
+          name="password"
+          label={t('密码', 'Password')}
+          rules={[{ required: true, min: 10, message: t('至少 10 位', 'At least 10 characters') }]}
+          help={t(PASSWORD_HELP.zh, PASSWORD_HELP.en)}
+        >
           <Input type="password" placeholder={t('至少 10 位', 'At least 10 characters')} autoComplete="new-password" />
         </Form.Item>
         <Form.Header>{t('居住地', 'Where you live')}</Form.Header>
-        <Form.Item label={t('村（社区）', 'Village')} extra={<Button size="small" onClick={() => void search()}>{t('查找', 'Search')}</Button>}>
-          <Input placeholder={t('输入村或社区名称，如 塔元庄', 'Village name, e.g. 塔元庄')} value={villageQuery} onChange={setVillageQuery} aria-label={t('村（社区）名称', 'Village name')} />
+        <Form.Item
+          label={t('村（社区）', 'Village')}
+          extra={
+            <Button size="small" onClick={() => void search()}>
+              {t('查找', 'Search')}
+            </Button>
+          }
+        >
+          <Input
+            placeholder={t('输入村或社区名称，如 塔元庄', 'Village name, e.g. 塔元庄')}
+            value={villageQuery}
+            onChange={setVillageQuery}
+            aria-label={t('村（社区）名称', 'Village name')}
+          />
         </Form.Item>
         {villages.length > 0 && (
           <Form.Item name="village" label={t('选择', 'Choose')}>
@@ -174,7 +221,14 @@ export function PickResident() {
   }, []);
   return (
     <div className="rs-page">
-      <NoticeBar color="info" wrap content={t('请选择要为其代办的居民。只列出已授权您的居民；您办理的每一件事都会记录为代办。', 'Choose the resident you act for. Only residents who authorised you are listed; everything you do is recorded as done on their behalf.')} />
+      <NoticeBar
+        color="info"
+        wrap
+        content={t(
+          '请选择要为其代办的居民。只列出已授权您的居民；您办理的每一件事都会记录为代办。',
+          'Choose the resident you act for. Only residents who authorised you are listed; everything you do is recorded as done on their behalf.',
+        )}
+      />
       <List header={t('授权我代办的居民', 'Residents who authorised me')}>
         {items?.length === 0 && <List.Item>{t('暂无有效授权', 'No active authorisation')}</List.Item>}
         {items?.map((d) => (
@@ -184,7 +238,10 @@ export function PickResident() {
             description={t(`授权至 ${d.validUntil.slice(0, 10)}`, `Authorised until ${d.validUntil.slice(0, 10)}`)}
             onClick={() => {
               if (!me) return;
-              session.set({ ...me, onBehalfOf: { accountId: d.resident.accountId, name: d.resident.name, residentIdMasked: d.resident.residentIdMasked } });
+              session.set({
+                ...me,
+                onBehalfOf: { accountId: d.resident.accountId, name: d.resident.name, residentIdMasked: d.resident.residentIdMasked },
+              });
               navigate('/', { replace: true });
             }}
           >

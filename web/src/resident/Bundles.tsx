@@ -30,12 +30,24 @@ export function BurdenCard({ burden }: { burden: Burden }) {
   const typed = burden.fieldsTotal - burden.fieldsPrefilled;
   const cells = [
     { big: `${burden.forms}`, small: t(`张表（分别办 ${burden.formsSeparate} 张）`, `form (${burden.formsSeparate} separately)`) },
-    { big: `${typed}`, small: t(`项需填写（${pct(burden.fieldsPrefilled, burden.fieldsTotal)}% 自动填）`, `fields to type (${pct(burden.fieldsPrefilled, burden.fieldsTotal)}% prefilled)`) },
-    { big: `${burden.materialsBundle}`, small: t(`份材料（原 ${burden.materialsSeparate} 份）`, `materials (was ${burden.materialsSeparate})`) },
+    {
+      big: `${typed}`,
+      small: t(
+        `项需填写（${pct(burden.fieldsPrefilled, burden.fieldsTotal)}% 自动填）`,
+        `fields to type (${pct(burden.fieldsPrefilled, burden.fieldsTotal)}% prefilled)`,
+      ),
+    },
+    {
+      big: `${burden.materialsBundle}`,
+      small: t(`份材料（原 ${burden.materialsSeparate} 份）`, `materials (was ${burden.materialsSeparate})`),
+    },
     { big: `${burden.trips}`, small: t('次跑腿', 'trips') },
     {
       big: burden.daysBundle === null ? `≤${burden.daysSeparate}` : `${burden.daysBundle}`,
-      small: burden.daysBundle === null ? t('个工作日（分别办合计）', 'working days if separate') : t(`个工作日（原 ${burden.daysSeparate}）`, `working days (was ${burden.daysSeparate})`),
+      small:
+        burden.daysBundle === null
+          ? t('个工作日（分别办合计）', 'working days if separate')
+          : t(`个工作日（原 ${burden.daysSeparate}）`, `working days (was ${burden.daysSeparate})`),
     },
   ];
   return (
@@ -59,22 +71,43 @@ export function BundleList() {
     api.bundleDefinitions().then(setDefs, (e: unknown) => Toast.show({ icon: 'fail', content: errorText(e) }));
     api.myBundles().then(setMine, () => undefined);
   }, []);
-  if (!defs) return <div className="rs-center"><DotLoading /></div>;
+  if (!defs)
+    return (
+      <div className="rs-center">
+        <DotLoading />
+      </div>
+    );
   return (
     <div className="rs-page">
       <div className="bd-intro">
         <h2>{t('一件事一次办', 'One life event, one application')}</h2>
-        <p>{t('一张表、一次提交，多个部门并联办理，数据共享免交材料。', 'One form, one submission: the departments work in parallel and share data instead of asking you for paper.')}</p>
+        <p>
+          {t(
+            '一张表、一次提交，多个部门并联办理，数据共享免交材料。',
+            'One form, one submission: the departments work in parallel and share data instead of asking you for paper.',
+          )}
+        </p>
       </div>
       {defs.map((d) => {
         const typed = d.fields.filter((f) => f.source.kind === 'typed').length;
         return (
-          <button key={d.code} type="button" className="bd-card" onClick={() => navigate(`/bundles/${d.code}`)} data-testid={`bundle-${d.code}`}>
+          <button
+            key={d.code}
+            type="button"
+            className="bd-card"
+            onClick={() => navigate(`/bundles/${d.code}`)}
+            data-testid={`bundle-${d.code}`}
+          >
             <span className="bd-card-name">{lang === 'zh' ? d.nameZh : d.nameEn}</span>
             <span className="bd-card-meta">
-              {t(`${d.tasks.length} 个事项一次办 · 仅需填写 ${typed} 项`, `${d.tasks.length} services at once · only ${typed} field${typed === 1 ? '' : 's'} to type`)}
+              {t(
+                `${d.tasks.length} 个事项一次办 · 仅需填写 ${typed} 项`,
+                `${d.tasks.length} services at once · only ${typed} field${typed === 1 ? '' : 's'} to type`,
+              )}
             </span>
-            <span className="bd-card-go" aria-hidden="true">›</span>
+            <span className="bd-card-go" aria-hidden="true">
+              ›
+            </span>
           </button>
         );
       })}
@@ -119,7 +152,12 @@ export function BundleApply({ code }: { code: string }) {
   };
 
   if (error) return <Result status="error" title={error} />;
-  if (!preview) return <div className="rs-center"><DotLoading /></div>;
+  if (!preview)
+    return (
+      <div className="rs-center">
+        <DotLoading />
+      </div>
+    );
 
   const name = lang === 'zh' ? preview.bundle.nameZh : preview.bundle.nameEn;
   const typed = preview.fields.filter((f) => f.source === 'typed');
@@ -147,7 +185,12 @@ export function BundleApply({ code }: { code: string }) {
         <div className="bd-step-head">
           <span className="bd-step-no">2/2</span>
           <h2>{t('确认数据使用', 'Confirm the use of your data')}</h2>
-          <p>{t('提交后，以下部门将为办理本件事调取这些数据。平台只记录调取的事实与摘要，不另存数据。', 'Once you submit, these departments fetch this data to handle your application. The platform records that they did (with digests), not the data itself.')}</p>
+          <p>
+            {t(
+              '提交后，以下部门将为办理本件事调取这些数据。平台只记录调取的事实与摘要，不另存数据。',
+              'Once you submit, these departments fetch this data to handle your application. The platform records that they did (with digests), not the data itself.',
+            )}
+          </p>
         </div>
         {preview.exchanges.map((x) => (
           <section key={`${x.task.key}-${x.dataset.code}-${x.purpose}`} className="bd-consent" data-testid="consent-item">
@@ -171,12 +214,19 @@ export function BundleApply({ code }: { code: string }) {
               <dt>{t('用途', 'Purpose')}</dt>
               <dd>{t(`办理「${x.task.name.zh}」`, `to handle “${x.task.name.en}”`)}</dd>
               <dt>{t('办件', 'Case')}</dt>
-              <dd>{t(`本件事中的「${x.task.name.zh}」办件（提交时编号）`, `the “${x.task.name.en}” case of this application (numbered on submission)`)}</dd>
+              <dd>
+                {t(
+                  `本件事中的「${x.task.name.zh}」办件（提交时编号）`,
+                  `the “${x.task.name.en}” case of this application (numbered on submission)`,
+                )}
+              </dd>
               <dt>{t('依据', 'Basis')}</dt>
               <dd>{x.legalBasis ?? t('无有效共享授权', 'no live grant')}</dd>
             </dl>
             <div className={x.consentRequired ? 'bd-mode bd-mode-consent' : 'bd-mode bd-mode-law'}>
-              {x.consentRequired ? t('需经您同意后调取', 'Fetched only with your consent') : t('法定共享：依法无需单独授权，仍向您告知', 'Shared by law: no separate consent needed; you are told all the same')}
+              {x.consentRequired
+                ? t('需经您同意后调取', 'Fetched only with your consent')
+                : t('法定共享：依法无需单独授权，仍向您告知', 'Shared by law: no separate consent needed; you are told all the same')}
             </div>
           </section>
         ))}
@@ -184,12 +234,18 @@ export function BundleApply({ code }: { code: string }) {
           <NoticeBar
             color="alert"
             wrap
-            content={t('部分数据暂无共享授权，提交后将无法自动获取，请联系办理部门。', 'Some data has no live grant and cannot be fetched; contact the department.')}
+            content={t(
+              '部分数据暂无共享授权，提交后将无法自动获取，请联系办理部门。',
+              'Some data has no live grant and cannot be fetched; contact the department.',
+            )}
           />
         )}
         <div className="bd-agree">
           <Checkbox checked={consent} onChange={setConsent} data-testid="consent-check">
-            {t('我已查看以上数据使用说明，同意各部门为办理本件事调取上述数据。', 'I have read the above and agree that these departments fetch this data to handle this application.')}
+            {t(
+              '我已查看以上数据使用说明，同意各部门为办理本件事调取上述数据。',
+              'I have read the above and agree that these departments fetch this data to handle this application.',
+            )}
           </Checkbox>
         </div>
         <div className="bd-actions">
@@ -209,7 +265,12 @@ export function BundleApply({ code }: { code: string }) {
       <div className="bd-step-head">
         <span className="bd-step-no">1/2</span>
         <h2>{name}</h2>
-        <p>{t(`共 ${preview.fields.length} 项信息，${fetched.length} 项由部门共享数据自动填写，您只需填写 ${typed.length} 项。`, `${preview.fields.length} fields: ${fetched.length} come from the departments' shared data; you type ${typed.length}.`)}</p>
+        <p>
+          {t(
+            `共 ${preview.fields.length} 项信息，${fetched.length} 项由部门共享数据自动填写，您只需填写 ${typed.length} 项。`,
+            `${preview.fields.length} fields: ${fetched.length} come from the departments' shared data; you type ${typed.length}.`,
+          )}
+        </p>
       </div>
       <BurdenCard burden={preview.burden} />
       <List header={t('自动填写（无需录入）', 'Filled in for you')}>
@@ -217,7 +278,10 @@ export function BundleApply({ code }: { code: string }) {
           <List.Item
             key={f.name}
             data-testid={`prefilled-${f.name}`}
-            description={t(`来源：${f.provider?.name ?? ''}「${f.dataset?.nameZh ?? ''}」`, `From ${f.provider?.name ?? ''}: ${f.dataset?.nameEn ?? ''}`)}
+            description={t(
+              `来源：${f.provider?.name ?? ''}「${f.dataset?.nameZh ?? ''}」`,
+              `From ${f.provider?.name ?? ''}: ${f.dataset?.nameEn ?? ''}`,
+            )}
             extra={<span className="bd-chip bd-chip-auto">{t('自动获取', 'Prefilled')}</span>}
           >
             {lang === 'zh' ? f.labelZh : f.labelEn}
@@ -245,7 +309,10 @@ export function BundleApply({ code }: { code: string }) {
       </List>
       <List header={t('将一次办好', 'What you will get')}>
         {preview.tasks.map((x) => (
-          <List.Item key={x.key} description={`${x.department?.name ?? '—'} · ${t(`${x.timeLimitDays} 个工作日`, `${x.timeLimitDays} working days`)}`}>
+          <List.Item
+            key={x.key}
+            description={`${x.department?.name ?? '—'} · ${t(`${x.timeLimitDays} 个工作日`, `${x.timeLimitDays} working days`)}`}
+          >
             {pick(x.name)}
           </List.Item>
         ))}
@@ -266,7 +333,9 @@ export function BundleApply({ code }: { code: string }) {
           color="primary"
           onClick={() => {
             if (missing.length > 0) {
-              Toast.show({ content: t(`请填写${missing.map((f) => f.labelZh).join('、')}`, `Fill in ${missing.map((f) => f.labelEn).join(', ')}`) });
+              Toast.show({
+                content: t(`请填写${missing.map((f) => f.labelZh).join('、')}`, `Fill in ${missing.map((f) => f.labelEn).join(', ')}`),
+              });
               return;
             }
             goTo('consent');
@@ -309,7 +378,12 @@ export function BundleProgressView({ id }: { id: string }) {
   }, [bundle?.bundle.code]);
 
   if (error) return <Result status="error" title={error} />;
-  if (!bundle) return <div className="rs-center"><DotLoading /></div>;
+  if (!bundle)
+    return (
+      <div className="rs-center">
+        <DotLoading />
+      </div>
+    );
   const byKey = new Map(bundle.tasks.map((x) => [x.key, x]));
   const state = BUNDLE_STATE[bundle.state];
   const done = bundle.tasks.filter((x) => x.state === 'done').length;
@@ -320,7 +394,9 @@ export function BundleProgressView({ id }: { id: string }) {
         <h2>{lang === 'zh' ? bundle.bundle.nameZh : bundle.bundle.nameEn}</h2>
         <Tag color={state.color}>{pick(state)}</Tag>
       </div>
-      <div className="bd-summary">{t(`${bundle.tasks.length} 个事项，已办结 ${done} 个`, `${done} of ${bundle.tasks.length} services done`)}</div>
+      <div className="bd-summary">
+        {t(`${bundle.tasks.length} 个事项，已办结 ${done} 个`, `${done} of ${bundle.tasks.length} services done`)}
+      </div>
       <BurdenCard burden={bundle.burden} />
       <List header={t('各部门办理进度', 'Progress at each department')}>
         <div className="rs-steps">
@@ -331,7 +407,15 @@ export function BundleProgressView({ id }: { id: string }) {
               return (
                 <Steps.Step
                   key={x.key}
-                  status={x.state === 'done' ? 'finish' : x.state === 'rejected' || x.state === 'blocked' ? 'error' : x.state === 'in_progress' ? 'process' : 'wait'}
+                  status={
+                    x.state === 'done'
+                      ? 'finish'
+                      : x.state === 'rejected' || x.state === 'blocked'
+                        ? 'error'
+                        : x.state === 'in_progress'
+                          ? 'process'
+                          : 'wait'
+                  }
                   title={
                     <span className="bd-task-title" data-testid={`task-${x.key}`} data-state={x.state}>
                       {pick(x.name)} <Tag color={s.color}>{pick(s)}</Tag>
@@ -345,15 +429,34 @@ export function BundleProgressView({ id }: { id: string }) {
                       </div>
                       <div>
                         {x.dueDate
-                          ? t(`承诺 ${x.timeLimitDays} 个工作日，${formatDate(x.dueDate, 'zh')}前办结`, `${x.timeLimitDays} working days, due ${formatDate(x.dueDate, 'en')}`)
+                          ? t(
+                              `承诺 ${x.timeLimitDays} 个工作日，${formatDate(x.dueDate, 'zh')}前办结`,
+                              `${x.timeLimitDays} working days, due ${formatDate(x.dueDate, 'en')}`,
+                            )
                           : t(`承诺 ${x.timeLimitDays} 个工作日（提交后起算）`, `${x.timeLimitDays} working days from submission`)}
                       </div>
                       {x.state === 'waiting' && waitsFor.length > 0 && (
-                        <div className="bd-wait">{t(`等待：${waitsFor.map((d) => d!.name.zh).join('、')}办结后自动提交`, `Waits for ${waitsFor.map((d) => d!.name.en).join(', ')}; submitted automatically once done`)}</div>
+                        <div className="bd-wait">
+                          {t(
+                            `等待：${waitsFor.map((d) => d!.name.zh).join('、')}办结后自动提交`,
+                            `Waits for ${waitsFor.map((d) => d!.name.en).join(', ')}; submitted automatically once done`,
+                          )}
+                        </div>
                       )}
-                      {x.state === 'in_progress' && <div className="bd-wait">{t(`等待${x.department?.name ?? '部门'}审核`, `Waiting for ${x.department?.name ?? 'the department'} to decide`)}</div>}
+                      {x.state === 'in_progress' && (
+                        <div className="bd-wait">
+                          {t(`等待${x.department?.name ?? '部门'}审核`, `Waiting for ${x.department?.name ?? 'the department'} to decide`)}
+                        </div>
+                      )}
                       {x.decidedBy && (
-                        <div>{x.decidedBy.startsWith('rule:') ? t('即办：部门即办规则自动审批（数据均已核验）', 'Instant approval by the department’s rule (all inputs verified)') : t('工作人员审批', 'Decided by an officer')}</div>
+                        <div>
+                          {x.decidedBy.startsWith('rule:')
+                            ? t(
+                                '即办：部门即办规则自动审批（数据均已核验）',
+                                'Instant approval by the department’s rule (all inputs verified)',
+                              )
+                            : t('工作人员审批', 'Decided by an officer')}
+                        </div>
                       )}
                       {x.reason && (
                         <div className="bd-reason" role="alert" data-testid={`reason-${x.key}`}>
@@ -378,7 +481,13 @@ export function BundleProgressView({ id }: { id: string }) {
           <List.Item
             key={f.name}
             extra={<span className="bd-value">{f.value ?? '—'}</span>}
-            description={f.prefilled ? <span className="bd-chip bd-chip-auto">{t('共享数据自动填写', 'From shared data')}</span> : <span className="bd-chip">{t('本人填写', 'Typed by you')}</span>}
+            description={
+              f.prefilled ? (
+                <span className="bd-chip bd-chip-auto">{t('共享数据自动填写', 'From shared data')}</span>
+              ) : (
+                <span className="bd-chip">{t('本人填写', 'Typed by you')}</span>
+              )
+            }
           >
             {labels[f.name] ? pick(labels[f.name]!) : f.name}
           </List.Item>

@@ -52,12 +52,23 @@ export function CaseList() {
       })
       .catch((e: unknown) => Toast.show({ icon: 'fail', content: errorText(e) }));
   }, []);
-  if (!items) return <div className="rs-center"><DotLoading /></div>;
+  if (!items)
+    return (
+      <div className="rs-center">
+        <DotLoading />
+      </div>
+    );
   if (items.length === 0) return <Empty description={t('还没有办件', 'No cases yet')} />;
   return (
     <List header={t('我的办件', 'My cases')}>
       {items.map((c) => (
-        <List.Item key={c.id} onClick={() => navigate(`/cases/${c.id}`)} description={`${c.caseNo} · ${formatDate(c.submittedAt ?? c.createdAt, lang)}`} extra={<StateTag c={c} />} arrowIcon>
+        <List.Item
+          key={c.id}
+          onClick={() => navigate(`/cases/${c.id}`)}
+          description={`${c.caseNo} · ${formatDate(c.submittedAt ?? c.createdAt, lang)}`}
+          extra={<StateTag c={c} />}
+          arrowIcon
+        >
           {pick(c.serviceName)}
         </List.Item>
       ))}
@@ -99,7 +110,12 @@ export function CaseView({ id }: { id: string }) {
   useEffect(() => void load(), [load]);
 
   if (error) return <Result status="error" title={error} />;
-  if (!c) return <div className="rs-center"><DotLoading /></div>;
+  if (!c)
+    return (
+      <div className="rs-center">
+        <DotLoading />
+      </div>
+    );
 
   const current = c.events.length - 1;
   const resubmit = async (values: Record<string, unknown>) => {
@@ -127,19 +143,44 @@ export function CaseView({ id }: { id: string }) {
         <List.Item extra={c.orgName}>{t('办理单位', 'Handled by')}</List.Item>
         <List.Item extra={formatDateTime(c.submittedAt, lang)}>{t('提交时间', 'Submitted')}</List.Item>
         {c.dueDate && (
-          <List.Item extra={<span data-testid="due-date">{formatDate(c.dueDate, lang)}</span>} description={service ? t(`承诺 ${service.timeLimitDays} 个工作日内办结（不含节假日）`, `Within ${service.timeLimitDays} working days (holidays excluded)`) : undefined}>
+          <List.Item
+            extra={<span data-testid="due-date">{formatDate(c.dueDate, lang)}</span>}
+            description={
+              service
+                ? t(
+                    `承诺 ${service.timeLimitDays} 个工作日内办结（不含节假日）`,
+                    `Within ${service.timeLimitDays} working days (holidays excluded)`,
+                  )
+                : undefined
+            }
+          >
             {t('承诺办结日期', 'Due date')}
           </List.Item>
         )}
       </List>
 
       {c.state === 'returned' && (
-        <NoticeBar color="alert" wrap content={`${t('退回原因', 'Returned because')}：${c.returnReason ?? ''}`} data-testid="return-reason" />
+        <NoticeBar
+          color="alert"
+          wrap
+          content={`${t('退回原因', 'Returned because')}：${c.returnReason ?? ''}`}
+          data-testid="return-reason"
+        />
       )}
 
       {certificate && (
         <List header={t('电子证明', 'E-certificate')}>
-          <List.Item onClick={() => navigate(`/certs/${certificate.id}`)} arrowIcon extra={certificate.status === 'active' ? <Tag color="success">{t('有效', 'Valid')}</Tag> : <Tag color="danger">{t('已撤销', 'Revoked')}</Tag>}>
+          <List.Item
+            onClick={() => navigate(`/certs/${certificate.id}`)}
+            arrowIcon
+            extra={
+              certificate.status === 'active' ? (
+                <Tag color="success">{t('有效', 'Valid')}</Tag>
+              ) : (
+                <Tag color="danger">{t('已撤销', 'Revoked')}</Tag>
+              )
+            }
+          >
             {pick(certificate.typeName)}
           </List.Item>
         </List>
@@ -152,7 +193,13 @@ export function CaseView({ id }: { id: string }) {
               <Steps.Step
                 key={`${e.at}-${i}`}
                 status={e.action === 'return' || e.action === 'reject' ? 'error' : i === current ? 'process' : 'finish'}
-                title={e.fromState === null ? t('填写申请', 'Application filled in') : ACTION_TEXT[e.action] ? pick(ACTION_TEXT[e.action]!) : e.action}
+                title={
+                  e.fromState === null
+                    ? t('填写申请', 'Application filled in')
+                    : ACTION_TEXT[e.action]
+                      ? pick(ACTION_TEXT[e.action]!)
+                      : e.action
+                }
                 description={
                   <span>
                     {formatDateTime(e.at, lang)}

@@ -21,12 +21,22 @@ export function CertificateList() {
       .then((p) => setItems(p.items))
       .catch((e: unknown) => Toast.show({ icon: 'fail', content: errorText(e) }));
   }, []);
-  if (!items) return <div className="rs-center"><DotLoading /></div>;
+  if (!items)
+    return (
+      <div className="rs-center">
+        <DotLoading />
+      </div>
+    );
   if (items.length === 0) return <Empty description={t('还没有电子证明', 'No certificates yet')} />;
   return (
     <div className="rs-page">
       {items.map((c) => (
-        <button key={c.id} type="button" className={`rs-cert ${c.status !== 'active' ? 'rs-cert-off' : ''}`} onClick={() => navigate(`/certs/${c.id}`)}>
+        <button
+          key={c.id}
+          type="button"
+          className={`rs-cert ${c.status !== 'active' ? 'rs-cert-off' : ''}`}
+          onClick={() => navigate(`/certs/${c.id}`)}
+        >
           <div className="rs-cert-top">
             <span className="rs-cert-name">{pick(c.typeName)}</span>
             <StatusTag status={c.status} />
@@ -51,7 +61,8 @@ function QrFull({ id, onClose }: { id: string; onClose: () => void }) {
       const [{ qr }, QRCode] = await Promise.all([api.certificateQr(id), import('qrcode')]);
       if (!live) return;
       setText(qr);
-      if (canvas.current) await QRCode.toCanvas(canvas.current, qr, { errorCorrectionLevel: 'L', margin: 2, width: Math.min(window.innerWidth - 32, 560) });
+      if (canvas.current)
+        await QRCode.toCanvas(canvas.current, qr, { errorCorrectionLevel: 'L', margin: 2, width: Math.min(window.innerWidth - 32, 560) });
     })().catch((e: unknown) => Toast.show({ icon: 'fail', content: errorText(e) }));
     return () => {
       live = false;
@@ -84,7 +95,12 @@ export function CertificateView({ id }: { id: string }) {
       .catch((e: unknown) => setError(errorText(e)));
   }, [id]);
   if (error) return <Result status="error" title={error} />;
-  if (!c) return <div className="rs-center"><DotLoading /></div>;
+  if (!c)
+    return (
+      <div className="rs-center">
+        <DotLoading />
+      </div>
+    );
 
   const download = async () => {
     setDownloading(true);
@@ -116,7 +132,11 @@ export function CertificateView({ id }: { id: string }) {
       }
       await Dialog.alert({
         title: t('分享链接（72 小时内有效）', 'Share link (valid for 72 hours)'),
-        content: <div className="rs-share" data-testid="share-url">{url}</div>,
+        content: (
+          <div className="rs-share" data-testid="share-url">
+            {url}
+          </div>
+        ),
         confirmText: t('知道了', 'OK'),
       });
     } catch (e) {
@@ -137,7 +157,13 @@ export function CertificateView({ id }: { id: string }) {
         <div className="rs-cert-issuer">{c.issuer.name}</div>
         <div className="rs-cert-date">{c.identifier}</div>
       </div>
-      {!active && <NoticeBar color="alert" wrap content={`${t('此证明已撤销，不能再使用', 'This certificate has been revoked and can no longer be used')}${c.statusReason ? `：${c.statusReason}` : ''}`} />}
+      {!active && (
+        <NoticeBar
+          color="alert"
+          wrap
+          content={`${t('此证明已撤销，不能再使用', 'This certificate has been revoked and can no longer be used')}${c.statusReason ? `：${c.statusReason}` : ''}`}
+        />
+      )}
       <List header={t('证明内容', 'Contents')}>
         <List.Item extra={`${c.holder.name} ${c.holder.residentIdMasked}`}>{t('持有人', 'Holder')}</List.Item>
         {c.fields

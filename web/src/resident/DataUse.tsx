@@ -46,7 +46,10 @@ export function DataUse() {
 
   const decide = async (x: Exchange, decision: 'approve' | 'decline') => {
     const ok = await Dialog.confirm({
-      content: decision === 'approve' ? t(`同意${x.consumer.name}调取这些数据？`, `Let ${x.consumer.name} fetch this data?`) : t('拒绝这次数据请求？', 'Decline this request?'),
+      content:
+        decision === 'approve'
+          ? t(`同意${x.consumer.name}调取这些数据？`, `Let ${x.consumer.name} fetch this data?`)
+          : t('拒绝这次数据请求？', 'Decline this request?'),
       confirmText: t('确定', 'OK'),
       cancelText: t('取消', 'Cancel'),
     });
@@ -59,12 +62,22 @@ export function DataUse() {
     }
   };
 
-  if (!items) return <div className="rs-center"><DotLoading /></div>;
+  if (!items)
+    return (
+      <div className="rs-center">
+        <DotLoading />
+      </div>
+    );
   return (
     <div className="rs-page">
       <div className="bd-intro">
         <h2>{t('每次数据使用', 'Every use of your data')}</h2>
-        <p>{t('哪个部门、何时、调取了哪些信息、用于哪个办件。每一次都记录在存证账本上（只记摘要，不记数据）。', 'Which department, when, which fields, for which case. Each one is a leaf on the transparency ledger (digests only, never the data).')}</p>
+        <p>
+          {t(
+            '哪个部门、何时、调取了哪些信息、用于哪个办件。每一次都记录在存证账本上（只记摘要，不记数据）。',
+            'Which department, when, which fields, for which case. Each one is a leaf on the transparency ledger (digests only, never the data).',
+          )}
+        </p>
       </div>
       {items.length === 0 && <Empty description={t('还没有部门使用过您的数据', 'No department has used your data yet')} />}
       {items.map((x) => {

@@ -38,7 +38,12 @@ export function Home() {
           {t('您好', 'Hello')}，{me?.onBehalfOf?.name ?? me?.account.name}
         </div>
         <div className="rs-hero-sub">{t('足不出户，证明网上开', 'Get your certificates online, without a trip')}</div>
-        <SearchBar placeholder={t('搜索事项，如 居住证明', 'Search, e.g. residence proof')} onSearch={setQ} onClear={() => setQ('')} style={{ '--height': '44px', '--border-radius': '22px' }} />
+        <SearchBar
+          placeholder={t('搜索事项，如 居住证明', 'Search, e.g. residence proof')}
+          onSearch={setQ}
+          onClear={() => setQ('')}
+          style={{ '--height': '44px', '--border-radius': '22px' }}
+        />
       </section>
       <div className="rs-quick">
         <button type="button" onClick={() => navigate('/apply/cert.residence')}>
@@ -68,7 +73,9 @@ export function Home() {
       </div>
       <button type="button" className="rs-event" onClick={() => navigate('/bundles')} data-testid="bundles-entry">
         <span className="rs-event-title">{t('一件事一次办', 'One life event, one application')}</span>
-        <span className="rs-event-sub">{t('新生儿出生、退休……一张表，多部门并联办理', 'A birth, retiring…: one form, the departments work in parallel')}</span>
+        <span className="rs-event-sub">
+          {t('新生儿出生、退休……一张表，多部门并联办理', 'A birth, retiring…: one form, the departments work in parallel')}
+        </span>
       </button>
       <Tabs activeKey={category} onChange={setCategory}>
         {CATEGORIES.map((c) => (
@@ -89,10 +96,19 @@ export function Home() {
               onClick={() => navigate(`/apply/${s.code}`)}
               description={
                 <span>
-                  {t(`承诺时限 ${s.timeLimitDays} 个工作日`, `Within ${s.timeLimitDays} working days`)} · {s.feeCents === 0 ? t('免费', 'Free') : `¥${(s.feeCents / 100).toFixed(2)}`}
+                  {t(`承诺时限 ${s.timeLimitDays} 个工作日`, `Within ${s.timeLimitDays} working days`)} ·{' '}
+                  {s.feeCents === 0 ? t('免费', 'Free') : `¥${(s.feeCents / 100).toFixed(2)}`}
                 </span>
               }
-              extra={s.online ? <Tag color="primary" fill="outline">{t('全程网办', 'Online')}</Tag> : <Tag>{t('窗口办理', 'At the counter')}</Tag>}
+              extra={
+                s.online ? (
+                  <Tag color="primary" fill="outline">
+                    {t('全程网办', 'Online')}
+                  </Tag>
+                ) : (
+                  <Tag>{t('窗口办理', 'At the counter')}</Tag>
+                )
+              }
               arrowIcon
             >
               {lang === 'zh' ? s.nameZh : s.nameEn}

@@ -29,8 +29,14 @@ function Helpers() {
   const [form] = Form.useForm<{ helperUsername: string; scopes: string[]; days: number[] }>();
 
   const load = useCallback(() => {
-    api.delegations().then((d) => setDelegations(d.items), () => undefined);
-    api.helperActs().then((r) => setActs(r.items), () => setActs([]));
+    api.delegations().then(
+      (d) => setDelegations(d.items),
+      () => undefined,
+    );
+    api.helperActs().then(
+      (r) => setActs(r.items),
+      () => setActs([]),
+    );
   }, []);
   useEffect(load, [load]);
 
@@ -40,7 +46,11 @@ function Helpers() {
     setBusy(true);
     try {
       const days = v.days[0] ?? 90;
-      const d = await api.createDelegation({ helperUsername: v.helperUsername.trim(), scopes: v.scopes, validUntil: new Date(Date.now() + days * 86_400_000).toISOString() });
+      const d = await api.createDelegation({
+        helperUsername: v.helperUsername.trim(),
+        scopes: v.scopes,
+        validUntil: new Date(Date.now() + days * 86_400_000).toISOString(),
+      });
       Toast.show({ icon: 'success', content: t(`已授权 ${d.helper.name}`, `${d.helper.name} authorised`) });
       setAdding(false);
       form.resetFields();
@@ -54,7 +64,10 @@ function Helpers() {
 
   const withdraw = async (d: Delegation) => {
     const ok = await Dialog.confirm({
-      content: t(`撤销对 ${d.helper.name} 的授权？撤销后其不能再为您办理。`, `Withdraw ${d.helper.name}'s authorisation? They can no longer act for you.`),
+      content: t(
+        `撤销对 ${d.helper.name} 的授权？撤销后其不能再为您办理。`,
+        `Withdraw ${d.helper.name}'s authorisation? They can no longer act for you.`,
+      ),
       confirmText: t('撤销授权', 'Withdraw'),
       cancelText: t('取消', 'Cancel'),
     });
@@ -88,7 +101,9 @@ function Helpers() {
                   {t('撤销', 'Withdraw')}
                 </Button>
               ) : (
-                <Tag color={STATUS_TEXT[d.status]?.color ?? '#595959'}>{STATUS_TEXT[d.status] ? pick(STATUS_TEXT[d.status]!) : d.status}</Tag>
+                <Tag color={STATUS_TEXT[d.status]?.color ?? '#595959'}>
+                  {STATUS_TEXT[d.status] ? pick(STATUS_TEXT[d.status]!) : d.status}
+                </Tag>
               )
             }
           >
@@ -125,10 +140,19 @@ function Helpers() {
           }
         >
           <Form.Header>{t('授权村（社区）帮办员代您办理', 'Let a village helper act for you')}</Form.Header>
-          <Form.Item name="helperUsername" label={t('帮办员工号', 'Helper’s staff ID')} rules={[{ required: true, message: t('请输入帮办员工号', 'Enter the helper’s staff ID') }]} help={t('向村（社区）便民服务站的帮办员索取', 'Ask the helper at your village service point')}>
+          <Form.Item
+            name="helperUsername"
+            label={t('帮办员工号', 'Helper’s staff ID')}
+            rules={[{ required: true, message: t('请输入帮办员工号', 'Enter the helper’s staff ID') }]}
+            help={t('向村（社区）便民服务站的帮办员索取', 'Ask the helper at your village service point')}
+          >
             <Input placeholder="tyz-helper" autoComplete="off" />
           </Form.Item>
-          <Form.Item name="scopes" label={t('授权范围', 'What they may do')} rules={[{ required: true, message: t('至少选择一项', 'Choose at least one') }]}>
+          <Form.Item
+            name="scopes"
+            label={t('授权范围', 'What they may do')}
+            rules={[{ required: true, message: t('至少选择一项', 'Choose at least one') }]}
+          >
             <Selector multiple options={SCOPES.map((s) => ({ value: s.value, label: pick(s) }))} />
           </Form.Item>
           <Form.Item name="days" label={t('有效期', 'For')} rules={[{ required: true }]}>
@@ -172,7 +196,10 @@ function ChangePassword() {
       const { revokedSessions } = await api.changePassword({ currentPassword: v.currentPassword, newPassword: v.newPassword });
       Toast.show({
         icon: 'success',
-        content: revokedSessions > 0 ? t(`密码已修改，其他 ${revokedSessions} 处登录已退出`, `Password changed; signed out elsewhere (${revokedSessions})`) : t('密码已修改', 'Password changed'),
+        content:
+          revokedSessions > 0
+            ? t(`密码已修改，其他 ${revokedSessions} 处登录已退出`, `Password changed; signed out elsewhere (${revokedSessions})`)
+            : t('密码已修改', 'Password changed'),
       });
       form.resetFields();
       setOpen(false);
@@ -185,7 +212,11 @@ function ChangePassword() {
   if (!open) {
     return (
       <List header={t('账号安全', 'Account security')}>
-        <List.Item arrowIcon onClick={() => setOpen(true)} description={t('修改后，其他设备上的登录将退出', 'Other devices are signed out when you change it')}>
+        <List.Item
+          arrowIcon
+          onClick={() => setOpen(true)}
+          description={t('修改后，其他设备上的登录将退出', 'Other devices are signed out when you change it')}
+        >
           {t('修改密码', 'Change password')}
         </List.Item>
       </List>
@@ -210,10 +241,19 @@ function ChangePassword() {
       }
     >
       <Form.Header>{t('修改密码', 'Change password')}</Form.Header>
-      <Form.Item name="currentPassword" label={t('当前密码', 'Current password')} rules={[{ required: true, message: t('请输入当前密码', 'Enter your current password') }]}>
+      <Form.Item
+        name="currentPassword"
+        label={t('当前密码', 'Current password')}
+        rules={[{ required: true, message: t('请输入当前密码', 'Enter your current password') }]}
+      >
         <Input type="password" autoComplete="current-password" />
       </Form.Item>
-      <Form.Item name="newPassword" label={t('新密码', 'New password')} description={t(PASSWORD_HELP.zh, PASSWORD_HELP.en)} rules={[{ required: true, min: 10, message: t('至少 10 位', 'At least 10 characters') }]}>
+      <Form.Item
+        name="newPassword"
+        label={t('新密码', 'New password')}
+        description={t(PASSWORD_HELP.zh, PASSWORD_HELP.en)}
+        rules={[{ required: true, min: 10, message: t('至少 10 位', 'At least 10 characters') }]}
+      >
         <Input type="password" autoComplete="new-password" />
       </Form.Item>
       <Form.Item
@@ -223,7 +263,10 @@ function ChangePassword() {
         rules={[
           { required: true, message: t('请再次输入新密码', 'Enter the new password again') },
           ({ getFieldValue }) => ({
-            validator: (_, value) => (value === getFieldValue('newPassword') ? Promise.resolve() : Promise.reject(new Error(t('两次输入的新密码不一致', 'The two new passwords differ')))),
+            validator: (_, value) =>
+              value === getFieldValue('newPassword')
+                ? Promise.resolve()
+                : Promise.reject(new Error(t('两次输入的新密码不一致', 'The two new passwords differ'))),
           }),
         ]}
       >
@@ -256,7 +299,11 @@ export function Me() {
       )}
       {me?.kind === 'resident' && (
         <List header={t('数据与隐私', 'Data and privacy')}>
-          <List.Item arrowIcon onClick={() => navigate('/data-use')} description={t('每次数据使用：谁、何时、哪些字段、用于哪个办件', 'Every use: who, when, which fields, for which case')}>
+          <List.Item
+            arrowIcon
+            onClick={() => navigate('/data-use')}
+            description={t('每次数据使用：谁、何时、哪些字段、用于哪个办件', 'Every use: who, when, which fields, for which case')}
+          >
             {t('谁用了我的数据', 'Who used my data')}
           </List.Item>
           <List.Item arrowIcon onClick={() => navigate('/bundles')}>

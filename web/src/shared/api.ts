@@ -21,8 +21,24 @@ export interface LoginResult {
 }
 
 export type Me =
-  | { kind: 'resident'; accountId: string; name: string; residentIdMasked: string; phoneMasked: string; birthDate: string; gender: 'male' | 'female'; homeOrg: { code: string; name: string } | null }
-  | { kind: 'staff'; accountId: string; name: string; username: string; roles: Role[]; actingFor: { residentId: string; delegationId: string; scopes: string[] } | null };
+  | {
+      kind: 'resident';
+      accountId: string;
+      name: string;
+      residentIdMasked: string;
+      phoneMasked: string;
+      birthDate: string;
+      gender: 'male' | 'female';
+      homeOrg: { code: string; name: string } | null;
+    }
+  | {
+      kind: 'staff';
+      accountId: string;
+      name: string;
+      username: string;
+      roles: Role[];
+      actingFor: { residentId: string; delegationId: string; scopes: string[] } | null;
+    };
 
 export interface FormField {
   name: string;
@@ -243,7 +259,17 @@ export interface Burden {
 
 export interface BundlePreview {
   bundle: { code: string; nameZh: string; nameEn: string };
-  fields: { name: string; labelZh: string; labelEn: string; type: string; required: boolean; maxLength: number | null; source: 'dataset' | 'typed'; dataset: { code: string; nameZh: string; nameEn: string } | null; provider: OrgRef | null }[];
+  fields: {
+    name: string;
+    labelZh: string;
+    labelEn: string;
+    type: string;
+    required: boolean;
+    maxLength: number | null;
+    source: 'dataset' | 'typed';
+    dataset: { code: string; nameZh: string; nameEn: string } | null;
+    provider: OrgRef | null;
+  }[];
   exchanges: {
     dataset: { code: string; nameZh: string; nameEn: string };
     provider: OrgRef;
@@ -257,7 +283,15 @@ export interface BundlePreview {
     consentRequired: boolean;
     grantValidUntil: string | null;
   }[];
-  tasks: { key: string; serviceCode: string; name: Bilingual; department: OrgRef | null; dependsOn: string[]; timeLimitDays: number; materials: { code: string; nameZh: string; nameEn: string }[] }[];
+  tasks: {
+    key: string;
+    serviceCode: string;
+    name: Bilingual;
+    department: OrgRef | null;
+    dependsOn: string[];
+    timeLimitDays: number;
+    materials: { code: string; nameZh: string; nameEn: string }[];
+  }[];
   burden: Burden;
 }
 
@@ -397,7 +431,12 @@ export function createApi(options: ApiOptions) {
     const behalf = options.onBehalfOf?.();
     if (behalf) headers['x-on-behalf-of'] = behalf;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const response = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     if (!response.ok) {
       let code = 'HTTP_ERROR';
       let message = `${response.status} ${response.statusText}`;
@@ -418,34 +457,47 @@ export function createApi(options: ApiOptions) {
 
   return {
     register: (body: { name: string; residentId: string; phone: string; password: string; homeOrgCode?: string }) =>
-      json<{ accountId: string; name: string; residentIdMasked: string; warnings: { code: string; zh: string; en: string }[] }>('POST', '/api/auth/residents/register', body),
+      json<{ accountId: string; name: string; residentIdMasked: string; warnings: { code: string; zh: string; en: string }[] }>(
+        'POST',
+        '/api/auth/residents/register',
+        body,
+      ),
     loginResident: (residentIdOrPhone: string, password: string, channel: 'app' | 'web' | 'kiosk' = 'app') =>
       json<LoginResult>('POST', '/api/auth/login', { kind: 'resident', residentIdOrPhone, password, channel }),
     /** The answer never carries the code: it goes to the resident's phone (or, on a demo deployment, the server console). */
     kioskCode: (residentId: string) =>
       json<{ accepted: true; expiresInSeconds: number; delivery: 'sms' | 'console' }>('POST', '/api/auth/kiosk/code', { residentId }),
     kioskLogin: (residentId: string, code: string) => json<LoginResult>('POST', '/api/auth/kiosk/login', { residentId, code }),
-    loginStaff: (username: string, password: string) => json<LoginResult>('POST', '/api/auth/login', { kind: 'staff', username, password, channel: 'web' }),
+    loginStaff: (username: string, password: string) =>
+      json<LoginResult>('POST', '/api/auth/login', { kind: 'staff', username, password, channel: 'web' }),
     logout: async () => {
       await send('POST', '/api/auth/logout');
     },
     me: () => json<Me>('GET', '/api/me'),
     // Accounts: my password (the other sessions end), and the first administrator with the setup token.
-    changePassword: (body: { currentPassword: string; newPassword: string }) => json<{ revokedSessions: number }>('POST', '/api/auth/password', body),
-    bootstrapAdmin: (body: { token: string; username: string; name: string; password: string }) => json<StaffMember>('POST', '/api/auth/bootstrap', body),
+    changePassword: (body: { currentPassword: string; newPassword: string }) =>
+      json<{ revokedSessions: number }>('POST', '/api/auth/password', body),
+    bootstrapAdmin: (body: { token: string; username: string; name: string; password: string }) =>
+      json<StaffMember>('POST', '/api/auth/bootstrap', body),
     // Console administration and helper authorisations.
     orgSeal: (code: string) => json<OrgSeal>('GET', `/api/orgs/${encodeURIComponent(code)}/seal`),
-    signatures: (status?: RegisteredSignature['status']) => json<{ items: RegisteredSignature[] }>('GET', `/api/signatures${query({ status })}`),
+    signatures: (status?: RegisteredSignature['status']) =>
+      json<{ items: RegisteredSignature[] }>('GET', `/api/signatures${query({ status })}`),
     uploadSignature: (image: string) => json<RegisteredSignature>('POST', '/api/signatures', { image }),
     activateSignature: (id: string) => json<RegisteredSignature>('POST', `/api/signatures/${id}/activate`),
     staff: (orgCode: string, after?: string) => json<Page<StaffMember>>('GET', `/api/staff${query({ orgCode, after, limit: 100 })}`),
-    createStaff: (body: { username: string; name: string; password: string; roles: Role[] }) => json<StaffMember>('POST', '/api/staff', body),
+    createStaff: (body: { username: string; name: string; password: string; roles: Role[] }) =>
+      json<StaffMember>('POST', '/api/staff', body),
     grantRole: (id: string, role: Role) => json<StaffMember>('POST', `/api/staff/${id}/roles`, role),
-    revokeRole: (id: string, role: Role) => json<StaffMember>('DELETE', `/api/staff/${id}/roles${query({ role: role.role, orgCode: role.orgCode })}`),
-    setAccountEnabled: (id: string, enabled: boolean) => json<{ accountId: string; status: string }>('POST', `/api/accounts/${id}/${enabled ? 'enable' : 'disable'}`),
-    orgChildren: (code: string, after?: string) => json<Page<Org>>('GET', `/api/orgs/${encodeURIComponent(code)}/children${query({ after, limit: 200 })}`),
+    revokeRole: (id: string, role: Role) =>
+      json<StaffMember>('DELETE', `/api/staff/${id}/roles${query({ role: role.role, orgCode: role.orgCode })}`),
+    setAccountEnabled: (id: string, enabled: boolean) =>
+      json<{ accountId: string; status: string }>('POST', `/api/accounts/${id}/${enabled ? 'enable' : 'disable'}`),
+    orgChildren: (code: string, after?: string) =>
+      json<Page<Org>>('GET', `/api/orgs/${encodeURIComponent(code)}/children${query({ after, limit: 200 })}`),
     overview: (orgCode: string) => json<Overview>('GET', `/api/overview${query({ orgCode })}`),
-    createDelegation: (body: { helperUsername: string; scopes: string[]; validUntil: string }) => json<Delegation>('POST', '/api/delegations', body),
+    createDelegation: (body: { helperUsername: string; scopes: string[]; validUntil: string }) =>
+      json<Delegation>('POST', '/api/delegations', body),
     revokeDelegation: async (id: string) => {
       await send('DELETE', `/api/delegations/${id}`);
     },
@@ -457,7 +509,8 @@ export function createApi(options: ApiOptions) {
     myCases: (after?: string) => json<Page<CaseSummary>>('GET', `/api/cases/mine${query({ after })}`),
     case: (id: string) => json<CaseDetail>('GET', `/api/cases/${id}`),
     resubmit: (id: string, form: Record<string, string>) => json<CaseSummary>('POST', `/api/cases/${id}/resubmit`, { form }),
-    act: (id: string, action: CaseAction, reason?: string) => json<CaseSummary>('POST', `/api/cases/${id}/actions`, reason ? { action, reason } : { action }),
+    act: (id: string, action: CaseAction, reason?: string) =>
+      json<CaseSummary>('POST', `/api/cases/${id}/actions`, reason ? { action, reason } : { action }),
     batchDecide: (ids: string[], decision: 'approve' | 'reject', reason?: string) =>
       json<BatchDecideResult>('POST', '/api/cases/batch-decide', reason ? { ids, decision, reason } : { ids, decision }),
     queue: (params: { orgCode?: string; state?: CaseState; overdue?: boolean; serviceCode?: string; after?: string; limit?: number }) =>
@@ -465,11 +518,13 @@ export function createApi(options: ApiOptions) {
     caseCertificate: (id: string) => json<Certificate>('GET', `/api/cases/${id}/certificate`),
     myCertificates: () => json<Page<Certificate>>('GET', '/api/certificates/mine'),
     certificate: (id: string) => json<Certificate>('GET', `/api/certificates/${id}`),
-    certificateQr: (id: string, fields?: string[]) => json<{ qr: string; length: number }>('GET', `/api/certificates/${id}/qr${query({ fields: fields?.join(',') })}`),
+    certificateQr: (id: string, fields?: string[]) =>
+      json<{ qr: string; length: number }>('GET', `/api/certificates/${id}/qr${query({ fields: fields?.join(',') })}`),
     certificatePdf: async (id: string) => (await send('GET', `/api/certificates/${id}/pdf`)).blob(),
     setCertificateStatus: (id: string, status: 'revoked' | 'suspended' | 'active', reason: string) =>
       json<Certificate>('POST', `/api/certificates/${id}/status`, { status, reason }),
-    createShare: (id: string, hours: number, fields?: string[]) => json<Share>('POST', `/api/certificates/${id}/shares`, fields ? { hours, fields } : { hours }),
+    createShare: (id: string, hours: number, fields?: string[]) =>
+      json<Share>('POST', `/api/certificates/${id}/shares`, fields ? { hours, fields } : { hours }),
     searchOrgs: (q: string, level?: string) => json<{ items: Org[] }>('GET', `/api/orgs${query({ q, level, limit: 10 })}`),
     org: (code: string) => json<Org>('GET', `/api/orgs/${code}`),
     ancestors: (code: string) => json<{ items: Org[] }>('GET', `/api/orgs/${code}/ancestors`),
@@ -485,14 +540,25 @@ export function createApi(options: ApiOptions) {
     decideConsent: (id: string, decision: 'approve' | 'decline') => json<Exchange>('POST', `/api/sharing/my/consents/${id}/${decision}`),
     datasets: (provider?: string) => json<Dataset[]>('GET', `/api/sharing/datasets${query({ provider })}`),
     grants: (orgCode: string) => json<Grant[]>('GET', `/api/sharing/grants${query({ orgCode })}`),
-    createGrant: (body: { datasetCode: string; consumerOrgCode: string; fields: string[]; purpose: string; legalBasis: string; legalBasisCode?: string; consentRequired: boolean; validUntil: string }) =>
-      json<Grant>('POST', '/api/sharing/grants', body),
+    createGrant: (body: {
+      datasetCode: string;
+      consumerOrgCode: string;
+      fields: string[];
+      purpose: string;
+      legalBasis: string;
+      legalBasisCode?: string;
+      consentRequired: boolean;
+      validUntil: string;
+    }) => json<Grant>('POST', '/api/sharing/grants', body),
     legalBases: () => json<LegalBasis[]>('GET', '/api/sharing/legal-bases'),
     pendingGrants: () => json<Grant[]>('GET', '/api/sharing/grants/pending'),
     approveGrant: (id: string) => json<Grant>('POST', `/api/sharing/grants/${id}/approve`),
     refuseGrant: (id: string, reason: string) => json<Grant>('POST', `/api/sharing/grants/${id}/refuse`, { reason }),
     datasetRecordsSummary: (code: string) =>
-      json<{ datasetCode: string; adapter: 'internal' | 'external' | 'licences'; records: number; lastUpdatedAt: string | null }>('GET', `/api/sharing/datasets/${encodeURIComponent(code)}/records/summary`),
+      json<{ datasetCode: string; adapter: 'internal' | 'external' | 'licences'; records: number; lastUpdatedAt: string | null }>(
+        'GET',
+        `/api/sharing/datasets/${encodeURIComponent(code)}/records/summary`,
+      ),
     putDatasetRecord: (code: string, body: { residentId: string; data: Record<string, string> }) =>
       json<{ replaced: boolean; ledgerEntryId: number }>('PUT', `/api/sharing/datasets/${encodeURIComponent(code)}/records`, body),
     revokeGrant: (id: string) => json<Grant>('POST', `/api/sharing/grants/${id}/revoke`),

@@ -99,7 +99,12 @@ export function App() {
         () => undefined,
       );
     } catch {
-      setScanError(t('无法打开摄像头：请允许使用摄像头，或改用粘贴、上传 PDF。', 'The camera could not be opened: allow camera access, or paste the code or upload the PDF.'));
+      setScanError(
+        t(
+          '无法打开摄像头：请允许使用摄像头，或改用粘贴、上传 PDF。',
+          'The camera could not be opened: allow camera access, or paste the code or upload the PDF.',
+        ),
+      );
     }
   }
 
@@ -138,12 +143,23 @@ export function App() {
             'Scan or paste the QR code on an e-certificate, or upload its PDF, to check that it is genuine and still valid. Checking happens on your device; no login needed.',
           )}
         </p>
-        {!online && <div className="vf-note" role="status">{t('当前离线：使用已保存的信任锚和状态列表进行核验。', 'Offline: using the saved trust anchors and status lists.')}</div>}
+        {!online && (
+          <div className="vf-note" role="status">
+            {t('当前离线：使用已保存的信任锚和状态列表进行核验。', 'Offline: using the saved trust anchors and status lists.')}
+          </div>
+        )}
 
         <section className="vf-card" aria-label={t('核验方式', 'How to verify')}>
           <div className="vf-tabs" role="tablist">
             {tabs.map((item) => (
-              <button key={item.id} type="button" role="tab" aria-selected={tab === item.id} className={tab === item.id ? 'vf-tab vf-tab-on' : 'vf-tab'} onClick={() => setTab(item.id)}>
+              <button
+                key={item.id}
+                type="button"
+                role="tab"
+                aria-selected={tab === item.id}
+                className={tab === item.id ? 'vf-tab vf-tab-on' : 'vf-tab'}
+                onClick={() => setTab(item.id)}
+              >
                 {t(item.zh, item.en)}
               </button>
             ))}
@@ -159,7 +175,15 @@ export function App() {
               <label htmlFor="vf-text" className="vf-label">
                 {t('二维码内容（以 YB1. 开头）或证明包 JSON', 'QR text (starts with YB1.) or bundle JSON')}
               </label>
-              <textarea id="vf-text" className="vf-text" value={text} onChange={(e) => setText(e.target.value)} rows={5} spellCheck={false} placeholder="YB1.…" />
+              <textarea
+                id="vf-text"
+                className="vf-text"
+                value={text}
+                onChange={(e) => setText(e.target.value)}
+                rows={5}
+                spellCheck={false}
+                placeholder="YB1.…"
+              />
               <button type="submit" className="vf-primary" disabled={busy || text.trim() === ''}>
                 {busy ? t('正在核验…', 'Checking…') : t('核验', 'Verify')}
               </button>
@@ -188,14 +212,25 @@ export function App() {
         </section>
 
         {result && (
-          <section ref={resultRef} tabIndex={-1} className={`vf-card vf-result vf-${result.verdict.toLowerCase()}`} aria-live="polite" data-testid="verdict" data-verdict={result.verdict}>
+          <section
+            ref={resultRef}
+            tabIndex={-1}
+            className={`vf-card vf-result vf-${result.verdict.toLowerCase()}`}
+            aria-live="polite"
+            data-testid="verdict"
+            data-verdict={result.verdict}
+          >
             <div className="vf-verdict">
               <span className="vf-verdict-icon" aria-hidden="true">
                 {result.verdict === 'VALID' ? '✓' : result.verdict === 'INVALID' ? '✕' : '?'}
               </span>
               <div>
                 <div className="vf-verdict-word">
-                  {result.verdict === 'VALID' ? t('证明有效', 'Valid') : result.verdict === 'INVALID' ? t('证明无效', 'Not valid') : t('无法确定', 'Cannot be determined')}
+                  {result.verdict === 'VALID'
+                    ? t('证明有效', 'Valid')
+                    : result.verdict === 'INVALID'
+                      ? t('证明无效', 'Not valid')
+                      : t('无法确定', 'Cannot be determined')}
                   <span className="vf-verdict-code"> {result.verdict}</span>
                 </div>
                 <div className="vf-verdict-why">{summary(result, pick, t)}</div>
@@ -262,16 +297,30 @@ export function App() {
 /** How old the signed status lists are (when each was signed), and until when they count. */
 function StatusListAge({ status }: { status: StatusEvidence }) {
   const { t } = useI18n();
-  const signed = [...(status.lists ?? []), ...(status.problems ?? []).filter((p) => p.validFrom && p.validUntil)] as { validFrom: string; validUntil: string }[];
+  const signed = [...(status.lists ?? []), ...(status.problems ?? []).filter((p) => p.validFrom && p.validUntil)] as {
+    validFrom: string;
+    validUntil: string;
+  }[];
   if (signed.length === 0) return null;
   const oldest = signed.reduce((a, b) => (Date.parse(a.validFrom) <= Date.parse(b.validFrom) ? a : b));
   const minutes = Math.max(0, Math.round((Date.now() - Date.parse(oldest.validFrom)) / 60_000));
-  const age = minutes < 60 ? t(`${minutes} 分钟前`, `${minutes} min ago`) : t(`${Math.floor(minutes / 60)} 小时 ${minutes % 60} 分钟前`, `${Math.floor(minutes / 60)} h ${minutes % 60} min ago`);
+  const age =
+    minutes < 60
+      ? t(`${minutes} 分钟前`, `${minutes} min ago`)
+      : t(`${Math.floor(minutes / 60)} 小时 ${minutes % 60} 分钟前`, `${Math.floor(minutes / 60)} h ${minutes % 60} min ago`);
   const expired = Date.parse(oldest.validUntil) < Date.now();
   return (
     <p className="vf-note" data-testid="status-age" data-expired={expired}>
-      {t(`状态列表：平台签发于 ${formatTime(oldest.validFrom)}（${age}），`, `Status lists: signed by the platform ${formatTime(oldest.validFrom)} (${age}), `)}
-      {expired ? t(`已于 ${formatTime(oldest.validUntil)} 过期，请联网后重新核验。`, `expired ${formatTime(oldest.validUntil)}; go online and check again.`) : t(`有效至 ${formatTime(oldest.validUntil)}。`, `valid until ${formatTime(oldest.validUntil)}.`)}
+      {t(
+        `状态列表：平台签发于 ${formatTime(oldest.validFrom)}（${age}），`,
+        `Status lists: signed by the platform ${formatTime(oldest.validFrom)} (${age}), `,
+      )}
+      {expired
+        ? t(
+            `已于 ${formatTime(oldest.validUntil)} 过期，请联网后重新核验。`,
+            `expired ${formatTime(oldest.validUntil)}; go online and check again.`,
+          )
+        : t(`有效至 ${formatTime(oldest.validUntil)}。`, `valid until ${formatTime(oldest.validUntil)}.`)}
     </p>
   );
 }
@@ -281,7 +330,11 @@ type T = (zh: string, en: string) => string;
 
 function summary(result: VerificationResult, pick: Pick, t: T): string {
   const bad = result.checks.filter((c) => c.result === 'fail' || c.result === 'unknown');
-  if (bad.length === 0) return t('电子印章签名有效，证明未被撤销，内容未被篡改。', 'The seal signature checks, the certificate is not revoked and its content is unchanged.');
+  if (bad.length === 0)
+    return t(
+      '电子印章签名有效，证明未被撤销，内容未被篡改。',
+      'The seal signature checks, the certificate is not revoked and its content is unchanged.',
+    );
   return bad.map((c) => (c.reason ? pick(REASON_TEXT[c.reason]) : pick(CHECK_NAMES[c.check]))).join('；');
 }
 

@@ -14,7 +14,10 @@ interface NativeDetector {
 const INTERVAL_MS = 200;
 
 async function zxingDecoder(): Promise<(video: HTMLVideoElement) => string | null> {
-  const [{ BrowserQRCodeReader }, { ChecksumException, DecodeHintType, FormatException, NotFoundException }] = await Promise.all([import('@zxing/browser'), import('@zxing/library')]);
+  const [{ BrowserQRCodeReader }, { ChecksumException, DecodeHintType, FormatException, NotFoundException }] = await Promise.all([
+    import('@zxing/browser'),
+    import('@zxing/library'),
+  ]);
   // TRY_HARDER: certificate codes are dense (version 25–35), and phones see them at an angle.
   const reader = new BrowserQRCodeReader(new Map<never, unknown>([[DecodeHintType.TRY_HARDER as never, true]]));
   const canvas = document.createElement('canvas');
@@ -36,7 +39,11 @@ async function zxingDecoder(): Promise<(video: HTMLVideoElement) => string | nul
   };
 }
 
-export async function startScan(video: HTMLVideoElement, onText: (text: string) => void, onError: (error: unknown) => void): Promise<ScanHandle> {
+export async function startScan(
+  video: HTMLVideoElement,
+  onText: (text: string) => void,
+  onError: (error: unknown) => void,
+): Promise<ScanHandle> {
   const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -6,7 +6,12 @@
 import { decodeQr, parseBundleJson, type CertificateBundle } from '../../../src/verify/bundle.ts';
 import { parsePayload } from '../../../src/verify/document.ts';
 import { STATUS_PURPOSES, statusEvidenceFromCredentials } from '../../../src/verify/status-credential.ts';
-import { verifyCertificate, type StatusEvidence, type TrustAnchors, type VerificationResult } from '../../../src/verify/verify-certificate.ts';
+import {
+  verifyCertificate,
+  type StatusEvidence,
+  type TrustAnchors,
+  type VerificationResult,
+} from '../../../src/verify/verify-certificate.ts';
 
 const TRUST_KEY = 'yiban.verify.trust';
 
@@ -59,7 +64,10 @@ export async function refreshStatusLists(): Promise<number> {
     await Promise.all(
       lists.flatMap(({ id }) =>
         (['revocation', 'suspension'] as const).map((purpose) =>
-          fetch(`/api/status-lists/${encodeURIComponent(id)}/${purpose}`, { cache: 'no-cache', headers: { accept: 'application/json' } }).catch(() => null),
+          fetch(`/api/status-lists/${encodeURIComponent(id)}/${purpose}`, {
+            cache: 'no-cache',
+            headers: { accept: 'application/json' },
+          }).catch(() => null),
         ),
       ),
     );
@@ -114,7 +122,11 @@ export async function statusEvidence(bundle: CertificateBundle, trust: TrustAnch
   const payload = parsePayload(bundle.payload);
   if (!payload) return {};
   const credentials = await Promise.all(STATUS_PURPOSES.map((purpose) => fetchList(`${payload.status.list}/${purpose}`)));
-  return statusEvidenceFromCredentials(bundle.payload, credentials.filter((c) => c !== null), trust);
+  return statusEvidenceFromCredentials(
+    bundle.payload,
+    credentials.filter((c) => c !== null),
+    trust,
+  );
 }
 
 export interface VerifyOutcome {
@@ -126,7 +138,13 @@ export interface VerifyOutcome {
 export async function verifyInput(input: Input, trust: TrustAnchors | null): Promise<VerifyOutcome> {
   const bundle = await readBundle(input);
   if (!bundle) {
-    return { result: { verdict: 'INVALID', checks: [{ check: 'format', result: 'fail', reason: 'MALFORMED', detail: 'not a Yiban QR text, bundle or PDF' }] }, status: {} };
+    return {
+      result: {
+        verdict: 'INVALID',
+        checks: [{ check: 'format', result: 'fail', reason: 'MALFORMED', detail: 'not a Yiban QR text, bundle or PDF' }],
+      },
+      status: {},
+    };
   }
   const anchors: TrustAnchors = trust ?? { version: 1, roots: [] };
   const status = await statusEvidence(bundle, anchors);

@@ -35,7 +35,14 @@ describe.each(testEngines())('key store on %s', (engine) => {
     database.db
       .select()
       .from(signingKeys)
-      .where(and(eq(signingKeys.owner, PLATFORM_OWNER), eq(signingKeys.purpose, 'root'), eq(signingKeys.algorithm, 'SM2'), eq(signingKeys.status, 'active')));
+      .where(
+        and(
+          eq(signingKeys.owner, PLATFORM_OWNER),
+          eq(signingKeys.purpose, 'root'),
+          eq(signingKeys.algorithm, 'SM2'),
+          eq(signingKeys.status, 'active'),
+        ),
+      );
 
   it('creates one SM2 root even when several processes start at once', async () => {
     // Separate stores stand for separate processes: no shared memory, one database.
@@ -58,16 +65,31 @@ describe.each(testEngines())('key store on %s', (engine) => {
 
   it("issues an org's seal key chained to the root, once, and signs verifiably", async () => {
     const org = newOrg();
-    const [seal, again, concurrent] = await Promise.all([keys.ensureSealKey(org), keys.ensureSealKey(org), createKeyStore({ db: database.db, masterKey }).ensureSealKey(org)]);
+    const [seal, again, concurrent] = await Promise.all([
+      keys.ensureSealKey(org),
+      keys.ensureSealKey(org),
+      createKeyStore({ db: database.db, masterKey }).ensureSealKey(org),
+    ]);
     expect(again.keyId).toBe(seal.keyId);
     expect(concurrent.keyId).toBe(seal.keyId);
     expect(seal.algorithm).toBe('SM2');
 
     const anchors = (await keys.getTrustAnchors()).map((a) => a.certificatePem);
-    const chain = verifyCertificateChain({ leaf: seal.certificatePem, intermediates: [], anchors, at: new Date(), keyUsage: ['digitalSignature', 'nonRepudiation'] });
+    const chain = verifyCertificateChain({
+      leaf: seal.certificatePem,
+      intermediates: [],
+      anchors,
+      at: new Date(),
+      keyUsage: ['digitalSignature', 'nonRepudiation'],
+    });
     expect(chain.ok).toBe(true);
     if (!chain.ok) return;
-    expect(chain.leaf.subject).toMatchObject({ commonName: org.name, organization: org.name, serialNumber: org.creditCode, organizationalUnit: '电子印章' });
+    expect(chain.leaf.subject).toMatchObject({
+      commonName: org.name,
+      organization: org.name,
+      serialNumber: org.creditCode,
+      organizationalUnit: '电子印章',
+    });
     expect(chain.leaf.publicKeySpki).toEqual(seal.publicKeySpki);
     expect(seal.chainPem).toBe((await keys.ensurePlatformRoot()).certificatePem);
 

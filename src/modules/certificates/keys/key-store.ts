@@ -132,7 +132,8 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
     privateKey.fill(0);
     const spki = Buffer.from(row.publicKeySpki, 'base64');
     // A row whose public key and private key disagree is corrupt or tampered with: never sign with it.
-    if (!spki.equals(inner.publicKeySpki) || keyIdOf(spki) !== row.id) throw new Error(`signing key ${row.id}: the stored key pair does not match`);
+    if (!spki.equals(inner.publicKeySpki) || keyIdOf(spki) !== row.id)
+      throw new Error(`signing key ${row.id}: the stored key pair does not match`);
     const signer: KeySigner = {
       keyId: row.id,
       algorithm: row.algorithm,
@@ -166,7 +167,14 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
     const [row] = await executor
       .select()
       .from(signingKeys)
-      .where(and(eq(signingKeys.owner, owner), eq(signingKeys.purpose, purpose), eq(signingKeys.algorithm, algorithm), eq(signingKeys.status, 'active')));
+      .where(
+        and(
+          eq(signingKeys.owner, owner),
+          eq(signingKeys.purpose, purpose),
+          eq(signingKeys.algorithm, algorithm),
+          eq(signingKeys.status, 'active'),
+        ),
+      );
     return row;
   }
 
@@ -228,7 +236,11 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
     return inserted.length > 0;
   }
 
-  async function ensureKey(executor: Executor, spec: () => Promise<NewKey> | NewKey, slot: Pick<NewKey, 'owner' | 'purpose' | 'algorithm'>): Promise<KeySigner> {
+  async function ensureKey(
+    executor: Executor,
+    spec: () => Promise<NewKey> | NewKey,
+    slot: Pick<NewKey, 'owner' | 'purpose' | 'algorithm'>,
+  ): Promise<KeySigner> {
     const existing = await findActive(executor, slot.owner, slot.purpose, slot.algorithm);
     if (existing) return signerOf(existing);
     await insertKey(executor, await spec());
@@ -260,7 +272,11 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
     async ensurePdfKey(options = {}) {
       const executor = options.executor ?? db;
       const slot = { owner: PLATFORM_OWNER, purpose: 'pdf' as const, algorithm: 'P-256' as const };
-      return ensureKey(executor, async () => ({ ...slot, subject: PDF_NAME, issuer: await ensurePlatformRoot('P-256', { executor }) }), slot);
+      return ensureKey(
+        executor,
+        async () => ({ ...slot, subject: PDF_NAME, issuer: await ensurePlatformRoot('P-256', { executor }) }),
+        slot,
+      );
     },
 
     async getSigner(keyId, options = {}) {
@@ -302,8 +318,15 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
         if (!current.ok) throw new Error(`signing key ${keyId}: unreadable certificate`);
         await tx.update(signingKeys).set({ status: 'retired', retiredAt: clock() }).where(eq(signingKeys.id, keyId));
         const subject = nameOf(current.certificate.subject);
-        const issuer = row.purpose === 'root' ? undefined : await ensurePlatformRoot(row.purpose === 'pdf' ? 'P-256' : row.algorithm, { executor: tx });
-        const created = await insertKey(tx, { owner: row.owner, purpose: row.purpose, algorithm: row.algorithm, subject, ...(issuer ? { issuer } : {}) });
+        const issuer =
+          row.purpose === 'root' ? undefined : await ensurePlatformRoot(row.purpose === 'pdf' ? 'P-256' : row.algorithm, { executor: tx });
+        const created = await insertKey(tx, {
+          owner: row.owner,
+          purpose: row.purpose,
+          algorithm: row.algorithm,
+          subject,
+          ...(issuer ? { issuer } : {}),
+        });
         if (!created) throw new AppError('CONFLICT', { detail: { zh: '密钥正在被并发轮换', en: 'the key is being rotated concurrently' } });
         const successor = await findActive(tx, row.owner, row.purpose, row.algorithm);
         if (!successor) throw new Error('rotation lost its new key');
@@ -331,7 +354,13 @@ function sealName(org: OrgForSeal): CertificateName {
   };
 }
 
-function nameOf(info: { commonName?: string; organization?: string; organizationalUnit?: string; country?: string; serialNumber?: string }): CertificateName {
+function nameOf(info: {
+  commonName?: string;
+  organization?: string;
+  organizationalUnit?: string;
+  country?: string;
+  serialNumber?: string;
+}): CertificateName {
   return {
     commonName: info.commonName ?? '',
     ...(info.organization ? { organization: info.organization } : {}),
@@ -359,7 +388,10 @@ export async function rekeySigningKeys(tx: Executor, from: Buffer, to: Buffer): 
   const rows = await tx.select({ id: signingKeys.id, stored: signingKeys.encryptedPrivateKey }).from(signingKeys).for('update');
   for (const row of rows) {
     const privateKey = openBytes(oldKey, row.stored, row.id);
-    await tx.update(signingKeys).set({ encryptedPrivateKey: sealBytes(newKey, privateKey, row.id) }).where(eq(signingKeys.id, row.id));
+    await tx
+      .update(signingKeys)
+      .set({ encryptedPrivateKey: sealBytes(newKey, privateKey, row.id) })
+      .where(eq(signingKeys.id, row.id));
     privateKey.fill(0);
   }
   return rows.length;

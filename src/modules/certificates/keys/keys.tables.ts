@@ -34,7 +34,9 @@ export const signingKeys = pgTable(
   },
   (t) => [
     // One active key per owner, purpose and algorithm: concurrent first starts create one root.
-    uniqueIndex('signing_keys_active_unique').on(t.owner, t.purpose, t.algorithm).where(sql`${t.status} = 'active'`),
+    uniqueIndex('signing_keys_active_unique')
+      .on(t.owner, t.purpose, t.algorithm)
+      .where(sql`${t.status} = 'active'`),
     index('signing_keys_owner_idx').on(t.owner, t.purpose),
     check('signing_keys_purpose_check', sql`${t.purpose} in ('root','seal','pdf')`),
     check('signing_keys_algorithm_check', sql`${t.algorithm} in ('SM2','Ed25519','P-256')`),

@@ -28,7 +28,15 @@ describe('native P-256 signer', () => {
     writeFileSync(path.join(dir, 'pub.pem'), publicKeyToPem(native.publicKeySpki));
     writeFileSync(path.join(dir, 'msg'), message);
     writeFileSync(path.join(dir, 'sig'), signature);
-    const out = execFileSync('openssl', ['dgst', '-sha256', '-verify', path.join(dir, 'pub.pem'), '-signature', path.join(dir, 'sig'), path.join(dir, 'msg')]).toString();
+    const out = execFileSync('openssl', [
+      'dgst',
+      '-sha256',
+      '-verify',
+      path.join(dir, 'pub.pem'),
+      '-signature',
+      path.join(dir, 'sig'),
+      path.join(dir, 'msg'),
+    ]).toString();
     expect(out).toContain('Verified OK');
   });
 });

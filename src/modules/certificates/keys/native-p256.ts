@@ -18,7 +18,10 @@ export function createNativeP256Signer(privateKey: Uint8Array): Signer {
       const ecdh = createECDH('prime256v1');
       ecdh.setPrivateKey(privateKey);
       const point = ecdh.getPublicKey(); // 04 ‖ x ‖ y
-      key = createPrivateKey({ key: { kty: 'EC', crv: 'P-256', d: b64url(privateKey), x: b64url(point.subarray(1, 33)), y: b64url(point.subarray(33)) }, format: 'jwk' });
+      key = createPrivateKey({
+        key: { kty: 'EC', crv: 'P-256', d: b64url(privateKey), x: b64url(point.subarray(1, 33)), y: b64url(point.subarray(33)) },
+        format: 'jwk',
+      });
     } else {
       key = createPrivateKey({ key: Buffer.from(privateKey), format: 'der', type: 'pkcs8' });
     }
@@ -28,5 +31,9 @@ export function createNativeP256Signer(privateKey: Uint8Array): Signer {
   // Only when OpenSSL sees the very key the portable signer does.
   const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
   if (!spki.equals(portable.publicKeySpki)) return portable;
-  return { algorithm: 'P-256', publicKeySpki: portable.publicKeySpki, sign: (message) => new Uint8Array(sign('sha256', message, { key, dsaEncoding: 'der' })) };
+  return {
+    algorithm: 'P-256',
+    publicKeySpki: portable.publicKeySpki,
+    sign: (message) => new Uint8Array(sign('sha256', message, { key, dsaEncoding: 'der' })),
+  };
 }

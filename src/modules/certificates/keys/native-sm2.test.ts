@@ -10,7 +10,15 @@ import { publicKeyToPem } from '../../../verify/keys.ts';
 import { createSigner, createVerifier, generateKeyPair } from '../../../verify/signatures.ts';
 import { decodeSm2Signature, SM2_CURVE, Sm2Point, sm2PublicKeyFromPrivate, sm2SignWithFixedKForTest, sm2Z } from '../../../verify/sm2.ts';
 import { sm3 } from '../../../verify/sm3.ts';
-import { createAddonSm2BaseX, createAddonSm2Signer, createNativeSm2BaseX, createSealSigner, hasNativeSm2, sealSm2Engine, sm2Addon } from './native-sm2.ts';
+import {
+  createAddonSm2BaseX,
+  createAddonSm2Signer,
+  createNativeSm2BaseX,
+  createSealSigner,
+  hasNativeSm2,
+  sealSm2Engine,
+  sm2Addon,
+} from './native-sm2.ts';
 
 const { n: N } = SM2_CURVE;
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -22,7 +30,10 @@ describe.skipIf(!hasNativeSm2)('native k·G for SM2 signing (node:crypto ECDH on
 
   it('gives the same x₁ as @noble/curves for random and boundary k', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.bigInt({ min: 1n, max: N - 1n }), fc.constantFrom(1n, 2n, 255n, 256n, N - 1n, N - 2n)), (k) => baseX(k) === Sm2Point.BASE.multiply(k).x),
+      fc.property(
+        fc.oneof(fc.bigInt({ min: 1n, max: N - 1n }), fc.constantFrom(1n, 2n, 255n, 256n, N - 1n, N - 2n)),
+        (k) => baseX(k) === Sm2Point.BASE.multiply(k).x,
+      ),
       { numRuns: 200 },
     );
   });
@@ -71,11 +82,43 @@ describe.skipIf(!hasNativeSm2)('native k·G for SM2 signing (node:crypto ECDH on
         const message = utf8(`{"id":"1.2.156.3005.2.${i}","name":"张伟"}`);
         dir.write('msg', message);
         dir.write('sig', signer.sign(message));
-        const out = dir.run(['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678', '-pubin', '-inkey', 'pub.pem', '-in', 'msg', '-sigfile', 'sig']);
+        const out = dir.run([
+          'pkeyutl',
+          '-verify',
+          '-rawin',
+          '-digest',
+          'sm3',
+          '-pkeyopt',
+          'distid:1234567812345678',
+          '-pubin',
+          '-inkey',
+          'pub.pem',
+          '-in',
+          'msg',
+          '-sigfile',
+          'sig',
+        ]);
         expect(out).toContain('Signature Verified Successfully');
       }
       dir.write('msg', utf8('tampered'));
-      expect(dir.tryRun(['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678', '-pubin', '-inkey', 'pub.pem', '-in', 'msg', '-sigfile', 'sig']).status).not.toBe(0);
+      expect(
+        dir.tryRun([
+          'pkeyutl',
+          '-verify',
+          '-rawin',
+          '-digest',
+          'sm3',
+          '-pkeyopt',
+          'distid:1234567812345678',
+          '-pubin',
+          '-inkey',
+          'pub.pem',
+          '-in',
+          'msg',
+          '-sigfile',
+          'sig',
+        ]).status,
+      ).not.toBe(0);
     } finally {
       dir.remove();
     }
@@ -92,81 +135,103 @@ it.skipIf(process.env.YIBAN_NATIVE_SM2 === 'off')('the native SM2 addon is built
   expect(sealSm2Engine).toBe('addon');
 });
 
-describe.skipIf(process.env.YIBAN_NATIVE_SM2 === 'off')('the native SM2 signing addon (native/sm2; skipped when YIBAN_NATIVE_SM2=off)', () => {
-  const addon = sm2Addon ?? ({} as NonNullable<typeof sm2Addon>);
-  const baseX = createAddonSm2BaseX(addon);
+describe.skipIf(process.env.YIBAN_NATIVE_SM2 === 'off')(
+  'the native SM2 signing addon (native/sm2; skipped when YIBAN_NATIVE_SM2=off)',
+  () => {
+    const addon = sm2Addon ?? ({} as NonNullable<typeof sm2Addon>);
+    const baseX = createAddonSm2BaseX(addon);
 
-  it('gives the same x₁ of k·G as @noble/curves for random k and k at the edges of the window recoding', () => {
-    // Digits at the signed 5-bit recoding's edges: 15, 16 (the largest positive), 17 (becomes
-    // -15 and carries), 31; every window set to 16 or 17 (a carry through all 52 windows).
-    const windows = Array.from({ length: 52 }, (_, j) => BigInt(5 * j));
-    const edges = windows.flatMap((shift) => [15n, 16n, 17n, 31n].map((d) => d << shift));
-    const allOf = (d: bigint) => windows.reduce((k, shift) => k + (d << shift), 0n) % N;
-    const special = [1n, 2n, 15n, 16n, 17n, 31n, 32n, 33n, 255n, 256n, N - 1n, N - 2n, 1n << 255n, allOf(16n), allOf(17n), allOf(31n)];
-    for (const k of [...special, ...edges.filter((k) => k < N)]) expect(baseX(k)).toBe(Sm2Point.BASE.multiply(k).x);
-    fc.assert(
-      fc.property(fc.bigInt({ min: 1n, max: N - 1n }), (k) => baseX(k) === Sm2Point.BASE.multiply(k).x),
-      { numRuns: 300 },
-    );
-  });
+    it('gives the same x₁ of k·G as @noble/curves for random k and k at the edges of the window recoding', () => {
+      // Digits at the signed 5-bit recoding's edges: 15, 16 (the largest positive), 17 (becomes
+      // -15 and carries), 31; every window set to 16 or 17 (a carry through all 52 windows).
+      const windows = Array.from({ length: 52 }, (_, j) => BigInt(5 * j));
+      const edges = windows.flatMap((shift) => [15n, 16n, 17n, 31n].map((d) => d << shift));
+      const allOf = (d: bigint) => windows.reduce((k, shift) => k + (d << shift), 0n) % N;
+      const special = [1n, 2n, 15n, 16n, 17n, 31n, 32n, 33n, 255n, 256n, N - 1n, N - 2n, 1n << 255n, allOf(16n), allOf(17n), allOf(31n)];
+      for (const k of [...special, ...edges.filter((k) => k < N)]) expect(baseX(k)).toBe(Sm2Point.BASE.multiply(k).x);
+      fc.assert(
+        fc.property(fc.bigInt({ min: 1n, max: N - 1n }), (k) => baseX(k) === Sm2Point.BASE.multiply(k).x),
+        { numRuns: 300 },
+      );
+    });
 
-  it('reproduces the GM/T 0003.5 Annex A signature from its d, k and message', () => {
-    const d = fromHex('3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8');
-    const z = sm2Z(sm2PublicKeyFromPrivate(d));
-    const e = sm3(new Uint8Array([...z, ...utf8('message digest')]));
-    const out = new Uint8Array(64);
-    expect(addon.sign(d, addon.keyInverse(d), e, hex32(0x59276e27d506861a16680f3ad9c02dccef3cc1fa3cdbe4ce6d54b80deac1bc21n), out)).toBe(true);
-    expect(toBig(out.subarray(0, 32))).toBe(0xf5a03b0648d2c4630eeac513e1bb81a15944da3827d5b74143ac7eaceee720b3n);
-    expect(toBig(out.subarray(32))).toBe(0xb1b6aa29df212fd8763182bc0d421ca1bb9038fd1f7f42d4840b69c485bbc1aan);
-  });
+    it('reproduces the GM/T 0003.5 Annex A signature from its d, k and message', () => {
+      const d = fromHex('3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8');
+      const z = sm2Z(sm2PublicKeyFromPrivate(d));
+      const e = sm3(new Uint8Array([...z, ...utf8('message digest')]));
+      const out = new Uint8Array(64);
+      expect(addon.sign(d, addon.keyInverse(d), e, hex32(0x59276e27d506861a16680f3ad9c02dccef3cc1fa3cdbe4ce6d54b80deac1bc21n), out)).toBe(
+        true,
+      );
+      expect(toBig(out.subarray(0, 32))).toBe(0xf5a03b0648d2c4630eeac513e1bb81a15944da3827d5b74143ac7eaceee720b3n);
+      expect(toBig(out.subarray(32))).toBe(0xb1b6aa29df212fd8763182bc0d421ca1bb9038fd1f7f42d4840b69c485bbc1aan);
+    });
 
-  it('computes (1 + d)⁻¹ mod n', () => {
-    fc.assert(
-      fc.property(fc.bigInt({ min: 1n, max: N - 2n }), (d) => (toBig(addon.keyInverse(hex32(d))) * (d + 1n)) % N === 1n),
-      { numRuns: 100 },
-    );
-  });
+    it('computes (1 + d)⁻¹ mod n', () => {
+      fc.assert(
+        fc.property(fc.bigInt({ min: 1n, max: N - 2n }), (d) => (toBig(addon.keyInverse(hex32(d))) * (d + 1n)) % N === 1n),
+        { numRuns: 100 },
+      );
+    });
 
-  it('refuses k = 0 and k ≥ n (the caller takes another k), and malformed arguments', () => {
-    const raw = generateKeyPair('SM2').privateKey;
-    const inverse = addon.keyInverse(raw);
-    const e = new Uint8Array(32).fill(7);
-    const out = new Uint8Array(64);
-    expect(addon.sign(raw, inverse, e, hex32(0n), out)).toBe(false);
-    expect(addon.sign(raw, inverse, e, hex32(N), out)).toBe(false);
-    expect(addon.sign(raw, inverse, e, new Uint8Array(32).fill(0xff), out)).toBe(false);
-    expect(() => addon.sign(raw, inverse, e, new Uint8Array(31), out)).toThrow(TypeError);
-    expect(() => addon.baseMulX('x' as unknown as Uint8Array)).toThrow(TypeError);
-  });
+    it('refuses k = 0 and k ≥ n (the caller takes another k), and malformed arguments', () => {
+      const raw = generateKeyPair('SM2').privateKey;
+      const inverse = addon.keyInverse(raw);
+      const e = new Uint8Array(32).fill(7);
+      const out = new Uint8Array(64);
+      expect(addon.sign(raw, inverse, e, hex32(0n), out)).toBe(false);
+      expect(addon.sign(raw, inverse, e, hex32(N), out)).toBe(false);
+      expect(addon.sign(raw, inverse, e, new Uint8Array(32).fill(0xff), out)).toBe(false);
+      expect(() => addon.sign(raw, inverse, e, new Uint8Array(31), out)).toThrow(TypeError);
+      expect(() => addon.baseMulX('x' as unknown as Uint8Array)).toThrow(TypeError);
+    });
 
-  it('signs what the pure-TypeScript verifier and OpenSSL accept, never the same signature twice', () => {
-    const keys = generateKeyPair('SM2');
-    const signer = createSealSigner('SM2', keys.privateKey);
-    expect(signer.publicKeySpki).toEqual(createSigner('SM2', keys.privateKey).publicKeySpki);
-    const verifier = createVerifier('SM2', keys.publicKeySpki)!;
-    const seen = new Set<string>();
-    fc.assert(
-      fc.property(fc.string({ maxLength: 300 }), (text) => {
-        const message = utf8(text);
-        const signature = signer.sign(message);
-        const fresh = !seen.has(Buffer.from(signature).toString('hex'));
-        seen.add(Buffer.from(signature).toString('hex'));
-        return fresh && verifier.verify(message, signature) && !verifier.verify(utf8(`${text}.`), signature);
-      }),
-      { numRuns: 100 },
-    );
-    const dir = opensslDir();
-    try {
-      dir.write('pub.pem', publicKeyToPem(keys.publicKeySpki));
-      const message = utf8('{"id":"1.2.156.3005.2.1","name":"张伟"}');
-      dir.write('msg', message);
-      dir.write('sig', createAddonSm2Signer(addon, keys.privateKey).sign(message));
-      expect(dir.run(['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678', '-pubin', '-inkey', 'pub.pem', '-in', 'msg', '-sigfile', 'sig'])).toContain('Signature Verified Successfully');
-    } finally {
-      dir.remove();
-    }
-  });
-});
+    it('signs what the pure-TypeScript verifier and OpenSSL accept, never the same signature twice', () => {
+      const keys = generateKeyPair('SM2');
+      const signer = createSealSigner('SM2', keys.privateKey);
+      expect(signer.publicKeySpki).toEqual(createSigner('SM2', keys.privateKey).publicKeySpki);
+      const verifier = createVerifier('SM2', keys.publicKeySpki)!;
+      const seen = new Set<string>();
+      fc.assert(
+        fc.property(fc.string({ maxLength: 300 }), (text) => {
+          const message = utf8(text);
+          const signature = signer.sign(message);
+          const fresh = !seen.has(Buffer.from(signature).toString('hex'));
+          seen.add(Buffer.from(signature).toString('hex'));
+          return fresh && verifier.verify(message, signature) && !verifier.verify(utf8(`${text}.`), signature);
+        }),
+        { numRuns: 100 },
+      );
+      const dir = opensslDir();
+      try {
+        dir.write('pub.pem', publicKeyToPem(keys.publicKeySpki));
+        const message = utf8('{"id":"1.2.156.3005.2.1","name":"张伟"}');
+        dir.write('msg', message);
+        dir.write('sig', createAddonSm2Signer(addon, keys.privateKey).sign(message));
+        expect(
+          dir.run([
+            'pkeyutl',
+            '-verify',
+            '-rawin',
+            '-digest',
+            'sm3',
+            '-pkeyopt',
+            'distid:1234567812345678',
+            '-pubin',
+            '-inkey',
+            'pub.pem',
+            '-in',
+            'msg',
+            '-sigfile',
+            'sig',
+          ]),
+        ).toContain('Signature Verified Successfully');
+      } finally {
+        dir.remove();
+      }
+    });
+  },
+);
 
 describe('the native SM2 core is constant time in k and d (valgrind memcheck with the secrets marked undefined)', () => {
   const source = new URL('../../../../native/sm2/ct-check.c', import.meta.url).pathname;

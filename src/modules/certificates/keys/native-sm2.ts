@@ -83,7 +83,10 @@ const NONCE_POOL_SIZE = 32 * 256;
  * standard asks, and distinct per message even if the random source failed); r, s by the addon.
  * Same signatures as createSm2Signer with the default ID.
  */
-export function createAddonSm2Signer(addon: Sm2Addon, privateKey: Uint8Array): { publicKey: Uint8Array; sign(message: Uint8Array): Uint8Array } {
+export function createAddonSm2Signer(
+  addon: Sm2Addon,
+  privateKey: Uint8Array,
+): { publicKey: Uint8Array; sign(message: Uint8Array): Uint8Array } {
   if (privateKey.length !== 32) throw new Error('an SM2 private key is 32 bytes');
   const d = Buffer.from(privateKey);
   const dValue = scalarOf(d);

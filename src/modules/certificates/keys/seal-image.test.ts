@@ -23,7 +23,14 @@ function assertWellFormed(xml: string): void {
 }
 
 const textOf = (svg: string) =>
-  [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&'));
+  [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) =>
+    m[1]!
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&'),
+  );
 
 describe('seal image', () => {
   it('draws the ring, the star, each character of the name and the bottom line', () => {
@@ -63,13 +70,22 @@ describe('seal image', () => {
 
   it('accepts any name of 2–25 characters, escaped and complete', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.integer({ min: 0x4e00, max: 0x9fa5 }).map((c) => String.fromCharCode(c)), fc.constantFrom('&', '<', '>', '"', "'", '（', '）', 'A')), { minLength: 2, maxLength: 25 }), (chars) => {
-        const name = chars.join('');
-        fc.pre(name.trim() === name);
-        const svg = renderSealSvg({ name, bottomText: '专用章' });
-        assertWellFormed(svg);
-        expect(textOf(svg).slice(0, chars.length)).toEqual(chars);
-      }),
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: 0x4e00, max: 0x9fa5 }).map((c) => String.fromCharCode(c)),
+            fc.constantFrom('&', '<', '>', '"', "'", '（', '）', 'A'),
+          ),
+          { minLength: 2, maxLength: 25 },
+        ),
+        (chars) => {
+          const name = chars.join('');
+          fc.pre(name.trim() === name);
+          const svg = renderSealSvg({ name, bottomText: '专用章' });
+          assertWellFormed(svg);
+          expect(textOf(svg).slice(0, chars.length)).toEqual(chars);
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -65,7 +65,10 @@ export function renderSealSvg(options: SealImageOptions): string {
     throw new AppError('VALIDATION_FAILED', { detail: { zh: '印章名称须为 2–25 个字', en: 'a seal name has 2–25 characters' } });
   }
   const bottom = options.bottomText ? [...options.bottomText.trim()] : [];
-  if (bottom.length > 12) throw new AppError('VALIDATION_FAILED', { detail: { zh: '印章下方文字最多 12 个字', en: 'the seal’s bottom line has at most 12 characters' } });
+  if (bottom.length > 12)
+    throw new AppError('VALIDATION_FAILED', {
+      detail: { zh: '印章下方文字最多 12 个字', en: 'the seal’s bottom line has at most 12 characters' },
+    });
   const color = options.color ?? SEAL_RED;
   if (!/^#[0-9a-fA-F]{3,8}$/.test(color)) throw new AppError('VALIDATION_FAILED', { detail: 'color' });
   const size = options.size ?? 200;

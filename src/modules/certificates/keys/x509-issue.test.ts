@@ -54,7 +54,8 @@ describe('certificates we issue, read by OpenSSL 3', () => {
       expect(rootText).toMatch(/Basic Constraints: critical\s+CA:TRUE/);
       expect(rootText).toMatch(/Key Usage: critical\s+Certificate Sign, CRL Sign/);
 
-      const verify = (extra: string[]) => dir.tryRun(['verify', ...extra, '-attime', String(now.getTime() / 1000 + 60), '-CAfile', 'root.pem', 'seal.pem']);
+      const verify = (extra: string[]) =>
+        dir.tryRun(['verify', ...extra, '-attime', String(now.getTime() / 1000 + 60), '-CAfile', 'root.pem', 'seal.pem']);
       expect(verify(['-vfyopt', 'distid:1234567812345678', '-x509_strict'])).toMatchObject({ status: 0 });
       expect(verify(['-vfyopt', 'distid:1234567812345678']).output).toContain('seal.pem: OK');
       // OpenSSL 3.0 verifies SM2 certificate signatures with an empty ID unless told the
@@ -67,7 +68,22 @@ describe('certificates we issue, read by OpenSSL 3', () => {
       dir.write('tbs', tbs!.raw);
       dir.write('sig', readBitStringBytes(signature));
       dir.write('pub.pem', publicKeyToPem(rootKeys.publicKeySpki));
-      const ok = dir.run(['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678', '-pubin', '-inkey', 'pub.pem', '-in', 'tbs', '-sigfile', 'sig']);
+      const ok = dir.run([
+        'pkeyutl',
+        '-verify',
+        '-rawin',
+        '-digest',
+        'sm3',
+        '-pkeyopt',
+        'distid:1234567812345678',
+        '-pubin',
+        '-inkey',
+        'pub.pem',
+        '-in',
+        'tbs',
+        '-sigfile',
+        'sig',
+      ]);
       expect(ok).toContain('Signature Verified Successfully');
     } finally {
       dir.remove();
@@ -83,10 +99,21 @@ describe('certificates we issue, read by OpenSSL 3', () => {
       const { root, leaf } = makeChain(rootAlg, leafAlg, profile);
       dir.write('root.pem', root.pem);
       dir.write('leaf.pem', leaf.pem);
-      const result = dir.tryRun(['verify', '-x509_strict', '-check_ss_sig', '-attime', String(now.getTime() / 1000 + 60), '-CAfile', 'root.pem', 'leaf.pem']);
+      const result = dir.tryRun([
+        'verify',
+        '-x509_strict',
+        '-check_ss_sig',
+        '-attime',
+        String(now.getTime() / 1000 + 60),
+        '-CAfile',
+        'root.pem',
+        'leaf.pem',
+      ]);
       expect(result.output).toContain('leaf.pem: OK');
       // Outside the validity period OpenSSL refuses too.
-      expect(dir.tryRun(['verify', '-attime', String(now.getTime() / 1000 + 6 * YEAR / 1000), '-CAfile', 'root.pem', 'leaf.pem']).output).toContain('expired');
+      expect(
+        dir.tryRun(['verify', '-attime', String(now.getTime() / 1000 + (6 * YEAR) / 1000), '-CAfile', 'root.pem', 'leaf.pem']).output,
+      ).toContain('expired');
     } finally {
       dir.remove();
     }

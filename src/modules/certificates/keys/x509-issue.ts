@@ -84,7 +84,13 @@ const SIGNATURE_OID: Record<KeyAlgorithm, string> = {
   'P-256': OID.ecdsaWithSha256,
 };
 
-const ATTRIBUTE = { country: '2.5.4.6', organization: '2.5.4.10', organizationalUnit: '2.5.4.11', commonName: '2.5.4.3', serialNumber: '2.5.4.5' };
+const ATTRIBUTE = {
+  country: '2.5.4.6',
+  organization: '2.5.4.10',
+  organizationalUnit: '2.5.4.11',
+  commonName: '2.5.4.3',
+  serialNumber: '2.5.4.5',
+};
 
 /** C=…, O=…, OU=…, CN=…, serialNumber=…: one attribute per RDN, in this order. */
 export function buildName(name: CertificateName): Name {
@@ -134,7 +140,11 @@ export function issueCertificate(input: IssueCertificateInput): IssuedCertificat
   const isCA = profile === 'root' || profile === 'ca';
   const usage = isCA ? KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign : KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation;
   const extensions = [
-    makeExtension(id_ce_basicConstraints, true, new BasicConstraints(isCA ? { cA: true, ...(input.pathLength !== undefined ? { pathLenConstraint: input.pathLength } : {}) } : {})),
+    makeExtension(
+      id_ce_basicConstraints,
+      true,
+      new BasicConstraints(isCA ? { cA: true, ...(input.pathLength !== undefined ? { pathLenConstraint: input.pathLength } : {}) } : {}),
+    ),
     makeExtension(id_ce_keyUsage, true, new KeyUsage(usage)),
     makeExtension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(toArrayBuffer(keyIdentifier(input.subjectPublicKeySpki)))),
     makeExtension(

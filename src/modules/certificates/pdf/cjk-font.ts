@@ -17,8 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import type {
-  PDFName} from 'pdf-lib';
+import type { PDFName } from 'pdf-lib';
 import {
   beginText,
   endText,
@@ -164,7 +163,9 @@ function fixedSubsetOf(weight: FontWeight, fixedText: string): FixedSubset {
 /** The PDF objects of one subset, registered at `ref` (the Type0 font). */
 function registerSubset(doc: PDFDocument, ref: PDFRef, subset: SubsetFont, face: FontFace): void {
   const context = doc.context;
-  const fontFile = context.register(PDFRawStream.of(context.obj({ Length1: subset.fontFileLength, Filter: 'FlateDecode' }), subset.fontFile));
+  const fontFile = context.register(
+    PDFRawStream.of(context.obj({ Length1: subset.fontFileLength, Filter: 'FlateDecode' }), subset.fontFile),
+  );
   const sfnt = face.tables();
   const scale = 1000 / sfnt.unitsPerEm;
   const descriptor = context.register(
@@ -197,7 +198,14 @@ function registerSubset(doc: PDFDocument, ref: PDFRef, subset: SubsetFont, face:
   const toUnicode = context.register(PDFRawStream.of(context.obj({ Filter: 'FlateDecode' }), subset.toUnicode));
   context.assign(
     ref,
-    context.obj({ Type: 'Font', Subtype: 'Type0', BaseFont: subset.baseFont, Encoding: 'Identity-H', DescendantFonts: [cidFont], ToUnicode: toUnicode }),
+    context.obj({
+      Type: 'Font',
+      Subtype: 'Type0',
+      BaseFont: subset.baseFont,
+      Encoding: 'Identity-H',
+      DescendantFonts: [cidFont],
+      ToUnicode: toUnicode,
+    }),
   );
 }
 

@@ -27,7 +27,9 @@ export interface PdfKey {
 }
 
 function pemBlocks(pem: string): Uint8Array[] {
-  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
+  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map(
+    (m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')),
+  );
 }
 
 function derLength(n: number): Uint8Array {
@@ -77,7 +79,10 @@ export function prepareKey(key: PdfKey): PreparedKey {
   const [leafDer] = ders;
   if (!leafDer) throw new Error('the PDF signing key has no certificate');
   const leaf = AsnConvert.parse(leafDer, Certificate);
-  const issuerAndSerialNumber = new IssuerAndSerialNumber({ issuer: leaf.tbsCertificate.issuer, serialNumber: leaf.tbsCertificate.serialNumber });
+  const issuerAndSerialNumber = new IssuerAndSerialNumber({
+    issuer: leaf.tbsCertificate.issuer,
+    serialNumber: leaf.tbsCertificate.serialNumber,
+  });
   return {
     key,
     certificates: Buffer.concat(ders),
@@ -90,7 +95,9 @@ export function prepareKey(key: PdfKey): PreparedKey {
 function signingTimeDer(at: Date): Uint8Array {
   const iso = at.toISOString().replace(/[-:T]/g, '').slice(0, 14); // YYYYMMDDHHMMSS
   const year = at.getUTCFullYear();
-  return year >= 1950 && year < 2050 ? derTlv(0x17, Buffer.from(`${iso.slice(2)}Z`, 'latin1')) : derTlv(0x18, Buffer.from(`${iso}Z`, 'latin1'));
+  return year >= 1950 && year < 2050
+    ? derTlv(0x17, Buffer.from(`${iso.slice(2)}Z`, 'latin1'))
+    : derTlv(0x18, Buffer.from(`${iso}Z`, 'latin1'));
 }
 
 /**

@@ -36,7 +36,11 @@ const TEXT_RADIUS = 71;
 const STAR_OUTER = 30;
 const STAR_INNER = STAR_OUTER * 0.382;
 
-export const SEAL_COLOR = rgb(parseInt(SEAL_RED.slice(1, 3), 16) / 255, parseInt(SEAL_RED.slice(3, 5), 16) / 255, parseInt(SEAL_RED.slice(5, 7), 16) / 255);
+export const SEAL_COLOR = rgb(
+  parseInt(SEAL_RED.slice(1, 3), 16) / 255,
+  parseInt(SEAL_RED.slice(3, 5), 16) / 255,
+  parseInt(SEAL_RED.slice(5, 7), 16) / 255,
+);
 
 export interface SealDrawing {
   name: string;
@@ -60,7 +64,10 @@ export function drawSeal(page: PDFPage, seal: SealDrawing): void {
   const r = RING_RADIUS * s;
   const k = r * 0.5522847498;
   const { cx, cy } = seal;
-  const ringState = page.node.newExtGState('GS', page.doc.context.register(page.doc.context.obj({ Type: 'ExtGState', CA: 0.92, BM: BlendMode.Multiply })));
+  const ringState = page.node.newExtGState(
+    'GS',
+    page.doc.context.register(page.doc.context.obj({ Type: 'ExtGState', CA: 0.92, BM: BlendMode.Multiply })),
+  );
   page.pushOperators(
     pushGraphicsState(),
     setGraphicsState(ringState),
@@ -128,7 +135,12 @@ export function drawQr(doc: PDFDocument, page: PDFPage, text: string, box: { x: 
   const cell = box.size / (n + quiet * 2);
   const form = doc.context.stream(deflated(qrPath(qr), 1), { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, n, n], Filter: 'FlateDecode' });
   const name = page.node.newXObject('QR', doc.context.register(form));
-  page.pushOperators(pushGraphicsState(), concatTransformationMatrix(cell, 0, 0, cell, box.x + quiet * cell, box.y + quiet * cell), drawObject(name), popGraphicsState());
+  page.pushOperators(
+    pushGraphicsState(),
+    concatTransformationMatrix(cell, 0, 0, cell, box.x + quiet * cell, box.y + quiet * cell),
+    drawObject(name),
+    popGraphicsState(),
+  );
 }
 
 let pathScratch = new Uint8Array(0);
@@ -206,7 +218,12 @@ export function qrPath(qr: QrMatrix): Uint8Array {
  * The reviewer's registered signature from a data URL: PNG and JPEG as images, SVG as its
  * `<path d>` outlines (the form signature pads produce). Returns false for anything else.
  */
-export async function drawSignatureImage(doc: PDFDocument, page: PDFPage, dataUrl: string, box: { x: number; y: number; width: number; height: number }): Promise<boolean> {
+export async function drawSignatureImage(
+  doc: PDFDocument,
+  page: PDFPage,
+  dataUrl: string,
+  box: { x: number; y: number; width: number; height: number },
+): Promise<boolean> {
   const match = /^data:(image\/(?:png|jpeg|svg\+xml))((?:;[^;,]*)*),(.*)$/s.exec(dataUrl);
   if (!match) return false;
   const [, mime, params = '', data = ''] = match;
@@ -222,10 +239,15 @@ export async function drawSignatureImage(doc: PDFDocument, page: PDFPage, dataUr
 }
 
 function drawSvgOutlines(page: PDFPage, svg: string, box: { x: number; y: number; width: number; height: number }): boolean {
-  const paths = [...svg.matchAll(/<path\b[^>]*?\sd="([^"]+)"[^>]*>/g)].map((m) => ({ d: m[1]!, stroke: /\sstroke="(?!none)/.test(m[0]) && !/\sfill="(?!none)/.test(m[0]) }));
+  const paths = [...svg.matchAll(/<path\b[^>]*?\sd="([^"]+)"[^>]*>/g)].map((m) => ({
+    d: m[1]!,
+    stroke: /\sstroke="(?!none)/.test(m[0]) && !/\sfill="(?!none)/.test(m[0]),
+  }));
   if (paths.length === 0) return false;
   const viewBox = /viewBox="\s*([-\d.]+)[\s,]+([-\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)\s*"/.exec(svg);
-  const [vx, vy, vw, vh] = viewBox ? viewBox.slice(1).map(Number) : [0, 0, Number(/width="([\d.]+)/.exec(svg)?.[1] ?? 300), Number(/height="([\d.]+)/.exec(svg)?.[1] ?? 100)];
+  const [vx, vy, vw, vh] = viewBox
+    ? viewBox.slice(1).map(Number)
+    : [0, 0, Number(/width="([\d.]+)/.exec(svg)?.[1] ?? 300), Number(/height="([\d.]+)/.exec(svg)?.[1] ?? 100)];
   if (!vw || !vh) return false;
   const scale = Math.min(box.width / vw, box.height / vh);
   const x = box.x - (vx ?? 0) * scale;

@@ -54,7 +54,10 @@ const primaryFaces: Record<FontWeight, FontFace> = {
 /** The Noto Serif SC face of a weight. */
 export const primaryFace = (weight: FontWeight): FontFace => primaryFaces[weight];
 
-export const DEFAULT_FALLBACK_FONTS = ['/usr/share/fonts/truetype/hanazono/HanaMinA.ttf', '/usr/share/fonts/truetype/hanazono/HanaMinB.ttf'];
+export const DEFAULT_FALLBACK_FONTS = [
+  '/usr/share/fonts/truetype/hanazono/HanaMinA.ttf',
+  '/usr/share/fonts/truetype/hanazono/HanaMinB.ttf',
+];
 
 let fallbacks: (FontFace & { file: string })[] | undefined;
 
@@ -62,11 +65,16 @@ let fallbacks: (FontFace & { file: string })[] | undefined;
 export function fallbackFaces(): readonly (FontFace & { file: string })[] {
   if (!fallbacks) {
     const files = process.env.YIBAN_FALLBACK_FONTS?.split(':').filter(Boolean) ?? DEFAULT_FALLBACK_FONTS;
-    fallbacks = files.filter((file) => existsSync(file)).map((file) => {
-      let sfnt: SfntFont | undefined;
-      const base = file.replace(/^.*\//, '').replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9-]/g, '');
-      return { file, name: base, tables: () => (sfnt ??= parseSfnt(new Uint8Array(readFileSync(file)))) };
-    });
+    fallbacks = files
+      .filter((file) => existsSync(file))
+      .map((file) => {
+        let sfnt: SfntFont | undefined;
+        const base = file
+          .replace(/^.*\//, '')
+          .replace(/\.[^.]+$/, '')
+          .replace(/[^A-Za-z0-9-]/g, '');
+        return { file, name: base, tables: () => (sfnt ??= parseSfnt(new Uint8Array(readFileSync(file)))) };
+      });
   }
   return fallbacks;
 }
@@ -153,7 +161,8 @@ export function woffToSfnt(woff: Uint8Array): Uint8Array {
 
 function checksum(data: Uint8Array): number {
   let sum = 0;
-  for (let i = 0; i < data.length; i += 4) sum = (sum + (((data[i] ?? 0) << 24) | ((data[i + 1] ?? 0) << 16) | ((data[i + 2] ?? 0) << 8) | (data[i + 3] ?? 0))) >>> 0;
+  for (let i = 0; i < data.length; i += 4)
+    sum = (sum + (((data[i] ?? 0) << 24) | ((data[i + 1] ?? 0) << 16) | ((data[i + 2] ?? 0) << 8) | (data[i + 3] ?? 0))) >>> 0;
   return sum;
 }
 

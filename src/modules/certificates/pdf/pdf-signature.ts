@@ -41,7 +41,9 @@ export function addSignaturePlaceholder(doc: PDFDocument, page: PDFPage, info: S
     ` /Prop_Build << /Filter << /Name /Adobe.PPKLite >> /App << /Name ${PDFName.of(info.appName).toString()} >> >> >>`;
   const signatureRef = context.register(PDFInvalidObject.of(Buffer.from(dict, 'latin1')));
   // An empty appearance, as a raw stream: formXObject would run pdf-lib's pure-JS deflate on nothing.
-  const appearance = context.register(context.stream(new Uint8Array(0), { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 0, 0], Resources: {} }));
+  const appearance = context.register(
+    context.stream(new Uint8Array(0), { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 0, 0], Resources: {} }),
+  );
   const widget = context.register(
     context.obj({
       Type: 'Annot',
@@ -82,7 +84,10 @@ export async function signSavedPdf(pdf: Uint8Array, key: PreparedKey, signingTim
   const actual = `/ByteRange [${ranges.join(' ')}]`;
   if (actual.length > RANGE_MARKER.length) throw new Error('the PDF is too large for its ByteRange placeholder');
   buf.write(actual.padEnd(RANGE_MARKER.length, ' '), rangeAt, 'latin1');
-  const digest = createHash('sha256').update(buf.subarray(0, open)).update(buf.subarray(close + 1)).digest();
+  const digest = createHash('sha256')
+    .update(buf.subarray(0, open))
+    .update(buf.subarray(close + 1))
+    .digest();
   const cms = await createDetachedCms(key, digest, signingTime);
   const room = close - open - 1;
   if (cms.length * 2 > room) throw new Error(`the signature needs ${cms.length * 2} hex digits, the placeholder has ${room}`);

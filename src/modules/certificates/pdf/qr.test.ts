@@ -50,7 +50,8 @@ describe('qrPath', () => {
       expect(Buffer.from(painted).equals(Buffer.from(qr.modules)), `length ${n}`).toBe(true);
       // Merging rows saves rectangles over one per row run.
       let rowRuns = 0;
-      for (let r = 0; r < qr.size; r++) for (let c = 0; c < qr.size; c++) if (qr.modules[r * qr.size + c] && (c === 0 || !qr.modules[r * qr.size + c - 1])) rowRuns++;
+      for (let r = 0; r < qr.size; r++)
+        for (let c = 0; c < qr.size; c++) if (qr.modules[r * qr.size + c] && (c === 0 || !qr.modules[r * qr.size + c - 1])) rowRuns++;
       expect(rects.length).toBeLessThan(rowRuns);
     }
   });

@@ -129,7 +129,9 @@ function reedSolomon(data: Uint8Array, degree: number): Uint8Array {
 }
 
 /** Level-M data capacity in bits, by version. */
-const CAPACITY_BITS = Array.from({ length: 41 }, (_, v) => (v === 0 ? 0 : (qrUtils.getSymbolTotalCodewords(v) - ecc.getTotalCodewordsCount(v, levels.M)) * 8));
+const CAPACITY_BITS = Array.from({ length: 41 }, (_, v) =>
+  v === 0 ? 0 : (qrUtils.getSymbolTotalCodewords(v) - ecc.getTotalCodewordsCount(v, levels.M)) * 8,
+);
 
 /** The smallest version whose level-M byte-mode capacity holds `length` bytes. */
 function versionFor(length: number): number {

@@ -26,7 +26,9 @@ import { renderCertificatePdf, type CertificatePdfInput } from './render-certifi
 const residence = SEED_CERTIFICATE_TYPES.find((t) => t.code === 'residence')!;
 const SIGNATURE_SVG =
   'data:image/svg+xml;utf8,' +
-  encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100"><path d="M10 70 C 40 10, 70 10, 90 60 S 150 90, 170 40 L 200 70 Q 240 20 290 50" fill="none" stroke="#000"/></svg>');
+  encodeURIComponent(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100"><path d="M10 70 C 40 10, 70 10, 90 60 S 150 90, 170 40 L 200 70 Q 240 20 290 50" fill="none" stroke="#000"/></svg>',
+  );
 
 describe('certificate PDF rendition', () => {
   let ctx: TestContext;
@@ -61,7 +63,11 @@ describe('certificate PDF rendition', () => {
     await ctx.services.applications.act(reviewer, c.id, 'approve');
     cert = await ctx.services.certificates.getByCase(resident, c.id);
     await ctx.services.ledger.integrate();
-    bundle = await ctx.services.certificates.bundle(resident, cert.id, cert.fields.map((f) => f.name));
+    bundle = await ctx.services.certificates.bundle(
+      resident,
+      cert.id,
+      cert.fields.map((f) => f.name),
+    );
     trust = await ctx.services.certificates.trustAnchors();
     status = {
       revocation: await ctx.services.certificates.statusBits('1', 'revocation'),
@@ -104,7 +110,9 @@ describe('certificate PDF rendition', () => {
   });
 
   it('has the Chinese text on the page, not dropped glyphs', () => {
-    const text = execFileSync('pdftotext', ['-layout', pdfFile, '-']).toString().replace(/[ \t]+/g, '');
+    const text = execFileSync('pdftotext', ['-layout', pdfFile, '-'])
+      .toString()
+      .replace(/[ \t]+/g, '');
     expect(text).toContain('居住证明');
     expect(text).toContain('兹证明张伟');
     expect(text).toContain('河北省石家庄市正定县正定镇塔元庄村');
@@ -133,7 +141,9 @@ describe('certificate PDF rendition', () => {
     const png = path.join(dir, 'page');
     // The QR's corner of the page at 300 dpi (the code is dense: a whole bundle with its seal certificate).
     execFileSync('pdftoppm', ['-png', '-r', '300', '-x', '250', '-y', '2600', '-W', '720', '-H', '720', '-singlefile', pdfFile, png]);
-    const out = execFileSync('zbarimg', ['--raw', '-q', `${png}.png`], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const out = execFileSync('zbarimg', ['--raw', '-q', `${png}.png`], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
     expect(out).toBe(encodeQrText(bundle));
     const decoded = await decodeQr(out);
     expect(decoded).not.toBeNull();
@@ -151,7 +161,11 @@ describe('certificate PDF rendition', () => {
     const other = {
       ...bundle,
       disclosures: bundle.disclosures.map((d) =>
-        d.name === 'holderName' ? { ...d, value: '欧阳淼鑫' } : d.name === 'address' ? { ...d, value: '四川省凉山彝族自治州昭觉县支尔莫乡阿土列尔村' } : d,
+        d.name === 'holderName'
+          ? { ...d, value: '欧阳淼鑫' }
+          : d.name === 'address'
+            ? { ...d, value: '四川省凉山彝族自治州昭觉县支尔莫乡阿土列尔村' }
+            : d,
       ),
     };
     const file = path.join(dir, 'other.pdf');
@@ -187,7 +201,9 @@ describe('certificate PDF rendition', () => {
     // 𪚥 U+2A6A5 (Ext B, in HanaMinA), 𫝀 U+2B740 (Ext D) and 𬺰 U+2CEB0 (Ext F, in HanaMinB).
     const rare = {
       ...bundle,
-      disclosures: bundle.disclosures.map((d) => (d.name === 'holderName' ? { ...d, value: '王𪚥𫝀𬺰' } : d.name === 'address' ? { ...d, value: '塔元庄村𠀀号' } : d)),
+      disclosures: bundle.disclosures.map((d) =>
+        d.name === 'holderName' ? { ...d, value: '王𪚥𫝀𬺰' } : d.name === 'address' ? { ...d, value: '塔元庄村𠀀号' } : d,
+      ),
     };
     const file = path.join(dir, 'rare.pdf');
     writeFileSync(file, await renderCertificatePdf({ ...input, bundle: rare }));
@@ -219,7 +235,10 @@ describe('certificate PDF rendition', () => {
     resetFallbackFacesForTest();
     try {
       const rare = { ...bundle, disclosures: bundle.disclosures.map((d) => (d.name === 'holderName' ? { ...d, value: '王𪚥' } : d)) };
-      await expect(renderCertificatePdf({ ...input, bundle: rare })).rejects.toMatchObject({ code: 'PDF_GLYPHS_UNAVAILABLE', params: { characters: '𪚥' } });
+      await expect(renderCertificatePdf({ ...input, bundle: rare })).rejects.toMatchObject({
+        code: 'PDF_GLYPHS_UNAVAILABLE',
+        params: { characters: '𪚥' },
+      });
     } finally {
       if (before === undefined) delete process.env.YIBAN_FALLBACK_FONTS;
       else process.env.YIBAN_FALLBACK_FONTS = before;

@@ -80,7 +80,11 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
   // The fixed subsets hold what every document of this template and issuer shares (cached, see
   // cjk-font.ts); the holder's values and anything else go into small per-document subsets.
   const issuerName = certificate.issuer.name;
-  const regular = new CertificateFont(doc, 'regular', `${fillTemplate(template.bodyZh, new Map())}本证明有效期至。证明编号：经办人：${issuerName}${verifyLine}${FOOTNOTE}`);
+  const regular = new CertificateFont(
+    doc,
+    'regular',
+    `${fillTemplate(template.bodyZh, new Map())}本证明有效期至。证明编号：经办人：${issuerName}${verifyLine}${FOOTNOTE}`,
+  );
   const bold = new CertificateFont(doc, 'bold', `${template.titleZh}${issuerName}${input.sealBottomText ?? ''}${STATUS_MARKS}`);
   const page = doc.addPage([A4.width, A4.height]);
 
@@ -109,7 +113,12 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
   const blockWidth = Math.max(orgWidth, dateWidth);
   const orgX = right - blockWidth + (blockWidth - orgWidth) / 2;
   regular.draw(page, certificate.issuer.name, { x: orgX, y: signY, size: BODY_SIZE, color: INK });
-  regular.draw(page, issuedOn, { x: right - blockWidth + (blockWidth - dateWidth) / 2, y: signY - BODY_LEADING, size: BODY_SIZE, color: INK });
+  regular.draw(page, issuedOn, {
+    x: right - blockWidth + (blockWidth - dateWidth) / 2,
+    y: signY - BODY_LEADING,
+    size: BODY_SIZE,
+    color: INK,
+  });
   if (input.reviewerSignature) {
     const labelY = signY - BODY_LEADING * 2.6;
     regular.draw(page, '经办人：', { x: MARGIN_X, y: labelY, size: BODY_SIZE, color: INK });
@@ -135,7 +144,14 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
   if (statusMark) {
     const size = 96;
     const w = bold.widthOfTextAtSize(statusMark, size);
-    bold.draw(page, statusMark, { x: A4.width / 2 - (w / 2) * Math.SQRT1_2, y: A4.height / 2 - (w / 2) * Math.SQRT1_2, size, color: SEAL_COLOR, opacity: 0.35, rotate: 45 });
+    bold.draw(page, statusMark, {
+      x: A4.width / 2 - (w / 2) * Math.SQRT1_2,
+      y: A4.height / 2 - (w / 2) * Math.SQRT1_2,
+      size,
+      color: SEAL_COLOR,
+      opacity: 0.35,
+      rotate: 45,
+    });
   }
 
   doc.setTitle(`${template.titleZh} ${certificate.identifier}`);
@@ -164,7 +180,12 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
   });
   regular.finish();
   bold.finish();
-  const unsigned = await doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false, objectsPerTick: Infinity });
+  const unsigned = await doc.save({
+    useObjectStreams: false,
+    addDefaultPage: false,
+    updateFieldAppearances: false,
+    objectsPerTick: Infinity,
+  });
   return signSavedPdf(unsigned, prepared(input.signingKey), signingTime);
 }
 

@@ -7,7 +7,22 @@ const CLOSING = '，。、；：？！）》」';
 const OPENING = '（《「';
 
 function randomText(seed: number, length: number, longWords: boolean): string {
-  const pool = ['证', '明', '居', '住', '于', '河', '北', '省', ...CLOSING, ...OPENING, ' ', 'ID', '130123', ...(longWords ? ['https://yiban.example.cn/verify'] : [])];
+  const pool = [
+    '证',
+    '明',
+    '居',
+    '住',
+    '于',
+    '河',
+    '北',
+    '省',
+    ...CLOSING,
+    ...OPENING,
+    ' ',
+    'ID',
+    '130123',
+    ...(longWords ? ['https://yiban.example.cn/verify'] : []),
+  ];
   let x = seed;
   let s = '';
   for (let i = 0; i < length; i++) {
@@ -29,7 +44,8 @@ describe('wrapParagraph', () => {
         const trimmed = [...line];
         // Hanging closing punctuation may pass the margin; nothing else may.
         while (trimmed.length > 1 && CLOSING.includes(trimmed.at(-1)!)) trimmed.pop();
-        if (!longWords && trimmed.length > 1) expect(measure(trimmed.join('')), `seed ${seed} line ${i}: ${line}`).toBeLessThanOrEqual(available + 1e-9);
+        if (!longWords && trimmed.length > 1)
+          expect(measure(trimmed.join('')), `seed ${seed} line ${i}: ${line}`).toBeLessThanOrEqual(available + 1e-9);
       });
       // Nothing lost but spaces at the breaks.
       expect(lines.join('').replace(/ /g, '')).toBe(text.replace(/ /g, ''));
@@ -56,6 +72,14 @@ describe('wrapParagraph', () => {
 
 describe('fillTemplate', () => {
   it('fills known names and hides unknown or empty ones', () => {
-    expect(fillTemplate('兹证明 {{holderName}}（{{ id }}）{{missing}}', new Map([['holderName', '张伟'], ['id', '']]))).toBe('兹证明 张伟（＊＊＊）＊＊＊');
+    expect(
+      fillTemplate(
+        '兹证明 {{holderName}}（{{ id }}）{{missing}}',
+        new Map([
+          ['holderName', '张伟'],
+          ['id', ''],
+        ]),
+      ),
+    ).toBe('兹证明 张伟（＊＊＊）＊＊＊');
   });
 });

@@ -7,7 +7,8 @@
  * outline through its object model and took about 5 ms per certificate.
  */
 
-const tagOf = (name: string) => ((name.charCodeAt(0) << 24) | (name.charCodeAt(1) << 16) | (name.charCodeAt(2) << 8) | name.charCodeAt(3)) >>> 0;
+const tagOf = (name: string) =>
+  ((name.charCodeAt(0) << 24) | (name.charCodeAt(1) << 16) | (name.charCodeAt(2) << 8) | name.charCodeAt(3)) >>> 0;
 
 export interface SfntFont {
   unitsPerEm: number;
@@ -72,7 +73,8 @@ export function parseSfnt(bytes: Uint8Array): SfntFont {
   const italicAngle = post ? post.getInt32(4) / 65536 : 0;
   const fixedPitch = post ? post.getUint32(12) !== 0 : false;
   // FixedPitch 1, Serif 2, Symbolic 4 (always: the glyphs are addressed by CID), Script 8, Italic 64.
-  const flags = (fixedPitch ? 1 : 0) | (familyClass >= 1 && familyClass <= 7 ? 2 : 0) | 4 | (familyClass === 10 ? 8 : 0) | (italicAngle !== 0 ? 64 : 0);
+  const flags =
+    (fixedPitch ? 1 : 0) | (familyClass >= 1 && familyClass <= 7 ? 2 : 0) | 4 | (familyClass === 10 ? 8 : 0) | (italicAngle !== 0 ? 64 : 0);
   return {
     unitsPerEm: head.getUint16(18),
     numGlyphs,

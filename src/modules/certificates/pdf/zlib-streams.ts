@@ -11,12 +11,15 @@ const LEVEL = 6;
 
 export function useZlibDeflate(doc: PDFDocument): void {
   const context = doc.context;
-  context.flateStream = (contents, dict = {}) => context.stream(deflateSync(typedArrayFor(contents), { level: LEVEL }), { ...dict, Filter: 'FlateDecode' });
+  context.flateStream = (contents, dict = {}) =>
+    context.stream(deflateSync(typedArrayFor(contents), { level: LEVEL }), { ...dict, Filter: 'FlateDecode' });
   const contentStream = context.contentStream.bind(context);
   context.contentStream = (operators, dict) => {
     const stream = contentStream(operators, dict);
     stream.dict.set(PDFName.of('Filter'), PDFName.of('FlateDecode'));
-    (stream as unknown as { contentsCache: Cache<Uint8Array> }).contentsCache = Cache.populatedBy(() => deflateSync(stream.getUnencodedContents(), { level: LEVEL }));
+    (stream as unknown as { contentsCache: Cache<Uint8Array> }).contentsCache = Cache.populatedBy(() =>
+      deflateSync(stream.getUnencodedContents(), { level: LEVEL }),
+    );
     return stream;
   };
 }

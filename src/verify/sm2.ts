@@ -13,10 +13,10 @@
  */
 import { weierstrass, type WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
 import { Field, invert, mod } from '@noble/curves/abstract/modular.js';
-import { bytesToNumberBE, createHmacDrbg, numberToBytesBE, randomBytes } from '@noble/curves/utils.js';
+import { bytesToNumberBE, concatBytes, createHmacDrbg, numberToBytesBE, randomBytes } from '@noble/curves/utils.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concat, readChildren, readSingle, readUnsignedInteger, sequence, TAG, unsignedInteger } from './der.ts';
+import { readChildren, readSingle, readUnsignedInteger, sequence, TAG, unsignedInteger } from './der.ts';
 import { sm3, Sm3 } from './sm3.ts';
 import { SM2_CURVE } from './sm2-curve.ts';
 import { baseCombTable, buildCombTable, combVerify, type CombTable } from './sm2-comb.ts';
@@ -37,7 +37,7 @@ Sm2Point.BASE.precompute(8, true);
 // signatures gets comb tables through createSm2Verifier's `precompute`).
 const G_UNCACHED = Sm2Point.fromAffine(Sm2Point.BASE.toAffine());
 
-const CURVE_PREFIX = concat(...[SM2_CURVE.a, SM2_CURVE.b, SM2_CURVE.Gx, SM2_CURVE.Gy].map((v) => numberToBytesBE(v, 32)));
+const CURVE_PREFIX = concatBytes(...[SM2_CURVE.a, SM2_CURVE.b, SM2_CURVE.Gx, SM2_CURVE.Gy].map((v) => numberToBytesBE(v, 32)));
 const encoder = new TextEncoder();
 
 export interface Sm2KeyPair {
@@ -146,7 +146,7 @@ export function createSm2Signer(privateKey: Uint8Array, options: Sm2SignerOption
     publicKey: point.toBytes(false),
     sign(message) {
       const e = messageScalar(z, message);
-      const seed = concat(dBytes, numberToBytesBE(mod(e, N), 32), randomBytes(32));
+      const seed = concatBytes(dBytes, numberToBytesBE(mod(e, N), 32), randomBytes(32));
       return drbg(seed, (kBytes) => {
         const k = bytesToNumberBE(kBytes);
         if (k < 1n || k >= N) return undefined;

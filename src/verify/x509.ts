@@ -25,7 +25,8 @@ import {
   Version,
 } from '@peculiar/asn1-x509';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesEqual, expectTag, pemDecodeAll, readBitStringBytes, readChildren, readOid, readSingle, TAG, toHex, type Tlv } from './der.ts';
+import { expectTag, pemDecodeAll, readBitStringBytes, readChildren, readOid, readSingle, TAG, type Tlv } from './der.ts';
+import { bytesToHex, equalBytes } from './tlog-bytes.ts';
 import { decodeSpki, OID, type KeyAlgorithm } from './keys.ts';
 import { verify } from './signatures.ts';
 
@@ -209,7 +210,7 @@ function parseOrThrow(der: Uint8Array): ParsedCertificate {
   if (fields[0]?.tag === 0xa0) index++;
   const serial = expectTag(fields[index++], TAG.INTEGER, 'serialNumber');
   const innerAlg = fields[index++];
-  if (!innerAlg || !bytesEqual(innerAlg.raw, algTlv!.raw)) throw new Malformed('inner and outer signature algorithms differ');
+  if (!innerAlg || !equalBytes(innerAlg.raw, algTlv!.raw)) throw new Malformed('inner and outer signature algorithms differ');
   const issuerDer = expectTag(fields[index++], TAG.SEQUENCE, 'issuer').raw;
   expectTag(fields[index++], TAG.SEQUENCE, 'validity');
   const subjectDer = expectTag(fields[index++], TAG.SEQUENCE, 'subject').raw;
@@ -251,11 +252,11 @@ function parseOrThrow(der: Uint8Array): ParsedCertificate {
         }
         break;
       case id_ce_subjectKeyIdentifier:
-        subjectKeyId = toHex(new Uint8Array(AsnConvert.parse(value, SubjectKeyIdentifier).buffer));
+        subjectKeyId = bytesToHex(new Uint8Array(AsnConvert.parse(value, SubjectKeyIdentifier).buffer));
         break;
       case id_ce_authorityKeyIdentifier: {
         const aki = AsnConvert.parse(value, AuthorityKeyIdentifier);
-        if (aki.keyIdentifier) authorityKeyId = toHex(new Uint8Array(aki.keyIdentifier.buffer));
+        if (aki.keyIdentifier) authorityKeyId = bytesToHex(new Uint8Array(aki.keyIdentifier.buffer));
         break;
       }
       default:
@@ -266,7 +267,7 @@ function parseOrThrow(der: Uint8Array): ParsedCertificate {
   return {
     subject: describeName(subjectDer),
     issuer: describeName(issuerDer),
-    serial: toHex(serial.content),
+    serial: bytesToHex(serial.content),
     notBefore: tbsParsed.validity.notBefore.getTime(),
     notAfter: tbsParsed.validity.notAfter.getTime(),
     publicKeySpki: spki.slice(),
@@ -277,7 +278,7 @@ function parseOrThrow(der: Uint8Array): ParsedCertificate {
     ...(keyUsage ? { keyUsage } : {}),
     ...(subjectKeyId ? { subjectKeyId } : {}),
     ...(authorityKeyId ? { authorityKeyId } : {}),
-    fingerprint: toHex(sha256(der)),
+    fingerprint: bytesToHex(sha256(der)),
     der: der.slice(),
     tbs: tbs.raw.slice(),
     signature: signature.slice(),
@@ -365,7 +366,7 @@ export function createChainVerifier(options: {
       try {
         if ('reason' in setup) return setup;
         // Keyed by the exact input, so that a leaf met again is neither parsed nor verified again.
-        const key = typeof leafInput === 'string' ? leafInput : toHex(leafInput);
+        const key = typeof leafInput === 'string' ? leafInput : bytesToHex(leafInput);
         let chain = paths.get(key);
         if (!chain) {
           const leafResult = parseCertificate(leafInput);
@@ -425,7 +426,7 @@ function buildPath(
     const candidates = [...anchors, ...intermediates].filter(
       (c) =>
         !used.has(c.fingerprint) &&
-        bytesEqual(c.subjectDer, current.issuerDer) &&
+        equalBytes(c.subjectDer, current.issuerDer) &&
         !(current.authorityKeyId && c.subjectKeyId && current.authorityKeyId !== c.subjectKeyId),
     );
     const depth = chain.length - 1;

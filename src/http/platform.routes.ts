@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { withErrors } from './schemas.ts';
 
-export const PlatformInfo = Type.Object({
+const PlatformInfo = Type.Object({
   name: Type.Object({ zh: Type.String(), en: Type.String() }),
   /** Demo mode: demo accounts with a published password and made-up data (the web apps show a banner). */
   demo: Type.Boolean(),

@@ -34,7 +34,7 @@ export interface Tlv {
 }
 
 /** Reads one TLV at `offset`; only single-byte tags and definite, minimal lengths are accepted. */
-export function readTlv(bytes: Uint8Array, offset = 0): Tlv {
+function readTlv(bytes: Uint8Array, offset = 0): Tlv {
   if (offset + 2 > bytes.length) throw new DerError('truncated');
   const tag = bytes[offset]!;
   if ((tag & 0x1f) === 0x1f) throw new DerError('multi-byte tags are not supported');
@@ -136,7 +136,7 @@ function encodeLength(length: number): Uint8Array {
   return Uint8Array.of(0x80 | bytes.length, ...bytes);
 }
 
-export function tlv(tag: number, ...content: Uint8Array[]): Uint8Array {
+function tlv(tag: number, ...content: Uint8Array[]): Uint8Array {
   const body = concatBytes(...content);
   return concatBytes(Uint8Array.of(tag), encodeLength(body.length), body);
 }

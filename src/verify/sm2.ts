@@ -24,7 +24,7 @@ import { baseCombTable, buildCombTable, combVerify, type CombTable } from './sm2
 export { SM2_CURVE };
 
 /** The default distinguishing ID of GM/T 0009-2012 §10 ("1234567812345678"). */
-export const SM2_DEFAULT_ID = '1234567812345678';
+const SM2_DEFAULT_ID = '1234567812345678';
 
 const { n: N } = SM2_CURVE;
 export const Sm2Point = weierstrass(SM2_CURVE, { Fp: Field(SM2_CURVE.p), Fn: Field(SM2_CURVE.n) });
@@ -64,7 +64,7 @@ function privateScalar(privateKey: Uint8Array): bigint {
 }
 
 /** Parses and validates a public point (uncompressed or compressed SEC1); throws if not on the curve. */
-export function sm2PublicPoint(publicKey: Uint8Array): Sm2Point {
+function sm2PublicPoint(publicKey: Uint8Array): Sm2Point {
   const point = Sm2Point.fromBytes(publicKey);
   point.assertValidity();
   return point;

@@ -23,7 +23,7 @@ import { concatBytes, utf8 } from './tlog-bytes.ts';
 import { createChainVerifier, splitPemChain, type ChainResult } from './x509.ts';
 import type { StatusEvidence, StatusListProblem, TrustAnchors } from './verify-certificate.ts';
 
-export const STATUS_CRYPTOSUITE = 'yiban-sm2-jcs-2026';
+const STATUS_CRYPTOSUITE = 'yiban-sm2-jcs-2026';
 export type StatusPurpose = 'revocation' | 'suspension';
 export const STATUS_PURPOSES: readonly StatusPurpose[] = ['revocation', 'suspension'];
 
@@ -78,7 +78,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * Checks one status list credential: that it is the list `expect` names, that a status signer of
  * the pinned trust list signed it, and that it is current at `at`.
  */
-export async function checkStatusListCredential(
+async function checkStatusListCredential(
   credential: unknown,
   trust: TrustAnchors,
   expect: { id: string; purpose: StatusPurpose },

@@ -27,19 +27,9 @@ export function decodeBase64(text: string): Uint8Array | null {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
-}
-
-/** UTF-8 decoding that refuses invalid sequences (null). */
-export function decodeUtf8(bytes: Uint8Array): string | null {
-  try {
-    return decoder.decode(bytes);
-  } catch {
-    return null;
-  }
 }
 
 /** An unsigned 64-bit big-endian integer (up to 2^53 − 1, the safe integers). */

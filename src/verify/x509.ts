@@ -33,7 +33,7 @@ import { verify } from './signatures.ts';
 export type CertificateInput = Uint8Array | string;
 export type CertificateSignatureAlgorithm = 'SM2-with-SM3' | 'Ed25519' | 'ECDSA-with-SHA256';
 /** RFC 5280 §4.2.1.3 names, in bit order. */
-export const KEY_USAGES = [
+const KEY_USAGES = [
   'digitalSignature',
   'nonRepudiation',
   'keyEncipherment',
@@ -139,7 +139,7 @@ const NAME_ATTRIBUTES: Record<string, [keyof Omit<NameInfo, 'text'>, string]> = 
 
 class Malformed extends Error {}
 
-export function toDer(input: CertificateInput): Uint8Array {
+function toDer(input: CertificateInput): Uint8Array {
   if (input instanceof Uint8Array) return input;
   const block = pemDecodeAll(input).find((b) => b.label === 'CERTIFICATE');
   if (!block) throw new Malformed('no CERTIFICATE PEM block');
@@ -157,7 +157,7 @@ export function splitPemChain(pem: string): Uint8Array[] {
   }
 }
 
-export function describeName(der: Uint8Array): NameInfo {
+function describeName(der: Uint8Array): NameInfo {
   const name = AsnConvert.parse(der, Name);
   const info: NameInfo = { text: '' };
   const parts: string[] = [];
@@ -289,14 +289,14 @@ function parseOrThrow(der: Uint8Array): ParsedCertificate {
 }
 
 /** Whether `issuer`'s key made `subject`'s signature. */
-export function isSignedBy(subject: ParsedCertificate, issuer: Pick<CertificateInfo, 'publicKeySpki' | 'publicKeyAlgorithm'>): boolean {
+function isSignedBy(subject: ParsedCertificate, issuer: Pick<CertificateInfo, 'publicKeySpki' | 'publicKeyAlgorithm'>): boolean {
   const keyAlgorithm = KEY_FOR_SIGNATURE[subject.signatureAlgorithm];
   if (issuer.publicKeyAlgorithm !== keyAlgorithm) return false;
   return verify(keyAlgorithm, issuer.publicKeySpki, subject.tbs, subject.signature);
 }
 
 /** What callers see: the parsed certificate without the internal byte slices. */
-export function publicInfo(certificate: ParsedCertificate): CertificateInfo {
+function publicInfo(certificate: ParsedCertificate): CertificateInfo {
   const {
     tbs: _tbs,
     signature: _signature,

@@ -7,7 +7,7 @@ import { addWorkingDays, isProvisionalDate, isWorkingDay } from './working-days.
 
 const Bilingual = { nameZh: Type.String(), nameEn: Type.String() };
 
-export const ServiceItemDto = Type.Object(
+const ServiceItemDto = Type.Object(
   {
     code: Type.String(),
     ...Bilingual,

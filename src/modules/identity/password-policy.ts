@@ -12,7 +12,7 @@ import { MAX_PASSWORD_LENGTH } from './crypto.ts';
  * the score refuses them.
  */
 export const MIN_PASSWORD_LENGTH = 10;
-export const MIN_PASSWORD_SCORE = 3;
+const MIN_PASSWORD_SCORE = 3;
 
 export type PasswordProblem = 'too_short' | 'too_long' | 'guessable';
 

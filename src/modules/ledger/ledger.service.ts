@@ -29,12 +29,7 @@ import * as repo from './ledger.repository.ts';
 import { loadOrCreateLogSigner } from './log-key.ts';
 import { formatReceipt } from './receipt.ts';
 
-export const DEFAULT_LEDGER_ORIGIN = 'yiban.local/ledger';
-
-/** The log's origin (and key name) from YIBAN_LEDGER_ORIGIN, e.g. `hebei.yiban.gov.example/ledger`. */
-export function ledgerOriginFromEnv(env: Record<string, string | undefined> = process.env): string {
-  return env.YIBAN_LEDGER_ORIGIN?.trim() || DEFAULT_LEDGER_ORIGIN;
-}
+const DEFAULT_LEDGER_ORIGIN = 'yiban.local/ledger';
 
 /**
  * A leaf. `data` is stored and published byte for byte, forever, to anyone: digests and

@@ -19,7 +19,7 @@ import {
 import { DEPARTMENT_KINDS } from './orgs.schemas.ts';
 import type { DepartmentKind, OrgLevel } from './orgs.tables.ts';
 
-export { toOrgDto, type OrgDto } from './orgs.schemas.ts';
+export type { OrgDto } from './orgs.schemas.ts';
 export { ensureDemoDepartments, DEMO_DEPARTMENT_CODES } from './demo-departments.ts';
 export type { DivisionScope, LoadDivisionsOptions, LoadDivisionsResult } from './division-loader.ts';
 

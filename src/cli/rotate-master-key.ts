@@ -8,6 +8,7 @@ import { masterKey } from '../modules/identity/master-key.tables.ts';
 import { kioskCodes } from '../modules/identity/identity.tables.ts';
 import { rekeyLogKeys } from '../modules/ledger/log-key.ts';
 import { rekeySharingRecords } from '../modules/sharing/subject-rekey.ts';
+import { message } from '../core/messages.ts';
 
 export interface RotationReport {
   residents: number;
@@ -24,8 +25,7 @@ export interface RotationReport {
  * with the old key would write data the new key cannot read (and is refused at its next start).
  */
 export async function rotateMasterKey(db: Db, from: Buffer, to: Buffer, clock: () => Date = () => new Date()): Promise<RotationReport> {
-  if (from.equals(to))
-    throw new AppError('VALIDATION_FAILED', { detail: { zh: '新主密钥与现用主密钥相同', en: 'the new master key is the current one' } });
+  if (from.equals(to)) throw new AppError('VALIDATION_FAILED', { detail: message('keys.masterKeyUnchanged') });
   return db.transaction(async (tx) => {
     // The lock also makes two rotations at once run one after the other (the second is then refused).
     const [row] = await tx.select({ fingerprint: masterKey.fingerprint }).from(masterKey).for('update');
@@ -35,10 +35,7 @@ export async function rotateMasterKey(db: Db, from: Buffer, to: Buffer, clock: (
     const records = await rekeySharingRecords(tx, from, to, ids);
     if (records.unmatched > 0) {
       throw new AppError('CONFLICT', {
-        detail: {
-          zh: `${records.unmatched} 条内部数据集记录的当事人不是平台居民，其键无法用新主密钥重算；未作任何更改`,
-          en: `${records.unmatched} internal dataset records are about people who are not residents of the platform; their keys cannot be recomputed under the new key. Nothing was changed`,
-        },
+        detail: message('keys.masterKeyUnmatchedRecords', { count: records.unmatched }),
       });
     }
     // Kiosk one-time codes are HMACs under a key derived from the old master key and live five

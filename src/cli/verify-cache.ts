@@ -17,7 +17,7 @@ import type { TrustAnchors } from '../verify/verify-certificate.ts';
 const DAY = 86_400_000;
 const FETCH_TIMEOUT_MS = 5000;
 
-export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.YIBAN_CACHE_DIR) return env.YIBAN_CACHE_DIR;
   return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'yiban');
 }

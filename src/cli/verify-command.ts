@@ -65,7 +65,7 @@ export function registerVerifyCommand(program: Command): void {
     });
 }
 
-export async function runVerify(file: string, options: VerifyCommandOptions): Promise<VerificationResult> {
+async function runVerify(file: string, options: VerifyCommandOptions): Promise<VerificationResult> {
   const bytes = file === '-' ? readFileSync(0) : readFileSync(file);
   const platform = options.platform ?? process.env.YIBAN_PUBLIC_URL;
   if (!options.trust && !platform) throw new AppError('VERIFY_TRUST_REQUIRED');

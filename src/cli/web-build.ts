@@ -23,7 +23,7 @@ function walk(target: string, out: string[]): void {
 }
 
 /** A fingerprint of every input file (path, size, modification time). */
-export function webSourceFingerprint(root = ROOT): string {
+function webSourceFingerprint(root = ROOT): string {
   const entries: string[] = [];
   for (const input of INPUTS) walk(path.join(root, input), entries);
   return createHash('sha256').update(entries.join('\n')).digest('hex');

@@ -1,5 +1,6 @@
 import { AppError } from './errors.ts';
 import { hasUnsafeText } from './values.ts';
+import { message } from './messages.ts';
 
 /** Keyset cursors are base64url JSON arrays: opaque to clients, checked on the way in. */
 export function encodeCursor(values: (string | number)[]): string {
@@ -17,5 +18,5 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
   } catch {
     // fall through to the error below
   }
-  throw new AppError('VALIDATION_FAILED', { detail: { zh: '分页游标无效', en: 'invalid page cursor' } });
+  throw new AppError('VALIDATION_FAILED', { detail: message('cursor.invalid') });
 }

@@ -2,6 +2,7 @@
  * The one error type of Yiban. Domain code throws `AppError` with a stable code; the HTTP
  * layer maps the code to a status and renders the message in the caller's language.
  */
+import { fillTemplate, NOUNS, type MessageParams, type Noun } from './messages.ts';
 
 export type Lang = 'zh-CN' | 'en';
 
@@ -159,9 +160,8 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** A message parameter: plain, or worded in each language. */
-export type ErrorParam = string | number | { zh: string; en: string };
-export type ErrorParams = Record<string, ErrorParam>;
+/** Message parameters: plain, or worded in each language (a pair from the catalogue, src/core/messages.ts). */
+export type ErrorParams = MessageParams;
 
 export class AppError extends Error {
   readonly code: ErrorCode;
@@ -181,42 +181,11 @@ export class AppError extends Error {
   }
 }
 
-/** Words used in `{what}` params, so that a 404 reads naturally in both languages. */
-const NOUNS: Record<string, { zh: string; en: string }> = {
-  case: { zh: '办件', en: 'Case' },
-  account: { zh: '账号', en: 'Account' },
-  org: { zh: '机构', en: 'Organisation' },
-  service: { zh: '事项', en: 'Service item' },
-  delegation: { zh: '帮办授权', en: 'Helper authorisation' },
-  resident: { zh: '居民', en: 'Resident' },
-  role: { zh: '角色', en: 'Role' },
-  signingKey: { zh: '签名密钥', en: 'Signing key' },
-  ledgerEntry: { zh: '账本条目', en: 'Ledger entry' },
-  tile: { zh: '账本瓦片', en: 'Ledger tile' },
-  checkpoint: { zh: '账本检查点', en: 'Ledger checkpoint' },
-  witness: { zh: '见证方', en: 'Witness' },
-  certificate: { zh: '证明', en: 'Certificate' },
-  share: { zh: '分享链接', en: 'Share link' },
-  statusList: { zh: '状态列表', en: 'Status list' },
-  signature: { zh: '签名备案', en: 'Registered signature' },
-  dataset: { zh: '数据集', en: 'Dataset' },
-  grant: { zh: '共享授权', en: 'Sharing grant' },
-  exchange: { zh: '数据使用请求', en: 'Data request' },
-  bundle: { zh: '一件事', en: 'Bundle' },
-};
-
 export function formatMessage(code: ErrorCode, params: ErrorParams, lang: Lang): string {
   const template = lang === 'en' ? ERROR_CODES[code].en : ERROR_CODES[code].zh;
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const value = params[name];
-    if (value === undefined) return '';
-    if (typeof value === 'object') return lang === 'en' ? value.en : value.zh;
-    if (name === 'what' && typeof value === 'string') {
-      const noun = NOUNS[value];
-      if (noun) return lang === 'en' ? noun.en : noun.zh;
-    }
-    return String(value);
-  });
+  const what = params.what;
+  const named = typeof what === 'string' && Object.hasOwn(NOUNS, what) ? { ...params, what: NOUNS[what as Noun] } : params;
+  return fillTemplate(template, named, lang === 'en' ? 'en' : 'zh');
 }
 
 /** Picks zh-CN unless the caller prefers English before Chinese. */
@@ -234,4 +203,4 @@ export function pickLang(acceptLanguage: string | undefined): Lang {
   return prefs[0]?.tag.startsWith('en') ? 'en' : 'zh-CN';
 }
 
-export const notFound = (what: keyof typeof NOUNS): AppError => new AppError('NOT_FOUND', { what });
+export const notFound = (what: Noun): AppError => new AppError('NOT_FOUND', { what });

@@ -6,7 +6,7 @@
  * else's account refused (its own requests for it stop first), and a guesser needs many addresses
  * to reach the account-wide limit. The windows are fixed and short and never grow.
  */
-export const RATE_LIMIT_CLASSES = ['login', 'kioskCode', 'kioskLogin', 'register', 'verify'] as const;
+const RATE_LIMIT_CLASSES = ['login', 'kioskCode', 'kioskLogin', 'register', 'verify'] as const;
 export type RateLimitClass = (typeof RATE_LIMIT_CLASSES)[number];
 
 export interface Limit {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, formatMessage, pickLang, type ErrorCode, type Lang } from '../core/errors.ts';
+import { message } from '../core/messages.ts';
 
 interface AjvIssue {
   instancePath?: string;
@@ -42,11 +43,10 @@ function toAppError(error: FastifyError | AppError | Error, lang: Lang): AppErro
 /** Fastify's own request errors, by its error code. */
 const FASTIFY_CODES: Record<string, () => AppError> = {
   FST_ERR_CTP_INVALID_JSON_BODY: () => new AppError('MALFORMED_JSON'),
-  FST_ERR_CTP_EMPTY_JSON_BODY: () => new AppError('VALIDATION_FAILED', { detail: { zh: '请求体为空', en: 'the body is empty' } }),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => new AppError('VALIDATION_FAILED', { detail: message('http.bodyEmpty') }),
   FST_ERR_CTP_BODY_TOO_LARGE: () => new AppError('PAYLOAD_TOO_LARGE'),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new AppError('UNSUPPORTED_MEDIA_TYPE'),
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
-    new AppError('VALIDATION_FAILED', { detail: { zh: '请求长度不正确', en: 'wrong content length' } }),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new AppError('VALIDATION_FAILED', { detail: message('http.contentLength') }),
 };
 
 function isDatabaseBusy(error: unknown): boolean {

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../core/errors.ts';
 import { hasUnsafeText } from '../core/values.ts';
+import { message } from '../core/messages.ts';
 
 /**
  * Text PostgreSQL cannot store, refused before any route sees it. A NUL byte in a `text` value
@@ -35,11 +36,9 @@ export async function rejectUnsafeText(request: FastifyRequest): Promise<void> {
     findUnsafeText(request.query, 'querystring', { freeText: false }) ??
     findUnsafeText(request.body, 'body', { freeText: true });
   if (where === null) return;
-  throw new AppError(
-    'VALIDATION_FAILED',
-    { detail: { zh: `${where} 含有不允许的控制字符`, en: `${where} contains a control character or broken text` } },
-    [{ where, reason: 'control_character' }],
-  );
+  throw new AppError('VALIDATION_FAILED', { detail: message('http.controlCharacter', { where }) }, [
+    { where, reason: 'control_character' },
+  ]);
 }
 
 /**
@@ -56,7 +55,7 @@ export async function rejectNonFiniteNumbers(request: FastifyRequest): Promise<v
     for (const [name, value] of Object.entries(values)) {
       if (typeof value === 'number' && !Number.isFinite(value)) {
         throw new AppError('VALIDATION_FAILED', {
-          detail: { zh: `${context}.${name} 超出允许范围`, en: `${context}.${name} is out of range` },
+          detail: message('http.outOfRange', { field: `${context}.${name}` }),
         });
       }
     }

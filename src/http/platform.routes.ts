@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { withErrors } from './schemas.ts';
+import { message } from '../core/messages.ts';
 
-export const PlatformInfo = Type.Object({
+const PlatformInfo = Type.Object({
   name: Type.Object({ zh: Type.String(), en: Type.String() }),
   /** Demo mode: demo accounts with a published password and made-up data (the web apps show a banner). */
   demo: Type.Boolean(),
@@ -23,7 +24,7 @@ export function platformRoutes(deps: { demo: boolean; needsBootstrap: () => Prom
           response: withErrors({ 200: PlatformInfo }, []),
         },
       },
-      async () => ({ name: { zh: '一办', en: 'Yiban' }, demo: deps.demo, needsBootstrap: await deps.needsBootstrap() }),
+      async () => ({ name: message('platform.name'), demo: deps.demo, needsBootstrap: await deps.needsBootstrap() }),
     );
     return Promise.resolve();
   };

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
  * Images take data: (QR codes, the seal SVG) and blob:; frames blob: (the kiosk prints a PDF
  * through a hidden frame); the verifier's service worker is same-origin.
  */
-export const APP_CSP_DIRECTIVES = {
+const APP_CSP_DIRECTIVES = {
   'default-src': ["'self'"],
   'script-src': ["'self'"],
   'script-src-attr': ["'none'"],
@@ -57,7 +57,7 @@ const PERMISSIONS_OFF = [
   'serial',
   'usb',
 ];
-export const PERMISSIONS_POLICY = PERMISSIONS_OFF.map((f) => `${f}=()`).join(', ');
+const PERMISSIONS_POLICY = PERMISSIONS_OFF.map((f) => `${f}=()`).join(', ');
 export const VERIFIER_PERMISSIONS_POLICY = PERMISSIONS_OFF.map((f) => (f === 'camera' ? 'camera=(self)' : `${f}=()`)).join(', ');
 
 /** Helmet's headers on every response, with our CSP, DENY framing and a same-origin Referer. */

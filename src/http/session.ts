@@ -7,7 +7,7 @@ import { SESSION_COOKIE } from './auth.ts';
  * cookie, so no script on the page can read it; API clients ask for the token with
  * `X-Auth-Mode: bearer` and get it in the body instead (and no cookie).
  */
-export const AUTH_MODE_HEADER = 'x-auth-mode';
+const AUTH_MODE_HEADER = 'x-auth-mode';
 
 export const LoginHeaders = Type.Object({
   [AUTH_MODE_HEADER]: Type.Optional(
@@ -18,7 +18,7 @@ export const LoginHeaders = Type.Object({
 });
 
 /** The session cookie's attributes; Secure whenever the request came over HTTPS (directly or per a trusted proxy). */
-export function sessionCookieOptions(request: FastifyRequest) {
+function sessionCookieOptions(request: FastifyRequest) {
   return { httpOnly: true, sameSite: 'strict', path: '/', secure: request.protocol === 'https' } as const;
 }
 

@@ -7,7 +7,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { CertificateDocument, Disclosure } from './document.ts';
-import { fromBase64Url, toBase64Url } from './status-list.ts';
+import { base64urlnopad } from './tlog-bytes.ts';
 
 export interface CertificateBundle extends CertificateDocument {
   /** The seal's certificate and its issuers (PEM), when the verifier has not pinned them. */
@@ -31,7 +31,7 @@ export async function encodeQr(bundle: CertificateBundle, options: { includeSeal
   if (bundle.disclosures.length > 0) body.d = bundle.disclosures.map((d) => [d.name, d.value, d.salt]);
   if (options.includeSeal !== false && bundle.seal) body.c = pemToBase64(bundle.seal.certificate);
   const packed = await transform(new TextEncoder().encode(JSON.stringify(body)), new CompressionStream('deflate-raw'));
-  return `${QR_PREFIX}${toBase64Url(packed)}.${toBase64Url(sha256(packed).subarray(0, 4))}`;
+  return `${QR_PREFIX}${base64urlnopad.encode(packed)}.${base64urlnopad.encode(sha256(packed).subarray(0, 4))}`;
 }
 
 /** The bundle inside a QR text, or null when the text is not one (never throws). */
@@ -41,9 +41,9 @@ export async function decodeQr(text: string): Promise<CertificateBundle | null> 
   try {
     const [data = '', check = '', ...rest] = trimmed.slice(QR_PREFIX.length).split('.');
     if (rest.length > 0) return null;
-    const packed = fromBase64Url(data);
+    const packed = base64urlnopad.decode(data);
     // Only the one canonical text of these bytes is accepted, and the bytes must match their check.
-    if (toBase64Url(packed) !== data || toBase64Url(sha256(packed).subarray(0, 4)) !== check) return null;
+    if (base64urlnopad.encode(packed) !== data || base64urlnopad.encode(sha256(packed).subarray(0, 4)) !== check) return null;
     const raw = await transform(packed, new DecompressionStream('deflate-raw'));
     if (raw.length > 64 * 1024) return null;
     const body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw)) as Partial<QrBody>;

@@ -4,6 +4,7 @@
  * matters for signatures: DER gives every value exactly one encoding, so a flipped bit can
  * never produce a second valid encoding of the same signature.
  */
+import { base64, concatBytes, hexToBytes } from './tlog-bytes.ts';
 
 export class DerError extends Error {
   override readonly name = 'DerError';
@@ -33,7 +34,7 @@ export interface Tlv {
 }
 
 /** Reads one TLV at `offset`; only single-byte tags and definite, minimal lengths are accepted. */
-export function readTlv(bytes: Uint8Array, offset = 0): Tlv {
+function readTlv(bytes: Uint8Array, offset = 0): Tlv {
   if (offset + 2 > bytes.length) throw new DerError('truncated');
   const tag = bytes[offset]!;
   if ((tag & 0x1f) === 0x1f) throw new DerError('multi-byte tags are not supported');
@@ -135,21 +136,9 @@ function encodeLength(length: number): Uint8Array {
   return Uint8Array.of(0x80 | bytes.length, ...bytes);
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-export function tlv(tag: number, ...content: Uint8Array[]): Uint8Array {
-  const body = concat(...content);
-  return concat(Uint8Array.of(tag), encodeLength(body.length), body);
+function tlv(tag: number, ...content: Uint8Array[]): Uint8Array {
+  const body = concatBytes(...content);
+  return concatBytes(Uint8Array.of(tag), encodeLength(body.length), body);
 }
 
 export const sequence = (...items: Uint8Array[]): Uint8Array => tlv(TAG.SEQUENCE, ...items);
@@ -160,12 +149,9 @@ export const explicit = (n: number, ...content: Uint8Array[]): Uint8Array => tlv
 
 export function unsignedInteger(value: bigint): Uint8Array {
   if (value < 0n) throw new DerError('negative INTEGER');
-  let hex = value.toString(16);
-  if (hex.length % 2) hex = `0${hex}`;
-  const bytes: number[] = [];
-  for (let i = 0; i < hex.length; i += 2) bytes.push(Number.parseInt(hex.slice(i, i + 2), 16));
-  if (bytes[0]! & 0x80) bytes.unshift(0);
-  return tlv(TAG.INTEGER, Uint8Array.from(bytes));
+  const hex = value.toString(16);
+  const bytes = hexToBytes(hex.length % 2 ? `0${hex}` : hex);
+  return tlv(TAG.INTEGER, bytes[0]! & 0x80 ? concatBytes(Uint8Array.of(0), bytes) : bytes);
 }
 
 export function oid(dotted: string): Uint8Array {
@@ -183,14 +169,9 @@ export function oid(dotted: string): Uint8Array {
 
 // ---- PEM ----
 
-const toBase64 = (bytes: Uint8Array): string => {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-};
-
 export function pemEncode(label: string, der: Uint8Array): string {
-  const body = toBase64(der)
+  const body = base64
+    .encode(der)
     .replace(/(.{64})/g, '$1\n')
     .replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
@@ -202,10 +183,12 @@ export function pemDecodeAll(text: string): { label: string; der: Uint8Array }[]
   const re = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
   for (let match = re.exec(text); match; match = re.exec(text)) {
     const body = match[2]!.replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) throw new DerError('PEM body is not base64');
-    const binary = atob(body);
-    const der = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) der[i] = binary.charCodeAt(i);
+    let der: Uint8Array;
+    try {
+      der = base64.decode(body);
+    } catch {
+      throw new DerError('PEM body is not base64');
+    }
     blocks.push({ label: match[1]!, der });
   }
   return blocks;
@@ -216,24 +199,4 @@ export function pemDecode(text: string, label: string): Uint8Array {
   const block = pemDecodeAll(text).find((b) => b.label === label);
   if (!block) throw new DerError(`no PEM block "${label}"`);
   return block.der;
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
-}
-
-export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 || !/^[0-9a-fA-F]*$/.test(hex)) throw new DerError('bad hex');
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
 }

@@ -63,19 +63,13 @@ export function fieldDigest(d: Disclosure): string {
   return bytesToHex(sha256(utf8ToBytes(text)));
 }
 
-export function payloadDigest(payload: string): string {
+function payloadDigest(payload: string): string {
   return bytesToHex(sha256(utf8ToBytes(payload)));
 }
 
 /** The ledger leaf for an issuance: identifiers and digests only, never personal data. */
 export function issuanceLeaf(payload: SignedPayload, payloadText: string): string {
   return canonicalJson({ kind: 'certificate.issued', id: payload.id, payload: payloadDigest(payloadText), at: payload.issuedAt });
-}
-
-/** A view with only the named fields disclosed; it verifies like the original. */
-export function discloseOnly(doc: CertificateDocument, names: readonly string[]): CertificateDocument {
-  const keep = new Set(names);
-  return { ...doc, disclosures: doc.disclosures.filter((d) => keep.has(d.name)) };
 }
 
 export function parsePayload(text: string): SignedPayload | null {

@@ -5,7 +5,7 @@
  * (dots left out), alphabet 0–9 A–Z.
  */
 
-export const IDENTIFIER_PREFIX = '1.2.156.3005.2';
+const IDENTIFIER_PREFIX = '1.2.156.3005.2';
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 /** ISO 7064 hybrid system MOD (M+1),M over an alphabet of M characters. */

@@ -27,7 +27,7 @@ export function emptyRoot(): Uint8Array {
 }
 
 /** The largest power of two strictly smaller than n (n ≥ 2): the split point k of RFC 9162. */
-export function splitPoint(n: number): number {
+function splitPoint(n: number): number {
   let k = 1;
   while (k * 2 < n) k *= 2;
   return k;

@@ -17,7 +17,7 @@ import {
 } from 'pdf-lib';
 import { parseBundleJson, type CertificateBundle } from './bundle.ts';
 
-export const PDF_BUNDLE_NAME = 'certificate-bundle.json';
+const PDF_BUNDLE_NAME = 'certificate-bundle.json';
 const MAX_PDF_BYTES = 32 * 1024 * 1024;
 const MAX_BUNDLE_BYTES = 256 * 1024;
 const MAX_TREE_DEPTH = 8;

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { opensslDir, type OpensslDir } from '../../test/openssl.ts';
-import { bytesEqual, pemDecode, toHex } from './der.ts';
+import { pemDecode } from './der.ts';
+import { bytesToHex, equalBytes } from './tlog-bytes.ts';
 import { decodePkcs8, decodeSpki, privateKeyFromPem, privateKeyToPem, publicKeyFromPem, publicKeyToPem } from './keys.ts';
 import { createSigner, createVerifier, generateKeyPair, privateKeyToPkcs8, sign, SIGNATURE_ALGORITHMS, verify } from './signatures.ts';
 
@@ -28,10 +29,10 @@ describe.each(SIGNATURE_ALGORITHMS)('%s through the common interface', (algorith
     const pkcs8 = privateKeyToPkcs8(algorithm, keys.privateKey);
     const parsed = privateKeyFromPem(privateKeyToPem(pkcs8));
     expect(parsed.algorithm).toBe(algorithm);
-    expect(toHex(parsed.key)).toBe(toHex(keys.privateKey));
-    expect(toHex(publicKeyFromPem(publicKeyToPem(keys.publicKeySpki)))).toBe(toHex(keys.publicKeySpki));
+    expect(bytesToHex(parsed.key)).toBe(bytesToHex(keys.privateKey));
+    expect(bytesToHex(publicKeyFromPem(publicKeyToPem(keys.publicKeySpki)))).toBe(bytesToHex(keys.publicKeySpki));
     // A PKCS#8 private key works as well as the raw one.
-    expect(toHex(createSigner(algorithm, pkcs8).publicKeySpki)).toBe(toHex(keys.publicKeySpki));
+    expect(bytesToHex(createSigner(algorithm, pkcs8).publicKeySpki)).toBe(bytesToHex(keys.publicKeySpki));
   });
 
   it('never throws on garbage keys or signatures', () => {
@@ -114,7 +115,7 @@ describe('interoperability with OpenSSL 3', () => {
       // Import of OpenSSL's PKCS#8: same public key as OpenSSL derives.
       const imported = privateKeyFromPem(dir.read('key.pem').toString());
       expect(imported.algorithm).toBe('SM2');
-      expect(toHex(createSigner('SM2', imported.key).publicKeySpki)).toBe(toHex(spki));
+      expect(bytesToHex(createSigner('SM2', imported.key).publicKeySpki)).toBe(bytesToHex(spki));
       for (const text of ['x', '一办 yiban']) {
         const message = utf8(text);
         dir.write('msg', message);
@@ -132,16 +133,16 @@ describe('interoperability with OpenSSL 3', () => {
       const sec1 = privateKeyFromPem(dir.read('sec1.pem').toString());
       expect(sec1.algorithm).toBe('SM2');
       dir.run(['pkey', '-in', 'sec1.pem', '-pubout', '-out', 'pub.pem']);
-      expect(toHex(createSigner('SM2', sec1.key).publicKeySpki)).toBe(toHex(publicKeyFromPem(dir.read('pub.pem').toString())));
+      expect(bytesToHex(createSigner('SM2', sec1.key).publicKeySpki)).toBe(bytesToHex(publicKeyFromPem(dir.read('pub.pem').toString())));
 
       // Ours → OpenSSL: it reads our PKCS#8, derives our public key, rewrites our exact bytes, and signs with it.
       const keys = generateKeyPair('SM2');
       const pkcs8 = privateKeyToPkcs8('SM2', keys.privateKey);
       dir.write('key.pem', privateKeyToPem(pkcs8));
       dir.run(['pkey', '-in', 'key.pem', '-pubout', '-out', 'pub.pem']);
-      expect(bytesEqual(pemDecode(dir.read('pub.pem').toString(), 'PUBLIC KEY'), keys.publicKeySpki)).toBe(true);
+      expect(equalBytes(pemDecode(dir.read('pub.pem').toString(), 'PUBLIC KEY'), keys.publicKeySpki)).toBe(true);
       dir.run(['pkey', '-in', 'key.pem', '-out', 'rewritten.pem']);
-      expect(bytesEqual(pemDecode(dir.read('rewritten.pem').toString(), 'PRIVATE KEY'), pkcs8)).toBe(true);
+      expect(equalBytes(pemDecode(dir.read('rewritten.pem').toString(), 'PRIVATE KEY'), pkcs8)).toBe(true);
       dir.write('msg', 'seal');
       dir.run(SM2_SIGN);
       expect(verify('SM2', keys.publicKeySpki, utf8('seal'), dir.read('sig'))).toBe(true);
@@ -159,13 +160,13 @@ describe('interoperability with OpenSSL 3', () => {
       expect(dir.run(ED_VERIFY)).toContain('Signature Verified Successfully');
       dir.write('key.pem', privateKeyToPem(pkcs8));
       dir.run(['pkey', '-in', 'key.pem', '-out', 'rewritten.pem']);
-      expect(bytesEqual(pemDecode(dir.read('rewritten.pem').toString(), 'PRIVATE KEY'), pkcs8)).toBe(true);
+      expect(equalBytes(pemDecode(dir.read('rewritten.pem').toString(), 'PRIVATE KEY'), pkcs8)).toBe(true);
 
       dir.run(['genpkey', '-algorithm', 'ed25519', '-out', 'key.pem']);
       dir.run(['pkey', '-in', 'key.pem', '-pubout', '-out', 'pub.pem']);
       const spki = publicKeyFromPem(dir.read('pub.pem').toString());
       const imported = decodePkcs8(pemDecode(dir.read('key.pem').toString(), 'PRIVATE KEY'));
-      expect(toHex(createSigner('Ed25519', imported.key).publicKeySpki)).toBe(toHex(spki));
+      expect(bytesToHex(createSigner('Ed25519', imported.key).publicKeySpki)).toBe(bytesToHex(spki));
       dir.run(ED_SIGN);
       expect(verify('Ed25519', spki, utf8('一办'), dir.read('sig'))).toBe(true);
     }),

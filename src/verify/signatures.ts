@@ -8,7 +8,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { decodePkcs8, decodeSpki, encodePkcs8, encodeSpki, type KeyAlgorithm } from './keys.ts';
 import { createSm2Signer, createSm2Verifier, sm2GenerateKeyPair, type Sm2BaseMultiplyX, type Sm2Verifier } from './sm2.ts';
-import { fromHex, toHex } from './der.ts';
+import { bytesToHex, hexToBytes } from './tlog-bytes.ts';
 
 export type SignatureAlgorithm = 'SM2' | 'Ed25519';
 export const SIGNATURE_ALGORITHMS: readonly SignatureAlgorithm[] = ['SM2', 'Ed25519'];
@@ -149,7 +149,7 @@ let clock = 0;
 
 /** Verifies `signature` over `message` with an SPKI key. Never throws: bad input is `false`. */
 export function verify(algorithm: KeyAlgorithm, publicKeySpki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  const cacheKey = `${algorithm}:${toHex(publicKeySpki)}`;
+  const cacheKey = `${algorithm}:${bytesToHex(publicKeySpki)}`;
   clock++;
   let entry = cache.get(cacheKey);
   if (entry) {
@@ -180,7 +180,7 @@ function dropIdleTable(): boolean {
     if (!entry.table) continue;
     if (clock - entry.lastUse < TABLE_IDLE) return false;
     const algorithm = key.slice(0, key.indexOf(':')) as KeyAlgorithm;
-    entry.verifier = createVerifier(algorithm, fromHex(key.slice(key.indexOf(':') + 1)));
+    entry.verifier = createVerifier(algorithm, hexToBytes(key.slice(key.indexOf(':') + 1)));
     entry.table = false;
     entry.uses = 0;
     tables--;

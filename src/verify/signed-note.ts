@@ -139,13 +139,13 @@ export function ed25519Signer(name: string, secretKey: Uint8Array): NoteSigner {
 }
 
 /** The message a cosignature/v1 signs. */
-export function cosignatureMessage(text: string, timestamp: number): Uint8Array {
+function cosignatureMessage(text: string, timestamp: number): Uint8Array {
   return utf8(cosignatureText(text, timestamp));
 }
 
 const cosignatureText = (text: string, timestamp: number): string => `cosignature/v1\ntime ${timestamp}\n${text}`;
 
-export function cosignatureVerifier(name: string, publicKey: Uint8Array): NoteVerifier {
+function cosignatureVerifier(name: string, publicKey: Uint8Array): NoteVerifier {
   return {
     name,
     type: KEY_TYPE_COSIGNATURE_V1,
@@ -184,7 +184,7 @@ export function cosignatureSigner(name: string, secretKey: Uint8Array, now: () =
 }
 
 /** Text rules: non-empty valid text ending in a newline, no control characters but newline. */
-export function isValidNoteText(text: string): boolean {
+function isValidNoteText(text: string): boolean {
   return text.length > 0 && text.endsWith('\n') && !hasControl(text, true);
 }
 

@@ -4,7 +4,7 @@ import { SM2_CURVE } from './sm2-curve.ts';
 import { baseCombTable, buildCombTable, combMulAddAffineX, combVerify, type CombTable } from './sm2-comb.ts';
 import { createSm2Signer, createSm2Verifier, decodeSm2Signature, encodeSm2Signature, sm2GenerateKeyPair, Sm2Point, sm2Z } from './sm2.ts';
 import { Sm3 } from './sm3.ts';
-import { toHex } from './der.ts';
+import { bytesToHex } from './tlog-bytes.ts';
 
 const { n: N } = SM2_CURVE;
 const G = Sm2Point.BASE;
@@ -129,7 +129,7 @@ describe('SM2 verification with a precomputed key (fast path) against the refere
       fc.property(fc.bigInt({ min: 1n, max: N - 1n }), fc.bigInt({ min: 1n, max: N - 1n }), fc.string({ maxLength: 40 }), (r, s, text) => {
         const message = utf8(text);
         const signature = encodeSm2Signature(r, s);
-        const e = BigInt('0x' + toHex(new Sm3().update(z).update(message).digest()));
+        const e = BigInt('0x' + bytesToHex(new Sm3().update(z).update(message).digest()));
         const t = (r + s) % N;
         const x = t === 0n ? null : referenceX(s, key.point, t);
         const expected = x !== null && (e + x) % N === r;

@@ -13,10 +13,10 @@
  */
 import { weierstrass, type WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
 import { Field, invert, mod } from '@noble/curves/abstract/modular.js';
-import { bytesToNumberBE, createHmacDrbg, numberToBytesBE, randomBytes } from '@noble/curves/utils.js';
+import { bytesToNumberBE, concatBytes, createHmacDrbg, numberToBytesBE, randomBytes } from '@noble/curves/utils.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concat, readChildren, readSingle, readUnsignedInteger, sequence, TAG, unsignedInteger } from './der.ts';
+import { readChildren, readSingle, readUnsignedInteger, sequence, TAG, unsignedInteger } from './der.ts';
 import { sm3, Sm3 } from './sm3.ts';
 import { SM2_CURVE } from './sm2-curve.ts';
 import { baseCombTable, buildCombTable, combVerify, type CombTable } from './sm2-comb.ts';
@@ -24,7 +24,7 @@ import { baseCombTable, buildCombTable, combVerify, type CombTable } from './sm2
 export { SM2_CURVE };
 
 /** The default distinguishing ID of GM/T 0009-2012 §10 ("1234567812345678"). */
-export const SM2_DEFAULT_ID = '1234567812345678';
+const SM2_DEFAULT_ID = '1234567812345678';
 
 const { n: N } = SM2_CURVE;
 export const Sm2Point = weierstrass(SM2_CURVE, { Fp: Field(SM2_CURVE.p), Fn: Field(SM2_CURVE.n) });
@@ -37,7 +37,7 @@ Sm2Point.BASE.precompute(8, true);
 // signatures gets comb tables through createSm2Verifier's `precompute`).
 const G_UNCACHED = Sm2Point.fromAffine(Sm2Point.BASE.toAffine());
 
-const CURVE_PREFIX = concat(...[SM2_CURVE.a, SM2_CURVE.b, SM2_CURVE.Gx, SM2_CURVE.Gy].map((v) => numberToBytesBE(v, 32)));
+const CURVE_PREFIX = concatBytes(...[SM2_CURVE.a, SM2_CURVE.b, SM2_CURVE.Gx, SM2_CURVE.Gy].map((v) => numberToBytesBE(v, 32)));
 const encoder = new TextEncoder();
 
 export interface Sm2KeyPair {
@@ -64,7 +64,7 @@ function privateScalar(privateKey: Uint8Array): bigint {
 }
 
 /** Parses and validates a public point (uncompressed or compressed SEC1); throws if not on the curve. */
-export function sm2PublicPoint(publicKey: Uint8Array): Sm2Point {
+function sm2PublicPoint(publicKey: Uint8Array): Sm2Point {
   const point = Sm2Point.fromBytes(publicKey);
   point.assertValidity();
   return point;
@@ -146,7 +146,7 @@ export function createSm2Signer(privateKey: Uint8Array, options: Sm2SignerOption
     publicKey: point.toBytes(false),
     sign(message) {
       const e = messageScalar(z, message);
-      const seed = concat(dBytes, numberToBytesBE(mod(e, N), 32), randomBytes(32));
+      const seed = concatBytes(dBytes, numberToBytesBE(mod(e, N), 32), randomBytes(32));
       return drbg(seed, (kBytes) => {
         const k = bytesToNumberBE(kBytes);
         if (k < 1n || k >= N) return undefined;

@@ -17,12 +17,13 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { canonicalJson, parsePayload } from './document.ts';
 import { sm3 } from './sm3.ts';
 import { verify as verifySignature } from './signatures.ts';
-import { decodeStatusList, fromBase64Url, toBase64Url } from './status-list.ts';
+import { decodeStatusList } from './status-list.ts';
+import { base64urlnopad } from './tlog-bytes.ts';
 import { concatBytes, utf8 } from './tlog-bytes.ts';
 import { createChainVerifier, splitPemChain, type ChainResult } from './x509.ts';
 import type { StatusEvidence, StatusListProblem, TrustAnchors } from './verify-certificate.ts';
 
-export const STATUS_CRYPTOSUITE = 'yiban-sm2-jcs-2026';
+const STATUS_CRYPTOSUITE = 'yiban-sm2-jcs-2026';
 export type StatusPurpose = 'revocation' | 'suspension';
 export const STATUS_PURPOSES: readonly StatusPurpose[] = ['revocation', 'suspension'];
 
@@ -64,7 +65,7 @@ export async function signStatusListCredential(
     proofPurpose: 'assertionMethod' as const,
   };
   const signature = await key.sign(hashData(credential, { '@context': credential['@context'], ...config }));
-  return { ...credential, proof: { ...config, proofValue: `u${toBase64Url(signature)}` } };
+  return { ...credential, proof: { ...config, proofValue: `u${base64urlnopad.encode(signature)}` } };
 }
 
 export type CheckedStatusList =
@@ -77,7 +78,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * Checks one status list credential: that it is the list `expect` names, that a status signer of
  * the pinned trust list signed it, and that it is current at `at`.
  */
-export async function checkStatusListCredential(
+async function checkStatusListCredential(
   credential: unknown,
   trust: TrustAnchors,
   expect: { id: string; purpose: StatusPurpose },
@@ -139,7 +140,7 @@ export async function checkStatusListCredential(
   let signature: Uint8Array;
   try {
     if (!proof.proofValue.startsWith('u')) throw new TypeError('not base64url multibase');
-    signature = fromBase64Url(proof.proofValue.slice(1));
+    signature = base64urlnopad.decode(proof.proofValue.slice(1));
   } catch {
     return { ok: false, reason: 'STATUS_LIST_UNTRUSTED', detail: 'unreadable proofValue' };
   }

@@ -3,6 +3,7 @@
  * the first byte), GZIP-compressed, encoded as multibase base64url without padding ('u' prefix).
  * Uses the platform's CompressionStream, present in browsers and Node ≥ 18.
  */
+import { base64urlnopad } from './tlog-bytes.ts';
 
 export async function encodeStatusList(setIndexes: readonly number[], size: number): Promise<string> {
   if (size % 8 !== 0) throw new RangeError('the list size must be a multiple of 8');
@@ -12,14 +13,14 @@ export async function encodeStatusList(setIndexes: readonly number[], size: numb
     bits[i >> 3]! |= 0x80 >> (i & 7);
   }
   const gz = await pipe(bits, new CompressionStream('gzip'));
-  return 'u' + toBase64Url(gz);
+  return 'u' + base64urlnopad.encode(gz);
 }
 
 /** Decodes an encoded list; null when it is not a valid encoding (never throws). */
 export async function decodeStatusList(encoded: string): Promise<Uint8Array | null> {
   if (!encoded.startsWith('u')) return null;
   try {
-    return await pipe(fromBase64Url(encoded.slice(1)), new DecompressionStream('gzip'));
+    return await pipe(base64urlnopad.decode(encoded.slice(1)), new DecompressionStream('gzip'));
   } catch {
     return null;
   }
@@ -33,19 +34,4 @@ export function isBitSet(bits: Uint8Array, index: number): boolean | null {
 async function pipe(data: Uint8Array, transform: CompressionStream | DecompressionStream): Promise<Uint8Array> {
   const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform);
   return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-export function toBase64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-export function fromBase64Url(text: string): Uint8Array {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new TypeError('not base64url');
-  const b64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
-  const binary = atob(b64);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
 }

@@ -74,7 +74,7 @@ export function parseTilePath(rest: string): TileRef | null {
 }
 
 /** How many hashes of tile level L exist in a tree of size n: ⌊n / 256^L⌋. */
-export function hashesAtTileLevel(level: number, treeSize: number): number {
+function hashesAtTileLevel(level: number, treeSize: number): number {
   return Math.floor(treeSize / TILE_WIDTH ** level);
 }
 
@@ -118,7 +118,7 @@ export function parseEntryBundle(bundle: Uint8Array): Uint8Array[] | null {
 }
 
 /** Where the hashes of tree level 8·L behind a node sit: tile, offset in it, and how many. */
-export function nodeLocation(node: NodeId): { level: number; index: number; offset: number; span: number } {
+function nodeLocation(node: NodeId): { level: number; index: number; offset: number; span: number } {
   const level = Math.floor(node.level / TILE_HEIGHT);
   const span = 2 ** (node.level % TILE_HEIGHT);
   const first = node.index * span;
@@ -152,7 +152,7 @@ export interface TileSource {
 }
 
 /** Hashes of perfect subtrees of a tree of size n, read from the tiles of that tree. */
-export async function readNodeHashes(
+async function readNodeHashes(
   source: TileSource,
   treeSize: number,
   nodes: readonly NodeId[],
@@ -177,7 +177,7 @@ export async function readNodeHashes(
 }
 
 /** MTH of each range, reading every tile it needs once. */
-export async function rangeHashes(
+async function rangeHashes(
   source: TileSource,
   treeSize: number,
   ranges: readonly Range[],

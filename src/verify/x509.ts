@@ -25,14 +25,15 @@ import {
   Version,
 } from '@peculiar/asn1-x509';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesEqual, expectTag, pemDecodeAll, readBitStringBytes, readChildren, readOid, readSingle, TAG, toHex, type Tlv } from './der.ts';
+import { expectTag, pemDecodeAll, readBitStringBytes, readChildren, readOid, readSingle, TAG, type Tlv } from './der.ts';
+import { bytesToHex, equalBytes } from './tlog-bytes.ts';
 import { decodeSpki, OID, type KeyAlgorithm } from './keys.ts';
 import { verify } from './signatures.ts';
 
 export type CertificateInput = Uint8Array | string;
 export type CertificateSignatureAlgorithm = 'SM2-with-SM3' | 'Ed25519' | 'ECDSA-with-SHA256';
 /** RFC 5280 §4.2.1.3 names, in bit order. */
-export const KEY_USAGES = [
+const KEY_USAGES = [
   'digitalSignature',
   'nonRepudiation',
   'keyEncipherment',
@@ -138,7 +139,7 @@ const NAME_ATTRIBUTES: Record<string, [keyof Omit<NameInfo, 'text'>, string]> = 
 
 class Malformed extends Error {}
 
-export function toDer(input: CertificateInput): Uint8Array {
+function toDer(input: CertificateInput): Uint8Array {
   if (input instanceof Uint8Array) return input;
   const block = pemDecodeAll(input).find((b) => b.label === 'CERTIFICATE');
   if (!block) throw new Malformed('no CERTIFICATE PEM block');
@@ -156,7 +157,7 @@ export function splitPemChain(pem: string): Uint8Array[] {
   }
 }
 
-export function describeName(der: Uint8Array): NameInfo {
+function describeName(der: Uint8Array): NameInfo {
   const name = AsnConvert.parse(der, Name);
   const info: NameInfo = { text: '' };
   const parts: string[] = [];
@@ -209,7 +210,7 @@ function parseOrThrow(der: Uint8Array): ParsedCertificate {
   if (fields[0]?.tag === 0xa0) index++;
   const serial = expectTag(fields[index++], TAG.INTEGER, 'serialNumber');
   const innerAlg = fields[index++];
-  if (!innerAlg || !bytesEqual(innerAlg.raw, algTlv!.raw)) throw new Malformed('inner and outer signature algorithms differ');
+  if (!innerAlg || !equalBytes(innerAlg.raw, algTlv!.raw)) throw new Malformed('inner and outer signature algorithms differ');
   const issuerDer = expectTag(fields[index++], TAG.SEQUENCE, 'issuer').raw;
   expectTag(fields[index++], TAG.SEQUENCE, 'validity');
   const subjectDer = expectTag(fields[index++], TAG.SEQUENCE, 'subject').raw;
@@ -251,11 +252,11 @@ function parseOrThrow(der: Uint8Array): ParsedCertificate {
         }
         break;
       case id_ce_subjectKeyIdentifier:
-        subjectKeyId = toHex(new Uint8Array(AsnConvert.parse(value, SubjectKeyIdentifier).buffer));
+        subjectKeyId = bytesToHex(new Uint8Array(AsnConvert.parse(value, SubjectKeyIdentifier).buffer));
         break;
       case id_ce_authorityKeyIdentifier: {
         const aki = AsnConvert.parse(value, AuthorityKeyIdentifier);
-        if (aki.keyIdentifier) authorityKeyId = toHex(new Uint8Array(aki.keyIdentifier.buffer));
+        if (aki.keyIdentifier) authorityKeyId = bytesToHex(new Uint8Array(aki.keyIdentifier.buffer));
         break;
       }
       default:
@@ -266,7 +267,7 @@ function parseOrThrow(der: Uint8Array): ParsedCertificate {
   return {
     subject: describeName(subjectDer),
     issuer: describeName(issuerDer),
-    serial: toHex(serial.content),
+    serial: bytesToHex(serial.content),
     notBefore: tbsParsed.validity.notBefore.getTime(),
     notAfter: tbsParsed.validity.notAfter.getTime(),
     publicKeySpki: spki.slice(),
@@ -277,7 +278,7 @@ function parseOrThrow(der: Uint8Array): ParsedCertificate {
     ...(keyUsage ? { keyUsage } : {}),
     ...(subjectKeyId ? { subjectKeyId } : {}),
     ...(authorityKeyId ? { authorityKeyId } : {}),
-    fingerprint: toHex(sha256(der)),
+    fingerprint: bytesToHex(sha256(der)),
     der: der.slice(),
     tbs: tbs.raw.slice(),
     signature: signature.slice(),
@@ -288,14 +289,14 @@ function parseOrThrow(der: Uint8Array): ParsedCertificate {
 }
 
 /** Whether `issuer`'s key made `subject`'s signature. */
-export function isSignedBy(subject: ParsedCertificate, issuer: Pick<CertificateInfo, 'publicKeySpki' | 'publicKeyAlgorithm'>): boolean {
+function isSignedBy(subject: ParsedCertificate, issuer: Pick<CertificateInfo, 'publicKeySpki' | 'publicKeyAlgorithm'>): boolean {
   const keyAlgorithm = KEY_FOR_SIGNATURE[subject.signatureAlgorithm];
   if (issuer.publicKeyAlgorithm !== keyAlgorithm) return false;
   return verify(keyAlgorithm, issuer.publicKeySpki, subject.tbs, subject.signature);
 }
 
 /** What callers see: the parsed certificate without the internal byte slices. */
-export function publicInfo(certificate: ParsedCertificate): CertificateInfo {
+function publicInfo(certificate: ParsedCertificate): CertificateInfo {
   const {
     tbs: _tbs,
     signature: _signature,
@@ -365,7 +366,7 @@ export function createChainVerifier(options: {
       try {
         if ('reason' in setup) return setup;
         // Keyed by the exact input, so that a leaf met again is neither parsed nor verified again.
-        const key = typeof leafInput === 'string' ? leafInput : toHex(leafInput);
+        const key = typeof leafInput === 'string' ? leafInput : bytesToHex(leafInput);
         let chain = paths.get(key);
         if (!chain) {
           const leafResult = parseCertificate(leafInput);
@@ -425,7 +426,7 @@ function buildPath(
     const candidates = [...anchors, ...intermediates].filter(
       (c) =>
         !used.has(c.fingerprint) &&
-        bytesEqual(c.subjectDer, current.issuerDer) &&
+        equalBytes(c.subjectDer, current.issuerDer) &&
         !(current.authorityKeyId && c.subjectKeyId && current.authorityKeyId !== c.subjectKeyId),
     );
     const depth = chain.length - 1;

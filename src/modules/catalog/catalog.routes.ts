@@ -4,10 +4,11 @@ import { AppError } from '../../core/errors.ts';
 import { CODE_PATTERN, CodeParam, IsoDate, withErrors } from '../../http/schemas.ts';
 import type { CatalogService } from './catalog.service.ts';
 import { addWorkingDays, isProvisionalDate, isWorkingDay } from './working-days.ts';
+import { message } from '../../core/messages.ts';
 
 const Bilingual = { nameZh: Type.String(), nameEn: Type.String() };
 
-export const ServiceItemDto = Type.Object(
+const ServiceItemDto = Type.Object(
   {
     code: Type.String(),
     ...Bilingual,
@@ -91,7 +92,7 @@ export function catalogRoutes(deps: { catalog: CatalogService }): FastifyPluginA
         try {
           return { from, days, ...addWorkingDays(from, days) };
         } catch {
-          throw new AppError('VALIDATION_FAILED', { detail: { zh: '日期无效', en: 'invalid date' } });
+          throw new AppError('VALIDATION_FAILED', { detail: message('catalog.invalidDate') });
         }
       },
     );
@@ -115,7 +116,7 @@ export function catalogRoutes(deps: { catalog: CatalogService }): FastifyPluginA
         try {
           return { date, workingDay: isWorkingDay(date), provisional: isProvisionalDate(date) };
         } catch {
-          throw new AppError('VALIDATION_FAILED', { detail: { zh: '日期无效', en: 'invalid date' } });
+          throw new AppError('VALIDATION_FAILED', { detail: message('catalog.invalidDate') });
         }
       },
     );

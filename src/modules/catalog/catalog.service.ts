@@ -4,6 +4,7 @@ import type { Db } from '../../db/database.ts';
 import { serviceItems, type Channel, type FormField } from './catalog.tables.ts';
 import type { ServiceItemDef } from './catalog.seed.ts';
 import { addWorkingDays, chinaDate, type DueDate } from './working-days.ts';
+import { message, type Bilingual } from '../../core/messages.ts';
 
 export type ServiceItem = ServiceItemDef & { active: boolean };
 
@@ -95,32 +96,33 @@ export function createCatalogService(deps: { db: Db; clock?: () => Date }): Cata
     },
 
     validateForm(item, form, options = {}) {
-      const problems: { zh: string; en: string }[] = [];
+      const problems: Bilingual[] = [];
       const clean: Record<string, string> = {};
       const known = new Set(item.formFields.map((f) => f.name));
       for (const key of Object.keys(form)) {
-        if (!known.has(key)) problems.push({ zh: `不允许的字段 ${key}`, en: `unknown field ${key}` });
+        if (!known.has(key)) problems.push(message('catalog.form.unknownField', { field: key }));
       }
       for (const field of item.formFields) {
         const raw = form[field.name];
+        const label = { zh: field.labelZh, en: field.labelEn };
         if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
-          if (field.required && !options.partial) problems.push({ zh: `请填写“${field.labelZh}”`, en: `${field.labelEn} is required` });
+          if (field.required && !options.partial) problems.push(message('catalog.form.required', { label }));
           continue;
         }
         if (typeof raw !== 'string') {
-          problems.push({ zh: `“${field.labelZh}”应为文本`, en: `${field.labelEn} must be text` });
+          problems.push(message('catalog.form.notText', { label }));
           continue;
         }
         const value = raw.trim();
         const max = field.maxLength ?? 500;
         if ([...value].length > max) {
-          problems.push({ zh: `“${field.labelZh}”最多 ${max} 个字`, en: `${field.labelEn} must have at most ${max} characters` });
+          problems.push(message('catalog.form.tooLong', { label, max }));
         } else if (field.type === 'date' && !isRealDate(value)) {
-          problems.push({ zh: `“${field.labelZh}”不是有效日期（YYYY-MM-DD）`, en: `${field.labelEn} is not a valid date (YYYY-MM-DD)` });
+          problems.push(message('catalog.form.badDate', { label }));
         } else if (field.type === 'date' && dateProblem(field, value, chinaDate(clock()))) {
           problems.push(dateProblem(field, value, chinaDate(clock()))!);
         } else if (field.type === 'select' && !field.options?.some((o) => o.value === value)) {
-          problems.push({ zh: `“${field.labelZh}”的取值无效`, en: `${field.labelEn} has an invalid value` });
+          problems.push(message('catalog.form.badOption', { label }));
         } else {
           clean[field.name] = value;
         }
@@ -149,20 +151,18 @@ export function createCatalogService(deps: { db: Db; clock?: () => Date }): Cata
 }
 
 /** A real date outside the field's range: in the future for a date that has happened, or absurdly far back or ahead. */
-function dateProblem(field: FormField, value: string, today: string): { zh: string; en: string } | null {
+function dateProblem(field: FormField, value: string, today: string): Bilingual | null {
+  const label = { zh: field.labelZh, en: field.labelEn };
   if (field.future) {
     const latest = `${Number(today.slice(0, 4)) + FUTURE_YEARS}${today.slice(4)}`;
     if (value < today || value > latest) {
-      return {
-        zh: `“${field.labelZh}”应在今天（${today}）至 ${latest} 之间`,
-        en: `${field.labelEn} must be between today (${today}) and ${latest}`,
-      };
+      return message('catalog.form.dateOutsideWindow', { label, today, latest });
     }
     return null;
   }
-  if (value > today) return { zh: `“${field.labelZh}”不能晚于今天（${today}）`, en: `${field.labelEn} cannot be after today (${today})` };
+  if (value > today) return message('catalog.form.dateAfterToday', { label, today });
   if (value < EARLIEST_FORM_DATE) {
-    return { zh: `“${field.labelZh}”不能早于 ${EARLIEST_FORM_DATE}`, en: `${field.labelEn} cannot be before ${EARLIEST_FORM_DATE}` };
+    return message('catalog.form.dateTooEarly', { label, earliest: EARLIEST_FORM_DATE });
   }
   return null;
 }

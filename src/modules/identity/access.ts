@@ -46,7 +46,7 @@ function adminGrants(principal: Principal): RoleGrant[] {
   return principal.kind === 'staff' ? principal.roles.filter((g) => ACCOUNT_ADMIN_ROLES.has(g.role)) : [];
 }
 
-export function isPlatformAdmin(principal: Principal): boolean {
+function isPlatformAdmin(principal: Principal): boolean {
   return principal.kind === 'staff' && principal.roles.some((g) => g.role === 'platform_admin');
 }
 

@@ -1,8 +1,9 @@
-import { AppError } from '../../core/errors.ts';
+import { AppError, notFound } from '../../core/errors.ts';
 import type { IdentityContext } from './context.ts';
 import * as repo from './identity.repository.ts';
 import { DELEGATION_SCOPES, type DelegationScope, type Principal } from './principal.ts';
 import { isUuid, USERNAME_PATTERN } from './validation.ts';
+import { message, type MessageKey } from '../../core/messages.ts';
 
 export interface CreateDelegationInput {
   helperUsername: string;
@@ -22,10 +23,9 @@ export interface DelegationDto {
 }
 
 const MAX_VALIDITY_YEARS = 1;
-const NO_SUCH_HELPER = { what: { zh: '帮办员', en: 'Helper' } };
 
-function invalid(zh: string, en: string): AppError {
-  return new AppError('VALIDATION_FAILED', { detail: { zh, en } });
+function invalid(key: MessageKey): AppError {
+  return new AppError('VALIDATION_FAILED', { detail: message(key) });
 }
 
 export function createDelegationFunctions({ db, clock }: IdentityContext) {
@@ -55,18 +55,18 @@ export function createDelegationFunctions({ db, clock }: IdentityContext) {
       const now = clock();
       const scopes = DELEGATION_SCOPES.filter((s) => input.scopes.includes(s));
       if (scopes.length === 0 || input.scopes.some((s) => !DELEGATION_SCOPES.includes(s))) {
-        throw invalid('授权范围无效', 'invalid scopes');
+        throw invalid('identity.delegation.scopes');
       }
       const validUntil = new Date(input.validUntil);
       const latest = new Date(now);
       latest.setUTCFullYear(latest.getUTCFullYear() + MAX_VALIDITY_YEARS);
       if (Number.isNaN(validUntil.getTime()) || validUntil <= now || validUntil > latest) {
-        throw invalid('授权截止时间应在今后一年之内', 'validUntil must be in the future and at most one year ahead');
+        throw invalid('identity.delegation.validUntil');
       }
       const username = input.helperUsername.trim().toLowerCase();
       const helper = USERNAME_PATTERN.test(username) ? await repo.findStaffByUsername(db, username) : null;
       const isHelper = helper?.status === 'active' && (await repo.getRoles(db, [helper.id])).some((r) => r.role === 'helper');
-      if (!helper || !isHelper) throw new AppError('NOT_FOUND', NO_SUCH_HELPER);
+      if (!helper || !isHelper) throw notFound('helper');
 
       const id = await db.transaction(async (tx) => {
         const replaced = await repo.revokeActiveDelegations(tx, residentId, helper.id, now);

@@ -6,7 +6,7 @@ import type { CodeDelivery, CodeSender } from './code-senders.ts';
 import { createResidentIdVault, deriveKioskCodeKey, newSessionToken } from './crypto.ts';
 import * as repo from './identity.repository.ts';
 import { kioskCodes } from './identity.tables.ts';
-import { parseResidentId, RESIDENT_ID_PROBLEM_TEXT } from './resident-id.ts';
+import { parseResidentId, residentIdProblemText } from './resident-id.ts';
 import { clearFailures, findLocks, loginSource, recordFailure } from './lockout.ts';
 import { SESSION_TTL_MS, type LoginResult } from './sessions.ts';
 import { chinaToday } from './validation.ts';
@@ -125,7 +125,7 @@ export function createKioskLogin(deps: KioskLoginDeps) {
       if (!sender) throw new AppError('KIOSK_LOGIN_UNAVAILABLE');
       const now = deps.clock();
       const parsed = parseResidentId(residentId.trim(), chinaToday(now));
-      if (!parsed.ok) throw new AppError('INVALID_RESIDENT_ID', { reason: RESIDENT_ID_PROBLEM_TEXT[parsed.problem] });
+      if (!parsed.ok) throw new AppError('INVALID_RESIDENT_ID', { reason: residentIdProblemText(parsed.problem) });
       const resident = await repo.findKioskResident(db, vault.lookupHash(parsed.value.id));
       // Everything else happens after the answer, so that it takes as long for every ID number.
       if (resident) {

@@ -2,6 +2,7 @@ import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 import { AppError } from '../../core/errors.ts';
 import { MAX_PASSWORD_LENGTH } from './crypto.ts';
+import { message } from '../../core/messages.ts';
 
 /**
  * The password policy of every account (registration, password change, administrator and
@@ -12,7 +13,7 @@ import { MAX_PASSWORD_LENGTH } from './crypto.ts';
  * the score refuses them.
  */
 export const MIN_PASSWORD_LENGTH = 10;
-export const MIN_PASSWORD_SCORE = 3;
+const MIN_PASSWORD_SCORE = 3;
 
 export type PasswordProblem = 'too_short' | 'too_long' | 'guessable';
 
@@ -31,17 +32,13 @@ export function passwordProblem(password: string, userInputs: readonly string[] 
   return zxcvbn().check(password, inputs).score < MIN_PASSWORD_SCORE ? 'guessable' : null;
 }
 
-const REASONS: Record<PasswordProblem, { zh: string; en: string }> = {
-  too_short: { zh: `少于 ${MIN_PASSWORD_LENGTH} 个字符`, en: `it has fewer than ${MIN_PASSWORD_LENGTH} characters` },
-  too_long: { zh: `多于 ${MAX_PASSWORD_LENGTH} 个字符`, en: `it has more than ${MAX_PASSWORD_LENGTH} characters` },
-  guessable: {
-    zh: '是常见密码，或由常见词、姓名、账号、日期、键盘序列等组成，容易被猜中',
-    en: 'it is a common password or is made of common words, names, your login, dates or keyboard patterns, and is easy to guess',
-  },
-};
-
 /** Throws WEAK_PASSWORD (with the reason) unless `password` passes the policy. */
 export function checkPasswordPolicy(password: string, userInputs: readonly string[] = []): void {
   const problem = passwordProblem(password, userInputs);
-  if (problem) throw new AppError('WEAK_PASSWORD', { reason: REASONS[problem] }, { reason: problem });
+  if (problem)
+    throw new AppError(
+      'WEAK_PASSWORD',
+      { reason: message(`identity.password.${problem}`, { min: MIN_PASSWORD_LENGTH, max: MAX_PASSWORD_LENGTH }) },
+      { reason: problem },
+    );
 }

@@ -2,6 +2,7 @@
  * 居民身份证号码 (GB 11643-1999): 6-digit address code, 8-digit birth date, 3-digit sequence
  * (odd for men, even for women) and an ISO 7064 MOD 11-2 check character.
  */
+import { message, type Bilingual } from '../../core/messages.ts';
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
 const CHECK_CHARS = '10X98765432';
@@ -83,12 +84,18 @@ export function parseResidentId(input: string, today: string = new Date().toISOS
   };
 }
 
-export const RESIDENT_ID_PROBLEM_TEXT: Record<ResidentIdProblem, { zh: string; en: string }> = {
-  format: { zh: '应为 17 位数字加 1 位校验码（数字或 X）', en: 'it must be 17 digits and a check character (digit or X)' },
-  checksum: { zh: '校验码不正确，请核对号码', en: 'the check character does not match; please check the number' },
-  province: { zh: '前两位不是有效的省级行政区划代码', en: 'the first two digits are not a valid province code' },
-  birth_date: { zh: '出生日期不存在', en: 'the birth date does not exist' },
-  future_birth_date: { zh: '出生日期晚于今天', en: 'the birth date is in the future' },
+/** The problem in words: the catalogue's `identity.residentId.<problem>`. */
+export function residentIdProblemText(problem: ResidentIdProblem): Bilingual {
+  return message(`identity.residentId.${problem}`);
+}
+
+/** @deprecated for residentIdProblemText; src/modules/sharing still reads it. */
+export const RESIDENT_ID_PROBLEM_TEXT: Record<ResidentIdProblem, Bilingual> = {
+  format: residentIdProblemText('format'),
+  checksum: residentIdProblemText('checksum'),
+  province: residentIdProblemText('province'),
+  birth_date: residentIdProblemText('birth_date'),
+  future_birth_date: residentIdProblemText('future_birth_date'),
 };
 
 /** `130123199003070017` → `130123********0017`. */

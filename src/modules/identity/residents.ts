@@ -4,8 +4,9 @@ import { hashPassword } from './crypto.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import * as repo from './identity.repository.ts';
 import type { Principal } from './principal.ts';
-import { maskResidentId, parseResidentId, RESIDENT_ID_PROBLEM_TEXT } from './resident-id.ts';
+import { maskResidentId, parseResidentId, residentIdProblemText } from './resident-id.ts';
 import { chinaToday, isUniqueViolation, isUuid, maskPhone, normalisePhone, normaliseResidentName } from './validation.ts';
+import { message } from '../../core/messages.ts';
 
 export interface RegisterResidentInput {
   name: string;
@@ -51,7 +52,7 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache }
     const now = clock();
     const name = normaliseResidentName(input.name);
     const parsed = parseResidentId(input.residentId, chinaToday(now));
-    if (!parsed.ok) throw new AppError('INVALID_RESIDENT_ID', { reason: RESIDENT_ID_PROBLEM_TEXT[parsed.problem] });
+    if (!parsed.ok) throw new AppError('INVALID_RESIDENT_ID', { reason: residentIdProblemText(parsed.problem) });
     const phone = normalisePhone(input.phone);
     checkPasswordPolicy(input.password, [name, phone, parsed.value.id, parsed.value.birthDate.replaceAll('-', '')]);
     const homeOrgCode = input.homeOrgCode ? (await requireVillage(orgs, input.homeOrgCode)).code : null;
@@ -62,13 +63,7 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache }
     if (await repo.residentHashExists(db, hash)) throw new AppError('ALREADY_REGISTERED');
     const warnings: Warning[] = (await orgs.divisionExists(addressCode))
       ? []
-      : [
-          {
-            code: 'ADDRESS_CODE_NOT_CURRENT',
-            zh: `身份证号码中的地址码 ${addressCode} 不在现行行政区划代码中（可能是已撤并的旧区划），已照常登记`,
-            en: `The address code ${addressCode} in the ID number is not a current division code (perhaps a former division); registration went ahead`,
-          },
-        ];
+      : [{ code: 'ADDRESS_CODE_NOT_CURRENT', ...message('identity.residentId.addressCodeNotCurrent', { addressCode }) }];
     const passwordHash = await hashPassword(input.password);
     const residentIdMasked = maskResidentId(id);
 

@@ -11,7 +11,6 @@ import { chinaToday, isUuid, PHONE_PATTERN } from './validation.ts';
 export const LOGIN_CHANNELS = ['web', 'app', 'kiosk', 'window'] as const;
 export type LoginChannel = (typeof LOGIN_CHANNELS)[number];
 
-export { LOCK_MS, MAX_FAILED_LOGINS } from './lockout.ts';
 /** A kiosk is a shared device: its sessions end quickly. */
 export const SESSION_TTL_MS: Record<LoginChannel, number> = {
   web: 12 * 3600_000,

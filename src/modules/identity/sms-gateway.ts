@@ -28,7 +28,7 @@ export interface SmsGatewayDeps {
   log?: (line: string) => void;
 }
 
-export class SmsDeliveryError extends Error {
+class SmsDeliveryError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
@@ -38,7 +38,7 @@ export class SmsDeliveryError extends Error {
   }
 }
 
-export function signSmsRequest(secret: string, input: { path: string; timestamp: string; nonce: string; body: string }): string {
+function signSmsRequest(secret: string, input: { path: string; timestamp: string; nonce: string; body: string }): string {
   const bodyHash = createHash('sha256').update(input.body, 'utf8').digest('hex');
   const canonical = ['POST', input.path, input.timestamp, input.nonce, bodyHash].join('\n');
   return createHmac('sha256', secret).update(canonical, 'utf8').digest('base64');

@@ -19,6 +19,7 @@ import { clearAllFailures } from './lockout.ts';
 import type { AccountStatus, StaffRole } from './identity.tables.ts';
 import type { Principal } from './principal.ts';
 import { isUniqueViolation, isUuid, normaliseName, normaliseUsername } from './validation.ts';
+import { message } from '../../core/messages.ts';
 
 export interface RoleRequest {
   role: StaffRole;
@@ -56,7 +57,7 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
   /** Checks each requested role against the org tree: the org exists and sits at a level the role belongs to. */
   async function resolveRoles(requests: readonly RoleRequest[]): Promise<ResolvedRole[]> {
     if (requests.length === 0 || requests.length > MAX_ROLES) {
-      throw new AppError('VALIDATION_FAILED', { detail: { zh: `角色应为 1–${MAX_ROLES} 个`, en: `give 1–${MAX_ROLES} roles` } });
+      throw new AppError('VALIDATION_FAILED', { detail: message('identity.roles.count', { max: MAX_ROLES }) });
     }
     const unique = new Map(requests.map((r) => [`${r.role}|${r.orgCode.trim()}`, { role: r.role, orgCode: r.orgCode.trim() }]));
     const resolved: ResolvedRole[] = [];
@@ -66,10 +67,7 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
       if (!org) throw new AppError('INVALID_DIVISION_CODE', { code: orgCode.slice(0, 40) });
       if (!ROLE_LEVELS[role].includes(org.level)) {
         throw new AppError('VALIDATION_FAILED', {
-          detail: {
-            zh: `角色 ${role} 不能设在${org.name}（${org.level} 级）`,
-            en: `the role ${role} cannot be held at ${org.code} (level ${org.level})`,
-          },
+          detail: message('identity.roles.notAtLevel', { role, orgName: org.name, orgCode: org.code, level: org.level }),
         });
       }
       resolved.push({ role, orgCode: org.code, orgPath: org.path });

@@ -1,5 +1,6 @@
 export { chinaDate as chinaToday, isUuid } from '../../core/values.ts';
 import { AppError } from '../../core/errors.ts';
+import { message } from '../../core/messages.ts';
 
 /** Mainland mobile numbers: 11 digits starting 13–19. */
 export const PHONE_PATTERN = /^1[3-9]\d{9}$/;
@@ -92,31 +93,12 @@ export function normaliseResidentName(name: string): string {
 
 type NameProblem = 'length' | 'invisible' | 'mark' | 'emoji' | 'ideograph' | 'character' | 'form';
 
-const NAME_PROBLEMS: Record<NameProblem, { zh: string; en: string }> = {
-  length: { zh: '姓名应为 1–50 个字符', en: 'the name must have 1–50 characters' },
-  invisible: {
-    zh: '姓名不能含有不可见的控制或格式字符（如零宽字符、文字方向控制符）',
-    en: 'the name must not contain invisible control or format characters (zero-width, bidirectional controls)',
-  },
-  mark: { zh: '姓名不能含有组合符号', en: 'the name must not contain combining marks' },
-  emoji: { zh: '姓名不能含有表情符号', en: 'the name must not contain emoji' },
-  ideograph: { zh: '该汉字暂不支持（统一码 10.0 以后新增的字）', en: 'this ideograph is not supported yet (added after Unicode 10.0)' },
-  character: {
-    zh: '姓名只能由汉字、间隔号“·”或拉丁字母组成',
-    en: 'the name may only hold Chinese characters, the middle dot “·” or Latin letters',
-  },
-  form: {
-    zh: '姓名的格式不对：汉字与拉丁字母不能混用，间隔号“·”只能在两部分之间且不能连用，空格只能在拉丁字母的词之间',
-    en: 'the name is malformed: no mix of Chinese and Latin letters, a middle dot only between two parts and never doubled, a space only between Latin words',
-  },
-};
-
 function nameError(problem: NameProblem, ch?: string): AppError {
   const codePoint = ch === undefined ? undefined : `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-  const detail = NAME_PROBLEMS[problem];
+  const detail = message(`identity.name.${problem}`);
   return new AppError(
     'VALIDATION_FAILED',
-    { detail: codePoint ? { zh: `${detail.zh}：${codePoint}`, en: `${detail.en}: ${codePoint}` } : detail },
+    { detail: codePoint ? message('identity.name.atCodePoint', { problem: detail, codePoint }) : detail },
     { field: 'name', problem, ...(codePoint ? { codePoint } : {}) },
   );
 }
@@ -125,17 +107,14 @@ export function normaliseUsername(username: string): string {
   const lowered = username.trim().toLowerCase();
   if (!USERNAME_PATTERN.test(lowered)) {
     throw new AppError('VALIDATION_FAILED', {
-      detail: {
-        zh: '用户名应为 3–32 个小写字母、数字、点、下划线或连字符',
-        en: 'the username must be 3–32 lower-case letters, digits, dots, underscores or hyphens',
-      },
+      detail: message('identity.username.format'),
     });
   }
   return lowered;
 }
 
 /** The SQLSTATE of a database error, looking through drizzle's wrapper. */
-export function pgErrorCode(error: unknown): string | undefined {
+function pgErrorCode(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;

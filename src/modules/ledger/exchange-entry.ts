@@ -3,7 +3,7 @@ import { canonicalJson } from '../../verify/document.ts';
 import type { LedgerEntryInput } from './ledger.service.ts';
 
 /** The ledger entry kind of a data exchange on the sharing platform. */
-export const EXCHANGE_ENTRY_KIND = 'exchange';
+const EXCHANGE_ENTRY_KIND = 'exchange';
 
 export interface ExchangeEntryInput {
   exchangeId: string;

@@ -12,10 +12,10 @@ import { TreeBuilder } from './tree-builder.ts';
  * pg_try_advisory_xact_lock key: one sequencer at a time across every app process. Sequencing
  * and integration both take it, so they never interleave either.
  */
-export const SEQUENCER_LOCK = 0x79626c67; // "yblg"
+const SEQUENCER_LOCK = 0x79626c67; // "yblg"
 
 /** The checkpoint extension line that commits to the entries' id, kind and queue time. */
-export const META_PREFIX = 'meta ';
+const META_PREFIX = 'meta ';
 const ZERO_HASH = new Uint8Array(32);
 
 export interface StoredCheckpoint {

@@ -157,11 +157,6 @@ export async function indexesOf(db: Executor, ids: readonly number[]): Promise<M
   return new Map(rows.map((r) => [r.id, r.idx]));
 }
 
-export async function queueLength(db: Executor): Promise<number> {
-  const { rows } = await db.execute<{ n: string | number }>(sql`select count(*) as n from ${ledgerQueue}`);
-  return Number(rows[0]?.n ?? 0);
-}
-
 export async function readLeafHashes(db: Executor, from: number, limit: number): Promise<{ idx: number; leafHash: Uint8Array }[]> {
   return db
     .select({ idx: ledgerEntries.idx, leafHash: ledgerEntries.leafHash })
@@ -241,10 +236,6 @@ export async function upsertTiles(db: Executor, tiles: readonly Tile[]): Promise
         set: { width: sql`excluded.width`, hashes: sql`excluded.hashes` },
       });
   }
-}
-
-export async function deleteAllTiles(db: Executor): Promise<void> {
-  await db.delete(ledgerTiles);
 }
 
 export async function latestCheckpoint(db: Executor): Promise<CheckpointRow | undefined> {

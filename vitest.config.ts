@@ -9,7 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // The system tools are checked and the web apps built once, before all files (test/global-setup.ts).
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: ['test/global-setup.ts', 'test/db-template-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
   },

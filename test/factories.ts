@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { buildApp, createServices, type ServiceOptions, type Services } from '../src/app.ts';
 import type { App } from '../src/http/server.ts';
 import type { Database, Engine } from '../src/db/database.ts';
-import { SEED_SERVICE_ITEMS } from '../src/modules/catalog/catalog.seed.ts';
-import { SEED_CERTIFICATE_TYPES } from '../src/modules/certificates/certificate-types.seed.ts';
 import type { StatusListOptions } from '../src/modules/certificates/status-lists.ts';
 import type { StaffRole } from '../src/modules/identity/identity.tables.ts';
 import type { Principal } from '../src/modules/identity/principal.ts';
@@ -67,7 +65,8 @@ export async function createTestContext(
     codeSender?: CodeSender | null;
   } = {},
 ): Promise<TestContext> {
-  const database = await createTestDatabase(engine, options.pgliteDir ? { pgliteDir: options.pgliteDir } : {});
+  // Migrated and seeded (divisions of 正定县 and 长安区, demo departments, catalogue, certificate types).
+  const database = await createTestDatabase(engine, { seeded: true, ...(options.pgliteDir ? { pgliteDir: options.pgliteDir } : {}) });
   const codes = capturingCodeSender();
   const masterKey = options.masterKey ?? randomBytes(32);
   const services = createServices(database, {
@@ -79,13 +78,8 @@ export async function createTestContext(
     ...(options.bundleDefinitions ? { bundleDefinitions: options.bundleDefinitions } : {}),
     ...(options.externalSharing ? { externalSharing: options.externalSharing } : {}),
   });
-  await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
-  // 长安区: a second county, for checks across counties.
-  await services.orgs.loadDivisions({ scope: { prefix: '130102' } });
   const departments: Record<string, string> = {};
   for (const d of await ensureDemoDepartments(database.db)) if (d.departmentKind) departments[d.departmentKind] ??= d.code;
-  await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
-  await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
   const siblings = await services.orgs.listChildren('130123100', { limit: 5 });
   const otherVillage = siblings.items.find((o) => o.code !== VILLAGE)?.code;
   if (!otherVillage) throw new Error('no second village found');

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
 import { missingPackages, onPath, planSystemTools, SYSTEM_TOOLS } from '../scripts/system-tools.mjs';
 
 const SCRIPT = path.resolve(import.meta.dirname, '../scripts/system-tools.mjs');
@@ -56,7 +56,7 @@ describe('the system tools preflight (scripts/system-tools.mjs)', () => {
   ])('stops with one message naming the packages and the command when it cannot install (%o)', (situation) => {
     const plan = planSystemTools({ missing: ['zbar-tools', 'valgrind'], ...situation });
     expect(plan.action).toBe('stop');
-    if (plan.action !== 'stop') return;
+    assert(plan.action === 'stop');
     expect(plan.message).toMatch(situation.why);
     expect(plan.message).toContain('zbar-tools valgrind');
     expect(plan.message).toContain('apt-get install -y zbar-tools valgrind');

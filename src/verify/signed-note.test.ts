@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
 import { formatCheckpoint, openCheckpoint, parseCheckpoint } from './checkpoint.ts';
 import {
   cosignatureSigner,
@@ -97,7 +97,7 @@ describe('checkpoints and cosignatures', () => {
   it('verifies a real cosigned checkpoint of a public log (Ed25519 log key, cosignature/v1 witness)', () => {
     const opened = openCheckpoint(ARCHE_CHECKPOINT, ARCHE_VKEY, { vkeys: [REMORA_VKEY], threshold: 1 });
     expect(opened).toMatchObject({ ok: true, witnesses: ['remora.n621.de'] });
-    if (!opened.ok) return;
+    assert(opened.ok);
     expect(opened.checkpoint.size).toBe(1432088532);
     const remora = parseNote(ARCHE_CHECKPOINT)!.signatures.find((s) => s.name === 'remora.n621.de')!;
     expect(cosignatureTimestamp(remora.signature)).toBe(1779573024);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
 import { opensslDir } from '../../test/openssl.ts';
 import { issueCertificate, type CertificateName, type CertificateProfile } from '../modules/certificates/keys/x509-issue.ts';
 import { type KeyAlgorithm } from './keys.ts';
@@ -58,7 +58,7 @@ describe('X.509 chain verification', () => {
   it('accepts a seal certificate under the pinned SM2 root and describes it', () => {
     const result = verifyCertificateChain({ leaf: leaf.pem, anchors: [root.pem], at, keyUsage: ['digitalSignature', 'nonRepudiation'] });
     expect(result.ok).toBe(true);
-    if (!result.ok) return;
+    assert(result.ok);
     expect(result.chain).toHaveLength(2);
     expect(result.leaf.subject).toMatchObject({ commonName: '西柏坡镇人民政府', country: 'CN', serialNumber: '11130131000000000X' });
     expect(result.leaf.issuer.commonName).toBe('一办平台根证书');

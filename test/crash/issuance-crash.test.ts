@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/db/database.ts';
 import { openCrashPlatform } from './crash-platform.ts';
+import { crashSeed, seededRandom } from './seeded-random.ts';
 
 /**
  * Issue 3's crash test: a child process approves residence-proof cases (each approval issues a
@@ -16,12 +17,15 @@ import { openCrashPlatform } from './crash-platform.ts';
  * certificates = completed cases = ledger leaves = status slots, and the ledger audit passes.
  *
  * CRASH_KILLS (default 12) and CRASH_BUDGET_MS (default 60 s on PGlite, 25 s on PostgreSQL)
- * bound the kill loop; raise them for longer runs.
+ * bound the kill loop; raise them for longer runs. The kill delays come from a seeded generator:
+ * the seed is printed, and CRASH_SEED=<seed> replays the same delays (where a kill lands also
+ * depends on how fast the worker runs, so a replay aims at the same moments, not the same lines).
  */
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKER = 'test/crash/issue-worker.ts';
 const KILLS = Number(process.env.CRASH_KILLS ?? 12);
+const SEED = crashSeed('CRASH_SEED');
 const budgetMs = (engine: Engine) => Number(process.env.CRASH_BUDGET_MS ?? (engine === 'pglite' ? 60_000 : 25_000));
 /** Residents and the cases the first run submits. */
 const RESIDENTS = 3;
@@ -103,7 +107,6 @@ function startWorker(args: string[]): WorkerRun {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const randomBetween = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo + 1));
 
 function readAcks(stateDir: string): { acks: Map<string, string>; malformed: string[]; duplicates: string[] } {
   const file = path.join(stateDir, 'acks.txt');
@@ -170,6 +173,9 @@ for (const engine of engines) {
       { timeout: budgetMs(engine) + 240_000 },
       async () => {
         const started = Date.now();
+        console.log(`issuance crash seed ${SEED} (CRASH_SEED=${SEED} replays it), ${KILLS} kills at most on ${engine}`);
+        const random = seededRandom(SEED);
+        const randomBetween = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
         const tmp = mkdtempSync(path.join(tmpdir(), `yiban-crash-${engine}-`));
         const { target, drop } = await createTarget(engine, tmp);
         const workerArgs = [target, tmp, 'stdin', String(RESIDENTS), String(SEED_CASES)];
@@ -187,7 +193,7 @@ for (const engine of engines) {
         const describeRun = (run: WorkerRun, what: string, exit?: { code: number | null; signal: NodeJS.Signals | null }) => {
           const errors = readdirSync(tmp).filter((f) => f.startsWith('worker-error-'));
           return (
-            `${engine}: ${what} after ${kills.length} kills (${JSON.stringify(kills)}); exit ${JSON.stringify(exit ?? null)}; ` +
+            `${engine} (CRASH_SEED=${SEED}): ${what} after ${kills.length} kills (${JSON.stringify(kills)}); exit ${JSON.stringify(exit ?? null)}; ` +
             `stdout: ${run.lines.join(' | ')}; stderr: ${run.stderr()}; error files: ${errors.join(', ')}`
           );
         };

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/db/database.ts';
 import { verifyConsistency } from '../../src/verify/merkle.ts';
+import { crashSeed, seededRandom } from './seeded-random.ts';
 import { openCrashPlatform } from './crash-platform.ts';
 
 /**
@@ -24,7 +25,7 @@ import { openCrashPlatform } from './crash-platform.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKER = 'test/crash/ledger-worker.ts';
 const KILLS = Number(process.env.LEDGER_CRASH_KILLS ?? 4);
-const SEED = Number(process.env.LEDGER_CRASH_SEED ?? Date.now() % 2 ** 31);
+const SEED = crashSeed('LEDGER_CRASH_SEED');
 const START_TIMEOUT = 90_000;
 const engines: Engine[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 const live = new Set<ChildProcess>();
@@ -32,18 +33,6 @@ const live = new Set<ChildProcess>();
 afterAll(() => {
   for (const child of live) child.kill('SIGKILL');
 });
-
-/** mulberry32: a small seeded generator, so that a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Worker {
   child: ChildProcess;
@@ -139,7 +128,7 @@ describe.each(engines)('ledger crash on %s', (engine) => {
     'loses no acknowledged entry, sequences none twice, and keeps checkpoints consistent across kill -9',
     async () => {
       console.log(`ledger crash seed ${SEED} (LEDGER_CRASH_SEED=${SEED} replays it), ${KILLS} kills on ${engine}`);
-      const next = random(SEED);
+      const next = seededRandom(SEED);
       const fresh = await freshTarget(engine);
       const target = fresh.target;
       const acked = new Set<number>();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assert, afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testEngines } from '../../../test/db.ts';
 import type { Database } from '../../db/database.ts';
 import { buildServer, type App } from '../../http/server.ts';
@@ -110,7 +110,7 @@ describe.each(testEngines())('ledger HTTP and witnesses on %s', (engine) => {
     }>();
     const opened = openCheckpoint(proof.checkpoint, vkey);
     expect(opened.ok).toBe(true);
-    if (!opened.ok) return;
+    assert(opened.ok);
     expect(
       verifyInclusion({
         index: 257,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assert, afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testEngines } from '../../../../test/db.ts';
 import { AppError } from '../../../core/errors.ts';
 import type { Database } from '../../../db/database.ts';
@@ -56,7 +56,7 @@ describe.each(testEngines())('key store on %s', (engine) => {
     expect(root.chainPem).toBe('');
     const result = verifyCertificateChain({ leaf: root.certificatePem, anchors: [root.certificatePem], at: new Date() });
     expect(result.ok).toBe(true);
-    if (!result.ok) return;
+    assert(result.ok);
     expect(result.leaf.subject).toMatchObject({ commonName: '一办平台根证书', organization: '一办平台', country: 'CN' });
     expect(result.leaf.isCA).toBe(true);
     const years = (result.leaf.notAfter.getTime() - result.leaf.notBefore.getTime()) / (365 * 86_400_000);
@@ -83,7 +83,7 @@ describe.each(testEngines())('key store on %s', (engine) => {
       keyUsage: ['digitalSignature', 'nonRepudiation'],
     });
     expect(chain.ok).toBe(true);
-    if (!chain.ok) return;
+    assert(chain.ok);
     expect(chain.leaf.subject).toMatchObject({
       commonName: org.name,
       organization: org.name,

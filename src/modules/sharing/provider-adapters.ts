@@ -20,6 +20,8 @@ export interface FetchRequest {
   /** The provider department's name, for messages. */
   providerName: string;
   fields: readonly string[];
+  /** The internal record, when the caller read it already (with the request's other checks): the internal adapter does not read it again. */
+  record?: Record<string, string> | null;
 }
 
 /** The requested fields of the person's record, or null when the provider holds none. */
@@ -33,7 +35,7 @@ export interface ProviderAdapter {
 /** The department's dataset kept in the platform: a read of sharing_records. */
 export const internalAdapter: ProviderAdapter = {
   async fetch(db, request) {
-    const record = await repo.findRecord(db, request.datasetCode, request.subjectKey);
+    const record = request.record !== undefined ? request.record : await repo.findRecord(db, request.datasetCode, request.subjectKey);
     if (!record) return null;
     const out: Record<string, string> = {};
     for (const field of request.fields) if (record[field] !== undefined) out[field] = record[field];

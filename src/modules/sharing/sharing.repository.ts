@@ -287,20 +287,32 @@ export async function exchangeContext(
   };
 }
 
+const EXCHANGE_COLUMNS = `id, request_key, request_hash, consumer_org_code, requested_by, dataset_code, provider_org_code,
+  grant_id, subject_id, case_id, purpose, fields, consent_required, status, salt, response_digest, created_at, completed_at, ledger_entry_id`;
+const EXCHANGE_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[], $13, $14, $15, $16, $17::timestamptz, $18::timestamptz`;
+
 const INSERT_EXCHANGE: PreparedStatement = {
   name: 'sharing_insert_exchange',
-  text: `insert into sharing_exchanges (id, request_key, request_hash, consumer_org_code, requested_by, dataset_code, provider_org_code,
-  grant_id, subject_id, case_id, purpose, fields, consent_required, status, salt, response_digest, ledger_entry_id, created_at, completed_at)
-values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[], $13, $14, $15, $16, $17, $18::timestamptz, $19::timestamptz)
-on conflict do nothing returning id`,
+  text: `insert into sharing_exchanges (${EXCHANGE_COLUMNS}) values (${EXCHANGE_VALUES}, null) on conflict do nothing returning id`,
 };
 
-/** `insertExchange` as a prepared statement, for the request path: true when inserted, false when the request key was used. */
-export async function insertExchangeRow(
-  db: Executor,
-  row: Omit<typeof sharingExchanges.$inferInsert, 'id' | 'createdAt'> & { id: string; createdAt: Date },
-): Promise<boolean> {
-  const rows = await queryPrepared<{ id: string }>(db, INSERT_EXCHANGE, [
+/** The completed exchange's insert, naming its ledger entry by `entryId` (the ledger's `appendWithInsert`). */
+export function completedExchangeInsert(entryId: string): PreparedStatement {
+  return {
+    name: 'sharing_insert_completed_exchange',
+    text: `insert into sharing_exchanges (${EXCHANGE_COLUMNS}) values (${EXCHANGE_VALUES}, ${entryId})
+on conflict do nothing returning ledger_entry_id as entry_id`,
+  };
+}
+
+export type NewExchange = Omit<typeof sharingExchanges.$inferInsert, 'id' | 'createdAt' | 'ledgerEntryId'> & {
+  id: string;
+  createdAt: Date;
+};
+
+/** The parameters of INSERT_EXCHANGE and `completedExchangeInsert`. */
+export function exchangeValues(row: NewExchange): unknown[] {
+  return [
     row.id,
     row.requestKey,
     row.requestHash,
@@ -317,9 +329,12 @@ export async function insertExchangeRow(
     row.status,
     row.salt,
     row.responseDigest ?? null,
-    row.ledgerEntryId ?? null,
     row.createdAt.toISOString(),
     row.completedAt ? row.completedAt.toISOString() : null,
-  ]);
-  return rows.length > 0;
+  ];
+}
+
+/** `insertExchange` as a prepared statement, for the request path: true when inserted, false when the request key was used. */
+export async function insertExchangeRow(db: Executor, row: NewExchange): Promise<boolean> {
+  return (await queryPrepared<{ id: string }>(db, INSERT_EXCHANGE, exchangeValues(row))).length > 0;
 }

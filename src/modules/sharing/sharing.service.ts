@@ -3,6 +3,7 @@ import { AppError, notFound } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Db, Executor, Tx } from '../../db/database.ts';
+import type { PreparedStatement } from '../../db/prepared.ts';
 import { canonicalJson } from '../../verify/document.ts';
 import type { StaffRole } from '../identity/identity.tables.ts';
 import { hasRoleFor, type Principal } from '../identity/principal.ts';
@@ -16,6 +17,13 @@ import { citeLegalBasis, findLegalBasis, LEGAL_BASES, type LegalBasis } from './
 /** Queues leaves in the caller's transaction; the ledger's sequencer numbers them soon after. */
 export interface SharingLedger {
   appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ id: number }>;
+  /** Queues a leaf in the same statement as an insert that names it; null (and no leaf) when the insert wrote nothing. */
+  appendWithInsert(
+    db: Executor,
+    entry: { kind: string; data: Uint8Array },
+    insert: (entryId: string) => PreparedStatement,
+    values: readonly unknown[],
+  ): Promise<{ id: number } | null>;
   /** The indexes of the sequenced entries among `ids`. */
   indexesOf(ids: readonly number[]): Promise<Map<number, number>>;
 }
@@ -154,9 +162,6 @@ const SUBJECT_KEY_INFO = 'yiban/sharing/subject-key-hmac-sha256/v1';
 const MAX_PAGE = 200;
 /** How long an org's display name is reused on the exchange path (names change only when divisions are reloaded). */
 const ORG_NAME_TTL_MS = 60_000;
-
-/** Thrown inside the exchange's transaction when a concurrent request with the same key won the insert: rolls back the leaf. */
-class RequestKeyTaken extends Error {}
 
 export type DataSharingService = ReturnType<typeof createDataSharingService>;
 
@@ -686,29 +691,18 @@ export function createDataSharingService(deps: DataSharingDeps) {
         // The consent path's pending request: one statement, nothing else to write.
         inserted = await repo.insertExchangeRow(db, { ...row, status: 'pending_consent' });
       } else {
-        // The exchange row is written completed, with its leaf, in one transaction.
+        // The exchange row is written completed, with its leaf, in one statement: both or neither.
         const responseDigest = saltedDigest(row.salt, canonicalJson(data));
         const at = clock();
         const entry = exchangeEntry({ ...row, exchangeId: row.id, consent: 'waived', responseDigest, at });
-        try {
-          const ledgerEntryId = await db.transaction(async (tx) => {
-            const { id } = await deps.ledger.appendInTx(tx, entry);
-            const ok = await repo.insertExchangeRow(tx, {
-              ...row,
-              status: 'completed',
-              responseDigest,
-              ledgerEntryId: id,
-              completedAt: at,
-            });
-            if (!ok) throw new RequestKeyTaken();
-            return id;
-          });
-          completed = { at, ledgerEntryId };
-          inserted = true;
-        } catch (error) {
-          if (!(error instanceof RequestKeyTaken)) throw error;
-          inserted = false;
-        }
+        const queued = await deps.ledger.appendWithInsert(
+          db,
+          entry,
+          repo.completedExchangeInsert,
+          repo.exchangeValues({ ...row, status: 'completed', responseDigest, completedAt: at }),
+        );
+        if (queued) completed = { at, ledgerEntryId: queued.id };
+        inserted = queued !== null;
       }
       if (!inserted) {
         // A concurrent request with the same key won the insert.

@@ -419,6 +419,12 @@ export function createApplicationsService(deps: ApplicationsDeps) {
       return results;
     },
 
+    /** The case's org and applicant, if the principal may see it (a 404 otherwise): one read, for other modules' access checks. */
+    async getCaseRef(principal: Principal, id: string): Promise<{ id: string; orgCode: string; orgPath: string; applicantId: string }> {
+      const row = await loadVisible(principal, id);
+      return { id: row.id, orgCode: row.orgCode, orgPath: row.orgPath, applicantId: row.applicantId };
+    },
+
     async getCase(principal: Principal, id: string): Promise<CaseDetail> {
       const row = await loadVisible(principal, id);
       const [base, org, applicant, events] = await Promise.all([

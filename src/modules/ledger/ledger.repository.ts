@@ -88,6 +88,42 @@ export async function queueEntries(
   return out.sort((a, b) => a.id - b.id);
 }
 
+/** What a caller's insert writes where it names its entry (`queueWithInsert`): the entry's fresh id. */
+export const NEXT_ENTRY_ID = "nextval(pg_get_serial_sequence('ledger_queue', 'id'))";
+
+const withInsert = new Map<string, PreparedStatement>();
+
+/**
+ * Queues one entry in the same statement as the caller's insert: one round trip, atomic without
+ * a transaction. The insert names its entry with NEXT_ENTRY_ID and returns it as `entry_id`; the
+ * entry is queued only when the insert wrote its row (one that did nothing on conflict queues
+ * nothing). Null then.
+ */
+export async function queueWithInsert(
+  db: Executor,
+  entry: { kind: string; data: Uint8Array },
+  insert: PreparedStatement,
+  values: readonly unknown[],
+): Promise<{ id: number } | null> {
+  const key = `${insert.name}\n${values.length}`;
+  let statement = withInsert.get(key);
+  if (!statement) {
+    statement = {
+      name: `${insert.name}_ledger`,
+      text: `with inserted as (${insert.text}),
+queued as (insert into ledger_queue (id, kind, data) select entry_id, $${values.length + 1}, $${values.length + 2} from inserted returning id)
+select id from queued`,
+    };
+    withInsert.set(key, statement);
+  }
+  const rows = await queryPrepared<{ id: string | number }>(db, statement, [
+    ...values,
+    entry.kind,
+    Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength),
+  ]);
+  return rows[0] ? { id: Number(rows[0].id) } : null;
+}
+
 /** `count` fresh entry ids, for rows that must name their entry before it is queued. */
 export async function newEntryIds(db: Executor, count: number): Promise<number[]> {
   if (count === 0) return [];

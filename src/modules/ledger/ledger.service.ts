@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../core/errors.ts';
 import type { Db, Executor } from '../../db/database.ts';
+import type { PreparedStatement } from '../../db/prepared.ts';
 import { HASH_SIZE } from '../../verify/merkle.ts';
 import {
   KEY_TYPE_COSIGNATURE_V1,
@@ -296,6 +297,21 @@ export function createLedgerService(deps: LedgerDeps) {
     async appendInTx(tx: Executor, entry: LedgerEntryInput): Promise<{ id: number }> {
       const [queued] = await queueInTx(tx, [entry]);
       return { id: queued!.id };
+    },
+
+    /**
+     * Queues an entry in the same statement as the caller's insert (see `queueWithInsert`): the
+     * row and its leaf commit together without a transaction. `insert` gets the SQL expression of
+     * the entry's id to write; null when the insert wrote nothing (a conflict), and no entry then.
+     */
+    async appendWithInsert(
+      db: Executor,
+      entry: LedgerEntryInput,
+      insert: (entryId: string) => PreparedStatement,
+      values: readonly unknown[],
+    ): Promise<{ id: number } | null> {
+      checkEntry(entry);
+      return repo.queueWithInsert(db, entry, insert(repo.NEXT_ENTRY_ID), values);
     },
 
     /** Queues entries in the caller's transaction; their ids in input order (sequenced in id order). */

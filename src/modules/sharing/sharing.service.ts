@@ -3,6 +3,7 @@ import { AppError, notFound } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Db, Executor, Tx } from '../../db/database.ts';
+import type { PreparedStatement } from '../../db/prepared.ts';
 import { canonicalJson } from '../../verify/document.ts';
 import type { StaffRole } from '../identity/identity.tables.ts';
 import { hasRoleFor, type Principal } from '../identity/principal.ts';
@@ -16,6 +17,13 @@ import { citeLegalBasis, findLegalBasis, LEGAL_BASES, type LegalBasis } from './
 /** Queues leaves in the caller's transaction; the ledger's sequencer numbers them soon after. */
 export interface SharingLedger {
   appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ id: number }>;
+  /** Queues a leaf in the same statement as an insert that names it; null (and no leaf) when the insert wrote nothing. */
+  appendWithInsert(
+    db: Executor,
+    entry: { kind: string; data: Uint8Array },
+    insert: (entryId: string) => PreparedStatement,
+    values: readonly unknown[],
+  ): Promise<{ id: number } | null>;
   /** The indexes of the sequenced entries among `ids`. */
   indexesOf(ids: readonly number[]): Promise<Map<number, number>>;
 }
@@ -24,9 +32,9 @@ export interface SharingOrgDirectory {
   getOrg(code: string): Promise<{ code: string; name: string; path: string } | null>;
 }
 
-/** The case an exchange is for, as the caller may see it (applications' getCase: a 404 otherwise). */
+/** The case an exchange is for, as the caller may see it (applications' getCaseRef: a 404 otherwise). */
 export interface SharingCaseDirectory {
-  getCase(principal: Principal, caseId: string): Promise<{ id: string; orgCode: string; applicantId: string }>;
+  getCaseRef(principal: Principal, caseId: string): Promise<{ id: string; orgCode: string; orgPath: string; applicantId: string }>;
 }
 
 export interface SharingResidentDirectory {
@@ -152,6 +160,8 @@ const REQUEST_KEY = /^[A-Za-z0-9_-]{8,128}$/;
 const PURPOSE = /^[a-z][a-z0-9_.-]{1,63}$/;
 const SUBJECT_KEY_INFO = 'yiban/sharing/subject-key-hmac-sha256/v1';
 const MAX_PAGE = 200;
+/** How long an org's display name is reused on the exchange path (names change only when divisions are reloaded). */
+const ORG_NAME_TTL_MS = 60_000;
 
 export type DataSharingService = ReturnType<typeof createDataSharingService>;
 
@@ -179,6 +189,18 @@ export function createDataSharingService(deps: DataSharingDeps) {
     return adapter;
   }
 
+  const orgNameCache = new Map<string, { name: string; until: number }>();
+
+  /** An org's display name, reused for a minute: the exchange path shows names, it decides nothing by them. */
+  async function cachedOrgName(code: string): Promise<string> {
+    const now = Date.now();
+    const hit = orgNameCache.get(code);
+    if (hit && hit.until > now) return hit.name;
+    const name = (await orgs.getOrg(code))?.name ?? code;
+    orgNameCache.set(code, { name, until: now + ORG_NAME_TTL_MS });
+    return name;
+  }
+
   async function orgNames(codes: Iterable<string>): Promise<Map<string, string>> {
     const names = new Map<string, string>();
     for (const code of new Set(codes)) names.set(code, (await orgs.getOrg(code))?.name ?? code);
@@ -191,7 +213,7 @@ export function createDataSharingService(deps: DataSharingDeps) {
     return dataset;
   }
 
-  function checkFields(dataset: repo.DatasetRow, fields: readonly string[]): string[] {
+  function checkFields(dataset: Pick<repo.DatasetRow, 'code' | 'fields'>, fields: readonly string[]): string[] {
     const unique = [...new Set(fields)].sort();
     if (unique.length === 0)
       throw new AppError('VALIDATION_FAILED', { detail: { zh: '请至少选择一个字段', en: 'name at least one field' } });
@@ -344,18 +366,16 @@ export function createDataSharingService(deps: DataSharingDeps) {
    * a retry from its cache and logs the request once.
    */
   async function fetchFor(
-    dataset: repo.DatasetRow,
+    dataset: Pick<repo.DatasetRow, 'code' | 'providerOrgCode' | 'provider'>,
     ex: { consumerOrgCode: string; requestKey: string; requestHash: string; purpose: string; fields: readonly string[] },
     subject: Subject,
+    record?: Record<string, string> | null,
   ): Promise<FetchResult> {
     const requestId = createHash('sha256')
       .update(`${ex.consumerOrgCode}\n${ex.requestKey}\n${ex.requestHash}`)
       .digest('base64url')
       .slice(0, 32);
-    const providerName =
-      dataset.provider.kind !== 'external'
-        ? dataset.providerOrgCode
-        : ((await orgs.getOrg(dataset.providerOrgCode))?.name ?? dataset.providerOrgCode);
+    const providerName = dataset.provider.kind !== 'external' ? dataset.providerOrgCode : await cachedOrgName(dataset.providerOrgCode);
     return adapterOf(dataset.provider).fetch(db, {
       datasetCode: dataset.code,
       subjectKey: subject.key,
@@ -365,6 +385,7 @@ export function createDataSharingService(deps: DataSharingDeps) {
       purpose: ex.purpose,
       providerName,
       fields: ex.fields,
+      ...(record !== undefined && dataset.provider.kind === 'internal' ? { record } : {}),
     });
   }
 
@@ -605,66 +626,112 @@ export function createDataSharingService(deps: DataSharingDeps) {
     async requestExchange(principal: Principal, input: ExchangeRequestInput): Promise<ExchangeResult> {
       if (principal.kind !== 'staff' || principal.actingFor) throw new AppError('FORBIDDEN');
       if (!REQUEST_KEY.test(input.requestKey)) throw new AppError('IDEMPOTENCY_KEY_INVALID');
-      const kase = await deps.cases.getCase(principal, input.caseId);
-      const consumer = await orgs.getOrg(kase.orgCode);
-      if (!consumer || !hasRoleFor(principal, CONSUMER_ROLES, consumer.path)) throw new AppError('FORBIDDEN');
-      const dataset = await requireDataset(input.datasetCode);
+      const kase = await deps.cases.getCaseRef(principal, input.caseId);
+      if (!hasRoleFor(principal, CONSUMER_ROLES, kase.orgPath)) throw new AppError('FORBIDDEN');
+      const consumerOrgCode = kase.orgCode;
+      // The subject's key first, so that one query reads the dataset, the grant, the request key and the record.
+      const residentId = await deps.residents.revealResidentId(kase.applicantId);
+      const subject: Subject | null = residentId ? { key: subjectKeyOf(residentId), residentId, accountId: kase.applicantId } : null;
+      const now = clock();
+      const context = await repo.exchangeContext(db, {
+        datasetCode: input.datasetCode,
+        consumerOrgCode,
+        requestKey: input.requestKey,
+        at: now,
+        purpose: input.purpose,
+        fields: [...new Set(input.fields)].sort(),
+        subjectKey: subject?.key ?? null,
+      });
+      if (!context) throw notFound('dataset');
+      const { dataset, grant } = context;
       const fields = checkFields(dataset, input.fields);
       checkPurpose(input.purpose);
       const requestHash = createHash('sha256')
         .update(canonicalJson({ dataset: dataset.code, fields, purpose: input.purpose, case: kase.id }))
         .digest('hex');
 
-      const existing = await repo.findExchangeByKey(db, consumer.code, input.requestKey);
-      if (existing) return replay(existing, requestHash);
-
-      const now = clock();
-      const grant = (await repo.liveGrants(db, { consumerOrgCode: consumer.code, datasetCode: dataset.code, at: now })).find(
-        (g) => g.purpose === input.purpose && fields.every((f) => g.fields.includes(f)),
-      );
+      if (context.replay) {
+        const existing = await repo.findExchangeByKey(db, consumerOrgCode, input.requestKey);
+        if (existing) return replay(existing, requestHash);
+      }
       if (!grant) throw new AppError('GRANT_REQUIRED');
       // Under a law-based grant the fields are read first, outside the transaction; a department
       // that stays down fails the request before anything is written.
-      const fetched = grant.consentRequired
-        ? null
-        : {
-            data: await fetchFor(
-              dataset,
-              { consumerOrgCode: consumer.code, requestKey: input.requestKey, requestHash, purpose: input.purpose, fields },
-              await subjectFor(kase.applicantId),
-            ),
-          };
+      let data: FetchResult | undefined;
+      if (!grant.consentRequired) {
+        if (!subject) throw notFound('resident');
+        data = await fetchFor(
+          dataset,
+          { consumerOrgCode, requestKey: input.requestKey, requestHash, purpose: input.purpose, fields },
+          subject,
+          context.record,
+        );
+      }
 
-      const outcome = await db.transaction(async (tx) => {
-        const inserted = await repo.insertExchange(tx, {
-          id: randomUUID(),
-          requestKey: input.requestKey,
-          requestHash,
-          consumerOrgCode: consumer.code,
-          requestedBy: principal.accountId,
-          datasetCode: dataset.code,
-          providerOrgCode: dataset.providerOrgCode,
-          grantId: grant.id,
-          subjectId: kase.applicantId,
-          caseId: kase.id,
-          purpose: input.purpose,
-          fields,
-          consentRequired: grant.consentRequired,
-          status: grant.consentRequired ? 'pending_consent' : 'approved',
-          salt: randomBytes(16).toString('hex'),
-          createdAt: now,
-        });
-        if (!inserted) return null;
-        if (fetched === null) return { row: inserted, data: undefined };
-        return complete(tx, inserted, fetched.data);
-      });
-      if (!outcome) {
+      const row = {
+        id: randomUUID(),
+        requestKey: input.requestKey,
+        requestHash,
+        consumerOrgCode,
+        requestedBy: principal.accountId,
+        datasetCode: dataset.code,
+        providerOrgCode: dataset.providerOrgCode,
+        grantId: grant.id,
+        subjectId: kase.applicantId,
+        caseId: kase.id,
+        purpose: input.purpose,
+        fields,
+        consentRequired: grant.consentRequired,
+        salt: randomBytes(16).toString('hex'),
+        createdAt: now,
+      };
+      let completed: { at: Date; ledgerEntryId: number } | null = null;
+      let inserted: boolean;
+      if (data === undefined) {
+        // The consent path's pending request: one statement, nothing else to write.
+        inserted = await repo.insertExchangeRow(db, { ...row, status: 'pending_consent' });
+      } else {
+        // The exchange row is written completed, with its leaf, in one statement: both or neither.
+        const responseDigest = saltedDigest(row.salt, canonicalJson(data));
+        const at = clock();
+        const entry = exchangeEntry({ ...row, exchangeId: row.id, consent: 'waived', responseDigest, at });
+        const queued = await deps.ledger.appendWithInsert(
+          db,
+          entry,
+          repo.completedExchangeInsert,
+          repo.exchangeValues({ ...row, status: 'completed', responseDigest, completedAt: at }),
+        );
+        if (queued) completed = { at, ledgerEntryId: queued.id };
+        inserted = queued !== null;
+      }
+      if (!inserted) {
         // A concurrent request with the same key won the insert.
-        const winner = await repo.findExchangeByKey(db, consumer.code, input.requestKey);
+        const winner = await repo.findExchangeByKey(db, consumerOrgCode, input.requestKey);
         if (!winner) throw new AppError('DATABASE_BUSY');
         return replay(winner, requestHash);
       }
-      return { exchange: await exchangeView(outcome.row), ...(outcome.data !== undefined ? { data: outcome.data } : {}), replayed: false };
+      const [providerName, consumerName] = await Promise.all([cachedOrgName(dataset.providerOrgCode), cachedOrgName(consumerOrgCode)]);
+      const exchange: ExchangeView = {
+        id: row.id,
+        status: completed ? 'completed' : 'pending_consent',
+        dataset: { code: dataset.code, nameZh: dataset.nameZh, nameEn: dataset.nameEn },
+        provider: { code: dataset.providerOrgCode, name: providerName },
+        consumer: { code: consumerOrgCode, name: consumerName },
+        fields: fields.map(
+          (name) => dataset.fields.find((f) => f.name === name) ?? { name, labelZh: name, labelEn: name, sensitivity: 'high' as const },
+        ),
+        purpose: row.purpose,
+        caseId: row.caseId,
+        consentRequired: row.consentRequired,
+        legalBasis: grant.legalBasis,
+        requestedAt: now.toISOString(),
+        decidedAt: null,
+        completedAt: completed ? completed.at.toISOString() : null,
+        ledgerEntryId: completed ? completed.ledgerEntryId : null,
+        // Queued in this request's transaction: the sequencer numbers it after the commit.
+        ledgerIndex: null,
+      };
+      return { exchange, ...(data !== undefined ? { data } : {}), replayed: false };
     },
 
     /** One exchange, for its consumer's staff or the resident it is about. */

@@ -50,13 +50,13 @@ export async function updateCases(
   db: Executor,
   ids: readonly string[],
   changes: Partial<typeof cases.$inferInsert>,
-): Promise<{ id: string; state: CaseState }[]> {
+): Promise<{ id: string; state: CaseState; version: number; updatedAt: Date }[]> {
   if (ids.length === 0) return [];
   return db
     .update(cases)
     .set({ ...changes, updatedAt: sql`now()`, version: sql`${cases.version} + 1` })
     .where(idIn(ids))
-    .returning({ id: cases.id, state: cases.state });
+    .returning({ id: cases.id, state: cases.state, version: cases.version, updatedAt: cases.updatedAt });
 }
 
 /** Many events in one statement, one array parameter per column. */

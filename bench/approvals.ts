@@ -110,11 +110,13 @@ export async function benchApprovals(options: ApprovalsBenchOptions): Promise<Ap
     await meter.start();
     const appBefore = processCpuMs(server.pid)!;
     const latencies: number[] = [];
+    const clientCpu = process.cpuUsage();
     const started = performance.now();
     const ok = await loop(total, started + options.seconds * 1000, latencies);
     const seconds = (performance.now() - started) / 1000;
     const appMs = processCpuMs(server.pid)! - appBefore;
     const dbMs = await meter.stop();
+    const clientUsed = process.cpuUsage(clientCpu);
     const load = loadLine();
     client.close();
     await server.stop();
@@ -127,7 +129,8 @@ export async function benchApprovals(options: ApprovalsBenchOptions): Promise<Ap
         `latency p50 ${ms(lat.p50)} ms, p99 ${ms(lat.p99)} ms, max ${ms(lat.max)} ms`,
     );
     log(
-      `  CPU ms per approval: server ${cpuMs.app.toFixed(2)} + PostgreSQL ${cpuMs.db.toFixed(2)} = ${(cpuMs.app + cpuMs.db).toFixed(2)} (/proc utime+stime)`,
+      `  CPU ms per approval: server ${cpuMs.app.toFixed(2)} + PostgreSQL ${cpuMs.db.toFixed(2)} = ${(cpuMs.app + cpuMs.db).toFixed(2)} (/proc utime+stime); ` +
+        `the load generator (this process) ${((clientUsed.user + clientUsed.system) / 1000 / ok).toFixed(2)}`,
     );
     log(
       `  statuses ${[...statuses].map(([s, n]) => `${s}×${n}`).join(', ')}${errors.size ? `; errors ${[...errors].map(([c, n]) => `${c}×${n}`).join(', ')}` : ''}`,

@@ -46,8 +46,8 @@ import { loadLine } from './support/machine.ts';
 import { sealSm2Engine } from '../src/modules/certificates/keys/native-sm2.ts';
 import { hanDigits } from '../src/demo/han-digits.ts';
 
-const VILLAGE = '130123100242';
-const PASSWORD = 'Bench-passw0rd';
+export const VILLAGE = '130123100242';
+export const PASSWORD = 'Bench-passw0rd';
 const RESIDENTS = 20;
 const WARM_PER_PROCESS = 20;
 const WORKER = fileURLToPath(new URL('./support/issuance-worker.ts', import.meta.url));
@@ -84,25 +84,31 @@ export interface IssuanceReport {
   aim: boolean;
 }
 
-interface Seeded {
+export interface Seeded {
   /** Cases ready to approve, handed out to runs in order. */
   ids: string[];
   username: string;
 }
 
 /** 正定县, the catalogue, the certificate types, a reviewer, and `count` submitted cases of `RESIDENTS` residents. */
-async function seed(platform: Platform, count: number): Promise<Seeded> {
+export async function seed(platform: Platform, count: number, reviewers = 1): Promise<Seeded & { usernames: string[] }> {
   const { services, database } = platform;
   await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
   await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
-  const username = `bench-reviewer-${randomBytes(3).toString('hex')}`;
-  await services.identity.ensureStaff({
-    username,
-    name: '压测审核员',
-    password: PASSWORD,
-    roles: [{ role: 'village_reviewer', orgCode: VILLAGE }],
-  });
+  const run = randomBytes(3).toString('hex');
+  const usernames: string[] = [];
+  for (let r = 0; r < reviewers; r++) {
+    const username = r === 0 ? `bench-reviewer-${run}` : `bench-reviewer-${run}-${r}`;
+    await services.identity.ensureStaff({
+      username,
+      name: `压测审核员${hanDigits(r)}`,
+      password: PASSWORD,
+      roles: [{ role: 'village_reviewer', orgCode: VILLAGE }],
+    });
+    usernames.push(username);
+  }
+  const username = usernames[0]!;
   for (let n = 0; n < RESIDENTS; n++) {
     const residentId = makeResidentId('130123', new Date(Date.UTC(1960, 0, 1) + n * 86_400_000).toISOString().slice(0, 10), n);
     await services.identity.registerResident({
@@ -132,11 +138,11 @@ async function seed(platform: Platform, count: number): Promise<Seeded> {
     join (select row_number() over (order by seq) - 1 as k, * from cases) t on t.k = g % ${RESIDENTS}
     returning id`);
   const templates = await database.db.execute<{ id: string }>(sql`select id from cases order by seq limit ${RESIDENTS}`);
-  return { ids: [...templates.rows.map((r) => r.id), ...rows.map((r) => r.id)], username };
+  return { ids: [...templates.rows.map((r) => r.id), ...rows.map((r) => r.id)], username, usernames };
 }
 
 /** Certificates = issuance leaves = distinct status slots = completed cases, and no leaf index missing. */
-async function consistent(platform: Platform): Promise<{ ok: boolean; line: string }> {
+export async function consistent(platform: Platform): Promise<{ ok: boolean; line: string }> {
   await platform.services.ledger.sequenceNow();
   const { rows } = await platform.database.db.execute<{
     certs: number;
@@ -217,7 +223,7 @@ async function runInWorkers(
 }
 
 /** OpenAttestation v2 `wrapDocuments` over documents with our certificates' fields, in this process. */
-async function benchOpenAttestation(docs: Record<string, unknown>[]): Promise<{ rate: number; cpuMsPerDoc: number }> {
+export async function benchOpenAttestation(docs: Record<string, unknown>[]): Promise<{ rate: number; cpuMsPerDoc: number }> {
   const { wrapDocuments } = await import('@govtechsg/open-attestation');
   wrapDocuments(docs.slice(0, 100) as never[]);
   const cpu = process.cpuUsage();
@@ -230,7 +236,7 @@ async function benchOpenAttestation(docs: Record<string, unknown>[]): Promise<{ 
 }
 
 /** OpenAttestation documents with the same fields as the certificates issued (values, issuer, type, dates, status). */
-async function equivalentDocuments(platform: Platform, count: number): Promise<Record<string, unknown>[]> {
+export async function equivalentDocuments(platform: Platform, count: number): Promise<Record<string, unknown>[]> {
   const { rows } = await platform.database.db.execute<{ payload: string; disclosures: { name: string; value: string }[] }>(
     sql`select payload, disclosures from certificates order by serial desc limit ${count}`,
   );

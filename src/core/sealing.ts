@@ -14,9 +14,12 @@ export function deriveKey(masterKey: Buffer, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', masterKey, HKDF_SALT, info, 32));
 }
 
-/** base64 of (12-byte random IV ‖ ciphertext ‖ 16-byte tag). */
-export function sealBytes(key: Buffer, plaintext: Uint8Array, aad?: string): string {
-  const iv = randomBytes(IV_BYTES);
+/**
+ * base64 of (12-byte random IV ‖ ciphertext ‖ 16-byte tag). `iv`: 12 fresh random bytes drawn
+ * by the caller (one draw for many values), never used twice under one key.
+ */
+export function sealBytes(key: Buffer, plaintext: Uint8Array, aad?: string, iv: Uint8Array = randomBytes(IV_BYTES)): string {
+  if (iv.length !== IV_BYTES) throw new Error('the IV must be 12 bytes');
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   if (aad !== undefined) cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -33,7 +36,9 @@ export function openBytes(key: Buffer, stored: string, aad?: string): Buffer {
   return Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
 }
 
-export const sealText = (key: Buffer, plaintext: string, aad?: string): string => sealBytes(key, Buffer.from(plaintext, 'utf8'), aad);
+export const sealText = (key: Buffer, plaintext: string, aad?: string, iv?: Uint8Array): string =>
+  sealBytes(key, Buffer.from(plaintext, 'utf8'), aad, iv);
+export const SEAL_IV_BYTES = IV_BYTES;
 export const openText = (key: Buffer, stored: string, aad?: string): string => openBytes(key, stored, aad).toString('utf8');
 
 const FINGERPRINT_INFO = 'yiban/master-key/fingerprint-hmac-sha256/v1';

@@ -12,9 +12,18 @@ export async function insertCase(db: Executor, row: typeof cases.$inferInsert): 
   return inserted!;
 }
 
+/** Every approval and case view reads one case by id first: named, parsed and planned once per connection. */
+const FIND_CASE: PreparedStatement = {
+  name: 'applications_find_case_v1',
+  text: `
+    select id, seq::text as seq, service_code, applicant_id, org_code, org_path, state, channel, form, helper_id,
+      submitted_at, due_date, decided_at, completed_at, return_reason, version, created_at, updated_at
+    from cases where id = $1::uuid`,
+};
+
 export async function findCase(db: Executor, id: string): Promise<CaseRow | undefined> {
-  const [row] = await db.select().from(cases).where(eq(cases.id, id));
-  return row;
+  const [row] = await queryPrepared<RawCaseRow>(db, FIND_CASE, [id]);
+  return row ? toCaseRow(row) : undefined;
 }
 
 /** Reads the case and locks its row until the transaction ends: concurrent deciders queue here. */
@@ -50,13 +59,13 @@ export async function updateCases(
   db: Executor,
   ids: readonly string[],
   changes: Partial<typeof cases.$inferInsert>,
-): Promise<{ id: string; state: CaseState }[]> {
+): Promise<{ id: string; state: CaseState; version: number; updatedAt: Date }[]> {
   if (ids.length === 0) return [];
   return db
     .update(cases)
     .set({ ...changes, updatedAt: sql`now()`, version: sql`${cases.version} + 1` })
     .where(idIn(ids))
-    .returning({ id: cases.id, state: cases.state });
+    .returning({ id: cases.id, state: cases.state, version: cases.version, updatedAt: cases.updatedAt });
 }
 
 /** Many events in one statement, one array parameter per column. */

@@ -11,7 +11,15 @@ import { hasRoleFor, isAdminRole, requireResidentScope, roleCovers, type Princip
 import type { StaffRole } from '../identity/identity.tables.ts';
 import type { CaseState } from './applications.tables.ts';
 import * as repo from './applications.repository.ts';
-import { decideMany, type BatchApprovalHook, type BatchDecideInput, type BatchDecisionResult } from './batch-decisions.ts';
+import {
+  decideChecked,
+  decideMany,
+  type BatchApprovalHook,
+  type BatchDecideContext,
+  type BatchDecideInput,
+  type BatchDecisionResult,
+} from './batch-decisions.ts';
+import { createApprovalGroups, DEFAULT_APPROVAL_GROUPS, type ApprovalGroupOptions } from './approval-groups.ts';
 import { ACTION_LABELS, APPLICANT_ACTIONS, OPEN_STATES, STATE_LABELS, nextState, type CaseAction } from './case-state.ts';
 
 /** What applications needs to know about orgs, through the orgs service. */
@@ -54,6 +62,11 @@ export interface ApplicationsDeps {
   onApprovedMany?: BatchApprovalHook;
   /** Told after the commit which cases were decided or completed (life-event bundles move on); must not throw. */
   afterDecided?: (caseIds: readonly string[]) => void;
+  /**
+   * Single approvals gathered for a moment and decided together through the batch path
+   * (approval-groups.ts); on by default when `onApprovedMany` is given, `false` turns it off.
+   */
+  approvalGroups?: Partial<ApprovalGroupOptions> | false;
   clock?: () => Date;
 }
 
@@ -255,6 +268,28 @@ export function createApplicationsService(deps: ApplicationsDeps) {
     };
   }
 
+  const batchContext: BatchDecideContext = {
+    db,
+    clock,
+    canView,
+    canHandle: (p, row) => hasRoleFor(p, HANDLER_ROLES, row.orgPath),
+    event,
+    ...(deps.onApprovedMany ? { onApprovedMany: deps.onApprovedMany } : {}),
+  };
+
+  const approvalGroups =
+    deps.onApprovedMany && deps.approvalGroups !== false
+      ? createApprovalGroups(
+          async (entries) => {
+            const results = await decideChecked(batchContext, entries, 'approve');
+            const decided = [...results.values()].filter((r) => r.row).map((r) => r.id);
+            if (decided.length > 0) deps.afterDecided?.(decided);
+            return results;
+          },
+          { ...DEFAULT_APPROVAL_GROUPS, ...(deps.approvalGroups || {}) },
+        )
+      : null;
+
   return {
     async submit(principal: Principal, input: SubmitInput, idempotencyKey?: string): Promise<{ case: CaseView; replayed: boolean }> {
       const applicantId = requireResidentScope(principal, 'applications.submit');
@@ -339,6 +374,12 @@ export function createApplicationsService(deps: ApplicationsDeps) {
       if (REASON_REQUIRED.has(action) && !trimmed) {
         throw new AppError('VALIDATION_FAILED', { detail: { zh: '请填写理由', en: 'a reason is required' } });
       }
+      if (action === 'approve' && approvalGroups) {
+        if (!nextState(visible.state, action)) throw decidedOrInvalid(visible.state, action);
+        const result = await approvalGroups.decide({ principal, row: visible, ...(trimmed ? { reason: trimmed } : {}) });
+        if (result.row) return view(result.row);
+        throw result.error ?? new Error(`case ${id}: approval gave no result`);
+      }
       const produce =
         action === 'approve' && deps.onApproved
           ? await deps.onApproved({
@@ -358,15 +399,7 @@ export function createApplicationsService(deps: ApplicationsDeps) {
           // The case changed between reading it and locking it (a resubmitted form): decide on what is there now.
           throw new AppError('CONFLICT', { detail: { zh: '办件已更新，请刷新后重试', en: 'the case has changed; reload and try again' } });
         }
-        if (!to) {
-          if (
-            (action === 'approve' || action === 'reject') &&
-            (current.state === 'approved' || current.state === 'rejected' || current.state === 'completed')
-          ) {
-            throw new AppError('ALREADY_DECIDED');
-          }
-          throw invalidState(current.state, action);
-        }
+        if (!to) throw decidedOrInvalid(current.state, action);
         const now = clock();
         if (action === 'approve' || action === 'reject') {
           const decided = await repo.insertDecision(tx, {
@@ -402,18 +435,7 @@ export function createApplicationsService(deps: ApplicationsDeps) {
      * found; one they may see but not decide is forbidden.
      */
     async decideMany(principal: Principal, input: BatchDecideInput): Promise<BatchDecisionResult[]> {
-      const results = await decideMany(
-        {
-          db,
-          clock,
-          canView,
-          canHandle: (p, row) => hasRoleFor(p, HANDLER_ROLES, row.orgPath),
-          event,
-          ...(deps.onApprovedMany ? { onApprovedMany: deps.onApprovedMany } : {}),
-        },
-        principal,
-        input,
-      );
+      const results = await decideMany(batchContext, principal, input);
       const decided = results.filter((r) => r.state === 'approved' || r.state === 'rejected' || r.state === 'completed').map((r) => r.id);
       if (decided.length > 0) deps.afterDecided?.(decided);
       return results;
@@ -518,6 +540,14 @@ export function createApplicationsService(deps: ApplicationsDeps) {
 }
 
 export type ApplicationsService = ReturnType<typeof createApplicationsService>;
+
+/** Why `action` cannot happen in `state`: a decision already taken, or a state it does not apply to. */
+function decidedOrInvalid(state: CaseState, action: CaseAction): AppError {
+  if ((action === 'approve' || action === 'reject') && (state === 'approved' || state === 'rejected' || state === 'completed')) {
+    return new AppError('ALREADY_DECIDED');
+  }
+  return invalidState(state, action);
+}
 
 function invalidState(state: CaseState, action: CaseAction): AppError {
   return new AppError('INVALID_STATE', { state: STATE_LABELS[state], action: ACTION_LABELS[action] });

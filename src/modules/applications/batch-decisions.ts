@@ -56,6 +56,8 @@ export interface BatchDecisionResult {
   error?: AppError;
   /** What completing the case recorded (the certificate's identifier). */
   outcomeNote?: string;
+  /** The decided case as it is now (decided cases only). */
+  row?: repo.CaseRow;
 }
 
 export interface BatchDecideContext {
@@ -99,12 +101,40 @@ export async function decideMany(ctx: BatchDecideContext, principal: Principal, 
       results.set(id, { id, outcome: 'forbidden', state: row.state, error: new AppError('FORBIDDEN') });
     else if (!nextState(row.state, action)) results.set(id, conflictOf(row.id, row.state, action));
   }
-  let candidates = [...visible.values()].filter((row) => !results.has(row.id));
+  const checked = [...visible.values()]
+    .filter((row) => !results.has(row.id))
+    .map((row) => ({ principal, row, ...(reason ? { reason } : {}) }));
+  for (const [id, r] of await decideChecked(ctx, checked, input.decision)) results.set(id, r);
+  return ids.map((id) => results.get(id)!);
+}
 
+/** One case of a decision whose access checks have passed: who decides, on the case as they saw it. */
+export interface CheckedDecision {
+  principal: Principal;
+  row: repo.CaseRow;
+  reason?: string;
+}
+
+/**
+ * Decides cases whose access checks the caller made (each case with its own decider: a batch
+ * has one, a group of single approvals has many), in one transaction: the preparation hook
+ * first (signing), then the locks, decisions, state changes, audit events and what the hook
+ * produces (certificates, their ledger leaves), all committed together. A result per case.
+ * The cases must be distinct.
+ */
+export async function decideChecked(
+  ctx: BatchDecideContext,
+  entries: readonly CheckedDecision[],
+  action: 'approve' | 'reject',
+): Promise<Map<string, BatchDecisionResult>> {
+  const results = new Map<string, BatchDecisionResult>();
+  const byId = new Map(entries.map((e) => [e.row.id, e]));
+  if (byId.size !== entries.length) throw new Error('decideChecked: a case appears twice');
+  let candidates = entries.map((e) => e.row);
   const produced =
     action === 'approve' && ctx.onApprovedMany && candidates.length > 0
       ? await ctx.onApprovedMany(
-          candidates.map((row) => ({
+          entries.map(({ principal, row }) => ({
             caseId: row.id,
             serviceCode: row.serviceCode,
             applicantId: row.applicantId,
@@ -115,7 +145,7 @@ export async function decideMany(ctx: BatchDecideContext, principal: Principal, 
         )
       : null;
   if (produced) {
-    for (const [id, error] of produced.failed) results.set(id, { id, outcome: 'failed', state: visible.get(id)!.state, error });
+    for (const [id, error] of produced.failed) results.set(id, { id, outcome: 'failed', state: byId.get(id)!.row.state, error });
     candidates = candidates.filter((row) => !produced.failed.has(row.id));
   }
 
@@ -125,7 +155,7 @@ export async function decideMany(ctx: BatchDecideContext, principal: Principal, 
       tx,
       candidates.map((row) => row.id),
     )) {
-      const seen = visible.get(current.id)!;
+      const seen = byId.get(current.id)!.row;
       if (!nextState(current.state, action)) out.set(current.id, conflictOf(current.id, current.state, action));
       else if (current.version !== seen.version) {
         // Changed between reading and locking (a resubmitted form): what was signed may be stale.
@@ -140,7 +170,10 @@ export async function decideMany(ctx: BatchDecideContext, principal: Principal, 
     const to = nextState('submitted', action)! as 'approved' | 'rejected';
     const decided = await repo.insertDecisions(
       tx,
-      decidable.map((row) => ({ caseId: row.id, decision: to, decidedBy: principal.accountId, reason: reason ?? null })),
+      decidable.map((row) => {
+        const e = byId.get(row.id)!;
+        return { caseId: row.id, decision: to, decidedBy: e.principal.accountId, reason: e.reason ?? null };
+      }),
     );
     for (const row of decidable) {
       if (!decided.has(row.id))
@@ -162,13 +195,30 @@ export async function decideMany(ctx: BatchDecideContext, principal: Principal, 
         { state: to, decidedAt: now },
       )),
     ];
-    const events = done.map((row) => ctx.event(principal, row.id, action, row.state, to, reason));
+    const events = done.map((row) => {
+      const e = byId.get(row.id)!;
+      return ctx.event(e.principal, row.id, action, row.state, to, e.reason);
+    });
     for (const row of completes)
-      events.push(ctx.event(principal, row.id, 'complete', 'approved', 'completed', produced!.outcomes.get(row.id)));
+      events.push(ctx.event(byId.get(row.id)!.principal, row.id, 'complete', 'approved', 'completed', produced!.outcomes.get(row.id)));
     await repo.insertEventsMany(tx, events);
     for (const row of updated) {
       const note = produced?.outcomes.get(row.id);
-      out.set(row.id, { id: row.id, outcome: to, state: row.state, ...(note ? { outcomeNote: note } : {}) });
+      const seen = byId.get(row.id)!.row;
+      out.set(row.id, {
+        id: row.id,
+        outcome: to,
+        state: row.state,
+        row: {
+          ...seen,
+          state: row.state,
+          version: row.version,
+          updatedAt: row.updatedAt,
+          decidedAt: now,
+          ...(row.state === 'completed' ? { completedAt: now } : {}),
+        },
+        ...(note ? { outcomeNote: note } : {}),
+      });
     }
     // Last: issuance ends with the ledger append, which holds the ledger's head row until commit.
     if (produced && completes.length > 0)
@@ -189,7 +239,7 @@ export async function decideMany(ctx: BatchDecideContext, principal: Principal, 
     for (const [id, r] of decided) results.set(id, r);
     break;
   }
-  return ids.map((id) => results.get(id)!);
+  return results;
 }
 
 const MAX_ATTEMPTS = 3;

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { deriveKey, openText, sealText } from '../../core/sealing.ts';
+import { randomBytes } from 'node:crypto';
+import { deriveKey, openText, SEAL_IV_BYTES, sealText } from '../../core/sealing.ts';
 import type { Db, Executor } from '../../db/database.ts';
 import type { Disclosure } from '../../verify/document.ts';
 
@@ -33,8 +34,19 @@ const aadOf = (identifier: string, name: string) => `${identifier}\n${name}`;
 export function createDisclosureVault(masterKey: Buffer): DisclosureVault {
   const key = deriveKey(masterKey, INFO);
   return {
-    seal: (identifier, disclosures) =>
-      disclosures.map((d) => ({ name: d.name, sealed: sealText(key, JSON.stringify([d.value, d.salt]), aadOf(identifier, d.name)) })),
+    seal: (identifier, disclosures) => {
+      // One random draw for the IVs of all the certificate's fields.
+      const ivs = randomBytes(SEAL_IV_BYTES * disclosures.length);
+      return disclosures.map((d, i) => ({
+        name: d.name,
+        sealed: sealText(
+          key,
+          JSON.stringify([d.value, d.salt]),
+          aadOf(identifier, d.name),
+          ivs.subarray(i * SEAL_IV_BYTES, (i + 1) * SEAL_IV_BYTES),
+        ),
+      }));
+    },
     open: (identifier, stored) =>
       stored.map((d) => {
         if (!('sealed' in d)) return { name: d.name, value: d.value, salt: d.salt };

@@ -151,7 +151,7 @@ async function benchEngine(engine: 'pglite' | 'postgres'): Promise<EngineResult>
       session.disconnect();
       writeFileSync(opts.cpuProf!, JSON.stringify(profile));
       console.log(`  profile of the ${times.length} timed bundles written to ${opts.cpuProf}`);
-      printBreakdown(profile as unknown as CpuProfile, times.length, 'bundle');
+      printBreakdown(profile as unknown as CpuProfile, times.length, 'bundle', (cpu.user + cpu.system) / 1000 / times.length);
     }
     if (counted) counted.print(times.length);
     if (stepped) stepped.print(times.length, (cpu.user + cpu.system) / 1000);
@@ -257,7 +257,7 @@ function describe(r: EngineResult): string {
       `max ${r.max.toFixed(0)} ms  ${r.perSecond.toFixed(2)} bundles/s  ${cpu}   floor p95 < ${FLOOR_MS} ms: ${r.p95 < FLOOR_MS ? 'PASS' : 'FAIL'}`
     );
   return (
-    `postgres  ${r.bundles} birth bundles, ${opts.concurrency} at once: ${r.perSecond.toFixed(2)} bundles/s (${(r.perSecond * 5).toFixed(1)} outputs/s)  ` +
+    `postgres  ${r.bundles} birth bundles, ${opts.steps ? 1 : opts.concurrency} at once: ${r.perSecond.toFixed(2)} bundles/s (${(r.perSecond * 5).toFixed(1)} outputs/s)  ` +
     `p50 ${r.p50.toFixed(0)} ms  p95 ${r.p95.toFixed(0)} ms  ${cpu}   floor ≤ ${PG_CPU_FLOOR_MS} ms: ${r.cpuPerBundle <= PG_CPU_FLOOR_MS ? 'PASS' : 'FAIL'}`
   );
 }

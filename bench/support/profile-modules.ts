@@ -2,8 +2,8 @@
  * Where a V8 CPU profile's time goes, by module: each sample is charged to the nearest frame (from
  * the leaf up) that belongs to a known module of the project or library (the database driver, the
  * PDF libraries, the ledger, …), so time in a library or node's internals counts for whoever
- * called it. A second view charges each sample under the bundle service to the step the bundle
- * took (the first call out of src/modules/bundles into another module).
+ * called it. (Async code resumes with a short stack, so a view by caller would mostly say
+ * "unknown"; bench/bundle.ts --steps measures the bundle's calls with process.cpuUsage instead.)
  *
  *   npx tsx bench/support/profile-modules.ts /tmp/bundle.cpuprofile
  */
@@ -34,12 +34,11 @@ function moduleOf(url: string, functionName: string): string | null {
   return null;
 }
 
-export function breakdown(profile: CpuProfile): { byModule: Map<string, number>; byStep: Map<string, number>; totalMs: number } {
+export function breakdown(profile: CpuProfile): { byModule: Map<string, number>; totalMs: number } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const ownerCache = new Map<number, string>();
-  const stepCache = new Map<number, string>();
   const owner = (id: number): string => {
     const cached = ownerCache.get(id);
     if (cached) return cached;
@@ -55,29 +54,7 @@ export function breakdown(profile: CpuProfile): { byModule: Map<string, number>;
     ownerCache.set(id, result);
     return result;
   };
-  const step = (id: number): string => {
-    const cached = stepCache.get(id);
-    if (cached) return cached;
-    const chain: ProfileNode[] = [];
-    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) chain.push(byId.get(cur)!);
-    chain.reverse();
-    let result = '(outside bundles)';
-    let inBundles = false;
-    for (const n of chain) {
-      const m = moduleOf(n.callFrame.url, n.callFrame.functionName);
-      if (m === 'bundles') {
-        inBundles = true;
-        result = 'bundles itself';
-      } else if (inBundles && m && m !== 'bundles') {
-        result = `${m}: ${n.callFrame.functionName || '(anonymous)'}`;
-        break;
-      }
-    }
-    stepCache.set(id, result);
-    return result;
-  };
   const byModule = new Map<string, number>();
-  const byStep = new Map<string, number>();
   let totalMs = 0;
   profile.samples.forEach((id, i) => {
     const ms = (profile.timeDeltas[i] ?? 0) / 1000;
@@ -85,29 +62,28 @@ export function breakdown(profile: CpuProfile): { byModule: Map<string, number>;
     if (o === '(idle)') return;
     totalMs += ms;
     byModule.set(o, (byModule.get(o) ?? 0) + ms);
-    const s = step(id);
-    byStep.set(s, (byStep.get(s) ?? 0) + ms);
   });
-  return { byModule, byStep, totalMs };
+  return { byModule, totalMs };
 }
 
-export function printBreakdown(profile: CpuProfile, perUnit = 1, unit = 'run'): void {
-  const { byModule, byStep, totalMs } = breakdown(profile);
-  const rows = (m: Map<string, number>) =>
-    [...m]
-      .sort((a, b) => b[1] - a[1])
-      .filter(([, ms]) => ms / totalMs >= 0.005)
-      .map(
-        ([k, ms]) =>
-          `    ${k.padEnd(44)} ${(ms / perUnit).toFixed(1).padStart(7)} ms/${unit}  ${((100 * ms) / totalMs).toFixed(1).padStart(5)} %`,
-      )
-      .join('\n');
+/**
+ * Prints the shares of the samples by module and, given the CPU the run measured, what they come
+ * to per unit. The sampler ticks on wall time: on a loaded machine a thread taken off the CPU in
+ * the middle of a call (a socket write, often) is charged to that call, so the shares lean towards
+ * the driver; the shares on a quiet machine are the ones to trust.
+ */
+export function printBreakdown(profile: CpuProfile, units = 1, unit = 'run', cpuMsPerUnit?: number): void {
+  const { byModule, totalMs } = breakdown(profile);
   console.log(
-    `  profile: ${(totalMs / perUnit).toFixed(1)} ms/${unit} sampled (not idle)\n  by module (a library's time counts for its caller):`,
+    `  profile: ${(totalMs / units).toFixed(1)} ms/${unit} sampled (wall-clock ticks, not idle)` +
+      (cpuMsPerUnit !== undefined ? `; shares applied to the ${cpuMsPerUnit.toFixed(1)} ms of node CPU/${unit} measured` : ''),
   );
-  console.log(rows(byModule));
-  console.log('  by bundle step (the call out of the bundle service):');
-  console.log(rows(byStep));
+  for (const [k, ms] of [...byModule].sort((a, b) => b[1] - a[1])) {
+    const share = ms / totalMs;
+    if (share < 0.005) continue;
+    const per = cpuMsPerUnit !== undefined ? share * cpuMsPerUnit : ms / units;
+    console.log(`    ${k.padEnd(28)} ${(100 * share).toFixed(1).padStart(5)} %  ${per.toFixed(1).padStart(6)} ms/${unit}`);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -185,15 +185,24 @@ export function createBundlesService(deps: BundlesDeps) {
     return principal.accountId;
   }
 
-  /** Step 1: one draft case per task, each by its own derived key, so a retry finds the same cases. */
-  async function createCases(principal: Principal, row: repo.BundleRow, def: BundleDefinition): Promise<repo.BundleRow> {
+  /**
+   * Step 1: one draft case per task, each by its own derived key, so a retry finds the same
+   * cases. Returns where each case went, which the exchanges need next.
+   */
+  async function createCases(
+    principal: Principal,
+    row: repo.BundleRow,
+    def: BundleDefinition,
+  ): Promise<{ row: repo.BundleRow; orgCodes: Map<string, string> }> {
     const cases: Record<string, string> = { ...row.cases };
+    const orgCodes = new Map<string, string>();
     for (const [i, task] of def.tasks.entries()) {
       if (cases[task.key]) continue;
       const { case: c } = await applications.submit(principal, { serviceCode: task.item, form: {}, draft: true }, `bundle-${row.id}-${i}`);
       cases[task.key] = c.id;
+      if (c.applicantId === row.applicantId) orgCodes.set(c.id, c.orgCode);
     }
-    return repo.updateBundle(db, row.id, { cases, stage: 'cases', updatedAt: clock() });
+    return { row: await repo.updateBundle(db, row.id, { cases, stage: 'cases', updatedAt: clock() }), orgCodes };
   }
 
   /**
@@ -207,6 +216,8 @@ export function createBundlesService(deps: BundlesDeps) {
     row: repo.BundleRow,
     def: BundleDefinition,
     consent: boolean,
+    /** Where the cases went, when the start just created them; otherwise they are read. */
+    known: ReadonlyMap<string, string> = new Map(),
   ): Promise<{ row: repo.BundleRow; waitingFor: WaitingFor[] }> {
     const groups = new Map<
       string,
@@ -223,13 +234,16 @@ export function createBundlesService(deps: BundlesDeps) {
     const provenance: Record<string, FieldProvenance> = {};
     const waitingFor: WaitingFor[] = [];
     let n = 0;
-    const cases = await readCaseSummaries(db, row.applicantId, Object.values(row.cases));
+    const ids = [...groups.values()].map((g) => row.cases[g.via]);
+    const orgCodes = ids.every((id) => id && known.has(id))
+      ? known
+      : new Map([...(await readCaseSummaries(db, row.applicantId, Object.values(row.cases))).values()].map((c) => [c.id, c.orgCode]));
     for (const g of groups.values()) {
       const caseId = row.cases[g.via];
       if (!caseId) throw new Error(`bundle ${row.id}: no case for task ${g.via}`);
-      const kase = cases.get(caseId);
-      if (!kase) throw notFound('case');
-      const actor = await departmentActor(kase.orgCode, 'bundle-prefill');
+      const orgCode = orgCodes.get(caseId);
+      if (!orgCode) throw notFound('case');
+      const actor = await departmentActor(orgCode, 'bundle-prefill');
       const request = {
         requestKey: `bundle-${row.id}-${n++}`,
         datasetCode: g.dataset,
@@ -400,9 +414,10 @@ export function createBundlesService(deps: BundlesDeps) {
 
   async function resume(principal: Principal, row: repo.BundleRow, consent: boolean): Promise<BundleProgress> {
     const def = await requireDefinition(row.code);
-    if (row.stage === 'created') row = await createCases(principal, row, def.definition);
+    let orgCodes: Map<string, string> | undefined;
+    if (row.stage === 'created') ({ row, orgCodes } = await createCases(principal, row, def.definition));
     if (row.stage === 'cases') {
-      const prefilled = await prefill(principal, row, def.definition, consent);
+      const prefilled = await prefill(principal, row, def.definition, consent, orgCodes);
       row = prefilled.row;
       // Nothing is submitted while a department's data is missing: the tasks wait for it.
       if (prefilled.waitingFor.length > 0) return progressOf(row, def, await loadCases(row), prefilled.waitingFor);
@@ -607,13 +622,7 @@ export function createBundlesService(deps: BundlesDeps) {
       const requestHash = createHash('sha256')
         .update(canonicalJson({ bundle: def.definition.code, typed }))
         .digest('hex');
-      if (idempotencyKey !== undefined) {
-        const existing = await repo.findBundleByKey(db, applicantId, idempotencyKey);
-        if (existing) {
-          if (existing.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
-          return { bundle: await resume(principal, existing, input.consent), replayed: true };
-        }
-      }
+      // The insert claims the key; a key taken already (a retry, or a concurrent start) finds its bundle below.
       const now = clock();
       const inserted = await repo.insertBundle(db, {
         id: randomUUID(),

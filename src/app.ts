@@ -186,7 +186,6 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     catalog,
     applications,
     dataSharing,
-    certificates,
     orgs,
     residents: identity,
     clock,

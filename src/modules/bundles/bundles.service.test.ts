@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../../../test/db.ts';
 import { rejection } from '../../../test/errors.ts';
 import { createTestContext, type TestContext } from '../../../test/factories.ts';
+import { readCaseSummaries } from '../applications/case-summaries.ts';
+import { certificatesOfCases } from '../certificates/certificates-of-cases.ts';
 import type { Principal } from '../identity/principal.ts';
 import { seedDatasets, seedGrants } from '../sharing/sharing.seed.ts';
 import { validateDefinition, type BundleDefinition } from './bundle-definition.ts';
@@ -142,6 +144,35 @@ describe.each(testEngines())('life-event bundles on %s', (engine) => {
     expect(1 - b.materialsBundle / b.materialsSeparate).toBeGreaterThanOrEqual(0.9);
     expect(1 - b.daysBundle! / b.daysSeparate).toBeGreaterThanOrEqual(0.8);
   }, 120_000);
+
+  it("reads a bundle's cases and outputs in batches as the full views show them, and only for their applicant", async () => {
+    const parent = await mother('李静');
+    const other = await ctx.newResident({ name: '赵敏' });
+    const { bundle } = await ctx.services.bundles.start(parent, { bundle: 'birth', form: {}, consent: true }, key());
+    const ids = bundle.tasks.map((t) => t.caseId!);
+    const summaries = await readCaseSummaries(ctx.database.db, parent.accountId, ids);
+    expect(summaries.size).toBe(5);
+    for (const id of ids) {
+      const full = await ctx.services.applications.getCase(parent, id);
+      const approve = full.events.find((e) => e.action === 'approve' || e.action === 'reject')!;
+      expect(summaries.get(id)).toMatchObject({
+        caseNo: full.caseNo,
+        state: full.state,
+        orgCode: full.orgCode,
+        dueDate: full.dueDate,
+        completedAt: full.completedAt,
+        decision: { action: approve.action, reason: approve.reason },
+      });
+    }
+    const outputs = await certificatesOfCases(ctx.database.db, parent.accountId, ids);
+    for (const id of ids) {
+      const cert = await ctx.services.certificates.getByCase(parent, id);
+      expect(outputs.get(id)).toEqual({ certificateId: cert.id, identifier: cert.identifier });
+    }
+    // Someone else's cases and certificates are not there for them, as getCase and getByCase would not find them.
+    expect((await readCaseSummaries(ctx.database.db, other.accountId, ids)).size).toBe(0);
+    expect((await certificatesOfCases(ctx.database.db, other.accountId, ids)).size).toBe(0);
+  });
 
   it('previews the form and every exchange before the start, without reading or recording anything', async () => {
     const parent = await mother('周琳');

@@ -3,10 +3,12 @@ import { AppError, formatMessage, notFound } from '../../core/errors.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Db } from '../../db/database.ts';
 import { canonicalJson } from '../../verify/document.ts';
-import type { ApplicationsService, CaseDetail } from '../applications/applications.service.ts';
+import type { ApplicationsService } from '../applications/applications.service.ts';
+import type { BatchDecisionResult } from '../applications/batch-decisions.ts';
+import { readCaseSummaries, type CaseSummary } from '../applications/case-summaries.ts';
 import type { CatalogService, ServiceItem } from '../catalog/catalog.service.ts';
 import { chinaDate } from '../catalog/working-days.ts';
-import type { CertificatesService } from '../certificates/certificates.service.ts';
+import { certificatesOfCases } from '../certificates/certificates-of-cases.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { OrgsService } from '../orgs/orgs.service.ts';
 import type { DataSharingService } from '../sharing/sharing.service.ts';
@@ -20,9 +22,8 @@ import { burdenFigures, type BurdenFigures } from './burden.ts';
 export interface BundlesDeps {
   db: Db;
   catalog: Pick<CatalogService, 'getItem'>;
-  applications: Pick<ApplicationsService, 'submit' | 'applicantAction' | 'act' | 'getCase'>;
+  applications: Pick<ApplicationsService, 'submit' | 'applicantAction' | 'decideMany'>;
   dataSharing: Pick<DataSharingService, 'requestExchange' | 'decideConsent' | 'listDatasets' | 'listGrants'>;
-  certificates: Pick<CertificatesService, 'getByCase'>;
   orgs: Pick<OrgsService, 'getOrg' | 'findDepartment'>;
   /** The parent's home village when the session did not carry it. */
   residents?: { getResidentSummary(accountId: string): Promise<{ homeOrgCode: string | null } | null> };
@@ -89,6 +90,14 @@ function actorId(name: string): string {
 
 export type BundlesService = ReturnType<typeof createBundlesService>;
 
+/** A bundle's case as its progress shows it: read for all the bundle's cases at once. */
+type BundleCase = CaseSummary & { orgName: string };
+type Org = NonNullable<Awaited<ReturnType<OrgsService['getOrg']>>>;
+
+/** How long an org read is kept: the org tree is reference data (the applications' routes are kept as long). */
+const ORG_TTL_MS = 60_000;
+const OPEN_FOR_DECISION: readonly string[] = ['submitted', 'accepted', 'in_review'];
+
 export function createBundlesService(deps: BundlesDeps) {
   const { db, applications } = deps;
   const clock = deps.clock ?? (() => new Date());
@@ -138,8 +147,28 @@ export function createBundlesService(deps: BundlesDeps) {
     sessionChannel: 'app',
   });
 
+  /**
+   * Orgs as a bundle reads them (a department for each rule and exchange, the names of the
+   * cases' orgs), kept for ORG_TTL_MS: each bundle read them again, eight times a birth bundle.
+   */
+  const orgs = new Map<string, { org: Promise<Org | null>; at: number }>();
+  function orgOf(code: string): Promise<Org | null> {
+    const now = performance.now();
+    const hit = orgs.get(code);
+    if (hit && now - hit.at < ORG_TTL_MS) return hit.org;
+    if (orgs.size >= 10_000) orgs.clear();
+    const org = deps.orgs.getOrg(code);
+    orgs.set(code, { org, at: now });
+    // Only what was found is kept: an org added later is found at once.
+    org.then(
+      (o) => o ?? orgs.delete(code),
+      () => orgs.delete(code),
+    );
+    return org;
+  }
+
   async function departmentActor(orgCode: string, name: string): Promise<Principal> {
-    const org = await deps.orgs.getOrg(orgCode);
+    const org = await orgOf(orgCode);
     if (!org) throw notFound('org');
     return {
       accountId: actorId(`${name}@${org.code}`),
@@ -156,15 +185,24 @@ export function createBundlesService(deps: BundlesDeps) {
     return principal.accountId;
   }
 
-  /** Step 1: one draft case per task, each by its own derived key, so a retry finds the same cases. */
-  async function createCases(principal: Principal, row: repo.BundleRow, def: BundleDefinition): Promise<repo.BundleRow> {
+  /**
+   * Step 1: one draft case per task, each by its own derived key, so a retry finds the same
+   * cases. Returns where each case went, which the exchanges need next.
+   */
+  async function createCases(
+    principal: Principal,
+    row: repo.BundleRow,
+    def: BundleDefinition,
+  ): Promise<{ row: repo.BundleRow; orgCodes: Map<string, string> }> {
     const cases: Record<string, string> = { ...row.cases };
+    const orgCodes = new Map<string, string>();
     for (const [i, task] of def.tasks.entries()) {
       if (cases[task.key]) continue;
       const { case: c } = await applications.submit(principal, { serviceCode: task.item, form: {}, draft: true }, `bundle-${row.id}-${i}`);
       cases[task.key] = c.id;
+      if (c.applicantId === row.applicantId) orgCodes.set(c.id, c.orgCode);
     }
-    return repo.updateBundle(db, row.id, { cases, stage: 'cases', updatedAt: clock() });
+    return { row: await repo.updateBundle(db, row.id, { cases, stage: 'cases', updatedAt: clock() }), orgCodes };
   }
 
   /**
@@ -178,6 +216,8 @@ export function createBundlesService(deps: BundlesDeps) {
     row: repo.BundleRow,
     def: BundleDefinition,
     consent: boolean,
+    /** Where the cases went, when the start just created them; otherwise they are read. */
+    known: ReadonlyMap<string, string> = new Map(),
   ): Promise<{ row: repo.BundleRow; waitingFor: WaitingFor[] }> {
     const groups = new Map<
       string,
@@ -194,11 +234,16 @@ export function createBundlesService(deps: BundlesDeps) {
     const provenance: Record<string, FieldProvenance> = {};
     const waitingFor: WaitingFor[] = [];
     let n = 0;
+    const ids = [...groups.values()].map((g) => row.cases[g.via]);
+    const orgCodes = ids.every((id) => id && known.has(id))
+      ? known
+      : new Map([...(await readCaseSummaries(db, row.applicantId, Object.values(row.cases))).values()].map((c) => [c.id, c.orgCode]));
     for (const g of groups.values()) {
       const caseId = row.cases[g.via];
       if (!caseId) throw new Error(`bundle ${row.id}: no case for task ${g.via}`);
-      const kase = await applications.getCase(principal, caseId);
-      const actor = await departmentActor(kase.orgCode, 'bundle-prefill');
+      const orgCode = orgCodes.get(caseId);
+      if (!orgCode) throw notFound('case');
+      const actor = await departmentActor(orgCode, 'bundle-prefill');
       const request = {
         requestKey: `bundle-${row.id}-${n++}`,
         datasetCode: g.dataset,
@@ -260,69 +305,122 @@ export function createBundlesService(deps: BundlesDeps) {
   /**
    * Moves the bundle on as far as it goes: submits each draft whose dependencies completed, and
    * lets the department's instant-approval rule decide each submitted task whose inputs are all
-   * verified. Every step is guarded by the case's state, so a second run (or a concurrent one)
-   * does nothing twice.
+   * verified — the tasks one rule decides at one department together, in one batch decision
+   * (one transaction, their certificates issued together). Every step is guarded by the case's
+   * state, so a second run (or a concurrent one) does nothing twice.
+   *
+   * The cases are read once before and once after: a task a rule completes lets its dependants
+   * be submitted and decided in the same pass, from the states the steps return. The read after
+   * is the progress the parent sees; only when it shows something that could still move (another
+   * process changed a case meanwhile) does a further pass run.
    */
-  async function advance(row: repo.BundleRow, def: Loaded): Promise<Map<string, CaseDetail>> {
+  async function advance(row: repo.BundleRow, def: Loaded): Promise<Map<string, BundleCase>> {
     const parent = parentOf(row.applicantId);
+    let cases = await loadCases(row);
     for (let round = 0; round <= def.order.length * 2; round++) {
-      const cases = await loadCases(row, parent);
-      // The states as this pass leaves them: in dependency order, a task a rule completed lets its
-      // dependants be submitted (and decided) in the same pass instead of one re-read per step.
-      const states = new Map([...cases].map(([key, c]) => [key, c.state]));
-      let moved = false;
-      for (const key of def.order) {
-        const task = def.definition.tasks.find((t) => t.key === key)!;
-        const kase = cases.get(key);
-        if (!kase) continue;
-        const item = def.items.get(task.item)!;
-        let state = states.get(key)!;
-        if (state === 'draft' && task.dependsOn.every((d) => states.get(d) === 'completed')) {
-          const form = Object.fromEntries(
-            item.formFields.filter((f) => row.form[f.name] !== undefined).map((f) => [f.name, row.form[f.name]!]),
-          );
-          try {
-            state = (await applications.applicantAction(parent, kase.id, 'submit', form)).state;
-            moved = true;
-          } catch (error) {
-            if (!ignorable(error)) throw error;
-          }
-        }
-        if (state === 'submitted' || state === 'accepted' || state === 'in_review') {
-          const rule = ruleFor(def.definition, key);
-          if (rule && inputsVerified(row, item, rule.allowTyped ?? [])) {
-            try {
-              state = (
-                await applications.act(await departmentActor(kase.orgCode, `rule:${rule.id}`), kase.id, 'approve', ruleReason(rule.id))
-              ).state;
-              moved = true;
-            } catch (error) {
-              if (!ignorable(error)) throw error;
-            }
-          }
-        }
-        states.set(key, state);
-      }
-      if (!moved) return cases;
+      if (!(await advancePass(row, def, parent, cases))) return cases;
+      cases = await loadCases(row);
+      if (!canMove(row, def, cases)) return cases;
     }
-    return loadCases(row, parent);
+    return cases;
   }
 
-  async function loadCases(row: repo.BundleRow, parent: Principal): Promise<Map<string, CaseDetail>> {
-    const out = new Map<string, CaseDetail>();
-    for (const [key, id] of Object.entries(row.cases)) out.set(key, await applications.getCase(parent, id));
+  /** What a pass would do with these states: submit a ready draft or let a rule decide a task. */
+  function ready(row: repo.BundleRow, def: Loaded, states: Map<string, string>) {
+    const submit: string[] = [];
+    const decide: string[] = [];
+    for (const key of def.order) {
+      const task = def.definition.tasks.find((t) => t.key === key)!;
+      const state = states.get(key);
+      if (state === 'draft' && task.dependsOn.every((d) => states.get(d) === 'completed')) submit.push(key);
+      else if (state !== undefined && OPEN_FOR_DECISION.includes(state)) {
+        const rule = ruleFor(def.definition, key);
+        if (rule && inputsVerified(row, def.items.get(task.item)!, rule.allowTyped ?? [])) decide.push(key);
+      }
+    }
+    return { submit, decide };
+  }
+
+  function canMove(row: repo.BundleRow, def: Loaded, cases: Map<string, BundleCase>): boolean {
+    const { submit, decide } = ready(row, def, new Map([...cases].map(([key, c]) => [key, c.state])));
+    return submit.length > 0 || decide.length > 0;
+  }
+
+  /** One pass in dependency order; true when a step moved a case. Each step is tried once a pass. */
+  async function advancePass(row: repo.BundleRow, def: Loaded, parent: Principal, cases: Map<string, BundleCase>): Promise<boolean> {
+    const states = new Map<string, string>([...cases].map(([key, c]) => [key, c.state]));
+    const tried = new Set<string>();
+    let moved = false;
+    for (;;) {
+      const { submit, decide } = ready(row, def, states);
+      const toSubmit = submit.filter((k) => !tried.has(`submit|${k}`));
+      const toDecide = decide.filter((k) => !tried.has(`decide|${k}`));
+      if (toSubmit.length === 0 && toDecide.length === 0) return moved;
+      for (const key of toSubmit) {
+        tried.add(`submit|${key}`);
+        const task = def.definition.tasks.find((t) => t.key === key)!;
+        const item = def.items.get(task.item)!;
+        const form = Object.fromEntries(
+          item.formFields.filter((f) => row.form[f.name] !== undefined).map((f) => [f.name, row.form[f.name]!]),
+        );
+        try {
+          states.set(key, (await applications.applicantAction(parent, cases.get(key)!.id, 'submit', form)).state);
+          moved = true;
+        } catch (error) {
+          if (!ignorable(error)) throw error;
+        }
+      }
+      if (toSubmit.length > 0) continue; // a submitted task may now be decided with the others of its rule
+      // The tasks of one rule at one department: one batch decision for all of them (for one task
+      // too: the batch path issues with fewer statements than a single approval).
+      const groups = new Map<string, { ruleId: string; orgCode: string; keys: string[] }>();
+      for (const key of toDecide) {
+        tried.add(`decide|${key}`);
+        const ruleId = ruleFor(def.definition, key)!.id;
+        const orgCode = cases.get(key)!.orgCode;
+        const g = groups.get(`${ruleId}|${orgCode}`) ?? { ruleId, orgCode, keys: [] };
+        g.keys.push(key);
+        groups.set(`${ruleId}|${orgCode}`, g);
+      }
+      for (const g of groups.values()) {
+        const actor = await departmentActor(g.orgCode, `rule:${g.ruleId}`);
+        const results = await applications.decideMany(actor, {
+          ids: g.keys.map((k) => cases.get(k)!.id),
+          decision: 'approve',
+          reason: ruleReason(g.ruleId),
+        });
+        const byId = new Map<string, BatchDecisionResult>(results.map((r) => [r.id, r]));
+        for (const key of g.keys) {
+          const r = byId.get(cases.get(key)!.id)!;
+          if (r.outcome === 'approved') {
+            states.set(key, r.state ?? 'approved');
+            moved = true;
+          } else if (r.outcome !== 'conflict' || !ignorable(r.error)) throw r.error ?? new AppError('INTERNAL');
+        }
+      }
+    }
+  }
+
+  async function loadCases(row: repo.BundleRow): Promise<Map<string, BundleCase>> {
+    const byId = await readCaseSummaries(db, row.applicantId, Object.values(row.cases));
+    const out = new Map<string, BundleCase>();
+    for (const [key, id] of Object.entries(row.cases)) {
+      const c = byId.get(id);
+      if (!c) throw notFound('case');
+      out.set(key, { ...c, orgName: (await orgOf(c.orgCode))?.name ?? c.orgCode });
+    }
     return out;
   }
 
   async function resume(principal: Principal, row: repo.BundleRow, consent: boolean): Promise<BundleProgress> {
     const def = await requireDefinition(row.code);
-    if (row.stage === 'created') row = await createCases(principal, row, def.definition);
+    let orgCodes: Map<string, string> | undefined;
+    if (row.stage === 'created') ({ row, orgCodes } = await createCases(principal, row, def.definition));
     if (row.stage === 'cases') {
-      const prefilled = await prefill(principal, row, def.definition, consent);
+      const prefilled = await prefill(principal, row, def.definition, consent, orgCodes);
       row = prefilled.row;
       // Nothing is submitted while a department's data is missing: the tasks wait for it.
-      if (prefilled.waitingFor.length > 0)
-        return progressOf(row, def, await loadCases(row, parentOf(row.applicantId)), prefilled.waitingFor);
+      if (prefilled.waitingFor.length > 0) return progressOf(row, def, await loadCases(row), prefilled.waitingFor);
     }
     return progressOf(row, def, await advanceTracked(row, def));
   }
@@ -330,17 +428,18 @@ export function createBundlesService(deps: BundlesDeps) {
   async function progressOf(
     row: repo.BundleRow,
     def: Loaded,
-    cases: Map<string, CaseDetail>,
+    cases: Map<string, BundleCase>,
     waitingFor: WaitingFor[] = [],
   ): Promise<BundleProgress> {
-    const parent = parentOf(row.applicantId);
+    const completed = [...cases.values()].filter((c) => c.state === 'completed').map((c) => c.id);
+    const outputs = await certificatesOfCases(db, row.applicantId, completed);
     const tasks: TaskProgress[] = [];
     const byKey = new Map<string, TaskProgress>();
     for (const key of def.order) {
       const task = def.definition.tasks.find((t) => t.key === key)!;
       const item = def.items.get(task.item)!;
       const kase = cases.get(key);
-      const decision = kase?.events.find((e) => e.action === 'approve' || e.action === 'reject');
+      const decision = kase?.decision;
       const ruleId = decision?.reason ? RULE_REASON.exec(decision.reason)?.[1] : undefined;
       let state: TaskState = 'waiting';
       let reason: TaskProgress['reason'] = null;
@@ -348,8 +447,7 @@ export function createBundlesService(deps: BundlesDeps) {
       switch (kase?.state) {
         case 'completed': {
           state = 'done';
-          const cert = await deps.certificates.getByCase(parent, kase.id).catch(() => null);
-          output = cert ? { certificateId: cert.id, identifier: cert.identifier } : null;
+          output = outputs.get(kase.id) ?? null;
           break;
         }
         case 'rejected':
@@ -447,13 +545,22 @@ export function createBundlesService(deps: BundlesDeps) {
 
   /** Bundles being moved on in this process: their own loop sees what their own steps decide. */
   const active = new Set<string>();
+  /** The cases of those bundles (how many of them hold each): a decision on one needs no lookup. */
+  const activeCases = new Map<string, number>();
 
-  async function advanceTracked(row: repo.BundleRow, def: Loaded): Promise<Map<string, CaseDetail>> {
+  async function advanceTracked(row: repo.BundleRow, def: Loaded): Promise<Map<string, BundleCase>> {
     active.add(row.id);
+    const ids = Object.values(row.cases);
+    for (const id of ids) activeCases.set(id, (activeCases.get(id) ?? 0) + 1);
     try {
       return await advance(row, def);
     } finally {
       active.delete(row.id);
+      for (const id of ids) {
+        const n = activeCases.get(id)! - 1;
+        if (n === 0) activeCases.delete(id);
+        else activeCases.set(id, n);
+      }
     }
   }
 
@@ -466,6 +573,9 @@ export function createBundlesService(deps: BundlesDeps) {
      * failure is left for the next progress read, which reconciles the same way.
      */
     casesDecided(caseIds: readonly string[]): void {
+      // A bundle's own rule decisions (and any on a case of a bundle moving on now) are seen by its own loop.
+      caseIds = caseIds.filter((id) => !activeCases.has(id));
+      if (caseIds.length === 0) return;
       pending = pending
         .then(async () => {
           for (const caseId of caseIds) {
@@ -512,13 +622,7 @@ export function createBundlesService(deps: BundlesDeps) {
       const requestHash = createHash('sha256')
         .update(canonicalJson({ bundle: def.definition.code, typed }))
         .digest('hex');
-      if (idempotencyKey !== undefined) {
-        const existing = await repo.findBundleByKey(db, applicantId, idempotencyKey);
-        if (existing) {
-          if (existing.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
-          return { bundle: await resume(principal, existing, input.consent), replayed: true };
-        }
-      }
+      // The insert claims the key; a key taken already (a retry, or a concurrent start) finds its bundle below.
       const now = clock();
       const inserted = await repo.insertBundle(db, {
         id: randomUUID(),
@@ -585,7 +689,7 @@ export function createBundlesService(deps: BundlesDeps) {
       const out: BundleProgress[] = [];
       for (const row of rows) {
         const def = await requireDefinition(row.code);
-        out.push(await progressOf(row, def, await loadCases(row, parentOf(row.applicantId))));
+        out.push(await progressOf(row, def, await loadCases(row)));
       }
       return out;
     },
@@ -593,7 +697,7 @@ export function createBundlesService(deps: BundlesDeps) {
     async burden(principal: Principal, id: string): Promise<BurdenFigures> {
       const row = await loadOwn(principal, id);
       const def = await requireDefinition(row.code);
-      return (await progressOf(row, def, await loadCases(row, parentOf(row.applicantId)))).burden;
+      return (await progressOf(row, def, await loadCases(row))).burden;
     },
   };
 }

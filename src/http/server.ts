@@ -123,7 +123,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       security: [{ session: [] }],
     },
     // Top-level bodies and responses with an `$id` become named components too (openapi-components.ts).
-    transformObject: ({ openapiObject }) => nameComponents(openapiObject),
+    transformObject: (document) => ('openapiObject' in document ? nameComponents(document.openapiObject) : document.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: DOCS_CSP });
 

@@ -32,7 +32,7 @@ export const ServiceItemDto = Type.Object(
     online: Type.Boolean(),
     certificateType: Type.Union([Type.String(), Type.Null()]),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'ServiceItem', title: 'ServiceItem' },
 );
 
 export function catalogRoutes(deps: { catalog: CatalogService }): FastifyPluginAsyncTypebox {

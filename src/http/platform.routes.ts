@@ -3,13 +3,16 @@ import { Type } from '@sinclair/typebox';
 import { withErrors } from './schemas.ts';
 import { message } from '../core/messages.ts';
 
-const PlatformInfo = Type.Object({
-  name: Type.Object({ zh: Type.String(), en: Type.String() }),
-  /** Demo mode: demo accounts with a published password and made-up data (the web apps show a banner). */
-  demo: Type.Boolean(),
-  /** No platform administrator yet: the console offers 首次设置 with the token printed at start. */
-  needsBootstrap: Type.Boolean(),
-});
+export const PlatformInfo = Type.Object(
+  {
+    name: Type.Object({ zh: Type.String(), en: Type.String() }),
+    /** Demo mode: demo accounts with a published password and made-up data (the web apps show a banner). */
+    demo: Type.Boolean(),
+    /** No platform administrator yet: the console offers 首次设置 with the token printed at start. */
+    needsBootstrap: Type.Boolean(),
+  },
+  { $id: 'PlatformInfo', title: 'PlatformInfo' },
+);
 
 /** `GET /api/platform`: what every web app needs before anything else; nothing secret. */
 export function platformRoutes(deps: { demo: boolean; needsBootstrap: () => Promise<boolean> }): FastifyPluginAsyncTypebox {

@@ -10,6 +10,7 @@ import { AppError } from '../core/errors.ts';
 import { maskResidentIdsInText } from '../modules/identity/resident-id.ts';
 import { handleError } from './errors.ts';
 import { ErrorResponse } from './schemas.ts';
+import { nameComponents } from './openapi-components.ts';
 import { EXPECTED_ACCOUNT_HEADER, readToken, type Authenticator } from './auth.ts';
 import { createOriginGuard } from './origin-guard.ts';
 import { DOCS_CSP, registerSecurityHeaders } from './security-headers.ts';
@@ -121,6 +122,8 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       },
       security: [{ session: [] }],
     },
+    // Top-level bodies and responses with an `$id` become named components too (openapi-components.ts).
+    transformObject: (document) => ('openapiObject' in document ? nameComponents(document.openapiObject) : document.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: DOCS_CSP });
 

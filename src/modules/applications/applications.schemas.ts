@@ -6,49 +6,58 @@ import { MAX_BATCH_DECISIONS } from './batch-decisions.ts';
 const Label = Type.Object({ zh: Type.String(), en: Type.String() });
 export const CaseStateSchema = Type.Union(CASE_STATES.map((s) => Type.Literal(s)));
 
-export const CaseViewSchema = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  caseNo: Type.String({ description: '办件编号' }),
-  serviceCode: Type.String(),
-  serviceName: Label,
-  state: CaseStateSchema,
-  stateLabel: Label,
-  channel: Type.String(),
-  orgCode: Type.String(),
-  applicantId: Type.String(),
-  helperId: Nullable(Type.String()),
-  form: Type.Record(Type.String(), Type.String()),
-  submittedAt: Nullable(Type.String()),
-  dueDate: Nullable(Type.String({ description: '承诺办结日期（按工作日计算）' })),
-  overdue: Type.Boolean(),
-  decidedAt: Nullable(Type.String()),
-  completedAt: Nullable(Type.String()),
-  returnReason: Nullable(Type.String()),
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
-});
+export const CaseViewSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    caseNo: Type.String({ description: '办件编号' }),
+    serviceCode: Type.String(),
+    serviceName: Label,
+    state: CaseStateSchema,
+    stateLabel: Label,
+    channel: Type.String(),
+    orgCode: Type.String(),
+    applicantId: Type.String(),
+    helperId: Nullable(Type.String()),
+    form: Type.Record(Type.String(), Type.String()),
+    submittedAt: Nullable(Type.String()),
+    dueDate: Nullable(Type.String({ description: '承诺办结日期（按工作日计算）' })),
+    overdue: Type.Boolean(),
+    decidedAt: Nullable(Type.String()),
+    completedAt: Nullable(Type.String()),
+    returnReason: Nullable(Type.String()),
+    createdAt: Type.String(),
+    updatedAt: Type.String(),
+  },
+  { $id: 'CaseView', title: 'CaseView' },
+);
 
-export const CaseDetailSchema = Type.Composite([
-  CaseViewSchema,
-  Type.Object({
-    orgName: Type.String(),
-    applicant: Nullable(Type.Object({ name: Type.String(), residentIdMasked: Type.String() })),
-    events: Type.Array(
-      Type.Object({
-        action: Type.String(),
-        fromState: Nullable(Type.String()),
-        toState: Type.String(),
-        actorId: Type.String(),
-        onBehalfOf: Nullable(Type.String()),
-        channel: Type.String(),
-        reason: Nullable(Type.String()),
-        at: Type.String(),
-      }),
-    ),
-  }),
-]);
+export const CaseDetailSchema = Type.Composite(
+  [
+    CaseViewSchema,
+    Type.Object({
+      orgName: Type.String(),
+      applicant: Nullable(Type.Object({ name: Type.String(), residentIdMasked: Type.String() })),
+      events: Type.Array(
+        Type.Object({
+          action: Type.String(),
+          fromState: Nullable(Type.String()),
+          toState: Type.String(),
+          actorId: Type.String(),
+          onBehalfOf: Nullable(Type.String()),
+          channel: Type.String(),
+          reason: Nullable(Type.String()),
+          at: Type.String(),
+        }),
+      ),
+    }),
+  ],
+  { $id: 'CaseDetail', title: 'CaseDetail' },
+);
 
-export const CasePage = Type.Object({ items: Type.Array(CaseViewSchema), next: Nullable(Type.String()) });
+export const CasePage = Type.Object(
+  { items: Type.Array(CaseViewSchema), next: Nullable(Type.String()) },
+  { $id: 'CasePage', title: 'CasePage' },
+);
 
 const FormValues = Type.Record(Type.String({ maxLength: 60 }), Type.String({ maxLength: 2000 }), {
   maxProperties: 50,
@@ -62,17 +71,20 @@ export const SubmitBody = Type.Object(
     form: FormValues,
     draft: Type.Optional(Type.Boolean({ description: '仅保存草稿' })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'SubmitCaseBody', title: 'SubmitCaseBody' },
 );
 
-export const ResubmitBody = Type.Object({ form: Type.Optional(FormValues) }, { additionalProperties: false });
+export const ResubmitBody = Type.Object(
+  { form: Type.Optional(FormValues) },
+  { additionalProperties: false, $id: 'ResubmitCaseBody', title: 'ResubmitCaseBody' },
+);
 
 export const ActionBody = Type.Object(
   {
     action: Type.Union((['accept', 'start_review', 'return', 'approve', 'reject', 'complete'] as const).map((a) => Type.Literal(a))),
     reason: Type.Optional(Type.String({ maxLength: 500 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'CaseActionBody', title: 'CaseActionBody' },
 );
 
 export const QueueQuerySchema = Type.Object(
@@ -95,27 +107,30 @@ export const BatchDecideBody = Type.Object(
     decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
     reason: Type.Optional(Type.String({ maxLength: 500, description: '不予通过时必填' })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'BatchDecideBody', title: 'BatchDecideBody' },
 );
 
 const BatchOutcomeSchema = Type.Union(
   (['approved', 'rejected', 'conflict', 'not_found', 'forbidden', 'failed'] as const).map((o) => Type.Literal(o)),
 );
 
-export const BatchDecideResponse = Type.Object({
-  results: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      outcome: BatchOutcomeSchema,
-      state: Type.Optional(CaseStateSchema),
-      certificateNote: Type.Optional(Type.String({ description: '办结记录，如签发的电子证明编号' })),
-      error: Type.Optional(
-        Type.Object({
-          code: Type.String(),
-          message: Type.String({ description: 'In zh-CN, or in English when Accept-Language prefers en' }),
-        }),
-      ),
-    }),
-  ),
-  counts: Type.Record(BatchOutcomeSchema, Type.Integer()),
-});
+export const BatchDecideResponse = Type.Object(
+  {
+    results: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        outcome: BatchOutcomeSchema,
+        state: Type.Optional(CaseStateSchema),
+        certificateNote: Type.Optional(Type.String({ description: '办结记录，如签发的电子证明编号' })),
+        error: Type.Optional(
+          Type.Object({
+            code: Type.String(),
+            message: Type.String({ description: 'In zh-CN, or in English when Accept-Language prefers en' }),
+          }),
+        ),
+      }),
+    ),
+    counts: Type.Record(BatchOutcomeSchema, Type.Integer()),
+  },
+  { $id: 'BatchDecideResult', title: 'BatchDecideResult' },
+);

@@ -9,35 +9,41 @@ const Bilingual = Type.Object({ zh: Type.String(), en: Type.String() });
 const OrgRef = Type.Object({ code: Type.String(), name: Type.String(), level: Type.String() });
 const Counts = Type.Object({ open: Type.Integer(), overdue: Type.Integer() });
 
-const OverviewSchema = Type.Object({
-  org: OrgRef,
-  trail: Type.Array(OrgRef),
-  today: Type.String({ format: 'date' }),
-  totals: Counts,
-  children: Type.Array(
-    Type.Object({
-      code: Type.String(),
-      name: Type.String(),
-      level: Type.String(),
-      open: Type.Integer(),
-      overdue: Type.Integer(),
-      leaf: Type.Boolean(),
-    }),
-  ),
-});
+const OverviewSchema = Type.Object(
+  {
+    org: OrgRef,
+    trail: Type.Array(OrgRef),
+    today: Type.String({ format: 'date' }),
+    totals: Counts,
+    children: Type.Array(
+      Type.Object({
+        code: Type.String(),
+        name: Type.String(),
+        level: Type.String(),
+        open: Type.Integer(),
+        overdue: Type.Integer(),
+        leaf: Type.Boolean(),
+      }),
+    ),
+  },
+  { $id: 'Overview', title: 'Overview' },
+);
 
-const HelperActSchema = Type.Object({
-  caseId: Type.String({ format: 'uuid' }),
-  caseNo: Type.String(),
-  serviceName: Bilingual,
-  action: Type.String(),
-  actionLabel: Bilingual,
-  fromState: Nullable(Type.String()),
-  toState: Type.String(),
-  helperId: Type.String({ format: 'uuid' }),
-  channel: Type.String(),
-  at: Type.String({ format: 'date-time' }),
-});
+const HelperActSchema = Type.Object(
+  {
+    caseId: Type.String({ format: 'uuid' }),
+    caseNo: Type.String(),
+    serviceName: Bilingual,
+    action: Type.String(),
+    actionLabel: Bilingual,
+    fromState: Nullable(Type.String()),
+    toState: Type.String(),
+    helperId: Type.String({ format: 'uuid' }),
+    channel: Type.String(),
+    at: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'HelperAct', title: 'HelperAct' },
+);
 
 export function overviewRoutes(deps: { overview: OverviewService; applications: ApplicationsService }): FastifyPluginAsyncTypebox {
   const { overview, applications } = deps;

@@ -58,7 +58,7 @@ export const BundleDefinitionSchema = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'BundleDefinition', title: 'BundleDefinition' },
 );
 
 export type BundleDefinition = Static<typeof BundleDefinitionSchema>;

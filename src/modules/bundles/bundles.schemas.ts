@@ -11,23 +11,26 @@ export const StartBundleBody = Type.Object(
     form: Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 500 })),
     consent: Type.Boolean({ description: 'The parent saw which fields each department fetches and agrees' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'StartBundleBody', title: 'StartBundleBody' },
 );
 export const StartBundleHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 128 })) });
 
-export const BurdenSchema = Type.Object({
-  forms: Type.Integer(),
-  formsSeparate: Type.Integer(),
-  fieldsTotal: Type.Integer(),
-  fieldsPrefilled: Type.Integer(),
-  fieldsSeparate: Type.Integer(),
-  materialsSeparate: Type.Integer(),
-  materialsBundle: Type.Integer(),
-  daysSeparate: Type.Integer(),
-  daysBundle: Nullable(Type.Integer()),
-  trips: Type.Integer(),
-  outputs: Type.Array(Type.String()),
-});
+export const BurdenSchema = Type.Object(
+  {
+    forms: Type.Integer(),
+    formsSeparate: Type.Integer(),
+    fieldsTotal: Type.Integer(),
+    fieldsPrefilled: Type.Integer(),
+    fieldsSeparate: Type.Integer(),
+    materialsSeparate: Type.Integer(),
+    materialsBundle: Type.Integer(),
+    daysSeparate: Type.Integer(),
+    daysBundle: Nullable(Type.Integer()),
+    trips: Type.Integer(),
+    outputs: Type.Array(Type.String()),
+  },
+  { $id: 'Burden', title: 'Burden' },
+);
 
 const TaskSchema = Type.Object({
   key: Type.String(),

@@ -33,7 +33,7 @@ const ServiceItemDto = Type.Object(
     online: Type.Boolean(),
     certificateType: Type.Union([Type.String(), Type.Null()]),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'ServiceItem', title: 'ServiceItem' },
 );
 
 export function catalogRoutes(deps: { catalog: CatalogService }): FastifyPluginAsyncTypebox {

@@ -9,21 +9,24 @@ import type { CertificatesService } from './certificates.service.ts';
 
 const Label = Type.Object({ zh: Type.String(), en: Type.String() });
 
-export const CertificateViewSchema = Type.Object({
-  id: Type.String(),
-  identifier: Type.String({ description: '电子证照标识 (GB/T 36904)' }),
-  type: Type.String(),
-  typeName: Label,
-  issuer: Type.Object({ code: Type.String(), name: Type.String() }),
-  holder: Type.Object({ name: Type.String(), residentIdMasked: Type.String() }),
-  issuedAt: Type.String(),
-  validUntil: Nullable(Type.String()),
-  status: Type.Union([Type.Literal('active'), Type.Literal('revoked'), Type.Literal('suspended')]),
-  statusReason: Nullable(Type.String()),
-  fields: Type.Array(Type.Object({ name: Type.String(), labelZh: Type.String(), labelEn: Type.String(), value: Type.String() })),
-  caseId: Type.String(),
-  ledgerEntryId: Type.Integer({ description: 'its certificate.issued ledger entry (the index is in the bundle once sequenced)' }),
-});
+export const CertificateViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    identifier: Type.String({ description: '电子证照标识 (GB/T 36904)' }),
+    type: Type.String(),
+    typeName: Label,
+    issuer: Type.Object({ code: Type.String(), name: Type.String() }),
+    holder: Type.Object({ name: Type.String(), residentIdMasked: Type.String() }),
+    issuedAt: Type.String(),
+    validUntil: Nullable(Type.String()),
+    status: Type.Union([Type.Literal('active'), Type.Literal('revoked'), Type.Literal('suspended')]),
+    statusReason: Nullable(Type.String()),
+    fields: Type.Array(Type.Object({ name: Type.String(), labelZh: Type.String(), labelEn: Type.String(), value: Type.String() })),
+    caseId: Type.String(),
+    ledgerEntryId: Type.Integer({ description: 'its certificate.issued ledger entry (the index is in the bundle once sequenced)' }),
+  },
+  { $id: 'Certificate', title: 'Certificate' },
+);
 
 export const CertificateDocumentSchema = Type.Object({
   payload: Type.String({ description: 'RFC 8785 canonical JSON: exactly the bytes the seal signed' }),

@@ -5,24 +5,30 @@ import { withErrors, Nullable, Uuid, UuidParams } from '../../http/schemas.ts';
 import { CertificateViewSchema } from './certificates.routes.ts';
 import type { SharingService } from './sharing-and-signatures.ts';
 
-const SignatureSchema = Type.Object({
-  id: Type.String(),
-  accountId: Type.String(),
-  orgCode: Type.String(),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('retired')]),
-  image: Type.String(),
-  uploadedAt: Type.String(),
-  activatedAt: Nullable(Type.String()),
-});
-const ShareSchema = Type.Object({
-  id: Type.String(),
-  certificateId: Type.String(),
-  fields: Type.Array(Type.String()),
-  expiresAt: Type.String(),
-  revoked: Type.Boolean(),
-  token: Type.Optional(Type.String()),
-  url: Type.Optional(Type.String()),
-});
+const SignatureSchema = Type.Object(
+  {
+    id: Type.String(),
+    accountId: Type.String(),
+    orgCode: Type.String(),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('retired')]),
+    image: Type.String(),
+    uploadedAt: Type.String(),
+    activatedAt: Nullable(Type.String()),
+  },
+  { $id: 'RegisteredSignature', title: 'RegisteredSignature' },
+);
+const ShareSchema = Type.Object(
+  {
+    id: Type.String(),
+    certificateId: Type.String(),
+    fields: Type.Array(Type.String()),
+    expiresAt: Type.String(),
+    revoked: Type.Boolean(),
+    token: Type.Optional(Type.String()),
+    url: Type.Optional(Type.String()),
+  },
+  { $id: 'Share', title: 'Share' },
+);
 const IdParams = UuidParams;
 
 export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginAsyncTypebox {

@@ -21,7 +21,7 @@ const Channel = Type.Union(
   { description: 'kiosk 会话 15 分钟后失效' },
 );
 
-export const RoleDto = Type.Object({ role: Role, orgCode: Type.String() }, strict);
+export const RoleDto = Type.Object({ role: Role, orgCode: Type.String() }, { ...strict, $id: 'Role', title: 'Role' });
 
 export const RegisterBody = Type.Object(
   {
@@ -31,82 +31,106 @@ export const RegisterBody = Type.Object(
     password: Password,
     homeOrgCode: Type.Optional(Type.String({ maxLength: 12, description: '居住地所在村（社区）代码' })),
   },
-  strict,
+  { ...strict, $id: 'RegisterBody', title: 'RegisterBody' },
 );
 
-export const RegisterResponse = Type.Object({
-  accountId: Uuid,
-  name: Type.String(),
-  residentIdMasked: Type.String(),
-  warnings: Type.Array(Type.Object({ code: Type.Literal('ADDRESS_CODE_NOT_CURRENT'), zh: Type.String(), en: Type.String() })),
-});
+export const RegisterResponse = Type.Object(
+  {
+    accountId: Uuid,
+    name: Type.String(),
+    residentIdMasked: Type.String(),
+    warnings: Type.Array(Type.Object({ code: Type.Literal('ADDRESS_CODE_NOT_CURRENT'), zh: Type.String(), en: Type.String() })),
+  },
+  { $id: 'RegisterResult', title: 'RegisterResult' },
+);
 
-export const LoginBody = Type.Union([
-  Type.Object(
-    {
-      kind: Type.Literal('resident'),
-      residentIdOrPhone: Type.String({ minLength: 1, maxLength: 30, description: '身份证号码或手机号码' }),
-      password: Password,
-      channel: Channel,
-    },
-    strict,
-  ),
-  Type.Object(
-    { kind: Type.Literal('staff'), username: Type.String({ minLength: 1, maxLength: 32 }), password: Password, channel: Channel },
-    strict,
-  ),
-]);
+export const LoginBody = Type.Union(
+  [
+    Type.Object(
+      {
+        kind: Type.Literal('resident'),
+        residentIdOrPhone: Type.String({ minLength: 1, maxLength: 30, description: '身份证号码或手机号码' }),
+        password: Password,
+        channel: Channel,
+      },
+      strict,
+    ),
+    Type.Object(
+      { kind: Type.Literal('staff'), username: Type.String({ minLength: 1, maxLength: 32 }), password: Password, channel: Channel },
+      strict,
+    ),
+  ],
+  { $id: 'LoginBody', title: 'LoginBody' },
+);
 
-export const AccountDto = Type.Object({
-  id: Uuid,
-  kind: Type.Union([Type.Literal('resident'), Type.Literal('staff')]),
-  name: Type.String(),
-  username: Type.Optional(Type.String()),
-  residentIdMasked: Type.Optional(Type.String()),
-  roles: Type.Array(RoleDto),
-});
+export const AccountDto = Type.Object(
+  {
+    id: Uuid,
+    kind: Type.Union([Type.Literal('resident'), Type.Literal('staff')]),
+    name: Type.String(),
+    username: Type.Optional(Type.String()),
+    residentIdMasked: Type.Optional(Type.String()),
+    roles: Type.Array(RoleDto),
+  },
+  { $id: 'Account', title: 'Account' },
+);
 
-export const LoginResponse = Type.Object({
-  token: Type.Optional(Type.String({ description: '会话令牌，仅当请求带 `X-Auth-Mode: bearer` 时返回 · only with X-Auth-Mode: bearer' })),
-  expiresAt: IsoDateTime,
-  account: AccountDto,
-});
+export const LoginResponse = Type.Object(
+  {
+    token: Type.Optional(Type.String({ description: '会话令牌，仅当请求带 `X-Auth-Mode: bearer` 时返回 · only with X-Auth-Mode: bearer' })),
+    expiresAt: IsoDateTime,
+    account: AccountDto,
+  },
+  { $id: 'LoginResult', title: 'LoginResult' },
+);
 
-export const ResidentProfile = Type.Object({
-  kind: Type.Literal('resident'),
-  accountId: Uuid,
-  name: Type.String(),
-  residentIdMasked: Type.String(),
-  phoneMasked: Type.String(),
-  birthDate: IsoDate,
-  gender: Type.Union([Type.Literal('male'), Type.Literal('female')]),
-  homeOrg: Type.Union([Type.Object({ code: Type.String(), name: Type.String() }), Type.Null()]),
-});
+export const ResidentProfile = Type.Object(
+  {
+    kind: Type.Literal('resident'),
+    accountId: Uuid,
+    name: Type.String(),
+    residentIdMasked: Type.String(),
+    phoneMasked: Type.String(),
+    birthDate: IsoDate,
+    gender: Type.Union([Type.Literal('male'), Type.Literal('female')]),
+    homeOrg: Type.Union([Type.Object({ code: Type.String(), name: Type.String() }), Type.Null()]),
+  },
+  { $id: 'ResidentProfile', title: 'ResidentProfile' },
+);
 
-const StaffProfile = Type.Object({
-  kind: Type.Literal('staff'),
-  accountId: Uuid,
-  name: Type.String(),
-  username: Type.String(),
-  roles: Type.Array(RoleDto),
-  actingFor: Type.Union([Type.Object({ residentId: Uuid, delegationId: Uuid, scopes: Type.Array(Type.String()) }), Type.Null()]),
-});
+const StaffProfile = Type.Object(
+  {
+    kind: Type.Literal('staff'),
+    accountId: Uuid,
+    name: Type.String(),
+    username: Type.String(),
+    roles: Type.Array(RoleDto),
+    actingFor: Type.Union([Type.Object({ residentId: Uuid, delegationId: Uuid, scopes: Type.Array(Type.String()) }), Type.Null()]),
+  },
+  { $id: 'StaffProfile', title: 'StaffProfile' },
+);
 
-export const MyProfile = Type.Union([ResidentProfile, StaffProfile]);
+export const MyProfile = Type.Union([ResidentProfile, StaffProfile], { $id: 'Me', title: 'Me' });
 
-export const HomeOrgBody = Type.Object({ orgCode: Type.String({ minLength: 12, maxLength: 12, pattern: '^\\d{12}$' }) }, strict);
+export const HomeOrgBody = Type.Object(
+  { orgCode: Type.String({ minLength: 12, maxLength: 12, pattern: '^\\d{12}$' }) },
+  { ...strict, $id: 'HomeOrgBody', title: 'HomeOrgBody' },
+);
 
 export const ChangePasswordBody = Type.Object(
   {
     currentPassword: Password,
     newPassword: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH, description: '至少 10 个字符，且不是常见或易猜的密码' }),
   },
-  strict,
+  { ...strict, $id: 'ChangePasswordBody', title: 'ChangePasswordBody' },
 );
 
-export const ChangePasswordResponse = Type.Object({
-  revokedSessions: Type.Integer({ minimum: 0, description: '已注销的本账号其他会话数' }),
-});
+export const ChangePasswordResponse = Type.Object(
+  {
+    revokedSessions: Type.Integer({ minimum: 0, description: '已注销的本账号其他会话数' }),
+  },
+  { $id: 'ChangePasswordResult', title: 'ChangePasswordResult' },
+);
 
 export const BootstrapBody = Type.Object(
   {
@@ -115,7 +139,7 @@ export const BootstrapBody = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 50 }),
     password: Password,
   },
-  strict,
+  { ...strict, $id: 'BootstrapBody', title: 'BootstrapBody' },
 );
 
 export const CreateStaffBody = Type.Object(
@@ -125,24 +149,30 @@ export const CreateStaffBody = Type.Object(
     password: Password,
     roles: Type.Array(Type.Object({ role: Role, orgCode: OrgCode }, strict), { minItems: 1, maxItems: 20 }),
   },
-  strict,
+  { ...strict, $id: 'CreateStaffBody', title: 'CreateStaffBody' },
 );
 
-export const StaffDto = Type.Object({
-  accountId: Uuid,
-  username: Type.String(),
-  name: Type.String(),
-  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
-  roles: Type.Array(RoleDto),
-  createdAt: IsoDateTime,
-});
+export const StaffDto = Type.Object(
+  {
+    accountId: Uuid,
+    username: Type.String(),
+    name: Type.String(),
+    status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+    roles: Type.Array(RoleDto),
+    createdAt: IsoDateTime,
+  },
+  { $id: 'StaffMember', title: 'StaffMember' },
+);
 
-export const RoleBody = Type.Object({ role: Role, orgCode: OrgCode }, strict);
+export const RoleBody = Type.Object({ role: Role, orgCode: OrgCode }, { ...strict, $id: 'RoleGrantBody', title: 'RoleGrantBody' });
 
-export const AccountStatusDto = Type.Object({
-  accountId: Uuid,
-  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
-});
+export const AccountStatusDto = Type.Object(
+  {
+    accountId: Uuid,
+    status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  },
+  { $id: 'AccountStatus', title: 'AccountStatus' },
+);
 
 export const CreateDelegationBody = Type.Object(
   {
@@ -150,18 +180,21 @@ export const CreateDelegationBody = Type.Object(
     scopes: Type.Array(Scope, { minItems: 1, maxItems: DELEGATION_SCOPES.length, uniqueItems: true }),
     validUntil: Type.String({ format: 'date-time', description: '授权截止时间，一年之内' }),
   },
-  strict,
+  { ...strict, $id: 'CreateDelegationBody', title: 'CreateDelegationBody' },
 );
 
-export const DelegationDto = Type.Object({
-  id: Uuid,
-  resident: Type.Object({ accountId: Uuid, name: Type.String(), residentIdMasked: Type.String() }),
-  helper: Type.Object({ accountId: Uuid, username: Type.String(), name: Type.String() }),
-  scopes: Type.Array(Scope),
-  validFrom: IsoDateTime,
-  validUntil: IsoDateTime,
-  revokedAt: Type.Union([IsoDateTime, Type.Null()]),
-  status: Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked')]),
-});
+export const DelegationDto = Type.Object(
+  {
+    id: Uuid,
+    resident: Type.Object({ accountId: Uuid, name: Type.String(), residentIdMasked: Type.String() }),
+    helper: Type.Object({ accountId: Uuid, username: Type.String(), name: Type.String() }),
+    scopes: Type.Array(Scope),
+    validFrom: IsoDateTime,
+    validUntil: IsoDateTime,
+    revokedAt: Type.Union([IsoDateTime, Type.Null()]),
+    status: Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked')]),
+  },
+  { $id: 'Delegation', title: 'Delegation' },
+);
 
 export const IdParams = Type.Object({ id: Uuid }, strict);

@@ -35,7 +35,7 @@ export const OrgDto = Type.Object(
     divisionCode: Type.String({ description: '12 位统计用区划代码 · 12-digit statistical division code' }),
     departmentKind: Type.Union([DepartmentKindSchema, Type.Null()]),
   },
-  { additionalProperties: false, title: 'Org' },
+  { additionalProperties: false, $id: 'Org', title: 'Org' },
 );
 export type OrgDto = Static<typeof OrgDto>;
 
@@ -46,7 +46,7 @@ export const CreateDepartmentBody = Type.Object(
     creditCode: Type.String({ minLength: 1, maxLength: 40, description: '统一社会信用代码（GB 32100）' }),
     parentCode: Type.String({ pattern: '^\\d{2,12}$', description: '所属行政区划代码' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, $id: 'CreateDepartmentBody', title: 'CreateDepartmentBody' },
 );
 export type CreateDepartmentBody = Static<typeof CreateDepartmentBody>;
 

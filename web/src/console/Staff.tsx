@@ -1,18 +1,18 @@
 import { App as AntApp, Button, Card, Empty, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import type { Role, StaffMember } from '../shared/api.ts';
+import type { Role, StaffMember, StaffRole } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { api, errorText, formatDateTime, ROLE_TEXT, session } from './context.ts';
 import { OrgPicker } from './OrgPicker.tsx';
 
 const ADMIN_ROLES = new Set(['township_admin', 'county_admin', 'city_admin', 'platform_admin']);
-const GRANTABLE = ['village_reviewer', 'helper', 'department_officer', 'township_admin', 'county_admin', 'supervisor'];
+const GRANTABLE: StaffRole[] = ['village_reviewer', 'helper', 'department_officer', 'township_admin', 'county_admin', 'supervisor'];
 
 interface NewStaff {
   username: string;
   name: string;
   password: string;
-  role: string;
+  role: StaffRole;
   orgCode: string;
 }
 
@@ -28,7 +28,7 @@ export function Staff() {
   const [orgNames, setOrgNames] = useState<Record<string, string>>({});
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<StaffMember | null>(null);
-  const [newRole, setNewRole] = useState<{ role?: string; orgCode?: string }>({});
+  const [newRole, setNewRole] = useState<{ role?: StaffRole; orgCode?: string }>({});
   const [busy, setBusy] = useState(false);
   const [form] = Form.useForm<NewStaff>();
 
@@ -291,7 +291,7 @@ export function Staff() {
                 placeholder={t('角色', 'Role')}
                 aria-label={t('新角色', 'New role')}
                 value={newRole.role}
-                onChange={(role: string) => setNewRole((x) => ({ ...x, role }))}
+                onChange={(role: StaffRole) => setNewRole((x) => ({ ...x, role }))}
                 options={roleOptions}
               />
               <OrgPicker

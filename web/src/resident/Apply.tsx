@@ -1,6 +1,6 @@
 import { Button, DotLoading, Form, Input, List, NoticeBar, Result, Selector, Tag, Toast } from 'antd-mobile';
 import { useEffect, useMemo, useState } from 'react';
-import { newKey, type CaseSummary, type FormField, type ServiceItem } from '../shared/api.ts';
+import { newKey, type CaseView, type FormField, type ServiceItem } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
 import { api, errorText } from './context.ts';
@@ -56,7 +56,7 @@ export function Apply({ code }: { code: string }) {
   const [service, setService] = useState<ServiceItem | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<CaseSummary | null>(null);
+  const [done, setDone] = useState<CaseView | null>(null);
   const [form] = Form.useForm();
   const key = useMemo(() => newKey(), []);
 

@@ -1,6 +1,6 @@
 import { Button, DotLoading, Empty, Form, List, NoticeBar, Result, Steps, Tag, Toast } from 'antd-mobile';
 import { useCallback, useEffect, useState } from 'react';
-import type { CaseDetail, CaseState, CaseSummary, Certificate, ServiceItem } from '../shared/api.ts';
+import type { CaseDetail, CaseState, CaseView, Certificate, ServiceItem } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
 import { SchemaField, fromForm, toForm } from './Apply.tsx';
@@ -29,7 +29,7 @@ const ACTION_TEXT: Record<string, { zh: string; en: string }> = {
   complete: { zh: '办结', en: 'Completed' },
 };
 
-export function StateTag({ c }: { c: Pick<CaseSummary, 'state' | 'stateLabel' | 'overdue'> }) {
+export function StateTag({ c }: { c: Pick<CaseView, 'state' | 'stateLabel' | 'overdue'> }) {
   const { pick, t } = useI18n();
   return (
     <span className="rs-tags">
@@ -41,7 +41,7 @@ export function StateTag({ c }: { c: Pick<CaseSummary, 'state' | 'stateLabel' | 
 
 export function CaseList() {
   const { t, pick, lang } = useI18n();
-  const [items, setItems] = useState<CaseSummary[] | null>(null);
+  const [items, setItems] = useState<CaseView[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   useEffect(() => {
     api

@@ -1,392 +1,15 @@
 /**
- * The one typed client of the Yiban API for every web app. Types mirror docs/openapi.json
- * (only the fields the pages use). Errors arrive as ApiError with the server's stable code and
- * its message in the page's language.
+ * The one client of the Yiban API for every web app: openapi-fetch typed by the paths generated
+ * from docs/openapi.json (api-types.ts, `npm run gen:client`), so each call's path, parameters,
+ * body and answer are checked against the server's schemas. Errors arrive as ApiError with the
+ * server's stable code and its message in the page's language.
  */
+import createClient, { type Middleware } from 'openapi-fetch';
+import type { paths } from './api-types.ts';
+import type { CaseAction, CaseState, GrantBody, RegisteredSignature, Role } from './api-models.ts';
 import type { Lang } from './i18n.tsx';
 
-export type Bilingual = { zh: string; en: string };
-
-export type CaseState = 'draft' | 'submitted' | 'accepted' | 'in_review' | 'returned' | 'approved' | 'rejected' | 'completed';
-
-export interface Role {
-  role: string;
-  orgCode: string;
-}
-
-/** A login's answer to a page: the session itself is only in the HttpOnly cookie the server set. */
-export interface LoginResult {
-  expiresAt: string;
-  account: { id: string; kind: 'resident' | 'staff'; name: string; username?: string; residentIdMasked?: string; roles: Role[] };
-}
-
-export type Me =
-  | {
-      kind: 'resident';
-      accountId: string;
-      name: string;
-      residentIdMasked: string;
-      phoneMasked: string;
-      birthDate: string;
-      gender: 'male' | 'female';
-      homeOrg: { code: string; name: string } | null;
-    }
-  | {
-      kind: 'staff';
-      accountId: string;
-      name: string;
-      username: string;
-      roles: Role[];
-      actingFor: { residentId: string; delegationId: string; scopes: string[] } | null;
-    };
-
-export interface FormField {
-  name: string;
-  labelZh: string;
-  labelEn: string;
-  type: string;
-  required: boolean;
-  maxLength?: number;
-  options?: { value: string; labelZh: string; labelEn: string }[];
-}
-
-export interface ServiceItem {
-  code: string;
-  nameZh: string;
-  nameEn: string;
-  category: string;
-  handlerLevel: string;
-  materials: { code: string; nameZh: string; nameEn: string; required: boolean; proofFree: boolean }[];
-  formFields: FormField[];
-  timeLimitDays: number;
-  feeCents: number;
-  online: boolean;
-  certificateType: string | null;
-}
-
-export interface CaseSummary {
-  id: string;
-  caseNo: string;
-  serviceCode: string;
-  serviceName: Bilingual;
-  state: CaseState;
-  stateLabel: Bilingual;
-  channel: string;
-  orgCode: string;
-  applicantId: string;
-  helperId: string | null;
-  form: Record<string, string>;
-  submittedAt: string | null;
-  dueDate: string | null;
-  overdue: boolean;
-  decidedAt: string | null;
-  completedAt: string | null;
-  returnReason: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface CaseEvent {
-  action: string;
-  fromState: string | null;
-  toState: string;
-  actorId: string;
-  onBehalfOf: string | null;
-  channel: string;
-  reason: string | null;
-  at: string;
-}
-
-export interface CaseDetail extends CaseSummary {
-  orgName: string;
-  applicant: { name: string; residentIdMasked: string } | null;
-  events: CaseEvent[];
-}
-
-export interface Certificate {
-  id: string;
-  identifier: string;
-  type: string;
-  typeName: Bilingual;
-  issuer: { code: string; name: string };
-  holder: { name: string; residentIdMasked: string };
-  issuedAt: string;
-  validUntil: string | null;
-  status: 'active' | 'revoked' | 'suspended';
-  statusReason: string | null;
-  fields: { name: string; labelZh: string; labelEn: string; value: string }[];
-  caseId: string;
-  ledgerEntryId: number;
-}
-
-export interface Share {
-  id: string;
-  certificateId: string;
-  fields: string[];
-  expiresAt: string;
-  revoked: boolean;
-  token?: string;
-  url?: string;
-}
-
-export interface Delegation {
-  id: string;
-  resident: { accountId: string; name: string; residentIdMasked: string };
-  helper: { accountId: string; username: string; name: string };
-  scopes: string[];
-  validFrom: string;
-  validUntil: string;
-  revokedAt: string | null;
-  status: string;
-}
-
-// Console administration and helper authorisations (seals, signatures, staff, overview, helper acts).
-export interface SealKey {
-  keyId: string;
-  algorithm: string;
-  status: 'active' | 'retired';
-  notBefore: string;
-  notAfter: string;
-  subject: string;
-  issuer: string;
-  serial: string;
-  fingerprint: string;
-  certificatePem: string;
-}
-
-export interface OrgSeal {
-  orgCode: string;
-  orgName: string;
-  image: string;
-  keys: SealKey[];
-}
-
-export interface RegisteredSignature {
-  id: string;
-  accountId: string;
-  orgCode: string;
-  status: 'pending' | 'active' | 'retired';
-  image: string;
-  uploadedAt: string;
-  activatedAt: string | null;
-}
-
-export interface StaffMember {
-  accountId: string;
-  username: string;
-  name: string;
-  status: 'active' | 'disabled';
-  roles: Role[];
-  createdAt: string;
-}
-
-export interface OverviewRow {
-  code: string;
-  name: string;
-  level: string;
-  open: number;
-  overdue: number;
-  leaf: boolean;
-}
-
-export interface Overview {
-  org: { code: string; name: string; level: string };
-  trail: { code: string; name: string; level: string }[];
-  today: string;
-  totals: { open: number; overdue: number };
-  children: OverviewRow[];
-}
-
-export interface HelperAct {
-  caseId: string;
-  caseNo: string;
-  serviceName: Bilingual;
-  action: string;
-  actionLabel: Bilingual;
-  fromState: string | null;
-  toState: string;
-  helperId: string;
-  channel: string;
-  at: string;
-}
-
-export interface Org {
-  code: string;
-  level: string;
-  name: string;
-  parentCode: string | null;
-  path: string;
-}
-
-export type BatchOutcome = 'approved' | 'rejected' | 'conflict' | 'not_found' | 'forbidden' | 'failed';
-
-export interface BatchDecideResult {
-  results: { id: string; outcome: BatchOutcome; state?: CaseState; certificateNote?: string; error?: { code: string; message: string } }[];
-  counts: Record<BatchOutcome, number>;
-}
-
-export type OrgRef = { code: string; name: string };
-export type Sensitivity = 'low' | 'medium' | 'high';
-export interface DatasetField {
-  name: string;
-  labelZh: string;
-  labelEn: string;
-  sensitivity: Sensitivity;
-}
-
-export interface BundleDefinition {
-  code: string;
-  nameZh: string;
-  nameEn: string;
-  tasks: { key: string; item: string; dependsOn: string[] }[];
-  fields: { name: string; source: { kind: 'dataset'; dataset: string; field: string; via: string; purpose: string } | { kind: 'typed' } }[];
-  rules: { id: string; departmentKind: string; tasks: string[] }[];
-}
-
-export interface Burden {
-  forms: number;
-  formsSeparate: number;
-  fieldsTotal: number;
-  fieldsPrefilled: number;
-  fieldsSeparate: number;
-  materialsSeparate: number;
-  materialsBundle: number;
-  daysSeparate: number;
-  daysBundle: number | null;
-  trips: number;
-  outputs: string[];
-}
-
-export interface BundlePreview {
-  bundle: { code: string; nameZh: string; nameEn: string };
-  fields: {
-    name: string;
-    labelZh: string;
-    labelEn: string;
-    type: string;
-    required: boolean;
-    maxLength: number | null;
-    source: 'dataset' | 'typed';
-    dataset: { code: string; nameZh: string; nameEn: string } | null;
-    provider: OrgRef | null;
-  }[];
-  exchanges: {
-    dataset: { code: string; nameZh: string; nameEn: string };
-    provider: OrgRef;
-    consumer: OrgRef | null;
-    fields: DatasetField[];
-    formFields: string[];
-    purpose: string;
-    task: { key: string; serviceCode: string; name: Bilingual };
-    granted: boolean;
-    legalBasis: string | null;
-    consentRequired: boolean;
-    grantValidUntil: string | null;
-  }[];
-  tasks: {
-    key: string;
-    serviceCode: string;
-    name: Bilingual;
-    department: OrgRef | null;
-    dependsOn: string[];
-    timeLimitDays: number;
-    materials: { code: string; nameZh: string; nameEn: string }[];
-  }[];
-  burden: Burden;
-}
-
-export type TaskState = 'waiting' | 'blocked' | 'in_progress' | 'returned' | 'done' | 'rejected';
-
-export interface BundleProgress {
-  id: string;
-  bundle: { code: string; nameZh: string; nameEn: string };
-  state: 'open' | 'done' | 'needs_attention';
-  createdAt: string;
-  form: { name: string; value: string | null; prefilled: boolean; dataset: string | null }[];
-  tasks: {
-    key: string;
-    serviceCode: string;
-    name: Bilingual;
-    dependsOn: string[];
-    state: TaskState;
-    caseId: string | null;
-    caseNo: string | null;
-    department: OrgRef | null;
-    timeLimitDays: number;
-    dueDate: string | null;
-    decidedBy: string | null;
-    reason: Bilingual | null;
-    output: { certificateId: string; identifier: string } | null;
-  }[];
-  burden: Burden;
-}
-
-export interface Exchange {
-  id: string;
-  status: 'pending_consent' | 'approved' | 'declined' | 'completed';
-  dataset: { code: string; nameZh: string; nameEn: string };
-  provider: OrgRef;
-  consumer: OrgRef;
-  fields: DatasetField[];
-  purpose: string;
-  caseId: string;
-  consentRequired: boolean;
-  legalBasis: string;
-  requestedAt: string;
-  decidedAt: string | null;
-  completedAt: string | null;
-  ledgerEntryId: number | null;
-  ledgerIndex: number | null;
-}
-
-export interface Dataset {
-  code: string;
-  nameZh: string;
-  nameEn: string;
-  fields: DatasetField[];
-  legalBasis: string;
-  provider: OrgRef;
-  adapter: 'internal' | 'external' | 'licences';
-}
-
-export interface Grant {
-  id: string;
-  datasetCode: string;
-  provider: OrgRef;
-  consumer: OrgRef;
-  fields: string[];
-  purpose: string;
-  legalBasis: string;
-  consentRequired: boolean;
-  /** A waived-consent grant waits for a supervisor (pending_approval) before it is active. */
-  status: 'pending_approval' | 'active' | 'refused';
-  legalBasisRef: LegalBasis | null;
-  requestedBy: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  decisionNote: string | null;
-  validUntil: string;
-  revokedAt: string | null;
-  createdAt: string;
-}
-
-/** An entry of the legal-basis catalogue a waived-consent grant cites. */
-export interface LegalBasis {
-  code: string;
-  titleZh: string;
-  titleEn: string;
-  articleZh: string;
-  articleEn: string;
-  summaryZh: string;
-  summaryEn: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  next: string | null;
-}
-
-export type CaseAction = 'accept' | 'start_review' | 'return' | 'approve' | 'reject' | 'complete';
+export type * from './api-models.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -416,152 +39,154 @@ export interface ApiOptions {
   onUnauthorized?: () => void;
 }
 
-function query(params: Record<string, string | number | boolean | undefined | null>): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
-  const s = q.toString();
-  return s ? `?${s}` : '';
+type Answer<D> = { data?: D; error?: unknown; response: Response };
+
+/** Query parameters without the empty ones (an empty filter means "any"). */
+function query<T extends Record<string, unknown>>(params: T): T {
+  return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== '')) as T;
+}
+
+function toApiError(response: Response, body: unknown): ApiError {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | null | undefined)?.error;
+  return new ApiError(
+    response.status,
+    typeof error?.code === 'string' ? error.code : 'HTTP_ERROR',
+    typeof error?.message === 'string' ? error.message : `${response.status} ${response.statusText}`,
+  );
 }
 
 export function createApi(options: ApiOptions) {
-  async function send(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Response> {
-    const headers: Record<string, string> = { 'accept-language': options.lang() === 'en' ? 'en' : 'zh-CN', ...extra };
-    const account = options.account?.();
-    if (account) headers['x-yiban-account'] = account;
-    const behalf = options.onBehalfOf?.();
-    if (behalf) headers['x-on-behalf-of'] = behalf;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(path, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+  // Late-bound fetch: tests and the kiosk may replace globalThis.fetch after the client is made.
+  const client = createClient<paths>({ credentials: 'same-origin', fetch: (request) => globalThis.fetch(request) });
+  const headers: Middleware = {
+    onRequest({ request }) {
+      request.headers.set('accept-language', options.lang() === 'en' ? 'en' : 'zh-CN');
+      const account = options.account?.();
+      if (account) request.headers.set('x-yiban-account', account);
+      const behalf = options.onBehalfOf?.();
+      if (behalf) request.headers.set('x-on-behalf-of', behalf);
+      return request;
+    },
+  };
+  client.use(headers);
+
+  /** The answer's body, or an ApiError (and, on 401, the app's onUnauthorized). */
+  async function ok<D>(pending: Promise<Answer<D>>): Promise<D> {
+    const { data, error, response } = await pending;
     if (!response.ok) {
-      let code = 'HTTP_ERROR';
-      let message = `${response.status} ${response.statusText}`;
-      try {
-        const json = (await response.json()) as { error?: { code?: string; message?: string } };
-        code = json.error?.code ?? code;
-        message = json.error?.message ?? message;
-      } catch {
-        // not JSON
-      }
       if (response.status === 401) options.onUnauthorized?.();
-      throw new ApiError(response.status, code, message);
+      throw toApiError(response, error);
     }
-    return response;
+    return data as D;
   }
-  const json = async <T>(method: string, path: string, body?: unknown, extra?: Record<string, string>): Promise<T> =>
-    (await (await send(method, path, body, extra)).json()) as T;
+  const id = (value: string) => ({ path: { id: value } });
+  const code = (value: string) => ({ path: { code: value } });
 
   return {
-    register: (body: { name: string; residentId: string; phone: string; password: string; homeOrgCode?: string }) =>
-      json<{ accountId: string; name: string; residentIdMasked: string; warnings: { code: string; zh: string; en: string }[] }>(
-        'POST',
-        '/api/auth/residents/register',
-        body,
-      ),
+    platform: () => ok(client.GET('/api/platform')),
+    register: (body: paths['/api/auth/residents/register']['post']['requestBody']['content']['application/json']) =>
+      ok(client.POST('/api/auth/residents/register', { body })),
     loginResident: (residentIdOrPhone: string, password: string, channel: 'app' | 'web' | 'kiosk' = 'app') =>
-      json<LoginResult>('POST', '/api/auth/login', { kind: 'resident', residentIdOrPhone, password, channel }),
+      ok(client.POST('/api/auth/login', { body: { kind: 'resident', residentIdOrPhone, password, channel } })),
     /** The answer never carries the code: it goes to the resident's phone (or, on a demo deployment, the server console). */
-    kioskCode: (residentId: string) =>
-      json<{ accepted: true; expiresInSeconds: number; delivery: 'sms' | 'console' }>('POST', '/api/auth/kiosk/code', { residentId }),
-    kioskLogin: (residentId: string, code: string) => json<LoginResult>('POST', '/api/auth/kiosk/login', { residentId, code }),
+    kioskCode: (residentId: string) => ok(client.POST('/api/auth/kiosk/code', { body: { residentId } })),
+    kioskLogin: (residentId: string, code: string) => ok(client.POST('/api/auth/kiosk/login', { body: { residentId, code } })),
     loginStaff: (username: string, password: string) =>
-      json<LoginResult>('POST', '/api/auth/login', { kind: 'staff', username, password, channel: 'web' }),
+      ok(client.POST('/api/auth/login', { body: { kind: 'staff', username, password, channel: 'web' } })),
     logout: async () => {
-      await send('POST', '/api/auth/logout');
+      await ok(client.POST('/api/auth/logout'));
     },
-    me: () => json<Me>('GET', '/api/me'),
+    me: () => ok(client.GET('/api/me')),
     // Accounts: my password (the other sessions end), and the first administrator with the setup token.
-    changePassword: (body: { currentPassword: string; newPassword: string }) =>
-      json<{ revokedSessions: number }>('POST', '/api/auth/password', body),
+    changePassword: (body: { currentPassword: string; newPassword: string }) => ok(client.POST('/api/auth/password', { body })),
     bootstrapAdmin: (body: { token: string; username: string; name: string; password: string }) =>
-      json<StaffMember>('POST', '/api/auth/bootstrap', body),
+      ok(client.POST('/api/auth/bootstrap', { body })),
     // Console administration and helper authorisations.
-    orgSeal: (code: string) => json<OrgSeal>('GET', `/api/orgs/${encodeURIComponent(code)}/seal`),
-    signatures: (status?: RegisteredSignature['status']) =>
-      json<{ items: RegisteredSignature[] }>('GET', `/api/signatures${query({ status })}`),
-    uploadSignature: (image: string) => json<RegisteredSignature>('POST', '/api/signatures', { image }),
-    activateSignature: (id: string) => json<RegisteredSignature>('POST', `/api/signatures/${id}/activate`),
-    staff: (orgCode: string, after?: string) => json<Page<StaffMember>>('GET', `/api/staff${query({ orgCode, after, limit: 100 })}`),
-    createStaff: (body: { username: string; name: string; password: string; roles: Role[] }) =>
-      json<StaffMember>('POST', '/api/staff', body),
-    grantRole: (id: string, role: Role) => json<StaffMember>('POST', `/api/staff/${id}/roles`, role),
-    revokeRole: (id: string, role: Role) =>
-      json<StaffMember>('DELETE', `/api/staff/${id}/roles${query({ role: role.role, orgCode: role.orgCode })}`),
-    setAccountEnabled: (id: string, enabled: boolean) =>
-      json<{ accountId: string; status: string }>('POST', `/api/accounts/${id}/${enabled ? 'enable' : 'disable'}`),
-    orgChildren: (code: string, after?: string) =>
-      json<Page<Org>>('GET', `/api/orgs/${encodeURIComponent(code)}/children${query({ after, limit: 200 })}`),
-    overview: (orgCode: string) => json<Overview>('GET', `/api/overview${query({ orgCode })}`),
-    createDelegation: (body: { helperUsername: string; scopes: string[]; validUntil: string }) =>
-      json<Delegation>('POST', '/api/delegations', body),
-    revokeDelegation: async (id: string) => {
-      await send('DELETE', `/api/delegations/${id}`);
-    },
-    helperActs: () => json<{ items: HelperAct[] }>('GET', '/api/cases/helper-acts'),
-    services: (params: { q?: string; category?: string } = {}) => json<{ items: ServiceItem[] }>('GET', `/api/services${query(params)}`),
-    service: (code: string) => json<ServiceItem>('GET', `/api/services/${encodeURIComponent(code)}`),
-    submitCase: (body: { serviceCode: string; form: Record<string, string>; orgCode?: string }, idempotencyKey: string) =>
-      json<CaseSummary>('POST', '/api/cases', body, { 'idempotency-key': idempotencyKey }),
-    myCases: (after?: string) => json<Page<CaseSummary>>('GET', `/api/cases/mine${query({ after })}`),
-    case: (id: string) => json<CaseDetail>('GET', `/api/cases/${id}`),
-    resubmit: (id: string, form: Record<string, string>) => json<CaseSummary>('POST', `/api/cases/${id}/resubmit`, { form }),
-    act: (id: string, action: CaseAction, reason?: string) =>
-      json<CaseSummary>('POST', `/api/cases/${id}/actions`, reason ? { action, reason } : { action }),
-    batchDecide: (ids: string[], decision: 'approve' | 'reject', reason?: string) =>
-      json<BatchDecideResult>('POST', '/api/cases/batch-decide', reason ? { ids, decision, reason } : { ids, decision }),
-    queue: (params: { orgCode?: string; state?: CaseState; overdue?: boolean; serviceCode?: string; after?: string; limit?: number }) =>
-      json<Page<CaseSummary>>('GET', `/api/queue${query(params)}`),
-    caseCertificate: (id: string) => json<Certificate>('GET', `/api/cases/${id}/certificate`),
-    myCertificates: () => json<Page<Certificate>>('GET', '/api/certificates/mine'),
-    certificate: (id: string) => json<Certificate>('GET', `/api/certificates/${id}`),
-    certificateQr: (id: string, fields?: string[]) =>
-      json<{ qr: string; length: number }>('GET', `/api/certificates/${id}/qr${query({ fields: fields?.join(',') })}`),
-    certificatePdf: async (id: string) => (await send('GET', `/api/certificates/${id}/pdf`)).blob(),
-    setCertificateStatus: (id: string, status: 'revoked' | 'suspended' | 'active', reason: string) =>
-      json<Certificate>('POST', `/api/certificates/${id}/status`, { status, reason }),
-    createShare: (id: string, hours: number, fields?: string[]) =>
-      json<Share>('POST', `/api/certificates/${id}/shares`, fields ? { hours, fields } : { hours }),
-    searchOrgs: (q: string, level?: string) => json<{ items: Org[] }>('GET', `/api/orgs${query({ q, level, limit: 10 })}`),
-    org: (code: string) => json<Org>('GET', `/api/orgs/${code}`),
-    ancestors: (code: string) => json<{ items: Org[] }>('GET', `/api/orgs/${code}/ancestors`),
-    delegations: () => json<{ items: Delegation[] }>('GET', '/api/delegations'),
-    bundleDefinitions: () => json<BundleDefinition[]>('GET', '/api/bundles/definitions'),
-    bundlePreview: (code: string) => json<BundlePreview>('GET', `/api/bundles/definitions/${encodeURIComponent(code)}/preview`),
-    startBundle: (body: { bundle: string; form: Record<string, string>; consent: boolean }, idempotencyKey: string) =>
-      json<BundleProgress>('POST', '/api/bundles', body, { 'idempotency-key': idempotencyKey }),
-    myBundles: () => json<BundleProgress[]>('GET', '/api/bundles/mine'),
-    bundle: (id: string) => json<BundleProgress>('GET', `/api/bundles/${id}`),
-    myExchanges: (after?: string) => json<Page<Exchange>>('GET', `/api/sharing/my/exchanges${query({ after })}`),
-    myConsents: () => json<Exchange[]>('GET', '/api/sharing/my/consents'),
-    decideConsent: (id: string, decision: 'approve' | 'decline') => json<Exchange>('POST', `/api/sharing/my/consents/${id}/${decision}`),
-    datasets: (provider?: string) => json<Dataset[]>('GET', `/api/sharing/datasets${query({ provider })}`),
-    grants: (orgCode: string) => json<Grant[]>('GET', `/api/sharing/grants${query({ orgCode })}`),
-    createGrant: (body: {
-      datasetCode: string;
-      consumerOrgCode: string;
-      fields: string[];
-      purpose: string;
-      legalBasis: string;
-      legalBasisCode?: string;
-      consentRequired: boolean;
-      validUntil: string;
-    }) => json<Grant>('POST', '/api/sharing/grants', body),
-    legalBases: () => json<LegalBasis[]>('GET', '/api/sharing/legal-bases'),
-    pendingGrants: () => json<Grant[]>('GET', '/api/sharing/grants/pending'),
-    approveGrant: (id: string) => json<Grant>('POST', `/api/sharing/grants/${id}/approve`),
-    refuseGrant: (id: string, reason: string) => json<Grant>('POST', `/api/sharing/grants/${id}/refuse`, { reason }),
-    datasetRecordsSummary: (code: string) =>
-      json<{ datasetCode: string; adapter: 'internal' | 'external' | 'licences'; records: number; lastUpdatedAt: string | null }>(
-        'GET',
-        `/api/sharing/datasets/${encodeURIComponent(code)}/records/summary`,
+    orgSeal: (orgCode: string) => ok(client.GET('/api/orgs/{code}/seal', { params: code(orgCode) })),
+    signatures: (status?: RegisteredSignature['status']) => ok(client.GET('/api/signatures', { params: { query: query({ status }) } })),
+    uploadSignature: (image: string) => ok(client.POST('/api/signatures', { body: { image } })),
+    activateSignature: (signatureId: string) => ok(client.POST('/api/signatures/{id}/activate', { params: id(signatureId) })),
+    staff: (orgCode: string, after?: string) => ok(client.GET('/api/staff', { params: { query: query({ orgCode, after, limit: 100 }) } })),
+    createStaff: (body: { username: string; name: string; password: string; roles: Role[] }) => ok(client.POST('/api/staff', { body })),
+    grantRole: (accountId: string, role: Role) => ok(client.POST('/api/staff/{id}/roles', { params: id(accountId), body: role })),
+    revokeRole: (accountId: string, role: Role) =>
+      ok(client.DELETE('/api/staff/{id}/roles', { params: { ...id(accountId), query: { role: role.role, orgCode: role.orgCode } } })),
+    setAccountEnabled: (accountId: string, enabled: boolean) =>
+      ok(
+        enabled
+          ? client.POST('/api/accounts/{id}/enable', { params: id(accountId) })
+          : client.POST('/api/accounts/{id}/disable', { params: id(accountId) }),
       ),
-    putDatasetRecord: (code: string, body: { residentId: string; data: Record<string, string> }) =>
-      json<{ replaced: boolean; ledgerEntryId: number }>('PUT', `/api/sharing/datasets/${encodeURIComponent(code)}/records`, body),
-    revokeGrant: (id: string) => json<Grant>('POST', `/api/sharing/grants/${id}/revoke`),
+    orgChildren: (orgCode: string, after?: string) =>
+      ok(client.GET('/api/orgs/{code}/children', { params: { ...code(orgCode), query: query({ after, limit: 200 }) } })),
+    overview: (orgCode: string) => ok(client.GET('/api/overview', { params: { query: { orgCode } } })),
+    createDelegation: (body: { helperUsername: string; scopes: string[]; validUntil: string }) =>
+      ok(
+        client.POST('/api/delegations', { body: body as paths['/api/delegations']['post']['requestBody']['content']['application/json'] }),
+      ),
+    revokeDelegation: async (delegationId: string) => {
+      await ok(client.DELETE('/api/delegations/{id}', { params: id(delegationId) }));
+    },
+    helperActs: () => ok(client.GET('/api/cases/helper-acts')),
+    services: (params: { q?: string; category?: string } = {}) => ok(client.GET('/api/services', { params: { query: query(params) } })),
+    service: (serviceCode: string) => ok(client.GET('/api/services/{code}', { params: code(serviceCode) })),
+    submitCase: (body: { serviceCode: string; form: Record<string, string>; orgCode?: string }, idempotencyKey: string) =>
+      ok(client.POST('/api/cases', { body, headers: { 'idempotency-key': idempotencyKey } })),
+    myCases: (after?: string) => ok(client.GET('/api/cases/mine', { params: { query: query({ after }) } })),
+    case: (caseId: string) => ok(client.GET('/api/cases/{id}', { params: id(caseId) })),
+    resubmit: (caseId: string, form: Record<string, string>) =>
+      ok(client.POST('/api/cases/{id}/resubmit', { params: id(caseId), body: { form } })),
+    act: (caseId: string, action: CaseAction, reason?: string) =>
+      ok(client.POST('/api/cases/{id}/actions', { params: id(caseId), body: reason ? { action, reason } : { action } })),
+    batchDecide: (ids: string[], decision: 'approve' | 'reject', reason?: string) =>
+      ok(client.POST('/api/cases/batch-decide', { body: reason ? { ids, decision, reason } : { ids, decision } })),
+    queue: (params: { orgCode: string; state?: CaseState; overdue?: boolean; serviceCode?: string; after?: string; limit?: number }) =>
+      ok(client.GET('/api/queue', { params: { query: query(params) } })),
+    caseCertificate: (caseId: string) => ok(client.GET('/api/cases/{id}/certificate', { params: id(caseId) })),
+    myCertificates: () => ok(client.GET('/api/certificates/mine')),
+    certificate: (certificateId: string) => ok(client.GET('/api/certificates/{id}', { params: id(certificateId) })),
+    certificateQr: (certificateId: string, fields?: string[]) =>
+      ok(client.GET('/api/certificates/{id}/qr', { params: { ...id(certificateId), query: query({ fields: fields?.join(',') }) } })),
+    certificatePdf: (certificateId: string) =>
+      ok<Blob>(client.GET('/api/certificates/{id}/pdf', { params: id(certificateId), parseAs: 'blob' })),
+    setCertificateStatus: (certificateId: string, status: 'revoked' | 'suspended' | 'active', reason: string) =>
+      ok(client.POST('/api/certificates/{id}/status', { params: id(certificateId), body: { status, reason } })),
+    createShare: (certificateId: string, hours: number, fields?: string[]) =>
+      ok(client.POST('/api/certificates/{id}/shares', { params: id(certificateId), body: fields ? { hours, fields } : { hours } })),
+    searchOrgs: (q: string, level?: string) =>
+      ok(
+        client.GET('/api/orgs', { params: { query: query({ q, level, limit: 10 }) as paths['/api/orgs']['get']['parameters']['query'] } }),
+      ),
+    org: (orgCode: string) => ok(client.GET('/api/orgs/{code}', { params: code(orgCode) })),
+    ancestors: (orgCode: string) => ok(client.GET('/api/orgs/{code}/ancestors', { params: code(orgCode) })),
+    delegations: () => ok(client.GET('/api/delegations')),
+    bundleDefinitions: () => ok(client.GET('/api/bundles/definitions')),
+    bundlePreview: (bundleCode: string) => ok(client.GET('/api/bundles/definitions/{code}/preview', { params: code(bundleCode) })),
+    startBundle: (body: { bundle: string; form: Record<string, string>; consent: boolean }, idempotencyKey: string) =>
+      ok(client.POST('/api/bundles', { body, headers: { 'idempotency-key': idempotencyKey } })),
+    myBundles: () => ok(client.GET('/api/bundles/mine')),
+    bundle: (bundleId: string) => ok(client.GET('/api/bundles/{id}', { params: id(bundleId) })),
+    myExchanges: (after?: string) => ok(client.GET('/api/sharing/my/exchanges', { params: { query: query({ after }) } })),
+    myConsents: () => ok(client.GET('/api/sharing/my/consents')),
+    decideConsent: (exchangeId: string, decision: 'approve' | 'decline') =>
+      ok(
+        decision === 'approve'
+          ? client.POST('/api/sharing/my/consents/{id}/approve', { params: id(exchangeId) })
+          : client.POST('/api/sharing/my/consents/{id}/decline', { params: id(exchangeId) }),
+      ),
+    datasets: (provider?: string) => ok(client.GET('/api/sharing/datasets', { params: { query: query({ provider }) } })),
+    grants: (orgCode: string) => ok(client.GET('/api/sharing/grants', { params: { query: { orgCode } } })),
+    createGrant: (body: GrantBody) => ok(client.POST('/api/sharing/grants', { body })),
+    legalBases: () => ok(client.GET('/api/sharing/legal-bases')),
+    pendingGrants: () => ok(client.GET('/api/sharing/grants/pending')),
+    approveGrant: (grantId: string) => ok(client.POST('/api/sharing/grants/{id}/approve', { params: id(grantId) })),
+    refuseGrant: (grantId: string, reason: string) =>
+      ok(client.POST('/api/sharing/grants/{id}/refuse', { params: id(grantId), body: { reason } })),
+    datasetRecordsSummary: (datasetCode: string) =>
+      ok(client.GET('/api/sharing/datasets/{code}/records/summary', { params: code(datasetCode) })),
+    putDatasetRecord: (datasetCode: string, body: { residentId: string; data: Record<string, string> }) =>
+      ok(client.PUT('/api/sharing/datasets/{code}/records', { params: code(datasetCode), body })),
+    revokeGrant: (grantId: string) => ok(client.POST('/api/sharing/grants/{id}/revoke', { params: id(grantId) })),
   };
 }
 

@@ -1,0 +1,56 @@
+/**
+ * Names for the API's types as the pages use them. Every one is taken from the generated
+ * api-types.ts (docs/openapi.json, from the server's TypeBox schemas): none is written by hand, so
+ * a changed schema is a type error in the page that reads it.
+ */
+import type { components } from './api-types.ts';
+
+type Schemas = components['schemas'];
+
+export type Bilingual = { zh: string; en: string };
+export type Page<T> = { items: T[]; next: string | null };
+
+export type PlatformInfo = Schemas['PlatformInfo'];
+export type Role = Schemas['Role'];
+export type StaffRole = Role['role'];
+export type LoginResult = Schemas['LoginResult'];
+export type Me = Schemas['Me'];
+export type StaffMember = Schemas['StaffMember'];
+export type Delegation = Schemas['Delegation'];
+export type Org = Schemas['Org'];
+
+export type ServiceItem = Schemas['ServiceItem'];
+export type FormField = ServiceItem['formFields'][number];
+
+/** The one view of a case (applications.schemas.ts's CaseViewSchema on the server). */
+export type CaseView = Schemas['CaseView'];
+export type CaseState = CaseView['state'];
+export type CaseDetail = Schemas['CaseDetail'];
+export type CaseAction = Schemas['CaseActionBody']['action'];
+export type BatchDecideResult = Schemas['BatchDecideResult'];
+export type BatchOutcome = BatchDecideResult['results'][number]['outcome'];
+
+export type Certificate = Schemas['Certificate'];
+export type Share = Schemas['Share'];
+export type OrgSeal = Schemas['OrgSeal'];
+export type SealKey = Schemas['SealKey'];
+export type RegisteredSignature = Schemas['RegisteredSignature'];
+
+export type Overview = Schemas['Overview'];
+export type OverviewRow = Overview['children'][number];
+export type HelperAct = Schemas['HelperAct'];
+
+export type Dataset = Schemas['Dataset'];
+export type DatasetField = Schemas['DatasetField'];
+export type Sensitivity = DatasetField['sensitivity'];
+export type Grant = Schemas['Grant'];
+export type GrantBody = Schemas['GrantBody'];
+/** An entry of the legal-basis catalogue a waived-consent grant cites. */
+export type LegalBasis = Schemas['LegalBasis'];
+export type Exchange = Schemas['Exchange'];
+
+export type BundleDefinition = Schemas['BundleDefinition'];
+export type BundlePreview = Schemas['BundlePreview'];
+export type BundleProgress = Schemas['BundleProgress'];
+export type TaskState = BundleProgress['tasks'][number]['state'];
+export type Burden = Schemas['Burden'];

@@ -28,6 +28,8 @@ import path from 'node:path';
 import { cpuUsage } from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
+import type * as dbModule from '../src/db/database.ts';
+import type * as demoModule from '../src/demo/demo-bundle.ts';
 import type { Principal } from '../src/modules/identity/principal.ts';
 import { createBenchDatabase } from './support/databases.ts';
 import { loadLine } from './support/machine.ts';
@@ -80,8 +82,8 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 // The code under test comes from --root, so the same bench measures another checkout.
 const root = path.resolve(opts.root);
 const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(path.join(root, rel)).href)) as T;
-type DemoModule = typeof import('../src/demo/demo-bundle.ts');
-type DbModule = typeof import('../src/db/database.ts');
+type DemoModule = typeof demoModule;
+type DbModule = typeof dbModule;
 type Bench = Awaited<ReturnType<DemoModule['prepareBundleDemo']>>;
 
 /** One bundle from submission to its last output: the start, then progress reads until every task is done. */
@@ -200,15 +202,9 @@ function meterSteps(services: Bench['services']): { print(bundles: number, total
       };
     }
   };
-  wrap('applications', services.applications as unknown as Record<string, unknown>, [
-    'submit',
-    'applicantAction',
-    'act',
-    'getCase',
-    'decideMany',
-  ]);
-  wrap('dataSharing', services.dataSharing as unknown as Record<string, unknown>, ['requestExchange', 'decideConsent']);
-  wrap('certificates', services.certificates as unknown as Record<string, unknown>, ['getByCase']);
+  wrap('applications', services.applications, ['submit', 'applicantAction', 'act', 'getCase', 'decideMany']);
+  wrap('dataSharing', services.dataSharing, ['requestExchange', 'decideConsent']);
+  wrap('certificates', services.certificates, ['getByCase']);
   wrap('orgs', services.orgs as unknown as Record<string, unknown>, ['getOrg']);
   return {
     print(bundles, totalMs) {
@@ -229,6 +225,7 @@ function meterSteps(services: Bench['services']): { print(bundles: number, total
 async function countQueries(): Promise<{ print(bundles: number): void }> {
   const pg = (await import('pg')).default;
   const counts = new Map<string, number>();
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was; called with the client as `this`
   const original = pg.Client.prototype.query;
   pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
     const first = args[0] as string | { text?: string } | undefined;

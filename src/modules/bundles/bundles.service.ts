@@ -147,6 +147,9 @@ export function createBundlesService(deps: BundlesDeps) {
     sessionChannel: 'app',
   });
 
+  /** Cases a bundle's rule is deciding now: the decision's notice (`casesDecided`) is for other deciders'. */
+  const selfDecided = new Set<string>();
+
   /**
    * Orgs as a bundle reads them (a department for each rule and exchange, the names of the
    * cases' orgs), kept for ORG_TTL_MS: each bundle read them again, eight times a birth bundle.
@@ -384,11 +387,14 @@ export function createBundlesService(deps: BundlesDeps) {
       }
       for (const g of groups.values()) {
         const actor = await departmentActor(g.orgCode, `rule:${g.ruleId}`);
-        const results = await applications.decideMany(actor, {
-          ids: g.keys.map((k) => cases.get(k)!.id),
-          decision: 'approve',
-          reason: ruleReason(g.ruleId),
-        });
+        const ids = g.keys.map((k) => cases.get(k)!.id);
+        for (const id of ids) selfDecided.add(id);
+        let results: BatchDecisionResult[];
+        try {
+          results = await applications.decideMany(actor, { ids, decision: 'approve', reason: ruleReason(g.ruleId) });
+        } finally {
+          for (const id of ids) selfDecided.delete(id);
+        }
         const byId = new Map<string, BatchDecisionResult>(results.map((r) => [r.id, r]));
         for (const key of g.keys) {
           const r = byId.get(cases.get(key)!.id)!;
@@ -545,22 +551,13 @@ export function createBundlesService(deps: BundlesDeps) {
 
   /** Bundles being moved on in this process: their own loop sees what their own steps decide. */
   const active = new Set<string>();
-  /** The cases of those bundles (how many of them hold each): a decision on one needs no lookup. */
-  const activeCases = new Map<string, number>();
 
   async function advanceTracked(row: repo.BundleRow, def: Loaded): Promise<Map<string, BundleCase>> {
     active.add(row.id);
-    const ids = Object.values(row.cases);
-    for (const id of ids) activeCases.set(id, (activeCases.get(id) ?? 0) + 1);
     try {
       return await advance(row, def);
     } finally {
       active.delete(row.id);
-      for (const id of ids) {
-        const n = activeCases.get(id)! - 1;
-        if (n === 0) activeCases.delete(id);
-        else activeCases.set(id, n);
-      }
     }
   }
 
@@ -573,8 +570,8 @@ export function createBundlesService(deps: BundlesDeps) {
      * failure is left for the next progress read, which reconciles the same way.
      */
     casesDecided(caseIds: readonly string[]): void {
-      // A bundle's own rule decisions (and any on a case of a bundle moving on now) are seen by its own loop.
-      caseIds = caseIds.filter((id) => !activeCases.has(id));
+      // A bundle's own rule decisions are seen by its own loop: no lookup of their bundle.
+      caseIds = caseIds.filter((id) => !selfDecided.has(id));
       if (caseIds.length === 0) return;
       pending = pending
         .then(async () => {

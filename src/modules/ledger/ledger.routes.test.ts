@@ -5,6 +5,8 @@ import { createTestDatabase, testEngines } from '../../../test/db.ts';
 import type { Database } from '../../db/database.ts';
 import { buildServer, type App } from '../../http/server.ts';
 import { openCheckpoint } from '../../verify/checkpoint.ts';
+import { openNote, parseVerifierKey } from '../../verify/signed-note.ts';
+import { parseReceipt } from './receipt.ts';
 import { hashLeaf, merkleRoot, verifyInclusion } from '../../verify/merkle.ts';
 import { decodeBase64 } from '../../verify/tlog-bytes.ts';
 import { parseEntryBundle } from '../../verify/tlog-tiles.ts';
@@ -172,6 +174,46 @@ describe.each(testEngines())('ledger HTTP and witnesses on %s', (engine) => {
     const garbage = await app.inject({ method: 'POST', url: '/api/ledger/cosignatures', payload: { size: 300, signature: 'hello' } });
     expect(garbage.statusCode).toBe(400);
     expect(await rejection(ledger.registerWitness(logVkey))).toBe('VALIDATION_FAILED');
+  });
+
+  it("answers an entry id with its status and the log's signed receipt, pending and then sequenced", async () => {
+    const vkey = (await app.inject('/ledger/vkey')).body.trim();
+    const leaf = utf8('exchange.completed receipt-route');
+    const { id } = await ledger.append({ kind: 'exchange.completed', data: leaf });
+
+    const pending = await app.inject(`/api/ledger/receipts/${id}`);
+    expect(pending.statusCode).toBe(200);
+    expect(pending.headers['cache-control']).toBe('no-store');
+    const body = pending.json<{
+      id: number;
+      status: string;
+      index: number | null;
+      leafHash: string;
+      receipt: string;
+      promisedBy: string;
+      queuedAt: string;
+    }>();
+    expect(body).toMatchObject({ id, kind: 'exchange.completed', status: 'pending', index: null, integrated: false });
+    expect(decodeBase64(body.leafHash)).toEqual(hashLeaf(leaf));
+    expect(Date.parse(body.promisedBy)).toBeGreaterThan(Date.parse(body.queuedAt));
+    // The receipt is signed by the log key and names this entry, its kind and its leaf.
+    const opened = openNote(body.receipt, [parseVerifierKey(vkey)!]);
+    expect(opened.ok).toBe(true);
+    const stated = parseReceipt(opened.ok ? opened.text : '');
+    expect(stated).toMatchObject({ origin: ORIGIN, id, kind: 'exchange.completed' });
+    expect(stated!.leafHash).toEqual(hashLeaf(leaf));
+    // A receipt edited by anyone but the log no longer opens.
+    expect(openNote(body.receipt.replace(`receipt ${id}`, `receipt ${id + 1}`), [parseVerifierKey(vkey)!]).ok).toBe(false);
+
+    await ledger.integrate();
+    const sequenced = (await app.inject(`/api/ledger/receipts/${id}`)).json<{ status: string; index: number; integrated: boolean }>();
+    expect(sequenced).toMatchObject({ status: 'sequenced', integrated: true });
+    const proof = (await app.inject(`/api/ledger/proof/inclusion?index=${sequenced.index}`)).json<{ leafHash: string }>();
+    expect(proof.leafHash).toBe(body.leafHash);
+
+    expect((await app.inject(`/api/ledger/receipts/${id + 1000}`)).json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect((await app.inject('/api/ledger/receipts/0')).statusCode).toBe(400);
+    expect((await app.inject('/api/ledger/receipts/abc')).statusCode).toBe(400);
   });
 
   it('witness refuses a log that forked: same key, another history', async () => {

@@ -17,6 +17,8 @@ import {
   InclusionProof,
   InclusionQuery,
   LedgerEntry,
+  LedgerReceiptJson,
+  ReceiptParams,
   SizeParams,
   TextBody,
   WitnessList,
@@ -141,6 +143,35 @@ export function ledgerApiRoutes(deps: { ledger: LedgerService }): FastifyPluginA
       async (request) => {
         const proof = await ledger.consistencyProof(request.query.from, request.query.to);
         return { from: proof.from, to: proof.to, hashes: proof.hashes.map(encodeBase64) };
+      },
+    );
+
+    app.get(
+      '/ledger/receipts/:id',
+      {
+        schema: {
+          tags: ['ledger'],
+          summary: "入账回执 · an entry's status and the log's signed promise of inclusion (pending until sequenced)",
+          security: [],
+          params: ReceiptParams,
+          response: withErrors({ 200: LedgerReceiptJson }, [400, 404]),
+        },
+      },
+      async (request, reply) => {
+        const r = await ledger.receipt(request.params.id);
+        // A pending entry changes within the merge delay; a sequenced one only gains `integrated`.
+        void reply.header('cache-control', r.status === 'pending' || !r.integrated ? 'no-store' : SHORT);
+        return {
+          id: r.id,
+          kind: r.kind,
+          status: r.status,
+          index: r.index,
+          integrated: r.integrated,
+          leafHash: encodeBase64(r.leafHash),
+          queuedAt: r.queuedAt.toISOString(),
+          promisedBy: r.promisedBy.toISOString(),
+          receipt: r.receipt,
+        };
       },
     );
 

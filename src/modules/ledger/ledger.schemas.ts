@@ -36,6 +36,24 @@ export const ConsistencyProof = Type.Object({
 export const EntryParams = Type.Object({ index: Type.Integer({ minimum: 0, maximum: MAX_INDEX }) });
 export const SizeParams = Type.Object({ size: Type.Integer({ minimum: 0, maximum: MAX_INDEX }) });
 
+export const ReceiptParams = Type.Object({
+  id: Type.Integer({ minimum: 1, maximum: MAX_INDEX, description: 'the entry id a write returned' }),
+});
+
+export const LedgerReceiptJson = Type.Object({
+  id: Type.Integer({ description: 'the entry id (kept before and after sequencing)' }),
+  kind: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('sequenced')], {
+    description: 'pending: queued, not yet given an index; sequenced: at `index`',
+  }),
+  index: Type.Union([Type.Integer(), Type.Null()]),
+  integrated: Type.Boolean({ description: 'covered by the latest signed checkpoint: an inclusion proof exists' }),
+  leafHash: Base64Hash,
+  queuedAt: Type.String({ format: 'date-time' }),
+  promisedBy: Type.String({ format: 'date-time', description: 'the log promises an index by then (the maximum merge delay)' }),
+  receipt: Type.String({ description: "the log's signed promise: a C2SP signed note by the log key (see /ledger/vkey)" }),
+});
+
 export const LedgerEntry = Type.Object({
   index: Type.Integer(),
   kind: Type.String(),

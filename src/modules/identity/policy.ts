@@ -1,0 +1,76 @@
+import type { StaffRole } from './identity.tables.ts';
+import { roleCovers, type Principal, type RoleGrant } from './principal.ts';
+
+/**
+ * Who may do what, in one place. A staff action is allowed when the caller holds one of the
+ * action's roles at an org node that covers the resource's org (`roleCovers`: administrators and
+ * supervisors cover their subtree, every other role its own node; the platform administrator
+ * covers every node). Residents and helpers acting for a resident are checked by
+ * `requireResidentScope`, not here. The table test (policy.test.ts) states every role × action.
+ */
+export type StaffAction =
+  /** See a case, its history and its documents. */
+  | 'case.view'
+  /** Accept, approve, return, reject or transfer a case. */
+  | 'case.handle'
+  /** See a certificate issued by the org, with its status history. */
+  | 'certificate.view'
+  /** Suspend, revoke or reinstate a certificate issued by the org. */
+  | 'certificate.changeStatus'
+  /** The supervision overview of an org and the orgs below it. */
+  | 'overview.view'
+  /** Create, change and end a provider department's sharing grants. */
+  | 'grant.manage'
+  /** Approve a grant that waives consent (never its author). */
+  | 'grant.approve'
+  /** Request data from a provider for the org's cases. */
+  | 'exchange.request'
+  /** Write a provider department's dataset records. */
+  | 'dataset.keep'
+  /** See an org's sharing page: its grants, datasets and exchanges. */
+  | 'sharing.view';
+
+const HANDLERS: readonly StaffRole[] = [
+  'village_reviewer',
+  'department_officer',
+  'township_admin',
+  'county_admin',
+  'city_admin',
+  'platform_admin',
+];
+const GRANT_MANAGERS: readonly StaffRole[] = ['department_officer', 'county_admin', 'city_admin', 'platform_admin'];
+const GRANT_APPROVERS: readonly StaffRole[] = ['supervisor'];
+
+const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
+  'case.view': [...HANDLERS, 'supervisor'],
+  'case.handle': HANDLERS,
+  'certificate.view': [...HANDLERS, 'supervisor'],
+  'certificate.changeStatus': HANDLERS,
+  'overview.view': ['township_admin', 'county_admin', 'city_admin', 'platform_admin', 'supervisor'],
+  'grant.manage': GRANT_MANAGERS,
+  'grant.approve': GRANT_APPROVERS,
+  'exchange.request': HANDLERS,
+  'dataset.keep': GRANT_MANAGERS,
+  'sharing.view': [...new Set([...GRANT_MANAGERS, ...HANDLERS, ...GRANT_APPROVERS])],
+};
+
+export const STAFF_ACTIONS = Object.keys(RULES) as StaffAction[];
+
+/** Whether the caller may do `action` on something that belongs to the org at `resource.orgPath`. */
+export function can(principal: Principal, action: StaffAction, resource: { orgPath: string }): boolean {
+  if (principal.kind !== 'staff') return false;
+  const roles = RULES[action];
+  return principal.roles.some((g) => roles.includes(g.role) && roleCovers(g, resource.orgPath));
+}
+
+/** The caller's grants that allow `action` somewhere: what a list query filters by (e.g. the queue's org subtrees). */
+export function grantsFor(principal: Principal, action: StaffAction): RoleGrant[] {
+  if (principal.kind !== 'staff') return [];
+  const roles = RULES[action];
+  return principal.roles.filter((g) => roles.includes(g.role));
+}
+
+/** The roles an action needs, for messages and for the console's menus. */
+export function rolesFor(action: StaffAction): readonly StaffRole[] {
+  return RULES[action];
+}

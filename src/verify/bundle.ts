@@ -7,7 +7,8 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { CertificateDocument, Disclosure } from './document.ts';
-import { base64urlnopad } from './tlog-bytes.ts';
+import { pemDecode, pemEncode } from './der.ts';
+import { base64, base64urlnopad } from './tlog-bytes.ts';
 
 export interface CertificateBundle extends CertificateDocument {
   /** The seal's certificate and its issuers (PEM), when the verifier has not pinned them. */
@@ -29,7 +30,7 @@ interface QrBody {
 export async function encodeQr(bundle: CertificateBundle, options: { includeSeal?: boolean } = {}): Promise<string> {
   const body: QrBody = { p: bundle.payload, s: bundle.signature };
   if (bundle.disclosures.length > 0) body.d = bundle.disclosures.map((d) => [d.name, d.value, d.salt]);
-  if (options.includeSeal !== false && bundle.seal) body.c = pemToBase64(bundle.seal.certificate);
+  if (options.includeSeal !== false && bundle.seal) body.c = base64.encode(pemDecode(bundle.seal.certificate, 'CERTIFICATE'));
   const packed = await transform(new TextEncoder().encode(JSON.stringify(body)), new CompressionStream('deflate-raw'));
   return `${QR_PREFIX}${base64urlnopad.encode(packed)}.${base64urlnopad.encode(sha256(packed).subarray(0, 4))}`;
 }
@@ -54,7 +55,7 @@ export async function decodeQr(text: string): Promise<CertificateBundle | null> 
       disclosures.push({ name: d[0], value: d[1], salt: d[2] });
     }
     const bundle: CertificateBundle = { payload: body.p, signature: body.s, disclosures };
-    if (typeof body.c === 'string') bundle.seal = { certificate: base64ToPem(body.c) };
+    if (typeof body.c === 'string') bundle.seal = { certificate: pemEncode('CERTIFICATE', base64.decode(body.c)) };
     return bundle;
   } catch {
     return null;
@@ -86,13 +87,4 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 async function transform(data: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
   return new Uint8Array(await new Response(new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(stream)).arrayBuffer());
-}
-
-function pemToBase64(pem: string): string {
-  return pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
-}
-
-function base64ToPem(b64: string): string {
-  const lines = b64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }

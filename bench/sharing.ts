@@ -25,6 +25,11 @@ import { cpuUsage } from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { backendPids, CpuMeter, processCpuMs } from './support/cpu.ts';
+import type * as Factories from '../test/factories.ts';
+import type * as Seed from '../src/modules/sharing/sharing.seed.ts';
+import type * as Departments from '../test/external-department.ts';
+import type * as HanDigits from '../src/demo/han-digits.ts';
+import type * as Pg from 'pg';
 import { loadLine } from './support/machine.ts';
 
 const HERE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -145,18 +150,18 @@ function child(root: string): Promise<Row[]> {
 /** Measures the code of one tree: its test factories, seed, department process and services. */
 async function measureTree(root: string): Promise<void> {
   const load = <T>(file: string) => import(pathToFileURL(path.join(root, file)).href) as Promise<T>;
-  const { createTestContext } = await load<typeof import('../test/factories.ts')>('test/factories.ts');
-  const { seedDatasets } = await load<typeof import('../src/modules/sharing/sharing.seed.ts')>('src/modules/sharing/sharing.seed.ts');
-  const { newSigningKey, startDepartment } = await load<typeof import('../test/external-department.ts')>('test/external-department.ts');
-  const { hanDigits } = await load<typeof import('../src/demo/han-digits.ts')>('src/demo/han-digits.ts');
+  const { createTestContext } = await load<typeof Factories>('test/factories.ts');
+  const { seedDatasets } = await load<typeof Seed>('src/modules/sharing/sharing.seed.ts');
+  const { newSigningKey, startDepartment } = await load<typeof Departments>('test/external-department.ts');
+  const { hanDigits } = await load<typeof HanDigits>('src/demo/han-digits.ts');
   // Round trips: every query node-postgres sends for this tree's code (its own copy of pg).
-  const pg = createRequire(path.join(root, 'package.json'))('pg') as typeof import('pg');
+  const pg = createRequire(path.join(root, 'package.json'))('pg') as typeof Pg;
   let queries = 0;
-  const query = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+  const query = Reflect.get(pg.Client.prototype, 'query') as (...args: unknown[]) => unknown;
+  Reflect.set(pg.Client.prototype, 'query', function (this: unknown, ...args: unknown[]) {
     queries++;
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
+    return query.apply(this, args);
+  });
 
   const rows: Row[] = [];
   const log = (line: string) => console.log(line);

@@ -26,6 +26,20 @@ export async function findCase(db: Executor, id: string): Promise<CaseRow | unde
   return row ? toCaseRow(row) : undefined;
 }
 
+const FIND_CASE_REF: PreparedStatement = {
+  name: 'applications_find_case_ref',
+  text: 'select id, org_code, org_path, applicant_id from cases where id = $1',
+};
+
+/** The case's org and applicant only (prepared): what another module's access check needs. */
+export async function findCaseRef(
+  db: Executor,
+  id: string,
+): Promise<Pick<CaseRow, 'id' | 'orgCode' | 'orgPath' | 'applicantId'> | undefined> {
+  const [row] = await queryPrepared<{ id: string; org_code: string; org_path: string; applicant_id: string }>(db, FIND_CASE_REF, [id]);
+  return row && { id: row.id, orgCode: row.org_code, orgPath: row.org_path, applicantId: row.applicant_id };
+}
+
 /** Reads the case and locks its row until the transaction ends: concurrent deciders queue here. */
 export async function lockCase(db: Executor, id: string): Promise<CaseRow | undefined> {
   const [row] = await db.select().from(cases).where(eq(cases.id, id)).for('update');

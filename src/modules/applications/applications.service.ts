@@ -248,7 +248,7 @@ export function createApplicationsService(deps: ApplicationsDeps) {
     return row;
   }
 
-  function canView(principal: Principal, row: repo.CaseRow): boolean {
+  function canView(principal: Principal, row: Pick<repo.CaseRow, 'applicantId' | 'orgPath'>): boolean {
     if (principal.kind === 'resident' || principal.actingFor) {
       return residentScopeOrNull(principal, 'applications.view') === row.applicantId;
     }
@@ -443,8 +443,9 @@ export function createApplicationsService(deps: ApplicationsDeps) {
 
     /** The case's org and applicant, if the principal may see it (a 404 otherwise): one read, for other modules' access checks. */
     async getCaseRef(principal: Principal, id: string): Promise<{ id: string; orgCode: string; orgPath: string; applicantId: string }> {
-      const row = await loadVisible(principal, id);
-      return { id: row.id, orgCode: row.orgCode, orgPath: row.orgPath, applicantId: row.applicantId };
+      const row = isUuid(id) ? await repo.findCaseRef(db, id) : undefined;
+      if (!row || !canView(principal, row)) throw notFound('case');
+      return row;
     },
 
     async getCase(principal: Principal, id: string): Promise<CaseDetail> {

@@ -223,8 +223,14 @@ export async function findKioskResident(ex: Executor, residentIdHash: string) {
   return row ?? null;
 }
 
+const RESIDENT_CIPHER: PreparedStatement = {
+  name: 'identity_resident_cipher',
+  text: 'select resident_id_cipher as cipher from residents where account_id = $1',
+};
+
+/** Prepared: every data exchange reads it. */
 export async function getResidentCipher(ex: Executor, accountId: string): Promise<string | null> {
-  const [row] = await ex.select({ cipher: residents.residentIdCipher }).from(residents).where(eq(residents.accountId, accountId));
+  const [row] = await queryPrepared<{ cipher: string }>(ex, RESIDENT_CIPHER, [accountId]);
   return row?.cipher ?? null;
 }
 

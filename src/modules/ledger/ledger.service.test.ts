@@ -362,3 +362,46 @@ describe.each(testEngines())('ledger on %s', (engine) => {
     expect(Buffer.from(cp.rootHash).equals(recordedRoot(leaves.length))).toBe(true);
   });
 });
+
+describe.each(testEngines())('a leaf queued with its row on %s', (engine) => {
+  let database: Database;
+  let ledger: LedgerService;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    ledger = createLedgerService({ db: database.db, masterKey: randomBytes(32), origin: 'yiban.test/ledger' });
+    await database.db.execute(sql`create table ledger_test_rows (key text primary key, entry_id bigint not null)`);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  const insert = (entryId: string) => ({
+    name: 'ledger_test_insert_row',
+    text: `insert into ledger_test_rows (key, entry_id) values ($1, ${entryId}) on conflict do nothing returning entry_id`,
+  });
+
+  it('queues the leaf only when the row is written, in one statement, naming the same entry', async () => {
+    const first = await ledger.appendWithInsert(database.db, entry(1), insert, ['k1']);
+    expect(first).not.toBeNull();
+    // The same key again: the insert does nothing, so no leaf either.
+    expect(await ledger.appendWithInsert(database.db, entry(2), insert, ['k1'])).toBeNull();
+    const second = await ledger.appendWithInsert(database.db, entry(3), insert, ['k2']);
+    expect(second!.id).toBeGreaterThan(first!.id);
+    const rows = await database.db.execute<{ key: string; entry_id: string | number }>(
+      sql`select key, entry_id from ledger_test_rows order by key`,
+    );
+    expect(rows.rows.map((r) => [r.key, Number(r.entry_id)])).toEqual([
+      ['k1', first!.id],
+      ['k2', second!.id],
+    ]);
+    await ledger.sequenceNow();
+    const sequenced = await ledger.lookup(first!.id);
+    expect(sequenced).toMatchObject({ status: 'sequenced', index: 0 });
+    expect(Buffer.from(sequenced!.leafHash).equals(Buffer.from(hashLeaf(entry(1).data)))).toBe(true);
+    expect(await ledger.lookup(second!.id)).toMatchObject({ status: 'sequenced', index: 1 });
+    expect(await rejection(ledger.appendWithInsert(database.db, { kind: 'Bad Kind', data: utf8('x') }, insert, ['k3']))).toBe(
+      'VALIDATION_FAILED',
+    );
+  });
+});

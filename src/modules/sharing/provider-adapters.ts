@@ -144,7 +144,6 @@ function post(
     const target = new URL(url);
     const secure = target.protocol === 'https:';
     const payload = Buffer.from(body, 'utf8');
-    let timer: NodeJS.Timeout | undefined;
     let settled = false;
     const finish = (error: Error | null, answer?: Answer) => {
       if (settled) return;
@@ -184,7 +183,7 @@ function post(
     const req = secure
       ? httpsRequest(target, { ...options, agent: agents.https }, onResponse)
       : httpRequest(target, { ...options, agent: agents.http }, onResponse);
-    timer = setTimeout(() => finish(noAnswer(timeoutMs)), timeoutMs);
+    const timer = setTimeout(() => finish(noAnswer(timeoutMs)), timeoutMs);
     req.on('error', (error) => finish(cannotConnect(error)));
     req.end(payload);
   });

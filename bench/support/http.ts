@@ -59,6 +59,8 @@ export interface LightResponse {
   status: number;
   /** The response head (status line and headers), lower-cased, for simple header checks. */
   head: string;
+  /** The body of an answer that is not 2xx (its error code), for the report. */
+  errorBody?: string;
 }
 
 /**
@@ -126,7 +128,12 @@ export function createLightClient(origin: string, maxSockets = 256) {
       const job = this.job;
       this.job = null;
       release(this);
-      job?.resolve({ status: Number(head.slice(9, 12)), head });
+      const status = Number(head.slice(9, 12));
+      job?.resolve(
+        status >= 200 && status < 300
+          ? { status, head }
+          : { status, head, errorBody: data.toString('utf8', headEnd + 4, headEnd + 4 + bodyLength) },
+      );
     }
   }
 

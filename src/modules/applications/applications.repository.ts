@@ -40,6 +40,20 @@ export async function findCaseRef(
   return row && { id: row.id, orgCode: row.org_code, orgPath: row.org_path, applicantId: row.applicant_id };
 }
 
+const FIND_CASES: PreparedStatement = {
+  name: 'applications_find_cases_v1',
+  text: `
+    select id, seq::text as seq, service_code, applicant_id, org_code, org_path, state, channel, form, helper_id,
+      submitted_at, due_date, decided_at, completed_at, return_reason, version, created_at, updated_at
+    from cases where id = any($1::uuid[])`,
+};
+
+/** `findCase` for many ids at once (the single approvals arriving together), one named statement. */
+export async function findCasesById(db: Executor, ids: readonly string[]): Promise<CaseRow[]> {
+  if (ids.length === 0) return [];
+  return (await queryPrepared<RawCaseRow>(db, FIND_CASES, [ids])).map(toCaseRow);
+}
+
 /** Reads the case and locks its row until the transaction ends: concurrent deciders queue here. */
 export async function lockCase(db: Executor, id: string): Promise<CaseRow | undefined> {
   const [row] = await db.select().from(cases).where(eq(cases.id, id)).for('update');

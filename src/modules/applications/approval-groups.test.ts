@@ -126,7 +126,7 @@ describe.each(testEngines())('single approvals in groups on %s', (engine) => {
     const outcomes = await Promise.all(
       tries.map(({ id, by }) =>
         ctx.services.applications.act(reviewers[by]!, id, 'approve').then(
-          (view) => ({ id, by, state: view.state as string }),
+          (view) => ({ id, by, state: view.state }),
           (error: unknown) => ({ id, by, state: error instanceof AppError ? error.code : String(error) }),
         ),
       ),
@@ -185,9 +185,9 @@ describe.each(testEngines())('single approvals in groups on %s', (engine) => {
       ctx.services.applications.act(supervisor, id!, 'approve'),
       ctx.services.applications.act(reviewer, mine!, 'approve'),
     ]);
-    expect(results[0]!.status).toBe('rejected');
+    expect(results[0].status).toBe('rejected');
     expect(((results[0] as PromiseRejectedResult).reason as AppError).code).toBe('FORBIDDEN');
-    expect(results[1]!.status).toBe('fulfilled');
+    expect(results[1].status).toBe('fulfilled');
     const [row] = await ctx.database.db
       .select({ state: cases.state })
       .from(cases)

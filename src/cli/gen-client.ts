@@ -7,7 +7,7 @@
  *   npm run gen:client:check   fail when a committed file differs from what the code generates
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import * as prettier from 'prettier';
 import { generateOpenApi } from './openapi.ts';
@@ -60,4 +60,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run as a script (npm run gen:client), not when a test imports generateClientTypes.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { Static } from '@sinclair/typebox';
 import { AppError, notFound } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { isUuid } from '../../core/values.ts';
@@ -10,6 +11,7 @@ import type { Channel } from '../catalog/catalog.tables.ts';
 import { hasRoleFor, isAdminRole, requireResidentScope, roleCovers, type Principal } from '../identity/principal.ts';
 import type { StaffRole } from '../identity/identity.tables.ts';
 import type { CaseState } from './applications.tables.ts';
+import type { CaseDetailSchema, CaseViewSchema } from './applications.schemas.ts';
 import * as repo from './applications.repository.ts';
 import {
   decideChecked,
@@ -70,42 +72,9 @@ export interface ApplicationsDeps {
   clock?: () => Date;
 }
 
-export interface CaseView {
-  id: string;
-  caseNo: string;
-  serviceCode: string;
-  serviceName: { zh: string; en: string };
-  state: CaseState;
-  stateLabel: { zh: string; en: string };
-  channel: string;
-  orgCode: string;
-  applicantId: string;
-  helperId: string | null;
-  form: Record<string, string>;
-  submittedAt: string | null;
-  dueDate: string | null;
-  overdue: boolean;
-  decidedAt: string | null;
-  completedAt: string | null;
-  returnReason: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface CaseDetail extends CaseView {
-  orgName: string;
-  applicant: { name: string; residentIdMasked: string } | null;
-  events: {
-    action: string;
-    fromState: string | null;
-    toState: string;
-    actorId: string;
-    onBehalfOf: string | null;
-    channel: string;
-    reason: string | null;
-    at: string;
-  }[];
-}
+/** The one view of a case: the route's response schema (applications.schemas.ts), also the web's generated CaseView. */
+export type CaseView = Static<typeof CaseViewSchema>;
+export type CaseDetail = Static<typeof CaseDetailSchema>;
 
 export interface SubmitInput {
   serviceCode: string;

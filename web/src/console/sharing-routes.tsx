@@ -3,8 +3,8 @@ import { lazy, Suspense } from 'react';
 
 // The bundle and data-sharing pages of the console, loaded when first opened.
 const BundleTasks = lazy(() => import('./BundleTasks.tsx').then((m) => ({ default: m.BundleTasks })));
-const Grants = lazy(() => import('./Sharing.tsx').then((m) => ({ default: m.Grants })));
-const Datasets = lazy(() => import('./Sharing.tsx').then((m) => ({ default: m.Datasets })));
+const Grants = lazy(() => import('./Grants.tsx').then((m) => ({ default: m.Grants })));
+const Datasets = lazy(() => import('./Datasets.tsx').then((m) => ({ default: m.Datasets })));
 
 export const SHARING_MENU = [
   { key: 'bundle-tasks', path: '/console/bundle-tasks', zh: '一件事任务', en: 'Bundle tasks' },

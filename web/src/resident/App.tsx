@@ -14,8 +14,8 @@ const CertificateList = lazy(() => import('./Certificates.tsx').then((m) => ({ d
 const CertificateView = lazy(() => import('./Certificates.tsx').then((m) => ({ default: m.CertificateView })));
 const Me = lazy(() => import('./Me.tsx').then((m) => ({ default: m.Me })));
 const BundleList = lazy(() => import('./Bundles.tsx').then((m) => ({ default: m.BundleList })));
-const BundleApply = lazy(() => import('./Bundles.tsx').then((m) => ({ default: m.BundleApply })));
-const BundleProgressView = lazy(() => import('./Bundles.tsx').then((m) => ({ default: m.BundleProgressView })));
+const BundleApply = lazy(() => import('./BundleApply.tsx').then((m) => ({ default: m.BundleApply })));
+const BundleProgressView = lazy(() => import('./BundleProgressView.tsx').then((m) => ({ default: m.BundleProgressView })));
 const DataUse = lazy(() => import('./DataUse.tsx').then((m) => ({ default: m.DataUse })));
 
 const TABS = [

@@ -83,7 +83,6 @@ export function createApi(options: ApiOptions) {
   const code = (value: string) => ({ path: { code: value } });
 
   return {
-    platform: () => ok(client.GET('/api/platform')),
     register: (body: paths['/api/auth/residents/register']['post']['requestBody']['content']['application/json']) =>
       ok(client.POST('/api/auth/residents/register', { body })),
     loginResident: (residentIdOrPhone: string, password: string, channel: 'app' | 'web' | 'kiosk' = 'app') =>

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { buildApp, openPlatform, type Platform } from '../../src/app.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { buildWeb, isWebBuildFresh } from '../../src/cli/web-build.ts';
@@ -22,6 +23,23 @@ export function chromiumPath(): string {
   );
   if (!found) throw new Error('Chromium not found: run  node scripts/system-tools.mjs  (apt-get install chromium), or set CHROMIUM_PATH');
   return found;
+}
+
+/**
+ * Waits until the page is still: no request in flight (`networkidle`), the web fonts loaded, and
+ * no finite CSS animation or transition running (antd's modal, drawer and message motions), so a
+ * screenshot or an axe check sees the page as it stays. Polled with `page.evaluate`, which the
+ * Content-Security-Policy allows (`waitForFunction` compiles in the page, which it refuses).
+ */
+export async function settled(page: Page, options: { timeout?: number } = {}): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  // A string: the tests are type-checked without the DOM library.
+  const still = () =>
+    page.evaluate<boolean>(
+      `document.fonts.status === 'loaded' &&
+       document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)`,
+    );
+  await expect.poll(still, { timeout: options.timeout ?? 20_000, interval: 50 }).toBe(true);
 }
 
 export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');

@@ -12,7 +12,7 @@ import { DEMO_PASSWORD, demoPeople } from '../../src/demo/demo-data.ts';
 import { startDepartment, type RunningDepartment } from '../../src/modules/sharing/department-process.ts';
 import { seedRecords } from '../../src/modules/sharing/sharing.seed.ts';
 import { axeSerious } from './axe.ts';
-import { DESKTOP, PHONE, SCREENSHOTS, settled, startE2e, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, SCREENSHOTS, recordToasts, settled, startE2e, toastSeen, type E2eServer } from './harness.ts';
 
 // Story 2 of the design, in the browser: 王芳 (whose delivery record the hospital holds) opens the
 // birth bundle on a phone, sees which fields the departments' data fills, types the one that no
@@ -272,8 +272,10 @@ describe('the birth bundle in the browser', () => {
     await dialog.getByLabel('身份证号').fill(makeResidentId('130123', '1995-04-16', 204));
     await dialog.getByLabel('姓名', { exact: true }).fill('孙梅');
     await dialog.getByLabel('户主姓名').fill('孙建国');
+    // The toast that names the ledger entry lasts three seconds: it is recorded, not waited for.
+    await recordToasts(page);
     await dialog.getByRole('button', { name: /写\s*入/ }).click();
-    await page.getByText(/记录已写入（账本条目 \d+）/).waitFor();
+    const toast = await toastSeen(page, /记录已写入（账本条目 \d+）/);
     await page
       .getByTestId('records-ps.household_register')
       .getByText(`共 ${recordsBefore.length + 1} 条记录`)
@@ -285,6 +287,8 @@ describe('the birth bundle in the browser', () => {
     await server.platform.services.ledger.sequenceNow();
     const audit = await db.select().from(ledgerEntries).where(eq(ledgerEntries.kind, 'dataset_record'));
     expect(audit).toHaveLength(1);
+    // The toast named this entry.
+    expect(toast).toBe(`记录已写入（账本条目 ${audit[0]!.id}）`);
     expect(new TextDecoder().decode(audit[0]!.data)).not.toContain('孙梅');
     await page.close();
   }, 120_000);

@@ -42,6 +42,42 @@ export async function settled(page: Page, options: { timeout?: number } = {}): P
   await expect.poll(still, { timeout: options.timeout ?? 20_000, interval: 50 }).toBe(true);
 }
 
+/**
+ * Records the text of every antd message and antd-mobile toast the page shows from now on (until
+ * it navigates away), so that a test can check one after it has gone. They last about three
+ * seconds, and the test process also runs the server and its ledger sequencer: busy with them on a
+ * loaded machine, it may send its next wait only after the toast is gone, which then times out.
+ */
+export async function recordToasts(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    if (window.__toasts) return;
+    const seen = (window.__toasts = []);
+    const collect = () => {
+      for (const el of document.querySelectorAll('.ant-message-notice-content, .adm-toast-main')) {
+        const text = (el.textContent || '').trim();
+        if (text && !seen.includes(text)) seen.push(text);
+      }
+    };
+    new MutationObserver(collect).observe(document.body, { childList: true, subtree: true, characterData: true });
+    collect();
+  })()`);
+}
+
+/** Waits until a toast recorded by `recordToasts` matches `text`; returns its text. */
+export async function toastSeen(page: Page, text: RegExp, options: { timeout?: number } = {}): Promise<string> {
+  let found = '';
+  await expect
+    .poll(
+      async () => {
+        found = (await page.evaluate<string[]>('window.__toasts ?? []')).find((t) => text.test(t)) ?? '';
+        return found;
+      },
+      { timeout: options.timeout ?? 20_000, interval: 100 },
+    )
+    .not.toBe('');
+  return found;
+}
+
 export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
 
 export const PHONE = { viewport: { width: 360, height: 780 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } as const;

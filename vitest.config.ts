@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import CrashTestsFirst from './test/sequencer.ts';
 
 // `npm run test:unit`: unit, service and API tests, no browser. `npm test` runs these and then
 // the browser tests (test/e2e/vitest.config.ts), after installing the system tools.
@@ -12,5 +13,7 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts', 'test/db-template-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
+    // The long crash tests start first, so that none is a tail after the rest (test/sequencer.ts).
+    sequence: { sequencer: CrashTestsFirst },
   },
 });

@@ -1,14 +1,18 @@
 import type { TestProject } from 'vitest/node';
-import { buildDbTemplates } from './db-template.ts';
+import { startDbTemplates } from './db-template.ts';
 
 /**
  * Global setup of the unit, service and API tests: the template databases (test/db-template.ts),
- * made once before the files run and removed after them.
+ * built in the background from before the first file runs (files that use no database do not
+ * wait for them) and removed after the last.
  */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export default function setup(project: TestProject): () => Promise<void> {
   const started = performance.now();
-  const { templates, remove } = await buildDbTemplates();
-  console.error(`测试模板数据库已建 / template databases built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const { templates, built, remove } = startDbTemplates();
+  built.then(
+    () => console.error(`测试模板数据库已建 / template databases built in ${((performance.now() - started) / 1000).toFixed(1)} s`),
+    (error: unknown) => console.error('测试模板数据库未能建成 / the template databases could not be built:', error),
+  );
   project.provide('dbTemplates', templates);
   return remove;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -17,7 +17,7 @@ import { ensureDemoDepartments } from '../src/modules/orgs/orgs.service.ts';
  * Template databases for the service tests. Creating PGlite (its initdb) and applying the
  * migrations costs seconds of CPU for each test database, and the seed of a test context (正定县's
  * divisions, the demo departments, the catalogue) about a second more. The global setup does both
- * once per run: a migrated template and a seeded one, as PGlite data-folder tarballs
+ * once per run, in the background while the first files run: a migrated template and a seeded one, as PGlite data-folder tarballs
  * (`dumpDataDir`, loaded with `loadDataDir`) and, with DATABASE_URL, as PostgreSQL databases that
  * each test database is created from (`CREATE DATABASE … TEMPLATE …`). A test database made from a
  * template still runs `migrate()`, which finds nothing to apply.
@@ -27,6 +27,8 @@ export interface DbTemplates {
   pglite: { migrated: string; seeded: string };
   /** PostgreSQL databases on the DATABASE_URL server, when it is set. */
   postgres?: { migrated: string; seeded: string };
+  /** Written when the build ends: `ok`, or `error: …`. */
+  ready: string;
 }
 
 declare module 'vitest' {
@@ -50,26 +52,32 @@ export async function seedTestDatabase(database: Database): Promise<void> {
   await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
 }
 
-/** Builds the templates (global setup); the returned function removes them (teardown). */
-export async function buildDbTemplates(): Promise<{ templates: DbTemplates; remove: () => Promise<void> }> {
+/**
+ * Starts building the templates (global setup) without waiting for them: files that use no
+ * database never wait, and the others wait in `dbTemplates()` for the `ready` file. `remove`
+ * (teardown) waits for the build, then removes the templates.
+ */
+export function startDbTemplates(): { templates: DbTemplates; built: Promise<void>; remove: () => Promise<void> } {
   const stamp = `${process.pid}_${Date.now().toString(36)}`;
-  const files = {
-    migrated: path.join(tmpdir(), `yiban-test-template-${stamp}-migrated.tar`),
-    seeded: path.join(tmpdir(), `yiban-test-template-${stamp}-seeded.tar`),
-  };
+  const file = (what: string) => path.join(tmpdir(), `yiban-test-template-${stamp}-${what}`);
+  const files = { migrated: file('migrated.tar'), seeded: file('seeded.tar') };
+  const ready = file('ready');
   const baseUrl = process.env.DATABASE_URL;
   const names = baseUrl ? { migrated: `yiban_tpl_${stamp}_migrated`, seeded: `yiban_tpl_${stamp}_seeded` } : undefined;
+  const built = Promise.all([buildPgliteTemplates(files), baseUrl && names ? buildPostgresTemplates(baseUrl, names) : undefined]).then(
+    () => writeFileSync(ready, 'ok'),
+    (error: unknown) => {
+      writeFileSync(ready, `error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      throw error;
+    },
+  );
+  built.catch(() => undefined); // reported to the tests through the ready file
   const remove = async () => {
-    for (const file of Object.values(files)) rmSync(file, { force: true });
+    await built.catch(() => undefined);
+    for (const f of [...Object.values(files), ready]) rmSync(f, { force: true });
     if (baseUrl && names) await dropDatabases(baseUrl, Object.values(names));
   };
-  try {
-    await Promise.all([buildPgliteTemplates(files), baseUrl && names ? buildPostgresTemplates(baseUrl, names) : undefined]);
-  } catch (error) {
-    await remove();
-    throw error;
-  }
-  return { templates: { pglite: files, ...(names ? { postgres: names } : {}) }, remove };
+  return { templates: { pglite: files, ...(names ? { postgres: names } : {}), ready }, built, remove };
 }
 
 async function buildPgliteTemplates(files: { migrated: string; seeded: string }): Promise<void> {
@@ -129,14 +137,27 @@ export async function pgliteFromTemplate(file: string): Promise<Database> {
   return pgliteDatabase(client);
 }
 
-/** The templates the global setup made, or null outside vitest or when it made none. */
+/** How long a test waits for the templates (they take as long as one test database used to). */
+const TEMPLATE_WAIT_MS = 600_000;
+
+/** The templates the global setup makes, once built; null outside vitest. Throws when their build failed. */
 export async function dbTemplates(): Promise<DbTemplates | null> {
+  let templates: DbTemplates | null;
   try {
     const { inject } = await import('vitest');
-    return inject('dbTemplates') ?? null;
+    templates = inject('dbTemplates') ?? null;
   } catch {
     return null;
   }
+  if (!templates) return null;
+  const until = Date.now() + TEMPLATE_WAIT_MS;
+  while (!existsSync(templates.ready)) {
+    if (Date.now() > until) throw new Error(`the template databases were not ready after ${TEMPLATE_WAIT_MS / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const state = readFileSync(templates.ready, 'utf8');
+  if (state !== 'ok') throw new Error(`the template databases could not be built: ${state}`);
+  return templates;
 }
 
 export function databaseUrl(baseUrl: string, name: string): string {

@@ -12,7 +12,7 @@ import { DEMO_PASSWORD, demoPeople } from '../../src/demo/demo-data.ts';
 import { startDepartment, type RunningDepartment } from '../../src/modules/sharing/department-process.ts';
 import { seedRecords } from '../../src/modules/sharing/sharing.seed.ts';
 import { axeSerious } from './axe.ts';
-import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, SCREENSHOTS, recordToasts, settled, startE2e, toastSeen, type E2eServer } from './harness.ts';
 
 // Story 2 of the design, in the browser: 王芳 (whose delivery record the hospital holds) opens the
 // birth bundle on a phone, sees which fields the departments' data fills, types the one that no
@@ -31,10 +31,6 @@ describe('the birth bundle in the browser', () => {
   let mother = '';
 
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
-  const settle = async (page: Page) => {
-    await page.waitForLoadState('networkidle');
-    await page.waitForTimeout(300);
-  };
 
   beforeAll(async () => {
     server = await startE2e();
@@ -66,7 +62,7 @@ describe('the birth bundle in the browser', () => {
     await parent.getByTestId('bundles-entry').click();
     await parent.waitForURL('**/bundles');
     await parent.getByTestId('bundle-birth').waitFor();
-    await settle(parent);
+    await settled(parent);
     await shot(parent, 'resident-bundles');
     expect(await axeSerious(parent)).toEqual([]);
 
@@ -86,7 +82,7 @@ describe('the birth bundle in the browser', () => {
     }
     expect(await parent.getByTestId('burden').textContent()).toContain('80% 自动填');
     await parent.getByRole('textbox', { name: '领卡银行网点' }).fill('中国农业银行正定支行');
-    await settle(parent);
+    await settled(parent);
     await shot(parent, 'resident-bundle-form');
     expect(await axeSerious(parent)).toEqual([]);
   });
@@ -107,7 +103,7 @@ describe('the birth bundle in the browser', () => {
     const submit = parent.getByRole('button', { name: '同意并提交' });
     // No submission without the explicit consent.
     expect(await submit.isDisabled()).toBe(true);
-    await settle(parent);
+    await settled(parent);
     await shot(parent, 'resident-bundle-consent');
     expect(await axeSerious(parent)).toEqual([]);
     await parent.getByTestId('consent-check').click();
@@ -126,7 +122,7 @@ describe('the birth bundle in the browser', () => {
     }
     expect(await progress.textContent()).toContain('即办');
     expect(await progress.textContent()).toContain('正定县人民医院');
-    await settle(parent);
+    await settled(parent);
     await shot(parent, 'resident-bundle-progress');
     expect(await axeSerious(parent)).toEqual([]);
 
@@ -185,7 +181,7 @@ describe('the birth bundle in the browser', () => {
     const wallet = (await parent.locator('.rs-main').textContent()) ?? '';
     for (const name of ['出生医学证明', '预防接种证', '出生登记凭证', '城乡居民医保参保凭证', '电子社会保障卡'])
       expect(wallet).toContain(name);
-    await settle(parent);
+    await settled(parent);
     await shot(parent, 'resident-bundle-wallet');
 
     await parent.goto('/data-use');
@@ -204,7 +200,7 @@ describe('the birth bundle in the browser', () => {
     expect(text).toContain('户主姓名');
     expect(text).toMatch(/账本第 \d+ 条/);
     expect(text).toMatch(/\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}/);
-    await settle(parent);
+    await settled(parent);
     await shot(parent, 'resident-data-use');
     expect(await axeSerious(parent)).toEqual([]);
   });
@@ -228,7 +224,7 @@ describe('the birth bundle in the browser', () => {
     expect(table).toContain('ps.verified-birth-registration');
     // The applicant's ID number is masked.
     expect(table).toMatch(/王芳（130123\*+\d{3}[\dX]）/);
-    await settle(page);
+    await settled(page);
     await shot(page, 'console-bundle-tasks');
     expect(await axeSerious(page)).toEqual([]);
 
@@ -239,7 +235,7 @@ describe('the birth bundle in the browser', () => {
     expect(grants).toContain('本单位授予');
     expect(grants).toContain('本单位获得');
     expect(grants).toContain('出生医学记录');
-    await settle(page);
+    await settled(page);
     await shot(page, 'console-grants');
     expect(await axeSerious(page)).toEqual([]);
 
@@ -264,7 +260,7 @@ describe('the birth bundle in the browser', () => {
       .getByTestId('records-ps.household_register')
       .getByText(/共 \d+ 条记录/)
       .waitFor();
-    await settle(page);
+    await settled(page);
     await shot(page, 'console-datasets');
     expect(await axeSerious(page)).toEqual([]);
 
@@ -276,8 +272,10 @@ describe('the birth bundle in the browser', () => {
     await dialog.getByLabel('身份证号').fill(makeResidentId('130123', '1995-04-16', 204));
     await dialog.getByLabel('姓名', { exact: true }).fill('孙梅');
     await dialog.getByLabel('户主姓名').fill('孙建国');
+    // The toast that names the ledger entry lasts three seconds: it is recorded, not waited for.
+    await recordToasts(page);
     await dialog.getByRole('button', { name: /写\s*入/ }).click();
-    await page.getByText(/记录已写入（账本条目 \d+）/).waitFor();
+    const toast = await toastSeen(page, /记录已写入（账本条目 \d+）/);
     await page
       .getByTestId('records-ps.household_register')
       .getByText(`共 ${recordsBefore.length + 1} 条记录`)
@@ -289,6 +287,8 @@ describe('the birth bundle in the browser', () => {
     await server.platform.services.ledger.sequenceNow();
     const audit = await db.select().from(ledgerEntries).where(eq(ledgerEntries.kind, 'dataset_record'));
     expect(audit).toHaveLength(1);
+    // The toast named this entry.
+    expect(toast).toBe(`记录已写入（账本条目 ${audit[0]!.id}）`);
     expect(new TextDecoder().decode(audit[0]!.data)).not.toContain('孙梅');
     await page.close();
   }, 120_000);

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { buildApp, openPlatform, type Platform } from '../../src/app.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { buildWeb, isWebBuildFresh } from '../../src/cli/web-build.ts';
@@ -21,6 +22,59 @@ export function chromiumPath(): string {
     (p): p is string => !!p && existsSync(p),
   );
   if (!found) throw new Error('Chromium not found: run  node scripts/system-tools.mjs  (apt-get install chromium), or set CHROMIUM_PATH');
+  return found;
+}
+
+/**
+ * Waits until the page is still: no request in flight (`networkidle`), the web fonts loaded, and
+ * no finite CSS animation or transition running (antd's modal, drawer and message motions), so a
+ * screenshot or an axe check sees the page as it stays. Polled with `page.evaluate`, which the
+ * Content-Security-Policy allows (`waitForFunction` compiles in the page, which it refuses).
+ */
+export async function settled(page: Page, options: { timeout?: number } = {}): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  // A string: the tests are type-checked without the DOM library.
+  const still = () =>
+    page.evaluate<boolean>(
+      `document.fonts.status === 'loaded' &&
+       document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)`,
+    );
+  await expect.poll(still, { timeout: options.timeout ?? 20_000, interval: 50 }).toBe(true);
+}
+
+/**
+ * Records the text of every antd message and antd-mobile toast the page shows from now on (until
+ * it navigates away), so that a test can check one after it has gone. They last about three
+ * seconds, and the test process also runs the server and its ledger sequencer: busy with them on a
+ * loaded machine, it may send its next wait only after the toast is gone, which then times out.
+ */
+export async function recordToasts(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    if (window.__toasts) return;
+    const seen = (window.__toasts = []);
+    const collect = () => {
+      for (const el of document.querySelectorAll('.ant-message-notice-content, .adm-toast-main')) {
+        const text = (el.textContent || '').trim();
+        if (text && !seen.includes(text)) seen.push(text);
+      }
+    };
+    new MutationObserver(collect).observe(document.body, { childList: true, subtree: true, characterData: true });
+    collect();
+  })()`);
+}
+
+/** Waits until a toast recorded by `recordToasts` matches `text`; returns its text. */
+export async function toastSeen(page: Page, text: RegExp, options: { timeout?: number } = {}): Promise<string> {
+  let found = '';
+  await expect
+    .poll(
+      async () => {
+        found = (await page.evaluate<string[]>('window.__toasts ?? []')).find((t) => text.test(t)) ?? '';
+        return found;
+      },
+      { timeout: options.timeout ?? 20_000, interval: 100 },
+    )
+    .not.toBe('');
   return found;
 }
 

@@ -8,7 +8,7 @@ import { DEMO_PASSWORD, demoResidentId, demoResidentPhone } from '../../src/demo
 import { accounts, sessions } from '../../src/modules/identity/identity.tables.ts';
 import { cases } from '../../src/modules/applications/applications.tables.ts';
 import { certificates } from '../../src/modules/certificates/certificates.tables.ts';
-import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, SCREENSHOTS, recordToasts, startE2e, toastSeen, type E2eServer } from './harness.ts';
 import { capturingCodeSender } from '../code-sender.ts';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -165,12 +165,14 @@ describe('kiosk mode and accessibility in the browser', () => {
     await page.getByTestId('batch-approve').click();
     // The first issuance of a fresh server builds the seal's tables: give it time on a busy machine.
     const answered = page.waitForResponse((r) => r.url().endsWith('/api/cases/batch-decide'), { timeout: 90_000 });
+    // The result toast lasts three seconds: it is recorded, not waited for (harness.ts, recordToasts).
+    await recordToasts(page);
     await page.getByRole('button', { name: '确认通过' }).click();
     const response = await answered;
     const body = (await response.json()) as { counts: Record<string, number>; results: unknown[] };
     expect(response.status(), JSON.stringify(body)).toBe(200);
     expect(body.counts.approved, JSON.stringify(body.results)).toBe(2);
-    await page.getByText('已通过 2 件，电子证明已签发').waitFor({ timeout: 30_000 });
+    await toastSeen(page, /^已通过 2 件，电子证明已签发$/, { timeout: 30_000 });
     await page.locator('.ant-modal-confirm').waitFor({ state: 'hidden' });
     await shot(page, 'console-batch-approved');
 

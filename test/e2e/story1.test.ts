@@ -7,7 +7,7 @@ import { cases, caseEvents } from '../../src/modules/applications/applications.t
 import { certificates } from '../../src/modules/certificates/certificates.tables.ts';
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { DEMO_PASSWORD } from '../../src/demo/demo-data.ts';
-import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, SCREENSHOTS, settled, startE2e, type E2eServer } from './harness.ts';
 
 // Story 1 of the design, in the browser: a resident registers on a phone and applies for a
 // residence proof; the 塔元庄村 reviewer approves in the console; the resident downloads the PDF
@@ -108,7 +108,7 @@ describe('story 1 in the browser', () => {
     await staff.getByRole('button', { name: '审核通过' }).click();
     await staff.getByTestId('certificate-preview').waitFor();
     expect(await staff.getByTestId('certificate-preview').textContent()).toContain('陈静');
-    await staff.waitForTimeout(400); // the dialog's opening animation
+    await settled(staff); // the dialog's opening animation has finished
     await shot(staff, 'console-approve-preview');
     await staff.getByRole('button', { name: '确认通过并签发' }).click();
     await staff.getByText('已签发的电子证明').waitFor();

@@ -1,6 +1,8 @@
+import type { Static } from '@sinclair/typebox';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { IdentityContext } from './context.ts';
 import * as repo from './identity.repository.ts';
+import type { DelegationDto as DelegationSchema } from './identity.schemas.ts';
 import { DELEGATION_SCOPES, type DelegationScope, type Principal } from './principal.ts';
 import { isUuid, USERNAME_PATTERN } from './validation.ts';
 import { message, type MessageKey } from '../../core/messages.ts';
@@ -11,16 +13,8 @@ export interface CreateDelegationInput {
   validUntil: Date | string;
 }
 
-export interface DelegationDto {
-  id: string;
-  resident: { accountId: string; name: string; residentIdMasked: string };
-  helper: { accountId: string; username: string; name: string };
-  scopes: DelegationScope[];
-  validFrom: string;
-  validUntil: string;
-  revokedAt: string | null;
-  status: 'active' | 'expired' | 'revoked';
-}
+/** A delegation as the API returns it: identity.schemas.ts's Delegation schema is the one definition. */
+export type DelegationDto = Static<typeof DelegationSchema>;
 
 const MAX_VALIDITY_YEARS = 1;
 

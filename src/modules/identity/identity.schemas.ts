@@ -98,7 +98,7 @@ export const ResidentProfile = Type.Object(
   { $id: 'ResidentProfile', title: 'ResidentProfile' },
 );
 
-const StaffProfile = Type.Object(
+export const StaffProfile = Type.Object(
   {
     kind: Type.Literal('staff'),
     accountId: Uuid,

@@ -1,3 +1,5 @@
+import type { Static } from '@sinclair/typebox';
+import type { StaffProfile as StaffProfileSchema } from './identity.schemas.ts';
 import { notFound } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
 import type { Authenticator } from '../../http/auth.ts';
@@ -41,14 +43,8 @@ export interface OrgDirectory {
   divisionExists(code6: string): Promise<boolean>;
 }
 
-export interface StaffProfile {
-  kind: 'staff';
-  accountId: string;
-  name: string;
-  username: string;
-  roles: RoleRequest[];
-  actingFor: { residentId: string; delegationId: string; scopes: string[] } | null;
-}
+/** identity.schemas.ts's StaffProfile schema is the one definition. */
+export type StaffProfile = Static<typeof StaffProfileSchema>;
 
 export type MyProfile = ResidentProfile | StaffProfile;
 

@@ -1,3 +1,5 @@
+import type { Static } from '@sinclair/typebox';
+import type { StaffDto as StaffSchema } from './identity.schemas.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import {
@@ -33,14 +35,8 @@ export interface CreateStaffInput {
   roles: RoleRequest[];
 }
 
-export interface StaffDto {
-  accountId: string;
-  username: string;
-  name: string;
-  status: AccountStatus;
-  roles: RoleRequest[];
-  createdAt: string;
-}
+/** A staff member as the API returns it: identity.schemas.ts's StaffMember schema is the one definition. */
+export type StaffDto = Static<typeof StaffSchema>;
 
 export interface StaffPage {
   items: StaffDto[];

@@ -5540,6 +5540,63 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/ledger/receipts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 入账回执 · an entry's status and the log's signed promise of inclusion (pending until sequenced) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the entry id a write returned */
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LedgerReceipt'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/ledger/entries/{index}': {
     parameters: {
       query?: never;
@@ -6687,6 +6744,28 @@ export interface components {
       createdAt: string;
       /** @description covered by the latest signed checkpoint */
       integrated: boolean;
+    };
+    /** LedgerReceipt */
+    LedgerReceipt: {
+      /** @description the entry id (kept before and after sequencing) */
+      id: number;
+      kind: string;
+      /** @description pending: queued, not yet given an index; sequenced: at `index` */
+      status: 'pending' | 'sequenced';
+      index: number | null;
+      /** @description covered by the latest signed checkpoint: an inclusion proof exists */
+      integrated: boolean;
+      /** @description SHA-256, base64 */
+      leafHash: string;
+      /** Format: date-time */
+      queuedAt: string;
+      /**
+       * Format: date-time
+       * @description the log promises an index by then (the maximum merge delay)
+       */
+      promisedBy: string;
+      /** @description the log's signed promise: a C2SP signed note by the log key (see /ledger/vkey) */
+      receipt: string;
     };
     /** LegalBasis */
     LegalBasis: {

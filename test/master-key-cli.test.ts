@@ -13,7 +13,9 @@ function yiban(args: string[], env: Record<string, string>): Promise<{ code: num
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, timeout: 90_000 },
+      // DATABASE_URL is left out: this test is about the PGlite data folder, and must not write a
+      // master key into the PostgreSQL database the other tests share.
+      { env: { ...process.env, DATABASE_URL: '', ...env, LOG_LEVEL: 'silent' }, timeout: 90_000 },
       (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
       },

@@ -147,7 +147,7 @@ export function ledgerApiRoutes(deps: { ledger: LedgerService }): FastifyPluginA
     );
 
     app.get(
-      '/ledger/receipts/:id',
+      '/ledger/receipts/:entryId',
       {
         schema: {
           tags: ['ledger'],
@@ -158,7 +158,7 @@ export function ledgerApiRoutes(deps: { ledger: LedgerService }): FastifyPluginA
         },
       },
       async (request, reply) => {
-        const r = await ledger.receipt(request.params.id);
+        const r = await ledger.receipt(request.params.entryId);
         // A pending entry changes within the merge delay; a sequenced one only gains `integrated`.
         void reply.header('cache-control', r.status === 'pending' || !r.integrated ? 'no-store' : SHORT);
         return {

@@ -43,7 +43,7 @@ export const EntryParams = Type.Object({ index: Type.Integer({ minimum: 0, maxim
 export const SizeParams = Type.Object({ size: Type.Integer({ minimum: 0, maximum: MAX_INDEX }) });
 
 export const ReceiptParams = Type.Object({
-  id: Type.Integer({ minimum: 1, maximum: MAX_INDEX, description: 'the entry id a write returned' }),
+  entryId: Type.Integer({ minimum: 1, maximum: MAX_INDEX, description: 'the entry id a write returned' }),
 });
 
 export const LedgerReceiptJson = Type.Object(

@@ -5540,7 +5540,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/ledger/receipts/{id}': {
+  '/api/ledger/receipts/{entryId}': {
     parameters: {
       query?: never;
       header?: never;
@@ -5554,7 +5554,7 @@ export interface paths {
         header?: never;
         path: {
           /** @description the entry id a write returned */
-          id: number;
+          entryId: number;
         };
         cookie?: never;
       };

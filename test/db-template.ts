@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -58,6 +58,7 @@ export async function seedTestDatabase(database: Database): Promise<void> {
  * (teardown) waits for the build, then removes the templates.
  */
 export function startDbTemplates(): { templates: DbTemplates; built: Promise<void>; remove: () => Promise<void> } {
+  removeOrphans();
   const stamp = `${process.pid}_${Date.now().toString(36)}`;
   const file = (what: string) => path.join(tmpdir(), `yiban-test-template-${stamp}-${what}`);
   const files = { migrated: file('migrated.tar'), seeded: file('seeded.tar') };
@@ -78,6 +79,38 @@ export function startDbTemplates(): { templates: DbTemplates; built: Promise<voi
     if (baseUrl && names) await dropDatabases(baseUrl, Object.values(names));
   };
   return { templates: { pglite: files, ...(names ? { postgres: names } : {}), ready }, built, remove };
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Templates left by a run that was killed before its teardown (its process is gone): files and databases. */
+function removeOrphans(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const m = /^yiban-test-template-(\d+)_/.exec(name);
+    if (m && !isAlive(Number(m[1]))) rmSync(path.join(tmpdir(), name), { force: true });
+  }
+  const baseUrl = process.env.DATABASE_URL;
+  if (!baseUrl) return;
+  void (async () => {
+    const admin = new pg.Client({ connectionString: baseUrl });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'yiban\\_tpl\\_%'`);
+      for (const { datname } of rows) {
+        const m = /^yiban_tpl_(\d+)_[a-z0-9]+_(migrated|seeded)$/.exec(datname);
+        if (m && !isAlive(Number(m[1]))) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+      }
+    } finally {
+      await admin.end();
+    }
+  })().catch(() => undefined);
 }
 
 async function buildPgliteTemplates(files: { migrated: string; seeded: string }): Promise<void> {

@@ -53,7 +53,7 @@ export async function recordToasts(page: Page): Promise<void> {
     if (window.__toasts) return;
     const seen = (window.__toasts = []);
     const collect = () => {
-      for (const el of document.querySelectorAll('.ant-message-notice-content, .adm-toast-main')) {
+      for (const el of document.querySelectorAll('[class*="-message-notice"], .adm-toast-main')) {
         const text = (el.textContent || '').trim();
         if (text && !seen.includes(text)) seen.push(text);
       }

@@ -184,15 +184,16 @@ describe('console administration and helper authorisations in the browser', () =
     await expect.poll(rolesOf).toEqual([`helper@${DEMO_VILLAGE}`]);
     await expect.poll(async () => (await roles.getByTestId('current-roles').textContent()) ?? '').not.toContain('村两委审核员');
     await page.keyboard.press('Escape');
+    // The roles dialog must be gone before the row's buttons take clicks again.
+    await roles.waitFor({ state: 'hidden' });
 
     await row.getByRole('button', { name: /停\s*用/ }).click();
-    await page
-      .locator('.ant-modal-confirm')
-      .getByRole('button', { name: /停\s*用/ })
-      .click();
+    const confirm = page.locator('.ant-modal-confirm');
+    await confirm.getByRole('button', { name: /停\s*用/ }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    const statusOf = async () => (await db().select().from(accounts).where(eq(accounts.id, id)))[0]!.status;
+    await expect.poll(statusOf, { timeout: 30_000 }).toBe('disabled');
     await row.getByText('已停用').waitFor();
-    const [account] = await db().select().from(accounts).where(eq(accounts.id, id));
-    expect(account!.status).toBe('disabled');
     await expect(
       server.platform.services.identity.login({ kind: 'staff', username: 'tyz-zhaomin', password: 'Tyz-2026-Staff', channel: 'web' }),
     ).rejects.toThrow();

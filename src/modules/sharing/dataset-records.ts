@@ -3,8 +3,8 @@ import { and, count, eq, max } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
 import { canonicalJson } from '../../verify/document.ts';
-import type { StaffRole } from '../identity/identity.tables.ts';
-import { hasRoleFor, type Principal } from '../identity/principal.ts';
+import { can } from '../identity/policy.ts';
+import type { Principal } from '../identity/principal.ts';
 import { parseResidentId, RESIDENT_ID_PROBLEM_TEXT } from '../identity/resident-id.ts';
 import { saltedDigest } from '../ledger/exchange-entry.ts';
 import type { SharingLedger, SharingOrgDirectory } from './sharing.service.ts';
@@ -12,9 +12,6 @@ import { sharingDatasets, sharingRecords, type ProviderConfig } from './sharing.
 
 /** The ledger entry kind of a change to an internal dataset's record. */
 export const RECORD_ENTRY_KIND = 'dataset_record';
-
-/** Who keeps a department's internal dataset: its officers and the administrators above it. */
-const KEEPER_ROLES: readonly StaffRole[] = ['department_officer', 'county_admin', 'city_admin', 'platform_admin'];
 
 export interface DatasetRecordsDeps {
   db: Db;
@@ -49,7 +46,7 @@ export function createDatasetRecordsService(deps: DatasetRecordsDeps) {
     if (principal.kind !== 'staff' || principal.actingFor) throw notFound('dataset');
     const [dataset] = await db.select().from(sharingDatasets).where(eq(sharingDatasets.code, code));
     const provider = dataset ? await deps.orgs.getOrg(dataset.providerOrgCode) : null;
-    if (!dataset || !provider || !hasRoleFor(principal, KEEPER_ROLES, provider.path)) throw notFound('dataset');
+    if (!dataset || !provider || !can(principal, 'dataset.keep', { orgPath: provider.path })) throw notFound('dataset');
     return dataset;
   }
 

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, notFound } from '../../core/errors.ts';
+import { message } from '../../core/messages.ts';
 import { isUuid } from '../../core/values.ts';
 import { canonicalJson } from '../../verify/document.ts';
 import { chinaDate } from '../catalog/working-days.ts';
@@ -103,7 +104,7 @@ export function createBundlesService(deps: BundlesDeps) {
       const unknown = Object.keys(input.form).filter((k) => !known.has(k));
       if (unknown.length > 0)
         throw new AppError('VALIDATION_FAILED', {
-          detail: { zh: `不允许的字段 ${unknown.join('、')}`, en: `unknown fields ${unknown.join(', ')}` },
+          detail: message('bundles.form.unknownFields', { fields: { zh: unknown.join('、'), en: unknown.join(', ') } }),
         });
       const typed: Record<string, string> = {};
       for (const [k, v] of Object.entries(input.form)) if (v.trim() !== '') typed[k] = v.trim();

@@ -1,4 +1,5 @@
 import { AppError, formatMessage, notFound } from '../../core/errors.ts';
+import { message } from '../../core/messages.ts';
 import { readCaseSummaries } from '../applications/case-summaries.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { BundleDefinition } from './bundle-definition.ts';
@@ -83,10 +84,9 @@ export function createPrefillFunctions(ctx: BundlesContext) {
         if (result.exchange.status === 'pending_consent') {
           if (!consent) {
             throw new AppError('VALIDATION_FAILED', {
-              detail: {
-                zh: `需要您同意共享“${result.exchange.dataset.nameZh}”`,
-                en: `your consent is needed to share ${result.exchange.dataset.nameEn}`,
-              },
+              detail: message('bundles.consentNeeded', {
+                dataset: { zh: result.exchange.dataset.nameZh, en: result.exchange.dataset.nameEn },
+              }),
             });
           }
           await deps.dataSharing.decideConsent(principal, result.exchange.id, 'approve');

@@ -1,3 +1,4 @@
+import { message } from '../../core/messages.ts';
 import { chinaDate } from '../catalog/working-days.ts';
 import { certificatesOfCases } from '../certificates/certificates-of-cases.ts';
 import type * as repo from './bundles.repository.ts';
@@ -35,14 +36,11 @@ export async function progressOf(
       }
       case 'rejected':
         state = 'rejected';
-        reason = {
-          zh: `${kase.orgName}不予通过：${decision?.reason ?? ''}。已办结的其他事项及其证照仍然有效；请按理由补正后单独申请，或联系该部门。`,
-          en: `${kase.orgName} rejected it: ${decision?.reason ?? ''}. Completed items and their certificates stay valid; correct and apply separately, or contact the department.`,
-        };
+        reason = message('bundles.task.rejected', { org: kase.orgName, reason: decision?.reason ?? '' });
         break;
       case 'returned':
         state = 'returned';
-        reason = { zh: `退回补正：${kase.returnReason ?? ''}`, en: `returned for correction: ${kase.returnReason ?? ''}` };
+        reason = message('bundles.task.returned', { reason: kase.returnReason ?? '' });
         break;
       case 'submitted':
       case 'accepted':
@@ -58,10 +56,9 @@ export async function progressOf(
         if (stopped.length > 0) {
           state = 'blocked';
           const names = stopped.map((d) => d!.name);
-          reason = {
-            zh: `等待的前置事项未通过：${names.map((x) => x.zh).join('、')}`,
-            en: `waits on ${names.map((x) => x.en).join(', ')}, which did not go through`,
-          };
+          reason = message('bundles.task.blocked', {
+            tasks: { zh: names.map((x) => x.zh).join('、'), en: names.map((x) => x.en).join(', ') },
+          });
         }
       }
     }

@@ -1,4 +1,5 @@
 import { AppError, notFound } from '../../core/errors.ts';
+import { message } from '../../core/messages.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Principal } from '../identity/principal.ts';
@@ -30,7 +31,7 @@ export function createConsentFunctions(ctx: SharingContext) {
       if (page.after) {
         const [at, id] = decodeCursor(page.after, 2);
         if (typeof at !== 'number' || typeof id !== 'string')
-          throw new AppError('VALIDATION_FAILED', { detail: { zh: '分页游标无效', en: 'invalid page cursor' } });
+          throw new AppError('VALIDATION_FAILED', { detail: message('cursor.invalid') });
         before = { createdAt: new Date(at), id };
       }
       const rows = await repo.listExchangesAbout(db, { subjectId, limit: limit + 1, ...(before ? { before } : {}) });
@@ -54,7 +55,7 @@ export function createConsentFunctions(ctx: SharingContext) {
         if (!current || current.subjectId !== subjectId) throw notFound('exchange');
         if (current.status !== 'pending_consent') {
           throw new AppError('EXCHANGE_NOT_PENDING', {
-            action: decision === 'approve' ? { zh: '同意', en: 'approved' } : { zh: '拒绝', en: 'declined' },
+            action: message(decision === 'approve' ? 'sharing.consent.approved' : 'sharing.consent.declined'),
           });
         }
         return repo.updateExchange(tx, id, { status: decision === 'approve' ? 'approved' : 'declined', decidedAt: clock() });

@@ -3,6 +3,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../core/errors.ts';
+import { message } from '../../core/messages.ts';
 import { SignatureError, signRequest, verifyResponse, type SigningKey } from './http-signatures.ts';
 import type { ProviderConfig } from './sharing.tables.ts';
 import type { FetchRequest, FetchResult, ProviderAdapter } from './provider-adapters.ts';
@@ -145,13 +146,13 @@ export function externalAdapter(config: ExternalProviderConfig, deps: ExternalAd
   } catch {
     throw new AppError('DEPARTMENT_RESPONSE_INVALID', {
       department: config.baseUrl,
-      reason: { zh: '数据集配置的部门公钥无效', en: "the dataset's pinned department key is not a valid public key" },
+      reason: message('sharing.external.keyInvalid'),
     });
   }
   if (departmentKey.asymmetricKeyType !== 'ed25519') {
     throw new AppError('DEPARTMENT_RESPONSE_INVALID', {
       department: config.baseUrl,
-      reason: { zh: '部门公钥须为 Ed25519', en: 'the pinned department key must be Ed25519' },
+      reason: message('sharing.external.keyNotEd25519'),
     });
   }
   // Kept-alive connections to the department, one pool per adapter (per pinned config).

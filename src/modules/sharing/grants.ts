@@ -1,4 +1,5 @@
 import { AppError, notFound } from '../../core/errors.ts';
+import { message } from '../../core/messages.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Tx } from '../../db/database.ts';
 import { canonicalJson } from '../../verify/document.ts';
@@ -125,10 +126,10 @@ export function createGrantFunctions(ctx: SharingContext) {
       if (!consumer) throw notFound('org');
       const now = clock();
       if (!(input.validUntil.getTime() > now.getTime())) {
-        throw new AppError('VALIDATION_FAILED', { detail: { zh: '有效期须晚于当前时间', en: 'validUntil must be in the future' } });
+        throw new AppError('VALIDATION_FAILED', { detail: message('sharing.grant.validUntilPast') });
       }
       const legalBasis = input.legalBasis.trim();
-      if (!legalBasis) throw new AppError('VALIDATION_FAILED', { detail: { zh: '请填写法律依据', en: 'a legal basis is required' } });
+      if (!legalBasis) throw new AppError('VALIDATION_FAILED', { detail: message('sharing.grant.legalBasisRequired') });
       // Waiving the resident's consent needs a basis from the catalogue and a second person's approval.
       const basis = input.legalBasisCode === undefined ? undefined : findLegalBasis(input.legalBasisCode);
       if (input.legalBasisCode !== undefined && !basis) throw new AppError('UNKNOWN_LEGAL_BASIS', { code: input.legalBasisCode });
@@ -173,7 +174,7 @@ export function createGrantFunctions(ctx: SharingContext) {
     /** …or refuses it, with the reason. */
     async refuseGrant(principal: Principal, id: string, reason: string): Promise<GrantView> {
       const note = reason.trim();
-      if (!note) throw new AppError('VALIDATION_FAILED', { detail: { zh: '请填写不予批准的理由', en: 'a reason is required' } });
+      if (!note) throw new AppError('VALIDATION_FAILED', { detail: message('sharing.grant.refusalReasonRequired') });
       return decideGrant(principal, id, 'refused', note);
     },
 

@@ -1,5 +1,6 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { AppError, notFound } from '../../core/errors.ts';
+import { message } from '../../core/messages.ts';
 import type { Db } from '../../db/database.ts';
 import { derivedSharingKey, type SigningKey } from './http-signatures.ts';
 import { adapterFor, type ExternalAdapterDeps, type ProviderAdapter } from './provider-adapters.ts';
@@ -84,7 +85,7 @@ export function createSharingContext(deps: DataSharingDeps): SharingContext {
 
 export function checkFields(dataset: Pick<repo.DatasetRow, 'code' | 'fields'>, fields: readonly string[]): string[] {
   const unique = [...new Set(fields)].sort();
-  if (unique.length === 0) throw new AppError('VALIDATION_FAILED', { detail: { zh: '请至少选择一个字段', en: 'name at least one field' } });
+  if (unique.length === 0) throw new AppError('VALIDATION_FAILED', { detail: message('sharing.fields.none') });
   const unknown = unique.filter((f) => !dataset.fields.some((d) => d.name === f));
   if (unknown.length > 0) throw new AppError('UNKNOWN_FIELD', { dataset: dataset.code, fields: unknown.join(', ') });
   return unique;
@@ -92,7 +93,7 @@ export function checkFields(dataset: Pick<repo.DatasetRow, 'code' | 'fields'>, f
 
 export function checkPurpose(purpose: string): void {
   if (!PURPOSE.test(purpose)) {
-    throw new AppError('VALIDATION_FAILED', { detail: { zh: '用途代码格式不正确', en: 'the purpose code has the wrong format' } });
+    throw new AppError('VALIDATION_FAILED', { detail: message('sharing.purpose.format') });
   }
 }
 

@@ -132,6 +132,57 @@ export const MESSAGES = {
   'ledger.cosignature.malformed': { zh: '签名行格式错误', en: 'malformed signature line' },
   'ledger.cosignature.mismatch': { zh: '签名与该检查点不符', en: 'it does not verify for this checkpoint' },
   'ledger.cosignature.future': { zh: '签名时间在未来', en: 'its time is in the future' },
+  // ---- sharing ----
+  'sharing.fields.none': { zh: '请至少选择一个字段', en: 'name at least one field' },
+  'sharing.purpose.format': { zh: '用途代码格式不正确', en: 'the purpose code has the wrong format' },
+  'sharing.grant.validUntilPast': { zh: '有效期须晚于当前时间', en: 'validUntil must be in the future' },
+  'sharing.grant.legalBasisRequired': { zh: '请填写法律依据', en: 'a legal basis is required' },
+  'sharing.grant.refusalReasonRequired': { zh: '请填写不予批准的理由', en: 'a reason is required' },
+  'sharing.consent.approved': { zh: '同意', en: 'approved' },
+  'sharing.consent.declined': { zh: '拒绝', en: 'declined' },
+  'sharing.records.licences': {
+    zh: '电子证照库的数据即已签发的证照，不能在此录入',
+    en: "the e-licence library's records are the certificates issued; they cannot be written here",
+  },
+  'sharing.records.external': { zh: '外部数据由部门自有系统维护', en: "an external dataset is kept in the department's own system" },
+  'sharing.records.noField': { zh: '请至少填写一个字段', en: 'fill in at least one field' },
+  'sharing.external.keyInvalid': { zh: '数据集配置的部门公钥无效', en: "the dataset's pinned department key is not a valid public key" },
+  'sharing.external.keyNotEd25519': { zh: '部门公钥须为 Ed25519', en: 'the pinned department key must be Ed25519' },
+
+  // ---- bundles ----
+  'bundles.form.unknownFields': { zh: '不允许的字段 {fields}', en: 'unknown fields {fields}' },
+  'bundles.consentNeeded': { zh: '需要您同意共享“{dataset}”', en: 'your consent is needed to share {dataset}' },
+  'bundles.task.rejected': {
+    zh: '{org}不予通过：{reason}。已办结的其他事项及其证照仍然有效；请按理由补正后单独申请，或联系该部门。',
+    en: '{org} rejected it: {reason}. Completed items and their certificates stay valid; correct and apply separately, or contact the department.',
+  },
+  'bundles.task.returned': { zh: '退回补正：{reason}', en: 'returned for correction: {reason}' },
+  'bundles.task.blocked': { zh: '等待的前置事项未通过：{tasks}', en: 'waits on {tasks}, which did not go through' },
+  'bundles.definition.invalid': { zh: '事项组合定义有误：{problem}', en: 'bundle definition: {problem}' },
+  'bundles.definition.duplicateTask': { zh: '{code} 任务 {task} 重复', en: '{code}: task {task} appears twice' },
+  'bundles.definition.unknownItem': { zh: '{code} 未知事项 {item}', en: '{code}: unknown item {item}' },
+  'bundles.definition.unknownDependency': {
+    zh: '{code} 任务 {task} 依赖未知任务 {dep}',
+    en: '{code}: task {task} depends on unknown task {dep}',
+  },
+  'bundles.definition.duplicateField': { zh: '{code} 字段 {field} 重复', en: '{code}: field {field} appears twice' },
+  'bundles.definition.unknownVia': {
+    zh: '{code} 字段 {field} 经由未知任务 {via}',
+    en: '{code}: field {field} is fetched via unknown task {via}',
+  },
+  'bundles.definition.missingField': {
+    zh: '{code} 合并表单缺少事项 {item} 的字段 {field}',
+    en: '{code}: the merged form lacks field {field} of {item}',
+  },
+  'bundles.definition.ruleUnknownTask': {
+    zh: '{code} 规则 {rule} 指向未知任务 {task}',
+    en: '{code}: rule {rule} names unknown task {task}',
+  },
+  'bundles.definition.ruleOtherDepartment': {
+    zh: '{code} 规则 {rule} 不能决定其他部门的任务 {task}',
+    en: "{code}: rule {rule} cannot decide {task}, another department's task",
+  },
+  'bundles.definition.cycle': { zh: '{code} 任务依赖成环：{tasks}', en: '{code}: the task dependencies form a cycle: {tasks}' },
 } as const satisfies Record<string, Bilingual>;
 
 export type MessageKey = keyof typeof MESSAGES;

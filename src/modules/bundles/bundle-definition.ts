@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { AppError } from '../../core/errors.ts';
+import { message, type MessageKey, type MessageParam, type MessageParams } from '../../core/messages.ts';
 
 const Code = Type.String({ pattern: '^[a-z][a-z0-9_.-]{1,63}$' });
 
@@ -71,8 +72,13 @@ export interface DefinitionItem {
   formFields: { name: string }[];
 }
 
-function invalid(zh: string, en: string): AppError {
-  return new AppError('VALIDATION_FAILED', { detail: { zh: `事项组合定义有误：${zh}`, en: `bundle definition: ${en}` } });
+function invalid(key: MessageKey, params: MessageParams): AppError {
+  return invalidAs(message(key, params));
+}
+
+/** The problem: a catalogue message, or the schema validator's own text (the same in both languages). */
+function invalidAs(problem: MessageParam): AppError {
+  return new AppError('VALIDATION_FAILED', { detail: message('bundles.definition.invalid', { problem }) });
 }
 
 /**
@@ -86,49 +92,41 @@ export function validateDefinition(
 ): { definition: BundleDefinition; order: string[] } {
   if (!Value.Check(BundleDefinitionSchema, raw)) {
     const first = [...Value.Errors(BundleDefinitionSchema, raw)][0];
-    throw invalid(`${first?.path ?? ''} ${first?.message ?? ''}`.trim(), `${first?.path ?? ''} ${first?.message ?? ''}`.trim());
+    throw invalidAs(`${first?.path ?? ''} ${first?.message ?? ''}`.trim());
   }
   const definition = raw;
   const c = definition.code;
   const keys = new Set<string>();
   for (const task of definition.tasks) {
-    if (keys.has(task.key)) throw invalid(`${c} 任务 ${task.key} 重复`, `${c}: task ${task.key} appears twice`);
+    if (keys.has(task.key)) throw invalid('bundles.definition.duplicateTask', { code: c, task: task.key });
     keys.add(task.key);
-    if (!items.has(task.item)) throw invalid(`${c} 未知事项 ${task.item}`, `${c}: unknown item ${task.item}`);
+    if (!items.has(task.item)) throw invalid('bundles.definition.unknownItem', { code: c, item: task.item });
   }
   for (const task of definition.tasks) {
     for (const dep of task.dependsOn) {
-      if (!keys.has(dep))
-        throw invalid(`${c} 任务 ${task.key} 依赖未知任务 ${dep}`, `${c}: task ${task.key} depends on unknown task ${dep}`);
+      if (!keys.has(dep)) throw invalid('bundles.definition.unknownDependency', { code: c, task: task.key, dep });
     }
   }
   const order = topologicalOrder(definition);
   const names = new Set<string>();
   for (const field of definition.fields) {
-    if (names.has(field.name)) throw invalid(`${c} 字段 ${field.name} 重复`, `${c}: field ${field.name} appears twice`);
+    if (names.has(field.name)) throw invalid('bundles.definition.duplicateField', { code: c, field: field.name });
     names.add(field.name);
     if (field.source.kind === 'dataset' && !keys.has(field.source.via)) {
-      throw invalid(
-        `${c} 字段 ${field.name} 经由未知任务 ${field.source.via}`,
-        `${c}: field ${field.name} is fetched via unknown task ${field.source.via}`,
-      );
+      throw invalid('bundles.definition.unknownVia', { code: c, field: field.name, via: field.source.via });
     }
   }
   for (const task of definition.tasks) {
     for (const f of items.get(task.item)!.formFields) {
-      if (!names.has(f.name))
-        throw invalid(`${c} 合并表单缺少字段 ${f.name}`, `${c}: the merged form lacks field ${f.name} of ${task.item}`);
+      if (!names.has(f.name)) throw invalid('bundles.definition.missingField', { code: c, field: f.name, item: task.item });
     }
   }
   for (const rule of definition.rules) {
     for (const t of rule.tasks) {
       const task = definition.tasks.find((x) => x.key === t);
-      if (!task) throw invalid(`${c} 规则 ${rule.id} 指向未知任务 ${t}`, `${c}: rule ${rule.id} names unknown task ${t}`);
+      if (!task) throw invalid('bundles.definition.ruleUnknownTask', { code: c, rule: rule.id, task: t });
       if (items.get(task.item)!.departmentKind !== rule.departmentKind) {
-        throw invalid(
-          `${c} 规则 ${rule.id} 不能决定其他部门的任务 ${t}`,
-          `${c}: rule ${rule.id} cannot decide ${t}, another department's task`,
-        );
+        throw invalid('bundles.definition.ruleOtherDepartment', { code: c, rule: rule.id, task: t });
       }
     }
   }
@@ -143,7 +141,7 @@ export function topologicalOrder(definition: Pick<BundleDefinition, 'code' | 'ta
     const free = [...pending].filter(([, deps]) => deps.size === 0).map(([k]) => k);
     if (free.length === 0) {
       const stuck = [...pending.keys()].join(', ');
-      throw invalid(`${definition.code} 任务依赖成环：${stuck}`, `${definition.code}: the task dependencies form a cycle: ${stuck}`);
+      throw invalid('bundles.definition.cycle', { code: definition.code, tasks: stuck });
     }
     for (const k of free) {
       order.push(k);

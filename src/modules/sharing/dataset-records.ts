@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, count, eq, max } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors.ts';
+import { message } from '../../core/messages.ts';
 import type { Db } from '../../db/database.ts';
 import { canonicalJson } from '../../verify/document.ts';
-import type { StaffRole } from '../identity/identity.tables.ts';
-import { hasRoleFor, type Principal } from '../identity/principal.ts';
+import { can } from '../identity/policy.ts';
+import type { Principal } from '../identity/principal.ts';
 import { parseResidentId, RESIDENT_ID_PROBLEM_TEXT } from '../identity/resident-id.ts';
 import { saltedDigest } from '../ledger/exchange-entry.ts';
 import type { SharingLedger, SharingOrgDirectory } from './sharing.service.ts';
@@ -12,9 +13,6 @@ import { sharingDatasets, sharingRecords, type ProviderConfig } from './sharing.
 
 /** The ledger entry kind of a change to an internal dataset's record. */
 export const RECORD_ENTRY_KIND = 'dataset_record';
-
-/** Who keeps a department's internal dataset: its officers and the administrators above it. */
-const KEEPER_ROLES: readonly StaffRole[] = ['department_officer', 'county_admin', 'city_admin', 'platform_admin'];
 
 export interface DatasetRecordsDeps {
   db: Db;
@@ -49,7 +47,7 @@ export function createDatasetRecordsService(deps: DatasetRecordsDeps) {
     if (principal.kind !== 'staff' || principal.actingFor) throw notFound('dataset');
     const [dataset] = await db.select().from(sharingDatasets).where(eq(sharingDatasets.code, code));
     const provider = dataset ? await deps.orgs.getOrg(dataset.providerOrgCode) : null;
-    if (!dataset || !provider || !hasRoleFor(principal, KEEPER_ROLES, provider.path)) throw notFound('dataset');
+    if (!dataset || !provider || !can(principal, 'dataset.keep', { orgPath: provider.path })) throw notFound('dataset');
     return dataset;
   }
 
@@ -77,15 +75,12 @@ export function createDatasetRecordsService(deps: DatasetRecordsDeps) {
       const dataset = await requireKept(principal, code);
       if (dataset.provider.kind === 'licences') {
         throw new AppError('VALIDATION_FAILED', {
-          detail: {
-            zh: '电子证照库的数据即已签发的证照，不能在此录入',
-            en: "the e-licence library's records are the certificates issued; they cannot be written here",
-          },
+          detail: message('sharing.records.licences'),
         });
       }
       if (dataset.provider.kind !== 'internal') {
         throw new AppError('VALIDATION_FAILED', {
-          detail: { zh: '外部数据由部门自有系统维护', en: "an external dataset is kept in the department's own system" },
+          detail: message('sharing.records.external'),
         });
       }
       const parsed = parseResidentId(input.residentId);
@@ -94,8 +89,7 @@ export function createDatasetRecordsService(deps: DatasetRecordsDeps) {
       for (const [k, v] of Object.entries(input.data)) if (v.trim() !== '') data[k] = v.trim();
       const unknown = Object.keys(data).filter((k) => !dataset.fields.some((f) => f.name === k));
       if (unknown.length > 0) throw new AppError('UNKNOWN_FIELD', { dataset: dataset.code, fields: unknown.join(', ') });
-      if (Object.keys(data).length === 0)
-        throw new AppError('VALIDATION_FAILED', { detail: { zh: '请至少填写一个字段', en: 'fill in at least one field' } });
+      if (Object.keys(data).length === 0) throw new AppError('VALIDATION_FAILED', { detail: message('sharing.records.noField') });
       const subjectKey = deps.subjectKeyOf(parsed.value.id);
       const at = clock();
       return db.transaction(async (tx) => {

@@ -4,10 +4,11 @@ import { isUuid } from '../../core/values.ts';
 import type { ServiceItem } from '../catalog/catalog.service.ts';
 import { chinaDate } from '../catalog/working-days.ts';
 import { isAdminRole, requireResidentScope, roleCovers, type Principal } from '../identity/principal.ts';
+import { grantsFor } from '../identity/policy.ts';
 import type { CaseState } from './applications.tables.ts';
 import * as repo from './applications.repository.ts';
 import { ACTION_LABELS, type CaseAction } from './case-state.ts';
-import { formatCaseNo, VIEWER_ROLES, type ApplicationsContext, type CaseDetail, type CaseView } from './context.ts';
+import { formatCaseNo, type ApplicationsContext, type CaseDetail, type CaseView } from './context.ts';
 
 export interface QueueInput {
   orgCode: string;
@@ -83,7 +84,7 @@ export function createCaseReadFunctions(ctx: ApplicationsContext) {
     async queue(principal: Principal, input: QueueInput): Promise<{ items: CaseView[]; next: string | null }> {
       if (principal.kind !== 'staff') throw new AppError('FORBIDDEN');
       const org = await orgs.getOrg(input.orgCode);
-      const grants = org ? principal.roles.filter((g) => VIEWER_ROLES.includes(g.role) && roleCovers(g, org.path)) : [];
+      const grants = org ? grantsFor(principal, 'case.view').filter((g) => roleCovers(g, org.path)) : [];
       if (!org || grants.length === 0) throw notFound('org');
       const limit = input.limit ?? 50;
       // Administrators and supervisors see the whole subtree; reviewers and officers their own node.

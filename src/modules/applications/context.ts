@@ -5,8 +5,8 @@ import type { Db, Tx } from '../../db/database.ts';
 import type { CatalogService, ServiceItem } from '../catalog/catalog.service.ts';
 import { chinaDate } from '../catalog/working-days.ts';
 import type { Channel } from '../catalog/catalog.tables.ts';
-import { hasRoleFor, requireResidentScope, type Principal } from '../identity/principal.ts';
-import type { StaffRole } from '../identity/identity.tables.ts';
+import { requireResidentScope, type Principal } from '../identity/principal.ts';
+import { can } from '../identity/policy.ts';
 import type { CaseState } from './applications.tables.ts';
 import type { CaseDetailSchema, CaseViewSchema } from './applications.schemas.ts';
 import * as repo from './applications.repository.ts';
@@ -66,16 +66,6 @@ export interface ApplicationsDeps {
 export type CaseView = Static<typeof CaseViewSchema>;
 export type CaseDetail = Static<typeof CaseDetailSchema>;
 
-export const HANDLER_ROLES: readonly StaffRole[] = [
-  'village_reviewer',
-  'department_officer',
-  'township_admin',
-  'county_admin',
-  'city_admin',
-  'platform_admin',
-];
-export const VIEWER_ROLES: readonly StaffRole[] = [...HANDLER_ROLES, 'supervisor'];
-
 /** What the parts of the applications service share. */
 export type ApplicationsContext = ReturnType<typeof createApplicationsContext>;
 
@@ -129,7 +119,7 @@ export function createApplicationsContext(deps: ApplicationsDeps) {
     if (principal.kind === 'resident' || principal.actingFor) {
       return residentScopeOrNull(principal, 'applications.view') === row.applicantId;
     }
-    return hasRoleFor(principal, VIEWER_ROLES, row.orgPath);
+    return can(principal, 'case.view', { orgPath: row.orgPath });
   }
 
   function event(principal: Principal, caseId: string, action: CaseAction, from: CaseState | null, to: CaseState, reason?: string) {

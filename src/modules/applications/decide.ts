@@ -1,11 +1,13 @@
+import { message } from '../../core/messages.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Db, Tx } from '../../db/database.ts';
-import { hasRoleFor, type Principal } from '../identity/principal.ts';
+import type { Principal } from '../identity/principal.ts';
+import { can } from '../identity/policy.ts';
 import * as repo from './applications.repository.ts';
 import { decideChecked, decideMany, type BatchDecideContext, type BatchDecideInput, type BatchDecisionResult } from './batch-decisions.ts';
 import { createApprovalGroups, DEFAULT_APPROVAL_GROUPS } from './approval-groups.ts';
 import { APPLICANT_ACTIONS, nextState, type CaseAction } from './case-state.ts';
-import { decidedOrInvalid, HANDLER_ROLES, type ApplicationsContext, type CaseView } from './context.ts';
+import { decidedOrInvalid, type ApplicationsContext, type CaseView } from './context.ts';
 
 export type StaffAction = Exclude<CaseAction, 'submit' | 'resubmit'>;
 const REASON_REQUIRED: ReadonlySet<CaseAction> = new Set(['return', 'reject']);
@@ -38,7 +40,7 @@ export function createDecisionFunctions(ctx: ApplicationsContext) {
     db,
     clock,
     canView,
-    canHandle: (p, row) => hasRoleFor(p, HANDLER_ROLES, row.orgPath),
+    canHandle: (p, row) => can(p, 'case.handle', { orgPath: row.orgPath }),
     event,
     ...(deps.onApprovedMany ? { onApprovedMany: deps.onApprovedMany } : {}),
   };
@@ -61,11 +63,11 @@ export function createDecisionFunctions(ctx: ApplicationsContext) {
     async act(principal: Principal, id: string, action: StaffAction, reason?: string): Promise<CaseView> {
       if (principal.kind !== 'staff' || principal.actingFor) throw notFound('case');
       const visible = await loadVisible(principal, id, action === 'approve' && approvalGroups ? readCaseTogether : repo.findCase);
-      if (!hasRoleFor(principal, HANDLER_ROLES, visible.orgPath)) throw new AppError('FORBIDDEN');
+      if (!can(principal, 'case.handle', { orgPath: visible.orgPath })) throw new AppError('FORBIDDEN');
       if (APPLICANT_ACTIONS.has(action)) throw new AppError('FORBIDDEN');
       const trimmed = reason?.trim();
       if (REASON_REQUIRED.has(action) && !trimmed) {
-        throw new AppError('VALIDATION_FAILED', { detail: { zh: '请填写理由', en: 'a reason is required' } });
+        throw new AppError('VALIDATION_FAILED', { detail: message('applications.reasonRequired') });
       }
       if (action === 'approve' && approvalGroups) {
         if (!nextState(visible.state, action)) throw decidedOrInvalid(visible.state, action);
@@ -90,7 +92,7 @@ export function createDecisionFunctions(ctx: ApplicationsContext) {
         const to = nextState(current.state, action);
         if (to && produce && current.version !== visible.version) {
           // The case changed between reading it and locking it (a resubmitted form): decide on what is there now.
-          throw new AppError('CONFLICT', { detail: { zh: '办件已更新，请刷新后重试', en: 'the case has changed; reload and try again' } });
+          throw new AppError('CONFLICT', { detail: message('applications.caseChanged') });
         }
         if (!to) throw decidedOrInvalid(current.state, action);
         const now = clock();

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { message } from '../../core/messages.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import { canonicalJson } from '../../verify/document.ts';
 import type { ServiceItem } from '../catalog/catalog.service.ts';
@@ -37,7 +38,7 @@ export function createSubmitFunctions(ctx: ApplicationsContext) {
     const home = orgCode ?? (ownHome !== undefined ? ownHome : (await residents.getResidentSummary(applicantId))?.homeOrgCode) ?? undefined;
     if (!home) {
       throw new AppError('VALIDATION_FAILED', {
-        detail: { zh: '请选择居住地所在的村（社区）', en: 'choose the village or community where you live' },
+        detail: message('applications.chooseVillage'),
       });
     }
     const key = `${item.handlerLevel}|${item.departmentKind ?? ''}|${home}`;

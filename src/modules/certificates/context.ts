@@ -3,23 +3,14 @@ import type { CertificateBundle } from '../../verify/bundle.ts';
 import { notFound } from '../../core/errors.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Db } from '../../db/database.ts';
-import { hasRoleFor, requireResidentScope, type Principal } from '../identity/principal.ts';
-import type { StaffRole } from '../identity/identity.tables.ts';
+import { requireResidentScope, type Principal } from '../identity/principal.ts';
+import { can } from '../identity/policy.ts';
 import * as repo from './certificates.repository.ts';
 import type { CertificateStatus } from './certificates.tables.ts';
 import { createPdfRenditionCache } from './pdf/pdf-cache.ts';
 import { createStatusLists } from './status-lists.ts';
 import { createStatusCredentials } from './status-credentials.ts';
 import type { CertificatesDeps } from './ports.ts';
-
-export const STATUS_ROLES: readonly StaffRole[] = [
-  'village_reviewer',
-  'department_officer',
-  'township_admin',
-  'county_admin',
-  'city_admin',
-  'platform_admin',
-];
 
 export interface CertificateView {
   id: string;
@@ -105,7 +96,7 @@ export function createCertificatesContext(deps: CertificatesDeps) {
         holderId = null;
       }
       if (holderId !== row.holderId) throw notFound('certificate');
-    } else if (!hasRoleFor(principal, [...STATUS_ROLES, 'supervisor'], row.issuerOrgPath)) {
+    } else if (!can(principal, 'certificate.view', { orgPath: row.issuerOrgPath })) {
       throw notFound('certificate');
     }
     return row;

@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { message } from '../../core/messages.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Executor } from '../../db/database.ts';
 import { divisionCreditCode } from '../orgs/credit-code.ts';
@@ -140,7 +141,7 @@ export function createIssueFunctions(ctx: CertificatesContext) {
       });
       if (row) return row;
     }
-    throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
+    throw new AppError('CONFLICT', { detail: message('certificates.statusListFull') });
   }
 
   return {

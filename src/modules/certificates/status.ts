@@ -1,12 +1,14 @@
+import { message } from '../../core/messages.ts';
 import { AppError, notFound } from '../../core/errors.ts';
-import { hasRoleFor, type Principal } from '../identity/principal.ts';
+import type { Principal } from '../identity/principal.ts';
+import { can } from '../identity/policy.ts';
 import { canonicalJson, parsePayload } from '../../verify/document.ts';
 import type { CertificateBundle } from '../../verify/bundle.ts';
 import { verifyCertificate, type TrustAnchors, type VerificationResult } from '../../verify/verify-certificate.ts';
 import type { StatusListCredential } from '../../verify/status-credential.ts';
 import * as repo from './certificates.repository.ts';
 import type { CertificateStatus } from './certificates.tables.ts';
-import { STATUS_ROLES, type CertificatesContext, type CertificateView } from './context.ts';
+import type { CertificatesContext, CertificateView } from './context.ts';
 
 /** Trust anchors, status lists and verification, and changing a certificate's status. */
 export function createStatusFunctions(
@@ -74,19 +76,16 @@ export function createStatusFunctions(
     async changeStatus(principal: Principal, id: string, to: CertificateStatus, reason: string): Promise<CertificateView> {
       if (principal.kind !== 'staff' || principal.actingFor) throw notFound('certificate');
       const visible = await loadVisible(principal, id);
-      if (!hasRoleFor(principal, STATUS_ROLES, visible.issuerOrgPath)) throw new AppError('FORBIDDEN');
+      if (!can(principal, 'certificate.changeStatus', { orgPath: visible.issuerOrgPath })) throw new AppError('FORBIDDEN');
       const why = reason.trim();
-      if (!why) throw new AppError('VALIDATION_FAILED', { detail: { zh: '请填写理由', en: 'a reason is required' } });
+      if (!why) throw new AppError('VALIDATION_FAILED', { detail: message('certificates.reasonRequired') });
       await db.transaction(async (tx) => {
         const current = await repo.lockById(tx, id);
         if (!current) throw notFound('certificate');
         const allowed = current.status === 'revoked' ? false : to !== current.status && (to !== 'active' || current.status === 'suspended');
         if (!allowed) {
           throw new AppError('CONFLICT', {
-            detail: {
-              zh: `证书当前状态为 ${current.status}，不能改为 ${to}`,
-              en: `the certificate is ${current.status}; it cannot become ${to}`,
-            },
+            detail: message('certificates.statusChange', { from: current.status, to }),
           });
         }
         const at = clock();

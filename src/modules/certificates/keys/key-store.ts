@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
+import { message } from '../../../core/messages.ts';
 import { AppError, notFound } from '../../../core/errors.ts';
 import { deriveKey, openBytes, sealBytes } from '../../../core/sealing.ts';
 import type { Db, Executor } from '../../../db/database.ts';
@@ -327,7 +328,7 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
           subject,
           ...(issuer ? { issuer } : {}),
         });
-        if (!created) throw new AppError('CONFLICT', { detail: { zh: '密钥正在被并发轮换', en: 'the key is being rotated concurrently' } });
+        if (!created) throw new AppError('CONFLICT', { detail: message('certificates.key.rotating') });
         const successor = await findActive(tx, row.owner, row.purpose, row.algorithm);
         if (!successor) throw new Error('rotation lost its new key');
         return successor.id;

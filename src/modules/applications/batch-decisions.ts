@@ -6,6 +6,7 @@
  * cases are row-locked (in id order, so overlapping batches queue instead of deadlocking) and
  * the decision's primary key refuses a second one.
  */
+import { message } from '../../core/messages.ts';
 import { AppError } from '../../core/errors.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Db, Tx } from '../../db/database.ts';
@@ -83,12 +84,12 @@ export async function decideMany(ctx: BatchDecideContext, principal: Principal, 
   const ids = [...new Set(input.ids)];
   if (ids.length === 0 || ids.length > MAX_BATCH_DECISIONS) {
     throw new AppError('VALIDATION_FAILED', {
-      detail: { zh: `一次可审批 1 至 ${MAX_BATCH_DECISIONS} 件`, en: `a batch decides 1 to ${MAX_BATCH_DECISIONS} cases` },
+      detail: message('applications.batchSize', { max: MAX_BATCH_DECISIONS }),
     });
   }
   const reason = input.reason?.trim() || undefined;
   if (input.decision === 'reject' && !reason) {
-    throw new AppError('VALIDATION_FAILED', { detail: { zh: '请填写理由', en: 'a reason is required' } });
+    throw new AppError('VALIDATION_FAILED', { detail: message('applications.reasonRequired') });
   }
   const action: CaseAction = input.decision;
   const results = new Map<string, BatchDecisionResult>();
@@ -163,7 +164,7 @@ export async function decideChecked(
           id: current.id,
           outcome: 'conflict',
           state: current.state,
-          error: new AppError('CONFLICT', { detail: { zh: '办件已更新，请刷新后重试', en: 'the case has changed; reload and try again' } }),
+          error: new AppError('CONFLICT', { detail: message('applications.caseChanged') }),
         });
       } else decidable.push(current);
     }

@@ -1,12 +1,11 @@
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
 import { chinaDate } from '../catalog/working-days.ts';
-import type { StaffRole } from '../identity/identity.tables.ts';
-import { hasRoleFor, type Principal } from '../identity/principal.ts';
+import type { Principal } from '../identity/principal.ts';
+import { can } from '../identity/policy.ts';
 import * as repo from './applications.repository.ts';
 
 /** Administrators and supervisors see the overview of their subtree. */
-const OVERVIEW_ROLES: readonly StaffRole[] = ['township_admin', 'county_admin', 'city_admin', 'platform_admin', 'supervisor'];
 const LEAF_LEVELS = new Set(['village', 'department']);
 const CHILD_PAGE = 200;
 const MAX_CHILDREN = 5000;
@@ -67,11 +66,11 @@ export function createOverviewService(deps: { db: Db; orgs: OverviewOrgs; clock?
     async overview(principal: Principal, orgCode: string): Promise<OverviewDto> {
       if (principal.kind !== 'staff' || principal.actingFor) throw new AppError('FORBIDDEN');
       const org = await orgs.getOrg(orgCode.trim());
-      if (!org || !hasRoleFor(principal, OVERVIEW_ROLES, org.path)) throw notFound('org');
+      if (!org || !can(principal, 'overview.view', { orgPath: org.path })) throw notFound('org');
       const today = chinaDate(clock());
       const node = { code: org.code, name: org.name, level: org.level };
       const trail = (await orgs.getAncestors(org.code))
-        .filter((a) => a.code !== org.code && hasRoleFor(principal, OVERVIEW_ROLES, a.path))
+        .filter((a) => a.code !== org.code && can(principal, 'overview.view', { orgPath: a.path }))
         .map((a) => ({ code: a.code, name: a.name, level: a.level }));
       if (LEAF_LEVELS.has(org.level)) {
         return { org: node, trail, today, totals: await repo.countOpenAt(db, org.code, today), children: [] };

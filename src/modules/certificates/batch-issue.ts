@@ -10,6 +10,7 @@
  * canonical payload use digests.ts (node:crypto; the same bytes as src/verify).
  */
 import { randomBytes, randomInt } from 'node:crypto';
+import { message } from '../../core/messages.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Executor } from '../../db/database.ts';
 import type { EventsService } from '../events/events.service.ts';
@@ -120,7 +121,7 @@ export async function prepareBatchIssue(
       // Ids drawn for rows that were not inserted are simply never used.
       const fresh: { id: string; caseId: string; identifier: string; ledgerEntryId: number }[] = [];
       for (let round = 0; pending.length > 0; round++) {
-        if (round === MAX_SLOT_ROUNDS) throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
+        if (round === MAX_SLOT_ROUNDS) throw new AppError('CONFLICT', { detail: message('certificates.statusListFull') });
         // In slot order: concurrent batches that want the same slots then wait for each other in
         // one order, never in a cycle (a deadlock).
         pending.sort((x, y) => x.payload.status.index - y.payload.status.index);
@@ -231,11 +232,10 @@ async function freeSlots(
   count: number,
   exclude: ReadonlySet<number>,
 ): Promise<number[]> {
-  if (count + exclude.size > statusList.size)
-    throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
+  if (count + exclude.size > statusList.size) throw new AppError('CONFLICT', { detail: message('certificates.statusListFull') });
   const chosen = new Set<number>();
   for (let round = 0; chosen.size < count; round++) {
-    if (round === MAX_SLOT_ROUNDS) throw new AppError('CONFLICT', { detail: { zh: '状态列表已满', en: 'the status list is full' } });
+    if (round === MAX_SLOT_ROUNDS) throw new AppError('CONFLICT', { detail: message('certificates.statusListFull') });
     const candidates: number[] = [];
     const seen = new Set<number>();
     while (candidates.length < count - chosen.size) {

@@ -1,20 +1,9 @@
 import { notFound } from '../../core/errors.ts';
-import { hasRoleFor, type Principal } from '../identity/principal.ts';
-import type { StaffRole } from '../identity/identity.tables.ts';
+import type { Principal } from '../identity/principal.ts';
+import { can } from '../identity/policy.ts';
 import { parseCertificate } from '../../verify/x509.ts';
 import type { KeyStore } from './keys/key-store.ts';
 import { renderSealSvg } from './keys/seal-image.ts';
-
-/** Who may look at an org's seal: its own staff, and the administrators and supervisors above it. */
-const SEAL_VIEWERS: readonly StaffRole[] = [
-  'village_reviewer',
-  'department_officer',
-  'township_admin',
-  'county_admin',
-  'city_admin',
-  'platform_admin',
-  'supervisor',
-];
 
 export interface SealKeyDto {
   keyId: string;
@@ -48,7 +37,7 @@ export function createSealsService(deps: { orgs: SealDirectory; keys: Pick<KeySt
   return {
     async orgSeal(principal: Principal, orgCode: string): Promise<OrgSealDto> {
       const org = principal.kind === 'staff' && !principal.actingFor ? await deps.orgs.getOrg(orgCode.trim()) : null;
-      if (!org || !hasRoleFor(principal, SEAL_VIEWERS, org.path)) throw notFound('org');
+      if (!org || !can(principal, 'seal.view', { orgPath: org.path })) throw notFound('org');
       const records = await deps.keys.listKeys(org.code, 'seal');
       const keys = records.map((r): SealKeyDto => {
         const parsed = parseCertificate(r.certificatePem);

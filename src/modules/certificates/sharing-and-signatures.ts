@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import { message } from '../../core/messages.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Db } from '../../db/database.ts';
-import { hasRoleFor, requireResidentScope, type Principal } from '../identity/principal.ts';
+import { requireResidentScope, type Principal } from '../identity/principal.ts';
+import { can } from '../identity/policy.ts';
 import type { CertificateBundle } from '../../verify/bundle.ts';
 import { registeredSignatures, shareLinks } from './certificates.tables.ts';
 import type { CertificatesService, CertificateView } from './certificates.service.ts';
@@ -69,7 +71,7 @@ export function createSharingService(deps: { db: Db; certificates: CertificatesS
       const bytes = match ? Buffer.from(match[1]!, 'base64') : null;
       if (!bytes || bytes.length > MAX_SIGNATURE_BYTES || !bytes.subarray(0, 8).equals(PNG_MAGIC)) {
         throw new AppError('VALIDATION_FAILED', {
-          detail: { zh: '签名图片须为 200 KB 以内的 PNG', en: 'the signature must be a PNG of at most 200 KB' },
+          detail: message('certificates.signature.image'),
         });
       }
       const [row] = await db
@@ -83,15 +85,10 @@ export function createSharingService(deps: { db: Db; certificates: CertificatesS
     async activateSignature(principal: Principal, id: string): Promise<SignatureDto> {
       if (!isUuid(id)) throw notFound('signature');
       const [row] = await db.select().from(registeredSignatures).where(eq(registeredSignatures.id, id));
-      if (
-        !row ||
-        !hasRoleFor(principal, ['township_admin', 'county_admin', 'city_admin', 'platform_admin'], row.orgPath) ||
-        row.accountId === principal.accountId
-      ) {
+      if (!row || !can(principal, 'signature.activate', { orgPath: row.orgPath }) || row.accountId === principal.accountId) {
         throw notFound('signature');
       }
-      if (row.status !== 'pending')
-        throw new AppError('CONFLICT', { detail: { zh: '该签名不是待备案状态', en: 'this signature is not pending' } });
+      if (row.status !== 'pending') throw new AppError('CONFLICT', { detail: message('certificates.signature.notPending') });
       const activated = await db.transaction(async (tx) => {
         await tx
           .update(registeredSignatures)
@@ -116,11 +113,7 @@ export function createSharingService(deps: { db: Db; certificates: CertificatesS
         .orderBy(desc(registeredSignatures.uploadedAt))
         .limit(500);
       return rows
-        .filter(
-          (r) =>
-            r.accountId === principal.accountId ||
-            hasRoleFor(principal, ['township_admin', 'county_admin', 'city_admin', 'platform_admin'], r.orgPath),
-        )
+        .filter((r) => r.accountId === principal.accountId || can(principal, 'signature.activate', { orgPath: r.orgPath }))
         .map(toSignatureDto);
     },
 
@@ -138,7 +131,7 @@ export function createSharingService(deps: { db: Db; certificates: CertificatesS
       requireResidentScope(principal, 'certificates.view');
       if (!Number.isInteger(input.hours) || input.hours < 1 || input.hours > MAX_SHARE_HOURS) {
         throw new AppError('VALIDATION_FAILED', {
-          detail: { zh: `有效期应为 1–${MAX_SHARE_HOURS} 小时`, en: `the link must last 1–${MAX_SHARE_HOURS} hours` },
+          detail: message('certificates.share.hours', { max: MAX_SHARE_HOURS }),
         });
       }
       const known = new Set(view.fields.map((f) => f.name));
@@ -146,7 +139,7 @@ export function createSharingService(deps: { db: Db; certificates: CertificatesS
       const unknown = fields.filter((f) => !known.has(f));
       if (unknown.length > 0)
         throw new AppError('VALIDATION_FAILED', {
-          detail: { zh: `没有这些字段：${unknown.join('、')}`, en: `no such fields: ${unknown.join(', ')}` },
+          detail: message('certificates.share.unknownFields', { fields: { zh: unknown.join('、'), en: unknown.join(', ') } }),
         });
       const token = randomBytes(24).toString('base64url');
       const expiresAt = new Date(clock().getTime() + input.hours * 3_600_000);

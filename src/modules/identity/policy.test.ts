@@ -76,6 +76,22 @@ const TABLE: Record<StaffRole, string> = {
   helper:             '-         -           -         -           -        -            -             -        -       -',
 };
 
+// ---- applications and certificates: their own actions, in the same form ----
+const ACTIONS_AC: StaffAction[] = ['seal.view', 'signature.activate'];
+
+// prettier-ignore
+const TABLE_AC: Record<StaffRole, string> = {
+  //                 seal.view signature.activate
+  village_reviewer:   'Y         -',
+  township_admin:     'Y         Y',
+  county_admin:       'Y         Y',
+  city_admin:         'Y         Y',
+  department_officer: 'Y         -',
+  supervisor:         'Y         -',
+  platform_admin:     'Y         Y',
+  helper:             '-         -',
+};
+
 /** Roles that reach the nodes below where they are held; the platform administrator reaches every node. */
 const SUBTREE: ReadonlySet<StaffRole> = new Set(['township_admin', 'county_admin', 'city_admin', 'supervisor', 'platform_admin']);
 
@@ -89,12 +105,16 @@ const staff = (role: StaffRole, orgPath: string): Principal => ({
 
 describe('policy: every role × action', () => {
   it('the table names every action the policy knows', () => {
-    expect([...STAFF_ACTIONS].sort()).toEqual([...ACTIONS].sort());
+    expect([...STAFF_ACTIONS].sort()).toEqual([...ACTIONS, ...ACTIONS_AC].sort());
   });
 
   const cases = (Object.keys(TABLE) as StaffRole[]).flatMap((role) => {
     const marks = TABLE[role].split(/\s+/);
-    return ACTIONS.map((action, i) => ({ role, action, allowed: marks[i] === 'Y' }));
+    const marksAc = TABLE_AC[role].split(/\s+/);
+    return [
+      ...ACTIONS.map((action, i) => ({ role, action, allowed: marks[i] === 'Y' })),
+      ...ACTIONS_AC.map((action, i) => ({ role, action, allowed: marksAc[i] === 'Y' })),
+    ];
   });
 
   it.each(cases)('$role · $action: allowed = $allowed at its node', ({ role, action, allowed }) => {
@@ -111,7 +131,7 @@ describe('policy: every role × action', () => {
       ...staff('helper', V),
       actingFor: { residentId: 'r', delegationId: 'd', scopes: ['applications.submit'] },
     };
-    for (const action of ACTIONS) {
+    for (const action of [...ACTIONS, ...ACTIONS_AC]) {
       expect(can(resident, action, { orgPath: V })).toBe(false);
       expect(can(helper, action, { orgPath: V })).toBe(false);
     }

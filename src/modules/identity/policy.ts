@@ -28,7 +28,12 @@ export type StaffAction =
   /** Write a provider department's dataset records. */
   | 'dataset.keep'
   /** See an org's sharing page: its grants, datasets and exchanges. */
-  | 'sharing.view';
+  | 'sharing.view'
+  // ---- applications and certificates ----
+  /** See an org's seal: its key, certificate and image. */
+  | 'seal.view'
+  /** Activate a reviewer's registered signature (never one's own). */
+  | 'signature.activate';
 
 const HANDLERS: readonly StaffRole[] = [
   'village_reviewer',
@@ -52,6 +57,9 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   'exchange.request': HANDLERS,
   'dataset.keep': GRANT_MANAGERS,
   'sharing.view': [...new Set([...GRANT_MANAGERS, ...HANDLERS, ...GRANT_APPROVERS])],
+  // ---- applications and certificates ----
+  'seal.view': [...HANDLERS, 'supervisor'],
+  'signature.activate': ['township_admin', 'county_admin', 'city_admin', 'platform_admin'],
 };
 
 export const STAFF_ACTIONS = Object.keys(RULES) as StaffAction[];

@@ -5,6 +5,7 @@
  * horizontal line below it (e.g. 电子证明专用章). Pure vector; the text uses a CJK font
  * fallback list, so the SVG needs no font file of its own.
  */
+import { message } from '../../../core/messages.ts';
 import { AppError } from '../../../core/errors.ts';
 
 export interface SealImageOptions {
@@ -62,12 +63,12 @@ export function arcLayout(count: number): { stepDeg: number; fontSize: number; s
 export function renderSealSvg(options: SealImageOptions): string {
   const chars = [...options.name.trim()];
   if (chars.length < 2 || chars.length > 25) {
-    throw new AppError('VALIDATION_FAILED', { detail: { zh: '印章名称须为 2–25 个字', en: 'a seal name has 2–25 characters' } });
+    throw new AppError('VALIDATION_FAILED', { detail: message('certificates.seal.nameLength') });
   }
   const bottom = options.bottomText ? [...options.bottomText.trim()] : [];
   if (bottom.length > 12)
     throw new AppError('VALIDATION_FAILED', {
-      detail: { zh: '印章下方文字最多 12 个字', en: 'the seal’s bottom line has at most 12 characters' },
+      detail: message('certificates.seal.bottomLength'),
     });
   const color = options.color ?? SEAL_RED;
   if (!/^#[0-9a-fA-F]{3,8}$/.test(color)) throw new AppError('VALIDATION_FAILED', { detail: 'color' });

@@ -23,6 +23,11 @@ export default tseslint.config(
   // Layout belongs to Prettier (npm run format); no style rule may fight it.
   prettier,
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['.dependency-cruiser.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'commonjs', globals: { module: 'writable' } },
+  },
   // Plain Node scripts that run before `npm install` (types in their .d.mts).
   {
     files: ['scripts/**/*.mjs'],

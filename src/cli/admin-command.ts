@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Platform } from '../app.ts';
 import { AppError, formatMessage } from '../core/errors.ts';
-import { PLATFORM_ADMIN_ORG } from '../modules/identity/first-admin.ts';
+import { PLATFORM_ADMIN_ORG } from '../modules/identity/index.ts';
 import { readSecret } from './prompt.ts';
 
 /**

@@ -5,7 +5,7 @@ import { checkMasterKey, databaseOptions } from '../app.ts';
 import { loadConfig, masterKeySource, readKeyFile } from '../core/config.ts';
 import { masterKeyFingerprint } from '../core/sealing.ts';
 import { openDatabase } from '../db/database.ts';
-import { derivedSharingKey } from '../modules/sharing/http-signatures.ts';
+import { derivedSharingKey } from '../modules/sharing/index.ts';
 import { rotateMasterKey } from './rotate-master-key.ts';
 
 export function registerKeysCommands(program: Command): void {

@@ -1,13 +1,13 @@
 import { AppError } from '../core/errors.ts';
 import { masterKeyFingerprint } from '../core/sealing.ts';
 import type { Db } from '../db/database.ts';
-import { rekeyDisclosures } from '../modules/certificates/disclosure-vault.ts';
-import { rekeySigningKeys } from '../modules/certificates/keys/key-store.ts';
-import { masterKeyMismatch, rekeyResidents } from '../modules/identity/master-key.ts';
-import { masterKey } from '../modules/identity/master-key.tables.ts';
-import { kioskCodes } from '../modules/identity/identity.tables.ts';
-import { rekeyLogKeys } from '../modules/ledger/log-key.ts';
-import { rekeySharingRecords } from '../modules/sharing/subject-rekey.ts';
+import { rekeyDisclosures } from '../modules/certificates/index.ts';
+import { rekeySigningKeys } from '../modules/certificates/index.ts';
+import { masterKeyMismatch, rekeyResidents } from '../modules/identity/index.ts';
+import { masterKey } from '../modules/identity/index.ts';
+import { kioskCodes } from '../modules/identity/index.ts';
+import { rekeyLogKeys } from '../modules/ledger/index.ts';
+import { rekeySharingRecords } from '../modules/sharing/index.ts';
 import { message } from '../core/messages.ts';
 
 export interface RotationReport {

@@ -1,7 +1,7 @@
 import { buildApp, type Platform } from '../app.ts';
 import type { Config } from '../core/config.ts';
 import type { DemoCredential } from '../demo/demo-data.ts';
-import { fallbackFaces } from '../modules/certificates/pdf/font.ts';
+import { fallbackFaces } from '../modules/certificates/index.ts';
 
 export interface ServeExtras {
   /** Demo accounts to print (demo mode). */
@@ -9,8 +9,8 @@ export interface ServeExtras {
   /** The one-time first-administrator token, when no administrator exists: printed here, once. */
   bootstrap: { token: string; expiresAt: Date } | null;
 }
-import { startSessionPurge } from '../modules/identity/session-purge.ts';
-import { watchMasterKey } from '../modules/identity/master-key.ts';
+import { startSessionPurge } from '../modules/identity/index.ts';
+import { watchMasterKey } from '../modules/identity/index.ts';
 
 /** Starts the HTTP server and closes everything cleanly on SIGINT/SIGTERM. */
 export async function serve(platform: Platform, config: Config, extras: ServeExtras): Promise<void> {

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { createServices } from '../app.ts';
 import { openDatabase, type Database } from '../db/database.ts';
-import { SEED_SERVICE_ITEMS } from '../modules/catalog/catalog.seed.ts';
-import { SEED_CERTIFICATE_TYPES } from '../modules/certificates/certificate-types.seed.ts';
-import { seedBundles } from '../modules/bundles/bundle-seed.ts';
-import type { BurdenFigures } from '../modules/bundles/burden.ts';
-import type { BundleProgress } from '../modules/bundles/bundles.service.ts';
-import { ensureDemoDepartments } from '../modules/orgs/orgs.service.ts';
-import type { Principal } from '../modules/identity/principal.ts';
-import { makeResidentId } from '../modules/identity/resident-id.ts';
-import { newSigningKey, startDepartment, type RunningDepartment } from '../modules/sharing/department-process.ts';
-import type { DepartmentStats } from '../modules/sharing/external-department.ts';
-import { seedRecords, seedSharingDemo, type DemoPerson } from '../modules/sharing/sharing.seed.ts';
+import { SEED_SERVICE_ITEMS } from '../modules/catalog/index.ts';
+import { SEED_CERTIFICATE_TYPES } from '../modules/certificates/index.ts';
+import { seedBundles } from '../modules/bundles/index.ts';
+import type { BurdenFigures } from '../modules/bundles/index.ts';
+import type { BundleProgress } from '../modules/bundles/index.ts';
+import { ensureDemoDepartments } from '../modules/orgs/index.ts';
+import type { Principal } from '../modules/identity/index.ts';
+import { makeResidentId } from '../modules/identity/index.ts';
+import { newSigningKey, startDepartment, type RunningDepartment } from '../modules/sharing/index.ts';
+import type { DepartmentStats } from '../modules/sharing/index.ts';
+import { seedRecords, seedSharingDemo, type DemoPerson } from '../modules/sharing/index.ts';
 import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-data.ts';
 import { hanDigits } from './han-digits.ts';
 

@@ -1,14 +1,14 @@
 import type { Services } from '../app.ts';
-import type { Principal } from '../modules/identity/principal.ts';
-import type { StaffRole } from '../modules/identity/identity.tables.ts';
-import { makeResidentId, maskResidentId } from '../modules/identity/resident-id.ts';
-import { SEED_SERVICE_ITEMS } from '../modules/catalog/catalog.seed.ts';
-import { SEED_CERTIFICATE_TYPES } from '../modules/certificates/certificate-types.seed.ts';
-import { ensureDemoDepartments } from '../modules/orgs/orgs.service.ts';
-import { createApplicationsService } from '../modules/applications/applications.service.ts';
+import type { Principal } from '../modules/identity/index.ts';
+import type { StaffRole } from '../modules/identity/index.ts';
+import { makeResidentId, maskResidentId } from '../modules/identity/index.ts';
+import { SEED_SERVICE_ITEMS } from '../modules/catalog/index.ts';
+import { SEED_CERTIFICATE_TYPES } from '../modules/certificates/index.ts';
+import { ensureDemoDepartments } from '../modules/orgs/index.ts';
+import { createApplicationsService } from '../modules/applications/index.ts';
 import type { Database } from '../db/database.ts';
-import { seedSharingDemo, type DemoPerson } from '../modules/sharing/sharing.seed.ts';
-import { seedBundles } from '../modules/bundles/bundle-seed.ts';
+import { seedSharingDemo, type DemoPerson } from '../modules/sharing/index.ts';
+import { seedBundles } from '../modules/bundles/index.ts';
 
 /** 塔元庄村民委员会, 正定镇, 正定县, 石家庄市, 河北省: the village of the e-certificate story. */
 export const DEMO_VILLAGE = '130123100242';

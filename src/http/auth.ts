@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../core/errors.ts';
-import type { Principal } from '../modules/identity/principal.ts';
+import type { Principal } from '../modules/identity/index.ts';
 
 /** Resolves a session token (and an optional resident a helper acts for) to a principal. */
 export interface Authenticator {

@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { AppError } from '../core/errors.ts';
-import { maskResidentIdsInText } from '../modules/identity/resident-id.ts';
+import { maskResidentIdsInText } from '../modules/identity/index.ts';
 import { handleError } from './errors.ts';
 import { ErrorResponse } from './schemas.ts';
 import { nameComponents } from './openapi-components.ts';

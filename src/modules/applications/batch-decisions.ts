@@ -10,7 +10,7 @@ import { message } from '../../core/messages.ts';
 import { AppError } from '../../core/errors.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Db, Tx } from '../../db/database.ts';
-import type { Principal } from '../identity/principal.ts';
+import type { Principal } from '../identity/index.ts';
 import type { CaseState } from './applications.tables.ts';
 import * as repo from './applications.repository.ts';
 import { ACTION_LABELS, STATE_LABELS, nextState, type CaseAction } from './case-state.ts';

@@ -1,10 +1,10 @@
 import { AppError, notFound } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { isUuid } from '../../core/values.ts';
-import type { ServiceItem } from '../catalog/catalog.service.ts';
-import { chinaDate } from '../catalog/working-days.ts';
-import { isAdminRole, requireResidentScope, roleCovers, type Principal } from '../identity/principal.ts';
-import { grantsFor } from '../identity/policy.ts';
+import type { ServiceItem } from '../catalog/index.ts';
+import { chinaDate } from '../../core/values.ts';
+import { isAdminRole, requireResidentScope, roleCovers, type Principal } from '../identity/index.ts';
+import { grantsFor } from '../identity/index.ts';
 import type { CaseState } from './applications.tables.ts';
 import * as repo from './applications.repository.ts';
 import { ACTION_LABELS, type CaseAction } from './case-state.ts';

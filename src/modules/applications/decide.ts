@@ -1,8 +1,8 @@
 import { message } from '../../core/messages.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Db, Tx } from '../../db/database.ts';
-import type { Principal } from '../identity/principal.ts';
-import { can } from '../identity/policy.ts';
+import type { Principal } from '../identity/index.ts';
+import { can } from '../identity/index.ts';
 import * as repo from './applications.repository.ts';
 import { decideChecked, decideMany, type BatchDecideContext, type BatchDecideInput, type BatchDecisionResult } from './batch-decisions.ts';
 import { createApprovalGroups, DEFAULT_APPROVAL_GROUPS } from './approval-groups.ts';

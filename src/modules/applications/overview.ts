@@ -1,8 +1,8 @@
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
-import { chinaDate } from '../catalog/working-days.ts';
-import type { Principal } from '../identity/principal.ts';
-import { can } from '../identity/policy.ts';
+import { chinaDate } from '../../core/values.ts';
+import type { Principal } from '../identity/index.ts';
+import { can } from '../identity/index.ts';
 import * as repo from './applications.repository.ts';
 
 /** Administrators and supervisors see the overview of their subtree. */

@@ -1,7 +1,7 @@
 import { AppError } from '../../core/errors.ts';
-import type { BatchDecisionResult } from '../applications/batch-decisions.ts';
-import type { ServiceItem } from '../catalog/catalog.service.ts';
-import type { Principal } from '../identity/principal.ts';
+import type { BatchDecisionResult } from '../applications/index.ts';
+import type { ServiceItem } from '../catalog/index.ts';
+import type { Principal } from '../identity/index.ts';
 import type { BundleDefinition } from './bundle-definition.ts';
 import type * as repo from './bundles.repository.ts';
 import type { BundleCase, Loaded } from './bundles-types.ts';

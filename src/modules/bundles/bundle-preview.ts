@@ -1,7 +1,7 @@
-import type { ServiceItem } from '../catalog/catalog.service.ts';
-import type { DepartmentKind } from '../orgs/orgs.tables.ts';
-import type { DatasetView, GrantView } from '../sharing/sharing.service.ts';
-import type { DatasetField } from '../sharing/sharing.tables.ts';
+import type { ServiceItem } from '../catalog/index.ts';
+import type { DepartmentKind } from '../orgs/index.ts';
+import type { DatasetView, GrantView } from '../sharing/index.ts';
+import type { DatasetField } from '../sharing/index.ts';
 import type { BundleDefinition } from './bundle-definition.ts';
 import { burdenFigures, type BurdenFigures } from './burden.ts';
 

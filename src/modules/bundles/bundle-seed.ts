@@ -1,7 +1,7 @@
-import type { ServiceItemDef } from '../catalog/catalog.seed.ts';
-import type { CertificateTypeDef } from '../certificates/certificate-types.seed.ts';
-import type { CertificateField } from '../certificates/certificates.tables.ts';
-import type { Material } from '../catalog/catalog.tables.ts';
+import type { ServiceItemDef } from '../catalog/index.ts';
+import type { CertificateTypeDef } from '../certificates/index.ts';
+import type { CertificateField } from '../certificates/index.ts';
+import type { Material } from '../catalog/index.ts';
 
 /** Data the bundles need beyond the existing seed: the retirement items, the outputs' certificate types, the grants. */
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { notFound } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
-import { readCaseSummaries } from '../applications/case-summaries.ts';
-import type { ServiceItem } from '../catalog/catalog.service.ts';
-import type { Principal } from '../identity/principal.ts';
+import { readCaseSummaries } from '../applications/index.ts';
+import type { ServiceItem } from '../catalog/index.ts';
+import type { Principal } from '../identity/index.ts';
 import { validateDefinition } from './bundle-definition.ts';
 import { BUNDLE_DEFINITIONS } from './bundle-definitions.ts';
 import type * as repo from './bundles.repository.ts';

@@ -1,9 +1,9 @@
 import type { Db } from '../../db/database.ts';
-import type { ApplicationsService } from '../applications/applications.service.ts';
-import type { CaseSummary } from '../applications/case-summaries.ts';
-import type { CatalogService, ServiceItem } from '../catalog/catalog.service.ts';
-import type { OrgsService } from '../orgs/orgs.service.ts';
-import type { DataSharingService } from '../sharing/sharing.service.ts';
+import type { ApplicationsService } from '../applications/index.ts';
+import type { CaseSummary } from '../applications/index.ts';
+import type { CatalogService, ServiceItem } from '../catalog/index.ts';
+import type { OrgsService } from '../orgs/index.ts';
+import type { DataSharingService } from '../sharing/index.ts';
 import type { BundleDefinition } from './bundle-definition.ts';
 import type { BurdenFigures } from './burden.ts';
 

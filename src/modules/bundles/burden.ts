@@ -1,4 +1,4 @@
-import { workingDaysBetween } from '../catalog/working-days.ts';
+import { workingDaysBetween } from '../catalog/index.ts';
 import type { BundleDefinition } from './bundle-definition.ts';
 
 /** What burden figures need of a catalogue item. */

@@ -1,7 +1,7 @@
 import { AppError, formatMessage, notFound } from '../../core/errors.ts';
 import { message } from '../../core/messages.ts';
-import { readCaseSummaries } from '../applications/case-summaries.ts';
-import type { Principal } from '../identity/principal.ts';
+import { readCaseSummaries } from '../applications/index.ts';
+import type { Principal } from '../identity/index.ts';
 import type { BundleDefinition } from './bundle-definition.ts';
 import * as repo from './bundles.repository.ts';
 import type { FieldProvenance } from './bundles.tables.ts';

@@ -1,6 +1,6 @@
 import { message } from '../../core/messages.ts';
-import { chinaDate } from '../catalog/working-days.ts';
-import { certificatesOfCases } from '../certificates/certificates-of-cases.ts';
+import { chinaDate } from '../../core/values.ts';
+import { certificatesOfCases } from '../certificates/index.ts';
 import type * as repo from './bundles.repository.ts';
 import { burdenFigures } from './burden.ts';
 import type { BundleCase, BundleProgress, Loaded, TaskProgress, TaskState, WaitingFor } from './bundles-types.ts';

@@ -13,7 +13,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { message } from '../../core/messages.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Executor } from '../../db/database.ts';
-import type { EventsService } from '../events/events.service.ts';
+import type { EventsService } from '../events/index.ts';
 import { formatIdentifier } from '../../verify/identifier.ts';
 import type { Disclosure, SignedPayload } from '../../verify/document.ts';
 import * as repo from './certificates.repository.ts';

@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { message } from '../../core/messages.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Executor } from '../../db/database.ts';
-import { divisionCreditCode } from '../orgs/credit-code.ts';
+import { divisionCreditCode } from '../orgs/index.ts';
 import { formatIdentifier } from '../../verify/identifier.ts';
 import type { Disclosure, SignedPayload } from '../../verify/document.ts';
 import * as repo from './certificates.repository.ts';

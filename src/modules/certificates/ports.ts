@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../../db/database.ts';
-import type { EventsService } from '../events/events.service.ts';
+import type { EventsService } from '../events/index.ts';
 import type { SignatureAlgorithm } from '../../verify/document.ts';
 import type { PdfKey } from './pdf/cms.ts';
 import type { DisclosureVault } from './disclosure-vault.ts';

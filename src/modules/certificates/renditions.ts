@@ -1,7 +1,7 @@
 import { notFound } from '../../core/errors.ts';
 import { isUuid } from '../../core/values.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
-import { requireResidentScope, type Principal } from '../identity/principal.ts';
+import { requireResidentScope, type Principal } from '../identity/index.ts';
 import type { CertificateDocument, SignedPayload } from '../../verify/document.ts';
 import type { CertificateBundle } from '../../verify/bundle.ts';
 import * as repo from './certificates.repository.ts';

@@ -1,6 +1,6 @@
 import { notFound } from '../../core/errors.ts';
-import type { Principal } from '../identity/principal.ts';
-import { can } from '../identity/policy.ts';
+import type { Principal } from '../identity/index.ts';
+import { can } from '../identity/index.ts';
 import { parseCertificate } from '../../verify/x509.ts';
 import type { KeyStore } from './keys/key-store.ts';
 import { renderSealSvg } from './keys/seal-image.ts';

@@ -1,7 +1,7 @@
 import { message } from '../../core/messages.ts';
 import { AppError, notFound } from '../../core/errors.ts';
-import type { Principal } from '../identity/principal.ts';
-import { can } from '../identity/policy.ts';
+import type { Principal } from '../identity/index.ts';
+import { can } from '../identity/index.ts';
 import { canonicalJson, parsePayload } from '../../verify/document.ts';
 import type { CertificateBundle } from '../../verify/bundle.ts';
 import { verifyCertificate, type TrustAnchors, type VerificationResult } from '../../verify/verify-certificate.ts';

@@ -1,8 +1,8 @@
 import { encodeCursor, decodeCursor } from '../../core/cursor.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
-import type { StaffRole } from '../identity/identity.tables.ts';
-import { hasRoleFor, type Principal } from '../identity/principal.ts';
+import type { StaffRole } from '../identity/index.ts';
+import { hasRoleFor, type Principal } from '../identity/index.ts';
 import { validateCreditCode } from './credit-code.ts';
 import { ensureDemoDepartments } from './demo-departments.ts';
 import { loadDivisions, type LoadDivisionsOptions, type LoadDivisionsResult } from './division-loader.ts';

@@ -2,7 +2,7 @@ import { AppError, notFound } from '../../core/errors.ts';
 import { message } from '../../core/messages.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { isUuid } from '../../core/values.ts';
-import type { Principal } from '../identity/principal.ts';
+import type { Principal } from '../identity/index.ts';
 import * as repo from './sharing.repository.ts';
 import { MAX_PAGE, type SharingContext } from './sharing-context.ts';
 import { exchangeView as viewOf, exchangeViews as viewsOf } from './exchange-views.ts';

@@ -4,10 +4,10 @@ import { AppError, notFound } from '../../core/errors.ts';
 import { message } from '../../core/messages.ts';
 import type { Db } from '../../db/database.ts';
 import { canonicalJson } from '../../verify/document.ts';
-import { can } from '../identity/policy.ts';
-import type { Principal } from '../identity/principal.ts';
-import { parseResidentId, RESIDENT_ID_PROBLEM_TEXT } from '../identity/resident-id.ts';
-import { saltedDigest } from '../ledger/exchange-entry.ts';
+import { can } from '../identity/index.ts';
+import type { Principal } from '../identity/index.ts';
+import { parseResidentId, RESIDENT_ID_PROBLEM_TEXT } from '../identity/index.ts';
+import { saltedDigest } from './exchange-entry.ts';
 import type { SharingLedger, SharingOrgDirectory } from './sharing.service.ts';
 import { sharingDatasets, sharingRecords, type ProviderConfig } from './sharing.tables.ts';
 

@@ -10,7 +10,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { maskResidentId } from '../identity/resident-id.ts';
+import { maskResidentId } from '../identity/index.ts';
 import { SignatureError, keyIdOf, signResponse, verifyRequest, type SigningKey } from './http-signatures.ts';
 
 export interface DepartmentDataset {

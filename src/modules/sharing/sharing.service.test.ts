@@ -5,7 +5,7 @@ import { testEngines } from '../../../test/db.ts';
 import { rejection } from '../../../test/errors.ts';
 import { createTestContext, PASSWORD, type TestContext } from '../../../test/factories.ts';
 import { ledgerEntries } from '../ledger/ledger.tables.ts';
-import { saltedDigest } from '../ledger/exchange-entry.ts';
+import { saltedDigest } from './exchange-entry.ts';
 import type { Principal } from '../identity/principal.ts';
 import { publicKeyPem } from './http-signatures.ts';
 import { seedDatasets } from './sharing.seed.ts';

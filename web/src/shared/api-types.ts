@@ -2898,149 +2898,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/trust': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** 核验方需固定的信任锚 · the trust anchors a verifier pins */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @enum {number} */
-              version: 1;
-              roots: string[];
-              seals?: {
-                [key: string]: {
-                  certificate: string;
-                  chain?: string;
-                };
-              };
-              ledger?: {
-                vkey: string;
-                witnesses?: {
-                  vkeys: string[];
-                  threshold: number;
-                };
-              };
-              /** @description 签署状态列表的密钥 · keys that sign status lists */
-              statusSigners?: {
-                [key: string]: {
-                  certificate: string;
-                  chain?: string;
-                };
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/verify': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** 核验证明 · verify a certificate (QR text or bundle JSON) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            qr?: string;
-            bundle?: unknown;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              verdict: 'VALID' | 'INVALID' | 'INDETERMINATE';
-              checks: {
-                check: string;
-                result: string;
-                reason?: string;
-                detail?: string;
-                message?: {
-                  zh: string;
-                  en: string;
-                };
-              }[];
-              certificate?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/cases/{id}/certificate': {
     parameters: {
       query?: never;
@@ -3172,6 +3029,149 @@ export interface paths {
         };
         /** @description Default Response */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/trust': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 核验方需固定的信任锚 · the trust anchors a verifier pins */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {number} */
+              version: 1;
+              roots: string[];
+              seals?: {
+                [key: string]: {
+                  certificate: string;
+                  chain?: string;
+                };
+              };
+              ledger?: {
+                vkey: string;
+                witnesses?: {
+                  vkeys: string[];
+                  threshold: number;
+                };
+              };
+              /** @description 签署状态列表的密钥 · keys that sign status lists */
+              statusSigners?: {
+                [key: string]: {
+                  certificate: string;
+                  chain?: string;
+                };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 核验证明 · verify a certificate (QR text or bundle JSON) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            qr?: string;
+            bundle?: unknown;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              verdict: 'VALID' | 'INVALID' | 'INDETERMINATE';
+              checks: {
+                check: string;
+                result: string;
+                reason?: string;
+                detail?: string;
+                message?: {
+                  zh: string;
+                  en: string;
+                };
+              }[];
+              certificate?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        429: {
           headers: {
             [name: string]: unknown;
           };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../verify/document.ts';
-import type { LedgerEntryInput } from './ledger.service.ts';
+import type { LedgerEntryInput } from '../ledger/index.ts';
 
 /** The ledger entry kind of a data exchange on the sharing platform. */
 const EXCHANGE_ENTRY_KIND = 'exchange';

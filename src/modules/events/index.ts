@@ -1,0 +1,2 @@
+/** The events module's public surface: other modules import from here only (npm run boundaries). */
+export { type EventsService, createEventsService } from './events.service.ts';

@@ -1,0 +1,5 @@
+/** The ledger module's public surface: other modules import from here only (npm run boundaries). */
+export { registerLedgerCommands } from './ledger.cli.ts';
+export { ledgerApiRoutes, ledgerTileRoutes } from './ledger.routes.ts';
+export { type LedgerEntryInput, type LedgerService, createLedgerService } from './ledger.service.ts';
+export { rekeyLogKeys } from './log-key.ts';

@@ -1,0 +1,18 @@
+/** The sharing module's public surface: other modules import from here only (npm run boundaries). */
+export { datasetRecordsRoutes } from './dataset-records.routes.ts';
+export { type DatasetRecordsService, createDatasetRecordsService } from './dataset-records.ts';
+export { type RunningDepartment, newSigningKey, startDepartment } from './department-process.ts';
+export { configuredSharingKey, registerExternalDeptCommands } from './external-department.cli.ts';
+export { type DepartmentStats } from './external-department.ts';
+export { derivedSharingKey, loadSharingKey } from './http-signatures.ts';
+export { dataSharingRoutes } from './sharing.routes.ts';
+export { type DemoPerson, seedRecords, seedSharingDemo } from './sharing.seed.ts';
+export {
+  type DataSharingDeps,
+  type DataSharingService,
+  type DatasetView,
+  type GrantView,
+  createDataSharingService,
+} from './sharing.service.ts';
+export { type DatasetField } from './sharing.tables.ts';
+export { rekeySharingRecords } from './subject-rekey.ts';

@@ -183,9 +183,18 @@ describe('console administration and helper authorisations in the browser', () =
     await roles.getByLabel(/撤销 村两委审核员/).click();
     await expect.poll(rolesOf).toEqual([`helper@${DEMO_VILLAGE}`]);
     await expect.poll(async () => (await roles.getByTestId('current-roles').textContent()) ?? '').not.toContain('村两委审核员');
-    await page.keyboard.press('Escape');
-    // The roles dialog must be gone before the row's buttons take clicks again.
-    await roles.waitFor({ state: 'hidden' });
+    // Close the roles dialog, and see it gone before the row's buttons take clicks again. Escape
+    // first closes whatever inside the dialog holds the focus (a select's dropdown), so press it
+    // until the dialog itself has closed.
+    await expect
+      .poll(
+        async () => {
+          if (await roles.isVisible()) await page.keyboard.press('Escape');
+          return roles.isVisible();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(false);
 
     await row.getByRole('button', { name: /停\s*用/ }).click();
     const confirm = page.locator('.ant-modal-confirm');

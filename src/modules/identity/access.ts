@@ -1,27 +1,13 @@
 import type { StaffRole } from './identity.tables.ts';
-import { roleCovers, type Principal, type RoleGrant } from './principal.ts';
+import { ACCOUNT_ADMINISTRATORS, APPOINTED_FROM_ABOVE, roleCovers } from './policy.ts';
+import type { Principal, RoleGrant } from './principal.ts';
+
+export { STAFF_ROLES } from './policy.ts';
 
 /**
  * Who may manage which accounts. Pure functions over the caller's role grants and the org
  * paths of the target, so that the rules are tested without a database.
  */
-
-export const STAFF_ROLES: readonly StaffRole[] = [
-  'village_reviewer',
-  'township_admin',
-  'county_admin',
-  'city_admin',
-  'department_officer',
-  'supervisor',
-  'platform_admin',
-  'helper',
-];
-
-/** Roles that may create, disable and grant roles to accounts in their subtree. */
-const ACCOUNT_ADMIN_ROLES: ReadonlySet<StaffRole> = new Set(['platform_admin', 'city_admin', 'county_admin', 'township_admin']);
-
-/** Roles that may only be granted by someone strictly above the node (no peer appoints a peer). */
-const SUPERIOR_GRANTED_ROLES: ReadonlySet<StaffRole> = new Set(['city_admin', 'county_admin', 'township_admin', 'supervisor']);
 
 const DIVISION_LEVELS = ['province', 'city', 'county', 'township', 'village'] as const;
 
@@ -43,7 +29,7 @@ export interface RoleAt {
 }
 
 function adminGrants(principal: Principal): RoleGrant[] {
-  return principal.kind === 'staff' ? principal.roles.filter((g) => ACCOUNT_ADMIN_ROLES.has(g.role)) : [];
+  return principal.kind === 'staff' ? principal.roles.filter((g) => ACCOUNT_ADMINISTRATORS.has(g.role)) : [];
 }
 
 function isPlatformAdmin(principal: Principal): boolean {
@@ -60,7 +46,7 @@ export function canGrantRole(principal: Principal, target: RoleAt): boolean {
   if (isPlatformAdmin(principal)) return true;
   if (target.role === 'platform_admin') return false;
   return adminGrants(principal).some((g) =>
-    SUPERIOR_GRANTED_ROLES.has(target.role) ? target.orgPath.startsWith(g.orgPath + '.') : roleCovers(g, target.orgPath),
+    APPOINTED_FROM_ABOVE.has(target.role) ? target.orgPath.startsWith(g.orgPath + '.') : roleCovers(g, target.orgPath),
   );
 }
 

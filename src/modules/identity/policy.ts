@@ -1,5 +1,5 @@
 import type { StaffRole } from './identity.tables.ts';
-import { roleCovers, type Principal, type RoleGrant } from './principal.ts';
+import type { Principal, RoleGrant } from './principal.ts';
 
 /**
  * Who may do what, in one place. A staff action is allowed when the caller holds one of the
@@ -33,7 +33,46 @@ export type StaffAction =
   /** See an org's seal: its key, certificate and image. */
   | 'seal.view'
   /** Activate a reviewer's registered signature (never one's own). */
-  | 'signature.activate';
+  | 'signature.activate'
+  // ---- orgs ----
+  /** Attach a department to a division. */
+  | 'department.create';
+
+/** Every staff role, in the order the console lists them. */
+export const STAFF_ROLES: readonly StaffRole[] = [
+  'village_reviewer',
+  'township_admin',
+  'county_admin',
+  'city_admin',
+  'department_officer',
+  'supervisor',
+  'platform_admin',
+  'helper',
+];
+
+/** Roles that cover the subtree below the node they are held at (the others cover their own node only). */
+const SUBTREE_ROLES: ReadonlySet<StaffRole> = new Set(['township_admin', 'county_admin', 'city_admin', 'platform_admin', 'supervisor']);
+
+/** Roles that create, disable and grant roles to accounts in their subtree. */
+export const ACCOUNT_ADMINISTRATORS: ReadonlySet<StaffRole> = new Set(['platform_admin', 'city_admin', 'county_admin', 'township_admin']);
+
+/** Roles that only someone strictly above the node may grant (no peer appoints a peer). */
+export const APPOINTED_FROM_ABOVE: ReadonlySet<StaffRole> = new Set(['city_admin', 'county_admin', 'township_admin', 'supervisor']);
+
+/**
+ * Whether a role held at `grant.orgPath` reaches the org at `targetPath`: administrator roles
+ * (and supervisors) cover their subtree, every other role covers its own node only; the platform
+ * administrator covers every node, whatever node the role was granted at.
+ */
+export function roleCovers(grant: RoleGrant, targetPath: string): boolean {
+  if (grant.role === 'platform_admin' || grant.orgPath === targetPath) return true;
+  return SUBTREE_ROLES.has(grant.role) && targetPath.startsWith(grant.orgPath + '.');
+}
+
+/** Whether the role covers a subtree (administrators and supervisors). */
+export function isAdminRole(role: StaffRole): boolean {
+  return SUBTREE_ROLES.has(role);
+}
 
 const HANDLERS: readonly StaffRole[] = [
   'village_reviewer',
@@ -60,6 +99,8 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   // ---- applications and certificates ----
   'seal.view': [...HANDLERS, 'supervisor'],
   'signature.activate': ['township_admin', 'county_admin', 'city_admin', 'platform_admin'],
+  // ---- orgs ----
+  'department.create': [...ACCOUNT_ADMINISTRATORS],
 };
 
 export const STAFF_ACTIONS = Object.keys(RULES) as StaffAction[];

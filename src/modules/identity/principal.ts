@@ -25,27 +25,6 @@ export interface Principal {
   actingFor?: { residentId: string; delegationId: string; scopes: DelegationScope[] };
 }
 
-const ADMIN_ROLES: ReadonlySet<StaffRole> = new Set(['township_admin', 'county_admin', 'city_admin', 'platform_admin', 'supervisor']);
-// The platform administrator covers every node, whatever node the role was granted at.
-
-/**
- * Whether a role held at `grant.orgPath` reaches the org at `targetPath`: administrator roles
- * (and supervisors) cover their subtree, every other role covers its own node only.
- */
-export function roleCovers(grant: RoleGrant, targetPath: string): boolean {
-  if (grant.role === 'platform_admin' || grant.orgPath === targetPath) return true;
-  return ADMIN_ROLES.has(grant.role) && targetPath.startsWith(grant.orgPath + '.');
-}
-
-export function isAdminRole(role: StaffRole): boolean {
-  return ADMIN_ROLES.has(role);
-}
-
-/** True when the principal holds one of `roles` at a node covering `targetPath`. */
-export function hasRoleFor(principal: Principal, roles: readonly StaffRole[], targetPath: string): boolean {
-  return principal.roles.some((g) => roles.includes(g.role) && roleCovers(g, targetPath));
-}
-
 /**
  * The resident account a call acts for: the resident themself, or the resident who authorised
  * this helper with `scope`. A helper without that scope gets DELEGATION_REQUIRED; other staff

@@ -1,8 +1,7 @@
 import { encodeCursor, decodeCursor } from '../../core/cursor.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
-import type { StaffRole } from '../identity/index.ts';
-import { hasRoleFor, type Principal } from '../identity/index.ts';
+import { can, type Principal } from '../identity/index.ts';
 import { validateCreditCode } from './credit-code.ts';
 import { ensureDemoDepartments } from './demo-departments.ts';
 import { loadDivisions, type LoadDivisionsOptions, type LoadDivisionsResult } from './division-loader.ts';
@@ -67,8 +66,6 @@ export interface OrgsService {
   ensureDemoDepartments(): Promise<Org[]>;
 }
 
-/** Who may attach a department to a division: administrators of that division or above. */
-const DEPARTMENT_CREATORS: readonly StaffRole[] = ['platform_admin', 'city_admin', 'county_admin', 'township_admin'];
 const PAGE_DEFAULT = 50;
 const PAGE_MAX = 200;
 const SEARCH_DEFAULT = 20;
@@ -147,7 +144,7 @@ export function createOrgsService(deps: { db: Db }): OrgsService {
         throw new AppError('VALIDATION_FAILED', { detail: message('orgs.department.kind') });
       }
       const parent = await requireOrg(input.parentCode);
-      if (!hasRoleFor(principal, DEPARTMENT_CREATORS, parent.path)) throw new AppError('FORBIDDEN');
+      if (!can(principal, 'department.create', { orgPath: parent.path })) throw new AppError('FORBIDDEN');
       if (parent.level === 'village' || parent.level === 'department') {
         throw new AppError('VALIDATION_FAILED', {
           detail: message('orgs.department.parent'),

@@ -49,8 +49,8 @@ const FIND_CASES: PreparedStatement = {
     from cases where id = any($1::uuid[])`,
 };
 
-/** `findCase` for many ids at once (the single approvals arriving together), one named statement. */
-export async function findCasesById(db: Executor, ids: readonly string[]): Promise<CaseRow[]> {
+/** `findCase` for many ids at once (approvals arriving together, batches, a bundle's cases), one named statement. */
+export async function findCases(db: Executor, ids: readonly string[]): Promise<CaseRow[]> {
   if (ids.length === 0) return [];
   return (await queryPrepared<RawCaseRow>(db, FIND_CASES, [ids])).map(toCaseRow);
 }
@@ -63,11 +63,6 @@ export async function lockCase(db: Executor, id: string): Promise<CaseRow | unde
 
 // Batches pass ids as one array parameter (`= any($1::uuid[])`), not one parameter each.
 const idIn = (ids: readonly string[]) => sql`${cases.id} = any(${sql.param([...ids])}::uuid[])`;
-
-export async function findCases(db: Executor, ids: readonly string[]): Promise<CaseRow[]> {
-  if (ids.length === 0) return [];
-  return db.select().from(cases).where(idIn(ids));
-}
 
 /**
  * Locks many cases until the transaction ends, in id order: two batches over overlapping

@@ -27,7 +27,7 @@ export function createDecisionFunctions(ctx: ApplicationsContext) {
       const rows = new Promise<Map<string, repo.CaseRow>>((resolve, reject) =>
         setImmediate(() => {
           caseReads = null;
-          repo.findCasesById(db, [...ids]).then((found) => resolve(new Map(found.map((r) => [r.id, r]))), reject);
+          repo.findCases(db, [...ids]).then((found) => resolve(new Map(found.map((r) => [r.id, r]))), reject);
         }),
       );
       caseReads = { ids, rows };

@@ -5,8 +5,9 @@ import type { Principal, RoleGrant } from './principal.ts';
  * Who may do what, in one place. A staff action is allowed when the caller holds one of the
  * action's roles at an org node that covers the resource's org (`roleCovers`: administrators and
  * supervisors cover their subtree, every other role its own node; the platform administrator
- * covers every node). Residents and helpers acting for a resident are checked by
- * `requireResidentScope`, not here. The table test (policy.test.ts) states every role × action.
+ * covers every node). A `system` actor (a rule, a bundle's prefill) may do the actions its
+ * authority names at its one org node, nothing else. Residents, helpers acting for a resident and
+ * system actors acting for one are checked by `requireResidentScope`, not here. The table test (policy.test.ts) states every role × action.
  */
 export type StaffAction =
   /** See a case, its history and its documents. */
@@ -107,6 +108,10 @@ export const STAFF_ACTIONS = Object.keys(RULES) as StaffAction[];
 
 /** Whether the caller may do `action` on something that belongs to the org at `resource.orgPath`. */
 export function can(principal: Principal, action: StaffAction, resource: { orgPath: string }): boolean {
+  if (principal.kind === 'system') {
+    const at = principal.system?.at;
+    return at !== undefined && at.orgPath === resource.orgPath && at.actions.includes(action);
+  }
   if (principal.kind !== 'staff') return false;
   const roles = RULES[action];
   return principal.roles.some((g) => roles.includes(g.role) && roleCovers(g, resource.orgPath));

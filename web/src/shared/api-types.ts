@@ -6266,6 +6266,7 @@ export interface components {
       waitingFor: {
         department: string;
         dataset: string;
+        /** @description The task whose department asked for the data */
         task: string;
         message: {
           zh: string;
@@ -6286,6 +6287,7 @@ export interface components {
       daysSeparate: number;
       daysBundle: number | null;
       trips: number;
+      /** @description The identifiers of the certificates issued, in dependency order */
       outputs: string[];
     };
     /** CaseActionBody */

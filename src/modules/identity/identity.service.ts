@@ -7,7 +7,7 @@ import type { IdentityContext } from './context.ts';
 import { SessionCache } from './session-cache.ts';
 import { createResidentIdVault } from './crypto.ts';
 import { createDelegationFunctions, type CreateDelegationInput, type DelegationDto } from './delegations.ts';
-import * as repo from './identity.repository.ts';
+import * as staffRepo from './staff.repository.ts';
 import type { AccountStatus } from './identity.tables.ts';
 import type { Principal } from './principal.ts';
 import {
@@ -115,7 +115,10 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
 
   async function getMyProfile(principal: Principal): Promise<MyProfile> {
     if (principal.kind === 'resident') return residents.getResidentProfile(principal.accountId);
-    const [row, roles] = await Promise.all([repo.getStaff(ctx.db, principal.accountId), repo.getRoles(ctx.db, [principal.accountId])]);
+    const [row, roles] = await Promise.all([
+      staffRepo.getStaff(ctx.db, principal.accountId),
+      staffRepo.getRoles(ctx.db, [principal.accountId]),
+    ]);
     if (!row) throw notFound('account');
     return {
       kind: 'staff',

@@ -16,7 +16,10 @@ import type { Executor } from '../../db/database.ts';
 import type { IdentityContext } from './context.ts';
 import { hashPassword } from './crypto.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
-import * as repo from './identity.repository.ts';
+import * as accountsRepo from './accounts.repository.ts';
+import * as residentsRepo from './residents.repository.ts';
+import * as sessionsRepo from './sessions.repository.ts';
+import * as staffRepo from './staff.repository.ts';
 import { clearAllFailures } from './lockout.ts';
 import type { AccountStatus, StaffRole } from './identity.tables.ts';
 import type { Principal } from './principal.ts';
@@ -72,7 +75,7 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
   }
 
   async function toStaffDtos(rows: { id: string; username: string; name: string; status: AccountStatus; createdAt: Date }[]) {
-    const roles = await repo.getRoles(
+    const roles = await staffRepo.getRoles(
       db,
       rows.map((r) => r.id),
     );
@@ -87,7 +90,7 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
   }
 
   async function getStaffDto(accountId: string): Promise<StaffDto> {
-    const row = await repo.getStaff(db, accountId);
+    const row = await staffRepo.getStaff(db, accountId);
     if (!row) throw notFound('account');
     const [dto] = await toStaffDtos([row]);
     return dto!;
@@ -97,7 +100,7 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
   async function loadVisibleStaff(principal: Principal, accountId: string) {
     if (!isAccountAdmin(principal) || accountId === principal.accountId) throw new AppError('FORBIDDEN');
     if (!isUuid(accountId)) throw notFound('account');
-    const [row, roles] = await Promise.all([repo.getStaff(db, accountId), repo.getRoles(db, [accountId])]);
+    const [row, roles] = await Promise.all([staffRepo.getStaff(db, accountId), staffRepo.getRoles(db, [accountId])]);
     if (!row || !canSeeStaff(principal, roles)) throw notFound('account');
     return { row, roles };
   }
@@ -117,14 +120,14 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
     try {
       return await db.transaction(async (tx) => {
         await inTx?.(tx);
-        const accountId = await repo.insertAccount(tx, { kind: 'staff', name, passwordHash, createdAt: now });
-        await repo.insertStaff(tx, accountId, username);
-        await repo.insertRoles(
+        const accountId = await accountsRepo.insertAccount(tx, { kind: 'staff', name, passwordHash, createdAt: now });
+        await staffRepo.insertStaff(tx, accountId, username);
+        await staffRepo.insertRoles(
           tx,
           roles.map((r) => ({ accountId, role: r.role, orgCode: r.orgCode, orgPath: r.orgPath, createdAt: now })),
         );
         const detail = { username, roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })) };
-        await repo.insertAudit(tx, [{ accountId, actorId, action: 'staff.created', detail, at: now }]);
+        await accountsRepo.insertAudit(tx, [{ accountId, actorId, action: 'staff.created', detail, at: now }]);
         return accountId;
       });
     } catch (error) {
@@ -139,28 +142,28 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
     status: AccountStatus,
   ): Promise<{ accountId: string; status: AccountStatus }> {
     if (!isAccountAdmin(principal) || accountId === principal.accountId) throw new AppError('FORBIDDEN');
-    const account = isUuid(accountId) ? await repo.getAccount(db, accountId) : null;
+    const account = isUuid(accountId) ? await accountsRepo.getAccount(db, accountId) : null;
     if (!account) throw notFound('account');
     if (account.kind === 'staff') {
-      const roles = await repo.getRoles(db, [accountId]);
+      const roles = await staffRepo.getRoles(db, [accountId]);
       if (!canSeeStaff(principal, roles)) throw notFound('account');
       if (!canManageStaff(principal, roles)) throw new AppError('FORBIDDEN');
     } else {
-      const resident = await repo.getResident(db, { accountId });
+      const resident = await residentsRepo.getResident(db, { accountId });
       const home = resident?.homeOrgCode ? await orgs.getOrg(resident.homeOrgCode) : null;
       if (!canManageResident(principal, home?.path ?? null)) throw notFound('account');
     }
     if (account.status === status) return { accountId, status };
     const now = clock();
     await db.transaction(async (tx) => {
-      await repo.setAccountStatus(tx, accountId, status);
+      await accountsRepo.setAccountStatus(tx, accountId, status);
       // Enabling is also how an administrator lifts a lockout.
       if (status === 'active') await clearAllFailures(tx, accountId);
       // A disabled account loses its sessions at once, not when they expire.
-      if (status === 'disabled') await repo.revokeAccountSessions(tx, accountId, now);
+      if (status === 'disabled') await sessionsRepo.revokeAccountSessions(tx, accountId, now);
       const action = status === 'disabled' ? 'account.disabled' : 'account.enabled';
-      await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action, at: now }]);
-      await repo.announceSessionChange(tx, { account: accountId });
+      await accountsRepo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action, at: now }]);
+      await sessionsRepo.announceSessionChange(tx, { account: accountId });
     });
     sessionCache.dropAccount(accountId);
     return { accountId, status };
@@ -174,7 +177,7 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
     provisionStaff: async (input: CreateStaffInput, inTx?: (tx: Executor) => Promise<void>): Promise<StaffDto> => {
       const username = normaliseUsername(input.username);
       const roles = await resolveRoles(input.roles);
-      if (await repo.findStaffByUsername(db, username)) throw new AppError('USERNAME_TAKEN');
+      if (await staffRepo.findStaffByUsername(db, username)) throw new AppError('USERNAME_TAKEN');
       return getStaffDto(await insertStaff(null, input, username, roles, inTx));
     },
 
@@ -183,7 +186,7 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
       const username = normaliseUsername(input.username);
       const roles = await resolveRoles(input.roles);
       if (!roles.every((r) => canGrantRole(principal, r))) throw new AppError('FORBIDDEN');
-      if (await repo.findStaffByUsername(db, username)) throw new AppError('USERNAME_TAKEN');
+      if (await staffRepo.findStaffByUsername(db, username)) throw new AppError('USERNAME_TAKEN');
       return getStaffDto(await insertStaff(principal.accountId, input, username, roles));
     },
 
@@ -194,25 +197,26 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
       const addRoles = async (accountId: string) => {
         const now = clock();
         await db.transaction(async (tx) => {
-          const added = await repo.insertRoles(
+          const added = await staffRepo.insertRoles(
             tx,
             roles.map((r) => ({ accountId, ...r, createdAt: now })),
           );
           const detail = { bootstrap: true, roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })) };
           if (added > 0) {
-            await repo.insertAudit(tx, [{ accountId, actorId: null, action: 'role.granted', detail, at: now }]);
-            await repo.announceSessionChange(tx, { account: accountId });
+            await accountsRepo.insertAudit(tx, [{ accountId, actorId: null, action: 'role.granted', detail, at: now }]);
+            await sessionsRepo.announceSessionChange(tx, { account: accountId });
           }
         });
         sessionCache.dropAccount(accountId);
         return { accountId, created: false };
       };
-      const existing = await repo.findStaffByUsername(db, username);
+      const existing = await staffRepo.findStaffByUsername(db, username);
       if (existing) return addRoles(existing.id);
       try {
         return { accountId: await insertStaff(null, input, username, roles), created: true };
       } catch (error) {
-        const raced = error instanceof AppError && error.code === 'USERNAME_TAKEN' ? await repo.findStaffByUsername(db, username) : null;
+        const raced =
+          error instanceof AppError && error.code === 'USERNAME_TAKEN' ? await staffRepo.findStaffByUsername(db, username) : null;
         if (raced) return addRoles(raced.id);
         throw error;
       }
@@ -224,11 +228,11 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
       if (!role || !canGrantRole(principal, role)) throw new AppError('FORBIDDEN');
       const now = clock();
       await db.transaction(async (tx) => {
-        const added = await repo.insertRoles(tx, [{ accountId, ...role, createdAt: now }]);
+        const added = await staffRepo.insertRoles(tx, [{ accountId, ...role, createdAt: now }]);
         const detail = { role: role.role, orgCode: role.orgCode };
         if (added > 0) {
-          await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action: 'role.granted', detail, at: now }]);
-          await repo.announceSessionChange(tx, { account: accountId });
+          await accountsRepo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action: 'role.granted', detail, at: now }]);
+          await sessionsRepo.announceSessionChange(tx, { account: accountId });
         }
       });
       sessionCache.dropAccount(accountId);
@@ -242,10 +246,10 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
       if (!canGrantRole(principal, held)) throw new AppError('FORBIDDEN');
       const now = clock();
       await db.transaction(async (tx) => {
-        if (await repo.deleteRole(tx, accountId, held.role, held.orgCode)) {
+        if (await staffRepo.deleteRole(tx, accountId, held.role, held.orgCode)) {
           const detail = { role: held.role, orgCode: held.orgCode };
-          await repo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action: 'role.revoked', detail, at: now }]);
-          await repo.announceSessionChange(tx, { account: accountId });
+          await accountsRepo.insertAudit(tx, [{ accountId, actorId: principal.accountId, action: 'role.revoked', detail, at: now }]);
+          await sessionsRepo.announceSessionChange(tx, { account: accountId });
         }
       });
       sessionCache.dropAccount(accountId);
@@ -262,7 +266,7 @@ export function createStaffFunctions({ db, orgs, clock, sessionCache }: Identity
       if (!org || !administersOrg(principal, org.path)) throw notFound('org');
       const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
       const after = query.after ? String(decodeCursor(query.after, 1)[0]) : null;
-      const rows = await repo.listStaffUnder(db, org.path, after, limit + 1);
+      const rows = await staffRepo.listStaffUnder(db, org.path, after, limit + 1);
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return { items: await toStaffDtos(page), next: rows.length > limit && last ? encodeCursor([last.username]) : null };

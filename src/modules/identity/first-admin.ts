@@ -4,7 +4,8 @@ import type { Executor } from '../../db/database.ts';
 import type { IdentityContext } from './context.ts';
 import { hashSessionToken } from './crypto.ts';
 import * as firstAdminRepo from './first-admin.repository.ts';
-import type { CreateStaffInput, StaffDto } from './staff-admin.ts';
+import type { StaffDto } from './staff.ts';
+import type { CreateStaffInput } from './staff-enrolment.ts';
 
 /**
  * The first platform administrator of an install. There is no built-in account: the operator

@@ -18,13 +18,17 @@ import {
   type ResidentSummary,
 } from './residents.ts';
 import { createSessionFunctions, type LoginInput, type LoginResult } from './sessions.ts';
-import { createStaffFunctions, type CreateStaffInput, type RoleRequest, type StaffDto, type StaffPage } from './staff-admin.ts';
+import type { RoleRequest, StaffDto } from './staff.ts';
+import { createStaffAdminFunctions, type StaffPage } from './staff-admin.ts';
+import { createStaffEnrolmentFunctions, type CreateStaffInput } from './staff-enrolment.ts';
 import { createPasswordFunctions, type ChangePasswordInput, type ChangePasswordResult } from './passwords.ts';
 import { createFirstAdminFunctions, type BootstrapInput, type CreateAdminInput } from './first-admin.ts';
 
 export type { AccountDto, LoginChannel, LoginInput, LoginResult } from './sessions.ts';
 export type { RegisterResidentInput, RegisterResidentResult, ResidentProfile, ResidentSummary, Warning } from './residents.ts';
-export type { CreateStaffInput, RoleRequest, StaffDto, StaffPage } from './staff-admin.ts';
+export type { RoleRequest, StaffDto } from './staff.ts';
+export type { StaffPage } from './staff-admin.ts';
+export type { CreateStaffInput } from './staff-enrolment.ts';
 export type { CreateDelegationInput, DelegationDto } from './delegations.ts';
 export type { ChangePasswordInput, ChangePasswordResult } from './passwords.ts';
 export type { BootstrapInput, CreateAdminInput } from './first-admin.ts';
@@ -130,7 +134,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     };
   }
 
-  const { provisionStaff, ...staffFunctions } = createStaffFunctions(ctx);
+  const { provisionStaff, ...staffEnrolment } = createStaffEnrolmentFunctions(ctx);
 
   return {
     ...createSessionFunctions(ctx),
@@ -143,7 +147,8 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     revealResidentId: residents.revealResidentId,
     revealHolders: residents.revealHolders,
     getMyProfile,
-    ...staffFunctions,
+    ...staffEnrolment,
+    ...createStaffAdminFunctions(ctx),
     ...createDelegationFunctions(ctx),
   };
 }

@@ -12,7 +12,7 @@ import { makeResidentId } from '../modules/identity/index.ts';
 import { newSigningKey, startDepartment, type RunningDepartment } from '../modules/sharing/index.ts';
 import type { DepartmentStats } from '../modules/sharing/index.ts';
 import { seedRecords, seedSharingDemo, type DemoPerson } from '../modules/sharing/index.ts';
-import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-data.ts';
+import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-people.ts';
 import { hanDigits } from './han-digits.ts';
 
 const PEOPLE: [string, string, 'male' | 'female'][] = [

@@ -10,7 +10,7 @@ import { ensureDemoDepartments } from '../modules/orgs/index.ts';
 import { encodeQr } from '../verify/bundle.ts';
 import { toVerifiableCredential } from '../verify/credential.ts';
 import { parsePayload } from '../verify/document.ts';
-import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-data.ts';
+import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-people.ts';
 
 export interface DemoCertificateFiles {
   dir: string;

@@ -37,7 +37,6 @@ export {
   Sm2Point,
   sm2PublicKeyFromPrivate,
   sm2Z,
-  type Sm2KeyPair,
   type Sm2Options,
 } from './sm2-keys.ts';
 

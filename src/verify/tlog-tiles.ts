@@ -33,7 +33,6 @@ export {
   tilePath,
   tilesAtLevel,
   tileWidth,
-  type TileRef,
 } from './tlog-tile-format.ts';
 
 /** Where the hashes of tree level 8·L behind a node sit: tile, offset in it, and how many. */

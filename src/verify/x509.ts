@@ -21,7 +21,6 @@ export {
   type CertificateSignatureAlgorithm,
   type ParsedCertificate,
   type ParseFailure,
-  type ParseResult,
 } from './x509-certificate.ts';
 export type { KeyUsageType } from './x509-extensions.ts';
 export type { NameInfo } from './x509-name.ts';

@@ -40,6 +40,8 @@ import type { RateLimits } from './core/rate-limits.ts';
 import { kioskRoutes } from './modules/identity/index.ts';
 import { createBundlesService, type BundlesService } from './modules/bundles/index.ts';
 import { bundlesRoutes } from './modules/bundles/index.ts';
+import { createRulesService, type RulesService } from './modules/rules/index.ts';
+import { rulesRoutes } from './modules/rules/index.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -60,6 +62,8 @@ export interface Services {
   kiosk: KioskLogin;
   bundles: BundlesService;
   datasetRecords: DatasetRecordsService;
+  /** Rules as data: eligibility and instant-approval rules, versioned, dry-run, applied with a trace. */
+  rules: RulesService;
 }
 
 export interface ServiceOptions {
@@ -192,6 +196,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}),
   });
   late.bundles = bundles;
+  const rules = createRulesService({ db, orgs, ledger, clock });
   const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: dataSharing.subjectKeyOf, clock });
   return {
     orgs,
@@ -209,6 +214,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     kiosk,
     bundles,
     datasetRecords,
+    rules,
   };
 }
 
@@ -306,6 +312,7 @@ export async function buildApp(
       dataSharingRoutes({ sharing: services.dataSharing }),
       bundlesRoutes({ bundles: services.bundles }),
       datasetRecordsRoutes({ records: services.datasetRecords }),
+      rulesRoutes({ rules: services.rules }),
       ledgerApiRoutes({ ledger: services.ledger }),
     ],
     // The web apps answer every other GET path, so they come last.

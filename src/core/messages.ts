@@ -20,6 +20,7 @@ import { SHARING_MESSAGES } from './messages/sharing.ts';
 import { BUNDLES_MESSAGES } from './messages/bundles.ts';
 import { APPLICATIONS_MESSAGES } from './messages/applications.ts';
 import { CERTIFICATES_MESSAGES } from './messages/certificates.ts';
+import { RULES_MESSAGES } from './messages/rules.ts';
 
 export interface Bilingual {
   zh: string;
@@ -40,6 +41,7 @@ export const MESSAGES = {
   ...BUNDLES_MESSAGES,
   ...APPLICATIONS_MESSAGES,
   ...CERTIFICATES_MESSAGES,
+  ...RULES_MESSAGES,
 } as const satisfies Record<string, Bilingual>;
 
 export type MessageKey = keyof typeof MESSAGES;
@@ -67,6 +69,7 @@ export const NOUNS = {
   grant: { zh: '共享授权', en: 'Sharing grant' },
   exchange: { zh: '数据使用请求', en: 'Data request' },
   bundle: { zh: '一件事', en: 'Bundle' },
+  rule: { zh: '规则', en: 'Rule' },
 } as const satisfies Record<string, Bilingual>;
 
 export type Noun = keyof typeof NOUNS;

@@ -37,7 +37,12 @@ export type StaffAction =
   | 'signature.activate'
   // ---- orgs ----
   /** Attach a department to a division. */
-  | 'department.create';
+  | 'department.create'
+  // ---- rules ----
+  /** See an org's eligibility and instant-approval rules, every version. */
+  | 'rule.view'
+  /** Propose a rule version, switch one on (never one's own), and dry-run it over the population. */
+  | 'rule.manage';
 
 /** Every staff role, in the order the console lists them. */
 export const STAFF_ROLES: readonly StaffRole[] = [
@@ -102,6 +107,9 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   'signature.activate': ['township_admin', 'county_admin', 'city_admin', 'platform_admin'],
   // ---- orgs ----
   'department.create': [...ACCOUNT_ADMINISTRATORS],
+  // ---- rules ----
+  'rule.view': [...HANDLERS, 'supervisor'],
+  'rule.manage': GRANT_MANAGERS,
 };
 
 export const STAFF_ACTIONS = Object.keys(RULES) as StaffAction[];

@@ -16,3 +16,4 @@ export {
 } from './sharing.service.ts';
 export { type DatasetField } from './sharing.tables.ts';
 export { rekeySharingRecords } from './subject-rekey.ts';
+export { type RuleDataProblem, recordsOf, recordsPage, ruleDataProblems } from './rule-data.ts';

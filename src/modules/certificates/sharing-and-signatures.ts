@@ -5,7 +5,7 @@ import { AppError, notFound } from '../../core/errors.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Db } from '../../db/database.ts';
 import { requireResidentScope, type Principal } from '../identity/index.ts';
-import { can } from '../identity/index.ts';
+import { can, grantsFor } from '../identity/index.ts';
 import type { CertificateBundle } from '../../verify/bundle.ts';
 import { registeredSignatures, shareLinks } from './certificates.tables.ts';
 import type { CertificatesService, CertificateView } from './certificates.service.ts';
@@ -62,10 +62,7 @@ export function createSharingService(deps: { db: Db; certificates: CertificatesS
   return {
     /** A reviewer files their handwritten signature (PNG data URL); it waits for activation. */
     async uploadSignature(principal: Principal, image: string): Promise<SignatureDto> {
-      const grant =
-        principal.kind === 'staff' && !principal.actingFor
-          ? principal.roles.find((g) => g.role === 'village_reviewer' || g.role === 'department_officer')
-          : undefined;
+      const grant = principal.actingFor ? undefined : grantsFor(principal, 'signature.upload')[0];
       if (!grant) throw new AppError('FORBIDDEN');
       const match = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(image);
       const bytes = match ? Buffer.from(match[1]!, 'base64') : null;

@@ -6052,6 +6052,7 @@ export interface components {
       username?: string;
       residentIdMasked?: string;
       roles: components['schemas']['Role'][];
+      capabilities: components['schemas']['Capabilities'];
     };
     /** AccountStatus */
     AccountStatus: {
@@ -6289,6 +6290,27 @@ export interface components {
       trips: number;
       /** @description The identifiers of the certificates issued, in dependency order */
       outputs: string[];
+    };
+    /**
+     * Capabilities
+     * @description 每项工作人员操作可在哪些机构（及其辖区）进行；界面据此显示菜单，服务器仍逐次校验 · where each staff action is allowed
+     */
+    Capabilities: {
+      'case.view'?: string[];
+      'case.handle'?: string[];
+      'certificate.view'?: string[];
+      'certificate.changeStatus'?: string[];
+      'overview.view'?: string[];
+      'grant.manage'?: string[];
+      'grant.approve'?: string[];
+      'exchange.request'?: string[];
+      'dataset.keep'?: string[];
+      'sharing.view'?: string[];
+      'seal.view'?: string[];
+      'signature.activate'?: string[];
+      'signature.upload'?: string[];
+      'department.create'?: string[];
+      'staff.manage'?: string[];
     };
     /** CaseActionBody */
     CaseActionBody: {
@@ -7033,6 +7055,7 @@ export interface components {
       name: string;
       username: string;
       roles: components['schemas']['Role'][];
+      capabilities: components['schemas']['Capabilities'];
       actingFor: {
         /** Format: uuid */
         residentId: string;

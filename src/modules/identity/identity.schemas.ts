@@ -23,7 +23,7 @@ const Channel = Type.Union(
 );
 
 /** policy.ts's capabilitiesOf: for each staff action allowed somewhere, the org codes where it is (an action allowed nowhere is left out). */
-export const Capabilities = Type.Partial(
+const Capabilities = Type.Partial(
   Type.Object(
     Object.fromEntries(STAFF_ACTIONS.map((action) => [action, Type.Array(Type.String())])) as Record<StaffAction, TArray<TString>>,
   ),

@@ -7,7 +7,6 @@ import { formatIdentifier } from '../../verify/identifier.ts';
 import type { Disclosure, SignedPayload } from '../../verify/document.ts';
 import * as repo from './certificates.repository.ts';
 import type { CertificateField } from './certificates.tables.ts';
-import type { CertificateTypeDef } from './certificate-types.seed.ts';
 import { prepareBatchIssue, type BatchItem, type PreparedBatch } from './batch-issue.ts';
 import type { StatusListTarget } from './status-lists.ts';
 import { canonicalPayload, fieldDigestFast, issuanceLeafFast } from './digests.ts';
@@ -145,10 +144,6 @@ export function createIssueFunctions(ctx: CertificatesContext) {
   }
 
   return {
-    async upsertTypes(types: CertificateTypeDef[]): Promise<void> {
-      for (const t of types) await repo.upsertType(db, t);
-    },
-
     async listTypes() {
       return repo.listTypes(db);
     },

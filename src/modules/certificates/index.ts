@@ -6,7 +6,9 @@ export { type CertificatesService, createCertificatesService } from './certifica
 export { type CertificateField } from './certificates.tables.ts';
 export { contextRoutes } from './contexts.routes.ts';
 export { createDisclosureVault, rekeyDisclosures, sealLegacyDisclosures } from './disclosure-vault.ts';
-export { type KeyStore, STATUS_KEY_OWNER, createKeyStore, probeSigningKeys, rekeySigningKeys } from './keys/key-store.ts';
+export { probeSigningKeys, rekeySigningKeys } from './keys/key-encryption.ts';
+export { STATUS_KEY_OWNER } from './keys/key-names.ts';
+export { type KeyStore, createKeyStore } from './keys/key-store.ts';
 export { renderSealSvg } from './keys/seal-image.ts';
 export { fallbackFaces } from './pdf/font.ts';
 export { sealsRoutes } from './seals.routes.ts';

@@ -8,7 +8,7 @@ import type { CertificateBundle } from '../../verify/bundle.ts';
 import { verifyCertificate, type TrustAnchors, type VerificationResult } from '../../verify/verify-certificate.ts';
 import type { StatusListCredential } from '../../verify/status-credential.ts';
 import * as repo from './certificates.repository.ts';
-import type { StatusListEntrySchema } from './certificates.schemas.ts';
+import type { StatusListEntrySchema } from './verification.schemas.ts';
 import type { CertificateStatus } from './certificates.tables.ts';
 import type { CertificatesContext, CertificateView } from './context.ts';
 

@@ -10,7 +10,7 @@ import {
   TrustAnchorsSchema,
   VerificationResultSchema,
   VerifyBody,
-} from './certificates.schemas.ts';
+} from './verification.schemas.ts';
 import type { CertificatesService } from './certificates.service.ts';
 
 /** Verification and its evidence, public: trust anchors, verifying a bundle, the status lists. */

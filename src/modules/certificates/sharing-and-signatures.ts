@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import { message } from '../../core/messages.ts';
@@ -10,31 +11,14 @@ import type { CertificateBundle } from '../../verify/bundle.ts';
 import { registeredSignatures, shareLinks } from './certificates.tables.ts';
 import type { CertificatesService, CertificateView } from './certificates.service.ts';
 import * as repo from './certificates.repository.ts';
+import type { ShareSchema, SignatureSchema } from './certificates.schemas.ts';
 
 const MAX_SIGNATURE_BYTES = 200 * 1024;
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const MAX_SHARE_HOURS = 24 * 30;
 
-export interface SignatureDto {
-  id: string;
-  accountId: string;
-  orgCode: string;
-  status: 'pending' | 'active' | 'retired';
-  image: string;
-  uploadedAt: string;
-  activatedAt: string | null;
-}
-
-export interface ShareLinkDto {
-  id: string;
-  certificateId: string;
-  fields: string[];
-  expiresAt: string;
-  revoked: boolean;
-  /** Only when just created: the secret part of the link is never stored in clear. */
-  token?: string;
-  url?: string;
-}
+export type SignatureDto = Static<typeof SignatureSchema>;
+export type ShareLinkDto = Static<typeof ShareSchema>;
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 

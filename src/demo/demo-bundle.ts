@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServices } from '../app.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/index.ts';
-import { SEED_CERTIFICATE_TYPES } from '../modules/certificates/index.ts';
+import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../modules/certificates/index.ts';
 import { seedBundles } from '../modules/bundles/index.ts';
 import type { BurdenFigures } from '../modules/bundles/index.ts';
 import type { BundleProgress } from '../modules/bundles/index.ts';
@@ -50,7 +50,7 @@ export async function prepareBundleDemo(
   const departments: Record<string, string> = {};
   for (const d of await ensureDemoDepartments(database.db)) if (d.departmentKind) departments[d.departmentKind] ??= d.code;
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
-  await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
+  await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
   const people = PEOPLE.map(([name, birthDate, gender], i): DemoPerson => ({ residentId: demoResidentId(i), name, birthDate, gender })) as [
     DemoPerson,
@@ -59,7 +59,7 @@ export async function prepareBundleDemo(
     DemoPerson,
   ];
   await seedSharingDemo(services.dataSharing, departments, people, { licenceTypes: await services.certificates.listTypes() });
-  await seedBundles(services, departments);
+  await seedBundles(database.db, services, departments);
   const records = seedRecords(people);
 
   async function newMother(index: number): Promise<Principal> {

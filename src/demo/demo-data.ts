@@ -1,7 +1,7 @@
 import type { Services } from '../app.ts';
 import type { Principal } from '../modules/identity/index.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/index.ts';
-import { SEED_CERTIFICATE_TYPES } from '../modules/certificates/index.ts';
+import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../modules/certificates/index.ts';
 import { ensureDemoDepartments } from '../modules/orgs/index.ts';
 import type { Database } from '../db/database.ts';
 import { seedSharingDemo } from '../modules/sharing/index.ts';
@@ -45,10 +45,10 @@ export async function seedPlatform(database: Database, services: Services, optio
   const byKind: Record<string, string> = {};
   for (const d of departments) if (d.departmentKind) byKind[d.departmentKind] ??= d.code;
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
-  await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
+  await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
   await seedSharingDemo(services.dataSharing, byKind, null, { licenceTypes: await services.certificates.listTypes() });
-  await seedBundles(services, byKind);
+  await seedBundles(database.db, services, byKind);
   return byKind;
 }
 

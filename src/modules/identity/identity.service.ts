@@ -10,6 +10,7 @@ import { createDelegationFunctions, type CreateDelegationInput, type DelegationD
 import * as staffRepo from './staff.repository.ts';
 import type { AccountStatus } from './identity.tables.ts';
 import type { Principal } from './principal.ts';
+import { capabilitiesOf } from './policy.ts';
 import {
   createResidentFunctions,
   type RegisterResidentInput,
@@ -130,6 +131,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
       name: row.name,
       username: row.username,
       roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })),
+      capabilities: capabilitiesOf({ kind: 'staff', roles }),
       actingFor: principal.actingFor ?? null,
     };
   }

@@ -192,7 +192,14 @@ export function createKioskLogin(deps: KioskLoginDeps) {
       return {
         token,
         expiresAt: expiresAt.toISOString(),
-        account: { id: resident.accountId, kind: 'resident', name: resident.name, residentIdMasked: resident.residentIdMasked, roles: [] },
+        account: {
+          id: resident.accountId,
+          kind: 'resident',
+          name: resident.name,
+          residentIdMasked: resident.residentIdMasked,
+          roles: [],
+          capabilities: {},
+        },
       };
     },
 

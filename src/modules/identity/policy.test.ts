@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StaffRole } from './identity.tables.ts';
-import { can, grantsFor, STAFF_ACTIONS, type StaffAction } from './policy.ts';
+import { can, capabilitiesOf, grantsFor, STAFF_ACTIONS, type StaffAction } from './policy.ts';
 import { actsForAnOrg, onBehalfOf, requireResidentScope, systemPrincipal, type Principal } from './principal.ts';
 
 // The org tree of the table: province P, city C, county X, township T, village V; a department D
@@ -76,20 +76,28 @@ const TABLE: Record<StaffRole, string> = {
   helper:             '-         -           -         -           -        -            -             -        -       -',
 };
 
-// ---- applications, certificates and orgs: their own actions, in the same form ----
-const ACTIONS_AC: StaffAction[] = ['seal.view', 'signature.activate', 'department.create', 'rule.view', 'rule.manage'];
+// ---- applications, certificates, orgs, identity and rules: their own actions, in the same form ----
+const ACTIONS_AC: StaffAction[] = [
+  'seal.view',
+  'signature.activate',
+  'signature.upload',
+  'department.create',
+  'staff.manage',
+  'rule.view',
+  'rule.manage',
+];
 
 // prettier-ignore
 const TABLE_AC: Record<StaffRole, string> = {
-  //                 seal.view signature.activate department.create rule.view rule.manage
-  village_reviewer:   'Y         -                  -                 Y         -',
-  township_admin:     'Y         Y                  Y                 Y         -',
-  county_admin:       'Y         Y                  Y                 Y         Y',
-  city_admin:         'Y         Y                  Y                 Y         Y',
-  department_officer: 'Y         -                  -                 Y         Y',
-  supervisor:         'Y         -                  -                 Y         -',
-  platform_admin:     'Y         Y                  Y                 Y         Y',
-  helper:             '-         -                  -                 -         -',
+  //                 seal.view signature.activate signature.upload department.create staff.manage rule.view rule.manage
+  village_reviewer:   'Y         -                  Y                -                 -            Y         -',
+  township_admin:     'Y         Y                  -                Y                 Y            Y         -',
+  county_admin:       'Y         Y                  -                Y                 Y            Y         Y',
+  city_admin:         'Y         Y                  -                Y                 Y            Y         Y',
+  department_officer: 'Y         -                  Y                -                 -            Y         Y',
+  supervisor:         'Y         -                  -                -                 -            Y         -',
+  platform_admin:     'Y         Y                  -                Y                 Y            Y         Y',
+  helper:             '-         -                  -                -                 -            -         -',
 };
 
 /** Roles that reach the nodes below where they are held; the platform administrator reaches every node. */
@@ -150,6 +158,27 @@ describe('policy: every role × action', () => {
     expect(can(principal, 'case.view', { orgPath: `${Y}.t` })).toBe(true);
     expect(can(principal, 'grant.approve', { orgPath: V })).toBe(false);
     expect(grantsFor(principal, 'case.view').map((g) => g.orgPath)).toEqual([V, Y]);
+  });
+
+  it('capabilities: for each action allowed somewhere, the org codes of the grants that allow it, once each', () => {
+    const principal: Principal = {
+      ...staff('village_reviewer', V),
+      roles: [
+        { role: 'village_reviewer', orgCode: 'v', orgPath: V },
+        { role: 'helper', orgCode: 'v', orgPath: V },
+        { role: 'township_admin', orgCode: 't', orgPath: T },
+        { role: 'supervisor', orgCode: 't', orgPath: T },
+      ],
+    };
+    const capabilities = capabilitiesOf(principal);
+    expect(capabilities['case.view']).toEqual(['v', 't']);
+    expect(capabilities['overview.view']).toEqual(['t']);
+    expect(capabilities['signature.upload']).toEqual(['v']);
+    expect(capabilities['staff.manage']).toEqual(['t']);
+    expect(capabilities).not.toHaveProperty('grant.manage');
+    expect(Object.keys(capabilities).every((a) => STAFF_ACTIONS.includes(a as StaffAction))).toBe(true);
+    expect(capabilitiesOf({ kind: 'resident', roles: [] })).toEqual({});
+    expect(capabilitiesOf(staff('helper', V))).toEqual({});
   });
 });
 

@@ -7,6 +7,7 @@ import * as sessionsRepo from './sessions.repository.ts';
 import * as staffRepo from './staff.repository.ts';
 import { clearFailures, findLocks, loginSource, recordFailure } from './lockout.ts';
 import type { StaffRole } from './identity.tables.ts';
+import { capabilitiesOf, type Capabilities } from './policy.ts';
 import { DELEGATION_SCOPES, type DelegationScope, type Principal } from './principal.ts';
 import { parseResidentId } from './resident-id.ts';
 import { chinaToday, isUuid, PHONE_PATTERN } from './validation.ts';
@@ -36,6 +37,8 @@ export interface AccountDto {
   /** Residents only. */
   residentIdMasked?: string;
   roles: { role: StaffRole; orgCode: string }[];
+  /** What the account may do where (policy.ts); residents: none. */
+  capabilities: Capabilities;
 }
 
 export interface LoginResult {
@@ -56,7 +59,14 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
   async function describeAccount(candidate: accountsRepo.LoginCandidate): Promise<AccountDto> {
     if (candidate.kind === 'resident') {
       const resident = await residentsRepo.getResident(db, { accountId: candidate.id });
-      return { id: candidate.id, kind: 'resident', name: candidate.name, residentIdMasked: resident?.residentIdMasked, roles: [] };
+      return {
+        id: candidate.id,
+        kind: 'resident',
+        name: candidate.name,
+        residentIdMasked: resident?.residentIdMasked,
+        roles: [],
+        capabilities: {},
+      };
     }
     const [staffRow, roles] = await Promise.all([staffRepo.getStaff(db, candidate.id), staffRepo.getRoles(db, [candidate.id])]);
     return {
@@ -65,6 +75,7 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
       name: candidate.name,
       username: staffRow?.username,
       roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })),
+      capabilities: capabilitiesOf({ kind: 'staff', roles }),
     };
   }
 

@@ -117,7 +117,11 @@ export const ERROR_CODES = {
     zh: '规则读取的数据“{dataset}”不可用：{problem}',
     en: 'The rule reads {dataset}, which it may not: {problem}',
   },
-  RULE_NOT_DRAFT: { status: 409, zh: '只有草稿版本可以启用（该版本为 {status}）', en: 'Only a draft version can be switched on (this one is {status})' },
+  RULE_NOT_DRAFT: {
+    status: 409,
+    zh: '只有草稿版本可以启用（该版本为 {status}）',
+    en: 'Only a draft version can be switched on (this one is {status})',
+  },
   SELF_APPROVAL: { status: 403, zh: '不能审批自己提出的申请', en: 'You cannot approve or refuse your own request' },
   GRANT_NOT_PENDING: {
     status: 409,

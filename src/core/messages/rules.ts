@@ -1,8 +1,14 @@
 /** The message catalogue (../messages.ts): the rules' sentences: rule definitions, versions, dates. */
 export const RULES_MESSAGES = {
-  'rules.badName': { zh: '名称 {name} 不合规（小写字母开头，字母、数字、下划线）', en: 'the name {name} is not valid (a lower-case letter, then letters, digits, _)' },
+  'rules.badName': {
+    zh: '名称 {name} 不合规（小写字母开头，字母、数字、下划线）',
+    en: 'the name {name} is not valid (a lower-case letter, then letters, digits, _)',
+  },
   'rules.duplicateName': { zh: '名称 {name} 重复', en: 'the name {name} appears twice' },
-  'rules.badParam': { zh: '参数 {name} 须有生效日期（YYYY-MM-DD）与整数取值', en: 'parameter {name} needs dated integer values (YYYY-MM-DD)' },
+  'rules.badParam': {
+    zh: '参数 {name} 须有生效日期（YYYY-MM-DD）与整数取值',
+    en: 'parameter {name} needs dated integer values (YYYY-MM-DD)',
+  },
   'rules.noClause': { zh: '规则至少要有一个条件', en: 'a rule needs at least one clause' },
   'rules.badClauseId': { zh: '条件编号 {id} 不合规或重复', en: 'clause id {id} is not valid or appears twice' },
   'rules.clauseWords': { zh: '条件 {id} 须有中英文说明', en: 'clause {id} needs its plain words in Chinese and English' },

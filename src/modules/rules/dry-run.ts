@@ -33,7 +33,8 @@ export function createDryRun(ctx: RulesContext) {
     const candidate = ctx.compiledOf(row);
     const before = baseline ? ctx.compiledOf(baseline) : null;
     const needs = datasetNeeds(row.body);
-    for (const [code, fields] of baseline ? datasetNeeds(baseline.body) : []) needs.set(code, [...new Set([...(needs.get(code) ?? []), ...fields])]);
+    for (const [code, fields] of baseline ? datasetNeeds(baseline.body) : [])
+      needs.set(code, [...new Set([...(needs.get(code) ?? []), ...fields])]);
     await assertRuleData(db, row, clock());
     if (baseline) await assertRuleData(db, baseline, clock());
 
@@ -42,7 +43,7 @@ export function createDryRun(ctx: RulesContext) {
     const result = { population: 0, eligible: 0, eligibleBefore: before ? 0 : null, added: 0, removed: 0, undetermined: 0 };
     const failedBy = new Map<string, number>();
     const sample: DryRunResult['sample'] = { added: [], removed: [] };
-    for (let after: string | null = null; population !== undefined; ) {
+    for (let after: string | null = null; population !== undefined;) {
       const page = await recordsPage(db, population, after, PAGE);
       if (page.length === 0) break;
       after = page.at(-1)!.subjectKey;

@@ -8,7 +8,7 @@ export type SubjectRecords = Readonly<Record<string, Readonly<Record<string, str
 export type Outcome = 'eligible' | 'ineligible' | 'undetermined';
 
 /** What a decision rests on, stored with it: the rule version, each input by reference and digest, what failed. */
-export interface RuleTrace {
+interface RuleTrace {
   rule: string;
   version: number;
   /** The version's hash, as its ledger leaf has it. */
@@ -60,7 +60,13 @@ function holds(run: CompiledRule['clauses'][number]['run'], context: Record<stri
  * not meet), inputs are referenced by dataset and field with a digest of the value keyed to the
  * subject (no value is stored). Missing inputs make the outcome `undetermined`: a person decides.
  */
-export function evaluateRule(compiled: CompiledRule, ref: VersionRef, records: SubjectRecords, on: string, subjectKey: string): RuleDecision {
+export function evaluateRule(
+  compiled: CompiledRule,
+  ref: VersionRef,
+  records: SubjectRecords,
+  on: string,
+  subjectKey: string,
+): RuleDecision {
   const { context, missing } = contextOf(compiled, records, on);
   const inputs = compiled.body.inputs.map((i) => {
     const value = context[i.name];

@@ -12,12 +12,18 @@ import type { ProposeRuleInput, RuleVersionView } from './rules.schemas.ts';
 
 const PROBLEM_WORDS: Record<RuleDataProblem, { zh: string; en: string }> = {
   no_dataset: { zh: '数据目录中没有该数据集或字段', en: 'the data catalogue has no such dataset or field' },
-  no_grant: { zh: '本单位没有覆盖这些字段、此用途的有效共享授权', en: 'the org holds no live grant covering these fields for this purpose' },
+  no_grant: {
+    zh: '本单位没有覆盖这些字段、此用途的有效共享授权',
+    en: 'the org holds no live grant covering these fields for this purpose',
+  },
   consent_required: {
     zh: '授权需要居民逐一同意；免申办理须有依法免于同意的授权',
     en: "the grant needs each resident's consent; a rule that acts without an application needs a law-based grant",
   },
-  external: { zh: '该数据集由部门自有系统提供，规则暂只能读取平台内数据', en: "the dataset is served by the department's own system; rules read platform-held data only" },
+  external: {
+    zh: '该数据集由部门自有系统提供，规则暂只能读取平台内数据',
+    en: "the dataset is served by the department's own system; rules read platform-held data only",
+  },
 };
 
 /** Which fields of which dataset a rule body reads. */
@@ -73,7 +79,15 @@ export function createRuleProposals(ctx: RulesContext) {
             effectiveTo,
           };
           const hash = versionHash(fields);
-          const leaf = { rule: ruleCode, version, hash, event: 'proposed', by: principal.accountId, reason: digestOf(reason), at: at.toISOString() };
+          const leaf = {
+            rule: ruleCode,
+            version,
+            hash,
+            event: 'proposed',
+            by: principal.accountId,
+            reason: digestOf(reason),
+            at: at.toISOString(),
+          };
           const ledgerEntryId = await ctx.appendLeaf(tx, RULE_VERSION_ENTRY, leaf);
           const row = await repo.insertVersion(tx, {
             ...fields,
@@ -107,7 +121,8 @@ export function createRuleProposals(ctx: RulesContext) {
       if (row.proposedBy === principal.accountId) throw new AppError('SELF_APPROVAL');
       const reason = reasonInput.trim();
       if (!reason) throw new AppError('VALIDATION_FAILED', { detail: message('rules.reasonRequired') });
-      if (row.effectiveTo !== null && row.effectiveTo < chinaDate(clock())) throw new AppError('VALIDATION_FAILED', { detail: message('rules.expired') });
+      if (row.effectiveTo !== null && row.effectiveTo < chinaDate(clock()))
+        throw new AppError('VALIDATION_FAILED', { detail: message('rules.expired') });
       // The grants may have ended since the proposal.
       await assertRuleData(db, row, clock());
       const at = clock();

@@ -13,13 +13,23 @@ const oldAge: RuleBody = {
     { name: 'birthDate', dataset: REGISTER, field: 'birthDate', type: 'date' },
     { name: 'address', dataset: REGISTER, field: 'address', type: 'string' },
   ],
-  params: [{ name: 'monthlyFen', values: [{ from: '2024-01-01', value: 5000 }, { from: '2026-07-01', value: 10000 }] }],
+  params: [
+    {
+      name: 'monthlyFen',
+      values: [
+        { from: '2024-01-01', value: 5000 },
+        { from: '2026-07-01', value: 10000 },
+      ],
+    },
+  ],
   clauses: [
     { id: 'aged80', expr: 'yearsBetween(birthDate, today) >= 80', zh: '年满 80 周岁', en: 'Aged 80 or over' },
     { id: 'inProvince', expr: 'address.startsWith("河北省")', zh: '户籍在本省', en: 'Registered in the province' },
   ],
   amount: 'monthlyFen',
 };
+
+const detailOf = (error: AppError) => (error.params as { detail: { zh: string; en: string } }).detail;
 
 function refusal(fn: () => unknown): AppError {
   try {
@@ -55,9 +65,9 @@ describe('rule language (CEL)', () => {
     const malformed = evaluateRule(rule, ref, { [REGISTER]: { birthDate: '1940年', address: '河北省' } }, '2026-12-05', 'k');
     expect(malformed.trace.missing).toEqual(['birthDate']);
     // Before any step of a parameter, the parameter is missing too.
-    expect(evaluateRule(rule, ref, { [REGISTER]: { birthDate: '1940-01-01', address: '河北省' } }, '2023-01-01', 'k').trace.missing).toEqual([
-      'monthlyFen',
-    ]);
+    expect(
+      evaluateRule(rule, ref, { [REGISTER]: { birthDate: '1940-01-01', address: '河北省' } }, '2023-01-01', 'k').trace.missing,
+    ).toEqual(['monthlyFen']);
   });
 
   it('keeps inputs by reference and a digest keyed to the subject, never the value', () => {
@@ -76,16 +86,18 @@ describe('rule language (CEL)', () => {
   });
 
   it('refuses, with a clear bilingual reason, what does not parse, reads an undeclared variable, or has the wrong type', () => {
-    const parse = refusal(() => compileRule({ ...oldAge, clauses: [{ id: 'x', expr: 'yearsBetween(birthDate, today) >=', zh: '甲', en: 'a' }] }));
+    const parse = refusal(() =>
+      compileRule({ ...oldAge, clauses: [{ id: 'x', expr: 'yearsBetween(birthDate, today) >=', zh: '甲', en: 'a' }] }),
+    );
     expect(parse.code).toBe('RULE_INVALID');
     expect(JSON.stringify(parse.params)).toContain('x');
     const unknown = refusal(() => compileRule({ ...oldAge, clauses: [{ id: 'x', expr: 'income > 3000', zh: '甲', en: 'a' }] }));
     expect(unknown.code).toBe('RULE_INVALID');
     expect(JSON.stringify(unknown.params)).toContain('income');
     const notBool = refusal(() => compileRule({ ...oldAge, clauses: [{ id: 'x', expr: 'monthlyFen + 1', zh: '甲', en: 'a' }] }));
-    expect(notBool.params).toMatchObject({ detail: { en: expect.stringContaining('must give bool') } });
+    expect(detailOf(notBool).en).toContain('must give bool');
     const amountNotInt = refusal(() => compileRule({ ...oldAge, amount: 'address' }));
-    expect(amountNotInt.params).toMatchObject({ detail: { zh: expect.stringContaining('amount') } });
+    expect(detailOf(amountNotInt).zh).toContain('amount');
     expect(refusal(() => compileRule({ ...oldAge, clauses: [] })).code).toBe('RULE_INVALID');
     expect(refusal(() => compileRule({ ...oldAge, clauses: [oldAge.clauses[0]!, oldAge.clauses[0]!] })).code).toBe('RULE_INVALID');
     // Bounded: an expression too big to be a rule is refused, not run.
@@ -95,7 +107,9 @@ describe('rule language (CEL)', () => {
 
   it('the sweep path and the traced path agree on every input', () => {
     const rule = compileRule(oldAge);
-    const date = fc.date({ min: new Date('1900-01-01'), max: new Date('2030-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+    const date = fc
+      .date({ min: new Date('1900-01-01'), max: new Date('2030-12-31'), noInvalidDate: true })
+      .map((d) => d.toISOString().slice(0, 10));
     fc.assert(
       fc.property(date, date, fc.constantFrom('河北省正定县', '广西壮族自治区', ''), (birthDate, on, address) => {
         const records = { [REGISTER]: { birthDate, address } };

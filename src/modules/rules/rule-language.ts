@@ -11,7 +11,7 @@ import { workingDaysBetween } from '../catalog/index.ts';
  */
 export type InputType = 'string' | 'int' | 'bool' | 'date';
 
-export interface RuleInput {
+interface RuleInput {
   /** The variable name the clauses use. */
   name: string;
   dataset: string;
@@ -25,7 +25,7 @@ export interface RuleParam {
   values: { from: string; value: number }[];
 }
 
-export interface RuleClause {
+interface RuleClause {
   id: string;
   /** A CEL expression that must be true. */
   expr: string;
@@ -87,16 +87,16 @@ function environment(body: RuleBody): Environment {
 export function compileRule(body: RuleBody): CompiledRule {
   const names = new Set<string>(['today']);
   for (const n of [...body.inputs.map((i) => i.name), ...body.params.map((p) => p.name)]) {
-    if (!NAME.test(n)) throw invalid(message('rules.badName', { name: n.slice(0, 40) })); 
-    if (names.has(n)) throw invalid(message('rules.duplicateName', { name: n })); 
+    if (!NAME.test(n)) throw invalid(message('rules.badName', { name: n.slice(0, 40) }));
+    if (names.has(n)) throw invalid(message('rules.duplicateName', { name: n }));
     names.add(n);
   }
   for (const p of body.params) {
     if (p.values.length === 0 || p.values.some((v) => !DATE.test(v.from) || !Number.isSafeInteger(v.value))) {
-      throw invalid(message('rules.badParam', { name: p.name })); 
+      throw invalid(message('rules.badParam', { name: p.name }));
     }
   }
-  if (body.clauses.length === 0) throw invalid(message('rules.noClause')); 
+  if (body.clauses.length === 0) throw invalid(message('rules.noClause'));
   const ids = new Set<string>();
   const env = environment(body);
   const compile = (expr: string, want: 'bool' | 'int', where: string): Evaluate => {
@@ -108,13 +108,13 @@ export function compileRule(body: RuleBody): CompiledRule {
     }
     const checked = parsed.check();
     if (!checked.valid) throw invalid(message('rules.expression', { where, error: firstLine(checked.error) }));
-    if (checked.type !== want) throw invalid(message('rules.wrongType', { where, want, got: String(checked.type) })); 
-    return parsed as unknown as Evaluate;
+    if (checked.type !== want) throw invalid(message('rules.wrongType', { where, want, got: String(checked.type) }));
+    return parsed;
   };
   const clauses = body.clauses.map((clause) => {
-    if (!NAME.test(clause.id) || ids.has(clause.id)) throw invalid(message('rules.badClauseId', { id: clause.id.slice(0, 40) })); 
+    if (!NAME.test(clause.id) || ids.has(clause.id)) throw invalid(message('rules.badClauseId', { id: clause.id.slice(0, 40) }));
     ids.add(clause.id);
-    if (!clause.zh.trim() || !clause.en.trim()) throw invalid(message('rules.clauseWords', { id: clause.id })); 
+    if (!clause.zh.trim() || !clause.en.trim()) throw invalid(message('rules.clauseWords', { id: clause.id }));
     return { clause, run: compile(clause.expr, 'bool', clause.id) };
   });
   const amount = body.amount === null ? null : compile(body.amount, 'int', 'amount');

@@ -21,13 +21,26 @@ export function rulesRoutes(deps: { rules: RulesService }): FastifyPluginAsyncTy
   return async (app) => {
     app.get(
       '/rules',
-      { schema: { tags, summary: '规则 · the rules of my orgs, newest version of each', response: withErrors({ 200: Type.Array(RuleVersionSchema) }, [401]) } },
+      {
+        schema: {
+          tags,
+          summary: '规则 · the rules of my orgs, newest version of each',
+          response: withErrors({ 200: Type.Array(RuleVersionSchema) }, [401]),
+        },
+      },
       async (request) => rules.listRules(requirePrincipal(request)),
     );
 
     app.get(
       '/rules/:code',
-      { schema: { tags, summary: '规则的各版本 · a rule and every version', params: RuleParams, response: withErrors({ 200: RuleSchema }, [400, 401, 404]) } },
+      {
+        schema: {
+          tags,
+          summary: '规则的各版本 · a rule and every version',
+          params: RuleParams,
+          response: withErrors({ 200: RuleSchema }, [400, 401, 404]),
+        },
+      },
       async (request) => rules.getRule(requirePrincipal(request), request.params.code),
     );
 

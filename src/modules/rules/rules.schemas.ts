@@ -4,9 +4,9 @@ import { IsoDate, IsoDateTime, Nullable, OrgCodeParam, Uuid } from '../../http/s
 const Name = Type.String({ pattern: '^[a-z][A-Za-z0-9_]{0,39}$', description: 'A variable or clause name' });
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 
-export const RuleCode = Type.String({ pattern: '^[a-z][a-z0-9_.-]{1,63}$', description: 'A rule code, e.g. benefit.old_age_allowance' });
+const RuleCode = Type.String({ pattern: '^[a-z][a-z0-9_.-]{1,63}$', description: 'A rule code, e.g. benefit.old_age_allowance' });
 
-export const RuleBodySchema = Type.Object(
+const RuleBodySchema = Type.Object(
   {
     inputs: Type.Array(
       Type.Object(
@@ -33,17 +33,23 @@ export const RuleBodySchema = Type.Object(
       ),
       { maxItems: 30, description: 'Dated parameters (amounts in fen): the latest step on or before the evaluation date applies' },
     ),
-    clauses: Type.Array(
-      Type.Object({ id: Name, expr: Text(2000), zh: Text(200), en: Text(300) }, { additionalProperties: false }),
-      { minItems: 1, maxItems: 30, description: 'CEL expressions that must all be true, each with its plain words' },
-    ),
+    clauses: Type.Array(Type.Object({ id: Name, expr: Text(2000), zh: Text(200), en: Text(300) }, { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: 30,
+      description: 'CEL expressions that must all be true, each with its plain words',
+    }),
     amount: Nullable(Type.String({ minLength: 1, maxLength: 2000, description: 'A CEL int expression: the amount in fen' })),
   },
   { additionalProperties: false, $id: 'RuleBody', title: 'RuleBody' },
 );
 
-export const RuleLegalBasisSchema = Type.Object(
-  { titleZh: Type.String({ maxLength: 200 }), titleEn: Type.String({ maxLength: 300 }), articleZh: Type.String({ maxLength: 200 }), articleEn: Type.String({ maxLength: 300 }) },
+const RuleLegalBasisSchema = Type.Object(
+  {
+    titleZh: Type.String({ maxLength: 200 }),
+    titleEn: Type.String({ maxLength: 300 }),
+    articleZh: Type.String({ maxLength: 200 }),
+    articleEn: Type.String({ maxLength: 300 }),
+  },
   { additionalProperties: false, $id: 'RuleLegalBasis', title: 'RuleLegalBasis' },
 );
 
@@ -90,12 +96,12 @@ export const RuleVersionSchema = Type.Object(
   { $id: 'RuleVersion', title: 'RuleVersion' },
 );
 
-export const RuleSchema = Type.Object(
-  { code: Type.String(), versions: Type.Array(RuleVersionSchema) },
-  { $id: 'Rule', title: 'Rule' },
-);
+export const RuleSchema = Type.Object({ code: Type.String(), versions: Type.Array(RuleVersionSchema) }, { $id: 'Rule', title: 'Rule' });
 
-const Sample = Type.Object({ subject: Type.String({ description: 'A short reference to the person (a digest), no personal data' }), failed: Nullable(Type.String()) });
+const Sample = Type.Object({
+  subject: Type.String({ description: 'A short reference to the person (a digest), no personal data' }),
+  failed: Nullable(Type.String()),
+});
 
 export const DryRunSchema = Type.Object(
   {
@@ -109,7 +115,9 @@ export const DryRunSchema = Type.Object(
     added: Type.Integer(),
     removed: Type.Integer(),
     undetermined: Type.Integer({ description: 'People the data cannot decide for (a field missing): a person would' }),
-    failedBy: Type.Array(Type.Object({ clause: Type.String(), count: Type.Integer() }), { description: 'Who is refused, by the first clause not met' }),
+    failedBy: Type.Array(Type.Object({ clause: Type.String(), count: Type.Integer() }), {
+      description: 'Who is refused, by the first clause not met',
+    }),
     sample: Type.Object({ added: Type.Array(Sample), removed: Type.Array(Sample) }),
     ledgerEntryId: Type.Integer(),
   },

@@ -6,7 +6,7 @@ import { evaluateRule, type RuleDecision, type SubjectRecords } from './evaluate
 import { createRuleProposals } from './proposals.ts';
 import * as repo from './rules.repository.ts';
 import { createRulesContext, versionView, type RulesDeps } from './rules-context.ts';
-import type { RuleVersionView, RuleView } from './rules.schemas.ts';
+import type { ProposeRuleInput, RuleVersionView, RuleView } from './rules.schemas.ts';
 
 export type RulesService = ReturnType<typeof createRulesService>;
 
@@ -39,8 +39,8 @@ export function createRulesService(deps: RulesDeps) {
       return { code, versions: versions.map(versionView) };
     },
 
-    propose: proposals.propose,
-    activate: proposals.activate,
+    propose: (principal: Principal, code: string, input: ProposeRuleInput) => proposals.propose(principal, code, input),
+    activate: (principal: Principal, code: string, version: number, reason: string) => proposals.activate(principal, code, version, reason),
     dryRun: createDryRun(ctx),
 
     /**

@@ -36,7 +36,8 @@ export async function ruleDataProblems(
   for (const [code, fields] of input.needs) {
     const dataset = datasets.find((d) => d.code === code);
     const covering = grants.filter((g) => g.dataset === code && fields.every((f) => g.fields.includes(f)));
-    if (!dataset || !fields.every((f) => dataset.fields.some((df) => df.name === f))) problems.push({ dataset: code, problem: 'no_dataset' });
+    if (!dataset || !fields.every((f) => dataset.fields.some((df) => df.name === f)))
+      problems.push({ dataset: code, problem: 'no_dataset' });
     else if (dataset.provider.kind !== 'internal') problems.push({ dataset: code, problem: 'external' });
     else if (covering.length === 0) problems.push({ dataset: code, problem: 'no_grant' });
     else if (covering.every((g) => g.consentRequired)) problems.push({ dataset: code, problem: 'consent_required' });
@@ -62,7 +63,11 @@ export async function recordsPage(
 }
 
 /** The records of these subjects in a dataset, by subject key (the other datasets a rule reads, for a page). */
-export async function recordsOf(db: Executor, datasetCode: string, subjectKeys: readonly string[]): Promise<Map<string, Record<string, string>>> {
+export async function recordsOf(
+  db: Executor,
+  datasetCode: string,
+  subjectKeys: readonly string[],
+): Promise<Map<string, Record<string, string>>> {
   if (subjectKeys.length === 0) return new Map();
   const rows = await db
     .select({ subjectKey: sharingRecords.subjectKey, data: sharingRecords.data })

@@ -5302,6 +5302,381 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/rules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 规则 · the rules of my orgs, newest version of each */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['RuleVersion'][];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rules/{code}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 规则的各版本 · a rule and every version */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A rule code, e.g. benefit.old_age_allowance */
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Rule'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rules/{code}/versions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 提出新版本 · propose a version (a draft: parsed, type-checked, its data grants and legal basis checked) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A rule code, e.g. benefit.old_age_allowance */
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['ProposeRuleBody'];
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['RuleVersion'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rules/{code}/versions/{version}/activate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 启用版本 · switch a draft on (another officer than its author; retires the version in force) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A rule code, e.g. benefit.old_age_allowance */
+          code: string;
+          version: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['RuleVersion'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rules/{code}/versions/{version}/dry-run': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 试运行 · who the version would grant today, and who it adds or removes against the version in force */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A rule code, e.g. benefit.old_age_allowance */
+          code: string;
+          version: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['RuleDryRun'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/ledger/proof/inclusion': {
     parameters: {
       query?: never;
@@ -6190,6 +6565,8 @@ export interface components {
       'signature.upload'?: string[];
       'department.create'?: string[];
       'staff.manage'?: string[];
+      'rule.view'?: string[];
+      'rule.manage'?: string[];
     };
     /** CaseActionBody */
     CaseActionBody: {
@@ -6531,6 +6908,10 @@ export interface components {
           | 'GRANT_REQUIRED'
           | 'LEGAL_BASIS_REQUIRED'
           | 'UNKNOWN_LEGAL_BASIS'
+          | 'RULE_INVALID'
+          | 'RULE_LEGAL_BASIS_REQUIRED'
+          | 'RULE_INPUT_NOT_GRANTED'
+          | 'RULE_NOT_DRAFT'
           | 'SELF_APPROVAL'
           | 'GRANT_NOT_PENDING'
           | 'UNKNOWN_FIELD'
@@ -6815,6 +7196,21 @@ export interface components {
       demo: boolean;
       needsBootstrap: boolean;
     };
+    /** ProposeRuleBody */
+    ProposeRuleBody: {
+      nameZh: string;
+      nameEn: string;
+      /** @description 机构代码（行政区划代码或统一社会信用代码） */
+      orgCode: string;
+      purpose: string;
+      body: components['schemas']['RuleBody'];
+      legalBasis: components['schemas']['RuleLegalBasis'];
+      /** @description YYYY-MM-DD */
+      effectiveFrom: string;
+      effectiveTo?: string | null;
+      /** @description Why the rule is written or changed (recorded with who) */
+      reason: string;
+    };
     /** RefuseGrantBody */
     RefuseGrantBody: {
       reason: string;
@@ -6903,6 +7299,110 @@ export interface components {
         | 'helper';
       /** @description 机构代码（行政区划代码或统一社会信用代码） */
       orgCode: string;
+    };
+    /** Rule */
+    Rule: {
+      code: string;
+      versions: components['schemas']['RuleVersion'][];
+    };
+    /** RuleBody */
+    RuleBody: {
+      /** @description The dataset fields the rule reads, each as a typed variable */
+      inputs: {
+        /** @description A variable or clause name */
+        name: string;
+        dataset: string;
+        field: string;
+        type: 'string' | 'int' | 'bool' | 'date';
+      }[];
+      /** @description Dated parameters (amounts in fen): the latest step on or before the evaluation date applies */
+      params: {
+        /** @description A variable or clause name */
+        name: string;
+        values: {
+          /** @description YYYY-MM-DD */
+          from: string;
+          value: number;
+        }[];
+      }[];
+      /** @description CEL expressions that must all be true, each with its plain words */
+      clauses: {
+        /** @description A variable or clause name */
+        id: string;
+        expr: string;
+        zh: string;
+        en: string;
+      }[];
+      amount: string | null;
+    };
+    /** RuleDryRun */
+    RuleDryRun: {
+      rule: string;
+      version: number;
+      baseline: number | null;
+      /** @description YYYY-MM-DD */
+      on: string;
+      /** @description People with a record in the population dataset */
+      population: number;
+      eligible: number;
+      eligibleBefore: number | null;
+      added: number;
+      removed: number;
+      /** @description People the data cannot decide for (a field missing): a person would */
+      undetermined: number;
+      /** @description Who is refused, by the first clause not met */
+      failedBy: {
+        clause: string;
+        count: number;
+      }[];
+      sample: {
+        added: {
+          /** @description A short reference to the person (a digest), no personal data */
+          subject: string;
+          failed: string | null;
+        }[];
+        removed: {
+          /** @description A short reference to the person (a digest), no personal data */
+          subject: string;
+          failed: string | null;
+        }[];
+      };
+      ledgerEntryId: number;
+    };
+    /** RuleLegalBasis */
+    RuleLegalBasis: {
+      titleZh: string;
+      titleEn: string;
+      articleZh: string;
+      articleEn: string;
+    };
+    /** RuleVersion */
+    RuleVersion: {
+      /** Format: uuid */
+      id: string;
+      ruleCode: string;
+      version: number;
+      nameZh: string;
+      nameEn: string;
+      orgCode: string;
+      purpose: string;
+      body: components['schemas']['RuleBody'];
+      legalBasis: components['schemas']['RuleLegalBasis'];
+      /** @description YYYY-MM-DD */
+      effectiveFrom: string;
+      effectiveTo: string | null;
+      /** @description SHA-256 of the version (hex): what its ledger leaf and every decision trace name */
+      hash: string;
+      status: 'draft' | 'active' | 'retired';
+      /** Format: uuid */
+      proposedBy: string;
+      /** Format: date-time */
+      proposedAt: string;
+      reason: string;
+      activatedBy: string | null;
+      activatedAt: string | null;
+      activationReason: string | null;
+      ledgerEntryId: number;
     };
     /** SealKey */
     SealKey: {

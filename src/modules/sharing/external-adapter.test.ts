@@ -7,7 +7,8 @@ import { createTestContext, type TestContext } from '../../../test/factories.ts'
 import { AppError, formatMessage } from '../../core/errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import { ledgerEntries } from '../ledger/ledger.tables.ts';
-import { contentDigest, signRequest } from './http-signatures.ts';
+import { signRequest } from './http-signature-sign.ts';
+import { contentDigest } from './http-signatures.ts';
 import type { ExternalProviderConfig } from './provider-adapters.ts';
 import { sharingExchanges } from './sharing.tables.ts';
 

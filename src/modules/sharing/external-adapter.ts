@@ -4,7 +4,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../core/errors.ts';
 import { message } from '../../core/messages.ts';
-import { SignatureError, signRequest, verifyResponse, type SigningKey } from './http-signatures.ts';
+import type { SigningKey } from './http-signature-keys.ts';
+import { signRequest } from './http-signature-sign.ts';
+import { verifyResponse } from './http-signature-verify.ts';
+import { SignatureError } from './http-signatures.ts';
 import type { ProviderConfig } from './sharing.tables.ts';
 import type { FetchRequest, FetchResult, ProviderAdapter } from './provider-adapters.ts';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createDepartmentServer, trustedKeys, type DepartmentDataset } from './external-department.ts';
 import type { ProviderConfig } from './sharing.tables.ts';
-import { derivedSharingKey, keyIdOf, loadSharingKey, publicKeyPem, type SigningKey } from './http-signatures.ts';
+import { derivedSharingKey, keyIdOf, loadSharingKey, publicKeyPem, type SigningKey } from './http-signature-keys.ts';
 
 /** What a department's dataset file holds: its name and, per dataset, the records by resident ID number. */
 interface DatasetFile {

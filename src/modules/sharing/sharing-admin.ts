@@ -1,5 +1,5 @@
 import { AppError } from '../../core/errors.ts';
-import { publicKeyPem } from './http-signatures.ts';
+import { publicKeyPem } from './http-signature-keys.ts';
 import { adapterFor } from './provider-adapters.ts';
 import * as repo from './sharing.repository.ts';
 import type { ProviderConfig } from './sharing.tables.ts';

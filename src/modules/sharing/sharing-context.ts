@@ -2,7 +2,7 @@ import { createHmac, hkdfSync } from 'node:crypto';
 import { AppError, notFound } from '../../core/errors.ts';
 import { message } from '../../core/messages.ts';
 import type { Db } from '../../db/database.ts';
-import { derivedSharingKey, type SigningKey } from './http-signatures.ts';
+import { derivedSharingKey, type SigningKey } from './http-signature-keys.ts';
 import { adapterFor, type ExternalAdapterDeps, type ProviderAdapter } from './provider-adapters.ts';
 import * as repo from './sharing.repository.ts';
 import type { ProviderConfig } from './sharing.tables.ts';

@@ -1,7 +1,7 @@
 import type { Db, Executor } from '../../db/database.ts';
 import type { PreparedStatement } from '../../db/prepared.ts';
 import type { Principal } from '../identity/index.ts';
-import type { SigningKey } from './http-signatures.ts';
+import type { SigningKey } from './http-signature-keys.ts';
 import type { ExternalAdapterDeps, FetchResult, LicenceLibrary } from './provider-adapters.ts';
 import type { DatasetField, ExchangeStatus, GrantStatus, ProviderConfig } from './sharing.tables.ts';
 import type { LegalBasis } from './legal-bases.ts';

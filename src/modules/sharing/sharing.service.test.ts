@@ -7,7 +7,7 @@ import { createTestContext, PASSWORD, type TestContext } from '../../../test/fac
 import { ledgerEntries } from '../ledger/ledger.tables.ts';
 import { saltedDigest } from './exchange-entry.ts';
 import type { Principal } from '../identity/principal.ts';
-import { publicKeyPem } from './http-signatures.ts';
+import { publicKeyPem } from './http-signature-keys.ts';
 import { seedDatasets } from './sharing.seed.ts';
 import { sharingExchanges } from './sharing.tables.ts';
 

@@ -10,7 +10,7 @@ import { ledgerEntries } from '../../src/modules/ledger/ledger.tables.ts';
 import { sharingExchanges, sharingGrants, sharingRecords } from '../../src/modules/sharing/sharing.tables.ts';
 import { DEMO_PASSWORD, demoPeople } from '../../src/demo/demo-data.ts';
 import { startDepartment, type RunningDepartment } from '../../src/modules/sharing/department-process.ts';
-import { seedRecords } from '../../src/modules/sharing/sharing.seed.ts';
+import { seedRecords } from '../../src/modules/sharing/sharing-records.seed.ts';
 import { axeSerious } from './axe.ts';
 import { DESKTOP, PHONE, SCREENSHOTS, recordToasts, settled, startE2e, toastSeen, type E2eServer } from './harness.ts';
 

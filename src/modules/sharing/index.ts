@@ -6,7 +6,8 @@ export { configuredSharingKey, registerExternalDeptCommands } from './external-d
 export { type DepartmentStats } from './external-department.ts';
 export { derivedSharingKey, loadSharingKey } from './http-signature-keys.ts';
 export { dataSharingRoutes } from './sharing.routes.ts';
-export { type DemoPerson, seedRecords, seedSharingDemo } from './sharing.seed.ts';
+export { type DemoPerson, seedRecords } from './sharing-records.seed.ts';
+export { seedSharingDemo } from './sharing.seed.ts';
 export {
   type DataSharingDeps,
   type DataSharingService,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../../../test/db.ts';
 import { createTestContext, type TestContext } from '../../../test/factories.ts';
-import { seedSharingDemo, type DemoPerson } from './sharing.seed.ts';
+import type { DemoPerson } from './sharing-records.seed.ts';
+import { seedSharingDemo } from './sharing.seed.ts';
 
 describe.each(testEngines())('the demo sharing data on %s', (engine) => {
   let ctx: TestContext;

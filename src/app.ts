@@ -24,6 +24,7 @@ import { contextRoutes } from './modules/certificates/index.ts';
 import { createSharingService, type SharingService } from './modules/certificates/index.ts';
 import { sharingRoutes } from './modules/certificates/index.ts';
 import { createDataSharingService, type DataSharingDeps, type DataSharingService } from './modules/sharing/index.ts';
+import { createSharingAdmin, type SharingAdmin } from './modules/sharing/index.ts';
 import { loadSharingKey } from './modules/sharing/index.ts';
 import { createSealsService, type SealsService } from './modules/certificates/index.ts';
 import { sealsRoutes } from './modules/certificates/index.ts';
@@ -57,6 +58,8 @@ export interface Services {
   overview: OverviewService;
   /** The data sharing platform (公共数据共享平台); `sharing` above is certificate share links. */
   dataSharing: DataSharingService;
+  /** Data sharing configuration without an access check: for the seed, the CLI and tests, never handed to a route. */
+  sharingAdmin: SharingAdmin;
   kiosk: KioskLogin;
   bundles: BundlesService;
   datasetRecords: DatasetRecordsService;
@@ -167,7 +170,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     },
   });
   const sharing = createSharingService({ db, certificates, publicUrl: options.publicUrl ?? 'http://localhost:3000', clock });
-  const dataSharing = createDataSharingService({
+  const sharingDeps: DataSharingDeps = {
     db,
     masterKey,
     ledger,
@@ -177,7 +180,9 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     licences: certificates,
     clock,
     ...(options.externalSharing ? { external: options.externalSharing } : {}),
-  });
+  };
+  const dataSharing = createDataSharingService(sharingDeps);
+  const sharingAdmin = createSharingAdmin(sharingDeps);
   const seals = createSealsService({ orgs, keys });
   const overview = createOverviewService({ db, orgs, clock });
   const kiosk = createKioskLogin({ db, masterKey, sender: options.codeSender ?? null, clock });
@@ -192,7 +197,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}),
   });
   late.bundles = bundles;
-  const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: dataSharing.subjectKeyOf, clock });
+  const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: sharingAdmin.subjectKeyOf, clock });
   return {
     orgs,
     identity,
@@ -206,6 +211,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     seals,
     overview,
     dataSharing,
+    sharingAdmin,
     kiosk,
     bundles,
     datasetRecords,

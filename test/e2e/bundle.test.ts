@@ -34,7 +34,7 @@ describe('the birth bundle in the browser', () => {
 
   beforeAll(async () => {
     server = await startE2e();
-    const sharing = server.platform.services.dataSharing;
+    const sharing = server.platform.services.sharingAdmin;
     hospital = await startDepartment({
       name: '正定县人民医院',
       datasets: [{ code: 'health.birth_record', records: seedRecords(demoPeople())['health.birth_record'] ?? [] }],

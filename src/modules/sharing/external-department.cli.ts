@@ -20,7 +20,7 @@ const int = (v: string) => {
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 export interface AttachPlatform {
-  services: { dataSharing: { setProvider(datasetCode: string, provider: ProviderConfig): Promise<void> } };
+  services: { sharingAdmin: { setProvider(datasetCode: string, provider: ProviderConfig): Promise<void> } };
   close(): Promise<void>;
 }
 
@@ -87,7 +87,7 @@ export function registerExternalDeptCommands(
         }
         const platform = await openPlatform();
         try {
-          await platform.services.dataSharing.setProvider(dataset, provider);
+          await platform.services.sharingAdmin.setProvider(dataset, provider);
         } finally {
           await platform.close();
         }

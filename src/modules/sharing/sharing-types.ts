@@ -22,6 +22,8 @@ export interface SharingLedger {
 
 export interface SharingOrgDirectory {
   getOrg(code: string): Promise<{ code: string; name: string; path: string } | null>;
+  /** The org's name from the orgs service's per-process cache; null when there is no such org. */
+  nameOf(code: string): Promise<string | null>;
 }
 
 /** The case an exchange is for, as the caller may see it (applications' getCaseRef: a 404 otherwise). */

@@ -6,7 +6,7 @@ export { configuredSharingKey, registerExternalDeptCommands } from './external-d
 export { type DepartmentStats } from './external-department.ts';
 export { derivedSharingKey, loadSharingKey } from './http-signature-keys.ts';
 export { dataSharingRoutes } from './sharing.routes.ts';
-export { type SharingAdmin, type SharingAdminDeps, createSharingAdmin } from './sharing-admin.ts';
+export { type SharingAdmin, createSharingAdmin } from './sharing-admin.ts';
 export { type DemoPerson, seedRecords } from './sharing-records.seed.ts';
 export { seedSharingDemo } from './sharing.seed.ts';
 export {

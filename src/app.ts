@@ -170,7 +170,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     },
   });
   const sharing = createSharingService({ db, certificates, publicUrl: options.publicUrl ?? 'http://localhost:3000', clock });
-  const sharingDeps: DataSharingDeps = {
+  const dataSharing = createDataSharingService({
     db,
     masterKey,
     ledger,
@@ -180,9 +180,14 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     licences: certificates,
     clock,
     ...(options.externalSharing ? { external: options.externalSharing } : {}),
-  };
-  const dataSharing = createDataSharingService(sharingDeps);
-  const sharingAdmin = createSharingAdmin(sharingDeps);
+  });
+  const sharingAdmin = createSharingAdmin({
+    db,
+    masterKey,
+    licences: certificates,
+    clock,
+    ...(options.externalSharing ? { external: options.externalSharing } : {}),
+  });
   const seals = createSealsService({ orgs, keys });
   const overview = createOverviewService({ db, orgs, clock });
   const kiosk = createKioskLogin({ db, masterKey, sender: options.codeSender ?? null, clock });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServices } from '../app.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/index.ts';
-import { SEED_CERTIFICATE_TYPES } from '../modules/certificates/index.ts';
+import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../modules/certificates/index.ts';
 import { seedBundles } from '../modules/bundles/index.ts';
 import type { BurdenFigures } from '../modules/bundles/index.ts';
 import type { BundleProgress } from '../modules/bundles/index.ts';
@@ -12,7 +12,7 @@ import { makeResidentId } from '../modules/identity/index.ts';
 import { newSigningKey, startDepartment, type RunningDepartment } from '../modules/sharing/index.ts';
 import type { DepartmentStats } from '../modules/sharing/index.ts';
 import { seedRecords, seedSharingDemo, type DemoPerson } from '../modules/sharing/index.ts';
-import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-data.ts';
+import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-people.ts';
 import { hanDigits } from './han-digits.ts';
 
 const PEOPLE: [string, string, 'male' | 'female'][] = [
@@ -50,7 +50,7 @@ export async function prepareBundleDemo(
   const departments: Record<string, string> = {};
   for (const d of await ensureDemoDepartments(database.db)) if (d.departmentKind) departments[d.departmentKind] ??= d.code;
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
-  await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
+  await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
   const people = PEOPLE.map(([name, birthDate, gender], i): DemoPerson => ({ residentId: demoResidentId(i), name, birthDate, gender })) as [
     DemoPerson,
@@ -60,7 +60,7 @@ export async function prepareBundleDemo(
   ];
   await seedSharingDemo(services.sharingAdmin, departments, people, { licenceTypes: await services.certificates.listTypes() });
   // The bundles' seed still calls the sharing admin `dataSharing`.
-  await seedBundles({ ...services, dataSharing: services.sharingAdmin }, departments);
+  await seedBundles(database.db, { ...services, dataSharing: services.sharingAdmin }, departments);
   const records = seedRecords(people);
 
   async function newMother(index: number): Promise<Principal> {

@@ -8,7 +8,7 @@ import { certificates } from '../../src/modules/certificates/certificates.tables
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { ledgerEntries } from '../../src/modules/ledger/ledger.tables.ts';
 import { sharingExchanges, sharingGrants, sharingRecords } from '../../src/modules/sharing/sharing.tables.ts';
-import { DEMO_PASSWORD, demoPeople } from '../../src/demo/demo-data.ts';
+import { DEMO_PASSWORD, demoPeople } from '../../src/demo/demo-people.ts';
 import { startDepartment, type RunningDepartment } from '../../src/modules/sharing/department-process.ts';
 import { seedRecords } from '../../src/modules/sharing/sharing-records.seed.ts';
 import { axeSerious } from './axe.ts';

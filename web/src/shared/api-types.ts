@@ -2495,10 +2495,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              items: components['schemas']['Certificate'][];
-              next: string | null;
-            };
+            'application/json': components['schemas']['CertificatePage'];
           };
         };
         /** @description Default Response */
@@ -2622,17 +2619,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              /** @description RFC 8785 canonical JSON: exactly the bytes the seal signed */
-              payload: string;
-              /** @description base64; DER (r, s) for SM2 */
-              signature: string;
-              disclosures: {
-                name: string;
-                value: string;
-                salt: string;
-              }[];
-            };
+            'application/json': components['schemas']['CertificateDocument'];
           };
         };
         /** @description Default Response */
@@ -2700,26 +2687,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              /** @description RFC 8785 canonical JSON: exactly the bytes the seal signed */
-              payload: string;
-              /** @description base64; DER (r, s) for SM2 */
-              signature: string;
-              disclosures: {
-                name: string;
-                value: string;
-                salt: string;
-              }[];
-              seal?: {
-                certificate: string;
-                chain?: string;
-              };
-              ledger?: {
-                index: number;
-                proof: string[];
-                checkpoint: string;
-              };
-            };
+            'application/json': components['schemas']['CertificateBundle'];
           };
         };
         /** @description Default Response */
@@ -2855,10 +2823,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              qr: string;
-              length: number;
-            };
+            'application/json': components['schemas']['CertificateQr'];
           };
         };
         /** @description Default Response */
@@ -2975,10 +2940,7 @@ export interface paths {
       };
       requestBody: {
         content: {
-          'application/json': {
-            status: 'revoked' | 'suspended' | 'active';
-            reason: string;
-          };
+          'application/json': components['schemas']['CertificateStatusBody'];
         };
       };
       responses: {
@@ -3067,31 +3029,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              /** @enum {number} */
-              version: 1;
-              roots: string[];
-              seals?: {
-                [key: string]: {
-                  certificate: string;
-                  chain?: string;
-                };
-              };
-              ledger?: {
-                vkey: string;
-                witnesses?: {
-                  vkeys: string[];
-                  threshold: number;
-                };
-              };
-              /** @description 签署状态列表的密钥 · keys that sign status lists */
-              statusSigners?: {
-                [key: string]: {
-                  certificate: string;
-                  chain?: string;
-                };
-              };
-            };
+            'application/json': components['schemas']['TrustAnchors'];
           };
         };
         /** @description Default Response */
@@ -3132,10 +3070,7 @@ export interface paths {
       };
       requestBody: {
         content: {
-          'application/json': {
-            qr?: string;
-            bundle?: unknown;
-          };
+          'application/json': components['schemas']['VerifyBody'];
         };
       };
       responses: {
@@ -3145,20 +3080,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              verdict: 'VALID' | 'INVALID' | 'INDETERMINATE';
-              checks: {
-                check: string;
-                result: string;
-                reason?: string;
-                detail?: string;
-                message?: {
-                  zh: string;
-                  en: string;
-                };
-              }[];
-              certificate?: unknown;
-            };
+            'application/json': components['schemas']['VerificationResult'];
           };
         };
         /** @description Default Response */
@@ -3210,13 +3132,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              lists: {
-                id: string;
-                revocation: string;
-                suspension: string;
-              }[];
-            };
+            'application/json': components['schemas']['StatusListIndex'];
           };
         };
         /** @description Default Response */
@@ -3264,31 +3180,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              '@context': string[];
-              id: string;
-              type: string[];
-              issuer: string;
-              validFrom: string;
-              validUntil: string;
-              credentialSubject: {
-                id: string;
-                /** @enum {string} */
-                type: 'BitstringStatusList';
-                statusPurpose: 'revocation' | 'suspension';
-                encodedList: string;
-              };
-              proof: {
-                /** @enum {string} */
-                type: 'DataIntegrityProof';
-                cryptosuite: string;
-                created: string;
-                verificationMethod: string;
-                /** @enum {string} */
-                proofPurpose: 'assertionMethod';
-                proofValue: string;
-              };
-            };
+            'application/json': components['schemas']['StatusListCredential'];
           };
         };
         /** @description Default Response */
@@ -3344,9 +3236,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              items: components['schemas']['RegisteredSignature'][];
-            };
+            'application/json': components['schemas']['SignatureList'];
           };
         };
         /** @description Default Response */
@@ -3389,10 +3279,7 @@ export interface paths {
       };
       requestBody: {
         content: {
-          'application/json': {
-            /** @description data:image/png;base64,… */
-            image: string;
-          };
+          'application/json': components['schemas']['SignatureBody'];
         };
       };
       responses: {
@@ -3530,9 +3417,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              items: components['schemas']['Share'][];
-            };
+            'application/json': components['schemas']['ShareList'];
           };
         };
         /** @description Default Response */
@@ -3568,10 +3453,7 @@ export interface paths {
       };
       requestBody: {
         content: {
-          'application/json': {
-            fields?: string[];
-            hours: number;
-          };
+          'application/json': components['schemas']['ShareBody'];
         };
       };
       responses: {
@@ -3717,10 +3599,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              certificate: components['schemas']['Certificate'];
-              bundle: unknown;
-            };
+            'application/json': components['schemas']['SharedCertificate'];
           };
         };
         /** @description Default Response */
@@ -6052,6 +5931,7 @@ export interface components {
       username?: string;
       residentIdMasked?: string;
       roles: components['schemas']['Role'][];
+      capabilities: components['schemas']['Capabilities'];
     };
     /** AccountStatus */
     AccountStatus: {
@@ -6266,6 +6146,7 @@ export interface components {
       waitingFor: {
         department: string;
         dataset: string;
+        /** @description The task whose department asked for the data */
         task: string;
         message: {
           zh: string;
@@ -6286,7 +6167,29 @@ export interface components {
       daysSeparate: number;
       daysBundle: number | null;
       trips: number;
+      /** @description The identifiers of the certificates issued, in dependency order */
       outputs: string[];
+    };
+    /**
+     * Capabilities
+     * @description 每项工作人员操作可在哪些机构（及其辖区）进行；界面据此显示菜单，服务器仍逐次校验 · where each staff action is allowed
+     */
+    Capabilities: {
+      'case.view'?: string[];
+      'case.handle'?: string[];
+      'certificate.view'?: string[];
+      'certificate.changeStatus'?: string[];
+      'overview.view'?: string[];
+      'grant.manage'?: string[];
+      'grant.approve'?: string[];
+      'exchange.request'?: string[];
+      'dataset.keep'?: string[];
+      'sharing.view'?: string[];
+      'seal.view'?: string[];
+      'signature.activate'?: string[];
+      'signature.upload'?: string[];
+      'department.create'?: string[];
+      'staff.manage'?: string[];
     };
     /** CaseActionBody */
     CaseActionBody: {
@@ -6408,6 +6311,54 @@ export interface components {
       caseId: string;
       /** @description its certificate.issued ledger entry (the index is in the bundle once sequenced) */
       ledgerEntryId: number;
+    };
+    /** CertificateBundle */
+    CertificateBundle: {
+      /** @description RFC 8785 canonical JSON: exactly the bytes the seal signed */
+      payload: string;
+      /** @description base64; DER (r, s) for SM2 */
+      signature: string;
+      disclosures: {
+        name: string;
+        value: string;
+        salt: string;
+      }[];
+      seal?: {
+        certificate: string;
+        chain?: string;
+      };
+      ledger?: {
+        index: number;
+        proof: string[];
+        checkpoint: string;
+      };
+    };
+    /** CertificateDocument */
+    CertificateDocument: {
+      /** @description RFC 8785 canonical JSON: exactly the bytes the seal signed */
+      payload: string;
+      /** @description base64; DER (r, s) for SM2 */
+      signature: string;
+      disclosures: {
+        name: string;
+        value: string;
+        salt: string;
+      }[];
+    };
+    /** CertificatePage */
+    CertificatePage: {
+      items: components['schemas']['Certificate'][];
+      next: string | null;
+    };
+    /** CertificateQr */
+    CertificateQr: {
+      qr: string;
+      length: number;
+    };
+    /** CertificateStatusBody */
+    CertificateStatusBody: {
+      status: 'revoked' | 'suspended' | 'active';
+      reason: string;
     };
     /** ChangePasswordBody */
     ChangePasswordBody: {
@@ -7011,6 +6962,29 @@ export interface components {
       token?: string;
       url?: string;
     };
+    /** ShareBody */
+    ShareBody: {
+      fields?: string[];
+      hours: number;
+    };
+    /** SharedCertificate */
+    SharedCertificate: {
+      certificate: components['schemas']['Certificate'];
+      bundle: unknown;
+    };
+    /** ShareList */
+    ShareList: {
+      items: components['schemas']['Share'][];
+    };
+    /** SignatureBody */
+    SignatureBody: {
+      /** @description data:image/png;base64,… */
+      image: string;
+    };
+    /** SignatureList */
+    SignatureList: {
+      items: components['schemas']['RegisteredSignature'][];
+    };
     /** StaffMember */
     StaffMember: {
       /** Format: uuid */
@@ -7031,6 +7005,7 @@ export interface components {
       name: string;
       username: string;
       roles: components['schemas']['Role'][];
+      capabilities: components['schemas']['Capabilities'];
       actingFor: {
         /** Format: uuid */
         residentId: string;
@@ -7048,6 +7023,40 @@ export interface components {
       /** @description The parent saw which fields each department fetches and agrees */
       consent: boolean;
     };
+    /** StatusListCredential */
+    StatusListCredential: {
+      '@context': string[];
+      id: string;
+      type: string[];
+      issuer: string;
+      validFrom: string;
+      validUntil: string;
+      credentialSubject: {
+        id: string;
+        /** @enum {string} */
+        type: 'BitstringStatusList';
+        statusPurpose: 'revocation' | 'suspension';
+        encodedList: string;
+      };
+      proof: {
+        /** @enum {string} */
+        type: 'DataIntegrityProof';
+        cryptosuite: string;
+        created: string;
+        verificationMethod: string;
+        /** @enum {string} */
+        proofPurpose: 'assertionMethod';
+        proofValue: string;
+      };
+    };
+    /** StatusListIndex */
+    StatusListIndex: {
+      lists: {
+        id: string;
+        revocation: string;
+        suspension: string;
+      }[];
+    };
     /** SubmitCaseBody */
     SubmitCaseBody: {
       serviceCode: string;
@@ -7059,6 +7068,52 @@ export interface components {
       };
       /** @description 仅保存草稿 */
       draft?: boolean;
+    };
+    /** TrustAnchors */
+    TrustAnchors: {
+      /** @enum {number} */
+      version: 1;
+      roots: string[];
+      seals?: {
+        [key: string]: {
+          certificate: string;
+          chain?: string;
+        };
+      };
+      ledger?: {
+        vkey: string;
+        witnesses?: {
+          vkeys: string[];
+          threshold: number;
+        };
+      };
+      /** @description 签署状态列表的密钥 · keys that sign status lists */
+      statusSigners?: {
+        [key: string]: {
+          certificate: string;
+          chain?: string;
+        };
+      };
+    };
+    /** VerificationResult */
+    VerificationResult: {
+      verdict: 'VALID' | 'INVALID' | 'INDETERMINATE';
+      checks: {
+        check: string;
+        result: string;
+        reason?: string;
+        detail?: string;
+        message?: {
+          zh: string;
+          en: string;
+        };
+      }[];
+      certificate?: unknown;
+    };
+    /** VerifyBody */
+    VerifyBody: {
+      qr?: string;
+      bundle?: unknown;
     };
   };
   responses: never;

@@ -24,6 +24,7 @@ import { contextRoutes } from './modules/certificates/index.ts';
 import { createSharingService, type SharingService } from './modules/certificates/index.ts';
 import { sharingRoutes } from './modules/certificates/index.ts';
 import { createDataSharingService, type DataSharingDeps, type DataSharingService } from './modules/sharing/index.ts';
+import { createSharingAdmin, type SharingAdmin } from './modules/sharing/index.ts';
 import { loadSharingKey } from './modules/sharing/index.ts';
 import { createSealsService, type SealsService } from './modules/certificates/index.ts';
 import { sealsRoutes } from './modules/certificates/index.ts';
@@ -59,6 +60,8 @@ export interface Services {
   overview: OverviewService;
   /** The data sharing platform (公共数据共享平台); `sharing` above is certificate share links. */
   dataSharing: DataSharingService;
+  /** Data sharing configuration without an access check: for the seed, the CLI and tests, never handed to a route. */
+  sharingAdmin: SharingAdmin;
   kiosk: KioskLogin;
   bundles: BundlesService;
   datasetRecords: DatasetRecordsService;
@@ -182,6 +185,13 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     clock,
     ...(options.externalSharing ? { external: options.externalSharing } : {}),
   });
+  const sharingAdmin = createSharingAdmin({
+    db,
+    masterKey,
+    licences: certificates,
+    clock,
+    ...(options.externalSharing ? { external: options.externalSharing } : {}),
+  });
   const seals = createSealsService({ orgs, keys });
   const overview = createOverviewService({ db, orgs, clock });
   const kiosk = createKioskLogin({ db, masterKey, sender: options.codeSender ?? null, clock });
@@ -197,7 +207,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   });
   late.bundles = bundles;
   const rules = createRulesService({ db, orgs, ledger, clock });
-  const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: dataSharing.subjectKeyOf, clock });
+  const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: sharingAdmin.subjectKeyOf, clock });
   return {
     orgs,
     identity,
@@ -211,6 +221,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     seals,
     overview,
     dataSharing,
+    sharingAdmin,
     kiosk,
     bundles,
     datasetRecords,

@@ -47,8 +47,9 @@ export async function seedPlatform(database: Database, services: Services, optio
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
   await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
-  await seedSharingDemo(services.dataSharing, byKind, null, { licenceTypes: await services.certificates.listTypes() });
-  await seedBundles(database.db, services, byKind);
+  await seedSharingDemo(services.sharingAdmin, byKind, null, { licenceTypes: await services.certificates.listTypes() });
+  // The bundles' seed still calls the sharing admin `dataSharing`.
+  await seedBundles(database.db, { ...services, dataSharing: services.sharingAdmin }, byKind);
   return byKind;
 }
 
@@ -91,7 +92,7 @@ export async function seedDemo(database: Database, services: Services, options: 
     }
     residents.push(await loginAs(services, { kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' }));
   }
-  await seedSharingDemo(services.dataSharing, byKind, demoPeople(), { licenceTypes: await services.certificates.listTypes() });
+  await seedSharingDemo(services.sharingAdmin, byKind, demoPeople(), { licenceTypes: await services.certificates.listTypes() });
   if (seeded) return credentials;
 
   await seedDemoCases(database, services, residents as [Principal, Principal, Principal, Principal]);

@@ -22,7 +22,7 @@ export interface Bilingual {
 export type MessageParam = string | number | Bilingual;
 export type MessageParams = Record<string, MessageParam>;
 
-export const MESSAGES = CATALOGUE as const satisfies Record<string, Bilingual>;
+export const MESSAGES = CATALOGUE satisfies Record<string, Bilingual>;
 
 export type MessageKey = keyof typeof MESSAGES;
 

@@ -193,7 +193,7 @@ export const CATALOGUE = {
   'rules.noClause': { zh: '规则至少要有一个条件', en: 'a rule needs at least one clause' },
   'rules.badClauseId': { zh: '条件编号 {id} 不合规或重复', en: 'clause id {id} is not valid or appears twice' },
   'rules.clauseWords': { zh: '条件 {id} 须有中英文说明', en: 'clause {id} needs its plain words in Chinese and English' },
-  'rules.expression': { zh: '{where}：{error}', en: '{where}: {error}' },
+  'rules.expression': { zh: '{where} 有误：{error}', en: '{where}: {error}' },
   'rules.wrongType': { zh: '{where} 的结果应为 {want}，实际为 {got}', en: '{where} must give {want}, not {got}' },
   'rules.reasonRequired': { zh: '请写明修改理由', en: 'a reason is required' },
   'rules.effectiveDates': { zh: '失效日期不能早于生效日期', en: 'effectiveTo must not be before effectiveFrom' },

@@ -24,7 +24,10 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
   const integrator = platform.services.ledger.startSequencer({
     onError: (error) => app.log.error({ err: error }, 'ledger sequencing failed'),
   });
-  const stopEvents = platform.services.events.start({}, { intervalMs: 1000 });
+  const stopEvents = platform.services.events.start({
+    intervalMs: 250,
+    onError: (error) => app.log.error({ err: error }, 'event handling failed'),
+  });
   // A rotation while this process runs (with PostgreSQL) stops it rather than let it write under the old key.
   const stopWatch = watchMasterKey(platform.database.db, config.masterKey, {
     intervalMs: 30_000,

@@ -229,6 +229,7 @@ export const NOUNS = {
   grant: { zh: '共享授权', en: 'Sharing grant' },
   exchange: { zh: '数据使用请求', en: 'Data request' },
   bundle: { zh: '一件事', en: 'Bundle' },
+  event: { zh: '事件', en: 'Event' },
 } as const satisfies Record<string, Bilingual>;
 
 export type Noun = keyof typeof NOUNS;

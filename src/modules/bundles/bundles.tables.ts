@@ -30,6 +30,8 @@ export const bundles = pgTable(
     stage: text('stage').$type<'created' | 'cases' | 'prefilled'>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /** When every task's case was completed: set once, with the bundle.completed event, by the case.decided handler. */
+    completedAt: timestamp('completed_at', { withTimezone: true }),
   },
   (t) => [
     unique('bundles_idempotency_uq').on(t.applicantId, t.idempotencyKey),

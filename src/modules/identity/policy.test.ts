@@ -77,19 +77,19 @@ const TABLE: Record<StaffRole, string> = {
 };
 
 // ---- applications, certificates and orgs: their own actions, in the same form ----
-const ACTIONS_AC: StaffAction[] = ['seal.view', 'signature.activate', 'department.create'];
+const ACTIONS_AC: StaffAction[] = ['seal.view', 'signature.activate', 'department.create', 'events.manage'];
 
 // prettier-ignore
 const TABLE_AC: Record<StaffRole, string> = {
-  //                 seal.view signature.activate department.create
-  village_reviewer:   'Y         -                  -',
-  township_admin:     'Y         Y                  Y',
-  county_admin:       'Y         Y                  Y',
-  city_admin:         'Y         Y                  Y',
-  department_officer: 'Y         -                  -',
-  supervisor:         'Y         -                  -',
-  platform_admin:     'Y         Y                  Y',
-  helper:             '-         -                  -',
+  //                 seal.view signature.activate department.create events.manage
+  village_reviewer:   'Y         -                  -                  -',
+  township_admin:     'Y         Y                  Y                  -',
+  county_admin:       'Y         Y                  Y                  -',
+  city_admin:         'Y         Y                  Y                  -',
+  department_officer: 'Y         -                  -                  -',
+  supervisor:         'Y         -                  -                  -',
+  platform_admin:     'Y         Y                  Y                  Y',
+  helper:             '-         -                  -                  -',
 };
 
 /** Roles that reach the nodes below where they are held; the platform administrator reaches every node. */

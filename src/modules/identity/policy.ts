@@ -36,7 +36,10 @@ export type StaffAction =
   | 'signature.activate'
   // ---- orgs ----
   /** Attach a department to a division. */
-  | 'department.create';
+  | 'department.create'
+  // ---- the platform ----
+  /** See the events that failed every attempt (dead letters) and retry them. */
+  | 'events.manage';
 
 /** Every staff role, in the order the console lists them. */
 export const STAFF_ROLES: readonly StaffRole[] = [
@@ -101,6 +104,8 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   'signature.activate': ['township_admin', 'county_admin', 'city_admin', 'platform_admin'],
   // ---- orgs ----
   'department.create': [...ACCOUNT_ADMINISTRATORS],
+  // ---- the platform ----
+  'events.manage': ['platform_admin'],
 };
 
 export const STAFF_ACTIONS = Object.keys(RULES) as StaffAction[];

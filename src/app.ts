@@ -99,15 +99,16 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const { masterKey } = options;
   const clock = options.clock ?? (() => new Date());
   const orgs = createOrgsService({ db });
+  const events = createEventsService({ db, clock });
   const identity = createIdentityService({
     db,
+    events,
     masterKey,
     orgs,
     clock,
     ...(options.sessionCache ? { sessionCache: options.sessionCache } : {}),
   });
   const catalog = createCatalogService({ db, clock });
-  const events = createEventsService({ db, clock });
   const keys = createKeyStore({ db, masterKey, clock });
   const ledger = createLedgerService({ db, masterKey, clock, ...(options.ledgerOrigin ? { origin: options.ledgerOrigin } : {}) });
   const certificates = createCertificatesService({
@@ -136,15 +137,13 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     clock,
   });
-  // Bundles are built after applications; decisions reach them once both exist.
-  const late: { bundles?: BundlesService } = {};
   const applications = createApplicationsService({
     db,
     catalog,
     orgs,
     residents: identity,
     clock,
-    afterDecided: (caseIds) => late.bundles?.casesDecided(caseIds),
+    events,
     onApproved: async (approved) => {
       const issue = await certificates.prepareIssue(approved);
       return issue && (async (tx) => ({ outcome: issuedNote((await issue(tx)).identifier) }));
@@ -188,10 +187,12 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     dataSharing,
     orgs,
     residents: identity,
+    events,
     clock,
     ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}),
   });
-  late.bundles = bundles;
+  // Decided cases move their bundles on through the outbox, not a callback.
+  events.subscribe(bundles.caseDecidedHandler);
   const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: dataSharing.subjectKeyOf, clock });
   return {
     orgs,

@@ -220,6 +220,7 @@ export async function seedDemo(database: Database, services: Services, options: 
     catalog: services.catalog,
     orgs: services.orgs,
     residents: services.identity,
+    events: services.events,
     clock: () => past,
   });
   await pastApps.submit(liu, residence('school'));

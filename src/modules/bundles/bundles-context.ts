@@ -34,8 +34,6 @@ export interface BundlesContext {
   /** The principal a rule or the prefill acts as at a department. */
   departmentActor: (orgCode: string, name: string) => Promise<Principal>;
   parentOf: (applicantId: string) => Principal;
-  /** Cases a bundle's rule is deciding now: the decision's notice (`casesDecided`) is for other deciders'. */
-  selfDecided: Set<string>;
   /** Bundles being moved on in this process: their own loop sees what their own steps decide. */
   active: Set<string>;
   loadCases: (row: repo.BundleRow) => Promise<Map<string, BundleCase>>;
@@ -88,9 +86,6 @@ export function createBundlesContext(deps: BundlesDeps): BundlesContext {
     roles: [],
     sessionChannel: 'app',
   });
-
-  /** Cases a bundle's rule is deciding now: the decision's notice (`casesDecided`) is for other deciders'. */
-  const selfDecided = new Set<string>();
 
   /**
    * Orgs as a bundle reads them (a department for each rule and exchange, the names of the
@@ -147,7 +142,6 @@ export function createBundlesContext(deps: BundlesDeps): BundlesContext {
     orgOf,
     departmentActor,
     parentOf,
-    selfDecided,
     active,
     loadCases,
   };

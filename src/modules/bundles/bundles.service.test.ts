@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../../../test/db.ts';
 import { rejection } from '../../../test/errors.ts';
@@ -355,7 +356,8 @@ describe.each(testEngines())('a bundle decided partly by an officer on %s', (eng
     expect(task('medical_insurance').state).toBe('waiting');
     const officer = await ctx.newStaff('department_officer', ctx.departments.public_security!);
     await ctx.services.applications.act(officer, task('household_registration').caseId!, 'approve');
-    await ctx.services.bundles.idle();
+    // The decision's case.decided event moves the bundle on, through the outbox worker.
+    await ctx.services.events.drain();
     // Read the cases directly: reading the bundle's progress would move it on too.
     for (const k of ['medical_insurance', 'social_security_card']) {
       const c = await ctx.services.applications.getCase(parent, task(k).caseId!);
@@ -365,6 +367,12 @@ describe.each(testEngines())('a bundle decided partly by an officer on %s', (eng
     const after = await bundles.getProgress(parent, bundle.id);
     expect(after.state).toBe('done');
     expect(after.tasks.find((t) => t.key === 'household_registration')!.decidedBy).toBe('officer');
+    // Completed once: one bundle.completed event, ids and codes only, however often the handler ran.
+    await ctx.services.events.drain();
+    const completed = await ctx.database.db.execute<{ payload: unknown }>(
+      sql`select payload from outbox where topic = 'bundle.completed' and payload->>'bundleId' = ${bundle.id}`,
+    );
+    expect(completed.rows.map((r) => r.payload)).toEqual([{ bundleId: bundle.id, code: 'birth' }]);
     expect((await ctx.services.certificates.listMine(parent, {})).items.length).toBe(5);
   }, 120_000);
 });

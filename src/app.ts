@@ -11,6 +11,7 @@ import { SESSION_CHANGES_CHANNEL, SessionCache } from './modules/identity/index.
 import { createOrgsService, type OrgsService } from './modules/orgs/index.ts';
 import { orgsRoutes } from './modules/orgs/index.ts';
 import { createEventsService, type EventsService } from './modules/events/index.ts';
+import { eventsRoutes } from './modules/events/index.ts';
 import { createKeyStore, probeSigningKeys, STATUS_KEY_OWNER, type KeyStore } from './modules/certificates/index.ts';
 import { ensureMasterKey, residentsProbe } from './modules/identity/index.ts';
 import { createDisclosureVault, sealLegacyDisclosures } from './modules/certificates/index.ts';
@@ -308,6 +309,7 @@ export async function buildApp(
       bundlesRoutes({ bundles: services.bundles }),
       datasetRecordsRoutes({ records: services.datasetRecords }),
       ledgerApiRoutes({ ledger: services.ledger }),
+      eventsRoutes({ events: services.events }),
     ],
     // The web apps answer every other GET path, so they come last.
     rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), contextRoutes({ publicUrl: services.certificates.publicUrl }), webRoutes()],

@@ -3,3 +3,4 @@ export { type EventsService, type EventsDeps, createEventsService } from './even
 export { type DomainEvent, type EventHandler, type HandlerContext, type StoredEvent, AlreadyHandled } from './handlers.ts';
 export { type DeadLetter } from './dead-letters.ts';
 export { type WorkerOptions, backoffMs } from './worker.ts';
+export { eventsRoutes } from './events.routes.ts';

@@ -13,6 +13,7 @@ import { ChangePasswordButton, Setup } from './Account.tsx';
 import { CaseReview } from './CaseReview.tsx';
 import { Login } from './Login.tsx';
 import { Queue } from './Queue.tsx';
+import { DeadLetters } from './DeadLetters.tsx';
 
 const { Header, Sider, Content } = Layout;
 
@@ -43,6 +44,9 @@ export function ConsoleApp() {
       : []),
     ...(admin ? [{ key: 'staff', label: t('人员管理', 'Staff'), onClick: () => navigate('/console/staff') }] : []),
     { key: 'seals', label: t('印章与手签', 'Seals and signatures'), onClick: () => navigate('/console/seals') },
+    ...(roleNames.has('platform_admin')
+      ? [{ key: 'events', label: t('失败事件', 'Dead letters'), onClick: () => navigate('/console/events') }]
+      : []),
   ];
   const section = path.startsWith('/console/overview')
     ? 'overview'
@@ -50,7 +54,9 @@ export function ConsoleApp() {
       ? 'staff'
       : path.startsWith('/console/seals')
         ? 'seals'
-        : 'queue';
+        : path.startsWith('/console/events')
+          ? 'events'
+          : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -90,6 +96,8 @@ export function ConsoleApp() {
             <Staff />
           ) : section === 'seals' ? (
             <Seals />
+          ) : section === 'events' ? (
+            <DeadLetters />
           ) : (
             <Queue key={location.search} />
           )}

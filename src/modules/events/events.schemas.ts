@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { IsoDateTime, Nullable } from '../../http/schemas.ts';
 
-export const DeadLetterSchema = Type.Object(
+const DeadLetterSchema = Type.Object(
   {
     id: Type.Integer(),
     topic: Type.String(),

@@ -14,7 +14,7 @@ export interface StoredEvent extends DomainEvent {
   createdAt: Date;
 }
 
-export interface HandlerContext {
+interface HandlerContext {
   /**
    * Marks the event handled by this handler inside the handler's own transaction, so that its
    * work and the mark commit together (exactly once in effect). When another worker committed

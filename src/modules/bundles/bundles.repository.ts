@@ -57,5 +57,5 @@ export async function findBundlesByCase(db: Executor, caseId: string): Promise<B
   return db
     .select()
     .from(bundles)
-    .where(sql`exists (select 1 from jsonb_each_text(${bundles.cases}) e where e.value = ${caseId})`);
+    .where(sql`jsonb_path_query_array(${bundles.cases}, '$.*') @> to_jsonb(${caseId}::text)`);
 }

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
 /** Where a prefilled value came from: the dataset field and the exchange (its ledger leaf) that fetched it. */
@@ -36,5 +37,7 @@ export const bundles = pgTable(
   (t) => [
     unique('bundles_idempotency_uq').on(t.applicantId, t.idempotencyKey),
     index('bundles_applicant_idx').on(t.applicantId, t.createdAt),
+    // The bundles of a decided case (the case.decided handler): its id among the task cases' ids.
+    index('bundles_case_ids_idx').using('gin', sql`jsonb_path_query_array(${t.cases}, '$.*')`),
   ],
 );

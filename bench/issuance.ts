@@ -27,7 +27,7 @@ import { Command } from 'commander';
 import { sql } from 'drizzle-orm';
 import { openPlatform, type Platform } from '../src/app.ts';
 import { SEED_SERVICE_ITEMS } from '../src/modules/catalog/catalog.seed.ts';
-import { SEED_CERTIFICATE_TYPES } from '../src/modules/certificates/certificate-types.seed.ts';
+import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../src/modules/certificates/certificate-types.seed.ts';
 import { divisionCreditCode } from '../src/modules/orgs/credit-code.ts';
 import { makeResidentId } from '../src/modules/identity/resident-id.ts';
 import { parsePayload } from '../src/verify/document.ts';
@@ -95,7 +95,7 @@ export async function seed(platform: Platform, count: number, reviewers = 1): Pr
   const { services, database } = platform;
   await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
-  await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
+  await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
   const run = randomBytes(3).toString('hex');
   const usernames: string[] = [];
   for (let r = 0; r < reviewers; r++) {

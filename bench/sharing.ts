@@ -171,8 +171,8 @@ async function measureTree(root: string): Promise<void> {
     const ctx = await createTestContext(engine, { externalSharing: { key: platformKey } });
     let department: Awaited<ReturnType<typeof startDepartment>> | undefined;
     try {
-      const sharing = ctx.services.dataSharing;
-      await sharing.upsertDatasets(seedDatasets(ctx.departments));
+      const admin = ctx.services.sharingAdmin;
+      await admin.upsertDatasets(seedDatasets(ctx.departments));
       const police = await ctx.newStaff('department_officer', ctx.departments.public_security!);
       const cases: string[] = [];
       const externalRecords: { residentId: string; data: Record<string, string> }[] = [];
@@ -180,8 +180,8 @@ async function measureTree(root: string): Promise<void> {
         const r = await ctx.newResident({ name: `压测${hanDigits(i)}` });
         const birth = { childName: `宝${hanDigits(i)}`, certificateNo: `O${i}` };
         externalRecords.push({ residentId: r.residentId, data: birth });
-        await sharing.upsertRecords('health.birth_record', [{ residentId: r.residentId, data: birth }]);
-        await sharing.upsertRecords('civil.marriage_record', [
+        await admin.upsertRecords('health.birth_record', [{ residentId: r.residentId, data: birth }]);
+        await admin.upsertRecords('civil.marriage_record', [
           { residentId: r.residentId, data: { maritalStatus: '已婚', spouseName: `配偶${hanDigits(i)}` } },
         ]);
         const submitted = await ctx.services.applications.submit(r, {
@@ -192,7 +192,7 @@ async function measureTree(root: string): Promise<void> {
       }
       const until = new Date(Date.now() + 86_400_000);
       const grant = (datasetCode: string, fields: string[], consentRequired: boolean) =>
-        sharing.ensureGrant({
+        admin.ensureGrant({
           datasetCode,
           consumerOrgCode: ctx.departments.public_security!,
           fields,
@@ -210,7 +210,7 @@ async function measureTree(root: string): Promise<void> {
         trust: [platformKey.publicKeyPem],
       });
       const internalBirth = seedDatasets(ctx.departments).find((d) => d.code === 'health.birth_record')!;
-      await sharing.upsertDatasets([{ ...internalBirth, code: 'bench.external_birth_record', provider: department.provider() }]);
+      await admin.upsertDatasets([{ ...internalBirth, code: 'bench.external_birth_record', provider: department.provider() }]);
       await grant('bench.external_birth_record', ['childName', 'certificateNo'], false);
 
       const [{ name: dbName } = { name: '' }] =
@@ -225,7 +225,7 @@ async function measureTree(root: string): Promise<void> {
           let next = 0;
           const worker = async () => {
             for (let i = next++; i < count; i = next++) {
-              await sharing.requestExchange(police, {
+              await ctx.services.dataSharing.requestExchange(police, {
                 requestKey: `bench-exchange-${keys++}`,
                 datasetCode,
                 fields,

@@ -17,7 +17,7 @@ import { cpus } from 'node:os';
 import { createServices } from '../src/app.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { issueDemoCertificate } from '../src/demo/demo-certificate.ts';
-import { DEMO_COUNTY, DEMO_PASSWORD, DEMO_VILLAGE } from '../src/demo/demo-data.ts';
+import { DEMO_COUNTY, DEMO_PASSWORD, DEMO_VILLAGE } from '../src/demo/demo-people.ts';
 import { makeResidentId } from '../src/modules/identity/resident-id.ts';
 import { FIRST_STATUS_LIST } from '../src/modules/certificates/certificates.service.ts';
 import { createSealSigner, sealSm2Engine } from '../src/modules/certificates/keys/native-sm2.ts';

@@ -93,7 +93,8 @@ export function moduleGraph(): Map<string, ModuleInfo> {
   for (const module of modules) {
     const info = graph.get(module)!;
     const names = readdirSync(path.join(MODULES, module));
-    info.layout = LAYOUT.filter((part) => names.includes(`${module}.${part}.ts`));
+    // A module may split a layer by concern (accounts.repository.ts, sessions.repository.ts): any such file counts.
+    info.layout = LAYOUT.filter((part) => names.some((name) => name.endsWith(`.${part}.ts`)));
     for (const file of sourceFiles(path.join(MODULES, module))) {
       const source = readFileSync(file, 'utf8');
       if (file.endsWith('.tables.ts')) for (const m of source.matchAll(/pgTable\(\s*['"]([a-z0-9_]+)['"]/g)) info.tables.push(m[1]!);

@@ -25,6 +25,7 @@ import { contextRoutes } from './modules/certificates/index.ts';
 import { createSharingService, type SharingService } from './modules/certificates/index.ts';
 import { sharingRoutes } from './modules/certificates/index.ts';
 import { createDataSharingService, type DataSharingDeps, type DataSharingService } from './modules/sharing/index.ts';
+import { createSharingAdmin, type SharingAdmin } from './modules/sharing/index.ts';
 import { loadSharingKey } from './modules/sharing/index.ts';
 import { createSealsService, type SealsService } from './modules/certificates/index.ts';
 import { sealsRoutes } from './modules/certificates/index.ts';
@@ -41,6 +42,8 @@ import type { RateLimits } from './core/rate-limits.ts';
 import { kioskRoutes } from './modules/identity/index.ts';
 import { createBundlesService, type BundlesService } from './modules/bundles/index.ts';
 import { bundlesRoutes } from './modules/bundles/index.ts';
+import { createRulesService, type RulesService } from './modules/rules/index.ts';
+import { rulesRoutes } from './modules/rules/index.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -58,9 +61,13 @@ export interface Services {
   overview: OverviewService;
   /** The data sharing platform (公共数据共享平台); `sharing` above is certificate share links. */
   dataSharing: DataSharingService;
+  /** Data sharing configuration without an access check: for the seed, the CLI and tests, never handed to a route. */
+  sharingAdmin: SharingAdmin;
   kiosk: KioskLogin;
   bundles: BundlesService;
   datasetRecords: DatasetRecordsService;
+  /** Rules as data: eligibility and instant-approval rules, versioned, dry-run, applied with a trace. */
+  rules: RulesService;
 }
 
 export interface ServiceOptions {
@@ -178,6 +185,13 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     clock,
     ...(options.externalSharing ? { external: options.externalSharing } : {}),
   });
+  const sharingAdmin = createSharingAdmin({
+    db,
+    masterKey,
+    licences: certificates,
+    clock,
+    ...(options.externalSharing ? { external: options.externalSharing } : {}),
+  });
   const seals = createSealsService({ orgs, keys });
   const overview = createOverviewService({ db, orgs, clock });
   const kiosk = createKioskLogin({ db, masterKey, sender: options.codeSender ?? null, clock });
@@ -194,7 +208,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   });
   // Decided cases move their bundles on through the outbox, not a callback.
   events.subscribe(bundles.caseDecidedHandler);
-  const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: dataSharing.subjectKeyOf, clock });
+  const rules = createRulesService({ db, orgs, ledger, clock });
+  const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: sharingAdmin.subjectKeyOf, clock });
   return {
     orgs,
     identity,
@@ -208,9 +223,11 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     seals,
     overview,
     dataSharing,
+    sharingAdmin,
     kiosk,
     bundles,
     datasetRecords,
+    rules,
   };
 }
 
@@ -308,6 +325,7 @@ export async function buildApp(
       dataSharingRoutes({ sharing: services.dataSharing }),
       bundlesRoutes({ bundles: services.bundles }),
       datasetRecordsRoutes({ records: services.datasetRecords }),
+      rulesRoutes({ rules: services.rules }),
       ledgerApiRoutes({ ledger: services.ledger }),
       eventsRoutes({ events: services.events }),
     ],

@@ -140,13 +140,13 @@ describe.each(testEngines())('no full resident ID number at rest (%s)', (engine)
       expect(batchDoc.disclosures[0]?.value).toBe(others[0]!.residentId);
 
       // A birth bundle: prefill through sharing, five certificates by instant approval.
-      await services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
+      await services.sharingAdmin.upsertDatasets(seedDatasets(ctx.departments));
       for (const grant of seedGrants(ctx.departments, new Date(Date.now() + 365 * 86_400_000)))
-        await services.dataSharing.ensureGrant(grant);
-      await seedBundles(services, ctx.departments);
+        await services.sharingAdmin.ensureGrant(grant);
+      await seedBundles(ctx.database.db, { ...services, dataSharing: services.sharingAdmin }, ctx.departments);
       const mother = await ctx.newResident({ name: '王芳' });
       ids.push(mother.residentId);
-      await services.dataSharing.upsertRecords('ps.household_register', [
+      await services.sharingAdmin.upsertRecords('ps.household_register', [
         {
           residentId: mother.residentId,
           data: {
@@ -161,7 +161,7 @@ describe.each(testEngines())('no full resident ID number at rest (%s)', (engine)
           },
         },
       ]);
-      await services.dataSharing.upsertRecords('health.birth_record', [
+      await services.sharingAdmin.upsertRecords('health.birth_record', [
         {
           residentId: mother.residentId,
           data: {
@@ -175,7 +175,7 @@ describe.each(testEngines())('no full resident ID number at rest (%s)', (engine)
           },
         },
       ]);
-      await services.dataSharing.upsertRecords('medsec.insured_person', [
+      await services.sharingAdmin.upsertRecords('medsec.insured_person', [
         {
           residentId: mother.residentId,
           data: {

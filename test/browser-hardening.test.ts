@@ -19,7 +19,7 @@ describe('browser hardening', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext(testEngines()[0]!);
-    await ctx.services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
+    await ctx.services.sharingAdmin.upsertDatasets(seedDatasets(ctx.departments));
     // Behind one TLS-terminating proxy on the loopback interface (light-my-request's peer address).
     app = await buildApp(
       { database: ctx.database, services: ctx.services, close: () => ctx.close() },
@@ -83,7 +83,7 @@ describe('browser hardening', () => {
   /** A resident with a case and a data request waiting for their consent. */
   async function pendingConsent() {
     const { resident, cookie } = await browserLogin();
-    await ctx.services.dataSharing.upsertRecords('civil.marriage_record', [
+    await ctx.services.sharingAdmin.upsertRecords('civil.marriage_record', [
       {
         residentId: resident.residentId,
         data: { maritalStatus: '已婚', spouseName: '郑浩', registeredOn: '2019-01-01', certificateNo: 'J1', registry: '正定县民政局' },

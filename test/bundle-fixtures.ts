@@ -12,7 +12,7 @@ export async function bundleContext(
   await sharing.upsertDatasets(seedDatasets(ctx.departments));
   const validUntil = new Date(Date.now() + 365 * 86_400_000);
   for (const grant of seedGrants(ctx.departments, validUntil)) await sharing.ensureGrant(grant);
-  await seedBundles(ctx.services, ctx.departments);
+  await seedBundles(ctx.database.db, ctx.services, ctx.departments);
   return ctx;
 }
 

@@ -11,10 +11,10 @@ describe.each(testEngines())('bundles HTTP API on %s', (engine) => {
 
   beforeAll(async () => {
     ctx = await createTestContext(engine);
-    await ctx.services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
+    await ctx.services.sharingAdmin.upsertDatasets(seedDatasets(ctx.departments));
     for (const grant of seedGrants(ctx.departments, new Date(Date.now() + 365 * 86_400_000)))
-      await ctx.services.dataSharing.ensureGrant(grant);
-    await seedBundles(ctx.services, ctx.departments);
+      await ctx.services.sharingAdmin.ensureGrant(grant);
+    await seedBundles(ctx.database.db, { ...ctx.services, dataSharing: ctx.services.sharingAdmin }, ctx.departments);
     app = await buildTestApp(ctx);
   }, 120_000);
   afterAll(async () => {
@@ -24,7 +24,7 @@ describe.each(testEngines())('bundles HTTP API on %s', (engine) => {
 
   async function parentToken(): Promise<string> {
     const r = await ctx.newResident({ name: '王芳' });
-    await ctx.services.dataSharing.upsertRecords('health.birth_record', [
+    await ctx.services.sharingAdmin.upsertRecords('health.birth_record', [
       {
         residentId: r.residentId,
         data: {
@@ -38,7 +38,7 @@ describe.each(testEngines())('bundles HTTP API on %s', (engine) => {
         },
       },
     ]);
-    await ctx.services.dataSharing.upsertRecords('ps.household_register', [
+    await ctx.services.sharingAdmin.upsertRecords('ps.household_register', [
       {
         residentId: r.residentId,
         data: {

@@ -10,7 +10,7 @@ import { createServices } from '../src/app.ts';
 import { MIGRATIONS_DIR, openDatabase, type Database } from '../src/db/database.ts';
 import * as schema from '../src/db/schema.ts';
 import { SEED_SERVICE_ITEMS } from '../src/modules/catalog/catalog.seed.ts';
-import { SEED_CERTIFICATE_TYPES } from '../src/modules/certificates/certificate-types.seed.ts';
+import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../src/modules/certificates/certificate-types.seed.ts';
 import { ensureDemoDepartments } from '../src/modules/orgs/orgs.service.ts';
 
 /**
@@ -49,7 +49,7 @@ export async function seedTestDatabase(database: Database): Promise<void> {
   await services.orgs.loadDivisions({ scope: { prefix: '130102' } });
   await ensureDemoDepartments(database.db);
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
-  await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
+  await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
 }
 
 /**

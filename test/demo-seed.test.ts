@@ -2,15 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createServices } from '../src/app.ts';
 import { sql } from 'drizzle-orm';
-import {
-  DEMO_PASSWORD,
-  DEMO_VILLAGE,
-  demoCredentials,
-  isDemoSeeded,
-  isPlatformSeeded,
-  seedDemo,
-  seedPlatform,
-} from '../src/demo/demo-data.ts';
+import { isDemoSeeded, isPlatformSeeded, seedDemo, seedPlatform } from '../src/demo/demo-data.ts';
+import { DEMO_PASSWORD, DEMO_VILLAGE, demoCredentials } from '../src/demo/demo-people.ts';
 import { createTestDatabase } from './db.ts';
 
 describe('demo data', () => {

@@ -16,9 +16,19 @@ export const PASSWORD = 'Test-Passw0rd-2026x';
 /** 塔元庄村民委员会 and a neighbouring village of 正定镇, both real codes. */
 export const VILLAGE = '130123100242';
 
+/**
+ * The services, with the sharing admin's methods also on `dataSharing`: the bundles tests still
+ * seed through `ctx.services.dataSharing` (once they use `ctx.services.sharingAdmin`, this goes).
+ * buildTestApp hands the routes the real services.
+ */
+export type TestServices = Services & { dataSharing: Services['dataSharing'] & Services['sharingAdmin'] };
+
+/** The services as createServices built them, for the HTTP app. */
+const appServices = new WeakMap<TestContext, Services>();
+
 export interface TestContext {
   database: Database;
-  services: Services;
+  services: TestServices;
   departments: Record<string, string>;
   /** A second village in the same county, for cross-village checks. */
   otherVillage: string;
@@ -91,9 +101,9 @@ export async function createTestContext(
     return principal;
   }
 
-  return {
+  const context: TestContext = {
     database,
-    services,
+    services: { ...services, dataSharing: { ...services.dataSharing, ...services.sharingAdmin } },
     departments,
     otherVillage,
     masterKey,
@@ -130,6 +140,8 @@ export async function createTestContext(
       await database.close();
     },
   };
+  appServices.set(context, services);
+  return context;
 }
 
 /**
@@ -141,7 +153,7 @@ export const TEST_RATE_LIMITS: RateLimits = raiseRateLimits(DEFAULT_RATE_LIMITS,
 /** The HTTP app over a test context's services, quiet; closing it closes the context too. */
 export function buildTestApp(ctx: TestContext, options: { rateLimits?: RateLimits } = {}): Promise<App> {
   return buildApp(
-    { database: ctx.database, services: ctx.services, close: () => ctx.close() },
+    { database: ctx.database, services: appServices.get(ctx) ?? ctx.services, close: () => ctx.close() },
     { logLevel: 'silent', rateLimits: options.rateLimits ?? TEST_RATE_LIMITS },
   );
 }

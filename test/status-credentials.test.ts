@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/http/server.ts';
-import { STATUS_KEY_OWNER, keyIdOf } from '../src/modules/certificates/keys/key-store.ts';
+import { keyIdOf } from '../src/modules/certificates/keys/key-encryption.ts';
+import { STATUS_KEY_OWNER } from '../src/modules/certificates/keys/key-names.ts';
 import type { CertificateBundle } from '../src/verify/bundle.ts';
 import { yibanContext } from '../src/verify/credential.ts';
 import { generateKeyPair, createSigner } from '../src/verify/signatures.ts';

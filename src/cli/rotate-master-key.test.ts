@@ -20,7 +20,7 @@ describe.each(testEngines())('master key rotation (%s)', { timeout: 300_000 }, (
   let ctx: TestContext;
   beforeAll(async () => {
     ctx = await createTestContext(engine);
-    await ctx.services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
+    await ctx.services.sharingAdmin.upsertDatasets(seedDatasets(ctx.departments));
   }, 300_000);
   afterAll(async () => ctx?.close());
 
@@ -34,7 +34,7 @@ describe.each(testEngines())('master key rotation (%s)', { timeout: 300_000 }, (
     await ctx.services.applications.act(reviewer, c.id, 'approve');
     const cert = await ctx.services.certificates.getByCase(resident, c.id);
     await ctx.services.ledger.integrate();
-    await ctx.services.dataSharing.upsertRecords('ps.household_register', [
+    await ctx.services.sharingAdmin.upsertRecords('ps.household_register', [
       { residentId: resident.residentId, data: { name: '孙七', householdHead: '孙七' } },
     ]);
     const before = await db.execute<{ cipher: string; hash: string }>(
@@ -87,7 +87,7 @@ describe.each(testEngines())('master key rotation (%s)', { timeout: 300_000 }, (
     await services.applications.act(reviewerAgain, second.id, 'approve');
     expect((await services.certificates.getByCase(principal, second.id)).status).toBe('active');
     const found = await db.execute<{ n: number }>(
-      sql`select count(*)::int as n from sharing_records where subject_key = ${services.dataSharing.subjectKeyOf(resident.residentId)}`,
+      sql`select count(*)::int as n from sharing_records where subject_key = ${services.sharingAdmin.subjectKeyOf(resident.residentId)}`,
     );
     expect(found.rows[0]!.n).toBe(1);
     // The same ID number cannot register again under the new key.
@@ -102,7 +102,7 @@ describe.each(testEngines())('master key rotation (%s)', { timeout: 300_000 }, (
 
   it('refuses, changing nothing, when a dataset record is about someone who is not a resident', async () => {
     const key = ctx.masterKey;
-    await ctx.services.dataSharing.upsertRecords('ps.household_register', [{ residentId: freshResidentId(), data: { name: '新生儿' } }]);
+    await ctx.services.sharingAdmin.upsertRecords('ps.household_register', [{ residentId: freshResidentId(), data: { name: '新生儿' } }]);
     const refused = await rotateMasterKey(ctx.database.db, key, randomBytes(32)).catch((e: unknown) => e);
     expect(codeOf(refused)).toBe('CONFLICT');
     expect(await recordedFingerprint(ctx.database.db)).toBe(masterKeyFingerprint(key));

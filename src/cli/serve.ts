@@ -1,6 +1,6 @@
 import { buildApp, type Platform } from '../app.ts';
 import type { Config } from '../core/config.ts';
-import type { DemoCredential } from '../demo/demo-data.ts';
+import type { DemoCredential } from '../demo/demo-people.ts';
 import { fallbackFaces } from '../modules/certificates/index.ts';
 
 export interface ServeExtras {

@@ -106,6 +106,22 @@ export const ERROR_CODES = {
     en: 'A grant that waives consent must cite an entry of the legal-basis catalogue',
   },
   UNKNOWN_LEGAL_BASIS: { status: 400, zh: '法定依据目录中没有：{code}', en: 'The legal-basis catalogue has no entry {code}' },
+  RULE_INVALID: { status: 400, zh: '规则无法解析或类型不符：{detail}', en: 'The rule does not parse or type-check: {detail}' },
+  RULE_LEGAL_BASIS_REQUIRED: {
+    status: 400,
+    zh: '规则须写明其法律依据（文件名称与条款）',
+    en: 'A rule must cite its legal basis (the document and the article)',
+  },
+  RULE_INPUT_NOT_GRANTED: {
+    status: 403,
+    zh: '规则读取的数据“{dataset}”不可用：{problem}',
+    en: 'The rule reads {dataset}, which it may not: {problem}',
+  },
+  RULE_NOT_DRAFT: {
+    status: 409,
+    zh: '只有草稿版本可以启用（该版本为 {status}）',
+    en: 'Only a draft version can be switched on (this one is {status})',
+  },
   SELF_APPROVAL: { status: 403, zh: '不能审批自己提出的申请', en: 'You cannot approve or refuse your own request' },
   GRANT_NOT_PENDING: {
     status: 409,

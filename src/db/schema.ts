@@ -10,3 +10,4 @@ export * from '../modules/certificates/keys/keys.tables.ts';
 export * from '../modules/ledger/ledger.tables.ts';
 export * from '../modules/sharing/sharing.tables.ts';
 export * from '../modules/bundles/bundles.tables.ts';
+export * from '../modules/rules/rules.tables.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServices } from '../app.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/index.ts';
-import { SEED_CERTIFICATE_TYPES } from '../modules/certificates/index.ts';
+import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../modules/certificates/index.ts';
 import { seedBundles } from '../modules/bundles/index.ts';
 import type { BurdenFigures } from '../modules/bundles/index.ts';
 import type { BundleProgress } from '../modules/bundles/index.ts';
@@ -12,7 +12,7 @@ import { makeResidentId } from '../modules/identity/index.ts';
 import { newSigningKey, startDepartment, type RunningDepartment } from '../modules/sharing/index.ts';
 import type { DepartmentStats } from '../modules/sharing/index.ts';
 import { seedRecords, seedSharingDemo, type DemoPerson } from '../modules/sharing/index.ts';
-import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-data.ts';
+import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-people.ts';
 import { hanDigits } from './han-digits.ts';
 
 const PEOPLE: [string, string, 'male' | 'female'][] = [
@@ -50,7 +50,7 @@ export async function prepareBundleDemo(
   const departments: Record<string, string> = {};
   for (const d of await ensureDemoDepartments(database.db)) if (d.departmentKind) departments[d.departmentKind] ??= d.code;
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
-  await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
+  await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
   const people = PEOPLE.map(([name, birthDate, gender], i): DemoPerson => ({ residentId: demoResidentId(i), name, birthDate, gender })) as [
     DemoPerson,
@@ -58,8 +58,9 @@ export async function prepareBundleDemo(
     DemoPerson,
     DemoPerson,
   ];
-  await seedSharingDemo(services.dataSharing, departments, people, { licenceTypes: await services.certificates.listTypes() });
-  await seedBundles(services, departments);
+  await seedSharingDemo(services.sharingAdmin, departments, people, { licenceTypes: await services.certificates.listTypes() });
+  // The bundles' seed still calls the sharing admin `dataSharing`.
+  await seedBundles(database.db, { ...services, dataSharing: services.sharingAdmin }, departments);
   const records = seedRecords(people);
 
   async function newMother(index: number): Promise<Principal> {
@@ -70,7 +71,7 @@ export async function prepareBundleDemo(
       const day = new Date(Date.UTC(1990, 0, 1) + Math.floor(index / 499) * 86_400_000).toISOString().slice(0, 10);
       residentId = makeResidentId('130123', day, 2 * (index % 499) + 2);
       phone = `139${String(index).padStart(8, '0')}`;
-      const copy = (code: string, data: Record<string, string>) => services.dataSharing.upsertRecords(code, [{ residentId, data }]);
+      const copy = (code: string, data: Record<string, string>) => services.sharingAdmin.upsertRecords(code, [{ residentId, data }]);
       await copy('ps.household_register', { ...records['ps.household_register']![1]!.data, name: `母亲${hanDigits(index)}` });
       await copy('health.birth_record', { ...records['health.birth_record']![0]!.data, childName: `宝宝${index}` });
     }
@@ -118,7 +119,7 @@ export async function runDemoBundle(
         datasets: [{ code: 'health.birth_record', records: seedRecords(people)['health.birth_record'] ?? [] }],
         trust: [platformKey.publicKeyPem],
       });
-      await services.dataSharing.setProvider('health.birth_record', hospital.provider());
+      await services.sharingAdmin.setProvider('health.birth_record', hospital.provider());
     }
     const principal = await newMother(1);
     const started = performance.now();

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { createServices, type Services } from '../app.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/index.ts';
-import { SEED_CERTIFICATE_TYPES } from '../modules/certificates/index.ts';
+import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../modules/certificates/index.ts';
 import { renderSealSvg } from '../modules/certificates/index.ts';
 import { ensureDemoDepartments } from '../modules/orgs/index.ts';
 import { encodeQr } from '../verify/bundle.ts';
 import { toVerifiableCredential } from '../verify/credential.ts';
 import { parsePayload } from '../verify/document.ts';
-import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-data.ts';
+import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentId } from './demo-people.ts';
 
 export interface DemoCertificateFiles {
   dir: string;
@@ -26,7 +26,7 @@ export async function issueDemoCertificate(database: Database, services: Service
   await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
   await ensureDemoDepartments(database.db);
   await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
-  await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
+  await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
   await services.identity.ensureStaff({
     username: 'tyz-reviewer',

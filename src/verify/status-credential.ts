@@ -21,7 +21,7 @@ import { decodeStatusList } from './status-list.ts';
 import { base64urlnopad } from './tlog-bytes.ts';
 import { concatBytes, utf8 } from './tlog-bytes.ts';
 import { createChainVerifier, splitPemChain, type ChainResult } from './x509.ts';
-import type { StatusEvidence, StatusListProblem, TrustAnchors } from './verify-certificate.ts';
+import type { StatusEvidence, StatusListProblem, TrustAnchors } from './verification-result.ts';
 
 const STATUS_CRYPTOSUITE = 'yiban-sm2-jcs-2026';
 export type StatusPurpose = 'revocation' | 'suspension';

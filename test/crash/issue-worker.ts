@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { SEED_SERVICE_ITEMS } from '../../src/modules/catalog/catalog.seed.ts';
-import { SEED_CERTIFICATE_TYPES } from '../../src/modules/certificates/certificate-types.seed.ts';
+import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../../src/modules/certificates/certificate-types.seed.ts';
 import type { Principal } from '../../src/modules/identity/principal.ts';
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { ensureDemoDepartments } from '../../src/modules/orgs/orgs.service.ts';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
     await ensureDemoDepartments(db);
     await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
-    await services.certificates.upsertTypes(SEED_CERTIFICATE_TYPES);
+    await upsertCertificateTypes(db, SEED_CERTIFICATE_TYPES);
     await services.keys.ensurePlatformRoot();
     await services.identity.ensureStaff({
       username: REVIEWER,

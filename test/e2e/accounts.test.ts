@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../src/demo/demo-data.ts';
+import { DEMO_PASSWORD } from '../../src/demo/demo-people.ts';
 import { accounts, staffRoles } from '../../src/modules/identity/identity.tables.ts';
 import { DESKTOP, PHONE, startE2e, type E2eServer } from './harness.ts';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { and, eq, inArray, isNull, like, sql } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, DEMO_VILLAGE } from '../../src/demo/demo-data.ts';
+import { DEMO_PASSWORD, DEMO_VILLAGE } from '../../src/demo/demo-people.ts';
 import { cases, type CaseState } from '../../src/modules/applications/applications.tables.ts';
 import { registeredSignatures } from '../../src/modules/certificates/certificates.tables.ts';
 import { signingKeys } from '../../src/modules/certificates/keys/keys.tables.ts';

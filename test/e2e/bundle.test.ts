@@ -8,9 +8,9 @@ import { certificates } from '../../src/modules/certificates/certificates.tables
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { ledgerEntries } from '../../src/modules/ledger/ledger.tables.ts';
 import { sharingExchanges, sharingGrants, sharingRecords } from '../../src/modules/sharing/sharing.tables.ts';
-import { DEMO_PASSWORD, demoPeople } from '../../src/demo/demo-data.ts';
+import { DEMO_PASSWORD, demoPeople } from '../../src/demo/demo-people.ts';
 import { startDepartment, type RunningDepartment } from '../../src/modules/sharing/department-process.ts';
-import { seedRecords } from '../../src/modules/sharing/sharing.seed.ts';
+import { seedRecords } from '../../src/modules/sharing/sharing-records.seed.ts';
 import { axeSerious } from './axe.ts';
 import { DESKTOP, PHONE, SCREENSHOTS, recordToasts, settled, startE2e, toastSeen, type E2eServer } from './harness.ts';
 
@@ -34,7 +34,7 @@ describe('the birth bundle in the browser', () => {
 
   beforeAll(async () => {
     server = await startE2e();
-    const sharing = server.platform.services.dataSharing;
+    const sharing = server.platform.services.sharingAdmin;
     hospital = await startDepartment({
       name: '正定县人民医院',
       datasets: [{ code: 'health.birth_record', records: seedRecords(demoPeople())['health.birth_record'] ?? [] }],

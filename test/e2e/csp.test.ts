@@ -1,7 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, demoResidentId, demoResidentPhone } from '../../src/demo/demo-data.ts';
+import { DEMO_PASSWORD, demoResidentId, demoResidentPhone } from '../../src/demo/demo-people.ts';
 import { capturingCodeSender } from '../code-sender.ts';
 import { hashSessionToken } from '../../src/modules/identity/crypto.ts';
 import { sessions } from '../../src/modules/identity/identity.tables.ts';

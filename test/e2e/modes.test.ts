@@ -4,7 +4,7 @@ import path from 'node:path';
 import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, demoResidentId, demoResidentPhone } from '../../src/demo/demo-data.ts';
+import { DEMO_PASSWORD, demoResidentId, demoResidentPhone } from '../../src/demo/demo-people.ts';
 import { accounts, sessions } from '../../src/modules/identity/identity.tables.ts';
 import { cases } from '../../src/modules/applications/applications.tables.ts';
 import { certificates } from '../../src/modules/certificates/certificates.tables.ts';

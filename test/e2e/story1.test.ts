@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cases, caseEvents } from '../../src/modules/applications/applications.tables.ts';
 import { certificates } from '../../src/modules/certificates/certificates.tables.ts';
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
-import { DEMO_PASSWORD } from '../../src/demo/demo-data.ts';
+import { DEMO_PASSWORD } from '../../src/demo/demo-people.ts';
 import { DESKTOP, PHONE, SCREENSHOTS, settled, startE2e, type E2eServer } from './harness.ts';
 
 // Story 1 of the design, in the browser: a resident registers on a phone and applies for a

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../src/demo/demo-data.ts';
+import { DEMO_PASSWORD } from '../../src/demo/demo-people.ts';
 import zxing from '@zxing/library';
 import { encodeQrMatrix } from '../../src/modules/certificates/pdf/qr.ts';
 import { chromiumPath, PHONE, SCREENSHOTS, startE2e, watchCsp, type E2eServer } from './harness.ts';

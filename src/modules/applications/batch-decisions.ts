@@ -11,6 +11,7 @@ import { AppError } from '../../core/errors.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Db, Tx } from '../../db/database.ts';
 import type { Principal } from '../identity/index.ts';
+import { actsForAnOrg } from '../identity/index.ts';
 import type { CaseState } from './applications.tables.ts';
 import * as repo from './applications.repository.ts';
 import { ACTION_LABELS, STATE_LABELS, nextState, type CaseAction } from './case-state.ts';
@@ -83,7 +84,7 @@ export interface BatchDecideContext {
 const DECIDED: readonly CaseState[] = ['approved', 'rejected', 'completed'];
 
 export async function decideMany(ctx: BatchDecideContext, principal: Principal, input: BatchDecideInput): Promise<BatchDecisionResult[]> {
-  if (principal.kind !== 'staff' || principal.actingFor) throw new AppError('FORBIDDEN');
+  if (!actsForAnOrg(principal)) throw new AppError('FORBIDDEN');
   const ids = [...new Set(input.ids)];
   if (ids.length === 0 || ids.length > MAX_BATCH_DECISIONS) {
     throw new AppError('VALIDATION_FAILED', {

@@ -5,7 +5,7 @@ import type { Db, Tx } from '../../db/database.ts';
 import type { CatalogService, ServiceItem } from '../catalog/index.ts';
 import { chinaDate } from '../../core/values.ts';
 import type { Channel } from '../catalog/index.ts';
-import { requireResidentScope, type Principal } from '../identity/index.ts';
+import { actsForAnOrg, onBehalfOf, requireResidentScope, type Principal } from '../identity/index.ts';
 import { can } from '../identity/index.ts';
 import type { CaseState } from './applications.tables.ts';
 import type { CaseDetailSchema, CaseViewSchema } from './applications.schemas.ts';
@@ -117,7 +117,7 @@ export function createApplicationsContext(deps: ApplicationsDeps) {
   }
 
   function canView(principal: Principal, row: Pick<repo.CaseRow, 'applicantId' | 'orgPath'>): boolean {
-    if (principal.kind === 'resident' || principal.actingFor) {
+    if (!actsForAnOrg(principal)) {
       return residentScopeOrNull(principal, 'applications.view') === row.applicantId;
     }
     return can(principal, 'case.view', { orgPath: row.orgPath });
@@ -130,7 +130,7 @@ export function createApplicationsContext(deps: ApplicationsDeps) {
       fromState: from,
       toState: to,
       actorId: principal.accountId,
-      onBehalfOf: principal.actingFor?.residentId ?? null,
+      onBehalfOf: onBehalfOf(principal),
       channel: channelOf(principal),
       reason: reason ?? null,
     };

@@ -2,7 +2,7 @@ import { message } from '../../core/messages.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Db, Tx } from '../../db/database.ts';
 import type { Principal } from '../identity/index.ts';
-import { can } from '../identity/index.ts';
+import { actsForAnOrg, can } from '../identity/index.ts';
 import * as repo from './applications.repository.ts';
 import { decideChecked, decideMany, type BatchDecideContext, type BatchDecideInput, type BatchDecisionResult } from './batch-decisions.ts';
 import { createApprovalGroups, DEFAULT_APPROVAL_GROUPS } from './approval-groups.ts';
@@ -58,7 +58,7 @@ export function createDecisionFunctions(ctx: ApplicationsContext) {
   return {
     /** A handler moves the case on: accept, review, return, approve, reject, complete. */
     async act(principal: Principal, id: string, action: StaffAction, reason?: string): Promise<CaseView> {
-      if (principal.kind !== 'staff' || principal.actingFor) throw notFound('case');
+      if (!actsForAnOrg(principal)) throw notFound('case');
       const visible = await loadVisible(principal, id, action === 'approve' && approvalGroups ? readCaseTogether : repo.findCase);
       if (!can(principal, 'case.handle', { orgPath: visible.orgPath })) throw new AppError('FORBIDDEN');
       if (APPLICANT_ACTIONS.has(action)) throw new AppError('FORBIDDEN');

@@ -3,7 +3,7 @@ import { message } from '../../core/messages.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import { canonicalJson } from '../../verify/document.ts';
 import type { ServiceItem } from '../catalog/index.ts';
-import { requireResidentScope, type Principal } from '../identity/index.ts';
+import { onBehalfOf, requireResidentScope, type Principal } from '../identity/index.ts';
 import * as repo from './applications.repository.ts';
 import { nextState } from './case-state.ts';
 import { invalidState, type ApplicationsContext, type CaseView } from './context.ts';
@@ -84,7 +84,7 @@ export function createSubmitFunctions(ctx: ApplicationsContext) {
       const form = catalog.validateForm(item, input.form, { partial: input.draft === true });
       const org = await routeCase(item, applicantId, input.orgCode, principal);
       const now = clock();
-      const requestHash = hashRequest({ ...input, form, onBehalfOf: principal.actingFor?.residentId ?? null });
+      const requestHash = hashRequest({ ...input, form, onBehalfOf: onBehalfOf(principal) });
 
       // Key claim, case and its two events in one statement: all or nothing (repo.submitCase).
       const row = await repo.submitCase(db, {
@@ -100,7 +100,7 @@ export function createSubmitFunctions(ctx: ApplicationsContext) {
         submittedAt: input.draft ? null : now,
         dueDate: input.draft ? null : catalog.dueDateFor(item, now).dueDate,
         actorId: principal.accountId,
-        onBehalfOf: principal.actingFor?.residentId ?? null,
+        onBehalfOf: onBehalfOf(principal),
         idempotency: idempotencyKey === undefined ? null : { principalId: principal.accountId, key: idempotencyKey, requestHash },
       });
       if (row) return { case: toView(row, item), replayed: false };

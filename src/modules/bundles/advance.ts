@@ -108,7 +108,7 @@ export function createAdvanceFunctions(ctx: BundlesContext) {
         groups.set(`${ruleId}|${orgCode}`, g);
       }
       for (const g of groups.values()) {
-        const actor = await departmentActor(g.orgCode, `rule:${g.ruleId}`);
+        const actor = await departmentActor(g.orgCode, `rule:${g.ruleId}`, ['case.view', 'case.handle']);
         const ids = g.keys.map((k) => cases.get(k)!.id);
         const results = await applications.decideMany(actor, { ids, decision: 'approve', reason: ruleReason(g.ruleId) });
         const byId = new Map<string, BatchDecisionResult>(results.map((r) => [r.id, r]));

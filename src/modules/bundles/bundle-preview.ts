@@ -1,65 +1,18 @@
 import type { ServiceItem } from '../catalog/index.ts';
 import type { DepartmentKind } from '../orgs/index.ts';
 import type { DatasetView, GrantView } from '../sharing/index.ts';
-import type { DatasetField } from '../sharing/index.ts';
 import type { BundleDefinition } from './bundle-definition.ts';
-import { burdenFigures, type BurdenFigures } from './burden.ts';
+import { burdenFigures } from './burden.ts';
+import type { BundlePreview, PreviewExchange, PreviewField, PreviewTask } from './bundles.schemas.ts';
 
 type OrgRef = { code: string; name: string };
-type Bilingual = { zh: string; en: string };
 
-/** One field of the merged form, as the parent sees it before starting: typed by them, or fetched and from where. */
-export interface PreviewField {
-  name: string;
-  labelZh: string;
-  labelEn: string;
-  type: string;
-  required: boolean;
-  maxLength: number | null;
-  source: 'dataset' | 'typed';
-  dataset: { code: string; nameZh: string; nameEn: string } | null;
-  provider: OrgRef | null;
-}
-
-/**
- * One exchange the start will make (OOTS-style preview): whose data, which fields, who asks,
- * for which item's case, why, under which legal basis, and whether the law waives consent.
- */
-export interface PreviewExchange {
-  dataset: { code: string; nameZh: string; nameEn: string };
-  provider: OrgRef;
-  consumer: OrgRef | null;
-  fields: DatasetField[];
-  /** The merged-form fields these dataset fields fill. */
-  formFields: string[];
-  purpose: string;
-  task: { key: string; serviceCode: string; name: Bilingual };
-  /** False when no live grant covers it: the start would be refused, so the parent is told now. */
-  granted: boolean;
-  legalBasis: string | null;
-  consentRequired: boolean;
-  grantValidUntil: string | null;
-}
-
-export interface PreviewTask {
-  key: string;
-  serviceCode: string;
-  name: Bilingual;
-  department: OrgRef | null;
-  dependsOn: string[];
-  timeLimitDays: number;
-  /** The materials the parent still brings (required, and no dataset or earlier output supplies them). */
-  materials: { code: string; nameZh: string; nameEn: string }[];
-}
-
-export interface BundlePreview {
-  bundle: { code: string; nameZh: string; nameEn: string };
-  fields: PreviewField[];
-  exchanges: PreviewExchange[];
-  tasks: PreviewTask[];
-  /** The figures before the start: every dataset field counted as prefilled; no elapsed days yet. */
-  burden: BurdenFigures;
-}
+// The preview's shape is its response schema (bundles.schemas.ts): a field of the merged form as the
+// parent sees it before starting (typed by them, or fetched and from where); each exchange the start
+// will make, OOTS-style (whose data, which fields, who asks, for which case, why, under which legal
+// basis, whether the law waives consent; `granted` false when no live grant covers it, so the start
+// would be refused and the parent is told now); each task with the materials the parent still brings.
+export type { BundlePreview, PreviewExchange, PreviewField, PreviewTask } from './bundles.schemas.ts';
 
 export interface PreviewDeps {
   /** The department of a kind serving the parent's home village (the routing a submitted case gets). */

@@ -1,5 +1,6 @@
 import type { ServiceItemDef } from '../catalog/index.ts';
-import type { CertificateTypeDef } from '../certificates/index.ts';
+import type { Executor } from '../../db/database.ts';
+import { upsertCertificateTypes, type CertificateTypeDef } from '../certificates/index.ts';
 import type { CertificateField } from '../certificates/index.ts';
 import type { Material } from '../catalog/index.ts';
 
@@ -254,16 +255,16 @@ export function bundleGrants(departments: Record<string, string>, validUntil: Da
 
 /** Loads the bundles' items, certificate types and grants. Safe to run again. */
 export async function seedBundles(
+  db: Executor,
   services: {
     catalog: { upsertItems(items: ServiceItemDef[]): Promise<unknown> };
-    certificates: { upsertTypes(types: CertificateTypeDef[]): Promise<void> };
     dataSharing: { ensureGrant(input: ReturnType<typeof bundleGrants>[number]): Promise<void> };
   },
   departments: Record<string, string>,
   now: Date = new Date(),
 ): Promise<void> {
   await services.catalog.upsertItems(RETIREMENT_ITEMS);
-  await services.certificates.upsertTypes(BUNDLE_CERTIFICATE_TYPES);
+  await upsertCertificateTypes(db, BUNDLE_CERTIFICATE_TYPES);
   const validUntil = new Date(now.getTime() + 3 * 365 * 86_400_000);
   for (const grant of bundleGrants(departments, validUntil)) await services.dataSharing.ensureGrant(grant);
 }

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { notFound } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
 import { readCaseSummaries } from '../applications/index.ts';
 import type { ServiceItem } from '../catalog/index.ts';
-import type { Principal } from '../identity/index.ts';
+import { systemPrincipal, type Principal, type StaffAction } from '../identity/index.ts';
 import { validateDefinition } from './bundle-definition.ts';
 import { BUNDLE_DEFINITIONS } from './bundle-definitions.ts';
 import type * as repo from './bundles.repository.ts';
@@ -11,12 +10,6 @@ import type { BundleCase, BundlesDeps, Loaded, Org } from './bundles-types.ts';
 
 export const RULE_REASON = /^即办规则 instant-approval rule: ([a-z0-9_.-]+)$/;
 export const ruleReason = (id: string) => `即办规则 instant-approval rule: ${id}`;
-
-/** A stable account id for a non-person actor (a rule, the bundle service acting for a department). */
-function actorId(name: string): string {
-  const h = createHash('sha256').update(`yiban/bundles/actor/${name}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 /** How long an org read is kept: the org tree is reference data (the applications' routes are kept as long). */
 const ORG_TTL_MS = 60_000;
@@ -31,8 +24,9 @@ export interface BundlesContext {
   definitions: () => Promise<Map<string, Loaded | { error: unknown }>>;
   requireDefinition: (code: string) => Promise<Loaded>;
   orgOf: (code: string) => Promise<Org | null>;
-  /** The principal a rule or the prefill acts as at a department. */
-  departmentActor: (orgCode: string, name: string) => Promise<Principal>;
+  /** The system actor a rule or the prefill is at a department: those actions, at that org only. */
+  departmentActor: (orgCode: string, name: string, actions: readonly StaffAction[]) => Promise<Principal>;
+  /** The system actor that submits a bundle's next tasks for the parent who started it (and consented then). */
   parentOf: (applicantId: string) => Principal;
   /** Bundles being moved on in this process: their own loop sees what their own steps decide. */
   active: Set<string>;
@@ -78,14 +72,9 @@ export function createBundlesContext(deps: BundlesDeps): BundlesContext {
     return def;
   }
 
-  /** The resident whose bundle it is, as the applications service knows them (for steps after the start). */
-  const parentOf = (applicantId: string): Principal => ({
-    accountId: applicantId,
-    kind: 'resident',
-    name: '',
-    roles: [],
-    sessionChannel: 'app',
-  });
+  /** Steps after the start act for the parent: submit and view their cases, nothing else. */
+  const parentOf = (applicantId: string): Principal =>
+    systemPrincipal({ actor: 'bundle', forResident: { residentId: applicantId, scopes: ['applications.submit', 'applications.view'] } });
 
   /**
    * Orgs as a bundle reads them (a department for each rule and exchange, the names of the
@@ -107,16 +96,10 @@ export function createBundlesContext(deps: BundlesDeps): BundlesContext {
     return org;
   }
 
-  async function departmentActor(orgCode: string, name: string): Promise<Principal> {
+  async function departmentActor(orgCode: string, name: string, actions: readonly StaffAction[]): Promise<Principal> {
     const org = await orgOf(orgCode);
     if (!org) throw notFound('org');
-    return {
-      accountId: actorId(`${name}@${org.code}`),
-      kind: 'staff',
-      name,
-      roles: [{ role: 'department_officer', orgCode: org.code, orgPath: org.path }],
-      sessionChannel: 'rule',
-    };
+    return systemPrincipal({ actor: name, at: { orgCode: org.code, orgPath: org.path, actions } });
   }
 
   async function loadCases(row: repo.BundleRow): Promise<Map<string, BundleCase>> {

@@ -24,7 +24,7 @@ describe.each(testEngines())('birth bundle with an external hospital system on %
     const sharing = ctx.services.dataSharing;
     await sharing.upsertDatasets(seedDatasets(ctx.departments));
     for (const grant of seedGrants(ctx.departments, new Date(Date.now() + 365 * 86_400_000))) await sharing.ensureGrant(grant);
-    await seedBundles(ctx.services, ctx.departments);
+    await seedBundles(ctx.database.db, ctx.services, ctx.departments);
     port = await freePort();
     await sharing.setProvider('health.birth_record', {
       kind: 'external',

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { CodeParam, IsoDate, IsoDateTime, Nullable, Uuid, UuidParams } from '../../http/schemas.ts';
 import { BundleDefinitionSchema } from './bundle-definition.ts';
 
@@ -25,9 +25,11 @@ export const BurdenSchema = Type.Object(
     materialsSeparate: Type.Integer(),
     materialsBundle: Type.Integer(),
     daysSeparate: Type.Integer(),
-    daysBundle: Nullable(Type.Integer()),
+    daysBundle: Nullable(
+      Type.Integer({ description: 'Working days from the start to the last output, the start day counted; null while tasks are open' }),
+    ),
     trips: Type.Integer(),
-    outputs: Type.Array(Type.String()),
+    outputs: Type.Array(Type.String(), { description: 'The identifiers of the certificates issued, in dependency order' }),
   },
   { $id: 'Burden', title: 'Burden' },
 );
@@ -37,15 +39,30 @@ const TaskSchema = Type.Object({
   serviceCode: Type.String(),
   name: Bilingual,
   dependsOn: Type.Array(Type.String()),
-  state: Type.Union(['waiting', 'blocked', 'in_progress', 'returned', 'done', 'rejected'].map((s) => Type.Literal(s))),
+  state: Type.Union([
+    Type.Literal('waiting'),
+    Type.Literal('blocked'),
+    Type.Literal('in_progress'),
+    Type.Literal('returned'),
+    Type.Literal('done'),
+    Type.Literal('rejected'),
+  ]),
   caseId: Nullable(Uuid),
   caseNo: Nullable(Type.String()),
   department: Nullable(Type.Object({ code: Type.String(), name: Type.String() })),
   timeLimitDays: Type.Integer(),
   dueDate: Nullable(IsoDate),
-  decidedBy: Nullable(Type.String()),
+  decidedBy: Nullable(Type.String({ description: '`rule:<id>` when an instant-approval rule decided, `officer` when a person did' })),
+  /** Why it is rejected or blocked, and what to do. */
   reason: Nullable(Bilingual),
   output: Nullable(Type.Object({ certificateId: Uuid, identifier: Type.String() })),
+});
+
+const WaitingForSchema = Type.Object({
+  department: Type.String(),
+  dataset: Type.String(),
+  task: Type.String({ description: 'The task whose department asked for the data' }),
+  message: Bilingual,
 });
 
 export const BundleProgressSchema = Type.Object(
@@ -58,7 +75,7 @@ export const BundleProgressSchema = Type.Object(
       Type.Object({ name: Type.String(), value: Nullable(Type.String()), prefilled: Type.Boolean(), dataset: Nullable(Type.String()) }),
     ),
     tasks: Type.Array(TaskSchema),
-    waitingFor: Type.Array(Type.Object({ department: Type.String(), dataset: Type.String(), task: Type.String(), message: Bilingual }), {
+    waitingFor: Type.Array(WaitingForSchema, {
       description: 'External departments whose systems did not answer yet; the bundle goes on when they do (read the progress again)',
     }),
     burden: BurdenSchema,
@@ -126,3 +143,14 @@ export const BundlePreviewSchema = Type.Object(
   },
   { $id: 'BundlePreview', title: 'BundlePreview' },
 );
+
+export type StartBundleInput = Static<typeof StartBundleBody>;
+export type BurdenFigures = Static<typeof BurdenSchema>;
+export type TaskProgress = Static<typeof TaskSchema>;
+export type TaskState = TaskProgress['state'];
+export type WaitingFor = Static<typeof WaitingForSchema>;
+export type BundleProgress = Static<typeof BundleProgressSchema>;
+export type BundlePreview = Static<typeof BundlePreviewSchema>;
+export type PreviewField = BundlePreview['fields'][number];
+export type PreviewExchange = BundlePreview['exchanges'][number];
+export type PreviewTask = BundlePreview['tasks'][number];

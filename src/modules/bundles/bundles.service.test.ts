@@ -54,6 +54,15 @@ describe.each(testEngines())('life-event bundles on %s', (engine) => {
       expect(own.form.childName).toBe('张小宝');
       const approve = own.events.find((e) => e.action === 'approve')!;
       expect(approve.reason).toMatch(/^即办规则 instant-approval rule: /);
+      // The rule decided as a system actor of its own (no person's account, nobody's proxy).
+      expect(approve.actorId).not.toBe(parent.accountId);
+      expect(approve.onBehalfOf).toBeNull();
+      if (t.dependsOn.length > 0) {
+        // A task submitted after the start: by the bundle's system actor, on behalf of the parent.
+        const submitted = own.events.find((e) => e.action === 'submit' && e.toState === 'submitted')!;
+        expect(submitted.actorId).not.toBe(parent.accountId);
+        expect(submitted.onBehalfOf).toBe(parent.accountId);
+      }
       for (const d of t.dependsOn) expect(cases.get(d)!.completedAt! <= own.submittedAt!).toBe(true);
     }
     const mine = await ctx.services.certificates.listMine(parent, {});

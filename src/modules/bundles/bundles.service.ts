@@ -143,7 +143,10 @@ export function createBundlesService(deps: BundlesDeps) {
         datasets: await deps.dataSharing.listDatasets(principal),
         grantsOf: async (orgCode) => {
           if (!grants.has(orgCode))
-            grants.set(orgCode, await deps.dataSharing.listGrants(await departmentActor(orgCode, 'bundle-preview'), orgCode));
+            grants.set(
+              orgCode,
+              await deps.dataSharing.listGrants(await departmentActor(orgCode, 'bundle-preview', ['sharing.view']), orgCode),
+            );
           return grants.get(orgCode)!;
         },
         now: clock(),

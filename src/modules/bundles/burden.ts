@@ -1,5 +1,6 @@
 import { workingDaysBetween } from '../catalog/index.ts';
 import type { BundleDefinition } from './bundle-definition.ts';
+import type { BurdenFigures } from './bundles.schemas.ts';
 
 /** What burden figures need of a catalogue item. */
 export interface BurdenItem {
@@ -9,21 +10,7 @@ export interface BurdenItem {
   online: boolean;
 }
 
-export interface BurdenFigures {
-  forms: number;
-  formsSeparate: number;
-  fieldsTotal: number;
-  fieldsPrefilled: number;
-  fieldsSeparate: number;
-  materialsSeparate: number;
-  materialsBundle: number;
-  daysSeparate: number;
-  /** Working days from the start to the last output, the start day counted; null while tasks are open. */
-  daysBundle: number | null;
-  trips: number;
-  /** The identifiers of the certificates issued, in dependency order. */
-  outputs: string[];
-}
+export type { BurdenFigures } from './bundles.schemas.ts';
 
 /**
  * Separate handling: one form per item with all its fields, every material of every item, and

@@ -70,7 +70,7 @@ export function createPrefillFunctions(ctx: BundlesContext) {
       if (!caseId) throw new Error(`bundle ${row.id}: no case for task ${g.via}`);
       const orgCode = orgCodes.get(caseId);
       if (!orgCode) throw notFound('case');
-      const actor = await departmentActor(orgCode, 'bundle-prefill');
+      const actor = await departmentActor(orgCode, 'bundle-prefill', ['case.view', 'exchange.request']);
       const request = {
         requestKey: `bundle-${row.id}-${n++}`,
         datasetCode: g.dataset,

@@ -2,7 +2,7 @@ import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
 import { serviceItems, type Channel, type FormField } from './catalog.tables.ts';
-import type { ServiceItemDef } from './catalog.seed.ts';
+import type { ServiceItemDef } from './service-item-def.ts';
 import { addWorkingDays, chinaDate, type DueDate } from './working-days.ts';
 import { message, type Bilingual } from '../../core/messages.ts';
 

@@ -8,6 +8,7 @@ import { verify } from '../../verify/signatures.ts';
 import { divisionCreditCode } from '../orgs/credit-code.ts';
 import { createDisclosureVault } from './disclosure-vault.ts';
 import { prepareBatchIssue, type BatchItem } from './batch-issue.ts';
+import { findByCases } from './batch-issue.repository.ts';
 import * as repo from './certificates.repository.ts';
 import { certificates } from './certificates.tables.ts';
 import { issuanceLeafFast } from './digests.ts';
@@ -132,7 +133,7 @@ describe.each(testEngines())('batch issuance on %s', (engine) => {
     const twice = await prepareBatchIssue(ctx.database.db, deps, batch, new Date());
     const again = await ctx.database.db.transaction((tx) => twice.issue(tx, ids));
     expect(ids.map((id) => again.get(id)?.id)).toEqual(ids.map((id) => written.get(id)?.id));
-    const rows = await repo.findByCases(ctx.database.db, ids);
+    const rows = await findByCases(ctx.database.db, ids);
     expect(rows).toHaveLength(2);
   });
 });

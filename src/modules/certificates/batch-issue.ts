@@ -9,16 +9,18 @@
  * ledger leaves and the list's count. Digests and the
  * canonical payload use digests.ts (node:crypto; the same bytes as src/verify).
  */
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { message } from '../../core/messages.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Executor } from '../../db/database.ts';
 import type { EventsService } from '../events/index.ts';
 import { formatIdentifier } from '../../verify/identifier.ts';
-import type { Disclosure, SignedPayload } from '../../verify/document.ts';
-import * as repo from './certificates.repository.ts';
+import type { Disclosure } from '../../verify/document.ts';
+import { findByCases, insertCertificates, nextSerials } from './batch-issue.repository.ts';
+import { freeSlots, MAX_SLOT_ROUNDS, rowOf, sign, type Signed } from './batch-signatures.ts';
+import type { CertificateTypeRow } from './certificates.repository.ts';
 import type { LedgerAppender, SealSigner } from './certificates.service.ts';
-import { canonicalPayload, fieldDigestFast, issuanceLeafFast } from './digests.ts';
+import { issuanceLeafFast } from './digests.ts';
 import type { StatusListTarget, StatusLists } from './status-lists.ts';
 import type { DisclosureVault } from './disclosure-vault.ts';
 
@@ -27,24 +29,11 @@ export interface BatchItem {
   caseId: string;
   applicantId: string;
   reviewerId: string;
-  type: repo.CertificateTypeRow;
+  type: CertificateTypeRow;
   issuer: { code: string; name: string; path: string; creditCode: string };
   holder: { name: string; residentIdMasked: string };
   seal: SealSigner;
   values: { name: string; value: string }[];
-}
-
-/** A certificate signed before the transaction; only its row is missing. */
-interface Signed {
-  item: BatchItem;
-  serial: number;
-  identifier: string;
-  disclosures: Disclosure[];
-  issuedAt: Date;
-  validUntil: Date | null;
-  payload: SignedPayload;
-  payloadText: string;
-  signature: string;
 }
 
 export interface BatchIssueDeps {
@@ -73,7 +62,6 @@ export interface PreparedBatch {
 }
 
 const SALT_BYTES = 16;
-const MAX_SLOT_ROUNDS = 20;
 
 /** Serials, slots and signatures for `items`; the returned step writes them inside the decision's transaction. */
 export async function prepareBatchIssue(
@@ -82,7 +70,7 @@ export async function prepareBatchIssue(
   items: readonly BatchItem[],
   issuedAt: Date,
 ): Promise<PreparedBatch> {
-  const serials = await repo.nextSerials(db, items.length);
+  const serials = await nextSerials(db, items.length);
   const slots = await freeSlots(db, deps.statusList, items.length, new Set());
   const signed = new Map<string, Signed>();
   // One random draw for every salt of the batch.
@@ -127,7 +115,7 @@ export async function prepareBatchIssue(
         pending.sort((x, y) => x.payload.status.index - y.payload.status.index);
         const ids = await deps.ledger.newEntryIds(tx, pending.length);
         const tentative = new Map(pending.map((s, i) => [s.item.caseId, ids[i]!]));
-        const inserted = await repo.insertCertificates(
+        const inserted = await insertCertificates(
           tx,
           pending.map((s) => rowOf(s, deps.statusList.list, tentative.get(s.item.caseId)!, deps.vault)),
         );
@@ -139,7 +127,7 @@ export async function prepareBatchIssue(
         const missed = pending.filter((s) => !issued.has(s.item.caseId));
         if (missed.length === 0) break;
         // Not inserted: the case already has its certificate (kept as it is), or the slot went to a concurrent issuer.
-        for (const row of await repo.findByCases(
+        for (const row of await findByCases(
           tx,
           missed.map((s) => s.item.caseId),
         ))
@@ -175,78 +163,4 @@ export async function prepareBatchIssue(
       return issued;
     },
   };
-}
-
-async function sign(
-  base: Omit<Signed, 'payload' | 'payloadText' | 'signature'>,
-  statusIndex: number,
-  listUrl: string,
-  encoder: { encode(input: string): Uint8Array },
-): Promise<Signed> {
-  const { item } = base;
-  const payload: SignedPayload = {
-    v: 1,
-    id: base.identifier,
-    type: item.type.code,
-    typeName: { zh: item.type.nameZh, en: item.type.nameEn },
-    issuer: { code: item.issuer.code, name: item.issuer.name, creditCode: item.issuer.creditCode },
-    holder: { name: item.holder.name, residentIdMasked: item.holder.residentIdMasked },
-    issuedAt: base.issuedAt.toISOString(),
-    validUntil: base.validUntil?.toISOString() ?? null,
-    status: { list: listUrl, index: statusIndex },
-    keyId: item.seal.keyId,
-    alg: item.seal.algorithm,
-    fields: base.disclosures.map(fieldDigestFast).sort(),
-  };
-  const payloadText = canonicalPayload(payload);
-  const signature = Buffer.from(await item.seal.sign(encoder.encode(payloadText))).toString('base64');
-  return { ...base, payload, payloadText, signature };
-}
-
-function rowOf(s: Signed, list: string, ledgerEntryId: number, vault: BatchIssueDeps['vault']): repo.NewCertificate {
-  return {
-    serial: s.serial,
-    identifier: s.identifier,
-    caseId: s.item.caseId,
-    typeCode: s.item.type.code,
-    holderId: s.item.applicantId,
-    issuerOrgCode: s.item.issuer.code,
-    issuerOrgPath: s.item.issuer.path,
-    reviewerId: s.item.reviewerId,
-    keyId: s.item.seal.keyId,
-    payload: s.payloadText,
-    signature: s.signature,
-    disclosures: vault.seal(s.identifier, s.disclosures),
-    statusList: list,
-    statusIndex: s.payload.status.index,
-    ledgerEntryId,
-    issuedAt: s.issuedAt,
-    validUntil: s.validUntil,
-  };
-}
-
-/** `count` distinct random slots, none in `exclude` nor already taken in the list. */
-async function freeSlots(
-  db: Executor,
-  statusList: BatchIssueDeps['statusList'],
-  count: number,
-  exclude: ReadonlySet<number>,
-): Promise<number[]> {
-  if (count + exclude.size > statusList.size) throw new AppError('CONFLICT', { detail: message('certificates.statusListFull') });
-  const chosen = new Set<number>();
-  for (let round = 0; chosen.size < count; round++) {
-    if (round === MAX_SLOT_ROUNDS) throw new AppError('CONFLICT', { detail: message('certificates.statusListFull') });
-    const candidates: number[] = [];
-    const seen = new Set<number>();
-    while (candidates.length < count - chosen.size) {
-      const index = randomInt(statusList.size);
-      if (!exclude.has(index) && !chosen.has(index) && !seen.has(index)) {
-        seen.add(index);
-        candidates.push(index);
-      }
-    }
-    const taken = new Set(await repo.takenSlots(db, statusList.list, candidates));
-    for (const index of candidates) if (!taken.has(index)) chosen.add(index);
-  }
-  return [...chosen];
 }

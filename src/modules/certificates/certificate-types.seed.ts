@@ -1,3 +1,5 @@
+import type { Executor } from '../../db/database.ts';
+import { upsertType } from './certificates.repository.ts';
 import type { CertificateField, CertificateTemplate } from './certificates.tables.ts';
 
 export interface CertificateTypeDef {
@@ -109,3 +111,11 @@ export const SEED_CERTIFICATE_TYPES: CertificateTypeDef[] = [
     },
   },
 ];
+
+/**
+ * Loads certificate types (seed and CLI only: no principal, no access check, so it is no method of
+ * the service that routes use). Safe to run again: a type with the same code is updated.
+ */
+export async function upsertCertificateTypes(db: Executor, types: readonly CertificateTypeDef[]): Promise<void> {
+  for (const t of types) await upsertType(db, t);
+}

@@ -1,45 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requirePrincipal } from '../../http/auth.ts';
-import { PageQuery, withErrors, Nullable, UuidParams } from '../../http/schemas.ts';
+import { withErrors, UuidParams } from '../../http/schemas.ts';
 import { encodeQr } from '../../verify/bundle.ts';
+import {
+  CertificateBundleSchema,
+  CertificateDocumentSchema,
+  CertificatePageSchema,
+  CertificateQrSchema,
+  CertificateViewSchema,
+  FieldsQuery,
+  MineQuery,
+  StatusChangeBody,
+} from './certificates.schemas.ts';
 import type { CertificatesService } from './certificates.service.ts';
 import { addVerificationRoutes } from './verification.routes.ts';
-
-const Label = Type.Object({ zh: Type.String(), en: Type.String() });
-
-export const CertificateViewSchema = Type.Object(
-  {
-    id: Type.String(),
-    identifier: Type.String({ description: '电子证照标识 (GB/T 36904)' }),
-    type: Type.String(),
-    typeName: Label,
-    issuer: Type.Object({ code: Type.String(), name: Type.String() }),
-    holder: Type.Object({ name: Type.String(), residentIdMasked: Type.String() }),
-    issuedAt: Type.String(),
-    validUntil: Nullable(Type.String()),
-    status: Type.Union([Type.Literal('active'), Type.Literal('revoked'), Type.Literal('suspended')]),
-    statusReason: Nullable(Type.String()),
-    fields: Type.Array(Type.Object({ name: Type.String(), labelZh: Type.String(), labelEn: Type.String(), value: Type.String() })),
-    caseId: Type.String(),
-    ledgerEntryId: Type.Integer({ description: 'its certificate.issued ledger entry (the index is in the bundle once sequenced)' }),
-  },
-  { $id: 'Certificate', title: 'Certificate' },
-);
-
-export const CertificateDocumentSchema = Type.Object({
-  payload: Type.String({ description: 'RFC 8785 canonical JSON: exactly the bytes the seal signed' }),
-  signature: Type.String({ description: 'base64; DER (r, s) for SM2' }),
-  disclosures: Type.Array(Type.Object({ name: Type.String(), value: Type.String(), salt: Type.String() })),
-});
-
-const BundleSchema = Type.Composite([
-  CertificateDocumentSchema,
-  Type.Object({
-    seal: Type.Optional(Type.Object({ certificate: Type.String(), chain: Type.Optional(Type.String()) })),
-    ledger: Type.Optional(Type.Object({ index: Type.Integer(), proof: Type.Array(Type.String()), checkpoint: Type.String() })),
-  }),
-]);
 
 /** What the QR shows by default: everything but the full ID number. */
 const QR_DEFAULT_FIELDS = [
@@ -62,14 +37,6 @@ function parseFields(text: string | undefined): string[] | undefined {
 }
 
 const IdParams = UuidParams;
-const FieldsQuery = Type.Object(
-  {
-    fields: Type.Optional(
-      Type.String({ maxLength: 500, pattern: '^[A-Za-z0-9_, ]*$', description: '只披露这些字段（逗号分隔）/ disclose only these fields' }),
-    ),
-  },
-  { additionalProperties: false },
-);
 
 export function certificatesRoutes(deps: { certificates: CertificatesService }): FastifyPluginAsyncTypebox {
   const { certificates } = deps;
@@ -80,11 +47,8 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
         schema: {
           tags: ['certificates'],
           summary: '我的证明 · my certificates',
-          querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }),
-          response: withErrors(
-            { 200: Type.Object({ items: Type.Array(CertificateViewSchema), next: Nullable(Type.String()) }) },
-            [400, 401, 403],
-          ),
+          querystring: MineQuery,
+          response: withErrors({ 200: CertificatePageSchema }, [400, 401, 403]),
         },
       },
       async (request) => certificates.listMine(requirePrincipal(request), request.query),
@@ -125,7 +89,7 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
           summary: '可独立核验的证明包（含印章证书链与存证证明）· a self-verifying bundle',
           params: IdParams,
           querystring: FieldsQuery,
-          response: withErrors({ 200: BundleSchema }, [400, 401, 404]),
+          response: withErrors({ 200: CertificateBundleSchema }, [400, 401, 404]),
         },
       },
       async (request) => certificates.bundle(requirePrincipal(request), request.params.id, parseFields(request.query.fields)),
@@ -165,7 +129,7 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
           summary: '二维码内容（离线核验）· the QR payload for offline verification',
           params: IdParams,
           querystring: FieldsQuery,
-          response: withErrors({ 200: Type.Object({ qr: Type.String(), length: Type.Integer() }) }, [400, 401, 404]),
+          response: withErrors({ 200: CertificateQrSchema }, [400, 401, 404]),
         },
       },
       async (request) => {
@@ -199,13 +163,7 @@ export function certificatesRoutes(deps: { certificates: CertificatesService }):
           tags: ['certificates'],
           summary: '撤销、挂起或恢复证明 · revoke, suspend or reinstate',
           params: IdParams,
-          body: Type.Object(
-            {
-              status: Type.Union([Type.Literal('revoked'), Type.Literal('suspended'), Type.Literal('active')]),
-              reason: Type.String({ minLength: 1, maxLength: 500 }),
-            },
-            { additionalProperties: false },
-          ),
+          body: StatusChangeBody,
           response: withErrors({ 200: CertificateViewSchema }, [400, 401, 403, 404, 409]),
         },
       },

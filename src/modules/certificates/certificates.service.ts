@@ -1,5 +1,6 @@
 import { createCertificatesContext } from './context.ts';
 import { createIssueFunctions } from './issue.ts';
+import { createIssueManyFunctions } from './issue-many.ts';
 import { createRenditionFunctions } from './renditions.ts';
 import { createStatusFunctions } from './status.ts';
 import type { CertificatesDeps } from './ports.ts';
@@ -18,11 +19,12 @@ export type {
   StatusKeys,
 } from './ports.ts';
 export type { CertificateView, LicenceEvidence } from './context.ts';
-export type { IssueInput, PreparedIssues } from './issue.ts';
+export type { IssueInput } from './issue-input.ts';
+export type { PreparedIssues } from './issue-many.ts';
 
 /**
  * The certificates service, assembled from its use cases around one shared context
- * (context.ts): issuing (issue.ts), what holders and issuers see (renditions.ts), and
+ * (context.ts): issuing (issue.ts, issue-many.ts), what holders and issuers see (renditions.ts), and
  * status lists, verification and status changes (status.ts).
  */
 export function createCertificatesService(deps: CertificatesDeps) {
@@ -30,6 +32,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
   const renditions = createRenditionFunctions(ctx);
   return {
     ...createIssueFunctions(ctx),
+    ...createIssueManyFunctions(ctx),
     ...renditions,
     ...createStatusFunctions(ctx, renditions),
   };

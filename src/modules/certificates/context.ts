@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import type { Disclosure, CertificateDocument, SignedPayload } from '../../verify/document.ts';
 import type { CertificateBundle } from '../../verify/bundle.ts';
 import { notFound } from '../../core/errors.ts';
@@ -6,28 +7,14 @@ import type { Db } from '../../db/database.ts';
 import { requireResidentScope, type Principal } from '../identity/index.ts';
 import { can } from '../identity/index.ts';
 import * as repo from './certificates.repository.ts';
-import type { CertificateStatus } from './certificates.tables.ts';
+import type { CertificateViewSchema } from './certificates.schemas.ts';
 import { createPdfRenditionCache } from './pdf/pdf-cache.ts';
 import { createStatusLists } from './status-lists.ts';
 import { createStatusCredentials } from './status-credentials.ts';
 import type { CertificatesDeps } from './ports.ts';
 
-export interface CertificateView {
-  id: string;
-  identifier: string;
-  type: string;
-  typeName: { zh: string; en: string };
-  issuer: { code: string; name: string };
-  holder: { name: string; residentIdMasked: string };
-  issuedAt: string;
-  validUntil: string | null;
-  status: CertificateStatus;
-  statusReason: string | null;
-  fields: { name: string; labelZh: string; labelEn: string; value: string }[];
-  caseId: string;
-  /** Its `certificate.issued` ledger entry; its index and proof are in the bundle once sequenced. */
-  ledgerEntryId: number;
-}
+/** A certificate as its holder and its issuer see it (the `Certificate` response). */
+export type CertificateView = Static<typeof CertificateViewSchema>;
 
 /** A certificate as evidence (免证明): its identifier, issue and issuer, and its disclosed field values. */
 export interface LicenceEvidence {

@@ -1,12 +1,14 @@
 /** The certificates module's public surface: other modules import from here only (npm run boundaries). */
-export { type CertificateTypeDef, SEED_CERTIFICATE_TYPES } from './certificate-types.seed.ts';
+export { type CertificateTypeDef, SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from './certificate-types.seed.ts';
 export { certificatesOfCases } from './certificates-of-cases.ts';
 export { certificatesRoutes } from './certificates.routes.ts';
 export { type CertificatesService, createCertificatesService } from './certificates.service.ts';
 export { type CertificateField } from './certificates.tables.ts';
 export { contextRoutes } from './contexts.routes.ts';
 export { createDisclosureVault, rekeyDisclosures, sealLegacyDisclosures } from './disclosure-vault.ts';
-export { type KeyStore, STATUS_KEY_OWNER, createKeyStore, probeSigningKeys, rekeySigningKeys } from './keys/key-store.ts';
+export { probeSigningKeys, rekeySigningKeys } from './keys/key-encryption.ts';
+export { STATUS_KEY_OWNER } from './keys/key-names.ts';
+export { type KeyStore, createKeyStore } from './keys/key-store.ts';
 export { renderSealSvg } from './keys/seal-image.ts';
 export { fallbackFaces } from './pdf/font.ts';
 export { sealsRoutes } from './seals.routes.ts';

@@ -6,62 +6,15 @@ import { divisionCreditCode } from '../orgs/index.ts';
 import { formatIdentifier } from '../../verify/identifier.ts';
 import type { Disclosure, SignedPayload } from '../../verify/document.ts';
 import * as repo from './certificates.repository.ts';
-import type { CertificateField } from './certificates.tables.ts';
-import type { CertificateTypeDef } from './certificate-types.seed.ts';
-import { prepareBatchIssue, type BatchItem, type PreparedBatch } from './batch-issue.ts';
 import type { StatusListTarget } from './status-lists.ts';
 import { canonicalPayload, fieldDigestFast, issuanceLeafFast } from './digests.ts';
 import type { CertificatesContext } from './context.ts';
 import type { SealSigner } from './ports.ts';
+import { fieldValues, type IssueInput } from './issue-input.ts';
 
-export interface IssueInput {
-  caseId: string;
-  serviceCode: string;
-  applicantId: string;
-  orgCode: string;
-  form: Record<string, string>;
-  reviewerId: string;
-}
-
-/** The certificates of a batch approval, prepared before its transaction. */
-export interface PreparedIssues {
-  /** Signed and ready: the step issues them in the decision's transaction. Null when none is. */
-  batch: PreparedBatch | null;
-  /** Cases whose service issues no certificate. */
-  none: ReadonlySet<string>;
-  /** Cases that cannot be issued for (holder or issuer missing), and why. */
-  failed: ReadonlyMap<string, AppError>;
-}
-
-/** Parallel reads before a batch's transaction; PGlite runs them one by one anyway. */
-const PREPARE_CONCURRENCY = 8;
-
-/** Certificate types, and issuing the certificates of approved cases. */
+/** Certificate types, and issuing the certificate of an approved case (many at once: issue-many.ts). */
 export function createIssueFunctions(ctx: CertificatesContext) {
   const { deps, db, clock, lists } = ctx;
-
-  async function fieldValue(
-    field: CertificateField,
-    input: IssueInput,
-    holder: { name: string; residentIdMasked: string },
-    residentId: string,
-    issuerName: string,
-  ): Promise<string> {
-    switch (field.source) {
-      case 'holder.name':
-        return holder.name;
-      case 'holder.residentIdMasked':
-        return holder.residentIdMasked;
-      case 'holder.residentId':
-        return residentId;
-      case 'issuer.name':
-        return issuerName;
-      case 'form': {
-        const raw = input.form[field.formField ?? field.name] ?? '';
-        return raw ? deps.labels.labelFor(input.serviceCode, field.formField ?? field.name, raw) : '';
-      }
-    }
-  }
 
   async function issueInTx(
     tx: Executor,
@@ -145,10 +98,6 @@ export function createIssueFunctions(ctx: CertificatesContext) {
   }
 
   return {
-    async upsertTypes(types: CertificateTypeDef[]): Promise<void> {
-      for (const t of types) await repo.upsertType(db, t);
-    },
-
     async listTypes() {
       return repo.listTypes(db);
     },
@@ -171,9 +120,7 @@ export function createIssueFunctions(ctx: CertificatesContext) {
       ]);
       if (!holder || !residentId) throw notFound('resident');
       const seal = await deps.seals.ensureSealKey({ code: issuer.code, name: issuer.name, creditCode });
-      const values: { name: string; value: string }[] = [];
-      for (const field of type.fields)
-        values.push({ name: field.name, value: await fieldValue(field, input, holder, residentId, issuer.name) });
+      const values = await fieldValues(deps.labels, type.fields, input, holder, residentId, issuer.name);
       // Outside the approval's transaction: opening the next list then commits on its own.
       const statusList = await lists.forIssue(db, 1);
       return (tx) =>
@@ -186,90 +133,6 @@ export function createIssueFunctions(ctx: CertificatesContext) {
           values,
           statusList,
         });
-    },
-
-    /**
-     * `prepareIssue` for many cases at once: the type, issuer and seal are read once per
-     * service and org, the payloads signed before the transaction; the batch's step writes
-     * certificates, outbox events and ledger leaves with one statement each.
-     */
-    async prepareIssueMany(inputs: readonly IssueInput[]): Promise<PreparedIssues> {
-      const types = new Map<string, Promise<repo.CertificateTypeRow | undefined>>();
-      const issuers = new Map<string, Promise<{ issuer: BatchItem['issuer']; seal: SealSigner }>>();
-      const typeOf = (serviceCode: string) => {
-        let t = types.get(serviceCode);
-        if (!t) types.set(serviceCode, (t = repo.findTypeByService(db, serviceCode)));
-        return t;
-      };
-      const issuerOf = (orgCode: string) => {
-        let i = issuers.get(orgCode);
-        if (!i) {
-          i = (async () => {
-            const org = await deps.orgs.getOrg(orgCode);
-            if (!org) throw notFound('org');
-            const creditCode = org.level === 'department' ? org.code : divisionCreditCode(org.divisionCode);
-            const seal = await deps.seals.ensureSealKey({ code: org.code, name: org.name, creditCode });
-            return { issuer: { code: org.code, name: org.name, path: org.path, creditCode }, seal };
-          })();
-          issuers.set(orgCode, i);
-        }
-        return i;
-      };
-      const none = new Set<string>();
-      const failed = new Map<string, AppError>();
-      const items: BatchItem[] = [];
-      const holders = await deps.holders.revealHolders([...new Set(inputs.map((i) => i.applicantId))]);
-      const prepareOne = async (input: IssueInput) => {
-        const type = await typeOf(input.serviceCode);
-        if (!type) {
-          none.add(input.caseId);
-          return;
-        }
-        try {
-          const { issuer, seal } = await issuerOf(input.orgCode);
-          const holder = holders.get(input.applicantId);
-          if (!holder) throw notFound('resident');
-          const { residentId } = holder;
-          const values: { name: string; value: string }[] = [];
-          for (const field of type.fields)
-            values.push({ name: field.name, value: await fieldValue(field, input, holder, residentId, issuer.name) });
-          items.push({
-            caseId: input.caseId,
-            applicantId: input.applicantId,
-            reviewerId: input.reviewerId,
-            type,
-            issuer,
-            holder: { name: holder.name, residentIdMasked: holder.residentIdMasked },
-            seal,
-            values,
-          });
-        } catch (error) {
-          if (!(error instanceof AppError)) throw error;
-          failed.set(input.caseId, error);
-        }
-      };
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(PREPARE_CONCURRENCY, inputs.length) }, async () => {
-          while (next < inputs.length) await prepareOne(inputs[next++]!);
-        }),
-      );
-      const batch =
-        items.length > 0
-          ? await prepareBatchIssue(
-              db,
-              {
-                ledger: deps.ledger,
-                events: deps.events,
-                vault: deps.vault,
-                statusList: await lists.forIssue(db, items.length),
-                statusLists: lists,
-              },
-              items,
-              clock(),
-            )
-          : null;
-      return { batch, none, failed };
     },
   };
 }

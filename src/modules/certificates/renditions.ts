@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import { notFound } from '../../core/errors.ts';
 import { isUuid } from '../../core/values.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
@@ -5,6 +6,7 @@ import { requireResidentScope, type Principal } from '../identity/index.ts';
 import type { CertificateDocument, SignedPayload } from '../../verify/document.ts';
 import type { CertificateBundle } from '../../verify/bundle.ts';
 import * as repo from './certificates.repository.ts';
+import type { CertificatePageSchema } from './certificates.schemas.ts';
 import { renderCertificatePdf } from './pdf/render-certificate-pdf.ts';
 import type { CertificatesContext, CertificateView, LicenceEvidence } from './context.ts';
 
@@ -82,7 +84,7 @@ export function createRenditionFunctions(ctx: CertificatesContext) {
       return { identifier: row.identifier, bytes };
     },
 
-    async listMine(principal: Principal, page: { after?: string; limit?: number }) {
+    async listMine(principal: Principal, page: { after?: string; limit?: number }): Promise<Static<typeof CertificatePageSchema>> {
       const holderId = requireResidentScope(principal, 'certificates.view');
       const limit = page.limit ?? 20;
       const before = page.after ? Number(decodeCursor(page.after, 1)[0]) : undefined;

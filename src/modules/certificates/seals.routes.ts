@@ -2,32 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requirePrincipal } from '../../http/auth.ts';
 import { OrgCodeParam, withErrors } from '../../http/schemas.ts';
+import { OrgSealSchema } from './certificates.schemas.ts';
 import type { SealsService } from './seals.ts';
-
-const SealKeySchema = Type.Object(
-  {
-    keyId: Type.String(),
-    algorithm: Type.String(),
-    status: Type.Union([Type.Literal('active'), Type.Literal('retired')]),
-    notBefore: Type.String(),
-    notAfter: Type.String(),
-    subject: Type.String(),
-    issuer: Type.String(),
-    serial: Type.String(),
-    fingerprint: Type.String(),
-    certificatePem: Type.String(),
-  },
-  { $id: 'SealKey', title: 'SealKey' },
-);
-const OrgSealSchema = Type.Object(
-  {
-    orgCode: Type.String(),
-    orgName: Type.String(),
-    image: Type.String({ description: 'data:image/svg+xml;base64,…' }),
-    keys: Type.Array(SealKeySchema),
-  },
-  { $id: 'OrgSeal', title: 'OrgSeal' },
-);
 
 export function sealsRoutes(deps: { seals: SealsService }): FastifyPluginAsyncTypebox {
   const { seals } = deps;

@@ -1,32 +1,14 @@
+import type { Static } from '@sinclair/typebox';
 import { notFound } from '../../core/errors.ts';
 import type { Principal } from '../identity/index.ts';
 import { can } from '../identity/index.ts';
 import { parseCertificate } from '../../verify/x509.ts';
 import type { KeyStore } from './keys/key-store.ts';
 import { renderSealSvg } from './keys/seal-image.ts';
+import type { OrgSealSchema, SealKeySchema } from './certificates.schemas.ts';
 
-export interface SealKeyDto {
-  keyId: string;
-  algorithm: string;
-  status: 'active' | 'retired';
-  notBefore: string;
-  notAfter: string;
-  subject: string;
-  issuer: string;
-  serial: string;
-  /** SHA-256 of the certificate DER, hex. */
-  fingerprint: string;
-  certificatePem: string;
-}
-
-export interface OrgSealDto {
-  orgCode: string;
-  orgName: string;
-  /** The round red seal as the PDF draws it, an SVG data URL. */
-  image: string;
-  /** Active key first; empty until the org issues its first certificate (the key is created then). */
-  keys: SealKeyDto[];
-}
+export type SealKeyDto = Static<typeof SealKeySchema>;
+export type OrgSealDto = Static<typeof OrgSealSchema>;
 
 export interface SealDirectory {
   getOrg(code: string): Promise<{ code: string; name: string; path: string } | null>;

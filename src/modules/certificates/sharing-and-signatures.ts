@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import { message } from '../../core/messages.ts';
@@ -5,36 +6,19 @@ import { AppError, notFound } from '../../core/errors.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Db } from '../../db/database.ts';
 import { requireResidentScope, type Principal } from '../identity/index.ts';
-import { can } from '../identity/index.ts';
+import { can, grantsFor } from '../identity/index.ts';
 import type { CertificateBundle } from '../../verify/bundle.ts';
 import { registeredSignatures, shareLinks } from './certificates.tables.ts';
 import type { CertificatesService, CertificateView } from './certificates.service.ts';
 import * as repo from './certificates.repository.ts';
+import type { ShareSchema, SignatureSchema } from './certificates.schemas.ts';
 
 const MAX_SIGNATURE_BYTES = 200 * 1024;
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const MAX_SHARE_HOURS = 24 * 30;
 
-export interface SignatureDto {
-  id: string;
-  accountId: string;
-  orgCode: string;
-  status: 'pending' | 'active' | 'retired';
-  image: string;
-  uploadedAt: string;
-  activatedAt: string | null;
-}
-
-export interface ShareLinkDto {
-  id: string;
-  certificateId: string;
-  fields: string[];
-  expiresAt: string;
-  revoked: boolean;
-  /** Only when just created: the secret part of the link is never stored in clear. */
-  token?: string;
-  url?: string;
-}
+export type SignatureDto = Static<typeof SignatureSchema>;
+export type ShareLinkDto = Static<typeof ShareSchema>;
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -62,10 +46,7 @@ export function createSharingService(deps: { db: Db; certificates: CertificatesS
   return {
     /** A reviewer files their handwritten signature (PNG data URL); it waits for activation. */
     async uploadSignature(principal: Principal, image: string): Promise<SignatureDto> {
-      const grant =
-        principal.kind === 'staff' && !principal.actingFor
-          ? principal.roles.find((g) => g.role === 'village_reviewer' || g.role === 'department_officer')
-          : undefined;
+      const grant = principal.actingFor ? undefined : grantsFor(principal, 'signature.upload')[0];
       if (!grant) throw new AppError('FORBIDDEN');
       const match = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(image);
       const bytes = match ? Buffer.from(match[1]!, 'base64') : null;

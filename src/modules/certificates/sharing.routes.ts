@@ -1,34 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requirePrincipal } from '../../http/auth.ts';
-import { withErrors, Nullable, Uuid, UuidParams } from '../../http/schemas.ts';
-import { CertificateViewSchema } from './certificates.routes.ts';
+import { withErrors, UuidParams } from '../../http/schemas.ts';
+import {
+  ShareBody,
+  SharedCertificateSchema,
+  SharedTokenParams,
+  ShareListSchema,
+  ShareParams,
+  ShareSchema,
+  SignatureBody,
+  SignatureListSchema,
+  SignatureQuery,
+  SignatureSchema,
+} from './certificates.schemas.ts';
 import type { SharingService } from './sharing-and-signatures.ts';
 
-const SignatureSchema = Type.Object(
-  {
-    id: Type.String(),
-    accountId: Type.String(),
-    orgCode: Type.String(),
-    status: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('retired')]),
-    image: Type.String(),
-    uploadedAt: Type.String(),
-    activatedAt: Nullable(Type.String()),
-  },
-  { $id: 'RegisteredSignature', title: 'RegisteredSignature' },
-);
-const ShareSchema = Type.Object(
-  {
-    id: Type.String(),
-    certificateId: Type.String(),
-    fields: Type.Array(Type.String()),
-    expiresAt: Type.String(),
-    revoked: Type.Boolean(),
-    token: Type.Optional(Type.String()),
-    url: Type.Optional(Type.String()),
-  },
-  { $id: 'Share', title: 'Share' },
-);
 const IdParams = UuidParams;
 
 export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginAsyncTypebox {
@@ -40,10 +27,7 @@ export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginA
         schema: {
           tags: ['certificates'],
           summary: '上传手签（待备案）· upload a handwritten signature for registration',
-          body: Type.Object(
-            { image: Type.String({ maxLength: 300_000, description: 'data:image/png;base64,…' }) },
-            { additionalProperties: false },
-          ),
+          body: SignatureBody,
           response: withErrors({ 201: SignatureSchema }, [400, 401, 403]),
         },
       },
@@ -55,11 +39,8 @@ export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginA
         schema: {
           tags: ['certificates'],
           summary: '手签备案列表 · registered signatures I may see',
-          querystring: Type.Object(
-            { status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('retired')])) },
-            { additionalProperties: false },
-          ),
-          response: withErrors({ 200: Type.Object({ items: Type.Array(SignatureSchema) }) }, [400, 401, 403]),
+          querystring: SignatureQuery,
+          response: withErrors({ 200: SignatureListSchema }, [400, 401, 403]),
         },
       },
       async (request) => ({ items: await sharing.listSignatures(requirePrincipal(request), request.query) }),
@@ -83,13 +64,7 @@ export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginA
           tags: ['certificates'],
           summary: '生成限时分享链接 · create a time-limited share link',
           params: IdParams,
-          body: Type.Object(
-            {
-              fields: Type.Optional(Type.Array(Type.String({ maxLength: 60 }), { maxItems: 30 })),
-              hours: Type.Integer({ minimum: 1, maximum: 720 }),
-            },
-            { additionalProperties: false },
-          ),
+          body: ShareBody,
           response: withErrors({ 201: ShareSchema }, [400, 401, 403, 404]),
         },
       },
@@ -103,7 +78,7 @@ export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginA
           tags: ['certificates'],
           summary: '分享链接列表 · share links',
           params: IdParams,
-          response: withErrors({ 200: Type.Object({ items: Type.Array(ShareSchema) }) }, [401, 404]),
+          response: withErrors({ 200: ShareListSchema }, [401, 404]),
         },
       },
       async (request) => ({ items: await sharing.listShareLinks(requirePrincipal(request), request.params.id) }),
@@ -114,7 +89,7 @@ export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginA
         schema: {
           tags: ['certificates'],
           summary: '撤销分享链接 · revoke a share link',
-          params: Type.Object({ id: Uuid, shareId: Type.String({ pattern: '^[0-9a-f]{32}$' }) }),
+          params: ShareParams,
           response: withErrors({ 204: Type.Null() }, [401, 403, 404]),
         },
       },
@@ -130,8 +105,8 @@ export function sharingRoutes(deps: { sharing: SharingService }): FastifyPluginA
           tags: ['certificates'],
           summary: '通过分享链接查看证明 · open a share link',
           security: [],
-          params: Type.Object({ token: Type.String({ pattern: '^[A-Za-z0-9_-]{1,80}$' }) }),
-          response: withErrors({ 200: Type.Object({ certificate: CertificateViewSchema, bundle: Type.Unknown() }) }, [404, 429]),
+          params: SharedTokenParams,
+          response: withErrors({ 200: SharedCertificateSchema }, [404, 429]),
         },
         config: { rateLimitClass: 'verify' },
       },

@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import { message } from '../../core/messages.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Principal } from '../identity/index.ts';
@@ -7,6 +8,7 @@ import type { CertificateBundle } from '../../verify/bundle.ts';
 import { verifyCertificate, type TrustAnchors, type VerificationResult } from '../../verify/verify-certificate.ts';
 import type { StatusListCredential } from '../../verify/status-credential.ts';
 import * as repo from './certificates.repository.ts';
+import type { StatusListEntrySchema } from './verification.schemas.ts';
 import type { CertificateStatus } from './certificates.tables.ts';
 import type { CertificatesContext, CertificateView } from './context.ts';
 
@@ -42,7 +44,7 @@ export function createStatusFunctions(
     },
 
     /** The lists that exist, with their credentials' URLs (so that verifiers fetch only those). */
-    async statusListIndex(): Promise<{ id: string; revocation: string; suspension: string }[]> {
+    async statusListIndex(): Promise<Static<typeof StatusListEntrySchema>[]> {
       return (await repo.listStatusLists(db)).map((id) => ({
         id: String(id),
         revocation: `${lists.url(String(id))}/revocation`,

@@ -1,5 +1,5 @@
 import type { StaffRole } from './identity.tables.ts';
-import { ACCOUNT_ADMINISTRATORS, APPOINTED_FROM_ABOVE, roleCovers } from './policy.ts';
+import { APPOINTED_FROM_ABOVE, grantsFor, roleCovers } from './policy.ts';
 import type { Principal, RoleGrant } from './principal.ts';
 
 export { STAFF_ROLES } from './policy.ts';
@@ -29,7 +29,7 @@ export interface RoleAt {
 }
 
 function adminGrants(principal: Principal): RoleGrant[] {
-  return principal.kind === 'staff' ? principal.roles.filter((g) => ACCOUNT_ADMINISTRATORS.has(g.role)) : [];
+  return grantsFor(principal, 'staff.manage');
 }
 
 function isPlatformAdmin(principal: Principal): boolean {

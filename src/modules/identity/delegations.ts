@@ -1,7 +1,9 @@
 import type { Static } from '@sinclair/typebox';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { IdentityContext } from './context.ts';
-import * as repo from './identity.repository.ts';
+import * as accountsRepo from './accounts.repository.ts';
+import * as delegationsRepo from './delegations.repository.ts';
+import * as staffRepo from './staff.repository.ts';
 import type { DelegationDto as DelegationSchema } from './identity.schemas.ts';
 import { DELEGATION_SCOPES, type DelegationScope, type Principal } from './principal.ts';
 import { isUuid, USERNAME_PATTERN } from './validation.ts';
@@ -23,7 +25,7 @@ function invalid(key: MessageKey): AppError {
 }
 
 export function createDelegationFunctions({ db, clock }: IdentityContext) {
-  function toDto(row: repo.DelegationRow, now: Date): DelegationDto {
+  function toDto(row: delegationsRepo.DelegationRow, now: Date): DelegationDto {
     return {
       id: row.id,
       resident: { accountId: row.residentId, name: row.residentName, residentIdMasked: row.residentIdMasked },
@@ -58,13 +60,13 @@ export function createDelegationFunctions({ db, clock }: IdentityContext) {
         throw invalid('identity.delegation.validUntil');
       }
       const username = input.helperUsername.trim().toLowerCase();
-      const helper = USERNAME_PATTERN.test(username) ? await repo.findStaffByUsername(db, username) : null;
-      const isHelper = helper?.status === 'active' && (await repo.getRoles(db, [helper.id])).some((r) => r.role === 'helper');
+      const helper = USERNAME_PATTERN.test(username) ? await staffRepo.findStaffByUsername(db, username) : null;
+      const isHelper = helper?.status === 'active' && (await staffRepo.getRoles(db, [helper.id])).some((r) => r.role === 'helper');
       if (!helper || !isHelper) throw notFound('helper');
 
       const id = await db.transaction(async (tx) => {
-        const replaced = await repo.revokeActiveDelegations(tx, residentId, helper.id, now);
-        const delegationId = await repo.insertDelegation(tx, {
+        const replaced = await delegationsRepo.revokeActiveDelegations(tx, residentId, helper.id, now);
+        const delegationId = await delegationsRepo.insertDelegation(tx, {
           residentId,
           helperId: helper.id,
           scopes,
@@ -73,23 +75,23 @@ export function createDelegationFunctions({ db, clock }: IdentityContext) {
           createdAt: now,
         });
         const detail = { delegationId, helperId: helper.id, scopes, validUntil: validUntil.toISOString(), replaced };
-        await repo.insertAudit(tx, [{ accountId: residentId, actorId: residentId, action: 'delegation.created', detail, at: now }]);
+        await accountsRepo.insertAudit(tx, [{ accountId: residentId, actorId: residentId, action: 'delegation.created', detail, at: now }]);
         return delegationId;
       });
-      const [row] = await repo.listDelegations(db, { id });
+      const [row] = await delegationsRepo.listDelegations(db, { id });
       return toDto(row!, now);
     },
 
     async revokeDelegation(principal: Principal, id: string): Promise<void> {
-      const [row] = isUuid(id) ? await repo.listDelegations(db, { id }) : [];
+      const [row] = isUuid(id) ? await delegationsRepo.listDelegations(db, { id }) : [];
       if (!row || principal.kind !== 'resident' || row.residentId !== principal.accountId) {
         throw new AppError('NOT_FOUND', { what: 'delegation' });
       }
       const now = clock();
       await db.transaction(async (tx) => {
-        if (await repo.revokeDelegation(tx, row.id, now)) {
+        if (await delegationsRepo.revokeDelegation(tx, row.id, now)) {
           const detail = { delegationId: row.id, helperId: row.helperId };
-          await repo.insertAudit(tx, [
+          await accountsRepo.insertAudit(tx, [
             { accountId: row.residentId, actorId: principal.accountId, action: 'delegation.revoked', detail, at: now },
           ]);
         }
@@ -100,14 +102,14 @@ export function createDelegationFunctions({ db, clock }: IdentityContext) {
     async listMyDelegations(principal: Principal): Promise<DelegationDto[]> {
       const residentId = requireResidentSelf(principal);
       const now = clock();
-      return (await repo.listDelegations(db, { residentId })).map((r) => toDto(r, now));
+      return (await delegationsRepo.listDelegations(db, { residentId })).map((r) => toDto(r, now));
     },
 
     /** The residents who currently authorise this helper. */
     async listMyPrincipals(principal: Principal): Promise<DelegationDto[]> {
       if (principal.kind !== 'staff') throw new AppError('FORBIDDEN');
       const now = clock();
-      return (await repo.listDelegations(db, { helperId: principal.accountId, activeAt: now })).map((r) => toDto(r, now));
+      return (await delegationsRepo.listDelegations(db, { helperId: principal.accountId, activeAt: now })).map((r) => toDto(r, now));
     },
   };
 }

@@ -3,8 +3,9 @@ import { AppError } from '../../core/errors.ts';
 import type { Executor } from '../../db/database.ts';
 import type { IdentityContext } from './context.ts';
 import { hashSessionToken } from './crypto.ts';
-import * as repo from './identity.repository.ts';
-import type { CreateStaffInput, StaffDto } from './staff-admin.ts';
+import * as firstAdminRepo from './first-admin.repository.ts';
+import type { StaffDto } from './staff.ts';
+import type { CreateStaffInput } from './staff-enrolment.ts';
 
 /**
  * The first platform administrator of an install. There is no built-in account: the operator
@@ -41,7 +42,7 @@ export function createFirstAdminFunctions({ db, clock }: IdentityContext, provis
 
   /** Whether the install has no active platform administrator (then the console offers 首次设置). */
   async function needsBootstrap(): Promise<boolean> {
-    return !(await repo.platformAdminExists(db));
+    return !(await firstAdminRepo.platformAdminExists(db));
   }
 
   /** The operator (CLI) creates a platform administrator; the password must pass the policy. */
@@ -60,8 +61,8 @@ export function createFirstAdminFunctions({ db, clock }: IdentityContext, provis
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + BOOTSTRAP_TOKEN_TTL_MS);
     await db.transaction(async (tx) => {
-      await repo.deleteExpiredBootstrapTokens(tx, now);
-      await repo.replaceBootstrapToken(tx, { tokenHash: hashSessionToken(token), createdAt: now, expiresAt });
+      await firstAdminRepo.deleteExpiredBootstrapTokens(tx, now);
+      await firstAdminRepo.replaceBootstrapToken(tx, { tokenHash: hashSessionToken(token), createdAt: now, expiresAt });
     });
     return { token, expiresAt };
   }
@@ -75,10 +76,10 @@ export function createFirstAdminFunctions({ db, clock }: IdentityContext, provis
     const tokenHash = input.token.length > 0 && input.token.length <= 200 ? hashSessionToken(input.token) : null;
     if (!tokenHash) throw new AppError('BOOTSTRAP_TOKEN_INVALID');
     // The token first: without it, nothing about the input is answered.
-    if (!(await repo.bootstrapTokenIsLive(db, tokenHash, clock())) || !(await needsBootstrap()))
+    if (!(await firstAdminRepo.bootstrapTokenIsLive(db, tokenHash, clock())) || !(await needsBootstrap()))
       throw new AppError('BOOTSTRAP_TOKEN_INVALID');
     return provisionStaff(asStaff(input), async (tx) => {
-      if (!(await repo.burnBootstrapToken(tx, tokenHash, clock()))) throw new AppError('BOOTSTRAP_TOKEN_INVALID');
+      if (!(await firstAdminRepo.burnBootstrapToken(tx, tokenHash, clock()))) throw new AppError('BOOTSTRAP_TOKEN_INVALID');
     });
   }
 

@@ -5,7 +5,7 @@ import type { Database } from '../../db/database.ts';
 import { SESSION_COOKIE } from '../../http/auth.ts';
 import { buildServer, type App } from '../../http/server.ts';
 import { identityRoutes } from './identity.routes.ts';
-import { createIdentityService, type OrgDirectory } from './identity.service.ts';
+import { createIdentityService, type IdentityService, type OrgDirectory } from './identity.service.ts';
 import { makeResidentId } from './resident-id.ts';
 
 const VILLAGE = { code: '130123100201', level: 'village', name: '甲村', path: '13.1301.130123.130123100.130123100201' };
@@ -18,9 +18,10 @@ const orgs: OrgDirectory = {
 describe('identity routes', () => {
   let database: Database;
   let app: App;
+  let identity: IdentityService;
   beforeAll(async () => {
     database = await createTestDatabase('pglite');
-    const identity = createIdentityService({ db: database.db, masterKey: randomBytes(32), orgs });
+    identity = createIdentityService({ db: database.db, masterKey: randomBytes(32), orgs });
     app = await buildServer({ database, auth: identity, apiRoutes: [identityRoutes({ identity })], logLevel: 'silent' });
   });
   afterAll(async () => {
@@ -48,6 +49,7 @@ describe('identity routes', () => {
     // A browser login: the session only in the HttpOnly cookie, never in the body.
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
     expect(login.json()).not.toHaveProperty('token');
+    expect(login.json()).toMatchObject({ account: { kind: 'resident', capabilities: {} } });
 
     const me = await app.inject({ method: 'GET', url: '/api/me', cookies: { [SESSION_COOKIE]: cookie!.value } });
     expect(me.statusCode).toBe(200);
@@ -59,6 +61,46 @@ describe('identity routes', () => {
     const logout = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: bearer });
     expect(logout.statusCode).toBe(204);
     expect((await app.inject({ method: 'GET', url: '/api/me', headers: bearer })).statusCode).toBe(401);
+  });
+
+  it("tells a staff member at login and in /api/me what they may do where (policy.ts's capabilities)", async () => {
+    const password = 'Lianghao-Mima-731';
+    await identity.createPlatformAdmin({ username: 'root-caps', name: '平台', password, orgCode: VILLAGE.code });
+    const login = async (username: string) => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        headers: { 'x-auth-mode': 'bearer' },
+        payload: { kind: 'staff', username, password, channel: 'web' },
+      });
+      expect(response.statusCode).toBe(200);
+      return response.json<{ token: string; account: { capabilities: Record<string, string[]> } }>();
+    };
+    const admin = await login('root-caps');
+    expect(admin.account.capabilities).toMatchObject({ 'staff.manage': [VILLAGE.code], 'overview.view': [VILLAGE.code] });
+    expect(admin.account.capabilities).not.toHaveProperty('signature.upload');
+
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/staff',
+      headers: { authorization: `Bearer ${admin.token}` },
+      payload: { username: 'reviewer-caps', name: '审核员', password, roles: [{ role: 'village_reviewer', orgCode: VILLAGE.code }] },
+    });
+    expect(created.statusCode).toBe(201);
+    const reviewer = await login('reviewer-caps');
+    const expected = {
+      'case.view': [VILLAGE.code],
+      'case.handle': [VILLAGE.code],
+      'certificate.view': [VILLAGE.code],
+      'certificate.changeStatus': [VILLAGE.code],
+      'exchange.request': [VILLAGE.code],
+      'sharing.view': [VILLAGE.code],
+      'seal.view': [VILLAGE.code],
+      'signature.upload': [VILLAGE.code],
+    };
+    expect(reviewer.account.capabilities).toEqual(expected);
+    const me = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${reviewer.token}` } });
+    expect(me.json()).toMatchObject({ kind: 'staff', capabilities: expected });
   });
 
   it('answers bad requests with stable codes', async () => {

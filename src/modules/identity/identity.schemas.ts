@@ -1,7 +1,8 @@
-import { Type } from '@sinclair/typebox';
+import { type TArray, type TString, Type } from '@sinclair/typebox';
 import { IsoDate, IsoDateTime, ORG_CODE_PATTERN, Uuid } from '../../http/schemas.ts';
 import { STAFF_ROLES } from './access.ts';
 import { MAX_PASSWORD_LENGTH } from './crypto.ts';
+import { STAFF_ACTIONS, type StaffAction } from './policy.ts';
 import { DELEGATION_SCOPES } from './principal.ts';
 import { LOGIN_CHANNELS } from './sessions.ts';
 
@@ -19,6 +20,18 @@ const Scope = Type.Union(DELEGATION_SCOPES.map((s) => Type.Literal(s)));
 const Channel = Type.Union(
   LOGIN_CHANNELS.map((c) => Type.Literal(c)),
   { description: 'kiosk 会话 15 分钟后失效' },
+);
+
+/** policy.ts's capabilitiesOf: for each staff action allowed somewhere, the org codes where it is (an action allowed nowhere is left out). */
+const Capabilities = Type.Partial(
+  Type.Object(
+    Object.fromEntries(STAFF_ACTIONS.map((action) => [action, Type.Array(Type.String())])) as Record<StaffAction, TArray<TString>>,
+  ),
+  {
+    $id: 'Capabilities',
+    title: 'Capabilities',
+    description: '每项工作人员操作可在哪些机构（及其辖区）进行；界面据此显示菜单，服务器仍逐次校验 · where each staff action is allowed',
+  },
 );
 
 export const RoleDto = Type.Object({ role: Role, orgCode: Type.String() }, { ...strict, $id: 'Role', title: 'Role' });
@@ -71,6 +84,7 @@ export const AccountDto = Type.Object(
     username: Type.Optional(Type.String()),
     residentIdMasked: Type.Optional(Type.String()),
     roles: Type.Array(RoleDto),
+    capabilities: Capabilities,
   },
   { $id: 'Account', title: 'Account' },
 );
@@ -105,6 +119,7 @@ export const StaffProfile = Type.Object(
     name: Type.String(),
     username: Type.String(),
     roles: Type.Array(RoleDto),
+    capabilities: Capabilities,
     actingFor: Type.Union([Type.Object({ residentId: Uuid, delegationId: Uuid, scopes: Type.Array(Type.String()) }), Type.Null()]),
   },
   { $id: 'StaffProfile', title: 'StaffProfile' },

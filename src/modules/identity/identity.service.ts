@@ -7,9 +7,10 @@ import type { IdentityContext } from './context.ts';
 import { SessionCache } from './session-cache.ts';
 import { createResidentIdVault } from './crypto.ts';
 import { createDelegationFunctions, type CreateDelegationInput, type DelegationDto } from './delegations.ts';
-import * as repo from './identity.repository.ts';
+import * as staffRepo from './staff.repository.ts';
 import type { AccountStatus } from './identity.tables.ts';
 import type { Principal } from './principal.ts';
+import { capabilitiesOf } from './policy.ts';
 import {
   createResidentFunctions,
   type RegisterResidentInput,
@@ -18,13 +19,17 @@ import {
   type ResidentSummary,
 } from './residents.ts';
 import { createSessionFunctions, type LoginInput, type LoginResult } from './sessions.ts';
-import { createStaffFunctions, type CreateStaffInput, type RoleRequest, type StaffDto, type StaffPage } from './staff-admin.ts';
+import type { RoleRequest, StaffDto } from './staff.ts';
+import { createStaffAdminFunctions, type StaffPage } from './staff-admin.ts';
+import { createStaffEnrolmentFunctions, type CreateStaffInput } from './staff-enrolment.ts';
 import { createPasswordFunctions, type ChangePasswordInput, type ChangePasswordResult } from './passwords.ts';
 import { createFirstAdminFunctions, type BootstrapInput, type CreateAdminInput } from './first-admin.ts';
 
 export type { AccountDto, LoginChannel, LoginInput, LoginResult } from './sessions.ts';
 export type { RegisterResidentInput, RegisterResidentResult, ResidentProfile, ResidentSummary, Warning } from './residents.ts';
-export type { CreateStaffInput, RoleRequest, StaffDto, StaffPage } from './staff-admin.ts';
+export type { RoleRequest, StaffDto } from './staff.ts';
+export type { StaffPage } from './staff-admin.ts';
+export type { CreateStaffInput } from './staff-enrolment.ts';
 export type { CreateDelegationInput, DelegationDto } from './delegations.ts';
 export type { ChangePasswordInput, ChangePasswordResult } from './passwords.ts';
 export type { BootstrapInput, CreateAdminInput } from './first-admin.ts';
@@ -118,7 +123,10 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
 
   async function getMyProfile(principal: Principal): Promise<MyProfile> {
     if (principal.kind === 'resident') return residents.getResidentProfile(principal.accountId);
-    const [row, roles] = await Promise.all([repo.getStaff(ctx.db, principal.accountId), repo.getRoles(ctx.db, [principal.accountId])]);
+    const [row, roles] = await Promise.all([
+      staffRepo.getStaff(ctx.db, principal.accountId),
+      staffRepo.getRoles(ctx.db, [principal.accountId]),
+    ]);
     if (!row) throw notFound('account');
     return {
       kind: 'staff',
@@ -126,11 +134,12 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
       name: row.name,
       username: row.username,
       roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })),
+      capabilities: capabilitiesOf({ kind: 'staff', roles }),
       actingFor: principal.actingFor ?? null,
     };
   }
 
-  const { provisionStaff, ...staffFunctions } = createStaffFunctions(ctx);
+  const { provisionStaff, ...staffEnrolment } = createStaffEnrolmentFunctions(ctx);
 
   return {
     ...createSessionFunctions(ctx),
@@ -143,7 +152,8 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     revealResidentId: residents.revealResidentId,
     revealHolders: residents.revealHolders,
     getMyProfile,
-    ...staffFunctions,
+    ...staffEnrolment,
+    ...createStaffAdminFunctions(ctx),
     ...createDelegationFunctions(ctx),
   };
 }

@@ -4,7 +4,9 @@ import { AppError } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
 import type { CodeDelivery, CodeSender } from './code-senders.ts';
 import { createResidentIdVault, deriveKioskCodeKey, newSessionToken } from './crypto.ts';
-import * as repo from './identity.repository.ts';
+import * as accountsRepo from './accounts.repository.ts';
+import * as residentsRepo from './residents.repository.ts';
+import * as sessionsRepo from './sessions.repository.ts';
 import { kioskCodes } from './identity.tables.ts';
 import { parseResidentId, residentIdProblemText } from './resident-id.ts';
 import { clearFailures, findLocks, loginSource, recordFailure } from './lockout.ts';
@@ -69,7 +71,7 @@ export function createKioskLogin(deps: KioskLoginDeps) {
    * may log in from this address: active and not locked.
    */
   async function issueCode(
-    resident: NonNullable<Awaited<ReturnType<typeof repo.findKioskResident>>>,
+    resident: NonNullable<Awaited<ReturnType<typeof residentsRepo.findKioskResident>>>,
     source: string,
     sender: CodeSender,
     now: Date,
@@ -97,7 +99,7 @@ export function createKioskLogin(deps: KioskLoginDeps) {
   async function countFailure(accountId: string, source: string, now: Date): Promise<Date | null> {
     return db.transaction(async (tx) => {
       const lockedUntil = await recordFailure(tx, accountId, source, now);
-      await repo.insertAudit(tx, [
+      await accountsRepo.insertAudit(tx, [
         { accountId, actorId: null, action: 'login.failed', detail: { channel: 'kiosk', method: 'one-time-code' }, at: now },
         ...(lockedUntil
           ? [{ accountId, actorId: null, action: 'login.locked', detail: { until: lockedUntil.toISOString(), perAddress: true }, at: now }]
@@ -126,7 +128,7 @@ export function createKioskLogin(deps: KioskLoginDeps) {
       const now = deps.clock();
       const parsed = parseResidentId(residentId.trim(), chinaToday(now));
       if (!parsed.ok) throw new AppError('INVALID_RESIDENT_ID', { reason: residentIdProblemText(parsed.problem) });
-      const resident = await repo.findKioskResident(db, vault.lookupHash(parsed.value.id));
+      const resident = await residentsRepo.findKioskResident(db, vault.lookupHash(parsed.value.id));
       // Everything else happens after the answer, so that it takes as long for every ID number.
       if (resident) {
         const task = issueCode(resident, loginSource(address), sender, now)
@@ -145,7 +147,7 @@ export function createKioskLogin(deps: KioskLoginDeps) {
       const now = deps.clock();
       const source = loginSource(address);
       const hash = lookupHash(residentId, now);
-      const resident = hash ? await repo.findKioskResident(db, hash) : null;
+      const resident = hash ? await residentsRepo.findKioskResident(db, hash) : null;
       if (!resident) throw new AppError('ONE_TIME_CODE_INVALID');
       const lockedUntil = await lockOf(resident, source, now);
       if (lockedUntil) throw new AppError('ACCOUNT_LOCKED', { until: lockedUntil.toISOString() });
@@ -174,10 +176,10 @@ export function createKioskLogin(deps: KioskLoginDeps) {
           .where(and(eq(kioskCodes.accountId, resident.accountId), eq(kioskCodes.codeHash, entry.codeHash)))
           .returning({ accountId: kioskCodes.accountId });
         if (used.length === 0) throw new AppError('ONE_TIME_CODE_INVALID');
-        await repo.resetLoginFailures(tx, resident.accountId);
+        await accountsRepo.resetLoginFailures(tx, resident.accountId);
         await clearFailures(tx, resident.accountId, source);
-        await repo.insertSession(tx, { tokenHash, accountId: resident.accountId, channel: 'kiosk', createdAt: now, expiresAt });
-        await repo.insertAudit(tx, [
+        await sessionsRepo.insertSession(tx, { tokenHash, accountId: resident.accountId, channel: 'kiosk', createdAt: now, expiresAt });
+        await accountsRepo.insertAudit(tx, [
           {
             accountId: resident.accountId,
             actorId: resident.accountId,
@@ -190,7 +192,14 @@ export function createKioskLogin(deps: KioskLoginDeps) {
       return {
         token,
         expiresAt: expiresAt.toISOString(),
-        account: { id: resident.accountId, kind: 'resident', name: resident.name, residentIdMasked: resident.residentIdMasked, roles: [] },
+        account: {
+          id: resident.accountId,
+          kind: 'resident',
+          name: resident.name,
+          residentIdMasked: resident.residentIdMasked,
+          roles: [],
+          capabilities: {},
+        },
       };
     },
 

@@ -1,7 +1,10 @@
 import { AppError, notFound } from '../../core/errors.ts';
 import type { IdentityContext } from './context.ts';
 import { hashPassword, hashSessionToken, MAX_PASSWORD_LENGTH, verifyPassword } from './crypto.ts';
-import * as repo from './identity.repository.ts';
+import * as accountsRepo from './accounts.repository.ts';
+import * as residentsRepo from './residents.repository.ts';
+import * as sessionsRepo from './sessions.repository.ts';
+import * as staffRepo from './staff.repository.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import type { Principal } from './principal.ts';
 import { findLocks, loginSource, recordFailure } from './lockout.ts';
@@ -20,7 +23,7 @@ export interface ChangePasswordResult {
 export function createPasswordFunctions({ db, clock, sessionCache }: IdentityContext) {
   /** The words an attacker would try first for this account: its login, name and phone. */
   async function userInputsOf(accountId: string, name: string): Promise<string[]> {
-    const [staffRow, resident] = await Promise.all([repo.getStaff(db, accountId), repo.getResident(db, { accountId })]);
+    const [staffRow, resident] = await Promise.all([staffRepo.getStaff(db, accountId), residentsRepo.getResident(db, { accountId })]);
     return [name, ...(staffRow ? [staffRow.username] : []), ...(resident ? [resident.phone] : [])];
   }
 
@@ -33,12 +36,12 @@ export function createPasswordFunctions({ db, clock, sessionCache }: IdentityCon
   ) {
     const now = clock();
     const revoked = await db.transaction(async (tx) => {
-      await repo.setPasswordHash(tx, accountId, passwordHash);
-      const count = await repo.revokeAccountSessions(tx, accountId, now, keepTokenHash);
-      await repo.insertAudit(tx, [
+      await accountsRepo.setPasswordHash(tx, accountId, passwordHash);
+      const count = await sessionsRepo.revokeAccountSessions(tx, accountId, now, keepTokenHash);
+      await accountsRepo.insertAudit(tx, [
         { accountId, actorId: audit.actorId, action: audit.action, detail: { revokedSessions: count }, at: now },
       ]);
-      await repo.announceSessionChange(tx, { account: accountId });
+      await sessionsRepo.announceSessionChange(tx, { account: accountId });
       return count;
     });
     sessionCache.dropAccount(accountId);
@@ -59,7 +62,7 @@ export function createPasswordFunctions({ db, clock, sessionCache }: IdentityCon
     // A helper acting for a resident is still only themself: that is not the resident's password.
     if (principal.actingFor) throw new AppError('FORBIDDEN');
     const now = clock();
-    const account = await repo.getPasswordState(db, principal.accountId);
+    const account = await accountsRepo.getPasswordState(db, principal.accountId);
     if (!account) throw notFound('account');
     if (account.status === 'disabled') throw new AppError('ACCOUNT_DISABLED');
     const source = loginSource(address);
@@ -70,7 +73,7 @@ export function createPasswordFunctions({ db, clock, sessionCache }: IdentityCon
     if (!matches) {
       const lockedUntil = await db.transaction(async (tx) => {
         const until = await recordFailure(tx, principal.accountId, source, now);
-        await repo.insertAudit(tx, [
+        await accountsRepo.insertAudit(tx, [
           { accountId: principal.accountId, actorId: principal.accountId, action: 'password.change_failed', at: now },
         ]);
         return until;
@@ -96,7 +99,7 @@ export function createPasswordFunctions({ db, clock, sessionCache }: IdentityCon
    * e.g. for an administrator who lost theirs. Every session of the account ends.
    */
   async function resetStaffPassword(username: string, newPassword: string): Promise<ChangePasswordResult> {
-    const found = await repo.findStaffByUsername(db, normaliseUsername(username));
+    const found = await staffRepo.findStaffByUsername(db, normaliseUsername(username));
     if (!found) throw notFound('account');
     checkPasswordPolicy(newPassword, await userInputsOf(found.id, found.name));
     const passwordHash = await hashPassword(newPassword);

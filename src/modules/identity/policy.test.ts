@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StaffRole } from './identity.tables.ts';
-import { can, grantsFor, STAFF_ACTIONS, type StaffAction } from './policy.ts';
-import type { Principal } from './principal.ts';
+import { can, capabilitiesOf, grantsFor, STAFF_ACTIONS, type StaffAction } from './policy.ts';
+import { actsForAnOrg, onBehalfOf, requireResidentScope, systemPrincipal, type Principal } from './principal.ts';
 
 // The org tree of the table: province P, city C, county X, township T, village V; a department D
 // under the city; a second county Y (elsewhere for everyone below the city).
@@ -76,20 +76,29 @@ const TABLE: Record<StaffRole, string> = {
   helper:             '-         -           -         -           -        -            -             -        -       -',
 };
 
-// ---- applications, certificates and orgs: their own actions, in the same form ----
-const ACTIONS_AC: StaffAction[] = ['seal.view', 'signature.activate', 'department.create', 'events.manage'];
+// ---- applications, certificates, orgs, identity, rules and the platform: their own actions, in the same form ----
+const ACTIONS_AC: StaffAction[] = [
+  'seal.view',
+  'signature.activate',
+  'signature.upload',
+  'department.create',
+  'staff.manage',
+  'rule.view',
+  'rule.manage',
+  'events.manage',
+];
 
 // prettier-ignore
 const TABLE_AC: Record<StaffRole, string> = {
-  //                 seal.view signature.activate department.create events.manage
-  village_reviewer:   'Y         -                  -                  -',
-  township_admin:     'Y         Y                  Y                  -',
-  county_admin:       'Y         Y                  Y                  -',
-  city_admin:         'Y         Y                  Y                  -',
-  department_officer: 'Y         -                  -                  -',
-  supervisor:         'Y         -                  -                  -',
-  platform_admin:     'Y         Y                  Y                  Y',
-  helper:             '-         -                  -                  -',
+  //                 seal.view signature.activate signature.upload department.create staff.manage rule.view rule.manage events.manage
+  village_reviewer:   'Y         -                  Y                -                 -            Y         -           -',
+  township_admin:     'Y         Y                  -                Y                 Y            Y         -           -',
+  county_admin:       'Y         Y                  -                Y                 Y            Y         Y           -',
+  city_admin:         'Y         Y                  -                Y                 Y            Y         Y           -',
+  department_officer: 'Y         -                  Y                -                 -            Y         Y           -',
+  supervisor:         'Y         -                  -                -                 -            Y         -           -',
+  platform_admin:     'Y         Y                  -                Y                 Y            Y         Y           Y',
+  helper:             '-         -                  -                -                 -            -         -           -',
 };
 
 /** Roles that reach the nodes below where they are held; the platform administrator reaches every node. */
@@ -150,5 +159,69 @@ describe('policy: every role × action', () => {
     expect(can(principal, 'case.view', { orgPath: `${Y}.t` })).toBe(true);
     expect(can(principal, 'grant.approve', { orgPath: V })).toBe(false);
     expect(grantsFor(principal, 'case.view').map((g) => g.orgPath)).toEqual([V, Y]);
+  });
+
+  it('capabilities: for each action allowed somewhere, the org codes of the grants that allow it, once each', () => {
+    const principal: Principal = {
+      ...staff('village_reviewer', V),
+      roles: [
+        { role: 'village_reviewer', orgCode: 'v', orgPath: V },
+        { role: 'helper', orgCode: 'v', orgPath: V },
+        { role: 'township_admin', orgCode: 't', orgPath: T },
+        { role: 'supervisor', orgCode: 't', orgPath: T },
+      ],
+    };
+    const capabilities = capabilitiesOf(principal);
+    expect(capabilities['case.view']).toEqual(['v', 't']);
+    expect(capabilities['overview.view']).toEqual(['t']);
+    expect(capabilities['signature.upload']).toEqual(['v']);
+    expect(capabilities['staff.manage']).toEqual(['t']);
+    expect(capabilities).not.toHaveProperty('grant.manage');
+    expect(Object.keys(capabilities).every((a) => STAFF_ACTIONS.includes(a as StaffAction))).toBe(true);
+    expect(capabilitiesOf({ kind: 'resident', roles: [] })).toEqual({});
+    expect(capabilitiesOf(staff('helper', V))).toEqual({});
+  });
+});
+
+describe('policy: a system actor (a rule, a bundle prefill) does what its authority names, nowhere else', () => {
+  const rule = systemPrincipal({
+    actor: 'rule:birth.medical',
+    at: { orgCode: 'dept-health', orgPath: D, actions: ['case.view', 'case.handle'] },
+  });
+
+  it('holds no roles, is no resident, and is named by its actor', () => {
+    expect(rule).toMatchObject({ kind: 'system', roles: [], name: 'rule:birth.medical' });
+    expect(actsForAnOrg(rule)).toBe(true);
+    expect(onBehalfOf(rule)).toBeNull();
+    expect(() => requireResidentScope(rule, 'applications.submit')).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+  });
+
+  it.each([...ACTIONS, ...ACTIONS_AC])('%s: allowed at its own node only when its authority names it', (action) => {
+    const named = action === 'case.view' || action === 'case.handle';
+    expect(can(rule, action, { orgPath: D })).toBe(named);
+    // Never below, above or beside its node, whatever the action.
+    for (const elsewhere of [`${D}.x`, C, P, Y, V]) expect(can(rule, action, { orgPath: elsewhere })).toBe(false);
+    // It lists nothing: list queries are for people.
+    expect(grantsFor(rule, action)).toEqual([]);
+  });
+
+  it('acting for a resident: only the scopes given, recorded as on behalf of them', () => {
+    const forParent = systemPrincipal({ actor: 'bundle', forResident: { residentId: 'r-1', scopes: ['applications.submit'] } });
+    expect(requireResidentScope(forParent, 'applications.submit')).toBe('r-1');
+    expect(() => requireResidentScope(forParent, 'certificates.view')).toThrow(expect.objectContaining({ code: 'DELEGATION_REQUIRED' }));
+    expect(onBehalfOf(forParent)).toBe('r-1');
+    expect(actsForAnOrg(forParent)).toBe(false);
+    for (const action of [...ACTIONS, ...ACTIONS_AC]) expect(can(forParent, action, { orgPath: V })).toBe(false);
+  });
+
+  it('the same actor at the same place is the same account id; another place is another', () => {
+    const again = systemPrincipal({ actor: 'rule:birth.medical', at: { orgCode: 'dept-health', orgPath: D, actions: [] } });
+    const other = systemPrincipal({
+      actor: 'rule:birth.medical',
+      at: { orgCode: 'dept-police', orgPath: `${C}.dept-police`, actions: [] },
+    });
+    expect(again.accountId).toBe(rule.accountId);
+    expect(other.accountId).not.toBe(rule.accountId);
+    expect(rule.accountId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });

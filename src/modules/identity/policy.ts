@@ -5,8 +5,9 @@ import type { Principal, RoleGrant } from './principal.ts';
  * Who may do what, in one place. A staff action is allowed when the caller holds one of the
  * action's roles at an org node that covers the resource's org (`roleCovers`: administrators and
  * supervisors cover their subtree, every other role its own node; the platform administrator
- * covers every node). Residents and helpers acting for a resident are checked by
- * `requireResidentScope`, not here. The table test (policy.test.ts) states every role × action.
+ * covers every node). A `system` actor (a rule, a bundle's prefill) may do the actions its
+ * authority names at its one org node, nothing else. Residents, helpers acting for a resident and
+ * system actors acting for one are checked by `requireResidentScope`, not here. The table test (policy.test.ts) states every role × action.
  */
 export type StaffAction =
   /** See a case, its history and its documents. */
@@ -34,9 +35,19 @@ export type StaffAction =
   | 'seal.view'
   /** Activate a reviewer's registered signature (never one's own). */
   | 'signature.activate'
+  /** File one's own handwritten signature, for the certificates one approves. */
+  | 'signature.upload'
   // ---- orgs ----
   /** Attach a department to a division. */
   | 'department.create'
+  // ---- identity ----
+  /** Create, disable and grant roles to staff accounts (access.ts adds which role may be granted where). */
+  | 'staff.manage'
+  // ---- rules ----
+  /** See an org's eligibility and instant-approval rules, every version. */
+  | 'rule.view'
+  /** Propose a rule version, switch one on (never one's own), and dry-run it over the population. */
+  | 'rule.manage'
   // ---- the platform ----
   /** See the events that failed every attempt (dead letters) and retry them. */
   | 'events.manage';
@@ -57,7 +68,7 @@ export const STAFF_ROLES: readonly StaffRole[] = [
 const SUBTREE_ROLES: ReadonlySet<StaffRole> = new Set(['township_admin', 'county_admin', 'city_admin', 'platform_admin', 'supervisor']);
 
 /** Roles that create, disable and grant roles to accounts in their subtree. */
-export const ACCOUNT_ADMINISTRATORS: ReadonlySet<StaffRole> = new Set(['platform_admin', 'city_admin', 'county_admin', 'township_admin']);
+const ACCOUNT_ADMINISTRATORS: ReadonlySet<StaffRole> = new Set(['platform_admin', 'city_admin', 'county_admin', 'township_admin']);
 
 /** Roles that only someone strictly above the node may grant (no peer appoints a peer). */
 export const APPOINTED_FROM_ABOVE: ReadonlySet<StaffRole> = new Set(['city_admin', 'county_admin', 'township_admin', 'supervisor']);
@@ -102,8 +113,14 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   // ---- applications and certificates ----
   'seal.view': [...HANDLERS, 'supervisor'],
   'signature.activate': ['township_admin', 'county_admin', 'city_admin', 'platform_admin'],
+  'signature.upload': ['village_reviewer', 'department_officer'],
   // ---- orgs ----
   'department.create': [...ACCOUNT_ADMINISTRATORS],
+  // ---- identity ----
+  'staff.manage': [...ACCOUNT_ADMINISTRATORS],
+  // ---- rules ----
+  'rule.view': [...HANDLERS, 'supervisor'],
+  'rule.manage': GRANT_MANAGERS,
   // ---- the platform ----
   'events.manage': ['platform_admin'],
 };
@@ -112,13 +129,17 @@ export const STAFF_ACTIONS = Object.keys(RULES) as StaffAction[];
 
 /** Whether the caller may do `action` on something that belongs to the org at `resource.orgPath`. */
 export function can(principal: Principal, action: StaffAction, resource: { orgPath: string }): boolean {
+  if (principal.kind === 'system') {
+    const at = principal.system?.at;
+    return at !== undefined && at.orgPath === resource.orgPath && at.actions.includes(action);
+  }
   if (principal.kind !== 'staff') return false;
   const roles = RULES[action];
   return principal.roles.some((g) => roles.includes(g.role) && roleCovers(g, resource.orgPath));
 }
 
 /** The caller's grants that allow `action` somewhere: what a list query filters by (e.g. the queue's org subtrees). */
-export function grantsFor(principal: Principal, action: StaffAction): RoleGrant[] {
+export function grantsFor(principal: Pick<Principal, 'kind' | 'roles'>, action: StaffAction): RoleGrant[] {
   if (principal.kind !== 'staff') return [];
   const roles = RULES[action];
   return principal.roles.filter((g) => roles.includes(g.role));
@@ -127,4 +148,13 @@ export function grantsFor(principal: Principal, action: StaffAction): RoleGrant[
 /** The roles an action needs, for messages and for the console's menus. */
 export function rolesFor(action: StaffAction): readonly StaffRole[] {
   return RULES[action];
+}
+
+/** For each action allowed somewhere, the org codes of the grants that allow it (each reaching as `roleCovers` says). */
+export type Capabilities = Partial<Record<StaffAction, string[]>>;
+
+/** What the caller may do where, for the console's menus and pages; the server still checks every call with `can`. */
+export function capabilitiesOf(principal: Pick<Principal, 'kind' | 'roles'>): Capabilities {
+  const entries = STAFF_ACTIONS.map((action) => [action, [...new Set(grantsFor(principal, action).map((g) => g.orgCode))]] as const);
+  return Object.fromEntries(entries.filter(([, orgCodes]) => orgCodes.length > 0));
 }

@@ -2,7 +2,9 @@ import { AppError, notFound } from '../../core/errors.ts';
 import { requireVillage, type IdentityContext } from './context.ts';
 import { hashPassword } from './crypto.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
-import * as repo from './identity.repository.ts';
+import * as accountsRepo from './accounts.repository.ts';
+import * as residentsRepo from './residents.repository.ts';
+import * as sessionsRepo from './sessions.repository.ts';
 import type { Principal } from './principal.ts';
 import { maskResidentId, parseResidentId, residentIdProblemText } from './resident-id.ts';
 import { chinaToday, isUniqueViolation, isUuid, maskPhone, normalisePhone, normaliseResidentName } from './validation.ts';
@@ -60,7 +62,7 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache, 
     const { id, addressCode, birthDate, gender } = parsed.value;
     const hash = vault.lookupHash(id);
     // Answer a plain duplicate before spending a password hash; the unique index settles races.
-    if (await repo.residentHashExists(db, hash)) throw new AppError('ALREADY_REGISTERED');
+    if (await residentsRepo.residentHashExists(db, hash)) throw new AppError('ALREADY_REGISTERED');
     const warnings: Warning[] = (await orgs.divisionExists(addressCode))
       ? []
       : [{ code: 'ADDRESS_CODE_NOT_CURRENT', ...message('identity.residentId.addressCodeNotCurrent', { addressCode }) }];
@@ -72,9 +74,9 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache, 
       accountId = await db.transaction(async (tx) => {
         // A new database takes this key's fingerprint; under another key's, the resident's
         // reference to it fails and nothing is written.
-        await repo.claimMasterKey(tx, vault.keyFingerprint);
-        const newId = await repo.insertAccount(tx, { kind: 'resident', name, passwordHash, createdAt: now });
-        await repo.insertResident(tx, {
+        await residentsRepo.claimMasterKey(tx, vault.keyFingerprint);
+        const newId = await accountsRepo.insertAccount(tx, { kind: 'resident', name, passwordHash, createdAt: now });
+        await residentsRepo.insertResident(tx, {
           accountId: newId,
           residentIdCipher: vault.encrypt(id),
           residentIdHash: hash,
@@ -86,7 +88,7 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache, 
           addressCode,
           homeOrgCode,
         });
-        await repo.insertAudit(tx, [
+        await accountsRepo.insertAudit(tx, [
           { accountId: newId, actorId: newId, action: 'resident.registered', detail: { residentIdMasked, homeOrgCode }, at: now },
         ]);
         await events?.enqueue(tx, { topic: 'resident.registered', payload: { accountId: newId, homeOrgCode } });
@@ -100,7 +102,7 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache, 
   }
 
   async function getResidentProfile(accountId: string): Promise<ResidentProfile> {
-    const row = await repo.getResident(db, { accountId });
+    const row = await residentsRepo.getResident(db, { accountId });
     if (!row) throw notFound('account');
     const org = row.homeOrgCode ? await orgs.getOrg(row.homeOrgCode) : null;
     return {
@@ -120,8 +122,8 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache, 
     const org = await requireVillage(orgs, orgCode);
     const now = clock();
     await db.transaction(async (tx) => {
-      await repo.setHomeOrg(tx, principal.accountId, org.code);
-      await repo.insertAudit(tx, [
+      await residentsRepo.setHomeOrg(tx, principal.accountId, org.code);
+      await accountsRepo.insertAudit(tx, [
         {
           accountId: principal.accountId,
           actorId: principal.accountId,
@@ -130,14 +132,14 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache, 
           at: now,
         },
       ]);
-      await repo.announceSessionChange(tx, { account: principal.accountId });
+      await sessionsRepo.announceSessionChange(tx, { account: principal.accountId });
     });
     // Sessions carry the home (Principal.homeOrgCode), which routes new cases.
     sessionCache.dropAccount(principal.accountId);
     return getResidentProfile(principal.accountId);
   }
 
-  function toSummary(row: Awaited<ReturnType<typeof repo.getResident>>): ResidentSummary | null {
+  function toSummary(row: Awaited<ReturnType<typeof residentsRepo.getResident>>): ResidentSummary | null {
     return row ? { accountId: row.accountId, name: row.name, residentIdMasked: row.residentIdMasked, homeOrgCode: row.homeOrgCode } : null;
   }
 
@@ -148,19 +150,19 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache, 
 
     getResidentSummary: async (accountId: string): Promise<ResidentSummary | null> => {
       if (!isUuid(accountId)) return null;
-      return toSummary(await repo.getResident(db, { accountId }));
+      return toSummary(await residentsRepo.getResident(db, { accountId }));
     },
 
     findResidentByResidentId: async (residentId: string): Promise<ResidentSummary | null> => {
       const parsed = parseResidentId(residentId, chinaToday(clock()));
       if (!parsed.ok) return null;
-      return toSummary(await repo.getResident(db, { hash: vault.lookupHash(parsed.value.id) }));
+      return toSummary(await residentsRepo.getResident(db, { hash: vault.lookupHash(parsed.value.id) }));
     },
 
     /** The clear ID number, for the few places that must print it (certificate issuance). Never log it. */
     revealResidentId: async (accountId: string): Promise<string | null> => {
       if (!isUuid(accountId)) return null;
-      const cipher = await repo.getResidentCipher(db, accountId);
+      const cipher = await residentsRepo.getResidentCipher(db, accountId);
       return cipher === null ? null : vault.decrypt(cipher);
     },
 
@@ -168,7 +170,7 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache, 
     revealHolders: async (
       accountIds: readonly string[],
     ): Promise<Map<string, { name: string; residentIdMasked: string; residentId: string }>> => {
-      const rows = await repo.getHolders(db, accountIds.filter(isUuid));
+      const rows = await residentsRepo.getHolders(db, accountIds.filter(isUuid));
       return new Map(
         rows.map((r) => [r.accountId, { name: r.name, residentIdMasked: r.residentIdMasked, residentId: vault.decrypt(r.cipher) }]),
       );

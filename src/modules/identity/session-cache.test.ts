@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SessionRow } from './identity.repository.ts';
+import type { SessionRow } from './sessions.repository.ts';
 import { SessionCache } from './session-cache.ts';
 
 function row(accountId: string): SessionRow {

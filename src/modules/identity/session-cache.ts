@@ -1,4 +1,4 @@
-import type { SessionRow } from './identity.repository.ts';
+import type { SessionRow } from './sessions.repository.ts';
 
 /**
  * Validated sessions, kept in memory for a few seconds so that a busy caller does not cost a

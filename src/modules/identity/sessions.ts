@@ -1,9 +1,13 @@
 import { AppError } from '../../core/errors.ts';
 import type { IdentityContext } from './context.ts';
 import { hashSessionToken, MAX_PASSWORD_LENGTH, newSessionToken, verifyDummyPassword, verifyPassword } from './crypto.ts';
-import * as repo from './identity.repository.ts';
+import * as accountsRepo from './accounts.repository.ts';
+import * as residentsRepo from './residents.repository.ts';
+import * as sessionsRepo from './sessions.repository.ts';
+import * as staffRepo from './staff.repository.ts';
 import { clearFailures, findLocks, loginSource, recordFailure } from './lockout.ts';
 import type { StaffRole } from './identity.tables.ts';
+import { capabilitiesOf, type Capabilities } from './policy.ts';
 import { DELEGATION_SCOPES, type DelegationScope, type Principal } from './principal.ts';
 import { parseResidentId } from './resident-id.ts';
 import { chinaToday, isUuid, PHONE_PATTERN } from './validation.ts';
@@ -33,6 +37,8 @@ export interface AccountDto {
   /** Residents only. */
   residentIdMasked?: string;
   roles: { role: StaffRole; orgCode: string }[];
+  /** What the account may do where (policy.ts); residents: none. */
+  capabilities: Capabilities;
 }
 
 export interface LoginResult {
@@ -42,26 +48,34 @@ export interface LoginResult {
 }
 
 export function createSessionFunctions({ db, vault, clock, sessionCache }: IdentityContext) {
-  async function findCandidates(input: LoginInput, now: Date): Promise<repo.LoginCandidate[]> {
-    if (input.kind === 'staff') return repo.findStaffCandidates(db, input.username.trim().toLowerCase());
+  async function findCandidates(input: LoginInput, now: Date): Promise<accountsRepo.LoginCandidate[]> {
+    if (input.kind === 'staff') return accountsRepo.findStaffCandidates(db, input.username.trim().toLowerCase());
     const key = input.residentIdOrPhone.trim();
-    if (PHONE_PATTERN.test(key)) return repo.findResidentCandidates(db, { phone: key });
+    if (PHONE_PATTERN.test(key)) return accountsRepo.findResidentCandidates(db, { phone: key });
     const parsed = parseResidentId(key, chinaToday(now));
-    return parsed.ok ? repo.findResidentCandidates(db, { hash: vault.lookupHash(parsed.value.id) }) : [];
+    return parsed.ok ? accountsRepo.findResidentCandidates(db, { hash: vault.lookupHash(parsed.value.id) }) : [];
   }
 
-  async function describeAccount(candidate: repo.LoginCandidate): Promise<AccountDto> {
+  async function describeAccount(candidate: accountsRepo.LoginCandidate): Promise<AccountDto> {
     if (candidate.kind === 'resident') {
-      const resident = await repo.getResident(db, { accountId: candidate.id });
-      return { id: candidate.id, kind: 'resident', name: candidate.name, residentIdMasked: resident?.residentIdMasked, roles: [] };
+      const resident = await residentsRepo.getResident(db, { accountId: candidate.id });
+      return {
+        id: candidate.id,
+        kind: 'resident',
+        name: candidate.name,
+        residentIdMasked: resident?.residentIdMasked,
+        roles: [],
+        capabilities: {},
+      };
     }
-    const [staffRow, roles] = await Promise.all([repo.getStaff(db, candidate.id), repo.getRoles(db, [candidate.id])]);
+    const [staffRow, roles] = await Promise.all([staffRepo.getStaff(db, candidate.id), staffRepo.getRoles(db, [candidate.id])]);
     return {
       id: candidate.id,
       kind: 'staff',
       name: candidate.name,
       username: staffRow?.username,
       roles: roles.map((r) => ({ role: r.role, orgCode: r.orgCode })),
+      capabilities: capabilitiesOf({ kind: 'staff', roles }),
     };
   }
 
@@ -81,14 +95,14 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
       source,
       now,
     );
-    const lockOf = (c: repo.LoginCandidate) =>
+    const lockOf = (c: accountsRepo.LoginCandidate) =>
       Math.max(c.lockedUntil && c.lockedUntil > now ? c.lockedUntil.getTime() : 0, locks.get(c.id)?.getTime() ?? 0);
     const open = candidates.filter((c) => lockOf(c) === 0);
     if (open.length === 0) {
       const until = Math.max(...candidates.map(lockOf));
       throw new AppError('ACCOUNT_LOCKED', { until: new Date(until).toISOString() });
     }
-    let matched: repo.LoginCandidate | undefined;
+    let matched: accountsRepo.LoginCandidate | undefined;
     for (const candidate of open) {
       if (await verifyPassword(candidate.passwordHash, input.password)) {
         matched = candidate;
@@ -102,7 +116,7 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
         for (const candidate of open) {
           const nowLocked = await recordFailure(tx, candidate.id, source, now);
           lastLock = nowLocked ?? lastLock;
-          await repo.insertAudit(tx, [
+          await accountsRepo.insertAudit(tx, [
             { accountId: candidate.id, actorId: null, action: 'login.failed', detail: { channel: input.channel }, at: now },
             ...(nowLocked
               ? [
@@ -128,10 +142,10 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
     const { token, tokenHash } = newSessionToken();
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS[input.channel]);
     await db.transaction(async (tx) => {
-      await repo.resetLoginFailures(tx, accountId);
+      await accountsRepo.resetLoginFailures(tx, accountId);
       await clearFailures(tx, accountId, source);
-      await repo.insertSession(tx, { tokenHash, accountId, channel: input.channel, createdAt: now, expiresAt });
-      await repo.insertAudit(tx, [
+      await sessionsRepo.insertSession(tx, { tokenHash, accountId, channel: input.channel, createdAt: now, expiresAt });
+      await accountsRepo.insertAudit(tx, [
         { accountId, actorId: accountId, action: 'login.succeeded', detail: { channel: input.channel }, at: now },
       ]);
     });
@@ -143,10 +157,10 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
     const tokenHash = hashSessionToken(token);
     try {
       await db.transaction(async (tx) => {
-        const accountId = await repo.revokeSession(tx, tokenHash, now);
+        const accountId = await sessionsRepo.revokeSession(tx, tokenHash, now);
         if (accountId) {
-          await repo.insertAudit(tx, [{ accountId, actorId: accountId, action: 'logout', at: now }]);
-          await repo.announceSessionChange(tx, { token: tokenHash });
+          await accountsRepo.insertAudit(tx, [{ accountId, actorId: accountId, action: 'logout', at: now }]);
+          await sessionsRepo.announceSessionChange(tx, { token: tokenHash });
         }
       });
     } finally {
@@ -155,11 +169,11 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
   }
 
   /** A plain session: from the cache when it holds a live entry, else one indexed query (then cached). */
-  async function findPlainSession(tokenHash: string, now: Date): Promise<repo.SessionRow | null> {
+  async function findPlainSession(tokenHash: string, now: Date): Promise<sessionsRepo.SessionRow | null> {
     const hit = sessionCache.get(tokenHash);
     if (hit) return hit.expiresAt > now.getTime() ? hit.row : null;
     const generation = sessionCache.generation;
-    const row = await repo.findSession(db, tokenHash, now, null);
+    const row = await sessionsRepo.findSession(db, tokenHash, now, null);
     if (row) sessionCache.set(tokenHash, row, new Date(row.expires_at), generation);
     return row;
   }
@@ -177,7 +191,7 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
     const row =
       actFor === undefined
         ? await findPlainSession(tokenHash, now)
-        : await repo.findSession(db, tokenHash, now, isUuid(actFor) ? actFor : null);
+        : await sessionsRepo.findSession(db, tokenHash, now, isUuid(actFor) ? actFor : null);
     if (!row) return null;
     const principal: Principal = {
       accountId: row.account_id,

@@ -113,15 +113,4 @@ export function normaliseUsername(username: string): string {
   return lowered;
 }
 
-/** The SQLSTATE of a database error, looking through drizzle's wrapper. */
-function pgErrorCode(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
-}
-
-export function isUniqueViolation(error: unknown): boolean {
-  return pgErrorCode(error) === '23505';
-}
+export { isUniqueViolation } from '../../db/pg-errors.ts';

@@ -1,5 +1,6 @@
 /** The ledger module's public surface: other modules import from here only (npm run boundaries). */
 export { registerLedgerCommands } from './ledger.cli.ts';
-export { ledgerApiRoutes, ledgerTileRoutes } from './ledger.routes.ts';
+export { ledgerApiRoutes } from './ledger.routes.ts';
+export { ledgerTileRoutes } from './tiles.routes.ts';
 export { type LedgerEntryInput, type LedgerService, createLedgerService } from './ledger.service.ts';
 export { rekeyLogKeys } from './log-key.ts';

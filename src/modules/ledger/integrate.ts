@@ -5,7 +5,8 @@ import { formatCheckpoint, parseCheckpoint } from '../../verify/checkpoint.ts';
 import { parseNote, signNote, type NoteSigner } from '../../verify/signed-note.ts';
 import { decodeBase64, encodeBase64, equalBytes } from '../../verify/tlog-bytes.ts';
 import type { TreeHasher } from './hashing.ts';
-import * as repo from './ledger.repository.ts';
+import { ensureHead, readHead, readLeafHashRun, readLeafHashes, sequenceQueued } from './ledger.repository.ts';
+import { insertCheckpoint, latestCheckpoint, readTiles, upsertTiles } from './tree.repository.ts';
 import { TreeBuilder } from './tree-builder.ts';
 
 /**
@@ -83,8 +84,8 @@ async function tryLock(tx: Executor): Promise<boolean> {
 export async function sequence(db: Db, limit: number): Promise<SequenceResult> {
   return db.transaction(async (tx) => {
     if (!(await tryLock(tx))) return { status: 'busy' } as const;
-    await repo.ensureHead(tx);
-    const { first, count } = await repo.sequenceQueued(tx, limit);
+    await ensureHead(tx);
+    const { first, count } = await sequenceQueued(tx, limit);
     return { status: 'sequenced', first, count } as const;
   });
 }
@@ -103,8 +104,8 @@ export async function integrate(deps: IntegrateDeps): Promise<IntegrateResult> {
   const batchSize = deps.batchSize ?? 16_384;
   return deps.db.transaction(async (tx) => {
     if (!(await tryLock(tx))) return { status: 'busy' } as const;
-    const latest = await repo.latestCheckpoint(tx);
-    const head = await repo.readHead(tx);
+    const latest = await latestCheckpoint(tx);
+    const head = await readHead(tx);
     if (latest && head <= latest.size) return { status: 'unchanged', checkpoint: latest } as const;
     let builder: TreeBuilder;
     let rebuilt = false;
@@ -125,26 +126,26 @@ export async function integrate(deps: IntegrateDeps): Promise<IntegrateResult> {
     const target = Math.min(head, oldSize + (deps.maxEntries ?? Number.MAX_SAFE_INTEGER));
     while (builder.size < target) {
       const want = Math.min(batchSize, target - builder.size);
-      const run = await repo.readLeafHashRun(tx, builder.size, want);
+      const run = await readLeafHashRun(tx, builder.size, want);
       if (!run || run.hashes.length !== want * 32) {
         // The sequencer writes every index below the head in the transaction that moves it.
         throw new LedgerIntegrityError(`ledger entries between ${builder.size} and the head ${head} are missing`);
       }
       for (let i = 0; i < want; i++) builder.appendLeafHash(run.hashes.subarray(i * 32, (i + 1) * 32));
       meta.update(run.meta);
-      await repo.upsertTiles(tx, builder.takeFullTiles());
+      await upsertTiles(tx, builder.takeFullTiles());
     }
-    await repo.upsertTiles(tx, builder.edgeTiles());
+    await upsertTiles(tx, builder.edgeTiles());
     const rootHash = builder.root();
     const extensions = [META_PREFIX + encodeBase64(meta.digest())];
     const note = signNote(formatCheckpoint({ origin: deps.origin, size: builder.size, rootHash, extensions }), [deps.signer]);
-    await repo.insertCheckpoint(tx, { size: builder.size, rootHash, note });
+    await insertCheckpoint(tx, { size: builder.size, rootHash, note });
     return { status: 'integrated', checkpoint: { size: builder.size, rootHash, note }, added: builder.size - oldSize, rebuilt } as const;
   });
 }
 
 async function resume(tx: Executor, hasher: TreeHasher, latest: StoredCheckpoint): Promise<TreeBuilder | null> {
-  const edge = await repo.readTiles(tx, edgeTileKeys(latest.size));
+  const edge = await readTiles(tx, edgeTileKeys(latest.size));
   try {
     const builder = TreeBuilder.resume(hasher, latest.size, edge);
     return equalBytes(builder.root(), latest.rootHash) ? builder : null;
@@ -156,13 +157,13 @@ async function resume(tx: Executor, hasher: TreeHasher, latest: StoredCheckpoint
 async function rebuild(tx: Executor, hasher: TreeHasher, latest: StoredCheckpoint, batchSize: number): Promise<TreeBuilder> {
   const builder = new TreeBuilder(hasher);
   while (builder.size < latest.size) {
-    const batch = await repo.readLeafHashes(tx, builder.size, Math.min(batchSize, latest.size - builder.size));
+    const batch = await readLeafHashes(tx, builder.size, Math.min(batchSize, latest.size - builder.size));
     for (const row of batch) {
       if (row.idx !== builder.size) throw new LedgerIntegrityError(`ledger entry ${builder.size} is missing`);
       builder.appendLeafHash(row.leafHash);
     }
     if (batch.length === 0) throw new LedgerIntegrityError(`ledger entry ${builder.size} is missing`);
-    await repo.upsertTiles(tx, builder.takeFullTiles());
+    await upsertTiles(tx, builder.takeFullTiles());
   }
   if (!equalBytes(builder.root(), latest.rootHash)) {
     throw new LedgerIntegrityError(`the ledger entries do not give the signed root of size ${latest.size}`);

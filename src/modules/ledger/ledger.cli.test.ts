@@ -10,7 +10,8 @@ import type { Database } from '../../db/database.ts';
 import { buildServer, type App } from '../../http/server.ts';
 import { openCheckpoint } from '../../verify/checkpoint.ts';
 import { registerLedgerCommands } from './ledger.cli.ts';
-import { ledgerApiRoutes, ledgerTileRoutes } from './ledger.routes.ts';
+import { ledgerApiRoutes } from './ledger.routes.ts';
+import { ledgerTileRoutes } from './tiles.routes.ts';
 import { createLedgerService, type LedgerService } from './ledger.service.ts';
 
 describe('yiban ledger …', () => {

@@ -1,25 +1,9 @@
-import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
+/** The log's entries and its head counter: sequencing queued entries and reading them back. */
+import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { queryPrepared, type PreparedStatement } from '../../db/prepared.ts';
-import {
-  ledgerCheckpoints,
-  ledgerCosignatures,
-  ledgerEntries,
-  ledgerHead,
-  ledgerQueue,
-  ledgerTiles,
-  ledgerWitnesses,
-} from './ledger.tables.ts';
-import type { Tile } from './tree-builder.ts';
+import { ledgerEntries, ledgerHead, ledgerQueue } from './ledger.tables.ts';
 
 export type EntryRow = typeof ledgerEntries.$inferSelect;
-export type CheckpointRow = typeof ledgerCheckpoints.$inferSelect;
-export type WitnessRow = typeof ledgerWitnesses.$inferSelect;
-
-/** Entries per queue statement: well under PostgreSQL's 65,535 parameters. */
-export const APPEND_CHUNK = 1000;
-/** Tiles (8 KiB each) per upsert statement. */
-const TILE_CHUNK = 250;
 
 /**
  * What the checkpoints' `meta` line commits to for one entry, besides its leaf: index, id, the
@@ -29,109 +13,6 @@ const TILE_CHUNK = 250;
 export const META_RECORD = sql.raw(
   `int8send(idx) || int8send(id) || int8send((extract(epoch from created_at) * 1000000)::bigint) || int4send(octet_length(kind)) || convert_to(kind, 'UTF8')`,
 );
-
-const QUEUE_ONE: PreparedStatement = {
-  name: 'ledger_queue_one',
-  text: 'insert into ledger_queue (kind, data) values ($1, $2) returning id, created_at',
-};
-const QUEUE_ONE_WITH_ID: PreparedStatement = {
-  name: 'ledger_queue_one_id',
-  text: 'insert into ledger_queue (id, kind, data) values ($1, $2, $3) returning id, created_at',
-};
-
-const hexOf = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex');
-
-/**
- * Queues entries in the caller's transaction: an insert, no lock that other writers wait on.
- * Entries with an `id` (from `newEntryIds`) keep it; the others get the next ones. Returns the
- * ids and the queue time, in input order.
- */
-export async function queueEntries(
-  db: Executor,
-  entries: readonly { id?: number; kind: string; data: Uint8Array }[],
-): Promise<{ id: number; createdAt: Date }[]> {
-  if (entries.length === 0) return [];
-  if (entries.length === 1) {
-    // The common case (one approval, one exchange): a prepared statement, parsed and planned once per connection.
-    const [e] = entries as [{ id?: number; kind: string; data: Uint8Array }];
-    const rows =
-      e.id === undefined
-        ? await queryPrepared<{ id: string | number; created_at: string }>(db, QUEUE_ONE, [
-            e.kind,
-            Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength),
-          ])
-        : await queryPrepared<{ id: string | number; created_at: string }>(db, QUEUE_ONE_WITH_ID, [
-            e.id,
-            e.kind,
-            Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength),
-          ]);
-    return [{ id: Number(rows[0]!.id), createdAt: new Date(rows[0]!.created_at) }];
-  }
-  // One array parameter per column (the data as hex): a parameter per value costs the driver far more in big batches.
-  const kinds = sql.param(entries.map((e) => e.kind));
-  const data = sql.param(entries.map((e) => hexOf(e.data)));
-  const withIds = entries.every((e) => e.id !== undefined);
-  const statement = withIds
-    ? sql`insert into ${ledgerQueue} (id, kind, data)
-          select v.id, v.kind, decode(v.hex, 'hex') from unnest(${sql.param(entries.map((e) => e.id))}::bigint[], ${kinds}::text[], ${data}::text[]) with ordinality as v(id, kind, hex, ord)
-          order by v.ord returning id, created_at`
-    : sql`insert into ${ledgerQueue} (kind, data)
-          select v.kind, decode(v.hex, 'hex') from unnest(${kinds}::text[], ${data}::text[]) with ordinality as v(kind, hex, ord)
-          order by v.ord returning id, created_at`;
-  const { rows } = await db.execute<{ id: string | number; created_at: string | Date }>(statement);
-  // Identity values are drawn in insert order, which is `ord` order; explicit ids are the caller's.
-  const out = rows.map((r) => ({ id: Number(r.id), createdAt: new Date(r.created_at) }));
-  if (withIds) {
-    const at = new Map(out.map((r) => [r.id, r.createdAt]));
-    return entries.map((e) => ({ id: e.id!, createdAt: at.get(e.id!)! }));
-  }
-  return out.sort((a, b) => a.id - b.id);
-}
-
-/** What a caller's insert writes where it names its entry (`queueWithInsert`): the entry's fresh id. */
-export const NEXT_ENTRY_ID = "nextval(pg_get_serial_sequence('ledger_queue', 'id'))";
-
-const withInsert = new Map<string, PreparedStatement>();
-
-/**
- * Queues one entry in the same statement as the caller's insert: one round trip, atomic without
- * a transaction. The insert names its entry with NEXT_ENTRY_ID and returns it as `entry_id`; the
- * entry is queued only when the insert wrote its row (one that did nothing on conflict queues
- * nothing). Null then.
- */
-export async function queueWithInsert(
-  db: Executor,
-  entry: { kind: string; data: Uint8Array },
-  insert: PreparedStatement,
-  values: readonly unknown[],
-): Promise<{ id: number } | null> {
-  const key = `${insert.name}\n${values.length}`;
-  let statement = withInsert.get(key);
-  if (!statement) {
-    statement = {
-      name: `${insert.name}_ledger`,
-      text: `with inserted as (${insert.text}),
-queued as (insert into ledger_queue (id, kind, data) select entry_id, $${values.length + 1}, $${values.length + 2} from inserted returning id)
-select id from queued`,
-    };
-    withInsert.set(key, statement);
-  }
-  const rows = await queryPrepared<{ id: string | number }>(db, statement, [
-    ...values,
-    entry.kind,
-    Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength),
-  ]);
-  return rows[0] ? { id: Number(rows[0].id) } : null;
-}
-
-/** `count` fresh entry ids, for rows that must name their entry before it is queued. */
-export async function newEntryIds(db: Executor, count: number): Promise<number[]> {
-  if (count === 0) return [];
-  const { rows } = await db.execute<{ id: string | number }>(
-    sql`select nextval(pg_get_serial_sequence('ledger_queue', 'id')) as id from generate_series(1, ${count}::int)`,
-  );
-  return rows.map((r) => Number(r.id));
-}
 
 export async function ensureHead(db: Executor): Promise<void> {
   await db.insert(ledgerHead).values({ id: 1, nextIdx: 0 }).onConflictDoNothing();
@@ -164,18 +45,6 @@ export async function sequenceQueued(db: Executor, limit: number): Promise<{ fir
   if (row?.first === null || row?.first === undefined) throw new Error('ledger head row is missing');
   if (Number(row.n) !== Number(row.m)) throw new Error('ledger sequencing moved and inserted different counts');
   return { first: Number(row.first), count: Number(row.n) };
-}
-
-export interface QueuedRow {
-  id: number;
-  kind: string;
-  data: Uint8Array;
-  createdAt: Date;
-}
-
-export async function findQueued(db: Executor, id: number): Promise<QueuedRow | undefined> {
-  const [row] = await db.select().from(ledgerQueue).where(eq(ledgerQueue.id, id));
-  return row;
 }
 
 export async function findEntryById(db: Executor, id: number): Promise<EntryRow | undefined> {
@@ -240,100 +109,4 @@ export async function readEntryData(db: Executor, from: number, to: number): Pro
 export async function readHead(db: Executor): Promise<number> {
   const [row] = await db.select({ next: ledgerHead.nextIdx }).from(ledgerHead);
   return row?.next ?? 0;
-}
-
-export async function readTiles(db: Executor, keys: readonly { level: number; index: number }[]): Promise<Tile[]> {
-  if (keys.length === 0) return [];
-  return db
-    .select()
-    .from(ledgerTiles)
-    .where(or(...keys.map((k) => and(eq(ledgerTiles.level, k.level), eq(ledgerTiles.index, k.index)))));
-}
-
-/** Tiles of one level with index in [from, to), in order. */
-export async function readTileRange(db: Executor, level: number, from: number, to: number): Promise<Tile[]> {
-  return db
-    .select()
-    .from(ledgerTiles)
-    .where(and(eq(ledgerTiles.level, level), gte(ledgerTiles.index, from), lt(ledgerTiles.index, to)))
-    .orderBy(asc(ledgerTiles.index));
-}
-
-export async function upsertTiles(db: Executor, tiles: readonly Tile[]): Promise<void> {
-  for (let i = 0; i < tiles.length; i += TILE_CHUNK) {
-    const chunk = tiles
-      .slice(i, i + TILE_CHUNK)
-      .map((t) => ({ ...t, hashes: Buffer.from(t.hashes.buffer, t.hashes.byteOffset, t.hashes.byteLength) }));
-    await db
-      .insert(ledgerTiles)
-      .values(chunk)
-      .onConflictDoUpdate({
-        target: [ledgerTiles.level, ledgerTiles.index],
-        set: { width: sql`excluded.width`, hashes: sql`excluded.hashes` },
-      });
-  }
-}
-
-export async function latestCheckpoint(db: Executor): Promise<CheckpointRow | undefined> {
-  const [row] = await db.select().from(ledgerCheckpoints).orderBy(desc(ledgerCheckpoints.size)).limit(1);
-  return row;
-}
-
-export async function findCheckpoint(db: Executor, size: number): Promise<CheckpointRow | undefined> {
-  const [row] = await db.select().from(ledgerCheckpoints).where(eq(ledgerCheckpoints.size, size));
-  return row;
-}
-
-/** Checkpoints with from ≤ size ≤ to, in size order. */
-export async function readCheckpointsIn(db: Executor, from: number, to: number): Promise<CheckpointRow[]> {
-  return db
-    .select()
-    .from(ledgerCheckpoints)
-    .where(and(gte(ledgerCheckpoints.size, from), lte(ledgerCheckpoints.size, to)))
-    .orderBy(asc(ledgerCheckpoints.size));
-}
-
-export async function insertCheckpoint(db: Executor, row: { size: number; rootHash: Uint8Array; note: string }): Promise<boolean> {
-  const inserted = await db.insert(ledgerCheckpoints).values(row).onConflictDoNothing().returning({ size: ledgerCheckpoints.size });
-  return inserted.length === 1;
-}
-
-export async function cosignatureLines(db: Executor, size: number): Promise<string[]> {
-  const rows = await db
-    .select({ signature: ledgerCosignatures.signature })
-    .from(ledgerCosignatures)
-    .where(eq(ledgerCosignatures.size, size))
-    .orderBy(asc(ledgerCosignatures.witness));
-  return rows.map((r) => r.signature);
-}
-
-/** Stores a cosignature, keeping the newest per witness and size; false when an equal or newer one is there. */
-export async function upsertCosignature(
-  db: Executor,
-  row: { size: number; witness: string; signature: string; cosignedAt: number },
-): Promise<boolean> {
-  const stored = await db
-    .insert(ledgerCosignatures)
-    .values(row)
-    .onConflictDoUpdate({
-      target: [ledgerCosignatures.size, ledgerCosignatures.witness],
-      set: { signature: sql`excluded.signature`, cosignedAt: sql`excluded.cosigned_at`, createdAt: sql`now()` },
-      setWhere: sql`${ledgerCosignatures.cosignedAt} < excluded.cosigned_at`,
-    })
-    .returning({ size: ledgerCosignatures.size });
-  return stored.length === 1;
-}
-
-export async function listWitnesses(db: Executor): Promise<WitnessRow[]> {
-  return db.select().from(ledgerWitnesses).orderBy(asc(ledgerWitnesses.name));
-}
-
-export async function insertWitness(db: Executor, row: { name: string; vkey: string }): Promise<boolean> {
-  const inserted = await db.insert(ledgerWitnesses).values(row).onConflictDoNothing().returning({ name: ledgerWitnesses.name });
-  return inserted.length === 1;
-}
-
-export async function deleteWitness(db: Executor, name: string): Promise<boolean> {
-  const deleted = await db.delete(ledgerWitnesses).where(eq(ledgerWitnesses.name, name)).returning({ name: ledgerWitnesses.name });
-  return deleted.length === 1;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testEngines } from '../../../test/db.ts';
 import type { Database } from '../../db/database.ts';
@@ -44,6 +45,19 @@ describe.each(testEngines())('orgs service on %s', (engine) => {
     expect(await orgs.getOrg(VILLAGE)).toMatchObject({ name: '塔元庄村民委员会', level: 'village' });
     expect(await orgs.getOrg('130124')).toBeNull();
     await expect(orgs.requireOrg('130124')).rejects.toMatchObject({ code: 'NOT_FOUND', params: { what: 'org' } });
+  });
+
+  it('reads orgs and their names through a cache that reloading divisions clears', async () => {
+    expect(await orgs.nameOf(VILLAGE)).toBe('塔元庄村民委员会');
+    expect(await orgs.nameOf('999999999999')).toBeNull();
+    expect((await orgs.byCode(VILLAGE))?.path).toBe((await orgs.getOrg(VILLAGE))?.path);
+    await database.db.execute(sql`update orgs set name = '改名村' where code = ${VILLAGE}`);
+    expect(await orgs.nameOf(VILLAGE)).toBe('塔元庄村民委员会');
+    await orgs.ensureDemoDepartments(); // may load divisions: clears the cache
+    expect(await orgs.nameOf(VILLAGE)).toBe('改名村');
+    // The reload puts the bundled name back, and this process sees it at once.
+    await orgs.loadDivisions({ scope: { prefix: VILLAGE } });
+    expect(await orgs.nameOf(VILLAGE)).toBe('塔元庄村民委员会');
   });
 
   it('lists the ancestors from the province down to the org itself', async () => {

@@ -4,6 +4,7 @@ import type { Db } from '../../db/database.ts';
 import { can, type Principal } from '../identity/index.ts';
 import { validateCreditCode } from './credit-code.ts';
 import { ensureDemoDepartments } from './demo-departments.ts';
+import { createOrgCache } from './org-cache.ts';
 import { loadDivisions, type LoadDivisionsOptions, type LoadDivisionsResult } from './division-loader.ts';
 import { bundledDivisionCodes, levelOfDivisionCode } from './division-source.ts';
 import {
@@ -50,6 +51,13 @@ export interface CreateDepartmentInput {
 
 export interface OrgsService {
   getOrg(code: string): Promise<Org | null>;
+  /**
+   * getOrg through a per-process cache (org-cache.ts: a minute at most, cleared by this process's
+   * division reload): for hot paths that show or route by orgs, e.g. the data exchange's names.
+   */
+  byCode(code: string): Promise<Org | null>;
+  /** The org's name, through the same cache; null when there is no such org. */
+  nameOf(code: string): Promise<string | null>;
   /** Throws NOT_FOUND {what:'org'} when absent. */
   requireOrg(code: string): Promise<Org>;
   /** The chain from the province down to the org itself. */
@@ -73,6 +81,7 @@ const SEARCH_MAX = 100;
 
 export function createOrgsService(deps: { db: Db }): OrgsService {
   const { db } = deps;
+  const cache = createOrgCache((code) => findOrg(db, code));
 
   const requireOrg = async (code: string): Promise<Org> => {
     const org = await findOrg(db, code);
@@ -96,6 +105,12 @@ export function createOrgsService(deps: { db: Db }): OrgsService {
   return {
     async getOrg(code) {
       return (await findOrg(db, code)) ?? null;
+    },
+
+    byCode: (code) => cache.get(code),
+
+    async nameOf(code) {
+      return (await cache.get(code))?.name ?? null;
     },
 
     requireOrg,
@@ -173,9 +188,21 @@ export function createOrgsService(deps: { db: Db }): OrgsService {
       return false;
     },
 
-    loadDivisions: (options) => loadDivisions(db, options),
+    async loadDivisions(options) {
+      try {
+        return await loadDivisions(db, options);
+      } finally {
+        cache.clear();
+      }
+    },
 
-    ensureDemoDepartments: () => ensureDemoDepartments(db),
+    async ensureDemoDepartments() {
+      try {
+        return await ensureDemoDepartments(db);
+      } finally {
+        cache.clear(); // it may load divisions first
+      }
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import { AppError, notFound } from '../../core/errors.ts';
 import { message } from '../../core/messages.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
@@ -7,6 +8,7 @@ import * as repo from './sharing.repository.ts';
 import { MAX_PAGE, type SharingContext } from './sharing-context.ts';
 import { exchangeView as viewOf, exchangeViews as viewsOf } from './exchange-views.ts';
 import type { ExchangeView } from './sharing-types.ts';
+import type { ExchangePage } from './sharing.schemas.ts';
 
 function requireResident(principal: Principal): string {
   // Consent is personal: a helper acting under a delegation cannot give it.
@@ -24,7 +26,7 @@ export function createConsentFunctions(ctx: SharingContext) {
     async listMyExchanges(
       principal: Principal,
       page: { after?: string | undefined; limit?: number | undefined } = {},
-    ): Promise<{ items: ExchangeView[]; next: string | null }> {
+    ): Promise<Static<typeof ExchangePage>> {
       const subjectId = requireResident(principal);
       const limit = Math.min(page.limit ?? 50, MAX_PAGE);
       let before: { createdAt: Date; id: string } | undefined;

@@ -15,7 +15,7 @@ describe.each(testEngines())('internal dataset records kept from the console on 
 
   beforeAll(async () => {
     ctx = await createTestContext(engine);
-    await ctx.services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
+    await ctx.services.sharingAdmin.upsertDatasets(seedDatasets(ctx.departments));
     police = await ctx.newStaff('department_officer', ctx.departments.public_security!);
     health = await ctx.newStaff('department_officer', ctx.departments.health!);
   });

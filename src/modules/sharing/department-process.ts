@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DepartmentDataset, DepartmentStats } from './external-department.ts';
-import { keyIdOf, publicKeyPem, type SigningKey } from './http-signatures.ts';
+import { keyIdOf, publicKeyPem, type SigningKey } from './http-signature-keys.ts';
 import type { ProviderConfig } from './sharing.tables.ts';
 
 const YIBAN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/yiban.js');

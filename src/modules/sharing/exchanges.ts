@@ -3,7 +3,7 @@ import { AppError, notFound } from '../../core/errors.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Tx } from '../../db/database.ts';
 import { canonicalJson } from '../../verify/document.ts';
-import { can } from '../identity/index.ts';
+import { actsForAnOrg, can } from '../identity/index.ts';
 import type { Principal } from '../identity/index.ts';
 import { exchangeEntry, saltedDigest } from './exchange-entry.ts';
 import type { FetchResult } from './provider-adapters.ts';
@@ -112,7 +112,7 @@ export function createExchangeFunctions(ctx: SharingContext) {
      * the exchange and its ledger leaf commit together. The same request key gives the same exchange.
      */
     async requestExchange(principal: Principal, input: ExchangeRequestInput): Promise<ExchangeResult> {
-      if (principal.kind !== 'staff' || principal.actingFor) throw new AppError('FORBIDDEN');
+      if (!actsForAnOrg(principal)) throw new AppError('FORBIDDEN');
       if (!REQUEST_KEY.test(input.requestKey)) throw new AppError('IDEMPOTENCY_KEY_INVALID');
       const kase = await deps.cases.getCaseRef(principal, input.caseId);
       if (!can(principal, 'exchange.request', { orgPath: kase.orgPath })) throw new AppError('FORBIDDEN');
@@ -231,7 +231,8 @@ export function createExchangeFunctions(ctx: SharingContext) {
         if (row.subjectId !== principal.accountId) throw notFound('exchange');
       } else {
         const consumer = await orgs.getOrg(row.consumerOrgCode);
-        if (principal.actingFor || !consumer || !can(principal, 'exchange.request', { orgPath: consumer.path })) throw notFound('exchange');
+        if (!actsForAnOrg(principal) || !consumer || !can(principal, 'exchange.request', { orgPath: consumer.path }))
+          throw notFound('exchange');
       }
       return exchangeView(row);
     },

@@ -7,7 +7,8 @@ import { createTestContext, type TestContext } from '../../../test/factories.ts'
 import { AppError, formatMessage } from '../../core/errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import { ledgerEntries } from '../ledger/ledger.tables.ts';
-import { contentDigest, signRequest } from './http-signatures.ts';
+import { signRequest } from './http-signature-sign.ts';
+import { contentDigest } from './http-signatures.ts';
 import type { ExternalProviderConfig } from './provider-adapters.ts';
 import { sharingExchanges } from './sharing.tables.ts';
 
@@ -115,6 +116,7 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
   });
 
   const sharing = () => ctx.services.dataSharing;
+  const admin = () => ctx.services.sharingAdmin;
   // Entries are sequenced asynchronously: number what is queued first.
   const ledgerSize = async () => {
     await ctx.services.ledger.sequenceNow();
@@ -124,7 +126,7 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
     (await ctx.database.db.select({ n: count() }).from(sharingExchanges).where(eq(sharingExchanges.datasetCode, datasetCode)))[0]!.n;
 
   async function publish(code: string, provider: ExternalProviderConfig) {
-    await sharing().upsertDatasets([
+    await admin().upsertDatasets([
       {
         code,
         providerOrgCode: ctx.departments.health!,
@@ -135,7 +137,7 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
         provider,
       },
     ]);
-    await sharing().ensureGrant({
+    await admin().ensureGrant({
       datasetCode: code,
       consumerOrgCode: ctx.departments.public_security!,
       fields: ['childName', 'hospital'],

@@ -1,12 +1,14 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../core/errors.ts';
 import { message } from '../../core/messages.ts';
-import { SignatureError, signRequest, verifyResponse, type SigningKey } from './http-signatures.ts';
+import type { SigningKey } from './http-signature-keys.ts';
+import { signRequest } from './http-signature-sign.ts';
+import { verifyResponse } from './http-signature-verify.ts';
+import { SignatureError } from './http-signatures.ts';
 import type { ProviderConfig } from './sharing.tables.ts';
 import type { FetchRequest, FetchResult, ProviderAdapter } from './provider-adapters.ts';
+import { departmentAgents, post, sendWithFetch, Transient } from './department-transport.ts';
 
 export type ExternalProviderConfig = Extract<ProviderConfig, { kind: 'external' }>;
 
@@ -23,114 +25,6 @@ export interface ExternalAdapterDeps {
 }
 
 export const EXTERNAL_DEFAULTS = { timeoutMs: 3000, attempts: 4, backoffBaseMs: 200, maxBackoffMs: 2000, windowSeconds: 300 } as const;
-
-/** One person's fields: an answer larger than this is refused unread. */
-const MAX_ANSWER_BYTES = 1024 * 1024;
-
-/** A kept-alive connection to a department closes after this long unused (before the department's own idle timeout). */
-const IDLE_SOCKET_MS = 4000;
-
-/** A failure worth another attempt: no answer, a timeout, or the department saying it is busy. */
-class Transient extends Error {}
-
-interface Answer {
-  status: number;
-  /** Lower-case names; repeated fields joined with ", " (as fetch does). */
-  headers: Record<string, string>;
-  text: string;
-}
-
-const noAnswer = (timeoutMs: number) => new Transient(`no answer within ${timeoutMs} ms`);
-const cannotConnect = (error: Error) => new Transient(`cannot connect (${error.message})`);
-
-/**
- * The signed query as one POST over node:http(s) on a kept-alive connection: the request goes out
- * in one write and the answer is read once, capped at MAX_ANSWER_BYTES. (Through fetch, undici's
- * streams and separate writes cost about as much CPU as the rest of the exchange.) `timeoutMs`
- * bounds the whole exchange, answer body included.
- */
-function post(
-  agents: { http: HttpAgent; https: HttpsAgent },
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-  timeoutMs: number,
-  tooLarge: () => Error,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const secure = target.protocol === 'https:';
-    const payload = Buffer.from(body, 'utf8');
-    let settled = false;
-    const finish = (error: Error | null, answer?: Answer) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (error) {
-        req.destroy();
-        reject(error);
-      } else resolve(answer!);
-    };
-    const onResponse = (res: IncomingMessage) => {
-      if (Number(res.headers['content-length'] ?? 0) > MAX_ANSWER_BYTES) {
-        res.destroy();
-        finish(tooLarge());
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
-        else {
-          res.destroy();
-          finish(tooLarge());
-        }
-      });
-      res.on('error', (error) => finish(cannotConnect(error)));
-      res.on('end', () => {
-        const fields: Record<string, string> = {};
-        for (const [name, value] of Object.entries(res.headers)) {
-          if (value !== undefined) fields[name] = Array.isArray(value) ? value.join(', ') : value;
-        }
-        finish(null, { status: res.statusCode ?? 0, headers: fields, text: Buffer.concat(chunks).toString('utf8') });
-      });
-    };
-    const options = { method: 'POST', headers: { ...headers, 'content-length': String(payload.length) } };
-    const req = secure
-      ? httpsRequest(target, { ...options, agent: agents.https }, onResponse)
-      : httpRequest(target, { ...options, agent: agents.http }, onResponse);
-    const timer = setTimeout(() => finish(noAnswer(timeoutMs)), timeoutMs);
-    req.on('error', (error) => finish(cannotConnect(error)));
-    req.end(payload);
-  });
-}
-
-/** The same POST through an injected fetch (tests, proxies). */
-async function sendWithFetch(
-  doFetch: typeof fetch,
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-  timeoutMs: number,
-  tooLarge: () => Error,
-): Promise<Answer> {
-  try {
-    const response = await doFetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
-    if (Number(response.headers.get('content-length') ?? 0) > MAX_ANSWER_BYTES) {
-      await response.body?.cancel();
-      throw tooLarge();
-    }
-    const text = await response.text();
-    const fields: Record<string, string> = {};
-    response.headers.forEach((v, k) => (fields[k] = v));
-    return { status: response.status, headers: fields, text };
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    const name = (error as Error).name;
-    throw name === 'TimeoutError' || name === 'AbortError' ? noAnswer(timeoutMs) : cannotConnect(error as Error);
-  }
-}
 
 /**
  * The department's own system over HTTP: a query signed with the platform's key (RFC 9421), the
@@ -155,11 +49,7 @@ export function externalAdapter(config: ExternalProviderConfig, deps: ExternalAd
       reason: message('sharing.external.keyNotEd25519'),
     });
   }
-  // Kept-alive connections to the department, one pool per adapter (per pinned config).
-  const agents = {
-    http: new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
-    https: new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
-  };
+  const agents = departmentAgents();
   const clock = deps.clock ?? (() => new Date());
   const attempts = config.attempts ?? EXTERNAL_DEFAULTS.attempts;
   const timeoutMs = config.timeoutMs ?? EXTERNAL_DEFAULTS.timeoutMs;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createDepartmentServer, trustedKeys, type DepartmentDataset } from './external-department.ts';
 import type { ProviderConfig } from './sharing.tables.ts';
-import { derivedSharingKey, keyIdOf, loadSharingKey, publicKeyPem, type SigningKey } from './http-signatures.ts';
+import { derivedSharingKey, keyIdOf, loadSharingKey, publicKeyPem, type SigningKey } from './http-signature-keys.ts';
 
 /** What a department's dataset file holds: its name and, per dataset, the records by resident ID number. */
 interface DatasetFile {
@@ -20,7 +20,7 @@ const int = (v: string) => {
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 export interface AttachPlatform {
-  services: { dataSharing: { setProvider(datasetCode: string, provider: ProviderConfig): Promise<void> } };
+  services: { sharingAdmin: { setProvider(datasetCode: string, provider: ProviderConfig): Promise<void> } };
   close(): Promise<void>;
 }
 
@@ -87,7 +87,7 @@ export function registerExternalDeptCommands(
         }
         const platform = await openPlatform();
         try {
-          await platform.services.dataSharing.setProvider(dataset, provider);
+          await platform.services.sharingAdmin.setProvider(dataset, provider);
         } finally {
           await platform.close();
         }

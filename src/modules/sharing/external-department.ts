@@ -11,7 +11,10 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { maskResidentId } from '../identity/index.ts';
-import { SignatureError, keyIdOf, signResponse, verifyRequest, type SigningKey } from './http-signatures.ts';
+import { keyIdOf, type SigningKey } from './http-signature-keys.ts';
+import { signResponse } from './http-signature-sign.ts';
+import { verifyRequest } from './http-signature-verify.ts';
+import { SignatureError } from './http-signatures.ts';
 
 export interface DepartmentDataset {
   code: string;

@@ -3,7 +3,7 @@ import { message } from '../../core/messages.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Tx } from '../../db/database.ts';
 import { canonicalJson } from '../../verify/document.ts';
-import { can } from '../identity/index.ts';
+import { actsForAnOrg, can } from '../identity/index.ts';
 import type { Principal } from '../identity/index.ts';
 import * as repo from './sharing.repository.ts';
 import { citeLegalBasis, findLegalBasis, LEGAL_BASES, type LegalBasis } from './legal-bases.ts';
@@ -205,7 +205,7 @@ export function createGrantFunctions(ctx: SharingContext) {
     /** The grants an org gave or received, for its own staff. */
     async listGrants(principal: Principal, orgCode: string): Promise<GrantView[]> {
       const org = await orgs.getOrg(orgCode);
-      if (principal.kind !== 'staff' || principal.actingFor || !org || !can(principal, 'sharing.view', { orgPath: org.path })) {
+      if (!actsForAnOrg(principal) || !org || !can(principal, 'sharing.view', { orgPath: org.path })) {
         throw new AppError('FORBIDDEN');
       }
       const rows = await repo.listGrantsOf(db, org.code);

@@ -3,15 +3,10 @@ import fc from 'fast-check';
 import { httpbis } from 'http-message-signatures';
 import { describe, expect, it } from 'vitest';
 import { newSigningKey } from '../../../test/external-department.ts';
-import {
-  SignatureError,
-  contentDigest,
-  derivedSharingKey,
-  signRequest,
-  signResponse,
-  verifyRequest,
-  verifyResponse,
-} from './http-signatures.ts';
+import { derivedSharingKey } from './http-signature-keys.ts';
+import { signRequest, signResponse } from './http-signature-sign.ts';
+import { verifyRequest, verifyResponse } from './http-signature-verify.ts';
+import { SignatureError, contentDigest } from './http-signatures.ts';
 
 /** RFC 9421 appendix B.1.4: test-key-ed25519. */
 const RFC_ED25519 = createPrivateKey(

@@ -4,9 +4,11 @@ export { type DatasetRecordsService, createDatasetRecordsService } from './datas
 export { type RunningDepartment, newSigningKey, startDepartment } from './department-process.ts';
 export { configuredSharingKey, registerExternalDeptCommands } from './external-department.cli.ts';
 export { type DepartmentStats } from './external-department.ts';
-export { derivedSharingKey, loadSharingKey } from './http-signatures.ts';
+export { derivedSharingKey, loadSharingKey } from './http-signature-keys.ts';
 export { dataSharingRoutes } from './sharing.routes.ts';
-export { type DemoPerson, seedRecords, seedSharingDemo } from './sharing.seed.ts';
+export { type SharingAdmin, createSharingAdmin } from './sharing-admin.ts';
+export { type DemoPerson, seedRecords } from './sharing-records.seed.ts';
+export { seedSharingDemo } from './sharing.seed.ts';
 export {
   type DataSharingDeps,
   type DataSharingService,
@@ -16,3 +18,4 @@ export {
 } from './sharing.service.ts';
 export { type DatasetField } from './sharing.tables.ts';
 export { rekeySharingRecords } from './subject-rekey.ts';
+export { type RuleDataProblem, recordsOf, recordsPage, ruleDataProblems } from './rule-data.ts';

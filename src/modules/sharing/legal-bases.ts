@@ -1,20 +1,16 @@
+import type { Static } from '@sinclair/typebox';
+import type { LegalBasisSchema } from './sharing.schemas.ts';
+
 /**
  * 法定依据目录: the legal bases a grant may cite to share personal data without the resident's
  * consent. A waived-consent grant names one of these by code; free text is not enough. The list
  * is data: add an entry here (and have it checked by the legal office) to allow a new basis.
+ *
+ * An entry (the LegalBasis response schema) has its code; the law or regulation as its title reads
+ * (titleZh/En); the article, paragraph and item cited (articleZh/En); what the provision allows,
+ * in short (summaryZh/En).
  */
-export interface LegalBasis {
-  code: string;
-  /** The law or regulation, as its title reads. */
-  titleZh: string;
-  titleEn: string;
-  /** The article (and paragraph, item) cited. */
-  articleZh: string;
-  articleEn: string;
-  /** What the provision allows, in short. */
-  summaryZh: string;
-  summaryEn: string;
-}
+export type LegalBasis = Static<typeof LegalBasisSchema>;
 
 export const LEGAL_BASES: readonly LegalBasis[] = [
   {

@@ -24,7 +24,7 @@ describe.each(testEngines())('the e-licence library on %s', (engine) => {
 
   beforeAll(async () => {
     ctx = await createTestContext(engine, { clock: () => new Date(Date.now() + offsetMs) });
-    await ctx.services.dataSharing.upsertDatasets(licenceDatasets(await ctx.services.certificates.listTypes(), LICENCE_LIBRARY_ORG));
+    await ctx.services.sharingAdmin.upsertDatasets(licenceDatasets(await ctx.services.certificates.listTypes(), LICENCE_LIBRARY_ORG));
     admin = await ctx.newStaff('platform_admin', LICENCE_LIBRARY_ORG);
     reviewer = await ctx.newStaff('village_reviewer', VILLAGE);
     police = await ctx.newStaff('department_officer', ctx.departments.public_security!);

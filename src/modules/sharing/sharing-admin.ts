@@ -1,16 +1,36 @@
-import { AppError } from '../../core/errors.ts';
-import { publicKeyPem } from './http-signatures.ts';
+import { AppError, notFound } from '../../core/errors.ts';
+import { derivedSharingKey, publicKeyPem } from './http-signature-keys.ts';
 import { adapterFor } from './provider-adapters.ts';
 import * as repo from './sharing.repository.ts';
 import type { ProviderConfig } from './sharing.tables.ts';
 import { findLegalBasis } from './legal-bases.ts';
-import { checkFields, type SharingContext } from './sharing-context.ts';
-import type { CreateGrantInput, DatasetDef } from './sharing-types.ts';
+import { checkFields, subjectKeyFunction } from './sharing-context.ts';
+import type { CreateGrantInput, DataSharingDeps, DatasetDef } from './sharing-types.ts';
 
-/** What the seed, the CLI and the console import do: configuration, without a caller's access check. */
-export function createSharingAdminFunctions(ctx: SharingContext) {
-  const { db, clock, deps, subjectKeyOf, sharingKey, externalDeps, requireDataset } = ctx;
+/** What the sharing admin uses: the database and keys, not the ledger, the cases or the residents. */
+export type SharingAdminDeps = Pick<DataSharingDeps, 'db' | 'masterKey' | 'licences' | 'external' | 'clock'>;
+
+export type SharingAdmin = ReturnType<typeof createSharingAdmin>;
+
+/**
+ * What the seed, the CLI, the demo and tests do: configuration, without a caller's access check
+ * and without the ledger entries the service writes. Kept off the data sharing service, so the
+ * routes (which get only that service) cannot reach it.
+ */
+export function createSharingAdmin(deps: SharingAdminDeps) {
+  const { db } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const subjectKeyOf = subjectKeyFunction(deps.masterKey);
+  const sharingKey = deps.external?.key ?? derivedSharingKey(deps.masterKey);
+
+  async function requireDataset(code: string): Promise<repo.DatasetRow> {
+    const dataset = await repo.findDataset(db, code);
+    if (!dataset) throw notFound('dataset');
+    return dataset;
+  }
+
   return {
+    /** A person's key in every internal dataset (the dataset records service and the master key rotation use it). */
     subjectKeyOf,
 
     /** The platform's sharing key as departments configure it: key id and public key (SPKI PEM). */
@@ -18,22 +38,24 @@ export function createSharingAdminFunctions(ctx: SharingContext) {
       return { keyId: sharingKey.keyId, publicKeyPem: publicKeyPem(sharingKey.privateKey) };
     },
 
-    /** Internal (seed and console import): publishes or updates datasets. */
+    /** Publishes or updates datasets (seed and console import). */
     async upsertDatasets(defs: readonly DatasetDef[]): Promise<void> {
       for (const def of defs) await repo.upsertDataset(db, { ...def, updatedAt: clock() });
     },
 
     /**
-     * Internal (CLI, demo, tests): where a dataset's records come from — kept in the platform, or
-     * the department's own system at a URL with its pinned key. Grants and exchanges stay as they are.
+     * Where a dataset's records come from (CLI, demo, tests) — kept in the platform, or the
+     * department's own system at a URL with its pinned key. Grants and exchanges stay as they are.
      */
     async setProvider(datasetCode: string, provider: ProviderConfig): Promise<void> {
       const dataset = await requireDataset(datasetCode);
-      if (provider.kind === 'external') adapterFor(provider, { external: externalDeps, licences: deps.licences }); // refuses a key that is not a public key
+      // Refuses a key that is not a public key.
+      if (provider.kind === 'external')
+        adapterFor(provider, { external: { ...deps.external, key: sharingKey, clock }, licences: deps.licences });
       await repo.upsertDataset(db, { ...dataset, provider, updatedAt: clock() });
     },
 
-    /** Internal (seed and console import): the internal adapter's records, by resident ID number. */
+    /** The internal adapter's records, by resident ID number (seed and console import; no ledger entry). */
     async upsertRecords(datasetCode: string, records: readonly { residentId: string; data: Record<string, string> }[]): Promise<void> {
       const dataset = await requireDataset(datasetCode);
       await db.transaction(async (tx) => {
@@ -44,7 +66,7 @@ export function createSharingAdminFunctions(ctx: SharingContext) {
       });
     },
 
-    /** Internal (seed): a grant with no author, unless the same live grant exists already. */
+    /** A grant with no author (seed), unless the same live grant exists already. */
     async ensureGrant(input: CreateGrantInput): Promise<void> {
       const dataset = await requireDataset(input.datasetCode);
       const fields = checkFields(dataset, input.fields);

@@ -2,7 +2,7 @@ import { createHmac, hkdfSync } from 'node:crypto';
 import { AppError, notFound } from '../../core/errors.ts';
 import { message } from '../../core/messages.ts';
 import type { Db } from '../../db/database.ts';
-import { derivedSharingKey, type SigningKey } from './http-signatures.ts';
+import { derivedSharingKey, type SigningKey } from './http-signature-keys.ts';
 import { adapterFor, type ExternalAdapterDeps, type ProviderAdapter } from './provider-adapters.ts';
 import * as repo from './sharing.repository.ts';
 import type { ProviderConfig } from './sharing.tables.ts';
@@ -12,8 +12,6 @@ export const REQUEST_KEY = /^[A-Za-z0-9_-]{8,128}$/;
 const PURPOSE = /^[a-z][a-z0-9_.-]{1,63}$/;
 const SUBJECT_KEY_INFO = 'yiban/sharing/subject-key-hmac-sha256/v1';
 export const MAX_PAGE = 200;
-/** How long an org's display name is reused on the exchange path (names change only when divisions are reloaded). */
-const ORG_NAME_TTL_MS = 60_000;
 
 /** A person's key in every internal dataset: a keyed hash of the ID number, never the number. */
 export function subjectKeyFunction(masterKey: Buffer): (residentId: string) => string {
@@ -32,8 +30,9 @@ export interface SharingContext {
   externalDeps: ExternalAdapterDeps;
   /** The adapter for a provider config, built once per distinct config. */
   adapterOf: (config: ProviderConfig) => ProviderAdapter;
-  /** An org's display name, reused for a minute: the exchange path shows names, it decides nothing by them. */
+  /** An org's display name (its code when there is none), from the orgs service's cache: the exchange path shows names, it decides nothing by them. */
   cachedOrgName: (code: string) => Promise<string>;
+  /** The display names of orgs, by code, from the same cache. */
   orgNames: (codes: Iterable<string>) => Promise<Map<string, string>>;
   requireDataset: (code: string) => Promise<repo.DatasetRow>;
 }
@@ -56,21 +55,13 @@ export function createSharingContext(deps: DataSharingDeps): SharingContext {
     return adapter;
   }
 
-  const orgNameCache = new Map<string, { name: string; until: number }>();
-
-  /** An org's display name, reused for a minute: the exchange path shows names, it decides nothing by them. */
   async function cachedOrgName(code: string): Promise<string> {
-    const now = Date.now();
-    const hit = orgNameCache.get(code);
-    if (hit && hit.until > now) return hit.name;
-    const name = (await orgs.getOrg(code))?.name ?? code;
-    orgNameCache.set(code, { name, until: now + ORG_NAME_TTL_MS });
-    return name;
+    return (await orgs.nameOf(code)) ?? code;
   }
 
   async function orgNames(codes: Iterable<string>): Promise<Map<string, string>> {
     const names = new Map<string, string>();
-    for (const code of new Set(codes)) names.set(code, (await orgs.getOrg(code))?.name ?? code);
+    for (const code of new Set(codes)) names.set(code, await cachedOrgName(code));
     return names;
   }
 

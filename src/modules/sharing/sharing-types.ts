@@ -1,10 +1,11 @@
+import type { Static } from '@sinclair/typebox';
 import type { Db, Executor } from '../../db/database.ts';
 import type { PreparedStatement } from '../../db/prepared.ts';
 import type { Principal } from '../identity/index.ts';
-import type { SigningKey } from './http-signatures.ts';
-import type { ExternalAdapterDeps, FetchResult, LicenceLibrary } from './provider-adapters.ts';
-import type { DatasetField, ExchangeStatus, GrantStatus, ProviderConfig } from './sharing.tables.ts';
-import type { LegalBasis } from './legal-bases.ts';
+import type { SigningKey } from './http-signature-keys.ts';
+import type { ExternalAdapterDeps, LicenceLibrary } from './provider-adapters.ts';
+import type { DatasetField, ProviderConfig } from './sharing.tables.ts';
+import type { DatasetSchema, ExchangeResultSchema, ExchangeSchema, GrantSchema } from './sharing.schemas.ts';
 
 /** Queues leaves in the caller's transaction; the ledger's sequencer numbers them soon after. */
 export interface SharingLedger {
@@ -22,6 +23,8 @@ export interface SharingLedger {
 
 export interface SharingOrgDirectory {
   getOrg(code: string): Promise<{ code: string; name: string; path: string } | null>;
+  /** The org's name from the orgs service's per-process cache; null when there is no such org. */
+  nameOf(code: string): Promise<string | null>;
 }
 
 /** The case an exchange is for, as the caller may see it (applications' getCaseRef: a 404 otherwise). */
@@ -60,10 +63,8 @@ export interface DatasetDef {
   provider: ProviderConfig;
 }
 
-export interface DatasetView extends Omit<DatasetDef, 'provider' | 'providerOrgCode'> {
-  provider: { code: string; name: string };
-  adapter: ProviderConfig['kind'];
-}
+/** A dataset as the catalogue shows it (the Dataset response schema). */
+export type DatasetView = Static<typeof DatasetSchema>;
 
 export interface CreateGrantInput {
   datasetCode: string;
@@ -77,26 +78,8 @@ export interface CreateGrantInput {
   validUntil: Date;
 }
 
-export interface GrantView {
-  id: string;
-  datasetCode: string;
-  provider: { code: string; name: string };
-  consumer: { code: string; name: string };
-  fields: string[];
-  purpose: string;
-  legalBasis: string;
-  consentRequired: boolean;
-  status: GrantStatus;
-  /** The cited catalogue entry of a waived-consent grant. */
-  legalBasisRef: LegalBasis | null;
-  requestedBy: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  decisionNote: string | null;
-  validUntil: string;
-  revokedAt: string | null;
-  createdAt: string;
-}
+/** A grant as its provider, consumer or supervisor sees it (the Grant response schema). */
+export type GrantView = Static<typeof GrantSchema>;
 
 export interface ExchangeRequestInput {
   /** The consumer's idempotency key. */
@@ -107,30 +90,11 @@ export interface ExchangeRequestInput {
   caseId: string;
 }
 
-/** An exchange as its consumer or its resident sees it: who, what, why — never the data itself. */
-export interface ExchangeView {
-  id: string;
-  status: ExchangeStatus;
-  dataset: { code: string; nameZh: string; nameEn: string };
-  provider: { code: string; name: string };
-  consumer: { code: string; name: string };
-  fields: DatasetField[];
-  purpose: string;
-  caseId: string;
-  consentRequired: boolean;
-  legalBasis: string;
-  requestedAt: string;
-  decidedAt: string | null;
-  completedAt: string | null;
-  /** The exchange's ledger entry, once completed. */
-  ledgerEntryId: number | null;
-  /** Its index in the log, once the sequencer has numbered it. */
-  ledgerIndex: number | null;
-}
+/**
+ * An exchange as its consumer or its resident sees it: who, what, why — never the data itself
+ * (the Exchange response schema: `ledgerEntryId` once completed, `ledgerIndex` once sequenced).
+ */
+export type ExchangeView = Static<typeof ExchangeSchema>;
 
-export interface ExchangeResult {
-  exchange: ExchangeView;
-  /** The fields fetched, once the exchange is completed; null when the provider holds no record. */
-  data?: FetchResult;
-  replayed: boolean;
-}
+/** An exchange request's answer (the ExchangeResult response schema): `data` once completed, null when the provider holds no record. */
+export type ExchangeResult = Static<typeof ExchangeResultSchema>;

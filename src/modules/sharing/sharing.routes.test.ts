@@ -14,8 +14,8 @@ describe.each(testEngines())('sharing API on %s', (engine) => {
 
   beforeAll(async () => {
     ctx = await createTestContext(engine);
-    await ctx.services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
-    await ctx.services.dataSharing.upsertDatasets(licenceDatasets(await ctx.services.certificates.listTypes(), LICENCE_LIBRARY_ORG));
+    await ctx.services.sharingAdmin.upsertDatasets(seedDatasets(ctx.departments));
+    await ctx.services.sharingAdmin.upsertDatasets(licenceDatasets(await ctx.services.certificates.listTypes(), LICENCE_LIBRARY_ORG));
     app = await buildTestApp(ctx);
     police = await staffToken(ctx.departments.public_security!);
     civil = await staffToken(ctx.departments.civil_affairs!);
@@ -42,7 +42,7 @@ describe.each(testEngines())('sharing API on %s', (engine) => {
   }
   async function residentWithCase() {
     const r = await ctx.newResident({ name: '吴静' });
-    await ctx.services.dataSharing.upsertRecords('civil.marriage_record', [
+    await ctx.services.sharingAdmin.upsertRecords('civil.marriage_record', [
       {
         residentId: r.residentId,
         data: { maritalStatus: '已婚', spouseName: '郑浩', registeredOn: '2019-01-01', certificateNo: 'J1', registry: '正定县民政局' },

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../../../test/db.ts';
 import { createTestContext, type TestContext } from '../../../test/factories.ts';
-import { seedSharingDemo, type DemoPerson } from './sharing.seed.ts';
+import type { DemoPerson } from './sharing-records.seed.ts';
+import { seedSharingDemo } from './sharing.seed.ts';
 
 describe.each(testEngines())('the demo sharing data on %s', (engine) => {
   let ctx: TestContext;
@@ -21,11 +22,12 @@ describe.each(testEngines())('the demo sharing data on %s', (engine) => {
       birthDate: '1990-01-01',
     }));
     const sharing = ctx.services.dataSharing;
+    const admin = ctx.services.sharingAdmin;
     const licenceTypes = await ctx.services.certificates.listTypes();
-    await seedSharingDemo(sharing, ctx.departments, people as [DemoPerson, DemoPerson, DemoPerson, DemoPerson], { licenceTypes });
+    await seedSharingDemo(admin, ctx.departments, people as [DemoPerson, DemoPerson, DemoPerson, DemoPerson], { licenceTypes });
     const police = await ctx.newStaff('department_officer', ctx.departments.public_security!);
     const grants = await sharing.listGrants(police, ctx.departments.public_security!);
-    await seedSharingDemo(sharing, ctx.departments, people as [DemoPerson, DemoPerson, DemoPerson, DemoPerson], { licenceTypes });
+    await seedSharingDemo(admin, ctx.departments, people as [DemoPerson, DemoPerson, DemoPerson, DemoPerson], { licenceTypes });
     expect(await sharing.listGrants(police, ctx.departments.public_security!)).toHaveLength(grants.length);
     expect((await sharing.listDatasets(police)).map((d) => d.provider.name)).toEqual(
       expect.arrayContaining(['正定县公安局', '正定县卫生健康局', '正定县医疗保障局', '正定县民政局']),

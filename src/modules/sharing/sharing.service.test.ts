@@ -7,8 +7,10 @@ import { createTestContext, PASSWORD, type TestContext } from '../../../test/fac
 import { ledgerEntries } from '../ledger/ledger.tables.ts';
 import { saltedDigest } from './exchange-entry.ts';
 import type { Principal } from '../identity/principal.ts';
-import { publicKeyPem } from './http-signatures.ts';
+import { publicKeyPem } from './http-signature-keys.ts';
+import { createSharingAdmin } from './sharing-admin.ts';
 import { seedDatasets } from './sharing.seed.ts';
+import { createDataSharingService } from './sharing.service.ts';
 import { sharingExchanges } from './sharing.tables.ts';
 
 const DAY = 86_400_000;
@@ -25,7 +27,7 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
 
   beforeAll(async () => {
     ctx = await createTestContext(engine, { clock: () => new Date(Date.now() + offsetMs) });
-    await ctx.services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
+    await ctx.services.sharingAdmin.upsertDatasets(seedDatasets(ctx.departments));
     police = await ctx.newStaff('department_officer', ctx.departments.public_security!);
     health = await ctx.newStaff('department_officer', ctx.departments.health!);
     civil = await ctx.newStaff('department_officer', ctx.departments.civil_affairs!);
@@ -36,11 +38,29 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
   });
 
   const sharing = () => ctx.services.dataSharing;
+  const admin = () => ctx.services.sharingAdmin;
+
+  it("has none of the sharing admin's methods: the seed and the CLI configure without an access check, the routes cannot", () => {
+    const { services } = ctx;
+    const deps = {
+      db: ctx.database.db,
+      masterKey: ctx.masterKey,
+      ledger: services.ledger,
+      orgs: services.orgs,
+      cases: services.applications,
+      residents: services.identity,
+      licences: services.certificates,
+    };
+    const service = createDataSharingService(deps);
+    const adminMethods = Object.keys(createSharingAdmin(deps));
+    expect(adminMethods).toEqual(expect.arrayContaining(['upsertRecords', 'upsertDatasets', 'ensureGrant', 'setProvider']));
+    for (const name of adminMethods) expect(service).not.toHaveProperty(name);
+  });
 
   /** A resident with a household registration case at 公安 and records in the marriage and birth datasets. */
   async function residentWithCase(name = '赵丽') {
     const resident = await ctx.newResident({ name });
-    await sharing().upsertRecords('civil.marriage_record', [
+    await admin().upsertRecords('civil.marriage_record', [
       {
         residentId: resident.residentId,
         data: {
@@ -52,7 +72,7 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
         },
       },
     ]);
-    await sharing().upsertRecords('health.birth_record', [
+    await admin().upsertRecords('health.birth_record', [
       {
         residentId: resident.residentId,
         data: {
@@ -360,7 +380,7 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
 
   it('fails clearly when an external provider does not answer, writing nothing', async () => {
     const { caseId } = await residentWithCase();
-    await sharing().upsertDatasets([
+    await admin().upsertDatasets([
       {
         code: 'test.external',
         providerOrgCode: ctx.departments.health!,

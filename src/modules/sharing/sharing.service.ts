@@ -1,7 +1,6 @@
 import { createConsentFunctions } from './consents.ts';
 import { createExchangeFunctions } from './exchanges.ts';
 import { createGrantFunctions } from './grants.ts';
-import { createSharingAdminFunctions } from './sharing-admin.ts';
 import { createSharingContext } from './sharing-context.ts';
 import type { DataSharingDeps } from './sharing-types.ts';
 
@@ -23,11 +22,14 @@ export { subjectKeyFunction } from './sharing-context.ts';
 
 export type DataSharingService = ReturnType<typeof createDataSharingService>;
 
-/** The data-sharing service: grants (grants.ts), exchanges (exchanges.ts), consents (consents.ts), configuration (sharing-admin.ts). */
+/**
+ * The data-sharing service: grants (grants.ts), exchanges (exchanges.ts), consents (consents.ts),
+ * each checking the caller's access. Configuration without an access check is the sharing admin
+ * (sharing-admin.ts), a separate object the routes never get.
+ */
 export function createDataSharingService(deps: DataSharingDeps) {
   const ctx = createSharingContext(deps);
   return {
-    ...createSharingAdminFunctions(ctx),
     ...createGrantFunctions(ctx),
     ...createExchangeFunctions(ctx),
     ...createConsentFunctions(ctx),

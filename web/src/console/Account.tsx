@@ -1,9 +1,8 @@
-import { Alert, App as AntApp, Button, Form, Input, Modal } from 'antd';
+import { App as AntApp, Button, Form, Input, Modal } from 'antd';
 import { useState } from 'react';
-import { usePlatform } from '../shared/demo-banner.tsx';
-import { LangSwitch, useI18n } from '../shared/i18n.tsx';
-import { navigate } from '../shared/router.tsx';
-import { api, errorText, session } from './context.ts';
+import { useI18n } from '../shared/i18n.tsx';
+import { api, errorText } from './context.ts';
+import { LoginFrame, signIn } from './Login.tsx';
 
 const PASSWORD_HELP = {
   zh: '至少 10 位，不要用常见密码、姓名、用户名或生日；可用几个不相关的词加数字和符号',
@@ -93,25 +92,6 @@ export function ChangePasswordButton() {
   );
 }
 
-/** On the login page of an install without an administrator: where to go. */
-export function BootstrapHint() {
-  const { t } = useI18n();
-  const platform = usePlatform();
-  if (!platform?.needsBootstrap) return null;
-  return (
-    <Alert
-      type="info"
-      showIcon
-      style={{ marginBottom: 16 }}
-      message={t('平台尚无管理员', 'No administrator yet')}
-      description={t(
-        '请打开服务启动时打印的“首次设置”链接，或在服务器上运行 yiban admin create。',
-        'Open the setup link printed when the server started, or run yiban admin create on the server.',
-      )}
-    />
-  );
-}
-
 /** 首次设置 (/console/setup#token=…): the first platform administrator, with the one-time token printed at start. */
 export function Setup() {
   const { t } = useI18n();
@@ -128,10 +108,9 @@ export function Setup() {
         name: v.name.trim(),
         password: v.password,
       });
-      const login = await api.loginStaff(created.username, v.password);
-      session.set({ account: login.account });
+      // The token is spent: out of the address and the history, whether or not the login below works.
       history.replaceState(null, '', '/console/setup');
-      navigate('/console/staff', { replace: true });
+      await signIn({ username: created.username, password: v.password }, '/console/staff', t('请使用工作人员账号', 'Use a staff account'));
     } catch (error) {
       void message.error(errorText(error));
     } finally {
@@ -139,48 +118,37 @@ export function Setup() {
     }
   };
   return (
-    <div className="cs-login">
-      <div className="cs-login-box">
-        <div className="cs-login-brand">
-          <span className="cs-logo" aria-hidden="true">
-            一
-          </span>
-          <div>
-            <h1>{t('首次设置：创建平台管理员', 'First setup: create the platform administrator')}</h1>
-            <p>{t('令牌只能使用一次', 'The token works once')}</p>
-          </div>
-        </div>
-        <Form
-          layout="vertical"
-          initialValues={{ token: fromLink, username: 'admin', name: '平台管理员' }}
-          onFinish={(v: { token: string; username: string; name: string; password: string }) => void submit(v)}
+    <LoginFrame
+      title={t('首次设置：创建平台管理员', 'First setup: create the platform administrator')}
+      subtitle={t('令牌只能使用一次', 'The token works once')}
+    >
+      <Form
+        layout="vertical"
+        initialValues={{ token: fromLink, username: 'admin', name: '平台管理员' }}
+        onFinish={(v: { token: string; username: string; name: string; password: string }) => void submit(v)}
+      >
+        <Form.Item
+          name="token"
+          label={t('一次性令牌', 'One-time token')}
+          rules={[{ required: true, message: t('请输入启动时打印的令牌', 'Enter the token printed at start') }]}
         >
-          <Form.Item
-            name="token"
-            label={t('一次性令牌', 'One-time token')}
-            rules={[{ required: true, message: t('请输入启动时打印的令牌', 'Enter the token printed at start') }]}
-          >
-            <Input autoComplete="off" />
-          </Form.Item>
-          <Form.Item
-            name="username"
-            label={t('用户名', 'Username')}
-            rules={[{ required: true, message: t('请输入用户名', 'Enter a username') }]}
-          >
-            <Input autoComplete="username" />
-          </Form.Item>
-          <Form.Item name="name" label={t('姓名', 'Name')} rules={[{ required: true, message: t('请输入姓名', 'Enter a name') }]}>
-            <Input />
-          </Form.Item>
-          <NewPasswordFields name="password" />
-          <Button type="primary" htmlType="submit" block loading={busy}>
-            {t('创建管理员并登录', 'Create and log in')}
-          </Button>
-        </Form>
-        <div className="cs-login-lang">
-          <LangSwitch className="cs-lang" />
-        </div>
-      </div>
-    </div>
+          <Input autoComplete="off" />
+        </Form.Item>
+        <Form.Item
+          name="username"
+          label={t('用户名', 'Username')}
+          rules={[{ required: true, message: t('请输入用户名', 'Enter a username') }]}
+        >
+          <Input autoComplete="username" />
+        </Form.Item>
+        <Form.Item name="name" label={t('姓名', 'Name')} rules={[{ required: true, message: t('请输入姓名', 'Enter a name') }]}>
+          <Input />
+        </Form.Item>
+        <NewPasswordFields name="password" />
+        <Button type="primary" htmlType="submit" block loading={busy}>
+          {t('创建管理员并登录', 'Create and log in')}
+        </Button>
+      </Form>
+    </LoginFrame>
   );
 }

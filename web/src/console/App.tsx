@@ -1,12 +1,11 @@
 /** The console shell: login and setup outside it; inside, the header, the menu and the page for the path. */
 import { Alert, Button, Layout, Menu, Space } from 'antd';
 import { useEffect } from 'react';
-import type { StaffRole } from '../shared/api.ts';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { match, navigate, usePath } from '../shared/router.tsx';
-import { api, ROLE_TEXT, session } from './context.ts';
+import { api, orgsFor, ROLE_TEXT, session } from './context.ts';
 import { SHARING_MENU, SharingPage, sharingPageOf } from './sharing-routes.tsx';
-import { Overview, overviewRoots } from './Overview.tsx';
+import { Overview } from './Overview.tsx';
 import { Seals } from './Seals.tsx';
 import { Staff } from './Staff.tsx';
 import { ChangePasswordButton, Setup } from './Account.tsx';
@@ -16,8 +15,6 @@ import { Queue } from './Queue.tsx';
 import { DeadLetters } from './DeadLetters.tsx';
 
 const { Header, Sider, Content } = Layout;
-
-const ADMIN_ROLES: StaffRole[] = ['township_admin', 'county_admin', 'city_admin', 'platform_admin'];
 
 export function ConsoleApp() {
   const { t, pick } = useI18n();
@@ -35,16 +32,16 @@ export function ConsoleApp() {
     session.clear();
   };
   const role = me.account.roles[0];
-  const roleNames = new Set(me.account.roles.map((r) => r.role));
-  const admin = ADMIN_ROLES.some((r) => roleNames.has(r));
   const menu = [
     { key: 'queue', label: t('待办队列', 'Queue'), onClick: () => navigate('/console') },
-    ...(overviewRoots(me.account.roles).length > 0
+    ...(orgsFor(me, 'overview.view').length > 0
       ? [{ key: 'overview', label: t('四级总览', 'Overview'), onClick: () => navigate('/console/overview') }]
       : []),
-    ...(admin ? [{ key: 'staff', label: t('人员管理', 'Staff'), onClick: () => navigate('/console/staff') }] : []),
+    ...(orgsFor(me, 'staff.manage').length > 0
+      ? [{ key: 'staff', label: t('人员管理', 'Staff'), onClick: () => navigate('/console/staff') }]
+      : []),
     { key: 'seals', label: t('印章与手签', 'Seals and signatures'), onClick: () => navigate('/console/seals') },
-    ...(roleNames.has('platform_admin')
+    ...(orgsFor(me, 'events.manage').length > 0
       ? [{ key: 'events', label: t('失败事件', 'Dead letters'), onClick: () => navigate('/console/events') }]
       : []),
   ];

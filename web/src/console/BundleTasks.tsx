@@ -4,7 +4,7 @@ import type { CaseDetail, CaseState } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
 import { BundleMark, useBundleDefinitions } from './bundle-mark.tsx';
-import { api, errorText, formatDateTime, session } from './context.ts';
+import { api, errorText, formatDateTime, orgsFor, session } from './context.ts';
 import './sharing.css';
 
 const RULE = /^即办规则 instant-approval rule: (.+)$/;
@@ -24,7 +24,7 @@ export function BundleTasks() {
   const { t, pick, lang } = useI18n();
   const { message } = AntApp.useApp();
   const me = session.use();
-  const orgCodes = [...new Set((me?.account.roles ?? []).filter((r) => r.role !== 'helper').map((r) => r.orgCode))];
+  const orgCodes = orgsFor(me, 'case.view');
   const [orgCode, setOrgCode] = useState<string | undefined>(orgCodes[0]);
   const [orgNames, setOrgNames] = useState<Record<string, string>>({});
   const [view, setView] = useState<'open' | 'completed'>('open');

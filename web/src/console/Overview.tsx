@@ -3,14 +3,7 @@ import { useEffect, useState } from 'react';
 import type { Overview as OverviewDto, OverviewRow } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
-import { api, errorText, LEVEL_TEXT, session, useSearchParam } from './context.ts';
-
-const OVERVIEW_ROLES = new Set(['township_admin', 'county_admin', 'city_admin', 'platform_admin', 'supervisor']);
-
-/** The orgs where the signed-in staff member may open the overview (their administrator and supervisor roles). */
-export function overviewRoots(roles: { role: string; orgCode: string }[]): string[] {
-  return [...new Set(roles.filter((r) => OVERVIEW_ROLES.has(r.role)).map((r) => r.orgCode))];
-}
+import { api, errorText, LEVEL_TEXT, orgsFor, session, useSearchParam } from './context.ts';
 
 const rate = (open: number, overdue: number) => (open === 0 ? 0 : Math.round((overdue / open) * 1000) / 10);
 
@@ -19,7 +12,7 @@ export function Overview() {
   const { t, pick } = useI18n();
   const { message } = AntApp.useApp();
   const me = session.use();
-  const roots = overviewRoots(me?.account.roles ?? []);
+  const roots = orgsFor(me, 'overview.view');
   const [rootNames, setRootNames] = useState<Record<string, string>>({});
   const code = useSearchParam('org') ?? roots[0];
   const [data, setData] = useState<OverviewDto | null>(null);

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import type { CaseState, CaseView, ServiceItem } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
-import { api, errorText, formatDateTime, session } from './context.ts';
+import { api, errorText, formatDateTime, orgsFor, session } from './context.ts';
 import { BundleMark, useBundleDefinitions } from './bundle-mark.tsx';
 import { STATE_COLOR, STATES } from './case-states.ts';
 
@@ -14,12 +14,7 @@ export function Queue() {
   const me = session.use();
   // The overview opens a village's queue with ?orgCode= (and &overdue=1).
   const linked = new URLSearchParams(location.search);
-  const orgCodes = [
-    ...new Set([
-      ...(me?.account.roles ?? []).filter((r) => r.role !== 'helper').map((r) => r.orgCode),
-      ...(linked.get('orgCode') ? [linked.get('orgCode')!] : []),
-    ]),
-  ];
+  const orgCodes = [...new Set([...orgsFor(me, 'case.view'), ...(linked.get('orgCode') ? [linked.get('orgCode')!] : [])])];
   const [orgCode, setOrgCode] = useState<string | undefined>(linked.get('orgCode') ?? orgCodes[0]);
   const [orgNames, setOrgNames] = useState<Record<string, string>>({});
   const [state, setState] = useState<CaseState | undefined>(undefined);

@@ -2,11 +2,9 @@ import { App as AntApp, Button, Card, Descriptions, Empty, Image, Space, Spin, T
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { OrgSeal, RegisteredSignature } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
-import { api, errorText, formatDateTime, session } from './context.ts';
+import { api, errorText, formatDateTime, orgsFor, session } from './context.ts';
 import { OrgPicker } from './OrgPicker.tsx';
 
-const ADMIN_ROLES = new Set(['township_admin', 'county_admin', 'city_admin', 'platform_admin']);
-const SIGNER_ROLES = new Set(['village_reviewer', 'department_officer']);
 const MAX_BYTES = 200 * 1024;
 
 const SIGNATURE_STATUS: Record<RegisteredSignature['status'], { zh: string; en: string; color: string }> = {
@@ -34,11 +32,11 @@ export function Seals() {
   const { t, pick, lang } = useI18n();
   const { message } = AntApp.useApp();
   const me = session.use();
-  const roles = (me?.account.roles ?? []).filter((r) => r.role !== 'helper');
-  const roots = [...new Set(roles.map((r) => r.orgCode))];
-  const isAdmin = roles.some((r) => ADMIN_ROLES.has(r.role));
-  const signer = roles.find((r) => SIGNER_ROLES.has(r.role));
-  const [orgCode, setOrgCode] = useState<string | undefined>(signer?.orgCode ?? roots[0]);
+  const roots = orgsFor(me, 'seal.view');
+  const activator = orgsFor(me, 'signature.activate').length > 0;
+  // The org of one's own signature: where one approves cases.
+  const signerOrg = orgsFor(me, 'signature.upload')[0];
+  const [orgCode, setOrgCode] = useState<string | undefined>(signerOrg ?? roots[0]);
   const [seal, setSeal] = useState<OrgSeal | null>(null);
   const [sealError, setSealError] = useState<string | null>(null);
   const [signatures, setSignatures] = useState<RegisteredSignature[] | null>(null);
@@ -66,8 +64,8 @@ export function Seals() {
     loadSignatures();
     if (me) setNames((n) => ({ ...n, [me.account.id]: me.account.name }));
     // Administrators see who filed each signature through their staff list.
-    for (const r of roles.filter((x) => ADMIN_ROLES.has(x.role))) {
-      api.staff(r.orgCode).then(
+    for (const code of orgsFor(me, 'staff.manage')) {
+      api.staff(code).then(
         (p) => setNames((n) => ({ ...n, ...Object.fromEntries(p.items.map((s) => [s.accountId, s.name])) })),
         () => undefined,
       );
@@ -186,7 +184,7 @@ export function Seals() {
         title={t('手签备案', 'Registered signatures')}
         variant="borderless"
         extra={
-          signer && (
+          signerOrg && (
             <>
               <input
                 ref={fileRef}
@@ -233,7 +231,7 @@ export function Seals() {
             {
               title: t('操作', 'Action'),
               render: (_, r) =>
-                isAdmin && r.status === 'pending' && r.accountId !== me?.account.id ? (
+                activator && r.status === 'pending' && r.accountId !== me?.account.id ? (
                   <Button size="small" type="primary" loading={busy === r.id} onClick={() => void activate(r.id)}>
                     {t('备案生效', 'Register')}
                   </Button>

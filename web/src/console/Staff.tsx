@@ -2,10 +2,9 @@ import { App as AntApp, Button, Card, Empty, Form, Input, Modal, Select, Space, 
 import { useCallback, useEffect, useState } from 'react';
 import type { Role, StaffMember, StaffRole } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
-import { api, errorText, formatDateTime, ROLE_TEXT, session } from './context.ts';
+import { api, errorText, formatDateTime, orgsFor, ROLE_TEXT, session } from './context.ts';
 import { OrgPicker } from './OrgPicker.tsx';
 
-const ADMIN_ROLES = new Set(['township_admin', 'county_admin', 'city_admin', 'platform_admin']);
 const GRANTABLE: StaffRole[] = ['village_reviewer', 'helper', 'department_officer', 'township_admin', 'county_admin', 'supervisor'];
 
 interface NewStaff {
@@ -21,7 +20,7 @@ export function Staff() {
   const { t, pick, lang } = useI18n();
   const { message, modal } = AntApp.useApp();
   const me = session.use();
-  const roots = [...new Set((me?.account.roles ?? []).filter((r) => ADMIN_ROLES.has(r.role)).map((r) => r.orgCode))];
+  const roots = orgsFor(me, 'staff.manage');
   const [orgCode, setOrgCode] = useState<string | undefined>(roots[0]);
   const [rows, setRows] = useState<StaffMember[] | null>(null);
   const [next, setNext] = useState<string | null>(null);

@@ -1,11 +1,22 @@
 import { useEffect, useState } from 'react';
-import { createApi } from '../shared/api.ts';
+import { createApi, type StaffAction } from '../shared/api.ts';
 import { documentLang } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
-import { createSessionStore } from '../shared/session.ts';
+import { createSessionStore, type SessionState } from '../shared/session.ts';
 
 /** Staff sessions last for the browser tab only. */
 export const session = createSessionStore('yiban.console.session', 'session');
+// A tab signed in before the login answer carried capabilities: sign in again, so that the pages can read them.
+const stored = session.get();
+if (stored && !('capabilities' in stored.account)) session.clear();
+
+/**
+ * The orgs where the signed-in account may do `action` (at or below each), as the server's policy
+ * (policy.ts) told the console at login: what menus and pages show. The server still checks every call.
+ */
+export function orgsFor(me: SessionState | null, action: StaffAction): string[] {
+  return me?.account.capabilities[action] ?? [];
+}
 
 export const api = createApi({
   lang: documentLang,

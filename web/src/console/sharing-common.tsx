@@ -3,7 +3,7 @@ import { Select } from 'antd';
 import { useEffect, useState } from 'react';
 import type { Grant } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
-import { api, session } from './context.ts';
+import { api, orgsFor, session } from './context.ts';
 
 /** How a dataset is served, as the catalogue names it. */
 export const ADAPTER_LABELS: Record<'internal' | 'external' | 'licences', [string, string]> = {
@@ -26,7 +26,7 @@ export const SENSITIVITY = {
 /** The orgs the signed-in officer works for, with their names. */
 export function useMyOrgs(): { codes: string[]; names: Record<string, string> } {
   const me = session.use();
-  const codes = [...new Set((me?.account.roles ?? []).filter((r) => r.role !== 'helper').map((r) => r.orgCode))];
+  const codes = orgsFor(me, 'sharing.view');
   const [names, setNames] = useState<Record<string, string>>({});
   useEffect(() => {
     for (const code of codes)

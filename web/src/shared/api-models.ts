@@ -14,6 +14,8 @@ export type PlatformInfo = Schemas['PlatformInfo'];
 export type Role = Schemas['Role'];
 export type StaffRole = Role['role'];
 export type LoginResult = Schemas['LoginResult'];
+/** A staff action of the server's policy (policy.ts), as the account's capabilities name it. */
+export type StaffAction = keyof Schemas['Capabilities'];
 export type Me = Schemas['Me'];
 export type StaffMember = Schemas['StaffMember'];
 export type Delegation = Schemas['Delegation'];

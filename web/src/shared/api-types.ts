@@ -2495,10 +2495,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              items: components['schemas']['Certificate'][];
-              next: string | null;
-            };
+            'application/json': components['schemas']['CertificatePage'];
           };
         };
         /** @description Default Response */
@@ -2622,17 +2619,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              /** @description RFC 8785 canonical JSON: exactly the bytes the seal signed */
-              payload: string;
-              /** @description base64; DER (r, s) for SM2 */
-              signature: string;
-              disclosures: {
-                name: string;
-                value: string;
-                salt: string;
-              }[];
-            };
+            'application/json': components['schemas']['CertificateDocument'];
           };
         };
         /** @description Default Response */
@@ -2700,26 +2687,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              /** @description RFC 8785 canonical JSON: exactly the bytes the seal signed */
-              payload: string;
-              /** @description base64; DER (r, s) for SM2 */
-              signature: string;
-              disclosures: {
-                name: string;
-                value: string;
-                salt: string;
-              }[];
-              seal?: {
-                certificate: string;
-                chain?: string;
-              };
-              ledger?: {
-                index: number;
-                proof: string[];
-                checkpoint: string;
-              };
-            };
+            'application/json': components['schemas']['CertificateBundle'];
           };
         };
         /** @description Default Response */
@@ -2855,10 +2823,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              qr: string;
-              length: number;
-            };
+            'application/json': components['schemas']['CertificateQr'];
           };
         };
         /** @description Default Response */
@@ -2975,10 +2940,7 @@ export interface paths {
       };
       requestBody: {
         content: {
-          'application/json': {
-            status: 'revoked' | 'suspended' | 'active';
-            reason: string;
-          };
+          'application/json': components['schemas']['CertificateStatusBody'];
         };
       };
       responses: {
@@ -3067,31 +3029,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              /** @enum {number} */
-              version: 1;
-              roots: string[];
-              seals?: {
-                [key: string]: {
-                  certificate: string;
-                  chain?: string;
-                };
-              };
-              ledger?: {
-                vkey: string;
-                witnesses?: {
-                  vkeys: string[];
-                  threshold: number;
-                };
-              };
-              /** @description 签署状态列表的密钥 · keys that sign status lists */
-              statusSigners?: {
-                [key: string]: {
-                  certificate: string;
-                  chain?: string;
-                };
-              };
-            };
+            'application/json': components['schemas']['TrustAnchors'];
           };
         };
         /** @description Default Response */
@@ -3132,10 +3070,7 @@ export interface paths {
       };
       requestBody: {
         content: {
-          'application/json': {
-            qr?: string;
-            bundle?: unknown;
-          };
+          'application/json': components['schemas']['VerifyBody'];
         };
       };
       responses: {
@@ -3145,20 +3080,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              verdict: 'VALID' | 'INVALID' | 'INDETERMINATE';
-              checks: {
-                check: string;
-                result: string;
-                reason?: string;
-                detail?: string;
-                message?: {
-                  zh: string;
-                  en: string;
-                };
-              }[];
-              certificate?: unknown;
-            };
+            'application/json': components['schemas']['VerificationResult'];
           };
         };
         /** @description Default Response */
@@ -3210,13 +3132,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              lists: {
-                id: string;
-                revocation: string;
-                suspension: string;
-              }[];
-            };
+            'application/json': components['schemas']['StatusListIndex'];
           };
         };
         /** @description Default Response */
@@ -3264,31 +3180,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              '@context': string[];
-              id: string;
-              type: string[];
-              issuer: string;
-              validFrom: string;
-              validUntil: string;
-              credentialSubject: {
-                id: string;
-                /** @enum {string} */
-                type: 'BitstringStatusList';
-                statusPurpose: 'revocation' | 'suspension';
-                encodedList: string;
-              };
-              proof: {
-                /** @enum {string} */
-                type: 'DataIntegrityProof';
-                cryptosuite: string;
-                created: string;
-                verificationMethod: string;
-                /** @enum {string} */
-                proofPurpose: 'assertionMethod';
-                proofValue: string;
-              };
-            };
+            'application/json': components['schemas']['StatusListCredential'];
           };
         };
         /** @description Default Response */
@@ -3344,9 +3236,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              items: components['schemas']['RegisteredSignature'][];
-            };
+            'application/json': components['schemas']['SignatureList'];
           };
         };
         /** @description Default Response */
@@ -3389,10 +3279,7 @@ export interface paths {
       };
       requestBody: {
         content: {
-          'application/json': {
-            /** @description data:image/png;base64,… */
-            image: string;
-          };
+          'application/json': components['schemas']['SignatureBody'];
         };
       };
       responses: {
@@ -3530,9 +3417,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              items: components['schemas']['Share'][];
-            };
+            'application/json': components['schemas']['ShareList'];
           };
         };
         /** @description Default Response */
@@ -3568,10 +3453,7 @@ export interface paths {
       };
       requestBody: {
         content: {
-          'application/json': {
-            fields?: string[];
-            hours: number;
-          };
+          'application/json': components['schemas']['ShareBody'];
         };
       };
       responses: {
@@ -3717,10 +3599,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              certificate: components['schemas']['Certificate'];
-              bundle: unknown;
-            };
+            'application/json': components['schemas']['SharedCertificate'];
           };
         };
         /** @description Default Response */
@@ -5423,6 +5302,381 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/rules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 规则 · the rules of my orgs, newest version of each */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['RuleVersion'][];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rules/{code}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 规则的各版本 · a rule and every version */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A rule code, e.g. benefit.old_age_allowance */
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Rule'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rules/{code}/versions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 提出新版本 · propose a version (a draft: parsed, type-checked, its data grants and legal basis checked) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A rule code, e.g. benefit.old_age_allowance */
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['ProposeRuleBody'];
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['RuleVersion'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rules/{code}/versions/{version}/activate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 启用版本 · switch a draft on (another officer than its author; retires the version in force) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A rule code, e.g. benefit.old_age_allowance */
+          code: string;
+          version: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['RuleVersion'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rules/{code}/versions/{version}/dry-run': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 试运行 · who the version would grant today, and who it adds or removes against the version in force */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A rule code, e.g. benefit.old_age_allowance */
+          code: string;
+          version: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['RuleDryRun'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/ledger/proof/inclusion': {
     parameters: {
       query?: never;
@@ -6188,6 +6442,7 @@ export interface components {
       username?: string;
       residentIdMasked?: string;
       roles: components['schemas']['Role'][];
+      capabilities: components['schemas']['Capabilities'];
     };
     /** AccountStatus */
     AccountStatus: {
@@ -6402,6 +6657,7 @@ export interface components {
       waitingFor: {
         department: string;
         dataset: string;
+        /** @description The task whose department asked for the data */
         task: string;
         message: {
           zh: string;
@@ -6422,7 +6678,32 @@ export interface components {
       daysSeparate: number;
       daysBundle: number | null;
       trips: number;
+      /** @description The identifiers of the certificates issued, in dependency order */
       outputs: string[];
+    };
+    /**
+     * Capabilities
+     * @description 每项工作人员操作可在哪些机构（及其辖区）进行；界面据此显示菜单，服务器仍逐次校验 · where each staff action is allowed
+     */
+    Capabilities: {
+      'case.view'?: string[];
+      'case.handle'?: string[];
+      'certificate.view'?: string[];
+      'certificate.changeStatus'?: string[];
+      'overview.view'?: string[];
+      'grant.manage'?: string[];
+      'grant.approve'?: string[];
+      'exchange.request'?: string[];
+      'dataset.keep'?: string[];
+      'sharing.view'?: string[];
+      'seal.view'?: string[];
+      'signature.activate'?: string[];
+      'signature.upload'?: string[];
+      'department.create'?: string[];
+      'staff.manage'?: string[];
+      'rule.view'?: string[];
+      'rule.manage'?: string[];
+      'events.manage'?: string[];
     };
     /** CaseActionBody */
     CaseActionBody: {
@@ -6544,6 +6825,54 @@ export interface components {
       caseId: string;
       /** @description its certificate.issued ledger entry (the index is in the bundle once sequenced) */
       ledgerEntryId: number;
+    };
+    /** CertificateBundle */
+    CertificateBundle: {
+      /** @description RFC 8785 canonical JSON: exactly the bytes the seal signed */
+      payload: string;
+      /** @description base64; DER (r, s) for SM2 */
+      signature: string;
+      disclosures: {
+        name: string;
+        value: string;
+        salt: string;
+      }[];
+      seal?: {
+        certificate: string;
+        chain?: string;
+      };
+      ledger?: {
+        index: number;
+        proof: string[];
+        checkpoint: string;
+      };
+    };
+    /** CertificateDocument */
+    CertificateDocument: {
+      /** @description RFC 8785 canonical JSON: exactly the bytes the seal signed */
+      payload: string;
+      /** @description base64; DER (r, s) for SM2 */
+      signature: string;
+      disclosures: {
+        name: string;
+        value: string;
+        salt: string;
+      }[];
+    };
+    /** CertificatePage */
+    CertificatePage: {
+      items: components['schemas']['Certificate'][];
+      next: string | null;
+    };
+    /** CertificateQr */
+    CertificateQr: {
+      qr: string;
+      length: number;
+    };
+    /** CertificateStatusBody */
+    CertificateStatusBody: {
+      status: 'revoked' | 'suspended' | 'active';
+      reason: string;
     };
     /** ChangePasswordBody */
     ChangePasswordBody: {
@@ -6735,6 +7064,10 @@ export interface components {
           | 'GRANT_REQUIRED'
           | 'LEGAL_BASIS_REQUIRED'
           | 'UNKNOWN_LEGAL_BASIS'
+          | 'RULE_INVALID'
+          | 'RULE_LEGAL_BASIS_REQUIRED'
+          | 'RULE_INPUT_NOT_GRANTED'
+          | 'RULE_NOT_DRAFT'
           | 'SELF_APPROVAL'
           | 'GRANT_NOT_PENDING'
           | 'UNKNOWN_FIELD'
@@ -7019,6 +7352,21 @@ export interface components {
       demo: boolean;
       needsBootstrap: boolean;
     };
+    /** ProposeRuleBody */
+    ProposeRuleBody: {
+      nameZh: string;
+      nameEn: string;
+      /** @description 机构代码（行政区划代码或统一社会信用代码） */
+      orgCode: string;
+      purpose: string;
+      body: components['schemas']['RuleBody'];
+      legalBasis: components['schemas']['RuleLegalBasis'];
+      /** @description YYYY-MM-DD */
+      effectiveFrom: string;
+      effectiveTo?: string | null;
+      /** @description Why the rule is written or changed (recorded with who) */
+      reason: string;
+    };
     /** RefuseGrantBody */
     RefuseGrantBody: {
       reason: string;
@@ -7108,6 +7456,110 @@ export interface components {
       /** @description 机构代码（行政区划代码或统一社会信用代码） */
       orgCode: string;
     };
+    /** Rule */
+    Rule: {
+      code: string;
+      versions: components['schemas']['RuleVersion'][];
+    };
+    /** RuleBody */
+    RuleBody: {
+      /** @description The dataset fields the rule reads, each as a typed variable */
+      inputs: {
+        /** @description A variable or clause name */
+        name: string;
+        dataset: string;
+        field: string;
+        type: 'string' | 'int' | 'bool' | 'date';
+      }[];
+      /** @description Dated parameters (amounts in fen): the latest step on or before the evaluation date applies */
+      params: {
+        /** @description A variable or clause name */
+        name: string;
+        values: {
+          /** @description YYYY-MM-DD */
+          from: string;
+          value: number;
+        }[];
+      }[];
+      /** @description CEL expressions that must all be true, each with its plain words */
+      clauses: {
+        /** @description A variable or clause name */
+        id: string;
+        expr: string;
+        zh: string;
+        en: string;
+      }[];
+      amount: string | null;
+    };
+    /** RuleDryRun */
+    RuleDryRun: {
+      rule: string;
+      version: number;
+      baseline: number | null;
+      /** @description YYYY-MM-DD */
+      on: string;
+      /** @description People with a record in the population dataset */
+      population: number;
+      eligible: number;
+      eligibleBefore: number | null;
+      added: number;
+      removed: number;
+      /** @description People the data cannot decide for (a field missing): a person would */
+      undetermined: number;
+      /** @description Who is refused, by the first clause not met */
+      failedBy: {
+        clause: string;
+        count: number;
+      }[];
+      sample: {
+        added: {
+          /** @description A short reference to the person (a digest), no personal data */
+          subject: string;
+          failed: string | null;
+        }[];
+        removed: {
+          /** @description A short reference to the person (a digest), no personal data */
+          subject: string;
+          failed: string | null;
+        }[];
+      };
+      ledgerEntryId: number;
+    };
+    /** RuleLegalBasis */
+    RuleLegalBasis: {
+      titleZh: string;
+      titleEn: string;
+      articleZh: string;
+      articleEn: string;
+    };
+    /** RuleVersion */
+    RuleVersion: {
+      /** Format: uuid */
+      id: string;
+      ruleCode: string;
+      version: number;
+      nameZh: string;
+      nameEn: string;
+      orgCode: string;
+      purpose: string;
+      body: components['schemas']['RuleBody'];
+      legalBasis: components['schemas']['RuleLegalBasis'];
+      /** @description YYYY-MM-DD */
+      effectiveFrom: string;
+      effectiveTo: string | null;
+      /** @description SHA-256 of the version (hex): what its ledger leaf and every decision trace name */
+      hash: string;
+      status: 'draft' | 'active' | 'retired';
+      /** Format: uuid */
+      proposedBy: string;
+      /** Format: date-time */
+      proposedAt: string;
+      reason: string;
+      activatedBy: string | null;
+      activatedAt: string | null;
+      activationReason: string | null;
+      ledgerEntryId: number;
+    };
     /** SealKey */
     SealKey: {
       keyId: string;
@@ -7166,6 +7618,29 @@ export interface components {
       token?: string;
       url?: string;
     };
+    /** ShareBody */
+    ShareBody: {
+      fields?: string[];
+      hours: number;
+    };
+    /** SharedCertificate */
+    SharedCertificate: {
+      certificate: components['schemas']['Certificate'];
+      bundle: unknown;
+    };
+    /** ShareList */
+    ShareList: {
+      items: components['schemas']['Share'][];
+    };
+    /** SignatureBody */
+    SignatureBody: {
+      /** @description data:image/png;base64,… */
+      image: string;
+    };
+    /** SignatureList */
+    SignatureList: {
+      items: components['schemas']['RegisteredSignature'][];
+    };
     /** StaffMember */
     StaffMember: {
       /** Format: uuid */
@@ -7186,6 +7661,7 @@ export interface components {
       name: string;
       username: string;
       roles: components['schemas']['Role'][];
+      capabilities: components['schemas']['Capabilities'];
       actingFor: {
         /** Format: uuid */
         residentId: string;
@@ -7203,6 +7679,40 @@ export interface components {
       /** @description The parent saw which fields each department fetches and agrees */
       consent: boolean;
     };
+    /** StatusListCredential */
+    StatusListCredential: {
+      '@context': string[];
+      id: string;
+      type: string[];
+      issuer: string;
+      validFrom: string;
+      validUntil: string;
+      credentialSubject: {
+        id: string;
+        /** @enum {string} */
+        type: 'BitstringStatusList';
+        statusPurpose: 'revocation' | 'suspension';
+        encodedList: string;
+      };
+      proof: {
+        /** @enum {string} */
+        type: 'DataIntegrityProof';
+        cryptosuite: string;
+        created: string;
+        verificationMethod: string;
+        /** @enum {string} */
+        proofPurpose: 'assertionMethod';
+        proofValue: string;
+      };
+    };
+    /** StatusListIndex */
+    StatusListIndex: {
+      lists: {
+        id: string;
+        revocation: string;
+        suspension: string;
+      }[];
+    };
     /** SubmitCaseBody */
     SubmitCaseBody: {
       serviceCode: string;
@@ -7214,6 +7724,52 @@ export interface components {
       };
       /** @description 仅保存草稿 */
       draft?: boolean;
+    };
+    /** TrustAnchors */
+    TrustAnchors: {
+      /** @enum {number} */
+      version: 1;
+      roots: string[];
+      seals?: {
+        [key: string]: {
+          certificate: string;
+          chain?: string;
+        };
+      };
+      ledger?: {
+        vkey: string;
+        witnesses?: {
+          vkeys: string[];
+          threshold: number;
+        };
+      };
+      /** @description 签署状态列表的密钥 · keys that sign status lists */
+      statusSigners?: {
+        [key: string]: {
+          certificate: string;
+          chain?: string;
+        };
+      };
+    };
+    /** VerificationResult */
+    VerificationResult: {
+      verdict: 'VALID' | 'INVALID' | 'INDETERMINATE';
+      checks: {
+        check: string;
+        result: string;
+        reason?: string;
+        detail?: string;
+        message?: {
+          zh: string;
+          en: string;
+        };
+      }[];
+      certificate?: unknown;
+    };
+    /** VerifyBody */
+    VerifyBody: {
+      qr?: string;
+      bundle?: unknown;
     };
   };
   responses: never;

@@ -6,7 +6,9 @@ import { AppError } from '../../../core/errors.ts';
 import type { Database } from '../../../db/database.ts';
 import { verify } from '../../../verify/signatures.ts';
 import { verifyCertificateChain } from '../../../verify/x509.ts';
-import { createKeyStore, keyIdOf, PLATFORM_OWNER, type KeyStore } from './key-store.ts';
+import { keyIdOf } from './key-encryption.ts';
+import { PLATFORM_OWNER } from './key-names.ts';
+import { createKeyStore, type KeyStore } from './key-store.ts';
 import { signingKeys } from './keys.tables.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);

@@ -8,57 +8,33 @@
  * every creator inserts with ON CONFLICT DO NOTHING and then reads the winner, so concurrent
  * first starts, in one process or many, agree on one root and one seal per org.
  */
-import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import { message } from '../../../core/messages.ts';
 import { AppError, notFound } from '../../../core/errors.ts';
-import { deriveKey, openBytes, sealBytes } from '../../../core/sealing.ts';
 import type { Executor } from '../../../db/database.ts';
 import { publicKeyToPem, type KeyAlgorithm } from '../../../verify/keys.ts';
-import { createSigner, generateKeyPair, type SignatureAlgorithm } from '../../../verify/signatures.ts';
+import type { SignatureAlgorithm } from '../../../verify/signatures.ts';
 import { parseCertificate } from '../../../verify/x509.ts';
-import { signingKeys, type KeyPurpose } from './keys.tables.ts';
+import { keyCipher, keyIdOf } from './key-encryption.ts';
+import { nameOf, PDF_NAME, PLATFORM_OWNER, rootName, sealName } from './key-names.ts';
+import { findActive, insertKey, type KeyRow, type NewKey } from './key-rows.ts';
+import { signingKeys } from './keys.tables.ts';
 import { createNativeP256Signer } from './native-p256.ts';
-import { issueCertificate, type CertificateName } from './x509-issue.ts';
 import { createSealSigner } from './native-sm2.ts';
 
-export const PLATFORM_OWNER = 'platform';
-export const ROOT_NAME: CertificateName = { commonName: '一办平台根证书', organization: '一办平台' };
-/**
- * The key that signs status list credentials: an SM2 seal of the platform itself (owner
- * 'platform', which no org code can be), chained to the SM2 root and published in the trust list.
- */
-export const STATUS_KEY_OWNER: OrgForSeal = { code: PLATFORM_OWNER, name: '一办平台证明状态列表' };
-const PDF_NAME: CertificateName = { commonName: '一办平台电子证明文件签名', organization: '一办平台' };
-const DAY = 86_400_000;
-const ROOT_YEARS = 20;
-const LEAF_YEARS = 5;
-
 export type { KeyOptions, KeySigner, KeyStore, KeyStoreDeps, OrgForSeal, PublicKeyRecord } from './key-types.ts';
-import type { KeyOptions, KeySigner, KeyStore, KeyStoreDeps, OrgForSeal, PublicKeyRecord } from './key-types.ts';
-
-const ENCRYPTION_INFO = 'yiban/signing-keys/aes-256-gcm/v1';
-
-type Row = typeof signingKeys.$inferSelect;
-
-/** The key id: the first 16 bytes of SHA-256 over the SPKI, hex. */
-export function keyIdOf(spki: Uint8Array): string {
-  return createHash('sha256').update(spki).digest('hex').slice(0, 32);
-}
+import type { KeyOptions, KeySigner, KeyStore, KeyStoreDeps, PublicKeyRecord } from './key-types.ts';
 
 export function createKeyStore(deps: KeyStoreDeps): KeyStore {
   const { db } = deps;
   if (deps.masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
   const clock = deps.clock ?? (() => new Date());
-  const encryptionKey = deriveKey(deps.masterKey, ENCRYPTION_INFO);
+  const { encrypt, decrypt } = keyCipher(deps.masterKey);
   // Signers of keys already decrypted, by key id (which is bound to the public key).
   const signers = new Map<string, KeySigner>();
+  const mint = (executor: Executor, spec: NewKey) => insertKey(executor, spec, { now: clock(), encrypt });
 
-  // The key id as associated data: a ciphertext moved to another row does not decrypt.
-  const encrypt = (keyId: string, privateKey: Uint8Array): string => sealBytes(encryptionKey, privateKey, keyId);
-  const decrypt = (keyId: string, stored: string): Uint8Array => new Uint8Array(openBytes(encryptionKey, stored, keyId));
-
-  function signerOf(row: Row): KeySigner {
+  function signerOf(row: KeyRow): KeySigner {
     const cached = signers.get(row.id);
     if (cached) return cached;
     const privateKey = decrypt(row.id, row.encryptedPrivateKey);
@@ -81,7 +57,7 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
     return signer;
   }
 
-  const publicRecord = (row: Row): PublicKeyRecord => {
+  const publicRecord = (row: KeyRow): PublicKeyRecord => {
     const spki = new Uint8Array(Buffer.from(row.publicKeySpki, 'base64'));
     return {
       keyId: row.id,
@@ -98,79 +74,6 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
     };
   };
 
-  async function findActive(executor: Executor, owner: string, purpose: KeyPurpose, algorithm: KeyAlgorithm): Promise<Row | undefined> {
-    const [row] = await executor
-      .select()
-      .from(signingKeys)
-      .where(
-        and(
-          eq(signingKeys.owner, owner),
-          eq(signingKeys.purpose, purpose),
-          eq(signingKeys.algorithm, algorithm),
-          eq(signingKeys.status, 'active'),
-        ),
-      );
-    return row;
-  }
-
-  interface NewKey {
-    owner: string;
-    purpose: KeyPurpose;
-    algorithm: KeyAlgorithm;
-    subject: CertificateName;
-    /** Absent for a self-signed root. */
-    issuer?: KeySigner;
-  }
-
-  /** Generates, certifies and inserts a key; returns false when another active key already holds the slot. */
-  async function insertKey(executor: Executor, spec: NewKey): Promise<boolean> {
-    const keys = generateKeyPair(spec.algorithm);
-    const keyId = keyIdOf(keys.publicKeySpki);
-    const now = clock();
-    const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000 - 60_000);
-    let notAfter = new Date(notBefore.getTime() + (spec.issuer ? LEAF_YEARS : ROOT_YEARS) * 365 * DAY);
-    let chainPem = '';
-    let issuerName = spec.subject;
-    let signer = createSigner(spec.algorithm, keys.privateKey);
-    if (spec.issuer) {
-      const issuerCert = parseCertificate(spec.issuer.certificatePem);
-      if (!issuerCert.ok) throw new Error(`issuer certificate ${spec.issuer.keyId} is unreadable`);
-      // A certificate never outlives its issuer's.
-      if (issuerCert.certificate.notAfter < notAfter) notAfter = issuerCert.certificate.notAfter;
-      issuerName = nameOf(issuerCert.certificate.subject);
-      chainPem = `${spec.issuer.certificatePem}${spec.issuer.chainPem}`;
-      signer = spec.issuer;
-    }
-    const certificate = issueCertificate({
-      profile: spec.purpose,
-      subject: spec.subject,
-      subjectPublicKeySpki: keys.publicKeySpki,
-      issuer: { name: issuerName, signer },
-      notBefore,
-      notAfter,
-    });
-    const inserted = await executor
-      .insert(signingKeys)
-      .values({
-        id: keyId,
-        owner: spec.owner,
-        purpose: spec.purpose,
-        algorithm: spec.algorithm,
-        publicKeySpki: Buffer.from(keys.publicKeySpki).toString('base64'),
-        encryptedPrivateKey: encrypt(keyId, keys.privateKey),
-        certificatePem: certificate.pem,
-        chainPem,
-        notBefore,
-        notAfter,
-        status: 'active',
-        createdAt: now,
-      })
-      .onConflictDoNothing()
-      .returning({ id: signingKeys.id });
-    keys.privateKey.fill(0);
-    return inserted.length > 0;
-  }
-
   async function ensureKey(
     executor: Executor,
     spec: () => Promise<NewKey> | NewKey,
@@ -178,7 +81,7 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
   ): Promise<KeySigner> {
     const existing = await findActive(executor, slot.owner, slot.purpose, slot.algorithm);
     if (existing) return signerOf(existing);
-    await insertKey(executor, await spec());
+    await mint(executor, await spec());
     // Ours or the one a concurrent creator inserted first.
     const winner = await findActive(executor, slot.owner, slot.purpose, slot.algorithm);
     if (!winner) throw new Error(`no active ${slot.purpose} key for ${slot.owner} after creating one`);
@@ -255,7 +158,7 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
         const subject = nameOf(current.certificate.subject);
         const issuer =
           row.purpose === 'root' ? undefined : await ensurePlatformRoot(row.purpose === 'pdf' ? 'P-256' : row.algorithm, { executor: tx });
-        const created = await insertKey(tx, {
+        const created = await mint(tx, {
           owner: row.owner,
           purpose: row.purpose,
           algorithm: row.algorithm,
@@ -272,62 +175,4 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
       return signerOf(row);
     },
   };
-}
-
-/** Roots of different algorithms get different names, so that no verifier confuses them. */
-function rootName(algorithm: KeyAlgorithm): CertificateName {
-  return algorithm === 'SM2' ? ROOT_NAME : { ...ROOT_NAME, commonName: `${ROOT_NAME.commonName}（${algorithm}）` };
-}
-
-function sealName(org: OrgForSeal): CertificateName {
-  const serialNumber = org.creditCode ?? org.divisionCode;
-  return {
-    commonName: org.name,
-    organization: org.name,
-    organizationalUnit: '电子印章',
-    ...(serialNumber ? { serialNumber } : {}),
-  };
-}
-
-function nameOf(info: {
-  commonName?: string;
-  organization?: string;
-  organizationalUnit?: string;
-  country?: string;
-  serialNumber?: string;
-}): CertificateName {
-  return {
-    commonName: info.commonName ?? '',
-    ...(info.organization ? { organization: info.organization } : {}),
-    ...(info.organizationalUnit ? { organizationalUnit: info.organizationalUnit } : {}),
-    ...(info.country ? { country: info.country } : {}),
-    ...(info.serialNumber ? { serialNumber: info.serialNumber } : {}),
-  };
-}
-
-/** Whether a stored private key opens with `masterKey` ('none' when no key is stored yet). */
-export async function probeSigningKeys(db: Executor, masterKey: Buffer): Promise<'none' | 'ok' | 'wrong'> {
-  const [row] = await db.select({ id: signingKeys.id, stored: signingKeys.encryptedPrivateKey }).from(signingKeys).limit(1);
-  if (!row) return 'none';
-  try {
-    openBytes(deriveKey(masterKey, ENCRYPTION_INFO), row.stored, row.id);
-    return 'ok';
-  } catch {
-    return 'wrong';
-  }
-}
-
-/** Master key rotation: every private key decrypted under `from` and encrypted again under `to`, in the caller's transaction. */
-export async function rekeySigningKeys(tx: Executor, from: Buffer, to: Buffer): Promise<number> {
-  const [oldKey, newKey] = [deriveKey(from, ENCRYPTION_INFO), deriveKey(to, ENCRYPTION_INFO)];
-  const rows = await tx.select({ id: signingKeys.id, stored: signingKeys.encryptedPrivateKey }).from(signingKeys).for('update');
-  for (const row of rows) {
-    const privateKey = openBytes(oldKey, row.stored, row.id);
-    await tx
-      .update(signingKeys)
-      .set({ encryptedPrivateKey: sealBytes(newKey, privateKey, row.id) })
-      .where(eq(signingKeys.id, row.id));
-    privateKey.fill(0);
-  }
-  return rows.length;
 }

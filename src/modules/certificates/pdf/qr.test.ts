@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import { describe, expect, it } from 'vitest';
-import { qrPath } from './draw.ts';
+import { qrPath } from './draw-qr.ts';
 import { encodeQrMatrix } from './qr.ts';
 
 /** The reference: the `qrcode` package with the same choices (one byte segment, level M, mask 0). */

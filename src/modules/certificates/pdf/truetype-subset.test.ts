@@ -1,7 +1,8 @@
 import fontkit from '@pdf-lib/fontkit';
 import { describe, expect, it } from 'vitest';
 import { certificateFontBytes, fontTables } from './font.ts';
-import { glyphClosure, parseSfnt, writeTrueTypeSubset, type SfntFont } from './truetype-subset.ts';
+import { parseSfnt, type SfntFont } from './sfnt.ts';
+import { glyphClosure, writeTrueTypeSubset } from './truetype-subset.ts';
 
 describe('TrueType subsets', () => {
   it('keep each glyph outline and advance of the original (read back with fontkit)', () => {

@@ -18,4 +18,5 @@ ALTER TABLE "bundles" ADD COLUMN "completed_at" timestamp with time zone;--> sta
 ALTER TABLE "outbox" ADD COLUMN "locked_until" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "outbox" ADD COLUMN "dead_at" timestamp with time zone;--> statement-breakpoint
 CREATE INDEX "event_retries_event_idx" ON "event_retries" USING btree ("event_id");--> statement-breakpoint
+CREATE INDEX "bundles_case_ids_idx" ON "bundles" USING gin (jsonb_path_query_array("cases", '$.*'));--> statement-breakpoint
 CREATE INDEX "outbox_dead_idx" ON "outbox" USING btree ("dead_at","id") WHERE "outbox"."dead_at" is not null;

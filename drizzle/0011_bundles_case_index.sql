@@ -1,1 +1,0 @@
-CREATE INDEX "bundles_case_ids_idx" ON "bundles" USING gin (jsonb_path_query_array("cases", '$.*'));

@@ -1,0 +1,3 @@
+/** The rules module's public surface: other modules import from here only (npm run boundaries). */
+export { rulesRoutes } from './rules.routes.ts';
+export { type RulesService, createRulesService } from './rules.service.ts';

@@ -1,0 +1,58 @@
+import { notFound } from '../../core/errors.ts';
+import { chinaDate } from '../../core/values.ts';
+import { can, type Principal } from '../identity/index.ts';
+import { createDryRun } from './dry-run.ts';
+import { evaluateRule, type RuleDecision, type SubjectRecords } from './evaluate.ts';
+import { createRuleProposals } from './proposals.ts';
+import * as repo from './rules.repository.ts';
+import { createRulesContext, versionView, type RulesDeps } from './rules-context.ts';
+import type { ProposeRuleInput, RuleVersionView, RuleView } from './rules.schemas.ts';
+
+export type RulesService = ReturnType<typeof createRulesService>;
+
+/**
+ * Rules as data (规则即数据): eligibility and instant-approval rules in CEL, versioned, dated, citing
+ * their legal basis, reading only granted data; proposed and switched on by officers (proposals.ts),
+ * tried on the population first (dry-run.ts), and applied with a stored trace (evaluate.ts).
+ */
+export function createRulesService(deps: RulesDeps) {
+  const ctx = createRulesContext(deps);
+  const { db, clock } = ctx;
+  const proposals = createRuleProposals(ctx);
+
+  return {
+    /** The rules of the orgs the caller may see, newest version of each. */
+    async listRules(principal: Principal): Promise<RuleVersionView[]> {
+      const out: RuleVersionView[] = [];
+      for (const row of await repo.latestVersions(db)) {
+        const org = await deps.orgs.getOrg(row.orgCode);
+        if (org && can(principal, 'rule.view', { orgPath: org.path })) out.push(versionView(row));
+      }
+      return out;
+    },
+
+    /** One rule with every version (drafts, the one in force, retired ones). */
+    async getRule(principal: Principal, code: string): Promise<RuleView> {
+      const versions = await repo.versionsOf(db, code);
+      if (versions.length === 0) throw notFound('rule');
+      await ctx.requireOrg(principal, versions[0]!.orgCode, 'rule.view');
+      return { code, versions: versions.map(versionView) };
+    },
+
+    propose: (principal: Principal, code: string, input: ProposeRuleInput) => proposals.propose(principal, code, input),
+    activate: (principal: Principal, code: string, version: number, reason: string) => proposals.activate(principal, code, version, reason),
+    dryRun: createDryRun(ctx),
+
+    /**
+     * Applies the version in force to one subject's records (for the engines that decide without an
+     * application: 秒批 and benefits, acting as the system). Null when no version is in force on that
+     * date. The caller stores the decision's trace with what it decides.
+     */
+    async decideWith(code: string, subjectKey: string, records: SubjectRecords, at = clock()): Promise<RuleDecision | null> {
+      const row = await repo.activeVersion(db, code);
+      const on = chinaDate(at);
+      if (!row || row.effectiveFrom > on || (row.effectiveTo !== null && row.effectiveTo < on)) return null;
+      return evaluateRule(ctx.compiledOf(row), { rule: row.ruleCode, version: row.version, hash: row.hash }, records, on, subjectKey);
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import { verify, type KeyObject } from 'node:crypto';
+import { httpbis, type Response as SigResponse } from 'http-message-signatures';
+import { Token, isInnerList, serializeDictionary, serializeItem } from 'structured-headers';
+import {
+  REQUEST_COMPONENTS,
+  RESPONSE_COMPONENTS,
+  SIGNATURE_ALG,
+  SIGNATURE_LABEL,
+  SignatureError,
+  checkDigest,
+  parseField,
+  sigRequestOf,
+  withoutSignatureFields,
+} from './http-signatures.ts';
+
+/** Verifying under the profile of http-signatures.ts: every rule checked, each failure with its stable reason code. */
+
+export interface SignatureParams {
+  keyid: string;
+  alg: string;
+  created: number;
+  expires: number;
+  nonce?: string;
+}
+
+export interface VerifyOptions {
+  /** The public key for a key id, or null when the key is not known. */
+  keyFor: (keyId: string) => KeyObject | null;
+  now?: Date;
+  /** Largest allowed age of `created` and span from `created` to `expires`. */
+  windowSeconds: number;
+  /** Tolerated clock difference for a `created` in the future. */
+  skewSeconds?: number;
+}
+
+/** Verifies a request the department received; returns the signature's parameters (nonce, keyid). */
+export async function verifyRequest(
+  message: { method: string; url: string; headers: Record<string, string>; body: string },
+  options: VerifyOptions,
+): Promise<SignatureParams & { nonce: string }> {
+  const params = await verifySigned(REQUEST_COMPONENTS, options, message.headers, message.body, (cfg, only) =>
+    httpbis.verifyMessage(cfg, { method: message.method, url: message.url, headers: only }),
+  );
+  if (!params.nonce) throw new SignatureError('NONCE_MISSING', 'the signature has no nonce');
+  return { ...params, nonce: params.nonce };
+}
+
+/** Verifies a department's response against the signed request it answers. */
+export async function verifyResponse(
+  request: { url: string; headers: Record<string, string> },
+  response: { status: number; headers: Record<string, string>; body: string },
+  options: VerifyOptions,
+): Promise<SignatureParams> {
+  return verifySigned(RESPONSE_COMPONENTS, options, response.headers, response.body, (cfg, only) =>
+    httpbis.verifyMessage(cfg, { status: response.status, headers: only } satisfies SigResponse, sigRequestOf(request)),
+  );
+}
+
+type VerifyConfig = Parameters<typeof httpbis.verifyMessage>[0];
+
+async function verifySigned(
+  components: readonly string[],
+  options: VerifyOptions,
+  headers: Record<string, string>,
+  body: string,
+  run: (config: VerifyConfig, headersWithOnlyOurLabel: Record<string, string>) => Promise<boolean | null>,
+): Promise<SignatureParams> {
+  const inputs = parseField(headers, 'signature-input');
+  const signatures = parseField(headers, 'signature');
+  const input = inputs.get(SIGNATURE_LABEL);
+  const signature = signatures.get(SIGNATURE_LABEL);
+  if (!input || !signature) throw new SignatureError('SIGNATURE_MISSING', `no "${SIGNATURE_LABEL}" signature`);
+  if (!isInnerList(input) || isInnerList(signature) || !(signature[0] instanceof ArrayBuffer)) {
+    throw new SignatureError('SIGNATURE_MALFORMED', 'Signature-Input or Signature has the wrong shape');
+  }
+  const covered = input[0].map((item) => serializeItem(item));
+  const expected = components.map((c) => (c.startsWith('"') ? c : `"${c}"`));
+  if (covered.length !== expected.length || expected.some((c, i) => covered[i] !== c)) {
+    throw new SignatureError('COMPONENTS_NOT_COVERED', `the signature must cover exactly ${components.join(' ')}`);
+  }
+  const param = (name: string): unknown => input[1].get(name);
+  const keyid = param('keyid');
+  const alg = param('alg');
+  const created = param('created');
+  const expires = param('expires');
+  const nonce = param('nonce');
+  if (
+    typeof keyid !== 'string' ||
+    typeof created !== 'number' ||
+    typeof expires !== 'number' ||
+    (nonce !== undefined && typeof nonce !== 'string')
+  ) {
+    throw new SignatureError('SIGNATURE_MALFORMED', 'keyid, created and expires are required');
+  }
+  if ((alg instanceof Token ? alg.toString() : alg) !== SIGNATURE_ALG)
+    throw new SignatureError('ALGORITHM_NOT_ALLOWED', `alg must be "${SIGNATURE_ALG}"`);
+  const publicKey = options.keyFor(keyid);
+  if (!publicKey) throw new SignatureError('UNKNOWN_KEY', `unknown key "${keyid}"`);
+  const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  const skew = options.skewSeconds ?? 5;
+  if (created > now + skew) throw new SignatureError('SIGNATURE_FROM_FUTURE', 'created is in the future');
+  if (now - created > options.windowSeconds || expires - created > options.windowSeconds) {
+    throw new SignatureError('SIGNATURE_EXPIRED', `created is more than ${options.windowSeconds} s old, or expires too late`);
+  }
+  if (expires <= now) throw new SignatureError('SIGNATURE_EXPIRED', 'the signature has expired');
+  checkDigest(headers, body);
+
+  // The library checks the times against the real clock; ours (above) may be injected.
+  const only = {
+    ...withoutSignatureFields(headers),
+    'signature-input': serializeDictionary(new Map([[SIGNATURE_LABEL, input]])),
+    signature: serializeDictionary(new Map([[SIGNATURE_LABEL, signature]])),
+  };
+  let ok: boolean | null;
+  try {
+    ok = await run(
+      {
+        keyLookup: () =>
+          Promise.resolve({ id: keyid, algs: [SIGNATURE_ALG], verify: (data, sig) => Promise.resolve(verify(null, data, publicKey, sig)) }),
+        tolerance: 366 * 86_400,
+      },
+      only,
+    );
+  } catch (error) {
+    throw new SignatureError('SIGNATURE_MALFORMED', (error as Error).message);
+  }
+  if (ok !== true) throw new SignatureError('SIGNATURE_INVALID', 'the signature does not verify');
+  return { keyid, alg: SIGNATURE_ALG, created, expires, ...(nonce !== undefined ? { nonce } : {}) };
+}

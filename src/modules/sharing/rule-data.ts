@@ -1,0 +1,77 @@
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/database.ts';
+import { sharingDatasets, sharingGrants, sharingRecords } from './sharing.tables.ts';
+
+/**
+ * What the rules engine may read of the data catalogue, under the same grants as any exchange: a
+ * rule acts with no application, so each dataset it reads needs a live grant to the rule's org,
+ * for the rule's purpose, covering the fields, that waives consent by law (a citable legal basis).
+ */
+export type RuleDataProblem = 'no_dataset' | 'no_grant' | 'consent_required' | 'external';
+
+export async function ruleDataProblems(
+  db: Executor,
+  input: { consumerOrgCode: string; purpose: string; needs: ReadonlyMap<string, readonly string[]>; at: Date },
+): Promise<{ dataset: string; problem: RuleDataProblem }[]> {
+  const codes = [...input.needs.keys()];
+  if (codes.length === 0) return [];
+  const datasets = await db
+    .select({ code: sharingDatasets.code, fields: sharingDatasets.fields, provider: sharingDatasets.provider })
+    .from(sharingDatasets)
+    .where(inArray(sharingDatasets.code, codes));
+  const grants = await db
+    .select({ dataset: sharingGrants.datasetCode, fields: sharingGrants.fields, consentRequired: sharingGrants.consentRequired })
+    .from(sharingGrants)
+    .where(
+      and(
+        eq(sharingGrants.consumerOrgCode, input.consumerOrgCode),
+        inArray(sharingGrants.datasetCode, codes),
+        eq(sharingGrants.purpose, input.purpose),
+        eq(sharingGrants.status, 'active'),
+        isNull(sharingGrants.revokedAt),
+        gt(sharingGrants.validUntil, input.at),
+      ),
+    );
+  const problems: { dataset: string; problem: RuleDataProblem }[] = [];
+  for (const [code, fields] of input.needs) {
+    const dataset = datasets.find((d) => d.code === code);
+    const covering = grants.filter((g) => g.dataset === code && fields.every((f) => g.fields.includes(f)));
+    if (!dataset || !fields.every((f) => dataset.fields.some((df) => df.name === f)))
+      problems.push({ dataset: code, problem: 'no_dataset' });
+    else if (dataset.provider.kind !== 'internal') problems.push({ dataset: code, problem: 'external' });
+    else if (covering.length === 0) problems.push({ dataset: code, problem: 'no_grant' });
+    else if (covering.every((g) => g.consentRequired)) problems.push({ dataset: code, problem: 'consent_required' });
+  }
+  return problems;
+}
+
+/** One page of an internal dataset's records in subject-key order (a population sweep reads them all this way). */
+export async function recordsPage(
+  db: Executor,
+  datasetCode: string,
+  afterKey: string | null,
+  limit: number,
+): Promise<{ subjectKey: string; data: Record<string, string> }[]> {
+  return db
+    .select({ subjectKey: sharingRecords.subjectKey, data: sharingRecords.data })
+    .from(sharingRecords)
+    .where(
+      and(eq(sharingRecords.datasetCode, datasetCode), afterKey === null ? undefined : sql`${sharingRecords.subjectKey} > ${afterKey}`),
+    )
+    .orderBy(asc(sharingRecords.subjectKey))
+    .limit(limit);
+}
+
+/** The records of these subjects in a dataset, by subject key (the other datasets a rule reads, for a page). */
+export async function recordsOf(
+  db: Executor,
+  datasetCode: string,
+  subjectKeys: readonly string[],
+): Promise<Map<string, Record<string, string>>> {
+  if (subjectKeys.length === 0) return new Map();
+  const rows = await db
+    .select({ subjectKey: sharingRecords.subjectKey, data: sharingRecords.data })
+    .from(sharingRecords)
+    .where(and(eq(sharingRecords.datasetCode, datasetCode), inArray(sharingRecords.subjectKey, [...subjectKeys])));
+  return new Map(rows.map((r) => [r.subjectKey, r.data]));
+}

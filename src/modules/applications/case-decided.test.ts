@@ -43,6 +43,19 @@ describe.each(testEngines())('events written with their state change on %s', (en
     expect((await eventsOf('case.decided', 'caseId', rejected)).length).toBe(1);
   });
 
+  it('writes certificate.revoked beside the status change when a certificate is revoked', async () => {
+    const reviewer = await ctx.newStaff('village_reviewer', VILLAGE);
+    const { case: kase } = await ctx.services.applications.submit(await ctx.newResident(), residence);
+    await ctx.services.applications.act(reviewer, kase.id, 'approve');
+    const { rows } = await ctx.database.db.execute<{ id: string }>(sql`select id from certificates where case_id = ${kase.id}`);
+    const certificateId = rows[0]!.id;
+    await ctx.services.certificates.changeStatus(reviewer, certificateId, 'revoked', '信息有误');
+    expect(await eventsOf('certificate.status_changed', 'certificateId', certificateId)).toEqual([
+      { certificateId, from: 'active', to: 'revoked' },
+    ]);
+    expect(await eventsOf('certificate.revoked', 'certificateId', certificateId)).toEqual([{ certificateId }]);
+  });
+
   it('writes resident.registered with the registration: ids and codes, no personal data', async () => {
     const resident = await ctx.newResident({ homeOrgCode: VILLAGE });
     expect(await eventsOf('resident.registered', 'accountId', resident.accountId)).toEqual([

@@ -49,6 +49,7 @@ export const NOUNS = {
   grant: { zh: '共享授权', en: 'Sharing grant' },
   exchange: { zh: '数据使用请求', en: 'Data request' },
   bundle: { zh: '一件事', en: 'Bundle' },
+  event: { zh: '事件', en: 'Event' },
   rule: { zh: '规则', en: 'Rule' },
 } as const satisfies Record<string, Bilingual>;
 

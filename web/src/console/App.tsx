@@ -12,6 +12,7 @@ import { ChangePasswordButton, Setup } from './Account.tsx';
 import { CaseReview } from './CaseReview.tsx';
 import { Login } from './Login.tsx';
 import { Queue } from './Queue.tsx';
+import { DeadLetters } from './DeadLetters.tsx';
 
 const { Header, Sider, Content } = Layout;
 
@@ -40,6 +41,9 @@ export function ConsoleApp() {
       ? [{ key: 'staff', label: t('人员管理', 'Staff'), onClick: () => navigate('/console/staff') }]
       : []),
     { key: 'seals', label: t('印章与手签', 'Seals and signatures'), onClick: () => navigate('/console/seals') },
+    ...(orgsFor(me, 'events.manage').length > 0
+      ? [{ key: 'events', label: t('失败事件', 'Dead letters'), onClick: () => navigate('/console/events') }]
+      : []),
   ];
   const section = path.startsWith('/console/overview')
     ? 'overview'
@@ -47,7 +51,9 @@ export function ConsoleApp() {
       ? 'staff'
       : path.startsWith('/console/seals')
         ? 'seals'
-        : 'queue';
+        : path.startsWith('/console/events')
+          ? 'events'
+          : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -87,6 +93,8 @@ export function ConsoleApp() {
             <Staff />
           ) : section === 'seals' ? (
             <Seals />
+          ) : section === 'events' ? (
+            <DeadLetters />
           ) : (
             <Queue key={location.search} />
           )}

@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
-import { openPlatform } from '../src/app.ts';
+import { openPlatform } from '../src/platform.ts';
 import { backendPids, CpuMeter, processCpuMs } from './support/cpu.ts';
 import { benchConfig, createBenchDatabase, DEFAULT_SERVER_URL } from './support/databases.ts';
 import { createLightClient } from './support/http.ts';

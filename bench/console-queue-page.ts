@@ -128,7 +128,12 @@ export async function benchConsoleQueuePage(options: {
     };
     const login = async (role: StaffRole, code: string, name: string) => {
       const username = `bench-page-${role.replace('_', '-')}-${code}`.slice(0, 32);
-      await services.identity.ensureStaff({ username, name: `压测${name}`, password: STAFF_PASSWORD, roles: [{ role, orgCode: code }] });
+      await services.identityAdmin.ensureStaff({
+        username,
+        name: `压测${name}`,
+        password: STAFF_PASSWORD,
+        roles: [{ role, orgCode: code }],
+      });
       return (await services.identity.login({ kind: 'staff', username, password: STAFF_PASSWORD, channel: 'web' })).token;
     };
     const scenarios = [

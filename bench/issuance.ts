@@ -25,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { sql } from 'drizzle-orm';
-import { openPlatform, type Platform } from '../src/app.ts';
+import { openPlatform, type Platform } from '../src/platform.ts';
 import { SEED_SERVICE_ITEMS } from '../src/modules/catalog/catalog.seed.ts';
 import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../src/modules/certificates/certificate-types.seed.ts';
 import { divisionCreditCode } from '../src/modules/orgs/credit-code.ts';
@@ -93,14 +93,14 @@ export interface Seeded {
 /** 正定县, the catalogue, the certificate types, a reviewer, and `count` submitted cases of `RESIDENTS` residents. */
 export async function seed(platform: Platform, count: number, reviewers = 1): Promise<Seeded & { usernames: string[] }> {
   const { services, database } = platform;
-  await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
-  await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
+  await services.orgsAdmin.loadDivisions({ scope: { prefix: '130123' } });
+  await services.catalogAdmin.upsertItems(SEED_SERVICE_ITEMS);
   await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
   const run = randomBytes(3).toString('hex');
   const usernames: string[] = [];
   for (let r = 0; r < reviewers; r++) {
     const username = r === 0 ? `bench-reviewer-${run}` : `bench-reviewer-${run}-${r}`;
-    await services.identity.ensureStaff({
+    await services.identityAdmin.ensureStaff({
       username,
       name: `压测审核员${hanDigits(r)}`,
       password: PASSWORD,

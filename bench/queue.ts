@@ -126,7 +126,7 @@ export async function benchQueue(options: QueueBenchOptions): Promise<ScenarioRe
 
     const login = async (role: StaffRole, target: Target) => {
       const username = `bench-${role.replace('_', '-')}-${target.code}`.slice(0, 32);
-      await services.identity.ensureStaff({
+      await services.identityAdmin.ensureStaff({
         username,
         name: `压测${target.name}`,
         password: STAFF_PASSWORD,

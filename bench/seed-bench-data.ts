@@ -74,9 +74,9 @@ export async function seedBenchData(options: SeedBenchDataOptions): Promise<Seed
     // The services load what the app itself would: divisions, departments, catalogue.
     const services = createServices(database, { masterKey: randomBytes(32) });
     const t = performance.now();
-    await services.orgs.loadDivisions({ scope: 'hebei', onProgress: (done, total) => progress('divisions', done, total) });
+    await services.orgsAdmin.loadDivisions({ scope: 'hebei', onProgress: (done, total) => progress('divisions', done, total) });
     await ensureDemoDepartments(database.db);
-    await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
+    await services.catalogAdmin.upsertItems(SEED_SERVICE_ITEMS);
     seconds.divisions = (performance.now() - t) / 1000;
   } finally {
     await database.close();

@@ -1,54 +1,36 @@
-import type { Config } from './core/config.ts';
-import { openDatabase, type Database } from './db/database.ts';
-import { buildServer, type App } from './http/server.ts';
-import { createApplicationsService, type ApplicationsService } from './modules/applications/index.ts';
-import { applicationsRoutes } from './modules/applications/index.ts';
-import { createCatalogService, type CatalogService } from './modules/catalog/index.ts';
-import { catalogRoutes } from './modules/catalog/index.ts';
-import { createIdentityService, type IdentityService } from './modules/identity/index.ts';
-import { identityRoutes } from './modules/identity/index.ts';
-import { SESSION_CHANGES_CHANNEL, SessionCache } from './modules/identity/index.ts';
-import { createOrgsService, type OrgsService } from './modules/orgs/index.ts';
-import { orgsRoutes } from './modules/orgs/index.ts';
+import type { Database } from './db/database.ts';
+import {
+  createApplicationsService,
+  createOverviewService,
+  type ApplicationsService,
+  type OverviewService,
+} from './modules/applications/index.ts';
+import { createCatalogAdmin, createCatalogService, type CatalogAdmin, type CatalogService } from './modules/catalog/index.ts';
+import { createIdentityAdmin, createIdentityService, type IdentityAdmin, type IdentityService } from './modules/identity/index.ts';
+import { createKioskLogin, type CodeSender, type KioskLogin, type SessionCache } from './modules/identity/index.ts';
+import { createOrgsAdmin, createOrgsService, type OrgsAdmin, type OrgsService } from './modules/orgs/index.ts';
 import { createEventsService, type EventsService } from './modules/events/index.ts';
-import { eventsRoutes } from './modules/events/index.ts';
-import { createKeyStore, probeSigningKeys, STATUS_KEY_OWNER, type KeyStore } from './modules/certificates/index.ts';
-import { ensureMasterKey, residentsProbe } from './modules/identity/index.ts';
-import { createDisclosureVault, sealLegacyDisclosures } from './modules/certificates/index.ts';
+import { createKeyStore, STATUS_KEY_OWNER, type KeyStore, createDisclosureVault } from './modules/certificates/index.ts';
 import { createLedgerService, type LedgerService } from './modules/ledger/index.ts';
-import { ledgerApiRoutes, ledgerTileRoutes } from './modules/ledger/index.ts';
 import { createCertificatesService, type CertificatesService } from './modules/certificates/index.ts';
-import type { StatusListOptions } from './modules/certificates/index.ts';
-import type { StatusCredentialOptions } from './modules/certificates/index.ts';
-import { certificatesRoutes } from './modules/certificates/index.ts';
-import { contextRoutes } from './modules/certificates/index.ts';
-import { createSharingService, type SharingService } from './modules/certificates/index.ts';
-import { sharingRoutes } from './modules/certificates/index.ts';
+import type { StatusCredentialOptions, StatusListOptions } from './modules/certificates/index.ts';
+import { createSharingService, type SharingService, createSealsService, type SealsService } from './modules/certificates/index.ts';
 import { createDataSharingService, type DataSharingDeps, type DataSharingService } from './modules/sharing/index.ts';
 import { createSharingAdmin, type SharingAdmin } from './modules/sharing/index.ts';
-import { loadSharingKey } from './modules/sharing/index.ts';
-import { createSealsService, type SealsService } from './modules/certificates/index.ts';
-import { sealsRoutes } from './modules/certificates/index.ts';
-import { createOverviewService, type OverviewService } from './modules/applications/index.ts';
-import { overviewRoutes } from './modules/applications/index.ts';
-import { dataSharingRoutes } from './modules/sharing/index.ts';
 import { createDatasetRecordsService, type DatasetRecordsService } from './modules/sharing/index.ts';
-import { datasetRecordsRoutes } from './modules/sharing/index.ts';
-import { webRoutes } from './http/web.ts';
-import { platformRoutes } from './http/platform.routes.ts';
-import { createKioskLogin, type KioskLogin } from './modules/identity/index.ts';
-import { createCodeSender, type CodeSender } from './modules/identity/index.ts';
-import type { RateLimits } from './core/rate-limits.ts';
-import { kioskRoutes } from './modules/identity/index.ts';
 import { createBundlesService, type BundlesService } from './modules/bundles/index.ts';
-import { bundlesRoutes } from './modules/bundles/index.ts';
 import { createRulesService, type RulesService } from './modules/rules/index.ts';
-import { rulesRoutes } from './modules/rules/index.ts';
 
 export interface Services {
   orgs: OrgsService;
+  /** Division and demo department loading, without an access check: for the seed, the CLI and tests, never handed to a route. */
+  orgsAdmin: OrgsAdmin;
   identity: IdentityService;
+  /** Operator and seed accounts (CLI passwords, the first administrator, seeded staff): never handed to a route. */
+  identityAdmin: IdentityAdmin;
   catalog: CatalogService;
+  /** Service items published by the seed, the demo and tests: never handed to a route. */
+  catalogAdmin: CatalogAdmin;
   applications: ApplicationsService;
   events: EventsService;
   keys: KeyStore;
@@ -93,20 +75,13 @@ export interface ServiceOptions {
   externalSharing?: DataSharingDeps['external'];
 }
 
-export interface Platform {
-  database: Database;
-  /** Demo mode (Config.demo): the web apps learn it from GET /api/platform. */
-  demo?: boolean;
-  services: Services;
-  close(): Promise<void>;
-}
-
 /** The composition root: every service is built here, by hand, with only what it uses. */
 export function createServices(database: Database, options: ServiceOptions): Services {
   const { db } = database;
   const { masterKey } = options;
   const clock = options.clock ?? (() => new Date());
   const orgs = createOrgsService({ db });
+  const orgsAdmin = createOrgsAdmin({ db, orgs });
   const events = createEventsService({ db, clock });
   const identity = createIdentityService({
     db,
@@ -116,7 +91,9 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     clock,
     ...(options.sessionCache ? { sessionCache: options.sessionCache } : {}),
   });
+  const identityAdmin = createIdentityAdmin({ identity });
   const catalog = createCatalogService({ db, clock });
+  const catalogAdmin = createCatalogAdmin({ db, catalog });
   const keys = createKeyStore({ db, masterKey, clock });
   const ledger = createLedgerService({ db, masterKey, clock, ...(options.ledgerOrigin ? { origin: options.ledgerOrigin } : {}) });
   const certificates = createCertificatesService({
@@ -212,8 +189,11 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: sharingAdmin.subjectKeyOf, clock });
   return {
     orgs,
+    orgsAdmin,
     identity,
+    identityAdmin,
     catalog,
+    catalogAdmin,
     applications,
     events,
     keys,
@@ -232,104 +212,3 @@ export function createServices(database: Database, options: ServiceOptions): Ser
 }
 
 const issuedNote = (identifier: string) => `电子证明已签发 certificate issued: ${identifier}`;
-
-export function databaseOptions(config: Config) {
-  return config.databaseUrl
-    ? ({ engine: 'postgres', url: config.databaseUrl } as const)
-    : ({ engine: 'pglite', dataDir: config.dataDir } as const);
-}
-
-/** Refuses a database whose data is under another master key (identity/master-key.ts); run before any service touches it. */
-export async function checkMasterKey(database: Database, key: Buffer): Promise<void> {
-  await ensureMasterKey(database.db, key, [residentsProbe(database.db, key), () => probeSigningKeys(database.db, key)]);
-}
-
-/**
- * Opens the configured database, applies migrations and builds the services. `overrides.codeSender`
- * replaces the configured kiosk code sender (browser tests capture the codes with it).
- */
-export async function openPlatform(config: Config, overrides: { codeSender?: CodeSender | null } = {}): Promise<Platform> {
-  const database = await openDatabase(databaseOptions(config));
-  try {
-    await database.migrate();
-    // Before anything reads or writes encrypted data: another key's database is refused.
-    await checkMasterKey(database, config.masterKey);
-    // Certificates from before disclosures were sealed (idempotent; nothing to do after the first start).
-    await sealLegacyDisclosures(database.db, config.masterKey);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-  // Sessions are cached per process; other processes announce their logouts and revocations.
-  const sessionCache = new SessionCache();
-  let unlisten: (() => Promise<void>) | undefined;
-  try {
-    unlisten = await database.listen?.(SESSION_CHANGES_CHANNEL, (payload) => sessionCache.applyAnnounced(payload));
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-  const services = createServices(database, {
-    masterKey: config.masterKey,
-    publicUrl: config.publicUrl,
-    ledgerOrigin: config.ledgerOrigin,
-    sessionCache,
-    codeSender:
-      overrides.codeSender !== undefined
-        ? overrides.codeSender
-        : createCodeSender(config.codeSender, { log: (line) => console.error(line) }),
-    ...(config.sharingKeyFile ? { externalSharing: { key: loadSharingKey(config.sharingKeyFile) } } : {}),
-  });
-  return {
-    database,
-    services,
-    demo: config.demo,
-    close: async () => {
-      await services.kiosk.settled();
-      await unlisten?.();
-      await database.close();
-    },
-  };
-}
-
-export async function buildApp(
-  platform: Platform,
-  options: {
-    logLevel?: string;
-    logStream?: NodeJS.WritableStream;
-    publicUrl?: string;
-    trustProxy?: Config['trustProxy'];
-    rateLimits?: RateLimits;
-  } = {},
-): Promise<App> {
-  const { services } = platform;
-  return buildServer({
-    database: platform.database,
-    auth: services.identity,
-    logLevel: options.logLevel,
-    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
-    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
-    ...(options.logStream ? { logStream: options.logStream } : {}),
-    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
-    apiRoutes: [
-      platformRoutes({ demo: platform.demo ?? false, needsBootstrap: () => services.identity.needsBootstrap() }),
-      identityRoutes({ identity: services.identity }),
-      kioskRoutes({ kiosk: services.kiosk }),
-      orgsRoutes({ orgs: services.orgs }),
-      catalogRoutes({ catalog: services.catalog }),
-      applicationsRoutes({ applications: services.applications }),
-      certificatesRoutes({ certificates: services.certificates }),
-      sharingRoutes({ sharing: services.sharing }),
-      sealsRoutes({ seals: services.seals }),
-      overviewRoutes({ overview: services.overview, applications: services.applications }),
-      dataSharingRoutes({ sharing: services.dataSharing }),
-      bundlesRoutes({ bundles: services.bundles }),
-      datasetRecordsRoutes({ records: services.datasetRecords }),
-      rulesRoutes({ rules: services.rules }),
-      ledgerApiRoutes({ ledger: services.ledger }),
-      eventsRoutes({ events: services.events }),
-    ],
-    // The web apps answer every other GET path, so they come last.
-    rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), contextRoutes({ publicUrl: services.certificates.publicUrl }), webRoutes()],
-  });
-}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
+import { buildApp } from '../src/platform.ts';
 import type { Db } from '../src/db/database.ts';
 import { residentIdCheckChar } from '../src/modules/identity/resident-id.ts';
 import { seedBundles } from '../src/modules/bundles/bundle-seed.ts';
@@ -143,7 +143,7 @@ describe.each(testEngines())('no full resident ID number at rest (%s)', (engine)
       await services.sharingAdmin.upsertDatasets(seedDatasets(ctx.departments));
       for (const grant of seedGrants(ctx.departments, new Date(Date.now() + 365 * 86_400_000)))
         await services.sharingAdmin.ensureGrant(grant);
-      await seedBundles(ctx.database.db, { ...services, dataSharing: services.sharingAdmin }, ctx.departments);
+      await seedBundles(ctx.database.db, services, ctx.departments);
       const mother = await ctx.newResident({ name: '王芳' });
       ids.push(mother.residentId);
       await services.sharingAdmin.upsertRecords('ps.household_register', [

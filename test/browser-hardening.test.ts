@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../src/app.ts';
+import { buildApp } from '../src/platform.ts';
 import { parseTrustProxy } from '../src/core/config.ts';
 import type { App } from '../src/http/server.ts';
 import { seedDatasets } from '../src/modules/sharing/sharing.seed.ts';

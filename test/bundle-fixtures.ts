@@ -8,10 +8,10 @@ export async function bundleContext(
   bundleDefinitions?: readonly unknown[],
 ): Promise<TestContext> {
   const ctx = await createTestContext(engine, bundleDefinitions ? { bundleDefinitions } : {});
-  const sharing = ctx.services.dataSharing;
-  await sharing.upsertDatasets(seedDatasets(ctx.departments));
+  const admin = ctx.services.sharingAdmin;
+  await admin.upsertDatasets(seedDatasets(ctx.departments));
   const validUntil = new Date(Date.now() + 365 * 86_400_000);
-  for (const grant of seedGrants(ctx.departments, validUntil)) await sharing.ensureGrant(grant);
+  for (const grant of seedGrants(ctx.departments, validUntil)) await admin.ensureGrant(grant);
   await seedBundles(ctx.database.db, ctx.services, ctx.departments);
   return ctx;
 }
@@ -19,7 +19,7 @@ export async function bundleContext(
 /** A mother with the hospital's delivery record and a household register entry. */
 export async function motherIn(ctx: TestContext, name = '王芳') {
   const resident = await ctx.newResident({ name });
-  await ctx.services.dataSharing.upsertRecords('ps.household_register', [
+  await ctx.services.sharingAdmin.upsertRecords('ps.household_register', [
     {
       residentId: resident.residentId,
       data: {
@@ -34,7 +34,7 @@ export async function motherIn(ctx: TestContext, name = '王芳') {
       },
     },
   ]);
-  await ctx.services.dataSharing.upsertRecords('health.birth_record', [
+  await ctx.services.sharingAdmin.upsertRecords('health.birth_record', [
     {
       residentId: resident.residentId,
       data: {
@@ -48,7 +48,7 @@ export async function motherIn(ctx: TestContext, name = '王芳') {
       },
     },
   ]);
-  await ctx.services.dataSharing.upsertRecords('medsec.insured_person', [
+  await ctx.services.sharingAdmin.upsertRecords('medsec.insured_person', [
     {
       residentId: resident.residentId,
       data: {

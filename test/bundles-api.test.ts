@@ -14,7 +14,7 @@ describe.each(testEngines())('bundles HTTP API on %s', (engine) => {
     await ctx.services.sharingAdmin.upsertDatasets(seedDatasets(ctx.departments));
     for (const grant of seedGrants(ctx.departments, new Date(Date.now() + 365 * 86_400_000)))
       await ctx.services.sharingAdmin.ensureGrant(grant);
-    await seedBundles(ctx.database.db, { ...ctx.services, dataSharing: ctx.services.sharingAdmin }, ctx.departments);
+    await seedBundles(ctx.database.db, ctx.services, ctx.departments);
     app = await buildTestApp(ctx);
   }, 120_000);
   afterAll(async () => {

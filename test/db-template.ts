@@ -45,10 +45,10 @@ declare module 'vitest' {
  */
 export async function seedTestDatabase(database: Database): Promise<void> {
   const services = createServices(database, { masterKey: randomBytes(32), codeSender: null });
-  await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
-  await services.orgs.loadDivisions({ scope: { prefix: '130102' } });
+  await services.orgsAdmin.loadDivisions({ scope: { prefix: '130123' } });
+  await services.orgsAdmin.loadDivisions({ scope: { prefix: '130102' } });
   await ensureDemoDepartments(database.db);
-  await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
+  await services.catalogAdmin.upsertItems(SEED_SERVICE_ITEMS);
   await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
 }
 

@@ -11,9 +11,9 @@ describe('demo data', () => {
     const database = await createTestDatabase('pglite');
     try {
       const services = createServices(database, { masterKey: randomBytes(32) });
-      expect(await isPlatformSeeded(services)).toBe(false);
+      expect(await isPlatformSeeded(database, services)).toBe(false);
       await seedPlatform(database, services, { divisions: { prefix: '130123' } });
-      expect(await isPlatformSeeded(services)).toBe(true);
+      expect(await isPlatformSeeded(database, services)).toBe(true);
       expect(await isDemoSeeded(services)).toBe(false);
       expect((await services.catalog.listItems({})).length).toBeGreaterThan(0);
       expect(await services.orgs.getOrg(DEMO_VILLAGE)).not.toBeNull();
@@ -44,7 +44,7 @@ describe('demo data', () => {
       const credentials = await seedDemo(database, services, { divisions: { prefix: '130123' } });
       expect(await isDemoSeeded(services)).toBe(true);
       expect(await services.identity.needsBootstrap()).toBe(false);
-      expect(await services.identity.issueBootstrapToken()).toBeNull();
+      expect(await services.identityAdmin.issueBootstrapToken()).toBeNull();
       await expect(
         services.identity.login({ kind: 'staff', username: 'admin', password: 'Yiban2026', channel: 'web' }),
       ).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { buildApp, createServices, type ServiceOptions, type Services } from '../src/app.ts';
+import { createServices, type ServiceOptions, type Services } from '../src/app.ts';
+import { buildApp } from '../src/platform.ts';
 import type { App } from '../src/http/server.ts';
 import type { Database, Engine } from '../src/db/database.ts';
 import type { StatusListOptions } from '../src/modules/certificates/status-lists.ts';
@@ -16,19 +17,9 @@ export const PASSWORD = 'Test-Passw0rd-2026x';
 /** 塔元庄村民委员会 and a neighbouring village of 正定镇, both real codes. */
 export const VILLAGE = '130123100242';
 
-/**
- * The services, with the sharing admin's methods also on `dataSharing`: the bundles tests still
- * seed through `ctx.services.dataSharing` (once they use `ctx.services.sharingAdmin`, this goes).
- * buildTestApp hands the routes the real services.
- */
-export type TestServices = Services & { dataSharing: Services['dataSharing'] & Services['sharingAdmin'] };
-
-/** The services as createServices built them, for the HTTP app. */
-const appServices = new WeakMap<TestContext, Services>();
-
 export interface TestContext {
   database: Database;
-  services: TestServices;
+  services: Services;
   departments: Record<string, string>;
   /** A second village in the same county, for cross-village checks. */
   otherVillage: string;
@@ -103,7 +94,7 @@ export async function createTestContext(
 
   const context: TestContext = {
     database,
-    services: { ...services, dataSharing: { ...services.dataSharing, ...services.sharingAdmin } },
+    services,
     departments,
     otherVillage,
     masterKey,
@@ -131,7 +122,7 @@ export async function createTestContext(
     },
     async newStaff(role, orgCode) {
       const username = `u${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-      await services.identity.ensureStaff({ username, name: `测试${role}`, password: PASSWORD, roles: [{ role, orgCode }] });
+      await services.identityAdmin.ensureStaff({ username, name: `测试${role}`, password: PASSWORD, roles: [{ role, orgCode }] });
       const principal = await login({ kind: 'staff', username, password: PASSWORD, channel: 'web' });
       return { ...principal, username };
     },
@@ -140,7 +131,6 @@ export async function createTestContext(
       await database.close();
     },
   };
-  appServices.set(context, services);
   return context;
 }
 
@@ -153,7 +143,7 @@ export const TEST_RATE_LIMITS: RateLimits = raiseRateLimits(DEFAULT_RATE_LIMITS,
 /** The HTTP app over a test context's services, quiet; closing it closes the context too. */
 export function buildTestApp(ctx: TestContext, options: { rateLimits?: RateLimits } = {}): Promise<App> {
   return buildApp(
-    { database: ctx.database, services: appServices.get(ctx) ?? ctx.services, close: () => ctx.close() },
+    { database: ctx.database, services: ctx.services, close: () => ctx.close() },
     { logLevel: 'silent', rateLimits: options.rateLimits ?? TEST_RATE_LIMITS },
   );
 }

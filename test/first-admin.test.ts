@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, createServices, openPlatform } from '../src/app.ts';
+import { createServices } from '../src/app.ts';
+import { buildApp, openPlatform } from '../src/platform.ts';
 import { loadConfig } from '../src/core/config.ts';
 import type { App } from '../src/http/server.ts';
 import { createTestDatabase } from './db.ts';
@@ -38,7 +39,7 @@ describe('yiban admin create and reset-password', () => {
     env = { YIBAN_DATA_DIR: dataDir, DATABASE_URL: '' };
     // The divisions the administrator's role is held at, as a first start would load them.
     const platform = await openPlatform(loadConfig(env));
-    await platform.services.orgs.loadDivisions({ scope: { prefix: '130123' } });
+    await platform.services.orgsAdmin.loadDivisions({ scope: { prefix: '130123' } });
     await platform.close();
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -83,7 +84,7 @@ describe('GET /api/platform and the bootstrap token over HTTP', () => {
   beforeAll(async () => {
     const database = await createTestDatabase('pglite');
     services = createServices(database, { masterKey: randomBytes(32) });
-    await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
+    await services.orgsAdmin.loadDivisions({ scope: { prefix: '130123' } });
     app = await buildApp({ database, services, close: () => database.close() }, { logLevel: 'silent' });
     demoApp = await buildApp({ database, services, demo: true, close: () => Promise.resolve() }, { logLevel: 'silent' });
   });
@@ -98,7 +99,7 @@ describe('GET /api/platform and the bootstrap token over HTTP', () => {
     expect(await platform()).toEqual({ name: { zh: '一办', en: 'Yiban' }, demo: false, needsBootstrap: true });
     expect(await platform(demoApp)).toMatchObject({ demo: true });
 
-    const { token } = (await services.identity.issueBootstrapToken())!;
+    const { token } = (await services.identityAdmin.issueBootstrapToken())!;
     const bootstrap = (body: Record<string, string>) =>
       app.inject({
         method: 'POST',

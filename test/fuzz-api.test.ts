@@ -84,7 +84,7 @@ describe('API under random input', () => {
     ] as const;
     for (const [i, s] of staffRoles.entries()) {
       const username = `fuzz${i}${Date.now().toString(36)}`;
-      const { accountId } = await ctx.services.identity.ensureStaff({
+      const { accountId } = await ctx.services.identityAdmin.ensureStaff({
         username,
         name: s.name,
         password: PASSWORD,

@@ -10,7 +10,8 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { openPlatform, type Services } from '../../src/app.ts';
+import { type Services } from '../../src/app.ts';
+import { openPlatform } from '../../src/platform.ts';
 import type { Principal } from '../../src/modules/identity/principal.ts';
 import { benchConfig } from './databases.ts';
 

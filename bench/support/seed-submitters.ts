@@ -1,4 +1,4 @@
-import { openPlatform } from '../../src/app.ts';
+import { openPlatform } from '../../src/platform.ts';
 import { SEED_SERVICE_ITEMS } from '../../src/modules/catalog/catalog.seed.ts';
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { ensureDemoDepartments } from '../../src/modules/orgs/orgs.service.ts';
@@ -21,9 +21,9 @@ export async function seedSubmitters(
   const platform = await openPlatform(config);
   try {
     const { services } = platform;
-    await services.orgs.loadDivisions({ scope: { prefix: ZHENGDING_COUNTY } });
+    await services.orgsAdmin.loadDivisions({ scope: { prefix: ZHENGDING_COUNTY } });
     await ensureDemoDepartments(platform.database.db);
-    await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
+    await services.catalogAdmin.upsertItems(SEED_SERVICE_ITEMS);
 
     const villages: string[] = [];
     for (const township of await listAll(services.orgs, ZHENGDING_COUNTY)) {

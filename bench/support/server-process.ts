@@ -11,7 +11,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
-import { buildApp, openPlatform } from '../../src/app.ts';
+import { buildApp, openPlatform } from '../../src/platform.ts';
 import { benchConfig } from './databases.ts';
 
 export interface ServerProcessConfig {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Platform } from '../app.ts';
+import type { Platform } from '../platform.ts';
 import { AppError, formatMessage } from '../core/errors.ts';
 import { PLATFORM_ADMIN_ORG } from '../modules/identity/index.ts';
 import { readSecret } from './prompt.ts';
@@ -23,7 +23,7 @@ export function registerAdminCommands(program: Command, open: () => Promise<Plat
     .action(async (options: { username: string; name: string; org: string; passwordStdin?: boolean }) => {
       const password = await readNewPassword(options.passwordStdin ?? false);
       await runReporting(open, async (platform) => {
-        const created = await platform.services.identity.createPlatformAdmin({
+        const created = await platform.services.identityAdmin.createPlatformAdmin({
           username: options.username,
           name: options.name,
           password,
@@ -42,7 +42,7 @@ export function registerAdminCommands(program: Command, open: () => Promise<Plat
     .action(async (username: string, options: { passwordStdin?: boolean }) => {
       const password = await readNewPassword(options.passwordStdin ?? false);
       await runReporting(open, async (platform) => {
-        const { revokedSessions } = await platform.services.identity.resetStaffPassword(username, password);
+        const { revokedSessions } = await platform.services.identityAdmin.resetStaffPassword(username, password);
         console.log(`已设置新密码 password set for ${username}; 注销会话 sessions ended: ${revokedSessions}`);
       });
     });

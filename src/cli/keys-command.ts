@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { checkMasterKey, databaseOptions } from '../app.ts';
+import { checkMasterKey, databaseOptions } from '../platform.ts';
 import { loadConfig, masterKeySource, readKeyFile } from '../core/config.ts';
 import { masterKeyFingerprint } from '../core/sealing.ts';
 import { openDatabase } from '../db/database.ts';

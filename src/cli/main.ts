@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type Config } from '../core/config.ts';
 import { AppError, formatMessage } from '../core/errors.ts';
 import { DataDirLockedError } from '../db/data-dir-lock.ts';
-import { openPlatform, type Platform } from '../app.ts';
+import { openPlatform, type Platform } from '../platform.ts';
 import { isDemoSeeded, isPlatformSeeded, seedDemo, seedPlatform } from '../demo/demo-data.ts';
 import { demoCredentials, type DemoCredential } from '../demo/demo-people.ts';
 import { registerAdminCommands, reportCliError } from './admin-command.ts';
@@ -86,7 +86,7 @@ program
       // Later starts reuse what the first one loaded, without touching it again.
       if (config.demo && (await isDemoSeeded(platform.services))) {
         credentials = demoCredentials();
-      } else if (config.demo || !(await isPlatformSeeded(platform.services))) {
+      } else if (config.demo || !(await isPlatformSeeded(platform.database, platform.services))) {
         console.error(
           config.demo
             ? '首次启动：载入河北省行政区划与演示数据 / first start: loading Hebei divisions and demo data'
@@ -101,7 +101,7 @@ program
       );
     }
     // Only when no administrator exists: printed once, stored hashed.
-    const bootstrap = await platform.services.identity.issueBootstrapToken();
+    const bootstrap = await platform.services.identityAdmin.issueBootstrapToken();
     if (workers > 1) {
       await platform.close();
       printStarted(config, { credentials, bootstrap, engine: 'postgres', workers });

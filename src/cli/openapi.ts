@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { buildApp, createServices } from '../app.ts';
+import { createServices } from '../app.ts';
+import { buildApp } from '../platform.ts';
 import { openDatabase } from '../db/database.ts';
 
 /** The OpenAPI document as the running server serves it, built on a throwaway in-memory database. */

@@ -1,4 +1,4 @@
-import { buildApp, type Platform } from '../app.ts';
+import { buildApp, type Platform } from '../platform.ts';
 import type { Config } from '../core/config.ts';
 import type { DemoCredential } from '../demo/demo-people.ts';
 import { fallbackFaces } from '../modules/certificates/index.ts';

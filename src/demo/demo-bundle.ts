@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServices } from '../app.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/index.ts';
-import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../modules/certificates/index.ts';
+import { listCertificateTypes, SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../modules/certificates/index.ts';
 import { seedBundles } from '../modules/bundles/index.ts';
 import type { BurdenFigures } from '../modules/bundles/index.ts';
 import type { BundleProgress } from '../modules/bundles/index.ts';
@@ -46,10 +46,10 @@ export async function prepareBundleDemo(
     masterKey: options.masterKey ?? randomBytes(32),
     ...(options.platformKey ? { externalSharing: { key: options.platformKey } } : {}),
   });
-  await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
+  await services.orgsAdmin.loadDivisions({ scope: { prefix: '130123' } });
   const departments: Record<string, string> = {};
   for (const d of await ensureDemoDepartments(database.db)) if (d.departmentKind) departments[d.departmentKind] ??= d.code;
-  await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
+  await services.catalogAdmin.upsertItems(SEED_SERVICE_ITEMS);
   await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
   const people = PEOPLE.map(([name, birthDate, gender], i): DemoPerson => ({ residentId: demoResidentId(i), name, birthDate, gender })) as [
@@ -58,9 +58,8 @@ export async function prepareBundleDemo(
     DemoPerson,
     DemoPerson,
   ];
-  await seedSharingDemo(services.sharingAdmin, departments, people, { licenceTypes: await services.certificates.listTypes() });
-  // The bundles' seed still calls the sharing admin `dataSharing`.
-  await seedBundles(database.db, { ...services, dataSharing: services.sharingAdmin }, departments);
+  await seedSharingDemo(services.sharingAdmin, departments, people, { licenceTypes: await listCertificateTypes(database.db) });
+  await seedBundles(database.db, services, departments);
   const records = seedRecords(people);
 
   async function newMother(index: number): Promise<Principal> {

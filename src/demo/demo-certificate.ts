@@ -23,12 +23,12 @@ export interface DemoCertificateFiles {
  * residence proof and the 塔元庄村 reviewer approves; returns the certificate and its full bundle.
  */
 export async function issueDemoCertificate(database: Database, services: Services) {
-  await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
+  await services.orgsAdmin.loadDivisions({ scope: { prefix: '130123' } });
   await ensureDemoDepartments(database.db);
-  await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
+  await services.catalogAdmin.upsertItems(SEED_SERVICE_ITEMS);
   await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
-  await services.identity.ensureStaff({
+  await services.identityAdmin.ensureStaff({
     username: 'tyz-reviewer',
     name: '塔元庄村审核员',
     password: DEMO_PASSWORD,

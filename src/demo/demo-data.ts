@@ -1,7 +1,7 @@
 import type { Services } from '../app.ts';
 import type { Principal } from '../modules/identity/index.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/index.ts';
-import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../modules/certificates/index.ts';
+import { listCertificateTypes, SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../modules/certificates/index.ts';
 import { ensureDemoDepartments } from '../modules/orgs/index.ts';
 import type { Database } from '../db/database.ts';
 import { seedSharingDemo } from '../modules/sharing/index.ts';
@@ -37,25 +37,24 @@ export async function isDemoSeeded(services: Services): Promise<boolean> {
  * codes by kind.
  */
 export async function seedPlatform(database: Database, services: Services, options: SeedDemoOptions): Promise<Record<string, string>> {
-  await services.orgs.loadDivisions({
+  await services.orgsAdmin.loadDivisions({
     scope: options.divisions,
     onProgress: (done, total) => options.onProgress?.('divisions', done, total),
   });
   const departments = await ensureDemoDepartments(database.db);
   const byKind: Record<string, string> = {};
   for (const d of departments) if (d.departmentKind) byKind[d.departmentKind] ??= d.code;
-  await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
+  await services.catalogAdmin.upsertItems(SEED_SERVICE_ITEMS);
   await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
-  await seedSharingDemo(services.sharingAdmin, byKind, null, { licenceTypes: await services.certificates.listTypes() });
-  // The bundles' seed still calls the sharing admin `dataSharing`.
-  await seedBundles(database.db, { ...services, dataSharing: services.sharingAdmin }, byKind);
+  await seedSharingDemo(services.sharingAdmin, byKind, null, { licenceTypes: await listCertificateTypes(database.db) });
+  await seedBundles(database.db, services, byKind);
   return byKind;
 }
 
 /** True once seedPlatform has run on this database (the province and the catalogue are there). */
-export async function isPlatformSeeded(services: Services): Promise<boolean> {
-  return (await services.orgs.getOrg(DEMO_PROVINCE)) !== null && (await services.certificates.listTypes()).length > 0;
+export async function isPlatformSeeded(database: Database, services: Services): Promise<boolean> {
+  return (await services.orgs.getOrg(DEMO_PROVINCE)) !== null && (await listCertificateTypes(database.db)).length > 0;
 }
 
 /**
@@ -68,7 +67,7 @@ export async function seedDemo(database: Database, services: Services, options: 
 
   for (const s of DEMO_STAFF) {
     const orgCode = typeof s.orgCode === 'string' ? s.orgCode : s.orgCode(byKind);
-    await services.identity.ensureStaff({
+    await services.identityAdmin.ensureStaff({
       username: s.username,
       name: s.name,
       password: DEMO_PASSWORD,
@@ -92,7 +91,7 @@ export async function seedDemo(database: Database, services: Services, options: 
     }
     residents.push(await loginAs(services, { kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' }));
   }
-  await seedSharingDemo(services.sharingAdmin, byKind, demoPeople(), { licenceTypes: await services.certificates.listTypes() });
+  await seedSharingDemo(services.sharingAdmin, byKind, demoPeople(), { licenceTypes: await listCertificateTypes(database.db) });
   if (seeded) return credentials;
 
   await seedDemoCases(database, services, residents as [Principal, Principal, Principal, Principal]);

@@ -87,12 +87,12 @@ async function main(): Promise<void> {
 
   const marker = path.join(stateDir!, 'seeded');
   if (!existsSync(marker)) {
-    await services.orgs.loadDivisions({ scope: { prefix: '130123' } });
+    await services.orgsAdmin.loadDivisions({ scope: { prefix: '130123' } });
     await ensureDemoDepartments(db);
-    await services.catalog.upsertItems(SEED_SERVICE_ITEMS);
+    await services.catalogAdmin.upsertItems(SEED_SERVICE_ITEMS);
     await upsertCertificateTypes(db, SEED_CERTIFICATE_TYPES);
     await services.keys.ensurePlatformRoot();
-    await services.identity.ensureStaff({
+    await services.identityAdmin.ensureStaff({
       username: REVIEWER,
       name: '塔元庄村审核员',
       password: PASSWORD,

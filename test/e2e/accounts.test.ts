@@ -117,6 +117,7 @@ describe('demo mode and passwords in the browser', () => {
   it('首次设置: with no administrator, the printed link creates the first one once', async () => {
     const { db } = server.platform.database;
     const identity = server.platform.services.identity;
+    const identityAdmin = server.platform.services.identityAdmin;
     // As on an install without an administrator: the demo one is disabled.
     const admins = await db.select({ id: staffRoles.accountId }).from(staffRoles).where(eq(staffRoles.role, 'platform_admin'));
     await db
@@ -128,7 +129,7 @@ describe('demo mode and passwords in the browser', () => {
           admins.map((a) => a.id),
         ),
       );
-    const { token } = (await identity.issueBootstrapToken())!;
+    const { token } = (await identityAdmin.issueBootstrapToken())!;
 
     const page = await desktop.newPage();
     await page.goto('/console/login');

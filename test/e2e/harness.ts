@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { buildApp, openPlatform, type Platform } from '../../src/app.ts';
+import { buildApp, openPlatform, type Platform } from '../../src/platform.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { buildWeb, isWebBuildFresh } from '../../src/cli/web-build.ts';
 import { seedDemo } from '../../src/demo/demo-data.ts';

@@ -257,14 +257,14 @@ export function bundleGrants(departments: Record<string, string>, validUntil: Da
 export async function seedBundles(
   db: Executor,
   services: {
-    catalog: { upsertItems(items: ServiceItemDef[]): Promise<unknown> };
-    dataSharing: { ensureGrant(input: ReturnType<typeof bundleGrants>[number]): Promise<void> };
+    catalogAdmin: { upsertItems(items: ServiceItemDef[]): Promise<unknown> };
+    sharingAdmin: { ensureGrant(input: ReturnType<typeof bundleGrants>[number]): Promise<void> };
   },
   departments: Record<string, string>,
   now: Date = new Date(),
 ): Promise<void> {
-  await services.catalog.upsertItems(RETIREMENT_ITEMS);
+  await services.catalogAdmin.upsertItems(RETIREMENT_ITEMS);
   await upsertCertificateTypes(db, BUNDLE_CERTIFICATE_TYPES);
   const validUntil = new Date(now.getTime() + 3 * 365 * 86_400_000);
-  for (const grant of bundleGrants(departments, validUntil)) await services.dataSharing.ensureGrant(grant);
+  for (const grant of bundleGrants(departments, validUntil)) await services.sharingAdmin.ensureGrant(grant);
 }

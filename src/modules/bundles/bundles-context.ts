@@ -11,10 +11,7 @@ import type { BundleCase, BundlesDeps, Loaded, Org } from './bundles-types.ts';
 export const RULE_REASON = /^即办规则 instant-approval rule: ([a-z0-9_.-]+)$/;
 export const ruleReason = (id: string) => `即办规则 instant-approval rule: ${id}`;
 
-/** How long an org read is kept: the org tree is reference data (the applications' routes are kept as long). */
-const ORG_TTL_MS = 60_000;
-
-/** What the parts of the bundles service share: its dependencies, the definitions, the org cache and the actors. */
+/** What the parts of the bundles service share: its dependencies, the definitions, the orgs' reads and the actors. */
 export interface BundlesContext {
   db: Db;
   deps: BundlesDeps;
@@ -78,23 +75,10 @@ export function createBundlesContext(deps: BundlesDeps): BundlesContext {
 
   /**
    * Orgs as a bundle reads them (a department for each rule and exchange, the names of the
-   * cases' orgs), kept for ORG_TTL_MS: each bundle read them again, eight times a birth bundle.
+   * cases' orgs), through the orgs service's per-process cache: each bundle read them again,
+   * eight times a birth bundle.
    */
-  const orgs = new Map<string, { org: Promise<Org | null>; at: number }>();
-  function orgOf(code: string): Promise<Org | null> {
-    const now = performance.now();
-    const hit = orgs.get(code);
-    if (hit && now - hit.at < ORG_TTL_MS) return hit.org;
-    if (orgs.size >= 10_000) orgs.clear();
-    const org = deps.orgs.getOrg(code);
-    orgs.set(code, { org, at: now });
-    // Only what was found is kept: an org added later is found at once.
-    org.then(
-      (o) => o ?? orgs.delete(code),
-      () => orgs.delete(code),
-    );
-    return org;
-  }
+  const orgOf = (code: string): Promise<Org | null> => deps.orgs.byCode(code);
 
   async function departmentActor(orgCode: string, name: string, actions: readonly StaffAction[]): Promise<Principal> {
     const org = await orgOf(orgCode);

@@ -12,7 +12,7 @@ export interface BundlesDeps {
   catalog: Pick<CatalogService, 'getItem'>;
   applications: Pick<ApplicationsService, 'submit' | 'applicantAction' | 'decideMany'>;
   dataSharing: Pick<DataSharingService, 'requestExchange' | 'decideConsent' | 'listDatasets' | 'listGrants'>;
-  orgs: Pick<OrgsService, 'getOrg' | 'findDepartment'>;
+  orgs: Pick<OrgsService, 'byCode' | 'findDepartment'>;
   /** The parent's home village when the session did not carry it. */
   residents?: { getResidentSummary(accountId: string): Promise<{ homeOrgCode: string | null } | null> };
   definitions?: readonly unknown[];

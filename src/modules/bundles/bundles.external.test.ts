@@ -21,12 +21,12 @@ describe.each(testEngines())('birth bundle with an external hospital system on %
 
   beforeAll(async () => {
     ctx = await createTestContext(engine, { externalSharing: { key: platformKey, backoffBaseMs: 20, maxBackoffMs: 100 } });
-    const sharing = ctx.services.dataSharing;
-    await sharing.upsertDatasets(seedDatasets(ctx.departments));
-    for (const grant of seedGrants(ctx.departments, new Date(Date.now() + 365 * 86_400_000))) await sharing.ensureGrant(grant);
+    const admin = ctx.services.sharingAdmin;
+    await admin.upsertDatasets(seedDatasets(ctx.departments));
+    for (const grant of seedGrants(ctx.departments, new Date(Date.now() + 365 * 86_400_000))) await admin.ensureGrant(grant);
     await seedBundles(ctx.database.db, ctx.services, ctx.departments);
     port = await freePort();
-    await sharing.setProvider('health.birth_record', {
+    await admin.setProvider('health.birth_record', {
       kind: 'external',
       baseUrl: `http://127.0.0.1:${port}`,
       keyId: hospitalKey.keyId,
@@ -42,7 +42,7 @@ describe.each(testEngines())('birth bundle with an external hospital system on %
 
   it('shows that it waits for the hospital while its system is down, then completes once it is up, nothing twice', async () => {
     const parent = await ctx.newResident({ name: '王芳' });
-    await ctx.services.dataSharing.upsertRecords('ps.household_register', [
+    await ctx.services.sharingAdmin.upsertRecords('ps.household_register', [
       {
         residentId: parent.residentId,
         data: {
@@ -57,7 +57,7 @@ describe.each(testEngines())('birth bundle with an external hospital system on %
         },
       },
     ]);
-    await ctx.services.dataSharing.upsertRecords('medsec.insured_person', [
+    await ctx.services.sharingAdmin.upsertRecords('medsec.insured_person', [
       {
         residentId: parent.residentId,
         data: {

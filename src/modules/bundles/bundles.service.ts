@@ -133,7 +133,7 @@ export function createBundlesService(deps: BundlesDeps) {
         principal.homeOrgCode !== undefined
           ? principal.homeOrgCode
           : ((await deps.residents?.getResidentSummary(applicantId))?.homeOrgCode ?? null);
-      const village = home ? await deps.orgs.getOrg(home) : null;
+      const village = home ? await deps.orgs.byCode(home) : null;
       const grants = new Map<string, Awaited<ReturnType<DataSharingService['listGrants']>>>();
       return previewBundle(def.definition, def.items, {
         departmentFor: async (kind) => {

@@ -3,7 +3,7 @@ import { AppError } from '../../core/errors.ts';
 import { testEngines } from '../../../test/db.ts';
 import { rejection } from '../../../test/errors.ts';
 import { createTestContext, type TestContext } from '../../../test/factories.ts';
-import { createCatalogService, EARLIEST_FORM_DATE } from './catalog.service.ts';
+import { createCatalogAdmin, createCatalogService, EARLIEST_FORM_DATE } from './catalog.service.ts';
 import type { FormField } from './catalog.tables.ts';
 
 const form = { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' };
@@ -27,6 +27,13 @@ describe.each(testEngines())('catalogue form dates on %s', (engine) => {
   });
   afterAll(async () => {
     await ctx?.close();
+  });
+
+  it("has none of the catalog admin's methods: the seed publishes items without an access check, the routes cannot", () => {
+    const catalog = createCatalogService({ db: ctx.database.db });
+    const adminMethods = Object.keys(createCatalogAdmin({ db: ctx.database.db, catalog }));
+    expect(adminMethods).toEqual(expect.arrayContaining(['upsertItems']));
+    for (const name of adminMethods) expect(catalog).not.toHaveProperty(name);
   });
 
   it('refuses a residence that starts in the future or before 1900, counting days in China', async () => {

@@ -12,7 +12,6 @@ export interface CatalogService {
   listItems(filter: { q?: string; category?: string }): Promise<ServiceItem[]>;
   getItem(code: string): Promise<ServiceItem | null>;
   requireItem(code: string): Promise<ServiceItem>;
-  upsertItems(items: ServiceItemDef[]): Promise<number>;
   /** The promised due date of a case submitted at `submittedAt`. */
   dueDateFor(item: ServiceItem, submittedAt: Date): DueDate;
   /** Checks an application form against the item's fields: returns the cleaned form or throws VALIDATION_FAILED. */
@@ -63,32 +62,6 @@ export function createCatalogService(deps: { db: Db; clock?: () => Date }): Cata
       const item = await service.getItem(code);
       if (!item || !item.active) throw notFound('service');
       return item;
-    },
-
-    async upsertItems(items) {
-      if (items.length === 0) return 0;
-      await db
-        .insert(serviceItems)
-        .values(items)
-        .onConflictDoUpdate({
-          target: serviceItems.code,
-          set: {
-            nameZh: sql`excluded.name_zh`,
-            nameEn: sql`excluded.name_en`,
-            category: sql`excluded.category`,
-            handlerLevel: sql`excluded.handler_level`,
-            departmentKind: sql`excluded.department_kind`,
-            materials: sql`excluded.materials`,
-            formFields: sql`excluded.form_fields`,
-            timeLimitDays: sql`excluded.time_limit_days`,
-            channels: sql`excluded.channels`,
-            feeCents: sql`excluded.fee_cents`,
-            online: sql`excluded.online`,
-            certificateType: sql`excluded.certificate_type`,
-          },
-        });
-      cache.clear();
-      return items.length;
     },
 
     dueDateFor(item, submittedAt) {
@@ -147,7 +120,54 @@ export function createCatalogService(deps: { db: Db; clock?: () => Date }): Cata
       return option?.labelZh ?? value;
     },
   };
+  caches.set(service, cache);
   return service;
+}
+
+/**
+ * What the seed, the demo, tests and benchmarks do without a caller: publishing service items.
+ * Kept off the catalog service, so the routes (which get only that service) cannot reach it; it
+ * clears the service's item cache after each write.
+ */
+export interface CatalogAdmin {
+  upsertItems(items: ServiceItemDef[]): Promise<number>;
+}
+
+/** Each catalog service's item cache, for the admin built beside it (createCatalogAdmin). */
+const caches = new WeakMap<CatalogService, Map<string, unknown>>();
+
+/** The catalog admin of a catalog service (the composition root builds it beside the service). */
+export function createCatalogAdmin(deps: { db: Db; catalog: CatalogService }): CatalogAdmin {
+  const { db } = deps;
+  const cache = caches.get(deps.catalog);
+  if (!cache) throw new Error('createCatalogAdmin: not a catalog service built by createCatalogService');
+  return {
+    async upsertItems(items) {
+      if (items.length === 0) return 0;
+      await db
+        .insert(serviceItems)
+        .values(items)
+        .onConflictDoUpdate({
+          target: serviceItems.code,
+          set: {
+            nameZh: sql`excluded.name_zh`,
+            nameEn: sql`excluded.name_en`,
+            category: sql`excluded.category`,
+            handlerLevel: sql`excluded.handler_level`,
+            departmentKind: sql`excluded.department_kind`,
+            materials: sql`excluded.materials`,
+            formFields: sql`excluded.form_fields`,
+            timeLimitDays: sql`excluded.time_limit_days`,
+            channels: sql`excluded.channels`,
+            feeCents: sql`excluded.fee_cents`,
+            online: sql`excluded.online`,
+            certificateType: sql`excluded.certificate_type`,
+          },
+        });
+      cache.clear();
+      return items.length;
+    },
+  };
 }
 
 /** A real date outside the field's range: in the future for a date that has happened, or absurdly far back or ahead. */

@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/database.ts';
-import { upsertType } from './certificates.repository.ts';
+import { listTypes, upsertType, type CertificateTypeRow } from './certificates.repository.ts';
 import type { CertificateField, CertificateTemplate } from './certificates.tables.ts';
 
 export interface CertificateTypeDef {
@@ -118,4 +118,9 @@ export const SEED_CERTIFICATE_TYPES: CertificateTypeDef[] = [
  */
 export async function upsertCertificateTypes(db: Executor, types: readonly CertificateTypeDef[]): Promise<void> {
   for (const t of types) await upsertType(db, t);
+}
+
+/** The certificate types loaded (seed, demo and tests: e.g. the licence datasets are built from them). */
+export async function listCertificateTypes(db: Executor): Promise<CertificateTypeRow[]> {
+  return listTypes(db);
 }

@@ -33,6 +33,10 @@ describe.each(testEngines())('certificates on %s', (engine) => {
     return { resident, reviewer, caseId: c.id, decided };
   }
 
+  it('has no seed method: certificate types are loaded and listed by functions of the database (certificate-types.seed.ts)', () => {
+    for (const name of ['listTypes', 'upsertTypes', 'upsertCertificateTypes']) expect(ctx.services.certificates).not.toHaveProperty(name);
+  });
+
   it('issues one sealed certificate on approval, completes the case, and puts it on the ledger', async () => {
     const { resident, caseId, decided } = await approvedCase();
     expect(decided.state).toBe('completed');

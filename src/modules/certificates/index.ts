@@ -1,5 +1,5 @@
 /** The certificates module's public surface: other modules import from here only (npm run boundaries). */
-export { type CertificateTypeDef, SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from './certificate-types.seed.ts';
+export { type CertificateTypeDef, SEED_CERTIFICATE_TYPES, listCertificateTypes, upsertCertificateTypes } from './certificate-types.seed.ts';
 export { certificatesOfCases } from './certificates-of-cases.ts';
 export { certificatesRoutes } from './certificates.routes.ts';
 export { type CertificatesService, createCertificatesService } from './certificates.service.ts';

@@ -98,10 +98,6 @@ export function createIssueFunctions(ctx: CertificatesContext) {
   }
 
   return {
-    async listTypes() {
-      return repo.listTypes(db);
-    },
-
     /**
      * Prepares the certificate of a case being approved: reads the type, the issuer, the holder
      * and the seal before the transaction; the step it returns issues inside the approval's

@@ -5,7 +5,7 @@ import type { Database } from '../../db/database.ts';
 import { SESSION_COOKIE } from '../../http/auth.ts';
 import { buildServer, type App } from '../../http/server.ts';
 import { identityRoutes } from './identity.routes.ts';
-import { createIdentityService, type IdentityService, type OrgDirectory } from './identity.service.ts';
+import { createIdentityAdmin, createIdentityService, type IdentityService, type OrgDirectory } from './identity.service.ts';
 import { makeResidentId } from './resident-id.ts';
 
 const VILLAGE = { code: '130123100201', level: 'village', name: '甲村', path: '13.1301.130123.130123100.130123100201' };
@@ -65,7 +65,7 @@ describe('identity routes', () => {
 
   it("tells a staff member at login and in /api/me what they may do where (policy.ts's capabilities)", async () => {
     const password = 'Lianghao-Mima-731';
-    await identity.createPlatformAdmin({ username: 'root-caps', name: '平台', password, orgCode: VILLAGE.code });
+    await createIdentityAdmin({ identity }).createPlatformAdmin({ username: 'root-caps', name: '平台', password, orgCode: VILLAGE.code });
     const login = async (username: string) => {
       const response = await app.inject({
         method: 'POST',

@@ -5,7 +5,7 @@ import { createTestDatabase, testEngines } from '../../../test/db.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import type { Database, Db } from '../../db/database.ts';
 import type { StaffRole } from './identity.tables.ts';
-import { createIdentityService, type OrgDirectory, type OrgInfo } from './identity.service.ts';
+import { createIdentityAdmin, createIdentityService, type OrgDirectory, type OrgInfo } from './identity.service.ts';
 import { requireResidentScope } from './principal.ts';
 import { makeResidentId } from './resident-id.ts';
 import { SESSION_CACHE_TTL_MS, SESSION_CHANGES_CHANNEL, SessionCache } from './session-cache.ts';
@@ -50,6 +50,7 @@ function setup(db: Db) {
   const clock = { now: new Date('2025-06-01T02:00:00Z') };
   const masterKey = MASTER_KEY;
   const identity = createIdentityService({ db, masterKey, orgs, clock: () => clock.now });
+  const admin = createIdentityAdmin({ identity });
 
   const newResident = async (options: { homeOrgCode?: string; addressCode?: string } = {}) => {
     const n = ++seq;
@@ -78,7 +79,7 @@ function setup(db: Db) {
 
   const newStaff = async (role: StaffRole, orgCode: string) => {
     const username = `${role.replace('_', '-')}-${++seq}`;
-    await identity.ensureStaff({ username, name: `工作人员${seq}`, password: PASSWORD, roles: [{ role, orgCode }] });
+    await admin.ensureStaff({ username, name: `工作人员${seq}`, password: PASSWORD, roles: [{ role, orgCode }] });
     return { username, ...(await loginAs({ staff: username }, 'web')) };
   };
 
@@ -89,6 +90,7 @@ function setup(db: Db) {
 
   return {
     identity,
+    admin,
     clock,
     advance: (ms: number) => (clock.now = new Date(clock.now.getTime() + ms)),
     newResident,
@@ -392,6 +394,15 @@ describe.each(testEngines())('identity service on %s', (engine) => {
       ]);
     });
 
+    it("has none of the identity admin's methods: the CLI and the seed act without an access check, the routes cannot", () => {
+      const t = setup(database.db);
+      const adminMethods = Object.keys(t.admin);
+      expect(adminMethods).toEqual(
+        expect.arrayContaining(['ensureStaff', 'createPlatformAdmin', 'resetStaffPassword', 'issueBootstrapToken']),
+      );
+      for (const name of adminMethods) expect(t.identity).not.toHaveProperty(name);
+    });
+
     it('bootstraps staff idempotently', async () => {
       const t = setup(database.db);
       const input = {
@@ -400,8 +411,8 @@ describe.each(testEngines())('identity service on %s', (engine) => {
         password: PASSWORD,
         roles: [{ role: 'platform_admin' as const, orgCode: '13' }],
       };
-      const first = await t.identity.ensureStaff(input);
-      const again = await t.identity.ensureStaff(input);
+      const first = await t.admin.ensureStaff(input);
+      const again = await t.admin.ensureStaff(input);
       expect(first.created).toBe(true);
       expect(again).toEqual({ accountId: first.accountId, created: false });
       const me = await t.identity.getMyProfile((await t.loginAs({ staff: input.username.toLowerCase() })).principal);

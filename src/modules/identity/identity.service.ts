@@ -74,19 +74,12 @@ export interface IdentityService extends Authenticator {
 
   /** The caller's own password: needs the current one; the account's other sessions end. */
   changePassword(principal: Principal, input: ChangePasswordInput, currentToken?: string, address?: string): Promise<ChangePasswordResult>;
-  /** Operator (CLI) only: a staff member's new password; all their sessions end. */
-  resetStaffPassword(username: string, newPassword: string): Promise<ChangePasswordResult>;
   /** Whether no active platform administrator exists. */
   needsBootstrap(): Promise<boolean>;
-  /** Operator (CLI) only: a platform administrator. */
-  createPlatformAdmin(input: CreateAdminInput): Promise<StaffDto>;
-  /** At start without an administrator: a one-time token (only its hash is kept); null otherwise. */
-  issueBootstrapToken(): Promise<{ token: string; expiresAt: Date } | null>;
   /** The first administrator, with the bootstrap token, once. */
   bootstrapAdmin(input: BootstrapInput): Promise<StaffDto>;
 
   createStaff(principal: Principal, input: CreateStaffInput): Promise<StaffDto>;
-  ensureStaff(input: CreateStaffInput): Promise<{ accountId: string; created: boolean }>;
   grantRole(principal: Principal, accountId: string, role: RoleRequest): Promise<StaffDto>;
   revokeRole(principal: Principal, accountId: string, role: RoleRequest): Promise<StaffDto>;
   disableAccount(principal: Principal, accountId: string): Promise<{ accountId: string; status: AccountStatus }>;
@@ -98,6 +91,25 @@ export interface IdentityService extends Authenticator {
   listMyDelegations(principal: Principal): Promise<DelegationDto[]>;
   listMyPrincipals(principal: Principal): Promise<DelegationDto[]>;
 }
+
+/**
+ * What the operator (the `yiban` CLI), the seed, the demo and tests do without a caller, so
+ * without an access check. Kept off the identity service, so the routes (which get only that
+ * service) cannot reach it; it shares the service's context (its session cache above all).
+ */
+export interface IdentityAdmin {
+  /** Operator (CLI) only: a staff member's new password; all their sessions end. */
+  resetStaffPassword(username: string, newPassword: string): Promise<ChangePasswordResult>;
+  /** Operator (CLI) only: a platform administrator. */
+  createPlatformAdmin(input: CreateAdminInput): Promise<StaffDto>;
+  /** At start without an administrator: a one-time token (only its hash is kept); null otherwise. */
+  issueBootstrapToken(): Promise<{ token: string; expiresAt: Date } | null>;
+  /** Seeding: creates the account, or adds missing roles to an existing one (password untouched). */
+  ensureStaff(input: CreateStaffInput): Promise<{ accountId: string; created: boolean }>;
+}
+
+/** Each identity service's context, for the admin built beside it (createIdentityAdmin). */
+const contexts = new WeakMap<IdentityService, IdentityContext>();
 
 export interface IdentityServiceDeps {
   db: Db;
@@ -139,12 +151,15 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     };
   }
 
-  const { provisionStaff, ...staffEnrolment } = createStaffEnrolmentFunctions(ctx);
+  const enrolment = createStaffEnrolmentFunctions(ctx);
+  const { changePassword } = createPasswordFunctions(ctx);
+  const { needsBootstrap, bootstrapAdmin } = createFirstAdminFunctions(ctx, enrolment.provisionStaff);
 
-  return {
+  const service: IdentityService = {
     ...createSessionFunctions(ctx),
-    ...createPasswordFunctions(ctx),
-    ...createFirstAdminFunctions(ctx, provisionStaff),
+    changePassword,
+    needsBootstrap,
+    bootstrapAdmin,
     registerResident: residents.registerResident,
     setHomeOrg: residents.setHomeOrg,
     getResidentSummary: residents.getResidentSummary,
@@ -152,8 +167,20 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     revealResidentId: residents.revealResidentId,
     revealHolders: residents.revealHolders,
     getMyProfile,
-    ...staffEnrolment,
+    createStaff: (principal, input) => enrolment.createStaff(principal, input),
     ...createStaffAdminFunctions(ctx),
     ...createDelegationFunctions(ctx),
   };
+  contexts.set(service, ctx);
+  return service;
+}
+
+/** The identity admin of an identity service (the composition root builds it beside the service). */
+export function createIdentityAdmin(deps: { identity: IdentityService }): IdentityAdmin {
+  const ctx = contexts.get(deps.identity);
+  if (!ctx) throw new Error('createIdentityAdmin: not an identity service built by createIdentityService');
+  const enrolment = createStaffEnrolmentFunctions(ctx);
+  const { createPlatformAdmin, issueBootstrapToken } = createFirstAdminFunctions(ctx, enrolment.provisionStaff);
+  const { resetStaffPassword } = createPasswordFunctions(ctx);
+  return { resetStaffPassword, createPlatformAdmin, issueBootstrapToken, ensureStaff: (input) => enrolment.ensureStaff(input) };
 }

@@ -5,7 +5,7 @@ import { createTestDatabase, testEngines } from '../../../test/db.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import type { Database, Db } from '../../db/database.ts';
 import { BOOTSTRAP_TOKEN_TTL_MS } from './first-admin.ts';
-import { createIdentityService, type OrgDirectory, type OrgInfo } from './identity.service.ts';
+import { createIdentityAdmin, createIdentityService, type OrgDirectory, type OrgInfo } from './identity.service.ts';
 import { makeResidentId } from './resident-id.ts';
 import { hanDigits } from '../../demo/han-digits.ts';
 
@@ -35,6 +35,7 @@ const MASTER_KEY = randomBytes(32);
 function setup(db: Db) {
   const clock = { now: new Date('2026-06-01T02:00:00Z') };
   const identity = createIdentityService({ db, masterKey: MASTER_KEY, orgs, clock: () => clock.now });
+  const admin = createIdentityAdmin({ identity });
   const newResident = async () => {
     const n = 500 + ++seq;
     const residentId = makeResidentId('130123', '1988-02-03', n);
@@ -54,7 +55,7 @@ function setup(db: Db) {
     (await db.execute<{ action: string }>(sql`select action from identity_audit where account_id = ${accountId} order by id`)).rows.map(
       (r) => r.action,
     );
-  return { identity, clock, newResident, loginResident, auditActions };
+  return { identity, admin, clock, newResident, loginResident, auditActions };
 }
 
 describe.each(testEngines())('passwords on %s', (engine) => {
@@ -84,7 +85,7 @@ describe.each(testEngines())('passwords on %s', (engine) => {
       const t = setup(database.db);
       for (const password of [...OLD_RULE_PASSWORDS, 'Yiban2026', 'county-officer-77']) {
         await rejectsWith(
-          t.identity.ensureStaff({
+          t.admin.ensureStaff({
             username: 'county-officer-77',
             name: '县办事员',
             password,
@@ -94,7 +95,7 @@ describe.each(testEngines())('passwords on %s', (engine) => {
         );
       }
       await expect(
-        t.identity.ensureStaff({
+        t.admin.ensureStaff({
           username: 'county-officer-77',
           name: '县办事员',
           password: PASSWORD,
@@ -168,7 +169,7 @@ describe.each(testEngines())('passwords on %s', (engine) => {
     it('lets a staff member change theirs; the operator resets it and every session ends', async () => {
       const t = setup(database.db);
       const username = `reset-me-${++seq}`;
-      await t.identity.ensureStaff({ username, name: '重置者', password: PASSWORD, roles: [{ role: 'supervisor', orgCode: '130123' }] });
+      await t.admin.ensureStaff({ username, name: '重置者', password: PASSWORD, roles: [{ role: 'supervisor', orgCode: '130123' }] });
       const login = (password: string) => t.identity.login({ kind: 'staff', username, password, channel: 'web' });
       const session = await login(PASSWORD);
       const principal = (await t.identity.authenticate(session.token))!;
@@ -177,9 +178,9 @@ describe.each(testEngines())('passwords on %s', (engine) => {
       ).resolves.toEqual({ revokedSessions: 0 });
       await rejectsWith(login(PASSWORD), 'INVALID_CREDENTIALS');
 
-      await rejectsWith(t.identity.resetStaffPassword(username, 'abcdefg1'), 'WEAK_PASSWORD');
-      await rejectsWith(t.identity.resetStaffPassword('no-such-user', 'Operator-Set-4471'), 'NOT_FOUND');
-      await expect(t.identity.resetStaffPassword(username, 'Operator-Set-4471')).resolves.toEqual({ revokedSessions: 1 });
+      await rejectsWith(t.admin.resetStaffPassword(username, 'abcdefg1'), 'WEAK_PASSWORD');
+      await rejectsWith(t.admin.resetStaffPassword('no-such-user', 'Operator-Set-4471'), 'NOT_FOUND');
+      await expect(t.admin.resetStaffPassword(username, 'Operator-Set-4471')).resolves.toEqual({ revokedSessions: 1 });
       expect(await t.identity.authenticate(session.token)).toBeNull();
       await rejectsWith(login(NEW_PASSWORD), 'INVALID_CREDENTIALS');
       await expect(login('Operator-Set-4471')).resolves.toBeTruthy();
@@ -206,21 +207,21 @@ describe.each(testEngines())('the first administrator on %s', (engine) => {
     const t = setup(database.db);
     expect(await t.identity.needsBootstrap()).toBe(true);
     for (const weak of [...OLD_RULE_PASSWORDS, 'Yiban2026']) {
-      await rejectsWith(t.identity.createPlatformAdmin({ username: 'root-admin', name: '平台管理员', password: weak }), 'WEAK_PASSWORD');
+      await rejectsWith(t.admin.createPlatformAdmin({ username: 'root-admin', name: '平台管理员', password: weak }), 'WEAK_PASSWORD');
     }
     expect(await t.identity.needsBootstrap()).toBe(true);
-    const admin = await t.identity.createPlatformAdmin({ username: 'root-admin', name: '平台管理员', password: PASSWORD });
+    const admin = await t.admin.createPlatformAdmin({ username: 'root-admin', name: '平台管理员', password: PASSWORD });
     expect(admin.roles).toEqual([{ role: 'platform_admin', orgCode: '13' }]);
     expect(await t.identity.needsBootstrap()).toBe(false);
-    expect(await t.identity.issueBootstrapToken()).toBeNull();
-    await rejectsWith(t.identity.createPlatformAdmin({ username: 'root-admin', name: '又一个', password: NEW_PASSWORD }), 'USERNAME_TAKEN');
+    expect(await t.admin.issueBootstrapToken()).toBeNull();
+    await rejectsWith(t.admin.createPlatformAdmin({ username: 'root-admin', name: '又一个', password: NEW_PASSWORD }), 'USERNAME_TAKEN');
     await expect(t.identity.login({ kind: 'staff', username: 'root-admin', password: PASSWORD, channel: 'web' })).resolves.toBeTruthy();
   });
 
   it('a bootstrap token is stored hashed, creates one administrator once, and is refused after', async () => {
     await wipeAdmins();
     const t = setup(database.db);
-    const issued = (await t.identity.issueBootstrapToken())!;
+    const issued = (await t.admin.issueBootstrapToken())!;
     expect(issued.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const stored = await database.db.execute<{ token_hash: string }>(sql`select token_hash from bootstrap_tokens where used_at is null`);
     expect(stored.rows).toHaveLength(1);
@@ -240,7 +241,7 @@ describe.each(testEngines())('the first administrator on %s', (engine) => {
     expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'BOOTSTRAP_TOKEN_INVALID' } });
     expect(await t.identity.needsBootstrap()).toBe(false);
     await rejectsWith(t.identity.bootstrapAdmin({ ...input, username: 'third-admin' }), 'BOOTSTRAP_TOKEN_INVALID');
-    expect(await t.identity.issueBootstrapToken()).toBeNull();
+    expect(await t.admin.issueBootstrapToken()).toBeNull();
     const admins = await database.db.execute<{ n: number }>(
       sql`select count(*)::int as n from staff_roles r join accounts a on a.id = r.account_id where r.role = 'platform_admin' and a.status = 'active'`,
     );
@@ -250,13 +251,13 @@ describe.each(testEngines())('the first administrator on %s', (engine) => {
   it('a bootstrap token expires, and a new one replaces the old', async () => {
     await wipeAdmins();
     const t = setup(database.db);
-    const first = (await t.identity.issueBootstrapToken())!;
-    const second = (await t.identity.issueBootstrapToken())!;
+    const first = (await t.admin.issueBootstrapToken())!;
+    const second = (await t.admin.issueBootstrapToken())!;
     const input = { username: 'late-admin', name: '迟到管理员', password: PASSWORD };
     await rejectsWith(t.identity.bootstrapAdmin({ ...input, token: first.token }), 'BOOTSTRAP_TOKEN_INVALID');
     t.clock.now = new Date(t.clock.now.getTime() + BOOTSTRAP_TOKEN_TTL_MS + 1000);
     await rejectsWith(t.identity.bootstrapAdmin({ ...input, token: second.token }), 'BOOTSTRAP_TOKEN_INVALID');
-    const third = (await t.identity.issueBootstrapToken())!;
+    const third = (await t.admin.issueBootstrapToken())!;
     await expect(t.identity.bootstrapAdmin({ ...input, token: third.token })).resolves.toMatchObject({ username: 'late-admin' });
   });
 });

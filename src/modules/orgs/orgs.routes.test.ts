@@ -5,7 +5,7 @@ import { buildServer, type App } from '../../http/server.ts';
 import type { Principal } from '../identity/principal.ts';
 import { makeCreditCode } from './credit-code.ts';
 import { orgsRoutes } from './orgs.routes.ts';
-import { createOrgsService } from './orgs.service.ts';
+import { createOrgsAdmin, createOrgsService } from './orgs.service.ts';
 
 const COUNTY_ADMIN: Principal = {
   accountId: '00000000-0000-4000-8000-000000000001',
@@ -23,7 +23,7 @@ describe('orgs routes', () => {
   beforeAll(async () => {
     database = await createTestDatabase('pglite');
     const orgs = createOrgsService({ db: database.db });
-    await orgs.loadDivisions({ scope: { prefix: '130123100' } });
+    await createOrgsAdmin({ db: database.db, orgs }).loadDivisions({ scope: { prefix: '130123100' } });
     app = await buildServer({
       database,
       auth: { authenticate: (token) => Promise.resolve(token === 'county-admin' ? COUNTY_ADMIN : null) },

@@ -6,7 +6,7 @@ import type { Database } from '../../db/database.ts';
 import type { StaffRole } from '../identity/identity.tables.ts';
 import type { Principal } from '../identity/principal.ts';
 import { makeCreditCode } from './credit-code.ts';
-import { createOrgsService, DEMO_DEPARTMENT_CODES, type OrgsService } from './orgs.service.ts';
+import { createOrgsAdmin, createOrgsService, DEMO_DEPARTMENT_CODES, type OrgsAdmin, type OrgsService } from './orgs.service.ts';
 
 const VILLAGE = '130123100242'; // 塔元庄村民委员会, 正定镇
 const ZHENGDING = '13.1301.130123';
@@ -31,14 +31,22 @@ function nextCreditCode(): string {
 describe.each(testEngines())('orgs service on %s', (engine) => {
   let database: Database;
   let orgs: OrgsService;
+  let admin: OrgsAdmin;
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
     orgs = createOrgsService({ db: database.db });
-    await orgs.loadDivisions({ scope: { prefix: '130123' } });
+    admin = createOrgsAdmin({ db: database.db, orgs });
+    await admin.loadDivisions({ scope: { prefix: '130123' } });
   });
   afterAll(async () => {
     await database?.close();
+  });
+
+  it("has none of the orgs admin's methods: the seed and the CLI load divisions without an access check, the routes cannot", () => {
+    const adminMethods = Object.keys(admin);
+    expect(adminMethods).toEqual(expect.arrayContaining(['loadDivisions', 'ensureDemoDepartments']));
+    for (const name of adminMethods) expect(orgs).not.toHaveProperty(name);
   });
 
   it('finds an org by code, or answers null / NOT_FOUND', async () => {
@@ -53,10 +61,10 @@ describe.each(testEngines())('orgs service on %s', (engine) => {
     expect((await orgs.byCode(VILLAGE))?.path).toBe((await orgs.getOrg(VILLAGE))?.path);
     await database.db.execute(sql`update orgs set name = '改名村' where code = ${VILLAGE}`);
     expect(await orgs.nameOf(VILLAGE)).toBe('塔元庄村民委员会');
-    await orgs.ensureDemoDepartments(); // may load divisions: clears the cache
+    await admin.ensureDemoDepartments(); // may load divisions: clears the cache
     expect(await orgs.nameOf(VILLAGE)).toBe('改名村');
     // The reload puts the bundled name back, and this process sees it at once.
-    await orgs.loadDivisions({ scope: { prefix: VILLAGE } });
+    await admin.loadDivisions({ scope: { prefix: VILLAGE } });
     expect(await orgs.nameOf(VILLAGE)).toBe('塔元庄村民委员会');
   });
 
@@ -115,8 +123,8 @@ describe.each(testEngines())('orgs service on %s', (engine) => {
   });
 
   it('creates the demo departments once, with valid credit codes, however often it runs', async () => {
-    const first = await orgs.ensureDemoDepartments();
-    const second = await orgs.ensureDemoDepartments();
+    const first = await admin.ensureDemoDepartments();
+    const second = await admin.ensureDemoDepartments();
     expect(second.map((d) => d.code)).toEqual(first.map((d) => d.code));
     expect(first.map((d) => d.code)).toEqual(DEMO_DEPARTMENT_CODES);
     expect(first.map((d) => d.departmentKind)).toEqual([
@@ -132,7 +140,7 @@ describe.each(testEngines())('orgs service on %s', (engine) => {
   });
 
   it('finds the nearest department of a kind by walking up from a division', async () => {
-    await orgs.ensureDemoDepartments();
+    await createOrgsAdmin({ db: database.db, orgs }).ensureDemoDepartments();
     expect((await orgs.findDepartment('health', VILLAGE))?.name).toBe('正定县卫生健康局');
     expect((await orgs.findDepartment('health', '130123000000'))?.name).toBe('正定县卫生健康局');
     expect(await orgs.findDepartment('health', '1301')).toBeNull();

@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.ts';
 import { can, type Principal } from '../identity/index.ts';
 import { validateCreditCode } from './credit-code.ts';
 import { ensureDemoDepartments } from './demo-departments.ts';
-import { createOrgCache } from './org-cache.ts';
+import { createOrgCache, type OrgCache } from './org-cache.ts';
 import { loadDivisions, type LoadDivisionsOptions, type LoadDivisionsResult } from './division-loader.ts';
 import { bundledDivisionCodes, levelOfDivisionCode } from './division-source.ts';
 import {
@@ -69,10 +69,21 @@ export interface OrgsService {
   createDepartment(principal: Principal, input: CreateDepartmentInput): Promise<Org>;
   /** Whether a division code is in today's list: the table, or (for province/city/county codes) the bundled list. */
   divisionExists(code: string): Promise<boolean>;
+}
+
+/**
+ * What the CLI, the seed, the demo and tests do without a caller: loading the division tree and
+ * the demo departments. Kept off the orgs service, so the routes (which get only that service)
+ * cannot reach it; it clears the service's org cache after each load.
+ */
+export interface OrgsAdmin {
   loadDivisions(options: LoadDivisionsOptions): Promise<LoadDivisionsResult>;
   /** The demo departments of 正定县 (loading 正定县's divisions first if needed). */
   ensureDemoDepartments(): Promise<Org[]>;
 }
+
+/** Each orgs service's cache, for the admin built beside it (createOrgsAdmin). */
+const caches = new WeakMap<OrgsService, OrgCache>();
 
 const PAGE_DEFAULT = 50;
 const PAGE_MAX = 200;
@@ -102,7 +113,7 @@ export function createOrgsService(deps: { db: Db }): OrgsService {
     return undefined;
   };
 
-  return {
+  const service: OrgsService = {
     async getOrg(code) {
       return (await findOrg(db, code)) ?? null;
     },
@@ -187,7 +198,17 @@ export function createOrgsService(deps: { db: Db }): OrgsService {
       if (level === 'province' || level === 'city' || level === 'county') return (await bundledDivisionCodes(level)).has(code);
       return false;
     },
+  };
+  caches.set(service, cache);
+  return service;
+}
 
+/** The orgs admin of an orgs service (the composition root builds it beside the service). */
+export function createOrgsAdmin(deps: { db: Db; orgs: OrgsService }): OrgsAdmin {
+  const { db } = deps;
+  const cache = caches.get(deps.orgs);
+  if (!cache) throw new Error('createOrgsAdmin: not an orgs service built by createOrgsService');
+  return {
     async loadDivisions(options) {
       try {
         return await loadDivisions(db, options);

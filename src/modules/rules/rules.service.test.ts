@@ -54,7 +54,7 @@ describe.each(testEngines())('rules as data on %s', (engine) => {
   beforeAll(async () => {
     ctx = await createTestContext(engine, { clock: () => NOW });
     civil = ctx.departments.civil_affairs!;
-    await ctx.services.dataSharing.upsertDatasets(seedDatasets(ctx.departments));
+    await ctx.services.sharingAdmin.upsertDatasets(seedDatasets(ctx.departments));
     author = await ctx.newStaff('department_officer', civil);
     approver = await ctx.newStaff('department_officer', civil);
     reviewer = await ctx.newStaff('village_reviewer', ctx.otherVillage);
@@ -64,7 +64,7 @@ describe.each(testEngines())('rules as data on %s', (engine) => {
       residentId: freshResidentId(),
       data: { name: '李某', birthDate: `${1936 + i}-06-01`, address: i === 0 || i === 7 ? '广西壮族自治区南宁市' : '河北省石家庄市正定县' },
     }));
-    await ctx.services.dataSharing.upsertRecords(REGISTER, records);
+    await ctx.services.sharingAdmin.upsertRecords(REGISTER, records);
   });
   afterAll(async () => {
     await ctx?.close();
@@ -74,7 +74,7 @@ describe.each(testEngines())('rules as data on %s', (engine) => {
 
   it('refuses a rule that reads data without a law-based grant, cites no legal basis, or does not parse, and writes nothing', async () => {
     expect(await rejection(rules().propose(author, RULE, oldAge(civil, 80)))).toBe('RULE_INPUT_NOT_GRANTED');
-    await ctx.services.dataSharing.ensureGrant({
+    await ctx.services.sharingAdmin.ensureGrant({
       datasetCode: REGISTER,
       consumerOrgCode: civil,
       fields: ['birthDate', 'address'],

@@ -8,6 +8,7 @@ import { ledgerEntries } from '../ledger/ledger.tables.ts';
 import { licenceDatasets } from './licence-datasets.ts';
 import { LICENCE_LIBRARY_ORG } from './sharing.seed.ts';
 import { sharingExchanges } from './sharing.tables.ts';
+import { listCertificateTypes } from '../certificates/index.ts';
 
 const DAY = 86_400_000;
 let keySeq = 0;
@@ -24,7 +25,7 @@ describe.each(testEngines())('the e-licence library on %s', (engine) => {
 
   beforeAll(async () => {
     ctx = await createTestContext(engine, { clock: () => new Date(Date.now() + offsetMs) });
-    await ctx.services.sharingAdmin.upsertDatasets(licenceDatasets(await ctx.services.certificates.listTypes(), LICENCE_LIBRARY_ORG));
+    await ctx.services.sharingAdmin.upsertDatasets(licenceDatasets(await listCertificateTypes(ctx.database.db), LICENCE_LIBRARY_ORG));
     admin = await ctx.newStaff('platform_admin', LICENCE_LIBRARY_ORG);
     reviewer = await ctx.newStaff('village_reviewer', VILLAGE);
     police = await ctx.newStaff('department_officer', ctx.departments.public_security!);

@@ -4,6 +4,7 @@ import { testEngines } from '../../../test/db.ts';
 import { buildTestApp, createTestContext, PASSWORD, type TestContext } from '../../../test/factories.ts';
 import { licenceDatasets } from './licence-datasets.ts';
 import { LICENCE_LIBRARY_ORG, seedDatasets } from './sharing.seed.ts';
+import { listCertificateTypes } from '../certificates/index.ts';
 
 describe.each(testEngines())('sharing API on %s', (engine) => {
   let ctx: TestContext;
@@ -15,7 +16,7 @@ describe.each(testEngines())('sharing API on %s', (engine) => {
   beforeAll(async () => {
     ctx = await createTestContext(engine);
     await ctx.services.sharingAdmin.upsertDatasets(seedDatasets(ctx.departments));
-    await ctx.services.sharingAdmin.upsertDatasets(licenceDatasets(await ctx.services.certificates.listTypes(), LICENCE_LIBRARY_ORG));
+    await ctx.services.sharingAdmin.upsertDatasets(licenceDatasets(await listCertificateTypes(ctx.database.db), LICENCE_LIBRARY_ORG));
     app = await buildTestApp(ctx);
     police = await staffToken(ctx.departments.public_security!);
     civil = await staffToken(ctx.departments.civil_affairs!);

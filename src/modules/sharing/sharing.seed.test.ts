@@ -3,6 +3,7 @@ import { testEngines } from '../../../test/db.ts';
 import { createTestContext, type TestContext } from '../../../test/factories.ts';
 import type { DemoPerson } from './sharing-records.seed.ts';
 import { seedSharingDemo } from './sharing.seed.ts';
+import { listCertificateTypes } from '../certificates/index.ts';
 
 describe.each(testEngines())('the demo sharing data on %s', (engine) => {
   let ctx: TestContext;
@@ -23,7 +24,7 @@ describe.each(testEngines())('the demo sharing data on %s', (engine) => {
     }));
     const sharing = ctx.services.dataSharing;
     const admin = ctx.services.sharingAdmin;
-    const licenceTypes = await ctx.services.certificates.listTypes();
+    const licenceTypes = await listCertificateTypes(ctx.database.db);
     await seedSharingDemo(admin, ctx.departments, people as [DemoPerson, DemoPerson, DemoPerson, DemoPerson], { licenceTypes });
     const police = await ctx.newStaff('department_officer', ctx.departments.public_security!);
     const grants = await sharing.listGrants(police, ctx.departments.public_security!);

@@ -185,7 +185,7 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
 
   it('refuses the author of a grant who is also a supervisor over it', async () => {
     const dual = await ctx.newStaff('department_officer', ctx.departments.health!);
-    await ctx.services.identity.ensureStaff({
+    await ctx.services.identityAdmin.ensureStaff({
       username: dual.username,
       name: '双职',
       password: PASSWORD,

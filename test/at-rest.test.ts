@@ -10,6 +10,7 @@ import type { Db } from '../src/db/database.ts';
 import { residentIdCheckChar } from '../src/modules/identity/resident-id.ts';
 import { seedBundles } from '../src/modules/bundles/bundle-seed.ts';
 import { seedDatasets, seedGrants } from '../src/modules/sharing/sharing.seed.ts';
+import { motherRecords } from '../src/modules/sharing/sharing-records.seed.ts';
 import { decodeQr } from '../src/verify/bundle.ts';
 import { encodeQrText } from '../src/modules/certificates/pdf/qr-text.ts';
 import { testEngines } from './db.ts';
@@ -146,47 +147,8 @@ describe.each(testEngines())('no full resident ID number at rest (%s)', (engine)
       await seedBundles(ctx.database.db, services, ctx.departments);
       const mother = await ctx.newResident({ name: '王芳' });
       ids.push(mother.residentId);
-      await services.sharingAdmin.upsertRecords('ps.household_register', [
-        {
-          residentId: mother.residentId,
-          data: {
-            name: '王芳',
-            gender: '女',
-            birthDate: '1992-03-05',
-            ethnicity: '汉族',
-            householdNo: '130123100242001',
-            householdHead: '张伟',
-            relationToHead: '配偶',
-            address: '河北省石家庄市正定县正定镇塔元庄村',
-          },
-        },
-      ]);
-      await services.sharingAdmin.upsertRecords('health.birth_record', [
-        {
-          residentId: mother.residentId,
-          data: {
-            childName: '张小宝',
-            childGender: '男',
-            birthTime: '2026-11-18T08:30:00+08:00',
-            birthPlace: '河北省石家庄市正定县',
-            hospital: '正定县人民医院',
-            weightGrams: '3350',
-            certificateNo: 'O130123001',
-          },
-        },
-      ]);
-      await services.sharingAdmin.upsertRecords('medsec.insured_person', [
-        {
-          residentId: mother.residentId,
-          data: {
-            name: '王芳',
-            insuranceType: '城乡居民基本医疗保险',
-            insuredRegion: '河北省石家庄市正定县',
-            status: '正常参保',
-            enrolledSince: '2016-01-01',
-          },
-        },
-      ]);
+      const asMother = { residentId: mother.residentId, name: '王芳', gender: 'female', birthDate: '1992-03-05' } as const;
+      for (const [dataset, records] of Object.entries(motherRecords(asMother))) await services.sharingAdmin.upsertRecords(dataset, records);
       const { bundle: started } = await services.bundles.start(
         mother,
         { bundle: 'birth', form: {}, consent: true },

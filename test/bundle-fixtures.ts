@@ -1,5 +1,6 @@
 import { createTestContext, type TestContext } from './factories.ts';
 import { seedDatasets, seedGrants } from '../src/modules/sharing/sharing.seed.ts';
+import { motherRecords } from '../src/modules/sharing/sharing-records.seed.ts';
 import { seedBundles } from '../src/modules/bundles/bundle-seed.ts';
 
 /** A context with the sharing catalogue, grants and the bundles' data. */
@@ -16,49 +17,10 @@ export async function bundleContext(
   return ctx;
 }
 
-/** A mother with the hospital's delivery record and a household register entry. */
+/** A mother with the hospital's delivery record, a household register entry and insurance (the demo's 王芳). */
 export async function motherIn(ctx: TestContext, name = '王芳') {
   const resident = await ctx.newResident({ name });
-  await ctx.services.sharingAdmin.upsertRecords('ps.household_register', [
-    {
-      residentId: resident.residentId,
-      data: {
-        name,
-        gender: '女',
-        birthDate: '1992-03-05',
-        ethnicity: '汉族',
-        householdNo: '130123100242001',
-        householdHead: '张伟',
-        relationToHead: '配偶',
-        address: '河北省石家庄市正定县正定镇塔元庄村',
-      },
-    },
-  ]);
-  await ctx.services.sharingAdmin.upsertRecords('health.birth_record', [
-    {
-      residentId: resident.residentId,
-      data: {
-        childName: '张小宝',
-        childGender: '男',
-        birthTime: '2026-11-18T08:30:00+08:00',
-        birthPlace: '河北省石家庄市正定县',
-        hospital: '正定县人民医院',
-        weightGrams: '3350',
-        certificateNo: 'O130123001',
-      },
-    },
-  ]);
-  await ctx.services.sharingAdmin.upsertRecords('medsec.insured_person', [
-    {
-      residentId: resident.residentId,
-      data: {
-        name,
-        insuranceType: '城乡居民基本医疗保险',
-        insuredRegion: '河北省石家庄市正定县',
-        status: '正常参保',
-        enrolledSince: '2016-01-01',
-      },
-    },
-  ]);
+  const mother = { residentId: resident.residentId, name, gender: 'female', birthDate: '1992-03-05' } as const;
+  for (const [dataset, records] of Object.entries(motherRecords(mother))) await ctx.services.sharingAdmin.upsertRecords(dataset, records);
   return resident;
 }

@@ -3,6 +3,7 @@
  * aspect with its reason code, the trust anchors and status evidence it is given, and the
  * reason codes in plain words. Browser-safe.
  */
+import type { SignedPayload } from './document.ts';
 
 export type Verdict = 'VALID' | 'INVALID' | 'INDETERMINATE';
 export type CheckName = 'format' | 'disclosures' | 'issuer' | 'signature' | 'validity' | 'status' | 'ledger';
@@ -64,14 +65,11 @@ export interface VerifyOptions {
   requireLedger?: boolean;
 }
 
-export interface VerifiedCertificate {
-  id: string;
-  type: string;
-  typeName: { zh: string; en: string };
-  issuer: { code: string; name: string; creditCode: string };
-  holder: { name: string; residentIdMasked: string };
-  issuedAt: string;
-  validUntil: string | null;
+/** The signed payload's own facts, its status slot, and the fields shown. */
+export interface VerifiedCertificate extends Pick<
+  SignedPayload,
+  'id' | 'type' | 'typeName' | 'issuer' | 'holder' | 'issuedAt' | 'validUntil'
+> {
   statusIndex: number;
   statusList: string;
   fields: { name: string; value: string }[];

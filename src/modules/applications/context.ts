@@ -10,7 +10,7 @@ import { can } from '../identity/index.ts';
 import type { CaseState } from './applications.tables.ts';
 import type { CaseDetailSchema, CaseViewSchema } from './applications.schemas.ts';
 import * as repo from './applications.repository.ts';
-import type { BatchApprovalHook } from './batch-decisions.ts';
+import type { ApprovedCase, BatchApprovalHook } from './batch-decisions.ts';
 import type { ApprovalGroupOptions } from './approval-groups.ts';
 import type { CaseEventSink } from './case-decided.ts';
 import { ACTION_LABELS, OPEN_STATES, STATE_LABELS, type CaseAction } from './case-state.ts';
@@ -36,14 +36,7 @@ export interface ResidentDirectory {
  * it commits or rolls back with the decision. When that step returns an outcome, the case is
  * completed in the same transaction.
  */
-export type ApprovalHook = (approved: {
-  caseId: string;
-  serviceCode: string;
-  applicantId: string;
-  orgCode: string;
-  form: Record<string, string>;
-  reviewerId: string;
-}) => Promise<((tx: Tx) => Promise<{ outcome: string }>) | null>;
+export type ApprovalHook = (approved: ApprovedCase) => Promise<((tx: Tx) => Promise<{ outcome: string }>) | null>;
 
 export interface ApplicationsDeps {
   db: Db;

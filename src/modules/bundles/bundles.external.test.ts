@@ -5,6 +5,7 @@ import { freePort, newSigningKey, startDepartment, type RunningDepartment } from
 import { createTestContext, type TestContext } from '../../../test/factories.ts';
 import { certificates } from '../certificates/certificates.tables.ts';
 import { seedDatasets, seedGrants } from '../sharing/sharing.seed.ts';
+import { motherRecords } from '../sharing/sharing-records.seed.ts';
 import { sharingExchanges } from '../sharing/sharing.tables.ts';
 import { seedBundles } from './bundle-seed.ts';
 
@@ -42,33 +43,14 @@ describe.each(testEngines())('birth bundle with an external hospital system on %
 
   it('shows that it waits for the hospital while its system is down, then completes once it is up, nothing twice', async () => {
     const parent = await ctx.newResident({ name: '王芳' });
-    await ctx.services.sharingAdmin.upsertRecords('ps.household_register', [
-      {
-        residentId: parent.residentId,
-        data: {
-          name: '王芳',
-          gender: '女',
-          birthDate: '1992-03-05',
-          ethnicity: '汉族',
-          householdNo: '130123100242001',
-          householdHead: '张伟',
-          relationToHead: '配偶',
-          address: '河北省石家庄市正定县正定镇塔元庄村',
-        },
-      },
-    ]);
-    await ctx.services.sharingAdmin.upsertRecords('medsec.insured_person', [
-      {
-        residentId: parent.residentId,
-        data: {
-          name: '王芳',
-          insuranceType: '城乡居民基本医疗保险',
-          insuredRegion: '河北省石家庄市正定县',
-          status: '正常参保',
-          enrolledSince: '2016-01-01',
-        },
-      },
-    ]);
+    // 王芳's register entry and insurance are in the platform; the delivery record is at the hospital's own system.
+    const { 'health.birth_record': delivery, ...kept } = motherRecords({
+      residentId: parent.residentId,
+      name: '王芳',
+      gender: 'female',
+      birthDate: '1992-03-05',
+    });
+    for (const [dataset, records] of Object.entries(kept)) await ctx.services.sharingAdmin.upsertRecords(dataset, records);
 
     const { bundle: waiting } = await ctx.services.bundles.start(
       parent,
@@ -101,20 +83,7 @@ describe.each(testEngines())('birth bundle with an external hospital system on %
       datasets: [
         {
           code: 'health.birth_record',
-          records: [
-            {
-              residentId: parent.residentId,
-              data: {
-                childName: '张小宝',
-                childGender: '男',
-                birthTime: '2026-11-18T08:30:00+08:00',
-                birthPlace: '河北省石家庄市正定县',
-                hospital: '正定县人民医院',
-                weightGrams: '3350',
-                certificateNo: 'O130123001',
-              },
-            },
-          ],
+          records: delivery!,
         },
       ],
     });

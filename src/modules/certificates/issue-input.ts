@@ -1,14 +1,9 @@
+import type { ApprovedCase } from '../applications/index.ts';
 import type { CertificateField } from './certificates.tables.ts';
 import type { FormLabels } from './ports.ts';
 
-export interface IssueInput {
-  caseId: string;
-  serviceCode: string;
-  applicantId: string;
-  orgCode: string;
-  form: Record<string, string>;
-  reviewerId: string;
-}
+/** A certificate is issued for an approved case: its service, applicant, org, form and reviewer. */
+export type IssueInput = ApprovedCase;
 
 /** The value of each of a type's fields on one certificate: from the holder, the issuer or the case's form. */
 export async function fieldValues(

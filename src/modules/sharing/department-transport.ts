@@ -23,6 +23,15 @@ export interface Answer {
 const noAnswer = (timeoutMs: number) => new Transient(`no answer within ${timeoutMs} ms`);
 const cannotConnect = (error: Error) => new Transient(`cannot connect (${error.message})`);
 
+/** One signed query to a department: where, its signed headers and body, how long to wait, and the error for an oversized answer. */
+export interface DepartmentRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  tooLarge: () => Error;
+}
+
 export interface DepartmentAgents {
   http: HttpAgent;
   https: HttpsAgent;
@@ -42,14 +51,7 @@ export function departmentAgents(): DepartmentAgents {
  * streams and separate writes cost about as much CPU as the rest of the exchange.) `timeoutMs`
  * bounds the whole exchange, answer body included.
  */
-export function post(
-  agents: DepartmentAgents,
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-  timeoutMs: number,
-  tooLarge: () => Error,
-): Promise<Answer> {
+export function post(agents: DepartmentAgents, { url, headers, body, timeoutMs, tooLarge }: DepartmentRequest): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
@@ -102,11 +104,7 @@ export function post(
 /** The same POST through an injected fetch (tests, proxies). */
 export async function sendWithFetch(
   doFetch: typeof fetch,
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-  timeoutMs: number,
-  tooLarge: () => Error,
+  { url, headers, body, timeoutMs, tooLarge }: DepartmentRequest,
 ): Promise<Answer> {
   try {
     const response = await doFetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });

@@ -71,9 +71,8 @@ export function externalAdapter(config: ExternalProviderConfig, deps: ExternalAd
         { department: request.providerName, reason: 'the answer is too large' },
         { reason: 'TOO_LARGE' },
       );
-    const response = deps.fetch
-      ? await sendWithFetch(deps.fetch, url, signed.headers, body, timeoutMs, tooLarge)
-      : await post(agents, url, signed.headers, body, timeoutMs, tooLarge);
+    const outgoing = { url, headers: signed.headers, body, timeoutMs, tooLarge };
+    const response = deps.fetch ? await sendWithFetch(deps.fetch, outgoing) : await post(agents, outgoing);
     const { text, headers } = response;
     if (response.status >= 500 || response.status === 429) throw new Transient(`HTTP ${response.status} ${reasonOf(text)}`);
     if (response.status !== 200) {

@@ -1,7 +1,8 @@
 import { App as AntApp, Button, Form, Input, Modal } from 'antd';
 import { useState } from 'react';
 import { useI18n } from '../shared/i18n.tsx';
-import { api, errorText } from './context.ts';
+import { useBusySubmit } from './busy-submit.ts';
+import { api } from './context.ts';
 import { LoginFrame, signIn } from './Login.tsx';
 
 const PASSWORD_HELP = {
@@ -47,23 +48,15 @@ export function ChangePasswordButton() {
   const { t } = useI18n();
   const { message } = AntApp.useApp();
   const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
   const [form] = Form.useForm<{ currentPassword: string; newPassword: string }>();
-  const submit = async (v: { currentPassword: string; newPassword: string }) => {
-    setBusy(true);
-    try {
-      const { revokedSessions } = await api.changePassword({ currentPassword: v.currentPassword, newPassword: v.newPassword });
-      void message.success(
-        t(`密码已修改；其他 ${revokedSessions} 处登录已退出`, `Password changed; ${revokedSessions} other session(s) signed out`),
-      );
-      form.resetFields();
-      setOpen(false);
-    } catch (error) {
-      void message.error(errorText(error));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, submit } = useBusySubmit(async (v: { currentPassword: string; newPassword: string }) => {
+    const { revokedSessions } = await api.changePassword({ currentPassword: v.currentPassword, newPassword: v.newPassword });
+    void message.success(
+      t(`密码已修改；其他 ${revokedSessions} 处登录已退出`, `Password changed; ${revokedSessions} other session(s) signed out`),
+    );
+    form.resetFields();
+    setOpen(false);
+  });
   return (
     <>
       <Button onClick={() => setOpen(true)}>{t('修改密码', 'Change password')}</Button>
@@ -77,7 +70,7 @@ export function ChangePasswordButton() {
         onCancel={() => setOpen(false)}
         destroyOnHidden
       >
-        <Form form={form} layout="vertical" onFinish={(v) => void submit(v)}>
+        <Form form={form} layout="vertical" onFinish={submit}>
           <Form.Item
             name="currentPassword"
             label={t('当前密码', 'Current password')}
@@ -95,38 +88,25 @@ export function ChangePasswordButton() {
 /** 首次设置 (/console/setup#token=…): the first platform administrator, with the one-time token printed at start. */
 export function Setup() {
   const { t } = useI18n();
-  const { message } = AntApp.useApp();
-  const [busy, setBusy] = useState(false);
   // The token travels in the fragment, which the browser never sends to a server or a log.
   const fromLink = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
-  const submit = async (v: { token: string; username: string; name: string; password: string }) => {
-    setBusy(true);
-    try {
-      const created = await api.bootstrapAdmin({
-        token: v.token.trim(),
-        username: v.username.trim(),
-        name: v.name.trim(),
-        password: v.password,
-      });
-      // The token is spent: out of the address and the history, whether or not the login below works.
-      history.replaceState(null, '', '/console/setup');
-      await signIn({ username: created.username, password: v.password }, '/console/staff', t('请使用工作人员账号', 'Use a staff account'));
-    } catch (error) {
-      void message.error(errorText(error));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, submit } = useBusySubmit(async (v: { token: string; username: string; name: string; password: string }) => {
+    const created = await api.bootstrapAdmin({
+      token: v.token.trim(),
+      username: v.username.trim(),
+      name: v.name.trim(),
+      password: v.password,
+    });
+    // The token is spent: out of the address and the history, whether or not the login below works.
+    history.replaceState(null, '', '/console/setup');
+    await signIn({ username: created.username, password: v.password }, '/console/staff', t('请使用工作人员账号', 'Use a staff account'));
+  });
   return (
     <LoginFrame
       title={t('首次设置：创建平台管理员', 'First setup: create the platform administrator')}
       subtitle={t('令牌只能使用一次', 'The token works once')}
     >
-      <Form
-        layout="vertical"
-        initialValues={{ token: fromLink, username: 'admin', name: '平台管理员' }}
-        onFinish={(v: { token: string; username: string; name: string; password: string }) => void submit(v)}
-      >
+      <Form layout="vertical" initialValues={{ token: fromLink, username: 'admin', name: '平台管理员' }} onFinish={submit}>
         <Form.Item
           name="token"
           label={t('一次性令牌', 'One-time token')}

@@ -1,10 +1,11 @@
 /** The console login: staff sign in with username and password (the session is a cookie for this tab). */
-import { Alert, App as AntApp, Button, Form, Input } from 'antd';
-import { type ReactNode, useState } from 'react';
+import { Alert, Button, Form, Input } from 'antd';
+import type { ReactNode } from 'react';
 import { usePlatform } from '../shared/demo-banner.tsx';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
-import { api, errorText, session } from './context.ts';
+import { useBusySubmit } from './busy-submit.ts';
+import { api, session } from './context.ts';
 
 /** The page around the login and first-setup forms: the brand with a title, the form, the language switch. */
 export function LoginFrame({ title, subtitle, children }: { title: string; subtitle: string; children: ReactNode }) {
@@ -58,29 +59,16 @@ function BootstrapHint() {
 
 export function Login() {
   const { t } = useI18n();
-  const { message } = AntApp.useApp();
-  const [busy, setBusy] = useState(false);
-  const onFinish = async (values: { username: string; password: string }) => {
-    setBusy(true);
-    try {
-      await signIn(
-        { username: values.username.trim(), password: values.password },
-        '/console',
-        t('请使用工作人员账号', 'Use a staff account'),
-      );
-    } catch (error) {
-      void message.error(errorText(error));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, submit } = useBusySubmit((values: { username: string; password: string }) =>
+    signIn({ username: values.username.trim(), password: values.password }, '/console', t('请使用工作人员账号', 'Use a staff account')),
+  );
   return (
     <LoginFrame
       title={t('一办 · 政务服务工作台', 'Yiban staff console')}
       subtitle={t('村（社区）、乡镇、县、市各级工作人员', 'For village, township, county and city staff')}
     >
       <BootstrapHint />
-      <Form layout="vertical" size="large" onFinish={(v: { username: string; password: string }) => void onFinish(v)}>
+      <Form layout="vertical" size="large" onFinish={submit}>
         <Form.Item
           name="username"
           label={t('用户名', 'Username')}

@@ -11,7 +11,7 @@ import { createKioskLogin, type CodeSender, type KioskLogin, type SessionCache }
 import { createOrgsAdmin, createOrgsService, type OrgsAdmin, type OrgsService } from './modules/orgs/index.ts';
 import { createEventsService, type EventsService } from './modules/events/index.ts';
 import { createKeyStore, STATUS_KEY_OWNER, type KeyStore, createDisclosureVault } from './modules/certificates/index.ts';
-import { createLedgerService, type LedgerService } from './modules/ledger/index.ts';
+import { createLedgerAdmin, createLedgerService, type LedgerAdmin, type LedgerService } from './modules/ledger/index.ts';
 import { createCertificatesService, type CertificatesService } from './modules/certificates/index.ts';
 import type { StatusCredentialOptions, StatusListOptions } from './modules/certificates/index.ts';
 import { createSharingService, type SharingService, createSealsService, type SealsService } from './modules/certificates/index.ts';
@@ -35,6 +35,8 @@ export interface Services {
   events: EventsService;
   keys: KeyStore;
   ledger: LedgerService;
+  /** Witness registration (the CLI): never handed to a route. */
+  ledgerAdmin: LedgerAdmin;
   certificates: CertificatesService;
   sharing: SharingService;
   /** Seal management (read side): an org's seal image, keys and certificates. */
@@ -198,6 +200,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     events,
     keys,
     ledger,
+    ledgerAdmin: createLedgerAdmin({ db }),
     certificates,
     sharing,
     seals,

@@ -11,8 +11,11 @@ import type { LedgerContext } from './ledger-context.ts';
 import { findCheckpoint } from './tree.repository.ts';
 import { deleteWitness, insertWitness, listWitnesses, upsertCosignature } from './witnesses.repository.ts';
 
-/** The witnesses the log knows, and the cosignatures they submit for its checkpoints (C2SP tlog-cosignature). */
-export function createCosignatureFunctions({ db, clock }: LedgerContext) {
+/**
+ * Registering and removing the witnesses the log trusts: the operator's (CLI) work, without an
+ * access check, so it is no part of the ledger service that routes get (createLedgerAdmin).
+ */
+export function createWitnessAdminFunctions({ db }: Pick<LedgerContext, 'db'>) {
   return {
     async registerWitness(vkey: string): Promise<{ name: string; vkey: string; created: boolean }> {
       const verifier = parseVerifierKey(vkey.trim());
@@ -32,7 +35,12 @@ export function createCosignatureFunctions({ db, clock }: LedgerContext) {
     async removeWitness(name: string): Promise<void> {
       if (!(await deleteWitness(db, name))) throw new AppError('NOT_FOUND', { what: 'witness' });
     },
+  };
+}
 
+/** The witnesses the log knows, and the cosignatures they submit for its checkpoints (C2SP tlog-cosignature). */
+export function createCosignatureFunctions({ db, clock }: LedgerContext) {
+  return {
     listWitnesses: () => listWitnesses(db),
 
     /** A registered witness's cosignature/v1 line for the checkpoint of `size`. */

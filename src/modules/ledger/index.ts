@@ -2,5 +2,5 @@
 export { registerLedgerCommands } from './ledger.cli.ts';
 export { ledgerApiRoutes } from './ledger.routes.ts';
 export { ledgerTileRoutes } from './tiles.routes.ts';
-export { type LedgerEntryInput, type LedgerService, createLedgerService } from './ledger.service.ts';
+export { type LedgerAdmin, type LedgerEntryInput, type LedgerService, createLedgerAdmin, createLedgerService } from './ledger.service.ts';
 export { rekeyLogKeys } from './log-key.ts';

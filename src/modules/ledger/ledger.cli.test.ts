@@ -12,7 +12,7 @@ import { openCheckpoint } from '../../verify/checkpoint.ts';
 import { registerLedgerCommands } from './ledger.cli.ts';
 import { ledgerApiRoutes } from './ledger.routes.ts';
 import { ledgerTileRoutes } from './tiles.routes.ts';
-import { createLedgerService, type LedgerService } from './ledger.service.ts';
+import { createLedgerAdmin, createLedgerService, type LedgerService } from './ledger.service.ts';
 
 describe('yiban ledger …', () => {
   let database: Database;
@@ -43,7 +43,10 @@ describe('yiban ledger …', () => {
 
   async function run(...args: string[]): Promise<{ out: string; err: string; code: number }> {
     const program = new Command('yiban').exitOverride();
-    registerLedgerCommands(program, async () => ({ services: { ledger }, close: async () => undefined }));
+    registerLedgerCommands(program, async () => ({
+      services: { ledger, ledgerAdmin: createLedgerAdmin({ db: database.db }) },
+      close: async () => undefined,
+    }));
     const out: string[] = [];
     const err: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));

@@ -3,19 +3,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createProgress } from '../../cli/progress.ts';
 import { encodeBase64 } from '../../verify/tlog-bytes.ts';
-import type { LedgerService } from './ledger.service.ts';
+import type { LedgerAdmin, LedgerService } from './ledger.service.ts';
 import { generateWitnessKey, parseWitnessKey, witnessCosigner, witnessOnce, type WitnessState } from './witness.ts';
 
-/** What the ledger commands need of the platform: its ledger service, and closing it. */
+/** What the ledger commands need of the platform: its ledger service and admin (witnesses), and closing it. */
 export interface LedgerPlatform {
-  services: { ledger: LedgerService };
+  services: { ledger: LedgerService; ledgerAdmin: LedgerAdmin };
   close(): Promise<void>;
 }
 
-async function withLedger<T>(open: () => Promise<LedgerPlatform>, run: (ledger: LedgerService) => Promise<T>): Promise<T> {
+async function withLedger<T>(
+  open: () => Promise<LedgerPlatform>,
+  run: (ledger: LedgerService, admin: LedgerAdmin) => Promise<T>,
+): Promise<T> {
   const platform = await open();
   try {
-    return await run(platform.services.ledger);
+    return await run(platform.services.ledger, platform.services.ledgerAdmin);
   } finally {
     await platform.close();
   }
@@ -91,7 +94,7 @@ export function registerLedgerCommands(program: Command, openPlatform: () => Pro
     .command('witness-add <vkey>')
     .description('登记见证方 register a witness (cosignature/v1 vkey)')
     .action(async (vkey: string) => {
-      const result = await withLedger(openPlatform, (service) => service.registerWitness(vkey));
+      const result = await withLedger(openPlatform, (_service, admin) => admin.registerWitness(vkey));
       console.log(`${result.created ? 'registered' : 'already registered'}: ${result.name}`);
     });
 
@@ -99,7 +102,7 @@ export function registerLedgerCommands(program: Command, openPlatform: () => Pro
     .command('witness-remove <name>')
     .description('注销见证方 remove a witness')
     .action(async (name: string) => {
-      await withLedger(openPlatform, (service) => service.removeWitness(name));
+      await withLedger(openPlatform, (_service, admin) => admin.removeWitness(name));
       console.log(`removed: ${name}`);
     });
 

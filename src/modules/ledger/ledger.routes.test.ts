@@ -13,7 +13,7 @@ import { parseEntryBundle } from '../../verify/tlog-tiles.ts';
 import { ledgerApiRoutes } from './ledger.routes.ts';
 import { ledgerTileRoutes } from './tiles.routes.ts';
 import { decryptSeed, encryptSeed } from './log-key.ts';
-import { createLedgerService, type LedgerService } from './ledger.service.ts';
+import { createLedgerAdmin, createLedgerService, type LedgerService } from './ledger.service.ts';
 import { generateWitnessKey, parseWitnessKey, witnessCosigner, witnessOnce, type WitnessState } from './witness.ts';
 import { rejection } from '../../../test/errors.ts';
 
@@ -147,7 +147,7 @@ describe.each(testEngines())('ledger HTTP and witnesses on %s', (engine) => {
     expect(unregistered).toMatchObject({ status: 'COSIGNED', size: 300 });
     expect(unregistered.status === 'COSIGNED' && unregistered.submitError).toMatch(/^HTTP 403/);
 
-    await ledger.registerWitness(witnessVkey);
+    await createLedgerAdmin({ db: database.db }).registerWitness(witnessVkey);
     const first = await witnessOnce({ logUrl: 'http://log.test/', logVkey, cosigner, state: null, fetch: fetcher });
     expect(first).toMatchObject({ status: 'COSIGNED', size: 300, previousSize: null });
     expect(first.status === 'COSIGNED' && first.submitError).toBeFalsy();
@@ -174,7 +174,7 @@ describe.each(testEngines())('ledger HTTP and witnesses on %s', (engine) => {
     expect(wrongSize.json<{ error: { code: string } }>().error.code).toBe('COSIGNATURE_INVALID');
     const garbage = await app.inject({ method: 'POST', url: '/api/ledger/cosignatures', payload: { size: 300, signature: 'hello' } });
     expect(garbage.statusCode).toBe(400);
-    expect(await rejection(ledger.registerWitness(logVkey))).toBe('VALIDATION_FAILED');
+    expect(await rejection(createLedgerAdmin({ db: database.db }).registerWitness(logVkey))).toBe('VALIDATION_FAILED');
   });
 
   it("answers an entry id with its status and the log's signed receipt, pending and then sequenced", async () => {

@@ -9,7 +9,7 @@ import { openNote, parseVerifierKey } from '../../verify/signed-note.ts';
 import { parseCheckpoint } from '../../verify/checkpoint.ts';
 import { LedgerIntegrityError, sequence } from './integrate.ts';
 import { parseReceipt } from './receipt.ts';
-import { createLedgerService, type LedgerService } from './ledger.service.ts';
+import { createLedgerAdmin, createLedgerService, type LedgerService } from './ledger.service.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const entry = (i: number) => ({ kind: 'test.entry', data: utf8(`certificate.issued sha256:${i}`) });
@@ -38,6 +38,12 @@ describe.each(testEngines())('ledger on %s', (engine) => {
   });
   afterAll(async () => {
     await database?.close();
+  });
+
+  it("has none of the ledger admin's methods: the CLI registers witnesses without an access check, the routes cannot", () => {
+    const adminMethods = Object.keys(createLedgerAdmin({ db: database.db }));
+    expect(adminMethods).toEqual(expect.arrayContaining(['registerWitness', 'removeWitness']));
+    for (const name of adminMethods) expect(ledger).not.toHaveProperty(name);
   });
 
   it('signs the empty tree on first use and publishes its key', async () => {

@@ -1,6 +1,6 @@
 import { createAppendFunctions } from './append.ts';
 import { createCheckpointFunctions } from './checkpoints.ts';
-import { createCosignatureFunctions } from './cosignatures.ts';
+import { createCosignatureFunctions, createWitnessAdminFunctions } from './cosignatures.ts';
 import { createEntryStatusFunctions } from './entry-status.ts';
 import { createLedgerContext, type LedgerDeps } from './ledger-context.ts';
 import { createProofFunctions } from './proofs.ts';
@@ -9,6 +9,7 @@ import { createSequencerFunctions } from './sequencer.ts';
 export type { LedgerEntryInput } from './append.ts';
 
 export type LedgerService = ReturnType<typeof createLedgerService>;
+export type LedgerAdmin = ReturnType<typeof createLedgerAdmin>;
 
 /**
  * The transparency log: one use case per file around a shared context (ledger-context.ts):
@@ -28,4 +29,9 @@ export function createLedgerService(deps: LedgerDeps) {
     ...createProofFunctions(ctx),
     ...createCosignatureFunctions(ctx),
   };
+}
+
+/** Witness registration for the CLI and tests, kept off the ledger service that routes get. */
+export function createLedgerAdmin(deps: Pick<LedgerDeps, 'db'>) {
+  return createWitnessAdminFunctions(deps);
 }

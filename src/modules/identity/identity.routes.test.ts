@@ -95,7 +95,8 @@ describe('identity routes', () => {
       'certificate.changeStatus': [VILLAGE.code],
       'exchange.request': [VILLAGE.code],
       'sharing.view': [VILLAGE.code],
-      'seal.view': [VILLAGE.code],
+      'signature.upload': [VILLAGE.code],
+      'rule.view': [VILLAGE.code],
       'signature.upload': [VILLAGE.code],
     };
     expect(reviewer.account.capabilities).toEqual(expected);

@@ -1,6 +1,6 @@
 /** The console shell: login and setup outside it; inside, the header, the menu and the page for the path. */
-import { Alert, Button, Layout, Menu, Space } from 'antd';
-import { useEffect } from 'react';
+import { Alert, Button, Layout, Menu, Space, Spin } from 'antd';
+import { lazy, Suspense, useEffect } from 'react';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { match, navigate, usePath } from '../shared/router.tsx';
 import { api, orgsFor, ROLE_TEXT, session } from './context.ts';
@@ -14,6 +14,8 @@ import { Login } from './Login.tsx';
 import { Queue } from './Queue.tsx';
 
 const { Header, Sider, Content } = Layout;
+// The rules pages, loaded when first opened.
+const Rules = lazy(() => import('./Rules.tsx').then((m) => ({ default: m.Rules })));
 
 export function ConsoleApp() {
   const { t, pick } = useI18n();
@@ -40,6 +42,9 @@ export function ConsoleApp() {
       ? [{ key: 'staff', label: t('人员管理', 'Staff'), onClick: () => navigate('/console/staff') }]
       : []),
     { key: 'seals', label: t('印章与手签', 'Seals and signatures'), onClick: () => navigate('/console/seals') },
+    ...(orgsFor(me, 'rule.view').length > 0
+      ? [{ key: 'rules', label: t('规则', 'Rules'), onClick: () => navigate('/console/rules') }]
+      : []),
   ];
   const section = path.startsWith('/console/overview')
     ? 'overview'
@@ -47,7 +52,9 @@ export function ConsoleApp() {
       ? 'staff'
       : path.startsWith('/console/seals')
         ? 'seals'
-        : 'queue';
+        : path.startsWith('/console/rules')
+          ? 'rules'
+          : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -87,6 +94,10 @@ export function ConsoleApp() {
             <Staff />
           ) : section === 'seals' ? (
             <Seals />
+          ) : section === 'rules' ? (
+            <Suspense fallback={<Spin />}>
+              <Rules />
+            </Suspense>
           ) : (
             <Queue key={location.search} />
           )}

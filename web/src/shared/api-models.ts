@@ -56,3 +56,9 @@ export type BundlePreview = Schemas['BundlePreview'];
 export type BundleProgress = Schemas['BundleProgress'];
 export type TaskState = BundleProgress['tasks'][number]['state'];
 export type Burden = Schemas['Burden'];
+
+export type Rule = Schemas['Rule'];
+export type RuleVersion = Schemas['RuleVersion'];
+export type RuleBody = Schemas['RuleBody'];
+export type RuleDryRun = Schemas['RuleDryRun'];
+export type ProposeRuleBody = Schemas['ProposeRuleBody'];

@@ -9,7 +9,7 @@ import { appendRuleLeaf, digestOf, RULE_VERSION_ENTRY, versionHash } from './rul
 import type { RuleLegalBasis } from './rules.tables.ts';
 
 /** The seeded rule: 高龄津贴, applied by the demo county's civil affairs bureau (民政局). */
-export const OLD_AGE_ALLOWANCE = 'benefit.old_age_allowance';
+const OLD_AGE_ALLOWANCE = 'benefit.old_age_allowance';
 
 const REGISTER = 'ps.household_register';
 
@@ -18,7 +18,7 @@ const REGISTER = 'ps.household_register';
  * aged 80 or over whose household register is in the province; 100 yuan a month, 200 from 90,
  * 500 from 100, each a dated parameter in fen.
  */
-export function oldAgeAllowanceBody(province = '河北省'): RuleBody {
+function oldAgeAllowanceBody(province = '河北省'): RuleBody {
   return {
     inputs: [
       { name: 'birthDate', dataset: REGISTER, field: 'birthDate', type: 'date' },

@@ -29,10 +29,12 @@ export function RuleDryRunResult({ run, version }: { run: RuleDryRun; version: R
           : t(`试运行（${run.on}，对比生效的第 ${run.baseline} 版）`, `Dry run (${run.on}, against version ${run.baseline} in force)`)
       }
     >
-      <Row gutter={[16, 16]}>
+      <Row gutter={[16, 16]} className="cs-stats">
         {stats.map(([key, label, value]) => (
           <Col xs={12} sm={8} md={4} key={key}>
-            <Statistic title={label} value={value ?? '—'} data-testid={`dry-run-${key}`} />
+            <div data-testid={`dry-run-${key}`}>
+              <Statistic title={label} value={value ?? '—'} />
+            </div>
           </Col>
         ))}
       </Row>

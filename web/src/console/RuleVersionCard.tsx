@@ -13,7 +13,7 @@ const INPUT_TYPE: Record<RuleBody['inputs'][number]['type'], string> = {
 };
 
 /** An amount in fen as yuan, e.g. 10000 → ¥100.00. */
-export const yuan = (fen: number) => `¥${(fen / 100).toFixed(2)}`;
+const yuan = (fen: number) => `¥${(fen / 100).toFixed(2)}`;
 
 /** One version of a rule as an officer reads it: what it requires, with what data and values, on what basis, who put it in force and why. */
 export function RuleVersionCard({ version: v, actions, children }: { version: RuleVersion; actions?: ReactNode; children?: ReactNode }) {

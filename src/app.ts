@@ -11,6 +11,7 @@ import { SESSION_CHANGES_CHANNEL, SessionCache } from './modules/identity/index.
 import { createOrgsService, type OrgsService } from './modules/orgs/index.ts';
 import { orgsRoutes } from './modules/orgs/index.ts';
 import { createEventsService, type EventsService } from './modules/events/index.ts';
+import { eventsRoutes } from './modules/events/index.ts';
 import { createKeyStore, probeSigningKeys, STATUS_KEY_OWNER, type KeyStore } from './modules/certificates/index.ts';
 import { ensureMasterKey, residentsProbe } from './modules/identity/index.ts';
 import { createDisclosureVault, sealLegacyDisclosures } from './modules/certificates/index.ts';
@@ -106,15 +107,16 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const { masterKey } = options;
   const clock = options.clock ?? (() => new Date());
   const orgs = createOrgsService({ db });
+  const events = createEventsService({ db, clock });
   const identity = createIdentityService({
     db,
+    events,
     masterKey,
     orgs,
     clock,
     ...(options.sessionCache ? { sessionCache: options.sessionCache } : {}),
   });
   const catalog = createCatalogService({ db, clock });
-  const events = createEventsService({ db, clock });
   const keys = createKeyStore({ db, masterKey, clock });
   const ledger = createLedgerService({ db, masterKey, clock, ...(options.ledgerOrigin ? { origin: options.ledgerOrigin } : {}) });
   const certificates = createCertificatesService({
@@ -143,15 +145,13 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     clock,
   });
-  // Bundles are built after applications; decisions reach them once both exist.
-  const late: { bundles?: BundlesService } = {};
   const applications = createApplicationsService({
     db,
     catalog,
     orgs,
     residents: identity,
     clock,
-    afterDecided: (caseIds) => late.bundles?.casesDecided(caseIds),
+    events,
     onApproved: async (approved) => {
       const issue = await certificates.prepareIssue(approved);
       return issue && (async (tx) => ({ outcome: issuedNote((await issue(tx)).identifier) }));
@@ -202,10 +202,12 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     dataSharing,
     orgs,
     residents: identity,
+    events,
     clock,
     ...(options.bundleDefinitions ? { definitions: options.bundleDefinitions } : {}),
   });
-  late.bundles = bundles;
+  // Decided cases move their bundles on through the outbox, not a callback.
+  events.subscribe(bundles.caseDecidedHandler);
   const rules = createRulesService({ db, orgs, ledger, clock });
   const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: sharingAdmin.subjectKeyOf, clock });
   return {
@@ -325,6 +327,7 @@ export async function buildApp(
       datasetRecordsRoutes({ records: services.datasetRecords }),
       rulesRoutes({ rules: services.rules }),
       ledgerApiRoutes({ ledger: services.ledger }),
+      eventsRoutes({ events: services.events }),
     ],
     // The web apps answer every other GET path, so they come last.
     rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), contextRoutes({ publicUrl: services.certificates.publicUrl }), webRoutes()],

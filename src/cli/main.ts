@@ -16,7 +16,8 @@ import { configuredSharingKey, registerExternalDeptCommands } from '../modules/s
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
 import { runDemoBundle } from '../demo/demo-bundle.ts';
 import { createProgress } from './progress.ts';
-import { printCredentials, serve } from './serve.ts';
+import { printCredentials, printStarted, serve } from './serve.ts';
+import { isClusterWorker, parseWorkers, runCluster, WORKERS_NEED_POSTGRES } from './cluster.ts';
 import { buildWeb, ensureWebBuilt } from './web-build.ts';
 
 const program = new Command();
@@ -60,9 +61,24 @@ program
   )
   .option('--no-seed', 'do not load divisions and the catalogue (or the demo data) on first start')
   .option('--no-web', 'do not build the web apps when they are missing or stale')
-  .action(async (options: { port?: number; host?: string; demo?: boolean; seed: boolean; web: boolean }) => {
+  .option('--workers <n>', 'server processes on one PostgreSQL (default 1; PostgreSQL only)', (v) => {
+    const n = parseWorkers(v);
+    if (n === null) throw new InvalidArgumentError('1–64');
+    return n;
+  })
+  .action(async (options: { port?: number; host?: string; demo?: boolean; seed: boolean; web: boolean; workers?: number }) => {
     const loaded = withDemo(loadConfig(), options.demo);
     const config = { ...loaded, port: options.port ?? loaded.port, host: options.host ?? loaded.host };
+    const workers = options.workers ?? 1;
+    if (workers > 1 && !config.databaseUrl) {
+      console.error(WORKERS_NEED_POSTGRES);
+      process.exit(2);
+    }
+    if (isClusterWorker()) {
+      // Forked by the primary below, which migrated, seeded and printed everything already.
+      await serve(await openPlatform(config), config, { credentials: [], bootstrap: null, quiet: true });
+      return;
+    }
     if (options.web) await ensureWebBuilt();
     const platform = await openPlatform(config);
     let credentials: DemoCredential[] = [];
@@ -86,6 +102,12 @@ program
     }
     // Only when no administrator exists: printed once, stored hashed.
     const bootstrap = await platform.services.identity.issueBootstrapToken();
+    if (workers > 1) {
+      await platform.close();
+      printStarted(config, { credentials, bootstrap, engine: 'postgres', workers });
+      runCluster(workers, (line) => console.error(line));
+      return;
+    }
     await serve(platform, config, { credentials, bootstrap });
   });
 

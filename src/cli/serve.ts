@@ -8,6 +8,8 @@ export interface ServeExtras {
   credentials: DemoCredential[];
   /** The one-time first-administrator token, when no administrator exists: printed here, once. */
   bootstrap: { token: string; expiresAt: Date } | null;
+  /** A worker of `--workers N`: the primary printed the addresses; this process says only that it is ready. */
+  quiet?: boolean;
 }
 import { startSessionPurge } from '../modules/identity/index.ts';
 import { watchMasterKey } from '../modules/identity/index.ts';
@@ -24,7 +26,10 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
   const integrator = platform.services.ledger.startSequencer({
     onError: (error) => app.log.error({ err: error }, 'ledger sequencing failed'),
   });
-  const stopEvents = platform.services.events.start({}, { intervalMs: 1000 });
+  const stopEvents = platform.services.events.start({
+    intervalMs: 250,
+    onError: (error) => app.log.error({ err: error }, 'event handling failed'),
+  });
   // A rotation while this process runs (with PostgreSQL) stops it rather than let it write under the old key.
   const stopWatch = watchMasterKey(platform.database.db, config.masterKey, {
     intervalMs: 30_000,
@@ -61,9 +66,20 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
       '没有生僻字备用字体，含扩展 B–F 汉字的证明无法生成 PDF / no fallback font for rare characters: PDFs of names with CJK Extension B–F characters answer PDF_GLYPHS_UNAVAILABLE; install fonts-hanazono (node scripts/system-tools.mjs)',
     );
   }
+  if (extras.quiet) {
+    console.log(`  进程 worker ${process.pid} 已就绪 ready`);
+    return;
+  }
+  printStarted(config, { ...extras, engine: platform.database.engine });
+}
+
+/** The addresses, accounts and mode, printed once per start (by the primary of `--workers N`). */
+export function printStarted(config: Config, extras: ServeExtras & { engine: string; workers?: number }): void {
   const base = `http://${browserHost(config.host)}:${config.port}`;
   printCredentials(extras.credentials);
-  console.log(`\n一办 Yiban 已启动 is running on ${base}  (${platform.database.engine})`);
+  console.log(
+    `\n一办 Yiban 已启动 is running on ${base}  (${extras.engine}${extras.workers ? `, ${extras.workers} 个进程 processes` : ''})`,
+  );
   console.log(
     `  监听地址 listening on ${config.host}:${config.port}${config.host === '127.0.0.1' || config.host === '::1' || config.host === 'localhost' ? '（仅本机 this machine only; HOST=0.0.0.0 or --host for the network）' : ''}`,
   );

@@ -2,15 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError, ERROR_CODES, formatMessage, notFound, type ErrorCode } from './errors.ts';
 import { fillTemplate, message, MESSAGES, NOUNS, type MessageKey } from './messages.ts';
-import { PLATFORM_MESSAGES } from './messages/platform.ts';
-import { CATALOG_MESSAGES } from './messages/catalog.ts';
-import { IDENTITY_MESSAGES } from './messages/identity.ts';
-import { ORGS_MESSAGES } from './messages/orgs.ts';
-import { LEDGER_MESSAGES } from './messages/ledger.ts';
-import { SHARING_MESSAGES } from './messages/sharing.ts';
-import { BUNDLES_MESSAGES } from './messages/bundles.ts';
-import { APPLICATIONS_MESSAGES } from './messages/applications.ts';
-import { CERTIFICATES_MESSAGES } from './messages/certificates.ts';
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -21,23 +12,6 @@ describe('the message catalogue', () => {
     expect(en.trim()).not.toBe('');
     expect(/\p{Script=Han}/u.test(zh) || key === 'identity.name.atCodePoint', 'the Chinese text is Chinese').toBe(true);
     if (key !== 'identity.roles.notAtLevel') expect(placeholders(zh)).toEqual(placeholders(en));
-  });
-
-  it('holds every area catalogue, no key in two of them (a later one would silently replace the earlier)', () => {
-    const areas = [
-      PLATFORM_MESSAGES,
-      CATALOG_MESSAGES,
-      IDENTITY_MESSAGES,
-      ORGS_MESSAGES,
-      LEDGER_MESSAGES,
-      SHARING_MESSAGES,
-      BUNDLES_MESSAGES,
-      APPLICATIONS_MESSAGES,
-      CERTIFICATES_MESSAGES,
-    ];
-    const keys = areas.flatMap((area) => Object.keys(area));
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(keys.sort()).toEqual(Object.keys(MESSAGES).sort());
   });
 
   it.each(Object.keys(ERROR_CODES) as ErrorCode[])('error %s: both languages, the same placeholders', (code) => {

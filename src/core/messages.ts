@@ -4,23 +4,14 @@
  * `message('cursor.invalid')`, `message('catalog.form.required', { label })` — and gets the pair
  * back, to pass as an error parameter, a warning or a response field. `{name}` in a text is filled
  * from params; a param may itself be a pair (a form label, a noun), then each language takes its own.
- * The sentences sit in one file per area (messages/<area>.ts, keys starting with the area), joined here.
+ * The sentences sit in messages/catalogue.ts, by area (keys start with the area).
  *
  * Error codes keep their messages in errors.ts (ERROR_CODES); the nouns of their `{what}` are here.
  * src/verify keeps its own (REASON_TEXT in verify-certificate.ts): it is bundled for the browser and
  * imports nothing from outside src/verify.
  */
 
-import { PLATFORM_MESSAGES } from './messages/platform.ts';
-import { CATALOG_MESSAGES } from './messages/catalog.ts';
-import { IDENTITY_MESSAGES } from './messages/identity.ts';
-import { ORGS_MESSAGES } from './messages/orgs.ts';
-import { LEDGER_MESSAGES } from './messages/ledger.ts';
-import { SHARING_MESSAGES } from './messages/sharing.ts';
-import { BUNDLES_MESSAGES } from './messages/bundles.ts';
-import { APPLICATIONS_MESSAGES } from './messages/applications.ts';
-import { CERTIFICATES_MESSAGES } from './messages/certificates.ts';
-import { RULES_MESSAGES } from './messages/rules.ts';
+import { CATALOGUE } from './messages/catalogue.ts';
 
 export interface Bilingual {
   zh: string;
@@ -31,18 +22,7 @@ export interface Bilingual {
 export type MessageParam = string | number | Bilingual;
 export type MessageParams = Record<string, MessageParam>;
 
-export const MESSAGES = {
-  ...PLATFORM_MESSAGES,
-  ...CATALOG_MESSAGES,
-  ...IDENTITY_MESSAGES,
-  ...ORGS_MESSAGES,
-  ...LEDGER_MESSAGES,
-  ...SHARING_MESSAGES,
-  ...BUNDLES_MESSAGES,
-  ...APPLICATIONS_MESSAGES,
-  ...CERTIFICATES_MESSAGES,
-  ...RULES_MESSAGES,
-} as const satisfies Record<string, Bilingual>;
+export const MESSAGES = CATALOGUE satisfies Record<string, Bilingual>;
 
 export type MessageKey = keyof typeof MESSAGES;
 
@@ -69,6 +49,7 @@ export const NOUNS = {
   grant: { zh: '共享授权', en: 'Sharing grant' },
   exchange: { zh: '数据使用请求', en: 'Data request' },
   bundle: { zh: '一件事', en: 'Bundle' },
+  event: { zh: '事件', en: 'Event' },
   rule: { zh: '规则', en: 'Rule' },
 } as const satisfies Record<string, Bilingual>;
 

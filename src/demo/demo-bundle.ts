@@ -132,6 +132,8 @@ export async function runDemoBundle(
     const wallMs = performance.now() - started;
     const used = process.cpuUsage(cpu);
     const cpuMs = (used.user + used.system) / 1000;
+    // The outbox worker's share: the rule decisions' case.decided events mark the bundle completed.
+    await services.events.drain();
     return {
       progress: bundle,
       burden: await services.bundles.burden(principal, bundle.id),

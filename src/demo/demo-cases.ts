@@ -47,6 +47,7 @@ export async function seedDemoCases(database: Database, services: Services, resi
     catalog: services.catalog,
     orgs: services.orgs,
     residents: services.identity,
+    events: services.events,
     clock: () => past,
   });
   await pastApps.submit(liu, residence('school'));

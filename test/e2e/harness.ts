@@ -146,6 +146,8 @@ export async function startE2e(options: { codeSender?: CodeSender } = {}): Promi
     rateLimits: raiseRateLimits(config.rateLimits, 1000),
   });
   const integrator = platform.services.ledger.startSequencer({ checkpointIntervalMs: 500, onError: () => undefined });
+  // The outbox worker, as `yiban serve` runs it: decided cases move their bundles on.
+  const stopEvents = platform.services.events.start({ intervalMs: 250 });
   await app.listen({ host: '127.0.0.1', port });
   const browser = await chromium.launch({
     executablePath,
@@ -178,6 +180,7 @@ export async function startE2e(options: { codeSender?: CodeSender } = {}): Promi
       await browser.close().catch(() => undefined);
       await app.close();
       await integrator.stop();
+      await stopEvents();
       await platform.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -209,6 +209,7 @@ describe.each(testEngines())('applications on %s', (engine) => {
       catalog: ctx.services.catalog,
       orgs: ctx.services.orgs,
       residents: ctx.services.identity,
+      events: ctx.services.events,
       clock: () => past,
     });
     const overdue = await oldApps.submit(resident, residence);

@@ -15,6 +15,7 @@ import { actsForAnOrg } from '../identity/index.ts';
 import type { CaseState } from './applications.tables.ts';
 import * as repo from './applications.repository.ts';
 import { ACTION_LABELS, STATE_LABELS, nextState, type CaseAction } from './case-state.ts';
+import { caseDecided, type CaseEventSink } from './case-decided.ts';
 
 /** The most cases one batch decides; a larger selection is sent in several requests. */
 export const MAX_BATCH_DECISIONS = 500;
@@ -76,6 +77,8 @@ export interface BatchDecideContext {
     reason?: string,
   ): repo.NewCaseEvent;
   onApprovedMany?: BatchApprovalHook;
+  /** Where each decided case's `case.decided` is written, in the batch's transaction. */
+  events: CaseEventSink;
 }
 
 const DECIDED: readonly CaseState[] = ['approved', 'rejected', 'completed'];
@@ -204,6 +207,13 @@ export async function decideChecked(
     for (const row of completes)
       events.push(ctx.event(byId.get(row.id)!.principal, row.id, 'complete', 'approved', 'completed', produced!.outcomes.get(row.id)));
     await repo.insertEventsMany(tx, events);
+    await ctx.events.enqueueMany(
+      tx,
+      updated.map((row) => {
+        const seen = byId.get(row.id)!.row;
+        return caseDecided({ id: row.id, serviceCode: seen.serviceCode, orgCode: seen.orgCode, state: row.state });
+      }),
+    );
     for (const row of updated) {
       const note = produced?.outcomes.get(row.id);
       const seen = byId.get(row.id)!.row;

@@ -12,6 +12,7 @@ import type { CaseDetailSchema, CaseViewSchema } from './applications.schemas.ts
 import * as repo from './applications.repository.ts';
 import type { BatchApprovalHook } from './batch-decisions.ts';
 import type { ApprovalGroupOptions } from './approval-groups.ts';
+import type { CaseEventSink } from './case-decided.ts';
 import { ACTION_LABELS, OPEN_STATES, STATE_LABELS, type CaseAction } from './case-state.ts';
 
 /** What applications needs to know about orgs, through the orgs service. */
@@ -52,8 +53,8 @@ export interface ApplicationsDeps {
   onApproved?: ApprovalHook;
   /** The same for a batch approval: one preparation, one write step for all its cases. */
   onApprovedMany?: BatchApprovalHook;
-  /** Told after the commit which cases were decided or completed (life-event bundles move on); must not throw. */
-  afterDecided?: (caseIds: readonly string[]) => void;
+  /** Where `case.decided` is written, in the decision's transaction (life-event bundles consume it). */
+  events: CaseEventSink;
   /**
    * Single approvals gathered for a moment and decided together through the batch path
    * (approval-groups.ts); on by default when `onApprovedMany` is given, `false` turns it off.

@@ -8,6 +8,7 @@ import { decideChecked, decideMany, type BatchDecideContext, type BatchDecideInp
 import { createApprovalGroups, DEFAULT_APPROVAL_GROUPS } from './approval-groups.ts';
 import { APPLICANT_ACTIONS, nextState, type CaseAction } from './case-state.ts';
 import { decidedOrInvalid, type ApplicationsContext, type CaseView } from './context.ts';
+import { caseDecided } from './case-decided.ts';
 
 export type StaffAction = Exclude<CaseAction, 'submit' | 'resubmit'>;
 const REASON_REQUIRED: ReadonlySet<CaseAction> = new Set(['return', 'reject']);
@@ -42,20 +43,16 @@ export function createDecisionFunctions(ctx: ApplicationsContext) {
     canView,
     canHandle: (p, row) => can(p, 'case.handle', { orgPath: row.orgPath }),
     event,
+    events: deps.events,
     ...(deps.onApprovedMany ? { onApprovedMany: deps.onApprovedMany } : {}),
   };
 
   const approvalGroups =
     deps.onApprovedMany && deps.approvalGroups !== false
-      ? createApprovalGroups(
-          async (entries) => {
-            const results = await decideChecked(batchContext, entries, 'approve');
-            const decided = [...results.values()].filter((r) => r.row).map((r) => r.id);
-            if (decided.length > 0) deps.afterDecided?.(decided);
-            return results;
-          },
-          { ...DEFAULT_APPROVAL_GROUPS, ...(deps.approvalGroups || {}) },
-        )
+      ? createApprovalGroups((entries) => decideChecked(batchContext, entries, 'approve'), {
+          ...DEFAULT_APPROVAL_GROUPS,
+          ...(deps.approvalGroups || {}),
+        })
       : null;
 
   return {
@@ -116,11 +113,12 @@ export function createDecisionFunctions(ctx: ApplicationsContext) {
           const produced = await produce(tx);
           const completed = await repo.updateCase(tx, id, { state: 'completed', completedAt: now });
           await repo.insertEvents(tx, [event(principal, id, 'complete', 'approved', 'completed', produced.outcome)]);
+          await deps.events.enqueueMany(tx, [caseDecided(completed)]);
           return completed;
         }
+        if (action === 'approve' || action === 'reject' || action === 'complete') await deps.events.enqueueMany(tx, [caseDecided(updated)]);
         return updated;
       });
-      if (action === 'approve' || action === 'reject' || action === 'complete') deps.afterDecided?.([id]);
       return view(row);
     },
 
@@ -134,11 +132,8 @@ export function createDecisionFunctions(ctx: ApplicationsContext) {
      * rejected, conflict, not found, forbidden, failed). A case the caller may not see is not
      * found; one they may see but not decide is forbidden.
      */
-    async decideMany(principal: Principal, input: BatchDecideInput): Promise<BatchDecisionResult[]> {
-      const results = await decideMany(batchContext, principal, input);
-      const decided = results.filter((r) => r.state === 'approved' || r.state === 'rejected' || r.state === 'completed').map((r) => r.id);
-      if (decided.length > 0) deps.afterDecided?.(decided);
-      return results;
+    decideMany(principal: Principal, input: BatchDecideInput): Promise<BatchDecisionResult[]> {
+      return decideMany(batchContext, principal, input);
     },
   };
 }

@@ -11,7 +11,7 @@ const OPEN_FOR_DECISION: readonly string[] = ['submitted', 'accepted', 'in_revie
 
 /** Moving a bundle on: ready drafts submitted, verified tasks decided by their department's rule. */
 export function createAdvanceFunctions(ctx: BundlesContext) {
-  const { applications, departmentActor, parentOf, selfDecided, active, loadCases } = ctx;
+  const { applications, departmentActor, parentOf, active, loadCases } = ctx;
 
   function ruleFor(def: BundleDefinition, taskKey: string) {
     return def.rules.find((r) => r.tasks.includes(taskKey));
@@ -110,13 +110,7 @@ export function createAdvanceFunctions(ctx: BundlesContext) {
       for (const g of groups.values()) {
         const actor = await departmentActor(g.orgCode, `rule:${g.ruleId}`, ['case.view', 'case.handle']);
         const ids = g.keys.map((k) => cases.get(k)!.id);
-        for (const id of ids) selfDecided.add(id);
-        let results: BatchDecisionResult[];
-        try {
-          results = await applications.decideMany(actor, { ids, decision: 'approve', reason: ruleReason(g.ruleId) });
-        } finally {
-          for (const id of ids) selfDecided.delete(id);
-        }
+        const results = await applications.decideMany(actor, { ids, decision: 'approve', reason: ruleReason(g.ruleId) });
         const byId = new Map<string, BatchDecisionResult>(results.map((r) => [r.id, r]));
         for (const key of g.keys) {
           const r = byId.get(cases.get(key)!.id)!;

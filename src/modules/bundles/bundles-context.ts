@@ -28,8 +28,6 @@ export interface BundlesContext {
   departmentActor: (orgCode: string, name: string, actions: readonly StaffAction[]) => Promise<Principal>;
   /** The system actor that submits a bundle's next tasks for the parent who started it (and consented then). */
   parentOf: (applicantId: string) => Principal;
-  /** Cases a bundle's rule is deciding now: the decision's notice (`casesDecided`) is for other deciders'. */
-  selfDecided: Set<string>;
   /** Bundles being moved on in this process: their own loop sees what their own steps decide. */
   active: Set<string>;
   loadCases: (row: repo.BundleRow) => Promise<Map<string, BundleCase>>;
@@ -77,9 +75,6 @@ export function createBundlesContext(deps: BundlesDeps): BundlesContext {
   /** Steps after the start act for the parent: submit and view their cases, nothing else. */
   const parentOf = (applicantId: string): Principal =>
     systemPrincipal({ actor: 'bundle', forResident: { residentId: applicantId, scopes: ['applications.submit', 'applications.view'] } });
-
-  /** Cases a bundle's rule is deciding now: the decision's notice (`casesDecided`) is for other deciders'. */
-  const selfDecided = new Set<string>();
 
   /**
    * Orgs as a bundle reads them (a department for each rule and exchange, the names of the
@@ -130,7 +125,6 @@ export function createBundlesContext(deps: BundlesDeps): BundlesContext {
     orgOf,
     departmentActor,
     parentOf,
-    selfDecided,
     active,
     loadCases,
   };

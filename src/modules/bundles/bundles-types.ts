@@ -4,6 +4,7 @@ import type { CaseSummary } from '../applications/index.ts';
 import type { CatalogService, ServiceItem } from '../catalog/index.ts';
 import type { OrgsService } from '../orgs/index.ts';
 import type { DataSharingService } from '../sharing/index.ts';
+import type { EventsService } from '../events/index.ts';
 import type { BundleDefinition } from './bundle-definition.ts';
 
 export interface BundlesDeps {
@@ -15,6 +16,8 @@ export interface BundlesDeps {
   /** The parent's home village when the session did not carry it. */
   residents?: { getResidentSummary(accountId: string): Promise<{ homeOrgCode: string | null } | null> };
   definitions?: readonly unknown[];
+  /** Where `bundle.completed` is written, with the bundle's completion. */
+  events: Pick<EventsService, 'enqueue'>;
   clock?: () => Date;
 }
 

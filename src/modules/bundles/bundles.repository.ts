@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
 import { bundles } from './bundles.tables.ts';
 
@@ -42,10 +42,20 @@ export async function listBundlesOf(db: Executor, applicantId: string, limit: nu
     .limit(limit);
 }
 
+/** Marks the bundle completed unless it is already; whether this call did. */
+export async function markBundleCompleted(db: Executor, id: string, at: Date): Promise<boolean> {
+  const rows = await db
+    .update(bundles)
+    .set({ completedAt: at })
+    .where(and(eq(bundles.id, id), isNull(bundles.completedAt)))
+    .returning({ id: bundles.id });
+  return rows.length > 0;
+}
+
 /** The bundles one of whose tasks is the case. */
 export async function findBundlesByCase(db: Executor, caseId: string): Promise<BundleRow[]> {
   return db
     .select()
     .from(bundles)
-    .where(sql`exists (select 1 from jsonb_each_text(${bundles.cases}) e where e.value = ${caseId})`);
+    .where(sql`jsonb_path_query_array(${bundles.cases}, '$.*') @> to_jsonb(${caseId}::text)`);
 }

@@ -1,80 +1,19 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../../../test/db.ts';
 import { rejection } from '../../../test/errors.ts';
-import { createTestContext, type TestContext } from '../../../test/factories.ts';
+import { type TestContext } from '../../../test/factories.ts';
+import { bundleContext, motherIn } from '../../../test/bundle-fixtures.ts';
 import { readCaseSummaries } from '../applications/case-summaries.ts';
 import { certificatesOfCases } from '../certificates/certificates-of-cases.ts';
 import type { Principal } from '../identity/principal.ts';
-import { seedDatasets, seedGrants } from '../sharing/sharing.seed.ts';
 import { validateDefinition, type BundleDefinition } from './bundle-definition.ts';
 import { BUNDLE_DEFINITIONS } from './bundle-definitions.ts';
-import { seedBundles } from './bundle-seed.ts';
 import { createBundlesService } from './bundles.service.ts';
 
 const birth = BUNDLE_DEFINITIONS.find((d) => d.code === 'birth')!;
 let keySeq = 0;
 const key = () => `bundle-key-${Date.now().toString(36)}-${keySeq++}`;
-
-/** A context with the sharing catalogue, grants and the bundles' data. */
-async function bundleContext(
-  engine: Parameters<typeof createTestContext>[0],
-  bundleDefinitions?: readonly unknown[],
-): Promise<TestContext> {
-  const ctx = await createTestContext(engine, bundleDefinitions ? { bundleDefinitions } : {});
-  const sharing = ctx.services.dataSharing;
-  await sharing.upsertDatasets(seedDatasets(ctx.departments));
-  const validUntil = new Date(Date.now() + 365 * 86_400_000);
-  for (const grant of seedGrants(ctx.departments, validUntil)) await sharing.ensureGrant(grant);
-  await seedBundles(ctx.database.db, ctx.services, ctx.departments);
-  return ctx;
-}
-
-/** A mother with the hospital's delivery record and a household register entry. */
-async function motherIn(ctx: TestContext, name = '王芳') {
-  const resident = await ctx.newResident({ name });
-  await ctx.services.dataSharing.upsertRecords('ps.household_register', [
-    {
-      residentId: resident.residentId,
-      data: {
-        name,
-        gender: '女',
-        birthDate: '1992-03-05',
-        ethnicity: '汉族',
-        householdNo: '130123100242001',
-        householdHead: '张伟',
-        relationToHead: '配偶',
-        address: '河北省石家庄市正定县正定镇塔元庄村',
-      },
-    },
-  ]);
-  await ctx.services.dataSharing.upsertRecords('health.birth_record', [
-    {
-      residentId: resident.residentId,
-      data: {
-        childName: '张小宝',
-        childGender: '男',
-        birthTime: '2026-11-18T08:30:00+08:00',
-        birthPlace: '河北省石家庄市正定县',
-        hospital: '正定县人民医院',
-        weightGrams: '3350',
-        certificateNo: 'O130123001',
-      },
-    },
-  ]);
-  await ctx.services.dataSharing.upsertRecords('medsec.insured_person', [
-    {
-      residentId: resident.residentId,
-      data: {
-        name,
-        insuranceType: '城乡居民基本医疗保险',
-        insuredRegion: '河北省石家庄市正定县',
-        status: '正常参保',
-        enrolledSince: '2016-01-01',
-      },
-    },
-  ]);
-  return resident;
-}
 
 describe.each(testEngines())('life-event bundles on %s', (engine) => {
   let ctx: TestContext;
@@ -364,7 +303,8 @@ describe.each(testEngines())('a bundle decided partly by an officer on %s', (eng
     expect(task('medical_insurance').state).toBe('waiting');
     const officer = await ctx.newStaff('department_officer', ctx.departments.public_security!);
     await ctx.services.applications.act(officer, task('household_registration').caseId!, 'approve');
-    await ctx.services.bundles.idle();
+    // The decision's case.decided event moves the bundle on, through the outbox worker.
+    await ctx.services.events.drain();
     // Read the cases directly: reading the bundle's progress would move it on too.
     for (const k of ['medical_insurance', 'social_security_card']) {
       const c = await ctx.services.applications.getCase(parent, task(k).caseId!);
@@ -374,6 +314,12 @@ describe.each(testEngines())('a bundle decided partly by an officer on %s', (eng
     const after = await bundles.getProgress(parent, bundle.id);
     expect(after.state).toBe('done');
     expect(after.tasks.find((t) => t.key === 'household_registration')!.decidedBy).toBe('officer');
+    // Completed once: one bundle.completed event, ids and codes only, however often the handler ran.
+    await ctx.services.events.drain();
+    const completed = await ctx.database.db.execute<{ payload: unknown }>(
+      sql`select payload from outbox where topic = 'bundle.completed' and payload->>'bundleId' = ${bundle.id}`,
+    );
+    expect(completed.rows.map((r) => r.payload)).toEqual([{ bundleId: bundle.id, code: 'birth' }]);
     expect((await ctx.services.certificates.listMine(parent, {})).items.length).toBe(5);
   }, 120_000);
 });

@@ -15,6 +15,7 @@ import { createBundlesContext } from './bundles-context.ts';
 import { createPrefillFunctions } from './prefill.ts';
 import { createAdvanceFunctions } from './advance.ts';
 import { progressOf } from './progress.ts';
+import { createCaseDecidedHandler } from './on-case-decided.ts';
 
 export type { BundleProgress, BundlesDeps, StartBundleInput, TaskProgress, TaskState, WaitingFor } from './bundles-types.ts';
 
@@ -23,7 +24,7 @@ export type BundlesService = ReturnType<typeof createBundlesService>;
 /** The bundles service: prefill (prefill.ts), advance (advance.ts), progress (progress.ts) around a shared context. */
 export function createBundlesService(deps: BundlesDeps) {
   const ctx = createBundlesContext(deps);
-  const { db, clock, definitions, requireDefinition, departmentActor, selfDecided, active, loadCases } = ctx;
+  const { db, clock, definitions, requireDefinition, departmentActor, loadCases } = ctx;
   const { createCases, prefill } = createPrefillFunctions(ctx);
   const { advanceTracked } = createAdvanceFunctions(ctx);
 
@@ -53,34 +54,12 @@ export function createBundlesService(deps: BundlesDeps) {
     return row;
   }
 
-  let pending: Promise<void> = Promise.resolve();
-
   return {
     /**
-     * After an officer's decision commits: moves on the bundles the cases belong to (the next
-     * task is submitted, a rule may decide it). Runs in the background, one after another; a
-     * failure is left for the next progress read, which reconciles the same way.
+     * The `case.decided` consumer (on-case-decided.ts) the composition root subscribes: after an
+     * officer's decision, the bundles of the case move on without the parent looking.
      */
-    casesDecided(caseIds: readonly string[]): void {
-      // A bundle's own rule decisions are seen by its own loop: no lookup of their bundle.
-      caseIds = caseIds.filter((id) => !selfDecided.has(id));
-      if (caseIds.length === 0) return;
-      pending = pending
-        .then(async () => {
-          for (const caseId of caseIds) {
-            for (const row of await repo.findBundlesByCase(db, caseId)) {
-              if (active.has(row.id) || row.stage !== 'prefilled') continue;
-              await advanceTracked(row, await requireDefinition(row.code));
-            }
-          }
-        })
-        .catch(() => undefined);
-    },
-
-    /** Resolves when the background work queued so far is done (tests, shutdown). */
-    idle(): Promise<void> {
-      return pending;
-    },
+    caseDecidedHandler: createCaseDecidedHandler(ctx, advanceTracked),
 
     /** The definitions, for the form and the consent preview: every field, its source and who fetches it. */
     async listDefinitions(): Promise<BundleDefinition[]> {

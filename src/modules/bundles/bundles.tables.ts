@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
 /** Where a prefilled value came from: the dataset field and the exchange (its ledger leaf) that fetched it. */
@@ -30,9 +31,13 @@ export const bundles = pgTable(
     stage: text('stage').$type<'created' | 'cases' | 'prefilled'>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /** When every task's case was completed: set once, with the bundle.completed event, by the case.decided handler. */
+    completedAt: timestamp('completed_at', { withTimezone: true }),
   },
   (t) => [
     unique('bundles_idempotency_uq').on(t.applicantId, t.idempotencyKey),
     index('bundles_applicant_idx').on(t.applicantId, t.createdAt),
+    // The bundles of a decided case (the case.decided handler): its id among the task cases' ids.
+    index('bundles_case_ids_idx').using('gin', sql`jsonb_path_query_array(${t.cases}, '$.*')`),
   ],
 );

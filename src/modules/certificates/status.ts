@@ -106,7 +106,12 @@ export function createStatusFunctions(
           actorId: principal.accountId,
           ledgerEntryId,
         });
-        await deps.events.enqueue(tx, { topic: 'certificate.status_changed', payload: { certificateId: id, from: current.status, to } });
+        const changed = { topic: 'certificate.status_changed', payload: { certificateId: id, from: current.status, to } };
+        // A revocation is final: those who only care about it (a benefit stopping) subscribe to its own topic.
+        await deps.events.enqueueMany(
+          tx,
+          to === 'revoked' ? [changed, { topic: 'certificate.revoked', payload: { certificateId: id } }] : [changed],
+        );
       });
       return views.get(principal, id);
     },

@@ -1,35 +1,45 @@
-import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/database.ts';
 import { outbox } from './events.tables.ts';
+import type { DomainEvent, EventHandler } from './handlers.ts';
+import { createWorker, DEFAULT_WORKER_OPTIONS, type WorkerOptions } from './worker.ts';
+import { createDeadLetterFunctions } from './dead-letters.ts';
 
-export interface DomainEvent {
-  topic: string;
-  payload: Record<string, unknown>;
+export interface EventsDeps {
+  db: Db;
+  clock?: () => Date;
+  worker?: Partial<WorkerOptions>;
+  /** [0, 1): the retry jitter (tests pass a fixed one). */
+  random?: () => number;
 }
 
-export type EventHandler = (event: DomainEvent & { id: number }) => Promise<void>;
+export type EventsService = ReturnType<typeof createEventsService>;
 
-export interface EventsService {
-  /** Writes the event in the caller's transaction: it exists if and only if the change does. */
-  enqueue(tx: Executor, event: DomainEvent): Promise<number>;
-  /** Many events in one statement, in the caller's transaction. */
-  enqueueMany(tx: Executor, events: readonly DomainEvent[]): Promise<void>;
-  /** Claims up to `limit` due events, runs their handlers, marks them done or schedules a retry. */
-  runOnce(handlers: Record<string, EventHandler>, limit?: number): Promise<number>;
-  start(handlers: Record<string, EventHandler>, options?: { intervalMs?: number }): () => Promise<void>;
-}
-
-export function createEventsService(deps: { db: Db; clock?: () => Date }): EventsService {
+/**
+ * The events service: writing events in the caller's transaction, the handlers subscribed at
+ * start-up (the composition root), the worker that runs them (worker.ts) and the dead letters
+ * (dead-letters.ts).
+ */
+export function createEventsService(deps: EventsDeps) {
   const { db } = deps;
   const clock = deps.clock ?? (() => new Date());
+  const worker = createWorker({
+    db,
+    clock,
+    options: { ...DEFAULT_WORKER_OPTIONS, ...deps.worker },
+    ...(deps.random ? { random: deps.random } : {}),
+  });
+  const subscribed: EventHandler[] = [];
 
-  const service: EventsService = {
-    async enqueue(tx, event) {
+  return {
+    /** Writes the event in the caller's transaction: it exists if and only if the change does. */
+    async enqueue(tx: Executor, event: DomainEvent): Promise<number> {
       const [row] = await tx.insert(outbox).values({ topic: event.topic, payload: event.payload }).returning({ id: outbox.id });
       return row!.id;
     },
 
-    async enqueueMany(tx, events) {
+    /** Many events in one statement, in the caller's transaction. */
+    async enqueueMany(tx: Executor, events: readonly DomainEvent[]): Promise<void> {
       if (events.length === 0) return;
       // One array parameter per column: a parameter per value costs the driver far more for big batches.
       await tx.execute(
@@ -37,56 +47,24 @@ export function createEventsService(deps: { db: Db; clock?: () => Date }): Event
       );
     },
 
-    async runOnce(handlers, limit = 50) {
-      return db.transaction(async (tx) => {
-        const due = await tx
-          .select()
-          .from(outbox)
-          .where(and(isNull(outbox.processedAt), lte(outbox.availableAt, clock())))
-          .orderBy(asc(outbox.id))
-          .limit(limit)
-          .for('update', { skipLocked: true });
-        for (const event of due) {
-          const handler = handlers[event.topic];
-          try {
-            if (handler) await handler({ id: event.id, topic: event.topic, payload: event.payload });
-            await tx.update(outbox).set({ processedAt: clock() }).where(eq(outbox.id, event.id));
-          } catch (error) {
-            // Consumers are idempotent, so a retry after a partial failure is safe.
-            const backoffSeconds = Math.min(3600, 2 ** Math.min(event.attempts, 12));
-            await tx
-              .update(outbox)
-              .set({
-                attempts: sql`${outbox.attempts} + 1`,
-                availableAt: new Date(clock().getTime() + backoffSeconds * 1000),
-                lastError: String(error).slice(0, 500),
-              })
-              .where(eq(outbox.id, event.id));
-          }
-        }
-        return due.length;
-      });
+    /** Adds a handler (the composition root, before the worker starts); names are unique. */
+    subscribe(handler: EventHandler): void {
+      if (subscribed.some((h) => h.name === handler.name)) throw new Error(`event handler ${handler.name} is subscribed twice`);
+      subscribed.push(handler);
     },
 
-    start(handlers, options = {}) {
-      let stopped = false;
-      let running: Promise<unknown> = Promise.resolve();
-      const tick = () => {
-        if (stopped) return;
-        running = service
-          .runOnce(handlers)
-          .catch(() => 0)
-          .finally(() => {
-            if (!stopped) timer = setTimeout(tick, options.intervalMs ?? 500);
-          });
-      };
-      let timer = setTimeout(tick, options.intervalMs ?? 500);
-      return async () => {
-        stopped = true;
-        clearTimeout(timer);
-        await running;
-      };
+    handlers(): readonly EventHandler[] {
+      return [...subscribed];
     },
+
+    /** One claim of due events, handled (by the subscribed handlers unless others are given); how many were claimed. */
+    runOnce: (handlers: readonly EventHandler[] = subscribed, limit?: number) => worker.runOnce(handlers, limit),
+    /** Handles due events until none is left (tests and demo commands); how many were handled. */
+    drain: (handlers: readonly EventHandler[] = subscribed) => worker.drain(handlers),
+    /** The worker loop of a server process; the returned function stops it. */
+    start: (options: { intervalMs?: number; onError?: (error: unknown) => void; handlers?: readonly EventHandler[] } = {}) =>
+      worker.start(options.handlers ?? subscribed, options),
+
+    ...createDeadLetterFunctions({ db, clock }),
   };
-  return service;
 }

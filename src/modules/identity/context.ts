@@ -1,5 +1,5 @@
 import { AppError } from '../../core/errors.ts';
-import type { Db } from '../../db/database.ts';
+import type { Db, Executor } from '../../db/database.ts';
 import type { ResidentIdVault } from './crypto.ts';
 import type { OrgDirectory, OrgInfo } from './identity.service.ts';
 import type { SessionCache } from './session-cache.ts';
@@ -12,6 +12,13 @@ export interface IdentityContext {
   clock: () => Date;
   /** Validated sessions; whatever ends or changes a session drops its entries (session-cache.ts). */
   sessionCache: SessionCache;
+  /** Where `resident.registered` is written, in the registration's transaction (the events module, from the composition root). */
+  events?: EventSink;
+}
+
+/** The events module's enqueue, as identity uses it. */
+export interface EventSink {
+  enqueue(tx: Executor, event: { topic: string; payload: Record<string, unknown> }): Promise<unknown>;
 }
 
 /** A resident's home must be a village (or community) node of the org tree. */

@@ -106,6 +106,8 @@ export interface IdentityServiceDeps {
   clock?: () => Date;
   /** Shared with the composition root, which feeds it other processes' changes (session-cache.ts). */
   sessionCache?: SessionCache;
+  /** Writes `resident.registered` with each registration; absent, no event is written (unit tests). */
+  events?: IdentityContext['events'];
 }
 
 export function createIdentityService(deps: IdentityServiceDeps): IdentityService {
@@ -115,6 +117,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     orgs: deps.orgs,
     clock: deps.clock ?? (() => new Date()),
     sessionCache: deps.sessionCache ?? new SessionCache(),
+    ...(deps.events ? { events: deps.events } : {}),
   };
   const residents = createResidentFunctions(ctx);
 

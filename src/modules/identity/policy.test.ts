@@ -76,7 +76,7 @@ const TABLE: Record<StaffRole, string> = {
   helper:             '-         -           -         -           -        -            -             -        -       -',
 };
 
-// ---- applications, certificates, orgs, identity and rules: their own actions, in the same form ----
+// ---- applications, certificates, orgs, identity, rules and the platform: their own actions, in the same form ----
 const ACTIONS_AC: StaffAction[] = [
   'seal.view',
   'signature.activate',
@@ -85,19 +85,20 @@ const ACTIONS_AC: StaffAction[] = [
   'staff.manage',
   'rule.view',
   'rule.manage',
+  'events.manage',
 ];
 
 // prettier-ignore
 const TABLE_AC: Record<StaffRole, string> = {
-  //                 seal.view signature.activate signature.upload department.create staff.manage rule.view rule.manage
-  village_reviewer:   'Y         -                  Y                -                 -            Y         -',
-  township_admin:     'Y         Y                  -                Y                 Y            Y         -',
-  county_admin:       'Y         Y                  -                Y                 Y            Y         Y',
-  city_admin:         'Y         Y                  -                Y                 Y            Y         Y',
-  department_officer: 'Y         -                  Y                -                 -            Y         Y',
-  supervisor:         'Y         -                  -                -                 -            Y         -',
-  platform_admin:     'Y         Y                  -                Y                 Y            Y         Y',
-  helper:             '-         -                  -                -                 -            -         -',
+  //                 seal.view signature.activate signature.upload department.create staff.manage rule.view rule.manage events.manage
+  village_reviewer:   'Y         -                  Y                -                 -            Y         -           -',
+  township_admin:     'Y         Y                  -                Y                 Y            Y         -           -',
+  county_admin:       'Y         Y                  -                Y                 Y            Y         Y           -',
+  city_admin:         'Y         Y                  -                Y                 Y            Y         Y           -',
+  department_officer: 'Y         -                  Y                -                 -            Y         Y           -',
+  supervisor:         'Y         -                  -                -                 -            Y         -           -',
+  platform_admin:     'Y         Y                  -                Y                 Y            Y         Y           Y',
+  helper:             '-         -                  -                -                 -            -         -           -',
 };
 
 /** Roles that reach the nodes below where they are held; the platform administrator reaches every node. */

@@ -47,7 +47,10 @@ export type StaffAction =
   /** See an org's eligibility and instant-approval rules, every version. */
   | 'rule.view'
   /** Propose a rule version, switch one on (never one's own), and dry-run it over the population. */
-  | 'rule.manage';
+  | 'rule.manage'
+  // ---- the platform ----
+  /** See the events that failed every attempt (dead letters) and retry them. */
+  | 'events.manage';
 
 /** Every staff role, in the order the console lists them. */
 export const STAFF_ROLES: readonly StaffRole[] = [
@@ -118,6 +121,8 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   // ---- rules ----
   'rule.view': [...HANDLERS, 'supervisor'],
   'rule.manage': GRANT_MANAGERS,
+  // ---- the platform ----
+  'events.manage': ['platform_admin'],
 };
 
 export const STAFF_ACTIONS = Object.keys(RULES) as StaffAction[];

@@ -49,7 +49,7 @@ export interface ResidentProfile {
   homeOrg: { code: string; name: string } | null;
 }
 
-export function createResidentFunctions({ db, vault, orgs, clock, sessionCache }: IdentityContext) {
+export function createResidentFunctions({ db, vault, orgs, clock, sessionCache, events }: IdentityContext) {
   async function registerResident(input: RegisterResidentInput): Promise<RegisterResidentResult> {
     const now = clock();
     const name = normaliseResidentName(input.name);
@@ -91,6 +91,7 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache }
         await accountsRepo.insertAudit(tx, [
           { accountId: newId, actorId: newId, action: 'resident.registered', detail: { residentIdMasked, homeOrgCode }, at: now },
         ]);
+        await events?.enqueue(tx, { topic: 'resident.registered', payload: { accountId: newId, homeOrgCode } });
         return newId;
       });
     } catch (error) {

@@ -125,7 +125,7 @@ export const DryRunSchema = Type.Object(
 );
 
 export const RuleParams = Type.Object({ code: RuleCode });
-export const RuleVersionParams = Type.Object({ code: RuleCode, version: Type.Integer({ minimum: 1 }) });
+export const RuleVersionParams = Type.Object({ code: RuleCode, version: Type.Integer({ minimum: 1, maximum: 1_000_000 }) });
 
 export type RuleVersionView = Static<typeof RuleVersionSchema>;
 export type RuleView = Static<typeof RuleSchema>;

@@ -12,6 +12,7 @@ import { ChangePasswordButton, Setup } from './Account.tsx';
 import { CaseReview } from './CaseReview.tsx';
 import { Login } from './Login.tsx';
 import { Queue } from './Queue.tsx';
+import { DeadLetters } from './DeadLetters.tsx';
 
 const { Header, Sider, Content } = Layout;
 // The rules pages, loaded when first opened.
@@ -45,6 +46,9 @@ export function ConsoleApp() {
     ...(orgsFor(me, 'rule.view').length > 0
       ? [{ key: 'rules', label: t('规则', 'Rules'), onClick: () => navigate('/console/rules') }]
       : []),
+    ...(orgsFor(me, 'events.manage').length > 0
+      ? [{ key: 'events', label: t('失败事件', 'Dead letters'), onClick: () => navigate('/console/events') }]
+      : []),
   ];
   const section = path.startsWith('/console/overview')
     ? 'overview'
@@ -54,7 +58,9 @@ export function ConsoleApp() {
         ? 'seals'
         : path.startsWith('/console/rules')
           ? 'rules'
-          : 'queue';
+          : path.startsWith('/console/events')
+            ? 'events'
+            : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -94,6 +100,8 @@ export function ConsoleApp() {
             <Staff />
           ) : section === 'seals' ? (
             <Seals />
+          ) : section === 'events' ? (
+            <DeadLetters />
           ) : section === 'rules' ? (
             <Suspense fallback={<Spin />}>
               <Rules />

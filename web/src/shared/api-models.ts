@@ -54,6 +54,7 @@ export type Exchange = Schemas['Exchange'];
 export type BundleDefinition = Schemas['BundleDefinition'];
 export type BundlePreview = Schemas['BundlePreview'];
 export type BundleProgress = Schemas['BundleProgress'];
+export type DeadLetter = Schemas['DeadLetter'];
 export type TaskState = BundleProgress['tasks'][number]['state'];
 export type Burden = Schemas['Burden'];
 

@@ -6126,6 +6126,142 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/events/dead': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * 失败事件 · dead letters: events that failed every attempt
+     * @description 最新的在前，仅平台管理员可见。Newest first; platform administrators only.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          /** @description Page on: events with a smaller id */
+          before?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['DeadLetterList'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/events/dead/{eventId}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * 重试失败事件 · retry a dead letter
+     * @description 事件重新排队，已完成的处理程序不再重复；记录重试人。The event is due again; handlers already done for it are skipped; who retried it is recorded.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          eventId: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/ledger/checkpoint': {
     parameters: {
       query?: never;
@@ -6567,6 +6703,7 @@ export interface components {
       'staff.manage'?: string[];
       'rule.view'?: string[];
       'rule.manage'?: string[];
+      'events.manage'?: string[];
     };
     /** CaseActionBody */
     CaseActionBody: {
@@ -6839,6 +6976,25 @@ export interface components {
       labelZh: string;
       labelEn: string;
       sensitivity: 'low' | 'medium' | 'high';
+    };
+    /** DeadLetter */
+    DeadLetter: {
+      id: number;
+      topic: string;
+      /** @description The ids and codes the event carries (never personal data) */
+      payload: {
+        [key: string]: unknown;
+      };
+      attempts: number;
+      lastError: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      deadAt: string;
+    };
+    /** DeadLetterList */
+    DeadLetterList: {
+      items: components['schemas']['DeadLetter'][];
     };
     /** Delegation */
     Delegation: {

@@ -186,6 +186,10 @@ export function createApi(options: ApiOptions) {
     putDatasetRecord: (datasetCode: string, body: { residentId: string; data: Record<string, string> }) =>
       ok(client.PUT('/api/sharing/datasets/{code}/records', { params: code(datasetCode), body })),
     revokeGrant: (grantId: string) => ok(client.POST('/api/sharing/grants/{id}/revoke', { params: id(grantId) })),
+    deadLetters: (before?: number) => ok(client.GET('/api/events/dead', { params: { query: query({ before }) } })),
+    retryDeadLetter: async (eventId: number) => {
+      await ok(client.POST('/api/events/dead/{eventId}/retry', { params: { path: { eventId } } }));
+    },
     // Rules as data: the console's list, one rule's versions, a new version, switching one on, the dry run.
     rules: () => ok(client.GET('/api/rules')),
     rule: (ruleCode: string) => ok(client.GET('/api/rules/{code}', { params: code(ruleCode) })),

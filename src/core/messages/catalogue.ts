@@ -1,0 +1,202 @@
+/**
+ * The message catalogue's sentences (../messages.ts), by area: each key starts with its area. One
+ * object literal, so that a key written twice is a compile error rather than a silent replacement.
+ */
+export const CATALOGUE = {
+  // ---- platform ----
+  'cursor.invalid': { zh: '分页游标无效', en: 'invalid page cursor' },
+  'http.bodyEmpty': { zh: '请求体为空', en: 'the body is empty' },
+  'http.contentLength': { zh: '请求长度不正确', en: 'wrong content length' },
+  'http.controlCharacter': { zh: '{where} 含有不允许的控制字符', en: '{where} contains a control character or broken text' },
+  'http.outOfRange': { zh: '{field} 超出允许范围', en: '{field} is out of range' },
+  'platform.name': { zh: '一办', en: 'Yiban' },
+  'keys.masterKeyUnchanged': { zh: '新主密钥与现用主密钥相同', en: 'the new master key is the current one' },
+  'keys.masterKeyUnmatchedRecords': {
+    zh: '{count} 条内部数据集记录的当事人不是平台居民，其键无法用新主密钥重算；未作任何更改',
+    en: '{count} internal dataset records are about people who are not residents of the platform; their keys cannot be recomputed under the new key. Nothing was changed',
+  },
+  // ---- catalog ----
+  'catalog.invalidDate': { zh: '日期无效', en: 'invalid date' },
+  'catalog.form.unknownField': { zh: '不允许的字段 {field}', en: 'unknown field {field}' },
+  'catalog.form.required': { zh: '请填写“{label}”', en: '{label} is required' },
+  'catalog.form.notText': { zh: '“{label}”应为文本', en: '{label} must be text' },
+  'catalog.form.tooLong': { zh: '“{label}”最多 {max} 个字', en: '{label} must have at most {max} characters' },
+  'catalog.form.badDate': { zh: '“{label}”不是有效日期（YYYY-MM-DD）', en: '{label} is not a valid date (YYYY-MM-DD)' },
+  'catalog.form.badOption': { zh: '“{label}”的取值无效', en: '{label} has an invalid value' },
+  'catalog.form.dateOutsideWindow': {
+    zh: '“{label}”应在今天（{today}）至 {latest} 之间',
+    en: '{label} must be between today ({today}) and {latest}',
+  },
+  'catalog.form.dateAfterToday': { zh: '“{label}”不能晚于今天（{today}）', en: '{label} cannot be after today ({today})' },
+  'catalog.form.dateTooEarly': { zh: '“{label}”不能早于 {earliest}', en: '{label} cannot be before {earliest}' },
+  // ---- identity ----
+  'identity.residentId.format': {
+    zh: '应为 17 位数字加 1 位校验码（数字或 X）',
+    en: 'it must be 17 digits and a check character (digit or X)',
+  },
+  'identity.residentId.checksum': { zh: '校验码不正确，请核对号码', en: 'the check character does not match; please check the number' },
+  'identity.residentId.province': { zh: '前两位不是有效的省级行政区划代码', en: 'the first two digits are not a valid province code' },
+  'identity.residentId.birth_date': { zh: '出生日期不存在', en: 'the birth date does not exist' },
+  'identity.residentId.future_birth_date': { zh: '出生日期晚于今天', en: 'the birth date is in the future' },
+  'identity.residentId.addressCodeNotCurrent': {
+    zh: '身份证号码中的地址码 {addressCode} 不在现行行政区划代码中（可能是已撤并的旧区划），已照常登记',
+    en: 'The address code {addressCode} in the ID number is not a current division code (perhaps a former division); registration went ahead',
+  },
+  'identity.name.length': { zh: '姓名应为 1–50 个字符', en: 'the name must have 1–50 characters' },
+  'identity.name.invisible': {
+    zh: '姓名不能含有不可见的控制或格式字符（如零宽字符、文字方向控制符）',
+    en: 'the name must not contain invisible control or format characters (zero-width, bidirectional controls)',
+  },
+  'identity.name.mark': { zh: '姓名不能含有组合符号', en: 'the name must not contain combining marks' },
+  'identity.name.emoji': { zh: '姓名不能含有表情符号', en: 'the name must not contain emoji' },
+  'identity.name.ideograph': {
+    zh: '该汉字暂不支持（统一码 10.0 以后新增的字）',
+    en: 'this ideograph is not supported yet (added after Unicode 10.0)',
+  },
+  'identity.name.character': {
+    zh: '姓名只能由汉字、间隔号“·”或拉丁字母组成',
+    en: 'the name may only hold Chinese characters, the middle dot “·” or Latin letters',
+  },
+  'identity.name.form': {
+    zh: '姓名的格式不对：汉字与拉丁字母不能混用，间隔号“·”只能在两部分之间且不能连用，空格只能在拉丁字母的词之间',
+    en: 'the name is malformed: no mix of Chinese and Latin letters, a middle dot only between two parts and never doubled, a space only between Latin words',
+  },
+  'identity.name.atCodePoint': { zh: '{problem}：{codePoint}', en: '{problem}: {codePoint}' },
+  'identity.username.format': {
+    zh: '用户名应为 3–32 个小写字母、数字、点、下划线或连字符',
+    en: 'the username must be 3–32 lower-case letters, digits, dots, underscores or hyphens',
+  },
+  'identity.password.too_short': { zh: '少于 {min} 个字符', en: 'it has fewer than {min} characters' },
+  'identity.password.too_long': { zh: '多于 {max} 个字符', en: 'it has more than {max} characters' },
+  'identity.password.guessable': {
+    zh: '是常见密码，或由常见词、姓名、账号、日期、键盘序列等组成，容易被猜中',
+    en: 'it is a common password or is made of common words, names, your login, dates or keyboard patterns, and is easy to guess',
+  },
+  'identity.roles.count': { zh: '角色应为 1–{max} 个', en: 'give 1–{max} roles' },
+  'identity.roles.notAtLevel': {
+    zh: '角色 {role} 不能设在{orgName}（{level} 级）',
+    en: 'the role {role} cannot be held at {orgCode} (level {level})',
+  },
+  'identity.delegation.scopes': { zh: '授权范围无效', en: 'invalid scopes' },
+  'identity.delegation.validUntil': {
+    zh: '授权截止时间应在今后一年之内',
+    en: 'validUntil must be in the future and at most one year ahead',
+  },
+  // ---- orgs ----
+  'orgs.searchEmpty': { zh: '请输入搜索内容', en: 'the search text is empty' },
+  'orgs.department.name': { zh: '部门名称应为 1–100 个字符', en: 'the name must have 1–100 characters' },
+  'orgs.department.kind': { zh: '部门类别无效', en: 'unknown department kind' },
+  'orgs.department.parent': {
+    zh: '部门只能设在省、市、县、乡镇级行政区划下',
+    en: 'a department belongs to a province, city, county or township',
+  },
+  'orgs.creditCode.format': {
+    zh: '应为 18 位，第 3–8 位为行政区划代码',
+    en: 'it must have 18 characters with a division code in places 3–8',
+  },
+  'orgs.creditCode.alphabet': {
+    zh: '含有不允许的字符（不使用 I、O、S、V、Z）',
+    en: 'it contains characters outside the alphabet (no I, O, S, V, Z)',
+  },
+  'orgs.creditCode.checksum': { zh: '校验码不正确', en: 'the check character does not match' },
+  // ---- ledger ----
+  'ledger.entry.kind': { zh: '账本条目类型“{kind}”无效', en: 'invalid ledger entry kind "{kind}"' },
+  'ledger.entry.tooLarge': { zh: '账本条目最多 {max} 字节', en: 'a ledger entry has at most {max} bytes' },
+  'ledger.proof.indexOutsideTree': { zh: '条目 {index} 不在规模为 {size} 的树中', en: 'entry {index} is not in the tree of size {size}' },
+  'ledger.proof.fromAfterTo': { zh: '起始规模不能大于目标规模', en: 'from must not be greater than to' },
+  'ledger.witness.keyType': {
+    zh: '见证方公钥须为 cosignature/v1（类型 0x04）vkey',
+    en: 'a witness key must be a cosignature/v1 (type 0x04) vkey',
+  },
+  'ledger.cosignature.malformed': { zh: '签名行格式错误', en: 'malformed signature line' },
+  'ledger.cosignature.mismatch': { zh: '签名与该检查点不符', en: 'it does not verify for this checkpoint' },
+  'ledger.cosignature.future': { zh: '签名时间在未来', en: 'its time is in the future' },
+  // ---- sharing ----
+  'sharing.fields.none': { zh: '请至少选择一个字段', en: 'name at least one field' },
+  'sharing.purpose.format': { zh: '用途代码格式不正确', en: 'the purpose code has the wrong format' },
+  'sharing.grant.validUntilPast': { zh: '有效期须晚于当前时间', en: 'validUntil must be in the future' },
+  'sharing.grant.legalBasisRequired': { zh: '请填写法律依据', en: 'a legal basis is required' },
+  'sharing.grant.refusalReasonRequired': { zh: '请填写不予批准的理由', en: 'a reason is required' },
+  'sharing.consent.approved': { zh: '同意', en: 'approved' },
+  'sharing.consent.declined': { zh: '拒绝', en: 'declined' },
+  'sharing.records.licences': {
+    zh: '电子证照库的数据即已签发的证照，不能在此录入',
+    en: "the e-licence library's records are the certificates issued; they cannot be written here",
+  },
+  'sharing.records.external': { zh: '外部数据由部门自有系统维护', en: "an external dataset is kept in the department's own system" },
+  'sharing.records.noField': { zh: '请至少填写一个字段', en: 'fill in at least one field' },
+  'sharing.external.keyInvalid': { zh: '数据集配置的部门公钥无效', en: "the dataset's pinned department key is not a valid public key" },
+  'sharing.external.keyNotEd25519': { zh: '部门公钥须为 Ed25519', en: 'the pinned department key must be Ed25519' },
+  // ---- bundles ----
+  'bundles.form.unknownFields': { zh: '不允许的字段 {fields}', en: 'unknown fields {fields}' },
+  'bundles.consentNeeded': { zh: '需要您同意共享“{dataset}”', en: 'your consent is needed to share {dataset}' },
+  'bundles.task.rejected': {
+    zh: '{org}不予通过：{reason}。已办结的其他事项及其证照仍然有效；请按理由补正后单独申请，或联系该部门。',
+    en: '{org} rejected it: {reason}. Completed items and their certificates stay valid; correct and apply separately, or contact the department.',
+  },
+  'bundles.task.returned': { zh: '退回补正：{reason}', en: 'returned for correction: {reason}' },
+  'bundles.task.blocked': { zh: '等待的前置事项未通过：{tasks}', en: 'waits on {tasks}, which did not go through' },
+  'bundles.definition.invalid': { zh: '事项组合定义有误：{problem}', en: 'bundle definition: {problem}' },
+  'bundles.definition.duplicateTask': { zh: '{code} 任务 {task} 重复', en: '{code}: task {task} appears twice' },
+  'bundles.definition.unknownItem': { zh: '{code} 未知事项 {item}', en: '{code}: unknown item {item}' },
+  'bundles.definition.unknownDependency': {
+    zh: '{code} 任务 {task} 依赖未知任务 {dep}',
+    en: '{code}: task {task} depends on unknown task {dep}',
+  },
+  'bundles.definition.duplicateField': { zh: '{code} 字段 {field} 重复', en: '{code}: field {field} appears twice' },
+  'bundles.definition.unknownVia': {
+    zh: '{code} 字段 {field} 经由未知任务 {via}',
+    en: '{code}: field {field} is fetched via unknown task {via}',
+  },
+  'bundles.definition.missingField': {
+    zh: '{code} 合并表单缺少事项 {item} 的字段 {field}',
+    en: '{code}: the merged form lacks field {field} of {item}',
+  },
+  'bundles.definition.ruleUnknownTask': {
+    zh: '{code} 规则 {rule} 指向未知任务 {task}',
+    en: '{code}: rule {rule} names unknown task {task}',
+  },
+  'bundles.definition.ruleOtherDepartment': {
+    zh: '{code} 规则 {rule} 不能决定其他部门的任务 {task}',
+    en: "{code}: rule {rule} cannot decide {task}, another department's task",
+  },
+  'bundles.definition.cycle': { zh: '{code} 任务依赖成环：{tasks}', en: '{code}: the task dependencies form a cycle: {tasks}' },
+  // ---- applications ----
+  'applications.chooseVillage': { zh: '请选择居住地所在的村（社区）', en: 'choose the village or community where you live' },
+  'applications.reasonRequired': { zh: '请填写理由', en: 'a reason is required' },
+  'applications.caseChanged': { zh: '办件已更新，请刷新后重试', en: 'the case has changed; reload and try again' },
+  'applications.batchSize': { zh: '一次可审批 1 至 {max} 件', en: 'a batch decides 1 to {max} cases' },
+  // ---- certificates ----
+  'certificates.reasonRequired': { zh: '请填写理由', en: 'a reason is required' },
+  'certificates.statusListFull': { zh: '状态列表已满', en: 'the status list is full' },
+  'certificates.statusChange': {
+    zh: '证书当前状态为 {from}，不能改为 {to}',
+    en: 'the certificate is {from}; it cannot become {to}',
+  },
+  'certificates.signature.image': { zh: '签名图片须为 200 KB 以内的 PNG', en: 'the signature must be a PNG of at most 200 KB' },
+  'certificates.signature.notPending': { zh: '该签名不是待备案状态', en: 'this signature is not pending' },
+  'certificates.share.hours': { zh: '有效期应为 1–{max} 小时', en: 'the link must last 1–{max} hours' },
+  'certificates.share.unknownFields': { zh: '没有这些字段：{fields}', en: 'no such fields: {fields}' },
+  'certificates.seal.nameLength': { zh: '印章名称须为 2–25 个字', en: 'a seal name has 2–25 characters' },
+  'certificates.seal.bottomLength': { zh: '印章下方文字最多 12 个字', en: 'the seal’s bottom line has at most 12 characters' },
+  'certificates.key.rotating': { zh: '密钥正在被并发轮换', en: 'the key is being rotated concurrently' },
+  // ---- rules ----
+  'rules.badName': {
+    zh: '名称 {name} 不合规（小写字母开头，字母、数字、下划线）',
+    en: 'the name {name} is not valid (a lower-case letter, then letters, digits, _)',
+  },
+  'rules.duplicateName': { zh: '名称 {name} 重复', en: 'the name {name} appears twice' },
+  'rules.badParam': {
+    zh: '参数 {name} 须有生效日期（YYYY-MM-DD）与整数取值',
+    en: 'parameter {name} needs dated integer values (YYYY-MM-DD)',
+  },
+  'rules.noClause': { zh: '规则至少要有一个条件', en: 'a rule needs at least one clause' },
+  'rules.badClauseId': { zh: '条件编号 {id} 不合规或重复', en: 'clause id {id} is not valid or appears twice' },
+  'rules.clauseWords': { zh: '条件 {id} 须有中英文说明', en: 'clause {id} needs its plain words in Chinese and English' },
+  'rules.expression': { zh: '{where} 有误：{error}', en: '{where}: {error}' },
+  'rules.wrongType': { zh: '{where} 的结果应为 {want}，实际为 {got}', en: '{where} must give {want}, not {got}' },
+  'rules.reasonRequired': { zh: '请写明修改理由', en: 'a reason is required' },
+  'rules.effectiveDates': { zh: '失效日期不能早于生效日期', en: 'effectiveTo must not be before effectiveFrom' },
+  'rules.expired': { zh: '该版本已过失效日期', en: 'this version is past its effectiveTo date' },
+  'rules.concurrentChange': { zh: '该规则正被他人修改，请刷新后重试', en: 'someone else is changing this rule; reload and try again' },
+} as const;

@@ -1,0 +1,15 @@
+import type { Executor } from '../../db/database.ts';
+import type { CaseState } from './applications.tables.ts';
+
+/** The events module's enqueue, as applications uses it. */
+export interface CaseEventSink {
+  enqueueMany(tx: Executor, events: readonly { topic: string; payload: Record<string, unknown> }[]): Promise<void>;
+}
+
+/**
+ * `case.decided`: a case was approved, rejected or completed (ids and codes only). Every
+ * decision path writes it in the decision's transaction.
+ */
+export function caseDecided(row: { id: string; serviceCode: string; orgCode: string; state: CaseState }) {
+  return { topic: 'case.decided', payload: { caseId: row.id, serviceCode: row.serviceCode, orgCode: row.orgCode, state: row.state } };
+}

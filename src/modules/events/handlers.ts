@@ -1,0 +1,44 @@
+import type { Executor } from '../../db/database.ts';
+
+/** What a module announces: a topic and a payload of ids and codes (never personal data). */
+export interface DomainEvent {
+  topic: string;
+  payload: Record<string, unknown>;
+}
+
+/** An event as a handler receives it: its id is the idempotency key. */
+export interface StoredEvent extends DomainEvent {
+  id: number;
+  /** The claims so far, this one included. */
+  attempts: number;
+  createdAt: Date;
+}
+
+interface HandlerContext {
+  /**
+   * Marks the event handled by this handler inside the handler's own transaction, so that its
+   * work and the mark commit together (exactly once in effect). When another worker committed
+   * the mark first (a lease that expired under a slow handler), it throws `AlreadyHandled`: the
+   * transaction rolls back and the worker counts the handler as done.
+   */
+  markHandled(tx: Executor): Promise<void>;
+}
+
+/**
+ * A named consumer of some topics. Handlers run at least once per event; one whose work is not
+ * a single transaction must itself be idempotent by `event.id`. Several may share a topic: each
+ * is retried on its own, and a handler already done for an event is skipped on a retry.
+ */
+export interface EventHandler {
+  name: string;
+  topics: readonly string[];
+  handle(event: StoredEvent, ctx: HandlerContext): Promise<void>;
+}
+
+/** Thrown by `markHandled` when the mark exists already: the caller's transaction must roll back. */
+export class AlreadyHandled extends Error {
+  constructor(eventId: number, handler: string) {
+    super(`event ${eventId} was already handled by ${handler}`);
+    this.name = 'AlreadyHandled';
+  }
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEngines, createTestDatabase } from '../../../test/db.ts';
+import type { Database } from '../../db/database.ts';
+import type { Principal } from '../identity/index.ts';
+import { eventHandled, eventRetries, outbox } from './events.tables.ts';
+import { createEventsService, type EventsDeps } from './events.service.ts';
+import type { EventHandler, StoredEvent } from './handlers.ts';
+import { backoffMs, DEFAULT_WORKER_OPTIONS } from './worker.ts';
+
+const admin: Principal = {
+  accountId: randomUUID(),
+  kind: 'staff',
+  name: '平台管理员',
+  roles: [{ role: 'platform_admin', orgCode: '13', orgPath: '13' }],
+  sessionChannel: 'web',
+};
+const officer: Principal = { ...admin, roles: [{ role: 'county_admin', orgCode: '13', orgPath: '13' }] };
+
+/** A handler that records what it saw and fails while `fail` says so. */
+function recorder(name: string, topics: string[], fail: (e: StoredEvent) => boolean = () => false) {
+  const seen: number[] = [];
+  const handler: EventHandler = {
+    name,
+    topics,
+    async handle(event) {
+      seen.push(event.id);
+      if (fail(event)) throw new Error(`${name} failed on ${event.id}`);
+    },
+  };
+  return { handler, seen };
+}
+
+describe.each(testEngines())('the outbox worker on %s', (engine) => {
+  let database: Database;
+  // Ahead of the database's own now(), which stamps new events due.
+  let now = new Date(Date.now() + 60_000);
+  const clock = () => now;
+  const later = (ms: number) => (now = new Date(now.getTime() + ms));
+  const service = (worker: EventsDeps['worker'] = {}) =>
+    createEventsService({ db: database.db, clock, random: () => 1, worker: { backoffBaseMs: 1000, ...worker } });
+  const enqueue = async (topic: string, n = 1): Promise<number[]> => {
+    const events = service();
+    const ids: number[] = [];
+    for (let i = 0; i < n; i++) ids.push(await database.db.transaction((tx) => events.enqueue(tx, { topic, payload: { n: i } })));
+    return ids;
+  };
+  const row = async (id: number) => (await database.db.select().from(outbox).where(eq(outbox.id, id)))[0]!;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('backs off exponentially with jitter, capped', () => {
+    const o = { ...DEFAULT_WORKER_OPTIONS, backoffBaseMs: 1000, backoffMaxMs: 10_000 };
+    expect([1, 2, 3, 4, 5].map((a) => backoffMs(a, o, () => 1))).toEqual([1000, 2000, 4000, 8000, 10_000]);
+    expect(backoffMs(3, o, () => 0)).toBe(2000);
+  });
+
+  it('retries a failing handler after its backoff, and never holds back the other events', async () => {
+    const [bad, good] = [...(await enqueue('t.retry')), ...(await enqueue('t.retry'))];
+    let failures = 2;
+    const h = recorder('retry', ['t.retry'], (e) => e.id === bad && failures-- > 0);
+    const events = service();
+    await events.drain([h.handler]);
+    expect(h.seen).toEqual([bad, good]);
+    expect((await row(good!)).processedAt).not.toBeNull();
+    const failed = await row(bad!);
+    expect(failed).toMatchObject({ attempts: 1, processedAt: null, deadAt: null, lockedUntil: null });
+    expect(failed.lastError).toContain('retry: retry failed on');
+    expect(failed.availableAt.getTime() - now.getTime()).toBe(1000);
+    // Not due yet: nothing is claimed.
+    expect(await events.runOnce([h.handler])).toBe(0);
+    later(1000);
+    await events.drain([h.handler]);
+    expect((await row(bad!)).availableAt.getTime() - now.getTime()).toBe(2000);
+    later(2000);
+    await events.drain([h.handler]);
+    expect(await row(bad!)).toMatchObject({ attempts: 3, lastError: null });
+    expect((await row(bad!)).processedAt).not.toBeNull();
+    expect(h.seen).toEqual([bad, good, bad, bad]);
+  });
+
+  it('dead-letters after the last attempt; a platform administrator sees it and revives it (audited)', async () => {
+    const [id] = await enqueue('t.dead');
+    let broken = true;
+    const h = recorder('dead', ['t.dead'], () => broken);
+    const events = service({ maxAttempts: 3 });
+    for (let i = 0; i < 3; i++) {
+      await events.drain([h.handler]);
+      later(60_000);
+    }
+    expect(h.seen).toEqual([id, id, id]);
+    expect((await row(id!)).deadAt).not.toBeNull();
+    await events.drain([h.handler]);
+    expect(h.seen.length).toBe(3);
+
+    const dead = await events.listDead(admin);
+    expect(dead.find((d) => d.id === id)).toMatchObject({ topic: 't.dead', attempts: 3, payload: { n: 0 } });
+    expect(dead.find((d) => d.id === id)!.lastError).toContain('dead failed');
+    await expect(events.listDead(officer)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(events.retryDead(officer, id!)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(events.retryDead(admin, 999_999_999)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    broken = false;
+    await events.retryDead(admin, id!);
+    await expect(events.retryDead(admin, id!)).rejects.toMatchObject({ code: 'CONFLICT' });
+    const audit = await database.db.select().from(eventRetries).where(eq(eventRetries.eventId, id!));
+    expect(audit).toMatchObject([{ retriedBy: admin.accountId, attempts: 3 }]);
+    await events.drain([h.handler]);
+    expect(h.seen.length).toBe(4);
+    expect((await row(id!)).processedAt).not.toBeNull();
+    expect((await events.listDead(admin)).some((d) => d.id === id)).toBe(false);
+  });
+
+  it('skips, on a retry, the handlers that are done for the event', async () => {
+    const [id] = await enqueue('t.marks');
+    let failB = true;
+    const a = recorder('a', ['t.marks']);
+    const b = recorder('b', ['t.marks'], () => failB);
+    const events = service();
+    await events.drain([a.handler, b.handler]);
+    failB = false;
+    later(10_000);
+    await events.drain([a.handler, b.handler]);
+    expect(a.seen).toEqual([id]);
+    expect(b.seen).toEqual([id, id]);
+    const marks = await database.db.select().from(eventHandled).where(eq(eventHandled.eventId, id!));
+    expect(marks.map((m) => m.handler).sort()).toEqual(['a', 'b']);
+  });
+
+  it('lets another worker take a claim whose lease expired; the handled mark keeps the effect single', async () => {
+    const [id] = await enqueue('t.lease');
+    const effects: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const handler: EventHandler = {
+      name: 'lease',
+      topics: ['t.lease'],
+      async handle(event, ctx) {
+        const first = calls++ === 0;
+        if (first) await gate; // the first worker hangs here, as if killed
+        await database.db.transaction(async (tx) => {
+          await ctx.markHandled(tx);
+          effects.push(event.id);
+        });
+      },
+    };
+    const a = service({ leaseMs: 5000 });
+    const b = service({ leaseMs: 5000 });
+    const stuck = a.runOnce([handler]);
+    await until(() => calls === 1);
+    // Within the lease no one else takes it.
+    expect(await b.runOnce([handler])).toBe(0);
+    later(5001);
+    expect(await b.runOnce([handler])).toBe(1);
+    expect(effects).toEqual([id]);
+    expect(await row(id!)).toMatchObject({ attempts: 2, lockedUntil: null });
+    release();
+    await stuck;
+    // The stale worker ran again but changed nothing: one effect, the event done by the second claim.
+    expect(calls).toBe(2);
+    expect(effects).toEqual([id]);
+    expect((await row(id!)).processedAt).not.toBeNull();
+  });
+
+  it('never runs a handler twice for one event across concurrent workers', async () => {
+    const ids = new Set(await enqueue('t.many', 120));
+    const counts = new Map<number, number>();
+    const handler: EventHandler = {
+      name: 'count',
+      topics: ['t.many'],
+      async handle(event) {
+        counts.set(event.id, (counts.get(event.id) ?? 0) + 1);
+        await new Promise((r) => setImmediate(r));
+      },
+    };
+    const workers = [service({ batchSize: 7 }), service({ batchSize: 7 }), service({ batchSize: 7 })];
+    const handled = await Promise.all(workers.map((w) => w.drain([handler])));
+    expect([...ids].every((id) => counts.get(id) === 1)).toBe(true);
+    expect(handled.reduce((s, n) => s + n, 0)).toBeGreaterThanOrEqual(ids.size);
+    if (engine === 'postgres') expect(handled.filter((n) => n > 0).length).toBeGreaterThan(1);
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

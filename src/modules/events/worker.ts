@@ -1,0 +1,182 @@
+/**
+ * The outbox worker. A claim is one short statement: it leases up to `limit` due events
+ * (`FOR UPDATE SKIP LOCKED`, so concurrent workers take different events) and counts the
+ * attempt. The handlers run outside any transaction of the worker's (on PGlite the one
+ * connection is free for them). Then each event is marked done, due again after an exponential
+ * backoff with jitter, or dead after the last attempt. A worker killed mid-handler leaves its
+ * lease to expire, and another worker takes the event again: at least once. Every write after the
+ * claim names the attempt it belongs to, so a stale worker (its lease expired) changes nothing.
+ */
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Db, Executor } from '../../db/database.ts';
+import { AlreadyHandled, type EventHandler, type StoredEvent } from './handlers.ts';
+import { eventHandled, outbox } from './events.tables.ts';
+
+export interface WorkerOptions {
+  /** Attempts before an event becomes a dead letter (default 8). */
+  maxAttempts: number;
+  /** How long a claim holds an event (default 60 s): a handler taking longer may run twice. */
+  leaseMs: number;
+  /** The first retry's delay (default 1 s), doubled each attempt, up to `backoffMaxMs` (default 1 h). */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Events claimed at once (default 50). */
+  batchSize: number;
+}
+
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
+  maxAttempts: 8,
+  leaseMs: 60_000,
+  backoffBaseMs: 1000,
+  backoffMaxMs: 3_600_000,
+  batchSize: 50,
+};
+
+export interface WorkerDeps {
+  db: Db;
+  clock: () => Date;
+  options: WorkerOptions;
+  /** [0, 1): the jitter (tests pass a fixed one). */
+  random?: () => number;
+}
+
+/** The delay before attempt `attempts + 1`: exponential, capped, with jitter (half to all of it). */
+export function backoffMs(attempts: number, options: WorkerOptions, random: () => number = Math.random): number {
+  const full = Math.min(options.backoffMaxMs, options.backoffBaseMs * 2 ** Math.min(Math.max(attempts - 1, 0), 30));
+  return Math.round(full * (0.5 + random() / 2));
+}
+
+export function createWorker(deps: WorkerDeps) {
+  const { db, clock, options } = deps;
+  const random = deps.random ?? Math.random;
+
+  async function claim(limit: number): Promise<StoredEvent[]> {
+    const now = clock();
+    const leaseEnd = new Date(now.getTime() + options.leaseMs);
+    const { rows } = await db.execute<{
+      id: string | number;
+      topic: string;
+      payload: Record<string, unknown>;
+      attempts: number;
+      created_at: string | Date;
+    }>(sql`
+      update ${outbox} set locked_until = ${leaseEnd.toISOString()}::timestamptz, attempts = attempts + 1
+      where id in (
+        select id from ${outbox}
+        where processed_at is null and dead_at is null and available_at <= ${now.toISOString()}::timestamptz
+          and (locked_until is null or locked_until < ${now.toISOString()}::timestamptz)
+        order by id limit ${limit}
+        for update skip locked)
+      returning id, topic, payload, attempts, created_at`);
+    return rows
+      .map((r) => ({ id: Number(r.id), topic: r.topic, payload: r.payload, attempts: r.attempts, createdAt: new Date(r.created_at) }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  async function handledBy(ids: readonly number[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await db
+      .select()
+      .from(eventHandled)
+      .where(inArray(eventHandled.eventId, [...ids]));
+    return new Set(rows.map((r) => `${r.eventId}|${r.handler}`));
+  }
+
+  async function mark(tx: Executor, eventId: number, handler: string): Promise<boolean> {
+    const inserted = await tx
+      .insert(eventHandled)
+      .values({ eventId, handler, handledAt: clock() })
+      .onConflictDoNothing()
+      .returning({ eventId: eventHandled.eventId });
+    return inserted.length > 0;
+  }
+
+  /** Runs the handlers not yet done for the event; the first error of each, by handler name. */
+  async function handle(event: StoredEvent, handlers: readonly EventHandler[], done: Set<string>): Promise<string[]> {
+    const errors: string[] = [];
+    for (const handler of handlers) {
+      if (done.has(`${event.id}|${handler.name}`)) continue;
+      try {
+        await handler.handle(event, {
+          markHandled: async (tx) => {
+            if (!(await mark(tx, event.id, handler.name))) throw new AlreadyHandled(event.id, handler.name);
+          },
+        });
+        await mark(db, event.id, handler.name);
+      } catch (error) {
+        if (error instanceof AlreadyHandled) continue;
+        errors.push(`${handler.name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return errors;
+  }
+
+  async function settle(event: StoredEvent, errors: readonly string[]): Promise<void> {
+    const mine = and(eq(outbox.id, event.id), eq(outbox.attempts, event.attempts), isNull(outbox.processedAt));
+    const now = clock();
+    if (errors.length === 0) {
+      await db.update(outbox).set({ processedAt: now, lockedUntil: null, lastError: null }).where(mine);
+      return;
+    }
+    const lastError = errors.join('; ').slice(0, 2000);
+    if (event.attempts >= options.maxAttempts) {
+      await db.update(outbox).set({ deadAt: now, lockedUntil: null, lastError }).where(mine);
+      return;
+    }
+    const availableAt = new Date(now.getTime() + backoffMs(event.attempts, options, random));
+    await db.update(outbox).set({ availableAt, lockedUntil: null, lastError }).where(mine);
+  }
+
+  /**
+   * Claims up to `limit` due events and handles them one after another (a bundle's events in
+   * order); an event that fails is retried on its own and never holds back the others. Returns
+   * how many were claimed.
+   */
+  async function runOnce(handlers: readonly EventHandler[], limit = options.batchSize): Promise<number> {
+    const events = await claim(limit);
+    const done = await handledBy(events.map((e) => e.id));
+    for (const event of events) {
+      const errors = await handle(
+        event,
+        handlers.filter((h) => h.topics.includes(event.topic)),
+        done,
+      );
+      await settle(event, errors);
+    }
+    return events.length;
+  }
+
+  /** Handles events until none is due (tests, and the demo commands): what handlers enqueue is handled too. */
+  async function drain(handlers: readonly EventHandler[]): Promise<number> {
+    let total = 0;
+    for (let n = await runOnce(handlers); n > 0; n = await runOnce(handlers)) total += n;
+    return total;
+  }
+
+  /** Polls every `intervalMs` (at once again after a full batch); the returned function stops it after the current batch. */
+  function start(handlers: readonly EventHandler[], opts: { intervalMs?: number; onError?: (error: unknown) => void } = {}) {
+    const intervalMs = opts.intervalMs ?? 500;
+    let stopped = false;
+    let running: Promise<unknown> = Promise.resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = () => {
+      if (stopped) return;
+      running = runOnce(handlers)
+        .catch((error: unknown) => {
+          opts.onError?.(error);
+          return 0;
+        })
+        .then((n) => {
+          if (!stopped) timer = setTimeout(tick, n >= options.batchSize ? 0 : intervalMs);
+        });
+    };
+    timer = setTimeout(tick, intervalMs);
+    return async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    };
+  }
+
+  return { runOnce, drain, start };
+}

@@ -6,6 +6,7 @@ import { ensureDemoDepartments } from '../modules/orgs/index.ts';
 import type { Database } from '../db/database.ts';
 import { seedSharingDemo } from '../modules/sharing/index.ts';
 import { seedBundles } from '../modules/bundles/index.ts';
+import { seedRules } from '../modules/rules/index.ts';
 import { loginAs, seedDemoCases } from './demo-cases.ts';
 import {
   DEMO_PASSWORD,
@@ -33,7 +34,7 @@ export async function isDemoSeeded(services: Services): Promise<boolean> {
 /**
  * What every install loads, demo or not: divisions, departments, the service catalogue and
  * certificate types, the platform root key, the sharing datasets and grants (no personal
- * records) and the life-event bundles. No accounts. Safe to run again. Returns the department
+ * records), the life-event bundles and the rules in force (高龄津贴). No accounts. Safe to run again. Returns the department
  * codes by kind.
  */
 export async function seedPlatform(database: Database, services: Services, options: SeedDemoOptions): Promise<Record<string, string>> {
@@ -50,6 +51,7 @@ export async function seedPlatform(database: Database, services: Services, optio
   await seedSharingDemo(services.sharingAdmin, byKind, null, { licenceTypes: await services.certificates.listTypes() });
   // The bundles' seed still calls the sharing admin `dataSharing`.
   await seedBundles(database.db, { ...services, dataSharing: services.sharingAdmin }, byKind);
+  await seedRules(database.db, services.ledger, { civilAffairsOrgCode: byKind.civil_affairs! });
   return byKind;
 }
 

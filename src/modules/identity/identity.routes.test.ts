@@ -95,9 +95,9 @@ describe('identity routes', () => {
       'certificate.changeStatus': [VILLAGE.code],
       'exchange.request': [VILLAGE.code],
       'sharing.view': [VILLAGE.code],
+      'seal.view': [VILLAGE.code],
       'signature.upload': [VILLAGE.code],
       'rule.view': [VILLAGE.code],
-      'signature.upload': [VILLAGE.code],
     };
     expect(reviewer.account.capabilities).toEqual(expected);
     const me = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${reviewer.token}` } });

@@ -6,6 +6,7 @@ import { ensureDemoDepartments } from '../modules/orgs/index.ts';
 import type { Database } from '../db/database.ts';
 import { seedSharingDemo } from '../modules/sharing/index.ts';
 import { seedBundles } from '../modules/bundles/index.ts';
+import { seedInstantApprovals } from '../modules/instant/index.ts';
 import { loginAs, seedDemoCases } from './demo-cases.ts';
 import {
   DEMO_PASSWORD,
@@ -48,6 +49,8 @@ export async function seedPlatform(database: Database, services: Services, optio
   await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
   await services.keys.ensurePlatformRoot();
   await seedSharingDemo(services.sharingAdmin, byKind, null, { licenceTypes: await services.certificates.listTypes() });
+  // 秒批 of residence proofs: its law-based grants and its rule.
+  await seedInstantApprovals(services);
   // The bundles' seed still calls the sharing admin `dataSharing`.
   await seedBundles(database.db, { ...services, dataSharing: services.sharingAdmin }, byKind);
   return byKind;

@@ -3,8 +3,6 @@ import * as repo from './instant.repository.ts';
 import { createInstantContext, type InstantDeps } from './instant-context.ts';
 import { createCaseSubmittedHandler } from './on-case-submitted.ts';
 
-export type InstantService = ReturnType<typeof createInstantService>;
-
 /**
  * 秒批 for single services: catalogue items that name an instant-approval rule are decided from
  * shared data as soon as they are submitted (on-case-submitted.ts); the decisions and their traces

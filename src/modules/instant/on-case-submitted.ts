@@ -28,7 +28,7 @@ const ignorable = (error: unknown) =>
   error instanceof AppError && (error.code === 'INVALID_STATE' || error.code === 'ALREADY_DECIDED' || error.code === 'CONFLICT');
 
 /** The reason an approval by a rule records: the rule and its version (the case events show the system actor). */
-export const ruleReason = (rule: string, version: number) =>
+const ruleReason = (rule: string, version: number) =>
   `秒批：依规则 ${rule} 第 ${version} 版核准 instant approval by rule ${rule} v${version}`;
 
 /**

@@ -7,6 +7,7 @@ import type { Database } from '../db/database.ts';
 import { seedSharingDemo } from '../modules/sharing/index.ts';
 import { seedBundles } from '../modules/bundles/index.ts';
 import { seedInstantApprovals } from '../modules/instant/index.ts';
+import { seedRules } from '../modules/rules/index.ts';
 import { loginAs, seedDemoCases } from './demo-cases.ts';
 import {
   DEMO_PASSWORD,
@@ -34,7 +35,7 @@ export async function isDemoSeeded(services: Services): Promise<boolean> {
 /**
  * What every install loads, demo or not: divisions, departments, the service catalogue and
  * certificate types, the platform root key, the sharing datasets and grants (no personal
- * records) and the life-event bundles. No accounts. Safe to run again. Returns the department
+ * records), the life-event bundles and the rules in force (高龄津贴). No accounts. Safe to run again. Returns the department
  * codes by kind.
  */
 export async function seedPlatform(database: Database, services: Services, options: SeedDemoOptions): Promise<Record<string, string>> {
@@ -53,6 +54,7 @@ export async function seedPlatform(database: Database, services: Services, optio
   await seedInstantApprovals(services);
   // The bundles' seed still calls the sharing admin `dataSharing`.
   await seedBundles(database.db, { ...services, dataSharing: services.sharingAdmin }, byKind);
+  await seedRules(database.db, services.ledger, { civilAffairsOrgCode: byKind.civil_affairs! });
   return byKind;
 }
 

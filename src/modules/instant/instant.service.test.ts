@@ -146,4 +146,30 @@ describe.each(testEngines())('秒批: residence proofs decided from the househol
     expect((await ctx.services.applications.getCase(resident, kase.id)).state).toBe('submitted');
     expect(await count('rule_decisions', kase.id)).toBe(0);
   });
+
+  it('leaves a case submitted before the version in force was switched on to the officers', async () => {
+    const resident = await residentWithRegister('河北省石家庄市正定县正定镇塔元庄村');
+    const { case: kase } = await ctx.services.applications.submit(resident, residence);
+    // A second version switched on before the worker reaches the case.
+    const county = (await ctx.services.orgs.getOrg('130123'))!;
+    const at = { orgCode: county.code, orgPath: county.path, actions: ['rule.view', 'rule.manage'] as const };
+    const author = systemPrincipal({ actor: 'test:author', at });
+    const { versions } = await ctx.services.rules.getRule(author, RESIDENCE_PROOF_RULE);
+    const v1 = versions[0]!;
+    const draft = await ctx.services.rules.propose(author, RESIDENCE_PROOF_RULE, {
+      nameZh: v1.nameZh,
+      nameEn: v1.nameEn,
+      orgCode: v1.orgCode,
+      purpose: v1.purpose,
+      body: v1.body,
+      legalBasis: v1.legalBasis,
+      effectiveFrom: v1.effectiveFrom,
+      reason: '第二版',
+    });
+    await ctx.services.rules.activate(systemPrincipal({ actor: 'test:approver', at }), RESIDENCE_PROOF_RULE, draft.version, '启用第二版');
+    await ctx.services.events.drain();
+    expect((await ctx.services.applications.getCase(officer, kase.id)).state).toBe('submitted');
+    expect(await count('rule_decisions', kase.id)).toBe(0);
+    expect(await count('sharing_exchanges', kase.id)).toBe(0);
+  });
 });

@@ -23,7 +23,6 @@ const PROBLEM_WORDS: Record<RuleDataProblem | 'pending_consent', Label> = {
   pending_consent: { zh: '数据交换等待居民同意', en: 'the exchange waits for the resident’s consent' },
 };
 
-const OPEN_STATES: readonly string[] = ['submitted', 'accepted', 'in_review'];
 const ignorable = (error: unknown) =>
   error instanceof AppError && (error.code === 'INVALID_STATE' || error.code === 'ALREADY_DECIDED' || error.code === 'CONFLICT');
 
@@ -37,7 +36,8 @@ const ruleReason = (rule: string, version: number) =>
  * dataset and field set per case: the request key is derived from them, so a retry replays the
  * same exchange), lets the version in force decide, stores the decision with its trace once per
  * case and version, and approves the case when eligible (its certificate issued as for any
- * approval). Ineligible or undetermined, the case stays for a person, who sees the trace.
+ * approval). Ineligible or undetermined, the case stays for a person, who sees the trace. A
+ * version decides only cases submitted while it is switched on and not yet taken by a person.
  */
 export function createCaseSubmittedHandler(ctx: InstantContext): EventHandler {
   const { db, deps, clock } = ctx;
@@ -96,7 +96,10 @@ export function createCaseSubmittedHandler(ctx: InstantContext): EventHandler {
     let stored = await repo.findDecision(db, caseId, rule, inputs.version);
     if (!stored) {
       const kase = await deps.applications.getCase(actor, caseId);
-      if (!OPEN_STATES.includes(kase.state)) return; // decided or returned meanwhile
+      // Taken by a person (accepted, returned, decided) meanwhile: theirs. Submitted before the
+      // version was switched on: the queue it was in stays the officers' (no sweep backwards).
+      if (kase.state !== 'submitted' || !kase.submittedAt) return;
+      if (inputs.activatedAt && new Date(kase.submittedAt) < inputs.activatedAt) return;
       const { records, unavailable } = await readInputs(actor, kase, inputs);
       const residentId = await deps.residents.revealResidentId(kase.applicantId);
       if (!residentId) return;

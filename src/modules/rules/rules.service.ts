@@ -51,13 +51,17 @@ export function createRulesService(deps: RulesDeps) {
     dryRun: createDryRun(ctx),
 
     /**
-     * What the version in force on that date reads (datasets and their fields) and for which purpose:
-     * what an engine requests through exchanges before it decides. Null when none is in force.
+     * What the version in force on that date reads (datasets and their fields), for which purpose, and
+     * since when it is switched on: what an engine requests through exchanges before it decides. Null
+     * when none is in force.
      */
-    async activeInputs(code: string, at = clock()): Promise<{ version: number; purpose: string; needs: Map<string, string[]> } | null> {
+    async activeInputs(
+      code: string,
+      at = clock(),
+    ): Promise<{ version: number; purpose: string; needs: Map<string, string[]>; activatedAt: Date | null } | null> {
       const row = await inForce(code, chinaDate(at));
       if (!row) return null;
-      return { version: row.version, purpose: row.purpose, needs: datasetNeeds(row.body) };
+      return { version: row.version, purpose: row.purpose, needs: datasetNeeds(row.body), activatedAt: row.activatedAt };
     },
 
     /**

@@ -44,6 +44,7 @@ import { createBundlesService, type BundlesService } from './modules/bundles/ind
 import { bundlesRoutes } from './modules/bundles/index.ts';
 import { createRulesService, type RulesService } from './modules/rules/index.ts';
 import { rulesRoutes } from './modules/rules/index.ts';
+import { createInstantService } from './modules/instant/index.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -152,6 +153,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     residents: identity,
     clock,
     events,
+    // The 秒批 traces (the instant service below, built once rules and data sharing are).
+    ruleDecisions: { forCase: (caseId) => instant.forCase(caseId) },
     onApproved: async (approved) => {
       const issue = await certificates.prepareIssue(approved);
       return issue && (async (tx) => ({ outcome: issuedNote((await issue(tx)).identifier) }));
@@ -209,6 +212,9 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   // Decided cases move their bundles on through the outbox, not a callback.
   events.subscribe(bundles.caseDecidedHandler);
   const rules = createRulesService({ db, orgs, ledger, clock });
+  const { subjectKeyOf } = sharingAdmin;
+  const instant = createInstantService({ db, catalog, orgs, rules, dataSharing, applications, residents: identity, subjectKeyOf, clock });
+  events.subscribe(instant.caseSubmittedHandler);
   const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: sharingAdmin.subjectKeyOf, clock });
   return {
     orgs,

@@ -6,6 +6,7 @@ import { ensureDemoDepartments } from '../modules/orgs/index.ts';
 import type { Database } from '../db/database.ts';
 import { seedSharingDemo } from '../modules/sharing/index.ts';
 import { seedBundles } from '../modules/bundles/index.ts';
+import { seedInstantApprovals } from '../modules/instant/index.ts';
 import { seedRules } from '../modules/rules/index.ts';
 import { loginAs, seedDemoCases } from './demo-cases.ts';
 import {
@@ -38,6 +39,13 @@ export async function isDemoSeeded(services: Services): Promise<boolean> {
  * codes by kind.
  */
 export async function seedPlatform(database: Database, services: Services, options: SeedDemoOptions): Promise<Record<string, string>> {
+  const byKind = await seedPlatformData(database, services, options);
+  // 秒批 of residence proofs: its law-based grants and its rule (last: seedDemo's cases come before it).
+  await seedInstantApprovals(services);
+  return byKind;
+}
+
+async function seedPlatformData(database: Database, services: Services, options: SeedDemoOptions): Promise<Record<string, string>> {
   await services.orgs.loadDivisions({
     scope: options.divisions,
     onProgress: (done, total) => options.onProgress?.('divisions', done, total),
@@ -61,12 +69,12 @@ export async function isPlatformSeeded(services: Services): Promise<boolean> {
 }
 
 /**
- * Demo mode only: seedPlatform, then staff at every level of the four-level liaison with the
- * published DEMO_PASSWORD, residents of 塔元庄村, their dataset records and cases in every state.
- * Safe to run again.
+ * Demo mode only: seedPlatform's data, then staff at every level of the four-level liaison with the
+ * published DEMO_PASSWORD, residents of 塔元庄村, their dataset records and cases in every state,
+ * and last the 秒批 seed. Safe to run again.
  */
 export async function seedDemo(database: Database, services: Services, options: SeedDemoOptions): Promise<DemoCredential[]> {
-  const byKind = await seedPlatform(database, services, options);
+  const byKind = await seedPlatformData(database, services, options);
 
   for (const s of DEMO_STAFF) {
     const orgCode = typeof s.orgCode === 'string' ? s.orgCode : s.orgCode(byKind);
@@ -95,8 +103,9 @@ export async function seedDemo(database: Database, services: Services, options: 
     residents.push(await loginAs(services, { kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' }));
   }
   await seedSharingDemo(services.sharingAdmin, byKind, demoPeople(), { licenceTypes: await services.certificates.listTypes() });
-  if (seeded) return credentials;
-
-  await seedDemoCases(database, services, residents as [Principal, Principal, Principal, Principal]);
+  if (!seeded) await seedDemoCases(database, services, residents as [Principal, Principal, Principal, Principal]);
+  // After the demo's cases: a rule version decides only what is submitted while it is in force,
+  // so the seeded queue stays for the officers.
+  await seedInstantApprovals(services);
   return credentials;
 }

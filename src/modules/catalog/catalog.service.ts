@@ -85,6 +85,7 @@ export function createCatalogService(deps: { db: Db; clock?: () => Date }): Cata
             feeCents: sql`excluded.fee_cents`,
             online: sql`excluded.online`,
             certificateType: sql`excluded.certificate_type`,
+            instantRule: sql`excluded.instant_rule`,
           },
         });
       cache.clear();
@@ -188,6 +189,7 @@ function toItem(row: typeof serviceItems.$inferSelect): ServiceItem {
     feeCents: row.feeCents,
     online: row.online,
     certificateType: row.certificateType,
+    instantRule: row.instantRule,
     active: row.active,
   };
 }

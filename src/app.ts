@@ -1,10 +1,6 @@
 import type { Database } from './db/database.ts';
-import {
-  createApplicationsService,
-  createOverviewService,
-  type ApplicationsService,
-  type OverviewService,
-} from './modules/applications/index.ts';
+import { createApplicationsService, type ApplicationsService } from './modules/applications/index.ts';
+import { createOverviewService, type OverviewService } from './modules/applications/index.ts';
 import { createCatalogAdmin, createCatalogService, type CatalogAdmin, type CatalogService } from './modules/catalog/index.ts';
 import { createIdentityAdmin, createIdentityService, type IdentityAdmin, type IdentityService } from './modules/identity/index.ts';
 import { createKioskLogin, type CodeSender, type KioskLogin, type SessionCache } from './modules/identity/index.ts';
@@ -20,6 +16,7 @@ import { createSharingAdmin, type SharingAdmin } from './modules/sharing/index.t
 import { createDatasetRecordsService, type DatasetRecordsService } from './modules/sharing/index.ts';
 import { createBundlesService, type BundlesService } from './modules/bundles/index.ts';
 import { createRulesService, type RulesService } from './modules/rules/index.ts';
+import { createInstantService } from './modules/instant/index.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -131,6 +128,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     residents: identity,
     clock,
     events,
+    // The 秒批 traces (the instant service below, built once rules and data sharing are).
+    ruleDecisions: { forCase: (caseId) => instant.forCase(caseId) },
     onApproved: async (approved) => {
       const issue = await certificates.prepareIssue(approved);
       return issue && (async (tx) => ({ outcome: issuedNote((await issue(tx)).identifier) }));
@@ -188,7 +187,10 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   // Decided cases move their bundles on through the outbox, not a callback.
   events.subscribe(bundles.caseDecidedHandler);
   const rules = createRulesService({ db, orgs, ledger, clock });
-  const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf: sharingAdmin.subjectKeyOf, clock });
+  const { subjectKeyOf } = sharingAdmin;
+  const instant = createInstantService({ db, catalog, orgs, rules, dataSharing, applications, residents: identity, subjectKeyOf, clock });
+  events.subscribe(instant.caseSubmittedHandler);
+  const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf, clock });
   return {
     orgs,
     orgsAdmin,

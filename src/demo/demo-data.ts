@@ -6,6 +6,8 @@ import { ensureDemoDepartments } from '../modules/orgs/index.ts';
 import type { Database } from '../db/database.ts';
 import { seedSharingDemo } from '../modules/sharing/index.ts';
 import { seedBundles } from '../modules/bundles/index.ts';
+import { seedInstantApprovals } from '../modules/instant/index.ts';
+import { seedRules } from '../modules/rules/index.ts';
 import { loginAs, seedDemoCases } from './demo-cases.ts';
 import {
   DEMO_PASSWORD,
@@ -33,10 +35,17 @@ export async function isDemoSeeded(services: Services): Promise<boolean> {
 /**
  * What every install loads, demo or not: divisions, departments, the service catalogue and
  * certificate types, the platform root key, the sharing datasets and grants (no personal
- * records) and the life-event bundles. No accounts. Safe to run again. Returns the department
+ * records), the life-event bundles and the rules in force (高龄津贴). No accounts. Safe to run again. Returns the department
  * codes by kind.
  */
 export async function seedPlatform(database: Database, services: Services, options: SeedDemoOptions): Promise<Record<string, string>> {
+  const byKind = await seedPlatformData(database, services, options);
+  // 秒批 of residence proofs: its law-based grants and its rule (last: seedDemo's cases come before it).
+  await seedInstantApprovals(services);
+  return byKind;
+}
+
+async function seedPlatformData(database: Database, services: Services, options: SeedDemoOptions): Promise<Record<string, string>> {
   await services.orgsAdmin.loadDivisions({
     scope: options.divisions,
     onProgress: (done, total) => options.onProgress?.('divisions', done, total),
@@ -49,6 +58,7 @@ export async function seedPlatform(database: Database, services: Services, optio
   await services.keys.ensurePlatformRoot();
   await seedSharingDemo(services.sharingAdmin, byKind, null, { licenceTypes: await listCertificateTypes(database.db) });
   await seedBundles(database.db, services, byKind);
+  await seedRules(database.db, services.ledger, { civilAffairsOrgCode: byKind.civil_affairs! });
   return byKind;
 }
 
@@ -58,12 +68,12 @@ export async function isPlatformSeeded(database: Database, services: Services): 
 }
 
 /**
- * Demo mode only: seedPlatform, then staff at every level of the four-level liaison with the
- * published DEMO_PASSWORD, residents of 塔元庄村, their dataset records and cases in every state.
- * Safe to run again.
+ * Demo mode only: seedPlatform's data, then staff at every level of the four-level liaison with the
+ * published DEMO_PASSWORD, residents of 塔元庄村, their dataset records and cases in every state,
+ * and last the 秒批 seed. Safe to run again.
  */
 export async function seedDemo(database: Database, services: Services, options: SeedDemoOptions): Promise<DemoCredential[]> {
-  const byKind = await seedPlatform(database, services, options);
+  const byKind = await seedPlatformData(database, services, options);
 
   for (const s of DEMO_STAFF) {
     const orgCode = typeof s.orgCode === 'string' ? s.orgCode : s.orgCode(byKind);
@@ -92,8 +102,9 @@ export async function seedDemo(database: Database, services: Services, options: 
     residents.push(await loginAs(services, { kind: 'resident', residentIdOrPhone: residentId, password: DEMO_PASSWORD, channel: 'app' }));
   }
   await seedSharingDemo(services.sharingAdmin, byKind, demoPeople(), { licenceTypes: await listCertificateTypes(database.db) });
-  if (seeded) return credentials;
-
-  await seedDemoCases(database, services, residents as [Principal, Principal, Principal, Principal]);
+  if (!seeded) await seedDemoCases(database, services, residents as [Principal, Principal, Principal, Principal]);
+  // After the demo's cases: a rule version decides only what is submitted while it is in force,
+  // so the seeded queue stays for the officers.
+  await seedInstantApprovals(services);
   return credentials;
 }

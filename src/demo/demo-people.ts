@@ -60,6 +60,21 @@ export const DEMO_STAFF: DemoStaffDef[] = [
     orgCode: (d) => d.health!,
     who: '卫健局办事员 health officer',
   },
+  // Two at the civil affairs bureau: rules are switched on by an officer other than their author.
+  {
+    username: 'zd-civil',
+    name: '正定县民政局办事员',
+    role: 'department_officer',
+    orgCode: (d) => d.civil_affairs!,
+    who: '民政局办事员 civil affairs officer',
+  },
+  {
+    username: 'zd-civil2',
+    name: '正定县民政局审核员',
+    role: 'department_officer',
+    orgCode: (d) => d.civil_affairs!,
+    who: '民政局第二办事员 second civil affairs officer (four eyes)',
+  },
 ];
 
 /** The demo residents as the datasets know them (a department's own system serves records of the same people). */

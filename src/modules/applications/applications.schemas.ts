@@ -31,6 +31,25 @@ export const CaseViewSchema = Type.Object(
   { $id: 'CaseView', title: 'CaseView' },
 );
 
+/** 秒批: what an instant-approval rule decided on the case, and why (staff only). */
+export const CaseRuleDecisionSchema = Type.Object(
+  {
+    rule: Type.String(),
+    version: Type.Integer(),
+    hash: Type.String({ description: 'The rule version hash, as its ledger leaf has it' }),
+    outcome: Type.Union([Type.Literal('eligible'), Type.Literal('ineligible'), Type.Literal('undetermined')]),
+    on: Type.String({ description: 'The date the rule was applied on (China)' }),
+    inputs: Type.Array(Type.Object({ name: Type.String(), dataset: Type.String(), field: Type.String(), digest: Nullable(Type.String()) })),
+    failed: Type.Array(Type.Object({ id: Type.String(), zh: Type.String(), en: Type.String() })),
+    missing: Type.Array(Type.String(), { description: 'Inputs the data did not hold' }),
+    unavailable: Type.Array(Type.Object({ dataset: Type.String(), reason: Label }), {
+      description: 'Datasets not read for the case, and why (no law-based grant, department down)',
+    }),
+    decidedAt: Type.String(),
+  },
+  { $id: 'CaseRuleDecision', title: 'CaseRuleDecision' },
+);
+
 export const CaseDetailSchema = Type.Composite(
   [
     CaseViewSchema,
@@ -49,6 +68,7 @@ export const CaseDetailSchema = Type.Composite(
           at: Type.String(),
         }),
       ),
+      ruleDecisions: Type.Optional(Type.Array(CaseRuleDecisionSchema, { description: '秒批 rule decisions, for staff' })),
     }),
   ],
   { $id: 'CaseDetail', title: 'CaseDetail' },

@@ -3,7 +3,15 @@ import { createSubmitFunctions } from './submit.ts';
 import { createDecisionFunctions } from './decide.ts';
 import { createCaseReadFunctions } from './case-reads.ts';
 
-export type { ApplicationsDeps, ApprovalHook, CaseDetail, CaseOrgDirectory, CaseView, ResidentDirectory } from './context.ts';
+export type {
+  ApplicationsDeps,
+  ApprovalHook,
+  CaseDetail,
+  CaseOrgDirectory,
+  CaseRuleDecision,
+  CaseView,
+  ResidentDirectory,
+} from './context.ts';
 export { formatCaseNo } from './context.ts';
 export type { SubmitInput } from './submit.ts';
 export type { StaffAction } from './decide.ts';

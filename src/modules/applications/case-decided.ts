@@ -13,3 +13,11 @@ export interface CaseEventSink {
 export function caseDecided(row: { id: string; serviceCode: string; orgCode: string; state: CaseState }) {
   return { topic: 'case.decided', payload: { caseId: row.id, serviceCode: row.serviceCode, orgCode: row.orgCode, state: row.state } };
 }
+
+/**
+ * `case.submitted`: a case reached `submitted` (a direct submission, a draft submitted, a
+ * returned case resubmitted), ids and codes only; the instant-approval engine consumes it.
+ */
+export function caseSubmitted(row: { id: string; serviceCode: string; orgCode: string }) {
+  return { topic: 'case.submitted', payload: { caseId: row.id, serviceCode: row.serviceCode, orgCode: row.orgCode } };
+}

@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { isUuid } from '../../core/values.ts';
 import type { ServiceItem } from '../catalog/index.ts';
 import { chinaDate } from '../../core/values.ts';
-import { isAdminRole, requireResidentScope, roleCovers, type Principal } from '../identity/index.ts';
+import { actsForAnOrg, isAdminRole, requireResidentScope, roleCovers, type Principal } from '../identity/index.ts';
 import { grantsFor } from '../identity/index.ts';
 import type { CaseState } from './applications.tables.ts';
 import * as repo from './applications.repository.ts';
@@ -47,11 +47,13 @@ export function createCaseReadFunctions(ctx: ApplicationsContext) {
 
     async getCase(principal: Principal, id: string): Promise<CaseDetail> {
       const row = await loadVisible(principal, id);
-      const [base, org, applicant, events] = await Promise.all([
+      const ruleDecisions = ctx.deps.ruleDecisions && actsForAnOrg(principal) ? ctx.deps.ruleDecisions.forCase(id) : undefined;
+      const [base, org, applicant, events, decisions] = await Promise.all([
         view(row),
         orgs.getOrg(row.orgCode),
         residents.getResidentSummary(row.applicantId),
         repo.listEvents(db, id),
+        ruleDecisions,
       ]);
       return {
         ...base,
@@ -67,6 +69,7 @@ export function createCaseReadFunctions(ctx: ApplicationsContext) {
           reason: e.reason,
           at: e.at.toISOString(),
         })),
+        ...(decisions ? { ruleDecisions: decisions } : {}),
       };
     },
 

@@ -8,7 +8,7 @@ import type { Channel } from '../catalog/index.ts';
 import { actsForAnOrg, onBehalfOf, requireResidentScope, type Principal } from '../identity/index.ts';
 import { can } from '../identity/index.ts';
 import type { CaseState } from './applications.tables.ts';
-import type { CaseDetailSchema, CaseViewSchema } from './applications.schemas.ts';
+import type { CaseDetailSchema, CaseRuleDecisionSchema, CaseViewSchema } from './applications.schemas.ts';
 import * as repo from './applications.repository.ts';
 import type { ApprovedCase, BatchApprovalHook } from './batch-decisions.ts';
 import type { ApprovalGroupOptions } from './approval-groups.ts';
@@ -53,12 +53,15 @@ export interface ApplicationsDeps {
    * (approval-groups.ts); on by default when `onApprovedMany` is given, `false` turns it off.
    */
   approvalGroups?: Partial<ApprovalGroupOptions> | false;
+  /** 秒批: the instant-approval rules' decisions on a case, shown to staff with the case (src/modules/instant). */
+  ruleDecisions?: { forCase(caseId: string): Promise<CaseRuleDecision[]> };
   clock?: () => Date;
 }
 
 /** The one view of a case: the route's response schema (applications.schemas.ts), also the web's generated CaseView. */
 export type CaseView = Static<typeof CaseViewSchema>;
 export type CaseDetail = Static<typeof CaseDetailSchema>;
+export type CaseRuleDecision = Static<typeof CaseRuleDecisionSchema>;
 
 /** What the parts of the applications service share. */
 export type ApplicationsContext = ReturnType<typeof createApplicationsContext>;

@@ -1,6 +1,6 @@
 /** The applications module's public surface: other modules import from here only (npm run boundaries). */
 export { applicationsRoutes } from './applications.routes.ts';
-export { type ApplicationsService, createApplicationsService } from './applications.service.ts';
+export { type ApplicationsService, type CaseRuleDecision, createApplicationsService } from './applications.service.ts';
 export { type ApprovedCase, type BatchDecisionResult } from './batch-decisions.ts';
 export { type CaseSummary, readCaseSummaries } from './case-summaries.ts';
 export { overviewRoutes } from './overview.routes.ts';

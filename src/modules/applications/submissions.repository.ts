@@ -29,13 +29,14 @@ export interface NewSubmission {
 /**
  * A submission in one statement, and so in one transaction without BEGIN/COMMIT round trips:
  * claim the Idempotency-Key (when there is one), insert the case only if the claim succeeded,
- * and write its events (draft, then submitted) from the inserted row. A concurrent claim of the
+ * and write its events (draft, then submitted) from the inserted row, with the outbox's `case.submitted`
+ * (case-decided.ts: the events module's table, written here to stay one statement). A concurrent claim of the
  * same key waits on the primary key of idempotency_keys until the first statement ends, then
  * inserts nothing. The foreign key of case_events is checked at the end of the statement, when
  * the case row exists. Named, so it is parsed and planned once per connection.
  */
 const SUBMIT_CASE: PreparedStatement = {
-  name: 'applications_submit_case_v1',
+  name: 'applications_submit_case_v2',
   text: `
     with claim as (
       insert into idempotency_keys (principal_id, key, request_hash, case_id)
@@ -57,6 +58,10 @@ const SUBMIT_CASE: PreparedStatement = {
       from inserted i cross join (values (1, null::text, 'draft'), (2, 'draft', 'submitted')) as e (ord, from_state, to_state)
       where e.ord = 1 or $9::text = 'submitted'
       order by e.ord
+    ), submitted_event as (
+      insert into outbox (topic, payload)
+      select 'case.submitted', jsonb_build_object('caseId', i.id, 'serviceCode', i.service_code, 'orgCode', i.org_code)
+      from inserted i where $9::text = 'submitted'
     )
     select id, seq::text as seq, service_code, applicant_id, org_code, org_path, state, channel, form, helper_id,
       submitted_at, due_date, decided_at, completed_at, return_reason, version, created_at, updated_at

@@ -5,6 +5,7 @@ import { canonicalJson } from '../../verify/document.ts';
 import type { ServiceItem } from '../catalog/index.ts';
 import { onBehalfOf, requireResidentScope, type Principal } from '../identity/index.ts';
 import * as repo from './applications.repository.ts';
+import { caseSubmitted } from './case-decided.ts';
 import { nextState } from './case-state.ts';
 import { invalidState, type ApplicationsContext, type CaseView } from './context.ts';
 
@@ -141,6 +142,7 @@ export function createSubmitFunctions(ctx: ApplicationsContext) {
           returnReason: null,
         });
         await repo.insertEvents(tx, [event(principal, id, action, current.state, to)]);
+        await ctx.deps.events.enqueueMany(tx, [caseSubmitted(updated)]);
         return updated;
       });
       return toView(row, item);

@@ -162,6 +162,7 @@ export function createCatalogAdmin(deps: { db: Db; catalog: CatalogService }): C
             feeCents: sql`excluded.fee_cents`,
             online: sql`excluded.online`,
             certificateType: sql`excluded.certificate_type`,
+            instantRule: sql`excluded.instant_rule`,
           },
         });
       cache.clear();
@@ -208,6 +209,7 @@ function toItem(row: typeof serviceItems.$inferSelect): ServiceItem {
     feeCents: row.feeCents,
     online: row.online,
     certificateType: row.certificateType,
+    instantRule: row.instantRule,
     active: row.active,
   };
 }

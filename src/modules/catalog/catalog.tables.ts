@@ -47,6 +47,8 @@ export const serviceItems = pgTable(
     feeCents: integer('fee_cents').notNull().default(0),
     online: boolean('online').notNull(),
     certificateType: text('certificate_type'),
+    /** 秒批: the code of the rule that may approve a submitted case from shared data (src/modules/instant); null: people decide. */
+    instantRule: text('instant_rule'),
     active: boolean('active').notNull().default(true),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },

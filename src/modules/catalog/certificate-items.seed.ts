@@ -20,6 +20,8 @@ export const CERTIFICATE_ITEMS: ServiceItemDef[] = [
     feeCents: 0,
     online: true,
     certificateType: 'residence',
+    // Decided at once where the household register proves the address (instant.seed.ts).
+    instantRule: 'instant.residence_proof',
   },
   {
     code: 'cert.no_criminal_record',

@@ -16,6 +16,8 @@ export interface ServiceItemDef {
   feeCents: number;
   online: boolean;
   certificateType: string | null;
+  /** 秒批: the instant-approval rule's code; absent or null, people decide every case. */
+  instantRule?: string | null;
 }
 
 export const ALL_CHANNELS: Channel[] = ['app', 'kiosk', 'window', 'helper'];

@@ -97,6 +97,7 @@ describe('identity routes', () => {
       'sharing.view': [VILLAGE.code],
       'seal.view': [VILLAGE.code],
       'signature.upload': [VILLAGE.code],
+      'rule.view': [VILLAGE.code],
     };
     expect(reviewer.account.capabilities).toEqual(expected);
     const me = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${reviewer.token}` } });

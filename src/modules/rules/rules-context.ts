@@ -50,14 +50,21 @@ export function createRulesContext(deps: RulesDeps) {
     return hit;
   }
 
-  /** A leaf with digests and codes only: the rule, its version and hash, what happened, who, when. */
-  async function appendLeaf(tx: Executor, kind: string, fields: Record<string, unknown>): Promise<number> {
-    const data = canonicalJson({ kind, ...fields });
-    const { id } = await deps.ledger.appendInTx(tx, { kind, data: new TextEncoder().encode(data) });
-    return id;
-  }
+  const appendLeaf = (tx: Executor, kind: string, fields: Record<string, unknown>) => appendRuleLeaf(deps.ledger, tx, kind, fields);
 
   return { db, deps, clock, requireOrg, compiledOf, appendLeaf };
+}
+
+/** A leaf with digests and codes only: the rule, its version and hash, what happened, who, when. */
+export async function appendRuleLeaf(
+  ledger: Pick<LedgerService, 'appendInTx'>,
+  tx: Executor,
+  kind: string,
+  fields: Record<string, unknown>,
+): Promise<number> {
+  const data = canonicalJson({ kind, ...fields });
+  const { id } = await ledger.appendInTx(tx, { kind, data: new TextEncoder().encode(data) });
+  return id;
 }
 
 /** SHA-256 of a version's canonical JSON: everything that decides an outcome, nothing about who or why. */

@@ -3,7 +3,7 @@ import { chinaDate } from '../../core/values.ts';
 import { can, type Principal } from '../identity/index.ts';
 import { createDryRun } from './dry-run.ts';
 import { evaluateRule, type RuleDecision, type SubjectRecords } from './evaluate.ts';
-import { createRuleProposals } from './proposals.ts';
+import { createRuleProposals, datasetNeeds } from './proposals.ts';
 import * as repo from './rules.repository.ts';
 import { createRulesContext, versionView, type RulesDeps } from './rules-context.ts';
 import type { ProposeRuleInput, RuleVersionView, RuleView } from './rules.schemas.ts';
@@ -19,6 +19,13 @@ export function createRulesService(deps: RulesDeps) {
   const ctx = createRulesContext(deps);
   const { db, clock } = ctx;
   const proposals = createRuleProposals(ctx);
+
+  /** The version switched on, if its dates cover `on`. */
+  async function inForce(code: string, on: string) {
+    const row = await repo.activeVersion(db, code);
+    if (!row || row.effectiveFrom > on || (row.effectiveTo !== null && row.effectiveTo < on)) return null;
+    return row;
+  }
 
   return {
     /** The rules of the orgs the caller may see, newest version of each. */
@@ -44,14 +51,28 @@ export function createRulesService(deps: RulesDeps) {
     dryRun: createDryRun(ctx),
 
     /**
+     * What the version in force on that date reads (datasets and their fields), for which purpose, and
+     * since when it is switched on: what an engine requests through exchanges before it decides. Null
+     * when none is in force.
+     */
+    async activeInputs(
+      code: string,
+      at = clock(),
+    ): Promise<{ version: number; purpose: string; needs: Map<string, string[]>; activatedAt: Date | null } | null> {
+      const row = await inForce(code, chinaDate(at));
+      if (!row) return null;
+      return { version: row.version, purpose: row.purpose, needs: datasetNeeds(row.body), activatedAt: row.activatedAt };
+    },
+
+    /**
      * Applies the version in force to one subject's records (for the engines that decide without an
      * application: 秒批 and benefits, acting as the system). Null when no version is in force on that
      * date. The caller stores the decision's trace with what it decides.
      */
     async decideWith(code: string, subjectKey: string, records: SubjectRecords, at = clock()): Promise<RuleDecision | null> {
-      const row = await repo.activeVersion(db, code);
       const on = chinaDate(at);
-      if (!row || row.effectiveFrom > on || (row.effectiveTo !== null && row.effectiveTo < on)) return null;
+      const row = await inForce(code, on);
+      if (!row) return null;
       return evaluateRule(ctx.compiledOf(row), { rule: row.ruleCode, version: row.version, hash: row.hash }, records, on, subjectKey);
     },
   };

@@ -106,7 +106,10 @@ export function seedDatasets(departments: DepartmentCodes): DatasetDef[] {
   ];
 }
 
-/** Standing grants of the birth bundle's departments; the birth record to 公安 is law-based, without consent. */
+/**
+ * Standing grants of the birth bundle's departments (the birth record to 公安 is law-based, without
+ * consent) and the civil affairs bureau's law-based read of the register for 高龄津贴 (the seeded rule).
+ */
 export function seedGrants(departments: DepartmentCodes, validUntil: Date) {
   const code = (kind: string) => departments[kind] ?? '';
   return [
@@ -145,6 +148,17 @@ export function seedGrants(departments: DepartmentCodes, validUntil: Date) {
       purpose: 'birth.social_security_card',
       legalBasis: '《社会保障卡管理办法》；经本人同意共享',
       consentRequired: true,
+      validUntil,
+    },
+    {
+      datasetCode: 'ps.household_register',
+      consumerOrgCode: code('civil_affairs'),
+      fields: ['birthDate', 'address'],
+      purpose: 'benefit.old_age_allowance',
+      legalBasis: '《河北省老年人权益保障条例》第三十条：高龄津贴由民政部门依户籍信息核定发放',
+      // The allowance is paid without an application: the bureau reads the register for its statutory duty.
+      legalBasisCode: 'pipl-13-1-3',
+      consentRequired: false,
       validUntil,
     },
   ];

@@ -1,6 +1,6 @@
 /** The console shell: login and setup outside it; inside, the header, the menu and the page for the path. */
-import { Alert, Button, Layout, Menu, Space } from 'antd';
-import { useEffect } from 'react';
+import { Alert, Button, Layout, Menu, Space, Spin } from 'antd';
+import { lazy, Suspense, useEffect } from 'react';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { match, navigate, usePath } from '../shared/router.tsx';
 import { api, orgsFor, ROLE_TEXT, session } from './context.ts';
@@ -15,6 +15,8 @@ import { Queue } from './Queue.tsx';
 import { DeadLetters } from './DeadLetters.tsx';
 
 const { Header, Sider, Content } = Layout;
+// The rules pages, loaded when first opened.
+const Rules = lazy(() => import('./Rules.tsx').then((m) => ({ default: m.Rules })));
 
 export function ConsoleApp() {
   const { t, pick } = useI18n();
@@ -41,6 +43,9 @@ export function ConsoleApp() {
       ? [{ key: 'staff', label: t('人员管理', 'Staff'), onClick: () => navigate('/console/staff') }]
       : []),
     { key: 'seals', label: t('印章与手签', 'Seals and signatures'), onClick: () => navigate('/console/seals') },
+    ...(orgsFor(me, 'rule.view').length > 0
+      ? [{ key: 'rules', label: t('规则', 'Rules'), onClick: () => navigate('/console/rules') }]
+      : []),
     ...(orgsFor(me, 'events.manage').length > 0
       ? [{ key: 'events', label: t('失败事件', 'Dead letters'), onClick: () => navigate('/console/events') }]
       : []),
@@ -51,9 +56,11 @@ export function ConsoleApp() {
       ? 'staff'
       : path.startsWith('/console/seals')
         ? 'seals'
-        : path.startsWith('/console/events')
-          ? 'events'
-          : 'queue';
+        : path.startsWith('/console/rules')
+          ? 'rules'
+          : path.startsWith('/console/events')
+            ? 'events'
+            : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -95,6 +102,10 @@ export function ConsoleApp() {
             <Seals />
           ) : section === 'events' ? (
             <DeadLetters />
+          ) : section === 'rules' ? (
+            <Suspense fallback={<Spin />}>
+              <Rules />
+            </Suspense>
           ) : (
             <Queue key={location.search} />
           )}

@@ -6,6 +6,7 @@ import { useI18n } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
 import { api, errorText, formatDateTime } from './context.ts';
 import { STATE_COLOR } from './case-states.ts';
+import { RuleDecisions } from './RuleDecisions.tsx';
 
 const ACTION_TEXT: Record<string, { zh: string; en: string }> = {
   create: { zh: '保存草稿', en: 'Draft saved' },
@@ -175,6 +176,7 @@ export function CaseReview({ id }: { id: string }) {
           </Descriptions>
         </Card>
       )}
+      <RuleDecisions decisions={c.ruleDecisions} />
       <Card title={t('办理记录', 'History')} variant="borderless">
         <Timeline
           items={c.events.map((e) => ({

@@ -57,3 +57,9 @@ export type BundleProgress = Schemas['BundleProgress'];
 export type DeadLetter = Schemas['DeadLetter'];
 export type TaskState = BundleProgress['tasks'][number]['state'];
 export type Burden = Schemas['Burden'];
+
+export type Rule = Schemas['Rule'];
+export type RuleVersion = Schemas['RuleVersion'];
+export type RuleBody = Schemas['RuleBody'];
+export type RuleDryRun = Schemas['RuleDryRun'];
+export type ProposeRuleBody = Schemas['ProposeRuleBody'];

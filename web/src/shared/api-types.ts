@@ -6756,11 +6756,45 @@ export interface components {
         reason: string | null;
         at: string;
       }[];
+      /** @description 秒批 rule decisions, for staff */
+      ruleDecisions?: components['schemas']['CaseRuleDecision'][];
     };
     /** CasePage */
     CasePage: {
       items: components['schemas']['CaseView'][];
       next: string | null;
+    };
+    /** CaseRuleDecision */
+    CaseRuleDecision: {
+      rule: string;
+      version: number;
+      /** @description The rule version hash, as its ledger leaf has it */
+      hash: string;
+      outcome: 'eligible' | 'ineligible' | 'undetermined';
+      /** @description The date the rule was applied on (China) */
+      on: string;
+      inputs: {
+        name: string;
+        dataset: string;
+        field: string;
+        digest: string | null;
+      }[];
+      failed: {
+        id: string;
+        zh: string;
+        en: string;
+      }[];
+      /** @description Inputs the data did not hold */
+      missing: string[];
+      /** @description Datasets not read for the case, and why (no law-based grant, department down) */
+      unavailable: {
+        dataset: string;
+        reason: {
+          zh: string;
+          en: string;
+        };
+      }[];
+      decidedAt: string;
     };
     /** CaseView */
     CaseView: {

@@ -6,7 +6,7 @@
  */
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './api-types.ts';
-import type { CaseAction, CaseState, GrantBody, RegisteredSignature, Role } from './api-models.ts';
+import type { CaseAction, CaseState, GrantBody, ProposeRuleBody, RegisteredSignature, Role } from './api-models.ts';
 import type { Lang } from './i18n.tsx';
 
 export type * from './api-models.ts';
@@ -190,6 +190,15 @@ export function createApi(options: ApiOptions) {
     retryDeadLetter: async (eventId: number) => {
       await ok(client.POST('/api/events/dead/{eventId}/retry', { params: { path: { eventId } } }));
     },
+    // Rules as data: the console's list, one rule's versions, a new version, switching one on, the dry run.
+    rules: () => ok(client.GET('/api/rules')),
+    rule: (ruleCode: string) => ok(client.GET('/api/rules/{code}', { params: code(ruleCode) })),
+    proposeRule: (ruleCode: string, body: ProposeRuleBody) =>
+      ok(client.POST('/api/rules/{code}/versions', { params: code(ruleCode), body })),
+    activateRule: (ruleCode: string, version: number, reason: string) =>
+      ok(client.POST('/api/rules/{code}/versions/{version}/activate', { params: { path: { code: ruleCode, version } }, body: { reason } })),
+    dryRunRule: (ruleCode: string, version: number) =>
+      ok(client.POST('/api/rules/{code}/versions/{version}/dry-run', { params: { path: { code: ruleCode, version } } })),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Environment } from '@marcbachmann/cel-js';
+import { Environment, type ASTNode } from '@marcbachmann/cel-js';
 import { AppError } from '../../core/errors.ts';
 import { message } from '../../core/messages.ts';
 import { workingDaysBetween } from '../catalog/index.ts';
@@ -47,7 +47,8 @@ type Evaluate = (context: Record<string, Value>) => unknown;
 
 export interface CompiledRule {
   body: RuleBody;
-  clauses: { clause: RuleClause; run: Evaluate }[];
+  /** Each clause's evaluator and its syntax tree (to-sql.ts compiles the tree for population sweeps). */
+  clauses: { clause: RuleClause; run: Evaluate; ast: ASTNode }[];
   amount: Evaluate | null;
 }
 
@@ -99,7 +100,7 @@ export function compileRule(body: RuleBody): CompiledRule {
   if (body.clauses.length === 0) throw invalid(message('rules.noClause'));
   const ids = new Set<string>();
   const env = environment(body);
-  const compile = (expr: string, want: 'bool' | 'int', where: string): Evaluate => {
+  const compile = (expr: string, want: 'bool' | 'int', where: string) => {
     let parsed;
     try {
       parsed = env.parse(expr);
@@ -115,9 +116,10 @@ export function compileRule(body: RuleBody): CompiledRule {
     if (!NAME.test(clause.id) || ids.has(clause.id)) throw invalid(message('rules.badClauseId', { id: clause.id.slice(0, 40) }));
     ids.add(clause.id);
     if (!clause.zh.trim() || !clause.en.trim()) throw invalid(message('rules.clauseWords', { id: clause.id }));
-    return { clause, run: compile(clause.expr, 'bool', clause.id) };
+    const parsed = compile(clause.expr, 'bool', clause.id);
+    return { clause, run: parsed as Evaluate, ast: parsed.ast };
   });
-  const amount = body.amount === null ? null : compile(body.amount, 'int', 'amount');
+  const amount = body.amount === null ? null : (compile(body.amount, 'int', 'amount') as Evaluate);
   return { body, clauses, amount };
 }
 

@@ -173,5 +173,12 @@ describe.each(testEngines())('rules as data on %s', (engine) => {
     expect(decision?.trace.version).toBe(2);
     expect((await rules().listRules(author)).map((r) => [r.ruleCode, r.version])).toEqual([[RULE, 2]]);
     expect(await rules().listRules(police)).toEqual([]);
+
+    // The population sweep with the version in force: in the database, the same people the dry run counted.
+    expect(await rules().sweep.countEligible(RULE)).toEqual({ count: 14, path: 'sql' });
+    const pages: string[][] = [];
+    for await (const keys of rules().sweep.eligible(RULE, NOW, 5)) pages.push(keys);
+    expect(pages.map((p) => p.length)).toEqual([5, 5, 4]);
+    expect(new Set(pages.flat()).size).toBe(14);
   });
 });

@@ -2,6 +2,7 @@ import { notFound } from '../../core/errors.ts';
 import { chinaDate } from '../../core/values.ts';
 import { can, type Principal } from '../identity/index.ts';
 import { createDryRun } from './dry-run.ts';
+import { createSweep } from './sweep.ts';
 import { evaluateRule, type RuleDecision, type SubjectRecords } from './evaluate.ts';
 import { createRuleProposals, datasetNeeds } from './proposals.ts';
 import * as repo from './rules.repository.ts';
@@ -49,6 +50,8 @@ export function createRulesService(deps: RulesDeps) {
     propose: (principal: Principal, code: string, input: ProposeRuleInput) => proposals.propose(principal, code, input),
     activate: (principal: Principal, code: string, version: number, reason: string) => proposals.activate(principal, code, version, reason),
     dryRun: createDryRun(ctx),
+    /** Population sweeps with the version in force (sweep.ts): a count, and the eligible subjects page by page. */
+    sweep: createSweep(ctx),
 
     /**
      * What the version in force on that date reads (datasets and their fields), for which purpose, and

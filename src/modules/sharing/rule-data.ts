@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
 import { sharingDatasets, sharingGrants, sharingRecords } from './sharing.tables.ts';
 
@@ -74,4 +74,44 @@ export async function recordsOf(
     .from(sharingRecords)
     .where(and(eq(sharingRecords.datasetCode, datasetCode), inArray(sharingRecords.subjectKey, [...subjectKeys])));
   return new Map(rows.map((r) => [r.subjectKey, r.data]));
+}
+
+/**
+ * A population sweep: the subjects whose records, across `datasets` (the first is the population;
+ * the others joined by subject key, absent where a subject has none), satisfy a predicate built on
+ * each dataset's jsonb record. A page of subject keys in key order after `afterKey`, or their count.
+ * Internal datasets only (the caller has checked the grants).
+ */
+export async function sweepPage(
+  db: Executor,
+  input: { datasets: readonly string[]; predicate: (dataOf: (dataset: string) => SQL) => SQL; afterKey: string | null; limit: number },
+): Promise<string[]> {
+  const { from, where } = sweepFrom(input.datasets, input.predicate);
+  const after = input.afterKey === null ? sql`` : sql` and r0.subject_key > ${input.afterKey}`;
+  const { rows } = await db.execute<{ subject_key: string }>(
+    sql`select r0.subject_key from ${from} where ${where}${after} order by r0.subject_key limit ${input.limit}`,
+  );
+  return rows.map((r) => r.subject_key);
+}
+
+export async function sweepCount(
+  db: Executor,
+  input: { datasets: readonly string[]; predicate: (dataOf: (dataset: string) => SQL) => SQL },
+): Promise<number> {
+  const { from, where } = sweepFrom(input.datasets, input.predicate);
+  const { rows } = await db.execute<{ n: string | number }>(sql`select count(*) as n from ${from} where ${where}`);
+  return Number(rows[0]?.n ?? 0);
+}
+
+function sweepFrom(datasets: readonly string[], predicate: (dataOf: (dataset: string) => SQL) => SQL) {
+  const alias = new Map(datasets.map((d, i) => [d, sql.raw(`r${i}`)]));
+  const joins = datasets
+    .slice(1)
+    .map(
+      (d, i) =>
+        sql` left join ${sharingRecords} ${sql.raw(`r${i + 1}`)} on ${sql.raw(`r${i + 1}`)}.dataset_code = ${d} and ${sql.raw(`r${i + 1}`)}.subject_key = r0.subject_key`,
+    );
+  const from = sql`${sharingRecords} r0${sql.join(joins, sql``)}`;
+  const where = sql`r0.dataset_code = ${datasets[0]} and ${predicate((d) => sql`${alias.get(d)!}.data`)}`;
+  return { from, where };
 }

@@ -1,0 +1,116 @@
+/**
+ * Population sweep (issue 13's floor: a birthday-style rule over 10 M residents on PostgreSQL in
+ * < 60 s, evaluated set-wise). N household-register records are generated in the database; the
+ * rule 高龄津贴 (aged 80 or over, registered in the province) runs
+ *
+ * - compiled to SQL (src/modules/rules/to-sql.ts): the count, and the eligible subjects' keys read
+ *   page by page (as an engine granting to each would), and
+ * - the baseline in the same run: the batch path (records read in pages, `decide` per record in
+ *   this process: what a rule SQL cannot express gets), over the first `--baseline-n` records and
+ *   extrapolated to N (labelled as such).
+ *
+ *   npx tsx bench/rules-sweep.ts [--n 10000000] [--baseline-n 1000000] [--keep]
+ *
+ * Exits 1 when the SQL sweep (count + keys) of N takes 60 s or more.
+ */
+import { sql } from 'drizzle-orm';
+import { openDatabase } from '../src/db/database.ts';
+import { decide } from '../src/modules/rules/evaluate.ts';
+import { compileRule, type RuleBody } from '../src/modules/rules/rule-language.ts';
+import { ruleToSql, sweepDatasets } from '../src/modules/rules/to-sql.ts';
+import { recordsPage, sweepCount, sweepPage } from '../src/modules/sharing/index.ts';
+import { createBenchDatabase } from './support/databases.ts';
+import { loadLine } from './support/machine.ts';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const N = arg('--n', 10_000_000);
+const BASELINE_N = Math.min(N, arg('--baseline-n', 1_000_000));
+const REGISTER = 'ps.household_register';
+const ON = '2026-12-05';
+const body: RuleBody = {
+  inputs: [
+    { name: 'birthDate', dataset: REGISTER, field: 'birthDate', type: 'date' },
+    { name: 'address', dataset: REGISTER, field: 'address', type: 'string' },
+  ],
+  params: [{ name: 'monthlyFen', values: [{ from: '2024-01-01', value: 10000 }] }],
+  clauses: [
+    { id: 'aged80', expr: 'yearsBetween(birthDate, today) >= 80', zh: '年满 80 周岁', en: 'Aged 80 or over' },
+    { id: 'inProvince', expr: 'address.startsWith("河北省")', zh: '户籍在本省', en: 'Registered in the province' },
+  ],
+  amount: 'monthlyFen',
+};
+
+const seconds = (from: number) => (performance.now() - from) / 1000;
+
+const target = await createBenchDatabase('postgres', 'sweep');
+const database = await openDatabase({ engine: 'postgres', url: target.databaseUrl! });
+try {
+  console.log(`# rules sweep: ${N.toLocaleString('en')} residents on PostgreSQL — ${loadLine()}`);
+  await database.migrate();
+  const { db } = database;
+  await db.execute(sql`insert into sharing_datasets (code, provider_org_code, name_zh, name_en, fields, legal_basis, provider)
+    values (${REGISTER}, 'bench', '户籍信息', 'Household register', '[]'::jsonb, '《中华人民共和国户口登记条例》', '{"kind":"internal"}'::jsonb)`);
+  let t = performance.now();
+  // Birth dates over 100 years, one in ten registered outside the province; keys as the HMACs are (hex).
+  for (let from = 1; from <= N; from += 1_000_000) {
+    const to = Math.min(N, from + 999_999);
+    await db.execute(sql`insert into sharing_records (dataset_code, subject_key, data)
+      select ${REGISTER}, md5(i::text), jsonb_build_object(
+        'name', '居民', 'birthDate', to_char(date '1926-01-01' + (i * 7919 % 36500)::int, 'YYYY-MM-DD'),
+        'address', case when i % 10 = 0 then '广西壮族自治区南宁市' else '河北省石家庄市正定县' end)
+      from generate_series(${from}::bigint, ${to}::bigint) i`);
+  }
+  await db.execute(sql`analyze sharing_records`);
+  console.log(`generated ${N.toLocaleString('en')} records in ${seconds(t).toFixed(1)} s (not part of the sweep)`);
+
+  const compiled = compileRule(body);
+  const datasets = sweepDatasets(body);
+  const predicate = (dataOf: Parameters<typeof ruleToSql>[2]) => ruleToSql(compiled, ON, dataOf)!;
+
+  t = performance.now();
+  const count = await sweepCount(db, { datasets, predicate });
+  const countSeconds = seconds(t);
+  t = performance.now();
+  let listed = 0;
+  for (let after: string | null = null; ;) {
+    const keys = await sweepPage(db, { datasets, predicate, afterKey: after, limit: 50_000 });
+    if (keys.length === 0) break;
+    listed += keys.length;
+    after = keys.at(-1)!;
+  }
+  const listSeconds = seconds(t);
+  console.log(
+    `SQL sweep: count ${count.toLocaleString('en')} eligible in ${countSeconds.toFixed(1)} s; keys of all ${listed.toLocaleString('en')} in pages of 50,000 in ${listSeconds.toFixed(1)} s`,
+  );
+
+  t = performance.now();
+  let batchEligible = 0;
+  let read = 0;
+  for (let after: string | null = null; read < BASELINE_N;) {
+    const page = await recordsPage(db, REGISTER, after, Math.min(20_000, BASELINE_N - read));
+    if (page.length === 0) break;
+    read += page.length;
+    after = page.at(-1)!.subjectKey;
+    for (const r of page) if (decide(compiled, { [REGISTER]: r.data }, ON).outcome === 'eligible') batchEligible++;
+  }
+  const batchSeconds = seconds(t);
+  const batchForN = (batchSeconds / read) * N;
+  console.log(
+    `baseline, batch path in this process: ${read.toLocaleString('en')} records in ${batchSeconds.toFixed(1)} s (${batchEligible.toLocaleString('en')} eligible) → ${batchForN.toFixed(0)} s for ${N.toLocaleString('en')} (extrapolated)`,
+  );
+
+  const total = countSeconds + listSeconds;
+  console.log(
+    `\nSQL count + keys: ${total.toFixed(1)} s for ${N.toLocaleString('en')} (floor < 60 s); batch ÷ SQL: ${(batchForN / listSeconds).toFixed(1)}×`,
+  );
+  if (listed !== count) throw new Error(`the keys listed (${listed}) are not the count (${count})`);
+  const ok = total < 60;
+  console.log(ok ? 'PASS' : 'FAIL');
+  process.exitCode = ok ? 0 : 1;
+} finally {
+  await database.close();
+  if (!process.argv.includes('--keep')) await target.drop();
+}

@@ -76,14 +76,14 @@ try {
   t = performance.now();
   let listed = 0;
   for (let after: string | null = null; ;) {
-    const keys = await sweepPage(db, { datasets, predicate, afterKey: after, limit: 50_000 });
-    if (keys.length === 0) break;
+    const { keys, next } = await sweepPage(db, { datasets, predicate, afterKey: after, window: 100_000 });
     listed += keys.length;
-    after = keys.at(-1)!;
+    if (next === null) break;
+    after = next;
   }
   const listSeconds = seconds(t);
   console.log(
-    `SQL sweep: count ${count.toLocaleString('en')} eligible in ${countSeconds.toFixed(1)} s; keys of all ${listed.toLocaleString('en')} in pages of 50,000 in ${listSeconds.toFixed(1)} s`,
+    `SQL sweep: count ${count.toLocaleString('en')} eligible in ${countSeconds.toFixed(1)} s; keys of all ${listed.toLocaleString('en')} in windows of 100,000 records, in ${listSeconds.toFixed(1)} s`,
   );
 
   t = performance.now();

@@ -74,7 +74,7 @@ export function createSweep(ctx: RulesContext) {
     },
 
     /** The eligible subjects' keys, page by page in key order (the engines grant to each). */
-    async *eligible(code: string, at = clock(), pageSize = PAGE): AsyncGenerator<string[]> {
+    async *eligible(code: string, at = clock(), window = PAGE): AsyncGenerator<string[]> {
       const loaded = await load(code, at);
       if (!loaded) return;
       if (!loaded.inSql) {
@@ -82,10 +82,10 @@ export function createSweep(ctx: RulesContext) {
         return;
       }
       for (let after: string | null = null; ;) {
-        const keys = await sweepPage(db, { datasets: loaded.datasets, predicate: loaded.predicate, afterKey: after, limit: pageSize });
-        if (keys.length === 0) return;
-        after = keys.at(-1)!;
-        yield keys;
+        const { keys, next } = await sweepPage(db, { datasets: loaded.datasets, predicate: loaded.predicate, afterKey: after, window });
+        if (keys.length > 0) yield keys;
+        if (next === null) return;
+        after = next;
       }
     },
   };

@@ -79,19 +79,30 @@ export async function recordsOf(
 /**
  * A population sweep: the subjects whose records, across `datasets` (the first is the population;
  * the others joined by subject key, absent where a subject has none), satisfy a predicate built on
- * each dataset's jsonb record. A page of subject keys in key order after `afterKey`, or their count.
- * Internal datasets only (the caller has checked the grants).
+ * each dataset's jsonb record. One window of the population at a time, in key order after
+ * `afterKey` (a primary-key range read of `window` records, whatever the predicate selects, so
+ * that each window costs the same): the eligible keys in it, and the key to go on from (null when
+ * the population is done). Internal datasets only (the caller has checked the grants).
  */
 export async function sweepPage(
   db: Executor,
-  input: { datasets: readonly string[]; predicate: (dataOf: (dataset: string) => SQL) => SQL; afterKey: string | null; limit: number },
-): Promise<string[]> {
-  const { from, where } = sweepFrom(input.datasets, input.predicate);
-  const after = input.afterKey === null ? sql`` : sql` and r0.subject_key > ${input.afterKey}`;
-  const { rows } = await db.execute<{ subject_key: string }>(
-    sql`select r0.subject_key from ${from} where ${where}${after} order by r0.subject_key limit ${input.limit}`,
-  );
-  return rows.map((r) => r.subject_key);
+  input: { datasets: readonly string[]; predicate: (dataOf: (dataset: string) => SQL) => SQL; afterKey: string | null; window: number },
+): Promise<{ keys: string[]; next: string | null }> {
+  const [population, ...others] = input.datasets;
+  const after = input.afterKey === null ? sql`` : sql` and subject_key > ${input.afterKey}`;
+  const alias = new Map(input.datasets.map((d, i) => [d, sql.raw(`r${i}`)]));
+  const joins = others.map((d, i) => {
+    const r = sql.raw(`r${i + 1}`);
+    return sql` left join ${sharingRecords} ${r} on ${r}.dataset_code = ${d} and ${r}.subject_key = r0.subject_key`;
+  });
+  const { rows } = await db.execute<{ last: string | null; n: string | number; keys: string[] | null }>(sql`
+    select max(r0.subject_key) as last, count(*) as n,
+      array_agg(r0.subject_key order by r0.subject_key) filter (where ${input.predicate((d) => sql`${alias.get(d)!}.data`)}) as keys
+    from (select subject_key, data from ${sharingRecords} where dataset_code = ${population}${after}
+          order by subject_key limit ${input.window}) r0${sql.join(joins, sql``)}`);
+  const row = rows[0];
+  const read = Number(row?.n ?? 0);
+  return { keys: row?.keys ?? [], next: read < input.window ? null : (row?.last ?? null) };
 }
 
 export async function sweepCount(

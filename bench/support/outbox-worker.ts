@@ -1,0 +1,97 @@
+/**
+ * A worker process for the outbox benchmark and crash test: it opens PostgreSQL and, once told
+ * `go` on stdin, handles the outbox with one handler that does a real write in its own
+ * transaction (a row in `bench_outbox_effect` naming the event) and marks the event handled in
+ * that same transaction. It runs until it is killed (or stopped with SIGTERM).
+ *
+ * Two modes:
+ * - `worker`: the real worker (events.start), with the options given;
+ * - `naive`: the baseline, a loop claiming one event per transaction (`for update skip locked
+ *   limit 1`), writing the effect and marking the event processed, then committing.
+ *
+ *   node --import tsx bench/support/outbox-worker.ts <postgres URL> <worker|naive> '<options JSON>'
+ */
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { openDatabase, type Db } from '../../src/db/database.ts';
+import { createEventsService, type EventHandler } from '../../src/modules/events/index.ts';
+
+export const OUTBOX_WORKER = new URL('./outbox-worker.ts', import.meta.url);
+
+/** The handler's own table: no unique key on the event, so a second effect would show as a duplicate. */
+export const EFFECT_TABLE = sql`create table if not exists bench_outbox_effect (
+  id bigserial primary key, event_id bigint not null, pid int not null, at timestamptz not null default clock_timestamp())`;
+
+export const BENCH_TOPIC = 'bench.outbox';
+
+export interface OutboxWorkerOptions {
+  leaseMs: number;
+  batchSize: number;
+  concurrency: number;
+  intervalMs: number;
+}
+
+function effectHandler(db: Db): EventHandler {
+  return {
+    name: 'bench.effect',
+    topics: [BENCH_TOPIC],
+    async handle(event, ctx) {
+      await db.transaction(async (tx) => {
+        await tx.execute(sql`insert into bench_outbox_effect (event_id, pid) values (${event.id}, ${process.pid})`);
+        await ctx.markHandled(tx);
+      });
+    },
+  };
+}
+
+async function naiveLoop(db: Db, stopped: () => boolean): Promise<void> {
+  while (!stopped()) {
+    const claimed = await db.transaction(async (tx) => {
+      const { rows } = await tx.execute<{ id: string }>(
+        sql`select id from outbox where processed_at is null and dead_at is null order by id limit 1 for update skip locked`,
+      );
+      const id = rows[0]?.id;
+      if (id === undefined) return false;
+      await tx.execute(sql`insert into bench_outbox_effect (event_id, pid) values (${id}, ${process.pid})`);
+      await tx.execute(sql`update outbox set processed_at = now(), attempts = attempts + 1 where id = ${id}`);
+      return true;
+    });
+    if (!claimed) await sleep(250);
+  }
+}
+
+async function main(): Promise<void> {
+  const [url, mode, optionsJson] = process.argv.slice(2);
+  if (!url || (mode !== 'worker' && mode !== 'naive'))
+    throw new Error('usage: outbox-worker.ts <postgres URL> <worker|naive> <options JSON>');
+  const options = JSON.parse(optionsJson ?? '{}') as OutboxWorkerOptions;
+  const database = await openDatabase({ engine: 'postgres', url, poolSize: (options.concurrency ?? 1) + 4 });
+  const { db } = database;
+  const events = createEventsService({
+    db,
+    ...(database.listen ? { listen: database.listen } : {}),
+    worker: { leaseMs: options.leaseMs, batchSize: options.batchSize, concurrency: options.concurrency },
+  });
+  let stop: () => Promise<void> = async () => undefined;
+  let stopped = false;
+  process.on('SIGTERM', () => {
+    stopped = true;
+    void stop().then(() => database.close());
+  });
+  process.stdout.write('ready\n');
+  const lines = createInterface({ input: process.stdin });
+  for await (const line of lines) if (line === 'go') break;
+  if (mode === 'worker') {
+    stop = events.start({
+      handlers: [effectHandler(db)],
+      intervalMs: options.intervalMs,
+      onError: (error) => process.stderr.write(`worker: ${String(error)}\n`),
+    });
+  } else {
+    await naiveLoop(db, () => stopped);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

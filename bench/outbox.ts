@@ -17,17 +17,17 @@
  *   npx tsx bench/outbox.ts [--events 60000] [--kill-at 0.4] [--restart-ms 1000] [--lease-ms 3000]
  *     [--batch 200] [--concurrency 16] [--interval-ms 250] [--skip-baseline] [--server-url …]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { sql } from 'drizzle-orm';
 import { openDatabase, type Db } from '../src/db/database.ts';
 import { createEventsService } from '../src/modules/events/index.ts';
+import { processCpuMs } from './support/cpu.ts';
 import { createBenchDatabase, DEFAULT_SERVER_URL } from './support/databases.ts';
 import { loadLine } from './support/machine.ts';
-import { BENCH_TOPIC, EFFECT_TABLE, OUTBOX_WORKER, type OutboxWorkerOptions } from './support/outbox-worker.ts';
+import { BENCH_TOPIC, EFFECT_TABLE, startOutboxWorker, type OutboxWorkerOptions } from './support/outbox-worker.ts';
 
 interface OutboxBenchOptions extends OutboxWorkerOptions {
   events: number;
@@ -49,39 +49,40 @@ export interface OutboxRun {
   twice: number;
   redelivered: number;
   dead: number;
+  /** CPU per event handled: the worker processes' and their PostgreSQL backends' (sampled; a killed process's last sample counts). */
+  workerCpuMs: number;
+  postgresCpuMs: number;
 }
 
-interface Child {
-  child: ChildProcess;
-  ready: Promise<void>;
-  exited: Promise<void>;
-  stderr: () => string;
+/** The CPU each process used since it was first seen (or since `from`), keeping the last sample of one that is gone. */
+class CpuSamples {
+  private readonly first = new Map<number, number>();
+  private readonly last = new Map<number, number>();
+  sample(pids: readonly number[], fromZero: boolean): void {
+    for (const pid of pids) {
+      const ms = processCpuMs(pid);
+      if (ms === null) continue;
+      if (!this.first.has(pid)) this.first.set(pid, fromZero ? 0 : ms);
+      this.last.set(pid, ms);
+    }
+  }
+  total(): number {
+    let sum = 0;
+    for (const [pid, ms] of this.last) sum += ms - this.first.get(pid)!;
+    return sum;
+  }
 }
-
-/** Starts a worker process; it waits for `go` on stdin (so that start-up is not timed). */
-export function startOutboxWorker(url: string, mode: 'worker' | 'naive', options: OutboxWorkerOptions): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(OUTBOX_WORKER), url, mode, JSON.stringify(options)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      if (chunk.includes('ready')) resolve();
-    });
-    void exited.then(() => reject(new Error(`outbox worker exited before it was ready: ${stderr}`)));
-  });
-  return { child, ready, exited, stderr: () => stderr };
-}
-
-const go = (c: Child) => c.child.stdin!.write('go\n');
 
 async function count(db: Db, query: ReturnType<typeof sql>): Promise<number> {
   const { rows } = await db.execute<{ n: number }>(query);
   return Number(rows[0]!.n);
+}
+
+async function backends(db: Db): Promise<number[]> {
+  const { rows } = await db.execute<{ pid: number }>(
+    sql`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+  );
+  return rows.map((r) => r.pid);
 }
 
 async function enqueue(db: Db, n: number): Promise<void> {
@@ -114,8 +115,19 @@ async function measure(
   const all = new Set(children);
   try {
     await Promise.all(children.map((c) => c.ready));
+    const workerCpu = new CpuSamples();
+    const postgresCpu = new CpuSamples();
+    const sample = async () => {
+      workerCpu.sample(
+        [...all].map((c) => c.child.pid!),
+        false,
+      );
+      postgresCpu.sample(await backends(db), true);
+    };
+    await sample();
     const started = performance.now();
-    children.forEach(go);
+    children.forEach((c) => c.go());
+    let sampled = started;
     let beforeKill: number | undefined;
     let killed = !kill;
     const deadline = started + 10 * 60_000;
@@ -126,6 +138,7 @@ async function measure(
       if (!killed && handled >= options.killAt * n) {
         killed = true;
         const victim = children[0]!;
+        await sample();
         victim.child.kill('SIGKILL');
         await victim.exited;
         beforeKill = handled / ((performance.now() - started) / 1000);
@@ -134,11 +147,17 @@ async function measure(
         const again = startOutboxWorker(url, mode, workerOptions);
         all.add(again);
         await again.ready;
-        go(again);
+        await sample();
+        again.go();
       }
-      await sleep(50);
+      if (performance.now() - sampled > 500) {
+        sampled = performance.now();
+        await sample();
+      }
+      await sleep(100);
     }
     const seconds = (performance.now() - started) / 1000;
+    await sample();
     const effects = await count(db, sql`select count(*)::int as n from bench_outbox_effect`);
     const distinct = await count(db, sql`select count(distinct event_id)::int as n from bench_outbox_effect`);
     const redelivered = await count(db, sql`select coalesce(sum(attempts - 1), 0)::int as n from outbox where attempts > 1`);
@@ -153,6 +172,8 @@ async function measure(
       twice: effects - distinct,
       redelivered,
       dead,
+      workerCpuMs: workerCpu.total() / n,
+      postgresCpuMs: postgresCpu.total() / n,
     };
   } finally {
     for (const c of all) c.child.kill('SIGKILL');
@@ -163,10 +184,16 @@ async function measure(
 export async function benchOutbox(options: OutboxBenchOptions): Promise<{ worker: OutboxRun; baseline?: OutboxRun }> {
   const { log } = options;
   const bench = await createBenchDatabase('postgres', 'outbox', options.serverUrl);
-  const database = await openDatabase({ engine: 'postgres', url: bench.databaseUrl!, poolSize: 2 });
+  const migrating = await openDatabase({ engine: 'postgres', url: bench.databaseUrl!, poolSize: 2 });
   try {
-    await database.migrate();
-    await database.db.execute(EFFECT_TABLE);
+    await migrating.migrate();
+    await migrating.db.execute(EFFECT_TABLE);
+  } finally {
+    await migrating.close();
+  }
+  // One connection, so that the backends whose CPU is counted are the workers' only.
+  const database = await openDatabase({ engine: 'postgres', url: bench.databaseUrl!, poolSize: 1 });
+  try {
     log(`outbox on PostgreSQL (${bench.label}), ${options.events} events, ${cpus().length} cores; ${loadLine()}`);
     log(
       `  worker: batch ${options.batchSize}, concurrency ${options.concurrency}, idle poll ${options.intervalMs} ms, lease ${options.leaseMs} ms`,
@@ -192,7 +219,8 @@ function print(r: OutboxRun, log: (line: string) => void): void {
   const steady = r.beforeKill !== undefined ? ` (${r.beforeKill.toFixed(0)}/s before the kill)` : '';
   log(
     `  ${r.label}: ${r.events} events in ${r.seconds.toFixed(2)} s = ${r.perSecond.toFixed(0)} events/s${steady}; ` +
-      `lost ${r.lost}, handled twice ${r.twice}, re-deliveries ${r.redelivered}, dead ${r.dead}`,
+      `lost ${r.lost}, handled twice ${r.twice}, re-deliveries ${r.redelivered}, dead ${r.dead}; ` +
+      `CPU per event ${(r.workerCpuMs + r.postgresCpuMs).toFixed(3)} ms (workers ${r.workerCpuMs.toFixed(3)} + PostgreSQL ${r.postgresCpuMs.toFixed(3)})`,
   );
 }
 

@@ -11,14 +11,13 @@
  *
  *   node --import tsx bench/support/outbox-worker.ts <postgres URL> <worker|naive> '<options JSON>'
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { openDatabase, type Db } from '../../src/db/database.ts';
 import { createEventsService, type EventHandler } from '../../src/modules/events/index.ts';
-
-export const OUTBOX_WORKER = new URL('./outbox-worker.ts', import.meta.url);
 
 /** The handler's own table: no unique key on the event, so a second effect would show as a duplicate. */
 export const EFFECT_TABLE = sql`create table if not exists bench_outbox_effect (
@@ -31,15 +30,18 @@ export interface OutboxWorkerOptions {
   batchSize: number;
   concurrency: number;
   intervalMs: number;
+  /** A pause inside the handler's transaction (the crash test's, so that a kill finds a batch in flight). */
+  handlerDelayMs?: number;
 }
 
-function effectHandler(db: Db): EventHandler {
+function effectHandler(db: Db, delayMs: number): EventHandler {
   return {
     name: 'bench.effect',
     topics: [BENCH_TOPIC],
     async handle(event, ctx) {
       await db.transaction(async (tx) => {
         await tx.execute(sql`insert into bench_outbox_effect (event_id, pid) values (${event.id}, ${process.pid})`);
+        if (delayMs > 0) await sleep(delayMs);
         await ctx.markHandled(tx);
       });
     },
@@ -62,6 +64,38 @@ async function naiveLoop(db: Db, stopped: () => boolean): Promise<void> {
   }
 }
 
+export interface OutboxWorkerProcess {
+  child: ChildProcess;
+  ready: Promise<void>;
+  exited: Promise<void>;
+  stderr: () => string;
+  /** Lets it start handling. */
+  go(): void;
+}
+
+/** Starts a worker process; it waits for `go()` (so that its start-up is not timed). */
+export function startOutboxWorker(url: string, mode: 'worker' | 'naive', options: OutboxWorkerOptions): OutboxWorkerProcess {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./outbox-worker.ts', import.meta.url)), url, mode, JSON.stringify(options)],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (chunk.includes('ready')) resolve();
+    });
+    void exited.then(() => reject(new Error(`outbox worker exited before it was ready: ${stderr}`)));
+  });
+  return { child, ready, exited, stderr: () => stderr, go: () => void child.stdin.write('go\n') };
+}
+
 async function main(): Promise<void> {
   const [url, mode, optionsJson] = process.argv.slice(2);
   if (!url || (mode !== 'worker' && mode !== 'naive'))
@@ -71,7 +105,6 @@ async function main(): Promise<void> {
   const { db } = database;
   const events = createEventsService({
     db,
-    ...(database.listen ? { listen: database.listen } : {}),
     worker: { leaseMs: options.leaseMs, batchSize: options.batchSize, concurrency: options.concurrency },
   });
   let stop: () => Promise<void> = async () => undefined;
@@ -85,7 +118,7 @@ async function main(): Promise<void> {
   for await (const line of lines) if (line === 'go') break;
   if (mode === 'worker') {
     stop = events.start({
-      handlers: [effectHandler(db)],
+      handlers: [effectHandler(db, options.handlerDelayMs ?? 0)],
       intervalMs: options.intervalMs,
       onError: (error) => process.stderr.write(`worker: ${String(error)}\n`),
     });

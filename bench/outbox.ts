@@ -138,6 +138,8 @@ async function measure(
       if (!killed && handled >= options.killAt * n) {
         killed = true;
         const victim = children[0]!;
+        // Counts move when a batch is settled: a random pause lands the kill inside a batch, not just after one.
+        await sleep(Math.random() * 100);
         await sample();
         victim.child.kill('SIGKILL');
         await victim.exited;

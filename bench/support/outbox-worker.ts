@@ -12,7 +12,6 @@
  *   node --import tsx bench/support/outbox-worker.ts <postgres URL> <worker|naive> '<options JSON>'
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
@@ -114,8 +113,13 @@ async function main(): Promise<void> {
     void stop().then(() => database.close());
   });
   process.stdout.write('ready\n');
-  const lines = createInterface({ input: process.stdin });
-  for await (const line of lines) if (line === 'go') break;
+  // Told `go` on stdin; the end of stdin (the parent gone) ends the process.
+  await new Promise<void>((resolve) => {
+    process.stdin.setEncoding('utf8').on('data', (chunk: string) => {
+      if (chunk.includes('go')) resolve();
+    });
+  });
+  process.stdin.on('end', () => process.exit(0));
   if (mode === 'worker') {
     stop = events.start({
       handlers: [effectHandler(db, options.handlerDelayMs ?? 0)],

@@ -75,6 +75,8 @@ describe.skipIf(!process.env.DATABASE_URL)('outbox crash on PostgreSQL (needs DA
         // Each kill at a seeded share of the events, spread over the run.
         const at = Math.floor(EVENTS * ((kill + 0.2 + next() * 0.6) / (KILLS + 1)));
         while ((await handled()) < at && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        // Counts move when a batch is settled: a seeded pause lands the kill inside a batch, not just after one.
+        await new Promise((r) => setTimeout(r, next() * 40));
         const victim = workers.splice(Math.floor(next() * workers.length), 1)[0]!;
         victim.child.kill('SIGKILL');
         await victim.exited;

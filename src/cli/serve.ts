@@ -26,8 +26,10 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
   const integrator = platform.services.ledger.startSequencer({
     onError: (error) => app.log.error({ err: error }, 'ledger sequencing failed'),
   });
+  // An idle poll of 100 ms bounds the wait for a new event; a poll is one indexed query. (LISTEN/NOTIFY
+  // would wake sooner, but PostgreSQL serialises the commits of transactions that NOTIFY.)
   const stopEvents = platform.services.events.start({
-    intervalMs: 250,
+    intervalMs: 100,
     onError: (error) => app.log.error({ err: error }, 'event handling failed'),
   });
   // A rotation while this process runs (with PostgreSQL) stops it rather than let it write under the old key.

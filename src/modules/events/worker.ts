@@ -2,7 +2,8 @@
  * The outbox worker. A claim is one short statement: it leases up to `limit` due events
  * (`FOR UPDATE SKIP LOCKED`, so concurrent workers take different events) and counts the
  * attempt. The handlers run outside any transaction of the worker's (on PGlite the one
- * connection is free for them). Then each event is marked done, due again after an exponential
+ * connection is free for them), up to `concurrency` events at once. Then the batch's handled
+ * events are marked done in one statement; each failed one is due again after an exponential
  * backoff with jitter, or dead after the last attempt. A worker killed mid-handler leaves its
  * lease to expire, and another worker takes the event again: at least once. Every write after the
  * claim names the attempt it belongs to, so a stale worker (its lease expired) changes nothing.
@@ -20,8 +21,13 @@ export interface WorkerOptions {
   /** The first retry's delay (default 1 s), doubled each attempt, up to `backoffMaxMs` (default 1 h). */
   backoffBaseMs: number;
   backoffMaxMs: number;
-  /** Events claimed at once (default 50). */
+  /** Events claimed at once (default 100). */
   batchSize: number;
+  /**
+   * Events of a batch whose handlers run at once (default 8): each handler's transaction waits
+   * for its commit, so one at a time leaves the database idle. 1 handles a batch in id order.
+   */
+  concurrency: number;
 }
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
@@ -29,8 +35,15 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   leaseMs: 60_000,
   backoffBaseMs: 1000,
   backoffMaxMs: 3_600_000,
-  batchSize: 50,
+  batchSize: 100,
+  concurrency: 8,
 };
+
+interface Outcome {
+  event: StoredEvent;
+  errors: string[];
+  succeeded: string[];
+}
 
 export interface WorkerDeps {
   db: Db;
@@ -91,9 +104,12 @@ export function createWorker(deps: WorkerDeps) {
     return inserted.length > 0;
   }
 
-  /** Runs the handlers not yet done for the event; the first error of each, by handler name. */
-  async function handle(event: StoredEvent, handlers: readonly EventHandler[], done: Set<string>): Promise<string[]> {
-    const errors: string[] = [];
+  /**
+   * Runs the handlers not yet done for the event: the first error of each, by handler name, and
+   * the handlers that succeeded (their marks are written with the batch's, unless they wrote them).
+   */
+  async function handle(event: StoredEvent, handlers: readonly EventHandler[], done: Set<string>): Promise<Outcome> {
+    const outcome: Outcome = { event, errors: [], succeeded: [] };
     for (const handler of handlers) {
       if (done.has(`${event.id}|${handler.name}`)) continue;
       try {
@@ -102,47 +118,73 @@ export function createWorker(deps: WorkerDeps) {
             if (!(await mark(tx, event.id, handler.name))) throw new AlreadyHandled(event.id, handler.name);
           },
         });
-        await mark(db, event.id, handler.name);
+        outcome.succeeded.push(handler.name);
       } catch (error) {
         if (error instanceof AlreadyHandled) continue;
-        errors.push(`${handler.name}: ${error instanceof Error ? error.message : String(error)}`);
+        outcome.errors.push(`${handler.name}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    return errors;
-  }
-
-  async function settle(event: StoredEvent, errors: readonly string[]): Promise<void> {
-    const mine = and(eq(outbox.id, event.id), eq(outbox.attempts, event.attempts), isNull(outbox.processedAt));
-    const now = clock();
-    if (errors.length === 0) {
-      await db.update(outbox).set({ processedAt: now, lockedUntil: null, lastError: null }).where(mine);
-      return;
-    }
-    const lastError = errors.join('; ').slice(0, 2000);
-    if (event.attempts >= options.maxAttempts) {
-      await db.update(outbox).set({ deadAt: now, lockedUntil: null, lastError }).where(mine);
-      return;
-    }
-    const availableAt = new Date(now.getTime() + backoffMs(event.attempts, options, random));
-    await db.update(outbox).set({ availableAt, lockedUntil: null, lastError }).where(mine);
+    return outcome;
   }
 
   /**
-   * Claims up to `limit` due events and handles them one after another (a bundle's events in
+   * One statement for the batch: the marks of the handlers that succeeded, and the events with
+   * no error done. Each failed event is then due again after its backoff, or dead. Every write
+   * names the claim's attempt, so a stale worker's changes nothing.
+   */
+  async function settle(outcomes: readonly Outcome[]): Promise<void> {
+    const now = clock();
+    const marks = outcomes.flatMap((o) => o.succeeded.map((handler) => ({ eventId: o.event.id, handler })));
+    const ok = outcomes.filter((o) => o.errors.length === 0).map((o) => o.event);
+    if (marks.length > 0 || ok.length > 0) {
+      await db.execute(sql`
+        with marked as (
+          insert into ${eventHandled} (event_id, handler, handled_at)
+          select * from unnest(${sql.param(marks.map((m) => m.eventId))}::bigint[], ${sql.param(marks.map((m) => m.handler))}::text[],
+                               ${sql.param(marks.map(() => now.toISOString()))}::timestamptz[])
+          on conflict do nothing)
+        update ${outbox} set processed_at = ${now.toISOString()}::timestamptz, locked_until = null, last_error = null
+        from unnest(${sql.param(ok.map((e) => e.id))}::bigint[], ${sql.param(ok.map((e) => e.attempts))}::int[]) as mine(id, attempts)
+        where ${outbox.id} = mine.id and ${outbox.attempts} = mine.attempts and ${outbox.processedAt} is null`);
+    }
+    for (const { event, errors } of outcomes) {
+      if (errors.length === 0) continue;
+      const mine = and(eq(outbox.id, event.id), eq(outbox.attempts, event.attempts), isNull(outbox.processedAt));
+      const lastError = errors.join('; ').slice(0, 2000);
+      if (event.attempts >= options.maxAttempts) {
+        await db.update(outbox).set({ deadAt: now, lockedUntil: null, lastError }).where(mine);
+        continue;
+      }
+      const availableAt = new Date(now.getTime() + backoffMs(event.attempts, options, random));
+      await db.update(outbox).set({ availableAt, lockedUntil: null, lastError }).where(mine);
+    }
+  }
+
+  /**
+   * Claims up to `limit` due events and handles them, `concurrency` at a time (taken in id
    * order); an event that fails is retried on its own and never holds back the others. Returns
    * how many were claimed.
    */
   async function runOnce(handlers: readonly EventHandler[], limit = options.batchSize): Promise<number> {
     const events = await claim(limit);
+    if (events.length === 0) return 0;
     const done = await handledBy(events.map((e) => e.id));
-    for (const event of events) {
-      const errors = await handle(
-        event,
-        handlers.filter((h) => h.topics.includes(event.topic)),
-        done,
-      );
-      await settle(event, errors);
-    }
+    const outcomes: Outcome[] = [];
+    let next = 0;
+    const lane = async () => {
+      for (let event = events[next++]; event; event = events[next++]) {
+        const topic = event.topic;
+        outcomes.push(
+          await handle(
+            event,
+            handlers.filter((h) => h.topics.includes(topic)),
+            done,
+          ),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, events.length)) }, lane));
+    await settle(outcomes);
     return events.length;
   }
 

@@ -67,6 +67,12 @@ function fullYears(from: string, to: string): bigint {
   return BigInt(years);
 }
 
+/** Whether `on` is the anniversary of `date` (the same month and day; a 29 February has none in other years). */
+function anniversary(date: string, on: string): boolean {
+  if (!DATE.test(date) || !DATE.test(on)) throw new Error('not a date');
+  return date.slice(5) === on.slice(5);
+}
+
 function days(from: string, to: string): bigint {
   if (!DATE.test(from) || !DATE.test(to)) throw new Error('not a date');
   return BigInt(Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000));
@@ -78,6 +84,7 @@ function environment(body: RuleBody): Environment {
     .registerVariable('today', 'string')
     .registerFunction('yearsBetween(string, string): int', fullYears)
     .registerFunction('daysBetween(string, string): int', days)
+    .registerFunction('anniversary(string, string): bool', anniversary)
     .registerFunction('workingDaysBetween(string, string): int', (a: string, b: string) => BigInt(workingDaysBetween(a, b)));
   for (const input of body.inputs) env = env.registerVariable(input.name, input.type === 'date' ? 'string' : input.type);
   for (const param of body.params) env = env.registerVariable(param.name, 'int');

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { chinaDate } from '../../core/values.ts';
-import { recordsOf, recordsPage, sweepCount, sweepPage } from '../sharing/index.ts';
+import { recordsOf, recordsPage, sweepAll, sweepCount, sweepPage } from '../sharing/index.ts';
 import { decide } from './evaluate.ts';
 import { assertRuleData } from './proposals.ts';
 import type { CompiledRule } from './rule-language.ts';
@@ -9,6 +9,8 @@ import type { RulesContext } from './rules-context.ts';
 import { ruleToSql, sweepDatasets } from './to-sql.ts';
 
 const PAGE = 5000;
+/** Up to this many eligible, one query answers them all (a count first, scanned in parallel); beyond, windows of the population. */
+const ONE_QUERY = 100_000;
 
 /** How a sweep ran: in the database (the rule compiled to SQL) or in batches here (a rule SQL cannot express). */
 export type SweepPath = 'sql' | 'batch';
@@ -79,6 +81,13 @@ export function createSweep(ctx: RulesContext) {
       if (!loaded) return;
       if (!loaded.inSql) {
         yield* batches(loaded.compiled, loaded.datasets, loaded.on);
+        return;
+      }
+      const count = await sweepCount(db, { datasets: loaded.datasets, predicate: loaded.predicate });
+      if (count === 0) return;
+      if (count <= ONE_QUERY) {
+        const keys = await sweepAll(db, { datasets: loaded.datasets, predicate: loaded.predicate });
+        for (let i = 0; i < keys.length; i += window) yield keys.slice(i, i + window);
         return;
       }
       for (let after: string | null = null; ;) {

@@ -59,12 +59,16 @@ const BODIES: [string, RuleBody][] = [
       ],
     },
   ],
+  [
+    'a birthday',
+    { inputs, params, amount: null, clauses: [clause('a', 'anniversary(birthDate, today) && yearsBetween(birthDate, today) == age')] },
+  ],
   ['string order', { inputs, params: [], amount: null, clauses: [clause('a', 'birthDate < today && address >= "河"')] }],
 ];
 
 const birthDate = fc.oneof(
   fc.date({ min: new Date('1900-01-01'), max: new Date('2030-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
-  fc.constantFrom('1940年', '', '2026-02-30', '19400101', '1946-12-05T08:00:00', '1946-12-06'),
+  fc.constantFrom('1940年', '', '2026-02-30', '19400101', '1946-12-05T08:00:00', '1946-12-06', '1946-12-05', '1950-12-05'),
 );
 const person = fc.record(
   {

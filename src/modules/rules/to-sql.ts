@@ -124,6 +124,10 @@ export function ruleToSql(compiled: CompiledRule, on: string, dataOf: (dataset: 
         if (parts.some((p) => !p)) return null;
         const [a, b] = parts as Typed[];
         if (fn === 'size' && a?.type === 'string' && parts.length === 1) return { sql: sql`char_length(${a.sql})::bigint`, type: 'int' };
+        if (fn === 'anniversary' && a?.type === 'string' && b?.type === 'string') {
+          const ok = sql`(${a.sql} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' and ${b.sql} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')`;
+          return { sql: sql`(case when ${ok} then substr(${a.sql}, 6) = substr(${b.sql}, 6) end)`, type: 'bool' };
+        }
         if (fn === 'yearsBetween' && a?.type === 'string' && b?.type === 'string') {
           // evaluate.ts's fullYears: string arithmetic on two 'YYYY-MM-DD' dates (NULL where either is not one).
           const ok = sql`(${a.sql} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' and ${b.sql} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')`;

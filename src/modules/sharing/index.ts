@@ -18,4 +18,4 @@ export {
 } from './sharing.service.ts';
 export { type DatasetField } from './sharing.tables.ts';
 export { rekeySharingRecords } from './subject-rekey.ts';
-export { type RuleDataProblem, recordsOf, recordsPage, ruleDataProblems, sweepCount, sweepPage } from './rule-data.ts';
+export { type RuleDataProblem, recordsOf, recordsPage, ruleDataProblems, sweepAll, sweepCount, sweepPage } from './rule-data.ts';

@@ -105,6 +105,18 @@ export async function sweepPage(
   return { keys: row?.keys ?? [], next: read < input.window ? null : (row?.last ?? null) };
 }
 
+/** Every matching subject's key in key order, in one query (the database may scan in parallel): for small answers. */
+export async function sweepAll(
+  db: Executor,
+  input: { datasets: readonly string[]; predicate: (dataOf: (dataset: string) => SQL) => SQL },
+): Promise<string[]> {
+  const { from, where } = sweepFrom(input.datasets, input.predicate);
+  const { rows } = await db.execute<{ subject_key: string }>(
+    sql`select r0.subject_key from ${from} where ${where} order by r0.subject_key`,
+  );
+  return rows.map((r) => r.subject_key);
+}
+
 export async function sweepCount(
   db: Executor,
   input: { datasets: readonly string[]; predicate: (dataOf: (dataset: string) => SQL) => SQL },

@@ -67,7 +67,7 @@ export const STAFF_ROLES: readonly StaffRole[] = [
 const DIVISION_LEVELS = ['province', 'city', 'county', 'township', 'village'] as const;
 
 /** The org levels each role can be held at: an administrator sits at the level it administers. */
-export const ROLE_LEVELS: Readonly<Record<StaffRole, readonly string[]>> = {
+const ROLE_LEVELS: Readonly<Record<StaffRole, readonly string[]>> = {
   village_reviewer: ['village'],
   township_admin: ['township'],
   county_admin: ['county'],

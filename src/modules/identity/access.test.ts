@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canGrantRole, canManageResident, canManageStaff, canSeeStaff } from './access.ts';
+import { canGrantRole, canManageResident, canManageStaff, canSeeStaff, grantableRoles } from './access.ts';
 import type { StaffRole } from './identity.tables.ts';
 import type { Principal } from './principal.ts';
 
@@ -30,6 +30,22 @@ describe('account administration rules', () => {
     expect(canGrantRole(staff('platform_admin', '13'), { role: 'platform_admin', orgPath: '13' })).toBe(true);
     expect(canGrantRole(staff('village_reviewer', VILLAGE), { role: 'helper', orgPath: VILLAGE })).toBe(false);
     expect(canGrantRole(staff('supervisor', COUNTY), { role: 'helper', orgPath: VILLAGE })).toBe(false);
+  });
+
+  it('offers at an org the roles held at its level that canGrantRole allows', () => {
+    expect(grantableRoles(countyAdmin, { path: `${COUNTY}.130123100`, level: 'township' })).toEqual([
+      'township_admin',
+      'supervisor',
+      'helper',
+    ]);
+    expect(grantableRoles(countyAdmin, { path: COUNTY, level: 'county' })).toEqual(['helper']);
+    expect(grantableRoles(countyAdmin, { path: OTHER_VILLAGE, level: 'village' })).toEqual([]);
+    expect(grantableRoles(staff('platform_admin', '13'), { path: VILLAGE, level: 'village' })).toEqual([
+      'village_reviewer',
+      'platform_admin',
+      'helper',
+    ]);
+    expect(grantableRoles(staff('village_reviewer', VILLAGE), { path: VILLAGE, level: 'village' })).toEqual([]);
   });
 
   it('sees an account with any role in reach, manages it only when every role is in reach', () => {

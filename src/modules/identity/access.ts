@@ -1,5 +1,5 @@
 import type { StaffRole } from './identity.tables.ts';
-import { APPOINTED_FROM_ABOVE, grantsFor, roleCovers } from './policy.ts';
+import { APPOINTED_FROM_ABOVE, grantsFor, roleCovers, roleHeldAt, STAFF_ROLES } from './policy.ts';
 import type { Principal, RoleGrant } from './principal.ts';
 
 export { STAFF_ROLES } from './policy.ts';
@@ -8,20 +8,6 @@ export { STAFF_ROLES } from './policy.ts';
  * Who may manage which accounts. Pure functions over the caller's role grants and the org
  * paths of the target, so that the rules are tested without a database.
  */
-
-const DIVISION_LEVELS = ['province', 'city', 'county', 'township', 'village'] as const;
-
-/** The org levels each role can be held at: an administrator sits at the level it administers. */
-export const ROLE_LEVELS: Record<StaffRole, readonly string[]> = {
-  village_reviewer: ['village'],
-  township_admin: ['township'],
-  county_admin: ['county'],
-  city_admin: ['city'],
-  department_officer: ['department'],
-  supervisor: ['province', 'city', 'county', 'township'],
-  platform_admin: DIVISION_LEVELS,
-  helper: DIVISION_LEVELS,
-};
 
 export interface RoleAt {
   role: StaffRole;
@@ -48,6 +34,14 @@ export function canGrantRole(principal: Principal, target: RoleAt): boolean {
   return adminGrants(principal).some((g) =>
     APPOINTED_FROM_ABOVE.has(target.role) ? target.orgPath.startsWith(g.orgPath + '.') : roleCovers(g, target.orgPath),
   );
+}
+
+/**
+ * The roles the caller may grant at an org, in STAFF_ROLES order: those held at the org's level
+ * (`roleHeldAt`, as staff.ts's resolveRoles checks) that `canGrantRole` allows, the two checks a grant passes.
+ */
+export function grantableRoles(principal: Principal, org: { path: string; level: string }): StaffRole[] {
+  return STAFF_ROLES.filter((role) => roleHeldAt(role, org.level) && canGrantRole(principal, { role, orgPath: org.path }));
 }
 
 /** A staff account is visible to an administrator when one of its roles lies in the administrator's subtree. */

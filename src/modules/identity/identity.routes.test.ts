@@ -9,8 +9,11 @@ import { createIdentityAdmin, createIdentityService, type IdentityService, type 
 import { makeResidentId } from './resident-id.ts';
 
 const VILLAGE = { code: '130123100201', level: 'village', name: '甲村', path: '13.1301.130123.130123100.130123100201' };
+const TOWNSHIP = { code: '130123100', level: 'township', name: '甲镇', path: '13.1301.130123.130123100' };
+const OTHER_TOWNSHIP = { code: '130123101', level: 'township', name: '乙镇', path: '13.1301.130123.130123101' };
+const ORGS = new Map([VILLAGE, TOWNSHIP, OTHER_TOWNSHIP].map((o) => [o.code, o]));
 const orgs: OrgDirectory = {
-  getOrg: (code) => Promise.resolve(code === VILLAGE.code ? VILLAGE : null),
+  getOrg: (code) => Promise.resolve(ORGS.get(code) ?? null),
   divisionExists: (code6) => Promise.resolve(code6 === '130123'),
 };
 
@@ -102,6 +105,35 @@ describe('identity routes', () => {
     expect(reviewer.account.capabilities).toEqual(expected);
     const me = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${reviewer.token}` } });
     expect(me.json()).toMatchObject({ kind: 'staff', capabilities: expected });
+  });
+
+  it("offers a township administrator the roles it may grant at an org: the grant's own checks, nothing outside its area", async () => {
+    const password = 'Lianghao-Mima-731';
+    await createIdentityAdmin({ identity }).ensureStaff({
+      username: 'township-grants',
+      name: '镇管理员',
+      password,
+      roles: [{ role: 'township_admin', orgCode: TOWNSHIP.code }],
+    });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'x-auth-mode': 'bearer' },
+      payload: { kind: 'staff', username: 'township-grants', password, channel: 'web' },
+    });
+    const headers = { authorization: `Bearer ${login.json<{ token: string }>().token}` };
+    const grantable = async (orgCode: string) => {
+      const response = await app.inject({ method: 'GET', url: `/api/staff/grantable-roles?orgCode=${orgCode}`, headers });
+      expect(response.statusCode).toBe(200);
+      return response.json<{ orgCode: string; roles: string[] }>();
+    };
+    expect(await grantable(VILLAGE.code)).toEqual({ orgCode: VILLAGE.code, roles: ['village_reviewer', 'helper'] });
+    // At its own node only a helper: an administrator is appointed from above, and a reviewer sits at a village.
+    expect((await grantable(TOWNSHIP.code)).roles).toEqual(['helper']);
+    expect((await grantable(OTHER_TOWNSHIP.code)).roles).toEqual([]);
+    const unknown = await app.inject({ method: 'GET', url: '/api/staff/grantable-roles?orgCode=130123999', headers });
+    expect(unknown.statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: `/api/staff/grantable-roles?orgCode=${VILLAGE.code}` })).statusCode).toBe(401);
   });
 
   it('answers bad requests with stable codes', async () => {

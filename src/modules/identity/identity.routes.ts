@@ -12,6 +12,8 @@ import {
   CreateDelegationBody,
   CreateStaffBody,
   DelegationDto,
+  GrantableRolesDto,
+  GrantableRolesQuery,
   HomeOrgBody,
   IdParams,
   LoginBody,
@@ -165,6 +167,20 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
         },
       },
       async (request) => identity.listStaff(requirePrincipal(request), request.query),
+    );
+
+    app.get(
+      '/staff/grantable-roles',
+      {
+        schema: {
+          tags,
+          summary: '我可在某机构授予的角色 · the roles I may grant at an org',
+          description: '与授予角色时的校验相同（角色所在层级与授权范围）；辖区外的机构为空列表。',
+          querystring: GrantableRolesQuery,
+          response: withErrors({ 200: GrantableRolesDto }, [400, 401, 403, 404]),
+        },
+      },
+      async (request) => identity.listGrantableRoles(requirePrincipal(request), request.query.orgCode),
     );
 
     app.post(

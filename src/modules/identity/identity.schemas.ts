@@ -179,6 +179,16 @@ export const StaffDto = Type.Object(
   { $id: 'StaffMember', title: 'StaffMember' },
 );
 
+export const GrantableRolesQuery = Type.Object(
+  { orgCode: OrgCode },
+  { ...strict, $id: 'GrantableRolesQuery', title: 'GrantableRolesQuery' },
+);
+
+export const GrantableRolesDto = Type.Object(
+  { orgCode: Type.String(), roles: Type.Array(Role, { description: '调用者可在该机构授予的角色（辖区外为空）' }) },
+  { $id: 'GrantableRoles', title: 'GrantableRoles' },
+);
+
 export const RoleBody = Type.Object({ role: Role, orgCode: OrgCode }, { ...strict, $id: 'RoleGrantBody', title: 'RoleGrantBody' });
 
 export const AccountStatusDto = Type.Object(

@@ -8,7 +8,7 @@ import { SessionCache } from './session-cache.ts';
 import { createResidentIdVault } from './crypto.ts';
 import { createDelegationFunctions, type CreateDelegationInput, type DelegationDto } from './delegations.ts';
 import * as staffRepo from './staff.repository.ts';
-import type { AccountStatus } from './identity.tables.ts';
+import type { AccountStatus, StaffRole } from './identity.tables.ts';
 import type { Principal } from './principal.ts';
 import { capabilitiesOf } from './policy.ts';
 import {
@@ -85,6 +85,8 @@ export interface IdentityService extends Authenticator {
   disableAccount(principal: Principal, accountId: string): Promise<{ accountId: string; status: AccountStatus }>;
   enableAccount(principal: Principal, accountId: string): Promise<{ accountId: string; status: AccountStatus }>;
   listStaff(principal: Principal, query: { orgCode: string; after?: string; limit?: number }): Promise<StaffPage>;
+  /** The roles the caller may grant at the org (none outside their area), by the checks the grant passes. */
+  listGrantableRoles(principal: Principal, orgCode: string): Promise<{ orgCode: string; roles: StaffRole[] }>;
 
   createDelegation(principal: Principal, input: CreateDelegationInput): Promise<DelegationDto>;
   revokeDelegation(principal: Principal, delegationId: string): Promise<void>;

@@ -64,6 +64,25 @@ export const STAFF_ROLES: readonly StaffRole[] = [
   'helper',
 ];
 
+const DIVISION_LEVELS = ['province', 'city', 'county', 'township', 'village'] as const;
+
+/** The org levels each role can be held at: an administrator sits at the level it administers. */
+const ROLE_LEVELS: Readonly<Record<StaffRole, readonly string[]>> = {
+  village_reviewer: ['village'],
+  township_admin: ['township'],
+  county_admin: ['county'],
+  city_admin: ['city'],
+  department_officer: ['department'],
+  supervisor: ['province', 'city', 'county', 'township'],
+  platform_admin: DIVISION_LEVELS,
+  helper: DIVISION_LEVELS,
+};
+
+/** Whether `role` can be held at an org of level `level` (ROLE_LEVELS). */
+export function roleHeldAt(role: StaffRole, level: string): boolean {
+  return ROLE_LEVELS[role].includes(level);
+}
+
 /** Roles that cover the subtree below the node they are held at (the others cover their own node only). */
 const SUBTREE_ROLES: ReadonlySet<StaffRole> = new Set(['township_admin', 'county_admin', 'city_admin', 'platform_admin', 'supervisor']);
 

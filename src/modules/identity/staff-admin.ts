@@ -1,9 +1,9 @@
 import { AppError, notFound } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
-import { administersOrg, canGrantRole, canManageResident, canManageStaff, canSeeStaff, isAccountAdmin } from './access.ts';
+import { administersOrg, canGrantRole, grantableRoles, canManageResident, canManageStaff, canSeeStaff, isAccountAdmin } from './access.ts';
 import * as accountsRepo from './accounts.repository.ts';
 import type { IdentityContext } from './context.ts';
-import type { AccountStatus } from './identity.tables.ts';
+import type { AccountStatus, StaffRole } from './identity.tables.ts';
 import { clearAllFailures } from './lockout.ts';
 import type { Principal } from './principal.ts';
 import * as residentsRepo from './residents.repository.ts';
@@ -100,6 +100,14 @@ export function createStaffAdminFunctions({ db, orgs, clock, sessionCache }: Ide
 
     disableAccount: (principal: Principal, accountId: string) => setStatus(principal, accountId, 'disabled'),
     enableAccount: (principal: Principal, accountId: string) => setStatus(principal, accountId, 'active'),
+
+    /** The roles the caller may grant at `orgCode` (none outside their area): what the grant itself checks, for the console's forms. */
+    async listGrantableRoles(principal: Principal, orgCode: string): Promise<{ orgCode: string; roles: StaffRole[] }> {
+      if (principal.kind !== 'staff') throw new AppError('FORBIDDEN');
+      const org = await orgs.getOrg(orgCode.trim());
+      if (!org) throw notFound('org');
+      return { orgCode: org.code, roles: grantableRoles(principal, org) };
+    },
 
     /** Staff holding a role at `orgCode` or below, by username; for the administrators above that node. */
     async listStaff(principal: Principal, query: { orgCode: string; after?: string; limit?: number }): Promise<StaffPage> {

@@ -3,7 +3,7 @@ import type { StaffDto as StaffSchema } from './identity.schemas.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import { message } from '../../core/messages.ts';
 import type { Executor } from '../../db/database.ts';
-import { ROLE_LEVELS, STAFF_ROLES } from './access.ts';
+import { roleHeldAt, STAFF_ROLES } from './policy.ts';
 import type { OrgDirectory } from './identity.service.ts';
 import type { AccountStatus, StaffRole } from './identity.tables.ts';
 import * as staffRepo from './staff.repository.ts';
@@ -35,7 +35,7 @@ export async function resolveRoles(orgs: OrgDirectory, requests: readonly RoleRe
     if (!STAFF_ROLES.includes(role)) throw new AppError('VALIDATION_FAILED', { detail: `role ${String(role).slice(0, 40)}` });
     const org = await orgs.getOrg(orgCode);
     if (!org) throw new AppError('INVALID_DIVISION_CODE', { code: orgCode.slice(0, 40) });
-    if (!ROLE_LEVELS[role].includes(org.level)) {
+    if (!roleHeldAt(role, org.level)) {
       throw new AppError('VALIDATION_FAILED', {
         detail: message('identity.roles.notAtLevel', { role, orgName: org.name, orgCode: org.code, level: org.level }),
       });

@@ -3,9 +3,8 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Role, StaffMember, StaffRole } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { api, errorText, formatDateTime, orgsFor, ROLE_TEXT, session } from './context.ts';
+import { useGrantableRoles } from './grantable-roles.ts';
 import { OrgPicker } from './OrgPicker.tsx';
-
-const GRANTABLE: StaffRole[] = ['village_reviewer', 'helper', 'department_officer', 'township_admin', 'county_admin', 'supervisor'];
 
 interface NewStaff {
   username: string;
@@ -30,6 +29,17 @@ export function Staff() {
   const [newRole, setNewRole] = useState<{ role?: StaffRole; orgCode?: string }>({});
   const [busy, setBusy] = useState(false);
   const [form] = Form.useForm<NewStaff>();
+  // The roles offered are the server's answer for the chosen org (the grant's own checks), never a list of our own.
+  const newStaffOrg = Form.useWatch('orgCode', form);
+  const newStaffRole = Form.useWatch('role', form);
+  const createRoles = useGrantableRoles(newStaffOrg);
+  const grantRoles = useGrantableRoles(newRole.orgCode);
+  useEffect(() => {
+    if (createRoles && !(newStaffRole && createRoles.includes(newStaffRole))) form.setFieldValue('role', createRoles[0]);
+  }, [createRoles, newStaffRole, form]);
+  useEffect(() => {
+    if (grantRoles && newRole.role && !grantRoles.includes(newRole.role)) setNewRole((x) => ({ ...x, role: undefined }));
+  }, [grantRoles, newRole.role]);
 
   const nameOf = (code: string) => orgNames[code] ?? code;
   const learnNames = (items: StaffMember[]) => {
@@ -87,7 +97,7 @@ export function Staff() {
   };
 
   const grant = async () => {
-    if (!editing || !newRole.role || !newRole.orgCode) return;
+    if (!editing || !newRole.role || !newRole.orgCode || !grantRoles?.includes(newRole.role)) return;
     setBusy(true);
     try {
       replace(await api.grantRole(editing.accountId, { role: newRole.role, orgCode: newRole.orgCode }));
@@ -132,7 +142,9 @@ export function Staff() {
   };
 
   const roleLabel = (r: Role) => `${ROLE_TEXT[r.role] ? pick(ROLE_TEXT[r.role]!) : r.role} · ${nameOf(r.orgCode)}`;
-  const roleOptions = GRANTABLE.map((r) => ({ value: r, label: pick(ROLE_TEXT[r]!) }));
+  const roleOptions = (roles: StaffRole[] | null) => (roles ?? []).map((r) => ({ value: r, label: ROLE_TEXT[r] ? pick(ROLE_TEXT[r]) : r }));
+  const noRoles = (roles: StaffRole[] | null) =>
+    roles?.length === 0 ? t('您不能在该单位授予任何角色', 'You may grant no role at this organisation') : undefined;
 
   if (roots.length === 0)
     return <Empty description={t('只有乡镇及以上管理员可管理人员', 'Only township and higher administrators manage staff')} />;
@@ -191,7 +203,7 @@ export function Staff() {
                 <span className="cs-muted">{t('本人', 'You')}</span>
               ) : (
                 <Space>
-                  <Button size="small" onClick={() => setEditing(s)}>
+                  <Button size="small" onClick={() => (setNewRole({ orgCode }), setEditing(s))}>
                     {t('调整角色', 'Change roles')}
                   </Button>
                   <Button size="small" danger={s.status === 'active'} onClick={() => toggle(s)}>
@@ -214,11 +226,12 @@ export function Staff() {
         okText={t('新建', 'Create')}
         cancelText={t('取消', 'Cancel')}
         confirmLoading={busy}
+        okButtonProps={{ disabled: !newStaffRole || !createRoles?.includes(newStaffRole) }}
         onOk={() => form.submit()}
         onCancel={() => setAdding(false)}
         destroyOnHidden
       >
-        <Form form={form} layout="vertical" onFinish={(v) => void create(v)} initialValues={{ role: 'village_reviewer' }}>
+        <Form form={form} layout="vertical" onFinish={(v) => void create(v)}>
           <Form.Item name="name" label={t('姓名', 'Name')} rules={[{ required: true, message: t('请输入姓名', 'Enter the name') }]}>
             <Input maxLength={50} />
           </Form.Item>
@@ -242,9 +255,6 @@ export function Staff() {
           >
             <Input.Password autoComplete="new-password" />
           </Form.Item>
-          <Form.Item name="role" label={t('角色', 'Role')} rules={[{ required: true }]}>
-            <Select options={roleOptions} aria-label={t('角色', 'Role')} />
-          </Form.Item>
           <Form.Item
             name="orgCode"
             label={t('任职单位', 'Organisation')}
@@ -256,6 +266,19 @@ export function Staff() {
               width={440}
               onChange={(code) => form.setFieldValue('orgCode', code)}
               label={t('任职单位', 'Organisation')}
+            />
+          </Form.Item>
+          <Form.Item
+            name="role"
+            label={t('角色', 'Role')}
+            rules={[{ required: true, message: t('请选择角色', 'Choose the role') }]}
+            help={noRoles(createRoles)}
+            validateStatus={createRoles?.length === 0 ? 'warning' : undefined}
+          >
+            <Select
+              options={roleOptions(createRoles)}
+              aria-label={t('角色', 'Role')}
+              placeholder={newStaffOrg ? undefined : t('先选择任职单位', 'Choose the organisation first')}
             />
           </Form.Item>
         </Form>
@@ -291,7 +314,7 @@ export function Staff() {
                 aria-label={t('新角色', 'New role')}
                 value={newRole.role}
                 onChange={(role: StaffRole) => setNewRole((x) => ({ ...x, role }))}
-                options={roleOptions}
+                options={roleOptions(grantRoles)}
               />
               <OrgPicker
                 roots={roots}
@@ -299,10 +322,16 @@ export function Staff() {
                 onChange={(code) => setNewRole((x) => ({ ...x, orgCode: code }))}
                 label={t('任职单位', 'Organisation')}
               />
-              <Button type="primary" disabled={!newRole.role || !newRole.orgCode} loading={busy} onClick={() => void grant()}>
+              <Button
+                type="primary"
+                disabled={!newRole.role || !newRole.orgCode || !grantRoles?.includes(newRole.role)}
+                loading={busy}
+                onClick={() => void grant()}
+              >
                 {t('授予', 'Grant')}
               </Button>
             </Space>
+            {noRoles(grantRoles) && <Typography.Text type="warning">{noRoles(grantRoles)}</Typography.Text>}
           </Space>
         )}
       </Modal>

@@ -660,6 +660,84 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/staff/grantable-roles': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * 我可在某机构授予的角色 · the roles I may grant at an org
+     * @description 与授予角色时的校验相同（角色所在层级与授权范围）；辖区外的机构为空列表。
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description 机构代码（行政区划代码或统一社会信用代码） */
+          orgCode: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['GrantableRoles'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/staff/{id}/roles': {
     parameters: {
       query?: never;
@@ -7200,6 +7278,21 @@ export interface components {
       validUntil: string;
       revokedAt: string | null;
       createdAt: string;
+    };
+    /** GrantableRoles */
+    GrantableRoles: {
+      orgCode: string;
+      /** @description 调用者可在该机构授予的角色（辖区外为空） */
+      roles: (
+        | 'village_reviewer'
+        | 'township_admin'
+        | 'county_admin'
+        | 'city_admin'
+        | 'department_officer'
+        | 'supervisor'
+        | 'platform_admin'
+        | 'helper'
+      )[];
     };
     /** GrantBody */
     GrantBody: {

@@ -107,6 +107,8 @@ export function createApi(options: ApiOptions) {
     activateSignature: (signatureId: string) => ok(client.POST('/api/signatures/{id}/activate', { params: id(signatureId) })),
     staff: (orgCode: string, after?: string) => ok(client.GET('/api/staff', { params: { query: query({ orgCode, after, limit: 100 }) } })),
     createStaff: (body: { username: string; name: string; password: string; roles: Role[] }) => ok(client.POST('/api/staff', { body })),
+    /** The roles the caller may grant at the org (none outside their area). */
+    grantableRoles: (orgCode: string) => ok(client.GET('/api/staff/grantable-roles', { params: { query: { orgCode } } })),
     grantRole: (accountId: string, role: Role) => ok(client.POST('/api/staff/{id}/roles', { params: id(accountId), body: role })),
     revokeRole: (accountId: string, role: Role) =>
       ok(client.DELETE('/api/staff/{id}/roles', { params: { ...id(accountId), query: { role: role.role, orgCode: role.orgCode } } })),

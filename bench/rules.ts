@@ -23,7 +23,15 @@ const body: RuleBody = {
     { name: 'birthDate', dataset: REGISTER, field: 'birthDate', type: 'date' },
     { name: 'address', dataset: REGISTER, field: 'address', type: 'string' },
   ],
-  params: [{ name: 'monthlyFen', values: [{ from: '2024-01-01', value: 5000 }, { from: '2026-07-01', value: 10000 }] }],
+  params: [
+    {
+      name: 'monthlyFen',
+      values: [
+        { from: '2024-01-01', value: 5000 },
+        { from: '2026-07-01', value: 10000 },
+      ],
+    },
+  ],
   clauses: [
     { id: 'aged80', expr: 'yearsBetween(birthDate, today) >= 80', zh: '年满 80 周岁', en: 'Aged 80 or over' },
     { id: 'inProvince', expr: 'address.startsWith("河北省")', zh: '户籍在本省', en: 'Registered in the province' },
@@ -48,7 +56,9 @@ function rate(label: string, count: number, run: () => number): number {
   const eligible = run();
   const seconds = (performance.now() - started) / 1000;
   const perSecond = count / seconds;
-  console.log(`${label.padEnd(44)} ${Math.round(perSecond).toLocaleString('en').padStart(12)} /s   (${count.toLocaleString('en')} in ${seconds.toFixed(2)} s, ${eligible} eligible)`);
+  console.log(
+    `${label.padEnd(44)} ${Math.round(perSecond).toLocaleString('en').padStart(12)} /s   (${count.toLocaleString('en')} in ${seconds.toFixed(2)} s, ${eligible} eligible)`,
+  );
   return perSecond;
 }
 
@@ -56,15 +66,25 @@ console.log(`# rules: evaluation of one rule per resident — ${loadLine()}`);
 const compiled = compileRule(body);
 // Warm up the JIT on a slice before measuring.
 for (const p of people.slice(0, 5000)) decide(compiled, p.records, ON);
-const sweep = rate('compiled, sweep path (decide)', n, () => people.filter((p) => decide(compiled, p.records, ON).outcome === 'eligible').length);
-const traced = rate('compiled, traced path (evaluateRule + digests)', n, () =>
-  people.filter((p) => evaluateRule(compiled, ref, p.records, ON, p.key).outcome === 'eligible').length,
+const sweep = rate(
+  'compiled, sweep path (decide)',
+  n,
+  () => people.filter((p) => decide(compiled, p.records, ON).outcome === 'eligible').length,
+);
+const traced = rate(
+  'compiled, traced path (evaluateRule + digests)',
+  n,
+  () => people.filter((p) => evaluateRule(compiled, ref, p.records, ON, p.key).outcome === 'eligible').length,
 );
 const naiveCount = Math.min(n, 20_000);
-const naive = rate('naive: parse + check + interpret per resident', naiveCount, () =>
-  people.slice(0, naiveCount).filter((p) => evaluateRule(compileRule(body), ref, p.records, ON, p.key).outcome === 'eligible').length,
+const naive = rate(
+  'naive: parse + check + interpret per resident',
+  naiveCount,
+  () => people.slice(0, naiveCount).filter((p) => evaluateRule(compileRule(body), ref, p.records, ON, p.key).outcome === 'eligible').length,
 );
-console.log(`\ntraced ÷ naive: ${(traced / naive).toFixed(1)}×   sweep ÷ naive: ${(sweep / naive).toFixed(1)}×   floor: traced ≥ 20,000/s per core and > naive`);
+console.log(
+  `\ntraced ÷ naive: ${(traced / naive).toFixed(1)}×   sweep ÷ naive: ${(sweep / naive).toFixed(1)}×   floor: traced ≥ 20,000/s per core and > naive`,
+);
 const ok = traced >= 20_000 && traced > naive;
 console.log(ok ? 'PASS' : 'FAIL');
 process.exitCode = ok ? 0 : 1;

@@ -87,12 +87,14 @@ try {
 
   const birthdayRule = compileRule(birthday);
   const birthdayPredicate = (dataOf: Parameters<typeof ruleToSql>[2]) => ruleToSql(birthdayRule, ON, dataOf)!;
+  // What rules.sweep.eligible does for a small answer: one query (scanned in parallel), the keys in order.
   t = performance.now();
-  const turning = await sweepCount(db, { datasets: [REGISTER], predicate: birthdayPredicate });
-  const turningKeys = await sweepAll(db, { datasets: [REGISTER], predicate: birthdayPredicate });
+  const turningKeys = await sweepAll(db, { datasets: [REGISTER], predicate: birthdayPredicate, limit: 100_001 });
   const birthdaySeconds = seconds(t);
+  // The check, outside the timing: the count says the same.
+  const turning = await sweepCount(db, { datasets: [REGISTER], predicate: birthdayPredicate });
   console.log(
-    `birthday rule (turns 80 today): ${turning.toLocaleString('en')} of ${N.toLocaleString('en')} by count and ${turningKeys.length.toLocaleString('en')} keys, in ${birthdaySeconds.toFixed(1)} s (the floor: < 60 s)`,
+    `birthday rule (turns 80 today): ${turningKeys.length.toLocaleString('en')} of ${N.toLocaleString('en')}, every key, in ${birthdaySeconds.toFixed(1)} s (the floor: < 60 s); the count agrees (${turning.toLocaleString('en')})`,
   );
   if (turningKeys.length !== turning) throw new Error('the birthday keys are not the count');
 

@@ -9,7 +9,7 @@ import type { RulesContext } from './rules-context.ts';
 import { ruleToSql, sweepDatasets } from './to-sql.ts';
 
 const PAGE = 5000;
-/** Up to this many eligible, one query answers them all (a count first, scanned in parallel); beyond, windows of the population. */
+/** Up to this many eligible, one query answers them all (scanned in parallel); beyond, windows of the population. */
 const ONE_QUERY = 100_000;
 
 /** How a sweep ran: in the database (the rule compiled to SQL) or in batches here (a rule SQL cannot express). */
@@ -83,11 +83,10 @@ export function createSweep(ctx: RulesContext) {
         yield* batches(loaded.compiled, loaded.datasets, loaded.on);
         return;
       }
-      const count = await sweepCount(db, { datasets: loaded.datasets, predicate: loaded.predicate });
-      if (count === 0) return;
-      if (count <= ONE_QUERY) {
-        const keys = await sweepAll(db, { datasets: loaded.datasets, predicate: loaded.predicate });
-        for (let i = 0; i < keys.length; i += window) yield keys.slice(i, i + window);
+      // One scan answers a small set (a birthday rule: a few hundred of ten million); a large one goes in windows.
+      const few = await sweepAll(db, { datasets: loaded.datasets, predicate: loaded.predicate, limit: ONE_QUERY + 1 });
+      if (few.length <= ONE_QUERY) {
+        for (let i = 0; i < few.length; i += window) yield few.slice(i, i + window);
         return;
       }
       for (let after: string | null = null; ;) {

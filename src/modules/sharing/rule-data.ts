@@ -105,14 +105,17 @@ export async function sweepPage(
   return { keys: row?.keys ?? [], next: read < input.window ? null : (row?.last ?? null) };
 }
 
-/** Every matching subject's key in key order, in one query (the database may scan in parallel): for small answers. */
+/**
+ * The matching subjects' keys in key order, in one query (the database may scan in parallel), at
+ * most `limit` of them: for small answers (a caller seeing `limit` keys goes on in windows instead).
+ */
 export async function sweepAll(
   db: Executor,
-  input: { datasets: readonly string[]; predicate: (dataOf: (dataset: string) => SQL) => SQL },
+  input: { datasets: readonly string[]; predicate: (dataOf: (dataset: string) => SQL) => SQL; limit: number },
 ): Promise<string[]> {
   const { from, where } = sweepFrom(input.datasets, input.predicate);
   const { rows } = await db.execute<{ subject_key: string }>(
-    sql`select r0.subject_key from ${from} where ${where} order by r0.subject_key`,
+    sql`select r0.subject_key from ${from} where ${where} order by r0.subject_key limit ${input.limit}`,
   );
   return rows.map((r) => r.subject_key);
 }

@@ -61,6 +61,11 @@ describe('console administration and helper authorisations in the browser', () =
     await combobox.click();
     await combobox.fill(query);
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: text }).first().click();
+    // The choice closes the list; wait until it has (a list left open stands over the page for the next step, and
+    // axe reads its options). A list still open once the click is done is closed with Escape, which changes no value.
+    const open = () => page.locator('.ant-select-dropdown:visible').count();
+    if ((await combobox.getAttribute('aria-expanded')) === 'true') await combobox.press('Escape');
+    await expect.poll(open, { timeout: 15_000, interval: 50 }).toBe(0);
   }
 
   async function accountId(username: string): Promise<string> {

@@ -66,6 +66,8 @@ export function OrgPicker(props: {
       value={props.value}
       onSearch={search}
       onChange={(code: string) => {
+        // A search still waiting would otherwise land after the choice and replace the options under it.
+        clearTimeout(timer.current);
         setFound(null);
         props.onChange(
           code,

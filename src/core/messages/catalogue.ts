@@ -198,5 +198,20 @@ export const CATALOGUE = {
   'rules.reasonRequired': { zh: '请写明修改理由', en: 'a reason is required' },
   'rules.effectiveDates': { zh: '失效日期不能早于生效日期', en: 'effectiveTo must not be before effectiveFrom' },
   'rules.expired': { zh: '该版本已过失效日期', en: 'this version is past its effectiveTo date' },
+  // Why a rule may not read a dataset (sharing.ruleDataProblems), for the officer saving it and the trace of a decision.
+  'rules.data.no_dataset': { zh: '数据目录中没有该数据集或字段', en: 'the data catalogue has no such dataset or field' },
+  'rules.data.no_grant': {
+    zh: '本单位没有覆盖这些字段、此用途的有效共享授权',
+    en: 'the org holds no live grant covering these fields for this purpose',
+  },
+  'rules.data.consent_required': {
+    zh: '授权需要居民逐一同意；免申办理须有依法免于同意的授权',
+    en: "the grant needs each resident's consent; a rule that acts without an application needs a law-based grant",
+  },
+  'rules.data.external': {
+    zh: '该数据集由部门自有系统提供，规则暂只能读取平台内数据',
+    en: "the dataset is served by the department's own system; rules read platform-held data only",
+  },
+  'rules.data.pending_consent': { zh: '数据交换等待居民同意', en: "the exchange waits for the resident's consent" },
   'rules.concurrentChange': { zh: '该规则正被他人修改，请刷新后重试', en: 'someone else is changing this rule; reload and try again' },
 } as const;

@@ -1,27 +1,12 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../../core/errors.ts';
+import { message } from '../../core/messages.ts';
 import { systemPrincipal, type Principal } from '../identity/index.ts';
 import type { EventHandler, StoredEvent } from '../events/index.ts';
-import { ruleDataProblems, type RuleDataProblem } from '../sharing/index.ts';
+import { ruleDataProblems } from '../sharing/index.ts';
 import * as repo from './instant.repository.ts';
 import type { StoredTrace } from './instant.tables.ts';
 import type { InstantContext } from './instant-context.ts';
-
-type Label = { zh: string; en: string };
-
-const PROBLEM_WORDS: Record<RuleDataProblem | 'pending_consent', Label> = {
-  no_dataset: { zh: '数据目录中没有该数据集或字段', en: 'the data catalogue has no such dataset or field' },
-  no_grant: { zh: '受理单位没有该用途的有效共享授权', en: 'the case’s org holds no live grant for this purpose' },
-  consent_required: {
-    zh: '授权需要居民同意，秒批只使用依法免于同意的授权',
-    en: 'the grant needs consent; instant approval uses law-based grants only',
-  },
-  external: {
-    zh: '该数据集由部门自有系统提供，秒批暂只读取平台内数据',
-    en: "the department's own system serves it; instant approval reads platform data only",
-  },
-  pending_consent: { zh: '数据交换等待居民同意', en: 'the exchange waits for the resident’s consent' },
-};
 
 const ignorable = (error: unknown) =>
   error instanceof AppError && (error.code === 'INVALID_STATE' || error.code === 'ALREADY_DECIDED' || error.code === 'CONFLICT');
@@ -67,7 +52,7 @@ export function createCaseSubmittedHandler(ctx: InstantContext): EventHandler {
     for (const [dataset, fields] of inputs.needs) {
       const problem = problems.find((p) => p.dataset === dataset);
       if (problem) {
-        unavailable.push({ dataset, reason: PROBLEM_WORDS[problem.problem] });
+        unavailable.push({ dataset, reason: message(`rules.data.${problem.problem}`) });
         continue;
       }
       const sorted = [...fields].sort();
@@ -82,7 +67,7 @@ export function createCaseSubmittedHandler(ctx: InstantContext): EventHandler {
         purpose: inputs.purpose,
         caseId: kase.id,
       });
-      if (result.exchange.status !== 'completed') unavailable.push({ dataset, reason: PROBLEM_WORDS.pending_consent });
+      if (result.exchange.status !== 'completed') unavailable.push({ dataset, reason: message('rules.data.pending_consent') });
       else records[dataset] = result.data ?? undefined;
     }
     return { records, unavailable };

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { notFound } from '../../core/errors.ts';
 import { chinaDate } from '../../core/values.ts';
 import type { Principal } from '../identity/index.ts';
-import { recordsOf, recordsPage } from '../sharing/index.ts';
 import { decide, type SubjectRecords } from './evaluate.ts';
+import { populationPages } from './population.ts';
 import { assertRuleData, datasetNeeds } from './proposals.ts';
 import * as repo from './rules.repository.ts';
 import { RULE_DRY_RUN_ENTRY, type RulesContext } from './rules-context.ts';
@@ -39,21 +39,11 @@ export function createDryRun(ctx: RulesContext) {
     if (baseline) await assertRuleData(db, baseline, clock());
 
     const on = chinaDate(clock());
-    const [population, ...others] = [...needs.keys()];
     const result = { population: 0, eligible: 0, eligibleBefore: before ? 0 : null, added: 0, removed: 0, undetermined: 0 };
     const failedBy = new Map<string, number>();
     const sample: DryRunResult['sample'] = { added: [], removed: [] };
-    for (let after: string | null = null; population !== undefined;) {
-      const page = await recordsPage(db, population, after, PAGE);
-      if (page.length === 0) break;
-      after = page.at(-1)!.subjectKey;
-      const keys = page.map((r) => r.subjectKey);
-      const more = await Promise.all(others.map(async (code) => [code, await recordsOf(db, code, keys)] as const));
-      for (const { subjectKey, data } of page) {
-        const records: Record<string, Record<string, string> | undefined> = { [population]: data };
-        for (const [code, byKey] of more) records[code] = byKey.get(subjectKey);
-        tally(subjectKey, records);
-      }
+    for await (const page of populationPages(db, [...needs.keys()], PAGE)) {
+      for (const { subjectKey, records } of page) tally(subjectKey, records);
     }
 
     function tally(subjectKey: string, records: SubjectRecords) {

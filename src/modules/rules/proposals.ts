@@ -4,27 +4,11 @@ import { chinaDate } from '../../core/values.ts';
 import type { Executor } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/pg-errors.ts';
 import type { Principal } from '../identity/index.ts';
-import { ruleDataProblems, type RuleDataProblem } from '../sharing/index.ts';
+import { ruleDataProblems } from '../sharing/index.ts';
 import { compileRule, type RuleBody } from './rule-language.ts';
 import * as repo from './rules.repository.ts';
 import { digestOf, RULE_VERSION_ENTRY, versionHash, versionView, type RulesContext } from './rules-context.ts';
 import type { ProposeRuleInput, RuleVersionView } from './rules.schemas.ts';
-
-const PROBLEM_WORDS: Record<RuleDataProblem, { zh: string; en: string }> = {
-  no_dataset: { zh: '数据目录中没有该数据集或字段', en: 'the data catalogue has no such dataset or field' },
-  no_grant: {
-    zh: '本单位没有覆盖这些字段、此用途的有效共享授权',
-    en: 'the org holds no live grant covering these fields for this purpose',
-  },
-  consent_required: {
-    zh: '授权需要居民逐一同意；免申办理须有依法免于同意的授权',
-    en: "the grant needs each resident's consent; a rule that acts without an application needs a law-based grant",
-  },
-  external: {
-    zh: '该数据集由部门自有系统提供，规则暂只能读取平台内数据',
-    en: "the dataset is served by the department's own system; rules read platform-held data only",
-  },
-};
 
 /** Which fields of which dataset a rule body reads. */
 export function datasetNeeds(body: RuleBody): Map<string, string[]> {
@@ -37,7 +21,7 @@ export function datasetNeeds(body: RuleBody): Map<string, string[]> {
 export async function assertRuleData(db: Executor, rule: { orgCode: string; purpose: string; body: RuleBody }, at: Date): Promise<void> {
   const problems = await ruleDataProblems(db, { consumerOrgCode: rule.orgCode, purpose: rule.purpose, needs: datasetNeeds(rule.body), at });
   const first = problems[0];
-  if (first) throw new AppError('RULE_INPUT_NOT_GRANTED', { dataset: first.dataset, problem: PROBLEM_WORDS[first.problem] });
+  if (first) throw new AppError('RULE_INPUT_NOT_GRANTED', { dataset: first.dataset, problem: message(`rules.data.${first.problem}`) });
 }
 
 /** Proposing and switching on rule versions: console actions by authorised officers, each with who and why, each a ledger leaf. */

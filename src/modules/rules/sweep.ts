@@ -1,7 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { chinaDate } from '../../core/values.ts';
-import { recordsOf, recordsPage, sweepAll, sweepCount, sweepPage } from '../sharing/index.ts';
+import { sweepAll, sweepCount, sweepPage } from '../sharing/index.ts';
 import { decide } from './evaluate.ts';
+import { populationPages } from './population.ts';
 import { assertRuleData } from './proposals.ts';
 import type { CompiledRule } from './rule-language.ts';
 import * as repo from './rules.repository.ts';
@@ -39,20 +40,8 @@ export function createSweep(ctx: RulesContext) {
 
   /** Evaluates pages of the population here: for rules SQL cannot express. */
   async function* batches(compiled: CompiledRule, datasets: string[], on: string): AsyncGenerator<string[]> {
-    const [population, ...others] = datasets;
-    for (let after: string | null = null; population !== undefined;) {
-      const page = await recordsPage(db, population, after, PAGE);
-      if (page.length === 0) return;
-      after = page.at(-1)!.subjectKey;
-      const keys = page.map((r) => r.subjectKey);
-      const more = await Promise.all(others.map(async (d) => [d, await recordsOf(db, d, keys)] as const));
-      const eligible = page
-        .filter((r) => {
-          const records: Record<string, Record<string, string> | undefined> = { [population]: r.data };
-          for (const [d, byKey] of more) records[d] = byKey.get(r.subjectKey);
-          return decide(compiled, records, on).outcome === 'eligible';
-        })
-        .map((r) => r.subjectKey);
+    for await (const page of populationPages(db, datasets, PAGE)) {
+      const eligible = page.filter((p) => decide(compiled, p.records, on).outcome === 'eligible').map((p) => p.subjectKey);
       if (eligible.length > 0) yield eligible;
     }
   }

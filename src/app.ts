@@ -17,6 +17,7 @@ import { createDatasetRecordsService, type DatasetRecordsService } from './modul
 import { createBundlesService, type BundlesService } from './modules/bundles/index.ts';
 import { createRulesService, type RulesService } from './modules/rules/index.ts';
 import { createInstantService } from './modules/instant/index.ts';
+import { createBenefitsService, type BenefitsService } from './modules/benefits/index.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -49,6 +50,8 @@ export interface Services {
   datasetRecords: DatasetRecordsService;
   /** Rules as data: eligibility and instant-approval rules, versioned, dry-run, applied with a trace. */
   rules: RulesService;
+  /** 免申即享 / 免申即办: benefits that find the resident, their grants, payments and figures. */
+  benefits: BenefitsService;
 }
 
 export interface ServiceOptions {
@@ -191,6 +194,21 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const instant = createInstantService({ db, catalog, orgs, rules, dataSharing, applications, residents: identity, subjectKeyOf, clock });
   events.subscribe(instant.caseSubmittedHandler);
   const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf, clock });
+  const benefits = createBenefitsService({
+    db,
+    rules,
+    orgs,
+    residents: identity,
+    applications,
+    ledger,
+    events,
+    notices: null,
+    // INTERIM (not committed): replaced by the sharing layer's bank rail.
+    payments: { sendPayment: async (_p, i) => ({ bankReference: `internal-${i.instructionId}` }) },
+    subjectKeyOf,
+    clock,
+  });
+  for (const handler of benefits.handlers) events.subscribe(handler);
   return {
     orgs,
     orgsAdmin,
@@ -213,6 +231,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     bundles,
     datasetRecords,
     rules,
+    benefits,
   };
 }
 

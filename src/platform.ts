@@ -24,6 +24,7 @@ import { ledgerApiRoutes, ledgerTileRoutes } from './modules/ledger/index.ts';
 import { dataSharingRoutes, datasetRecordsRoutes, loadSharingKey } from './modules/sharing/index.ts';
 import { bundlesRoutes } from './modules/bundles/index.ts';
 import { rulesRoutes } from './modules/rules/index.ts';
+import { benefitsRoutes } from './modules/benefits/index.ts';
 
 /**
  * The running platform around the composition root (app.ts): opening the configured database,
@@ -130,6 +131,7 @@ export async function buildApp(
       bundlesRoutes({ bundles: services.bundles }),
       datasetRecordsRoutes({ records: services.datasetRecords }),
       rulesRoutes({ rules: services.rules }),
+      benefitsRoutes({ benefits: services.benefits }),
       ledgerApiRoutes({ ledger: services.ledger }),
       eventsRoutes({ events: services.events }),
     ],

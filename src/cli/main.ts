@@ -15,6 +15,7 @@ import { registerLedgerCommands } from '../modules/ledger/index.ts';
 import { configuredSharingKey, registerExternalDeptCommands } from '../modules/sharing/index.ts';
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
 import { runDemoBundle } from '../demo/demo-bundle.ts';
+import { runDemoProactive } from '../demo/demo-proactive.ts';
 import { createProgress } from './progress.ts';
 import { printCredentials, printStarted, serve } from './serve.ts';
 import { isClusterWorker, parseWorkers, runCluster, WORKERS_NEED_POSTGRES } from './cluster.ts';
@@ -163,6 +164,16 @@ demo
         .join(' ')})`,
     );
     console.log(JSON.stringify(burden, null, 2));
+  });
+
+demo
+  .command('proactive')
+  .description(
+    '免申即享演示：出生后生育待遇免申请发放、80 岁高龄津贴、居住证明秒批、死亡登记停发 benefits with no application, 秒批 and a stop at death, on a fresh embedded database',
+  )
+  .option('--json', 'print the report as JSON (the default)')
+  .action(async () => {
+    console.log(JSON.stringify(await runDemoProactive(), null, 2));
   });
 
 demo

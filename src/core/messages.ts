@@ -51,6 +51,7 @@ export const NOUNS = {
   bundle: { zh: '一件事', en: 'Bundle' },
   event: { zh: '事件', en: 'Event' },
   rule: { zh: '规则', en: 'Rule' },
+  benefit: { zh: '待遇', en: 'Benefit' },
 } as const satisfies Record<string, Bilingual>;
 
 export type Noun = keyof typeof NOUNS;

@@ -11,3 +11,4 @@ export * from '../modules/ledger/ledger.tables.ts';
 export * from '../modules/sharing/sharing.tables.ts';
 export * from '../modules/bundles/bundles.tables.ts';
 export * from '../modules/rules/rules.tables.ts';
+export * from '../modules/benefits/benefits.tables.ts';

@@ -8,6 +8,7 @@ import { seedSharingDemo } from '../modules/sharing/index.ts';
 import { seedBundles } from '../modules/bundles/index.ts';
 import { seedInstantApprovals } from '../modules/instant/index.ts';
 import { seedRules } from '../modules/rules/index.ts';
+import { seedBenefits } from '../modules/benefits/index.ts';
 import { loginAs, seedDemoCases } from './demo-cases.ts';
 import {
   DEMO_PASSWORD,
@@ -59,6 +60,7 @@ async function seedPlatformData(database: Database, services: Services, options:
   await seedSharingDemo(services.sharingAdmin, byKind, null, { licenceTypes: await listCertificateTypes(database.db) });
   await seedBundles(database.db, services, byKind);
   await seedRules(database.db, services.ledger, { civilAffairsOrgCode: byKind.civil_affairs! });
+  await seedBenefits(database.db, services, byKind);
   return byKind;
 }
 

@@ -214,4 +214,17 @@ export const CATALOGUE = {
   },
   'rules.data.pending_consent': { zh: '数据交换等待居民同意', en: "the exchange waits for the resident's consent" },
   'rules.concurrentChange': { zh: '该规则正被他人修改，请刷新后重试', en: 'someone else is changing this rule; reload and try again' },
+  // ---- benefits ----
+  'benefits.payerMissing': { zh: '待遇的支付部门 {code} 不存在', en: 'the paying department {code} does not exist' },
+  'benefits.noPayee': {
+    zh: '无法确定收款人（无账号，且无权读取户籍中的身份证号）',
+    en: 'the payee is unknown (no account, and no grant to read the ID number in the register)',
+  },
+  'benefits.notOffered': { zh: '该待遇不在等待您确认的状态', en: 'this benefit is not waiting for your confirmation' },
+  'benefits.notDeclinable': {
+    zh: '该待遇已发放或已结束，不能放弃；如需停止，请选择“不再享受”',
+    en: 'this benefit has been paid or has ended and cannot be declined; opt out to stop it',
+  },
+  'benefits.notReviewable': { zh: '只有未获批准的决定可以申请人工复核', en: 'only a refusal can be reviewed by a person' },
+  'benefits.reviewPending': { zh: '已申请人工复核，请等待处理结果', en: 'a review by a person has been asked for already' },
 } as const;

@@ -1,3 +1,4 @@
+import { BENEFIT_ITEMS } from './benefit-items.seed.ts';
 import { BIRTH_ITEMS } from './birth-items.seed.ts';
 import { CERTIFICATE_ITEMS } from './certificate-items.seed.ts';
 import type { ServiceItemDef } from './service-item-def.ts';
@@ -7,4 +8,4 @@ import type { ServiceItemDef } from './service-item-def.ts';
  * bundle. Time limits are the promised working days; materials marked proofFree are fetched
  * by the platform instead of asked for.
  */
-export const SEED_SERVICE_ITEMS: ServiceItemDef[] = [...CERTIFICATE_ITEMS, ...BIRTH_ITEMS];
+export const SEED_SERVICE_ITEMS: ServiceItemDef[] = [...CERTIFICATE_ITEMS, ...BIRTH_ITEMS, ...BENEFIT_ITEMS];

@@ -149,7 +149,13 @@ export async function prepareBatchIssue(
         tx,
         fresh.map((r) => ({
           topic: 'certificate.issued',
-          payload: { certificateId: r.id, identifier: r.identifier, caseId: r.caseId, holderId: byCase.get(r.caseId)!.item.applicantId },
+          payload: {
+            certificateId: r.id,
+            identifier: r.identifier,
+            type: byCase.get(r.caseId)!.payload.type,
+            caseId: r.caseId,
+            holderId: byCase.get(r.caseId)!.item.applicantId,
+          },
         })),
       );
       await deps.ledger.appendManyInTx(

@@ -88,7 +88,7 @@ export function createIssueFunctions(ctx: CertificatesContext) {
         await lists.countIssued(sp, statusList.list, 1);
         await deps.events.enqueue(sp, {
           topic: 'certificate.issued',
-          payload: { certificateId: inserted.id, identifier, caseId: input.caseId, holderId: input.applicantId },
+          payload: { certificateId: inserted.id, identifier, type: type.code, caseId: input.caseId, holderId: input.applicantId },
         });
         return inserted;
       });

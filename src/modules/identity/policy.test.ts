@@ -42,10 +42,10 @@ const ELSEWHERE: Record<StaffRole, string> = {
   village_reviewer: Y,
   township_admin: Y,
   county_admin: Y,
-  city_admin: '45.4501',
+  city_admin: '45.4501  Y',
   department_officer: Y,
   supervisor: Y,
-  platform_admin: '45.4501',
+  platform_admin: '45.4501  Y',
   helper: Y,
 };
 
@@ -86,19 +86,20 @@ const ACTIONS_AC: StaffAction[] = [
   'rule.view',
   'rule.manage',
   'events.manage',
+  'benefit.view',
 ];
 
 // prettier-ignore
 const TABLE_AC: Record<StaffRole, string> = {
-  //                 seal.view signature.activate signature.upload department.create staff.manage rule.view rule.manage events.manage
-  village_reviewer:   'Y         -                  Y                -                 -            Y         -           -',
-  township_admin:     'Y         Y                  -                Y                 Y            Y         -           -',
-  county_admin:       'Y         Y                  -                Y                 Y            Y         Y           -',
-  city_admin:         'Y         Y                  -                Y                 Y            Y         Y           -',
-  department_officer: 'Y         -                  Y                -                 -            Y         Y           -',
-  supervisor:         'Y         -                  -                -                 -            Y         -           -',
-  platform_admin:     'Y         Y                  -                Y                 Y            Y         Y           Y',
-  helper:             '-         -                  -                -                 -            -         -           -',
+  //                 seal.view signature.activate signature.upload department.create staff.manage rule.view rule.manage events.manage benefit.view
+  village_reviewer:   'Y         -                  Y                -                 -            Y         -           -           Y',
+  township_admin:     'Y         Y                  -                Y                 Y            Y         -           -           Y',
+  county_admin:       'Y         Y                  -                Y                 Y            Y         Y           -           Y',
+  city_admin:         'Y         Y                  -                Y                 Y            Y         Y           -           Y',
+  department_officer: 'Y         -                  Y                -                 -            Y         Y           -           Y',
+  supervisor:         'Y         -                  -                -                 -            Y         -           -           Y',
+  platform_admin:     'Y         Y                  -                Y                 Y            Y         Y           Y           Y',
+  helper:             '-         -                  -                -                 -            -         -           -           -',
 };
 
 /** Roles that reach the nodes below where they are held; the platform administrator reaches every node. */

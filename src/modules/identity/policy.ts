@@ -48,6 +48,9 @@ export type StaffAction =
   | 'rule.view'
   /** Propose a rule version, switch one on (never one's own), and dry-run it over the population. */
   | 'rule.manage'
+  // ---- benefits ----
+  /** See a paying department's benefit grants, payments and figures (take-up). */
+  | 'benefit.view'
   // ---- the platform ----
   /** See the events that failed every attempt (dead letters) and retry them. */
   | 'events.manage';
@@ -140,6 +143,8 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   // ---- rules ----
   'rule.view': [...HANDLERS, 'supervisor'],
   'rule.manage': GRANT_MANAGERS,
+  // ---- benefits ----
+  'benefit.view': [...HANDLERS, 'supervisor'],
   // ---- the platform ----
   'events.manage': ['platform_admin'],
 };

@@ -8,6 +8,7 @@ import { createRuleProposals, datasetNeeds } from './proposals.ts';
 import * as repo from './rules.repository.ts';
 import { createRulesContext, versionView, type RulesDeps } from './rules-context.ts';
 import type { ProposeRuleInput, RuleVersionView, RuleView } from './rules.schemas.ts';
+import type { RuleLegalBasis } from './rules.tables.ts';
 
 export type RulesService = ReturnType<typeof createRulesService>;
 
@@ -65,6 +66,12 @@ export function createRulesService(deps: RulesDeps) {
       const row = await inForce(code, chinaDate(at));
       if (!row) return null;
       return { version: row.version, purpose: row.purpose, needs: datasetNeeds(row.body), activatedAt: row.activatedAt };
+    },
+
+    /** A version's names and legal basis, for the engines that show a decision to the resident (internal: no access check; nothing personal). */
+    async basisOf(code: string, version: number): Promise<{ nameZh: string; nameEn: string; legalBasis: RuleLegalBasis } | null> {
+      const row = (await repo.versionsOf(db, code)).find((v) => v.version === version);
+      return row ? { nameZh: row.nameZh, nameEn: row.nameEn, legalBasis: row.legalBasis } : null;
     },
 
     /**

@@ -24,6 +24,7 @@ function householdRecord(p: DemoPerson, householdNo: string, head: string, relat
       householdHead: head,
       relationToHead: relation,
       address: ADDRESS,
+      idNumber: p.residentId,
     },
   };
 }
@@ -54,7 +55,17 @@ function deliveryRecord(mother: Pick<DemoPerson, 'residentId'>): RecordOf {
       hospital: '正定县人民医院',
       weightGrams: '3350',
       certificateNo: 'O130123001',
+      deliveryMode: '顺产',
+      babies: '1',
     },
+  };
+}
+
+/** The mother's employer pays maternity insurance (生育保险) for her: the base of her maternity allowance. */
+function maternityInsuranceRecord(mother: Pick<DemoPerson, 'residentId'>): RecordOf {
+  return {
+    residentId: mother.residentId,
+    data: { employer: '石家庄正定塔元庄农业发展有限公司', status: '正常缴费', contributionWageFen: '560000', contributionMonths: '38' },
   };
 }
 
@@ -67,6 +78,7 @@ export function motherRecords(mother: DemoPerson, husband = '张伟'): Record<st
     'ps.household_register': [householdRecord(mother, '130123100242001', husband, '配偶')],
     'medsec.insured_person': [insuredRecord(mother)],
     'health.birth_record': [deliveryRecord(mother)],
+    'medsec.maternity_insurance': [maternityInsuranceRecord(mother)],
   };
 }
 
@@ -101,6 +113,7 @@ export function seedRecords(people: readonly [DemoPerson, DemoPerson, DemoPerson
     'medsec.insured_person': [zhang, wang, li].map((p) => insuredRecord(p)),
     // The hospital's delivery record is kept under the mother: 王芳 and 张伟's newborn.
     'health.birth_record': [deliveryRecord(wang)],
+    'medsec.maternity_insurance': [maternityInsuranceRecord(wang)],
     'health.vaccination': [
       { residentId: liu.residentId, data: { vaccinationCardNo: 'YM1301232001', doses: '22', lastDoseDate: '2008-05-20' } },
     ],

@@ -5755,6 +5755,1111 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/benefits/catalogue': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 待遇目录 · the benefits the platform grants without an application */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              code: string;
+              nameZh: string;
+              nameEn: string;
+              mode: string;
+              trigger:
+                | {
+                    /** @enum {string} */
+                    kind: 'certificate';
+                    certificateType: string;
+                  }
+                | {
+                    /** @enum {string} */
+                    kind: 'date';
+                  };
+              ruleCode: string;
+              payerOrgCode: string;
+              schedule: string;
+            }[];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/benefits': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 我的待遇 · my benefits: granted, offered, stopped, and refusals with why */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              benefitCode: string;
+              nameZh: string;
+              nameEn: string;
+              mode: 'grant' | 'process' | 'confirm';
+              schedule: 'once' | 'monthly' | 'yearly';
+              status: 'offered' | 'granted' | 'declined' | 'opted_out' | 'stopped' | 'refused';
+              outcome: 'eligible' | 'ineligible' | 'undetermined';
+              amountFen: number | null;
+              /** @description 收款人身份证号（脱敏） · the payee, masked */
+              payeeMasked: string;
+              /** Format: date-time */
+              triggeredAt: string;
+              /** Format: date-time */
+              decidedAt: string;
+              respondedAt: string | null;
+              stoppedAt: string | null;
+              rule: {
+                code: string;
+                version: number;
+                hash: string;
+              };
+              basis: {
+                titleZh: string;
+                titleEn: string;
+                articleZh: string;
+                articleEn: string;
+              } | null;
+              /** @description 未符合的条件与无法读取的数据 · the clauses not met and the data that could not be read */
+              why: {
+                failed: {
+                  id: string;
+                  zh: string;
+                  en: string;
+                }[];
+                missing: string[];
+                unavailable: {
+                  dataset: string;
+                  reason: {
+                    zh: string;
+                    en: string;
+                  };
+                }[];
+              };
+              inputs: {
+                name: string;
+                dataset: string;
+                field: string;
+                digest: string | null;
+              }[];
+              payments: {
+                period: string;
+                amountFen: number;
+                status: 'pending' | 'sent' | 'cancelled';
+                sentAt: string | null;
+              }[];
+              caseId: string | null;
+              reviewCaseId: string | null;
+              actions: {
+                confirm: boolean;
+                decline: boolean;
+                optOut: boolean;
+                review: boolean;
+              };
+            }[];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/benefits/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 一项待遇 · one of my benefits, with amount, basis and why */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              benefitCode: string;
+              nameZh: string;
+              nameEn: string;
+              mode: 'grant' | 'process' | 'confirm';
+              schedule: 'once' | 'monthly' | 'yearly';
+              status: 'offered' | 'granted' | 'declined' | 'opted_out' | 'stopped' | 'refused';
+              outcome: 'eligible' | 'ineligible' | 'undetermined';
+              amountFen: number | null;
+              /** @description 收款人身份证号（脱敏） · the payee, masked */
+              payeeMasked: string;
+              /** Format: date-time */
+              triggeredAt: string;
+              /** Format: date-time */
+              decidedAt: string;
+              respondedAt: string | null;
+              stoppedAt: string | null;
+              rule: {
+                code: string;
+                version: number;
+                hash: string;
+              };
+              basis: {
+                titleZh: string;
+                titleEn: string;
+                articleZh: string;
+                articleEn: string;
+              } | null;
+              /** @description 未符合的条件与无法读取的数据 · the clauses not met and the data that could not be read */
+              why: {
+                failed: {
+                  id: string;
+                  zh: string;
+                  en: string;
+                }[];
+                missing: string[];
+                unavailable: {
+                  dataset: string;
+                  reason: {
+                    zh: string;
+                    en: string;
+                  };
+                }[];
+              };
+              inputs: {
+                name: string;
+                dataset: string;
+                field: string;
+                digest: string | null;
+              }[];
+              payments: {
+                period: string;
+                amountFen: number;
+                status: 'pending' | 'sent' | 'cancelled';
+                sentAt: string | null;
+              }[];
+              caseId: string | null;
+              reviewCaseId: string | null;
+              actions: {
+                confirm: boolean;
+                decline: boolean;
+                optOut: boolean;
+                review: boolean;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/benefits/{id}/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 确认领取 · confirm an offered benefit (paid after) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              benefitCode: string;
+              nameZh: string;
+              nameEn: string;
+              mode: 'grant' | 'process' | 'confirm';
+              schedule: 'once' | 'monthly' | 'yearly';
+              status: 'offered' | 'granted' | 'declined' | 'opted_out' | 'stopped' | 'refused';
+              outcome: 'eligible' | 'ineligible' | 'undetermined';
+              amountFen: number | null;
+              /** @description 收款人身份证号（脱敏） · the payee, masked */
+              payeeMasked: string;
+              /** Format: date-time */
+              triggeredAt: string;
+              /** Format: date-time */
+              decidedAt: string;
+              respondedAt: string | null;
+              stoppedAt: string | null;
+              rule: {
+                code: string;
+                version: number;
+                hash: string;
+              };
+              basis: {
+                titleZh: string;
+                titleEn: string;
+                articleZh: string;
+                articleEn: string;
+              } | null;
+              /** @description 未符合的条件与无法读取的数据 · the clauses not met and the data that could not be read */
+              why: {
+                failed: {
+                  id: string;
+                  zh: string;
+                  en: string;
+                }[];
+                missing: string[];
+                unavailable: {
+                  dataset: string;
+                  reason: {
+                    zh: string;
+                    en: string;
+                  };
+                }[];
+              };
+              inputs: {
+                name: string;
+                dataset: string;
+                field: string;
+                digest: string | null;
+              }[];
+              payments: {
+                period: string;
+                amountFen: number;
+                status: 'pending' | 'sent' | 'cancelled';
+                sentAt: string | null;
+              }[];
+              caseId: string | null;
+              reviewCaseId: string | null;
+              actions: {
+                confirm: boolean;
+                decline: boolean;
+                optOut: boolean;
+                review: boolean;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/benefits/{id}/decline': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 放弃 · decline an offer, or a one-off grant not yet paid */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              benefitCode: string;
+              nameZh: string;
+              nameEn: string;
+              mode: 'grant' | 'process' | 'confirm';
+              schedule: 'once' | 'monthly' | 'yearly';
+              status: 'offered' | 'granted' | 'declined' | 'opted_out' | 'stopped' | 'refused';
+              outcome: 'eligible' | 'ineligible' | 'undetermined';
+              amountFen: number | null;
+              /** @description 收款人身份证号（脱敏） · the payee, masked */
+              payeeMasked: string;
+              /** Format: date-time */
+              triggeredAt: string;
+              /** Format: date-time */
+              decidedAt: string;
+              respondedAt: string | null;
+              stoppedAt: string | null;
+              rule: {
+                code: string;
+                version: number;
+                hash: string;
+              };
+              basis: {
+                titleZh: string;
+                titleEn: string;
+                articleZh: string;
+                articleEn: string;
+              } | null;
+              /** @description 未符合的条件与无法读取的数据 · the clauses not met and the data that could not be read */
+              why: {
+                failed: {
+                  id: string;
+                  zh: string;
+                  en: string;
+                }[];
+                missing: string[];
+                unavailable: {
+                  dataset: string;
+                  reason: {
+                    zh: string;
+                    en: string;
+                  };
+                }[];
+              };
+              inputs: {
+                name: string;
+                dataset: string;
+                field: string;
+                digest: string | null;
+              }[];
+              payments: {
+                period: string;
+                amountFen: number;
+                status: 'pending' | 'sent' | 'cancelled';
+                sentAt: string | null;
+              }[];
+              caseId: string | null;
+              reviewCaseId: string | null;
+              actions: {
+                confirm: boolean;
+                decline: boolean;
+                optOut: boolean;
+                review: boolean;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/benefits/{id}/review': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 申请人工复核 · ask a person to review a refusal (opens a case) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              benefitCode: string;
+              nameZh: string;
+              nameEn: string;
+              mode: 'grant' | 'process' | 'confirm';
+              schedule: 'once' | 'monthly' | 'yearly';
+              status: 'offered' | 'granted' | 'declined' | 'opted_out' | 'stopped' | 'refused';
+              outcome: 'eligible' | 'ineligible' | 'undetermined';
+              amountFen: number | null;
+              /** @description 收款人身份证号（脱敏） · the payee, masked */
+              payeeMasked: string;
+              /** Format: date-time */
+              triggeredAt: string;
+              /** Format: date-time */
+              decidedAt: string;
+              respondedAt: string | null;
+              stoppedAt: string | null;
+              rule: {
+                code: string;
+                version: number;
+                hash: string;
+              };
+              basis: {
+                titleZh: string;
+                titleEn: string;
+                articleZh: string;
+                articleEn: string;
+              } | null;
+              /** @description 未符合的条件与无法读取的数据 · the clauses not met and the data that could not be read */
+              why: {
+                failed: {
+                  id: string;
+                  zh: string;
+                  en: string;
+                }[];
+                missing: string[];
+                unavailable: {
+                  dataset: string;
+                  reason: {
+                    zh: string;
+                    en: string;
+                  };
+                }[];
+              };
+              inputs: {
+                name: string;
+                dataset: string;
+                field: string;
+                digest: string | null;
+              }[];
+              payments: {
+                period: string;
+                amountFen: number;
+                status: 'pending' | 'sent' | 'cancelled';
+                sentAt: string | null;
+              }[];
+              caseId: string | null;
+              reviewCaseId: string | null;
+              actions: {
+                confirm: boolean;
+                decline: boolean;
+                optOut: boolean;
+                review: boolean;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/benefit-opt-outs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 不再享受 · opt out of a benefit (its payments stop; not granted again) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            benefitCode: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              benefitCode: string;
+              nameZh: string;
+              nameEn: string;
+              mode: 'grant' | 'process' | 'confirm';
+              schedule: 'once' | 'monthly' | 'yearly';
+              status: 'offered' | 'granted' | 'declined' | 'opted_out' | 'stopped' | 'refused';
+              outcome: 'eligible' | 'ineligible' | 'undetermined';
+              amountFen: number | null;
+              /** @description 收款人身份证号（脱敏） · the payee, masked */
+              payeeMasked: string;
+              /** Format: date-time */
+              triggeredAt: string;
+              /** Format: date-time */
+              decidedAt: string;
+              respondedAt: string | null;
+              stoppedAt: string | null;
+              rule: {
+                code: string;
+                version: number;
+                hash: string;
+              };
+              basis: {
+                titleZh: string;
+                titleEn: string;
+                articleZh: string;
+                articleEn: string;
+              } | null;
+              /** @description 未符合的条件与无法读取的数据 · the clauses not met and the data that could not be read */
+              why: {
+                failed: {
+                  id: string;
+                  zh: string;
+                  en: string;
+                }[];
+                missing: string[];
+                unavailable: {
+                  dataset: string;
+                  reason: {
+                    zh: string;
+                    en: string;
+                  };
+                }[];
+              };
+              inputs: {
+                name: string;
+                dataset: string;
+                field: string;
+                digest: string | null;
+              }[];
+              payments: {
+                period: string;
+                amountFen: number;
+                status: 'pending' | 'sent' | 'cancelled';
+                sentAt: string | null;
+              }[];
+              caseId: string | null;
+              reviewCaseId: string | null;
+              actions: {
+                confirm: boolean;
+                decline: boolean;
+                optOut: boolean;
+                review: boolean;
+              };
+            }[];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/benefits/grants': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 待遇发放记录 · the paying department’s decisions (payees masked) */
+    get: {
+      parameters: {
+        query?: {
+          benefitCode?: string;
+          status?: 'offered' | 'granted' | 'declined' | 'opted_out' | 'stopped' | 'refused';
+          cursor?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                benefitCode: string;
+                nameZh: string;
+                nameEn: string;
+                mode: 'grant' | 'process' | 'confirm';
+                schedule: 'once' | 'monthly' | 'yearly';
+                status: 'offered' | 'granted' | 'declined' | 'opted_out' | 'stopped' | 'refused';
+                outcome: 'eligible' | 'ineligible' | 'undetermined';
+                amountFen: number | null;
+                /** @description 收款人身份证号（脱敏） · the payee, masked */
+                payeeMasked: string;
+                /** Format: date-time */
+                triggeredAt: string;
+                /** Format: date-time */
+                decidedAt: string;
+                respondedAt: string | null;
+                stoppedAt: string | null;
+                rule: {
+                  code: string;
+                  version: number;
+                  hash: string;
+                };
+                basis: {
+                  titleZh: string;
+                  titleEn: string;
+                  articleZh: string;
+                  articleEn: string;
+                } | null;
+                /** @description 未符合的条件与无法读取的数据 · the clauses not met and the data that could not be read */
+                why: {
+                  failed: {
+                    id: string;
+                    zh: string;
+                    en: string;
+                  }[];
+                  missing: string[];
+                  unavailable: {
+                    dataset: string;
+                    reason: {
+                      zh: string;
+                      en: string;
+                    };
+                  }[];
+                };
+                inputs: {
+                  name: string;
+                  dataset: string;
+                  field: string;
+                  digest: string | null;
+                }[];
+                payments: {
+                  period: string;
+                  amountFen: number;
+                  status: 'pending' | 'sent' | 'cancelled';
+                  sentAt: string | null;
+                }[];
+                caseId: string | null;
+                reviewCaseId: string | null;
+                actions: {
+                  confirm: boolean;
+                  decline: boolean;
+                  optOut: boolean;
+                  review: boolean;
+                };
+              }[];
+              next: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/benefits/figures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 待遇统计 · grants, amounts, opt-outs, trigger to payment, take-up */
+    get: {
+      parameters: {
+        query?: {
+          benefitCode?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              benefitCode: string;
+              nameZh: string;
+              nameEn: string;
+              mode: string;
+              payerOrgCode: string;
+              /** @description 评估人次 · people assessed */
+              decided: number;
+              eligible: number;
+              /** @description 已享受（含确认后、已停发） · granted, confirmed or later stopped */
+              granted: number;
+              offered: number;
+              declined: number;
+              optedOut: number;
+              refused: number;
+              stopped: number;
+              grantedFen: number;
+              paymentsSent: number;
+              paidFen: number;
+              paymentsPending: number;
+              paymentsCancelled: number;
+              triggerToPaymentSeconds: {
+                p50: number | null;
+                p90: number | null;
+                max: number | null;
+              };
+              /** @description 享受率 = 已享受 ÷ 符合条件 · take-up = granted ÷ eligible */
+              takeUp: number | null;
+            }[];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/ledger/proof/inclusion': {
     parameters: {
       query?: never;
@@ -6781,6 +7886,7 @@ export interface components {
       'staff.manage'?: string[];
       'rule.view'?: string[];
       'rule.manage'?: string[];
+      'benefit.view'?: string[];
       'events.manage'?: string[];
     };
     /** CaseActionBody */

@@ -1,0 +1,288 @@
+import { createHash } from 'node:crypto';
+import { AppError } from '../../core/errors.ts';
+import { message } from '../../core/messages.ts';
+import { chinaDate } from '../../core/values.ts';
+import type { Executor } from '../../db/database.ts';
+import { canonicalJson } from '../../verify/document.ts';
+import { maskResidentId, systemPrincipal, type Principal } from '../identity/index.ts';
+import { recordsOf, ruleDataProblems } from '../sharing/index.ts';
+import type { BenefitsContext } from './benefits-context.ts';
+import * as repo from './benefits.repository.ts';
+import type { BenefitRow, GrantRow } from './benefits.repository.ts';
+import type { BenefitSchedule, BenefitGrantStatus, GrantTrace } from './benefits.tables.ts';
+
+const REGISTER = 'ps.household_register';
+/** The purpose under which a payer reads a payee's name and ID number from the register (the bank pays by ID). */
+const PAYMENT_PURPOSE = 'benefit.payment';
+
+export const BENEFIT_LEAF = 'benefit.decision';
+
+/** Who an assessment is about: the keyed subject, and the resident's account when there is one. */
+export interface Subject {
+  subjectKey: string;
+  accountId: string | null;
+  residentId: string | null;
+}
+
+/** The period a payment covers, for a schedule, on a date. */
+export function periodOf(schedule: BenefitSchedule, at: Date): string {
+  const day = chinaDate(at);
+  return schedule === 'once' ? 'once' : schedule === 'monthly' ? day.slice(0, 7) : day.slice(0, 4);
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest('hex');
+
+const yuan = (fen: number) => (fen / 100).toFixed(2);
+
+/**
+ * The engine of benefits with no application: assess a person for a benefit with its rule in
+ * force (reading under the payer's law-based grants), store the decision with its trace and a
+ * ledger leaf, tell the resident, open and complete the department's case (免申即办), and pay once
+ * per grant and period through the bank, whatever the retries.
+ */
+export function createEngine(ctx: BenefitsContext) {
+  const { db, deps, clock } = ctx;
+
+  async function payerActor(benefit: BenefitRow, actions: readonly ('case.view' | 'case.handle' | 'payment.send')[]): Promise<Principal> {
+    const org = await deps.orgs.getOrg(benefit.payerOrgCode);
+    if (!org) throw new AppError('INTERNAL', { detail: message('benefits.payerMissing', { code: benefit.payerOrgCode }) });
+    // The policy's action names are checked where they are used; the system actor names what it may do.
+    return systemPrincipal({ actor: `benefit:${benefit.code}`, at: { orgCode: org.code, orgPath: org.path, actions: actions as never } });
+  }
+
+  /** The rule's inputs of the subject, read under the payer's grants for the rule's purpose; what could not be read, with why. */
+  async function readInputs(benefit: BenefitRow, subjectKey: string, inputs: { purpose: string; needs: Map<string, string[]> }) {
+    const problems = await ruleDataProblems(db, {
+      consumerOrgCode: benefit.payerOrgCode,
+      purpose: inputs.purpose,
+      needs: inputs.needs,
+      at: clock(),
+    });
+    const records: Record<string, Record<string, string> | undefined> = {};
+    const unavailable: GrantTrace['unavailable'] = [];
+    for (const dataset of inputs.needs.keys()) {
+      const problem = problems.find((p) => p.dataset === dataset);
+      if (problem) {
+        unavailable.push({ dataset, reason: message(`rules.data.${problem.problem}`) });
+        continue;
+      }
+      records[dataset] = (await recordsOf(db, dataset, [subjectKey])).get(subjectKey);
+    }
+    return { records, unavailable };
+  }
+
+  /** The payee's ID number and name: from the account, or from the register under the payer's payment grant. */
+  async function payeeOf(
+    benefit: BenefitRow,
+    grant: Pick<GrantRow, 'accountId' | 'subjectKey'>,
+  ): Promise<{ residentId: string; name: string } | null> {
+    if (grant.accountId) {
+      const residentId = await deps.residents.revealResidentId(grant.accountId);
+      const summary = await deps.residents.getResidentSummary(grant.accountId);
+      if (residentId && summary) return { residentId, name: summary.name };
+    }
+    const needs = new Map([[REGISTER, ['name', 'idNumber']]]);
+    const problems = await ruleDataProblems(db, { consumerOrgCode: benefit.payerOrgCode, purpose: PAYMENT_PURPOSE, needs, at: clock() });
+    if (problems.length > 0) return null;
+    const record = (await recordsOf(db, REGISTER, [grant.subjectKey])).get(grant.subjectKey);
+    return record?.idNumber && record.name ? { residentId: record.idNumber, name: record.name } : null;
+  }
+
+  /** Schedules the grant's payment for the current period (once: its only one) in the caller's transaction. */
+  async function schedulePayment(tx: Executor, benefit: BenefitRow, grant: GrantRow): Promise<void> {
+    if (grant.amountFen === null || grant.amountFen <= 0) return;
+    const now = clock();
+    const id = await repo.insertPayment(tx, {
+      grantId: grant.id,
+      period: periodOf(benefit.schedule, now),
+      amountFen: grant.amountFen,
+      createdAt: now,
+    });
+    if (id) await deps.events.enqueue(tx, { topic: 'benefit.payment_due', payload: { paymentId: id } });
+  }
+
+  async function leaf(tx: Executor, fields: Record<string, unknown>): Promise<number> {
+    const data = canonicalJson({ kind: BENEFIT_LEAF, ...fields });
+    return (await deps.ledger.appendInTx(tx, { kind: BENEFIT_LEAF, data: new TextEncoder().encode(data) })).id;
+  }
+
+  async function notice(tx: Executor, benefit: BenefitRow, grant: GrantRow, status: BenefitGrantStatus): Promise<void> {
+    if (!deps.notices || !grant.accountId) return;
+    const amount = grant.amountFen === null ? '' : yuan(grant.amountFen);
+    const words: Partial<Record<BenefitGrantStatus, { zh: string; en: string }>> = {
+      granted: {
+        zh: `您无需申请，${benefit.nameZh} ${amount} 元已核定发放。`,
+        en: `No application needed: your ${benefit.nameEn} of ${amount} yuan has been granted.`,
+      },
+      offered: {
+        zh: `您符合${benefit.nameZh}条件（${amount} 元），确认后即发放。`,
+        en: `You qualify for the ${benefit.nameEn} (${amount} yuan); confirm it and it will be paid.`,
+      },
+      refused: {
+        zh: `您暂不符合${benefit.nameZh}条件，可查看原因或申请人工复核。`,
+        en: `You do not qualify for the ${benefit.nameEn} for now; see why, or ask a person to review it.`,
+      },
+      stopped: { zh: `${benefit.nameZh}已停止发放。`, en: `The ${benefit.nameEn} has stopped.` },
+    };
+    const text = words[status];
+    if (!text) return;
+    await deps.notices.notifyInTx(tx, {
+      accountId: grant.accountId,
+      key: `benefit:${grant.id}:${status}`,
+      kind: `benefit.${status}`,
+      titleZh: benefit.nameZh,
+      titleEn: benefit.nameEn,
+      bodyZh: text.zh,
+      bodyEn: text.en,
+      link: `/benefits/${grant.id}`,
+      data: { grantId: grant.id, benefitCode: benefit.code, amountFen: grant.amountFen },
+      sms: status === 'granted' || status === 'offered',
+    });
+  }
+
+  /**
+   * Assesses one subject for a benefit with the version in force, once per benefit, subject and
+   * instance: a second call (a retried event, the next sweep) returns the stored decision. Null
+   * when no version is in force.
+   */
+  async function assess(benefit: BenefitRow, subject: Subject, trigger: { eventId: number | null; at: Date }): Promise<GrantRow | null> {
+    const inputs = await deps.rules.activeInputs(benefit.ruleCode);
+    if (!inputs) return null;
+    const { records, unavailable } = await readInputs(benefit, subject.subjectKey, inputs);
+    const decision = await deps.rules.decideWith(benefit.ruleCode, subject.subjectKey, records);
+    if (!decision) return null;
+    // The input that tells one grant from the next (a birth's certificate number), by its dataset and field.
+    const ref = benefit.instanceInput ? decision.trace.inputs.find((i) => i.name === benefit.instanceInput) : undefined;
+    const instance = ref ? (records[ref.dataset]?.[ref.field] ?? '') : '';
+    const eligible = decision.outcome === 'eligible';
+    const optedOut = eligible && (await repo.isOptedOut(db, subject.subjectKey, benefit.code));
+    const status: BenefitGrantStatus = !eligible ? 'refused' : optedOut ? 'opted_out' : benefit.mode === 'confirm' ? 'offered' : 'granted';
+    const payee =
+      subject.residentId ?? (await payeeOf(benefit, { accountId: subject.accountId, subjectKey: subject.subjectKey }))?.residentId ?? null;
+    const now = clock();
+    const trace: GrantTrace = { ...decision.trace, unavailable };
+    return db
+      .transaction(async (tx) => {
+        const ledgerEntryId = await leaf(tx, {
+          event: 'decided',
+          benefit: benefit.code,
+          rule: trace.rule,
+          version: trace.version,
+          hash: trace.hash,
+          subject: digest(subject.subjectKey),
+          instance: instance ? digest(instance) : null,
+          outcome: decision.outcome,
+          status,
+          amountFen: eligible ? decision.amountFen : null,
+          at: now.toISOString(),
+        });
+        const { grant, created } = await repo.insertGrant(tx, {
+          benefitCode: benefit.code,
+          subjectKey: subject.subjectKey,
+          instance,
+          accountId: subject.accountId,
+          payeeMasked: payee ? maskResidentId(payee) : '—',
+          status,
+          outcome: decision.outcome,
+          amountFen: eligible ? decision.amountFen : null,
+          ruleVersion: trace.version,
+          ruleHash: trace.hash,
+          trace,
+          triggerEventId: trigger.eventId,
+          triggeredAt: trigger.at,
+          decidedAt: now,
+          ledgerEntryId,
+        });
+        if (!created) {
+          // Someone decided it first: this transaction's leaf goes with it (nothing to record twice).
+          throw new AlreadyDecided(grant);
+        }
+        if (status === 'granted' && benefit.mode === 'grant') await schedulePayment(tx, benefit, grant);
+        await notice(tx, benefit, grant, status);
+        return grant;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof AlreadyDecided) return error.grant;
+        throw error;
+      });
+  }
+
+  /**
+   * 免申即办: the department's case for a granted process-mode benefit, opened for the resident
+   * (the system acting for them) and approved by the system at the payer, then the payment. Safe
+   * to repeat: the submission is keyed by the grant, and an approved case is not decided again.
+   */
+  async function complete(benefit: BenefitRow, grant: GrantRow): Promise<void> {
+    if (benefit.mode !== 'process' || grant.status !== 'granted' || grant.caseId || !benefit.serviceCode || !grant.accountId) return;
+    const summary = await deps.residents.getResidentSummary(grant.accountId);
+    const forResident = systemPrincipal({
+      actor: `benefit:${benefit.code}`,
+      forResident: { residentId: grant.accountId, scopes: ['applications.submit', 'applications.view'] },
+    });
+    const payer = await deps.orgs.getOrg(benefit.payerOrgCode);
+    const { case: kase } = await deps.applications.submit(
+      forResident,
+      {
+        serviceCode: benefit.serviceCode,
+        form: { certificateNo: grant.instance || '—' },
+        ...(summary?.homeOrgCode ? { orgCode: summary.homeOrgCode } : {}),
+      },
+      `benefit-${grant.id}`,
+    );
+    const caseOrg = await deps.orgs.getOrg(kase.orgCode);
+    if (!caseOrg || !payer) throw new AppError('INTERNAL');
+    const approver = systemPrincipal({
+      actor: `rule:${benefit.ruleCode}`,
+      at: { orgCode: caseOrg.code, orgPath: caseOrg.path, actions: ['case.view', 'case.handle'] },
+    });
+    const [result] = await deps.applications.decideMany(approver, {
+      ids: [kase.id],
+      decision: 'approve',
+      reason: `免申即办：依规则 ${benefit.ruleCode} 第 ${grant.ruleVersion} 版核准 processed without an application by rule ${benefit.ruleCode} v${grant.ruleVersion}`,
+    });
+    if (result && result.outcome !== 'approved' && !(result.error instanceof AppError && result.error.code === 'ALREADY_DECIDED')) {
+      throw result.error ?? new AppError('INTERNAL');
+    }
+    await db.transaction(async (tx) => {
+      const current = await repo.lockGrant(tx, grant.id);
+      if (!current || current.caseId) return;
+      await repo.updateGrant(tx, grant.id, { caseId: kase.id });
+      if (current.status === 'granted') await schedulePayment(tx, benefit, current);
+    });
+  }
+
+  /** Sends one payment instruction (the `benefit.payment_due` handler): once, whatever the retries; a bank that is down throws, and the event is tried again later. */
+  async function pay(benefit: BenefitRow, paymentId: string): Promise<void> {
+    const payment = await repo.findPayment(db, paymentId);
+    if (!payment || payment.status !== 'pending') return;
+    const grant = await repo.findGrant(db, payment.grantId);
+    if (!grant) return;
+    if (grant.status !== 'granted') {
+      await repo.cancelPending(db, [grant.id]);
+      return;
+    }
+    const payee = await payeeOf(benefit, grant);
+    if (!payee) throw new AppError('NOT_FOUND', { detail: message('benefits.noPayee') });
+    const actor = await payerActor(benefit, ['payment.send']);
+    const receipt = await deps.payments.sendPayment(actor, {
+      instructionId: payment.id,
+      payerOrgCode: benefit.payerOrgCode,
+      payeeResidentId: payee.residentId,
+      payeeName: payee.name,
+      amountFen: payment.amountFen,
+      purpose: benefit.code,
+      reference: `${grant.id}:${payment.period}`,
+    });
+    await repo.markPaymentSent(db, payment.id, receipt.bankReference, clock());
+  }
+
+  return { assess, complete, pay, schedulePayment, notice, leaf, payerActor };
+}
+
+class AlreadyDecided extends Error {
+  constructor(readonly grant: GrantRow) {
+    super('already decided');
+  }
+}
+
+export type Engine = ReturnType<typeof createEngine>;

@@ -1,0 +1,97 @@
+import { parseResidentId, systemPrincipal } from '../identity/index.ts';
+import type { EventHandler } from '../events/index.ts';
+import { DEATH_REGISTRATION } from './benefit-defs.ts';
+import type { BenefitsContext } from './benefits-context.ts';
+import * as repo from './benefits.repository.ts';
+import type { BenefitRow } from './benefits.repository.ts';
+import type { Engine } from './engine.ts';
+
+const CATALOGUE_TTL_MS = 30_000;
+
+/**
+ * The benefits' event handlers: a certificate issued to a resident assesses them for the benefits
+ * it triggers (a birth medical certificate: maternity; a newborn's registration: the childcare
+ * subsidy); a payment due goes to the bank; an approved death registration stops every payment.
+ */
+export function createTriggers(ctx: BenefitsContext, engine: Engine) {
+  const { db, deps, clock } = ctx;
+  let cached: { rows: BenefitRow[]; at: number } | null = null;
+
+  async function catalogue(): Promise<BenefitRow[]> {
+    const now = performance.now();
+    if (!cached || now - cached.at > CATALOGUE_TTL_MS) cached = { rows: (await repo.allBenefits(db)).filter((b) => b.active), at: now };
+    return cached.rows;
+  }
+
+  const onCertificate: EventHandler = {
+    name: 'benefits.assess',
+    topics: ['certificate.issued'],
+    async handle(event) {
+      const { type, holderId } = event.payload;
+      if (typeof type !== 'string' || typeof holderId !== 'string') return;
+      const triggered = (await catalogue()).filter((b) => b.trigger.kind === 'certificate' && b.trigger.certificateType === type);
+      if (triggered.length === 0) return;
+      const residentId = await deps.residents.revealResidentId(holderId);
+      if (!residentId) return;
+      const subject = { subjectKey: deps.subjectKeyOf(residentId), accountId: holderId, residentId };
+      for (const benefit of triggered) {
+        const grant = await engine.assess(benefit, subject, { eventId: event.id, at: event.createdAt });
+        if (grant) await engine.complete(benefit, grant);
+      }
+    },
+  };
+
+  const onPaymentDue: EventHandler = {
+    name: 'benefits.pay',
+    topics: ['benefit.payment_due'],
+    async handle(event) {
+      const { paymentId } = event.payload;
+      if (typeof paymentId !== 'string') return;
+      const payment = await repo.findPayment(db, paymentId);
+      const grant = payment ? await repo.findGrant(db, payment.grantId) : undefined;
+      const benefit = grant ? (await repo.allBenefits(db)).find((b) => b.code === grant.benefitCode) : undefined;
+      if (benefit) await engine.pay(benefit, paymentId);
+    },
+  };
+
+  const onDeath: EventHandler = {
+    name: 'benefits.stop-at-death',
+    topics: ['case.decided'],
+    async handle(event) {
+      const { caseId, serviceCode, orgCode, state } = event.payload;
+      if (serviceCode !== DEATH_REGISTRATION || state !== 'approved' || typeof caseId !== 'string' || typeof orgCode !== 'string') return;
+      const org = await deps.orgs.getOrg(orgCode);
+      if (!org) return;
+      const reader = systemPrincipal({ actor: 'benefits:death', at: { orgCode: org.code, orgPath: org.path, actions: ['case.view'] } });
+      const kase = await deps.applications.getCase(reader, caseId);
+      const id = String(kase.form.deceasedResidentId ?? '').toUpperCase();
+      if (!parseResidentId(id).ok) return;
+      await stopAll(deps.subjectKeyOf(id), `death:${caseId}`);
+    },
+  };
+
+  /** Stops every live grant of the subject and cancels what has not been paid, with a leaf each. */
+  async function stopAll(subjectKey: string, reason: string): Promise<number> {
+    return db.transaction(async (tx) => {
+      const live = await repo.liveGrantsOfSubject(tx, subjectKey);
+      const now = clock();
+      for (const grant of live) {
+        await repo.updateGrant(tx, grant.id, { status: 'stopped', stoppedAt: now, stopReason: reason });
+        await engine.leaf(tx, {
+          event: 'stopped',
+          benefit: grant.benefitCode,
+          grant: grant.id,
+          reason: reason.split(':')[0],
+          at: now.toISOString(),
+        });
+      }
+      await repo.cancelPending(
+        tx,
+        live.map((g) => g.id),
+      );
+      return live.length;
+    });
+  }
+
+  return { handlers: [onCertificate, onPaymentDue, onDeath], stopAll, catalogue };
+}

@@ -6774,6 +6774,8 @@ export interface components {
       'exchange.request'?: string[];
       'dataset.keep'?: string[];
       'sharing.view'?: string[];
+      'payment.send'?: string[];
+      'payment.view'?: string[];
       'seal.view'?: string[];
       'signature.activate'?: string[];
       'signature.upload'?: string[];
@@ -7187,6 +7189,8 @@ export interface components {
           | 'DEPARTMENT_UNAVAILABLE'
           | 'DEPARTMENT_REFUSED'
           | 'DEPARTMENT_RESPONSE_INVALID'
+          | 'BANK_UNAVAILABLE'
+          | 'PAYMENT_REFUSED'
           | 'PDF_GLYPHS_UNAVAILABLE'
           | 'VERIFY_TRUST_REQUIRED'
           | 'PLATFORM_UNREACHABLE'

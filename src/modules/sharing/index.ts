@@ -6,15 +6,12 @@ export { configuredSharingKey, registerExternalDeptCommands } from './external-d
 export { type DepartmentStats } from './external-department.ts';
 export { derivedSharingKey, loadSharingKey } from './http-signature-keys.ts';
 export { dataSharingRoutes } from './sharing.routes.ts';
-export { type BankServerOptions, type BankStats, createBankServer } from './bank-server.ts';
-export { type RunningBank, startBank } from './bank-process.ts';
 export { registerBankCommands } from './bank.cli.ts';
 export {
   type PaymentFigures,
   type PaymentInstruction,
   type PaymentReceipt,
   type PaymentView,
-  type PaymentsDeps,
   type PaymentsService,
   createPaymentsService,
 } from './payments.ts';

@@ -11,7 +11,7 @@ import { verifyResponse } from './http-signature-verify.ts';
 import { SignatureError } from './http-signatures.ts';
 
 /** What goes to the bank: the instruction as the payer sent it, the payee's full ID number included (the bank pays into their card account). */
-export interface RailInstruction {
+interface RailInstruction {
   instructionId: string;
   payerOrgCode: string;
   payeeResidentId: string;
@@ -21,7 +21,7 @@ export interface RailInstruction {
   reference: string;
 }
 
-export interface BankAcceptance {
+interface BankAcceptance {
   bankReference: string;
   acceptedAt: Date;
 }

@@ -135,7 +135,7 @@ export const CATALOGUE = {
     zh: '该支付指令编号已用于不同的收款人、金额或用途',
     en: 'this instruction id was already used for another payee, amount or purpose',
   },
-  'sharing.payment.bank': { zh: '代发银行', en: 'the paying bank' },
+  'sharing.payment.bank': { zh: '代发银行', en: 'The paying bank' },
   // ---- bundles ----
   'bundles.form.unknownFields': { zh: '不允许的字段 {fields}', en: 'unknown fields {fields}' },
   'bundles.consentNeeded': { zh: '需要您同意共享“{dataset}”', en: 'your consent is needed to share {dataset}' },

@@ -14,6 +14,8 @@ import { createSharingService, type SharingService, createSealsService, type Sea
 import { createDataSharingService, type DataSharingDeps, type DataSharingService } from './modules/sharing/index.ts';
 import { createSharingAdmin, type SharingAdmin } from './modules/sharing/index.ts';
 import { createDatasetRecordsService, type DatasetRecordsService } from './modules/sharing/index.ts';
+import { createPaymentsService, type PaymentsService } from './modules/sharing/index.ts';
+import type { PaymentRailConfig } from './core/config.ts';
 import { createBundlesService, type BundlesService } from './modules/bundles/index.ts';
 import { createRulesService, type RulesService } from './modules/rules/index.ts';
 import { createInstantService } from './modules/instant/index.ts';
@@ -48,6 +50,8 @@ export interface Services {
   kiosk: KioskLogin;
   bundles: BundlesService;
   datasetRecords: DatasetRecordsService;
+  /** Payment instructions to the paying bank through the sharing layer (a benefit's payer calls it). */
+  payments: PaymentsService;
   /** Rules as data: eligibility and instant-approval rules, versioned, dry-run, applied with a trace. */
   rules: RulesService;
   /** 免申即享 / 免申即办: benefits that find the resident, their grants, payments and figures. */
@@ -75,6 +79,8 @@ export interface ServiceOptions {
   bundleDefinitions?: readonly unknown[];
   /** The external provider adapter: the platform's sharing key (default: derived from the master key) and retry timing. */
   externalSharing?: DataSharingDeps['external'];
+  /** Where payment instructions go: the internal (embedded) bank by default, or the bank's own system. */
+  paymentRail?: PaymentRailConfig;
 }
 
 /** The composition root: every service is built here, by hand, with only what it uses. */
@@ -194,6 +200,15 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const instant = createInstantService({ db, catalog, orgs, rules, dataSharing, applications, residents: identity, subjectKeyOf, clock });
   events.subscribe(instant.caseSubmittedHandler);
   const datasetRecords = createDatasetRecordsService({ db, orgs, ledger, subjectKeyOf, clock });
+  const payments = createPaymentsService({
+    db,
+    masterKey,
+    ledger,
+    orgs,
+    clock,
+    ...(options.paymentRail ? { rail: options.paymentRail } : {}),
+    ...(options.externalSharing ? { external: options.externalSharing } : {}),
+  });
   const benefits = createBenefitsService({
     db,
     rules,
@@ -203,8 +218,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     ledger,
     events,
     notices: null,
-    // INTERIM (not committed): replaced by the sharing layer's bank rail.
-    payments: { sendPayment: async (_p, i) => ({ bankReference: `internal-${i.instructionId}` }) },
+    payments,
     subjectKeyOf,
     clock,
   });
@@ -230,6 +244,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     kiosk,
     bundles,
     datasetRecords,
+    payments,
     rules,
     benefits,
   };

@@ -84,6 +84,7 @@ export async function openPlatform(config: Config, overrides: { codeSender?: Cod
         ? overrides.codeSender
         : createCodeSender(config.codeSender, { log: (line) => console.error(line) }),
     ...(config.sharingKeyFile ? { externalSharing: { key: loadSharingKey(config.sharingKeyFile) } } : {}),
+    paymentRail: config.paymentRail,
   });
   return {
     database,

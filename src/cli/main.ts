@@ -12,7 +12,7 @@ import { generateOpenApi } from './openapi.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerKeysCommands } from './keys-command.ts';
 import { registerLedgerCommands } from '../modules/ledger/index.ts';
-import { configuredSharingKey, registerExternalDeptCommands } from '../modules/sharing/index.ts';
+import { configuredSharingKey, registerBankCommands, registerExternalDeptCommands } from '../modules/sharing/index.ts';
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
 import { runDemoBundle } from '../demo/demo-bundle.ts';
 import { runDemoProactive } from '../demo/demo-proactive.ts';
@@ -138,6 +138,7 @@ registerExternalDeptCommands(
   () => configuredSharingKey(loadConfig()),
   () => openPlatform(loadConfig()),
 );
+registerBankCommands(program);
 
 const demo = program.command('demo').description('演示 demos');
 

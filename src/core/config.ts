@@ -39,7 +39,31 @@ export interface Config {
   codeSender: CodeSenderConfig;
   /** Limits of the public routes that guess or cost something, per address and per account. */
   rateLimits: RateLimits;
+  /** Where payment instructions go (see `loadPaymentRailConfig`). */
+  paymentRail: PaymentRailConfig;
 }
+
+/**
+ * The paying bank: `internal` — a department inside the platform (the embedded demo: it accepts
+ * every instruction); `external` — the bank's own system over signed HTTP (RFC 9421), its answers
+ * signed with the Ed25519 key pinned here (sharing/payment-rail.ts).
+ */
+export type PaymentRailConfig =
+  | { kind: 'internal' }
+  | {
+      kind: 'external';
+      /** `YIBAN_BANK_URL`: the bank system's base URL; instructions go to `<url>/v1/payments`. */
+      baseUrl: string;
+      /** `YIBAN_BANK_PUBLIC_KEY`: the bank's Ed25519 public key (SPKI PEM, the file's content). */
+      publicKey: string;
+      /** `YIBAN_BANK_KEY_ID`: the bank key's id (default: derived from the key, `bank-…`). */
+      keyId?: string;
+      /** `YIBAN_BANK_NAME`, for messages (default 代发银行). */
+      name?: string;
+      /** `YIBAN_BANK_TIMEOUT_MS` per attempt (default 3000) and `YIBAN_BANK_ATTEMPTS` (default 4). */
+      timeoutMs?: number;
+      attempts?: number;
+    };
 
 /** An HTTP SMS gateway: a signed JSON POST per message (modules/identity/sms-gateway.ts). */
 export interface SmsGatewayConfig {
@@ -83,6 +107,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(env.YIBAN_TRUST_PROXY),
     codeSender: loadCodeSenderConfig(env),
     rateLimits: loadRateLimits(env),
+    paymentRail: loadPaymentRailConfig(env),
+  };
+}
+
+/**
+ * `YIBAN_PAYMENT_RAIL` = internal | external; without it: external when `YIBAN_BANK_URL` is set,
+ * else internal. The external rail needs `YIBAN_BANK_URL` and `YIBAN_BANK_PUBLIC_KEY` (a PEM file).
+ */
+export function loadPaymentRailConfig(env: NodeJS.ProcessEnv): PaymentRailConfig {
+  const kind = env.YIBAN_PAYMENT_RAIL || (env.YIBAN_BANK_URL ? 'external' : 'internal');
+  if (kind === 'internal') return { kind: 'internal' };
+  if (kind !== 'external') throw new Error(`YIBAN_PAYMENT_RAIL must be internal or external, not ${JSON.stringify(kind)}`);
+  if (!env.YIBAN_BANK_URL || !env.YIBAN_BANK_PUBLIC_KEY)
+    throw new Error('the external payment rail needs YIBAN_BANK_URL and YIBAN_BANK_PUBLIC_KEY');
+  const url = new URL(env.YIBAN_BANK_URL);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('YIBAN_BANK_URL must be an http(s) URL');
+  const whole = (name: string, min: number, max: number) => {
+    if (!env[name]) return undefined;
+    const value = Number(env[name]);
+    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}`);
+    return value;
+  };
+  const timeoutMs = whole('YIBAN_BANK_TIMEOUT_MS', 100, 60_000);
+  const attempts = whole('YIBAN_BANK_ATTEMPTS', 1, 10);
+  return {
+    kind: 'external',
+    baseUrl: url.toString().replace(/\/+$/, ''),
+    publicKey: readFileSync(env.YIBAN_BANK_PUBLIC_KEY, 'utf8'),
+    ...(env.YIBAN_BANK_KEY_ID ? { keyId: env.YIBAN_BANK_KEY_ID } : {}),
+    ...(env.YIBAN_BANK_NAME ? { name: env.YIBAN_BANK_NAME } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(attempts !== undefined ? { attempts } : {}),
   };
 }
 

@@ -149,6 +149,16 @@ export const ERROR_CODES = {
     zh: '{department}的应答未通过签名核验，未予采用：{reason}',
     en: 'The answer from {department} failed verification and was not used: {reason}',
   },
+  BANK_UNAVAILABLE: {
+    status: 503,
+    zh: '{bank}暂时无法接收支付指令（已尝试 {attempts} 次），稍后会再试；同一指令不会重复支付',
+    en: '{bank} cannot take the payment instruction now ({attempts} attempts); it will be tried again later, and the same instruction is never paid twice',
+  },
+  PAYMENT_REFUSED: {
+    status: 502,
+    zh: '{bank}拒绝了支付指令：{reason}',
+    en: '{bank} refused the payment instruction: {reason}',
+  },
   PDF_GLYPHS_UNAVAILABLE: {
     status: 503,
     zh: '本系统的字体暂无“{characters}”的字形，无法生成 PDF（可出示电子证明或二维码核验）',

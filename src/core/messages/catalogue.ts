@@ -127,6 +127,15 @@ export const CATALOGUE = {
   'sharing.records.noField': { zh: '请至少填写一个字段', en: 'fill in at least one field' },
   'sharing.external.keyInvalid': { zh: '数据集配置的部门公钥无效', en: "the dataset's pinned department key is not a valid public key" },
   'sharing.external.keyNotEd25519': { zh: '部门公钥须为 Ed25519', en: 'the pinned department key must be Ed25519' },
+  'sharing.payment.instructionId': { zh: '支付指令编号须为 UUID', en: 'the instruction id must be a UUID' },
+  'sharing.payment.amount': { zh: '支付金额须为正整数（分）', en: 'the amount must be a positive whole number of fen' },
+  'sharing.payment.payeeName': { zh: '请填写收款人姓名（不超过 64 个字符）', en: "the payee's name is required (at most 64 characters)" },
+  'sharing.payment.reference': { zh: '支付附言须为 1 至 200 个字符', en: 'the reference must be 1 to 200 characters' },
+  'sharing.payment.changed': {
+    zh: '该支付指令编号已用于不同的收款人、金额或用途',
+    en: 'this instruction id was already used for another payee, amount or purpose',
+  },
+  'sharing.payment.bank': { zh: '代发银行', en: 'The paying bank' },
   // ---- bundles ----
   'bundles.form.unknownFields': { zh: '不允许的字段 {fields}', en: 'unknown fields {fields}' },
   'bundles.consentNeeded': { zh: '需要您同意共享“{dataset}”', en: 'your consent is needed to share {dataset}' },

@@ -97,6 +97,13 @@ export async function markPaymentSent(ex: Executor, id: string, bankReference: s
     .where(and(eq(benefitPayments.id, id), eq(benefitPayments.status, 'pending')));
 }
 
+export async function markPaymentRefused(ex: Executor, id: string): Promise<void> {
+  await ex
+    .update(benefitPayments)
+    .set({ status: 'refused' })
+    .where(and(eq(benefitPayments.id, id), eq(benefitPayments.status, 'pending')));
+}
+
 /** Cancels the grants' payments not yet sent; how many. */
 export async function cancelPending(ex: Executor, grantIds: readonly string[]): Promise<number> {
   if (grantIds.length === 0) return 0;

@@ -100,7 +100,8 @@ export const benefitGrants = pgTable(
   ],
 );
 
-export type PaymentStatus = 'pending' | 'sent' | 'cancelled';
+/** refused: the bank said no for good (a closed account); a person follows it up. */
+export type BenefitPaymentStatus = 'pending' | 'sent' | 'cancelled' | 'refused';
 
 /**
  * 支付指令: one payment of a grant for one period ('once', '2026-12', '2026'). Its id is the
@@ -115,7 +116,7 @@ export const benefitPayments = pgTable(
       .references(() => benefitGrants.id),
     period: text('period').notNull(),
     amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
-    status: text('status').$type<PaymentStatus>().notNull(),
+    status: text('status').$type<BenefitPaymentStatus>().notNull(),
     bankReference: text('bank_reference'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     sentAt: timestamp('sent_at', { withTimezone: true }),

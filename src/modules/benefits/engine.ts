@@ -46,8 +46,7 @@ export function createEngine(ctx: BenefitsContext) {
   async function payerActor(benefit: BenefitRow, actions: readonly ('case.view' | 'case.handle' | 'payment.send')[]): Promise<Principal> {
     const org = await deps.orgs.getOrg(benefit.payerOrgCode);
     if (!org) throw new AppError('INTERNAL', { detail: message('benefits.payerMissing', { code: benefit.payerOrgCode }) });
-    // The policy's action names are checked where they are used; the system actor names what it may do.
-    return systemPrincipal({ actor: `benefit:${benefit.code}`, at: { orgCode: org.code, orgPath: org.path, actions: actions as never } });
+    return systemPrincipal({ actor: `benefit:${benefit.code}`, at: { orgCode: org.code, orgPath: org.path, actions } });
   }
 
   /** The rule's inputs of the subject, read under the payer's grants for the rule's purpose; what could not be read, with why. */
@@ -264,15 +263,25 @@ export function createEngine(ctx: BenefitsContext) {
     const payee = await payeeOf(benefit, grant);
     if (!payee) throw new AppError('NOT_FOUND', { detail: message('benefits.noPayee') });
     const actor = await payerActor(benefit, ['payment.send']);
-    const receipt = await deps.payments.sendPayment(actor, {
-      instructionId: payment.id,
-      payerOrgCode: benefit.payerOrgCode,
-      payeeResidentId: payee.residentId,
-      payeeName: payee.name,
-      amountFen: payment.amountFen,
-      purpose: benefit.code,
-      reference: `${grant.id}:${payment.period}`,
-    });
+    let receipt: { bankReference: string };
+    try {
+      receipt = await deps.payments.sendPayment(actor, {
+        instructionId: payment.id,
+        payerOrgCode: benefit.payerOrgCode,
+        payeeResidentId: payee.residentId,
+        payeeName: payee.name,
+        amountFen: payment.amountFen,
+        purpose: benefit.code,
+        reference: `${grant.id}:${payment.period}`,
+      });
+    } catch (error) {
+      // Refused for good (a closed account): recorded for a person; a bank that is down throws, and the event is tried again.
+      if (error instanceof AppError && error.code === 'PAYMENT_REFUSED') {
+        await repo.markPaymentRefused(db, payment.id);
+        return;
+      }
+      throw error;
+    }
     await repo.markPaymentSent(db, payment.id, receipt.bankReference, clock());
   }
 

@@ -30,6 +30,10 @@ export type StaffAction =
   | 'dataset.keep'
   /** See an org's sharing page: its grants, datasets and exchanges. */
   | 'sharing.view'
+  /** Send a payment instruction to the paying bank for the org (a benefit's payer). */
+  | 'payment.send'
+  /** See the payment instructions an org sent, with the payee masked. */
+  | 'payment.view'
   // ---- applications and certificates ----
   /** See an org's seal: its key, certificate and image. */
   | 'seal.view'
@@ -132,6 +136,8 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   'exchange.request': HANDLERS,
   'dataset.keep': GRANT_MANAGERS,
   'sharing.view': [...new Set([...GRANT_MANAGERS, ...HANDLERS, ...GRANT_APPROVERS])],
+  'payment.send': ['department_officer'],
+  'payment.view': ['department_officer', 'supervisor', 'platform_admin'],
   // ---- applications and certificates ----
   'seal.view': [...HANDLERS, 'supervisor'],
   'signature.activate': ['township_admin', 'county_admin', 'city_admin', 'platform_admin'],

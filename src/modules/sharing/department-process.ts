@@ -23,7 +23,7 @@ export function newSigningKey(prefix = 'yiban-sharing'): SigningKey & { publicKe
 }
 
 /** A GET on a fresh connection (no keep-alive socket the server may be closing). */
-function getJson<T>(url: string): Promise<T> {
+export function getJson<T>(url: string): Promise<T> {
   return new Promise((resolve, reject) => {
     get(url, { agent: false }, (res) => {
       let body = '';
@@ -75,7 +75,6 @@ export async function startDepartment(spec: DepartmentSpec): Promise<RunningDepa
   writeFileSync(path.join(dir, 'department.key.pem'), key.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
   writeFileSync(path.join(dir, 'datasets.json'), JSON.stringify({ name: spec.name, datasets: spec.datasets }));
   const args = [
-    YIBAN,
     'external-dept',
     'serve',
     '--dataset',
@@ -93,27 +92,7 @@ export async function startDepartment(spec: DepartmentSpec): Promise<RunningDepa
   });
   if (spec.delayMs) args.push('--delay-ms', String(spec.delayMs));
   if (spec.failFirst) args.push('--fail-first', String(spec.failFirst));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out: string | null = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`department did not start within 60 s: ${err}`)), 60_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      if (out === null) return; // access-log lines after the start: drained, not kept
-      out += chunk;
-      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        out = null;
-        resolve(Number(m[1]));
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`department exited with ${code}: ${err}`));
-    });
-  });
+  const { child, port } = await spawnListening(args, 'department');
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
@@ -129,4 +108,39 @@ export async function startDepartment(spec: DepartmentSpec): Promise<RunningDepa
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Spawns `yiban …args` and waits for its first line, `listening on http://host:port`. */
+export async function spawnListening(args: string[], what: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [YIBAN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out: string | null = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within 60 s: ${err}`)), 60_000);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (out === null) return; // access-log lines after the start: drained, not kept
+      out += chunk;
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        out = null;
+        resolve(Number(m[1]));
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}: ${err}`));
+    });
+  });
+  return { child, port };
+}
+
+/** Stops a spawned server (SIGTERM) and waits until it has exited. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
 }

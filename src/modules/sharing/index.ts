@@ -6,6 +6,15 @@ export { configuredSharingKey, registerExternalDeptCommands } from './external-d
 export { type DepartmentStats } from './external-department.ts';
 export { derivedSharingKey, loadSharingKey } from './http-signature-keys.ts';
 export { dataSharingRoutes } from './sharing.routes.ts';
+export { registerBankCommands } from './bank.cli.ts';
+export {
+  type PaymentFigures,
+  type PaymentInstruction,
+  type PaymentReceipt,
+  type PaymentView,
+  type PaymentsService,
+  createPaymentsService,
+} from './payments.ts';
 export { type SharingAdmin, createSharingAdmin } from './sharing-admin.ts';
 export { type DemoPerson, seedRecords } from './sharing-records.seed.ts';
 export { seedSharingDemo } from './sharing.seed.ts';

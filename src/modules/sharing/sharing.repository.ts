@@ -6,3 +6,4 @@ export * from './datasets.repository.ts';
 export * from './grants.repository.ts';
 export * from './exchanges.repository.ts';
 export * from './exchange-requests.repository.ts';
+export * from './payments.repository.ts';

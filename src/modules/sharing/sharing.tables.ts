@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, index, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
 /** How much harm a field's disclosure can do; shown to the resident in the consent preview. */
 export type Sensitivity = 'low' | 'medium' | 'high';
@@ -145,5 +145,47 @@ export const sharingExchanges = pgTable(
     unique('sharing_exchanges_request_key').on(t.consumerOrgCode, t.requestKey),
     index('sharing_exchanges_subject_idx').on(t.subjectId, t.createdAt, t.id),
     check('sharing_exchanges_status_check', sql`${t.status} in ('pending_consent','approved','declined','completed')`),
+  ],
+);
+
+export const PAYMENT_STATUSES = ['pending', 'accepted', 'refused'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/**
+ * A payment instruction to the paying bank (payments.ts): one row per instruction id, whatever the
+ * retries. The payee is held as the keyed subject digest and the masked ID number only; the bank
+ * gets the full number in the instruction itself, never from this table.
+ */
+export const sharingPayments = pgTable(
+  'sharing_payments',
+  {
+    /** The caller's idempotency key: the same id is one payment, however often it is sent. */
+    instructionId: uuid('instruction_id').primaryKey(),
+    /** SHA-256 of the instruction's canonical content: the same id with another content is a conflict. */
+    instructionHash: text('instruction_hash').notNull(),
+    payerOrgCode: text('payer_org_code').notNull(),
+    /** The payer's org path, for list access by subtree. */
+    payerOrgPath: text('payer_org_path').notNull(),
+    requestedBy: uuid('requested_by').notNull(),
+    payeeKey: text('payee_key').notNull(),
+    payeeMasked: text('payee_masked').notNull(),
+    amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
+    purpose: text('purpose').notNull(),
+    reference: text('reference').notNull(),
+    status: text('status').$type<PaymentStatus>().notNull().default('pending'),
+    /** Random, per payment: the ledger leaf's digest of payee, amount and reference is salted with it. */
+    salt: text('salt').notNull(),
+    bankReference: text('bank_reference'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    ledgerEntryId: bigint('ledger_entry_id', { mode: 'number' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+    refusedAt: timestamp('refused_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('sharing_payments_payer_idx').on(t.payerOrgCode, t.createdAt, t.instructionId),
+    check('sharing_payments_status_check', sql`${t.status} in ('pending','accepted','refused')`),
+    check('sharing_payments_amount_check', sql`${t.amountFen} > 0`),
   ],
 );

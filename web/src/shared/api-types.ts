@@ -5896,7 +5896,7 @@ export interface paths {
               payments: {
                 period: string;
                 amountFen: number;
-                status: 'pending' | 'sent' | 'cancelled';
+                status: 'pending' | 'sent' | 'cancelled' | 'refused';
                 sentAt: string | null;
               }[];
               caseId: string | null;
@@ -6018,7 +6018,7 @@ export interface paths {
               payments: {
                 period: string;
                 amountFen: number;
-                status: 'pending' | 'sent' | 'cancelled';
+                status: 'pending' | 'sent' | 'cancelled' | 'refused';
                 sentAt: string | null;
               }[];
               caseId: string | null;
@@ -6151,7 +6151,7 @@ export interface paths {
               payments: {
                 period: string;
                 amountFen: number;
-                status: 'pending' | 'sent' | 'cancelled';
+                status: 'pending' | 'sent' | 'cancelled' | 'refused';
                 sentAt: string | null;
               }[];
               caseId: string | null;
@@ -6291,7 +6291,7 @@ export interface paths {
               payments: {
                 period: string;
                 amountFen: number;
-                status: 'pending' | 'sent' | 'cancelled';
+                status: 'pending' | 'sent' | 'cancelled' | 'refused';
                 sentAt: string | null;
               }[];
               caseId: string | null;
@@ -6437,7 +6437,7 @@ export interface paths {
               payments: {
                 period: string;
                 amountFen: number;
-                status: 'pending' | 'sent' | 'cancelled';
+                status: 'pending' | 'sent' | 'cancelled' | 'refused';
                 sentAt: string | null;
               }[];
               caseId: string | null;
@@ -6590,7 +6590,7 @@ export interface paths {
               payments: {
                 period: string;
                 amountFen: number;
-                status: 'pending' | 'sent' | 'cancelled';
+                status: 'pending' | 'sent' | 'cancelled' | 'refused';
                 sentAt: string | null;
               }[];
               caseId: string | null;
@@ -6732,7 +6732,7 @@ export interface paths {
                 payments: {
                   period: string;
                   amountFen: number;
-                  status: 'pending' | 'sent' | 'cancelled';
+                  status: 'pending' | 'sent' | 'cancelled' | 'refused';
                   sentAt: string | null;
                 }[];
                 caseId: string | null;
@@ -7879,6 +7879,8 @@ export interface components {
       'exchange.request'?: string[];
       'dataset.keep'?: string[];
       'sharing.view'?: string[];
+      'payment.send'?: string[];
+      'payment.view'?: string[];
       'seal.view'?: string[];
       'signature.activate'?: string[];
       'signature.upload'?: string[];
@@ -8293,6 +8295,8 @@ export interface components {
           | 'DEPARTMENT_UNAVAILABLE'
           | 'DEPARTMENT_REFUSED'
           | 'DEPARTMENT_RESPONSE_INVALID'
+          | 'BANK_UNAVAILABLE'
+          | 'PAYMENT_REFUSED'
           | 'PDF_GLYPHS_UNAVAILABLE'
           | 'VERIFY_TRUST_REQUIRED'
           | 'PLATFORM_UNREACHABLE'

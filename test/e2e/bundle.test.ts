@@ -8,6 +8,7 @@ import { certificates } from '../../src/modules/certificates/certificates.tables
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { ledgerEntries } from '../../src/modules/ledger/ledger.tables.ts';
 import { sharingExchanges, sharingGrants, sharingRecords } from '../../src/modules/sharing/sharing.tables.ts';
+import { demoBirthTime } from '../../src/modules/sharing/sharing-records.seed.ts';
 import { DEMO_PASSWORD, demoPeople } from '../../src/demo/demo-people.ts';
 import { startDepartment, type RunningDepartment } from '../../src/modules/sharing/department-process.ts';
 import { seedRecords } from '../../src/modules/sharing/sharing-records.seed.ts';
@@ -132,7 +133,12 @@ describe('the birth bundle in the browser', () => {
     expect(row).toMatchObject({ code: 'birth', stage: 'prefilled' });
     mother = row!.applicantId;
     expect(row!.typed).toEqual({ bankBranch: '中国农业银行正定支行' });
-    expect(row!.form).toMatchObject({ childName: '张小宝', birthDate: '2026-11-18', hospital: '正定县人民医院', householdHead: '张伟' });
+    expect(row!.form).toMatchObject({
+      childName: '张小宝',
+      birthDate: demoBirthTime().slice(0, 10),
+      hospital: '正定县人民医院',
+      householdHead: '张伟',
+    });
     const caseIds = Object.values(row!.cases);
     expect(caseIds).toHaveLength(5);
     const made = await db.select().from(cases).where(inArray(cases.id, caseIds));

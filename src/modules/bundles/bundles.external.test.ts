@@ -5,7 +5,7 @@ import { freePort, newSigningKey, startDepartment, type RunningDepartment } from
 import { createTestContext, type TestContext } from '../../../test/factories.ts';
 import { certificates } from '../certificates/certificates.tables.ts';
 import { seedDatasets, seedGrants } from '../sharing/sharing.seed.ts';
-import { motherRecords } from '../sharing/sharing-records.seed.ts';
+import { demoBirthTime, motherRecords } from '../sharing/sharing-records.seed.ts';
 import { sharingExchanges } from '../sharing/sharing.tables.ts';
 import { seedBundles } from './bundle-seed.ts';
 
@@ -92,7 +92,7 @@ describe.each(testEngines())('birth bundle with an external hospital system on %
     expect(done.state).toBe('done');
     expect(done.tasks.map((t) => t.state)).toEqual(['done', 'done', 'done', 'done', 'done']);
     expect(done.form.find((f) => f.name === 'birthDate')).toMatchObject({
-      value: '2026-11-18',
+      value: demoBirthTime().slice(0, 10),
       prefilled: true,
       dataset: 'health.birth_record',
     });

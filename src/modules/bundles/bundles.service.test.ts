@@ -9,6 +9,7 @@ import { certificatesOfCases } from '../certificates/certificates-of-cases.ts';
 import type { Principal } from '../identity/principal.ts';
 import { validateDefinition, type BundleDefinition } from './bundle-definition.ts';
 import { BUNDLE_DEFINITIONS } from './bundle-definitions.ts';
+import { demoBirthTime } from '../sharing/sharing-records.seed.ts';
 import { createBundlesService } from './bundles.service.ts';
 
 const birth = BUNDLE_DEFINITIONS.find((d) => d.code === 'birth')!;
@@ -40,7 +41,7 @@ describe.each(testEngines())('life-event bundles on %s', (engine) => {
     expect(bundle.burden.outputs).toEqual(identifiers);
     // The prefilled values are the datasets', and the child's name reaches every certificate's case.
     expect(bundle.form.find((f) => f.name === 'birthDate')).toMatchObject({
-      value: '2026-11-18',
+      value: demoBirthTime().slice(0, 10),
       prefilled: true,
       dataset: 'health.birth_record',
     });

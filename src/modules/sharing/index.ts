@@ -16,7 +16,7 @@ export {
   createPaymentsService,
 } from './payments.ts';
 export { type SharingAdmin, createSharingAdmin } from './sharing-admin.ts';
-export { type DemoPerson, seedRecords } from './sharing-records.seed.ts';
+export { type DemoPerson, demoBirthTime, seedRecords } from './sharing-records.seed.ts';
 export { seedSharingDemo } from './sharing.seed.ts';
 export {
   type DataSharingDeps,

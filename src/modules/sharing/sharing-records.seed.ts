@@ -43,6 +43,14 @@ function insuredRecord(p: Pick<DemoPerson, 'residentId' | 'name'>): RecordOf {
   };
 }
 
+/**
+ * When the demo's 张小宝 was born: seventeen days before the records are loaded, so that the demo
+ * stays a recent birth (the maternity benefits' rules ask for a birth within the year), in China time.
+ */
+export function demoBirthTime(now: Date = new Date()): string {
+  return `${new Date(now.getTime() + 8 * 3_600_000 - 17 * 86_400_000).toISOString().slice(0, 10)}T08:30:00+08:00`;
+}
+
 /** The hospital's delivery record of the newborn 张小宝, kept under the mother. */
 function deliveryRecord(mother: Pick<DemoPerson, 'residentId'>): RecordOf {
   return {
@@ -50,7 +58,7 @@ function deliveryRecord(mother: Pick<DemoPerson, 'residentId'>): RecordOf {
     data: {
       childName: '张小宝',
       childGender: '男',
-      birthTime: '2026-11-18T08:30:00+08:00',
+      birthTime: demoBirthTime(),
       birthPlace: '河北省石家庄市正定县',
       hospital: '正定县人民医院',
       weightGrams: '3350',

@@ -73,6 +73,9 @@ export async function prepareBundleDemo(
       const copy = (code: string, data: Record<string, string>) => services.sharingAdmin.upsertRecords(code, [{ residentId, data }]);
       await copy('ps.household_register', { ...records['ps.household_register']![1]!.data, name: `母亲${hanDigits(index)}` });
       await copy('health.birth_record', { ...records['health.birth_record']![0]!.data, childName: `宝宝${index}` });
+      // Her insurance, as 王芳's: what the maternity benefits' rules read.
+      await copy('medsec.insured_person', { ...records['medsec.insured_person']![1]!.data, name: `母亲${hanDigits(index)}` });
+      await copy('medsec.maternity_insurance', records['medsec.maternity_insurance']![0]!.data);
     }
     await services.identity.registerResident({
       name: index === 1 ? people[1].name : `母亲${hanDigits(index)}`,

@@ -89,10 +89,10 @@ export async function runDemoProactive(): Promise<ProactiveReport> {
     });
     const older = makeResidentId('130123', `${Number(today.slice(0, 4)) - 85}-03-15`, 812);
     await services.sharingAdmin.upsertRecords(REGISTER, [
-      { residentId: elder, data: { name: '赵德顺', gender: '男', birthDate: eightieth, address: ADDRESS, idNumber: elder } },
+      { residentId: elder, data: { name: '赵德顺', gender: '男', birthDate: eightieth, address: ADDRESS } },
       {
         residentId: older,
-        data: { name: '孙桂兰', gender: '女', birthDate: `${Number(today.slice(0, 4)) - 85}-03-15`, address: ADDRESS, idNumber: older },
+        data: { name: '孙桂兰', gender: '女', birthDate: `${Number(today.slice(0, 4)) - 85}-03-15`, address: ADDRESS },
       },
     ]);
     await services.benefits.runDue();

@@ -187,13 +187,5 @@ export function benefitGrants(orgs: { medicalSecurity: string; health: string; c
       purpose: CHILDCARE_SUBSIDY,
       ...basis('《育儿补贴制度实施方案》：依户籍信息核定发放地'),
     },
-    {
-      // The payee of an allowance found by the birthday sweep, who may have no account: the bank pays by ID number.
-      datasetCode: REGISTER,
-      consumerOrgCode: orgs.civilAffairs,
-      fields: ['name', 'idNumber'],
-      purpose: 'benefit.payment',
-      ...basis('《河北省老年人权益保障条例》第三十条：民政部门依户籍信息将高龄津贴发放至本人社会保障卡'),
-    },
   ];
 }

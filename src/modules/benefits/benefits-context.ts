@@ -42,7 +42,7 @@ export interface PaymentPort {
 
 export interface BenefitsDeps {
   db: Db;
-  rules: Pick<RulesService, 'activeInputs' | 'decideWith' | 'sweep' | 'basisOf'>;
+  rules: Pick<RulesService, 'inForce' | 'sweep' | 'basisOf'>;
   orgs: Pick<OrgsService, 'getOrg'>;
   residents: Pick<IdentityService, 'revealResidentId' | 'findResidentByResidentId' | 'getResidentSummary'>;
   applications: Pick<ApplicationsService, 'submit' | 'decideMany' | 'getCase'>;

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { benefitGrants, benefitOptOuts, benefitPayments, benefits, type BenefitGrantStatus } from './benefits.tables.ts';
+import { benefitGrants, benefitOptOuts, benefitPayments, benefits, benefitSubjects, type BenefitGrantStatus } from './benefits.tables.ts';
 
 export type BenefitRow = typeof benefits.$inferSelect;
 export type GrantRow = typeof benefitGrants.$inferSelect;
@@ -126,12 +126,10 @@ export function liveGrantsOfSubject(ex: Executor, subjectKey: string): Promise<G
     .for('update');
 }
 
-export async function isOptedOut(ex: Executor, subjectKey: string, benefitCode: string): Promise<boolean> {
-  const [row] = await ex
-    .select({ at: benefitOptOuts.at })
-    .from(benefitOptOuts)
-    .where(and(eq(benefitOptOuts.subjectKey, subjectKey), eq(benefitOptOuts.benefitCode, benefitCode)));
-  return row !== undefined;
+/** The benefits the subject opted out of. */
+export async function optOutsOf(ex: Executor, subjectKey: string): Promise<Set<string>> {
+  const rows = await ex.select({ code: benefitOptOuts.benefitCode }).from(benefitOptOuts).where(eq(benefitOptOuts.subjectKey, subjectKey));
+  return new Set(rows.map((r) => r.code));
 }
 
 export async function insertOptOut(ex: Executor, subjectKey: string, benefitCode: string, at: Date): Promise<void> {
@@ -262,4 +260,41 @@ export async function paymentFigures(
     p90: r.p90 === null ? null : Number(r.p90),
     max: r.max === null ? null : Number(r.max),
   }));
+}
+
+export async function rememberSubject(ex: Executor, subjectKey: string, accountId: string, at: Date): Promise<void> {
+  await ex
+    .insert(benefitSubjects)
+    .values({ subjectKey, accountId, updatedAt: at })
+    .onConflictDoUpdate({ target: benefitSubjects.subjectKey, set: { accountId, updatedAt: at } });
+}
+
+/** The accounts of the subjects that have one. */
+export async function accountsOfSubjects(ex: Executor, keys: readonly string[]): Promise<Map<string, string>> {
+  if (keys.length === 0) return new Map();
+  const rows = await ex.select().from(benefitSubjects).where(inArray(benefitSubjects.subjectKey, [...keys]));
+  return new Map(rows.map((r) => [r.subjectKey, r.accountId]));
+}
+
+export async function markPaymentHeld(ex: Executor, id: string): Promise<void> {
+  await ex
+    .update(benefitPayments)
+    .set({ status: 'held' })
+    .where(and(eq(benefitPayments.id, id), eq(benefitPayments.status, 'pending')));
+}
+
+/** Gives the subject's grants made before their account was known that account, and their held payments back to pending: those payments' ids. */
+export async function attachAccount(ex: Executor, subjectKey: string, accountId: string, payeeMasked: string): Promise<{ grants: GrantRow[]; payments: string[] }> {
+  const grants = await ex
+    .update(benefitGrants)
+    .set({ accountId, payeeMasked })
+    .where(and(eq(benefitGrants.subjectKey, subjectKey), sql`${benefitGrants.accountId} is null`))
+    .returning();
+  if (grants.length === 0) return { grants, payments: [] };
+  const released = await ex
+    .update(benefitPayments)
+    .set({ status: 'pending' })
+    .where(and(inArray(benefitPayments.grantId, grants.map((g) => g.id)), eq(benefitPayments.status, 'held')))
+    .returning({ id: benefitPayments.id });
+  return { grants, payments: released.map((r) => r.id) };
 }

@@ -47,7 +47,7 @@ export const BenefitGrantSchema = Type.Object({
     Type.Object({
       period: Type.String(),
       amountFen: Type.Integer(),
-      status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('cancelled'), Type.Literal('refused')]),
+      status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('cancelled'), Type.Literal('refused'), Type.Literal('held')]),
       sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     }),
   ),
@@ -66,7 +66,7 @@ export const OptOutBody = Type.Object({ benefitCode: BenefitCode }, { additional
 export const GrantsQuery = Type.Object({
   benefitCode: Type.Optional(BenefitCode),
   status: Type.Optional(GrantStatusSchema),
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,200}$', maxLength: 200 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
 });
 

@@ -173,10 +173,10 @@ describe.each(testEngines())('benefits with no application on %s', (engine) => {
     const almost = `${tomorrow.getUTCFullYear() - 80}-${tomorrow.toISOString().slice(5, 10)}`;
     const almostId = makeResidentId('130123', almost, 779);
     await ctx.services.sharingAdmin.upsertRecords(REGISTER, [
-      { residentId, data: { name: '赵爷爷', birthDate: eighty, address: '河北省石家庄市正定县正定镇塔元庄村', idNumber: residentId } },
+      { residentId, data: { name: '赵爷爷', birthDate: eighty, address: '河北省石家庄市正定县正定镇塔元庄村' } },
       {
         residentId: almostId,
-        data: { name: '钱奶奶', birthDate: almost, address: '河北省石家庄市正定县正定镇塔元庄村', idNumber: almostId },
+        data: { name: '钱奶奶', birthDate: almost, address: '河北省石家庄市正定县正定镇塔元庄村' },
       },
     ]);
     const first = await ctx.services.benefits.runDue();

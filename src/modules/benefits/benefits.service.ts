@@ -70,7 +70,7 @@ export function createBenefitsService(deps: BenefitsDeps) {
   ): Promise<BenefitGrantView> {
     const { grant: seen } = await ownGrant(principal, id);
     const benefit = await benefitOf(seen.benefitCode);
-    await db.transaction(async (tx) => {
+    const paymentId = await db.transaction(async (tx) => {
       const grant = (await repo.lockGrant(tx, id))!;
       const payments = await repo.paymentsOfGrants(tx, [id]);
       const next = change(
@@ -86,9 +86,11 @@ export function createBenefitsService(deps: BenefitsDeps) {
         ...(next.status === 'opted_out' ? { stoppedAt: now, stopReason: 'opt_out' } : {}),
       });
       await engine.leaf(tx, { event: next.status, benefit: benefit.code, grant: id, at: now.toISOString() });
-      if (next.pay) await engine.schedulePayment(tx, benefit, { ...grant, status: next.status });
-      else await repo.cancelPending(tx, [id]);
+      if (next.pay) return engine.schedulePayment(tx, benefit, { ...grant, status: next.status });
+      await repo.cancelPending(tx, [id]);
+      return null;
     });
+    await engine.payNow(benefit, paymentId);
     return viewOne(id);
   }
 
@@ -97,6 +99,8 @@ export function createBenefitsService(deps: BenefitsDeps) {
     handlers: triggers.handlers,
     /** The daily run: date-triggered sweeps and recurring payments. */
     runDue: schedule.runDue,
+    /** Runs `runDue` soon after start and then every `intervalMs` (hourly in `yiban serve`); the returned function stops it after the current run. */
+    startSchedule: schedule.start,
 
     /** The benefit catalogue (no personal data). */
     async catalogue() {

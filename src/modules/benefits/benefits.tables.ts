@@ -100,8 +100,8 @@ export const benefitGrants = pgTable(
   ],
 );
 
-/** refused: the bank said no for good (a closed account); a person follows it up. */
-export type BenefitPaymentStatus = 'pending' | 'sent' | 'cancelled' | 'refused';
+/** refused: the bank said no for good (a closed account), a person follows it up; held: no account is known for the payee yet (paid when they register). */
+export type BenefitPaymentStatus = 'pending' | 'sent' | 'cancelled' | 'refused' | 'held';
 
 /**
  * 支付指令: one payment of a grant for one period ('once', '2026-12', '2026'). Its id is the
@@ -136,3 +136,15 @@ export const benefitOptOuts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.subjectKey, t.benefitCode] })],
 );
+
+/**
+ * The residents the benefits know by their keyed subject: written when a resident registers (the
+ * `resident.registered` event) or a certificate is issued to them. A sweep finds people by subject
+ * key only (the datasets hold no ID number); this says which of them have an account, so that they
+ * are told and paid. No ID number is kept here.
+ */
+export const benefitSubjects = pgTable('benefit_subjects', {
+  subjectKey: text('subject_key').primaryKey(),
+  accountId: uuid('account_id').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+});

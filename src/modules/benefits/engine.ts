@@ -11,11 +11,16 @@ import * as repo from './benefits.repository.ts';
 import type { BenefitRow, GrantRow } from './benefits.repository.ts';
 import type { BenefitSchedule, BenefitGrantStatus, GrantTrace } from './benefits.tables.ts';
 
-const REGISTER = 'ps.household_register';
-/** The purpose under which a payer reads a payee's name and ID number from the register (the bank pays by ID). */
-const PAYMENT_PURPOSE = 'benefit.payment';
 
 export const BENEFIT_LEAF = 'benefit.decision';
+
+/** What one trigger's assessments share: each dataset's record of the subject, read once, and their opt-outs. */
+export interface Memo {
+  records: Map<string, Record<string, string> | undefined>;
+  optOuts: Set<string> | null;
+}
+
+export const newMemo = (): Memo => ({ records: new Map(), optOuts: null });
 
 /** Who an assessment is about: the keyed subject, and the resident's account when there is one. */
 export interface Subject {
@@ -50,7 +55,12 @@ export function createEngine(ctx: BenefitsContext) {
   }
 
   /** The rule's inputs of the subject, read under the payer's grants for the rule's purpose; what could not be read, with why. */
-  async function readInputs(benefit: BenefitRow, subjectKey: string, inputs: { purpose: string; needs: Map<string, string[]> }) {
+  async function readInputs(
+    benefit: BenefitRow,
+    subjectKey: string,
+    inputs: { purpose: string; needs: Map<string, string[]> },
+    memo: Memo,
+  ) {
     const problems = await ruleDataProblems(db, {
       consumerOrgCode: benefit.payerOrgCode,
       purpose: inputs.purpose,
@@ -59,37 +69,34 @@ export function createEngine(ctx: BenefitsContext) {
     });
     const records: Record<string, Record<string, string> | undefined> = {};
     const unavailable: GrantTrace['unavailable'] = [];
+    const wanted = [...inputs.needs.keys()].filter((d) => !problems.some((p) => p.dataset === d));
+    // One read of each dataset per trigger: the benefits a trigger assesses share their data.
+    const unread = wanted.filter((d) => !memo.records.has(d));
+    const read = await Promise.all(unread.map((d) => recordsOf(db, d, [subjectKey])));
+    unread.forEach((d, i) => memo.records.set(d, read[i]!.get(subjectKey)));
     for (const dataset of inputs.needs.keys()) {
       const problem = problems.find((p) => p.dataset === dataset);
-      if (problem) {
-        unavailable.push({ dataset, reason: message(`rules.data.${problem.problem}`) });
-        continue;
-      }
-      records[dataset] = (await recordsOf(db, dataset, [subjectKey])).get(subjectKey);
+      if (problem) unavailable.push({ dataset, reason: message(`rules.data.${problem.problem}`) });
+      else records[dataset] = memo.records.get(dataset);
     }
     return { records, unavailable };
   }
 
-  /** The payee's ID number and name: from the account, or from the register under the payer's payment grant. */
-  async function payeeOf(
-    benefit: BenefitRow,
-    grant: Pick<GrantRow, 'accountId' | 'subjectKey'>,
-  ): Promise<{ residentId: string; name: string } | null> {
-    if (grant.accountId) {
-      const residentId = await deps.residents.revealResidentId(grant.accountId);
-      const summary = await deps.residents.getResidentSummary(grant.accountId);
-      if (residentId && summary) return { residentId, name: summary.name };
-    }
-    const needs = new Map([[REGISTER, ['name', 'idNumber']]]);
-    const problems = await ruleDataProblems(db, { consumerOrgCode: benefit.payerOrgCode, purpose: PAYMENT_PURPOSE, needs, at: clock() });
-    if (problems.length > 0) return null;
-    const record = (await recordsOf(db, REGISTER, [grant.subjectKey])).get(grant.subjectKey);
-    return record?.idNumber && record.name ? { residentId: record.idNumber, name: record.name } : null;
+  /** The payee's ID number and name, from their account (the grant's, or the one the subject is known by); null when they have none yet. */
+  async function payeeOf(grant: Pick<GrantRow, 'accountId' | 'subjectKey'>): Promise<{ residentId: string; name: string } | null> {
+    const accountId = grant.accountId ?? (await repo.accountsOfSubjects(db, [grant.subjectKey])).get(grant.subjectKey) ?? null;
+    if (!accountId) return null;
+    const [residentId, summary] = await Promise.all([deps.residents.revealResidentId(accountId), deps.residents.getResidentSummary(accountId)]);
+    return residentId && summary ? { residentId, name: summary.name } : null;
   }
 
-  /** Schedules the grant's payment for the current period (once: its only one) in the caller's transaction. */
-  async function schedulePayment(tx: Executor, benefit: BenefitRow, grant: GrantRow): Promise<void> {
-    if (grant.amountFen === null || grant.amountFen <= 0) return;
+  /**
+   * Schedules the grant's payment for the current period (once: its only one) in the caller's
+   * transaction, with its `benefit.payment_due` event: the guarantee that it is sent. The new
+   * payment's id, for `payNow` once the transaction has committed.
+   */
+  async function schedulePayment(tx: Executor, benefit: BenefitRow, grant: GrantRow): Promise<string | null> {
+    if (grant.amountFen === null || grant.amountFen <= 0) return null;
     const now = clock();
     const id = await repo.insertPayment(tx, {
       grantId: grant.id,
@@ -98,6 +105,17 @@ export function createEngine(ctx: BenefitsContext) {
       createdAt: now,
     });
     if (id) await deps.events.enqueue(tx, { topic: 'benefit.payment_due', payload: { paymentId: id } });
+    return id;
+  }
+
+  /**
+   * Sends a payment just scheduled at once, after its transaction committed, rather than a hop of
+   * the outbox later; a failure is left to the payment's event, which the worker retries (the
+   * instruction id makes a second send the same payment).
+   */
+  async function payNow(benefit: BenefitRow, paymentId: string | null): Promise<void> {
+    if (!paymentId) return;
+    await pay(benefit, paymentId).catch(() => undefined);
   }
 
   async function leaf(tx: Executor, fields: Record<string, unknown>): Promise<number> {
@@ -144,23 +162,28 @@ export function createEngine(ctx: BenefitsContext) {
    * instance: a second call (a retried event, the next sweep) returns the stored decision. Null
    * when no version is in force.
    */
-  async function assess(benefit: BenefitRow, subject: Subject, trigger: { eventId: number | null; at: Date }): Promise<GrantRow | null> {
-    const inputs = await deps.rules.activeInputs(benefit.ruleCode);
-    if (!inputs) return null;
-    const { records, unavailable } = await readInputs(benefit, subject.subjectKey, inputs);
-    const decision = await deps.rules.decideWith(benefit.ruleCode, subject.subjectKey, records);
-    if (!decision) return null;
+  async function assess(
+    benefit: BenefitRow,
+    subject: Subject,
+    trigger: { eventId: number | null; at: Date },
+    memo: Memo = newMemo(),
+  ): Promise<GrantRow | null> {
+    const rule = await deps.rules.inForce(benefit.ruleCode);
+    if (!rule) return null;
+    const { records, unavailable } = await readInputs(benefit, subject.subjectKey, rule, memo);
+    const decision = rule.decide(subject.subjectKey, records);
     // The input that tells one grant from the next (a birth's certificate number), by its dataset and field.
     const ref = benefit.instanceInput ? decision.trace.inputs.find((i) => i.name === benefit.instanceInput) : undefined;
     const instance = ref ? (records[ref.dataset]?.[ref.field] ?? '') : '';
     const eligible = decision.outcome === 'eligible';
-    const optedOut = eligible && (await repo.isOptedOut(db, subject.subjectKey, benefit.code));
+    memo.optOuts ??= await repo.optOutsOf(db, subject.subjectKey);
+    const optedOut = eligible && memo.optOuts.has(benefit.code);
     const status: BenefitGrantStatus = !eligible ? 'refused' : optedOut ? 'opted_out' : benefit.mode === 'confirm' ? 'offered' : 'granted';
-    const payee =
-      subject.residentId ?? (await payeeOf(benefit, { accountId: subject.accountId, subjectKey: subject.subjectKey }))?.residentId ?? null;
+    const payee = subject.residentId ?? (await payeeOf(subject))?.residentId ?? null;
     const now = clock();
     const trace: GrantTrace = { ...decision.trace, unavailable };
-    return db
+    let paymentId: string | null = null;
+    const decided = await db
       .transaction(async (tx) => {
         const ledgerEntryId = await leaf(tx, {
           event: 'decided',
@@ -196,7 +219,7 @@ export function createEngine(ctx: BenefitsContext) {
           // Someone decided it first: this transaction's leaf goes with it (nothing to record twice).
           throw new AlreadyDecided(grant);
         }
-        if (status === 'granted' && benefit.mode === 'grant') await schedulePayment(tx, benefit, grant);
+        if (status === 'granted' && benefit.mode === 'grant') paymentId = await schedulePayment(tx, benefit, grant);
         await notice(tx, benefit, grant, status);
         return grant;
       })
@@ -204,6 +227,8 @@ export function createEngine(ctx: BenefitsContext) {
         if (error instanceof AlreadyDecided) return error.grant;
         throw error;
       });
+    await payNow(benefit, paymentId);
+    return decided;
   }
 
   /**
@@ -242,12 +267,13 @@ export function createEngine(ctx: BenefitsContext) {
     if (result && result.outcome !== 'approved' && !(result.error instanceof AppError && result.error.code === 'ALREADY_DECIDED')) {
       throw result.error ?? new AppError('INTERNAL');
     }
-    await db.transaction(async (tx) => {
+    const paymentId = await db.transaction(async (tx) => {
       const current = await repo.lockGrant(tx, grant.id);
-      if (!current || current.caseId) return;
+      if (!current || current.caseId) return null;
       await repo.updateGrant(tx, grant.id, { caseId: kase.id });
-      if (current.status === 'granted') await schedulePayment(tx, benefit, current);
+      return current.status === 'granted' ? schedulePayment(tx, benefit, current) : null;
     });
+    await payNow(benefit, paymentId);
   }
 
   /** Sends one payment instruction (the `benefit.payment_due` handler): once, whatever the retries; a bank that is down throws, and the event is tried again later. */
@@ -260,8 +286,12 @@ export function createEngine(ctx: BenefitsContext) {
       await repo.cancelPending(db, [grant.id]);
       return;
     }
-    const payee = await payeeOf(benefit, grant);
-    if (!payee) throw new AppError('NOT_FOUND', { detail: message('benefits.noPayee') });
+    const payee = await payeeOf(grant);
+    if (!payee) {
+      // Nobody to pay yet (found by a sweep, no account): held until they register (triggers.ts).
+      await repo.markPaymentHeld(db, payment.id);
+      return;
+    }
     const actor = await payerActor(benefit, ['payment.send']);
     let receipt: { bankReference: string };
     try {
@@ -285,7 +315,7 @@ export function createEngine(ctx: BenefitsContext) {
     await repo.markPaymentSent(db, payment.id, receipt.bankReference, clock());
   }
 
-  return { assess, complete, pay, schedulePayment, notice, leaf, payerActor };
+  return { assess, complete, pay, payNow, schedulePayment, notice, leaf, payerActor };
 }
 
 class AlreadyDecided extends Error {

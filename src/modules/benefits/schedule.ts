@@ -1,9 +1,6 @@
-import { recordsOf, ruleDataProblems } from '../sharing/index.ts';
 import type { BenefitsContext } from './benefits-context.ts';
 import * as repo from './benefits.repository.ts';
 import { periodOf, type Engine } from './engine.ts';
-
-const REGISTER = 'ps.household_register';
 
 export interface DueRun {
   /** Per date-triggered benefit: the subjects the sweep found eligible and how many were newly decided. */
@@ -21,19 +18,13 @@ export interface DueRun {
 export function createSchedule(ctx: BenefitsContext, engine: Engine) {
   const { db, deps, clock } = ctx;
 
-  /** The account of a swept subject, when they have one (their inbox): by the register's ID number, read under the payment grant. */
-  async function accountsOf(
-    payerOrgCode: string,
-    keys: string[],
-  ): Promise<Map<string, { accountId: string | null; residentId: string | null }>> {
-    const needs = new Map([[REGISTER, ['name', 'idNumber']]]);
-    const problems = await ruleDataProblems(db, { consumerOrgCode: payerOrgCode, purpose: 'benefit.payment', needs, at: clock() });
-    const records = problems.length === 0 ? await recordsOf(db, REGISTER, keys) : new Map<string, Record<string, string>>();
+  /** The accounts of swept subjects, where the benefits know one (no ID number is read: the datasets hold none). */
+  async function accountsOf(keys: string[]): Promise<Map<string, { accountId: string | null; residentId: string | null }>> {
+    const accounts = await repo.accountsOfSubjects(db, keys);
     const out = new Map<string, { accountId: string | null; residentId: string | null }>();
     for (const key of keys) {
-      const id = records.get(key)?.idNumber ?? null;
-      const account = id ? await deps.residents.findResidentByResidentId(id) : null;
-      out.set(key, { accountId: account?.accountId ?? null, residentId: id });
+      const accountId = accounts.get(key) ?? null;
+      out.set(key, { accountId, residentId: accountId ? await deps.residents.revealResidentId(accountId) : null });
     }
     return out;
   }
@@ -50,7 +41,7 @@ export function createSchedule(ctx: BenefitsContext, engine: Engine) {
         const done = await repo.decidedSubjects(db, benefit.code, keys);
         const fresh = keys.filter((k) => !done.has(k));
         if (fresh.length === 0) continue;
-        const people = await accountsOf(benefit.payerOrgCode, fresh);
+        const people = await accountsOf(fresh);
         for (const subjectKey of fresh) {
           const who = people.get(subjectKey)!;
           const grant = await engine.assess(benefit, { subjectKey, ...who }, { eventId: null, at });
@@ -69,5 +60,24 @@ export function createSchedule(ctx: BenefitsContext, engine: Engine) {
     return { swept, paymentsScheduled };
   }
 
-  return { runDue };
+  function start(opts: { intervalMs: number; firstAfterMs?: number; onError?: (error: unknown) => void }): () => Promise<void> {
+    let stopped = false;
+    let running: Promise<unknown> = Promise.resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = () => {
+      running = runDue()
+        .catch((error: unknown) => opts.onError?.(error))
+        .finally(() => {
+          if (!stopped) timer = setTimeout(tick, opts.intervalMs);
+        });
+    };
+    timer = setTimeout(tick, opts.firstAfterMs ?? 5_000);
+    return async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    };
+  }
+
+  return { runDue, start };
 }

@@ -1,10 +1,10 @@
-import { parseResidentId, systemPrincipal } from '../identity/index.ts';
+import { maskResidentId, parseResidentId, systemPrincipal } from '../identity/index.ts';
 import type { EventHandler } from '../events/index.ts';
 import { DEATH_REGISTRATION } from './benefit-defs.ts';
 import type { BenefitsContext } from './benefits-context.ts';
 import * as repo from './benefits.repository.ts';
 import type { BenefitRow } from './benefits.repository.ts';
-import type { Engine } from './engine.ts';
+import { newMemo, type Engine } from './engine.ts';
 
 const CATALOGUE_TTL_MS = 30_000;
 
@@ -34,23 +34,28 @@ export function createTriggers(ctx: BenefitsContext, engine: Engine) {
       const residentId = await deps.residents.revealResidentId(holderId);
       if (!residentId) return;
       const subject = { subjectKey: deps.subjectKeyOf(residentId), accountId: holderId, residentId };
+      await repo.rememberSubject(db, subject.subjectKey, holderId, clock());
+      const memo = newMemo();
       for (const benefit of triggered) {
-        const grant = await engine.assess(benefit, subject, { eventId: event.id, at: event.createdAt });
+        const grant = await engine.assess(benefit, subject, { eventId: event.id, at: event.createdAt }, memo);
         if (grant) await engine.complete(benefit, grant);
       }
     },
   };
+
+  async function payById(paymentId: string): Promise<void> {
+    const payment = await repo.findPayment(db, paymentId);
+    const grant = payment ? await repo.findGrant(db, payment.grantId) : undefined;
+    const benefit = grant ? (await repo.allBenefits(db)).find((b) => b.code === grant.benefitCode) : undefined;
+    if (benefit) await engine.pay(benefit, paymentId);
+  }
 
   const onPaymentDue: EventHandler = {
     name: 'benefits.pay',
     topics: ['benefit.payment_due'],
     async handle(event) {
       const { paymentId } = event.payload;
-      if (typeof paymentId !== 'string') return;
-      const payment = await repo.findPayment(db, paymentId);
-      const grant = payment ? await repo.findGrant(db, payment.grantId) : undefined;
-      const benefit = grant ? (await repo.allBenefits(db)).find((b) => b.code === grant.benefitCode) : undefined;
-      if (benefit) await engine.pay(benefit, paymentId);
+      if (typeof paymentId === 'string') await payById(paymentId);
     },
   };
 
@@ -67,6 +72,31 @@ export function createTriggers(ctx: BenefitsContext, engine: Engine) {
       const id = String(kase.form.deceasedResidentId ?? '').toUpperCase();
       if (!parseResidentId(id).ok) return;
       await stopAll(deps.subjectKeyOf(id), `death:${caseId}`);
+    },
+  };
+
+  const onRegistered: EventHandler = {
+    name: 'benefits.know-resident',
+    topics: ['resident.registered'],
+    async handle(event) {
+      const { accountId } = event.payload;
+      if (typeof accountId !== 'string') return;
+      const residentId = await deps.residents.revealResidentId(accountId);
+      if (!residentId) return;
+      const subjectKey = deps.subjectKeyOf(residentId);
+      const benefits = await repo.allBenefits(db);
+      // Grants a sweep made before they had an account: theirs now; told, and their held payments sent.
+      const { payments } = await db.transaction(async (tx) => {
+        await repo.rememberSubject(tx, subjectKey, accountId, clock());
+        const attached = await repo.attachAccount(tx, subjectKey, accountId, maskResidentId(residentId));
+        for (const grant of attached.grants) {
+          const benefit = benefits.find((b) => b.code === grant.benefitCode);
+          if (benefit) await engine.notice(tx, benefit, grant, grant.status);
+        }
+        for (const paymentId of attached.payments) await deps.events.enqueue(tx, { topic: 'benefit.payment_due', payload: { paymentId } });
+        return attached;
+      });
+      for (const paymentId of payments) await payById(paymentId).catch(() => undefined);
     },
   };
 
@@ -93,5 +123,5 @@ export function createTriggers(ctx: BenefitsContext, engine: Engine) {
     });
   }
 
-  return { handlers: [onCertificate, onPaymentDue, onDeath], stopAll, catalogue };
+  return { handlers: [onCertificate, onPaymentDue, onDeath, onRegistered], stopAll, catalogue };
 }

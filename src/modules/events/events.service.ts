@@ -62,8 +62,15 @@ export function createEventsService(deps: EventsDeps) {
     /** Handles due events until none is left (tests and demo commands); how many were handled. */
     drain: (handlers: readonly EventHandler[] = subscribed) => worker.drain(handlers),
     /** The worker loop of a server process; the returned function stops it. */
-    start: (options: { intervalMs?: number; onError?: (error: unknown) => void; handlers?: readonly EventHandler[] } = {}) =>
-      worker.start(options.handlers ?? subscribed, options),
+    start: (
+      options: {
+        intervalMs?: number;
+        onError?: (error: unknown) => void;
+        handlers?: readonly EventHandler[];
+        pipelines?: number;
+        batchSize?: number;
+      } = {},
+    ) => worker.start(options.handlers ?? subscribed, options),
 
     ...createDeadLetterFunctions({ db, clock }),
   };

@@ -195,28 +195,49 @@ export function createWorker(deps: WorkerDeps) {
     return total;
   }
 
-  /** Polls every `intervalMs` (at once again after a full batch); the returned function stops it after the current batch. */
-  function start(handlers: readonly EventHandler[], opts: { intervalMs?: number; onError?: (error: unknown) => void } = {}) {
+  /**
+   * Polls every `intervalMs` (at once again after a full batch); the returned function stops it
+   * after the current batches. `pipelines` loops claim and handle side by side (SKIP LOCKED keeps
+   * their batches apart), each `batchSize` events at most: a slow handler then holds back only its
+   * own batch, not every event that arrives meanwhile (the latency a trigger waits for).
+   */
+  function start(
+    handlers: readonly EventHandler[],
+    opts: { intervalMs?: number; onError?: (error: unknown) => void; pipelines?: number; batchSize?: number } = {},
+  ) {
     const intervalMs = opts.intervalMs ?? 500;
+    const limit = opts.batchSize ?? options.batchSize;
     let stopped = false;
-    let running: Promise<unknown> = Promise.resolve();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = () => {
-      if (stopped) return;
-      running = runOnce(handlers)
-        .catch((error: unknown) => {
-          opts.onError?.(error);
-          return 0;
-        })
-        .then((n) => {
-          if (!stopped) timer = setTimeout(tick, n >= options.batchSize ? 0 : intervalMs);
-        });
+    const running = new Set<Promise<unknown>>();
+    const timers = new Set<ReturnType<typeof setTimeout>>();
+    const loop = () => {
+      const schedule = (delay: number) => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          tick();
+        }, delay);
+        timers.add(timer);
+      };
+      const tick = () => {
+        if (stopped) return;
+        const run = runOnce(handlers, limit)
+          .catch((error: unknown) => {
+            opts.onError?.(error);
+            return 0;
+          })
+          .then((n) => {
+            running.delete(run);
+            if (!stopped) schedule(n >= limit ? 0 : intervalMs);
+          });
+        running.add(run);
+      };
+      schedule(intervalMs);
     };
-    timer = setTimeout(tick, intervalMs);
+    for (let i = 0; i < Math.max(1, opts.pipelines ?? 1); i++) loop();
     return async () => {
       stopped = true;
-      clearTimeout(timer);
-      await running;
+      for (const timer of timers) clearTimeout(timer);
+      await Promise.all([...running]);
     };
   }
 

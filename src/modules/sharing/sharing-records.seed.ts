@@ -24,7 +24,6 @@ function householdRecord(p: DemoPerson, householdNo: string, head: string, relat
       householdHead: head,
       relationToHead: relation,
       address: ADDRESS,
-      idNumber: p.residentId,
     },
   };
 }

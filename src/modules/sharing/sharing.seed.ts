@@ -39,7 +39,6 @@ export function seedDatasets(departments: DepartmentCodes): DatasetDef[] {
         f('householdHead', '户主姓名', 'Head of household', 'medium'),
         f('relationToHead', '与户主关系', 'Relation to the head', 'medium'),
         f('address', '户籍地址', 'Registered address', 'medium'),
-        f('idNumber', '公民身份号码', 'Citizen ID number', 'high'),
       ],
       legalBasis: '《中华人民共和国户口登记条例》',
       provider: internal,

@@ -224,7 +224,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     applications,
     ledger,
     events,
-    notices: null,
+    // Residents are told in the inbox (and by SMS when the notice asks), in the decision's transaction.
+    notices: inbox,
     payments,
     subjectKeyOf,
     clock,

@@ -20,6 +20,7 @@ import { createBundlesService, type BundlesService } from './modules/bundles/ind
 import { createRulesService, type RulesService } from './modules/rules/index.ts';
 import { createInstantService } from './modules/instant/index.ts';
 import { createBenefitsService, type BenefitsService } from './modules/benefits/index.ts';
+import { createInboxService, type InboxService, type NoticeSender } from './modules/inbox/index.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -56,6 +57,8 @@ export interface Services {
   rules: RulesService;
   /** 免申即享 / 免申即办: benefits that find the resident, their grants, payments and figures. */
   benefits: BenefitsService;
+  /** The resident inbox: notices other modules write in their transactions (`notifyInTx`), texted when asked. */
+  inbox: InboxService;
 }
 
 export interface ServiceOptions {
@@ -75,6 +78,8 @@ export interface ServiceOptions {
    * null, kiosk code login answers that it is unavailable. Tests pass a capturing sender here.
    */
   codeSender?: CodeSender | null;
+  /** Where inbox notices that ask for a text message go; absent or null, they stay in the inbox (SMS `skipped`). */
+  noticeSender?: NoticeSender | null;
   /** The life-event bundle definitions (data); the built-in ones by default. */
   bundleDefinitions?: readonly unknown[];
   /** The external provider adapter: the platform's sharing key (default: derived from the master key) and retry timing. */
@@ -209,6 +214,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     ...(options.paymentRail ? { rail: options.paymentRail } : {}),
     ...(options.externalSharing ? { external: options.externalSharing } : {}),
   });
+  const inbox = createInboxService({ db, events, residents: identity, sender: options.noticeSender ?? null, clock });
+  events.subscribe(inbox.smsHandler);
   const benefits = createBenefitsService({
     db,
     rules,
@@ -217,7 +224,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     applications,
     ledger,
     events,
-    notices: null,
+    // Residents are told in the inbox (and by SMS when the notice asks), in the decision's transaction.
+    notices: inbox,
     payments,
     subjectKeyOf,
     clock,
@@ -247,6 +255,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     payments,
     rules,
     benefits,
+    inbox,
   };
 }
 

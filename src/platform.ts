@@ -25,6 +25,7 @@ import { dataSharingRoutes, datasetRecordsRoutes, loadSharingKey } from './modul
 import { bundlesRoutes } from './modules/bundles/index.ts';
 import { rulesRoutes } from './modules/rules/index.ts';
 import { benefitsRoutes } from './modules/benefits/index.ts';
+import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
 
 /**
  * The running platform around the composition root (app.ts): opening the configured database,
@@ -51,9 +52,12 @@ export async function checkMasterKey(database: Database, key: Buffer): Promise<v
 
 /**
  * Opens the configured database, applies migrations and builds the services. `overrides.codeSender`
- * replaces the configured kiosk code sender (browser tests capture the codes with it).
+ * replaces the configured kiosk code sender (browser tests capture the codes with it), `overrides.noticeSender` the inbox notices' one.
  */
-export async function openPlatform(config: Config, overrides: { codeSender?: CodeSender | null } = {}): Promise<Platform> {
+export async function openPlatform(
+  config: Config,
+  overrides: { codeSender?: CodeSender | null; noticeSender?: NoticeSender | null } = {},
+): Promise<Platform> {
   const database = await openDatabase(databaseOptions(config));
   try {
     await database.migrate();
@@ -83,6 +87,10 @@ export async function openPlatform(config: Config, overrides: { codeSender?: Cod
       overrides.codeSender !== undefined
         ? overrides.codeSender
         : createCodeSender(config.codeSender, { log: (line) => console.error(line) }),
+    noticeSender:
+      overrides.noticeSender !== undefined
+        ? overrides.noticeSender
+        : createNoticeSender(config.noticeSender, { log: (line) => console.error(line) }),
     ...(config.sharingKeyFile ? { externalSharing: { key: loadSharingKey(config.sharingKeyFile) } } : {}),
     paymentRail: config.paymentRail,
   });
@@ -135,6 +143,7 @@ export async function buildApp(
       benefitsRoutes({ benefits: services.benefits }),
       ledgerApiRoutes({ ledger: services.ledger }),
       eventsRoutes({ events: services.events }),
+      inboxRoutes({ inbox: services.inbox }),
     ],
     // The web apps answer every other GET path, so they come last.
     rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), contextRoutes({ publicUrl: services.certificates.publicUrl }), webRoutes()],

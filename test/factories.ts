@@ -12,6 +12,7 @@ import { createTestDatabase } from './db.ts';
 import { capturingCodeSender, type CapturingCodeSender } from './code-sender.ts';
 import { DEFAULT_RATE_LIMITS, raiseRateLimits, type RateLimits } from '../src/core/rate-limits.ts';
 import type { CodeSender } from '../src/modules/identity/code-senders.ts';
+import type { NoticeSender } from '../src/modules/inbox/notice-senders.ts';
 
 export const PASSWORD = 'Test-Passw0rd-2026x';
 /** 塔元庄村民委员会 and a neighbouring village of 正定镇, both real codes. */
@@ -64,6 +65,8 @@ export async function createTestContext(
     pgliteDir?: string;
     /** Replaces the capturing kiosk code sender (null: none configured). */
     codeSender?: CodeSender | null;
+    /** Where inbox notices' text messages go (default: none configured). */
+    noticeSender?: NoticeSender | null;
   } = {},
 ): Promise<TestContext> {
   // Migrated and seeded (divisions of 正定县 and 长安区, demo departments, catalogue, certificate types).
@@ -78,6 +81,7 @@ export async function createTestContext(
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     ...(options.bundleDefinitions ? { bundleDefinitions: options.bundleDefinitions } : {}),
     ...(options.externalSharing ? { externalSharing: options.externalSharing } : {}),
+    ...(options.noticeSender ? { noticeSender: options.noticeSender } : {}),
   });
   const departments: Record<string, string> = {};
   for (const d of await ensureDemoDepartments(database.db)) if (d.departmentKind) departments[d.departmentKind] ??= d.code;

@@ -37,6 +37,8 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Where kiosk one-time codes go (see `loadCodeSenderConfig`). */
   codeSender: CodeSenderConfig;
+  /** Where inbox notices go by text message (see `loadNoticeSenderConfig`). */
+  noticeSender: NoticeSenderConfig;
   /** Limits of the public routes that guess or cost something, per address and per account. */
   rateLimits: RateLimits;
   /** Where payment instructions go (see `loadPaymentRailConfig`). */
@@ -83,6 +85,9 @@ export interface SmsGatewayConfig {
 
 export type CodeSenderConfig = { kind: 'sms'; gateway: SmsGatewayConfig } | { kind: 'demo' } | { kind: 'none' };
 
+/** The same choice for inbox notices; the gateway's `template` is then `YIBAN_SMS_NOTICE_TEMPLATE` (it gets `title`). */
+export type NoticeSenderConfig = CodeSenderConfig;
+
 export type TrustProxy = boolean | string;
 
 /**
@@ -106,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     trustProxy: parseTrustProxy(env.YIBAN_TRUST_PROXY),
     codeSender: loadCodeSenderConfig(env),
+    noticeSender: loadNoticeSenderConfig(env),
     rateLimits: loadRateLimits(env),
     paymentRail: loadPaymentRailConfig(env),
   };
@@ -160,6 +166,27 @@ export function loadCodeSenderConfig(env: NodeJS.ProcessEnv): CodeSenderConfig {
       return { kind: 'sms', gateway: loadSmsGateway(env) };
     default:
       throw new Error(`YIBAN_CODE_SENDER must be sms, demo or none, not ${JSON.stringify(kind)}`);
+  }
+}
+
+/**
+ * `YIBAN_NOTICE_SENDER` = sms | demo | none; without it: sms when `YIBAN_SMS_URL` and
+ * `YIBAN_SMS_NOTICE_TEMPLATE` are set, else demo in a demo deployment, else none (notices stay in
+ * the inbox, no text message). The gateway and its key are the kiosk codes'; the template is the notices'.
+ */
+export function loadNoticeSenderConfig(env: NodeJS.ProcessEnv): NoticeSenderConfig {
+  const demo = env.YIBAN_DEMO === '1';
+  const kind = env.YIBAN_NOTICE_SENDER || (env.YIBAN_SMS_URL && env.YIBAN_SMS_NOTICE_TEMPLATE ? 'sms' : demo ? 'demo' : 'none');
+  switch (kind) {
+    case 'none':
+      return { kind: 'none' };
+    case 'demo':
+      if (!demo) throw new Error('YIBAN_NOTICE_SENDER=demo prints notices on the console and needs a demo deployment (YIBAN_DEMO=1)');
+      return { kind: 'demo' };
+    case 'sms':
+      return { kind: 'sms', gateway: loadSmsGateway({ ...env, YIBAN_SMS_TEMPLATE: env.YIBAN_SMS_NOTICE_TEMPLATE ?? '' }) };
+    default:
+      throw new Error(`YIBAN_NOTICE_SENDER must be sms, demo or none, not ${JSON.stringify(kind)}`);
   }
 }
 

@@ -52,6 +52,7 @@ export const NOUNS = {
   event: { zh: '事件', en: 'Event' },
   rule: { zh: '规则', en: 'Rule' },
   benefit: { zh: '待遇', en: 'Benefit' },
+  message: { zh: '消息', en: 'Message' },
 } as const satisfies Record<string, Bilingual>;
 
 export type Noun = keyof typeof NOUNS;

@@ -12,3 +12,4 @@ export * from '../modules/sharing/sharing.tables.ts';
 export * from '../modules/bundles/bundles.tables.ts';
 export * from '../modules/rules/rules.tables.ts';
 export * from '../modules/benefits/benefits.tables.ts';
+export * from '../modules/inbox/inbox.tables.ts';

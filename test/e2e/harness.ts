@@ -11,6 +11,7 @@ import { seedDemo } from '../../src/demo/demo-data.ts';
 import type { App } from '../../src/http/server.ts';
 import { raiseRateLimits } from '../../src/core/rate-limits.ts';
 import type { CodeSender } from '../../src/modules/identity/code-senders.ts';
+import type { NoticeSender } from '../../src/modules/inbox/notice-senders.ts';
 
 /**
  * Debian's Chromium (`apt-get install chromium`); Playwright cannot download its own here. The
@@ -128,7 +129,7 @@ export async function watchCsp(context: BrowserContext, into: string[]): Promise
  * The real server on a free port with a fresh embedded data folder and the demo data of 正定县,
  * the built web apps (built first when missing or stale), and one headless Chromium.
  */
-export async function startE2e(options: { codeSender?: CodeSender } = {}): Promise<E2eServer> {
+export async function startE2e(options: { codeSender?: CodeSender; noticeSender?: NoticeSender } = {}): Promise<E2eServer> {
   const executablePath = chromiumPath();
   if (!isWebBuildFresh()) await buildWeb();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'yiban-e2e-'));
@@ -137,7 +138,11 @@ export async function startE2e(options: { codeSender?: CodeSender } = {}): Promi
   // The demo data is loaded, so this is demo mode (the apps show the banner).
   const config = loadConfig({ YIBAN_DATA_DIR: dataDir, PORT: String(port), YIBAN_PUBLIC_URL: base, LOG_LEVEL: 'warn', YIBAN_DEMO: '1' });
   // Kiosk codes go to the test's sender when it gives one; none is configured otherwise.
-  const platform = await openPlatform(config, { codeSender: options.codeSender ?? null });
+  // Inbox notices' text messages likewise (the demo console sender otherwise, as in a demo deployment).
+  const platform = await openPlatform(config, {
+    codeSender: options.codeSender ?? null,
+    ...(options.noticeSender ? { noticeSender: options.noticeSender } : {}),
+  });
   await seedDemo(platform.database, platform.services, { divisions: { prefix: '130123' } });
   // The tests log in many times from 127.0.0.1: the configured limits, raised.
   const app = await buildApp(platform, {

@@ -67,6 +67,8 @@ export interface IdentityService extends Authenticator {
   findResidentByResidentId(residentId: string): Promise<ResidentSummary | null>;
   /** Internal: the clear ID number, for certificate issuance only. */
   revealResidentId(residentAccountId: string): Promise<string | null>;
+  /** Internal, for notices by text message only: the resident's registered mobile number. Never log it. */
+  residentPhone(residentAccountId: string): Promise<string | null>;
   /** Internal: `getResidentSummary` and `revealResidentId` for many residents in one query (batch issuance). */
   revealHolders(
     residentAccountIds: readonly string[],
@@ -167,6 +169,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     getResidentSummary: residents.getResidentSummary,
     findResidentByResidentId: residents.findResidentByResidentId,
     revealResidentId: residents.revealResidentId,
+    residentPhone: residents.residentPhone,
     revealHolders: residents.revealHolders,
     getMyProfile,
     createStaff: (principal, input) => enrolment.createStaff(principal, input),

@@ -12,4 +12,6 @@ export { type StaffAction, can, grantsFor, isAdminRole, roleCovers } from './pol
 export { type Principal, type SystemAuthority, actsForAnOrg, onBehalfOf, requireResidentScope, systemPrincipal } from './principal.ts';
 export { RESIDENT_ID_PROBLEM_TEXT, makeResidentId, maskResidentId, maskResidentIdsInText, parseResidentId } from './resident-id.ts';
 export { SESSION_CHANGES_CHANNEL, SessionCache } from './session-cache.ts';
+export { type GatewayMessage, createSmsGateway } from './sms-gateway.ts';
+export { maskPhone } from './validation.ts';
 export { startSessionPurge } from './session-purge.ts';

@@ -159,6 +159,11 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache, 
       return toSummary(await residentsRepo.getResident(db, { hash: vault.lookupHash(parsed.value.id) }));
     },
 
+    residentPhone: async (accountId: string): Promise<string | null> => {
+      if (!isUuid(accountId)) return null;
+      return (await residentsRepo.getResident(db, { accountId }))?.phone ?? null;
+    },
+
     /** The clear ID number, for the few places that must print it (certificate issuance). Never log it. */
     revealResidentId: async (accountId: string): Promise<string | null> => {
       if (!isUuid(accountId)) return null;

@@ -6,7 +6,9 @@ import { maskPhone } from './validation.ts';
 /**
  * A generic HTTP SMS gateway. Each message is one JSON POST to `url`:
  *
- *   { "messageId", "phone", "signName", "template", "params": { "code", "minutes" } }
+ *   { "messageId", "phone", "signName", "template", "params": { … } }
+ *
+ * (kiosk codes: `code` and `minutes`; inbox notices: `title`)
  *
  * authenticated with the platform's access key (HMAC-SHA256, the scheme most Chinese SMS gateways
  * use in some form):
@@ -46,7 +48,17 @@ function signSmsRequest(secret: string, input: { path: string; timestamp: string
 
 const RETRYABLE_STATUS = new Set([408, 429]);
 
-export function smsGatewaySender(config: SmsGatewayConfig, deps: SmsGatewayDeps = {}): CodeSender {
+/** One text message through the gateway: a template registered with it and the template's parameters. */
+export interface GatewayMessage {
+  /** The Idempotency-Key: the same on every attempt (and on a later retry of the same message), so a gateway drops a repeat. */
+  messageId: string;
+  phone: string;
+  template: string;
+  params: Record<string, string>;
+}
+
+/** The signed POST of one message, tried again on a retryable failure; kiosk codes and inbox notices go through it. */
+export function createSmsGateway(config: SmsGatewayConfig, deps: SmsGatewayDeps = {}): { send(message: GatewayMessage): Promise<void> } {
   const doFetch = deps.fetch ?? fetch;
   const backoffMs = deps.backoffMs ?? ((attempt: number) => Math.min(4000, 250 * 2 ** (attempt - 1)));
   const url = new URL(config.url);
@@ -85,16 +97,8 @@ export function smsGatewaySender(config: SmsGatewayConfig, deps: SmsGatewayDeps 
   }
 
   return {
-    delivery: 'sms',
-    async send({ phone, code, minutes }) {
-      const messageId = randomUUID();
-      const body = JSON.stringify({
-        messageId,
-        phone,
-        signName: config.signName,
-        template: config.template,
-        params: { code, minutes: String(minutes) },
-      });
+    async send({ messageId, phone, template, params }) {
+      const body = JSON.stringify({ messageId, phone, signName: config.signName, template, params });
       for (let attempt = 1; ; attempt++) {
         try {
           await attemptOnce(body, messageId);
@@ -110,5 +114,15 @@ export function smsGatewaySender(config: SmsGatewayConfig, deps: SmsGatewayDeps 
         }
       }
     },
+  };
+}
+
+/** Kiosk one-time codes through the gateway, with the configured template (it gets `code` and `minutes`). */
+export function smsGatewaySender(config: SmsGatewayConfig, deps: SmsGatewayDeps = {}): CodeSender {
+  const gateway = createSmsGateway(config, deps);
+  return {
+    delivery: 'sms',
+    send: ({ phone, code, minutes }) =>
+      gateway.send({ messageId: randomUUID(), phone, template: config.template, params: { code, minutes: String(minutes) } }),
   };
 }

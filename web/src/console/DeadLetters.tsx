@@ -42,7 +42,7 @@ export function DeadLetters() {
   return (
     <>
       <Typography.Title level={3}>{t('失败事件', 'Dead letters')}</Typography.Title>
-      <Typography.Paragraph type="secondary">
+      <Typography.Paragraph className="cs-muted">
         {t(
           '多次重试仍未处理成功的事件。排除原因后点“重试”：已成功的处理程序不会重复执行，重试人会被记录。',
           'Events that failed every attempt. Once the cause is fixed, retry: handlers already done are not run again, and who retried is recorded.',

@@ -3,7 +3,7 @@ import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { match, navigate, usePath } from '../shared/router.tsx';
 import { Login, PickResident, Register } from './Auth.tsx';
-import { session } from './context.ts';
+import { api, session, unread } from './context.ts';
 import { Home } from './Home.tsx';
 
 // Pages past the first screen load on demand, so that the first load stays small.
@@ -16,12 +16,14 @@ const Me = lazy(() => import('./Me.tsx').then((m) => ({ default: m.Me })));
 const BundleList = lazy(() => import('./Bundles.tsx').then((m) => ({ default: m.BundleList })));
 const BundleApply = lazy(() => import('./BundleApply.tsx').then((m) => ({ default: m.BundleApply })));
 const BundleProgressView = lazy(() => import('./BundleProgressView.tsx').then((m) => ({ default: m.BundleProgressView })));
+const MessageList = lazy(() => import('./Messages.tsx').then((m) => ({ default: m.MessageList })));
 const DataUse = lazy(() => import('./DataUse.tsx').then((m) => ({ default: m.DataUse })));
 
 const TABS = [
   { key: '/', zh: '首页', en: 'Home', icon: '⌂' },
   { key: '/cases', zh: '办件', en: 'Cases', icon: '☰' },
   { key: '/certs', zh: '证照', en: 'Certificates', icon: '▣' },
+  { key: '/inbox', zh: '消息', en: 'Messages', icon: '✉' },
   { key: '/me', zh: '我的', en: 'Me', icon: '◉' },
 ];
 
@@ -55,6 +57,21 @@ export function App() {
   const path = usePath();
   const me = session.use();
   const publicPage = path === '/login' || path === '/register';
+  const unreadCount = unread.use();
+  const actingFor = me?.onBehalfOf?.accountId;
+
+  // The tab bar's badge: the unread count again on each page (a notice may have arrived meanwhile).
+  useEffect(() => {
+    if (!me || publicPage || (me.account.kind === 'staff' && !actingFor)) return;
+    let live = true;
+    api
+      .inbox({ limit: 1 })
+      .then((p) => live && unread.set(p.unreadCount))
+      .catch(() => live && unread.set(null));
+    return () => {
+      live = false;
+    };
+  }, [me, actingFor, publicPage, path]);
 
   useEffect(() => {
     if (!me && !publicPage) navigate('/login', { replace: true });
@@ -139,6 +156,12 @@ export function App() {
         <CertificateList />
       </Page>
     );
+  else if (path === '/inbox')
+    body = (
+      <Page title={t('消息', 'Messages')}>
+        <MessageList />
+      </Page>
+    );
   else if (path === '/me')
     body = (
       <Page title={t('我的', 'Me')}>
@@ -178,6 +201,11 @@ export function App() {
                 </span>
               }
               title={t(x.zh, x.en)}
+              badge={
+                x.key === '/inbox' && unreadCount ? (
+                  <span data-testid="unread-badge">{unreadCount > 99 ? '99+' : unreadCount}</span>
+                ) : undefined
+              }
             />
           ))}
         </TabBar>

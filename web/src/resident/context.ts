@@ -1,3 +1,4 @@
+import { useSyncExternalStore } from 'react';
 import { createApi } from '../shared/api.ts';
 import { documentLang } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
@@ -14,6 +15,27 @@ export const api = createApi({
     navigate('/login', { replace: true });
   },
 });
+
+/**
+ * The inbox's unread count for the tab bar's badge: the app loads it on each page change, the
+ * messages page sets it when a message is read (null: not known, e.g. a helper without the scope).
+ */
+export const unread = (() => {
+  let count: number | null = null;
+  const listeners = new Set<() => void>();
+  const subscribe = (l: () => void) => {
+    listeners.add(l);
+    return () => listeners.delete(l);
+  };
+  return {
+    set(next: number | null) {
+      if (next === count) return;
+      count = next;
+      for (const l of listeners) l();
+    },
+    use: () => useSyncExternalStore(subscribe, () => count),
+  };
+})();
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

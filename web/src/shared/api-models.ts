@@ -28,6 +28,9 @@ export type FormField = ServiceItem['formFields'][number];
 export type CaseView = Schemas['CaseView'];
 export type CaseState = CaseView['state'];
 export type CaseDetail = Schemas['CaseDetail'];
+
+/** A notice in the resident's inbox (inbox.schemas.ts's InboxMessage). */
+export type InboxMessage = Schemas['InboxMessage'];
 export type CaseAction = Schemas['CaseActionBody']['action'];
 export type BatchDecideResult = Schemas['BatchDecideResult'];
 export type BatchOutcome = BatchDecideResult['results'][number]['outcome'];

@@ -7445,6 +7445,144 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/inbox': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * 我的消息 · my messages
+     * @description 最新的在前，附未读数。Newest first, with the unread count; residents (and helpers acting for one) only.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The previous page’s next */
+          cursor?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InboxPage'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/inbox/{id}/read': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * 标为已读 · mark a message read
+     * @description 只能标记自己的消息；他人的消息与不存在的一样答 404。Own messages only; another’s is a 404 like a missing one.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InboxRead'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/ledger/checkpoint': {
     parameters: {
       query?: never;
@@ -8445,6 +8583,43 @@ export interface components {
     /** HomeOrgBody */
     HomeOrgBody: {
       orgCode: string;
+    };
+    /** InboxMessage */
+    InboxMessage: {
+      /** Format: uuid */
+      id: string;
+      /** @description 通知类别，如 benefit.granted / the notice kind, e.g. benefit.granted */
+      kind: string;
+      title: {
+        zh: string;
+        en: string;
+      };
+      body: {
+        zh: string;
+        en: string;
+      };
+      link: string | null;
+      /** @description Small facts for the page (e.g. amountFen) */
+      data: {
+        [key: string]: unknown;
+      };
+      /** Format: date-time */
+      createdAt: string;
+      readAt: string | null;
+    };
+    /** InboxPage */
+    InboxPage: {
+      items: components['schemas']['InboxMessage'][];
+      unreadCount: number;
+      next: string | null;
+    };
+    /** InboxRead */
+    InboxRead: {
+      /** Format: uuid */
+      id: string;
+      /** Format: date-time */
+      readAt: string;
+      unreadCount: number;
     };
     /** InclusionProof */
     InclusionProof: {

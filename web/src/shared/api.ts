@@ -133,6 +133,9 @@ export function createApi(options: ApiOptions) {
     service: (serviceCode: string) => ok(client.GET('/api/services/{code}', { params: code(serviceCode) })),
     submitCase: (body: { serviceCode: string; form: Record<string, string>; orgCode?: string }, idempotencyKey: string) =>
       ok(client.POST('/api/cases', { body, headers: { 'idempotency-key': idempotencyKey } })),
+    // The resident's inbox (消息): newest first with the unread count; marking one read answers the new count.
+    inbox: (params: { cursor?: string; limit?: number } = {}) => ok(client.GET('/api/inbox', { params: { query: query(params) } })),
+    markRead: (messageId: string) => ok(client.POST('/api/inbox/{id}/read', { params: id(messageId) })),
     myCases: (after?: string) => ok(client.GET('/api/cases/mine', { params: { query: query({ after }) } })),
     case: (caseId: string) => ok(client.GET('/api/cases/{id}', { params: id(caseId) })),
     resubmit: (caseId: string, form: Record<string, string>) =>

@@ -272,7 +272,10 @@ export async function rememberSubject(ex: Executor, subjectKey: string, accountI
 /** The accounts of the subjects that have one. */
 export async function accountsOfSubjects(ex: Executor, keys: readonly string[]): Promise<Map<string, string>> {
   if (keys.length === 0) return new Map();
-  const rows = await ex.select().from(benefitSubjects).where(inArray(benefitSubjects.subjectKey, [...keys]));
+  const rows = await ex
+    .select()
+    .from(benefitSubjects)
+    .where(inArray(benefitSubjects.subjectKey, [...keys]));
   return new Map(rows.map((r) => [r.subjectKey, r.accountId]));
 }
 
@@ -284,7 +287,12 @@ export async function markPaymentHeld(ex: Executor, id: string): Promise<void> {
 }
 
 /** Gives the subject's grants made before their account was known that account, and their held payments back to pending: those payments' ids. */
-export async function attachAccount(ex: Executor, subjectKey: string, accountId: string, payeeMasked: string): Promise<{ grants: GrantRow[]; payments: string[] }> {
+export async function attachAccount(
+  ex: Executor,
+  subjectKey: string,
+  accountId: string,
+  payeeMasked: string,
+): Promise<{ grants: GrantRow[]; payments: string[] }> {
   const grants = await ex
     .update(benefitGrants)
     .set({ accountId, payeeMasked })
@@ -294,7 +302,15 @@ export async function attachAccount(ex: Executor, subjectKey: string, accountId:
   const released = await ex
     .update(benefitPayments)
     .set({ status: 'pending' })
-    .where(and(inArray(benefitPayments.grantId, grants.map((g) => g.id)), eq(benefitPayments.status, 'held')))
+    .where(
+      and(
+        inArray(
+          benefitPayments.grantId,
+          grants.map((g) => g.id),
+        ),
+        eq(benefitPayments.status, 'held'),
+      ),
+    )
     .returning({ id: benefitPayments.id });
   return { grants, payments: released.map((r) => r.id) };
 }

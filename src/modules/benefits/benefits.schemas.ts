@@ -47,7 +47,13 @@ export const BenefitGrantSchema = Type.Object({
     Type.Object({
       period: Type.String(),
       amountFen: Type.Integer(),
-      status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('cancelled'), Type.Literal('refused'), Type.Literal('held')]),
+      status: Type.Union([
+        Type.Literal('pending'),
+        Type.Literal('sent'),
+        Type.Literal('cancelled'),
+        Type.Literal('refused'),
+        Type.Literal('held'),
+      ]),
       sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     }),
   ),

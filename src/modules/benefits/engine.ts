@@ -11,7 +11,6 @@ import * as repo from './benefits.repository.ts';
 import type { BenefitRow, GrantRow } from './benefits.repository.ts';
 import type { BenefitSchedule, BenefitGrantStatus, GrantTrace } from './benefits.tables.ts';
 
-
 export const BENEFIT_LEAF = 'benefit.decision';
 
 /** What one trigger's assessments share: each dataset's record of the subject, read once, and their opt-outs. */
@@ -86,7 +85,10 @@ export function createEngine(ctx: BenefitsContext) {
   async function payeeOf(grant: Pick<GrantRow, 'accountId' | 'subjectKey'>): Promise<{ residentId: string; name: string } | null> {
     const accountId = grant.accountId ?? (await repo.accountsOfSubjects(db, [grant.subjectKey])).get(grant.subjectKey) ?? null;
     if (!accountId) return null;
-    const [residentId, summary] = await Promise.all([deps.residents.revealResidentId(accountId), deps.residents.getResidentSummary(accountId)]);
+    const [residentId, summary] = await Promise.all([
+      deps.residents.revealResidentId(accountId),
+      deps.residents.getResidentSummary(accountId),
+    ]);
     return residentId && summary ? { residentId, name: summary.name } : null;
   }
 

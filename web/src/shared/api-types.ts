@@ -5896,7 +5896,7 @@ export interface paths {
               payments: {
                 period: string;
                 amountFen: number;
-                status: 'pending' | 'sent' | 'cancelled' | 'refused';
+                status: 'pending' | 'sent' | 'cancelled' | 'refused' | 'held';
                 sentAt: string | null;
               }[];
               caseId: string | null;
@@ -6018,7 +6018,7 @@ export interface paths {
               payments: {
                 period: string;
                 amountFen: number;
-                status: 'pending' | 'sent' | 'cancelled' | 'refused';
+                status: 'pending' | 'sent' | 'cancelled' | 'refused' | 'held';
                 sentAt: string | null;
               }[];
               caseId: string | null;
@@ -6151,7 +6151,7 @@ export interface paths {
               payments: {
                 period: string;
                 amountFen: number;
-                status: 'pending' | 'sent' | 'cancelled' | 'refused';
+                status: 'pending' | 'sent' | 'cancelled' | 'refused' | 'held';
                 sentAt: string | null;
               }[];
               caseId: string | null;
@@ -6291,7 +6291,7 @@ export interface paths {
               payments: {
                 period: string;
                 amountFen: number;
-                status: 'pending' | 'sent' | 'cancelled' | 'refused';
+                status: 'pending' | 'sent' | 'cancelled' | 'refused' | 'held';
                 sentAt: string | null;
               }[];
               caseId: string | null;
@@ -6437,7 +6437,7 @@ export interface paths {
               payments: {
                 period: string;
                 amountFen: number;
-                status: 'pending' | 'sent' | 'cancelled' | 'refused';
+                status: 'pending' | 'sent' | 'cancelled' | 'refused' | 'held';
                 sentAt: string | null;
               }[];
               caseId: string | null;
@@ -6590,7 +6590,7 @@ export interface paths {
               payments: {
                 period: string;
                 amountFen: number;
-                status: 'pending' | 'sent' | 'cancelled' | 'refused';
+                status: 'pending' | 'sent' | 'cancelled' | 'refused' | 'held';
                 sentAt: string | null;
               }[];
               caseId: string | null;
@@ -6732,7 +6732,7 @@ export interface paths {
                 payments: {
                   period: string;
                   amountFen: number;
-                  status: 'pending' | 'sent' | 'cancelled' | 'refused';
+                  status: 'pending' | 'sent' | 'cancelled' | 'refused' | 'held';
                   sentAt: string | null;
                 }[];
                 caseId: string | null;

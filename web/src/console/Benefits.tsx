@@ -25,6 +25,7 @@ const MODE: Record<string, Words> = {
 /** Seconds as an officer reads them: 42 秒, 3.5 分钟, 2.1 小时. */
 function duration(seconds: number | null, t: (zh: string, en: string) => string): string {
   if (seconds === null) return '—';
+  if (seconds < 10) return t(`${seconds.toFixed(1)} 秒`, `${seconds.toFixed(1)} s`);
   if (seconds < 120) return t(`${Math.round(seconds)} 秒`, `${Math.round(seconds)} s`);
   if (seconds < 7200) return t(`${(seconds / 60).toFixed(1)} 分钟`, `${(seconds / 60).toFixed(1)} min`);
   return t(`${(seconds / 3600).toFixed(1)} 小时`, `${(seconds / 3600).toFixed(1)} h`);
@@ -89,98 +90,103 @@ export function Benefits() {
             'Benefits without application, decided from the departments’ data. Take-up = granted ÷ eligible; “trigger to payment” is the time from the event (a birth certificate…) to the payment sent.',
           )}
         </Typography.Paragraph>
-        <Table<BenefitFigures>
-          rowKey="benefitCode"
-          loading={figures === null}
-          dataSource={figures ?? []}
-          pagination={false}
-          size="middle"
-          scroll={{ x: 'max-content' }}
-          data-testid="benefit-figures"
-          locale={{ emptyText: <Empty description={t('暂无数据', 'No figures')} /> }}
-          columns={[
-            {
-              title: t('待遇', 'Benefit'),
-              render: (_, r) => (
-                <Space direction="vertical" size={0}>
-                  <span>{name(r)}</span>
-                  <Typography.Text type="secondary">{MODE[r.mode] ? pick(MODE[r.mode]!) : r.mode}</Typography.Text>
-                </Space>
-              ),
-            },
-            {
-              title: t('享受率', 'Take-up'),
-              render: (_, r) => (r.takeUp === null ? '—' : `${(r.takeUp * 100).toFixed(1)}%`),
-            },
-            { title: t('已享受', 'Granted'), dataIndex: 'granted' },
-            { title: t('符合条件', 'Eligible'), dataIndex: 'eligible' },
-            { title: t('待确认', 'Offered'), dataIndex: 'offered' },
-            { title: t('退出 / 放弃', 'Opted out / declined'), render: (_, r) => `${r.optedOut} / ${r.declined}` },
-            { title: t('未符合条件', 'Refused'), dataIndex: 'refused' },
-            { title: t('核定金额', 'Granted amount'), render: (_, r) => yuan(r.grantedFen) },
-            { title: t('已发放金额', 'Paid'), render: (_, r) => `${yuan(r.paidFen)}（${r.paymentsSent}）` },
-            {
-              title: t('触发到发放 p50 / p90', 'Trigger to payment p50 / p90'),
-              render: (_, r) => `${duration(r.triggerToPaymentSeconds.p50, t)} / ${duration(r.triggerToPaymentSeconds.p90, t)}`,
-            },
-          ]}
-        />
+        <div data-testid="benefit-figures">
+          <Table<BenefitFigures>
+            rowKey="benefitCode"
+            loading={figures === null}
+            dataSource={figures ?? []}
+            pagination={false}
+            size="middle"
+            scroll={{ x: 'max-content' }}
+            locale={{ emptyText: <Empty description={t('暂无数据', 'No figures')} /> }}
+            columns={[
+              {
+                title: t('待遇', 'Benefit'),
+                render: (_, r) => (
+                  <Space direction="vertical" size={0}>
+                    <span>{name(r)}</span>
+                    <span className="cs-muted">{MODE[r.mode] ? pick(MODE[r.mode]!) : r.mode}</span>
+                  </Space>
+                ),
+              },
+              {
+                title: t('享受率', 'Take-up'),
+                render: (_, r) => (r.takeUp === null ? '—' : `${(r.takeUp * 100).toFixed(1)}%`),
+              },
+              { title: t('已享受', 'Granted'), dataIndex: 'granted' },
+              { title: t('符合条件', 'Eligible'), dataIndex: 'eligible' },
+              { title: t('待确认', 'Offered'), dataIndex: 'offered' },
+              { title: t('退出 / 放弃', 'Opted out / declined'), render: (_, r) => `${r.optedOut} / ${r.declined}` },
+              { title: t('未符合条件', 'Refused'), dataIndex: 'refused' },
+              { title: t('核定金额', 'Granted amount'), render: (_, r) => yuan(r.grantedFen) },
+              {
+                title: t('已发放金额', 'Paid (payments)'),
+                render: (_, r) => t(`${yuan(r.paidFen)}（${r.paymentsSent} 笔）`, `${yuan(r.paidFen)} (${r.paymentsSent})`),
+              },
+              {
+                title: t('触发到发放 p50 / p90', 'Trigger to payment p50 / p90'),
+                render: (_, r) => `${duration(r.triggerToPaymentSeconds.p50, t)} / ${duration(r.triggerToPaymentSeconds.p90, t)}`,
+              },
+            ]}
+          />
+        </div>
       </Card>
       <Card
         title={t('核定记录', 'Decisions')}
         extra={
           <Space wrap>
             <Select<string>
-              allowClear
               style={{ minWidth: 180 }}
-              placeholder={t('全部待遇', 'Every benefit')}
               aria-label={t('待遇', 'Benefit')}
-              value={benefitCode}
+              value={benefitCode ?? ''}
               onChange={(v) => setBenefitCode(v || undefined)}
-              options={(figures ?? []).map((f) => ({ value: f.benefitCode, label: name(f) }))}
-              data-testid="grants-benefit"
+              options={[
+                { value: '', label: t('全部待遇', 'Every benefit') },
+                ...(figures ?? []).map((f) => ({ value: f.benefitCode, label: name(f) })),
+              ]}
             />
-            <Select<BenefitStatus>
-              allowClear
+            <Select<BenefitStatus | ''>
               style={{ minWidth: 140 }}
-              placeholder={t('全部状态', 'Every status')}
               aria-label={t('状态', 'Status')}
-              value={status}
+              value={status ?? ''}
               onChange={(v) => setStatus(v || undefined)}
-              options={(Object.keys(STATUS) as BenefitStatus[]).map((s) => ({ value: s, label: pick(STATUS[s]) }))}
-              data-testid="grants-status"
+              options={[
+                { value: '' as const, label: t('全部状态', 'Every status') },
+                ...(Object.keys(STATUS) as BenefitStatus[]).map((s) => ({ value: s, label: pick(STATUS[s]) })),
+              ]}
             />
           </Space>
         }
       >
-        <Table<BenefitGrant>
-          rowKey="id"
-          loading={grants === null}
-          dataSource={grants ?? []}
-          pagination={false}
-          size="middle"
-          scroll={{ x: 'max-content' }}
-          data-testid="benefit-grants"
-          locale={{ emptyText: <Empty description={t('没有核定记录', 'No decisions')} /> }}
-          columns={[
-            { title: t('待遇', 'Benefit'), render: (_, r) => name(r) },
-            { title: t('领取人', 'Payee'), dataIndex: 'payeeMasked' },
-            { title: t('金额', 'Amount'), render: (_, r) => (r.amountFen === null ? '—' : yuan(r.amountFen)) },
-            {
-              title: t('状态', 'Status'),
-              render: (_, r) => <Tag color={STATUS[r.status].color}>{pick(STATUS[r.status])}</Tag>,
-            },
-            {
-              title: t('规则版本', 'Rule version'),
-              render: (_, r) => (
-                <Typography.Text code>
-                  {r.rule.code} v{r.rule.version}
-                </Typography.Text>
-              ),
-            },
-            { title: t('核定时间', 'Decided'), render: (_, r) => formatDateTime(r.decidedAt, lang) },
-          ]}
-        />
+        <div data-testid="benefit-grants">
+          <Table<BenefitGrant>
+            rowKey="id"
+            loading={grants === null}
+            dataSource={grants ?? []}
+            pagination={false}
+            size="middle"
+            scroll={{ x: 'max-content' }}
+            locale={{ emptyText: <Empty description={t('没有核定记录', 'No decisions')} /> }}
+            columns={[
+              { title: t('待遇', 'Benefit'), render: (_, r) => name(r) },
+              { title: t('领取人', 'Payee'), dataIndex: 'payeeMasked' },
+              { title: t('金额', 'Amount'), render: (_, r) => (r.amountFen === null ? '—' : yuan(r.amountFen)) },
+              {
+                title: t('状态', 'Status'),
+                render: (_, r) => <Tag color={STATUS[r.status].color}>{pick(STATUS[r.status])}</Tag>,
+              },
+              {
+                title: t('规则版本', 'Rule version'),
+                render: (_, r) => (
+                  <Typography.Text code>
+                    {r.rule.code} v{r.rule.version}
+                  </Typography.Text>
+                ),
+              },
+              { title: t('核定时间', 'Decided'), render: (_, r) => formatDateTime(r.decidedAt, lang) },
+            ]}
+          />
+        </div>
         {next && (
           <div style={{ textAlign: 'center', marginTop: 16 }}>
             <Button onClick={() => void more()} loading={loadingMore} data-testid="grants-more">

@@ -57,9 +57,9 @@ function Tags({ g }: { g: BenefitGrant }) {
       <Tag color={MODE[g.mode].color} fill="outline">
         {pick(MODE[g.mode])}
       </Tag>
-      <Tag color={status.color} data-testid="benefit-status" data-status={g.status}>
-        {pick(status)}
-      </Tag>
+      <span data-testid="benefit-status" data-status={g.status}>
+        <Tag color={status.color}>{pick(status)}</Tag>
+      </span>
     </Space>
   );
 }
@@ -81,7 +81,7 @@ export function BenefitList() {
     );
   return (
     <div className="rs-page">
-      <div className="bd-intro">
+      <div className="bf-intro">
         <h2>{t('免申即享', 'Benefits without applying')}</h2>
         <p>
           {t(
@@ -104,7 +104,7 @@ export function BenefitList() {
             data-status={g.status}
           >
             <span className="bf-card-name">{lang === 'zh' ? g.nameZh : g.nameEn}</span>
-            <span className="bf-card-amount">{g.amountFen === null ? '—' : yuan(g.amountFen)}</span>
+            <span className="bf-card-amount">{g.amountFen === null ? '' : yuan(g.amountFen)}</span>
             <Tags g={g} />
             <span className="bf-card-date">{formatDate(g.decidedAt, lang)}</span>
           </button>
@@ -167,86 +167,96 @@ export function BenefitView({ id }: { id: string }) {
     <div className="rs-page" data-testid="benefit-detail" data-status={g.status}>
       <div className="bf-head">
         <h2>{name}</h2>
-        <div className="bf-amount" data-testid="benefit-amount">
-          {g.amountFen === null ? '—' : yuan(g.amountFen)}
-        </div>
+        {g.amountFen !== null && (
+          <div className="bf-amount" data-testid="benefit-amount">
+            {yuan(g.amountFen)}
+          </div>
+        )}
         <Tags g={g} />
         <div className="bf-sub">
           {pick(SCHEDULE[g.schedule])} · {t('核定时间', 'Decided')} {formatDateTime(g.decidedAt, lang)}
         </div>
       </div>
 
-      <List header={t('依据', 'Basis')} data-testid="benefit-basis">
-        {g.basis ? (
-          <List.Item description={<span className="rs-wrap">{lang === 'zh' ? g.basis.articleZh : g.basis.articleEn}</span>}>
-            <span className="rs-wrap">{lang === 'zh' ? g.basis.titleZh : g.basis.titleEn}</span>
-          </List.Item>
-        ) : (
-          <List.Item>{t('未载明法律依据', 'No legal basis recorded')}</List.Item>
-        )}
-        <List.Item extra={`${g.rule.code} · v${g.rule.version}`}>{t('核定规则', 'Rule')}</List.Item>
-      </List>
+      <div data-testid="benefit-basis">
+        <List header={t('依据', 'Basis')}>
+          {g.basis ? (
+            <List.Item description={<span className="rs-wrap">{lang === 'zh' ? g.basis.articleZh : g.basis.articleEn}</span>}>
+              <span className="rs-wrap">{lang === 'zh' ? g.basis.titleZh : g.basis.titleEn}</span>
+            </List.Item>
+          ) : (
+            <List.Item>{t('未载明法律依据', 'No legal basis recorded')}</List.Item>
+          )}
+          <List.Item extra={`${g.rule.code} · v${g.rule.version}`}>{t('核定规则', 'Rule')}</List.Item>
+        </List>
+      </div>
 
-      <List header={t('为什么', 'Why')} data-testid="benefit-why">
-        {g.status === 'refused' || g.why.failed.length > 0 || g.why.missing.length > 0 || g.why.unavailable.length > 0 ? (
-          <>
-            {g.why.failed.map((c) => (
-              <List.Item key={c.id} prefix={<span aria-hidden="true">✕</span>} data-testid="why-failed">
-                <span className="rs-wrap">
-                  {t('未符合：', 'Not met: ')}
-                  {pick(c)}
-                </span>
-              </List.Item>
-            ))}
-            {g.why.missing.map((m) => (
-              <List.Item key={`missing-${m}`} prefix={<span aria-hidden="true">?</span>}>
-                {t(`缺少数据：${m}`, `Missing data: ${m}`)}
-              </List.Item>
-            ))}
-            {g.why.unavailable.map((u) => (
-              <List.Item key={`unavailable-${u.dataset}`} prefix={<span aria-hidden="true">!</span>} data-testid="why-unavailable">
-                <span className="rs-wrap">
-                  {t('暂时无法读取数据', 'Data could not be read')}（{u.dataset}）：{pick(u.reason)}
-                </span>
-              </List.Item>
-            ))}
-          </>
-        ) : (
-          <List.Item prefix={<span aria-hidden="true">✓</span>}>
-            {t('符合全部条件，由部门根据已有数据自动核定', 'Every condition met: decided from the data the departments hold')}
-          </List.Item>
-        )}
-        {g.caseId && (
-          <List.Item onClick={() => navigate(`/cases/${g.caseId}`)} arrowIcon>
-            {t('查看办件', 'See the case')}
-          </List.Item>
-        )}
-      </List>
+      <div data-testid="benefit-why">
+        <List header={t('为什么', 'Why')}>
+          {g.status === 'refused' || g.why.failed.length > 0 || g.why.missing.length > 0 || g.why.unavailable.length > 0 ? (
+            <>
+              {g.why.failed.map((c) => (
+                <List.Item key={c.id} prefix={<span aria-hidden="true">✕</span>}>
+                  <span className="rs-wrap" data-testid="why-failed">
+                    {t('未符合：', 'Not met: ')}
+                    {pick(c)}
+                  </span>
+                </List.Item>
+              ))}
+              {g.why.missing.map((m) => (
+                <List.Item key={`missing-${m}`} prefix={<span aria-hidden="true">?</span>}>
+                  {t(`缺少数据：${m}`, `Missing data: ${m}`)}
+                </List.Item>
+              ))}
+              {g.why.unavailable.map((u) => (
+                <List.Item key={`unavailable-${u.dataset}`} prefix={<span aria-hidden="true">!</span>}>
+                  <span className="rs-wrap" data-testid="why-unavailable">
+                    {t('暂时无法读取数据', 'Data could not be read')}（{u.dataset}）：{pick(u.reason)}
+                  </span>
+                </List.Item>
+              ))}
+            </>
+          ) : (
+            <List.Item prefix={<span aria-hidden="true">✓</span>}>
+              {t('符合全部条件，由部门根据已有数据自动核定', 'Every condition met: decided from the data the departments hold')}
+            </List.Item>
+          )}
+          {g.caseId && (
+            <List.Item onClick={() => navigate(`/cases/${g.caseId}`)} arrowIcon>
+              {t('查看办件', 'See the case')}
+            </List.Item>
+          )}
+        </List>
+      </div>
 
       {g.payments.length > 0 && (
-        <List header={t('发放记录', 'Payments')} data-testid="benefit-payments">
-          {g.payments.map((p) => (
-            <List.Item
-              key={p.period}
-              extra={yuan(p.amountFen)}
-              description={`${pick(PAYMENT[p.status])}${p.sentAt ? ` · ${formatDateTime(p.sentAt, lang)}` : ''}`}
-            >
-              {p.period}
-            </List.Item>
-          ))}
-        </List>
+        <div data-testid="benefit-payments">
+          <List header={t('发放记录', 'Payments')}>
+            {g.payments.map((p) => (
+              <List.Item
+                key={p.period}
+                extra={yuan(p.amountFen)}
+                description={`${pick(PAYMENT[p.status])}${p.sentAt ? ` · ${formatDateTime(p.sentAt, lang)}` : ''}`}
+              >
+                {p.period}
+              </List.Item>
+            ))}
+          </List>
+        </div>
       )}
 
       {g.reviewCaseId && (
-        <List header={t('人工复核', 'Review')} data-testid="benefit-review">
-          <List.Item
-            onClick={() => navigate(`/cases/${g.reviewCaseId}`)}
-            arrowIcon
-            extra={<Tag color="primary">{t('已申请复核', 'Review requested')}</Tag>}
-          >
-            {t('复核办件', 'Review case')}
-          </List.Item>
-        </List>
+        <div data-testid="benefit-review">
+          <List header={t('人工复核', 'Review')}>
+            <List.Item
+              onClick={() => navigate(`/cases/${g.reviewCaseId}`)}
+              arrowIcon
+              extra={<Tag color="primary">{t('已申请复核', 'Review requested')}</Tag>}
+            >
+              {t('复核办件', 'Review case')}
+            </List.Item>
+          </List>
+        </div>
       )}
 
       <div className="bf-actions">

@@ -24,12 +24,12 @@ export function BenefitsEntry() {
       <span className="rs-event-title">
         {t('我的待遇', 'My benefits')}
         {waiting > 0 && (
-          <Badge
-            content={waiting}
-            className="rs-inline-tag"
-            aria-label={t(`${waiting} 项待确认`, `${waiting} waiting for you`)}
-            data-testid="benefits-waiting"
-          />
+          <>
+            <span className="rs-inline-tag" data-testid="benefits-waiting" aria-hidden="true">
+              <Badge content={waiting} />
+            </span>
+            <span className="yb-sr-only">{t(`（${waiting} 项待确认）`, ` (${waiting} waiting for you)`)}</span>
+          </>
         )}
       </span>
       <span className="rs-event-sub">

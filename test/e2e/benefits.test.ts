@@ -141,6 +141,10 @@ describe('benefits in the browser', () => {
     const page = await residentPage(wang.phone, '王芳');
     // The one offer (育儿补贴) waits for her.
     await expect.poll(() => page.getByTestId('benefits-waiting').textContent()).toBe('1');
+    expect(await page.getByTestId('benefits-entry').textContent()).toContain('1 项待确认');
+    await settled(page);
+    await shot(page, 'resident-home-benefits');
+    expect(await axeSerious(page)).toEqual([]);
     await page.getByTestId('benefits-entry').click();
     await page.waitForURL('**/benefits');
     const items = page.getByTestId('benefit-item');

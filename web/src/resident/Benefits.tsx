@@ -238,7 +238,7 @@ export function BenefitView({ id }: { id: string }) {
                 extra={yuan(p.amountFen)}
                 description={`${pick(PAYMENT[p.status])}${p.sentAt ? ` · ${formatDateTime(p.sentAt, lang)}` : ''}`}
               >
-                {p.period}
+                {p.period === 'once' ? t('一次性发放', 'One-off payment') : p.period}
               </List.Item>
             ))}
           </List>

@@ -69,4 +69,3 @@ export type BenefitGrant = paths['/api/me/benefits/{id}']['get']['responses'][20
 export type BenefitStatus = BenefitGrant['status'];
 export type BenefitMode = BenefitGrant['mode'];
 export type BenefitFigures = paths['/api/benefits/figures']['get']['responses'][200]['content']['application/json'][number];
-export type BenefitCatalogueItem = paths['/api/benefits/catalogue']['get']['responses'][200]['content']['application/json'][number];

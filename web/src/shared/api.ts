@@ -209,7 +209,6 @@ export function createApi(options: ApiOptions) {
     reviewBenefit: (grantId: string, reason: string) =>
       ok(client.POST('/api/me/benefits/{id}/review', { params: id(grantId), body: { reason } })),
     optOutBenefit: (benefitCode: string) => ok(client.POST('/api/me/benefit-opt-outs', { body: { benefitCode } })),
-    benefitCatalogue: () => ok(client.GET('/api/benefits/catalogue')),
     benefitFigures: (benefitCode?: string) => ok(client.GET('/api/benefits/figures', { params: { query: query({ benefitCode }) } })),
     benefitGrants: (params: { benefitCode?: string; status?: BenefitStatus; cursor?: string; limit?: number }) =>
       ok(client.GET('/api/benefits/grants', { params: { query: query(params) } })),

@@ -75,6 +75,13 @@ export const DEMO_STAFF: DemoStaffDef[] = [
     orgCode: (d) => d.civil_affairs!,
     who: '民政局第二办事员 second civil affairs officer (four eyes)',
   },
+  {
+    username: 'zd-medsec',
+    name: '正定县医疗保障局办事员',
+    role: 'department_officer',
+    orgCode: (d) => d.medical_security!,
+    who: '医保局办事员 medical security officer (benefits)',
+  },
 ];
 
 /** The demo residents as the datasets know them (a department's own system serves records of the same people). */

@@ -17,6 +17,7 @@ import { DeadLetters } from './DeadLetters.tsx';
 const { Header, Sider, Content } = Layout;
 // The rules pages, loaded when first opened.
 const Rules = lazy(() => import('./Rules.tsx').then((m) => ({ default: m.Rules })));
+const Benefits = lazy(() => import('./Benefits.tsx').then((m) => ({ default: m.Benefits })));
 
 export function ConsoleApp() {
   const { t, pick } = useI18n();
@@ -46,6 +47,9 @@ export function ConsoleApp() {
     ...(orgsFor(me, 'rule.view').length > 0
       ? [{ key: 'rules', label: t('规则', 'Rules'), onClick: () => navigate('/console/rules') }]
       : []),
+    ...(orgsFor(me, 'benefit.view').length > 0
+      ? [{ key: 'benefits', label: t('待遇', 'Benefits'), onClick: () => navigate('/console/benefits') }]
+      : []),
     ...(orgsFor(me, 'events.manage').length > 0
       ? [{ key: 'events', label: t('失败事件', 'Dead letters'), onClick: () => navigate('/console/events') }]
       : []),
@@ -60,7 +64,9 @@ export function ConsoleApp() {
           ? 'rules'
           : path.startsWith('/console/events')
             ? 'events'
-            : 'queue';
+            : path.startsWith('/console/benefits')
+              ? 'benefits'
+              : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -102,6 +108,10 @@ export function ConsoleApp() {
             <Seals />
           ) : section === 'events' ? (
             <DeadLetters />
+          ) : section === 'benefits' ? (
+            <Suspense fallback={<Spin />}>
+              <Benefits />
+            </Suspense>
           ) : section === 'rules' ? (
             <Suspense fallback={<Spin />}>
               <Rules />

@@ -17,6 +17,8 @@ const BundleList = lazy(() => import('./Bundles.tsx').then((m) => ({ default: m.
 const BundleApply = lazy(() => import('./BundleApply.tsx').then((m) => ({ default: m.BundleApply })));
 const BundleProgressView = lazy(() => import('./BundleProgressView.tsx').then((m) => ({ default: m.BundleProgressView })));
 const MessageList = lazy(() => import('./Messages.tsx').then((m) => ({ default: m.MessageList })));
+const BenefitList = lazy(() => import('./Benefits.tsx').then((m) => ({ default: m.BenefitList })));
+const BenefitView = lazy(() => import('./Benefits.tsx').then((m) => ({ default: m.BenefitView })));
 const DataUse = lazy(() => import('./DataUse.tsx').then((m) => ({ default: m.DataUse })));
 
 const TABS = [
@@ -118,6 +120,18 @@ export function App() {
     body = (
       <Page title={t('一件事一次办', 'Life events')} back>
         <BundleList />
+      </Page>
+    );
+  else if ((p = match('/benefits/:id', path)))
+    body = (
+      <Page title={t('待遇详情', 'Benefit')} back>
+        <BenefitView id={p.id!} />
+      </Page>
+    );
+  else if (path === '/benefits')
+    body = (
+      <Page title={t('我的待遇', 'My benefits')} back>
+        <BenefitList />
       </Page>
     );
   else if (path === '/data-use')

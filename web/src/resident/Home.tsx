@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import type { ServiceItem } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
+import { BenefitsEntry } from './BenefitsEntry.tsx';
 import { api, errorText, session } from './context.ts';
 
 const CATEGORIES = [
@@ -77,6 +78,7 @@ export function Home() {
           {t('新生儿出生、退休……一张表，多部门并联办理', 'A birth, retiring…: one form, the departments work in parallel')}
         </span>
       </button>
+      <BenefitsEntry />
       <Tabs activeKey={category} onChange={setCategory}>
         {CATEGORIES.map((c) => (
           <Tabs.Tab key={c.key} title={lang === 'zh' ? c.zh : c.en} />

@@ -3,7 +3,7 @@
  * api-types.ts (docs/openapi.json, from the server's TypeBox schemas): none is written by hand, so
  * a changed schema is a type error in the page that reads it.
  */
-import type { components } from './api-types.ts';
+import type { components, paths } from './api-types.ts';
 
 type Schemas = components['schemas'];
 
@@ -66,3 +66,9 @@ export type RuleVersion = Schemas['RuleVersion'];
 export type RuleBody = Schemas['RuleBody'];
 export type RuleDryRun = Schemas['RuleDryRun'];
 export type ProposeRuleBody = Schemas['ProposeRuleBody'];
+
+/** A benefit decision as the resident sees it (the benefits schemas carry no component name, so taken from the path). */
+export type BenefitGrant = paths['/api/me/benefits/{id}']['get']['responses'][200]['content']['application/json'];
+export type BenefitStatus = BenefitGrant['status'];
+export type BenefitMode = BenefitGrant['mode'];
+export type BenefitFigures = paths['/api/benefits/figures']['get']['responses'][200]['content']['application/json'][number];

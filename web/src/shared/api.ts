@@ -6,7 +6,7 @@
  */
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './api-types.ts';
-import type { CaseAction, CaseState, GrantBody, ProposeRuleBody, RegisteredSignature, Role } from './api-models.ts';
+import type { BenefitStatus, CaseAction, CaseState, GrantBody, ProposeRuleBody, RegisteredSignature, Role } from './api-models.ts';
 import type { Lang } from './i18n.tsx';
 
 export type * from './api-models.ts';
@@ -204,6 +204,17 @@ export function createApi(options: ApiOptions) {
       ok(client.POST('/api/rules/{code}/versions/{version}/activate', { params: { path: { code: ruleCode, version } }, body: { reason } })),
     dryRunRule: (ruleCode: string, version: number) =>
       ok(client.POST('/api/rules/{code}/versions/{version}/dry-run', { params: { path: { code: ruleCode, version } } })),
+    // Benefits with no application: the resident's own, and the paying departments' figures and grants.
+    myBenefits: () => ok(client.GET('/api/me/benefits')),
+    myBenefit: (grantId: string) => ok(client.GET('/api/me/benefits/{id}', { params: id(grantId) })),
+    confirmBenefit: (grantId: string) => ok(client.POST('/api/me/benefits/{id}/confirm', { params: id(grantId) })),
+    declineBenefit: (grantId: string) => ok(client.POST('/api/me/benefits/{id}/decline', { params: id(grantId) })),
+    reviewBenefit: (grantId: string, reason: string) =>
+      ok(client.POST('/api/me/benefits/{id}/review', { params: id(grantId), body: { reason } })),
+    optOutBenefit: (benefitCode: string) => ok(client.POST('/api/me/benefit-opt-outs', { body: { benefitCode } })),
+    benefitFigures: (benefitCode?: string) => ok(client.GET('/api/benefits/figures', { params: { query: query({ benefitCode }) } })),
+    benefitGrants: (params: { benefitCode?: string; status?: BenefitStatus; cursor?: string; limit?: number }) =>
+      ok(client.GET('/api/benefits/grants', { params: { query: query(params) } })),
   };
 }
 

@@ -94,7 +94,7 @@ const ACTIONS_AC: StaffAction[] = [
 // prettier-ignore
 const TABLE_AC: Record<StaffRole, string> = {
   //                 seal.view signature.activate signature.upload department.create staff.manage rule.view rule.manage events.manage benefit.view
-  village_reviewer:   'Y         -                  Y                -                 -            Y         -           -           Y',
+  village_reviewer:   'Y         -                  Y                -                 -            Y         -           -           -',
   township_admin:     'Y         Y                  -                Y                 Y            Y         -           -           Y',
   county_admin:       'Y         Y                  -                Y                 Y            Y         Y           -           Y',
   city_admin:         'Y         Y                  -                Y                 Y            Y         Y           -           Y',

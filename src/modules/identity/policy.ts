@@ -150,7 +150,8 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   'rule.view': [...HANDLERS, 'supervisor'],
   'rule.manage': GRANT_MANAGERS,
   // ---- benefits ----
-  'benefit.view': [...HANDLERS, 'supervisor'],
+  // The paying departments and those above them; a village pays no benefit.
+  'benefit.view': HANDLERS.filter((r) => r !== 'village_reviewer').concat('supervisor'),
   // ---- the platform ----
   'events.manage': ['platform_admin'],
 };

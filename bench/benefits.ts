@@ -118,19 +118,25 @@ try {
   const bases: string[] = [];
   for (let i = 0; i < 2; i++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/yiban.js'), 'serve', '--no-seed', '--no-web', '--port', String(port)], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: bench.databaseUrl!,
-        YIBAN_MASTER_KEY: masterKey.toString('base64'),
-        YIBAN_DATA_DIR: path.join(dataDir, String(i)),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
-        YIBAN_DEMO: '',
+    // BENCH_PROFILE_DIR=… writes each server's CPU profile there (node --cpu-prof) when it exits.
+    const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+    const child = spawn(
+      process.execPath,
+      [...profile, path.join(ROOT, 'bin/yiban.js'), 'serve', '--no-seed', '--no-web', '--port', String(port)],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DATABASE_URL: bench.databaseUrl!,
+          YIBAN_MASTER_KEY: masterKey.toString('base64'),
+          YIBAN_DATA_DIR: path.join(dataDir, String(i)),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'silent',
+          YIBAN_DEMO: '',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    );
     children.push(child);
     bases.push(`http://127.0.0.1:${port}`);
   }

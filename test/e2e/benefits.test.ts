@@ -312,7 +312,7 @@ describe('benefits in the browser', () => {
       Array.from({ length: 23 }, (_, i) => {
         const birthDate = `${year - 85}-01-01`;
         const residentId = makeResidentId(DEMO_COUNTY, birthDate, 701 + i);
-        return { residentId, data: { name: '赵某', birthDate, address: '河北省石家庄市正定县正定镇塔元庄村', idNumber: residentId } };
+        return { residentId, data: { name: '赵某', birthDate, address: '河北省石家庄市正定县正定镇塔元庄村' } };
       }),
     );
     await server.platform.services.benefits.runDue();

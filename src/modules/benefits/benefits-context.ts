@@ -43,8 +43,9 @@ export interface PaymentPort {
 export interface BenefitsDeps {
   db: Db;
   rules: Pick<RulesService, 'inForce' | 'sweep' | 'basisOf'>;
-  orgs: Pick<OrgsService, 'getOrg'>;
-  residents: Pick<IdentityService, 'revealResidentId' | 'findResidentByResidentId' | 'getResidentSummary'>;
+  /** `byCode`: orgs through the per-process cache (a department never moves). */
+  orgs: Pick<OrgsService, 'byCode'>;
+  residents: Pick<IdentityService, 'revealResidentId' | 'revealHolders' | 'getResidentSummary'>;
   applications: Pick<ApplicationsService, 'submit' | 'decideMany' | 'getCase'>;
   ledger: Pick<LedgerService, 'appendInTx'>;
   events: Pick<EventsService, 'enqueue'>;

@@ -56,7 +56,7 @@ export function createBenefitsService(deps: BenefitsDeps) {
     const out: BenefitRow[] = [];
     for (const b of await repo.allBenefits(db)) {
       if (code && b.code !== code) continue;
-      const org = await deps.orgs.getOrg(b.payerOrgCode);
+      const org = await deps.orgs.byCode(b.payerOrgCode);
       if (org && can(principal, 'benefit.view', { orgPath: org.path })) out.push(b);
     }
     return out;

@@ -21,6 +21,12 @@ export interface Memo {
 
 export const newMemo = (): Memo => ({ records: new Map(), optOuts: null });
 
+/** A payment just scheduled, with its grant: sent at once after the commit, with no second read. */
+interface Scheduled {
+  grant: GrantRow;
+  payment: { id: string; period: string; amountFen: number };
+}
+
 /** Who an assessment is about: the keyed subject, and the resident's account when there is one. */
 export interface Subject {
   subjectKey: string;
@@ -48,7 +54,7 @@ export function createEngine(ctx: BenefitsContext) {
   const { db, deps, clock } = ctx;
 
   async function payerActor(benefit: BenefitRow, actions: readonly ('case.view' | 'case.handle' | 'payment.send')[]): Promise<Principal> {
-    const org = await deps.orgs.getOrg(benefit.payerOrgCode);
+    const org = await deps.orgs.byCode(benefit.payerOrgCode);
     if (!org) throw new AppError('INTERNAL', { detail: message('benefits.payerMissing', { code: benefit.payerOrgCode }) });
     return systemPrincipal({ actor: `benefit:${benefit.code}`, at: { orgCode: org.code, orgPath: org.path, actions } });
   }
@@ -85,11 +91,9 @@ export function createEngine(ctx: BenefitsContext) {
   async function payeeOf(grant: Pick<GrantRow, 'accountId' | 'subjectKey'>): Promise<{ residentId: string; name: string } | null> {
     const accountId = grant.accountId ?? (await repo.accountsOfSubjects(db, [grant.subjectKey])).get(grant.subjectKey) ?? null;
     if (!accountId) return null;
-    const [residentId, summary] = await Promise.all([
-      deps.residents.revealResidentId(accountId),
-      deps.residents.getResidentSummary(accountId),
-    ]);
-    return residentId && summary ? { residentId, name: summary.name } : null;
+    // One query for both: the name and the clear ID number (the bank pays by it).
+    const holder = (await deps.residents.revealHolders([accountId])).get(accountId);
+    return holder ? { residentId: holder.residentId, name: holder.name } : null;
   }
 
   /**
@@ -97,17 +101,14 @@ export function createEngine(ctx: BenefitsContext) {
    * transaction, with its `benefit.payment_due` event: the guarantee that it is sent. The new
    * payment's id, for `payNow` once the transaction has committed.
    */
-  async function schedulePayment(tx: Executor, benefit: BenefitRow, grant: GrantRow): Promise<string | null> {
+  async function schedulePayment(tx: Executor, benefit: BenefitRow, grant: GrantRow): Promise<Scheduled | null> {
     if (grant.amountFen === null || grant.amountFen <= 0) return null;
     const now = clock();
-    const id = await repo.insertPayment(tx, {
-      grantId: grant.id,
-      period: periodOf(benefit.schedule, now),
-      amountFen: grant.amountFen,
-      createdAt: now,
-    });
-    if (id) await deps.events.enqueue(tx, { topic: 'benefit.payment_due', payload: { paymentId: id } });
-    return id;
+    const payment = { grantId: grant.id, period: periodOf(benefit.schedule, now), amountFen: grant.amountFen, createdAt: now };
+    const id = await repo.insertPayment(tx, payment);
+    if (!id) return null;
+    await deps.events.enqueue(tx, { topic: 'benefit.payment_due', payload: { paymentId: id } });
+    return { grant, payment: { ...payment, id } };
   }
 
   /**
@@ -115,9 +116,9 @@ export function createEngine(ctx: BenefitsContext) {
    * the outbox later; a failure is left to the payment's event, which the worker retries (the
    * instruction id makes a second send the same payment).
    */
-  async function payNow(benefit: BenefitRow, paymentId: string | null): Promise<void> {
-    if (!paymentId) return;
-    await pay(benefit, paymentId).catch(() => undefined);
+  async function payNow(benefit: BenefitRow, scheduled: Scheduled | null): Promise<void> {
+    if (!scheduled) return;
+    await send(benefit, scheduled.grant, scheduled.payment).catch(() => undefined);
   }
 
   async function leaf(tx: Executor, fields: Record<string, unknown>): Promise<number> {
@@ -184,7 +185,7 @@ export function createEngine(ctx: BenefitsContext) {
     const payee = subject.residentId ?? (await payeeOf(subject))?.residentId ?? null;
     const now = clock();
     const trace: GrantTrace = { ...decision.trace, unavailable };
-    let paymentId: string | null = null;
+    let scheduled: Scheduled | null = null;
     const decided = await db
       .transaction(async (tx) => {
         const ledgerEntryId = await leaf(tx, {
@@ -221,7 +222,7 @@ export function createEngine(ctx: BenefitsContext) {
           // Someone decided it first: this transaction's leaf goes with it (nothing to record twice).
           throw new AlreadyDecided(grant);
         }
-        if (status === 'granted' && benefit.mode === 'grant') paymentId = await schedulePayment(tx, benefit, grant);
+        if (status === 'granted' && benefit.mode === 'grant') scheduled = await schedulePayment(tx, benefit, grant);
         await notice(tx, benefit, grant, status);
         return grant;
       })
@@ -229,7 +230,7 @@ export function createEngine(ctx: BenefitsContext) {
         if (error instanceof AlreadyDecided) return error.grant;
         throw error;
       });
-    await payNow(benefit, paymentId);
+    await payNow(benefit, scheduled);
     return decided;
   }
 
@@ -245,7 +246,7 @@ export function createEngine(ctx: BenefitsContext) {
       actor: `benefit:${benefit.code}`,
       forResident: { residentId: grant.accountId, scopes: ['applications.submit', 'applications.view'] },
     });
-    const payer = await deps.orgs.getOrg(benefit.payerOrgCode);
+    const payer = await deps.orgs.byCode(benefit.payerOrgCode);
     const { case: kase } = await deps.applications.submit(
       forResident,
       {
@@ -255,7 +256,7 @@ export function createEngine(ctx: BenefitsContext) {
       },
       `benefit-${grant.id}`,
     );
-    const caseOrg = await deps.orgs.getOrg(kase.orgCode);
+    const caseOrg = await deps.orgs.byCode(kase.orgCode);
     if (!caseOrg || !payer) throw new AppError('INTERNAL');
     const approver = systemPrincipal({
       actor: `rule:${benefit.ruleCode}`,
@@ -269,13 +270,13 @@ export function createEngine(ctx: BenefitsContext) {
     if (result && result.outcome !== 'approved' && !(result.error instanceof AppError && result.error.code === 'ALREADY_DECIDED')) {
       throw result.error ?? new AppError('INTERNAL');
     }
-    const paymentId = await db.transaction(async (tx) => {
+    const scheduled = await db.transaction(async (tx) => {
       const current = await repo.lockGrant(tx, grant.id);
       if (!current || current.caseId) return null;
       await repo.updateGrant(tx, grant.id, { caseId: kase.id });
       return current.status === 'granted' ? schedulePayment(tx, benefit, current) : null;
     });
-    await payNow(benefit, paymentId);
+    await payNow(benefit, scheduled);
   }
 
   /** Sends one payment instruction (the `benefit.payment_due` handler): once, whatever the retries; a bank that is down throws, and the event is tried again later. */
@@ -283,7 +284,11 @@ export function createEngine(ctx: BenefitsContext) {
     const payment = await repo.findPayment(db, paymentId);
     if (!payment || payment.status !== 'pending') return;
     const grant = await repo.findGrant(db, payment.grantId);
-    if (!grant) return;
+    if (grant) await send(benefit, grant, payment);
+  }
+
+  /** Sends a pending payment of the grant to the bank and records the bank's reference. */
+  async function send(benefit: BenefitRow, grant: GrantRow, payment: { id: string; period: string; amountFen: number }): Promise<void> {
     if (grant.status !== 'granted') {
       await repo.cancelPending(db, [grant.id]);
       return;
@@ -317,7 +322,7 @@ export function createEngine(ctx: BenefitsContext) {
     await repo.markPaymentSent(db, payment.id, receipt.bankReference, clock());
   }
 
-  return { assess, complete, pay, payNow, schedulePayment, notice, leaf, payerActor };
+  return { assess, complete, pay, send, payNow, schedulePayment, notice, leaf, payerActor };
 }
 
 class AlreadyDecided extends Error {

@@ -17,10 +17,11 @@ export function createTriggers(ctx: BenefitsContext, engine: Engine) {
   const { db, deps, clock } = ctx;
   let cached: { rows: BenefitRow[]; at: number } | null = null;
 
-  async function catalogue(): Promise<BenefitRow[]> {
+  /** The benefits, active ones only unless `all`, reread every CATALOGUE_TTL_MS. */
+  async function catalogue(all = false): Promise<BenefitRow[]> {
     const now = performance.now();
-    if (!cached || now - cached.at > CATALOGUE_TTL_MS) cached = { rows: (await repo.allBenefits(db)).filter((b) => b.active), at: now };
-    return cached.rows;
+    if (!cached || now - cached.at > CATALOGUE_TTL_MS) cached = { rows: await repo.allBenefits(db), at: now };
+    return all ? cached.rows : cached.rows.filter((b) => b.active);
   }
 
   const onCertificate: EventHandler = {
@@ -43,11 +44,13 @@ export function createTriggers(ctx: BenefitsContext, engine: Engine) {
     },
   };
 
+  /** A due payment, unless sent already (most are: sent right after their commit): one read then. */
   async function payById(paymentId: string): Promise<void> {
     const payment = await repo.findPayment(db, paymentId);
-    const grant = payment ? await repo.findGrant(db, payment.grantId) : undefined;
-    const benefit = grant ? (await repo.allBenefits(db)).find((b) => b.code === grant.benefitCode) : undefined;
-    if (benefit) await engine.pay(benefit, paymentId);
+    if (!payment || payment.status !== 'pending') return;
+    const grant = await repo.findGrant(db, payment.grantId);
+    const benefit = grant ? (await catalogue(true)).find((b) => b.code === grant.benefitCode) : undefined;
+    if (grant && benefit) await engine.send(benefit, grant, payment);
   }
 
   const onPaymentDue: EventHandler = {
@@ -65,7 +68,7 @@ export function createTriggers(ctx: BenefitsContext, engine: Engine) {
     async handle(event) {
       const { caseId, serviceCode, orgCode, state } = event.payload;
       if (serviceCode !== DEATH_REGISTRATION || state !== 'approved' || typeof caseId !== 'string' || typeof orgCode !== 'string') return;
-      const org = await deps.orgs.getOrg(orgCode);
+      const org = await deps.orgs.byCode(orgCode);
       if (!org) return;
       const reader = systemPrincipal({ actor: 'benefits:death', at: { orgCode: org.code, orgPath: org.path, actions: ['case.view'] } });
       const kase = await deps.applications.getCase(reader, caseId);
@@ -84,7 +87,7 @@ export function createTriggers(ctx: BenefitsContext, engine: Engine) {
       const residentId = await deps.residents.revealResidentId(accountId);
       if (!residentId) return;
       const subjectKey = deps.subjectKeyOf(residentId);
-      const benefits = await repo.allBenefits(db);
+      const benefits = await catalogue(true);
       // Grants a sweep made before they had an account: theirs now; told, and their held payments sent.
       const { payments } = await db.transaction(async (tx) => {
         await repo.rememberSubject(tx, subjectKey, accountId, clock());

@@ -1,6 +1,8 @@
 /**
  * Trigger to payment (issue 13): birth medical certificates issued by a generator at a steady rate
- * through two real server processes (`yiban serve`) on one fresh PostgreSQL database; each
+ * (this process approves the hospital's submitted cases, ten at a time, each approval issuing the
+ * certificate and its `certificate.issued` event), with two real server processes (`yiban serve`)
+ * on one fresh PostgreSQL database doing what the triggers ask; each
  * certificate's `certificate.issued` event makes the servers' outbox workers assess the mother for
  * the maternity benefits (生育医疗费用 granted with no application; 生育津贴 processed: the medical
  * security bureau's case opened and approved for her), and send each payment instruction to the
@@ -112,6 +114,8 @@ try {
     password: PASSWORD,
     roles: [{ role: 'department_officer', orgCode: departments.health! }],
   });
+  // The preparation's own events (registrations, submissions) handled now, so that the servers start on an empty outbox.
+  await services.events.drain();
   log(`prepared in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
   // Two server processes on the database, each with its outbox worker.

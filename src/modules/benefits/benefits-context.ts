@@ -38,6 +38,8 @@ export interface BenefitPaymentInstruction {
 
 export interface PaymentPort {
   sendPayment(principal: Principal, instruction: BenefitPaymentInstruction): Promise<{ bankReference: string }>;
+  /** Many at once: each one's receipt or error, in input order. */
+  sendPayments(principal: Principal, instructions: readonly BenefitPaymentInstruction[]): Promise<({ bankReference: string } | Error)[]>;
 }
 
 export interface BenefitsDeps {
@@ -47,7 +49,7 @@ export interface BenefitsDeps {
   orgs: Pick<OrgsService, 'byCode'>;
   residents: Pick<IdentityService, 'revealResidentId' | 'revealHolders' | 'getResidentSummary'>;
   applications: Pick<ApplicationsService, 'submit' | 'decideMany' | 'getCase'>;
-  ledger: Pick<LedgerService, 'appendInTx'>;
+  ledger: Pick<LedgerService, 'appendInTx' | 'appendManyInTx'>;
   events: Pick<EventsService, 'enqueue'>;
   /** The resident inbox; absent, residents are not told (tests of the engine alone). */
   notices?: NoticePort | null;

@@ -31,6 +31,28 @@ export async function insertGrant(ex: Executor, row: typeof benefitGrants.$infer
   return { grant: existing, created: false };
 }
 
+/** Inserts many decisions; those that conflicted with one already there are left out of the answer. */
+export function insertGrants(ex: Executor, rows: (typeof benefitGrants.$inferInsert)[]): Promise<GrantRow[]> {
+  return ex.insert(benefitGrants).values(rows).onConflictDoNothing().returning();
+}
+
+/** The benefit's decisions of these subjects and instances. */
+export async function existingGrants(
+  ex: Executor,
+  benefitCode: string,
+  pairs: readonly { subjectKey: string; instance: string }[],
+): Promise<GrantRow[]> {
+  if (pairs.length === 0) return [];
+  const rows = await ex
+    .select()
+    .from(benefitGrants)
+    .where(
+      and(eq(benefitGrants.benefitCode, benefitCode), inArray(benefitGrants.subjectKey, [...new Set(pairs.map((p) => p.subjectKey))])),
+    );
+  const wanted = new Set(pairs.map((p) => `${p.subjectKey}|${p.instance}`));
+  return rows.filter((r) => wanted.has(`${r.subjectKey}|${r.instance}`));
+}
+
 export async function findGrant(ex: Executor, id: string): Promise<GrantRow | undefined> {
   const [row] = await ex.select().from(benefitGrants).where(eq(benefitGrants.id, id));
   return row;
@@ -97,6 +119,15 @@ export async function markPaymentSent(ex: Executor, id: string, bankReference: s
     .where(and(eq(benefitPayments.id, id), eq(benefitPayments.status, 'pending')));
 }
 
+/** Marks many pending payments sent, with their bank references, in one statement. */
+export async function markPaymentsSent(ex: Executor, rows: readonly { id: string; bankReference: string }[], at: Date): Promise<void> {
+  if (rows.length === 0) return;
+  await ex.execute(sql`
+    update benefit_payments set status = 'sent', bank_reference = v.ref, sent_at = ${at.toISOString()}::timestamptz
+      from unnest(${sql.param(rows.map((r) => r.id))}::uuid[], ${sql.param(rows.map((r) => r.bankReference))}::text[]) as v(id, ref)
+     where benefit_payments.id = v.id and benefit_payments.status = 'pending'`);
+}
+
 export async function markPaymentRefused(ex: Executor, id: string): Promise<void> {
   await ex
     .update(benefitPayments)
@@ -124,6 +155,18 @@ export function liveGrantsOfSubject(ex: Executor, subjectKey: string): Promise<G
       and(eq(benefitGrants.subjectKey, subjectKey), inArray(benefitGrants.status, ['granted', 'offered'] satisfies BenefitGrantStatus[])),
     )
     .for('update');
+}
+
+/** The benefits each subject opted out of. */
+export async function optOutsOfMany(ex: Executor, subjectKeys: readonly string[]): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  if (subjectKeys.length === 0) return out;
+  const rows = await ex
+    .select()
+    .from(benefitOptOuts)
+    .where(inArray(benefitOptOuts.subjectKey, [...subjectKeys]));
+  for (const r of rows) out.set(r.subjectKey, (out.get(r.subjectKey) ?? new Set()).add(r.benefitCode));
+  return out;
 }
 
 /** The benefits the subject opted out of. */
@@ -260,6 +303,15 @@ export async function paymentFigures(
     p90: r.p90 === null ? null : Number(r.p90),
     max: r.max === null ? null : Number(r.max),
   }));
+}
+
+export async function rememberSubjects(ex: Executor, rows: readonly { subjectKey: string; accountId: string }[], at: Date): Promise<void> {
+  const unique = [...new Map(rows.map((r) => [r.subjectKey, r])).values()];
+  if (unique.length === 0) return;
+  await ex
+    .insert(benefitSubjects)
+    .values(unique.map((r) => ({ ...r, updatedAt: at })))
+    .onConflictDoUpdate({ target: benefitSubjects.subjectKey, set: { accountId: sql`excluded.account_id`, updatedAt: at } });
 }
 
 export async function rememberSubject(ex: Executor, subjectKey: string, accountId: string, at: Date): Promise<void> {

@@ -9,6 +9,7 @@ import { recordsOf, ruleDataProblems } from '../sharing/index.ts';
 import type { BenefitsContext } from './benefits-context.ts';
 import * as repo from './benefits.repository.ts';
 import type { BenefitRow, GrantRow } from './benefits.repository.ts';
+import type { RuleDecision, SubjectRecords } from '../rules/index.ts';
 import type { BenefitSchedule, BenefitGrantStatus, GrantTrace } from './benefits.tables.ts';
 
 export const BENEFIT_LEAF = 'benefit.decision';
@@ -21,8 +22,62 @@ export interface Memo {
 
 export const newMemo = (): Memo => ({ records: new Map(), optOuts: null });
 
+/**
+ * A decision as stored and as its ledger leaf says it (digests and codes only): the status from
+ * the rule's outcome, the mode and the subject's opt-outs; the instance from the input that tells
+ * one grant from the next (a birth's certificate number).
+ */
+export function decisionOf(
+  benefit: BenefitRow,
+  subject: Subject,
+  decision: RuleDecision,
+  records: SubjectRecords,
+  unavailable: GrantTrace['unavailable'],
+  optOuts: ReadonlySet<string>,
+  trigger: { eventId: number | null; at: Date },
+  now: Date,
+) {
+  const ref = benefit.instanceInput ? decision.trace.inputs.find((i) => i.name === benefit.instanceInput) : undefined;
+  const instance = ref ? (records[ref.dataset]?.[ref.field] ?? '') : '';
+  const eligible = decision.outcome === 'eligible';
+  const optedOut = eligible && optOuts.has(benefit.code);
+  const status: BenefitGrantStatus = !eligible ? 'refused' : optedOut ? 'opted_out' : benefit.mode === 'confirm' ? 'offered' : 'granted';
+  const trace: GrantTrace = { ...decision.trace, unavailable };
+  const amountFen = eligible ? decision.amountFen : null;
+  const leafFields = {
+    event: 'decided',
+    benefit: benefit.code,
+    rule: trace.rule,
+    version: trace.version,
+    hash: trace.hash,
+    subject: digest(subject.subjectKey),
+    instance: instance ? digest(instance) : null,
+    outcome: decision.outcome,
+    status,
+    amountFen,
+    at: now.toISOString(),
+  };
+  const row = {
+    benefitCode: benefit.code,
+    subjectKey: subject.subjectKey,
+    instance,
+    accountId: subject.accountId,
+    payeeMasked: subject.residentId ? maskResidentId(subject.residentId) : '—',
+    status,
+    outcome: decision.outcome,
+    amountFen,
+    ruleVersion: trace.version,
+    ruleHash: trace.hash,
+    trace,
+    triggerEventId: trigger.eventId,
+    triggeredAt: trigger.at,
+    decidedAt: now,
+  };
+  return { row, leafFields, status };
+}
+
 /** A payment just scheduled, with its grant: sent at once after the commit, with no second read. */
-interface Scheduled {
+export interface Scheduled {
   grant: GrantRow;
   payment: { id: string; period: string; amountFen: number };
 }
@@ -175,49 +230,23 @@ export function createEngine(ctx: BenefitsContext) {
     if (!rule) return null;
     const { records, unavailable } = await readInputs(benefit, subject.subjectKey, rule, memo);
     const decision = rule.decide(subject.subjectKey, records);
-    // The input that tells one grant from the next (a birth's certificate number), by its dataset and field.
-    const ref = benefit.instanceInput ? decision.trace.inputs.find((i) => i.name === benefit.instanceInput) : undefined;
-    const instance = ref ? (records[ref.dataset]?.[ref.field] ?? '') : '';
-    const eligible = decision.outcome === 'eligible';
     memo.optOuts ??= await repo.optOutsOf(db, subject.subjectKey);
-    const optedOut = eligible && memo.optOuts.has(benefit.code);
-    const status: BenefitGrantStatus = !eligible ? 'refused' : optedOut ? 'opted_out' : benefit.mode === 'confirm' ? 'offered' : 'granted';
     const payee = subject.residentId ?? (await payeeOf(subject))?.residentId ?? null;
-    const now = clock();
-    const trace: GrantTrace = { ...decision.trace, unavailable };
+    const { row, leafFields, status } = decisionOf(
+      benefit,
+      { ...subject, residentId: payee },
+      decision,
+      records,
+      unavailable,
+      memo.optOuts,
+      trigger,
+      clock(),
+    );
     let scheduled: Scheduled | null = null;
     const decided = await db
       .transaction(async (tx) => {
-        const ledgerEntryId = await leaf(tx, {
-          event: 'decided',
-          benefit: benefit.code,
-          rule: trace.rule,
-          version: trace.version,
-          hash: trace.hash,
-          subject: digest(subject.subjectKey),
-          instance: instance ? digest(instance) : null,
-          outcome: decision.outcome,
-          status,
-          amountFen: eligible ? decision.amountFen : null,
-          at: now.toISOString(),
-        });
-        const { grant, created } = await repo.insertGrant(tx, {
-          benefitCode: benefit.code,
-          subjectKey: subject.subjectKey,
-          instance,
-          accountId: subject.accountId,
-          payeeMasked: payee ? maskResidentId(payee) : '—',
-          status,
-          outcome: decision.outcome,
-          amountFen: eligible ? decision.amountFen : null,
-          ruleVersion: trace.version,
-          ruleHash: trace.hash,
-          trace,
-          triggerEventId: trigger.eventId,
-          triggeredAt: trigger.at,
-          decidedAt: now,
-          ledgerEntryId,
-        });
+        const ledgerEntryId = await leaf(tx, leafFields);
+        const { grant, created } = await repo.insertGrant(tx, { ...row, ledgerEntryId });
         if (!created) {
           // Someone decided it first: this transaction's leaf goes with it (nothing to record twice).
           throw new AlreadyDecided(grant);
@@ -239,8 +268,8 @@ export function createEngine(ctx: BenefitsContext) {
    * (the system acting for them) and approved by the system at the payer, then the payment. Safe
    * to repeat: the submission is keyed by the grant, and an approved case is not decided again.
    */
-  async function complete(benefit: BenefitRow, grant: GrantRow): Promise<void> {
-    if (benefit.mode !== 'process' || grant.status !== 'granted' || grant.caseId || !benefit.serviceCode || !grant.accountId) return;
+  async function complete(benefit: BenefitRow, grant: GrantRow, options: { defer?: boolean } = {}): Promise<Scheduled | null> {
+    if (benefit.mode !== 'process' || grant.status !== 'granted' || grant.caseId || !benefit.serviceCode || !grant.accountId) return null;
     const summary = await deps.residents.getResidentSummary(grant.accountId);
     const forResident = systemPrincipal({
       actor: `benefit:${benefit.code}`,
@@ -276,7 +305,9 @@ export function createEngine(ctx: BenefitsContext) {
       await repo.updateGrant(tx, grant.id, { caseId: kase.id });
       return current.status === 'granted' ? schedulePayment(tx, benefit, current) : null;
     });
-    await payNow(benefit, scheduled);
+    // Deferred: the caller sends a batch's payments together (sendMany).
+    if (!options.defer) await payNow(benefit, scheduled);
+    return scheduled;
   }
 
   /** Sends one payment instruction (the `benefit.payment_due` handler): once, whatever the retries; a bank that is down throws, and the event is tried again later. */
@@ -285,6 +316,51 @@ export function createEngine(ctx: BenefitsContext) {
     if (!payment || payment.status !== 'pending') return;
     const grant = await repo.findGrant(db, payment.grantId);
     if (grant) await send(benefit, grant, payment);
+  }
+
+  /**
+   * Sends the payments a batch just scheduled in one call to the payments service, the payees read
+   * in one query; each one the bank took is marked sent (one statement). One that failed stays
+   * pending for its event (a payee with no account yet: held).
+   */
+  async function sendMany(benefit: BenefitRow, scheduled: readonly Scheduled[]): Promise<void> {
+    if (scheduled.length === 0) return;
+    const known = await repo.accountsOfSubjects(
+      db,
+      scheduled.filter((s) => !s.grant.accountId).map((s) => s.grant.subjectKey),
+    );
+    const accountOf = (s: Scheduled) => s.grant.accountId ?? known.get(s.grant.subjectKey) ?? null;
+    const holders = await deps.residents.revealHolders([...new Set(scheduled.map(accountOf).filter((a): a is string => a !== null))]);
+    const ready = scheduled.filter((s) => {
+      const account = accountOf(s);
+      return account !== null && holders.has(account);
+    });
+    for (const s of scheduled.filter((x) => !ready.includes(x))) await repo.markPaymentHeld(db, s.payment.id);
+    if (ready.length === 0) return;
+    const actor = await payerActor(benefit, ['payment.send']);
+    const results = await deps.payments.sendPayments(
+      actor,
+      ready.map((s) => {
+        const holder = holders.get(accountOf(s)!)!;
+        return {
+          instructionId: s.payment.id,
+          payerOrgCode: benefit.payerOrgCode,
+          payeeResidentId: holder.residentId,
+          payeeName: holder.name,
+          amountFen: s.payment.amountFen,
+          purpose: benefit.code,
+          reference: `${s.grant.id}:${s.payment.period}`,
+        };
+      }),
+    );
+    const sent = ready.flatMap((s, i) => {
+      const r = results[i];
+      return r && !(r instanceof Error) ? [{ id: s.payment.id, bankReference: r.bankReference }] : [];
+    });
+    await repo.markPaymentsSent(db, sent, clock());
+    for (const [i, r] of results.entries()) {
+      if (r instanceof AppError && r.code === 'PAYMENT_REFUSED') await repo.markPaymentRefused(db, ready[i]!.payment.id);
+    }
   }
 
   /** Sends a pending payment of the grant to the bank and records the bank's reference. */
@@ -322,7 +398,7 @@ export function createEngine(ctx: BenefitsContext) {
     await repo.markPaymentSent(db, payment.id, receipt.bankReference, clock());
   }
 
-  return { assess, complete, pay, send, payNow, schedulePayment, notice, leaf, payerActor };
+  return { assess, complete, pay, send, sendMany, payNow, schedulePayment, notice, leaf, payerActor, payeeOf };
 }
 
 class AlreadyDecided extends Error {

@@ -4,6 +4,7 @@ import { DEATH_REGISTRATION } from './benefit-defs.ts';
 import type { BenefitsContext } from './benefits-context.ts';
 import * as repo from './benefits.repository.ts';
 import type { BenefitRow } from './benefits.repository.ts';
+import { createAssessMany, mapLimited, newBatchMemo } from './assess-many.ts';
 import { newMemo, type Engine } from './engine.ts';
 
 const CATALOGUE_TTL_MS = 30_000;
@@ -15,6 +16,7 @@ const CATALOGUE_TTL_MS = 30_000;
  */
 export function createTriggers(ctx: BenefitsContext, engine: Engine) {
   const { db, deps, clock } = ctx;
+  const assessMany = createAssessMany(ctx, engine);
   let cached: { rows: BenefitRow[]; at: number } | null = null;
 
   /** The benefits, active ones only unless `all`, reread every CATALOGUE_TTL_MS. */
@@ -27,6 +29,41 @@ export function createTriggers(ctx: BenefitsContext, engine: Engine) {
   const onCertificate: EventHandler = {
     name: 'benefits.assess',
     topics: ['certificate.issued'],
+    /** A batch of certificates: each benefit assesses all their holders at once (assess-many.ts). */
+    async handleMany(events) {
+      const benefits = await catalogue();
+      const triggering = events.filter(
+        (e) =>
+          typeof e.payload.type === 'string' &&
+          typeof e.payload.holderId === 'string' &&
+          benefits.some((b) => b.trigger.kind === 'certificate' && b.trigger.certificateType === e.payload.type),
+      );
+      if (triggering.length === 0) return;
+      const holders = await deps.residents.revealHolders([...new Set(triggering.map((e) => e.payload.holderId as string))]);
+      const items = triggering.flatMap((e) => {
+        const accountId = e.payload.holderId as string;
+        const holder = holders.get(accountId);
+        if (!holder) return [];
+        const subject = { subjectKey: deps.subjectKeyOf(holder.residentId), accountId, residentId: holder.residentId };
+        return [{ type: e.payload.type as string, subject, trigger: { eventId: e.id, at: e.createdAt } }];
+      });
+      await repo.rememberSubjects(
+        db,
+        items.map((i) => ({ subjectKey: i.subject.subjectKey, accountId: i.subject.accountId })),
+        clock(),
+      );
+      const memo = newBatchMemo();
+      for (const benefit of benefits) {
+        const mine = items.filter((i) => benefit.trigger.kind === 'certificate' && benefit.trigger.certificateType === i.type);
+        const grants = await assessMany(benefit, mine, memo);
+        // 免申即办: the cases opened and approved a few at a time, their payments sent together.
+        const scheduled = await mapLimited(grants, 4, (g) => engine.complete(benefit, g, { defer: true }));
+        await engine.sendMany(
+          benefit,
+          scheduled.filter((s): s is NonNullable<typeof s> => s !== null),
+        );
+      }
+    },
     async handle(event) {
       const { type, holderId } = event.payload;
       if (typeof type !== 'string' || typeof holderId !== 'string') return;

@@ -33,6 +33,12 @@ export interface EventHandler {
   name: string;
   topics: readonly string[];
   handle(event: StoredEvent, ctx: HandlerContext): Promise<void>;
+  /**
+   * Optional: the events of one claimed batch at once (a handler whose work amortises over many,
+   * e.g. one read of a rule and its data for every subject). It must be idempotent by event; if it
+   * throws, the worker runs `handle` on each of those events instead, so one bad event fails alone.
+   */
+  handleMany?(events: readonly StoredEvent[]): Promise<void>;
 }
 
 /** Thrown by `markHandled` when the mark exists already: the caller's transaction must roll back. */

@@ -169,22 +169,40 @@ export function createWorker(deps: WorkerDeps) {
     const events = await claim(limit);
     if (events.length === 0) return 0;
     const done = await handledBy(events.map((e) => e.id));
-    const outcomes: Outcome[] = [];
+    const outcomes = new Map<number, Outcome>(events.map((e) => [e.id, { event: e, errors: [], succeeded: [] }]));
+    const single = handlers.filter((h) => !h.handleMany);
+    // Handlers that take the batch at once: one call each, or, when it fails, each event on its own.
+    const batched = async () => {
+      for (const h of handlers.filter((x) => x.handleMany)) {
+        const mine = events.filter((e) => h.topics.includes(e.topic) && !done.has(`${e.id}|${h.name}`));
+        if (mine.length === 0) continue;
+        try {
+          await h.handleMany!(mine);
+          for (const e of mine) outcomes.get(e.id)!.succeeded.push(h.name);
+        } catch {
+          for (const e of mine) {
+            const one = await handle(e, [h], done);
+            outcomes.get(e.id)!.succeeded.push(...one.succeeded);
+            outcomes.get(e.id)!.errors.push(...one.errors);
+          }
+        }
+      }
+    };
     let next = 0;
     const lane = async () => {
       for (let event = events[next++]; event; event = events[next++]) {
         const topic = event.topic;
-        outcomes.push(
-          await handle(
-            event,
-            handlers.filter((h) => h.topics.includes(topic)),
-            done,
-          ),
+        const one = await handle(
+          event,
+          single.filter((h) => h.topics.includes(topic)),
+          done,
         );
+        outcomes.get(event.id)!.succeeded.push(...one.succeeded);
+        outcomes.get(event.id)!.errors.push(...one.errors);
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, events.length)) }, lane));
-    await settle(outcomes);
+    await Promise.all([batched(), ...Array.from({ length: Math.max(1, Math.min(options.concurrency, events.length)) }, lane)]);
+    await settle([...outcomes.values()]);
     return events.length;
   }
 

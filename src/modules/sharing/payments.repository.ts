@@ -12,6 +12,25 @@ export async function insertPayment(db: Executor, row: typeof sharingPayments.$i
   return inserted ?? null;
 }
 
+/** Inserts the instructions whose ids are new; the rows inserted. */
+export async function insertPayments(db: Executor, rows: (typeof sharingPayments.$inferInsert)[]): Promise<PaymentRow[]> {
+  if (rows.length === 0) return [];
+  return db.insert(sharingPayments).values(rows).onConflictDoNothing().returning();
+}
+
+/** Marks pending instructions accepted, with the bank's reference and the leaf, in one statement. */
+export async function acceptPayments(
+  db: Executor,
+  rows: readonly { instructionId: string; bankReference: string; acceptedAt: Date; ledgerEntryId: number }[],
+): Promise<void> {
+  await db.execute(sql`
+    update ${sharingPayments} set status = 'accepted', bank_reference = v.ref, accepted_at = v.at, ledger_entry_id = v.leaf, last_error = null
+      from unnest(${sql.param(rows.map((r) => r.instructionId))}::uuid[], ${sql.param(rows.map((r) => r.bankReference))}::text[],
+                  ${sql.param(rows.map((r) => r.acceptedAt.toISOString()))}::timestamptz[], ${sql.param(rows.map((r) => r.ledgerEntryId))}::bigint[])
+           as v(id, ref, at, leaf)
+     where ${sharingPayments.instructionId} = v.id and ${sharingPayments.status} = 'pending'`);
+}
+
 export async function findPayment(db: Executor, instructionId: string, lock = false): Promise<PaymentRow | undefined> {
   const query = db.select().from(sharingPayments).where(eq(sharingPayments.instructionId, instructionId));
   const [row] = lock ? await query.for('update') : await query;

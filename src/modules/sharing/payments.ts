@@ -69,7 +69,7 @@ export interface PaymentFigures {
 export interface PaymentsDeps {
   db: Db;
   masterKey: Buffer;
-  ledger: Pick<SharingLedger, 'appendInTx'>;
+  ledger: Pick<SharingLedger, 'appendInTx' | 'appendManyInTx'>;
   orgs: Pick<SharingOrgDirectory, 'getOrg'>;
   /** Where instructions go; the internal (embedded) bank by default. */
   rail?: PaymentRailConfig;
@@ -158,7 +158,41 @@ export function createPaymentsService(deps: PaymentsDeps) {
     return { paths: grants.map((g) => ({ path: g.orgPath, subtree: isAdminRole(g.role) })) };
   }
 
-  return {
+  /** The row of a new instruction (its hash decides whether a resend is the same payment). */
+  function prepare(principal: Principal, payer: { code: string; path: string }, instruction: PaymentInstruction) {
+    const payeeResidentId = checkInstruction(instruction);
+    const payeeKey = subjectKeyOf(payeeResidentId);
+    const payeeName = instruction.payeeName.trim();
+    const instructionHash = createHash('sha256')
+      .update(
+        canonicalJson({
+          payer: payer.code,
+          payee: payeeKey,
+          payeeName,
+          amountFen: instruction.amountFen,
+          purpose: instruction.purpose,
+          reference: instruction.reference,
+        }),
+      )
+      .digest('hex');
+    const row = {
+      instructionId: instruction.instructionId,
+      instructionHash,
+      payerOrgCode: payer.code,
+      payerOrgPath: payer.path,
+      requestedBy: principal.accountId,
+      payeeKey,
+      payeeMasked: maskResidentId(payeeResidentId),
+      amountFen: instruction.amountFen,
+      purpose: instruction.purpose,
+      reference: instruction.reference,
+      salt: randomBytes(16).toString('hex'),
+      createdAt: clock(),
+    };
+    return { row, payeeResidentId, payeeName };
+  }
+
+  const service = {
     /**
      * Sends a payment instruction for the payer the principal acts for (`payment.send` there) and
      * answers the bank's receipt. The same instruction id with the same content is the same
@@ -290,7 +324,113 @@ export function createPaymentsService(deps: PaymentsDeps) {
     async paymentFigures(principal: Principal, query: { payerOrgCode?: string | undefined } = {}): Promise<PaymentFigures> {
       return repo.paymentFigures(db, await scopeFor(principal, query.payerOrgCode));
     },
+
+    /**
+     * Many instructions of one batch (a batch of benefit grants): the same checks and the same
+     * outcome per instruction as `sendPayment`, in a few statements. New instructions are inserted
+     * in one statement, sent to the bank (a few at a time), and their acceptances, leaves and rows
+     * committed in one transaction; anything else (a resend, a conflict, a bank that failed) goes
+     * through `sendPayment` one by one. Each instruction's receipt, or its error, in input order.
+     */
+    async sendPayments(principal: Principal, instructions: readonly PaymentInstruction[]): Promise<(PaymentReceipt | AppError)[]> {
+      if (instructions.length === 0) return [];
+      if (!actsForAnOrg(principal)) throw new AppError('FORBIDDEN');
+      const payers = new Map<string, { code: string; path: string } | null>();
+      for (const code of new Set(instructions.map((i) => i.payerOrgCode))) {
+        const payer = await orgs.getOrg(code);
+        payers.set(code, payer && can(principal, 'payment.send', { orgPath: payer.path }) ? payer : null);
+      }
+      const results: (PaymentReceipt | AppError | undefined)[] = instructions.map(() => undefined);
+      const prepared: { index: number; row: ReturnType<typeof prepare>['row']; payeeResidentId: string; payeeName: string }[] = [];
+      instructions.forEach((instruction, index) => {
+        const payer = payers.get(instruction.payerOrgCode);
+        if (!payer) {
+          results[index] = new AppError('FORBIDDEN');
+          return;
+        }
+        try {
+          prepared.push({ index, ...prepare(principal, payer, instruction) });
+        } catch (error) {
+          results[index] = error instanceof AppError ? error : new AppError('INTERNAL');
+        }
+      });
+      // Counted as the first attempt as it is written (before the bank is asked).
+      const inserted = new Set(
+        (
+          await repo.insertPayments(
+            db,
+            prepared.map((p) => ({ ...p.row, attempts: 1 })),
+          )
+        ).map((r) => r.instructionId),
+      );
+      const fresh = prepared.filter((p) => inserted.has(p.row.instructionId));
+      const accepted: { p: (typeof fresh)[number]; bankReference: string; acceptedAt: Date }[] = [];
+      const retry: number[] = prepared.filter((p) => !inserted.has(p.row.instructionId)).map((p) => p.index);
+      let next = 0;
+      const lane = async () => {
+        for (let p = fresh[next++]; p; p = fresh[next++]) {
+          try {
+            const a = await rail.send({
+              instructionId: p.row.instructionId,
+              payerOrgCode: p.row.payerOrgCode,
+              payeeResidentId: p.payeeResidentId,
+              payeeName: p.payeeName,
+              amountFen: p.row.amountFen,
+              purpose: p.row.purpose,
+              reference: p.row.reference,
+            });
+            accepted.push({ p, bankReference: a.bankReference, acceptedAt: a.acceptedAt });
+          } catch {
+            retry.push(p.index);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(8, fresh.length) }, lane));
+      if (accepted.length > 0) {
+        await db.transaction(async (tx) => {
+          const { ids } = await ledger.appendManyInTx(
+            tx,
+            accepted.map(({ p, bankReference, acceptedAt }) =>
+              paymentEntry({
+                instructionId: p.row.instructionId,
+                payerOrgCode: p.row.payerOrgCode,
+                purpose: p.row.purpose,
+                payeeKey: p.row.payeeKey,
+                amountFen: p.row.amountFen,
+                reference: p.row.reference,
+                salt: p.row.salt,
+                bankReference,
+                at: acceptedAt,
+              }),
+            ),
+          );
+          // Only rows still pending (a concurrent sendPayment may have accepted one first: its leaf stands… and so does this one's, harmlessly naming the same booking).
+          await repo.acceptPayments(
+            tx,
+            accepted.map(({ p, bankReference, acceptedAt }, i) => ({
+              instructionId: p.row.instructionId,
+              bankReference,
+              acceptedAt,
+              ledgerEntryId: ids[i]!,
+            })),
+          );
+        });
+        for (const { p, bankReference, acceptedAt } of accepted) {
+          results[p.index] = { instructionId: p.row.instructionId, bankReference, acceptedAt: acceptedAt.toISOString(), duplicate: false };
+        }
+      }
+      // Resends, conflicts and bank failures: the one-by-one path says what each is (and tries the bank again).
+      for (const index of retry) {
+        try {
+          results[index] = await service.sendPayment(principal, instructions[index]!);
+        } catch (error) {
+          results[index] = error instanceof AppError ? error : new AppError('INTERNAL');
+        }
+      }
+      return results.map((r) => r ?? new AppError('INTERNAL'));
+    },
   };
+  return service;
 }
 
 /** Why the bank did not take it, for the payment row: codes, statuses and the bank's name, no personal data. */

@@ -10,6 +10,8 @@ import type { DatasetSchema, ExchangeResultSchema, ExchangeSchema, GrantSchema }
 /** Queues leaves in the caller's transaction; the ledger's sequencer numbers them soon after. */
 export interface SharingLedger {
   appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ id: number }>;
+  /** Many leaves in the caller's transaction; their ids in input order. */
+  appendManyInTx(tx: Executor, entries: readonly { kind: string; data: Uint8Array }[]): Promise<{ ids: number[] }>;
   /** Queues a leaf in the same statement as an insert that names it; null (and no leaf) when the insert wrote nothing. */
   appendWithInsert(
     db: Executor,

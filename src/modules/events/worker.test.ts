@@ -85,6 +85,39 @@ describe.each(testEngines())('the outbox worker on %s', (engine) => {
     expect(h.seen).toEqual([bad, good, bad, bad]);
   });
 
+  it('hands a batch handler the claimed events at once, and one by one when the batch fails, so one bad event fails alone', async () => {
+    const ids = await enqueue('t.many', 4);
+    const calls: number[][] = [];
+    let batchFails = true;
+    const single: number[] = [];
+    const handler: EventHandler = {
+      name: 'many',
+      topics: ['t.many'],
+      async handleMany(events) {
+        calls.push(events.map((e) => e.id));
+        if (batchFails) throw new Error('one of them is bad');
+      },
+      async handle(event) {
+        single.push(event.id);
+        if (event.id === ids[2]) throw new Error(`bad event ${event.id}`);
+      },
+    };
+    const events = service();
+    await events.drain([handler]);
+    // One call with the whole batch; it failed, so each event went on its own: three done, one due again.
+    expect(calls).toEqual([ids]);
+    expect(single).toEqual(ids);
+    for (const id of [ids[0]!, ids[1]!, ids[3]!]) expect((await row(id)).processedAt).not.toBeNull();
+    expect(await row(ids[2]!)).toMatchObject({ attempts: 1, processedAt: null });
+    expect((await row(ids[2]!)).lastError).toContain('bad event');
+    // The retry: the batch succeeds with the one event left; the others are not handed again.
+    batchFails = false;
+    later(1000);
+    await events.drain([handler]);
+    expect(calls).toEqual([ids, [ids[2]]]);
+    expect((await row(ids[2]!)).processedAt).not.toBeNull();
+  });
+
   it('dead-letters after the last attempt; a platform administrator sees it and revives it (audited)', async () => {
     const [id] = await enqueue('t.dead');
     let broken = true;

@@ -170,10 +170,10 @@ export function createWorker(deps: WorkerDeps) {
     if (events.length === 0) return 0;
     const done = await handledBy(events.map((e) => e.id));
     const outcomes = new Map<number, Outcome>(events.map((e) => [e.id, { event: e, errors: [], succeeded: [] }]));
-    const single = handlers.filter((h) => !h.handleMany);
+    const single = handlers.filter((h) => h.handleMany === undefined);
     // Handlers that take the batch at once: one call each, or, when it fails, each event on its own.
     const batched = async () => {
-      for (const h of handlers.filter((x) => x.handleMany)) {
+      for (const h of handlers.filter((x) => x.handleMany !== undefined)) {
         const mine = events.filter((e) => h.topics.includes(e.topic) && !done.has(`${e.id}|${h.name}`));
         if (mine.length === 0) continue;
         try {

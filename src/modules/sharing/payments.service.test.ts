@@ -42,6 +42,36 @@ describe.each(testEngines())('payment instructions on the internal rail on %s', 
   const rowOf = async (id: string) =>
     (await ctx.database.db.select().from(sharingPayments).where(eq(sharingPayments.instructionId, id)))[0];
 
+  it('sends a batch in one go with the same outcome per instruction as one by one: new ones accepted with a leaf each, a resend a duplicate, a changed one a conflict', async () => {
+    const earlier = instruction();
+    await payments().sendPayment(benefits, earlier);
+    const fresh = [instruction(), instruction()];
+    const changed = { ...earlier, amountFen: earlier.amountFen + 1 };
+    const results = await payments().sendPayments(benefits, [fresh[0]!, earlier, changed, fresh[1]!]);
+    expect(results[0]).toMatchObject({
+      instructionId: fresh[0]!.instructionId,
+      duplicate: false,
+      bankReference: internalBankReference(fresh[0]!.instructionId),
+    });
+    expect(results[1]).toMatchObject({ instructionId: earlier.instructionId, duplicate: true });
+    expect(results[2]).toMatchObject({ code: 'CONFLICT' });
+    expect(results[3]).toMatchObject({ instructionId: fresh[1]!.instructionId, duplicate: false });
+    for (const f of fresh) {
+      const row = await rowOf(f.instructionId);
+      expect(row).toMatchObject({ status: 'accepted', attempts: 1 });
+      expect(row!.ledgerEntryId).not.toBeNull();
+    }
+    const leaves = await Promise.all(fresh.map(async (f) => (await rowOf(f.instructionId))!.ledgerEntryId));
+    expect(new Set(leaves).size).toBe(2);
+    // Again: every one a duplicate, nothing sent or written twice.
+    const again = await payments().sendPayments(benefits, fresh);
+    expect(again.every((r) => !(r instanceof Error) && r.duplicate)).toBe(true);
+    // Another org's officer may send none of them.
+    const health = await ctx.services.orgs.getOrg(ctx.departments.health!);
+    const other = systemPrincipal({ actor: 'benefits', at: { orgCode: health!.code, orgPath: health!.path, actions: ['payment.send'] } });
+    expect(await payments().sendPayments(other, [instruction()])).toEqual([expect.objectContaining({ code: 'FORBIDDEN' })]);
+  });
+
   it('accepts an instruction once: the bank reference from its id, a ledger leaf with digests only, the payee masked', async () => {
     const sent = instruction();
     const receipt = await payments().sendPayment(benefits, sent);

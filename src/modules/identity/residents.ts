@@ -122,7 +122,11 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache, 
     const org = await requireVillage(orgs, orgCode);
     const now = clock();
     await db.transaction(async (tx) => {
+      const before = (await residentsRepo.getResident(tx, { accountId: principal.accountId }))?.homeOrgCode ?? null;
       await residentsRepo.setHomeOrg(tx, principal.accountId, org.code);
+      // Others react to a move (a benefit tied to where one lives): with the change, or not at all.
+      if (before !== org.code)
+        await events?.enqueue(tx, { topic: 'resident.moved', payload: { accountId: principal.accountId, from: before, to: org.code } });
       await accountsRepo.insertAudit(tx, [
         {
           accountId: principal.accountId,

@@ -225,10 +225,6 @@ export const CATALOGUE = {
   'rules.concurrentChange': { zh: '该规则正被他人修改，请刷新后重试', en: 'someone else is changing this rule; reload and try again' },
   // ---- benefits ----
   'benefits.payerMissing': { zh: '待遇的支付部门 {code} 不存在', en: 'the paying department {code} does not exist' },
-  'benefits.noPayee': {
-    zh: '无法确定收款人（无账号，且无权读取户籍中的身份证号）',
-    en: 'the payee is unknown (no account, and no grant to read the ID number in the register)',
-  },
   'benefits.notOffered': { zh: '该待遇不在等待您确认的状态', en: 'this benefit is not waiting for your confirmation' },
   'benefits.notDeclinable': {
     zh: '该待遇已发放或已结束，不能放弃；如需停止，请选择“不再享受”',

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 const Words = Type.Object({ zh: Type.String(), en: Type.String() });
 const BenefitCode = Type.String({ pattern: '^benefit\\.[a-z_]{1,48}$', maxLength: 56 });
 
-export const GrantStatusSchema = Type.Union([
+const GrantStatusSchema = Type.Union([
   Type.Literal('offered'),
   Type.Literal('granted'),
   Type.Literal('declined'),

@@ -2,7 +2,6 @@ import { AppError, notFound } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { message } from '../../core/messages.ts';
 import { can, requireResidentScope, type Principal } from '../identity/index.ts';
-import { BENEFIT_DEFS } from './benefit-defs.ts';
 import { createBenefitsContext, type BenefitsDeps } from './benefits-context.ts';
 import * as repo from './benefits.repository.ts';
 import type { BenefitRow, GrantRow } from './benefits.repository.ts';
@@ -252,6 +251,3 @@ export function createBenefitsService(deps: BenefitsDeps) {
     },
   };
 }
-
-/** The seeded catalogue's codes, for tests and the demo. */
-export const BENEFIT_CODES = BENEFIT_DEFS.map((d) => d.code);

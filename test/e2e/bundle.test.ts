@@ -253,7 +253,9 @@ describe('the birth bundle in the browser', () => {
       .locator('.ant-modal-confirm')
       .getByRole('button', { name: /撤\s*销/ })
       .click();
-    await page.locator(`[data-row-key="${grantId}"]`).getByText('已撤销').waitFor();
+    // The server is busy with the bundle's benefits meanwhile (the outbox worker): wait for the answer, not a fixed time.
+    await page.locator('.ant-modal-confirm').waitFor({ state: 'detached', timeout: 60_000 });
+    await page.locator(`[data-row-key="${grantId}"]`).getByText('已撤销').waitFor({ timeout: 60_000 });
     const [revoked] = await server.platform.database.db.select().from(sharingGrants).where(eq(sharingGrants.id, grantId!));
     expect(revoked).toMatchObject({ datasetCode: 'ps.household_register' });
     expect(revoked!.revokedAt).not.toBeNull();
@@ -297,7 +299,7 @@ describe('the birth bundle in the browser', () => {
     expect(toast).toContain(`记录已写入（账本条目 ${audit[0]!.id}）`);
     expect(new TextDecoder().decode(audit[0]!.data)).not.toContain('孙梅');
     await page.close();
-  }, 120_000);
+  }, 180_000);
 
   // Runs last: every page above ran under the Content-Security-Policy without a violation.
   it('met the Content-Security-Policy on every page', () => {

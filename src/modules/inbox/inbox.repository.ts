@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, count, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
 import { inboxMessages, type SmsStatus } from './inbox.tables.ts';
 
@@ -22,23 +22,13 @@ export async function insertOnce(ex: Executor, values: typeof inboxMessages.$inf
   return { id: existing.id, created: false };
 }
 
-/** The account's messages, newest first, after a (created_at, id) keyset position. */
-export function listForAccount(ex: Executor, accountId: string, after: { createdAt: Date; id: string } | undefined, limit: number) {
+/** The account's messages, newest first (in the order they were written), after a keyset position. */
+export function listForAccount(ex: Executor, accountId: string, afterSeq: number | undefined, limit: number) {
   return ex
     .select()
     .from(inboxMessages)
-    .where(
-      and(
-        eq(inboxMessages.accountId, accountId),
-        after
-          ? or(
-              lt(inboxMessages.createdAt, after.createdAt),
-              and(eq(inboxMessages.createdAt, after.createdAt), lt(inboxMessages.id, after.id)),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(desc(inboxMessages.createdAt), desc(inboxMessages.id))
+    .where(and(eq(inboxMessages.accountId, accountId), afterSeq !== undefined ? lt(inboxMessages.seq, afterSeq) : undefined))
+    .orderBy(desc(inboxMessages.seq))
     .limit(limit);
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, check, index, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
 /** Where a notice's text message stands: not asked for, waiting for the worker, delivered, failed (retried), or no sender configured. */
 export type SmsStatus = 'none' | 'pending' | 'sent' | 'failed' | 'skipped';
@@ -13,6 +13,8 @@ export const inboxMessages = pgTable(
   'inbox_messages',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** The order messages were written in (newest first in the list, and its cursor): two in one millisecond keep theirs. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     /** The resident account the notice is for. */
     accountId: uuid('account_id').notNull(),
     dedupeKey: text('dedupe_key').notNull(),
@@ -35,7 +37,7 @@ export const inboxMessages = pgTable(
   (t) => [
     unique('inbox_messages_account_key').on(t.accountId, t.dedupeKey),
     // The account's list, newest first, and its unread count.
-    index('inbox_messages_account_idx').on(t.accountId, t.createdAt.desc(), t.id.desc()),
+    index('inbox_messages_account_idx').on(t.accountId, t.seq.desc()),
     index('inbox_messages_unread_idx')
       .on(t.accountId)
       .where(sql`${t.readAt} is null`),

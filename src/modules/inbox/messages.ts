@@ -50,20 +50,19 @@ export function createMessageFunctions(ctx: InboxContext) {
     async list(principal: Principal, page: { cursor?: string; limit?: number } = {}): Promise<InboxPage> {
       const accountId = inboxOwner(principal);
       const limit = Math.min(Math.max(page.limit ?? 20, 1), 100);
-      let after: { createdAt: Date; id: string } | undefined;
+      let after: number | undefined;
       if (page.cursor) {
-        const [at, id] = decodeCursor(page.cursor, 2);
-        const createdAt = new Date(String(at));
-        if (Number.isNaN(createdAt.getTime()) || !isUuid(String(id)))
+        const [seq] = decodeCursor(page.cursor, 1);
+        if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1)
           throw new AppError('VALIDATION_FAILED', { detail: message('cursor.invalid') });
-        after = { createdAt, id: String(id) };
+        after = seq;
       }
       const [rows, unreadCount] = await Promise.all([repo.listForAccount(db, accountId, after, limit), repo.unreadCount(db, accountId)]);
       const last = rows.at(-1);
       return {
         items: rows.map(toView),
         unreadCount,
-        next: rows.length === limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+        next: rows.length === limit && last ? encodeCursor([last.seq]) : null,
       };
     },
 

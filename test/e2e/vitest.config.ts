@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/e2e/**/*.test.ts'],
-    testTimeout: 60_000,
+    testTimeout: 180_000,
     hookTimeout: 240_000,
     // The same preflight and one web build before the files (test/global-setup.ts).
     globalSetup: ['test/global-setup.ts'],

@@ -187,6 +187,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
       purpose: instruction.purpose,
       reference: instruction.reference,
       salt: randomBytes(16).toString('hex'),
+      // Milliseconds, as the list's cursor carries them.
       createdAt: clock(),
     };
     return { row, payeeResidentId, payeeName };
@@ -203,38 +204,9 @@ export function createPaymentsService(deps: PaymentsDeps) {
       if (!actsForAnOrg(principal)) throw new AppError('FORBIDDEN');
       const payer = await orgs.getOrg(instruction.payerOrgCode);
       if (!payer || !can(principal, 'payment.send', { orgPath: payer.path })) throw new AppError('FORBIDDEN');
-      const payeeResidentId = checkInstruction(instruction);
-      const payeeKey = subjectKeyOf(payeeResidentId);
-      const payeeName = instruction.payeeName.trim();
-      const instructionHash = createHash('sha256')
-        .update(
-          canonicalJson({
-            payer: payer.code,
-            payee: payeeKey,
-            payeeName,
-            amountFen: instruction.amountFen,
-            purpose: instruction.purpose,
-            reference: instruction.reference,
-          }),
-        )
-        .digest('hex');
-      const { instructionId } = instruction;
-      const row =
-        (await repo.insertPayment(db, {
-          instructionId,
-          instructionHash,
-          payerOrgCode: payer.code,
-          payerOrgPath: payer.path,
-          requestedBy: principal.accountId,
-          payeeKey,
-          payeeMasked: maskResidentId(payeeResidentId),
-          amountFen: instruction.amountFen,
-          purpose: instruction.purpose,
-          reference: instruction.reference,
-          salt: randomBytes(16).toString('hex'),
-          // Milliseconds, as the list's cursor carries them.
-          createdAt: clock(),
-        })) ?? (await repo.findPayment(db, instructionId));
+      const { row: fresh, payeeResidentId, payeeName } = prepare(principal, payer, instruction);
+      const { instructionId, instructionHash } = fresh;
+      const row = (await repo.insertPayment(db, fresh)) ?? (await repo.findPayment(db, instructionId));
       if (!row) throw new AppError('DATABASE_BUSY');
       if (row.instructionHash !== instructionHash) throw new AppError('CONFLICT', { detail: message('sharing.payment.changed') });
       if (row.status === 'accepted') return receipt(row, true);

@@ -20,6 +20,7 @@ import { createBundlesService, type BundlesService } from './modules/bundles/ind
 import { createRulesService, type RulesService } from './modules/rules/index.ts';
 import { createInstantService } from './modules/instant/index.ts';
 import { createBenefitsService, type BenefitsService } from './modules/benefits/index.ts';
+import { createInsuranceAdmin, createInsuranceService, type InsuranceAdmin, type InsuranceService } from './modules/insurance/index.ts';
 import { createInboxService, type InboxService, type NoticeSender } from './modules/inbox/index.ts';
 
 export interface Services {
@@ -57,6 +58,10 @@ export interface Services {
   rules: RulesService;
   /** 免申即享 / 免申即办: benefits that find the resident, their grants, payments and figures. */
   benefits: BenefitsService;
+  /** 医保: the hospital interface, coverage and settlements, the insurance office's views. */
+  insurance: InsuranceService;
+  /** The insurance registry (enrolment, institutions): seed, demo and CLI only. */
+  insuranceAdmin: InsuranceAdmin;
   /** The resident inbox: notices other modules write in their transactions (`notifyInTx`), texted when asked. */
   inbox: InboxService;
 }
@@ -231,6 +236,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     clock,
   });
   for (const handler of benefits.handlers) events.subscribe(handler);
+  const insuranceDeps = { db, ledger, events, orgs, residents: identity, subjectKeyOf, clock };
+  const insurance = createInsuranceService(insuranceDeps);
   return {
     orgs,
     orgsAdmin,
@@ -256,6 +263,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     rules,
     benefits,
     inbox,
+    insurance,
+    insuranceAdmin: createInsuranceAdmin(insuranceDeps),
   };
 }
 

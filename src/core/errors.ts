@@ -174,6 +174,56 @@ export const ERROR_CODES = {
     zh: '无法从 {url} 获取信任列表，且本机没有缓存：{reason}',
     en: 'Could not fetch the trust list from {url}, and none is cached: {reason}',
   },
+  INSURANCE_NOT_INSURED: {
+    status: 404,
+    zh: '此人未在本统筹区参保或参保状态不是正常（{reason}）',
+    en: 'This person is not insured here, or their coverage is not active ({reason})',
+  },
+  INSURANCE_UNKNOWN_CODE: {
+    status: 400,
+    zh: '费用明细 {line} 的编码 {code} 不在就医地医保目录中',
+    en: 'Fee line {line}: code {code} is not in the catalogue of the place of treatment',
+  },
+  INSURANCE_PRICE_OVER_LIMIT: {
+    status: 400,
+    zh: '费用明细 {line} 的单价 {price} 元超过最高限价 {limit} 元',
+    en: 'Fee line {line}: the unit price {price} yuan is above the highest allowed price of {limit} yuan',
+  },
+  INSURANCE_OTHER_INSTITUTION: {
+    status: 403,
+    zh: '就诊 {mdtrtId} 不属于本医疗机构',
+    en: 'Encounter {mdtrtId} belongs to another institution',
+  },
+  INSURANCE_ENCOUNTER_STATE: {
+    status: 409,
+    zh: '就诊 {mdtrtId} 当前为“{state}”，不能{action}',
+    en: 'Encounter {mdtrtId} is "{state}"; cannot {action}',
+  },
+  INSURANCE_SETTLEMENT_MISMATCH: {
+    status: 409,
+    zh: '结算与预结算不一致（{detail}），请重新预结算',
+    en: 'The settlement does not match its pre-settlement ({detail}); pre-settle again',
+  },
+  INSURANCE_REVERSAL_REFUSED: {
+    status: 409,
+    zh: '不能冲正：{reason}',
+    en: 'Cannot reverse: {reason}',
+  },
+  INSURANCE_MSGID_REUSED: {
+    status: 409,
+    zh: '报文 ID {msgid} 已用于另一笔交易',
+    en: 'Message id {msgid} was already used for another transaction',
+  },
+  INSURANCE_NO_POLICY: {
+    status: 409,
+    zh: '参保地 {region} 在 {date} 没有有效的医保政策',
+    en: 'No policy of the place of insurance {region} is in force on {date}',
+  },
+  INSURANCE_BAD_ENVELOPE: {
+    status: 400,
+    zh: '交易报文有误：{detail}',
+    en: 'The transaction envelope is invalid: {detail}',
+  },
   NOT_IMPLEMENTED: { status: 501, zh: '尚未实现：{what}', en: 'Not implemented yet: {what}' },
   DATABASE_BUSY: { status: 503, zh: '系统繁忙，请稍后再试', en: 'The system is busy; please try again' },
   INTERNAL: { status: 500, zh: '系统内部错误', en: 'Internal error' },

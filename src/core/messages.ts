@@ -53,6 +53,11 @@ export const NOUNS = {
   rule: { zh: '规则', en: 'Rule' },
   benefit: { zh: '待遇', en: 'Benefit' },
   message: { zh: '消息', en: 'Message' },
+  insuredPerson: { zh: '参保人员', en: 'Insured person' },
+  encounter: { zh: '就诊记录', en: 'Encounter' },
+  settlement: { zh: '结算记录', en: 'Settlement' },
+  institution: { zh: '定点医疗机构', en: 'Designated institution' },
+  insurancePolicy: { zh: '医保政策', en: 'Insurance policy' },
 } as const satisfies Record<string, Bilingual>;
 
 export type Noun = keyof typeof NOUNS;

@@ -13,3 +13,4 @@ export * from '../modules/bundles/bundles.tables.ts';
 export * from '../modules/rules/rules.tables.ts';
 export * from '../modules/benefits/benefits.tables.ts';
 export * from '../modules/inbox/inbox.tables.ts';
+export * from '../modules/insurance/insurance.tables.ts';

@@ -55,6 +55,7 @@ export type StaffAction =
   // ---- benefits ----
   /** See a paying department's benefit grants, payments and figures (take-up). */
   | 'benefit.view'
+  | 'insurance.view'
   // ---- the platform ----
   /** See the events that failed every attempt (dead letters) and retry them. */
   | 'events.manage';
@@ -152,6 +153,9 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   // ---- benefits ----
   // The paying departments and those above them; a village pays no benefit.
   'benefit.view': HANDLERS.filter((r) => r !== 'village_reviewer').concat('supervisor'),
+  // ---- medical insurance ----
+  // The bureau that runs a pooling region's fund (its officers and the administrators above).
+  'insurance.view': HANDLERS.filter((r) => r !== 'village_reviewer').concat('supervisor'),
   // ---- the platform ----
   'events.manage': ['platform_admin'],
 };

@@ -1,0 +1,29 @@
+import type { Db } from '../../db/database.ts';
+import type { EventsService } from '../events/index.ts';
+import type { IdentityService } from '../identity/index.ts';
+import type { LedgerService } from '../ledger/index.ts';
+import type { OrgsService } from '../orgs/index.ts';
+
+export interface InsuranceDeps {
+  db: Db;
+  ledger: Pick<LedgerService, 'appendInTx'>;
+  events: Pick<EventsService, 'enqueue'>;
+  orgs: Pick<OrgsService, 'byCode'>;
+  residents: Pick<IdentityService, 'revealResidentId'>;
+  /** The keyed digest of a resident ID number (the sharing module's): persons are found by it, never by the number. */
+  subjectKeyOf(residentId: string): string;
+  clock?: () => Date;
+  /** How long reference data (policies, catalogue, institutions) is cached per process; default 30 s. */
+  referenceTtlMs?: number;
+}
+
+export type InsuranceContext = ReturnType<typeof createInsuranceContext>;
+
+export function createInsuranceContext(deps: InsuranceDeps) {
+  return { db: deps.db, deps, clock: deps.clock ?? (() => new Date()) };
+}
+
+/** The date in China (UTC+8), YYYY-MM-DD: the day a settlement counts on. */
+export function chinaDay(at: Date): string {
+  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,212 @@
+import { and, desc, eq, lt, or } from 'drizzle-orm';
+import { AppError } from '../../core/errors.ts';
+import { can, requireResidentScope, type Principal } from '../identity/index.ts';
+import { createInsuranceContext, type InsuranceDeps } from './insurance-context.ts';
+import {
+  insuranceCatalogue,
+  insuranceFilings,
+  insuranceInstitutions,
+  insurancePersonHistory,
+  insurancePersons,
+  insurancePolicies,
+  insuranceSettlements,
+  insuranceYearTotals,
+} from './insurance.tables.ts';
+import { createInsuranceRegistry } from './persons.ts';
+import { createReferenceData } from './reference-data.ts';
+import { createTransactions, settlementFields } from './transactions.ts';
+
+type SettlementRow = typeof insuranceSettlements.$inferSelect;
+
+/** What a resident or the insurance office sees of a settlement: the parts, each line and why. */
+function settlementView(s: SettlementRow, institutionName: string | null) {
+  return {
+    setlId: s.setlId,
+    mdtrtId: s.mdtrtId,
+    institutionCode: s.institutionCode,
+    institutionName,
+    treatmentRegion: s.treatmentRegion,
+    insuranceRegion: s.insuranceRegion,
+    status: s.status,
+    policyVersion: s.policyVersion,
+    settledAt: s.settledAt.toISOString(),
+    cancelledAt: s.cancelledAt?.toISOString() ?? null,
+    certificateId: s.certificateId,
+    amounts: settlementFields(s.result),
+    why: s.result.why,
+    lines: s.result.lines,
+  };
+}
+
+export type SettlementView = ReturnType<typeof settlementView>;
+
+/** The medical insurance module's services: the hospital interface, the resident's coverage and settlements, the insurance office's views. */
+export function createInsuranceService(deps: InsuranceDeps) {
+  const ctx = createInsuranceContext(deps);
+  const { db } = ctx;
+  const reference = createReferenceData(db, ctx.clock, deps.referenceTtlMs);
+  const transactions = createTransactions(ctx, reference);
+
+  async function personOfResident(principal: Principal) {
+    const accountId = requireResidentScope(principal, 'applications.view');
+    const residentId = await deps.residents.revealResidentId(accountId);
+    const [p] = await db
+      .select()
+      .from(insurancePersons)
+      .where(
+        residentId
+          ? or(eq(insurancePersons.accountId, accountId), eq(insurancePersons.subjectKey, deps.subjectKeyOf(residentId)))
+          : eq(insurancePersons.accountId, accountId),
+      );
+    return p ?? null;
+  }
+
+  /** The pooling regions whose office the caller may act for with `insurance.view`. */
+  async function visibleRegions(principal: Principal): Promise<string[]> {
+    const out: string[] = [];
+    for (const r of await reference.regions()) {
+      const org = await deps.orgs.byCode(r.officeOrgCode);
+      if (org && can(principal, 'insurance.view', { orgPath: org.path })) out.push(r.region);
+    }
+    return out;
+  }
+
+  async function institutionName(code: string): Promise<string | null> {
+    return (await reference.institution(code))?.nameZh ?? null;
+  }
+
+  return {
+    reference,
+    /** The hospital interface (routes verify the signature first). */
+    handleTransaction: transactions.handle,
+
+    /** 我的医保: coverage, history, this year's totals, filings and settlements. */
+    async mine(principal: Principal) {
+      const p = await personOfResident(principal);
+      if (!p) return { insured: false as const };
+      const year = Number(ctx.clock().toISOString().slice(0, 4));
+      const [history, [totals], filings, settlements] = await Promise.all([
+        db.select().from(insurancePersonHistory).where(eq(insurancePersonHistory.psnNo, p.psnNo)).orderBy(insurancePersonHistory.fromDate),
+        db
+          .select()
+          .from(insuranceYearTotals)
+          .where(and(eq(insuranceYearTotals.psnNo, p.psnNo), eq(insuranceYearTotals.year, year))),
+        db.select().from(insuranceFilings).where(eq(insuranceFilings.psnNo, p.psnNo)).orderBy(desc(insuranceFilings.startDate)),
+        db
+          .select()
+          .from(insuranceSettlements)
+          .where(eq(insuranceSettlements.psnNo, p.psnNo))
+          .orderBy(desc(insuranceSettlements.settledAt))
+          .limit(50),
+      ]);
+      const region = await reference.region(p.region);
+      return {
+        insured: true as const,
+        psnNo: p.psnNo,
+        name: p.name,
+        idMasked: p.idMasked,
+        scheme: p.scheme,
+        region: p.region,
+        regionName: region?.nameZh ?? null,
+        status: p.status,
+        accountBalanceFen: p.accountBalanceFen,
+        history: history.map((h) => ({ fromDate: h.fromDate, scheme: h.scheme, region: h.region, status: h.status, reason: h.reason })),
+        year: {
+          year,
+          deductibleUsedFen: totals?.deductibleUsedFen ?? 0,
+          fundPaidFen: totals?.fundPaidFen ?? 0,
+          accountPaidFen: totals?.accountPaidFen ?? 0,
+          stays: totals?.stays ?? 0,
+        },
+        filings: filings.map((f) => ({ id: f.id, kind: f.kind, destination: f.destination, startDate: f.startDate, endDate: f.endDate })),
+        settlements: await Promise.all(settlements.map(async (s) => settlementView(s, await institutionName(s.institutionCode)))),
+      };
+    },
+
+    /** One settlement: the resident's own, or one of a region the caller's office keeps. */
+    async settlement(principal: Principal, setlId: string): Promise<SettlementView> {
+      const [s] = await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.setlId, setlId));
+      if (!s) throw new AppError('NOT_FOUND', { what: 'settlement' });
+      if (principal.kind === 'staff' || principal.kind === 'system') {
+        if (!(await visibleRegions(principal)).includes(s.insuranceRegion)) throw new AppError('NOT_FOUND', { what: 'settlement' });
+      } else {
+        const p = await personOfResident(principal);
+        if (!p || p.psnNo !== s.psnNo) throw new AppError('NOT_FOUND', { what: 'settlement' });
+      }
+      return settlementView(s, await institutionName(s.institutionCode));
+    },
+
+    /** The settlements of the caller's regions, newest first (staff with insurance.view). */
+    async settlements(principal: Principal, query: { before?: string; limit?: number }) {
+      const regions = await visibleRegions(principal);
+      if (regions.length === 0) throw new AppError('FORBIDDEN');
+      const limit = Math.min(query.limit ?? 50, 200);
+      const rows = await db
+        .select()
+        .from(insuranceSettlements)
+        .where(
+          and(
+            or(...regions.map((r) => eq(insuranceSettlements.insuranceRegion, r))),
+            query.before ? lt(insuranceSettlements.settledAt, new Date(query.before)) : undefined,
+          ),
+        )
+        .orderBy(desc(insuranceSettlements.settledAt))
+        .limit(limit);
+      return Promise.all(rows.map(async (s) => settlementView(s, await institutionName(s.institutionCode))));
+    },
+
+    /** Every version of the policies of the caller's regions. */
+    async policies(principal: Principal) {
+      const regions = await visibleRegions(principal);
+      if (regions.length === 0) throw new AppError('FORBIDDEN');
+      const rows = await db.select().from(insurancePolicies).orderBy(insurancePolicies.region, desc(insurancePolicies.effectiveFrom));
+      return rows
+        .filter((r) => regions.includes(r.region))
+        .map((r) => ({ ...r.data, createdAt: r.createdAt.toISOString(), createdBy: r.createdBy }));
+    },
+
+    /** Designated institutions (public data: code, name, level, division). */
+    async institutions() {
+      const rows = await db.select().from(insuranceInstitutions).orderBy(insuranceInstitutions.code);
+      return rows.map((r) => ({
+        code: r.code,
+        nameZh: r.nameZh,
+        nameEn: r.nameEn,
+        level: r.level,
+        region: r.region,
+        status: r.status,
+        keyId: r.keyId,
+      }));
+    },
+
+    /** The catalogue of a province of treatment (public data). */
+    async catalogue(region: string) {
+      const rows = await db
+        .select()
+        .from(insuranceCatalogue)
+        .where(eq(insuranceCatalogue.region, region))
+        .orderBy(insuranceCatalogue.kind, insuranceCatalogue.code);
+      return rows.map((r) => ({
+        code: r.code,
+        kind: r.kind,
+        nameZh: r.nameZh,
+        nameEn: r.nameEn,
+        unit: r.unit,
+        itemClass: r.itemClass,
+        priceLimitFen: r.priceLimitFen,
+        maxPriceFen: r.maxPriceFen,
+        effectiveFrom: r.effectiveFrom,
+        effectiveTo: r.effectiveTo,
+      }));
+    },
+  };
+}
+
+export type InsuranceService = ReturnType<typeof createInsuranceService>;
+
+/** The registry (enrolment, institutions): seed, demo and CLI only, never handed to a route. */
+export function createInsuranceAdmin(deps: InsuranceDeps) {
+  return createInsuranceRegistry(createInsuranceContext(deps));
+}
+
+export type InsuranceAdmin = ReturnType<typeof createInsuranceAdmin>;

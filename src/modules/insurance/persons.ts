@@ -1,0 +1,130 @@
+import { eq } from 'drizzle-orm';
+import type { Executor } from '../../db/database.ts';
+import { AppError } from '../../core/errors.ts';
+import { maskResidentId, parseResidentId } from '../identity/index.ts';
+import type { InsuranceContext } from './insurance-context.ts';
+import { insuranceInstitutions, insurancePersonHistory, insurancePersons, type InsuredStatus } from './insurance.tables.ts';
+import type { Scheme } from './policies.ts';
+import { INSTITUTION_CODE } from './envelope.ts';
+
+export interface EnrolInput {
+  residentId: string;
+  name: string;
+  scheme: Scheme;
+  /** The place of insurance (a pooling region's division code). */
+  region: string;
+  fromDate: string;
+  /** The employee's personal account on enrolment. */
+  accountBalanceFen?: number;
+  accountId?: string | null;
+}
+
+/** The insurance office's registry: enrolment, changes with their history, institutions. Seed, demo and CLI only; never a route's. */
+export function createInsuranceRegistry(ctx: InsuranceContext) {
+  const { db, deps, clock } = ctx;
+
+  /** 人员编号: the region, then 10 digits from the keyed digest (stable for the person, no ID digits). */
+  function psnNoOf(region: string, subjectKey: string): string {
+    const digits = BigInt(`0x${Buffer.from(subjectKey).toString('hex').slice(0, 24)}`)
+      .toString()
+      .padStart(12, '0')
+      .slice(-12);
+    return `${region}${digits}`;
+  }
+
+  return {
+    psnNoOf,
+
+    /** Enrols a person, or returns their number when enrolled already (a change goes through `change`). */
+    async enrol(input: EnrolInput, executor: Executor = db): Promise<string> {
+      const parsed = parseResidentId(input.residentId);
+      if (!parsed.ok) throw new AppError('INVALID_RESIDENT_ID', { reason: parsed.problem });
+      const subjectKey = deps.subjectKeyOf(parsed.value.id);
+      const psnNo = psnNoOf(input.region, subjectKey);
+      const now = clock();
+      const inserted = await executor
+        .insert(insurancePersons)
+        .values({
+          psnNo,
+          subjectKey,
+          name: input.name,
+          idMasked: maskResidentId(parsed.value.id),
+          gender: parsed.value.gender === 'male' ? '1' : '2',
+          birthDate: parsed.value.birthDate,
+          scheme: input.scheme,
+          region: input.region,
+          status: 'active',
+          accountBalanceFen: input.scheme === 'employee' ? (input.accountBalanceFen ?? 0) : 0,
+          accountId: input.accountId ?? null,
+          updatedAt: now,
+        })
+        .onConflictDoNothing()
+        .returning({ psnNo: insurancePersons.psnNo });
+      if (inserted.length > 0)
+        await executor.insert(insurancePersonHistory).values({
+          psnNo,
+          fromDate: input.fromDate,
+          scheme: input.scheme,
+          region: input.region,
+          status: 'active',
+          reason: 'enrolment',
+          recordedAt: now,
+        });
+      const [row] = await executor
+        .select({ psnNo: insurancePersons.psnNo })
+        .from(insurancePersons)
+        .where(eq(insurancePersons.subjectKey, subjectKey));
+      return row!.psnNo;
+    },
+
+    /** A change of scheme, region or status from a date, kept in the history. */
+    async change(psnNo: string, change: { scheme?: Scheme; region?: string; status?: InsuredStatus; fromDate: string; reason: string }) {
+      await db.transaction(async (tx) => {
+        const [p] = await tx.select().from(insurancePersons).where(eq(insurancePersons.psnNo, psnNo)).for('update');
+        if (!p) throw new AppError('NOT_FOUND', { what: 'insuredPerson' });
+        const next = { scheme: change.scheme ?? p.scheme, region: change.region ?? p.region, status: change.status ?? p.status };
+        await tx
+          .update(insurancePersons)
+          .set({ ...next, updatedAt: clock() })
+          .where(eq(insurancePersons.psnNo, psnNo));
+        await tx
+          .insert(insurancePersonHistory)
+          .values({ psnNo, fromDate: change.fromDate, ...next, reason: change.reason, recordedAt: clock() });
+      });
+    },
+
+    /** Registers a designated institution and the SM2 public key its system signs with (or replaces the key). */
+    async registerInstitution(input: {
+      code: string;
+      nameZh: string;
+      nameEn: string;
+      level: 1 | 2 | 3;
+      region: string;
+      keyId: string;
+      publicKey: Uint8Array;
+    }) {
+      if (!INSTITUTION_CODE.test(input.code)) throw new AppError('VALIDATION_FAILED', { detail: 'institution code: H and 11 digits' });
+      if (!/^\d{6}$/.test(input.region)) throw new AppError('INVALID_DIVISION_CODE', { code: input.region });
+      if (input.publicKey.length !== 65 || input.publicKey[0] !== 4)
+        throw new AppError('VALIDATION_FAILED', { detail: 'SM2 public key: 65 bytes, 04 ‖ x ‖ y' });
+      const row = { ...input, publicKey: input.publicKey, status: 'active' as const, updatedAt: clock() };
+      await db
+        .insert(insuranceInstitutions)
+        .values(row)
+        .onConflictDoUpdate({
+          target: insuranceInstitutions.code,
+          set: {
+            nameZh: row.nameZh,
+            nameEn: row.nameEn,
+            level: row.level,
+            region: row.region,
+            keyId: row.keyId,
+            publicKey: row.publicKey,
+            updatedAt: row.updatedAt,
+          },
+        });
+    },
+  };
+}
+
+export type InsuranceRegistry = ReturnType<typeof createInsuranceRegistry>;

@@ -1,0 +1,584 @@
+/**
+ * The hospital interface's transactions (1101 … 3201) over the insurance tables. Each runs in one
+ * database transaction with the message row that answers its msgid: a retried msgid gets the first
+ * answer, and a transaction killed half-way left nothing. Bad input is refused before anything is
+ * written, with a stable code (src/core/errors.ts INSURANCE_*).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Executor, Tx } from '../../db/database.ts';
+import { isUniqueViolation } from '../../db/pg-errors.ts';
+import { AppError } from '../../core/errors.ts';
+import { maskResidentId, parseResidentId } from '../identity/index.ts';
+import type { Answer, Envelope, Infno } from './envelope.ts';
+import { chinaDay, type InsuranceContext } from './insurance-context.ts';
+import {
+  insuranceEncounters,
+  insuranceFeeLines,
+  insuranceFilings,
+  insuranceMessages,
+  insurancePersons,
+  insuranceReconciliations,
+  insuranceSettlements,
+  insuranceYearTotals,
+  type EncounterWhere,
+  type MedType,
+  type ReconTotals,
+  type SettlementListFields,
+} from './insurance.tables.ts';
+import { NoPolicyError, resolvePolicy } from './policies.ts';
+import type { InstitutionRow, ReferenceData } from './reference-data.ts';
+import { settle, type FeeLine, type Settlement } from './settlement.ts';
+
+export const SETTLEMENT_LEAF = 'insurance.settlement';
+export const SETTLED_TOPIC = 'insurance.settled';
+
+const INPATIENT: ReadonlySet<MedType> = new Set(['21', '52']);
+const MED_TYPES: ReadonlySet<string> = new Set(['11', '14', '21', '52']);
+const MAX_LINES = 2_000;
+
+type PersonRow = typeof insurancePersons.$inferSelect;
+type EncounterRow = typeof insuranceEncounters.$inferSelect;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const bad = (detail: string) => new AppError('INSURANCE_BAD_ENVELOPE', { detail });
+
+function str(input: Record<string, unknown>, name: string, pattern?: RegExp): string {
+  const v = input[name];
+  if (typeof v !== 'string' || (pattern && !pattern.test(v))) throw bad(name);
+  return v;
+}
+
+function fen(input: Record<string, unknown>, name: string): number {
+  const v = input[name];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw bad(`${name} (integer fen ≥ 0)`);
+  return v;
+}
+
+/** Where the treatment is, seen from the place of insurance: the same city, the same province, or another. */
+export function whereOf(treatment: string, insurance: string): EncounterWhere {
+  if (treatment.slice(0, 4) === insurance.slice(0, 4)) return 'local';
+  return treatment.slice(0, 2) === insurance.slice(0, 2) ? 'province' : 'other_province';
+}
+
+/** Whether a filing's destination (a province, city or county code) covers the division of treatment. */
+export function destinationCovers(destination: string, treatment: string): boolean {
+  if (destination.endsWith('0000')) return destination.slice(0, 2) === treatment.slice(0, 2);
+  if (destination.endsWith('00')) return destination.slice(0, 4) === treatment.slice(0, 4);
+  return destination === treatment;
+}
+
+const yuan = (f: number) => (f / 100).toFixed(2);
+
+/** The parts of a settlement the answer and the statement show, in the interface's names (fen). */
+export function settlementFields(s: Settlement) {
+  return {
+    medfee_sumamt: s.totalFen,
+    fulamt_ownpay_amt: s.fulamtOwnpayFen,
+    overlmt_selfpay: s.overlmtSelfpayFen,
+    preselfpay_amt: s.preselfpayFen,
+    inscp_scp_amt: s.inscpFen,
+    act_pay_dedc: s.deductibleFen,
+    hifp_pay: s.hifpPayFen,
+    acct_pay: s.acctPayFen,
+    psn_cash_pay: s.cashPayFen,
+  };
+}
+
+function digestOf(s: Settlement): string {
+  return sha256(JSON.stringify({ ...settlementFields(s), lines: s.lines.map((l) => [l.id, l.totalFen, l.inscpFen]) }));
+}
+
+export function createTransactions(ctx: InsuranceContext, reference: ReferenceData) {
+  const { db, deps, clock } = ctx;
+
+  async function person(ex: Executor, psnNo: string, forUpdate = false): Promise<PersonRow> {
+    const q = ex.select().from(insurancePersons).where(eq(insurancePersons.psnNo, psnNo));
+    const [row] = forUpdate ? await q.for('update') : await q;
+    if (!row) throw new AppError('INSURANCE_NOT_INSURED', { reason: { zh: '无此人员编号', en: 'no such person number' } });
+    return row;
+  }
+
+  function checkActive(p: PersonRow): void {
+    if (p.status !== 'active')
+      throw new AppError('INSURANCE_NOT_INSURED', { reason: { zh: `参保状态为${p.status}`, en: `coverage is ${p.status}` } });
+  }
+
+  async function encounterOf(ex: Executor, institution: InstitutionRow, mdtrtId: string, forUpdate = false): Promise<EncounterRow> {
+    const q = ex.select().from(insuranceEncounters).where(eq(insuranceEncounters.mdtrtId, mdtrtId));
+    const [row] = forUpdate ? await q.for('update') : await q;
+    if (!row) throw new AppError('NOT_FOUND', { what: 'encounter' });
+    if (row.institutionCode !== institution.code) throw new AppError('INSURANCE_OTHER_INSTITUTION', { mdtrtId });
+    return row;
+  }
+
+  async function yearOf(ex: Executor, psnNo: string, year: number, forUpdate = false) {
+    if (forUpdate) await ex.insert(insuranceYearTotals).values({ psnNo, year }).onConflictDoNothing();
+    const q = ex
+      .select()
+      .from(insuranceYearTotals)
+      .where(and(eq(insuranceYearTotals.psnNo, psnNo), eq(insuranceYearTotals.year, year)));
+    const [row] = forUpdate ? await q.for('update') : await q;
+    return row ?? { psnNo, year, deductibleUsedFen: 0, fundPaidFen: 0, accountPaidFen: 0, stays: 0 };
+  }
+
+  /** Settles the encounter's uploaded lines as they stand, under the policy of the place of insurance in force on its first day. */
+  async function compute(ex: Executor, encounter: EncounterRow, p: PersonRow, forUpdate: boolean, useAccount: boolean) {
+    const lines = await ex.select().from(insuranceFeeLines).where(eq(insuranceFeeLines.mdtrtId, encounter.mdtrtId));
+    if (lines.length === 0)
+      throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId: encounter.mdtrtId, state: '无费用明细', action: '结算' });
+    const year = Number(encounter.beginDate.slice(0, 4));
+    const totals = await yearOf(ex, p.psnNo, year, forUpdate);
+    const inpatient = INPATIENT.has(encounter.medType);
+    let policy;
+    try {
+      policy = resolvePolicy(await reference.policies(), {
+        region: p.region,
+        scheme: p.scheme,
+        level: (await reference.institution(encounter.institutionCode))!.level,
+        where: encounter.where,
+        filed: encounter.filed,
+        emergency: encounter.emergency,
+        stayNumber: inpatient ? totals.stays + 1 : 1,
+        date: encounter.beginDate,
+      });
+    } catch (error) {
+      if (error instanceof NoPolicyError) throw new AppError('INSURANCE_NO_POLICY', { region: p.region, date: encounter.beginDate });
+      throw error;
+    }
+    if (!inpatient) policy = { ...policy, deductibleFen: Math.max(0, policy.deductibleFen - totals.deductibleUsedFen) };
+    const feeLines: FeeLine[] = lines.map((l) => ({
+      id: l.feedetlSn,
+      code: l.code,
+      itemClass: l.itemClass,
+      quantity: l.quantity,
+      unitPriceFen: l.unitPriceFen,
+      priceLimitFen: l.priceLimitFen,
+    }));
+    const balance = p.scheme === 'employee' && useAccount ? p.accountBalanceFen : 0;
+    const result = settle(feeLines, policy, { deductibleUsedFen: totals.deductibleUsedFen, fundPaidFen: totals.fundPaidFen }, balance);
+    return { result, year, inpatient, names: new Map(lines.map((l) => [l.feedetlSn, l.nameZh])) };
+  }
+
+  function answer(env: Envelope, output: Record<string, unknown>): Answer {
+    return { infcode: 0, inf_refmsgid: `YB${randomUUID().replaceAll('-', '').slice(0, 24)}`, respond_time: clock().toISOString(), output };
+  }
+
+  // ---- the transactions -------------------------------------------------------------------
+
+  async function personInfo(input: Record<string, unknown>) {
+    if (input.mdtrt_cert_type !== '02') throw bad('mdtrt_cert_type (02: resident ID card)');
+    const parsed = parseResidentId(str(input, 'mdtrt_cert_no'));
+    if (!parsed.ok) throw bad('mdtrt_cert_no');
+    const [p] = await db
+      .select()
+      .from(insurancePersons)
+      .where(eq(insurancePersons.subjectKey, deps.subjectKeyOf(parsed.value.id)));
+    if (!p) throw new AppError('INSURANCE_NOT_INSURED', { reason: { zh: '未查到参保信息', en: 'no coverage found' } });
+    return {
+      baseinfo: { psn_no: p.psnNo, psn_name: p.name, gend: p.gender, brdy: p.birthDate, certno: maskResidentId(parsed.value.id) },
+      insuinfo: [
+        {
+          insutype: p.scheme === 'employee' ? '310' : '390',
+          insuplc_admdvs: p.region,
+          psn_insu_stas: p.status === 'active' ? '1' : '0',
+          balc: p.accountBalanceFen,
+        },
+      ],
+    };
+  }
+
+  async function entitlement(tx: Tx, institution: InstitutionRow, env: Envelope) {
+    const input = env.input;
+    const p = await person(tx, str(input, 'psn_no'));
+    checkActive(p);
+    if (p.region !== env.insuplc_admdvs) throw bad('insuplc_admdvs is not the person’s place of insurance');
+    const medType = str(input, 'med_type');
+    if (!MED_TYPES.has(medType)) throw bad('med_type (11, 14, 21, 52)');
+    const begin = str(input, 'begntime', /^\d{4}-\d{2}-\d{2}$/);
+    const emergency = input.emergency === '1';
+    const where = whereOf(institution.region, p.region);
+    const filings = await tx.select().from(insuranceFilings).where(eq(insuranceFilings.psnNo, p.psnNo));
+    const filed =
+      emergency ||
+      filings.some(
+        (f) => destinationCovers(f.destination, institution.region) && f.startDate <= begin && (f.endDate === null || f.endDate >= begin),
+      );
+    const mdtrtId = `${institution.code}${begin.replaceAll('-', '')}${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    await tx.insert(insuranceEncounters).values({
+      mdtrtId,
+      institutionCode: institution.code,
+      psnNo: p.psnNo,
+      medType: medType as MedType,
+      beginDate: begin,
+      emergency,
+      where,
+      filed,
+      status: 'open',
+      createdAt: clock(),
+    });
+    return { mdtrt_id: mdtrtId, where, filed: filed ? '1' : '0', insuplc_admdvs: p.region };
+  }
+
+  async function uploadFees(tx: Tx, institution: InstitutionRow, env: Envelope) {
+    const input = env.input;
+    const encounter = await encounterOf(tx, institution, str(input, 'mdtrt_id'), true);
+    if (encounter.status !== 'open')
+      throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId: encounter.mdtrtId, state: '已结算', action: '上传费用' });
+    const raw = input.feedetail;
+    if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_LINES) throw bad(`feedetail (1 to ${MAX_LINES} lines)`);
+    const seen = new Set<string>();
+    const rows: (typeof insuranceFeeLines.$inferInsert)[] = [];
+    for (const item of raw as unknown[]) {
+      if (typeof item !== 'object' || item === null) throw bad('feedetail line');
+      const l = item as Record<string, unknown>;
+      const sn = str(l, 'feedetl_sn', /^[A-Za-z0-9_-]{1,30}$/);
+      if (seen.has(sn)) throw bad(`feedetl_sn ${sn} twice`);
+      seen.add(sn);
+      const code = str(l, 'med_list_codg', /^[A-Za-z0-9]{1,30}$/);
+      const cnt = l.cnt;
+      if (typeof cnt !== 'number' || !Number.isSafeInteger(cnt) || cnt <= 0 || cnt > 100_000) throw bad(`cnt of ${sn}`);
+      const price = fen(l, 'pric_fen');
+      const entry = await reference.catalogueEntry(env.mdtrtarea_admvs, code, encounter.beginDate);
+      if (!entry) throw new AppError('INSURANCE_UNKNOWN_CODE', { line: sn, code });
+      if (entry.maxPriceFen !== null && price > entry.maxPriceFen)
+        throw new AppError('INSURANCE_PRICE_OVER_LIMIT', { line: sn, price: yuan(price), limit: yuan(entry.maxPriceFen) });
+      rows.push({
+        mdtrtId: encounter.mdtrtId,
+        feedetlSn: sn,
+        code,
+        nameZh: entry.nameZh,
+        itemClass: entry.itemClass,
+        quantity: cnt,
+        unitPriceFen: price,
+        priceLimitFen: entry.priceLimitFen,
+        msgid: env.msgid,
+      });
+    }
+    const written = await tx.insert(insuranceFeeLines).values(rows).onConflictDoNothing().returning({ sn: insuranceFeeLines.feedetlSn });
+    if (written.length !== rows.length) throw new AppError('CONFLICT', { detail: 'a feedetl_sn of this encounter was uploaded before' });
+    // A new line makes the pre-settlement stale.
+    await tx
+      .update(insuranceEncounters)
+      .set({ presettleDigest: null, presettleTotalFen: null })
+      .where(eq(insuranceEncounters.mdtrtId, encounter.mdtrtId));
+    return {
+      uploaded: rows.length,
+      result: rows.map((r) => ({ feedetl_sn: r.feedetlSn, chrgitm_lv: r.itemClass, det_item_fee_sumamt: r.quantity * r.unitPriceFen })),
+    };
+  }
+
+  function explained(s: Settlement, names: Map<string, string>) {
+    return {
+      ...settlementFields(s),
+      policy: s.why[0]?.policy,
+      why: s.why,
+      setldetail: s.lines.map((l) => ({
+        feedetl_sn: l.id,
+        name: names.get(l.id),
+        det_item_fee_sumamt: l.totalFen,
+        fulamt_ownpay_amt: l.fulamtOwnpayFen,
+        overlmt_selfpay: l.overlmtSelfpayFen,
+        preselfpay_amt: l.preselfpayFen,
+        inscp_scp_amt: l.inscpFen,
+        why: l.why,
+      })),
+    };
+  }
+
+  async function presettle(tx: Tx, institution: InstitutionRow, env: Envelope) {
+    const encounter = await encounterOf(tx, institution, str(env.input, 'mdtrt_id'), true);
+    if (encounter.status !== 'open')
+      throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId: encounter.mdtrtId, state: '已结算', action: '预结算' });
+    const p = await person(tx, encounter.psnNo);
+    checkActive(p);
+    const { result, names } = await compute(tx, encounter, p, false, env.input.acct_used_flag !== '0');
+    await tx
+      .update(insuranceEncounters)
+      .set({ presettleDigest: digestOf(result), presettleTotalFen: result.totalFen })
+      .where(eq(insuranceEncounters.mdtrtId, encounter.mdtrtId));
+    return { mdtrt_id: encounter.mdtrtId, ...explained(result, names) };
+  }
+
+  async function settleEncounter(tx: Tx, institution: InstitutionRow, env: Envelope) {
+    const input = env.input;
+    const encounter = await encounterOf(tx, institution, str(input, 'mdtrt_id'), true);
+    if (encounter.status !== 'open')
+      throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId: encounter.mdtrtId, state: '已结算', action: '结算' });
+    if (encounter.presettleDigest === null)
+      throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', { detail: { zh: '没有有效的预结算', en: 'no valid pre-settlement' } });
+    const claimed = fen(input, 'medfee_sumamt');
+    if (claimed !== encounter.presettleTotalFen)
+      throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', {
+        detail: {
+          zh: `医疗费总额 ${yuan(claimed)} 元与预结算 ${yuan(encounter.presettleTotalFen ?? 0)} 元不同`,
+          en: `total ${yuan(claimed)} differs from the pre-settlement's ${yuan(encounter.presettleTotalFen ?? 0)}`,
+        },
+      });
+    const p = await person(tx, encounter.psnNo, true);
+    checkActive(p);
+    const { result, year, inpatient, names } = await compute(tx, encounter, p, true, input.acct_used_flag !== '0');
+    if (digestOf(result) !== encounter.presettleDigest)
+      throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', {
+        detail: { zh: '费用明细或年度累计自预结算后有变化', en: 'the fee lines or the year’s totals changed since the pre-settlement' },
+      });
+    const list = listFields(input.setl_list);
+    const now = clock();
+    const setlId = `${institution.code.slice(1)}${now.getTime().toString(36)}${randomUUID().replaceAll('-', '').slice(0, 8)}`.toUpperCase();
+    const leaf = JSON.stringify({
+      kind: SETTLEMENT_LEAF,
+      event: 'settled',
+      setl_id: setlId,
+      institution: institution.code,
+      person: sha256(`psn:${p.psnNo}`),
+      settlement: digestOf(result),
+      at: now.toISOString(),
+    });
+    const { id: ledgerEntryId } = await deps.ledger.appendInTx(tx, { kind: SETTLEMENT_LEAF, data: new TextEncoder().encode(leaf) });
+    await tx.insert(insuranceSettlements).values({
+      setlId,
+      mdtrtId: encounter.mdtrtId,
+      psnNo: p.psnNo,
+      institutionCode: institution.code,
+      treatmentRegion: env.mdtrtarea_admvs,
+      insuranceRegion: p.region,
+      year,
+      status: 'settled',
+      policyVersion: result.why[0]?.policy ?? '',
+      totalFen: result.totalFen,
+      inscpFen: result.inscpFen,
+      deductibleFen: result.deductibleFen,
+      hifpPayFen: result.hifpPayFen,
+      acctPayFen: result.acctPayFen,
+      cashPayFen: result.cashPayFen,
+      countsStay: inpatient,
+      result,
+      list,
+      msgid: env.msgid,
+      settledAt: now,
+      day: chinaDay(now),
+      ledgerEntryId,
+    });
+    await tx
+      .update(insuranceYearTotals)
+      .set({
+        deductibleUsedFen: sql`${insuranceYearTotals.deductibleUsedFen} + ${result.deductibleFen}`,
+        fundPaidFen: sql`${insuranceYearTotals.fundPaidFen} + ${result.hifpPayFen}`,
+        accountPaidFen: sql`${insuranceYearTotals.accountPaidFen} + ${result.acctPayFen}`,
+        stays: sql`${insuranceYearTotals.stays} + ${inpatient ? 1 : 0}`,
+      })
+      .where(and(eq(insuranceYearTotals.psnNo, p.psnNo), eq(insuranceYearTotals.year, year)));
+    if (result.acctPayFen > 0)
+      await tx
+        .update(insurancePersons)
+        .set({ accountBalanceFen: sql`${insurancePersons.accountBalanceFen} - ${result.acctPayFen}`, updatedAt: now })
+        .where(eq(insurancePersons.psnNo, p.psnNo));
+    await tx.update(insuranceEncounters).set({ status: 'settled' }).where(eq(insuranceEncounters.mdtrtId, encounter.mdtrtId));
+    await deps.events.enqueue(tx, { topic: SETTLED_TOPIC, payload: { setlId } });
+    return { setl_id: setlId, mdtrt_id: encounter.mdtrtId, setl_time: now.toISOString(), ...explained(result, names) };
+  }
+
+  /** Takes a settlement back exactly (its parts from the year's totals and the account); the encounter opens again. */
+  async function undo(tx: Tx, setl: typeof insuranceSettlements.$inferSelect, env: Envelope, how: 'cancelled' | 'reversed') {
+    const now = clock();
+    const leaf = JSON.stringify({
+      kind: SETTLEMENT_LEAF,
+      event: how,
+      setl_id: setl.setlId,
+      institution: setl.institutionCode,
+      at: now.toISOString(),
+    });
+    await deps.ledger.appendInTx(tx, { kind: SETTLEMENT_LEAF, data: new TextEncoder().encode(leaf) });
+    await tx
+      .update(insuranceSettlements)
+      .set({ status: 'cancelled', cancelledAt: now, cancelMsgid: env.msgid })
+      .where(eq(insuranceSettlements.setlId, setl.setlId));
+    await yearOf(tx, setl.psnNo, setl.year, true);
+    await tx
+      .update(insuranceYearTotals)
+      .set({
+        deductibleUsedFen: sql`${insuranceYearTotals.deductibleUsedFen} - ${setl.deductibleFen}`,
+        fundPaidFen: sql`${insuranceYearTotals.fundPaidFen} - ${setl.hifpPayFen}`,
+        accountPaidFen: sql`${insuranceYearTotals.accountPaidFen} - ${setl.acctPayFen}`,
+        stays: sql`${insuranceYearTotals.stays} - ${setl.countsStay ? 1 : 0}`,
+      })
+      .where(and(eq(insuranceYearTotals.psnNo, setl.psnNo), eq(insuranceYearTotals.year, setl.year)));
+    if (setl.acctPayFen > 0)
+      await tx
+        .update(insurancePersons)
+        .set({ accountBalanceFen: sql`${insurancePersons.accountBalanceFen} + ${setl.acctPayFen}`, updatedAt: now })
+        .where(eq(insurancePersons.psnNo, setl.psnNo));
+    await tx
+      .update(insuranceEncounters)
+      .set({ status: 'open', presettleDigest: null, presettleTotalFen: null })
+      .where(eq(insuranceEncounters.mdtrtId, setl.mdtrtId));
+    return { setl_id: setl.setlId, mdtrt_id: setl.mdtrtId, status: how };
+  }
+
+  async function cancel(tx: Tx, institution: InstitutionRow, env: Envelope) {
+    const setlId = str(env.input, 'setl_id');
+    const [setl] = await tx.select().from(insuranceSettlements).where(eq(insuranceSettlements.setlId, setlId)).for('update');
+    if (!setl) throw new AppError('NOT_FOUND', { what: 'settlement' });
+    if (setl.institutionCode !== institution.code) throw new AppError('INSURANCE_OTHER_INSTITUTION', { mdtrtId: setl.mdtrtId });
+    if (setl.status !== 'settled')
+      throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId: setl.mdtrtId, state: '已撤销', action: '撤销结算' });
+    return undo(tx, setl, env, 'cancelled');
+  }
+
+  async function reversal(tx: Tx, institution: InstitutionRow, env: Envelope) {
+    const omsgid = str(env.input, 'omsgid');
+    const oinfno = str(env.input, 'oinfno');
+    const refuse = (zh: string, en: string) => new AppError('INSURANCE_REVERSAL_REFUSED', { reason: { zh, en } });
+    if (oinfno === '2601') throw refuse('不能冲正一笔冲正交易', 'a reversal cannot be reversed');
+    const [original] = await tx.select().from(insuranceMessages).where(eq(insuranceMessages.msgid, omsgid)).for('update');
+    if (!original || original.institutionCode !== institution.code)
+      throw refuse(`没有本机构的原交易 ${omsgid}`, `no transaction ${omsgid} of this institution`);
+    if (original.infno !== oinfno)
+      throw refuse(`原交易是 ${original.infno}，不是 ${oinfno}`, `the original is ${original.infno}, not ${oinfno}`);
+    if (original.reversedBy) throw refuse(`原交易已被 ${original.reversedBy} 冲正`, `already reversed by ${original.reversedBy}`);
+    let output: Record<string, unknown>;
+    if (oinfno === '2304') {
+      const [setl] = await tx.select().from(insuranceSettlements).where(eq(insuranceSettlements.msgid, omsgid)).for('update');
+      if (!setl || setl.status !== 'settled') throw refuse('该结算已撤销', 'the settlement is cancelled already');
+      output = await undo(tx, setl, env, 'reversed');
+    } else if (oinfno === '2301') {
+      const [line] = await tx.select().from(insuranceFeeLines).where(eq(insuranceFeeLines.msgid, omsgid)).limit(1);
+      if (line) {
+        const encounter = await encounterOf(tx, institution, line.mdtrtId, true);
+        if (encounter.status !== 'open') throw refuse('就诊已结算，请先撤销结算', 'the encounter is settled; cancel the settlement first');
+        await tx.delete(insuranceFeeLines).where(eq(insuranceFeeLines.msgid, omsgid));
+        await tx
+          .update(insuranceEncounters)
+          .set({ presettleDigest: null, presettleTotalFen: null })
+          .where(eq(insuranceEncounters.mdtrtId, line.mdtrtId));
+      }
+      output = { omsgid, reversed: true };
+    } else {
+      throw refuse(`交易 ${oinfno} 不支持冲正（可冲正 2301、2304）`, `transaction ${oinfno} cannot be reversed (2301 and 2304 can)`);
+    }
+    await tx.update(insuranceMessages).set({ reversedBy: env.msgid }).where(eq(insuranceMessages.msgid, omsgid));
+    return output;
+  }
+
+  async function reconcile(tx: Tx, institution: InstitutionRow, env: Envelope) {
+    const input = env.input;
+    const region = str(input, 'setl_optins', /^\d{6}$/);
+    const day = str(input, 'stmt_date', /^\d{4}-\d{2}-\d{2}$/);
+    const cnt = input.fixmedins_setl_cnt;
+    if (typeof cnt !== 'number' || !Number.isSafeInteger(cnt) || cnt < 0) throw bad('fixmedins_setl_cnt');
+    const theirs: ReconTotals = {
+      count: cnt,
+      totalFen: fen(input, 'medfee_sumamt'),
+      fundFen: fen(input, 'fund_pay_sumamt'),
+      accountFen: fen(input, 'acct_pay'),
+      cashFen: fen(input, 'cash_payamt'),
+    };
+    const [row] = await tx
+      .select({
+        count: sql<number>`count(*)::int`,
+        totalFen: sql<string>`coalesce(sum(${insuranceSettlements.totalFen}), 0)`,
+        fundFen: sql<string>`coalesce(sum(${insuranceSettlements.hifpPayFen}), 0)`,
+        accountFen: sql<string>`coalesce(sum(${insuranceSettlements.acctPayFen}), 0)`,
+        cashFen: sql<string>`coalesce(sum(${insuranceSettlements.cashPayFen}), 0)`,
+      })
+      .from(insuranceSettlements)
+      .where(
+        and(
+          eq(insuranceSettlements.institutionCode, institution.code),
+          eq(insuranceSettlements.day, day),
+          eq(insuranceSettlements.insuranceRegion, region),
+          eq(insuranceSettlements.status, 'settled'),
+        ),
+      );
+    const ours: ReconTotals = {
+      count: row!.count,
+      totalFen: Number(row!.totalFen),
+      fundFen: Number(row!.fundFen),
+      accountFen: Number(row!.accountFen),
+      cashFen: Number(row!.cashFen),
+    };
+    const differs = (Object.keys(ours) as (keyof ReconTotals)[]).filter((k) => ours[k] !== theirs[k]);
+    const matched = differs.length === 0;
+    await tx
+      .insert(insuranceReconciliations)
+      .values({ institutionCode: institution.code, day, insuranceRegion: region, theirs, ours, matched, msgid: env.msgid, at: clock() })
+      .onConflictDoUpdate({
+        target: [insuranceReconciliations.institutionCode, insuranceReconciliations.day, insuranceReconciliations.insuranceRegion],
+        set: { theirs, ours, matched, msgid: env.msgid, at: clock() },
+      });
+    return {
+      stmt_rslt: matched ? '0' : '1',
+      stmt_rslt_dscr: matched ? '对账一致 / matched' : `不一致 / differs: ${differs.join(', ')}`,
+      ours,
+    };
+  }
+
+  const EFFECTS: Record<Exclude<Infno, '1101'>, (tx: Tx, i: InstitutionRow, e: Envelope) => Promise<Record<string, unknown>>> = {
+    '2001': entitlement,
+    '2301': uploadFees,
+    '2303': presettle,
+    '2304': settleEncounter,
+    '2305': cancel,
+    '2601': reversal,
+    '3201': reconcile,
+  };
+
+  return {
+    /**
+     * Runs one transaction of a verified institution. The envelope's institution must be the
+     * signer; the answer is stored with the msgid in the transaction of its effect.
+     */
+    handle: async (institution: InstitutionRow, env: Envelope, requestDigest: string): Promise<Answer> => {
+      if (env.fixmedins_code !== institution.code) throw bad('fixmedins_code is not the signing institution');
+      if (env.mdtrtarea_admvs !== institution.region) throw bad('mdtrtarea_admvs is not the institution’s division');
+      if (env.infno === '1101') return answer(env, await personInfo(env.input));
+      const stored = async (): Promise<Answer | null> => {
+        const [prior] = await db.select().from(insuranceMessages).where(eq(insuranceMessages.msgid, env.msgid));
+        if (!prior) return null;
+        if (prior.requestDigest !== requestDigest || prior.institutionCode !== institution.code)
+          throw new AppError('INSURANCE_MSGID_REUSED', { msgid: env.msgid });
+        return prior.response as unknown as Answer;
+      };
+      const prior = await stored();
+      if (prior) return prior;
+      try {
+        return await db.transaction(async (tx) => {
+          const out = answer(env, await EFFECTS[env.infno as Exclude<Infno, '1101'>](tx, institution, env));
+          await tx.insert(insuranceMessages).values({
+            msgid: env.msgid,
+            institutionCode: institution.code,
+            infno: env.infno,
+            requestDigest,
+            response: out as unknown as Record<string, unknown>,
+            createdAt: clock(),
+          });
+          return out;
+        });
+      } catch (error) {
+        // The same msgid raced in from a retry: the one that committed answers both.
+        if (isUniqueViolation(error)) {
+          const again = await stored();
+          if (again) return again;
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+function listFields(raw: unknown): SettlementListFields | null {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw bad('setl_list');
+  const r = raw as Record<string, unknown>;
+  const out: SettlementListFields = {};
+  const keys = ['diagCode', 'diagName', 'admDate', 'dscgDate', 'dscgWay', 'chfpdrName', 'deptName'] as const;
+  for (const k of keys) {
+    const v = r[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v.length > 200) throw bad(`setl_list.${k}`);
+    out[k] = v;
+  }
+  return out;
+}
+
+export type Transactions = ReturnType<typeof createTransactions>;

@@ -1,5 +1,6 @@
 import { createSealSigner } from '../certificates/index.ts';
 import { decodeSpki, publicKeyFromPem } from '../../verify/keys.ts';
+import { baseCombTable } from '../../verify/sm2-comb.ts';
 import { sm2PublicPoint } from '../../verify/sm2-keys.ts';
 import { createSm2Verifier, sm2PublicKeyFromPrivate, type Sm2Verifier } from '../../verify/sm2.ts';
 
@@ -10,7 +11,8 @@ import { createSm2Verifier, sm2PublicKeyFromPrivate, type Sm2Verifier } from '..
  * Signing goes through the seal signer (the native addon when it was built, else OpenSSL's k·G,
  * else pure TypeScript), one per private key. Verification is on the hot path of settlements: a
  * verifier with a precomputed table (src/verify/sm2.ts, ~150 ms and ~1.6 MB once per key, then
- * over 10× faster) is kept per public key, for at most VERIFIER_LIMIT keys, least recently used
+ * over 10× faster; with the generator's table, ~0.3 s and ~5 MB once per process, built with the
+ * first key) is kept per public key, for at most VERIFIER_LIMIT keys, least recently used
  * dropped first. Both caches only ever hold the keys of trusted parties (keyFor decides).
  */
 
@@ -61,6 +63,7 @@ export function sm2VerifierFor(publicKey: Uint8Array): Sm2Verifier {
     verifiers.delete(id); // re-inserted below: Map order is the recency order
   } else {
     verifier = createSm2Verifier(publicKey, { precompute: true });
+    baseCombTable(); // the generator's table (~0.3 s, once per process), built now rather than in the first request
     if (verifiers.size >= VERIFIER_LIMIT) verifiers.delete(verifiers.keys().next().value!);
   }
   verifiers.set(id, verifier);

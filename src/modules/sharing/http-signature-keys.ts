@@ -1,11 +1,74 @@
 import { readFileSync } from 'node:fs';
 import { createHash, createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { encodeSpki } from '../../verify/keys.ts';
+import { rawSm2PublicKey, sm2SignerFor, sm2VerifierFor } from './http-signature-sm2.ts';
+import { SM2_SIGNATURE_ALG, SIGNATURE_ALG, type SignatureAlgorithm } from './http-signatures.ts';
 
-/** The Ed25519 keys of the HTTP signatures (http-signatures.ts): the platform's sharing key, key ids, public keys. */
+/**
+ * The keys of the HTTP signatures (http-signatures.ts): the platform's sharing key (Ed25519), key
+ * ids, public keys; and SM2 keys (`alg` "sm2-sm3") for the parties that sign with SM2.
+ */
 
+/** An Ed25519 signing key (node:crypto); the platform's own and the departments' and the bank's. */
 export interface SigningKey {
   keyId: string;
   privateKey: KeyObject;
+}
+
+/** An SM2 signing key: the raw 32-byte private key and its raw 65-byte public key (04 ‖ x ‖ y). */
+export interface Sm2SigningKey {
+  keyId: string;
+  alg: typeof SM2_SIGNATURE_ALG;
+  privateKey: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+/** What signRequest and signResponse take: an Ed25519 key as before, or an SM2 key. */
+export type HttpSigningKey = SigningKey | Sm2SigningKey;
+
+/** An SM2 public key to verify with (raw 65 bytes); made by sm2VerifyingKey. */
+export interface Sm2VerifyingKey {
+  alg: typeof SM2_SIGNATURE_ALG;
+  publicKey: Uint8Array;
+}
+
+/** What keyFor returns: a node:crypto Ed25519 public key as before, or an SM2 key. */
+export type VerifyingKey = KeyObject | Sm2VerifyingKey;
+
+/** An SM2 signing key from its raw 32-byte private key; throws when the key is out of range. */
+export function sm2SigningKey(keyId: string, privateKey: Uint8Array): Sm2SigningKey {
+  const key = Uint8Array.from(privateKey);
+  return { keyId, alg: SM2_SIGNATURE_ALG, privateKey: key, publicKey: sm2SignerFor(key).publicKey };
+}
+
+/**
+ * An SM2 verifying key from raw bytes (65 uncompressed or 33 compressed), SPKI DER or a PEM
+ * "PUBLIC KEY"; throws when it is not a point on the curve. Its precomputed verifier is built
+ * here (once per key, ~150 ms), so that the first request does not pay for it.
+ */
+export function sm2VerifyingKey(publicKey: Uint8Array | string): Sm2VerifyingKey {
+  const raw = rawSm2PublicKey(publicKey);
+  sm2VerifierFor(raw);
+  return { alg: SM2_SIGNATURE_ALG, publicKey: raw };
+}
+
+/** The `alg` a signing key signs with. */
+export function algOfSigningKey(key: HttpSigningKey): SignatureAlgorithm {
+  return 'alg' in key ? key.alg : SIGNATURE_ALG;
+}
+
+/** The `alg` a verifying key verifies, or null for a node:crypto key that is not Ed25519. */
+export function algOfVerifyingKey(key: VerifyingKey): SignatureAlgorithm | null {
+  if ('alg' in key) return key.alg;
+  return key.asymmetricKeyType === 'ed25519' ? SIGNATURE_ALG : null;
+}
+
+/** A key id for an SM2 public key, as keyIdOf names Ed25519 keys: the prefix and 16 hex digits of the SHA-256 of its SPKI. */
+export function sm2KeyIdOf(publicKey: Uint8Array, prefix = 'yiban-sharing'): string {
+  return `${prefix}-${createHash('sha256')
+    .update(encodeSpki('SM2', rawSm2PublicKey(publicKey)))
+    .digest('hex')
+    .slice(0, 16)}`;
 }
 
 /** Ed25519 from 32 seed bytes (PKCS#8 wrapping of RFC 8410). */

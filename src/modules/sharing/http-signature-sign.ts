@@ -1,12 +1,12 @@
 import { randomBytes, sign } from 'node:crypto';
 import { httpbis } from 'http-message-signatures';
-import type { SigningKey } from './http-signature-keys.ts';
+import { algOfSigningKey, type HttpSigningKey } from './http-signature-keys.ts';
+import { sm2SignerFor } from './http-signature-sm2.ts';
 import {
   REQUEST_COMPONENTS,
   REQUEST_PARAMS,
   RESPONSE_COMPONENTS,
   RESPONSE_PARAMS,
-  SIGNATURE_ALG,
   SIGNATURE_LABEL,
   contentDigest,
   lowerCase,
@@ -15,8 +15,12 @@ import {
 
 /** Signing under the profile of http-signatures.ts: the platform's requests, a department's responses. */
 
-function signer(key: SigningKey) {
-  return { id: key.keyId, alg: SIGNATURE_ALG, sign: (data: Buffer) => Promise.resolve(sign(null, data, key.privateKey)) };
+function signer(key: HttpSigningKey) {
+  if ('alg' in key) {
+    const sm2 = sm2SignerFor(key.privateKey);
+    return { id: key.keyId, alg: key.alg, sign: (data: Buffer) => Promise.resolve(Buffer.from(sm2.sign(data))) };
+  }
+  return { id: key.keyId, alg: algOfSigningKey(key), sign: (data: Buffer) => Promise.resolve(sign(null, data, key.privateKey)) };
 }
 
 export interface SignedRequest {
@@ -27,7 +31,7 @@ export interface SignedRequest {
 
 /** Signs a JSON POST: content-digest over the body, a fresh nonce, created and expires `ttlSeconds` apart. */
 export async function signRequest(
-  key: SigningKey,
+  key: HttpSigningKey,
   input: { url: string; body: string; idempotencyKey: string; now?: Date; ttlSeconds?: number },
 ): Promise<SignedRequest> {
   const now = input.now ?? new Date();
@@ -55,7 +59,7 @@ export async function signRequest(
 
 /** Signs a JSON response to a verified request, covering the request's own signature. */
 export async function signResponse(
-  key: SigningKey,
+  key: HttpSigningKey,
   request: { url: string; headers: Record<string, string> },
   response: { status: number; body: string; now?: Date; ttlSeconds?: number },
 ): Promise<Record<string, string>> {

@@ -1,11 +1,14 @@
-import { verify, type KeyObject } from 'node:crypto';
+import { verify } from 'node:crypto';
 import { httpbis, type Response as SigResponse } from 'http-message-signatures';
 import { Token, isInnerList, serializeDictionary, serializeItem } from 'structured-headers';
+import { algOfVerifyingKey, type VerifyingKey } from './http-signature-keys.ts';
+import { sm2VerifierFor } from './http-signature-sm2.ts';
 import {
   REQUEST_COMPONENTS,
   RESPONSE_COMPONENTS,
-  SIGNATURE_ALG,
+  SIGNATURE_ALGS,
   SIGNATURE_LABEL,
+  type SignatureAlgorithm,
   SignatureError,
   checkDigest,
   parseField,
@@ -17,15 +20,18 @@ import {
 
 export interface SignatureParams {
   keyid: string;
-  alg: string;
+  alg: SignatureAlgorithm;
   created: number;
   expires: number;
   nonce?: string;
 }
 
 export interface VerifyOptions {
-  /** The public key for a key id, or null when the key is not known. */
-  keyFor: (keyId: string) => KeyObject | null;
+  /**
+   * The public key for a key id, or null when the key is not known: a node:crypto Ed25519 key, or
+   * an SM2 key from sm2VerifyingKey. The signature's `alg` must be the key's.
+   */
+  keyFor: (keyId: string) => VerifyingKey | null;
   now?: Date;
   /** Largest allowed age of `created` and span from `created` to `expires`. */
   windowSeconds: number;
@@ -92,10 +98,19 @@ async function verifySigned(
   ) {
     throw new SignatureError('SIGNATURE_MALFORMED', 'keyid, created and expires are required');
   }
-  if ((alg instanceof Token ? alg.toString() : alg) !== SIGNATURE_ALG)
-    throw new SignatureError('ALGORITHM_NOT_ALLOWED', `alg must be "${SIGNATURE_ALG}"`);
+  const algName = alg instanceof Token ? alg.toString() : alg;
+  const signedAlg = SIGNATURE_ALGS.find((a) => a === algName);
+  if (!signedAlg) throw new SignatureError('ALGORITHM_NOT_ALLOWED', `alg must be one of ${SIGNATURE_ALGS.map((a) => `"${a}"`).join(', ')}`);
   const publicKey = options.keyFor(keyid);
   if (!publicKey) throw new SignatureError('UNKNOWN_KEY', `unknown key "${keyid}"`);
+  const keyAlg = algOfVerifyingKey(publicKey);
+  if (keyAlg !== signedAlg) {
+    throw new SignatureError(
+      'ALGORITHM_NOT_ALLOWED',
+      `key "${keyid}" is ${keyAlg ? `"${keyAlg}"` : 'of no allowed algorithm'}, not "${signedAlg}"`,
+    );
+  }
+  const check = verifierOf(publicKey);
   const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
   const skew = options.skewSeconds ?? 5;
   if (created > now + skew) throw new SignatureError('SIGNATURE_FROM_FUTURE', 'created is in the future');
@@ -115,8 +130,7 @@ async function verifySigned(
   try {
     ok = await run(
       {
-        keyLookup: () =>
-          Promise.resolve({ id: keyid, algs: [SIGNATURE_ALG], verify: (data, sig) => Promise.resolve(verify(null, data, publicKey, sig)) }),
+        keyLookup: () => Promise.resolve({ id: keyid, algs: [signedAlg], verify: (data, sig) => Promise.resolve(check(data, sig)) }),
         tolerance: 366 * 86_400,
       },
       only,
@@ -125,5 +139,14 @@ async function verifySigned(
     throw new SignatureError('SIGNATURE_MALFORMED', (error as Error).message);
   }
   if (ok !== true) throw new SignatureError('SIGNATURE_INVALID', 'the signature does not verify');
-  return { keyid, alg: SIGNATURE_ALG, created, expires, ...(nonce !== undefined ? { nonce } : {}) };
+  return { keyid, alg: signedAlg, created, expires, ...(nonce !== undefined ? { nonce } : {}) };
+}
+
+/** The check of a signature value over a signature base, for a key whose algorithm is known. */
+function verifierOf(key: VerifyingKey): (data: Buffer, signature: Buffer) => boolean {
+  if ('alg' in key) {
+    const sm2 = sm2VerifierFor(key.publicKey);
+    return (data, signature) => sm2.verify(data, signature);
+  }
+  return (data, signature) => verify(null, data, key, signature);
 }

@@ -5,18 +5,26 @@
  * the time window, the content digest (RFC 9530, sha-256) checked against the body, and the
  * response bound to its request's signature (`"signature";req;key="sig"`).
  *
- * Keys are Ed25519 (node:crypto). The label is always `sig`; other labels are ignored.
+ * Keys are Ed25519 (node:crypto, `alg` "ed25519") or SM2 (`alg` "sm2-sm3": SM2 with SM3 and the
+ * default ID 1234567812345678, GM/T 0003/0009, DER signature value; not registered with IANA, a
+ * private value of this profile, for the hospitals of medical insurance). A signature's `alg` must
+ * be that of the key its keyid names. The label is always `sig`; other labels are ignored.
  *
  * This file holds the profile and the component canonicalisation (digest, structured fields);
  * keys are in http-signature-keys.ts, signing in http-signature-sign.ts, verifying in
- * http-signature-verify.ts.
+ * http-signature-verify.ts, the SM2 engines (cached signers and verifiers) in http-signature-sm2.ts.
  */
 import { createHash } from 'node:crypto';
 import type { Request as SigRequest } from 'http-message-signatures';
 import { arrayBufferToBase64, isInnerList, parseDictionary, serializeDictionary, type Dictionary } from 'structured-headers';
 
 export const SIGNATURE_LABEL = 'sig';
+/** The Ed25519 `alg` (IANA HTTP Signature Algorithms registry). */
 export const SIGNATURE_ALG = 'ed25519';
+/** SM2 with SM3, default ID, DER `SEQUENCE { r, s }`: not IANA-registered, this profile's own value. */
+export const SM2_SIGNATURE_ALG = 'sm2-sm3';
+export type SignatureAlgorithm = typeof SIGNATURE_ALG | typeof SM2_SIGNATURE_ALG;
+export const SIGNATURE_ALGS: readonly SignatureAlgorithm[] = [SIGNATURE_ALG, SM2_SIGNATURE_ALG];
 /** Covered components, in order. A request signature covers the body through content-digest. */
 export const REQUEST_COMPONENTS = ['@method', '@target-uri', 'content-digest', 'content-type', 'idempotency-key'] as const;
 export const RESPONSE_COMPONENTS = ['@status', 'content-digest', 'content-type', `"signature";req;key="${SIGNATURE_LABEL}"`] as const;

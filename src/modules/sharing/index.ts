@@ -4,7 +4,21 @@ export { type DatasetRecordsService, createDatasetRecordsService } from './datas
 export { type RunningDepartment, newSigningKey, startDepartment } from './department-process.ts';
 export { configuredSharingKey, registerExternalDeptCommands } from './external-department.cli.ts';
 export { type DepartmentStats } from './external-department.ts';
-export { derivedSharingKey, loadSharingKey } from './http-signature-keys.ts';
+export {
+  type HttpSigningKey,
+  type SigningKey,
+  type Sm2SigningKey,
+  type Sm2VerifyingKey,
+  type VerifyingKey,
+  derivedSharingKey,
+  loadSharingKey,
+  sm2KeyIdOf,
+  sm2SigningKey,
+  sm2VerifyingKey,
+} from './http-signature-keys.ts';
+export { signRequest, signResponse } from './http-signature-sign.ts';
+export { type SignatureParams, type VerifyOptions, verifyRequest, verifyResponse } from './http-signature-verify.ts';
+export { SIGNATURE_ALG, SM2_SIGNATURE_ALG, type SignatureAlgorithm, SignatureError, type SignatureFailure } from './http-signatures.ts';
 export { dataSharingRoutes } from './sharing.routes.ts';
 export { registerBankCommands } from './bank.cli.ts';
 export {

@@ -236,7 +236,17 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     clock,
   });
   for (const handler of benefits.handlers) events.subscribe(handler);
-  const insuranceDeps = { db, ledger, events, orgs, residents: identity, subjectKeyOf, clock };
+  const insuranceDeps = {
+    db,
+    ledger,
+    events,
+    orgs,
+    residents: identity,
+    subjectKeyOf,
+    clock,
+    // Its own seal slot ('platform-hsa': no org code looks like it), chained to the platform's SM2 root.
+    interfaceSigner: () => keys.ensureSealKey({ code: 'platform-hsa', name: '一办平台医保接口' }, 'SM2'),
+  };
   const insurance = createInsuranceService(insuranceDeps);
   return {
     orgs,

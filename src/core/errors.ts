@@ -219,6 +219,11 @@ export const ERROR_CODES = {
     zh: '参保地 {region} 在 {date} 没有有效的医保政策',
     en: 'No policy of the place of insurance {region} is in force on {date}',
   },
+  HOSPITAL_SIGNATURE_INVALID: {
+    status: 401,
+    zh: '医疗机构报文签名验证未通过（{reason}），交易未执行',
+    en: 'The institution’s message signature failed verification ({reason}); nothing was done',
+  },
   INSURANCE_BAD_ENVELOPE: {
     status: 400,
     zh: '交易报文有误：{detail}',

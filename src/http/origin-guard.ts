@@ -26,6 +26,9 @@ export function createOriginGuard(options: { publicUrl: string }) {
   return async (request: FastifyRequest): Promise<void> => {
     if (SAFE_METHODS.has(request.method)) return;
     if (request.headers.authorization?.startsWith('Bearer ')) return;
+    // A system's RFC 9421-signed call (a hospital's): no cookie is sent, and a browser cannot add
+    // Signature-Input cross-site without a CORS preflight this server never grants.
+    if (request.headers['signature-input'] !== undefined && request.headers.cookie === undefined) return;
     if (request.headers['sec-fetch-site'] === 'same-origin') return;
     // Through URL, so that case and an explicit default port (Host: example.org:443) compare equal.
     const own = originOf(`${request.protocol}://${request.host}`);

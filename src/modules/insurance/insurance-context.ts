@@ -12,6 +12,14 @@ export interface InsuranceDeps {
   residents: Pick<IdentityService, 'revealResidentId'>;
   /** The keyed digest of a resident ID number (the sharing module's): persons are found by it, never by the number. */
   subjectKeyOf(residentId: string): string;
+  /** The platform's SM2 key that signs the hospital interface's answers (a seal key of the platform, chained to its root). */
+  interfaceSigner(): Promise<{
+    keyId: string;
+    sign(message: Uint8Array): Uint8Array;
+    publicKeySpki: Uint8Array;
+    certificatePem: string;
+    chainPem: string;
+  }>;
   clock?: () => Date;
   /** How long reference data (policies, catalogue, institutions) is cached per process; default 30 s. */
   referenceTtlMs?: number;

@@ -77,6 +77,8 @@ export function createInsuranceService(deps: InsuranceDeps) {
 
   return {
     reference,
+    /** The platform's key that signs the hospital interface's answers. */
+    interfaceKey: () => deps.interfaceSigner(),
     /** The hospital interface (routes verify the signature first). */
     handleTransaction: transactions.handle,
 

@@ -23,8 +23,16 @@ export interface Sm2SigningKey {
   publicKey: Uint8Array;
 }
 
-/** What signRequest and signResponse take: an Ed25519 key as before, or an SM2 key. */
-export type HttpSigningKey = SigningKey | Sm2SigningKey;
+/** An SM2 key held elsewhere (the key store's seal signer): only its signing function. */
+export interface Sm2KeySigner {
+  keyId: string;
+  alg: typeof SM2_SIGNATURE_ALG;
+  /** DER (r, s) with SM3 and the default ID. */
+  sign(message: Uint8Array): Uint8Array;
+}
+
+/** What signRequest and signResponse take: an Ed25519 key as before, or an SM2 key (raw, or a signer). */
+export type HttpSigningKey = SigningKey | Sm2SigningKey | Sm2KeySigner;
 
 /** An SM2 public key to verify with (raw 65 bytes); made by sm2VerifyingKey. */
 export interface Sm2VerifyingKey {

@@ -16,6 +16,7 @@ import {
 /** Signing under the profile of http-signatures.ts: the platform's requests, a department's responses. */
 
 function signer(key: HttpSigningKey) {
+  if ('sign' in key) return { id: key.keyId, alg: key.alg, sign: (data: Buffer) => Promise.resolve(Buffer.from(key.sign(data))) };
   if ('alg' in key) {
     const sm2 = sm2SignerFor(key.privateKey);
     return { id: key.keyId, alg: key.alg, sign: (data: Buffer) => Promise.resolve(Buffer.from(sm2.sign(data))) };

@@ -8,6 +8,7 @@ export {
   type HttpSigningKey,
   type SigningKey,
   type Sm2SigningKey,
+  type Sm2KeySigner,
   type Sm2VerifyingKey,
   type VerifyingKey,
   derivedSharingKey,

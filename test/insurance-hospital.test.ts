@@ -1,0 +1,237 @@
+import { eq, sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { appSuite } from './app-suite.ts';
+import { testEngines } from './db.ts';
+import { freshResidentId } from './factories.ts';
+import { seedInsurance } from '../src/modules/insurance/index.ts';
+import { createHospitalClient, HospitalCallError, type HospitalClient, type Transport } from '../src/modules/insurance/hospital-client.ts';
+import { insuranceMessages, insuranceSettlements, insuranceYearTotals } from '../src/modules/insurance/insurance.tables.ts';
+import { sm2SigningKey } from '../src/modules/sharing/index.ts';
+import { sm2GenerateKeyPair } from '../src/verify/sm2-keys.ts';
+import type { App } from '../src/http/server.ts';
+
+const NANNING_TERTIARY = 'H45010300001';
+const OTHER_HOSPITAL = 'H45010300002';
+const GUIGANG = '450800';
+
+/** A 30,000-yuan-class stay: bed, nursing, surgery, a class-B drug, a class-C drug and a prosthesis above its payment standard. */
+const STAY = [
+  { feedetl_sn: 'L1', med_list_codg: '001102000010000', cnt: 12, pric_fen: 5_000 },
+  { feedetl_sn: 'L2', med_list_codg: '001103000010000', cnt: 12, pric_fen: 3_500 },
+  { feedetl_sn: 'L3', med_list_codg: '003311000010000', cnt: 1, pric_fen: 780_000 },
+  { feedetl_sn: 'L4', med_list_codg: 'XB01ABE005B002010100732', cnt: 20, pric_fen: 4_200 },
+  { feedetl_sn: 'L5', med_list_codg: 'XN05CFZ017A001010101333', cnt: 2, pric_fen: 3_000 },
+  { feedetl_sn: 'L6', med_list_codg: 'C0311201000000107328', cnt: 1, pric_fen: 880_000 },
+];
+
+function injectTransport(app: () => App): Transport {
+  return async ({ url, headers, body }) => {
+    const res = await app().inject({
+      method: 'POST',
+      url: new URL(url).pathname,
+      headers: { ...headers, host: new URL(url).host },
+      payload: body,
+    });
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') out[k] = v;
+    return { status: res.statusCode, headers: out, body: res.body };
+  };
+}
+
+async function failure(p: Promise<unknown>): Promise<HospitalCallError> {
+  const error = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(HospitalCallError);
+  return error as HospitalCallError;
+}
+
+describe.each(testEngines())('the hospital interface on %s', (engine) => {
+  const suite = appSuite(engine);
+
+  async function setup() {
+    const { ctx, app } = suite;
+    await seedInsurance(ctx.database.db, [{ region: GUIGANG, nameZh: '贵港市', officeOrgCode: ctx.departments.medical_security! }]);
+    const clients: Record<string, HospitalClient> = {};
+    const keyRes = await app.inject({ method: 'GET', url: '/api/insurance/hsa/v1/interface-key' });
+    expect(keyRes.statusCode).toBe(200);
+    const platformKey = keyRes.json<{ keyId: string; publicKeySpki: string }>();
+    for (const [code, level] of [
+      [NANNING_TERTIARY, 3],
+      [OTHER_HOSPITAL, 2],
+    ] as const) {
+      const pair = sm2GenerateKeyPair();
+      const key = sm2SigningKey(`${code}-key`, pair.privateKey);
+      await ctx.services.insuranceAdmin.registerInstitution({
+        code,
+        nameZh: `南宁测试医院${level}`,
+        nameEn: `Test hospital ${level}`,
+        level,
+        region: '450103',
+        keyId: key.keyId,
+        publicKey: key.publicKey,
+      });
+      clients[code] = createHospitalClient({
+        baseUrl: 'http://yiban.test',
+        hospital: { code, region: '450103', key },
+        platformKey,
+        transport: injectTransport(() => suite.app),
+      });
+    }
+    ctx.services.insurance.reference.clear();
+    const residentId = freshResidentId();
+    const psnNo = await ctx.services.insuranceAdmin.enrol({
+      residentId,
+      name: '覃阿婆',
+      scheme: 'resident',
+      region: GUIGANG,
+      fromDate: '2020-01-01',
+    });
+    return { hospital: clients[NANNING_TERTIARY]!, other: clients[OTHER_HOSPITAL]!, residentId, psnNo };
+  }
+
+  it('runs a stay through person info, entitlement, fee upload, pre-settlement and settlement, explains every line, and answers a retried msgid with its first answer', async () => {
+    const { hospital, residentId, psnNo } = await setup();
+    const region = { insuranceRegion: GUIGANG };
+    const info = await hospital.call('1101', { mdtrt_cert_type: '02', mdtrt_cert_no: residentId }, region);
+    const baseinfo = info.answer.output!.baseinfo as { psn_no: string; certno: string };
+    expect(baseinfo.psn_no).toBe(psnNo);
+    expect(baseinfo.certno).not.toContain(residentId.slice(6, 14));
+
+    const opened = await hospital.call('2001', { psn_no: psnNo, med_type: '21', begntime: '2026-08-10' }, region);
+    expect(opened.answer.output).toMatchObject({ where: 'province', filed: '0' });
+    const mdtrtId = opened.answer.output!.mdtrt_id as string;
+    await hospital.call('2301', { mdtrt_id: mdtrtId, feedetail: STAY }, region);
+    const pre = (await hospital.call('2303', { mdtrt_id: mdtrtId }, region)).answer.output!;
+    const settled = await hospital.call(
+      '2304',
+      { mdtrt_id: mdtrtId, medfee_sumamt: pre.medfee_sumamt, setl_list: { diagCode: 'S72.001', diagName: '股骨颈骨折' } },
+      region,
+    );
+    const out = settled.answer.output!;
+    const parts = ['fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_scp_amt'].reduce((s, k) => s + (out[k] as number), 0);
+    expect(parts).toBe(out.medfee_sumamt);
+    expect((out.hifp_pay as number) + (out.acct_pay as number) + (out.psn_cash_pay as number)).toBe(out.medfee_sumamt);
+    expect(out.fulamt_ownpay_amt).toBe(6_000); // the class-C drug
+    // The prosthesis 1,800 yuan above its 7,000-yuan standard, the drug 7 yuan × 20 above its 35.
+    expect(out.overlmt_selfpay).toBe(180_000 + 14_000);
+    expect(out.policy).toBe('450800-2026-07');
+    const lines = out.setldetail as { why: { policy: string; basis: string }[] }[];
+    expect(lines).toHaveLength(STAY.length);
+    for (const l of lines) expect(l.why.length).toBeGreaterThan(0);
+
+    const again = await hospital.call(
+      '2304',
+      { mdtrt_id: mdtrtId, medfee_sumamt: pre.medfee_sumamt, setl_list: { diagCode: 'S72.001', diagName: '股骨颈骨折' } },
+      { ...region, msgid: settled.msgid },
+    );
+    expect(again.answer).toEqual(settled.answer);
+    const db = suite.ctx.database.db;
+    expect(await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.mdtrtId, mdtrtId))).toHaveLength(1);
+    const [year] = await db.select().from(insuranceYearTotals).where(eq(insuranceYearTotals.psnNo, psnNo));
+    expect(year).toMatchObject({ fundPaidFen: out.hifp_pay, deductibleUsedFen: out.act_pay_dedc, stays: 1 });
+
+    // A msgid reused for another request is refused, not answered with the first.
+    const reused = await failure(hospital.call('2303', { mdtrt_id: mdtrtId }, { ...region, msgid: settled.msgid }));
+    expect(reused.answer.err_code).toBe('INSURANCE_MSGID_REUSED');
+  });
+
+  it('cancels, reverses and settles again to the same result, and the year’s totals come back exactly; a reversal of a reversal or of an unknown message is refused', async () => {
+    const { hospital, psnNo } = await setup();
+    const region = { insuranceRegion: GUIGANG };
+    const mdtrtId = (await hospital.call('2001', { psn_no: psnNo, med_type: '21', begntime: '2026-09-01' }, region)).answer.output!
+      .mdtrt_id as string;
+    await hospital.call('2301', { mdtrt_id: mdtrtId, feedetail: STAY }, region);
+    const settleOnce = async () => {
+      const pre = (await hospital.call('2303', { mdtrt_id: mdtrtId }, region)).answer.output!;
+      return hospital.call('2304', { mdtrt_id: mdtrtId, medfee_sumamt: pre.medfee_sumamt }, region);
+    };
+    const first = await settleOnce();
+    const db = suite.ctx.database.db;
+    const totals = async () => (await db.select().from(insuranceYearTotals).where(eq(insuranceYearTotals.psnNo, psnNo)))[0]!;
+    const afterFirst = await totals();
+
+    await hospital.call('2305', { setl_id: first.answer.output!.setl_id }, region);
+    expect(await totals()).toMatchObject({ fundPaidFen: 0, deductibleUsedFen: 0, stays: 0 });
+    const second = await settleOnce();
+    const strip = (o: Record<string, unknown>) => ({ ...o, setl_id: undefined, setl_time: undefined });
+    expect(strip(second.answer.output!)).toEqual(strip(first.answer.output!));
+    expect(await totals()).toEqual(afterFirst);
+
+    const reversal = await hospital.call('2601', { omsgid: second.msgid, oinfno: '2304' }, region);
+    expect(reversal.answer.output).toMatchObject({ status: 'reversed' });
+    expect(await totals()).toMatchObject({ fundPaidFen: 0, deductibleUsedFen: 0, stays: 0 });
+    expect((await failure(hospital.call('2601', { omsgid: reversal.msgid, oinfno: '2601' }, region))).answer.err_code).toBe(
+      'INSURANCE_REVERSAL_REFUSED',
+    );
+    expect((await failure(hospital.call('2601', { omsgid: second.msgid, oinfno: '2304' }, region))).answer.err_code).toBe(
+      'INSURANCE_REVERSAL_REFUSED',
+    );
+    expect((await failure(hospital.call('2601', { omsgid: 'H45010300001UNKNOWN0001', oinfno: '2304' }, region))).answer.err_code).toBe(
+      'INSURANCE_REVERSAL_REFUSED',
+    );
+    const third = await settleOnce();
+    expect(strip(third.answer.output!)).toEqual(strip(first.answer.output!));
+  });
+
+  it('refuses an unknown code, a price over the highest allowed, another hospital’s encounter, an uninsured person, a settlement unlike its pre-settlement, and a bad signature, writing nothing', async () => {
+    const { hospital, other, psnNo } = await setup();
+    const region = { insuranceRegion: GUIGANG };
+    const db = suite.ctx.database.db;
+    const messages = async () => (await db.select({ n: sql<number>`count(*)::int` }).from(insuranceMessages))[0]!.n;
+    const mdtrtId = (await hospital.call('2001', { psn_no: psnNo, med_type: '21', begntime: '2026-09-02' }, region)).answer.output!
+      .mdtrt_id as string;
+    const before = await messages();
+
+    const unknown = await failure(
+      hospital.call('2301', { mdtrt_id: mdtrtId, feedetail: [{ ...STAY[0], med_list_codg: '999999999999999' }] }, region),
+    );
+    expect(unknown.answer).toMatchObject({ err_code: 'INSURANCE_UNKNOWN_CODE' });
+    expect(unknown.answer.err_msg).toContain('999999999999999');
+    const over = await failure(hospital.call('2301', { mdtrt_id: mdtrtId, feedetail: [{ ...STAY[0], pric_fen: 6_001 }] }, region));
+    expect(over.answer.err_code).toBe('INSURANCE_PRICE_OVER_LIMIT');
+    expect(over.answer.err_msg).toMatch(/60\.01.*60\.00/);
+    expect((await failure(other.call('2301', { mdtrt_id: mdtrtId, feedetail: STAY }, region))).answer.err_code).toBe(
+      'INSURANCE_OTHER_INSTITUTION',
+    );
+    expect(
+      (await failure(hospital.call('1101', { mdtrt_cert_type: '02', mdtrt_cert_no: freshResidentId() }, region))).answer.err_code,
+    ).toBe('INSURANCE_NOT_INSURED');
+    expect(
+      (await failure(hospital.call('2001', { psn_no: '450800000000000001', med_type: '21', begntime: '2026-09-02' }, region))).answer
+        .err_code,
+    ).toBe('INSURANCE_NOT_INSURED');
+    expect(await messages()).toBe(before);
+
+    await hospital.call('2301', { mdtrt_id: mdtrtId, feedetail: STAY }, region);
+    const pre = (await hospital.call('2303', { mdtrt_id: mdtrtId }, region)).answer.output!;
+    const mismatch = await failure(hospital.call('2304', { mdtrt_id: mdtrtId, medfee_sumamt: (pre.medfee_sumamt as number) + 1 }, region));
+    expect(mismatch.answer.err_code).toBe('INSURANCE_SETTLEMENT_MISMATCH');
+    // A line added after the pre-settlement makes it stale.
+    await hospital.call(
+      '2301',
+      { mdtrt_id: mdtrtId, feedetail: [{ feedetl_sn: 'L9', med_list_codg: '002201000010000', cnt: 1, pric_fen: 2_000 }] },
+      region,
+    );
+    expect((await failure(hospital.call('2304', { mdtrt_id: mdtrtId, medfee_sumamt: pre.medfee_sumamt }, region))).answer.err_code).toBe(
+      'INSURANCE_SETTLEMENT_MISMATCH',
+    );
+    expect(await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.mdtrtId, mdtrtId))).toHaveLength(0);
+
+    // Signed by a key the platform does not know: refused before anything is read.
+    const stranger = createHospitalClient({
+      baseUrl: 'http://yiban.test',
+      hospital: {
+        code: NANNING_TERTIARY,
+        region: '450103',
+        key: sm2SigningKey(`${NANNING_TERTIARY}-key`, sm2GenerateKeyPair().privateKey),
+      },
+      platformKey: (await suite.app.inject({ method: 'GET', url: '/api/insurance/hsa/v1/interface-key' })).json(),
+      transport: injectTransport(() => suite.app),
+    });
+    const forged = await failure(stranger.call('2303', { mdtrt_id: mdtrtId }, region));
+    expect(forged.status).toBe(401);
+    expect(forged.answer).toMatchObject({ err_code: 'HOSPITAL_SIGNATURE_INVALID' });
+  });
+});

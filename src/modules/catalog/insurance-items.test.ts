@@ -67,6 +67,18 @@ describe('the 43 medical insurance services as seed data', () => {
     expect(prefilled).toBeGreaterThan(100);
   });
 
+  it('names only fields of the same form in its cross-field checks', () => {
+    for (const item of INSURANCE_ITEMS) {
+      const names = new Set(item.formFields.map((f) => f.name));
+      expect(names.size, item.code).toBe(item.formFields.length);
+      for (const f of item.formFields) {
+        for (const ref of [f.notBefore, f.pastOnlyIf?.field, f.division?.otherProvinceThan]) {
+          if (ref !== undefined) expect(names.has(ref), `${item.code}.${f.name} → ${ref}`).toBe(true);
+        }
+      }
+    }
+  });
+
   it('computes the online rate: 100 % for the 43, lower when one needs a counter', () => {
     expect(onlineRate(INSURANCE_ITEMS)).toEqual({ items: 42, online: 42, rate: 1 });
     const counterOnly = { ...INSURANCE_ITEMS[0]!, online: false };
@@ -175,6 +187,25 @@ describe.each(testEngines())('medical insurance services on %s', (engine) => {
     expect(await ctx.services.rules.activeInputs(OFFSITE_FILING_RULE)).toMatchObject({ version: 1, purpose: OFFSITE_FILING_RULE });
   });
 
+  it('takes an application for each of the 43 in the app, with nothing else to do at a counter', async () => {
+    const resident = await insuredResident(insured);
+    const today = dayOffset(0);
+    for (const code of INSURANCE_SERVICE_CODES) {
+      const item = await ctx.services.catalog.requireItem(code);
+      const form: Record<string, string> = {};
+      for (const f of item.formFields) {
+        if (f.type === 'select') form[f.name] = f.options![0]!.value;
+        else if (f.type === 'date') form[f.name] = today;
+        else if (f.division) form[f.name] = '440106';
+        else if (f.name === 'insuredRegion') form[f.name] = PINGNAN;
+        else form[f.name] = '测试'.slice(0, f.maxLength ?? 2);
+      }
+      const { case: kase } = await ctx.services.applications.submit(resident, { serviceCode: code, form });
+      expect(kase.state, code).toBe('submitted');
+      expect(kase.channel, code).toBe('app');
+    }
+  });
+
   it('prefills the filing from the insured persons dataset and approves it at once by rule, no person acting', async () => {
     const resident = await insuredResident(insured);
     const { draftId, form, provenance } = await prefilledFiling(resident);
@@ -236,6 +267,10 @@ describe.each(testEngines())('medical insurance services on %s', (engine) => {
       /治疗已经结束.*出院结算前.*The treatment has ended: a filing must be made before discharge/,
     );
     expect(await submit({ ...base, kind: 'holiday' })).toMatch(/^VALIDATION_FAILED/);
+    // Filing is possible until discharge, within a year of the start.
+    expect(await submit({ ...base, kind: 'emergency', startDate: dayOffset(-400) })).toMatch(
+      /Start date must be between \d{4}-\d{2}-\d{2} and/,
+    );
     // Only the draft the prefill opened, still a draft.
     expect((await ctx.services.applications.listMine(resident, {})).items.map((c) => c.state)).toEqual(['draft']);
   });

@@ -213,6 +213,7 @@ describe.each(testEngines())('medical insurance services on %s', (engine) => {
     expect(provenance.insuredRegion).toEqual({ dataset: INSURED, field: 'insuredRegion' });
 
     // The resident confirms and chooses: temporary treatment in 广州市天河区 (another province), from tomorrow.
+    const started = performance.now();
     const kase = await ctx.services.applications.applicantAction(resident, draftId, 'submit', {
       ...form,
       kind: 'temporary',
@@ -221,6 +222,7 @@ describe.each(testEngines())('medical insurance services on %s', (engine) => {
     });
     expect(kase.orgCode).toBe(bureau);
     await ctx.services.events.drain();
+    console.log(`异地就医备案 on ${engine}: submit to decision in ${((performance.now() - started) / 1000).toFixed(3)} s`);
     const detail = await ctx.services.applications.getCase(officer, kase.id);
     expect(['approved', 'completed']).toContain(detail.state);
     const people = detail.events.filter((e) => e.action !== 'submit' && e.actorId !== resident.accountId);

@@ -242,12 +242,14 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     events,
     orgs,
     residents: identity,
+    applications,
     subjectKeyOf,
     clock,
     // Its own seal slot ('platform-hsa': no org code looks like it), chained to the platform's SM2 root.
     interfaceSigner: () => keys.ensureSealKey({ code: 'platform-hsa', name: '一办平台医保接口' }, 'SM2'),
   };
   const insurance = createInsuranceService(insuranceDeps);
+  for (const handler of insurance.handlers) events.subscribe(handler);
   return {
     orgs,
     orgsAdmin,

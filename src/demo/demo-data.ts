@@ -7,7 +7,8 @@ import type { Database } from '../db/database.ts';
 import { seedSharingDemo } from '../modules/sharing/index.ts';
 import { seedBundles } from '../modules/bundles/index.ts';
 import { seedInstantApprovals } from '../modules/instant/index.ts';
-import { seedRules } from '../modules/rules/index.ts';
+import { seedInsuranceServices, seedRules } from '../modules/rules/index.ts';
+import { seedInsurance } from '../modules/insurance/index.ts';
 import { seedBenefits } from '../modules/benefits/index.ts';
 import { loginAs, seedDemoCases } from './demo-cases.ts';
 import {
@@ -61,6 +62,9 @@ async function seedPlatformData(database: Database, services: Services, options:
   await seedBundles(database.db, services, byKind);
   await seedRules(database.db, services.ledger, { civilAffairsOrgCode: byKind.civil_affairs! });
   await seedBenefits(database.db, services, byKind);
+  // 医保: the 43 services' data grants and the instant filing rule; policies, catalogue and the pooling region.
+  await seedInsuranceServices(services, { medicalSecurityOrgCode: byKind.medical_security! });
+  await seedInsurance(database.db, [{ region: '130100', nameZh: '石家庄市', officeOrgCode: byKind.medical_security! }]);
   return byKind;
 }
 

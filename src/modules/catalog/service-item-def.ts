@@ -11,7 +11,10 @@ export interface ServiceItemDef {
   departmentKind: string | null;
   materials: Material[];
   formFields: FormField[];
+  /** 承诺时限: promised working days. */
   timeLimitDays: number;
+  /** 法定时限: the working days the law or the national list allows (≥ the promise); absent where not known. */
+  legalLimitDays?: number | null;
   channels: Channel[];
   feeCents: number;
   online: boolean;

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.ts';
+import type { ApplicationsService } from '../applications/index.ts';
 import type { EventsService } from '../events/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import type { LedgerService } from '../ledger/index.ts';
@@ -10,6 +11,8 @@ export interface InsuranceDeps {
   events: Pick<EventsService, 'enqueue'>;
   orgs: Pick<OrgsService, 'byCode'>;
   residents: Pick<IdentityService, 'revealResidentId'>;
+  /** Approved filing cases are read when they are decided. */
+  applications: Pick<ApplicationsService, 'getCase'>;
   /** The keyed digest of a resident ID number (the sharing module's): persons are found by it, never by the number. */
   subjectKeyOf(residentId: string): string;
   /** The platform's SM2 key that signs the hospital interface's answers (a seal key of the platform, chained to its root). */

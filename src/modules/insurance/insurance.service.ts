@@ -12,6 +12,7 @@ import {
   insuranceSettlements,
   insuranceYearTotals,
 } from './insurance.tables.ts';
+import { filingHandler } from './filings.ts';
 import { createInsuranceRegistry } from './persons.ts';
 import { createReferenceData } from './reference-data.ts';
 import { createTransactions, settlementFields } from './transactions.ts';
@@ -77,6 +78,8 @@ export function createInsuranceService(deps: InsuranceDeps) {
 
   return {
     reference,
+    /** Event handlers the composition root subscribes. */
+    handlers: [filingHandler(ctx)],
     /** The platform's key that signs the hospital interface's answers. */
     interfaceKey: () => deps.interfaceSigner(),
     /** The hospital interface (routes verify the signature first). */

@@ -1,0 +1,2 @@
+ALTER TABLE "service_items" ADD COLUMN "legal_limit_days" integer;--> statement-breakpoint
+ALTER TABLE "service_items" ADD CONSTRAINT "service_items_legal_limit_check" CHECK ("service_items"."legal_limit_days" is null or "service_items"."legal_limit_days" >= "service_items"."time_limit_days");

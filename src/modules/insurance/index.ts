@@ -4,3 +4,6 @@ export { hospitalGatewayRoutes } from './hospital-gateway.routes.ts';
 export { insuranceRoutes } from './insurance.routes.ts';
 export { type InsuranceAdmin, type InsuranceService, createInsuranceAdmin, createInsuranceService } from './insurance.service.ts';
 export { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
+export { type FiguresItem, type ServiceFiguresService, computeServiceFigures, createServiceFigures } from './service-figures.ts';
+export { serviceFiguresRoutes } from './service-figures.routes.ts';
+export { type WorkingClock, chinaDayStart, createWorkingClock } from './working-clock.ts';

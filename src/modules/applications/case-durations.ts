@@ -79,7 +79,8 @@ export async function readCaseDurations(db: Executor, q: CaseDurationsQuery, cal
   const { rows } = await db.execute<{ service_code: string; decided: number; working_days: number; instant: number; returned: number }>(sql`
     with cal as (select ${sql.param([...calendar.ords])}::int[] as o, ${calendar.startDayNumber}::int as s),
     scope as (${scope(q)}),
-    returned as (
+    -- Materialised: computed once, not again for each case of the scope the planner joins it to.
+    returned as materialized (
       select e.case_id,
         min(e.at) filter (where e.action = 'submit' and e.to_state = 'submitted') as first_submitted,
         coalesce(sum(case e.action when 'resubmit' then ${w(sql`e.at`)} when 'return' then -${w(sql`e.at`)} end), 0) as paused

@@ -221,7 +221,7 @@ describe.each(testEngines())('medical insurance service figures on %s', (engine)
   it('computes the online rate of the catalogue it is given: six counter-only services of 43', async () => {
     const counter = new Set(INSURANCE_SERVICE_CODES.slice(0, 6));
     const items = INSURANCE_ITEMS.map((i) => (counter.has(i.code) ? { ...i, online: false, channels: ['window' as const] } : i));
-    const allowance = (await ctx.services.catalog.requireItem('medsec.maternity_allowance'));
+    const allowance = await ctx.services.catalog.requireItem('medsec.maternity_allowance');
     const figures = await computeServiceFigures(ctx.database.db, {
       items: [...items, allowance],
       orgPath: bureau.path,

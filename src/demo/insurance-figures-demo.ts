@@ -273,7 +273,7 @@ function fitScale(draws: readonly Draw[], clock: WorkingClock, target: number): 
   }
   let best = (lo + hi) / 2;
   let error = Math.abs(meanAt(best) - target);
-  for (let k = -100; k <= 100 && error > 5e-4; k++) {
+  for (let k = -100; k <= 100 && error > 2e-3; k++) {
     const c = best * (1 + k * 2e-4);
     const e = Math.abs(meanAt(c) - target);
     if (e < error) [best, error] = [c, e];

@@ -10,6 +10,32 @@ import {
 } from '../src/demo/insurance-figures-demo.ts';
 import { testEngines } from './db.ts';
 import { createTestDatabase } from './db.ts';
+import { drawCases, fitScale, perServiceMean, place, seededRandom } from '../src/demo/insurance-figures-draws.ts';
+import { INSURANCE_ITEMS } from '../src/modules/catalog/index.ts';
+import { createWorkingClock } from '../src/modules/insurance/index.ts';
+
+describe('the generator’s draws', () => {
+  const clock = createWorkingClock('2024-12-01', '2027-01-31');
+  const draw = (seed: number) => drawCases(seededRandom(seed), INSURANCE_ITEMS, (i) => i.legalLimitDays ?? i.timeLimitDays, 3, 2025);
+
+  it('are the same for the same seed, and differ for another', () => {
+    expect(draw(11)).toEqual(draw(11));
+    expect(draw(12)).not.toEqual(draw(11));
+  });
+
+  it('fit one scale that puts the per-service mean at 8.22, every case inside its year, weekends and holidays left out', () => {
+    const draws = draw(11);
+    const c = fitScale(draws, clock, 8.22);
+    const placed = draws.map((d) => place(d, c, clock, 2025));
+    expect(Math.abs(perServiceMean(draws, placed) - 8.22)).toBeLessThan(0.01); // office hours make the mean step, not glide
+    for (const p of placed) {
+      expect(p.submitted.getTime()).toBeGreaterThanOrEqual(Date.parse('2025-01-01T00:00:00+08:00'));
+      expect(p.decided.getTime()).toBeLessThan(Date.parse('2026-01-01T00:00:00+08:00'));
+      expect(p.decided.getTime()).toBeGreaterThan(p.submitted.getTime());
+      expect(clock.isWorkingDay(new Date(p.decided.getTime() + 8 * 3_600_000).toISOString().slice(0, 10))).toBe(true);
+    }
+  });
+});
 
 describe.each(testEngines())('the medical insurance before-and-after generator on %s', (engine) => {
   let database: Database;

@@ -78,14 +78,13 @@ export function createPolicyAdmin(deps: PolicyAdminDeps) {
   const { db, reference } = deps;
   const clock = deps.clock ?? (() => new Date());
 
-  /** The region if the caller may do `action` for its bureau; another region does not exist for them (404), one they only see is 403. */
+  /** The region if the caller may do `action` for its bureau (403 otherwise: the regions and their policies are public documents). */
   async function requireRegion(principal: Principal, region: string, action: StaffAction) {
     const row = await reference.region(region);
     const org = row ? await deps.orgs.byCode(row.officeOrgCode) : null;
     if (!row || !org) throw new AppError('NOT_FOUND', { what: 'insurancePolicy' });
-    if (can(principal, action, { orgPath: org.path })) return row;
-    if (can(principal, 'insurance.view', { orgPath: org.path })) throw new AppError('FORBIDDEN');
-    throw new AppError('NOT_FOUND', { what: 'insurancePolicy' });
+    if (!can(principal, action, { orgPath: org.path })) throw new AppError('FORBIDDEN');
+    return row;
   }
 
   async function regionsFor(principal: Principal, action: StaffAction): Promise<string[]> {

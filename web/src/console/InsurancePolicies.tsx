@@ -267,16 +267,16 @@ function NewVersion({ region, current, onPublished }: { region: string; current:
             </Col>
             {LEVELS.map((l) => (
               <Col xs={12} md={4} key={`d${l}`}>
-                {money(['deductible', s.key, l], t(`${l}级医院起付线`, `Deductible, level ${l}`))}
+                {money(['deductible', s.key, l], t(`${s.zh} ${l}级医院起付线`, `${s.en}: deductible, level ${l}`))}
               </Col>
             ))}
             {LEVELS.map((l) => (
               <Col xs={12} md={3} key={`r${l}`}>
-                {percent(['ratio', s.key, l], t(`${l}级支付比例`, `Fund share, level ${l}`))}
+                {percent(['ratio', s.key, l], t(`${s.zh} ${l}级支付比例`, `${s.en}: fund share, level ${l}`))}
               </Col>
             ))}
             <Col xs={12} md={3}>
-              {money(['yearCap', s.key], t('年度最高支付', 'Year cap'))}
+              {money(['yearCap', s.key], t(`${s.zh} 年度最高支付`, `${s.en}: year cap`))}
             </Col>
           </Row>
         ))}

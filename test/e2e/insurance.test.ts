@@ -75,6 +75,17 @@ describe('medical insurance in the browser', () => {
     return res.json<{ token: string }>().token;
   }
 
+  /** The console in a new tab, signed in as 正定's medical security officer (a console session lasts for its tab). */
+  async function officerPage(): Promise<Page> {
+    const page = await desk.newPage();
+    await page.goto('/console/login');
+    await page.getByLabel('用户名').fill('zd-medsec');
+    await page.getByLabel('密码').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.locator('.cs-sider').waitFor();
+    return page;
+  }
+
   beforeAll(async () => {
     server = await startE2e();
     phone = await server.context(PHONE);
@@ -184,12 +195,7 @@ describe('medical insurance in the browser', () => {
   });
 
   it('the medical security officer sees the settlement, dry-runs a new policy version and publishes it', async () => {
-    const page = await desk.newPage();
-    await page.goto('/console/login');
-    await page.getByLabel('用户名').fill('zd-medsec');
-    await page.getByLabel('密码').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await page.locator('.cs-sider').waitFor();
+    const page = await officerPage();
     await page.getByRole('menuitem', { name: '医保' }).click();
     await page.waitForURL('**/console/insurance');
 
@@ -263,7 +269,7 @@ describe('medical insurance in the browser', () => {
     await recordToasts(page);
     await page.getByTestId('policy-publish-button').click();
     const dialog = page.locator('.ant-modal-confirm');
-    await dialog.getByText('发布新版本？').waitFor();
+    await dialog.locator('.ant-modal-confirm-title', { hasText: '发布新版本？' }).waitFor();
     await dialog.getByRole('button', { name: /发\s*布/ }).click();
     await toastSeen(page, new RegExp(`已发布 130100-${NEXT}`), { timeout: WAIT });
     await page
@@ -294,8 +300,9 @@ describe('medical insurance in the browser', () => {
   });
 
   it('the officer browses the institutions, the catalogue (filtered and searched) and the clearing', async () => {
-    const page = await desk.newPage();
-    await page.goto('/console/insurance/institutions');
+    const page = await officerPage();
+    await page.getByRole('menuitem', { name: '医保' }).click();
+    await page.getByRole('tab', { name: '定点机构' }).click();
     await page.getByTestId('insurance-institutions').locator('.ant-table-row', { hasText: HOSPITAL }).waitFor();
     await page.getByRole('tab', { name: '目录' }).click();
     const rows = page.getByTestId('insurance-catalogue').locator('.ant-table-row');

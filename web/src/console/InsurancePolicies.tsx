@@ -142,10 +142,9 @@ function DryRunResult({ run }: { run: PolicyDryRun }) {
         size="small"
         pagination={false}
         dataSource={run.changes}
-        scroll={{ x: 'max-content' }}
         locale={{ emptyText: <Empty description={t('该月没有结算', 'No settlements that month')} /> }}
         columns={[
-          { title: t('结算编号', 'Settlement'), dataIndex: 'setlId' },
+          { title: t('结算编号', 'Settlement'), render: (_, c) => <span className="cs-break">{c.setlId}</span> },
           { title: t('日期', 'Day'), dataIndex: 'day' },
           { title: t('原政策', 'Policy then'), dataIndex: 'policyVersion' },
           { title: t('总额', 'Total'), align: 'right', render: (_, c) => yuan(c.totalFen) },
@@ -371,7 +370,6 @@ export function InsurancePolicies() {
             dataSource={versions}
             pagination={false}
             size="middle"
-            scroll={{ x: 'max-content' }}
             locale={{ emptyText: <Empty description={t('暂无政策', 'No policies')} /> }}
             expandable={{
               expandedRowRender: (p) => (

@@ -142,7 +142,6 @@ export function InsuranceCatalogue() {
           dataSource={shown}
           pagination={{ pageSize: 50, hideOnSinglePage: true }}
           size="middle"
-          scroll={{ x: 'max-content' }}
           locale={{ emptyText: <Empty description={t('没有符合的条目', 'Nothing matches')} /> }}
           columns={[
             { title: t('国家编码', 'National code'), render: (_, r) => <Typography.Text code>{r.code}</Typography.Text> },
@@ -215,7 +214,6 @@ export function InsuranceClearings() {
           dataSource={rows ?? []}
           pagination={false}
           size="middle"
-          scroll={{ x: 'max-content' }}
           locale={{ emptyText: <Empty description={t('该月尚无清算', 'No clearing for this month')} /> }}
           columns={[
             { title: t('月份', 'Month'), dataIndex: 'month' },

@@ -55,14 +55,15 @@ export function InsuranceSettlements() {
           dataSource={rows ?? []}
           pagination={false}
           size="middle"
-          scroll={{ x: 'max-content' }}
           locale={{ emptyText: <Empty description={t('暂无结算记录', 'No settlements')} /> }}
           onRow={(r) => ({ onClick: () => navigate(`/console/insurance/settlements/${r.setlId}`), style: { cursor: 'pointer' } })}
           columns={[
             {
               title: t('结算编号', 'Settlement'),
               render: (_, r) => (
-                <Typography.Link onClick={() => navigate(`/console/insurance/settlements/${r.setlId}`)}>{r.setlId}</Typography.Link>
+                <Typography.Link className="cs-break" onClick={() => navigate(`/console/insurance/settlements/${r.setlId}`)}>
+                  {r.setlId}
+                </Typography.Link>
               ),
             },
             { title: t('定点机构', 'Institution'), render: (_, r) => r.institutionName ?? r.institutionCode },
@@ -172,7 +173,6 @@ export function InsuranceSettlementDetail({ setlId }: { setlId: string }) {
           size="small"
           pagination={false}
           dataSource={s.lines}
-          scroll={{ x: 'max-content' }}
           columns={[
             { title: t('明细号', 'Line'), dataIndex: 'id' },
             { title: t('金额', 'Amount'), align: 'right', render: (_, l) => yuan(l.totalFen) },

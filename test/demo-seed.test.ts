@@ -42,7 +42,7 @@ describe('demo data', () => {
         sql.raw(`select count(*)::int as n from (select kind from ledger_queue union all select kind from ledger_entries) l
                  where kind = 'rule.version'`),
       );
-      expect(leaves.rows[0]!.n).toBe(10);
+      expect(leaves.rows[0]!.n).toBe(12);
       for (const c of demoCredentials()) {
         if (c.login.includes('(')) continue;
         await expect(

@@ -2159,7 +2159,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** 提交草稿 · submit a draft */
+    /** 提交草稿 · submit a draft (with the confirmed form, e.g. as prefilled) */
     post: {
       parameters: {
         query?: never;
@@ -2169,7 +2169,11 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['ResubmitCaseBody'];
+        };
+      };
       responses: {
         /** @description Default Response */
         200: {
@@ -2178,6 +2182,15 @@ export interface paths {
           };
           content: {
             'application/json': components['schemas']['CaseView'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
           };
         };
         /** @description Default Response */
@@ -5232,6 +5245,126 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/cases/{id}/prefill': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 免填单 · my draft’s form prefilled from shared data, each value with its source (I confirm and submit it) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 居民已预览并同意调取 · the resident previewed and agreed to the data being fetched */
+            consent: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              caseId: string;
+              serviceCode: string;
+              form: {
+                [key: string]: string;
+              };
+              provenance: {
+                [key: string]:
+                  | {
+                      dataset: string;
+                      field: string;
+                      /** Format: uuid */
+                      exchangeId?: string;
+                    }
+                  | {
+                      /** @enum {string} */
+                      account: 'phone';
+                    };
+              };
+              waitingFor: {
+                department: string;
+                dataset: string;
+                /** @description The task whose department asked for the data */
+                task: string;
+                message: {
+                  zh: string;
+                  en: string;
+                };
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;

@@ -265,7 +265,7 @@ function NewVersion({ region, current, onPublished }: { region: string; current:
               <Typography.Text strong>{t(s.zh, s.en)}</Typography.Text>
             </Col>
             {LEVELS.map((l) => (
-              <Col xs={12} md={4} key={`d${l}`}>
+              <Col xs={12} md={3} key={`d${l}`}>
                 {money(['deductible', s.key, l], t(`${s.zh} ${l}级医院起付线`, `${s.en}: deductible, level ${l}`))}
               </Col>
             ))}
@@ -274,7 +274,7 @@ function NewVersion({ region, current, onPublished }: { region: string; current:
                 {percent(['ratio', s.key, l], t(`${s.zh} ${l}级支付比例`, `${s.en}: fund share, level ${l}`))}
               </Col>
             ))}
-            <Col xs={12} md={3}>
+            <Col xs={12} md={6}>
               {money(['yearCap', s.key], t(`${s.zh} 年度最高支付`, `${s.en}: year cap`))}
             </Col>
           </Row>

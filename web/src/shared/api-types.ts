@@ -7332,7 +7332,149 @@ export interface paths {
       };
     };
     put?: never;
-    post?: never;
+    /** 发布政策版本 · publish a new dated version of a region’s policy (the previous one closes the day before) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 统筹区 · the pooling region (division code) */
+            region: string;
+            /** @description 版本 · e.g. 2027 */
+            version: string;
+            /** @description 施行日期 · YYYY-MM-DD */
+            effectiveFrom: string;
+            /** @description 依据 · the document it applies */
+            legalBasis: string;
+            deductibleFen: {
+              employee: {
+                /** @description 分 · fen */
+                1: number;
+                /** @description 分 · fen */
+                2: number;
+                /** @description 分 · fen */
+                3: number;
+              };
+              resident: {
+                /** @description 分 · fen */
+                1: number;
+                /** @description 分 · fen */
+                2: number;
+                /** @description 分 · fen */
+                3: number;
+              };
+            };
+            /** @description ‰ */
+            laterStayDeductiblePermille: number;
+            ratioPermille: {
+              employee: {
+                /** @description ‰ */
+                1: number;
+                /** @description ‰ */
+                2: number;
+                /** @description ‰ */
+                3: number;
+              };
+              resident: {
+                /** @description ‰ */
+                1: number;
+                /** @description ‰ */
+                2: number;
+                /** @description ‰ */
+                3: number;
+              };
+            };
+            awayReduction: {
+              /** @description ‰ */
+              province: number;
+              /** @description ‰ */
+              otherProvinceFiled: number;
+              /** @description ‰ */
+              otherProvinceUnfiled: number;
+            };
+            yearCapFen: {
+              /** @description 分 · fen */
+              employee: number;
+              /** @description 分 · fen */
+              resident: number;
+            };
+            /** @description ‰ */
+            classBSelfPayPermille: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description 统筹区 · the pooling region (division code) */
+              region: string;
+              version: string;
+              effectiveFrom: string;
+              closed: {
+                version: string;
+                effectiveTo: string;
+              } | null;
+              ledgerEntryId: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -7498,6 +7640,184 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/policies/dry-run': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 政策试算 · a proposed version applied to last month’s settlements of the region; nothing is written */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            policy: components['schemas']['InsurancePolicyProposal'];
+            /** @description YYYY-MM */
+            month?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description 统筹区 · the pooling region (division code) */
+              region: string;
+              /** @description YYYY-MM */
+              month: string;
+              version: string;
+              /** @description 重算的结算笔数 */
+              count: number;
+              fundFen: {
+                then: number;
+                proposed: number;
+              };
+              accountFen: {
+                then: number;
+                proposed: number;
+              };
+              cashFen: {
+                then: number;
+                proposed: number;
+              };
+              /** @description 变化最大的结算（按基金支付差额） */
+              changes: {
+                setlId: string;
+                institutionCode: string;
+                day: string;
+                policyVersion: string;
+                totalFen: number;
+                fundThenFen: number;
+                fundProposedFen: number;
+                cashThenFen: number;
+                cashProposedFen: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/clearings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 清算 · the month’s clearing between places of treatment and of insurance, for my regions */
+    get: {
+      parameters: {
+        query?: {
+          /** @description YYYY-MM */
+          month?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InsuranceClearing'][];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -8672,6 +8992,7 @@ export interface components {
       'rule.manage'?: string[];
       'benefit.view'?: string[];
       'insurance.view'?: string[];
+      'insurance.manage'?: string[];
       'events.manage'?: string[];
     };
     /** CaseActionBody */
@@ -9300,6 +9621,27 @@ export interface components {
       effectiveFrom: string;
       effectiveTo: string | null;
     };
+    InsuranceClearing: {
+      /** @description YYYY-MM */
+      month: string;
+      treatmentRegion: string;
+      insuranceRegion: string;
+      totals: {
+        count: number;
+        totalFen: number;
+        fundFen: number;
+        accountFen: number;
+        cashFen: number;
+      };
+      discrepancies: {
+        institutionCode: string;
+        day: string;
+        reason: string;
+      }[];
+      certificateId: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
     InsuranceInstitution: {
       code: string;
       nameZh: string;
@@ -9361,6 +9703,70 @@ export interface components {
       /** Format: date-time */
       createdAt: string;
       createdBy: string;
+    };
+    InsurancePolicyProposal: {
+      /** @description 统筹区 · the pooling region (division code) */
+      region: string;
+      /** @description 版本 · e.g. 2027 */
+      version: string;
+      /** @description 施行日期 · YYYY-MM-DD */
+      effectiveFrom: string;
+      /** @description 依据 · the document it applies */
+      legalBasis: string;
+      deductibleFen: {
+        employee: {
+          /** @description 分 · fen */
+          1: number;
+          /** @description 分 · fen */
+          2: number;
+          /** @description 分 · fen */
+          3: number;
+        };
+        resident: {
+          /** @description 分 · fen */
+          1: number;
+          /** @description 分 · fen */
+          2: number;
+          /** @description 分 · fen */
+          3: number;
+        };
+      };
+      /** @description ‰ */
+      laterStayDeductiblePermille: number;
+      ratioPermille: {
+        employee: {
+          /** @description ‰ */
+          1: number;
+          /** @description ‰ */
+          2: number;
+          /** @description ‰ */
+          3: number;
+        };
+        resident: {
+          /** @description ‰ */
+          1: number;
+          /** @description ‰ */
+          2: number;
+          /** @description ‰ */
+          3: number;
+        };
+      };
+      awayReduction: {
+        /** @description ‰ */
+        province: number;
+        /** @description ‰ */
+        otherProvinceFiled: number;
+        /** @description ‰ */
+        otherProvinceUnfiled: number;
+      };
+      yearCapFen: {
+        /** @description 分 · fen */
+        employee: number;
+        /** @description 分 · fen */
+        resident: number;
+      };
+      /** @description ‰ */
+      classBSelfPayPermille: number;
     };
     InsuranceSettlement: {
       setlId: string;

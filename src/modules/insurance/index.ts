@@ -4,6 +4,8 @@ export { hospitalGatewayRoutes } from './hospital-gateway.routes.ts';
 export { insuranceRoutes } from './insurance.routes.ts';
 export { type InsuranceAdmin, type InsuranceService, createInsuranceAdmin, createInsuranceService } from './insurance.service.ts';
 export { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
+export { type PolicyAdmin, createPolicyAdmin } from './policy-admin.ts';
+export { insuranceAdminRoutes } from './insurance-admin.routes.ts';
 export { type FiguresItem, type ServiceFiguresService, computeServiceFigures, createServiceFigures } from './service-figures.ts';
 export { serviceFiguresRoutes } from './service-figures.routes.ts';
 export { type WorkingClock, chinaDayStart, createWorkingClock } from './working-clock.ts';

@@ -9,3 +9,13 @@ export { insuranceAdminRoutes } from './insurance-admin.routes.ts';
 export { type FiguresItem, type ServiceFiguresService, computeServiceFigures, createServiceFigures } from './service-figures.ts';
 export { serviceFiguresRoutes } from './service-figures.routes.ts';
 export { type WorkingClock, chinaDayStart, createWorkingClock } from './working-clock.ts';
+export {
+  type HospitalClient,
+  type Transport,
+  HospitalCallError,
+  createHospitalClient,
+  fetchTransport,
+  newMsgid,
+} from './hospital-client.ts';
+export { resolvePolicy } from './policies.ts';
+export { type FeeLine, settle } from './settlement.ts';

@@ -7824,6 +7824,85 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/insurance/figures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 医保服务指标 · online rate of the 43 services, average working days per service, share decided instantly */
+    get: {
+      parameters: {
+        query: {
+          /** @description YYYY-MM-DD（中国时间）· China date */
+          from: string;
+          /** @description YYYY-MM-DD（中国时间）· China date */
+          to: string;
+          /** @description 机构（默认：本人唯一的医保授权机构）· org; default: the caller’s one insurance grant */
+          orgCode?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InsuranceServiceFigures'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/ledger/proof/inclusion': {
     parameters: {
       query?: never;
@@ -9767,6 +9846,53 @@ export interface components {
       };
       /** @description ‰ */
       classBSelfPayPermille: number;
+    };
+    /** InsuranceServiceFigures */
+    InsuranceServiceFigures: {
+      org: {
+        code: string;
+        name: string;
+      };
+      /** Format: date */
+      from: string;
+      /** Format: date */
+      to: string;
+      online: {
+        services: number;
+        fullyOnline: number;
+        /** @description 网上可办率 = 全程网办事项数 ÷ 事项数 · online rate */
+        rate: number;
+      };
+      overall: {
+        decided: number;
+        instant: number;
+        /** @description 秒批占比 · share decided instantly by a rule */
+        instantShare: number | null;
+        returned: number;
+        servicesWithCases: number;
+        /** @description 平均办理工作日（按事项平均）· average working days per service (mean of the services’ averages) */
+        averageWorkingDays: number | null;
+        averageWorkingDaysPerCase: number | null;
+      };
+      services: {
+        code: string;
+        nameZh: string;
+        nameEn: string;
+        /** @description 全程网办 · fully online */
+        fullyOnline: boolean;
+        /** @description 承诺时限（工作日）· promised working days */
+        promisedDays: number | null;
+        /** @description 法定时限（工作日）· legal working days */
+        legalDays: number | null;
+        decided: number;
+        /** @description 平均办理工作日（提交至办结，工作日计时，补正期间不计）· average working days, submission to decision, correction time excluded */
+        averageWorkingDays: number | null;
+        /** @description 规则秒批件数 · decided by a rule, no person */
+        instant: number;
+        instantShare: number | null;
+        /** @description 曾退回补正件数 · returned for correction at least once */
+        returned: number;
+      }[];
     };
     InsuranceSettlement: {
       setlId: string;

@@ -56,6 +56,8 @@ export type StaffAction =
   /** See a paying department's benefit grants, payments and figures (take-up). */
   | 'benefit.view'
   | 'insurance.view'
+  /** 医保窗口: check a patient's coverage, file, open, settle and cancel at the hospital's window (its own hospital only). */
+  | 'insurance.window'
   // ---- the platform ----
   /** See the events that failed every attempt (dead letters) and retry them. */
   | 'events.manage';
@@ -70,6 +72,7 @@ export const STAFF_ROLES: readonly StaffRole[] = [
   'supervisor',
   'platform_admin',
   'helper',
+  'hospital_window',
 ];
 
 const DIVISION_LEVELS = ['province', 'city', 'county', 'township', 'village'] as const;
@@ -84,6 +87,8 @@ const ROLE_LEVELS: Readonly<Record<StaffRole, readonly string[]>> = {
   supervisor: ['province', 'city', 'county', 'township'],
   platform_admin: DIVISION_LEVELS,
   helper: DIVISION_LEVELS,
+  // A hospital is a department-level org (kind 'hospital'); the window's institution names it.
+  hospital_window: ['department'],
 };
 
 /** Whether `role` can be held at an org of level `level` (ROLE_LEVELS). */
@@ -156,6 +161,8 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   // ---- medical insurance ----
   // The bureau that runs a pooling region's fund (its officers and the administrators above).
   'insurance.view': HANDLERS.filter((r) => r !== 'village_reviewer').concat('supervisor'),
+  // Only the hospital's own window clerks: no administrator settles for a hospital.
+  'insurance.window': ['hospital_window'],
   // ---- the platform ----
   'events.manage': ['platform_admin'],
 };

@@ -18,6 +18,8 @@ const { Header, Sider, Content } = Layout;
 // The rules pages, loaded when first opened.
 const Rules = lazy(() => import('./Rules.tsx').then((m) => ({ default: m.Rules })));
 const Benefits = lazy(() => import('./Benefits.tsx').then((m) => ({ default: m.Benefits })));
+const InsuranceWindow = lazy(() => import('./InsuranceWindow.tsx').then((m) => ({ default: m.InsuranceWindow })));
+const WindowStatementPage = lazy(() => import('./InsuranceWindow.tsx').then((m) => ({ default: m.WindowStatementPage })));
 
 export function ConsoleApp() {
   const { t, pick } = useI18n();
@@ -30,6 +32,7 @@ export function ConsoleApp() {
   if (path === '/console/setup') return <Setup />;
   if (!me) return null;
   const caseMatch = match('/console/cases/:id', path);
+  const statementMatch = match('/console/insurance-window/statements/:hospital/:setlId', path);
   const logout = async () => {
     await api.logout().catch(() => undefined);
     session.clear();
@@ -50,6 +53,9 @@ export function ConsoleApp() {
     ...(orgsFor(me, 'benefit.view').length > 0
       ? [{ key: 'benefits', label: t('待遇', 'Benefits'), onClick: () => navigate('/console/benefits') }]
       : []),
+    ...(orgsFor(me, 'insurance.window').length > 0
+      ? [{ key: 'insurance-window', label: t('医保窗口', 'Insurance window'), onClick: () => navigate('/console/insurance-window') }]
+      : []),
     ...(orgsFor(me, 'events.manage').length > 0
       ? [{ key: 'events', label: t('失败事件', 'Dead letters'), onClick: () => navigate('/console/events') }]
       : []),
@@ -66,7 +72,11 @@ export function ConsoleApp() {
             ? 'events'
             : path.startsWith('/console/benefits')
               ? 'benefits'
-              : 'queue';
+              : path.startsWith('/console/insurance-window') ||
+                  // A window clerk handles no cases: the window is their home page.
+                  (orgsFor(me, 'case.view').length === 0 && orgsFor(me, 'insurance.window').length > 0)
+                ? 'insurance-window'
+                : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -98,6 +108,10 @@ export function ConsoleApp() {
           {me.account.roles.length === 0 && <Alert type="warning" message={t('此账号没有工作角色', 'This account has no staff role')} />}
           {caseMatch ? (
             <CaseReview id={caseMatch.id!} />
+          ) : statementMatch ? (
+            <Suspense fallback={<Spin />}>
+              <WindowStatementPage hospital={statementMatch.hospital!} setlId={statementMatch.setlId!} />
+            </Suspense>
           ) : sharingPageOf(path) ? (
             <SharingPage path={path} />
           ) : section === 'overview' ? (
@@ -108,6 +122,10 @@ export function ConsoleApp() {
             <Seals />
           ) : section === 'events' ? (
             <DeadLetters />
+          ) : section === 'insurance-window' ? (
+            <Suspense fallback={<Spin />}>
+              <InsuranceWindow />
+            </Suspense>
           ) : section === 'benefits' ? (
             <Suspense fallback={<Spin />}>
               <Benefits />

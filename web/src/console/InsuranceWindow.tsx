@@ -263,7 +263,7 @@ export function InsuranceWindow() {
           <Button type="primary" onClick={() => void check()} loading={busy === 'coverage'} disabled={!ID_NUMBER.test(idNumber.trim())}>
             {t('查询', 'Check')}
           </Button>
-          <Typography.Text type="secondary">{t('每次查询均留痕', 'Every lookup is logged')}</Typography.Text>
+          <span className="cs-muted">{t('每次查询均留痕', 'Every lookup is logged')}</span>
         </Space>
         {coverage && (
           <Space direction="vertical" style={{ width: '100%', marginTop: 16 }} data-testid="window-coverage">
@@ -349,7 +349,7 @@ export function InsuranceWindow() {
           loading={encounters === null}
           dataSource={encounters ?? []}
           pagination={{ pageSize: 20, hideOnSinglePage: true }}
-          locale={{ emptyText: t('暂无在院就诊', 'No open encounters') }}
+          locale={{ emptyText: <Empty description={<span className="cs-muted">{t('暂无在院就诊', 'No open encounters')}</span>} /> }}
           data-testid="window-encounters"
           columns={[
             { title: t('姓名', 'Name'), dataIndex: 'name' },
@@ -393,7 +393,7 @@ export function InsuranceWindow() {
 
       {settled && (
         <Card title={t(`已结算 ${settled.setlId}`, `Settled ${settled.setlId}`)} data-testid="window-settled">
-          <Typography.Paragraph type="secondary">{formatDateTime(settled.settledAt, lang === 'en' ? 'en' : 'zh')}</Typography.Paragraph>
+          <p className="cs-muted">{formatDateTime(settled.settledAt, lang === 'en' ? 'en' : 'zh')}</p>
           <Explanation result={settled} t={t} pick={pick} />
           <Button
             style={{ marginTop: 16 }}

@@ -161,11 +161,23 @@ describe('the hospital insurance window in the browser', () => {
     await settled(page);
     expect(await axeSerious(page)).toEqual([]);
 
+    // Taken back at the window: the statement says so, the settlement is cancelled and the stay open again.
+    await statement.getByRole('button', { name: '撤销结算' }).click();
+    await page.locator('.ant-popconfirm').getByRole('button', { name: '撤销结算' }).click();
+    await expect.poll(async () => (await statement.textContent()) ?? '').toContain('已撤销');
+    const [after] = await server.platform.database.db
+      .select()
+      .from(insuranceSettlements)
+      .where(eq(insuranceSettlements.setlId, row1!.setlId));
+    expect(after!.status).toBe('cancelled');
+
     const logged = await server.platform.database.db
       .select()
       .from(insuranceWindowLog)
       .where(eq(insuranceWindowLog.institutionCode, HOSPITAL));
-    expect(logged.map((l) => l.action)).toEqual(expect.arrayContaining(['coverage', 'open', 'fees', 'presettle', 'settle', 'statement']));
+    expect(logged.map((l) => l.action)).toEqual(
+      expect.arrayContaining(['coverage', 'open', 'fees', 'presettle', 'settle', 'statement', 'cancel']),
+    );
     await page.close();
   });
 });

@@ -463,9 +463,11 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
       const institution = await institutionFor(principal, code);
       const [s] = await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.setlId, setlId));
       if (!s || s.institutionCode !== institution.code) throw notFound('settlement');
+      const p = await personOf(s.psnNo);
       const out = await transact(principal, institution, '2305', s.insuranceRegion, { setl_id: setlId }, () => ({
         action: 'cancel',
         psnNo: s.psnNo,
+        idMasked: p.idMasked,
         mdtrtId: s.mdtrtId,
         setlId,
       }));

@@ -19,7 +19,7 @@ const { Header, Sider, Content } = Layout;
 const Rules = lazy(() => import('./Rules.tsx').then((m) => ({ default: m.Rules })));
 const Benefits = lazy(() => import('./Benefits.tsx').then((m) => ({ default: m.Benefits })));
 const InsuranceWindow = lazy(() => import('./InsuranceWindow.tsx').then((m) => ({ default: m.InsuranceWindow })));
-const WindowStatementPage = lazy(() => import('./InsuranceWindow.tsx').then((m) => ({ default: m.WindowStatementPage })));
+const WindowStatementPage = lazy(() => import('./WindowStatement.tsx').then((m) => ({ default: m.WindowStatementPage })));
 
 export function ConsoleApp() {
   const { t, pick } = useI18n();

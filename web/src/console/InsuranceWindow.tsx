@@ -14,108 +14,15 @@ import type {
   WindowMedType,
   WindowPresettlement,
   WindowSettlement,
-  WindowStatement,
 } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { yuan } from '../shared/money.ts';
 import { navigate } from '../shared/router.tsx';
 import { api, errorText, formatDateTime } from './context.ts';
-
-type Words = { zh: string; en: string };
-type T = (zh: string, en: string) => string;
-
-const MED_TYPES: Record<WindowMedType, Words> = {
-  '11': { zh: '普通门诊', en: 'Outpatient' },
-  '14': { zh: '门诊慢特病', en: 'Chronic disease outpatient' },
-  '21': { zh: '普通住院', en: 'Inpatient' },
-  '52': { zh: '生育住院', en: 'Maternity stay' },
-};
-const WHERE: Record<WindowCoverage['where'], Words> = {
-  local: { zh: '本地', en: 'Local' },
-  province: { zh: '省内异地', en: 'Elsewhere in the province' },
-  other_province: { zh: '跨省异地', en: 'Another province' },
-};
-const SCHEME: Record<WindowCoverage['scheme'], Words> = {
-  employee: { zh: '职工医保', en: 'Employee scheme' },
-  resident: { zh: '城乡居民医保', en: 'Urban and rural residents’ scheme' },
-};
-const STATUS: Record<WindowCoverage['status'], Words & { color: string }> = {
-  active: { zh: '正常参保', en: 'Active', color: 'green' },
-  suspended: { zh: '暂停', en: 'Suspended', color: 'orange' },
-  ended: { zh: '终止', en: 'Ended', color: 'red' },
-};
-const FILING_KINDS: Record<WindowCoverage['filings'][number]['kind'], Words> = {
-  long_term_residence: { zh: '异地长期居住', en: 'Living elsewhere' },
-  temporary: { zh: '临时外出就医', en: 'Temporary treatment' },
-  emergency: { zh: '急诊抢救', en: 'Emergency' },
-};
+import { Explanation, FILING_KINDS, MED_TYPES, SCHEME, STATUS, WHERE } from './window-words.tsx';
 
 const today = () => dayjs().format('YYYY-MM-DD');
 const ID_NUMBER = /^\d{17}[\dXx]$/;
-
-/** The parts of a (pre-)settlement and each line with why: what the clerk explains to the patient. */
-function Explanation({
-  result,
-  t,
-  pick,
-}: {
-  result: Pick<WindowSettlement, 'amounts' | 'policy' | 'why' | 'lines'>;
-  t: T;
-  pick: (w: Words) => string;
-}) {
-  const a = result.amounts;
-  return (
-    <>
-      <Descriptions size="small" column={3} bordered data-testid="window-amounts">
-        <Descriptions.Item label={t('医疗费总额', 'Total')}>{yuan(a.medfee_sumamt)}</Descriptions.Item>
-        <Descriptions.Item label={t('基金支付', 'Fund pays')}>{yuan(a.hifp_pay)}</Descriptions.Item>
-        <Descriptions.Item label={t('个人账户', 'Personal account')}>{yuan(a.acct_pay)}</Descriptions.Item>
-        <Descriptions.Item label={t('个人现金', 'Cash')}>
-          <strong data-testid="window-cash">{yuan(a.psn_cash_pay)}</strong>
-        </Descriptions.Item>
-        <Descriptions.Item label={t('起付线', 'Deductible')}>{yuan(a.act_pay_dedc)}</Descriptions.Item>
-        <Descriptions.Item label={t('全自费', 'Fully self-paid')}>{yuan(a.fulamt_ownpay_amt)}</Descriptions.Item>
-        <Descriptions.Item label={t('超限价自付', 'Over the price limit')}>{yuan(a.overlmt_selfpay)}</Descriptions.Item>
-        <Descriptions.Item label={t('乙类先行自付', 'Class B paid first')}>{yuan(a.preselfpay_amt)}</Descriptions.Item>
-        <Descriptions.Item label={t('政策版本', 'Policy')}>{result.policy}</Descriptions.Item>
-      </Descriptions>
-      <Table
-        size="small"
-        rowKey="id"
-        pagination={false}
-        dataSource={result.lines}
-        data-testid="window-lines"
-        columns={[
-          { title: t('明细', 'Line'), render: (_, l) => l.name ?? l.id },
-          { title: t('金额', 'Amount'), render: (_, l) => yuan(l.totalFen) },
-          { title: t('医保范围内', 'In scope'), render: (_, l) => yuan(l.inscpFen) },
-          {
-            title: t('说明', 'Why'),
-            render: (_, l) => (
-              <ul className="cs-why">
-                {l.why.map((w, i) => (
-                  <li key={i}>
-                    {pick(w)} <span className="cs-muted">（{w.basis}）</span>
-                  </li>
-                ))}
-              </ul>
-            ),
-          },
-        ]}
-      />
-      <ul className="cs-why">
-        {result.why.map((w, i) => (
-          <li key={i}>
-            {pick(w)}{' '}
-            <span className="cs-muted">
-              （{w.policy} · {w.basis}）
-            </span>
-          </li>
-        ))}
-      </ul>
-    </>
-  );
-}
 
 /** 医保窗口: the page. */
 export function InsuranceWindow() {
@@ -408,48 +315,5 @@ export function InsuranceWindow() {
         </Card>
       )}
     </Space>
-  );
-}
-
-/** 结算单: the printable statement of one settlement of this hospital. */
-export function WindowStatementPage({ hospital, setlId }: { hospital: string; setlId: string }) {
-  const { t, lang, pick } = useI18n();
-  const { message } = AntApp.useApp();
-  const [statement, setStatement] = useState<WindowStatement | null>(null);
-  useEffect(() => {
-    api.windowStatement(hospital, setlId).then(setStatement, (e: unknown) => void message.error(errorText(e)));
-  }, [hospital, setlId, message]);
-  if (!statement) return null;
-  return (
-    <div className="cs-statement" data-testid="window-statement">
-      <Typography.Title level={3}>
-        {statement.institutionName} · {t('医疗费用结算单', 'Medical settlement statement')}
-      </Typography.Title>
-      <Descriptions size="small" column={2} bordered>
-        <Descriptions.Item label={t('结算号', 'Settlement')}>{statement.setlId}</Descriptions.Item>
-        <Descriptions.Item label={t('结算时间', 'Settled')}>
-          {formatDateTime(statement.settledAt, lang === 'en' ? 'en' : 'zh')}
-        </Descriptions.Item>
-        <Descriptions.Item label={t('姓名', 'Name')}>{statement.name}</Descriptions.Item>
-        <Descriptions.Item label={t('身份证号', 'ID')}>{statement.idMasked}</Descriptions.Item>
-        <Descriptions.Item label={t('险种', 'Scheme')}>{pick(SCHEME[statement.scheme])}</Descriptions.Item>
-        <Descriptions.Item label={t('参保地', 'Insured in')}>
-          {statement.insuranceRegionName ?? statement.insuranceRegion}
-        </Descriptions.Item>
-        <Descriptions.Item label={t('状态', 'Status')}>
-          {statement.status === 'settled' ? t('已结算', 'Settled') : t('已撤销', 'Cancelled')}
-        </Descriptions.Item>
-        <Descriptions.Item label={t('电子结算单', 'Sealed statement')}>
-          {statement.certificateId ? statement.certificateId : t('签章生成中', 'Being sealed')}
-        </Descriptions.Item>
-      </Descriptions>
-      <Explanation result={{ ...statement, policy: statement.policyVersion }} t={t} pick={pick} />
-      <Space className="cs-noprint" style={{ marginTop: 16 }}>
-        <Button type="primary" onClick={() => window.print()}>
-          {t('打印', 'Print')}
-        </Button>
-        <Button onClick={() => navigate('/console/insurance-window')}>{t('返回窗口', 'Back to the window')}</Button>
-      </Space>
-    </div>
   );
 }

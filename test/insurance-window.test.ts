@@ -11,7 +11,7 @@ import { seedDatasets } from '../src/modules/sharing/sharing.seed.ts';
 import { sm2GenerateKeyPair } from '../src/verify/sm2-keys.ts';
 import { appSuite } from './app-suite.ts';
 import { testEngines } from './db.ts';
-import { PASSWORD, VILLAGE } from './factories.ts';
+import { freshResidentId, PASSWORD, VILLAGE } from './factories.ts';
 
 /** Two hospitals of 正定县 (Hebei); the patients are insured in 贵港市 (Guangxi): treatment in another province. */
 const HOSPITAL_A = 'H13012300001';
@@ -159,6 +159,17 @@ describe.each(testEngines())('the hospital insurance window on %s', (engine) => 
     expect(c.idMasked).toBe(`${p.residentId.slice(0, 6)}********${p.residentId.slice(14)}`);
     expect(coverage.body).not.toContain(p.residentId);
 
+    // A number that is not an ID, and one of nobody insured: refused, the second logged (masked) like any lookup.
+    const wrongCheck = `${p.residentId.slice(0, 17)}${p.residentId.endsWith('1') ? '2' : '1'}`;
+    const notAnId = await call(clerkA, 'POST', `/${HOSPITAL_A}/coverage`, { residentId: wrongCheck });
+    expect(notAnId.json<{ error: { code: string } }>().error.code).toBe('VALIDATION_FAILED');
+    const stranger = freshResidentId();
+    const missing = await call(clerkA, 'POST', `/${HOSPITAL_A}/coverage`, { residentId: stranger });
+    expect(missing.json<{ error: { code: string } }>().error.code).toBe('INSURANCE_NOT_INSURED');
+    const strangerMasked = `${stranger.slice(0, 6)}********${stranger.slice(14)}`;
+    const [lookup] = await suite.ctx.database.db.select().from(insuranceWindowLog).where(eq(insuranceWindowLog.idMasked, strangerMasked));
+    expect(lookup).toMatchObject({ action: 'coverage', psnNo: null, institutionCode: HOSPITAL_A, detail: { found: false } });
+
     const mdtrtId = await openStay(clerkA, HOSPITAL_A, p.residentId);
     const open = (await call(clerkA, 'GET', `/${HOSPITAL_A}/encounters`)).json<{ mdtrtId: string; lines: number; feeTotalFen: number }[]>();
     const total = STAY.reduce((s, l) => s + l.quantity * l.unitPriceFen, 0);
@@ -296,6 +307,22 @@ describe.each(testEngines())('the hospital insurance window on %s', (engine) => 
     const mine = await suite.ctx.services.applications.getCase(p, caseId);
     expect(mine).toMatchObject({ applicantId: p.accountId, channel: 'window' });
     expect(['approved', 'completed']).toContain(mine.state);
+
+    // Someone insured with no account on the platform cannot have a case filed in their name.
+    const unregistered = freshResidentId();
+    await suite.ctx.services.insuranceAdmin.enrol({
+      residentId: unregistered,
+      name: '韦阿公',
+      scheme: 'resident',
+      region: GUIGANG,
+      fromDate: '2020-01-01',
+    });
+    const refused = await call(clerkA, 'POST', `/${HOSPITAL_A}/filings`, {
+      residentId: unregistered,
+      kind: 'temporary',
+      startDate: chinaDate(new Date()),
+    });
+    expect(refused.statusCode).toBe(404);
 
     const after = await openStayless(clerkA, p.residentId);
     expect(after).toMatchObject({ where: 'other_province', filed: true });

@@ -9,14 +9,14 @@ export const MedType = Type.Union([Type.Literal('11'), Type.Literal('14'), Type.
   description: '11 普通门诊 · 14 门诊慢特病 · 21 普通住院 · 52 生育住院',
 });
 export const Where = Type.Union([Type.Literal('local'), Type.Literal('province'), Type.Literal('other_province')]);
-export const Explanation = Type.Object({
+const Explanation = Type.Object({
   rule: Type.String(),
   zh: Type.String(),
   en: Type.String(),
   policy: Type.String(),
   basis: Type.String(),
 });
-export const Amounts = Type.Object({
+const Amounts = Type.Object({
   medfee_sumamt: Fen,
   fulamt_ownpay_amt: Fen,
   overlmt_selfpay: Fen,
@@ -27,7 +27,7 @@ export const Amounts = Type.Object({
   acct_pay: Fen,
   psn_cash_pay: Fen,
 });
-export const ExplainedLine = Type.Object({
+const ExplainedLine = Type.Object({
   id: Type.String(),
   name: Nullable(Type.String()),
   totalFen: Fen,

@@ -509,5 +509,3 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
     },
   };
 }
-
-export type InsuranceWindow = ReturnType<typeof createInsuranceWindow>;

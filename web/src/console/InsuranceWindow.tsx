@@ -4,8 +4,7 @@
  * and settles it with each line explained, and prints the statement. The server checks the
  * clerk's hospital on every call; the ID number stays in this page's memory only.
  */
-import { App as AntApp, Button, Card, Checkbox, DatePicker, Descriptions, Empty, Input, Select, Space, Table, Tag, Typography } from 'antd';
-import dayjs, { type Dayjs } from 'dayjs';
+import { App as AntApp, Button, Card, Checkbox, Descriptions, Empty, Input, Select, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import type {
   WindowCoverage,
@@ -21,7 +20,8 @@ import { navigate } from '../shared/router.tsx';
 import { api, errorText, formatDateTime } from './context.ts';
 import { Explanation, FILING_KINDS, MED_TYPES, SCHEME, STATUS, WHERE } from './window-words.tsx';
 
-const today = () => dayjs().format('YYYY-MM-DD');
+/** Today in China (UTC+8), YYYY-MM-DD. */
+const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 const ID_NUMBER = /^\d{17}[\dXx]$/;
 
 /** 医保窗口: the page. */
@@ -34,7 +34,7 @@ export function InsuranceWindow() {
   const [coverage, setCoverage] = useState<WindowCoverage | null>(null);
   const [encounters, setEncounters] = useState<WindowEncounter[] | null>(null);
   const [medType, setMedType] = useState<WindowMedType>('21');
-  const [beginDate, setBeginDate] = useState<Dayjs>(dayjs());
+  const [beginDate, setBeginDate] = useState(today);
   const [emergency, setEmergency] = useState(false);
   const [filingKind, setFilingKind] = useState<keyof typeof FILING_KINDS>('temporary');
   const [pre, setPre] = useState<WindowPresettlement | null>(null);
@@ -85,7 +85,7 @@ export function InsuranceWindow() {
       const r = await api.windowOpen(hospital!, {
         residentId: idNumber.trim().toUpperCase(),
         medType,
-        beginDate: beginDate.format('YYYY-MM-DD'),
+        beginDate,
         emergency,
       });
       void message.success(
@@ -231,10 +231,12 @@ export function InsuranceWindow() {
                   style={{ width: 160 }}
                   aria-label={t('医疗类别', 'Kind of treatment')}
                 />
-                <DatePicker
+                <Input
+                  type="date"
                   value={beginDate}
-                  onChange={(d) => d && setBeginDate(d)}
-                  allowClear={false}
+                  max={today()}
+                  onChange={(e) => e.target.value && setBeginDate(e.target.value)}
+                  style={{ width: 160 }}
                   aria-label={t('开始日期', 'Begins')}
                 />
                 <Checkbox checked={emergency} onChange={(e) => setEmergency(e.target.checked)}>

@@ -77,7 +77,6 @@ export type BenefitFigures = paths['/api/benefits/figures']['get']['responses'][
 export type WindowHospital = Schemas['WindowHospital'];
 export type WindowCoverage = Schemas['WindowCoverage'];
 export type WindowEncounter = Schemas['WindowEncounter'];
-export type WindowEncounterDetail = Schemas['WindowEncounterDetail'];
 export type WindowPresettlement = Schemas['WindowPresettlement'];
 export type WindowSettlement = Schemas['WindowSettlement'];
 export type WindowStatement = Schemas['WindowStatement'];

@@ -9,8 +9,9 @@
  * role) at the org the institution names (insurance_institutions.org_code). An encounter or a
  * settlement of another hospital is not found. A person is looked up only by the ID number the
  * patient presents, never searched, and every act, a lookup included, leaves a row in
- * insurance_window_log (who, which hospital, when, the person number and the masked ID); a state
- * change writes it in its own transaction.
+ * insurance_window_log (who, which hospital, when, the person number and the masked ID). A
+ * hospital-interface transaction writes the row in its own database transaction; a filing's row is
+ * written once its case is in (the case keeps its own events, the window's actor named on them).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';

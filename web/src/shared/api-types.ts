@@ -822,7 +822,8 @@ export interface paths {
             | 'department_officer'
             | 'supervisor'
             | 'platform_admin'
-            | 'helper';
+            | 'helper'
+            | 'hospital_window';
           /** @description 机构代码（行政区划代码或统一社会信用代码） */
           orgCode: string;
         };
@@ -6860,6 +6861,1435 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/me/insurance': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 我的医保 · my coverage, this year’s totals, filings and settlements with why */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json':
+              | {
+                  /** @enum {boolean} */
+                  insured: false;
+                }
+              | {
+                  /** @enum {boolean} */
+                  insured: true;
+                  psnNo: string;
+                  name: string;
+                  idMasked: string;
+                  scheme: 'employee' | 'resident';
+                  region: string;
+                  regionName: string | null;
+                  status: 'active' | 'suspended' | 'ended';
+                  /** @description 分 · fen */
+                  accountBalanceFen: number;
+                  history: {
+                    fromDate: string;
+                    scheme: 'employee' | 'resident';
+                    region: string;
+                    status: 'active' | 'suspended' | 'ended';
+                    reason: string;
+                  }[];
+                  year: {
+                    year: number;
+                    /** @description 分 · fen */
+                    deductibleUsedFen: number;
+                    /** @description 分 · fen */
+                    fundPaidFen: number;
+                    /** @description 分 · fen */
+                    accountPaidFen: number;
+                    stays: number;
+                  };
+                  filings: {
+                    /** Format: uuid */
+                    id: string;
+                    kind: 'long_term_residence' | 'temporary' | 'emergency';
+                    destination: string;
+                    startDate: string;
+                    endDate: string | null;
+                  }[];
+                  settlements: components['schemas']['InsuranceSettlement'][];
+                };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/settlements/{setlId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 结算详情 · one settlement, each line and why (mine, or my office’s region) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          setlId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              setlId: string;
+              mdtrtId: string;
+              institutionCode: string;
+              institutionName: string | null;
+              treatmentRegion: string;
+              insuranceRegion: string;
+              status: 'settled' | 'cancelled';
+              policyVersion: string;
+              /** Format: date-time */
+              settledAt: string;
+              cancelledAt: string | null;
+              certificateId: string | null;
+              amounts: {
+                /** @description 分 · fen */
+                medfee_sumamt: number;
+                /** @description 分 · fen */
+                fulamt_ownpay_amt: number;
+                /** @description 分 · fen */
+                overlmt_selfpay: number;
+                /** @description 分 · fen */
+                preselfpay_amt: number;
+                /** @description 分 · fen */
+                inscp_scp_amt: number;
+                /** @description 分 · fen */
+                act_pay_dedc: number;
+                /** @description 分 · fen */
+                hifp_pay: number;
+                /** @description 分 · fen */
+                acct_pay: number;
+                /** @description 分 · fen */
+                psn_cash_pay: number;
+              };
+              why: {
+                rule: string;
+                zh: string;
+                en: string;
+                /** @description 政策版本 · the policy version applied */
+                policy: string;
+                /** @description 依据 · the document it applies */
+                basis: string;
+              }[];
+              lines: {
+                id: string;
+                /** @description 分 · fen */
+                totalFen: number;
+                /** @description 分 · fen */
+                fulamtOwnpayFen: number;
+                /** @description 分 · fen */
+                overlmtSelfpayFen: number;
+                /** @description 分 · fen */
+                preselfpayFen: number;
+                /** @description 分 · fen */
+                inscpFen: number;
+                why: {
+                  rule: string;
+                  zh: string;
+                  en: string;
+                  /** @description 政策版本 · the policy version applied */
+                  policy: string;
+                  /** @description 依据 · the document it applies */
+                  basis: string;
+                }[];
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/settlements': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 结算记录 · the settlements of the pooling regions my office runs, newest first */
+    get: {
+      parameters: {
+        query?: {
+          before?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InsuranceSettlement'][];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/policies': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 医保政策 · every dated version of my regions’ policies */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InsurancePolicy'][];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/institutions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 定点医疗机构 · designated institutions (public) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InsuranceInstitution'][];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/catalogue': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 医保目录 · a province’s catalogue of drugs, service items and consumables (public) */
+    get: {
+      parameters: {
+        query: {
+          region: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InsuranceCatalogueEntry'][];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/hsa/v1/interface-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 医保接口公钥 · the platform key that signs the hospital interface’s answers (SM2, chained to the platform root) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              keyId: string;
+              /** @enum {string} */
+              alg: 'sm2-sm3';
+              publicKeySpki: string;
+              certificatePem: string;
+              chainPem: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/hsa/v1/transactions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 医保交易 · one hospital-interface transaction (1101 2001 2301 2303 2304 2305 2601 3201), SM2-signed (RFC 9421) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description the JSON envelope: infno, msgid, mdtrtarea_admvs, insuplc_admdvs, fixmedins_code, inf_time, input */
+      requestBody: {
+        content: {
+          'application/json': string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/hospitals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 医保窗口 · the hospitals whose insurance window I serve at */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowHospital'][];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/coverage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 参保信息查询 · a patient’s coverage by the ID number they present (logged) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 患者出示的身份证号码 · the ID number presented */
+            residentId: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowCoverage'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/filings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 异地就医备案（窗口代办）· file treatment away from home for the patient; decided by the instant rule */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 患者出示的身份证号码 · the ID number presented */
+            residentId: string;
+            kind: 'long_term_residence' | 'temporary' | 'emergency';
+            destination?: string;
+            /** @description YYYY-MM-DD */
+            startDate: string;
+            /** @description YYYY-MM-DD */
+            endDate?: string;
+            phone?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              caseId: string;
+              caseNo: string;
+              state: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 本院就诊 · this hospital’s encounters, open ones by default, newest first */
+    get: {
+      parameters: {
+        query?: {
+          status?: 'open' | 'settled';
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowEncounter'][];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** 就诊登记 (2001) · open an encounter for the patient presenting this ID number */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 患者出示的身份证号码 · the ID number presented */
+            residentId: string;
+            /** @description 11 普通门诊 · 14 门诊慢特病 · 21 普通住院 · 52 生育住院 */
+            medType: '11' | '14' | '21' | '52';
+            /** @description YYYY-MM-DD */
+            beginDate: string;
+            emergency?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              mdtrtId: string;
+              where: 'local' | 'province' | 'other_province';
+              filed: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters/{mdtrtId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 就诊详情 · one encounter of this hospital with its fee lines */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          mdtrtId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowEncounterDetail'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters/{mdtrtId}/fees': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 费用明细上传 (2301) · upload fee lines */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          mdtrtId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            lines: {
+              feedetlSn: string;
+              code: string;
+              quantity: number;
+              /** @description 分 · fen */
+              unitPriceFen: number;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              uploaded: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters/{mdtrtId}/presettle': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 预结算 (2303) · the parts and each line’s explanation, nothing settled yet */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          mdtrtId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            useAccount?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowPresettlement'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters/{mdtrtId}/settle': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 结算 (2304) · settle what was pre-settled (the total must match) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          mdtrtId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 分 · fen */
+            medfeeSumamt: number;
+            useAccount?: boolean;
+            diagCode?: string;
+            diagName?: string;
+            deptName?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowSettlement'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/settlements/{setlId}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 结算撤销 (2305) · take a settlement back; the encounter opens again */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          setlId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              setlId: string;
+              mdtrtId: string;
+              status: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/settlements/{setlId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 结算单 · a settlement of this hospital for the printed statement, each line with why (logged) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          setlId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowStatement'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/ledger/proof/inclusion': {
     parameters: {
       query?: never;
@@ -8027,6 +9457,8 @@ export interface components {
       'rule.view'?: string[];
       'rule.manage'?: string[];
       'benefit.view'?: string[];
+      'insurance.view'?: string[];
+      'insurance.window'?: string[];
       'events.manage'?: string[];
     };
     /** CaseActionBody */
@@ -8289,8 +9721,8 @@ export interface components {
     /** CreateDepartmentBody */
     CreateDepartmentBody: {
       name: string;
-      /** @description 卫健 health · 公安 public_security · 医保 medical_security · 人社 human_resources · 民政 civil_affairs · 银行 bank */
-      kind: 'health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank';
+      /** @description 卫健 health · 公安 public_security · 医保 medical_security · 人社 human_resources · 民政 civil_affairs · 银行 bank · 医院 hospital */
+      kind: 'health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank' | 'hospital';
       /** @description 统一社会信用代码（GB 32100） */
       creditCode: string;
       /** @description 所属行政区划代码 */
@@ -8310,7 +9742,8 @@ export interface components {
           | 'department_officer'
           | 'supervisor'
           | 'platform_admin'
-          | 'helper';
+          | 'helper'
+          | 'hospital_window';
         /** @description 机构代码（行政区划代码或统一社会信用代码） */
         orgCode: string;
       }[];
@@ -8438,6 +9871,17 @@ export interface components {
           | 'PDF_GLYPHS_UNAVAILABLE'
           | 'VERIFY_TRUST_REQUIRED'
           | 'PLATFORM_UNREACHABLE'
+          | 'INSURANCE_NOT_INSURED'
+          | 'INSURANCE_UNKNOWN_CODE'
+          | 'INSURANCE_PRICE_OVER_LIMIT'
+          | 'INSURANCE_OTHER_INSTITUTION'
+          | 'INSURANCE_ENCOUNTER_STATE'
+          | 'INSURANCE_SETTLEMENT_MISMATCH'
+          | 'INSURANCE_REVERSAL_REFUSED'
+          | 'INSURANCE_MSGID_REUSED'
+          | 'INSURANCE_NO_POLICY'
+          | 'HOSPITAL_SIGNATURE_INVALID'
+          | 'INSURANCE_BAD_ENVELOPE'
           | 'NOT_IMPLEMENTED'
           | 'DATABASE_BUSY'
           | 'INTERNAL'
@@ -8540,6 +9984,7 @@ export interface components {
         | 'supervisor'
         | 'platform_admin'
         | 'helper'
+        | 'hospital_window'
       )[];
     };
     /** GrantBody */
@@ -8632,6 +10077,145 @@ export interface components {
       /** @description the signed checkpoint of this size, with cosignatures */
       checkpoint?: string;
     };
+    InsuranceCatalogueEntry: {
+      code: string;
+      kind: 'drug' | 'service' | 'consumable';
+      nameZh: string;
+      nameEn: string;
+      unit: string;
+      itemClass: 'A' | 'B' | 'C';
+      priceLimitFen: number | null;
+      maxPriceFen: number | null;
+      effectiveFrom: string;
+      effectiveTo: string | null;
+    };
+    InsuranceInstitution: {
+      code: string;
+      nameZh: string;
+      nameEn: string;
+      level: 1 | 2 | 3;
+      region: string;
+      status: 'active' | 'suspended';
+      keyId: string;
+    };
+    InsurancePolicy: {
+      region: string;
+      version: string;
+      effectiveFrom: string;
+      effectiveTo: string | null;
+      legalBasis: string;
+      deductibleFen: {
+        employee: {
+          /** @description 分 · fen */
+          1: number;
+          /** @description 分 · fen */
+          2: number;
+          /** @description 分 · fen */
+          3: number;
+        };
+        resident: {
+          /** @description 分 · fen */
+          1: number;
+          /** @description 分 · fen */
+          2: number;
+          /** @description 分 · fen */
+          3: number;
+        };
+      };
+      laterStayDeductiblePermille: number;
+      ratioPermille: {
+        employee: {
+          1: number;
+          2: number;
+          3: number;
+        };
+        resident: {
+          1: number;
+          2: number;
+          3: number;
+        };
+      };
+      awayReduction: {
+        province: number;
+        otherProvinceFiled: number;
+        otherProvinceUnfiled: number;
+      };
+      yearCapFen: {
+        /** @description 分 · fen */
+        employee: number;
+        /** @description 分 · fen */
+        resident: number;
+      };
+      classBSelfPayPermille: number;
+      /** Format: date-time */
+      createdAt: string;
+      createdBy: string;
+    };
+    InsuranceSettlement: {
+      setlId: string;
+      mdtrtId: string;
+      institutionCode: string;
+      institutionName: string | null;
+      treatmentRegion: string;
+      insuranceRegion: string;
+      status: 'settled' | 'cancelled';
+      policyVersion: string;
+      /** Format: date-time */
+      settledAt: string;
+      cancelledAt: string | null;
+      certificateId: string | null;
+      amounts: {
+        /** @description 分 · fen */
+        medfee_sumamt: number;
+        /** @description 分 · fen */
+        fulamt_ownpay_amt: number;
+        /** @description 分 · fen */
+        overlmt_selfpay: number;
+        /** @description 分 · fen */
+        preselfpay_amt: number;
+        /** @description 分 · fen */
+        inscp_scp_amt: number;
+        /** @description 分 · fen */
+        act_pay_dedc: number;
+        /** @description 分 · fen */
+        hifp_pay: number;
+        /** @description 分 · fen */
+        acct_pay: number;
+        /** @description 分 · fen */
+        psn_cash_pay: number;
+      };
+      why: {
+        rule: string;
+        zh: string;
+        en: string;
+        /** @description 政策版本 · the policy version applied */
+        policy: string;
+        /** @description 依据 · the document it applies */
+        basis: string;
+      }[];
+      lines: {
+        id: string;
+        /** @description 分 · fen */
+        totalFen: number;
+        /** @description 分 · fen */
+        fulamtOwnpayFen: number;
+        /** @description 分 · fen */
+        overlmtSelfpayFen: number;
+        /** @description 分 · fen */
+        preselfpayFen: number;
+        /** @description 分 · fen */
+        inscpFen: number;
+        why: {
+          rule: string;
+          zh: string;
+          en: string;
+          /** @description 政策版本 · the policy version applied */
+          policy: string;
+          /** @description 依据 · the document it applies */
+          basis: string;
+        }[];
+      }[];
+    };
     /** LedgerEntry */
     LedgerEntry: {
       index: number;
@@ -8718,7 +10302,8 @@ export interface components {
       depth: number;
       /** @description 12 位统计用区划代码 · 12-digit statistical division code */
       divisionCode: string;
-      departmentKind: ('health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank') | null;
+      departmentKind:
+        ('health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank' | 'hospital') | null;
     };
     /** OrgSeal */
     OrgSeal: {
@@ -8851,7 +10436,8 @@ export interface components {
         | 'department_officer'
         | 'supervisor'
         | 'platform_admin'
-        | 'helper';
+        | 'helper'
+        | 'hospital_window';
       orgCode: string;
     };
     /** RoleGrantBody */
@@ -8864,7 +10450,8 @@ export interface components {
         | 'department_officer'
         | 'supervisor'
         | 'platform_admin'
-        | 'helper';
+        | 'helper'
+        | 'hospital_window';
       /** @description 机构代码（行政区划代码或统一社会信用代码） */
       orgCode: string;
     };
@@ -9182,6 +10769,278 @@ export interface components {
     VerifyBody: {
       qr?: string;
       bundle?: unknown;
+    };
+    /** WindowCoverage */
+    WindowCoverage: {
+      psnNo: string;
+      name: string;
+      idMasked: string;
+      gender: '1' | '2';
+      birthDate: string;
+      scheme: 'employee' | 'resident';
+      region: string;
+      regionName: string | null;
+      status: 'active' | 'suspended' | 'ended';
+      /** @description 分 · fen */
+      accountBalanceFen: number;
+      where: 'local' | 'province' | 'other_province';
+      year: {
+        year: number;
+        /** @description 分 · fen */
+        deductibleUsedFen: number;
+        /** @description 分 · fen */
+        fundPaidFen: number;
+        /** @description 分 · fen */
+        accountPaidFen: number;
+        stays: number;
+      };
+      filings: {
+        kind: 'long_term_residence' | 'temporary' | 'emergency';
+        destination: string;
+        startDate: string;
+        endDate: string | null;
+      }[];
+      openEncounters: components['schemas']['WindowEncounter'][];
+    };
+    /** WindowEncounter */
+    WindowEncounter: {
+      mdtrtId: string;
+      psnNo: string;
+      name: string;
+      idMasked: string;
+      /** @description 11 普通门诊 · 14 门诊慢特病 · 21 普通住院 · 52 生育住院 */
+      medType: '11' | '14' | '21' | '52';
+      beginDate: string;
+      emergency: boolean;
+      where: 'local' | 'province' | 'other_province';
+      filed: boolean;
+      status: 'open' | 'settled';
+      presettled: boolean;
+      presettleTotalFen: number | null;
+      lines: number;
+      /** @description 分 · fen */
+      feeTotalFen: number;
+      setlId: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    /** WindowEncounterDetail */
+    WindowEncounterDetail: {
+      mdtrtId: string;
+      psnNo: string;
+      name: string;
+      idMasked: string;
+      /** @description 11 普通门诊 · 14 门诊慢特病 · 21 普通住院 · 52 生育住院 */
+      medType: '11' | '14' | '21' | '52';
+      beginDate: string;
+      emergency: boolean;
+      where: 'local' | 'province' | 'other_province';
+      filed: boolean;
+      status: 'open' | 'settled';
+      presettled: boolean;
+      presettleTotalFen: number | null;
+      lines: number;
+      /** @description 分 · fen */
+      feeTotalFen: number;
+      setlId: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      feeLines: {
+        feedetlSn: string;
+        code: string;
+        name: string;
+        itemClass: 'A' | 'B' | 'C';
+        quantity: number;
+        /** @description 分 · fen */
+        unitPriceFen: number;
+        /** @description 分 · fen */
+        totalFen: number;
+      }[];
+    };
+    /** WindowHospital */
+    WindowHospital: {
+      code: string;
+      nameZh: string;
+      nameEn: string;
+      level: 1 | 2 | 3;
+      region: string;
+      orgCode: string;
+    };
+    /** WindowPresettlement */
+    WindowPresettlement: {
+      mdtrtId: string;
+      amounts: {
+        /** @description 分 · fen */
+        medfee_sumamt: number;
+        /** @description 分 · fen */
+        fulamt_ownpay_amt: number;
+        /** @description 分 · fen */
+        overlmt_selfpay: number;
+        /** @description 分 · fen */
+        preselfpay_amt: number;
+        /** @description 分 · fen */
+        inscp_scp_amt: number;
+        /** @description 分 · fen */
+        act_pay_dedc: number;
+        /** @description 分 · fen */
+        hifp_pay: number;
+        /** @description 分 · fen */
+        acct_pay: number;
+        /** @description 分 · fen */
+        psn_cash_pay: number;
+      };
+      policy: string;
+      why: {
+        rule: string;
+        zh: string;
+        en: string;
+        policy: string;
+        basis: string;
+      }[];
+      lines: {
+        id: string;
+        name: string | null;
+        /** @description 分 · fen */
+        totalFen: number;
+        /** @description 分 · fen */
+        fulamtOwnpayFen: number;
+        /** @description 分 · fen */
+        overlmtSelfpayFen: number;
+        /** @description 分 · fen */
+        preselfpayFen: number;
+        /** @description 分 · fen */
+        inscpFen: number;
+        why: {
+          rule: string;
+          zh: string;
+          en: string;
+          policy: string;
+          basis: string;
+        }[];
+      }[];
+    };
+    /** WindowSettlement */
+    WindowSettlement: {
+      setlId: string;
+      mdtrtId: string;
+      /** Format: date-time */
+      settledAt: string;
+      amounts: {
+        /** @description 分 · fen */
+        medfee_sumamt: number;
+        /** @description 分 · fen */
+        fulamt_ownpay_amt: number;
+        /** @description 分 · fen */
+        overlmt_selfpay: number;
+        /** @description 分 · fen */
+        preselfpay_amt: number;
+        /** @description 分 · fen */
+        inscp_scp_amt: number;
+        /** @description 分 · fen */
+        act_pay_dedc: number;
+        /** @description 分 · fen */
+        hifp_pay: number;
+        /** @description 分 · fen */
+        acct_pay: number;
+        /** @description 分 · fen */
+        psn_cash_pay: number;
+      };
+      policy: string;
+      why: {
+        rule: string;
+        zh: string;
+        en: string;
+        policy: string;
+        basis: string;
+      }[];
+      lines: {
+        id: string;
+        name: string | null;
+        /** @description 分 · fen */
+        totalFen: number;
+        /** @description 分 · fen */
+        fulamtOwnpayFen: number;
+        /** @description 分 · fen */
+        overlmtSelfpayFen: number;
+        /** @description 分 · fen */
+        preselfpayFen: number;
+        /** @description 分 · fen */
+        inscpFen: number;
+        why: {
+          rule: string;
+          zh: string;
+          en: string;
+          policy: string;
+          basis: string;
+        }[];
+      }[];
+    };
+    /** WindowStatement */
+    WindowStatement: {
+      setlId: string;
+      mdtrtId: string;
+      institutionCode: string;
+      institutionName: string;
+      name: string;
+      idMasked: string;
+      psnNo: string;
+      scheme: 'employee' | 'resident';
+      insuranceRegion: string;
+      insuranceRegionName: string | null;
+      status: 'settled' | 'cancelled';
+      policyVersion: string;
+      /** Format: date-time */
+      settledAt: string;
+      cancelledAt: string | null;
+      certificateId: string | null;
+      amounts: {
+        /** @description 分 · fen */
+        medfee_sumamt: number;
+        /** @description 分 · fen */
+        fulamt_ownpay_amt: number;
+        /** @description 分 · fen */
+        overlmt_selfpay: number;
+        /** @description 分 · fen */
+        preselfpay_amt: number;
+        /** @description 分 · fen */
+        inscp_scp_amt: number;
+        /** @description 分 · fen */
+        act_pay_dedc: number;
+        /** @description 分 · fen */
+        hifp_pay: number;
+        /** @description 分 · fen */
+        acct_pay: number;
+        /** @description 分 · fen */
+        psn_cash_pay: number;
+      };
+      why: {
+        rule: string;
+        zh: string;
+        en: string;
+        policy: string;
+        basis: string;
+      }[];
+      lines: {
+        id: string;
+        name: string | null;
+        /** @description 分 · fen */
+        totalFen: number;
+        /** @description 分 · fen */
+        fulamtOwnpayFen: number;
+        /** @description 分 · fen */
+        overlmtSelfpayFen: number;
+        /** @description 分 · fen */
+        preselfpayFen: number;
+        /** @description 分 · fen */
+        inscpFen: number;
+        why: {
+          rule: string;
+          zh: string;
+          en: string;
+          policy: string;
+          basis: string;
+        }[];
+      }[];
     };
   };
   responses: never;

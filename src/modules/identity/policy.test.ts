@@ -93,37 +93,39 @@ const ACTIONS_AC: StaffAction[] = [
   'rule.manage',
   'events.manage',
   'benefit.view',
+  'insurance.view',
+  'insurance.manage',
 ];
 
 // prettier-ignore
 const TABLE_AC: Record<StaffRole, string> = {
-  //                 seal.view signature.activate signature.upload department.create staff.manage rule.view rule.manage events.manage benefit.view
-  village_reviewer:   'Y         -                  Y                -                 -            Y         -           -           -',
-  township_admin:     'Y         Y                  -                Y                 Y            Y         -           -           Y',
-  county_admin:       'Y         Y                  -                Y                 Y            Y         Y           -           Y',
-  city_admin:         'Y         Y                  -                Y                 Y            Y         Y           -           Y',
-  department_officer: 'Y         -                  Y                -                 -            Y         Y           -           Y',
-  supervisor:         'Y         -                  -                -                 -            Y         -           -           Y',
-  platform_admin:     'Y         Y                  -                Y                 Y            Y         Y           Y           Y',
-  helper:             '-         -                  -                -                 -            -         -           -           -',
-  hospital_window:    '-         -                  -                -                 -            -         -           -           -',
+  //                 seal.view signature.activate signature.upload department.create staff.manage rule.view rule.manage events.manage benefit.view insurance.view insurance.manage
+  village_reviewer:   'Y         -                  Y                -                 -            Y         -           -           -           -              -',
+  township_admin:     'Y         Y                  -                Y                 Y            Y         -           -           Y           Y              -',
+  county_admin:       'Y         Y                  -                Y                 Y            Y         Y           -           Y           Y              Y',
+  city_admin:         'Y         Y                  -                Y                 Y            Y         Y           -           Y           Y              Y',
+  department_officer: 'Y         -                  Y                -                 -            Y         Y           -           Y           Y              Y',
+  supervisor:         'Y         -                  -                -                 -            Y         -           -           Y           Y              -',
+  platform_admin:     'Y         Y                  -                Y                 Y            Y         Y           Y           Y           Y              Y',
+  helper:             '-         -                  -                -                 -            -         -           -           -           -              -',
+  hospital_window:    '-         -                  -                -                 -            -         -           -           -           -              -',
 };
 
-// ---- medical insurance: the insurance office's views, and the hospital window ----
-const ACTIONS_INS: StaffAction[] = ['insurance.view', 'insurance.window'];
+// ---- medical insurance: the hospital window ----
+const ACTIONS_INS: StaffAction[] = ['insurance.window'];
 
 // prettier-ignore
 const TABLE_INS: Record<StaffRole, string> = {
-  //                 insurance.view insurance.window
-  village_reviewer:   '-              -',
-  township_admin:     'Y              -',
-  county_admin:       'Y              -',
-  city_admin:         'Y              -',
-  department_officer: 'Y              -',
-  supervisor:         'Y              -',
-  platform_admin:     'Y              -',
-  helper:             '-              -',
-  hospital_window:    '-              Y',
+  //                 insurance.window
+  village_reviewer:   '-',
+  township_admin:     '-',
+  county_admin:       '-',
+  city_admin:         '-',
+  department_officer: '-',
+  supervisor:         '-',
+  platform_admin:     '-',
+  helper:             '-',
+  hospital_window:    'Y',
 };
 
 /** Roles that reach the nodes below where they are held; the platform administrator reaches every node. */

@@ -56,6 +56,8 @@ export type StaffAction =
   /** See a paying department's benefit grants, payments and figures (take-up). */
   | 'benefit.view'
   | 'insurance.view'
+  /** Publish a pooling region's policy version and dry-run one over last month's settlements. */
+  | 'insurance.manage'
   /** 医保窗口: check a patient's coverage, file, open, settle and cancel at the hospital's window (its own hospital only). */
   | 'insurance.window'
   // ---- the platform ----
@@ -161,6 +163,7 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   // ---- medical insurance ----
   // The bureau that runs a pooling region's fund (its officers and the administrators above).
   'insurance.view': HANDLERS.filter((r) => r !== 'village_reviewer').concat('supervisor'),
+  'insurance.manage': GRANT_MANAGERS,
   // Only the hospital's own window clerks: no administrator settles for a hospital.
   'insurance.window': ['hospital_window'],
   // ---- the platform ----

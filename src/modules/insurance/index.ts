@@ -5,3 +5,5 @@ export { insuranceRoutes } from './insurance.routes.ts';
 export { insuranceWindowRoutes } from './window.routes.ts';
 export { type InsuranceAdmin, type InsuranceService, createInsuranceAdmin, createInsuranceService } from './insurance.service.ts';
 export { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
+export { type PolicyAdmin, createPolicyAdmin } from './policy-admin.ts';
+export { insuranceAdminRoutes } from './insurance-admin.routes.ts';

@@ -3,7 +3,7 @@ import { Alert, Button, Layout, Menu, Space, Spin } from 'antd';
 import { lazy, Suspense, useEffect } from 'react';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { match, navigate, usePath } from '../shared/router.tsx';
-import { api, orgsFor, ROLE_TEXT, session } from './context.ts';
+import { api, insuranceOrgs, orgsFor, ROLE_TEXT, session } from './context.ts';
 import { SHARING_MENU, SharingPage, sharingPageOf } from './sharing-routes.tsx';
 import { Overview } from './Overview.tsx';
 import { Seals } from './Seals.tsx';
@@ -17,6 +17,7 @@ import { DeadLetters } from './DeadLetters.tsx';
 const { Header, Sider, Content } = Layout;
 // The rules pages, loaded when first opened.
 const Rules = lazy(() => import('./Rules.tsx').then((m) => ({ default: m.Rules })));
+const Insurance = lazy(() => import('./Insurance.tsx').then((m) => ({ default: m.Insurance })));
 const Benefits = lazy(() => import('./Benefits.tsx').then((m) => ({ default: m.Benefits })));
 const InsuranceWindow = lazy(() => import('./InsuranceWindow.tsx').then((m) => ({ default: m.InsuranceWindow })));
 const WindowStatementPage = lazy(() => import('./WindowStatement.tsx').then((m) => ({ default: m.WindowStatementPage })));
@@ -53,6 +54,9 @@ export function ConsoleApp() {
     ...(orgsFor(me, 'benefit.view').length > 0
       ? [{ key: 'benefits', label: t('待遇', 'Benefits'), onClick: () => navigate('/console/benefits') }]
       : []),
+    ...(insuranceOrgs(me, 'insurance.view').length > 0
+      ? [{ key: 'insurance', label: t('医保', 'Medical insurance'), onClick: () => navigate('/console/insurance') }]
+      : []),
     ...(orgsFor(me, 'insurance.window').length > 0
       ? [{ key: 'insurance-window', label: t('医保窗口', 'Insurance window'), onClick: () => navigate('/console/insurance-window') }]
       : []),
@@ -76,7 +80,9 @@ export function ConsoleApp() {
                   // A window clerk handles no cases: the window is their home page.
                   (orgsFor(me, 'case.view').length === 0 && orgsFor(me, 'insurance.window').length > 0)
                 ? 'insurance-window'
-                : 'queue';
+                : path.startsWith('/console/insurance')
+                  ? 'insurance'
+                  : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -129,6 +135,10 @@ export function ConsoleApp() {
           ) : section === 'benefits' ? (
             <Suspense fallback={<Spin />}>
               <Benefits />
+            </Suspense>
+          ) : section === 'insurance' ? (
+            <Suspense fallback={<Spin />}>
+              <Insurance />
             </Suspense>
           ) : section === 'rules' ? (
             <Suspense fallback={<Spin />}>

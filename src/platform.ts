@@ -25,7 +25,7 @@ import { dataSharingRoutes, datasetRecordsRoutes, loadSharingKey } from './modul
 import { bundlesRoutes } from './modules/bundles/index.ts';
 import { rulesRoutes } from './modules/rules/index.ts';
 import { benefitsRoutes } from './modules/benefits/index.ts';
-import { hospitalGatewayRoutes, insuranceRoutes } from './modules/insurance/index.ts';
+import { hospitalGatewayRoutes, insuranceRoutes, insuranceWindowRoutes } from './modules/insurance/index.ts';
 import { createPolicyAdmin, insuranceAdminRoutes } from './modules/insurance/index.ts';
 import { serviceFiguresRoutes } from './modules/insurance/index.ts';
 import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
@@ -155,6 +155,7 @@ export async function buildApp(
         }),
       }),
       serviceFiguresRoutes({ figures: services.insuranceFigures }),
+      insuranceWindowRoutes({ insurance: services.insurance }),
       ledgerApiRoutes({ ledger: services.ledger }),
       eventsRoutes({ events: services.events }),
       inboxRoutes({ inbox: services.inbox }),

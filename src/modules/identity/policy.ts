@@ -58,6 +58,8 @@ export type StaffAction =
   | 'insurance.view'
   /** Publish a pooling region's policy version and dry-run one over last month's settlements. */
   | 'insurance.manage'
+  /** 医保窗口: check a patient's coverage, file, open, settle and cancel at the hospital's window (its own hospital only). */
+  | 'insurance.window'
   // ---- the platform ----
   /** See the events that failed every attempt (dead letters) and retry them. */
   | 'events.manage';
@@ -72,6 +74,7 @@ export const STAFF_ROLES: readonly StaffRole[] = [
   'supervisor',
   'platform_admin',
   'helper',
+  'hospital_window',
 ];
 
 const DIVISION_LEVELS = ['province', 'city', 'county', 'township', 'village'] as const;
@@ -86,6 +89,8 @@ const ROLE_LEVELS: Readonly<Record<StaffRole, readonly string[]>> = {
   supervisor: ['province', 'city', 'county', 'township'],
   platform_admin: DIVISION_LEVELS,
   helper: DIVISION_LEVELS,
+  // A hospital is a department-level org (kind 'hospital'); the window's institution names it.
+  hospital_window: ['department'],
 };
 
 /** Whether `role` can be held at an org of level `level` (ROLE_LEVELS). */
@@ -159,6 +164,8 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   // The bureau that runs a pooling region's fund (its officers and the administrators above).
   'insurance.view': HANDLERS.filter((r) => r !== 'village_reviewer').concat('supervisor'),
   'insurance.manage': GRANT_MANAGERS,
+  // Only the hospital's own window clerks: no administrator settles for a hospital.
+  'insurance.window': ['hospital_window'],
   // ---- the platform ----
   'events.manage': ['platform_admin'],
 };

@@ -2,6 +2,7 @@
 export { type Answer, type Envelope, type Infno, TRANSACTIONS } from './envelope.ts';
 export { hospitalGatewayRoutes } from './hospital-gateway.routes.ts';
 export { insuranceRoutes } from './insurance.routes.ts';
+export { insuranceWindowRoutes } from './window.routes.ts';
 export { type InsuranceAdmin, type InsuranceService, createInsuranceAdmin, createInsuranceService } from './insurance.service.ts';
 export { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
 export { type PolicyAdmin, createPolicyAdmin } from './policy-admin.ts';

@@ -19,6 +19,8 @@ const { Header, Sider, Content } = Layout;
 const Rules = lazy(() => import('./Rules.tsx').then((m) => ({ default: m.Rules })));
 const Insurance = lazy(() => import('./Insurance.tsx').then((m) => ({ default: m.Insurance })));
 const Benefits = lazy(() => import('./Benefits.tsx').then((m) => ({ default: m.Benefits })));
+const InsuranceWindow = lazy(() => import('./InsuranceWindow.tsx').then((m) => ({ default: m.InsuranceWindow })));
+const WindowStatementPage = lazy(() => import('./WindowStatement.tsx').then((m) => ({ default: m.WindowStatementPage })));
 
 export function ConsoleApp() {
   const { t, pick } = useI18n();
@@ -31,6 +33,7 @@ export function ConsoleApp() {
   if (path === '/console/setup') return <Setup />;
   if (!me) return null;
   const caseMatch = match('/console/cases/:id', path);
+  const statementMatch = match('/console/insurance-window/statements/:hospital/:setlId', path);
   const logout = async () => {
     await api.logout().catch(() => undefined);
     session.clear();
@@ -54,6 +57,9 @@ export function ConsoleApp() {
     ...(insuranceOrgs(me, 'insurance.view').length > 0
       ? [{ key: 'insurance', label: t('医保', 'Medical insurance'), onClick: () => navigate('/console/insurance') }]
       : []),
+    ...(orgsFor(me, 'insurance.window').length > 0
+      ? [{ key: 'insurance-window', label: t('医保窗口', 'Insurance window'), onClick: () => navigate('/console/insurance-window') }]
+      : []),
     ...(orgsFor(me, 'events.manage').length > 0
       ? [{ key: 'events', label: t('失败事件', 'Dead letters'), onClick: () => navigate('/console/events') }]
       : []),
@@ -70,9 +76,13 @@ export function ConsoleApp() {
             ? 'events'
             : path.startsWith('/console/benefits')
               ? 'benefits'
-              : path.startsWith('/console/insurance')
-                ? 'insurance'
-                : 'queue';
+              : path.startsWith('/console/insurance-window') ||
+                  // A window clerk handles no cases: the window is their home page.
+                  (orgsFor(me, 'case.view').length === 0 && orgsFor(me, 'insurance.window').length > 0)
+                ? 'insurance-window'
+                : path.startsWith('/console/insurance')
+                  ? 'insurance'
+                  : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -104,6 +114,10 @@ export function ConsoleApp() {
           {me.account.roles.length === 0 && <Alert type="warning" message={t('此账号没有工作角色', 'This account has no staff role')} />}
           {caseMatch ? (
             <CaseReview id={caseMatch.id!} />
+          ) : statementMatch ? (
+            <Suspense fallback={<Spin />}>
+              <WindowStatementPage hospital={statementMatch.hospital!} setlId={statementMatch.setlId!} />
+            </Suspense>
           ) : sharingPageOf(path) ? (
             <SharingPage path={path} />
           ) : section === 'overview' ? (
@@ -114,6 +128,10 @@ export function ConsoleApp() {
             <Seals />
           ) : section === 'events' ? (
             <DeadLetters />
+          ) : section === 'insurance-window' ? (
+            <Suspense fallback={<Spin />}>
+              <InsuranceWindow />
+            </Suspense>
           ) : section === 'benefits' ? (
             <Suspense fallback={<Spin />}>
               <Benefits />

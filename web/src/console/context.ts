@@ -71,6 +71,7 @@ export const ROLE_TEXT: Record<string, { zh: string; en: string }> = {
   supervisor: { zh: '督查员', en: 'Supervisor' },
   platform_admin: { zh: '平台管理员', en: 'Platform administrator' },
   helper: { zh: '帮办代办员', en: 'Helper' },
+  hospital_window: { zh: '医院医保窗口', en: 'Hospital insurance window' },
 };
 
 export const LEVEL_TEXT: Record<string, { zh: string; en: string }> = {

@@ -822,7 +822,8 @@ export interface paths {
             | 'department_officer'
             | 'supervisor'
             | 'platform_admin'
-            | 'helper';
+            | 'helper'
+            | 'hospital_window';
           /** @description 机构代码（行政区划代码或统一社会信用代码） */
           orgCode: string;
         };
@@ -7903,6 +7904,924 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/insurance/window/hospitals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 医保窗口 · the hospitals whose insurance window I serve at */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowHospital'][];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/coverage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 参保信息查询 · a patient’s coverage by the ID number they present (logged) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 患者出示的身份证号码 · the ID number presented */
+            residentId: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowCoverage'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/filings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 异地就医备案（窗口代办）· file treatment away from home for the patient; decided by the instant rule */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 患者出示的身份证号码 · the ID number presented */
+            residentId: string;
+            kind: 'long_term_residence' | 'temporary' | 'emergency';
+            destination?: string;
+            /** @description YYYY-MM-DD */
+            startDate: string;
+            /** @description YYYY-MM-DD */
+            endDate?: string;
+            phone?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              caseId: string;
+              caseNo: string;
+              state: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 本院就诊 · this hospital’s encounters, open ones by default, newest first */
+    get: {
+      parameters: {
+        query?: {
+          status?: 'open' | 'settled';
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowEncounter'][];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** 就诊登记 (2001) · open an encounter for the patient presenting this ID number */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 患者出示的身份证号码 · the ID number presented */
+            residentId: string;
+            /** @description 11 普通门诊 · 14 门诊慢特病 · 21 普通住院 · 52 生育住院 */
+            medType: '11' | '14' | '21' | '52';
+            /** @description YYYY-MM-DD */
+            beginDate: string;
+            emergency?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              mdtrtId: string;
+              where: 'local' | 'province' | 'other_province';
+              filed: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters/{mdtrtId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 就诊详情 · one encounter of this hospital with its fee lines */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          mdtrtId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowEncounterDetail'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters/{mdtrtId}/fees': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 费用明细上传 (2301) · upload fee lines */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          mdtrtId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            lines: {
+              feedetlSn: string;
+              code: string;
+              quantity: number;
+              /** @description 分 · fen */
+              unitPriceFen: number;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              uploaded: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters/{mdtrtId}/presettle': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 预结算 (2303) · the parts and each line’s explanation, nothing settled yet */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          mdtrtId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            useAccount?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowPresettlement'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters/{mdtrtId}/settle': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 结算 (2304) · settle what was pre-settled (the total must match) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          mdtrtId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 分 · fen */
+            medfeeSumamt: number;
+            useAccount?: boolean;
+            diagCode?: string;
+            diagName?: string;
+            deptName?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowSettlement'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/settlements/{setlId}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 结算撤销 (2305) · take a settlement back; the encounter opens again */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          setlId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              setlId: string;
+              mdtrtId: string;
+              status: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/settlements/{setlId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 结算单 · a settlement of this hospital for the printed statement, each line with why (logged) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          setlId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowStatement'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/ledger/proof/inclusion': {
     parameters: {
       query?: never;
@@ -9072,6 +9991,7 @@ export interface components {
       'benefit.view'?: string[];
       'insurance.view'?: string[];
       'insurance.manage'?: string[];
+      'insurance.window'?: string[];
       'events.manage'?: string[];
     };
     /** CaseActionBody */
@@ -9334,8 +10254,8 @@ export interface components {
     /** CreateDepartmentBody */
     CreateDepartmentBody: {
       name: string;
-      /** @description 卫健 health · 公安 public_security · 医保 medical_security · 人社 human_resources · 民政 civil_affairs · 银行 bank */
-      kind: 'health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank';
+      /** @description 卫健 health · 公安 public_security · 医保 medical_security · 人社 human_resources · 民政 civil_affairs · 银行 bank · 医院 hospital */
+      kind: 'health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank' | 'hospital';
       /** @description 统一社会信用代码（GB 32100） */
       creditCode: string;
       /** @description 所属行政区划代码 */
@@ -9355,7 +10275,8 @@ export interface components {
           | 'department_officer'
           | 'supervisor'
           | 'platform_admin'
-          | 'helper';
+          | 'helper'
+          | 'hospital_window';
         /** @description 机构代码（行政区划代码或统一社会信用代码） */
         orgCode: string;
       }[];
@@ -9596,6 +10517,7 @@ export interface components {
         | 'supervisor'
         | 'platform_admin'
         | 'helper'
+        | 'hospital_window'
       )[];
     };
     /** GrantBody */
@@ -10045,7 +10967,8 @@ export interface components {
       depth: number;
       /** @description 12 位统计用区划代码 · 12-digit statistical division code */
       divisionCode: string;
-      departmentKind: ('health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank') | null;
+      departmentKind:
+        ('health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank' | 'hospital') | null;
     };
     /** OrgSeal */
     OrgSeal: {
@@ -10178,7 +11101,8 @@ export interface components {
         | 'department_officer'
         | 'supervisor'
         | 'platform_admin'
-        | 'helper';
+        | 'helper'
+        | 'hospital_window';
       orgCode: string;
     };
     /** RoleGrantBody */
@@ -10191,7 +11115,8 @@ export interface components {
         | 'department_officer'
         | 'supervisor'
         | 'platform_admin'
-        | 'helper';
+        | 'helper'
+        | 'hospital_window';
       /** @description 机构代码（行政区划代码或统一社会信用代码） */
       orgCode: string;
     };
@@ -10509,6 +11434,278 @@ export interface components {
     VerifyBody: {
       qr?: string;
       bundle?: unknown;
+    };
+    /** WindowCoverage */
+    WindowCoverage: {
+      psnNo: string;
+      name: string;
+      idMasked: string;
+      gender: '1' | '2';
+      birthDate: string;
+      scheme: 'employee' | 'resident';
+      region: string;
+      regionName: string | null;
+      status: 'active' | 'suspended' | 'ended';
+      /** @description 分 · fen */
+      accountBalanceFen: number;
+      where: 'local' | 'province' | 'other_province';
+      year: {
+        year: number;
+        /** @description 分 · fen */
+        deductibleUsedFen: number;
+        /** @description 分 · fen */
+        fundPaidFen: number;
+        /** @description 分 · fen */
+        accountPaidFen: number;
+        stays: number;
+      };
+      filings: {
+        kind: 'long_term_residence' | 'temporary' | 'emergency';
+        destination: string;
+        startDate: string;
+        endDate: string | null;
+      }[];
+      openEncounters: components['schemas']['WindowEncounter'][];
+    };
+    /** WindowEncounter */
+    WindowEncounter: {
+      mdtrtId: string;
+      psnNo: string;
+      name: string;
+      idMasked: string;
+      /** @description 11 普通门诊 · 14 门诊慢特病 · 21 普通住院 · 52 生育住院 */
+      medType: '11' | '14' | '21' | '52';
+      beginDate: string;
+      emergency: boolean;
+      where: 'local' | 'province' | 'other_province';
+      filed: boolean;
+      status: 'open' | 'settled';
+      presettled: boolean;
+      presettleTotalFen: number | null;
+      lines: number;
+      /** @description 分 · fen */
+      feeTotalFen: number;
+      setlId: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    /** WindowEncounterDetail */
+    WindowEncounterDetail: {
+      mdtrtId: string;
+      psnNo: string;
+      name: string;
+      idMasked: string;
+      /** @description 11 普通门诊 · 14 门诊慢特病 · 21 普通住院 · 52 生育住院 */
+      medType: '11' | '14' | '21' | '52';
+      beginDate: string;
+      emergency: boolean;
+      where: 'local' | 'province' | 'other_province';
+      filed: boolean;
+      status: 'open' | 'settled';
+      presettled: boolean;
+      presettleTotalFen: number | null;
+      lines: number;
+      /** @description 分 · fen */
+      feeTotalFen: number;
+      setlId: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      feeLines: {
+        feedetlSn: string;
+        code: string;
+        name: string;
+        itemClass: 'A' | 'B' | 'C';
+        quantity: number;
+        /** @description 分 · fen */
+        unitPriceFen: number;
+        /** @description 分 · fen */
+        totalFen: number;
+      }[];
+    };
+    /** WindowHospital */
+    WindowHospital: {
+      code: string;
+      nameZh: string;
+      nameEn: string;
+      level: 1 | 2 | 3;
+      region: string;
+      orgCode: string;
+    };
+    /** WindowPresettlement */
+    WindowPresettlement: {
+      mdtrtId: string;
+      amounts: {
+        /** @description 分 · fen */
+        medfee_sumamt: number;
+        /** @description 分 · fen */
+        fulamt_ownpay_amt: number;
+        /** @description 分 · fen */
+        overlmt_selfpay: number;
+        /** @description 分 · fen */
+        preselfpay_amt: number;
+        /** @description 分 · fen */
+        inscp_scp_amt: number;
+        /** @description 分 · fen */
+        act_pay_dedc: number;
+        /** @description 分 · fen */
+        hifp_pay: number;
+        /** @description 分 · fen */
+        acct_pay: number;
+        /** @description 分 · fen */
+        psn_cash_pay: number;
+      };
+      policy: string;
+      why: {
+        rule: string;
+        zh: string;
+        en: string;
+        policy: string;
+        basis: string;
+      }[];
+      lines: {
+        id: string;
+        name: string | null;
+        /** @description 分 · fen */
+        totalFen: number;
+        /** @description 分 · fen */
+        fulamtOwnpayFen: number;
+        /** @description 分 · fen */
+        overlmtSelfpayFen: number;
+        /** @description 分 · fen */
+        preselfpayFen: number;
+        /** @description 分 · fen */
+        inscpFen: number;
+        why: {
+          rule: string;
+          zh: string;
+          en: string;
+          policy: string;
+          basis: string;
+        }[];
+      }[];
+    };
+    /** WindowSettlement */
+    WindowSettlement: {
+      setlId: string;
+      mdtrtId: string;
+      /** Format: date-time */
+      settledAt: string;
+      amounts: {
+        /** @description 分 · fen */
+        medfee_sumamt: number;
+        /** @description 分 · fen */
+        fulamt_ownpay_amt: number;
+        /** @description 分 · fen */
+        overlmt_selfpay: number;
+        /** @description 分 · fen */
+        preselfpay_amt: number;
+        /** @description 分 · fen */
+        inscp_scp_amt: number;
+        /** @description 分 · fen */
+        act_pay_dedc: number;
+        /** @description 分 · fen */
+        hifp_pay: number;
+        /** @description 分 · fen */
+        acct_pay: number;
+        /** @description 分 · fen */
+        psn_cash_pay: number;
+      };
+      policy: string;
+      why: {
+        rule: string;
+        zh: string;
+        en: string;
+        policy: string;
+        basis: string;
+      }[];
+      lines: {
+        id: string;
+        name: string | null;
+        /** @description 分 · fen */
+        totalFen: number;
+        /** @description 分 · fen */
+        fulamtOwnpayFen: number;
+        /** @description 分 · fen */
+        overlmtSelfpayFen: number;
+        /** @description 分 · fen */
+        preselfpayFen: number;
+        /** @description 分 · fen */
+        inscpFen: number;
+        why: {
+          rule: string;
+          zh: string;
+          en: string;
+          policy: string;
+          basis: string;
+        }[];
+      }[];
+    };
+    /** WindowStatement */
+    WindowStatement: {
+      setlId: string;
+      mdtrtId: string;
+      institutionCode: string;
+      institutionName: string;
+      name: string;
+      idMasked: string;
+      psnNo: string;
+      scheme: 'employee' | 'resident';
+      insuranceRegion: string;
+      insuranceRegionName: string | null;
+      status: 'settled' | 'cancelled';
+      policyVersion: string;
+      /** Format: date-time */
+      settledAt: string;
+      cancelledAt: string | null;
+      certificateId: string | null;
+      amounts: {
+        /** @description 分 · fen */
+        medfee_sumamt: number;
+        /** @description 分 · fen */
+        fulamt_ownpay_amt: number;
+        /** @description 分 · fen */
+        overlmt_selfpay: number;
+        /** @description 分 · fen */
+        preselfpay_amt: number;
+        /** @description 分 · fen */
+        inscp_scp_amt: number;
+        /** @description 分 · fen */
+        act_pay_dedc: number;
+        /** @description 分 · fen */
+        hifp_pay: number;
+        /** @description 分 · fen */
+        acct_pay: number;
+        /** @description 分 · fen */
+        psn_cash_pay: number;
+      };
+      why: {
+        rule: string;
+        zh: string;
+        en: string;
+        policy: string;
+        basis: string;
+      }[];
+      lines: {
+        id: string;
+        name: string | null;
+        /** @description 分 · fen */
+        totalFen: number;
+        /** @description 分 · fen */
+        fulamtOwnpayFen: number;
+        /** @description 分 · fen */
+        overlmtSelfpayFen: number;
+        /** @description 分 · fen */
+        preselfpayFen: number;
+        /** @description 分 · fen */
+        inscpFen: number;
+        why: {
+          rule: string;
+          zh: string;
+          en: string;
+          policy: string;
+          basis: string;
+        }[];
+      }[];
     };
   };
   responses: never;

@@ -1,6 +1,7 @@
 import { createCertificatesContext } from './context.ts';
 import { createIssueFunctions } from './issue.ts';
 import { createIssueManyFunctions } from './issue-many.ts';
+import { createRecordIssueFunctions } from './issue-record.ts';
 import { createRenditionFunctions } from './renditions.ts';
 import { createStatusFunctions } from './status.ts';
 import type { CertificatesDeps } from './ports.ts';
@@ -21,6 +22,7 @@ export type {
 export type { CertificateView, LicenceEvidence } from './context.ts';
 export type { IssueInput } from './issue-input.ts';
 export type { PreparedIssues } from './issue-many.ts';
+export type { RecordIssueInput } from './issue-record.ts';
 
 /**
  * The certificates service, assembled from its use cases around one shared context
@@ -33,6 +35,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
   return {
     ...createIssueFunctions(ctx),
     ...createIssueManyFunctions(ctx),
+    ...createRecordIssueFunctions(ctx),
     ...renditions,
     ...createStatusFunctions(ctx, renditions),
   };

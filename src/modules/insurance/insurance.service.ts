@@ -15,6 +15,7 @@ import {
 import { filingHandler } from './filings.ts';
 import { createInsuranceRegistry } from './persons.ts';
 import { createReferenceData } from './reference-data.ts';
+import { createStatements } from './statement.ts';
 import { createTransactions, settlementFields } from './transactions.ts';
 
 type SettlementRow = typeof insuranceSettlements.$inferSelect;
@@ -72,6 +73,8 @@ export function createInsuranceService(deps: InsuranceDeps) {
     return out;
   }
 
+  const statements = createStatements(ctx, reference, { personOfResident, visibleRegions });
+
   async function institutionName(code: string): Promise<string | null> {
     return (await reference.institution(code))?.nameZh ?? null;
   }
@@ -79,7 +82,7 @@ export function createInsuranceService(deps: InsuranceDeps) {
   return {
     reference,
     /** Event handlers the composition root subscribes. */
-    handlers: [filingHandler(ctx)],
+    handlers: [filingHandler(ctx), ...statements.handlers],
     /** The platform's key that signs the hospital interface's answers. */
     interfaceKey: () => deps.interfaceSigner(),
     /** The hospital interface (routes verify the signature first). */
@@ -159,6 +162,9 @@ export function createInsuranceService(deps: InsuranceDeps) {
         .limit(limit);
       return Promise.all(rows.map(async (s) => settlementView(s, await institutionName(s.institutionCode))));
     },
+
+    /** 结算单: the sealed statement's PDF, for the insured person or the region's office. */
+    statementPdf: statements.statementPdf,
 
     /** Every version of the policies of the caller's regions. */
     async policies(principal: Principal) {

@@ -5,3 +5,4 @@ export { insuranceRoutes } from './insurance.routes.ts';
 export { type InsuranceAdmin, type InsuranceService, createInsuranceAdmin, createInsuranceService } from './insurance.service.ts';
 export { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
 export { statementRoutes } from './statement.routes.ts';
+export { registerInsuranceCommands } from './clearing.cli.ts';

@@ -16,6 +16,7 @@ import { filingHandler } from './filings.ts';
 import { createInsuranceRegistry } from './persons.ts';
 import { createReferenceData } from './reference-data.ts';
 import { createStatements } from './statement.ts';
+import { createClearing } from './clearing.ts';
 import { createTransactions, settlementFields } from './transactions.ts';
 
 type SettlementRow = typeof insuranceSettlements.$inferSelect;
@@ -217,7 +218,8 @@ export type InsuranceService = ReturnType<typeof createInsuranceService>;
 
 /** The registry (enrolment, institutions): seed, demo and CLI only, never handed to a route. */
 export function createInsuranceAdmin(deps: InsuranceDeps) {
-  return createInsuranceRegistry(createInsuranceContext(deps));
+  const ctx = createInsuranceContext(deps);
+  return { ...createInsuranceRegistry(ctx), ...createClearing(ctx, createReferenceData(ctx.db, ctx.clock, deps.referenceTtlMs)) };
 }
 
 export type InsuranceAdmin = ReturnType<typeof createInsuranceAdmin>;

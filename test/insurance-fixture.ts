@@ -68,7 +68,7 @@ export function insuranceSuite(engine: Engine, regions: readonly { region: strin
     app: () => app,
     hospital: () => hospital,
     /** The services' clock from now on reads `when` (and runs on). */
-    at(when: Date) {
+    at: (when: Date) => {
       offset = when.getTime() - Date.now();
     },
   };

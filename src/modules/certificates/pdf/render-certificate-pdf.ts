@@ -121,7 +121,8 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
       y -= leading;
     });
   }
-  if (pages.length > 1 && y < SIGN_BLOCK_FLOOR) {
+  // A long (small-type) body that leaves no room for the seal above the QR gets a page for them.
+  if (template.bodySize && y < SIGN_BLOCK_FLOOR) {
     pages.push((current = doc.addPage([A4.width, A4.height])));
     y = PAGE_TOP;
   }

@@ -39,13 +39,22 @@ export function createRecordIssueFunctions(ctx: CertificatesContext) {
      */
     async prepareRecordIssue(inputs: readonly RecordIssueInput[]): Promise<(tx: Executor) => Promise<Map<string, IssuedCertificate>>> {
       const items: BatchItem[] = [];
-      for (const input of inputs) {
-        const type = await findType(db, input.type);
-        if (!type) throw new Error(`certificate type ${input.type} is not loaded`);
-        const org = await deps.orgs.getOrg(input.orgCode);
+      // Read once per type and issuer (a month's clearing seals one statement per pair, all by a few offices).
+      const types = new Map<string, Promise<Awaited<ReturnType<typeof findType>>>>();
+      const issuers = new Map<string, Promise<{ issuer: BatchItem['issuer']; seal: BatchItem['seal'] }>>();
+      const issuerOf = async (orgCode: string) => {
+        const org = await deps.orgs.getOrg(orgCode);
         if (!org) throw notFound('org');
         const creditCode = org.level === 'department' ? org.code : divisionCreditCode(org.divisionCode);
         const seal = await deps.seals.ensureSealKey({ code: org.code, name: org.name, creditCode });
+        return { issuer: { code: org.code, name: org.name, path: org.path, creditCode }, seal };
+      };
+      for (const input of inputs) {
+        if (!types.has(input.type)) types.set(input.type, findType(db, input.type));
+        if (!issuers.has(input.orgCode)) issuers.set(input.orgCode, issuerOf(input.orgCode));
+        const type = await types.get(input.type);
+        if (!type) throw new Error(`certificate type ${input.type} is not loaded`);
+        const { issuer, seal } = await issuers.get(input.orgCode)!;
         const names = new Set(input.values.map((v) => v.name));
         const missing = type.fields.filter((f) => !names.has(f.name)).map((f) => f.name);
         if (missing.length > 0) throw new Error(`${input.type}: no value for ${missing.join(', ')}`);
@@ -54,7 +63,7 @@ export function createRecordIssueFunctions(ctx: CertificatesContext) {
           applicantId: input.holderId,
           reviewerId: input.actorId,
           type,
-          issuer: { code: org.code, name: org.name, path: org.path, creditCode },
+          issuer,
           holder: input.holder,
           seal,
           values: input.values,

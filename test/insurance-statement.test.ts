@@ -260,5 +260,13 @@ describe.each(testEngines())('the settlement statement (结算单) on %s', (engi
       )
     ).rows as [{ n: number }];
     expect(n).toBe(2);
+
+    // Cancelled before its event is handled: no statement at all, and the cancellation's handler has nothing to revoke.
+    const quick = await settleStay(psnNo, '2026-09-20');
+    await hospital.call('2305', { setl_id: quick.setlId }, region);
+    await ctx.services.events.drain();
+    expect(await statementsOf(quick.setlId)).toHaveLength(0);
+    const [row] = await ctx.database.db.select().from(insuranceSettlements).where(eq(insuranceSettlements.setlId, quick.setlId));
+    expect(row).toMatchObject({ status: 'cancelled', certificateId: null });
   });
 });

@@ -22,7 +22,6 @@ export type {
 export type { CertificateView, LicenceEvidence } from './context.ts';
 export type { IssueInput } from './issue-input.ts';
 export type { PreparedIssues } from './issue-many.ts';
-export type { RecordIssueInput } from './issue-record.ts';
 
 /**
  * The certificates service, assembled from its use cases around one shared context

@@ -23,8 +23,8 @@ export const CLEARING_TYPE = 'insurance_clearing_statement';
 /** How many discrepancies the sealed statement lists; the digest covers them all. */
 const LISTED = 30;
 
-export type DiscrepancyReason = 'no_reconciliation' | 'mismatch' | 'changed_after_reconciliation';
-export interface Discrepancy {
+type DiscrepancyReason = 'no_reconciliation' | 'mismatch' | 'changed_after_reconciliation';
+interface Discrepancy {
   institutionCode: string;
   day: string;
   reason: DiscrepancyReason;
@@ -266,5 +266,3 @@ export function createClearing(ctx: InsuranceContext, reference: ReferenceData) 
     },
   };
 }
-
-export type Clearing = ReturnType<typeof createClearing>;

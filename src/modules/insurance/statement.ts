@@ -20,7 +20,7 @@ import type { Explanation } from './settlement.ts';
 
 export const STATEMENT_TYPE = 'insurance_settlement_statement';
 /** Enqueued by a cancellation (2305) or a reversal (2601) of a settlement: {setlId, how}. */
-export const CANCELLED_TOPIC = 'insurance.cancelled';
+const CANCELLED_TOPIC = 'insurance.cancelled';
 
 type SettlementRow = typeof insuranceSettlements.$inferSelect;
 type PersonRow = typeof insurancePersons.$inferSelect;
@@ -53,7 +53,7 @@ const because = (why: readonly Explanation[], basis: string) =>
   why.map((w) => `${w.zh}〔${w.rule}，${w.policy}${w.basis === basis ? '' : `，${w.basis}`}〕`).join('；');
 
 /** The statement's field values: the settlement as stored, each line with why, the ID masked. */
-export function statementValues(
+function statementValues(
   s: SettlementRow,
   p: PersonRow,
   names: { institution: string; insuranceRegion: string; beginDate: string; lineNames: ReadonlyMap<string, string> },

@@ -26,7 +26,7 @@ import { bundlesRoutes } from './modules/bundles/index.ts';
 import { rulesRoutes } from './modules/rules/index.ts';
 import { benefitsRoutes } from './modules/benefits/index.ts';
 import { hospitalGatewayRoutes, insuranceRoutes } from './modules/insurance/index.ts';
-import { statementRoutes } from './modules/insurance/index.ts';
+import { clearingRoutes, statementRoutes } from './modules/insurance/index.ts';
 import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
 
 /**
@@ -146,6 +146,7 @@ export async function buildApp(
       insuranceRoutes({ insurance: services.insurance }),
       hospitalGatewayRoutes({ insurance: services.insurance }),
       statementRoutes({ insurance: services.insurance }),
+      clearingRoutes({ insurance: services.insurance }),
       ledgerApiRoutes({ ledger: services.ledger }),
       eventsRoutes({ events: services.events }),
       inboxRoutes({ inbox: services.inbox }),

@@ -2,7 +2,7 @@ import { and, eq, gte, lt, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { insuranceSuite } from './insurance-fixture.ts';
 import { testEngines } from './db.ts';
-import { freshResidentId } from './factories.ts';
+import { freshResidentId, PASSWORD } from './factories.ts';
 import { insuranceClearings, insuranceSettlements } from '../src/modules/insurance/insurance.tables.ts';
 import { CLEARING_TYPE, monthRange } from '../src/modules/insurance/clearing.ts';
 import { parsePayload } from '../src/verify/document.ts';
@@ -127,6 +127,22 @@ describe.each(testEngines())('month-end clearing (清算) on %s', (engine) => {
     expect(fields.get('discrepancyCount')).toBe('2');
     expect(fields.get('discrepancies')).toContain('2027-01-07 H45010300001：未对账');
     expect((await ctx().services.certificates.verify(bundle, { at: new Date('2027-02-01T03:00:00Z') })).verdict).toBe('VALID');
+
+    // The office reads the month over HTTP; a resident may not.
+    const login = await suite.app().inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'x-auth-mode': 'bearer' },
+      payload: { kind: 'staff', username: officer.username, password: PASSWORD, channel: 'web' },
+    });
+    const listed = await suite.app().inject({
+      url: '/api/insurance/clearings?month=2027-01',
+      headers: { authorization: `Bearer ${login.json<{ token: string }>().token}` },
+    });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json()).toEqual(first.pairs);
+    const resident = await ctx().newResident({ name: '蓝小妹' });
+    await expect(ctx().services.insurance.clearings(resident, '2027-01')).rejects.toMatchObject({ code: 'FORBIDDEN' });
 
     // Run again: nothing changed, the same statements.
     const again = await admin.clearMonth('2027-01');

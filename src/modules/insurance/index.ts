@@ -6,3 +6,4 @@ export { type InsuranceAdmin, type InsuranceService, createInsuranceAdmin, creat
 export { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
 export { statementRoutes } from './statement.routes.ts';
 export { registerInsuranceCommands } from './clearing.cli.ts';
+export { clearingRoutes } from './clearing.routes.ts';

@@ -27,6 +27,8 @@ import { rulesRoutes } from './modules/rules/index.ts';
 import { benefitsRoutes } from './modules/benefits/index.ts';
 import { hospitalGatewayRoutes, insuranceRoutes } from './modules/insurance/index.ts';
 import { clearingRoutes, statementRoutes } from './modules/insurance/index.ts';
+import { createPolicyAdmin, insuranceAdminRoutes } from './modules/insurance/index.ts';
+import { serviceFiguresRoutes } from './modules/insurance/index.ts';
 import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
 
 /**
@@ -147,6 +149,15 @@ export async function buildApp(
       hospitalGatewayRoutes({ insurance: services.insurance }),
       statementRoutes({ insurance: services.insurance }),
       clearingRoutes({ insurance: services.insurance }),
+      insuranceAdminRoutes({
+        policyAdmin: createPolicyAdmin({
+          db: platform.database.db,
+          ledger: services.ledger,
+          orgs: services.orgs,
+          reference: services.insurance.reference,
+        }),
+      }),
+      serviceFiguresRoutes({ figures: services.insuranceFigures }),
       ledgerApiRoutes({ ledger: services.ledger }),
       eventsRoutes({ events: services.events }),
       inboxRoutes({ inbox: services.inbox }),

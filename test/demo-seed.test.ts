@@ -23,9 +23,9 @@ describe('demo data', () => {
       expect(await count('sharing_records')).toBe(0);
       expect(await count('cases')).toBe(0);
       expect(await count('sharing_datasets')).toBeGreaterThan(0);
-      // The rules in force (高龄津贴, 居住证明秒批, and the three maternity and childcare benefits'), switched
-      // on by the platform seed, with two ledger leaves each; and the benefit catalogue.
-      expect(await count('rule_versions')).toBe(5);
+      // The rules in force (高龄津贴, 居住证明秒批, the three maternity and childcare benefits', and
+      // 异地就医备案秒批), switched on by the platform seed, with two ledger leaves each; and the benefit catalogue.
+      expect(await count('rule_versions')).toBe(6);
       expect(await count('benefits')).toBe(4);
       const oldAge = await services.rules.decideWith('benefit.old_age_allowance', 'k', {
         'ps.household_register': { birthDate: '1930-01-01', address: '河北省石家庄市正定县' },
@@ -35,14 +35,14 @@ describe('demo data', () => {
         await services.rules.decideWith('instant.residence_proof', 'k', { 'ps.household_register': { address: '河北省石家庄市正定县' } }),
       ).toMatchObject({ outcome: 'eligible', trace: { version: 1 } });
       await seedPlatform(database, services, { divisions: { prefix: '130123' } });
-      expect(await count('rule_versions')).toBe(5);
+      expect(await count('rule_versions')).toBe(6);
       expect(await count('benefits')).toBe(4);
       // Queued or sequenced: no sequencer runs here.
       const leaves = await database.db.execute<{ n: number }>(
         sql.raw(`select count(*)::int as n from (select kind from ledger_queue union all select kind from ledger_entries) l
                  where kind = 'rule.version'`),
       );
-      expect(leaves.rows[0]!.n).toBe(10);
+      expect(leaves.rows[0]!.n).toBe(12);
       for (const c of demoCredentials()) {
         if (c.login.includes('(')) continue;
         await expect(

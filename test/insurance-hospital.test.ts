@@ -175,6 +175,37 @@ describe.each(testEngines())('the hospital interface on %s', (engine) => {
     expect(strip(third.answer.output!)).toEqual(strip(first.answer.output!));
   });
 
+  it('reconciles a hospital day (3201): the same totals match, a different count or amount is flagged and kept', async () => {
+    const { hospital, psnNo } = await setup();
+    const region = { insuranceRegion: GUIGANG };
+    const mdtrtId = (await hospital.call('2001', { psn_no: psnNo, med_type: '11', begntime: '2026-09-03' }, region)).answer.output!
+      .mdtrt_id as string;
+    await hospital.call('2301', { mdtrt_id: mdtrtId, feedetail: STAY.slice(3, 5) }, region);
+    const pre = (await hospital.call('2303', { mdtrt_id: mdtrtId }, region)).answer.output!;
+    const out = (await hospital.call('2304', { mdtrt_id: mdtrtId, medfee_sumamt: pre.medfee_sumamt }, region)).answer.output!;
+    const [row] = await suite.ctx.database.db
+      .select()
+      .from(insuranceSettlements)
+      .where(eq(insuranceSettlements.setlId, out.setl_id as string));
+    const day = row!.day;
+    const all = await suite.ctx.database.db.select().from(insuranceSettlements).where(eq(insuranceSettlements.day, day));
+    const mine = all.filter((s) => s.institutionCode === NANNING_TERTIARY && s.status === 'settled' && s.insuranceRegion === GUIGANG);
+    const sum = (pick: (s: (typeof mine)[number]) => number) => mine.reduce((t, s) => t + pick(s), 0);
+    const totals = {
+      setl_optins: GUIGANG,
+      stmt_date: day,
+      fixmedins_setl_cnt: mine.length,
+      medfee_sumamt: sum((s) => s.totalFen),
+      fund_pay_sumamt: sum((s) => s.hifpPayFen),
+      acct_pay: sum((s) => s.acctPayFen),
+      cash_payamt: sum((s) => s.cashPayFen),
+    };
+    expect((await hospital.call('3201', totals, region)).answer.output).toMatchObject({ stmt_rslt: '0' });
+    const differs = (await hospital.call('3201', { ...totals, fixmedins_setl_cnt: mine.length + 1 }, region)).answer.output!;
+    expect(differs).toMatchObject({ stmt_rslt: '1' });
+    expect(differs.stmt_rslt_dscr).toContain('count');
+  });
+
   it('refuses an unknown code, a price over the highest allowed, another hospital’s encounter, an uninsured person, a settlement unlike its pre-settlement, and a bad signature, writing nothing', async () => {
     const { hospital, other, psnNo } = await setup();
     const region = { insuranceRegion: GUIGANG };

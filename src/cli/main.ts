@@ -17,6 +17,7 @@ import { configuredSharingKey, registerBankCommands, registerExternalDeptCommand
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
 import { runDemoBundle } from '../demo/demo-bundle.ts';
 import { runDemoProactive } from '../demo/demo-proactive.ts';
+import { runDemoInsurance } from '../demo/demo-insurance.ts';
 import { createProgress } from './progress.ts';
 import { printCredentials, printStarted, serve } from './serve.ts';
 import { isClusterWorker, parseWorkers, runCluster, WORKERS_NEED_POSTGRES } from './cluster.ts';
@@ -177,6 +178,24 @@ demo
   .option('--json', 'print the report as JSON (the default)')
   .action(async () => {
     console.log(JSON.stringify(await runDemoProactive(), null, 2));
+  });
+
+demo
+  .command('insurance')
+  .description(
+    '医保演示：平南县官成镇旺石村的患者在南宁三甲医院住院，区内异地就医免备案，医院窗口经签名接口直接结算 the seed’s Nanning story, settled at the hospital window through the signed hospital interface, on a fresh data dir',
+  )
+  .option('--json', 'print the report as JSON (the default)')
+  .option('--out <dir>', 'where the sealed statement is written (default: in the data dir)')
+  .option('--data-dir <dir>', 'a fresh data dir (default: a new temporary one)')
+  .action(async (options: { out?: string; dataDir?: string }) => {
+    console.log(
+      JSON.stringify(
+        await runDemoInsurance({ ...(options.out ? { out: options.out } : {}), ...(options.dataDir ? { dataDir: options.dataDir } : {}) }),
+        null,
+        2,
+      ),
+    );
   });
 
 demo

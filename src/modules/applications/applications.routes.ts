@@ -73,12 +73,13 @@ export function applicationsRoutes(deps: { applications: ApplicationsService }):
       {
         schema: {
           tags: ['applications'],
-          summary: '提交草稿 · submit a draft',
+          summary: '提交草稿 · submit a draft (with the confirmed form, e.g. as prefilled)',
           params: CaseIdParams,
-          response: withErrors({ 200: CaseViewSchema }, [401, 403, 404, 409]),
+          body: Type.Optional(ResubmitBody),
+          response: withErrors({ 200: CaseViewSchema }, [400, 401, 403, 404, 409]),
         },
       },
-      async (request) => applications.applicantAction(requirePrincipal(request), request.params.id, 'submit'),
+      async (request) => applications.applicantAction(requirePrincipal(request), request.params.id, 'submit', request.body?.form),
     );
 
     app.post(

@@ -14,7 +14,11 @@ export interface BundlesDeps {
   dataSharing: Pick<DataSharingService, 'requestExchange' | 'decideConsent' | 'listDatasets' | 'listGrants'>;
   orgs: Pick<OrgsService, 'byCode' | 'findDepartment'>;
   /** The parent's home village when the session did not carry it. */
-  residents?: { getResidentSummary(accountId: string): Promise<{ homeOrgCode: string | null } | null> };
+  residents?: {
+    getResidentSummary(accountId: string): Promise<{ homeOrgCode: string | null } | null>;
+    /** The account's phone, for a form field prefilled from the account (免填单). */
+    residentPhone?(accountId: string): Promise<string | null>;
+  };
   definitions?: readonly unknown[];
   /** Where `bundle.completed` is written, with the bundle's completion. */
   events: Pick<EventsService, 'enqueue'>;

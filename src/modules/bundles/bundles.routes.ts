@@ -10,6 +10,8 @@ import {
   BundlePreviewSchema,
   BundleProgressSchema,
   BurdenSchema,
+  PrefillDraftBody,
+  PrefilledDraftSchema,
   StartBundleBody,
   StartBundleHeaders,
 } from './bundles.schemas.ts';
@@ -99,6 +101,20 @@ export function bundlesRoutes(deps: { bundles: BundlesService }): FastifyPluginA
         },
       },
       async (request) => bundles.burden(requirePrincipal(request), request.params.id),
+    );
+
+    app.post(
+      '/cases/:id/prefill',
+      {
+        schema: {
+          tags: ['applications'],
+          summary: '免填单 · my draft’s form prefilled from shared data, each value with its source (I confirm and submit it)',
+          params: BundleIdParams,
+          body: PrefillDraftBody,
+          response: withErrors({ 200: PrefilledDraftSchema }, [400, 401, 403, 404, 409]),
+        },
+      },
+      async (request) => bundles.prefillDraft(requirePrincipal(request), request.params.id, request.body.consent),
     );
   };
 }

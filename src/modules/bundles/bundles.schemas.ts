@@ -154,3 +154,24 @@ export type BundlePreview = Static<typeof BundlePreviewSchema>;
 export type PreviewField = BundlePreview['fields'][number];
 export type PreviewExchange = BundlePreview['exchanges'][number];
 export type PreviewTask = BundlePreview['tasks'][number];
+
+export const PrefillDraftBody = Type.Object(
+  { consent: Type.Boolean({ description: '居民已预览并同意调取 · the resident previewed and agreed to the data being fetched' }) },
+  { additionalProperties: false },
+);
+export const PrefilledDraftSchema = Type.Object(
+  {
+    caseId: Type.String({ format: 'uuid' }),
+    serviceCode: Type.String(),
+    form: Type.Record(Type.String(), Type.String()),
+    provenance: Type.Record(
+      Type.String(),
+      Type.Union([
+        Type.Object({ dataset: Type.String(), field: Type.String(), exchangeId: Type.Optional(Type.String({ format: 'uuid' })) }),
+        Type.Object({ account: Type.Literal('phone') }),
+      ]),
+    ),
+    waitingFor: Type.Array(WaitingForSchema),
+  },
+  { $id: 'PrefilledDraft' },
+);

@@ -13,6 +13,7 @@ import type { BurdenFigures } from './burden.ts';
 import type { BundleProgress, BundlesDeps, StartBundleInput } from './bundles-types.ts';
 import { createBundlesContext } from './bundles-context.ts';
 import { createPrefillFunctions } from './prefill.ts';
+import { createItemPrefill } from './item-prefill.ts';
 import { createAdvanceFunctions } from './advance.ts';
 import { progressOf } from './progress.ts';
 import { createCaseDecidedHandler } from './on-case-decided.ts';
@@ -55,6 +56,9 @@ export function createBundlesService(deps: BundlesDeps) {
   }
 
   return {
+    /** 免填单 for one item: the resident's draft prefilled from shared data (item-prefill.ts). */
+    prefillDraft: createItemPrefill(ctx),
+
     /**
      * The `case.decided` consumer (on-case-decided.ts) the composition root subscribes: after an
      * officer's decision, the bundles of the case move on without the parent looking.

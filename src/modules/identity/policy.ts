@@ -56,6 +56,8 @@ export type StaffAction =
   /** See a paying department's benefit grants, payments and figures (take-up). */
   | 'benefit.view'
   | 'insurance.view'
+  /** Publish a pooling region's policy version and dry-run one over last month's settlements. */
+  | 'insurance.manage'
   // ---- the platform ----
   /** See the events that failed every attempt (dead letters) and retry them. */
   | 'events.manage';
@@ -156,6 +158,7 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   // ---- medical insurance ----
   // The bureau that runs a pooling region's fund (its officers and the administrators above).
   'insurance.view': HANDLERS.filter((r) => r !== 'village_reviewer').concat('supervisor'),
+  'insurance.manage': GRANT_MANAGERS,
   // ---- the platform ----
   'events.manage': ['platform_admin'],
 };

@@ -7,3 +7,8 @@ export { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.t
 export { statementRoutes } from './statement.routes.ts';
 export { registerInsuranceCommands } from './clearing.cli.ts';
 export { clearingRoutes } from './clearing.routes.ts';
+export { type PolicyAdmin, createPolicyAdmin } from './policy-admin.ts';
+export { insuranceAdminRoutes } from './insurance-admin.routes.ts';
+export { type FiguresItem, type ServiceFiguresService, computeServiceFigures, createServiceFigures } from './service-figures.ts';
+export { serviceFiguresRoutes } from './service-figures.routes.ts';
+export { type WorkingClock, chinaDayStart, createWorkingClock } from './working-clock.ts';

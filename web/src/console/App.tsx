@@ -3,7 +3,7 @@ import { Alert, Button, Layout, Menu, Space, Spin } from 'antd';
 import { lazy, Suspense, useEffect } from 'react';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { match, navigate, usePath } from '../shared/router.tsx';
-import { api, orgsFor, ROLE_TEXT, session } from './context.ts';
+import { api, insuranceOrgs, orgsFor, ROLE_TEXT, session } from './context.ts';
 import { SHARING_MENU, SharingPage, sharingPageOf } from './sharing-routes.tsx';
 import { Overview } from './Overview.tsx';
 import { Seals } from './Seals.tsx';
@@ -17,6 +17,7 @@ import { DeadLetters } from './DeadLetters.tsx';
 const { Header, Sider, Content } = Layout;
 // The rules pages, loaded when first opened.
 const Rules = lazy(() => import('./Rules.tsx').then((m) => ({ default: m.Rules })));
+const Insurance = lazy(() => import('./Insurance.tsx').then((m) => ({ default: m.Insurance })));
 const Benefits = lazy(() => import('./Benefits.tsx').then((m) => ({ default: m.Benefits })));
 
 export function ConsoleApp() {
@@ -50,6 +51,9 @@ export function ConsoleApp() {
     ...(orgsFor(me, 'benefit.view').length > 0
       ? [{ key: 'benefits', label: t('待遇', 'Benefits'), onClick: () => navigate('/console/benefits') }]
       : []),
+    ...(insuranceOrgs(me, 'insurance.view').length > 0
+      ? [{ key: 'insurance', label: t('医保', 'Medical insurance'), onClick: () => navigate('/console/insurance') }]
+      : []),
     ...(orgsFor(me, 'events.manage').length > 0
       ? [{ key: 'events', label: t('失败事件', 'Dead letters'), onClick: () => navigate('/console/events') }]
       : []),
@@ -66,7 +70,9 @@ export function ConsoleApp() {
             ? 'events'
             : path.startsWith('/console/benefits')
               ? 'benefits'
-              : 'queue';
+              : path.startsWith('/console/insurance')
+                ? 'insurance'
+                : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -111,6 +117,10 @@ export function ConsoleApp() {
           ) : section === 'benefits' ? (
             <Suspense fallback={<Spin />}>
               <Benefits />
+            </Suspense>
+          ) : section === 'insurance' ? (
+            <Suspense fallback={<Spin />}>
+              <Insurance />
             </Suspense>
           ) : section === 'rules' ? (
             <Suspense fallback={<Spin />}>

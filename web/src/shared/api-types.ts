@@ -2159,7 +2159,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** 提交草稿 · submit a draft */
+    /** 提交草稿 · submit a draft (with the confirmed form, e.g. as prefilled) */
     post: {
       parameters: {
         query?: never;
@@ -2169,7 +2169,11 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['ResubmitCaseBody'];
+        };
+      };
       responses: {
         /** @description Default Response */
         200: {
@@ -2178,6 +2182,15 @@ export interface paths {
           };
           content: {
             'application/json': components['schemas']['CaseView'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
           };
         };
         /** @description Default Response */
@@ -5238,6 +5251,126 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/cases/{id}/prefill': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 免填单 · my draft’s form prefilled from shared data, each value with its source (I confirm and submit it) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 居民已预览并同意调取 · the resident previewed and agreed to the data being fetched */
+            consent: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              caseId: string;
+              serviceCode: string;
+              form: {
+                [key: string]: string;
+              };
+              provenance: {
+                [key: string]:
+                  | {
+                      dataset: string;
+                      field: string;
+                      /** Format: uuid */
+                      exchangeId?: string;
+                    }
+                  | {
+                      /** @enum {string} */
+                      account: 'phone';
+                    };
+              };
+              waitingFor: {
+                department: string;
+                dataset: string;
+                /** @description The task whose department asked for the data */
+                task: string;
+                message: {
+                  zh: string;
+                  en: string;
+                };
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/sharing/datasets/{code}/records/summary': {
     parameters: {
       query?: never;
@@ -6860,6 +6993,837 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/me/insurance': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 我的医保 · my coverage, this year’s totals, filings and settlements with why */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json':
+              | {
+                  /** @enum {boolean} */
+                  insured: false;
+                }
+              | {
+                  /** @enum {boolean} */
+                  insured: true;
+                  psnNo: string;
+                  name: string;
+                  idMasked: string;
+                  scheme: 'employee' | 'resident';
+                  region: string;
+                  regionName: string | null;
+                  status: 'active' | 'suspended' | 'ended';
+                  /** @description 分 · fen */
+                  accountBalanceFen: number;
+                  history: {
+                    fromDate: string;
+                    scheme: 'employee' | 'resident';
+                    region: string;
+                    status: 'active' | 'suspended' | 'ended';
+                    reason: string;
+                  }[];
+                  year: {
+                    year: number;
+                    /** @description 分 · fen */
+                    deductibleUsedFen: number;
+                    /** @description 分 · fen */
+                    fundPaidFen: number;
+                    /** @description 分 · fen */
+                    accountPaidFen: number;
+                    stays: number;
+                  };
+                  filings: {
+                    /** Format: uuid */
+                    id: string;
+                    kind: 'long_term_residence' | 'temporary' | 'emergency';
+                    destination: string;
+                    startDate: string;
+                    endDate: string | null;
+                  }[];
+                  settlements: components['schemas']['InsuranceSettlement'][];
+                };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/settlements/{setlId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 结算详情 · one settlement, each line and why (mine, or my office’s region) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          setlId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              setlId: string;
+              mdtrtId: string;
+              institutionCode: string;
+              institutionName: string | null;
+              treatmentRegion: string;
+              insuranceRegion: string;
+              status: 'settled' | 'cancelled';
+              policyVersion: string;
+              /** Format: date-time */
+              settledAt: string;
+              cancelledAt: string | null;
+              certificateId: string | null;
+              amounts: {
+                /** @description 分 · fen */
+                medfee_sumamt: number;
+                /** @description 分 · fen */
+                fulamt_ownpay_amt: number;
+                /** @description 分 · fen */
+                overlmt_selfpay: number;
+                /** @description 分 · fen */
+                preselfpay_amt: number;
+                /** @description 分 · fen */
+                inscp_scp_amt: number;
+                /** @description 分 · fen */
+                act_pay_dedc: number;
+                /** @description 分 · fen */
+                hifp_pay: number;
+                /** @description 分 · fen */
+                acct_pay: number;
+                /** @description 分 · fen */
+                psn_cash_pay: number;
+              };
+              why: {
+                rule: string;
+                zh: string;
+                en: string;
+                /** @description 政策版本 · the policy version applied */
+                policy: string;
+                /** @description 依据 · the document it applies */
+                basis: string;
+              }[];
+              lines: {
+                id: string;
+                /** @description 分 · fen */
+                totalFen: number;
+                /** @description 分 · fen */
+                fulamtOwnpayFen: number;
+                /** @description 分 · fen */
+                overlmtSelfpayFen: number;
+                /** @description 分 · fen */
+                preselfpayFen: number;
+                /** @description 分 · fen */
+                inscpFen: number;
+                why: {
+                  rule: string;
+                  zh: string;
+                  en: string;
+                  /** @description 政策版本 · the policy version applied */
+                  policy: string;
+                  /** @description 依据 · the document it applies */
+                  basis: string;
+                }[];
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/settlements': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 结算记录 · the settlements of the pooling regions my office runs, newest first */
+    get: {
+      parameters: {
+        query?: {
+          before?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InsuranceSettlement'][];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/policies': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 医保政策 · every dated version of my regions’ policies */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InsurancePolicy'][];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** 发布政策版本 · publish a new dated version of a region’s policy (the previous one closes the day before) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 统筹区 · the pooling region (division code) */
+            region: string;
+            /** @description 版本 · e.g. 2027 */
+            version: string;
+            /** @description 施行日期 · YYYY-MM-DD */
+            effectiveFrom: string;
+            /** @description 依据 · the document it applies */
+            legalBasis: string;
+            deductibleFen: {
+              employee: {
+                /** @description 分 · fen */
+                1: number;
+                /** @description 分 · fen */
+                2: number;
+                /** @description 分 · fen */
+                3: number;
+              };
+              resident: {
+                /** @description 分 · fen */
+                1: number;
+                /** @description 分 · fen */
+                2: number;
+                /** @description 分 · fen */
+                3: number;
+              };
+            };
+            /** @description ‰ */
+            laterStayDeductiblePermille: number;
+            ratioPermille: {
+              employee: {
+                /** @description ‰ */
+                1: number;
+                /** @description ‰ */
+                2: number;
+                /** @description ‰ */
+                3: number;
+              };
+              resident: {
+                /** @description ‰ */
+                1: number;
+                /** @description ‰ */
+                2: number;
+                /** @description ‰ */
+                3: number;
+              };
+            };
+            awayReduction: {
+              /** @description ‰ */
+              province: number;
+              /** @description ‰ */
+              otherProvinceFiled: number;
+              /** @description ‰ */
+              otherProvinceUnfiled: number;
+            };
+            yearCapFen: {
+              /** @description 分 · fen */
+              employee: number;
+              /** @description 分 · fen */
+              resident: number;
+            };
+            /** @description ‰ */
+            classBSelfPayPermille: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description 统筹区 · the pooling region (division code) */
+              region: string;
+              version: string;
+              effectiveFrom: string;
+              closed: {
+                version: string;
+                effectiveTo: string;
+              } | null;
+              ledgerEntryId: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/institutions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 定点医疗机构 · designated institutions (public) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InsuranceInstitution'][];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/catalogue': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 医保目录 · a province’s catalogue of drugs, service items and consumables (public) */
+    get: {
+      parameters: {
+        query: {
+          region: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InsuranceCatalogueEntry'][];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/hsa/v1/interface-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 医保接口公钥 · the platform key that signs the hospital interface’s answers (SM2, chained to the platform root) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              keyId: string;
+              /** @enum {string} */
+              alg: 'sm2-sm3';
+              publicKeySpki: string;
+              certificatePem: string;
+              chainPem: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/hsa/v1/transactions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 医保交易 · one hospital-interface transaction (1101 2001 2301 2303 2304 2305 2601 3201), SM2-signed (RFC 9421) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description the JSON envelope: infno, msgid, mdtrtarea_admvs, insuplc_admdvs, fixmedins_code, inf_time, input */
+      requestBody: {
+        content: {
+          'application/json': string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/policies/dry-run': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 政策试算 · a proposed version applied to last month’s settlements of the region; nothing is written */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            policy: components['schemas']['InsurancePolicyProposal'];
+            /** @description YYYY-MM */
+            month?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description 统筹区 · the pooling region (division code) */
+              region: string;
+              /** @description YYYY-MM */
+              month: string;
+              version: string;
+              /** @description 重算的结算笔数 */
+              count: number;
+              fundFen: {
+                then: number;
+                proposed: number;
+              };
+              accountFen: {
+                then: number;
+                proposed: number;
+              };
+              cashFen: {
+                then: number;
+                proposed: number;
+              };
+              /** @description 变化最大的结算（按基金支付差额） */
+              changes: {
+                setlId: string;
+                institutionCode: string;
+                day: string;
+                policyVersion: string;
+                totalFen: number;
+                fundThenFen: number;
+                fundProposedFen: number;
+                cashThenFen: number;
+                cashProposedFen: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/clearings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 清算 · the month’s clearing between places of treatment and of insurance, for my regions */
+    get: {
+      parameters: {
+        query?: {
+          /** @description YYYY-MM */
+          month?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InsuranceClearing'][];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/ledger/proof/inclusion': {
     parameters: {
       query?: never;
@@ -8027,6 +8991,8 @@ export interface components {
       'rule.view'?: string[];
       'rule.manage'?: string[];
       'benefit.view'?: string[];
+      'insurance.view'?: string[];
+      'insurance.manage'?: string[];
       'events.manage'?: string[];
     };
     /** CaseActionBody */
@@ -8438,6 +9404,17 @@ export interface components {
           | 'PDF_GLYPHS_UNAVAILABLE'
           | 'VERIFY_TRUST_REQUIRED'
           | 'PLATFORM_UNREACHABLE'
+          | 'INSURANCE_NOT_INSURED'
+          | 'INSURANCE_UNKNOWN_CODE'
+          | 'INSURANCE_PRICE_OVER_LIMIT'
+          | 'INSURANCE_OTHER_INSTITUTION'
+          | 'INSURANCE_ENCOUNTER_STATE'
+          | 'INSURANCE_SETTLEMENT_MISMATCH'
+          | 'INSURANCE_REVERSAL_REFUSED'
+          | 'INSURANCE_MSGID_REUSED'
+          | 'INSURANCE_NO_POLICY'
+          | 'HOSPITAL_SIGNATURE_INVALID'
+          | 'INSURANCE_BAD_ENVELOPE'
           | 'NOT_IMPLEMENTED'
           | 'DATABASE_BUSY'
           | 'INTERNAL'
@@ -8631,6 +9608,230 @@ export interface components {
       hashes: string[];
       /** @description the signed checkpoint of this size, with cosignatures */
       checkpoint?: string;
+    };
+    InsuranceCatalogueEntry: {
+      code: string;
+      kind: 'drug' | 'service' | 'consumable';
+      nameZh: string;
+      nameEn: string;
+      unit: string;
+      itemClass: 'A' | 'B' | 'C';
+      priceLimitFen: number | null;
+      maxPriceFen: number | null;
+      effectiveFrom: string;
+      effectiveTo: string | null;
+    };
+    InsuranceClearing: {
+      /** @description YYYY-MM */
+      month: string;
+      treatmentRegion: string;
+      insuranceRegion: string;
+      totals: {
+        count: number;
+        totalFen: number;
+        fundFen: number;
+        accountFen: number;
+        cashFen: number;
+      };
+      discrepancies: {
+        institutionCode: string;
+        day: string;
+        reason: string;
+      }[];
+      certificateId: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    InsuranceInstitution: {
+      code: string;
+      nameZh: string;
+      nameEn: string;
+      level: 1 | 2 | 3;
+      region: string;
+      status: 'active' | 'suspended';
+      keyId: string;
+    };
+    InsurancePolicy: {
+      region: string;
+      version: string;
+      effectiveFrom: string;
+      effectiveTo: string | null;
+      legalBasis: string;
+      deductibleFen: {
+        employee: {
+          /** @description 分 · fen */
+          1: number;
+          /** @description 分 · fen */
+          2: number;
+          /** @description 分 · fen */
+          3: number;
+        };
+        resident: {
+          /** @description 分 · fen */
+          1: number;
+          /** @description 分 · fen */
+          2: number;
+          /** @description 分 · fen */
+          3: number;
+        };
+      };
+      laterStayDeductiblePermille: number;
+      ratioPermille: {
+        employee: {
+          1: number;
+          2: number;
+          3: number;
+        };
+        resident: {
+          1: number;
+          2: number;
+          3: number;
+        };
+      };
+      awayReduction: {
+        province: number;
+        otherProvinceFiled: number;
+        otherProvinceUnfiled: number;
+      };
+      yearCapFen: {
+        /** @description 分 · fen */
+        employee: number;
+        /** @description 分 · fen */
+        resident: number;
+      };
+      classBSelfPayPermille: number;
+      /** Format: date-time */
+      createdAt: string;
+      createdBy: string;
+    };
+    InsurancePolicyProposal: {
+      /** @description 统筹区 · the pooling region (division code) */
+      region: string;
+      /** @description 版本 · e.g. 2027 */
+      version: string;
+      /** @description 施行日期 · YYYY-MM-DD */
+      effectiveFrom: string;
+      /** @description 依据 · the document it applies */
+      legalBasis: string;
+      deductibleFen: {
+        employee: {
+          /** @description 分 · fen */
+          1: number;
+          /** @description 分 · fen */
+          2: number;
+          /** @description 分 · fen */
+          3: number;
+        };
+        resident: {
+          /** @description 分 · fen */
+          1: number;
+          /** @description 分 · fen */
+          2: number;
+          /** @description 分 · fen */
+          3: number;
+        };
+      };
+      /** @description ‰ */
+      laterStayDeductiblePermille: number;
+      ratioPermille: {
+        employee: {
+          /** @description ‰ */
+          1: number;
+          /** @description ‰ */
+          2: number;
+          /** @description ‰ */
+          3: number;
+        };
+        resident: {
+          /** @description ‰ */
+          1: number;
+          /** @description ‰ */
+          2: number;
+          /** @description ‰ */
+          3: number;
+        };
+      };
+      awayReduction: {
+        /** @description ‰ */
+        province: number;
+        /** @description ‰ */
+        otherProvinceFiled: number;
+        /** @description ‰ */
+        otherProvinceUnfiled: number;
+      };
+      yearCapFen: {
+        /** @description 分 · fen */
+        employee: number;
+        /** @description 分 · fen */
+        resident: number;
+      };
+      /** @description ‰ */
+      classBSelfPayPermille: number;
+    };
+    InsuranceSettlement: {
+      setlId: string;
+      mdtrtId: string;
+      institutionCode: string;
+      institutionName: string | null;
+      treatmentRegion: string;
+      insuranceRegion: string;
+      status: 'settled' | 'cancelled';
+      policyVersion: string;
+      /** Format: date-time */
+      settledAt: string;
+      cancelledAt: string | null;
+      certificateId: string | null;
+      amounts: {
+        /** @description 分 · fen */
+        medfee_sumamt: number;
+        /** @description 分 · fen */
+        fulamt_ownpay_amt: number;
+        /** @description 分 · fen */
+        overlmt_selfpay: number;
+        /** @description 分 · fen */
+        preselfpay_amt: number;
+        /** @description 分 · fen */
+        inscp_scp_amt: number;
+        /** @description 分 · fen */
+        act_pay_dedc: number;
+        /** @description 分 · fen */
+        hifp_pay: number;
+        /** @description 分 · fen */
+        acct_pay: number;
+        /** @description 分 · fen */
+        psn_cash_pay: number;
+      };
+      why: {
+        rule: string;
+        zh: string;
+        en: string;
+        /** @description 政策版本 · the policy version applied */
+        policy: string;
+        /** @description 依据 · the document it applies */
+        basis: string;
+      }[];
+      lines: {
+        id: string;
+        /** @description 分 · fen */
+        totalFen: number;
+        /** @description 分 · fen */
+        fulamtOwnpayFen: number;
+        /** @description 分 · fen */
+        overlmtSelfpayFen: number;
+        /** @description 分 · fen */
+        preselfpayFen: number;
+        /** @description 分 · fen */
+        inscpFen: number;
+        why: {
+          rule: string;
+          zh: string;
+          en: string;
+          /** @description 政策版本 · the policy version applied */
+          policy: string;
+          /** @description 依据 · the document it applies */
+          basis: string;
+        }[];
+      }[];
     };
     /** LedgerEntry */
     LedgerEntry: {

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { runDemoInsurance } from '../src/demo/demo-insurance.ts';
+
+describe('yiban demo insurance', () => {
+  it('settles the Nanning stay at the window with no filing at the local share, explains every line, and saves more than 4,000 yuan against the filing era', async () => {
+    const report = await runDemoInsurance();
+    expect(report.policy).toBe('450800-2026-07');
+    expect(report.filingEra.policy).toBe('450800-2025');
+    expect(report.fundPay + report.accountPay + report.cashPay).toBe(report.total);
+    expect(report.filingEra.total).toBe(report.total);
+    expect(report.saving).toBe(report.filingEra.cashPay - report.cashPay);
+    expect(report.saving).toBeGreaterThan(400_000);
+    expect(report.linesExplained).toBe(report.lines);
+    expect(report.patient.idMasked).toMatch(/^450821\*+\d{3}[\dX]$/);
+  }, 180_000);
+});

@@ -26,7 +26,7 @@ import { bundlesRoutes } from './modules/bundles/index.ts';
 import { rulesRoutes } from './modules/rules/index.ts';
 import { benefitsRoutes } from './modules/benefits/index.ts';
 import { hospitalGatewayRoutes, insuranceRoutes } from './modules/insurance/index.ts';
-import { clearingRoutes, statementRoutes } from './modules/insurance/index.ts';
+import { statementRoutes } from './modules/insurance/index.ts';
 import { createPolicyAdmin, insuranceAdminRoutes } from './modules/insurance/index.ts';
 import { serviceFiguresRoutes } from './modules/insurance/index.ts';
 import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
@@ -148,7 +148,6 @@ export async function buildApp(
       insuranceRoutes({ insurance: services.insurance }),
       hospitalGatewayRoutes({ insurance: services.insurance }),
       statementRoutes({ insurance: services.insurance }),
-      clearingRoutes({ insurance: services.insurance }),
       insuranceAdminRoutes({
         policyAdmin: createPolicyAdmin({
           db: platform.database.db,

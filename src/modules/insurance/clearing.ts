@@ -11,7 +11,7 @@
  * `yiban verify`. Running a month again keeps a pair's statement when nothing changed.
  */
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { AppError } from '../../core/errors.ts';
 import { canonicalJson } from '../../verify/document.ts';
 import type { InsuranceContext } from './insurance-context.ts';
@@ -71,25 +71,6 @@ interface PairRow extends Record<string, unknown> {
   account_fen: string;
   cash_fen: string;
   discrepancies: Discrepancy[] | string;
-}
-
-/** A month's stored clearing, for the staff of the offices of the places of insurance (`visibleRegions`). */
-export async function clearingsOf(ctx: InsuranceContext, regions: readonly string[], month: string): Promise<ClearedPair[]> {
-  monthRange(month);
-  if (regions.length === 0) throw new AppError('FORBIDDEN');
-  const rows = await ctx.db
-    .select()
-    .from(insuranceClearings)
-    .where(and(eq(insuranceClearings.month, month), inArray(insuranceClearings.insuranceRegion, [...regions])))
-    .orderBy(insuranceClearings.treatmentRegion, insuranceClearings.insuranceRegion);
-  return rows.map((r) => ({
-    month: r.month,
-    treatmentRegion: r.treatmentRegion,
-    insuranceRegion: r.insuranceRegion,
-    totals: r.totals,
-    discrepancies: r.discrepancies as Discrepancy[],
-    certificateId: r.certificateId,
-  }));
 }
 
 export function createClearing(ctx: InsuranceContext, reference: ReferenceData) {

@@ -6,7 +6,6 @@ export { type InsuranceAdmin, type InsuranceService, createInsuranceAdmin, creat
 export { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
 export { statementRoutes } from './statement.routes.ts';
 export { registerInsuranceCommands } from './clearing.cli.ts';
-export { clearingRoutes } from './clearing.routes.ts';
 export { type PolicyAdmin, createPolicyAdmin } from './policy-admin.ts';
 export { insuranceAdminRoutes } from './insurance-admin.routes.ts';
 export { type FiguresItem, type ServiceFiguresService, computeServiceFigures, createServiceFigures } from './service-figures.ts';

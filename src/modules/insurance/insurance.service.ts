@@ -16,7 +16,7 @@ import { filingHandler } from './filings.ts';
 import { createInsuranceRegistry } from './persons.ts';
 import { createReferenceData } from './reference-data.ts';
 import { createStatements } from './statement.ts';
-import { clearingsOf, createClearing } from './clearing.ts';
+import { createClearing } from './clearing.ts';
 import { createTransactions, settlementFields } from './transactions.ts';
 
 type SettlementRow = typeof insuranceSettlements.$inferSelect;
@@ -166,9 +166,6 @@ export function createInsuranceService(deps: InsuranceDeps) {
 
     /** 结算单: the sealed statement's PDF, for the insured person or the region's office. */
     statementPdf: statements.statementPdf,
-
-    /** 清算: a month's clearing of the caller's regions of insurance (staff with insurance.view). */
-    clearings: async (principal: Principal, month: string) => clearingsOf(ctx, await visibleRegions(principal), month),
 
     /** Every version of the policies of the caller's regions. */
     async policies(principal: Principal) {

@@ -246,6 +246,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     orgs,
     residents: identity,
     applications,
+    certificates,
     subjectKeyOf,
     clock,
     // Its own seal slot ('platform-hsa': no org code looks like it), chained to the platform's SM2 root.

@@ -26,6 +26,7 @@ import { bundlesRoutes } from './modules/bundles/index.ts';
 import { rulesRoutes } from './modules/rules/index.ts';
 import { benefitsRoutes } from './modules/benefits/index.ts';
 import { hospitalGatewayRoutes, insuranceRoutes, insuranceWindowRoutes } from './modules/insurance/index.ts';
+import { statementRoutes } from './modules/insurance/index.ts';
 import { createPolicyAdmin, insuranceAdminRoutes } from './modules/insurance/index.ts';
 import { serviceFiguresRoutes } from './modules/insurance/index.ts';
 import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
@@ -146,6 +147,7 @@ export async function buildApp(
       benefitsRoutes({ benefits: services.benefits }),
       insuranceRoutes({ insurance: services.insurance }),
       hospitalGatewayRoutes({ insurance: services.insurance }),
+      statementRoutes({ insurance: services.insurance }),
       insuranceAdminRoutes({
         policyAdmin: createPolicyAdmin({
           db: platform.database.db,

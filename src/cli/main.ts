@@ -10,6 +10,7 @@ import { demoCredentials, type DemoCredential } from '../demo/demo-people.ts';
 import { registerAdminCommands, reportCliError } from './admin-command.ts';
 import { generateOpenApi } from './openapi.ts';
 import { registerVerifyCommand } from './verify-command.ts';
+import { registerInsuranceCommands } from '../modules/insurance/index.ts';
 import { registerKeysCommands } from './keys-command.ts';
 import { registerLedgerCommands } from '../modules/ledger/index.ts';
 import { configuredSharingKey, registerBankCommands, registerExternalDeptCommands } from '../modules/sharing/index.ts';
@@ -134,6 +135,7 @@ registerVerifyCommand(program);
 registerAdminCommands(program, () => openPlatform(loadConfig()));
 registerKeysCommands(program);
 registerLedgerCommands(program, () => openPlatform(loadConfig()));
+registerInsuranceCommands(program, () => openPlatform(loadConfig()));
 registerExternalDeptCommands(
   program,
   () => configuredSharingKey(loadConfig()),

@@ -18,6 +18,9 @@ const holder: CertificateField[] = [
   { name: 'residentIdMasked', labelZh: '身份证号码', labelEn: 'Resident ID', source: 'holder.residentIdMasked' },
   { name: 'residentId', labelZh: '身份证号码（完整）', labelEn: 'Resident ID (full)', source: 'holder.residentId' },
 ];
+/** Fields whose values the issuing module gives (a record's certificate, not a case's form). */
+const statementFields = (fields: [name: string, zh: string, en: string][]): CertificateField[] =>
+  fields.map(([name, labelZh, labelEn]) => ({ name, labelZh, labelEn, source: 'form' }));
 const purpose: CertificateField = { name: 'purpose', labelZh: '用途', labelEn: 'Purpose', source: 'form', formField: 'purpose' };
 
 /**
@@ -108,6 +111,75 @@ export const SEED_CERTIFICATE_TYPES: CertificateTypeDef[] = [
       titleEn: 'Kinship Proof',
       bodyZh: '兹证明 {{holderName}}（居民身份证号码 {{residentIdMasked}}）与 {{relativeName}} 系{{relation}}关系。\n特此证明。',
       bodyEn: 'This is to certify that {{holderName}} (resident ID {{residentIdMasked}}) and {{relativeName}} are related as {{relation}}.',
+    },
+  },
+  // Records of the medical insurance module, issued by its event handler and CLI, not by a case:
+  // their service codes name no catalogue item, so no approval ever issues them.
+  {
+    code: 'insurance_settlement_statement',
+    typeCode: 'YB201',
+    nameZh: '医疗保障结算单',
+    nameEn: 'Medical insurance settlement statement',
+    serviceCode: 'insurance.settlement_statement',
+    fields: [
+      { name: 'holderName', labelZh: '姓名', labelEn: 'Name', source: 'holder.name' },
+      { name: 'residentIdMasked', labelZh: '身份证号码', labelEn: 'Resident ID', source: 'holder.residentIdMasked' },
+      ...statementFields([
+        ['psnNo', '人员编号', 'Person number'],
+        ['setlId', '结算编号', 'Settlement id'],
+        ['institution', '定点医药机构', 'Institution'],
+        ['regions', '就医地与参保地', 'Places of treatment and insurance'],
+        ['dates', '就诊与结算日期', 'Dates of treatment and settlement'],
+        ['policyVersion', '政策版本', 'Policy version'],
+        ['legalBasis', '政策依据', 'Legal basis'],
+        // One field for the nine totals: each disclosed field adds a digest to the payload, and the
+        // payload must fit in the QR code.
+        ['amounts', '结算金额', 'Amounts'],
+        ['why', '结算说明', 'Explanation'],
+        ['lines', '费用明细', 'Fee lines'],
+      ]),
+    ],
+    validityDays: null,
+    template: {
+      titleZh: '医疗保障结算单',
+      titleEn: 'Medical Insurance Settlement Statement',
+      bodyZh:
+        '参保人 {{holderName}}（身份证号码 {{residentIdMasked}}，人员编号 {{psnNo}}）在 {{institution}} 就医，{{regions}}，{{dates}}；结算编号 {{setlId}}；按参保地政策 {{policyVersion}} 结算，依据：{{legalBasis}}。\n' +
+        '{{amounts}}。\n结算说明：{{why}}\n费用明细（金额单位：元）：\n{{lines}}',
+      bodyEn:
+        '{{holderName}} (resident ID {{residentIdMasked}}, person {{psnNo}}) was treated at {{institution}}, {{regions}}, {{dates}}; settlement {{setlId}} under policy {{policyVersion}} ({{legalBasis}}).\n{{amounts}}.\n{{why}}\n{{lines}}',
+      bodySize: 9,
+    },
+  },
+  {
+    code: 'insurance_clearing_statement',
+    typeCode: 'YB202',
+    nameZh: '医疗保障基金清算单',
+    nameEn: 'Medical insurance clearing statement',
+    serviceCode: 'insurance.clearing_statement',
+    fields: statementFields([
+      ['month', '清算月份', 'Month'],
+      ['treatmentRegion', '就医地统筹区', 'Pooling region of treatment'],
+      ['insuranceRegion', '参保地统筹区', 'Pooling region of insurance'],
+      ['count', '结算笔数', 'Settlements'],
+      ['totalYuan', '医疗费总额（元）', 'Total (CNY)'],
+      ['fundYuan', '统筹基金支付（元）', 'Fund paid (CNY)'],
+      ['accountYuan', '个人账户支付（元）', 'Personal account paid (CNY)'],
+      ['cashYuan', '个人现金支付（元）', 'Paid in cash (CNY)'],
+      ['discrepancyCount', '对账差异（医院日）', 'Discrepancies (hospital days)'],
+      ['discrepancies', '差异明细', 'Discrepancies'],
+      ['discrepancyDigest', '差异清单摘要（SHA-256）', 'Digest of the discrepancy list (SHA-256)'],
+    ]),
+    validityDays: null,
+    template: {
+      titleZh: '医疗保障基金清算单',
+      titleEn: 'Medical Insurance Clearing Statement',
+      bodyZh:
+        '{{month}} 就医地 {{treatmentRegion}} 与参保地 {{insuranceRegion}} 之间已结算 {{count}} 笔，医疗费总额 {{totalYuan}} 元，其中统筹基金支付 {{fundYuan}} 元、个人账户支付 {{accountYuan}} 元、个人现金支付 {{cashYuan}} 元。\n' +
+        '对账差异 {{discrepancyCount}} 个医院日（清单摘要 {{discrepancyDigest}}）：\n{{discrepancies}}',
+      bodyEn:
+        '{{month}}, treated in {{treatmentRegion}} and insured in {{insuranceRegion}}: {{count}} settlements, total CNY {{totalYuan}}, fund {{fundYuan}}, personal accounts {{accountYuan}}, cash {{cashYuan}}. Discrepancies: {{discrepancyCount}} hospital days (digest {{discrepancyDigest}}).\n{{discrepancies}}',
+      bodySize: 10,
     },
   },
 ];

@@ -1,6 +1,7 @@
 import { createCertificatesContext } from './context.ts';
 import { createIssueFunctions } from './issue.ts';
 import { createIssueManyFunctions } from './issue-many.ts';
+import { createRecordIssueFunctions } from './issue-record.ts';
 import { createRenditionFunctions } from './renditions.ts';
 import { createStatusFunctions } from './status.ts';
 import type { CertificatesDeps } from './ports.ts';
@@ -33,6 +34,7 @@ export function createCertificatesService(deps: CertificatesDeps) {
   return {
     ...createIssueFunctions(ctx),
     ...createIssueManyFunctions(ctx),
+    ...createRecordIssueFunctions(ctx),
     ...renditions,
     ...createStatusFunctions(ctx, renditions),
   };

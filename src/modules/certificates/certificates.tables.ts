@@ -17,6 +17,8 @@ export interface CertificateTemplate {
   /** Body text with {{field}} placeholders. */
   bodyZh: string;
   bodyEn: string;
+  /** Body font size in points (default 15); a long statement sets a smaller one and runs onto more pages. */
+  bodySize?: number;
 }
 
 /** Certificate types are data: adding one needs no code. */

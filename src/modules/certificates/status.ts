@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import { message } from '../../core/messages.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Principal } from '../identity/index.ts';
-import { can } from '../identity/index.ts';
+import { actsForAnOrg, can } from '../identity/index.ts';
 import { canonicalJson, parsePayload } from '../../verify/document.ts';
 import type { CertificateBundle } from '../../verify/bundle.ts';
 import { verifyCertificate, type TrustAnchors, type VerificationResult } from '../../verify/verify-certificate.ts';
@@ -76,7 +76,8 @@ export function createStatusFunctions(
 
     /** Revoke, suspend or reinstate: by staff covering the issuer, with a reason, on the ledger. */
     async changeStatus(principal: Principal, id: string, to: CertificateStatus, reason: string): Promise<CertificateView> {
-      if (principal.kind !== 'staff' || principal.actingFor) throw notFound('certificate');
+      // Staff in their own name, or a system actor at the issuer (a cancelled settlement's statement).
+      if (!actsForAnOrg(principal)) throw notFound('certificate');
       const visible = await loadVisible(principal, id);
       if (!can(principal, 'certificate.changeStatus', { orgPath: visible.issuerOrgPath })) throw new AppError('FORBIDDEN');
       const why = reason.trim();

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.ts';
 import type { ApplicationsService } from '../applications/index.ts';
+import type { CertificatesService } from '../certificates/index.ts';
 import type { EventsService } from '../events/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import type { LedgerService } from '../ledger/index.ts';
@@ -13,6 +14,8 @@ export interface InsuranceDeps {
   residents: Pick<IdentityService, 'revealResidentId' | 'findResidentByResidentId' | 'residentPhone'>;
   /** Approved filing cases are read when they are decided; the hospital window submits a filing for the patient. */
   applications: Pick<ApplicationsService, 'getCase' | 'submit'>;
+  /** Seals the settlement and clearing statements (结算单, 清算单), revokes a cancelled settlement's. */
+  certificates: Pick<CertificatesService, 'prepareRecordIssue' | 'pdf' | 'get' | 'changeStatus'>;
   /** The keyed digest of a resident ID number (the sharing module's): persons are found by it, never by the number. */
   subjectKeyOf(residentId: string): string;
   /** The platform's SM2 key that signs the hospital interface's answers (a seal key of the platform, chained to its root). */

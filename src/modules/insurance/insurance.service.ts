@@ -15,6 +15,8 @@ import {
 import { filingHandler } from './filings.ts';
 import { createInsuranceRegistry } from './persons.ts';
 import { createReferenceData } from './reference-data.ts';
+import { createStatements } from './statement.ts';
+import { createClearing } from './clearing.ts';
 import { createTransactions, settlementFields } from './transactions.ts';
 import { createInsuranceWindow } from './window.ts';
 
@@ -73,6 +75,8 @@ export function createInsuranceService(deps: InsuranceDeps) {
     return out;
   }
 
+  const statements = createStatements(ctx, reference, { personOfResident, visibleRegions });
+
   async function institutionName(code: string): Promise<string | null> {
     return (await reference.institution(code))?.nameZh ?? null;
   }
@@ -80,7 +84,7 @@ export function createInsuranceService(deps: InsuranceDeps) {
   return {
     reference,
     /** Event handlers the composition root subscribes. */
-    handlers: [filingHandler(ctx)],
+    handlers: [filingHandler(ctx), ...statements.handlers],
     /** The platform's key that signs the hospital interface's answers. */
     interfaceKey: () => deps.interfaceSigner(),
     /** The hospital interface (routes verify the signature first). */
@@ -163,6 +167,9 @@ export function createInsuranceService(deps: InsuranceDeps) {
       return Promise.all(rows.map(async (s) => settlementView(s, await institutionName(s.institutionCode))));
     },
 
+    /** 结算单: the sealed statement's PDF, for the insured person or the region's office. */
+    statementPdf: statements.statementPdf,
+
     /** Every version of the policies of the caller's regions. */
     async policies(principal: Principal) {
       const regions = await visibleRegions(principal);
@@ -214,7 +221,8 @@ export type InsuranceService = ReturnType<typeof createInsuranceService>;
 
 /** The registry (enrolment, institutions): seed, demo and CLI only, never handed to a route. */
 export function createInsuranceAdmin(deps: InsuranceDeps) {
-  return createInsuranceRegistry(createInsuranceContext(deps));
+  const ctx = createInsuranceContext(deps);
+  return { ...createInsuranceRegistry(ctx), ...createClearing(ctx, createReferenceData(ctx.db, ctx.clock, deps.referenceTtlMs)) };
 }
 
 export type InsuranceAdmin = ReturnType<typeof createInsuranceAdmin>;

@@ -412,6 +412,7 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
       .update(insuranceEncounters)
       .set({ status: 'open', presettleDigest: null, presettleTotalFen: null })
       .where(eq(insuranceEncounters.mdtrtId, setl.mdtrtId));
+    await deps.events.enqueue(tx, { topic: 'insurance.cancelled', payload: { setlId: setl.setlId, how } });
     return { setl_id: setl.setlId, mdtrt_id: setl.mdtrtId, status: how };
   }
 

@@ -23,7 +23,7 @@ export const BUNDLE_ATTACHMENT_NAME = 'certificate-bundle.json';
 export interface CertificatePdfInput {
   certificate: Pick<CertificateView, 'identifier' | 'issuer' | 'issuedAt' | 'validUntil' | 'status'>;
   /** The type's template: `{{field}}` placeholders are filled from the bundle's disclosures. */
-  template: { titleZh: string; bodyZh: string };
+  template: { titleZh: string; bodyZh: string; bodySize?: number };
   /** What the holder shares: the disclosures in it are the values printed, the QR and the attachment. */
   bundle: CertificateBundle;
   /** The platform's PDF signing key (`keyStore.ensurePdfKey()`). */
@@ -45,6 +45,14 @@ const INK = rgb(0.1, 0.1, 0.1);
 const GREY = rgb(0.35, 0.35, 0.35);
 // A CMS with a two-certificate P-256 chain is about 1.6 KB; room to spare for longer names.
 const SIGNATURE_BYTES = 5120;
+// A version-40 QR at level M holds 2,331 bytes: a longer bundle (a settlement statement's fee lines)
+// puts the signed payload and the seal in the QR without the disclosed values, which are in the
+// attached bundle and printed on the page (the payload binds them).
+const QR_MAX_CHARS = 2331;
+// A page's body stops above the footer; the last page's ends above the seal block.
+const PAGE_TOP = 780;
+const PAGE_FLOOR = 60;
+const SIGN_BLOCK_FLOOR = 450;
 
 const FOOTNOTE = '本文件附有平台数字签名与可离线核验的证明数据。';
 const STATUS_MARKS = '已撤销已暂停';
@@ -94,16 +102,29 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
   const titleSize = 24;
   bold.draw(page, title, { x: (A4.width - bold.widthOfTextAtSize(title, titleSize)) / 2, y: 700, size: titleSize, color: INK });
 
-  // Body: each paragraph indented by two characters.
+  // Body: each paragraph indented by two characters; a long body runs onto more pages.
+  const bodySize = template.bodySize ?? BODY_SIZE;
+  const leading = template.bodySize ? bodySize * 1.6 : BODY_LEADING;
   const width = A4.width - 2 * MARGIN_X;
-  const measure = (t: string) => regular.widthOfTextAtSize(t, BODY_SIZE);
+  const measure = (t: string) => regular.widthOfTextAtSize(t, bodySize);
+  const pages = [page];
+  let current = page;
   let y = 620;
   for (const paragraph of [...body.split('\n'), validLine].filter((p) => p.trim())) {
-    const indent = BODY_SIZE * 2;
+    const indent = bodySize * 2;
     wrapParagraph(paragraph.trim(), { width, measure, firstIndent: indent }).forEach((line, i) => {
-      regular.draw(page, line, { x: MARGIN_X + (i === 0 ? indent : 0), y, size: BODY_SIZE, color: INK });
-      y -= BODY_LEADING;
+      if (y < PAGE_FLOOR) {
+        pages.push((current = doc.addPage([A4.width, A4.height])));
+        y = PAGE_TOP;
+      }
+      regular.draw(current, line, { x: MARGIN_X + (i === 0 ? indent : 0), y, size: bodySize, color: INK });
+      y -= leading;
     });
+  }
+  // A long (small-type) body that leaves no room for the seal above the QR gets a page for them.
+  if (template.bodySize && y < SIGN_BLOCK_FLOOR) {
+    pages.push((current = doc.addPage([A4.width, A4.height])));
+    y = PAGE_TOP;
   }
 
   // Issuer and date, bottom right; the seal over the issuer's name.
@@ -113,8 +134,8 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
   const dateWidth = regular.widthOfTextAtSize(issuedOn, BODY_SIZE);
   const blockWidth = Math.max(orgWidth, dateWidth);
   const orgX = right - blockWidth + (blockWidth - orgWidth) / 2;
-  regular.draw(page, certificate.issuer.name, { x: orgX, y: signY, size: BODY_SIZE, color: INK });
-  regular.draw(page, issuedOn, {
+  regular.draw(current, certificate.issuer.name, { x: orgX, y: signY, size: BODY_SIZE, color: INK });
+  regular.draw(current, issuedOn, {
     x: right - blockWidth + (blockWidth - dateWidth) / 2,
     y: signY - BODY_LEADING,
     size: BODY_SIZE,
@@ -122,10 +143,15 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
   });
   if (input.reviewerSignature) {
     const labelY = signY - BODY_LEADING * 2.6;
-    regular.draw(page, '经办人：', { x: MARGIN_X, y: labelY, size: BODY_SIZE, color: INK });
-    await drawSignatureImage(doc, page, input.reviewerSignature, { x: MARGIN_X + BODY_SIZE * 4, y: labelY - 14, width: 120, height: 44 });
+    regular.draw(current, '经办人：', { x: MARGIN_X, y: labelY, size: BODY_SIZE, color: INK });
+    await drawSignatureImage(doc, current, input.reviewerSignature, {
+      x: MARGIN_X + BODY_SIZE * 4,
+      y: labelY - 14,
+      width: 120,
+      height: 44,
+    });
   }
-  drawSeal(page, {
+  drawSeal(current, {
     name: certificate.issuer.name,
     ...(input.sealBottomText ? { bottomText: input.sealBottomText } : {}),
     cx: orgX + orgWidth / 2,
@@ -136,16 +162,17 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
 
   // Verification footer: QR, identifier, where to verify.
   const qrSize = 150;
-  drawQr(doc, page, encodeQrText(bundle), { x: MARGIN_X - 8, y: 56, size: qrSize });
+  drawQr(doc, current, qrText(bundle), { x: MARGIN_X - 8, y: 56, size: qrSize });
   const footX = MARGIN_X + qrSize + 4;
-  drawSmall(page, regular, `证明编号：${certificate.identifier}`, footX, 56 + qrSize - 44);
-  drawSmall(page, regular, verifyLine, footX, 56 + qrSize - 62);
-  drawSmall(page, regular, FOOTNOTE, footX, 56 + qrSize - 80);
+  drawSmall(current, regular, `证明编号：${certificate.identifier}`, footX, 56 + qrSize - 44);
+  drawSmall(current, regular, verifyLine, footX, 56 + qrSize - 62);
+  drawSmall(current, regular, FOOTNOTE, footX, 56 + qrSize - 80);
 
-  if (statusMark) {
+  for (const marked of pages) {
+    if (!statusMark) break;
     const size = 96;
     const w = bold.widthOfTextAtSize(statusMark, size);
-    bold.draw(page, statusMark, {
+    bold.draw(marked, statusMark, {
       x: A4.width / 2 - (w / 2) * Math.SQRT1_2,
       y: A4.height / 2 - (w / 2) * Math.SQRT1_2,
       size,
@@ -188,6 +215,12 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
     objectsPerTick: Infinity,
   });
   return signSavedPdf(unsigned, prepared(input.signingKey), signingTime);
+}
+
+/** The QR text of the bundle, or of its signed payload and seal alone when the values make it too dense. */
+function qrText(bundle: CertificateBundle): string {
+  const full = encodeQrText(bundle);
+  return full.length <= QR_MAX_CHARS ? full : encodeQrText({ ...bundle, disclosures: [] });
 }
 
 function drawSmall(page: PDFPage, font: CertificateFont, text: string, x: number, y: number): void {

@@ -1,0 +1,198 @@
+/**
+ * 结算单: the sealed statement of a settlement, a certificate of type `insurance_settlement_statement`
+ * issued by the pooling region's office (or the platform's root org when the region has none) to
+ * the insured person — to their account when they have one, else to a holder id derived from their
+ * person number, so that a person without an account gets theirs too (through this module's route).
+ * Issued once per settlement from `insurance.settled` (the certificate's key is derived from the
+ * settlement id, and the settlement's certificate_id is set in the issuing transaction); revoked
+ * from `insurance.cancelled` when the settlement is cancelled (2305) or reversed (2601).
+ */
+import { createHash } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { AppError, notFound } from '../../core/errors.ts';
+import type { EventHandler } from '../events/index.ts';
+import { PLATFORM_ADMIN_ORG, systemPrincipal, type Principal } from '../identity/index.ts';
+import type { InsuranceContext } from './insurance-context.ts';
+import { insuranceEncounters, insuranceFeeLines, insurancePersons, insuranceSettlements } from './insurance.tables.ts';
+import type { ReferenceData } from './reference-data.ts';
+import { SETTLED_TOPIC, settlementFields } from './transactions.ts';
+import type { Explanation } from './settlement.ts';
+
+export const STATEMENT_TYPE = 'insurance_settlement_statement';
+/** Enqueued by a cancellation (2305) or a reversal (2601) of a settlement: {setlId, how}. */
+const CANCELLED_TOPIC = 'insurance.cancelled';
+
+type SettlementRow = typeof insuranceSettlements.$inferSelect;
+type PersonRow = typeof insurancePersons.$inferSelect;
+
+/** A uuid (v5 layout) derived from a record: the same record, the same certificate key or holder. */
+export function derivedUuid(kind: string, id: string): string {
+  const h = createHash('sha256').update(`yiban/insurance/${kind}/${id}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export const yuan = (fen: number) => (fen / 100).toFixed(2);
+
+/** The issuer of a pooling region's statements: its office, or the platform's root org. */
+export async function issuerOf(ctx: InsuranceContext, reference: ReferenceData, region: string) {
+  const office = await reference.region(region);
+  const org = (office && (await ctx.deps.orgs.byCode(office.officeOrgCode))) || (await ctx.deps.orgs.byCode(PLATFORM_ADMIN_ORG));
+  if (!org) throw notFound('org');
+  return org;
+}
+
+/** The system actor that issues and revokes at `org`. */
+export function statementActor(org: { code: string; path: string }): Principal {
+  return systemPrincipal({
+    actor: 'insurance:statement',
+    at: { orgCode: org.code, orgPath: org.path, actions: ['certificate.view', 'certificate.changeStatus'] },
+  });
+}
+
+const because = (why: readonly Explanation[], basis: string) =>
+  why.map((w) => `${w.zh}〔${w.rule}，${w.policy}${w.basis === basis ? '' : `，${w.basis}`}〕`).join('；');
+
+/** The statement's field values: the settlement as stored, each line with why, the ID masked. */
+function statementValues(
+  s: SettlementRow,
+  p: PersonRow,
+  names: { institution: string; insuranceRegion: string; beginDate: string; lineNames: ReadonlyMap<string, string> },
+): { name: string; value: string }[] {
+  const amounts = settlementFields(s.result);
+  const basis = s.result.why[0]?.basis ?? '';
+  const bases = [...new Set([...s.result.why, ...s.result.lines.flatMap((l) => l.why)].map((w) => w.basis))];
+  const list = s.list ?? {};
+  const dates = list.admDate && list.dscgDate ? `${list.admDate} 至 ${list.dscgDate}` : names.beginDate;
+  const lines = s.result.lines.map(
+    (l) =>
+      `${l.id} ${names.lineNames.get(l.id) ?? ''}：金额 ${yuan(l.totalFen)}，全自费 ${yuan(l.fulamtOwnpayFen)}，超限价 ${yuan(l.overlmtSelfpayFen)}，` +
+      `先行自付 ${yuan(l.preselfpayFen)}，符合范围 ${yuan(l.inscpFen)}。${because(l.why, basis)}`,
+  );
+  const amount = (zh: string, key: keyof typeof amounts) => `${zh}（${key}）${yuan(amounts[key])} 元`;
+  const settledAt = new Date(s.settledAt.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+  const values: Record<string, string> = {
+    holderName: p.name,
+    residentIdMasked: p.idMasked,
+    psnNo: p.psnNo,
+    setlId: s.setlId,
+    institution: `${names.institution}（${s.institutionCode}）`,
+    regions: `就医地 ${s.treatmentRegion}，参保地 ${names.insuranceRegion}（${s.insuranceRegion}）`,
+    dates: `就诊日期 ${dates}，结算时间 ${settledAt}`,
+    policyVersion: s.policyVersion,
+    legalBasis: bases.join('；'),
+    amounts: [
+      amount('医疗费总额', 'medfee_sumamt'),
+      amount('全自费', 'fulamt_ownpay_amt'),
+      amount('超限价自费', 'overlmt_selfpay'),
+      amount('乙类先行自付', 'preselfpay_amt'),
+      amount('符合范围', 'inscp_scp_amt'),
+      amount('起付线', 'act_pay_dedc'),
+      amount('统筹基金支付', 'hifp_pay'),
+      amount('个人账户支付', 'acct_pay'),
+      amount('个人现金支付', 'psn_cash_pay'),
+    ].join('；'),
+    why: because(s.result.why, basis),
+    lines: lines.join('\n'),
+  };
+  return Object.entries(values).map(([name, value]) => ({ name, value }));
+}
+
+export interface StatementAccess {
+  personOfResident(principal: Principal): Promise<PersonRow | null>;
+  visibleRegions(principal: Principal): Promise<string[]>;
+}
+
+export function createStatements(ctx: InsuranceContext, reference: ReferenceData, access: StatementAccess) {
+  const { db, deps } = ctx;
+
+  async function issue(setlId: string, markHandled: Parameters<EventHandler['handle']>[1]['markHandled']) {
+    const [s] = await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.setlId, setlId));
+    if (!s || s.certificateId || s.status !== 'settled') return;
+    const [[p], [encounter], lineRows, institution, region, org] = await Promise.all([
+      db.select().from(insurancePersons).where(eq(insurancePersons.psnNo, s.psnNo)),
+      db.select().from(insuranceEncounters).where(eq(insuranceEncounters.mdtrtId, s.mdtrtId)),
+      db
+        .select({ sn: insuranceFeeLines.feedetlSn, name: insuranceFeeLines.nameZh })
+        .from(insuranceFeeLines)
+        .where(eq(insuranceFeeLines.mdtrtId, s.mdtrtId)),
+      reference.institution(s.institutionCode),
+      reference.region(s.insuranceRegion),
+      issuerOf(ctx, reference, s.insuranceRegion),
+    ]);
+    if (!p || !encounter) return;
+    const key = derivedUuid('statement', s.setlId);
+    const actor = statementActor(org);
+    const prepared = await deps.certificates.prepareRecordIssue([
+      {
+        key,
+        type: STATEMENT_TYPE,
+        orgCode: org.code,
+        holderId: p.accountId ?? derivedUuid('person', p.psnNo),
+        holder: { name: p.name, residentIdMasked: p.idMasked },
+        values: statementValues(s, p, {
+          institution: institution?.nameZh ?? s.institutionCode,
+          insuranceRegion: region?.nameZh ?? '',
+          beginDate: encounter.beginDate,
+          lineNames: new Map(lineRows.map((l) => [l.sn, l.name])),
+        }),
+        actorId: actor.accountId,
+      },
+    ]);
+    await db.transaction(async (tx) => {
+      // Locked against a concurrent cancellation: a statement is issued only while the settlement stands.
+      const [locked] = await tx.select().from(insuranceSettlements).where(eq(insuranceSettlements.setlId, setlId)).for('update');
+      if (locked && !locked.certificateId && locked.status === 'settled') {
+        const cert = (await prepared(tx)).get(key);
+        if (!cert) throw new Error(`statement of ${setlId} not issued`);
+        await tx.update(insuranceSettlements).set({ certificateId: cert.id }).where(eq(insuranceSettlements.setlId, setlId));
+      }
+      await markHandled(tx);
+    });
+  }
+
+  async function revoke(setlId: string, how: string) {
+    const [s] = await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.setlId, setlId));
+    if (!s?.certificateId || s.status !== 'cancelled') return;
+    const actor = statementActor(await issuerOf(ctx, reference, s.insuranceRegion));
+    const current = await deps.certificates.get(actor, s.certificateId);
+    if (current.status === 'revoked') return;
+    const reason = how === 'reversed' ? '结算已冲正 the settlement was reversed (2601)' : '结算已撤销 the settlement was cancelled (2305)';
+    await deps.certificates.changeStatus(actor, s.certificateId, 'revoked', reason);
+  }
+
+  return {
+    handlers: [
+      {
+        name: 'insurance.issue-statement',
+        topics: [SETTLED_TOPIC],
+        async handle(event, handling) {
+          const { setlId } = event.payload;
+          if (typeof setlId === 'string') await issue(setlId, (tx) => handling.markHandled(tx));
+        },
+      },
+      {
+        name: 'insurance.revoke-statement',
+        topics: [CANCELLED_TOPIC],
+        async handle(event) {
+          const { setlId, how } = event.payload;
+          if (typeof setlId === 'string') await revoke(setlId, typeof how === 'string' ? how : 'cancelled');
+        },
+      },
+    ] satisfies EventHandler[],
+
+    /** The statement's PDF, for the insured person or the office of the settlement's region. */
+    statementPdf: async (principal: Principal, setlId: string): Promise<{ identifier: string; bytes: Uint8Array }> => {
+      const [s] = await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.setlId, setlId));
+      if (!s) throw new AppError('NOT_FOUND', { what: 'settlement' });
+      if (principal.kind === 'staff' || principal.kind === 'system') {
+        if (!(await access.visibleRegions(principal)).includes(s.insuranceRegion)) throw new AppError('NOT_FOUND', { what: 'settlement' });
+      } else {
+        const p = await access.personOfResident(principal);
+        if (!p || p.psnNo !== s.psnNo) throw new AppError('NOT_FOUND', { what: 'settlement' });
+      }
+      // Not sealed yet (the event is handled within a second or so).
+      if (!s.certificateId) throw notFound('certificate');
+      return deps.certificates.pdf(statementActor(await issuerOf(ctx, reference, s.insuranceRegion)), s.certificateId);
+    },
+  };
+}

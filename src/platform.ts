@@ -27,6 +27,7 @@ import { rulesRoutes } from './modules/rules/index.ts';
 import { benefitsRoutes } from './modules/benefits/index.ts';
 import { hospitalGatewayRoutes, insuranceRoutes } from './modules/insurance/index.ts';
 import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
+import { ratingsRoutes } from './modules/ratings/index.ts';
 
 /**
  * The running platform around the composition root (app.ts): opening the configured database,
@@ -147,6 +148,7 @@ export async function buildApp(
       ledgerApiRoutes({ ledger: services.ledger }),
       eventsRoutes({ events: services.events }),
       inboxRoutes({ inbox: services.inbox }),
+      ratingsRoutes({ ratings: services.ratings }),
     ],
     // The web apps answer every other GET path, so they come last.
     rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), contextRoutes({ publicUrl: services.certificates.publicUrl }), webRoutes()],

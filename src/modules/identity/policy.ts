@@ -56,6 +56,13 @@ export type StaffAction =
   /** See a paying department's benefit grants, payments and figures (take-up). */
   | 'benefit.view'
   | 'insurance.view'
+  // ---- ratings (好差评) ----
+  /** See the ratings of an org and the orgs below, their rectifications, callbacks and appeals, and the figures. */
+  | 'rating.view'
+  /** Open the rating of an encounter at the org's window or kiosk (一次一评); answer a rectification, record a callback, appeal a rating: the responsible org and those above it. */
+  | 'rating.manage'
+  /** Decide an org's appeal against a rating. */
+  | 'rating.decide'
   // ---- the platform ----
   /** See the events that failed every attempt (dead letters) and retry them. */
   | 'events.manage';
@@ -156,6 +163,11 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   // ---- medical insurance ----
   // The bureau that runs a pooling region's fund (its officers and the administrators above).
   'insurance.view': HANDLERS.filter((r) => r !== 'village_reviewer').concat('supervisor'),
+  // ---- ratings (好差评) ----
+  // The responsible org (a village too) and the administrators above it; supervisors watch and decide appeals, never answer for an org.
+  'rating.view': [...HANDLERS, 'supervisor'],
+  'rating.manage': HANDLERS,
+  'rating.decide': ['supervisor'],
   // ---- the platform ----
   'events.manage': ['platform_admin'],
 };

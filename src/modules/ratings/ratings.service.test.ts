@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../../../test/db.ts';
 import { rejection } from '../../../test/errors.ts';
-import { createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
+import { createTestContext, PASSWORD, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import type { Principal } from '../identity/index.ts';
 import { decodeRatingLeaf, setRatingPolicy, type RatingLeaf } from './index.ts';
 
@@ -231,6 +231,44 @@ describe.each(testEngines())('好差评 ratings on %s', (engine) => {
     now = new Date(now.getTime() + 16 * DAY);
     expect(await rejection(ratings().rateEncounter(null, expiring.token, { level: 5, via: 'sms' }))).toBe('CONFLICT');
     expect(await rejection(ratings().rateEncounter(null, 'ABCDEFGHJKMN', { level: 5, via: 'sms' }))).toBe('NOT_FOUND');
+  });
+
+  it('rates a case once under concurrent attempts: one rating, one task, its two leaves and nothing from the others', async () => {
+    now = new Date('2026-05-06T02:00:00Z');
+    const resident = await ctx.newResident({ name: '林小梅' });
+    const caseId = await completedCase(resident);
+    const before = (await leaves()).length;
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => rejection(ratings().rateCase(resident, caseId, { level: 1 }))));
+    expect(outcomes.filter((o) => o === 'RESOLVED')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'ALREADY_EXISTS')).toHaveLength(4);
+    expect(await count(sql`select count(*)::int as n from ratings where case_id = ${caseId}`)).toBe(1);
+    expect(
+      await count(sql`select count(*)::int as n from rectifications t join ratings r on r.id = t.rating_id where r.case_id = ${caseId}`),
+    ).toBe(1);
+    expect((await leaves()).length).toBe(before + 2);
+  });
+
+  it('a helper acting for a resident opens a helper encounter naming them, and rates a case for them through the helper channel', async () => {
+    now = new Date('2026-05-06T02:00:00Z');
+    const resident = await ctx.newResident({ name: '黄大爷' });
+    const helper = await ctx.newStaff('helper', VILLAGE);
+    await ctx.services.identity.createDelegation(resident, {
+      helperUsername: helper.username,
+      scopes: ['applications.submit', 'applications.view'],
+      validUntil: new Date(now.getTime() + 7 * DAY),
+    });
+    const acting = await ctx.login({ kind: 'staff', username: helper.username, password: PASSWORD, channel: 'web' }, resident.accountId);
+    const input = { orgCode: VILLAGE, channel: 'helper' as const, serviceCode: 'cert.residence' };
+    expect(await rejection(ratings().openEncounter(helper, input))).toBe('NOT_FOUND');
+    expect(await rejection(ratings().openEncounter(acting, { ...input, orgCode: ctx.otherVillage }))).toBe('NOT_FOUND');
+    const encounter = await ratings().openEncounter(acting, input);
+    expect(encounter).toMatchObject({ channel: 'helper', named: true });
+    // The SMS link reaches the resident, who rates as themself.
+    const bySms = await ratings().rateEncounter(resident, encounter.token, { level: 5, indicators: { serviceAttitude: 5 }, via: 'sms' });
+    expect(bySms).toMatchObject({ channel: 'sms', realName: true });
+    const caseId = await completedCase(resident);
+    expect(await ratings().rateCase(acting, caseId, { level: 4 })).toMatchObject({ channel: 'helper', realName: true });
+    expect((await ratings().mine(resident)).map((r) => r.id)).toHaveLength(2);
   });
 
   it('every step is a rating.v1 leaf with org, service, level, channel and an hour; none holds a name, an ID number, an account id or a comment', async () => {

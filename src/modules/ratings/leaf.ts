@@ -56,7 +56,7 @@ export type RatingLeafEvent =
 export type RatingLeaf = RatingLeafEvent & { kind: typeof RATING_LEAF_KIND; at: string };
 
 /** The hour a time falls in, UTC (`2026-04-30T02:00:00Z`). */
-function hourOf(time: Date): string {
+export function hourOf(time: Date): string {
   return new Date(Math.floor(time.getTime() / 3_600_000) * 3_600_000).toISOString().replace('.000Z', 'Z');
 }
 
@@ -69,7 +69,7 @@ export function raterDigest(salt: string, accountId: string): string {
   return createHash('sha256').update(`yiban/rating-rater/v1|${salt}|${accountId}`).digest('hex');
 }
 
-function encodeRatingLeaf(event: RatingLeafEvent, at: Date): Uint8Array {
+export function encodeRatingLeaf(event: RatingLeafEvent, at: Date): Uint8Array {
   const leaf: RatingLeaf = { ...event, kind: RATING_LEAF_KIND, at: hourOf(at) };
   return new TextEncoder().encode(canonicalJson(leaf));
 }

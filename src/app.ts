@@ -21,6 +21,7 @@ import { createRulesService, type RulesService } from './modules/rules/index.ts'
 import { createInstantService } from './modules/instant/index.ts';
 import { createBenefitsService, type BenefitsService } from './modules/benefits/index.ts';
 import { createInsuranceAdmin, createInsuranceService, type InsuranceAdmin, type InsuranceService } from './modules/insurance/index.ts';
+import { createServiceFigures, type ServiceFiguresService } from './modules/insurance/index.ts';
 import { createInboxService, type InboxService, type NoticeSender } from './modules/inbox/index.ts';
 import { createRatingsService, type RatingsService } from './modules/ratings/index.ts';
 
@@ -63,6 +64,8 @@ export interface Services {
   insurance: InsuranceService;
   /** The insurance registry (enrolment, institutions): seed, demo and CLI only. */
   insuranceAdmin: InsuranceAdmin;
+  /** The insurance office's dashboard figures: online rate, working days per service, share decided instantly. */
+  insuranceFigures: ServiceFiguresService;
   /** The resident inbox: notices other modules write in their transactions (`notifyInTx`), texted when asked. */
   inbox: InboxService;
   /** 好差评: ratings of cases and encounters, rectifications, callbacks and appeals. */
@@ -280,6 +283,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     inbox,
     insurance,
     insuranceAdmin: createInsuranceAdmin(insuranceDeps),
+    insuranceFigures: createServiceFigures({ db, catalog, orgs }),
     ratings: createRatingsService({ db, orgs, applications, catalog, ledger, events, notices: inbox, clock }),
   };
 }

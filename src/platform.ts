@@ -25,7 +25,9 @@ import { dataSharingRoutes, datasetRecordsRoutes, loadSharingKey } from './modul
 import { bundlesRoutes } from './modules/bundles/index.ts';
 import { rulesRoutes } from './modules/rules/index.ts';
 import { benefitsRoutes } from './modules/benefits/index.ts';
-import { hospitalGatewayRoutes, insuranceRoutes } from './modules/insurance/index.ts';
+import { hospitalGatewayRoutes, insuranceRoutes, insuranceWindowRoutes } from './modules/insurance/index.ts';
+import { createPolicyAdmin, insuranceAdminRoutes } from './modules/insurance/index.ts';
+import { serviceFiguresRoutes } from './modules/insurance/index.ts';
 import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
 import { ratingsRoutes } from './modules/ratings/index.ts';
 
@@ -145,6 +147,16 @@ export async function buildApp(
       benefitsRoutes({ benefits: services.benefits }),
       insuranceRoutes({ insurance: services.insurance }),
       hospitalGatewayRoutes({ insurance: services.insurance }),
+      insuranceAdminRoutes({
+        policyAdmin: createPolicyAdmin({
+          db: platform.database.db,
+          ledger: services.ledger,
+          orgs: services.orgs,
+          reference: services.insurance.reference,
+        }),
+      }),
+      serviceFiguresRoutes({ figures: services.insuranceFigures }),
+      insuranceWindowRoutes({ insurance: services.insurance }),
       ledgerApiRoutes({ ledger: services.ledger }),
       eventsRoutes({ events: services.events }),
       inboxRoutes({ inbox: services.inbox }),

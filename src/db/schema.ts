@@ -14,3 +14,4 @@ export * from '../modules/rules/rules.tables.ts';
 export * from '../modules/benefits/benefits.tables.ts';
 export * from '../modules/inbox/inbox.tables.ts';
 export * from '../modules/insurance/insurance.tables.ts';
+export * from '../modules/insurance/window.tables.ts';

@@ -9,10 +9,8 @@ import { buildApp } from '../platform.ts';
 import { makeResidentId } from '../modules/identity/index.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/index.ts';
 import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../modules/certificates/index.ts';
-import { SEED_POLICIES, seedInsurance } from '../modules/insurance/index.ts';
-import { createHospitalClient } from '../modules/insurance/hospital-client.ts';
-import { resolvePolicy } from '../modules/insurance/policies.ts';
-import { settle, type FeeLine } from '../modules/insurance/settlement.ts';
+import { SEED_POLICIES, createHospitalClient, resolvePolicy, seedInsurance, settle, type FeeLine } from '../modules/insurance/index.ts';
+
 import { sm2SigningKey } from '../modules/sharing/index.ts';
 import { sm2GenerateKeyPair } from '../verify/sm2-keys.ts';
 import { DEMO_PASSWORD } from './demo-people.ts';

@@ -72,6 +72,8 @@ export function createApplicationsContext(deps: ApplicationsDeps) {
 
   function channelOf(principal: Principal): Channel {
     if (principal.actingFor) return 'helper';
+    // The hospital insurance window submits for the patient at the counter (insurance/window.ts).
+    if (principal.kind === 'system' && principal.sessionChannel === 'window') return 'window';
     return principal.sessionChannel === 'kiosk' ? 'kiosk' : 'app';
   }
 

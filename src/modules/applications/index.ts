@@ -5,3 +5,5 @@ export { type ApprovedCase, type BatchDecisionResult } from './batch-decisions.t
 export { type CaseSummary, readCaseSummaries } from './case-summaries.ts';
 export { overviewRoutes } from './overview.routes.ts';
 export { type OverviewService, createOverviewService } from './overview.ts';
+export { type CaseDurationsQuery, type ServiceDurations, earliestSubmission, readCaseDurations } from './case-durations.ts';
+export { type HistoricalCase, importCaseHistory } from './case-history.ts';

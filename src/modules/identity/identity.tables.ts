@@ -5,7 +5,16 @@ import { masterKey } from './master-key.tables.ts';
 export type AccountKind = 'resident' | 'staff';
 export type AccountStatus = 'active' | 'disabled';
 export type StaffRole =
-  'village_reviewer' | 'township_admin' | 'county_admin' | 'city_admin' | 'department_officer' | 'supervisor' | 'platform_admin' | 'helper';
+  | 'village_reviewer'
+  | 'township_admin'
+  | 'county_admin'
+  | 'city_admin'
+  | 'department_officer'
+  | 'supervisor'
+  | 'platform_admin'
+  | 'helper'
+  /** 医保窗口: a hospital's insurance window clerk, held at the hospital's org (a department of kind 'hospital'). */
+  | 'hospital_window';
 
 export const accounts = pgTable(
   'accounts',

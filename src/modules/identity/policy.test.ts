@@ -23,6 +23,7 @@ const HELD_AT: Record<StaffRole, string> = {
   supervisor: X,
   platform_admin: P,
   helper: V,
+  hospital_window: D,
 };
 
 /** Below the node where the role is held (a node it can reach only if it covers a subtree). */
@@ -35,6 +36,7 @@ const BELOW: Record<StaffRole, string> = {
   supervisor: T,
   platform_admin: V,
   helper: `${V}.x`,
+  hospital_window: `${D}.x`,
 };
 
 /** Outside the role's subtree. */
@@ -47,6 +49,7 @@ const ELSEWHERE: Record<StaffRole, string> = {
   supervisor: Y,
   platform_admin: '45.4501  Y',
   helper: Y,
+  hospital_window: `${C}.dept-hospital-b`,
 };
 
 const ACTIONS: StaffAction[] = [
@@ -76,6 +79,7 @@ const TABLE: Record<StaffRole, string> = {
   supervisor:         'Y         -           Y         -           Y        -            Y             -        -       Y            -            Y',
   platform_admin:     'Y         Y           Y         Y           Y        Y            -             Y        Y       Y            -            Y',
   helper:             '-         -           -         -           -        -            -             -        -       -            -            -',
+  hospital_window:    '-         -           -         -           -        -            -             -        -       -            -            -',
 };
 
 // ---- applications, certificates, orgs, identity, rules and the platform: their own actions, in the same form ----
@@ -90,6 +94,7 @@ const ACTIONS_AC: StaffAction[] = [
   'events.manage',
   'benefit.view',
   'insurance.view',
+  'insurance.manage',
   'rating.view',
   'rating.manage',
   'rating.decide',
@@ -97,15 +102,33 @@ const ACTIONS_AC: StaffAction[] = [
 
 // prettier-ignore
 const TABLE_AC: Record<StaffRole, string> = {
-  //                 seal.view signature.activate signature.upload department.create staff.manage rule.view rule.manage events.manage benefit.view insurance.view rating.view rating.manage rating.decide
-  village_reviewer:   'Y         -                  Y                -                 -            Y         -           -           -           -            Y           Y             -',
-  township_admin:     'Y         Y                  -                Y                 Y            Y         -           -           Y           Y            Y           Y             -',
-  county_admin:       'Y         Y                  -                Y                 Y            Y         Y           -           Y           Y            Y           Y             -',
-  city_admin:         'Y         Y                  -                Y                 Y            Y         Y           -           Y           Y            Y           Y             -',
-  department_officer: 'Y         -                  Y                -                 -            Y         Y           -           Y           Y            Y           Y             -',
-  supervisor:         'Y         -                  -                -                 -            Y         -           -           Y           Y            Y           -             Y',
-  platform_admin:     'Y         Y                  -                Y                 Y            Y         Y           Y           Y           Y            Y           Y             -',
-  helper:             '-         -                  -                -                 -            -         -           -           -           -            -           -             -',
+  //                 seal.view signature.activate signature.upload department.create staff.manage rule.view rule.manage events.manage benefit.view insurance.view insurance.manage rating.view rating.manage rating.decide
+  village_reviewer:   'Y         -                  Y                -                 -            Y         -           -           -           -              -                Y           Y             -',
+  township_admin:     'Y         Y                  -                Y                 Y            Y         -           -           Y           Y              -                Y           Y             -',
+  county_admin:       'Y         Y                  -                Y                 Y            Y         Y           -           Y           Y              Y                Y           Y             -',
+  city_admin:         'Y         Y                  -                Y                 Y            Y         Y           -           Y           Y              Y                Y           Y             -',
+  department_officer: 'Y         -                  Y                -                 -            Y         Y           -           Y           Y              Y                Y           Y             -',
+  supervisor:         'Y         -                  -                -                 -            Y         -           -           Y           Y              -                Y           -             Y',
+  platform_admin:     'Y         Y                  -                Y                 Y            Y         Y           Y           Y           Y              Y                Y           Y             -',
+  helper:             '-         -                  -                -                 -            -         -           -           -           -              -                -           -             -',
+  hospital_window:    '-         -                  -                -                 -            -         -           -           -           -              -                -           -             -',
+};
+
+// ---- medical insurance: the hospital window ----
+const ACTIONS_INS: StaffAction[] = ['insurance.window'];
+
+// prettier-ignore
+const TABLE_INS: Record<StaffRole, string> = {
+  //                 insurance.window
+  village_reviewer:   '-',
+  township_admin:     '-',
+  county_admin:       '-',
+  city_admin:         '-',
+  department_officer: '-',
+  supervisor:         '-',
+  platform_admin:     '-',
+  helper:             '-',
+  hospital_window:    'Y',
 };
 
 /** Roles that reach the nodes below where they are held; the platform administrator reaches every node. */
@@ -121,15 +144,17 @@ const staff = (role: StaffRole, orgPath: string): Principal => ({
 
 describe('policy: every role × action', () => {
   it('the table names every action the policy knows', () => {
-    expect([...STAFF_ACTIONS].sort()).toEqual([...ACTIONS, ...ACTIONS_AC].sort());
+    expect([...STAFF_ACTIONS].sort()).toEqual([...ACTIONS, ...ACTIONS_AC, ...ACTIONS_INS].sort());
   });
 
   const cases = (Object.keys(TABLE) as StaffRole[]).flatMap((role) => {
     const marks = TABLE[role].split(/\s+/);
     const marksAc = TABLE_AC[role].split(/\s+/);
+    const marksIns = TABLE_INS[role].split(/\s+/);
     return [
       ...ACTIONS.map((action, i) => ({ role, action, allowed: marks[i] === 'Y' })),
       ...ACTIONS_AC.map((action, i) => ({ role, action, allowed: marksAc[i] === 'Y' })),
+      ...ACTIONS_INS.map((action, i) => ({ role, action, allowed: marksIns[i] === 'Y' })),
     ];
   });
 
@@ -147,7 +172,7 @@ describe('policy: every role × action', () => {
       ...staff('helper', V),
       actingFor: { residentId: 'r', delegationId: 'd', scopes: ['applications.submit'] },
     };
-    for (const action of [...ACTIONS, ...ACTIONS_AC]) {
+    for (const action of [...ACTIONS, ...ACTIONS_AC, ...ACTIONS_INS]) {
       expect(can(resident, action, { orgPath: V })).toBe(false);
       expect(can(helper, action, { orgPath: V })).toBe(false);
     }
@@ -203,7 +228,7 @@ describe('policy: a system actor (a rule, a bundle prefill) does what its author
     expect(() => requireResidentScope(rule, 'applications.submit')).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
   });
 
-  it.each([...ACTIONS, ...ACTIONS_AC])('%s: allowed at its own node only when its authority names it', (action) => {
+  it.each([...ACTIONS, ...ACTIONS_AC, ...ACTIONS_INS])('%s: allowed at its own node only when its authority names it', (action) => {
     const named = action === 'case.view' || action === 'case.handle';
     expect(can(rule, action, { orgPath: D })).toBe(named);
     // Never below, above or beside its node, whatever the action.
@@ -218,7 +243,7 @@ describe('policy: a system actor (a rule, a bundle prefill) does what its author
     expect(() => requireResidentScope(forParent, 'certificates.view')).toThrow(expect.objectContaining({ code: 'DELEGATION_REQUIRED' }));
     expect(onBehalfOf(forParent)).toBe('r-1');
     expect(actsForAnOrg(forParent)).toBe(false);
-    for (const action of [...ACTIONS, ...ACTIONS_AC]) expect(can(forParent, action, { orgPath: V })).toBe(false);
+    for (const action of [...ACTIONS, ...ACTIONS_AC, ...ACTIONS_INS]) expect(can(forParent, action, { orgPath: V })).toBe(false);
   });
 
   it('the same actor at the same place is the same account id; another place is another', () => {

@@ -56,6 +56,10 @@ export type StaffAction =
   /** See a paying department's benefit grants, payments and figures (take-up). */
   | 'benefit.view'
   | 'insurance.view'
+  /** Publish a pooling region's policy version and dry-run one over last month's settlements. */
+  | 'insurance.manage'
+  /** 医保窗口: check a patient's coverage, file, open, settle and cancel at the hospital's window (its own hospital only). */
+  | 'insurance.window'
   // ---- ratings (好差评) ----
   /** See the ratings of an org and the orgs below, their rectifications, callbacks and appeals, and the figures. */
   | 'rating.view'
@@ -77,6 +81,7 @@ export const STAFF_ROLES: readonly StaffRole[] = [
   'supervisor',
   'platform_admin',
   'helper',
+  'hospital_window',
 ];
 
 const DIVISION_LEVELS = ['province', 'city', 'county', 'township', 'village'] as const;
@@ -91,6 +96,8 @@ const ROLE_LEVELS: Readonly<Record<StaffRole, readonly string[]>> = {
   supervisor: ['province', 'city', 'county', 'township'],
   platform_admin: DIVISION_LEVELS,
   helper: DIVISION_LEVELS,
+  // A hospital is a department-level org (kind 'hospital'); the window's institution names it.
+  hospital_window: ['department'],
 };
 
 /** Whether `role` can be held at an org of level `level` (ROLE_LEVELS). */
@@ -163,6 +170,9 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   // ---- medical insurance ----
   // The bureau that runs a pooling region's fund (its officers and the administrators above).
   'insurance.view': HANDLERS.filter((r) => r !== 'village_reviewer').concat('supervisor'),
+  'insurance.manage': GRANT_MANAGERS,
+  // Only the hospital's own window clerks: no administrator settles for a hospital.
+  'insurance.window': ['hospital_window'],
   // ---- ratings (好差评) ----
   // The responsible org (a village too) and the administrators above it; supervisors watch and decide appeals, never answer for an org.
   'rating.view': [...HANDLERS, 'supervisor'],

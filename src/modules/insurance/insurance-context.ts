@@ -10,9 +10,9 @@ export interface InsuranceDeps {
   ledger: Pick<LedgerService, 'appendInTx'>;
   events: Pick<EventsService, 'enqueue'>;
   orgs: Pick<OrgsService, 'byCode'>;
-  residents: Pick<IdentityService, 'revealResidentId'>;
-  /** Approved filing cases are read when they are decided. */
-  applications: Pick<ApplicationsService, 'getCase'>;
+  residents: Pick<IdentityService, 'revealResidentId' | 'findResidentByResidentId' | 'residentPhone'>;
+  /** Approved filing cases are read when they are decided; the hospital window submits a filing for the patient. */
+  applications: Pick<ApplicationsService, 'getCase' | 'submit'>;
   /** The keyed digest of a resident ID number (the sharing module's): persons are found by it, never by the number. */
   subjectKeyOf(residentId: string): string;
   /** The platform's SM2 key that signs the hospital interface's answers (a seal key of the platform, chained to its root). */

@@ -16,6 +16,7 @@ import { filingHandler } from './filings.ts';
 import { createInsuranceRegistry } from './persons.ts';
 import { createReferenceData } from './reference-data.ts';
 import { createTransactions, settlementFields } from './transactions.ts';
+import { createInsuranceWindow } from './window.ts';
 
 type SettlementRow = typeof insuranceSettlements.$inferSelect;
 
@@ -84,6 +85,8 @@ export function createInsuranceService(deps: InsuranceDeps) {
     interfaceKey: () => deps.interfaceSigner(),
     /** The hospital interface (routes verify the signature first). */
     handleTransaction: transactions.handle,
+    /** 医保窗口: a hospital's window clerks act for the patient through the same transactions (window.ts). */
+    window: createInsuranceWindow(ctx, reference, transactions.handle),
 
     /** 我的医保: coverage, history, this year's totals, filings and settlements. */
     async mine(principal: Principal) {

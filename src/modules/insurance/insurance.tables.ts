@@ -91,6 +91,8 @@ export const insuranceInstitutions = pgTable('insurance_institutions', {
   publicKey: bytea('public_key').notNull(),
   status: text('status').$type<'active' | 'suspended'>().notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  /** The hospital's org (a department of kind 'hospital'): its insurance window clerks (hospital_window) act for this institution only. */
+  orgCode: text('org_code').unique(),
 });
 
 export type InsuredStatus = 'active' | 'suspended' | 'ended';

@@ -102,11 +102,18 @@ export function createInsuranceRegistry(ctx: InsuranceContext) {
       region: string;
       keyId: string;
       publicKey: Uint8Array;
+      /** The hospital's org (a department of kind 'hospital'), whose window clerks act for it. */
+      orgCode?: string;
     }) {
       if (!INSTITUTION_CODE.test(input.code)) throw new AppError('VALIDATION_FAILED', { detail: 'institution code: H and 11 digits' });
       if (!/^\d{6}$/.test(input.region)) throw new AppError('INVALID_DIVISION_CODE', { code: input.region });
       if (input.publicKey.length !== 65 || input.publicKey[0] !== 4)
         throw new AppError('VALIDATION_FAILED', { detail: 'SM2 public key: 65 bytes, 04 ‖ x ‖ y' });
+      if (input.orgCode !== undefined) {
+        const org = await deps.orgs.byCode(input.orgCode);
+        if (!org || org.level !== 'department' || org.departmentKind !== 'hospital')
+          throw new AppError('VALIDATION_FAILED', { detail: 'orgCode: a department of kind hospital' });
+      }
       const row = { ...input, publicKey: input.publicKey, status: 'active' as const, updatedAt: clock() };
       await db
         .insert(insuranceInstitutions)
@@ -121,6 +128,7 @@ export function createInsuranceRegistry(ctx: InsuranceContext) {
             keyId: row.keyId,
             publicKey: row.publicKey,
             updatedAt: row.updatedAt,
+            ...(input.orgCode !== undefined ? { orgCode: input.orgCode } : {}),
           },
         });
     },

@@ -528,7 +528,13 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
      * Runs one transaction of a verified institution. The envelope's institution must be the
      * signer; the answer is stored with the msgid in the transaction of its effect.
      */
-    handle: async (institution: InstitutionRow, env: Envelope, requestDigest: string): Promise<Answer> => {
+    handle: async (
+      institution: InstitutionRow,
+      env: Envelope,
+      requestDigest: string,
+      /** Written with the effect, in its transaction (the window's log row); not on a retried msgid's stored answer. */
+      inTx?: (tx: Tx, answer: Answer) => Promise<void>,
+    ): Promise<Answer> => {
       if (env.fixmedins_code !== institution.code) throw bad('fixmedins_code is not the signing institution');
       if (env.mdtrtarea_admvs !== institution.region) throw bad('mdtrtarea_admvs is not the institution’s division');
       if (env.infno === '1101') return answer(env, await personInfo(env.input));
@@ -552,6 +558,7 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
             response: out as unknown as Record<string, unknown>,
             createdAt: clock(),
           });
+          await inTx?.(tx, out);
           return out;
         });
       } catch (error) {

@@ -10,6 +10,7 @@ export const DEPARTMENT_KINDS: readonly DepartmentKind[] = [
   'human_resources',
   'civil_affairs',
   'bank',
+  'hospital',
 ];
 
 export const OrgLevelSchema = Type.Union(
@@ -18,7 +19,10 @@ export const OrgLevelSchema = Type.Union(
 );
 export const DepartmentKindSchema = Type.Union(
   DEPARTMENT_KINDS.map((k) => Type.Literal(k)),
-  { description: '卫健 health · 公安 public_security · 医保 medical_security · 人社 human_resources · 民政 civil_affairs · 银行 bank' },
+  {
+    description:
+      '卫健 health · 公安 public_security · 医保 medical_security · 人社 human_resources · 民政 civil_affairs · 银行 bank · 医院 hospital',
+  },
 );
 
 /** A division code (2/4/6/9/12 digits) or a unified social credit code (18 characters). */

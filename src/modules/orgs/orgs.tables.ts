@@ -30,4 +30,5 @@ export const orgs = pgTable(
 );
 
 export type OrgLevel = 'province' | 'city' | 'county' | 'township' | 'village' | 'department';
-export type DepartmentKind = 'health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank';
+/** 'hospital': a designated hospital, whose insurance window staff are bound to it (never a case's department: no service names it). */
+export type DepartmentKind = 'health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank' | 'hospital';

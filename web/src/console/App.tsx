@@ -3,7 +3,7 @@ import { Alert, Button, Layout, Menu, Space, Spin } from 'antd';
 import { lazy, Suspense, useEffect } from 'react';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { match, navigate, usePath } from '../shared/router.tsx';
-import { api, orgsFor, ROLE_TEXT, session } from './context.ts';
+import { api, insuranceOrgs, orgsFor, ROLE_TEXT, session } from './context.ts';
 import { SHARING_MENU, SharingPage, sharingPageOf } from './sharing-routes.tsx';
 import { Overview } from './Overview.tsx';
 import { Seals } from './Seals.tsx';
@@ -17,7 +17,10 @@ import { DeadLetters } from './DeadLetters.tsx';
 const { Header, Sider, Content } = Layout;
 // The rules pages, loaded when first opened.
 const Rules = lazy(() => import('./Rules.tsx').then((m) => ({ default: m.Rules })));
+const Insurance = lazy(() => import('./Insurance.tsx').then((m) => ({ default: m.Insurance })));
 const Benefits = lazy(() => import('./Benefits.tsx').then((m) => ({ default: m.Benefits })));
+const InsuranceWindow = lazy(() => import('./InsuranceWindow.tsx').then((m) => ({ default: m.InsuranceWindow })));
+const WindowStatementPage = lazy(() => import('./WindowStatement.tsx').then((m) => ({ default: m.WindowStatementPage })));
 
 export function ConsoleApp() {
   const { t, pick } = useI18n();
@@ -30,6 +33,7 @@ export function ConsoleApp() {
   if (path === '/console/setup') return <Setup />;
   if (!me) return null;
   const caseMatch = match('/console/cases/:id', path);
+  const statementMatch = match('/console/insurance-window/statements/:hospital/:setlId', path);
   const logout = async () => {
     await api.logout().catch(() => undefined);
     session.clear();
@@ -50,6 +54,12 @@ export function ConsoleApp() {
     ...(orgsFor(me, 'benefit.view').length > 0
       ? [{ key: 'benefits', label: t('待遇', 'Benefits'), onClick: () => navigate('/console/benefits') }]
       : []),
+    ...(insuranceOrgs(me, 'insurance.view').length > 0
+      ? [{ key: 'insurance', label: t('医保', 'Medical insurance'), onClick: () => navigate('/console/insurance') }]
+      : []),
+    ...(orgsFor(me, 'insurance.window').length > 0
+      ? [{ key: 'insurance-window', label: t('医保窗口', 'Insurance window'), onClick: () => navigate('/console/insurance-window') }]
+      : []),
     ...(orgsFor(me, 'events.manage').length > 0
       ? [{ key: 'events', label: t('失败事件', 'Dead letters'), onClick: () => navigate('/console/events') }]
       : []),
@@ -66,7 +76,13 @@ export function ConsoleApp() {
             ? 'events'
             : path.startsWith('/console/benefits')
               ? 'benefits'
-              : 'queue';
+              : path.startsWith('/console/insurance-window') ||
+                  // A window clerk handles no cases: the window is their home page.
+                  (orgsFor(me, 'case.view').length === 0 && orgsFor(me, 'insurance.window').length > 0)
+                ? 'insurance-window'
+                : path.startsWith('/console/insurance')
+                  ? 'insurance'
+                  : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -98,6 +114,10 @@ export function ConsoleApp() {
           {me.account.roles.length === 0 && <Alert type="warning" message={t('此账号没有工作角色', 'This account has no staff role')} />}
           {caseMatch ? (
             <CaseReview id={caseMatch.id!} />
+          ) : statementMatch ? (
+            <Suspense fallback={<Spin />}>
+              <WindowStatementPage hospital={statementMatch.hospital!} setlId={statementMatch.setlId!} />
+            </Suspense>
           ) : sharingPageOf(path) ? (
             <SharingPage path={path} />
           ) : section === 'overview' ? (
@@ -108,9 +128,17 @@ export function ConsoleApp() {
             <Seals />
           ) : section === 'events' ? (
             <DeadLetters />
+          ) : section === 'insurance-window' ? (
+            <Suspense fallback={<Spin />}>
+              <InsuranceWindow />
+            </Suspense>
           ) : section === 'benefits' ? (
             <Suspense fallback={<Spin />}>
               <Benefits />
+            </Suspense>
+          ) : section === 'insurance' ? (
+            <Suspense fallback={<Spin />}>
+              <Insurance />
             </Suspense>
           ) : section === 'rules' ? (
             <Suspense fallback={<Spin />}>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { createApi, type StaffAction } from '../shared/api.ts';
+import { createInsuranceApi } from '../shared/insurance-api.ts';
 import { documentLang } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
 import { createSessionStore, type SessionState } from '../shared/session.ts';
@@ -26,6 +27,21 @@ export const api = createApi({
     navigate('/console/login', { replace: true });
   },
 });
+
+/** The medical insurance endpoints (hand-typed until the generated client has them), with the same headers. */
+export const insuranceApi = createInsuranceApi({
+  lang: documentLang,
+  account: () => session.get()?.account.id ?? null,
+  onUnauthorized: () => {
+    session.clear();
+    navigate('/console/login', { replace: true });
+  },
+});
+
+/** Where the account may act for a pooling region's bureau (the generated Capabilities type predates these actions). */
+export function insuranceOrgs(me: SessionState | null, action: 'insurance.view' | 'insurance.manage'): string[] {
+  return (me?.account.capabilities as Partial<Record<string, string[]>> | undefined)?.[action] ?? [];
+}
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -55,6 +71,7 @@ export const ROLE_TEXT: Record<string, { zh: string; en: string }> = {
   supervisor: { zh: '督查员', en: 'Supervisor' },
   platform_admin: { zh: '平台管理员', en: 'Platform administrator' },
   helper: { zh: '帮办代办员', en: 'Helper' },
+  hospital_window: { zh: '医院医保窗口', en: 'Hospital insurance window' },
 };
 
 export const LEVEL_TEXT: Record<string, { zh: string; en: string }> = {

@@ -19,6 +19,8 @@ const BundleProgressView = lazy(() => import('./BundleProgressView.tsx').then((m
 const MessageList = lazy(() => import('./Messages.tsx').then((m) => ({ default: m.MessageList })));
 const BenefitList = lazy(() => import('./Benefits.tsx').then((m) => ({ default: m.BenefitList })));
 const BenefitView = lazy(() => import('./Benefits.tsx').then((m) => ({ default: m.BenefitView })));
+const InsuranceHome = lazy(() => import('./Insurance.tsx').then((m) => ({ default: m.InsuranceHome })));
+const SettlementDetail = lazy(() => import('./Insurance.tsx').then((m) => ({ default: m.SettlementDetail })));
 const DataUse = lazy(() => import('./DataUse.tsx').then((m) => ({ default: m.DataUse })));
 
 const TABS = [
@@ -132,6 +134,18 @@ export function App() {
     body = (
       <Page title={t('我的待遇', 'My benefits')} back>
         <BenefitList />
+      </Page>
+    );
+  else if ((p = match('/insurance/settlements/:setlId', path)))
+    body = (
+      <Page title={t('结算详情', 'Settlement')} back>
+        <SettlementDetail setlId={p.setlId!} />
+      </Page>
+    );
+  else if (path === '/insurance')
+    body = (
+      <Page title={t('我的医保', 'My medical insurance')} back>
+        <InsuranceHome />
       </Page>
     );
   else if (path === '/data-use')

@@ -298,6 +298,18 @@ export function Me() {
         </List>
       )}
       {me?.kind === 'resident' && (
+        <List header={t('医疗保障', 'Medical insurance')}>
+          <List.Item
+            arrowIcon
+            onClick={() => navigate('/insurance')}
+            data-testid="insurance-entry"
+            description={t('参保信息、年度累计、异地就医备案、结算明细', 'Coverage, this year’s totals, filings, settlements')}
+          >
+            {t('我的医保', 'My medical insurance')}
+          </List.Item>
+        </List>
+      )}
+      {me?.kind === 'resident' && (
         <List header={t('数据与隐私', 'Data and privacy')}>
           <List.Item
             arrowIcon

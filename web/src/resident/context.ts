@@ -1,5 +1,6 @@
 import { useSyncExternalStore } from 'react';
 import { createApi } from '../shared/api.ts';
+import { createInsuranceApi } from '../shared/insurance-api.ts';
 import { documentLang } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
 import { createSessionStore } from '../shared/session.ts';
@@ -7,6 +8,17 @@ import { createSessionStore } from '../shared/session.ts';
 export const session = createSessionStore('yiban.resident.session', 'local');
 
 export const api = createApi({
+  lang: documentLang,
+  account: () => session.get()?.account.id ?? null,
+  onBehalfOf: () => session.get()?.onBehalfOf?.accountId ?? null,
+  onUnauthorized: () => {
+    session.clear();
+    navigate('/login', { replace: true });
+  },
+});
+
+/** 我的医保's endpoints (hand-typed until the generated client has them), with the same headers. */
+export const insuranceApi = createInsuranceApi({
   lang: documentLang,
   account: () => session.get()?.account.id ?? null,
   onBehalfOf: () => session.get()?.onBehalfOf?.accountId ?? null,

@@ -72,3 +72,15 @@ export type BenefitGrant = paths['/api/me/benefits/{id}']['get']['responses'][20
 export type BenefitStatus = BenefitGrant['status'];
 export type BenefitMode = BenefitGrant['mode'];
 export type BenefitFigures = paths['/api/benefits/figures']['get']['responses'][200]['content']['application/json'][number];
+
+/** 医保窗口 (insurance/window.schemas.ts): a hospital's insurance window. */
+export type WindowHospital = Schemas['WindowHospital'];
+export type WindowCoverage = Schemas['WindowCoverage'];
+export type WindowEncounter = Schemas['WindowEncounter'];
+export type WindowPresettlement = Schemas['WindowPresettlement'];
+export type WindowSettlement = Schemas['WindowSettlement'];
+export type WindowStatement = Schemas['WindowStatement'];
+export type WindowMedType = WindowEncounter['medType'];
+export type WindowFilingBody = paths['/api/insurance/window/{code}/filings']['post']['requestBody']['content']['application/json'];
+export type WindowFeeLineBody =
+  paths['/api/insurance/window/{code}/encounters/{mdtrtId}/fees']['post']['requestBody']['content']['application/json']['lines'][number];

@@ -822,7 +822,8 @@ export interface paths {
             | 'department_officer'
             | 'supervisor'
             | 'platform_admin'
-            | 'helper';
+            | 'helper'
+            | 'hospital_window';
           /** @description 机构代码（行政区划代码或统一社会信用代码） */
           orgCode: string;
         };
@@ -7332,7 +7333,149 @@ export interface paths {
       };
     };
     put?: never;
-    post?: never;
+    /** 发布政策版本 · publish a new dated version of a region’s policy (the previous one closes the day before) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 统筹区 · the pooling region (division code) */
+            region: string;
+            /** @description 版本 · e.g. 2027 */
+            version: string;
+            /** @description 施行日期 · YYYY-MM-DD */
+            effectiveFrom: string;
+            /** @description 依据 · the document it applies */
+            legalBasis: string;
+            deductibleFen: {
+              employee: {
+                /** @description 分 · fen */
+                1: number;
+                /** @description 分 · fen */
+                2: number;
+                /** @description 分 · fen */
+                3: number;
+              };
+              resident: {
+                /** @description 分 · fen */
+                1: number;
+                /** @description 分 · fen */
+                2: number;
+                /** @description 分 · fen */
+                3: number;
+              };
+            };
+            /** @description ‰ */
+            laterStayDeductiblePermille: number;
+            ratioPermille: {
+              employee: {
+                /** @description ‰ */
+                1: number;
+                /** @description ‰ */
+                2: number;
+                /** @description ‰ */
+                3: number;
+              };
+              resident: {
+                /** @description ‰ */
+                1: number;
+                /** @description ‰ */
+                2: number;
+                /** @description ‰ */
+                3: number;
+              };
+            };
+            awayReduction: {
+              /** @description ‰ */
+              province: number;
+              /** @description ‰ */
+              otherProvinceFiled: number;
+              /** @description ‰ */
+              otherProvinceUnfiled: number;
+            };
+            yearCapFen: {
+              /** @description 分 · fen */
+              employee: number;
+              /** @description 分 · fen */
+              resident: number;
+            };
+            /** @description ‰ */
+            classBSelfPayPermille: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description 统筹区 · the pooling region (division code) */
+              region: string;
+              version: string;
+              effectiveFrom: string;
+              closed: {
+                version: string;
+                effectiveTo: string;
+              } | null;
+              ledgerEntryId: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -7498,6 +7641,1181 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/policies/dry-run': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 政策试算 · a proposed version applied to last month’s settlements of the region; nothing is written */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            policy: components['schemas']['InsurancePolicyProposal'];
+            /** @description YYYY-MM */
+            month?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description 统筹区 · the pooling region (division code) */
+              region: string;
+              /** @description YYYY-MM */
+              month: string;
+              version: string;
+              /** @description 重算的结算笔数 */
+              count: number;
+              fundFen: {
+                then: number;
+                proposed: number;
+              };
+              accountFen: {
+                then: number;
+                proposed: number;
+              };
+              cashFen: {
+                then: number;
+                proposed: number;
+              };
+              /** @description 变化最大的结算（按基金支付差额） */
+              changes: {
+                setlId: string;
+                institutionCode: string;
+                day: string;
+                policyVersion: string;
+                totalFen: number;
+                fundThenFen: number;
+                fundProposedFen: number;
+                cashThenFen: number;
+                cashProposedFen: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/clearings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 清算 · the month’s clearing between places of treatment and of insurance, for my regions */
+    get: {
+      parameters: {
+        query?: {
+          /** @description YYYY-MM */
+          month?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InsuranceClearing'][];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/figures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 医保服务指标 · online rate of the 43 services, average working days per service, share decided instantly */
+    get: {
+      parameters: {
+        query: {
+          /** @description YYYY-MM-DD（中国时间）· China date */
+          from: string;
+          /** @description YYYY-MM-DD（中国时间）· China date */
+          to: string;
+          /** @description 机构（默认：本人唯一的医保授权机构）· org; default: the caller’s one insurance grant */
+          orgCode?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['InsuranceServiceFigures'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/hospitals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 医保窗口 · the hospitals whose insurance window I serve at */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowHospital'][];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/coverage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 参保信息查询 · a patient’s coverage by the ID number they present (logged) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 患者出示的身份证号码 · the ID number presented */
+            residentId: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowCoverage'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/filings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 异地就医备案（窗口代办）· file treatment away from home for the patient; decided by the instant rule */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 患者出示的身份证号码 · the ID number presented */
+            residentId: string;
+            kind: 'long_term_residence' | 'temporary' | 'emergency';
+            destination?: string;
+            /** @description YYYY-MM-DD */
+            startDate: string;
+            /** @description YYYY-MM-DD */
+            endDate?: string;
+            phone?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              caseId: string;
+              caseNo: string;
+              state: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 本院就诊 · this hospital’s encounters, open ones by default, newest first */
+    get: {
+      parameters: {
+        query?: {
+          status?: 'open' | 'settled';
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowEncounter'][];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** 就诊登记 (2001) · open an encounter for the patient presenting this ID number */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 患者出示的身份证号码 · the ID number presented */
+            residentId: string;
+            /** @description 11 普通门诊 · 14 门诊慢特病 · 21 普通住院 · 52 生育住院 */
+            medType: '11' | '14' | '21' | '52';
+            /** @description YYYY-MM-DD */
+            beginDate: string;
+            emergency?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              mdtrtId: string;
+              where: 'local' | 'province' | 'other_province';
+              filed: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters/{mdtrtId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 就诊详情 · one encounter of this hospital with its fee lines */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          mdtrtId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowEncounterDetail'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters/{mdtrtId}/fees': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 费用明细上传 (2301) · upload fee lines */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          mdtrtId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            lines: {
+              feedetlSn: string;
+              code: string;
+              quantity: number;
+              /** @description 分 · fen */
+              unitPriceFen: number;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              uploaded: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters/{mdtrtId}/presettle': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 预结算 (2303) · the parts and each line’s explanation, nothing settled yet */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          mdtrtId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            useAccount?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowPresettlement'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/encounters/{mdtrtId}/settle': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 结算 (2304) · settle what was pre-settled (the total must match) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          mdtrtId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 分 · fen */
+            medfeeSumamt: number;
+            useAccount?: boolean;
+            diagCode?: string;
+            diagName?: string;
+            deptName?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowSettlement'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/settlements/{setlId}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 结算撤销 (2305) · take a settlement back; the encounter opens again */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          setlId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              setlId: string;
+              mdtrtId: string;
+              status: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/window/{code}/settlements/{setlId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 结算单 · a settlement of this hospital for the printed statement, each line with why (logged) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+          setlId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WindowStatement'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -8672,6 +9990,8 @@ export interface components {
       'rule.manage'?: string[];
       'benefit.view'?: string[];
       'insurance.view'?: string[];
+      'insurance.manage'?: string[];
+      'insurance.window'?: string[];
       'events.manage'?: string[];
     };
     /** CaseActionBody */
@@ -8934,8 +10254,8 @@ export interface components {
     /** CreateDepartmentBody */
     CreateDepartmentBody: {
       name: string;
-      /** @description 卫健 health · 公安 public_security · 医保 medical_security · 人社 human_resources · 民政 civil_affairs · 银行 bank */
-      kind: 'health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank';
+      /** @description 卫健 health · 公安 public_security · 医保 medical_security · 人社 human_resources · 民政 civil_affairs · 银行 bank · 医院 hospital */
+      kind: 'health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank' | 'hospital';
       /** @description 统一社会信用代码（GB 32100） */
       creditCode: string;
       /** @description 所属行政区划代码 */
@@ -8955,7 +10275,8 @@ export interface components {
           | 'department_officer'
           | 'supervisor'
           | 'platform_admin'
-          | 'helper';
+          | 'helper'
+          | 'hospital_window';
         /** @description 机构代码（行政区划代码或统一社会信用代码） */
         orgCode: string;
       }[];
@@ -9196,6 +10517,7 @@ export interface components {
         | 'supervisor'
         | 'platform_admin'
         | 'helper'
+        | 'hospital_window'
       )[];
     };
     /** GrantBody */
@@ -9300,6 +10622,27 @@ export interface components {
       effectiveFrom: string;
       effectiveTo: string | null;
     };
+    InsuranceClearing: {
+      /** @description YYYY-MM */
+      month: string;
+      treatmentRegion: string;
+      insuranceRegion: string;
+      totals: {
+        count: number;
+        totalFen: number;
+        fundFen: number;
+        accountFen: number;
+        cashFen: number;
+      };
+      discrepancies: {
+        institutionCode: string;
+        day: string;
+        reason: string;
+      }[];
+      certificateId: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
     InsuranceInstitution: {
       code: string;
       nameZh: string;
@@ -9361,6 +10704,117 @@ export interface components {
       /** Format: date-time */
       createdAt: string;
       createdBy: string;
+    };
+    InsurancePolicyProposal: {
+      /** @description 统筹区 · the pooling region (division code) */
+      region: string;
+      /** @description 版本 · e.g. 2027 */
+      version: string;
+      /** @description 施行日期 · YYYY-MM-DD */
+      effectiveFrom: string;
+      /** @description 依据 · the document it applies */
+      legalBasis: string;
+      deductibleFen: {
+        employee: {
+          /** @description 分 · fen */
+          1: number;
+          /** @description 分 · fen */
+          2: number;
+          /** @description 分 · fen */
+          3: number;
+        };
+        resident: {
+          /** @description 分 · fen */
+          1: number;
+          /** @description 分 · fen */
+          2: number;
+          /** @description 分 · fen */
+          3: number;
+        };
+      };
+      /** @description ‰ */
+      laterStayDeductiblePermille: number;
+      ratioPermille: {
+        employee: {
+          /** @description ‰ */
+          1: number;
+          /** @description ‰ */
+          2: number;
+          /** @description ‰ */
+          3: number;
+        };
+        resident: {
+          /** @description ‰ */
+          1: number;
+          /** @description ‰ */
+          2: number;
+          /** @description ‰ */
+          3: number;
+        };
+      };
+      awayReduction: {
+        /** @description ‰ */
+        province: number;
+        /** @description ‰ */
+        otherProvinceFiled: number;
+        /** @description ‰ */
+        otherProvinceUnfiled: number;
+      };
+      yearCapFen: {
+        /** @description 分 · fen */
+        employee: number;
+        /** @description 分 · fen */
+        resident: number;
+      };
+      /** @description ‰ */
+      classBSelfPayPermille: number;
+    };
+    /** InsuranceServiceFigures */
+    InsuranceServiceFigures: {
+      org: {
+        code: string;
+        name: string;
+      };
+      /** Format: date */
+      from: string;
+      /** Format: date */
+      to: string;
+      online: {
+        services: number;
+        fullyOnline: number;
+        /** @description 网上可办率 = 全程网办事项数 ÷ 事项数 · online rate */
+        rate: number;
+      };
+      overall: {
+        decided: number;
+        instant: number;
+        /** @description 秒批占比 · share decided instantly by a rule */
+        instantShare: number | null;
+        returned: number;
+        servicesWithCases: number;
+        /** @description 平均办理工作日（按事项平均）· average working days per service (mean of the services’ averages) */
+        averageWorkingDays: number | null;
+        averageWorkingDaysPerCase: number | null;
+      };
+      services: {
+        code: string;
+        nameZh: string;
+        nameEn: string;
+        /** @description 全程网办 · fully online */
+        fullyOnline: boolean;
+        /** @description 承诺时限（工作日）· promised working days */
+        promisedDays: number | null;
+        /** @description 法定时限（工作日）· legal working days */
+        legalDays: number | null;
+        decided: number;
+        /** @description 平均办理工作日（提交至办结，工作日计时，补正期间不计）· average working days, submission to decision, correction time excluded */
+        averageWorkingDays: number | null;
+        /** @description 规则秒批件数 · decided by a rule, no person */
+        instant: number;
+        instantShare: number | null;
+        /** @description 曾退回补正件数 · returned for correction at least once */
+        returned: number;
+      }[];
     };
     InsuranceSettlement: {
       setlId: string;
@@ -9513,7 +10967,8 @@ export interface components {
       depth: number;
       /** @description 12 位统计用区划代码 · 12-digit statistical division code */
       divisionCode: string;
-      departmentKind: ('health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank') | null;
+      departmentKind:
+        ('health' | 'public_security' | 'medical_security' | 'human_resources' | 'civil_affairs' | 'bank' | 'hospital') | null;
     };
     /** OrgSeal */
     OrgSeal: {
@@ -9646,7 +11101,8 @@ export interface components {
         | 'department_officer'
         | 'supervisor'
         | 'platform_admin'
-        | 'helper';
+        | 'helper'
+        | 'hospital_window';
       orgCode: string;
     };
     /** RoleGrantBody */
@@ -9659,7 +11115,8 @@ export interface components {
         | 'department_officer'
         | 'supervisor'
         | 'platform_admin'
-        | 'helper';
+        | 'helper'
+        | 'hospital_window';
       /** @description 机构代码（行政区划代码或统一社会信用代码） */
       orgCode: string;
     };
@@ -9977,6 +11434,278 @@ export interface components {
     VerifyBody: {
       qr?: string;
       bundle?: unknown;
+    };
+    /** WindowCoverage */
+    WindowCoverage: {
+      psnNo: string;
+      name: string;
+      idMasked: string;
+      gender: '1' | '2';
+      birthDate: string;
+      scheme: 'employee' | 'resident';
+      region: string;
+      regionName: string | null;
+      status: 'active' | 'suspended' | 'ended';
+      /** @description 分 · fen */
+      accountBalanceFen: number;
+      where: 'local' | 'province' | 'other_province';
+      year: {
+        year: number;
+        /** @description 分 · fen */
+        deductibleUsedFen: number;
+        /** @description 分 · fen */
+        fundPaidFen: number;
+        /** @description 分 · fen */
+        accountPaidFen: number;
+        stays: number;
+      };
+      filings: {
+        kind: 'long_term_residence' | 'temporary' | 'emergency';
+        destination: string;
+        startDate: string;
+        endDate: string | null;
+      }[];
+      openEncounters: components['schemas']['WindowEncounter'][];
+    };
+    /** WindowEncounter */
+    WindowEncounter: {
+      mdtrtId: string;
+      psnNo: string;
+      name: string;
+      idMasked: string;
+      /** @description 11 普通门诊 · 14 门诊慢特病 · 21 普通住院 · 52 生育住院 */
+      medType: '11' | '14' | '21' | '52';
+      beginDate: string;
+      emergency: boolean;
+      where: 'local' | 'province' | 'other_province';
+      filed: boolean;
+      status: 'open' | 'settled';
+      presettled: boolean;
+      presettleTotalFen: number | null;
+      lines: number;
+      /** @description 分 · fen */
+      feeTotalFen: number;
+      setlId: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    /** WindowEncounterDetail */
+    WindowEncounterDetail: {
+      mdtrtId: string;
+      psnNo: string;
+      name: string;
+      idMasked: string;
+      /** @description 11 普通门诊 · 14 门诊慢特病 · 21 普通住院 · 52 生育住院 */
+      medType: '11' | '14' | '21' | '52';
+      beginDate: string;
+      emergency: boolean;
+      where: 'local' | 'province' | 'other_province';
+      filed: boolean;
+      status: 'open' | 'settled';
+      presettled: boolean;
+      presettleTotalFen: number | null;
+      lines: number;
+      /** @description 分 · fen */
+      feeTotalFen: number;
+      setlId: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      feeLines: {
+        feedetlSn: string;
+        code: string;
+        name: string;
+        itemClass: 'A' | 'B' | 'C';
+        quantity: number;
+        /** @description 分 · fen */
+        unitPriceFen: number;
+        /** @description 分 · fen */
+        totalFen: number;
+      }[];
+    };
+    /** WindowHospital */
+    WindowHospital: {
+      code: string;
+      nameZh: string;
+      nameEn: string;
+      level: 1 | 2 | 3;
+      region: string;
+      orgCode: string;
+    };
+    /** WindowPresettlement */
+    WindowPresettlement: {
+      mdtrtId: string;
+      amounts: {
+        /** @description 分 · fen */
+        medfee_sumamt: number;
+        /** @description 分 · fen */
+        fulamt_ownpay_amt: number;
+        /** @description 分 · fen */
+        overlmt_selfpay: number;
+        /** @description 分 · fen */
+        preselfpay_amt: number;
+        /** @description 分 · fen */
+        inscp_scp_amt: number;
+        /** @description 分 · fen */
+        act_pay_dedc: number;
+        /** @description 分 · fen */
+        hifp_pay: number;
+        /** @description 分 · fen */
+        acct_pay: number;
+        /** @description 分 · fen */
+        psn_cash_pay: number;
+      };
+      policy: string;
+      why: {
+        rule: string;
+        zh: string;
+        en: string;
+        policy: string;
+        basis: string;
+      }[];
+      lines: {
+        id: string;
+        name: string | null;
+        /** @description 分 · fen */
+        totalFen: number;
+        /** @description 分 · fen */
+        fulamtOwnpayFen: number;
+        /** @description 分 · fen */
+        overlmtSelfpayFen: number;
+        /** @description 分 · fen */
+        preselfpayFen: number;
+        /** @description 分 · fen */
+        inscpFen: number;
+        why: {
+          rule: string;
+          zh: string;
+          en: string;
+          policy: string;
+          basis: string;
+        }[];
+      }[];
+    };
+    /** WindowSettlement */
+    WindowSettlement: {
+      setlId: string;
+      mdtrtId: string;
+      /** Format: date-time */
+      settledAt: string;
+      amounts: {
+        /** @description 分 · fen */
+        medfee_sumamt: number;
+        /** @description 分 · fen */
+        fulamt_ownpay_amt: number;
+        /** @description 分 · fen */
+        overlmt_selfpay: number;
+        /** @description 分 · fen */
+        preselfpay_amt: number;
+        /** @description 分 · fen */
+        inscp_scp_amt: number;
+        /** @description 分 · fen */
+        act_pay_dedc: number;
+        /** @description 分 · fen */
+        hifp_pay: number;
+        /** @description 分 · fen */
+        acct_pay: number;
+        /** @description 分 · fen */
+        psn_cash_pay: number;
+      };
+      policy: string;
+      why: {
+        rule: string;
+        zh: string;
+        en: string;
+        policy: string;
+        basis: string;
+      }[];
+      lines: {
+        id: string;
+        name: string | null;
+        /** @description 分 · fen */
+        totalFen: number;
+        /** @description 分 · fen */
+        fulamtOwnpayFen: number;
+        /** @description 分 · fen */
+        overlmtSelfpayFen: number;
+        /** @description 分 · fen */
+        preselfpayFen: number;
+        /** @description 分 · fen */
+        inscpFen: number;
+        why: {
+          rule: string;
+          zh: string;
+          en: string;
+          policy: string;
+          basis: string;
+        }[];
+      }[];
+    };
+    /** WindowStatement */
+    WindowStatement: {
+      setlId: string;
+      mdtrtId: string;
+      institutionCode: string;
+      institutionName: string;
+      name: string;
+      idMasked: string;
+      psnNo: string;
+      scheme: 'employee' | 'resident';
+      insuranceRegion: string;
+      insuranceRegionName: string | null;
+      status: 'settled' | 'cancelled';
+      policyVersion: string;
+      /** Format: date-time */
+      settledAt: string;
+      cancelledAt: string | null;
+      certificateId: string | null;
+      amounts: {
+        /** @description 分 · fen */
+        medfee_sumamt: number;
+        /** @description 分 · fen */
+        fulamt_ownpay_amt: number;
+        /** @description 分 · fen */
+        overlmt_selfpay: number;
+        /** @description 分 · fen */
+        preselfpay_amt: number;
+        /** @description 分 · fen */
+        inscp_scp_amt: number;
+        /** @description 分 · fen */
+        act_pay_dedc: number;
+        /** @description 分 · fen */
+        hifp_pay: number;
+        /** @description 分 · fen */
+        acct_pay: number;
+        /** @description 分 · fen */
+        psn_cash_pay: number;
+      };
+      why: {
+        rule: string;
+        zh: string;
+        en: string;
+        policy: string;
+        basis: string;
+      }[];
+      lines: {
+        id: string;
+        name: string | null;
+        /** @description 分 · fen */
+        totalFen: number;
+        /** @description 分 · fen */
+        fulamtOwnpayFen: number;
+        /** @description 分 · fen */
+        overlmtSelfpayFen: number;
+        /** @description 分 · fen */
+        preselfpayFen: number;
+        /** @description 分 · fen */
+        inscpFen: number;
+        why: {
+          rule: string;
+          zh: string;
+          en: string;
+          policy: string;
+          basis: string;
+        }[];
+      }[];
     };
   };
   responses: never;

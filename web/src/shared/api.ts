@@ -6,7 +6,18 @@
  */
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './api-types.ts';
-import type { BenefitStatus, CaseAction, CaseState, GrantBody, ProposeRuleBody, RegisteredSignature, Role } from './api-models.ts';
+import type {
+  BenefitStatus,
+  CaseAction,
+  CaseState,
+  GrantBody,
+  ProposeRuleBody,
+  RegisteredSignature,
+  Role,
+  WindowFeeLineBody,
+  WindowFilingBody,
+  WindowMedType,
+} from './api-models.ts';
 import type { Lang } from './i18n.tsx';
 
 export type * from './api-models.ts';
@@ -215,6 +226,43 @@ export function createApi(options: ApiOptions) {
     benefitFigures: (benefitCode?: string) => ok(client.GET('/api/benefits/figures', { params: { query: query({ benefitCode }) } })),
     benefitGrants: (params: { benefitCode?: string; status?: BenefitStatus; cursor?: string; limit?: number }) =>
       ok(client.GET('/api/benefits/grants', { params: { query: query(params) } })),
+    // 医保窗口: a hospital's insurance window, its own hospital only; the ID number travels in bodies only.
+    windowHospitals: () => ok(client.GET('/api/insurance/window/hospitals')),
+    windowCoverage: (hospital: string, residentId: string) =>
+      ok(client.POST('/api/insurance/window/{code}/coverage', { params: code(hospital), body: { residentId } })),
+    windowFile: (hospital: string, body: WindowFilingBody) =>
+      ok(client.POST('/api/insurance/window/{code}/filings', { params: code(hospital), body })),
+    windowOpen: (hospital: string, body: { residentId: string; medType: WindowMedType; beginDate: string; emergency?: boolean }) =>
+      ok(client.POST('/api/insurance/window/{code}/encounters', { params: code(hospital), body })),
+    windowEncounters: (hospital: string, status?: 'open' | 'settled') =>
+      ok(client.GET('/api/insurance/window/{code}/encounters', { params: { ...code(hospital), query: query({ status }) } })),
+    windowEncounter: (hospital: string, mdtrtId: string) =>
+      ok(client.GET('/api/insurance/window/{code}/encounters/{mdtrtId}', { params: { path: { code: hospital, mdtrtId } } })),
+    windowFees: (hospital: string, mdtrtId: string, lines: WindowFeeLineBody[]) =>
+      ok(
+        client.POST('/api/insurance/window/{code}/encounters/{mdtrtId}/fees', {
+          params: { path: { code: hospital, mdtrtId } },
+          body: { lines },
+        }),
+      ),
+    windowPresettle: (hospital: string, mdtrtId: string) =>
+      ok(
+        client.POST('/api/insurance/window/{code}/encounters/{mdtrtId}/presettle', {
+          params: { path: { code: hospital, mdtrtId } },
+          body: {},
+        }),
+      ),
+    windowSettle: (hospital: string, mdtrtId: string, medfeeSumamt: number) =>
+      ok(
+        client.POST('/api/insurance/window/{code}/encounters/{mdtrtId}/settle', {
+          params: { path: { code: hospital, mdtrtId } },
+          body: { medfeeSumamt },
+        }),
+      ),
+    windowCancel: (hospital: string, setlId: string) =>
+      ok(client.POST('/api/insurance/window/{code}/settlements/{setlId}/cancel', { params: { path: { code: hospital, setlId } } })),
+    windowStatement: (hospital: string, setlId: string) =>
+      ok(client.GET('/api/insurance/window/{code}/settlements/{setlId}', { params: { path: { code: hospital, setlId } } })),
   };
 }
 

@@ -23,6 +23,7 @@ import { createBenefitsService, type BenefitsService } from './modules/benefits/
 import { createInsuranceAdmin, createInsuranceService, type InsuranceAdmin, type InsuranceService } from './modules/insurance/index.ts';
 import { createServiceFigures, type ServiceFiguresService } from './modules/insurance/index.ts';
 import { createInboxService, type InboxService, type NoticeSender } from './modules/inbox/index.ts';
+import { createRatingsService, type RatingsService } from './modules/ratings/index.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -67,6 +68,8 @@ export interface Services {
   insuranceFigures: ServiceFiguresService;
   /** The resident inbox: notices other modules write in their transactions (`notifyInTx`), texted when asked. */
   inbox: InboxService;
+  /** 好差评: ratings of cases and encounters, rectifications, callbacks and appeals. */
+  ratings: RatingsService;
 }
 
 export interface ServiceOptions {
@@ -282,6 +285,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     insurance,
     insuranceAdmin: createInsuranceAdmin(insuranceDeps),
     insuranceFigures: createServiceFigures({ db, catalog, orgs }),
+    ratings: createRatingsService({ db, orgs, applications, catalog, ledger, events, notices: inbox, clock }),
   };
 }
 

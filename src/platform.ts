@@ -30,6 +30,7 @@ import { statementRoutes } from './modules/insurance/index.ts';
 import { createPolicyAdmin, insuranceAdminRoutes } from './modules/insurance/index.ts';
 import { serviceFiguresRoutes } from './modules/insurance/index.ts';
 import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
+import { ratingsRoutes } from './modules/ratings/index.ts';
 
 /**
  * The running platform around the composition root (app.ts): opening the configured database,
@@ -161,6 +162,7 @@ export async function buildApp(
       ledgerApiRoutes({ ledger: services.ledger }),
       eventsRoutes({ events: services.events }),
       inboxRoutes({ inbox: services.inbox }),
+      ratingsRoutes({ ratings: services.ratings }),
     ],
     // The web apps answer every other GET path, so they come last.
     rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), contextRoutes({ publicUrl: services.certificates.publicUrl }), webRoutes()],

@@ -60,6 +60,13 @@ export type StaffAction =
   | 'insurance.manage'
   /** 医保窗口: check a patient's coverage, file, open, settle and cancel at the hospital's window (its own hospital only). */
   | 'insurance.window'
+  // ---- ratings (好差评) ----
+  /** See the ratings of an org and the orgs below, their rectifications, callbacks and appeals, and the figures. */
+  | 'rating.view'
+  /** Open the rating of an encounter at the org's window or kiosk (一次一评); answer a rectification, record a callback, appeal a rating: the responsible org and those above it. */
+  | 'rating.manage'
+  /** Decide an org's appeal against a rating. */
+  | 'rating.decide'
   // ---- the platform ----
   /** See the events that failed every attempt (dead letters) and retry them. */
   | 'events.manage';
@@ -166,6 +173,11 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   'insurance.manage': GRANT_MANAGERS,
   // Only the hospital's own window clerks: no administrator settles for a hospital.
   'insurance.window': ['hospital_window'],
+  // ---- ratings (好差评) ----
+  // The responsible org (a village too) and the administrators above it; supervisors watch and decide appeals, never answer for an org.
+  'rating.view': [...HANDLERS, 'supervisor'],
+  'rating.manage': HANDLERS,
+  'rating.decide': ['supervisor'],
   // ---- the platform ----
   'events.manage': ['platform_admin'],
 };

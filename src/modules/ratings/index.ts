@@ -1,0 +1,4 @@
+/** The ratings module's public surface: other modules import from here only (npm run boundaries). */
+export { decodeRatingLeaf, type RatingLeaf } from './leaf.ts';
+export { ratingsRoutes } from './ratings.routes.ts';
+export { type RatingsService, createRatingsService, setRatingPolicy } from './ratings.service.ts';

@@ -15,3 +15,4 @@ export * from '../modules/benefits/benefits.tables.ts';
 export * from '../modules/inbox/inbox.tables.ts';
 export * from '../modules/insurance/insurance.tables.ts';
 export * from '../modules/insurance/window.tables.ts';
+export * from '../modules/ratings/ratings.tables.ts';

@@ -132,11 +132,18 @@ export function hospitalGatewayRoutes(deps: { insurance: InsuranceService }): Fa
         }
         const text = JSON.stringify(answer);
         const signer = await insurance.interfaceKey();
-        const signed = await signResponse(
-          { keyId: signer.keyId, alg: 'sm2-sm3', sign: (m) => signer.sign(m) },
-          { url, headers },
-          { status, body: text },
-        );
+        let signed: Record<string, string>;
+        try {
+          signed = await signResponse(
+            { keyId: signer.keyId, alg: 'sm2-sm3', sign: (m) => signer.sign(m) },
+            { url, headers },
+            { status, body: text },
+          );
+        } catch {
+          // The answer covers the request's signature; a request with none (or an unreadable one)
+          // gets its refusal unsigned: there is nothing to bind it to, and nothing was done.
+          return reply.code(status).type('application/json').send(Buffer.from(text, 'utf8'));
+        }
         // A Buffer, so that the content type goes out exactly as signed (no charset added).
         return reply.code(status).headers(signed).send(Buffer.from(text, 'utf8'));
       },

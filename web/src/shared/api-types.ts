@@ -9610,6 +9610,1654 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/me/cases/{id}/rating': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 一事一评 · rate a completed case of mine (once, within the rating period) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 5 非常满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 非常不满意 */
+            level: number;
+            /** @description 分项指标评分 · the channel’s sub-indicators scored (online: efficiency, guideAccuracy, convenience, usability; offline: serviceEfficiency, serviceLevel, serviceAttitude) */
+            indicators?: {
+              [key: string]: number;
+            };
+            comment?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** @description 一事一评 (case) · 一次一评 (encounter) */
+              subject: 'case' | 'encounter';
+              caseId: string | null;
+              encounterId: string | null;
+              channel: string;
+              level: number;
+              levelLabel: {
+                zh: string;
+                en: string;
+              };
+              /** @description 差评 · a bad rating (level 1 or 2) */
+              bad: boolean;
+              indicators: {
+                [key: string]: number;
+              };
+              comment: string | null;
+              realName: boolean;
+              orgCode: string;
+              serviceCode: string;
+              /** Format: date-time */
+              ratedAt: string;
+              /** @description 申诉后撤销（仍保留） · set aside on appeal (kept on record) */
+              overturned: boolean;
+              rectification: {
+                /** Format: uuid */
+                id: string;
+                state: 'open' | 'escalated' | 'rectified' | 'closed';
+                orgCode: string;
+                workingDays: number;
+                /** Format: date */
+                deadline: string;
+                overdue: boolean;
+                escalatedToCode: string | null;
+                escalatedAt: string | null;
+                reply: string | null;
+                repliedAt: string | null;
+                rerating: string | null;
+                reratedAt: string | null;
+                closedAt: string | null;
+              } | null;
+              callbacks: {
+                /** Format: date-time */
+                at: string;
+                outcome: string;
+                note: string | null;
+              }[];
+              appeal: {
+                /** Format: uuid */
+                id: string;
+                reason: string;
+                /** Format: date-time */
+                filedAt: string;
+                decision: string | null;
+                decisionNote: string | null;
+                decidedAt: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/ratings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 我的评价 · my ratings, with their rectifications */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** @description 一事一评 (case) · 一次一评 (encounter) */
+              subject: 'case' | 'encounter';
+              caseId: string | null;
+              encounterId: string | null;
+              channel: string;
+              level: number;
+              levelLabel: {
+                zh: string;
+                en: string;
+              };
+              /** @description 差评 · a bad rating (level 1 or 2) */
+              bad: boolean;
+              indicators: {
+                [key: string]: number;
+              };
+              comment: string | null;
+              realName: boolean;
+              orgCode: string;
+              serviceCode: string;
+              /** Format: date-time */
+              ratedAt: string;
+              /** @description 申诉后撤销（仍保留） · set aside on appeal (kept on record) */
+              overturned: boolean;
+              rectification: {
+                /** Format: uuid */
+                id: string;
+                state: 'open' | 'escalated' | 'rectified' | 'closed';
+                orgCode: string;
+                workingDays: number;
+                /** Format: date */
+                deadline: string;
+                overdue: boolean;
+                escalatedToCode: string | null;
+                escalatedAt: string | null;
+                reply: string | null;
+                repliedAt: string | null;
+                rerating: string | null;
+                reratedAt: string | null;
+                closedAt: string | null;
+              } | null;
+              callbacks: {
+                /** Format: date-time */
+                at: string;
+                outcome: string;
+                note: string | null;
+              }[];
+              appeal: {
+                /** Format: uuid */
+                id: string;
+                reason: string;
+                /** Format: date-time */
+                filedAt: string;
+                decision: string | null;
+                decisionNote: string | null;
+                decidedAt: string | null;
+              } | null;
+            }[];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/rectifications/{id}/rerating': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 整改评价 · rate the rectification of my bad rating (满意 / 基本满意 / 不满意) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            result: 'satisfied' | 'basically_satisfied' | 'dissatisfied';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** @description 一事一评 (case) · 一次一评 (encounter) */
+              subject: 'case' | 'encounter';
+              caseId: string | null;
+              encounterId: string | null;
+              channel: string;
+              level: number;
+              levelLabel: {
+                zh: string;
+                en: string;
+              };
+              /** @description 差评 · a bad rating (level 1 or 2) */
+              bad: boolean;
+              indicators: {
+                [key: string]: number;
+              };
+              comment: string | null;
+              realName: boolean;
+              orgCode: string;
+              serviceCode: string;
+              /** Format: date-time */
+              ratedAt: string;
+              /** @description 申诉后撤销（仍保留） · set aside on appeal (kept on record) */
+              overturned: boolean;
+              rectification: {
+                /** Format: uuid */
+                id: string;
+                state: 'open' | 'escalated' | 'rectified' | 'closed';
+                orgCode: string;
+                workingDays: number;
+                /** Format: date */
+                deadline: string;
+                overdue: boolean;
+                escalatedToCode: string | null;
+                escalatedAt: string | null;
+                reply: string | null;
+                repliedAt: string | null;
+                rerating: string | null;
+                reratedAt: string | null;
+                closedAt: string | null;
+              } | null;
+              callbacks: {
+                /** Format: date-time */
+                at: string;
+                outcome: string;
+                note: string | null;
+              }[];
+              appeal: {
+                /** Format: uuid */
+                id: string;
+                reason: string;
+                /** Format: date-time */
+                filedAt: string;
+                decision: string | null;
+                decisionNote: string | null;
+                decidedAt: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rating-encounters': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 一次一评 · open the rating of a service encounter (window, kiosk, helper): a token for the pad page or an SMS link */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            orgCode: string;
+            channel: 'window' | 'kiosk' | 'helper';
+            serviceCode?: string;
+            /** Format: uuid */
+            caseId?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              token: string;
+              /** @description 评价页路径（窗口评价器、短信链接） · the rating page’s path (pad, SMS link) */
+              link: string;
+              channel: string;
+              orgCode: string;
+              serviceCode: string;
+              /** @description 已知被服务人（实名评价） · the resident served is known (a real-name rating) */
+              named: boolean;
+              /** Format: date-time */
+              expiresAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rating-encounters/{token}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 评价页 · what an encounter’s rating page shows (no login) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              orgName: string;
+              serviceName: {
+                zh: string;
+                en: string;
+              };
+              channel: string;
+              levels: {
+                level: number;
+                zh: string;
+                en: string;
+              }[];
+              indicators: {
+                name: string;
+                zh: string;
+                en: string;
+              }[];
+              /** Format: date-time */
+              expiresAt: string;
+              rated: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rating-encounters/{token}/rating': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 一次一评 · rate an encounter by its token, once (the pad page needs no login) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 5 非常满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 非常不满意 */
+            level: number;
+            /** @description 分项指标评分 · the channel’s sub-indicators scored (online: efficiency, guideAccuracy, convenience, usability; offline: serviceEfficiency, serviceLevel, serviceAttitude) */
+            indicators?: {
+              [key: string]: number;
+            };
+            comment?: string;
+            /** @description 窗口评价器 or 短信链接 · the window’s pad page or an SMS link */
+            via: 'pad' | 'sms';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** @description 一事一评 (case) · 一次一评 (encounter) */
+              subject: 'case' | 'encounter';
+              caseId: string | null;
+              encounterId: string | null;
+              channel: string;
+              level: number;
+              levelLabel: {
+                zh: string;
+                en: string;
+              };
+              /** @description 差评 · a bad rating (level 1 or 2) */
+              bad: boolean;
+              indicators: {
+                [key: string]: number;
+              };
+              comment: string | null;
+              realName: boolean;
+              orgCode: string;
+              serviceCode: string;
+              /** Format: date-time */
+              ratedAt: string;
+              /** @description 申诉后撤销（仍保留） · set aside on appeal (kept on record) */
+              overturned: boolean;
+              rectification: {
+                /** Format: uuid */
+                id: string;
+                state: 'open' | 'escalated' | 'rectified' | 'closed';
+                orgCode: string;
+                workingDays: number;
+                /** Format: date */
+                deadline: string;
+                overdue: boolean;
+                escalatedToCode: string | null;
+                escalatedAt: string | null;
+                reply: string | null;
+                repliedAt: string | null;
+                rerating: string | null;
+                reratedAt: string | null;
+                closedAt: string | null;
+              } | null;
+              callbacks: {
+                /** Format: date-time */
+                at: string;
+                outcome: string;
+                note: string | null;
+              }[];
+              appeal: {
+                /** Format: uuid */
+                id: string;
+                reason: string;
+                /** Format: date-time */
+                filedAt: string;
+                decision: string | null;
+                decisionNote: string | null;
+                decidedAt: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/ratings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 评价记录 · the ratings of an org and the orgs below it, newest first */
+    get: {
+      parameters: {
+        query: {
+          orgCode: string;
+          bad?: boolean;
+          cursor?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                /** @description 一事一评 (case) · 一次一评 (encounter) */
+                subject: 'case' | 'encounter';
+                caseId: string | null;
+                encounterId: string | null;
+                channel: string;
+                level: number;
+                levelLabel: {
+                  zh: string;
+                  en: string;
+                };
+                /** @description 差评 · a bad rating (level 1 or 2) */
+                bad: boolean;
+                indicators: {
+                  [key: string]: number;
+                };
+                comment: string | null;
+                realName: boolean;
+                orgCode: string;
+                serviceCode: string;
+                /** Format: date-time */
+                ratedAt: string;
+                /** @description 申诉后撤销（仍保留） · set aside on appeal (kept on record) */
+                overturned: boolean;
+                rectification: {
+                  /** Format: uuid */
+                  id: string;
+                  state: 'open' | 'escalated' | 'rectified' | 'closed';
+                  orgCode: string;
+                  workingDays: number;
+                  /** Format: date */
+                  deadline: string;
+                  overdue: boolean;
+                  escalatedToCode: string | null;
+                  escalatedAt: string | null;
+                  reply: string | null;
+                  repliedAt: string | null;
+                  rerating: string | null;
+                  reratedAt: string | null;
+                  closedAt: string | null;
+                } | null;
+                callbacks: {
+                  /** Format: date-time */
+                  at: string;
+                  outcome: string;
+                  note: string | null;
+                }[];
+                appeal: {
+                  /** Format: uuid */
+                  id: string;
+                  reason: string;
+                  /** Format: date-time */
+                  filedAt: string;
+                  decision: string | null;
+                  decisionNote: string | null;
+                  decidedAt: string | null;
+                } | null;
+              }[];
+              next: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/ratings/figures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 好差评统计 · good-rating rate, bad ratings, callback rate, rectification on time */
+    get: {
+      parameters: {
+        query: {
+          orgCode: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              orgCode: string;
+              ratings: number;
+              /** @description 好评（满意、非常满意） · good ratings (4, 5) */
+              good: number;
+              bad: number;
+              /** @description 申诉撤销的差评 · bad ratings set aside on appeal */
+              badOverturned: number;
+              /** @description 好评率 · good ÷ ratings */
+              goodRate: number | null;
+              realNameBad: number;
+              calledBack: number;
+              /** @description 回访率 = 已回访 ÷ 实名差评 · called back ÷ real-name bad ratings */
+              callbackRate: number | null;
+              rectificationsOpen: number;
+              rectificationsOverdue: number;
+              escalated: number;
+              rectified: number;
+              rectifiedOnTime: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/ratings/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 一条评价 · one rating with its rectification, callbacks and appeal */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** @description 一事一评 (case) · 一次一评 (encounter) */
+              subject: 'case' | 'encounter';
+              caseId: string | null;
+              encounterId: string | null;
+              channel: string;
+              level: number;
+              levelLabel: {
+                zh: string;
+                en: string;
+              };
+              /** @description 差评 · a bad rating (level 1 or 2) */
+              bad: boolean;
+              indicators: {
+                [key: string]: number;
+              };
+              comment: string | null;
+              realName: boolean;
+              orgCode: string;
+              serviceCode: string;
+              /** Format: date-time */
+              ratedAt: string;
+              /** @description 申诉后撤销（仍保留） · set aside on appeal (kept on record) */
+              overturned: boolean;
+              rectification: {
+                /** Format: uuid */
+                id: string;
+                state: 'open' | 'escalated' | 'rectified' | 'closed';
+                orgCode: string;
+                workingDays: number;
+                /** Format: date */
+                deadline: string;
+                overdue: boolean;
+                escalatedToCode: string | null;
+                escalatedAt: string | null;
+                reply: string | null;
+                repliedAt: string | null;
+                rerating: string | null;
+                reratedAt: string | null;
+                closedAt: string | null;
+              } | null;
+              callbacks: {
+                /** Format: date-time */
+                at: string;
+                outcome: string;
+                note: string | null;
+              }[];
+              appeal: {
+                /** Format: uuid */
+                id: string;
+                reason: string;
+                /** Format: date-time */
+                filedAt: string;
+                decision: string | null;
+                decisionNote: string | null;
+                decidedAt: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/ratings/{id}/callbacks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 回访 · record a callback to the resident about a real-name bad rating */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            outcome: 'reached' | 'not_reached';
+            note?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** @description 一事一评 (case) · 一次一评 (encounter) */
+              subject: 'case' | 'encounter';
+              caseId: string | null;
+              encounterId: string | null;
+              channel: string;
+              level: number;
+              levelLabel: {
+                zh: string;
+                en: string;
+              };
+              /** @description 差评 · a bad rating (level 1 or 2) */
+              bad: boolean;
+              indicators: {
+                [key: string]: number;
+              };
+              comment: string | null;
+              realName: boolean;
+              orgCode: string;
+              serviceCode: string;
+              /** Format: date-time */
+              ratedAt: string;
+              /** @description 申诉后撤销（仍保留） · set aside on appeal (kept on record) */
+              overturned: boolean;
+              rectification: {
+                /** Format: uuid */
+                id: string;
+                state: 'open' | 'escalated' | 'rectified' | 'closed';
+                orgCode: string;
+                workingDays: number;
+                /** Format: date */
+                deadline: string;
+                overdue: boolean;
+                escalatedToCode: string | null;
+                escalatedAt: string | null;
+                reply: string | null;
+                repliedAt: string | null;
+                rerating: string | null;
+                reratedAt: string | null;
+                closedAt: string | null;
+              } | null;
+              callbacks: {
+                /** Format: date-time */
+                at: string;
+                outcome: string;
+                note: string | null;
+              }[];
+              appeal: {
+                /** Format: uuid */
+                id: string;
+                reason: string;
+                /** Format: date-time */
+                filedAt: string;
+                decision: string | null;
+                decisionNote: string | null;
+                decidedAt: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/ratings/{id}/appeal': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 申诉 · appeal a rating believed mistaken or malicious (the responsible org, once) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** @description 一事一评 (case) · 一次一评 (encounter) */
+              subject: 'case' | 'encounter';
+              caseId: string | null;
+              encounterId: string | null;
+              channel: string;
+              level: number;
+              levelLabel: {
+                zh: string;
+                en: string;
+              };
+              /** @description 差评 · a bad rating (level 1 or 2) */
+              bad: boolean;
+              indicators: {
+                [key: string]: number;
+              };
+              comment: string | null;
+              realName: boolean;
+              orgCode: string;
+              serviceCode: string;
+              /** Format: date-time */
+              ratedAt: string;
+              /** @description 申诉后撤销（仍保留） · set aside on appeal (kept on record) */
+              overturned: boolean;
+              rectification: {
+                /** Format: uuid */
+                id: string;
+                state: 'open' | 'escalated' | 'rectified' | 'closed';
+                orgCode: string;
+                workingDays: number;
+                /** Format: date */
+                deadline: string;
+                overdue: boolean;
+                escalatedToCode: string | null;
+                escalatedAt: string | null;
+                reply: string | null;
+                repliedAt: string | null;
+                rerating: string | null;
+                reratedAt: string | null;
+                closedAt: string | null;
+              } | null;
+              callbacks: {
+                /** Format: date-time */
+                at: string;
+                outcome: string;
+                note: string | null;
+              }[];
+              appeal: {
+                /** Format: uuid */
+                id: string;
+                reason: string;
+                /** Format: date-time */
+                filedAt: string;
+                decision: string | null;
+                decisionNote: string | null;
+                decidedAt: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rating-appeals/{id}/decision': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 申诉裁决 · a supervisor decides an appeal: the rating stands or is set aside (both kept) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 评价维持 (upheld) 或撤销 (overturned) · the rating stands or is set aside */
+            decision: 'upheld' | 'overturned';
+            note?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** @description 一事一评 (case) · 一次一评 (encounter) */
+              subject: 'case' | 'encounter';
+              caseId: string | null;
+              encounterId: string | null;
+              channel: string;
+              level: number;
+              levelLabel: {
+                zh: string;
+                en: string;
+              };
+              /** @description 差评 · a bad rating (level 1 or 2) */
+              bad: boolean;
+              indicators: {
+                [key: string]: number;
+              };
+              comment: string | null;
+              realName: boolean;
+              orgCode: string;
+              serviceCode: string;
+              /** Format: date-time */
+              ratedAt: string;
+              /** @description 申诉后撤销（仍保留） · set aside on appeal (kept on record) */
+              overturned: boolean;
+              rectification: {
+                /** Format: uuid */
+                id: string;
+                state: 'open' | 'escalated' | 'rectified' | 'closed';
+                orgCode: string;
+                workingDays: number;
+                /** Format: date */
+                deadline: string;
+                overdue: boolean;
+                escalatedToCode: string | null;
+                escalatedAt: string | null;
+                reply: string | null;
+                repliedAt: string | null;
+                rerating: string | null;
+                reratedAt: string | null;
+                closedAt: string | null;
+              } | null;
+              callbacks: {
+                /** Format: date-time */
+                at: string;
+                outcome: string;
+                note: string | null;
+              }[];
+              appeal: {
+                /** Format: uuid */
+                id: string;
+                reason: string;
+                /** Format: date-time */
+                filedAt: string;
+                decision: string | null;
+                decisionNote: string | null;
+                decidedAt: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rectifications/{id}/reply': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 整改答复 · the responsible org answers with its rectification (the resident is asked to re-rate) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            reply: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** @description 一事一评 (case) · 一次一评 (encounter) */
+              subject: 'case' | 'encounter';
+              caseId: string | null;
+              encounterId: string | null;
+              channel: string;
+              level: number;
+              levelLabel: {
+                zh: string;
+                en: string;
+              };
+              /** @description 差评 · a bad rating (level 1 or 2) */
+              bad: boolean;
+              indicators: {
+                [key: string]: number;
+              };
+              comment: string | null;
+              realName: boolean;
+              orgCode: string;
+              serviceCode: string;
+              /** Format: date-time */
+              ratedAt: string;
+              /** @description 申诉后撤销（仍保留） · set aside on appeal (kept on record) */
+              overturned: boolean;
+              rectification: {
+                /** Format: uuid */
+                id: string;
+                state: 'open' | 'escalated' | 'rectified' | 'closed';
+                orgCode: string;
+                workingDays: number;
+                /** Format: date */
+                deadline: string;
+                overdue: boolean;
+                escalatedToCode: string | null;
+                escalatedAt: string | null;
+                reply: string | null;
+                repliedAt: string | null;
+                rerating: string | null;
+                reratedAt: string | null;
+                closedAt: string | null;
+              } | null;
+              callbacks: {
+                /** Format: date-time */
+                at: string;
+                outcome: string;
+                note: string | null;
+              }[];
+              appeal: {
+                /** Format: uuid */
+                id: string;
+                reason: string;
+                /** Format: date-time */
+                filedAt: string;
+                decision: string | null;
+                decisionNote: string | null;
+                decidedAt: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/ledger/checkpoint': {
     parameters: {
       query?: never;
@@ -10057,6 +11705,9 @@ export interface components {
       'insurance.view'?: string[];
       'insurance.manage'?: string[];
       'insurance.window'?: string[];
+      'rating.view'?: string[];
+      'rating.manage'?: string[];
+      'rating.decide'?: string[];
       'events.manage'?: string[];
     };
     /** CaseActionBody */

@@ -56,6 +56,11 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     intervalMs: 60 * 60_000,
     onError: (error) => app.log.error({ err: error }, 'benefit run failed'),
   });
+  // 好差评: overdue rectification tasks go to the org above (deadlines are dates: hourly is plenty).
+  const escalation = setInterval(() => {
+    platform.services.ratings.escalateOverdue().catch((error: unknown) => app.log.error({ err: error }, 'rectification escalation failed'));
+  }, 60 * 60_000);
+  escalation.unref();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -66,6 +71,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     await stopEvents();
     await stopPurge();
     await stopBenefits();
+    clearInterval(escalation);
     stopWatch();
     await platform.close();
     process.exit(process.exitCode ?? 0);

@@ -13,6 +13,7 @@ import { registerVerifyCommand } from './verify-command.ts';
 import { registerKeysCommands } from './keys-command.ts';
 import { registerLedgerCommands } from '../modules/ledger/index.ts';
 import { configuredSharingKey, registerBankCommands, registerExternalDeptCommands } from '../modules/sharing/index.ts';
+import { registerInsuranceCommands } from '../modules/insurance/index.ts';
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
 import { runDemoBundle } from '../demo/demo-bundle.ts';
 import { runDemoProactive } from '../demo/demo-proactive.ts';
@@ -139,6 +140,7 @@ registerExternalDeptCommands(
   () => openPlatform(loadConfig()),
 );
 registerBankCommands(program);
+registerInsuranceCommands(program, () => openPlatform(loadConfig()));
 
 const demo = program.command('demo').description('演示 demos');
 

@@ -4,3 +4,4 @@ export { hospitalGatewayRoutes } from './hospital-gateway.routes.ts';
 export { insuranceRoutes } from './insurance.routes.ts';
 export { type InsuranceAdmin, type InsuranceService, createInsuranceAdmin, createInsuranceService } from './insurance.service.ts';
 export { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
+export { registerInsuranceCommands } from './insurance.cli.ts';

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -193,7 +193,7 @@ describe.each(testEngines())('the hospital process against the platform on %s', 
   }
 
   it('settles a stay end to end, reconciles the day, and logs no ID number', async () => {
-    const { hospital, stateDir, residentId, psnNo } = await setup();
+    const { hospital, start, stateDir, residentId, psnNo } = await setup();
     const mdtrtId = await openStay(hospital.url, residentId);
     const settled = await post<Record<string, number | string>>(hospital.url, `/encounters/${mdtrtId}/settle`, {
       list: { diagCode: 'S72.001', diagName: '股骨颈骨折' },
@@ -221,6 +221,8 @@ describe.each(testEngines())('the hospital process against the platform on %s', 
     const sent = journal.filter((r) => r.t === 'sent').map((r) => r.msgid);
     expect(sent.length).toBeGreaterThanOrEqual(5); // 2001 2301 2303 2304 3201 (1101 is not journaled)
     expect(new Set(journal.filter((r) => r.t === 'answered').map((r) => r.msgid))).toEqual(new Set(sent));
+    // One hospital system per state folder.
+    await expect(start()).rejects.toThrow(/HOSPITAL_STATE_LOCKED/);
     const text = hospital.output() + readFileSync(path.join(stateDir, 'journal.jsonl'), 'utf8');
     expect(text).not.toContain(residentId);
     expect(hospital.output()).toContain(maskResidentId(residentId));
@@ -279,6 +281,68 @@ describe.each(testEngines())('the hospital process against the platform on %s', 
     const journal = readJournal(stateDir);
     expect(journal.filter((r) => r.t === 'answered' && r.msgid === unsent.msgid)).toHaveLength(1);
     expect((await get<{ pending: number }>(third.url, '/health')).pending).toBe(0);
+  }, 180_000);
+
+  it('simulates a day at the window through the process (yiban hospital simulate): every encounter settled, cancelled or reversed, the books reconcile', async () => {
+    const { hospital, stateDir, residentId } = await setup();
+    const patients = [residentId];
+    for (const name of ['韦阿公', '黄秀英', '陆建国']) {
+      const id = freshResidentId();
+      await suite.ctx.services.insuranceAdmin.enrol({ residentId: id, name, scheme: 'resident', region: GUIGANG, fromDate: '2020-01-01' });
+      patients.push(id);
+    }
+    const file = path.join(stateDir, 'patients.txt');
+    writeFileSync(file, `${patients.join('\n')}\n`);
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          path.join(ROOT, 'bin/yiban.js'),
+          'hospital',
+          'simulate',
+          '--hospital',
+          hospital.url,
+          '--patients',
+          file,
+          '--encounters',
+          '12',
+          '--date',
+          '2026-08-15',
+          '--concurrency',
+          '4',
+        ],
+        { cwd: ROOT },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const figures = JSON.parse(run.stdout) as {
+      encounters: number;
+      settled: number;
+      cancelled: number;
+      reversed: number;
+      failed: number;
+      reconciliation: { matched: boolean };
+      transactions: Record<string, { count: number; p50: number; p99: number }>;
+    };
+    expect(figures).toMatchObject({ encounters: 12, failed: 0, reversed: 1, reconciliation: { matched: true } });
+    expect(figures.transactions['2304']!.count).toBeGreaterThanOrEqual(12);
+    const db = suite.ctx.database.db;
+    const rows = await db
+      .select({ status: insuranceSettlements.status, n: sql<number>`count(*)::int` })
+      .from(insuranceSettlements)
+      .where(eq(insuranceSettlements.institutionCode, (await get<{ code: string }>(hospital.url, '/health')).code))
+      .groupBy(insuranceSettlements.status);
+    const by = Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    expect(by.settled ?? 0).toBe(figures.settled);
+    expect(by.cancelled ?? 0).toBe(figures.cancelled + figures.reversed);
+    expect(figures.settled + figures.reversed).toBeLessThanOrEqual(12);
+    expect(readJournal(stateDir).filter((r) => r.t === 'sent').length).toBe(readJournal(stateDir).filter((r) => r.t === 'answered').length);
   }, 180_000);
 });
 

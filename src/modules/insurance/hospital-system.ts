@@ -10,7 +10,7 @@
  * The window (the local HTTP API, hospital-server.ts), the simulator and tests call it; its
  * encounters and settlements are the journal's answers, read again at start.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeSpki } from '../../verify/keys.ts';
 import { sm2GenerateKeyPair } from '../../verify/sm2-keys.ts';
@@ -137,6 +137,38 @@ export function loadOrCreateHospitalKey(stateDir: string, code: string): { key: 
   return { key, created, publicKeyPem };
 }
 
+/**
+ * One hospital system per state folder: two would interleave one journal. The lock file names the
+ * process; a lock left by a process that is gone (killed) is taken over.
+ */
+function lockStateDir(stateDir: string): () => void {
+  const file = path.join(stateDir, 'lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number(readFileSync(file, 'utf8'));
+      let alive = false;
+      try {
+        alive = Number.isInteger(pid) && pid > 0 && pid !== process.pid && process.kill(pid, 0);
+      } catch {
+        alive = false;
+      }
+      if (alive)
+        throw new HospitalError(
+          409,
+          'HOSPITAL_STATE_LOCKED',
+          `状态目录正被进程 ${pid} 使用`,
+          `the state folder is in use by process ${pid}`,
+        );
+      rmSync(file, { force: true });
+    }
+  }
+  throw new HospitalError(409, 'HOSPITAL_STATE_LOCKED', '无法锁定状态目录', 'could not lock the state folder');
+}
+
 interface Pending {
   record: SentRecord;
   promise: Promise<{ status: number; answer: Answer }>;
@@ -148,6 +180,7 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
   const retry = options.retry ?? { firstMs: 100, maxMs: 5_000 };
   const transport = options.transport ?? fetchTransport;
   const { key, created, publicKeyPem } = loadOrCreateHospitalKey(options.stateDir, options.code);
+  const unlock = lockStateDir(options.stateDir);
   const journal: Journal = openJournal(path.join(options.stateDir, JOURNAL_FILE));
 
   const sent = new Map<string, SentRecord>();
@@ -495,6 +528,7 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
     async close() {
       stopped = true;
       journal.close();
+      unlock();
     },
   };
 }

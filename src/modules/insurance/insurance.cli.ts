@@ -12,7 +12,7 @@ import { sm2VerifyingKey } from '../sharing/index.ts';
 import { INSTITUTION_CODE } from './envelope.ts';
 import { createHospitalServer } from './hospital-server.ts';
 import { httpWindow, localWindow, seeded, simulateDay } from './hospital-simulate.ts';
-import { institutionKeyId, openHospitalSystem } from './hospital-system.ts';
+import { HospitalError, institutionKeyId, openHospitalSystem } from './hospital-system.ts';
 import { chinaDay } from './insurance-context.ts';
 import type { InsuranceAdmin, InsuranceService } from './insurance.service.ts';
 
@@ -133,13 +133,21 @@ export function registerInsuranceCommands(program: Command, open: () => Promise<
         if (!INSTITUTION_CODE.test(options.code)) throw new InvalidArgumentError('--code: H and 11 digits');
         if (!/^\d{6}$/.test(options.region)) throw new InvalidArgumentError('--region: 6 digits');
         const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
-        const system = await openHospitalSystem({
-          platformUrl: options.platform,
-          code: options.code,
-          region: options.region,
-          stateDir: options.stateDir,
-          log,
-        });
+        let system;
+        try {
+          system = await openHospitalSystem({
+            platformUrl: options.platform,
+            code: options.code,
+            region: options.region,
+            stateDir: options.stateDir,
+            log,
+          });
+        } catch (error) {
+          if (!(error instanceof HospitalError)) throw error;
+          console.error(`${error.code}: ${error.messageZh}\n${error.messageEn}`);
+          process.exitCode = 1;
+          return;
+        }
         // First start: the key to register (yiban insurance institution add --public-key-file <state-dir>/hospital.pub.pem).
         console.log(
           JSON.stringify({

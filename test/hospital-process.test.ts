@@ -15,6 +15,8 @@ import { seedInsurance } from '../src/modules/insurance/index.ts';
 import { institutionInput } from '../src/modules/insurance/insurance.cli.ts';
 import { readJournal, startHospital, type RunningHospital } from '../src/modules/insurance/hospital-process.ts';
 import { chinaDay } from '../src/modules/insurance/insurance-context.ts';
+import { localWindow, simulateDay } from '../src/modules/insurance/hospital-simulate.ts';
+import { openHospitalSystem } from '../src/modules/insurance/hospital-system.ts';
 import { insuranceMessages, insuranceSettlements } from '../src/modules/insurance/insurance.tables.ts';
 import { maskResidentId } from '../src/modules/identity/index.ts';
 
@@ -344,6 +346,25 @@ describe.each(testEngines())('the hospital process against the platform on %s', 
     expect(figures.settled + figures.reversed).toBeLessThanOrEqual(12);
     expect(readJournal(stateDir).filter((r) => r.t === 'sent').length).toBe(readJournal(stateDir).filter((r) => r.t === 'answered').length);
   }, 180_000);
+
+  it('simulates a day with the hospital system in this process (no hospital process given)', async () => {
+    const { hospital, residentId } = await setup();
+    await hospital.stop();
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'yiban-hospital-local-'));
+    cleanup.push(() => rmSync(stateDir, { recursive: true, force: true }));
+    const system = await openHospitalSystem({ platformUrl, code: 'H45010300123', region: '450103', stateDir });
+    cleanup.push(() => system.close());
+    await suite.ctx.services.insuranceAdmin.registerInstitution(
+      institutionInput({ code: 'H45010300123', name: '南宁市本地模拟医院', level: '2', region: '450103', publicKey: system.publicKeyPem }),
+    );
+    const figures = await simulateDay(localWindow(system), { encounters: 6, date: '2026-08-16', patients: [residentId], seed: 5 });
+    expect(figures).toMatchObject({ encounters: 6, failed: 0, reversed: 1, reconciliation: { matched: true } });
+    const standing = await suite.ctx.database.db
+      .select()
+      .from(insuranceSettlements)
+      .where(eq(insuranceSettlements.institutionCode, 'H45010300123'));
+    expect(standing.filter((r) => r.status === 'settled')).toHaveLength(figures.settled);
+  }, 120_000);
 });
 
 describe.skipIf(!process.env.DATABASE_URL)('the platform process restarted mid-way (PostgreSQL)', () => {

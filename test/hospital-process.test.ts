@@ -445,6 +445,10 @@ describe.skipIf(!process.env.DATABASE_URL)('the platform process restarted mid-w
       const settling = post<{ setl_id: string }>(hospital.url, `/encounters/${mdtrtId}/settle`);
       await until('the platform to die', async () => platform!.signalCode === 'SIGKILL');
       expect(hospital.process.exitCode).toBeNull();
+      // Meanwhile a new patient at the window is told to try again (a read: nothing is journaled).
+      const down = await post<{ error: string }>(hospital.url, '/encounters', { certNo: residentId, medType: '11', begin: '2026-09-01' });
+      expect(down.status).toBe(503);
+      expect(down.json.error).toBe('HOSPITAL_PLATFORM_UNREACHABLE');
       await startPlatform();
       const settled = await settling;
       expect(settled.status).toBe(200);

@@ -418,20 +418,26 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
     /** Person information (1101, not journaled: a read, and it carries the ID number) then the entitlement check (2001). */
     async openEncounter(input: { certNo: string; medType: string; begin: string; emergency?: boolean }): Promise<EncounterView> {
       await recovered;
-      const c = await pinPlatformKey();
       let info: Answer;
       const started = performance.now();
       try {
+        const c = await pinPlatformKey();
         info = (await c.call('1101', { mdtrt_cert_type: '02', mdtrt_cert_no: input.certNo }, { insuranceRegion: options.region })).answer;
       } catch (error) {
-        if (error instanceof HospitalCallError)
+        if (error instanceof HospitalCallError && error.status < 500)
           throw new HospitalError(
             error.status,
             error.answer.err_code ?? 'ERROR',
             error.answer.err_msg ?? '',
             error.answer.err_msg_en ?? '',
           );
-        throw error;
+        // A read: nothing to resend; the window tries again.
+        throw new HospitalError(
+          503,
+          'HOSPITAL_PLATFORM_UNREACHABLE',
+          '医保平台暂时无法访问，请稍后重试',
+          `the platform did not answer (${error instanceof Error ? error.message : String(error)}); try again`,
+        );
       }
       (timings.get('1101') ?? timings.set('1101', []).get('1101')!).push(performance.now() - started);
       const base = info.output!.baseinfo as { psn_no: string };

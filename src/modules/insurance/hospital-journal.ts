@@ -26,7 +26,7 @@ export interface SentRecord {
   at: string;
 }
 
-export interface AnsweredRecord {
+interface AnsweredRecord {
   t: 'answered';
   msgid: string;
   /** HTTP status of the answer (200, or the refusal's). */
@@ -35,7 +35,7 @@ export interface AnsweredRecord {
   at: string;
 }
 
-export type JournalRecord = SentRecord | AnsweredRecord;
+type JournalRecord = SentRecord | AnsweredRecord;
 
 export interface Journal {
   /** Every record read at opening, in order. */

@@ -21,7 +21,7 @@ export interface HospitalWindow {
 }
 
 /** A refusal from the hospital's local API. */
-export class WindowError extends Error {
+class WindowError extends Error {
   constructor(
     readonly status: number,
     readonly body: { error?: string; messageEn?: string },

@@ -42,7 +42,7 @@ export interface HospitalSystemOptions {
   clock?: () => Date;
 }
 
-export interface PlatformKey {
+interface PlatformKey {
   keyId: string;
   publicKeySpki: string;
 }

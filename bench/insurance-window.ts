@@ -231,7 +231,26 @@ try {
     busy.set(w.patient, p);
     all.push(p);
   }
-  await Promise.all(all);
+  // A stalled run is reported, not waited on: what the database's sessions are doing says why.
+  const stallMs = (opts.seconds * 10 + 120) * 1000;
+  let stallTimer: NodeJS.Timeout | undefined;
+  const stalled = await Promise.race([
+    Promise.all(all).then(() => false),
+    new Promise<boolean>((resolve) => (stallTimer = setTimeout(() => resolve(true), stallMs))),
+  ]);
+  clearTimeout(stallTimer);
+  if (stalled) {
+    const sessions = await db.execute<{ state: string; query: string; n: number }>(
+      sql`select state, left(query, 60) as query, count(*)::int as n from pg_stat_activity
+           where datname = current_database() and pid <> pg_backend_pid() group by 1, 2 order by 3 desc`,
+    );
+    log(`STALLED: ${roundTrips.length} of ${measuredWork.length} settlements done after ${stallMs / 1000} s; the servers' sessions:`);
+    for (const r of sessions.rows) log(`  ${r.n} × ${r.state}: ${r.query}`);
+    log(verdict(false));
+    process.exitCode = 1;
+    await platform.close();
+    throw new Error('stalled');
+  }
   const wall = (performance.now() - go) / 1000;
   const serverMs = await serverCpu.stop();
   const postgresMs = await postgresCpu.stop();

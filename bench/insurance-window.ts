@@ -290,9 +290,13 @@ try {
   process.exitCode = pass ? 0 : 1;
   await platform.close();
 } finally {
+  // A server stuck in a request does not finish closing: SIGKILL after 10 s.
   for (const child of children) {
+    const exited = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
     child.kill('SIGTERM');
-    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
   }
   await bench.drop();
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the benchmarks one after another, each on databases of its own.
  *
- *   npm run bench                                   all: case submission, queue (1M residents / 200k cases), divisions, ledger, SM2, verification, PDF, issuance, birth bundle, rules
+ *   npm run bench                                   all: case submission, queue (1M residents / 200k cases), divisions, ledger, SM2, verification, PDF, issuance, birth bundle, rules, insurance engine
  *   npm run bench -- --only queue --full            queue at 10M residents / 1M cases
  *   npm run bench -- --only submission,divisions
  *
@@ -19,7 +19,7 @@ import { benchQueue } from './queue.ts';
 import { DEFAULT_SERVER_URL } from './support/databases.ts';
 import { loadLine } from './support/machine.ts';
 
-const BENCHES = ['submission', 'queue', 'divisions', 'ledger', 'sm2', 'verify', 'pdf', 'issuance', 'bundle', 'rules'] as const;
+const BENCHES = ['submission', 'queue', 'divisions', 'ledger', 'sm2', 'verify', 'pdf', 'issuance', 'bundle', 'rules', 'insurance'] as const;
 type Bench = (typeof BENCHES)[number];
 /** Benchmarks that run as scripts of their own, in a child process, through their own command line. */
 const SCRIPTS: Partial<Record<Bench, string>> = {
@@ -34,6 +34,9 @@ const SCRIPTS: Partial<Record<Bench, string>> = {
   bundle: fileURLToPath(new URL('./bundle.ts', import.meta.url)),
   // Exits 1 under 20,000 traced evaluations/s or not faster than parsing per resident (issue 13's floor).
   rules: fileURLToPath(new URL('./rules.ts', import.meta.url)),
+  // Exits 1 under 50,000 fee lines settled per second on one core (issue 14's floor). The window's round trip
+  // (bench/insurance-window.ts) starts server processes on PostgreSQL and runs on its own.
+  insurance: fileURLToPath(new URL('./insurance-engine.ts', import.meta.url)),
 };
 
 const program = new Command('bench')

@@ -10,10 +10,10 @@ import { demoCredentials, type DemoCredential } from '../demo/demo-people.ts';
 import { registerAdminCommands, reportCliError } from './admin-command.ts';
 import { generateOpenApi } from './openapi.ts';
 import { registerVerifyCommand } from './verify-command.ts';
-import { registerInsuranceCommands } from '../modules/insurance/index.ts';
 import { registerKeysCommands } from './keys-command.ts';
 import { registerLedgerCommands } from '../modules/ledger/index.ts';
 import { configuredSharingKey, registerBankCommands, registerExternalDeptCommands } from '../modules/sharing/index.ts';
+import { registerInsuranceCommands } from '../modules/insurance/index.ts';
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
 import { runDemoBundle } from '../demo/demo-bundle.ts';
 import { runDemoProactive } from '../demo/demo-proactive.ts';
@@ -135,13 +135,13 @@ registerVerifyCommand(program);
 registerAdminCommands(program, () => openPlatform(loadConfig()));
 registerKeysCommands(program);
 registerLedgerCommands(program, () => openPlatform(loadConfig()));
-registerInsuranceCommands(program, () => openPlatform(loadConfig()));
 registerExternalDeptCommands(
   program,
   () => configuredSharingKey(loadConfig()),
   () => openPlatform(loadConfig()),
 );
 registerBankCommands(program);
+registerInsuranceCommands(program, () => openPlatform(loadConfig()));
 
 const demo = program.command('demo').description('演示 demos');
 

@@ -117,7 +117,7 @@ export const SEED_CERTIFICATE_TYPES: CertificateTypeDef[] = [
   // their service codes name no catalogue item, so no approval ever issues them.
   {
     code: 'insurance_settlement_statement',
-    typeCode: 'YB201',
+    typeCode: 'YB301',
     nameZh: '医疗保障结算单',
     nameEn: 'Medical insurance settlement statement',
     serviceCode: 'insurance.settlement_statement',
@@ -153,7 +153,7 @@ export const SEED_CERTIFICATE_TYPES: CertificateTypeDef[] = [
   },
   {
     code: 'insurance_clearing_statement',
-    typeCode: 'YB202',
+    typeCode: 'YB302',
     nameZh: '医疗保障基金清算单',
     nameEn: 'Medical insurance clearing statement',
     serviceCode: 'insurance.clearing_statement',

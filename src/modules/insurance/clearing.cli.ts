@@ -3,14 +3,13 @@ import type { InsuranceAdmin } from './insurance.service.ts';
 import { yuan } from './statement.ts';
 
 /** What the insurance commands need of the platform. */
-export interface InsurancePlatform {
+export interface ClearingPlatform {
   services: { insuranceAdmin: Pick<InsuranceAdmin, 'clearMonth'> };
   close(): Promise<void>;
 }
 
-/** `yiban insurance clear --month YYYY-MM`: the month-end clearing (清算) of every pair of pooling regions. */
-export function registerInsuranceCommands(program: Command, openPlatform: () => Promise<InsurancePlatform>): void {
-  const insurance = program.command('insurance').description('医疗保障 medical insurance');
+/** `yiban insurance clear --month YYYY-MM`: the month-end clearing (清算) of every pair of pooling regions, under the `insurance` command. */
+export function addClearCommand(insurance: Command, openPlatform: () => Promise<ClearingPlatform>): void {
   insurance
     .command('clear')
     .description('月度清算：按就医地与参保地汇总已结算费用、列出对账差异并出具清算单 clear a month between pooling regions')

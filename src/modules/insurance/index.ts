@@ -6,7 +6,6 @@ export { insuranceWindowRoutes } from './window.routes.ts';
 export { type InsuranceAdmin, type InsuranceService, createInsuranceAdmin, createInsuranceService } from './insurance.service.ts';
 export { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
 export { statementRoutes } from './statement.routes.ts';
-export { registerInsuranceCommands } from './clearing.cli.ts';
 export { type PolicyAdmin, createPolicyAdmin } from './policy-admin.ts';
 export { insuranceAdminRoutes } from './insurance-admin.routes.ts';
 export { type FiguresItem, type ServiceFiguresService, computeServiceFigures, createServiceFigures } from './service-figures.ts';
@@ -22,3 +21,4 @@ export {
 } from './hospital-client.ts';
 export { resolvePolicy } from './policies.ts';
 export { type FeeLine, settle } from './settlement.ts';
+export { registerInsuranceCommands } from './insurance.cli.ts';

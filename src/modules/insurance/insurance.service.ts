@@ -50,6 +50,8 @@ export function createInsuranceService(deps: InsuranceDeps) {
   const { db } = ctx;
   const reference = createReferenceData(db, ctx.clock, deps.referenceTtlMs);
   const transactions = createTransactions(ctx, reference);
+  // The interface key is read once per process (a rotation takes a restart, like the seal keys' caches).
+  let interfaceKey: ReturnType<InsuranceDeps['interfaceSigner']> | null = null;
 
   async function personOfResident(principal: Principal) {
     const accountId = requireResidentScope(principal, 'applications.view');
@@ -86,7 +88,11 @@ export function createInsuranceService(deps: InsuranceDeps) {
     /** Event handlers the composition root subscribes. */
     handlers: [filingHandler(ctx), ...statements.handlers],
     /** The platform's key that signs the hospital interface's answers. */
-    interfaceKey: () => deps.interfaceSigner(),
+    interfaceKey: () =>
+      (interfaceKey ??= deps.interfaceSigner().catch((error: unknown) => {
+        interfaceKey = null;
+        throw error;
+      })),
     /** The hospital interface (routes verify the signature first). */
     handleTransaction: transactions.handle,
     /** 医保窗口: a hospital's window clerks act for the patient through the same transactions (window.ts). */

@@ -27,7 +27,7 @@ export const provinceOf = (division: string) => `${division.slice(0, 2)}0000`;
  * `ttlMs`.
  */
 export function createReferenceData(db: Db, clock: () => Date, ttlMs = 30_000) {
-  let snapshot: Promise<Snapshot> | null = null;
+  let snapshot: Snapshot | null = null;
 
   async function load(): Promise<Snapshot> {
     const [policyRows, catalogueRows, institutionRows, regionRows] = await Promise.all([
@@ -55,19 +55,48 @@ export function createReferenceData(db: Db, clock: () => Date, ttlMs = 30_000) {
     };
   }
 
+  let refreshing: Promise<Snapshot> | null = null;
+  /** Bumped by clear(): a load begun before a publication never replaces what came after it. */
+  let generation = 0;
+
+  function refresh(): Promise<Snapshot> {
+    if (refreshing) return refreshing;
+    const started = generation;
+    const loading = load().then((loaded) => {
+      if (started === generation) snapshot = loaded;
+      return loaded;
+    });
+    refreshing = loading;
+    void loading
+      .finally(() => {
+        if (refreshing === loading) refreshing = null;
+      })
+      .catch(() => undefined);
+    return loading;
+  }
+
+  /**
+   * The snapshot. A stale one is served at once while one refresh runs in the background, so that
+   * a caller inside a database transaction never waits for the pool's other connections (a
+   * refresh awaited inside many transactions at once could find every connection held by them).
+   * Only the first read waits: `ready()` before the first transaction.
+   */
   async function current(): Promise<Snapshot> {
-    if (snapshot) {
-      const s = await snapshot.catch(() => null);
-      if (s && clock().getTime() - s.at < ttlMs) return s;
-    }
-    snapshot = load();
+    if (!snapshot) return refresh();
+    if (clock().getTime() - snapshot.at >= ttlMs) refresh().catch(() => undefined);
     return snapshot;
   }
 
   return {
     current,
+    /** Loads the snapshot if there is none yet (call before a transaction that reads it). */
+    ready: async (): Promise<void> => {
+      await current();
+    },
     clear(): void {
       snapshot = null;
+      refreshing = null;
+      generation++;
     },
     async policies(): Promise<RegionPolicy[]> {
       return (await current()).policies;
@@ -83,7 +112,7 @@ export function createReferenceData(db: Db, clock: () => Date, ttlMs = 30_000) {
       if (hit) return hit;
       // A key registered in another process since: one read, not a wait for the cache to expire.
       const [row] = await db.select().from(insuranceInstitutions).where(eq(insuranceInstitutions.keyId, keyId));
-      if (row) snapshot = null;
+      if (row) refresh().catch(() => undefined);
       return row ?? null;
     },
     async institution(code: string): Promise<InstitutionRow | null> {

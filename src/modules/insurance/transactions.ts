@@ -548,6 +548,8 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
       };
       const prior = await stored();
       if (prior) return prior;
+      // Reference data is read before the transaction: never a second pool connection inside it.
+      await reference.ready();
       try {
         return await db.transaction(async (tx) => {
           const out = answer(env, await EFFECTS[env.infno as Exclude<Infno, '1101'>](tx, institution, env));

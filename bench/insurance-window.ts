@@ -1,0 +1,302 @@
+/**
+ * The insurance window's round trip from the hospital side (issue 14's floor: p99 < 50 ms at 200
+ * settlements per second): per settlement, the fee upload of a 30-line inpatient stay (2301), the
+ * pre-settlement (2303) and the settlement (2304), each signed by the hospital's SM2 key (RFC 9421),
+ * answered and signed by the platform's interface key and verified by the hospital, over HTTP to
+ * platform server processes (`yiban serve`) on one fresh PostgreSQL database.
+ *
+ * Many hospitals (each its own key, each talking to one of the server processes) and patients;
+ * one request at a time per patient. The load is offered at a fixed rate (open loop): settlement
+ * i starts at go + i / rate whether or not earlier ones have finished, and its latency is counted
+ * from when it was due, so a generator or server that falls behind shows in the figures. The
+ * encounters (1101 is not needed: the person numbers are known; 2001) are opened before the
+ * measured part.
+ *
+ *   npx tsx bench/insurance-window.ts [--rate 200] [--seconds 15] [--servers 2] [--hospitals 20] [--server-url postgres://…]
+ *   BENCH_PROFILE_DIR=/tmp/prof … writes each server's CPU profile (node --cpu-prof) when it exits.
+ *
+ * Prints p50/p90/p99/max of the three-call round trip and of each call, CPU per settlement (servers,
+ * PostgreSQL, this generator), and the check: one settlement per encounter, none twice.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { sql } from 'drizzle-orm';
+import { openPlatform } from '../src/platform.ts';
+import { seedInsurance } from '../src/modules/insurance/index.ts';
+import { createHospitalClient, type HospitalClient } from '../src/modules/insurance/hospital-client.ts';
+import { feeLinesFor, seeded } from '../src/modules/insurance/hospital-simulate.ts';
+import { institutionKeyId } from '../src/modules/insurance/hospital-system.ts';
+import { madeUpResidents } from '../src/modules/insurance/insurance.cli.ts';
+import { sm2SigningKey } from '../src/modules/sharing/index.ts';
+import { sm2GenerateKeyPair } from '../src/verify/sm2-keys.ts';
+import { backendPids, CpuMeter, processCpuMs } from './support/cpu.ts';
+import { benchConfig, createBenchDatabase, DEFAULT_SERVER_URL } from './support/databases.ts';
+import { loadLine } from './support/machine.ts';
+import { ms, summarise, table, verdict } from './support/stats.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const FLOOR_P99_MS = 50;
+const REGION = '450800';
+
+const program = new Command()
+  .option('--rate <n>', 'settlements offered per second', (v) => Number(v), 200)
+  .option('--seconds <n>', 'how long the load runs', (v) => Number(v), 15)
+  .option('--servers <n>', 'platform server processes', (v) => Number(v), 2)
+  .option('--hospitals <n>', 'hospitals, each with its own SM2 key', (v) => Number(v), 20)
+  .option('--lines <n>', 'fee lines per stay', (v) => Number(v), 30)
+  .option('--server-url <url>', 'PostgreSQL server', DEFAULT_SERVER_URL)
+  .parse();
+const opts = program.opts<{ rate: number; seconds: number; servers: number; hospitals: number; lines: number; serverUrl: string }>();
+const log = (line: string) => console.log(line);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+const settlements = Math.round(opts.rate * opts.seconds);
+// Enough patients that one is always free: a patient's next stay waits for their last one.
+const patientCount = Math.max(200, Math.ceil(opts.rate * 2));
+const bench = await createBenchDatabase('postgres', 'insurance_window', opts.serverUrl);
+const children: ChildProcess[] = [];
+try {
+  const masterKey = randomBytes(32);
+  const platform = await openPlatform(benchConfig(bench, masterKey));
+  const db = platform.database.db;
+  await seedInsurance(db, []);
+  // The interface key made once here, before the servers race to make it.
+  await platform.services.insurance.interfaceKey();
+  const hospitals = Array.from({ length: opts.hospitals }, (_, i) => {
+    const code = `H450103${String(100 + i).padStart(5, '0')}`;
+    const pair = sm2GenerateKeyPair();
+    const draft = sm2SigningKey('draft', pair.privateKey);
+    return { code, key: sm2SigningKey(institutionKeyId(code, draft.publicKey), pair.privateKey) };
+  });
+  for (const h of hospitals)
+    await platform.services.insuranceAdmin.registerInstitution({
+      code: h.code,
+      nameZh: `南宁市测试医院${h.code.slice(-3)}`,
+      nameEn: `Test hospital ${h.code.slice(-3)}`,
+      level: 3,
+      region: '450103',
+      keyId: h.key.keyId,
+      publicKey: h.key.publicKey,
+    });
+  log(`enrolling ${patientCount} residents, registering ${opts.hospitals} hospitals…`);
+  const residents = madeUpResidents(patientCount, REGION, 3);
+  const psnNos: string[] = [];
+  for (let i = 0; i < residents.length; i += 20)
+    psnNos.push(
+      ...(await Promise.all(
+        residents
+          .slice(i, i + 20)
+          .map((r) => platform.services.insuranceAdmin.enrol({ ...r, scheme: 'resident', region: REGION, fromDate: '2020-01-01' })),
+      )),
+    );
+
+  const bases: string[] = [];
+  for (let i = 0; i < opts.servers; i++) {
+    const port = await freePort();
+    const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'yiban-bench-window-'));
+    const child = spawn(
+      process.execPath,
+      [...profile, path.join(ROOT, 'bin/yiban.js'), 'serve', '--no-seed', '--no-web', '--port', String(port)],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DATABASE_URL: bench.databaseUrl!,
+          YIBAN_MASTER_KEY: masterKey.toString('base64'),
+          YIBAN_DATA_DIR: dataDir,
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'silent',
+          YIBAN_DEMO: '',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+    children.push(child);
+    bases.push(`http://127.0.0.1:${port}`);
+  }
+  for (const base of bases) await until(`server ${base}`, async () => (await fetch(`${base}/healthz`)).ok, 180_000);
+  const platformKey = (await (await fetch(`${bases[0]}/api/insurance/hsa/v1/interface-key`)).json()) as {
+    keyId: string;
+    publicKeySpki: string;
+  };
+  const clients: HospitalClient[] = hospitals.map((h, i) =>
+    createHospitalClient({ baseUrl: bases[i % bases.length]!, hospital: { code: h.code, region: '450103', key: h.key }, platformKey }),
+  );
+
+  // The encounters, opened before the measured part (2001), a few at a time.
+  log(`opening ${settlements} encounters (2001)…`);
+  const random = seeded(200);
+  const work = Array.from({ length: settlements }, (_, i) => ({
+    client: i % clients.length,
+    patient: i % patientCount,
+    mdtrtId: '',
+    feedetail: feeLinesFor(random, opts.lines, true).map((l) => ({
+      feedetl_sn: l.sn,
+      med_list_codg: l.code,
+      cnt: l.quantity,
+      pric_fen: l.priceFen,
+    })),
+  }));
+  for (let i = 0; i < work.length; i += 16)
+    await Promise.all(
+      work.slice(i, i + 16).map(async (w) => {
+        const { answer } = await clients[w.client]!.call(
+          '2001',
+          { psn_no: psnNos[w.patient], med_type: '21', begntime: '2026-09-01' },
+          { insuranceRegion: REGION },
+        );
+        w.mdtrtId = answer.output!.mdtrt_id as string;
+      }),
+    );
+
+  // Warm-up: a few settlements outside the measurement (JIT, connection pools, caches).
+  const busy = new Map<number, Promise<unknown>>();
+  const calls = { '2301': [] as number[], '2303': [] as number[], '2304': [] as number[] };
+  const roundTrips: number[] = [];
+  const fromDue: number[] = [];
+  let failed = 0;
+  const failures: string[] = [];
+  async function settleOne(w: (typeof work)[number], due: number, measured: boolean): Promise<void> {
+    const c = clients[w.client]!;
+    const region = { insuranceRegion: REGION };
+    try {
+      const t0 = performance.now();
+      await c.call('2301', { mdtrt_id: w.mdtrtId, feedetail: w.feedetail }, region);
+      const t1 = performance.now();
+      const pre = (await c.call('2303', { mdtrt_id: w.mdtrtId }, region)).answer.output!;
+      const t2 = performance.now();
+      await c.call('2304', { mdtrt_id: w.mdtrtId, medfee_sumamt: pre.medfee_sumamt }, region);
+      const t3 = performance.now();
+      if (!measured) return;
+      calls['2301'].push(t1 - t0);
+      calls['2303'].push(t2 - t1);
+      calls['2304'].push(t3 - t2);
+      roundTrips.push(t3 - t0);
+      fromDue.push(t3 - due);
+    } catch (error) {
+      failed++;
+      if (failures.length < 5) failures.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  const warm = Math.min(100, Math.floor(work.length / 10));
+  for (let i = 0; i < warm; i += 10) await Promise.all(work.slice(i, i + 10).map((w) => settleOne(w, performance.now(), false)));
+  const measuredWork = work.slice(warm);
+
+  const serverCpu = new CpuMeter(async () => children.map((c) => c.pid!).filter(Boolean));
+  const postgresCpu = new CpuMeter(() => backendPids(opts.serverUrl, bench.label));
+  await serverCpu.start();
+  await postgresCpu.start();
+  const generatorBefore = processCpuMs(process.pid) ?? 0;
+  log(
+    `offering ${measuredWork.length} settlements at ${opts.rate}/s to ${opts.servers} server processes from ${opts.hospitals} hospitals; ${loadLine()}`,
+  );
+  const go = performance.now();
+  const all: Promise<void>[] = [];
+  for (let i = 0; i < measuredWork.length; i++) {
+    const due = go + (i * 1000) / opts.rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const w = measuredWork[i]!;
+    // One request at a time per patient: a patient's next stay starts after their last one.
+    const prior = busy.get(w.patient) ?? Promise.resolve();
+    const p = prior.then(() => settleOne(w, due, true));
+    busy.set(w.patient, p);
+    all.push(p);
+  }
+  // A stalled run is reported, not waited on: what the database's sessions are doing says why.
+  const stallMs = (opts.seconds * 10 + 120) * 1000;
+  let stallTimer: NodeJS.Timeout | undefined;
+  const stalled = await Promise.race([
+    Promise.all(all).then(() => false),
+    new Promise<boolean>((resolve) => (stallTimer = setTimeout(() => resolve(true), stallMs))),
+  ]);
+  clearTimeout(stallTimer);
+  if (stalled) {
+    const sessions = await db.execute<{ state: string; query: string; n: number }>(
+      sql`select state, left(query, 60) as query, count(*)::int as n from pg_stat_activity
+           where datname = current_database() and pid <> pg_backend_pid() group by 1, 2 order by 3 desc`,
+    );
+    log(`STALLED: ${roundTrips.length} of ${measuredWork.length} settlements done after ${stallMs / 1000} s; the servers' sessions:`);
+    for (const r of sessions.rows) log(`  ${r.n} × ${r.state}: ${r.query}`);
+    log(verdict(false));
+    process.exitCode = 1;
+    await platform.close();
+    throw new Error('stalled');
+  }
+  const wall = (performance.now() - go) / 1000;
+  const serverMs = await serverCpu.stop();
+  const postgresMs = await postgresCpu.stop();
+  const generatorMs = (processCpuMs(process.pid) ?? generatorBefore) - generatorBefore;
+
+  const count = async (q: ReturnType<typeof sql>) => Number((await db.execute<{ n: number }>(q)).rows[0]!.n);
+  const settledRows = await count(sql`select count(*)::int as n from insurance_settlements where status = 'settled'`);
+  const twice = await count(
+    sql`select count(*)::int as n from (select mdtrt_id from insurance_settlements group by 1 having count(*) > 1) d`,
+  );
+  const rt = summarise(roundTrips);
+  const due = summarise(fromDue);
+  const row = (label: string, s: ReturnType<typeof summarise>) => [label, s.count, ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max)];
+  const done = roundTrips.length;
+  log('');
+  log(
+    `achieved ${(done / wall).toFixed(0)} settlements/s over ${wall.toFixed(1)} s (offered ${opts.rate}/s); failed ${failed}${failures.length ? `: ${failures.join(' | ')}` : ''}`,
+  );
+  log(
+    `CPU per settlement (3 calls): servers ${(serverMs / Math.max(done, 1)).toFixed(2)} ms, PostgreSQL ${(postgresMs / Math.max(done, 1)).toFixed(2)} ms, generator (hospitals' signing and verifying) ${(generatorMs / Math.max(done, 1)).toFixed(2)} ms`,
+  );
+  log(`settlements in the database: ${settledRows} (expected ${warm + done}); encounters settled twice: ${twice}`);
+  log(
+    table([
+      ['ms', 'n', 'p50', 'p90', 'p99', 'max'],
+      row('2301 fee upload (30 lines)', summarise(calls['2301'])),
+      row('2303 pre-settlement', summarise(calls['2303'])),
+      row('2304 settlement', summarise(calls['2304'])),
+      row('round trip 2301+2303+2304', rt),
+      row('… from when it was due', due),
+    ]),
+  );
+  const pass = rt.p99 < FLOOR_P99_MS && due.p99 < FLOOR_P99_MS && failed === 0 && twice === 0 && settledRows === warm + done;
+  log(
+    `floor: round trip p99 < ${FLOOR_P99_MS} ms at ${opts.rate}/s offered (from start ${ms(rt.p99)}, from due ${ms(due.p99)}), none failed, none twice: ${verdict(pass)}; ${loadLine()}`,
+  );
+  process.exitCode = pass ? 0 : 1;
+  await platform.close();
+} finally {
+  // A server stuck in a request does not finish closing: SIGKILL after 10 s.
+  for (const child of children) {
+    const exited = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  await bench.drop();
+}

@@ -101,6 +101,9 @@ describe('identity routes', () => {
       'seal.view': [VILLAGE.code],
       'signature.upload': [VILLAGE.code],
       'rule.view': [VILLAGE.code],
+      // 好差评 at the village's service station: its ratings, and encounters to be rated.
+      'rating.view': [VILLAGE.code],
+      'rating.manage': [VILLAGE.code],
     };
     expect(reviewer.account.capabilities).toEqual(expected);
     const me = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${reviewer.token}` } });

@@ -104,6 +104,8 @@ describe.each(testEngines())('the e-licence library on %s', (engine) => {
     const datasets = (await sharing().listDatasets(police)).filter((d) => d.code.startsWith('licence.'));
     expect(datasets.map((d) => d.code).sort()).toEqual([
       'licence.family_economic_status',
+      'licence.insurance_clearing_statement',
+      'licence.insurance_settlement_statement',
       'licence.kinship',
       'licence.no_criminal_record',
       'licence.residence',

@@ -13,6 +13,7 @@ describe('yiban demo insurance', () => {
     expect(report.saving).toBe(report.filingEra.cashPay - report.cashPay);
     expect(report.saving).toBeGreaterThan(400_000);
     expect(report.linesExplained).toBe(report.lines);
+    expect(report.hospitalProcess).toBe(true);
     expect(report.patient.idMasked).toMatch(/^450821\*+\d{3}[\dX]$/);
 
     // The sealed statement verifies offline with what the demo wrote: the PDF and its QR text.

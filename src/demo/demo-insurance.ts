@@ -1,19 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createServices } from '../app.ts';
 import { openDatabase } from '../db/database.ts';
 import { buildApp } from '../platform.ts';
-import { makeResidentId, systemPrincipal } from '../modules/identity/index.ts';
+import { makeResidentId, maskResidentId, systemPrincipal } from '../modules/identity/index.ts';
 import { makeCreditCode } from '../modules/orgs/index.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/index.ts';
 import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../modules/certificates/index.ts';
-import { SEED_POLICIES, createHospitalClient, resolvePolicy, seedInsurance, settle, type FeeLine } from '../modules/insurance/index.ts';
+import {
+  SEED_POLICIES,
+  resolvePolicy,
+  seedInsurance,
+  settle,
+  startHospital,
+  type FeeLine,
+  type RunningHospital,
+} from '../modules/insurance/index.ts';
 
-import { sm2SigningKey } from '../modules/sharing/index.ts';
-import { sm2GenerateKeyPair } from '../verify/sm2-keys.ts';
+import { sm2VerifyingKey } from '../modules/sharing/index.ts';
 import { DEMO_PASSWORD } from './demo-people.ts';
 import { encodeQr } from '../verify/bundle.ts';
 import { parsePayload } from '../verify/document.ts';
@@ -99,6 +106,7 @@ export async function runDemoInsurance(options: { out?: string; dataDir?: string
   const database = await openDatabase({ engine: 'pglite', dataDir });
   const masterKey = randomBytes(32);
   let app: Awaited<ReturnType<typeof buildApp>> | null = null;
+  let hospital: RunningHospital | null = null;
   try {
     await database.migrate();
     const services = createServices(database, { masterKey, publicUrl: 'http://127.0.0.1' });
@@ -139,47 +147,51 @@ export async function runDemoInsurance(options: { out?: string; dataDir?: string
       accountId: account?.accountId ?? null,
     });
 
-    // The hospital's system: its own SM2 key, registered with the insurance office.
-    const pair = sm2GenerateKeyPair();
-    const key = sm2SigningKey(`${HOSPITAL.code}-1`, pair.privateKey);
-    await services.insuranceAdmin.registerInstitution({ ...HOSPITAL, region: QINGXIU, keyId: key.keyId, publicKey: key.publicKey });
-    services.insurance.reference.clear();
-
     app = await buildApp({ database, services, close: async () => {} }, { logLevel: 'silent' });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const interfaceKey = (await (await fetch(`${baseUrl}/api/insurance/hsa/v1/interface-key`)).json()) as {
-      keyId: string;
-      publicKeySpki: string;
-    };
-    const hospital = createHospitalClient({ baseUrl, hospital: { code: HOSPITAL.code, region: QINGXIU, key }, platformKey: interfaceKey });
 
-    // At the window: who she is, her entitlement (no filing: treated elsewhere in Guangxi), the stay's fees, settle.
-    const region = { insuranceRegion: GUIGANG, opter: '医保窗口' };
-    const info = (await hospital.call('1101', { mdtrt_cert_type: '02', mdtrt_cert_no: residentId }, region)).answer.output!;
+    // The hospital's own system, a separate process (`yiban hospital serve`): it makes its SM2 key,
+    // which the insurance office registers; it pins the platform's interface key and journals
+    // every transaction it sends.
+    hospital = await startHospital({
+      platformUrl: baseUrl,
+      code: HOSPITAL.code,
+      region: QINGXIU,
+      stateDir: path.join(dataDir, 'hospital'),
+    });
+    const publicKey = sm2VerifyingKey(readFileSync(hospital.publicKeyFile, 'utf8')).publicKey;
+    await services.insuranceAdmin.registerInstitution({ ...HOSPITAL, region: QINGXIU, keyId: hospital.keyId, publicKey });
+    services.insurance.reference.clear();
+    const his = async (route: string, body: unknown): Promise<Record<string, unknown>> => {
+      const res = await fetch(`${hospital!.url}${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const answer = (await res.json()) as Record<string, unknown>;
+      if (!res.ok) throw new Error(`hospital ${route}: ${res.status} ${JSON.stringify(answer)}`);
+      return answer;
+    };
+
+    // At the window: who she is and her entitlement (1101, 2001: no filing, treated elsewhere in
+    // Guangxi), the stay's fees (2301), pre-settlement and settlement (2303, 2304).
     const admitted = daysBefore(date, 22);
-    const opened = (await hospital.call('2001', { psn_no: psnNo, med_type: '21', begntime: admitted }, region)).answer.output!;
-    const mdtrtId = opened.mdtrt_id as string;
-    await hospital.call('2301', { mdtrt_id: mdtrtId, feedetail: STAY }, region);
-    const pre = (await hospital.call('2303', { mdtrt_id: mdtrtId }, region)).answer.output!;
-    const settled = (
-      await hospital.call(
-        '2304',
-        {
-          mdtrt_id: mdtrtId,
-          medfee_sumamt: pre.medfee_sumamt,
-          setl_list: {
-            diagCode: 'S72.000',
-            diagName: '股骨颈骨折',
-            admDate: admitted,
-            dscgDate: daysBefore(date, 1),
-            dscgWay: '1',
-            deptName: '骨科',
-          },
-        },
-        region,
-      )
-    ).answer.output!;
+    const opened = await his('/encounters', { certNo: residentId, medType: '21', begin: admitted });
+    const mdtrtId = opened.mdtrtId as string;
+    await his(`/encounters/${mdtrtId}/fees`, {
+      lines: STAY.map((l) => ({ sn: l.feedetl_sn, code: l.med_list_codg, quantity: l.cnt, priceFen: l.pric_fen })),
+    });
+    const settled = await his(`/encounters/${mdtrtId}/settle`, {
+      list: {
+        diagCode: 'S72.000',
+        diagName: '股骨颈骨折',
+        admDate: admitted,
+        dscgDate: daysBefore(date, 1),
+        dscgWay: '1',
+        deptName: '骨科',
+      },
+    });
     await services.events.drain();
 
     // The same stay under the filing-era version (before July 2026: unfiled elsewhere in the region, a lower share).
@@ -242,9 +254,14 @@ export async function runDemoInsurance(options: { out?: string; dataDir?: string
     }
     for (const [file, content] of Object.entries(files)) writeFileSync(path.join(out, file), content);
 
-    const baseinfo = info.baseinfo as { certno: string };
     return {
-      patient: { name, age: 74, village: '广西壮族自治区贵港市平南县官成镇旺石村', idMasked: baseinfo.certno, insuredIn: '贵港市 450800' },
+      patient: {
+        name,
+        age: 74,
+        village: '广西壮族自治区贵港市平南县官成镇旺石村',
+        idMasked: maskResidentId(residentId),
+        insuredIn: '贵港市 450800',
+      },
       hospital: { code: HOSPITAL.code, name: HOSPITAL.nameZh, level: HOSPITAL.level, division: QINGXIU },
       setlId: settled.setl_id as string,
       policy: settled.policy as string,
@@ -272,10 +289,11 @@ export async function runDemoInsurance(options: { out?: string; dataDir?: string
         certificateId: view.certificateId ?? '',
         identifier: payload.id,
       },
-      hospitalProcess: false,
+      hospitalProcess: hospital.process.pid !== undefined && opened.psnNo === psnNo,
       dataDir,
     };
   } finally {
+    await hospital?.stop();
     await app?.close();
     await database.close();
   }

@@ -22,3 +22,4 @@ export {
 export { resolvePolicy } from './policies.ts';
 export { type FeeLine, settle } from './settlement.ts';
 export { registerInsuranceCommands } from './insurance.cli.ts';
+export { type RunningHospital, startHospital } from './hospital-process.ts';

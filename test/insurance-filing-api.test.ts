@@ -4,12 +4,13 @@ import { appSuite } from './app-suite.ts';
 import { testEngines } from './db.ts';
 import { PASSWORD, VILLAGE } from './factories.ts';
 import { seedInsurance } from '../src/modules/insurance/index.ts';
-import { createHospitalClient, type Transport } from '../src/modules/insurance/hospital-client.ts';
+import { createHospitalClient } from '../src/modules/insurance/hospital-client.ts';
 import { insuranceFilings } from '../src/modules/insurance/insurance.tables.ts';
 import { seedInsuranceServices } from '../src/modules/rules/index.ts';
 import { seedDatasets } from '../src/modules/sharing/sharing.seed.ts';
 import { sm2SigningKey } from '../src/modules/sharing/index.ts';
 import { sm2GenerateKeyPair } from '../src/verify/sm2-keys.ts';
+import { injectTransport } from './insurance-fixture.ts';
 
 const dayOffset = (days: number) => new Date(Date.now() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
 
@@ -93,19 +94,7 @@ describe.each(testEngines())('免填单 and instant filing over HTTP on %s', (en
       publicKey: key.publicKey,
     });
     ctx.services.insurance.reference.clear();
-    const transport: Transport = async ({ url, headers, body }) => {
-      const res = await app.inject({
-        method: 'POST',
-        url: new URL(url).pathname,
-        headers: { ...headers, host: new URL(url).host },
-        payload: body,
-      });
-      return {
-        status: res.statusCode,
-        headers: Object.fromEntries(Object.entries(res.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : []))),
-        body: res.body,
-      };
-    };
+    const transport = injectTransport(() => app);
     const hospital = createHospitalClient({
       baseUrl: 'http://yiban.test',
       hospital: { code: 'H44010600001', region: '440106', key },

@@ -9,6 +9,17 @@ import { buildTestApp, createTestContext, type TestContext } from './factories.t
 
 export const HOSPITAL = 'H45010300001';
 
+/** The hospital client's transport through the test app (app.inject), with the Host the request was signed for. */
+export function injectTransport(app: () => App): Transport {
+  return async ({ url, headers, body }) => {
+    const target = new URL(url);
+    const res = await app().inject({ method: 'POST', url: target.pathname, headers: { ...headers, host: target.host }, payload: body });
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') out[k] = v;
+    return { status: res.statusCode, headers: out, body: res.body };
+  };
+}
+
 /**
  * A context whose services run on a clock the test moves (`at`: settlements fall on chosen China
  * days), the given pooling regions run by the medical security department, and a tertiary hospital
@@ -40,17 +51,7 @@ export function insuranceSuite(engine: Engine, regions: readonly { region: strin
       keyId: key.keyId,
       publicKey: key.publicKey,
     });
-    const transport: Transport = async ({ url, headers, body }) => {
-      const res = await app.inject({
-        method: 'POST',
-        url: new URL(url).pathname,
-        headers: { ...headers, host: new URL(url).host },
-        payload: body,
-      });
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') out[k] = v;
-      return { status: res.statusCode, headers: out, body: res.body };
-    };
+    const transport = injectTransport(() => app);
     hospital = createHospitalClient({
       baseUrl: 'http://yiban.test',
       hospital: { code: HOSPITAL, region: '450103', key },

@@ -4,11 +4,11 @@ import { appSuite } from './app-suite.ts';
 import { testEngines } from './db.ts';
 import { freshResidentId } from './factories.ts';
 import { seedInsurance } from '../src/modules/insurance/index.ts';
-import { createHospitalClient, HospitalCallError, type HospitalClient, type Transport } from '../src/modules/insurance/hospital-client.ts';
+import { createHospitalClient, HospitalCallError, type HospitalClient } from '../src/modules/insurance/hospital-client.ts';
 import { insuranceMessages, insuranceSettlements, insuranceYearTotals } from '../src/modules/insurance/insurance.tables.ts';
 import { sm2SigningKey } from '../src/modules/sharing/index.ts';
 import { sm2GenerateKeyPair } from '../src/verify/sm2-keys.ts';
-import type { App } from '../src/http/server.ts';
+import { injectTransport } from './insurance-fixture.ts';
 
 const NANNING_TERTIARY = 'H45010300001';
 const OTHER_HOSPITAL = 'H45010300002';
@@ -23,20 +23,6 @@ const STAY = [
   { feedetl_sn: 'L5', med_list_codg: 'XN05CFZ017A001010101333', cnt: 2, pric_fen: 3_000 },
   { feedetl_sn: 'L6', med_list_codg: 'C0311201000000107328', cnt: 1, pric_fen: 880_000 },
 ];
-
-function injectTransport(app: () => App): Transport {
-  return async ({ url, headers, body }) => {
-    const res = await app().inject({
-      method: 'POST',
-      url: new URL(url).pathname,
-      headers: { ...headers, host: new URL(url).host },
-      payload: body,
-    });
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') out[k] = v;
-    return { status: res.statusCode, headers: out, body: res.body };
-  };
-}
 
 async function failure(p: Promise<unknown>): Promise<HospitalCallError> {
   const error = await p.then(

@@ -4,7 +4,7 @@ import { appSuite } from './app-suite.ts';
 import { testEngines } from './db.ts';
 import { freshResidentId, PASSWORD } from './factories.ts';
 import { SEED_POLICIES, seedInsurance } from '../src/modules/insurance/index.ts';
-import { createHospitalClient, type Transport } from '../src/modules/insurance/hospital-client.ts';
+import { createHospitalClient } from '../src/modules/insurance/hospital-client.ts';
 import { chinaDay } from '../src/modules/insurance/insurance-context.ts';
 import {
   insuranceEncounters,
@@ -16,7 +16,7 @@ import { resolvePolicy } from '../src/modules/insurance/policies.ts';
 import { settle } from '../src/modules/insurance/settlement.ts';
 import { sm2SigningKey } from '../src/modules/sharing/index.ts';
 import { sm2GenerateKeyPair } from '../src/verify/sm2-keys.ts';
-import type { App } from '../src/http/server.ts';
+import { injectTransport } from './insurance-fixture.ts';
 
 const HOSPITAL = 'H45010300011';
 const GUIGANG = '450800';
@@ -42,20 +42,6 @@ function proposal(overrides: Record<string, unknown> = {}) {
     deductibleFen: { ...current.deductibleFen, resident: { 1: 20_000, 2: 40_000, 3: 60_000 } },
     ratioPermille: { ...current.ratioPermille, resident: { 1: 900, 2: 820, 3: 750 } },
     ...overrides,
-  };
-}
-
-function injectTransport(app: () => App): Transport {
-  return async ({ url, headers, body }) => {
-    const res = await app().inject({
-      method: 'POST',
-      url: new URL(url).pathname,
-      headers: { ...headers, host: new URL(url).host },
-      payload: body,
-    });
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') out[k] = v;
-    return { status: res.statusCode, headers: out, body: res.body };
   };
 }
 

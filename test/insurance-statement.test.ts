@@ -6,7 +6,7 @@ import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedInsurance } from '../src/modules/insurance/index.ts';
-import { createHospitalClient, type HospitalClient, type Transport } from '../src/modules/insurance/hospital-client.ts';
+import { createHospitalClient, type HospitalClient } from '../src/modules/insurance/hospital-client.ts';
 import { insuranceSettlements } from '../src/modules/insurance/insurance.tables.ts';
 import { derivedUuid, STATEMENT_TYPE } from '../src/modules/insurance/statement.ts';
 import { certificates } from '../src/modules/certificates/certificates.tables.ts';
@@ -18,6 +18,7 @@ import { sm2GenerateKeyPair } from '../src/verify/sm2-keys.ts';
 import type { App } from '../src/http/server.ts';
 import { testEngines } from './db.ts';
 import { buildTestApp, createTestContext, freshResidentId, PASSWORD, type TestContext } from './factories.ts';
+import { injectTransport } from './insurance-fixture.ts';
 
 const BIN = new URL('../bin/yiban.js', import.meta.url).pathname;
 const HOSPITAL = 'H45010300001';
@@ -77,17 +78,7 @@ describe.each(testEngines())('the settlement statement (结算单) on %s', (engi
       keyId: key.keyId,
       publicKey: key.publicKey,
     });
-    const transport: Transport = async ({ url, headers, body }) => {
-      const res = await app.inject({
-        method: 'POST',
-        url: new URL(url).pathname,
-        headers: { ...headers, host: new URL(url).host },
-        payload: body,
-      });
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') out[k] = v;
-      return { status: res.statusCode, headers: out, body: res.body };
-    };
+    const transport = injectTransport(() => app);
     hospital = createHospitalClient({
       baseUrl: 'http://yiban.test',
       hospital: { code: HOSPITAL, region: '450103', key },

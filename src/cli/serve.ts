@@ -13,6 +13,7 @@ export interface ServeExtras {
 }
 import { startSessionPurge } from '../modules/identity/index.ts';
 import { watchMasterKey } from '../modules/identity/index.ts';
+import { isClusterWorker } from './cluster.ts';
 
 /** Starts the HTTP server and closes everything cleanly on SIGINT/SIGTERM. */
 export async function serve(platform: Platform, config: Config, extras: ServeExtras): Promise<void> {
@@ -21,6 +22,8 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,
     rateLimits: config.rateLimits,
+    ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
+    clusterMetrics: isClusterWorker(),
   });
   // A new signed checkpoint at least every second while entries arrive.
   const integrator = platform.services.ledger.startSequencer({

@@ -58,7 +58,7 @@ export function orgAbove(orgPath: string, levelsUp: number): string {
   return codes[Math.max(0, codes.length - 1 - levelsUp)]!;
 }
 
-function escalationReason(step: number, s: LadderStep, toOrgCode: string): string {
+function escalationReason(step: number, s: LadderStep, to: string): string {
   const when: Bilingual =
     s.offset < 0
       ? { zh: `到期前 ${-s.offset} 个工作日`, en: `${-s.offset} working day(s) before the due date` }
@@ -69,7 +69,7 @@ function escalationReason(step: number, s: LadderStep, toOrgCode: string): strin
     s.levelsUp === 0
       ? { zh: '提醒办理单位', en: 'reminder to the handling org' }
       : { zh: `报上 ${s.levelsUp} 级`, en: `to the org ${s.levelsUp} level(s) up,` };
-  const text = message('applications.sla.escalated', { step, when, whom, org: toOrgCode });
+  const text = message('applications.sla.escalated', { step, when, whom, org: to });
   return `${text.zh} / ${text.en}`;
 }
 
@@ -99,6 +99,10 @@ export function createSlaEscalation(ctx: ApplicationsContext) {
       ),
     );
     if (due.length === 0) return [];
+    // The names for the case history, read before the transaction (PGlite's one connection is the transaction's once it is open).
+    const codes = [...new Set(due.map((d) => d.toOrgCode))];
+    const names = new Map(await Promise.all(codes.map(async (code) => [code, (await ctx.orgs.getOrg(code))?.name] as const)));
+    const orgText = (code: string) => (names.get(code) ? `${names.get(code)}（${code}）` : code);
     const col = <T>(pick: (d: (typeof due)[number]) => T) => sql.param(due.map(pick));
     return db.transaction(async (tx) => {
       const { rows } = await tx.execute<{
@@ -139,7 +143,11 @@ export function createSlaEscalation(ctx: ApplicationsContext) {
           actorId: SLA_ACTOR_ID,
           onBehalfOf: null,
           channel: 'system',
-          reason: escalationReason(Number(r.step), { offset: Number(r.offset_days), levelsUp: Number(r.levels_up) }, r.to_org_code),
+          reason: escalationReason(
+            Number(r.step),
+            { offset: Number(r.offset_days), levelsUp: Number(r.levels_up) },
+            orgText(r.to_org_code),
+          ),
         })),
       );
       await ctx.deps.events.enqueueMany(

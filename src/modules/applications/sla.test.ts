@@ -161,7 +161,7 @@ describe.each(testEngines())('the SLA clock and the escalation ladder on %s', (e
     const escalated = detail.events.filter((e) => e.action === 'escalate');
     expect(escalated).toHaveLength(3);
     expect(escalated.every((e) => e.actorId === SLA_ACTOR_ID && e.fromState === 'submitted' && e.toState === 'submitted')).toBe(true);
-    expect(escalated[2]!.reason).toContain(COUNTY);
+    expect(escalated[2]!.reason).toContain(`（${COUNTY}）`);
     const { rows: outbox } = await ctx.database.db.execute<{ n: number }>(
       sql`select count(*)::int as n from outbox where topic = 'case.escalated' and payload->>'caseId' = ${c.id}`,
     );

@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection } from '../../../test/errors.ts';
 import { buildTestApp, createTestContext, PASSWORD, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
 import type { App } from '../../http/server.ts';
-import { caseEscalations } from './applications.tables.ts';
+import { caseEscalations, type CaseState } from './applications.tables.ts';
+import { importCaseHistory } from './case-history.ts';
+import type { CaseAction } from './case-state.ts';
 import { readCaseClocks } from './sla-clock.ts';
 import { latestFiringDue, SLA_ACTOR_ID, stepDay } from './sla-escalation.ts';
 import { DEFAULT_LADDER, parseLadder } from './sla-ladders.ts';
@@ -205,6 +208,52 @@ describe.each(testEngines())('the SLA clock and the escalation ladder on %s', (e
     const steps = await applications.escalateOverdue(at('2027-02-26'));
     expect(steps.filter((s) => s.caseId === own.id)).toMatchObject([{ step: 1, offset: 2, levelsUp: 2, toOrgCode: COUNTY }]);
     expect(steps.filter((s) => s.caseId === other.id).map((s) => s.toOrgCode)).toEqual([ctx.otherVillage, TOWNSHIP, COUNTY]);
+  });
+
+  it('gives imported history the same clock, from its events', async () => {
+    const village = (await ctx.services.orgs.getOrg(VILLAGE))!;
+    const applicant = await ctx.newResident();
+    const id = randomUUID();
+    const cn = (t: string) => new Date(`${t}+08:00`);
+    const ev = (action: CaseAction, from: CaseState | null, to: CaseState, t: string) => ({
+      action,
+      from,
+      to,
+      actorId: applicant.accountId,
+      channel: 'app',
+      at: cn(t),
+    });
+    // Monday 14 September, returned Tuesday, resubmitted Saturday 19th (a rest day), decided Monday 21st;
+    // Sunday 20th was worked in lieu. Paused 16–18 September: 3 working days; run 15, 20, 21: 3.
+    await importCaseHistory(ctx.database.db, [
+      {
+        id,
+        serviceCode: 'cert.residence',
+        applicantId: applicant.accountId,
+        orgCode: village.code,
+        orgPath: village.path,
+        channel: 'app',
+        form: residence.form,
+        submittedAt: cn('2026-09-19T12:00:00'),
+        dueDate: '2026-09-22',
+        decision: { decision: 'approved', by: applicant.accountId, at: cn('2026-09-21T12:00:00'), reason: null },
+        events: [
+          ev('submit', null, 'draft', '2026-09-14T09:00:00'),
+          ev('submit', 'draft', 'submitted', '2026-09-14T09:00:00'),
+          ev('return', 'submitted', 'returned', '2026-09-15T09:00:00'),
+          ev('resubmit', 'returned', 'submitted', '2026-09-19T12:00:00'),
+          ev('approve', 'submitted', 'approved', '2026-09-21T12:00:00'),
+        ],
+      },
+    ]);
+    expect((await readCaseClocks(ctx.database.db, [id], at('2026-12-01'))).get(id)).toEqual({
+      workingDays: 3,
+      pausedWorkingDays: 3,
+      paused: false,
+      dueDate: '2026-09-22',
+      overdue: false,
+      onTime: true,
+    });
   });
 
   it('sets and reads a ladder over HTTP; a bad one gets 400 SLA_LADDER_INVALID', async () => {

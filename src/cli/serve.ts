@@ -64,6 +64,11 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     platform.services.ratings.escalateOverdue().catch((error: unknown) => app.log.error({ err: error }, 'rectification escalation failed'));
   }, 60 * 60_000);
   escalation.unref();
+  // 督办: open cases that reached a step of their jurisdiction's escalation ladder (once each; hourly, as steps are days).
+  const caseEscalation = setInterval(() => {
+    platform.services.applications.escalateOverdue().catch((error: unknown) => app.log.error({ err: error }, 'case escalation failed'));
+  }, 60 * 60_000);
+  caseEscalation.unref();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -75,6 +80,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     await stopPurge();
     await stopBenefits();
     clearInterval(escalation);
+    clearInterval(caseEscalation);
     stopWatch();
     await platform.close();
     process.exit(process.exitCode ?? 0);

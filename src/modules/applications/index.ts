@@ -7,3 +7,4 @@ export { overviewRoutes } from './overview.routes.ts';
 export { type OverviewService, createOverviewService } from './overview.ts';
 export { type CaseDurationsQuery, type ServiceDurations, earliestSubmission, readCaseDurations } from './case-durations.ts';
 export { type HistoricalCase, importCaseHistory } from './case-history.ts';
+export { type CaseFacts, readCaseFacts } from './case-facts.ts';

@@ -51,15 +51,7 @@ export async function applyDeltas(tx: Executor, deltas: Deltas): Promise<void> {
     on conflict (org_code, service_code, day) do update set ${updates}`);
 }
 
-/** All services, one org, a period (China dates, inclusive). */
-export async function readTotals(db: Executor, orgCode: string, from: string, to: string): Promise<Counters> {
-  const { rows } = await db.execute<Raw>(sql`
-    select ${SUMS} from dashboard_counts
-    where org_code = ${orgCode} and service_code = '' and day between ${from}::date and ${to}::date`);
-  return countersOf(rows[0] ?? {});
-}
-
-/** Per day, all services (the trend). */
+/** Per day, all services (the trend; the period's totals are its sum). */
 export async function readTrend(db: Executor, orgCode: string, from: string, to: string): Promise<{ day: string; counters: Counters }[]> {
   const { rows } = await db.execute<Raw>(sql`
     select day::text as day, ${SUMS} from dashboard_counts

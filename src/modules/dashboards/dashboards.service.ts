@@ -4,7 +4,7 @@ import { chinaDate } from '../../core/values.ts';
 import type { Db } from '../../db/database.ts';
 import { isFullyOnline, onlineRate, type ServiceItem } from '../catalog/index.ts';
 import { can, type Principal } from '../identity/index.ts';
-import { type Counters, zeroCounters } from './counting.ts';
+import { COUNTER_NAMES, type Counters, zeroCounters } from './counting.ts';
 import * as repo from './dashboards.repository.ts';
 import { CONTENT_TYPES, type ExportFormat, type ExportTable, tableOf, toCsv, toXlsx } from './exports.ts';
 import type { DashboardView, Figures, RatingsSummary } from './dashboards.schemas.ts';
@@ -52,6 +52,7 @@ const LEAF_LEVELS = new Set(['village', 'department']);
 const MAX_PERIOD_DAYS = 366;
 const DEFAULT_PERIOD_DAYS = 30;
 const CHILD_PAGE = 200;
+const CATALOG_CACHE_MS = 60_000;
 const MAX_CHILDREN = 5000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -112,6 +113,18 @@ export function createDashboardsService(deps: DashboardsDeps) {
     return org;
   }
 
+  // The catalogue changes rarely; a view reads it at most once a minute per process.
+  let items: { at: number; list: Promise<ServiceItem[]> } | null = null;
+  function catalogItems(): Promise<ServiceItem[]> {
+    const now = Date.now();
+    if (!items || now - items.at > CATALOG_CACHE_MS) {
+      const list = deps.catalog.listItems({});
+      items = { at: now, list };
+      list.catch(() => (items = null));
+    }
+    return items.list;
+  }
+
   async function allChildren(code: string): Promise<OrgNode[]> {
     const out: OrgNode[] = [];
     let after: string | undefined;
@@ -158,10 +171,9 @@ export function createDashboardsService(deps: DashboardsDeps) {
       const [ancestors, children, items] = await Promise.all([
         orgs.getAncestors(org.code),
         leaf ? Promise.resolve([]) : allChildren(org.code),
-        deps.catalog.listItems({}),
+        catalogItems(),
       ]);
-      const [totals, trend, perChild, perService, ratings] = await Promise.all([
-        repo.readTotals(db, org.code, from, to),
+      const [trend, perChild, perService, ratings] = await Promise.all([
         repo.readTrend(db, org.code, from, to),
         repo.readPerOrg(
           db,
@@ -172,6 +184,9 @@ export function createDashboardsService(deps: DashboardsDeps) {
         repo.readPerService(db, org.code, from, to),
         ratingsOf(principal, org.code),
       ]);
+      // The period's totals are the sum of its days (the same rows): one read fewer.
+      const totals = zeroCounters();
+      for (const day of trend) for (const name of COUNTER_NAMES) totals[name] += day.counters[name];
       const byCode = new Map(items.map((i) => [i.code, i]));
       const online = onlineRate(items);
       const serviceCodes = [...new Set([...perService.keys()])].sort();

@@ -5,7 +5,7 @@ const Rate = Nullable(Type.Number({ minimum: 0 }));
 const Count = Type.Integer({ minimum: 0 });
 
 /** The figures of an org (or a child, or a service) over the period; a rate is null when there is nothing to divide by. */
-export const FiguresSchema = Type.Object(
+const FiguresSchema = Type.Object(
   {
     submitted: Count,
     submittedOnline: Count,
@@ -32,7 +32,7 @@ export const FiguresSchema = Type.Object(
 );
 export type Figures = Static<typeof FiguresSchema>;
 
-export const RatingsSummarySchema = Type.Object(
+const RatingsSummarySchema = Type.Object(
   {
     ratings: Count,
     good: Count,

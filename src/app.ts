@@ -24,6 +24,7 @@ import { createInsuranceAdmin, createInsuranceService, type InsuranceAdmin, type
 import { createServiceFigures, type ServiceFiguresService } from './modules/insurance/index.ts';
 import { createInboxService, type InboxService, type NoticeSender } from './modules/inbox/index.ts';
 import { createRatingsService, type RatingsService } from './modules/ratings/index.ts';
+import { createDashboardsService, dashboardsHandler, type DashboardsService } from './modules/dashboards/index.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -70,6 +71,8 @@ export interface Services {
   inbox: InboxService;
   /** 好差评: ratings of cases and encounters, rectifications, callbacks and appeals. */
   ratings: RatingsService;
+  /** 督查 dashboards per level: figures kept incrementally from the outbox, drill-down, CSV and Excel. */
+  dashboards: DashboardsService;
 }
 
 export interface ServiceOptions {
@@ -257,6 +260,9 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   };
   const insurance = createInsuranceService(insuranceDeps);
   for (const handler of insurance.handlers) events.subscribe(handler);
+  const ratings = createRatingsService({ db, orgs, applications, catalog, ledger, events, notices: inbox, clock });
+  // 督查 dashboards: counted from the outbox (cases submitted and decided, certificates issued).
+  events.subscribe(dashboardsHandler(db));
   return {
     orgs,
     orgsAdmin,
@@ -285,7 +291,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     insurance,
     insuranceAdmin: createInsuranceAdmin(insuranceDeps),
     insuranceFigures: createServiceFigures({ db, catalog, orgs }),
-    ratings: createRatingsService({ db, orgs, applications, catalog, ledger, events, notices: inbox, clock }),
+    ratings,
+    dashboards: createDashboardsService({ db, orgs, catalog, ratings, clock }),
   };
 }
 

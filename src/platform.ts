@@ -32,6 +32,7 @@ import { createPolicyAdmin, insuranceAdminRoutes } from './modules/insurance/ind
 import { serviceFiguresRoutes } from './modules/insurance/index.ts';
 import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
 import { ratingsRoutes } from './modules/ratings/index.ts';
+import { dashboardsRoutes } from './modules/dashboards/index.ts';
 
 /**
  * The running platform around the composition root (app.ts): opening the configured database,
@@ -173,6 +174,7 @@ export async function buildApp(
       eventsRoutes({ events: services.events }),
       inboxRoutes({ inbox: services.inbox }),
       ratingsRoutes({ ratings: services.ratings }),
+      dashboardsRoutes({ dashboards: services.dashboards }),
     ],
     // The web apps answer every other GET path, so they come last.
     rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), contextRoutes({ publicUrl: services.certificates.publicUrl }), webRoutes()],

@@ -16,3 +16,4 @@ export * from '../modules/inbox/inbox.tables.ts';
 export * from '../modules/insurance/insurance.tables.ts';
 export * from '../modules/insurance/window.tables.ts';
 export * from '../modules/ratings/ratings.tables.ts';
+export * from '../modules/dashboards/dashboards.tables.ts';

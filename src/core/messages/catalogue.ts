@@ -249,4 +249,9 @@ export const CATALOGUE = {
   },
   'benefits.notReviewable': { zh: '只有未获批准的决定可以申请人工复核', en: 'only a refusal can be reviewed by a person' },
   'benefits.reviewPending': { zh: '已申请人工复核，请等待处理结果', en: 'a review by a person has been asked for already' },
+  // ---- dashboards ----
+  'dashboards.period': {
+    zh: '统计区间无效：起止日期须为 YYYY-MM-DD，起始不晚于截止，跨度不超过 {days} 天',
+    en: 'invalid period: from and to are YYYY-MM-DD, from not after to, at most {days} days',
+  },
 } as const;

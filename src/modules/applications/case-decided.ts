@@ -16,8 +16,10 @@ export function caseDecided(row: { id: string; serviceCode: string; orgCode: str
 
 /**
  * `case.submitted`: a case reached `submitted` (a direct submission, a draft submitted, a
- * returned case resubmitted), ids and codes only; the instant-approval engine consumes it.
+ * returned case resubmitted), ids and codes only; the instant-approval engine consumes it. A
+ * resubmission after 补正 says so (`resubmission: true`), so the dashboards count a case once.
  */
-export function caseSubmitted(row: { id: string; serviceCode: string; orgCode: string }) {
-  return { topic: 'case.submitted', payload: { caseId: row.id, serviceCode: row.serviceCode, orgCode: row.orgCode } };
+export function caseSubmitted(row: { id: string; serviceCode: string; orgCode: string }, resubmission = false) {
+  const payload = { caseId: row.id, serviceCode: row.serviceCode, orgCode: row.orgCode };
+  return { topic: 'case.submitted', payload: resubmission ? { ...payload, resubmission: true } : payload };
 }

@@ -10,3 +10,4 @@ export { type HistoricalCase, importCaseHistory } from './case-history.ts';
 export { type CaseClock, caseClock, readCaseClocks } from './sla-clock.ts';
 export { type EscalationRecord, CASE_ESCALATED_TOPIC } from './sla-escalation.ts';
 export { type LadderStep, DEFAULT_LADDER, parseLadder } from './sla-ladders.ts';
+export { type CaseFacts, readCaseFacts } from './case-facts.ts';

@@ -145,7 +145,7 @@ export function createSubmitFunctions(ctx: ApplicationsContext) {
           returnReason: null,
         });
         await repo.insertEvents(tx, [event(principal, id, action, current.state, to)]);
-        await ctx.deps.events.enqueueMany(tx, [caseSubmitted(updated)]);
+        await ctx.deps.events.enqueueMany(tx, [caseSubmitted(updated, action === 'resubmit')]);
         return updated;
       });
       return toView(row, item);

@@ -101,6 +101,8 @@ describe('identity routes', () => {
       'seal.view': [VILLAGE.code],
       'signature.upload': [VILLAGE.code],
       'rule.view': [VILLAGE.code],
+      // The village's own supervision dashboard (督查), no level above it.
+      'dashboard.view': [VILLAGE.code],
       // 好差评 at the village's service station: its ratings, and encounters to be rated.
       'rating.view': [VILLAGE.code],
       'rating.manage': [VILLAGE.code],

@@ -58,6 +58,7 @@ const ACTIONS: StaffAction[] = [
   'certificate.view',
   'certificate.changeStatus',
   'overview.view',
+  'dashboard.view',
   'grant.manage',
   'grant.approve',
   'exchange.request',
@@ -70,16 +71,16 @@ const ACTIONS: StaffAction[] = [
 // prettier-ignore
 /** Every role × action, written out by hand: Y allowed at its own node, - never. */
 const TABLE: Record<StaffRole, string> = {
-  //                 case.view case.handle cert.view cert.status overview grant.manage grant.approve exchange dataset sharing.view payment.send payment.view
-  village_reviewer:   'Y         Y           Y         Y           -        -            -             Y        -       Y            -            -',
-  township_admin:     'Y         Y           Y         Y           Y        -            -             Y        -       Y            -            -',
-  county_admin:       'Y         Y           Y         Y           Y        Y            -             Y        Y       Y            -            -',
-  city_admin:         'Y         Y           Y         Y           Y        Y            -             Y        Y       Y            -            -',
-  department_officer: 'Y         Y           Y         Y           -        Y            -             Y        Y       Y            Y            Y',
-  supervisor:         'Y         -           Y         -           Y        -            Y             -        -       Y            -            Y',
-  platform_admin:     'Y         Y           Y         Y           Y        Y            -             Y        Y       Y            -            Y',
-  helper:             '-         -           -         -           -        -            -             -        -       -            -            -',
-  hospital_window:    '-         -           -         -           -        -            -             -        -       -            -            -',
+  //                 case.view case.handle cert.view cert.status overview dashboard grant.manage grant.approve exchange dataset sharing.view payment.send payment.view
+  village_reviewer:   'Y         Y           Y         Y           -        Y        -            -             Y        -       Y            -            -',
+  township_admin:     'Y         Y           Y         Y           Y        Y        -            -             Y        -       Y            -            -',
+  county_admin:       'Y         Y           Y         Y           Y        Y        Y            -             Y        Y       Y            -            -',
+  city_admin:         'Y         Y           Y         Y           Y        Y        Y            -             Y        Y       Y            -            -',
+  department_officer: 'Y         Y           Y         Y           -        Y        Y            -             Y        Y       Y            Y            Y',
+  supervisor:         'Y         -           Y         -           Y        Y        -            Y             -        -       Y            -            Y',
+  platform_admin:     'Y         Y           Y         Y           Y        Y        Y            -             Y        Y       Y            -            Y',
+  helper:             '-         -           -         -           -        -        -            -             -        -       -            -            -',
+  hospital_window:    '-         -           -         -           -        -        -            -             -        -       -            -            -',
 };
 
 // ---- applications, certificates, orgs, identity, rules and the platform: their own actions, in the same form ----

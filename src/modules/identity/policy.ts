@@ -20,6 +20,8 @@ export type StaffAction =
   | 'certificate.changeStatus'
   /** The supervision overview of an org and the orgs below it. */
   | 'overview.view'
+  /** The supervision dashboards (督查) of an org and the orgs below it: figures, drill-down, exports. */
+  | 'dashboard.view'
   /** Create, change and end a provider department's sharing grants. */
   | 'grant.manage'
   /** Approve a grant that waives consent (never its author). */
@@ -149,6 +151,8 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   'certificate.view': [...HANDLERS, 'supervisor'],
   'certificate.changeStatus': HANDLERS,
   'overview.view': ['township_admin', 'county_admin', 'city_admin', 'platform_admin', 'supervisor'],
+  // The org's own staff (a village's reviewers, a department's officers) and every level above.
+  'dashboard.view': [...HANDLERS, 'supervisor'],
   'grant.manage': GRANT_MANAGERS,
   'grant.approve': GRANT_APPROVERS,
   'exchange.request': HANDLERS,

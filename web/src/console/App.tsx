@@ -20,6 +20,8 @@ const Rules = lazy(() => import('./Rules.tsx').then((m) => ({ default: m.Rules }
 const Insurance = lazy(() => import('./Insurance.tsx').then((m) => ({ default: m.Insurance })));
 const Benefits = lazy(() => import('./Benefits.tsx').then((m) => ({ default: m.Benefits })));
 const InsuranceWindow = lazy(() => import('./InsuranceWindow.tsx').then((m) => ({ default: m.InsuranceWindow })));
+// The dashboards (ECharts) load when first opened.
+const Dashboard = lazy(() => import('./Dashboard.tsx').then((m) => ({ default: m.Dashboard })));
 const WindowStatementPage = lazy(() => import('./WindowStatement.tsx').then((m) => ({ default: m.WindowStatementPage })));
 
 export function ConsoleApp() {
@@ -44,6 +46,9 @@ export function ConsoleApp() {
     ...(orgsFor(me, 'overview.view').length > 0
       ? [{ key: 'overview', label: t('四级总览', 'Overview'), onClick: () => navigate('/console/overview') }]
       : []),
+    ...(orgsFor(me, 'dashboard.view').length > 0
+      ? [{ key: 'dashboard', label: t('督查看板', 'Dashboard'), onClick: () => navigate('/console/dashboard') }]
+      : []),
     ...(orgsFor(me, 'staff.manage').length > 0
       ? [{ key: 'staff', label: t('人员管理', 'Staff'), onClick: () => navigate('/console/staff') }]
       : []),
@@ -66,23 +71,25 @@ export function ConsoleApp() {
   ];
   const section = path.startsWith('/console/overview')
     ? 'overview'
-    : path.startsWith('/console/staff')
-      ? 'staff'
-      : path.startsWith('/console/seals')
-        ? 'seals'
-        : path.startsWith('/console/rules')
-          ? 'rules'
-          : path.startsWith('/console/events')
-            ? 'events'
-            : path.startsWith('/console/benefits')
-              ? 'benefits'
-              : path.startsWith('/console/insurance-window') ||
-                  // A window clerk handles no cases: the window is their home page.
-                  (orgsFor(me, 'case.view').length === 0 && orgsFor(me, 'insurance.window').length > 0)
-                ? 'insurance-window'
-                : path.startsWith('/console/insurance')
-                  ? 'insurance'
-                  : 'queue';
+    : path.startsWith('/console/dashboard')
+      ? 'dashboard'
+      : path.startsWith('/console/staff')
+        ? 'staff'
+        : path.startsWith('/console/seals')
+          ? 'seals'
+          : path.startsWith('/console/rules')
+            ? 'rules'
+            : path.startsWith('/console/events')
+              ? 'events'
+              : path.startsWith('/console/benefits')
+                ? 'benefits'
+                : path.startsWith('/console/insurance-window') ||
+                    // A window clerk handles no cases: the window is their home page.
+                    (orgsFor(me, 'case.view').length === 0 && orgsFor(me, 'insurance.window').length > 0)
+                  ? 'insurance-window'
+                  : path.startsWith('/console/insurance')
+                    ? 'insurance'
+                    : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -122,6 +129,10 @@ export function ConsoleApp() {
             <SharingPage path={path} />
           ) : section === 'overview' ? (
             <Overview />
+          ) : section === 'dashboard' ? (
+            <Suspense fallback={<Spin />}>
+              <Dashboard />
+            </Suspense>
           ) : section === 'staff' ? (
             <Staff />
           ) : section === 'seals' ? (

@@ -44,6 +44,8 @@ export type RegisteredSignature = Schemas['RegisteredSignature'];
 export type Overview = Schemas['Overview'];
 export type OverviewRow = Overview['children'][number];
 export type HelperAct = Schemas['HelperAct'];
+export type DashboardView = Schemas['DashboardView'];
+export type DashboardFigures = DashboardView['figures'];
 
 export type Dataset = Schemas['Dataset'];
 export type DatasetField = Schemas['DatasetField'];

@@ -11480,6 +11480,174 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/dashboards/{orgCode}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * 督查看板：按层级的办件与好差评指标 · supervision dashboard of an org, its children and services
+     * @description 网上可办率、全程网办率、按时办结率、一次办结率、平均办理工作日（承诺与法定时限）、到现场次数、好评率、差评整改率、回访率、出证数、即办件数；本机构人员及上级可见，逐级下钻至村（社区）与办件队列。
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description 起始日期（含），默认截止日前 29 天 */
+          from?: string;
+          /** @description 截止日期（含），默认今天 */
+          to?: string;
+        };
+        header?: never;
+        path: {
+          /** @description 机构代码（行政区划代码或统一社会信用代码） */
+          orgCode: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['DashboardView'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/dashboards/{orgCode}/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 导出看板表格（CSV / Excel）· a dashboard table as CSV or Excel, Chinese headers */
+    get: {
+      parameters: {
+        query: {
+          table: 'children' | 'services' | 'trend';
+          format: 'csv' | 'xlsx';
+          from?: string;
+          to?: string;
+        };
+        header?: never;
+        path: {
+          /** @description 机构代码（行政区划代码或统一社会信用代码） */
+          orgCode: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description text/csv or .xlsx */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': unknown;
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': unknown;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': components['schemas']['ErrorResponse'];
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': components['schemas']['ErrorResponse'];
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': components['schemas']['ErrorResponse'];
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': components['schemas']['ErrorResponse'];
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/ledger/checkpoint': {
     parameters: {
       query?: never;
@@ -11909,6 +12077,7 @@ export interface components {
       'certificate.view'?: string[];
       'certificate.changeStatus'?: string[];
       'overview.view'?: string[];
+      'dashboard.view'?: string[];
       'grant.manage'?: string[];
       'grant.approve'?: string[];
       'exchange.request'?: string[];
@@ -12241,6 +12410,89 @@ export interface components {
         /** @description 机构代码（行政区划代码或统一社会信用代码） */
         orgCode: string;
       }[];
+    };
+    /** DashboardFigures */
+    DashboardFigures: {
+      submitted: number;
+      submittedOnline: number;
+      decided: number;
+      onTime: number;
+      onTimeRate: number | null;
+      firstTime: number;
+      firstTimeRate: number | null;
+      fullyOnline: number;
+      fullyOnlineRate: number | null;
+      counterTrips: number;
+      tripsPerCase: number | null;
+      averageWorkingDays: number | null;
+      instant: number;
+      instantRate: number | null;
+      certificates: number;
+    };
+    /** DashboardRatings */
+    DashboardRatings: {
+      ratings: number;
+      good: number;
+      goodRate: number | null;
+      bad: number;
+      rectified: number;
+      rectificationRate: number | null;
+      rectifiedOnTime: number;
+      rectificationsOpen: number;
+      realNameBad: number;
+      calledBack: number;
+      callbackRate: number | null;
+    };
+    /** DashboardView */
+    DashboardView: {
+      org: {
+        code: string;
+        name: string;
+        level: string;
+      };
+      trail: {
+        code: string;
+        name: string;
+        level: string;
+      }[];
+      /** Format: date */
+      from: string;
+      /** Format: date */
+      to: string;
+      online: {
+        items: number;
+        online: number;
+        rate: number;
+      };
+      figures: components['schemas']['DashboardFigures'];
+      ratings: components['schemas']['DashboardRatings'] | null;
+      children: {
+        code: string;
+        name: string;
+        level: string;
+        leaf: boolean;
+        figures: components['schemas']['DashboardFigures'];
+      }[];
+      services: {
+        code: string;
+        nameZh: string;
+        nameEn: string;
+        fullyOnlineItem: boolean;
+        promisedDays: number | null;
+        legalDays: number | null;
+        figures: components['schemas']['DashboardFigures'];
+      }[];
+      trend: {
+        /** Format: date */
+        day: string;
+        submitted: number;
+        decided: number;
+        onTime: number;
+      }[];
+      queue: {
+        orgCode: string;
+        link: string;
+      };
     };
     /** Dataset */
     Dataset: {

@@ -132,6 +132,12 @@ export function createApi(options: ApiOptions) {
     orgChildren: (orgCode: string, after?: string) =>
       ok(client.GET('/api/orgs/{code}/children', { params: { ...code(orgCode), query: query({ after, limit: 200 }) } })),
     overview: (orgCode: string) => ok(client.GET('/api/overview', { params: { query: { orgCode } } })),
+    dashboard: (orgCode: string, p: { from?: string; to?: string }) =>
+      ok(client.GET('/api/dashboards/{orgCode}', { params: { path: { orgCode }, query: query(p) } })),
+    dashboardExport: (
+      orgCode: string,
+      p: { table: 'children' | 'services' | 'trend'; format: 'csv' | 'xlsx'; from?: string; to?: string },
+    ) => ok<Blob>(client.GET('/api/dashboards/{orgCode}/export', { params: { path: { orgCode }, query: query(p) }, parseAs: 'blob' })),
     createDelegation: (body: { helperUsername: string; scopes: string[]; validUntil: string }) =>
       ok(
         client.POST('/api/delegations', { body: body as paths['/api/delegations']['post']['requestBody']['content']['application/json'] }),

@@ -1,0 +1,170 @@
+import ExcelJS from 'exceljs';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../../../test/errors.ts';
+import { createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
+import { testEngines } from '../../../test/db.ts';
+import { countEvents } from './on-event.ts';
+
+const COUNTY = '130123';
+const TOWNSHIP = '130123100';
+const FORM = { address: '塔元庄村', residentSince: '2010-01-01', purpose: 'employment' };
+
+describe.each(testEngines())('supervision dashboards on %s', (engine) => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext(engine);
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  /** Counted straight from the cases, independently of the aggregate: the subtree of `code`, all time. */
+  async function independentCount(code: string) {
+    const { rows } = await ctx.database.db.execute<Record<string, number | string>>(sql`
+      with scope as (select * from cases where org_path like ${`%${code}%`} and submitted_at is not null)
+      select
+        (select count(*) from scope)::int as submitted,
+        (select count(*) from scope where channel = 'app')::int as submitted_online,
+        (select count(*) from scope where decided_at is not null)::int as decided,
+        (select count(*) from scope s where decided_at is not null
+          and (s.decided_at at time zone 'Asia/Shanghai')::date <= s.due_date)::int as on_time,
+        (select count(*) from scope s where decided_at is not null
+          and not exists (select 1 from case_events e where e.case_id = s.id and e.action = 'return'))::int as first_time,
+        (select count(*) from scope s where decided_at is not null and channel in ('window', 'kiosk'))::int as counter_trips,
+        (select count(*) from certificates c join scope s on s.id = c.case_id)::int as certificates`);
+    const r = rows[0]!;
+    return {
+      submitted: Number(r['submitted']),
+      submittedOnline: Number(r['submitted_online']),
+      decided: Number(r['decided']),
+      onTime: Number(r['on_time']),
+      firstTime: Number(r['first_time']),
+      counterTrips: Number(r['counter_trips']),
+      certificates: Number(r['certificates']),
+    };
+  }
+
+  it('counts a flow of cases as an independent count does, once per event, summed up every level and drilled down', async () => {
+    const apps = ctx.services.applications;
+    const a = await ctx.newResident();
+    const b = await ctx.newResident({ homeOrgCode: ctx.otherVillage });
+    const reviewer = await ctx.newStaff('village_reviewer', VILLAGE);
+    const otherReviewer = await ctx.newStaff('village_reviewer', ctx.otherVillage);
+    const submit = async (who: typeof a) => (await apps.submit(who, { serviceCode: 'cert.residence', form: FORM })).case;
+    const [a1, a2, a3] = [await submit(a), await submit(a), await submit(a)];
+    // One at a kiosk: a trip to a counter, not fully online.
+    const b1 = await submit({ ...b, sessionChannel: 'kiosk' });
+    await apps.act(reviewer, a1.id, 'approve');
+    // Returned for correction and resubmitted: still one case, decided, but not first time.
+    await apps.act(reviewer, a2.id, 'return', '请补充居住证明');
+    await apps.applicantAction(a, a2.id, 'resubmit', { ...FORM, residentSince: '2011-01-01' });
+    await apps.act(reviewer, a2.id, 'reject', '材料不符');
+    await apps.act(otherReviewer, b1.id, 'approve');
+    void a3;
+    await ctx.services.events.drain();
+    const failed = await ctx.database.db.execute(sql`select topic, last_error from outbox where last_error is not null`);
+    expect(failed.rows).toEqual([]);
+
+    const countyAdmin = await ctx.newStaff('county_admin', COUNTY);
+    const county = await ctx.services.dashboards.view(countyAdmin, COUNTY, {});
+    const expected = await independentCount(COUNTY);
+    expect(expected).toMatchObject({ submitted: 4, decided: 3, firstTime: 2, counterTrips: 1 });
+    expect(expected.certificates).toBeGreaterThan(0);
+    expect(county.figures).toMatchObject(expected);
+    expect(county.figures.fullyOnline).toBe(2);
+    expect(county.figures.onTimeRate).toBe(1);
+    expect(county.figures.averageWorkingDays).not.toBeNull();
+    expect(county.org).toMatchObject({ code: COUNTY, level: 'county' });
+
+    // Every level above counts the same cases (the row of every ancestor), and the province is the root.
+    const province = await ctx.services.dashboards.view(await ctx.newStaff('supervisor', '13'), '13', {});
+    expect(province.figures).toEqual(county.figures);
+    expect(province.children.reduce((s, c) => s + c.figures.submitted, 0)).toBe(4);
+
+    // Drill-down: the children sum to the parent; the township's villages; a village has no children.
+    expect(county.children.reduce((s, c) => s + c.figures.decided, 0)).toBe(county.figures.decided);
+    const township = await ctx.services.dashboards.view(countyAdmin, TOWNSHIP, {});
+    expect(township.trail.map((o) => o.code)).toEqual([COUNTY]);
+    expect(township.children.find((c) => c.code === VILLAGE)).toMatchObject({ leaf: true, figures: await independentCount(VILLAGE) });
+    expect(township.children.find((c) => c.code === ctx.otherVillage)?.figures).toMatchObject({
+      submitted: 1,
+      decided: 1,
+      counterTrips: 1,
+    });
+    const village = await ctx.services.dashboards.view(reviewer, VILLAGE, {});
+    expect(village.children).toEqual([]);
+    expect(village.figures).toMatchObject({ submitted: 3, decided: 2, firstTime: 1, counterTrips: 0 });
+    expect(village.services).toEqual([expect.objectContaining({ code: 'cert.residence', figures: village.figures })]);
+    expect(village.queue.link).toBe(`/console?orgCode=${VILLAGE}&overdue=1`);
+    expect(village.trend.reduce((s, t) => s + t.submitted, 0)).toBe(3);
+
+    // A second delivery of every event already counted adds nothing.
+    const { rows } = await ctx.database.db.execute<{
+      id: string | number;
+      topic: string;
+      payload: Record<string, unknown>;
+      created_at: string | Date;
+    }>(
+      sql`select id, topic, payload, created_at from outbox where topic in ('case.submitted', 'case.decided', 'certificate.issued') order by id`,
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(8);
+    const again = rows.map((r) => ({ id: Number(r.id), topic: r.topic, payload: r.payload, createdAt: new Date(r.created_at) }));
+    expect(await countEvents(ctx.database.db, again)).toBe(0);
+    expect(await countEvents(ctx.database.db, again.slice(0, 1))).toBe(0);
+    expect((await ctx.services.dashboards.view(countyAdmin, COUNTY, {})).figures).toEqual(county.figures);
+  });
+
+  it('refuses another county, another village, a resident and unknown orgs; checks the period', async () => {
+    const otherCounty = await ctx.newStaff('county_admin', '130102');
+    const neighbour = await ctx.newStaff('village_reviewer', ctx.otherVillage);
+    const resident = await ctx.newResident();
+    expect(await rejection(ctx.services.dashboards.view(otherCounty, COUNTY, {}))).toBe('NOT_FOUND');
+    expect(await rejection(ctx.services.dashboards.view(otherCounty, VILLAGE, {}))).toBe('NOT_FOUND');
+    expect(await rejection(ctx.services.dashboards.view(neighbour, VILLAGE, {}))).toBe('NOT_FOUND');
+    expect(await rejection(ctx.services.dashboards.view(neighbour, TOWNSHIP, {}))).toBe('NOT_FOUND');
+    expect(await rejection(ctx.services.dashboards.view(resident, VILLAGE, {}))).toBe('FORBIDDEN');
+    const countyAdmin = await ctx.newStaff('county_admin', COUNTY);
+    expect(await rejection(ctx.services.dashboards.view(countyAdmin, '999999', {}))).toBe('NOT_FOUND');
+    expect(await rejection(ctx.services.dashboards.view(countyAdmin, COUNTY, { from: '2026-05-02', to: '2026-05-01' }))).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect(await rejection(ctx.services.dashboards.view(countyAdmin, COUNTY, { from: '2024-01-01', to: '2026-01-01' }))).toBe(
+      'VALIDATION_FAILED',
+    );
+    // A period with no cases: zero counts, no rates.
+    const empty = await ctx.services.dashboards.view(countyAdmin, COUNTY, { from: '2020-01-01', to: '2020-01-31' });
+    expect(empty.figures).toMatchObject({ submitted: 0, decided: 0, onTimeRate: null, averageWorkingDays: null });
+  });
+
+  it('exports every table as CSV and Excel with Chinese headers and the numbers of the view', async () => {
+    const countyAdmin = await ctx.newStaff('county_admin', COUNTY);
+    const view = await ctx.services.dashboards.view(countyAdmin, TOWNSHIP, {});
+    const csv = await ctx.services.dashboards.exportTable(countyAdmin, TOWNSHIP, { table: 'children', format: 'csv' });
+    expect(csv.contentType).toContain('text/csv');
+    const text = csv.body.toString('utf8');
+    expect(text.charCodeAt(0)).toBe(0xfeff);
+    const lines = text.slice(1).trim().split('\r\n');
+    expect(lines[0]).toMatch(/^机构代码,机构名称,层级,申请件数,/);
+    expect(lines.length).toBe(view.children.length + 1);
+    const villageLine = lines.find((l) => l.startsWith(`${VILLAGE},`))!.split(',');
+    const village = view.children.find((c) => c.code === VILLAGE)!;
+    expect(villageLine.slice(3, 6).map(Number)).toEqual([
+      village.figures.submitted,
+      village.figures.submittedOnline,
+      village.figures.decided,
+    ]);
+
+    const xlsx = await ctx.services.dashboards.exportTable(countyAdmin, TOWNSHIP, { table: 'services', format: 'xlsx' });
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(xlsx.body as unknown as ArrayBuffer);
+    const sheet = book.worksheets[0]!;
+    expect(sheet.getRow(1).getCell(1).value).toBe('事项编码');
+    expect(sheet.getRow(2).getCell(1).value).toBe('cert.residence');
+    expect(sheet.getRow(2).getCell(6).value).toBe(view.services[0]!.figures.submitted);
+    expect(sheet.rowCount).toBe(view.services.length + 1);
+
+    const trend = await ctx.services.dashboards.exportTable(countyAdmin, TOWNSHIP, { table: 'trend', format: 'csv' });
+    expect(trend.body.toString('utf8')).toContain('日期,申请件数,办结件数,按时办结件数');
+  });
+});

@@ -1,0 +1,44 @@
+import { bigint, date, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+
+/**
+ * The supervision dashboards' aggregate, maintained incrementally from the outbox: one row per
+ * org × service × day (China date) with a counter per figure. An event adds to the row of its
+ * org and of every ancestor (province → city → county → township → village), both for its
+ * service and for all services (`service_code` ''), so a view of any node is one indexed range
+ * read, never a scan of the cases.
+ */
+export const dashboardCounts = pgTable(
+  'dashboard_counts',
+  {
+    orgCode: text('org_code').notNull(),
+    /** '' for the row of all services. */
+    serviceCode: text('service_code').notNull(),
+    day: date('day').notNull(),
+    /** First submissions (a resubmission after 补正 is not a new case). */
+    submitted: integer('submitted').notNull().default(0),
+    /** … of which through the app (online). */
+    submittedOnline: integer('submitted_online').notNull().default(0),
+    /** Cases decided (approved, rejected or completed). */
+    decided: integer('decided').notNull().default(0),
+    /** … decided on or before their due date (按时办结). */
+    onTime: integer('on_time').notNull().default(0),
+    /** … never returned for correction (一次办结). */
+    firstTime: integer('first_time').notNull().default(0),
+    /** … decided by a rule with no person (即办 / 秒批). */
+    instant: integer('instant').notNull().default(0),
+    /** … applied for online and never brought to a counter (全程网办). */
+    fullyOnline: integer('fully_online').notNull().default(0),
+    /** Trips to a counter (window or kiosk) of the decided cases (到现场次数). */
+    counterTrips: integer('counter_trips').notNull().default(0),
+    /** Working days of the decided cases, in thousandths (integers add exactly). */
+    workingMilli: bigint('working_milli', { mode: 'number' }).notNull().default(0),
+    certificates: integer('certificates').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.orgCode, t.serviceCode, t.day] }), index('dashboard_counts_day_idx').on(t.orgCode, t.day)],
+);
+
+/** The events already counted: a second delivery of one (at least once) adds nothing. */
+export const dashboardApplied = pgTable('dashboard_applied', {
+  eventId: bigint('event_id', { mode: 'number' }).primaryKey(),
+  appliedAt: timestamp('applied_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -11,9 +11,10 @@ export interface CaseTiming {
 
 /**
  * The one place the dashboards take a decided case's working time and whether it was on time.
- * Today: the working-day clock of the figures (insurance/working-clock.ts, paused from each 退回补正
- * to the resubmission that follows, as applications/case-durations.ts counts it) and the case's
- * due date. When the SLA clock with pauses lands in applications, this function reads it instead.
+ * Working time: the working-day clock of the figures (insurance/working-clock.ts, in fractions of
+ * a day, paused from each 退回补正 to the resubmission that follows, as case-durations.ts counts
+ * it). On time: decided by the case's due date, which the SLA clock (applications/sla-clock.ts)
+ * moves by the working days a case waited for correction, so this is the SLA clock's `onTime`.
  */
 export function caseTiming(facts: CaseFacts): CaseTiming | null {
   const { firstSubmittedAt: start, decidedAt: end } = facts;

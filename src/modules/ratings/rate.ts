@@ -107,7 +107,7 @@ export function createRateFunctions(ctx: RatingsContext) {
     );
     const rating = entry ? { ...row, ledgerEntryId: entry.id } : null;
     if (!rating) throw input.already;
-    if (!isBad(rating.level)) return rating;
+    if (!isBad(rating.level)) return { rating, task: undefined };
 
     const { workingDays, deadline } = await rectificationDeadline(tx, {
       orgPath: input.org.path,
@@ -156,7 +156,7 @@ export function createRateFunctions(ctx: RatingsContext) {
         data: { ratingId: id, rectificationId: task.id, deadline },
       });
     }
-    return rating;
+    return { rating, task };
   }
 
   /** A good rating is one statement (the row and its leaf); a bad one also opens its task, all in one transaction. */
@@ -187,7 +187,7 @@ export function createRateFunctions(ctx: RatingsContext) {
       checkInput(input, kase.channel);
       if (await repo.ratingOfCase(db, caseId)) throw new AppError('ALREADY_EXISTS', { what: TEXT.caseRating });
       const org = await orgOf(kase.orgCode);
-      const rating = await recordRating({
+      const recorded = await recordRating({
         ...input,
         subject: { caseId },
         channel: channelOfSession(principal),
@@ -196,7 +196,7 @@ export function createRateFunctions(ctx: RatingsContext) {
         service: { code: kase.serviceCode, nameZh: kase.serviceName.zh, nameEn: kase.serviceName.en },
         already: new AppError('ALREADY_EXISTS', { what: TEXT.caseRating }),
       });
-      return rating.id;
+      return recorded;
     },
 
     /** Staff who served someone at a window, a kiosk or as a helper open the encounter's rating: a short token for the pad page or an SMS link. */
@@ -277,7 +277,7 @@ export function createRateFunctions(ctx: RatingsContext) {
         );
       checkInput(input, encounter.channel);
       const [org, item] = await Promise.all([orgOf(encounter.orgCode), deps.catalog.getItem(encounter.serviceCode)]);
-      const rating = await recordRating({
+      const recorded = await recordRating({
         ...input,
         subject: { encounterId: encounter.id },
         channel: input.via === 'sms' ? 'sms' : encounter.channel,
@@ -290,7 +290,7 @@ export function createRateFunctions(ctx: RatingsContext) {
         },
         already: new AppError('ALREADY_EXISTS', { what: TEXT.encounterRating }),
       });
-      return rating.id;
+      return recorded;
     },
   };
 }

@@ -11,7 +11,7 @@ import type { EncounterInfo, RatingFigures, RatingView } from './ratings.schemas
 import type { Bilingual } from '../../core/messages.ts';
 import type { AppealDecision, CallbackOutcome, Rerating } from './ratings.tables.ts';
 import { createRectifyFunctions } from './rectify.ts';
-import { viewRatings } from './views.ts';
+import { ratingView, viewRatings } from './views.ts';
 import { notFound } from '../../core/errors.ts';
 
 export type RatingsService = ReturnType<typeof createRatingsService>;
@@ -36,9 +36,14 @@ export function createRatingsService(deps: RatingsDeps) {
     return (await viewRatings(db, [row], { forStaff: true, now: clock() }))[0]!;
   }
 
-  async function ownView(ratingId: string): Promise<RatingView> {
+  async function storedView(ratingId: string): Promise<RatingView> {
     const row = (await repo.findRating(db, ratingId))!;
     return (await viewRatings(db, [row], { forStaff: false, now: clock() }))[0]!;
+  }
+
+  /** The view of a rating just recorded, from what recording it wrote (no callback or appeal yet): no read. */
+  function ownView(recorded: { rating: repo.RatingRow; task: repo.RectificationRow | undefined }): RatingView {
+    return ratingView(recorded.rating, recorded.task, [], undefined, { forStaff: false, now: clock() });
   }
 
   async function visibleOrg(principal: Principal, orgCode: string) {
@@ -96,7 +101,7 @@ export function createRatingsService(deps: RatingsDeps) {
     },
 
     async rerate(principal: Principal, rectificationId: string, result: Rerating): Promise<RatingView> {
-      return ownView(await rectify.rerate(principal, rectificationId, result));
+      return storedView(await rectify.rerate(principal, rectificationId, result));
     },
 
     /** Staff of an org (or above it): the ratings of the org and the orgs below, newest first; `bad` for the bad ones. */

@@ -11,7 +11,9 @@ import type { Database } from '../../db/database.ts';
 import { buildServer, type App } from '../../http/server.ts';
 import { openCheckpoint } from '../../verify/checkpoint.ts';
 import { createLedgerAdmin, createLedgerService, type LedgerAdmin, type LedgerService } from './ledger.service.ts';
+import { ledgerTileRoutes } from './tiles.routes.ts';
 import { generateWitnessKey } from './witness.ts';
+import { formatAddCheckpointBody } from './witness-protocol.ts';
 import { createWitnessService, type WitnessService } from './witness-service.ts';
 import { witnessRoutes } from './witness.routes.ts';
 
@@ -130,5 +132,31 @@ describe.each(testEngines())('pushing checkpoints to witnesses (C2SP tlog-witnes
     expect(released).toBe(true);
     const hub = (await admin.listPushTargets()).find((t) => t.witness === 'hub.test/witness')!;
     expect(hub.lastError).toMatch(/timed out/);
+  });
+
+  it("checks a peer witness's checkpoint of another size against the log's own tiles", async () => {
+    const peerDb = await createTestDatabase(engine);
+    const logApp = await buildServer({
+      database: logDb,
+      auth: { authenticate: () => Promise.resolve(null) },
+      apiRoutes: [],
+      rootRoutes: [ledgerTileRoutes({ ledger })],
+      logLevel: 'silent',
+    });
+    try {
+      const logUrl = await logApp.listen({ host: '127.0.0.1', port: 0 });
+      const other = createWitnessService({ db: peerDb.db, masterKey: randomBytes(32), name: 'other.test/witness' });
+      await other.addLog(await ledger.vkey(), { url: logUrl });
+      const early = await other.addCheckpoint(
+        formatAddCheckpointBody({ oldSize: 0, proof: [], note: (await ledger.checkpointAt(3)).note }),
+      );
+      expect(early.status).toBe('COSIGNED');
+      const results = await other.gossip(`${url}/witness`);
+      expect(results).toEqual([expect.objectContaining({ origin: 'province.test/ledger', status: 'CONSISTENT' })]);
+      expect(await other.findings()).toEqual([]);
+    } finally {
+      await logApp.close();
+      await peerDb.close();
+    }
   });
 });

@@ -47,6 +47,11 @@ export interface Config {
   rateLimits: RateLimits;
   /** Where payment instructions go (see `loadPaymentRailConfig`). */
   paymentRail: PaymentRailConfig;
+  /**
+   * `METRICS_TOKEN`: the bearer token Prometheus sends to GET /metrics (at least 16 characters).
+   * Without it /metrics answers callers on this machine only (loopback, not through a proxy).
+   */
+  metricsToken: string | undefined;
 }
 
 /**
@@ -123,7 +128,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     noticeSender: loadNoticeSenderConfig(env),
     rateLimits: loadRateLimits(env),
     paymentRail: loadPaymentRailConfig(env),
+    metricsToken: loadMetricsToken(env),
   };
+}
+
+/** `METRICS_TOKEN`, refused when short enough to guess (a scrape is not rate limited). */
+export function loadMetricsToken(env: NodeJS.ProcessEnv): string | undefined {
+  const token = env.METRICS_TOKEN?.trim();
+  if (!token) return undefined;
+  if (token.length < 16 || /\s/.test(token))
+    throw new Error('METRICS_TOKEN must be at least 16 characters with no spaces (e.g. openssl rand -hex 24)');
+  return token;
 }
 
 /**

@@ -7,3 +7,4 @@ export { rekeyLogKeys } from './log-key.ts';
 export { type AddCheckpointOutcome, type GossipResult, type WitnessService, createWitnessService, originHash } from './witness-service.ts';
 export { witnessApiRoutes, witnessRoutes } from './witness.routes.ts';
 export { registerWitnessCommands } from './witness.cli.ts';
+export { type LedgerGauges, readLedgerGauges } from './ledger-gauges.ts';

@@ -7,7 +7,14 @@ import { createKioskLogin, type CodeSender, type KioskLogin, type SessionCache }
 import { createOrgsAdmin, createOrgsService, type OrgsAdmin, type OrgsService } from './modules/orgs/index.ts';
 import { createEventsService, type EventsService } from './modules/events/index.ts';
 import { createKeyStore, STATUS_KEY_OWNER, type KeyStore, createDisclosureVault } from './modules/certificates/index.ts';
-import { createLedgerAdmin, createLedgerService, type LedgerAdmin, type LedgerService } from './modules/ledger/index.ts';
+import {
+  createLedgerAdmin,
+  createLedgerService,
+  createWitnessService,
+  type LedgerAdmin,
+  type LedgerService,
+  type WitnessService,
+} from './modules/ledger/index.ts';
 import { createCertificatesService, type CertificatesService } from './modules/certificates/index.ts';
 import type { StatusCredentialOptions, StatusListOptions } from './modules/certificates/index.ts';
 import { createSharingService, type SharingService, createSealsService, type SealsService } from './modules/certificates/index.ts';
@@ -42,6 +49,8 @@ export interface Services {
   ledger: LedgerService;
   /** Witness registration (the CLI): never handed to a route. */
   ledgerAdmin: LedgerAdmin;
+  /** Yiban as a witness of other logs (C2SP tlog-witness). */
+  witness: WitnessService;
   certificates: CertificatesService;
   sharing: SharingService;
   /** Seal management (read side): an org's seal image, keys and certificates. */
@@ -80,6 +89,8 @@ export interface ServiceOptions {
   /** Public base URL, for links inside certificates (status lists). */
   publicUrl?: string;
   ledgerOrigin?: string;
+  /** The witness's key name (default: the ledger origin with /witness for /ledger). */
+  witnessName?: string;
   /** Size and rollover fill of new certificate status lists (tests use small ones). */
   statusLists?: StatusListOptions;
   /** Validity and re-signing of served status list credentials. */
@@ -275,6 +286,12 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     keys,
     ledger,
     ledgerAdmin: createLedgerAdmin({ db }),
+    witness: createWitnessService({
+      db,
+      masterKey,
+      clock,
+      name: options.witnessName ?? `${ledger.origin.replace(/\/ledger$/, '')}/witness`,
+    }),
     certificates,
     sharing,
     seals,

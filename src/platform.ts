@@ -21,7 +21,7 @@ import { orgsRoutes } from './modules/orgs/index.ts';
 import { eventsRoutes } from './modules/events/index.ts';
 import { probeSigningKeys, sealLegacyDisclosures } from './modules/certificates/index.ts';
 import { certificatesRoutes, contextRoutes, sealsRoutes, sharingRoutes } from './modules/certificates/index.ts';
-import { ledgerApiRoutes, ledgerTileRoutes } from './modules/ledger/index.ts';
+import { ledgerApiRoutes, ledgerTileRoutes, witnessApiRoutes, witnessRoutes } from './modules/ledger/index.ts';
 import { dataSharingRoutes, datasetRecordsRoutes, loadSharingKey } from './modules/sharing/index.ts';
 import { bundlesRoutes } from './modules/bundles/index.ts';
 import { rulesRoutes } from './modules/rules/index.ts';
@@ -89,6 +89,7 @@ export async function openPlatform(
     masterKey: config.masterKey,
     publicUrl: config.publicUrl,
     ledgerOrigin: config.ledgerOrigin,
+    ...(config.witnessName ? { witnessName: config.witnessName } : {}),
     sessionCache,
     codeSender:
       overrides.codeSender !== undefined
@@ -171,12 +172,18 @@ export async function buildApp(
       serviceFiguresRoutes({ figures: services.insuranceFigures }),
       insuranceWindowRoutes({ insurance: services.insurance }),
       ledgerApiRoutes({ ledger: services.ledger }),
+      witnessApiRoutes({ witness: services.witness }),
       eventsRoutes({ events: services.events }),
       inboxRoutes({ inbox: services.inbox }),
       ratingsRoutes({ ratings: services.ratings }),
       dashboardsRoutes({ dashboards: services.dashboards }),
     ],
     // The web apps answer every other GET path, so they come last.
-    rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), contextRoutes({ publicUrl: services.certificates.publicUrl }), webRoutes()],
+    rootRoutes: [
+      ledgerTileRoutes({ ledger: services.ledger }),
+      witnessRoutes({ witness: services.witness }),
+      contextRoutes({ publicUrl: services.certificates.publicUrl }),
+      webRoutes(),
+    ],
   });
 }

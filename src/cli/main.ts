@@ -11,7 +11,7 @@ import { registerAdminCommands, reportCliError } from './admin-command.ts';
 import { generateOpenApi } from './openapi.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerKeysCommands } from './keys-command.ts';
-import { registerLedgerCommands } from '../modules/ledger/index.ts';
+import { registerLedgerCommands, registerWitnessCommands } from '../modules/ledger/index.ts';
 import { configuredSharingKey, registerBankCommands, registerExternalDeptCommands } from '../modules/sharing/index.ts';
 import { registerInsuranceCommands } from '../modules/insurance/index.ts';
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
@@ -135,6 +135,7 @@ registerVerifyCommand(program);
 registerAdminCommands(program, () => openPlatform(loadConfig()));
 registerKeysCommands(program);
 registerLedgerCommands(program, () => openPlatform(loadConfig()));
+registerWitnessCommands(program, () => openPlatform(loadConfig()));
 registerExternalDeptCommands(
   program,
   () => configuredSharingKey(loadConfig()),

@@ -29,6 +29,28 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
   const integrator = platform.services.ledger.startSequencer({
     onError: (error) => app.log.error({ err: error }, 'ledger sequencing failed'),
   });
+  // Checkpoints to the witnesses that take them (C2SP tlog-witness), on their own timer: a slow or
+  // absent witness backs off and never holds up an append.
+  const pusher = platform.services.ledger.startWitnessPush({
+    intervalMs: 1000,
+    onError: (error) => app.log.error({ err: error }, 'pushing checkpoints to witnesses failed'),
+  });
+  // As a witness: compare what this node cosigned with what its peer witnesses cosigned, every minute.
+  const gossip =
+    config.witnessPeers.length === 0
+      ? undefined
+      : setInterval(() => {
+          for (const peer of config.witnessPeers) {
+            platform.services.witness.gossip(peer).then(
+              (results) => {
+                for (const r of results)
+                  if (r.status === 'SPLIT_VIEW') app.log.error({ origin: r.origin, peer: r.peer }, `split view: ${r.detail}`);
+              },
+              (error: unknown) => app.log.error({ err: error }, 'witness gossip failed'),
+            );
+          }
+        }, 60_000);
+  gossip?.unref();
   // An idle poll of 100 ms bounds the wait for a new event; a poll is one indexed query. (LISTEN/NOTIFY
   // would wake sooner, but PostgreSQL serialises the commits of transactions that NOTIFY.)
   // Two pipelines of 16 events: a slow handler (a 免申即办 case opened and approved) delays its own
@@ -76,6 +98,8 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     app.log.info({ signal }, 'shutting down');
     await app.close();
     await integrator.stop();
+    await pusher.stop();
+    clearInterval(gossip);
     await stopEvents();
     await stopPurge();
     await stopBenefits();

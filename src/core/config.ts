@@ -22,6 +22,10 @@ export interface Config {
   publicUrl: string;
   /** The transparency log's origin line (C2SP checkpoint). */
   ledgerOrigin: string | undefined;
+  /** This node's witness key name (`YIBAN_WITNESS_NAME`), for the logs it witnesses. */
+  witnessName: string | undefined;
+  /** Peer witnesses whose cosigned checkpoints `yiban serve` compares with its own (`YIBAN_WITNESS_PEERS`, comma-separated URLs). */
+  witnessPeers: string[];
   /**
    * The platform's Ed25519 key for signing requests to external departments (PKCS#8 PEM file,
    * `YIBAN_SHARING_KEY_FILE`); without it the key is derived from the master key.
@@ -111,6 +115,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: env.YIBAN_DEMO === '1',
     publicUrl: (env.YIBAN_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     ledgerOrigin: env.YIBAN_LEDGER_ORIGIN || undefined,
+    witnessName: env.YIBAN_WITNESS_NAME || undefined,
+    witnessPeers: (env.YIBAN_WITNESS_PEERS ?? '')
+      .split(',')
+      .map((u) => u.trim())
+      .filter((u) => u.length > 0),
     sharingKeyFile: env.YIBAN_SHARING_KEY_FILE || undefined,
     masterKey: env.YIBAN_MASTER_KEY ? decodeKey(env.YIBAN_MASTER_KEY) : loadOrCreateKeyFile(dataDir),
     logLevel: env.LOG_LEVEL ?? 'info',

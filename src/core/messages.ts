@@ -41,6 +41,7 @@ export const NOUNS = {
   tile: { zh: '账本瓦片', en: 'Ledger tile' },
   checkpoint: { zh: '账本检查点', en: 'Ledger checkpoint' },
   witness: { zh: '见证方', en: 'Witness' },
+  witnessLog: { zh: '被见证的账本', en: 'Witnessed log' },
   certificate: { zh: '证明', en: 'Certificate' },
   share: { zh: '分享链接', en: 'Share link' },
   statusList: { zh: '状态列表', en: 'Status list' },

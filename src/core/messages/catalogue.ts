@@ -108,6 +108,11 @@ export const CATALOGUE = {
     zh: '见证方公钥须为 cosignature/v1（类型 0x04）vkey',
     en: 'a witness key must be a cosignature/v1 (type 0x04) vkey',
   },
+  'ledger.witness.logKeyType': {
+    zh: '被见证账本的公钥须为 Ed25519（类型 0x01）vkey',
+    en: 'a witnessed log key must be an Ed25519 (type 0x01) vkey',
+  },
+  'ledger.witness.url': { zh: '地址须为 http(s) URL', en: 'the address must be an http(s) URL' },
   'ledger.cosignature.malformed': { zh: '签名行格式错误', en: 'malformed signature line' },
   'ledger.cosignature.mismatch': { zh: '签名与该检查点不符', en: 'it does not verify for this checkpoint' },
   'ledger.cosignature.future': { zh: '签名时间在未来', en: 'its time is in the future' },

@@ -4,4 +4,7 @@ export { ledgerApiRoutes } from './ledger.routes.ts';
 export { ledgerTileRoutes } from './tiles.routes.ts';
 export { type LedgerAdmin, type LedgerEntryInput, type LedgerService, createLedgerAdmin, createLedgerService } from './ledger.service.ts';
 export { rekeyLogKeys } from './log-key.ts';
+export { type AddCheckpointOutcome, type GossipResult, type WitnessService, createWitnessService, originHash } from './witness-service.ts';
+export { witnessApiRoutes, witnessRoutes } from './witness.routes.ts';
+export { registerWitnessCommands } from './witness.cli.ts';
 export { type LedgerGauges, readLedgerGauges } from './ledger-gauges.ts';

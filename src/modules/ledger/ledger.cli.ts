@@ -93,9 +93,25 @@ export function registerLedgerCommands(program: Command, openPlatform: () => Pro
   ledger
     .command('witness-add <vkey>')
     .description('登记见证方 register a witness (cosignature/v1 vkey)')
-    .action(async (vkey: string) => {
-      const result = await withLedger(openPlatform, (_service, admin) => admin.registerWitness(vkey));
-      console.log(`${result.created ? 'registered' : 'already registered'}: ${result.name}`);
+    .option('--url <url>', "push checkpoints to it: the witness's submission prefix (a Yiban node: <base>/witness)")
+    .action(async (vkey: string, options: { url?: string }) => {
+      const result = await withLedger(openPlatform, async (_service, admin) => {
+        const registered = await admin.registerWitness(vkey);
+        if (options.url) await admin.setWitnessUrl(registered.name, options.url);
+        return registered;
+      });
+      console.log(
+        `${result.created ? 'registered' : 'already registered'}: ${result.name}${options.url ? ` (push to ${options.url})` : ''}`,
+      );
+    });
+
+  ledger
+    .command('witness-push')
+    .description('推送检查点给见证方 push the latest checkpoint to the witnesses with a URL now (yiban serve does it in the background)')
+    .action(async () => {
+      const results = await withLedger(openPlatform, (service) => service.pushToWitnesses());
+      for (const r of results) console.log(`${r.status.padEnd(10)} ${r.witness} size ${r.size}${r.detail ? `: ${r.detail}` : ''}`);
+      if (results.some((r) => r.status === 'FAILED')) process.exitCode = 1;
     });
 
   ledger

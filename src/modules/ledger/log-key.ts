@@ -35,10 +35,10 @@ export function decryptSeed(masterKey: Buffer, name: string, stored: string): Ui
 }
 
 /**
- * The log's signer for a key name: created on first use (several processes may race; the
- * first insert wins and everyone reads it back), then decrypted with the master key.
+ * The seed for a key name: created on first use (several processes may race; the first insert
+ * wins and everyone reads it back), then decrypted with the master key.
  */
-export async function loadOrCreateLogSigner(db: Executor, masterKey: Buffer, name: string): Promise<NoteSigner> {
+export async function loadOrCreateSeed(db: Executor, masterKey: Buffer, name: string): Promise<Uint8Array> {
   const seed = randomBytes(32);
   await db
     .insert(ledgerKeys)
@@ -53,7 +53,12 @@ export async function loadOrCreateLogSigner(db: Executor, masterKey: Buffer, nam
     throw new Error(`the ledger key ${name} cannot be decrypted: is YIBAN_MASTER_KEY the one it was created with?`);
   }
   if (!equalBytes(ed25519.getPublicKey(stored), row.publicKey)) throw new Error(`the ledger key ${name} does not match its public key`);
-  return ed25519Signer(name, stored);
+  return stored;
+}
+
+/** The log's signer for a key name (its origin). */
+export async function loadOrCreateLogSigner(db: Executor, masterKey: Buffer, name: string): Promise<NoteSigner> {
+  return ed25519Signer(name, await loadOrCreateSeed(db, masterKey, name));
 }
 
 /** Master key rotation: every log key's seed decrypted under `from` and encrypted under `to`, in the caller's transaction. */

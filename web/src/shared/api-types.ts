@@ -9558,6 +9558,44 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/witness/findings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 分叉证据 · split-view findings: two signed checkpoints of one log that cannot both be true */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WitnessFinding'][];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/events/dead': {
     parameters: {
       query?: never;
@@ -11779,6 +11817,175 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/witness/add-checkpoint': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 提交检查点请求见证 · add-checkpoint (C2SP tlog-witness): old size, consistency proof, signed checkpoint */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description old <size>\n, proof lines, empty line, C2SP checkpoint */
+      requestBody: {
+        content: {
+          'text/plain': string;
+        };
+      };
+      responses: {
+        /** @description cosignature/v1 signature lines */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/plain': string;
+          };
+        };
+        /** @description malformed request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/plain': string;
+          };
+        };
+        /** @description no valid signature from the log key */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/plain': string;
+          };
+        };
+        /** @description unknown log origin */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/plain': string;
+          };
+        };
+        /** @description the size this witness last cosigned */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/x.tlog.size': string;
+          };
+        };
+        /** @description the checkpoint is not consistent with the one this witness cosigned */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/plain': string;
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/witness/vkey': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 见证方公钥 · the witness key (cosignature/v1 vkey) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description <name>+<key hash>+<base64 key> */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/plain': string;
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/witness/{originHash}/checkpoint': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 本见证方最近联署的检查点 · the latest checkpoint this witness cosigned for a log */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          originHash: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description C2SP checkpoint with the log signature and the cosignature */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/plain': string;
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/contexts/yiban/v1': {
     parameters: {
       query?: never;
@@ -13945,6 +14152,24 @@ export interface components {
           basis: string;
         }[];
       }[];
+    };
+    /** WitnessFinding */
+    WitnessFinding: {
+      id: number;
+      origin: string;
+      /** @description FORK: two roots for one size; INCONSISTENT: a larger tree not proved to extend the smaller */
+      kind: 'FORK' | 'INCONSISTENT';
+      /** @description the signed checkpoint this witness held */
+      heldNote: string;
+      /** @description the signed checkpoint that contradicts it */
+      otherNote: string;
+      /** @description "add-checkpoint" or "gossip <peer url>" */
+      source: string;
+      /** @description INCONSISTENT: the proof that failed, base64 lines */
+      proof: string | null;
+      detail: string;
+      /** Format: date-time */
+      createdAt: string;
     };
   };
   responses: never;

@@ -23,7 +23,7 @@ import { createBenefitsService, type BenefitsService } from './modules/benefits/
 import { createInsuranceAdmin, createInsuranceService, type InsuranceAdmin, type InsuranceService } from './modules/insurance/index.ts';
 import { createServiceFigures, type ServiceFiguresService } from './modules/insurance/index.ts';
 import { createInboxService, type InboxService, type NoticeSender } from './modules/inbox/index.ts';
-import { createRatingsService, type RatingsService } from './modules/ratings/index.ts';
+import { createPublicFigures, createRatingsService, type PublicFigures, type RatingsService } from './modules/ratings/index.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -70,6 +70,8 @@ export interface Services {
   inbox: InboxService;
   /** 好差评: ratings of cases and encounters, rectifications, callbacks and appeals. */
   ratings: RatingsService;
+  /** 好差评公开数字: a month's figures per org and service from the ledger's rating leaves, with the bundle that proves them. */
+  publicFigures: PublicFigures;
 }
 
 export interface ServiceOptions {
@@ -97,6 +99,8 @@ export interface ServiceOptions {
   externalSharing?: DataSharingDeps['external'];
   /** Where payment instructions go: the internal (embedded) bank by default, or the bank's own system. */
   paymentRail?: PaymentRailConfig;
+  /** Public rating figures: counts below k suppressed (default 5), a month published this many days after it ends (default 3). */
+  publicFigures?: { k?: number; delayDays?: number };
 }
 
 /** The composition root: every service is built here, by hand, with only what it uses. */
@@ -286,6 +290,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     insuranceAdmin: createInsuranceAdmin(insuranceDeps),
     insuranceFigures: createServiceFigures({ db, catalog, orgs }),
     ratings: createRatingsService({ db, orgs, applications, catalog, ledger, events, notices: inbox, clock }),
+    publicFigures: createPublicFigures({ ledger, orgs, catalog, clock, ...options.publicFigures }),
   };
 }
 

@@ -30,7 +30,7 @@ import { statementRoutes } from './modules/insurance/index.ts';
 import { createPolicyAdmin, insuranceAdminRoutes } from './modules/insurance/index.ts';
 import { serviceFiguresRoutes } from './modules/insurance/index.ts';
 import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
-import { ratingsRoutes } from './modules/ratings/index.ts';
+import { publicFiguresRoutes, ratingsRoutes } from './modules/ratings/index.ts';
 
 /**
  * The running platform around the composition root (app.ts): opening the configured database,
@@ -98,6 +98,7 @@ export async function openPlatform(
         : createNoticeSender(config.noticeSender, { log: (line) => console.error(line) }),
     ...(config.sharingKeyFile ? { externalSharing: { key: loadSharingKey(config.sharingKeyFile) } } : {}),
     paymentRail: config.paymentRail,
+    publicFigures: config.publicFigures,
   });
   return {
     database,
@@ -163,6 +164,7 @@ export async function buildApp(
       eventsRoutes({ events: services.events }),
       inboxRoutes({ inbox: services.inbox }),
       ratingsRoutes({ ratings: services.ratings }),
+      publicFiguresRoutes({ figures: services.publicFigures }),
     ],
     // The web apps answer every other GET path, so they come last.
     rootRoutes: [ledgerTileRoutes({ ledger: services.ledger }), contextRoutes({ publicUrl: services.certificates.publicUrl }), webRoutes()],

@@ -109,6 +109,24 @@ export function rootFromRange(
   return node(0, size);
 }
 
+/**
+ * The entries' base64, decoded with the platform's `atob` where there is one (several times faster
+ * than the strict decoder on a city's month). Leniency costs nothing here: whatever bytes come out
+ * must still hash to the signed root.
+ */
+function decodeEntry(text: unknown): Uint8Array | null {
+  if (typeof text !== 'string') return null;
+  if (typeof atob !== 'function') return decodeBase64(text);
+  try {
+    const binary = atob(text);
+    const out = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
 function decodeProof(hashes: unknown): Uint8Array[] | null {
   if (!Array.isArray(hashes)) return null;
   const out: Uint8Array[] = [];
@@ -159,7 +177,7 @@ export function verifyFiguresBundle(
 
   const data: Uint8Array[] = [];
   for (const text of bundle.entries) {
-    const bytes = typeof text === 'string' ? decodeBase64(text) : null;
+    const bytes = decodeEntry(text);
     if (!bytes) return malformed('an entry is not base64');
     data.push(bytes);
   }

@@ -3,6 +3,7 @@ import type { RateLimits } from './core/rate-limits.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { buildServer, type App } from './http/server.ts';
 import { webRoutes } from './http/web.ts';
+import { databaseGauges } from './http/metrics-gauges.ts';
 import { platformRoutes } from './http/platform.routes.ts';
 import { createServices, type Services } from './app.ts';
 import { applicationsRoutes, overviewRoutes } from './modules/applications/index.ts';
@@ -120,6 +121,10 @@ export async function buildApp(
     publicUrl?: string;
     trustProxy?: Config['trustProxy'];
     rateLimits?: RateLimits;
+    /** `METRICS_TOKEN`: what scrapers of GET /metrics send; without it only loopback callers get an answer. */
+    metricsToken?: string;
+    /** A worker of `yiban serve --workers N`: /metrics answers with all workers' metrics, aggregated by the primary. */
+    clusterMetrics?: boolean;
   } = {},
 ): Promise<App> {
   const { services } = platform;
@@ -131,6 +136,11 @@ export async function buildApp(
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    metrics: {
+      token: options.metricsToken,
+      gauges: databaseGauges(platform.database.db),
+      cluster: options.clusterMetrics ?? false,
+    },
     apiRoutes: [
       platformRoutes({ demo: platform.demo ?? false, needsBootstrap: () => services.identity.needsBootstrap() }),
       identityRoutes({ identity: services.identity }),

@@ -103,9 +103,17 @@ describe.each(testEngines())('the hospital interface on %s', (engine) => {
     // The prosthesis 1,800 yuan above its 7,000-yuan standard, the drug 7 yuan × 20 above its 35.
     expect(out.overlmt_selfpay).toBe(180_000 + 14_000);
     expect(out.policy).toBe('450800-2026-07');
-    const lines = out.setldetail as { why: { policy: string; basis: string }[] }[];
+    // Each line names its rules; the answer says each rule once, under the policy and its legal basis.
+    const lines = out.setldetail as { feedetl_sn: string; why: string[] }[];
+    const rules = out.rules as Record<string, { zh: string; en: string }>;
+    expect(out.basis).toMatch(/\S/);
     expect(lines).toHaveLength(STAY.length);
-    for (const l of lines) expect(l.why.length).toBeGreaterThan(0);
+    for (const l of lines) {
+      expect(l.why.length).toBeGreaterThan(0);
+      for (const id of l.why) expect(rules[id]?.zh).toMatch(/\S/);
+    }
+    expect(lines.find((l) => l.why.includes('over-limit'))).toBeDefined();
+    expect((out.why as string[]).every((id) => rules[id])).toBe(true);
 
     const again = await hospital.call(
       '2304',

@@ -6,9 +6,11 @@
  * unique slot per certificate, lists opened with `on conflict do nothing`), events (claimed with
  * `FOR UPDATE SKIP LOCKED` and a lease) and decisions (row locks and the decision's primary key).
  * Per process, and so only approximately shared: the org and route caches (reference data, kept
- * for a minute) and the rate limits (each process counts its own requests).
+ * for a minute) and the rate limits (each process counts its own requests). Metrics are per
+ * process and summed by the primary when scraped (src/http/metrics-cluster.ts).
  */
 import cluster from 'node:cluster';
+import { answerClusterScrapes } from '../http/metrics-cluster.ts';
 
 export const isClusterWorker = (): boolean => cluster.isWorker;
 
@@ -29,6 +31,8 @@ export function parseWorkers(value: string): number | null {
 export function runCluster(count: number, log: (line: string) => void): void {
   let stopping = false;
   const fork = () => cluster.fork();
+  // A scrape of GET /metrics reaches one worker; it asks here for every worker's metrics, summed.
+  answerClusterScrapes();
   for (let i = 0; i < count; i++) fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {

@@ -13,6 +13,7 @@ export interface ServeExtras {
 }
 import { startSessionPurge } from '../modules/identity/index.ts';
 import { watchMasterKey } from '../modules/identity/index.ts';
+import { isClusterWorker } from './cluster.ts';
 
 /** Starts the HTTP server and closes everything cleanly on SIGINT/SIGTERM. */
 export async function serve(platform: Platform, config: Config, extras: ServeExtras): Promise<void> {
@@ -21,6 +22,8 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,
     rateLimits: config.rateLimits,
+    ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
+    clusterMetrics: isClusterWorker(),
   });
   // A new signed checkpoint at least every second while entries arrive.
   const integrator = platform.services.ledger.startSequencer({
@@ -61,6 +64,11 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     platform.services.ratings.escalateOverdue().catch((error: unknown) => app.log.error({ err: error }, 'rectification escalation failed'));
   }, 60 * 60_000);
   escalation.unref();
+  // 督办: open cases that reached a step of their jurisdiction's escalation ladder (once each; hourly, as steps are days).
+  const caseEscalation = setInterval(() => {
+    platform.services.applications.escalateOverdue().catch((error: unknown) => app.log.error({ err: error }, 'case escalation failed'));
+  }, 60 * 60_000);
+  caseEscalation.unref();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -72,6 +80,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     await stopPurge();
     await stopBenefits();
     clearInterval(escalation);
+    clearInterval(caseEscalation);
     stopWatch();
     await platform.close();
     process.exit(process.exitCode ?? 0);

@@ -45,6 +45,11 @@ export interface Config {
   paymentRail: PaymentRailConfig;
   /** Public rating figures: `YIBAN_FIGURES_K` (counts below it suppressed, default 5) and `YIBAN_FIGURES_DELAY_DAYS` (default 3). */
   publicFigures: { k: number; delayDays: number };
+  /**
+   * `METRICS_TOKEN`: the bearer token Prometheus sends to GET /metrics (at least 16 characters).
+   * Without it /metrics answers callers on this machine only (loopback, not through a proxy).
+   */
+  metricsToken: string | undefined;
 }
 
 /**
@@ -120,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       k: wholeEnv(env, 'YIBAN_FIGURES_K', 5, 1, 1000),
       delayDays: wholeEnv(env, 'YIBAN_FIGURES_DELAY_DAYS', 3, 0, 365),
     },
+    metricsToken: loadMetricsToken(env),
   };
 }
 
@@ -127,6 +133,15 @@ function wholeEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: n
   const value = env[name] ? Number(env[name]) : fallback;
   if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}`);
   return value;
+}
+
+/** `METRICS_TOKEN`, refused when short enough to guess (a scrape is not rate limited). */
+export function loadMetricsToken(env: NodeJS.ProcessEnv): string | undefined {
+  const token = env.METRICS_TOKEN?.trim();
+  if (!token) return undefined;
+  if (token.length < 16 || /\s/.test(token))
+    throw new Error('METRICS_TOKEN must be at least 16 characters with no spaces (e.g. openssl rand -hex 24)');
+  return token;
 }
 
 /**

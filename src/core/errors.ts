@@ -71,6 +71,7 @@ export const ERROR_CODES = {
   },
   CONFLICT: { status: 409, zh: '操作冲突：{detail}', en: 'Conflict: {detail}' },
   ALREADY_DECIDED: { status: 409, zh: '该办件已有审批结论', en: 'This case has already been decided' },
+  SLA_LADDER_INVALID: { status: 400, zh: '督办阶梯配置无效：{detail}', en: 'The escalation ladder is invalid: {detail}' },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
     zh: '幂等键已用于不同的请求内容',

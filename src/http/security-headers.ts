@@ -1,4 +1,5 @@
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet from 'helmet';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -60,9 +61,22 @@ const PERMISSIONS_OFF = [
 const PERMISSIONS_POLICY = PERMISSIONS_OFF.map((f) => `${f}=()`).join(', ');
 export const VERIFIER_PERMISSIONS_POLICY = PERMISSIONS_OFF.map((f) => (f === 'camera' ? 'camera=(self)' : `${f}=()`)).join(', ');
 
-/** Helmet's headers on every response, with our CSP, DENY framing and a same-origin Referer. */
+/**
+ * Helmet's headers on every response, with our CSP, DENY framing and a same-origin Referer. They
+ * do not depend on the request, so helmet runs once here and each response gets the same values
+ * (@fastify/helmet builds helmet's middleware again, CSP parsing included, for every request).
+ */
 export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
-  await app.register(helmet, {
+  const headers: Record<string, string> = {};
+  const collect = {
+    setHeader: (name: string, value: string) => {
+      headers[name.toLowerCase()] = value;
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  helmet({
     contentSecurityPolicy: { useDefaults: false, directives: APP_CSP_DIRECTIVES },
     frameguard: { action: 'deny' },
     // Same-origin requests keep their Referer (the cross-site check falls back to it); other sites get none.
@@ -70,8 +84,11 @@ export async function registerSecurityHeaders(app: FastifyInstance): Promise<voi
     // Served over plain HTTP on a LAN as well; TLS deployments get HSTS (browsers ignore it over HTTP).
     strictTransportSecurity: { maxAge: 15552000, includeSubDomains: false },
     crossOriginEmbedderPolicy: false,
+  })({} as IncomingMessage, collect as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error instanceof Error ? error : new Error('helmet refused its configuration');
   });
+  headers['permissions-policy'] = PERMISSIONS_POLICY;
   app.addHook('onRequest', async (_request, reply) => {
-    reply.header('permissions-policy', PERMISSIONS_POLICY);
+    reply.headers(headers);
   });
 }

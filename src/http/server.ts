@@ -18,6 +18,7 @@ import type { TrustProxy } from '../core/config.ts';
 import { rejectNonFiniteNumbers, rejectUnsafeText } from './input-guard.ts';
 import { registerRateLimits } from './rate-limit.ts';
 import type { RateLimits } from '../core/rate-limits.ts';
+import { registerMetrics, type MetricsOptions } from './metrics.ts';
 
 export interface ServerDeps {
   database: Database;
@@ -35,6 +36,8 @@ export interface ServerDeps {
   trustProxy?: TrustProxy;
   /** Limits of the routes that declare a `rateLimitClass`; production defaults when absent. */
   rateLimits?: RateLimits;
+  /** GET /metrics (Prometheus): its token, its database gauges, cluster aggregation (metrics.ts). */
+  metrics?: MetricsOptions;
 }
 
 export type App = FastifyInstance;
@@ -101,6 +104,8 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // First, so a request's measured time includes every other hook.
+  registerMetrics(app, deps.metrics);
   app.addSchema(ErrorResponse);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => handleError(new AppError('ROUTE_NOT_FOUND'), request, reply));

@@ -175,6 +175,23 @@ export const CATALOGUE = {
   'applications.reasonRequired': { zh: '请填写理由', en: 'a reason is required' },
   'applications.caseChanged': { zh: '办件已更新，请刷新后重试', en: 'the case has changed; reload and try again' },
   'applications.batchSize': { zh: '一次可审批 1 至 {max} 件', en: 'a batch decides 1 to {max} cases' },
+  'applications.sla.steps': { zh: '督办阶梯须有 1 至 {max} 级', en: 'a ladder has 1 to {max} steps' },
+  'applications.sla.step': {
+    zh: '第 {n} 级须为 offset 与 levelsUp 两个整数',
+    en: 'step {n} must be an object of two integers, offset and levelsUp',
+  },
+  'applications.sla.offset': {
+    zh: '第 {n} 级的 offset 须在 {min} 至 {max} 个工作日之间，且逐级增大',
+    en: 'the offset of step {n} must lie from {min} to {max} working days and grow from step to step',
+  },
+  'applications.sla.levelsUp': {
+    zh: '第 {n} 级的 levelsUp 须在 0 至 {max} 之间，且不低于上一级',
+    en: 'the levelsUp of step {n} must lie from 0 to {max} and not fall below the step before',
+  },
+  'applications.sla.escalated': {
+    zh: '督办第 {step} 级（{when}）：{whom} {org}',
+    en: 'escalation step {step} ({when}): {whom} {org}',
+  },
   // ---- certificates ----
   'certificates.reasonRequired': { zh: '请填写理由', en: 'a reason is required' },
   'certificates.statusListFull': { zh: '状态列表已满', en: 'the status list is full' },

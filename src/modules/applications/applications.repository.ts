@@ -15,10 +15,11 @@ export async function insertCase(db: Executor, row: typeof cases.$inferInsert): 
 
 /** Every approval and case view reads one case by id first: named, parsed and planned once per connection. */
 const FIND_CASE: PreparedStatement = {
-  name: 'applications_find_case_v1',
+  name: 'applications_find_case_v2',
   text: `
     select id, seq::text as seq, service_code, applicant_id, org_code, org_path, state, channel, form, helper_id,
-      submitted_at, due_date, decided_at, completed_at, return_reason, version, created_at, updated_at
+      submitted_at, due_date, decided_at, completed_at, return_reason, sla_started_at, sla_paused_at, sla_paused_days,
+      version, created_at, updated_at
     from cases where id = $1::uuid`,
 };
 
@@ -42,10 +43,11 @@ export async function findCaseRef(
 }
 
 const FIND_CASES: PreparedStatement = {
-  name: 'applications_find_cases_v1',
+  name: 'applications_find_cases_v2',
   text: `
     select id, seq::text as seq, service_code, applicant_id, org_code, org_path, state, channel, form, helper_id,
-      submitted_at, due_date, decided_at, completed_at, return_reason, version, created_at, updated_at
+      submitted_at, due_date, decided_at, completed_at, return_reason, sla_started_at, sla_paused_at, sla_paused_days,
+      version, created_at, updated_at
     from cases where id = any($1::uuid[])`,
 };
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requirePrincipal } from '../../http/auth.ts';
-import { withErrors } from '../../http/schemas.ts';
+import { OrgCodeParam, withErrors } from '../../http/schemas.ts';
 import { formatMessage, pickLang } from '../../core/errors.ts';
 import type { ApplicationsService } from './applications.service.ts';
 import {
@@ -12,6 +12,9 @@ import {
   CaseIdParams,
   CasePage,
   CaseViewSchema,
+  EscalationNoticeSchema,
+  LadderBody,
+  LadderSchema,
   MineQuery,
   QueueQuerySchema,
   ResubmitBody,
@@ -139,6 +142,53 @@ export function applicationsRoutes(deps: { applications: ApplicationsService }):
           counts,
         };
       },
+    );
+
+    app.get(
+      '/sla/ladders/:orgCode',
+      {
+        schema: {
+          tags: ['applications'],
+          summary: '督办阶梯 · the escalation ladder that applies to cases at an org',
+          params: Type.Object({ orgCode: OrgCodeParam }),
+          response: withErrors({ 200: LadderSchema }, [400, 401, 403, 404]),
+        },
+      },
+      async (request) => applications.getLadder(requirePrincipal(request), request.params.orgCode),
+    );
+
+    app.put(
+      '/sla/ladders/:orgCode',
+      {
+        schema: {
+          tags: ['applications'],
+          summary: "设置督办阶梯 · set a jurisdiction's escalation ladder",
+          description:
+            '1 至 8 级，offset 为距到期日的工作日（−10 至 60，逐级增大），levelsUp 为上报层级（0 至 4，不递减）；无效配置返回 SLA_LADDER_INVALID。' +
+            ' 1 to 8 steps; offset in working days from the due date (−10 to 60, increasing), levelsUp 0 to 4 (never falling); an invalid ladder gets SLA_LADDER_INVALID.',
+          params: Type.Object({ orgCode: OrgCodeParam }),
+          body: LadderBody,
+          response: withErrors({ 200: LadderSchema }, [400, 401, 403, 404]),
+        },
+      },
+      async (request) => applications.setLadder(requirePrincipal(request), request.params.orgCode, request.body.steps),
+    );
+
+    app.get(
+      '/sla/escalations',
+      {
+        schema: {
+          tags: ['applications'],
+          summary: '督办提醒 · escalation steps addressed to an org, newest first',
+          querystring: Type.Object({ orgCode: OrgCodeParam, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }),
+          response: withErrors({ 200: Type.Object({ items: Type.Array(EscalationNoticeSchema) }) }, [400, 401, 403, 404]),
+        },
+      },
+      async (request) => ({
+        items: await applications.escalationsTo(requirePrincipal(request), request.query.orgCode, {
+          ...(request.query.limit ? { limit: request.query.limit } : {}),
+        }),
+      }),
     );
 
     app.get(

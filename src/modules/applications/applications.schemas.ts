@@ -50,6 +50,61 @@ export const CaseRuleDecisionSchema = Type.Object(
   { $id: 'CaseRuleDecision', title: 'CaseRuleDecision' },
 );
 
+const LadderStepSchema = Type.Object({
+  offset: Type.Integer({ description: 'Working days from the due date: −1 the due day, 0 once overdue, N that many working days later' }),
+  levelsUp: Type.Integer({ description: '0 the handling org (a reminder), 1 the org above, 2 the one above that …' }),
+});
+
+export const EscalationSchema = Type.Object({
+  step: Type.Integer(),
+  offset: Type.Integer(),
+  levelsUp: Type.Integer(),
+  toOrgCode: Type.String({ description: 'The org notified' }),
+  dueDate: Type.String({ description: 'The due date the step was counted from' }),
+  at: Type.String(),
+});
+
+/** 办理时限: the case's SLA clock in working days (sla-clock.ts) and the escalation steps taken. */
+export const CaseSlaSchema = Type.Object(
+  {
+    workingDays: Type.Integer({ description: 'Working days the clock has run, pauses for correction left out' }),
+    pausedWorkingDays: Type.Integer({ description: 'Working days paused while returned for correction (补正)' }),
+    paused: Type.Boolean(),
+    dueDate: Nullable(Type.String({ description: 'The due date, moved by the pauses' })),
+    overdue: Type.Boolean(),
+    onTime: Nullable(Type.Boolean({ description: 'Decided by the due date (按时办结); null while undecided' })),
+    escalations: Type.Array(EscalationSchema),
+  },
+  { $id: 'CaseSla', title: 'CaseSla' },
+);
+
+export const LadderSchema = Type.Object(
+  {
+    orgCode: Type.String(),
+    steps: Type.Array(LadderStepSchema),
+    setAt: Nullable(Type.String({ description: 'The org whose ladder applies (this one or one above); null: the default ladder' })),
+  },
+  { $id: 'SlaLadder', title: 'SlaLadder' },
+);
+
+// The body is checked by the service (parseLadder), so that a bad ladder gets SLA_LADDER_INVALID with the step at fault.
+export const LadderBody = Type.Object({ steps: Type.Unknown({ description: '1 to 8 steps of { offset, levelsUp }' }) });
+
+export const EscalationNoticeSchema = Type.Object(
+  {
+    caseId: Type.String({ format: 'uuid' }),
+    caseNo: Type.String(),
+    serviceCode: Type.String(),
+    orgCode: Type.String({ description: 'The org handling the case' }),
+    step: Type.Integer(),
+    offset: Type.Integer(),
+    levelsUp: Type.Integer(),
+    dueDate: Type.String(),
+    at: Type.String(),
+  },
+  { $id: 'EscalationNotice', title: 'EscalationNotice' },
+);
+
 export const CaseDetailSchema = Type.Composite(
   [
     CaseViewSchema,
@@ -69,6 +124,7 @@ export const CaseDetailSchema = Type.Composite(
         }),
       ),
       ruleDecisions: Type.Optional(Type.Array(CaseRuleDecisionSchema, { description: '秒批 rule decisions, for staff' })),
+      sla: CaseSlaSchema,
     }),
   ],
   { $id: 'CaseDetail', title: 'CaseDetail' },

@@ -2,6 +2,7 @@ import { createApplicationsContext, type ApplicationsDeps } from './context.ts';
 import { createSubmitFunctions } from './submit.ts';
 import { createDecisionFunctions } from './decide.ts';
 import { createCaseReadFunctions } from './case-reads.ts';
+import { createSlaFunctions } from './sla.ts';
 
 export type {
   ApplicationsDeps,
@@ -16,10 +17,12 @@ export { formatCaseNo } from './context.ts';
 export type { SubmitInput } from './submit.ts';
 export type { StaffAction } from './decide.ts';
 export type { HelperAct, QueueInput } from './case-reads.ts';
+export type { EscalationNotice, LadderView } from './sla.ts';
 
 /**
  * The applications service, assembled from its use cases around one shared context
- * (context.ts): applying (submit.ts), deciding (decide.ts) and reading cases (case-reads.ts).
+ * (context.ts): applying (submit.ts), deciding (decide.ts), reading cases (case-reads.ts) and
+ * supervising them: the SLA clock's escalation ladders and sweep (sla.ts).
  */
 export function createApplicationsService(deps: ApplicationsDeps) {
   const ctx = createApplicationsContext(deps);
@@ -27,6 +30,7 @@ export function createApplicationsService(deps: ApplicationsDeps) {
     ...createSubmitFunctions(ctx),
     ...createDecisionFunctions(ctx),
     ...createCaseReadFunctions(ctx),
+    ...createSlaFunctions(ctx),
   };
 }
 

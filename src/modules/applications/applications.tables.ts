@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
 export const CASE_STATES = ['draft', 'submitted', 'accepted', 'in_review', 'returned', 'approved', 'rejected', 'completed'] as const;
 export type CaseState = (typeof CASE_STATES)[number];
@@ -29,6 +29,14 @@ export const cases = pgTable(
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),
     returnReason: text('return_reason'),
+    /**
+     * The SLA clock (sla-clock.ts): the first submission (null for cases from before the clock:
+     * `submitted_at` then), the pause in progress while the case is returned for correction, and
+     * the working days paused so far, by which `due_date` has moved.
+     */
+    slaStartedAt: timestamp('sla_started_at', { withTimezone: true }),
+    slaPausedAt: timestamp('sla_paused_at', { withTimezone: true }),
+    slaPausedDays: integer('sla_paused_days').notNull().default(0),
     version: integer('version').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -42,6 +50,8 @@ export const cases = pgTable(
         .on(sql`split_part(${t.orgPath}, '.', ${sql.raw(String(part))})`, t.dueDate, t.id)
         .where(OPEN_CASE),
     ),
+    // The hourly escalation sweep (sla-escalation.ts) reads open cases by due date across the tree.
+    index('cases_open_due_idx').on(t.dueDate, t.id).where(OPEN_CASE),
     index('cases_queue_idx').on(t.orgCode, t.state, t.dueDate, t.id),
     index('cases_path_queue_idx').using('btree', t.orgPath.op('text_pattern_ops'), t.state, t.dueDate, t.id),
     index('cases_applicant_idx').on(t.applicantId, t.seq),
@@ -95,4 +105,52 @@ export const idempotencyKeys = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.principalId, t.key] })],
+);
+
+/**
+ * One step of an escalation ladder (督办阶梯): it fires once the day `offset` working days from
+ * the case's due date has ended (−1: on the due day itself; 0: when the case becomes overdue; N:
+ * N working days later), and goes to the org `levelsUp` levels above the handling org (0: the
+ * handling org itself, a reminder to its handlers).
+ */
+export interface LadderStep {
+  offset: number;
+  levelsUp: number;
+}
+
+/**
+ * A jurisdiction's escalation ladder: it applies to the cases handled at the org and below it,
+ * unless an org nearer the case has its own (the longest path wins). Without one the default
+ * ladder applies (sla-ladders.ts).
+ */
+export const slaLadders = pgTable('sla_ladders', {
+  orgCode: text('org_code').primaryKey(),
+  orgPath: text('org_path').notNull().unique(),
+  steps: jsonb('steps').$type<LadderStep[]>().notNull(),
+  updatedBy: uuid('updated_by').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Each escalation step taken on a case, once: the unique key refuses a second row for the same
+ * step, so two sweeps running at once record it once. Written with its `escalate` case event.
+ */
+export const caseEscalations = pgTable(
+  'case_escalations',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    /** 1-based, in the order of the ladder. */
+    step: integer('step').notNull(),
+    offsetDays: integer('offset_days').notNull(),
+    levelsUp: integer('levels_up').notNull(),
+    /** The org notified: the handling org (a reminder) or one above it. */
+    toOrgCode: text('to_org_code').notNull(),
+    /** The due date the step was counted from. */
+    dueDate: date('due_date').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('case_escalations_case_step_key').on(t.caseId, t.step), index('case_escalations_to_idx').on(t.toOrgCode, t.id)],
 );

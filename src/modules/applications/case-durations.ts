@@ -11,7 +11,8 @@ import type { Executor } from '../../db/database.ts';
  * working days only (24 h of each, China time), and stops while the case is returned for
  * correction: from each `return` event to the `resubmit` that follows it. A case never returned
  * starts at `cases.submitted_at`; a returned one at its first `submit` event (a resubmission
- * moves `submitted_at` to itself).
+ * moves `submitted_at` to itself). It is the SLA clock of sla-clock.ts (which counts whole working
+ * days per case, for due dates and overdue) at the grain of instants, for averages.
  *
  * Decided by a rule, with no person: the decision's actor is a system actor. Identity's
  * `systemPrincipal` gives actors name-based ids (UUID version 5) while every account id is

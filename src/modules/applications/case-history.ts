@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { chinaDate } from '../../core/values.ts';
 import type { Db } from '../../db/database.ts';
+import { workingDaysBetween } from '../catalog/index.ts';
 import type { CaseState } from './applications.tables.ts';
 import type { CaseAction } from './case-state.ts';
 
@@ -22,6 +24,7 @@ export interface HistoricalCase {
   form: Record<string, string>;
   /** The last (re)submission, as `cases.submitted_at` keeps it. */
   submittedAt: Date;
+  /** As it stood at the decision (moved by the pauses for correction, as the SLA clock moves it). */
   dueDate: string | null;
   decision: { decision: 'approved' | 'rejected'; by: string; at: Date; reason: string | null };
   /** Every transition in order, the first submission and the decision included. */
@@ -38,6 +41,21 @@ export interface HistoricalCase {
 
 const BATCH = 2000;
 
+/** The SLA clock of a historical case (sla-clock.ts) from its events: the first submission, and the working days of each return until its resubmission. */
+function historicalClock(c: HistoricalCase): { startedAt: Date; pausedDays: number } {
+  const first = c.events.find((e) => e.action === 'submit' && e.to === 'submitted');
+  let pausedDays = 0;
+  let returnedOn: string | null = null;
+  for (const e of c.events) {
+    if (e.action === 'return') returnedOn = chinaDate(e.at);
+    if (e.action === 'resubmit' && returnedOn) {
+      pausedDays += workingDaysBetween(returnedOn, chinaDate(e.at));
+      returnedOn = null;
+    }
+  }
+  return { startedAt: first?.at ?? c.submittedAt, pausedDays };
+}
+
 export async function importCaseHistory(db: Db, history: readonly HistoricalCase[]): Promise<{ cases: number; events: number }> {
   let events = 0;
   for (let i = 0; i < history.length; i += BATCH) {
@@ -46,14 +64,18 @@ export async function importCaseHistory(db: Db, history: readonly HistoricalCase
     const col = <T, V>(rows: readonly T[], pick: (r: T) => V) => sql.param(rows.map(pick));
     await db.transaction(async (tx) => {
       await tx.execute(sql`
-        insert into cases (id, service_code, applicant_id, org_code, org_path, state, channel, form, submitted_at, due_date, decided_at, created_at, updated_at)
-        select id, service_code, applicant_id, org_code, org_path, state, channel, form::jsonb, submitted_at, due_date, decided_at, created_at, decided_at
+        insert into cases (id, service_code, applicant_id, org_code, org_path, state, channel, form, submitted_at, due_date, decided_at, created_at, updated_at,
+                           sla_started_at, sla_paused_days)
+        select id, service_code, applicant_id, org_code, org_path, state, channel, form::jsonb, submitted_at, due_date, decided_at, created_at, decided_at,
+               sla_started_at, sla_paused_days
         from unnest(${col(batch, (c) => c.id)}::uuid[], ${col(batch, (c) => c.serviceCode)}::text[], ${col(batch, (c) => c.applicantId)}::uuid[],
                     ${col(batch, (c) => c.orgCode)}::text[], ${col(batch, (c) => c.orgPath)}::text[], ${col(batch, (c) => c.decision.decision)}::text[],
                     ${col(batch, (c) => c.channel)}::text[], ${col(batch, (c) => JSON.stringify(c.form))}::text[],
                     ${col(batch, (c) => c.submittedAt.toISOString())}::timestamptz[], ${col(batch, (c) => c.dueDate)}::date[],
-                    ${col(batch, (c) => c.decision.at.toISOString())}::timestamptz[], ${col(batch, (c) => (c.events[0]?.at ?? c.submittedAt).toISOString())}::timestamptz[])
-          as t (id, service_code, applicant_id, org_code, org_path, state, channel, form, submitted_at, due_date, decided_at, created_at)`);
+                    ${col(batch, (c) => c.decision.at.toISOString())}::timestamptz[], ${col(batch, (c) => (c.events[0]?.at ?? c.submittedAt).toISOString())}::timestamptz[],
+                    ${col(batch, (c) => historicalClock(c).startedAt.toISOString())}::timestamptz[], ${col(batch, (c) => historicalClock(c).pausedDays)}::int[])
+          as t (id, service_code, applicant_id, org_code, org_path, state, channel, form, submitted_at, due_date, decided_at, created_at,
+                sla_started_at, sla_paused_days)`);
       await tx.execute(sql`
         insert into case_events (case_id, action, from_state, to_state, actor_id, channel, reason, at)
         select * from unnest(${col(evs, (e) => e.caseId)}::uuid[], ${col(evs, (e) => e.action)}::text[], ${col(evs, (e) => e.from)}::text[],

@@ -18,6 +18,9 @@ export interface RawCaseRow {
   decided_at: string | null;
   completed_at: string | null;
   return_reason: string | null;
+  sla_started_at: string | null;
+  sla_paused_at: string | null;
+  sla_paused_days: number;
   version: number;
   created_at: string;
   updated_at: string;
@@ -45,6 +48,9 @@ export function toCaseRow(r: RawCaseRow): CaseRow {
     decidedAt: r.decided_at === null ? null : timestamp(r.decided_at),
     completedAt: r.completed_at === null ? null : timestamp(r.completed_at),
     returnReason: r.return_reason,
+    slaStartedAt: r.sla_started_at === null ? null : timestamp(r.sla_started_at),
+    slaPausedAt: r.sla_paused_at === null ? null : timestamp(r.sla_paused_at),
+    slaPausedDays: Number(r.sla_paused_days),
     version: Number(r.version),
     createdAt: timestamp(r.created_at),
     updatedAt: timestamp(r.updated_at),

@@ -13,7 +13,8 @@ import * as repo from './applications.repository.ts';
 import type { ApprovedCase, BatchApprovalHook } from './batch-decisions.ts';
 import type { ApprovalGroupOptions } from './approval-groups.ts';
 import type { CaseEventSink } from './case-decided.ts';
-import { ACTION_LABELS, OPEN_STATES, STATE_LABELS, type CaseAction } from './case-state.ts';
+import { ACTION_LABELS, STATE_LABELS, type CaseAction } from './case-state.ts';
+import { isOverdue } from './sla-clock.ts';
 
 /** What applications needs to know about orgs, through the orgs service. */
 export interface CaseOrgDirectory {
@@ -93,7 +94,7 @@ export function createApplicationsContext(deps: ApplicationsDeps) {
       form: row.form,
       submittedAt: row.submittedAt?.toISOString() ?? null,
       dueDate: row.dueDate,
-      overdue: row.dueDate !== null && OPEN_STATES.includes(row.state) && row.dueDate < today,
+      overdue: isOverdue(row.state, row.dueDate, today),
       decidedAt: row.decidedAt?.toISOString() ?? null,
       completedAt: row.completedAt?.toISOString() ?? null,
       returnReason: row.returnReason,

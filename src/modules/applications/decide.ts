@@ -9,6 +9,7 @@ import { createApprovalGroups, DEFAULT_APPROVAL_GROUPS } from './approval-groups
 import { APPLICANT_ACTIONS, nextState, type CaseAction } from './case-state.ts';
 import { decidedOrInvalid, type ApplicationsContext, type CaseView } from './context.ts';
 import { caseDecided } from './case-decided.ts';
+import { pauseClock } from './sla-clock.ts';
 
 export type StaffAction = Exclude<CaseAction, 'submit' | 'resubmit'>;
 const REASON_REQUIRED: ReadonlySet<CaseAction> = new Set(['return', 'reject']);
@@ -106,7 +107,7 @@ export function createDecisionFunctions(ctx: ApplicationsContext) {
           state: to,
           ...(action === 'approve' || action === 'reject' ? { decidedAt: now } : {}),
           ...(action === 'complete' ? { completedAt: now } : {}),
-          ...(action === 'return' ? { returnReason: trimmed ?? null } : {}),
+          ...(action === 'return' ? { returnReason: trimmed ?? null, ...pauseClock(now) } : {}),
         });
         await repo.insertEvents(tx, [event(principal, id, action, current.state, to, trimmed)]);
         if (action === 'approve' && produce) {

@@ -7,3 +7,6 @@ export { overviewRoutes } from './overview.routes.ts';
 export { type OverviewService, createOverviewService } from './overview.ts';
 export { type CaseDurationsQuery, type ServiceDurations, earliestSubmission, readCaseDurations } from './case-durations.ts';
 export { type HistoricalCase, importCaseHistory } from './case-history.ts';
+export { type CaseClock, caseClock, readCaseClocks } from './sla-clock.ts';
+export { type EscalationRecord, CASE_ESCALATED_TOPIC } from './sla-escalation.ts';
+export { type LadderStep, DEFAULT_LADDER, parseLadder } from './sla-ladders.ts';

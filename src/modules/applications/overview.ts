@@ -45,7 +45,9 @@ export interface OverviewDto {
 
 /**
  * 四级总览 (city → county → township → village): open and overdue cases of a node and of each of
- * its children, in one grouped query over the path index.
+ * its children, in one grouped query over the path index. Overdue is the SLA clock's
+ * (sla-clock.ts): `due_date` has moved by the working days a case waited for correction, and a
+ * returned case is not open, so the counts need no other input.
  */
 export function createOverviewService(deps: { db: Db; orgs: OverviewOrgs; clock?: () => Date }) {
   const { db, orgs } = deps;

@@ -36,7 +36,7 @@ export interface NewSubmission {
  * the case row exists. Named, so it is parsed and planned once per connection.
  */
 const SUBMIT_CASE: PreparedStatement = {
-  name: 'applications_submit_case_v2',
+  name: 'applications_submit_case_v3',
   text: `
     with claim as (
       insert into idempotency_keys (principal_id, key, request_hash, case_id)
@@ -48,8 +48,8 @@ const SUBMIT_CASE: PreparedStatement = {
       union all
       select case_id from claim
     ), inserted as (
-      insert into cases (id, service_code, applicant_id, org_code, org_path, state, channel, form, helper_id, submitted_at, due_date)
-      select id, $5::text, $6::uuid, $7::text, $8::text, $9::text, $10::text, $11::jsonb, $12::uuid, $13::timestamptz, $14::date
+      insert into cases (id, service_code, applicant_id, org_code, org_path, state, channel, form, helper_id, submitted_at, due_date, sla_started_at)
+      select id, $5::text, $6::uuid, $7::text, $8::text, $9::text, $10::text, $11::jsonb, $12::uuid, $13::timestamptz, $14::date, $13::timestamptz
       from admitted
       returning *
     ), events as (
@@ -64,7 +64,8 @@ const SUBMIT_CASE: PreparedStatement = {
       from inserted i where $9::text = 'submitted'
     )
     select id, seq::text as seq, service_code, applicant_id, org_code, org_path, state, channel, form, helper_id,
-      submitted_at, due_date, decided_at, completed_at, return_reason, version, created_at, updated_at
+      submitted_at, due_date, decided_at, completed_at, return_reason, sla_started_at, sla_paused_at, sla_paused_days,
+      version, created_at, updated_at
     from inserted`,
 };
 

@@ -7,6 +7,7 @@ import { onBehalfOf, requireResidentScope, type Principal } from '../identity/in
 import * as repo from './applications.repository.ts';
 import { caseSubmitted } from './case-decided.ts';
 import { nextState } from './case-state.ts';
+import { resumeClock } from './sla-clock.ts';
 import { invalidState, type ApplicationsContext, type CaseView } from './context.ts';
 
 export interface SubmitInput {
@@ -134,11 +135,13 @@ export function createSubmitFunctions(ctx: ApplicationsContext) {
         const to = nextState(current.state, action);
         if (!to) throw invalidState(current.state, action);
         const now = clock();
+        const dueFromNow = () => catalog.dueDateFor(item, now).dueDate;
         const updated = await repo.updateCase(tx, id, {
           state: to,
           ...(form ? { form } : {}),
           submittedAt: now,
-          dueDate: catalog.dueDateFor(item, now).dueDate,
+          // A draft's clock starts now; a returned case's resumes where it paused (sla-clock.ts).
+          ...(action === 'resubmit' ? resumeClock(current, now, dueFromNow) : { slaStartedAt: now, dueDate: dueFromNow() }),
           returnReason: null,
         });
         await repo.insertEvents(tx, [event(principal, id, action, current.state, to)]);

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/database.ts';
+import { queryPrepared, type PreparedStatement } from '../../db/prepared.ts';
 import { outbox } from './events.tables.ts';
 import type { DomainEvent, EventHandler } from './handlers.ts';
 import { createWorker, DEFAULT_WORKER_OPTIONS, type WorkerOptions } from './worker.ts';
@@ -14,6 +15,8 @@ export interface EventsDeps {
 }
 
 export type EventsService = ReturnType<typeof createEventsService>;
+
+const ENQUEUE: PreparedStatement = { name: 'outbox_enqueue', text: 'insert into outbox (topic, payload) values ($1, $2) returning id' };
 
 /**
  * The events service: writing events in the caller's transaction, the handlers subscribed at
@@ -34,8 +37,9 @@ export function createEventsService(deps: EventsDeps) {
   return {
     /** Writes the event in the caller's transaction: it exists if and only if the change does. */
     async enqueue(tx: Executor, event: DomainEvent): Promise<number> {
-      const [row] = await tx.insert(outbox).values({ topic: event.topic, payload: event.payload }).returning({ id: outbox.id });
-      return row!.id;
+      // Prepared: it runs in most writing transactions (a settlement, a decision).
+      const [row] = await queryPrepared<{ id: string | number }>(tx, ENQUEUE, [event.topic, JSON.stringify(event.payload)]);
+      return Number(row!.id);
     },
 
     /** Many events in one statement, in the caller's transaction. */

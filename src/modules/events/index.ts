@@ -2,3 +2,4 @@
 export { type EventsService, createEventsService } from './events.service.ts';
 export { type EventHandler, type StoredEvent } from './handlers.ts';
 export { eventsRoutes } from './events.routes.ts';
+export { type OutboxTopicGauges, readOutboxGauges } from './outbox-gauges.ts';

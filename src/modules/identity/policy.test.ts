@@ -98,20 +98,21 @@ const ACTIONS_AC: StaffAction[] = [
   'rating.view',
   'rating.manage',
   'rating.decide',
+  'sla.manage',
 ];
 
 // prettier-ignore
 const TABLE_AC: Record<StaffRole, string> = {
-  //                 seal.view signature.activate signature.upload department.create staff.manage rule.view rule.manage events.manage benefit.view insurance.view insurance.manage rating.view rating.manage rating.decide
-  village_reviewer:   'Y         -                  Y                -                 -            Y         -           -           -           -              -                Y           Y             -',
-  township_admin:     'Y         Y                  -                Y                 Y            Y         -           -           Y           Y              -                Y           Y             -',
-  county_admin:       'Y         Y                  -                Y                 Y            Y         Y           -           Y           Y              Y                Y           Y             -',
-  city_admin:         'Y         Y                  -                Y                 Y            Y         Y           -           Y           Y              Y                Y           Y             -',
-  department_officer: 'Y         -                  Y                -                 -            Y         Y           -           Y           Y              Y                Y           Y             -',
-  supervisor:         'Y         -                  -                -                 -            Y         -           -           Y           Y              -                Y           -             Y',
-  platform_admin:     'Y         Y                  -                Y                 Y            Y         Y           Y           Y           Y              Y                Y           Y             -',
-  helper:             '-         -                  -                -                 -            -         -           -           -           -              -                -           -             -',
-  hospital_window:    '-         -                  -                -                 -            -         -           -           -           -              -                -           -             -',
+  //                 seal.view signature.activate signature.upload department.create staff.manage rule.view rule.manage events.manage benefit.view insurance.view insurance.manage rating.view rating.manage rating.decide sla.manage
+  village_reviewer:   'Y         -                  Y                -                 -            Y         -           -           -           -              -                Y           Y             -             -',
+  township_admin:     'Y         Y                  -                Y                 Y            Y         -           -           Y           Y              -                Y           Y             -             -',
+  county_admin:       'Y         Y                  -                Y                 Y            Y         Y           -           Y           Y              Y                Y           Y             -             Y',
+  city_admin:         'Y         Y                  -                Y                 Y            Y         Y           -           Y           Y              Y                Y           Y             -             Y',
+  department_officer: 'Y         -                  Y                -                 -            Y         Y           -           Y           Y              Y                Y           Y             -             -',
+  supervisor:         'Y         -                  -                -                 -            Y         -           -           Y           Y              -                Y           -             Y             Y',
+  platform_admin:     'Y         Y                  -                Y                 Y            Y         Y           Y           Y           Y              Y                Y           Y             -             Y',
+  helper:             '-         -                  -                -                 -            -         -           -           -           -              -                -           -             -             -',
+  hospital_window:    '-         -                  -                -                 -            -         -           -           -           -              -                -           -             -             -',
 };
 
 // ---- medical insurance: the hospital window ----

@@ -67,6 +67,9 @@ export type StaffAction =
   | 'rating.manage'
   /** Decide an org's appeal against a rating. */
   | 'rating.decide'
+  // ---- supervision ----
+  /** Set a jurisdiction's escalation ladder for overdue cases (督办阶梯). */
+  | 'sla.manage'
   // ---- the platform ----
   /** See the events that failed every attempt (dead letters) and retry them. */
   | 'events.manage';
@@ -178,6 +181,9 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   'rating.view': [...HANDLERS, 'supervisor'],
   'rating.manage': HANDLERS,
   'rating.decide': ['supervisor'],
+  // ---- supervision ----
+  // A county or city sets its own ladder (as it sets its own deadlines); supervisors run supervision.
+  'sla.manage': ['county_admin', 'city_admin', 'platform_admin', 'supervisor'],
   // ---- the platform ----
   'events.manage': ['platform_admin'],
 };

@@ -8,7 +8,7 @@ import type { OrgsService } from '../orgs/index.ts';
 
 export interface InsuranceDeps {
   db: Db;
-  ledger: Pick<LedgerService, 'appendInTx'>;
+  ledger: Pick<LedgerService, 'appendInTx' | 'appendWithInsert'>;
   events: Pick<EventsService, 'enqueue'>;
   orgs: Pick<OrgsService, 'byCode'>;
   residents: Pick<IdentityService, 'revealResidentId' | 'findResidentByResidentId' | 'residentPhone'>;

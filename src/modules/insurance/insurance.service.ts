@@ -17,6 +17,7 @@ import { createInsuranceRegistry } from './persons.ts';
 import { createReferenceData } from './reference-data.ts';
 import { createStatements } from './statement.ts';
 import { createClearing } from './clearing.ts';
+import { expandSettlement } from './settlement.ts';
 import { createTransactions, settlementFields } from './transactions.ts';
 import { createInsuranceWindow } from './window.ts';
 
@@ -24,6 +25,7 @@ type SettlementRow = typeof insuranceSettlements.$inferSelect;
 
 /** What a resident or the insurance office sees of a settlement: the parts, each line and why. */
 function settlementView(s: SettlementRow, institutionName: string | null) {
+  const result = expandSettlement(s.result);
   return {
     setlId: s.setlId,
     mdtrtId: s.mdtrtId,
@@ -36,9 +38,9 @@ function settlementView(s: SettlementRow, institutionName: string | null) {
     settledAt: s.settledAt.toISOString(),
     cancelledAt: s.cancelledAt?.toISOString() ?? null,
     certificateId: s.certificateId,
-    amounts: settlementFields(s.result),
-    why: s.result.why,
-    lines: s.result.lines,
+    amounts: settlementFields(result),
+    why: result.why,
+    lines: result.lines,
   };
 }
 

@@ -14,7 +14,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { RegionPolicy, Scheme } from './policies.ts';
-import type { ItemClass, Settlement } from './settlement.ts';
+import type { CompactSettlement, ItemClass, Settlement } from './settlement.ts';
 
 /** Raw bytes: Buffer from node-postgres, Uint8Array from PGlite; both are Uint8Array. */
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
@@ -269,7 +269,8 @@ export const insuranceSettlements = pgTable(
     cashPayFen: bigint('cash_pay_fen', { mode: 'number' }).notNull(),
     /** The inpatient stay counted for the deductible (a cancellation gives it back). */
     countsStay: boolean('counts_stay').notNull(),
-    result: jsonb('result').$type<Settlement>().notNull(),
+    /** The settlement, compact (rows written before it was: full); `expandSettlement` gives the full form. */
+    result: jsonb('result').$type<CompactSettlement | Settlement>().notNull(),
     list: jsonb('list').$type<SettlementListFields>(),
     /** The settlement statement (结算单), once sealed. */
     certificateId: uuid('certificate_id'),

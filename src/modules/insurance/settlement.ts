@@ -192,3 +192,40 @@ export function reverse(settlement: Settlement, year: YearToDate): YearToDate {
   if (back.deductibleUsedFen < 0 || back.fundPaidFen < 0) throw new SettlementInputError('reversal of a settlement the year does not hold');
   return back;
 }
+
+/**
+ * A settlement as it is stored and answered: each line and total names its rules by id, and the
+ * rules' words, the policy version and its legal basis are said once (one settlement is under one
+ * policy, and a rule's words do not vary within it). About a third of the full form's size for a
+ * 30-line stay. `expandSettlement` gives the full form back, each line with its explanations.
+ */
+export interface CompactSettlement extends Omit<Settlement, 'lines' | 'why'> {
+  lines: (Omit<SettledLine, 'why'> & { why: string[] })[];
+  why: string[];
+  explain: { policy: string; basis: string; rules: Record<string, { zh: string; en: string }> };
+}
+
+export function compactSettlement(s: Settlement): CompactSettlement {
+  const first = s.why[0];
+  const rules: Record<string, { zh: string; en: string }> = {};
+  const ids = (why: readonly Explanation[]) =>
+    why.map((w) => {
+      rules[w.rule] ??= { zh: w.zh, en: w.en };
+      return w.rule;
+    });
+  return {
+    ...s,
+    lines: s.lines.map((l) => ({ ...l, why: ids(l.why) })),
+    why: ids(s.why),
+    explain: { policy: first?.policy ?? '', basis: first?.basis ?? '', rules },
+  };
+}
+
+/** The full form of a stored settlement, compact or (rows written before the compact form) full already. */
+export function expandSettlement(s: CompactSettlement | Settlement): Settlement {
+  if (!('explain' in s)) return s;
+  const { explain, ...rest } = s;
+  const words = (ids: readonly string[]): Explanation[] =>
+    ids.map((rule) => ({ rule, ...(explain.rules[rule] ?? { zh: rule, en: rule }), policy: explain.policy, basis: explain.basis }));
+  return { ...rest, lines: s.lines.map((l) => ({ ...l, why: words(l.why) })), why: words(s.why) };
+}

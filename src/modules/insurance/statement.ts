@@ -16,7 +16,7 @@ import type { InsuranceContext } from './insurance-context.ts';
 import { insuranceEncounters, insuranceFeeLines, insurancePersons, insuranceSettlements } from './insurance.tables.ts';
 import type { ReferenceData } from './reference-data.ts';
 import { SETTLED_TOPIC, settlementFields } from './transactions.ts';
-import type { Explanation } from './settlement.ts';
+import { expandSettlement, type Explanation } from './settlement.ts';
 
 export const STATEMENT_TYPE = 'insurance_settlement_statement';
 /** Enqueued by a cancellation (2305) or a reversal (2601) of a settlement: {setlId, how}. */
@@ -58,12 +58,13 @@ function statementValues(
   p: PersonRow,
   names: { institution: string; insuranceRegion: string; beginDate: string; lineNames: ReadonlyMap<string, string> },
 ): { name: string; value: string }[] {
-  const amounts = settlementFields(s.result);
-  const basis = s.result.why[0]?.basis ?? '';
-  const bases = [...new Set([...s.result.why, ...s.result.lines.flatMap((l) => l.why)].map((w) => w.basis))];
+  const result = expandSettlement(s.result);
+  const amounts = settlementFields(result);
+  const basis = result.why[0]?.basis ?? '';
+  const bases = [...new Set([...result.why, ...result.lines.flatMap((l) => l.why)].map((w) => w.basis))];
   const list = s.list ?? {};
   const dates = list.admDate && list.dscgDate ? `${list.admDate} 至 ${list.dscgDate}` : names.beginDate;
-  const lines = s.result.lines.map(
+  const lines = result.lines.map(
     (l) =>
       `${l.id} ${names.lineNames.get(l.id) ?? ''}：金额 ${yuan(l.totalFen)}，全自费 ${yuan(l.fulamtOwnpayFen)}，超限价 ${yuan(l.overlmtSelfpayFen)}，` +
       `先行自付 ${yuan(l.preselfpayFen)}，符合范围 ${yuan(l.inscpFen)}。${because(l.why, basis)}`,
@@ -91,7 +92,7 @@ function statementValues(
       amount('个人账户支付', 'acct_pay'),
       amount('个人现金支付', 'psn_cash_pay'),
     ].join('；'),
-    why: because(s.result.why, basis),
+    why: because(result.why, basis),
     lines: lines.join('\n'),
   };
   return Object.entries(values).map(([name, value]) => ({ name, value }));

@@ -28,7 +28,16 @@ import {
 } from './insurance.tables.ts';
 import { NoPolicyError, resolvePolicy } from './policies.ts';
 import type { InstitutionRow, ReferenceData } from './reference-data.ts';
-import { settle, type FeeLine, type Settlement } from './settlement.ts';
+import { compactSettlement, settle, type FeeLine, type Settlement } from './settlement.ts';
+import {
+  settlementInsert,
+  windowStatements as ws,
+  type EncounterJson,
+  type LineTuple,
+  type PersonJson,
+  type PriorMessage,
+  type YearJson,
+} from './window-statements.ts';
 
 export const SETTLEMENT_LEAF = 'insurance.settlement';
 export const SETTLED_TOPIC = 'insurance.settled';
@@ -85,8 +94,53 @@ export function settlementFields(s: Settlement) {
   };
 }
 
+/** What a settlement must match of its pre-settlement: the parts and each line's (in the order of the line ids). */
 function digestOf(s: Settlement): string {
-  return sha256(JSON.stringify({ ...settlementFields(s), lines: s.lines.map((l) => [l.id, l.totalFen, l.inscpFen]) }));
+  const lines = s.lines.map((l) => [l.id, l.totalFen, l.inscpFen] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return sha256(JSON.stringify({ ...settlementFields(s), lines }));
+}
+
+/**
+ * The parts and explanation of a 2303 or 2304 answer: each line and total names its rules by id;
+ * `rules` says each once, with the policy version and its legal basis (`expandAnswer` gives each
+ * line its explanations back).
+ */
+export function explainedAnswer(s: Settlement, names: ReadonlyMap<string, string>) {
+  const c = compactSettlement(s);
+  return {
+    ...settlementFields(s),
+    policy: c.explain.policy,
+    basis: c.explain.basis,
+    rules: c.explain.rules,
+    why: c.why,
+    setldetail: c.lines.map((l) => ({
+      feedetl_sn: l.id,
+      name: names.get(l.id),
+      det_item_fee_sumamt: l.totalFen,
+      fulamt_ownpay_amt: l.fulamtOwnpayFen,
+      overlmt_selfpay: l.overlmtSelfpayFen,
+      preselfpay_amt: l.preselfpayFen,
+      inscp_scp_amt: l.inscpFen,
+      why: l.why,
+    })),
+  };
+}
+
+export interface AnswerExplanation {
+  rule: string;
+  zh: string;
+  en: string;
+  policy: string;
+  basis: string;
+}
+
+/** A 2303 or 2304 answer's rule ids as explanations (what `explainedAnswer` said once per rule). */
+export function answerExplanations(output: { policy?: unknown; basis?: unknown; rules?: unknown }) {
+  const rules = (output.rules ?? {}) as Record<string, { zh: string; en: string }>;
+  const policy = typeof output.policy === 'string' ? output.policy : '';
+  const basis = typeof output.basis === 'string' ? output.basis : '';
+  return (ids: readonly string[]): AnswerExplanation[] =>
+    ids.map((rule) => ({ rule, ...(rules[rule] ?? { zh: rule, en: rule }), policy, basis }));
 }
 
 export function createTransactions(ctx: InsuranceContext, reference: ReferenceData) {
@@ -122,13 +176,28 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
     return row ?? { psnNo, year, deductibleUsedFen: 0, fundPaidFen: 0, accountPaidFen: 0, stays: 0 };
   }
 
-  /** Settles the encounter's uploaded lines as they stand, under the policy of the place of insurance in force on its first day. */
-  async function compute(ex: Executor, encounter: EncounterRow, p: PersonRow, forUpdate: boolean, useAccount: boolean) {
-    const lines = await ex.select().from(insuranceFeeLines).where(eq(insuranceFeeLines.mdtrtId, encounter.mdtrtId));
-    if (lines.length === 0)
+  /**
+   * Settles an encounter's uploaded lines as they stand, under the policy of the place of insurance
+   * in force on its first day, with the year's totals before it.
+   */
+  async function compute(
+    encounter: {
+      mdtrtId: string;
+      institutionCode: string;
+      beginDate: string;
+      medType: MedType;
+      where: EncounterWhere;
+      filed: boolean;
+      emergency: boolean;
+    },
+    p: { region: string; scheme: PersonRow['scheme']; accountBalanceFen: number },
+    totals: { deductibleUsedFen: number; fundPaidFen: number; stays: number },
+    lines: readonly LineTuple[] | null,
+    useAccount: boolean,
+  ) {
+    if (!lines || lines.length === 0)
       throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId: encounter.mdtrtId, state: '无费用明细', action: '结算' });
     const year = Number(encounter.beginDate.slice(0, 4));
-    const totals = await yearOf(ex, p.psnNo, year, forUpdate);
     const inpatient = INPATIENT.has(encounter.medType);
     let policy;
     try {
@@ -147,17 +216,17 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
       throw error;
     }
     if (!inpatient) policy = { ...policy, deductibleFen: Math.max(0, policy.deductibleFen - totals.deductibleUsedFen) };
-    const feeLines: FeeLine[] = lines.map((l) => ({
-      id: l.feedetlSn,
-      code: l.code,
-      itemClass: l.itemClass,
-      quantity: l.quantity,
-      unitPriceFen: l.unitPriceFen,
-      priceLimitFen: l.priceLimitFen,
+    const feeLines: FeeLine[] = lines.map(([id, code, itemClass, quantity, unitPriceFen, priceLimitFen]) => ({
+      id,
+      code,
+      itemClass,
+      quantity: Number(quantity),
+      unitPriceFen: Number(unitPriceFen),
+      priceLimitFen: priceLimitFen === null ? null : Number(priceLimitFen),
     }));
     const balance = p.scheme === 'employee' && useAccount ? p.accountBalanceFen : 0;
     const result = settle(feeLines, policy, { deductibleUsedFen: totals.deductibleUsedFen, fundPaidFen: totals.fundPaidFen }, balance);
-    return { result, year, inpatient, names: new Map(lines.map((l) => [l.feedetlSn, l.nameZh])) };
+    return { result, year, inpatient, names: new Map(lines.map((l) => [l[0], l[6]])) };
   }
 
   function answer(env: Envelope, output: Record<string, unknown>): Answer {
@@ -220,15 +289,52 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
     return { mdtrt_id: mdtrtId, where, filed: filed ? '1' : '0', insuplc_admdvs: p.region };
   }
 
-  async function uploadFees(tx: Tx, institution: InstitutionRow, env: Envelope) {
+  // ---- the window path: 2301, 2303 and 2304 (window-statements.ts) -------------------------
+  // Each returns the msgid's earlier answer when there is one (checked first, before anything
+  // else), or writes its effect together with its answer.
+
+  type Hot = (
+    tx: Tx,
+    institution: InstitutionRow,
+    env: Envelope,
+    requestDigest: string,
+  ) => Promise<{ prior: PriorMessage } | { answer: Answer }>;
+
+  const messageOf = (env: Envelope, institution: InstitutionRow, requestDigest: string, out: Answer) => ({
+    msgid: env.msgid,
+    institutionCode: institution.code,
+    infno: env.infno,
+    requestDigest,
+    response: JSON.stringify(out),
+    createdAt: clock(),
+  });
+
+  /** The encounter of a read, or why there is none / it is not this institution's. */
+  async function theirs<E extends { institution_code: string }>(
+    ex: Executor,
+    row: { e: E | null; prior: PriorMessage | null } | null,
+    institution: InstitutionRow,
+    env: Envelope,
+    mdtrtId: string,
+  ): Promise<{ prior: PriorMessage } | { e: E }> {
+    const prior = row ? row.prior : await ws.prior(ex, env.msgid);
+    if (prior) return { prior };
+    if (!row?.e) throw new AppError('NOT_FOUND', { what: 'encounter' });
+    if (row.e.institution_code !== institution.code) throw new AppError('INSURANCE_OTHER_INSTITUTION', { mdtrtId });
+    return { e: row.e };
+  }
+
+  const uploadFees: Hot = async (tx, institution, env, requestDigest) => {
     const input = env.input;
-    const encounter = await encounterOf(tx, institution, str(input, 'mdtrt_id'), true);
-    if (encounter.status !== 'open')
-      throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId: encounter.mdtrtId, state: '已结算', action: '上传费用' });
+    const mdtrtId = str(input, 'mdtrt_id');
+    const found = await theirs(tx, await ws.lockEncounter(tx, mdtrtId, env.msgid), institution, env, mdtrtId);
+    if ('prior' in found) return found;
+    const encounter = found.e;
+    if (encounter.status !== 'open') throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId, state: '已结算', action: '上传费用' });
     const raw = input.feedetail;
     if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_LINES) throw bad(`feedetail (1 to ${MAX_LINES} lines)`);
     const seen = new Set<string>();
-    const rows: (typeof insuranceFeeLines.$inferInsert)[] = [];
+    const rows: { sn: string; code: string; name: string; cls: string; qty: number; price: number; limit: number | null }[] = [];
     for (const item of raw as unknown[]) {
       if (typeof item !== 'object' || item === null) throw bad('feedetail line');
       const l = item as Record<string, unknown>;
@@ -239,86 +345,96 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
       const cnt = l.cnt;
       if (typeof cnt !== 'number' || !Number.isSafeInteger(cnt) || cnt <= 0 || cnt > 100_000) throw bad(`cnt of ${sn}`);
       const price = fen(l, 'pric_fen');
-      const entry = await reference.catalogueEntry(env.mdtrtarea_admvs, code, encounter.beginDate);
+      const entry = await reference.catalogueEntry(env.mdtrtarea_admvs, code, encounter.begin_date);
       if (!entry) throw new AppError('INSURANCE_UNKNOWN_CODE', { line: sn, code });
       if (entry.maxPriceFen !== null && price > entry.maxPriceFen)
         throw new AppError('INSURANCE_PRICE_OVER_LIMIT', { line: sn, price: yuan(price), limit: yuan(entry.maxPriceFen) });
-      rows.push({
-        mdtrtId: encounter.mdtrtId,
-        feedetlSn: sn,
-        code,
-        nameZh: entry.nameZh,
-        itemClass: entry.itemClass,
-        quantity: cnt,
-        unitPriceFen: price,
-        priceLimitFen: entry.priceLimitFen,
-        msgid: env.msgid,
-      });
+      rows.push({ sn, code, name: entry.nameZh, cls: entry.itemClass, qty: cnt, price, limit: entry.priceLimitFen });
     }
-    const written = await tx.insert(insuranceFeeLines).values(rows).onConflictDoNothing().returning({ sn: insuranceFeeLines.feedetlSn });
-    if (written.length !== rows.length) throw new AppError('CONFLICT', { detail: 'a feedetl_sn of this encounter was uploaded before' });
-    // A new line makes the pre-settlement stale.
-    await tx
-      .update(insuranceEncounters)
-      .set({ presettleDigest: null, presettleTotalFen: null })
-      .where(eq(insuranceEncounters.mdtrtId, encounter.mdtrtId));
-    return {
+    const out = answer(env, {
       uploaded: rows.length,
-      result: rows.map((r) => ({ feedetl_sn: r.feedetlSn, chrgitm_lv: r.itemClass, det_item_fee_sumamt: r.quantity * r.unitPriceFen })),
-    };
-  }
+      result: rows.map((r) => ({ feedetl_sn: r.sn, chrgitm_lv: r.cls, det_item_fee_sumamt: r.qty * r.price })),
+    });
+    // A new line makes the pre-settlement stale (the same statement clears it).
+    const written = await ws.uploadWrite(tx, mdtrtId, env.msgid, rows, messageOf(env, institution, requestDigest, out));
+    if (written !== rows.length) throw new AppError('CONFLICT', { detail: 'a feedetl_sn of this encounter was uploaded before' });
+    return { answer: out };
+  };
 
-  function explained(s: Settlement, names: Map<string, string>) {
-    return {
-      ...settlementFields(s),
-      policy: s.why[0]?.policy,
-      why: s.why,
-      setldetail: s.lines.map((l) => ({
-        feedetl_sn: l.id,
-        name: names.get(l.id),
-        det_item_fee_sumamt: l.totalFen,
-        fulamt_ownpay_amt: l.fulamtOwnpayFen,
-        overlmt_selfpay: l.overlmtSelfpayFen,
-        preselfpay_amt: l.preselfpayFen,
-        inscp_scp_amt: l.inscpFen,
-        why: l.why,
-      })),
-    };
-  }
+  const encounterOfJson = (e: EncounterJson) => ({
+    mdtrtId: e.mdtrt_id,
+    institutionCode: e.institution_code,
+    beginDate: e.begin_date,
+    medType: e.med_type,
+    where: e.where,
+    filed: e.filed,
+    emergency: e.emergency,
+  });
+  const personOfJson = (p: PersonJson) => ({
+    region: p.region,
+    scheme: p.scheme,
+    accountBalanceFen: Number(p.account_balance_fen),
+  });
+  const totalsOfJson = (y: YearJson | null) => ({
+    deductibleUsedFen: Number(y?.deductible_used_fen ?? 0),
+    fundPaidFen: Number(y?.fund_paid_fen ?? 0),
+    stays: Number(y?.stays ?? 0),
+  });
+  const active = (p: PersonJson) => {
+    if (p.status !== 'active')
+      throw new AppError('INSURANCE_NOT_INSURED', { reason: { zh: `参保状态为${p.status}`, en: `coverage is ${p.status}` } });
+  };
 
-  async function presettle(tx: Tx, institution: InstitutionRow, env: Envelope) {
-    const encounter = await encounterOf(tx, institution, str(env.input, 'mdtrt_id'), true);
-    if (encounter.status !== 'open')
-      throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId: encounter.mdtrtId, state: '已结算', action: '预结算' });
-    const p = await person(tx, encounter.psnNo);
-    checkActive(p);
-    const { result, names } = await compute(tx, encounter, p, false, env.input.acct_used_flag !== '0');
-    await tx
-      .update(insuranceEncounters)
-      .set({ presettleDigest: digestOf(result), presettleTotalFen: result.totalFen })
-      .where(eq(insuranceEncounters.mdtrtId, encounter.mdtrtId));
-    return { mdtrt_id: encounter.mdtrtId, ...explained(result, names) };
-  }
+  const presettle: Hot = async (tx, institution, env, requestDigest) => {
+    const mdtrtId = str(env.input, 'mdtrt_id');
+    const read = await ws.presettleRead(tx, mdtrtId, env.msgid);
+    const found = await theirs(tx, read, institution, env, mdtrtId);
+    if ('prior' in found) return found;
+    const e = found.e;
+    if (e.status !== 'open') throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId, state: '已结算', action: '预结算' });
+    active(read!.p!);
+    const { result, names } = await compute(
+      encounterOfJson(e),
+      personOfJson(read!.p!),
+      totalsOfJson(read!.y),
+      read!.lines,
+      env.input.acct_used_flag !== '0',
+    );
+    const out = answer(env, { mdtrt_id: mdtrtId, ...explainedAnswer(result, names) });
+    await ws.presettleWrite(tx, mdtrtId, digestOf(result), result.totalFen, messageOf(env, institution, requestDigest, out));
+    return { answer: out };
+  };
 
-  async function settleEncounter(tx: Tx, institution: InstitutionRow, env: Envelope) {
+  const settleEncounter: Hot = async (tx, institution, env, requestDigest) => {
     const input = env.input;
-    const encounter = await encounterOf(tx, institution, str(input, 'mdtrt_id'), true);
-    if (encounter.status !== 'open')
-      throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId: encounter.mdtrtId, state: '已结算', action: '结算' });
-    if (encounter.presettleDigest === null)
+    const mdtrtId = str(input, 'mdtrt_id');
+    const read = await ws.settleRead(tx, mdtrtId, env.msgid);
+    const found = await theirs(tx, read, institution, env, mdtrtId);
+    if ('prior' in found) return found;
+    const e = found.e;
+    if (e.status !== 'open') throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId, state: '已结算', action: '结算' });
+    if (e.presettle_digest === null)
       throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', { detail: { zh: '没有有效的预结算', en: 'no valid pre-settlement' } });
     const claimed = fen(input, 'medfee_sumamt');
-    if (claimed !== encounter.presettleTotalFen)
+    const presettled = e.presettle_total_fen === null ? null : Number(e.presettle_total_fen);
+    if (claimed !== presettled)
       throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', {
         detail: {
-          zh: `医疗费总额 ${yuan(claimed)} 元与预结算 ${yuan(encounter.presettleTotalFen ?? 0)} 元不同`,
-          en: `total ${yuan(claimed)} differs from the pre-settlement's ${yuan(encounter.presettleTotalFen ?? 0)}`,
+          zh: `医疗费总额 ${yuan(claimed)} 元与预结算 ${yuan(presettled ?? 0)} 元不同`,
+          en: `total ${yuan(claimed)} differs from the pre-settlement's ${yuan(presettled ?? 0)}`,
         },
       });
-    const p = await person(tx, encounter.psnNo, true);
-    checkActive(p);
-    const { result, year, inpatient, names } = await compute(tx, encounter, p, true, input.acct_used_flag !== '0');
-    if (digestOf(result) !== encounter.presettleDigest)
+    const p = read!.p!;
+    active(p);
+    const { result, year, inpatient, names } = await compute(
+      encounterOfJson(e),
+      personOfJson(p),
+      totalsOfJson(read!.y),
+      read!.lines,
+      input.acct_used_flag !== '0',
+    );
+    const digest = digestOf(result);
+    if (digest !== e.presettle_digest)
       throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', {
         detail: { zh: '费用明细或年度累计自预结算后有变化', en: 'the fee lines or the year’s totals changed since the pre-settlement' },
       });
@@ -330,53 +446,50 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
       event: 'settled',
       setl_id: setlId,
       institution: institution.code,
-      person: sha256(`psn:${p.psnNo}`),
-      settlement: digestOf(result),
+      person: sha256(`psn:${p.psn_no}`),
+      settlement: digest,
       at: now.toISOString(),
     });
-    const { id: ledgerEntryId } = await deps.ledger.appendInTx(tx, { kind: SETTLEMENT_LEAF, data: new TextEncoder().encode(leaf) });
-    await tx.insert(insuranceSettlements).values({
+    await deps.ledger.appendWithInsert(tx, { kind: SETTLEMENT_LEAF, data: new TextEncoder().encode(leaf) }, settlementInsert, [
       setlId,
-      mdtrtId: encounter.mdtrtId,
-      psnNo: p.psnNo,
-      institutionCode: institution.code,
-      treatmentRegion: env.mdtrtarea_admvs,
-      insuranceRegion: p.region,
+      mdtrtId,
+      p.psn_no,
+      institution.code,
+      env.mdtrtarea_admvs,
+      p.region,
       year,
-      status: 'settled',
-      policyVersion: result.why[0]?.policy ?? '',
-      totalFen: result.totalFen,
-      inscpFen: result.inscpFen,
-      deductibleFen: result.deductibleFen,
-      hifpPayFen: result.hifpPayFen,
-      acctPayFen: result.acctPayFen,
-      cashPayFen: result.cashPayFen,
-      countsStay: inpatient,
-      result,
-      list,
-      msgid: env.msgid,
-      settledAt: now,
-      day: chinaDay(now),
-      ledgerEntryId,
-    });
-    await tx
-      .update(insuranceYearTotals)
-      .set({
-        deductibleUsedFen: sql`${insuranceYearTotals.deductibleUsedFen} + ${result.deductibleFen}`,
-        fundPaidFen: sql`${insuranceYearTotals.fundPaidFen} + ${result.hifpPayFen}`,
-        accountPaidFen: sql`${insuranceYearTotals.accountPaidFen} + ${result.acctPayFen}`,
-        stays: sql`${insuranceYearTotals.stays} + ${inpatient ? 1 : 0}`,
-      })
-      .where(and(eq(insuranceYearTotals.psnNo, p.psnNo), eq(insuranceYearTotals.year, year)));
-    if (result.acctPayFen > 0)
-      await tx
-        .update(insurancePersons)
-        .set({ accountBalanceFen: sql`${insurancePersons.accountBalanceFen} - ${result.acctPayFen}`, updatedAt: now })
-        .where(eq(insurancePersons.psnNo, p.psnNo));
-    await tx.update(insuranceEncounters).set({ status: 'settled' }).where(eq(insuranceEncounters.mdtrtId, encounter.mdtrtId));
+      result.why[0]?.policy ?? '',
+      result.totalFen,
+      result.inscpFen,
+      result.deductibleFen,
+      result.hifpPayFen,
+      result.acctPayFen,
+      result.cashPayFen,
+      inpatient,
+      JSON.stringify(compactSettlement(result)),
+      list === null ? null : JSON.stringify(list),
+      env.msgid,
+      now.toISOString(),
+      chinaDay(now),
+    ]);
+    const out = answer(env, { setl_id: setlId, mdtrt_id: mdtrtId, setl_time: now.toISOString(), ...explainedAnswer(result, names) });
+    await ws.settleWrite(
+      tx,
+      {
+        psnNo: p.psn_no,
+        year,
+        deductibleFen: result.deductibleFen,
+        hifpPayFen: result.hifpPayFen,
+        acctPayFen: result.acctPayFen,
+        stay: inpatient,
+        at: now,
+        mdtrtId,
+      },
+      messageOf(env, institution, requestDigest, out),
+    );
     await deps.events.enqueue(tx, { topic: SETTLED_TOPIC, payload: { setlId } });
-    return { setl_id: setlId, mdtrt_id: encounter.mdtrtId, setl_time: now.toISOString(), ...explained(result, names) };
-  }
+    return { answer: out };
+  };
 
   /** Takes a settlement back exactly (its parts from the year's totals and the account); the encounter opens again. */
   async function undo(tx: Tx, setl: typeof insuranceSettlements.$inferSelect, env: Envelope, how: 'cancelled' | 'reversed') {
@@ -514,20 +627,23 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
     };
   }
 
-  const EFFECTS: Record<Exclude<Infno, '1101'>, (tx: Tx, i: InstitutionRow, e: Envelope) => Promise<Record<string, unknown>>> = {
+  const EFFECTS: Record<
+    Exclude<Infno, '1101' | keyof typeof HOT>,
+    (tx: Tx, i: InstitutionRow, e: Envelope) => Promise<Record<string, unknown>>
+  > = {
     '2001': entitlement,
-    '2301': uploadFees,
-    '2303': presettle,
-    '2304': settleEncounter,
     '2305': cancel,
     '2601': reversal,
     '3201': reconcile,
   };
+  const HOT = { '2301': uploadFees, '2303': presettle, '2304': settleEncounter } satisfies Partial<Record<Infno, Hot>>;
+  const isHot = (infno: Infno): infno is keyof typeof HOT => infno in HOT;
 
   return {
     /**
      * Runs one transaction of a verified institution. The envelope's institution must be the
-     * signer; the answer is stored with the msgid in the transaction of its effect.
+     * signer; the answer is stored with the msgid in the transaction of its effect. A msgid
+     * answered before gets that answer, unless it now names another request.
      */
     handle: async (
       institution: InstitutionRow,
@@ -539,24 +655,36 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
       if (env.fixmedins_code !== institution.code) throw bad('fixmedins_code is not the signing institution');
       if (env.mdtrtarea_admvs !== institution.region) throw bad('mdtrtarea_admvs is not the institution’s division');
       if (env.infno === '1101') return answer(env, await personInfo(env.input));
-      const stored = async (): Promise<Answer | null> => {
-        const [prior] = await db.select().from(insuranceMessages).where(eq(insuranceMessages.msgid, env.msgid));
-        if (!prior) return null;
-        if (prior.requestDigest !== requestDigest || prior.institutionCode !== institution.code)
+      const answered = (prior: PriorMessage): Answer => {
+        if (prior.request_digest !== requestDigest || prior.institution_code !== institution.code)
           throw new AppError('INSURANCE_MSGID_REUSED', { msgid: env.msgid });
         return prior.response as unknown as Answer;
       };
-      const prior = await stored();
-      if (prior) return prior;
+      const stored = async (): Promise<Answer | null> => {
+        const prior = await ws.prior(db, env.msgid);
+        return prior ? answered(prior) : null;
+      };
       // Reference data is read before the transaction: never a second pool connection inside it.
       await reference.ready();
       try {
+        const infno = env.infno;
+        if (isHot(infno)) {
+          // The msgid's earlier answer is read in the transaction's first statement.
+          const done = await db.transaction(async (tx) => {
+            const r = await HOT[infno](tx, institution, env, requestDigest);
+            if ('answer' in r) await inTx?.(tx, r.answer);
+            return r;
+          });
+          return 'prior' in done ? answered(done.prior) : done.answer;
+        }
+        const prior = await stored();
+        if (prior) return prior;
         return await db.transaction(async (tx) => {
-          const out = answer(env, await EFFECTS[env.infno as Exclude<Infno, '1101'>](tx, institution, env));
+          const out = answer(env, await EFFECTS[infno](tx, institution, env));
           await tx.insert(insuranceMessages).values({
             msgid: env.msgid,
             institutionCode: institution.code,
-            infno: env.infno,
+            infno,
             requestDigest,
             response: out as unknown as Record<string, unknown>,
             createdAt: clock(),
@@ -565,8 +693,9 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
           return out;
         });
       } catch (error) {
-        // The same msgid raced in from a retry: the one that committed answers both.
-        if (isUniqueViolation(error)) {
+        // The same msgid raced in from a retry (its first statement ran before the other committed):
+        // the one that committed answers both.
+        if (isUniqueViolation(error) || error instanceof AppError) {
           const again = await stored();
           if (again) return again;
         }

@@ -35,7 +35,8 @@ import {
 } from './insurance.tables.ts';
 import type { InstitutionRow, ReferenceData } from './reference-data.ts';
 import type { Transactions } from './transactions.ts';
-import { settlementFields, whereOf } from './transactions.ts';
+import { expandSettlement } from './settlement.ts';
+import { answerExplanations, settlementFields, whereOf } from './transactions.ts';
 import { insuranceWindowLog, type WindowAction } from './window.tables.ts';
 
 type PersonRow = typeof insurancePersons.$inferSelect;
@@ -69,9 +70,10 @@ function explainedView(output: Record<string, unknown>) {
   type Rest = {
     preselfpay_amt: number;
     inscp_scp_amt: number;
-    why: { rule: string; zh: string; en: string; policy: string; basis: string }[];
+    why: string[];
   };
   const o = output as Record<string, unknown> & { setldetail: (Line & Rest)[]; why: Rest['why']; policy?: string };
+  const words = answerExplanations(o);
   return {
     amounts: {
       medfee_sumamt: o.medfee_sumamt as number,
@@ -85,7 +87,7 @@ function explainedView(output: Record<string, unknown>) {
       psn_cash_pay: o.psn_cash_pay as number,
     },
     policy: o.policy ?? '',
-    why: o.why,
+    why: words(o.why),
     lines: o.setldetail.map((l) => ({
       id: l.feedetl_sn,
       name: l.name ?? null,
@@ -94,7 +96,7 @@ function explainedView(output: Record<string, unknown>) {
       overlmtSelfpayFen: l.overlmt_selfpay,
       preselfpayFen: l.preselfpay_amt,
       inscpFen: l.inscp_scp_amt,
-      why: l.why,
+      why: words(l.why),
     })),
   };
 }
@@ -487,6 +489,7 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
       ]);
       await log(db, principal, institution, 'statement', { psnNo: s.psnNo, idMasked: p.idMasked, mdtrtId: s.mdtrtId, setlId });
       const names = new Map(lines.map((l) => [l.feedetlSn, l.nameZh]));
+      const result = expandSettlement(s.result);
       return {
         setlId: s.setlId,
         mdtrtId: s.mdtrtId,
@@ -503,9 +506,9 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
         settledAt: s.settledAt.toISOString(),
         cancelledAt: s.cancelledAt?.toISOString() ?? null,
         certificateId: s.certificateId,
-        amounts: settlementFields(s.result),
-        why: s.result.why,
-        lines: s.result.lines.map((l) => ({ ...l, name: names.get(l.id) ?? null })),
+        amounts: settlementFields(result),
+        why: result.why,
+        lines: result.lines.map((l) => ({ ...l, name: names.get(l.id) ?? null })),
       };
     },
   };

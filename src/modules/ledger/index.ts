@@ -4,3 +4,4 @@ export { ledgerApiRoutes } from './ledger.routes.ts';
 export { ledgerTileRoutes } from './tiles.routes.ts';
 export { type LedgerAdmin, type LedgerEntryInput, type LedgerService, createLedgerAdmin, createLedgerService } from './ledger.service.ts';
 export { rekeyLogKeys } from './log-key.ts';
+export { type LedgerGauges, readLedgerGauges } from './ledger-gauges.ts';

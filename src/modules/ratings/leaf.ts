@@ -28,7 +28,7 @@ import type { AppealDecision, CallbackOutcome, RatingChannel, Rerating } from '.
  * No comment, reply, name, ID number or account id is ever in a leaf. A later version adds a
  * field under a new kind (`rating.v2`); `rating.v1` leaves keep their meaning forever.
  */
-const RATING_LEAF_KIND = 'rating.v1';
+export const RATING_LEAF_KIND = 'rating.v1';
 
 interface Base {
   rating: string;

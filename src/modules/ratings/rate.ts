@@ -4,7 +4,7 @@ import { hasUnsafeText } from '../../core/values.ts';
 import type { Executor } from '../../db/database.ts';
 import { actsForAnOrg, can, requireResidentScope, type Principal } from '../identity/index.ts';
 import { rectificationDeadline } from './deadlines.ts';
-import { appendRatingLeaf, newRaterSalt, raterDigest } from './leaf.ts';
+import { appendRatingLeaf, encodeRatingLeaf, newRaterSalt, RATING_LEAF_KIND, raterDigest } from './leaf.ts';
 import { indicatorNames, indicatorSetOf, isBad, LEVELS, channelOfSession } from './levels.ts';
 import { conflict, invalid, notFoundOf, TEXT } from './messages.ts';
 import { RECTIFICATION_OPENED_TOPIC, type RatingsContext } from './ratings-context.ts';
@@ -69,9 +69,7 @@ export function createRateFunctions(ctx: RatingsContext) {
     const now = clock();
     const id = randomUUID();
     const raterSalt = newRaterSalt();
-    const ledgerEntryId = await appendRatingLeaf(
-      deps.ledger,
-      tx,
+    const leaf = encodeRatingLeaf(
       {
         event: 'rated',
         rating: id,
@@ -85,9 +83,10 @@ export function createRateFunctions(ctx: RatingsContext) {
       },
       now,
     );
-    const rating = await repo.insertRating(tx, {
+    const row = {
       id,
-      ...input.subject,
+      caseId: 'caseId' in input.subject ? input.subject.caseId : null,
+      encounterId: 'encounterId' in input.subject ? input.subject.encounterId : null,
       channel: input.channel,
       level: input.level,
       indicators: input.indicators ?? {},
@@ -98,8 +97,15 @@ export function createRateFunctions(ctx: RatingsContext) {
       orgPath: input.org.path,
       serviceCode: input.service.code,
       ratedAt: now,
-      ledgerEntryId,
-    });
+    };
+    // The row and its leaf in one statement: none of either when the case or encounter was rated already.
+    const entry = await deps.ledger.appendWithInsert(
+      tx,
+      { kind: RATING_LEAF_KIND, data: leaf },
+      repo.ratingInsert,
+      repo.ratingInsertValues(row),
+    );
+    const rating = entry ? { ...row, ledgerEntryId: entry.id } : null;
     if (!rating) throw input.already;
     if (!isBad(rating.level)) return rating;
 
@@ -153,6 +159,11 @@ export function createRateFunctions(ctx: RatingsContext) {
     return rating;
   }
 
+  /** A good rating is one statement (the row and its leaf); a bad one also opens its task, all in one transaction. */
+  function recordRating(input: Parameters<typeof record>[1]) {
+    return isBad(input.level) ? db.transaction((tx) => record(tx, input)) : record(db, input);
+  }
+
   async function orgOf(code: string) {
     const org = await deps.orgs.byCode(code);
     if (!org) throw notFound('org');
@@ -176,17 +187,15 @@ export function createRateFunctions(ctx: RatingsContext) {
       checkInput(input, kase.channel);
       if (await repo.ratingOfCase(db, caseId)) throw new AppError('ALREADY_EXISTS', { what: TEXT.caseRating });
       const org = await orgOf(kase.orgCode);
-      const rating = await db.transaction((tx) =>
-        record(tx, {
-          ...input,
-          subject: { caseId },
-          channel: channelOfSession(principal),
-          accountId,
-          org,
-          service: { code: kase.serviceCode, nameZh: kase.serviceName.zh, nameEn: kase.serviceName.en },
-          already: new AppError('ALREADY_EXISTS', { what: TEXT.caseRating }),
-        }),
-      );
+      const rating = await recordRating({
+        ...input,
+        subject: { caseId },
+        channel: channelOfSession(principal),
+        accountId,
+        org,
+        service: { code: kase.serviceCode, nameZh: kase.serviceName.zh, nameEn: kase.serviceName.en },
+        already: new AppError('ALREADY_EXISTS', { what: TEXT.caseRating }),
+      });
       return rating.id;
     },
 
@@ -241,7 +250,7 @@ export function createRateFunctions(ctx: RatingsContext) {
 
     /** What the pad page or the SMS link shows before rating: the org, the service, the sub-indicators (no personal data). */
     async encounterInfo(token: string) {
-      const encounter = await repo.findEncounterByToken(db, token);
+      const encounter = await repo.encounterByToken(db, token);
       if (!encounter) throw notFoundOf(TEXT.encounter);
       return { encounter, rated: (await repo.ratingOfEncounter(db, encounter.id)) !== undefined };
     },
@@ -252,7 +261,7 @@ export function createRateFunctions(ctx: RatingsContext) {
      * encounter that is theirs or names no one.
      */
     async rateEncounter(principal: Principal | null, token: string, input: RatingInput & { via: 'pad' | 'sms' }) {
-      const encounter = await repo.findEncounterByToken(db, token);
+      const encounter = await repo.encounterByToken(db, token);
       if (!encounter) throw notFoundOf(TEXT.encounter);
       let accountId = encounter.accountId;
       if (principal) {
@@ -268,21 +277,19 @@ export function createRateFunctions(ctx: RatingsContext) {
         );
       checkInput(input, encounter.channel);
       const [org, item] = await Promise.all([orgOf(encounter.orgCode), deps.catalog.getItem(encounter.serviceCode)]);
-      const rating = await db.transaction((tx) =>
-        record(tx, {
-          ...input,
-          subject: { encounterId: encounter.id },
-          channel: input.via === 'sms' ? 'sms' : encounter.channel,
-          accountId,
-          org,
-          service: {
-            code: encounter.serviceCode,
-            nameZh: item?.nameZh ?? encounter.serviceCode,
-            nameEn: item?.nameEn ?? encounter.serviceCode,
-          },
-          already: new AppError('ALREADY_EXISTS', { what: TEXT.encounterRating }),
-        }),
-      );
+      const rating = await recordRating({
+        ...input,
+        subject: { encounterId: encounter.id },
+        channel: input.via === 'sms' ? 'sms' : encounter.channel,
+        accountId,
+        org,
+        service: {
+          code: encounter.serviceCode,
+          nameZh: item?.nameZh ?? encounter.serviceCode,
+          nameEn: item?.nameEn ?? encounter.serviceCode,
+        },
+        already: new AppError('ALREADY_EXISTS', { what: TEXT.encounterRating }),
+      });
       return rating.id;
     },
   };

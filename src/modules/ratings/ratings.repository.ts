@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
+import { queryPrepared, type PreparedStatement } from '../../db/prepared.ts';
 import {
   rectifications,
   ratingAppeals,
@@ -34,6 +35,74 @@ export async function policyDaysFor(ex: Executor, orgPath: string): Promise<numb
 export async function upsertPolicy(ex: Executor, row: typeof ratingPolicies.$inferInsert): Promise<void> {
   const { orgPath: _path, ...rest } = row;
   await ex.insert(ratingPolicies).values(row).onConflictDoUpdate({ target: ratingPolicies.orgPath, set: rest });
+}
+
+/** The rating row, naming its ledger entry (the ledger's `appendWithInsert` queues the leaf in the same statement). */
+export function ratingInsert(entryId: string): PreparedStatement {
+  return {
+    name: 'ratings_insert',
+    text: `insert into ratings (id, case_id, encounter_id, channel, level, indicators, comment, account_id, rater_salt, org_code, org_path,
+      service_code, rated_at, ledger_entry_id)
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, ${entryId})
+    on conflict do nothing returning ledger_entry_id as entry_id`,
+  };
+}
+
+/** ratingInsert's values, in its order. */
+export function ratingInsertValues(row: Omit<RatingRow, 'ledgerEntryId'>): unknown[] {
+  return [
+    row.id,
+    row.caseId,
+    row.encounterId,
+    row.channel,
+    row.level,
+    JSON.stringify(row.indicators),
+    row.comment,
+    row.accountId,
+    row.raterSalt,
+    row.orgCode,
+    row.orgPath,
+    row.serviceCode,
+    row.ratedAt.toISOString(),
+  ];
+}
+
+const ENCOUNTER_BY_TOKEN: PreparedStatement = {
+  name: 'rating_encounter_by_token',
+  text: `select id, token, channel, org_code, org_path, service_code, account_id, case_id, opened_by, opened_at, expires_at
+    from rating_encounters where token = $1`,
+};
+
+/** An encounter by its token (prepared: every pad and SMS rating reads one). */
+export async function encounterByToken(ex: Executor, token: string): Promise<EncounterRow | undefined> {
+  const [r] = await queryPrepared<{
+    id: string;
+    token: string;
+    channel: EncounterRow['channel'];
+    org_code: string;
+    org_path: string;
+    service_code: string;
+    account_id: string | null;
+    case_id: string | null;
+    opened_by: string;
+    opened_at: string;
+    expires_at: string;
+  }>(ex, ENCOUNTER_BY_TOKEN, [token]);
+  return r
+    ? {
+        id: r.id,
+        token: r.token,
+        channel: r.channel,
+        orgCode: r.org_code,
+        orgPath: r.org_path,
+        serviceCode: r.service_code,
+        accountId: r.account_id,
+        caseId: r.case_id,
+        openedBy: r.opened_by,
+        openedAt: new Date(r.opened_at),
+        expiresAt: new Date(r.expires_at),
+      }
+    : undefined;
 }
 
 /** Inserts the rating unless its case or encounter was rated already; null then. */
@@ -80,11 +149,6 @@ export async function ratingsPage(
 export async function insertEncounter(ex: Executor, row: typeof ratingEncounters.$inferInsert): Promise<EncounterRow> {
   const [inserted] = await ex.insert(ratingEncounters).values(row).returning();
   return inserted!;
-}
-
-export async function findEncounterByToken(ex: Executor, token: string): Promise<EncounterRow | undefined> {
-  const [row] = await ex.select().from(ratingEncounters).where(eq(ratingEncounters.token, token));
-  return row;
 }
 
 export async function insertRectification(ex: Executor, row: typeof rectifications.$inferInsert): Promise<RectificationRow> {

@@ -18,6 +18,7 @@ const ACTION_TEXT: Record<string, { zh: string; en: string }> = {
   approve: { zh: '审核通过', en: 'Approved' },
   reject: { zh: '不予通过', en: 'Rejected' },
   complete: { zh: '办结', en: 'Completed' },
+  escalate: { zh: '超期督办', en: 'Escalated' },
 };
 
 export function CaseReview({ id }: { id: string }) {
@@ -128,6 +129,15 @@ export function CaseReview({ id }: { id: string }) {
           </Descriptions.Item>
           <Descriptions.Item label={t('提交时间', 'Submitted')}>{formatDateTime(c.submittedAt, lang)}</Descriptions.Item>
           <Descriptions.Item label={t('办结期限', 'Due')}>{c.dueDate ?? '—'}</Descriptions.Item>
+          <Descriptions.Item label={t('已用时限', 'Working days used')}>
+            <span data-testid="sla-clock">
+              {t(`${c.sla.workingDays} 个工作日`, `${c.sla.workingDays} working days`)}
+              {c.sla.pausedWorkingDays > 0 &&
+                t(`（补正暂停 ${c.sla.pausedWorkingDays} 个工作日）`, ` (paused ${c.sla.pausedWorkingDays} for correction)`)}
+            </span>{' '}
+            {c.sla.paused && <Tag>{t('补正中，计时暂停', 'paused: awaiting correction')}</Tag>}
+            {c.sla.overdue && <Tag color="red">{t('已超期', 'overdue')}</Tag>}
+          </Descriptions.Item>
           {Object.entries(c.form).map(([k, v]) => (
             <Descriptions.Item key={k} label={label(k)}>
               {value(k, v)}
@@ -180,7 +190,14 @@ export function CaseReview({ id }: { id: string }) {
       <Card title={t('办理记录', 'History')} variant="borderless">
         <Timeline
           items={c.events.map((e) => ({
-            color: e.action === 'return' || e.action === 'reject' ? 'red' : e.action === 'approve' ? 'green' : 'blue',
+            color:
+              e.action === 'return' || e.action === 'reject'
+                ? 'red'
+                : e.action === 'approve'
+                  ? 'green'
+                  : e.action === 'escalate'
+                    ? 'orange'
+                    : 'blue',
             children: (
               <div>
                 <b>

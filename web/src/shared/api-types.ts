@@ -2482,6 +2482,228 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/sla/ladders/{orgCode}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 督办阶梯 · the escalation ladder that applies to cases at an org */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description 机构代码（行政区划代码或统一社会信用代码） */
+          orgCode: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['SlaLadder'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    /**
+     * 设置督办阶梯 · set a jurisdiction's escalation ladder
+     * @description 1 至 8 级，offset 为距到期日的工作日（−10 至 60，逐级增大），levelsUp 为上报层级（0 至 4，不递减）；无效配置返回 SLA_LADDER_INVALID。 1 to 8 steps; offset in working days from the due date (−10 to 60, increasing), levelsUp 0 to 4 (never falling); an invalid ladder gets SLA_LADDER_INVALID.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description 机构代码（行政区划代码或统一社会信用代码） */
+          orgCode: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 1 to 8 steps of { offset, levelsUp } */
+            steps: unknown;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['SlaLadder'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sla/escalations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 督办提醒 · escalation steps addressed to an org, newest first */
+    get: {
+      parameters: {
+        query: {
+          /** @description 机构代码（行政区划代码或统一社会信用代码） */
+          orgCode: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['EscalationNotice'][];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/queue': {
     parameters: {
       query?: never;
@@ -11977,6 +12199,7 @@ export interface components {
       'rating.view'?: string[];
       'rating.manage'?: string[];
       'rating.decide'?: string[];
+      'sla.manage'?: string[];
       'events.manage'?: string[];
     };
     /** CaseActionBody */
@@ -12032,6 +12255,7 @@ export interface components {
       }[];
       /** @description 秒批 rule decisions, for staff */
       ruleDecisions?: components['schemas']['CaseRuleDecision'][];
+      sla: components['schemas']['CaseSla'];
     };
     /** CasePage */
     CasePage: {
@@ -12069,6 +12293,27 @@ export interface components {
         };
       }[];
       decidedAt: string;
+    };
+    /** CaseSla */
+    CaseSla: {
+      /** @description Working days the clock has run, pauses for correction left out */
+      workingDays: number;
+      /** @description Working days paused while returned for correction (补正) */
+      pausedWorkingDays: number;
+      paused: boolean;
+      dueDate: string | null;
+      overdue: boolean;
+      onTime: boolean | null;
+      escalations: {
+        step: number;
+        offset: number;
+        levelsUp: number;
+        /** @description The org notified */
+        toOrgCode: string;
+        /** @description The due date the step was counted from */
+        dueDate: string;
+        at: string;
+      }[];
     };
     /** CaseView */
     CaseView: {
@@ -12362,6 +12607,7 @@ export interface components {
           | 'INVALID_STATE'
           | 'CONFLICT'
           | 'ALREADY_DECIDED'
+          | 'SLA_LADDER_INVALID'
           | 'IDEMPOTENCY_KEY_REUSED'
           | 'IDEMPOTENCY_KEY_INVALID'
           | 'DELEGATION_REQUIRED'
@@ -12408,6 +12654,20 @@ export interface components {
         message: string;
         details?: unknown;
       };
+    };
+    /** EscalationNotice */
+    EscalationNotice: {
+      /** Format: uuid */
+      caseId: string;
+      caseNo: string;
+      serviceCode: string;
+      /** @description The org handling the case */
+      orgCode: string;
+      step: number;
+      offset: number;
+      levelsUp: number;
+      dueDate: string;
+      at: string;
     };
     /** Exchange */
     Exchange: {
@@ -13289,6 +13549,17 @@ export interface components {
     /** SignatureList */
     SignatureList: {
       items: components['schemas']['RegisteredSignature'][];
+    };
+    /** SlaLadder */
+    SlaLadder: {
+      orgCode: string;
+      steps: {
+        /** @description Working days from the due date: −1 the due day, 0 once overdue, N that many working days later */
+        offset: number;
+        /** @description 0 the handling org (a reminder), 1 the org above, 2 the one above that … */
+        levelsUp: number;
+      }[];
+      setAt: string | null;
     };
     /** StaffMember */
     StaffMember: {

@@ -30,7 +30,7 @@ import { createBenefitsService, type BenefitsService } from './modules/benefits/
 import { createInsuranceAdmin, createInsuranceService, type InsuranceAdmin, type InsuranceService } from './modules/insurance/index.ts';
 import { createServiceFigures, type ServiceFiguresService } from './modules/insurance/index.ts';
 import { createInboxService, type InboxService, type NoticeSender } from './modules/inbox/index.ts';
-import { createRatingsService, type RatingsService } from './modules/ratings/index.ts';
+import { createPublicFigures, createRatingsService, type PublicFigures, type RatingsService } from './modules/ratings/index.ts';
 import { createDashboardsService, dashboardsHandler, type DashboardsService } from './modules/dashboards/index.ts';
 
 export interface Services {
@@ -82,6 +82,8 @@ export interface Services {
   ratings: RatingsService;
   /** 督查 dashboards per level: figures kept incrementally from the outbox, drill-down, CSV and Excel. */
   dashboards: DashboardsService;
+  /** 好差评公开数字: a month's figures per org and service from the ledger's rating leaves, with the bundle that proves them. */
+  publicFigures: PublicFigures;
 }
 
 export interface ServiceOptions {
@@ -111,6 +113,8 @@ export interface ServiceOptions {
   externalSharing?: DataSharingDeps['external'];
   /** Where payment instructions go: the internal (embedded) bank by default, or the bank's own system. */
   paymentRail?: PaymentRailConfig;
+  /** Public rating figures: counts below k suppressed (default 5), a month published this many days after it ends (default 3). */
+  publicFigures?: { k?: number; delayDays?: number };
 }
 
 /** The composition root: every service is built here, by hand, with only what it uses. */
@@ -310,6 +314,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     insuranceFigures: createServiceFigures({ db, catalog, orgs }),
     ratings,
     dashboards: createDashboardsService({ db, orgs, catalog, ratings, clock }),
+    publicFigures: createPublicFigures({ ledger, orgs, catalog, clock, ...options.publicFigures }),
   };
 }
 

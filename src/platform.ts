@@ -31,7 +31,7 @@ import { statementRoutes } from './modules/insurance/index.ts';
 import { createPolicyAdmin, insuranceAdminRoutes } from './modules/insurance/index.ts';
 import { serviceFiguresRoutes } from './modules/insurance/index.ts';
 import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
-import { ratingsRoutes } from './modules/ratings/index.ts';
+import { publicFiguresRoutes, ratingsRoutes } from './modules/ratings/index.ts';
 import { dashboardsRoutes } from './modules/dashboards/index.ts';
 
 /**
@@ -101,6 +101,7 @@ export async function openPlatform(
         : createNoticeSender(config.noticeSender, { log: (line) => console.error(line) }),
     ...(config.sharingKeyFile ? { externalSharing: { key: loadSharingKey(config.sharingKeyFile) } } : {}),
     paymentRail: config.paymentRail,
+    publicFigures: config.publicFigures,
   });
   return {
     database,
@@ -177,6 +178,7 @@ export async function buildApp(
       inboxRoutes({ inbox: services.inbox }),
       ratingsRoutes({ ratings: services.ratings }),
       dashboardsRoutes({ dashboards: services.dashboards }),
+      publicFiguresRoutes({ figures: services.publicFigures }),
     ],
     // The web apps answer every other GET path, so they come last.
     rootRoutes: [

@@ -18,6 +18,8 @@ import { writeDemoCertificate } from '../demo/demo-certificate.ts';
 import { runDemoBundle } from '../demo/demo-bundle.ts';
 import { runDemoProactive } from '../demo/demo-proactive.ts';
 import { runDemoInsurance } from '../demo/demo-insurance.ts';
+import { runDemoRatings } from '../demo/demo-ratings.ts';
+import { registerFiguresCommands } from './figures-command.ts';
 import { createProgress } from './progress.ts';
 import { printCredentials, printStarted, serve } from './serve.ts';
 import { isClusterWorker, parseWorkers, runCluster, WORKERS_NEED_POSTGRES } from './cluster.ts';
@@ -132,6 +134,7 @@ program
   });
 
 registerVerifyCommand(program);
+registerFiguresCommands(program);
 registerAdminCommands(program, () => openPlatform(loadConfig()));
 registerKeysCommands(program);
 registerLedgerCommands(program, () => openPlatform(loadConfig()));
@@ -179,6 +182,17 @@ demo
   .option('--json', 'print the report as JSON (the default)')
   .action(async () => {
     console.log(JSON.stringify(await runDemoProactive(), null, 2));
+  });
+
+demo
+  .command('ratings')
+  .description(
+    '好差评演示：正定县一个月的办件与评价（含差评）、整改、回访、申诉、超期升级，公布并验证公开数字 a month of rated cases over a county, rectifications, callbacks, an appeal and an escalation, then the public figures published and verified from the ledger',
+  )
+  .option('--json', 'print the report as JSON (the default)')
+  .option('--data-dir <dir>', 'a fresh data dir (default: an in-memory database)')
+  .action(async (options: { dataDir?: string }) => {
+    console.log(JSON.stringify(await runDemoRatings(options.dataDir ? { dataDir: options.dataDir } : {}), null, 2));
   });
 
 demo

@@ -47,6 +47,8 @@ export interface Config {
   rateLimits: RateLimits;
   /** Where payment instructions go (see `loadPaymentRailConfig`). */
   paymentRail: PaymentRailConfig;
+  /** Public rating figures: `YIBAN_FIGURES_K` (counts below it suppressed, default 5) and `YIBAN_FIGURES_DELAY_DAYS` (default 3). */
+  publicFigures: { k: number; delayDays: number };
   /**
    * `METRICS_TOKEN`: the bearer token Prometheus sends to GET /metrics (at least 16 characters).
    * Without it /metrics answers callers on this machine only (loopback, not through a proxy).
@@ -128,8 +130,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     noticeSender: loadNoticeSenderConfig(env),
     rateLimits: loadRateLimits(env),
     paymentRail: loadPaymentRailConfig(env),
+    publicFigures: {
+      k: wholeEnv(env, 'YIBAN_FIGURES_K', 5, 1, 1000),
+      delayDays: wholeEnv(env, 'YIBAN_FIGURES_DELAY_DAYS', 3, 0, 365),
+    },
     metricsToken: loadMetricsToken(env),
   };
+}
+
+function wholeEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const value = env[name] ? Number(env[name]) : fallback;
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}`);
+  return value;
 }
 
 /** `METRICS_TOKEN`, refused when short enough to guess (a scrape is not rate limited). */

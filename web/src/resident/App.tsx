@@ -21,6 +21,7 @@ const BenefitList = lazy(() => import('./Benefits.tsx').then((m) => ({ default: 
 const BenefitView = lazy(() => import('./Benefits.tsx').then((m) => ({ default: m.BenefitView })));
 const InsuranceHome = lazy(() => import('./Insurance.tsx').then((m) => ({ default: m.InsuranceHome })));
 const SettlementDetail = lazy(() => import('./Insurance.tsx').then((m) => ({ default: m.SettlementDetail })));
+const FiguresPage = lazy(() => import('./Figures.tsx').then((m) => ({ default: m.FiguresPage })));
 const DataUse = lazy(() => import('./DataUse.tsx').then((m) => ({ default: m.DataUse })));
 
 const TABS = [
@@ -60,7 +61,7 @@ export function App() {
   const { t } = useI18n();
   const path = usePath();
   const me = session.use();
-  const publicPage = path === '/login' || path === '/register';
+  const publicPage = path === '/login' || path === '/register' || path === '/figures';
   const unreadCount = unread.use();
   const actingFor = me?.onBehalfOf?.accountId;
 
@@ -91,6 +92,13 @@ export function App() {
     return (
       <Page title={t('实名注册', 'Register')} back>
         <Register />
+      </Page>
+    );
+  // 好差评公开数字: anyone, logged in or not.
+  if (path === '/figures')
+    return (
+      <Page title={t('好差评公开数字', 'Public rating figures')} back={Boolean(me)}>
+        <FiguresPage />
       </Page>
     );
   if (!me) return null;

@@ -11686,6 +11686,275 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/public/figures/{period}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 好差评公开数字（各单位合计） · public rating figures of a month, per org */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          period: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description YYYY-MM, China time */
+              period: string;
+              /** Format: date-time */
+              from: string;
+              /** Format: date-time */
+              to: string;
+              /**
+               * Format: date-time
+               * @description 统计截止（月末 + 延迟） · month end + publication delay
+               */
+              cutoff: string;
+              /** @description 小于 k 的计数不公布 · counts below k are suppressed */
+              k: number;
+              delayDays: number;
+              /** @description 所用账本条目截至 · the ledger entries used end here */
+              size: number;
+              orgs: {
+                code: string;
+                name: string;
+                /** @description 好评率、差评、按期整改、回访率 · good-rating rate, bad ratings, rectified on time, callback rate */
+                total: {
+                  ratings: number | 'suppressed';
+                  good: number | 'suppressed';
+                  goodRate: number | null | 'suppressed';
+                  bad: number | 'suppressed';
+                  overturned: number | 'suppressed';
+                  rectifications: number | 'suppressed';
+                  rectified: number | 'suppressed';
+                  rectifiedOnTime: number | 'suppressed';
+                  rectifiedOnTimeRate: number | null | 'suppressed';
+                  escalated: number | 'suppressed';
+                  realNameBad: number | 'suppressed';
+                  calledBack: number | 'suppressed';
+                  callbackRate: number | null | 'suppressed';
+                };
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/public/figures/{period}/orgs/{code}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 某单位的好差评公开数字（按事项） · one org’s public rating figures, per service */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          period: string;
+          /** @description 机构代码（行政区划代码或统一社会信用代码） */
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description YYYY-MM, China time */
+              period: string;
+              /** Format: date-time */
+              from: string;
+              /** Format: date-time */
+              to: string;
+              /**
+               * Format: date-time
+               * @description 统计截止（月末 + 延迟） · month end + publication delay
+               */
+              cutoff: string;
+              /** @description 小于 k 的计数不公布 · counts below k are suppressed */
+              k: number;
+              delayDays: number;
+              org: {
+                code: string;
+                name: string;
+                parentCode: string | null;
+              };
+              /** @description 好评率、差评、按期整改、回访率 · good-rating rate, bad ratings, rectified on time, callback rate */
+              total: {
+                ratings: number | 'suppressed';
+                good: number | 'suppressed';
+                goodRate: number | null | 'suppressed';
+                bad: number | 'suppressed';
+                overturned: number | 'suppressed';
+                rectifications: number | 'suppressed';
+                rectified: number | 'suppressed';
+                rectifiedOnTime: number | 'suppressed';
+                rectifiedOnTimeRate: number | null | 'suppressed';
+                escalated: number | 'suppressed';
+                realNameBad: number | 'suppressed';
+                calledBack: number | 'suppressed';
+                callbackRate: number | null | 'suppressed';
+              };
+              services: {
+                code: string;
+                name: {
+                  zh: string;
+                  en: string;
+                };
+                /** @description 好评率、差评、按期整改、回访率 · good-rating rate, bad ratings, rectified on time, callback rate */
+                figures: {
+                  ratings: number | 'suppressed';
+                  good: number | 'suppressed';
+                  goodRate: number | null | 'suppressed';
+                  bad: number | 'suppressed';
+                  overturned: number | 'suppressed';
+                  rectifications: number | 'suppressed';
+                  rectified: number | 'suppressed';
+                  rectifiedOnTime: number | 'suppressed';
+                  rectifiedOnTimeRate: number | null | 'suppressed';
+                  escalated: number | 'suppressed';
+                  realNameBad: number | 'suppressed';
+                  calledBack: number | 'suppressed';
+                  callbackRate: number | null | 'suppressed';
+                };
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/public/figures/{period}/bundle': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * 可验证数据包 · the figures with the signed checkpoint, the ledger entries and proofs to recompute them
+     * @description Format yiban.figures.v1 (src/verify/figures-bundle.ts); `yiban figures verify` and the public page check it.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          period: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description yiban.figures.v1 */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': Record<string, never>;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/ledger/checkpoint': {
     parameters: {
       query?: never;

@@ -224,7 +224,13 @@ try {
       ['… from when it was due', d.count, ms(d.p50), ms(d.p90), ms(d.p99), ms(d.max)],
     ]),
   );
-  const pass = s.p99 < FLOOR_P99_MS && d.p99 < FLOOR_P99_MS && failed === 0 && ratingRows === warm + done && tasks === bad && ratedLeaves === ratingRows;
+  const pass =
+    s.p99 < FLOOR_P99_MS &&
+    d.p99 < FLOOR_P99_MS &&
+    failed === 0 &&
+    ratingRows === warm + done &&
+    tasks === bad &&
+    ratedLeaves === ratingRows;
   log(
     `floor: p99 < ${FLOOR_P99_MS} ms at ${opts.rate}/s offered (from start ${ms(s.p99)}, from due ${ms(d.p99)}), none failed, none twice: ${verdict(pass)}; ${loadLine()}`,
   );

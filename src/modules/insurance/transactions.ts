@@ -274,6 +274,11 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
         (f) => destinationCovers(f.destination, institution.region) && f.startDate <= begin && (f.endDate === null || f.endDate >= begin),
       );
     const mdtrtId = `${institution.code}${begin.replaceAll('-', '')}${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    // The year's totals row exists from the entitlement on: the settlement locks it in its first statement.
+    await tx
+      .insert(insuranceYearTotals)
+      .values({ psnNo: p.psnNo, year: Number(begin.slice(0, 4)) })
+      .onConflictDoNothing();
     await tx.insert(insuranceEncounters).values({
       mdtrtId,
       institutionCode: institution.code,

@@ -112,7 +112,9 @@ export function validValue(
 
 function validString(schema: JsonSchema, pools: { uuids: readonly string[] }): fc.Arbitrary<string> {
   const min = schema.minLength ?? 0;
-  const max = schema.maxLength ?? 60;
+  // A pattern bounds the length itself (^[0-9a-f]{64}$ has no maxLength): a default maximum below
+  // what the pattern requires would leave the filter nothing to pass, and sampling would never end.
+  const max = schema.maxLength ?? (schema.pattern ? Number.POSITIVE_INFINITY : 60);
   const fits = (s: string) => s.length >= min && s.length <= max;
   switch (schema.format) {
     case 'uuid':

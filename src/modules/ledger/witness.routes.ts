@@ -87,7 +87,7 @@ export function witnessRoutes(deps: { witness: WitnessService }): FastifyPluginA
           tags: ['witness'],
           summary: '本见证方最近联署的检查点 · the latest checkpoint this witness cosigned for a log',
           security: [],
-          params: Type.Object({ originHash: Type.String({ pattern: '^[0-9a-f]{64}$' }) }),
+          params: Type.Object({ originHash: Type.String({ pattern: '^[0-9a-f]{64}$', minLength: 64, maxLength: 64 }) }),
           response: { 200: TextBody('C2SP checkpoint with the log signature and the cosignature'), 404: ErrorResponseRef },
         },
       },

@@ -18,14 +18,8 @@
  * Prints p50/p90/p99/max of the three-call round trip and of each call, CPU per settlement (servers,
  * PostgreSQL, this generator), and the check: one settlement per encounter, none twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { sql } from 'drizzle-orm';
 import { seedPlatform } from '../src/demo/demo-data.ts';
@@ -37,12 +31,12 @@ import { institutionKeyId } from '../src/modules/insurance/hospital-system.ts';
 import { madeUpResidents } from '../src/modules/insurance/insurance.cli.ts';
 import { sm2SigningKey } from '../src/modules/sharing/index.ts';
 import { sm2GenerateKeyPair } from '../src/verify/sm2-keys.ts';
+import { startYibanServers, type YibanServers } from './support/yiban-serve.ts';
 import { backendPids, CpuMeter, processCpuMs } from './support/cpu.ts';
 import { benchConfig, createBenchDatabase, DEFAULT_SERVER_URL } from './support/databases.ts';
 import { loadLine } from './support/machine.ts';
 import { ms, summarise, table, verdict } from './support/stats.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FLOOR_P99_MS = 50;
 const REGION = '450800';
 
@@ -57,31 +51,11 @@ const program = new Command()
 const opts = program.opts<{ rate: number; seconds: number; servers: number; hospitals: number; lines: number; serverUrl: string }>();
 const log = (line: string) => console.log(line);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 const settlements = Math.round(opts.rate * opts.seconds);
 // Enough patients that one is always free: a patient's next stay waits for their last one.
 const patientCount = Math.max(200, Math.ceil(opts.rate * 2));
 const bench = await createBenchDatabase('postgres', 'insurance_window', opts.serverUrl);
-const children: ChildProcess[] = [];
+let servers: YibanServers | undefined;
 try {
   const masterKey = randomBytes(32);
   const platform = await openPlatform(benchConfig(bench, masterKey));
@@ -121,33 +95,8 @@ try {
       )),
     );
 
-  const bases: string[] = [];
-  for (let i = 0; i < opts.servers; i++) {
-    const port = await freePort();
-    const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'yiban-bench-window-'));
-    const child = spawn(
-      process.execPath,
-      [...profile, path.join(ROOT, 'bin/yiban.js'), 'serve', '--no-seed', '--no-web', '--port', String(port)],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          DATABASE_URL: bench.databaseUrl!,
-          YIBAN_MASTER_KEY: masterKey.toString('base64'),
-          YIBAN_DATA_DIR: dataDir,
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'silent',
-          YIBAN_DEMO: '',
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
-    child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-    children.push(child);
-    bases.push(`http://127.0.0.1:${port}`);
-  }
-  for (const base of bases) await until(`server ${base}`, async () => (await fetch(`${base}/healthz`)).ok, 180_000);
+  servers = await startYibanServers({ count: opts.servers, databaseUrl: bench.databaseUrl!, masterKey, label: 'window' });
+  const { bases, children } = servers;
   const platformKey = (await (await fetch(`${bases[0]}/api/insurance/hsa/v1/interface-key`)).json()) as {
     keyId: string;
     publicKeySpki: string;
@@ -300,13 +249,6 @@ try {
   process.exitCode = pass ? 0 : 1;
   await platform.close();
 } finally {
-  // A server stuck in a request does not finish closing: SIGKILL after 10 s.
-  for (const child of children) {
-    const exited = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await servers?.stop();
   await bench.drop();
 }

@@ -15,25 +15,19 @@
  * Prints p50/p90/p99/max, CPU per rating (servers, PostgreSQL, this generator) and the check: one
  * rating row and one `rated` leaf per answered rating, a rectification per bad one, none twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { sql } from 'drizzle-orm';
 import { seedPlatform } from '../src/demo/demo-data.ts';
 import { openPlatform } from '../src/platform.ts';
+import { createHttpClient, type HttpClient } from './support/http.ts';
+import { startYibanServers, type YibanServers } from './support/yiban-serve.ts';
 import { backendPids, CpuMeter, processCpuMs } from './support/cpu.ts';
 import { benchConfig, createBenchDatabase, DEFAULT_SERVER_URL } from './support/databases.ts';
 import { loadLine } from './support/machine.ts';
 import { ms, summarise, table, verdict } from './support/stats.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FLOOR_P99_MS = 20;
 const COUNTY = '130123';
 
@@ -46,52 +40,14 @@ const program = new Command()
 const opts = program.opts<{ rate: number; seconds: number; servers: number; serverUrl: string }>();
 const log = (line: string) => console.log(line);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-function post(url: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const payload = Buffer.from(body);
-    const req = http.request(
-      url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(payload.length) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
 const TOKEN_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
 const token = () => Array.from(randomBytes(12), (b) => TOKEN_ALPHABET[b % TOKEN_ALPHABET.length]).join('');
 
 const total = Math.round(opts.rate * opts.seconds);
 const warm = Math.min(200, Math.max(20, Math.floor(total / 20)));
 const bench = await createBenchDatabase('postgres', 'ratings', opts.serverUrl);
-const children: ChildProcess[] = [];
+let servers: YibanServers | undefined;
+let clients: HttpClient[] = [];
 try {
   const masterKey = randomBytes(32);
   const platform = await openPlatform(benchConfig(bench, masterKey));
@@ -121,33 +77,9 @@ try {
       from unnest(${sql.param(rows.map((r) => r.t))}::text[], ${sql.param(rows.map((r) => r.org))}::text[], ${sql.param(rows.map((r) => r.path))}::text[], ${sql.param(rows.map((r) => r.service))}::text[]) as v(t, o, p, s)`);
   }
 
-  const bases: string[] = [];
-  for (let i = 0; i < opts.servers; i++) {
-    const port = await freePort();
-    const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'yiban-bench-ratings-'));
-    const child = spawn(
-      process.execPath,
-      [...profile, path.join(ROOT, 'bin/yiban.js'), 'serve', '--no-seed', '--no-web', '--port', String(port)],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          DATABASE_URL: bench.databaseUrl!,
-          YIBAN_MASTER_KEY: masterKey.toString('base64'),
-          YIBAN_DATA_DIR: dataDir,
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'silent',
-          YIBAN_DEMO: '',
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
-    child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-    children.push(child);
-    bases.push(`http://127.0.0.1:${port}`);
-  }
-  for (const base of bases) await until(`server ${base}`, async () => (await fetch(`${base}/healthz`)).ok, 180_000);
+  servers = await startYibanServers({ count: opts.servers, databaseUrl: bench.databaseUrl!, masterKey, label: 'ratings' });
+  const { bases, children } = servers;
+  clients = bases.map((base) => createHttpClient(base, 64));
 
   // Levels: 5 5 4 5 3 5 4 5 5 2 … one bad (1 or 2) in twenty.
   const levelOf = (i: number) => (i % 20 === 9 ? 1 + (i % 2) : [5, 5, 4, 5, 3, 5, 4, 5, 5, 5][i % 10]!);
@@ -161,7 +93,7 @@ try {
     const level = levelOf(i);
     const body = JSON.stringify({ level, indicators: { serviceEfficiency: level, serviceAttitude: level }, via: 'pad' });
     try {
-      const res = await post(`${bases[i % bases.length]}/api/rating-encounters/${tokens[i]}/rating`, body);
+      const res = await clients[i % clients.length]!.request({ method: 'POST', path: `/api/rating-encounters/${tokens[i]}/rating`, body });
       if (res.status !== 200) throw new Error(`${res.status} ${res.body.slice(0, 200)}`);
       if (level <= 2) bad++;
       if (!measured) return;
@@ -237,13 +169,7 @@ try {
   process.exitCode = pass ? 0 : 1;
   await platform.close();
 } finally {
-  agent.destroy();
-  for (const child of children) {
-    const exited = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  for (const c of clients) c.close();
+  await servers?.stop();
   await bench.drop();
 }

@@ -1,0 +1,96 @@
+/**
+ * `yiban serve` processes on one bench database (the platform as it runs in service, each with its
+ * outbox worker), for benchmarks that drive it over HTTP from another process: started on free
+ * ports, waited for, and stopped (SIGKILL after 10 s for one stuck in a request).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` every 100 ms until it is true; throws after `timeoutMs`. */
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+export interface YibanServers {
+  bases: string[];
+  children: ChildProcess[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `count` servers (`--no-seed --no-web`) on the database and waits for /healthz.
+ * BENCH_PROFILE_DIR=… writes each server's CPU profile (node --cpu-prof) when it exits.
+ */
+export async function startYibanServers(options: {
+  count: number;
+  databaseUrl: string;
+  masterKey: Buffer;
+  label: string;
+}): Promise<YibanServers> {
+  const children: ChildProcess[] = [];
+  const bases: string[] = [];
+  const stop = async () => {
+    for (const child of children) {
+      const exited = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  try {
+    for (let i = 0; i < options.count; i++) {
+      const port = await freePort();
+      const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+      const dataDir = mkdtempSync(path.join(tmpdir(), `yiban-bench-${options.label}-`));
+      const child = spawn(
+        process.execPath,
+        [...profile, path.join(ROOT, 'bin/yiban.js'), 'serve', '--no-seed', '--no-web', '--port', String(port)],
+        {
+          cwd: ROOT,
+          env: {
+            ...process.env,
+            DATABASE_URL: options.databaseUrl,
+            YIBAN_MASTER_KEY: options.masterKey.toString('base64'),
+            YIBAN_DATA_DIR: dataDir,
+            HOST: '127.0.0.1',
+            LOG_LEVEL: 'silent',
+            YIBAN_DEMO: '',
+          },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
+      child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+      children.push(child);
+      bases.push(`http://127.0.0.1:${port}`);
+    }
+    for (const base of bases) await until(`server ${base}`, async () => (await fetch(`${base}/healthz`)).ok, 180_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { bases, children, stop };
+}

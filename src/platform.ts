@@ -33,7 +33,7 @@ import { serviceFiguresRoutes } from './modules/insurance/index.ts';
 import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
 import { publicFiguresRoutes, ratingsRoutes } from './modules/ratings/index.ts';
 import { dashboardsRoutes } from './modules/dashboards/index.ts';
-import { oidcLoginRoutes, oidcLoginUnavailableRoutes, oidcProviderRoutes } from './modules/oidc/index.ts';
+import { oidcLoginRoutes, oidcProviderRoutes } from './modules/oidc/index.ts';
 
 /**
  * The running platform around the composition root (app.ts): opening the configured database,
@@ -153,7 +153,7 @@ export async function buildApp(
         needsBootstrap: () => services.identity.needsBootstrap(),
         oidcLogin: services.oidcLogin !== null,
       }),
-      services.oidcLogin ? oidcLoginRoutes({ oidcLogin: services.oidcLogin }) : oidcLoginUnavailableRoutes(),
+      oidcLoginRoutes({ oidcLogin: services.oidcLogin }),
       identityRoutes({ identity: services.identity }),
       kioskRoutes({ kiosk: services.kiosk }),
       orgsRoutes({ orgs: services.orgs }),

@@ -60,8 +60,8 @@ export interface Config {
   oidc: OidcConfig;
 }
 
-export const NODE_ROLES = ['standalone', 'province', 'hub'] as const;
-export type NodeRole = (typeof NODE_ROLES)[number];
+const NODE_ROLES = ['standalone', 'province', 'hub'] as const;
+type NodeRole = (typeof NODE_ROLES)[number];
 
 /**
  * `provider`: the hub is an OpenID Connect provider for its real-name residents, mounted at

@@ -26,7 +26,7 @@ import { createStaffEnrolmentFunctions, type CreateStaffInput } from './staff-en
 import { createPasswordFunctions, type ChangePasswordInput, type ChangePasswordResult } from './passwords.ts';
 import { createFirstAdminFunctions, type BootstrapInput, type CreateAdminInput } from './first-admin.ts';
 
-export type { AccountDto, LoginChannel, LoginInput, LoginResult, ResidentPasswordInput } from './sessions.ts';
+export type { AccountDto, LoginChannel, LoginInput, LoginResult } from './sessions.ts';
 export type { FederatedLoginInput } from './federated-login.ts';
 export type { RegisterResidentInput, RegisterResidentResult, ResidentProfile, ResidentSummary, Warning } from './residents.ts';
 export type { RoleRequest, StaffDto } from './staff.ts';

@@ -12,7 +12,7 @@ import type { ClientSource } from './provider-adapter.ts';
 const SECRET_INFO = 'yiban/oidc/client-secret/aes-256-gcm/v1';
 const CLIENT_ID = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 
-export interface OidcClientDto {
+interface OidcClientDto {
   clientId: string;
   name: string;
   redirectUris: string[];

@@ -175,7 +175,7 @@ describe.each(testEngines())('logging in to a province with the national account
     expect(back.startsWith(`${province.url}/api/auth/oidc/callback?`)).toBe(true);
     const landed = await browser.fetch(back);
     expect(landed.status, landed.body).toBe(303);
-    expect(landed.location).toBe(`${province.url}/`);
+    expect(landed.location).toBe(`${province.url}/login?oidc=1`);
     const me = await browser.fetch(`${province.url}/api/me`);
     expect(me.status).toBe(200);
     const profile = JSON.parse(me.body) as { kind: string; accountId: string; name: string; residentIdMasked: string; phoneMasked: string };

@@ -19,10 +19,14 @@ const pendingCookieOptions = (request: FastifyRequest) =>
 
 /**
  * A province node's resident login through the national hub (`oidcLogin` set: YIBAN_NODE_ROLE=province
- * with the YIBAN_OIDC_* settings). Residents only; helpers and staff log in locally.
+ * with the YIBAN_OIDC_* settings; elsewhere 404 OIDC_NOT_CONFIGURED). Residents only; helpers and staff log in locally.
  */
-export function oidcLoginRoutes(deps: { oidcLogin: OidcLogin }): FastifyPluginAsyncTypebox {
-  const { oidcLogin } = deps;
+export function oidcLoginRoutes(deps: { oidcLogin: OidcLogin | null }): FastifyPluginAsyncTypebox {
+  // Documented on every node; without the settings (a standalone node, the hub itself) they answer why not.
+  const configured = (): OidcLogin => {
+    if (!deps.oidcLogin) throw new AppError('OIDC_NOT_CONFIGURED');
+    return deps.oidcLogin;
+  };
   return (app) => {
     app.get(
       '/auth/oidc/start',
@@ -38,7 +42,7 @@ export function oidcLoginRoutes(deps: { oidcLogin: OidcLogin }): FastifyPluginAs
         },
       },
       async (request, reply) => {
-        const { url, pending } = await oidcLogin.start();
+        const { url, pending } = await configured().start();
         void reply.setCookie(PENDING_COOKIE, pending, { ...pendingCookieOptions(request), maxAge: PENDING_LOGIN_TTL_MS / 1000 });
         return reply.header('cache-control', 'no-store').redirect(url, 303);
       },
@@ -51,7 +55,7 @@ export function oidcLoginRoutes(deps: { oidcLogin: OidcLogin }): FastifyPluginAs
           tags,
           summary: '国家政务服务平台登录回调 · the hub sends the browser back here',
           description:
-            '核对 state，用授权码与 PKCE 向国家平台换取身份令牌，按身份证号（与本地注册相同的加密与索引方式）找到或登记居民，开启本节点的会话（HttpOnly Cookie），再 303 跳转到居民首页。' +
+            '核对 state，用授权码与 PKCE 向国家平台换取身份令牌，按身份证号（与本地注册相同的加密与索引方式）找到或登记居民，开启本节点的会话（HttpOnly Cookie），再 303 跳转到居民端（/login?oidc=1）。' +
             ' Checks the state, exchanges the code (PKCE) for the ID token, finds or registers the resident keyed by the ID number as local registration does, opens a session of this node and redirects to the resident app.',
           security: [],
           querystring: Type.Object({
@@ -65,26 +69,17 @@ export function oidcLoginRoutes(deps: { oidcLogin: OidcLogin }): FastifyPluginAs
         },
       },
       async (request, reply) => {
+        const oidcLogin = configured();
         const pending = request.cookies[PENDING_COOKIE];
         // One attempt per pending login, whatever its outcome.
         void reply.clearCookie(PENDING_COOKIE, pendingCookieOptions(request));
         const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
         const session = await oidcLogin.finish(query, pending);
         deliverSession(request, reply, session, { persistent: true });
-        return reply.header('cache-control', 'no-store').redirect('/', 303);
+        // The resident app learns whose session it is (GET /api/me) and goes home.
+        return reply.header('cache-control', 'no-store').redirect('/login?oidc=1', 303);
       },
     );
-    return Promise.resolve();
-  };
-}
-
-/** Without OIDC configured (a standalone node, the hub itself), the two paths answer why. */
-export function oidcLoginUnavailableRoutes(): FastifyPluginAsyncTypebox {
-  return (app) => {
-    for (const path of ['/auth/oidc/start', '/auth/oidc/callback'])
-      app.get(path, { schema: { hide: true } }, () => {
-        throw new AppError('OIDC_NOT_CONFIGURED');
-      });
     return Promise.resolve();
   };
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../../db/database.ts';
 import { createOidcClients, type OidcClientsAdmin } from './clients.ts';
 import { createAdapterFactory } from './provider-adapter.ts';
@@ -10,11 +11,11 @@ import { renderErrorPage } from './interaction-pages.ts';
 export const OIDC_MOUNT = '/oidc';
 
 /** The scope a province asks for: the resident's verified real name and ID number (and `phone` for the mobile number). */
-export const REALNAME_SCOPE = 'yiban_realname';
+const REALNAME_SCOPE = 'yiban_realname';
 export const OIDC_SCOPES = ['openid', REALNAME_SCOPE, 'phone'] as const;
 
 /** What the hub's provider needs of identity: the resident login and the real-name record. */
-export interface RealNameDirectory {
+interface RealNameDirectory {
   checkResidentPassword(input: { residentIdOrPhone: string; password: string; source?: string }): Promise<{ accountId: string }>;
   getResidentSummary(accountId: string): Promise<{ name: string; residentIdMasked: string } | null>;
   revealResidentId(accountId: string): Promise<string | null>;
@@ -115,7 +116,9 @@ export function createOidcHub(deps: OidcHubDeps): OidcHub & { clients: OidcClien
         ctx.body = renderErrorPage({ error: out.error, description: out.error_description });
       },
     };
-    const provider = new Provider(deps.issuer, configuration);
+    // Loaded when a hub first needs it: other nodes and every CLI command never import it (on Node 20 it warns at import).
+    const { default: OidcProvider } = await import('oidc-provider');
+    const provider = new OidcProvider(deps.issuer, configuration);
     provider.proxy = deps.trustProxy ?? false;
     provider.on('server_error', (_ctx, error) => deps.onError?.(error));
     handler = provider.callback();

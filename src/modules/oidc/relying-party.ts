@@ -6,7 +6,7 @@ import type { FederatedLoginInput, LoginResult } from '../identity/index.ts';
 import { OIDC_SCOPES } from './provider.ts';
 
 /** What a province's login through the hub needs of identity. */
-export interface FederatedAccounts {
+interface FederatedAccounts {
   loginFederated(input: FederatedLoginInput): Promise<LoginResult>;
 }
 

@@ -12,6 +12,7 @@ export interface ServeExtras {
   quiet?: boolean;
 }
 import { startSessionPurge } from '../modules/identity/index.ts';
+import { purgeExpiredPayloads } from '../modules/oidc/index.ts';
 import { watchMasterKey } from '../modules/identity/index.ts';
 import { isClusterWorker } from './cluster.ts';
 
@@ -91,6 +92,15 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     platform.services.applications.escalateOverdue().catch((error: unknown) => app.log.error({ err: error }, 'case escalation failed'));
   }, 60 * 60_000);
   caseEscalation.unref();
+  // The hub's OpenID Connect state (interactions, codes, sessions) that has expired, in bounded batches.
+  const oidcPurge = platform.services.oidcHub
+    ? setInterval(() => {
+        purgeExpiredPayloads(platform.database.db, new Date()).catch((error: unknown) =>
+          app.log.error({ err: error }, 'OpenID Connect purge failed'),
+        );
+      }, 10 * 60_000)
+    : undefined;
+  oidcPurge?.unref();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -105,6 +115,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     await stopBenefits();
     clearInterval(escalation);
     clearInterval(caseEscalation);
+    clearInterval(oidcPurge);
     stopWatch();
     await platform.close();
     process.exit(process.exitCode ?? 0);

@@ -2,7 +2,12 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { chinaDate } from '../src/core/values.ts';
 import { seedInsurance } from '../src/modules/insurance/index.ts';
-import { insuranceFilings, insuranceSettlements, insuranceYearTotals } from '../src/modules/insurance/insurance.tables.ts';
+import {
+  insuranceEncounters,
+  insuranceFilings,
+  insuranceSettlements,
+  insuranceYearTotals,
+} from '../src/modules/insurance/insurance.tables.ts';
 import { insuranceWindowLog } from '../src/modules/insurance/window.tables.ts';
 import { makeCreditCode } from '../src/modules/orgs/credit-code.ts';
 import { seedInsuranceServices } from '../src/modules/rules/insurance-rules.seed.ts';
@@ -330,6 +335,68 @@ describe.each(testEngines())('the hospital insurance window on %s', (engine) => 
     expect(coverage.filings).toEqual([expect.objectContaining({ kind: 'temporary', destination: COUNTY })]);
     const [logged] = await db.select().from(insuranceWindowLog).where(eq(insuranceWindowLog.caseId, caseId));
     expect(logged).toMatchObject({ action: 'filing', institutionCode: HOSPITAL_A, psnNo: p.psnNo });
+  });
+
+  it('answers a clerk’s retried click (the same Idempotency-Key) with the first answer and changes nothing more; the key for another request is refused', async () => {
+    const { clerkA } = await setup();
+    const p = await patient();
+    const db = suite.ctx.database.db;
+    const keyed = (key: string, url: string, payload: object) =>
+      suite.app.inject({
+        method: 'POST',
+        url: `/api/insurance/window/${HOSPITAL_A}${url}`,
+        headers: { authorization: `Bearer ${clerkA}`, 'idempotency-key': key },
+        payload,
+      });
+    const openBody = { residentId: p.residentId, medType: '21', beginDate: chinaDate(new Date()) };
+    const opened = await Promise.all([keyed('open-key-0001', '/encounters', openBody), keyed('open-key-0001', '/encounters', openBody)]);
+    expect(
+      opened.map((r) => r.statusCode),
+      opened[0].body,
+    ).toEqual([200, 200]);
+    const { mdtrtId } = opened[0].json<{ mdtrtId: string }>();
+    expect(opened[1].json<{ mdtrtId: string }>().mdtrtId).toBe(mdtrtId);
+    expect(await db.select().from(insuranceEncounters).where(eq(insuranceEncounters.psnNo, p.psnNo))).toHaveLength(1);
+
+    for (let i = 0; i < 2; i++)
+      expect((await keyed('fees-key-0001', `/encounters/${mdtrtId}/fees`, { lines: STAY })).json()).toEqual({ uploaded: 4 });
+    const pre = (await call(clerkA, 'POST', `/${HOSPITAL_A}/encounters/${mdtrtId}/presettle`, {})).json<Explained>();
+    const settleBody = { medfeeSumamt: pre.amounts.medfee_sumamt };
+    const first = await keyed('settle-key-0001', `/encounters/${mdtrtId}/settle`, settleBody);
+    const again = await keyed('settle-key-0001', `/encounters/${mdtrtId}/settle`, settleBody);
+    expect([first.statusCode, again.statusCode], first.body).toEqual([200, 200]);
+    const { setlId } = first.json<{ setlId: string }>();
+    expect(again.json<{ setlId: string }>().setlId).toBe(setlId);
+    expect(await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.mdtrtId, mdtrtId))).toHaveLength(1);
+
+    // The same key for another request: refused, nothing written.
+    const reused = await keyed('settle-key-0001', `/encounters/${mdtrtId}/settle`, { medfeeSumamt: pre.amounts.medfee_sumamt + 1 });
+    expect(reused.statusCode).toBe(409);
+    expect(reused.json<{ error: { code: string } }>().error.code).toBe('INSURANCE_MSGID_REUSED');
+
+    // Cancelled twice by a retried click: one cancellation, the same answer; a second click without the key is refused.
+    const cancels = [
+      await keyed('cancel-key-0001', `/settlements/${setlId}/cancel`, {}),
+      await keyed('cancel-key-0001', `/settlements/${setlId}/cancel`, {}),
+    ];
+    expect(cancels.map((r) => r.json<{ status: string }>().status)).toEqual(['cancelled', 'cancelled']);
+    expect((await call(clerkA, 'POST', `/${HOSPITAL_A}/settlements/${setlId}/cancel`, {})).statusCode).toBe(409);
+    const acts = await db.select().from(insuranceWindowLog).where(eq(insuranceWindowLog.mdtrtId, mdtrtId));
+    expect(acts.map((a) => a.action).sort()).toEqual(['cancel', 'fees', 'open', 'presettle', 'settle']);
+
+    // A filing retried with its key: one case.
+    const fileBody = { residentId: p.residentId, kind: 'temporary', startDate: chinaDate(new Date()) };
+    const filed = [await keyed('file-key-0001', '/filings', fileBody), await keyed('file-key-0001', '/filings', fileBody)];
+    expect(
+      filed.map((r) => r.statusCode),
+      filed[0]!.body,
+    ).toEqual([200, 200]);
+    expect(filed[1]!.json<{ caseId: string }>().caseId).toBe(filed[0]!.json<{ caseId: string }>().caseId);
+    const filingLogs = await db
+      .select()
+      .from(insuranceWindowLog)
+      .where(eq(insuranceWindowLog.caseId, filed[0]!.json<{ caseId: string }>().caseId));
+    expect(filingLogs).toHaveLength(1);
   });
 
   async function openStayless(clerk: string, residentId: string) {

@@ -22,6 +22,8 @@ import {
 } from './window.schemas.ts';
 
 const tags = ['insurance'];
+/** A clerk's click: a retry with the same key gets the first answer and changes nothing more. */
+const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{8,128}$' })) });
 
 /**
  * 医保窗口 (医医合作, 一窗办理): a hospital's insurance window clerk acts for the patient at the
@@ -63,6 +65,7 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
           tags,
           summary: '异地就医备案（窗口代办）· file treatment away from home for the patient; decided by the instant rule',
           params: InstitutionParams,
+          headers: IdempotencyHeaders,
           body: Type.Object({
             residentId: ResidentIdField,
             kind: Type.Union([Type.Literal('long_term_residence'), Type.Literal('temporary'), Type.Literal('emergency')]),
@@ -77,7 +80,7 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
           ),
         },
       },
-      async (request) => window.file(requirePrincipal(request), request.params.code, request.body),
+      async (request) => window.file(requirePrincipal(request), request.params.code, request.body, request.headers['idempotency-key']),
     );
 
     app.post(
@@ -87,6 +90,7 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
           tags,
           summary: '就诊登记 (2001) · open an encounter for the patient presenting this ID number',
           params: InstitutionParams,
+          headers: IdempotencyHeaders,
           body: Type.Object({
             residentId: ResidentIdField,
             medType: MedType,
@@ -99,7 +103,7 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
           ),
         },
       },
-      async (request) => window.open(requirePrincipal(request), request.params.code, request.body),
+      async (request) => window.open(requirePrincipal(request), request.params.code, request.body, request.headers['idempotency-key']),
     );
 
     app.get(
@@ -139,11 +143,19 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
           tags,
           summary: '费用明细上传 (2301) · upload fee lines',
           params: EncounterParams,
+          headers: IdempotencyHeaders,
           body: Type.Object({ lines: Type.Array(FeeLineBody, { minItems: 1, maxItems: 2000 }) }),
           response: withErrors({ 200: Type.Object({ uploaded: Type.Integer() }) }, [400, 401, 403, 404, 409]),
         },
       },
-      async (request) => window.uploadFees(requirePrincipal(request), request.params.code, request.params.mdtrtId, request.body.lines),
+      async (request) =>
+        window.uploadFees(
+          requirePrincipal(request),
+          request.params.code,
+          request.params.mdtrtId,
+          request.body.lines,
+          request.headers['idempotency-key'],
+        ),
     );
 
     app.post(
@@ -167,6 +179,7 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
           tags,
           summary: '结算 (2304) · settle what was pre-settled (the total must match)',
           params: EncounterParams,
+          headers: IdempotencyHeaders,
           body: Type.Object({
             medfeeSumamt: Fen,
             useAccount: Type.Optional(Type.Boolean()),
@@ -177,7 +190,14 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
           response: withErrors({ 200: WindowSettlement }, [400, 401, 403, 404, 409]),
         },
       },
-      async (request) => window.settle(requirePrincipal(request), request.params.code, request.params.mdtrtId, request.body),
+      async (request) =>
+        window.settle(
+          requirePrincipal(request),
+          request.params.code,
+          request.params.mdtrtId,
+          request.body,
+          request.headers['idempotency-key'],
+        ),
     );
 
     app.post(
@@ -187,13 +207,15 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
           tags,
           summary: '结算撤销 (2305) · take a settlement back; the encounter opens again',
           params: SettlementParams,
+          headers: IdempotencyHeaders,
           response: withErrors(
             { 200: Type.Object({ setlId: Type.String(), mdtrtId: Type.String(), status: Type.String() }) },
             [400, 401, 403, 404, 409],
           ),
         },
       },
-      async (request) => window.cancel(requirePrincipal(request), request.params.code, request.params.setlId),
+      async (request) =>
+        window.cancel(requirePrincipal(request), request.params.code, request.params.setlId, request.headers['idempotency-key']),
     );
 
     app.get(

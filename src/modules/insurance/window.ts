@@ -136,11 +136,18 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
     insuranceRegion: string,
     input: Record<string, unknown>,
     logRow: (output: Record<string, unknown>) => { action: WindowAction } & Parameters<typeof log>[4],
+    idempotencyKey?: string,
   ): Promise<Record<string, unknown>> {
     const now = clock();
+    // With the clerk's Idempotency-Key, a retried click is the same msgid (the clerk's, this
+    // transaction's): it gets the first answer, and the same key for another request is refused.
+    const msgid =
+      idempotencyKey === undefined
+        ? `W${institution.code}${now.getTime().toString(36)}${randomUUID().replaceAll('-', '').slice(0, 10)}`
+        : `W${institution.code}${sha256(`${principal.accountId}|${infno}|${idempotencyKey}`).slice(0, 17)}`;
     const env: Envelope = {
       infno,
-      msgid: `W${institution.code}${now.getTime().toString(36)}${randomUUID().replaceAll('-', '').slice(0, 10)}`,
+      msgid,
       mdtrtarea_admvs: institution.region,
       insuplc_admdvs: insuranceRegion,
       fixmedins_code: institution.code,
@@ -148,7 +155,8 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
       opter: principal.accountId,
       input,
     };
-    const answer: Answer = await handle(institution, env, sha256(JSON.stringify(env)), async (tx, out) => {
+    // The request's digest leaves out when it was sent: a retry at another time is the same request.
+    const answer: Answer = await handle(institution, env, sha256(JSON.stringify({ ...env, inf_time: '' })), async (tx, out) => {
       const { action, ...row } = logRow(out.output ?? {});
       await log(tx, principal, institution, action, { ...row, msgid: env.msgid });
     });
@@ -300,7 +308,7 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
      * presents their ID card) by the window as a system actor acting for them, and decided by its
      * instant rule like one filed in the app.
      */
-    async file(principal: Principal, code: string, input: WindowFilingInput) {
+    async file(principal: Principal, code: string, input: WindowFilingInput, idempotencyKey?: string) {
       const institution = await institutionFor(principal, code);
       const { id, person } = await personById(input.residentId);
       if (!person) throw new AppError('INSURANCE_NOT_INSURED', { reason: { zh: '未查到参保信息', en: 'no coverage found' } });
@@ -324,7 +332,10 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
         }),
         sessionChannel: 'window',
       };
-      const { case: kase } = await deps.applications.submit(actor, { serviceCode: OFFSITE_FILING_SERVICE, form });
+      // The clerk's key, scoped to the clerk and the patient: a retried click files one case.
+      const key = idempotencyKey === undefined ? undefined : `window-${sha256(`${principal.accountId}|${idempotencyKey}`).slice(0, 40)}`;
+      const { case: kase, replayed } = await deps.applications.submit(actor, { serviceCode: OFFSITE_FILING_SERVICE, form }, key);
+      if (replayed) return { caseId: kase.id, caseNo: kase.caseNo, state: kase.state };
       await log(db, principal, institution, 'filing', {
         psnNo: person.psnNo,
         idMasked: maskResidentId(id),
@@ -339,6 +350,7 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
       principal: Principal,
       code: string,
       input: { residentId: string; medType: MedType; beginDate: string; emergency?: boolean },
+      idempotencyKey?: string,
     ) {
       const institution = await institutionFor(principal, code);
       const { id, person } = await personById(input.residentId);
@@ -350,6 +362,7 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
         person.region,
         { psn_no: person.psnNo, med_type: input.medType, begntime: input.beginDate, emergency: input.emergency ? '1' : '0' },
         (o) => ({ action: 'open', psnNo: person.psnNo, idMasked: maskResidentId(id), mdtrtId: o.mdtrt_id as string }),
+        idempotencyKey,
       );
       return { mdtrtId: out.mdtrt_id as string, where: out.where as EncounterWhere, filed: out.filed === '1' };
     },
@@ -391,7 +404,7 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
     },
 
     /** 费用明细上传 (2301). */
-    async uploadFees(principal: Principal, code: string, mdtrtId: string, lines: WindowFeeLine[]) {
+    async uploadFees(principal: Principal, code: string, mdtrtId: string, lines: WindowFeeLine[], idempotencyKey?: string) {
       const institution = await institutionFor(principal, code);
       const e = await encounterAt(institution, mdtrtId);
       const p = await personOf(e.psnNo);
@@ -405,6 +418,7 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
           feedetail: lines.map((l) => ({ feedetl_sn: l.feedetlSn, med_list_codg: l.code, cnt: l.quantity, pric_fen: l.unitPriceFen })),
         },
         () => ({ action: 'fees', psnNo: p.psnNo, idMasked: p.idMasked, mdtrtId, detail: { lines: lines.length } }),
+        idempotencyKey,
       );
       return { uploaded: out.uploaded as number };
     },
@@ -431,6 +445,7 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
       code: string,
       mdtrtId: string,
       input: { medfeeSumamt: number; useAccount?: boolean; diagCode?: string; diagName?: string; deptName?: string },
+      idempotencyKey?: string,
     ) {
       const institution = await institutionFor(principal, code);
       const e = await encounterAt(institution, mdtrtId);
@@ -457,23 +472,26 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
           setlId: o.setl_id as string,
           detail: { totalFen: o.medfee_sumamt, fundFen: o.hifp_pay, cashFen: o.psn_cash_pay },
         }),
+        idempotencyKey,
       );
       return { setlId: out.setl_id as string, mdtrtId, settledAt: out.setl_time as string, ...explainedView(out) };
     },
 
     /** 结算撤销 (2305): the settlement is taken back exactly and the encounter opens again. */
-    async cancel(principal: Principal, code: string, setlId: string) {
+    async cancel(principal: Principal, code: string, setlId: string, idempotencyKey?: string) {
       const institution = await institutionFor(principal, code);
       const [s] = await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.setlId, setlId));
       if (!s || s.institutionCode !== institution.code) throw notFound('settlement');
       const p = await personOf(s.psnNo);
-      const out = await transact(principal, institution, '2305', s.insuranceRegion, { setl_id: setlId }, () => ({
-        action: 'cancel',
-        psnNo: s.psnNo,
-        idMasked: p.idMasked,
-        mdtrtId: s.mdtrtId,
-        setlId,
-      }));
+      const out = await transact(
+        principal,
+        institution,
+        '2305',
+        s.insuranceRegion,
+        { setl_id: setlId },
+        () => ({ action: 'cancel', psnNo: s.psnNo, idMasked: p.idMasked, mdtrtId: s.mdtrtId, setlId }),
+        idempotencyKey,
+      );
       return { setlId, mdtrtId: s.mdtrtId, status: out.status as string };
     },
 

@@ -6,6 +6,7 @@
  */
 import { App as AntApp, Button, Card, Checkbox, Descriptions, Empty, Input, Select, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
+import { createRetryKeys } from '../shared/api.ts';
 import type {
   WindowCoverage,
   WindowEncounter,
@@ -31,6 +32,7 @@ export function InsuranceWindow() {
   const [hospitals, setHospitals] = useState<WindowHospital[] | null>(null);
   const [hospital, setHospital] = useState<string | undefined>();
   const [idNumber, setIdNumber] = useState('');
+  const [keys] = useState(createRetryKeys);
   const [coverage, setCoverage] = useState<WindowCoverage | null>(null);
   const [encounters, setEncounters] = useState<WindowEncounter[] | null>(null);
   const [medType, setMedType] = useState<WindowMedType>('21');
@@ -82,12 +84,9 @@ export function InsuranceWindow() {
 
   const open = () =>
     act('open', async () => {
-      const r = await api.windowOpen(hospital!, {
-        residentId: idNumber.trim().toUpperCase(),
-        medType,
-        beginDate,
-        emergency,
-      });
+      const request = { residentId: idNumber.trim().toUpperCase(), medType, beginDate, emergency };
+      const r = await api.windowOpen(hospital!, request, keys.of(['open', request]));
+      keys.done(['open', request]);
       void message.success(
         r.filed || r.where !== 'other_province'
           ? t(`已登记就诊 ${r.mdtrtId}`, `Encounter ${r.mdtrtId} opened`)
@@ -99,7 +98,9 @@ export function InsuranceWindow() {
 
   const file = () =>
     act('file', async () => {
-      const r = await api.windowFile(hospital!, { residentId: idNumber.trim().toUpperCase(), kind: filingKind, startDate: today() });
+      const request = { residentId: idNumber.trim().toUpperCase(), kind: filingKind, startDate: today() };
+      const r = await api.windowFile(hospital!, request, keys.of(['file', request]));
+      keys.done(['file', request]);
       void message.success(t(`备案已提交（${r.caseNo}），秒批规则即时办结`, `Filing ${r.caseNo} submitted; the rule decides it at once`));
       // The rule decides through the outbox: read the coverage again until the filing shows, a few times.
       for (let i = 0; i < 10; i++) {
@@ -119,7 +120,9 @@ export function InsuranceWindow() {
   const settle = () =>
     act('settle', async () => {
       if (!pre) return;
-      const s = await api.windowSettle(hospital!, pre.mdtrtId, pre.amounts.medfee_sumamt);
+      const request = ['settle', pre.mdtrtId, pre.amounts.medfee_sumamt];
+      const s = await api.windowSettle(hospital!, pre.mdtrtId, pre.amounts.medfee_sumamt, keys.of(request));
+      keys.done(request);
       setSettled(s);
       setPre(null);
       void message.success(t('结算完成', 'Settled'));

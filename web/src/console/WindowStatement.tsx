@@ -1,7 +1,7 @@
 /** 结算单: the printable statement of a settlement at the hospital's insurance window; a settled one can be taken back (2305). */
 import { App as AntApp, Button, Descriptions, Popconfirm, Space, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import type { WindowStatement } from '../shared/api.ts';
+import { createRetryKeys, type WindowStatement } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
 import { api, errorText, formatDateTime } from './context.ts';
@@ -13,6 +13,7 @@ export function WindowStatementPage({ hospital, setlId }: { hospital: string; se
   const { message } = AntApp.useApp();
   const [statement, setStatement] = useState<WindowStatement | null>(null);
   const [cancelling, setCancelling] = useState(false);
+  const [keys] = useState(createRetryKeys);
   const load = useCallback(() => api.windowStatement(hospital, setlId).then(setStatement), [hospital, setlId]);
   useEffect(() => {
     load().catch((e: unknown) => void message.error(errorText(e)));
@@ -20,7 +21,8 @@ export function WindowStatementPage({ hospital, setlId }: { hospital: string; se
   const cancel = async () => {
     setCancelling(true);
     try {
-      await api.windowCancel(hospital, setlId);
+      await api.windowCancel(hospital, setlId, keys.of(['cancel', setlId]));
+      keys.done(['cancel', setlId]);
       void message.success(t('结算已撤销，就诊重新打开', 'Settlement cancelled; the encounter is open again'));
       await load();
     } catch (e) {

@@ -236,18 +236,24 @@ export function createApi(options: ApiOptions) {
     windowHospitals: () => ok(client.GET('/api/insurance/window/hospitals')),
     windowCoverage: (hospital: string, residentId: string) =>
       ok(client.POST('/api/insurance/window/{code}/coverage', { params: code(hospital), body: { residentId } })),
-    windowFile: (hospital: string, body: WindowFilingBody) =>
-      ok(client.POST('/api/insurance/window/{code}/filings', { params: code(hospital), body })),
-    windowOpen: (hospital: string, body: { residentId: string; medType: WindowMedType; beginDate: string; emergency?: boolean }) =>
-      ok(client.POST('/api/insurance/window/{code}/encounters', { params: code(hospital), body })),
+    windowFile: (hospital: string, body: WindowFilingBody, key: string) =>
+      ok(client.POST('/api/insurance/window/{code}/filings', { params: { ...code(hospital), header: { 'idempotency-key': key } }, body })),
+    windowOpen: (
+      hospital: string,
+      body: { residentId: string; medType: WindowMedType; beginDate: string; emergency?: boolean },
+      key: string,
+    ) =>
+      ok(
+        client.POST('/api/insurance/window/{code}/encounters', { params: { ...code(hospital), header: { 'idempotency-key': key } }, body }),
+      ),
     windowEncounters: (hospital: string, status?: 'open' | 'settled') =>
       ok(client.GET('/api/insurance/window/{code}/encounters', { params: { ...code(hospital), query: query({ status }) } })),
     windowEncounter: (hospital: string, mdtrtId: string) =>
       ok(client.GET('/api/insurance/window/{code}/encounters/{mdtrtId}', { params: { path: { code: hospital, mdtrtId } } })),
-    windowFees: (hospital: string, mdtrtId: string, lines: WindowFeeLineBody[]) =>
+    windowFees: (hospital: string, mdtrtId: string, lines: WindowFeeLineBody[], key: string) =>
       ok(
         client.POST('/api/insurance/window/{code}/encounters/{mdtrtId}/fees', {
-          params: { path: { code: hospital, mdtrtId } },
+          params: { path: { code: hospital, mdtrtId }, header: { 'idempotency-key': key } },
           body: { lines },
         }),
       ),
@@ -258,15 +264,19 @@ export function createApi(options: ApiOptions) {
           body: {},
         }),
       ),
-    windowSettle: (hospital: string, mdtrtId: string, medfeeSumamt: number) =>
+    windowSettle: (hospital: string, mdtrtId: string, medfeeSumamt: number, key: string) =>
       ok(
         client.POST('/api/insurance/window/{code}/encounters/{mdtrtId}/settle', {
-          params: { path: { code: hospital, mdtrtId } },
+          params: { path: { code: hospital, mdtrtId }, header: { 'idempotency-key': key } },
           body: { medfeeSumamt },
         }),
       ),
-    windowCancel: (hospital: string, setlId: string) =>
-      ok(client.POST('/api/insurance/window/{code}/settlements/{setlId}/cancel', { params: { path: { code: hospital, setlId } } })),
+    windowCancel: (hospital: string, setlId: string, key: string) =>
+      ok(
+        client.POST('/api/insurance/window/{code}/settlements/{setlId}/cancel', {
+          params: { path: { code: hospital, setlId }, header: { 'idempotency-key': key } },
+        }),
+      ),
     windowStatement: (hospital: string, setlId: string) =>
       ok(client.GET('/api/insurance/window/{code}/settlements/{setlId}', { params: { path: { code: hospital, setlId } } })),
   };
@@ -277,4 +287,23 @@ export type Api = ReturnType<typeof createApi>;
 /** A fresh idempotency key per submission attempt. */
 export function newKey(): string {
   return crypto.randomUUID();
+}
+
+/**
+ * One idempotency key per distinct request until it succeeds: a click retried after an answer
+ * was lost is the same request to the server (which answers it once), and a changed request gets
+ * a key of its own.
+ */
+export function createRetryKeys() {
+  const keys = new Map<string, string>();
+  return {
+    of(request: unknown): string {
+      const id = JSON.stringify(request);
+      if (!keys.has(id)) keys.set(id, newKey());
+      return keys.get(id)!;
+    },
+    done(request: unknown): void {
+      keys.delete(JSON.stringify(request));
+    },
+  };
 }

@@ -63,7 +63,8 @@ export function createRateFunctions(ctx: RatingsContext) {
       accountId: string | null;
       org: { code: string; path: string; name: string };
       service: { code: string; nameZh: string; nameEn: string };
-      already: AppError;
+      /** The error when it was rated already (made only then: an error captures a stack). */
+      already: () => AppError;
     },
   ) {
     const now = clock();
@@ -106,7 +107,7 @@ export function createRateFunctions(ctx: RatingsContext) {
       repo.ratingInsertValues(row),
     );
     const rating = entry ? { ...row, ledgerEntryId: entry.id } : null;
-    if (!rating) throw input.already;
+    if (!rating) throw input.already();
     if (!isBad(rating.level)) return { rating, task: undefined };
 
     const { workingDays, deadline } = await rectificationDeadline(tx, {
@@ -194,7 +195,7 @@ export function createRateFunctions(ctx: RatingsContext) {
         accountId,
         org,
         service: { code: kase.serviceCode, nameZh: kase.serviceName.zh, nameEn: kase.serviceName.en },
-        already: new AppError('ALREADY_EXISTS', { what: TEXT.caseRating }),
+        already: () => new AppError('ALREADY_EXISTS', { what: TEXT.caseRating }),
       });
       return recorded;
     },
@@ -288,7 +289,7 @@ export function createRateFunctions(ctx: RatingsContext) {
           nameZh: item?.nameZh ?? encounter.serviceCode,
           nameEn: item?.nameEn ?? encounter.serviceCode,
         },
-        already: new AppError('ALREADY_EXISTS', { what: TEXT.encounterRating }),
+        already: () => new AppError('ALREADY_EXISTS', { what: TEXT.encounterRating }),
       });
       return recorded;
     },

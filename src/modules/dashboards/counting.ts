@@ -14,6 +14,8 @@ export interface Counters {
   counterTrips: number;
   workingMilli: number;
   certificates: number;
+  exchangesConsumed: number;
+  exchangesProvided: number;
 }
 
 export const COUNTER_NAMES: readonly (keyof Counters)[] = [
@@ -27,6 +29,8 @@ export const COUNTER_NAMES: readonly (keyof Counters)[] = [
   'counterTrips',
   'workingMilli',
   'certificates',
+  'exchangesConsumed',
+  'exchangesProvided',
 ];
 
 export const zeroCounters = (): Counters => ({
@@ -40,6 +44,8 @@ export const zeroCounters = (): Counters => ({
   counterTrips: 0,
   workingMilli: 0,
   certificates: 0,
+  exchangesConsumed: 0,
+  exchangesProvided: 0,
 });
 
 /** The events the dashboards count. */

@@ -4,7 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection } from '../../../test/errors.ts';
 import { createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
+import { type Deltas, zeroCounters } from './counting.ts';
+import { applyDeltas } from './dashboards.repository.ts';
 import { countEvents } from './on-event.ts';
+import { shiftDate } from './period.ts';
 
 const COUNTY = '130123';
 const TOWNSHIP = '130123100';
@@ -113,6 +116,47 @@ describe.each(testEngines())('supervision dashboards on %s', (engine) => {
     expect(await countEvents(ctx.database.db, again)).toBe(0);
     expect(await countEvents(ctx.database.db, again.slice(0, 1))).toBe(0);
     expect((await ctx.services.dashboards.view(countyAdmin, COUNTY, {})).figures).toEqual(county.figures);
+  });
+
+  it('sums any period from whole months and edge days exactly as its days add up', async () => {
+    // A year of rows (2025) for the village and every org above it, written as the handler writes them.
+    const path = (await ctx.services.orgs.getOrg(VILLAGE))!.path;
+    const perDay = new Map<string, { submitted: number; decided: number }>();
+    const deltas: Deltas = new Map();
+    for (let i = 0, day = '2025-01-01'; day <= '2025-12-31'; i++, day = shiftDate(day, 1)) {
+      const add = { submitted: (i * 7) % 5, decided: (i * 3) % 4 };
+      perDay.set(day, add);
+      for (const orgCode of path.split('.'))
+        for (const serviceCode of ['cert.residence', '']) {
+          const counters = { ...zeroCounters(), ...add, workingMilli: add.decided * 1500 };
+          deltas.set(`${orgCode}|${serviceCode}|${day}`, { orgCode, serviceCode, day, counters });
+        }
+    }
+    await applyDeltas(ctx.database.db, deltas);
+    const countyAdmin = await ctx.newStaff('county_admin', COUNTY);
+    const periods = [
+      ['2025-01-01', '2025-12-31'],
+      ['2025-01-15', '2025-12-14'],
+      ['2025-02-01', '2025-02-28'],
+      ['2025-03-02', '2025-04-29'],
+      ['2025-06-30', '2025-08-01'],
+      ['2025-12-31', '2025-12-31'],
+    ] as const;
+    for (const [from, to] of periods) {
+      let submitted = 0;
+      let decided = 0;
+      for (const [day, add] of perDay)
+        if (day >= from && day <= to) {
+          submitted += add.submitted;
+          decided += add.decided;
+        }
+      const view = await ctx.services.dashboards.view(countyAdmin, COUNTY, { from, to });
+      expect(view.figures).toMatchObject({ submitted, decided, averageWorkingDays: decided === 0 ? null : 1.5 });
+      expect(view.services).toEqual([expect.objectContaining({ code: 'cert.residence', figures: view.figures })]);
+      expect(view.children.reduce((sum, c) => sum + c.figures.submitted, 0)).toBe(submitted);
+      expect(view.trend.reduce((sum, t) => sum + t.decided, 0)).toBe(decided);
+      expect(view.trend.length).toBe([...perDay.keys()].filter((d) => d >= from && d <= to).length);
+    }
   });
 
   it('refuses another county, another village, a resident and unknown orgs; checks the period', async () => {

@@ -7,6 +7,7 @@ import { testEngines } from '../../../test/db.ts';
 import { type Deltas, zeroCounters } from './counting.ts';
 import { applyDeltas } from './dashboards.repository.ts';
 import { countEvents } from './on-event.ts';
+import { seedDatasets } from '../sharing/sharing.seed.ts';
 import { shiftDate } from './period.ts';
 
 const COUNTY = '130123';
@@ -113,8 +114,8 @@ describe.each(testEngines())('supervision dashboards on %s', (engine) => {
     );
     expect(rows.length).toBeGreaterThanOrEqual(8);
     const again = rows.map((r) => ({ id: Number(r.id), topic: r.topic, payload: r.payload, createdAt: new Date(r.created_at) }));
-    expect(await countEvents(ctx.database.db, again)).toBe(0);
-    expect(await countEvents(ctx.database.db, again.slice(0, 1))).toBe(0);
+    expect(await countEvents(ctx.database.db, ctx.services.orgs, again)).toBe(0);
+    expect(await countEvents(ctx.database.db, ctx.services.orgs, again.slice(0, 1))).toBe(0);
     expect((await ctx.services.dashboards.view(countyAdmin, COUNTY, {})).figures).toEqual(county.figures);
   });
 
@@ -157,6 +158,76 @@ describe.each(testEngines())('supervision dashboards on %s', (engine) => {
       expect(view.trend.reduce((sum, t) => sum + t.decided, 0)).toBe(decided);
       expect(view.trend.length).toBe([...perDay.keys()].filter((d) => d >= from && d <= to).length);
     }
+  });
+
+  it('counts completed data exchanges for the consumer and the provider, every level, once each', async () => {
+    const sharing = ctx.services.dataSharing;
+    await ctx.services.sharingAdmin.upsertDatasets(seedDatasets(ctx.departments));
+    const police = await ctx.newStaff('department_officer', ctx.departments.public_security!);
+    const civil = await ctx.newStaff('department_officer', ctx.departments.civil_affairs!);
+    const supervisor = await ctx.newStaff('supervisor', COUNTY);
+    const resident = await ctx.newResident();
+    await ctx.services.sharingAdmin.upsertRecords('civil.marriage_record', [
+      {
+        residentId: resident.residentId,
+        data: {
+          maritalStatus: '已婚',
+          spouseName: '钱进',
+          registeredOn: '2020-05-20',
+          certificateNo: 'J2020-77',
+          registry: '正定县民政局',
+        },
+      },
+    ]);
+    const { case: kase } = await ctx.services.applications.submit(resident, {
+      serviceCode: 'birth.household_registration',
+      form: { childName: '钱小宝', householdHead: '钱进' },
+    });
+    const grant = (consentRequired: boolean) =>
+      sharing.createGrant(civil, {
+        datasetCode: 'civil.marriage_record',
+        consumerOrgCode: ctx.departments.public_security!,
+        fields: ['maritalStatus'],
+        purpose: 'birth.household_registration',
+        legalBasis: '《婚姻登记条例》',
+        consentRequired,
+        validUntil: new Date(Date.now() + 30 * 86_400_000),
+        ...(consentRequired ? {} : { legalBasisCode: 'pipl-13-1-3' }),
+      });
+    const ask = {
+      datasetCode: 'civil.marriage_record',
+      fields: ['maritalStatus'],
+      purpose: 'birth.household_registration',
+      caseId: kase.id,
+    };
+    // With the resident's consent: completed on the retry after it (sharing's `complete`, in a transaction).
+    await grant(true);
+    const consented = { ...ask, requestKey: 'dash-consent-1' };
+    const pending = await sharing.requestExchange(police, consented);
+    await sharing.decideConsent(resident, pending.exchange.id, 'approve');
+    expect((await sharing.requestExchange(police, consented)).exchange.status).toBe('completed');
+    // Under a law-based grant: completed at once (the row and its leaf in one statement, the event beside them).
+    const lawful = await grant(false);
+    if (lawful.status === 'pending_approval') await sharing.approveGrant(supervisor, lawful.id);
+    expect((await sharing.requestExchange(police, { ...ask, requestKey: 'dash-law-1' })).exchange.status).toBe('completed');
+    // A replay is the same exchange: no second event.
+    await sharing.requestExchange(police, { ...ask, requestKey: 'dash-law-1' });
+    await ctx.services.events.drain();
+
+    const dashboards = ctx.services.dashboards;
+    const county = await dashboards.view(supervisor, COUNTY, {});
+    expect(county.figures).toMatchObject({ exchanges: 2, exchangesProvided: 2 });
+    const consumer = county.children.find((c) => c.code === ctx.departments.public_security)!;
+    const provider = county.children.find((c) => c.code === ctx.departments.civil_affairs)!;
+    expect(consumer.figures).toMatchObject({ exchanges: 2, exchangesProvided: 0 });
+    expect(provider.figures).toMatchObject({ exchanges: 0, exchangesProvided: 2 });
+    // The consumer's side is counted for the case's service too; the province sees the same.
+    const policeView = await dashboards.view(police, ctx.departments.public_security!, {});
+    expect(policeView.services.find((s) => s.code === 'birth.household_registration')?.figures.exchanges).toBe(2);
+    const province = await dashboards.view(await ctx.newStaff('supervisor', '13'), '13', {});
+    expect(province.figures).toMatchObject({ exchanges: 2, exchangesProvided: 2 });
+    const csv = (await dashboards.exportTable(supervisor, COUNTY, { table: 'children', format: 'csv' })).body.toString('utf8');
+    expect(csv).toContain('数据共享调用次数,数据共享提供次数');
   });
 
   it('refuses another county, another village, a resident and unknown orgs; checks the period', async () => {

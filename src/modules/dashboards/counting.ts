@@ -49,7 +49,6 @@ export const zeroCounters = (): Counters => ({
   exchangesProvided: 0,
 });
 
-
 /** The events the dashboards count. */
 export const COUNTED_TOPICS = ['case.submitted', 'case.decided', 'certificate.issued', EXCHANGE_COMPLETED] as const;
 

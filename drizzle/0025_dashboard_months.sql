@@ -21,7 +21,7 @@ DROP INDEX "dashboard_counts_day_idx";--> statement-breakpoint
 ALTER TABLE "dashboard_counts" ADD COLUMN "exchanges_consumed" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "dashboard_counts" ADD COLUMN "exchanges_provided" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 CREATE INDEX "dashboard_months_services_idx" ON "dashboard_months" USING btree ("org_code","month") WHERE "dashboard_months"."service_code" <> '';--> statement-breakpoint
-CREATE INDEX "dashboard_applied_at_idx" ON "dashboard_applied" USING btree ("applied_at");--> statement-breakpoint
+CREATE INDEX "dashboard_applied_at_idx" ON "dashboard_applied" USING btree ("applied_at","event_id");--> statement-breakpoint
 CREATE INDEX "dashboard_counts_services_idx" ON "dashboard_counts" USING btree ("org_code","day") WHERE "dashboard_counts"."service_code" <> '';--> statement-breakpoint
 -- The months of the days counted so far (a database counted before this migration).
 INSERT INTO "dashboard_months" ("org_code", "service_code", "month", "submitted", "submitted_online", "decided", "on_time", "first_time",

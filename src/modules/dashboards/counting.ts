@@ -49,6 +49,9 @@ export const zeroCounters = (): Counters => ({
   exchangesProvided: 0,
 });
 
+/** The outbox handler's name (the worker records what it has done under it). */
+export const HANDLER_NAME = 'dashboards.count';
+
 /** The events the dashboards count. */
 export const COUNTED_TOPICS = ['case.submitted', 'case.decided', 'certificate.issued', EXCHANGE_COMPLETED] as const;
 

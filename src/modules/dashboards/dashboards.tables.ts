@@ -77,9 +77,9 @@ export const dashboardMonths = pgTable(
 );
 
 /**
- * The events already counted: a second delivery of one (at least once) adds nothing. Marks of
- * events the outbox worker has recorded as done by the handler are pruned after a retention
- * (pruneApplied), since the worker never hands such an event to the handler again.
+ * The events already counted: a second delivery of one (at least once) adds nothing. A mark is
+ * pruned after a retention once the outbox worker has recorded the handler as done for its event
+ * (applied-prune.ts): the worker never hands such an event to the handler again.
  */
 export const dashboardApplied = pgTable(
   'dashboard_applied',
@@ -87,5 +87,6 @@ export const dashboardApplied = pgTable(
     eventId: bigint('event_id', { mode: 'number' }).primaryKey(),
     appliedAt: timestamp('applied_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('dashboard_applied_at_idx').on(t.appliedAt)],
+  // The prune reads the oldest marks first, page by page (applied_at, event_id).
+  (t) => [index('dashboard_applied_at_idx').on(t.appliedAt, t.eventId)],
 );

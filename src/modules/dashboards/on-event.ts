@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.ts';
 import { readCaseFacts } from '../applications/index.ts';
 import type { EventHandler, StoredEvent } from '../events/index.ts';
-import { addToDeltas, caseIdOf, COUNTED_TOPICS, countEvent, type CountedEvent, type Deltas, providerOf } from './counting.ts';
+import { addToDeltas, caseIdOf, COUNTED_TOPICS, countEvent, type CountedEvent, type Deltas, HANDLER_NAME, providerOf } from './counting.ts';
 import * as repo from './dashboards.repository.ts';
 
 /** The orgs module's cached read: an exchange's provider's path. */
@@ -50,7 +50,7 @@ export async function countEvents(db: Db, orgs: CountingOrgs, events: readonly C
 export function dashboardsHandler(deps: { db: Db; orgs: CountingOrgs }): EventHandler {
   const { db, orgs } = deps;
   return {
-    name: 'dashboards.count',
+    name: HANDLER_NAME,
     topics: COUNTED_TOPICS,
     async handle(event: StoredEvent) {
       await countEvents(db, orgs, [event]);

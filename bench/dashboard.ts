@@ -29,6 +29,7 @@ import { makeResidentId } from '../src/modules/identity/index.ts';
 import type { StaffRole } from '../src/modules/identity/identity.tables.ts';
 import { busiestOrg, fillDashboardAggregate } from './support/dashboard-aggregate.ts';
 import { createBenchDatabase, DEFAULT_SERVER_URL } from './support/databases.ts';
+import { backendPids, CpuMeter } from './support/cpu.ts';
 import { createHttpClient } from './support/http.ts';
 import { loadLine } from './support/machine.ts';
 import { startServer } from './support/server.ts';
@@ -126,6 +127,10 @@ try {
     for (const s of scenarios) for (let i = 0; i < 5; i++) await view(s, i % 2 === 0);
     const times = new Map<string, number[]>();
     let next = 0;
+    // CPU per view: the server process, and the PostgreSQL backends of the bench database (the generator's own is left out).
+    const serverCpu = new CpuMeter(() => Promise.resolve([server.pid]));
+    const pgCpu = new CpuMeter(() => backendPids(opts.serverUrl, new URL(databaseUrl).pathname.slice(1)));
+    await Promise.all([serverCpu.start(), pgCpu.start()]);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: opts.users }, async () => {
@@ -140,9 +145,11 @@ try {
       }),
     );
     const wall = (performance.now() - started) / 1000;
+    const [serverMs, pgMs] = await Promise.all([serverCpu.stop(), pgCpu.stop()]);
     const all = summarise([...times.values()].flat());
     log(
-      `\nViews: ${opts.requests} GET /api/dashboards/:code from ${opts.users} concurrent users, ${(opts.requests / wall).toFixed(0)} views/s`,
+      `\nViews: ${opts.requests} GET /api/dashboards/:code from ${opts.users} concurrent users, ${(opts.requests / wall).toFixed(0)} views/s; ` +
+        `CPU per view: server ${(serverMs / opts.requests).toFixed(2)} ms, PostgreSQL ${(pgMs / opts.requests).toFixed(2)} ms`,
     );
     log(
       table([

@@ -83,7 +83,7 @@ const sums = (table: string, where: string) => `
  * parts made an Append that the planner ran in two parallel workers (a process start each, for a
  * few thousand rows: most of the statement's CPU).
  */
-export const VIEW: PreparedStatement = {
+const VIEW: PreparedStatement = {
   name: 'dashboard_view_v1',
   text: `
     select

@@ -32,6 +32,8 @@ import { createServiceFigures, type ServiceFiguresService } from './modules/insu
 import { createInboxService, type InboxService, type NoticeSender } from './modules/inbox/index.ts';
 import { createPublicFigures, createRatingsService, type PublicFigures, type RatingsService } from './modules/ratings/index.ts';
 import { createDashboardsService, dashboardsHandler, type DashboardsService } from './modules/dashboards/index.ts';
+import { createOidcHub, createOidcLogin, type OidcClientsAdmin, type OidcHub, type OidcLogin } from './modules/oidc/index.ts';
+import type { OidcConfig } from './core/config.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -84,6 +86,12 @@ export interface Services {
   dashboards: DashboardsService;
   /** 好差评公开数字: a month's figures per org and service from the ledger's rating leaves, with the bundle that proves them. */
   publicFigures: PublicFigures;
+  /** The hub (YIBAN_NODE_ROLE=hub): the OpenID Connect provider for its real-name residents; null elsewhere. */
+  oidcHub: OidcHub | null;
+  /** The hub's registered clients (province nodes): the CLI only, never handed to a route; null off the hub. */
+  oidcClients: OidcClientsAdmin | null;
+  /** A province node with YIBAN_OIDC_*: residents log in through the hub; null elsewhere. */
+  oidcLogin: OidcLogin | null;
 }
 
 export interface ServiceOptions {
@@ -115,6 +123,12 @@ export interface ServiceOptions {
   paymentRail?: PaymentRailConfig;
   /** Public rating figures: counts below k suppressed (default 5), a month published this many days after it ends (default 3). */
   publicFigures?: { k?: number; delayDays?: number };
+  /** One identity across nodes: the hub's provider, a province's login through it, or none (the default). */
+  oidc?: OidcConfig;
+  /** Config.trustProxy set: the hub's provider believes X-Forwarded-Proto/-Host for its URLs. */
+  trustProxy?: boolean;
+  /** Errors inside the OpenID Connect provider (the server's log). */
+  onOidcError?: (error: unknown) => void;
 }
 
 /** The composition root: every service is built here, by hand, with only what it uses. */
@@ -280,7 +294,35 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const ratings = createRatingsService({ db, orgs, applications, catalog, ledger, events, notices: inbox, clock });
   // 督查 dashboards: counted from the outbox (cases submitted and decided, certificates issued, exchanges completed).
   events.subscribe(dashboardsHandler({ db, orgs }));
+  const oidc = options.oidc ?? { kind: 'none' };
+  const oidcHub =
+    oidc.kind === 'provider'
+      ? createOidcHub({
+          db,
+          masterKey,
+          issuer: oidc.issuer,
+          directory: identity,
+          clock,
+          ...(options.trustProxy ? { trustProxy: true } : {}),
+          ...(options.onOidcError ? { onError: options.onOidcError } : {}),
+        })
+      : null;
+  const oidcLogin =
+    oidc.kind === 'client'
+      ? createOidcLogin({
+          issuerUrl: oidc.issuerUrl,
+          clientId: oidc.clientId,
+          clientSecret: oidc.clientSecret,
+          redirectUri: `${options.publicUrl ?? 'http://localhost:3000'}/api/auth/oidc/callback`,
+          masterKey,
+          accounts: identity,
+          clock,
+        })
+      : null;
   return {
+    oidcHub,
+    oidcClients: oidcHub?.clients ?? null,
+    oidcLogin,
     orgs,
     orgsAdmin,
     identity,

@@ -33,6 +33,7 @@ import { serviceFiguresRoutes } from './modules/insurance/index.ts';
 import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
 import { publicFiguresRoutes, ratingsRoutes } from './modules/ratings/index.ts';
 import { dashboardsRoutes } from './modules/dashboards/index.ts';
+import { oidcLoginRoutes, oidcProviderRoutes } from './modules/oidc/index.ts';
 
 /**
  * The running platform around the composition root (app.ts): opening the configured database,
@@ -102,6 +103,9 @@ export async function openPlatform(
     ...(config.sharingKeyFile ? { externalSharing: { key: loadSharingKey(config.sharingKeyFile) } } : {}),
     paymentRail: config.paymentRail,
     publicFigures: config.publicFigures,
+    oidc: config.oidc,
+    trustProxy: config.trustProxy !== false,
+    onOidcError: (error) => console.error('oidc-provider:', error instanceof Error ? error.message : error),
   });
   return {
     database,
@@ -144,7 +148,12 @@ export async function buildApp(
       cluster: options.clusterMetrics ?? false,
     },
     apiRoutes: [
-      platformRoutes({ demo: platform.demo ?? false, needsBootstrap: () => services.identity.needsBootstrap() }),
+      platformRoutes({
+        demo: platform.demo ?? false,
+        needsBootstrap: () => services.identity.needsBootstrap(),
+        oidcLogin: services.oidcLogin !== null,
+      }),
+      oidcLoginRoutes({ oidcLogin: services.oidcLogin }),
       identityRoutes({ identity: services.identity }),
       kioskRoutes({ kiosk: services.kiosk }),
       orgsRoutes({ orgs: services.orgs }),
@@ -182,6 +191,7 @@ export async function buildApp(
     ],
     // The web apps answer every other GET path, so they come last.
     rootRoutes: [
+      ...(services.oidcHub ? [oidcProviderRoutes({ hub: services.oidcHub })] : []),
       ledgerTileRoutes({ ledger: services.ledger }),
       witnessRoutes({ witness: services.witness }),
       contextRoutes({ publicUrl: services.certificates.publicUrl }),

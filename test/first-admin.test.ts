@@ -96,7 +96,7 @@ describe('GET /api/platform and the bootstrap token over HTTP', () => {
   it('tells the apps the mode and whether the first administrator is missing; the token creates one administrator once', async () => {
     const platform = async (on = app) =>
       (await on.inject({ method: 'GET', url: '/api/platform' })).json<{ demo: boolean; needsBootstrap: boolean }>();
-    expect(await platform()).toEqual({ name: { zh: '一办', en: 'Yiban' }, demo: false, needsBootstrap: true });
+    expect(await platform()).toEqual({ name: { zh: '一办', en: 'Yiban' }, demo: false, needsBootstrap: true, oidcLogin: false });
     expect(await platform(demoApp)).toMatchObject({ demo: true });
 
     const { token } = (await services.identityAdmin.issueBootstrapToken())!;

@@ -202,6 +202,38 @@ describe.each(testEngines())('the settlement statement (结算单) on %s', (engi
     expect(forOffice.identifier).toBe(cert.identifier);
   });
 
+  it('seals the statements of a batch of settlements together, skips one cancelled before, and never seals one twice', async () => {
+    const psnNo = await ctx.services.insuranceAdmin.enrol({
+      residentId: freshResidentId(),
+      name: '黄阿姨',
+      scheme: 'resident',
+      region: GUIGANG,
+      fromDate: '2020-01-01',
+    });
+    const stays = [];
+    for (const day of ['2026-10-01', '2026-10-08', '2026-10-15']) stays.push(await settleStay(psnNo, day));
+    await hospital.call('2305', { setl_id: stays[1]!.setlId }, region);
+    const issue = ctx.services.insurance.handlers.find((h) => h.name === 'insurance.issue-statement')!;
+    const events = stays.map((s, i) => ({
+      id: 100 + i,
+      topic: 'insurance.settled',
+      payload: { setlId: s.setlId },
+      attempts: 1,
+      createdAt: new Date(),
+    }));
+    // The same batch twice at once (two workers), then once more: one statement per standing settlement.
+    await Promise.all([issue.handleMany!(events), issue.handleMany!(events)].map((p) => p.catch(() => undefined)));
+    await issue.handleMany!(events);
+    const sealed = await Promise.all(stays.map((s) => statementsOf(s.setlId)));
+    expect(sealed.map((rows) => rows.length)).toEqual([1, 0, 1]);
+    const settlements = await ctx.database.db.select().from(insuranceSettlements).where(eq(insuranceSettlements.psnNo, psnNo));
+    const byId = new Map(settlements.map((s) => [s.setlId, s]));
+    expect(byId.get(stays[0]!.setlId)!.certificateId).toBe(sealed[0]![0]!.id);
+    expect(byId.get(stays[2]!.setlId)!.certificateId).toBe(sealed[2]![0]!.id);
+    expect(byId.get(stays[1]!.setlId)!.certificateId).toBeNull();
+    expect(sealed[0]![0]!.id).not.toBe(sealed[2]![0]!.id);
+  });
+
   it('issues to a person without an account, and revokes the statement when the settlement is cancelled or reversed', async () => {
     const psnNo = await ctx.services.insuranceAdmin.enrol({
       residentId: freshResidentId(),

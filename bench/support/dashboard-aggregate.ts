@@ -47,7 +47,7 @@ export async function fillDashboardAggregate(
       await admin.query(`INSERT INTO dashboard_counts (org_code, service_code, day, ${COLS})
         SELECT split_part(path, '.', ${level}), ${service}, day, ${sums} FROM bench_leaf
         WHERE split_part(path, '.', ${level}) <> '' GROUP BY 1, 2, 3`);
-  // The months' rows, as the handler writes them beside the days (a database before migration 0025 has none).
+  // The months' rows, as the handler writes them beside the days (a database before migration 0026 has none).
   const months = await admin.query<{ t: string | null }>(`SELECT to_regclass('dashboard_months')::text AS t`);
   if (months.rows[0]?.t)
     await admin.query(`INSERT INTO dashboard_months (org_code, service_code, month, ${COLS})

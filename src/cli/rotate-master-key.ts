@@ -8,6 +8,7 @@ import { masterKey } from '../modules/identity/index.ts';
 import { kioskCodes } from '../modules/identity/index.ts';
 import { rekeyLogKeys } from '../modules/ledger/index.ts';
 import { rekeySharingRecords } from '../modules/sharing/index.ts';
+import { rekeyOidcClientSecrets, rekeyOidcSigningKeys } from '../modules/oidc/index.ts';
 import { message } from '../core/messages.ts';
 
 export interface RotationReport {
@@ -16,6 +17,8 @@ export interface RotationReport {
   signingKeys: number;
   logKeys: number;
   sharingRecords: number;
+  /** The hub's OpenID Connect ID token keys and client secrets. */
+  oidcSecrets: number;
 }
 
 /**
@@ -49,6 +52,7 @@ export async function rotateMasterKey(db: Db, from: Buffer, to: Buffer, clock: (
       signingKeys: await rekeySigningKeys(tx, from, to),
       logKeys: await rekeyLogKeys(tx, from, to),
       sharingRecords: records.rekeyed,
+      oidcSecrets: (await rekeyOidcSigningKeys(tx, from, to)) + (await rekeyOidcClientSecrets(tx, from, to)),
     };
   });
 }

@@ -13,6 +13,7 @@ export interface ServeExtras {
 }
 import { startAppliedPrune } from '../modules/dashboards/index.ts';
 import { startSessionPurge } from '../modules/identity/index.ts';
+import { purgeExpiredPayloads } from '../modules/oidc/index.ts';
 import { watchMasterKey } from '../modules/identity/index.ts';
 import { isClusterWorker } from './cluster.ts';
 
@@ -97,6 +98,15 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     platform.services.applications.escalateOverdue().catch((error: unknown) => app.log.error({ err: error }, 'case escalation failed'));
   }, 60 * 60_000);
   caseEscalation.unref();
+  // The hub's OpenID Connect state (interactions, codes, sessions) that has expired, in bounded batches.
+  const oidcPurge = platform.services.oidcHub
+    ? setInterval(() => {
+        purgeExpiredPayloads(platform.database.db, new Date()).catch((error: unknown) =>
+          app.log.error({ err: error }, 'OpenID Connect purge failed'),
+        );
+      }, 10 * 60_000)
+    : undefined;
+  oidcPurge?.unref();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -112,6 +122,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     await stopBenefits();
     clearInterval(escalation);
     clearInterval(caseEscalation);
+    clearInterval(oidcPurge);
     stopWatch();
     await platform.close();
     process.exit(process.exitCode ?? 0);

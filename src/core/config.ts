@@ -54,7 +54,22 @@ export interface Config {
    * Without it /metrics answers callers on this machine only (loopback, not through a proxy).
    */
   metricsToken: string | undefined;
+  /** `YIBAN_NODE_ROLE`: a standalone deployment (default), a province node, or the national hub. */
+  nodeRole: NodeRole;
+  /** One identity across nodes (OpenID Connect): the hub's provider, a province's login through it, or none. */
+  oidc: OidcConfig;
 }
+
+const NODE_ROLES = ['standalone', 'province', 'hub'] as const;
+type NodeRole = (typeof NODE_ROLES)[number];
+
+/**
+ * `provider`: the hub is an OpenID Connect provider for its real-name residents, mounted at
+ * `<issuer>` (whose path is `/oidc`). `client`: a province node's residents may log in through the
+ * hub; the client secret is read here only, never returned by an API nor logged.
+ */
+export type OidcConfig =
+  { kind: 'none' } | { kind: 'provider'; issuer: string } | { kind: 'client'; issuerUrl: string; clientId: string; clientSecret: string };
 
 /**
  * The paying bank: `internal` — a department inside the platform (the embedded demo: it accepts
@@ -135,7 +150,63 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       delayDays: wholeEnv(env, 'YIBAN_FIGURES_DELAY_DAYS', 3, 0, 365),
     },
     metricsToken: loadMetricsToken(env),
+    nodeRole: loadNodeRole(env),
+    oidc: loadOidcConfig(env, port),
   };
+}
+
+/** `YIBAN_NODE_ROLE` = standalone (default) | province | hub. */
+export function loadNodeRole(env: NodeJS.ProcessEnv): NodeRole {
+  const role = env.YIBAN_NODE_ROLE?.trim() || 'standalone';
+  if (!(NODE_ROLES as readonly string[]).includes(role))
+    throw new Error(`YIBAN_NODE_ROLE must be standalone, province or hub, not ${JSON.stringify(role)}`);
+  return role as NodeRole;
+}
+
+/**
+ * The hub: `YIBAN_OIDC_ISSUER`, its issuer URL (default `<YIBAN_PUBLIC_URL>/oidc`; the provider is
+ * mounted at /oidc, so that is the URL's path). A province: `YIBAN_OIDC_ISSUER_URL` (the hub's
+ * issuer), `YIBAN_OIDC_CLIENT_ID` and `YIBAN_OIDC_CLIENT_SECRET` (from `yiban oidc client add` on
+ * the hub); without the issuer URL a province node has local login only. Either URL is https, or
+ * http to a loopback address only.
+ */
+export function loadOidcConfig(env: NodeJS.ProcessEnv, port = Number(env.PORT ?? 3000)): OidcConfig {
+  const role = loadNodeRole(env);
+  const clientVars = ['YIBAN_OIDC_ISSUER_URL', 'YIBAN_OIDC_CLIENT_ID', 'YIBAN_OIDC_CLIENT_SECRET'];
+  if (role === 'hub') {
+    const publicUrl = (env.YIBAN_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+    const issuer = oidcUrl('YIBAN_OIDC_ISSUER', env.YIBAN_OIDC_ISSUER || `${publicUrl}/oidc`);
+    if (new URL(issuer).pathname !== '/oidc')
+      throw new Error('YIBAN_OIDC_ISSUER: the provider is mounted at /oidc, so the issuer is <base URL>/oidc');
+    return { kind: 'provider', issuer };
+  }
+  if (env.YIBAN_OIDC_ISSUER) throw new Error('YIBAN_OIDC_ISSUER is for the hub (YIBAN_NODE_ROLE=hub)');
+  const set = clientVars.filter((name) => env[name]);
+  if (set.length === 0) return { kind: 'none' };
+  if (role !== 'province')
+    throw new Error(`${set.join(', ')}: logging in through the hub is for a province node (YIBAN_NODE_ROLE=province)`);
+  const missing = clientVars.filter((name) => !env[name]);
+  if (missing.length > 0) throw new Error(`logging in through the hub needs ${missing.join(', ')}`);
+  return {
+    kind: 'client',
+    issuerUrl: oidcUrl('YIBAN_OIDC_ISSUER_URL', env.YIBAN_OIDC_ISSUER_URL ?? ''),
+    clientId: (env.YIBAN_OIDC_CLIENT_ID ?? '').trim(),
+    clientSecret: env.YIBAN_OIDC_CLIENT_SECRET ?? '',
+  };
+}
+
+function oidcUrl(name: string, text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`${name} is not a URL`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new Error(`${name} must be https (plain http only to a loopback address)`);
+  if (url.search || url.hash) throw new Error(`${name} takes no query or fragment`);
+  return url.toString().replace(/\/+$/, '');
 }
 
 function wholeEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

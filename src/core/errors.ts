@@ -230,6 +230,46 @@ export const ERROR_CODES = {
     zh: '交易报文有误：{detail}',
     en: 'The transaction envelope is invalid: {detail}',
   },
+  OIDC_NOT_CONFIGURED: {
+    status: 404,
+    zh: '本节点未开通国家政务服务平台账号登录',
+    en: 'This node does not offer logging in with the national account',
+  },
+  OIDC_LOGIN_EXPIRED: {
+    status: 400,
+    zh: '登录请求已过期或并非从本站发起，请重新点击“用国家政务服务平台账号登录”',
+    en: 'The login request has expired or was not started on this site; start again with "Log in with the national account"',
+  },
+  OIDC_STATE_MISMATCH: {
+    status: 400,
+    zh: '登录回调与本浏览器发起的登录请求不符（state 不一致），已拒绝',
+    en: 'The login callback does not match the login this browser started (state mismatch) and was refused',
+  },
+  OIDC_LOGIN_REFUSED: {
+    status: 401,
+    zh: '国家政务服务平台未完成登录：{reason}',
+    en: 'The national platform did not complete the login: {reason}',
+  },
+  OIDC_CODE_REJECTED: {
+    status: 401,
+    zh: '授权码无效、已过期或已被使用，请重新登录',
+    en: 'The authorization code is invalid, expired or already used; log in again',
+  },
+  OIDC_CLIENT_REJECTED: {
+    status: 502,
+    zh: '国家政务服务平台不认可本节点的客户端凭据（请管理员检查 YIBAN_OIDC_CLIENT_ID 与 YIBAN_OIDC_CLIENT_SECRET）',
+    en: "The national platform refused this node's client credentials (the administrator should check YIBAN_OIDC_CLIENT_ID and YIBAN_OIDC_CLIENT_SECRET)",
+  },
+  OIDC_HUB_UNAVAILABLE: {
+    status: 502,
+    zh: '暂时无法连接国家政务服务平台，请稍后再试',
+    en: 'The national platform cannot be reached at the moment; try again later',
+  },
+  OIDC_RESPONSE_INVALID: {
+    status: 502,
+    zh: '国家政务服务平台的应答无效：{reason}',
+    en: "The national platform's answer is invalid: {reason}",
+  },
   NOT_IMPLEMENTED: { status: 501, zh: '尚未实现：{what}', en: 'Not implemented yet: {what}' },
   DATABASE_BUSY: { status: 503, zh: '系统繁忙，请稍后再试', en: 'The system is busy; please try again' },
   INTERNAL: { status: 500, zh: '系统内部错误', en: 'Internal error' },

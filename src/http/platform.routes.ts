@@ -10,12 +10,18 @@ export const PlatformInfo = Type.Object(
     demo: Type.Boolean(),
     /** No platform administrator yet: the console offers 首次设置 with the token printed at start. */
     needsBootstrap: Type.Boolean(),
+    /** A province node that lets residents log in with their national account (the hub's OpenID Connect): the resident app shows the button. */
+    oidcLogin: Type.Boolean(),
   },
   { $id: 'PlatformInfo', title: 'PlatformInfo' },
 );
 
 /** `GET /api/platform`: what every web app needs before anything else; nothing secret. */
-export function platformRoutes(deps: { demo: boolean; needsBootstrap: () => Promise<boolean> }): FastifyPluginAsyncTypebox {
+export function platformRoutes(deps: {
+  demo: boolean;
+  needsBootstrap: () => Promise<boolean>;
+  oidcLogin?: boolean;
+}): FastifyPluginAsyncTypebox {
   return (app) => {
     app.get(
       '/platform',
@@ -27,7 +33,12 @@ export function platformRoutes(deps: { demo: boolean; needsBootstrap: () => Prom
           response: withErrors({ 200: PlatformInfo }, []),
         },
       },
-      async () => ({ name: message('platform.name'), demo: deps.demo, needsBootstrap: await deps.needsBootstrap() }),
+      async () => ({
+        name: message('platform.name'),
+        demo: deps.demo,
+        needsBootstrap: await deps.needsBootstrap(),
+        oidcLogin: deps.oidcLogin ?? false,
+      }),
     );
     return Promise.resolve();
   };

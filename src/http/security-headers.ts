@@ -27,6 +27,11 @@ const APP_CSP_DIRECTIVES = {
   'frame-ancestors': ["'none'"],
 } as const;
 
+/** The apps' CSP as a header value, for a response that sets its own variant (the hub's sign-in pages widen form-action). */
+export const APP_CSP = Object.entries(APP_CSP_DIRECTIVES)
+  .map(([name, values]) => `${name} ${values.join(' ')}`)
+  .join('; ');
+
 /** The Swagger UI (/api/docs) runs its own bundle, which sets inline styles; otherwise as strict. */
 export const DOCS_CSP = {
   'default-src': ["'self'"],

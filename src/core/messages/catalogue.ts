@@ -15,6 +15,18 @@ export const CATALOGUE = {
     zh: '{count} 条内部数据集记录的当事人不是平台居民，其键无法用新主密钥重算；未作任何更改',
     en: '{count} internal dataset records are about people who are not residents of the platform; their keys cannot be recomputed under the new key. Nothing was changed',
   },
+  // ---- oidc ----
+  'oidc.clientIdInvalid': {
+    zh: '客户端标识须为 3–64 个小写字母、数字、点、- 或 _',
+    en: 'a client id is 3–64 lowercase letters, digits, dots, - or _',
+  },
+  'oidc.redirectUriRequired': { zh: '至少登记一个回调地址', en: 'register at least one redirect URI' },
+  'oidc.redirectUriInvalid': {
+    zh: '回调地址 {uri} 无效（须为 https，或指向本机的 http，且不含 #）',
+    en: 'the redirect URI {uri} is invalid (https, or http to this machine, with no #)',
+  },
+  'oidc.noRealName': { zh: '身份令牌中没有实名信息（yiban_realname）', en: 'the ID token carries no real-name claims (yiban_realname)' },
+  'oidc.accessDenied': { zh: '居民未同意授权', en: 'the resident did not consent' },
   // ---- catalog ----
   'catalog.invalidDate': { zh: '日期无效', en: 'invalid date' },
   'catalog.form.unknownField': { zh: '不允许的字段 {field}', en: 'unknown field {field}' },

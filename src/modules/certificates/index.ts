@@ -4,6 +4,7 @@ export { certificatesOfCases } from './certificates-of-cases.ts';
 export { certificatesRoutes } from './certificates.routes.ts';
 export { type CertificatesService, createCertificatesService } from './certificates.service.ts';
 export { type CertificateField } from './certificates.tables.ts';
+export type { RecordIssueInput } from './issue-record.ts';
 export { contextRoutes } from './contexts.routes.ts';
 export { createDisclosureVault, rekeyDisclosures, sealLegacyDisclosures } from './disclosure-vault.ts';
 export { probeSigningKeys, rekeySigningKeys } from './keys/key-encryption.ts';

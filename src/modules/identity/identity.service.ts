@@ -18,7 +18,8 @@ import {
   type ResidentProfile,
   type ResidentSummary,
 } from './residents.ts';
-import { createSessionFunctions, type LoginInput, type LoginResult } from './sessions.ts';
+import { createSessionFunctions, type LoginInput, type LoginResult, type ResidentPasswordInput } from './sessions.ts';
+import { createFederatedLoginFunctions, type FederatedLoginInput } from './federated-login.ts';
 import type { RoleRequest, StaffDto } from './staff.ts';
 import { createStaffAdminFunctions, type StaffPage } from './staff-admin.ts';
 import { createStaffEnrolmentFunctions, type CreateStaffInput } from './staff-enrolment.ts';
@@ -26,6 +27,7 @@ import { createPasswordFunctions, type ChangePasswordInput, type ChangePasswordR
 import { createFirstAdminFunctions, type BootstrapInput, type CreateAdminInput } from './first-admin.ts';
 
 export type { AccountDto, LoginChannel, LoginInput, LoginResult } from './sessions.ts';
+export type { FederatedLoginInput } from './federated-login.ts';
 export type { RegisterResidentInput, RegisterResidentResult, ResidentProfile, ResidentSummary, Warning } from './residents.ts';
 export type { RoleRequest, StaffDto } from './staff.ts';
 export type { StaffPage } from './staff-admin.ts';
@@ -58,6 +60,10 @@ export interface IdentityService extends Authenticator {
   login(input: LoginInput): Promise<LoginResult>;
   logout(token: string): Promise<void>;
   authenticate(token: string, onBehalfOf?: string): Promise<Principal | null>;
+  /** The hub's OpenID Connect login: a resident's password, checked with the login's lockout; no session here. */
+  checkResidentPassword(input: ResidentPasswordInput): Promise<{ accountId: string }>;
+  /** A province node: a resident the hub vouched for, found by (or registered under) the same keyed ID number; a web session. */
+  loginFederated(input: FederatedLoginInput): Promise<LoginResult>;
 
   getMyProfile(principal: Principal): Promise<MyProfile>;
   setHomeOrg(principal: Principal, orgCode: string): Promise<ResidentProfile>;
@@ -161,6 +167,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
 
   const service: IdentityService = {
     ...createSessionFunctions(ctx),
+    ...createFederatedLoginFunctions(ctx),
     changePassword,
     needsBootstrap,
     bootstrapAdmin,

@@ -2,7 +2,14 @@
 export { type CodeSender, createCodeSender } from './code-senders.ts';
 export { PLATFORM_ADMIN_ORG } from './first-admin.ts';
 export { identityRoutes } from './identity.routes.ts';
-export { type IdentityAdmin, type IdentityService, createIdentityAdmin, createIdentityService } from './identity.service.ts';
+export {
+  type FederatedLoginInput,
+  type IdentityAdmin,
+  type IdentityService,
+  type LoginResult,
+  createIdentityAdmin,
+  createIdentityService,
+} from './identity.service.ts';
 export { type StaffRole, kioskCodes } from './identity.tables.ts';
 export { type KioskLogin, createKioskLogin } from './kiosk-login.ts';
 export { kioskRoutes } from './kiosk.routes.ts';

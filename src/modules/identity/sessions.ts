@@ -28,6 +28,12 @@ export type LoginInput =
   | { kind: 'resident'; residentIdOrPhone: string; password: string; channel: LoginChannel; source?: string }
   | { kind: 'staff'; username: string; password: string; channel: LoginChannel; source?: string };
 
+export interface ResidentPasswordInput {
+  residentIdOrPhone: string;
+  password: string;
+  source?: string;
+}
+
 export interface AccountDto {
   id: string;
   kind: 'resident' | 'staff';
@@ -79,8 +85,11 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
     };
   }
 
-  async function login(input: LoginInput): Promise<LoginResult> {
-    const now = clock();
+  /**
+   * The password check of a login, with its lockout: the matched, enabled account, or the error a
+   * login answers. Failures are recorded (per account and address); success clears nothing yet.
+   */
+  async function checkCredentials(input: LoginInput, now: Date): Promise<accountsRepo.LoginCandidate> {
     const candidates = input.password.length > MAX_PASSWORD_LENGTH ? [] : await findCandidates(input, now);
     if (candidates.length === 0) {
       // Same cost as a wrong password, so that timing does not tell which accounts exist.
@@ -138,6 +147,13 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
     }
 
     if (matched.status === 'disabled') throw new AppError('ACCOUNT_DISABLED');
+    return matched;
+  }
+
+  async function login(input: LoginInput): Promise<LoginResult> {
+    const now = clock();
+    const matched = await checkCredentials(input, now);
+    const source = loginSource(input.source);
     const accountId = matched.id;
     const { token, tokenHash } = newSessionToken();
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS[input.channel]);
@@ -213,5 +229,28 @@ export function createSessionFunctions({ db, vault, clock, sessionCache }: Ident
     return principal;
   }
 
-  return { login, logout, authenticate };
+  /**
+   * The hub's OpenID Connect login (oidc module): a resident's password checked as at login, with
+   * the same lockout, and no session of this node opened (the provider keeps its own).
+   */
+  async function checkResidentPassword(input: ResidentPasswordInput): Promise<{ accountId: string }> {
+    const now = clock();
+    const matched = await checkCredentials({ kind: 'resident', channel: 'web', ...input }, now);
+    await db.transaction(async (tx) => {
+      await accountsRepo.resetLoginFailures(tx, matched.id);
+      await clearFailures(tx, matched.id, loginSource(input.source));
+      await accountsRepo.insertAudit(tx, [
+        {
+          accountId: matched.id,
+          actorId: matched.id,
+          action: 'login.succeeded',
+          detail: { channel: 'web', via: 'oidc-provider' },
+          at: now,
+        },
+      ]);
+    });
+    return { accountId: matched.id };
+  }
+
+  return { login, logout, authenticate, checkResidentPassword };
 }

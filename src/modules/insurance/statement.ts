@@ -8,8 +8,9 @@
  * from `insurance.cancelled` when the settlement is cancelled (2305) or reversed (2601).
  */
 import { createHash } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors.ts';
+import type { RecordIssueInput } from '../certificates/index.ts';
 import type { EventHandler } from '../events/index.ts';
 import { PLATFORM_ADMIN_ORG, systemPrincipal, type Principal } from '../identity/index.ts';
 import type { InsuranceContext } from './insurance-context.ts';
@@ -106,48 +107,112 @@ export interface StatementAccess {
 export function createStatements(ctx: InsuranceContext, reference: ReferenceData, access: StatementAccess) {
   const { db, deps } = ctx;
 
-  async function issue(setlId: string, markHandled: Parameters<EventHandler['handle']>[1]['markHandled']) {
-    const [s] = await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.setlId, setlId));
-    if (!s || s.certificateId || s.status !== 'settled') return;
-    const [[p], [encounter], lineRows, institution, region, org] = await Promise.all([
-      db.select().from(insurancePersons).where(eq(insurancePersons.psnNo, s.psnNo)),
-      db.select().from(insuranceEncounters).where(eq(insuranceEncounters.mdtrtId, s.mdtrtId)),
-      db
-        .select({ sn: insuranceFeeLines.feedetlSn, name: insuranceFeeLines.nameZh })
-        .from(insuranceFeeLines)
-        .where(eq(insuranceFeeLines.mdtrtId, s.mdtrtId)),
-      reference.institution(s.institutionCode),
-      reference.region(s.insuranceRegion),
-      issuerOf(ctx, reference, s.insuranceRegion),
-    ]);
-    if (!p || !encounter) return;
-    const key = derivedUuid('statement', s.setlId);
-    const actor = statementActor(org);
-    const prepared = await deps.certificates.prepareRecordIssue([
-      {
-        key,
-        type: STATEMENT_TYPE,
-        orgCode: org.code,
-        holderId: p.accountId ?? derivedUuid('person', p.psnNo),
-        holder: { name: p.name, residentIdMasked: p.idMasked },
-        values: statementValues(s, p, {
-          institution: institution?.nameZh ?? s.institutionCode,
-          insuranceRegion: region?.nameZh ?? '',
-          beginDate: encounter.beginDate,
-          lineNames: new Map(lineRows.map((l) => [l.sn, l.name])),
-        }),
-        actorId: actor.accountId,
-      },
-    ]);
-    await db.transaction(async (tx) => {
-      // Locked against a concurrent cancellation: a statement is issued only while the settlement stands.
-      const [locked] = await tx.select().from(insuranceSettlements).where(eq(insuranceSettlements.setlId, setlId)).for('update');
-      if (locked && !locked.certificateId && locked.status === 'settled') {
-        const cert = (await prepared(tx)).get(key);
-        if (!cert) throw new Error(`statement of ${setlId} not issued`);
-        await tx.update(insuranceSettlements).set({ certificateId: cert.id }).where(eq(insuranceSettlements.setlId, setlId));
+  /**
+   * The statements of some settlements, sealed as one batch (one signature over the batch, one
+   * transaction): the settlements still standing and not yet sealed are issued, the others skipped.
+   * A settlement cancelled between the reads and the transaction makes it throw (nothing is
+   * written); the worker then issues each event's statement on its own.
+   */
+  async function issue(setlIds: readonly string[], markHandled?: Parameters<EventHandler['handle']>[1]['markHandled']) {
+    const rows = (
+      await db
+        .select()
+        .from(insuranceSettlements)
+        .where(inArray(insuranceSettlements.setlId, [...setlIds]))
+    ).filter((s) => !s.certificateId && s.status === 'settled');
+    const inputs: (RecordIssueInput & { setlId: string })[] = [];
+    if (rows.length > 0) {
+      const [persons, encounters, lineRows] = await Promise.all([
+        db
+          .select()
+          .from(insurancePersons)
+          .where(inArray(insurancePersons.psnNo, [...new Set(rows.map((s) => s.psnNo))])),
+        db
+          .select()
+          .from(insuranceEncounters)
+          .where(
+            inArray(
+              insuranceEncounters.mdtrtId,
+              rows.map((s) => s.mdtrtId),
+            ),
+          ),
+        db
+          .select({ mdtrtId: insuranceFeeLines.mdtrtId, sn: insuranceFeeLines.feedetlSn, name: insuranceFeeLines.nameZh })
+          .from(insuranceFeeLines)
+          .where(
+            inArray(
+              insuranceFeeLines.mdtrtId,
+              rows.map((s) => s.mdtrtId),
+            ),
+          ),
+      ]);
+      const person = new Map(persons.map((p) => [p.psnNo, p]));
+      const encounter = new Map(encounters.map((e) => [e.mdtrtId, e]));
+      const lineNames = new Map<string, Map<string, string>>();
+      for (const l of lineRows) {
+        if (!lineNames.has(l.mdtrtId)) lineNames.set(l.mdtrtId, new Map());
+        lineNames.get(l.mdtrtId)!.set(l.sn, l.name);
       }
-      await markHandled(tx);
+      // Read once per institution and region (a batch comes from a few hospitals and regions).
+      const once = <T>(cache: Map<string, Promise<T>>, code: string, read: (code: string) => Promise<T>) => {
+        if (!cache.has(code)) cache.set(code, read(code));
+        return cache.get(code)!;
+      };
+      const institutions = new Map<string, ReturnType<ReferenceData['institution']>>();
+      const regions = new Map<string, ReturnType<ReferenceData['region']>>();
+      const issuers = new Map<string, ReturnType<typeof issuerOf>>();
+      for (const s of rows) {
+        const p = person.get(s.psnNo);
+        const e = encounter.get(s.mdtrtId);
+        if (!p || !e) continue;
+        const [institution, region, org] = await Promise.all([
+          once(institutions, s.institutionCode, (c) => reference.institution(c)),
+          once(regions, s.insuranceRegion, (c) => reference.region(c)),
+          once(issuers, s.insuranceRegion, (c) => issuerOf(ctx, reference, c)),
+        ]);
+        inputs.push({
+          setlId: s.setlId,
+          key: derivedUuid('statement', s.setlId),
+          type: STATEMENT_TYPE,
+          orgCode: org.code,
+          holderId: p.accountId ?? derivedUuid('person', p.psnNo),
+          holder: { name: p.name, residentIdMasked: p.idMasked },
+          values: statementValues(s, p, {
+            institution: institution?.nameZh ?? s.institutionCode,
+            insuranceRegion: region?.nameZh ?? '',
+            beginDate: e.beginDate,
+            lineNames: lineNames.get(s.mdtrtId) ?? new Map(),
+          }),
+          actorId: statementActor(org).accountId,
+        });
+      }
+    }
+    if (inputs.length === 0 && !markHandled) return;
+    const prepared = inputs.length > 0 ? await deps.certificates.prepareRecordIssue(inputs) : null;
+    await db.transaction(async (tx) => {
+      if (prepared) {
+        // Locked against a concurrent cancellation (in one order, as every batch locks them): a
+        // statement is issued only while its settlement stands.
+        const ids = inputs.map((i) => i.setlId);
+        const locked = await tx
+          .select()
+          .from(insuranceSettlements)
+          .where(inArray(insuranceSettlements.setlId, ids))
+          .orderBy(asc(insuranceSettlements.setlId))
+          .for('update');
+        const standing = new Set(locked.filter((l) => !l.certificateId && l.status === 'settled').map((l) => l.setlId));
+        if (standing.size !== ids.length) {
+          if (ids.length > 1) throw new Error('a settlement of the batch changed meanwhile: each is issued on its own');
+        } else {
+          const issued = await prepared(tx);
+          for (const { key, setlId } of inputs) {
+            const cert = issued.get(key);
+            if (!cert) throw new Error(`statement of ${setlId} not issued`);
+            await tx.update(insuranceSettlements).set({ certificateId: cert.id }).where(eq(insuranceSettlements.setlId, setlId));
+          }
+        }
+      }
+      if (markHandled) await markHandled(tx);
     });
   }
 
@@ -168,7 +233,12 @@ export function createStatements(ctx: InsuranceContext, reference: ReferenceData
         topics: [SETTLED_TOPIC],
         async handle(event, handling) {
           const { setlId } = event.payload;
-          if (typeof setlId === 'string') await issue(setlId, (tx) => handling.markHandled(tx));
+          if (typeof setlId === 'string') await issue([setlId], (tx) => handling.markHandled(tx));
+        },
+        // A batch of settlements at once: one signature and one transaction for all their statements.
+        async handleMany(events) {
+          const ids = events.map((e) => e.payload.setlId).filter((id): id is string => typeof id === 'string');
+          if (ids.length > 0) await issue(ids);
         },
       },
       {

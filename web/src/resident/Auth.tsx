@@ -2,6 +2,7 @@ import { Button, Form, Input, List, NoticeBar, Selector, Toast } from 'antd-mobi
 import { useEffect, useState } from 'react';
 import type { Delegation, Org } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
+import { usePlatform } from '../shared/demo-banner.tsx';
 import { navigate } from '../shared/router.tsx';
 import { api, errorText, session } from './context.ts';
 
@@ -15,6 +16,8 @@ export function Login() {
   const { t } = useI18n();
   const [busy, setBusy] = useState(false);
   const helper = new URLSearchParams(location.search).has('helper');
+  const platform = usePlatform();
+  useFederatedLanding();
   const onFinish = async (values: { login: string; password: string }) => {
     setBusy(true);
     try {
@@ -70,6 +73,12 @@ export function Login() {
           <Input type="password" placeholder={t('请输入密码', 'Password')} autoComplete="current-password" />
         </Form.Item>
       </Form>
+      {platform?.oidcLogin && !helper && (
+        // A full navigation: the server redirects to the national platform and back (OpenID Connect).
+        <Button block size="large" color="primary" fill="outline" onClick={() => location.assign('/api/auth/oidc/start')}>
+          {t('用国家政务服务平台账号登录', 'Log in with the national account')}
+        </Button>
+      )}
       <div className="rs-auth-links">
         <a
           href="/register"
@@ -85,6 +94,35 @@ export function Login() {
       </div>
     </div>
   );
+}
+
+/**
+ * Back from the national platform (/login?oidc=1): the server set the session cookie; the app learns
+ * whose it is from GET /api/me and goes home. A refused login answered with its error before this page.
+ */
+function useFederatedLanding() {
+  const { t } = useI18n();
+  useEffect(() => {
+    if (!new URLSearchParams(location.search).has('oidc')) return;
+    session.clear();
+    api
+      .me()
+      .then((me) => {
+        if (me.kind !== 'resident') return;
+        session.set({
+          account: {
+            id: me.accountId,
+            kind: 'resident',
+            name: me.name,
+            residentIdMasked: me.residentIdMasked,
+            roles: [],
+            capabilities: {},
+          },
+        });
+        navigate('/', { replace: true });
+      })
+      .catch(() => Toast.show({ icon: 'fail', content: t('登录未完成，请重试', 'The login did not complete; try again') }));
+  }, [t]);
 }
 
 interface RegisterValues {

@@ -41,6 +41,154 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/auth/oidc/start': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * 用国家政务服务平台账号登录：跳转到国家平台 · log in with the national account: go to the hub
+     * @description 浏览器导航到此地址；应答 303 跳转到国家政务服务平台的授权页（含 state、nonce 与 PKCE），并在 Cookie 中保存本次登录（10 分钟）。 A browser navigates here; the answer redirects to the hub (state, nonce, PKCE) and keeps the pending login in a cookie for 10 minutes.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description 303 See Other: Location 指向下一步 · Location is the next step */
+        303: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/oidc/callback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * 国家政务服务平台登录回调 · the hub sends the browser back here
+     * @description 核对 state，用授权码与 PKCE 向国家平台换取身份令牌，按身份证号（与本地注册相同的加密与索引方式）找到或登记居民，开启本节点的会话（HttpOnly Cookie），再 303 跳转到居民端（/login?oidc=1）。 Checks the state, exchanges the code (PKCE) for the ID token, finds or registers the resident keyed by the ID number as local registration does, opens a session of this node and redirects to the resident app.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description 授权码 authorization code */
+          code?: string;
+          /** @description state */
+          state?: string;
+          /** @description issuer (RFC 9207) */
+          iss?: string;
+          /** @description OAuth error */
+          error?: string;
+          /** @description OAuth error description */
+          error_description?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description 303 See Other: Location 指向下一步 · Location is the next step */
+        303: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/auth/residents/register': {
     parameters: {
       query?: never;
@@ -13114,6 +13262,14 @@ export interface components {
           | 'INSURANCE_NO_POLICY'
           | 'HOSPITAL_SIGNATURE_INVALID'
           | 'INSURANCE_BAD_ENVELOPE'
+          | 'OIDC_NOT_CONFIGURED'
+          | 'OIDC_LOGIN_EXPIRED'
+          | 'OIDC_STATE_MISMATCH'
+          | 'OIDC_LOGIN_REFUSED'
+          | 'OIDC_CODE_REJECTED'
+          | 'OIDC_CLIENT_REJECTED'
+          | 'OIDC_HUB_UNAVAILABLE'
+          | 'OIDC_RESPONSE_INVALID'
           | 'NOT_IMPLEMENTED'
           | 'DATABASE_BUSY'
           | 'INTERNAL'
@@ -13726,6 +13882,7 @@ export interface components {
       };
       demo: boolean;
       needsBootstrap: boolean;
+      oidcLogin: boolean;
     };
     /** ProposeRuleBody */
     ProposeRuleBody: {

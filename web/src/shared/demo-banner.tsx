@@ -6,6 +6,8 @@ export interface PlatformInfo {
   name: { zh: string; en: string };
   demo: boolean;
   needsBootstrap: boolean;
+  /** The node lets residents log in with their national account (OpenID Connect through the hub). */
+  oidcLogin?: boolean;
 }
 
 let loaded: Promise<PlatformInfo | null> | undefined;

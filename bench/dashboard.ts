@@ -27,7 +27,9 @@ import { openDatabase } from '../src/db/database.ts';
 import { SEED_SERVICE_ITEMS } from '../src/modules/catalog/index.ts';
 import { makeResidentId } from '../src/modules/identity/index.ts';
 import type { StaffRole } from '../src/modules/identity/identity.tables.ts';
+import { busiestOrg, fillDashboardAggregate } from './support/dashboard-aggregate.ts';
 import { createBenchDatabase, DEFAULT_SERVER_URL } from './support/databases.ts';
+import { backendPids, CpuMeter } from './support/cpu.ts';
 import { createHttpClient } from './support/http.ts';
 import { loadLine } from './support/machine.ts';
 import { startServer } from './support/server.ts';
@@ -76,46 +78,11 @@ try {
 
   // ---- 1. the aggregate, in bulk ----
   t = performance.now();
-  await admin.query('SET synchronous_commit = off');
-  await admin.query('SELECT setseed(0.42)');
-  await admin.query(`CREATE TEMP TABLE bench_villages AS
-    SELECT (row_number() OVER (ORDER BY md5(code)))::int AS n, path FROM orgs WHERE level = 'village'`);
-  const villages = Number((await admin.query<{ n: string }>('SELECT count(*) AS n FROM bench_villages')).rows[0]!.n);
-  await admin.query('ALTER TABLE bench_villages ADD PRIMARY KEY (n)');
-  const codes = SEED_SERVICE_ITEMS.map((i) => i.code);
-  await admin.query(`CREATE UNLOGGED TABLE bench_leaf (path text, svc text, day date, submitted int, submitted_online int, decided int,
-    on_time int, first_time int, instant int, fully_online int, counter_trips int, working_milli bigint, certificates int)`);
-  for (let done = 0; done < opts.cases; done += opts.batch) {
-    const n = Math.min(opts.batch, opts.cases - done);
-    // One case per row: a village (skewed: power(random, 2) favours the first of a shuffled list), a service, a day of the last year.
-    await admin.query(
-      `INSERT INTO bench_leaf
-       SELECT v.path, c.svc, c.day, count(*), count(*) FILTER (WHERE r1 < 0.6),
-         count(*) FILTER (WHERE r2 < 0.85), count(*) FILTER (WHERE r2 < 0.85 AND r3 < 0.9), count(*) FILTER (WHERE r2 < 0.85 AND r4 < 0.8),
-         count(*) FILTER (WHERE r2 < 0.85 AND r1 > 0.95), count(*) FILTER (WHERE r2 < 0.85 AND r1 < 0.5),
-         count(*) FILTER (WHERE r2 < 0.85 AND r1 >= 0.6), coalesce(sum((r3 * 5000)::int) FILTER (WHERE r2 < 0.85), 0),
-         count(*) FILTER (WHERE r2 < 0.85 AND r4 < 0.7)
-       FROM (SELECT 1 + floor(power(random(), 2) * $1)::int AS n, ($2::text[])[1 + floor(random() * $3)::int] AS svc,
-               current_date - floor(random() * 365)::int AS day, random() AS r1, random() AS r2, random() AS r3, random() AS r4
-             FROM generate_series(1, $4)) c
-       JOIN bench_villages v USING (n)
-       GROUP BY v.path, c.svc, c.day`,
-      [villages, codes, codes.length, n],
-    );
-  }
-  const cols =
-    'submitted, submitted_online, decided, on_time, first_time, instant, fully_online, counter_trips, working_milli, certificates';
-  const sums = cols
-    .split(', ')
-    .map((c) => `sum(${c})`)
-    .join(', ');
-  for (let level = 1; level <= 5; level++)
-    for (const service of ['svc', "''"])
-      await admin.query(`INSERT INTO dashboard_counts (org_code, service_code, day, ${cols})
-        SELECT split_part(path, '.', ${level}), ${service}, day, ${sums} FROM bench_leaf
-        WHERE split_part(path, '.', ${level}) <> '' GROUP BY 1, 2, 3`);
-  await admin.query('DROP TABLE bench_leaf');
-  await admin.query('ANALYZE dashboard_counts');
+  const villages = await fillDashboardAggregate(admin, {
+    cases: opts.cases,
+    batch: opts.batch,
+    serviceCodes: SEED_SERVICE_ITEMS.map((i) => i.code),
+  });
   const rows = Number((await admin.query<{ n: string }>('SELECT count(*) AS n FROM dashboard_counts')).rows[0]!.n);
   const size = (await admin.query<{ s: string }>(`SELECT pg_size_pretty(pg_total_relation_size('dashboard_counts')) AS s`)).rows[0]!.s;
   log(
@@ -123,14 +90,6 @@ try {
   );
 
   // ---- 2. views under concurrent users ----
-  const busiest = async (level: string) => {
-    const { rows: r } = await admin.query<{ org_code: string }>(
-      `SELECT c.org_code FROM dashboard_counts c JOIN orgs o ON o.code = c.org_code
-       WHERE o.level = $1 AND c.service_code = '' GROUP BY c.org_code ORDER BY sum(c.submitted) DESC LIMIT 1`,
-      [level],
-    );
-    return r[0]!.org_code;
-  };
   const roles: [string, StaffRole][] = [
     ['province', 'supervisor'],
     ['city', 'city_admin'],
@@ -140,7 +99,7 @@ try {
   ];
   const scenarios: { level: string; code: string; token: string }[] = [];
   for (const [level, role] of roles) {
-    const code = await busiest(level);
+    const code = await busiestOrg(admin, level);
     const username = `bench-dash-${level}`;
     await services.identityAdmin.ensureStaff({ username, name: `压测${level}`, password: PASSWORD, roles: [{ role, orgCode: code }] });
     scenarios.push({
@@ -168,6 +127,10 @@ try {
     for (const s of scenarios) for (let i = 0; i < 5; i++) await view(s, i % 2 === 0);
     const times = new Map<string, number[]>();
     let next = 0;
+    // CPU per view: the server process, and the PostgreSQL backends of the bench database (the generator's own is left out).
+    const serverCpu = new CpuMeter(() => Promise.resolve([server.pid]));
+    const pgCpu = new CpuMeter(() => backendPids(opts.serverUrl, new URL(databaseUrl).pathname.slice(1)));
+    await Promise.all([serverCpu.start(), pgCpu.start()]);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: opts.users }, async () => {
@@ -182,9 +145,11 @@ try {
       }),
     );
     const wall = (performance.now() - started) / 1000;
+    const [serverMs, pgMs] = await Promise.all([serverCpu.stop(), pgCpu.stop()]);
     const all = summarise([...times.values()].flat());
     log(
-      `\nViews: ${opts.requests} GET /api/dashboards/:code from ${opts.users} concurrent users, ${(opts.requests / wall).toFixed(0)} views/s`,
+      `\nViews: ${opts.requests} GET /api/dashboards/:code from ${opts.users} concurrent users, ${(opts.requests / wall).toFixed(0)} views/s; ` +
+        `CPU per view: server ${(serverMs / opts.requests).toFixed(2)} ms, PostgreSQL ${(pgMs / opts.requests).toFixed(2)} ms`,
     );
     log(
       table([

@@ -213,6 +213,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     db,
     masterKey,
     ledger,
+    // A completed exchange is announced in its transaction (the dashboards count them).
+    events,
     orgs,
     cases: applications,
     residents: identity,
@@ -290,8 +292,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const insurance = createInsuranceService(insuranceDeps);
   for (const handler of insurance.handlers) events.subscribe(handler);
   const ratings = createRatingsService({ db, orgs, applications, catalog, ledger, events, notices: inbox, clock });
-  // 督查 dashboards: counted from the outbox (cases submitted and decided, certificates issued).
-  events.subscribe(dashboardsHandler(db));
+  // 督查 dashboards: counted from the outbox (cases submitted and decided, certificates issued, exchanges completed).
+  events.subscribe(dashboardsHandler({ db, orgs }));
   const oidc = options.oidc ?? { kind: 'none' };
   const oidcHub =
     oidc.kind === 'provider'

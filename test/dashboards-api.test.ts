@@ -67,4 +67,50 @@ describe.each(testEngines())('supervision dashboards over HTTP on %s', (engine) 
       (await app.inject({ method: 'GET', url: `/api/dashboards/${COUNTY}/export?table=trend&format=csv`, headers: other })).statusCode,
     ).toBe(404);
   });
+
+  it('answers an unchanged view with 304 to the ETag the caller holds, and a changed one in full', async () => {
+    const { ctx, app } = suite;
+    const reviewer = await ctx.newStaff('village_reviewer', VILLAGE);
+    const headers = await bearer(reviewer.username);
+    const first = await app.inject({ method: 'GET', url: `/api/dashboards/${VILLAGE}`, headers });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toContain('application/json');
+    expect(first.headers['cache-control']).toBe('private, no-cache');
+    const etag = String(first.headers['etag']);
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const before = first.json<{ figures: { submitted: number } }>().figures.submitted;
+
+    const same = await app.inject({ method: 'GET', url: `/api/dashboards/${VILLAGE}`, headers: { ...headers, 'if-none-match': etag } });
+    expect(same.statusCode).toBe(304);
+    expect(same.body).toBe('');
+    expect(same.headers['etag']).toBe(etag);
+    // A weak comparison, and one of a list, match too; another period is another answer.
+    const weak = await app.inject({
+      method: 'GET',
+      url: `/api/dashboards/${VILLAGE}`,
+      headers: { ...headers, 'if-none-match': `"x", W/${etag}` },
+    });
+    expect(weak.statusCode).toBe(304);
+    const other = await app.inject({
+      method: 'GET',
+      url: `/api/dashboards/${VILLAGE}?from=2020-01-01&to=2020-01-31`,
+      headers: { ...headers, 'if-none-match': etag },
+    });
+    expect(other.statusCode).toBe(200);
+    // Refused callers get their refusal, never a 304.
+    const anonymous = await app.inject({ method: 'GET', url: `/api/dashboards/${VILLAGE}`, headers: { 'if-none-match': etag } });
+    expect(anonymous.statusCode).toBe(401);
+
+    // A case counted changes the view: the old tag gets the whole new answer.
+    const resident = await ctx.newResident();
+    await ctx.services.applications.submit(resident, {
+      serviceCode: 'cert.residence',
+      form: { address: '塔元庄村', residentSince: '2010-01-01', purpose: 'employment' },
+    });
+    await ctx.services.events.drain();
+    const changed = await app.inject({ method: 'GET', url: `/api/dashboards/${VILLAGE}`, headers: { ...headers, 'if-none-match': etag } });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.headers['etag']).not.toBe(etag);
+    expect(changed.json<{ figures: { submitted: number } }>().figures.submitted).toBe(before + 1);
+  });
 });

@@ -11,6 +11,7 @@ export interface ServeExtras {
   /** A worker of `--workers N`: the primary printed the addresses; this process says only that it is ready. */
   quiet?: boolean;
 }
+import { startAppliedPrune } from '../modules/dashboards/index.ts';
 import { startSessionPurge } from '../modules/identity/index.ts';
 import { purgeExpiredPayloads } from '../modules/oidc/index.ts';
 import { watchMasterKey } from '../modules/identity/index.ts';
@@ -77,6 +78,11 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     intervalMs: 10 * 60_000,
     onError: (error) => app.log.error({ err: error }, 'session purge failed'),
   });
+  // The dashboards' dedupe marks of events the worker has recorded done, once a week old: hourly.
+  const stopAppliedPrune = startAppliedPrune(platform.database.db, platform.services.events, {
+    intervalMs: 60 * 60_000,
+    onError: (error) => app.log.error({ err: error }, 'dashboard mark prune failed'),
+  });
   // 免申即享 by date (the 80th birthdays) and the month's recurring payments: soon after start, then hourly.
   const stopBenefits = platform.services.benefits.startSchedule({
     intervalMs: 60 * 60_000,
@@ -112,6 +118,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     clearInterval(gossip);
     await stopEvents();
     await stopPurge();
+    await stopAppliedPrune();
     await stopBenefits();
     clearInterval(escalation);
     clearInterval(caseEscalation);

@@ -1,5 +1,6 @@
 import { chinaDate } from '../../core/values.ts';
 import type { CaseFacts } from '../applications/index.ts';
+import { EXCHANGE_COMPLETED_TOPIC as EXCHANGE_COMPLETED } from '../sharing/index.ts';
 import { caseTiming } from './case-clock.ts';
 
 /** The counters of one aggregate row (dashboards.tables.ts). */
@@ -14,6 +15,8 @@ export interface Counters {
   counterTrips: number;
   workingMilli: number;
   certificates: number;
+  exchangesConsumed: number;
+  exchangesProvided: number;
 }
 
 export const COUNTER_NAMES: readonly (keyof Counters)[] = [
@@ -27,6 +30,8 @@ export const COUNTER_NAMES: readonly (keyof Counters)[] = [
   'counterTrips',
   'workingMilli',
   'certificates',
+  'exchangesConsumed',
+  'exchangesProvided',
 ];
 
 export const zeroCounters = (): Counters => ({
@@ -40,10 +45,15 @@ export const zeroCounters = (): Counters => ({
   counterTrips: 0,
   workingMilli: 0,
   certificates: 0,
+  exchangesConsumed: 0,
+  exchangesProvided: 0,
 });
 
+/** The outbox handler's name (the worker records what it has done under it). */
+export const HANDLER_NAME = 'dashboards.count';
+
 /** The events the dashboards count. */
-export const COUNTED_TOPICS = ['case.submitted', 'case.decided', 'certificate.issued'] as const;
+export const COUNTED_TOPICS = ['case.submitted', 'case.decided', 'certificate.issued', EXCHANGE_COMPLETED] as const;
 
 export interface CountedEvent {
   id: number;
@@ -101,15 +111,38 @@ export function countEvent(event: CountedEvent, facts: CaseFacts): { day: string
     }
     case 'certificate.issued':
       return { day: chinaDate(event.createdAt), add: { certificates: 1 } };
+    case EXCHANGE_COMPLETED:
+      // The consumer's side: its case's org and service (the provider's side is counted apart, providerOf).
+      return { day: chinaDate(completedAt(event)), add: { exchangesConsumed: 1 } };
     default:
       return null;
   }
 }
 
-/** Adds a counted event to the row of its org and of every org above, for its service and for all services. */
-export function addToDeltas(deltas: Deltas, facts: CaseFacts, counted: { day: string; add: Partial<Counters> }): void {
+const completedAt = (event: CountedEvent): Date => {
+  const at = event.payload['completedAt'];
+  const date = typeof at === 'string' ? new Date(at) : event.createdAt;
+  return Number.isNaN(date.getTime()) ? event.createdAt : date;
+};
+
+/** The provider's side of a completed exchange: its org, and what it adds there (for all services only). */
+export function providerOf(event: CountedEvent): { orgCode: string; counted: { day: string; add: Partial<Counters> } } | null {
+  const orgCode = event.payload['providerOrgCode'];
+  if (event.topic !== EXCHANGE_COMPLETED || typeof orgCode !== 'string') return null;
+  return { orgCode, counted: { day: chinaDate(completedAt(event)), add: { exchangesProvided: 1 } } };
+}
+
+/**
+ * Adds a counted event to the row of its org and of every org above, for its service and for all
+ * services (a null service: all services only).
+ */
+export function addToDeltas(
+  deltas: Deltas,
+  facts: { orgPath: string; serviceCode: string | null },
+  counted: { day: string; add: Partial<Counters> },
+): void {
   for (const orgCode of facts.orgPath.split('.')) {
-    for (const serviceCode of [facts.serviceCode, '']) {
+    for (const serviceCode of facts.serviceCode === null ? [''] : [facts.serviceCode, '']) {
       const key = `${orgCode}|${serviceCode}|${counted.day}`;
       let row = deltas.get(key);
       if (!row) deltas.set(key, (row = { orgCode, serviceCode, day: counted.day, counters: zeroCounters() }));

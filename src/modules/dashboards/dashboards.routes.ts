@@ -1,9 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import { requirePrincipal } from '../../http/auth.ts';
 import { withErrors } from '../../http/schemas.ts';
 import { DashboardParams, DashboardViewSchema, ExportQuery, PeriodQuery } from './dashboards.schemas.ts';
 import type { DashboardsService } from './dashboards.service.ts';
+
+/** The view is built as JSON text once (its entity tag is the text's digest): sent as it is, not serialised again. */
+function sendJsonText(reply: FastifyReply, json: string): FastifyReply {
+  return reply.send(Buffer.from(json));
+}
 
 export function dashboardsRoutes(deps: { dashboards: DashboardsService }): FastifyPluginAsyncTypebox {
   const { dashboards } = deps;
@@ -18,10 +24,24 @@ export function dashboardsRoutes(deps: { dashboards: DashboardsService }): Fasti
             '网上可办率、全程网办率、按时办结率、一次办结率、平均办理工作日（承诺与法定时限）、到现场次数、好评率、差评整改率、回访率、出证数、即办件数；本机构人员及上级可见，逐级下钻至村（社区）与办件队列。',
           params: DashboardParams,
           querystring: PeriodQuery,
-          response: withErrors({ 200: DashboardViewSchema }, [400, 401, 403, 404]),
+          response: withErrors(
+            { 200: DashboardViewSchema, 304: Type.Null({ description: '未变化 · not modified (If-None-Match names the ETag)' }) },
+            [400, 401, 403, 404],
+          ),
         },
       },
-      async (request) => dashboards.view(requirePrincipal(request), request.params.orgCode, request.query),
+      async (request, reply) => {
+        const view = await dashboards.viewJson(
+          requirePrincipal(request),
+          request.params.orgCode,
+          request.query,
+          request.headers['if-none-match'],
+        );
+        // Private, and revalidated on every use: a browser asks again with If-None-Match and gets a 304 while nothing changed.
+        void reply.header('etag', view.etag).header('cache-control', 'private, no-cache');
+        if (view.json === null) return reply.code(304).send(null);
+        return sendJsonText(reply.type('application/json; charset=utf-8'), view.json);
+      },
     );
 
     app.get(

@@ -27,6 +27,10 @@ const FiguresSchema = Type.Object(
     instant: Count,
     instantRate: Rate,
     certificates: Count,
+    /** 数据共享: exchanges completed for the org's subtree as the consumer (data used instead of a paper proof)… */
+    exchanges: Count,
+    /** … and as the provider. */
+    exchangesProvided: Count,
   },
   { title: 'DashboardFigures' },
 );

@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection } from '../../../test/errors.ts';
 import { createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
+import { type Deltas, zeroCounters } from './counting.ts';
+import { applyDeltas } from './dashboards.repository.ts';
 import { countEvents } from './on-event.ts';
+import { APPLIED_RETENTION_MS, pruneApplied, startAppliedPrune } from './applied-prune.ts';
+import { seedDatasets } from '../sharing/sharing.seed.ts';
+import { shiftDate } from './period.ts';
 
 const COUNTY = '130123';
 const TOWNSHIP = '130123100';
@@ -110,9 +115,165 @@ describe.each(testEngines())('supervision dashboards on %s', (engine) => {
     );
     expect(rows.length).toBeGreaterThanOrEqual(8);
     const again = rows.map((r) => ({ id: Number(r.id), topic: r.topic, payload: r.payload, createdAt: new Date(r.created_at) }));
-    expect(await countEvents(ctx.database.db, again)).toBe(0);
-    expect(await countEvents(ctx.database.db, again.slice(0, 1))).toBe(0);
+    expect(await countEvents(ctx.database.db, ctx.services.orgs, again)).toBe(0);
+    expect(await countEvents(ctx.database.db, ctx.services.orgs, again.slice(0, 1))).toBe(0);
     expect((await ctx.services.dashboards.view(countyAdmin, COUNTY, {})).figures).toEqual(county.figures);
+  });
+
+  it('sums any period from whole months and edge days exactly as its days add up', async () => {
+    // A year of rows (2025) for the village and every org above it, written as the handler writes them.
+    const path = (await ctx.services.orgs.getOrg(VILLAGE))!.path;
+    const perDay = new Map<string, { submitted: number; decided: number }>();
+    const deltas: Deltas = new Map();
+    for (let i = 0, day = '2025-01-01'; day <= '2025-12-31'; i++, day = shiftDate(day, 1)) {
+      const add = { submitted: (i * 7) % 5, decided: (i * 3) % 4 };
+      perDay.set(day, add);
+      for (const orgCode of path.split('.'))
+        for (const serviceCode of ['cert.residence', '']) {
+          const counters = { ...zeroCounters(), ...add, workingMilli: add.decided * 1500 };
+          deltas.set(`${orgCode}|${serviceCode}|${day}`, { orgCode, serviceCode, day, counters });
+        }
+    }
+    await applyDeltas(ctx.database.db, deltas);
+    const countyAdmin = await ctx.newStaff('county_admin', COUNTY);
+    const periods = [
+      ['2025-01-01', '2025-12-31'],
+      ['2025-01-15', '2025-12-14'],
+      ['2025-02-01', '2025-02-28'],
+      ['2025-03-02', '2025-04-29'],
+      ['2025-06-30', '2025-08-01'],
+      ['2025-12-31', '2025-12-31'],
+    ] as const;
+    for (const [from, to] of periods) {
+      let submitted = 0;
+      let decided = 0;
+      for (const [day, add] of perDay)
+        if (day >= from && day <= to) {
+          submitted += add.submitted;
+          decided += add.decided;
+        }
+      const view = await ctx.services.dashboards.view(countyAdmin, COUNTY, { from, to });
+      expect(view.figures).toMatchObject({ submitted, decided, averageWorkingDays: decided === 0 ? null : 1.5 });
+      expect(view.services).toEqual([expect.objectContaining({ code: 'cert.residence', figures: view.figures })]);
+      expect(view.children.reduce((sum, c) => sum + c.figures.submitted, 0)).toBe(submitted);
+      expect(view.trend.reduce((sum, t) => sum + t.decided, 0)).toBe(decided);
+      expect(view.trend.length).toBe([...perDay.keys()].filter((d) => d >= from && d <= to).length);
+    }
+  });
+
+  it('counts completed data exchanges for the consumer and the provider, every level, once each', async () => {
+    const sharing = ctx.services.dataSharing;
+    await ctx.services.sharingAdmin.upsertDatasets(seedDatasets(ctx.departments));
+    const police = await ctx.newStaff('department_officer', ctx.departments.public_security!);
+    const civil = await ctx.newStaff('department_officer', ctx.departments.civil_affairs!);
+    const supervisor = await ctx.newStaff('supervisor', COUNTY);
+    const resident = await ctx.newResident();
+    await ctx.services.sharingAdmin.upsertRecords('civil.marriage_record', [
+      {
+        residentId: resident.residentId,
+        data: {
+          maritalStatus: '已婚',
+          spouseName: '钱进',
+          registeredOn: '2020-05-20',
+          certificateNo: 'J2020-77',
+          registry: '正定县民政局',
+        },
+      },
+    ]);
+    const { case: kase } = await ctx.services.applications.submit(resident, {
+      serviceCode: 'birth.household_registration',
+      form: { childName: '钱小宝', householdHead: '钱进' },
+    });
+    const grant = (consentRequired: boolean) =>
+      sharing.createGrant(civil, {
+        datasetCode: 'civil.marriage_record',
+        consumerOrgCode: ctx.departments.public_security!,
+        fields: ['maritalStatus'],
+        purpose: 'birth.household_registration',
+        legalBasis: '《婚姻登记条例》',
+        consentRequired,
+        validUntil: new Date(Date.now() + 30 * 86_400_000),
+        ...(consentRequired ? {} : { legalBasisCode: 'pipl-13-1-3' }),
+      });
+    const ask = {
+      datasetCode: 'civil.marriage_record',
+      fields: ['maritalStatus'],
+      purpose: 'birth.household_registration',
+      caseId: kase.id,
+    };
+    // With the resident's consent: completed on the retry after it (sharing's `complete`, in a transaction).
+    await grant(true);
+    const consented = { ...ask, requestKey: 'dash-consent-1' };
+    const pending = await sharing.requestExchange(police, consented);
+    await sharing.decideConsent(resident, pending.exchange.id, 'approve');
+    expect((await sharing.requestExchange(police, consented)).exchange.status).toBe('completed');
+    // Under a law-based grant: completed at once (the row and its leaf in one statement, the event beside them).
+    const lawful = await grant(false);
+    if (lawful.status === 'pending_approval') await sharing.approveGrant(supervisor, lawful.id);
+    expect((await sharing.requestExchange(police, { ...ask, requestKey: 'dash-law-1' })).exchange.status).toBe('completed');
+    // A replay is the same exchange: no second event.
+    await sharing.requestExchange(police, { ...ask, requestKey: 'dash-law-1' });
+    await ctx.services.events.drain();
+
+    const dashboards = ctx.services.dashboards;
+    const county = await dashboards.view(supervisor, COUNTY, {});
+    expect(county.figures).toMatchObject({ exchanges: 2, exchangesProvided: 2 });
+    const consumer = county.children.find((c) => c.code === ctx.departments.public_security)!;
+    const provider = county.children.find((c) => c.code === ctx.departments.civil_affairs)!;
+    expect(consumer.figures).toMatchObject({ exchanges: 2, exchangesProvided: 0 });
+    expect(provider.figures).toMatchObject({ exchanges: 0, exchangesProvided: 2 });
+    // The consumer's side is counted for the case's service too; the province sees the same.
+    const policeView = await dashboards.view(police, ctx.departments.public_security!, {});
+    expect(policeView.services.find((s) => s.code === 'birth.household_registration')?.figures.exchanges).toBe(2);
+    const province = await dashboards.view(await ctx.newStaff('supervisor', '13'), '13', {});
+    expect(province.figures).toMatchObject({ exchanges: 2, exchangesProvided: 2 });
+    const csv = (await dashboards.exportTable(supervisor, COUNTY, { table: 'children', format: 'csv' })).body.toString('utf8');
+    expect(csv).toContain('数据共享调用次数,数据共享提供次数');
+  });
+
+  it('prunes the dedupe marks past the retention whose events the worker recorded done, and nothing is counted twice after', async () => {
+    const resident = await ctx.newResident();
+    const { case: kase } = await ctx.services.applications.submit(resident, { serviceCode: 'cert.residence', form: FORM });
+    const { case: second } = await ctx.services.applications.submit(resident, { serviceCode: 'cert.residence', form: FORM });
+    await ctx.services.events.drain();
+    const db = ctx.database.db;
+    const ids = async (where: ReturnType<typeof sql>) =>
+      (await db.execute<{ id: string | number }>(sql`select id from outbox where ${where} order by id`)).rows.map((r) => Number(r.id));
+    const [submitted] = await ids(sql`topic = 'case.submitted' and payload->>'caseId' = ${kase.id}`);
+    expect(submitted).toBeDefined();
+    // Marks: this event's, backdated past the retention; one as old whose event the worker never recorded done; one recent.
+    const old = new Date(Date.now() - APPLIED_RETENTION_MS - 60_000).toISOString();
+    await db.execute(sql`update dashboard_applied set applied_at = ${old}::timestamptz where event_id = ${submitted}`);
+    await db.execute(sql`insert into dashboard_applied (event_id, applied_at) values (${-submitted!}, ${old}::timestamptz)`);
+    const marks = async () => (await db.execute<{ n: number }>(sql`select count(*)::int as n from dashboard_applied`)).rows[0]!.n;
+    const before = await marks();
+    const view = async () => (await ctx.services.dashboards.view(await ctx.newStaff('village_reviewer', VILLAGE), VILLAGE, {})).figures;
+    const figures = await view();
+
+    // Small pages: the walk goes on past a page with nothing to delete.
+    expect(await pruneApplied(db, ctx.services.events, new Date(), { batchSize: 1 })).toBe(1);
+    expect(await marks()).toBe(before - 1);
+    const left = (
+      await db.execute<{ id: string }>(sql`select event_id as id from dashboard_applied where event_id in (${submitted}, ${-submitted!})`)
+    ).rows;
+    expect(left.map((r) => Number(r.id))).toEqual([-submitted!]);
+    // Recent marks stay however done their events are.
+    expect(await pruneApplied(db, ctx.services.events, new Date())).toBe(0);
+    // The serve loop's sweep: its first prune starts at once, and stopping waits for it.
+    const [secondSubmitted] = await ids(sql`topic = 'case.submitted' and payload->>'caseId' = ${second.id}`);
+    await db.execute(sql`update dashboard_applied set applied_at = ${old}::timestamptz where event_id = ${secondSubmitted}`);
+    const errors: unknown[] = [];
+    await startAppliedPrune(db, ctx.services.events, { intervalMs: 3_600_000, onError: (e) => errors.push(e) })();
+    expect(errors).toEqual([]);
+    expect(await marks()).toBe(before - 2);
+
+    // The event delivered again (a revived claim): the worker skips the handler it recorded done, so nothing is added.
+    await db.execute(
+      sql`update outbox set processed_at = null, locked_until = null, available_at = now() - interval '1 minute' where id = ${submitted}`,
+    );
+    expect(await ctx.services.events.drain()).toBeGreaterThanOrEqual(1);
+    expect(await ids(sql`id = ${submitted} and processed_at is not null`)).toEqual([submitted]);
+    expect(await view()).toEqual(figures);
   });
 
   it('refuses another county, another village, a resident and unknown orgs; checks the period', async () => {

@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import { AppError, notFound } from '../../core/errors.ts';
-import { message } from '../../core/messages.ts';
 import { chinaDate } from '../../core/values.ts';
 import type { Db } from '../../db/database.ts';
 import { isFullyOnline, onlineRate, type ServiceItem } from '../catalog/index.ts';
 import { can, type Principal } from '../identity/index.ts';
-import { COUNTER_NAMES, type Counters, zeroCounters } from './counting.ts';
+import { type Counters, zeroCounters } from './counting.ts';
 import * as repo from './dashboards.repository.ts';
+import { period, splitPeriod } from './period.ts';
+import { createTtlCache } from './ttl-cache.ts';
 import { CONTENT_TYPES, type ExportFormat, type ExportTable, tableOf, toCsv, toXlsx } from './exports.ts';
 import type { DashboardView, Figures, RatingsSummary } from './dashboards.schemas.ts';
 
@@ -20,8 +22,8 @@ interface OrgNode {
 export interface DashboardsDeps {
   db: Db;
   orgs: {
-    getOrg(code: string): Promise<OrgNode | null>;
-    getAncestors(code: string): Promise<OrgNode[]>;
+    /** Through the orgs module's per-process cache (a minute at most). */
+    byCode(code: string): Promise<OrgNode | null>;
     listChildren(code: string, page: { after?: string; limit?: number }): Promise<{ items: OrgNode[]; next: string | null }>;
   };
   catalog: { listItems(filter: { q?: string; category?: string }): Promise<ServiceItem[]> };
@@ -49,16 +51,13 @@ export interface DashboardsDeps {
 export type DashboardsService = ReturnType<typeof createDashboardsService>;
 
 const LEAF_LEVELS = new Set(['village', 'department']);
-const MAX_PERIOD_DAYS = 366;
-const DEFAULT_PERIOD_DAYS = 30;
 const CHILD_PAGE = 200;
-const CATALOG_CACHE_MS = 60_000;
 const MAX_CHILDREN = 5000;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** A China date moved by whole days. */
-const shiftDate = (date: string, days: number): string =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+/** The catalogue and the org tree change rarely (a division reload shows within the orgs module's own minute). */
+const CATALOG_CACHE_MS = 60_000;
+const CHILDREN_CACHE_MS = 60_000;
+/** The ratings figures count the subtree's ratings: reused briefly per caller and org, well within the minute of freshness. */
+const RATINGS_CACHE_MS = 15_000;
 
 const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000);
 
@@ -80,27 +79,30 @@ function figuresOf(c: Counters): Figures {
     instant: c.instant,
     instantRate: ratio(c.instant, c.decided),
     certificates: c.certificates,
+    exchanges: c.exchangesConsumed,
+    exchangesProvided: c.exchangesProvided,
   };
 }
+const EMPTY_FIGURES = figuresOf(zeroCounters());
 
-function period(query: { from?: string | undefined; to?: string | undefined }, today: string): { from: string; to: string } {
-  const to = query.to ?? today;
-  const from = query.from ?? shiftDate(to, -(DEFAULT_PERIOD_DAYS - 1));
-  const valid =
-    DATE.test(from) &&
-    DATE.test(to) &&
-    !Number.isNaN(Date.parse(from)) &&
-    !Number.isNaN(Date.parse(to)) &&
-    from <= to &&
-    (Date.parse(to) - Date.parse(from)) / 86_400_000 < MAX_PERIOD_DAYS;
-  if (!valid) throw new AppError('VALIDATION_FAILED', { detail: message('dashboards.period', { days: MAX_PERIOD_DAYS }) });
-  return { from, to };
+/** The entity tag of an answer: its bytes' digest. */
+const tagOf = (json: string) => `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
+
+/** Whether an If-None-Match header names this tag (weak or strong, or `*`). */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((t) => {
+    const tag = t.trim();
+    return tag === '*' || tag.replace(/^W\//, '') === etag;
+  });
 }
 
 /**
  * 督查 dashboards per level (province → city → county → township → village): the figures an org
  * is assessed on, for it and for each child (drill-down), per service, and per day, read from the
- * incrementally kept aggregate (one indexed read per table), never by scanning the cases.
+ * incrementally kept aggregate in one statement (whole months from the monthly rows), never by
+ * scanning the cases. The org tree, the catalogue and the ratings figures come from short-lived
+ * per-process caches.
  */
 export function createDashboardsService(deps: DashboardsDeps) {
   const { db, orgs } = deps;
@@ -108,124 +110,144 @@ export function createDashboardsService(deps: DashboardsDeps) {
 
   async function visibleOrg(principal: Principal, orgCode: string): Promise<OrgNode> {
     if (principal.kind !== 'staff' || principal.actingFor) throw new AppError('FORBIDDEN');
-    const org = await orgs.getOrg(orgCode.trim());
+    const org = await orgs.byCode(orgCode.trim());
     if (!org || !can(principal, 'dashboard.view', { orgPath: org.path })) throw notFound('org');
     return org;
   }
 
-  // The catalogue changes rarely; a view reads it at most once a minute per process.
-  let items: { at: number; list: Promise<ServiceItem[]> } | null = null;
-  function catalogItems(): Promise<ServiceItem[]> {
-    const now = Date.now();
-    if (!items || now - items.at > CATALOG_CACHE_MS) {
-      const list = deps.catalog.listItems({});
-      items = { at: now, list };
-      list.catch(() => (items = null));
-    }
-    return items.list;
+  interface Catalogue {
+    byCode: Map<string, ServiceItem>;
+    online: { items: number; online: number; rate: number };
   }
-
-  async function allChildren(code: string): Promise<OrgNode[]> {
-    const out: OrgNode[] = [];
-    let after: string | undefined;
-    do {
-      const page = await orgs.listChildren(code, { limit: CHILD_PAGE, ...(after ? { after } : {}) });
-      out.push(...page.items);
-      after = page.next ?? undefined;
-    } while (after && out.length < MAX_CHILDREN);
-    return out;
-  }
-
-  async function ratingsOf(principal: Principal, orgCode: string): Promise<RatingsSummary | null> {
-    try {
-      const f = await deps.ratings.figures(principal, orgCode);
+  const catalogCache = createTtlCache<Catalogue>({ ttlMs: CATALOG_CACHE_MS, max: 1 });
+  const catalogue = () =>
+    catalogCache.get('', async () => {
+      const items = await deps.catalog.listItems({});
+      const online = onlineRate(items);
       return {
-        ratings: f.ratings,
-        good: f.good,
-        goodRate: f.goodRate,
-        bad: f.bad,
-        rectified: f.rectified,
-        rectificationRate: ratio(f.rectified, f.bad),
-        rectifiedOnTime: f.rectifiedOnTime,
-        rectificationsOpen: f.rectificationsOpen,
-        realNameBad: f.realNameBad,
-        calledBack: f.calledBack,
-        callbackRate: f.callbackRate,
+        byCode: new Map(items.map((i) => [i.code, i])),
+        online: { items: online.items, online: online.online, rate: Math.round(online.rate * 10_000) / 10_000 },
       };
-    } catch (error) {
-      // Someone who may see the dashboard but not the ratings (no such role today) sees no rating figures.
-      if (error instanceof AppError && error.code === 'NOT_FOUND') return null;
-      throw error;
-    }
+    });
+
+  const childrenCache = createTtlCache<OrgNode[]>({ ttlMs: CHILDREN_CACHE_MS });
+  const childrenOf = (code: string) =>
+    childrenCache.get(code, async () => {
+      const out: OrgNode[] = [];
+      let after: string | undefined;
+      do {
+        const page = await orgs.listChildren(code, { limit: CHILD_PAGE, ...(after ? { after } : {}) });
+        out.push(...page.items);
+        after = page.next ?? undefined;
+      } while (after && out.length < MAX_CHILDREN);
+      return out;
+    });
+
+  /** The orgs above, province first (the path's codes, through the org cache). */
+  async function ancestorsOf(org: OrgNode): Promise<OrgNode[]> {
+    const codes = org.path.split('.').filter((c) => c !== org.code);
+    const found = await Promise.all(codes.map((c) => orgs.byCode(c)));
+    return found.filter((o): o is OrgNode => o !== null);
+  }
+
+  const ratingsCache = createTtlCache<RatingsSummary | null>({ ttlMs: RATINGS_CACHE_MS });
+  function ratingsOf(principal: Principal, orgCode: string): Promise<RatingsSummary | null> {
+    // Per caller: the ratings module checks its own access, so one caller's answer is never another's.
+    return ratingsCache.get(`${principal.accountId}|${orgCode}`, async () => {
+      try {
+        const f = await deps.ratings.figures(principal, orgCode);
+        return {
+          ratings: f.ratings,
+          good: f.good,
+          goodRate: f.goodRate,
+          bad: f.bad,
+          rectified: f.rectified,
+          rectificationRate: ratio(f.rectified, f.bad),
+          rectifiedOnTime: f.rectifiedOnTime,
+          rectificationsOpen: f.rectificationsOpen,
+          realNameBad: f.realNameBad,
+          calledBack: f.calledBack,
+          callbackRate: f.callbackRate,
+        };
+      } catch (error) {
+        // Someone who may see the dashboard but not the ratings (no such role today) sees no rating figures.
+        if (error instanceof AppError && error.code === 'NOT_FOUND') return null;
+        throw error;
+      }
+    });
+  }
+
+  async function view(
+    principal: Principal,
+    orgCode: string,
+    query: { from?: string | undefined; to?: string | undefined },
+  ): Promise<DashboardView> {
+    const org = await visibleOrg(principal, orgCode);
+    const { from, to } = period(query, chinaDate(clock()));
+    const leaf = LEAF_LEVELS.has(org.level);
+    const [ancestors, children, cat] = await Promise.all([
+      ancestorsOf(org),
+      leaf ? Promise.resolve([]) : childrenOf(org.code),
+      catalogue(),
+    ]);
+    const [counts, ratings] = await Promise.all([
+      repo.readView(db, { orgCode: org.code, childCodes: children.map((c) => c.code), from, to, split: splitPeriod(from, to) }),
+      ratingsOf(principal, org.code),
+    ]);
+    const totals = counts.perOrg.get(org.code);
+    return {
+      org: { code: org.code, name: org.name, level: org.level },
+      trail: ancestors
+        .filter((a) => can(principal, 'dashboard.view', { orgPath: a.path }))
+        .map((a) => ({ code: a.code, name: a.name, level: a.level })),
+      from,
+      to,
+      online: cat.online,
+      figures: totals ? figuresOf(totals) : EMPTY_FIGURES,
+      ratings,
+      children: children.map((c) => {
+        const counters = counts.perOrg.get(c.code);
+        return {
+          code: c.code,
+          name: c.name,
+          level: c.level,
+          leaf: LEAF_LEVELS.has(c.level),
+          figures: counters ? figuresOf(counters) : EMPTY_FIGURES,
+        };
+      }),
+      services: [...counts.perService.keys()].sort().map((code) => {
+        const item = cat.byCode.get(code);
+        return {
+          code,
+          nameZh: item?.nameZh ?? code,
+          nameEn: item?.nameEn ?? code,
+          fullyOnlineItem: item ? isFullyOnline(item) : false,
+          promisedDays: item?.timeLimitDays ?? null,
+          legalDays: item?.legalLimitDays ?? null,
+          figures: figuresOf(counts.perService.get(code)!),
+        };
+      }),
+      trend: counts.trend,
+      queue: { orgCode: org.code, link: `/console?orgCode=${encodeURIComponent(org.code)}&overdue=1` },
+    };
   }
 
   const service = {
-    async view(
+    view,
+
+    /**
+     * The view as its JSON text with an entity tag: null text when the caller's If-None-Match
+     * names the tag (HTTP 304: the browser keeps the copy it has).
+     */
+    async viewJson(
       principal: Principal,
       orgCode: string,
       query: { from?: string | undefined; to?: string | undefined },
-    ): Promise<DashboardView> {
-      const org = await visibleOrg(principal, orgCode);
-      const { from, to } = period(query, chinaDate(clock()));
-      const leaf = LEAF_LEVELS.has(org.level);
-      const [ancestors, children, items] = await Promise.all([
-        orgs.getAncestors(org.code),
-        leaf ? Promise.resolve([]) : allChildren(org.code),
-        catalogItems(),
-      ]);
-      const [trend, perChild, perService, ratings] = await Promise.all([
-        repo.readTrend(db, org.code, from, to),
-        repo.readPerOrg(
-          db,
-          children.map((c) => c.code),
-          from,
-          to,
-        ),
-        repo.readPerService(db, org.code, from, to),
-        ratingsOf(principal, org.code),
-      ]);
-      // The period's totals are the sum of its days (the same rows): one read fewer.
-      const totals = zeroCounters();
-      for (const day of trend) for (const name of COUNTER_NAMES) totals[name] += day.counters[name];
-      const byCode = new Map(items.map((i) => [i.code, i]));
-      const online = onlineRate(items);
-      const serviceCodes = [...new Set([...perService.keys()])].sort();
-      const empty = figuresOf(zeroCounters());
-      return {
-        org: { code: org.code, name: org.name, level: org.level },
-        trail: ancestors
-          .filter((a) => a.code !== org.code && can(principal, 'dashboard.view', { orgPath: a.path }))
-          .map((a) => ({ code: a.code, name: a.name, level: a.level })),
-        from,
-        to,
-        online: { items: online.items, online: online.online, rate: Math.round(online.rate * 10_000) / 10_000 },
-        figures: figuresOf(totals),
-        ratings,
-        children: children.map((c) => {
-          const counters = perChild.get(c.code);
-          return {
-            code: c.code,
-            name: c.name,
-            level: c.level,
-            leaf: LEAF_LEVELS.has(c.level),
-            figures: counters ? figuresOf(counters) : empty,
-          };
-        }),
-        services: serviceCodes.map((code) => {
-          const item = byCode.get(code);
-          return {
-            code,
-            nameZh: item?.nameZh ?? code,
-            nameEn: item?.nameEn ?? code,
-            fullyOnlineItem: item ? isFullyOnline(item) : false,
-            promisedDays: item?.timeLimitDays ?? null,
-            legalDays: item?.legalLimitDays ?? null,
-            figures: figuresOf(perService.get(code)!),
-          };
-        }),
-        trend: trend.map((t) => ({ day: t.day, submitted: t.counters.submitted, decided: t.counters.decided, onTime: t.counters.onTime })),
-        queue: { orgCode: org.code, link: `/console?orgCode=${encodeURIComponent(org.code)}&overdue=1` },
-      };
+      ifNoneMatch?: string,
+    ): Promise<{ etag: string; json: string | null }> {
+      const json = JSON.stringify(await view(principal, orgCode, query));
+      const etag = tagOf(json);
+      return { etag, json: matches(ifNoneMatch, etag) ? null : json };
     },
 
     /** One table of the view as CSV or Excel, Chinese headers, the very numbers of the view. */
@@ -234,11 +256,11 @@ export function createDashboardsService(deps: DashboardsDeps) {
       orgCode: string,
       query: { table: ExportTable; format: ExportFormat; from?: string | undefined; to?: string | undefined },
     ): Promise<{ filename: string; contentType: string; body: Buffer }> {
-      const view = await service.view(principal, orgCode, query);
-      const table = tableOf(view, query.table);
+      const v = await view(principal, orgCode, query);
+      const table = tableOf(v, query.table);
       const body = query.format === 'csv' ? toCsv(table) : await toXlsx(table);
       return {
-        filename: `dashboard-${view.org.code}-${query.table}-${view.from}-${view.to}.${query.format}`,
+        filename: `dashboard-${v.org.code}-${query.table}-${v.from}-${v.to}.${query.format}`,
         contentType: CONTENT_TYPES[query.format],
         body,
       };

@@ -26,6 +26,8 @@ const FIGURE_COLUMNS: readonly [string, (f: Figures) => Cell][] = [
   ['平均办理工作日', (f) => f.averageWorkingDays],
   ['即办件数', (f) => f.instant],
   ['出具证明数', (f) => f.certificates],
+  ['数据共享调用次数', (f) => f.exchanges],
+  ['数据共享提供次数', (f) => f.exchangesProvided],
 ];
 
 /** A table of the view as rows under Chinese headers: the same numbers the page shows. */

@@ -2,3 +2,4 @@
 export { dashboardsRoutes } from './dashboards.routes.ts';
 export { type DashboardsService, createDashboardsService } from './dashboards.service.ts';
 export { dashboardsHandler } from './on-event.ts';
+export { startAppliedPrune } from './applied-prune.ts';

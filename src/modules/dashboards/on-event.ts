@@ -1,16 +1,27 @@
 import type { Db } from '../../db/database.ts';
 import { readCaseFacts } from '../applications/index.ts';
 import type { EventHandler, StoredEvent } from '../events/index.ts';
-import { addToDeltas, caseIdOf, COUNTED_TOPICS, countEvent, type CountedEvent, type Deltas } from './counting.ts';
+import { addToDeltas, caseIdOf, COUNTED_TOPICS, countEvent, type CountedEvent, type Deltas, HANDLER_NAME, providerOf } from './counting.ts';
 import * as repo from './dashboards.repository.ts';
+
+/** The orgs module's cached read: an exchange's provider's path. */
+export interface CountingOrgs {
+  byCode(code: string): Promise<{ path: string } | null>;
+}
 
 /**
  * Counts a batch of events into the aggregate in one transaction: the event ids not counted
  * before are marked (a second delivery finds its mark and adds nothing), the cases they name are
  * read in one statement, and the deltas of every ancestor level are added in one statement.
  */
-export async function countEvents(db: Db, events: readonly CountedEvent[]): Promise<number> {
+export async function countEvents(db: Db, orgs: CountingOrgs, events: readonly CountedEvent[]): Promise<number> {
   if (events.length === 0) return 0;
+  // The providers' paths before the transaction (through the org cache: a handful of departments).
+  const providers = new Map<string, string | null>();
+  for (const event of events) {
+    const p = providerOf(event);
+    if (p && !providers.has(p.orgCode)) providers.set(p.orgCode, (await orgs.byCode(p.orgCode))?.path ?? null);
+  }
   return db.transaction(async (tx) => {
     const fresh = await repo.markApplied(
       tx,
@@ -21,6 +32,9 @@ export async function countEvents(db: Db, events: readonly CountedEvent[]): Prom
     const facts = await readCaseFacts(tx, caseIds);
     const deltas: Deltas = new Map();
     for (const event of todo) {
+      const provider = providerOf(event);
+      const providerPath = provider ? providers.get(provider.orgCode) : null;
+      if (provider && providerPath) addToDeltas(deltas, { orgPath: providerPath, serviceCode: null }, provider.counted);
       const id = caseIdOf(event);
       const f = id ? facts.get(id) : undefined;
       if (!f) continue;
@@ -32,16 +46,17 @@ export async function countEvents(db: Db, events: readonly CountedEvent[]): Prom
   });
 }
 
-/** The outbox handler: cases submitted and decided, certificates issued (batches amortise the reads and writes). */
-export function dashboardsHandler(db: Db): EventHandler {
+/** The outbox handler: cases submitted and decided, certificates issued, exchanges completed (batches amortise the reads and writes). */
+export function dashboardsHandler(deps: { db: Db; orgs: CountingOrgs }): EventHandler {
+  const { db, orgs } = deps;
   return {
-    name: 'dashboards.count',
+    name: HANDLER_NAME,
     topics: COUNTED_TOPICS,
     async handle(event: StoredEvent) {
-      await countEvents(db, [event]);
+      await countEvents(db, orgs, [event]);
     },
     async handleMany(events: readonly StoredEvent[]) {
-      await countEvents(db, events);
+      await countEvents(db, orgs, events);
     },
   };
 }

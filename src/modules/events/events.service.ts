@@ -1,7 +1,7 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/database.ts';
 import { queryPrepared, type PreparedStatement } from '../../db/prepared.ts';
-import { outbox } from './events.tables.ts';
+import { eventHandled, outbox } from './events.tables.ts';
 import type { DomainEvent, EventHandler } from './handlers.ts';
 import { createWorker, DEFAULT_WORKER_OPTIONS, type WorkerOptions } from './worker.ts';
 import { createDeadLetterFunctions } from './dead-letters.ts';
@@ -59,6 +59,19 @@ export function createEventsService(deps: EventsDeps) {
 
     handlers(): readonly EventHandler[] {
       return [...subscribed];
+    },
+
+    /**
+     * Of these events, those the worker has recorded as done by `handler`: it never hands them to
+     * that handler again (a handler's own dedupe marks of them can go).
+     */
+    async handledBy(handler: string, eventIds: readonly number[]): Promise<Set<number>> {
+      if (eventIds.length === 0) return new Set();
+      const rows = await db
+        .select({ eventId: eventHandled.eventId })
+        .from(eventHandled)
+        .where(and(eq(eventHandled.handler, handler), inArray(eventHandled.eventId, [...eventIds])));
+      return new Set(rows.map((r) => r.eventId));
     },
 
     /** One claim of due events, handled (by the subscribed handlers unless others are given); how many were claimed. */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppError, notFound } from '../../core/errors.ts';
 import { isUuid } from '../../core/values.ts';
-import type { Tx } from '../../db/database.ts';
+import type { Executor, Tx } from '../../db/database.ts';
 import { canonicalJson } from '../../verify/document.ts';
 import { actsForAnOrg, can } from '../identity/index.ts';
 import type { Principal } from '../identity/index.ts';
@@ -10,7 +10,7 @@ import type { FetchResult } from './provider-adapters.ts';
 import * as repo from './sharing.repository.ts';
 import { checkFields, checkPurpose, isLive, REQUEST_KEY, type SharingContext } from './sharing-context.ts';
 import { exchangeView as viewOf } from './exchange-views.ts';
-import type { ExchangeRequestInput, ExchangeResult, ExchangeView } from './sharing-types.ts';
+import { EXCHANGE_COMPLETED_TOPIC, type ExchangeRequestInput, type ExchangeResult, type ExchangeView } from './sharing-types.ts';
 
 interface Subject {
   key: string;
@@ -59,6 +59,25 @@ export function createExchangeFunctions(ctx: SharingContext) {
     });
   }
 
+  /** The outbox event of a completed exchange, in its transaction (no person in it: orgs, dataset, case). */
+  function announce(
+    tx: Executor,
+    row: Pick<repo.ExchangeRow, 'id' | 'consumerOrgCode' | 'providerOrgCode' | 'datasetCode' | 'caseId'>,
+    at: Date,
+  ) {
+    return deps.events.enqueue(tx, {
+      topic: EXCHANGE_COMPLETED_TOPIC,
+      payload: {
+        exchangeId: row.id,
+        consumerOrgCode: row.consumerOrgCode,
+        providerOrgCode: row.providerOrgCode,
+        datasetCode: row.datasetCode,
+        caseId: row.caseId,
+        completedAt: at.toISOString(),
+      },
+    });
+  }
+
   /** Completes the exchange with the fetched fields: the status, the response digest and the ledger leaf commit together, in the caller's transaction. */
   async function complete(tx: Tx, row: repo.ExchangeRow, data: FetchResult): Promise<{ row: repo.ExchangeRow; data: FetchResult }> {
     const responseDigest = saltedDigest(row.salt, canonicalJson(data));
@@ -82,6 +101,7 @@ export function createExchangeFunctions(ctx: SharingContext) {
       }),
     );
     const updated = await repo.updateExchange(tx, row.id, { status: 'completed', responseDigest, completedAt: at, ledgerEntryId });
+    await announce(tx, updated, at);
     return { row: updated, data };
   }
 
@@ -179,16 +199,20 @@ export function createExchangeFunctions(ctx: SharingContext) {
         // The consent path's pending request: one statement, nothing else to write.
         inserted = await repo.insertExchangeRow(db, { ...row, status: 'pending_consent' });
       } else {
-        // The exchange row is written completed, with its leaf, in one statement: both or neither.
+        // The exchange row is written completed, with its leaf, in one statement, and its event beside it: all or nothing.
         const responseDigest = saltedDigest(row.salt, canonicalJson(data));
         const at = clock();
         const entry = exchangeEntry({ ...row, exchangeId: row.id, consent: 'waived', responseDigest, at });
-        const queued = await deps.ledger.appendWithInsert(
-          db,
-          entry,
-          repo.completedExchangeInsert,
-          repo.exchangeValues({ ...row, status: 'completed', responseDigest, completedAt: at }),
-        );
+        const queued = await db.transaction(async (tx) => {
+          const written = await deps.ledger.appendWithInsert(
+            tx,
+            entry,
+            repo.completedExchangeInsert,
+            repo.exchangeValues({ ...row, status: 'completed', responseDigest, completedAt: at }),
+          );
+          if (written) await announce(tx, row, at);
+          return written;
+        });
         if (queued) completed = { at, ledgerEntryId: queued.id };
         inserted = queued !== null;
       }

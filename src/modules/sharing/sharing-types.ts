@@ -38,10 +38,19 @@ export interface SharingResidentDirectory {
   revealResidentId(residentAccountId: string): Promise<string | null>;
 }
 
+/** The outbox: an event written in the caller's transaction (the events module's `enqueue`). */
+export interface SharingEvents {
+  enqueue(tx: Executor, event: { topic: string; payload: Record<string, unknown> }): Promise<number>;
+}
+
+/** Announced in the transaction that completes an exchange (the dashboards count them per org). */
+export const EXCHANGE_COMPLETED_TOPIC = 'sharing.exchange_completed';
+
 export interface DataSharingDeps {
   db: Db;
   masterKey: Buffer;
   ledger: SharingLedger;
+  events: SharingEvents;
   orgs: SharingOrgDirectory;
   cases: SharingCaseDirectory;
   residents: SharingResidentDirectory;

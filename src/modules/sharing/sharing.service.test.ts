@@ -46,6 +46,7 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
       db: ctx.database.db,
       masterKey: ctx.masterKey,
       ledger: services.ledger,
+      events: services.events,
       orgs: services.orgs,
       cases: services.applications,
       residents: services.identity,

@@ -96,6 +96,10 @@ export function Dashboard() {
               [t('申请 / 办结', 'Submitted / decided'), `${view.figures.submitted} / ${view.figures.decided}`],
               [t('即办件', 'Instant'), num(view.figures.instant)],
               [t('出具证明', 'Certificates'), num(view.figures.certificates)],
+              [
+                t('数据共享 调用 / 提供', 'Data exchanges used / provided'),
+                `${view.figures.exchanges} / ${view.figures.exchangesProvided}`,
+              ],
               [t('好评率', 'Good ratings'), pct(view.ratings?.goodRate ?? null)],
               [t('差评 / 整改率', 'Bad / rectified'), view.ratings ? `${view.ratings.bad} / ${pct(view.ratings.rectificationRate)}` : '—'],
               [t('回访率', 'Callback rate'), pct(view.ratings?.callbackRate ?? null)],

@@ -73,6 +73,8 @@ export function figureColumns<R extends { figures: DashboardFigures }>(t: T): Co
     count(t('平均工作日', 'Avg working days'), 'averageWorkingDays'),
     count(t('即办', 'Instant'), 'instant'),
     count(t('出证', 'Certificates'), 'certificates'),
+    count(t('共享调用', 'Data used'), 'exchanges'),
+    count(t('共享提供', 'Data provided'), 'exchangesProvided'),
   ];
 }
 

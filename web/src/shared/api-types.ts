@@ -11713,6 +11713,13 @@ export interface paths {
             'application/json': components['schemas']['DashboardView'];
           };
         };
+        /** @description 未变化 · not modified (If-None-Match names the ETag) */
+        304: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
         /** @description Default Response */
         400: {
           headers: {
@@ -13062,6 +13069,8 @@ export interface components {
       instant: number;
       instantRate: number | null;
       certificates: number;
+      exchanges: number;
+      exchangesProvided: number;
     };
     /** DashboardRatings */
     DashboardRatings: {

@@ -59,6 +59,7 @@ export const NOUNS = {
   settlement: { zh: '结算记录', en: 'Settlement' },
   institution: { zh: '定点医疗机构', en: 'Designated institution' },
   insurancePolicy: { zh: '医保政策', en: 'Insurance policy' },
+  reminder: { zh: '催办提醒', en: 'Reminder' },
 } as const satisfies Record<string, Bilingual>;
 
 export type Noun = keyof typeof NOUNS;

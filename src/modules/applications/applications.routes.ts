@@ -16,6 +16,9 @@ import {
   LadderBody,
   LadderSchema,
   MineQuery,
+  ReminderPageSchema,
+  ReminderQuery,
+  ReminderSeenSchema,
   QueueQuerySchema,
   ResubmitBody,
   SubmitBody,
@@ -189,6 +192,55 @@ export function applicationsRoutes(deps: { applications: ApplicationsService }):
           ...(request.query.limit ? { limit: request.query.limit } : {}),
         }),
       }),
+    );
+
+    app.get(
+      '/sla/reminders',
+      {
+        schema: {
+          tags: ['applications'],
+          summary: '我的催办提醒 · the reminders and escalations addressed to my orgs',
+          description:
+            '发往本人任职机构（本级，不含下级）的催办与督办，最新的在前，附未读数；居民无权访问。' +
+            " Escalation steps addressed to the orgs where the caller holds a case-viewing role (that org, not below), newest first, with the caller's unseen count; staff only.",
+          querystring: ReminderQuery,
+          response: withErrors({ 200: ReminderPageSchema }, [400, 401, 403]),
+        },
+      },
+      async (request) => {
+        const { unseen, before, limit } = request.query;
+        return applications.listReminders(requirePrincipal(request), {
+          ...(unseen !== undefined ? { unseen } : {}),
+          ...(before !== undefined ? { before: Number(before) } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+        });
+      },
+    );
+
+    app.post(
+      '/sla/reminders/:id/seen',
+      {
+        schema: {
+          tags: ['applications'],
+          summary: '标为已读 · mark a reminder seen',
+          description: '只能标记发给本人机构的提醒，其他的与不存在的一样答 404。Only a step addressed to your orgs; another is a 404.',
+          params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+          response: withErrors({ 200: ReminderSeenSchema }, [400, 401, 403, 404]),
+        },
+      },
+      async (request) => applications.markReminderSeen(requirePrincipal(request), request.params.id),
+    );
+
+    app.post(
+      '/sla/reminders/seen',
+      {
+        schema: {
+          tags: ['applications'],
+          summary: '全部标为已读 · mark all my reminders seen',
+          response: withErrors({ 200: ReminderSeenSchema }, [401, 403]),
+        },
+      },
+      async (request) => applications.markAllRemindersSeen(requirePrincipal(request)),
     );
 
     app.get(

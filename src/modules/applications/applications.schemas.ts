@@ -73,6 +73,15 @@ export const CaseSlaSchema = Type.Object(
     dueDate: Nullable(Type.String({ description: 'The due date, moved by the pauses' })),
     overdue: Type.Boolean(),
     onTime: Nullable(Type.Boolean({ description: 'Decided by the due date (按时办结); null while undecided' })),
+    limitWorkingDays: Nullable(Type.Integer({ description: "The service's promised limit in working days (承诺时限)" })),
+    pauses: Type.Array(
+      Type.Object({
+        from: Type.String({ description: 'Returned for correction (退回补正)' }),
+        to: Nullable(Type.String({ description: 'Resubmitted; null while the applicant is correcting' })),
+        workingDays: Type.Integer(),
+      }),
+      { description: 'The periods the clock was paused for correction (补正)' },
+    ),
     escalations: Type.Array(EscalationSchema),
   },
   { $id: 'CaseSla', title: 'CaseSla' },
@@ -104,6 +113,53 @@ export const EscalationNoticeSchema = Type.Object(
   },
   { $id: 'EscalationNotice', title: 'EscalationNotice' },
 );
+
+/** 催办 / 督办: an escalation step as the staff it is addressed to see it (sla-reminders.ts). */
+export const ReminderSchema = Type.Object(
+  {
+    id: Type.Integer({ description: 'The escalation step; what "seen" marks' }),
+    caseId: Type.String({ format: 'uuid' }),
+    caseNo: Type.String(),
+    serviceName: Label,
+    orgCode: Type.String({ description: 'The org handling the case' }),
+    orgName: Type.String(),
+    toOrgCode: Type.String({ description: 'The org the step went to' }),
+    toOrgName: Type.String(),
+    kind: Type.Union([Type.Literal('remind'), Type.Literal('escalate')], {
+      description: 'remind: to the handling org (催办); escalate: to an org above it (督办)',
+    }),
+    step: Type.Integer({ description: 'The rung of the ladder, from 1' }),
+    offset: Type.Integer(),
+    levelsUp: Type.Integer(),
+    dueDate: Type.String({ description: 'The due date the step was counted from' }),
+    overdueWorkingDays: Type.Integer({ description: 'Working days past the due date (to today, the return or the decision)' }),
+    state: CaseStateSchema,
+    stateLabel: Label,
+    at: Type.String({ description: 'When the step was taken' }),
+    seenAt: Nullable(Type.String({ description: 'When the caller marked it seen' })),
+  },
+  { $id: 'Reminder', title: 'Reminder' },
+);
+
+export const ReminderPageSchema = Type.Object(
+  {
+    items: Type.Array(ReminderSchema),
+    unseen: Type.Integer({ description: 'Not yet seen by the caller, counted up to 100' }),
+    next: Nullable(Type.String({ description: 'Pass as `before` for the next page' })),
+  },
+  { $id: 'ReminderPage', title: 'ReminderPage' },
+);
+
+export const ReminderQuery = Type.Object(
+  {
+    unseen: Type.Optional(Type.Boolean({ description: 'Only the steps not yet seen' })),
+    before: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ReminderSeenSchema = Type.Object({ unseen: Type.Integer() }, { $id: 'ReminderSeen', title: 'ReminderSeen' });
 
 export const CaseDetailSchema = Type.Composite(
   [

@@ -3,6 +3,7 @@ import { createSubmitFunctions } from './submit.ts';
 import { createDecisionFunctions } from './decide.ts';
 import { createCaseReadFunctions } from './case-reads.ts';
 import { createSlaFunctions } from './sla.ts';
+import { createSlaReminderFunctions } from './sla-reminders.ts';
 
 export type {
   ApplicationsDeps,
@@ -18,11 +19,13 @@ export type { SubmitInput } from './submit.ts';
 export type { StaffAction } from './decide.ts';
 export type { HelperAct, QueueInput } from './case-reads.ts';
 export type { EscalationNotice, LadderView } from './sla.ts';
+export type { Reminder, ReminderPage } from './sla-reminders.ts';
 
 /**
  * The applications service, assembled from its use cases around one shared context
  * (context.ts): applying (submit.ts), deciding (decide.ts), reading cases (case-reads.ts) and
- * supervising them: the SLA clock's escalation ladders and sweep (sla.ts).
+ * supervising them: the SLA clock's escalation ladders and sweep (sla.ts) and the staff's
+ * reminders (sla-reminders.ts).
  */
 export function createApplicationsService(deps: ApplicationsDeps) {
   const ctx = createApplicationsContext(deps);
@@ -31,6 +34,7 @@ export function createApplicationsService(deps: ApplicationsDeps) {
     ...createDecisionFunctions(ctx),
     ...createCaseReadFunctions(ctx),
     ...createSlaFunctions(ctx),
+    ...createSlaReminderFunctions(ctx),
   };
 }
 

@@ -1,5 +1,19 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 export const CASE_STATES = ['draft', 'submitted', 'accepted', 'in_review', 'returned', 'approved', 'rejected', 'completed'] as const;
 export type CaseState = (typeof CASE_STATES)[number];
@@ -153,4 +167,21 @@ export const caseEscalations = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [unique('case_escalations_case_step_key').on(t.caseId, t.step), index('case_escalations_to_idx').on(t.toOrgCode, t.id)],
+);
+
+/**
+ * 催办 seen: which staff account has seen which escalation step (sla-reminders.ts). A step is
+ * addressed to an org, not a person; each of the org's staff marks it seen for themselves, so a
+ * colleague who joins later still finds it new, and nobody's click hides it from the others.
+ */
+export const slaReminderReads = pgTable(
+  'sla_reminder_reads',
+  {
+    escalationId: bigint('escalation_id', { mode: 'number' })
+      .notNull()
+      .references(() => caseEscalations.id),
+    accountId: uuid('account_id').notNull(),
+    seenAt: timestamp('seen_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.escalationId] })],
 );

@@ -9,7 +9,7 @@ import type { CaseState } from './applications.tables.ts';
 import * as repo from './applications.repository.ts';
 import { ACTION_LABELS, type CaseAction } from './case-state.ts';
 import { formatCaseNo, type ApplicationsContext, type CaseDetail, type CaseView } from './context.ts';
-import { caseClock } from './sla-clock.ts';
+import { caseClock, clockPauses } from './sla-clock.ts';
 import { listCaseEscalations } from './sla-escalation.ts';
 
 export interface QueueInput {
@@ -50,8 +50,9 @@ export function createCaseReadFunctions(ctx: ApplicationsContext) {
     async getCase(principal: Principal, id: string): Promise<CaseDetail> {
       const row = await loadVisible(principal, id);
       const ruleDecisions = ctx.deps.ruleDecisions && actsForAnOrg(principal) ? ctx.deps.ruleDecisions.forCase(id) : undefined;
-      const [base, org, applicant, events, decisions, escalations] = await Promise.all([
+      const [base, item, org, applicant, events, decisions, escalations] = await Promise.all([
         view(row),
+        catalog.getItem(row.serviceCode),
         orgs.getOrg(row.orgCode),
         residents.getResidentSummary(row.applicantId),
         repo.listEvents(db, id),
@@ -73,7 +74,12 @@ export function createCaseReadFunctions(ctx: ApplicationsContext) {
           at: e.at.toISOString(),
         })),
         ...(decisions ? { ruleDecisions: decisions } : {}),
-        sla: { ...caseClock(row, clock()), escalations: escalations.map(({ caseId: _, ...e }) => e) },
+        sla: {
+          ...caseClock(row, clock()),
+          limitWorkingDays: item?.timeLimitDays ?? null,
+          pauses: clockPauses(events, clock()),
+          escalations: escalations.map(({ caseId: _, ...e }) => e),
+        },
       };
     },
 

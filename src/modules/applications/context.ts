@@ -132,6 +132,8 @@ export function createApplicationsContext(deps: ApplicationsDeps) {
       onBehalfOf: onBehalfOf(principal),
       channel: channelOf(principal),
       reason: reason ?? null,
+      // The service's clock, as the SLA clock's pause and resume read it (sla-clock.ts): the history and the clock agree.
+      at: clock(),
     };
   }
 

@@ -92,3 +92,32 @@ export async function readCaseClocks(db: Executor, caseIds: readonly string[], n
   const rows = await repo.findCases(db, caseIds);
   return new Map(rows.map((r) => [r.id, caseClock(r, now)]));
 }
+
+/** One pause of the clock: returned for correction (补正) at `from`, resubmitted at `to` (null: still waiting). */
+export interface ClockPause {
+  from: string;
+  to: string | null;
+  /** Working days paused, as `resumeClock` counts them (to today for the pause in progress). */
+  workingDays: number;
+}
+
+/** The pauses of a case's clock, from its history: each return until the resubmission that followed it. */
+export function clockPauses(events: readonly { action: string; at: Date }[], now: Date): ClockPause[] {
+  const pauses: ClockPause[] = [];
+  let open: Date | null = null;
+  const close = (end: Date | null) => {
+    if (!open) return;
+    pauses.push({
+      from: open.toISOString(),
+      to: end?.toISOString() ?? null,
+      workingDays: workingDaysBetween(chinaDate(open), chinaDate(end ?? now)),
+    });
+    open = null;
+  };
+  for (const e of events) {
+    if (e.action === 'return') open ??= e.at;
+    else if (e.action === 'resubmit') close(e.at);
+  }
+  close(null);
+  return pauses;
+}

@@ -13,6 +13,8 @@ import { CaseReview } from './CaseReview.tsx';
 import { Login } from './Login.tsx';
 import { Queue } from './Queue.tsx';
 import { DeadLetters } from './DeadLetters.tsx';
+import { ReminderBadge, Reminders } from './Reminders.tsx';
+import { Ladders } from './Ladders.tsx';
 
 const { Header, Sider, Content } = Layout;
 // The rules pages, loaded when first opened.
@@ -41,13 +43,28 @@ export function ConsoleApp() {
     session.clear();
   };
   const role = me.account.roles[0];
-  const menu = [
-    { key: 'queue', label: t('待办队列', 'Queue'), onClick: () => navigate('/console') },
+  // 督查: the overview, the dashboards and the escalation ladders, for those who may see them.
+  const supervision = [
     ...(orgsFor(me, 'overview.view').length > 0
       ? [{ key: 'overview', label: t('四级总览', 'Overview'), onClick: () => navigate('/console/overview') }]
       : []),
     ...(orgsFor(me, 'dashboard.view').length > 0
       ? [{ key: 'dashboard', label: t('督查看板', 'Dashboard'), onClick: () => navigate('/console/dashboard') }]
+      : []),
+    ...(orgsFor(me, 'sla.manage').length > 0
+      ? [{ key: 'ladders', label: t('督办阶梯', 'Escalation ladders'), onClick: () => navigate('/console/ladders') }]
+      : []),
+  ];
+  const menu = [
+    { key: 'queue', label: t('待办队列', 'Queue'), onClick: () => navigate('/console') },
+    ...(orgsFor(me, 'case.view').length > 0
+      ? [{ key: 'reminders', label: <ReminderBadge label={t('催办提醒', 'Reminders')} />, onClick: () => navigate('/console/reminders') }]
+      : []),
+    ...(supervision.length > 0
+      ? [
+          { key: 'supervision', type: 'group' as const, label: t('督查', 'Supervision'), children: supervision },
+          { key: 'supervision-end', type: 'divider' as const },
+        ]
       : []),
     ...(orgsFor(me, 'staff.manage').length > 0
       ? [{ key: 'staff', label: t('人员管理', 'Staff'), onClick: () => navigate('/console/staff') }]
@@ -69,27 +86,31 @@ export function ConsoleApp() {
       ? [{ key: 'events', label: t('失败事件', 'Dead letters'), onClick: () => navigate('/console/events') }]
       : []),
   ];
-  const section = path.startsWith('/console/overview')
-    ? 'overview'
-    : path.startsWith('/console/dashboard')
-      ? 'dashboard'
-      : path.startsWith('/console/staff')
-        ? 'staff'
-        : path.startsWith('/console/seals')
-          ? 'seals'
-          : path.startsWith('/console/rules')
-            ? 'rules'
-            : path.startsWith('/console/events')
-              ? 'events'
-              : path.startsWith('/console/benefits')
-                ? 'benefits'
-                : path.startsWith('/console/insurance-window') ||
-                    // A window clerk handles no cases: the window is their home page.
-                    (orgsFor(me, 'case.view').length === 0 && orgsFor(me, 'insurance.window').length > 0)
-                  ? 'insurance-window'
-                  : path.startsWith('/console/insurance')
-                    ? 'insurance'
-                    : 'queue';
+  const section = path.startsWith('/console/reminders')
+    ? 'reminders'
+    : path.startsWith('/console/ladders')
+      ? 'ladders'
+      : path.startsWith('/console/overview')
+        ? 'overview'
+        : path.startsWith('/console/dashboard')
+          ? 'dashboard'
+          : path.startsWith('/console/staff')
+            ? 'staff'
+            : path.startsWith('/console/seals')
+              ? 'seals'
+              : path.startsWith('/console/rules')
+                ? 'rules'
+                : path.startsWith('/console/events')
+                  ? 'events'
+                  : path.startsWith('/console/benefits')
+                    ? 'benefits'
+                    : path.startsWith('/console/insurance-window') ||
+                        // A window clerk handles no cases: the window is their home page.
+                        (orgsFor(me, 'case.view').length === 0 && orgsFor(me, 'insurance.window').length > 0)
+                      ? 'insurance-window'
+                      : path.startsWith('/console/insurance')
+                        ? 'insurance'
+                        : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -127,6 +148,10 @@ export function ConsoleApp() {
             </Suspense>
           ) : sharingPageOf(path) ? (
             <SharingPage path={path} />
+          ) : section === 'reminders' ? (
+            <Reminders />
+          ) : section === 'ladders' ? (
+            <Ladders />
           ) : section === 'overview' ? (
             <Overview />
           ) : section === 'dashboard' ? (

@@ -7,6 +7,7 @@ import { navigate } from '../shared/router.tsx';
 import { api, errorText, formatDateTime } from './context.ts';
 import { STATE_COLOR } from './case-states.ts';
 import { RuleDecisions } from './RuleDecisions.tsx';
+import { CaseSla } from './CaseSla.tsx';
 
 const ACTION_TEXT: Record<string, { zh: string; en: string }> = {
   create: { zh: '保存草稿', en: 'Draft saved' },
@@ -186,6 +187,7 @@ export function CaseReview({ id }: { id: string }) {
           </Descriptions>
         </Card>
       )}
+      <CaseSla sla={c.sla} orgCode={c.orgCode} />
       <RuleDecisions decisions={c.ruleDecisions} />
       <Card title={t('办理记录', 'History')} variant="borderless">
         <Timeline

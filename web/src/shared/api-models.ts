@@ -29,6 +29,13 @@ export type CaseView = Schemas['CaseView'];
 export type CaseState = CaseView['state'];
 export type CaseDetail = Schemas['CaseDetail'];
 
+/** The case's SLA clock (办理时限) with its pauses and escalation steps. */
+export type CaseSla = CaseDetail['sla'];
+/** 催办 / 督办: an escalation step addressed to the staff member's org (sla-reminders.ts). */
+export type Reminder = Schemas['Reminder'];
+export type SlaLadder = Schemas['SlaLadder'];
+export type LadderStep = SlaLadder['steps'][number];
+
 /** A notice in the resident's inbox (inbox.schemas.ts's InboxMessage). */
 export type InboxMessage = Schemas['InboxMessage'];
 export type CaseAction = Schemas['CaseActionBody']['action'];

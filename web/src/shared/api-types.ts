@@ -2852,6 +2852,208 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/sla/reminders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * 我的催办提醒 · the reminders and escalations addressed to my orgs
+     * @description 发往本人任职机构（本级，不含下级）的催办与督办，最新的在前，附未读数；居民无权访问。 Escalation steps addressed to the orgs where the caller holds a case-viewing role (that org, not below), newest first, with the caller's unseen count; staff only.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Only the steps not yet seen */
+          unseen?: boolean;
+          before?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ReminderPage'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sla/reminders/{id}/seen': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * 标为已读 · mark a reminder seen
+     * @description 只能标记发给本人机构的提醒，其他的与不存在的一样答 404。Only a step addressed to your orgs; another is a 404.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ReminderSeen'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sla/reminders/seen': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 全部标为已读 · mark all my reminders seen */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ReminderSeen'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/queue': {
     parameters: {
       query?: never;
@@ -12845,6 +13047,14 @@ export interface components {
       dueDate: string | null;
       overdue: boolean;
       onTime: boolean | null;
+      limitWorkingDays: number | null;
+      /** @description The periods the clock was paused for correction (补正) */
+      pauses: {
+        /** @description Returned for correction (退回补正) */
+        from: string;
+        to: string | null;
+        workingDays: number;
+      }[];
       escalations: {
         step: number;
         offset: number;
@@ -13946,6 +14156,53 @@ export interface components {
         zh: string;
         en: string;
       }[];
+    };
+    /** Reminder */
+    Reminder: {
+      /** @description The escalation step; what "seen" marks */
+      id: number;
+      /** Format: uuid */
+      caseId: string;
+      caseNo: string;
+      serviceName: {
+        zh: string;
+        en: string;
+      };
+      /** @description The org handling the case */
+      orgCode: string;
+      orgName: string;
+      /** @description The org the step went to */
+      toOrgCode: string;
+      toOrgName: string;
+      /** @description remind: to the handling org (催办); escalate: to an org above it (督办) */
+      kind: 'remind' | 'escalate';
+      /** @description The rung of the ladder, from 1 */
+      step: number;
+      offset: number;
+      levelsUp: number;
+      /** @description The due date the step was counted from */
+      dueDate: string;
+      /** @description Working days past the due date (to today, the return or the decision) */
+      overdueWorkingDays: number;
+      state: 'draft' | 'submitted' | 'accepted' | 'in_review' | 'returned' | 'approved' | 'rejected' | 'completed';
+      stateLabel: {
+        zh: string;
+        en: string;
+      };
+      /** @description When the step was taken */
+      at: string;
+      seenAt: string | null;
+    };
+    /** ReminderPage */
+    ReminderPage: {
+      items: components['schemas']['Reminder'][];
+      /** @description Not yet seen by the caller, counted up to 100 */
+      unseen: number;
+      next: string | null;
+    };
+    /** ReminderSeen */
+    ReminderSeen: {
+      unseen: number;
     };
     /** ResidentProfile */
     ResidentProfile: {

@@ -11,6 +11,7 @@ import type {
   CaseAction,
   CaseState,
   GrantBody,
+  LadderStep,
   ProposeRuleBody,
   RegisteredSignature,
   Role,
@@ -163,6 +164,14 @@ export function createApi(options: ApiOptions) {
       ok(client.POST('/api/cases/batch-decide', { body: reason ? { ids, decision, reason } : { ids, decision } })),
     queue: (params: { orgCode: string; state?: CaseState; overdue?: boolean; serviceCode?: string; after?: string; limit?: number }) =>
       ok(client.GET('/api/queue', { params: { query: query(params) } })),
+    // 督办: the escalation ladder that applies at an org, setting one (sla.manage), and the caller's reminders (催办).
+    ladder: (orgCode: string) => ok(client.GET('/api/sla/ladders/{orgCode}', { params: { path: { orgCode } } })),
+    setLadder: (orgCode: string, steps: LadderStep[]) =>
+      ok(client.PUT('/api/sla/ladders/{orgCode}', { params: { path: { orgCode } }, body: { steps } })),
+    reminders: (params: { unseen?: boolean; before?: string; limit?: number } = {}) =>
+      ok(client.GET('/api/sla/reminders', { params: { query: query(params) } })),
+    reminderSeen: (reminderId: number) => ok(client.POST('/api/sla/reminders/{id}/seen', { params: { path: { id: reminderId } } })),
+    allRemindersSeen: () => ok(client.POST('/api/sla/reminders/seen')),
     caseCertificate: (caseId: string) => ok(client.GET('/api/cases/{id}/certificate', { params: id(caseId) })),
     myCertificates: () => ok(client.GET('/api/certificates/mine')),
     certificate: (certificateId: string) => ok(client.GET('/api/certificates/{id}', { params: id(certificateId) })),

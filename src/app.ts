@@ -32,6 +32,8 @@ import { createServiceFigures, type ServiceFiguresService } from './modules/insu
 import { createInboxService, type InboxService, type NoticeSender } from './modules/inbox/index.ts';
 import { createPublicFigures, createRatingsService, type PublicFigures, type RatingsService } from './modules/ratings/index.ts';
 import { createDashboardsService, dashboardsHandler, type DashboardsService } from './modules/dashboards/index.ts';
+import { createFederationService, type FederationService } from './modules/federation/index.ts';
+import type { FederationConfig } from './core/config.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -84,6 +86,8 @@ export interface Services {
   dashboards: DashboardsService;
   /** 好差评公开数字: a month's figures per org and service from the ledger's rating leaves, with the bundle that proves them. */
   publicFigures: PublicFigures;
+  /** 跨省通办: this node's place among federated nodes (directory, trust list, signed messages); disabled when standalone. */
+  federation: FederationService;
 }
 
 export interface ServiceOptions {
@@ -115,6 +119,10 @@ export interface ServiceOptions {
   paymentRail?: PaymentRailConfig;
   /** Public rating figures: counts below k suppressed (default 5), a month published this many days after it ends (default 3). */
   publicFigures?: { k?: number; delayDays?: number };
+  /** The node's role in a federation (standalone by default: no federation). */
+  federation?: FederationConfig;
+  /** A federation delivery attempt's limit in ms (default 5000). */
+  federationTimeoutMs?: number;
 }
 
 /** The composition root: every service is built here, by hand, with only what it uses. */
@@ -278,6 +286,19 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   const ratings = createRatingsService({ db, orgs, applications, catalog, ledger, events, notices: inbox, clock });
   // 督查 dashboards: counted from the outbox (cases submitted and decided, certificates issued).
   events.subscribe(dashboardsHandler(db));
+  const federation = createFederationService({
+    db,
+    config: options.federation ?? { role: 'standalone' },
+    publicUrl: options.publicUrl ?? 'http://localhost:3000',
+    keys,
+    trustAnchors: () => certificates.trustAnchors(),
+    ledger,
+    events,
+    clock,
+    ...(options.federationTimeoutMs ? { deliveryTimeoutMs: options.federationTimeoutMs } : {}),
+  });
+  // Messages to other nodes leave through the outbox; a standalone node has none.
+  if (federation.enabled) events.subscribe(federation.deliveryHandler());
   return {
     orgs,
     orgsAdmin,
@@ -315,6 +336,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     ratings,
     dashboards: createDashboardsService({ db, orgs, catalog, ratings, clock }),
     publicFigures: createPublicFigures({ ledger, orgs, catalog, clock, ...options.publicFigures }),
+    federation,
   };
 }
 

@@ -33,6 +33,7 @@ import { serviceFiguresRoutes } from './modules/insurance/index.ts';
 import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/inbox/index.ts';
 import { publicFiguresRoutes, ratingsRoutes } from './modules/ratings/index.ts';
 import { dashboardsRoutes } from './modules/dashboards/index.ts';
+import { federationRoutes } from './modules/federation/index.ts';
 
 /**
  * The running platform around the composition root (app.ts): opening the configured database,
@@ -102,6 +103,7 @@ export async function openPlatform(
     ...(config.sharingKeyFile ? { externalSharing: { key: loadSharingKey(config.sharingKeyFile) } } : {}),
     paymentRail: config.paymentRail,
     publicFigures: config.publicFigures,
+    federation: config.federation,
   });
   return {
     database,
@@ -179,6 +181,7 @@ export async function buildApp(
       ratingsRoutes({ ratings: services.ratings }),
       dashboardsRoutes({ dashboards: services.dashboards }),
       publicFiguresRoutes({ figures: services.publicFigures }),
+      federationRoutes({ federation: services.federation }),
     ],
     // The web apps answer every other GET path, so they come last.
     rootRoutes: [

@@ -14,6 +14,7 @@ import { registerKeysCommands } from './keys-command.ts';
 import { registerLedgerCommands, registerWitnessCommands } from '../modules/ledger/index.ts';
 import { configuredSharingKey, registerBankCommands, registerExternalDeptCommands } from '../modules/sharing/index.ts';
 import { registerInsuranceCommands } from '../modules/insurance/index.ts';
+import { registerFederationCommands } from '../modules/federation/index.ts';
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
 import { runDemoBundle } from '../demo/demo-bundle.ts';
 import { runDemoProactive } from '../demo/demo-proactive.ts';
@@ -146,6 +147,7 @@ registerExternalDeptCommands(
 );
 registerBankCommands(program);
 registerInsuranceCommands(program, () => openPlatform(loadConfig()));
+registerFederationCommands(program, () => openPlatform(loadConfig()));
 
 const demo = program.command('demo').description('演示 demos');
 

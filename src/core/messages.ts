@@ -59,6 +59,8 @@ export const NOUNS = {
   settlement: { zh: '结算记录', en: 'Settlement' },
   institution: { zh: '定点医疗机构', en: 'Designated institution' },
   insurancePolicy: { zh: '医保政策', en: 'Insurance policy' },
+  trustList: { zh: '全国信任列表', en: 'National trust list' },
+  federationMessage: { zh: '跨省报文', en: 'Federation message' },
 } as const satisfies Record<string, Bilingual>;
 
 export type Noun = keyof typeof NOUNS;

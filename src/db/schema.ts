@@ -17,3 +17,4 @@ export * from '../modules/insurance/insurance.tables.ts';
 export * from '../modules/insurance/window.tables.ts';
 export * from '../modules/ratings/ratings.tables.ts';
 export * from '../modules/dashboards/dashboards.tables.ts';
+export * from '../modules/federation/federation.tables.ts';

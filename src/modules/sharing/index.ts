@@ -43,3 +43,4 @@ export {
 export { type DatasetField } from './sharing.tables.ts';
 export { rekeySharingRecords } from './subject-rekey.ts';
 export { type RuleDataProblem, recordsOf, recordsPage, ruleDataProblems, sweepAll, sweepCount, sweepPage } from './rule-data.ts';
+export { type Answer, type DepartmentAgents, Transient, departmentAgents, post as signedPost } from './department-transport.ts';

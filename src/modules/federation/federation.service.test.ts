@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { App } from '../../http/server.ts';
@@ -27,6 +31,18 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+const BIN = new URL('../../../bin/yiban.js', import.meta.url).pathname;
+
+/** `yiban verify` as a user runs it, without YIBAN_PUBLIC_URL. */
+function yibanVerify(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { YIBAN_PUBLIC_URL: _ignored, ...env } = process.env;
+  return new Promise((resolve) => {
+    execFile('node', [BIN, 'verify', ...args], { env }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
 }
 
 interface Node {
@@ -177,5 +193,29 @@ describe.each(testEngines())('federation: a hub and two provinces in one process
     const forged = structuredClone(envelope!);
     forged.document.intermediates = [];
     expect(openTrustList(forged)).toMatchObject({ ok: false });
-  });
+
+    // Offline, with the CLI: the list's signature first, then the certificate under it.
+    if (engine !== 'pglite') return;
+    const dir = mkdtempSync(path.join(tmpdir(), 'yiban-trust-list-'));
+    const file = (name: string, value: unknown) => {
+      writeFileSync(path.join(dir, name), JSON.stringify(value));
+      return path.join(dir, name);
+    };
+    const args = [file('bundle.json', bundle), '--status', file('r.json', lists[0]), '--status', file('s.json', lists[1]), '--offline'];
+    const valid = await yibanVerify([...args, '--trust-list', file('national.json', envelope)]);
+    expect(valid.stdout).toContain('VALID');
+    expect(valid.code).toBe(0);
+    const refused = await yibanVerify([...args, '--trust-list', file('forged.json', forged)]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('national trust list failed verification');
+    const pinnedElsewhere = await yibanVerify([
+      ...args,
+      '--trust-list',
+      path.join(dir, 'national.json'),
+      '--national-root',
+      '00'.repeat(32),
+    ]);
+    expect(pinnedElsewhere.code).toBe(3);
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 
-export const MemberKeySchema = Type.Object({
+const MemberKeySchema = Type.Object({
   keyId: Type.String(),
   alg: Type.Literal('sm2-sm3'),
   publicKeySpki: Type.String({ description: 'SubjectPublicKeyInfo DER, base64' }),

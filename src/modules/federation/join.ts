@@ -8,7 +8,7 @@ import type { ReceiveInput } from './messages.ts';
 import { nodeKey, parseMemberId } from './node-identity.ts';
 import type { FederationContext } from './federation-context.ts';
 
-export const JOIN_PATH = '/api/federation/members';
+const JOIN_PATH = '/api/federation/members';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length <= 200) && v.length <= 500;

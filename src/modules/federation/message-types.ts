@@ -55,5 +55,3 @@ export const countType: MessageTypeHandler = {
     return { applied: await repo.countApplied(tx, 'test.count') };
   },
 };
-
-export { TYPE as MESSAGE_TYPE_PATTERN };

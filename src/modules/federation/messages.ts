@@ -304,8 +304,6 @@ export function createMessages(ctx: FederationContext, deps: { lookup: Directory
   };
 }
 
-export type Messages = ReturnType<typeof createMessages>;
-
 function shapeProblem(m: unknown): string | null {
   if (typeof m !== 'object' || m === null || Array.isArray(m)) return 'the body is not a JSON object';
   const x = m as Record<string, unknown>;

@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueCertificate } from '../src/modules/certificates/keys/x509-issue.ts';
-import { signRequest } from '../src/modules/sharing/http-signature-sign.ts';
 import { sm2SigningKey, type Sm2SigningKey } from '../src/modules/sharing/http-signature-keys.ts';
-import { generateKeyPair, sign } from '../src/verify/signatures.ts';
+import { generateKeyPair } from '../src/verify/signatures.ts';
+import { signedPost, testMember } from './federation-fixtures.ts';
 import { openTrustList, type NationalTrustList } from '../src/verify/signed-document.ts';
 import { createChainVerifier } from '../src/verify/x509.ts';
 
@@ -119,54 +118,6 @@ async function nodeSpec(name: string, role: string, memberId: string, hubUrl: st
       LOG_LEVEL: 'silent',
     },
   };
-}
-
-/** A member whose key the test holds: its SM2 key, a self-signed root, and what it asks the hub with. */
-function testMember(memberId: string) {
-  const keys = generateKeyPair('SM2');
-  const signing: Sm2SigningKey = sm2SigningKey(`${memberId.replaceAll('/', '-').toLowerCase()}-key`, keys.privateKey);
-  const now = Date.now();
-  const root = issueCertificate({
-    profile: 'root',
-    subject: { commonName: `${memberId} root` },
-    subjectPublicKeySpki: keys.publicKeySpki,
-    issuer: {
-      name: { commonName: `${memberId} root` },
-      signer: { algorithm: 'SM2', publicKeySpki: keys.publicKeySpki, sign: (m) => sign('SM2', keys.privateKey, m) },
-    },
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 365 * 86_400_000),
-  });
-  const join = {
-    memberId,
-    name: `测试成员 ${memberId}`,
-    endpoint: 'http://127.0.0.1:9',
-    keys: [
-      {
-        keyId: signing.keyId,
-        alg: 'sm2-sm3',
-        publicKeySpki: Buffer.from(keys.publicKeySpki).toString('base64'),
-        notBefore: new Date(now - 60_000).toISOString(),
-        notAfter: new Date(now + 365 * 86_400_000).toISOString(),
-      },
-    ],
-    services: [],
-    datasets: [],
-    rootCertificate: root.pem,
-    statusSigners: {},
-  };
-  return { signing, join };
-}
-
-async function signedPost(url: string, key: Sm2SigningKey, body: string, options: { idempotencyKey: string; now?: Date }) {
-  const signed = await signRequest(key, {
-    url,
-    body,
-    idempotencyKey: options.idempotencyKey,
-    now: options.now ?? new Date(),
-    ttlSeconds: 300,
-  });
-  return { headers: signed.headers, send: (text = body) => fetch(url, { method: 'POST', headers: signed.headers, body: text }) };
 }
 
 describe('federated nodes as separate processes', () => {

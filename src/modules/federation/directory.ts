@@ -260,6 +260,12 @@ export function createDirectory(ctx: FederationContext) {
       return { directoryVersion: Math.max(current, opened.document.version), members: opened.document.members.length };
     },
 
+    /** The directory this node goes by: the hub's own, or a province's verified copy (null before the first refresh). */
+    async current(): Promise<DirectoryDocument | null> {
+      federated(ctx.config);
+      return isHub() ? (await directory.signedDirectory()).document : cachedDirectory(db);
+    },
+
     /** The national trust list this node holds: the hub's own, or a province's verified copy (null before the first refresh). */
     async trustList(): Promise<SignedDocument<NationalTrustList> | null> {
       federated(ctx.config);

@@ -61,14 +61,13 @@ export function registerFederationCommands(program: Command, open: () => Promise
     .action(async (options: { json?: boolean }) => {
       const rows = await withFederation(open, async (f) => {
         if (f.role === 'province') await f.directory.refresh();
-        if (f.role === 'hub') return f.directory.members();
-        const doc = (await f.directory.trustList()) && (await f.lookup.find((await f.node()).memberId));
-        void doc;
-        const node = await f.node();
-        return [{ memberId: node.memberId, name: node.name, endpoint: node.endpoint, status: 'self' }];
+        const approved = new Map(((await f.directory.current())?.members ?? []).map((m) => [m.memberId, m]));
+        const all = f.role === 'hub' ? await f.directory.members() : [...approved.values()].map((m) => ({ ...m, status: 'approved' }));
+        return all.map((m) => ({ ...m, keys: approved.get(m.memberId)?.keys.map((k) => k.keyId) ?? [] }));
       });
       if (options.json) console.log(JSON.stringify(rows, null, 2));
-      else for (const r of rows) console.log(`${r.memberId.padEnd(24)} ${r.status.padEnd(9)} ${r.endpoint}  ${r.name}`);
+      else
+        for (const r of rows) console.log(`${r.memberId.padEnd(24)} ${r.status.padEnd(9)} ${r.endpoint}  ${r.name}  ${r.keys.join(' ')}`);
     });
 
   federation

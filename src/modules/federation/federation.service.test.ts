@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import type { App } from '../../http/server.ts';
 import { buildTestApp, createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
+import { signedPost, testMember } from '../../../test/federation-fixtures.ts';
 import { openTrustList, type NationalTrustList } from '../../verify/signed-document.ts';
 import { statusEvidenceFromCredentials } from '../../verify/status-credential.ts';
 import { verifyCertificate } from '../../verify/verify-certificate.ts';
@@ -54,7 +57,7 @@ interface Node {
 async function startNode(engine: Parameters<typeof createTestContext>[0], federation: (url: string) => FederationConfig): Promise<Node> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const ctx = await createTestContext(engine, { publicUrl: url, federation: federation(url) });
+  const ctx = await createTestContext(engine, { publicUrl: url, federation: federation(url), federationTimeoutMs: 1000 });
   const app = await buildTestApp(ctx);
   await app.listen({ host: '127.0.0.1', port });
   return { ctx, app, url };
@@ -160,6 +163,56 @@ describe.each(testEngines())('federation: a hub and two provinces in one process
     }
   });
 
+  it('lets a peer that never answers hold back nothing but its own messages', async () => {
+    // A member whose system accepts connections and never answers.
+    const sockets = new Set<Socket>();
+    const silent = createHttpServer(() => undefined);
+    silent.on('connection', (s) => sockets.add(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    try {
+      const member = testMember('CN/GOV/530000/slow', silentUrl);
+      const body = JSON.stringify(member.join);
+      const request = await signedPost(`${hub.url}/api/federation/members`, member.signing, body, { idempotencyKey: 'join-slow' });
+      expect((await request.send()).status).toBe(202);
+      await hub.ctx.services.federation.directory.approve(member.join.memberId);
+      await hebei.ctx.services.federation.directory.refresh();
+
+      const slow = await hebei.ctx.services.federation.sendNow(member.join.memberId, 'ping', {});
+      const fast = await hebei.ctx.services.federation.sendNow(GUANGXI, 'ping', {});
+      await until('the fast delivery', async () => {
+        await hebei.ctx.services.events.runOnce();
+        return (await hebei.ctx.services.federation.receipt('out', fast.id))?.status === 'delivered';
+      });
+      // Refusals that no retry would change: a type Guangxi does not handle, a message for another node.
+      await guangxi.ctx.services.federation.directory.refresh();
+      for (const [to, type, code] of [
+        [GUANGXI, 'no.such', 'FEDERATION_UNKNOWN_TYPE'],
+        [HEBEI, 'ping', 'FEDERATION_BAD_MESSAGE'],
+      ] as const) {
+        const text = JSON.stringify({
+          id: randomUUID(),
+          from: member.join.memberId,
+          to,
+          type,
+          payload: {},
+          created: new Date().toISOString(),
+        });
+        const id = (JSON.parse(text) as { id: string }).id;
+        const sent = await signedPost(`${guangxi.url}/api/federation/messages`, member.signing, text, { idempotencyKey: id });
+        const refused = await sent.send();
+        expect(refused.status).toBe(400);
+        expect(await refused.json()).toMatchObject({ error: { code } });
+      }
+      const waiting = await hebei.ctx.services.federation.receipt('out', slow.id);
+      expect(waiting).toMatchObject({ status: 'pending' });
+      expect(waiting?.lastError).toMatch(/no answer within 1000 ms/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
   it('verifies a Hebei certificate in Guangxi with the national trust list, and not without it', async () => {
     const resident = await hebei.ctx.newResident({ name: '李娜' });
     const reviewer = await hebei.ctx.newStaff('village_reviewer', VILLAGE);
@@ -179,7 +232,7 @@ describe.each(testEngines())('federation: a hub and two provinces in one process
     const opened = openTrustList(envelope);
     expect(opened.ok).toBe(true);
     const trust = (opened as { document: NationalTrustList }).document;
-    expect(trust.provinces.map((p) => p.memberId).sort()).toEqual([HEBEI, GUANGXI]);
+    expect(trust.provinces.map((p) => p.memberId)).toEqual(expect.arrayContaining([HEBEI, GUANGXI]));
     const status = await statusEvidenceFromCredentials(bundle.payload, lists, trust, new Date());
     expect(verifyCertificate(bundle, trust, { status }).verdict).toBe('VALID');
 

@@ -1,4 +1,5 @@
 import { AppError } from '../../core/errors.ts';
+import { canonicalJson } from '../../verify/document.ts';
 import type { Executor } from '../../db/database.ts';
 import { openSignedDocument, type NationalTrustList, type SignedDocument } from '../../verify/signed-document.ts';
 import { keyValidAt, signDocument, type DirectoryDocument, type DirectoryMember } from './documents.ts';
@@ -170,15 +171,25 @@ export function createDirectory(ctx: FederationContext) {
       return { ...me, rootCertificate: root, statusSigners: trust.statusSigners ?? {} };
     },
 
-    /** A join request whose signature verified (the route checks it): recorded as pending; an approved member stays approved when nothing changed. */
-    async recordJoin(request: JoinRequest): Promise<{ memberId: string; status: string }> {
+    /**
+     * A join request whose signature verified (the route checks it), recorded as pending. A member
+     * already on file (pending or approved) must sign with one of the keys on file, so nobody else
+     * can replace its request or unpublish it; an approved member that changes anything is pending
+     * again until the operator approves; one that changes nothing stays approved.
+     */
+    async recordJoin(request: JoinRequest, signedBy: string): Promise<{ memberId: string; status: string }> {
       requireHub();
       const existing = await repo.findMember(db, request.memberId);
+      if (existing && !existing.keys.some((k) => k.keyId === signedBy && keyValidAt(k, clock())))
+        throw new AppError('FEDERATION_SIGNATURE_INVALID', { reason: 'UNKNOWN_KEY' });
       const same =
         existing?.status === 'approved' &&
+        existing.name === request.name &&
         existing.endpoint === request.endpoint &&
         existing.rootCertificate === request.rootCertificate &&
-        JSON.stringify(existing.keys) === JSON.stringify(request.keys);
+        // jsonb keeps its own key order: compared canonically.
+        canonicalJson(existing.keys) === canonicalJson(request.keys) &&
+        canonicalJson(existing.statusSigners) === canonicalJson(request.statusSigners);
       if (same) return { memberId: request.memberId, status: 'approved' };
       const now = clock();
       await repo.upsertMember(db, {

@@ -121,6 +121,17 @@ describe.each(testEngines())('federation: a hub and two provinces in one process
     await hebei.ctx.services.federation.directory.refresh();
     expect((await hebei.ctx.services.federation.lookup.find(GUANGXI))?.endpoint).toBe(guangxi.url);
 
+    // Someone else asking in Hebei's name, with their own key, changes nothing; Hebei asking again unchanged stays approved.
+    const impostor = testMember(HEBEI, 'http://127.0.0.1:9');
+    const asked = await signedPost(`${hub.url}/api/federation/members`, impostor.signing, JSON.stringify(impostor.join), {
+      idempotencyKey: 'join-impostor',
+    });
+    const refused = await asked.send();
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { code: 'FEDERATION_SIGNATURE_INVALID' } });
+    expect(await hebei.ctx.services.federation.join()).toMatchObject({ status: 'approved' });
+    expect((await hub.ctx.services.federation.lookup.find(HEBEI))?.endpoint).toBe(hebei.url);
+
     const { id } = await hebei.ctx.services.federation.sendNow(GUANGXI, 'test.count', { n: 1 });
     expect(await hebei.ctx.services.federation.receipt('out', id)).toMatchObject({ status: 'pending', attempts: 0 });
     // Guangxi's copy of the directory may predate Hebei's approval: it is refused for now, Guangxi refreshes, the retry goes through.

@@ -38,7 +38,7 @@ function joinProblem(x: unknown): string | null {
 }
 
 /** Checks a join request: well formed, and signed (RFC 9421, sm2-sm3) by one of the keys it names (possession of the key). */
-export async function verifyJoin(input: ReceiveInput, now: Date): Promise<JoinRequest> {
+export async function verifyJoin(input: ReceiveInput, now: Date): Promise<{ request: JoinRequest; signedBy: string }> {
   let body: unknown;
   try {
     body = JSON.parse(input.body);
@@ -48,8 +48,9 @@ export async function verifyJoin(input: ReceiveInput, now: Date): Promise<JoinRe
   const problem = joinProblem(body);
   if (problem) throw new AppError('FEDERATION_BAD_MESSAGE', { detail: problem });
   const request = body as JoinRequest;
+  let signedBy: string;
   try {
-    await verifyRequest(
+    ({ keyid: signedBy } = await verifyRequest(
       { method: 'POST', url: input.url, headers: input.headers, body: input.body },
       {
         keyFor: (keyId) => {
@@ -60,11 +61,11 @@ export async function verifyJoin(input: ReceiveInput, now: Date): Promise<JoinRe
         windowSeconds: WINDOW_SECONDS,
         skewSeconds: WINDOW_SECONDS,
       },
-    );
+    ));
   } catch (error) {
     throw new AppError('FEDERATION_SIGNATURE_INVALID', { reason: error instanceof SignatureError ? error.reason : 'SIGNATURE_MALFORMED' });
   }
-  return request;
+  return { request, signedBy };
 }
 
 /** A province asks the hub to join: pins the hub's key, then posts its request signed with its own key. */

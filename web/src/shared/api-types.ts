@@ -12245,7 +12245,7 @@ export interface paths {
     put?: never;
     /**
      * 申请加入联邦（待中枢核准）· ask to join (the hub operator approves)
-     * @description 请求以申请方自己的 SM2 密钥签名（RFC 9421）。Signed (RFC 9421, sm2-sm3) with a key the request names.
+     * @description 请求以申请方自己的 SM2 密钥签名（RFC 9421）；已登记的成员须以其已登记的密钥签名，变更后待重新核准。Signed (RFC 9421, sm2-sm3) with a key the request names; a member already on file must sign with a key on file, and a change waits for approval again.
      */
     post: {
       parameters: {

@@ -169,6 +169,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     },
     publicUrl: options.publicUrl ?? 'http://localhost:3000',
     vault: createDisclosureVault(masterKey),
+    // A federated node's verifiers also trust the national root and the cross-signed province roots (built below).
+    foreignTrust: () => federation.foreignTrust(),
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     clock,
   });
@@ -291,7 +293,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     config: options.federation ?? { role: 'standalone' },
     publicUrl: options.publicUrl ?? 'http://localhost:3000',
     keys,
-    trustAnchors: () => certificates.trustAnchors(),
+    trustAnchors: () => certificates.ownTrustAnchors(),
     ledger,
     events,
     clock,

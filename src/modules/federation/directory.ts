@@ -3,7 +3,7 @@ import { canonicalJson } from '../../verify/document.ts';
 import type { Executor } from '../../db/database.ts';
 import { openSignedDocument, type NationalTrustList, type SignedDocument } from '../../verify/signed-document.ts';
 import { keyValidAt, signDocument, type DirectoryDocument, type DirectoryMember } from './documents.ts';
-import type { FederationContext } from './federation-context.ts';
+import { HUB_TIMEOUT_MS, type FederationContext } from './federation-context.ts';
 import * as repo from './federation.repository.ts';
 import type { MemberKey, StatusSigners } from './federation.tables.ts';
 import { federated, nodeKey, parseMemberId } from './node-identity.ts';
@@ -42,6 +42,7 @@ export function createDirectory(ctx: FederationContext) {
   const { db, clock } = ctx;
   let lastRefresh = 0;
   const parsed = new Map<number, DirectoryDocument>();
+  const parsedLists = new Map<number, NationalTrustList>();
 
   const self = async (): Promise<DirectoryMember> => {
     const config = federated(ctx.config);
@@ -91,7 +92,7 @@ export function createDirectory(ctx: FederationContext) {
     try {
       response = await ctx.fetch(`${base}${path}`, {
         headers: { accept: 'application/json' },
-        signal: AbortSignal.timeout(ctx.deliveryTimeoutMs),
+        signal: AbortSignal.timeout(HUB_TIMEOUT_MS),
       });
     } catch (error) {
       throw new AppError('FEDERATION_HUB_UNAVAILABLE', { reason: (error as Error).message });
@@ -275,6 +276,34 @@ export function createDirectory(ctx: FederationContext) {
     async current(): Promise<DirectoryDocument | null> {
       federated(ctx.config);
       return isHub() ? (await directory.signedDirectory()).document : cachedDirectory(db);
+    },
+
+    /**
+     * What this node's verifiers add to their own anchors (certificates' `foreignTrust` port): the
+     * hub its members' cross-certified roots and status signers; a province its verified copy of
+     * the national trust list; a standalone node nothing.
+     */
+    async foreignAnchors(): Promise<{ roots: string[]; intermediates: string[]; statusSigners: StatusSigners } | null> {
+      if (ctx.config.role === 'standalone') return null;
+      if (isHub()) {
+        const rows = (await repo.listMembers(db)).filter((r) => r.status === 'approved' && r.nationalCertificate);
+        return {
+          roots: [],
+          intermediates: rows.map((r) => r.nationalCertificate!),
+          statusSigners: Object.assign({}, ...rows.map((r) => r.statusSigners)) as StatusSigners,
+        };
+      }
+      const version = await repo.latestVersion(db, 'trust-list');
+      if (version === null) return null;
+      let list = parsedLists.get(version);
+      if (!list) {
+        const row = await repo.latestDocument(db, 'trust-list');
+        if (!row) return null;
+        // Stored only after its signature verified against the pinned hub key.
+        list = (JSON.parse(row.envelope) as SignedDocument<NationalTrustList>).document;
+        parsedLists.set(row.version, list);
+      }
+      return { roots: list.roots, intermediates: list.intermediates, statusSigners: list.statusSigners };
     },
 
     /** The national trust list this node holds: the hub's own, or a province's verified copy (null before the first refresh). */

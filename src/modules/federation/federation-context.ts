@@ -10,7 +10,7 @@ export interface FederationDeps {
   /** This node's public base URL: its endpoint in the directory. */
   publicUrl: string;
   keys: Pick<KeyStore, 'ensureSealKey' | 'ensurePlatformRoot' | 'crossCertify'>;
-  /** This node's own trust anchors (its root and status list signers), sent with a join request. */
+  /** This node's own trust anchors (its root and status list signers, no other member's), sent with a join request. */
   trustAnchors: () => Promise<TrustAnchors>;
   ledger: { appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ id: number }> };
   events: { enqueue(tx: Executor, event: { topic: string; payload: Record<string, unknown> }): Promise<number> };
@@ -31,4 +31,6 @@ export const MESSAGE_TOPIC = 'federation.message';
 export const WINDOW_SECONDS = 300;
 /** The org code the node's message-signing key is kept under in the key store (no org code looks like it). */
 export const FEDERATION_KEY_OWNER = 'federation';
+/** A request to the hub (its key, directory, trust list, a join): an operator's or a refresh's, never on a message's path. */
+export const HUB_TIMEOUT_MS = 10_000;
 export const MESSAGES_PATH = '/api/federation/messages';

@@ -41,6 +41,8 @@ export function createFederationService(deps: FederationDeps) {
       };
     },
     directory,
+    /** The certificates module's `foreignTrust` port: anchors of the other members (null when standalone). */
+    foreignTrust: () => directory.foreignAnchors(),
     /** The member lookup port other modules use. */
     lookup: directory.lookup,
     /** Other modules register their message types here (the composition root, before serving). */

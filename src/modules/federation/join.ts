@@ -3,7 +3,7 @@ import { parseCertificate } from '../../verify/x509.ts';
 import { SignatureError, signRequest, sm2VerifyingKey, verifyRequest } from '../sharing/index.ts';
 import type { Directory, JoinRequest } from './directory.ts';
 import { keyValidAt } from './documents.ts';
-import { WINDOW_SECONDS } from './federation-context.ts';
+import { HUB_TIMEOUT_MS, WINDOW_SECONDS } from './federation-context.ts';
 import type { ReceiveInput } from './messages.ts';
 import { nodeKey, parseMemberId } from './node-identity.ts';
 import type { FederationContext } from './federation-context.ts';
@@ -79,7 +79,7 @@ export async function requestJoin(ctx: FederationContext, directory: Directory, 
   const signed = await signRequest(key.signer, { url, body, idempotencyKey: `join-${request.memberId}`, now: ctx.clock(), ttlSeconds: 60 });
   let response: Response;
   try {
-    response = await ctx.fetch(url, { method: 'POST', headers: signed.headers, body, signal: AbortSignal.timeout(ctx.deliveryTimeoutMs) });
+    response = await ctx.fetch(url, { method: 'POST', headers: signed.headers, body, signal: AbortSignal.timeout(HUB_TIMEOUT_MS) });
   } catch (error) {
     throw new AppError('FEDERATION_HUB_UNAVAILABLE', { reason: (error as Error).message });
   }

@@ -14706,6 +14706,8 @@ export interface components {
       /** @enum {number} */
       version: 1;
       roots: string[];
+      /** @description 联邦：经国家根交叉签名的省级根证书 · federation: province roots cross-signed by the national root */
+      intermediates?: string[];
       seals?: {
         [key: string]: {
           certificate: string;

@@ -94,7 +94,11 @@ describe.each(testEngines())('federation: a hub and two provinces in one process
   }, 120_000);
 
   afterAll(async () => {
-    for (const n of [hub, hebei, guangxi]) await n?.app.close();
+    // The app does not close its context's database (a PostgreSQL test database is dropped by that).
+    for (const n of [hub, hebei, guangxi]) {
+      await n?.app.close();
+      await n?.ctx.close();
+    }
   });
 
   it('refuses everything on a standalone node', async () => {

@@ -34,6 +34,8 @@ import { createPublicFigures, createRatingsService, type PublicFigures, type Rat
 import { createDashboardsService, dashboardsHandler, type DashboardsService } from './modules/dashboards/index.ts';
 import { createOidcHub, createOidcLogin, type OidcClientsAdmin, type OidcHub, type OidcLogin } from './modules/oidc/index.ts';
 import type { OidcConfig } from './core/config.ts';
+import { createFederationService, type FederationService } from './modules/federation/index.ts';
+import type { FederationConfig } from './core/config.ts';
 
 export interface Services {
   orgs: OrgsService;
@@ -92,6 +94,8 @@ export interface Services {
   oidcClients: OidcClientsAdmin | null;
   /** A province node with YIBAN_OIDC_*: residents log in through the hub; null elsewhere. */
   oidcLogin: OidcLogin | null;
+  /** 跨省通办: this node's place among federated nodes (directory, trust list, signed messages); disabled when standalone. */
+  federation: FederationService;
 }
 
 export interface ServiceOptions {
@@ -129,6 +133,10 @@ export interface ServiceOptions {
   trustProxy?: boolean;
   /** Errors inside the OpenID Connect provider (the server's log). */
   onOidcError?: (error: unknown) => void;
+  /** The node's role in a federation (standalone by default: no federation). */
+  federation?: FederationConfig;
+  /** A federation delivery attempt's limit in ms (default 5000). */
+  federationTimeoutMs?: number;
 }
 
 /** The composition root: every service is built here, by hand, with only what it uses. */
@@ -175,6 +183,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     },
     publicUrl: options.publicUrl ?? 'http://localhost:3000',
     vault: createDisclosureVault(masterKey),
+    // A federated node's verifiers also trust the national root and the cross-signed province roots (built below).
+    foreignTrust: () => federation.foreignTrust(),
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     clock,
   });
@@ -319,6 +329,19 @@ export function createServices(database: Database, options: ServiceOptions): Ser
           clock,
         })
       : null;
+  const federation = createFederationService({
+    db,
+    config: options.federation ?? { role: 'standalone' },
+    publicUrl: options.publicUrl ?? 'http://localhost:3000',
+    keys,
+    trustAnchors: () => certificates.ownTrustAnchors(),
+    ledger,
+    events,
+    clock,
+    ...(options.federationTimeoutMs ? { deliveryTimeoutMs: options.federationTimeoutMs } : {}),
+  });
+  // Messages to other nodes leave through the outbox; a standalone node has none.
+  if (federation.enabled) events.subscribe(federation.deliveryHandler());
   return {
     oidcHub,
     oidcClients: oidcHub?.clients ?? null,
@@ -359,6 +382,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     ratings,
     dashboards: createDashboardsService({ db, orgs, catalog, ratings, clock }),
     publicFigures: createPublicFigures({ ledger, orgs, catalog, clock, ...options.publicFigures }),
+    federation,
   };
 }
 

@@ -34,6 +34,7 @@ import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/in
 import { publicFiguresRoutes, ratingsRoutes } from './modules/ratings/index.ts';
 import { dashboardsRoutes } from './modules/dashboards/index.ts';
 import { oidcLoginRoutes, oidcProviderRoutes } from './modules/oidc/index.ts';
+import { federationRoutes } from './modules/federation/index.ts';
 
 /**
  * The running platform around the composition root (app.ts): opening the configured database,
@@ -106,6 +107,7 @@ export async function openPlatform(
     oidc: config.oidc,
     trustProxy: config.trustProxy !== false,
     onOidcError: (error) => console.error('oidc-provider:', error instanceof Error ? error.message : error),
+    federation: config.federation,
   });
   return {
     database,
@@ -188,6 +190,7 @@ export async function buildApp(
       ratingsRoutes({ ratings: services.ratings }),
       dashboardsRoutes({ dashboards: services.dashboards }),
       publicFiguresRoutes({ figures: services.publicFigures }),
+      federationRoutes({ federation: services.federation }),
     ],
     // The web apps answer every other GET path, so they come last.
     rootRoutes: [

@@ -67,6 +67,10 @@ export async function createTestContext(
     codeSender?: CodeSender | null;
     /** Where inbox notices' text messages go (default: none configured). */
     noticeSender?: NoticeSender | null;
+    /** The node's federation role (standalone by default). */
+    federation?: ServiceOptions['federation'];
+    /** A federation delivery attempt's limit in ms. */
+    federationTimeoutMs?: number;
   } = {},
 ): Promise<TestContext> {
   // Migrated and seeded (divisions of 正定县 and 长安区, demo departments, catalogue, certificate types).
@@ -82,6 +86,8 @@ export async function createTestContext(
     ...(options.bundleDefinitions ? { bundleDefinitions: options.bundleDefinitions } : {}),
     ...(options.externalSharing ? { externalSharing: options.externalSharing } : {}),
     ...(options.noticeSender ? { noticeSender: options.noticeSender } : {}),
+    ...(options.federation ? { federation: options.federation } : {}),
+    ...(options.federationTimeoutMs ? { federationTimeoutMs: options.federationTimeoutMs } : {}),
   });
   const departments: Record<string, string> = {};
   for (const d of await ensureDemoDepartments(database.db)) if (d.departmentKind) departments[d.departmentKind] ??= d.code;

@@ -15,6 +15,7 @@ import { registerLedgerCommands, registerWitnessCommands } from '../modules/ledg
 import { configuredSharingKey, registerBankCommands, registerExternalDeptCommands } from '../modules/sharing/index.ts';
 import { registerInsuranceCommands } from '../modules/insurance/index.ts';
 import { registerOidcCommands } from '../modules/oidc/index.ts';
+import { registerFederationCommands } from '../modules/federation/index.ts';
 import { writeDemoCertificate } from '../demo/demo-certificate.ts';
 import { runDemoBundle } from '../demo/demo-bundle.ts';
 import { runDemoProactive } from '../demo/demo-proactive.ts';
@@ -148,6 +149,7 @@ registerExternalDeptCommands(
 registerBankCommands(program);
 registerInsuranceCommands(program, () => openPlatform(loadConfig()));
 registerOidcCommands(program, () => openPlatform(loadConfig()));
+registerFederationCommands(program, () => openPlatform(loadConfig()));
 
 const demo = program.command('demo').description('演示 demos');
 

@@ -63,6 +63,16 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     batchSize: 16,
     onError: (error) => app.log.error({ err: error }, 'event handling failed'),
   });
+  // 跨省通办: a province keeps its copy of the hub's directory and trust list fresh (a miss asks at once too).
+  const federationRefresh =
+    platform.services.federation.role === 'province'
+      ? setInterval(() => {
+          platform.services.federation.directory
+            .refresh()
+            .catch((error: unknown) => app.log.warn({ err: error }, 'federation directory refresh failed'));
+        }, 60_000)
+      : undefined;
+  federationRefresh?.unref();
   // A rotation while this process runs (with PostgreSQL) stops it rather than let it write under the old key.
   const stopWatch = watchMasterKey(platform.database.db, config.masterKey, {
     intervalMs: 30_000,
@@ -123,6 +133,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     clearInterval(escalation);
     clearInterval(caseEscalation);
     clearInterval(oidcPurge);
+    clearInterval(federationRefresh);
     stopWatch();
     await platform.close();
     process.exit(process.exitCode ?? 0);

@@ -12,12 +12,15 @@ import {
   type VerificationResult,
 } from '../verify/verify-certificate.ts';
 import { createPlatformCache } from './verify-cache.ts';
+import { openTrustList } from '../verify/signed-document.ts';
 
 const EXIT: Record<VerificationResult['verdict'], number> = { VALID: 0, INVALID: 1, INDETERMINATE: 2 };
 
 export interface VerifyCommandOptions {
   platform?: string;
   trust?: string;
+  trustList?: string;
+  nationalRoot?: string;
   status: string[];
   offline?: boolean;
   online?: boolean;
@@ -43,6 +46,11 @@ export function registerVerifyCommand(program: Command): void {
       'the issuing platform (default YIBAN_PUBLIC_URL): its trust list and signed status lists are fetched once and cached',
     )
     .option('--trust <file>', "a pinned trust list file (trust.json from /api/trust) instead of the platform's")
+    .option(
+      '--trust-list <file>',
+      'a national trust list (yiban federation trust-list, or GET /api/federation/trust-list of the hub): its signature is checked, then its national root and cross-signed province roots are trusted',
+    )
+    .option('--national-root <sha256>', "with --trust-list: the national root's SHA-256 fingerprint (hex) the list must be signed under")
     .option('--status <file>', 'a signed status list credential JSON, for offline use (repeatable)', collect, [])
     .option('--offline', 'use only the cache and the given files, no network')
     .option('--online', '(default) fetch the status lists the certificate names')
@@ -68,7 +76,7 @@ export function registerVerifyCommand(program: Command): void {
 async function runVerify(file: string, options: VerifyCommandOptions): Promise<VerificationResult> {
   const bytes = file === '-' ? readFileSync(0) : readFileSync(file);
   const platform = options.platform ?? process.env.YIBAN_PUBLIC_URL;
-  if (!options.trust && !platform) throw new AppError('VERIFY_TRUST_REQUIRED');
+  if (!options.trust && !options.trustList && !platform) throw new AppError('VERIFY_TRUST_REQUIRED');
   const cache = platform
     ? createPlatformCache({
         platform,
@@ -77,7 +85,11 @@ async function runVerify(file: string, options: VerifyCommandOptions): Promise<V
         ...(options.cacheDir ? { root: options.cacheDir } : {}),
       })
     : null;
-  const trust: TrustAnchors = options.trust ? (JSON.parse(readFileSync(options.trust, 'utf8')) as TrustAnchors) : await cache!.trust();
+  const trust: TrustAnchors = options.trustList
+    ? nationalTrust(options.trustList, options)
+    : options.trust
+      ? (JSON.parse(readFileSync(options.trust, 'utf8')) as TrustAnchors)
+      : await cache!.trust();
   const bundle = await readBundle(bytes);
   if (!bundle)
     return {
@@ -89,6 +101,22 @@ async function runVerify(file: string, options: VerifyCommandOptions): Promise<V
     ...(options.requireLedger ? { requireLedger: true } : {}),
     ...(options.at ? { at: options.at } : {}),
   });
+}
+
+/** A national trust list whose signature chains to its own national root (and, when given, the pinned one). */
+function nationalTrust(file: string, options: VerifyCommandOptions): TrustAnchors {
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new AppError('VERIFY_TRUST_LIST_INVALID', { reason: 'not JSON' });
+  }
+  const opened = openTrustList(envelope, {
+    ...(options.at ? { at: options.at } : {}),
+    ...(options.nationalRoot ? { pinnedRootFingerprint: options.nationalRoot } : {}),
+  });
+  if (!opened.ok) throw new AppError('VERIFY_TRUST_LIST_INVALID', { reason: opened.reason });
+  return opened.document;
 }
 
 async function readBundle(bytes: Buffer): Promise<CertificateBundle | null> {

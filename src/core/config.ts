@@ -58,6 +58,8 @@ export interface Config {
   nodeRole: NodeRole;
   /** One identity across nodes (OpenID Connect): the hub's provider, a province's login through it, or none. */
   oidc: OidcConfig;
+  /** This node's place in a federation of Yiban nodes (跨省通办; see `loadFederationConfig`). */
+  federation: FederationConfig;
 }
 
 const NODE_ROLES = ['standalone', 'province', 'hub'] as const;
@@ -70,6 +72,20 @@ type NodeRole = (typeof NODE_ROLES)[number];
  */
 export type OidcConfig =
   { kind: 'none' } | { kind: 'provider'; issuer: string } | { kind: 'client'; issuerUrl: string; clientId: string; clientSecret: string };
+
+/**
+ * `YIBAN_NODE_ROLE`: `standalone` (default: no federation at all), `province` (a province's
+ * deployment, a member of the hub's directory) or `hub` (the national platform: the directory and
+ * the national root). `YIBAN_MEMBER_ID`: the node's member identifier, X-Road style
+ * `CN/GOV/<6-digit division code>/<subsystem>`. `YIBAN_HUB_URL`: the hub's base URL (a province).
+ */
+export type FederationConfig =
+  | { role: 'standalone' }
+  | { role: 'hub'; memberId: string; name: string }
+  | { role: 'province'; memberId: string; name: string; hubUrl: string };
+
+/** `CN/GOV/<six digits>/<subsystem>`: the instance, the member class, the member code (a division code) and the subsystem. */
+export const MEMBER_ID = /^CN\/GOV\/(\d{6})\/([a-z][a-z0-9-]{0,31})$/;
 
 /**
  * The paying bank: `internal` — a department inside the platform (the embedded demo: it accepts
@@ -152,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: loadMetricsToken(env),
     nodeRole: loadNodeRole(env),
     oidc: loadOidcConfig(env, port),
+    federation: loadFederationConfig(env),
   };
 }
 
@@ -207,6 +224,27 @@ function oidcUrl(name: string, text: string): string {
     throw new Error(`${name} must be https (plain http only to a loopback address)`);
   if (url.search || url.hash) throw new Error(`${name} takes no query or fragment`);
   return url.toString().replace(/\/+$/, '');
+}
+
+/** The federation settings; a node that is not standalone must name itself, and a province its hub. */
+export function loadFederationConfig(env: NodeJS.ProcessEnv): FederationConfig {
+  const role = env.YIBAN_NODE_ROLE || 'standalone';
+  if (role === 'standalone') return { role };
+  if (role !== 'hub' && role !== 'province')
+    throw new Error(`YIBAN_NODE_ROLE must be standalone, province or hub, not ${JSON.stringify(role)}`);
+  const memberId = env.YIBAN_MEMBER_ID ?? '';
+  const match = MEMBER_ID.exec(memberId);
+  if (!match)
+    throw new Error(`YIBAN_MEMBER_ID must look like CN/GOV/130000/yiban (a six-digit division code), not ${JSON.stringify(memberId)}`);
+  if (role === 'hub' && match[1] !== '000000')
+    throw new Error("the hub's YIBAN_MEMBER_ID has the division code 000000 (e.g. CN/GOV/000000/hub)");
+  if (role === 'province' && match[1] === '000000') throw new Error("a province's YIBAN_MEMBER_ID names its division code, not 000000");
+  const name = env.YIBAN_NODE_NAME || (role === 'hub' ? '国家政务服务平台' : memberId);
+  if (role === 'hub') return { role, memberId, name };
+  if (!env.YIBAN_HUB_URL) throw new Error("a province node needs YIBAN_HUB_URL (the hub's base URL)");
+  const url = new URL(env.YIBAN_HUB_URL);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('YIBAN_HUB_URL must be an http(s) URL');
+  return { role, memberId, name, hubUrl: url.toString().replace(/\/+$/, '') };
 }
 
 function wholeEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

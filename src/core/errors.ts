@@ -165,6 +165,11 @@ export const ERROR_CODES = {
     zh: '本系统的字体暂无“{characters}”的字形，无法生成 PDF（可出示电子证明或二维码核验）',
     en: 'No font on this system can draw “{characters}”, so the PDF cannot be made (show the e-certificate or its QR code instead)',
   },
+  VERIFY_TRUST_LIST_INVALID: {
+    status: 400,
+    zh: '全国信任列表未通过验证（{reason}），未采用',
+    en: 'The national trust list failed verification ({reason}) and was not used',
+  },
   VERIFY_TRUST_REQUIRED: {
     status: 400,
     zh: '核验需要出具平台的信任列表：请用 --platform URL（或设置 YIBAN_PUBLIC_URL）指定平台，或用 --trust 指定已固定的信任文件',
@@ -269,6 +274,48 @@ export const ERROR_CODES = {
     status: 502,
     zh: '国家政务服务平台的应答无效：{reason}',
     en: "The national platform's answer is invalid: {reason}",
+  },
+  FEDERATION_DISABLED: {
+    status: 404,
+    zh: '本节点未加入跨省通办联邦（YIBAN_NODE_ROLE={role}）',
+    en: 'This node is not part of a federation (YIBAN_NODE_ROLE={role})',
+  },
+  FEDERATION_NOT_HUB: {
+    status: 404,
+    zh: '本节点不是联邦中枢，没有成员目录',
+    en: 'This node is not the federation hub and keeps no directory',
+  },
+  FEDERATION_UNKNOWN_MEMBER: {
+    status: 403,
+    zh: '联邦目录中没有已核准的成员 {member}，报文未处理',
+    en: 'The federation directory has no approved member {member}; nothing was done',
+  },
+  FEDERATION_SIGNATURE_INVALID: {
+    status: 401,
+    zh: '跨省报文签名验证未通过（{reason}），报文未处理',
+    en: 'The federation message signature failed verification ({reason}); nothing was done',
+  },
+  FEDERATION_BAD_MESSAGE: { status: 400, zh: '跨省报文有误：{detail}', en: 'The federation message is invalid: {detail}' },
+  FEDERATION_UNKNOWN_TYPE: { status: 400, zh: '本节点不处理报文类型 {type}', en: 'This node handles no message type {type}' },
+  FEDERATION_MESSAGE_CONFLICT: {
+    status: 409,
+    zh: '报文 ID {id} 已用于另一条内容不同的报文',
+    en: 'Message id {id} was already used for a message with other content',
+  },
+  FEDERATION_HUB_NOT_PINNED: {
+    status: 409,
+    zh: '尚未固定联邦中枢的公钥：请先运行 yiban federation join',
+    en: "The hub's key is not pinned yet: run yiban federation join first",
+  },
+  FEDERATION_DOCUMENT_INVALID: {
+    status: 502,
+    zh: '联邦中枢的签名文件未通过验证（{reason}），未采用',
+    en: "The hub's signed document failed verification ({reason}) and was not used",
+  },
+  FEDERATION_HUB_UNAVAILABLE: {
+    status: 503,
+    zh: '联邦中枢暂时无法访问（{reason}）',
+    en: 'The federation hub cannot be reached ({reason})',
   },
   NOT_IMPLEMENTED: { status: 501, zh: '尚未实现：{what}', en: 'Not implemented yet: {what}' },
   DATABASE_BUSY: { status: 503, zh: '系统繁忙，请稍后再试', en: 'The system is busy; please try again' },

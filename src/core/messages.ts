@@ -60,6 +60,8 @@ export const NOUNS = {
   institution: { zh: '定点医疗机构', en: 'Designated institution' },
   insurancePolicy: { zh: '医保政策', en: 'Insurance policy' },
   reminder: { zh: '催办提醒', en: 'Reminder' },
+  trustList: { zh: '全国信任列表', en: 'National trust list' },
+  federationMessage: { zh: '跨省报文', en: 'Federation message' },
 } as const satisfies Record<string, Bilingual>;
 
 export type Noun = keyof typeof NOUNS;

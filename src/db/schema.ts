@@ -18,3 +18,4 @@ export * from '../modules/insurance/window.tables.ts';
 export * from '../modules/ratings/ratings.tables.ts';
 export * from '../modules/dashboards/dashboards.tables.ts';
 export * from '../modules/oidc/oidc.tables.ts';
+export * from '../modules/federation/federation.tables.ts';

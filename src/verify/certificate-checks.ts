@@ -45,10 +45,13 @@ export function issuerCheck(
   const result =
     chain.ok || extra.length === 0
       ? chain
-      : createChainVerifier({ anchors: trust.roots, intermediates: extra }).verify(sealSource.certificate, {
-          at: new Date(payload.issuedAt),
-          keyUsage: [...SEAL_USAGE],
-        });
+      : createChainVerifier({ anchors: trust.roots, intermediates: [...(trust.intermediates ?? []), ...extra] }).verify(
+          sealSource.certificate,
+          {
+            at: new Date(payload.issuedAt),
+            keyUsage: [...SEAL_USAGE],
+          },
+        );
   if (!result.ok) {
     return {
       check: {

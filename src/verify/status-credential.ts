@@ -126,13 +126,13 @@ async function checkStatusListCredential(
   const chain =
     known && inPeriod(known)
       ? known
-      : createChainVerifier({ anchors: trust.roots, intermediates: signer.chain ? splitPemChain(signer.chain) : [] }).verify(
-          signer.certificate,
-          {
-            at: created,
-            keyUsage: ['digitalSignature'],
-          },
-        );
+      : createChainVerifier({
+          anchors: trust.roots,
+          intermediates: [...(trust.intermediates ?? []), ...(signer.chain ? splitPemChain(signer.chain) : [])],
+        }).verify(signer.certificate, {
+          at: created,
+          keyUsage: ['digitalSignature'],
+        });
   chains.set(keyId, chain);
   if (!chain.ok) return { ok: false, reason: 'STATUS_LIST_UNTRUSTED', detail: `the status signer's certificate: ${chain.reason}` };
   if (bytesToHex(sha256(chain.leaf.publicKeySpki)).slice(0, 32) !== keyId)

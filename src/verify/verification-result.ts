@@ -40,6 +40,11 @@ export interface TrustAnchors {
   version: 1;
   /** Pinned root certificates (PEM). */
   roots: string[];
+  /**
+   * CA certificates that link other roots to a pinned one: in a federation's national trust list,
+   * each province's root cross-signed by the national root (PEM).
+   */
+  intermediates?: string[];
   /** Published seal certificates by key id, for documents that do not carry their own. */
   seals?: Record<string, { certificate: string; chain?: string }>;
   /** The transparency ledger's C2SP vkey, and witnesses whose cosignatures are required. */

@@ -29,7 +29,10 @@ export {
 
 /** Parsing pinned roots once pays off when one verifier checks many certificates. */
 export function createCertificateVerifier(trust: TrustAnchors): (bundle: CertificateBundle, options?: VerifyOptions) => VerificationResult {
-  const intermediates = Object.values(trust.seals ?? {}).flatMap((s) => (s.chain ? splitPemChain(s.chain) : []));
+  const intermediates = [
+    ...(trust.intermediates ?? []),
+    ...Object.values(trust.seals ?? {}).flatMap((s) => (s.chain ? splitPemChain(s.chain) : [])),
+  ];
   const chains: ChainVerifier = createChainVerifier({ anchors: trust.roots, intermediates });
   return (bundle, options = {}) => {
     try {

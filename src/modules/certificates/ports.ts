@@ -85,4 +85,16 @@ export interface CertificatesDeps {
   /** Validity and re-signing of the served status lists (defaults: valid 6 h, re-signed hourly and on change). */
   statusCredentials?: StatusCredentialOptions;
   clock?: () => Date;
+  /**
+   * Anchors of other deployments this one trusts too: a federation's national trust list, already
+   * verified (federation module); null or absent when there is none.
+   */
+  foreignTrust?: () => Promise<ForeignTrust | null>;
+}
+
+/** The parts of a national trust list a verifier adds to its own anchors. */
+export interface ForeignTrust {
+  roots: string[];
+  intermediates: string[];
+  statusSigners: Record<string, { certificate: string; chain?: string }>;
 }

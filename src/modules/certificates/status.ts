@@ -23,8 +23,25 @@ export function createStatusFunctions(
     /** The configured public base URL (links in certificates, status lists and the JSON-LD context). */
     publicUrl: deps.publicUrl,
 
-    /** The anchors a verifier pins: root certificates, the ledger's key and the status list keys. */
+    /**
+     * The anchors a verifier pins: root certificates, the ledger's key and the status list keys;
+     * on a federated node also the national root, the cross-signed province roots and their status
+     * list keys (its own come first and win).
+     */
     async trustAnchors(): Promise<TrustAnchors> {
+      const [own, foreign] = await Promise.all([status.ownTrustAnchors(), deps.foreignTrust?.() ?? null]);
+      if (!foreign) return own;
+      const roots = [...own.roots, ...foreign.roots.filter((r) => !own.roots.includes(r))];
+      return {
+        ...own,
+        roots,
+        ...(foreign.intermediates.length > 0 ? { intermediates: foreign.intermediates } : {}),
+        statusSigners: { ...foreign.statusSigners, ...own.statusSigners },
+      };
+    },
+
+    /** This deployment's own anchors only (what a federation member tells its hub). */
+    async ownTrustAnchors(): Promise<TrustAnchors> {
       // The status key exists before its certificate is published (created on first use).
       await deps.statusKeys.signer();
       const [roots, vkey, statusKeys] = await Promise.all([deps.keys.getTrustAnchors(), deps.proofs.vkey(), deps.statusKeys.published()]);

@@ -32,6 +32,11 @@ export const TrustAnchorsSchema = Type.Object(
   {
     version: Type.Literal(1),
     roots: Type.Array(Type.String()),
+    intermediates: Type.Optional(
+      Type.Array(Type.String(), {
+        description: '联邦：经国家根交叉签名的省级根证书 · federation: province roots cross-signed by the national root',
+      }),
+    ),
     seals: Type.Optional(Type.Record(Type.String(), KeyWithChain)),
     ledger: Type.Optional(
       Type.Object({

@@ -44,3 +44,4 @@ export { type DatasetField } from './sharing.tables.ts';
 export { rekeySharingRecords } from './subject-rekey.ts';
 export { type RuleDataProblem, recordsOf, recordsPage, ruleDataProblems, sweepAll, sweepCount, sweepPage } from './rule-data.ts';
 export { EXCHANGE_COMPLETED_TOPIC } from './sharing-types.ts';
+export { type Answer, type DepartmentAgents, Transient, departmentAgents, post as signedPost } from './department-transport.ts';

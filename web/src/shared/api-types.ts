@@ -12322,6 +12322,592 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/federation/node': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 本节点 · this node: role, member id, endpoint and message-signing key */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              role: 'hub' | 'province';
+              memberId: string;
+              name: string;
+              endpoint: string;
+              key: {
+                keyId: string;
+                /** @enum {string} */
+                alg: 'sm2-sm3';
+                /** @description SubjectPublicKeyInfo DER, base64 */
+                publicKeySpki: string;
+                /** Format: date-time */
+                notBefore: string;
+                /** Format: date-time */
+                notAfter: string;
+              };
+              certificatePem: string;
+              chainPem: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/hub': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 联邦中枢及其公钥 · the hub and its key, for a province to pin */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              memberId: string;
+              name: string;
+              key: {
+                keyId: string;
+                /** @enum {string} */
+                alg: 'sm2-sm3';
+                /** @description SubjectPublicKeyInfo DER, base64 */
+                publicKeySpki: string;
+                /** Format: date-time */
+                notBefore: string;
+                /** Format: date-time */
+                notAfter: string;
+              };
+              certificatePem: string;
+              chainPem: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/directory': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 成员目录（中枢签名）· the member directory, signed by the hub */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description SM2 signature (SM3, default ID, DER, base64) over the UTF-8 of the canonical JSON (RFC 8785) of `document` */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              document: {
+                /** @enum {string} */
+                kind: 'yiban-federation-directory';
+                version: number;
+                issuedAt: string;
+                hub: string;
+                members: {
+                  memberId: string;
+                  name: string;
+                  endpoint: string;
+                  keys: {
+                    keyId: string;
+                    /** @enum {string} */
+                    alg: 'sm2-sm3';
+                    /** @description SubjectPublicKeyInfo DER, base64 */
+                    publicKeySpki: string;
+                    /** Format: date-time */
+                    notBefore: string;
+                    /** Format: date-time */
+                    notAfter: string;
+                  }[];
+                  services: string[];
+                  datasets: string[];
+                }[];
+              };
+              signature: {
+                keyId: string;
+                /** @enum {string} */
+                alg: 'sm2-sm3';
+                value: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/trust-list': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 全国信任列表（国家根与交叉签名的省级根）· the national trust list: the national root and the cross-signed province roots */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              document: {
+                /** @enum {string} */
+                kind: 'yiban-national-trust-list';
+                /** @enum {number} */
+                version: 1;
+                issuedAt: string;
+                serial: number;
+                roots: string[];
+                intermediates: string[];
+                statusSigners: {
+                  [key: string]: {
+                    certificate: string;
+                    chain?: string;
+                  };
+                };
+                provinces: {
+                  memberId: string;
+                  name: string;
+                  rootCertificate: string;
+                  nationalCertificate: string;
+                }[];
+              };
+              signature: {
+                keyId: string;
+                /** @enum {string} */
+                alg: 'sm2-sm3';
+                value: string;
+              };
+              signer: {
+                certificate: string;
+                chain: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/members': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * 申请加入联邦（待中枢核准）· ask to join (the hub operator approves)
+     * @description 请求以申请方自己的 SM2 密钥签名（RFC 9421）；已登记的成员须以其已登记的密钥签名，变更后待重新核准。Signed (RFC 9421, sm2-sm3) with a key the request names; a member already on file must sign with a key on file, and a change waits for approval again.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description JSON: memberId, name, endpoint, keys, services, datasets, rootCertificate, statusSigners */
+      requestBody: {
+        content: {
+          'application/json': string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              memberId: string;
+              status: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 节点间报文 · a message from another node (RFC 9421, sm2-sm3; idempotent by message id) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description JSON: id (UUID), from, to, type, payload, created */
+      requestBody: {
+        content: {
+          'application/json': string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id?: string;
+              status?: string;
+              replayed?: boolean;
+              result?: {
+                [key: string]: unknown;
+              };
+              error?: {
+                code: string;
+                params?: {
+                  [key: string]: unknown;
+                };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id?: string;
+              status?: string;
+              replayed?: boolean;
+              result?: {
+                [key: string]: unknown;
+              };
+              error?: {
+                code: string;
+                params?: {
+                  [key: string]: unknown;
+                };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id?: string;
+              status?: string;
+              replayed?: boolean;
+              result?: {
+                [key: string]: unknown;
+              };
+              error?: {
+                code: string;
+                params?: {
+                  [key: string]: unknown;
+                };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id?: string;
+              status?: string;
+              replayed?: boolean;
+              result?: {
+                [key: string]: unknown;
+              };
+              error?: {
+                code: string;
+                params?: {
+                  [key: string]: unknown;
+                };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id?: string;
+              status?: string;
+              replayed?: boolean;
+              result?: {
+                [key: string]: unknown;
+              };
+              error?: {
+                code: string;
+                params?: {
+                  [key: string]: unknown;
+                };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id?: string;
+              status?: string;
+              replayed?: boolean;
+              result?: {
+                [key: string]: unknown;
+              };
+              error?: {
+                code: string;
+                params?: {
+                  [key: string]: unknown;
+                };
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/messages/{direction}/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 报文回执 · what this node knows of a message (ids, digests and state; never the payload) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          direction: 'in' | 'out';
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              direction: string;
+              from: string;
+              to: string;
+              type: string;
+              bodyDigest: string;
+              status: string;
+              attempts: number;
+              ledgerEntryId: number | null;
+              doneAt: string | null;
+              lastError: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/ledger/checkpoint': {
     parameters: {
       query?: never;
@@ -13469,6 +14055,7 @@ export interface components {
           | 'BANK_UNAVAILABLE'
           | 'PAYMENT_REFUSED'
           | 'PDF_GLYPHS_UNAVAILABLE'
+          | 'VERIFY_TRUST_LIST_INVALID'
           | 'VERIFY_TRUST_REQUIRED'
           | 'PLATFORM_UNREACHABLE'
           | 'INSURANCE_NOT_INSURED'
@@ -13490,6 +14077,16 @@ export interface components {
           | 'OIDC_CLIENT_REJECTED'
           | 'OIDC_HUB_UNAVAILABLE'
           | 'OIDC_RESPONSE_INVALID'
+          | 'FEDERATION_DISABLED'
+          | 'FEDERATION_NOT_HUB'
+          | 'FEDERATION_UNKNOWN_MEMBER'
+          | 'FEDERATION_SIGNATURE_INVALID'
+          | 'FEDERATION_BAD_MESSAGE'
+          | 'FEDERATION_UNKNOWN_TYPE'
+          | 'FEDERATION_MESSAGE_CONFLICT'
+          | 'FEDERATION_HUB_NOT_PINNED'
+          | 'FEDERATION_DOCUMENT_INVALID'
+          | 'FEDERATION_HUB_UNAVAILABLE'
           | 'NOT_IMPLEMENTED'
           | 'DATABASE_BUSY'
           | 'INTERNAL'
@@ -14542,6 +15139,8 @@ export interface components {
       /** @enum {number} */
       version: 1;
       roots: string[];
+      /** @description 联邦：经国家根交叉签名的省级根证书 · federation: province roots cross-signed by the national root */
+      intermediates?: string[];
       seals?: {
         [key: string]: {
           certificate: string;

@@ -14,7 +14,8 @@ import { AppError, notFound } from '../../../core/errors.ts';
 import type { Executor } from '../../../db/database.ts';
 import { publicKeyToPem, type KeyAlgorithm } from '../../../verify/keys.ts';
 import type { SignatureAlgorithm } from '../../../verify/signatures.ts';
-import { parseCertificate } from '../../../verify/x509.ts';
+import { createChainVerifier, parseCertificate } from '../../../verify/x509.ts';
+import { issueCertificate } from './x509-issue.ts';
 import { keyCipher, keyIdOf } from './key-encryption.ts';
 import { nameOf, PDF_NAME, PLATFORM_OWNER, rootName, sealName } from './key-names.ts';
 import { findActive, insertKey, type KeyRow, type NewKey } from './key-rows.ts';
@@ -145,6 +146,29 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
         .where(and(eq(signingKeys.owner, owner), eq(signingKeys.purpose, purpose)))
         .orderBy(asc(signingKeys.status), desc(signingKeys.createdAt));
       return rows.map(publicRecord);
+    },
+
+    async crossCertify(rootCertificatePem) {
+      const parsed = parseCertificate(rootCertificatePem);
+      if (!parsed.ok) throw new AppError('VALIDATION_FAILED', { detail: `root certificate: ${parsed.detail}` });
+      const root = parsed.certificate;
+      // Self-signed: it chains to itself as the only anchor.
+      const self = createChainVerifier({ anchors: [rootCertificatePem] }).verify(rootCertificatePem, { at: clock() });
+      if (!self.ok || !root.isCA || root.publicKeyAlgorithm !== 'SM2')
+        throw new AppError('VALIDATION_FAILED', { detail: 'root certificate: not a valid self-signed SM2 CA certificate' });
+      const national = await ensurePlatformRoot('SM2');
+      const nationalCert = parseCertificate(national.certificatePem);
+      if (!nationalCert.ok) throw new Error(`root ${national.keyId}: unreadable certificate`);
+      const notBefore = new Date(Math.floor(clock().getTime() / 1000) * 1000 - 60_000);
+      const notAfter = new Date(Math.min(root.notAfter.getTime(), nationalCert.certificate.notAfter.getTime()));
+      return issueCertificate({
+        profile: 'ca',
+        subject: nameOf(root.subject),
+        subjectPublicKeySpki: root.publicKeySpki,
+        issuer: { name: nameOf(nationalCert.certificate.subject), signer: national },
+        notBefore,
+        notAfter,
+      }).pem;
     },
 
     async rotate(keyId) {

@@ -64,6 +64,13 @@ export interface KeyStore {
   getTrustAnchors(options?: KeyOptions): Promise<PublicKeyRecord[]>;
   /** Public data of an owner's keys of one purpose, active first, then newest first (never creates one). */
   listKeys(owner: string, purpose: KeyPurpose, options?: KeyOptions): Promise<PublicKeyRecord[]>;
+  /**
+   * Cross-certifies another deployment's self-signed SM2 root under this deployment's SM2 root
+   * (the national root of a federation hub): a CA certificate with the other root's subject and
+   * key, issued by this root, valid no longer than either. Throws when the input is not a
+   * self-signed SM2 CA certificate whose signature verifies.
+   */
+  crossCertify(rootCertificatePem: string): Promise<string>;
   /** Retires an active key and creates its successor (same owner, purpose, algorithm and subject). */
   rotate(keyId: string): Promise<KeySigner>;
 }

@@ -1,0 +1,36 @@
+import type { FederationConfig } from '../../core/config.ts';
+import type { Db, Executor } from '../../db/database.ts';
+import type { KeyStore } from '../certificates/index.ts';
+import type { TrustAnchors } from '../../verify/verify-certificate.ts';
+
+/** What the federation module is given by the composition root (app.ts): narrow ports of other modules. */
+export interface FederationDeps {
+  db: Db;
+  config: FederationConfig;
+  /** This node's public base URL: its endpoint in the directory. */
+  publicUrl: string;
+  keys: Pick<KeyStore, 'ensureSealKey' | 'ensurePlatformRoot' | 'crossCertify'>;
+  /** This node's own trust anchors (its root and status list signers, no other member's), sent with a join request. */
+  trustAnchors: () => Promise<TrustAnchors>;
+  ledger: { appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ id: number }> };
+  events: { enqueue(tx: Executor, event: { topic: string; payload: Record<string, unknown> }): Promise<number> };
+  clock?: () => Date;
+  /** One delivery attempt's limit (default 5000 ms): a slow peer holds one outbox lane that long, no more. */
+  deliveryTimeoutMs?: number;
+  /** How the hub is asked (tests inject one); global fetch by default. */
+  fetch?: typeof fetch;
+}
+
+export interface FederationContext extends Required<Omit<FederationDeps, 'fetch'>> {
+  fetch: typeof fetch;
+}
+
+/** The outbox topic of a message to deliver. */
+export const MESSAGE_TOPIC = 'federation.message';
+/** How far a message's signature `created` may be from now, either way, and its `expires` from `created`. */
+export const WINDOW_SECONDS = 300;
+/** The org code the node's message-signing key is kept under in the key store (no org code looks like it). */
+export const FEDERATION_KEY_OWNER = 'federation';
+/** A request to the hub (its key, directory, trust list, a join): an operator's or a refresh's, never on a message's path. */
+export const HUB_TIMEOUT_MS = 10_000;
+export const MESSAGES_PATH = '/api/federation/messages';

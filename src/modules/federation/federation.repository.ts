@@ -1,0 +1,98 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/database.ts';
+import { federationDocuments, federationHub, federationMembers, federationMessages, type MessageDirection } from './federation.tables.ts';
+
+export type MemberRow = typeof federationMembers.$inferSelect;
+export type MessageRow = typeof federationMessages.$inferSelect;
+export type HubPin = typeof federationHub.$inferSelect;
+
+export async function findMember(db: Executor, memberId: string): Promise<MemberRow | null> {
+  const [row] = await db.select().from(federationMembers).where(eq(federationMembers.memberId, memberId));
+  return row ?? null;
+}
+
+export async function listMembers(db: Executor): Promise<MemberRow[]> {
+  return db.select().from(federationMembers).orderBy(federationMembers.memberId);
+}
+
+export async function upsertMember(db: Executor, row: typeof federationMembers.$inferInsert): Promise<void> {
+  const { memberId: _id, requestedAt: _at, ...changes } = row;
+  await db.insert(federationMembers).values(row).onConflictDoUpdate({ target: federationMembers.memberId, set: changes });
+}
+
+export async function approveMember(db: Executor, memberId: string, nationalCertificate: string, at: Date): Promise<boolean> {
+  const rows = await db
+    .update(federationMembers)
+    .set({ status: 'approved', nationalCertificate, approvedAt: at, updatedAt: at })
+    .where(eq(federationMembers.memberId, memberId))
+    .returning({ id: federationMembers.memberId });
+  return rows.length > 0;
+}
+
+export async function hubPin(db: Executor): Promise<HubPin | null> {
+  const [row] = await db.select().from(federationHub).limit(1);
+  return row ?? null;
+}
+
+export async function pinHub(db: Executor, pin: HubPin): Promise<void> {
+  await db.insert(federationHub).values(pin).onConflictDoNothing();
+}
+
+export async function latestDocument(
+  db: Executor,
+  kind: 'directory' | 'trust-list',
+): Promise<{ version: number; envelope: string } | null> {
+  const [row] = await db
+    .select({ version: federationDocuments.version, envelope: federationDocuments.envelope })
+    .from(federationDocuments)
+    .where(eq(federationDocuments.kind, kind))
+    .orderBy(desc(federationDocuments.version))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function latestVersion(db: Executor, kind: 'directory' | 'trust-list'): Promise<number | null> {
+  const [row] = await db
+    .select({ v: sql<string | number | null>`max(${federationDocuments.version})` })
+    .from(federationDocuments)
+    .where(eq(federationDocuments.kind, kind));
+  return row?.v === null || row?.v === undefined ? null : Number(row.v);
+}
+
+export async function storeDocument(db: Executor, kind: 'directory' | 'trust-list', version: number, envelope: string, at: Date) {
+  await db.insert(federationDocuments).values({ kind, version, envelope, fetchedAt: at }).onConflictDoNothing();
+}
+
+/** Inserts the message unless one with its direction and id exists: true when this call wrote it. */
+export async function insertMessage(db: Executor, row: typeof federationMessages.$inferInsert): Promise<boolean> {
+  const inserted = await db.insert(federationMessages).values(row).onConflictDoNothing().returning({ id: federationMessages.id });
+  return inserted.length > 0;
+}
+
+export async function findMessage(db: Executor, direction: MessageDirection, id: string): Promise<MessageRow | null> {
+  const [row] = await db
+    .select()
+    .from(federationMessages)
+    .where(and(eq(federationMessages.direction, direction), eq(federationMessages.id, id)));
+  return row ?? null;
+}
+
+export async function updateMessage(
+  db: Executor,
+  direction: MessageDirection,
+  id: string,
+  changes: Partial<typeof federationMessages.$inferInsert>,
+): Promise<void> {
+  await db
+    .update(federationMessages)
+    .set(changes)
+    .where(and(eq(federationMessages.direction, direction), eq(federationMessages.id, id)));
+}
+
+export async function countApplied(db: Executor, type: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<string | number>`count(*)` })
+    .from(federationMessages)
+    .where(and(eq(federationMessages.direction, 'in'), eq(federationMessages.type, type), eq(federationMessages.status, 'applied')));
+  return Number(row?.n ?? 0);
+}

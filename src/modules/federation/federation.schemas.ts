@@ -1,0 +1,100 @@
+import { Type } from '@sinclair/typebox';
+
+const MemberKeySchema = Type.Object({
+  keyId: Type.String(),
+  alg: Type.Literal('sm2-sm3'),
+  publicKeySpki: Type.String({ description: 'SubjectPublicKeyInfo DER, base64' }),
+  notBefore: Type.String({ format: 'date-time' }),
+  notAfter: Type.String({ format: 'date-time' }),
+});
+
+export const NodeInfo = Type.Object({
+  role: Type.Union([Type.Literal('hub'), Type.Literal('province')]),
+  memberId: Type.String(),
+  name: Type.String(),
+  endpoint: Type.String(),
+  key: MemberKeySchema,
+  certificatePem: Type.String(),
+  chainPem: Type.String(),
+});
+
+export const HubInfo = Type.Object({
+  memberId: Type.String(),
+  name: Type.String(),
+  key: MemberKeySchema,
+  certificatePem: Type.String(),
+  chainPem: Type.String(),
+});
+
+const Signature = Type.Object({ keyId: Type.String(), alg: Type.Literal('sm2-sm3'), value: Type.String() });
+
+export const SignedDirectory = Type.Object(
+  {
+    document: Type.Object({
+      kind: Type.Literal('yiban-federation-directory'),
+      version: Type.Number(),
+      issuedAt: Type.String(),
+      hub: Type.String(),
+      members: Type.Array(
+        Type.Object({
+          memberId: Type.String(),
+          name: Type.String(),
+          endpoint: Type.String(),
+          keys: Type.Array(MemberKeySchema),
+          services: Type.Array(Type.String()),
+          datasets: Type.Array(Type.String()),
+        }),
+      ),
+    }),
+    signature: Signature,
+  },
+  { description: 'SM2 signature (SM3, default ID, DER, base64) over the UTF-8 of the canonical JSON (RFC 8785) of `document`' },
+);
+
+const CertificateRef = Type.Object({ certificate: Type.String(), chain: Type.Optional(Type.String()) });
+
+export const SignedTrustList = Type.Object({
+  document: Type.Object({
+    kind: Type.Literal('yiban-national-trust-list'),
+    version: Type.Literal(1),
+    issuedAt: Type.String(),
+    serial: Type.Number(),
+    roots: Type.Array(Type.String()),
+    intermediates: Type.Array(Type.String()),
+    statusSigners: Type.Record(Type.String(), CertificateRef),
+    provinces: Type.Array(
+      Type.Object({ memberId: Type.String(), name: Type.String(), rootCertificate: Type.String(), nationalCertificate: Type.String() }),
+    ),
+  }),
+  signature: Signature,
+  signer: Type.Object({ certificate: Type.String(), chain: Type.String() }),
+});
+
+export const JoinAnswer = Type.Object({ memberId: Type.String(), status: Type.String() });
+
+export const MessageAnswer = Type.Object({
+  id: Type.Optional(Type.String()),
+  status: Type.Optional(Type.String()),
+  replayed: Type.Optional(Type.Boolean()),
+  result: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  error: Type.Optional(Type.Object({ code: Type.String(), params: Type.Optional(Type.Record(Type.String(), Type.Unknown())) })),
+});
+
+export const ReceiptParams = Type.Object({
+  direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),
+  id: Type.String({ format: 'uuid' }),
+});
+
+export const Receipt = Type.Object({
+  id: Type.String(),
+  direction: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  type: Type.String(),
+  bodyDigest: Type.String(),
+  status: Type.String(),
+  attempts: Type.Integer(),
+  ledgerEntryId: Type.Union([Type.Integer(), Type.Null()]),
+  doneAt: Type.Union([Type.String(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+});

@@ -1,0 +1,63 @@
+import { createDirectory } from './directory.ts';
+import type { FederationContext, FederationDeps } from './federation-context.ts';
+import { countType, createMessageTypes, pingType, type MessageTypeHandler } from './message-types.ts';
+import { createMessages } from './messages.ts';
+import { requestJoin } from './join.ts';
+import { federated, nodeKey } from './node-identity.ts';
+
+/**
+ * The federation service (跨省通办, first slice): the node's identity and key, the hub's directory
+ * and national trust list, a province's verified copy of them, and signed messages between nodes
+ * through the outbox. Standalone nodes (the default) get FEDERATION_DISABLED from every call.
+ */
+export function createFederationService(deps: FederationDeps) {
+  const ctx: FederationContext = {
+    ...deps,
+    clock: deps.clock ?? (() => new Date()),
+    deliveryTimeoutMs: deps.deliveryTimeoutMs ?? 5000,
+    fetch: deps.fetch ?? ((...args) => fetch(...args)),
+  };
+  const directory = createDirectory(ctx);
+  const types = createMessageTypes();
+  types.register(pingType);
+  types.register(countType);
+  const messages = createMessages(ctx, { lookup: directory.lookup, types });
+
+  return {
+    role: ctx.config.role,
+    enabled: ctx.config.role !== 'standalone',
+    /** Who this node is: role, member id, endpoint and its message key (public). */
+    async node() {
+      const config = federated(ctx.config);
+      const key = await nodeKey(ctx);
+      return {
+        role: config.role,
+        memberId: config.memberId,
+        name: config.name,
+        endpoint: ctx.publicUrl,
+        key: key.published,
+        certificatePem: key.certificatePem,
+        chainPem: key.chainPem,
+      };
+    },
+    directory,
+    /** The certificates module's `foreignTrust` port: anchors of the other members (null when standalone). */
+    foreignTrust: () => directory.foreignAnchors(),
+    /** The member lookup port other modules use. */
+    lookup: directory.lookup,
+    /** Other modules register their message types here (the composition root, before serving). */
+    registerMessageType: (handler: MessageTypeHandler) => types.register(handler),
+    messageTypes: () => types.types(),
+    send: messages.send,
+    /** Sends in a transaction of its own (the CLI's send-ping). */
+    sendNow: (to: string, type: string, payload: Record<string, unknown>) =>
+      ctx.db.transaction((tx) => messages.send(tx, to, type, payload)),
+    /** A province asks the hub to join (pinning the hub's key first). */
+    join: (options: { expectedHubKeyId?: string } = {}) => requestJoin(ctx, directory, options),
+    receive: messages.receive,
+    receipt: messages.receipt,
+    deliveryHandler: messages.deliveryHandler,
+  };
+}
+
+export type FederationService = ReturnType<typeof createFederationService>;

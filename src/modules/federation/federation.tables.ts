@@ -1,0 +1,106 @@
+import { bigint, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid, index, check } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+
+/** A member's message-signing key as the directory publishes it (SM2, `alg` sm2-sm3). */
+export interface MemberKey {
+  keyId: string;
+  alg: 'sm2-sm3';
+  /** SubjectPublicKeyInfo DER, base64. */
+  publicKeySpki: string;
+  notBefore: string;
+  notAfter: string;
+}
+
+/** A status list signer of a member (its certificate chained to the member's root), for the national trust list. */
+export type StatusSigners = Record<string, { certificate: string; chain?: string }>;
+
+export type MemberStatus = 'pending' | 'approved' | 'revoked';
+
+/**
+ * The hub's directory: every node that asked to join, and whether the hub operator approved it.
+ * Only approved members are published; a request alone trusts nobody.
+ */
+export const federationMembers = pgTable(
+  'federation_members',
+  {
+    /** `CN/GOV/<division code>/<subsystem>`. */
+    memberId: text('member_id').primaryKey(),
+    name: text('name').notNull(),
+    /** The node's public base URL; messages go to `<endpoint>/api/federation/messages`. */
+    endpoint: text('endpoint').notNull(),
+    status: text('status').$type<MemberStatus>().notNull().default('pending'),
+    keys: jsonb('keys').$type<MemberKey[]>().notNull(),
+    services: jsonb('services').$type<string[]>().notNull().default([]),
+    datasets: jsonb('datasets').$type<string[]>().notNull().default([]),
+    /** The member's own (self-signed) SM2 root certificate, PEM. */
+    rootCertificate: text('root_certificate').notNull(),
+    /** The same root's certificate issued by the national root (cross-signed at approval), PEM. */
+    nationalCertificate: text('national_certificate'),
+    statusSigners: jsonb('status_signers').$type<StatusSigners>().notNull().default({}),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull(),
+    approvedAt: timestamp('approved_at', { withTimezone: true }),
+    /** Every change moves it; the directory's version is the latest. */
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [check('federation_members_status_check', sql`${t.status} in ('pending','approved','revoked')`)],
+);
+
+/** A province's pinned hub: the key its directory and trust list must be signed with (pinned at join). */
+export const federationHub = pgTable('federation_hub', {
+  hubUrl: text('hub_url').primaryKey(),
+  memberId: text('member_id').notNull(),
+  keyId: text('key_id').notNull(),
+  publicKeySpki: text('public_key_spki').notNull(),
+  pinnedAt: timestamp('pinned_at', { withTimezone: true }).notNull(),
+});
+
+/** Signed documents fetched from the hub (directory, trust list), each kept as received, by kind and version. */
+export const federationDocuments = pgTable(
+  'federation_documents',
+  {
+    kind: text('kind').$type<'directory' | 'trust-list'>().notNull(),
+    version: bigint('version', { mode: 'number' }).notNull(),
+    /** The signed envelope exactly as served (JSON text). */
+    envelope: text('envelope').notNull(),
+    fetchedAt: timestamp('fetched_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.version] })],
+);
+
+export type MessageDirection = 'out' | 'in';
+export type MessageStatus = 'pending' | 'delivered' | 'refused' | 'applied';
+
+/**
+ * Messages between nodes, both ways. Outgoing rows are written in the sender's transaction with
+ * the outbox event that delivers them; incoming rows are written once per message id (the primary
+ * key), in the transaction that applies them, so a replay is answered from the row.
+ */
+export const federationMessages = pgTable(
+  'federation_messages',
+  {
+    direction: text('direction').$type<MessageDirection>().notNull(),
+    id: uuid('id').notNull(),
+    fromMember: text('from_member').notNull(),
+    toMember: text('to_member').notNull(),
+    type: text('type').notNull(),
+    /** The message body exactly as signed and sent (JSON text): every retry sends the same bytes. */
+    body: text('body').notNull(),
+    /** SHA-256 hex of `body`. */
+    bodyDigest: text('body_digest').notNull(),
+    created: timestamp('created', { withTimezone: true }).notNull(),
+    status: text('status').$type<MessageStatus>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    /** The receiver's answer (out: as received and verified; in: as given). */
+    response: jsonb('response').$type<Record<string, unknown>>(),
+    ledgerEntryId: bigint('ledger_entry_id', { mode: 'number' }),
+    doneAt: timestamp('done_at', { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.direction, t.id] }),
+    index('federation_messages_pending_idx')
+      .on(t.created)
+      .where(sql`${t.status} = 'pending'`),
+    check('federation_messages_direction_check', sql`${t.direction} in ('out','in')`),
+  ],
+);

@@ -1,0 +1,9 @@
+/** The federation module's public surface: other modules import from here only (npm run boundaries). */
+export { type DirectoryLookup, type JoinRequest } from './directory.ts';
+export { type DirectoryDocument, type DirectoryMember } from './documents.ts';
+export { type FederationDeps } from './federation-context.ts';
+export { federationRoutes } from './federation.routes.ts';
+export { type FederationService, createFederationService } from './federation.service.ts';
+export { type FederationMessage, type MessageTypeHandler } from './message-types.ts';
+export { parseMemberId } from './node-identity.ts';
+export { registerFederationCommands } from './federation.cli.ts';

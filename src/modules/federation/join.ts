@@ -1,0 +1,94 @@
+import { AppError } from '../../core/errors.ts';
+import { parseCertificate } from '../../verify/x509.ts';
+import { SignatureError, signRequest, sm2VerifyingKey, verifyRequest } from '../sharing/index.ts';
+import type { Directory, JoinRequest } from './directory.ts';
+import { keyValidAt } from './documents.ts';
+import { HUB_TIMEOUT_MS, WINDOW_SECONDS } from './federation-context.ts';
+import type { ReceiveInput } from './messages.ts';
+import { nodeKey, parseMemberId } from './node-identity.ts';
+import type { FederationContext } from './federation-context.ts';
+
+const JOIN_PATH = '/api/federation/members';
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length <= 200) && v.length <= 500;
+
+function joinProblem(x: unknown): string | null {
+  if (!isRecord(x)) return 'the body is not a JSON object';
+  if (typeof x.memberId !== 'string' || !parseMemberId(x.memberId)) return 'memberId is CN/GOV/<division code>/<subsystem>';
+  if (parseMemberId(x.memberId)!.divisionCode === '000000') return 'the division code 000000 is the hub’s';
+  if (typeof x.name !== 'string' || x.name.trim() === '' || x.name.length > 100) return 'name is required';
+  if (typeof x.endpoint !== 'string' || !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(x.endpoint)) return 'endpoint is an http(s) URL';
+  if (!Array.isArray(x.keys) || x.keys.length === 0 || x.keys.length > 4) return 'keys: one to four';
+  for (const k of x.keys as unknown[]) {
+    if (!isRecord(k) || typeof k.keyId !== 'string' || k.alg !== 'sm2-sm3' || typeof k.publicKeySpki !== 'string')
+      return 'a key is malformed';
+    if (
+      typeof k.notBefore !== 'string' ||
+      typeof k.notAfter !== 'string' ||
+      Number.isNaN(Date.parse(k.notBefore)) ||
+      Number.isNaN(Date.parse(k.notAfter))
+    )
+      return 'a key has no validity';
+  }
+  if (!strings(x.services) || !strings(x.datasets)) return 'services and datasets are lists of codes';
+  if (typeof x.rootCertificate !== 'string' || !parseCertificate(x.rootCertificate).ok) return 'rootCertificate is a PEM certificate';
+  if (!isRecord(x.statusSigners)) return 'statusSigners is an object';
+  return null;
+}
+
+/** Checks a join request: well formed, and signed (RFC 9421, sm2-sm3) by one of the keys it names (possession of the key). */
+export async function verifyJoin(input: ReceiveInput, now: Date): Promise<{ request: JoinRequest; signedBy: string }> {
+  let body: unknown;
+  try {
+    body = JSON.parse(input.body);
+  } catch {
+    throw new AppError('MALFORMED_JSON');
+  }
+  const problem = joinProblem(body);
+  if (problem) throw new AppError('FEDERATION_BAD_MESSAGE', { detail: problem });
+  const request = body as JoinRequest;
+  let signedBy: string;
+  try {
+    ({ keyid: signedBy } = await verifyRequest(
+      { method: 'POST', url: input.url, headers: input.headers, body: input.body },
+      {
+        keyFor: (keyId) => {
+          const key = request.keys.find((k) => k.keyId === keyId);
+          return key && keyValidAt(key, now) ? sm2VerifyingKey(new Uint8Array(Buffer.from(key.publicKeySpki, 'base64'))) : null;
+        },
+        now,
+        windowSeconds: WINDOW_SECONDS,
+        skewSeconds: WINDOW_SECONDS,
+      },
+    ));
+  } catch (error) {
+    throw new AppError('FEDERATION_SIGNATURE_INVALID', { reason: error instanceof SignatureError ? error.reason : 'SIGNATURE_MALFORMED' });
+  }
+  return { request, signedBy };
+}
+
+/** A province asks the hub to join: pins the hub's key, then posts its request signed with its own key. */
+export async function requestJoin(ctx: FederationContext, directory: Directory, options: { expectedHubKeyId?: string } = {}) {
+  const hub = await directory.pinHub(options.expectedHubKeyId);
+  if (ctx.config.role !== 'province') throw new AppError('FEDERATION_DISABLED', { role: ctx.config.role });
+  const request = await directory.joinRequest();
+  const body = JSON.stringify(request);
+  const url = `${ctx.config.hubUrl}${JOIN_PATH}`;
+  const key = await nodeKey(ctx);
+  const signed = await signRequest(key.signer, { url, body, idempotencyKey: `join-${request.memberId}`, now: ctx.clock(), ttlSeconds: 60 });
+  let response: Response;
+  try {
+    response = await ctx.fetch(url, { method: 'POST', headers: signed.headers, body, signal: AbortSignal.timeout(HUB_TIMEOUT_MS) });
+  } catch (error) {
+    throw new AppError('FEDERATION_HUB_UNAVAILABLE', { reason: (error as Error).message });
+  }
+  const answer = (await response.json()) as { memberId?: string; status?: string; error?: { code: string; message: string } };
+  if (!response.ok) throw new AppError('FEDERATION_HUB_UNAVAILABLE', { reason: `HTTP ${response.status} ${answer.error?.message ?? ''}` });
+  return {
+    hub: { memberId: hub.memberId, keyId: hub.key.keyId },
+    memberId: request.memberId,
+    status: answer.status ?? 'unknown',
+    keyId: key.signer.keyId,
+  };
+}

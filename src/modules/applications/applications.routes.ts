@@ -218,17 +218,17 @@ export function applicationsRoutes(deps: { applications: ApplicationsService }):
     );
 
     app.post(
-      '/sla/reminders/:id/seen',
+      '/sla/reminders/:reminderId/seen',
       {
         schema: {
           tags: ['applications'],
           summary: '标为已读 · mark a reminder seen',
           description: '只能标记发给本人机构的提醒，其他的与不存在的一样答 404。Only a step addressed to your orgs; another is a 404.',
-          params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+          params: Type.Object({ reminderId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
           response: withErrors({ 200: ReminderSeenSchema }, [400, 401, 403, 404]),
         },
       },
-      async (request) => applications.markReminderSeen(requirePrincipal(request), request.params.id),
+      async (request) => applications.markReminderSeen(requirePrincipal(request), request.params.reminderId),
     );
 
     app.post(

@@ -2923,7 +2923,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/sla/reminders/{id}/seen': {
+  '/api/sla/reminders/{reminderId}/seen': {
     parameters: {
       query?: never;
       header?: never;
@@ -2941,7 +2941,7 @@ export interface paths {
         query?: never;
         header?: never;
         path: {
-          id: number;
+          reminderId: number;
         };
         cookie?: never;
       };

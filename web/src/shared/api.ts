@@ -170,7 +170,7 @@ export function createApi(options: ApiOptions) {
       ok(client.PUT('/api/sla/ladders/{orgCode}', { params: { path: { orgCode } }, body: { steps } })),
     reminders: (params: { unseen?: boolean; before?: string; limit?: number } = {}) =>
       ok(client.GET('/api/sla/reminders', { params: { query: query(params) } })),
-    reminderSeen: (reminderId: number) => ok(client.POST('/api/sla/reminders/{id}/seen', { params: { path: { id: reminderId } } })),
+    reminderSeen: (reminderId: number) => ok(client.POST('/api/sla/reminders/{reminderId}/seen', { params: { path: { reminderId } } })),
     allRemindersSeen: () => ok(client.POST('/api/sla/reminders/seen')),
     caseCertificate: (caseId: string) => ok(client.GET('/api/cases/{id}/certificate', { params: id(caseId) })),
     myCertificates: () => ok(client.GET('/api/certificates/mine')),

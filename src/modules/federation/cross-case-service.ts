@@ -69,7 +69,8 @@ function view(row: Row) {
 export type CrossCaseView = ReturnType<typeof view>;
 
 const str = (v: unknown, field: string): string => {
-  if (typeof v !== 'string' || v.length === 0 || v.length > 200) throw new AppError('FEDERATION_BAD_MESSAGE', { detail: `${field} is a string` });
+  if (typeof v !== 'string' || v.length === 0 || v.length > 200)
+    throw new AppError('FEDERATION_BAD_MESSAGE', { detail: `${field} is a string` });
   return v;
 };
 
@@ -82,7 +83,8 @@ export function createCrossCases(deps: CrossCaseDeps) {
       .select()
       .from(federationCases)
       .where(and(eq(federationCases.id, UUID.test(ref) ? ref : randomUUID()), eq(federationCases.side, 'sender')));
-    if (!row || row.peer !== message.from) throw new AppError('FEDERATION_BAD_MESSAGE', { detail: `no hand-over ${ref} to ${message.from}` });
+    if (!row || row.peer !== message.from)
+      throw new AppError('FEDERATION_BAD_MESSAGE', { detail: `no hand-over ${ref} to ${message.from}` });
     return row;
   }
 
@@ -144,7 +146,10 @@ export function createCrossCases(deps: CrossCaseDeps) {
     name: 'federation.cross-case.open',
     topics: [CASE_OPEN_TOPIC],
     handle: async (event, handling) => {
-      const [row] = await db.select().from(federationCases).where(eq(federationCases.id, String(event.payload.crossCaseId)));
+      const [row] = await db
+        .select()
+        .from(federationCases)
+        .where(eq(federationCases.id, String(event.payload.crossCaseId)));
       if (!row || row.state !== 'received') return;
       let outcome: { caseId: string; state: 'accepted' } | { reason: string; state: 'refused' };
       const resident = await deps.residents.findResidentByKey(row.applicantKey);
@@ -203,10 +208,7 @@ export function createCrossCases(deps: CrossCaseDeps) {
       if (!row || row.state === 'decided') return;
       const decision = String(event.payload.state);
       await db.transaction(async (tx) => {
-        await tx
-          .update(federationCases)
-          .set({ state: 'decided', decision, updatedAt: clock() })
-          .where(eq(federationCases.id, row.id));
+        await tx.update(federationCases).set({ state: 'decided', decision, updatedAt: clock() }).where(eq(federationCases.id, row.id));
         await deps.send(tx, row.peer, 'case.decided', { originRef: row.originRef, caseId, caseNumber: caseId, decision });
         await handling.markHandled(tx);
       });
@@ -267,7 +269,8 @@ export function createCrossCases(deps: CrossCaseDeps) {
       const [row] = await db.select().from(federationCases).where(eq(federationCases.id, id));
       if (!row) throw notFound('case');
       const staffSees = principal.kind === 'staff' && principal.roles.some((g) => WINDOW_ROLES.has(g.role));
-      const residentSees = principal.kind === 'resident' && applicantKeyOf !== undefined && (await applicantKeyOf(principal)) === row.applicantKey;
+      const residentSees =
+        principal.kind === 'resident' && applicantKeyOf !== undefined && (await applicantKeyOf(principal)) === row.applicantKey;
       if (!staffSees && !residentSees) throw notFound('case');
       return view(row);
     },

@@ -29,6 +29,7 @@ export interface CrossCaseDeps {
   residents: {
     residentKey(residentId: string): string | null;
     findResidentByKey(key: string): Promise<{ accountId: string } | null>;
+    revealResidentId(accountId: string): Promise<string | null>;
   };
   applications: {
     submit(
@@ -76,6 +77,10 @@ const str = (v: unknown, field: string): string => {
 
 export function createCrossCases(deps: CrossCaseDeps) {
   const { db, clock } = deps;
+  const ownKey = async (accountId: string) => {
+    const residentId = await deps.residents.revealResidentId(accountId);
+    return residentId ? deps.residents.residentKey(residentId) : null;
+  };
 
   async function findOrigin(tx: Executor, message: FederationMessage): Promise<Row> {
     const ref = str(message.payload.originRef, 'originRef');
@@ -263,14 +268,13 @@ export function createCrossCases(deps: CrossCaseDeps) {
     },
 
     /** A cross-province case's states on this node: its clerk's staff, or the applicant. */
-    async get(principal: Principal, id: string, applicantKeyOf?: (p: Principal) => Promise<string | null>): Promise<CrossCaseView> {
+    async get(principal: Principal, id: string): Promise<CrossCaseView> {
       if (principal.kind === 'system') throw new AppError('FORBIDDEN');
       if (!UUID.test(id)) throw notFound('case');
       const [row] = await db.select().from(federationCases).where(eq(federationCases.id, id));
       if (!row) throw notFound('case');
       const staffSees = principal.kind === 'staff' && principal.roles.some((g) => WINDOW_ROLES.has(g.role));
-      const residentSees =
-        principal.kind === 'resident' && applicantKeyOf !== undefined && (await applicantKeyOf(principal)) === row.applicantKey;
+      const residentSees = principal.kind === 'resident' && (await ownKey(principal.accountId)) === row.applicantKey;
       if (!staffSees && !residentSees) throw notFound('case');
       return view(row);
     },

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { App } from '../../http/server.ts';
-import { buildTestApp, createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
+import { buildTestApp, createTestContext, PASSWORD, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
 import type { FederationConfig } from '../../core/config.ts';
 
@@ -153,5 +153,50 @@ describe.each(testEngines())('异地代收代办: a hand-over from Hebei to Guan
         expect(r.data).not.toContain(resident.residentId);
       }
     }
+  });
+
+  it('takes the hand-over at the window over HTTP and shows it to window staff, not to another resident', async () => {
+    const token = async (payload: Record<string, unknown>) =>
+      (await hebei.app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-auth-mode': 'bearer' }, payload })).json<{
+        token: string;
+      }>().token;
+    const resident = await guangxi.ctx.newResident();
+    const clerk = await hebei.ctx.newStaff('township_admin', '130123100');
+    const clerkToken = await token({ kind: 'staff', username: clerk.username, password: PASSWORD, channel: 'web' });
+    const body = { to: GUANGXI, serviceCode: 'cert.residence', form: residenceForm, residentId: resident.residentId };
+
+    const outsider = await hebei.ctx.newResident();
+    const outsiderToken = await token({ kind: 'resident', residentIdOrPhone: outsider.residentId, password: PASSWORD, channel: 'web' });
+    const refused = await hebei.app.inject({
+      method: 'POST',
+      url: '/api/federation/cases',
+      headers: { authorization: `Bearer ${outsiderToken}`, 'accept-language': 'en' },
+      payload: body,
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
+
+    const created = await hebei.app.inject({
+      method: 'POST',
+      url: '/api/federation/cases',
+      headers: { authorization: `Bearer ${clerkToken}` },
+      payload: body,
+    });
+    expect(created.statusCode).toBe(201);
+    const handed = created.json<{ id: string; state: string; applicantMasked: string }>();
+    expect(handed.state).toBe('handed-over');
+    expect(created.body).not.toContain(resident.residentId);
+
+    const seen = await hebei.app.inject({ url: `/api/federation/cases/${handed.id}`, headers: { authorization: `Bearer ${clerkToken}` } });
+    expect(seen.json()).toMatchObject({ id: handed.id, side: 'sender', peer: GUANGXI });
+    const hidden = await hebei.app.inject({
+      url: `/api/federation/cases/${handed.id}`,
+      headers: { authorization: `Bearer ${outsiderToken}` },
+    });
+    expect(hidden.statusCode).toBe(404);
+    await until('accepted', async () => {
+      await drainBoth();
+      return (await hebei.ctx.services.crossCases.get(clerk, handed.id)).state === 'accepted';
+    });
   });
 });

@@ -8,3 +8,4 @@ export { type FederationMessage, type MessageTypeHandler } from './message-types
 export { parseMemberId } from './node-identity.ts';
 export { registerFederationCommands } from './federation.cli.ts';
 export { type CrossCases, type CrossCaseView, createCrossCases } from './cross-case-service.ts';
+export { crossCaseRoutes } from './cross-case-routes.ts';

@@ -34,7 +34,7 @@ import { createPublicFigures, createRatingsService, type PublicFigures, type Rat
 import { createDashboardsService, dashboardsHandler, type DashboardsService } from './modules/dashboards/index.ts';
 import { createOidcHub, createOidcLogin, type OidcClientsAdmin, type OidcHub, type OidcLogin } from './modules/oidc/index.ts';
 import type { OidcConfig } from './core/config.ts';
-import { createFederationService, type FederationService } from './modules/federation/index.ts';
+import { type CrossCases, createCrossCases, createFederationService, type FederationService } from './modules/federation/index.ts';
 import type { FederationConfig } from './core/config.ts';
 
 export interface Services {
@@ -96,6 +96,8 @@ export interface Services {
   oidcLogin: OidcLogin | null;
   /** 跨省通办: this node's place among federated nodes (directory, trust list, signed messages); disabled when standalone. */
   federation: FederationService;
+  /** 异地代收代办: cross-province hand-overs and their states on this node. */
+  crossCases: CrossCases;
 }
 
 export interface ServiceOptions {
@@ -342,6 +344,12 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   });
   // Messages to other nodes leave through the outbox; a standalone node has none.
   if (federation.enabled) events.subscribe(federation.deliveryHandler());
+  // 异地代收代办: the hand-over's message types and the handling node's case opening and decision.
+  const crossCases = createCrossCases({ db, clock, events, send: federation.send, residents: identity, applications });
+  if (federation.enabled) {
+    for (const type of crossCases.messageTypes) federation.registerMessageType(type);
+    for (const handler of crossCases.eventHandlers) events.subscribe(handler);
+  }
   return {
     oidcHub,
     oidcClients: oidcHub?.clients ?? null,
@@ -383,6 +391,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     dashboards: createDashboardsService({ db, orgs, catalog, ratings, clock }),
     publicFigures: createPublicFigures({ ledger, orgs, catalog, clock, ...options.publicFigures }),
     federation,
+    crossCases,
   };
 }
 

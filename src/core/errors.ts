@@ -285,6 +285,11 @@ export const ERROR_CODES = {
     zh: '本节点不是联邦中枢，没有成员目录',
     en: 'This node is not the federation hub and keeps no directory',
   },
+  FEDERATION_CASE_REFUSED: {
+    status: 422,
+    zh: '跨省代收代办无法受理：{reason}',
+    en: 'The cross-province case cannot be accepted: {reason}',
+  },
   FEDERATION_UNKNOWN_MEMBER: {
     status: 403,
     zh: '联邦目录中没有已核准的成员 {member}，报文未处理',

@@ -7,3 +7,5 @@ export { type FederationService, createFederationService } from './federation.se
 export { type FederationMessage, type MessageTypeHandler } from './message-types.ts';
 export { parseMemberId } from './node-identity.ts';
 export { registerFederationCommands } from './federation.cli.ts';
+export { type CrossCases, type CrossCaseView, createCrossCases } from './cross-case-service.ts';
+export { crossCaseRoutes } from './cross-case-routes.ts';

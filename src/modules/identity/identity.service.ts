@@ -71,6 +71,10 @@ export interface IdentityService extends Authenticator {
   getResidentSummary(residentAccountId: string): Promise<ResidentSummary | null>;
   /** Internal: by ID number, through the lookup hash. */
   findResidentByResidentId(residentId: string): Promise<ResidentSummary | null>;
+  /** The keyed hash of a valid ID number (sent between federated nodes instead of the number), or null. */
+  residentKey(residentId: string): string | null;
+  /** The resident whose ID number has this keyed hash. */
+  findResidentByKey(key: string): Promise<ResidentSummary | null>;
   /** Internal: the clear ID number, for certificate issuance only. */
   revealResidentId(residentAccountId: string): Promise<string | null>;
   /** Internal, for notices by text message only: the resident's registered mobile number. Never log it. */
@@ -175,6 +179,8 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     setHomeOrg: residents.setHomeOrg,
     getResidentSummary: residents.getResidentSummary,
     findResidentByResidentId: residents.findResidentByResidentId,
+    residentKey: residents.residentKey,
+    findResidentByKey: residents.findResidentByKey,
     revealResidentId: residents.revealResidentId,
     residentPhone: residents.residentPhone,
     revealHolders: residents.revealHolders,

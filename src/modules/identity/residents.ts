@@ -163,6 +163,16 @@ export function createResidentFunctions({ db, vault, orgs, clock, sessionCache, 
       return toSummary(await residentsRepo.getResident(db, { hash: vault.lookupHash(parsed.value.id) }));
     },
 
+    /** The keyed hash of a valid ID number (what a federated node sends instead of the number), or null. */
+    residentKey: (residentId: string): string | null => {
+      const parsed = parseResidentId(residentId, chinaToday(clock()));
+      return parsed.ok ? vault.lookupHash(parsed.value.id) : null;
+    },
+
+    /** The resident whose ID number has this keyed hash (a cross-province hand-over's applicant). */
+    findResidentByKey: async (key: string): Promise<ResidentSummary | null> =>
+      /^[0-9a-f]{64}$/.test(key) ? toSummary(await residentsRepo.getResident(db, { hash: key })) : null,
+
     residentPhone: async (accountId: string): Promise<string | null> => {
       if (!isUuid(accountId)) return null;
       return (await residentsRepo.getResident(db, { accountId }))?.phone ?? null;

@@ -12322,6 +12322,158 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/federation/cases': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 异地代收代办：窗口受理他省事项 · hand a case over to another province (a window clerk) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            to: string;
+            serviceCode: string;
+            form: {
+              [key: string]: unknown;
+            };
+            residentId: string;
+            materials?: {
+              name: string;
+              sha256: string;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CrossProvinceCase'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/cases/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 跨省办件在本节点的状态 · a cross-province case as this node knows it */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CrossProvinceCase'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/federation/node': {
     parameters: {
       query?: never;
@@ -13848,6 +14000,26 @@ export interface components {
         orgCode: string;
       }[];
     };
+    /** CrossProvinceCase */
+    CrossProvinceCase: {
+      /** Format: uuid */
+      id: string;
+      side: 'sender' | 'receiver';
+      peer: string;
+      serviceCode: string;
+      applicantMasked: string;
+      state: string;
+      caseId: string | null;
+      decision: string | null;
+      reason: string | null;
+      certificateId: string | null;
+      /** Format: uuid */
+      handoverMessageId: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
     /** DashboardFigures */
     DashboardFigures: {
       submitted: number;
@@ -14079,6 +14251,7 @@ export interface components {
           | 'OIDC_RESPONSE_INVALID'
           | 'FEDERATION_DISABLED'
           | 'FEDERATION_NOT_HUB'
+          | 'FEDERATION_CASE_REFUSED'
           | 'FEDERATION_UNKNOWN_MEMBER'
           | 'FEDERATION_SIGNATURE_INVALID'
           | 'FEDERATION_BAD_MESSAGE'

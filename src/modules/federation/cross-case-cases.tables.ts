@@ -1,0 +1,51 @@
+import { index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+/** This node's side of a cross-province case (异地代收代办): the accepting node sends, the handling node receives. */
+export type CrossCaseSide = 'sender' | 'receiver';
+/** handed-over (A sent it), received (B has it, no case yet), accepted (B's case exists), decided, refused (B could not open it). */
+export type CrossCaseState = 'handed-over' | 'received' | 'accepted' | 'decided' | 'refused';
+
+/** A material as it crosses: its name and digest, never its bytes. */
+export interface CrossCaseMaterial {
+  name: string;
+  sha256: string;
+}
+
+/**
+ * Cross-province cases with their states on this node. The sender's row is the clerk's hand-over;
+ * the receiver's row ties the `case.handover` message to the local case it opened (one per message).
+ */
+export const federationCases = pgTable(
+  'federation_cases',
+  {
+    id: uuid('id').primaryKey(),
+    side: text('side').$type<CrossCaseSide>().notNull(),
+    /** The other node's member id. */
+    peer: text('peer').notNull(),
+    /** The `case.handover` message id (both sides know it). */
+    handoverMessageId: uuid('handover_message_id').notNull(),
+    /** The sender's row id, as the receiver's answers name it. */
+    originRef: uuid('origin_ref').notNull(),
+    serviceCode: text('service_code').notNull(),
+    form: jsonb('form').$type<Record<string, unknown>>().notNull(),
+    materials: jsonb('materials').$type<CrossCaseMaterial[]>().notNull().default([]),
+    applicantMasked: text('applicant_masked').notNull(),
+    /** The keyed hash of the applicant's ID number (the same key on every node of the federation). */
+    applicantKey: text('applicant_key').notNull(),
+    state: text('state').$type<CrossCaseState>().notNull(),
+    /** The handling node's case (local on the receiver, remote on the sender). */
+    caseId: uuid('case_id'),
+    decision: text('decision'),
+    reason: text('reason'),
+    certificateId: text('certificate_id'),
+    /** The clerk who handed it over (sender only). */
+    clerkId: uuid('clerk_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('federation_cases_message_uq').on(t.side, t.handoverMessageId),
+    index('federation_cases_case_idx').on(t.caseId),
+    index('federation_cases_applicant_idx').on(t.applicantKey),
+  ],
+);

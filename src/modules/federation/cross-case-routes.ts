@@ -63,7 +63,7 @@ export function crossCaseRoutes(deps: { crossCases: CrossCases }): FastifyPlugin
         schema: {
           tags,
           summary: '跨省办件在本节点的状态 · a cross-province case as this node knows it',
-          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
           response: withErrors({ 200: CrossCase }, [401, 404]),
         },
       },

@@ -204,9 +204,16 @@ export function createWitnessing(
       const rows = await repo.listCosigned(db);
       const evidence = await repo.listEquivocations(db);
       return members.map((m) => {
-        const mine = rows.filter((r) => r.memberId === m.memberId);
-        const top = mine[0];
-        const same = top ? mine.filter((r) => r.size === top.size && r.rootHash === top.rootHash) : [];
+        // The largest checkpoint among those cosigned by the most peers (each peer's latest may lag the others').
+        const groups = new Map<string, repo.CosignedRow[]>();
+        for (const r of rows.filter((row) => row.memberId === m.memberId)) {
+          const key = `${r.size} ${r.rootHash}`;
+          groups.set(key, [...(groups.get(key) ?? []), r]);
+        }
+        let same: repo.CosignedRow[] = [];
+        for (const group of groups.values())
+          if (group.length > same.length || (group.length === same.length && group[0]!.size > same[0]!.size)) same = group;
+        const top = same[0];
         const lines = new Map<string, string>();
         let text: string | null = null;
         for (const r of same) {

@@ -57,6 +57,13 @@ export function createWitnessing(
 ) {
   const { db, clock } = ctx;
   let lastReport = '';
+  /** The hub's own directory entry, read outside any transaction before reports are recorded. */
+  let selfMember: DirectoryMember | null = null;
+  const primeSelf = async () => {
+    if (selfMember || ctx.config.role !== 'hub' || !ctx.witnessing) return;
+    const me = federated(ctx.config).memberId;
+    selfMember = ((await deps.directory.current())?.members ?? []).find((m) => m.memberId === me) ?? null;
+  };
   const requireHub = () => {
     if (federated(ctx.config).role !== 'hub') throw new AppError('FEDERATION_NOT_HUB');
   };
@@ -67,7 +74,20 @@ export function createWitnessing(
     witnessId: string,
     notes: unknown[],
   ): Promise<{ accepted: number; refused: number; equivocations: number }> {
-    const members = (await deps.directory.current())?.members ?? [];
+    // Read through the caller's transaction (PGlite has one connection): approved members and the hub itself.
+    const rows = (await repo.listMembers(executor)).filter((r) => r.status === 'approved' && r.ledger);
+    const members: DirectoryMember[] = [
+      ...(selfMember ? [selfMember] : []),
+      ...rows.map((r) => ({
+        memberId: r.memberId,
+        name: r.name,
+        endpoint: r.endpoint,
+        keys: r.keys,
+        services: r.services,
+        datasets: r.datasets,
+        ledger: r.ledger!,
+      })),
+    ];
     const witness = members.find((m) => m.memberId === witnessId);
     let accepted = 0;
     let refused = 0;
@@ -165,6 +185,7 @@ export function createWitnessing(
       const digest = bytesToHex(sha256(utf8(notes.join('\u0000'))));
       if (notes.length === 0 || digest === lastReport) return 0;
       const config = federated(ctx.config);
+      await primeSelf();
       if (config.role === 'hub') await db.transaction((tx) => recordCosigned(tx, config.memberId, notes));
       else {
         const hub = (await deps.directory.current())?.hub;
@@ -245,6 +266,7 @@ export function createWitnessing(
     /** One round of the background loop (`yiban serve`): refresh (province), sync, report, gossip. */
     async round(): Promise<WitnessingRound> {
       if (ctx.config.role === 'province') await deps.directory.refresh();
+      await primeSelf();
       const synced = await api.sync();
       const reported = await api.report();
       const gossip = await api.gossip();

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -217,16 +217,28 @@ describe('cross-witnessing between federated node processes', () => {
     expect(splitViewDetected).toBe(true);
   }, 300_000);
 
-  it('goes on appending and cosigning with one peer down', async () => {
+  it('goes on appending, messaging and cosigning with one peer down', async () => {
     await stop(guangxi);
-    const sizeOf = async () => (await published()).find((m) => m.memberId === HEBEI)!;
-    const before = await sizeOf();
-    // Hebei's reports are messages, hence ledger leaves: its log grows and the hub cosigns it, Guangxi or not.
-    const after = await until('Hebei to grow and be cosigned by the hub without Guangxi', async () => {
-      const now = await sizeOf();
-      return now.size! > before.size! && now.cosigners.includes(HUB) ? now : undefined;
+    // What the hub last reported cosigned for Hebei's log (the hub's gossip view).
+    const hebeiOrigin = createHash('sha256').update(`${HEBEI.toLowerCase()}/ledger`).digest('hex');
+    const hubCosigned = async () => {
+      const response = await fetch(`${hub.url}/api/federation/cosigned/${encodeURIComponent(HUB)}/${hebeiOrigin}/checkpoint`);
+      return response.ok ? Number((await response.text()).split('\n')[1]) : undefined;
+    };
+    const before = await until('the hub to have cosigned Hebei', hubCosigned);
+    // A signed message to Hebei (a ledger leaf there), while Guangxi, one of its witnesses, is down.
+    const body = JSON.stringify({
+      id: randomUUID(),
+      from: FORKER,
+      to: HEBEI,
+      type: 'ping',
+      payload: {},
+      created: new Date().toISOString(),
     });
-    expect(after.cosigners).not.toContain(GUANGXI);
+    const id = (JSON.parse(body) as { id: string }).id;
+    const sent = await signedPost(`${hebei.url}/api/federation/messages`, forker.signing, body, { idempotencyKey: id });
+    expect((await sent.send()).status).toBe(200);
+    await until('the hub to cosign Hebei’s grown log without Guangxi', async () => ((await hubCosigned()) ?? 0) > before || undefined);
     await start(guangxi);
   }, 300_000);
 });

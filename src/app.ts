@@ -331,8 +331,31 @@ export function createServices(database: Database, options: ServiceOptions): Ser
           clock,
         })
       : null;
+  const ledgerAdmin = createLedgerAdmin({ db });
+  const witness = createWitnessService({
+    db,
+    masterKey,
+    clock,
+    name: options.witnessName ?? `${ledger.origin.replace(/\/ledger$/, '')}/witness`,
+  });
   const federation = createFederationService({
     db,
+    // Cross-witnessing: the directory's members become this log's witnesses and the logs this node witnesses.
+    witnessing: {
+      logVkey: () => ledger.vkey(),
+      witnessVkey: () => witness.vkey(),
+      async addWitness(vkey, url) {
+        const { name } = await ledgerAdmin.registerWitness(vkey);
+        // Setting the URL again would reset the witness's back-off: only a new or moved witness is set.
+        const current = (await ledgerAdmin.listPushTargets()).find((t) => t.witness === name);
+        if (current?.url !== url) await ledgerAdmin.setWitnessUrl(name, url);
+      },
+      addLog: async (vkey, url) => {
+        await witness.addLog(vkey, { url });
+      },
+      cosigned: async () => (await witness.listLogs()).flatMap((l) => (l.note ? [{ origin: l.origin, note: l.note }] : [])),
+      gossip: (peerUrl) => witness.gossip(peerUrl),
+    },
     config: options.federation ?? { role: 'standalone' },
     publicUrl: options.publicUrl ?? 'http://localhost:3000',
     keys,
@@ -364,13 +387,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     events,
     keys,
     ledger,
-    ledgerAdmin: createLedgerAdmin({ db }),
-    witness: createWitnessService({
-      db,
-      masterKey,
-      clock,
-      name: options.witnessName ?? `${ledger.origin.replace(/\/ledger$/, '')}/witness`,
-    }),
+    ledgerAdmin,
+    witness,
     certificates,
     sharing,
     seals,

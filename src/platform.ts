@@ -90,7 +90,9 @@ export async function openPlatform(
   const services = createServices(database, {
     masterKey: config.masterKey,
     publicUrl: config.publicUrl,
-    ledgerOrigin: config.ledgerOrigin,
+    // A federated node's log needs an origin of its own (its peers witness it by that name): its member id's by default.
+    ledgerOrigin:
+      config.ledgerOrigin ?? (config.federation.role === 'standalone' ? undefined : `${config.federation.memberId.toLowerCase()}/ledger`),
     ...(config.witnessName ? { witnessName: config.witnessName } : {}),
     sessionCache,
     codeSender:

@@ -73,6 +73,28 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
         }, 60_000)
       : undefined;
   federationRefresh?.unref();
+  // Cross-witnessing: the directory's members become witnesses and witnessed logs; what this node
+  // cosigned goes to the hub, and is compared with what the other members cosigned (split views).
+  let witnessingRunning = false;
+  const federationWitnessing = platform.services.federation.enabled
+    ? setInterval(() => {
+        if (witnessingRunning) return;
+        witnessingRunning = true;
+        platform.services.federation.witnessing
+          .round()
+          .then(
+            (round) => {
+              for (const r of round.gossip)
+                if (r.status === 'SPLIT_VIEW') app.log.error({ origin: r.origin, peer: r.peer }, `split view: ${r.detail}`);
+            },
+            (error: unknown) => app.log.warn({ err: error }, 'federation cross-witnessing round failed'),
+          )
+          .finally(() => {
+            witnessingRunning = false;
+          });
+      }, config.federationWitnessMs)
+    : undefined;
+  federationWitnessing?.unref();
   // A rotation while this process runs (with PostgreSQL) stops it rather than let it write under the old key.
   const stopWatch = watchMasterKey(platform.database.db, config.masterKey, {
     intervalMs: 30_000,
@@ -134,6 +156,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     clearInterval(caseEscalation);
     clearInterval(oidcPurge);
     clearInterval(federationRefresh);
+    clearInterval(federationWitnessing);
     stopWatch();
     await platform.close();
     process.exit(process.exitCode ?? 0);

@@ -26,6 +26,8 @@ export interface Config {
   witnessName: string | undefined;
   /** Peer witnesses whose cosigned checkpoints `yiban serve` compares with its own (`YIBAN_WITNESS_PEERS`, comma-separated URLs). */
   witnessPeers: string[];
+  /** How often a federated node syncs its witnesses from the directory, reports what it cosigned and gossips (`YIBAN_FEDERATION_WITNESS_MS`, default 5000). */
+  federationWitnessMs: number;
   /**
    * The platform's Ed25519 key for signing requests to external departments (PKCS#8 PEM file,
    * `YIBAN_SHARING_KEY_FILE`); without it the key is derived from the master key.
@@ -153,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .split(',')
       .map((u) => u.trim())
       .filter((u) => u.length > 0),
+    federationWitnessMs: wholeEnv(env, 'YIBAN_FEDERATION_WITNESS_MS', 5000, 100, 3_600_000),
     sharingKeyFile: env.YIBAN_SHARING_KEY_FILE || undefined,
     masterKey: env.YIBAN_MASTER_KEY ? decodeKey(env.YIBAN_MASTER_KEY) : loadOrCreateKeyFile(dataDir),
     logLevel: env.LOG_LEVEL ?? 'info',

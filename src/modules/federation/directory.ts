@@ -5,7 +5,7 @@ import { openSignedDocument, type NationalTrustList, type SignedDocument } from 
 import { keyValidAt, signDocument, type DirectoryDocument, type DirectoryMember } from './documents.ts';
 import { HUB_TIMEOUT_MS, type FederationContext } from './federation-context.ts';
 import * as repo from './federation.repository.ts';
-import type { MemberKey, StatusSigners } from './federation.tables.ts';
+import type { MemberKey, MemberLedger, StatusSigners } from './federation.tables.ts';
 import { federated, nodeKey, parseMemberId } from './node-identity.ts';
 
 /** The port other code looks members up through: the hub's table, or a province's verified copy of the hub's directory. */
@@ -26,6 +26,8 @@ export interface JoinRequest {
   datasets: string[];
   rootCertificate: string;
   statusSigners: StatusSigners;
+  /** Its ledger's log and witness keys, for the other members to witness it and be witnessed by it. */
+  ledger?: MemberLedger;
 }
 
 export interface HubInfo {
@@ -53,6 +55,7 @@ export function createDirectory(ctx: FederationContext) {
       keys: [(await nodeKey(ctx)).published],
       services: [],
       datasets: [],
+      ...(ctx.witnessing ? { ledger: { logVkey: await ctx.witnessing.logVkey(), witnessVkey: await ctx.witnessing.witnessVkey() } } : {}),
     };
   };
 
@@ -63,6 +66,7 @@ export function createDirectory(ctx: FederationContext) {
     keys: row.keys,
     services: row.services,
     datasets: row.datasets,
+    ...(row.ledger ? { ledger: row.ledger } : {}),
   });
 
   const isHub = () => ctx.config.role === 'hub';
@@ -190,7 +194,8 @@ export function createDirectory(ctx: FederationContext) {
         existing.rootCertificate === request.rootCertificate &&
         // jsonb keeps its own key order: compared canonically.
         canonicalJson(existing.keys) === canonicalJson(request.keys) &&
-        canonicalJson(existing.statusSigners) === canonicalJson(request.statusSigners);
+        canonicalJson(existing.statusSigners) === canonicalJson(request.statusSigners) &&
+        canonicalJson(existing.ledger ?? null) === canonicalJson(request.ledger ?? null);
       if (same) return { memberId: request.memberId, status: 'approved' };
       const now = clock();
       await repo.upsertMember(db, {
@@ -204,6 +209,7 @@ export function createDirectory(ctx: FederationContext) {
         rootCertificate: request.rootCertificate,
         nationalCertificate: null,
         statusSigners: request.statusSigners,
+        ledger: request.ledger ?? null,
         requestedAt: now,
         approvedAt: null,
         updatedAt: now,

@@ -1,7 +1,7 @@
 import { canonicalJson } from '../../verify/document.ts';
 import type { DocumentSignature, SignedDocument } from '../../verify/signed-document.ts';
 import type { NodeKey } from './node-identity.ts';
-import type { MemberKey } from './federation.tables.ts';
+import type { MemberKey, MemberLedger } from './federation.tables.ts';
 
 /** A member as the directory publishes it: who, where, with which keys, offering what. */
 export interface DirectoryMember {
@@ -12,6 +12,8 @@ export interface DirectoryMember {
   keys: MemberKey[];
   services: string[];
   datasets: string[];
+  /** Its ledger's log and witness keys (cross-witnessing); absent for a member that published none. */
+  ledger?: MemberLedger;
 }
 
 export interface DirectoryDocument {

@@ -14,6 +14,8 @@ export interface FederationDeps {
   trustAnchors: () => Promise<TrustAnchors>;
   ledger: { appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ id: number }> };
   events: { enqueue(tx: Executor, event: { topic: string; payload: Record<string, unknown> }): Promise<number> };
+  /** This node's ledger as a log and as a witness (cross-witnessing); absent, the node neither publishes nor witnesses. */
+  witnessing?: WitnessingPorts;
   clock?: () => Date;
   /** One delivery attempt's limit (default 5000 ms): a slow peer holds one outbox lane that long, no more. */
   deliveryTimeoutMs?: number;
@@ -21,7 +23,23 @@ export interface FederationDeps {
   fetch?: typeof fetch;
 }
 
-export interface FederationContext extends Required<Omit<FederationDeps, 'fetch'>> {
+/** The ledger module's ports the federation's cross-witnessing uses (composed in app.ts). */
+export interface WitnessingPorts {
+  /** This node's log key (its checkpoints' signer) and witness key (its cosignatures' signer). */
+  logVkey(): Promise<string>;
+  witnessVkey(): Promise<string>;
+  /** This log pushes its checkpoints to the witness with `vkey` at `url` (`<url>/add-checkpoint`). */
+  addWitness(vkey: string, url: string): Promise<void>;
+  /** This witness takes the checkpoints of the log with `vkey`, whose tiles are under `<url>/ledger/`. */
+  addLog(vkey: string, url: string): Promise<void>;
+  /** The latest checkpoint this witness cosigned for each log it witnesses (log signature and its cosignature). */
+  cosigned(): Promise<{ origin: string; note: string }[]>;
+  /** Compares what this witness cosigned with what a peer cosigned (`<peerUrl>/<origin hash>/checkpoint`); findings are kept. */
+  gossip(peerUrl: string): Promise<{ origin: string; status: string; detail: string }[]>;
+}
+
+export interface FederationContext extends Required<Omit<FederationDeps, 'fetch' | 'witnessing'>> {
+  witnessing: WitnessingPorts | null;
   fetch: typeof fetch;
 }
 

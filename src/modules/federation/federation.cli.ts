@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { FederationService } from './federation.service.ts';
+import type { PublishedCheckpoint } from './witnessing.ts';
 
 /** What the federation commands need of the platform. */
 export interface FederationPlatform {
@@ -94,5 +95,30 @@ export function registerFederationCommands(program: Command, open: () => Promise
         return f.sendNow(member, 'ping', {});
       });
       console.log(id);
+    });
+
+  federation
+    .command('checkpoints')
+    .description('中枢公布的各成员互证检查点及分叉证据 the hub’s published view: each member’s cosigned checkpoint, equivocations')
+    .option('--hub <url>', 'the hub’s base URL (default YIBAN_HUB_URL, or YIBAN_PUBLIC_URL on the hub)')
+    .option('--json', 'print JSON')
+    .action(async (options: { hub?: string; json?: boolean }) => {
+      // Over HTTP, not through the database: the node's server may hold it (PGlite), and the view is the hub's.
+      const base = options.hub ?? process.env.YIBAN_HUB_URL ?? process.env.YIBAN_PUBLIC_URL;
+      if (!base) throw new Error('no hub URL: --hub, YIBAN_HUB_URL or YIBAN_PUBLIC_URL');
+      const response = await fetch(`${base.replace(/\/+$/, '')}/api/federation/checkpoints`, { signal: AbortSignal.timeout(10_000) });
+      if (!response.ok) throw new Error(`the hub answered HTTP ${response.status}`);
+      const view = (await response.json()) as { members: PublishedCheckpoint[] };
+      if (options.json) {
+        console.log(JSON.stringify(view, null, 2));
+        return;
+      }
+      for (const m of view.members) {
+        const state = m.equivocating ? '分叉 EQUIVOCATING' : 'ok';
+        console.log(
+          `${m.memberId.padEnd(24)} ${state.padEnd(17)} size ${String(m.size ?? '-').padEnd(6)} cosigned by ${m.cosigners.join(', ') || '-'}`,
+        );
+        for (const e of m.evidence) console.log(`  ${e.kind}: ${e.detail}`);
+      }
     });
 }

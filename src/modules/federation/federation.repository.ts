@@ -1,6 +1,14 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
-import { federationDocuments, federationHub, federationMembers, federationMessages, type MessageDirection } from './federation.tables.ts';
+import {
+  federationCosigned,
+  federationDocuments,
+  federationEquivocations,
+  federationHub,
+  federationMembers,
+  federationMessages,
+  type MessageDirection,
+} from './federation.tables.ts';
 
 export type MemberRow = typeof federationMembers.$inferSelect;
 export type MessageRow = typeof federationMessages.$inferSelect;
@@ -95,4 +103,35 @@ export async function countApplied(db: Executor, type: string): Promise<number> 
     .from(federationMessages)
     .where(and(eq(federationMessages.direction, 'in'), eq(federationMessages.type, type), eq(federationMessages.status, 'applied')));
   return Number(row?.n ?? 0);
+}
+
+export type CosignedRow = typeof federationCosigned.$inferSelect;
+export type EquivocationRow = typeof federationEquivocations.$inferSelect;
+
+/** Keeps a witness's report of a cosigned checkpoint; false when it was already on file. */
+export async function insertCosigned(db: Executor, row: CosignedRow): Promise<boolean> {
+  const inserted = await db.insert(federationCosigned).values(row).onConflictDoNothing().returning({ size: federationCosigned.size });
+  return inserted.length === 1;
+}
+
+/** What was reported cosigned for a member's ledger, largest size first. */
+export async function listCosigned(db: Executor, memberId?: string): Promise<CosignedRow[]> {
+  const query = db.select().from(federationCosigned);
+  return (memberId ? query.where(eq(federationCosigned.memberId, memberId)) : query).orderBy(
+    desc(federationCosigned.size),
+    asc(federationCosigned.witnessId),
+  );
+}
+
+export async function insertEquivocation(db: Executor, row: EquivocationRow): Promise<boolean> {
+  const inserted = await db
+    .insert(federationEquivocations)
+    .values(row)
+    .onConflictDoNothing()
+    .returning({ digest: federationEquivocations.evidenceDigest });
+  return inserted.length === 1;
+}
+
+export async function listEquivocations(db: Executor): Promise<EquivocationRow[]> {
+  return db.select().from(federationEquivocations).orderBy(asc(federationEquivocations.detectedAt));
 }

@@ -12,6 +12,8 @@ import {
   ReceiptParams,
   SignedDirectory,
   SignedTrustList,
+  CosignedParams,
+  PublishedCheckpoints,
 } from './federation.schemas.ts';
 import { verifyJoin } from './join.ts';
 
@@ -64,6 +66,37 @@ export function federationRoutes(deps: { federation: FederationService }): Fasti
         },
       },
       async () => federation.directory.hubInfo(),
+    );
+
+    app.get(
+      '/federation/checkpoints',
+      {
+        schema: {
+          tags,
+          summary: '各成员互证的检查点 · every member’s latest checkpoint with its peers’ cosignatures, and any equivocation (hub)',
+          security: [],
+          response: withErrors({ 200: PublishedCheckpoints }, [404]),
+        },
+      },
+      async () => ({ members: await federation.witnessing.published() }),
+    );
+
+    app.get(
+      '/federation/cosigned/:witness/:originHash/checkpoint',
+      {
+        schema: {
+          tags,
+          summary: '某成员所联署的最新检查点 · the latest checkpoint a member reported cosigned for a log (hub; witness gossip)',
+          security: [],
+          params: CosignedParams,
+          response: withErrors({ 200: Type.String() }, [404]),
+        },
+      },
+      async (request, reply) => {
+        const note = await federation.witnessing.cosignedBy(request.params.witness, request.params.originHash);
+        if (note === null) throw notFound('checkpoint');
+        return reply.type('text/plain; charset=utf-8').send(note);
+      },
     );
 
     app.get(

@@ -43,6 +43,7 @@ export const SignedDirectory = Type.Object(
           keys: Type.Array(MemberKeySchema),
           services: Type.Array(Type.String()),
           datasets: Type.Array(Type.String()),
+          ledger: Type.Optional(Type.Object({ logVkey: Type.String(), witnessVkey: Type.String() })),
         }),
       ),
     }),
@@ -97,4 +98,33 @@ export const Receipt = Type.Object({
   ledgerEntryId: Type.Union([Type.Integer(), Type.Null()]),
   doneAt: Type.Union([Type.String(), Type.Null()]),
   lastError: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const PublishedCheckpoints = Type.Object({
+  members: Type.Array(
+    Type.Object({
+      memberId: Type.String(),
+      name: Type.String(),
+      origin: Type.Union([Type.String(), Type.Null()]),
+      size: Type.Union([Type.Integer(), Type.Null()]),
+      checkpoint: Type.Union([
+        Type.String({ description: 'C2SP signed note: the log signature and every cosignature reported' }),
+        Type.Null(),
+      ]),
+      cosigners: Type.Array(Type.String()),
+      equivocating: Type.Boolean(),
+      evidence: Type.Array(
+        Type.Object({ kind: Type.String(), detail: Type.String(), noteA: Type.String(), noteB: Type.String(), detectedAt: Type.String() }),
+      ),
+    }),
+  ),
+});
+
+export const CosignedParams = Type.Object({
+  witness: Type.String({
+    pattern: '^CN/GOV/\\d{6}/[a-z][a-z0-9-]{0,31}$',
+    maxLength: 50,
+    description: 'the member id of the witness (URL-encoded)',
+  }),
+  originHash: Type.String({ pattern: '^[0-9a-f]{64}$', minLength: 64, maxLength: 64 }),
 });

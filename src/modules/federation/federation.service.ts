@@ -4,6 +4,7 @@ import { countType, createMessageTypes, pingType, type MessageTypeHandler } from
 import { createMessages } from './messages.ts';
 import { requestJoin } from './join.ts';
 import { federated, nodeKey } from './node-identity.ts';
+import { createWitnessing } from './witnessing.ts';
 
 /**
  * The federation service (跨省通办, first slice): the node's identity and key, the hub's directory
@@ -16,12 +17,15 @@ export function createFederationService(deps: FederationDeps) {
     clock: deps.clock ?? (() => new Date()),
     deliveryTimeoutMs: deps.deliveryTimeoutMs ?? 5000,
     fetch: deps.fetch ?? ((...args) => fetch(...args)),
+    witnessing: deps.witnessing ?? null,
   };
   const directory = createDirectory(ctx);
   const types = createMessageTypes();
   types.register(pingType);
   types.register(countType);
   const messages = createMessages(ctx, { lookup: directory.lookup, types });
+  const witnessing = createWitnessing(ctx, { directory, send: messages.send });
+  types.register(witnessing.cosignedType);
 
   return {
     role: ctx.config.role,
@@ -57,6 +61,8 @@ export function createFederationService(deps: FederationDeps) {
     receive: messages.receive,
     receipt: messages.receipt,
     deliveryHandler: messages.deliveryHandler,
+    /** Cross-witnessing: members witness each other's ledgers with the directory's keys; the hub publishes the cosigned checkpoints. */
+    witnessing,
   };
 }
 

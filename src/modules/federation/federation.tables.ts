@@ -14,6 +14,12 @@ export interface MemberKey {
 /** A status list signer of a member (its certificate chained to the member's root), for the national trust list. */
 export type StatusSigners = Record<string, { certificate: string; chain?: string }>;
 
+/** A member's ledger keys as the directory publishes them: its log's and its witness's Ed25519 vkeys (C2SP signed note). */
+export interface MemberLedger {
+  logVkey: string;
+  witnessVkey: string;
+}
+
 export type MemberStatus = 'pending' | 'approved' | 'revoked';
 
 /**
@@ -37,6 +43,8 @@ export const federationMembers = pgTable(
     /** The same root's certificate issued by the national root (cross-signed at approval), PEM. */
     nationalCertificate: text('national_certificate'),
     statusSigners: jsonb('status_signers').$type<StatusSigners>().notNull().default({}),
+    /** Its ledger's log key and its witness key: every other member witnesses its log with them. */
+    ledger: jsonb('ledger').$type<MemberLedger>(),
     requestedAt: timestamp('requested_at', { withTimezone: true }).notNull(),
     approvedAt: timestamp('approved_at', { withTimezone: true }),
     /** Every change moves it; the directory's version is the latest. */
@@ -104,3 +112,36 @@ export const federationMessages = pgTable(
     check('federation_messages_direction_check', sql`${t.direction} in ('out','in')`),
   ],
 );
+
+/**
+ * The hub's record of what members cosigned (cross-witnessing): each report of a witness that it
+ * cosigned a member's checkpoint, the note with the log's signature and the witness's cosignature.
+ */
+export const federationCosigned = pgTable(
+  'federation_cosigned',
+  {
+    /** The member whose ledger the checkpoint is of. */
+    memberId: text('member_id').notNull(),
+    /** The member that cosigned it. */
+    witnessId: text('witness_id').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    rootHash: text('root_hash').notNull(),
+    note: text('note').notNull(),
+    reportedAt: timestamp('reported_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.memberId, t.witnessId, t.size, t.rootHash] }),
+    index('federation_cosigned_member_idx').on(t.memberId, t.size),
+  ],
+);
+
+/** Evidence that a member showed two histories: two checkpoints it signed that cannot both be true. */
+export const federationEquivocations = pgTable('federation_equivocations', {
+  evidenceDigest: text('evidence_digest').primaryKey(),
+  memberId: text('member_id').notNull(),
+  kind: text('kind').$type<'FORK' | 'INCONSISTENT'>().notNull(),
+  noteA: text('note_a').notNull(),
+  noteB: text('note_b').notNull(),
+  detail: text('detail').notNull(),
+  detectedAt: timestamp('detected_at', { withTimezone: true }).notNull(),
+});

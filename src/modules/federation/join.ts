@@ -34,6 +34,10 @@ function joinProblem(x: unknown): string | null {
   if (!strings(x.services) || !strings(x.datasets)) return 'services and datasets are lists of codes';
   if (typeof x.rootCertificate !== 'string' || !parseCertificate(x.rootCertificate).ok) return 'rootCertificate is a PEM certificate';
   if (!isRecord(x.statusSigners)) return 'statusSigners is an object';
+  if (x.ledger !== undefined) {
+    const vkey = (v: unknown) => typeof v === 'string' && v.length < 300 && /^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/.test(v);
+    if (!isRecord(x.ledger) || !vkey(x.ledger.logVkey) || !vkey(x.ledger.witnessVkey)) return 'ledger: logVkey and witnessVkey are vkeys';
+  }
   return null;
 }
 

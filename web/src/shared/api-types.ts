@@ -12598,6 +12598,117 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/federation/checkpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 各成员互证的检查点 · every member’s latest checkpoint with its peers’ cosignatures, and any equivocation (hub) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              members: {
+                memberId: string;
+                name: string;
+                origin: string | null;
+                size: number | null;
+                checkpoint: string | null;
+                cosigners: string[];
+                equivocating: boolean;
+                evidence: {
+                  kind: string;
+                  detail: string;
+                  noteA: string;
+                  noteB: string;
+                  detectedAt: string;
+                }[];
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/cosigned/{witness}/{originHash}/checkpoint': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 某成员所联署的最新检查点 · the latest checkpoint a member reported cosigned for a log (hub; witness gossip) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the member id of the witness (URL-encoded) */
+          witness: string;
+          originHash: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': string;
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/federation/directory': {
     parameters: {
       query?: never;
@@ -12645,6 +12756,10 @@ export interface paths {
                   }[];
                   services: string[];
                   datasets: string[];
+                  ledger?: {
+                    logVkey: string;
+                    witnessVkey: string;
+                  };
                 }[];
               };
               signature: {

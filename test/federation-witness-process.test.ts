@@ -1,16 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCheckpoint } from '../src/verify/checkpoint.ts';
 import { hashLeaf } from '../src/verify/merkle.ts';
 import { cosignatureSigner, ed25519Signer, signNote } from '../src/verify/signed-note.ts';
 import { formatAddCheckpointBody } from '../src/modules/ledger/witness-protocol.ts';
 import { signedPost, testMember } from './federation-fixtures.ts';
+import { cli, nodeSpec, start, stop, until, type NodeSpec } from './federation-nodes.ts';
 
 /**
  * Issue 16, cross-witnessing, with real processes: a hub and two province nodes (`yiban serve`,
@@ -20,105 +18,12 @@ import { signedPost, testMember } from './federation-fixtures.ts';
  * another: the hub and both provinces detect the split view. With Guangxi down, Hebei's ledger
  * and messages go on and the hub keeps cosigning them.
  */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HUB = 'CN/GOV/000000/hub';
 const HEBEI = 'CN/GOV/130000/yiban';
 const GUANGXI = 'CN/GOV/450000/yiban';
 const FORKER = 'CN/GOV/310000/test';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-interface NodeSpec {
-  name: string;
-  env: NodeJS.ProcessEnv;
-  port: number;
-  url: string;
-  child?: ChildProcess;
-  output: string;
-}
-
-function yiban(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/yiban.js'), ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function cli(node: NodeSpec, args: string[]): Promise<string> {
-  const result = await yiban(args, node.env);
-  if (result.code !== 0) throw new Error(`yiban ${args.join(' ')} (${node.name}) exited ${result.code}: ${result.stderr}`);
-  return result.stdout;
-}
-
-async function start(node: NodeSpec): Promise<void> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/yiban.js'), 'serve', '--no-seed', '--no-web', '--port', String(node.port)], {
-    cwd: ROOT,
-    env: node.env,
-  });
-  node.output = '';
-  child.stdout.on('data', (d: Buffer) => (node.output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (node.output += d.toString()));
-  node.child = child;
-  await until(`${node.name} to listen (${node.output})`, async () => (await fetch(`${node.url}/healthz`)).ok || undefined, 180_000);
-}
-
-async function stop(node: NodeSpec): Promise<void> {
-  const child = node.child;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-  node.child = undefined;
-}
-
-async function nodeSpec(name: string, role: string, memberId: string, hubUrl: string | undefined, dir: string): Promise<NodeSpec> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    name,
-    port,
-    url,
-    output: '',
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      YIBAN_DATA_DIR: path.join(dir, name),
-      YIBAN_MASTER_KEY: randomBytes(32).toString('base64'),
-      YIBAN_NODE_ROLE: role,
-      YIBAN_MEMBER_ID: memberId,
-      YIBAN_NODE_NAME: name,
-      ...(hubUrl ? { YIBAN_HUB_URL: hubUrl } : {}),
-      YIBAN_PUBLIC_URL: url,
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      YIBAN_FEDERATION_WITNESS_MS: '300',
-    },
-  };
-}
+/** Witnessing every 300 ms (5 s in service), so that the test waits less. */
+const WITNESS_EVERY = { YIBAN_FEDERATION_WITNESS_MS: '300' };
 
 interface Published {
   memberId: string;
@@ -148,9 +53,9 @@ describe('cross-witnessing between federated node processes', () => {
     (await (await fetch(`${node.url}/api/witness/findings`)).json()) as { origin: string; kind: string }[];
 
   beforeAll(async () => {
-    hub = await nodeSpec('hub', 'hub', HUB, undefined, dir);
-    hebei = await nodeSpec('hebei', 'province', HEBEI, hub.url, dir);
-    guangxi = await nodeSpec('guangxi', 'province', GUANGXI, hub.url, dir);
+    hub = await nodeSpec('hub', 'hub', HUB, undefined, dir, WITNESS_EVERY);
+    hebei = await nodeSpec('hebei', 'province', HEBEI, hub.url, dir, WITNESS_EVERY);
+    guangxi = await nodeSpec('guangxi', 'province', GUANGXI, hub.url, dir, WITNESS_EVERY);
     await start(hub);
     const joins = await Promise.all([cli(hebei, ['federation', 'join']), cli(guangxi, ['federation', 'join'])]);
     for (const out of joins) expect(out).toContain('pending');

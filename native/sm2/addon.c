@@ -4,10 +4,13 @@
  *   baseMulX(k[32]) -> x of k·G[32]
  *   keyInverse(d[32]) -> (1 + d)^-1 mod n [32]
  *   sign(d[32], inverse[32], e[32], k[32], out[64]) -> true with r ‖ s in out, or false: take another k
+ *   keyTable(x[32], y[32]) -> the verification table of the public key (x, y) (sm2_verify.h)
+ *   verify(table, e[32], r[32], s[32]) -> whether (r, s) signs e under the table's key
  */
 #include <node_api.h>
 #include <pthread.h>
 #include "sm2_core.h"
+#include "sm2_verify.h"
 
 /* The table is built on the first call, not when the module loads: a process that never signs
  * (a CLI command, a verifier) does not pay for it at start-up. */
@@ -78,11 +81,42 @@ static napi_value sign(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value key_table(napi_env env, napi_callback_info info) {
+  pthread_once(&init_once, sm2_core_init);
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint8_t *x, *y;
+  if (argc < 2 || !bytes_arg(env, argv[0], 32, &x) || !bytes_arg(env, argv[1], 32, &y)) return NULL;
+  napi_value result;
+  void *data;
+  if (napi_create_buffer(env, KEY_TABLE_BYTES, &data, &result) != napi_ok) return NULL;
+  sm2_key_table((point *)data, x, y);
+  return result;
+}
+
+static napi_value verify(napi_env env, napi_callback_info info) {
+  pthread_once(&init_once, sm2_core_init);
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint8_t *table, *e, *r, *s;
+  if (argc < 4 || !bytes_arg(env, argv[0], KEY_TABLE_BYTES, &table) || !bytes_arg(env, argv[1], 32, &e) ||
+      !bytes_arg(env, argv[2], 32, &r) || !bytes_arg(env, argv[3], 32, &s))
+    return NULL;
+  int ok = sm2_verify_core((const point *)table, e, r, s);
+  napi_value result;
+  napi_get_boolean(env, ok == 1, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"baseMulX", NULL, base_mul_x, NULL, NULL, NULL, napi_default, NULL},
       {"keyInverse", NULL, key_inverse, NULL, NULL, NULL, napi_default, NULL},
       {"sign", NULL, sign, NULL, NULL, NULL, napi_default, NULL},
+      {"keyTable", NULL, key_table, NULL, NULL, NULL, napi_default, NULL},
+      {"verify", NULL, verify, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

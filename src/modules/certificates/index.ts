@@ -8,7 +8,7 @@ export type { RecordIssueInput } from './issue-record.ts';
 export { contextRoutes } from './contexts.routes.ts';
 export { createDisclosureVault, rekeyDisclosures, sealLegacyDisclosures } from './disclosure-vault.ts';
 export { probeSigningKeys, rekeySigningKeys } from './keys/key-encryption.ts';
-export { createSealSigner, sealSm2Engine } from './keys/native-sm2.ts';
+export { createAddonSm2Verifier, createSealSigner, sealSm2Engine, sm2Addon } from './keys/native-sm2.ts';
 export { STATUS_KEY_OWNER } from './keys/key-names.ts';
 export { type KeyStore, createKeyStore } from './keys/key-store.ts';
 export { renderSealSvg } from './keys/seal-image.ts';

@@ -1,4 +1,4 @@
-import { createSealSigner } from '../certificates/index.ts';
+import { createAddonSm2Verifier, createSealSigner, sm2Addon } from '../certificates/index.ts';
 import { decodeSpki, publicKeyFromPem } from '../../verify/keys.ts';
 import { baseCombTable } from '../../verify/sm2-comb.ts';
 import { sm2PublicPoint } from '../../verify/sm2-keys.ts';
@@ -9,8 +9,8 @@ import { createSm2Verifier, sm2PublicKeyFromPrivate, type Sm2Verifier } from '..
  * the default distinguishing ID 1234567812345678 (GM/T 0009), DER `SEQUENCE { r, s }` values.
  *
  * Signing goes through the seal signer (the native addon when it was built, else OpenSSL's k·G,
- * else pure TypeScript), one per private key. Verification is on the hot path of settlements: a
- * verifier with a precomputed table (src/verify/sm2.ts, ~150 ms and ~1.6 MB once per key, then
+ * else pure TypeScript), one per private key. Verification is on the hot path of settlements: the
+ * addon's verifier when it was built (native-sm2.ts; a 78 KiB table per key), else a verifier with a precomputed table (src/verify/sm2.ts, ~150 ms and ~1.6 MB once per key, then
  * over 10× faster; with the generator's table, ~0.3 s and ~5 MB once per process, built with the
  * first key) is kept per public key, for at most VERIFIER_LIMIT keys, least recently used
  * dropped first. Both caches only ever hold the keys of trusted parties (keyFor decides).
@@ -62,8 +62,8 @@ export function sm2VerifierFor(publicKey: Uint8Array): Sm2Verifier {
   if (verifier) {
     verifiers.delete(id); // re-inserted below: Map order is the recency order
   } else {
-    verifier = createSm2Verifier(publicKey, { precompute: true });
-    baseCombTable(); // the generator's table (~0.3 s, once per process), built now rather than in the first request
+    verifier = (sm2Addon && createAddonSm2Verifier(sm2Addon, publicKey)) ?? createSm2Verifier(publicKey, { precompute: true });
+    if (!sm2Addon?.verify) baseCombTable(); // the generator's table (~0.3 s, once per process), built now rather than in the first request
     if (verifiers.size >= VERIFIER_LIMIT) verifiers.delete(verifiers.keys().next().value!);
   }
   verifiers.set(id, verifier);

@@ -10,8 +10,11 @@ import { publicKeyToPem } from '../../../verify/keys.ts';
 import { createSigner, createVerifier, generateKeyPair } from '../../../verify/signatures.ts';
 import { decodeSm2Signature, SM2_CURVE, Sm2Point, sm2PublicKeyFromPrivate, sm2SignWithFixedKForTest, sm2Z } from '../../../verify/sm2.ts';
 import { sm3 } from '../../../verify/sm3.ts';
+import { decodeSpki } from '../../../verify/keys.ts';
+import { createSm2Verifier, encodeSm2Signature, sm2Sign } from '../../../verify/sm2.ts';
 import {
   createAddonSm2BaseX,
+  createAddonSm2Verifier,
   createAddonSm2Signer,
   createNativeSm2BaseX,
   createSealSigner,
@@ -184,6 +187,71 @@ describe.skipIf(process.env.YIBAN_NATIVE_SM2 === 'off')(
       expect(addon.sign(raw, inverse, e, new Uint8Array(32).fill(0xff), out)).toBe(false);
       expect(() => addon.sign(raw, inverse, e, new Uint8Array(31), out)).toThrow(TypeError);
       expect(() => addon.baseMulX('x' as unknown as Uint8Array)).toThrow(TypeError);
+    });
+
+    it('verifies what OpenSSL signs, and refuses another message, another key and a changed or out-of-range signature', () => {
+      const dir = opensslDir();
+      try {
+        dir.run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:SM2', '-out', 'key.pem']);
+        dir.run(['pkey', '-in', 'key.pem', '-pubout', '-outform', 'DER', '-out', 'pub.der']);
+        const publicKey = decodeSpki(dir.read('pub.der')).key;
+        const verifier = createAddonSm2Verifier(addon, publicKey)!;
+        expect(verifier).not.toBeNull();
+        const other = createAddonSm2Verifier(addon, sm2PublicKeyFromPrivate(hex32(0x5eed5eedn)))!;
+        for (let i = 0; i < 3; i++) {
+          const message = utf8(`{"infno":"2304","msgid":"H45010300101${i}","人":"张伟"}`);
+          dir.write('msg', message);
+          dir.run([
+            'pkeyutl',
+            '-sign',
+            '-rawin',
+            '-digest',
+            'sm3',
+            '-pkeyopt',
+            'distid:1234567812345678',
+            '-inkey',
+            'key.pem',
+            '-in',
+            'msg',
+            '-out',
+            'sig',
+          ]);
+          const signature = dir.read('sig');
+          expect(verifier.verify(message, signature)).toBe(true);
+          expect(verifier.verify(utf8(`${i}`), signature)).toBe(false);
+          expect(other.verify(message, signature)).toBe(false);
+          const { r, s } = decodeSm2Signature(signature);
+          expect(verifier.verify(message, encodeSm2Signature(r, (s + 1n) % N))).toBe(false);
+          expect(verifier.verify(message, encodeSm2Signature(r + N, s))).toBe(false);
+          expect(verifier.verify(message, encodeSm2Signature(0n, s))).toBe(false);
+          expect(verifier.verify(message, signature.subarray(0, signature.length - 1))).toBe(false);
+        }
+      } finally {
+        dir.remove();
+      }
+    });
+
+    it('agrees with the TypeScript verifier on valid and altered signatures of random keys and messages', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.string({ maxLength: 200 }), fc.nat(70), (seed, text, flip) => {
+          const d = toBig(seed) % (N - 2n);
+          if (d === 0n) return true;
+          const privateKey = hex32(d);
+          const publicKey = sm2PublicKeyFromPrivate(privateKey);
+          const native = createAddonSm2Verifier(addon, publicKey)!;
+          const reference = createSm2Verifier(publicKey);
+          const message = utf8(text);
+          const signature = sm2Sign(privateKey, message);
+          const altered = Uint8Array.from(signature);
+          altered[flip % altered.length]! ^= 1;
+          return (
+            native.verify(message, signature) &&
+            reference.verify(message, signature) &&
+            native.verify(message, altered) === reference.verify(message, altered)
+          );
+        }),
+        { numRuns: 60 },
+      );
     });
 
     it('signs what the pure-TypeScript verifier and OpenSSL accept, never the same signature twice', () => {

@@ -17,7 +17,15 @@ import { createECDH, getCurves, getHashes, hash, randomFillSync } from 'node:cry
 import { createRequire } from 'node:module';
 import { createSigner, type Signer } from '../../../verify/signatures.ts';
 import { decodePkcs8, encodeSpki, type KeyAlgorithm } from '../../../verify/keys.ts';
-import { SM2_CURVE, sm2PublicKeyFromPrivate, sm2Z, type Sm2BaseMultiplyX } from '../../../verify/sm2.ts';
+import {
+  decodeSm2Signature,
+  SM2_CURVE,
+  sm2PublicKeyFromPrivate,
+  sm2Z,
+  type Sm2BaseMultiplyX,
+  type Sm2Verifier,
+} from '../../../verify/sm2.ts';
+import { sm2PublicPoint } from '../../../verify/sm2-keys.ts';
 
 export const hasNativeSm2 = getCurves().includes('SM2');
 
@@ -25,6 +33,9 @@ interface Sm2Addon {
   baseMulX(k: Uint8Array): Uint8Array;
   keyInverse(d: Uint8Array): Uint8Array;
   sign(d: Uint8Array, inverse: Uint8Array, e: Uint8Array, k: Uint8Array, out: Uint8Array): boolean;
+  /** Absent from an addon built before verification was added (a stale build/ folder). */
+  keyTable?(x: Uint8Array, y: Uint8Array): Uint8Array;
+  verify?(table: Uint8Array, e: Uint8Array, r: Uint8Array, s: Uint8Array): boolean;
 }
 
 function loadAddon(): Sm2Addon | undefined {
@@ -122,6 +133,35 @@ export function createAddonSm2Signer(
         }
       }
       throw new Error('SM2 signing found no valid nonce in 64 attempts');
+    },
+  };
+}
+
+/**
+ * An SM2 verifier for one public key on the addon (default ID): the key's table (78 KiB, about a
+ * millisecond) built once; then e = SM3(Z ‖ M) by node:crypto and s·G + t·P in C, several times
+ * faster than the TypeScript comb verifier. The key must be a point of the curve (checked here).
+ * Null when the addon has no verification (built before it was added).
+ */
+export function createAddonSm2Verifier(addon: Sm2Addon, publicKey: Uint8Array): Sm2Verifier | null {
+  if (!addon.keyTable || !addon.verify) return null;
+  const verify = addon.verify.bind(addon);
+  const point = sm2PublicPoint(publicKey);
+  if (point.is0()) throw new Error('SM2 public key is the point at infinity');
+  const raw = point.toBytes(false);
+  const table = addon.keyTable(raw.subarray(1, 33), raw.subarray(33, 65));
+  const z = Buffer.from(sm2Z(point));
+  return {
+    verify(message, signature) {
+      let r: bigint, s: bigint;
+      try {
+        ({ r, s } = decodeSm2Signature(signature));
+      } catch {
+        return false;
+      }
+      if (r < 1n || s < 1n || r >= SM2_CURVE.n || s >= SM2_CURVE.n) return false;
+      const e = hash('sm3', Buffer.concat([z, message]), 'buffer');
+      return verify(table, e, scalarBytes(r), scalarBytes(s));
     },
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes, sign } from 'node:crypto';
-import { httpbis } from 'http-message-signatures';
+import { isInnerList, serializeDictionary, type BareItem } from 'structured-headers';
+import { componentItem, signatureBase, signatureParams, type BaseContext, type Component } from './http-signature-base.ts';
 import { algOfSigningKey, type HttpSigningKey } from './http-signature-keys.ts';
 import { sm2SignerFor } from './http-signature-sm2.ts';
 import {
@@ -10,7 +11,7 @@ import {
   SIGNATURE_LABEL,
   contentDigest,
   lowerCase,
-  sigRequestOf,
+  parseField,
 } from './http-signatures.ts';
 
 /** Signing under the profile of http-signatures.ts: the platform's requests, a department's responses. */
@@ -30,6 +31,36 @@ export interface SignedRequest {
   body: string;
 }
 
+const REQUEST_ITEMS = REQUEST_COMPONENTS.map(componentItem);
+const RESPONSE_ITEMS = RESPONSE_COMPONENTS.map(componentItem);
+
+/**
+ * Adds the `sig` signature to `headers` (lower-case names): the parameters in the profile's order
+ * (REQUEST_PARAMS / RESPONSE_PARAMS: created, expires, nonce when given, keyid, alg), the base as
+ * http-signature-base.ts builds it.
+ */
+async function addSignature(
+  key: HttpSigningKey,
+  components: readonly Component[],
+  names: readonly string[],
+  values: Record<string, BareItem>,
+  context: BaseContext,
+): Promise<Record<string, string>> {
+  const s = signer(key);
+  const all: Record<string, BareItem> = { ...values, keyid: s.id, alg: s.alg };
+  const params = new Map(names.flatMap((name) => (all[name] === undefined ? [] : [[name, all[name]] as const])));
+  const serialized = signatureParams(components, params);
+  const value = await s.sign(signatureBase(components, serialized, context));
+  const bytes = value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength);
+  return {
+    ...context.headers,
+    'signature-input': `${SIGNATURE_LABEL}=${serialized}`,
+    signature: serializeDictionary(new Map([[SIGNATURE_LABEL, [bytes, new Map()]]])),
+  };
+}
+
+const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+
 /** Signs a JSON POST: content-digest over the body, a fresh nonce, created and expires `ttlSeconds` apart. */
 export async function signRequest(
   key: HttpSigningKey,
@@ -41,21 +72,18 @@ export async function signRequest(
     'content-digest': contentDigest(input.body),
     'idempotency-key': input.idempotencyKey,
   };
-  const signed = await httpbis.signMessage(
+  const signed = await addSignature(
+    key,
+    REQUEST_ITEMS,
+    REQUEST_PARAMS,
     {
-      key: signer(key),
-      name: SIGNATURE_LABEL,
-      fields: [...REQUEST_COMPONENTS],
-      params: REQUEST_PARAMS,
-      paramValues: {
-        created: now,
-        expires: new Date(now.getTime() + (input.ttlSeconds ?? 60) * 1000),
-        nonce: randomBytes(16).toString('base64url'),
-      },
+      created: seconds(now),
+      expires: seconds(now) + (input.ttlSeconds ?? 60),
+      nonce: randomBytes(16).toString('base64url'),
     },
     { method: 'POST', url: input.url, headers },
   );
-  return { url: input.url, headers: lowerCase(signed.headers), body: input.body };
+  return { url: input.url, headers: signed, body: input.body };
 }
 
 /** Signs a JSON response to a verified request, covering the request's own signature. */
@@ -66,16 +94,14 @@ export async function signResponse(
 ): Promise<Record<string, string>> {
   const now = response.now ?? new Date();
   const headers: Record<string, string> = { 'content-type': 'application/json', 'content-digest': contentDigest(response.body) };
-  const signed = await httpbis.signMessage(
-    {
-      key: signer(key),
-      name: SIGNATURE_LABEL,
-      fields: [...RESPONSE_COMPONENTS],
-      params: RESPONSE_PARAMS,
-      paramValues: { created: now, expires: new Date(now.getTime() + (response.ttlSeconds ?? 60) * 1000) },
-    },
-    { status: response.status, headers },
-    sigRequestOf(request),
+  const requestSignature = parseField(lowerCase(request.headers), 'signature').get(SIGNATURE_LABEL);
+  const bytes: unknown = requestSignature && !isInnerList(requestSignature) ? requestSignature[0] : undefined;
+  if (!(bytes instanceof ArrayBuffer)) throw new Error('the request has no "sig" signature to answer');
+  return addSignature(
+    key,
+    RESPONSE_ITEMS,
+    RESPONSE_PARAMS,
+    { created: seconds(now), expires: seconds(now) + (response.ttlSeconds ?? 60) },
+    { status: response.status, headers, requestSignature: new Uint8Array(bytes) },
   );
-  return lowerCase(signed.headers);
 }

@@ -1,6 +1,6 @@
 import { verify } from 'node:crypto';
-import { httpbis, type Response as SigResponse } from 'http-message-signatures';
-import { Token, isInnerList, serializeDictionary, serializeItem } from 'structured-headers';
+import { Token, isInnerList, serializeItem, serializeList } from 'structured-headers';
+import { componentItem, signatureBase, type BaseContext } from './http-signature-base.ts';
 import { algOfVerifyingKey, type VerifyingKey } from './http-signature-keys.ts';
 import { sm2VerifierFor } from './http-signature-sm2.ts';
 import {
@@ -11,9 +11,8 @@ import {
   type SignatureAlgorithm,
   SignatureError,
   checkDigest,
+  lowerCase,
   parseField,
-  sigRequestOf,
-  withoutSignatureFields,
 } from './http-signatures.ts';
 
 /** Verifying under the profile of http-signatures.ts: every rule checked, each failure with its stable reason code. */
@@ -44,9 +43,8 @@ export async function verifyRequest(
   message: { method: string; url: string; headers: Record<string, string>; body: string },
   options: VerifyOptions,
 ): Promise<SignatureParams & { nonce: string }> {
-  const params = await verifySigned(REQUEST_COMPONENTS, options, message.headers, message.body, (cfg, only) =>
-    httpbis.verifyMessage(cfg, { method: message.method, url: message.url, headers: only }),
-  );
+  const headers = lowerCase(message.headers);
+  const params = await verifySigned(REQUEST_ITEMS, options, headers, message.body, { method: message.method, url: message.url, headers });
   if (!params.nonce) throw new SignatureError('NONCE_MISSING', 'the signature has no nonce');
   return { ...params, nonce: params.nonce };
 }
@@ -57,19 +55,25 @@ export async function verifyResponse(
   response: { status: number; headers: Record<string, string>; body: string },
   options: VerifyOptions,
 ): Promise<SignatureParams> {
-  return verifySigned(RESPONSE_COMPONENTS, options, response.headers, response.body, (cfg, only) =>
-    httpbis.verifyMessage(cfg, { status: response.status, headers: only } satisfies SigResponse, sigRequestOf(request)),
-  );
+  const headers = lowerCase(response.headers);
+  const requestSignature = parseField(lowerCase(request.headers), 'signature').get(SIGNATURE_LABEL);
+  const bytes: unknown = requestSignature && !isInnerList(requestSignature) ? requestSignature[0] : undefined;
+  return verifySigned(RESPONSE_ITEMS, options, headers, response.body, {
+    status: response.status,
+    headers,
+    ...(bytes instanceof ArrayBuffer ? { requestSignature: new Uint8Array(bytes) } : {}),
+  });
 }
 
-type VerifyConfig = Parameters<typeof httpbis.verifyMessage>[0];
+const REQUEST_ITEMS = REQUEST_COMPONENTS.map(componentItem);
+const RESPONSE_ITEMS = RESPONSE_COMPONENTS.map(componentItem);
 
 async function verifySigned(
-  components: readonly string[],
+  components: readonly ReturnType<typeof componentItem>[],
   options: VerifyOptions,
   headers: Record<string, string>,
   body: string,
-  run: (config: VerifyConfig, headersWithOnlyOurLabel: Record<string, string>) => Promise<boolean | null>,
+  context: BaseContext,
 ): Promise<SignatureParams> {
   const inputs = parseField(headers, 'signature-input');
   const signatures = parseField(headers, 'signature');
@@ -80,9 +84,9 @@ async function verifySigned(
     throw new SignatureError('SIGNATURE_MALFORMED', 'Signature-Input or Signature has the wrong shape');
   }
   const covered = input[0].map((item) => serializeItem(item));
-  const expected = components.map((c) => (c.startsWith('"') ? c : `"${c}"`));
+  const expected = components.map((c) => serializeItem([c[0], c[1]]));
   if (covered.length !== expected.length || expected.some((c, i) => covered[i] !== c)) {
-    throw new SignatureError('COMPONENTS_NOT_COVERED', `the signature must cover exactly ${components.join(' ')}`);
+    throw new SignatureError('COMPONENTS_NOT_COVERED', `the signature must cover exactly ${expected.join(' ')}`);
   }
   const param = (name: string): unknown => input[1].get(name);
   const keyid = param('keyid');
@@ -120,24 +124,10 @@ async function verifySigned(
   if (expires <= now) throw new SignatureError('SIGNATURE_EXPIRED', 'the signature has expired');
   checkDigest(headers, body);
 
-  // The library checks the times against the real clock; ours (above) may be injected.
-  const only = {
-    ...withoutSignatureFields(headers),
-    'signature-input': serializeDictionary(new Map([[SIGNATURE_LABEL, input]])),
-    signature: serializeDictionary(new Map([[SIGNATURE_LABEL, signature]])),
-  };
-  let ok: boolean | null;
-  try {
-    ok = await run(
-      {
-        keyLookup: () => Promise.resolve({ id: keyid, algs: [signedAlg], verify: (data, sig) => Promise.resolve(check(data, sig)) }),
-        tolerance: 366 * 86_400,
-      },
-      only,
-    );
-  } catch (error) {
-    throw new SignatureError('SIGNATURE_MALFORMED', (error as Error).message);
-  }
+  // The base is rebuilt from the components the profile requires (checked above, in order) and
+  // the parameters as received (http-signature-base.ts); the times were checked on our clock.
+  const base = signatureBase(components, serializeList([input]), context);
+  const ok = check(base, Buffer.from(signature[0]));
   if (ok !== true) throw new SignatureError('SIGNATURE_INVALID', 'the signature does not verify');
   return { keyid, alg: signedAlg, created, expires, ...(nonce !== undefined ? { nonce } : {}) };
 }

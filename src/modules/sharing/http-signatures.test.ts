@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign, verify as verifyEd } from 'node:crypto';
 import fc from 'fast-check';
 import { httpbis } from 'http-message-signatures';
 import { describe, expect, it } from 'vitest';
@@ -100,6 +100,62 @@ describe('RFC 9421 / RFC 9530 profile', () => {
     expect(await reason(verifyResponse(b, { status: 200, headers, body: answer }, opts(department)))).toBe('SIGNATURE_INVALID');
     expect(await reason(verifyResponse(a, { status: 201, headers, body: answer }, opts(department)))).toBe('SIGNATURE_INVALID');
     expect(await reason(verifyResponse(a, { status: 200, headers, body: answer }, opts(platform)))).toBe('UNKNOWN_KEY');
+  });
+
+  it('builds the same signature base as the library, which accepts our signatures and whose signatures we accept', async () => {
+    const library = (key: typeof platform) => ({
+      keyLookup: () =>
+        Promise.resolve({
+          id: key.keyId,
+          verify: (d: Buffer, sig: Buffer) => Promise.resolve(verifyEd(null, d, createPublicKey(key.privateKey), sig)),
+        }),
+    });
+    const body = '{"人":"张伟","n":1}';
+    const ours = await signRequest(platform, { url, body, idempotencyKey: 'request-id-00000000c' });
+    expect(await httpbis.verifyMessage(library(platform), { method: 'POST', url, headers: ours.headers })).toBe(true);
+    const tampered = { ...ours.headers, 'idempotency-key': 'request-id-00000000d' };
+    expect(await httpbis.verifyMessage(library(platform), { method: 'POST', url, headers: tampered })).toBe(false);
+    const answer = '{"data":[1,2]}';
+    const response = await signResponse(department, ours, { status: 200, body: answer });
+    expect(
+      await httpbis.verifyMessage(library(department), { status: 200, headers: response }, { method: 'POST', url, headers: ours.headers }),
+    ).toBe(true);
+
+    const now = new Date();
+    const theirs = await httpbis.signMessage(
+      {
+        key: { id: platform.keyId, alg: 'ed25519', sign: (d) => Promise.resolve(sign(null, d, platform.privateKey)) },
+        name: 'sig',
+        fields: ['@method', '@target-uri', 'content-digest', 'content-type', 'idempotency-key'],
+        params: ['created', 'expires', 'nonce', 'keyid', 'alg'],
+        paramValues: { created: now, expires: new Date(now.getTime() + 60_000), nonce: 'n0nce-from-the-library' },
+      },
+      {
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', 'content-digest': contentDigest(body), 'idempotency-key': 'request-id-00000000e' },
+      },
+    );
+    const theirHeaders = theirs.headers as Record<string, string>;
+    expect((await verifyRequest({ method: 'POST', url, headers: theirHeaders, body }, opts())).nonce).toBe('n0nce-from-the-library');
+    const theirAnswer = await httpbis.signMessage(
+      {
+        key: { id: department.keyId, alg: 'ed25519', sign: (d) => Promise.resolve(sign(null, d, department.privateKey)) },
+        name: 'sig',
+        fields: ['@status', 'content-digest', 'content-type', '"signature";req;key="sig"'],
+        params: ['created', 'expires', 'keyid', 'alg'],
+        paramValues: { created: now, expires: new Date(now.getTime() + 60_000) },
+      },
+      { status: 200, headers: { 'content-type': 'application/json', 'content-digest': contentDigest(answer) } },
+      { method: 'POST', url, headers: theirHeaders },
+    );
+    const answerHeaders = theirAnswer.headers as Record<string, string>;
+    expect(
+      await reason(verifyResponse({ url, headers: theirHeaders }, { status: 200, headers: answerHeaders, body: answer }, opts(department))),
+    ).toBe('VERIFIED');
+    expect(await reason(verifyResponse(ours, { status: 200, headers: answerHeaders, body: answer }, opts(department)))).toBe(
+      'SIGNATURE_INVALID',
+    );
   });
 
   it('derives the same platform key from the same master key', () => {

@@ -1,7 +1,8 @@
 /**
- * RFC 9421 HTTP Message Signatures as the platform and external departments use them, on top of
- * `http-message-signatures` (signature base, Signature/Signature-Input fields) with the rules of
- * this profile kept here: which components must be covered, which parameters must be present,
+ * RFC 9421 HTTP Message Signatures as the platform and external departments use them (the
+ * signature base of the profile's fixed components built by http-signature-base.ts; the general
+ * library `http-message-signatures` is the reference the tests check it against), with the rules
+ * of this profile kept here: which components must be covered, which parameters must be present,
  * the time window, the content digest (RFC 9530, sha-256) checked against the body, and the
  * response bound to its request's signature (`"signature";req;key="sig"`).
  *
@@ -15,7 +16,6 @@
  * http-signature-verify.ts, the SM2 engines (cached signers and verifiers) in http-signature-sm2.ts.
  */
 import { createHash } from 'node:crypto';
-import type { Request as SigRequest } from 'http-message-signatures';
 import { arrayBufferToBase64, isInnerList, parseDictionary, serializeDictionary, type Dictionary } from 'structured-headers';
 
 export const SIGNATURE_LABEL = 'sig';
@@ -98,17 +98,7 @@ export function parseField(headers: Record<string, string>, name: string): Dicti
   }
 }
 
-/** The headers without any signature, so the library sees only the `sig` label's. */
-export function withoutSignatureFields(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([k]) => !['signature', 'signature-input'].includes(k.toLowerCase())));
-}
-
 /** Header names in lower case, repeated fields joined (as fetch does). */
 export function lowerCase(headers: Record<string, string | string[]>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]));
-}
-
-/** The request a response signature covers (`"signature";req`): always the signed POST. */
-export function sigRequestOf(request: { url: string; headers: Record<string, string> }): SigRequest {
-  return { method: 'POST', url: request.url, headers: request.headers };
 }

@@ -169,6 +169,79 @@ describe.each(testEngines())('the hospital interface on %s', (engine) => {
     expect(strip(third.answer.output!)).toEqual(strip(first.answer.output!));
   });
 
+  it('settles two stays of one patient sent at once without a lost update, one msgid sent twice at once once, and a line uploaded after the pre-settlement is caught', async () => {
+    const { hospital, psnNo } = await setup();
+    const region = { insuranceRegion: GUIGANG };
+    const db = suite.ctx.database.db;
+    const open = async (day: string) => {
+      const id = (await hospital.call('2001', { psn_no: psnNo, med_type: '21', begntime: day }, region)).answer.output!.mdtrt_id as string;
+      await hospital.call('2301', { mdtrt_id: id, feedetail: STAY }, region);
+      return id;
+    };
+    const [a, b] = [await open('2026-10-01'), await open('2026-10-20')];
+    const presettle = async (id: string) => (await hospital.call('2303', { mdtrt_id: id }, region)).answer.output!.medfee_sumamt;
+    const [totalA, totalB] = [await presettle(a), await presettle(b)];
+    // Both computed from the same year's totals: the one written second finds them changed and is
+    // refused as unlike its pre-settlement (never settled on stale totals); pre-settled again, it settles.
+    const results = await Promise.allSettled([
+      hospital.call('2304', { mdtrt_id: a, medfee_sumamt: totalA }, region),
+      hospital.call('2304', { mdtrt_id: b, medfee_sumamt: totalB }, region),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
+    for (const [i, r] of results.entries()) {
+      if (r.status === 'fulfilled') continue;
+      expect((r.reason as HospitalCallError).answer.err_code).toBe('INSURANCE_SETTLEMENT_MISMATCH');
+      const id = i === 0 ? a : b;
+      await hospital.call('2304', { mdtrt_id: id, medfee_sumamt: await presettle(id) }, region);
+    }
+    const settled = await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.psnNo, psnNo));
+    expect(
+      settled
+        .filter((s) => s.status === 'settled')
+        .map((s) => s.mdtrtId)
+        .sort(),
+    ).toEqual([a, b].sort());
+    const [year] = await db.select().from(insuranceYearTotals).where(eq(insuranceYearTotals.psnNo, psnNo));
+    expect(year).toMatchObject({
+      fundPaidFen: settled.reduce((t, s) => t + s.hifpPayFen, 0),
+      deductibleUsedFen: settled.reduce((t, s) => t + s.deductibleFen, 0),
+      stays: 2,
+    });
+
+    // The same settlement message sent twice at once: one settlement, both answered alike.
+    const c = await open('2026-11-02');
+    const totalC = await presettle(c);
+    const msgid = `${NANNING_TERTIARY}20261102000000c0ffee`;
+    const twice = await Promise.all([0, 1].map(() => hospital.call('2304', { mdtrt_id: c, medfee_sumamt: totalC }, { ...region, msgid })));
+    expect(twice[1]!.answer).toEqual(twice[0]!.answer);
+    expect(await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.mdtrtId, c))).toHaveLength(1);
+
+    // A line uploaded after the pre-settlement: the settlement recomputes and refuses, writing nothing.
+    const d = await open('2026-11-20');
+    const totalD = await presettle(d);
+    await hospital.call(
+      '2301',
+      { mdtrt_id: d, feedetail: [{ feedetl_sn: 'L7', med_list_codg: '001102000010000', cnt: 1, pric_fen: 5_000 }] },
+      region,
+    );
+    const late = await failure(hospital.call('2304', { mdtrt_id: d, medfee_sumamt: totalD }, region));
+    expect(late.answer.err_code).toBe('INSURANCE_SETTLEMENT_MISMATCH');
+    expect(await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.mdtrtId, d))).toHaveLength(0);
+    // The same line number again is refused whole: no line of that upload is kept.
+    const dup = await failure(
+      hospital.call(
+        '2301',
+        { mdtrt_id: d, feedetail: [{ feedetl_sn: 'L8', med_list_codg: '001102000010000', cnt: 1, pric_fen: 5_000 }, STAY[0]] },
+        region,
+      ),
+    );
+    expect(dup.answer.err_code).toBe('CONFLICT');
+    const lines = await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from insurance_fee_lines where mdtrt_id = ${d} and feedetl_sn = 'L8'`,
+    );
+    expect(Number(lines.rows[0]!.n)).toBe(0);
+  });
+
   it('reconciles a hospital day (3201): the same totals match, a different count or amount is flagged and kept', async () => {
     const { hospital, psnNo } = await setup();
     const region = { insuranceRegion: GUIGANG };

@@ -42,6 +42,15 @@ export function createEventsService(deps: EventsDeps) {
       return Number(row!.id);
     },
 
+    /**
+     * The insert of one event, for a caller that writes it as a CTE of its own statement (one
+     * round trip): the numbers name the statement's parameters (the payload as JSON text), and
+     * `onlyIf` a condition on the statement's other CTEs.
+     */
+    enqueueSql(topicParam: number, payloadParam: number, onlyIf = 'true'): string {
+      return `insert into outbox (topic, payload) select $${topicParam}, $${payloadParam}::jsonb where ${onlyIf}`;
+    },
+
     /** Many events in one statement, in the caller's transaction. */
     async enqueueMany(tx: Executor, events: readonly DomainEvent[]): Promise<void> {
       if (events.length === 0) return;

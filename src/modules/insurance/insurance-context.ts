@@ -8,8 +8,8 @@ import type { OrgsService } from '../orgs/index.ts';
 
 export interface InsuranceDeps {
   db: Db;
-  ledger: Pick<LedgerService, 'appendInTx' | 'appendWithInsert'>;
-  events: Pick<EventsService, 'enqueue'>;
+  ledger: Pick<LedgerService, 'appendInTx' | 'appendWithInsert' | 'appendWithStatement'>;
+  events: Pick<EventsService, 'enqueue' | 'enqueueSql'>;
   orgs: Pick<OrgsService, 'byCode'>;
   residents: Pick<IdentityService, 'revealResidentId' | 'findResidentByResidentId' | 'residentPhone'>;
   /** Approved filing cases are read when they are decided; the hospital window submits a filing for the patient. */

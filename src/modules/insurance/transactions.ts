@@ -30,8 +30,7 @@ import { NoPolicyError, resolvePolicy } from './policies.ts';
 import type { InstitutionRow, ReferenceData } from './reference-data.ts';
 import { compactSettlement, settle, type FeeLine, type Settlement } from './settlement.ts';
 import {
-  settlementInsert,
-  windowStatements as ws,
+  createWindowStatements,
   type EncounterJson,
   type LineTuple,
   type PersonJson,
@@ -143,8 +142,30 @@ export function answerExplanations(output: { policy?: unknown; basis?: unknown; 
     ids.map((rule) => ({ rule, ...(rules[rule] ?? { zh: rule, en: rule }), policy, basis }));
 }
 
+/** How often a window transaction reads again when its write found the data changed since its read. */
+const HOT_ATTEMPTS = 5;
+
+/** Whether a database error is a unique violation of this table's key (the message names the constraint). */
+function violates(error: unknown, table: string): boolean {
+  if (!isUniqueViolation(error)) return false;
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { constraint, message } = e as { constraint?: unknown; message?: unknown };
+    if ((typeof constraint === 'string' && constraint.includes(table)) || (typeof message === 'string' && message.includes(table)))
+      return true;
+  }
+  return false;
+}
+
+/** A deadlock PostgreSQL broke by failing this statement: safe to run again when nothing else was in its transaction. */
+function isDeadlock(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
+    if ((e as { code?: unknown }).code === '40P01') return true;
+  return false;
+}
+
 export function createTransactions(ctx: InsuranceContext, reference: ReferenceData) {
   const { db, deps, clock } = ctx;
+  const ws = createWindowStatements(deps);
 
   async function person(ex: Executor, psnNo: string, forUpdate = false): Promise<PersonRow> {
     const q = ex.select().from(insurancePersons).where(eq(insurancePersons.psnNo, psnNo));
@@ -298,12 +319,13 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
   // Each returns the msgid's earlier answer when there is one (checked first, before anything
   // else), or writes its effect together with its answer.
 
+  /** 'stale': the write found what the read saw changed, and wrote nothing; read again. */
   type Hot = (
-    tx: Tx,
+    ex: Executor,
     institution: InstitutionRow,
     env: Envelope,
     requestDigest: string,
-  ) => Promise<{ prior: PriorMessage } | { answer: Answer }>;
+  ) => Promise<{ prior: PriorMessage } | { answer: Answer } | 'stale'>;
 
   const messageOf = (env: Envelope, institution: InstitutionRow, requestDigest: string, out: Answer) => ({
     msgid: env.msgid,
@@ -329,10 +351,10 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
     return { e: row.e };
   }
 
-  const uploadFees: Hot = async (tx, institution, env, requestDigest) => {
+  const uploadFees: Hot = async (ex, institution, env, requestDigest) => {
     const input = env.input;
     const mdtrtId = str(input, 'mdtrt_id');
-    const found = await theirs(tx, await ws.lockEncounter(tx, mdtrtId, env.msgid), institution, env, mdtrtId);
+    const found = await theirs(ex, await ws.uploadRead(ex, mdtrtId, env.msgid), institution, env, mdtrtId);
     if ('prior' in found) return found;
     const encounter = found.e;
     if (encounter.status !== 'open') throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId, state: '已结算', action: '上传费用' });
@@ -361,8 +383,15 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
       result: rows.map((r) => ({ feedetl_sn: r.sn, chrgitm_lv: r.cls, det_item_fee_sumamt: r.qty * r.price })),
     });
     // A new line makes the pre-settlement stale (the same statement clears it).
-    const written = await ws.uploadWrite(tx, mdtrtId, env.msgid, rows, messageOf(env, institution, requestDigest, out));
-    if (written !== rows.length) throw new AppError('CONFLICT', { detail: 'a feedetl_sn of this encounter was uploaded before' });
+    let written: number | null;
+    try {
+      written = await ws.uploadWrite(ex, mdtrtId, env.msgid, rows, messageOf(env, institution, requestDigest, out));
+    } catch (error) {
+      if (violates(error, 'insurance_fee_lines'))
+        throw new AppError('CONFLICT', { detail: 'a feedetl_sn of this encounter was uploaded before' });
+      throw error;
+    }
+    if (written === null) return 'stale';
     return { answer: out };
   };
 
@@ -390,10 +419,10 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
       throw new AppError('INSURANCE_NOT_INSURED', { reason: { zh: `参保状态为${p.status}`, en: `coverage is ${p.status}` } });
   };
 
-  const presettle: Hot = async (tx, institution, env, requestDigest) => {
+  const presettle: Hot = async (ex, institution, env, requestDigest) => {
     const mdtrtId = str(env.input, 'mdtrt_id');
-    const read = await ws.presettleRead(tx, mdtrtId, env.msgid);
-    const found = await theirs(tx, read, institution, env, mdtrtId);
+    const read = await ws.settleRead(ex, mdtrtId, env.msgid);
+    const found = await theirs(ex, read, institution, env, mdtrtId);
     if ('prior' in found) return found;
     const e = found.e;
     if (e.status !== 'open') throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId, state: '已结算', action: '预结算' });
@@ -406,15 +435,22 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
       env.input.acct_used_flag !== '0',
     );
     const out = answer(env, { mdtrt_id: mdtrtId, ...explainedAnswer(result, names) });
-    await ws.presettleWrite(tx, mdtrtId, digestOf(result), result.totalFen, messageOf(env, institution, requestDigest, out));
-    return { answer: out };
+    // A line uploaded after the read leaves this digest stale: the settlement recomputes and refuses it.
+    const written = await ws.presettleWrite(
+      ex,
+      mdtrtId,
+      digestOf(result),
+      result.totalFen,
+      messageOf(env, institution, requestDigest, out),
+    );
+    return written ? { answer: out } : 'stale';
   };
 
-  const settleEncounter: Hot = async (tx, institution, env, requestDigest) => {
+  const settleEncounter: Hot = async (ex, institution, env, requestDigest) => {
     const input = env.input;
     const mdtrtId = str(input, 'mdtrt_id');
-    const read = await ws.settleRead(tx, mdtrtId, env.msgid);
-    const found = await theirs(tx, read, institution, env, mdtrtId);
+    const read = await ws.settleRead(ex, mdtrtId, env.msgid);
+    const found = await theirs(ex, read, institution, env, mdtrtId);
     if ('prior' in found) return found;
     const e = found.e;
     if (e.status !== 'open') throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId, state: '已结算', action: '结算' });
@@ -431,13 +467,10 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
       });
     const p = read!.p!;
     active(p);
-    const { result, year, inpatient, names } = await compute(
-      encounterOfJson(e),
-      personOfJson(p),
-      totalsOfJson(read!.y),
-      read!.lines,
-      input.acct_used_flag !== '0',
-    );
+    const before = totalsOfJson(read!.y);
+    const useAccount = input.acct_used_flag !== '0';
+    const person = personOfJson(p);
+    const { result, year, inpatient, names } = await compute(encounterOfJson(e), person, before, read!.lines, useAccount);
     const digest = digestOf(result);
     if (digest !== e.presettle_digest)
       throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', {
@@ -455,45 +488,43 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
       settlement: digest,
       at: now.toISOString(),
     });
-    await deps.ledger.appendWithInsert(tx, { kind: SETTLEMENT_LEAF, data: new TextEncoder().encode(leaf) }, settlementInsert, [
-      setlId,
-      mdtrtId,
-      p.psn_no,
-      institution.code,
-      env.mdtrtarea_admvs,
-      p.region,
-      year,
-      result.why[0]?.policy ?? '',
-      result.totalFen,
-      result.inscpFen,
-      result.deductibleFen,
-      result.hifpPayFen,
-      result.acctPayFen,
-      result.cashPayFen,
-      inpatient,
-      JSON.stringify(compactSettlement(result)),
-      list === null ? null : JSON.stringify(list),
-      env.msgid,
-      now.toISOString(),
-      chinaDay(now),
-    ]);
     const out = answer(env, { setl_id: setlId, mdtrt_id: mdtrtId, setl_time: now.toISOString(), ...explainedAnswer(result, names) });
-    await ws.settleWrite(
-      tx,
+    const written = await ws.settleWrite(
+      ex,
       {
+        mdtrtId,
+        digest,
         psnNo: p.psn_no,
         year,
+        before: {
+          deductibleUsedFen: before.deductibleUsedFen,
+          fundPaidFen: before.fundPaidFen,
+          stays: before.stays,
+          accountBalanceFen: p.scheme === 'employee' && useAccount ? person.accountBalanceFen : null,
+        },
         deductibleFen: result.deductibleFen,
         hifpPayFen: result.hifpPayFen,
         acctPayFen: result.acctPayFen,
         stay: inpatient,
         at: now,
-        mdtrtId,
+        setlId,
+        institutionCode: institution.code,
+        treatmentRegion: env.mdtrtarea_admvs,
+        insuranceRegion: p.region,
+        policyVersion: result.why[0]?.policy ?? '',
+        totalFen: result.totalFen,
+        inscpFen: result.inscpFen,
+        cashPayFen: result.cashPayFen,
+        result: JSON.stringify(compactSettlement(result)),
+        list: list === null ? null : JSON.stringify(list),
+        msgid: env.msgid,
+        day: chinaDay(now),
+        event: { topic: SETTLED_TOPIC, payload: { setlId } },
       },
       messageOf(env, institution, requestDigest, out),
+      { kind: SETTLEMENT_LEAF, data: new TextEncoder().encode(leaf) },
     );
-    await deps.events.enqueue(tx, { topic: SETTLED_TOPIC, payload: { setlId } });
-    return { answer: out };
+    return written ? { answer: out } : 'stale';
   };
 
   /** Takes a settlement back exactly (its parts from the year's totals and the account); the encounter opens again. */
@@ -674,12 +705,32 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
       try {
         const infno = env.infno;
         if (isHot(infno)) {
-          // The msgid's earlier answer is read in the transaction's first statement.
-          const done = await db.transaction(async (tx) => {
-            const r = await HOT[infno](tx, institution, env, requestDigest);
-            if ('answer' in r) await inTx?.(tx, r.answer);
-            return r;
-          });
+          // Read, then one guarded write (window-statements.ts); again when the write found the
+          // data changed. On its own (the hospital interface) each statement commits by itself;
+          // with a window's log row (`inTx`), both run in one transaction with it.
+          const run = async (ex: Executor) => {
+            for (let attempt = 1; ; attempt++) {
+              let r: Awaited<ReturnType<Hot>>;
+              try {
+                r = await HOT[infno](ex, institution, env, requestDigest);
+              } catch (error) {
+                if (!inTx && isDeadlock(error) && attempt < HOT_ATTEMPTS) continue;
+                throw error;
+              }
+              if (r !== 'stale') return r;
+              if (attempt >= HOT_ATTEMPTS)
+                throw new AppError('CONFLICT', {
+                  detail: { zh: '就诊数据正被同时修改，请重试', en: 'the encounter is being changed concurrently; retry' },
+                });
+            }
+          };
+          const done = inTx
+            ? await db.transaction(async (tx) => {
+                const r = await run(tx);
+                if ('answer' in r) await inTx(tx, r.answer);
+                return r;
+              })
+            : await run(db);
           return 'prior' in done ? answered(done.prior) : done.answer;
         }
         const prior = await stored();

@@ -1,9 +1,13 @@
 /**
  * The window path's statements (2301 fee upload, 2303 pre-settlement, 2304 settlement): named, so
- * that each connection prepares them once, and few, because each statement is a round trip to
- * PostgreSQL. A transaction's first statement locks what it changes and reads everything else it
- * needs, the message its msgid may already have answered included; its last statement writes the
- * effect and the answer together. The rest of the interface goes through drizzle.
+ * that each connection prepares them once, and two per transaction, because each statement is a
+ * round trip to PostgreSQL. The first reads, without locking, everything the transaction needs
+ * (the message its msgid may already have answered included); the second writes the whole effect
+ * and the answer in one statement, atomic without BEGIN and COMMIT, and only if what it was
+ * computed from still stands: its guard CTE `ok` re-checks that under a row lock (PostgreSQL
+ * re-evaluates it on the newest row version when another writer got there first). When the guard
+ * fails, nothing is written and the caller reads again (transactions.ts). The rest of the
+ * interface goes through drizzle.
  */
 import type { Executor } from '../../db/database.ts';
 import { queryPrepared, type PreparedStatement } from '../../db/prepared.ts';
@@ -53,29 +57,20 @@ const PRIOR = `(select row_to_json(m) from (select institution_code, request_dig
 const LINES = `(select json_agg(json_build_array(l.feedetl_sn, l.code, l.item_class, l.quantity, l.unit_price_fen, l.price_limit_fen, l.name_zh))
     from insurance_fee_lines l where l.mdtrt_id = e.mdtrt_id) as lines`;
 
-const LOCK_ENCOUNTER: PreparedStatement = {
-  name: 'insurance_lock_encounter',
-  text: `select row_to_json(e) as e, ${PRIOR} from insurance_encounters e where e.mdtrt_id = $1 for update of e`,
+/** 2301's read: the encounter and the msgid's earlier answer (nothing locked: the write checks). */
+const UPLOAD_READ: PreparedStatement = {
+  name: 'insurance_upload_read',
+  text: `select row_to_json(e) as e, ${PRIOR} from insurance_encounters e where e.mdtrt_id = $1`,
 };
 
-/** 2303: the encounter locked; the person, the year's totals and the lines as they stand. */
-const PRESETTLE_READ: PreparedStatement = {
-  name: 'insurance_presettle_read',
-  text: `select row_to_json(e) as e, row_to_json(p) as p, row_to_json(y) as y, ${PRIOR}, ${LINES}
-  from insurance_encounters e
-  join insurance_persons p on p.psn_no = e.psn_no
-  left join insurance_year_totals y on y.psn_no = e.psn_no and y.year = extract(year from e.begin_date)::int
-  where e.mdtrt_id = $1 for update of e`,
-};
-
-/** 2304: the encounter, the person and the year's totals locked (in that order); the lines. No row when the year has no totals row yet. */
+/** 2303 and 2304's read: the encounter, the person, the year's totals and the lines as they stand (nothing locked). */
 const SETTLE_READ: PreparedStatement = {
   name: 'insurance_settle_read',
   text: `select row_to_json(e) as e, row_to_json(p) as p, row_to_json(y) as y, ${PRIOR}, ${LINES}
   from insurance_encounters e
   join insurance_persons p on p.psn_no = e.psn_no
-  join insurance_year_totals y on y.psn_no = e.psn_no and y.year = extract(year from e.begin_date)::int
-  where e.mdtrt_id = $1 for update of e, p, y`,
+  left join insurance_year_totals y on y.psn_no = e.psn_no and y.year = extract(year from e.begin_date)::int
+  where e.mdtrt_id = $1`,
 };
 
 const ENSURE_YEAR: PreparedStatement = {
@@ -90,8 +85,13 @@ const PRIOR_ONLY: PreparedStatement = {
   text: `select institution_code, request_digest, response from insurance_messages where msgid = $1`,
 };
 
+/** The message row, written only when the statement's guard (`ok`) holds. */
 const MESSAGE = (n: number) =>
-  `insert into insurance_messages (msgid, institution_code, infno, request_digest, response, created_at) values ($${n}, $${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5})`;
+  `msg as (insert into insurance_messages (msgid, institution_code, infno, request_digest, response, created_at)
+    select $${n}, $${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}::jsonb, $${n + 5}::timestamptz where exists (select 1 from ok))`;
+
+/** The guard of 2301 and 2303: the encounter is still open, locked until the statement ends. */
+const OPEN = `ok as (select 1 from insurance_encounters where mdtrt_id = $1 and status = 'open' for update)`;
 
 export interface MessageRow {
   msgid: string;
@@ -105,51 +105,99 @@ export interface MessageRow {
 
 const messageValues = (m: MessageRow) => [m.msgid, m.institutionCode, m.infno, m.requestDigest, m.response, m.createdAt.toISOString()];
 
-/** 2301's effect and answer: the lines (none twice), the pre-settlement made stale, the message. How many lines were new. */
+/**
+ * 2301's effect and answer, when the encounter is still open: the lines (a feedetl_sn uploaded
+ * before fails the whole statement on the primary key), the pre-settlement made stale, the message.
+ */
 const UPLOAD_WRITE: PreparedStatement = {
   name: 'insurance_upload_write',
-  text: `with ins as (
+  text: `with ${OPEN},
+  ins as (
     insert into insurance_fee_lines (mdtrt_id, feedetl_sn, code, name_zh, item_class, quantity, unit_price_fen, price_limit_fen, msgid)
     select $1, v.sn, v.code, v.name, v.cls, v.qty, v.price, v.lim, $9
       from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::bigint[]) as v(sn, code, name, cls, qty, price, lim)
-    on conflict do nothing returning 1),
-  stale as (update insurance_encounters set presettle_digest = null, presettle_total_fen = null where mdtrt_id = $1),
-  msg as (${MESSAGE(10)})
-  select count(*)::int as n from ins`,
+     where exists (select 1 from ok)
+    returning 1),
+  stale as (update insurance_encounters set presettle_digest = null, presettle_total_fen = null where mdtrt_id = $1 and exists (select 1 from ok)),
+  ${MESSAGE(10)}
+  select (select count(*) from ok)::int as ok, (select count(*) from ins)::int as n`,
 };
 
+/** 2303's effect and answer, when the encounter is still open. */
 const PRESETTLE_WRITE: PreparedStatement = {
   name: 'insurance_presettle_write',
-  text: `with pre as (update insurance_encounters set presettle_digest = $2, presettle_total_fen = $3 where mdtrt_id = $1)
-  ${MESSAGE(4)}`,
+  text: `with ${OPEN},
+  pre as (update insurance_encounters set presettle_digest = $2, presettle_total_fen = $3 where mdtrt_id = $1 and exists (select 1 from ok)),
+  ${MESSAGE(4)}
+  select count(*)::int as ok from ok`,
 };
 
 /**
- * 2304's effect besides the settlement row: the year's totals, the personal account (when it paid),
- * the encounter settled, the message.
+ * 2304's whole effect in one statement, when everything it was computed from still stands (the
+ * guard `ok` locks the encounter, the year's totals and the person): the settlement row (naming
+ * its ledger entry, which the ledger queues in the same statement), the year's totals, the
+ * personal account (when it paid), the encounter settled, the message and the outbox event.
  */
-const SETTLE_WRITE: PreparedStatement = {
-  name: 'insurance_settle_write',
-  text: `with totals as (
-    update insurance_year_totals set deductible_used_fen = deductible_used_fen + $3, fund_paid_fen = fund_paid_fen + $4,
-      account_paid_fen = account_paid_fen + $5, stays = stays + $6
-    where psn_no = $1 and year = $2),
-  account as (update insurance_persons set account_balance_fen = account_balance_fen - $5, updated_at = $7 where psn_no = $1 and $5::bigint > 0),
-  settled as (update insurance_encounters set status = 'settled' where mdtrt_id = $8),
-  msg as (${MESSAGE(9)})
-  select 1`,
-};
-
-/** The settlement row, naming its ledger entry (the ledger's appendWithInsert queues the leaf in the same statement). */
-export function settlementInsert(entryId: string): PreparedStatement {
-  return {
-    name: 'insurance_settlement_insert',
-    text: `insert into insurance_settlements (setl_id, mdtrt_id, psn_no, institution_code, treatment_region, insurance_region, year, status,
+function settleStatement(events: { enqueueSql(topic: number, payload: number, onlyIf?: string): string }) {
+  return (entryId: string) => ({
+    name: 'insurance_settle_write',
+    ctes: `ok as (
+    select 1 from insurance_encounters e
+      join insurance_year_totals y on y.psn_no = $3 and y.year = $4
+      join insurance_persons p on p.psn_no = $3
+     where e.mdtrt_id = $1 and e.status = 'open' and e.presettle_digest = $2
+       and y.deductible_used_fen = $5 and y.fund_paid_fen = $6 and y.stays = $7
+       and ($8::bigint is null or p.account_balance_fen = $8::bigint)
+    for update of e, y, p),
+  inserted as (
+    insert into insurance_settlements (setl_id, mdtrt_id, psn_no, institution_code, treatment_region, insurance_region, year, status,
       policy_version, total_fen, inscp_fen, deductible_fen, hifp_pay_fen, acct_pay_fen, cash_pay_fen, counts_stay, result, list, msgid,
       settled_at, day, ledger_entry_id)
-    values ($1, $2, $3, $4, $5, $6, $7, 'settled', $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, ${entryId})
-    returning ledger_entry_id as entry_id`,
-  };
+    select $14, $1, $3, $15, $16, $17, $4, 'settled', $18, $19, $20, $9, $10, $11, $21, $12::int = 1, $22::jsonb, $23::jsonb, $24,
+      $13::timestamptz, $25::date, ${entryId}
+     where exists (select 1 from ok)
+    returning ledger_entry_id as entry_id),
+  totals as (
+    update insurance_year_totals set deductible_used_fen = deductible_used_fen + $9, fund_paid_fen = fund_paid_fen + $10,
+      account_paid_fen = account_paid_fen + $11, stays = stays + $12
+     where psn_no = $3 and year = $4 and exists (select 1 from ok)),
+  account as (
+    update insurance_persons set account_balance_fen = account_balance_fen - $11, updated_at = $13::timestamptz
+     where psn_no = $3 and $11::bigint > 0 and exists (select 1 from ok)),
+  settled as (update insurance_encounters set status = 'settled' where mdtrt_id = $1 and exists (select 1 from ok)),
+  ${MESSAGE(26)},
+  event as (${events.enqueueSql(32, 33, 'exists (select 1 from ok)')})`,
+    select: 'select (select count(*) from ok)::int as ok',
+  });
+}
+
+export interface SettleWrite {
+  mdtrtId: string;
+  /** The pre-settlement's digest, which the settlement matched. */
+  digest: string;
+  psnNo: string;
+  year: number;
+  /** The year's totals and the account balance the settlement was computed from (null: the account was not used). */
+  before: { deductibleUsedFen: number; fundPaidFen: number; stays: number; accountBalanceFen: number | null };
+  deductibleFen: number;
+  hifpPayFen: number;
+  acctPayFen: number;
+  stay: boolean;
+  at: Date;
+  setlId: string;
+  institutionCode: string;
+  treatmentRegion: string;
+  insuranceRegion: string;
+  policyVersion: string;
+  totalFen: number;
+  inscpFen: number;
+  cashPayFen: number;
+  /** JSON text. */
+  result: string;
+  list: string | null;
+  msgid: string;
+  day: string;
+  event: { topic: string; payload: Record<string, unknown> };
 }
 
 export interface Read {
@@ -160,75 +208,97 @@ export interface Read {
   lines: LineTuple[] | null;
 }
 
-export const windowStatements = {
-  async lockEncounter(tx: Executor, mdtrtId: string, msgid: string): Promise<Pick<Read, 'e' | 'prior'> | null> {
-    const [row] = await queryPrepared<Pick<Read, 'e' | 'prior'>>(tx, LOCK_ENCOUNTER, [mdtrtId, msgid]);
-    return row ?? null;
-  },
-  async presettleRead(tx: Executor, mdtrtId: string, msgid: string): Promise<Read | null> {
-    const [row] = await queryPrepared<Read>(tx, PRESETTLE_READ, [mdtrtId, msgid]);
-    return row ?? null;
-  },
-  /** 2304's read; when the year has no totals row yet, it is made and the read done again. */
-  async settleRead(tx: Executor, mdtrtId: string, msgid: string): Promise<Read | null> {
-    const [row] = await queryPrepared<Read>(tx, SETTLE_READ, [mdtrtId, msgid]);
-    if (row) return row;
-    await queryPrepared(tx, ENSURE_YEAR, [mdtrtId]);
-    const [again] = await queryPrepared<Read>(tx, SETTLE_READ, [mdtrtId, msgid]);
-    return again ?? null;
-  },
-  async prior(ex: Executor, msgid: string): Promise<PriorMessage | null> {
-    const [row] = await queryPrepared<PriorMessage>(ex, PRIOR_ONLY, [msgid]);
-    return row ?? null;
-  },
-  async uploadWrite(
-    tx: Executor,
-    mdtrtId: string,
-    msgid: string,
-    lines: readonly { sn: string; code: string; name: string; cls: string; qty: number; price: number; limit: number | null }[],
-    message: MessageRow,
-  ): Promise<number> {
-    const [row] = await queryPrepared<{ n: number }>(tx, UPLOAD_WRITE, [
-      mdtrtId,
-      lines.map((l) => l.sn),
-      lines.map((l) => l.code),
-      lines.map((l) => l.name),
-      lines.map((l) => l.cls),
-      lines.map((l) => l.qty),
-      lines.map((l) => l.price),
-      lines.map((l) => l.limit),
-      msgid,
-      ...messageValues(message),
-    ]);
-    return Number(row!.n);
-  },
-  async presettleWrite(tx: Executor, mdtrtId: string, digest: string, totalFen: number, message: MessageRow): Promise<void> {
-    await queryPrepared(tx, PRESETTLE_WRITE, [mdtrtId, digest, totalFen, ...messageValues(message)]);
-  },
-  async settleWrite(
-    tx: Executor,
-    w: {
-      psnNo: string;
-      year: number;
-      deductibleFen: number;
-      hifpPayFen: number;
-      acctPayFen: number;
-      stay: boolean;
-      at: Date;
-      mdtrtId: string;
+export function createWindowStatements(deps: {
+  ledger: {
+    appendWithStatement<T>(
+      db: Executor,
+      entry: { kind: string; data: Uint8Array },
+      statement: (entryId: string) => { name: string; ctes: string; select: string },
+      values: readonly unknown[],
+    ): Promise<T[]>;
+  };
+  events: { enqueueSql(topic: number, payload: number, onlyIf?: string): string };
+}) {
+  const settle = settleStatement(deps.events);
+  return {
+    async uploadRead(ex: Executor, mdtrtId: string, msgid: string): Promise<Pick<Read, 'e' | 'prior'> | null> {
+      const [row] = await queryPrepared<Pick<Read, 'e' | 'prior'>>(ex, UPLOAD_READ, [mdtrtId, msgid]);
+      return row ?? null;
     },
-    message: MessageRow,
-  ): Promise<void> {
-    await queryPrepared(tx, SETTLE_WRITE, [
-      w.psnNo,
-      w.year,
-      w.deductibleFen,
-      w.hifpPayFen,
-      w.acctPayFen,
-      w.stay ? 1 : 0,
-      w.at.toISOString(),
-      w.mdtrtId,
-      ...messageValues(message),
-    ]);
-  },
-};
+    /** 2303 and 2304's read; when the year has no totals row yet, it is made and the read done again. */
+    async settleRead(ex: Executor, mdtrtId: string, msgid: string): Promise<Read | null> {
+      const [row] = await queryPrepared<Read>(ex, SETTLE_READ, [mdtrtId, msgid]);
+      if (!row || row.y || !row.e || row.prior) return row ?? null;
+      await queryPrepared(ex, ENSURE_YEAR, [mdtrtId]);
+      const [again] = await queryPrepared<Read>(ex, SETTLE_READ, [mdtrtId, msgid]);
+      return again ?? null;
+    },
+    async prior(ex: Executor, msgid: string): Promise<PriorMessage | null> {
+      const [row] = await queryPrepared<PriorMessage>(ex, PRIOR_ONLY, [msgid]);
+      return row ?? null;
+    },
+    /** How many lines were written, or null when the encounter is no longer open. */
+    async uploadWrite(
+      ex: Executor,
+      mdtrtId: string,
+      msgid: string,
+      lines: readonly { sn: string; code: string; name: string; cls: string; qty: number; price: number; limit: number | null }[],
+      message: MessageRow,
+    ): Promise<number | null> {
+      const [row] = await queryPrepared<{ ok: number; n: number }>(ex, UPLOAD_WRITE, [
+        mdtrtId,
+        lines.map((l) => l.sn),
+        lines.map((l) => l.code),
+        lines.map((l) => l.name),
+        lines.map((l) => l.cls),
+        lines.map((l) => l.qty),
+        lines.map((l) => l.price),
+        lines.map((l) => l.limit),
+        msgid,
+        ...messageValues(message),
+      ]);
+      return Number(row!.ok) === 1 ? Number(row!.n) : null;
+    },
+    /** Whether it was written (false: the encounter is no longer open). */
+    async presettleWrite(ex: Executor, mdtrtId: string, digest: string, totalFen: number, message: MessageRow): Promise<boolean> {
+      const [row] = await queryPrepared<{ ok: number }>(ex, PRESETTLE_WRITE, [mdtrtId, digest, totalFen, ...messageValues(message)]);
+      return Number(row!.ok) === 1;
+    },
+    /** Whether it was written (false: something it was computed from has changed; read again). */
+    async settleWrite(ex: Executor, w: SettleWrite, message: MessageRow, leaf: { kind: string; data: Uint8Array }): Promise<boolean> {
+      const rows = await deps.ledger.appendWithStatement<{ ok: number }>(ex, leaf, settle, [
+        w.mdtrtId,
+        w.digest,
+        w.psnNo,
+        w.year,
+        w.before.deductibleUsedFen,
+        w.before.fundPaidFen,
+        w.before.stays,
+        w.before.accountBalanceFen,
+        w.deductibleFen,
+        w.hifpPayFen,
+        w.acctPayFen,
+        w.stay ? 1 : 0,
+        w.at.toISOString(),
+        w.setlId,
+        w.institutionCode,
+        w.treatmentRegion,
+        w.insuranceRegion,
+        w.policyVersion,
+        w.totalFen,
+        w.inscpFen,
+        w.cashPayFen,
+        w.result,
+        w.list,
+        w.msgid,
+        w.day,
+        ...messageValues(message),
+        w.event.topic,
+        JSON.stringify(w.event.payload),
+      ]);
+      return Number(rows[0]!.ok) === 1;
+    },
+  };
+}
+
+export type WindowStatements = ReturnType<typeof createWindowStatements>;

@@ -73,6 +73,21 @@ export function createAppendFunctions(ctx: LedgerContext) {
       return queue.queueWithInsert(db, entry, insert(queue.NEXT_ENTRY_ID), values);
     },
 
+    /**
+     * Queues an entry in the caller's own multi-part statement (`queueWithStatement`): `ctes` has
+     * one named `inserted` returning `entry_id` (NEXT_ENTRY_ID, given to `statement`), and the
+     * final `select` may read `queued`. Its rows back.
+     */
+    async appendWithStatement<T>(
+      db: Executor,
+      entry: LedgerEntryInput,
+      statement: (entryId: string) => { name: string; ctes: string; select: string },
+      values: readonly unknown[],
+    ): Promise<T[]> {
+      checkEntry(entry);
+      return queue.queueWithStatement<T>(db, entry, statement(queue.NEXT_ENTRY_ID), values);
+    },
+
     /** Queues entries in the caller's transaction; their ids in input order (sequenced in id order). */
     async appendManyInTx(tx: Executor, entries: readonly LedgerEntryWithId[]): Promise<{ ids: number[] }> {
       return { ids: (await queueInTx(tx, entries)).map((q) => q.id) };

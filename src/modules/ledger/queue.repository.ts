@@ -101,6 +101,32 @@ select id from queued`,
   return rows[0] ? { id: Number(rows[0].id) } : null;
 }
 
+/**
+ * A caller's statement with the entry queued in it: `ctes` (the caller's, one of them named
+ * `inserted` and returning the entry's id as `entry_id`, written with NEXT_ENTRY_ID), then the
+ * queue's own CTE `queued`, then the caller's final `select` (which may read `queued`). The entry
+ * is queued when `inserted` wrote its row. Kind and data are the two parameters after `values`.
+ */
+export async function queueWithStatement<T>(
+  db: Executor,
+  entry: { kind: string; data: Uint8Array },
+  statement: { name: string; ctes: string; select: string },
+  values: readonly unknown[],
+): Promise<T[]> {
+  const key = `${statement.name}\n${values.length}`;
+  let prepared = withInsert.get(key);
+  if (!prepared) {
+    prepared = {
+      name: `${statement.name}_ledger`,
+      text: `with ${statement.ctes},
+queued as (insert into ledger_queue (id, kind, data) select entry_id, $${values.length + 1}, $${values.length + 2} from inserted returning id)
+${statement.select}`,
+    };
+    withInsert.set(key, prepared);
+  }
+  return queryPrepared<T>(db, prepared, [...values, entry.kind, Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength)]);
+}
+
 /** `count` fresh entry ids, for rows that must name their entry before it is queued. */
 export async function newEntryIds(db: Executor, count: number): Promise<number[]> {
   if (count === 0) return [];

@@ -178,6 +178,28 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
   const balanceAt = async (node: Node, psnNo: string) =>
     Number((await one<{ b: string }>(node, sql`select account_balance_fen as b from insurance_persons where psn_no = ${psnNo}`)).b);
 
+  it('calls a node synchronously: the signed answer now, a retried id answered from the first answer, rows and leaves on both sides', async () => {
+    const id = '0b0e7a52-3c1d-4e5f-8a9b-112233445566';
+    const first = await guangxi.ctx.services.federation.call(HEBEI, 'test.count', {}, { id });
+    const again = await guangxi.ctx.services.federation.call(HEBEI, 'test.count', {}, { id });
+    expect(first).toMatchObject({ id, replayed: false });
+    expect(again).toMatchObject({ id, replayed: true, result: first.result });
+    const fresh = await guangxi.ctx.services.federation.call(HEBEI, 'test.count', {});
+    expect((fresh.result as { applied: number }).applied).toBe((first.result as { applied: number }).applied + 1);
+    const out = await guangxi.ctx.services.federation.receipt('out', id);
+    expect(out?.status).toBe('delivered');
+    expect(out?.ledgerEntryId).toBeGreaterThan(0);
+    const received = await hebei.ctx.services.federation.receipt('in', id);
+    expect(received?.status).toBe('applied');
+    expect(received?.ledgerEntryId).toBeGreaterThan(0);
+    expect(await n(guangxi, sql`select count(*) as n from federation_messages where id = ${id}::uuid`)).toBe(1);
+    // The same id with another payload is a conflict at the recipient; a type it does not handle is refused.
+    const conflict = await guangxi.ctx.services.federation.call(HEBEI, 'test.count', { other: 1 }, { id }).catch((e: unknown) => e);
+    expect(conflict).toMatchObject({ code: 'FEDERATION_PEER_REFUSED', params: { code: 'FEDERATION_MESSAGE_CONFLICT' } });
+    const unknown = await guangxi.ctx.services.federation.call(HEBEI, 'no.such-type', {}).catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ code: 'FEDERATION_PEER_REFUSED', params: { code: 'FEDERATION_UNKNOWN_TYPE' } });
+  });
+
   it('pre-settles and settles at the Guangxi window with Hebei’s policy, the figures of Hebei’s engine, and a retried msgid settles once on each side', async () => {
     const { residentId, psnNo } = await patient();
     // This year the person already used some of the fund at home: the cap and the deductible count from there.

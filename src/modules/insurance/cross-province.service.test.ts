@@ -11,7 +11,7 @@ import { makeCreditCode } from '../orgs/credit-code.ts';
 import { sm2SigningKey } from '../sharing/index.ts';
 import { sm2GenerateKeyPair } from '../../verify/sm2-keys.ts';
 import { testEngines } from '../../../test/db.ts';
-import { buildTestApp, createTestContext, freshResidentId, type TestContext } from '../../../test/factories.ts';
+import { buildTestApp, createTestContext, freshResidentId, PASSWORD, type TestContext } from '../../../test/factories.ts';
 import { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
 import { resolvePolicy } from './policies.ts';
 import { settle, type FeeLine } from './settlement.ts';
@@ -105,7 +105,7 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
   let hub: Node;
   let hebei: Node;
   let guangxi: Node;
-  let clerk: Principal;
+  let clerk: Principal & { username: string };
   const today = chinaDate(new Date());
 
   beforeAll(async () => {
@@ -362,6 +362,29 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
       expect((await w.encounter(clerk, HOSPITAL, mdtrtId)).status).toBe('open');
       const pre = await w.presettle(clerk, HOSPITAL, mdtrtId).catch((x: unknown) => x);
       expect((pre as AppError).code).toBe('INSURANCE_REMOTE_UNAVAILABLE');
+      // Over HTTP at the window: 503, in Chinese by default and in English when asked.
+      const login = await guangxi.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        headers: { 'x-auth-mode': 'bearer' },
+        payload: { kind: 'staff', username: clerk.username, password: PASSWORD, channel: 'web' },
+      });
+      const token = login.json<{ token: string }>().token;
+      for (const [lang, words] of [
+        ['zh-CN', '医保节点暂时无法访问'],
+        ['en', 'cannot be reached'],
+      ] as const) {
+        const res = await guangxi.app.inject({
+          method: 'POST',
+          url: `/api/insurance/window/${HOSPITAL}/encounters/${mdtrtId}/presettle`,
+          headers: { authorization: `Bearer ${token}`, 'accept-language': lang },
+          payload: {},
+        });
+        expect(res.statusCode).toBe(503);
+        expect(res.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'INSURANCE_REMOTE_UNAVAILABLE' });
+        expect(res.json<{ error: { message: string } }>().error.message).toContain(words);
+      }
+      expect(await count()).toEqual(before);
     } finally {
       hebei.app = await buildTestApp(hebei.ctx);
       await hebei.app.listen({ host: '127.0.0.1', port: hebei.port });

@@ -27,14 +27,26 @@ import { createBundlesService, type BundlesService } from './modules/bundles/ind
 import { createRulesService, type RulesService } from './modules/rules/index.ts';
 import { createInstantService } from './modules/instant/index.ts';
 import { createBenefitsService, type BenefitsService } from './modules/benefits/index.ts';
-import { createInsuranceAdmin, createInsuranceService, type InsuranceAdmin, type InsuranceService } from './modules/insurance/index.ts';
+import {
+  createInsuranceAdmin,
+  createInsuranceService,
+  type InsuranceAdmin,
+  type InsuranceFederationPort,
+  type InsuranceService,
+} from './modules/insurance/index.ts';
 import { createServiceFigures, type ServiceFiguresService } from './modules/insurance/index.ts';
 import { createInboxService, type InboxService, type NoticeSender } from './modules/inbox/index.ts';
 import { createPublicFigures, createRatingsService, type PublicFigures, type RatingsService } from './modules/ratings/index.ts';
 import { createDashboardsService, dashboardsHandler, type DashboardsService } from './modules/dashboards/index.ts';
 import { createOidcHub, createOidcLogin, type OidcClientsAdmin, type OidcHub, type OidcLogin } from './modules/oidc/index.ts';
 import type { OidcConfig } from './core/config.ts';
-import { type CrossCases, createCrossCases, createFederationService, type FederationService } from './modules/federation/index.ts';
+import {
+  type CrossCases,
+  createCrossCases,
+  createFederationService,
+  type FederationService,
+  parseMemberId,
+} from './modules/federation/index.ts';
 import type { FederationConfig } from './core/config.ts';
 
 export interface Services {
@@ -300,6 +312,15 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     clock,
     // Its own seal slot ('platform-hsa': no org code looks like it), chained to the platform's SM2 root.
     interfaceSigner: () => keys.ensureSealKey({ code: 'platform-hsa', name: '一办平台医保接口' }, 'SM2'),
+    // 跨省异地就医结算: a person insured in another province is settled by that province's node, in one signed call.
+    federation: {
+      province: () => {
+        const config = options.federation;
+        return config?.role === 'province' ? (parseMemberId(config.memberId)?.divisionCode.slice(0, 2) ?? null) : null;
+      },
+      memberForDivision: (division) => federation.memberForDivision(division),
+      call: (to, type, payload, callOptions) => federation.call(to, type, payload, callOptions),
+    } satisfies InsuranceFederationPort,
   };
   const insurance = createInsuranceService(insuranceDeps);
   for (const handler of insurance.handlers) events.subscribe(handler);
@@ -372,6 +393,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
   if (federation.enabled) {
     for (const type of crossCases.messageTypes) federation.registerMessageType(type);
     for (const handler of crossCases.eventHandlers) events.subscribe(handler);
+    // 跨省异地就医结算 at the place of insurance: insurance.presettle, insurance.settle, insurance.cancel.
+    for (const type of insurance.crossProvinceTypes) federation.registerMessageType(type);
   }
   return {
     oidcHub,

@@ -322,6 +322,21 @@ export const ERROR_CODES = {
     zh: '联邦中枢暂时无法访问（{reason}）',
     en: 'The federation hub cannot be reached ({reason})',
   },
+  FEDERATION_PEER_UNAVAILABLE: {
+    status: 503,
+    zh: '跨省节点 {member} 暂时无法访问（{reason}），未办理，请稍后重试',
+    en: 'The node {member} cannot be reached ({reason}); nothing was done, try again later',
+  },
+  FEDERATION_PEER_REFUSED: {
+    status: 502,
+    zh: '跨省节点 {member} 拒绝了请求（{code}）',
+    en: 'The node {member} refused the request ({code})',
+  },
+  INSURANCE_REMOTE_UNAVAILABLE: {
+    status: 503,
+    zh: '参保地 {region} 的医保节点暂时无法访问（{reason}），未结算，请稍后用同一笔交易重试',
+    en: 'The insurance node of the place of insurance {region} cannot be reached ({reason}); nothing was settled, retry the same transaction later',
+  },
   NOT_IMPLEMENTED: { status: 501, zh: '尚未实现：{what}', en: 'Not implemented yet: {what}' },
   DATABASE_BUSY: { status: 503, zh: '系统繁忙，请稍后再试', en: 'The system is busy; please try again' },
   INTERNAL: { status: 500, zh: '系统内部错误', en: 'Internal error' },

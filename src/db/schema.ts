@@ -15,6 +15,7 @@ export * from '../modules/benefits/benefits.tables.ts';
 export * from '../modules/inbox/inbox.tables.ts';
 export * from '../modules/insurance/insurance.tables.ts';
 export * from '../modules/insurance/window.tables.ts';
+export * from '../modules/insurance/cross-province.tables.ts';
 export * from '../modules/ratings/ratings.tables.ts';
 export * from '../modules/dashboards/dashboards.tables.ts';
 export * from '../modules/oidc/oidc.tables.ts';

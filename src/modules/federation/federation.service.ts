@@ -1,3 +1,4 @@
+import { createCalls } from './calls.ts';
 import { createDirectory } from './directory.ts';
 import type { FederationContext, FederationDeps } from './federation-context.ts';
 import { countType, createMessageTypes, pingType, type MessageTypeHandler } from './message-types.ts';
@@ -24,6 +25,7 @@ export function createFederationService(deps: FederationDeps) {
   types.register(pingType);
   types.register(countType);
   const messages = createMessages(ctx, { lookup: directory.lookup, types });
+  const calls = createCalls(ctx, { lookup: directory.lookup, directoryMembers: async () => (await directory.current())?.members ?? [] });
   const witnessing = createWitnessing(ctx, { directory, send: messages.send });
   types.register(witnessing.cosignedType);
 
@@ -58,6 +60,13 @@ export function createFederationService(deps: FederationDeps) {
       ctx.db.transaction((tx) => messages.send(tx, to, type, payload)),
     /** A province asks the hub to join (pinning the hub's key first). */
     join: (options: { expectedHubKeyId?: string } = {}) => requestJoin(ctx, directory, options),
+    /**
+     * A synchronous signed call (calls.ts): the recipient's verified answer now, idempotent by the
+     * message id; this side's row and leaf written in `options.executor` (the caller's transaction).
+     */
+    call: calls.call,
+    /** The directory's member serving a division's province (the place of insurance's node), or null. */
+    memberForDivision: calls.memberForDivision,
     receive: messages.receive,
     receipt: messages.receipt,
     deliveryHandler: messages.deliveryHandler,

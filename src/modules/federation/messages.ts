@@ -128,7 +128,7 @@ export function createMessages(ctx: FederationContext, deps: { lookup: Directory
       });
       if (!inserted) {
         const first = await repo.findMessage(tx, 'in', message.id);
-        if (!first || first.bodyDigest !== digest || first.fromMember !== message.from)
+        if (!first || first.fromMember !== message.from || (first.bodyDigest !== digest && !sameContent(first.body, message)))
           throw new AppError('FEDERATION_MESSAGE_CONFLICT', { id: message.id });
         return { ...(first.response ?? {}), replayed: true };
       }
@@ -304,7 +304,7 @@ export function createMessages(ctx: FederationContext, deps: { lookup: Directory
   };
 }
 
-function shapeProblem(m: unknown): string | null {
+export function shapeProblem(m: unknown): string | null {
   if (typeof m !== 'object' || m === null || Array.isArray(m)) return 'the body is not a JSON object';
   const x = m as Record<string, unknown>;
   const keys = Object.keys(x).sort().join(',');
@@ -316,4 +316,17 @@ function shapeProblem(m: unknown): string | null {
   if (typeof x.payload !== 'object' || x.payload === null || Array.isArray(x.payload)) return 'payload is an object';
   if (typeof x.created !== 'string' || Number.isNaN(Date.parse(x.created))) return 'created is a time';
   return null;
+}
+
+/**
+ * The same message sent again with a new `created` (a synchronous call retried after a timeout
+ * rebuilds its body): the same recipient, type and payload under the same id is a replay.
+ */
+function sameContent(firstBody: string, message: FederationMessage): boolean {
+  try {
+    const first = JSON.parse(firstBody) as FederationMessage;
+    return first.to === message.to && first.type === message.type && canonicalJson(first.payload) === canonicalJson(message.payload);
+  } catch {
+    return false;
+  }
 }

@@ -20,6 +20,7 @@ export {
   newMsgid,
 } from './hospital-client.ts';
 export { resolvePolicy } from './policies.ts';
+export { type InsuranceFederationPort } from './cross-province.ts';
 export { type FeeLine, settle } from './settlement.ts';
 export { registerInsuranceCommands } from './insurance.cli.ts';
 export { type RunningHospital, startHospital } from './hospital-process.ts';

@@ -5,6 +5,7 @@ import type { EventsService } from '../events/index.ts';
 import type { IdentityService } from '../identity/index.ts';
 import type { LedgerService } from '../ledger/index.ts';
 import type { OrgsService } from '../orgs/index.ts';
+import type { InsuranceFederationPort } from './cross-province.ts';
 
 export interface InsuranceDeps {
   db: Db;
@@ -26,6 +27,8 @@ export interface InsuranceDeps {
     certificatePem: string;
     chainPem: string;
   }>;
+  /** The federation: a person insured in another province is settled by that province's node (cross-province.ts). */
+  federation?: InsuranceFederationPort;
   clock?: () => Date;
   /** How long reference data (policies, catalogue, institutions) is cached per process; default 30 s. */
   referenceTtlMs?: number;

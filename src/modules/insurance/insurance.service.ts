@@ -19,6 +19,7 @@ import { createStatements } from './statement.ts';
 import { createClearing } from './clearing.ts';
 import { expandSettlement } from './settlement.ts';
 import { createTransactions, settlementFields } from './transactions.ts';
+import { createCrossProvince } from './cross-province.ts';
 import { createInsuranceWindow } from './window.ts';
 
 type SettlementRow = typeof insuranceSettlements.$inferSelect;
@@ -51,7 +52,8 @@ export function createInsuranceService(deps: InsuranceDeps) {
   const ctx = createInsuranceContext(deps);
   const { db } = ctx;
   const reference = createReferenceData(db, ctx.clock, deps.referenceTtlMs);
-  const transactions = createTransactions(ctx, reference);
+  const crossProvince = createCrossProvince(ctx, reference);
+  const transactions = createTransactions(ctx, reference, crossProvince);
   // The interface key is read once per process (a rotation takes a restart, like the seal keys' caches).
   let interfaceKey: ReturnType<InsuranceDeps['interfaceSigner']> | null = null;
 
@@ -95,6 +97,8 @@ export function createInsuranceService(deps: InsuranceDeps) {
         interfaceKey = null;
         throw error;
       })),
+    /** 跨省异地就医结算: the federation message types this node answers as a place of insurance (app.ts registers them). */
+    crossProvinceTypes: crossProvince.messageTypes,
     /** The hospital interface (routes verify the signature first). */
     handleTransaction: transactions.handle,
     /** 医保窗口: a hospital's window clerks act for the patient through the same transactions (window.ts). */

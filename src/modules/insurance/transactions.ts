@@ -28,6 +28,7 @@ import {
 } from './insurance.tables.ts';
 import { NoPolicyError, resolvePolicy } from './policies.ts';
 import type { InstitutionRow, ReferenceData } from './reference-data.ts';
+import type { CrossProvince } from './cross-province.ts';
 import { compactSettlement, settle, type FeeLine, type Settlement } from './settlement.ts';
 import {
   createWindowStatements,
@@ -94,7 +95,7 @@ export function settlementFields(s: Settlement) {
 }
 
 /** What a settlement must match of its pre-settlement: the parts and each line's (in the order of the line ids). */
-function digestOf(s: Settlement): string {
+export function digestOf(s: Settlement): string {
   const lines = s.lines.map((l) => [l.id, l.totalFen, l.inscpFen] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return sha256(JSON.stringify({ ...settlementFields(s), lines }));
 }
@@ -163,7 +164,7 @@ function isDeadlock(error: unknown): boolean {
   return false;
 }
 
-export function createTransactions(ctx: InsuranceContext, reference: ReferenceData) {
+export function createTransactions(ctx: InsuranceContext, reference: ReferenceData, crossProvince?: CrossProvince) {
   const { db, deps, clock } = ctx;
   const ws = createWindowStatements(deps);
 
@@ -505,6 +506,7 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
         deductibleFen: result.deductibleFen,
         hifpPayFen: result.hifpPayFen,
         acctPayFen: result.acctPayFen,
+        accountDeltaFen: result.acctPayFen,
         stay: inpatient,
         at: now,
         setlId,
@@ -691,6 +693,8 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
       if (env.fixmedins_code !== institution.code) throw bad('fixmedins_code is not the signing institution');
       if (env.mdtrtarea_admvs !== institution.region) throw bad('mdtrtarea_admvs is not the institution’s division');
       if (env.infno === '1101') return answer(env, await personInfo(env.input));
+      // Insured in another province: that province's node settles under its policy (cross-province.ts).
+      if (crossProvince?.handles(env)) return crossProvince.handle(institution, env, requestDigest, inTx);
       const answered = (prior: PriorMessage): Answer => {
         if (prior.request_digest !== requestDigest || prior.institution_code !== institution.code)
           throw new AppError('INSURANCE_MSGID_REUSED', { msgid: env.msgid });

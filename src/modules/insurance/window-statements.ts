@@ -73,6 +73,12 @@ const SETTLE_READ: PreparedStatement = {
   where e.mdtrt_id = $1`,
 };
 
+/** The encounter locked for the rest of the caller's transaction (the cross-province path: cross-province.ts). */
+const LOCK_ENCOUNTER: PreparedStatement = {
+  name: 'insurance_lock_encounter',
+  text: `select 1 from insurance_encounters where mdtrt_id = $1 for update`,
+};
+
 const ENSURE_YEAR: PreparedStatement = {
   name: 'insurance_ensure_year',
   text: `insert into insurance_year_totals (psn_no, year)
@@ -159,11 +165,11 @@ function settleStatement(events: { enqueueSql(topic: number, payload: number, on
     returning ledger_entry_id as entry_id),
   totals as (
     update insurance_year_totals set deductible_used_fen = deductible_used_fen + $9, fund_paid_fen = fund_paid_fen + $10,
-      account_paid_fen = account_paid_fen + $11, stays = stays + $12
+      account_paid_fen = account_paid_fen + $34, stays = stays + $12
      where psn_no = $3 and year = $4 and exists (select 1 from ok)),
   account as (
-    update insurance_persons set account_balance_fen = account_balance_fen - $11, updated_at = $13::timestamptz
-     where psn_no = $3 and $11::bigint > 0 and exists (select 1 from ok)),
+    update insurance_persons set account_balance_fen = account_balance_fen - $34, updated_at = $13::timestamptz
+     where psn_no = $3 and $34::bigint > 0 and exists (select 1 from ok)),
   settled as (update insurance_encounters set status = 'settled' where mdtrt_id = $1 and exists (select 1 from ok)),
   ${MESSAGE(26)},
   event as (${events.enqueueSql(32, 33, 'exists (select 1 from ok)')})`,
@@ -181,7 +187,10 @@ export interface SettleWrite {
   before: { deductibleUsedFen: number; fundPaidFen: number; stays: number; accountBalanceFen: number | null };
   deductibleFen: number;
   hifpPayFen: number;
+  /** The settlement's personal-account part. */
   acctPayFen: number;
+  /** What leaves the account held here (the account part, or 0 when another province's node holds the account). */
+  accountDeltaFen: number;
   stay: boolean;
   at: Date;
   setlId: string;
@@ -221,6 +230,9 @@ export function createWindowStatements(deps: {
 }) {
   const settle = settleStatement(deps.events);
   return {
+    async lockEncounter(tx: Executor, mdtrtId: string): Promise<void> {
+      await queryPrepared(tx, LOCK_ENCOUNTER, [mdtrtId]);
+    },
     async uploadRead(ex: Executor, mdtrtId: string, msgid: string): Promise<Pick<Read, 'e' | 'prior'> | null> {
       const [row] = await queryPrepared<Pick<Read, 'e' | 'prior'>>(ex, UPLOAD_READ, [mdtrtId, msgid]);
       return row ?? null;
@@ -295,6 +307,7 @@ export function createWindowStatements(deps: {
         ...messageValues(message),
         w.event.topic,
         JSON.stringify(w.event.payload),
+        w.accountDeltaFen,
       ]);
       return Number(rows[0]!.ok) === 1;
     },

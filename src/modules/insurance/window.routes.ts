@@ -166,7 +166,7 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
           summary: '预结算 (2303) · the parts and each line’s explanation, nothing settled yet',
           params: EncounterParams,
           body: Type.Object({ useAccount: Type.Optional(Type.Boolean()) }),
-          response: withErrors({ 200: WindowPresettlement }, [400, 401, 403, 404, 409]),
+          response: withErrors({ 200: WindowPresettlement }, [400, 401, 403, 404, 409, 502, 503]),
         },
       },
       async (request) => window.presettle(requirePrincipal(request), request.params.code, request.params.mdtrtId, request.body),
@@ -187,7 +187,7 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
             diagName: Type.Optional(Type.String({ maxLength: 100 })),
             deptName: Type.Optional(Type.String({ maxLength: 100 })),
           }),
-          response: withErrors({ 200: WindowSettlement }, [400, 401, 403, 404, 409]),
+          response: withErrors({ 200: WindowSettlement }, [400, 401, 403, 404, 409, 502, 503]),
         },
       },
       async (request) =>
@@ -210,7 +210,7 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
           headers: IdempotencyHeaders,
           response: withErrors(
             { 200: Type.Object({ setlId: Type.String(), mdtrtId: Type.String(), status: Type.String() }) },
-            [400, 401, 403, 404, 409],
+            [400, 401, 403, 404, 409, 502, 503],
           ),
         },
       },

@@ -1,0 +1,397 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FederationConfig } from '../../core/config.ts';
+import { AppError, formatMessage } from '../../core/errors.ts';
+import { chinaDate } from '../../core/values.ts';
+import type { App } from '../../http/server.ts';
+import type { Principal } from '../identity/index.ts';
+import { makeCreditCode } from '../orgs/credit-code.ts';
+import { sm2SigningKey } from '../sharing/index.ts';
+import { sm2GenerateKeyPair } from '../../verify/sm2-keys.ts';
+import { testEngines } from '../../../test/db.ts';
+import { buildTestApp, createTestContext, freshResidentId, PASSWORD, type TestContext } from '../../../test/factories.ts';
+import { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
+import { resolvePolicy } from './policies.ts';
+import { settle, type FeeLine } from './settlement.ts';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface Node {
+  ctx: TestContext;
+  app: App;
+  url: string;
+  port: number;
+}
+
+// One identity: the nodes key ID numbers alike (one master key), so A's copy of the person carries B's person number.
+const masterKey = randomBytes(32);
+
+async function startNode(engine: Parameters<typeof createTestContext>[0], federation: FederationConfig): Promise<Node> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const ctx = await createTestContext(engine, { publicUrl: url, federation, federationTimeoutMs: 1500, masterKey });
+  const app = await buildTestApp(ctx);
+  await app.listen({ host: '127.0.0.1', port });
+  return { ctx, app, url, port };
+}
+
+const HEBEI = 'CN/GOV/130000/yiban';
+const GUANGXI = 'CN/GOV/450000/yiban';
+const HUB = 'CN/GOV/000000/hub';
+const SHIJIAZHUANG = '130100';
+const HOSPITAL = 'H45010300007';
+/** A stay in Nanning: bed, nursing, a class-B drug (price-limited in the catalogue or not), a class-C drug. */
+const STAY = [
+  { feedetlSn: 'L1', code: '001102000010000', quantity: 6, unitPriceFen: 5_000 },
+  { feedetlSn: 'L2', code: '001103000010000', quantity: 6, unitPriceFen: 3_500 },
+  { feedetlSn: 'L3', code: 'XB01ABE005B002010100732', quantity: 10, unitPriceFen: 4_200 },
+  { feedetlSn: 'L4', code: 'XN05CFZ017A001010101333', quantity: 2, unitPriceFen: 3_000 },
+  { feedetlSn: 'L5', code: '001102000020000', quantity: 2, unitPriceFen: 9_000 },
+];
+const TOTAL = STAY.reduce((s, l) => s + l.quantity * l.unitPriceFen, 0);
+
+/** B's engine run directly on the same lines, classified and priced by the seed catalogue (Guangxi's is the same seed). */
+function expected(year: { deductibleUsedFen: number; fundPaidFen: number }, stayNumber: number, balanceFen: number, date: string) {
+  const lines: FeeLine[] = STAY.map((l) => {
+    const c = SEED_CATALOGUE.find((x) => x.code === l.code)!;
+    return {
+      id: l.feedetlSn,
+      code: l.code,
+      itemClass: c.cls,
+      quantity: l.quantity,
+      unitPriceFen: l.unitPriceFen,
+      priceLimitFen: c.limit === undefined ? null : Math.round(c.limit * 100),
+    };
+  });
+  const policy = resolvePolicy(SEED_POLICIES, {
+    region: SHIJIAZHUANG,
+    scheme: 'employee',
+    level: 3,
+    where: 'other_province',
+    filed: false,
+    emergency: false,
+    stayNumber,
+    date,
+  });
+  return settle(lines, policy, year, balanceFen);
+}
+
+async function one<T>(node: Node, query: ReturnType<typeof sql>): Promise<T> {
+  const { rows } = await node.ctx.database.db.execute(query);
+  return rows[0] as T;
+}
+const n = async (node: Node, query: ReturnType<typeof sql>) => Number((await one<{ n: number | string }>(node, query)).n);
+
+describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insured in Hebei, settled by Hebei’s policy (%s)', (engine) => {
+  let hub: Node;
+  let hebei: Node;
+  let guangxi: Node;
+  let clerk: Principal & { username: string };
+  const today = chinaDate(new Date());
+
+  beforeAll(async () => {
+    hub = await startNode(engine, { role: 'hub', memberId: HUB, name: '国家政务服务平台' });
+    hebei = await startNode(engine, { role: 'province', memberId: HEBEI, name: '河北政务服务网', hubUrl: hub.url });
+    guangxi = await startNode(engine, { role: 'province', memberId: GUANGXI, name: '广西数字政务一体化平台', hubUrl: hub.url });
+    await hebei.ctx.services.federation.join();
+    await guangxi.ctx.services.federation.join();
+    await hub.ctx.services.federation.directory.approve(HEBEI);
+    await hub.ctx.services.federation.directory.approve(GUANGXI);
+    await hebei.ctx.services.federation.directory.refresh();
+    await guangxi.ctx.services.federation.directory.refresh();
+    for (const node of [hebei, guangxi])
+      await seedInsurance(node.ctx.database.db, [
+        { region: SHIJIAZHUANG, nameZh: '石家庄市', officeOrgCode: node.ctx.departments.medical_security! },
+      ]);
+    // The Nanning hospital's window at the Guangxi node.
+    const admin = await guangxi.ctx.newStaff('county_admin', '130123');
+    const org = await guangxi.ctx.services.orgs.createDepartment(admin, {
+      name: '南宁市第一人民医院',
+      kind: 'hospital',
+      creditCode: makeCreditCode('12130123YBH000077'),
+      parentCode: '130123',
+    });
+    const key = sm2SigningKey(`${HOSPITAL}-key`, sm2GenerateKeyPair().privateKey);
+    await guangxi.ctx.services.insuranceAdmin.registerInstitution({
+      code: HOSPITAL,
+      nameZh: org.name,
+      nameEn: 'Nanning First People’s Hospital',
+      level: 3,
+      region: '450103',
+      keyId: key.keyId,
+      publicKey: key.publicKey,
+      orgCode: org.code,
+    });
+    guangxi.ctx.services.insurance.reference.clear();
+    clerk = await guangxi.ctx.newStaff('hospital_window', org.code);
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const node of [guangxi, hebei, hub]) {
+      await node?.app.close();
+      await node?.ctx.close();
+    }
+  });
+
+  /** An employee insured in 石家庄 (Hebei), with a personal account there; Guangxi holds a copy (its person number, no account). */
+  async function patient(accountFen = 80_000) {
+    const residentId = freshResidentId();
+    const enrol = { residentId, name: '李大爷', scheme: 'employee' as const, region: SHIJIAZHUANG, fromDate: '2020-01-01' };
+    const psnNo = await hebei.ctx.services.insuranceAdmin.enrol({ ...enrol, accountBalanceFen: accountFen });
+    expect(await guangxi.ctx.services.insuranceAdmin.enrol(enrol)).toBe(psnNo);
+    return { residentId, psnNo };
+  }
+
+  async function stay(residentId: string) {
+    const w = guangxi.ctx.services.insurance.window;
+    const opened = await w.open(clerk, HOSPITAL, { residentId, medType: '21', beginDate: today });
+    expect(opened).toMatchObject({ where: 'other_province' });
+    await w.uploadFees(clerk, HOSPITAL, opened.mdtrtId, STAY);
+    return opened.mdtrtId;
+  }
+
+  const year = Number(today.slice(0, 4));
+  const totalsAt = (node: Node, psnNo: string) =>
+    one<{ deductible_used_fen: string; fund_paid_fen: string; account_paid_fen: string; stays: number } | undefined>(
+      node,
+      sql`select * from insurance_year_totals where psn_no = ${psnNo} and year = ${year}`,
+    );
+  const balanceAt = async (node: Node, psnNo: string) =>
+    Number((await one<{ b: string }>(node, sql`select account_balance_fen as b from insurance_persons where psn_no = ${psnNo}`)).b);
+
+  it('calls a node synchronously: the signed answer now, a retried id answered from the first answer, rows and leaves on both sides', async () => {
+    const id = '0b0e7a52-3c1d-4e5f-8a9b-112233445566';
+    const first = await guangxi.ctx.services.federation.call(HEBEI, 'test.count', {}, { id });
+    const again = await guangxi.ctx.services.federation.call(HEBEI, 'test.count', {}, { id });
+    expect(first).toMatchObject({ id, replayed: false });
+    expect(again).toMatchObject({ id, replayed: true, result: first.result });
+    const fresh = await guangxi.ctx.services.federation.call(HEBEI, 'test.count', {});
+    expect((fresh.result as { applied: number }).applied).toBe((first.result as { applied: number }).applied + 1);
+    const out = await guangxi.ctx.services.federation.receipt('out', id);
+    expect(out?.status).toBe('delivered');
+    expect(out?.ledgerEntryId).toBeGreaterThan(0);
+    const received = await hebei.ctx.services.federation.receipt('in', id);
+    expect(received?.status).toBe('applied');
+    expect(received?.ledgerEntryId).toBeGreaterThan(0);
+    expect(await n(guangxi, sql`select count(*) as n from federation_messages where id = ${id}::uuid`)).toBe(1);
+    // The same id with another payload is a conflict at the recipient; a type it does not handle is refused.
+    const conflict = await guangxi.ctx.services.federation.call(HEBEI, 'test.count', { other: 1 }, { id }).catch((e: unknown) => e);
+    expect(conflict).toMatchObject({ code: 'FEDERATION_PEER_REFUSED', params: { code: 'FEDERATION_MESSAGE_CONFLICT' } });
+    const unknown = await guangxi.ctx.services.federation.call(HEBEI, 'no.such-type', {}).catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ code: 'FEDERATION_PEER_REFUSED', params: { code: 'FEDERATION_UNKNOWN_TYPE' } });
+  });
+
+  it('pre-settles and settles at the Guangxi window with Hebei’s policy, the figures of Hebei’s engine, and a retried msgid settles once on each side', async () => {
+    const { residentId, psnNo } = await patient();
+    // This year the person already used some of the fund at home: the cap and the deductible count from there.
+    await hebei.ctx.database.db.execute(
+      sql`insert into insurance_year_totals (psn_no, year, deductible_used_fen, fund_paid_fen, stays) values (${psnNo}, ${year}, 70000, 100000, 1)
+          on conflict (psn_no, year) do update set deductible_used_fen = 70000, fund_paid_fen = 100000, stays = 1`,
+    );
+    const mdtrtId = await stay(residentId);
+    const w = guangxi.ctx.services.insurance.window;
+    const want = expected({ deductibleUsedFen: 70_000, fundPaidFen: 100_000 }, 2, 80_000, today);
+
+    const pre = await w.presettle(clerk, HOSPITAL, mdtrtId);
+    expect(pre.policy).toBe('130100-2026');
+    expect(pre.amounts).toMatchObject({
+      medfee_sumamt: TOTAL,
+      hifp_pay: want.hifpPayFen,
+      acct_pay: want.acctPayFen,
+      psn_cash_pay: want.cashPayFen,
+    });
+    // Nothing settled by a pre-settlement, on either side.
+    expect((await totalsAt(hebei, psnNo))?.stays).toBe(1);
+    expect(Number((await totalsAt(hebei, psnNo))!.fund_paid_fen)).toBe(100_000);
+
+    const settled = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL }, 'click-1');
+    expect(settled.amounts).toEqual({
+      medfee_sumamt: want.totalFen,
+      fulamt_ownpay_amt: want.fulamtOwnpayFen,
+      overlmt_selfpay: want.overlmtSelfpayFen,
+      preselfpay_amt: want.preselfpayFen,
+      inscp_scp_amt: want.inscpFen,
+      act_pay_dedc: want.deductibleFen,
+      hifp_pay: want.hifpPayFen,
+      acct_pay: want.acctPayFen,
+      psn_cash_pay: want.cashPayFen,
+    });
+    expect(want.overlmtSelfpayFen).toBeGreaterThan(0); // the single room is above its payment standard (A's catalogue)
+    for (const line of settled.lines) expect(line.why.every((x) => x.policy === '130100-2026' && x.basis.includes('石家庄市'))).toBe(true);
+    expect(settled.lines.map((l) => [l.id, l.totalFen, l.why.map((x) => x.rule)])).toEqual(
+      want.lines.map((l) => [l.id, l.totalFen, l.why.map((x) => x.rule)]),
+    );
+
+    // Hebei: the person's year's totals and account moved by exactly this settlement; one row, for Guangxi's encounter.
+    const totals = (await totalsAt(hebei, psnNo))!;
+    expect(Number(totals.fund_paid_fen)).toBe(100_000 + want.hifpPayFen);
+    expect(Number(totals.deductible_used_fen)).toBe(70_000 + want.deductibleFen);
+    expect(totals.stays).toBe(2);
+    expect(await balanceAt(hebei, psnNo)).toBe(80_000 - want.acctPayFen);
+    expect(
+      await n(hebei, sql`select count(*) as n from insurance_remote_settlements where mdtrt_id = ${mdtrtId} and status = 'settled'`),
+    ).toBe(1);
+    // Guangxi: the settlement under Hebei's policy version, the statement sealed by the usual handler.
+    const row = await one<{ policy_version: string; insurance_region: string; hifp_pay_fen: string }>(
+      guangxi,
+      sql`select * from insurance_settlements where setl_id = ${settled.setlId}`,
+    );
+    expect(row).toMatchObject({ policy_version: '130100-2026', insurance_region: SHIJIAZHUANG });
+    await until('the statement sealed', async () => {
+      await guangxi.ctx.services.events.drain();
+      return (await w.statement(clerk, HOSPITAL, settled.setlId)).certificateId !== null;
+    });
+    expect((await w.statement(clerk, HOSPITAL, settled.setlId)).policyVersion).toBe('130100-2026');
+
+    // The same click again (the same msgid): the first answer, no second settlement anywhere.
+    const again = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL }, 'click-1');
+    expect(again.setlId).toBe(settled.setlId);
+    expect(await n(guangxi, sql`select count(*) as n from insurance_settlements where mdtrt_id = ${mdtrtId}`)).toBe(1);
+    expect(await n(hebei, sql`select count(*) as n from insurance_remote_settlements where mdtrt_id = ${mdtrtId}`)).toBe(1);
+    expect(Number((await totalsAt(hebei, psnNo))!.fund_paid_fen)).toBe(100_000 + want.hifpPayFen);
+
+    // Both ledgers hold the call (digests only: no ID number, no name).
+    for (const [node, kind] of [
+      [guangxi, 'federation.sent'],
+      [hebei, 'federation.received'],
+    ] as const) {
+      const { rows } = await node.ctx.database.db.execute<{ data: string }>(
+        sql`select convert_from(data, 'UTF8') as data from ledger_queue where kind = ${kind}
+            union all select convert_from(data, 'UTF8') from ledger_entries where kind = ${kind}`,
+      );
+      const types = rows.map((r) => (JSON.parse(r.data) as { type: string }).type);
+      expect(types).toContain('insurance.presettle');
+      expect(types).toContain('insurance.settle');
+      for (const r of rows) expect(r.data).not.toContain('李大爷');
+    }
+
+    // 2305 at the window: Hebei's totals and account back exactly, the encounter open again.
+    await w.cancel(clerk, HOSPITAL, settled.setlId, 'cancel-1');
+    const back = (await totalsAt(hebei, psnNo))!;
+    expect(Number(back.fund_paid_fen)).toBe(100_000);
+    expect(Number(back.deductible_used_fen)).toBe(70_000);
+    expect(back.stays).toBe(1);
+    expect(await balanceAt(hebei, psnNo)).toBe(80_000);
+    expect(
+      await n(hebei, sql`select count(*) as n from insurance_remote_settlements where mdtrt_id = ${mdtrtId} and status = 'cancelled'`),
+    ).toBe(1);
+    expect((await w.encounter(clerk, HOSPITAL, mdtrtId)).status).toBe('open');
+    // The cancel retried: the first answer, nothing taken back twice.
+    await w.cancel(clerk, HOSPITAL, settled.setlId, 'cancel-1');
+    expect(Number((await totalsAt(hebei, psnNo))!.fund_paid_fen)).toBe(100_000);
+  });
+
+  it('settles once on each side when Hebei answers after Guangxi gave up, and the clerk retries the same msgid', async () => {
+    const { residentId, psnNo } = await patient(0);
+    const mdtrtId = await stay(residentId);
+    const w = guangxi.ctx.services.insurance.window;
+    await w.presettle(clerk, HOSPITAL, mdtrtId);
+    // Hebei is slow: its settlement waits on the person's row, held past Guangxi's call limit (1.5 s).
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holder = hebei.ctx.database.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1 from insurance_persons where psn_no = ${psnNo} for update`);
+      locked();
+      await held;
+    });
+    await isLocked;
+    const first = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL }, 'slow-1').catch((e: unknown) => e);
+    release();
+    await holder;
+    expect(first).toBeInstanceOf(AppError);
+    expect((first as AppError).code).toBe('INSURANCE_REMOTE_UNAVAILABLE');
+    expect((first as AppError).status).toBe(503);
+    expect(await n(guangxi, sql`select count(*) as n from insurance_settlements where mdtrt_id = ${mdtrtId}`)).toBe(0);
+    // Hebei settled meanwhile (its answer found nobody waiting).
+    await until(
+      'Hebei settled',
+      async () => (await n(hebei, sql`select count(*) as n from insurance_remote_settlements where mdtrt_id = ${mdtrtId}`)) === 1,
+    );
+
+    const retried = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL }, 'slow-1');
+    const want = expected({ deductibleUsedFen: 0, fundPaidFen: 0 }, 1, 0, today);
+    expect(retried.amounts.hifp_pay).toBe(want.hifpPayFen);
+    expect(await n(guangxi, sql`select count(*) as n from insurance_settlements where mdtrt_id = ${mdtrtId}`)).toBe(1);
+    expect(await n(hebei, sql`select count(*) as n from insurance_remote_settlements where mdtrt_id = ${mdtrtId}`)).toBe(1);
+    expect(Number((await totalsAt(hebei, psnNo))!.fund_paid_fen)).toBe(want.hifpPayFen);
+  });
+
+  it('refuses with 503 INSURANCE_REMOTE_UNAVAILABLE when Hebei is down, and writes nothing in Guangxi', async () => {
+    const { residentId, psnNo } = await patient();
+    const mdtrtId = await stay(residentId);
+    const w = guangxi.ctx.services.insurance.window;
+    await w.presettle(clerk, HOSPITAL, mdtrtId);
+    const count = async () => ({
+      messages: await n(guangxi, sql`select count(*) as n from federation_messages`),
+      settlements: await n(guangxi, sql`select count(*) as n from insurance_settlements where mdtrt_id = ${mdtrtId}`),
+      log: await n(guangxi, sql`select count(*) as n from insurance_window_log where mdtrt_id = ${mdtrtId}`),
+      insurance: await n(guangxi, sql`select count(*) as n from insurance_messages`),
+    });
+    const before = await count();
+    await hebei.app.close();
+    try {
+      const error = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL }, 'down-1').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppError);
+      const e = error as AppError;
+      expect(e.code).toBe('INSURANCE_REMOTE_UNAVAILABLE');
+      expect(e.status).toBe(503);
+      expect(formatMessage(e.code, e.params, 'zh-CN')).toContain('参保地 130100 的医保节点暂时无法访问');
+      expect(formatMessage(e.code, e.params, 'en')).toContain('nothing was settled');
+      expect(await count()).toEqual(before);
+      expect((await w.encounter(clerk, HOSPITAL, mdtrtId)).status).toBe('open');
+      const pre = await w.presettle(clerk, HOSPITAL, mdtrtId).catch((x: unknown) => x);
+      expect((pre as AppError).code).toBe('INSURANCE_REMOTE_UNAVAILABLE');
+      // Over HTTP at the window: 503, in Chinese by default and in English when asked.
+      const login = await guangxi.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        headers: { 'x-auth-mode': 'bearer' },
+        payload: { kind: 'staff', username: clerk.username, password: PASSWORD, channel: 'web' },
+      });
+      const token = login.json<{ token: string }>().token;
+      for (const [lang, words] of [
+        ['zh-CN', '医保节点暂时无法访问'],
+        ['en', 'cannot be reached'],
+      ] as const) {
+        const res = await guangxi.app.inject({
+          method: 'POST',
+          url: `/api/insurance/window/${HOSPITAL}/encounters/${mdtrtId}/presettle`,
+          headers: { authorization: `Bearer ${token}`, 'accept-language': lang },
+          payload: {},
+        });
+        expect(res.statusCode).toBe(503);
+        expect(res.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'INSURANCE_REMOTE_UNAVAILABLE' });
+        expect(res.json<{ error: { message: string } }>().error.message).toContain(words);
+      }
+      expect(await count()).toEqual(before);
+    } finally {
+      hebei.app = await buildTestApp(hebei.ctx);
+      await hebei.app.listen({ host: '127.0.0.1', port: hebei.port });
+    }
+    // Hebei back: the same msgid settles, once.
+    const settled = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL }, 'down-1');
+    expect(settled.amounts.medfee_sumamt).toBe(TOTAL);
+    expect(await n(hebei, sql`select count(*) as n from insurance_remote_settlements where psn_no = ${psnNo}`)).toBe(1);
+  });
+});

@@ -112,7 +112,10 @@ export function Dashboard() {
             ))}
           </Row>
           <p className="cs-muted">
-            {t('好差评指标为累计数；其余为所选区间。', 'Rating figures are all-time; the others are for the period.')}{' '}
+            {t(
+              '所有指标均为所选区间；好差评按评价日期计入（回访、整改计入其评价的日期）。',
+              'Every figure is for the period; ratings count on the day they were given (a callback or a rectification on its rating’s day).',
+            )}{' '}
             <a href={view.queue.link} onClick={(e) => (e.preventDefault(), queue(view.org.code))}>
               {t('查看超期办件队列', 'Open its overdue queue')}
             </a>

@@ -27,7 +27,7 @@ export interface RatingCounts {
   rectifiedOnTime?: number;
 }
 
-export interface RatingCountedPayload {
+interface RatingCountedPayload {
   ratingId: string;
   orgPath: string;
   serviceCode: string;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../../../test/db.ts';
@@ -151,5 +152,50 @@ describe.each(testEngines())('the dashboard’s 好差评 figures per period on 
       to: '2026-12-31',
     });
     expect(village.ratings).toEqual(year);
+  });
+
+  it('the migration backfills the ratings given before it exactly as the handler counted them, and the years from the months', async () => {
+    const db = ctx.database.db;
+    const columns = 'ratings, ratings_good, ratings_bad, real_name_bad, called_back, rectifications, rectified, rectified_on_time';
+    const snapshot = async () => ({
+      days: (
+        await db.execute(
+          sql.raw(
+            `select org_code, service_code, day::text, ${columns} from dashboard_counts where ratings <> 0 or called_back <> 0 order by 1, 2, 3`,
+          ),
+        )
+      ).rows,
+      months: (
+        await db.execute(
+          sql.raw(`select org_code, service_code, month::text, ${columns} from dashboard_months where ratings <> 0 order by 1, 2, 3`),
+        )
+      ).rows,
+      years: (await db.execute(sql.raw(`select * from dashboard_years order by org_code, service_code, year`))).rows,
+    });
+    const counted = await snapshot();
+    expect(counted.days.length).toBeGreaterThan(0);
+    // As before the migration: no rating counts, no year rows; then its backfill statements.
+    await db.execute(
+      sql.raw(
+        `update dashboard_counts set ${columns
+          .split(', ')
+          .map((c) => `${c} = 0`)
+          .join(', ')}`,
+      ),
+    );
+    await db.execute(
+      sql.raw(
+        `update dashboard_months set ${columns
+          .split(', ')
+          .map((c) => `${c} = 0`)
+          .join(', ')}`,
+      ),
+    );
+    await db.execute(sql`delete from dashboard_years`);
+    const migration = readFileSync(new URL('../../../drizzle/0031_dashboard_years.sql', import.meta.url), 'utf8');
+    const statements = migration.split('--> statement-breakpoint').filter((st) => /^\s*(--.*\n\s*)*(WITH|INSERT)/.test(st));
+    expect(statements).toHaveLength(3);
+    for (const statement of statements) await db.execute(sql.raw(statement));
+    expect(await snapshot()).toEqual(counted);
   });
 });

@@ -429,7 +429,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     insuranceAdmin: createInsuranceAdmin(insuranceDeps),
     insuranceFigures: createServiceFigures({ db, catalog, orgs }),
     ratings,
-    dashboards: createDashboardsService({ db, orgs, catalog, ratings, clock }),
+    dashboards: createDashboardsService({ db, orgs, catalog, clock }),
     publicFigures: createPublicFigures({ ledger, orgs, catalog, clock, ...options.publicFigures }),
     federation,
     crossCases,

@@ -52,10 +52,16 @@ export async function fillDashboardAggregate(
   if (months.rows[0]?.t)
     await admin.query(`INSERT INTO dashboard_months (org_code, service_code, month, ${COLS})
       SELECT org_code, service_code, date_trunc('month', day)::date, ${sums} FROM dashboard_counts GROUP BY 1, 2, 3`);
+  // The years' rows from the months (a database before migration 0031 has none).
+  const years = await admin.query<{ t: string | null }>(`SELECT to_regclass('dashboard_years')::text AS t`);
+  if (years.rows[0]?.t)
+    await admin.query(`INSERT INTO dashboard_years (org_code, service_code, year, ${COLS})
+      SELECT org_code, service_code, date_trunc('year', month)::date, ${sums} FROM dashboard_months GROUP BY 1, 2, 3`);
   await admin.query('DROP TABLE bench_leaf');
   await admin.query('DROP TABLE bench_villages');
   await admin.query('ANALYZE dashboard_counts');
   if (months.rows[0]?.t) await admin.query('ANALYZE dashboard_months');
+  if (years.rows[0]?.t) await admin.query('ANALYZE dashboard_years');
   return villages;
 }
 

@@ -1,5 +1,6 @@
 import { chinaDate } from '../../core/values.ts';
 import type { CaseFacts } from '../applications/index.ts';
+import { RATING_COUNTED_TOPIC } from '../ratings/index.ts';
 import { EXCHANGE_COMPLETED_TOPIC as EXCHANGE_COMPLETED } from '../sharing/index.ts';
 import { caseTiming } from './case-clock.ts';
 
@@ -17,6 +18,14 @@ export interface Counters {
   certificates: number;
   exchangesConsumed: number;
   exchangesProvided: number;
+  ratings: number;
+  ratingsGood: number;
+  ratingsBad: number;
+  realNameBad: number;
+  calledBack: number;
+  rectifications: number;
+  rectified: number;
+  rectifiedOnTime: number;
 }
 
 export const COUNTER_NAMES: readonly (keyof Counters)[] = [
@@ -32,6 +41,14 @@ export const COUNTER_NAMES: readonly (keyof Counters)[] = [
   'certificates',
   'exchangesConsumed',
   'exchangesProvided',
+  'ratings',
+  'ratingsGood',
+  'ratingsBad',
+  'realNameBad',
+  'calledBack',
+  'rectifications',
+  'rectified',
+  'rectifiedOnTime',
 ];
 
 export const zeroCounters = (): Counters => ({
@@ -47,13 +64,21 @@ export const zeroCounters = (): Counters => ({
   certificates: 0,
   exchangesConsumed: 0,
   exchangesProvided: 0,
+  ratings: 0,
+  ratingsGood: 0,
+  ratingsBad: 0,
+  realNameBad: 0,
+  calledBack: 0,
+  rectifications: 0,
+  rectified: 0,
+  rectifiedOnTime: 0,
 });
 
 /** The outbox handler's name (the worker records what it has done under it). */
 export const HANDLER_NAME = 'dashboards.count';
 
 /** The events the dashboards count. */
-export const COUNTED_TOPICS = ['case.submitted', 'case.decided', 'certificate.issued', EXCHANGE_COMPLETED] as const;
+export const COUNTED_TOPICS = ['case.submitted', 'case.decided', 'certificate.issued', EXCHANGE_COMPLETED, RATING_COUNTED_TOPIC] as const;
 
 export interface CountedEvent {
   id: number;
@@ -130,6 +155,40 @@ export function providerOf(event: CountedEvent): { orgCode: string; counted: { d
   const orgCode = event.payload['providerOrgCode'];
   if (event.topic !== EXCHANGE_COMPLETED || typeof orgCode !== 'string') return null;
   return { orgCode, counted: { day: chinaDate(completedAt(event)), add: { exchangesProvided: 1 } } };
+}
+
+/** The ratings module's names of what a rating step adds, and the counters they add to. */
+const RATING_COUNTERS: Record<string, keyof Counters> = {
+  ratings: 'ratings',
+  good: 'ratingsGood',
+  bad: 'ratingsBad',
+  realNameBad: 'realNameBad',
+  calledBack: 'calledBack',
+  rectifications: 'rectifications',
+  rectified: 'rectified',
+  rectifiedOnTime: 'rectifiedOnTime',
+};
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const ORG_PATH = /^[0-9A-Za-z_-]+(\.[0-9A-Za-z_-]+)*$/;
+
+/**
+ * A rating step's change to the 好差评 counts (`rating.counted`): its rating's org path, service
+ * and day, and what it adds (negative when a rating is set aside on appeal); null for any other
+ * event or a payload that is not one.
+ */
+export function ratingCounted(
+  event: CountedEvent,
+): { orgPath: string; serviceCode: string; counted: { day: string; add: Partial<Counters> } } | null {
+  if (event.topic !== RATING_COUNTED_TOPIC) return null;
+  const { orgPath, serviceCode, day, add } = event.payload;
+  if (typeof orgPath !== 'string' || !ORG_PATH.test(orgPath) || typeof serviceCode !== 'string' || serviceCode === '') return null;
+  if (typeof day !== 'string' || !DAY.test(day) || typeof add !== 'object' || add === null) return null;
+  const out: Partial<Counters> = {};
+  for (const [name, value] of Object.entries(add as Record<string, unknown>)) {
+    const counter = RATING_COUNTERS[name];
+    if (counter && Number.isSafeInteger(value)) out[counter] = value as number;
+  }
+  return { orgPath, serviceCode, counted: { day, add: out } };
 }
 
 /**

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
 import { queryPrepared, type PreparedStatement } from '../../db/prepared.ts';
 import { COUNTER_NAMES, type Counters, type Deltas, zeroCounters } from './counting.ts';
-import type { PeriodSplit } from './period.ts';
+import type { PeriodTerms, SignedRange } from './period.ts';
 
 const COLUMNS: Record<keyof Counters, string> = {
   submitted: 'submitted',
@@ -17,6 +17,14 @@ const COLUMNS: Record<keyof Counters, string> = {
   certificates: 'certificates',
   exchangesConsumed: 'exchanges_consumed',
   exchangesProvided: 'exchanges_provided',
+  ratings: 'ratings',
+  ratingsGood: 'ratings_good',
+  ratingsBad: 'ratings_bad',
+  realNameBad: 'real_name_bad',
+  calledBack: 'called_back',
+  rectifications: 'rectifications',
+  rectified: 'rectified',
+  rectifiedOnTime: 'rectified_on_time',
 };
 const COLUMN_LIST = COUNTER_NAMES.map((n) => COLUMNS[n]);
 
@@ -30,69 +38,96 @@ export async function markApplied(tx: Executor, eventIds: readonly number[]): Pr
 }
 
 const firstOfMonth = (day: string) => `${day.slice(0, 7)}-01`;
+const firstOfYear = (day: string) => `${day.slice(0, 4)}-01-01`;
+
+type AggregateTable = 'dashboard_counts' | 'dashboard_months' | 'dashboard_years';
+const KEY_COLUMN: Record<AggregateTable, string> = { dashboard_counts: 'day', dashboard_months: 'month', dashboard_years: 'year' };
 
 /** Adds rows to one aggregate table in one statement (one array per column), in key order. */
-async function addRows(tx: Executor, table: 'dashboard_counts' | 'dashboard_months', rows: Deltas): Promise<void> {
+async function addRows(tx: Executor, table: AggregateTable, rows: Deltas): Promise<void> {
   const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
   if (sorted.length === 0) return;
   const arrays = COUNTER_NAMES.map((n) => sql`${sql.param(sorted.map((r) => r.counters[n]))}::bigint[]`);
   const cols = sql.raw(COLUMN_LIST.join(', '));
   const updates = sql.raw(COLUMN_LIST.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', '));
-  const [name, key] = table === 'dashboard_counts' ? ['dashboard_counts', 'day'] : ['dashboard_months', 'month'];
+  const key = KEY_COLUMN[table];
   await tx.execute(sql`
-    insert into ${sql.raw(name)} (org_code, service_code, ${sql.raw(key)}, ${cols})
+    insert into ${sql.raw(table)} (org_code, service_code, ${sql.raw(key)}, ${cols})
     select * from unnest(${sql.param(sorted.map((r) => r.orgCode))}::text[], ${sql.param(sorted.map((r) => r.serviceCode))}::text[],
       ${sql.param(sorted.map((r) => r.day))}::date[], ${sql.join(arrays, sql`, `)})
     on conflict (org_code, service_code, ${sql.raw(key)}) do update set ${updates}`);
 }
 
+/** The deltas summed per org, service and the period (month or year) their day falls in. */
+function rollUp(deltas: Deltas, periodOf: (day: string) => string): Deltas {
+  const out: Deltas = new Map();
+  for (const row of deltas.values()) {
+    const day = periodOf(row.day);
+    const key = `${row.orgCode}|${row.serviceCode}|${day}`;
+    let m = out.get(key);
+    if (!m) out.set(key, (m = { orgCode: row.orgCode, serviceCode: row.serviceCode, day, counters: zeroCounters() }));
+    for (const name of COUNTER_NAMES) m.counters[name] += row.counters[name];
+  }
+  return out;
+}
+
 /**
- * Adds the deltas to the daily rows and to their months' rows, each in one statement, in key order
- * (the days before the months) so that concurrent workers lock the rows they share in the same
- * order and never deadlock.
+ * Adds the deltas to the daily rows and to their months' and years' rows, each in one statement,
+ * in key order (the days, then the months, then the years) so that concurrent workers lock the
+ * rows they share in the same order and never deadlock.
  */
 export async function applyDeltas(tx: Executor, deltas: Deltas): Promise<void> {
   if (deltas.size === 0) return;
-  const months: Deltas = new Map();
-  for (const row of deltas.values()) {
-    const month = firstOfMonth(row.day);
-    const key = `${row.orgCode}|${row.serviceCode}|${month}`;
-    let m = months.get(key);
-    if (!m) months.set(key, (m = { orgCode: row.orgCode, serviceCode: row.serviceCode, day: month, counters: zeroCounters() }));
-    for (const name of COUNTER_NAMES) m.counters[name] += row.counters[name];
-  }
   await addRows(tx, 'dashboard_counts', deltas);
-  await addRows(tx, 'dashboard_months', months);
+  await addRows(tx, 'dashboard_months', rollUp(deltas, firstOfMonth));
+  await addRows(tx, 'dashboard_years', rollUp(deltas, firstOfYear));
 }
 
-const SUMS = COLUMN_LIST.map((c, i) => `sum(${c}) as s${i}`).join(', ');
+const SUMS = COLUMN_LIST.map((c, i) => `sum(k * ${c}) as s${i}`).join(', ');
 const SUM_NAMES = COLUMN_LIST.map((_, i) => `s${i}`).join(', ');
-/** The days of a period outside its whole months ($3 from, $5 head end; $8 tail start, $4 to). */
-const EDGE_DAYS = '(day between $3::date and $5::date or day between $8::date and $4::date)';
-/** Sums per org and service of one table's rows, as a JSON array of [org, service, …counters]. */
-const sums = (table: string, where: string) => `
+const COLS = COLUMN_LIST.join(', ');
+/**
+ * The rows of one group (`where`) over the period's terms (period.ts `periodTerms`), each with its
+ * sign `k`: two signed ranges of days ($5–$10), two of months ($11–$16) and whole years ($17–$18).
+ */
+const termRows = (where: string) => `
+           select org_code, service_code, case when day between $5::date and $6::date then $7::int else $10::int end as k, ${COLS}
+             from dashboard_counts where ${where} and (day between $5::date and $6::date or day between $8::date and $9::date)
+           union all
+           select org_code, service_code, case when month between $11::date and $12::date then $13::int else $16::int end, ${COLS}
+             from dashboard_months where ${where} and (month between $11::date and $12::date or month between $14::date and $15::date)
+           union all
+           select org_code, service_code, 1, ${COLS}
+             from dashboard_years where ${where} and year between $17::date and $18::date`;
+/** Signed sums per org and service of one group's rows, as a JSON array of [org, service, …counters]. */
+const sums = (where: string) => `
       (select coalesce(json_agg(json_build_array(org_code, service_code, ${SUM_NAMES})), '[]')::text
-         from (select org_code, service_code, ${SUMS} from ${table} where ${where} group by org_code, service_code) g)`;
+         from (select org_code, service_code, ${SUMS} from (${termRows(where)}) t group by org_code, service_code) g)`;
 
 /**
  * Everything a view counts, in one prepared statement answered as one row of JSON text (parsed
  * natively, not field by field): the org's days (the trend), and the period's sums for the org
- * and each child (all services) and for each of the org's services, from the edge days and from
- * the whole months ($6–$7) apart, which the caller adds up. $1 the org, $2 the org and its
- * children. Each part is one index read of one table, aggregated on its own: a UNION ALL of the
- * parts made an Append that the planner ran in two parallel workers (a process start each, for a
- * few thousand rows: most of the statement's CPU).
+ * and each child (all services) and for each of the org's services. $1 the org, $2 the org and
+ * its children, $3–$4 the period. The sums read the period's signed terms: whole years, the
+ * months and days at its edges, an edge read as its whole month less the days outside it where
+ * that is fewer rows, so a rolling year reads about as many rows as 30 days (about 15 per org and
+ * service). Each group is one index read per table, summed on its own.
  */
 const VIEW: PreparedStatement = {
-  name: 'dashboard_view_v1',
+  name: 'dashboard_view_v2',
   text: `
     select
       (select coalesce(json_agg(json_build_array(day::text, submitted, decided, on_time) order by day), '[]')::text
          from dashboard_counts where org_code = $1 and service_code = '' and day between $3::date and $4::date) as trend,
-      ${sums('dashboard_counts', `org_code = any($2::text[]) and service_code = '' and ${EDGE_DAYS}`)} as org_days,
-      ${sums('dashboard_months', "org_code = any($2::text[]) and service_code = '' and month between $6::date and $7::date")} as org_months,
-      ${sums('dashboard_counts', `org_code = $1 and service_code <> '' and ${EDGE_DAYS}`)} as service_days,
-      ${sums('dashboard_months', "org_code = $1 and service_code <> '' and month between $6::date and $7::date")} as service_months`,
+      ${sums("org_code = any($2::text[]) and service_code = ''")} as orgs,
+      ${sums("org_code = $1 and service_code <> ''")} as services`,
+};
+
+/** An empty range: no row has a day both on or after its start and on or before its end. */
+const NONE: SignedRange = { from: '2000-01-02', to: '2000-01-01', sign: 1 };
+const rangeParams = (ranges: readonly SignedRange[]) => {
+  const [a = NONE, b = NONE] = ranges;
+  return [a.from, a.to, a.sign, b.from, b.to, b.sign];
 };
 
 /** A view's counts: the days of the org, and the sums per org (all services) and per service of the org. */
@@ -104,18 +139,18 @@ export interface ViewCounts {
 
 export async function readView(
   db: Executor,
-  input: { orgCode: string; childCodes: readonly string[]; from: string; to: string; split: PeriodSplit },
+  input: { orgCode: string; childCodes: readonly string[]; from: string; to: string; terms: PeriodTerms },
 ): Promise<ViewCounts> {
-  const { orgCode, from, to, split } = input;
-  const [row] = await queryPrepared<Record<'trend' | 'org_days' | 'org_months' | 'service_days' | 'service_months', string>>(db, VIEW, [
+  const { orgCode, from, to, terms } = input;
+  const [row] = await queryPrepared<Record<'trend' | 'orgs' | 'services', string>>(db, VIEW, [
     orgCode,
     [orgCode, ...input.childCodes],
     from,
     to,
-    split.headTo,
-    split.monthFrom,
-    split.monthTo,
-    split.tailFrom,
+    ...rangeParams(terms.days),
+    ...rangeParams(terms.months),
+    terms.years?.from ?? NONE.from,
+    terms.years?.to ?? NONE.to,
   ]);
   const trend = (JSON.parse(row!.trend) as [string, number, number, number][]).map(([day, submitted, decided, onTime]) => ({
     day,
@@ -125,13 +160,14 @@ export async function readView(
   }));
   const perOrg = new Map<string, Counters>();
   const perService = new Map<string, Counters>();
-  for (const part of [row!.org_days, row!.org_months, row!.service_days, row!.service_months]) {
+  for (const part of [row!.orgs, row!.services]) {
     for (const [org, service, ...values] of JSON.parse(part) as [string, string, ...number[]][]) {
-      const into = service === '' ? perOrg : perService;
-      const key = service === '' ? org : service;
-      let counters = into.get(key);
-      if (!counters) into.set(key, (counters = zeroCounters()));
-      for (let i = 0; i < COUNTER_NAMES.length; i++) counters[COUNTER_NAMES[i]!] += Number(values[i] ?? 0);
+      // A group whose rows in the period's terms add up to nothing (its days subtracted from its month) is not shown.
+      if (values.every((v) => Number(v) === 0)) continue;
+      const counters = zeroCounters();
+      for (let i = 0; i < COUNTER_NAMES.length; i++) counters[COUNTER_NAMES[i]!] = Number(values[i] ?? 0);
+      if (service === '') perOrg.set(org, counters);
+      else perService.set(service, counters);
     }
   }
   return { trend, perOrg, perService };

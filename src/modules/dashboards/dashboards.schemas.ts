@@ -68,7 +68,7 @@ export const DashboardViewSchema = Type.Object(
     /** 网上可办率: the share of the catalogue's service items that can be done fully online. */
     online: Type.Object({ items: Count, online: Count, rate: Type.Number({ minimum: 0, maximum: 1 }) }),
     figures: FiguresSchema,
-    /** 好差评 of the org's subtree, all time (null when the caller may not see ratings). */
+    /** 好差评 of the org's subtree for the ratings given in the period (null when the caller may not see ratings). */
     ratings: Nullable(RatingsSummarySchema),
     children: Type.Array(
       Type.Object({ code: Type.String(), name: Type.String(), level: Type.String(), leaf: Type.Boolean(), figures: FiguresSchema }),

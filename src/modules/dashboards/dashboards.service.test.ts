@@ -10,6 +10,7 @@ import { countEvents } from './on-event.ts';
 import { APPLIED_RETENTION_MS, pruneApplied, startAppliedPrune } from './applied-prune.ts';
 import { seedDatasets } from '../sharing/sharing.seed.ts';
 import { shiftDate } from './period.ts';
+import { chinaDate } from '../../core/values.ts';
 
 const COUNTY = '130123';
 const TOWNSHIP = '130123100';
@@ -120,7 +121,62 @@ describe.each(testEngines())('supervision dashboards on %s', (engine) => {
     expect((await ctx.services.dashboards.view(countyAdmin, COUNTY, {})).figures).toEqual(county.figures);
   });
 
-  it('sums any period from whole months and edge days exactly as its days add up', async () => {
+  it('reads a year from its year rows as the sum of its months and as a recount from the cases', async () => {
+    const countyAdmin = await ctx.newStaff('county_admin', COUNTY);
+    const today = chinaDate(new Date());
+    const year = today.slice(0, 4);
+    const view = (from: string, to: string) => ctx.services.dashboards.view(countyAdmin, COUNTY, { from, to });
+    const whole = await view(`${year}-01-01`, `${year}-12-31`);
+    const months = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => {
+        const from = `${year}-${String(i + 1).padStart(2, '0')}-01`;
+        return view(from, shiftDate(`${shiftDate(from, 31).slice(0, 7)}-01`, -1));
+      }),
+    );
+    const counts = [
+      'submitted',
+      'submittedOnline',
+      'decided',
+      'onTime',
+      'firstTime',
+      'fullyOnline',
+      'counterTrips',
+      'instant',
+      'certificates',
+      'exchanges',
+      'exchangesProvided',
+    ] as const;
+    expect(whole.figures.submitted).toBeGreaterThan(0);
+    for (const key of counts) expect(whole.figures[key]).toBe(months.reduce((sum, m) => sum + m.figures[key], 0));
+    for (const child of whole.children)
+      expect(child.figures.submitted).toBe(
+        months.reduce((sum, m) => sum + m.children.find((c) => c.code === child.code)!.figures.submitted, 0),
+      );
+    expect(whole.figures).toMatchObject(await independentCount(COUNTY));
+    // A rolling year (edge months less their outside days, a year's row less a month's) counts the same cases.
+    expect((await view(shiftDate(today, -364), today)).figures).toEqual(whole.figures);
+    // Every year row holds what its months' rows hold, column by column.
+    const columns = sql.raw(
+      ['submitted', 'submitted_online', 'decided', 'on_time', 'first_time', 'instant', 'fully_online', 'counter_trips', 'working_milli']
+        .concat(['certificates', 'exchanges_consumed', 'exchanges_provided', 'ratings', 'called_back', 'rectified'])
+        .map((c) => `(m.${c} = y.${c})`)
+        .join(' and '),
+    );
+    const { rows } = await ctx.database.db.execute<{ rows: number; equal: number }>(sql`
+      with m as (select org_code, service_code, date_trunc('year', month)::date as year, sum(submitted) as submitted,
+                   sum(submitted_online) as submitted_online, sum(decided) as decided, sum(on_time) as on_time, sum(first_time) as first_time,
+                   sum(instant) as instant, sum(fully_online) as fully_online, sum(counter_trips) as counter_trips,
+                   sum(working_milli) as working_milli, sum(certificates) as certificates, sum(exchanges_consumed) as exchanges_consumed,
+                   sum(exchanges_provided) as exchanges_provided, sum(ratings) as ratings, sum(called_back) as called_back,
+                   sum(rectified) as rectified
+                 from dashboard_months group by 1, 2, 3)
+      select count(*)::int as rows, count(*) filter (where ${columns})::int as equal
+        from m full join dashboard_years y using (org_code, service_code, year)`);
+    expect(rows[0]!.rows).toBeGreaterThan(0);
+    expect(rows[0]!.equal).toBe(rows[0]!.rows);
+  });
+
+  it('sums any period from its signed year, month and day terms exactly as its days add up', async () => {
     // A year of rows (2025) for the village and every org above it, written as the handler writes them.
     const path = (await ctx.services.orgs.getOrg(VILLAGE))!.path;
     const perDay = new Map<string, { submitted: number; decided: number }>();
@@ -143,6 +199,9 @@ describe.each(testEngines())('supervision dashboards on %s', (engine) => {
       ['2025-03-02', '2025-04-29'],
       ['2025-06-30', '2025-08-01'],
       ['2025-12-31', '2025-12-31'],
+      ['2025-01-20', '2025-11-28'],
+      ['2025-02-03', '2025-02-26'],
+      ['2024-12-07', '2025-12-06'],
     ] as const;
     for (const [from, to] of periods) {
       let submitted = 0;

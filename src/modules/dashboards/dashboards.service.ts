@@ -6,7 +6,7 @@ import { isFullyOnline, onlineRate, type ServiceItem } from '../catalog/index.ts
 import { can, type Principal } from '../identity/index.ts';
 import { type Counters, zeroCounters } from './counting.ts';
 import * as repo from './dashboards.repository.ts';
-import { period, splitPeriod } from './period.ts';
+import { period, periodTerms } from './period.ts';
 import { createTtlCache } from './ttl-cache.ts';
 import { CONTENT_TYPES, type ExportFormat, type ExportTable, tableOf, toCsv, toXlsx } from './exports.ts';
 import type { DashboardView, Figures, RatingsSummary } from './dashboards.schemas.ts';
@@ -27,24 +27,6 @@ export interface DashboardsDeps {
     listChildren(code: string, page: { after?: string; limit?: number }): Promise<{ items: OrgNode[]; next: string | null }>;
   };
   catalog: { listItems(filter: { q?: string; category?: string }): Promise<ServiceItem[]> };
-  /** 好差评 figures of an org's subtree (the ratings module's own read, its own access check). */
-  ratings: {
-    figures(
-      principal: Principal,
-      orgCode: string,
-    ): Promise<{
-      ratings: number;
-      good: number;
-      bad: number;
-      goodRate: number | null;
-      realNameBad: number;
-      calledBack: number;
-      callbackRate: number | null;
-      rectified: number;
-      rectifiedOnTime: number;
-      rectificationsOpen: number;
-    }>;
-  };
   clock?: () => Date;
 }
 
@@ -56,8 +38,6 @@ const MAX_CHILDREN = 5000;
 /** The catalogue and the org tree change rarely (a division reload shows within the orgs module's own minute). */
 const CATALOG_CACHE_MS = 60_000;
 const CHILDREN_CACHE_MS = 60_000;
-/** The ratings figures count the subtree's ratings: reused briefly per caller and org, well within the minute of freshness. */
-const RATINGS_CACHE_MS = 15_000;
 
 const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000);
 
@@ -85,6 +65,23 @@ function figuresOf(c: Counters): Figures {
 }
 const EMPTY_FIGURES = figuresOf(zeroCounters());
 
+/** 好差评 of the ratings given in the period: each step (a callback, a reply, an appeal) counted on its rating's day. */
+function ratingsOf(c: Counters): RatingsSummary {
+  return {
+    ratings: c.ratings,
+    good: c.ratingsGood,
+    goodRate: ratio(c.ratingsGood, c.ratings),
+    bad: c.ratingsBad,
+    rectified: c.rectified,
+    rectificationRate: ratio(c.rectified, c.ratingsBad),
+    rectifiedOnTime: c.rectifiedOnTime,
+    rectificationsOpen: c.rectifications - c.rectified,
+    realNameBad: c.realNameBad,
+    calledBack: c.calledBack,
+    callbackRate: ratio(c.calledBack, c.realNameBad),
+  };
+}
+
 /** The entity tag of an answer: its bytes' digest. */
 const tagOf = (json: string) => `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
 
@@ -100,9 +97,9 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 /**
  * 督查 dashboards per level (province → city → county → township → village): the figures an org
  * is assessed on, for it and for each child (drill-down), per service, and per day, read from the
- * incrementally kept aggregate in one statement (whole months from the monthly rows), never by
- * scanning the cases. The org tree, the catalogue and the ratings figures come from short-lived
- * per-process caches.
+ * incrementally kept aggregate in one statement (whole years and months from their own rows),
+ * never by scanning the cases or the ratings. The org tree and the catalogue come from
+ * short-lived per-process caches.
  */
 export function createDashboardsService(deps: DashboardsDeps) {
   const { db, orgs } = deps;
@@ -150,33 +147,6 @@ export function createDashboardsService(deps: DashboardsDeps) {
     return found.filter((o): o is OrgNode => o !== null);
   }
 
-  const ratingsCache = createTtlCache<RatingsSummary | null>({ ttlMs: RATINGS_CACHE_MS });
-  function ratingsOf(principal: Principal, orgCode: string): Promise<RatingsSummary | null> {
-    // Per caller: the ratings module checks its own access, so one caller's answer is never another's.
-    return ratingsCache.get(`${principal.accountId}|${orgCode}`, async () => {
-      try {
-        const f = await deps.ratings.figures(principal, orgCode);
-        return {
-          ratings: f.ratings,
-          good: f.good,
-          goodRate: f.goodRate,
-          bad: f.bad,
-          rectified: f.rectified,
-          rectificationRate: ratio(f.rectified, f.bad),
-          rectifiedOnTime: f.rectifiedOnTime,
-          rectificationsOpen: f.rectificationsOpen,
-          realNameBad: f.realNameBad,
-          calledBack: f.calledBack,
-          callbackRate: f.callbackRate,
-        };
-      } catch (error) {
-        // Someone who may see the dashboard but not the ratings (no such role today) sees no rating figures.
-        if (error instanceof AppError && error.code === 'NOT_FOUND') return null;
-        throw error;
-      }
-    });
-  }
-
   async function view(
     principal: Principal,
     orgCode: string,
@@ -190,10 +160,13 @@ export function createDashboardsService(deps: DashboardsDeps) {
       leaf ? Promise.resolve([]) : childrenOf(org.code),
       catalogue(),
     ]);
-    const [counts, ratings] = await Promise.all([
-      repo.readView(db, { orgCode: org.code, childCodes: children.map((c) => c.code), from, to, split: splitPeriod(from, to) }),
-      ratingsOf(principal, org.code),
-    ]);
+    const counts = await repo.readView(db, {
+      orgCode: org.code,
+      childCodes: children.map((c) => c.code),
+      from,
+      to,
+      terms: periodTerms(from, to),
+    });
     const totals = counts.perOrg.get(org.code);
     return {
       org: { code: org.code, name: org.name, level: org.level },
@@ -204,7 +177,8 @@ export function createDashboardsService(deps: DashboardsDeps) {
       to,
       online: cat.online,
       figures: totals ? figuresOf(totals) : EMPTY_FIGURES,
-      ratings,
+      // Someone who may see the dashboard but not the ratings (no such role today) sees no rating figures.
+      ratings: can(principal, 'rating.view', { orgPath: org.path }) ? ratingsOf(totals ?? zeroCounters()) : null,
       children: children.map((c) => {
         const counters = counts.perOrg.get(c.code);
         return {

@@ -26,6 +26,20 @@ const counterColumns = () => ({
   exchangesConsumed: integer('exchanges_consumed').notNull().default(0),
   /** … and as the provider. */
   exchangesProvided: integer('exchanges_provided').notNull().default(0),
+  // 好差评, on the rating's day (China date): later steps (a callback, a reply, an appeal that sets
+  // the rating aside) change the figures of the rating's day, as the public figures count them.
+  /** Ratings that stand (one set aside on appeal counts no more). */
+  ratings: integer('ratings').notNull().default(0),
+  /** … good (4, 5) and bad (1, 2). */
+  ratingsGood: integer('ratings_good').notNull().default(0),
+  ratingsBad: integer('ratings_bad').notNull().default(0),
+  /** Real-name bad ratings (each needs a callback), and those called back. */
+  realNameBad: integer('real_name_bad').notNull().default(0),
+  calledBack: integer('called_back').notNull().default(0),
+  /** Rectification tasks opened for the bad ratings, replied to, and replied to by the deadline. */
+  rectifications: integer('rectifications').notNull().default(0),
+  rectified: integer('rectified').notNull().default(0),
+  rectifiedOnTime: integer('rectified_on_time').notNull().default(0),
 });
 
 /**
@@ -72,6 +86,27 @@ export const dashboardMonths = pgTable(
     primaryKey({ columns: [t.orgCode, t.serviceCode, t.month] }),
     index('dashboard_months_services_idx')
       .on(t.orgCode, t.month)
+      .where(sql`${t.serviceCode} <> ''`),
+  ],
+);
+
+/**
+ * The same counters per calendar year (`year`: its 1 January), written with the days and months:
+ * a period of up to a year reads its whole years here and only the months and days at its edges
+ * (period.ts `periodTerms`), so a rolling year's view reads about as many rows as a 30-day one.
+ */
+export const dashboardYears = pgTable(
+  'dashboard_years',
+  {
+    orgCode: text('org_code').notNull(),
+    serviceCode: text('service_code').notNull(),
+    year: date('year').notNull(),
+    ...counterColumns(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgCode, t.serviceCode, t.year] }),
+    index('dashboard_years_services_idx')
+      .on(t.orgCode, t.year)
       .where(sql`${t.serviceCode} <> ''`),
   ],
 );

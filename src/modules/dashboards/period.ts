@@ -34,26 +34,93 @@ export function period(query: { from?: string | undefined; to?: string | undefin
   return { from, to };
 }
 
-/**
- * A period cut into the whole calendar months it contains (read from the monthly rows) and the
- * days before and after them (read from the daily rows): [from, headTo] ∪ months [monthFrom,
- * monthTo] ∪ [tailFrom, to], each range inclusive and empty when its start is after its end.
- * Together they cover every day of the period exactly once.
- */
-export interface PeriodSplit {
-  headTo: string;
-  /** The first day of the first whole month, and of the last. */
-  monthFrom: string;
-  monthTo: string;
-  tailFrom: string;
+/** Inclusive date range with the sign its rows are summed with (−1: rows subtracted from a whole month or year read beside them). */
+export interface SignedRange {
+  from: string;
+  to: string;
+  sign: 1 | -1;
 }
 
-export function splitPeriod(from: string, to: string): PeriodSplit {
-  const monthFrom = from.endsWith('-01') ? from : nextMonth(from);
-  // The last whole month ends on or before `to`: the month of to+1 day, minus one month, starts it.
-  const afterTo = shiftDate(to, 1);
-  const monthEndFrom = afterTo.endsWith('-01') ? afterTo : `${afterTo.slice(0, 7)}-01`;
-  if (monthFrom >= monthEndFrom) return { headTo: to, monthFrom: afterTo, monthTo: to, tailFrom: afterTo };
-  const lastMonth = shiftDate(monthEndFrom, -1).slice(0, 7) + '-01';
-  return { headTo: shiftDate(monthFrom, -1), monthFrom, monthTo: lastMonth, tailFrom: monthEndFrom };
+/**
+ * The rows a period is summed from, at most two signed ranges of days, at most two signed ranges
+ * of months (each month as its first day) and one range of whole years (each as its 1 January):
+ * the sum over the terms, each row times its range's sign, is the sum over the period's days.
+ * An edge that covers most of its month is read as the whole month minus the days outside it
+ * (and likewise months within a year), so that every period of up to a year reads at most about
+ * 15 rows per org and service: 16 days, 2 months and a year for a rolling year, where the days
+ * alone would be 365 and days and months 42.
+ */
+export interface PeriodTerms {
+  days: SignedRange[];
+  months: SignedRange[];
+  /** First and last 1 January, or null. */
+  years: { from: string; to: string } | null;
+}
+
+/** Days as numbers (days since 1970-01-01) and months as numbers (year × 12 + month − 1). */
+const dayNo = (date: string) => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+const dayOf = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
+const monthNo = (date: string) => Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7)) - 1;
+const monthOf = (n: number) => `${String(Math.floor(n / 12)).padStart(4, '0')}-${String((n % 12) + 1).padStart(2, '0')}-01`;
+
+/**
+ * One level of the decomposition: the units lo..hi (inclusive) as signed ranges of units and a
+ * range of whole parents (by the index of their first unit), each edge read the cheaper way —
+ * its units inside the period, or its whole parent less the units outside.
+ */
+function splitLevel(
+  lo: number,
+  hi: number,
+  startOf: (i: number) => number,
+  endOf: (i: number) => number,
+): { ranges: { from: number; to: number; sign: 1 | -1 }[]; parentFrom: number; parentTo: number } {
+  const ranges: { from: number; to: number; sign: 1 | -1 }[] = [];
+  if (startOf(lo) === startOf(hi)) {
+    const start = startOf(lo);
+    const end = endOf(lo);
+    if (lo === start && hi === end) return { ranges, parentFrom: start, parentTo: start };
+    const inside = hi - lo + 1;
+    const outside = lo - start + (end - hi);
+    if (inside <= outside + 1) return { ranges: [{ from: lo, to: hi, sign: 1 }], parentFrom: 1, parentTo: 0 };
+    if (lo > start) ranges.push({ from: start, to: lo - 1, sign: -1 });
+    if (hi < end) ranges.push({ from: hi + 1, to: end, sign: -1 });
+    return { ranges, parentFrom: start, parentTo: start };
+  }
+  let parentFrom = startOf(lo);
+  if (lo !== parentFrom) {
+    const inside = endOf(lo) - lo + 1;
+    const outside = lo - parentFrom;
+    if (inside <= outside + 1) {
+      ranges.push({ from: lo, to: endOf(lo), sign: 1 });
+      parentFrom = endOf(lo) + 1;
+    } else ranges.push({ from: parentFrom, to: lo - 1, sign: -1 });
+  }
+  let parentTo = startOf(hi);
+  if (hi !== endOf(hi)) {
+    const inside = hi - parentTo + 1;
+    const outside = endOf(hi) - hi;
+    if (inside <= outside + 1) {
+      ranges.push({ from: parentTo, to: hi, sign: 1 });
+      parentTo = startOf(parentTo - 1);
+    } else ranges.push({ from: hi + 1, to: endOf(hi), sign: -1 });
+  }
+  return { ranges, parentFrom, parentTo };
+}
+
+export function periodTerms(from: string, to: string): PeriodTerms {
+  const monthStart = (d: number) => dayNo(`${dayOf(d).slice(0, 7)}-01`);
+  const monthEnd = (d: number) => dayNo(nextMonth(dayOf(d))) - 1;
+  const dayLevel = splitLevel(dayNo(from), dayNo(to), monthStart, monthEnd);
+  const days = dayLevel.ranges.map((r) => ({ from: dayOf(r.from), to: dayOf(r.to), sign: r.sign }));
+  if (dayLevel.parentFrom > dayLevel.parentTo) return { days, months: [], years: null };
+  const monthLevel = splitLevel(
+    monthNo(dayOf(dayLevel.parentFrom)),
+    monthNo(dayOf(dayLevel.parentTo)),
+    (m) => m - (m % 12),
+    (m) => m - (m % 12) + 11,
+  );
+  const months = monthLevel.ranges.map((r) => ({ from: monthOf(r.from), to: monthOf(r.to), sign: r.sign }));
+  const years =
+    monthLevel.parentFrom > monthLevel.parentTo ? null : { from: monthOf(monthLevel.parentFrom), to: monthOf(monthLevel.parentTo) };
+  return { days, months, years };
 }

@@ -1,6 +1,7 @@
 import { AppError } from '../../core/errors.ts';
 import type { Principal } from '../identity/index.ts';
 import { requireStaffAction } from './access.ts';
+import { enqueueCounted, lockRating, overturnCounts } from './counted.ts';
 import { appendRatingLeaf } from './leaf.ts';
 import { cleanText, conflict, invalid, notFoundOf, TEXT } from './messages.ts';
 import type { RatingsContext } from './ratings-context.ts';
@@ -49,9 +50,12 @@ export function createAppealFunctions(ctx: RatingsContext) {
       requireStaffAction(principal, 'rating.decide', rating.orgPath, TEXT.appeal);
       const note = input.note === undefined ? null : cleanText(input.note) || null;
       await db.transaction(async (tx) => {
+        await lockRating(tx, rating.id);
         const appeal = (await repo.lockAppeal(tx, appealId))!;
         if (appeal.decision) throw conflict('该申诉已有决定', 'this appeal has been decided');
         const now = clock();
+        // Set aside, the rating and its steps count no more (taken before its task closes).
+        if (input.decision === 'overturned') await enqueueCounted(deps.events, tx, rating, await overturnCounts(tx, rating));
         await repo.updateAppeal(tx, appeal.id, {
           decision: input.decision,
           decisionNote: note,

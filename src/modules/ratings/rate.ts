@@ -4,6 +4,7 @@ import { hasUnsafeText } from '../../core/values.ts';
 import type { Executor } from '../../db/database.ts';
 import { actsForAnOrg, can, requireResidentScope, type Principal } from '../identity/index.ts';
 import { rectificationDeadline } from './deadlines.ts';
+import { enqueueCounted, ratedCounts } from './counted.ts';
 import { appendRatingLeaf, encodeRatingLeaf, newRaterSalt, RATING_LEAF_KIND, raterDigest } from './leaf.ts';
 import { indicatorNames, indicatorSetOf, isBad, LEVELS, channelOfSession } from './levels.ts';
 import { conflict, invalid, notFoundOf, TEXT } from './messages.ts';
@@ -108,6 +109,7 @@ export function createRateFunctions(ctx: RatingsContext) {
     );
     const rating = entry ? { ...row, ledgerEntryId: entry.id } : null;
     if (!rating) throw input.already();
+    await enqueueCounted(deps.events, tx, rating, ratedCounts(rating));
     if (!isBad(rating.level)) return { rating, task: undefined };
 
     const { workingDays, deadline } = await rectificationDeadline(tx, {

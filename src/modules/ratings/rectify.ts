@@ -1,6 +1,7 @@
 import { chinaDate } from '../../core/values.ts';
 import { requireResidentScope, type Principal } from '../identity/index.ts';
 import { requireStaffAction } from './access.ts';
+import { enqueueCounted, lockRating, overturned } from './counted.ts';
 import { appendRatingLeaf } from './leaf.ts';
 import { isBad, RERATINGS } from './levels.ts';
 import { cleanText, conflict, invalid, notFoundOf, TEXT } from './messages.ts';
@@ -28,12 +29,16 @@ export function createRectifyFunctions(ctx: RatingsContext) {
       requireStaffAction(principal, 'rating.manage', seen.orgPath, TEXT.rectification);
       const reply = cleanText(text);
       await db.transaction(async (tx) => {
+        // The rating first, then the task (as an appeal decision locks them): its figures change one step at a time.
+        await lockRating(tx, seen.ratingId);
         const task = (await repo.lockRectification(tx, rectificationId))!;
         if (task.state !== 'open' && task.state !== 'escalated')
           throw conflict('该整改任务已答复或已结束', 'this rectification task has been answered or is closed');
         const now = clock();
         await repo.updateRectification(tx, task.id, { state: 'rectified', reply, repliedBy: principal.accountId, repliedAt: now });
         const rating = (await repo.findRating(tx, task.ratingId))!;
+        // The task is open, so its rating stands (setting it aside closes the task).
+        await enqueueCounted(deps.events, tx, rating, { rectified: 1, rectifiedOnTime: chinaDate(now) <= task.deadline ? 1 : 0 });
         await appendRatingLeaf(
           deps.ledger,
           tx,
@@ -105,6 +110,10 @@ export function createRectifyFunctions(ctx: RatingsContext) {
       const note = input.note === undefined ? null : cleanText(input.note) || null;
       await db.transaction(async (tx) => {
         const now = clock();
+        await lockRating(tx, ratingId);
+        // The first callback of a rating that stands makes it called back (回访率).
+        const first = (await repo.callbacksOf(tx, [ratingId])).length === 0;
+        if (first && !(await overturned(tx, ratingId))) await enqueueCounted(deps.events, tx, rating, { calledBack: 1 });
         await repo.insertCallback(tx, { ratingId, calledBy: principal.accountId, calledAt: now, outcome: input.outcome, note });
         await appendRatingLeaf(
           deps.ledger,

@@ -1,12 +1,21 @@
 /** 督查看板: the figures an org is assessed on, per day, per child (click to drill down) and per service; every table exports. */
 import { App as AntApp, Breadcrumb, Card, Col, Empty, Input, Row, Space, Spin, Statistic, Table, Tag } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { type ComponentProps, lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import type { DashboardView } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
 import { api, errorText, LEVEL_TEXT, orgsFor, session, useSearchParam } from './context.ts';
 import { type ChildRow, childrenOption, ExportButtons, figureColumns, num, pct, type ServiceRow, trendOption } from './dashboard-parts.tsx';
-import { EChart } from './echart.tsx';
+
+// ECharts is a chunk of its own, fetched beside the view: the figures and tables show without waiting for it.
+const EChart = lazy(() => import('./echart.tsx').then((m) => ({ default: m.EChart })));
+function Chart(props: ComponentProps<typeof EChart>) {
+  return (
+    <Suspense fallback={<div aria-busy="true" style={{ height: props.height ?? 280 }} />}>
+      <EChart {...props} />
+    </Suspense>
+  );
+}
 
 const chinaToday = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
 const daysBefore = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10);
@@ -112,7 +121,10 @@ export function Dashboard() {
             ))}
           </Row>
           <p className="cs-muted">
-            {t('好差评指标为累计数；其余为所选区间。', 'Rating figures are all-time; the others are for the period.')}{' '}
+            {t(
+              '所有指标均为所选区间；好差评按评价日期计入（回访、整改计入其评价的日期）。',
+              'Every figure is for the period; ratings count on the day they were given (a callback or a rectification on its rating’s day).',
+            )}{' '}
             <a href={view.queue.link} onClick={(e) => (e.preventDefault(), queue(view.org.code))}>
               {t('查看超期办件队列', 'Open its overdue queue')}
             </a>
@@ -122,7 +134,7 @@ export function Dashboard() {
             title={t('每日趋势', 'Per day')}
             extra={<ExportButtons orgCode={view.org.code} table="trend" from={from} to={to} t={t2} />}
           >
-            {trend && <EChart option={trend} label={t('每日申请与办结趋势图', 'Cases per day')} testId="dashboard-trend" />}
+            {trend && <Chart option={trend} label={t('每日申请与办结趋势图', 'Cases per day')} testId="dashboard-trend" />}
           </Card>
           {view.children.length > 0 && (
             <Card
@@ -131,7 +143,7 @@ export function Dashboard() {
               extra={<ExportButtons orgCode={view.org.code} table="children" from={from} to={to} t={t2} />}
             >
               {compare && (
-                <EChart
+                <Chart
                   option={compare}
                   label={t('下级单位办结与按时率对比图', 'Orgs below compared')}
                   onClick={(i) => ranked[i] && drill(ranked[i].code)}

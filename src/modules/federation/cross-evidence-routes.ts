@@ -83,6 +83,28 @@ export function crossEvidenceRoutes(deps: { crossEvidence: CrossEvidence }): Fas
     );
 
     app.get(
+      '/federation/evidence/types',
+      {
+        schema: {
+          tags,
+          summary: '外省电子证照库可提供的证照类型 · evidence types other provinces provide (from the directory)',
+          response: withErrors(
+            {
+              200: Type.Array(
+                Type.Object({
+                  evidenceType: Type.String(),
+                  providers: Type.Array(Type.Object({ memberId: Type.String(), name: Type.String() })),
+                }),
+              ),
+            },
+            [401, 403],
+          ),
+        },
+      },
+      async (request) => crossEvidence.offeredTypes(requirePrincipal(request)),
+    );
+
+    app.get(
       '/federation/evidence/cases/:caseId',
       {
         schema: {

@@ -316,6 +316,21 @@ export function createCrossEvidence(deps: CrossEvidenceDeps) {
       return row ? evidenceView(row) : ((await replay()) ?? evidenceView(row!));
     },
 
+    /** What other provinces' e-licence libraries offer, by type, from the directory (for the resident's choice). */
+    async offeredTypes(principal: Principal) {
+      requireResident(principal);
+      const members = (await deps.directory.current())?.members ?? [];
+      const byType = new Map<string, { memberId: string; name: string }[]>();
+      for (const m of members) {
+        if (m.memberId === deps.memberId) continue;
+        for (const d of m.datasets) {
+          const type = d.startsWith('licence.') ? d.slice('licence.'.length) : null;
+          if (type && EVIDENCE_TYPE.test(type)) byType.set(type, [...(byType.get(type) ?? []), { memberId: m.memberId, name: m.name }]);
+        }
+      }
+      return [...byType].sort(([a], [b]) => a.localeCompare(b)).map(([evidenceType, providers]) => ({ evidenceType, providers }));
+    },
+
     /** A: the resident's evidence requests for one of their cases (pending ones with their content). */
     async listForCase(principal: Principal, caseId: string) {
       const accountId = requireResident(principal);

@@ -129,6 +129,8 @@ describe.each(testEngines())('evidence across provinces: a Guangxi case uses a H
     const directory = await guangxi.ctx.services.federation.directory.current();
     expect(directory?.members.find((m) => m.memberId === HEBEI)?.datasets).toContain('licence.residence');
     const { inGuangxi, caseId } = await person({ proof: true });
+    const offered = await evidence().offeredTypes(inGuangxi);
+    expect(offered.find((o) => o.evidenceType === 'residence')?.providers).toEqual([{ memberId: HEBEI, name: '河北政务服务网' }]);
     const asked = await evidence().request(inGuangxi, { caseId, evidenceType: 'residence' });
     expect(asked).toMatchObject({ provider: HEBEI, state: 'requested', content: null });
     await expect(evidence().request(inGuangxi, { caseId, evidenceType: 'no_such_type' })).rejects.toMatchObject({

@@ -24,6 +24,29 @@ const STATE: Record<CrossProvinceEvidence['state'], { zh: string; en: string; co
   provided: { zh: '已提供', en: 'Provided', color: 'success' },
 };
 
+const CHECKS: Record<string, { zh: string; en: string }> = {
+  format: { zh: '格式与标识', en: 'Format and identifier' },
+  disclosures: { zh: '显示内容与签名一致', en: 'Shown fields match the signature' },
+  issuer: { zh: '印章证书链至国家根证书', en: 'Seal chains to the national root' },
+  signature: { zh: '电子印章签名', en: 'Seal signature' },
+  validity: { zh: '有效期', en: 'Validity period' },
+  status: { zh: '未撤销、未暂停', en: 'Not revoked or suspended' },
+  ledger: { zh: '签发已记入对方账本', en: "Issuance in the issuer's ledger" },
+};
+/** Field labels of the common certificate types (the payload carries names only). */
+const FIELDS: Record<string, { zh: string; en: string }> = {
+  address: { zh: '居住地址', en: 'Address' },
+  residentSince: { zh: '居住起始日期', en: 'Resident since' },
+  purpose: { zh: '用途', en: 'Purpose' },
+  issuerName: { zh: '出具单位', en: 'Issuer' },
+};
+const RESULTS: Record<string, { zh: string; en: string }> = {
+  pass: { zh: '通过', en: 'Pass' },
+  fail: { zh: '未通过', en: 'Fail' },
+  unknown: { zh: '无法确定', en: 'Unknown' },
+  skipped: { zh: '未检查', en: 'Not checked' },
+};
+
 function useTypeName() {
   const { pick } = useI18n();
   return (type: string) => (TYPE_NAMES[type] ? pick(TYPE_NAMES[type]) : type);
@@ -186,7 +209,7 @@ export function EvidencePreview({ id }: { id: string }) {
             .filter((f) => f.name !== 'holderName' && f.name !== 'residentIdMasked')
             .map((f) => (
               <List.Item key={f.name} extra={f.value}>
-                {f.name}
+                {FIELDS[f.name] ? pick(FIELDS[f.name]!) : f.name}
               </List.Item>
             ))}
           <List.Item extra={c.issuerName}>{t('签发机构', 'Issued by')}</List.Item>
@@ -201,8 +224,12 @@ export function EvidencePreview({ id }: { id: string }) {
             {e.provider}
           </List.Item>
           {e.verification.checks.map((check) => (
-            <List.Item key={check.check} extra={check.result} description={check.reason}>
-              {check.check}
+            <List.Item
+              key={check.check}
+              extra={RESULTS[check.result] ? pick(RESULTS[check.result]!) : check.result}
+              description={check.reason}
+            >
+              {CHECKS[check.check] ? pick(CHECKS[check.check]!) : check.check}
             </List.Item>
           ))}
         </List>

@@ -119,6 +119,8 @@ export function createCrossEvidence(deps: CrossEvidenceDeps) {
             .select()
             .from(federationEvidence)
             .where(and(eq(federationEvidence.id, ref), eq(federationEvidence.side, 'requester')))
+            // Two answers applied at once (two delivery lanes): the second waits and sees the first.
+            .for('update')
         : [];
     if (!row || row.peer !== message.from) throw new AppError('FEDERATION_BAD_MESSAGE', { detail: `no evidence request ${String(ref)}` });
     return row;
@@ -159,7 +161,8 @@ export function createCrossEvidence(deps: CrossEvidenceDeps) {
     type: 'evidence.response',
     async apply(tx, message) {
       const row = await findOrigin(tx, message);
-      if (row.state !== 'requested') return { state: row.state };
+      // The first answer counts: a later one (a second answer from the provider) changes nothing.
+      if (row.state !== 'requested' || row.digest !== null) return { state: row.state };
       if (message.payload.status === 'none') {
         await setState(tx, row.id, { state: 'none' });
         await leaf(tx, 'evidence.none', row);
@@ -312,8 +315,11 @@ export function createCrossEvidence(deps: CrossEvidenceDeps) {
         await leaf(tx, 'evidence.requested', inserted);
         return { ...inserted, requestMessageId: sent.id };
       });
+      if (row) return evidenceView(row);
       // A concurrent request under the same key won the insert: its row is the answer.
-      return row ? evidenceView(row) : ((await replay()) ?? evidenceView(row!));
+      const winner = await replay();
+      if (!winner) throw new AppError('CONFLICT', { detail: 'evidence request' });
+      return winner;
     },
 
     /** What other provinces' e-licence libraries offer, by type, from the directory (for the resident's choice). */

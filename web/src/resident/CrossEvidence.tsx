@@ -215,7 +215,7 @@ export function EvidencePreview({ id }: { id: string }) {
           <List.Item extra={c.issuerName}>{t('签发机构', 'Issued by')}</List.Item>
           <List.Item extra={formatDate(c.issuedAt, lang)}>{t('签发日期', 'Issued')}</List.Item>
           <List.Item extra={formatDate(c.validUntil, lang)}>{t('有效期至', 'Valid until')}</List.Item>
-          <List.Item description={c.identifier}>{t('电子证照标识', 'Identifier')}</List.Item>
+          <List.Item description={<span className="rs-evidence-id">{c.identifier}</span>}>{t('电子证照标识', 'Identifier')}</List.Item>
         </List>
       )}
       {e.verification && (

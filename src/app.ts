@@ -18,6 +18,7 @@ import {
 import { createCertificatesService, type CertificatesService } from './modules/certificates/index.ts';
 import type { StatusCredentialOptions, StatusListOptions } from './modules/certificates/index.ts';
 import { createSharingService, type SharingService, createSealsService, type SealsService } from './modules/certificates/index.ts';
+import { listCertificateTypes } from './modules/certificates/index.ts';
 import { createDataSharingService, type DataSharingDeps, type DataSharingService } from './modules/sharing/index.ts';
 import { createSharingAdmin, type SharingAdmin } from './modules/sharing/index.ts';
 import { createDatasetRecordsService, type DatasetRecordsService } from './modules/sharing/index.ts';
@@ -42,7 +43,9 @@ import { createOidcHub, createOidcLogin, type OidcClientsAdmin, type OidcHub, ty
 import type { OidcConfig } from './core/config.ts';
 import {
   type CrossCases,
+  type CrossEvidence,
   createCrossCases,
+  createCrossEvidence,
   createFederationService,
   type FederationService,
   parseMemberId,
@@ -110,6 +113,8 @@ export interface Services {
   federation: FederationService;
   /** 异地代收代办: cross-province hand-overs and their states on this node. */
   crossCases: CrossCases;
+  /** Evidence across provinces (OOTS-like): a certificate from another province's e-licence library, after the resident's preview and consent. */
+  crossEvidence: CrossEvidence;
 }
 
 export interface ServiceOptions {
@@ -385,6 +390,10 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     events,
     clock,
     ...(options.federationTimeoutMs ? { deliveryTimeoutMs: options.federationTimeoutMs } : {}),
+    // A province's directory entry lists its e-licence library (one dataset per certificate type) as evidence it provides.
+    ...(options.federation?.role === 'province'
+      ? { offers: async () => ({ datasets: (await listCertificateTypes(db)).map((t) => `licence.${t.code}`) }) }
+      : {}),
   });
   // Messages to other nodes leave through the outbox; a standalone node has none.
   if (federation.enabled) events.subscribe(federation.deliveryHandler());
@@ -395,6 +404,24 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     for (const handler of crossCases.eventHandlers) events.subscribe(handler);
     // 跨省异地就医结算 at the place of insurance: insurance.presettle, insurance.settle, insurance.cancel.
     for (const type of insurance.crossProvinceTypes) federation.registerMessageType(type);
+  }
+  // Evidence across provinces: `evidence.request` / `evidence.response`, B's library search and A's verification.
+  const crossEvidence = createCrossEvidence({
+    db,
+    clock,
+    memberId: options.federation && options.federation.role !== 'standalone' ? options.federation.memberId : null,
+    events,
+    ledger,
+    send: federation.send,
+    directory: { current: () => federation.directory.current(), resolve: (m) => federation.lookup.resolve(m) },
+    residents: identity,
+    cases: applications,
+    library: certificates,
+    trust: certificates,
+  });
+  if (federation.enabled) {
+    for (const type of crossEvidence.messageTypes) federation.registerMessageType(type);
+    for (const handler of crossEvidence.eventHandlers) events.subscribe(handler);
   }
   return {
     oidcHub,
@@ -433,6 +460,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     publicFigures: createPublicFigures({ ledger, orgs, catalog, clock, ...options.publicFigures }),
     federation,
     crossCases,
+    crossEvidence,
   };
 }
 

@@ -34,7 +34,7 @@ import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/in
 import { publicFiguresRoutes, ratingsRoutes } from './modules/ratings/index.ts';
 import { dashboardsRoutes } from './modules/dashboards/index.ts';
 import { oidcLoginRoutes, oidcProviderRoutes } from './modules/oidc/index.ts';
-import { crossCaseRoutes, federationRoutes } from './modules/federation/index.ts';
+import { crossCaseRoutes, crossEvidenceRoutes, federationRoutes } from './modules/federation/index.ts';
 
 /**
  * The running platform around the composition root (app.ts): opening the configured database,
@@ -193,6 +193,7 @@ export async function buildApp(
       dashboardsRoutes({ dashboards: services.dashboards }),
       publicFiguresRoutes({ figures: services.publicFigures }),
       crossCaseRoutes({ crossCases: services.crossCases }),
+      crossEvidenceRoutes({ crossEvidence: services.crossEvidence }),
       federationRoutes({ federation: services.federation }),
     ],
     // The web apps answer every other GET path, so they come last.

@@ -337,6 +337,16 @@ export const ERROR_CODES = {
     zh: '参保地 {region} 的医保节点暂时无法访问（{reason}），未结算，请稍后用同一笔交易重试',
     en: 'The insurance node of the place of insurance {region} cannot be reached ({reason}); nothing was settled, retry the same transaction later',
   },
+  EVIDENCE_PROVIDER_NOT_FOUND: {
+    status: 404,
+    zh: '联邦目录中没有能提供 {type} 电子证照的外省节点（{region}）',
+    en: 'No other province in the federation directory provides {type} e-licences ({region})',
+  },
+  EVIDENCE_NOT_PENDING: {
+    status: 409,
+    zh: '该外省证照不在待确认状态（当前：{state}），无法确认或拒绝',
+    en: 'This evidence is not awaiting your preview (it is {state}); it cannot be accepted or refused',
+  },
   NOT_IMPLEMENTED: { status: 501, zh: '尚未实现：{what}', en: 'Not implemented yet: {what}' },
   DATABASE_BUSY: { status: 503, zh: '系统繁忙，请稍后再试', en: 'The system is busy; please try again' },
   INTERNAL: { status: 500, zh: '系统内部错误', en: 'Internal error' },

@@ -62,6 +62,7 @@ export const NOUNS = {
   reminder: { zh: '催办提醒', en: 'Reminder' },
   trustList: { zh: '全国信任列表', en: 'National trust list' },
   federationMessage: { zh: '跨省报文', en: 'Federation message' },
+  evidence: { zh: '外省证照材料', en: 'Evidence from another province' },
 } as const satisfies Record<string, Bilingual>;
 
 export type Noun = keyof typeof NOUNS;

@@ -12,7 +12,7 @@ import type { CertificatesContext, CertificateView, LicenceEvidence } from './co
 
 /** A certificate as its holder and its issuer see it: view, signed document, bundle, PDF, licence. */
 export function createRenditionFunctions(ctx: CertificatesContext) {
-  const { deps, db, clock, disclosuresOf, toView, loadVisible, pdfCache, withEvidence } = ctx;
+  const { deps, db, clock, disclosuresOf, toView, loadVisible, pdfCache, withEvidence, lists, statusCredentials } = ctx;
 
   const renditions = {
     async get(principal: Principal, id: string): Promise<CertificateView> {
@@ -114,6 +114,32 @@ export function createRenditionFunctions(ctx: CertificatesContext) {
         validUntil: payload.validUntil,
         fields: Object.fromEntries(disclosuresOf(row).map((d) => [d.name, d.value])),
       };
+    },
+
+    /**
+     * Internal (evidence for another province, federation): the holder's newest active, unexpired
+     * certificate of a type as a bundle that verifies on its own — every field but the full ID
+     * number — with its signed status lists, so that a verifier elsewhere checks its status too.
+     * Null when there is none. The caller checks access.
+     */
+    async licenceBundle(holderId: string, typeCode: string): Promise<{ bundle: CertificateBundle; statusLists: unknown[] } | null> {
+      if (!isUuid(holderId)) return null;
+      const row = await repo.findCurrentOfType(db, holderId, typeCode, clock());
+      if (!row) return null;
+      const type = await repo.findType(db, row.typeCode);
+      const full = new Set((type?.fields ?? []).filter((f) => f.source === 'holder.residentId').map((f) => f.name));
+      const doc: CertificateDocument = {
+        payload: row.payload,
+        signature: row.signature,
+        disclosures: disclosuresOf(row).filter((d) => !full.has(d.name)),
+      };
+      const list = lists.listOf((JSON.parse(row.payload) as SignedPayload).status.list);
+      const statusLists = list
+        ? (await Promise.all([statusCredentials.credential(list, 'revocation'), statusCredentials.credential(list, 'suspension')])).filter(
+            (c) => c !== null,
+          )
+        : [];
+      return { bundle: await withEvidence(doc, row), statusLists };
     },
   };
   return renditions;

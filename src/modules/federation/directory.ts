@@ -54,7 +54,7 @@ export function createDirectory(ctx: FederationContext) {
       endpoint: ctx.publicUrl,
       keys: [(await nodeKey(ctx)).published],
       services: [],
-      datasets: [],
+      datasets: (await ctx.offers?.())?.datasets ?? [],
       ...(ctx.witnessing ? { ledger: { logVkey: await ctx.witnessing.logVkey(), witnessVkey: await ctx.witnessing.witnessVkey() } } : {}),
     };
   };

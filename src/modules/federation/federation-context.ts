@@ -21,6 +21,8 @@ export interface FederationDeps {
   deliveryTimeoutMs?: number;
   /** How the hub is asked (tests inject one); global fetch by default. */
   fetch?: typeof fetch;
+  /** What this node offers other members (its directory entry): e-licence library datasets, `licence.<type>`. */
+  offers?: () => Promise<{ datasets: string[] }>;
 }
 
 /** The ledger module's ports the federation's cross-witnessing uses (composed in app.ts). */
@@ -38,8 +40,9 @@ export interface WitnessingPorts {
   gossip(peerUrl: string): Promise<{ origin: string; status: string; detail: string }[]>;
 }
 
-export interface FederationContext extends Required<Omit<FederationDeps, 'fetch' | 'witnessing'>> {
+export interface FederationContext extends Required<Omit<FederationDeps, 'fetch' | 'witnessing' | 'offers'>> {
   witnessing: WitnessingPorts | null;
+  offers: (() => Promise<{ datasets: string[] }>) | null;
   fetch: typeof fetch;
 }
 

@@ -9,3 +9,5 @@ export { parseMemberId } from './node-identity.ts';
 export { registerFederationCommands } from './federation.cli.ts';
 export { type CrossCases, type CrossCaseView, createCrossCases } from './cross-case-service.ts';
 export { crossCaseRoutes } from './cross-case-routes.ts';
+export { type CrossEvidence, createCrossEvidence } from './cross-evidence-service.ts';
+export { crossEvidenceRoutes } from './cross-evidence-routes.ts';

@@ -22,6 +22,7 @@ const BenefitView = lazy(() => import('./Benefits.tsx').then((m) => ({ default: 
 const InsuranceHome = lazy(() => import('./Insurance.tsx').then((m) => ({ default: m.InsuranceHome })));
 const SettlementDetail = lazy(() => import('./Insurance.tsx').then((m) => ({ default: m.SettlementDetail })));
 const FiguresPage = lazy(() => import('./Figures.tsx').then((m) => ({ default: m.FiguresPage })));
+const EvidencePreview = lazy(() => import('./CrossEvidence.tsx').then((m) => ({ default: m.EvidencePreview })));
 const DataUse = lazy(() => import('./DataUse.tsx').then((m) => ({ default: m.DataUse })));
 
 const TABS = [
@@ -166,6 +167,12 @@ export function App() {
     body = (
       <Page title={t('在线申请', 'Apply')} back>
         <Apply code={p.code!} />
+      </Page>
+    );
+  else if ((p = match('/evidence/:id', path)))
+    body = (
+      <Page title={t('外省证照预览', 'Evidence preview')} back>
+        <EvidencePreview id={p.id!} />
       </Page>
     );
   else if ((p = match('/cases/:id', path)))

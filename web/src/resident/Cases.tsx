@@ -5,6 +5,7 @@ import { useI18n } from '../shared/i18n.tsx';
 import { navigate } from '../shared/router.tsx';
 import { SchemaField, fromForm, toForm } from './Apply.tsx';
 import { api, errorText, formatDate, formatDateTime } from './context.ts';
+import { CaseMaterials } from './CrossEvidence.tsx';
 
 const STATE_COLOR: Record<CaseState, string> = {
   draft: 'default',
@@ -158,6 +159,8 @@ export function CaseView({ id }: { id: string }) {
           </List.Item>
         )}
       </List>
+
+      <CaseMaterials caseId={c.id} service={service} />
 
       {c.state === 'returned' && (
         <NoticeBar

@@ -93,3 +93,5 @@ export type WindowMedType = WindowEncounter['medType'];
 export type WindowFilingBody = paths['/api/insurance/window/{code}/filings']['post']['requestBody']['content']['application/json'];
 export type WindowFeeLineBody =
   paths['/api/insurance/window/{code}/encounters/{mdtrtId}/fees']['post']['requestBody']['content']['application/json']['lines'][number];
+/** Evidence from another province (跨省调取), as its resident previews it. */
+export type CrossProvinceEvidence = Schemas['CrossProvinceEvidence'];

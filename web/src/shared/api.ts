@@ -196,6 +196,18 @@ export function createApi(options: ApiOptions) {
       ok(client.POST('/api/bundles', { body, headers: { 'idempotency-key': idempotencyKey } })),
     myBundles: () => ok(client.GET('/api/bundles/mine')),
     bundle: (bundleId: string) => ok(client.GET('/api/bundles/{id}', { params: id(bundleId) })),
+    // Evidence from another province's e-licence library (跨省调取): request, the case's requests, preview, consent or refuse.
+    evidenceTypes: () => ok(client.GET('/api/federation/evidence/types')),
+    requestEvidence: (body: { caseId: string; evidenceType: string; from?: string }, idempotencyKey: string) =>
+      ok(client.POST('/api/federation/evidence', { body, headers: { 'idempotency-key': idempotencyKey } })),
+    caseEvidence: (caseId: string) => ok(client.GET('/api/federation/evidence/cases/{caseId}', { params: { path: { caseId } } })),
+    evidence: (evidenceId: string) => ok(client.GET('/api/federation/evidence/{id}', { params: id(evidenceId) })),
+    decideEvidence: (evidenceId: string, decision: 'consent' | 'refuse') =>
+      ok(
+        decision === 'consent'
+          ? client.POST('/api/federation/evidence/{id}/consent', { params: id(evidenceId) })
+          : client.POST('/api/federation/evidence/{id}/refuse', { params: id(evidenceId) }),
+      ),
     myExchanges: (after?: string) => ok(client.GET('/api/sharing/my/exchanges', { params: { query: query({ after }) } })),
     myConsents: () => ok(client.GET('/api/sharing/my/consents')),
     decideConsent: (exchangeId: string, decision: 'approve' | 'decline') =>

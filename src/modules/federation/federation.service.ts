@@ -18,6 +18,7 @@ export function createFederationService(deps: FederationDeps) {
     deliveryTimeoutMs: deps.deliveryTimeoutMs ?? 5000,
     fetch: deps.fetch ?? ((...args) => fetch(...args)),
     witnessing: deps.witnessing ?? null,
+    services: deps.services ?? null,
   };
   const directory = createDirectory(ctx);
   const types = createMessageTypes();

@@ -38,7 +38,7 @@ export const federationCases = pgTable(
     /** The applicant's resident account on this node: the online applicant (sender), the matched or registered one (receiver). */
     applicantId: uuid('applicant_id'),
     channel: text('channel').$type<CrossCaseChannel>().notNull().default('window'),
-    /** The online applicant's Idempotency-Key (sender): a retry finds the first application. */
+    /** The Idempotency-Key of the online applicant's or the clerk's request (sender): a retry finds the first. */
     requestKey: text('request_key'),
     state: text('state').$type<CrossCaseState>().notNull(),
     /** The handling node's case (local on the receiver, remote on the sender). */
@@ -58,5 +58,6 @@ export const federationCases = pgTable(
     index('federation_cases_case_idx').on(t.caseId),
     index('federation_cases_applicant_idx').on(t.applicantKey),
     uniqueIndex('federation_cases_request_uq').on(t.applicantId, t.requestKey),
+    uniqueIndex('federation_cases_clerk_request_uq').on(t.clerkId, t.requestKey),
   ],
 );

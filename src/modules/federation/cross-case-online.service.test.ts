@@ -98,6 +98,7 @@ describe.each(testEngines())('全程网办 and 异地代收 between nodes with d
     const offer = offers.find((o) => o.memberId === GUANGXI);
     expect(offer?.services.map((s) => s.code)).toContain('cert.residence');
     expect(offers.map((o) => o.memberId)).not.toContain(HEBEI);
+    expect(offers.map((o) => o.memberId)).not.toContain(HUB);
 
     const body = { to: GUANGXI, serviceCode: 'cert.residence', form: residenceForm, orgCode: VILLAGE };
     const apply = (key: string | null, payload: Record<string, unknown> = body) =>
@@ -193,13 +194,13 @@ describe.each(testEngines())('全程网办 and 异地代收 between nodes with d
   it('a window hand-over finds a resident Guangxi knows under its own key, and refuses an unknown one sent without a name', async () => {
     const known = await guangxi.ctx.newResident({ name: '黄海' });
     const clerk = await hebei.ctx.newStaff('village_reviewer', VILLAGE);
-    const handed = await hebei.ctx.services.crossCases.handOver(clerk, {
-      to: GUANGXI,
-      serviceCode: 'cert.residence',
-      form: residenceForm,
-      residentId: known.residentId,
-      applicantName: '黄海',
-    });
+    const input = { to: GUANGXI, serviceCode: 'cert.residence', form: residenceForm, residentId: known.residentId, applicantName: '黄海' };
+    const handed = await hebei.ctx.services.crossCases.handOver(clerk, input, 'window-retry-0001');
+    // The window's retry (a lost answer) is the first hand-over; the same key with another applicant is refused.
+    expect((await hebei.ctx.services.crossCases.handOver(clerk, input, 'window-retry-0001')).id).toBe(handed.id);
+    await expect(
+      hebei.ctx.services.crossCases.handOver(clerk, { ...input, residentId: freshResidentId() }, 'window-retry-0001'),
+    ).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     const stranger = freshResidentId();
     const unnamed = await hebei.ctx.services.crossCases.handOver(clerk, {
       to: GUANGXI,
@@ -225,6 +226,7 @@ describe.each(testEngines())('全程网办 and 异地代收 between nodes with d
 
     // The window's list shows both hand-overs with their states.
     const listed = await hebei.ctx.services.crossCases.list(clerk);
+    expect(listed.filter((c) => c.id === handed.id)).toHaveLength(1);
     expect(listed.map((c) => c.id)).toEqual(expect.arrayContaining([handed.id, unnamed.id]));
     expect(listed.every((c) => c.channel === 'window' && c.side === 'sender')).toBe(true);
   });

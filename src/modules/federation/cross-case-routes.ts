@@ -87,11 +87,15 @@ export function crossCaseRoutes(deps: { crossCases: CrossCases }): FastifyPlugin
         schema: {
           tags,
           summary: '异地代收代办：窗口受理他省事项 · hand a case over to another province (a window clerk)',
+          headers: Type.Object({
+            'idempotency-key': Type.Optional(Type.String({ minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' })),
+          }),
           body: HandOver,
           response: withErrors({ 201: CrossCase }, [400, 401, 403, 404, 422]),
         },
       },
-      async (request, reply) => reply.code(201).send(await crossCases.handOver(requirePrincipal(request), request.body)),
+      async (request, reply) =>
+        reply.code(201).send(await crossCases.handOver(requirePrincipal(request), request.body, request.headers['idempotency-key'])),
     );
 
     app.post(

@@ -55,7 +55,7 @@ export interface CrossCaseDeps {
   /** The federation directory: who offers which services (a member's entry). */
   directory: {
     find(memberId: string): Promise<{ memberId: string; name: string; services: string[] } | null>;
-    current(): Promise<{ members: { memberId: string; name: string; services: string[] }[] } | null>;
+    current(): Promise<{ hub: string; members: { memberId: string; name: string; services: string[] }[] } | null>;
   };
   /** This node's member id (the null of a standalone node offers nothing). */
   self: string | null;
@@ -373,53 +373,90 @@ export function createCrossCases(deps: CrossCaseDeps) {
       throw new AppError('FEDERATION_CASE_REFUSED', { reason: `${member.name} 不办理 ${serviceCode} (not offered there)` });
   }
 
+  const sameRequest = (r: Row, input: { to: string; serviceCode: string; form: Record<string, unknown> }) =>
+    r.peer === input.to && r.serviceCode === input.serviceCode && canonicalJson(r.form) === canonicalJson(input.form);
+
+  /**
+   * Idempotency-Key: the request of `owner` (the applicant or the clerk) with this key, if there was
+   * one (the same content answers the first row; other content is refused), else `create`. Two
+   * retries at once: the unique (owner, key) index keeps one; that one is the answer.
+   */
+  async function once(
+    column: typeof federationCases.applicantId | typeof federationCases.clerkId,
+    owner: string,
+    requestKey: string | undefined,
+    same: (r: Row) => boolean,
+    create: () => Promise<Row>,
+  ): Promise<CrossCaseView> {
+    if (requestKey === undefined) return view(await create());
+    if (!IDEMPOTENCY_KEY.test(requestKey)) throw new AppError('IDEMPOTENCY_KEY_INVALID');
+    const earlier = async () => {
+      const [row] = await db
+        .select()
+        .from(federationCases)
+        .where(and(eq(column, owner), eq(federationCases.requestKey, requestKey)));
+      if (row && !same(row)) throw new AppError('IDEMPOTENCY_KEY_REUSED');
+      return row;
+    };
+    const first = await earlier();
+    if (first) return view(first);
+    try {
+      return view(await create());
+    } catch (error) {
+      const winner = await earlier();
+      if (!winner) throw error;
+      return view(winner);
+    }
+  }
+
   const isWindowStaff = (principal: Principal) => principal.kind === 'staff' && principal.roles.some((g) => WINDOW_ROLES.has(g.role));
 
   return {
     messageTypes: [opening('case.handover'), opening('case.apply-online'), answer('case.accepted'), answer('case.decided')],
     eventHandlers: [opener, decided],
 
-    /** A: a window clerk hands a case over to another province (access checked first). */
-    async handOver(principal: Principal, input: HandOverInput): Promise<CrossCaseView> {
+    /** A: a window clerk hands a case over to another province (access checked first; with a key, a retry is the first). */
+    async handOver(principal: Principal, input: HandOverInput, idempotencyKey?: string): Promise<CrossCaseView> {
       if (!isWindowStaff(principal)) throw new AppError('FORBIDDEN');
       if (!parseMemberId(input.to)) throw new AppError('FEDERATION_BAD_MESSAGE', { detail: `bad member id ${input.to}` });
       const key = deps.residents.residentKey(input.residentId);
       if (!key) throw new AppError('FEDERATION_CASE_REFUSED', { reason: '身份证号码无效 (invalid ID number)' });
       const materials = (input.materials ?? []).map((m) => ({ name: m.name, sha256: m.sha256 }));
       const name = input.applicantName?.trim() || null;
-      const row = await send(
-        'case.handover',
-        { to: input.to, serviceCode: input.serviceCode, form: input.form, materials, ...(input.orgCode ? { orgCode: input.orgCode } : {}) },
-        { residentId: input.residentId, name, key, accountId: null },
-        { clerkId: principal.accountId },
+      const same = (r: Row) => sameRequest(r, input) && r.applicantKey === key;
+      return once(federationCases.clerkId, principal.accountId, idempotencyKey, same, () =>
+        send(
+          'case.handover',
+          {
+            to: input.to,
+            serviceCode: input.serviceCode,
+            form: input.form,
+            materials,
+            ...(input.orgCode ? { orgCode: input.orgCode } : {}),
+          },
+          { residentId: input.residentId, name, key, accountId: null },
+          { clerkId: principal.accountId, ...(idempotencyKey ? { requestKey: idempotencyKey } : {}) },
+        ),
       );
-      return view(row);
     },
 
     /** A: 全程网办 — a resident applies online at home for a service another province handles (a retry with the same key is the first). */
     async applyOnline(principal: Principal, input: ApplyOnlineInput, idempotencyKey: string): Promise<CrossCaseView> {
       if (principal.kind !== 'resident') throw new AppError('FORBIDDEN');
-      if (!IDEMPOTENCY_KEY.test(idempotencyKey)) throw new AppError('IDEMPOTENCY_KEY_INVALID');
-      const [earlier] = await db
-        .select()
-        .from(federationCases)
-        .where(and(eq(federationCases.applicantId, principal.accountId), eq(federationCases.requestKey, idempotencyKey)));
-      const same = (r: Row) =>
-        r.peer === input.to && r.serviceCode === input.serviceCode && canonicalJson(r.form) === canonicalJson(input.form);
-      if (earlier) {
-        if (!same(earlier)) throw new AppError('IDEMPOTENCY_KEY_REUSED');
-        return view(earlier);
-      }
-      await requireOffered(input.to, input.serviceCode);
-      const [residentId, summary] = await Promise.all([
-        deps.residents.revealResidentId(principal.accountId),
-        deps.residents.getResidentSummary(principal.accountId),
-      ]);
-      const key = residentId ? deps.residents.residentKey(residentId) : null;
-      if (!residentId || !key || !summary) throw notFound('account');
-      try {
-        return view(
-          await send(
+      return once(
+        federationCases.applicantId,
+        principal.accountId,
+        idempotencyKey,
+        (r) => sameRequest(r, input),
+        async () => {
+          await requireOffered(input.to, input.serviceCode);
+          const [residentId, summary] = await Promise.all([
+            deps.residents.revealResidentId(principal.accountId),
+            deps.residents.getResidentSummary(principal.accountId),
+          ]);
+          const key = residentId ? deps.residents.residentKey(residentId) : null;
+          if (!residentId || !key || !summary) throw notFound('account');
+          return send(
             'case.apply-online',
             {
               to: input.to,
@@ -430,18 +467,9 @@ export function createCrossCases(deps: CrossCaseDeps) {
             },
             { residentId, name: summary.name, key, accountId: principal.accountId },
             { requestKey: idempotencyKey },
-          ),
-        );
-      } catch (error) {
-        // Two retries at once: the unique (applicant, key) index kept one; that one is the answer.
-        const [first] = await db
-          .select()
-          .from(federationCases)
-          .where(and(eq(federationCases.applicantId, principal.accountId), eq(federationCases.requestKey, idempotencyKey)));
-        if (!first) throw error;
-        if (!same(first)) throw new AppError('IDEMPOTENCY_KEY_REUSED');
-        return view(first);
-      }
+          );
+        },
+      );
     },
 
     /** A cross-province case's states on this node: its clerk's staff, or the applicant. */
@@ -507,7 +535,8 @@ export function createCrossCases(deps: CrossCaseDeps) {
     async offers(principal: Principal) {
       if (principal.kind === 'system') throw new AppError('FORBIDDEN');
       const doc = await deps.directory.current();
-      const members = (doc?.members ?? []).filter((m) => m.memberId !== deps.self && m.services.length > 0);
+      // The provinces only: not this node, not the hub.
+      const members = (doc?.members ?? []).filter((m) => m.memberId !== deps.self && m.memberId !== doc?.hub && m.services.length > 0);
       const names = await deps.serviceNames();
       return members.map((m) => ({
         memberId: m.memberId,

@@ -1,6 +1,6 @@
 import { App as AntApp, Button, Card, Form, Input, Select, Table, Tag, Typography, Upload } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import type { CrossProvinceCase, ServiceItem } from '../shared/api.ts';
+import { newKey, type CrossProvinceCase, type ServiceItem } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { api, errorText, formatDateTime } from './context.ts';
 
@@ -35,6 +35,8 @@ export function CrossHandOver() {
   const [materials, setMaterials] = useState<Material[]>([]);
   const [cases, setCases] = useState<CrossProvinceCase[] | null>(null);
   const [busy, setBusy] = useState(false);
+  // One key per filled form: a retry after a lost answer is the first hand-over, not a second.
+  const [key, setKey] = useState(newKey);
 
   const load = useCallback(() => {
     api.crossCases().then(setCases, (e: unknown) => {
@@ -62,18 +64,22 @@ export function CrossHandOver() {
           return v ? [[f.name, v]] : [];
         }),
       );
-      const handed = await api.handOver({
-        to,
-        serviceCode: code,
-        form: fields,
-        residentId: (values.residentId ?? '').trim().toUpperCase(),
-        ...(values.applicantName?.trim() ? { applicantName: values.applicantName.trim() } : {}),
-        ...(values.orgCode?.trim() ? { orgCode: values.orgCode.trim() } : {}),
-        materials,
-      });
+      const handed = await api.handOver(
+        {
+          to,
+          serviceCode: code,
+          form: fields,
+          residentId: (values.residentId ?? '').trim().toUpperCase(),
+          ...(values.applicantName?.trim() ? { applicantName: values.applicantName.trim() } : {}),
+          ...(values.orgCode?.trim() ? { orgCode: values.orgCode.trim() } : {}),
+          materials,
+        },
+        key,
+      );
       void message.success(t(`已代收并发送，申请人 ${handed.applicantMasked}`, `Handed over for ${handed.applicantMasked}`));
       form.resetFields();
       setMaterials([]);
+      setKey(newKey());
       load();
     } catch (e) {
       void message.error(errorText(e));

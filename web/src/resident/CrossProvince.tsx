@@ -66,6 +66,7 @@ export function CrossProvinceList() {
   const { t, lang } = useI18n();
   const [items, setItems] = useState<CrossProvinceCase[] | null>(null);
   const [certs, setCerts] = useState<Map<string, ForeignCertificate>>(new Map());
+  const [offers, setOffers] = useState<Offer[]>([]);
   useEffect(() => {
     Promise.all([api.crossCases(), api.foreignCertificates()])
       .then(([cases, foreign]) => {
@@ -73,7 +74,14 @@ export function CrossProvinceList() {
         setCerts(new Map(foreign.map((c) => [c.crossCaseId, c])));
       })
       .catch((e: unknown) => Toast.show({ icon: 'fail', content: errorText(e) }));
+    // Province and service names, from the directory (codes are shown when a name is not known).
+    api.federationOffers().then(setOffers, () => setOffers([]));
   }, []);
+  const province = (id: string) => offers.find((o) => o.memberId === id)?.name ?? id;
+  const serviceName = (code: string) => {
+    const s = offers.flatMap((o) => o.services).find((x) => x.code === code);
+    return s ? (lang === 'zh' ? s.nameZh : s.nameEn) : code;
+  };
   return (
     <div className="rs-page">
       <Button block color="primary" onClick={() => navigate('/cross/apply')} data-testid="cross-apply">
@@ -95,9 +103,9 @@ export function CrossProvinceList() {
                 key={c.id}
                 extra={<CrossStateTag state={c.state} />}
                 description={
-                  <div>
+                  <div style={{ overflowWrap: 'anywhere' }}>
                     <div>
-                      {c.channel === 'online' ? t('全程网办', 'Online') : t('异地代收', 'Handed over at a window')} · {c.peer} ·{' '}
+                      {c.channel === 'online' ? t('全程网办', 'Online') : t('异地代收', 'Handed over at a window')} · {province(c.peer)} ·{' '}
                       {formatDateTime(c.updatedAt, lang)}
                     </div>
                     {decision && (
@@ -115,7 +123,7 @@ export function CrossProvinceList() {
                   </div>
                 }
               >
-                {c.serviceCode}
+                {serviceName(c.serviceCode)}
               </List.Item>
             );
           })}
@@ -243,7 +251,7 @@ export function CrossProvinceApply() {
             label={t('办理地村（社区）代码（可选）', 'Village code in the handling province (optional)')}
             rules={[{ pattern: /^[0-9]{12}$/, message: t('12 位代码', '12 digits') }]}
           >
-            <Input inputMode="numeric" maxLength={12} clearable />
+            <Input inputMode="numeric" maxLength={12} clearable aria-label={t('办理地村（社区）代码', 'Village code there')} />
           </Form.Item>
         </Form>
       )}

@@ -12373,7 +12373,9 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          'idempotency-key'?: string;
+        };
         path?: never;
         cookie?: never;
       };

@@ -180,8 +180,8 @@ export function createApi(options: ApiOptions) {
     federationOffers: () => ok(client.GET('/api/federation/offers')),
     applyOnline: (body: { to: string; serviceCode: string; form: Record<string, string>; orgCode?: string }, key: string) =>
       ok(client.POST('/api/federation/applications', { body, params: { header: { 'idempotency-key': key } } })),
-    handOver: (body: paths['/api/federation/cases']['post']['requestBody']['content']['application/json']) =>
-      ok(client.POST('/api/federation/cases', { body })),
+    handOver: (body: paths['/api/federation/cases']['post']['requestBody']['content']['application/json'], key: string) =>
+      ok(client.POST('/api/federation/cases', { body, params: { header: { 'idempotency-key': key } } })),
     verifyBundle: (bundle: Record<string, unknown>) => ok(client.POST('/api/verify', { body: { bundle } })),
     certificate: (certificateId: string) => ok(client.GET('/api/certificates/{id}', { params: id(certificateId) })),
     certificateQr: (certificateId: string, fields?: string[]) =>

@@ -11,10 +11,11 @@ interface Material {
 }
 
 const STATES: Record<string, { zh: string; en: string; color: string }> = {
-  'handed-over': { zh: '已发送', en: 'Sent', color: 'blue' },
-  accepted: { zh: '办理地已受理', en: 'Accepted there', color: 'processing' },
-  decided: { zh: '已办结', en: 'Decided', color: 'success' },
-  refused: { zh: '未能受理', en: 'Not accepted', color: 'error' },
+  // Colours with AA contrast in the console (console.css darkens green).
+  'handed-over': { zh: '已发送', en: 'Sent', color: 'default' },
+  accepted: { zh: '办理地已受理', en: 'Accepted there', color: 'default' },
+  decided: { zh: '已办结', en: 'Decided', color: 'green' },
+  refused: { zh: '未能受理', en: 'Not accepted', color: 'red' },
 };
 
 /** The file's SHA-256 in the browser: only the name and digest cross to the other province, never the bytes. */
@@ -99,10 +100,10 @@ export function CrossHandOver() {
       </Typography.Paragraph>
       <Card style={{ marginBottom: 24 }}>
         <Form form={form} layout="vertical" onFinish={(v: Record<string, string | undefined>) => void submit(v)} style={{ maxWidth: 560 }}>
-          <Form.Item label={t('办理地', 'Handling province')} required>
+          <Form.Item label={t('办理地', 'Handling province')} required htmlFor="handover-to">
             <Select
+              id="handover-to"
               value={to}
-              placeholder={t('选择省份', 'Choose a province')}
               options={offers.map((o) => ({ value: o.memberId, label: o.name }))}
               onChange={(v: string) => {
                 setTo(v);
@@ -111,8 +112,9 @@ export function CrossHandOver() {
               data-testid="handover-to"
             />
           </Form.Item>
-          <Form.Item label={t('事项', 'Service')} required>
+          <Form.Item label={t('事项', 'Service')} required htmlFor="handover-service">
             <Select
+              id="handover-service"
               value={code}
               showSearch
               optionFilterProp="label"

@@ -25,7 +25,7 @@ const DECISIONS: Record<string, { zh: string; en: string }> = {
   refused: { zh: '未能受理', en: 'Not accepted' },
 };
 
-export function CrossStateTag({ state }: { state: string }) {
+function CrossStateTag({ state }: { state: string }) {
   const { t } = useI18n();
   const s = STATES[state] ?? { zh: state, en: state, color: 'default' };
   return <Tag color={s.color}>{t(s.zh, s.en)}</Tag>;

@@ -1,3 +1,4 @@
+import { AppError } from './core/errors.ts';
 import type { Database } from './db/database.ts';
 import { createApplicationsService, type ApplicationsService } from './modules/applications/index.ts';
 import { createOverviewService, type OverviewService } from './modules/applications/index.ts';
@@ -394,11 +395,35 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     ...(options.federation?.role === 'province'
       ? { offers: async () => ({ datasets: (await listCertificateTypes(db)).map((t) => `licence.${t.code}`) }) }
       : {}),
+    // The directory entry lists the online services this node handles for residents of other provinces (全程网办).
+    services: async () => (await catalog.listItems({})).filter((i) => i.online).map((i) => i.code),
   });
   // Messages to other nodes leave through the outbox; a standalone node has none.
   if (federation.enabled) events.subscribe(federation.deliveryHandler());
   // 异地代收代办: the hand-over's message types and the handling node's case opening and decision.
-  const crossCases = createCrossCases({ db, clock, events, send: federation.send, residents: identity, applications });
+  const crossCases = createCrossCases({
+    db,
+    clock,
+    events,
+    send: federation.send,
+    residents: identity,
+    applications,
+    certificates: {
+      // The case's certificate, sealed, without the ledger proof: the receiving node pins its own ledger key only.
+      async ofCase(principal, caseId) {
+        const found = await certificates.getByCase(principal, caseId).catch((error: unknown) => {
+          if (error instanceof AppError && error.code === 'NOT_FOUND') return null;
+          throw error;
+        });
+        if (!found) return null;
+        const { ledger: _ledger, ...bundle } = await certificates.bundle(principal, found.id);
+        return { id: found.id, bundle: { ...bundle } };
+      },
+    },
+    directory: { find: (memberId) => federation.lookup.find(memberId), current: () => federation.directory.current() },
+    self: options.federation && options.federation.role !== 'standalone' ? options.federation.memberId : null,
+    serviceNames: async () => new Map((await catalog.listItems({})).map((i) => [i.code, { nameZh: i.nameZh, nameEn: i.nameEn }])),
+  });
   if (federation.enabled) {
     for (const type of crossCases.messageTypes) federation.registerMessageType(type);
     for (const handler of crossCases.eventHandlers) events.subscribe(handler);

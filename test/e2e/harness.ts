@@ -125,18 +125,33 @@ export async function watchCsp(context: BrowserContext, into: string[]): Promise
   });
 }
 
+/** A real server without a browser (startE2e's, or another federation node's beside it). */
+export interface E2eNode {
+  base: string;
+  platform: Platform;
+  app: App;
+  close(): Promise<void>;
+}
+
 /**
- * The real server on a free port with a fresh embedded data folder and the demo data of 正定县,
- * the built web apps (built first when missing or stale), and one headless Chromium.
+ * The real server on a free port with a fresh embedded data folder and the demo data of 正定县;
+ * `env` adds configuration (a federation node's YIBAN_NODE_ROLE, YIBAN_MEMBER_ID, YIBAN_HUB_URL).
  */
-export async function startE2e(options: { codeSender?: CodeSender; noticeSender?: NoticeSender } = {}): Promise<E2eServer> {
-  const executablePath = chromiumPath();
-  if (!isWebBuildFresh()) await buildWeb();
+export async function startE2eNode(
+  options: { codeSender?: CodeSender; noticeSender?: NoticeSender; env?: Record<string, string> } = {},
+): Promise<E2eNode> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'yiban-e2e-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // The demo data is loaded, so this is demo mode (the apps show the banner).
-  const config = loadConfig({ YIBAN_DATA_DIR: dataDir, PORT: String(port), YIBAN_PUBLIC_URL: base, LOG_LEVEL: 'warn', YIBAN_DEMO: '1' });
+  const config = loadConfig({
+    ...options.env,
+    YIBAN_DATA_DIR: dataDir,
+    PORT: String(port),
+    YIBAN_PUBLIC_URL: base,
+    LOG_LEVEL: 'warn',
+    YIBAN_DEMO: '1',
+  });
   // Kiosk codes go to the test's sender when it gives one; none is configured otherwise.
   // Inbox notices' text messages likewise (the demo console sender otherwise, as in a demo deployment).
   const platform = await openPlatform(config, {
@@ -154,6 +169,31 @@ export async function startE2e(options: { codeSender?: CodeSender; noticeSender?
   // The outbox worker, as `yiban serve` runs it: decided cases move their bundles on.
   const stopEvents = platform.services.events.start({ intervalMs: 250 });
   await app.listen({ host: '127.0.0.1', port });
+  return {
+    base,
+    platform,
+    app,
+    async close() {
+      await app.close();
+      await integrator.stop();
+      await stopEvents();
+      await platform.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The real server (startE2eNode), the built web apps (built first when missing or stale), and one
+ * headless Chromium.
+ */
+export async function startE2e(
+  options: { codeSender?: CodeSender; noticeSender?: NoticeSender; env?: Record<string, string> } = {},
+): Promise<E2eServer> {
+  const executablePath = chromiumPath();
+  if (!isWebBuildFresh()) await buildWeb();
+  const node = await startE2eNode(options);
+  const { base, platform, app } = node;
   const browser = await chromium.launch({
     executablePath,
     headless: true,
@@ -183,11 +223,7 @@ export async function startE2e(options: { codeSender?: CodeSender; noticeSender?
     },
     async close() {
       await browser.close().catch(() => undefined);
-      await app.close();
-      await integrator.stop();
-      await stopEvents();
-      await platform.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await node.close();
     },
   };
 }

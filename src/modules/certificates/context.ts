@@ -5,7 +5,7 @@ import { notFound } from '../../core/errors.ts';
 import { isUuid } from '../../core/values.ts';
 import type { Db } from '../../db/database.ts';
 import { requireResidentScope, type Principal } from '../identity/index.ts';
-import { can } from '../identity/index.ts';
+import { actsForAnOrg, can } from '../identity/index.ts';
 import * as repo from './certificates.repository.ts';
 import type { CertificateViewSchema } from './certificates.schemas.ts';
 import { createPdfRenditionCache } from './pdf/pdf-cache.ts';
@@ -75,7 +75,8 @@ export function createCertificatesContext(deps: CertificatesDeps) {
     if (!isUuid(id)) throw notFound('certificate');
     const row = await repo.findById(db, id);
     if (!row) throw notFound('certificate');
-    if (principal.kind === 'resident' || principal.actingFor) {
+    // The holder, a helper acting for them, or a system actor acting for them (a cross-province case's certificate).
+    if (!actsForAnOrg(principal)) {
       let holderId: string | null = null;
       try {
         holderId = requireResidentScope(principal, 'certificates.view');

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
@@ -32,13 +31,12 @@ interface Node {
   url: string;
 }
 
-// The federation keys ID numbers the same way on every node (one identity): one master key here.
-const masterKey = randomBytes(32);
-
+// Each node keys ID numbers under its own master key (createTestContext draws one per node): the
+// applicant's ID number travels inside the signed message and the handling node keys it itself.
 async function startNode(engine: Parameters<typeof createTestContext>[0], federation: (url: string) => FederationConfig): Promise<Node> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const ctx = await createTestContext(engine, { publicUrl: url, federation: federation(url), federationTimeoutMs: 2000, masterKey });
+  const ctx = await createTestContext(engine, { publicUrl: url, federation: federation(url), federationTimeoutMs: 2000 });
   const app = await buildTestApp(ctx);
   await app.listen({ host: '127.0.0.1', port });
   return { ctx, app, url };
@@ -133,7 +131,13 @@ describe.each(testEngines())('异地代收代办: a hand-over from Hebei to Guan
       await drainBoth();
       return (await hebei.ctx.services.crossCases.get(clerk, handed.id)).state === 'decided';
     });
-    expect(await hebei.ctx.services.crossCases.get(clerk, handed.id)).toMatchObject({ state: 'decided', caseId, decision: 'completed' });
+    expect(await hebei.ctx.services.crossCases.get(clerk, handed.id)).toMatchObject({
+      state: 'decided',
+      caseId,
+      decision: 'completed',
+      reason: '异地代收，材料齐全',
+      channel: 'window',
+    });
 
     // Both ledgers hold the hand-over and the answers (digests only: no form, no ID).
     for (const [node, kind, types] of [

@@ -53,7 +53,8 @@ export function createDirectory(ctx: FederationContext) {
       name: config.name,
       endpoint: ctx.publicUrl,
       keys: [(await nodeKey(ctx)).published],
-      services: [],
+      // The services this node handles for other provinces' residents (全程网办): its catalog's codes.
+      services: ctx.services ? (await ctx.services()).slice(0, 500) : [],
       datasets: (await ctx.offers?.())?.datasets ?? [],
       ...(ctx.witnessing ? { ledger: { logVkey: await ctx.witnessing.logVkey(), witnessVkey: await ctx.witnessing.witnessVkey() } } : {}),
     };

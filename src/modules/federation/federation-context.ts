@@ -19,6 +19,8 @@ export interface FederationDeps {
   clock?: () => Date;
   /** One delivery attempt's limit (default 5000 ms): a slow peer holds one outbox lane that long, no more. */
   deliveryTimeoutMs?: number;
+  /** The service codes this node publishes in its directory entry (its catalog's); absent, none. */
+  services?: () => Promise<string[]>;
   /** How the hub is asked (tests inject one); global fetch by default. */
   fetch?: typeof fetch;
   /** What this node offers other members (its directory entry): e-licence library datasets, `licence.<type>`. */
@@ -40,9 +42,10 @@ export interface WitnessingPorts {
   gossip(peerUrl: string): Promise<{ origin: string; status: string; detail: string }[]>;
 }
 
-export interface FederationContext extends Required<Omit<FederationDeps, 'fetch' | 'witnessing' | 'offers'>> {
+export interface FederationContext extends Required<Omit<FederationDeps, 'fetch' | 'witnessing' | 'offers' | 'services'>> {
   witnessing: WitnessingPorts | null;
   offers: (() => Promise<{ datasets: string[] }>) | null;
+  services: (() => Promise<string[]>) | null;
   fetch: typeof fetch;
 }
 

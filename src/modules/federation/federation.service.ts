@@ -20,6 +20,7 @@ export function createFederationService(deps: FederationDeps) {
     fetch: deps.fetch ?? ((...args) => fetch(...args)),
     witnessing: deps.witnessing ?? null,
     offers: deps.offers ?? null,
+    services: deps.services ?? null,
   };
   const directory = createDirectory(ctx);
   const types = createMessageTypes();

@@ -31,16 +31,18 @@ const NO_LOCAL_PASSWORD = '!federated';
 export function createFederatedLoginFunctions({ db, vault, clock, events }: IdentityContext) {
   /**
    * Finds the resident by the keyed hash of the ID number — as local registration keys it — or
-   * registers them (encrypted ID, masked the same way), and opens a web session of this node.
+   * registers them (encrypted ID, masked the same way, no local password). `via` goes to the audit.
    */
-  async function loginFederated(input: FederatedLoginInput): Promise<LoginResult> {
+  async function ensureFederatedResident(
+    input: Omit<FederatedLoginInput, 'issuer' | 'subject' | 'phone'> & { phone?: string | null; via: Record<string, string> },
+  ) {
     const now = clock();
     const parsed = parseResidentId(input.residentId, chinaToday(now));
     if (!parsed.ok) throw new AppError('INVALID_RESIDENT_ID', { reason: residentIdProblemText(parsed.problem) });
     const { id, addressCode, birthDate, gender } = parsed.value;
     const name = normaliseResidentName(input.name);
     const hash = vault.lookupHash(id);
-    const via = { via: 'oidc', issuer: input.issuer, subject: input.subject };
+    const via = input.via;
 
     let found = await residentsRepo.getResident(db, { hash });
     if (!found) {
@@ -85,6 +87,14 @@ export function createFederatedLoginFunctions({ db, vault, clock, events }: Iden
       found = await residentsRepo.getResident(db, { hash });
       if (!found) throw new Error('the federated resident vanished after registration');
     }
+    return found;
+  }
+
+  /** A resident the hub vouched for: found or registered (above), then a web session of this node. */
+  async function loginFederated(input: FederatedLoginInput): Promise<LoginResult> {
+    const now = clock();
+    const via = { via: 'oidc', issuer: input.issuer, subject: input.subject };
+    const found = await ensureFederatedResident({ residentId: input.residentId, name: input.name, phone: input.phone ?? null, via });
     if (found.status === 'disabled') throw new AppError('ACCOUNT_DISABLED');
 
     const accountId = found.accountId;
@@ -103,5 +113,24 @@ export function createFederatedLoginFunctions({ db, vault, clock, events }: Iden
     };
   }
 
-  return { loginFederated };
+  /**
+   * A cross-province case's applicant, as the signed message of another member node names them
+   * (their ID number and name): found under this node's own master key, or registered the way an
+   * OIDC login registers a resident of another province. A disabled account is no applicant.
+   */
+  async function ensureResidentFromPeer(input: {
+    residentId: string;
+    name: string;
+    peer: string;
+  }): Promise<{ accountId: string; name: string; residentIdMasked: string }> {
+    const found = await ensureFederatedResident({
+      residentId: input.residentId,
+      name: input.name,
+      via: { via: 'federation', peer: input.peer },
+    });
+    if (found.status === 'disabled') throw new AppError('ACCOUNT_DISABLED');
+    return { accountId: found.accountId, name: found.name, residentIdMasked: found.residentIdMasked };
+  }
+
+  return { loginFederated, ensureResidentFromPeer };
 }

@@ -64,6 +64,15 @@ export interface IdentityService extends Authenticator {
   checkResidentPassword(input: ResidentPasswordInput): Promise<{ accountId: string }>;
   /** A province node: a resident the hub vouched for, found by (or registered under) the same keyed ID number; a web session. */
   loginFederated(input: FederatedLoginInput): Promise<LoginResult>;
+  /**
+   * Internal (federation): a cross-province case's applicant named by another member's signed
+   * message, found under this node's key or registered as a federated login registers them.
+   */
+  ensureResidentFromPeer(input: {
+    residentId: string;
+    name: string;
+    peer: string;
+  }): Promise<Pick<ResidentSummary, 'accountId' | 'name' | 'residentIdMasked'>>;
 
   getMyProfile(principal: Principal): Promise<MyProfile>;
   setHomeOrg(principal: Principal, orgCode: string): Promise<ResidentProfile>;

@@ -13,6 +13,7 @@ import { CaseReview } from './CaseReview.tsx';
 import { Login } from './Login.tsx';
 import { Queue } from './Queue.tsx';
 import { DeadLetters } from './DeadLetters.tsx';
+import { CrossHandOver } from './CrossHandOver.tsx';
 import { ReminderBadge, Reminders } from './Reminders.tsx';
 import { Ladders } from './Ladders.tsx';
 
@@ -69,6 +70,9 @@ export function ConsoleApp() {
     ...(orgsFor(me, 'staff.manage').length > 0
       ? [{ key: 'staff', label: t('人员管理', 'Staff'), onClick: () => navigate('/console/staff') }]
       : []),
+    ...(orgsFor(me, 'case.handle').length > 0
+      ? [{ key: 'cross', label: t('异地代收', 'Cross-province hand-over'), onClick: () => navigate('/console/cross') }]
+      : []),
     { key: 'seals', label: t('印章与手签', 'Seals and signatures'), onClick: () => navigate('/console/seals') },
     ...(orgsFor(me, 'rule.view').length > 0
       ? [{ key: 'rules', label: t('规则', 'Rules'), onClick: () => navigate('/console/rules') }]
@@ -86,31 +90,33 @@ export function ConsoleApp() {
       ? [{ key: 'events', label: t('失败事件', 'Dead letters'), onClick: () => navigate('/console/events') }]
       : []),
   ];
-  const section = path.startsWith('/console/reminders')
-    ? 'reminders'
-    : path.startsWith('/console/ladders')
-      ? 'ladders'
-      : path.startsWith('/console/overview')
-        ? 'overview'
-        : path.startsWith('/console/dashboard')
-          ? 'dashboard'
-          : path.startsWith('/console/staff')
-            ? 'staff'
-            : path.startsWith('/console/seals')
-              ? 'seals'
-              : path.startsWith('/console/rules')
-                ? 'rules'
-                : path.startsWith('/console/events')
-                  ? 'events'
-                  : path.startsWith('/console/benefits')
-                    ? 'benefits'
-                    : path.startsWith('/console/insurance-window') ||
-                        // A window clerk handles no cases: the window is their home page.
-                        (orgsFor(me, 'case.view').length === 0 && orgsFor(me, 'insurance.window').length > 0)
-                      ? 'insurance-window'
-                      : path.startsWith('/console/insurance')
-                        ? 'insurance'
-                        : 'queue';
+  const section = path.startsWith('/console/cross')
+    ? 'cross'
+    : path.startsWith('/console/reminders')
+      ? 'reminders'
+      : path.startsWith('/console/ladders')
+        ? 'ladders'
+        : path.startsWith('/console/overview')
+          ? 'overview'
+          : path.startsWith('/console/dashboard')
+            ? 'dashboard'
+            : path.startsWith('/console/staff')
+              ? 'staff'
+              : path.startsWith('/console/seals')
+                ? 'seals'
+                : path.startsWith('/console/rules')
+                  ? 'rules'
+                  : path.startsWith('/console/events')
+                    ? 'events'
+                    : path.startsWith('/console/benefits')
+                      ? 'benefits'
+                      : path.startsWith('/console/insurance-window') ||
+                          // A window clerk handles no cases: the window is their home page.
+                          (orgsFor(me, 'case.view').length === 0 && orgsFor(me, 'insurance.window').length > 0)
+                        ? 'insurance-window'
+                        : path.startsWith('/console/insurance')
+                          ? 'insurance'
+                          : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -162,6 +168,8 @@ export function ConsoleApp() {
             <Staff />
           ) : section === 'seals' ? (
             <Seals />
+          ) : section === 'cross' ? (
+            <CrossHandOver />
           ) : section === 'events' ? (
             <DeadLetters />
           ) : section === 'insurance-window' ? (

@@ -23,6 +23,8 @@ const InsuranceHome = lazy(() => import('./Insurance.tsx').then((m) => ({ defaul
 const SettlementDetail = lazy(() => import('./Insurance.tsx').then((m) => ({ default: m.SettlementDetail })));
 const FiguresPage = lazy(() => import('./Figures.tsx').then((m) => ({ default: m.FiguresPage })));
 const EvidencePreview = lazy(() => import('./CrossEvidence.tsx').then((m) => ({ default: m.EvidencePreview })));
+const CrossProvinceList = lazy(() => import('./CrossProvince.tsx').then((m) => ({ default: m.CrossProvinceList })));
+const CrossProvinceApply = lazy(() => import('./CrossProvince.tsx').then((m) => ({ default: m.CrossProvinceApply })));
 const DataUse = lazy(() => import('./DataUse.tsx').then((m) => ({ default: m.DataUse })));
 
 const TABS = [
@@ -155,6 +157,18 @@ export function App() {
     body = (
       <Page title={t('我的医保', 'My medical insurance')} back>
         <InsuranceHome />
+      </Page>
+    );
+  else if (path === '/cross/apply')
+    body = (
+      <Page title={t('全程网办', 'Apply online, another province')} back>
+        <CrossProvinceApply />
+      </Page>
+    );
+  else if (path === '/cross')
+    body = (
+      <Page title={t('跨省办理', 'Cross-province')} back>
+        <CrossProvinceList />
       </Page>
     );
   else if (path === '/data-use')

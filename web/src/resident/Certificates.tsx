@@ -15,11 +15,17 @@ export function StatusTag({ status }: { status: Certificate['status'] }) {
 export function CertificateList() {
   const { t, pick, lang } = useI18n();
   const [items, setItems] = useState<Certificate[] | null>(null);
+  // Certificates other provinces issued (全程网办 / 异地代收), as they came back sealed.
+  const [foreign, setForeign] = useState<Awaited<ReturnType<typeof api.foreignCertificates>>>([]);
   useEffect(() => {
     api
       .myCertificates()
       .then((p) => setItems(p.items))
       .catch((e: unknown) => Toast.show({ icon: 'fail', content: errorText(e) }));
+    api
+      .foreignCertificates()
+      .then(setForeign)
+      .catch(() => setForeign([]));
   }, []);
   if (!items)
     return (
@@ -27,7 +33,7 @@ export function CertificateList() {
         <DotLoading />
       </div>
     );
-  if (items.length === 0) return <Empty description={t('还没有电子证明', 'No certificates yet')} />;
+  if (items.length === 0 && foreign.length === 0) return <Empty description={t('还没有电子证明', 'No certificates yet')} />;
   return (
     <div className="rs-page">
       {items.map((c) => (
@@ -42,6 +48,18 @@ export function CertificateList() {
             <StatusTag status={c.status} />
           </div>
           <div className="rs-cert-issuer">{c.issuer.name}</div>
+          <div className="rs-cert-date">
+            {t('出具日期', 'Issued')} {formatDate(c.issuedAt, lang)}
+          </div>
+        </button>
+      ))}
+      {foreign.map((c) => (
+        <button key={c.crossCaseId} type="button" className="rs-cert" onClick={() => navigate('/cross')} data-testid="foreign-cert">
+          <div className="rs-cert-top">
+            <span className="rs-cert-name">{c.serviceCode}</span>
+            <Tag color="primary">{t('他省签发', 'Other province')}</Tag>
+          </div>
+          <div className="rs-cert-issuer">{c.issuerName}</div>
           <div className="rs-cert-date">
             {t('出具日期', 'Issued')} {formatDate(c.issuedAt, lang)}
           </div>

@@ -78,6 +78,12 @@ export function Home() {
           {t('新生儿出生、退休……一张表，多部门并联办理', 'A birth, retiring…: one form, the departments work in parallel')}
         </span>
       </button>
+      <button type="button" className="rs-event" onClick={() => navigate('/cross')} data-testid="cross-entry">
+        <span className="rs-event-title">{t('跨省办理', 'Cross-province services')}</span>
+        <span className="rs-event-sub">
+          {t('在本省申请他省事项，跟踪异地代收的办件', 'Apply here for another province’s services; follow cases handed over')}
+        </span>
+      </button>
       <BenefitsEntry />
       <Tabs activeKey={category} onChange={setCategory}>
         {CATEGORIES.map((c) => (

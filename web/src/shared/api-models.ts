@@ -43,6 +43,7 @@ export type BatchDecideResult = Schemas['BatchDecideResult'];
 export type BatchOutcome = BatchDecideResult['results'][number]['outcome'];
 
 export type Certificate = Schemas['Certificate'];
+export type CrossProvinceCase = Schemas['CrossProvinceCase'];
 export type Share = Schemas['Share'];
 export type OrgSeal = Schemas['OrgSeal'];
 export type SealKey = Schemas['SealKey'];

@@ -12383,13 +12383,53 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** 我的跨省办件 / 已代收的办件 · the resident's cross-province cases, or the window's hand-overs (newest 100) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CrossProvinceCase'][];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
     put?: never;
     /** 异地代收代办：窗口受理他省事项 · hand a case over to another province (a window clerk) */
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          'idempotency-key'?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -12402,6 +12442,10 @@ export interface paths {
               [key: string]: unknown;
             };
             residentId: string;
+            /** @description 办理地村（社区）代码 */
+            orgCode?: string;
+            /** @description 申请人姓名：办理地尚无此人时据此登记 */
+            applicantName?: string;
             materials?: {
               name: string;
               sha256: string;
@@ -12466,6 +12510,233 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/applications': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * 全程网办：在本省申请他省办理的事项 · apply online at home for a service another province handles (a resident)
+     * @description 需带 Idempotency-Key；重试返回首次结果。An Idempotency-Key is required; a retry returns the first application.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          'idempotency-key': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            to: string;
+            serviceCode: string;
+            form: {
+              [key: string]: unknown;
+            };
+            /** @description 办理地村（社区）代码 */
+            orgCode?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CrossProvinceCase'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/certificates': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 他省签发给我的证照 · certificates other provinces issued to the resident (verifiable with the national trust list) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              crossCaseId: string;
+              peer: string;
+              serviceCode: string;
+              identifier: string;
+              type: string;
+              issuerName: string;
+              issuedAt: string;
+              /** @description The sealed certificate (CertificateBundle, without a ledger proof) */
+              bundle: {
+                [key: string]: unknown;
+              };
+            }[];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/offers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 可全程网办的他省事项 · the other provinces and the services their directory entries list */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              memberId: string;
+              name: string;
+              services: {
+                code: string;
+                nameZh: string;
+                nameEn: string;
+              }[];
+            }[];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -14663,6 +14934,8 @@ export interface components {
       /** Format: uuid */
       id: string;
       side: 'sender' | 'receiver';
+      /** @description window: 异地代收代办; online: 全程网办 */
+      channel: 'window' | 'online';
       peer: string;
       serviceCode: string;
       applicantMasked: string;
@@ -14671,6 +14944,12 @@ export interface components {
       decision: string | null;
       reason: string | null;
       certificateId: string | null;
+      certificate: {
+        identifier: string;
+        type: string;
+        issuerName: string;
+        issuedAt: string;
+      } | null;
       /** Format: uuid */
       handoverMessageId: string;
       /** Format: date-time */

@@ -174,6 +174,15 @@ export function createApi(options: ApiOptions) {
     allRemindersSeen: () => ok(client.POST('/api/sla/reminders/seen')),
     caseCertificate: (caseId: string) => ok(client.GET('/api/cases/{id}/certificate', { params: id(caseId) })),
     myCertificates: () => ok(client.GET('/api/certificates/mine')),
+    // 跨省通办: the resident's cross-province cases and foreign certificates, 全程网办, the window's 异地代收.
+    crossCases: () => ok(client.GET('/api/federation/cases')),
+    foreignCertificates: () => ok(client.GET('/api/federation/certificates')),
+    federationOffers: () => ok(client.GET('/api/federation/offers')),
+    applyOnline: (body: { to: string; serviceCode: string; form: Record<string, string>; orgCode?: string }, key: string) =>
+      ok(client.POST('/api/federation/applications', { body, params: { header: { 'idempotency-key': key } } })),
+    handOver: (body: paths['/api/federation/cases']['post']['requestBody']['content']['application/json'], key: string) =>
+      ok(client.POST('/api/federation/cases', { body, params: { header: { 'idempotency-key': key } } })),
+    verifyBundle: (bundle: Record<string, unknown>) => ok(client.POST('/api/verify', { body: { bundle } })),
     certificate: (certificateId: string) => ok(client.GET('/api/certificates/{id}', { params: id(certificateId) })),
     certificateQr: (certificateId: string, fields?: string[]) =>
       ok(client.GET('/api/certificates/{id}/qr', { params: { ...id(certificateId), query: query({ fields: fields?.join(',') }) } })),

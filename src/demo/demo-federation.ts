@@ -9,11 +9,12 @@ import { statusEvidenceFromCredentials, type StatusListCredential } from '../ver
 import { verifyCertificate, type TrustAnchors } from '../verify/verify-certificate.ts';
 import type { CertificateBundle } from '../verify/bundle.ts';
 import { parsePayload } from '../verify/document.ts';
+import { openSignedDocument } from '../verify/signed-document.ts';
 import type { DirectoryDocument } from '../modules/federation/index.ts';
 import { DEMO_PASSWORD } from './demo-people.ts';
 import { messageFigures, readNodeRecords, type MessageFigures, type NodeRecords } from './federation-accounting.ts';
 import { signedPost, testMember } from './federation-member.ts';
-import { approveMembers, GUANGXI, HEBEI, HUB_ID, seedProvince, type DemoProvince } from './federation-seed.ts';
+import { approveMembers, deliverQueued, GUANGXI, HEBEI, HUB_ID, seedProvince, type DemoProvince } from './federation-seed.ts';
 import { kill, nodeSpec, start, stop, stopAll, until, type NodeSpec } from './node-processes.ts';
 
 /** The member whose message key and log key the demo holds: it shows Hebei and Guangxi two histories. */
@@ -58,6 +59,8 @@ export interface FederationReport {
   duplicates: MessageFigures['duplicates'];
   lost: number;
   pendingAtSender: number;
+  /** Messages to the hub the provinces queued as they shut down, delivered from their outboxes before the hub stopped. */
+  deliveredAfterStop: number;
   splitViewDetected: boolean;
   splitView: { member: string; hubEvidence: string | null; findingsAt: string[] };
   steps: { name: string; seconds: number }[];
@@ -274,14 +277,20 @@ const guangxiToHebeiAndVerify: Step = {
     );
     const checks = Object.fromEntries(answer.checks.map((c) => [c.check, c.result]));
     // Offline: the anchors Guangxi publishes (its own and the national list's), Hebei's status lists,
-    // and Hebei's log key from Guangxi's copy of the hub-signed directory (the inclusion proof is Hebei's ledger's).
+    // and Hebei's log key from the hub-signed directory (the inclusion proof is Hebei's ledger's).
     const anchors = await json<TrustAnchors>(await fetch(`${ctx.guangxi.url}/api/trust`), 'GET /api/trust at guangxi');
-    const directory = await json<{ document: DirectoryDocument }>(
-      await fetch(`${ctx.guangxi.url}/api/federation/directory`),
-      'GET /api/federation/directory at guangxi',
+    const hubInfo = await json<{ key: { keyId: string; publicKeySpki: string } }>(
+      await fetch(`${ctx.hub.url}/api/federation/hub`),
+      'the hub key',
     );
-    const hebeiLog = directory.document.members.find((m) => m.memberId === HEBEI.memberId)?.ledger?.logVkey;
-    if (!hebeiLog) throw new Error("Guangxi's directory has no ledger key for Hebei");
+    const opened = openSignedDocument<DirectoryDocument>(
+      await json<unknown>(await fetch(`${ctx.hub.url}/api/federation/directory`), 'the hub’s directory'),
+      new Uint8Array(Buffer.from(hubInfo.key.publicKeySpki, 'base64')),
+      hubInfo.key.keyId,
+    );
+    if (!opened.ok) throw new Error(`the hub's directory does not verify: ${opened.reason}`);
+    const hebeiLog = opened.document.members.find((m) => m.memberId === HEBEI.memberId)?.ledger?.logVkey;
+    if (!hebeiLog) throw new Error("the hub's directory has no ledger key for Hebei");
     const list = parsePayload(bundle.payload)?.status.list ?? '1';
     const listUrl = /^https?:/.test(list) ? list : `${ctx.hebei.url}/api/status-lists/${list}`;
     const lists = await Promise.all(
@@ -418,6 +427,8 @@ export async function runDemoFederation(options: { dataDir?: string; log?: (line
     report: {},
   };
   const steps: FederationReport['steps'] = [];
+  let flushedAtStop = 0;
+  let completed = false;
   try {
     let t = performance.now();
     await setUp(ctx);
@@ -429,9 +440,15 @@ export async function runDemoFederation(options: { dataDir?: string; log?: (line
       await step.run(ctx);
       steps.push({ name: step.name, seconds: (performance.now() - t) / 1000 });
     }
+    completed = true;
   } finally {
     await stopAll([hebei, guangxi]);
-    // The hub last: what the provinces sent it before they stopped has reached it or stays in their outbox.
+    if (!completed) await stopAll([hub]);
+  }
+  try {
+    // The hub last: what the provinces queued for it as they stopped is delivered first (their outboxes, run here once more).
+    if (hub.child) for (const node of [hebei, guangxi]) flushedAtStop += await deliverQueued(node, HUB_ID);
+  } finally {
     await stopAll([hub]);
   }
   const records: NodeRecords[] = await Promise.all([
@@ -475,6 +492,7 @@ export async function runDemoFederation(options: { dataDir?: string; log?: (line
     duplicates: figures.duplicates,
     lost: figures.lost,
     pendingAtSender: figures.pendingAtSender,
+    deliveredAfterStop: flushedAtStop,
     splitViewDetected: report.splitViewDetected ?? false,
     splitView: report.splitView!,
     steps,

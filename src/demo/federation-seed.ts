@@ -1,10 +1,11 @@
+import { sql } from 'drizzle-orm';
 import { loadConfig } from '../core/config.ts';
 import { openPlatform } from '../platform.ts';
 import { SEED_SERVICE_ITEMS } from '../modules/catalog/index.ts';
 import { SEED_CERTIFICATE_TYPES, upsertCertificateTypes } from '../modules/certificates/index.ts';
 import { makeResidentId } from '../modules/identity/index.ts';
 import { DEMO_PASSWORD } from './demo-people.ts';
-import type { NodeSpec } from './node-processes.ts';
+import { until, type NodeSpec } from './node-processes.ts';
 
 /** A province of the federation demo: its window's village, its clerk (who also decides) and its residents. */
 export interface DemoProvince {
@@ -75,6 +76,38 @@ export async function approveMembers(hub: NodeSpec, members: string[]): Promise<
   const platform = await openPlatform(loadConfig(hub.env), { codeSender: null, noticeSender: null });
   try {
     for (const m of members) await platform.services.federation.directory.approve(m);
+  } finally {
+    await platform.close();
+  }
+}
+
+/**
+ * A stopped province's outbox, run once more in this process until nothing it sent to `to` (a node
+ * still running) is pending: what its witnessing round queued while `yiban serve` shut down (the
+ * round's timer is cleared after the outbox worker stops) is delivered rather than left behind.
+ */
+export async function deliverQueued(node: NodeSpec, to: string, timeoutMs = 120_000): Promise<number> {
+  const platform = await openPlatform(loadConfig(node.env), { codeSender: null, noticeSender: null });
+  try {
+    const pending = async () =>
+      Number(
+        (
+          await platform.database.db.execute<{ n: number | string }>(
+            sql`select count(*) as n from federation_messages where direction = 'out' and status = 'pending' and to_member = ${to}`,
+          )
+        ).rows[0]!.n,
+      );
+    const before = await pending();
+    await until(
+      `${node.name}'s queued messages to ${to} delivered`,
+      async () => {
+        await platform.services.events.drain();
+        return (await pending()) === 0 || undefined;
+      },
+      timeoutMs,
+      500,
+    );
+    return before;
   } finally {
     await platform.close();
   }

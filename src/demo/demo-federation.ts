@@ -24,7 +24,7 @@ const WITNESS_EVERY = { YIBAN_FEDERATION_WITNESS_MS: '1000' };
 const STEP_TIMEOUT_MS = 240_000;
 
 /** One cross-province case as `yiban demo federation --json` prints it. */
-export interface CrossProvinceCase {
+interface CrossProvinceCase {
   label: string;
   from: string;
   to: string;

@@ -21,6 +21,7 @@ import { runDemoBundle } from '../demo/demo-bundle.ts';
 import { runDemoProactive } from '../demo/demo-proactive.ts';
 import { runDemoInsurance } from '../demo/demo-insurance.ts';
 import { runDemoRatings } from '../demo/demo-ratings.ts';
+import { runDemoFederation } from '../demo/demo-federation.ts';
 import { registerFiguresCommands } from './figures-command.ts';
 import { createProgress } from './progress.ts';
 import { printCredentials, printStarted, serve } from './serve.ts';
@@ -215,6 +216,21 @@ demo
         2,
       ),
     );
+  });
+
+demo
+  .command('federation')
+  .description(
+    '跨省通办演示：国家中枢与河北、广西两个省级节点（各自进程与数据库），异地代收代办往返、河北证照在广西核验、广西节点重启、植入分叉被发现 a hub and two province nodes as separate processes: cases handed over both ways, a Hebei certificate verified in Guangxi, a node restarted with a message queued to it, a planted split view detected',
+  )
+  .option('--json', 'print the report as JSON (the default)')
+  .option('--data-dir <dir>', 'a fresh (empty or absent) data dir, one sub-dir per node (default: a new temporary one)')
+  .action(async (options: { dataDir?: string }) => {
+    const report = await runDemoFederation({
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      log: (line) => console.error(line),
+    });
+    console.log(JSON.stringify(report, null, 2));
   });
 
 demo

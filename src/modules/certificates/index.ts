@@ -19,3 +19,5 @@ export { type SharingService, createSharingService } from './sharing-and-signatu
 export { sharingRoutes } from './sharing.routes.ts';
 export { type StatusCredentialOptions } from './status-credentials.ts';
 export { type StatusListOptions } from './status-lists.ts';
+/** X.509 issuance (a federation member's own root in the federation demo). */
+export { issueCertificate } from './keys/x509-issue.ts';

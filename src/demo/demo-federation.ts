@@ -1,0 +1,502 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { formatCheckpoint } from '../verify/checkpoint.ts';
+import { hashLeaf } from '../verify/merkle.ts';
+import { cosignatureSigner, ed25519Signer, signNote } from '../verify/signed-note.ts';
+import { statusEvidenceFromCredentials, type StatusListCredential } from '../verify/status-credential.ts';
+import { verifyCertificate, type TrustAnchors } from '../verify/verify-certificate.ts';
+import type { CertificateBundle } from '../verify/bundle.ts';
+import { parsePayload } from '../verify/document.ts';
+import { openSignedDocument } from '../verify/signed-document.ts';
+import type { DirectoryDocument } from '../modules/federation/index.ts';
+import { DEMO_PASSWORD } from './demo-people.ts';
+import { messageFigures, readNodeRecords, type MessageFigures, type NodeRecords } from './federation-accounting.ts';
+import { signedPost, testMember } from './federation-member.ts';
+import { approveMembers, deliverQueued, GUANGXI, HEBEI, HUB_ID, seedProvince, type DemoProvince } from './federation-seed.ts';
+import { kill, nodeSpec, start, stop, stopAll, until, type NodeSpec } from './node-processes.ts';
+
+/** The member whose message key and log key the demo holds: it shows Hebei and Guangxi two histories. */
+const FORKER = 'CN/GOV/310000/demo';
+/** Witnessing, reporting and gossip every second (5 s in service), so that the split view is found in seconds. */
+const WITNESS_EVERY = { YIBAN_FEDERATION_WITNESS_MS: '1000' };
+const STEP_TIMEOUT_MS = 240_000;
+
+/** One cross-province case as `yiban demo federation --json` prints it. */
+interface CrossProvinceCase {
+  label: string;
+  from: string;
+  to: string;
+  serviceCode: string;
+  applicantMasked: string;
+  handoverMessageId: string;
+  /** The states the window's node showed, in order, while the demo polled it. */
+  observedAtSender: string[];
+  /** Each node's row in federation_cases (and the handling node's own case), read from its database at the end. */
+  states: Record<string, { side: string; state: string; decision: string | null; caseId: string | null; caseState?: string }>;
+}
+
+/** What `yiban demo federation --json` prints. */
+export interface FederationReport {
+  dataDir: string;
+  nodes: { name: string; memberId: string; role: 'hub' | 'province'; url: string; pids: number[] }[];
+  plantedMember: { memberId: string; role: 'planted split view (keys held by the demo, no process)' };
+  crossProvinceCases: CrossProvinceCase[];
+  certificate: {
+    issuedBy: string;
+    verifiedAt: string;
+    identifier: string;
+    /** Guangxi's POST /api/verify: its own anchors plus the national trust list (status is Hebei's to tell). */
+    atGuangxi: { verdict: string; checks: Record<string, string> };
+    /** Offline: the anchors Guangxi publishes (GET /api/trust), Hebei's status lists and Hebei's log key from the hub's directory. */
+    offline: { verdict: string; checks: Record<string, string> };
+  };
+  certificateVerifiedElsewhere: boolean;
+  restart: { node: string; messageId: string; failedAttemptsWhileDown: number; lastError: string | null; deliveredAfterRestart: boolean };
+  messages: MessageFigures['perNode'];
+  duplicatesApplied: number;
+  duplicates: MessageFigures['duplicates'];
+  lost: number;
+  pendingAtSender: number;
+  /** Messages to the hub the provinces queued as they shut down, delivered from their outboxes before the hub stopped. */
+  deliveredAfterStop: number;
+  splitViewDetected: boolean;
+  splitView: { member: string; hubEvidence: string | null; findingsAt: string[] };
+  steps: { name: string; seconds: number }[];
+  wallSeconds: number;
+  loadAverage: number[];
+}
+
+interface Ctx {
+  dir: string;
+  hub: NodeSpec;
+  hebei: NodeSpec;
+  guangxi: NodeSpec;
+  pids: Map<string, number[]>;
+  forker: ReturnType<typeof testMember>;
+  log: ReturnType<typeof ed25519Signer>;
+  cases: (Omit<CrossProvinceCase, 'states'> & { senderId: string })[];
+  report: Partial<FederationReport>;
+}
+
+interface Step {
+  name: string;
+  run(ctx: Ctx): Promise<void>;
+}
+
+const json = async <T>(response: Response, what: string): Promise<T> => {
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${text.slice(0, 500)}`);
+  return JSON.parse(text) as T;
+};
+
+async function login(node: NodeSpec, body: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${node.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-auth-mode': 'bearer' },
+    body: JSON.stringify({ ...body, password: DEMO_PASSWORD, channel: 'web' }),
+  });
+  return (await json<{ token: string }>(response, `login at ${node.name}`)).token;
+}
+
+const staffToken = (node: NodeSpec, p: DemoProvince) => login(node, { kind: 'staff', username: p.clerk });
+const residentToken = (node: NodeSpec, residentId: string) => login(node, { kind: 'resident', residentIdOrPhone: residentId });
+
+async function call<T>(node: NodeSpec, token: string, method: string, route: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${node.url}/api${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return json<T>(response, `${method} ${route} at ${node.name}`);
+}
+
+async function receipt(node: NodeSpec, direction: 'in' | 'out', id: string) {
+  const response = await fetch(`${node.url}/api/federation/messages/${direction}/${id}`);
+  return response.ok ? ((await response.json()) as { status: string; attempts: number; lastError: string | null }) : undefined;
+}
+
+interface CrossCaseView {
+  id: string;
+  state: string;
+  caseId: string | null;
+  decision: string | null;
+  handoverMessageId: string;
+  applicantMasked: string;
+}
+
+/**
+ * 异地代收代办: the clerk at `from`'s window hands the applicant's case to `to`; `to` opens it; its
+ * clerk approves it there; the decision comes back. `beforeAccepted` runs once the hand-over is
+ * queued (the restart step stops the receiver before and starts it there).
+ */
+async function handOver(
+  ctx: Ctx,
+  label: string,
+  from: { node: NodeSpec; province: DemoProvince },
+  to: { node: NodeSpec; province: DemoProvince },
+  applicant: DemoProvince['residents'][number],
+  beforeAccepted?: (handed: CrossCaseView) => Promise<void>,
+): Promise<{ caseId: string }> {
+  const clerk = await staffToken(from.node, from.province);
+  const handed = await call<CrossCaseView>(from.node, clerk, 'POST', '/federation/cases', {
+    to: to.province.memberId,
+    serviceCode: 'cert.residence',
+    form: { address: to.province.address, residentSince: '2015-05-01', purpose: 'school' },
+    residentId: applicant.residentId,
+    materials: [{ name: '户口簿', sha256: 'a'.repeat(64) }],
+  });
+  const observed = [handed.state];
+  const seen = (v: CrossCaseView) => {
+    if (observed.at(-1) !== v.state) observed.push(v.state);
+    return v;
+  };
+  const entry = {
+    label,
+    from: from.province.memberId,
+    to: to.province.memberId,
+    senderId: handed.id,
+    serviceCode: 'cert.residence',
+    applicantMasked: handed.applicantMasked,
+    handoverMessageId: handed.handoverMessageId,
+    observedAtSender: observed,
+  };
+  ctx.cases.push(entry);
+  if (beforeAccepted) await beforeAccepted(handed);
+  const poll = (state: string) =>
+    until(
+      `${label}: the case ${state} at ${from.node.name}`,
+      async () => {
+        const v = seen(await call<CrossCaseView>(from.node, clerk, 'GET', `/federation/cases/${handed.id}`));
+        return v.state === state ? v : undefined;
+      },
+      STEP_TIMEOUT_MS,
+      250,
+    );
+  const accepted = await poll('accepted');
+  const caseId = accepted.caseId!;
+  // The handling province's window decides (a residence certificate completes the case at once).
+  await call(to.node, await staffToken(to.node, to.province), 'POST', `/cases/${caseId}/actions`, {
+    action: 'approve',
+    reason: '异地代收，材料齐全',
+  });
+  await poll('decided');
+  return { caseId };
+}
+
+/** Service 2, 异地代收代办: a window clerk in Hebei hands a Guangxi resident's case to Guangxi. */
+const hebeiToGuangxi: Step = {
+  name: '异地代收代办 河北 → 广西',
+  run: async (ctx) => {
+    await handOver(
+      ctx,
+      '河北窗口代收、广西办理',
+      { node: ctx.hebei, province: HEBEI },
+      { node: ctx.guangxi, province: GUANGXI },
+      GUANGXI.residents[0]!,
+    );
+  },
+};
+
+/** Guangxi killed (SIGKILL), a hand-over queued to it at Hebei (tried, failed), Guangxi started again on its data dir: delivered once. */
+const restartReceiver: Step = {
+  name: '广西节点重启（消息排队时）restart Guangxi with a hand-over queued to it',
+  run: async (ctx) => {
+    await kill(ctx.guangxi);
+    await handOver(
+      ctx,
+      '河北窗口代收、广西办理（广西节点重启）',
+      { node: ctx.hebei, province: HEBEI },
+      { node: ctx.guangxi, province: GUANGXI },
+      GUANGXI.residents[1]!,
+      async (handed) => {
+        const failing = await until(
+          'a failed delivery attempt while Guangxi is down',
+          async () => {
+            const r = await receipt(ctx.hebei, 'out', handed.handoverMessageId);
+            return r && r.attempts >= 1 && r.status === 'pending' ? r : undefined;
+          },
+          STEP_TIMEOUT_MS,
+          250,
+        );
+        await start(ctx.guangxi);
+        ctx.pids.get('guangxi')!.push(ctx.guangxi.child!.pid!);
+        const delivered = await until(
+          'the queued hand-over delivered after the restart',
+          async () => (await receipt(ctx.hebei, 'out', handed.handoverMessageId))?.status === 'delivered' || undefined,
+          STEP_TIMEOUT_MS,
+          250,
+        );
+        ctx.report.restart = {
+          node: GUANGXI.memberId,
+          messageId: handed.handoverMessageId,
+          failedAttemptsWhileDown: failing.attempts,
+          lastError: failing.lastError,
+          deliveredAfterRestart: delivered,
+        };
+      },
+    );
+  },
+};
+
+/**
+ * Service 2 the other way: a Guangxi window hands a Hebei resident's case to Hebei, whose decision
+ * issues a Hebei certificate; Guangxi's verifier checks it with the national trust list.
+ */
+const guangxiToHebeiAndVerify: Step = {
+  name: '异地代收代办 广西 → 河北，河北证照在广西核验',
+  run: async (ctx) => {
+    const applicant = HEBEI.residents[0]!;
+    const { caseId } = await handOver(
+      ctx,
+      '广西窗口代收、河北办理（证照在广西核验）',
+      { node: ctx.guangxi, province: GUANGXI },
+      { node: ctx.hebei, province: HEBEI },
+      applicant,
+    );
+    const holder = await residentToken(ctx.hebei, applicant.residentId);
+    const cert = await call<{ id: string; identifier: string }>(ctx.hebei, holder, 'GET', `/cases/${caseId}/certificate`);
+    // The bundle once Hebei's ledger has sequenced the issuance (its inclusion proof travels with it).
+    const bundle = await until(
+      'the certificate with its ledger inclusion proof',
+      async () => {
+        const b = await call<CertificateBundle>(ctx.hebei, holder, 'GET', `/certificates/${cert.id}/bundle?fields=holderName`);
+        return b.ledger ? b : undefined;
+      },
+      STEP_TIMEOUT_MS,
+      500,
+    );
+    const answer = await json<{ verdict: string; checks: { check: string; result: string }[] }>(
+      await fetch(`${ctx.guangxi.url}/api/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ bundle }),
+      }),
+      'POST /api/verify at guangxi',
+    );
+    const checks = Object.fromEntries(answer.checks.map((c) => [c.check, c.result]));
+    // Offline: the anchors Guangxi publishes (its own and the national list's), Hebei's status lists,
+    // and Hebei's log key from the hub-signed directory (the inclusion proof is Hebei's ledger's).
+    const anchors = await json<TrustAnchors>(await fetch(`${ctx.guangxi.url}/api/trust`), 'GET /api/trust at guangxi');
+    const hubInfo = await json<{ key: { keyId: string; publicKeySpki: string } }>(
+      await fetch(`${ctx.hub.url}/api/federation/hub`),
+      'the hub key',
+    );
+    const opened = openSignedDocument<DirectoryDocument>(
+      await json<unknown>(await fetch(`${ctx.hub.url}/api/federation/directory`), 'the hub’s directory'),
+      new Uint8Array(Buffer.from(hubInfo.key.publicKeySpki, 'base64')),
+      hubInfo.key.keyId,
+    );
+    if (!opened.ok) throw new Error(`the hub's directory does not verify: ${opened.reason}`);
+    const hebeiLog = opened.document.members.find((m) => m.memberId === HEBEI.memberId)?.ledger?.logVkey;
+    if (!hebeiLog) throw new Error("the hub's directory has no ledger key for Hebei");
+    const list = parsePayload(bundle.payload)?.status.list ?? '1';
+    const listUrl = /^https?:/.test(list) ? list : `${ctx.hebei.url}/api/status-lists/${list}`;
+    const lists = await Promise.all(
+      (['revocation', 'suspension'] as const).map(async (purpose) =>
+        json<StatusListCredential>(await fetch(`${listUrl}/${purpose}`), `Hebei's ${purpose} list`),
+      ),
+    );
+    const status = await statusEvidenceFromCredentials(bundle.payload, lists, anchors, new Date());
+    const offline = verifyCertificate(bundle, { ...anchors, ledger: { vkey: hebeiLog } }, { status, requireLedger: true });
+    ctx.report.certificate = {
+      issuedBy: HEBEI.memberId,
+      verifiedAt: GUANGXI.memberId,
+      identifier: cert.identifier,
+      atGuangxi: { verdict: answer.verdict, checks },
+      offline: { verdict: offline.verdict, checks: Object.fromEntries(offline.checks.map((c) => [c.check, c.result])) },
+    };
+    // At Guangxi nothing fails and the seal chains to the national root; status and inclusion are
+    // Hebei's to tell, so Guangxi's own answer is INDETERMINATE without them; with them, VALID.
+    const passes = ['format', 'disclosures', 'issuer', 'signature', 'validity'].every((c) => checks[c] === 'pass');
+    ctx.report.certificateVerifiedElsewhere = passes && answer.verdict !== 'INVALID' && offline.verdict === 'VALID';
+  },
+};
+
+// Services 1 (全程网办), 3 (evidence across provinces) and 4 (insurance across provinces): one Step
+// each, written like the ones above, and listed in STEPS below (before the split view).
+
+interface Published {
+  memberId: string;
+  equivocating: boolean;
+  evidence: { kind: string }[];
+}
+
+/** A member that shows Hebei one tree of size 1 and Guangxi another: the hub and both provinces find the fork. */
+const splitView: Step = {
+  name: '分叉检测 planted split view',
+  run: async (ctx) => {
+    const note = (leaf: string) =>
+      signNote(formatCheckpoint({ origin: ctx.log.name, size: 1, rootHash: hashLeaf(new TextEncoder().encode(leaf)), extensions: [] }), [
+        ctx.log,
+      ]);
+    // C2SP tlog-witness: `old 0`, no proof, a blank line, the note.
+    const push = async (node: NodeSpec, leaf: string) =>
+      (await fetch(`${node.url}/witness/add-checkpoint`, { method: 'POST', body: `old 0\n\n${note(leaf)}` })).status === 200 || undefined;
+    await until('Hebei to cosign one history of the planted member', () => push(ctx.hebei, 'a'), STEP_TIMEOUT_MS, 500);
+    await until('Guangxi to cosign another', () => push(ctx.guangxi, 'b'), STEP_TIMEOUT_MS, 500);
+    const published = async () =>
+      (await json<{ members: Published[] }>(await fetch(`${ctx.hub.url}/api/federation/checkpoints`), 'the hub’s checkpoints')).members;
+    const view = await until(
+      'the hub to mark the planted member equivocating',
+      async () => (await published()).find((m) => m.memberId === FORKER && m.equivocating),
+      STEP_TIMEOUT_MS,
+      500,
+    );
+    const findingsAt: string[] = [];
+    for (const node of [ctx.hebei, ctx.guangxi]) {
+      await until(
+        `${node.name} to record the split view`,
+        async () => {
+          const findings = await json<{ origin: string; kind: string }[]>(await fetch(`${node.url}/api/witness/findings`), 'findings');
+          return findings.some((f) => f.origin === ctx.log.name && f.kind === 'FORK') || undefined;
+        },
+        STEP_TIMEOUT_MS,
+        500,
+      );
+      findingsAt.push(node.env.YIBAN_MEMBER_ID!);
+    }
+    const honest = (await published()).filter((m) => m.memberId !== FORKER);
+    ctx.report.splitView = { member: FORKER, hubEvidence: view.evidence[0]?.kind ?? null, findingsAt };
+    ctx.report.splitViewDetected = view.equivocating && findingsAt.length === 2 && honest.every((m) => !m.equivocating);
+  },
+};
+
+/** The demo, in order. A new cross-province service is one more Step here. */
+const STEPS: Step[] = [hebeiToGuangxi, restartReceiver, guangxiToHebeiAndVerify, splitView];
+
+/** Starts the hub, seeds and joins the provinces, has the hub approve them and the planted member, starts the provinces. */
+async function setUp(ctx: Ctx): Promise<void> {
+  const { hub, hebei, guangxi } = ctx;
+  await start(hub);
+  ctx.pids.get('hub')!.push(hub.child!.pid!);
+  await Promise.all([seedProvince(hebei, HEBEI), seedProvince(guangxi, GUANGXI)]);
+  const witness = cosignatureSigner('forker.yiban.demo/witness', new Uint8Array(32).fill(6), () => Date.now() / 1000);
+  const body = JSON.stringify({ ...ctx.forker.join, ledger: { logVkey: ctx.log.vkey, witnessVkey: witness.vkey } });
+  const asked = await signedPost(`${hub.url}/api/federation/members`, ctx.forker.signing, body, { idempotencyKey: `join-${FORKER}` });
+  const answer = await asked.send();
+  if (answer.status !== 202) throw new Error(`the planted member's join request: HTTP ${answer.status} ${await answer.text()}`);
+  await stop(hub);
+  await approveMembers(hub, [HEBEI.memberId, GUANGXI.memberId, FORKER]);
+  await start(hub);
+  ctx.pids.get('hub')!.push(hub.child!.pid!);
+  await Promise.all([start(hebei), start(guangxi)]);
+  ctx.pids.get('hebei')!.push(hebei.child!.pid!);
+  ctx.pids.get('guangxi')!.push(guangxi.child!.pid!);
+}
+
+/**
+ * Issue 16's demo on a fresh data dir (one sub-dir per node): a hub and two province nodes as
+ * separate `yiban serve` processes with their own PGlite databases on 127.0.0.1, joined and
+ * approved; then the steps above; then every process stopped and each node's database read for
+ * the counts. Every child process is stopped at the end, on error too.
+ */
+export async function runDemoFederation(options: { dataDir?: string; log?: (line: string) => void } = {}): Promise<FederationReport> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const dir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'yiban-demo-federation-'));
+  mkdirSync(dir, { recursive: true });
+  if (readdirSync(dir).length > 0) throw new Error(`${dir} is not empty: the demo needs a fresh data dir`);
+  // The provinces key ID numbers the same way (the hand-over carries the applicant's keyed id): one master key.
+  const provinceKey = { YIBAN_MASTER_KEY: randomBytes(32).toString('base64') };
+  const hub = await nodeSpec('hub', 'hub', HUB_ID, undefined, dir, { ...WITNESS_EVERY, YIBAN_NODE_NAME: '国家政务服务平台' });
+  const hebei = await nodeSpec('hebei', 'province', HEBEI.memberId, hub.url, dir, {
+    ...WITNESS_EVERY,
+    ...provinceKey,
+    YIBAN_NODE_NAME: HEBEI.name,
+  });
+  const guangxi = await nodeSpec('guangxi', 'province', GUANGXI.memberId, hub.url, dir, {
+    ...WITNESS_EVERY,
+    ...provinceKey,
+    YIBAN_NODE_NAME: GUANGXI.name,
+  });
+  const ctx: Ctx = {
+    dir,
+    hub,
+    hebei,
+    guangxi,
+    pids: new Map([
+      ['hub', []],
+      ['hebei', []],
+      ['guangxi', []],
+    ]),
+    forker: testMember(FORKER),
+    log: ed25519Signer('forker.yiban.demo/ledger', new Uint8Array(32).fill(5)),
+    cases: [],
+    report: {},
+  };
+  const steps: FederationReport['steps'] = [];
+  let flushedAtStop = 0;
+  let completed = false;
+  try {
+    let t = performance.now();
+    await setUp(ctx);
+    steps.push({ name: '启动并加入 hub, Hebei and Guangxi started, joined and approved', seconds: (performance.now() - t) / 1000 });
+    log(`nodes up in ${steps[0]!.seconds.toFixed(1)} s`);
+    for (const step of STEPS) {
+      t = performance.now();
+      log(`${step.name} …`);
+      await step.run(ctx);
+      steps.push({ name: step.name, seconds: (performance.now() - t) / 1000 });
+    }
+    completed = true;
+  } finally {
+    await stopAll([hebei, guangxi]);
+    if (!completed) await stopAll([hub]);
+  }
+  try {
+    // The hub last: what the provinces queued for it as they stopped is delivered first (their outboxes, run here once more).
+    if (hub.child) for (const node of [hebei, guangxi]) flushedAtStop += await deliverQueued(node, HUB_ID);
+  } finally {
+    await stopAll([hub]);
+  }
+  const records: NodeRecords[] = await Promise.all([
+    readNodeRecords(path.join(dir, 'hub'), HUB_ID),
+    readNodeRecords(path.join(dir, 'hebei'), HEBEI.memberId),
+    readNodeRecords(path.join(dir, 'guangxi'), GUANGXI.memberId),
+  ]);
+  const figures = messageFigures(records);
+  const byMember = new Map(records.map((r) => [r.memberId, r]));
+  const crossProvinceCases: CrossProvinceCase[] = ctx.cases.map(({ senderId: _id, ...c }) => {
+    const states: CrossProvinceCase['states'] = {};
+    for (const member of [c.from, c.to]) {
+      const row = byMember.get(member)!.crossCases.find((x) => x.handoverMessageId === c.handoverMessageId);
+      if (!row) continue;
+      const caseState = row.caseId ? byMember.get(member)!.caseStates.get(row.caseId) : undefined;
+      states[member] = {
+        side: row.side,
+        state: row.state,
+        decision: row.decision,
+        caseId: row.caseId,
+        ...(caseState ? { caseState } : {}),
+      };
+    }
+    return { ...c, states };
+  });
+  const report = ctx.report;
+  return {
+    dataDir: dir,
+    nodes: [
+      { name: 'hub', memberId: HUB_ID, role: 'hub', url: hub.url, pids: ctx.pids.get('hub')! },
+      { name: 'hebei', memberId: HEBEI.memberId, role: 'province', url: hebei.url, pids: ctx.pids.get('hebei')! },
+      { name: 'guangxi', memberId: GUANGXI.memberId, role: 'province', url: guangxi.url, pids: ctx.pids.get('guangxi')! },
+    ],
+    plantedMember: { memberId: FORKER, role: 'planted split view (keys held by the demo, no process)' },
+    crossProvinceCases,
+    certificate: report.certificate!,
+    certificateVerifiedElsewhere: report.certificateVerifiedElsewhere ?? false,
+    restart: report.restart!,
+    messages: figures.perNode,
+    duplicatesApplied: figures.duplicatesApplied,
+    duplicates: figures.duplicates,
+    lost: figures.lost,
+    pendingAtSender: figures.pendingAtSender,
+    deliveredAfterStop: flushedAtStop,
+    splitViewDetected: report.splitViewDetected ?? false,
+    splitView: report.splitView!,
+    steps,
+    wallSeconds: (performance.now() - started) / 1000,
+    loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+  };
+}

@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { FederationReport } from '../src/demo/demo-federation.ts';
+import { GUANGXI, HEBEI, HUB_ID } from '../src/demo/federation-seed.ts';
+import { yiban } from './federation-nodes.ts';
+
+/**
+ * `yiban demo federation --json` as a user runs it (issue 16): a hub and two province processes,
+ * cases handed over both ways, one province killed and started again with a hand-over queued to
+ * it, a Hebei certificate verified in Guangxi, a planted split view. Slow (several minutes on a
+ * loaded machine): one run, its report checked field by field.
+ */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('yiban demo federation --json', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'yiban-demo-federation-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs the cross-province services across separate node processes and accounts for every message', async () => {
+    const dataDir = path.join(dir, 'data');
+    const result = await yiban(['demo', 'federation', '--json', '--data-dir', dataDir], { ...process.env, DATABASE_URL: '' });
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as FederationReport;
+
+    expect(report.nodes.map((n) => [n.memberId, n.role])).toEqual([
+      [HUB_ID, 'hub'],
+      [HEBEI.memberId, 'province'],
+      [GUANGXI.memberId, 'province'],
+    ]);
+    // Guangxi ran twice (killed and started again); every process is gone once the command ends.
+    expect(report.nodes.find((n) => n.name === 'guangxi')!.pids).toHaveLength(2);
+    for (const pid of report.nodes.flatMap((n) => n.pids)) expect(alive(pid)).toBe(false);
+
+    // Two hand-overs Hebei → Guangxi (one across the restart) and one Guangxi → Hebei, each decided on both sides.
+    expect(report.crossProvinceCases.map((c) => [c.from, c.to])).toEqual([
+      [HEBEI.memberId, GUANGXI.memberId],
+      [HEBEI.memberId, GUANGXI.memberId],
+      [GUANGXI.memberId, HEBEI.memberId],
+    ]);
+    for (const c of report.crossProvinceCases) {
+      expect(c.observedAtSender.at(-1)).toBe('decided');
+      expect(c.states[c.from]).toMatchObject({ side: 'sender', state: 'decided', decision: 'completed' });
+      expect(c.states[c.to]).toMatchObject({ side: 'receiver', state: 'decided', decision: 'completed', caseState: 'completed' });
+      expect(c.states[c.from]!.caseId).toBe(c.states[c.to]!.caseId);
+    }
+    expect(report.restart).toMatchObject({ node: GUANGXI.memberId, deliveredAfterRestart: true });
+    expect(report.restart.failedAttemptsWhileDown).toBeGreaterThanOrEqual(1);
+    expect(report.restart.messageId).toBe(report.crossProvinceCases[1]!.handoverMessageId);
+
+    expect(report.certificateVerifiedElsewhere).toBe(true);
+    expect(report.certificate.atGuangxi.checks).toMatchObject({ issuer: 'pass', signature: 'pass' });
+    expect(report.certificate.offline.verdict).toBe('VALID');
+
+    // Counted from each node's federation_messages: the case messages both ways, the cosignature reports to the hub.
+    const hebei = report.messages[HEBEI.memberId]!;
+    const guangxi = report.messages[GUANGXI.memberId]!;
+    expect(hebei.sentByType['case.handover']).toBe(2);
+    expect(guangxi.receivedByType['case.handover']).toBe(2);
+    expect(guangxi.sentByType['case.handover']).toBe(1);
+    expect(hebei.receivedByType).toMatchObject({ 'case.handover': 1, 'case.accepted': 2, 'case.decided': 2 });
+    expect(report.messages[HUB_ID]!.receivedByType['federation.cosigned']).toBeGreaterThan(0);
+    expect(report.duplicatesApplied).toBe(0);
+    expect(report.lost).toBe(0);
+
+    expect(report.splitViewDetected).toBe(true);
+    expect(report.splitView).toMatchObject({ hubEvidence: 'FORK', findingsAt: [HEBEI.memberId, GUANGXI.memberId] });
+
+    // Nothing in the report names a resident: their ID numbers only masked.
+    for (const r of [...HEBEI.residents, ...GUANGXI.residents]) expect(result.stdout).not.toContain(r.residentId);
+  }, 1_200_000);
+});

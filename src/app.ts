@@ -139,6 +139,8 @@ export interface ServiceOptions {
   federation?: FederationConfig;
   /** A federation delivery attempt's limit in ms (default 5000). */
   federationTimeoutMs?: number;
+  /** How long and how often a message to another node is retried (default 7 days, at most 5 minutes apart). */
+  federationRetry?: { retryForMs: number; backoffMaxMs: number };
 }
 
 /** The composition root: every service is built here, by hand, with only what it uses. */
@@ -364,6 +366,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     events,
     clock,
     ...(options.federationTimeoutMs ? { deliveryTimeoutMs: options.federationTimeoutMs } : {}),
+    ...(options.federationRetry ? { deliveryRetry: options.federationRetry } : {}),
   });
   // Messages to other nodes leave through the outbox; a standalone node has none.
   if (federation.enabled) events.subscribe(federation.deliveryHandler());

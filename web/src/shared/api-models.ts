@@ -93,3 +93,5 @@ export type WindowMedType = WindowEncounter['medType'];
 export type WindowFilingBody = paths['/api/insurance/window/{code}/filings']['post']['requestBody']['content']['application/json'];
 export type WindowFeeLineBody =
   paths['/api/insurance/window/{code}/encounters/{mdtrtId}/fees']['post']['requestBody']['content']['application/json']['lines'][number];
+/** A federation member as the hub's operator reviews it (成员审批). */
+export type FederationMember = paths['/api/federation/members']['get']['responses'][200]['content']['application/json']['items'][number];

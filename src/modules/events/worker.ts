@@ -52,7 +52,7 @@ interface Outcome {
  * of them has its own, the most patient of theirs (most attempts, longest retention, shortest
  * backoff).
  */
-export function retryPolicyOf(
+function retryPolicyOf(
   failed: readonly EventHandler[],
   options: WorkerOptions,
 ): Required<Pick<RetryPolicy, 'maxAttempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'retryForMs'>> {

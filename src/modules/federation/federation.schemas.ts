@@ -173,5 +173,3 @@ export const MemberParams = Type.Object({
     description: 'the member id, URL-encoded (CN%2FGOV%2F130000%2Fyiban)',
   }),
 });
-
-export const MemberDecision = Type.Union([Type.Literal('approve'), Type.Literal('reject'), Type.Literal('revoke')]);

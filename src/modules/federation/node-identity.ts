@@ -41,7 +41,8 @@ const MAX_GENERATIONS = 64;
 const CHOICE_MS = 5000;
 
 const chosen = new WeakMap<FederationContext, { key: NodeKey; until: number }>();
-const listedForSelf = new Map<string, Set<string>>();
+/** Per node (its context, so per database): the directory version read last and the key ids it lists for the node. */
+const listedForSelf = new WeakMap<FederationContext, { version: number; listed: Set<string> }>();
 
 function nodeKeyOf(signer: KeySigner): NodeKey {
   const parsed = parseCertificate(signer.certificatePem);
@@ -83,15 +84,12 @@ export async function newKeyGeneration(ctx: FederationContext, generation: numbe
 async function listedKeys(ctx: FederationContext, memberId: string): Promise<Set<string> | null> {
   const row = await repo.latestDocument(ctx.db, 'directory');
   if (!row) return null;
-  const cacheKey = `${memberId} ${row.version}`;
-  let listed = listedForSelf.get(cacheKey);
-  if (!listed) {
-    // Stored only after its signature verified against the pinned hub key.
-    const doc = (JSON.parse(row.envelope) as SignedDocument<DirectoryDocument>).document;
-    listed = new Set(doc.members.find((m) => m.memberId === memberId)?.keys.map((k) => k.keyId) ?? []);
-    if (listedForSelf.size > 16) listedForSelf.clear();
-    listedForSelf.set(cacheKey, listed);
-  }
+  const known = listedForSelf.get(ctx);
+  if (known?.version === row.version) return known.listed;
+  // Stored only after its signature verified against the pinned hub key.
+  const doc = (JSON.parse(row.envelope) as SignedDocument<DirectoryDocument>).document;
+  const listed = new Set(doc.members.find((m) => m.memberId === memberId)?.keys.map((k) => k.keyId) ?? []);
+  listedForSelf.set(ctx, { version: row.version, listed });
   return listed;
 }
 

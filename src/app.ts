@@ -157,6 +157,8 @@ export interface ServiceOptions {
   federation?: FederationConfig;
   /** A federation delivery attempt's limit in ms (default 5000). */
   federationTimeoutMs?: number;
+  /** How long and how often a message to another node is retried (default 7 days, at most 5 minutes apart). */
+  federationRetry?: { retryForMs: number; backoffMaxMs: number };
 }
 
 /** The composition root: every service is built here, by hand, with only what it uses. */
@@ -397,6 +399,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
       : {}),
     // The directory entry lists the online services this node handles for residents of other provinces (全程网办).
     services: async () => (await catalog.listItems({})).filter((i) => i.online).map((i) => i.code),
+    ...(options.federationRetry ? { deliveryRetry: options.federationRetry } : {}),
   });
   // Messages to other nodes leave through the outbox; a standalone node has none.
   if (federation.enabled) events.subscribe(federation.deliveryHandler());

@@ -34,7 +34,7 @@ import { createNoticeSender, inboxRoutes, type NoticeSender } from './modules/in
 import { publicFiguresRoutes, ratingsRoutes } from './modules/ratings/index.ts';
 import { dashboardsRoutes } from './modules/dashboards/index.ts';
 import { oidcLoginRoutes, oidcProviderRoutes } from './modules/oidc/index.ts';
-import { crossCaseRoutes, crossEvidenceRoutes, federationRoutes } from './modules/federation/index.ts';
+import { crossCaseRoutes, crossEvidenceRoutes, federationMemberRoutes, federationRoutes } from './modules/federation/index.ts';
 
 /**
  * The running platform around the composition root (app.ts): opening the configured database,
@@ -110,6 +110,7 @@ export async function openPlatform(
     trustProxy: config.trustProxy !== false,
     onOidcError: (error) => console.error('oidc-provider:', error instanceof Error ? error.message : error),
     federation: config.federation,
+    federationRetry: config.federationRetry,
   });
   return {
     database,
@@ -195,6 +196,7 @@ export async function buildApp(
       crossCaseRoutes({ crossCases: services.crossCases }),
       crossEvidenceRoutes({ crossEvidence: services.crossEvidence }),
       federationRoutes({ federation: services.federation }),
+      federationMemberRoutes({ federation: services.federation }),
     ],
     // The web apps answer every other GET path, so they come last.
     rootRoutes: [

@@ -95,6 +95,16 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
       }, config.federationWitnessMs)
     : undefined;
   federationWitnessing?.unref();
+  // The hub's cosignature reports: the newest per member and witness, and the equivocations' evidence, stay; hourly.
+  const cosignedPrune =
+    platform.services.federation.role === 'hub'
+      ? setInterval(() => {
+          platform.services.federation.witnessing
+            .prune()
+            .catch((error: unknown) => app.log.error({ err: error }, 'federation cosigned report prune failed'));
+        }, 60 * 60_000)
+      : undefined;
+  cosignedPrune?.unref();
   // A rotation while this process runs (with PostgreSQL) stops it rather than let it write under the old key.
   const stopWatch = watchMasterKey(platform.database.db, config.masterKey, {
     intervalMs: 30_000,
@@ -157,6 +167,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     clearInterval(oidcPurge);
     clearInterval(federationRefresh);
     clearInterval(federationWitnessing);
+    clearInterval(cosignedPrune);
     stopWatch();
     await platform.close();
     process.exit(process.exitCode ?? 0);

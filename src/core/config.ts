@@ -29,6 +29,11 @@ export interface Config {
   /** How often a federated node syncs its witnesses from the directory, reports what it cosigned and gossips (`YIBAN_FEDERATION_WITNESS_MS`, default 5000). */
   federationWitnessMs: number;
   /**
+   * How long a message to another node is retried while the peer is down (`YIBAN_FEDERATION_RETRY_DAYS`,
+   * default 7) and the longest wait between two attempts (`YIBAN_FEDERATION_RETRY_MAX_S`, default 300).
+   */
+  federationRetry: { retryForMs: number; backoffMaxMs: number };
+  /**
    * The platform's Ed25519 key for signing requests to external departments (PKCS#8 PEM file,
    * `YIBAN_SHARING_KEY_FILE`); without it the key is derived from the master key.
    */
@@ -156,6 +161,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((u) => u.trim())
       .filter((u) => u.length > 0),
     federationWitnessMs: wholeEnv(env, 'YIBAN_FEDERATION_WITNESS_MS', 5000, 100, 3_600_000),
+    federationRetry: {
+      retryForMs: wholeEnv(env, 'YIBAN_FEDERATION_RETRY_DAYS', 7, 1, 365) * 86_400_000,
+      backoffMaxMs: wholeEnv(env, 'YIBAN_FEDERATION_RETRY_MAX_S', 300, 1, 86_400) * 1000,
+    },
     sharingKeyFile: env.YIBAN_SHARING_KEY_FILE || undefined,
     masterKey: env.YIBAN_MASTER_KEY ? decodeKey(env.YIBAN_MASTER_KEY) : loadOrCreateKeyFile(dataDir),
     logLevel: env.LOG_LEVEL ?? 'info',

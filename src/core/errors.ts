@@ -317,6 +317,21 @@ export const ERROR_CODES = {
     zh: '联邦中枢的签名文件未通过验证（{reason}），未采用',
     en: "The hub's signed document failed verification ({reason}) and was not used",
   },
+  FEDERATION_JOIN_RATE_LIMITED: {
+    status: 429,
+    zh: '加入联邦的申请过于频繁，请 {seconds} 秒后再试',
+    en: 'Too many requests to join the federation; try again in {seconds} s',
+  },
+  FEDERATION_MEMBER_REVOKED: {
+    status: 403,
+    zh: '成员 {member} 已被中枢撤销，不能再次申请',
+    en: 'Member {member} was revoked by the hub and may not ask again',
+  },
+  FEDERATION_NOTHING_PENDING: {
+    status: 409,
+    zh: '成员 {member} 没有待审批的申请',
+    en: 'Member {member} has no request waiting for approval',
+  },
   FEDERATION_HUB_UNAVAILABLE: {
     status: 503,
     zh: '联邦中枢暂时无法访问（{reason}）',

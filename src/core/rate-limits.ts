@@ -6,7 +6,7 @@
  * else's account refused (its own requests for it stop first), and a guesser needs many addresses
  * to reach the account-wide limit. The windows are fixed and short and never grow.
  */
-const RATE_LIMIT_CLASSES = ['login', 'kioskCode', 'kioskLogin', 'register', 'verify'] as const;
+const RATE_LIMIT_CLASSES = ['login', 'kioskCode', 'kioskLogin', 'register', 'verify', 'federationJoin'] as const;
 export type RateLimitClass = (typeof RATE_LIMIT_CLASSES)[number];
 
 export interface Limit {
@@ -41,6 +41,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   kioskLogin: { perAddress: { max: 20, windowMs: MINUTE }, perAccount: { max: 10, windowMs: 15 * MINUTE } },
   register: { perAddress: { max: 10, windowMs: 10 * MINUTE }, perAccount: { max: 5, windowMs: 60 * MINUTE } },
   verify: { perAddress: { max: 60, windowMs: MINUTE } },
+  // A federation hub's join and key change requests: each is a signature check and a row; a member asks a few times a year.
+  federationJoin: { perAddress: { max: 30, windowMs: 10 * MINUTE }, perAccount: { max: 10, windowMs: 10 * MINUTE } },
 };
 
 /** Environment variable of one limit: `YIBAN_RATE_KIOSK_CODE_PER_ADDRESS` = `10/1m`. */

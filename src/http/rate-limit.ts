@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
-import { AppError } from '../core/errors.ts';
+import { AppError, type ErrorCode } from '../core/errors.ts';
 import { ACCOUNT_WIDE_FACTOR, DEFAULT_RATE_LIMITS, type Limit, type RateLimitClass, type RateLimits } from '../core/rate-limits.ts';
 
 declare module 'fastify' {
@@ -21,7 +21,12 @@ const ACCOUNT_OF: Record<RateLimitClass, ((body: Record<string, unknown>) => str
   kioskLogin: (body) => text(body.residentId, 'resident:'),
   register: (body) => text(body.residentId, 'resident:'),
   verify: null,
+  // The body is the signed JSON text (the federation routes read it as a string): the member id it names.
+  federationJoin: (body) => text(body.memberId, 'member:'),
 };
+
+/** Classes whose refusal has a code of its own (the default is RATE_LIMITED). */
+const CODE_OF: Partial<Record<RateLimitClass, ErrorCode>> = { federationJoin: 'FEDERATION_JOIN_RATE_LIMITED' };
 
 function text(value: unknown, prefix: string): string | null {
   if (typeof value !== 'string' || value.trim() === '') return null;
@@ -50,7 +55,13 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
     const { perAddress, perAccount } = limits[cls];
     const byAddress = limiter(perAddress, (request) => `a:${clientAddress(request)}`);
     const accountOf = ACCOUNT_OF[cls];
-    const account = (request: FastifyRequest) => accountOf?.(asRecord(request.body)) ?? '';
+    // Read once per request (a federation body is JSON text, parsed here).
+    const seen = new WeakMap<FastifyRequest, string>();
+    const account = (request: FastifyRequest) => {
+      let key = seen.get(request);
+      if (key === undefined) seen.set(request, (key = accountOf?.(asRecord(request.body)) ?? ''));
+      return key;
+    };
     const byAccountHere = perAccount ? limiter(perAccount, (request) => `u:${account(request)}:${clientAddress(request)}`) : null;
     const byAccount = perAccount
       ? limiter({ max: perAccount.max * ACCOUNT_WIDE_FACTOR, windowMs: perAccount.windowMs }, (request) => `u:${account(request)}`)
@@ -60,7 +71,7 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
         if (!check) continue;
         if (check !== byAddress && account(request) === '') return;
         const result = await check(request);
-        if (!result.isAllowed && result.isExceeded) refuse(reply, result.ttlInSeconds);
+        if (!result.isAllowed && result.isExceeded) refuse(reply, result.ttlInSeconds, CODE_OF[cls]);
       }
     });
   }
@@ -84,11 +95,18 @@ export function clientAddress(request: FastifyRequest): string {
 }
 
 function asRecord(body: unknown): Record<string, unknown> {
-  return body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  if (typeof body === 'string' && body.length <= 1024 * 1024) {
+    try {
+      return asRecord(JSON.parse(body));
+    } catch {
+      return {};
+    }
+  }
+  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
 }
 
-function refuse(reply: FastifyReply, seconds: number): never {
+function refuse(reply: FastifyReply, seconds: number, code: ErrorCode = 'RATE_LIMITED'): never {
   const wait = Math.max(1, seconds);
   void reply.header('retry-after', String(wait));
-  throw new AppError('RATE_LIMITED', { seconds: wait });
+  throw new AppError(code, { seconds: wait });
 }

@@ -25,6 +25,21 @@ interface HandlerContext {
 }
 
 /**
+ * A handler's own retry policy, over the worker's (a delivery to a peer that may be down for days
+ * must outlast the default ~4 minutes). When several handlers of an event fail, the most patient
+ * policy of theirs applies.
+ */
+export interface RetryPolicy {
+  /** Attempts before a dead letter (the worker's default when absent). */
+  maxAttempts?: number;
+  /** The first retry's delay, doubled each attempt up to `backoffMaxMs`. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Never a dead letter sooner than this after the event was written, however many attempts that takes. */
+  retryForMs?: number;
+}
+
+/**
  * A named consumer of some topics. Handlers run at least once per event; one whose work is not
  * a single transaction must itself be idempotent by `event.id`. Several may share a topic: each
  * is retried on its own, and a handler already done for an event is skipped on a retry.
@@ -33,6 +48,8 @@ export interface EventHandler {
   name: string;
   topics: readonly string[];
   handle(event: StoredEvent, ctx: HandlerContext): Promise<void>;
+  /** Its own retry policy (absent: the worker's options). */
+  retry?: RetryPolicy;
   /**
    * Optional: the events of one claimed batch at once (a handler whose work amortises over many,
    * e.g. one read of a rule and its data for every subject). It must be idempotent by event; if it

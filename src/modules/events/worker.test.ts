@@ -150,6 +150,35 @@ describe.each(testEngines())('the outbox worker on %s', (engine) => {
     expect((await events.listDead(admin)).some((d) => d.id === id)).toBe(false);
   });
 
+  it('keeps retrying a handler with its own policy past the default attempts: capped backoff, dead only after its retention', async () => {
+    const [id] = await enqueue('t.patient');
+    const [plainId] = await enqueue('t.plain');
+    const hours = 3_600_000;
+    const patient: EventHandler = {
+      ...recorder('patient', ['t.patient'], () => true).handler,
+      retry: { backoffMaxMs: 300_000, retryForMs: 24 * hours },
+    };
+    const plain = recorder('plain', ['t.plain'], () => true).handler;
+    const events = service({ maxAttempts: 3, backoffMaxMs: 3_600_000 });
+    // Each round: everything due is tried once, then the clock moves past the longest wait.
+    for (let round = 0; round < 12; round++) {
+      await events.runOnce([patient, plain]);
+      later(hours);
+    }
+    // The plain handler's event is dead after 3 attempts; the patient one is still due, waiting at most 5 minutes.
+    expect((await row(plainId!)).deadAt).not.toBeNull();
+    const waiting = await row(id!);
+    expect(waiting).toMatchObject({ deadAt: null, processedAt: null, attempts: 12 });
+    // The wait is capped at 5 minutes however many attempts.
+    await events.runOnce([patient]);
+    const next = await row(id!);
+    expect(next.availableAt.getTime() - now.getTime()).toBe(300_000);
+    // After its retention (24 h since it was written) the next failure makes it a dead letter.
+    later(13 * hours);
+    await events.runOnce([patient]);
+    expect((await row(id!)).deadAt).not.toBeNull();
+  });
+
   it('skips, on a retry, the handlers that are done for the event', async () => {
     const [id] = await enqueue('t.marks');
     let failB = true;

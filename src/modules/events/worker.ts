@@ -10,7 +10,7 @@
  */
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/database.ts';
-import { AlreadyHandled, type EventHandler, type StoredEvent } from './handlers.ts';
+import { AlreadyHandled, type EventHandler, type RetryPolicy, type StoredEvent } from './handlers.ts';
 import { eventHandled, outbox } from './events.tables.ts';
 
 export interface WorkerOptions {
@@ -43,6 +43,30 @@ interface Outcome {
   event: StoredEvent;
   errors: string[];
   succeeded: string[];
+  /** The handlers that failed: their retry policies decide the event's next attempt. */
+  failed: EventHandler[];
+}
+
+/**
+ * The retry policy of an event whose `failed` handlers failed: the worker's options, or, when any
+ * of them has its own, the most patient of theirs (most attempts, longest retention, shortest
+ * backoff).
+ */
+function retryPolicyOf(
+  failed: readonly EventHandler[],
+  options: WorkerOptions,
+): Required<Pick<RetryPolicy, 'maxAttempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'retryForMs'>> {
+  const own = failed.flatMap((h) => (h.retry ? [h.retry] : []));
+  if (own.length === 0)
+    return { maxAttempts: options.maxAttempts, backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, retryForMs: 0 };
+  const pick = (f: (p: RetryPolicy) => number | undefined, fallback: number, best: (...n: number[]) => number) =>
+    best(...own.map((p) => f(p) ?? fallback));
+  return {
+    maxAttempts: pick((p) => p.maxAttempts, options.maxAttempts, Math.max),
+    backoffBaseMs: pick((p) => p.backoffBaseMs, options.backoffBaseMs, Math.min),
+    backoffMaxMs: pick((p) => p.backoffMaxMs, options.backoffMaxMs, Math.min),
+    retryForMs: pick((p) => p.retryForMs, 0, Math.max),
+  };
 }
 
 export interface WorkerDeps {
@@ -54,7 +78,11 @@ export interface WorkerDeps {
 }
 
 /** The delay before attempt `attempts + 1`: exponential, capped, with jitter (half to all of it). */
-export function backoffMs(attempts: number, options: WorkerOptions, random: () => number = Math.random): number {
+export function backoffMs(
+  attempts: number,
+  options: Pick<WorkerOptions, 'backoffBaseMs' | 'backoffMaxMs'>,
+  random: () => number = Math.random,
+): number {
   const full = Math.min(options.backoffMaxMs, options.backoffBaseMs * 2 ** Math.min(Math.max(attempts - 1, 0), 30));
   return Math.round(full * (0.5 + random() / 2));
 }
@@ -109,7 +137,7 @@ export function createWorker(deps: WorkerDeps) {
    * the handlers that succeeded (their marks are written with the batch's, unless they wrote them).
    */
   async function handle(event: StoredEvent, handlers: readonly EventHandler[], done: Set<string>): Promise<Outcome> {
-    const outcome: Outcome = { event, errors: [], succeeded: [] };
+    const outcome: Outcome = { event, errors: [], succeeded: [], failed: [] };
     for (const handler of handlers) {
       if (done.has(`${event.id}|${handler.name}`)) continue;
       try {
@@ -122,6 +150,7 @@ export function createWorker(deps: WorkerDeps) {
       } catch (error) {
         if (error instanceof AlreadyHandled) continue;
         outcome.errors.push(`${handler.name}: ${error instanceof Error ? error.message : String(error)}`);
+        outcome.failed.push(handler);
       }
     }
     return outcome;
@@ -147,15 +176,16 @@ export function createWorker(deps: WorkerDeps) {
         from unnest(${sql.param(ok.map((e) => e.id))}::bigint[], ${sql.param(ok.map((e) => e.attempts))}::int[]) as mine(id, attempts)
         where ${outbox.id} = mine.id and ${outbox.attempts} = mine.attempts and ${outbox.processedAt} is null`);
     }
-    for (const { event, errors } of outcomes) {
+    for (const { event, errors, failed } of outcomes) {
       if (errors.length === 0) continue;
       const mine = and(eq(outbox.id, event.id), eq(outbox.attempts, event.attempts), isNull(outbox.processedAt));
       const lastError = errors.join('; ').slice(0, 2000);
-      if (event.attempts >= options.maxAttempts) {
+      const policy = retryPolicyOf(failed, options);
+      if (event.attempts >= policy.maxAttempts && now.getTime() - event.createdAt.getTime() >= policy.retryForMs) {
         await db.update(outbox).set({ deadAt: now, lockedUntil: null, lastError }).where(mine);
         continue;
       }
-      const availableAt = new Date(now.getTime() + backoffMs(event.attempts, options, random));
+      const availableAt = new Date(now.getTime() + backoffMs(event.attempts, policy, random));
       await db.update(outbox).set({ availableAt, lockedUntil: null, lastError }).where(mine);
     }
   }
@@ -169,7 +199,7 @@ export function createWorker(deps: WorkerDeps) {
     const events = await claim(limit);
     if (events.length === 0) return 0;
     const done = await handledBy(events.map((e) => e.id));
-    const outcomes = new Map<number, Outcome>(events.map((e) => [e.id, { event: e, errors: [], succeeded: [] }]));
+    const outcomes = new Map<number, Outcome>(events.map((e) => [e.id, { event: e, errors: [], succeeded: [], failed: [] }]));
     const single = handlers.filter((h) => h.handleMany === undefined);
     // Handlers that take the batch at once: one call each, or, when it fails, each event on its own.
     const batched = async () => {
@@ -184,6 +214,7 @@ export function createWorker(deps: WorkerDeps) {
             const one = await handle(e, [h], done);
             outcomes.get(e.id)!.succeeded.push(...one.succeeded);
             outcomes.get(e.id)!.errors.push(...one.errors);
+            outcomes.get(e.id)!.failed.push(...one.failed);
           }
         }
       }
@@ -199,6 +230,7 @@ export function createWorker(deps: WorkerDeps) {
         );
         outcomes.get(event.id)!.succeeded.push(...one.succeeded);
         outcomes.get(event.id)!.errors.push(...one.errors);
+        outcomes.get(event.id)!.failed.push(...one.failed);
       }
     };
     await Promise.all([batched(), ...Array.from({ length: Math.max(1, Math.min(options.concurrency, events.length)) }, lane)]);

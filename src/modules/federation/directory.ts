@@ -6,7 +6,8 @@ import { keyValidAt, signDocument, type DirectoryDocument, type DirectoryMember 
 import { HUB_TIMEOUT_MS, type FederationContext } from './federation-context.ts';
 import * as repo from './federation.repository.ts';
 import type { MemberKey, MemberLedger, StatusSigners } from './federation.tables.ts';
-import { federated, nodeKey, parseMemberId } from './node-identity.ts';
+import { createMembers } from './members.ts';
+import { federated, forgetNodeKey, nodeKey, parseMemberId } from './node-identity.ts';
 
 /** The port other code looks members up through: the hub's table, or a province's verified copy of the hub's directory. */
 export interface DirectoryLookup {
@@ -45,6 +46,7 @@ export function createDirectory(ctx: FederationContext) {
   let lastRefresh = 0;
   const parsed = new Map<number, DirectoryDocument>();
   const parsedLists = new Map<number, NationalTrustList>();
+  const admin = createMembers(ctx);
 
   const self = async (): Promise<DirectoryMember> => {
     const config = federated(ctx.config);
@@ -121,7 +123,8 @@ export function createDirectory(ctx: FederationContext) {
         kind: 'yiban-national-trust-list' as const,
         version: 1 as const,
         issuedAt: clock().toISOString(),
-        serial: Math.max(0, ...rows.map((r) => r.updatedAt.getTime())),
+        // Any member's change moves it (a revocation too: the list loses a province and must read as newer).
+        serial: await repo.membersVersion(db),
         roots: [root.certificatePem],
         intermediates: rows.map((r) => r.nationalCertificate!),
         statusSigners,
@@ -143,7 +146,8 @@ export function createDirectory(ctx: FederationContext) {
       const config = federated(ctx.config);
       const rows = (await repo.listMembers(db)).filter((r) => r.status === 'approved');
       const key = await nodeKey(ctx);
-      const version = Math.max(0, ...rows.map((r) => r.updatedAt.getTime()));
+      // Any member's change moves it: a revoked member's leaving makes a newer directory, which provinces take.
+      const version = await repo.membersVersion(db);
       return signDocument(key, {
         kind: 'yiban-federation-directory' as const,
         version,
@@ -186,6 +190,7 @@ export function createDirectory(ctx: FederationContext) {
     async recordJoin(request: JoinRequest, signedBy: string): Promise<{ memberId: string; status: string }> {
       requireHub();
       const existing = await repo.findMember(db, request.memberId);
+      if (existing?.status === 'revoked') throw new AppError('FEDERATION_MEMBER_REVOKED', { member: request.memberId });
       if (existing && !existing.keys.some((k) => k.keyId === signedBy && keyValidAt(k, clock())))
         throw new AppError('FEDERATION_SIGNATURE_INVALID', { reason: 'UNKNOWN_KEY' });
       const same =
@@ -198,7 +203,7 @@ export function createDirectory(ctx: FederationContext) {
         canonicalJson(existing.statusSigners) === canonicalJson(request.statusSigners) &&
         canonicalJson(existing.ledger ?? null) === canonicalJson(request.ledger ?? null);
       if (same) return { memberId: request.memberId, status: 'approved' };
-      const now = clock();
+      const now = await repo.changeTime(db, clock());
       await repo.upsertMember(db, {
         memberId: request.memberId,
         name: request.name,
@@ -218,14 +223,17 @@ export function createDirectory(ctx: FederationContext) {
       return { memberId: request.memberId, status: 'pending' };
     },
 
-    /** The hub operator's approval: the member's root is cross-signed by the national root and the member is published. */
-    async approve(memberId: string): Promise<{ memberId: string; nationalCertificate: string }> {
+    /** The hub operator's decisions on members (成员审批: the console's routes and the CLI). */
+    admin,
+
+    /** The hub operator's approval (the CLI's): a request, or a key change; see `admin.approve`. */
+    approve: (memberId: string) => admin.approve('operator', memberId),
+
+    /** An approved member's keys as the hub has them on file (hub), for checking its key change request; none otherwise. */
+    async keysOnFile(memberId: string): Promise<MemberKey[]> {
       requireHub();
       const row = await repo.findMember(db, memberId);
-      if (!row) throw new AppError('FEDERATION_UNKNOWN_MEMBER', { member: memberId });
-      const nationalCertificate = await ctx.keys.crossCertify(row.rootCertificate);
-      await repo.approveMember(db, memberId, nationalCertificate, clock());
-      return { memberId, nationalCertificate };
+      return row?.status === 'approved' ? row.keys : [];
     },
 
     async members() {
@@ -276,6 +284,8 @@ export function createDirectory(ctx: FederationContext) {
       const currentList = (await repo.latestVersion(db, 'trust-list')) ?? -1;
       if (trust.document.serial >= currentList)
         await repo.storeDocument(db, 'trust-list', trust.document.serial, JSON.stringify(list), clock());
+      // A key change the hub approved is used from the next message on.
+      forgetNodeKey(ctx);
       return { directoryVersion: Math.max(current, opened.document.version), members: opened.document.members.length };
     },
 

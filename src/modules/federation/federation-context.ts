@@ -9,7 +9,7 @@ export interface FederationDeps {
   config: FederationConfig;
   /** This node's public base URL: its endpoint in the directory. */
   publicUrl: string;
-  keys: Pick<KeyStore, 'ensureSealKey' | 'ensurePlatformRoot' | 'crossCertify'>;
+  keys: Pick<KeyStore, 'ensureSealKey' | 'ensurePlatformRoot' | 'crossCertify' | 'listKeys' | 'getSigner'>;
   /** This node's own trust anchors (its root and status list signers, no other member's), sent with a join request. */
   trustAnchors: () => Promise<TrustAnchors>;
   ledger: { appendInTx(tx: Executor, entry: { kind: string; data: Uint8Array }): Promise<{ id: number }> };
@@ -21,6 +21,11 @@ export interface FederationDeps {
   deliveryTimeoutMs?: number;
   /** The service codes this node publishes in its directory entry (its catalog's); absent, none. */
   services?: () => Promise<string[]>;
+  /**
+   * The delivery's retry policy: a peer may be down for days, so a message is retried (at most
+   * `backoffMaxMs` apart, default 5 minutes) for `retryForMs` (default 7 days) before it is a dead letter.
+   */
+  deliveryRetry?: { retryForMs: number; backoffMaxMs: number };
   /** How the hub is asked (tests inject one); global fetch by default. */
   fetch?: typeof fetch;
   /** What this node offers other members (its directory entry): e-licence library datasets, `licence.<type>`. */
@@ -48,6 +53,12 @@ export interface FederationContext extends Required<Omit<FederationDeps, 'fetch'
   services: (() => Promise<string[]>) | null;
   fetch: typeof fetch;
 }
+
+/** A message to a peer is retried for 7 days, at most 5 minutes apart, before it is a dead letter. */
+export const DEFAULT_DELIVERY_RETRY = { retryForMs: 7 * 86_400_000, backoffMaxMs: 300_000 };
+
+/** After a key change is approved, the member's old keys stay valid this long (at most their own end): messages in flight still verify. */
+export const KEY_OVERLAP_MS = 24 * 3_600_000;
 
 /** The outbox topic of a message to deliver. */
 export const MESSAGE_TOPIC = 'federation.message';

@@ -42,17 +42,58 @@ export function registerFederationCommands(program: Command, open: () => Promise
         console.log(`  待中枢核准 waiting for the hub operator: yiban federation approve ${result.memberId}`);
     });
 
-  federation
-    .command('approve')
-    .description('（中枢）核准成员：国家根交叉签名其根证书，并在目录中公布 (hub) approve members: cross-sign their roots, publish them')
-    .argument('<member...>', 'member ids, e.g. CN/GOV/130000/yiban')
-    .action(async (members: string[]) => {
-      await withFederation(open, async (f) => {
-        for (const m of members) {
-          await f.directory.approve(m);
-          console.log(`已核准 approved: ${m}`);
-        }
+  // The console's 成员审批 and these commands call the same service (the operator at the hub's machine needs no login).
+  const decisions = [
+    [
+      'approve',
+      '已核准 approved',
+      '（中枢）核准成员申请或密钥变更：国家根交叉签名其根证书，并在目录中公布 (hub) approve requests or key changes',
+    ],
+    ['reject', '已驳回 rejected', '（中枢）驳回成员申请或密钥变更 (hub) reject requests or key changes'],
+    [
+      'revoke',
+      '已撤销 revoked',
+      '（中枢）撤销成员：移出目录与信任列表，其报文被拒绝 (hub) revoke members: they leave the directory and trust list',
+    ],
+  ] as const;
+  for (const [name, done, description] of decisions)
+    federation
+      .command(name)
+      .description(description)
+      .argument('<member...>', 'member ids, e.g. CN/GOV/130000/yiban')
+      .action(async (members: string[]) => {
+        await withFederation(open, async (f) => {
+          for (const m of members) {
+            await f.members[name]('operator', m);
+            console.log(`${done}: ${m}`);
+          }
+        });
       });
+
+  federation
+    .command('pending')
+    .description('（中枢）待审批的成员申请与密钥变更 (hub) requests and key changes waiting for approval')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const rows = await withFederation(open, (f) => f.members.list('operator', 'pending'));
+      if (options.json) console.log(JSON.stringify(rows, null, 2));
+      else
+        for (const r of rows) {
+          const what = r.keyChange ? `key change → ${r.keyChange.keyId} (${r.keyChange.fingerprint.slice(0, 16)}…)` : 'join';
+          console.log(`${r.memberId.padEnd(24)} ${what}  ${r.endpoint}  root ${r.rootSubject}`);
+        }
+    });
+
+  federation
+    .command('rotate-key')
+    .description('（省级）更换报文签名密钥：生成新密钥，以旧密钥签名变更申请；中枢核准后改用新密钥 (province) roll the message key')
+    .action(async () => {
+      const result = await withFederation(open, (f) => f.rotateKey());
+      console.log(
+        `新密钥 new key: ${result.newKeyId}（旧密钥 old key ${result.oldKeyId} 签名的申请 request signed by it）→ ${result.status}`,
+      );
+      console.log(`  待中枢核准 waiting for the hub operator: yiban federation approve ${result.memberId}`);
+      console.log('  核准前仍用旧密钥签名 the old key signs until the directory lists the new one');
     });
 
   federation

@@ -28,13 +28,63 @@ export async function upsertMember(db: Executor, row: typeof federationMembers.$
   await db.insert(federationMembers).values(row).onConflictDoUpdate({ target: federationMembers.memberId, set: changes });
 }
 
-export async function approveMember(db: Executor, memberId: string, nationalCertificate: string, at: Date): Promise<boolean> {
+/** Changes a member's row; false when there is none. */
+export async function updateMember(
+  db: Executor,
+  memberId: string,
+  changes: Partial<typeof federationMembers.$inferInsert>,
+): Promise<boolean> {
   const rows = await db
     .update(federationMembers)
-    .set({ status: 'approved', nationalCertificate, approvedAt: at, updatedAt: at })
+    .set(changes)
     .where(eq(federationMembers.memberId, memberId))
     .returning({ id: federationMembers.memberId });
   return rows.length > 0;
+}
+
+export async function deleteMember(db: Executor, memberId: string): Promise<void> {
+  await db.delete(federationMembers).where(eq(federationMembers.memberId, memberId));
+}
+
+/** The member's row locked for a change (the operator's decisions are one at a time per member). */
+export async function lockMember(db: Executor, memberId: string): Promise<MemberRow | null> {
+  const [row] = await db.select().from(federationMembers).where(eq(federationMembers.memberId, memberId)).for('update');
+  return row ?? null;
+}
+
+/** The directory's and trust list's version: the latest change of any member (a revocation moves it too). */
+export async function membersVersion(db: Executor): Promise<number> {
+  const [row] = await db.select({ v: sql<string | Date | null>`max(${federationMembers.updatedAt})` }).from(federationMembers);
+  return row?.v ? new Date(row.v).getTime() : 0;
+}
+
+/** The time to stamp a member's change with: now, or just after the latest change (the directory's version must grow). */
+export async function changeTime(db: Executor, now: Date): Promise<Date> {
+  return new Date(Math.max(now.getTime(), (await membersVersion(db)) + 1));
+}
+
+/**
+ * Prunes the hub's cosignature reports: keeps, per (member, witness), the newest (largest size,
+ * then latest report), and every report of a checkpoint (member, size, root) that `keep` names
+ * (those an equivocation refers to). How many were deleted.
+ */
+export async function pruneCosigned(db: Executor, keep: readonly { memberId: string; size: number; rootHash: string }[]): Promise<number> {
+  const { rows } = await db.execute<{ n: string | number }>(sql`
+    with ranked as (
+      select member_id, witness_id, size, root_hash,
+             row_number() over (partition by member_id, witness_id order by size desc, reported_at desc, root_hash) as rank
+      from ${federationCosigned}),
+    gone as (
+      delete from ${federationCosigned} c using ranked r
+      where c.member_id = r.member_id and c.witness_id = r.witness_id and c.size = r.size and c.root_hash = r.root_hash
+        and r.rank > 1
+        and not exists (
+          select 1 from unnest(${sql.param(keep.map((k) => k.memberId))}::text[], ${sql.param(keep.map((k) => k.size))}::bigint[],
+                               ${sql.param(keep.map((k) => k.rootHash))}::text[]) as k(member_id, size, root_hash)
+          where k.member_id = c.member_id and k.size = c.size and k.root_hash = c.root_hash)
+      returning 1)
+    select count(*) as n from gone`);
+  return Number(rows[0]?.n ?? 0);
 }
 
 export async function hubPin(db: Executor): Promise<HubPin | null> {

@@ -15,7 +15,7 @@ import {
   CosignedParams,
   PublishedCheckpoints,
 } from './federation.schemas.ts';
-import { verifyJoin } from './join.ts';
+import { verifyJoin, verifyKeyChange } from './join.ts';
 
 const tags = ['federation'];
 const BODY_LIMIT = 1024 * 1024;
@@ -134,6 +134,8 @@ export function federationRoutes(deps: { federation: FederationService }): Fasti
       '/federation/members',
       {
         bodyLimit: BODY_LIMIT,
+        // Per source address, and per the member id the body names: 429 FEDERATION_JOIN_RATE_LIMITED.
+        config: { rateLimitClass: 'federationJoin' },
         schema: {
           tags,
           summary: '申请加入联邦（待中枢核准）· ask to join (the hub operator approves)',
@@ -141,12 +143,35 @@ export function federationRoutes(deps: { federation: FederationService }): Fasti
             '请求以申请方自己的 SM2 密钥签名（RFC 9421）；已登记的成员须以其已登记的密钥签名，变更后待重新核准。Signed (RFC 9421, sm2-sm3) with a key the request names; a member already on file must sign with a key on file, and a change waits for approval again.',
           security: [],
           body: Type.String({ description: 'JSON: memberId, name, endpoint, keys, services, datasets, rootCertificate, statusSigners' }),
-          response: withErrors({ 202: JoinAnswer }, [400, 401, 404]),
+          response: withErrors({ 202: JoinAnswer }, [400, 401, 403, 404, 429]),
         },
       },
       async (request, reply) => {
-        const { request: join, signedBy } = await verifyJoin(wire(request), new Date());
+        const { request: join, signedBy } = await verifyJoin(wire(request), federation.clock());
         return reply.status(202).send(await federation.directory.recordJoin(join, signedBy));
+      },
+    );
+
+    app.post(
+      '/federation/members/key-change',
+      {
+        bodyLimit: 64 * 1024,
+        config: { rateLimitClass: 'federationJoin' },
+        schema: {
+          tags,
+          summary: '成员密钥变更申请（待中枢核准）· a member rolls its message key (the hub operator approves)',
+          description:
+            '以成员已登记的（旧）密钥签名（RFC 9421），载明新密钥；核准后目录同时列出新旧密钥，旧密钥在过渡期内仍有效。Signed (RFC 9421, sm2-sm3) by a key on file (the old one), naming the new one; once approved, the directory lists both, the old one valid for an overlap.',
+          security: [],
+          body: Type.String({ description: 'JSON: memberId, key (keyId, alg sm2-sm3, publicKeySpki, notBefore, notAfter)' }),
+          response: withErrors({ 202: JoinAnswer }, [400, 401, 403, 404, 429]),
+        },
+      },
+      async (request, reply) => {
+        const { request: change, signedBy } = await verifyKeyChange(wire(request), federation.clock(), (memberId) =>
+          federation.directory.keysOnFile(memberId),
+        );
+        return reply.status(202).send(await federation.members.recordKeyChange(change.memberId, change.key, signedBy));
       },
     );
 

@@ -128,3 +128,48 @@ export const CosignedParams = Type.Object({
   }),
   originHash: Type.String({ pattern: '^[0-9a-f]{64}$', minLength: 64, maxLength: 64 }),
 });
+
+const KeyView = Type.Object({
+  keyId: Type.String(),
+  fingerprint: Type.String({ description: 'SHA-256 of the public key (SubjectPublicKeyInfo DER), hex' }),
+  notBefore: Type.String(),
+  notAfter: Type.String(),
+});
+
+const MemberView = Type.Object({
+  memberId: Type.String(),
+  name: Type.String(),
+  endpoint: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('revoked')]),
+  requestedAt: Type.String(),
+  approvedAt: Type.Union([Type.String(), Type.Null()]),
+  revokedAt: Type.Union([Type.String(), Type.Null()]),
+  rootSubject: Type.String({ description: 'the member root certificate’s subject (RFC 4514)' }),
+  rootFingerprint: Type.String({ description: 'SHA-256 of the root certificate (DER), hex' }),
+  keys: Type.Array(KeyView),
+  keyChange: Type.Union([
+    Type.Intersect([KeyView, Type.Object({ signedBy: Type.String(), requestedAt: Type.String() })], {
+      description: 'a key change waiting for approval',
+    }),
+    Type.Null(),
+  ]),
+});
+
+export const MemberViewSchema = MemberView;
+export const MemberList = Type.Object({ items: Type.Array(MemberView) });
+
+export const MemberQuery = Type.Object({
+  state: Type.Optional(
+    Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('revoked')], {
+      description: 'pending: new requests and approved members with a key change waiting',
+    }),
+  ),
+});
+
+export const MemberParams = Type.Object({
+  memberId: Type.String({
+    pattern: '^CN/GOV/\\d{6}/[a-z][a-z0-9-]{0,31}$',
+    maxLength: 50,
+    description: 'the member id, URL-encoded (CN%2FGOV%2F130000%2Fyiban)',
+  }),
+});

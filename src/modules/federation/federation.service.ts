@@ -3,9 +3,10 @@ import { createDirectory } from './directory.ts';
 import type { FederationContext, FederationDeps } from './federation-context.ts';
 import { countType, createMessageTypes, pingType, type MessageTypeHandler } from './message-types.ts';
 import { createMessages } from './messages.ts';
-import { requestJoin } from './join.ts';
+import { requestJoin, requestKeyChange } from './join.ts';
 import { federated, nodeKey } from './node-identity.ts';
 import { createWitnessing } from './witnessing.ts';
+import { DEFAULT_DELIVERY_RETRY } from './federation-context.ts';
 
 /**
  * The federation service (跨省通办, first slice): the node's identity and key, the hub's directory
@@ -17,6 +18,7 @@ export function createFederationService(deps: FederationDeps) {
     ...deps,
     clock: deps.clock ?? (() => new Date()),
     deliveryTimeoutMs: deps.deliveryTimeoutMs ?? 5000,
+    deliveryRetry: deps.deliveryRetry ?? DEFAULT_DELIVERY_RETRY,
     fetch: deps.fetch ?? ((...args) => fetch(...args)),
     witnessing: deps.witnessing ?? null,
     offers: deps.offers ?? null,
@@ -33,6 +35,8 @@ export function createFederationService(deps: FederationDeps) {
 
   return {
     role: ctx.config.role,
+    /** This node's clock (signature windows are checked against it). */
+    clock: ctx.clock,
     enabled: ctx.config.role !== 'standalone',
     /** Who this node is: role, member id, endpoint and its message key (public). */
     async node() {
@@ -69,6 +73,10 @@ export function createFederationService(deps: FederationDeps) {
     call: calls.call,
     /** The directory's member serving a division's province (the place of insurance's node), or null. */
     memberForDivision: calls.memberForDivision,
+    /** A province rolls its message key: a new key and a change request signed by the old one (`yiban federation rotate-key`). */
+    rotateKey: () => requestKeyChange(ctx),
+    /** The hub operator's decisions on members: list, approve, reject, revoke (the console's 成员审批 and the CLI). */
+    members: directory.admin,
     receive: messages.receive,
     receipt: messages.receipt,
     deliveryHandler: messages.deliveryHandler,

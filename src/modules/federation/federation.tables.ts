@@ -22,6 +22,14 @@ export interface MemberLedger {
 
 export type MemberStatus = 'pending' | 'approved' | 'revoked';
 
+/** A member's request to roll its message key: signed by a key on file, naming the new one (until the operator approves or rejects it). */
+export interface KeyChange {
+  key: MemberKey;
+  /** The key on file that signed the request. */
+  signedBy: string;
+  requestedAt: string;
+}
+
 /**
  * The hub's directory: every node that asked to join, and whether the hub operator approved it.
  * Only approved members are published; a request alone trusts nobody.
@@ -45,7 +53,11 @@ export const federationMembers = pgTable(
     statusSigners: jsonb('status_signers').$type<StatusSigners>().notNull().default({}),
     /** Its ledger's log key and its witness key: every other member witnesses its log with them. */
     ledger: jsonb('ledger').$type<MemberLedger>(),
+    /** A key change waiting for the operator (the member stays published with its current keys meanwhile). */
+    keyChange: jsonb('key_change').$type<KeyChange>(),
     requestedAt: timestamp('requested_at', { withTimezone: true }).notNull(),
+    /** When the operator revoked it: it left the directory and the trust list, and may not ask again. */
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
     approvedAt: timestamp('approved_at', { withTimezone: true }),
     /** Every change moves it; the directory's version is the latest. */
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),

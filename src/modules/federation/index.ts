@@ -3,6 +3,7 @@ export { type DirectoryLookup, type JoinRequest } from './directory.ts';
 export { type DirectoryDocument, type DirectoryMember } from './documents.ts';
 export { type FederationDeps } from './federation-context.ts';
 export { federationRoutes } from './federation.routes.ts';
+export { federationMemberRoutes } from './members.routes.ts';
 export { type FederationService, createFederationService } from './federation.service.ts';
 export { type FederationMessage, type MessageTypeHandler } from './message-types.ts';
 export { parseMemberId } from './node-identity.ts';

@@ -200,6 +200,8 @@ export function createMessages(ctx: FederationContext, deps: { lookup: Directory
       return {
         name: 'federation.deliver',
         topics: [MESSAGE_TOPIC],
+        // A peer down for hours or days: its messages wait (at most 5 minutes apart by default) instead of dying after ~4 minutes.
+        retry: { backoffMaxMs: ctx.deliveryRetry.backoffMaxMs, retryForMs: ctx.deliveryRetry.retryForMs },
         handle: async (event, handling) => {
           const id = String(event.payload.messageId);
           const row = await repo.findMessage(db, 'out', id);

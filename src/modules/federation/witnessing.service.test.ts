@@ -106,4 +106,33 @@ describe.each(testEngines())('cross-witnessing at the hub (%s)', (engine) => {
     const peerView = await ctx.services.federation.witnessing.cosignedBy(HEBEI, createHash('sha256').update(forker.log.name).digest('hex'));
     expect(peerView).toContain(forker.log.name);
   });
+
+  it('prunes the reports to the newest per member and witness, keeping every checkpoint an equivocation names', async () => {
+    expect(await report(GUANGXI, [cosigned(hebei, guangxi, 4, 'h4'), cosigned(hebei, guangxi, 5, 'h5')])).toMatchObject({ accepted: 2 });
+    // A newer checkpoint of the forker cosigned by Guangxi: its older one (size 1, root b) is evidence and stays.
+    expect(await report(GUANGXI, [cosigned(forker, guangxi, 2, 'c')])).toMatchObject({ accepted: 1 });
+    const before = await repo.listCosigned(ctx.database.db);
+    const keyOf = (r: repo.CosignedRow) => `${r.memberId} ${r.witnessId} ${r.size}`;
+    expect(before.map(keyOf).sort()).toEqual(
+      [
+        `${HEBEI} ${GUANGXI} 3`,
+        `${HEBEI} ${GUANGXI} 4`,
+        `${HEBEI} ${GUANGXI} 5`,
+        `${HEBEI} ${FORKER} 3`,
+        `${FORKER} ${HEBEI} 1`,
+        `${FORKER} ${GUANGXI} 1`,
+        `${FORKER} ${GUANGXI} 2`,
+      ].sort(),
+    );
+    expect(await ctx.services.federation.witnessing.prune()).toBe(2);
+    const after = await repo.listCosigned(ctx.database.db);
+    expect(after.map(keyOf).sort()).toEqual(
+      [`${HEBEI} ${GUANGXI} 5`, `${HEBEI} ${FORKER} 3`, `${FORKER} ${HEBEI} 1`, `${FORKER} ${GUANGXI} 1`, `${FORKER} ${GUANGXI} 2`].sort(),
+    );
+    // Nothing more to prune; the published view still shows the newest checkpoint and the equivocation with its evidence.
+    expect(await ctx.services.federation.witnessing.prune()).toBe(0);
+    const view = await ctx.services.federation.witnessing.published();
+    expect(view.find((m) => m.memberId === HEBEI)).toMatchObject({ size: 5, equivocating: false });
+    expect(view.find((m) => m.memberId === FORKER)).toMatchObject({ equivocating: true });
+  });
 });

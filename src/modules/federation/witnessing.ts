@@ -11,7 +11,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { AppError } from '../../core/errors.ts';
 import type { Executor } from '../../db/database.ts';
-import { openCheckpoint } from '../../verify/checkpoint.ts';
+import { openCheckpoint, parseCheckpoint } from '../../verify/checkpoint.ts';
 import { parseNote } from '../../verify/signed-note.ts';
 import { bytesToHex, utf8 } from '../../verify/tlog-bytes.ts';
 import type { Directory } from './directory.ts';
@@ -261,6 +261,23 @@ export function createWitnessing(
           })),
         };
       });
+    },
+
+    /**
+     * The hub's cosignature reports pruned (`yiban serve`, hourly): per member and witness the newest
+     * (what the published view reads), and every report of a checkpoint an equivocation names (the
+     * evidence stays whole). How many reports went.
+     */
+    async prune(): Promise<number> {
+      if (ctx.config.role !== 'hub') return 0;
+      const keep = (await repo.listEquivocations(db)).flatMap((e) =>
+        [e.noteA, e.noteB].flatMap((note) => {
+          const text = parseNote(note)?.text;
+          const checkpoint = text === undefined ? null : (parseCheckpoint(text) ?? parseCheckpoint(`${text}\n`));
+          return checkpoint ? [{ memberId: e.memberId, size: checkpoint.size, rootHash: bytesToHex(checkpoint.rootHash) }] : [];
+        }),
+      );
+      return repo.pruneCosigned(db, keep);
     },
 
     /** One round of the background loop (`yiban serve`): refresh (province), sync, report, gossip. */

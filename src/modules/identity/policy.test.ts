@@ -133,6 +133,23 @@ const TABLE_INS: Record<StaffRole, string> = {
   hospital_window:    'Y',
 };
 
+// ---- the federation hub: approving, rejecting and revoking members ----
+const ACTIONS_FED: StaffAction[] = ['federation.manage'];
+
+// prettier-ignore
+const TABLE_FED: Record<StaffRole, string> = {
+  //                 federation.manage
+  village_reviewer:   '-',
+  township_admin:     '-',
+  county_admin:       '-',
+  city_admin:         '-',
+  department_officer: '-',
+  supervisor:         '-',
+  platform_admin:     'Y',
+  helper:             '-',
+  hospital_window:    '-',
+};
+
 /** Roles that reach the nodes below where they are held; the platform administrator reaches every node. */
 const SUBTREE: ReadonlySet<StaffRole> = new Set(['township_admin', 'county_admin', 'city_admin', 'supervisor', 'platform_admin']);
 
@@ -146,17 +163,19 @@ const staff = (role: StaffRole, orgPath: string): Principal => ({
 
 describe('policy: every role × action', () => {
   it('the table names every action the policy knows', () => {
-    expect([...STAFF_ACTIONS].sort()).toEqual([...ACTIONS, ...ACTIONS_AC, ...ACTIONS_INS].sort());
+    expect([...STAFF_ACTIONS].sort()).toEqual([...ACTIONS, ...ACTIONS_AC, ...ACTIONS_INS, ...ACTIONS_FED].sort());
   });
 
   const cases = (Object.keys(TABLE) as StaffRole[]).flatMap((role) => {
     const marks = TABLE[role].split(/\s+/);
     const marksAc = TABLE_AC[role].split(/\s+/);
     const marksIns = TABLE_INS[role].split(/\s+/);
+    const marksFed = TABLE_FED[role].split(/\s+/);
     return [
       ...ACTIONS.map((action, i) => ({ role, action, allowed: marks[i] === 'Y' })),
       ...ACTIONS_AC.map((action, i) => ({ role, action, allowed: marksAc[i] === 'Y' })),
       ...ACTIONS_INS.map((action, i) => ({ role, action, allowed: marksIns[i] === 'Y' })),
+      ...ACTIONS_FED.map((action, i) => ({ role, action, allowed: marksFed[i] === 'Y' })),
     ];
   });
 
@@ -174,7 +193,7 @@ describe('policy: every role × action', () => {
       ...staff('helper', V),
       actingFor: { residentId: 'r', delegationId: 'd', scopes: ['applications.submit'] },
     };
-    for (const action of [...ACTIONS, ...ACTIONS_AC, ...ACTIONS_INS]) {
+    for (const action of [...ACTIONS, ...ACTIONS_AC, ...ACTIONS_INS, ...ACTIONS_FED]) {
       expect(can(resident, action, { orgPath: V })).toBe(false);
       expect(can(helper, action, { orgPath: V })).toBe(false);
     }
@@ -230,14 +249,17 @@ describe('policy: a system actor (a rule, a bundle prefill) does what its author
     expect(() => requireResidentScope(rule, 'applications.submit')).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
   });
 
-  it.each([...ACTIONS, ...ACTIONS_AC, ...ACTIONS_INS])('%s: allowed at its own node only when its authority names it', (action) => {
-    const named = action === 'case.view' || action === 'case.handle';
-    expect(can(rule, action, { orgPath: D })).toBe(named);
-    // Never below, above or beside its node, whatever the action.
-    for (const elsewhere of [`${D}.x`, C, P, Y, V]) expect(can(rule, action, { orgPath: elsewhere })).toBe(false);
-    // It lists nothing: list queries are for people.
-    expect(grantsFor(rule, action)).toEqual([]);
-  });
+  it.each([...ACTIONS, ...ACTIONS_AC, ...ACTIONS_INS, ...ACTIONS_FED])(
+    '%s: allowed at its own node only when its authority names it',
+    (action) => {
+      const named = action === 'case.view' || action === 'case.handle';
+      expect(can(rule, action, { orgPath: D })).toBe(named);
+      // Never below, above or beside its node, whatever the action.
+      for (const elsewhere of [`${D}.x`, C, P, Y, V]) expect(can(rule, action, { orgPath: elsewhere })).toBe(false);
+      // It lists nothing: list queries are for people.
+      expect(grantsFor(rule, action)).toEqual([]);
+    },
+  );
 
   it('acting for a resident: only the scopes given, recorded as on behalf of them', () => {
     const forParent = systemPrincipal({ actor: 'bundle', forResident: { residentId: 'r-1', scopes: ['applications.submit'] } });
@@ -245,7 +267,8 @@ describe('policy: a system actor (a rule, a bundle prefill) does what its author
     expect(() => requireResidentScope(forParent, 'certificates.view')).toThrow(expect.objectContaining({ code: 'DELEGATION_REQUIRED' }));
     expect(onBehalfOf(forParent)).toBe('r-1');
     expect(actsForAnOrg(forParent)).toBe(false);
-    for (const action of [...ACTIONS, ...ACTIONS_AC, ...ACTIONS_INS]) expect(can(forParent, action, { orgPath: V })).toBe(false);
+    for (const action of [...ACTIONS, ...ACTIONS_AC, ...ACTIONS_INS, ...ACTIONS_FED])
+      expect(can(forParent, action, { orgPath: V })).toBe(false);
   });
 
   it('the same actor at the same place is the same account id; another place is another', () => {

@@ -74,7 +74,9 @@ export type StaffAction =
   | 'sla.manage'
   // ---- the platform ----
   /** See the events that failed every attempt (dead letters) and retry them. */
-  | 'events.manage';
+  | 'events.manage'
+  /** (Federation hub) approve, reject and revoke members and their key changes. */
+  | 'federation.manage';
 
 /** Every staff role, in the order the console lists them. */
 export const STAFF_ROLES: readonly StaffRole[] = [
@@ -190,6 +192,7 @@ const RULES: Readonly<Record<StaffAction, readonly StaffRole[]>> = {
   'sla.manage': ['county_admin', 'city_admin', 'platform_admin', 'supervisor'],
   // ---- the platform ----
   'events.manage': ['platform_admin'],
+  'federation.manage': ['platform_admin'],
 };
 
 export const STAFF_ACTIONS = Object.keys(RULES) as StaffAction[];

@@ -25,6 +25,7 @@ const Benefits = lazy(() => import('./Benefits.tsx').then((m) => ({ default: m.B
 const InsuranceWindow = lazy(() => import('./InsuranceWindow.tsx').then((m) => ({ default: m.InsuranceWindow })));
 // The dashboards (ECharts) load when first opened.
 const Dashboard = lazy(() => import('./Dashboard.tsx').then((m) => ({ default: m.Dashboard })));
+const Members = lazy(() => import('./Members.tsx').then((m) => ({ default: m.Members })));
 const WindowStatementPage = lazy(() => import('./WindowStatement.tsx').then((m) => ({ default: m.WindowStatementPage })));
 
 export function ConsoleApp() {
@@ -89,6 +90,10 @@ export function ConsoleApp() {
     ...(orgsFor(me, 'events.manage').length > 0
       ? [{ key: 'events', label: t('失败事件', 'Dead letters'), onClick: () => navigate('/console/events') }]
       : []),
+    // On a federation hub (the page says so elsewhere): the platform administrator approves members.
+    ...(orgsFor(me, 'federation.manage').length > 0
+      ? [{ key: 'members', label: t('成员审批', 'Member approval'), onClick: () => navigate('/console/members') }]
+      : []),
   ];
   const section = path.startsWith('/console/cross')
     ? 'cross'
@@ -108,15 +113,17 @@ export function ConsoleApp() {
                   ? 'rules'
                   : path.startsWith('/console/events')
                     ? 'events'
-                    : path.startsWith('/console/benefits')
-                      ? 'benefits'
-                      : path.startsWith('/console/insurance-window') ||
-                          // A window clerk handles no cases: the window is their home page.
-                          (orgsFor(me, 'case.view').length === 0 && orgsFor(me, 'insurance.window').length > 0)
-                        ? 'insurance-window'
-                        : path.startsWith('/console/insurance')
-                          ? 'insurance'
-                          : 'queue';
+                    : path.startsWith('/console/members')
+                      ? 'members'
+                      : path.startsWith('/console/benefits')
+                        ? 'benefits'
+                        : path.startsWith('/console/insurance-window') ||
+                            // A window clerk handles no cases: the window is their home page.
+                            (orgsFor(me, 'case.view').length === 0 && orgsFor(me, 'insurance.window').length > 0)
+                          ? 'insurance-window'
+                          : path.startsWith('/console/insurance')
+                            ? 'insurance'
+                            : 'queue';
   return (
     <Layout className="cs-layout">
       <Header className="cs-header">
@@ -172,6 +179,10 @@ export function ConsoleApp() {
             <CrossHandOver />
           ) : section === 'events' ? (
             <DeadLetters />
+          ) : section === 'members' ? (
+            <Suspense fallback={<Spin />}>
+              <Members />
+            </Suspense>
           ) : section === 'insurance-window' ? (
             <Suspense fallback={<Spin />}>
               <InsuranceWindow />

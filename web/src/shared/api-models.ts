@@ -96,3 +96,5 @@ export type WindowFeeLineBody =
   paths['/api/insurance/window/{code}/encounters/{mdtrtId}/fees']['post']['requestBody']['content']['application/json']['lines'][number];
 /** Evidence from another province (跨省调取), as its resident previews it. */
 export type CrossProvinceEvidence = Schemas['CrossProvinceEvidence'];
+/** A federation member as the hub's operator reviews it (成员审批). */
+export type FederationMember = paths['/api/federation/members']['get']['responses'][200]['content']['application/json']['items'][number];

@@ -13689,7 +13689,90 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** 联邦成员及待审批申请 · the federation’s members and the requests waiting for approval (hub; platform administrators) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description pending: new requests and approved members with a key change waiting */
+          state?: 'pending' | 'approved' | 'revoked';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                memberId: string;
+                name: string;
+                endpoint: string;
+                status: 'pending' | 'approved' | 'revoked';
+                requestedAt: string;
+                approvedAt: string | null;
+                revokedAt: string | null;
+                /** @description the member root certificate’s subject (RFC 4514) */
+                rootSubject: string;
+                /** @description SHA-256 of the root certificate (DER), hex */
+                rootFingerprint: string;
+                keys: {
+                  keyId: string;
+                  /** @description SHA-256 of the public key (SubjectPublicKeyInfo DER), hex */
+                  fingerprint: string;
+                  notBefore: string;
+                  notAfter: string;
+                }[];
+                keyChange:
+                  | ({
+                      keyId: string;
+                      /** @description SHA-256 of the public key (SubjectPublicKeyInfo DER), hex */
+                      fingerprint: string;
+                      notBefore: string;
+                      notAfter: string;
+                    } & {
+                      signedBy: string;
+                      requestedAt: string;
+                    })
+                  | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
     put?: never;
     /**
      * 申请加入联邦（待中枢核准）· ask to join (the hub operator approves)
@@ -13740,7 +13823,117 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/members/key-change': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * 成员密钥变更申请（待中枢核准）· a member rolls its message key (the hub operator approves)
+     * @description 以成员已登记的（旧）密钥签名（RFC 9421），载明新密钥；核准后目录同时列出新旧密钥，旧密钥在过渡期内仍有效。Signed (RFC 9421, sm2-sm3) by a key on file (the old one), naming the new one; once approved, the directory lists both, the old one valid for an overlap.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description JSON: memberId, key (keyId, alg sm2-sm3, publicKeySpki, notBefore, notAfter) */
+      requestBody: {
+        content: {
+          'application/json': string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              memberId: string;
+              status: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        429: {
           headers: {
             [name: string]: unknown;
           };
@@ -13983,6 +14176,333 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/members/{memberId}/approve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * 核准成员或其密钥变更 · approve a member’s request (its root is cross-signed) or its key change (hub)
+     * @description 决定与其账本记录一并提交，各节点下次刷新目录时生效。The decision and its ledger leaf commit together; every node sees it at its next directory refresh.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the member id, URL-encoded (CN%2FGOV%2F130000%2Fyiban) */
+          memberId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              memberId: string;
+              name: string;
+              endpoint: string;
+              status: 'pending' | 'approved' | 'revoked';
+              requestedAt: string;
+              approvedAt: string | null;
+              revokedAt: string | null;
+              /** @description the member root certificate’s subject (RFC 4514) */
+              rootSubject: string;
+              /** @description SHA-256 of the root certificate (DER), hex */
+              rootFingerprint: string;
+              keys: {
+                keyId: string;
+                /** @description SHA-256 of the public key (SubjectPublicKeyInfo DER), hex */
+                fingerprint: string;
+                notBefore: string;
+                notAfter: string;
+              }[];
+              keyChange:
+                | ({
+                    keyId: string;
+                    /** @description SHA-256 of the public key (SubjectPublicKeyInfo DER), hex */
+                    fingerprint: string;
+                    notBefore: string;
+                    notAfter: string;
+                  } & {
+                    signedBy: string;
+                    requestedAt: string;
+                  })
+                | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/members/{memberId}/reject': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * 驳回成员申请或其密钥变更 · reject a member’s request (it may ask again) or its key change (hub)
+     * @description 决定与其账本记录一并提交，各节点下次刷新目录时生效。The decision and its ledger leaf commit together; every node sees it at its next directory refresh.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the member id, URL-encoded (CN%2FGOV%2F130000%2Fyiban) */
+          memberId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              memberId: string;
+              name: string;
+              endpoint: string;
+              status: 'pending' | 'approved' | 'revoked';
+              requestedAt: string;
+              approvedAt: string | null;
+              revokedAt: string | null;
+              /** @description the member root certificate’s subject (RFC 4514) */
+              rootSubject: string;
+              /** @description SHA-256 of the root certificate (DER), hex */
+              rootFingerprint: string;
+              keys: {
+                keyId: string;
+                /** @description SHA-256 of the public key (SubjectPublicKeyInfo DER), hex */
+                fingerprint: string;
+                notBefore: string;
+                notAfter: string;
+              }[];
+              keyChange:
+                | ({
+                    keyId: string;
+                    /** @description SHA-256 of the public key (SubjectPublicKeyInfo DER), hex */
+                    fingerprint: string;
+                    notBefore: string;
+                    notAfter: string;
+                  } & {
+                    signedBy: string;
+                    requestedAt: string;
+                  })
+                | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/federation/members/{memberId}/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * 撤销成员 · revoke a member: it leaves the directory and the trust list, its messages are refused (hub)
+     * @description 决定与其账本记录一并提交，各节点下次刷新目录时生效。The decision and its ledger leaf commit together; every node sees it at its next directory refresh.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the member id, URL-encoded (CN%2FGOV%2F130000%2Fyiban) */
+          memberId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              memberId: string;
+              name: string;
+              endpoint: string;
+              status: 'pending' | 'approved' | 'revoked';
+              requestedAt: string;
+              approvedAt: string | null;
+              revokedAt: string | null;
+              /** @description the member root certificate’s subject (RFC 4514) */
+              rootSubject: string;
+              /** @description SHA-256 of the root certificate (DER), hex */
+              rootFingerprint: string;
+              keys: {
+                keyId: string;
+                /** @description SHA-256 of the public key (SubjectPublicKeyInfo DER), hex */
+                fingerprint: string;
+                notBefore: string;
+                notAfter: string;
+              }[];
+              keyChange:
+                | ({
+                    keyId: string;
+                    /** @description SHA-256 of the public key (SubjectPublicKeyInfo DER), hex */
+                    fingerprint: string;
+                    notBefore: string;
+                    notAfter: string;
+                  } & {
+                    signedBy: string;
+                    requestedAt: string;
+                  })
+                | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -14611,6 +15131,7 @@ export interface components {
       'rating.decide'?: string[];
       'sla.manage'?: string[];
       'events.manage'?: string[];
+      'federation.manage'?: string[];
     };
     /** CaseActionBody */
     CaseActionBody: {
@@ -15239,6 +15760,9 @@ export interface components {
           | 'FEDERATION_MESSAGE_CONFLICT'
           | 'FEDERATION_HUB_NOT_PINNED'
           | 'FEDERATION_DOCUMENT_INVALID'
+          | 'FEDERATION_JOIN_RATE_LIMITED'
+          | 'FEDERATION_MEMBER_REVOKED'
+          | 'FEDERATION_NOTHING_PENDING'
           | 'FEDERATION_HUB_UNAVAILABLE'
           | 'FEDERATION_PEER_UNAVAILABLE'
           | 'FEDERATION_PEER_REFUSED'

@@ -140,10 +140,10 @@ export async function benchFederation(o: {
 }) {
   const { log } = o;
   const dir = mkdtempSync(path.join(tmpdir(), 'yiban-bench-federation-'));
-  const key = { YIBAN_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') };
+  // Each province its own master key (nodeSpec draws one): the applicant's ID number travels in the message.
   const hub = await nodeSpec('hub', 'hub', HUB_ID, undefined, dir, QUIET);
-  const hebei = await nodeSpec('hebei', 'province', HEBEI.memberId, hub.url, dir, { ...QUIET, ...key });
-  const guangxi = await nodeSpec('guangxi', 'province', GUANGXI.memberId, hub.url, dir, { ...QUIET, ...key });
+  const hebei = await nodeSpec('hebei', 'province', HEBEI.memberId, hub.url, dir, QUIET);
+  const guangxi = await nodeSpec('guangxi', 'province', GUANGXI.memberId, hub.url, dir, QUIET);
   let sender: Awaited<ReturnType<typeof openSender>> | undefined;
   const results: Run[] = [];
   try {

@@ -7,9 +7,11 @@ import { GUANGXI, HEBEI, HUB_ID } from '../src/demo/federation-seed.ts';
 import { yiban } from './federation-nodes.ts';
 
 /**
- * `yiban demo federation --json` as a user runs it (issue 16): a hub and two province processes,
- * cases handed over both ways, one province killed and started again with a hand-over queued to
- * it, a Hebei certificate verified in Guangxi, a planted split view. Slow (several minutes on a
+ * `yiban demo federation --json` as a user runs it (issue 16): a hub and two province processes
+ * with their own master keys, cases handed over both ways, one province killed and started again
+ * with a hand-over queued to it, a Hebei certificate verified in Guangxi, a Hebei resident's online
+ * application decided in Guangxi with the certificate back in the Hebei wallet, a Guangxi case
+ * using Hebei's certificate as evidence, a planted split view. Slow (several minutes on a
  * loaded machine): one run, its report checked field by field.
  */
 const alive = (pid: number) => {
@@ -40,13 +42,16 @@ describe('yiban demo federation --json', () => {
     expect(report.nodes.find((n) => n.name === 'guangxi')!.pids).toHaveLength(2);
     for (const pid of report.nodes.flatMap((n) => n.pids)) expect(alive(pid)).toBe(false);
 
-    // Two hand-overs Hebei → Guangxi (one across the restart) and one Guangxi → Hebei, each decided on both sides.
-    expect(report.crossProvinceCases.map((c) => [c.from, c.to])).toEqual([
-      [HEBEI.memberId, GUANGXI.memberId],
-      [HEBEI.memberId, GUANGXI.memberId],
-      [GUANGXI.memberId, HEBEI.memberId],
+    // Two hand-overs Hebei → Guangxi (one across the restart), one Guangxi → Hebei and an online
+    // application Hebei → Guangxi, each decided on both sides; then evidence Guangxi asks of Hebei.
+    expect(report.crossProvinceCases.map((c) => [c.service, c.from, c.to])).toEqual([
+      ['handover', HEBEI.memberId, GUANGXI.memberId],
+      ['handover', HEBEI.memberId, GUANGXI.memberId],
+      ['handover', GUANGXI.memberId, HEBEI.memberId],
+      ['online', HEBEI.memberId, GUANGXI.memberId],
+      ['evidence', GUANGXI.memberId, HEBEI.memberId],
     ]);
-    for (const c of report.crossProvinceCases) {
+    for (const c of report.crossProvinceCases.filter((x) => x.service !== 'evidence')) {
       expect(c.observedAtSender.at(-1)).toBe('decided');
       expect(c.states[c.from]).toMatchObject({ side: 'sender', state: 'decided', decision: 'completed' });
       expect(c.states[c.to]).toMatchObject({ side: 'receiver', state: 'decided', decision: 'completed', caseState: 'completed' });
@@ -54,7 +59,20 @@ describe('yiban demo federation --json', () => {
     }
     expect(report.restart).toMatchObject({ node: GUANGXI.memberId, deliveredAfterRestart: true });
     expect(report.restart.failedAttemptsWhileDown).toBeGreaterThanOrEqual(1);
-    expect(report.restart.messageId).toBe(report.crossProvinceCases[1]!.handoverMessageId);
+    expect(report.restart.messageId).toBe(report.crossProvinceCases[1]!.messageId);
+
+    // 全程网办: Guangxi's certificate came back to the Hebei wallet and its seal checks there (national trust list).
+    const online = report.crossProvinceCases[3]!;
+    expect(online.certificate).toMatchObject({ inWallet: true, checks: { issuer: 'pass', signature: 'pass' } });
+    expect(online.certificate!.verdictAtHome).not.toBe('INVALID');
+    // Evidence: verified at Guangxi, previewed, consented and attached; Hebei's row says it provided it.
+    const evidence = report.crossProvinceCases[4]!;
+    expect(evidence.observedAtSender.at(-1)).toBe('attached');
+    expect(evidence.states[GUANGXI.memberId]).toMatchObject({ side: 'requester', state: 'attached' });
+    expect(evidence.states[GUANGXI.memberId]!.caseState).toBeTruthy();
+    expect(evidence.states[HEBEI.memberId]).toMatchObject({ side: 'provider', state: 'provided' });
+    expect(evidence.preview).toMatchObject({ verdict: 'VALID', typeName: '居住证明', attachedToCase: true });
+    expect(evidence.applicantMasked).toMatch(/\*/);
 
     expect(report.certificateVerifiedElsewhere).toBe(true);
     expect(report.certificate.atGuangxi.checks).toMatchObject({ issuer: 'pass', signature: 'pass' });
@@ -63,10 +81,10 @@ describe('yiban demo federation --json', () => {
     // Counted from each node's federation_messages: the case messages both ways, the cosignature reports to the hub.
     const hebei = report.messages[HEBEI.memberId]!;
     const guangxi = report.messages[GUANGXI.memberId]!;
-    expect(hebei.sentByType['case.handover']).toBe(2);
-    expect(guangxi.receivedByType['case.handover']).toBe(2);
-    expect(guangxi.sentByType['case.handover']).toBe(1);
-    expect(hebei.receivedByType).toMatchObject({ 'case.handover': 1, 'case.accepted': 2, 'case.decided': 2 });
+    expect(hebei.sentByType).toMatchObject({ 'case.handover': 2, 'case.apply-online': 1, 'evidence.response': 1 });
+    expect(guangxi.receivedByType).toMatchObject({ 'case.handover': 2, 'case.apply-online': 1, 'evidence.response': 1 });
+    expect(guangxi.sentByType).toMatchObject({ 'case.handover': 1, 'evidence.request': 1 });
+    expect(hebei.receivedByType).toMatchObject({ 'case.handover': 1, 'case.accepted': 3, 'case.decided': 3, 'evidence.request': 1 });
     expect(report.messages[HUB_ID]!.receivedByType['federation.cosigned']).toBeGreaterThan(0);
     expect(report.duplicatesApplied).toBe(0);
     expect(report.lost).toBe(0);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,18 +22,32 @@ const FORKER = 'CN/GOV/310000/demo';
 const WITNESS_EVERY = { YIBAN_FEDERATION_WITNESS_MS: '1000' };
 const STEP_TIMEOUT_MS = 240_000;
 
-/** One cross-province case as `yiban demo federation --json` prints it. */
+/** One cross-province service as `yiban demo federation --json` prints it. */
 interface CrossProvinceCase {
+  /** 异地代收代办 (a window's hand-over), 全程网办 (a resident's online application), 跨省调证 (evidence across provinces). */
+  service: 'handover' | 'online' | 'evidence';
   label: string;
+  /** The node that started it (the window's, the applicant's home node, the case's node asking for evidence). */
   from: string;
+  /** The node that handles it (decides the case, provides the evidence). */
   to: string;
   serviceCode: string;
+  /** Evidence only: the certificate type asked for. */
+  evidenceType?: string;
   applicantMasked: string;
-  handoverMessageId: string;
-  /** The states the window's node showed, in order, while the demo polled it. */
+  /** The message that started it: case.handover, case.apply-online or evidence.request. */
+  messageId: string;
+  /** The states the starting node showed, in order, while the demo polled it. */
   observedAtSender: string[];
-  /** Each node's row in federation_cases (and the handling node's own case), read from its database at the end. */
+  /**
+   * Each node's row in federation_cases or federation_evidence (and the node's own case), read from
+   * its database at the end.
+   */
   states: Record<string, { side: string; state: string; decision: string | null; caseId: string | null; caseState?: string }>;
+  /** 全程网办: the certificate Guangxi issued, in the Hebei wallet (GET /api/federation/certificates), its seal checked at Hebei. */
+  certificate?: { identifier: string; inWallet: boolean; verdictAtHome: string; checks: Record<string, string> };
+  /** Evidence: what the resident previewed before consenting (verified at the requesting node). */
+  preview?: { verdict: string; issuerName: string; typeName: string; attachedToCase: boolean };
 }
 
 /** What `yiban demo federation --json` prints. */
@@ -76,6 +89,7 @@ interface Ctx {
   pids: Map<string, number[]>;
   forker: ReturnType<typeof testMember>;
   log: ReturnType<typeof ed25519Signer>;
+  /** `senderId`: the starting node's row (federation_cases or, for evidence, federation_evidence). */
   cases: (Omit<CrossProvinceCase, 'states'> & { senderId: string })[];
   report: Partial<FederationReport>;
 }
@@ -103,10 +117,17 @@ async function login(node: NodeSpec, body: Record<string, unknown>): Promise<str
 const staffToken = (node: NodeSpec, p: DemoProvince) => login(node, { kind: 'staff', username: p.clerk });
 const residentToken = (node: NodeSpec, residentId: string) => login(node, { kind: 'resident', residentIdOrPhone: residentId });
 
-async function call<T>(node: NodeSpec, token: string, method: string, route: string, body?: unknown): Promise<T> {
+async function call<T>(
+  node: NodeSpec,
+  token: string,
+  method: string,
+  route: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   const response = await fetch(`${node.url}/api${route}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return json<T>(response, `${method} ${route} at ${node.name}`);
@@ -127,8 +148,9 @@ interface CrossCaseView {
 }
 
 /**
- * 异地代收代办: the clerk at `from`'s window hands the applicant's case to `to`; `to` opens it; its
- * clerk approves it there; the decision comes back. `beforeAccepted` runs once the hand-over is
+ * 异地代收代办: the clerk at `from`'s window hands the applicant's case to `to`; or 全程网办
+ * (`online`): the applicant, logged in at home on `from`, applies for `to`'s service. `to` opens it;
+ * its clerk approves it there; the decision comes back. `beforeAccepted` runs once the message is
  * queued (the restart step stops the receiver before and starts it there).
  */
 async function handOver(
@@ -137,38 +159,49 @@ async function handOver(
   from: { node: NodeSpec; province: DemoProvince },
   to: { node: NodeSpec; province: DemoProvince },
   applicant: DemoProvince['residents'][number],
-  beforeAccepted?: (handed: CrossCaseView) => Promise<void>,
-): Promise<{ caseId: string }> {
-  const clerk = await staffToken(from.node, from.province);
-  const handed = await call<CrossCaseView>(from.node, clerk, 'POST', '/federation/cases', {
-    to: to.province.memberId,
-    serviceCode: 'cert.residence',
-    form: { address: to.province.address, residentSince: '2015-05-01', purpose: 'school' },
-    residentId: applicant.residentId,
-    materials: [{ name: '户口簿', sha256: 'a'.repeat(64) }],
-  });
+  options: { online?: boolean; beforeAccepted?: (handed: CrossCaseView) => Promise<void> } = {},
+): Promise<{ caseId: string; id: string; token: string; entry: Ctx['cases'][number] }> {
+  const form = { address: to.province.address, residentSince: '2015-05-01', purpose: 'school' };
+  const token = options.online ? await residentToken(from.node, applicant.residentId) : await staffToken(from.node, from.province);
+  const handed = options.online
+    ? await call<CrossCaseView>(
+        from.node,
+        token,
+        'POST',
+        '/federation/applications',
+        { to: to.province.memberId, serviceCode: 'cert.residence', form, orgCode: to.province.village },
+        { 'idempotency-key': `demo-online-${applicant.phone}` },
+      )
+    : await call<CrossCaseView>(from.node, token, 'POST', '/federation/cases', {
+        to: to.province.memberId,
+        serviceCode: 'cert.residence',
+        form,
+        residentId: applicant.residentId,
+        materials: [{ name: '户口簿', sha256: 'a'.repeat(64) }],
+      });
   const observed = [handed.state];
   const seen = (v: CrossCaseView) => {
     if (observed.at(-1) !== v.state) observed.push(v.state);
     return v;
   };
-  const entry = {
+  const entry: Ctx['cases'][number] = {
+    service: options.online ? 'online' : 'handover',
     label,
     from: from.province.memberId,
     to: to.province.memberId,
     senderId: handed.id,
     serviceCode: 'cert.residence',
     applicantMasked: handed.applicantMasked,
-    handoverMessageId: handed.handoverMessageId,
+    messageId: handed.handoverMessageId,
     observedAtSender: observed,
   };
   ctx.cases.push(entry);
-  if (beforeAccepted) await beforeAccepted(handed);
+  if (options.beforeAccepted) await options.beforeAccepted(handed);
   const poll = (state: string) =>
     until(
       `${label}: the case ${state} at ${from.node.name}`,
       async () => {
-        const v = seen(await call<CrossCaseView>(from.node, clerk, 'GET', `/federation/cases/${handed.id}`));
+        const v = seen(await call<CrossCaseView>(from.node, token, 'GET', `/federation/cases/${handed.id}`));
         return v.state === state ? v : undefined;
       },
       STEP_TIMEOUT_MS,
@@ -179,10 +212,10 @@ async function handOver(
   // The handling province's window decides (a residence certificate completes the case at once).
   await call(to.node, await staffToken(to.node, to.province), 'POST', `/cases/${caseId}/actions`, {
     action: 'approve',
-    reason: '异地代收，材料齐全',
+    reason: options.online ? '全程网办，材料齐全' : '异地代收，材料齐全',
   });
   await poll('decided');
-  return { caseId };
+  return { caseId, id: handed.id, token, entry };
 }
 
 /** Service 2, 异地代收代办: a window clerk in Hebei hands a Guangxi resident's case to Guangxi. */
@@ -210,31 +243,33 @@ const restartReceiver: Step = {
       { node: ctx.hebei, province: HEBEI },
       { node: ctx.guangxi, province: GUANGXI },
       GUANGXI.residents[1]!,
-      async (handed) => {
-        const failing = await until(
-          'a failed delivery attempt while Guangxi is down',
-          async () => {
-            const r = await receipt(ctx.hebei, 'out', handed.handoverMessageId);
-            return r && r.attempts >= 1 && r.status === 'pending' ? r : undefined;
-          },
-          STEP_TIMEOUT_MS,
-          250,
-        );
-        await start(ctx.guangxi);
-        ctx.pids.get('guangxi')!.push(ctx.guangxi.child!.pid!);
-        const delivered = await until(
-          'the queued hand-over delivered after the restart',
-          async () => (await receipt(ctx.hebei, 'out', handed.handoverMessageId))?.status === 'delivered' || undefined,
-          STEP_TIMEOUT_MS,
-          250,
-        );
-        ctx.report.restart = {
-          node: GUANGXI.memberId,
-          messageId: handed.handoverMessageId,
-          failedAttemptsWhileDown: failing.attempts,
-          lastError: failing.lastError,
-          deliveredAfterRestart: delivered,
-        };
+      {
+        beforeAccepted: async (handed) => {
+          const failing = await until(
+            'a failed delivery attempt while Guangxi is down',
+            async () => {
+              const r = await receipt(ctx.hebei, 'out', handed.handoverMessageId);
+              return r && r.attempts >= 1 && r.status === 'pending' ? r : undefined;
+            },
+            STEP_TIMEOUT_MS,
+            250,
+          );
+          await start(ctx.guangxi);
+          ctx.pids.get('guangxi')!.push(ctx.guangxi.child!.pid!);
+          const delivered = await until(
+            'the queued hand-over delivered after the restart',
+            async () => (await receipt(ctx.hebei, 'out', handed.handoverMessageId))?.status === 'delivered' || undefined,
+            STEP_TIMEOUT_MS,
+            250,
+          );
+          ctx.report.restart = {
+            node: GUANGXI.memberId,
+            messageId: handed.handoverMessageId,
+            failedAttemptsWhileDown: failing.attempts,
+            lastError: failing.lastError,
+            deliveredAfterRestart: delivered,
+          };
+        },
       },
     );
   },
@@ -314,8 +349,122 @@ const guangxiToHebeiAndVerify: Step = {
   },
 };
 
-// Services 1 (全程网办), 3 (evidence across provinces) and 4 (insurance across provinces): one Step
-// each, written like the ones above, and listed in STEPS below (before the split view).
+/**
+ * Service 1, 全程网办: a Hebei resident, logged in at home, applies for Guangxi's residence
+ * certificate; Guangxi registers them from the signed message, its window approves, and the sealed
+ * certificate comes back to the resident's Hebei wallet, where Hebei checks its seal.
+ */
+const onlineHebeiToGuangxi: Step = {
+  name: '全程网办 河北居民申请广西事项',
+  run: async (ctx) => {
+    const { id, token, entry } = await handOver(
+      ctx,
+      '河北居民网上申请、广西办理、证照回到河北',
+      { node: ctx.hebei, province: HEBEI },
+      { node: ctx.guangxi, province: GUANGXI },
+      HEBEI.residents[1]!,
+      { online: true },
+    );
+    const wallet = await call<{ crossCaseId: string; identifier: string; bundle: unknown }[]>(
+      ctx.hebei,
+      token,
+      'GET',
+      '/federation/certificates',
+    );
+    const held = wallet.find((c) => c.crossCaseId === id);
+    if (!held) throw new Error('the Guangxi certificate is not in the Hebei wallet');
+    const answer = await json<{ verdict: string; checks: { check: string; result: string }[] }>(
+      await fetch(`${ctx.hebei.url}/api/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ bundle: held.bundle }),
+      }),
+      'POST /api/verify at hebei',
+    );
+    entry.certificate = {
+      identifier: held.identifier,
+      inWallet: true,
+      verdictAtHome: answer.verdict,
+      checks: Object.fromEntries(answer.checks.map((c) => [c.check, c.result])),
+    };
+  },
+};
+
+interface EvidenceView {
+  id: string;
+  caseId: string;
+  provider: string;
+  state: string;
+  verification: { verdict: string } | null;
+  content: { issuerName: string; holderIdMasked: string; typeName: { zh: string } } | null;
+}
+
+/**
+ * Service 3, evidence across provinces: Hebei's first resident, now registered in Guangxi, applies
+ * there; the case asks Hebei's e-licence library for the residence certificate Hebei issued in the
+ * step before (the province from the ID number); the resident previews it and consents.
+ */
+const evidenceGuangxiFromHebei: Step = {
+  name: '跨省调证 广西办件调取河北电子证照',
+  run: async (ctx) => {
+    const applicant = HEBEI.residents[0]!;
+    const token = await residentToken(ctx.guangxi, applicant.residentId);
+    const kase = await call<{ id: string }>(
+      ctx.guangxi,
+      token,
+      'POST',
+      '/cases',
+      { serviceCode: 'cert.residence', form: { address: GUANGXI.address, residentSince: '2024-03-01', purpose: 'school' } },
+      { 'idempotency-key': 'demo-evidence-case' },
+    );
+    const asked = await call<EvidenceView>(
+      ctx.guangxi,
+      token,
+      'POST',
+      '/federation/evidence',
+      { caseId: kase.id, evidenceType: 'residence' },
+      { 'idempotency-key': 'demo-evidence-request' },
+    );
+    const observed = [asked.state];
+    const entry: Ctx['cases'][number] = {
+      service: 'evidence',
+      label: '广西办件调取河北居住证明（本人预览并同意）',
+      from: GUANGXI.memberId,
+      to: asked.provider,
+      senderId: asked.id,
+      serviceCode: 'cert.residence',
+      evidenceType: 'residence',
+      applicantMasked: '',
+      messageId: '',
+      observedAtSender: observed,
+    };
+    ctx.cases.push(entry);
+    const pending = await until(
+      'the evidence verified and waiting for the resident’s preview',
+      async () => {
+        const v = await call<EvidenceView>(ctx.guangxi, token, 'GET', `/federation/evidence/${asked.id}`);
+        if (observed.at(-1) !== v.state) observed.push(v.state);
+        if (v.state === 'none' || v.state === 'invalid') throw new Error(`the evidence request ended ${v.state}`);
+        return v.state === 'pending_preview' ? v : undefined;
+      },
+      STEP_TIMEOUT_MS,
+      250,
+    );
+    const consented = await call<EvidenceView>(ctx.guangxi, token, 'POST', `/federation/evidence/${asked.id}/consent`);
+    observed.push(consented.state);
+    const attached = await call<EvidenceView[]>(ctx.guangxi, token, 'GET', `/federation/evidence/cases/${kase.id}/attached`);
+    entry.applicantMasked = pending.content?.holderIdMasked ?? '';
+    entry.preview = {
+      verdict: pending.verification?.verdict ?? 'none',
+      issuerName: pending.content?.issuerName ?? '',
+      typeName: pending.content?.typeName.zh ?? '',
+      attachedToCase: attached.some((e) => e.id === asked.id),
+    };
+  },
+};
+
+// Service 4 (跨省异地就医结算, insurance across provinces): one Step, written like the ones above,
+// and listed in STEPS below (before the split view).
 
 interface Published {
   memberId: string;
@@ -364,7 +513,7 @@ const splitView: Step = {
 };
 
 /** The demo, in order. A new cross-province service is one more Step here. */
-const STEPS: Step[] = [hebeiToGuangxi, restartReceiver, guangxiToHebeiAndVerify, splitView];
+const STEPS: Step[] = [hebeiToGuangxi, restartReceiver, guangxiToHebeiAndVerify, onlineHebeiToGuangxi, evidenceGuangxiFromHebei, splitView];
 
 /** Starts the hub, seeds and joins the provinces, has the hub approve them and the planted member, starts the provinces. */
 async function setUp(ctx: Ctx): Promise<void> {
@@ -398,17 +547,15 @@ export async function runDemoFederation(options: { dataDir?: string; log?: (line
   const dir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'yiban-demo-federation-'));
   mkdirSync(dir, { recursive: true });
   if (readdirSync(dir).length > 0) throw new Error(`${dir} is not empty: the demo needs a fresh data dir`);
-  // The provinces key ID numbers the same way (the hand-over carries the applicant's keyed id): one master key.
-  const provinceKey = { YIBAN_MASTER_KEY: randomBytes(32).toString('base64') };
+  // Each node has its own master key (nodeSpec draws one): the applicant's ID number travels in the
+  // signed message and each node keys it under its own, so a hand-over still finds its applicant.
   const hub = await nodeSpec('hub', 'hub', HUB_ID, undefined, dir, { ...WITNESS_EVERY, YIBAN_NODE_NAME: '国家政务服务平台' });
   const hebei = await nodeSpec('hebei', 'province', HEBEI.memberId, hub.url, dir, {
     ...WITNESS_EVERY,
-    ...provinceKey,
     YIBAN_NODE_NAME: HEBEI.name,
   });
   const guangxi = await nodeSpec('guangxi', 'province', GUANGXI.memberId, hub.url, dir, {
     ...WITNESS_EVERY,
-    ...provinceKey,
     YIBAN_NODE_NAME: GUANGXI.name,
   });
   const ctx: Ctx = {
@@ -458,10 +605,23 @@ export async function runDemoFederation(options: { dataDir?: string; log?: (line
   ]);
   const figures = messageFigures(records);
   const byMember = new Map(records.map((r) => [r.memberId, r]));
-  const crossProvinceCases: CrossProvinceCase[] = ctx.cases.map(({ senderId: _id, ...c }) => {
+  const crossProvinceCases: CrossProvinceCase[] = ctx.cases.map(({ senderId, ...c }) => {
     const states: CrossProvinceCase['states'] = {};
+    if (c.service === 'evidence') {
+      // The requester's row is the one the resident saw; the provider's shares its request message id.
+      const asked = byMember.get(c.from)!.evidence.find((e) => e.id === senderId);
+      const messageId = asked?.requestMessageId ?? '';
+      for (const member of [c.from, c.to]) {
+        const row = member === c.from ? asked : byMember.get(member)?.evidence.find((e) => e.requestMessageId === messageId);
+        if (!row) continue;
+        const caseId = row.side === 'requester' ? row.caseRef : null;
+        const caseState = caseId ? byMember.get(member)!.caseStates.get(caseId) : undefined;
+        states[member] = { side: row.side, state: row.state, decision: null, caseId, ...(caseState ? { caseState } : {}) };
+      }
+      return { ...c, messageId, states };
+    }
     for (const member of [c.from, c.to]) {
-      const row = byMember.get(member)!.crossCases.find((x) => x.handoverMessageId === c.handoverMessageId);
+      const row = byMember.get(member)!.crossCases.find((x) => x.handoverMessageId === c.messageId);
       if (!row) continue;
       const caseState = row.caseId ? byMember.get(member)!.caseStates.get(row.caseId) : undefined;
       states[member] = {

@@ -13,6 +13,8 @@ export interface NodeRecords {
   /** Ledger leaves `federation.received` per message id (a message applied twice would have two). */
   receivedLeaves: Map<string, number>;
   crossCases: { side: string; peer: string; handoverMessageId: string; state: string; decision: string | null; caseId: string | null }[];
+  /** Its side of each evidence request (requester: the case's node; provider: the library's). */
+  evidence: { id: string; side: string; peer: string; requestMessageId: string | null; caseRef: string; state: string }[];
   /** Cases opened on this node for each applicant (a hand-over applied twice would open a second). */
   casesPerApplicant: number[];
   caseStates: Map<string, string>;
@@ -38,6 +40,10 @@ export async function readNodeRecords(dataDir: string, memberId: string): Promis
       sql`select side, peer, handover_message_id::text as "handoverMessageId", state, decision, case_id::text as "caseId"
           from federation_cases order by created_at`,
     );
+    const evidence = await rows<NodeRecords['evidence'][number]>(
+      sql`select id::text as id, side, peer, request_message_id::text as "requestMessageId", case_ref as "caseRef", state
+          from federation_evidence order by created_at`,
+    );
     const perApplicant = await rows<{ n: number | string }>(sql`select count(*) as n from cases group by applicant_id`);
     const states = await rows<{ id: string; state: string }>(sql`select id::text as id, state from cases`);
     return {
@@ -46,6 +52,7 @@ export async function readNodeRecords(dataDir: string, memberId: string): Promis
       in: received,
       receivedLeaves: new Map(leaves.map((l) => [l.id, Number(l.n)])),
       crossCases,
+      evidence,
       casesPerApplicant: perApplicant.map((r) => Number(r.n)),
       caseStates: new Map(states.map((s) => [s.id, s.state])),
     };

@@ -15,7 +15,11 @@ export interface DemoProvince {
   village: string;
   address: string;
   clerk: string;
-  /** Residents registered here, each the applicant of one hand-over from the other province. */
+  /**
+   * Residents registered here: Guangxi's first two are the applicants of the hand-overs from Hebei and
+   * its third is Hebei's first, moved to Guangxi (its case there asks Hebei for evidence); Hebei's first
+   * is the applicant of the hand-over from Guangxi and its second applies online to Guangxi (全程网办).
+   */
   residents: { name: string; residentId: string; phone: string }[];
 }
 
@@ -28,7 +32,10 @@ export const HEBEI: DemoProvince = {
   village: '130123100242',
   address: '河北省石家庄市正定县正定镇塔元庄村',
   clerk: 'hebei-window',
-  residents: [{ name: '王建国', residentId: makeResidentId('130123', '1980-03-12', 101), phone: '13903110001' }],
+  residents: [
+    { name: '王建国', residentId: makeResidentId('130123', '1980-03-12', 101), phone: '13903110001' },
+    { name: '李淑芬', residentId: makeResidentId('130123', '1992-09-08', 202), phone: '13903110002' },
+  ],
 };
 
 export const GUANGXI: DemoProvince = {
@@ -40,6 +47,7 @@ export const GUANGXI: DemoProvince = {
   residents: [
     { name: '覃秀英', residentId: makeResidentId('450821', '1986-07-21', 42), phone: '13977500001' },
     { name: '黄志强', residentId: makeResidentId('450821', '1991-11-02', 57), phone: '13977500002' },
+    { ...HEBEI.residents[0]!, phone: '13977500003' },
   ],
 };
 

@@ -124,7 +124,11 @@ ${statement.select}`,
     };
     withInsert.set(key, prepared);
   }
-  return queryPrepared<T>(db, prepared, [...values, entry.kind, Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength)]);
+  return queryPrepared<T>(db, prepared, [
+    ...values,
+    entry.kind,
+    Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength),
+  ]);
 }
 
 /** `count` fresh entry ids, for rows that must name their entry before it is queued. */

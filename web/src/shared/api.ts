@@ -245,16 +245,8 @@ export function createApi(options: ApiOptions) {
     // 成员审批 (a federation hub): the members by state, and the operator's decisions (member ids URL-encoded in the path).
     federationMembers: (state?: 'pending' | 'approved' | 'revoked') =>
       ok(client.GET('/api/federation/members', { params: { query: query({ state }) } })),
-    decideMember: (memberId: string, decision: 'approve' | 'reject' | 'revoke') => {
-      const params = { params: { path: { memberId } } };
-      return ok(
-        decision === 'approve'
-          ? client.POST('/api/federation/members/{memberId}/approve', params)
-          : decision === 'reject'
-            ? client.POST('/api/federation/members/{memberId}/reject', params)
-            : client.POST('/api/federation/members/{memberId}/revoke', params),
-      );
-    },
+    decideMember: (memberId: string, decision: 'approve' | 'reject' | 'revoke') =>
+      ok(client.POST(`/api/federation/members/{memberId}/${decision}`, { params: { path: { memberId } } })),
     // Rules as data: the console's list, one rule's versions, a new version, switching one on, the dry run.
     rules: () => ok(client.GET('/api/rules')),
     rule: (ruleCode: string) => ok(client.GET('/api/rules/{code}', { params: code(ruleCode) })),

@@ -51,7 +51,7 @@ import {
   type Settlement,
 } from './settlement.ts';
 import { derivedUuid } from './statement.ts';
-import { destinationCovers, digestOf, explainedAnswer, SETTLED_TOPIC, SETTLEMENT_LEAF, whereOf } from './transactions.ts';
+import { destinationCovers, digestOf, explainedAnswer, SETTLED_TOPIC, SETTLEMENT_LEAF, takeBackParts, whereOf } from './transactions.ts';
 import { createWindowStatements, type LineTuple, type PriorMessage, type Read } from './window-statements.ts';
 
 const PRESETTLE_TYPE = 'insurance.presettle';
@@ -305,20 +305,7 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
         .update(insuranceRemoteSettlements)
         .set({ status: 'cancelled', cancelledAt: now, cancelRef: message.id })
         .where(eq(insuranceRemoteSettlements.ref, ref));
-      await tx
-        .update(insuranceYearTotals)
-        .set({
-          deductibleUsedFen: sql`${insuranceYearTotals.deductibleUsedFen} - ${s.deductibleFen}`,
-          fundPaidFen: sql`${insuranceYearTotals.fundPaidFen} - ${s.hifpPayFen}`,
-          accountPaidFen: sql`${insuranceYearTotals.accountPaidFen} - ${s.acctPayFen}`,
-          stays: sql`${insuranceYearTotals.stays} - ${s.countsStay ? 1 : 0}`,
-        })
-        .where(and(eq(insuranceYearTotals.psnNo, s.psnNo), eq(insuranceYearTotals.year, s.year)));
-      if (s.acctPayFen > 0)
-        await tx
-          .update(insurancePersons)
-          .set({ accountBalanceFen: sql`${insurancePersons.accountBalanceFen} + ${s.acctPayFen}`, updatedAt: now })
-          .where(eq(insurancePersons.psnNo, s.psnNo));
+      await takeBackParts(tx, s, now);
       const leaf = { kind: SETTLEMENT_LEAF, event: 'cancelled-for-another-province', ref, from: message.from, at: now.toISOString() };
       await deps.ledger.appendInTx(tx, { kind: SETTLEMENT_LEAF, data: encoder.encode(JSON.stringify(leaf)) });
       return { ref, status: 'cancelled' };
@@ -581,14 +568,7 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
         .set({ status: 'cancelled', cancelledAt: now, cancelMsgid: env.msgid })
         .where(eq(insuranceSettlements.setlId, setlId));
       // As settled here: the deductible, the fund and the stay; the account is the place of insurance's.
-      await tx
-        .update(insuranceYearTotals)
-        .set({
-          deductibleUsedFen: sql`${insuranceYearTotals.deductibleUsedFen} - ${setl.deductibleFen}`,
-          fundPaidFen: sql`${insuranceYearTotals.fundPaidFen} - ${setl.hifpPayFen}`,
-          stays: sql`${insuranceYearTotals.stays} - ${setl.countsStay ? 1 : 0}`,
-        })
-        .where(and(eq(insuranceYearTotals.psnNo, setl.psnNo), eq(insuranceYearTotals.year, setl.year)));
+      await takeBackParts(tx, setl, now, false);
       await tx
         .update(insuranceEncounters)
         .set({ status: 'open', presettleDigest: null, presettleTotalFen: null })

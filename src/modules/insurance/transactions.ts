@@ -143,6 +143,34 @@ export function answerExplanations(output: { policy?: unknown; basis?: unknown; 
     ids.map((rule) => ({ rule, ...(rules[rule] ?? { zh: rule, en: rule }), policy, basis }));
 }
 
+/**
+ * Takes a settlement's parts back from the person's year's totals and, when `account` (the
+ * account is held here), from the personal account: a cancel, a reversal, a cancel for another
+ * province's window.
+ */
+export async function takeBackParts(
+  tx: Tx,
+  s: { psnNo: string; year: number; deductibleFen: number; hifpPayFen: number; acctPayFen: number; countsStay: boolean },
+  now: Date,
+  account = true,
+): Promise<void> {
+  const acct = account ? s.acctPayFen : 0;
+  await tx
+    .update(insuranceYearTotals)
+    .set({
+      deductibleUsedFen: sql`${insuranceYearTotals.deductibleUsedFen} - ${s.deductibleFen}`,
+      fundPaidFen: sql`${insuranceYearTotals.fundPaidFen} - ${s.hifpPayFen}`,
+      accountPaidFen: sql`${insuranceYearTotals.accountPaidFen} - ${acct}`,
+      stays: sql`${insuranceYearTotals.stays} - ${s.countsStay ? 1 : 0}`,
+    })
+    .where(and(eq(insuranceYearTotals.psnNo, s.psnNo), eq(insuranceYearTotals.year, s.year)));
+  if (acct > 0)
+    await tx
+      .update(insurancePersons)
+      .set({ accountBalanceFen: sql`${insurancePersons.accountBalanceFen} + ${acct}`, updatedAt: now })
+      .where(eq(insurancePersons.psnNo, s.psnNo));
+}
+
 /** How often a window transaction reads again when its write found the data changed since its read. */
 const HOT_ATTEMPTS = 5;
 
@@ -545,20 +573,7 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
       .set({ status: 'cancelled', cancelledAt: now, cancelMsgid: env.msgid })
       .where(eq(insuranceSettlements.setlId, setl.setlId));
     await yearOf(tx, setl.psnNo, setl.year, true);
-    await tx
-      .update(insuranceYearTotals)
-      .set({
-        deductibleUsedFen: sql`${insuranceYearTotals.deductibleUsedFen} - ${setl.deductibleFen}`,
-        fundPaidFen: sql`${insuranceYearTotals.fundPaidFen} - ${setl.hifpPayFen}`,
-        accountPaidFen: sql`${insuranceYearTotals.accountPaidFen} - ${setl.acctPayFen}`,
-        stays: sql`${insuranceYearTotals.stays} - ${setl.countsStay ? 1 : 0}`,
-      })
-      .where(and(eq(insuranceYearTotals.psnNo, setl.psnNo), eq(insuranceYearTotals.year, setl.year)));
-    if (setl.acctPayFen > 0)
-      await tx
-        .update(insurancePersons)
-        .set({ accountBalanceFen: sql`${insurancePersons.accountBalanceFen} + ${setl.acctPayFen}`, updatedAt: now })
-        .where(eq(insurancePersons.psnNo, setl.psnNo));
+    await takeBackParts(tx, setl, now);
     await tx
       .update(insuranceEncounters)
       .set({ status: 'open', presettleDigest: null, presettleTotalFen: null })

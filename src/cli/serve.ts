@@ -11,7 +11,7 @@ export interface ServeExtras {
   /** A worker of `--workers N`: the primary printed the addresses; this process says only that it is ready. */
   quiet?: boolean;
 }
-import { startAppliedPrune } from '../modules/dashboards/index.ts';
+import { startAppliedPrune, startRatingRollup } from '../modules/dashboards/index.ts';
 import { startSessionPurge } from '../modules/identity/index.ts';
 import { purgeExpiredPayloads } from '../modules/oidc/index.ts';
 import { watchMasterKey } from '../modules/identity/index.ts';
@@ -120,6 +120,11 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     intervalMs: 10 * 60_000,
     onError: (error) => app.log.error({ err: error }, 'session purge failed'),
   });
+  // 好差评 steps into the dashboards' counts, every second (a view is fresh within about two).
+  const stopRatingRollup = startRatingRollup(platform.database.db, {
+    intervalMs: 1000,
+    onError: (error) => app.log.error({ err: error }, 'rating count roll-up failed'),
+  });
   // The dashboards' dedupe marks of events the worker has recorded done, once a week old: hourly.
   const stopAppliedPrune = startAppliedPrune(platform.database.db, platform.services.events, {
     intervalMs: 60 * 60_000,
@@ -161,6 +166,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     await stopEvents();
     await stopPurge();
     await stopAppliedPrune();
+    await stopRatingRollup();
     await stopBenefits();
     clearInterval(escalation);
     clearInterval(caseEscalation);

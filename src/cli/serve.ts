@@ -11,6 +11,7 @@ export interface ServeExtras {
   /** A worker of `--workers N`: the primary printed the addresses; this process says only that it is ready. */
   quiet?: boolean;
 }
+import { startPeriodic } from '../core/periodic.ts';
 import { startAppliedPrune, startRatingRollup } from '../modules/dashboards/index.ts';
 import { startSessionPurge } from '../modules/identity/index.ts';
 import { purgeExpiredPayloads } from '../modules/oidc/index.ts';
@@ -120,6 +121,13 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     intervalMs: 10 * 60_000,
     onError: (error) => app.log.error({ err: error }, 'session purge failed'),
   });
+  // Handled events older than the retention leave the outbox (with the worker's marks): every ten minutes.
+  const stopOutboxPrune = startPeriodic({
+    intervalMs: 10 * 60_000,
+    immediate: true,
+    run: () => platform.services.events.pruneHandled({ retentionMs: config.outboxRetentionMs }).then(() => undefined),
+    onError: (error) => app.log.error({ err: error }, 'outbox prune failed'),
+  });
   // 好差评 steps into the dashboards' counts, every second (a view is fresh within about two).
   const stopRatingRollup = startRatingRollup(platform.database.db, {
     intervalMs: 1000,
@@ -167,6 +175,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     await stopPurge();
     await stopAppliedPrune();
     await stopRatingRollup();
+    await stopOutboxPrune();
     await stopBenefits();
     clearInterval(escalation);
     clearInterval(caseEscalation);

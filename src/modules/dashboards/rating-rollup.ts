@@ -1,3 +1,4 @@
+import { startPeriodic } from '../../core/periodic.ts';
 import type { Db } from '../../db/database.ts';
 import { takeCountDeltas } from '../ratings/index.ts';
 import { addToDeltas, type Deltas, ratingCounted } from './counting.ts';
@@ -38,28 +39,9 @@ export async function drainRatingCounts(db: Db): Promise<number> {
  * after a full batch); the returned function stops it and waits for a roll-up under way.
  */
 export function startRatingRollup(db: Db, options: { intervalMs: number; onError?: (error: unknown) => void }): () => Promise<void> {
-  let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running: Promise<void> | null = null;
-  const tick = () => {
-    if (stopped) return;
-    running = rollUpRatings(db)
-      .then(
-        (n) => n,
-        (error: unknown) => {
-          options.onError?.(error);
-          return 0;
-        },
-      )
-      .then((n) => {
-        running = null;
-        if (!stopped) timer = setTimeout(tick, n >= BATCH ? 0 : options.intervalMs);
-      });
-  };
-  timer = setTimeout(tick, options.intervalMs);
-  return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await running;
-  };
+  return startPeriodic({
+    intervalMs: options.intervalMs,
+    run: async () => (await rollUpRatings(db)) >= BATCH,
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
 }

@@ -360,7 +360,8 @@ export function createDirectory(ctx: FederationContext) {
       const [doc, list] = await Promise.all([cachedDirectory(db), storedTrustList()]);
       if (!doc || !list) return [];
       return doc.members.flatMap((m) => {
-        const roots = m.memberId === doc.hub ? list.roots : list.provinces.filter((p) => p.memberId === m.memberId).map((p) => p.rootCertificate);
+        const roots =
+          m.memberId === doc.hub ? list.roots : list.provinces.filter((p) => p.memberId === m.memberId).map((p) => p.rootCertificate);
         return m.memberId === config.memberId || roots.length === 0
           ? []
           : [{ memberId: m.memberId, endpoint: m.endpoint, roots, statusSigners: list.statusSigners, logVkey: m.ledger?.logVkey ?? null }];

@@ -73,7 +73,10 @@ describe.each(testEngines())('a Hebei certificate’s status at Guangxi’s veri
     const genuine = (await (await fetch(url)).json()) as StatusListCredential;
     const { proof, ...document } = genuine;
     // Nothing revoked or suspended: what a forger would want a revoked certificate to show.
-    const unsigned = { ...document, credentialSubject: { ...document.credentialSubject, encodedList: await encodeStatusList([], 131_072) } };
+    const unsigned = {
+      ...document,
+      credentialSubject: { ...document.credentialSubject, encodedList: await encodeStatusList([], 131_072) },
+    };
     if (mode === 'forge-unknown-key') {
       const key = generateKeyPair('SM2');
       return signStatusListCredential(
@@ -224,7 +227,10 @@ describe.each(testEngines())('a Hebei certificate’s status at Guangxi’s veri
     expect(stale.status).toMatchObject({
       result: 'unknown',
       reason: 'STATUS_ISSUER_UNREACHABLE',
-      message: { zh: expect.stringContaining('签发地平台暂时无法连接') as string, en: expect.stringContaining('cannot be reached') as string },
+      message: {
+        zh: expect.stringContaining('签发地平台暂时无法连接') as string,
+        en: expect.stringContaining('cannot be reached') as string,
+      },
     });
     expect(stale.status.detail).toContain(HEBEI);
     expect(stale.status.detail).toMatch(/cached list expired/);

@@ -78,7 +78,8 @@ export function createForeignStatus(
           signal: AbortSignal.timeout(timeoutMs),
         });
         if (!response.ok) throw new Error(`HTTP ${response.status} for the ${purpose} list`);
-        return (await response.json()) as unknown;
+        const body: unknown = await response.json();
+        return body;
       }),
     );
   }
@@ -149,5 +150,3 @@ export function createForeignStatus(
     },
   };
 }
-
-export type ForeignStatusCache = ReturnType<typeof createForeignStatus>;

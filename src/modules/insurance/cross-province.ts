@@ -113,7 +113,9 @@ const noSuchPerson = () =>
 /** The ID number of a message or an envelope (`mdtrt_cert_type` 02: the resident ID card), normalised; never logged. */
 function certNo(input: Record<string, unknown>): string {
   if (input.mdtrt_cert_type !== '02')
-    throw bad('mdtrt_cert_type 02 and mdtrt_cert_no: a cross-province settlement carries the patient’s ID number (跨省结算须读取患者身份证)');
+    throw bad(
+      'mdtrt_cert_type 02 and mdtrt_cert_no: a cross-province settlement carries the patient’s ID number (跨省结算须读取患者身份证)',
+    );
   const parsed = parseResidentId(typeof input.mdtrt_cert_no === 'string' ? input.mdtrt_cert_no : '');
   if (!parsed.ok) throw bad('mdtrt_cert_no');
   return parsed.value.id;
@@ -150,7 +152,10 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
   /** B's insured person with the message's ID number, keyed under B's own key; the masked IDs must agree. */
   async function personHere(tx: Tx, input: Record<string, unknown>, lock: boolean) {
     const id = certNo(input);
-    const q = tx.select().from(insurancePersons).where(eq(insurancePersons.subjectKey, deps.subjectKeyOf(id)));
+    const q = tx
+      .select()
+      .from(insurancePersons)
+      .where(eq(insurancePersons.subjectKey, deps.subjectKeyOf(id)));
     const [p] = lock ? await q.for('update') : await q;
     if (!p || p.idMasked !== maskResidentId(id) || input.id_masked !== p.idMasked) throw noSuchPerson();
     return p;

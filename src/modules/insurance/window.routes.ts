@@ -209,11 +209,15 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
           summary: '结算撤销 (2305) · take a settlement back; the encounter opens again',
           params: SettlementParams,
           headers: IdempotencyHeaders,
-          body: Type.Optional(Type.Object({ residentId: Type.Optional(ResidentIdField) })),
+          body: Type.Object({ residentId: Type.Optional(ResidentIdField) }),
           response: withErrors(
             { 200: Type.Object({ setlId: Type.String(), mdtrtId: Type.String(), status: Type.String() }) },
             [400, 401, 403, 404, 409, 502, 503],
           ),
+        },
+        // The body is new (the ID card for a cross-province settlement): a POST without one is an empty one.
+        preValidation: async (request) => {
+          request.body ??= {};
         },
       },
       async (request) =>
@@ -222,7 +226,7 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
           request.params.code,
           request.params.setlId,
           request.headers['idempotency-key'],
-          request.body ?? {},
+          request.body,
         ),
     );
 

@@ -23,6 +23,18 @@ describe('data folder lock', () => {
     lockDataDir(dir)();
   });
 
+  it('opens and releases folders again and again with one exit listener (no MaxListenersExceededWarning)', () => {
+    const dirs = Array.from({ length: 15 }, () => mkdtempSync(path.join(tmpdir(), 'yiban-lock-')));
+    lockDataDir(dirs[0]!)();
+    const before = process.listenerCount('exit');
+    for (let round = 0; round < 2; round++) {
+      const releases = dirs.map((d) => lockDataDir(d));
+      expect(process.listenerCount('exit')).toBe(before);
+      for (const release of releases) release();
+    }
+    for (const d of dirs) expect(existsSync(path.join(d, 'yiban.lock'))).toBe(false);
+  });
+
   it('takes over a lock left by a process that no longer runs', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'yiban-lock-'));
     writeFileSync(path.join(dir, 'yiban.lock'), DEAD);

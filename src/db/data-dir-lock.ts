@@ -31,13 +31,30 @@ export interface LockOptions {
 const MAX_ATTEMPTS = 200;
 const MAX_DEPTH = 8;
 
+/**
+ * The locks this process holds, released by one exit handler: a process that opens data folders
+ * again and again (the federation demo opens each node's several times) adds no listener per open.
+ */
+const held = new Set<() => void>();
+let exitHandler = false;
+
 export function lockDataDir(dataDir: string, options: LockOptions = {}): () => void {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'yiban.lock');
   const pid = options.pid ?? process.pid;
   try {
-    const release = acquire(file, { pid, isAlive: options.isAlive ?? isAlive, beforeTakeover: options.beforeTakeover }, 0);
-    process.once('exit', release);
+    const acquired = acquire(file, { pid, isAlive: options.isAlive ?? isAlive, beforeTakeover: options.beforeTakeover }, 0);
+    const release = () => {
+      held.delete(release);
+      acquired();
+    };
+    held.add(release);
+    if (!exitHandler) {
+      exitHandler = true;
+      process.once('exit', () => {
+        for (const r of [...held]) r();
+      });
+    }
     return release;
   } catch (error) {
     if (error instanceof HeldError) throw new DataDirLockedError(dataDir, error.owner);

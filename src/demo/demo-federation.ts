@@ -13,6 +13,14 @@ import type { DirectoryDocument } from '../modules/federation/index.ts';
 import { DEMO_PASSWORD } from './demo-people.ts';
 import { messageFigures, readNodeRecords, type MessageFigures, type NodeRecords } from './federation-accounting.ts';
 import { signedPost, testMember } from './federation-member.ts';
+import {
+  seedPlaceOfInsurance,
+  seedPlaceOfTreatment,
+  settleAtTheWindow,
+  settlementReport,
+  type CrossProvinceSettlement,
+  type WindowSettlement,
+} from './federation-insurance.ts';
 import { approveMembers, deliverQueued, GUANGXI, HEBEI, HUB_ID, seedProvince, type DemoProvince } from './federation-seed.ts';
 import { kill, nodeSpec, start, stop, stopAll, until, type NodeSpec } from './node-processes.ts';
 
@@ -24,10 +32,13 @@ const STEP_TIMEOUT_MS = 240_000;
 
 /** One cross-province service as `yiban demo federation --json` prints it. */
 interface CrossProvinceCase {
-  /** 异地代收代办 (a window's hand-over), 全程网办 (a resident's online application), 跨省调证 (evidence across provinces). */
-  service: 'handover' | 'online' | 'evidence';
+  /**
+   * 异地代收代办 (a window's hand-over), 全程网办 (a resident's online application), 跨省调证 (evidence
+   * across provinces), 跨省异地就医结算 (insurance: `from` the place of treatment, `to` the place of insurance).
+   */
+  service: 'handover' | 'online' | 'evidence' | 'insurance';
   label: string;
-  /** The node that started it (the window's, the applicant's home node, the case's node asking for evidence). */
+  /** The node that started it (the window's, the applicant's home node, the case's node asking for evidence, the hospital's). */
   from: string;
   /** The node that handles it (decides the case, provides the evidence). */
   to: string;
@@ -35,7 +46,7 @@ interface CrossProvinceCase {
   /** Evidence only: the certificate type asked for. */
   evidenceType?: string;
   applicantMasked: string;
-  /** The message that started it: case.handover, case.apply-online or evidence.request. */
+  /** The message that started it: case.handover, case.apply-online, evidence.request or (insurance) the insurance.settle call. */
   messageId: string;
   /** The states the starting node showed, in order, while the demo polled it. */
   observedAtSender: string[];
@@ -56,6 +67,8 @@ export interface FederationReport {
   nodes: { name: string; memberId: string; role: 'hub' | 'province'; url: string; pids: number[] }[];
   plantedMember: { memberId: string; role: 'planted split view (keys held by the demo, no process)' };
   crossProvinceCases: CrossProvinceCase[];
+  /** 跨省异地就医结算: settled at a Hebei hospital's window under the Guangxi policy, read back on both nodes. */
+  crossProvinceSettlement: CrossProvinceSettlement;
   certificate: {
     issuedBy: string;
     verifiedAt: string;
@@ -92,6 +105,8 @@ interface Ctx {
   /** `senderId`: the starting node's row (federation_cases or, for evidence, federation_evidence). */
   cases: (Omit<CrossProvinceCase, 'states'> & { senderId: string })[];
   report: Partial<FederationReport>;
+  /** The insurance step's window answers (read back against both databases at the end). */
+  settlement?: WindowSettlement;
 }
 
 interface Step {
@@ -463,8 +478,29 @@ const evidenceGuangxiFromHebei: Step = {
   },
 };
 
-// Service 4 (跨省异地就医结算, insurance across provinces): one Step, written like the ones above,
-// and listed in STEPS below (before the split view).
+/**
+ * Service 4, 跨省异地就医结算: a patient insured in 贵港市 (Guangxi) is treated at 正定县人民医院
+ * (Hebei) and settled at its insurance window: Hebei's catalogue, Guangxi's policy, one signed call
+ * each for the pre-settlement and the settlement (federation-insurance.ts).
+ */
+const insuranceGuangxiPatientInHebei: Step = {
+  name: '跨省异地就医结算 广西参保、河北就医',
+  run: async (ctx) => {
+    const settled = await settleAtTheWindow(ctx.hebei, login, call, new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10));
+    ctx.settlement = settled;
+    ctx.cases.push({
+      service: 'insurance',
+      label: '广西参保人在河北住院，医保窗口直接结算',
+      from: HEBEI.memberId,
+      to: GUANGXI.memberId,
+      senderId: settled.setlId,
+      serviceCode: 'insurance.settle',
+      applicantMasked: '',
+      messageId: '',
+      observedAtSender: [settled.where, 'presettled', 'settled'],
+    });
+  },
+};
 
 interface Published {
   memberId: string;
@@ -513,14 +549,25 @@ const splitView: Step = {
 };
 
 /** The demo, in order. A new cross-province service is one more Step here. */
-const STEPS: Step[] = [hebeiToGuangxi, restartReceiver, guangxiToHebeiAndVerify, onlineHebeiToGuangxi, evidenceGuangxiFromHebei, splitView];
+const STEPS: Step[] = [
+  hebeiToGuangxi,
+  restartReceiver,
+  guangxiToHebeiAndVerify,
+  onlineHebeiToGuangxi,
+  evidenceGuangxiFromHebei,
+  insuranceGuangxiPatientInHebei,
+  splitView,
+];
 
 /** Starts the hub, seeds and joins the provinces, has the hub approve them and the planted member, starts the provinces. */
 async function setUp(ctx: Ctx): Promise<void> {
   const { hub, hebei, guangxi } = ctx;
   await start(hub);
   ctx.pids.get('hub')!.push(hub.child!.pid!);
-  await Promise.all([seedProvince(hebei, HEBEI), seedProvince(guangxi, GUANGXI)]);
+  await Promise.all([
+    seedProvince(hebei, HEBEI, (platform) => seedPlaceOfTreatment(platform, DEMO_PASSWORD)),
+    seedProvince(guangxi, GUANGXI, seedPlaceOfInsurance),
+  ]);
   const witness = cosignatureSigner('forker.yiban.demo/witness', new Uint8Array(32).fill(6), () => Date.now() / 1000);
   const body = JSON.stringify({ ...ctx.forker.join, ledger: { logVkey: ctx.log.vkey, witnessVkey: witness.vkey } });
   const asked = await signedPost(`${hub.url}/api/federation/members`, ctx.forker.signing, body, { idempotencyKey: `join-${FORKER}` });
@@ -605,8 +652,25 @@ export async function runDemoFederation(options: { dataDir?: string; log?: (line
   ]);
   const figures = messageFigures(records);
   const byMember = new Map(records.map((r) => [r.memberId, r]));
+  const callsOf = (type: string) =>
+    Math.min(figures.perNode[HEBEI.memberId]?.sentByType[type] ?? 0, figures.perNode[GUANGXI.memberId]?.receivedByType[type] ?? 0);
+  const settlement = settlementReport({
+    window: ctx.settlement!,
+    treatment: byMember.get(HEBEI.memberId)!,
+    insurance: byMember.get(GUANGXI.memberId)!,
+    presettleCalls: callsOf('insurance.presettle'),
+    settleCalls: callsOf('insurance.settle'),
+  });
   const crossProvinceCases: CrossProvinceCase[] = ctx.cases.map(({ senderId, ...c }) => {
     const states: CrossProvinceCase['states'] = {};
+    if (c.service === 'insurance') {
+      // The window's settlement at the place of treatment, and the place of insurance's row for the same stay.
+      const here = byMember.get(c.from)!.settlements.find((s) => s.setlId === senderId);
+      const there = byMember.get(c.to)!.remoteSettlements.find((s) => s.fromMember === c.from && s.mdtrtId === here?.mdtrtId);
+      if (here) states[c.from] = { side: 'treatment', state: here.status, decision: here.policyVersion, caseId: null };
+      if (there) states[c.to] = { side: 'insurance', state: there.status, decision: there.policyVersion, caseId: null };
+      return { ...c, applicantMasked: settlement.patientMasked, messageId: there?.ref ?? '', states };
+    }
     if (c.service === 'evidence') {
       // The requester's row is the one the resident saw; the provider's shares its request message id.
       const asked = byMember.get(c.from)!.evidence.find((e) => e.id === senderId);
@@ -644,6 +708,7 @@ export async function runDemoFederation(options: { dataDir?: string; log?: (line
     ],
     plantedMember: { memberId: FORKER, role: 'planted split view (keys held by the demo, no process)' },
     crossProvinceCases,
+    crossProvinceSettlement: settlement,
     certificate: report.certificate!,
     certificateVerifiedElsewhere: report.certificateVerifiedElsewhere ?? false,
     restart: report.restart!,

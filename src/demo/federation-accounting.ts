@@ -15,6 +15,30 @@ export interface NodeRecords {
   crossCases: { side: string; peer: string; handoverMessageId: string; state: string; decision: string | null; caseId: string | null }[];
   /** Its side of each evidence request (requester: the case's node; provider: the library's). */
   evidence: { id: string; side: string; peer: string; requestMessageId: string | null; caseRef: string; state: string }[];
+  /** Insurance settlements at this node's windows (the place of treatment's side of a cross-province one). */
+  settlements: {
+    setlId: string;
+    mdtrtId: string;
+    status: string;
+    insuranceRegion: string;
+    policyVersion: string;
+    totalFen: number;
+    hifpPayFen: number;
+    acctPayFen: number;
+    cashPayFen: number;
+  }[];
+  /** Settlements this node made as the place of insurance for another province's window (insurance_remote_settlements). */
+  remoteSettlements: {
+    ref: string;
+    fromMember: string;
+    mdtrtId: string;
+    status: string;
+    policyVersion: string;
+    totalFen: number;
+    hifpPayFen: number;
+    acctPayFen: number;
+    cashPayFen: number;
+  }[];
   /** Cases opened on this node for each applicant (a hand-over applied twice would open a second). */
   casesPerApplicant: number[];
   caseStates: Map<string, string>;
@@ -44,6 +68,23 @@ export async function readNodeRecords(dataDir: string, memberId: string): Promis
       sql`select id::text as id, side, peer, request_message_id::text as "requestMessageId", case_ref as "caseRef", state
           from federation_evidence order by created_at`,
     );
+    const fen = <T extends { totalFen: unknown; hifpPayFen: unknown; acctPayFen: unknown; cashPayFen: unknown }>(r: T) => ({
+      ...r,
+      totalFen: Number(r.totalFen),
+      hifpPayFen: Number(r.hifpPayFen),
+      acctPayFen: Number(r.acctPayFen),
+      cashPayFen: Number(r.cashPayFen),
+    });
+    const settlements = await rows<NodeRecords['settlements'][number]>(
+      sql`select setl_id as "setlId", mdtrt_id as "mdtrtId", status, insurance_region as "insuranceRegion", policy_version as "policyVersion",
+            total_fen as "totalFen", hifp_pay_fen as "hifpPayFen", acct_pay_fen as "acctPayFen", cash_pay_fen as "cashPayFen"
+          from insurance_settlements order by settled_at`,
+    );
+    const remoteSettlements = await rows<NodeRecords['remoteSettlements'][number]>(
+      sql`select ref::text as ref, from_member as "fromMember", mdtrt_id as "mdtrtId", status, policy_version as "policyVersion",
+            total_fen as "totalFen", hifp_pay_fen as "hifpPayFen", acct_pay_fen as "acctPayFen", cash_pay_fen as "cashPayFen"
+          from insurance_remote_settlements order by settled_at`,
+    );
     const perApplicant = await rows<{ n: number | string }>(sql`select count(*) as n from cases group by applicant_id`);
     const states = await rows<{ id: string; state: string }>(sql`select id::text as id, state from cases`);
     return {
@@ -53,6 +94,8 @@ export async function readNodeRecords(dataDir: string, memberId: string): Promis
       receivedLeaves: new Map(leaves.map((l) => [l.id, Number(l.n)])),
       crossCases,
       evidence,
+      settlements: settlements.map(fen),
+      remoteSettlements: remoteSettlements.map(fen),
       casesPerApplicant: perApplicant.map((r) => Number(r.n)),
       caseStates: new Map(states.map((s) => [s.id, s.state])),
     };

@@ -54,9 +54,14 @@ export const GUANGXI: DemoProvince = {
 /**
  * Before the node's server first starts: its database (the node's own configuration, as its CLI
  * opens it), the divisions of its window's village, the catalogue, the certificate types, the
- * window clerk and the residents; then the join request to the hub (which must be running).
+ * window clerk and the residents, then `more` (the demo's insurance data); then the join request
+ * to the hub (which must be running).
  */
-export async function seedProvince(node: NodeSpec, province: DemoProvince): Promise<void> {
+export async function seedProvince(
+  node: NodeSpec,
+  province: DemoProvince,
+  more?: (platform: Awaited<ReturnType<typeof openPlatform>>) => Promise<void>,
+): Promise<void> {
   const platform = await openPlatform(loadConfig(node.env), { codeSender: null, noticeSender: null });
   try {
     const { services, database } = platform;
@@ -71,6 +76,7 @@ export async function seedProvince(node: NodeSpec, province: DemoProvince): Prom
     });
     for (const r of province.residents)
       await services.identity.registerResident({ ...r, password: DEMO_PASSWORD, homeOrgCode: province.village });
+    await more?.(platform);
     const joined = await services.federation.join();
     if (joined.status !== 'pending' && joined.status !== 'approved')
       throw new Error(`${province.memberId}: the hub answered the join request with ${joined.status}`);

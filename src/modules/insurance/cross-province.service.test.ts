@@ -42,13 +42,17 @@ interface Node {
   port: number;
 }
 
-// One identity: the nodes key ID numbers alike (one master key), so A's copy of the person carries B's person number.
-const masterKey = randomBytes(32);
-
+// Each node its own master key (as in service): person numbers and keyed IDs differ between the
+// nodes, so the ID number travels inside the signed call and each node keys it under its own key.
 async function startNode(engine: Parameters<typeof createTestContext>[0], federation: FederationConfig): Promise<Node> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const ctx = await createTestContext(engine, { publicUrl: url, federation, federationTimeoutMs: 1500, masterKey });
+  const ctx = await createTestContext(engine, {
+    publicUrl: url,
+    federation,
+    federationTimeoutMs: 1500,
+    masterKey: randomBytes(32),
+  });
   const app = await buildTestApp(ctx);
   await app.listen({ host: '127.0.0.1', port });
   return { ctx, app, url, port };
@@ -152,13 +156,18 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
     }
   });
 
-  /** An employee insured in 石家庄 (Hebei), with a personal account there; Guangxi holds a copy (its person number, no account). */
-  async function patient(accountFen = 80_000) {
+  /**
+   * An employee insured in 石家庄 (Hebei), with a personal account there; Guangxi holds a copy under
+   * its own person number (its own master key), with no account. `atHebei: false`: a copy only.
+   */
+  async function patient(accountFen = 80_000, atHebei = true) {
     const residentId = freshResidentId();
     const enrol = { residentId, name: '李大爷', scheme: 'employee' as const, region: SHIJIAZHUANG, fromDate: '2020-01-01' };
-    const psnNo = await hebei.ctx.services.insuranceAdmin.enrol({ ...enrol, accountBalanceFen: accountFen });
-    expect(await guangxi.ctx.services.insuranceAdmin.enrol(enrol)).toBe(psnNo);
-    return { residentId, psnNo };
+    const psnNo = atHebei ? await hebei.ctx.services.insuranceAdmin.enrol({ ...enrol, accountBalanceFen: accountFen }) : '';
+    const copy = await guangxi.ctx.services.insuranceAdmin.enrol(enrol);
+    // Keyed under different master keys: the same person, two person numbers.
+    expect(copy).not.toBe(psnNo);
+    return { residentId, psnNo, copy };
   }
 
   async function stay(residentId: string) {
@@ -211,7 +220,7 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
     const w = guangxi.ctx.services.insurance.window;
     const want = expected({ deductibleUsedFen: 70_000, fundPaidFen: 100_000 }, 2, 80_000, today);
 
-    const pre = await w.presettle(clerk, HOSPITAL, mdtrtId);
+    const pre = await w.presettle(clerk, HOSPITAL, mdtrtId, { residentId });
     expect(pre.policy).toBe('130100-2026');
     expect(pre.amounts).toMatchObject({
       medfee_sumamt: TOTAL,
@@ -223,7 +232,7 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
     expect((await totalsAt(hebei, psnNo))?.stays).toBe(1);
     expect(Number((await totalsAt(hebei, psnNo))!.fund_paid_fen)).toBe(100_000);
 
-    const settled = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL }, 'click-1');
+    const settled = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL, residentId }, 'click-1');
     expect(settled.amounts).toEqual({
       medfee_sumamt: want.totalFen,
       fulamt_ownpay_amt: want.fulamtOwnpayFen,
@@ -263,7 +272,7 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
     expect((await w.statement(clerk, HOSPITAL, settled.setlId)).policyVersion).toBe('130100-2026');
 
     // The same click again (the same msgid): the first answer, no second settlement anywhere.
-    const again = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL }, 'click-1');
+    const again = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL, residentId }, 'click-1');
     expect(again.setlId).toBe(settled.setlId);
     expect(await n(guangxi, sql`select count(*) as n from insurance_settlements where mdtrt_id = ${mdtrtId}`)).toBe(1);
     expect(await n(hebei, sql`select count(*) as n from insurance_remote_settlements where mdtrt_id = ${mdtrtId}`)).toBe(1);
@@ -282,10 +291,27 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
       expect(types).toContain('insurance.presettle');
       expect(types).toContain('insurance.settle');
       for (const r of rows) expect(r.data).not.toContain('李大爷');
+      for (const r of rows) expect(r.data).not.toContain(residentId);
     }
+    // The clear ID number is in no answer and no row but the signed message itself (kept for replays, as a hand-over's).
+    expect(JSON.stringify([pre, settled])).not.toContain(residentId);
+    for (const [node, q] of [
+      [guangxi, sql`select row_to_json(l)::text as t from insurance_window_log l where mdtrt_id = ${mdtrtId}`],
+      [guangxi, sql`select row_to_json(m)::text as t from insurance_messages m where response::text like ${`%${mdtrtId}%`}`],
+      [hebei, sql`select row_to_json(r)::text as t from insurance_remote_settlements r where mdtrt_id = ${mdtrtId}`],
+      [hebei, sql`select response::text as t from federation_messages where direction = 'in' and type like 'insurance.%'`],
+    ] as const) {
+      const { rows } = await node.ctx.database.db.execute<{ t: string }>(q);
+      expect(rows.length).toBeGreaterThan(0);
+      for (const r of rows) expect(r.t).not.toContain(residentId);
+    }
+    // Hebei's row names Hebei's person (its own key), not Guangxi's copy.
+    expect(
+      await n(hebei, sql`select count(*) as n from insurance_remote_settlements where mdtrt_id = ${mdtrtId} and psn_no = ${psnNo}`),
+    ).toBe(1);
 
     // 2305 at the window: Hebei's totals and account back exactly, the encounter open again.
-    await w.cancel(clerk, HOSPITAL, settled.setlId, 'cancel-1');
+    await w.cancel(clerk, HOSPITAL, settled.setlId, 'cancel-1', { residentId });
     const back = (await totalsAt(hebei, psnNo))!;
     expect(Number(back.fund_paid_fen)).toBe(100_000);
     expect(Number(back.deductible_used_fen)).toBe(70_000);
@@ -296,15 +322,61 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
     ).toBe(1);
     expect((await w.encounter(clerk, HOSPITAL, mdtrtId)).status).toBe('open');
     // The cancel retried: the first answer, nothing taken back twice.
-    await w.cancel(clerk, HOSPITAL, settled.setlId, 'cancel-1');
+    await w.cancel(clerk, HOSPITAL, settled.setlId, 'cancel-1', { residentId });
     expect(Number((await totalsAt(hebei, psnNo))!.fund_paid_fen)).toBe(100_000);
+  });
+
+  it('refuses an ID number Hebei does not insure, one that is not the encounter’s person, or none, and writes nothing on either side', async () => {
+    // Guangxi's copy says 石家庄, but Hebei never enrolled the person.
+    const { residentId } = await patient(80_000, false);
+    const other = await patient();
+    const mdtrtId = await stay(residentId);
+    const w = guangxi.ctx.services.insurance.window;
+    const count = async () => ({
+      guangxi: {
+        messages: await n(guangxi, sql`select count(*) as n from federation_messages`),
+        settlements: await n(guangxi, sql`select count(*) as n from insurance_settlements where mdtrt_id = ${mdtrtId}`),
+        insurance: await n(guangxi, sql`select count(*) as n from insurance_messages`),
+        presettled: await n(
+          guangxi,
+          sql`select count(*) as n from insurance_encounters where mdtrt_id = ${mdtrtId} and presettle_digest is not null`,
+        ),
+      },
+      hebei: {
+        messages: await n(hebei, sql`select count(*) as n from federation_messages`),
+        remote: await n(hebei, sql`select count(*) as n from insurance_remote_settlements`),
+        totals: await n(hebei, sql`select count(*) as n from insurance_year_totals`),
+      },
+    });
+    const before = await count();
+
+    const unknown = await w.presettle(clerk, HOSPITAL, mdtrtId, { residentId }).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(AppError);
+    expect((unknown as AppError).code).toBe('INSURANCE_NOT_INSURED');
+    expect((unknown as AppError).status).toBe(404);
+    expect(formatMessage((unknown as AppError).code, (unknown as AppError).params, 'zh-CN')).toContain('参保地无此人员');
+    expect(formatMessage((unknown as AppError).code, (unknown as AppError).params, 'en')).not.toContain(residentId);
+
+    // Another person's ID card for this stay: refused at Guangxi before anything is sent.
+    const wrong = await w.presettle(clerk, HOSPITAL, mdtrtId, { residentId: other.residentId }).catch((e: unknown) => e);
+    expect(wrong).toMatchObject({ code: 'INSURANCE_BAD_ENVELOPE' });
+    expect(formatMessage((wrong as AppError).code, (wrong as AppError).params, 'en')).toContain('not the person of this encounter');
+    // No ID card at all: a cross-province settlement needs it.
+    const none = await w.presettle(clerk, HOSPITAL, mdtrtId).catch((e: unknown) => e);
+    expect(none).toMatchObject({ code: 'INSURANCE_BAD_ENVELOPE' });
+    expect(formatMessage((none as AppError).code, (none as AppError).params, 'zh-CN')).toContain('跨省结算须读取患者身份证');
+    const settled = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL, residentId }).catch((e: unknown) => e);
+    expect(settled).toMatchObject({ code: 'INSURANCE_SETTLEMENT_MISMATCH' }); // nothing pre-settled
+
+    expect(await count()).toEqual(before);
+    expect((await w.encounter(clerk, HOSPITAL, mdtrtId)).status).toBe('open');
   });
 
   it('settles once on each side when Hebei answers after Guangxi gave up, and the clerk retries the same msgid', async () => {
     const { residentId, psnNo } = await patient(0);
     const mdtrtId = await stay(residentId);
     const w = guangxi.ctx.services.insurance.window;
-    await w.presettle(clerk, HOSPITAL, mdtrtId);
+    await w.presettle(clerk, HOSPITAL, mdtrtId, { residentId });
     // Hebei is slow: its settlement waits on the person's row, held past Guangxi's call limit (1.5 s).
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
@@ -316,7 +388,7 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
       await held;
     });
     await isLocked;
-    const first = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL }, 'slow-1').catch((e: unknown) => e);
+    const first = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL, residentId }, 'slow-1').catch((e: unknown) => e);
     release();
     await holder;
     expect(first).toBeInstanceOf(AppError);
@@ -329,7 +401,7 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
       async () => (await n(hebei, sql`select count(*) as n from insurance_remote_settlements where mdtrt_id = ${mdtrtId}`)) === 1,
     );
 
-    const retried = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL }, 'slow-1');
+    const retried = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL, residentId }, 'slow-1');
     const want = expected({ deductibleUsedFen: 0, fundPaidFen: 0 }, 1, 0, today);
     expect(retried.amounts.hifp_pay).toBe(want.hifpPayFen);
     expect(await n(guangxi, sql`select count(*) as n from insurance_settlements where mdtrt_id = ${mdtrtId}`)).toBe(1);
@@ -341,7 +413,7 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
     const { residentId, psnNo } = await patient();
     const mdtrtId = await stay(residentId);
     const w = guangxi.ctx.services.insurance.window;
-    await w.presettle(clerk, HOSPITAL, mdtrtId);
+    await w.presettle(clerk, HOSPITAL, mdtrtId, { residentId });
     const count = async () => ({
       messages: await n(guangxi, sql`select count(*) as n from federation_messages`),
       settlements: await n(guangxi, sql`select count(*) as n from insurance_settlements where mdtrt_id = ${mdtrtId}`),
@@ -351,7 +423,7 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
     const before = await count();
     await hebei.app.close();
     try {
-      const error = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL }, 'down-1').catch((e: unknown) => e);
+      const error = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL, residentId }, 'down-1').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppError);
       const e = error as AppError;
       expect(e.code).toBe('INSURANCE_REMOTE_UNAVAILABLE');
@@ -360,7 +432,7 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
       expect(formatMessage(e.code, e.params, 'en')).toContain('nothing was settled');
       expect(await count()).toEqual(before);
       expect((await w.encounter(clerk, HOSPITAL, mdtrtId)).status).toBe('open');
-      const pre = await w.presettle(clerk, HOSPITAL, mdtrtId).catch((x: unknown) => x);
+      const pre = await w.presettle(clerk, HOSPITAL, mdtrtId, { residentId }).catch((x: unknown) => x);
       expect((pre as AppError).code).toBe('INSURANCE_REMOTE_UNAVAILABLE');
       // Over HTTP at the window: 503, in Chinese by default and in English when asked.
       const login = await guangxi.app.inject({
@@ -378,7 +450,7 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
           method: 'POST',
           url: `/api/insurance/window/${HOSPITAL}/encounters/${mdtrtId}/presettle`,
           headers: { authorization: `Bearer ${token}`, 'accept-language': lang },
-          payload: {},
+          payload: { residentId },
         });
         expect(res.statusCode).toBe(503);
         expect(res.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'INSURANCE_REMOTE_UNAVAILABLE' });
@@ -390,7 +462,7 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
       await hebei.app.listen({ host: '127.0.0.1', port: hebei.port });
     }
     // Hebei back: the same msgid settles, once.
-    const settled = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL }, 'down-1');
+    const settled = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL, residentId }, 'down-1');
     expect(settled.amounts.medfee_sumamt).toBe(TOTAL);
     expect(await n(hebei, sql`select count(*) as n from insurance_remote_settlements where psn_no = ${psnNo}`)).toBe(1);
   });

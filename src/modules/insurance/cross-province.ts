@@ -15,8 +15,14 @@
  * timeout (A's transaction rolled back, B's committed) gets B's first answer: one settlement on
  * each side. B unreachable: INSURANCE_REMOTE_UNAVAILABLE (503), nothing written at A.
  *
+ * The patient's ID number travels inside the signed call (as a hand-over's applicant does, never
+ * a keyed hash: each node keys ID numbers under its own master key). A takes it from the window's
+ * envelope (`mdtrt_cert_type` 02 and `mdtrt_cert_no`, as in 1101) and sends it only when, keyed
+ * under A's key, it is the encounter's person; B keys it under B's key to find its insured person,
+ * the masked IDs agreeing. Neither side logs it, stores it outside the signed message, or answers it.
+ *
  * At B (the place of insurance), the message types run in the transaction that records the
- * message: the person (by the person number A's copy carries, the masked ID agreeing), B's filings
+ * message: the person (by the ID number keyed under B's own key, the masked ID agreeing), B's filings
  * (B decides whether the treatment was filed), B's year's totals (locked for a settlement) and B's
  * policy in force on the day of admission, for treatment in another province. A settlement is
  * recorded in insurance_remote_settlements and added to the person's year's totals here (the cap
@@ -26,6 +32,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { AppError } from '../../core/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
+import { maskResidentId, parseResidentId } from '../identity/index.ts';
 import type { Answer, Envelope } from './envelope.ts';
 import { chinaDay, type InsuranceContext } from './insurance-context.ts';
 import {
@@ -52,7 +59,7 @@ import {
 } from './settlement.ts';
 import { derivedUuid } from './statement.ts';
 import { destinationCovers, digestOf, explainedAnswer, SETTLED_TOPIC, SETTLEMENT_LEAF, takeBackParts, whereOf } from './transactions.ts';
-import { createWindowStatements, type LineTuple, type PriorMessage, type Read } from './window-statements.ts';
+import { createWindowStatements, type LineTuple, type PersonJson, type PriorMessage, type Read } from './window-statements.ts';
 
 const PRESETTLE_TYPE = 'insurance.presettle';
 const SETTLE_TYPE = 'insurance.settle';
@@ -100,6 +107,19 @@ interface RemoteResult {
 type Line = [string, string, ItemClass, number, number, number | null];
 
 const bad = (detail: string) => new AppError('INSURANCE_BAD_ENVELOPE', { detail });
+const noSuchPerson = () =>
+  new AppError('INSURANCE_NOT_INSURED', { reason: { zh: '参保地无此人员', en: 'no such person at the place of insurance' } });
+
+/** The ID number of a message or an envelope (`mdtrt_cert_type` 02: the resident ID card), normalised; never logged. */
+function certNo(input: Record<string, unknown>): string {
+  if (input.mdtrt_cert_type !== '02')
+    throw bad(
+      'mdtrt_cert_type 02 and mdtrt_cert_no: a cross-province settlement carries the patient’s ID number (跨省结算须读取患者身份证)',
+    );
+  const parsed = parseResidentId(typeof input.mdtrt_cert_no === 'string' ? input.mdtrt_cert_no : '');
+  if (!parsed.ok) throw bad('mdtrt_cert_no');
+  return parsed.value.id;
+}
 
 function text(input: Record<string, unknown>, name: string, pattern: RegExp): string {
   const v = input[name];
@@ -129,6 +149,18 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
 
   // ---- at B, the place of insurance ------------------------------------------------------
 
+  /** B's insured person with the message's ID number, keyed under B's own key; the masked IDs must agree. */
+  async function personHere(tx: Tx, input: Record<string, unknown>, lock: boolean) {
+    const id = certNo(input);
+    const q = tx
+      .select()
+      .from(insurancePersons)
+      .where(eq(insurancePersons.subjectKey, deps.subjectKeyOf(id)));
+    const [p] = lock ? await q.for('update') : await q;
+    if (!p || p.idMasked !== maskResidentId(id) || input.id_masked !== p.idMasked) throw noSuchPerson();
+    return p;
+  }
+
   /** Runs B's engine for A's encounter: B's person, filings, year's totals (locked when `lock`) and policy. */
   async function computeHere(tx: Tx, message: Message, lock: boolean) {
     const input = message.payload;
@@ -136,7 +168,6 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
     // A node asks for treatment in its own province only (就医地管理).
     const sender = MEMBER.exec(message.from)?.[1];
     if (!sender || sender.slice(0, 2) !== treatment.slice(0, 2)) throw bad('mdtrtarea_admvs is not in the sender’s province');
-    const psnNo = text(input, 'psn_no', /^\d{6}[0-9]{1,20}$/);
     const medType = text(input, 'med_type', /^\d{2}$/);
     if (!MED_TYPES.has(medType)) throw bad('med_type (11, 14, 21, 52)');
     const begin = text(input, 'begntime', /^\d{4}-\d{2}-\d{2}$/);
@@ -145,11 +176,8 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
     const emergency = input.emergency === true;
     const lines = linesOf(input.feedetail);
 
-    const q = tx.select().from(insurancePersons).where(eq(insurancePersons.psnNo, psnNo));
-    const [p] = lock ? await q.for('update') : await q;
-    // The person number and the masked ID must agree: a number alone finds nobody.
-    if (!p || p.idMasked !== input.id_masked)
-      throw new AppError('INSURANCE_NOT_INSURED', { reason: { zh: '参保地无此人员', en: 'no such person at the place of insurance' } });
+    const p = await personHere(tx, input, lock);
+    const psnNo = p.psnNo;
     if (p.status !== 'active')
       throw new AppError('INSURANCE_NOT_INSURED', { reason: { zh: `参保状态为${p.status}`, en: `coverage is ${p.status}` } });
     const where = whereOf(treatment, p.region);
@@ -298,6 +326,12 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
       const ref = text(message.payload, 'ref', /^[0-9a-f-]{36}$/);
       const [s] = await tx.select().from(insuranceRemoteSettlements).where(eq(insuranceRemoteSettlements.ref, ref)).for('update');
       if (!s || s.fromMember !== message.from) throw new AppError('NOT_FOUND', { what: 'settlement' });
+      // The settlement is the person's the ID number names here (under B's key), or none.
+      const p = await personHere(tx, message.payload, false).catch((error: unknown) => {
+        if (error instanceof AppError && error.code === 'INSURANCE_NOT_INSURED') return null;
+        throw error;
+      });
+      if (p?.psnNo !== s.psnNo) throw new AppError('NOT_FOUND', { what: 'settlement' });
       if (s.status !== 'settled')
         throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId: s.mdtrtId, state: '已撤销', action: '撤销结算' });
       const now = clock();
@@ -378,14 +412,23 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
     return { s, digest: digestOf(s) };
   }
 
+  /**
+   * The patient as the call names them: the envelope's ID number, only when it is, under this node's
+   * key, the person of the encounter or settlement (a clerk cannot settle someone else's stay).
+   */
+  function patientOf(env: Envelope, person: { subjectKey: string; idMasked: string }) {
+    const id = certNo(env.input);
+    if (deps.subjectKeyOf(id) !== person.subjectKey) throw bad('mdtrt_cert_no is not the person of this encounter');
+    return { mdtrt_cert_type: '02', mdtrt_cert_no: id, id_masked: person.idMasked };
+  }
+
   function payloadOf(env: Envelope, institution: InstitutionRow, read: Read) {
     const e = read.e!;
-    const p = read.p!;
+    const p = read.p! as PersonJson & { subject_key: string; id_masked: string };
     if (!read.lines || read.lines.length === 0)
       throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId: e.mdtrt_id, state: '无费用明细', action: '结算' });
     return {
-      psn_no: p.psn_no,
-      id_masked: (p as unknown as { id_masked: string }).id_masked,
+      ...patientOf(env, { subjectKey: p.subject_key, idMasked: p.id_masked }),
       mdtrt_id: e.mdtrt_id,
       fixmedins_code: institution.code,
       hosp_lv: institution.level,
@@ -544,9 +587,15 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
     if (setl.status !== 'settled')
       throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId: setl.mdtrtId, state: '已撤销', action: '撤销结算' });
     const ref = callIdOf(SETTLE_TYPE, institution, setl.msgid);
+    const [person] = await db
+      .select({ subjectKey: insurancePersons.subjectKey, idMasked: insurancePersons.idMasked })
+      .from(insurancePersons)
+      .where(eq(insurancePersons.psnNo, setl.psnNo));
+    if (!person) throw new AppError('NOT_FOUND', { what: 'insuredPerson' });
     const reply = await ask(setl.insuranceRegion, CANCEL_TYPE, callIdOf(CANCEL_TYPE, institution, env.msgid), {
       ref,
       mdtrt_id: setl.mdtrtId,
+      ...patientOf(env, person),
     });
     return db.transaction(async (tx) => {
       const [locked] = await tx.select().from(insuranceSettlements).where(eq(insuranceSettlements.setlId, setlId)).for('update');

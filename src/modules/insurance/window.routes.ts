@@ -165,7 +165,7 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
           tags,
           summary: '预结算 (2303) · the parts and each line’s explanation, nothing settled yet',
           params: EncounterParams,
-          body: Type.Object({ useAccount: Type.Optional(Type.Boolean()) }),
+          body: Type.Object({ useAccount: Type.Optional(Type.Boolean()), residentId: Type.Optional(ResidentIdField) }),
           response: withErrors({ 200: WindowPresettlement }, [400, 401, 403, 404, 409, 502, 503]),
         },
       },
@@ -186,6 +186,7 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
             diagCode: Type.Optional(Type.String({ maxLength: 20 })),
             diagName: Type.Optional(Type.String({ maxLength: 100 })),
             deptName: Type.Optional(Type.String({ maxLength: 100 })),
+            residentId: Type.Optional(ResidentIdField),
           }),
           response: withErrors({ 200: WindowSettlement }, [400, 401, 403, 404, 409, 502, 503]),
         },
@@ -208,14 +209,25 @@ export function insuranceWindowRoutes(deps: { insurance: InsuranceService }): Fa
           summary: '结算撤销 (2305) · take a settlement back; the encounter opens again',
           params: SettlementParams,
           headers: IdempotencyHeaders,
+          body: Type.Object({ residentId: Type.Optional(ResidentIdField) }),
           response: withErrors(
             { 200: Type.Object({ setlId: Type.String(), mdtrtId: Type.String(), status: Type.String() }) },
             [400, 401, 403, 404, 409, 502, 503],
           ),
         },
+        // The body is new (the ID card for a cross-province settlement): a POST without one is an empty one.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
       },
       async (request) =>
-        window.cancel(requirePrincipal(request), request.params.code, request.params.setlId, request.headers['idempotency-key']),
+        window.cancel(
+          requirePrincipal(request),
+          request.params.code,
+          request.params.setlId,
+          request.headers['idempotency-key'],
+          request.body,
+        ),
     );
 
     app.get(

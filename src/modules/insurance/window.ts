@@ -64,6 +64,10 @@ export interface WindowFilingInput {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** The ID card the patient presents again at 2303/2304/2305 (as in 1101): a cross-province settlement sends it to the place of insurance. */
+const certOf = (residentId: string | undefined) =>
+  residentId === undefined ? {} : { mdtrt_cert_type: '02', mdtrt_cert_no: residentId.trim().toUpperCase() };
+
 /** The parts and explanation of a 2303 or 2304 answer, as the window shows them (fen). */
 function explainedView(output: Record<string, unknown>) {
   type Line = { feedetl_sn: string; name?: string; det_item_fee_sumamt: number; fulamt_ownpay_amt: number; overlmt_selfpay: number };
@@ -155,8 +159,11 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
       opter: principal.accountId,
       input,
     };
-    // The request's digest leaves out when it was sent: a retry at another time is the same request.
-    const answer: Answer = await handle(institution, env, sha256(JSON.stringify({ ...env, inf_time: '' })), async (tx, out) => {
+    // The request's digest leaves out when it was sent (a retry at another time is the same request),
+    // and has the ID number keyed, never in clear (a digest of a few million candidates is no secret).
+    const id = typeof input.mdtrt_cert_no === 'string' ? input.mdtrt_cert_no : undefined;
+    const digestOf = { ...env, inf_time: '', ...(id ? { input: { ...input, mdtrt_cert_no: deps.subjectKeyOf(id) } } : {}) };
+    const answer: Answer = await handle(institution, env, sha256(JSON.stringify(digestOf)), async (tx, out) => {
       const { action, ...row } = logRow(out.output ?? {});
       await log(tx, principal, institution, action, { ...row, msgid: env.msgid });
     });
@@ -424,7 +431,7 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
     },
 
     /** 预结算 (2303): the parts and each line's explanation, nothing settled yet. */
-    async presettle(principal: Principal, code: string, mdtrtId: string, options: { useAccount?: boolean } = {}) {
+    async presettle(principal: Principal, code: string, mdtrtId: string, options: { useAccount?: boolean; residentId?: string } = {}) {
       const institution = await institutionFor(principal, code);
       const e = await encounterAt(institution, mdtrtId);
       const p = await personOf(e.psnNo);
@@ -433,7 +440,7 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
         institution,
         '2303',
         p.region,
-        { mdtrt_id: mdtrtId, acct_used_flag: options.useAccount === false ? '0' : '1' },
+        { mdtrt_id: mdtrtId, acct_used_flag: options.useAccount === false ? '0' : '1', ...certOf(options.residentId) },
         (o) => ({ action: 'presettle', psnNo: p.psnNo, idMasked: p.idMasked, mdtrtId, detail: { totalFen: o.medfee_sumamt } }),
       );
       return { mdtrtId, ...explainedView(out) };
@@ -444,7 +451,7 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
       principal: Principal,
       code: string,
       mdtrtId: string,
-      input: { medfeeSumamt: number; useAccount?: boolean; diagCode?: string; diagName?: string; deptName?: string },
+      input: { medfeeSumamt: number; useAccount?: boolean; diagCode?: string; diagName?: string; deptName?: string; residentId?: string },
       idempotencyKey?: string,
     ) {
       const institution = await institutionFor(principal, code);
@@ -463,6 +470,7 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
           medfee_sumamt: input.medfeeSumamt,
           acct_used_flag: input.useAccount === false ? '0' : '1',
           ...(Object.keys(list).length > 0 ? { setl_list: list } : {}),
+          ...certOf(input.residentId),
         },
         (o) => ({
           action: 'settle',
@@ -478,7 +486,7 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
     },
 
     /** 结算撤销 (2305): the settlement is taken back exactly and the encounter opens again. */
-    async cancel(principal: Principal, code: string, setlId: string, idempotencyKey?: string) {
+    async cancel(principal: Principal, code: string, setlId: string, idempotencyKey?: string, patient: { residentId?: string } = {}) {
       const institution = await institutionFor(principal, code);
       const [s] = await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.setlId, setlId));
       if (!s || s.institutionCode !== institution.code) throw notFound('settlement');
@@ -488,7 +496,7 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
         institution,
         '2305',
         s.insuranceRegion,
-        { setl_id: setlId },
+        { setl_id: setlId, ...certOf(patient.residentId) },
         () => ({ action: 'cancel', psnNo: s.psnNo, idMasked: p.idMasked, mdtrtId: s.mdtrtId, setlId }),
         idempotencyKey,
       );

@@ -111,17 +111,19 @@ export function InsuranceWindow() {
       }
     });
 
+  /** The ID card in the reader, if any: a cross-province settlement carries it to the place of insurance. */
+  const presented = () => idNumber.trim().toUpperCase() || undefined;
   const presettle = (e: WindowEncounter) =>
     act(`pre-${e.mdtrtId}`, async () => {
       setSettled(null);
-      setPre(await api.windowPresettle(hospital!, e.mdtrtId));
+      setPre(await api.windowPresettle(hospital!, e.mdtrtId, presented()));
     });
 
   const settle = () =>
     act('settle', async () => {
       if (!pre) return;
       const request = ['settle', pre.mdtrtId, pre.amounts.medfee_sumamt];
-      const s = await api.windowSettle(hospital!, pre.mdtrtId, pre.amounts.medfee_sumamt, keys.of(request));
+      const s = await api.windowSettle(hospital!, pre.mdtrtId, pre.amounts.medfee_sumamt, keys.of(request), presented());
       keys.done(request);
       setSettled(s);
       setPre(null);

@@ -1,5 +1,5 @@
 /** 结算单: the printable statement of a settlement at the hospital's insurance window; a settled one can be taken back (2305). */
-import { App as AntApp, Button, Descriptions, Popconfirm, Space, Typography } from 'antd';
+import { App as AntApp, Button, Descriptions, Input, Popconfirm, Space, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { createRetryKeys, type WindowStatement } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
@@ -13,6 +13,8 @@ export function WindowStatementPage({ hospital, setlId }: { hospital: string; se
   const { message } = AntApp.useApp();
   const [statement, setStatement] = useState<WindowStatement | null>(null);
   const [cancelling, setCancelling] = useState(false);
+  // A cross-province settlement is cancelled at the place of insurance too: the patient's ID card goes with it.
+  const [idNumber, setIdNumber] = useState('');
   const [keys] = useState(createRetryKeys);
   const load = useCallback(() => api.windowStatement(hospital, setlId).then(setStatement), [hospital, setlId]);
   useEffect(() => {
@@ -21,7 +23,7 @@ export function WindowStatementPage({ hospital, setlId }: { hospital: string; se
   const cancel = async () => {
     setCancelling(true);
     try {
-      await api.windowCancel(hospital, setlId, keys.of(['cancel', setlId]));
+      await api.windowCancel(hospital, setlId, keys.of(['cancel', setlId]), idNumber.trim().toUpperCase() || undefined);
       keys.done(['cancel', setlId]);
       void message.success(t('结算已撤销，就诊重新打开', 'Settlement cancelled; the encounter is open again'));
       await load();
@@ -61,6 +63,15 @@ export function WindowStatementPage({ hospital, setlId }: { hospital: string; se
           {t('打印', 'Print')}
         </Button>
         <Button onClick={() => navigate('/console/insurance-window')}>{t('返回窗口', 'Back to the window')}</Button>
+        {statement.status === 'settled' && (
+          <Input
+            style={{ width: 240 }}
+            value={idNumber}
+            onChange={(e) => setIdNumber(e.target.value)}
+            placeholder={t('患者身份证号（跨省结算撤销时读取）', 'Patient’s ID number (for a cross-province settlement)')}
+            data-testid="statement-id-number"
+          />
+        )}
         {statement.status === 'settled' && (
           <Popconfirm
             title={t(

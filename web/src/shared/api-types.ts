@@ -9141,6 +9141,8 @@ export interface paths {
         content: {
           'application/json': {
             useAccount?: boolean;
+            /** @description 患者出示的身份证号码 · the ID number presented */
+            residentId?: string;
           };
         };
       };
@@ -9256,6 +9258,8 @@ export interface paths {
             diagCode?: string;
             diagName?: string;
             deptName?: string;
+            /** @description 患者出示的身份证号码 · the ID number presented */
+            residentId?: string;
           };
         };
       };
@@ -9362,7 +9366,14 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 患者出示的身份证号码 · the ID number presented */
+            residentId?: string;
+          };
+        };
+      };
       responses: {
         /** @description Default Response */
         200: {

@@ -232,24 +232,26 @@ export function createApi(options: ApiOptions) {
           body: { lines },
         }),
       ),
-    windowPresettle: (hospital: string, mdtrtId: string) =>
+    // residentId: the ID card presented again (a cross-province settlement sends it to the place of insurance).
+    windowPresettle: (hospital: string, mdtrtId: string, residentId?: string) =>
       ok(
         client.POST('/api/insurance/window/{code}/encounters/{mdtrtId}/presettle', {
           params: { path: { code: hospital, mdtrtId } },
-          body: {},
+          body: { residentId },
         }),
       ),
-    windowSettle: (hospital: string, mdtrtId: string, medfeeSumamt: number, key: string) =>
+    windowSettle: (hospital: string, mdtrtId: string, medfeeSumamt: number, key: string, residentId?: string) =>
       ok(
         client.POST('/api/insurance/window/{code}/encounters/{mdtrtId}/settle', {
           params: { path: { code: hospital, mdtrtId }, header: { 'idempotency-key': key } },
-          body: { medfeeSumamt },
+          body: { medfeeSumamt, residentId },
         }),
       ),
-    windowCancel: (hospital: string, setlId: string, key: string) =>
+    windowCancel: (hospital: string, setlId: string, key: string, residentId?: string) =>
       ok(
         client.POST('/api/insurance/window/{code}/settlements/{setlId}/cancel', {
           params: { path: { code: hospital, setlId }, header: { 'idempotency-key': key } },
+          body: { residentId },
         }),
       ),
     windowStatement: (hospital: string, setlId: string) =>

@@ -357,10 +357,10 @@ const guangxiToHebeiAndVerify: Step = {
       atGuangxi: { verdict: answer.verdict, checks },
       offline: { verdict: offline.verdict, checks: Object.fromEntries(offline.checks.map((c) => [c.check, c.result])) },
     };
-    // At Guangxi nothing fails and the seal chains to the national root; status and inclusion are
-    // Hebei's to tell, so Guangxi's own answer is INDETERMINATE without them; with them, VALID.
+    // At Guangxi the seal chains to the national root, and the status comes from Hebei's signed
+    // lists found through the directory (foreign-status.ts): VALID there, and offline with the lists.
     const passes = ['format', 'disclosures', 'issuer', 'signature', 'validity'].every((c) => checks[c] === 'pass');
-    ctx.report.certificateVerifiedElsewhere = passes && answer.verdict !== 'INVALID' && offline.verdict === 'VALID';
+    ctx.report.certificateVerifiedElsewhere = passes && answer.verdict === 'VALID' && offline.verdict === 'VALID';
   },
 };
 

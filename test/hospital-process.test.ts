@@ -243,6 +243,12 @@ describe.each(testEngines())('the hospital process against the platform on %s', 
     await expect(start()).rejects.toThrow(/HOSPITAL_STATE_LOCKED/);
     const text = hospital.output() + readFileSync(path.join(stateDir, 'journal.jsonl'), 'utf8');
     expect(text).not.toContain(residentId);
+    // The ID number the settlement carries on the wire (跨省结算) is in the journal sealed, for a resend after a restart.
+    const carrying = (journal as { t: string; infno?: string; cert?: string }[]).filter(
+      (r) => r.t === 'sent' && ['2001', '2303', '2304'].includes(r.infno ?? ''),
+    );
+    expect(carrying.length).toBeGreaterThanOrEqual(3);
+    expect(carrying.every((r) => typeof r.cert === 'string' && r.cert.length > 20)).toBe(true);
     expect(hospital.output()).toContain(maskResidentId(residentId));
   }, 120_000);
 

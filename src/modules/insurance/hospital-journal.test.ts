@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openJournal } from './hospital-journal.ts';
+import { journalKey, openJournal, sealId, unsealId } from './hospital-journal.ts';
 
 const sent = (msgid: string, at: string) => ({ t: 'sent', msgid, infno: '2304', insuranceRegion: '450800', input: { mdtrt_id: 'M1' }, at });
 const answered = (msgid: string, at: string) => ({ t: 'answered', msgid, status: 200, answer: { infcode: 0, output: {} }, at });
@@ -72,5 +72,24 @@ describe('the hospital journal', () => {
     const journal = openJournal(file);
     journal.close();
     expect([journal.archived, journal.records]).toEqual([0, records]);
+  });
+});
+
+describe('an ID number in the journal', () => {
+  it('is sealed to its record: opened with the key and the msgid, refused with another msgid or key', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'yiban-journal-key-'));
+    try {
+      const key = journalKey(dir);
+      expect(journalKey(dir)).toEqual(key); // made once, then read
+      expect(statSync(path.join(dir, 'journal-key')).mode & 0o777).toBe(0o600);
+      const id = '45088119500312002X';
+      const sealed = sealId(key, id, 'H45010300001202608100001');
+      expect(sealed).not.toContain(id);
+      expect(unsealId(key, sealed, 'H45010300001202608100001')).toBe(id);
+      expect(() => unsealId(key, sealed, 'H45010300001202608100002')).toThrow();
+      expect(() => unsealId(Buffer.alloc(32, 1), sealed, 'H45010300001202608100001')).toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

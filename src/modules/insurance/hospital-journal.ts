@@ -11,8 +11,10 @@
  * opening the journal cuts it off (that record's message was never sent: it is sent only after
  * its line is on disk).
  *
- * Resident ID numbers never go into it: person information (1101) is a read and is not journaled;
- * the rest name people by their insurance number (psn_no) only.
+ * Resident ID numbers never go into it in clear: person information (1101) is a read and is not
+ * journaled; the rest name people by their insurance number (psn_no), and where a transaction
+ * must carry the ID number it is sealed (AES-256-GCM under the state directory's `journal-key`,
+ * bound to the record's msgid).
  *
  * It does not grow for ever: at opening, transactions answered before the retention (both their
  * records older than the cut-off) move to an archive file of their own (`journal-archive/`, named
@@ -20,6 +22,7 @@
  * file), and the journal is rewritten with the rest (a new file flushed, then renamed over it).
  * Unanswered transactions always stay, whatever their age: they are still being sent.
  */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -42,6 +45,12 @@ export interface SentRecord {
   infno: Infno;
   insuranceRegion: string;
   input: Record<string, unknown>;
+  /**
+   * The patient's ID number (the card read at registration), sealed with the journal's key
+   * (`sealId`): 2001 keeps it for the encounter; 2303, 2304, 2305 and 2601 carry it in clear only
+   * on the wire, as `mdtrt_cert_no` (a settlement across provinces needs it).
+   */
+  cert?: string;
   at: string;
 }
 
@@ -62,6 +71,30 @@ export interface Journal {
   /** Appends a record; resolves once it is on disk. */
   append(record: JournalRecord): Promise<void>;
   close(): void;
+}
+
+/** The journal's sealing key: read from the state directory, or made there (mode 0600) on first start. */
+export function journalKey(stateDir: string): Buffer {
+  const file = path.join(stateDir, 'journal-key');
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new Error(`${file}: not a 32-byte key`);
+  return key;
+}
+
+/** An ID number sealed for the record `msgid` (AES-256-GCM: iv ‖ ciphertext ‖ tag, base64url). */
+export function sealId(key: Buffer, id: string, msgid: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(msgid));
+  return Buffer.concat([iv, cipher.update(id, 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64url');
+}
+
+/** The ID number of `sealId`; throws when the key, the record or the bytes are not those it was sealed with. */
+export function unsealId(key: Buffer, sealed: string, msgid: string): string {
+  const bytes = Buffer.from(sealed, 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12)).setAAD(Buffer.from(msgid));
+  decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+  return Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]).toString('utf8');
 }
 
 /** Writes a file whole and flushes it, then renames it into place and flushes its directory. */

@@ -25,7 +25,7 @@ import {
   type HospitalClient,
   type Transport,
 } from './hospital-client.ts';
-import { openJournal, type Journal, type SentRecord } from './hospital-journal.ts';
+import { journalKey, openJournal, sealId, unsealId, type Journal, type SentRecord } from './hospital-journal.ts';
 import { chinaDay } from './insurance-context.ts';
 
 export interface HospitalSystemOptions {
@@ -190,6 +190,11 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
   if (opened.archived > 0)
     log(`journal: ${opened.archived} records of transactions answered over ${keepDays} days ago moved to journal-archive/`);
   const journal: Journal = opened;
+  const sealKey = journalKey(options.stateDir);
+  /** Each open encounter's patient ID number (from its 2001 record), for the transactions that carry it. */
+  const certs = new Map<string, string>();
+  /** The transactions whose input carries the patient's ID number on the wire. */
+  const CARRIES_ID: ReadonlySet<Infno> = new Set(['2303', '2304', '2305', '2601']);
 
   const sent = new Map<string, SentRecord>();
   const answered = new Map<string, { status: number; answer: Answer }>();
@@ -206,6 +211,7 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
     const input = record.input;
     switch (record.infno) {
       case '2001':
+        if (record.cert) certs.set(String(out.mdtrt_id), unsealId(sealKey, record.cert, record.msgid));
         encounters.set(String(out.mdtrt_id), {
           mdtrtId: String(out.mdtrt_id),
           psnNo: String(input.psn_no),
@@ -322,7 +328,11 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
       const started = performance.now();
       try {
         const c = await pinPlatformKey();
-        const { answer } = await c.call(record.infno, record.input, { msgid: record.msgid, insuranceRegion: record.insuranceRegion });
+        const input =
+          record.cert && CARRIES_ID.has(record.infno)
+            ? { ...record.input, mdtrt_cert_type: '02', mdtrt_cert_no: unsealId(sealKey, record.cert, record.msgid) }
+            : record.input;
+        const { answer } = await c.call(record.infno, input, { msgid: record.msgid, insuranceRegion: record.insuranceRegion });
         result = { status: 200, answer };
       } catch (error) {
         if (error instanceof HospitalCallError && error.status < 500) result = { status: error.status, answer: error.answer };
@@ -368,14 +378,22 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
   })();
 
   /** One transaction: journaled, sent, answered. A refusal throws HospitalError with the platform's code. */
-  async function send(infno: Infno, input: Record<string, unknown>, insuranceRegion: string): Promise<Record<string, unknown>> {
+  async function send(
+    infno: Infno,
+    input: Record<string, unknown>,
+    insuranceRegion: string,
+    /** The patient's ID number, sealed into the record (see SentRecord.cert). */
+    certNo?: string,
+  ): Promise<Record<string, unknown>> {
     await recovered;
+    const msgid = newMsgid(options.code, clock());
     const record: SentRecord = {
       t: 'sent',
-      msgid: newMsgid(options.code, clock()),
+      msgid,
       infno,
       insuranceRegion,
       input,
+      ...(certNo ? { cert: sealId(sealKey, certNo, msgid) } : {}),
       at: clock().toISOString(),
     };
     await journal.append(record);
@@ -455,6 +473,7 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
         '2001',
         { psn_no: base.psn_no, med_type: input.medType, begntime: input.begin, ...(input.emergency ? { emergency: '1' } : {}) },
         insu.insuplc_admdvs,
+        input.certNo,
       );
       return encounterOf(String(out.mdtrt_id));
     },
@@ -479,11 +498,12 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
       return serial(mdtrtId, async () => {
         const e = encounterOf(mdtrtId);
         const acct = extra.acctUsed === false ? { acct_used_flag: '0' } : {};
-        const pre = await send('2303', { mdtrt_id: mdtrtId, ...acct }, e.insuranceRegion);
+        const pre = await send('2303', { mdtrt_id: mdtrtId, ...acct }, e.insuranceRegion, certs.get(mdtrtId));
         const out = await send(
           '2304',
           { mdtrt_id: mdtrtId, medfee_sumamt: pre.medfee_sumamt, ...acct, ...(extra.list ? { setl_list: extra.list } : {}) },
           e.insuranceRegion,
+          certs.get(mdtrtId),
         );
         return out;
       });
@@ -492,13 +512,13 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
     /** Settlement cancellation (2305). */
     cancel(setlId: string) {
       const s = settlementOf(setlId);
-      return serial(s.mdtrtId, () => send('2305', { setl_id: setlId }, s.insuranceRegion));
+      return serial(s.mdtrtId, () => send('2305', { setl_id: setlId }, s.insuranceRegion, certs.get(s.mdtrtId)));
     },
 
     /** Reversal (2601) of the settlement's 2304 message. */
     reverse(setlId: string) {
       const s = settlementOf(setlId);
-      return serial(s.mdtrtId, () => send('2601', { omsgid: s.msgid, oinfno: '2304' }, s.insuranceRegion));
+      return serial(s.mdtrtId, () => send('2601', { omsgid: s.msgid, oinfno: '2304' }, s.insuranceRegion, certs.get(s.mdtrtId)));
     },
 
     /** Daily reconciliation (3201) of the day's settlements standing, per place of insurance, from the hospital's own books. */

@@ -105,6 +105,15 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
         }, 60 * 60_000)
       : undefined;
   cosignedPrune?.unref();
+  // Done messages' bodies (residents' ID numbers and names) once older than the retention: hourly; rows, digests and answers stay.
+  const messagePrune = platform.services.federation.enabled
+    ? setInterval(() => {
+        platform.services.federation
+          .pruneMessageBodies()
+          .catch((error: unknown) => app.log.error({ err: error }, 'federation message body prune failed'));
+      }, 60 * 60_000)
+    : undefined;
+  messagePrune?.unref();
   // A rotation while this process runs (with PostgreSQL) stops it rather than let it write under the old key.
   const stopWatch = watchMasterKey(platform.database.db, config.masterKey, {
     intervalMs: 30_000,
@@ -168,6 +177,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     clearInterval(federationRefresh);
     clearInterval(federationWitnessing);
     clearInterval(cosignedPrune);
+    clearInterval(messagePrune);
     stopWatch();
     await platform.close();
     process.exit(process.exitCode ?? 0);

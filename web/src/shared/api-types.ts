@@ -13694,7 +13694,7 @@ export interface paths {
       parameters: {
         query?: {
           /** @description pending: new requests and approved members with a key change waiting */
-          state?: 'pending' | 'approved' | 'revoked';
+          state?: 'pending' | 'approved' | 'rejected' | 'revoked';
         };
         header?: never;
         path?: never;
@@ -13713,10 +13713,13 @@ export interface paths {
                 memberId: string;
                 name: string;
                 endpoint: string;
-                status: 'pending' | 'approved' | 'revoked';
+                status: 'pending' | 'approved' | 'rejected' | 'revoked';
                 requestedAt: string;
                 approvedAt: string | null;
                 revokedAt: string | null;
+                rejectedAt: string | null;
+                /** @description the operator’s reason for a rejected request */
+                rejectionReason: string | null;
                 /** @description the member root certificate’s subject (RFC 4514) */
                 rootSubject: string;
                 /** @description SHA-256 of the root certificate (DER), hex */
@@ -14217,10 +14220,13 @@ export interface paths {
               memberId: string;
               name: string;
               endpoint: string;
-              status: 'pending' | 'approved' | 'revoked';
+              status: 'pending' | 'approved' | 'rejected' | 'revoked';
               requestedAt: string;
               approvedAt: string | null;
               revokedAt: string | null;
+              rejectedAt: string | null;
+              /** @description the operator’s reason for a rejected request */
+              rejectionReason: string | null;
               /** @description the member root certificate’s subject (RFC 4514) */
               rootSubject: string;
               /** @description SHA-256 of the root certificate (DER), hex */
@@ -14301,7 +14307,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * 驳回成员申请或其密钥变更 · reject a member’s request (it may ask again) or its key change (hub)
+     * 驳回成员申请或其密钥变更 · reject a member’s request with a reason (kept as rejected; it may ask again) or its key change (hub)
      * @description 决定与其账本记录一并提交，各节点下次刷新目录时生效。The decision and its ledger leaf commit together; every node sees it at its next directory refresh.
      */
     post: {
@@ -14314,7 +14320,14 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 驳回理由 · why (shown with the rejected request) */
+            reason?: string;
+          };
+        };
+      };
       responses: {
         /** @description Default Response */
         200: {
@@ -14326,10 +14339,13 @@ export interface paths {
               memberId: string;
               name: string;
               endpoint: string;
-              status: 'pending' | 'approved' | 'revoked';
+              status: 'pending' | 'approved' | 'rejected' | 'revoked';
               requestedAt: string;
               approvedAt: string | null;
               revokedAt: string | null;
+              rejectedAt: string | null;
+              /** @description the operator’s reason for a rejected request */
+              rejectionReason: string | null;
               /** @description the member root certificate’s subject (RFC 4514) */
               rootSubject: string;
               /** @description SHA-256 of the root certificate (DER), hex */
@@ -14435,10 +14451,13 @@ export interface paths {
               memberId: string;
               name: string;
               endpoint: string;
-              status: 'pending' | 'approved' | 'revoked';
+              status: 'pending' | 'approved' | 'rejected' | 'revoked';
               requestedAt: string;
               approvedAt: string | null;
               revokedAt: string | null;
+              rejectedAt: string | null;
+              /** @description the operator’s reason for a rejected request */
+              rejectionReason: string | null;
               /** @description the member root certificate’s subject (RFC 4514) */
               rootSubject: string;
               /** @description SHA-256 of the root certificate (DER), hex */

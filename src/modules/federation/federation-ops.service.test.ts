@@ -138,7 +138,9 @@ describe.each(testEngines())('operating a federation (%s)', (engine) => {
     const admin = await bearer(hub, 'platform_admin');
     const member = testMember('CN/GOV/640000/rejected', 'http://127.0.0.1:9');
     const ask = async (who: ReturnType<typeof testMember>, key: string) =>
-      (await signedPost(`${hub.url}/api/federation/members`, who.signing, JSON.stringify(who.join), { idempotencyKey: key })).send();
+      (
+        await signedPost(`${hub.url}/api/federation/members`, who.signing, JSON.stringify(who.join), { idempotencyKey: key, now: clock() })
+      ).send();
     expect((await ask(member, 'join-rejected-1')).status).toBe(202);
     const path = `/api/federation/members/${encodeURIComponent(member.join.memberId)}/reject`;
     const tooLong = await hub.app.inject({ method: 'POST', url: path, headers: admin, payload: { reason: 'x'.repeat(501) } });

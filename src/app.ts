@@ -162,6 +162,8 @@ export interface ServiceOptions {
   federationMessageRetentionMs?: number;
   /** How long and how often a message to another node is retried (default 7 days, at most 5 minutes apart). */
   federationRetry?: { retryForMs: number; backoffMaxMs: number };
+  /** How this node asks the hub and other members (tests inject one to forge or drop answers); global fetch by default. */
+  federationFetch?: typeof fetch;
 }
 
 /** The composition root: every service is built here, by hand, with only what it uses. */
@@ -210,6 +212,8 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     vault: createDisclosureVault(masterKey),
     // A federated node's verifiers also trust the national root and the cross-signed province roots (built below).
     foreignTrust: () => federation.foreignTrust(),
+    // Another member's certificate: its status from that member's signed lists, fetched and cached.
+    foreignStatus: (payload) => federation.foreignStatus(payload),
     ...(options.statusLists ? { statusLists: options.statusLists } : {}),
     clock,
   });
@@ -406,6 +410,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     // The directory entry lists the online services this node handles for residents of other provinces (全程网办).
     services: async () => (await catalog.listItems({})).filter((i) => i.online).map((i) => i.code),
     ...(options.federationRetry ? { deliveryRetry: options.federationRetry } : {}),
+    ...(options.federationFetch ? { fetch: options.federationFetch } : {}),
   });
   // Messages to other nodes leave through the outbox; a standalone node has none.
   if (federation.enabled) events.subscribe(federation.deliveryHandler());

@@ -51,7 +51,7 @@ export interface Platform {
 
 export function databaseOptions(config: Config) {
   return config.databaseUrl
-    ? ({ engine: 'postgres', url: config.databaseUrl } as const)
+    ? ({ engine: 'postgres', url: config.databaseUrl, poolSize: config.dbPoolSize } as const)
     : ({ engine: 'pglite', dataDir: config.dataDir } as const);
 }
 

@@ -71,6 +71,8 @@ export async function createTestContext(
     federation?: ServiceOptions['federation'];
     /** A federation delivery attempt's limit in ms. */
     federationTimeoutMs?: number;
+    /** How the node asks the hub and other members (default: global fetch). */
+    federationFetch?: typeof fetch;
   } = {},
 ): Promise<TestContext> {
   // Migrated and seeded (divisions of 正定县 and 长安区, demo departments, catalogue, certificate types).
@@ -88,6 +90,7 @@ export async function createTestContext(
     ...(options.noticeSender ? { noticeSender: options.noticeSender } : {}),
     ...(options.federation ? { federation: options.federation } : {}),
     ...(options.federationTimeoutMs ? { federationTimeoutMs: options.federationTimeoutMs } : {}),
+    ...(options.federationFetch ? { federationFetch: options.federationFetch } : {}),
   });
   const departments: Record<string, string> = {};
   for (const d of await ensureDemoDepartments(database.db)) if (d.departmentKind) departments[d.departmentKind] ??= d.code;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -120,13 +120,21 @@ async function startProxy(target: () => string): Promise<{ url: string; next2304
   };
 }
 
+/** Each running hospital's local API token, by its URL. */
+const tokens = new Map<string, string>();
+const bearer = (base: string) => ({ authorization: `Bearer ${tokens.get(base) ?? ''}` });
+
 async function post<T = Record<string, unknown>>(base: string, url: string, body: unknown = {}): Promise<{ status: number; json: T }> {
-  const res = await fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}${url}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...bearer(base) },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as T };
 }
 
 async function get<T>(base: string, url: string): Promise<T> {
-  return (await (await fetch(`${base}${url}`)).json()) as T;
+  return (await (await fetch(`${base}${url}`, { headers: bearer(base) })).json()) as T;
 }
 
 describe.each(testEngines())('the hospital process against the platform on %s', (engine) => {
@@ -153,6 +161,7 @@ describe.each(testEngines())('the hospital process against the platform on %s', 
     const hospitals: RunningHospital[] = [];
     const start = async () => {
       const h = await startHospital(spec);
+      tokens.set(h.url, h.token);
       hospitals.push(h);
       return h;
     };
@@ -196,6 +205,13 @@ describe.each(testEngines())('the hospital process against the platform on %s', 
 
   it('settles a stay end to end, reconciles the day, and logs no ID number', async () => {
     const { hospital, start, stateDir, residentId, psnNo } = await setup();
+    // The local API answers only with the token of its state directory (mode 0600); /health is open.
+    expect(statSync(path.join(stateDir, 'api-token')).mode & 0o777).toBe(0o600);
+    const bare = await fetch(`${hospital.url}/encounters`, { method: 'POST', body: JSON.stringify({ certNo: residentId }) });
+    expect([bare.status, ((await bare.json()) as { error: string }).error]).toEqual([401, 'UNAUTHENTICATED']);
+    const wrong = await fetch(`${hospital.url}/settlements`, { headers: { authorization: `Bearer ${'x'.repeat(hospital.token.length)}` } });
+    expect(wrong.status).toBe(401);
+    expect((await fetch(`${hospital.url}/health`)).status).toBe(200);
     const mdtrtId = await openStay(hospital.url, residentId);
     const settled = await post<Record<string, number | string>>(hospital.url, `/encounters/${mdtrtId}/settle`, {
       list: { diagCode: 'S72.001', diagName: '股骨颈骨折' },
@@ -304,6 +320,8 @@ describe.each(testEngines())('the hospital process against the platform on %s', 
           'simulate',
           '--hospital',
           hospital.url,
+          '--hospital-token-file',
+          path.join(stateDir, 'api-token'),
           '--patients',
           file,
           '--encounters',
@@ -412,6 +430,7 @@ describe.skipIf(!process.env.DATABASE_URL)('the platform process restarted mid-w
     const stateDir = mkdtempSync(path.join(tmpdir(), 'yiban-hospital-'));
     dirs.push(stateDir);
     const hospital = await startHospital({ platformUrl: proxy.url, code: HOSPITAL, region: '450103', stateDir, answerTimeoutMs: 170_000 });
+    tokens.set(hospital.url, hospital.token);
     try {
       await ctx.services.insuranceAdmin.registerInstitution(
         institutionInput({

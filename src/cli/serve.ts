@@ -11,7 +11,8 @@ export interface ServeExtras {
   /** A worker of `--workers N`: the primary printed the addresses; this process says only that it is ready. */
   quiet?: boolean;
 }
-import { startAppliedPrune } from '../modules/dashboards/index.ts';
+import { startPeriodic } from '../core/periodic.ts';
+import { startAppliedPrune, startRatingRollup } from '../modules/dashboards/index.ts';
 import { startSessionPurge } from '../modules/identity/index.ts';
 import { purgeExpiredPayloads } from '../modules/oidc/index.ts';
 import { watchMasterKey } from '../modules/identity/index.ts';
@@ -106,14 +107,13 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
       : undefined;
   cosignedPrune?.unref();
   // Done messages' bodies (residents' ID numbers and names) once older than the retention: hourly; rows, digests and answers stay.
-  const messagePrune = platform.services.federation.enabled
-    ? setInterval(() => {
-        platform.services.federation
-          .pruneMessageBodies()
-          .catch((error: unknown) => app.log.error({ err: error }, 'federation message body prune failed'));
-      }, 60 * 60_000)
-    : undefined;
-  messagePrune?.unref();
+  const stopMessagePrune = platform.services.federation.enabled
+    ? startPeriodic({
+        intervalMs: 60 * 60_000,
+        run: () => platform.services.federation.pruneMessageBodies().then(() => undefined),
+        onError: (error) => app.log.error({ err: error }, 'federation message body prune failed'),
+      })
+    : null;
   // A rotation while this process runs (with PostgreSQL) stops it rather than let it write under the old key.
   const stopWatch = watchMasterKey(platform.database.db, config.masterKey, {
     intervalMs: 30_000,
@@ -128,6 +128,18 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
   const stopPurge = startSessionPurge(platform.database.db, {
     intervalMs: 10 * 60_000,
     onError: (error) => app.log.error({ err: error }, 'session purge failed'),
+  });
+  // Handled events older than the retention leave the outbox (with the worker's marks): every ten minutes.
+  const stopOutboxPrune = startPeriodic({
+    intervalMs: 10 * 60_000,
+    immediate: true,
+    run: () => platform.services.events.pruneHandled({ retentionMs: config.outboxRetentionMs }).then(() => undefined),
+    onError: (error) => app.log.error({ err: error }, 'outbox prune failed'),
+  });
+  // 好差评 steps into the dashboards' counts, every second (a view is fresh within about two).
+  const stopRatingRollup = startRatingRollup(platform.database.db, {
+    intervalMs: 1000,
+    onError: (error) => app.log.error({ err: error }, 'rating count roll-up failed'),
   });
   // The dashboards' dedupe marks of events the worker has recorded done, once a week old: hourly.
   const stopAppliedPrune = startAppliedPrune(platform.database.db, platform.services.events, {
@@ -170,6 +182,9 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     await stopEvents();
     await stopPurge();
     await stopAppliedPrune();
+    await stopRatingRollup();
+    await stopOutboxPrune();
+    await stopMessagePrune?.();
     await stopBenefits();
     clearInterval(escalation);
     clearInterval(caseEscalation);
@@ -177,7 +192,6 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     clearInterval(federationRefresh);
     clearInterval(federationWitnessing);
     clearInterval(cosignedPrune);
-    clearInterval(messagePrune);
     stopWatch();
     await platform.close();
     process.exit(process.exitCode ?? 0);

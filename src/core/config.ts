@@ -33,6 +33,10 @@ export interface Config {
    * default 7) and the longest wait between two attempts (`YIBAN_FEDERATION_RETRY_MAX_S`, default 300).
    */
   federationRetry: { retryForMs: number; backoffMaxMs: number };
+  /** Connections to PostgreSQL per process (`YIBAN_DB_POOL`, default 20; with DATABASE_URL only). */
+  dbPoolSize: number;
+  /** How long a handled event stays in the outbox before it is pruned (`YIBAN_OUTBOX_RETENTION_DAYS`, default 14). */
+  outboxRetentionMs: number;
   /**
    * How long the body of a done message (applied, delivered) to or from another node is kept before
    * it is pruned (`YIBAN_FEDERATION_MESSAGE_RETENTION_DAYS`, default 30, at least 8: a received hand-over's case is opened from its body, and
@@ -171,6 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryForMs: wholeEnv(env, 'YIBAN_FEDERATION_RETRY_DAYS', 7, 1, 365) * 86_400_000,
       backoffMaxMs: wholeEnv(env, 'YIBAN_FEDERATION_RETRY_MAX_S', 300, 1, 86_400) * 1000,
     },
+    dbPoolSize: wholeEnv(env, 'YIBAN_DB_POOL', 20, 1, 1000),
+    outboxRetentionMs: wholeEnv(env, 'YIBAN_OUTBOX_RETENTION_DAYS', 14, 1, 3650) * 86_400_000,
     federationMessageRetentionMs: wholeEnv(env, 'YIBAN_FEDERATION_MESSAGE_RETENTION_DAYS', 30, 8, 3650) * 86_400_000,
     sharingKeyFile: env.YIBAN_SHARING_KEY_FILE || undefined,
     masterKey: env.YIBAN_MASTER_KEY ? decodeKey(env.YIBAN_MASTER_KEY) : loadOrCreateKeyFile(dataDir),

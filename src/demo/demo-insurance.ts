@@ -166,7 +166,7 @@ export async function runDemoInsurance(options: { out?: string; dataDir?: string
     const his = async (route: string, body: unknown): Promise<Record<string, unknown>> => {
       const res = await fetch(`${hospital!.url}${route}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${hospital!.token}` },
         body: JSON.stringify(body),
       });
       const answer = (await res.json()) as Record<string, unknown>;

@@ -85,6 +85,8 @@ async function checkStatusListCredential(
   at: Date,
   /** Chain results by signer and time, shared by the checks of one verification. */
   chains: Map<string, ChainResult> = new Map(),
+  /** How far the issuer's clock may run ahead of `at`: a list just signed elsewhere is not yet "valid from". */
+  skewMs = 0,
 ): Promise<CheckedStatusList> {
   if (!isRecord(credential) || !isRecord(credential.credentialSubject))
     return { ok: false, reason: 'STATUS_LIST_MISMATCH', detail: 'not a status list credential' };
@@ -162,7 +164,7 @@ async function checkStatusListCredential(
       validUntil: String(credential.validUntil),
     };
   }
-  if (at.getTime() < validFrom)
+  if (at.getTime() + skewMs < validFrom)
     return { ok: false, reason: 'STATUS_LIST_EXPIRED', detail: `valid only from ${String(credential.validFrom)}` };
   const bits = typeof subject.encodedList === 'string' ? await decodeStatusList(subject.encodedList) : null;
   if (!bits) return { ok: false, reason: 'STATUS_LIST_MISMATCH', detail: 'the encoded list is unreadable' };
@@ -186,6 +188,7 @@ export async function statusEvidenceFromCredentials(
   credentials: readonly unknown[],
   trust: TrustAnchors,
   at: Date = new Date(),
+  options: { skewMs?: number } = {},
 ): Promise<StatusEvidence> {
   const payload = parsePayload(payloadText);
   const evidence: StatusEvidence = { problems: [], lists: [] };
@@ -195,7 +198,7 @@ export async function statusEvidenceFromCredentials(
     const id = `${payload.status.list}/${purpose}`;
     let best: CheckedStatusList | null = null;
     for (const credential of credentials) {
-      const checked = await checkStatusListCredential(credential, trust, { id, purpose }, at, chains);
+      const checked = await checkStatusListCredential(credential, trust, { id, purpose }, at, chains, options.skewMs);
       // A list for another purpose or id is simply not this one; report it only if nothing else is found.
       if (checked.ok) {
         best = checked;

@@ -22,6 +22,7 @@ export type ReasonCode =
   | 'REVOKED'
   | 'SUSPENDED'
   | 'STATUS_UNAVAILABLE'
+  | 'STATUS_ISSUER_UNREACHABLE'
   | StatusListProblem
   | 'LEDGER_PROOF_INVALID'
   | 'LEDGER_UNAVAILABLE';
@@ -101,6 +102,10 @@ export const REASON_TEXT: Record<ReasonCode, { zh: string; en: string }> = {
   REVOKED: { zh: '证明已被撤销', en: 'the certificate has been revoked' },
   SUSPENDED: { zh: '证明已被挂起', en: 'the certificate is suspended' },
   STATUS_UNAVAILABLE: { zh: '无法获取证明的最新状态', en: 'the current status could not be checked' },
+  STATUS_ISSUER_UNREACHABLE: {
+    zh: '签发地平台暂时无法连接，且没有有效的状态列表缓存，无法确认证明是否已被撤销',
+    en: "the issuing member's platform cannot be reached and no valid copy of its status lists is cached",
+  },
   STATUS_LIST_UNSIGNED: { zh: '状态列表未经平台签名，不予采信', en: 'the status list is not signed by the platform' },
   STATUS_LIST_UNTRUSTED: {
     zh: '状态列表签名无效或签名密钥不在信任列表中',

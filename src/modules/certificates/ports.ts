@@ -1,6 +1,7 @@
 import type { Db, Executor } from '../../db/database.ts';
 import type { EventsService } from '../events/index.ts';
 import type { SignatureAlgorithm } from '../../verify/document.ts';
+import type { StatusEvidence } from '../../verify/verification-result.ts';
 import type { PdfKey } from './pdf/cms.ts';
 import type { DisclosureVault } from './disclosure-vault.ts';
 import type { StatusListOptions } from './status-lists.ts';
@@ -90,6 +91,17 @@ export interface CertificatesDeps {
    * verified (federation module); null or absent when there is none.
    */
   foreignTrust?: () => Promise<ForeignTrust | null>;
+  /**
+   * Another member's certificate's status, from its issuer's signed lists (federation module,
+   * fetched and cached); null or absent when the list it names is no member's.
+   */
+  foreignStatus?: (payload: string) => Promise<ForeignStatus | null>;
+}
+
+/** The status evidence of a certificate another member issued, and that member's log key (null: none published). */
+export interface ForeignStatus {
+  status: StatusEvidence;
+  ledgerVkey: string | null;
 }
 
 /** The parts of a national trust list a verifier adds to its own anchors. */

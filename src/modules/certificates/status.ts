@@ -69,17 +69,27 @@ export function createStatusFunctions(
       }));
     },
 
-    /** Verification with this deployment's own anchors and current status lists. */
+    /**
+     * Verification with this deployment's anchors and current status lists; another federation
+     * member's certificate with that member's signed lists and log key (the federation's port).
+     */
     async verify(bundle: CertificateBundle, options: { at?: Date } = {}): Promise<VerificationResult> {
       const payload = parsePayload(bundle.payload);
-      // The payload's own list, when it is one of this deployment's; otherwise no status evidence.
+      // The payload's own list, when it is one of this deployment's; otherwise its issuer's, or no status evidence.
       const list = payload ? lists.listOf(payload.status.list) : null;
-      const [trust, revocation, suspension] = await Promise.all([
+      const [trust, revocation, suspension, foreign] = await Promise.all([
         status.trustAnchors(),
         list ? status.statusBits(list, 'revocation') : null,
         list ? status.statusBits(list, 'suspension') : null,
+        payload && !list && deps.foreignStatus ? deps.foreignStatus(bundle.payload) : null,
       ]);
-      return verifyCertificate(bundle, trust, { ...options, status: { revocation, suspension } });
+      if (!foreign) return verifyCertificate(bundle, trust, { ...options, status: { revocation, suspension } });
+      // Its inclusion proof is in the issuer's ledger: checked with the issuer's log key, left out without one.
+      const { ledger, ...withoutLedger } = bundle;
+      const { ledger: _own, ...anchors } = trust;
+      return foreign.ledgerVkey && ledger
+        ? verifyCertificate(bundle, { ...anchors, ledger: { vkey: foreign.ledgerVkey } }, { ...options, status: foreign.status })
+        : verifyCertificate(withoutLedger, anchors, { ...options, status: foreign.status });
     },
 
     /** The decoded bitstring of a list, null when there is no such list. */

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { startPeriodic } from '../../core/periodic.ts';
 import type { Db } from '../../db/database.ts';
 import { HANDLER_NAME } from './counting.ts';
 
@@ -20,8 +21,9 @@ export interface PruneOptions {
 
 /**
  * Deletes the dedupe marks (dashboard_applied) written before now − retention whose events the
- * outbox worker has recorded as done by the dashboards' handler: those events never reach the
- * handler again, so their marks guard nothing. A mark whose event is not recorded done (the
+ * outbox worker has recorded as done by the dashboards' handler, or handled by all, or pruned
+ * (`handledBy`): those events never reach the handler again, so their marks guard nothing. A mark
+ * whose event is not recorded done (the
  * handler's transaction committed but the worker died before recording it; a dead letter that
  * may be retried) stays. Oldest first, a bounded page at a time; returns how many went. Several
  * processes may prune at once: a mark deleted twice is deleted once.
@@ -57,33 +59,17 @@ export async function pruneApplied(db: Db, events: HandledEvents, now: Date, opt
   return total;
 }
 
-/** Prunes on a timer (serve); the returned function stops it and waits for a prune under way. */
+/** Prunes on a timer (serve), at once and then every `intervalMs`; the returned function stops it and waits for a prune under way. */
 export function startAppliedPrune(
   db: Db,
   events: HandledEvents,
   options: PruneOptions & { intervalMs: number; clock?: () => Date; onError?: (error: unknown) => void },
 ): () => Promise<void> {
   const clock = options.clock ?? (() => new Date());
-  let running: Promise<void> | null = null;
-  let stopped = false;
-  const tick = () => {
-    // A prune slower than the interval is not started twice.
-    if (stopped || running) return;
-    running = pruneApplied(db, events, clock(), options)
-      .then(
-        () => undefined,
-        (error: unknown) => options.onError?.(error),
-      )
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, options.intervalMs);
-  timer.unref();
-  tick();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
+  return startPeriodic({
+    intervalMs: options.intervalMs,
+    immediate: true,
+    run: () => pruneApplied(db, events, clock(), options).then(() => undefined),
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
 }

@@ -1,6 +1,6 @@
 import { chinaDate } from '../../core/values.ts';
 import type { CaseFacts } from '../applications/index.ts';
-import { RATING_COUNTED_TOPIC } from '../ratings/index.ts';
+import type { RatingCountDelta } from '../ratings/index.ts';
 import { EXCHANGE_COMPLETED_TOPIC as EXCHANGE_COMPLETED } from '../sharing/index.ts';
 import { caseTiming } from './case-clock.ts';
 
@@ -78,7 +78,7 @@ export const zeroCounters = (): Counters => ({
 export const HANDLER_NAME = 'dashboards.count';
 
 /** The events the dashboards count. */
-export const COUNTED_TOPICS = ['case.submitted', 'case.decided', 'certificate.issued', EXCHANGE_COMPLETED, RATING_COUNTED_TOPIC] as const;
+export const COUNTED_TOPICS = ['case.submitted', 'case.decided', 'certificate.issued', EXCHANGE_COMPLETED] as const;
 
 export interface CountedEvent {
   id: number;
@@ -168,27 +168,21 @@ const RATING_COUNTERS: Record<string, keyof Counters> = {
   rectified: 'rectified',
   rectifiedOnTime: 'rectifiedOnTime',
 };
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const ORG_PATH = /^[0-9A-Za-z_-]+(\.[0-9A-Za-z_-]+)*$/;
-
 /**
- * A rating step's change to the 好差评 counts (`rating.counted`): its rating's org path, service
- * and day, and what it adds (negative when a rating is set aside on appeal); null for any other
- * event or a payload that is not one.
+ * A rating step's change to the 好差评 counts (the ratings module's `rating_count_deltas` row): what
+ * it adds to its rating's org path, service and day (negative when a rating is set aside on appeal).
  */
-export function ratingCounted(
-  event: CountedEvent,
-): { orgPath: string; serviceCode: string; counted: { day: string; add: Partial<Counters> } } | null {
-  if (event.topic !== RATING_COUNTED_TOPIC) return null;
-  const { orgPath, serviceCode, day, add } = event.payload;
-  if (typeof orgPath !== 'string' || !ORG_PATH.test(orgPath) || typeof serviceCode !== 'string' || serviceCode === '') return null;
-  if (typeof day !== 'string' || !DAY.test(day) || typeof add !== 'object' || add === null) return null;
+export function ratingCounted(delta: RatingCountDelta): {
+  orgPath: string;
+  serviceCode: string;
+  counted: { day: string; add: Partial<Counters> };
+} {
   const out: Partial<Counters> = {};
-  for (const [name, value] of Object.entries(add as Record<string, unknown>)) {
+  for (const [name, value] of Object.entries(delta.add as Record<string, unknown>)) {
     const counter = RATING_COUNTERS[name];
-    if (counter && Number.isSafeInteger(value)) out[counter] = value as number;
+    if (counter && typeof value === 'number' && Number.isSafeInteger(value)) out[counter] = value;
   }
-  return { orgPath, serviceCode, counted: { day, add: out } };
+  return { orgPath: delta.orgPath, serviceCode: delta.serviceCode, counted: { day: delta.day, add: out } };
 }
 
 /**

@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../../../test/db.ts';
 import { createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import type { Principal } from '../identity/index.ts';
-import { RATING_COUNTED_TOPIC } from '../ratings/index.ts';
-import { countEvents } from './on-event.ts';
+import { drainRatingCounts } from './rating-rollup.ts';
 
 const COUNTY = '130123';
 const residence = {
@@ -36,20 +35,9 @@ describe.each(testEngines())('the dashboard’s 好差评 figures per period on 
     return ctx.services.ratings.rateCase(resident, c.id, { level });
   }
 
-  /**
-   * The view's rating figures once the rating steps so far are counted. The outbox worker claims
-   * events by the context's clock, which is in the past here, so the handler is handed them
-   * directly, as the worker would (again and again: each counts once).
-   */
+  /** The view's rating figures once the rating steps so far are rolled up (as serve does every second). */
   const ratingsOf = async (from: string, to: string) => {
-    const { rows } = await ctx.database.db.execute<{
-      id: string | number;
-      topic: string;
-      payload: Record<string, unknown>;
-      created_at: string | Date;
-    }>(sql`select id, topic, payload, created_at from outbox where topic = ${RATING_COUNTED_TOPIC} order by id`);
-    const events = rows.map((r) => ({ id: Number(r.id), topic: r.topic, payload: r.payload, createdAt: new Date(r.created_at) }));
-    await countEvents(ctx.database.db, ctx.services.orgs, events);
+    await drainRatingCounts(ctx.database.db);
     return (await ctx.services.dashboards.view(countyAdmin, COUNTY, { from, to })).ratings!;
   };
 
@@ -197,5 +185,41 @@ describe.each(testEngines())('the dashboard’s 好差评 figures per period on 
     expect(statements).toHaveLength(3);
     for (const statement of statements) await db.execute(sql.raw(statement));
     expect(await snapshot()).toEqual(counted);
+  });
+
+  it('the move from outbox events to the queue counts each step once: pending events move, counted ones stay, and all are completed', async () => {
+    const db = ctx.database.db;
+    await drainRatingCounts(db);
+    const villagePath = (await ctx.services.orgs.byCode(VILLAGE))!.path;
+    const payload = (ratingId: string, add: Record<string, number>) =>
+      JSON.stringify({ ratingId, orgPath: villagePath, serviceCode: 'cert.residence', day: '2026-03-03', add });
+    const event = async (ratingId: string, add: Record<string, number>, processed: boolean) => {
+      const { rows } = await db.execute<{ id: string | number }>(
+        sql`insert into outbox (topic, payload, processed_at) values ('rating.counted', ${payload(ratingId, add)}::jsonb, ${processed ? sql`now()` : null})
+            returning id`,
+      );
+      return Number(rows[0]!.id);
+    };
+    const pending = await event('00000000-0000-4000-8000-000000000001', { ratings: 1, good: 1 }, false);
+    const markedByDashboards = await event('00000000-0000-4000-8000-000000000002', { ratings: 1, good: 1 }, false);
+    await db.execute(sql`insert into dashboard_applied (event_id) values (${markedByDashboards})`);
+    await event('00000000-0000-4000-8000-000000000003', { ratings: 1, good: 1 }, true);
+    const march = () => ratingsOf('2026-03-01', '2026-03-31');
+    const before = await march();
+
+    const migration = readFileSync(new URL('../../../drizzle/0036_rating_count_deltas.sql', import.meta.url), 'utf8');
+    const statements = migration.split('--> statement-breakpoint').filter((st) => /^\s*(--.*\n\s*)*(INSERT|UPDATE)/.test(st));
+    expect(statements).toHaveLength(2);
+    for (const statement of statements) await db.execute(sql.raw(statement));
+
+    const moved = await db.execute<{ rating_id: string }>(sql`select rating_id from rating_count_deltas`);
+    expect(moved.rows.map((r) => r.rating_id)).toEqual(['00000000-0000-4000-8000-000000000001']);
+    const open = await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from outbox where topic = 'rating.counted' and processed_at is null and id in (${pending}, ${markedByDashboards})`,
+    );
+    expect(open.rows[0]!.n).toBe(0);
+    const after = await march();
+    expect(after.ratings).toBe(before.ratings + 1);
+    expect(after.good).toBe(before.good + 1);
   });
 });

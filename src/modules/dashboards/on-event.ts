@@ -1,17 +1,7 @@
 import type { Db } from '../../db/database.ts';
 import { readCaseFacts } from '../applications/index.ts';
 import type { EventHandler, StoredEvent } from '../events/index.ts';
-import {
-  addToDeltas,
-  caseIdOf,
-  COUNTED_TOPICS,
-  countEvent,
-  type CountedEvent,
-  type Deltas,
-  HANDLER_NAME,
-  providerOf,
-  ratingCounted,
-} from './counting.ts';
+import { addToDeltas, caseIdOf, COUNTED_TOPICS, countEvent, type CountedEvent, type Deltas, HANDLER_NAME, providerOf } from './counting.ts';
 import * as repo from './dashboards.repository.ts';
 
 /** The orgs module's cached read: an exchange's provider's path. */
@@ -45,11 +35,6 @@ export async function countEvents(db: Db, orgs: CountingOrgs, events: readonly C
       const provider = providerOf(event);
       const providerPath = provider ? providers.get(provider.orgCode) : null;
       if (provider && providerPath) addToDeltas(deltas, { orgPath: providerPath, serviceCode: null }, provider.counted);
-      const rating = ratingCounted(event);
-      if (rating) {
-        addToDeltas(deltas, rating, rating.counted);
-        continue;
-      }
       const id = caseIdOf(event);
       const f = id ? facts.get(id) : undefined;
       if (!f) continue;
@@ -61,7 +46,7 @@ export async function countEvents(db: Db, orgs: CountingOrgs, events: readonly C
   });
 }
 
-/** The outbox handler: cases submitted and decided, certificates issued, exchanges completed, rating steps (batches amortise the reads and writes). */
+/** The outbox handler: cases submitted and decided, certificates issued, exchanges completed (batches amortise the reads and writes; rating steps: rating-rollup.ts). */
 export function dashboardsHandler(deps: { db: Db; orgs: CountingOrgs }): EventHandler {
   const { db, orgs } = deps;
   return {

@@ -1,10 +1,11 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/database.ts';
 import { queryPrepared, type PreparedStatement } from '../../db/prepared.ts';
 import { eventHandled, outbox } from './events.tables.ts';
 import type { DomainEvent, EventHandler } from './handlers.ts';
 import { createWorker, DEFAULT_WORKER_OPTIONS, type WorkerOptions } from './worker.ts';
 import { createDeadLetterFunctions } from './dead-letters.ts';
+import { pruneHandledEvents, type OutboxPruneOptions } from './prune.ts';
 
 export interface EventsDeps {
   db: Db;
@@ -71,17 +72,21 @@ export function createEventsService(deps: EventsDeps) {
     },
 
     /**
-     * Of these events, those the worker has recorded as done by `handler`: it never hands them to
-     * that handler again (a handler's own dedupe marks of them can go).
+     * Of these events, those the worker has recorded as done by `handler`, or done by every
+     * handler, or pruned (only handled events are): it never hands them to that handler again (a
+     * handler's own dedupe marks of them can go).
      */
     async handledBy(handler: string, eventIds: readonly number[]): Promise<Set<number>> {
       if (eventIds.length === 0) return new Set();
-      const rows = await db
-        .select({ eventId: eventHandled.eventId })
-        .from(eventHandled)
-        .where(and(eq(eventHandled.handler, handler), inArray(eventHandled.eventId, [...eventIds])));
-      return new Set(rows.map((r) => r.eventId));
+      const { rows } = await db.execute<{ id: string | number }>(sql`
+        select e.id from unnest(${sql.param([...eventIds])}::bigint[]) as e(id)
+        where exists (select 1 from ${eventHandled} h where h.event_id = e.id and h.handler = ${handler})
+           or not exists (select 1 from ${outbox} o where o.id = e.id and o.processed_at is null)`);
+      return new Set(rows.map((r) => Number(r.id)));
     },
+
+    /** Deletes events handled before the retention (prune.ts); how many went. */
+    pruneHandled: (options: OutboxPruneOptions = {}) => pruneHandledEvents(db, clock(), options),
 
     /** One claim of due events, handled (by the subscribed handlers unless others are given); how many were claimed. */
     runOnce: (handlers: readonly EventHandler[] = subscribed, limit?: number) => worker.runOnce(handlers, limit),

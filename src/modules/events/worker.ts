@@ -157,13 +157,16 @@ export function createWorker(deps: WorkerDeps) {
   }
 
   /**
-   * One statement for the batch: the marks of the handlers that succeeded, and the events with
-   * no error done. Each failed event is then due again after its backoff, or dead. Every write
+   * One statement for the batch: the marks of the handlers that succeeded for events that will be
+   * retried, and the events with no error done. Each failed event is then due again after its backoff, or dead. Every write
    * names the claim's attempt, so a stale worker's changes nothing.
    */
   async function settle(outcomes: readonly Outcome[]): Promise<void> {
     const now = clock();
-    const marks = outcomes.flatMap((o) => o.succeeded.map((handler) => ({ eventId: o.event.id, handler })));
+    // A mark guards a retry: an event done by every handler is never retried, so only the failed ones' are written.
+    const marks = outcomes
+      .filter((o) => o.errors.length > 0)
+      .flatMap((o) => o.succeeded.map((handler) => ({ eventId: o.event.id, handler })));
     const ok = outcomes.filter((o) => o.errors.length === 0).map((o) => o.event);
     if (marks.length > 0 || ok.length > 0) {
       await db.execute(sql`

@@ -31,6 +31,17 @@ export interface JoinRequest {
   ledger?: MemberLedger;
 }
 
+/** Another member as an issuer of certificates this node verifies: where its status lists are, what its keys chain to, its log key. */
+export interface Issuer {
+  memberId: string;
+  endpoint: string;
+  /** The root its status signers must chain to: its province root, or the national root for the hub. */
+  roots: string[];
+  /** Status signers to accept, each only if it chains to `roots`. */
+  statusSigners: StatusSigners;
+  logVkey: string | null;
+}
+
 export interface HubInfo {
   memberId: string;
   name: string;
@@ -137,6 +148,20 @@ export function createDirectory(ctx: FederationContext) {
       },
       true,
     );
+  }
+
+  /** The province's verified copy of the national trust list (null before the first refresh). */
+  async function storedTrustList(): Promise<NationalTrustList | null> {
+    const version = await repo.latestVersion(db, 'trust-list');
+    if (version === null) return null;
+    const known = parsedLists.get(version);
+    if (known) return known;
+    const row = await repo.latestDocument(db, 'trust-list');
+    if (!row) return null;
+    // Stored only after its signature verified against the pinned hub key.
+    const list = (JSON.parse(row.envelope) as SignedDocument<NationalTrustList>).document;
+    parsedLists.set(row.version, list);
+    return list;
   }
 
   const directory = {
@@ -325,17 +350,37 @@ export function createDirectory(ctx: FederationContext) {
           statusSigners: Object.assign({}, ...rows.map((r) => r.statusSigners)) as StatusSigners,
         };
       }
-      const version = await repo.latestVersion(db, 'trust-list');
-      if (version === null) return null;
-      let list = parsedLists.get(version);
-      if (!list) {
-        const row = await repo.latestDocument(db, 'trust-list');
-        if (!row) return null;
-        // Stored only after its signature verified against the pinned hub key.
-        list = (JSON.parse(row.envelope) as SignedDocument<NationalTrustList>).document;
-        parsedLists.set(row.version, list);
+      const list = await storedTrustList();
+      return list && { roots: list.roots, intermediates: list.intermediates, statusSigners: list.statusSigners };
+    },
+
+    /**
+     * The other approved members whose certificates this node may be asked to verify, from what it
+     * already holds (the hub's table, or a province's verified directory and trust list): never a
+     * signature, never a call to the hub.
+     */
+    async issuers(): Promise<Issuer[]> {
+      const config = ctx.config;
+      if (config.role === 'standalone') return [];
+      if (config.role === 'hub') {
+        const rows = (await repo.listMembers(db)).filter((r) => r.status === 'approved' && r.nationalCertificate);
+        return rows.map((r) => ({
+          memberId: r.memberId,
+          endpoint: r.endpoint,
+          roots: [r.rootCertificate],
+          statusSigners: r.statusSigners,
+          logVkey: r.ledger?.logVkey ?? null,
+        }));
       }
-      return { roots: list.roots, intermediates: list.intermediates, statusSigners: list.statusSigners };
+      const [doc, list] = await Promise.all([cachedDirectory(db), storedTrustList()]);
+      if (!doc || !list) return [];
+      return doc.members.flatMap((m) => {
+        const roots =
+          m.memberId === doc.hub ? list.roots : list.provinces.filter((p) => p.memberId === m.memberId).map((p) => p.rootCertificate);
+        return m.memberId === config.memberId || roots.length === 0
+          ? []
+          : [{ memberId: m.memberId, endpoint: m.endpoint, roots, statusSigners: list.statusSigners, logVkey: m.ledger?.logVkey ?? null }];
+      });
     },
 
     /** The national trust list this node holds: the hub's own, or a province's verified copy (null before the first refresh). */

@@ -6,6 +6,7 @@ import { createMessages } from './messages.ts';
 import { requestJoin, requestKeyChange } from './join.ts';
 import { federated, nodeKey } from './node-identity.ts';
 import { createWitnessing } from './witnessing.ts';
+import { createForeignStatus } from './foreign-status.ts';
 import { DEFAULT_DELIVERY_RETRY, DEFAULT_MESSAGE_RETENTION_MS } from './federation-context.ts';
 
 /**
@@ -32,6 +33,7 @@ export function createFederationService(deps: FederationDeps) {
   const messages = createMessages(ctx, { lookup: directory.lookup, types });
   const calls = createCalls(ctx, { lookup: directory.lookup, directoryMembers: async () => (await directory.current())?.members ?? [] });
   const witnessing = createWitnessing(ctx, { directory, send: messages.send });
+  const foreignStatus = createForeignStatus(ctx, { issuers: () => directory.issuers() });
   types.register(witnessing.cosignedType);
 
   return {
@@ -56,6 +58,11 @@ export function createFederationService(deps: FederationDeps) {
     directory,
     /** The certificates module's `foreignTrust` port: anchors of the other members (null when standalone). */
     foreignTrust: () => directory.foreignAnchors(),
+    /**
+     * The certificates module's `foreignStatus` port: another member's certificate's status from
+     * its signed lists, fetched from its published endpoint and cached (null for a non-member's).
+     */
+    foreignStatus: (payload: string) => foreignStatus.evidence(payload),
     /** The member lookup port other modules use. */
     lookup: directory.lookup,
     /** Other modules register their message types here (the composition root, before serving). */

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { startPeriodic } from '../../core/periodic.ts';
 import type { Db } from '../../db/database.ts';
 
 export interface PurgeOptions {
@@ -33,32 +34,16 @@ export async function purgeExpiredSessions(db: Db, now: Date, options: PurgeOpti
   return total;
 }
 
-/** Purges on a timer (serve); the returned function stops it and waits for a purge under way. */
+/** Purges on a timer (serve), at once and then every `intervalMs`; the returned function stops it and waits for a purge under way. */
 export function startSessionPurge(
   db: Db,
   options: PurgeOptions & { intervalMs: number; clock?: () => Date; onError?: (error: unknown) => void },
 ): () => Promise<void> {
   const clock = options.clock ?? (() => new Date());
-  let running: Promise<void> | null = null;
-  let stopped = false;
-  const tick = () => {
-    // A purge slower than the interval is not started twice.
-    if (stopped || running) return;
-    running = purgeExpiredSessions(db, clock(), options)
-      .then(
-        () => undefined,
-        (error: unknown) => options.onError?.(error),
-      )
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, options.intervalMs);
-  timer.unref();
-  tick();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
+  return startPeriodic({
+    intervalMs: options.intervalMs,
+    immediate: true,
+    run: () => purgeExpiredSessions(db, clock(), options).then(() => undefined),
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
 }

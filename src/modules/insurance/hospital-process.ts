@@ -12,6 +12,8 @@ export interface RunningHospital {
   keyId: string;
   /** Its public key file (PEM), for `insurance institution add --public-key-file`. */
   publicKeyFile: string;
+  /** The local API's bearer token (from its state directory). */
+  token: string;
   process: ChildProcess;
   /** Everything it printed so far (stdout and stderr). */
   output(): string;
@@ -81,6 +83,7 @@ export async function startHospital(spec: HospitalSpec): Promise<RunningHospital
     port,
     keyId,
     publicKeyFile: path.join(spec.stateDir, 'hospital.pub.pem'),
+    token: readFileSync(path.join(spec.stateDir, 'api-token'), 'utf8').trim(),
     process: child,
     output: () => out,
     stop: () => ending('SIGTERM'),

@@ -1,7 +1,9 @@
 /**
  * The hospital system's local HTTP API, what the window (the cashier's desk) and the simulator
- * drive. It listens on the hospital's own network only (127.0.0.1 by default) and carries no
- * authentication of its own: it is the HIS, not the platform.
+ * drive. It listens on the hospital's own network only (127.0.0.1 by default), and every call but
+ * `GET /health` carries `Authorization: Bearer <token>`: the token is made on first start in the
+ * state directory (`api-token`, readable by its owner only), where the window's software reads it.
+ * Patients' encounters and settlements are behind it.
  *
  *   GET  /health                       code, key id, pending transactions
  *   POST /encounters                   {certNo, medType, begin, emergency?} → 1101 + 2001
@@ -16,10 +18,31 @@
  * A platform refusal is answered with its status and {error, message, messageEn}; a transaction
  * not answered within `answerTimeoutMs` with 504 and its msgid (it is still being sent).
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import path from 'node:path';
 import { HospitalError, type FeeLineInput, type HospitalSystem } from './hospital-system.ts';
 
 const MAX_BODY = 1024 * 1024;
+
+/** The local API's token file in a hospital's state directory. */
+export const API_TOKEN_FILE = 'api-token';
+
+/** The local API's bearer token: read from the state directory, or made there (mode 0600) on first start. */
+export function hospitalApiToken(stateDir: string): string {
+  const file = path.join(stateDir, API_TOKEN_FILE);
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** Whether the request carries the token (compared in constant time). */
+function authorised(req: IncomingMessage, token: Buffer): boolean {
+  const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+  if (!m) return false;
+  const given = Buffer.from(m[1]!);
+  return given.length === token.length && timingSafeEqual(given, token);
+}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
@@ -65,8 +88,9 @@ function feeLines(body: Record<string, unknown>): FeeLineInput[] {
   });
 }
 
-export function createHospitalServer(system: HospitalSystem, options: { code: string; answerTimeoutMs?: number }): Server {
+export function createHospitalServer(system: HospitalSystem, options: { code: string; token: string; answerTimeoutMs?: number }): Server {
   const timeoutMs = options.answerTimeoutMs ?? 30_000;
+  const token = Buffer.from(options.token);
 
   /** The answer, or 504 once the wait is over (the transaction is still being sent, same msgid). */
   async function answered<T>(work: Promise<T>): Promise<{ status: number; body: unknown }> {
@@ -99,6 +123,15 @@ export function createHospitalServer(system: HospitalSystem, options: { code: st
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/health')
       return { status: 200, body: { code: options.code, keyId: system.keyId, pending: system.pending().length } };
+    if (!authorised(req, token))
+      return {
+        status: 401,
+        body: {
+          error: 'UNAUTHENTICATED',
+          message: '缺少或错误的接口令牌（见状态目录中的 api-token）',
+          messageEn: 'missing or wrong API token (see api-token in the state directory)',
+        },
+      };
     if (method === 'GET' && url.pathname === '/stats') return { status: 200, body: system.stats() };
     if (method === 'GET' && parts[0] === 'transactions' && parts.length === 2) {
       const state = system.journalState(parts[1]!);

@@ -31,13 +31,15 @@ class WindowError extends Error {
   }
 }
 
-/** The window over a hospital process's local HTTP API. */
-export function httpWindow(baseUrl: string): HospitalWindow {
+/** The window over a hospital process's local HTTP API, with its token. */
+export function httpWindow(baseUrl: string, token: string): HospitalWindow {
   const base = baseUrl.replace(/\/$/, '');
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const authorization = `Bearer ${token}`;
     const res = await fetch(`${base}${path}`, {
       method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      headers: body === undefined ? { authorization } : { authorization, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const json = (await res.json()) as T & { error?: string; messageEn?: string };
     if (!res.ok) throw new WindowError(res.status, json);

@@ -40,6 +40,8 @@ export interface HospitalSystemOptions {
   /** First and longest wait between resends of an unanswered transaction. */
   retry?: { firstMs: number; maxMs: number };
   clock?: () => Date;
+  /** Days of answered transactions the journal keeps at opening; older ones move to its archive (default 35). */
+  journalKeepDays?: number;
 }
 
 interface PlatformKey {
@@ -181,7 +183,13 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
   const transport = options.transport ?? fetchTransport;
   const { key, created, publicKeyPem } = loadOrCreateHospitalKey(options.stateDir, options.code);
   const unlock = lockStateDir(options.stateDir);
-  const journal: Journal = openJournal(path.join(options.stateDir, JOURNAL_FILE));
+  const keepDays = options.journalKeepDays ?? 35;
+  const opened = openJournal(path.join(options.stateDir, JOURNAL_FILE), {
+    archiveBefore: new Date(clock().getTime() - keepDays * 86_400_000),
+  });
+  if (opened.archived > 0)
+    log(`journal: ${opened.archived} records of transactions answered over ${keepDays} days ago moved to journal-archive/`);
+  const journal: Journal = opened;
 
   const sent = new Map<string, SentRecord>();
   const answered = new Map<string, { status: number; answer: Answer }>();

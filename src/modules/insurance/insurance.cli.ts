@@ -10,7 +10,7 @@ import { AppError, formatMessage } from '../../core/errors.ts';
 import { makeResidentId, maskResidentId, parseResidentId } from '../identity/index.ts';
 import { sm2VerifyingKey } from '../sharing/index.ts';
 import { INSTITUTION_CODE } from './envelope.ts';
-import { createHospitalServer } from './hospital-server.ts';
+import { API_TOKEN_FILE, createHospitalServer, hospitalApiToken } from './hospital-server.ts';
 import { httpWindow, localWindow, seeded, simulateDay } from './hospital-simulate.ts';
 import { HospitalError, institutionKeyId, openHospitalSystem } from './hospital-system.ts';
 import { chinaDay } from './insurance-context.ts';
@@ -159,12 +159,13 @@ export function registerInsuranceCommands(program: Command, open: () => Promise<
             pending: system.pending().length,
           }),
         );
-        const server = createHospitalServer(system, { code: options.code, answerTimeoutMs: options.answerTimeoutMs });
+        const token = hospitalApiToken(options.stateDir);
+        const server = createHospitalServer(system, { code: options.code, token, answerTimeoutMs: options.answerTimeoutMs });
         await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
         const address = server.address();
         const port = typeof address === 'object' && address ? address.port : options.port;
         // Tests and the simulator wait for this line.
-        console.log(`listening on http://${options.host}:${port} key ${system.keyId}`);
+        console.log(`listening on http://${options.host}:${port} key ${system.keyId} (API token in ${options.stateDir}/${API_TOKEN_FILE})`);
         // The platform key is pinned on first contact; unanswered transactions are resent meanwhile.
         void system.pinPlatformKey().catch((error: unknown) => log(`platform interface key not pinned yet: ${String(error)}`));
         void system.recovered.then(() => log('journal recovered: every transaction answered'));
@@ -178,6 +179,7 @@ export function registerInsuranceCommands(program: Command, open: () => Promise<
     .command('simulate')
     .description('模拟一天的医保窗口业务并对账 a day of encounters at the window, then 3201 reconciliation; prints JSON figures')
     .option('--hospital <url>', 'a running hospital process’s local API; without it, a hospital system in this process')
+    .option('--hospital-token-file <file>', 'with --hospital: its API token file (api-token in its state directory)')
     .option('--platform <url>', 'the platform’s base URL (in-process hospital)')
     .option('--code <code>', 'the institution’s code (in-process hospital)')
     .option('--region <division>', 'the institution’s division (in-process hospital)')
@@ -192,6 +194,7 @@ export function registerInsuranceCommands(program: Command, open: () => Promise<
     .action(
       async (options: {
         hospital?: string;
+        hospitalTokenFile?: string;
         platform?: string;
         code?: string;
         region?: string;
@@ -229,8 +232,11 @@ export function registerInsuranceCommands(program: Command, open: () => Promise<
         if (patients.length === 0) throw new InvalidArgumentError('name --patients <file> or --enrol <n>');
         let close = async () => undefined as void;
         let window;
-        if (options.hospital) window = httpWindow(options.hospital);
-        else {
+        if (options.hospital) {
+          if (!options.hospitalTokenFile)
+            throw new InvalidArgumentError('with --hospital: --hospital-token-file (api-token in its state directory)');
+          window = httpWindow(options.hospital, readFileSync(options.hospitalTokenFile, 'utf8').trim());
+        } else {
           if (!options.platform || !options.code || !options.region || !options.stateDir)
             throw new InvalidArgumentError('without --hospital: --platform, --code, --region and --state-dir');
           const system = await openHospitalSystem({

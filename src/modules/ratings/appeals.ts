@@ -55,7 +55,7 @@ export function createAppealFunctions(ctx: RatingsContext) {
         if (appeal.decision) throw conflict('该申诉已有决定', 'this appeal has been decided');
         const now = clock();
         // Set aside, the rating and its steps count no more (taken before its task closes).
-        if (input.decision === 'overturned') await enqueueCounted(deps.events, tx, rating, await overturnCounts(tx, rating));
+        if (input.decision === 'overturned') await enqueueCounted(tx, rating, await overturnCounts(tx, rating));
         await repo.updateAppeal(tx, appeal.id, {
           decision: input.decision,
           decisionNote: note,

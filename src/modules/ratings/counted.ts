@@ -1,21 +1,18 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { chinaDate } from '../../core/values.ts';
 import type { Executor } from '../../db/database.ts';
-import type { EventsService } from '../events/index.ts';
 import { isBad } from './levels.ts';
 import * as repo from './ratings.repository.ts';
-import { ratings } from './ratings.tables.ts';
+import { ratingCountDeltas, ratings } from './ratings.tables.ts';
 
 /**
- * The event that tells the dashboards how a step changed the 好差评 figures of its rating's day
- * (China date of the rating): the dashboards add it to their per-day, per-month and per-year
- * counts of the rating's org and every org above (maintained incrementally, never a scan of the
- * ratings per view). Enqueued in the step's own transaction, so a figure changes exactly when the
- * step is recorded. The counts follow the public figures (src/verify/figures.ts): a callback or a
- * reply counts on the rating's day, and a rating set aside on appeal counts no more.
+ * How a rating step changes the 好差评 figures of its rating's day (China date of the rating): a
+ * row of `rating_count_deltas`, written with the step, which the dashboards add to their per-day,
+ * per-month and per-year counts of the rating's org and every org above (maintained incrementally,
+ * never a scan of the ratings per view; `takeCountDeltas`). The counts follow the public figures
+ * (src/verify/figures.ts): a callback or a reply counts on the rating's day, and a rating set aside
+ * on appeal counts no more.
  */
-export const RATING_COUNTED_TOPIC = 'rating.counted';
-
 export interface RatingCounts {
   ratings?: number;
   good?: number;
@@ -27,31 +24,48 @@ export interface RatingCounts {
   rectifiedOnTime?: number;
 }
 
-interface RatingCountedPayload {
-  ratingId: string;
+/** A step's change as the dashboards take it. */
+export interface RatingCountDelta {
   orgPath: string;
   serviceCode: string;
-  /** The rating's day (China date): the figures' period is the rating's. */
+  /** The rating's day (China date). */
   day: string;
   add: RatingCounts;
 }
 
 type Rated = Pick<repo.RatingRow, 'id' | 'orgPath' | 'serviceCode' | 'ratedAt'>;
 
-export async function enqueueCounted(
-  events: Pick<EventsService, 'enqueue'>,
-  tx: Executor,
-  rating: Rated,
-  add: RatingCounts,
-): Promise<void> {
-  const payload: RatingCountedPayload = {
+/** Records the step's change in the caller's transaction. */
+export async function enqueueCounted(tx: Executor, rating: Rated, add: RatingCounts): Promise<void> {
+  await tx.insert(ratingCountDeltas).values({
     ratingId: rating.id,
     orgPath: rating.orgPath,
     serviceCode: rating.serviceCode,
     day: chinaDate(rating.ratedAt),
-    add,
-  };
-  await events.enqueue(tx, { topic: RATING_COUNTED_TOPIC, payload: { ...payload } });
+    add: { ...add },
+  });
+}
+
+/**
+ * The same insert as a part of the caller's statement: the rating's id, org path and service are
+ * its parameters `$1`, `$11` and `$12`, and `day` and `add` (JSON) the two given; written only when
+ * the statement's `inserted` CTE wrote its row.
+ */
+export function countedSql(dayParam: number, addParam: number): string {
+  return `insert into rating_count_deltas (rating_id, org_path, service_code, day, add)
+    select $1, $11, $12, $${dayParam}::date, $${addParam}::jsonb where exists (select 1 from inserted)`;
+}
+
+/**
+ * Takes up to `limit` changes, oldest first, deleting them in the caller's transaction (which adds
+ * them to the aggregates: they count once, when it commits). Concurrent callers take different rows.
+ */
+export async function takeCountDeltas(tx: Executor, limit: number): Promise<RatingCountDelta[]> {
+  const { rows } = await tx.execute<{ org_path: string; service_code: string; day: string; add: RatingCounts }>(sql`
+    delete from ${ratingCountDeltas} where id in (
+      select id from ${ratingCountDeltas} order by id limit ${limit} for update skip locked)
+    returning org_path, service_code, day::text as day, add`);
+  return rows.map((r) => ({ orgPath: r.org_path, serviceCode: r.service_code, day: r.day, add: r.add }));
 }
 
 /** What a new rating adds (its rectification task, when bad, is opened in the same transaction). */

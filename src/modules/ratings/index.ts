@@ -4,4 +4,4 @@ export { publicFiguresRoutes } from './figures.routes.ts';
 export { decodeRatingLeaf, type RatingLeaf } from './leaf.ts';
 export { ratingsRoutes } from './ratings.routes.ts';
 export { type RatingsService, createRatingsService, setRatingPolicy } from './ratings.service.ts';
-export { RATING_COUNTED_TOPIC } from './counted.ts';
+export { takeCountDeltas, type RatingCountDelta } from './counted.ts';

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AppError, notFound } from '../../core/errors.ts';
-import { hasUnsafeText } from '../../core/values.ts';
+import { chinaDate, hasUnsafeText } from '../../core/values.ts';
 import type { Executor } from '../../db/database.ts';
 import { actsForAnOrg, can, requireResidentScope, type Principal } from '../identity/index.ts';
 import { rectificationDeadline } from './deadlines.ts';
-import { enqueueCounted, ratedCounts } from './counted.ts';
+import { countedSql, ratedCounts } from './counted.ts';
 import { appendRatingLeaf, encodeRatingLeaf, newRaterSalt, RATING_LEAF_KIND, raterDigest } from './leaf.ts';
 import { indicatorNames, indicatorSetOf, isBad, LEVELS, channelOfSession } from './levels.ts';
 import { conflict, invalid, notFoundOf, TEXT } from './messages.ts';
@@ -100,16 +100,15 @@ export function createRateFunctions(ctx: RatingsContext) {
       serviceCode: input.service.code,
       ratedAt: now,
     };
-    // The row and its leaf in one statement: none of either when the case or encounter was rated already.
-    const entry = await deps.ledger.appendWithInsert(
+    // The row, its count change and its leaf in one statement: none of them when the case or encounter was rated already.
+    const [entry] = await deps.ledger.appendWithStatement<{ id: string | number }>(
       tx,
       { kind: RATING_LEAF_KIND, data: leaf },
-      repo.ratingInsert,
-      repo.ratingInsertValues(row),
+      repo.ratingStatement(countedSql(14, 15)),
+      [...repo.ratingInsertValues(row), chinaDate(now), JSON.stringify(ratedCounts(row))],
     );
-    const rating = entry ? { ...row, ledgerEntryId: entry.id } : null;
+    const rating = entry ? { ...row, ledgerEntryId: Number(entry.id) } : null;
     if (!rating) throw input.already();
-    await enqueueCounted(deps.events, tx, rating, ratedCounts(rating));
     if (!isBad(rating.level)) return { rating, task: undefined };
 
     const { workingDays, deadline } = await rectificationDeadline(tx, {
@@ -162,7 +161,7 @@ export function createRateFunctions(ctx: RatingsContext) {
     return { rating, task };
   }
 
-  /** A good rating is one statement (the row and its leaf); a bad one also opens its task, all in one transaction. */
+  /** A good rating is one statement (the row, its count change and its leaf); a bad one also opens its task, all in one transaction. */
   function recordRating(input: Parameters<typeof record>[1]) {
     return isBad(input.level) ? db.transaction((tx) => record(tx, input)) : record(db, input);
   }

@@ -31,7 +31,7 @@ export interface RatingsDeps {
   applications: Pick<ApplicationsService, 'getCase'>;
   /** The service item an encounter is about. */
   catalog: Pick<CatalogService, 'getItem'>;
-  ledger: Pick<LedgerService, 'appendInTx' | 'appendWithInsert'>;
+  ledger: Pick<LedgerService, 'appendInTx' | 'appendWithStatement'>;
   events: Pick<EventsService, 'enqueue'>;
   /** The resident inbox; absent, residents are not told. */
   notices?: RatingNoticePort | null;

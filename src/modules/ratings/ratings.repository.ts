@@ -38,17 +38,25 @@ export async function upsertPolicy(ex: Executor, row: typeof ratingPolicies.$inf
 }
 
 /** The rating row, naming its ledger entry (the ledger's `appendWithInsert` queues the leaf in the same statement). */
-export function ratingInsert(entryId: string): PreparedStatement {
-  return {
-    name: 'ratings_insert',
-    text: `insert into ratings (id, case_id, encounter_id, channel, level, indicators, comment, account_id, rater_salt, org_code, org_path,
-      service_code, rated_at, ledger_entry_id)
-    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, ${entryId})
-    on conflict do nothing returning ledger_entry_id as entry_id`,
-  };
+const RATING_INSERT = `insert into ratings (id, case_id, encounter_id, channel, level, indicators, comment, account_id, rater_salt, org_code,
+    org_path, service_code, rated_at, ledger_entry_id)
+  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, ENTRY_ID)
+  on conflict do nothing returning ledger_entry_id as entry_id`;
+
+/**
+ * The rating row, its change to the counts (`counted`: the insert of `countedSql`, written only
+ * when the row is) and its leaf in one statement (the ledger's `appendWithStatement`): none of the
+ * three when the case or encounter was rated already.
+ */
+export function ratingStatement(counted: string) {
+  return (entryId: string) => ({
+    name: 'ratings_insert_counted',
+    ctes: `inserted as (${RATING_INSERT.replace('ENTRY_ID', entryId)}), counted as (${counted})`,
+    select: 'select id from queued',
+  });
 }
 
-/** ratingInsert's values, in its order. */
+/** ratingStatement's values before the event's, in its order. */
 export function ratingInsertValues(row: Omit<RatingRow, 'ledgerEntryId'>): unknown[] {
   return [
     row.id,

@@ -248,6 +248,22 @@ describe.each(testEngines())('好差评 ratings on %s', (engine) => {
     expect((await leaves()).length).toBe(before + 2);
   });
 
+  it('a good rating under concurrent attempts is one row, one leaf and one change to the counts (one statement); the others write nothing', async () => {
+    now = new Date('2026-05-06T02:00:00Z');
+    const resident = await ctx.newResident({ name: '唐秀兰' });
+    const caseId = await completedCase(resident);
+    const before = (await leaves()).length;
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => rejection(ratings().rateCase(resident, caseId, { level: 5 }))));
+    expect(outcomes.filter((o) => o === 'RESOLVED')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'ALREADY_EXISTS')).toHaveLength(4);
+    const [rating] = (await ctx.database.db.execute<{ id: string }>(sql`select id from ratings where case_id = ${caseId}`)).rows;
+    const changes = await ctx.database.db.execute<{ add: Record<string, number>; day: string }>(
+      sql`select add, day::text as day from rating_count_deltas where rating_id = ${rating!.id}`,
+    );
+    expect(changes.rows).toEqual([{ add: { ratings: 1, good: 1, bad: 0, realNameBad: 0, rectifications: 0 }, day: '2026-05-06' }]);
+    expect((await leaves()).length).toBe(before + 1);
+  });
+
   it('a helper acting for a resident opens a helper encounter naming them, and rates a case for them through the helper channel', async () => {
     now = new Date('2026-05-06T02:00:00Z');
     const resident = await ctx.newResident({ name: '黄大爷' });

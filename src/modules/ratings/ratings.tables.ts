@@ -163,3 +163,24 @@ export const ratingAppeals = pgTable(
   },
   (t) => [unique('rating_appeals_rating').on(t.ratingId)],
 );
+
+/**
+ * What each rating step changes in the 好差评 counts, waiting to be added to the dashboards'
+ * aggregates (the rating's org path, service and day, and the counts it adds, negative when a
+ * rating is set aside on appeal). Written in the step's own statement or transaction, so a count
+ * changes exactly when the step is recorded; the dashboards' roll-up takes rows oldest first and
+ * deletes them in the transaction that adds them (each counted once). A queue of its own rather
+ * than one outbox event per rating: one insert per step here, and one delete per step in a batch
+ * there, instead of the worker's claim, marks and completion per event.
+ */
+export const ratingCountDeltas = pgTable('rating_count_deltas', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  ratingId: uuid('rating_id').notNull(),
+  orgPath: text('org_path').notNull(),
+  serviceCode: text('service_code').notNull(),
+  /** The rating's day (China date): the figures' period is the rating's. */
+  day: date('day').notNull(),
+  /** The counts it adds, by the names of `RatingCounts`. */
+  add: jsonb('add').$type<Record<string, number>>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -38,7 +38,7 @@ export function createRectifyFunctions(ctx: RatingsContext) {
         await repo.updateRectification(tx, task.id, { state: 'rectified', reply, repliedBy: principal.accountId, repliedAt: now });
         const rating = (await repo.findRating(tx, task.ratingId))!;
         // The task is open, so its rating stands (setting it aside closes the task).
-        await enqueueCounted(deps.events, tx, rating, { rectified: 1, rectifiedOnTime: chinaDate(now) <= task.deadline ? 1 : 0 });
+        await enqueueCounted(tx, rating, { rectified: 1, rectifiedOnTime: chinaDate(now) <= task.deadline ? 1 : 0 });
         await appendRatingLeaf(
           deps.ledger,
           tx,
@@ -113,7 +113,7 @@ export function createRectifyFunctions(ctx: RatingsContext) {
         await lockRating(tx, ratingId);
         // The first callback of a rating that stands makes it called back (回访率).
         const first = (await repo.callbacksOf(tx, [ratingId])).length === 0;
-        if (first && !(await overturned(tx, ratingId))) await enqueueCounted(deps.events, tx, rating, { calledBack: 1 });
+        if (first && !(await overturned(tx, ratingId))) await enqueueCounted(tx, rating, { calledBack: 1 });
         await repo.insertCallback(tx, { ratingId, calledBy: principal.accountId, calledAt: now, outcome: input.outcome, note });
         await appendRatingLeaf(
           deps.ledger,

@@ -48,6 +48,7 @@ import {
   createCrossCases,
   createCrossEvidence,
   createFederationService,
+  createMessageVault,
   type FederationService,
   parseMemberId,
 } from './modules/federation/index.ts';
@@ -157,6 +158,8 @@ export interface ServiceOptions {
   federation?: FederationConfig;
   /** A federation delivery attempt's limit in ms (default 5000). */
   federationTimeoutMs?: number;
+  /** How long a done message's body is kept before it is pruned (default 30 days). */
+  federationMessageRetentionMs?: number;
   /** How long and how often a message to another node is retried (default 7 days, at most 5 minutes apart). */
   federationRetry?: { retryForMs: number; backoffMaxMs: number };
   /** How this node asks the hub and other members (tests inject one to forge or drop answers); global fetch by default. */
@@ -391,6 +394,9 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     },
     config: options.federation ?? { role: 'standalone' },
     publicUrl: options.publicUrl ?? 'http://localhost:3000',
+    // Message bodies carry residents' ID numbers and names: sealed at rest, pruned once done and old.
+    vault: createMessageVault(masterKey),
+    ...(options.federationMessageRetentionMs !== undefined ? { messageRetentionMs: options.federationMessageRetentionMs } : {}),
     keys,
     trustAnchors: () => certificates.ownTrustAnchors(),
     ledger,
@@ -414,6 +420,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
     clock,
     events,
     send: federation.send,
+    receivedPayload: (id) => federation.receivedPayload(id),
     residents: identity,
     applications,
     certificates: {

@@ -20,6 +20,7 @@ import { SESSION_CHANGES_CHANNEL, SessionCache } from './modules/identity/index.
 import { orgsRoutes } from './modules/orgs/index.ts';
 import { eventsRoutes } from './modules/events/index.ts';
 import { probeSigningKeys, sealLegacyDisclosures } from './modules/certificates/index.ts';
+import { sealLegacyMessages } from './modules/federation/index.ts';
 import { certificatesRoutes, contextRoutes, sealsRoutes, sharingRoutes } from './modules/certificates/index.ts';
 import { ledgerApiRoutes, ledgerTileRoutes, witnessApiRoutes, witnessRoutes } from './modules/ledger/index.ts';
 import { dataSharingRoutes, datasetRecordsRoutes, loadSharingKey } from './modules/sharing/index.ts';
@@ -74,6 +75,8 @@ export async function openPlatform(
     await checkMasterKey(database, config.masterKey);
     // Certificates from before disclosures were sealed (idempotent; nothing to do after the first start).
     await sealLegacyDisclosures(database.db, config.masterKey);
+    // Federation messages from before bodies were sealed (likewise).
+    await sealLegacyMessages(database.db, config.masterKey);
   } catch (error) {
     await database.close();
     throw error;
@@ -111,6 +114,7 @@ export async function openPlatform(
     onOidcError: (error) => console.error('oidc-provider:', error instanceof Error ? error.message : error),
     federation: config.federation,
     federationRetry: config.federationRetry,
+    federationMessageRetentionMs: config.federationMessageRetentionMs,
   });
   return {
     database,

@@ -31,7 +31,7 @@ export function registerKeysCommands(program: Command): void {
       }
       console.log(`主密钥已更换 master key rotated: fingerprint ${masterKeyFingerprint(newKey).slice(0, 16)}`);
       console.log(
-        `  residents ${report.residents}, certificates ${report.certificates}, signing keys ${report.signingKeys}, ledger keys ${report.logKeys}, dataset records ${report.sharingRecords}, OIDC keys and client secrets ${report.oidcSecrets}`,
+        `  residents ${report.residents}, certificates ${report.certificates}, signing keys ${report.signingKeys}, ledger keys ${report.logKeys}, dataset records ${report.sharingRecords}, OIDC keys and client secrets ${report.oidcSecrets}, federation messages ${report.federationMessages}`,
       );
       if (masterKeySource() === 'file') {
         const file = path.join(config.dataDir, 'master.key');

@@ -8,6 +8,7 @@ import { masterKey } from '../modules/identity/index.ts';
 import { kioskCodes } from '../modules/identity/index.ts';
 import { rekeyLogKeys } from '../modules/ledger/index.ts';
 import { rekeySharingRecords } from '../modules/sharing/index.ts';
+import { rekeyMessages } from '../modules/federation/index.ts';
 import { rekeyOidcClientSecrets, rekeyOidcSigningKeys } from '../modules/oidc/index.ts';
 import { message } from '../core/messages.ts';
 
@@ -19,6 +20,8 @@ export interface RotationReport {
   sharingRecords: number;
   /** The hub's OpenID Connect ID token keys and client secrets. */
   oidcSecrets: number;
+  /** Federation message bodies kept (sealed at rest). */
+  federationMessages: number;
 }
 
 /**
@@ -53,6 +56,7 @@ export async function rotateMasterKey(db: Db, from: Buffer, to: Buffer, clock: (
       logKeys: await rekeyLogKeys(tx, from, to),
       sharingRecords: records.rekeyed,
       oidcSecrets: (await rekeyOidcSigningKeys(tx, from, to)) + (await rekeyOidcClientSecrets(tx, from, to)),
+      federationMessages: await rekeyMessages(tx, from, to),
     };
   });
 }

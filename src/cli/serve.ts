@@ -106,6 +106,14 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
         }, 60 * 60_000)
       : undefined;
   cosignedPrune?.unref();
+  // Done messages' bodies (residents' ID numbers and names) once older than the retention: hourly; rows, digests and answers stay.
+  const stopMessagePrune = platform.services.federation.enabled
+    ? startPeriodic({
+        intervalMs: 60 * 60_000,
+        run: () => platform.services.federation.pruneMessageBodies().then(() => undefined),
+        onError: (error) => app.log.error({ err: error }, 'federation message body prune failed'),
+      })
+    : null;
   // A rotation while this process runs (with PostgreSQL) stops it rather than let it write under the old key.
   const stopWatch = watchMasterKey(platform.database.db, config.masterKey, {
     intervalMs: 30_000,
@@ -176,6 +184,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     await stopAppliedPrune();
     await stopRatingRollup();
     await stopOutboxPrune();
+    await stopMessagePrune?.();
     await stopBenefits();
     clearInterval(escalation);
     clearInterval(caseEscalation);

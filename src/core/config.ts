@@ -38,6 +38,12 @@ export interface Config {
   /** How long a handled event stays in the outbox before it is pruned (`YIBAN_OUTBOX_RETENTION_DAYS`, default 14). */
   outboxRetentionMs: number;
   /**
+   * How long the body of a done message (applied, delivered) to or from another node is kept before
+   * it is pruned (`YIBAN_FEDERATION_MESSAGE_RETENTION_DAYS`, default 30, at least 8: a received hand-over's case is opened from its body, and
+   * that step is retried for days).
+   */
+  federationMessageRetentionMs: number;
+  /**
    * The platform's Ed25519 key for signing requests to external departments (PKCS#8 PEM file,
    * `YIBAN_SHARING_KEY_FILE`); without it the key is derived from the master key.
    */
@@ -171,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dbPoolSize: wholeEnv(env, 'YIBAN_DB_POOL', 20, 1, 1000),
     outboxRetentionMs: wholeEnv(env, 'YIBAN_OUTBOX_RETENTION_DAYS', 14, 1, 3650) * 86_400_000,
+    federationMessageRetentionMs: wholeEnv(env, 'YIBAN_FEDERATION_MESSAGE_RETENTION_DAYS', 30, 8, 3650) * 86_400_000,
     sharingKeyFile: env.YIBAN_SHARING_KEY_FILE || undefined,
     masterKey: env.YIBAN_MASTER_KEY ? decodeKey(env.YIBAN_MASTER_KEY) : loadOrCreateKeyFile(dataDir),
     logLevel: env.LOG_LEVEL ?? 'info',

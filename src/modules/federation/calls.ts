@@ -86,7 +86,7 @@ export function createCalls(ctx: FederationContext, deps: { lookup: DirectoryLoo
       fromMember: message.from,
       toMember: message.to,
       type: message.type,
-      body,
+      sealedBody: ctx.vault.seal('out', message.id, body),
       bodyDigest: digest,
       created: new Date(message.created),
       status: 'delivered',

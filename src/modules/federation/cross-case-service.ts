@@ -18,7 +18,6 @@ import type { EventHandler } from '../events/index.ts';
 import { canonicalJson } from '../../verify/document.ts';
 import { maskResidentId, systemPrincipal, type Principal } from '../identity/index.ts';
 import { federationCases, type CrossCaseChannel, type CrossCaseMaterial } from './cross-case-cases.tables.ts';
-import * as repo from './federation.repository.ts';
 import type { FederationMessage, MessageTypeHandler } from './message-types.ts';
 import { parseMemberId } from './node-identity.ts';
 
@@ -35,6 +34,8 @@ export interface CrossCaseDeps {
   clock: () => Date;
   events: { enqueue(tx: Executor, event: { topic: string; payload: Record<string, unknown> }): Promise<number> };
   send(tx: Executor, to: string, type: string, payload: Record<string, unknown>): Promise<{ id: string }>;
+  /** A received message's payload as signed (its body opened from the sealed row); null once pruned. */
+  receivedPayload(messageId: string): Promise<Record<string, unknown> | null>;
   residents: {
     residentKey(residentId: string): string | null;
     findResidentByKey(key: string): Promise<{ accountId: string } | null>;
@@ -227,9 +228,8 @@ export function createCrossCases(deps: CrossCaseDeps) {
         .where(eq(federationCases.id, String(event.payload.crossCaseId)));
       if (!row || row.state !== 'received') return;
       let outcome: { caseId: string; applicantId: string; state: 'accepted' } | { reason: string; state: 'refused' };
-      // The ID number is read back from the signed message as received (kept for replays), never from a log.
-      const message = await repo.findMessage(db, 'in', row.handoverMessageId);
-      const payload = message ? (JSON.parse(message.body) as FederationMessage).payload : null;
+      // The ID number is read back from the signed message as received (sealed at rest), never from a log.
+      const payload = await deps.receivedPayload(row.handoverMessageId);
       const applicant = payload ? applicantOf(payload) : null;
       const orgCode = typeof payload?.orgCode === 'string' && /^[0-9]{6,12}$/.test(payload.orgCode) ? payload.orgCode : undefined;
       let resident: { accountId: string } | null = null;

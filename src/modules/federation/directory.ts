@@ -216,7 +216,8 @@ export function createDirectory(ctx: FederationContext) {
       requireHub();
       const existing = await repo.findMember(db, request.memberId);
       if (existing?.status === 'revoked') throw new AppError('FEDERATION_MEMBER_REVOKED', { member: request.memberId });
-      if (existing && !existing.keys.some((k) => k.keyId === signedBy && keyValidAt(k, clock())))
+      // A rejected request binds nobody: asking again is a new request (any key).
+      if (existing && existing.status !== 'rejected' && !existing.keys.some((k) => k.keyId === signedBy && keyValidAt(k, clock())))
         throw new AppError('FEDERATION_SIGNATURE_INVALID', { reason: 'UNKNOWN_KEY' });
       const same =
         existing?.status === 'approved' &&
@@ -227,7 +228,19 @@ export function createDirectory(ctx: FederationContext) {
         canonicalJson(existing.keys) === canonicalJson(request.keys) &&
         canonicalJson(existing.statusSigners) === canonicalJson(request.statusSigners) &&
         canonicalJson(existing.ledger ?? null) === canonicalJson(request.ledger ?? null);
-      if (same) return { memberId: request.memberId, status: 'approved' };
+      if (same) {
+        // What it offers (its services and datasets) is the member's own to say: published at once, no new approval.
+        if (
+          canonicalJson(existing.services) !== canonicalJson(request.services) ||
+          canonicalJson(existing.datasets) !== canonicalJson(request.datasets)
+        )
+          await db.transaction(async (tx) => {
+            await repo.lockMember(tx, request.memberId);
+            const now = await repo.changeTime(tx, clock());
+            await repo.updateMember(tx, request.memberId, { services: request.services, datasets: request.datasets, updatedAt: now });
+          });
+        return { memberId: request.memberId, status: 'approved' };
+      }
       const now = await repo.changeTime(db, clock());
       await repo.upsertMember(db, {
         memberId: request.memberId,
@@ -243,6 +256,8 @@ export function createDirectory(ctx: FederationContext) {
         ledger: request.ledger ?? null,
         requestedAt: now,
         approvedAt: null,
+        rejectedAt: null,
+        rejectionReason: null,
         updatedAt: now,
       });
       return { memberId: request.memberId, status: 'pending' };

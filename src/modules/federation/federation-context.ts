@@ -2,6 +2,7 @@ import type { FederationConfig } from '../../core/config.ts';
 import type { Db, Executor } from '../../db/database.ts';
 import type { KeyStore } from '../certificates/index.ts';
 import type { TrustAnchors } from '../../verify/verify-certificate.ts';
+import type { MessageVault } from './message-vault.ts';
 
 /** What the federation module is given by the composition root (app.ts): narrow ports of other modules. */
 export interface FederationDeps {
@@ -26,6 +27,10 @@ export interface FederationDeps {
    * `backoffMaxMs` apart, default 5 minutes) for `retryForMs` (default 7 days) before it is a dead letter.
    */
   deliveryRetry?: { retryForMs: number; backoffMaxMs: number };
+  /** Seals message bodies at rest (under the master key) and opens them where they are read. */
+  vault: MessageVault;
+  /** How long a done message's body is kept before it is pruned (default 30 days); its row, digest and answer stay. */
+  messageRetentionMs?: number;
   /** How the hub is asked (tests inject one); global fetch by default. */
   fetch?: typeof fetch;
   /** What this node offers other members (its directory entry): e-licence library datasets, `licence.<type>`. */
@@ -56,6 +61,9 @@ export interface FederationContext extends Required<Omit<FederationDeps, 'fetch'
 
 /** A message to a peer is retried for 7 days, at most 5 minutes apart, before it is a dead letter. */
 export const DEFAULT_DELIVERY_RETRY = { retryForMs: 7 * 86_400_000, backoffMaxMs: 300_000 };
+
+/** A done message's body is kept 30 days (`YIBAN_FEDERATION_MESSAGE_RETENTION_DAYS`), then pruned. */
+export const DEFAULT_MESSAGE_RETENTION_MS = 30 * 86_400_000;
 
 /** After a key change is approved, the member's old keys stay valid this long (at most their own end): messages in flight still verify. */
 export const KEY_OVERLAP_MS = 24 * 3_600_000;

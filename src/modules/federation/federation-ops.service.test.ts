@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { App } from '../../http/server.ts';
 import { buildTestApp, createTestContext, PASSWORD, TEST_RATE_LIMITS, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
 import { signedPost, testMember } from '../../../test/federation-fixtures.ts';
+import { relay } from '../../../test/tcp-relay.ts';
 import type { FederationConfig } from '../../core/config.ts';
 
 /**
@@ -23,39 +24,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** A TCP relay in front of a node: `down` refuses every connection (the node is unreachable), up it relays. */
-async function relay(targetPort: () => number): Promise<{ url: string; setDown(down: boolean): void; close(): Promise<void> }> {
-  let down = false;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    if (down) {
-      client.destroy();
-      return;
-    }
-    const target = connect(targetPort(), '127.0.0.1');
-    sockets.add(target);
-    target.on('close', () => sockets.delete(target));
-    client.pipe(target).pipe(client);
-    client.on('error', () => target.destroy());
-    target.on('error', () => client.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    setDown(value) {
-      down = value;
-      if (value) for (const s of sockets) s.destroy();
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
 }
 
 interface Node {
@@ -164,6 +132,38 @@ describe.each(testEngines())('operating a federation (%s)', (engine) => {
     await hebei.ctx.services.federation.directory.refresh();
     await guangxi.ctx.services.federation.directory.refresh();
     expect((await hebei.ctx.services.federation.lookup.find(GUANGXI))?.endpoint).toBe(guangxiRelay.url);
+  });
+
+  it('rejects a request with the operator’s reason, keeps it as rejected (never published), and takes the member’s next request', async () => {
+    const admin = await bearer(hub, 'platform_admin');
+    const member = testMember('CN/GOV/640000/rejected', 'http://127.0.0.1:9');
+    const ask = async (who: ReturnType<typeof testMember>, key: string) =>
+      (
+        await signedPost(`${hub.url}/api/federation/members`, who.signing, JSON.stringify(who.join), { idempotencyKey: key, now: clock() })
+      ).send();
+    expect((await ask(member, 'join-rejected-1')).status).toBe(202);
+    const path = `/api/federation/members/${encodeURIComponent(member.join.memberId)}/reject`;
+    const tooLong = await hub.app.inject({ method: 'POST', url: path, headers: admin, payload: { reason: 'x'.repeat(501) } });
+    expect(tooLong.statusCode).toBe(400);
+    const rejected = await hub.app.inject({ method: 'POST', url: path, headers: admin, payload: { reason: '  密钥指纹与线下核对不符  ' } });
+    expect(rejected.statusCode).toBe(200);
+    expect(rejected.json()).toMatchObject({ status: 'rejected', rejectionReason: '密钥指纹与线下核对不符' });
+    const listed = await hub.app.inject({ url: '/api/federation/members?state=rejected', headers: admin });
+    expect(listed.json<{ items: { memberId: string }[] }>().items.map((i) => i.memberId)).toEqual([member.join.memberId]);
+    expect((await hub.app.inject({ method: 'POST', url: path, headers: admin, payload: {} })).json()).toMatchObject({
+      error: { code: 'FEDERATION_NOTHING_PENDING' },
+    });
+    expect((await hub.ctx.services.federation.directory.signedDirectory()).document.members.map((m) => m.memberId)).not.toContain(
+      member.join.memberId,
+    );
+    // It asks again (with a new key: a rejected request binds nobody): pending, the old reason gone.
+    const again = testMember(member.join.memberId, 'http://127.0.0.1:9');
+    expect((await ask(again, 'join-rejected-2')).status).toBe(202);
+    const [row] = (await hub.ctx.services.federation.members.list('operator', 'pending')).filter(
+      (m) => m.memberId === member.join.memberId,
+    );
+    expect(row).toMatchObject({ status: 'pending', rejectionReason: null, rejectedAt: null });
+    await hub.ctx.services.federation.members.reject('operator', member.join.memberId);
   });
 
   it('delivers a message once to a peer that was down for hours, far past the outbox’s default attempts', async () => {

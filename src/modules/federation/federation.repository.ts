@@ -42,10 +42,6 @@ export async function updateMember(
   return rows.length > 0;
 }
 
-export async function deleteMember(db: Executor, memberId: string): Promise<void> {
-  await db.delete(federationMembers).where(eq(federationMembers.memberId, memberId));
-}
-
 /** The member's row locked for a change (the operator's decisions are one at a time per member). */
 export async function lockMember(db: Executor, memberId: string): Promise<MemberRow | null> {
   const [row] = await db.select().from(federationMembers).where(eq(federationMembers.memberId, memberId)).for('update');
@@ -145,6 +141,26 @@ export async function updateMessage(
     .update(federationMessages)
     .set(changes)
     .where(and(eq(federationMessages.direction, direction), eq(federationMessages.id, id)));
+}
+
+/**
+ * Drops the bodies of done messages (applied here, or delivered there) older than `before`, a
+ * batch at a time; the row stays (id, type, peers, digest, status, answer, ledger entry), so a
+ * replay is still answered from it. How many were pruned.
+ */
+export async function pruneMessageBodies(db: Executor, options: { before: Date; now: Date; limit: number }): Promise<number> {
+  const { before, now, limit } = options;
+  const { rows } = await db.execute<{ n: string | number }>(sql`
+    with done as (
+      select direction, id from ${federationMessages}
+      where pruned_at is null and status in ('applied', 'delivered') and done_at < ${before.toISOString()}::timestamptz
+      order by done_at limit ${limit} for update skip locked),
+    gone as (
+      update ${federationMessages} m set sealed_body = null, body = null, pruned_at = ${now.toISOString()}::timestamptz
+      from done where m.direction = done.direction and m.id = done.id
+      returning 1)
+    select count(*) as n from gone`);
+  return Number(rows[0]?.n ?? 0);
 }
 
 export async function countApplied(db: Executor, type: string): Promise<number> {

@@ -140,10 +140,12 @@ const MemberView = Type.Object({
   memberId: Type.String(),
   name: Type.String(),
   endpoint: Type.String(),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('revoked')]),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('revoked')]),
   requestedAt: Type.String(),
   approvedAt: Type.Union([Type.String(), Type.Null()]),
   revokedAt: Type.Union([Type.String(), Type.Null()]),
+  rejectedAt: Type.Union([Type.String(), Type.Null()]),
+  rejectionReason: Type.Union([Type.String(), Type.Null()], { description: 'the operator’s reason for a rejected request' }),
   rootSubject: Type.String({ description: 'the member root certificate’s subject (RFC 4514)' }),
   rootFingerprint: Type.String({ description: 'SHA-256 of the root certificate (DER), hex' }),
   keys: Type.Array(KeyView),
@@ -157,10 +159,13 @@ const MemberView = Type.Object({
 
 export const MemberViewSchema = MemberView;
 export const MemberList = Type.Object({ items: Type.Array(MemberView) });
+export const RejectBody = Type.Object({
+  reason: Type.Optional(Type.String({ maxLength: 500, description: '驳回理由 · why (shown with the rejected request)' })),
+});
 
 export const MemberQuery = Type.Object({
   state: Type.Optional(
-    Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('revoked')], {
+    Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('revoked')], {
       description: 'pending: new requests and approved members with a key change waiting',
     }),
   ),

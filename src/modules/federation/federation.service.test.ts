@@ -228,6 +228,40 @@ describe.each(testEngines())('federation: a hub and two provinces in one process
     }
   });
 
+  it('publishes the services and datasets a member sends when it joins again, approved or pending', async () => {
+    const member = testMember('CN/GOV/620000/offers', 'http://127.0.0.1:9');
+    const join = (n: number, changes: Record<string, unknown> = {}) =>
+      signedPost(`${hub.url}/api/federation/members`, member.signing, JSON.stringify({ ...member.join, ...changes }), {
+        idempotencyKey: `join-offers-${n}`,
+      }).then((r) => r.send());
+    const directoryEntry = async () => {
+      await guangxi.ctx.services.federation.directory.refresh();
+      return guangxi.ctx.services.federation.lookup.find(member.join.memberId);
+    };
+    expect((await join(1, { services: ['cert.residence'] })).status).toBe(202);
+    // Pending, it asks again with other offers: the request on file has them.
+    expect((await join(2, { services: ['cert.residence', 'cert.birth'], datasets: ['licence.residence'] })).status).toBe(202);
+    await hub.ctx.services.federation.directory.approve(member.join.memberId);
+    expect(await directoryEntry()).toMatchObject({ services: ['cert.residence', 'cert.birth'], datasets: ['licence.residence'] });
+
+    // Approved, it changes only what it offers: still approved, and every node's directory lists the new offers.
+    const answer = await join(3, { services: ['cert.birth'], datasets: ['licence.residence', 'licence.birth'] });
+    expect(await answer.json()).toMatchObject({ status: 'approved' });
+    expect(await directoryEntry()).toMatchObject({ services: ['cert.birth'], datasets: ['licence.residence', 'licence.birth'] });
+    const [row] = await hub.ctx.services.federation.members
+      .list('operator', 'approved')
+      .then((all) => all.filter((m) => m.memberId === member.join.memberId));
+    expect(row?.status).toBe('approved');
+
+    // Unchanged again: nothing moves (the directory's version stays).
+    const version = async () => (await hub.ctx.services.federation.directory.signedDirectory()).document.version;
+    const before = await version();
+    expect(await (await join(4, { services: ['cert.birth'], datasets: ['licence.residence', 'licence.birth'] })).json()).toMatchObject({
+      status: 'approved',
+    });
+    expect(await version()).toBe(before);
+  });
+
   it('verifies a Hebei certificate in Guangxi with the national trust list, and not without it', async () => {
     const resident = await hebei.ctx.newResident({ name: '李娜' });
     const reviewer = await hebei.ctx.newStaff('village_reviewer', VILLAGE);

@@ -7,7 +7,7 @@ import { requestJoin, requestKeyChange } from './join.ts';
 import { federated, nodeKey } from './node-identity.ts';
 import { createWitnessing } from './witnessing.ts';
 import { createForeignStatus } from './foreign-status.ts';
-import { DEFAULT_DELIVERY_RETRY } from './federation-context.ts';
+import { DEFAULT_DELIVERY_RETRY, DEFAULT_MESSAGE_RETENTION_MS } from './federation-context.ts';
 
 /**
  * The federation service (跨省通办, first slice): the node's identity and key, the hub's directory
@@ -20,6 +20,7 @@ export function createFederationService(deps: FederationDeps) {
     clock: deps.clock ?? (() => new Date()),
     deliveryTimeoutMs: deps.deliveryTimeoutMs ?? 5000,
     deliveryRetry: deps.deliveryRetry ?? DEFAULT_DELIVERY_RETRY,
+    messageRetentionMs: deps.messageRetentionMs ?? DEFAULT_MESSAGE_RETENTION_MS,
     fetch: deps.fetch ?? ((...args) => fetch(...args)),
     witnessing: deps.witnessing ?? null,
     offers: deps.offers ?? null,
@@ -86,6 +87,10 @@ export function createFederationService(deps: FederationDeps) {
     members: directory.admin,
     receive: messages.receive,
     receipt: messages.receipt,
+    /** A received message's payload as signed (the handling node's case opening reads the applicant from it); null once pruned. */
+    receivedPayload: messages.receivedPayload,
+    /** Drops the bodies of done messages older than the retention (serve, hourly); rows, digests and answers stay. */
+    pruneMessageBodies: messages.pruneBodies,
     deliveryHandler: messages.deliveryHandler,
     /** Cross-witnessing: members witness each other's ledgers with the directory's keys; the hub publishes the cosigned checkpoints. */
     witnessing,

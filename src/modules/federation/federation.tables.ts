@@ -20,7 +20,7 @@ export interface MemberLedger {
   witnessVkey: string;
 }
 
-export type MemberStatus = 'pending' | 'approved' | 'revoked';
+export type MemberStatus = 'pending' | 'approved' | 'rejected' | 'revoked';
 
 /** A member's request to roll its message key: signed by a key on file, naming the new one (until the operator approves or rejects it). */
 export interface KeyChange {
@@ -59,10 +59,13 @@ export const federationMembers = pgTable(
     /** When the operator revoked it: it left the directory and the trust list, and may not ask again. */
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     approvedAt: timestamp('approved_at', { withTimezone: true }),
+    /** When the operator rejected its request, and why (shown to the operator; the member may ask again). */
+    rejectedAt: timestamp('rejected_at', { withTimezone: true }),
+    rejectionReason: text('rejection_reason'),
     /** Every change moves it; the directory's version is the latest. */
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
-  (t) => [check('federation_members_status_check', sql`${t.status} in ('pending','approved','revoked')`)],
+  (t) => [check('federation_members_status_check', sql`${t.status} in ('pending','approved','rejected','revoked')`)],
 );
 
 /** A province's pinned hub: the key its directory and trust list must be signed with (pinned at join). */
@@ -103,10 +106,21 @@ export const federationMessages = pgTable(
     fromMember: text('from_member').notNull(),
     toMember: text('to_member').notNull(),
     type: text('type').notNull(),
-    /** The message body exactly as signed and sent (JSON text): every retry sends the same bytes. */
-    body: text('body').notNull(),
-    /** SHA-256 hex of `body`. */
+    /**
+     * Legacy: the body in clear, as rows were written before bodies were sealed; `sealLegacyMessages`
+     * (run at every start) moves it to `sealed_body` and empties it. Nothing writes it any more.
+     */
+    body: text('body'),
+    /**
+     * The message body exactly as signed and sent (JSON text: hand-overs, applications, evidence and
+     * insurance calls carry the resident's ID number and name), sealed under the master key
+     * (message-vault.ts): every retry sends the same bytes. Null once pruned (`prunedAt`).
+     */
+    sealedBody: text('sealed_body'),
+    /** SHA-256 hex of the body: a replay of the same bytes is answered from the row even once the body is pruned. */
     bodyDigest: text('body_digest').notNull(),
+    /** When the body of this done message (applied, delivered) was dropped after the retention period. */
+    prunedAt: timestamp('pruned_at', { withTimezone: true }),
     created: timestamp('created', { withTimezone: true }).notNull(),
     status: text('status').$type<MessageStatus>().notNull(),
     attempts: integer('attempts').notNull().default(0),
@@ -121,6 +135,14 @@ export const federationMessages = pgTable(
     index('federation_messages_pending_idx')
       .on(t.created)
       .where(sql`${t.status} = 'pending'`),
+    // The start's backfill finds the rows still in clear without reading the table (none, after the first start).
+    index('federation_messages_clear_idx')
+      .on(t.created)
+      .where(sql`${t.body} is not null`),
+    // The prune's scan: done messages whose body is still kept, oldest first.
+    index('federation_messages_prunable_idx')
+      .on(t.doneAt)
+      .where(sql`${t.prunedAt} is null and ${t.status} in ('applied','delivered')`),
     check('federation_messages_direction_check', sql`${t.direction} in ('out','in')`),
   ],
 );

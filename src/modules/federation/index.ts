@@ -7,6 +7,7 @@ export { federationMemberRoutes } from './members.routes.ts';
 export { type FederationService, createFederationService } from './federation.service.ts';
 export { type FederationMessage, type MessageTypeHandler } from './message-types.ts';
 export { parseMemberId } from './node-identity.ts';
+export { createMessageVault, rekeyMessages, sealLegacyMessages } from './message-vault.ts';
 export { registerFederationCommands } from './federation.cli.ts';
 export { type CrossCases, type CrossCaseView, createCrossCases } from './cross-case-service.ts';
 export { crossCaseRoutes } from './cross-case-routes.ts';

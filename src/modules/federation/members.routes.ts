@@ -3,24 +3,33 @@ import { requirePrincipal } from '../../http/auth.ts';
 import { withErrors } from '../../http/schemas.ts';
 import type { Principal } from '../identity/index.ts';
 import type { FederationService } from './federation.service.ts';
-import { MemberList, MemberParams, MemberQuery, MemberViewSchema } from './federation.schemas.ts';
+import type { MemberView } from './members.ts';
+import { MemberList, MemberParams, MemberQuery, MemberViewSchema, RejectBody } from './federation.schemas.ts';
 
 const tags = ['federation'];
 
-const DECISIONS = {
+type Decision = {
+  summary: string;
+  body?: typeof RejectBody;
+  run: (f: FederationService, actor: Principal, memberId: string, body: { reason?: string } | undefined) => Promise<MemberView>;
+};
+
+const DECISIONS: Record<'approve' | 'reject' | 'revoke', Decision> = {
   approve: {
     summary: '核准成员或其密钥变更 · approve a member’s request (its root is cross-signed) or its key change (hub)',
-    run: (f: FederationService, actor: Principal, memberId: string) => f.members.approve(actor, memberId),
+    run: (f, actor, memberId) => f.members.approve(actor, memberId),
   },
   reject: {
-    summary: '驳回成员申请或其密钥变更 · reject a member’s request (it may ask again) or its key change (hub)',
-    run: (f: FederationService, actor: Principal, memberId: string) => f.members.reject(actor, memberId),
+    summary:
+      '驳回成员申请或其密钥变更 · reject a member’s request with a reason (kept as rejected; it may ask again) or its key change (hub)',
+    body: RejectBody,
+    run: (f, actor, memberId, body) => f.members.reject(actor, memberId, body?.reason),
   },
   revoke: {
     summary: '撤销成员 · revoke a member: it leaves the directory and the trust list, its messages are refused (hub)',
-    run: (f: FederationService, actor: Principal, memberId: string) => f.members.revoke(actor, memberId),
+    run: (f, actor, memberId) => f.members.revoke(actor, memberId),
   },
-} as const;
+};
 
 /**
  * 成员审批: the hub's platform administrator reviews the members' requests in the console (the CLI
@@ -43,7 +52,7 @@ export function federationMemberRoutes(deps: { federation: FederationService }):
       async (request) => ({ items: await federation.members.list(requirePrincipal(request), request.query.state) }),
     );
 
-    for (const [decision, { summary, run }] of Object.entries(DECISIONS)) {
+    for (const [decision, { summary, body, run }] of Object.entries(DECISIONS)) {
       app.post(
         `/federation/members/:memberId/${decision}`,
         {
@@ -53,10 +62,12 @@ export function federationMemberRoutes(deps: { federation: FederationService }):
             description:
               '决定与其账本记录一并提交，各节点下次刷新目录时生效。The decision and its ledger leaf commit together; every node sees it at its next directory refresh.',
             params: MemberParams,
+            ...(body ? { body } : {}),
             response: withErrors({ 200: MemberViewSchema }, [401, 403, 404, 409]),
           },
         },
-        async (request) => run(federation, requirePrincipal(request), request.params.memberId),
+        async (request) =>
+          run(federation, requirePrincipal(request), request.params.memberId, request.body as { reason?: string } | undefined),
       );
     }
   };

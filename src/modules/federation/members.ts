@@ -13,7 +13,7 @@ import { federated } from './node-identity.ts';
 /** Who decides: a platform administrator in the console, or the hub operator at the CLI (on the hub's own machine). */
 export type MemberActor = Principal | 'operator';
 
-export type MemberState = 'pending' | 'approved' | 'revoked';
+export type MemberState = 'pending' | 'approved' | 'rejected' | 'revoked';
 
 /** A member as the hub operator reviews it: never a secret, only public keys' fingerprints and the root's subject. */
 export interface MemberView {
@@ -24,6 +24,9 @@ export interface MemberView {
   requestedAt: string;
   approvedAt: string | null;
   revokedAt: string | null;
+  /** A rejected request: when, and the operator's reason (the member may ask again). */
+  rejectedAt: string | null;
+  rejectionReason: string | null;
   rootSubject: string;
   /** SHA-256 of the root certificate (DER), hex. */
   rootFingerprint: string;
@@ -58,6 +61,8 @@ function view(row: repo.MemberRow): MemberView {
     requestedAt: row.requestedAt.toISOString(),
     approvedAt: row.approvedAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
+    rejectedAt: row.rejectedAt?.toISOString() ?? null,
+    rejectionReason: row.rejectionReason,
     rootSubject: parsed.ok ? parsed.certificate.subject.text : '',
     rootFingerprint: parsed.ok ? parsed.certificate.fingerprint : '',
     keys: row.keys.map(keyView),
@@ -152,17 +157,23 @@ export function createMembers(ctx: FederationContext) {
       });
     },
 
-    /** Rejects what is pending: a key change (the member keeps its keys), or a request (its row goes; the member may ask again). */
-    reject: (actor: MemberActor, memberId: string) =>
-      decide(actor, memberId, async (tx, row, now) => {
+    /**
+     * Rejects what is pending: a key change (the member keeps its keys), or a request (kept as
+     * rejected with the operator's reason, never published; the member may ask again, with any key).
+     */
+    reject: (actor: MemberActor, memberId: string, reason?: string) => {
+      const why = reason?.trim() || null;
+      if (why !== null && why.length > 500) throw new AppError('VALIDATION_FAILED', { detail: 'reason: at most 500 characters' });
+      return decide(actor, memberId, async (tx, row, now) => {
         if (row.keyChange && row.status === 'approved') {
           await repo.updateMember(tx, memberId, { keyChange: null, updatedAt: now });
           return { action: 'reject-key', keyIds: [row.keyChange.key.keyId] };
         }
         if (row.status !== 'pending') throw new AppError('FEDERATION_NOTHING_PENDING', { member: memberId });
-        await repo.deleteMember(tx, memberId);
+        await repo.updateMember(tx, memberId, { status: 'rejected', rejectedAt: now, rejectionReason: why, updatedAt: now });
         return { action: 'reject', keyIds: row.keys.map((k) => k.keyId) };
-      }),
+      });
+    },
 
     /**
      * Revokes a member: it leaves the directory and the national trust list (their versions move);

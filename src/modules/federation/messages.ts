@@ -30,6 +30,7 @@ import { MESSAGES_PATH, MESSAGE_TOPIC, WINDOW_SECONDS, type FederationContext } 
 import * as repo from './federation.repository.ts';
 import type { FederationMessage, MessageTypes } from './message-types.ts';
 import { federated, nodeKey, parseMemberId } from './node-identity.ts';
+import { bodyOf } from './message-vault.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -71,7 +72,7 @@ function verifyingKeys(member: DirectoryMember, at: Date, cache: Map<string, Sm2
 }
 
 export function createMessages(ctx: FederationContext, deps: { lookup: DirectoryLookup; types: MessageTypes }) {
-  const { db, clock } = ctx;
+  const { db, clock, vault } = ctx;
   const { lookup, types } = deps;
   const keyCache = new Map<string, Sm2VerifyingKey>();
   const agents = departmentAgents();
@@ -120,7 +121,7 @@ export function createMessages(ctx: FederationContext, deps: { lookup: Directory
         fromMember: message.from,
         toMember: message.to,
         type: message.type,
-        body,
+        sealedBody: vault.seal('in', message.id, body),
         bodyDigest: digest,
         created: new Date(message.created),
         status: 'applied',
@@ -128,8 +129,9 @@ export function createMessages(ctx: FederationContext, deps: { lookup: Directory
       });
       if (!inserted) {
         const first = await repo.findMessage(tx, 'in', message.id);
-        if (!first || first.fromMember !== message.from || (first.bodyDigest !== digest && !sameContent(first.body, message)))
-          throw new AppError('FEDERATION_MESSAGE_CONFLICT', { id: message.id });
+        // The same bytes are a replay even once the first body was pruned; other bytes need the first body to compare.
+        const replay = first?.bodyDigest === digest || (first !== null && sameContent(bodyOf(vault, first), message));
+        if (!first || first.fromMember !== message.from || !replay) throw new AppError('FEDERATION_MESSAGE_CONFLICT', { id: message.id });
         return { ...(first.response ?? {}), replayed: true };
       }
       const result = await handler.apply(tx, message);
@@ -162,7 +164,7 @@ export function createMessages(ctx: FederationContext, deps: { lookup: Directory
         fromMember: message.from,
         toMember: to,
         type,
-        body,
+        sealedBody: vault.seal('out', message.id, body),
         bodyDigest: digest,
         created: now,
         status: 'pending',
@@ -219,12 +221,15 @@ export function createMessages(ctx: FederationContext, deps: { lookup: Directory
             if (!final) throw new Error(reason);
           };
           if (!recipient) return fail(`${row.toMember} is not in the directory`, false);
+          // Sealed at rest, opened for this attempt only; a pending message is never pruned.
+          const body = bodyOf(vault, row);
+          if (body === null) return fail('the body is gone', true);
           const url = `${recipient.endpoint.replace(/\/+$/, '')}${MESSAGES_PATH}`;
           const key = await nodeKey(ctx);
           // A fresh signature per attempt (its window is 5 minutes); the body is the one stored, byte for byte.
           const signed = await signRequest(key.signer, {
             url,
-            body: row.body,
+            body,
             idempotencyKey: row.id,
             now: clock(),
             ttlSeconds: WINDOW_SECONDS,
@@ -234,7 +239,7 @@ export function createMessages(ctx: FederationContext, deps: { lookup: Directory
             answer = await signedPost(agents, {
               url,
               headers: signed.headers,
-              body: row.body,
+              body,
               timeoutMs: ctx.deliveryTimeoutMs,
               tooLarge: () => new Transient('the answer is too large'),
             });
@@ -283,6 +288,26 @@ export function createMessages(ctx: FederationContext, deps: { lookup: Directory
       };
     },
 
+    receivedPayload: async (id: string): Promise<Record<string, unknown> | null> => {
+      const row = await repo.findMessage(db, 'in', id);
+      const body = row ? bodyOf(vault, row) : null;
+      return body === null ? null : (JSON.parse(body) as FederationMessage).payload;
+    },
+
+    /** Prunes done messages' bodies older than the retention, a batch at a time; how many. */
+    pruneBodies: async (options: { retentionMs?: number; batchSize?: number } = {}): Promise<number> => {
+      const now = clock();
+      const before = new Date(now.getTime() - (options.retentionMs ?? ctx.messageRetentionMs));
+      const limit = options.batchSize ?? 1000;
+      let total = 0;
+      // Each batch prunes what it selected, so the batches are bounded by the table's size.
+      for (;;) {
+        const n = await db.transaction((tx) => repo.pruneMessageBodies(tx, { before, now, limit }));
+        total += n;
+        if (n < limit) return total;
+      }
+    },
+
     /** What this node knows of a message (ids, digests and state, no payload): a sender's or an operator's check. */
     receipt: async (direction: 'in' | 'out', id: string) => {
       federated(ctx.config);
@@ -324,7 +349,8 @@ export function shapeProblem(m: unknown): string | null {
  * The same message sent again with a new `created` (a synchronous call retried after a timeout
  * rebuilds its body): the same recipient, type and payload under the same id is a replay.
  */
-function sameContent(firstBody: string, message: FederationMessage): boolean {
+function sameContent(firstBody: string | null, message: FederationMessage): boolean {
+  if (firstBody === null) return false;
   try {
     const first = JSON.parse(firstBody) as FederationMessage;
     return first.to === message.to && first.type === message.type && canonicalJson(first.payload) === canonicalJson(message.payload);

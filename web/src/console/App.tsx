@@ -3,7 +3,7 @@ import { Alert, Button, Layout, Menu, Space, Spin } from 'antd';
 import { lazy, Suspense, useEffect } from 'react';
 import { LangSwitch, useI18n } from '../shared/i18n.tsx';
 import { match, navigate, usePath } from '../shared/router.tsx';
-import { api, insuranceOrgs, orgsFor, ROLE_TEXT, session } from './context.ts';
+import { api, insuranceOrgs, orgsFor, ROLE_TEXT, session, useIsHub } from './context.ts';
 import { SHARING_MENU, SharingPage, sharingPageOf } from './sharing-routes.tsx';
 import { Overview } from './Overview.tsx';
 import { Seals } from './Seals.tsx';
@@ -32,6 +32,7 @@ export function ConsoleApp() {
   const { t, pick } = useI18n();
   const path = usePath();
   const me = session.use();
+  const isHub = useIsHub(orgsFor(me, 'federation.manage').length > 0);
   useEffect(() => {
     if (!me && path !== '/console/login' && path !== '/console/setup') navigate('/console/login', { replace: true });
   }, [me, path]);
@@ -90,10 +91,8 @@ export function ConsoleApp() {
     ...(orgsFor(me, 'events.manage').length > 0
       ? [{ key: 'events', label: t('失败事件', 'Dead letters'), onClick: () => navigate('/console/events') }]
       : []),
-    // On a federation hub (the page says so elsewhere): the platform administrator approves members.
-    ...(orgsFor(me, 'federation.manage').length > 0
-      ? [{ key: 'members', label: t('成员审批', 'Member approval'), onClick: () => navigate('/console/members') }]
-      : []),
+    // On a federation hub only (a province or a standalone node has no members to approve): the platform administrator approves members.
+    ...(isHub ? [{ key: 'members', label: t('成员审批', 'Member approval'), onClick: () => navigate('/console/members') }] : []),
   ];
   const section = path.startsWith('/console/cross')
     ? 'cross'

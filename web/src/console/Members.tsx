@@ -1,10 +1,10 @@
-import { App as AntApp, Alert, Button, Popconfirm, Segmented, Space, Table, Tag, Typography } from 'antd';
+import { App as AntApp, Alert, Button, Input, Popconfirm, Segmented, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import type { FederationMember } from '../shared/api.ts';
 import { useI18n } from '../shared/i18n.tsx';
 import { api, errorText, formatDateTime } from './context.ts';
 
-type State = 'pending' | 'approved' | 'revoked';
+type State = 'pending' | 'approved' | 'rejected' | 'revoked';
 type Decision = 'approve' | 'reject' | 'revoke';
 
 /** A fingerprint as people compare it on the phone: the first 16 bytes, in groups of four hex digits. */
@@ -13,8 +13,8 @@ const fingerprint = (hex: string) => (hex.match(/.{1,4}/g) ?? []).slice(0, 8).jo
 /**
  * 成员审批 (a federation hub, platform administrators): the requests to join and the key changes
  * waiting, with what the operator compares with the province out of band (endpoint, key
- * fingerprint, root certificate subject); approve or reject, each after a confirmation; revoke an
- * approved member. The CLI (`yiban federation approve|reject|revoke`) calls the same service.
+ * fingerprint, root certificate subject); approve, or reject with a reason (the rejected requests
+ * keep it), each after a confirmation; revoke an approved member. The CLI (`yiban federation approve|reject|revoke`) calls the same service.
  */
 export function Members() {
   const { t, lang } = useI18n();
@@ -23,6 +23,7 @@ export function Members() {
   const [items, setItems] = useState<FederationMember[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const [reason, setReason] = useState('');
 
   const load = useCallback(() => {
     setItems(null);
@@ -42,7 +43,8 @@ export function Members() {
   const decide = async (memberId: string, decision: Decision) => {
     setBusy(`${memberId} ${decision}`);
     try {
-      await api.decideMember(memberId, decision);
+      await api.decideMember(memberId, decision, decision === 'reject' ? reason.trim() : undefined);
+      setReason('');
       const done = { approve: t('已核准', 'Approved'), reject: t('已驳回', 'Rejected'), revoke: t('已撤销', 'Revoked') }[decision];
       void message.success(`${done}: ${memberId}`);
       load();
@@ -57,9 +59,21 @@ export function Members() {
     <Popconfirm
       key={decision}
       title={confirm}
+      // A rejection says why: the reason stays with the rejected request.
+      description={
+        decision === 'reject' && !row.keyChange ? (
+          <Input.TextArea
+            aria-label={t('驳回理由', 'Reason for rejection')}
+            placeholder={t('驳回理由（必填）', 'Reason (required)')}
+            maxLength={500}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+          />
+        ) : undefined
+      }
       okText={label}
       cancelText={t('取消', 'Cancel')}
-      okButtonProps={{ danger }}
+      okButtonProps={{ danger, disabled: decision === 'reject' && !row.keyChange && reason.trim() === '' }}
       onConfirm={() => void decide(row.memberId, decision)}
     >
       <Button
@@ -89,6 +103,7 @@ export function Members() {
         options={[
           { value: 'pending', label: t('待审批', 'Pending') },
           { value: 'approved', label: t('已核准', 'Approved') },
+          { value: 'rejected', label: t('已驳回', 'Rejected') },
           { value: 'revoked', label: t('已撤销', 'Revoked') },
         ]}
       />
@@ -112,6 +127,12 @@ export function Members() {
                 ) : row.status === 'pending' ? (
                   <Tag color="blue">{t('加入申请', 'Join request')}</Tag>
                 ) : null}
+                {row.status === 'rejected' && (
+                  <Typography.Text type="secondary">
+                    {t('驳回理由：', 'Reason: ')}
+                    {row.rejectionReason ?? '—'}
+                  </Typography.Text>
+                )}
               </Space>
             ),
           },
@@ -147,7 +168,7 @@ export function Members() {
             title: t('操作', 'Action'),
             key: 'action',
             render: (_: unknown, row) =>
-              row.status === 'revoked' ? (
+              row.status === 'revoked' || row.status === 'rejected' ? (
                 '—'
               ) : (
                 <Space wrap>

@@ -94,3 +94,24 @@ export function useSearchParam(name: string): string | undefined {
   }, []);
   return value;
 }
+
+/** The node's role in a federation, asked once per page load: a standalone node answers 404 (none). */
+let nodeRole: Promise<'hub' | 'province' | null> | null = null;
+
+/** Whether this console runs on a federation hub (成员审批 is the hub's only); false until known, and on any failure. */
+export function useIsHub(enabled: boolean): boolean {
+  const [hub, setHub] = useState(false);
+  useEffect(() => {
+    if (!enabled) return;
+    nodeRole ??= api.federationNode().then(
+      (node) => node.role,
+      () => null,
+    );
+    let live = true;
+    void nodeRole.then((role) => live && setHub(role === 'hub'));
+    return () => {
+      live = false;
+    };
+  }, [enabled]);
+  return enabled && hub;
+}

@@ -13705,7 +13705,7 @@ export interface paths {
       parameters: {
         query?: {
           /** @description pending: new requests and approved members with a key change waiting */
-          state?: 'pending' | 'approved' | 'revoked';
+          state?: 'pending' | 'approved' | 'rejected' | 'revoked';
         };
         header?: never;
         path?: never;
@@ -13724,10 +13724,13 @@ export interface paths {
                 memberId: string;
                 name: string;
                 endpoint: string;
-                status: 'pending' | 'approved' | 'revoked';
+                status: 'pending' | 'approved' | 'rejected' | 'revoked';
                 requestedAt: string;
                 approvedAt: string | null;
                 revokedAt: string | null;
+                rejectedAt: string | null;
+                /** @description the operator’s reason for a rejected request */
+                rejectionReason: string | null;
                 /** @description the member root certificate’s subject (RFC 4514) */
                 rootSubject: string;
                 /** @description SHA-256 of the root certificate (DER), hex */
@@ -14228,10 +14231,13 @@ export interface paths {
               memberId: string;
               name: string;
               endpoint: string;
-              status: 'pending' | 'approved' | 'revoked';
+              status: 'pending' | 'approved' | 'rejected' | 'revoked';
               requestedAt: string;
               approvedAt: string | null;
               revokedAt: string | null;
+              rejectedAt: string | null;
+              /** @description the operator’s reason for a rejected request */
+              rejectionReason: string | null;
               /** @description the member root certificate’s subject (RFC 4514) */
               rootSubject: string;
               /** @description SHA-256 of the root certificate (DER), hex */
@@ -14312,7 +14318,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * 驳回成员申请或其密钥变更 · reject a member’s request (it may ask again) or its key change (hub)
+     * 驳回成员申请或其密钥变更 · reject a member’s request with a reason (kept as rejected; it may ask again) or its key change (hub)
      * @description 决定与其账本记录一并提交，各节点下次刷新目录时生效。The decision and its ledger leaf commit together; every node sees it at its next directory refresh.
      */
     post: {
@@ -14325,7 +14331,14 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description 驳回理由 · why (shown with the rejected request) */
+            reason?: string;
+          };
+        };
+      };
       responses: {
         /** @description Default Response */
         200: {
@@ -14337,10 +14350,13 @@ export interface paths {
               memberId: string;
               name: string;
               endpoint: string;
-              status: 'pending' | 'approved' | 'revoked';
+              status: 'pending' | 'approved' | 'rejected' | 'revoked';
               requestedAt: string;
               approvedAt: string | null;
               revokedAt: string | null;
+              rejectedAt: string | null;
+              /** @description the operator’s reason for a rejected request */
+              rejectionReason: string | null;
               /** @description the member root certificate’s subject (RFC 4514) */
               rootSubject: string;
               /** @description SHA-256 of the root certificate (DER), hex */
@@ -14446,10 +14462,13 @@ export interface paths {
               memberId: string;
               name: string;
               endpoint: string;
-              status: 'pending' | 'approved' | 'revoked';
+              status: 'pending' | 'approved' | 'rejected' | 'revoked';
               requestedAt: string;
               approvedAt: string | null;
               revokedAt: string | null;
+              rejectedAt: string | null;
+              /** @description the operator’s reason for a rejected request */
+              rejectionReason: string | null;
               /** @description the member root certificate’s subject (RFC 4514) */
               rootSubject: string;
               /** @description SHA-256 of the root certificate (DER), hex */

@@ -182,11 +182,14 @@ export function createApi(options: ApiOptions) {
     retryDeadLetter: async (eventId: number) => {
       await ok(client.POST('/api/events/dead/{eventId}/retry', { params: { path: { eventId } } }));
     },
-    // 成员审批 (a federation hub): the members by state, and the operator's decisions (member ids URL-encoded in the path).
-    federationMembers: (state?: 'pending' | 'approved' | 'revoked') =>
+    // 成员审批 (a federation hub): the node's role, the members by state, the operator's decisions (member ids URL-encoded).
+    federationNode: () => ok(client.GET('/api/federation/node')),
+    federationMembers: (state?: 'pending' | 'approved' | 'rejected' | 'revoked') =>
       ok(client.GET('/api/federation/members', { params: { query: query({ state }) } })),
-    decideMember: (memberId: string, decision: 'approve' | 'reject' | 'revoke') =>
-      ok(client.POST(`/api/federation/members/{memberId}/${decision}`, { params: { path: { memberId } } })),
+    decideMember: (memberId: string, decision: 'approve' | 'reject' | 'revoke', reason?: string) =>
+      decision === 'reject'
+        ? ok(client.POST('/api/federation/members/{memberId}/reject', { params: { path: { memberId } }, body: { reason } }))
+        : ok(client.POST(`/api/federation/members/{memberId}/${decision}`, { params: { path: { memberId } } })),
     // Rules as data: the console's list, one rule's versions, a new version, switching one on, the dry run.
     rules: () => ok(client.GET('/api/rules')),
     rule: (ruleCode: string) => ok(client.GET('/api/rules/{code}', { params: code(ruleCode) })),

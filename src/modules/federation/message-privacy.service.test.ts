@@ -1,0 +1,215 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql, type SQL } from 'drizzle-orm';
+import type { App } from '../../http/server.ts';
+import { buildTestApp, createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
+import { createTestDatabase, testEngines } from '../../../test/db.ts';
+import { freePort, until } from '../../../test/federation-nodes.ts';
+import { relay } from '../../../test/tcp-relay.ts';
+import type { FederationConfig } from '../../core/config.ts';
+import { createMessageVault, rekeyMessages, sealLegacyMessages } from './message-vault.ts';
+
+/**
+ * Personal data at rest in `federation_messages`: a hand-over carries the applicant's ID number
+ * and name, and neither node keeps them in clear; done bodies are pruned after the retention,
+ * and a replay is still answered from the row (applied once).
+ */
+
+interface Node {
+  ctx: TestContext;
+  app: App;
+  url: string;
+}
+
+const HEBEI = 'CN/GOV/130000/yiban';
+const GUANGXI = 'CN/GOV/450000/yiban';
+const HUB = 'CN/GOV/000000/hub';
+const NAME = '甘秀英';
+const residenceForm = { address: '广西壮族自治区南宁市青秀区', residentSince: '2015-05-01', purpose: 'school' };
+
+async function count(node: Node, query: SQL): Promise<number> {
+  const { rows } = await node.ctx.database.db.execute<{ n: number | string }>(query);
+  return Number(rows[0]!.n);
+}
+
+/** Rows of the table whose whole text (every column) contains `text`. */
+const rowsContaining = (text: string) => sql`select count(*) as n from federation_messages m where m::text like ${`%${text}%`}`;
+
+describe.each(testEngines())('federation messages at rest (%s)', (engine) => {
+  let hub: Node;
+  let hebei: Node;
+  let guangxi: Node;
+  let guangxiRelay: Awaited<ReturnType<typeof relay>>;
+  let handover: { id: string; messageId: string; residentId: string; accountId: string };
+
+  async function startNode(federation: (url: string) => FederationConfig, publicUrl?: string, port?: number): Promise<Node> {
+    const listen = port ?? (await freePort());
+    const url = publicUrl ?? `http://127.0.0.1:${listen}`;
+    const ctx = await createTestContext(engine, { publicUrl: url, federation: federation(url), federationTimeoutMs: 2000 });
+    const app = await buildTestApp(ctx);
+    await app.listen({ host: '127.0.0.1', port: listen });
+    return { ctx, app, url };
+  }
+
+  const drainBoth = async () => {
+    await hebei.ctx.services.events.drain();
+    await guangxi.ctx.services.events.drain();
+  };
+
+  beforeAll(async () => {
+    hub = await startNode(() => ({ role: 'hub', memberId: HUB, name: '国家政务服务平台' }));
+    hebei = await startNode(() => ({ role: 'province', memberId: HEBEI, name: '河北政务服务网', hubUrl: hub.url }));
+    const guangxiPort = await freePort();
+    guangxiRelay = await relay(() => guangxiPort);
+    guangxi = await startNode(
+      () => ({ role: 'province', memberId: GUANGXI, name: '广西数字政务一体化平台', hubUrl: hub.url }),
+      guangxiRelay.url,
+      guangxiPort,
+    );
+    await hebei.ctx.services.federation.join();
+    await guangxi.ctx.services.federation.join();
+    await hub.ctx.services.federation.directory.approve(HEBEI);
+    await hub.ctx.services.federation.directory.approve(GUANGXI);
+    await hebei.ctx.services.federation.directory.refresh();
+    await guangxi.ctx.services.federation.directory.refresh();
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const n of [hub, hebei, guangxi]) {
+      await n?.app.close();
+      await n?.ctx.close();
+    }
+    await guangxiRelay?.close();
+  });
+
+  it('seals the hand-over on both nodes (no clear ID number or name), and its delivery is retried until Guangxi answers', async () => {
+    const resident = await hebei.ctx.newResident({ name: NAME });
+    const clerk = await hebei.ctx.newStaff('village_reviewer', VILLAGE);
+    guangxiRelay.setDown(true);
+    const handed = await hebei.ctx.services.crossCases.handOver(clerk, {
+      to: GUANGXI,
+      serviceCode: 'cert.residence',
+      form: residenceForm,
+      residentId: resident.residentId,
+      applicantName: NAME,
+      orgCode: VILLAGE,
+    });
+    handover = { id: handed.id, messageId: handed.handoverMessageId, residentId: resident.residentId, accountId: resident.accountId };
+    // Guangxi is unreachable: the attempt fails and the message waits, sealed.
+    await until('a failed attempt', async () => {
+      await hebei.ctx.services.events.runOnce();
+      const receipt = await hebei.ctx.services.federation.receipt('out', handed.handoverMessageId);
+      return receipt !== null && receipt.attempts > 0;
+    });
+    expect(await hebei.ctx.services.federation.receipt('out', handed.handoverMessageId)).toMatchObject({ status: 'pending' });
+
+    guangxiRelay.setDown(false);
+    // The retry opens the sealed body and sends the same bytes; Guangxi opens its own sealed copy to register the applicant.
+    await until(
+      'the case accepted in Guangxi',
+      async () => {
+        await drainBoth();
+        return (await hebei.ctx.services.crossCases.get(clerk, handed.id)).state !== 'handed-over';
+      },
+      60_000,
+    );
+    expect(await hebei.ctx.services.crossCases.get(clerk, handed.id)).toMatchObject({ state: 'accepted', reason: null });
+    expect(await hebei.ctx.services.federation.receipt('out', handed.handoverMessageId)).toMatchObject({ status: 'delivered' });
+    expect(await count(guangxi, sql`select count(*) as n from cases where form->>'address' = ${residenceForm.address}`)).toBe(1);
+
+    for (const node of [hebei, guangxi]) {
+      expect(await count(node, rowsContaining(resident.residentId))).toBe(0);
+      expect(await count(node, rowsContaining(NAME))).toBe(0);
+      expect(await count(node, rowsContaining('青秀区'))).toBe(0);
+      expect(await count(node, sql`select count(*) as n from federation_messages where body is not null`)).toBe(0);
+      expect(
+        await count(
+          node,
+          sql`select count(*) as n from federation_messages where id = ${handed.handoverMessageId}::uuid and sealed_body is not null`,
+        ),
+      ).toBe(1);
+    }
+  });
+
+  it('prunes done bodies after the retention only, and a replay after pruning is answered from the row, applied once', async () => {
+    const { messageId } = handover;
+    // Within the retention (30 days by default): nothing goes.
+    expect(await guangxi.ctx.services.federation.pruneMessageBodies()).toBe(0);
+    expect(await guangxi.ctx.services.federation.pruneMessageBodies({ retentionMs: 0, batchSize: 1 })).toBeGreaterThanOrEqual(1);
+    const { rows } = await guangxi.ctx.database.db.execute<{ sealed: string | null; pruned: unknown; digest: string; response: unknown }>(
+      sql`select sealed_body as sealed, pruned_at as pruned, body_digest as digest, response from federation_messages
+          where direction = 'in' and id = ${messageId}::uuid`,
+    );
+    expect(rows[0]).toMatchObject({ sealed: null, digest: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown });
+    expect(rows[0]!.pruned).not.toBeNull();
+    expect(rows[0]!.response).toMatchObject({ status: 'applied' });
+    expect(
+      await count(
+        guangxi,
+        sql`select count(*) as n from federation_messages where pruned_at is null and status in ('applied','delivered')`,
+      ),
+    ).toBe(0);
+    expect(await guangxi.ctx.services.federation.receivedPayload(messageId)).toBeNull();
+
+    // Hebei delivers the hand-over again (a worker that died before it marked the event): the same bytes, answered from the first answer.
+    await hebei.ctx.database.db.execute(
+      sql`update federation_messages set status = 'pending' where id = ${messageId}::uuid and direction = 'out'`,
+    );
+    await hebei.ctx.database.db.execute(
+      sql`update outbox set processed_at = null, available_at = now() - interval '1 second'
+          where topic = 'federation.message' and payload->>'messageId' = ${messageId}`,
+    );
+    await hebei.ctx.database.db.execute(sql`delete from event_handled where handler = 'federation.deliver'`);
+    await until('the replay answered', async () => {
+      await drainBoth();
+      return (await hebei.ctx.services.federation.receipt('out', messageId))?.status === 'delivered';
+    });
+    const { rows: answer } = await hebei.ctx.database.db.execute<{ response: Record<string, unknown> }>(
+      sql`select response from federation_messages where id = ${messageId}::uuid and direction = 'out'`,
+    );
+    expect(answer[0]!.response).toMatchObject({ replayed: true, status: 'applied' });
+    expect(await count(guangxi, sql`select count(*) as n from federation_cases where handover_message_id = ${messageId}::uuid`)).toBe(1);
+    expect(await count(guangxi, sql`select count(*) as n from cases where form->>'address' = ${residenceForm.address}`)).toBe(1);
+
+    // Hebei prunes its done messages too: the receipt (ids, digest, state) stays.
+    expect(await hebei.ctx.services.federation.pruneMessageBodies({ retentionMs: 0 })).toBeGreaterThanOrEqual(1);
+    expect(await hebei.ctx.services.federation.receipt('out', messageId)).toMatchObject({ status: 'delivered', type: 'case.handover' });
+  });
+});
+
+describe.each(testEngines())('sealing bodies kept in clear, and the master key rotation (%s)', (engine) => {
+  it('seals legacy clear bodies once, and re-seals every kept body under a new key', async () => {
+    const database = await createTestDatabase(engine);
+    try {
+      const [key, next] = [randomBytes(32), randomBytes(32)];
+      const ids = [randomUUID(), randomUUID()];
+      const body = (id: string) => JSON.stringify({ id, payload: { applicant: { residentId: '11010519491231002X', name: NAME } } });
+      for (const id of ids)
+        await database.db.execute(sql`
+          insert into federation_messages (direction, id, from_member, to_member, type, body, body_digest, created, status)
+          values ('in', ${id}::uuid, ${HEBEI}, ${GUANGXI}, 'case.handover', ${body(id)}, ${'0'.repeat(64)}, now(), 'applied')`);
+      expect(await sealLegacyMessages(database.db, key)).toBe(2);
+      expect(await sealLegacyMessages(database.db, key)).toBe(0);
+      const read = async () =>
+        (
+          await database.db.execute<{ id: string; body: string | null; sealed: string }>(
+            sql`select id::text as id, body, sealed_body as sealed from federation_messages order by id`,
+          )
+        ).rows;
+      for (const row of await read()) {
+        expect(row.body).toBeNull();
+        expect(row.sealed).not.toContain('11010519491231002X');
+        expect(createMessageVault(key).open('in', row.id, row.sealed)).toBe(body(row.id));
+        // Bound to its row: another id's associated data does not open it.
+        expect(() => createMessageVault(key).open('out', row.id, row.sealed)).toThrow();
+      }
+      await database.db.transaction(async (tx) => expect(await rekeyMessages(tx, key, next)).toBe(2));
+      for (const row of await read()) {
+        expect(createMessageVault(next).open('in', row.id, row.sealed)).toBe(body(row.id));
+        expect(() => createMessageVault(key).open('in', row.id, row.sealed)).toThrow();
+      }
+    } finally {
+      await database.close();
+    }
+  });
+});

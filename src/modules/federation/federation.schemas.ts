@@ -179,5 +179,10 @@ export const ForeignStatusListParams = Type.Object({
 });
 
 export const ForeignStatusListQuery = Type.Object({
-  list: Type.String({ minLength: 1, maxLength: 2048, description: 'the status list URL the certificate names (`status.list`)' }),
+  list: Type.String({
+    minLength: 1,
+    maxLength: 2048,
+    pattern: '^https?://\\S+$',
+    description: 'the status list URL the certificate names (`status.list`)',
+  }),
 });

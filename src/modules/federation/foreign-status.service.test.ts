@@ -248,7 +248,7 @@ describe.each(testEngines())('a Hebei certificate’s status at Guangxi’s veri
     expect(verifyCertificate(kept.bundle, page, { status: evidence }).verdict).toBe('VALID');
   });
 
-  it('answers 404 for a list no other member publishes, this node’s own included, and 400 for another purpose', async () => {
+  it('answers 404 for a list no other member publishes, this node’s own included, and 400 for another purpose or a list that is no URL', async () => {
     const own = `${guangxi.url}/api/status-lists/1`;
     for (const list of ['http://127.0.0.1:9/api/status-lists/1', own, `${hebei.url}/api/status-lists/1/../2`, `${hebei.url}/api/trust`]) {
       const response = await throughGuangxi(list);
@@ -261,6 +261,7 @@ describe.each(testEngines())('a Hebei certificate’s status at Guangxi’s veri
     expect(en.json<{ error: { message: string } }>().error.message).toMatch(/No member in the federation directory publishes/);
     const list = parsePayload(revoked.bundle.payload)!.status.list;
     expect((await throughGuangxi(list, 'other')).statusCode).toBe(400);
+    expect((await throughGuangxi('not a list address')).statusCode).toBe(400);
   });
 
   it('with Hebei not answering: the cached lists while they are valid, then INDETERMINATE with the reason, never waiting past the timeout', async () => {

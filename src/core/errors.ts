@@ -347,6 +347,21 @@ export const ERROR_CODES = {
     zh: '跨省节点 {member} 拒绝了请求（{code}）',
     en: 'The node {member} refused the request ({code})',
   },
+  FOREIGN_STATUS_LIST_NOT_FOUND: {
+    status: 404,
+    zh: '联邦目录中没有成员发布这份状态列表（{list}）',
+    en: 'No member in the federation directory publishes this status list ({list})',
+  },
+  FOREIGN_STATUS_ISSUER_UNREACHABLE: {
+    status: 503,
+    zh: '签发地平台 {member} 暂时无法连接，本节点也没有其仍有效的状态列表，请稍后再试',
+    en: 'The issuing member {member} cannot be reached and this node holds no list of it that is still valid; try again later',
+  },
+  FOREIGN_STATUS_LIST_REFUSED: {
+    status: 502,
+    zh: '签发地平台 {member} 的状态列表未通过核验（{reason}）',
+    en: 'The status list of the issuing member {member} did not pass the check ({reason})',
+  },
   INSURANCE_REMOTE_UNAVAILABLE: {
     status: 503,
     zh: '参保地 {region} 的医保节点暂时无法访问（{reason}），未结算，请稍后用同一笔交易重试',

@@ -191,11 +191,22 @@ export async function statusEvidenceFromCredentials(
   options: { skewMs?: number } = {},
 ): Promise<StatusEvidence> {
   const payload = parsePayload(payloadText);
+  if (!payload) return { problems: [], lists: [] };
+  return statusEvidenceForList(payload.status.list, credentials, trust, at, options);
+}
+
+/** The same for a list known by its URL (`status.list` of the certificates it serves), without a certificate. */
+export async function statusEvidenceForList(
+  list: string,
+  credentials: readonly unknown[],
+  trust: TrustAnchors,
+  at: Date = new Date(),
+  options: { skewMs?: number } = {},
+): Promise<StatusEvidence> {
   const evidence: StatusEvidence = { problems: [], lists: [] };
-  if (!payload) return evidence;
   const chains = new Map<string, ChainResult>();
   for (const purpose of STATUS_PURPOSES) {
-    const id = `${payload.status.list}/${purpose}`;
+    const id = `${list}/${purpose}`;
     let best: CheckedStatusList | null = null;
     for (const credential of credentials) {
       const checked = await checkStatusListCredential(credential, trust, { id, purpose }, at, chains, options.skewMs);

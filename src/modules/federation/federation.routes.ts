@@ -14,6 +14,8 @@ import {
   SignedTrustList,
   CosignedParams,
   PublishedCheckpoints,
+  ForeignStatusListParams,
+  ForeignStatusListQuery,
 } from './federation.schemas.ts';
 import { verifyJoin, verifyKeyChange } from './join.ts';
 
@@ -53,6 +55,31 @@ export function federationRoutes(deps: { federation: FederationService }): Fasti
         },
       },
       async () => federation.node(),
+    );
+
+    app.get(
+      '/federation/status-lists/:purpose',
+      {
+        schema: {
+          tags,
+          summary: '外省成员签发的证明状态列表（经本节点取得，原样签名）· another member’s signed status list, through this node',
+          description:
+            'For the verify page: the list a certificate names (`list`, its `status.list` URL), fetched from the issuing member’s published endpoint and kept as for `POST /api/verify`. Only lists of approved members; the page checks the signature itself. Headers: `yiban-issuer` (the member), `yiban-issuer-log-vkey` (its log key from the directory, when published).',
+          security: [],
+          params: ForeignStatusListParams,
+          querystring: ForeignStatusListQuery,
+          response: withErrors(
+            { 200: Type.Unknown({ description: 'the W3C Bitstring Status List credential as the issuer signed it' }) },
+            [400, 404, 502, 503],
+          ),
+        },
+      },
+      async (request, reply) => {
+        const { credential, issuer, ledgerVkey } = await federation.foreignStatusList(request.query.list, request.params.purpose);
+        void reply.header('cache-control', 'public, max-age=60').header('yiban-issuer', issuer);
+        if (ledgerVkey) void reply.header('yiban-issuer-log-vkey', ledgerVkey);
+        return reply.type('application/json; charset=utf-8').send(JSON.stringify(credential));
+      },
     );
 
     app.get(

@@ -178,3 +178,16 @@ export const MemberParams = Type.Object({
     description: 'the member id, URL-encoded (CN%2FGOV%2F130000%2Fyiban)',
   }),
 });
+
+export const ForeignStatusListParams = Type.Object({
+  purpose: Type.Union([Type.Literal('revocation'), Type.Literal('suspension')]),
+});
+
+export const ForeignStatusListQuery = Type.Object({
+  list: Type.String({
+    minLength: 1,
+    maxLength: 2048,
+    pattern: '^https?://\\S+$',
+    description: 'the status list URL the certificate names (`status.list`)',
+  }),
+});

@@ -7,6 +7,7 @@ import { requestJoin, requestKeyChange } from './join.ts';
 import { federated, nodeKey } from './node-identity.ts';
 import { createWitnessing } from './witnessing.ts';
 import { createForeignStatus } from './foreign-status.ts';
+import type { StatusPurpose } from '../../verify/status-credential.ts';
 import { DEFAULT_DELIVERY_RETRY, DEFAULT_MESSAGE_RETENTION_MS } from './federation-context.ts';
 
 /**
@@ -63,6 +64,8 @@ export function createFederationService(deps: FederationDeps) {
      * its signed lists, fetched from its published endpoint and cached (null for a non-member's).
      */
     foreignStatus: (payload: string) => foreignStatus.evidence(payload),
+    /** Another member's signed status list for the verify page: fetched and kept as for `foreignStatus` (404 for a non-member's). */
+    foreignStatusList: (list: string, purpose: StatusPurpose) => foreignStatus.signedList(list, purpose),
     /** The member lookup port other modules use. */
     lookup: directory.lookup,
     /** Other modules register their message types here (the composition root, before serving). */

@@ -7,7 +7,9 @@ import type { FederationConfig } from '../../core/config.ts';
 import type { Principal } from '../identity/index.ts';
 import { STATUS_KEY_OWNER } from '../certificates/index.ts';
 import type { CertificateBundle } from '../../verify/bundle.ts';
-import { signStatusListCredential, type StatusListCredential } from '../../verify/status-credential.ts';
+import { signStatusListCredential, statusEvidenceFromCredentials, type StatusListCredential } from '../../verify/status-credential.ts';
+import { parsePayload } from '../../verify/document.ts';
+import { verifyCertificate, type TrustAnchors } from '../../verify/verify-certificate.ts';
 import { encodeStatusList } from '../../verify/status-list.ts';
 import { generateKeyPair, sign } from '../../verify/signatures.ts';
 
@@ -68,6 +70,8 @@ describe.each(testEngines())('a Hebei certificate’s status at Guangxi’s veri
   let skewMs = 0;
   let mode: Mode = 'pass';
   let listRequests = 0;
+  /** Each list as Guangxi last fetched it from Hebei. */
+  const fetched = new Map<string, unknown>();
 
   async function forged(url: string): Promise<StatusListCredential> {
     const genuine = (await (await fetch(url)).json()) as StatusListCredential;
@@ -103,7 +107,11 @@ describe.each(testEngines())('a Hebei certificate’s status at Guangxi’s veri
         const signal = init?.signal;
         signal?.addEventListener('abort', () => reject(signal.reason as Error));
       });
-    if (mode === 'pass') return fetch(input, init);
+    if (mode === 'pass') {
+      const response = await fetch(input, init);
+      if (response.ok) fetched.set(url, await response.clone().json());
+      return response;
+    }
     return Response.json(await forged(url));
   };
 
@@ -203,6 +211,59 @@ describe.each(testEngines())('a Hebei certificate’s status at Guangxi’s veri
     expect((await atGuangxi(revoked.bundle)).status).toMatchObject({ reason: 'REVOKED' });
   });
 
+  /** The verify page's request to its own node (Guangxi) for a list a certificate names. */
+  const throughGuangxi = (list: string, purpose = 'revocation', lang = 'zh-CN') =>
+    guangxi.app.inject({
+      method: 'GET',
+      url: `/api/federation/status-lists/${purpose}?list=${encodeURIComponent(list)}`,
+      headers: { 'accept-language': lang },
+    });
+
+  it('serves Hebei’s signed lists at Guangxi as fetched, which the page checks against the trust list it pins', async () => {
+    const list = parsePayload(revoked.bundle.payload)!.status.list;
+    expect(list.startsWith(`${hebei.url}/api/status-lists/`)).toBe(true);
+    skewMs += PAST_TTL;
+    const before = listRequests;
+    const credentials = [];
+    const hebeiTrust = (await hebei.app.inject({ method: 'GET', url: '/api/trust' })).json<TrustAnchors>();
+    for (const purpose of ['revocation', 'suspension']) {
+      const response = await throughGuangxi(list, purpose);
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual(fetched.get(`${list}/${purpose}`));
+      expect(response.json()).toMatchObject({ id: `${list}/${purpose}` });
+      expect(response.headers['yiban-issuer']).toBe(HEBEI);
+      expect(response.headers['yiban-issuer-log-vkey']).toBe(hebeiTrust.ledger?.vkey);
+      credentials.push(response.json());
+    }
+    // Fetched once for both purposes, kept within the TTL.
+    expect(listRequests).toBe(before + 2);
+    const trust = (await guangxi.app.inject({ method: 'GET', url: '/api/trust' })).json<TrustAnchors>();
+    const evidence = await statusEvidenceFromCredentials(revoked.bundle.payload, credentials, trust);
+    expect(evidence.problems).toEqual([]);
+    // The page checks the inclusion proof with the issuer's log key the node named, as POST /api/verify does.
+    const page = { ...trust, ledger: { vkey: hebeiTrust.ledger!.vkey } };
+    expect(verifyCertificate(revoked.bundle, page, { status: evidence }).checks.find((c) => c.check === 'status')).toMatchObject({
+      reason: 'REVOKED',
+    });
+    expect(verifyCertificate(kept.bundle, page, { status: evidence }).verdict).toBe('VALID');
+  });
+
+  it('answers 404 for a list no other member publishes, this node’s own included, and 400 for another purpose or a list that is no URL', async () => {
+    const own = `${guangxi.url}/api/status-lists/1`;
+    for (const list of ['http://127.0.0.1:9/api/status-lists/1', own, `${hebei.url}/api/status-lists/1/../2`, `${hebei.url}/api/trust`]) {
+      const response = await throughGuangxi(list);
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toMatchObject({
+        error: { code: 'FOREIGN_STATUS_LIST_NOT_FOUND', message: expect.stringContaining('状态列表') as string },
+      });
+    }
+    const en = await throughGuangxi(own, 'revocation', 'en');
+    expect(en.json<{ error: { message: string } }>().error.message).toMatch(/No member in the federation directory publishes/);
+    const list = parsePayload(revoked.bundle.payload)!.status.list;
+    expect((await throughGuangxi(list, 'other')).statusCode).toBe(400);
+    expect((await throughGuangxi('not a list address')).statusCode).toBe(400);
+  });
+
   it('with Hebei not answering: the cached lists while they are valid, then INDETERMINATE with the reason, never waiting past the timeout', async () => {
     mode = 'hang';
     skewMs += PAST_TTL;
@@ -245,5 +306,12 @@ describe.each(testEngines())('a Hebei certificate’s status at Guangxi’s veri
     expect(gone.status).toMatchObject({ reason: 'STATUS_ISSUER_UNREACHABLE' });
     // The seal still verifies under the national root: only the status is unknown.
     expect(gone.checks.find((c) => c.check === 'issuer')).toMatchObject({ result: 'pass' });
+
+    // The page's request through Guangxi: nothing valid kept, Hebei gone.
+    const through = await throughGuangxi(parsePayload(revoked.bundle.payload)!.status.list, 'suspension', 'en');
+    expect(through.statusCode).toBe(503);
+    expect(through.json()).toMatchObject({
+      error: { code: 'FOREIGN_STATUS_ISSUER_UNREACHABLE', message: expect.stringContaining(HEBEI) as string },
+    });
   });
 });

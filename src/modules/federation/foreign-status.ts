@@ -10,7 +10,8 @@
  * is STATUS_ISSUER_UNREACHABLE (INDETERMINATE), never VALID.
  */
 import { parsePayload } from '../../verify/document.ts';
-import { STATUS_PURPOSES, statusEvidenceFromCredentials } from '../../verify/status-credential.ts';
+import { AppError } from '../../core/errors.ts';
+import { STATUS_PURPOSES, statusEvidenceForList, type StatusPurpose } from '../../verify/status-credential.ts';
 import type { StatusEvidence, TrustAnchors } from '../../verify/verification-result.ts';
 import type { Issuer } from './directory.ts';
 import { WINDOW_SECONDS, type FederationContext } from './federation-context.ts';
@@ -36,10 +37,19 @@ export interface ForeignStatus {
 
 interface Kept {
   evidence: StatusEvidence;
+  /** The two signed lists as fetched, in `STATUS_PURPOSES` order. */
+  credentials: unknown[];
   /** Used without asking until then. */
   freshUntil: number;
   /** Used while the issuer does not answer until then (the earlier of the two lists' `validUntil`). */
   validUntil: number;
+}
+
+/** A list as known here: the credentials only when both were accepted (fetched now, or kept and still valid). */
+interface Current {
+  issuer: Issuer;
+  evidence: StatusEvidence;
+  credentials: unknown[] | null;
 }
 
 const LIST_ID = /^[1-9][0-9]{0,8}$/;
@@ -94,17 +104,52 @@ export function createForeignStatus(
   }
 
   /** The cached lists while they are valid; otherwise why there are none, for each purpose. */
-  function unreachable(issuer: Issuer, entry: Kept | undefined, now: number, why: string): StatusEvidence {
-    if (entry && now <= entry.validUntil) return entry.evidence;
+  function unreachable(issuer: Issuer, entry: Kept | undefined, now: number, why: string): Current {
+    if (entry && now <= entry.validUntil) return { issuer, evidence: entry.evidence, credentials: entry.credentials };
     const expired = entry ? `; the cached list expired at ${new Date(entry.validUntil).toISOString()}` : '';
-    return {
-      lists: [],
-      problems: STATUS_PURPOSES.map((purpose) => ({
-        purpose,
-        reason: 'STATUS_ISSUER_UNREACHABLE' as const,
-        detail: `${issuer.memberId} (${issuer.endpoint}): ${why}${expired}`,
-      })),
-    };
+    const problems = STATUS_PURPOSES.map((purpose) => ({
+      purpose,
+      reason: 'STATUS_ISSUER_UNREACHABLE' as const,
+      detail: `${issuer.memberId} (${issuer.endpoint}): ${why}${expired}`,
+    }));
+    return { issuer, evidence: { lists: [], problems }, credentials: null };
+  }
+
+  /**
+   * The issuer's lists at `listUrl` as they are now known here (fetched, or kept within the TTL or,
+   * while the issuer does not answer, their validity); null when no approved member publishes it.
+   */
+  async function current(listUrl: string): Promise<Current | null> {
+    const issuer = (await deps.issuers()).find((m) => {
+      const prefix = `${m.endpoint}/api/status-lists/`;
+      return listUrl.startsWith(prefix) && LIST_ID.test(listUrl.slice(prefix.length));
+    });
+    if (!issuer) return null;
+    const now = ctx.clock().getTime();
+    const entry = kept.get(listUrl);
+    if (entry && now < entry.freshUntil) {
+      keep(listUrl, entry);
+      return { issuer, evidence: entry.evidence, credentials: entry.credentials };
+    }
+    const down = downUntil.get(issuer.memberId);
+    if (down !== undefined && now < down) return unreachable(issuer, entry, now, 'did not answer a moment ago');
+
+    let credentials: unknown[];
+    try {
+      credentials = await fetchOnce(listUrl);
+    } catch (error) {
+      downUntil.set(issuer.memberId, now + retryAfterMs);
+      return unreachable(issuer, entry, now, (error as Error).message);
+    }
+    downUntil.delete(issuer.memberId);
+    const trust: TrustAnchors = { version: 1, roots: issuer.roots, statusSigners: issuer.statusSigners };
+    // A list the issuer signed a moment ago, by a clock a little ahead of this one, is current.
+    const evidence = await statusEvidenceForList(listUrl, credentials, trust, new Date(now), { skewMs: CLOCK_SKEW_MS });
+    const validUntil = Math.min(...(evidence.lists ?? []).map((l) => Date.parse(l.validUntil)));
+    // Only a pair of signed, current lists is kept (and served); a refused one is reported and asked for again next time.
+    if (!evidence.revocation || !evidence.suspension || !Number.isFinite(validUntil)) return { issuer, evidence, credentials: null };
+    keep(listUrl, { evidence, credentials, freshUntil: Math.min(now + ttlMs, validUntil), validUntil });
+    return { issuer, evidence, credentials };
   }
 
   return {
@@ -114,39 +159,26 @@ export function createForeignStatus(
      */
     async evidence(payloadText: string): Promise<ForeignStatus | null> {
       const payload = parsePayload(payloadText);
-      if (!payload) return null;
-      const issuer = (await deps.issuers()).find((m) => {
-        const prefix = `${m.endpoint}/api/status-lists/`;
-        return payload.status.list.startsWith(prefix) && LIST_ID.test(payload.status.list.slice(prefix.length));
-      });
-      if (!issuer) return null;
-      const answer = (status: StatusEvidence): ForeignStatus => ({ issuer: issuer.memberId, status, ledgerVkey: issuer.logVkey });
-      const listUrl = payload.status.list;
-      const now = ctx.clock().getTime();
-      const entry = kept.get(listUrl);
-      if (entry && now < entry.freshUntil) {
-        keep(listUrl, entry);
-        return answer(entry.evidence);
-      }
-      const down = downUntil.get(issuer.memberId);
-      if (down !== undefined && now < down) return answer(unreachable(issuer, entry, now, 'did not answer a moment ago'));
+      const known = payload ? await current(payload.status.list) : null;
+      return known && { issuer: known.issuer.memberId, status: known.evidence, ledgerVkey: known.issuer.logVkey };
+    },
 
-      let credentials: unknown[];
-      try {
-        credentials = await fetchOnce(listUrl);
-      } catch (error) {
-        downUntil.set(issuer.memberId, now + retryAfterMs);
-        return answer(unreachable(issuer, entry, now, (error as Error).message));
-      }
-      downUntil.delete(issuer.memberId);
-      const trust: TrustAnchors = { version: 1, roots: issuer.roots, statusSigners: issuer.statusSigners };
-      // A list the issuer signed a moment ago, by a clock a little ahead of this one, is current.
-      const evidence = await statusEvidenceFromCredentials(payloadText, credentials, trust, new Date(now), { skewMs: CLOCK_SKEW_MS });
-      const validUntil = Math.min(...(evidence.lists ?? []).map((l) => Date.parse(l.validUntil)));
-      // Only a pair of signed, current lists is kept; a refused one is reported and asked for again next time.
-      if (evidence.revocation && evidence.suspension && Number.isFinite(validUntil))
-        keep(listUrl, { evidence, freshUntil: Math.min(now + ttlMs, validUntil), validUntil });
-      return answer(evidence);
+    /**
+     * The issuer's signed list credential as it was fetched (for the verify page, which checks its
+     * signature itself): only a list of an approved member that passed the same check here; with
+     * the member's log key from the directory, for the certificate's inclusion proof.
+     */
+    async signedList(listUrl: string, purpose: StatusPurpose): Promise<{ credential: unknown; issuer: string; ledgerVkey: string | null }> {
+      const known = await current(listUrl);
+      if (!known) throw new AppError('FOREIGN_STATUS_LIST_NOT_FOUND', { list: listUrl });
+      const { issuer, evidence, credentials } = known;
+      if (credentials)
+        return { credential: credentials[STATUS_PURPOSES.indexOf(purpose)], issuer: issuer.memberId, ledgerVkey: issuer.logVkey };
+      const problem = evidence.problems?.find((p) => p.purpose === purpose) ?? evidence.problems?.[0];
+      const reason = problem?.reason ?? 'STATUS_UNAVAILABLE';
+      throw reason === 'STATUS_ISSUER_UNREACHABLE'
+        ? new AppError('FOREIGN_STATUS_ISSUER_UNREACHABLE', { member: issuer.memberId })
+        : new AppError('FOREIGN_STATUS_LIST_REFUSED', { member: issuer.memberId, reason });
     },
   };
 }

@@ -74,7 +74,13 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(networkFirst(request, PAGE));
   } else if (url.pathname.startsWith('/assets/') || url.pathname === '/favicon.svg') {
     event.respondWith(cacheFirst(request));
-  } else if (url.pathname === '/api/trust' || url.pathname === '/api/status-lists' || url.pathname.startsWith('/api/status-lists/')) {
+  } else if (
+    url.pathname === '/api/trust' ||
+    url.pathname === '/api/status-lists' ||
+    url.pathname.startsWith('/api/status-lists/') ||
+    // Another member's lists through this node, kept for checks made offline as this node's are.
+    url.pathname.startsWith('/api/federation/status-lists/')
+  ) {
     event.respondWith(networkFirst(request));
   }
 });

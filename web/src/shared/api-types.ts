@@ -13362,6 +13362,86 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/federation/status-lists/{purpose}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * 外省成员签发的证明状态列表（经本节点取得，原样签名）· another member’s signed status list, through this node
+     * @description For the verify page: the list a certificate names (`list`, its `status.list` URL), fetched from the issuing member’s published endpoint and kept as for `POST /api/verify`. Only lists of approved members; the page checks the signature itself. Headers: `yiban-issuer` (the member), `yiban-issuer-log-vkey` (its log key from the directory, when published).
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description the status list URL the certificate names (`status.list`) */
+          list: string;
+        };
+        header?: never;
+        path: {
+          purpose: 'revocation' | 'suspension';
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description the W3C Bitstring Status List credential as the issuer signed it */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': unknown;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/federation/hub': {
     parameters: {
       query?: never;
@@ -15796,6 +15876,9 @@ export interface components {
           | 'FEDERATION_HUB_UNAVAILABLE'
           | 'FEDERATION_PEER_UNAVAILABLE'
           | 'FEDERATION_PEER_REFUSED'
+          | 'FOREIGN_STATUS_LIST_NOT_FOUND'
+          | 'FOREIGN_STATUS_ISSUER_UNREACHABLE'
+          | 'FOREIGN_STATUS_LIST_REFUSED'
           | 'INSURANCE_REMOTE_UNAVAILABLE'
           | 'EVIDENCE_PROVIDER_NOT_FOUND'
           | 'EVIDENCE_NOT_PENDING'

@@ -93,24 +93,54 @@ export async function readBundle(input: Input): Promise<CertificateBundle | null
   return parseBundleJson(text);
 }
 
-async function fetchList(url: string): Promise<unknown> {
-  const candidates = [url];
-  // Served by the issuing platform itself: the same list from this origin also counts.
+interface Fetched {
+  credential: unknown;
+  /** Another member's list, through this node: its issuer's log key (null: it published none). */
+  foreign?: { ledgerVkey: string | null };
+}
+
+async function getJson(url: string): Promise<Response | null> {
   try {
-    const parsed = new URL(url);
-    if (parsed.origin !== location.origin && parsed.pathname.startsWith('/api/status-lists/')) candidates.push(parsed.pathname);
+    const response = await fetch(url, { cache: 'no-cache', headers: { accept: 'application/json' } });
+    return response.ok ? response : null;
   } catch {
     return null;
   }
-  for (const candidate of candidates) {
-    try {
-      const response = await fetch(candidate, { cache: 'no-cache', headers: { accept: 'application/json' } });
-      if (response.ok) return await response.json();
-    } catch {
-      // try the next
-    }
+}
+
+/**
+ * One signed list: from its own address, or this origin's copy of it (the issuing platform behind
+ * another name), or — another member's list — through this node (`/api/federation/status-lists`),
+ * which fetches it from the member the directory names. Whichever answers, its signature is checked here.
+ */
+async function fetchList(url: string, list: string, purpose: string): Promise<Fetched | null> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
   }
-  return null;
+  const candidates = [url];
+  if (parsed.origin !== location.origin && parsed.pathname.startsWith('/api/status-lists/')) candidates.push(parsed.pathname);
+  let other: Fetched | null = null;
+  for (const candidate of candidates) {
+    const response = await getJson(candidate);
+    const credential = response ? ((await response.json().catch(() => null)) as { id?: unknown } | null) : null;
+    // This origin's list of the same number is another list unless its id is the one named.
+    if (credential?.id === url) return { credential };
+    other ??= credential && { credential };
+  }
+  if (parsed.origin === location.origin) return other;
+  const response = await getJson(`/api/federation/status-lists/${purpose}?list=${encodeURIComponent(list)}`);
+  if (!response) return other;
+  const credential: unknown = await response.json().catch(() => null);
+  return credential === null ? other : { credential, foreign: { ledgerVkey: response.headers.get('yiban-issuer-log-vkey') } };
+}
+
+interface StatusFound {
+  evidence: StatusEvidence;
+  /** Set when the lists are another member's (through this node). */
+  foreign?: { ledgerVkey: string | null };
 }
 
 /**
@@ -118,15 +148,15 @@ async function fetchList(url: string): Promise<unknown> {
  * offline), checked against the pinned trust list: a forged, foreign, mismatched or expired list
  * is never used, and the reason is kept for the page.
  */
-export async function statusEvidence(bundle: CertificateBundle, trust: TrustAnchors): Promise<StatusEvidence> {
+export async function statusEvidence(bundle: CertificateBundle, trust: TrustAnchors): Promise<StatusFound> {
   const payload = parsePayload(bundle.payload);
-  if (!payload) return {};
-  const credentials = await Promise.all(STATUS_PURPOSES.map((purpose) => fetchList(`${payload.status.list}/${purpose}`)));
-  return statusEvidenceFromCredentials(
-    bundle.payload,
-    credentials.filter((c) => c !== null),
-    trust,
-  );
+  if (!payload) return { evidence: {} };
+  const { list } = payload.status;
+  const found = await Promise.all(STATUS_PURPOSES.map((purpose) => fetchList(`${list}/${purpose}`, list, purpose)));
+  const credentials = found.flatMap((f) => (f ? [f.credential] : []));
+  const evidence = await statusEvidenceFromCredentials(bundle.payload, credentials, trust);
+  const foreign = found.find((f) => f?.foreign)?.foreign;
+  return foreign ? { evidence, foreign } : { evidence };
 }
 
 export interface VerifyOutcome {
@@ -147,6 +177,15 @@ export async function verifyInput(input: Input, trust: TrustAnchors | null): Pro
     };
   }
   const anchors: TrustAnchors = trust ?? { version: 1, roots: [] };
-  const status = await statusEvidence(bundle, anchors);
-  return { result: verifyCertificate(bundle, anchors, { status }), status };
+  const { evidence: status, foreign } = await statusEvidence(bundle, anchors);
+  if (!foreign) return { result: verifyCertificate(bundle, anchors, { status }), status };
+  // Another member's certificate (as POST /api/verify): its inclusion proof is in the issuer's
+  // ledger, checked with the issuer's log key, left out when the issuer published none.
+  const { ledger, ...withoutLedger } = bundle;
+  const { ledger: _own, ...others } = anchors;
+  const result =
+    foreign.ledgerVkey && ledger
+      ? verifyCertificate(bundle, { ...others, ledger: { vkey: foreign.ledgerVkey } }, { status })
+      : verifyCertificate(withoutLedger, others, { status });
+  return { result, status };
 }

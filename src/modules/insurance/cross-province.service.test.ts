@@ -6,12 +6,14 @@ import type { FederationConfig } from '../../core/config.ts';
 import { AppError, formatMessage } from '../../core/errors.ts';
 import { chinaDate } from '../../core/values.ts';
 import type { App } from '../../http/server.ts';
-import type { Principal } from '../identity/index.ts';
+import { maskResidentId, type Principal } from '../identity/index.ts';
 import { makeCreditCode } from '../orgs/credit-code.ts';
 import { sm2SigningKey } from '../sharing/index.ts';
 import { sm2GenerateKeyPair } from '../../verify/sm2-keys.ts';
 import { testEngines } from '../../../test/db.ts';
 import { buildTestApp, createTestContext, freshResidentId, PASSWORD, type TestContext } from '../../../test/factories.ts';
+import { injectTransport } from '../../../test/insurance-fixture.ts';
+import { createHospitalClient, HospitalCallError, type HospitalClient } from './hospital-client.ts';
 import { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
 import { resolvePolicy } from './policies.ts';
 import { settle, type FeeLine } from './settlement.ts';
@@ -110,6 +112,8 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
   let hebei: Node;
   let guangxi: Node;
   let clerk: Principal & { username: string };
+  /** The Nanning hospital's own system, calling Guangxi's hospital interface (signed envelopes). */
+  let hospital: HospitalClient;
   const today = chinaDate(new Date());
 
   beforeAll(async () => {
@@ -146,6 +150,16 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
       orgCode: org.code,
     });
     guangxi.ctx.services.insurance.reference.clear();
+    const platformKey = (await guangxi.app.inject({ method: 'GET', url: '/api/insurance/hsa/v1/interface-key' })).json<{
+      keyId: string;
+      publicKeySpki: string;
+    }>();
+    hospital = createHospitalClient({
+      baseUrl: guangxi.url,
+      hospital: { code: HOSPITAL, region: '450103', key },
+      platformKey,
+      transport: injectTransport(() => guangxi.app),
+    });
     clerk = await guangxi.ctx.newStaff('hospital_window', org.code);
   }, 180_000);
 
@@ -409,6 +423,94 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
     expect(Number((await totalsAt(hebei, psnNo))!.fund_paid_fen)).toBe(want.hifpPayFen);
   });
 
+  /** 1101 at Guangxi's hospital interface for a patient insured in 石家庄 (the envelope names the place of insurance). */
+  const personInfo = (residentId: string) =>
+    hospital.call('1101', { mdtrt_cert_type: '02', mdtrt_cert_no: residentId }, { insuranceRegion: SHIJIAZHUANG });
+  const failure = async (p: Promise<unknown>) => {
+    const error = await p.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(HospitalCallError);
+    return error as HospitalCallError;
+  };
+  const personCalls = (node: Node) => n(node, sql`select count(*) as n from federation_messages where type = 'insurance.person'`);
+  const persons = (node: Node) => n(node, sql`select count(*) as n from insurance_persons`);
+
+  it('fetches the coverage of a Hebei-insured patient Guangxi never registered at 1101, then settles the stay as before', async () => {
+    const residentId = freshResidentId();
+    const psnNo = await hebei.ctx.services.insuranceAdmin.enrol({
+      residentId,
+      name: '王建国',
+      scheme: 'employee',
+      region: SHIJIAZHUANG,
+      fromDate: '2020-01-01',
+      accountBalanceFen: 50_000,
+    });
+    const before = { persons: await persons(guangxi), calls: await personCalls(guangxi), hebeiPersons: await persons(hebei) };
+
+    const { answer } = await personInfo(residentId);
+    const out = answer.output as {
+      baseinfo: { psn_no: string; psn_name: string; gend: string; brdy: string; certno: string };
+      insuinfo: { insutype: string; insuplc_admdvs: string; psn_insu_stas: string; balc: number }[];
+    };
+    expect(out.baseinfo).toMatchObject({ psn_name: '王建国', certno: maskResidentId(residentId) });
+    // Guangxi's own person number (its key), not Hebei's; no account here (Hebei's balance is not sent).
+    expect(out.baseinfo.psn_no).not.toBe(psnNo);
+    expect(out.baseinfo.psn_no.startsWith(SHIJIAZHUANG)).toBe(true);
+    expect(out.insuinfo).toEqual([{ insutype: '310', insuplc_admdvs: SHIJIAZHUANG, psn_insu_stas: '1', balc: 0 }]);
+    expect(JSON.stringify(answer)).not.toContain(residentId);
+    expect(await persons(guangxi)).toBe(before.persons + 1);
+    expect(await persons(hebei)).toBe(before.hebeiPersons);
+    const copy = await one<{ region: string; account_balance_fen: string; id_masked: string; name: string }>(
+      guangxi,
+      sql`select * from insurance_persons where psn_no = ${out.baseinfo.psn_no}`,
+    );
+    expect(copy).toMatchObject({ region: SHIJIAZHUANG, id_masked: maskResidentId(residentId), name: '王建国' });
+    expect(Number(copy.account_balance_fen)).toBe(0);
+    expect(await personCalls(guangxi)).toBe(before.calls + 1);
+    // Hebei's answer (kept with the call) holds no clear ID number, no account, no person number of Hebei's.
+    const { rows } = await hebei.ctx.database.db.execute<{ t: string }>(
+      sql`select response::text as t from federation_messages where direction = 'in' and type = 'insurance.person'`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) for (const secret of [residentId, psnNo, '50000']) expect(r.t).not.toContain(secret);
+
+    // Held here now: a second 1101 asks nobody.
+    expect((await personInfo(residentId)).answer.output).toEqual(out);
+    expect(await personCalls(guangxi)).toBe(before.calls + 1);
+
+    // 2001, 2301, 2303, 2304 at the window, settled by Hebei as for a registered copy.
+    const mdtrtId = await stay(residentId);
+    const w = guangxi.ctx.services.insurance.window;
+    await w.presettle(clerk, HOSPITAL, mdtrtId, { residentId });
+    const settled = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL, residentId });
+    const want = expected({ deductibleUsedFen: 0, fundPaidFen: 0 }, 1, 50_000, today);
+    expect(settled.amounts).toMatchObject({ hifp_pay: want.hifpPayFen, acct_pay: want.acctPayFen, psn_cash_pay: want.cashPayFen });
+    expect(Number((await totalsAt(hebei, psnNo))!.fund_paid_fen)).toBe(want.hifpPayFen);
+    expect(await balanceAt(hebei, psnNo)).toBe(50_000 - want.acctPayFen);
+    expect(await balanceAt(guangxi, out.baseinfo.psn_no)).toBe(0);
+  });
+
+  it('refuses at 1101 an ID number Hebei does not insure, and writes nothing on either side', async () => {
+    const residentId = freshResidentId();
+    const count = async () => ({
+      guangxi: { persons: await persons(guangxi), messages: await n(guangxi, sql`select count(*) as n from federation_messages`) },
+      hebei: { persons: await persons(hebei), messages: await n(hebei, sql`select count(*) as n from federation_messages`) },
+    });
+    const before = await count();
+    const error = await failure(personInfo(residentId));
+    expect(error.status).toBe(404);
+    expect(error.answer.err_code).toBe('INSURANCE_NOT_INSURED');
+    expect(error.answer.err_msg).toContain('参保地无此人员');
+    expect(error.answer.err_msg_en).toContain('no such person at the place of insurance');
+    expect(JSON.stringify(error.answer)).not.toContain(residentId);
+    // The window's look-up (its 1101) is refused alike.
+    const atWindow = await guangxi.ctx.services.insurance.window.coverage(clerk, HOSPITAL, residentId).catch((e: unknown) => e);
+    expect(atWindow).toMatchObject({ code: 'INSURANCE_NOT_INSURED' });
+    expect(await count()).toEqual(before);
+  });
+
   it('refuses with 503 INSURANCE_REMOTE_UNAVAILABLE when Hebei is down, and writes nothing in Guangxi', async () => {
     const { residentId, psnNo } = await patient();
     const mdtrtId = await stay(residentId);
@@ -456,6 +558,15 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
         expect(res.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'INSURANCE_REMOTE_UNAVAILABLE' });
         expect(res.json<{ error: { message: string } }>().error.message).toContain(words);
       }
+      expect(await count()).toEqual(before);
+      // 1101 for a patient Guangxi does not hold: 503, no copy registered.
+      const absent = freshResidentId();
+      const personsBefore = await persons(guangxi);
+      const info = await failure(personInfo(absent));
+      expect(info.status).toBe(503);
+      expect(info.answer.err_code).toBe('INSURANCE_REMOTE_UNAVAILABLE');
+      expect(JSON.stringify(info.answer)).not.toContain(absent);
+      expect(await persons(guangxi)).toBe(personsBefore);
       expect(await count()).toEqual(before);
     } finally {
       hebei.app = await buildTestApp(hebei.ctx);

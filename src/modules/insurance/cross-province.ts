@@ -142,6 +142,42 @@ function linesOf(raw: unknown): Line[] {
   });
 }
 
+/** One signed synchronous call to the node of a division's province; unreachable (or none): INSURANCE_REMOTE_UNAVAILABLE. */
+export async function askPlaceOfInsurance(
+  port: InsuranceFederationPort | undefined,
+  region: string,
+  type: string,
+  id: string,
+  payload: Record<string, unknown>,
+) {
+  const unavailable = (reason: string) => new AppError('INSURANCE_REMOTE_UNAVAILABLE', { region, reason });
+  if (!port) throw unavailable('no federation');
+  const member = await port.memberForDivision(region);
+  if (!member) throw unavailable('该省节点不在联邦目录中 / no node of that province in the directory');
+  try {
+    return await port.call(member, type, payload, { id, deferRecord: true });
+  } catch (error) {
+    if (
+      error instanceof AppError &&
+      ['FEDERATION_PEER_UNAVAILABLE', 'FEDERATION_UNKNOWN_MEMBER', 'FEDERATION_DISABLED'].includes(error.code)
+    )
+      throw unavailable(typeof error.params.reason === 'string' ? error.params.reason : error.code);
+    throw error;
+  }
+}
+
+/** B's insured person with the message's ID number, keyed under B's own key; the masked IDs must agree. */
+export async function insuredHere(tx: Tx, keys: { subjectKeyOf(id: string): string }, input: Record<string, unknown>, lock: boolean) {
+  const id = certNo(input);
+  const q = tx
+    .select()
+    .from(insurancePersons)
+    .where(eq(insurancePersons.subjectKey, keys.subjectKeyOf(id)));
+  const [p] = lock ? await q.for('update') : await q;
+  if (!p || p.idMasked !== maskResidentId(id) || input.id_masked !== p.idMasked) throw noSuchPerson();
+  return p;
+}
+
 export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceData) {
   const { db, deps, clock } = ctx;
   const ws = createWindowStatements(deps);
@@ -149,17 +185,7 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
 
   // ---- at B, the place of insurance ------------------------------------------------------
 
-  /** B's insured person with the message's ID number, keyed under B's own key; the masked IDs must agree. */
-  async function personHere(tx: Tx, input: Record<string, unknown>, lock: boolean) {
-    const id = certNo(input);
-    const q = tx
-      .select()
-      .from(insurancePersons)
-      .where(eq(insurancePersons.subjectKey, deps.subjectKeyOf(id)));
-    const [p] = lock ? await q.for('update') : await q;
-    if (!p || p.idMasked !== maskResidentId(id) || input.id_masked !== p.idMasked) throw noSuchPerson();
-    return p;
-  }
+  const personHere = (tx: Tx, input: Record<string, unknown>, lock: boolean) => insuredHere(tx, deps, input, lock);
 
   /** Runs B's engine for A's encounter: B's person, filings, year's totals (locked when `lock`) and policy. */
   async function computeHere(tx: Tx, message: Message, lock: boolean) {
@@ -383,22 +409,8 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
   const callIdOf = (type: string, institution: InstitutionRow, msgid: string) =>
     derivedUuid(`federation-call/${type}`, `${institution.code}|${msgid}`);
 
-  async function ask(region: string, type: string, id: string, payload: Record<string, unknown>) {
-    const unavailable = (reason: string) => new AppError('INSURANCE_REMOTE_UNAVAILABLE', { region, reason });
-    if (!port) throw unavailable('no federation');
-    const member = await port.memberForDivision(region);
-    if (!member) throw unavailable('该省节点不在联邦目录中 / no node of that province in the directory');
-    try {
-      return await port.call(member, type, payload, { id, deferRecord: true });
-    } catch (error) {
-      if (
-        error instanceof AppError &&
-        ['FEDERATION_PEER_UNAVAILABLE', 'FEDERATION_UNKNOWN_MEMBER', 'FEDERATION_DISABLED'].includes(error.code)
-      )
-        throw unavailable(typeof error.params.reason === 'string' ? error.params.reason : error.code);
-      throw error;
-    }
-  }
+  const ask = (region: string, type: string, id: string, payload: Record<string, unknown>) =>
+    askPlaceOfInsurance(port, region, type, id, payload);
 
   /** B's answer as a settlement, checked against the lines A sent (B computed on those, every line once). */
   function settlementOf(result: Record<string, unknown>, lines: readonly LineTuple[], member: string): { s: Settlement; digest: string } {

@@ -20,6 +20,7 @@ import { createClearing } from './clearing.ts';
 import { expandSettlement } from './settlement.ts';
 import { createTransactions, settlementFields } from './transactions.ts';
 import { createCrossProvince } from './cross-province.ts';
+import { createRemotePersons } from './cross-province-person.ts';
 import { createInsuranceWindow } from './window.ts';
 
 type SettlementRow = typeof insuranceSettlements.$inferSelect;
@@ -53,7 +54,8 @@ export function createInsuranceService(deps: InsuranceDeps) {
   const { db } = ctx;
   const reference = createReferenceData(db, ctx.clock, deps.referenceTtlMs);
   const crossProvince = createCrossProvince(ctx, reference);
-  const transactions = createTransactions(ctx, reference, crossProvince);
+  const remotePersons = createRemotePersons(ctx);
+  const transactions = createTransactions(ctx, reference, crossProvince, remotePersons);
   // The interface key is read once per process (a rotation takes a restart, like the seal keys' caches).
   let interfaceKey: ReturnType<InsuranceDeps['interfaceSigner']> | null = null;
 
@@ -98,11 +100,11 @@ export function createInsuranceService(deps: InsuranceDeps) {
         throw error;
       })),
     /** 跨省异地就医结算: the federation message types this node answers as a place of insurance (app.ts registers them). */
-    crossProvinceTypes: crossProvince.messageTypes,
+    crossProvinceTypes: [...crossProvince.messageTypes, remotePersons.personType],
     /** The hospital interface (routes verify the signature first). */
     handleTransaction: transactions.handle,
     /** 医保窗口: a hospital's window clerks act for the patient through the same transactions (window.ts). */
-    window: createInsuranceWindow(ctx, reference, transactions.handle),
+    window: createInsuranceWindow(ctx, reference, transactions.handle, remotePersons.fetch),
 
     /** 我的医保: coverage, history, this year's totals, filings and settlements. */
     async mine(principal: Principal) {

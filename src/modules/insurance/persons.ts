@@ -19,6 +19,19 @@ export interface EnrolInput {
   accountId?: string | null;
 }
 
+/** A person as the place of insurance's node answered, keyed under this node's key. */
+export interface RemoteCopy {
+  subjectKey: string;
+  idMasked: string;
+  name: string;
+  gender: '1' | '2';
+  birthDate: string;
+  scheme: Scheme;
+  region: string;
+  status: InsuredStatus;
+  fromDate: string;
+}
+
 /** The insurance office's registry: enrolment, changes with their history, institutions. Seed, demo and CLI only; never a route's. */
 export function createInsuranceRegistry(ctx: InsuranceContext) {
   const { db, deps, clock } = ctx;
@@ -75,6 +88,45 @@ export function createInsuranceRegistry(ctx: InsuranceContext) {
         .from(insurancePersons)
         .where(eq(insurancePersons.subjectKey, subjectKey));
       return row!.psnNo;
+    },
+
+    /**
+     * Registers or refreshes this node's copy of a person insured in another province, as that
+     * province's node answered (cross-province-person.ts): under this node's key and person number,
+     * with no account (the account is the place of insurance's). A change is kept in the history.
+     */
+    async registerCopy(executor: Executor, copy: RemoteCopy): Promise<string> {
+      const now = clock();
+      const fields = { name: copy.name, gender: copy.gender, birthDate: copy.birthDate, scheme: copy.scheme, region: copy.region };
+      const [before] = await executor.select().from(insurancePersons).where(eq(insurancePersons.subjectKey, copy.subjectKey)).for('update');
+      if (before && before.scheme === copy.scheme && before.region === copy.region && before.status === copy.status) return before.psnNo;
+      const psnNo = before?.psnNo ?? psnNoOf(copy.region, copy.subjectKey);
+      if (before)
+        await executor
+          .update(insurancePersons)
+          .set({ ...fields, status: copy.status, updatedAt: now })
+          .where(eq(insurancePersons.psnNo, psnNo));
+      else
+        await executor.insert(insurancePersons).values({
+          psnNo,
+          subjectKey: copy.subjectKey,
+          idMasked: copy.idMasked,
+          ...fields,
+          status: copy.status,
+          accountBalanceFen: 0,
+          accountId: null,
+          updatedAt: now,
+        });
+      await executor.insert(insurancePersonHistory).values({
+        psnNo,
+        fromDate: copy.fromDate,
+        scheme: copy.scheme,
+        region: copy.region,
+        status: copy.status,
+        reason: before ? 'refreshed from the place of insurance' : 'copy from the place of insurance',
+        recordedAt: now,
+      });
+      return psnNo;
     },
 
     /** A change of scheme, region or status from a date, kept in the history. */

@@ -29,6 +29,7 @@ import {
 import { NoPolicyError, resolvePolicy } from './policies.ts';
 import type { InstitutionRow, ReferenceData } from './reference-data.ts';
 import type { CrossProvince } from './cross-province.ts';
+import type { RemotePersons } from './cross-province-person.ts';
 import { compactSettlement, settle, type FeeLine, type Settlement } from './settlement.ts';
 import {
   createWindowStatements,
@@ -192,7 +193,12 @@ function isDeadlock(error: unknown): boolean {
   return false;
 }
 
-export function createTransactions(ctx: InsuranceContext, reference: ReferenceData, crossProvince?: CrossProvince) {
+export function createTransactions(
+  ctx: InsuranceContext,
+  reference: ReferenceData,
+  crossProvince?: CrossProvince,
+  remotePersons?: RemotePersons,
+) {
   const { db, deps, clock } = ctx;
   const ws = createWindowStatements(deps);
 
@@ -285,14 +291,19 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
 
   // ---- the transactions -------------------------------------------------------------------
 
-  async function personInfo(input: Record<string, unknown>) {
+  /** 1101: this node's person, or (federated) its copy fetched from the place of insurance in another province. */
+  async function personInfo(env: Envelope) {
+    const input = env.input;
     if (input.mdtrt_cert_type !== '02') throw bad('mdtrt_cert_type (02: resident ID card)');
     const parsed = parseResidentId(str(input, 'mdtrt_cert_no'));
     if (!parsed.ok) throw bad('mdtrt_cert_no');
-    const [p] = await db
-      .select()
-      .from(insurancePersons)
-      .where(eq(insurancePersons.subjectKey, deps.subjectKeyOf(parsed.value.id)));
+    const byKey = () =>
+      db
+        .select()
+        .from(insurancePersons)
+        .where(eq(insurancePersons.subjectKey, deps.subjectKeyOf(parsed.value.id)));
+    let [p] = await byKey();
+    if (!p && remotePersons && (await remotePersons.fetch(parsed.value.id, env.insuplc_admdvs)) !== null) [p] = await byKey();
     if (!p) throw new AppError('INSURANCE_NOT_INSURED', { reason: { zh: '未查到参保信息', en: 'no coverage found' } });
     return {
       baseinfo: { psn_no: p.psnNo, psn_name: p.name, gend: p.gender, brdy: p.birthDate, certno: maskResidentId(parsed.value.id) },
@@ -707,7 +718,7 @@ export function createTransactions(ctx: InsuranceContext, reference: ReferenceDa
     ): Promise<Answer> => {
       if (env.fixmedins_code !== institution.code) throw bad('fixmedins_code is not the signing institution');
       if (env.mdtrtarea_admvs !== institution.region) throw bad('mdtrtarea_admvs is not the institution’s division');
-      if (env.infno === '1101') return answer(env, await personInfo(env.input));
+      if (env.infno === '1101') return answer(env, await personInfo(env));
       // Insured in another province: that province's node settles under its policy (cross-province.ts).
       if (crossProvince?.handles(env)) return crossProvince.handle(institution, env, requestDigest, inTx);
       const answered = (prior: PriorMessage): Answer => {

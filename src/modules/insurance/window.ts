@@ -35,6 +35,7 @@ import {
 } from './insurance.tables.ts';
 import type { InstitutionRow, ReferenceData } from './reference-data.ts';
 import type { Transactions } from './transactions.ts';
+import type { RemotePersons } from './cross-province-person.ts';
 import { expandSettlement } from './settlement.ts';
 import { answerExplanations, settlementFields, whereOf } from './transactions.ts';
 import { insuranceWindowLog, type WindowAction } from './window.tables.ts';
@@ -105,7 +106,13 @@ function explainedView(output: Record<string, unknown>) {
   };
 }
 
-export function createInsuranceWindow(ctx: InsuranceContext, reference: ReferenceData, handle: Transactions['handle']) {
+export function createInsuranceWindow(
+  ctx: InsuranceContext,
+  reference: ReferenceData,
+  handle: Transactions['handle'],
+  /** Fetches the copy of a person insured in another province (cross-province-person.ts); null: nobody to ask. */
+  fetchRemote?: RemotePersons['fetch'],
+) {
   const { db, deps, clock } = ctx;
 
   /** The institution the caller serves at, or FORBIDDEN (no window role) / NOT_FOUND (another hospital's). */
@@ -174,10 +181,14 @@ export function createInsuranceWindow(ctx: InsuranceContext, reference: Referenc
   async function personById(residentId: string): Promise<{ id: string; person: PersonRow | null }> {
     const parsed = parseResidentId(residentId, chinaDate(clock()));
     if (!parsed.ok) throw new AppError('VALIDATION_FAILED', { detail: { zh: '身份证号码有误', en: 'The ID number is not valid' } });
-    const [person] = await db
-      .select()
-      .from(insurancePersons)
-      .where(eq(insurancePersons.subjectKey, deps.subjectKeyOf(parsed.value.id)));
+    const byKey = () =>
+      db
+        .select()
+        .from(insurancePersons)
+        .where(eq(insurancePersons.subjectKey, deps.subjectKeyOf(parsed.value.id)));
+    let [person] = await byKey();
+    // Not held here: the place of insurance in another province (the ID number's) answers, as in 1101.
+    if (!person && fetchRemote && (await fetchRemote(parsed.value.id, null)) !== null) [person] = await byKey();
     return { id: parsed.value.id, person: person ?? null };
   }
 

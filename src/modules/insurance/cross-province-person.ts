@@ -1,0 +1,112 @@
+/**
+ * 跨省异地就医: the place of treatment's copy of a person insured in another province (issue 16,
+ * service 4). At A, a 1101 (or the window's look-up) for an ID number A does not hold asks the node
+ * of the place of insurance, in one signed synchronous call `insurance.person` carrying the ID number
+ * and its masked form (as `insurance.presettle` does): B keys it under B's own key and answers the
+ * person's name, gender, birth date, scheme, status, region and masked ID (never the account, never
+ * B's person number). A registers or refreshes its copy under its own key, with no account, and
+ * records the call, in one transaction. B does not insure the person: INSURANCE_NOT_INSURED, nothing
+ * written on either side. B unreachable: INSURANCE_REMOTE_UNAVAILABLE (503), nothing written at A.
+ * A standalone node, or a person of this node's own province, is not asked for.
+ */
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../core/errors.ts';
+import type { Tx } from '../../db/database.ts';
+import { maskResidentId } from '../identity/index.ts';
+import { askPlaceOfInsurance, insuredHere } from './cross-province.ts';
+import { chinaDay, type InsuranceContext } from './insurance-context.ts';
+import type { InsuredStatus } from './insurance.tables.ts';
+import { createInsuranceRegistry } from './persons.ts';
+import type { Scheme } from './policies.ts';
+
+const PERSON_TYPE = 'insurance.person';
+const SCHEMES: ReadonlySet<string> = new Set<Scheme>(['employee', 'resident']);
+const STATUSES: ReadonlySet<string> = new Set<InsuredStatus>(['active', 'suspended', 'ended']);
+
+/** A verified federation message as a handler sees it (its payload only is read here). */
+interface Message {
+  payload: Record<string, unknown>;
+}
+
+export function createRemotePersons(ctx: InsuranceContext) {
+  const { db, deps, clock } = ctx;
+  const port = deps.federation;
+  const registry = createInsuranceRegistry(ctx);
+
+  /** At B: the person the ID number names here, as 1101 shows them (no account, no person number). */
+  const personType = {
+    type: PERSON_TYPE,
+    async apply(tx: Tx, message: Message): Promise<Record<string, unknown>> {
+      const p = await insuredHere(tx, deps, message.payload, false);
+      return {
+        name: p.name,
+        gender: p.gender,
+        birth_date: p.birthDate,
+        scheme: p.scheme,
+        status: p.status,
+        region: p.region,
+        id_masked: p.idMasked,
+      };
+    },
+  };
+
+  /** The division whose province insures the person: the envelope's when it is another province's, else the ID number's own. */
+  function placeOf(id: string, insuplc: string | null): string | null {
+    const own = port?.province() ?? null;
+    if (own === null) return null;
+    if (insuplc !== null && insuplc.slice(0, 2) !== own) return insuplc;
+    const home = id.slice(0, 2);
+    return home === own ? null : `${home}0000`;
+  }
+
+  /**
+   * At A: fetches the person from the place of insurance and registers this node's copy; null when
+   * there is nobody to ask (a standalone node, or the person would be insured in this province).
+   * `id` is the normalised ID number (never logged, never answered).
+   */
+  async function fetch(id: string, insuplc: string | null): Promise<string | null> {
+    const place = placeOf(id, insuplc);
+    if (place === null) return null;
+    const idMasked = maskResidentId(id);
+    const reply = await askPlaceOfInsurance(port, place, PERSON_TYPE, randomUUID(), {
+      mdtrt_cert_type: '02',
+      mdtrt_cert_no: id,
+      id_masked: idMasked,
+    });
+    const r = reply.result;
+    const text = (name: string, pattern: RegExp) => {
+      const v = r[name];
+      if (typeof v !== 'string' || !pattern.test(v))
+        throw new AppError('FEDERATION_PEER_REFUSED', { member: place, code: `ANSWER_FIELD_${name.toUpperCase()}` });
+      return v;
+    };
+    const name = text('name', /^.{1,50}$/u);
+    const gender = text('gender', /^[12]$/) as '1' | '2';
+    const birthDate = text('birth_date', /^\d{4}-\d{2}-\d{2}$/);
+    const scheme = text('scheme', /^[a-z]+$/);
+    const status = text('status', /^[a-z]+$/);
+    const region = text('region', /^\d{6}$/);
+    const answeredMask = text('id_masked', /^.{1,40}$/);
+    if (!SCHEMES.has(scheme) || !STATUSES.has(status) || region.slice(0, 2) !== place.slice(0, 2) || answeredMask !== idMasked)
+      throw new AppError('FEDERATION_PEER_REFUSED', { member: place, code: 'ANSWER_DOES_NOT_MATCH_THE_PERSON' });
+    return db.transaction(async (tx) => {
+      const psnNo = await registry.registerCopy(tx, {
+        subjectKey: deps.subjectKeyOf(id),
+        idMasked,
+        name,
+        gender,
+        birthDate,
+        scheme: scheme as Scheme,
+        region,
+        status: status as InsuredStatus,
+        fromDate: chinaDay(clock()),
+      });
+      await reply.record(tx);
+      return psnNo;
+    });
+  }
+
+  return { personType, fetch };
+}
+
+export type RemotePersons = ReturnType<typeof createRemotePersons>;

@@ -130,7 +130,7 @@ describe('yiban demo federation --json', () => {
     // Counted from each node's federation_messages: the case messages both ways, the cosignature reports to the hub.
     const hebei = report.messages[HEBEI.memberId]!;
     const guangxi = report.messages[GUANGXI.memberId]!;
-    const calls = { 'insurance.presettle': 1, 'insurance.settle': 1 };
+    const calls = { 'insurance.person': 1, 'insurance.presettle': 1, 'insurance.settle': 1 };
     expect(hebei.sentByType).toMatchObject({ 'case.handover': 2, 'case.apply-online': 1, 'evidence.response': 1, ...calls });
     expect(guangxi.receivedByType).toMatchObject({ 'case.handover': 2, 'case.apply-online': 1, 'evidence.response': 1, ...calls });
     expect(guangxi.sentByType).toMatchObject({ 'case.handover': 1, 'evidence.request': 1 });

@@ -11,8 +11,9 @@ import type { NodeSpec } from './node-processes.ts';
  * insured as an employee in 贵港市 (450800) at the Guangxi node, is treated at 正定县人民医院
  * (130123, Hebei) and settled at that hospital's insurance window: Hebei classifies and prices the
  * lines with its catalogue, and asks Guangxi, in one signed call each, to pre-settle and settle
- * under 贵港市's policy (cross-province.ts). The patient's ID number travels in the signed call;
- * each node keys it under its own master key.
+ * under 贵港市's policy (cross-province.ts). Hebei holds no record of the patient beforehand: opening
+ * the stay fetches the coverage from Guangxi in one more signed call (cross-province-person.ts). The
+ * patient's ID number travels in the signed calls; each node keys it under its own master key.
  */
 type Platform = Awaited<ReturnType<typeof openPlatform>>;
 
@@ -52,8 +53,9 @@ export async function seedPlaceOfInsurance(platform: Platform): Promise<void> {
 
 /**
  * Hebei, the place of treatment: its catalogue, its insurance bureau (which seals the statements of
- * stays here: 就医地管理), the hospital with its window clerk, and its copy of the patient's coverage
- * (its own person number, under its own key; no account: that is Guangxi's).
+ * stays here: 就医地管理), the hospital with its window clerk. Not the patient: the window's first
+ * look-up of the ID card fetches the coverage from Guangxi (`insurance.person`, cross-province-person.ts)
+ * and registers Hebei's copy (its own person number, under its own key; no account: that is Guangxi's).
  */
 export async function seedPlaceOfTreatment(platform: Platform, password: string): Promise<void> {
   const { services, database } = platform;
@@ -84,7 +86,6 @@ export async function seedPlaceOfTreatment(platform: Platform, password: string)
     password,
     roles: [{ role: 'hospital_window', orgCode: hospital.code }],
   });
-  await services.insuranceAdmin.enrol({ ...PATIENT, region: GUIGANG.region, fromDate: '2015-01-01' });
 }
 
 type Call = <T>(

@@ -234,6 +234,47 @@ describe.each(testEngines())('the settlement statement (结算单) on %s', (engi
     expect(sealed[0]![0]!.id).not.toBe(sealed[2]![0]!.id);
   });
 
+  it('seals the rest of a batch when one of its settlements is cancelled between the reads and the sealing transaction', async () => {
+    const psnNo = await ctx.services.insuranceAdmin.enrol({
+      residentId: freshResidentId(),
+      name: '蒙阿婆',
+      scheme: 'resident',
+      region: GUIGANG,
+      fromDate: '2020-01-01',
+    });
+    const stays: Awaited<ReturnType<typeof settleStay>>[] = [];
+    for (const day of ['2026-11-01', '2026-11-08', '2026-11-15']) stays.push(await settleStay(psnNo, day));
+    const issue = ctx.services.insurance.handlers.find((h) => h.name === 'insurance.issue-statement')!;
+    const events = stays.map((s, i) => ({
+      id: 200 + i,
+      topic: 'insurance.settled',
+      payload: { setlId: s.setlId },
+      attempts: 1,
+      createdAt: new Date(),
+    }));
+    // The cancellation (2305) lands after the batch was read and signed, before its transaction.
+    const certs = ctx.services.certificates;
+    const prepare = certs.prepareRecordIssue.bind(certs);
+    certs.prepareRecordIssue = async (inputs) => {
+      const prepared = await prepare(inputs);
+      await hospital.call('2305', { setl_id: stays[1]!.setlId }, region);
+      return prepared;
+    };
+    try {
+      await issue.handleMany!(events);
+    } finally {
+      certs.prepareRecordIssue = prepare;
+    }
+    const sealed = await Promise.all(stays.map((s) => statementsOf(s.setlId)));
+    expect(sealed.map((rows) => rows.length)).toEqual([1, 0, 1]);
+    const settlements = await ctx.database.db.select().from(insuranceSettlements).where(eq(insuranceSettlements.psnNo, psnNo));
+    const byId = new Map(settlements.map((s) => [s.setlId, s]));
+    expect(byId.get(stays[1]!.setlId)!.status).toBe('cancelled');
+    expect(byId.get(stays[1]!.setlId)!.certificateId).toBeNull();
+    expect(byId.get(stays[0]!.setlId)!.certificateId).toBe(sealed[0]![0]!.id);
+    expect(byId.get(stays[2]!.setlId)!.certificateId).toBe(sealed[2]![0]!.id);
+  });
+
   it('issues to a person without an account, and revokes the statement when the settlement is cancelled or reversed', async () => {
     const psnNo = await ctx.services.insuranceAdmin.enrol({
       residentId: freshResidentId(),

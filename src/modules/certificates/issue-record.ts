@@ -37,7 +37,9 @@ export function createRecordIssueFunctions(ctx: CertificatesContext) {
      * certificates (with their ledger leaves and outbox events) in that transaction, or returns
      * the one a key has already. The caller checks access: no principal here.
      */
-    async prepareRecordIssue(inputs: readonly RecordIssueInput[]): Promise<(tx: Executor) => Promise<Map<string, IssuedCertificate>>> {
+    async prepareRecordIssue(
+      inputs: readonly RecordIssueInput[],
+    ): Promise<(tx: Executor, only?: ReadonlySet<string>) => Promise<Map<string, IssuedCertificate>>> {
       const items: BatchItem[] = [];
       // Read once per type and issuer (a month's clearing seals one statement per pair, all by a few offices).
       const types = new Map<string, Promise<Awaited<ReturnType<typeof findType>>>>();
@@ -93,14 +95,10 @@ export function createRecordIssueFunctions(ctx: CertificatesContext) {
               clock(),
             )
           : null;
-      return async (tx) => {
+      return async (tx, only) => {
         const issued = new Map<string, IssuedCertificate>(existing);
-        if (batch)
-          for (const [key, row] of await batch.issue(
-            tx,
-            fresh.map((i) => i.caseId),
-          ))
-            issued.set(key, row);
+        const keys = fresh.map((i) => i.caseId).filter((key) => !only || only.has(key));
+        if (batch && keys.length > 0) for (const [key, row] of await batch.issue(tx, keys)) issued.set(key, row);
         return issued;
       };
     },

@@ -56,6 +56,14 @@ export interface EventHandler {
    * throws, the worker runs `handle` on each of those events instead, so one bad event fails alone.
    */
   handleMany?(events: readonly StoredEvent[]): Promise<void>;
+  /**
+   * Optional: its topics are claimed by a loop of their own in each server (worker.ts `start`), up
+   * to `batchSize` events every `intervalMs` (at once again after a full batch), and never by the
+   * other loops. For a handler whose work is much cheaper per event in large batches and may lag
+   * by a second (sealing a statement per settlement): under load, the other loops' small batches
+   * would make it several times dearer. `drain` and `runOnce` take these events as any other.
+   */
+  cadence?: { batchSize: number; intervalMs: number };
 }
 
 /** Thrown by `markHandled` when the mark exists already: the caller's transaction must roll back. */

@@ -250,6 +250,39 @@ describe.each(testEngines())('the outbox worker on %s', (engine) => {
     expect(handled.reduce((s, n) => s + n, 0)).toBeGreaterThanOrEqual(ids.size);
     if (engine === 'postgres') expect(handled.filter((n) => n > 0).length).toBeGreaterThan(1);
   });
+
+  it('claims the topics of a handler with a cadence in a loop of their own, in its larger batches, which the other loops leave alone; drain takes them too', async () => {
+    const batches: number[] = [];
+    const paced: EventHandler = {
+      name: 'paced',
+      topics: ['t.paced'],
+      cadence: { batchSize: 50, intervalMs: 10 },
+      async handle() {
+        batches.push(1);
+      },
+      async handleMany(events) {
+        batches.push(events.length);
+      },
+    };
+    const other = recorder('other', ['t.other']);
+    const pacedIds = await enqueue('t.paced', 60);
+    const otherIds = await enqueue('t.other', 6);
+    const stop = service().start({ handlers: [paced, other.handler], intervalMs: 10, batchSize: 4, pipelines: 2 });
+    try {
+      await until(() => batches.reduce((s, n) => s + n, 0) >= 60 && other.seen.length >= 6, 60_000);
+    } finally {
+      await stop();
+    }
+    // 50, then the 10 left at once (a full batch runs again): never a batch of the other loops' 4.
+    expect(batches).toEqual([50, 10]);
+    expect([...other.seen].sort((a, b) => a - b)).toEqual(otherIds);
+    for (const id of [...pacedIds, ...otherIds]) expect((await row(id)).processedAt).not.toBeNull();
+
+    const more = await enqueue('t.paced', 3);
+    expect(await service().drain([paced])).toBeGreaterThanOrEqual(3);
+    for (const id of more) expect((await row(id)).processedAt).not.toBeNull();
+    expect(batches.reduce((s, n) => s + n, 0)).toBe(63);
+  });
 });
 
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {

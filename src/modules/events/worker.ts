@@ -91,8 +91,19 @@ export function createWorker(deps: WorkerDeps) {
   const { db, clock, options } = deps;
   const random = deps.random ?? Math.random;
 
-  async function claim(limit: number): Promise<StoredEvent[]> {
+  /** Which topics a claim takes: all, only these, or all but these. */
+  type TopicFilter = { only: readonly string[] } | { except: readonly string[] } | null;
+
+  async function claim(limit: number, topics: TopicFilter = null): Promise<StoredEvent[]> {
     const now = clock();
+    const byTopic =
+      topics === null
+        ? sql``
+        : 'only' in topics
+          ? sql`and topic = any(${sql.param([...topics.only])}::text[])`
+          : topics.except.length > 0
+            ? sql`and topic <> all(${sql.param([...topics.except])}::text[])`
+            : sql``;
     const leaseEnd = new Date(now.getTime() + options.leaseMs);
     const { rows } = await db.execute<{
       id: string | number;
@@ -105,7 +116,7 @@ export function createWorker(deps: WorkerDeps) {
       where id in (
         select id from ${outbox}
         where processed_at is null and dead_at is null and available_at <= ${now.toISOString()}::timestamptz
-          and (locked_until is null or locked_until < ${now.toISOString()}::timestamptz)
+          and (locked_until is null or locked_until < ${now.toISOString()}::timestamptz) ${byTopic}
         order by id limit ${limit}
         for update skip locked)
       returning id, topic, payload, attempts, created_at`);
@@ -198,8 +209,8 @@ export function createWorker(deps: WorkerDeps) {
    * order); an event that fails is retried on its own and never holds back the others. Returns
    * how many were claimed.
    */
-  async function runOnce(handlers: readonly EventHandler[], limit = options.batchSize): Promise<number> {
-    const events = await claim(limit);
+  async function runOnce(handlers: readonly EventHandler[], limit = options.batchSize, topics: TopicFilter = null): Promise<number> {
+    const events = await claim(limit, topics);
     if (events.length === 0) return 0;
     const done = await handledBy(events.map((e) => e.id));
     const outcomes = new Map<number, Outcome>(events.map((e) => [e.id, { event: e, errors: [], succeeded: [], failed: [] }]));
@@ -252,7 +263,9 @@ export function createWorker(deps: WorkerDeps) {
    * Polls every `intervalMs` (at once again after a full batch); the returned function stops it
    * after the current batches. `pipelines` loops claim and handle side by side (SKIP LOCKED keeps
    * their batches apart), each `batchSize` events at most: a slow handler then holds back only its
-   * own batch, not every event that arrives meanwhile (the latency a trigger waits for).
+   * own batch, not every event that arrives meanwhile (the latency a trigger waits for). The topics
+   * of handlers with a `cadence` have a loop each of their own, on that cadence, and the other
+   * loops leave them alone.
    */
   function start(
     handlers: readonly EventHandler[],
@@ -263,7 +276,9 @@ export function createWorker(deps: WorkerDeps) {
     let stopped = false;
     const running = new Set<Promise<unknown>>();
     const timers = new Set<ReturnType<typeof setTimeout>>();
-    const loop = () => {
+    const paced = handlers.filter((h) => h.cadence);
+    const pacedTopics = [...new Set(paced.flatMap((h) => h.topics))];
+    const loop = (limit: number, intervalMs: number, topics: TopicFilter) => {
       const schedule = (delay: number) => {
         const timer = setTimeout(() => {
           timers.delete(timer);
@@ -273,7 +288,7 @@ export function createWorker(deps: WorkerDeps) {
       };
       const tick = () => {
         if (stopped) return;
-        const run = runOnce(handlers, limit)
+        const run = runOnce(handlers, limit, topics)
           .catch((error: unknown) => {
             opts.onError?.(error);
             return 0;
@@ -286,7 +301,8 @@ export function createWorker(deps: WorkerDeps) {
       };
       schedule(intervalMs);
     };
-    for (let i = 0; i < Math.max(1, opts.pipelines ?? 1); i++) loop();
+    for (let i = 0; i < Math.max(1, opts.pipelines ?? 1); i++) loop(limit, intervalMs, { except: pacedTopics });
+    for (const h of paced) loop(h.cadence!.batchSize, h.cadence!.intervalMs, { only: h.topics });
     return async () => {
       stopped = true;
       for (const timer of timers) clearTimeout(timer);

@@ -5,7 +5,12 @@ import { testEngines } from './db.ts';
 import { freshResidentId } from './factories.ts';
 import { seedInsurance } from '../src/modules/insurance/index.ts';
 import { createHospitalClient, HospitalCallError, type HospitalClient } from '../src/modules/insurance/hospital-client.ts';
-import { insuranceMessages, insuranceSettlements, insuranceYearTotals } from '../src/modules/insurance/insurance.tables.ts';
+import {
+  insuranceMessages,
+  insurancePersons,
+  insuranceSettlements,
+  insuranceYearTotals,
+} from '../src/modules/insurance/insurance.tables.ts';
 import { sm2SigningKey } from '../src/modules/sharing/index.ts';
 import { sm2GenerateKeyPair } from '../src/verify/sm2-keys.ts';
 import { injectTransport } from './insurance-fixture.ts';
@@ -240,6 +245,49 @@ describe.each(testEngines())('the hospital interface on %s', (engine) => {
       sql`select count(*)::int as n from insurance_fee_lines where mdtrt_id = ${d} and feedetl_sn = 'L8'`,
     );
     expect(Number(lines.rows[0]!.n)).toBe(0);
+  });
+
+  it('settles from the pre-settlement this process computed only while what it was computed from stands: coverage suspended, another stay settled or a reused msgid in between is caught, writing nothing', async () => {
+    const { hospital, psnNo } = await setup();
+    const region = { insuranceRegion: GUIGANG };
+    const db = suite.ctx.database.db;
+    const stay = async (day: string) => {
+      const id = (await hospital.call('2001', { psn_no: psnNo, med_type: '21', begntime: day }, region)).answer.output!.mdtrt_id as string;
+      await hospital.call('2301', { mdtrt_id: id, feedetail: STAY }, region);
+      const pre = await hospital.call('2303', { mdtrt_id: id }, region);
+      return { id, total: pre.answer.output!.medfee_sumamt as number, msgid: pre.msgid };
+    };
+    const settlementsOf = async (id: string) => db.select().from(insuranceSettlements).where(eq(insuranceSettlements.mdtrtId, id));
+
+    // Coverage suspended after the pre-settlement: refused as not insured.
+    const a = await stay('2026-08-01');
+    await db.update(insurancePersons).set({ status: 'suspended' }).where(eq(insurancePersons.psnNo, psnNo));
+    const suspended = await failure(hospital.call('2304', { mdtrt_id: a.id, medfee_sumamt: a.total }, region));
+    expect(suspended.answer.err_code).toBe('INSURANCE_NOT_INSURED');
+    expect(await settlementsOf(a.id)).toHaveLength(0);
+    await db.update(insurancePersons).set({ status: 'active' }).where(eq(insurancePersons.psnNo, psnNo));
+
+    // Another stay settled after this one's pre-settlement: the year's totals moved, so it is unlike its pre-settlement.
+    const b = await stay('2026-08-10');
+    const c = await stay('2026-08-20');
+    await hospital.call('2304', { mdtrt_id: c.id, medfee_sumamt: c.total }, region);
+    const moved = await failure(hospital.call('2304', { mdtrt_id: b.id, medfee_sumamt: b.total }, region));
+    expect(moved.answer.err_code).toBe('INSURANCE_SETTLEMENT_MISMATCH');
+    expect(await settlementsOf(b.id)).toHaveLength(0);
+
+    // The settlement sent under the msgid of its own pre-settlement: refused, nothing written.
+    const d = await stay('2026-09-01');
+    const reused = await failure(hospital.call('2304', { mdtrt_id: d.id, medfee_sumamt: d.total }, { ...region, msgid: d.msgid }));
+    expect(reused.answer.err_code).toBe('INSURANCE_MSGID_REUSED');
+    expect(await settlementsOf(d.id)).toHaveLength(0);
+    // Pre-settled again, each settles, once.
+    for (const s of [a, b, d]) {
+      const pre = await hospital.call('2303', { mdtrt_id: s.id }, region);
+      await hospital.call('2304', { mdtrt_id: s.id, medfee_sumamt: pre.answer.output!.medfee_sumamt }, region);
+      expect(await settlementsOf(s.id)).toHaveLength(1);
+    }
+    const [year] = await db.select().from(insuranceYearTotals).where(eq(insuranceYearTotals.psnNo, psnNo));
+    expect(year!.stays).toBe(4);
   });
 
   it('reconciles a hospital day (3201): the same totals match, a different count or amount is flagged and kept', async () => {

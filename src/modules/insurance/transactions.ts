@@ -193,6 +193,44 @@ function isDeadlock(error: unknown): boolean {
   return false;
 }
 
+/** What a 2303 computed, kept for the 2304 that usually follows it in the same process. */
+interface Presettled {
+  institutionCode: string;
+  /** The reference data (policies, institutions) it was computed with: another snapshot, another computation. */
+  snapshot: unknown;
+  useAccount: boolean;
+  digest: string;
+  computed: { result: Settlement; year: number; inpatient: boolean; names: ReadonlyMap<string, string> };
+  person: { psnNo: string; scheme: PersonRow['scheme']; region: string; accountBalanceFen: number };
+  before: { deductibleUsedFen: number; fundPaidFen: number; stays: number };
+}
+
+const KEPT_PRESETTLEMENTS = 10_000;
+const KEPT_FOR_MS = 10 * 60_000;
+
+/**
+ * The pre-settlements of this process, by encounter: at most KEPT_PRESETTLEMENTS (the oldest
+ * dropped first), each for KEPT_FOR_MS, each taken once. A settlement whose pre-settlement is
+ * here needs no read (one statement instead of two, and no second computation); the guarded
+ * write still checks everything it was computed from.
+ */
+function presettlementCache() {
+  const kept = new Map<string, { value: Presettled; at: number }>();
+  return {
+    keep(mdtrtId: string, value: Presettled): void {
+      kept.delete(mdtrtId);
+      kept.set(mdtrtId, { value, at: Date.now() });
+      if (kept.size > KEPT_PRESETTLEMENTS) kept.delete(kept.keys().next().value!);
+    },
+    take(mdtrtId: string): Presettled | null {
+      const hit = kept.get(mdtrtId);
+      if (!hit) return null;
+      kept.delete(mdtrtId);
+      return Date.now() - hit.at <= KEPT_FOR_MS ? hit.value : null;
+    },
+  };
+}
+
 export function createTransactions(
   ctx: InsuranceContext,
   reference: ReferenceData,
@@ -355,6 +393,8 @@ export function createTransactions(
     return { mdtrt_id: mdtrtId, where, filed: filed ? '1' : '0', insuplc_admdvs: p.region };
   }
 
+  const presettled = presettlementCache();
+
   // ---- the window path: 2301, 2303 and 2304 (window-statements.ts) -------------------------
   // Each returns the msgid's earlier answer when there is one (checked first, before anything
   // else), or writes its effect together with its answer.
@@ -461,6 +501,7 @@ export function createTransactions(
 
   const presettle: Hot = async (ex, institution, env, requestDigest) => {
     const mdtrtId = str(env.input, 'mdtrt_id');
+    const snapshot = await reference.current();
     const read = await ws.settleRead(ex, mdtrtId, env.msgid);
     const found = await theirs(ex, read, institution, env, mdtrtId);
     if ('prior' in found) return found;
@@ -475,20 +516,41 @@ export function createTransactions(
       env.input.acct_used_flag !== '0',
     );
     const out = answer(env, { mdtrt_id: mdtrtId, ...explainedAnswer(result, names) });
+    const digest = digestOf(result);
     // A line uploaded after the read leaves this digest stale: the settlement recomputes and refuses it.
-    const written = await ws.presettleWrite(
-      ex,
-      mdtrtId,
-      digestOf(result),
-      result.totalFen,
-      messageOf(env, institution, requestDigest, out),
-    );
-    return written ? { answer: out } : 'stale';
+    const written = await ws.presettleWrite(ex, mdtrtId, digest, result.totalFen, messageOf(env, institution, requestDigest, out));
+    if (!written) return 'stale';
+    const useAccount = env.input.acct_used_flag !== '0';
+    const p = read!.p!;
+    presettled.keep(mdtrtId, {
+      institutionCode: institution.code,
+      snapshot,
+      useAccount,
+      digest,
+      computed: { result, year: Number(e.begin_date.slice(0, 4)), inpatient: INPATIENT.has(e.med_type), names },
+      person: { psnNo: p.psn_no, scheme: p.scheme, region: p.region, accountBalanceFen: Number(p.account_balance_fen) },
+      before: totalsOfJson(read!.y),
+    });
+    return { answer: out };
   };
 
   const settleEncounter: Hot = async (ex, institution, env, requestDigest) => {
     const input = env.input;
     const mdtrtId = str(input, 'mdtrt_id');
+    const useAccount = input.acct_used_flag !== '0';
+    // The pre-settlement this process computed, when nothing it depends on can have changed here
+    // (the same institution, account choice and reference data): its guarded write checks the rest
+    // (still open, the same pre-settlement, the year's totals and the account as they were, coverage
+    // active). Taken once: when the write finds anything changed, the next attempt reads.
+    const kept = presettled.take(mdtrtId);
+    if (
+      kept &&
+      kept.institutionCode === institution.code &&
+      kept.useAccount === useAccount &&
+      kept.snapshot === (await reference.current()) &&
+      input.medfee_sumamt === kept.computed.result.totalFen
+    )
+      return writeSettlement(ex, institution, env, requestDigest, mdtrtId, kept);
     const read = await ws.settleRead(ex, mdtrtId, env.msgid);
     const found = await theirs(ex, read, institution, env, mdtrtId);
     if ('prior' in found) return found;
@@ -497,25 +559,40 @@ export function createTransactions(
     if (e.presettle_digest === null)
       throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', { detail: { zh: '没有有效的预结算', en: 'no valid pre-settlement' } });
     const claimed = fen(input, 'medfee_sumamt');
-    const presettled = e.presettle_total_fen === null ? null : Number(e.presettle_total_fen);
-    if (claimed !== presettled)
+    const presettledTotal = e.presettle_total_fen === null ? null : Number(e.presettle_total_fen);
+    if (claimed !== presettledTotal)
       throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', {
         detail: {
-          zh: `医疗费总额 ${yuan(claimed)} 元与预结算 ${yuan(presettled ?? 0)} 元不同`,
-          en: `total ${yuan(claimed)} differs from the pre-settlement's ${yuan(presettled ?? 0)}`,
+          zh: `医疗费总额 ${yuan(claimed)} 元与预结算 ${yuan(presettledTotal ?? 0)} 元不同`,
+          en: `total ${yuan(claimed)} differs from the pre-settlement's ${yuan(presettledTotal ?? 0)}`,
         },
       });
     const p = read!.p!;
     active(p);
     const before = totalsOfJson(read!.y);
-    const useAccount = input.acct_used_flag !== '0';
-    const person = personOfJson(p);
-    const { result, year, inpatient, names } = await compute(encounterOfJson(e), person, before, read!.lines, useAccount);
-    const digest = digestOf(result);
+    const person = { psnNo: p.psn_no, ...personOfJson(p) };
+    const computed = await compute(encounterOfJson(e), person, before, read!.lines, useAccount);
+    const digest = digestOf(computed.result);
     if (digest !== e.presettle_digest)
       throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', {
         detail: { zh: '费用明细或年度累计自预结算后有变化', en: 'the fee lines or the year’s totals changed since the pre-settlement' },
       });
+    return writeSettlement(ex, institution, env, requestDigest, mdtrtId, { useAccount, digest, computed, person, before });
+  };
+
+  /** 2304's write: the settlement computed (now, or by this process's 2303) from `person` and `before`, if they still stand. */
+  async function writeSettlement(
+    ex: Executor,
+    institution: InstitutionRow,
+    env: Envelope,
+    requestDigest: string,
+    mdtrtId: string,
+    s: Pick<Presettled, 'useAccount' | 'digest' | 'computed' | 'person' | 'before'>,
+  ): Promise<{ answer: Answer } | 'stale'> {
+    const input = env.input;
+    const { useAccount, digest, person, before } = s;
+    const { result, year, inpatient, names } = s.computed;
+    const p = { psn_no: person.psnNo, scheme: person.scheme, region: person.region };
     const list = listFields(input.setl_list);
     const now = clock();
     const setlId = `${institution.code.slice(1)}${now.getTime().toString(36)}${randomUUID().replaceAll('-', '').slice(0, 8)}`.toUpperCase();
@@ -566,7 +643,7 @@ export function createTransactions(
       { kind: SETTLEMENT_LEAF, data: new TextEncoder().encode(leaf) },
     );
     return written ? { answer: out } : 'stale';
-  };
+  }
 
   /** Takes a settlement back exactly (its parts from the year's totals and the account); the encounter opens again. */
   async function undo(tx: Tx, setl: typeof insuranceSettlements.$inferSelect, env: Envelope, how: 'cancelled' | 'reversed') {

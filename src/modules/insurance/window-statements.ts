@@ -140,7 +140,9 @@ const PRESETTLE_WRITE: PreparedStatement = {
 
 /**
  * 2304's whole effect in one statement, when everything it was computed from still stands (the
- * guard `ok` locks the encounter, the year's totals and the person): the settlement row (naming
+ * guard `ok` locks the encounter, the year's totals and the person, whose coverage must still be
+ * active: a settlement may have been computed by the process's own 2303, without a read of its
+ * own, transactions.ts): the settlement row (naming
  * its ledger entry, which the ledger queues in the same statement), the year's totals, the
  * personal account (when it paid), the encounter settled, the message and the outbox event.
  */
@@ -153,7 +155,7 @@ function settleStatement(events: { enqueueSql(topic: number, payload: number, on
       join insurance_persons p on p.psn_no = $3
      where e.mdtrt_id = $1 and e.status = 'open' and e.presettle_digest = $2
        and y.deductible_used_fen = $5 and y.fund_paid_fen = $6 and y.stays = $7
-       and ($8::bigint is null or p.account_balance_fen = $8::bigint)
+       and ($8::bigint is null or p.account_balance_fen = $8::bigint) and p.status = 'active'
     for update of e, y, p),
   inserted as (
     insert into insurance_settlements (setl_id, mdtrt_id, psn_no, institution_code, treatment_region, insurance_region, year, status,

@@ -28,8 +28,11 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     clusterMetrics: isClusterWorker(),
   });
-  // A new signed checkpoint at least every second while entries arrive.
+  // Queued entries numbered every 200 ms (at once again while batches come full), a new signed
+  // checkpoint at least every second while entries arrive. Every 50 ms cost an idle server a
+  // transaction each time: about half its idle CPU and two thirds of PostgreSQL's for it.
   const integrator = platform.services.ledger.startSequencer({
+    intervalMs: 200,
     onError: (error) => app.log.error({ err: error }, 'ledger sequencing failed'),
   });
   // Checkpoints to the witnesses that take them (C2SP tlog-witness), on their own timer: a slow or

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { appSuite } from './app-suite.ts';
@@ -134,6 +135,28 @@ describe.each(testEngines())('the hospital interface on %s', (engine) => {
     // A msgid reused for another request is refused, not answered with the first.
     const reused = await failure(hospital.call('2303', { mdtrt_id: mdtrtId }, { ...region, msgid: settled.msgid }));
     expect(reused.answer.err_code).toBe('INSURANCE_MSGID_REUSED');
+  });
+
+  it('answers a retried msgid with its first answer across migration 0039 (answers kept as jsonb before are kept as text after)', async () => {
+    const { hospital, psnNo } = await setup();
+    const region = { insuranceRegion: GUIGANG };
+    const db = suite.ctx.database.db;
+    const mdtrtId = (await hospital.call('2001', { psn_no: psnNo, med_type: '21', begntime: '2026-07-01' }, region)).answer.output!
+      .mdtrt_id as string;
+    await hospital.call('2301', { mdtrt_id: mdtrtId, feedetail: STAY }, region);
+    const pre = (await hospital.call('2303', { mdtrt_id: mdtrtId }, region)).answer.output!;
+    const settled = await hospital.call('2304', { mdtrt_id: mdtrtId, medfee_sumamt: pre.medfee_sumamt }, region);
+    // The table as it was before 0039, then 0039's statements.
+    await db.execute(sql`alter table insurance_messages alter column response type jsonb using response::jsonb`);
+    const migration = readFileSync(new URL('../drizzle/0039_messages_text.sql', import.meta.url), 'utf8');
+    for (const statement of migration.split('--> statement-breakpoint')) await db.execute(sql.raw(statement));
+    const type = await db.execute<{ t: string }>(
+      sql`select data_type as t from information_schema.columns where table_name = 'insurance_messages' and column_name = 'response'`,
+    );
+    expect(type.rows[0]!.t).toBe('text');
+    const again = await hospital.call('2304', { mdtrt_id: mdtrtId, medfee_sumamt: pre.medfee_sumamt }, { ...region, msgid: settled.msgid });
+    expect(again.answer).toEqual(settled.answer);
+    expect(await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.mdtrtId, mdtrtId))).toHaveLength(1);
   });
 
   it('cancels, reverses and settles again to the same result, and the year’s totals come back exactly; a reversal of a reversal or of an unknown message is refused', async () => {

@@ -386,7 +386,7 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
   function answered(prior: PriorMessage, institution: InstitutionRow, env: Envelope, requestDigest: string): Answer {
     if (prior.request_digest !== requestDigest || prior.institution_code !== institution.code)
       throw new AppError('INSURANCE_MSGID_REUSED', { msgid: env.msgid });
-    return prior.response as unknown as Answer;
+    return JSON.parse(prior.response) as Answer;
   }
 
   const answer = (output: Record<string, unknown>): Answer => ({
@@ -641,7 +641,7 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
         institutionCode: institution.code,
         infno: env.infno,
         requestDigest,
-        response: out as unknown as Record<string, unknown>,
+        response: JSON.stringify(out),
         createdAt: now,
       });
       await reply.record(tx);

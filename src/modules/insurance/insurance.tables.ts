@@ -301,7 +301,12 @@ export const insuranceMessages = pgTable(
     institutionCode: text('institution_code').notNull(),
     infno: text('infno').notNull(),
     requestDigest: text('request_digest').notNull(),
-    response: jsonb('response').$type<Record<string, unknown>>().notNull(),
+    /**
+     * The answer, as the JSON text that was signed and sent. Text, not jsonb: it is only ever read
+     * back whole (a retried msgid), and parsing it into jsonb on every window transaction cost
+     * PostgreSQL more than anything else the window writes.
+     */
+    response: text('response').notNull(),
     /** A 2601 reversal that took this message's effect back. */
     reversedBy: text('reversed_by'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),

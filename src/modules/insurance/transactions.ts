@@ -801,7 +801,7 @@ export function createTransactions(
       const answered = (prior: PriorMessage): Answer => {
         if (prior.request_digest !== requestDigest || prior.institution_code !== institution.code)
           throw new AppError('INSURANCE_MSGID_REUSED', { msgid: env.msgid });
-        return prior.response as unknown as Answer;
+        return JSON.parse(prior.response) as Answer;
       };
       const stored = async (): Promise<Answer | null> => {
         const prior = await ws.prior(db, env.msgid);
@@ -849,7 +849,7 @@ export function createTransactions(
             institutionCode: institution.code,
             infno,
             requestDigest,
-            response: out as unknown as Record<string, unknown>,
+            response: JSON.stringify(out),
             createdAt: clock(),
           });
           await inTx?.(tx, out);

@@ -14,11 +14,11 @@ import { queryPrepared, type PreparedStatement } from '../../db/prepared.ts';
 import type { EncounterWhere, MedType } from './insurance.tables.ts';
 import type { ItemClass } from './settlement.ts';
 
-/** A message row as row_to_json gives it (snake case). */
+/** A message row as row_to_json gives it (snake case); `response` is the answer's JSON text. */
 export interface PriorMessage {
   institution_code: string;
   request_digest: string;
-  response: Record<string, unknown>;
+  response: string;
 }
 
 export interface EncounterJson {
@@ -94,7 +94,7 @@ const PRIOR_ONLY: PreparedStatement = {
 /** The message row, written only when the statement's guard (`ok`) holds. */
 const MESSAGE = (n: number) =>
   `msg as (insert into insurance_messages (msgid, institution_code, infno, request_digest, response, created_at)
-    select $${n}, $${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}::jsonb, $${n + 5}::timestamptz where exists (select 1 from ok))`;
+    select $${n}, $${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::timestamptz where exists (select 1 from ok))`;
 
 /** The guard of 2301 and 2303: the encounter is still open, locked until the statement ends. */
 const OPEN = `ok as (select 1 from insurance_encounters where mdtrt_id = $1 and status = 'open' for update)`;

@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { message } from '../../core/messages.ts';
+import { yieldToIo } from '../../core/yield.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Executor } from '../../db/database.ts';
 import type { EventsService } from '../events/index.ts';
@@ -62,6 +63,8 @@ export interface PreparedBatch {
 }
 
 const SALT_BYTES = 16;
+/** Certificates signed between two turns of the event loop. */
+const YIELD_EVERY = 8;
 
 /** Serials, slots and signatures for `items`; the returned step writes them inside the decision's transaction. */
 export async function prepareBatchIssue(
@@ -93,6 +96,8 @@ export async function prepareBatchIssue(
     const validUntil = item.type.validityDays ? new Date(issuedAt.getTime() + item.type.validityDays * 86_400_000) : null;
     const base = { item, serial, identifier, disclosures, issuedAt, validUntil };
     signed.set(item.caseId, await sign(base, slots[i]!, deps.statusList.url, encoder));
+    // A batch of hundreds is tens of milliseconds of signing: requests of this process go between.
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToIo();
   }
 
   return {

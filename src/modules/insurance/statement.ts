@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../../core/errors.ts';
+import { yieldToIo } from '../../core/yield.ts';
 import type { RecordIssueInput } from '../certificates/index.ts';
 import type { EventHandler } from '../events/index.ts';
 import { PLATFORM_ADMIN_ORG, systemPrincipal, type Principal } from '../identity/index.ts';
@@ -160,10 +161,12 @@ export function createStatements(ctx: InsuranceContext, reference: ReferenceData
       const institutions = new Map<string, ReturnType<ReferenceData['institution']>>();
       const regions = new Map<string, ReturnType<ReferenceData['region']>>();
       const issuers = new Map<string, ReturnType<typeof issuerOf>>();
-      for (const s of rows) {
+      for (const [i, s] of rows.entries()) {
         const p = person.get(s.psnNo);
         const e = encounter.get(s.mdtrtId);
         if (!p || !e) continue;
+        // Each statement's text is some work (every line with its why): requests of this process go between.
+        if (i % 16 === 15) await yieldToIo();
         const [institution, region, org] = await Promise.all([
           once(institutions, s.institutionCode, (c) => reference.institution(c)),
           once(regions, s.insuranceRegion, (c) => reference.region(c)),

@@ -148,12 +148,7 @@ const lines = (records: readonly JournalRecord[]) => records.map((r) => `${JSON.
  * Moves the transactions `archivable` selects to the archive; returns the records that stay, in
  * their order, and how many moved.
  */
-function compact(
-  file: string,
-  records: JournalRecord[],
-  before: Date,
-  groupOf?: GroupOf,
-): { kept: JournalRecord[]; archived: number } {
+function compact(file: string, records: JournalRecord[], before: Date, groupOf?: GroupOf): { kept: JournalRecord[]; archived: number } {
   const archiving = archivable(records, before.getTime(), groupOf);
   const moves = (r: JournalRecord) => archiving.has(r.msgid);
   const moving = records.filter(moves);

@@ -201,7 +201,11 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
   const keepDays = options.journalKeepDays ?? 35;
   const cutOff = () => clock().getTime() - keepDays * 86_400_000;
   // The records read at opening are replayed below and not held after.
-  const { records: opening, archived: archivedAtOpening, ...journal } = openJournal(path.join(options.stateDir, JOURNAL_FILE), {
+  const {
+    records: opening,
+    archived: archivedAtOpening,
+    ...journal
+  } = openJournal(path.join(options.stateDir, JOURNAL_FILE), {
     archiveBefore: new Date(cutOff()),
     groupOf: encounterGroups,
   }) satisfies Journal & { archived: number };

@@ -201,6 +201,38 @@ describe('the hospital system trimmed while it runs', () => {
   });
 });
 
+describe('the hourly trim', () => {
+  it('runs on its own timer', async () => {
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'yiban-hospital-trim-'));
+    let now = T0;
+    const clock = () => new Date(now);
+    const platform = fakePlatform(stateDir, clock);
+    const lines: string[] = [];
+    const system = await openHospitalSystem({
+      platformUrl: 'http://platform.test',
+      code: 'H45010300009',
+      region: '450103',
+      stateDir,
+      transport: platform.transport,
+      clock,
+      trimEveryMs: 10,
+      log: (line) => lines.push(line),
+    });
+    try {
+      await system.openEncounter({ certNo: '450881195003120021', medType: '11', begin: '2026-08-10' });
+      await new Promise((r) => setTimeout(r, 40));
+      expect(system.sizes().encounters).toBe(1);
+      now = T0 + 36 * DAY;
+      await new Promise((r) => setTimeout(r, 40));
+      expect(system.sizes()).toEqual({ transactions: 0, answered: 0, encounters: 0, settlements: 0, certs: 0 });
+      expect(lines).toContain('memory: 1 transactions of encounters answered over 35 days ago dropped');
+    } finally {
+      await system.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('round-trip timings', () => {
   it('keep the count since start and only the last ones', () => {
     const t: Timings = { count: 0, last: [] };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { journalKey, openJournal, sealId, unsealId } from './hospital-journal.ts';
+import { encounterGroups } from './hospital-retention.ts';
 
 const sent = (msgid: string, at: string) => ({ t: 'sent', msgid, infno: '2304', insuranceRegion: '450800', input: { mdtrt_id: 'M1' }, at });
 const answered = (msgid: string, at: string) => ({ t: 'answered', msgid, status: 200, answer: { infcode: 0, output: {} }, at });
@@ -64,6 +65,30 @@ describe('the hospital journal', () => {
     const archive = readdirSync(path.join(dir, 'journal-archive'));
     expect(archive).toHaveLength(1);
     expect(readFileSync(path.join(dir, 'journal-archive', archive[0]!), 'utf8')).toBe(text(records.slice(0, 2)));
+  });
+
+  it("linked by encounter, an encounter's transactions move together, once the last of them is old", () => {
+    const tx = (msgid: string, infno: string, input: object, at: string, output: object = {}) => [
+      { t: 'sent', msgid, infno, insuranceRegion: '450800', input, at },
+      { t: 'answered', msgid, status: 200, answer: { infcode: 0, output }, at },
+    ];
+    const records = [
+      ...tx('a1', '2001', { psn_no: 'P1' }, '2026-01-05T02:00:00.000Z', { mdtrt_id: 'MA' }),
+      ...tx('a2', '2304', { mdtrt_id: 'MA' }, '2026-01-06T02:00:00.000Z', { mdtrt_id: 'MA', setl_id: 'SA' }),
+      ...tx('b1', '2001', { psn_no: 'P2' }, '2026-01-05T03:00:00.000Z', { mdtrt_id: 'MB' }), // a long stay
+      ...tx('b2', '2301', { mdtrt_id: 'MB' }, '2026-01-20T02:00:00.000Z'),
+      ...tx('b3', '2304', { mdtrt_id: 'MB' }, '2026-01-30T02:00:00.000Z', { mdtrt_id: 'MB', setl_id: 'SB' }),
+      ...tx('b4', '2601', { omsgid: 'b3', oinfno: '2304' }, '2026-02-10T02:00:00.000Z'), // reversed after the cut-off
+      ...tx('c1', '2001', { psn_no: 'P3' }, '2026-01-05T04:00:00.000Z', { mdtrt_id: 'MC' }),
+      ...tx('c2', '2304', { mdtrt_id: 'MC' }, '2026-01-07T02:00:00.000Z', { mdtrt_id: 'MC', setl_id: 'SC' }),
+      ...tx('c3', '2305', { setl_id: 'SC' }, '2026-02-11T02:00:00.000Z'), // cancelled after the cut-off
+      ...tx('r1', '3201', { stmt_date: '2026-01-05' }, '2026-01-06T03:00:00.000Z', { stmt_rslt: '0' }),
+    ];
+    const { file } = journalIn(records);
+    const journal = openJournal(file, { archiveBefore: new Date('2026-02-01T00:00:00Z'), groupOf: encounterGroups });
+    journal.close();
+    expect(new Set(journal.records.map((r) => r.msgid))).toEqual(new Set(['b1', 'b2', 'b3', 'b4', 'c1', 'c2', 'c3']));
+    expect(journal.archived).toBe(6); // A's two transactions and the 3201, two records each
   });
 
   it('without a cut-off it keeps everything', () => {

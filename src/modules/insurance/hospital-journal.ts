@@ -20,7 +20,10 @@
  * records older than the cut-off) move to an archive file of their own (`journal-archive/`, named
  * by the first and last record's time, so a compaction cut short and run again writes the same
  * file), and the journal is rewritten with the rest (a new file flushed, then renamed over it).
- * Unanswered transactions always stay, whatever their age: they are still being sent.
+ * Unanswered transactions always stay, whatever their age: they are still being sent. Records the
+ * caller links (`groupOf`: the hospital system links an encounter's transactions) move together or
+ * not at all. The running hospital system drops from memory what `archivable` selects, the same
+ * rule, so a restart rebuilds what it held (hospital-retention.ts).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import {
@@ -54,7 +57,7 @@ export interface SentRecord {
   at: string;
 }
 
-interface AnsweredRecord {
+export interface AnsweredRecord {
   t: 'answered';
   msgid: string;
   /** HTTP status of the answer (200, or the refusal's). */
@@ -63,7 +66,36 @@ interface AnsweredRecord {
   at: string;
 }
 
-type JournalRecord = SentRecord | AnsweredRecord;
+export type JournalRecord = SentRecord | AnsweredRecord;
+
+/** Links records by msgid: msgids given the same group move to the archive together or not at all. */
+export type GroupOf = (records: readonly JournalRecord[]) => ReadonlyMap<string, string>;
+
+/**
+ * The msgids of the transactions to archive: answered, their last record older than `cut` (ms),
+ * and, where `groupOf` links them, every other transaction of their group so too.
+ */
+export function archivable(records: readonly JournalRecord[], cut: number, groupOf?: GroupOf): Set<string> {
+  const answered = new Set<string>();
+  const last = new Map<string, number>();
+  for (const r of records) {
+    if (r.t === 'answered') answered.add(r.msgid);
+    last.set(r.msgid, Math.max(last.get(r.msgid) ?? -Infinity, Date.parse(r.at)));
+  }
+  const old = (msgid: string) => answered.has(msgid) && last.get(msgid)! < cut;
+  const groups = groupOf?.(records) ?? new Map<string, string>();
+  const held = new Set<string>();
+  for (const msgid of last.keys()) {
+    const group = groups.get(msgid);
+    if (group !== undefined && !old(msgid)) held.add(group);
+  }
+  const out = new Set<string>();
+  for (const msgid of last.keys()) {
+    const group = groups.get(msgid);
+    if (old(msgid) && (group === undefined || !held.has(group))) out.add(msgid);
+  }
+  return out;
+}
 
 export interface Journal {
   /** Every record read at opening, in order. */
@@ -113,19 +145,12 @@ function replaceDurably(file: string, text: string): void {
 const lines = (records: readonly JournalRecord[]) => records.map((r) => `${JSON.stringify(r)}\n`).join('');
 
 /**
- * Moves the transactions answered before `before` (both records older) to the archive; returns
- * the records that stay, in their order, and how many moved.
+ * Moves the transactions `archivable` selects to the archive; returns the records that stay, in
+ * their order, and how many moved.
  */
-function compact(file: string, records: JournalRecord[], before: Date): { kept: JournalRecord[]; archived: number } {
-  const cut = before.getTime();
-  // A transaction moves when it was answered and its last record is older than the cut-off.
-  const answered = new Set<string>();
-  const last = new Map<string, number>();
-  for (const r of records) {
-    if (r.t === 'answered') answered.add(r.msgid);
-    last.set(r.msgid, Math.max(last.get(r.msgid) ?? -Infinity, Date.parse(r.at)));
-  }
-  const moves = (r: JournalRecord) => answered.has(r.msgid) && last.get(r.msgid)! < cut;
+function compact(file: string, records: JournalRecord[], before: Date, groupOf?: GroupOf): { kept: JournalRecord[]; archived: number } {
+  const archiving = archivable(records, before.getTime(), groupOf);
+  const moves = (r: JournalRecord) => archiving.has(r.msgid);
   const moving = records.filter(moves);
   if (moving.length === 0) return { kept: records, archived: 0 };
   const archiveDir = path.join(path.dirname(file), 'journal-archive');
@@ -141,6 +166,8 @@ function compact(file: string, records: JournalRecord[], before: Date): { kept: 
 export interface JournalOptions {
   /** Transactions answered before this move to the archive at opening (none when absent). */
   archiveBefore?: Date;
+  /** Transactions linked so (an encounter's) move together or not at all. */
+  groupOf?: GroupOf;
 }
 
 export function openJournal(file: string, options: JournalOptions = {}): Journal & { archived: number } {
@@ -159,7 +186,7 @@ export function openJournal(file: string, options: JournalOptions = {}): Journal
       ftruncateSync(fd, Buffer.byteLength(text.slice(0, end)));
       closeSync(fd);
     }
-    if (options.archiveBefore) ({ kept: records, archived } = compact(file, records, options.archiveBefore));
+    if (options.archiveBefore) ({ kept: records, archived } = compact(file, records, options.archiveBefore, options.groupOf));
   }
   const fd = openSync(file, 'a', 0o600);
   let queue: { line: string; done: (error?: Error) => void }[] = [];

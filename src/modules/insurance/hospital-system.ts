@@ -8,7 +8,10 @@
  * made twice.
  *
  * The window (the local HTTP API, hospital-server.ts), the simulator and tests call it; its
- * encounters and settlements are the journal's answers, read again at start.
+ * encounters and settlements are the journal's answers, read again at start. What it holds in
+ * memory is trimmed every hour (`trimEveryMs`) by the rule the journal is compacted by at start
+ * (hospital-retention.ts), so a process that runs for months holds about `journalKeepDays` of
+ * transactions, and no patient's ID number longer than that after their encounter's last one.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +28,17 @@ import {
   type HospitalClient,
   type Transport,
 } from './hospital-client.ts';
-import { journalKey, openJournal, sealId, unsealId, type Journal, type SentRecord } from './hospital-journal.ts';
+import {
+  archivable,
+  journalKey,
+  openJournal,
+  sealId,
+  unsealId,
+  type AnsweredRecord,
+  type Journal,
+  type SentRecord,
+} from './hospital-journal.ts';
+import { encounterGroups, recordTiming, type Timings } from './hospital-retention.ts';
 import { chinaDay } from './insurance-context.ts';
 
 export interface HospitalSystemOptions {
@@ -42,6 +55,8 @@ export interface HospitalSystemOptions {
   clock?: () => Date;
   /** Days of answered transactions the journal keeps at opening; older ones move to its archive (default 35). */
   journalKeepDays?: number;
+  /** How often what is older than the retention is dropped from memory (default hourly). */
+  trimEveryMs?: number;
 }
 
 interface PlatformKey {
@@ -184,23 +199,31 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
   const { key, created, publicKeyPem } = loadOrCreateHospitalKey(options.stateDir, options.code);
   const unlock = lockStateDir(options.stateDir);
   const keepDays = options.journalKeepDays ?? 35;
-  const opened = openJournal(path.join(options.stateDir, JOURNAL_FILE), {
-    archiveBefore: new Date(clock().getTime() - keepDays * 86_400_000),
-  });
-  if (opened.archived > 0)
-    log(`journal: ${opened.archived} records of transactions answered over ${keepDays} days ago moved to journal-archive/`);
-  const journal: Journal = opened;
+  const cutOff = () => clock().getTime() - keepDays * 86_400_000;
+  // The records read at opening are replayed below and not held after.
+  const {
+    records: opening,
+    archived: archivedAtOpening,
+    ...journal
+  } = openJournal(path.join(options.stateDir, JOURNAL_FILE), {
+    archiveBefore: new Date(cutOff()),
+    groupOf: encounterGroups,
+  }) satisfies Journal & { archived: number };
+  if (archivedAtOpening > 0)
+    log(`journal: ${archivedAtOpening} records of encounters answered over ${keepDays} days ago moved to journal-archive/`);
   const sealKey = journalKey(options.stateDir);
-  /** Each open encounter's patient ID number (from its 2001 record), for the transactions that carry it. */
+  /** Each kept encounter's patient ID number (from its 2001 record), for the transactions that carry it. */
   const certs = new Map<string, string>();
   /** The transactions whose input carries the patient's ID number on the wire. */
   const CARRIES_ID: ReadonlySet<Infno> = new Set(['2303', '2304', '2305', '2601']);
 
   const sent = new Map<string, SentRecord>();
-  const answered = new Map<string, { status: number; answer: Answer }>();
+  const answered = new Map<string, AnsweredRecord>();
   const encounters = new Map<string, EncounterView>();
   const settlements = new Map<string, SettlementRecord>();
-  const timings = new Map<Infno, number[]>();
+  const timings = new Map<Infno, Timings>();
+  const timed = (infno: Infno, ms: number) =>
+    recordTiming(timings.get(infno) ?? timings.set(infno, { count: 0, last: [] }).get(infno)!, ms);
   const inFlight = new Map<string, Pending>();
   let stopped = false;
 
@@ -273,10 +296,10 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
   }
 
   // The books again from the journal; what was sent and not answered is sent again below.
-  for (const r of journal.records) {
+  for (const r of opening) {
     if (r.t === 'sent') sent.set(r.msgid, r);
     else {
-      answered.set(r.msgid, { status: r.status, answer: r.answer });
+      answered.set(r.msgid, r);
       const s = sent.get(r.msgid);
       if (s) apply(s, r.answer);
     }
@@ -341,18 +364,17 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
       }
       if (result) {
         const ms = performance.now() - started;
-        let list = timings.get(record.infno);
-        if (!list) timings.set(record.infno, (list = []));
-        list.push(ms);
+        timed(record.infno, ms);
         if (!answered.has(record.msgid)) {
-          await journal.append({
+          const done: AnsweredRecord = {
             t: 'answered',
             msgid: record.msgid,
             status: result.status,
             answer: result.answer,
             at: clock().toISOString(),
-          });
-          answered.set(record.msgid, result);
+          };
+          await journal.append(done);
+          answered.set(record.msgid, done);
           apply(record, result.answer);
         }
         return result;
@@ -428,6 +450,33 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
 
   let lineNo = 0;
 
+  /**
+   * Drops from memory what compaction at the next start would move to the archive (the same
+   * `archivable` over the same records, hospital-retention.ts), and each dropped transaction's
+   * effect on the books: a 2001 its encounter and ID number, a 2304 its settlement. An encounter's
+   * transactions go together, so this undoes exactly what replaying the kept ones would not do.
+   * Synchronous: no answer is applied half-way through it. The journal file is left as it is.
+   */
+  function trim(): { transactions: number } {
+    const gone = archivable([...sent.values(), ...answered.values()], cutOff(), encounterGroups);
+    for (const msgid of gone) {
+      const record = sent.get(msgid);
+      const answer = answered.get(msgid)?.answer;
+      sent.delete(msgid);
+      answered.delete(msgid);
+      const out = answer?.infcode === 0 ? answer.output : undefined;
+      if (!record || !out) continue;
+      if (record.infno === '2001') {
+        encounters.delete(String(out.mdtrt_id));
+        certs.delete(String(out.mdtrt_id));
+      } else if (record.infno === '2304') settlements.delete(String(out.setl_id));
+    }
+    if (gone.size > 0) log(`memory: ${gone.size} transactions of encounters answered over ${keepDays} days ago dropped`);
+    return { transactions: gone.size };
+  }
+  const trimTimer = setInterval(trim, options.trimEveryMs ?? 3_600_000);
+  trimTimer.unref();
+
   return {
     key,
     keyId: key.keyId,
@@ -465,7 +514,7 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
           `the platform did not answer (${error instanceof Error ? error.message : String(error)}); try again`,
         );
       }
-      (timings.get('1101') ?? timings.set('1101', []).get('1101')!).push(performance.now() - started);
+      timed('1101', performance.now() - started);
       const base = info.output!.baseinfo as { psn_no: string };
       const insu = (info.output!.insuinfo as { insuplc_admdvs: string }[])[0]!;
       log(`encounter for ${maskResidentId(input.certNo)} (${base.psn_no}), med_type ${input.medType}`);
@@ -548,19 +597,30 @@ export async function openHospitalSystem(options: HospitalSystemOptions) {
       return { day, regions: results, matched: results.every((r) => r.matched) };
     },
 
-    /** Per transaction: count, p50 and p99 of the round trips (ms) since start. */
+    /** Per transaction: count since start, p50 and p99 of the last round trips (ms). */
     stats() {
       const out: Record<string, { count: number; p50: number; p99: number }> = {};
-      for (const [infno, list] of timings) {
-        const sorted = [...list].sort((a, b) => a - b);
+      for (const [infno, t] of timings) {
+        const sorted = [...t.last].sort((a, b) => a - b);
         const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
-        out[infno] = { count: sorted.length, p50: Math.round(at(0.5) * 100) / 100, p99: Math.round(at(0.99) * 100) / 100 };
+        out[infno] = { count: t.count, p50: Math.round(at(0.5) * 100) / 100, p99: Math.round(at(0.99) * 100) / 100 };
       }
       return { transactions: out, pending: [...sent.keys()].filter((m) => !answered.has(m)).length };
     },
 
+    trim,
+    /** What is held in memory: transactions (sent), their answers, encounters, settlements, ID numbers. */
+    sizes: () => ({
+      transactions: sent.size,
+      answered: answered.size,
+      encounters: encounters.size,
+      settlements: settlements.size,
+      certs: certs.size,
+    }),
+
     async close() {
       stopped = true;
+      clearInterval(trimTimer);
       journal.close();
       unlock();
     },

@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import CrashTestsFirst from './test/sequencer.ts';
+import SlowFilesFirst from './test/sequencer.ts';
 
 // `npm run test:unit`: unit, service and API tests, no browser. `npm test` runs these and then
 // the browser tests (test/e2e/vitest.config.ts), after installing the system tools.
@@ -17,7 +17,7 @@ export default defineConfig({
     // about a fifth of the suite's CPU). Every file opens its own database and server, and the
     // suite passes in a shuffled file order (npx vitest run --sequence.shuffle.files) as well.
     isolate: false,
-    // The long crash tests start first, so that none is a tail after the rest (test/sequencer.ts).
-    sequence: { sequencer: CrashTestsFirst },
+    // The longest files start first, so that none is a tail after the rest (test/sequencer.ts).
+    sequence: { sequencer: SlowFilesFirst },
   },
 });

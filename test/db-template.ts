@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -158,16 +158,35 @@ export function pgliteDatabase(client: PGlite): Database {
 /** Tarballs are read once per test process (one file), then loaded by every PGlite of that process. */
 const tarballs = new Map<string, Blob>();
 
+function tarball(file: string): Blob {
+  let blob = tarballs.get(file);
+  if (!blob) {
+    blob = new Blob([readFileSync(file)]);
+    tarballs.set(file, blob);
+  }
+  return blob;
+}
+
 /** A fresh in-memory PGlite loaded from a template tarball: no initdb, nothing left to migrate. */
 export async function pgliteFromTemplate(file: string): Promise<Database> {
-  let tarball = tarballs.get(file);
-  if (!tarball) {
-    tarball = new Blob([readFileSync(file)]);
-    tarballs.set(file, tarball);
-  }
-  const client = new PGlite({ loadDataDir: tarball });
+  const client = new PGlite({ loadDataDir: tarball(file) });
   await client.waitReady;
   return pgliteDatabase(client);
+}
+
+/**
+ * Fills a new platform data folder (YIBAN_DATA_DIR: its `pgdata`, as `openDatabase` opens it) from
+ * the migrated template, for a process the test spawns: the process finds a database with nothing
+ * left to migrate instead of running initdb and every migration. Outside vitest (no templates) it
+ * does nothing, and the process makes its own database as on a first start.
+ */
+export async function pgliteDataDirFromTemplate(dataDir: string): Promise<void> {
+  const templates = await dbTemplates();
+  if (!templates) return;
+  mkdirSync(dataDir, { recursive: true });
+  const client = new PGlite(path.join(dataDir, 'pgdata'), { loadDataDir: tarball(templates.pglite.migrated) });
+  await client.waitReady;
+  await client.close();
 }
 
 /** How long a test waits for the templates (they take as long as one test database used to). */

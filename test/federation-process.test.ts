@@ -7,6 +7,7 @@ import { sm2SigningKey, type Sm2SigningKey } from '../src/modules/sharing/http-s
 import { generateKeyPair } from '../src/verify/signatures.ts';
 import { signedPost, testMember } from './federation-fixtures.ts';
 import { cli, nodeSpec, start, stop, until, type NodeSpec } from './federation-nodes.ts';
+import { pgliteDataDirFromTemplate } from './db-template.ts';
 import { openTrustList, type NationalTrustList } from '../src/verify/signed-document.ts';
 import { createChainVerifier } from '../src/verify/x509.ts';
 
@@ -53,6 +54,8 @@ describe('federated nodes as separate processes', () => {
     hub = await nodeSpec('hub', 'hub', HUB, undefined, dir);
     hebei = await nodeSpec('hebei', 'province', HEBEI, hub.url, dir);
     guangxi = await nodeSpec('guangxi', 'province', GUANGXI, hub.url, dir);
+    // Their databases from the migrated template (test/db-template.ts): no initdb or migrations at each first start.
+    for (const n of [hub, hebei, guangxi]) await pgliteDataDirFromTemplate(n.env.YIBAN_DATA_DIR!);
     await start(hub);
     // The provinces ask (their own CLI, their own database); the test member asks over HTTP with its key.
     const joins = await Promise.all([cli(hebei, ['federation', 'join']), cli(guangxi, ['federation', 'join'])]);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, freePort, nodeSpec, start, stop, until, type NodeSpec } from './federation-nodes.ts';
+import { pgliteDataDirFromTemplate } from './db-template.ts';
 
 /**
  * Issue 16, a slow node with real processes: Guangxi's public endpoint is a TCP relay in this test
@@ -65,6 +66,8 @@ describe('a slow node (separate processes)', () => {
     guangxi = await nodeSpec('guangxi', 'province', GUANGXI, hub.url, dir, { YIBAN_PUBLIC_URL: relay.url });
     guangxi.port = guangxiPort;
     guangxi.url = `http://127.0.0.1:${guangxiPort}`;
+    // Their databases from the migrated template (test/db-template.ts): no initdb or migrations at each first start.
+    for (const n of [hub, hebei, guangxi]) await pgliteDataDirFromTemplate(n.env.YIBAN_DATA_DIR!);
     await start(hub);
     await Promise.all([cli(hebei, ['federation', 'join']), cli(guangxi, ['federation', 'join'])]);
     await stop(hub);

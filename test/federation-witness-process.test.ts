@@ -9,6 +9,7 @@ import { cosignatureSigner, ed25519Signer, signNote } from '../src/verify/signed
 import { formatAddCheckpointBody } from '../src/modules/ledger/witness-protocol.ts';
 import { signedPost, testMember } from './federation-fixtures.ts';
 import { cli, nodeSpec, start, stop, until, type NodeSpec } from './federation-nodes.ts';
+import { pgliteDataDirFromTemplate } from './db-template.ts';
 
 /**
  * Issue 16, cross-witnessing, with real processes: a hub and two province nodes (`yiban serve`,
@@ -56,6 +57,8 @@ describe('cross-witnessing between federated node processes', () => {
     hub = await nodeSpec('hub', 'hub', HUB, undefined, dir, WITNESS_EVERY);
     hebei = await nodeSpec('hebei', 'province', HEBEI, hub.url, dir, WITNESS_EVERY);
     guangxi = await nodeSpec('guangxi', 'province', GUANGXI, hub.url, dir, WITNESS_EVERY);
+    // Their databases from the migrated template (test/db-template.ts): no initdb or migrations at each first start.
+    for (const n of [hub, hebei, guangxi]) await pgliteDataDirFromTemplate(n.env.YIBAN_DATA_DIR!);
     await start(hub);
     const joins = await Promise.all([cli(hebei, ['federation', 'join']), cli(guangxi, ['federation', 'join'])]);
     for (const out of joins) expect(out).toContain('pending');

@@ -9,6 +9,7 @@ import { buildApp, openPlatform } from '../src/platform.ts';
 import { loadConfig } from '../src/core/config.ts';
 import type { App } from '../src/http/server.ts';
 import { createTestDatabase } from './db.ts';
+import { pgliteDataDirFromTemplate } from './db-template.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const STRONG = 'Shouwei-Guanliyuan-42';
@@ -37,6 +38,8 @@ describe('yiban admin create and reset-password', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'yiban-admin-'));
     env = { YIBAN_DATA_DIR: dataDir, DATABASE_URL: '' };
+    // Migrated from the template (test/db-template.ts) rather than by initdb and every migration.
+    await pgliteDataDirFromTemplate(dataDir);
     // The divisions the administrator's role is held at, as a first start would load them.
     const platform = await openPlatform(loadConfig(env));
     await platform.services.orgsAdmin.loadDivisions({ scope: { prefix: '130123' } });

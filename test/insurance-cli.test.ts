@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgliteDataDirFromTemplate } from './db-template.ts';
 import { freshResidentId } from './factories.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { maskResidentId } from '../src/modules/identity/index.ts';
@@ -35,6 +36,9 @@ function yiban(...args: string[]): Promise<{ code: number | null; stdout: string
   });
 }
 
+// A fresh database as a first start leaves it, made from the migrated template (test/db-template.ts)
+// once, instead of initdb and every migration in the first command.
+beforeAll(() => pgliteDataDirFromTemplate(dataDir));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('yiban insurance (operators’ registry commands)', () => {

@@ -1,15 +1,39 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The order of the test files: vitest's own (on a clean clone, with no results cached: the
- * largest files first), except that the crash tests start first. They are long (bounded kill
- * loops on PGlite and on PostgreSQL, minutes each), so with two workers a crash test started
- * late is a tail that runs alone after every other file has finished.
+ * The files that take longest, longest first (measured on the CI machine, two workers: each one
+ * to four minutes, mostly spawned processes: CLI runs, federated nodes, kill loops). On a clean
+ * clone vitest has no durations and runs the largest files first, and several of these are short
+ * files: started late, one of them is a tail that runs alone after every other file has finished.
  */
-export default class CrashTestsFirst extends BaseSequencer {
+const SLOW_FIRST = [
+  'test/federation-slow-process.test.ts',
+  'test/insurance-cli.test.ts',
+  'test/first-admin.test.ts',
+  'test/federation-process.test.ts',
+  'test/hospital-process.test.ts',
+  'test/federation-demo-process.test.ts',
+  'test/crash/issuance-crash.test.ts',
+  'test/crash/ledger-crash.test.ts',
+  'src/modules/insurance/cross-province.service.test.ts',
+  'src/modules/federation/foreign-status.service.test.ts',
+  'test/demo-seed.test.ts',
+  'src/modules/federation/cross-evidence.service.test.ts',
+  'test/lockout.test.ts',
+  'test/federation-witness-process.test.ts',
+  'src/modules/sharing/payments.external.test.ts',
+  'test/insurance-statement.test.ts',
+  'src/modules/bundles/bundles.external.test.ts',
+  'test/crash/outbox-crash.test.ts',
+  'test/multi-process.test.ts',
+];
+
+/** Vitest's own order (cached durations, else file size), except that the files above start first, in that order. */
+export default class SlowFilesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const slow = (f: TestSpecification) => /[\\/]test[\\/]crash[\\/]/.test(f.moduleId);
-    return [...sorted.filter(slow), ...sorted.filter((f) => !slow(f))];
+    const rank = (f: TestSpecification) => SLOW_FIRST.findIndex((p) => f.moduleId.replaceAll('\\', '/').endsWith(`/${p}`));
+    const slow = sorted.filter((f) => rank(f) >= 0).sort((a, b) => rank(a) - rank(b));
+    return [...slow, ...sorted.filter((f) => rank(f) < 0)];
   }
 }

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/db/database.ts';
 import { openCrashPlatform } from './crash-platform.ts';
-import { crashSeed, seededRandom } from './seeded-random.ts';
+import { crashBound, crashSeed, seededRandom } from './seeded-random.ts';
 
 /**
  * Issue 3's crash test: a child process approves residence-proof cases (each approval issues a
@@ -16,17 +16,18 @@ import { crashSeed, seededRandom } from './seeded-random.ts';
  * at random moments, many times. Afterwards every acknowledged certificate exists exactly once,
  * certificates = completed cases = ledger leaves = status slots, and the ledger audit passes.
  *
- * CRASH_KILLS (default 12) and CRASH_BUDGET_MS (default 60 s on PGlite, 25 s on PostgreSQL)
- * bound the kill loop; raise them for longer runs. The kill delays come from a seeded generator:
+ * CRASH_KILLS (default 6) and CRASH_BUDGET_MS (default 30 s on PGlite, 15 s on PostgreSQL)
+ * bound the kill loop; YIBAN_LONG_TESTS=1 gives 12 kills and 60 s / 25 s, and the variables raise them further. The kill delays come from a seeded generator:
  * the seed is printed, and CRASH_SEED=<seed> replays the same delays (where a kill lands also
  * depends on how fast the worker runs, so a replay aims at the same moments, not the same lines).
  */
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKER = 'test/crash/issue-worker.ts';
-const KILLS = Number(process.env.CRASH_KILLS ?? 12);
+const KILLS = crashBound('CRASH_KILLS', 6, 12);
 const SEED = crashSeed('CRASH_SEED');
-const budgetMs = (engine: Engine) => Number(process.env.CRASH_BUDGET_MS ?? (engine === 'pglite' ? 60_000 : 25_000));
+const budgetMs = (engine: Engine) =>
+  engine === 'pglite' ? crashBound('CRASH_BUDGET_MS', 30_000, 60_000) : crashBound('CRASH_BUDGET_MS', 15_000, 25_000);
 /** Residents and the cases the first run submits. */
 const RESIDENTS = 3;
 const SEED_CASES = 40;

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/db/database.ts';
 import { verifyConsistency } from '../../src/verify/merkle.ts';
-import { crashSeed, seededRandom } from './seeded-random.ts';
+import { crashBound, crashSeed, seededRandom } from './seeded-random.ts';
 import { openCrashPlatform } from './crash-platform.ts';
 
 /**
@@ -18,13 +18,13 @@ import { openCrashPlatform } from './crash-platform.ts';
  * are gap-free, the audit passes, and every checkpoint published before a kill is consistent
  * with the final one.
  *
- * LEDGER_CRASH_KILLS (default 4) bounds the rounds; LEDGER_CRASH_SEED replays a run (the seed is
+ * LEDGER_CRASH_KILLS (default 2; 4 with YIBAN_LONG_TESTS=1) bounds the rounds; LEDGER_CRASH_SEED replays a run (the seed is
  * printed).
  */
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKER = 'test/crash/ledger-worker.ts';
-const KILLS = Number(process.env.LEDGER_CRASH_KILLS ?? 4);
+const KILLS = crashBound('LEDGER_CRASH_KILLS', 2, 4);
 const SEED = crashSeed('LEDGER_CRASH_SEED');
 const START_TIMEOUT = 90_000;
 const engines: Engine[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];

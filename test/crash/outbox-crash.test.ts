@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
 import { createEventsService } from '../../src/modules/events/index.ts';
 import { BENCH_TOPIC, EFFECT_TABLE, startOutboxWorker, type OutboxWorkerProcess } from '../../bench/support/outbox-worker.ts';
-import { crashSeed, seededRandom } from './seeded-random.ts';
+import { crashBound, crashSeed, seededRandom } from './seeded-random.ts';
 
 /**
  * Issue 13's crash test: two outbox worker processes on one PostgreSQL database handle events
@@ -13,11 +13,11 @@ import { crashSeed, seededRandom } from './seeded-random.ts';
  * events come back after the (short) lease. Afterwards every event is handled, exactly once in
  * effect: one row per event in the handler's table, none missing, none dead.
  *
- * OUTBOX_CRASH_EVENTS (default 3,000) and OUTBOX_CRASH_KILLS (default 2) bound it for CI
+ * OUTBOX_CRASH_EVENTS (default 1,500; 3,000 with YIBAN_LONG_TESTS=1) and OUTBOX_CRASH_KILLS (default 2) bound it for CI
  * (bench/outbox.ts runs the large version); OUTBOX_CRASH_SEED replays a run (the seed is printed).
  */
 
-const EVENTS = Number(process.env.OUTBOX_CRASH_EVENTS ?? 3000);
+const EVENTS = crashBound('OUTBOX_CRASH_EVENTS', 1500, 3000);
 const KILLS = Number(process.env.OUTBOX_CRASH_KILLS ?? 2);
 const SEED = crashSeed('OUTBOX_CRASH_SEED');
 // A handler of a few ms keeps both processes busy, so that a kill finds a batch in flight.

@@ -21,3 +21,14 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A crash test's bound (kills, events, a time budget): `variable` when set, else the unit suite's
+ * `short` value, or `long` with YIBAN_LONG_TESTS=1 (the sizes the suite ran before it was cut for
+ * CI time; bench/ and longer local runs raise the variables further).
+ */
+export function crashBound(variable: string, short: number, long: number): number {
+  const given = process.env[variable];
+  if (given !== undefined && given !== '') return Number(given);
+  return process.env.YIBAN_LONG_TESTS === '1' ? long : short;
+}

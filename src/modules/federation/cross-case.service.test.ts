@@ -1,85 +1,33 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import type { App } from '../../http/server.ts';
-import { buildTestApp, createTestContext, PASSWORD, VILLAGE, type TestContext } from '../../../test/factories.ts';
+import { PASSWORD, VILLAGE } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
-import type { FederationConfig } from '../../core/config.ts';
+import { until } from '../../../test/federation-nodes.ts';
+import {
+  countRows as count,
+  GUANGXI,
+  startFederation,
+  type FederationNode as Node,
+  type TestFederation,
+} from '../../../test/federation-fixtures.ts';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-interface Node {
-  ctx: TestContext;
-  app: App;
-  url: string;
-}
-
-// Each node keys ID numbers under its own master key (createTestContext draws one per node): the
-// applicant's ID number travels inside the signed message and the handling node keys it itself.
-async function startNode(engine: Parameters<typeof createTestContext>[0], federation: (url: string) => FederationConfig): Promise<Node> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const ctx = await createTestContext(engine, { publicUrl: url, federation: federation(url), federationTimeoutMs: 2000 });
-  const app = await buildTestApp(ctx);
-  await app.listen({ host: '127.0.0.1', port });
-  return { ctx, app, url };
-}
-
-const HEBEI = 'CN/GOV/130000/yiban';
-const GUANGXI = 'CN/GOV/450000/yiban';
-const HUB = 'CN/GOV/000000/hub';
 const residenceForm = { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' };
 
-async function count(node: Node, query: ReturnType<typeof sql>): Promise<number> {
-  const { rows } = await node.ctx.database.db.execute<{ n: number | string }>(query);
-  return Number(rows[0]!.n);
-}
-
 describe.each(testEngines())('异地代收代办: a hand-over from Hebei to Guangxi through the federation (%s)', (engine) => {
-  let hub: Node;
   let hebei: Node;
   let guangxi: Node;
 
+  let federation: TestFederation;
+  // Each node keys ID numbers under its own master key (createTestContext draws one per node): the
+  // applicant's ID number travels inside the signed message and the handling node keys it itself.
   beforeAll(async () => {
-    hub = await startNode(engine, () => ({ role: 'hub', memberId: HUB, name: '国家政务服务平台' }));
-    hebei = await startNode(engine, () => ({ role: 'province', memberId: HEBEI, name: '河北政务服务网', hubUrl: hub.url }));
-    guangxi = await startNode(engine, () => ({ role: 'province', memberId: GUANGXI, name: '广西数字政务一体化平台', hubUrl: hub.url }));
-    await hebei.ctx.services.federation.join();
-    await guangxi.ctx.services.federation.join();
-    await hub.ctx.services.federation.directory.approve(HEBEI);
-    await hub.ctx.services.federation.directory.approve(GUANGXI);
-    await hebei.ctx.services.federation.directory.refresh();
-    await guangxi.ctx.services.federation.directory.refresh();
+    federation = await startFederation(engine);
+    ({ hebei, guangxi } = federation);
   }, 120_000);
 
-  afterAll(async () => {
-    for (const n of [hub, hebei, guangxi]) {
-      await n?.app.close();
-      await n?.ctx.close();
-    }
-  });
+  afterAll(() => federation?.close());
 
-  const drainBoth = async () => {
-    await hebei.ctx.services.events.drain();
-    await guangxi.ctx.services.events.drain();
-  };
+  const drainBoth = () => federation.drain();
 
   it('hands a case over, opens it once in Guangxi even when replayed, and brings the decision back to Hebei', async () => {
     // The applicant is registered in Guangxi (where the case is handled); the clerk works a Hebei window.

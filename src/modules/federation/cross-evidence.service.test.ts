@@ -1,50 +1,11 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import type { App } from '../../http/server.ts';
-import { buildTestApp, createTestContext, PASSWORD, VILLAGE, type TestContext } from '../../../test/factories.ts';
+import { PASSWORD, VILLAGE } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
-import type { FederationConfig } from '../../core/config.ts';
+import { until } from '../../../test/federation-nodes.ts';
+import { GUANGXI, HEBEI, startFederation, type FederationNode as Node, type TestFederation } from '../../../test/federation-fixtures.ts';
 import type { Principal } from '../identity/index.ts';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-interface Node {
-  ctx: TestContext;
-  app: App;
-  url: string;
-}
-
-// Each node keeps its own master key: the ID number travels in the signed message and B keys it under its own key.
-async function startNode(engine: Parameters<typeof createTestContext>[0], federation: FederationConfig): Promise<Node> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const ctx = await createTestContext(engine, { publicUrl: url, federation, federationTimeoutMs: 2000 });
-  const app = await buildTestApp(ctx);
-  await app.listen({ host: '127.0.0.1', port });
-  return { ctx, app, url };
-}
-
-const HEBEI = 'CN/GOV/130000/yiban';
-const GUANGXI = 'CN/GOV/450000/yiban';
-const HUB = 'CN/GOV/000000/hub';
 const ADDRESS = '河北省石家庄市正定县正定镇塔元庄村';
 
 async function leaves(node: Node, prefix: string): Promise<{ kind: string; data: string }[]> {
@@ -56,32 +17,21 @@ async function leaves(node: Node, prefix: string): Promise<{ kind: string; data:
 }
 
 describe.each(testEngines())('evidence across provinces: a Guangxi case uses a Hebei certificate (%s)', (engine) => {
-  let hub: Node;
   let hebei: Node;
   let guangxi: Node;
   let hebeiReviewer: Principal;
   let guangxiReviewer: Principal;
 
+  let federation: TestFederation;
+  // Each node keeps its own master key: the ID number travels in the signed message and B keys it under its own key.
   beforeAll(async () => {
-    hub = await startNode(engine, { role: 'hub', memberId: HUB, name: '国家政务服务平台' });
-    hebei = await startNode(engine, { role: 'province', memberId: HEBEI, name: '河北政务服务网', hubUrl: hub.url });
-    guangxi = await startNode(engine, { role: 'province', memberId: GUANGXI, name: '广西数字政务一体化平台', hubUrl: hub.url });
-    await hebei.ctx.services.federation.join();
-    await guangxi.ctx.services.federation.join();
-    await hub.ctx.services.federation.directory.approve(HEBEI);
-    await hub.ctx.services.federation.directory.approve(GUANGXI);
-    await hebei.ctx.services.federation.directory.refresh();
-    await guangxi.ctx.services.federation.directory.refresh();
+    federation = await startFederation(engine);
+    ({ hebei, guangxi } = federation);
     hebeiReviewer = await hebei.ctx.newStaff('village_reviewer', VILLAGE);
     guangxiReviewer = await guangxi.ctx.newStaff('village_reviewer', VILLAGE);
   }, 120_000);
 
-  afterAll(async () => {
-    for (const n of [hub, hebei, guangxi]) {
-      await n?.app.close();
-      await n?.ctx.close();
-    }
-  });
+  afterAll(() => federation?.close());
 
   const drainBoth = async () => {
     await guangxi.ctx.services.events.drain();

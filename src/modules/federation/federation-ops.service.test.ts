@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import type { App } from '../../http/server.ts';
-import { buildTestApp, createTestContext, PASSWORD, TEST_RATE_LIMITS, VILLAGE, type TestContext } from '../../../test/factories.ts';
+import { buildTestApp, PASSWORD, TEST_RATE_LIMITS, VILLAGE } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
-import { signedPost, testMember } from '../../../test/federation-fixtures.ts';
-import { relay } from '../../../test/tcp-relay.ts';
-import type { FederationConfig } from '../../core/config.ts';
+import {
+  GUANGXI,
+  HEBEI,
+  signedPost,
+  startFederation,
+  testMember,
+  type FederationNode as Node,
+  type TestFederation,
+} from '../../../test/federation-fixtures.ts';
 
 /**
  * Operating a federation (issue 16): a long outage, the operator's approvals in the console, the
@@ -15,26 +19,6 @@ import type { FederationConfig } from '../../core/config.ts';
  * process, on one injected clock (hours pass without waiting).
  */
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Node {
-  ctx: TestContext;
-  app: App;
-  url: string;
-}
-
-const HEBEI = 'CN/GOV/130000/yiban';
-const GUANGXI = 'CN/GOV/450000/yiban';
-const HUB = 'CN/GOV/000000/hub';
 const HOUR = 3_600_000;
 
 describe.each(testEngines())('operating a federation (%s)', (engine) => {
@@ -44,17 +28,8 @@ describe.each(testEngines())('operating a federation (%s)', (engine) => {
   let hub: Node;
   let hebei: Node;
   let guangxi: Node;
-  let guangxiRelay: Awaited<ReturnType<typeof relay>>;
-  let guangxiPort = 0;
-
-  async function startNode(federation: (url: string) => FederationConfig, publicUrl?: string, port?: number): Promise<Node> {
-    const listen = port ?? (await freePort());
-    const url = publicUrl ?? `http://127.0.0.1:${listen}`;
-    const ctx = await createTestContext(engine, { publicUrl: url, federation: federation(url), federationTimeoutMs: 2000, clock });
-    const app = await buildTestApp(ctx);
-    await app.listen({ host: '127.0.0.1', port: listen });
-    return { ctx, app, url };
-  }
+  let guangxiRelay: NonNullable<TestFederation['guangxiRelay']>;
+  let federation: TestFederation;
 
   const bearer = async (node: Node, role: 'platform_admin' | 'village_reviewer') => {
     const staff = await node.ctx.newStaff(role, role === 'platform_admin' ? '13' : VILLAGE);
@@ -68,26 +43,13 @@ describe.each(testEngines())('operating a federation (%s)', (engine) => {
   };
 
   beforeAll(async () => {
-    hub = await startNode(() => ({ role: 'hub', memberId: HUB, name: '国家政务服务平台' }));
-    hebei = await startNode(() => ({ role: 'province', memberId: HEBEI, name: '河北政务服务网', hubUrl: hub.url }));
-    guangxiPort = await freePort();
-    guangxiRelay = await relay(() => guangxiPort);
-    guangxi = await startNode(
-      () => ({ role: 'province', memberId: GUANGXI, name: '广西数字政务一体化平台', hubUrl: hub.url }),
-      guangxiRelay.url,
-      guangxiPort,
-    );
-    await hebei.ctx.services.federation.join();
-    await guangxi.ctx.services.federation.join();
+    // Joined, not approved: the first test approves them through the console's route.
+    federation = await startFederation(engine, { all: { clock }, relayGuangxi: true, approve: false });
+    ({ hub, hebei, guangxi } = federation);
+    guangxiRelay = federation.guangxiRelay!;
   }, 180_000);
 
-  afterAll(async () => {
-    for (const n of [hub, hebei, guangxi]) {
-      await n?.app.close();
-      await n?.ctx.close();
-    }
-    await guangxiRelay?.close();
-  });
+  afterAll(() => federation?.close());
 
   it('lists pending requests to the platform administrator with endpoint, key fingerprint and root subject; approves through the route', async () => {
     const admin = await bearer(hub, 'platform_admin');

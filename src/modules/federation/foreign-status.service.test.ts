@@ -1,9 +1,7 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../http/server.ts';
-import { buildTestApp, createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
+import { VILLAGE } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
-import type { FederationConfig } from '../../core/config.ts';
+import { HEBEI, startFederation, type FederationNode as Node, type TestFederation } from '../../../test/federation-fixtures.ts';
 import type { Principal } from '../identity/index.ts';
 import { STATUS_KEY_OWNER } from '../certificates/index.ts';
 import type { CertificateBundle } from '../../verify/bundle.ts';
@@ -13,39 +11,6 @@ import { verifyCertificate, type TrustAnchors } from '../../verify/verify-certif
 import { encodeStatusList } from '../../verify/status-list.ts';
 import { generateKeyPair, sign } from '../../verify/signatures.ts';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Node {
-  ctx: TestContext;
-  app: App;
-  url: string;
-}
-
-async function startNode(
-  engine: Parameters<typeof createTestContext>[0],
-  federation: FederationConfig,
-  extra: Pick<Parameters<typeof createTestContext>[1] & object, 'clock' | 'federationFetch'> = {},
-): Promise<Node> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const ctx = await createTestContext(engine, { publicUrl: url, federation, federationTimeoutMs: 2000, ...extra });
-  const app = await buildTestApp(ctx);
-  await app.listen({ host: '127.0.0.1', port });
-  return { ctx, app, url };
-}
-
-const HEBEI = 'CN/GOV/130000/yiban';
-const GUANGXI = 'CN/GOV/450000/yiban';
-const HUB = 'CN/GOV/000000/hub';
 /** The cache's default TTL (foreign-status.ts), and a little more. */
 const PAST_TTL = 61_000;
 /** Longer than Hebei's lists are valid (6 h by default). */
@@ -61,11 +26,9 @@ interface Answer {
 }
 
 describe.each(testEngines())('a Hebei certificate’s status at Guangxi’s verifier (%s)', (engine) => {
-  let hub: Node;
   let hebei: Node;
   let guangxi: Node;
   let reviewer: Principal;
-  let hebeiClosed = false;
   // Guangxi's clock runs ahead on demand (the cache's TTL and the lists' validity), and its requests for lists can be forged or held.
   let skewMs = 0;
   let mode: Mode = 'pass';
@@ -100,7 +63,8 @@ describe.each(testEngines())('a Hebei certificate’s status at Guangxi’s veri
 
   const guangxiFetch: typeof fetch = async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
-    if (!url.startsWith(`${hebei.url}/api/status-lists/`)) return fetch(input, init);
+    // Guangxi's join request goes out before `hebei` is set.
+    if (!hebei || !url.startsWith(`${hebei.url}/api/status-lists/`)) return fetch(input, init);
     listRequests += 1;
     if (mode === 'hang')
       return new Promise<Response>((_resolve, reject) => {
@@ -115,29 +79,17 @@ describe.each(testEngines())('a Hebei certificate’s status at Guangxi’s veri
     return Response.json(await forged(url));
   };
 
+  let federation: TestFederation;
   beforeAll(async () => {
-    hub = await startNode(engine, { role: 'hub', memberId: HUB, name: '国家政务服务平台' });
-    hebei = await startNode(engine, { role: 'province', memberId: HEBEI, name: '河北政务服务网', hubUrl: hub.url });
-    guangxi = await startNode(
-      engine,
-      { role: 'province', memberId: GUANGXI, name: '广西数字政务一体化平台', hubUrl: hub.url },
-      { clock: () => new Date(Date.now() + skewMs), federationFetch: guangxiFetch },
-    );
-    await hebei.ctx.services.federation.join();
-    await guangxi.ctx.services.federation.join();
-    await hub.ctx.services.federation.directory.approve(HEBEI);
-    await hub.ctx.services.federation.directory.approve(GUANGXI);
-    await hebei.ctx.services.federation.directory.refresh();
-    await guangxi.ctx.services.federation.directory.refresh();
+    federation = await startFederation(engine, {
+      guangxi: { clock: () => new Date(Date.now() + skewMs), federationFetch: guangxiFetch },
+    });
+    ({ hebei, guangxi } = federation);
     reviewer = await hebei.ctx.newStaff('village_reviewer', VILLAGE);
   }, 120_000);
 
-  afterAll(async () => {
-    for (const n of [hub, hebei, guangxi]) {
-      if (n !== hebei || !hebeiClosed) await n?.app.close();
-      await n?.ctx.close();
-    }
-  });
+  // Hebei's server may have been closed by the last test already: closing it again is harmless.
+  afterAll(() => federation?.close());
 
   /** A residence certificate issued in Hebei, on Hebei's ledger, as its holder's wallet has it. */
   async function hebeiCertificate(name: string): Promise<{ id: string; bundle: CertificateBundle }> {
@@ -299,7 +251,6 @@ describe.each(testEngines())('a Hebei certificate’s status at Guangxi’s veri
     // Hebei's process gone (connection refused) rather than hanging: the same answer.
     mode = 'pass';
     await hebei.app.close();
-    hebeiClosed = true;
     skewMs += 31_000;
     const gone = await atGuangxi(revoked.bundle);
     expect(gone.verdict).toBe('INDETERMINATE');

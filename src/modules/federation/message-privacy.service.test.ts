@@ -1,12 +1,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql, type SQL } from 'drizzle-orm';
-import type { App } from '../../http/server.ts';
-import { buildTestApp, createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
+import { sql } from 'drizzle-orm';
+import { VILLAGE } from '../../../test/factories.ts';
 import { createTestDatabase, testEngines } from '../../../test/db.ts';
-import { freePort, until } from '../../../test/federation-nodes.ts';
-import { relay } from '../../../test/tcp-relay.ts';
-import type { FederationConfig } from '../../core/config.ts';
+import { until } from '../../../test/federation-nodes.ts';
+import {
+  countRows as count,
+  GUANGXI,
+  HEBEI,
+  startFederation,
+  type FederationNode as Node,
+  type TestFederation,
+} from '../../../test/federation-fixtures.ts';
 import { createMessageVault, rekeyMessages, sealLegacyMessages } from './message-vault.ts';
 
 /**
@@ -15,72 +20,28 @@ import { createMessageVault, rekeyMessages, sealLegacyMessages } from './message
  * and a replay is still answered from the row (applied once).
  */
 
-interface Node {
-  ctx: TestContext;
-  app: App;
-  url: string;
-}
-
-const HEBEI = 'CN/GOV/130000/yiban';
-const GUANGXI = 'CN/GOV/450000/yiban';
-const HUB = 'CN/GOV/000000/hub';
 const NAME = '甘秀英';
 const residenceForm = { address: '广西壮族自治区南宁市青秀区', residentSince: '2015-05-01', purpose: 'school' };
-
-async function count(node: Node, query: SQL): Promise<number> {
-  const { rows } = await node.ctx.database.db.execute<{ n: number | string }>(query);
-  return Number(rows[0]!.n);
-}
 
 /** Rows of the table whose whole text (every column) contains `text`. */
 const rowsContaining = (text: string) => sql`select count(*) as n from federation_messages m where m::text like ${`%${text}%`}`;
 
 describe.each(testEngines())('federation messages at rest (%s)', (engine) => {
-  let hub: Node;
   let hebei: Node;
   let guangxi: Node;
-  let guangxiRelay: Awaited<ReturnType<typeof relay>>;
+  let guangxiRelay: NonNullable<TestFederation['guangxiRelay']>;
   let handover: { id: string; messageId: string; residentId: string; accountId: string };
 
-  async function startNode(federation: (url: string) => FederationConfig, publicUrl?: string, port?: number): Promise<Node> {
-    const listen = port ?? (await freePort());
-    const url = publicUrl ?? `http://127.0.0.1:${listen}`;
-    const ctx = await createTestContext(engine, { publicUrl: url, federation: federation(url), federationTimeoutMs: 2000 });
-    const app = await buildTestApp(ctx);
-    await app.listen({ host: '127.0.0.1', port: listen });
-    return { ctx, app, url };
-  }
-
-  const drainBoth = async () => {
-    await hebei.ctx.services.events.drain();
-    await guangxi.ctx.services.events.drain();
-  };
+  let federation: TestFederation;
+  const drainBoth = () => federation.drain();
 
   beforeAll(async () => {
-    hub = await startNode(() => ({ role: 'hub', memberId: HUB, name: '国家政务服务平台' }));
-    hebei = await startNode(() => ({ role: 'province', memberId: HEBEI, name: '河北政务服务网', hubUrl: hub.url }));
-    const guangxiPort = await freePort();
-    guangxiRelay = await relay(() => guangxiPort);
-    guangxi = await startNode(
-      () => ({ role: 'province', memberId: GUANGXI, name: '广西数字政务一体化平台', hubUrl: hub.url }),
-      guangxiRelay.url,
-      guangxiPort,
-    );
-    await hebei.ctx.services.federation.join();
-    await guangxi.ctx.services.federation.join();
-    await hub.ctx.services.federation.directory.approve(HEBEI);
-    await hub.ctx.services.federation.directory.approve(GUANGXI);
-    await hebei.ctx.services.federation.directory.refresh();
-    await guangxi.ctx.services.federation.directory.refresh();
+    federation = await startFederation(engine, { relayGuangxi: true });
+    ({ hebei, guangxi } = federation);
+    guangxiRelay = federation.guangxiRelay!;
   }, 180_000);
 
-  afterAll(async () => {
-    for (const n of [hub, hebei, guangxi]) {
-      await n?.app.close();
-      await n?.ctx.close();
-    }
-    await guangxiRelay?.close();
-  });
+  afterAll(() => federation?.close());
 
   it('seals the hand-over on both nodes (no clear ID number or name), and its delivery is retried until Guangxi answers', async () => {
     const resident = await hebei.ctx.newResident({ name: NAME });

@@ -144,16 +144,16 @@ export async function updateMessage(
 }
 
 /**
- * Drops the bodies of done messages (applied here, or delivered there) older than `before`, a
- * batch at a time; the row stays (id, type, peers, digest, status, answer, ledger entry), so a
- * replay is still answered from it. How many were pruned.
+ * Drops the bodies of done messages (applied here, delivered there, or refused there for good)
+ * older than `before`, a batch at a time; the row stays (id, type, peers, digest, status, answer or
+ * last error, ledger entry), so a replay is still answered from it. How many were pruned.
  */
 export async function pruneMessageBodies(db: Executor, options: { before: Date; now: Date; limit: number }): Promise<number> {
   const { before, now, limit } = options;
   const { rows } = await db.execute<{ n: string | number }>(sql`
     with done as (
       select direction, id from ${federationMessages}
-      where pruned_at is null and status in ('applied', 'delivered') and done_at < ${before.toISOString()}::timestamptz
+      where pruned_at is null and status in ('applied', 'delivered', 'refused') and done_at < ${before.toISOString()}::timestamptz
       order by done_at limit ${limit} for update skip locked),
     gone as (
       update ${federationMessages} m set sealed_body = null, body = null, pruned_at = ${now.toISOString()}::timestamptz

@@ -139,10 +139,10 @@ export const federationMessages = pgTable(
     index('federation_messages_clear_idx')
       .on(t.created)
       .where(sql`${t.body} is not null`),
-    // The prune's scan: done messages whose body is still kept, oldest first.
+    // The prune's scan: done messages (applied, delivered, or refused for good) whose body is still kept, oldest first.
     index('federation_messages_prunable_idx')
       .on(t.doneAt)
-      .where(sql`${t.prunedAt} is null and ${t.status} in ('applied','delivered')`),
+      .where(sql`${t.prunedAt} is null and ${t.status} in ('applied','delivered','refused')`),
     check('federation_messages_direction_check', sql`${t.direction} in ('out','in')`),
   ],
 );

@@ -200,6 +200,31 @@ describe.each(testEngines())('a Hebei certificate’s status at Guangxi’s veri
     expect(verifyCertificate(kept.bundle, page, { status: evidence }).verdict).toBe('VALID');
   });
 
+  it('answers 502 for a list the issuer serves that does not pass the check (a forged signature), in Chinese and English, and serves it again once genuine', async () => {
+    const list = parsePayload(revoked.bundle.payload)!.status.list;
+    mode = 'forge-unknown-key';
+    skewMs += PAST_TTL;
+    try {
+      const zh = await throughGuangxi(list);
+      expect(zh.statusCode).toBe(502);
+      expect(zh.json()).toMatchObject({
+        error: { code: 'FOREIGN_STATUS_LIST_REFUSED', message: expect.stringContaining('状态列表未通过核验') as string },
+      });
+      expect(zh.json<{ error: { message: string } }>().error.message).toContain(HEBEI);
+      const en = await throughGuangxi(list, 'revocation', 'en');
+      expect(en.statusCode).toBe(502);
+      expect(en.json()).toMatchObject({
+        error: { code: 'FOREIGN_STATUS_LIST_REFUSED', message: expect.stringContaining('did not pass the check') as string },
+      });
+    } finally {
+      mode = 'pass';
+    }
+    // A refused list is not kept: the genuine one is served at once.
+    const genuine = await throughGuangxi(list);
+    expect(genuine.statusCode).toBe(200);
+    expect(genuine.json()).toMatchObject({ id: `${list}/revocation` });
+  });
+
   it('answers 404 for a list no other member publishes, this node’s own included, and 400 for another purpose or a list that is no URL', async () => {
     const own = `${guangxi.url}/api/status-lists/1`;
     for (const list of ['http://127.0.0.1:9/api/status-lists/1', own, `${hebei.url}/api/status-lists/1/../2`, `${hebei.url}/api/trust`]) {

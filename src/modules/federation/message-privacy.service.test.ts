@@ -136,6 +136,32 @@ describe.each(testEngines())('federation messages at rest (%s)', (engine) => {
     expect(await hebei.ctx.services.federation.pruneMessageBodies({ retentionMs: 0 })).toBeGreaterThanOrEqual(1);
     expect(await hebei.ctx.services.federation.receipt('out', messageId)).toMatchObject({ status: 'delivered', type: 'case.handover' });
   });
+
+  it('prunes the body of a message refused for good after the retention as well (its ID number and name do not stay)', async () => {
+    const resident = await hebei.ctx.newResident({ name: NAME });
+    const clerk = await hebei.ctx.newStaff('village_reviewer', VILLAGE);
+    const handed = await hebei.ctx.services.crossCases.handOver(clerk, {
+      to: GUANGXI,
+      serviceCode: 'cert.residence',
+      form: residenceForm,
+      residentId: resident.residentId,
+      applicantName: NAME,
+      orgCode: VILLAGE,
+    });
+    // Refused for good, as the delivery marks a 4xx answer other than 401 and 403 (messages.ts).
+    await hebei.ctx.database.db.execute(
+      sql`update federation_messages set status = 'refused', done_at = now(), last_error = 'refused: HTTP 409'
+          where id = ${handed.handoverMessageId}::uuid and direction = 'out'`,
+    );
+    const kept = sql`select count(*) as n from federation_messages where id = ${handed.handoverMessageId}::uuid and direction = 'out' and sealed_body is not null`;
+    expect(await count(hebei, kept)).toBe(1);
+    // Within the retention it stays; after it, the body goes and the row (status, last error) stays.
+    await hebei.ctx.services.federation.pruneMessageBodies();
+    expect(await count(hebei, kept)).toBe(1);
+    expect(await hebei.ctx.services.federation.pruneMessageBodies({ retentionMs: 0 })).toBeGreaterThanOrEqual(1);
+    expect(await count(hebei, kept)).toBe(0);
+    expect(await hebei.ctx.services.federation.receipt('out', handed.handoverMessageId)).toMatchObject({ status: 'refused' });
+  });
 });
 
 describe.each(testEngines())('sealing bodies kept in clear, and the master key rotation (%s)', (engine) => {

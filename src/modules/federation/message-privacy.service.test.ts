@@ -43,10 +43,10 @@ describe.each(testEngines())('federation messages at rest (%s)', (engine) => {
 
   afterAll(() => federation?.close());
 
-  it('seals the hand-over on both nodes (no clear ID number or name), and its delivery is retried until Guangxi answers', async () => {
+  /** A Hebei clerk hands a new resident's residence application over to Guangxi (its message sealed, not yet delivered). */
+  async function handOver() {
     const resident = await hebei.ctx.newResident({ name: NAME });
     const clerk = await hebei.ctx.newStaff('village_reviewer', VILLAGE);
-    guangxiRelay.setDown(true);
     const handed = await hebei.ctx.services.crossCases.handOver(clerk, {
       to: GUANGXI,
       serviceCode: 'cert.residence',
@@ -55,6 +55,12 @@ describe.each(testEngines())('federation messages at rest (%s)', (engine) => {
       applicantName: NAME,
       orgCode: VILLAGE,
     });
+    return { resident, clerk, handed };
+  }
+
+  it('seals the hand-over on both nodes (no clear ID number or name), and its delivery is retried until Guangxi answers', async () => {
+    guangxiRelay.setDown(true);
+    const { resident, clerk, handed } = await handOver();
     handover = { id: handed.id, messageId: handed.handoverMessageId, residentId: resident.residentId, accountId: resident.accountId };
     // Guangxi is unreachable: the attempt fails and the message waits, sealed.
     await until('a failed attempt', async () => {
@@ -138,16 +144,7 @@ describe.each(testEngines())('federation messages at rest (%s)', (engine) => {
   });
 
   it('prunes the body of a message refused for good after the retention as well (its ID number and name do not stay)', async () => {
-    const resident = await hebei.ctx.newResident({ name: NAME });
-    const clerk = await hebei.ctx.newStaff('village_reviewer', VILLAGE);
-    const handed = await hebei.ctx.services.crossCases.handOver(clerk, {
-      to: GUANGXI,
-      serviceCode: 'cert.residence',
-      form: residenceForm,
-      residentId: resident.residentId,
-      applicantName: NAME,
-      orgCode: VILLAGE,
-    });
+    const { handed } = await handOver();
     // Refused for good, as the delivery marks a 4xx answer other than 401 and 403 (messages.ts).
     await hebei.ctx.database.db.execute(
       sql`update federation_messages set status = 'refused', done_at = now(), last_error = 'refused: HTTP 409'

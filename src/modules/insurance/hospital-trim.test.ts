@@ -67,7 +67,9 @@ function fakePlatform(stateDir: string, clock: () => Date) {
     const headers = await signResponse(key, request, { status: 200, body, now: clock() });
     return { status: 200, headers, body };
   };
-  return { transport, held, seen };
+  /** The hospital system's options for this platform (one hospital, the state folder, the test's clock). */
+  const options = { platformUrl: 'http://platform.test', code: 'H45010300009', region: '450103', stateDir, transport, clock };
+  return { transport, held, seen, options };
 }
 
 describe('the hospital system trimmed while it runs', () => {
@@ -85,15 +87,7 @@ describe('the hospital system trimmed while it runs', () => {
     const clock = () => new Date(now);
     const platform = fakePlatform(stateDir, clock);
     const start = async () => {
-      const system = await openHospitalSystem({
-        platformUrl: 'http://platform.test',
-        code: 'H45010300009',
-        region: '450103',
-        stateDir,
-        transport: platform.transport,
-        clock,
-        retry: { firstMs: 5, maxMs: 20 },
-      });
+      const system = await openHospitalSystem({ ...platform.options, retry: { firstMs: 5, maxMs: 20 } });
       open.push(system);
       return system;
     };
@@ -166,14 +160,7 @@ describe('the hospital system trimmed while it runs', () => {
     let now = T0;
     const clock = () => new Date(now);
     const platform = fakePlatform(stateDir, clock);
-    const options = {
-      platformUrl: 'http://platform.test',
-      code: 'H45010300009',
-      region: '450103',
-      stateDir,
-      transport: platform.transport,
-      clock,
-    };
+    const { options } = platform;
     let system = await openHospitalSystem(options);
     open.push(system);
     // A visit a week; every other one settled a week after it began, across the cut-offs below.
@@ -209,12 +196,7 @@ describe('the hourly trim', () => {
     const platform = fakePlatform(stateDir, clock);
     const lines: string[] = [];
     const system = await openHospitalSystem({
-      platformUrl: 'http://platform.test',
-      code: 'H45010300009',
-      region: '450103',
-      stateDir,
-      transport: platform.transport,
-      clock,
+      ...platform.options,
       trimEveryMs: 10,
       log: (line) => lines.push(line),
     });

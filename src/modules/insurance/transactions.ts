@@ -592,7 +592,6 @@ export function createTransactions(
     const input = env.input;
     const { useAccount, digest, person, before } = s;
     const { result, year, inpatient, names } = s.computed;
-    const p = { psn_no: person.psnNo, scheme: person.scheme, region: person.region };
     const list = listFields(input.setl_list);
     const now = clock();
     const setlId = `${institution.code.slice(1)}${now.getTime().toString(36)}${randomUUID().replaceAll('-', '').slice(0, 8)}`.toUpperCase();
@@ -601,7 +600,7 @@ export function createTransactions(
       event: 'settled',
       setl_id: setlId,
       institution: institution.code,
-      person: sha256(`psn:${p.psn_no}`),
+      person: sha256(`psn:${person.psnNo}`),
       settlement: digest,
       at: now.toISOString(),
     });
@@ -611,13 +610,13 @@ export function createTransactions(
       {
         mdtrtId,
         digest,
-        psnNo: p.psn_no,
+        psnNo: person.psnNo,
         year,
         before: {
           deductibleUsedFen: before.deductibleUsedFen,
           fundPaidFen: before.fundPaidFen,
           stays: before.stays,
-          accountBalanceFen: p.scheme === 'employee' && useAccount ? person.accountBalanceFen : null,
+          accountBalanceFen: person.scheme === 'employee' && useAccount ? person.accountBalanceFen : null,
         },
         deductibleFen: result.deductibleFen,
         hifpPayFen: result.hifpPayFen,
@@ -628,7 +627,7 @@ export function createTransactions(
         setlId,
         institutionCode: institution.code,
         treatmentRegion: env.mdtrtarea_admvs,
-        insuranceRegion: p.region,
+        insuranceRegion: person.region,
         policyVersion: result.why[0]?.policy ?? '',
         totalFen: result.totalFen,
         inscpFen: result.inscpFen,

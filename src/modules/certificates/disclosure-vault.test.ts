@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, VILLAGE, type TestContext } from '../../../test/factories.ts';
 import { testEngines } from '../../../test/db.ts';
 import { fieldDigest, parsePayload } from '../../verify/document.ts';
+import { deriveKey, openText, sealText } from '../../core/sealing.ts';
 import { createDisclosureVault, sealLegacyDisclosures, type StoredDisclosure } from './disclosure-vault.ts';
 
 describe('disclosure vault', () => {
@@ -21,6 +22,35 @@ describe('disclosure vault', () => {
     expect(() => vault.open(`${id}Y`, sealed)).toThrow();
     expect(() => vault.open(id, [{ name: 'holderName', sealed: sealed[0]!.sealed }])).toThrow();
     expect(() => createDisclosureVault(randomBytes(32)).open(id, sealed)).toThrow();
+  });
+
+  it('compresses a long value before sealing it, and opens values sealed before compression', () => {
+    const lines = Array.from(
+      { length: 30 },
+      (_, i) =>
+        `FL${i} 注射用头孢曲松钠：金额 ${100 + i}.00，先行自付 ${i}.50。乙类先行自付〔B-PRESELF，450800-2025-07，桂医保发〔2025〕12号〕`,
+    ).join('\n');
+    const long = [{ name: 'lines', value: lines, salt: 'b2'.repeat(16) }];
+    const [sealed] = vault.seal(id, long);
+    // Sealed uncompressed, the value alone would be ~4/3 of its UTF-8 bytes in base64.
+    expect(Buffer.from(sealed!.sealed, 'base64').length).toBeLessThan(Buffer.byteLength(lines) / 4);
+    expect(vault.open(id, [sealed!])).toEqual(long);
+    // The compressed form is under the seal's tag like the rest: a flipped byte does not open.
+    const raw = Buffer.from(sealed!.sealed, 'base64');
+    raw[20] = raw[20]! ^ 1;
+    expect(() => vault.open(id, [{ name: 'lines', sealed: raw.toString('base64') }])).toThrow();
+    // A long value sealed by the earlier vault (its JSON sealed as it is) still opens.
+    const before = sealText(
+      deriveKey(key, 'yiban/certificates/disclosures/aes-256-gcm/v1'),
+      JSON.stringify([lines, 'b2'.repeat(16)]),
+      `${id}\nlines`,
+    );
+    expect(vault.open(id, [{ name: 'lines', sealed: before }])).toEqual(long);
+    // A short value is sealed as its JSON.
+    const [short] = vault.seal(id, clear);
+    expect(openText(deriveKey(key, 'yiban/certificates/disclosures/aes-256-gcm/v1'), short!.sealed, `${id}\nresidentId`)).toBe(
+      JSON.stringify(['13012319900307001X', 'a1'.repeat(16)]),
+    );
   });
 
   it('reads a clear entry from before sealing as it is', () => {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
-import { deriveKey, openText, SEAL_IV_BYTES, sealText } from '../../core/sealing.ts';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deriveKey, openBytes, SEAL_IV_BYTES, sealBytes } from '../../core/sealing.ts';
 import type { Db, Executor } from '../../db/database.ts';
 import type { Disclosure } from '../../verify/document.ts';
 
@@ -10,6 +11,12 @@ import type { Disclosure } from '../../verify/document.ts';
  * field name as associated data). The salt is sealed too: with it and the digest in the signed
  * payload, a value as guessable as an ID number (the payload shows its first six and last four
  * characters) would fall to a few tens of thousands of hashes.
+ *
+ * A long value (a settlement statement's lines with their explanations: ~10 KB) is compressed
+ * before it is sealed, since a ciphertext cannot be compressed after: the sealed plaintext is
+ * then a zero byte (which no JSON text starts with) and the raw DEFLATE of the JSON, both under
+ * the seal's tag. Stored uncompressed, such a row went out of line in PostgreSQL's TOAST in five
+ * chunks, the largest cost of sealing a statement.
  */
 export interface StoredDisclosure {
   name: string;
@@ -30,6 +37,23 @@ export interface DisclosureVault {
 
 const INFO = 'yiban/certificates/disclosures/aes-256-gcm/v1';
 const aadOf = (identifier: string, name: string) => `${identifier}\n${name}`;
+/** From this many bytes of JSON a value is compressed (below it DEFLATE rarely saves what it costs). */
+const COMPRESS_FROM = 512;
+const DEFLATED = 0;
+/** A disclosure never opens to more than this (the database's row limit is far below). */
+const MAX_OPENED_BYTES = 16 * 1024 * 1024;
+
+function plaintextOf(value: string, salt: string): Buffer {
+  const json = Buffer.from(JSON.stringify([value, salt]), 'utf8');
+  if (json.length < COMPRESS_FROM) return json;
+  const deflated = deflateRawSync(json);
+  return deflated.length + 1 < json.length ? Buffer.concat([Buffer.of(DEFLATED), deflated]) : json;
+}
+
+function jsonOf(plaintext: Buffer): string {
+  if (plaintext[0] !== DEFLATED) return plaintext.toString('utf8');
+  return inflateRawSync(plaintext.subarray(1), { maxOutputLength: MAX_OPENED_BYTES }).toString('utf8');
+}
 
 export function createDisclosureVault(masterKey: Buffer): DisclosureVault {
   const key = deriveKey(masterKey, INFO);
@@ -39,9 +63,9 @@ export function createDisclosureVault(masterKey: Buffer): DisclosureVault {
       const ivs = randomBytes(SEAL_IV_BYTES * disclosures.length);
       return disclosures.map((d, i) => ({
         name: d.name,
-        sealed: sealText(
+        sealed: sealBytes(
           key,
-          JSON.stringify([d.value, d.salt]),
+          plaintextOf(d.value, d.salt),
           aadOf(identifier, d.name),
           ivs.subarray(i * SEAL_IV_BYTES, (i + 1) * SEAL_IV_BYTES),
         ),
@@ -50,7 +74,7 @@ export function createDisclosureVault(masterKey: Buffer): DisclosureVault {
     open: (identifier, stored) =>
       stored.map((d) => {
         if (!('sealed' in d)) return { name: d.name, value: d.value, salt: d.salt };
-        const [value, salt] = JSON.parse(openText(key, d.sealed, aadOf(identifier, d.name))) as [string, string];
+        const [value, salt] = JSON.parse(jsonOf(openBytes(key, d.sealed, aadOf(identifier, d.name)))) as [string, string];
         return { name: d.name, value, salt };
       }),
   };

@@ -44,11 +44,25 @@ const program = new Command()
   .option('--rate <n>', 'settlements offered per second', (v) => Number(v), 200)
   .option('--seconds <n>', 'how long the load runs', (v) => Number(v), 15)
   .option('--servers <n>', 'platform server processes', (v) => Number(v), 2)
+  .option(
+    '--background <n>',
+    'background processes (`yiban serve --role background`); with n > 0 the servers run `--role api`',
+    (v) => Number(v),
+    0,
+  )
   .option('--hospitals <n>', 'hospitals, each with its own SM2 key', (v) => Number(v), 20)
   .option('--lines <n>', 'fee lines per stay', (v) => Number(v), 30)
   .option('--server-url <url>', 'PostgreSQL server', DEFAULT_SERVER_URL)
   .parse();
-const opts = program.opts<{ rate: number; seconds: number; servers: number; hospitals: number; lines: number; serverUrl: string }>();
+const opts = program.opts<{
+  rate: number;
+  seconds: number;
+  servers: number;
+  background: number;
+  hospitals: number;
+  lines: number;
+  serverUrl: string;
+}>();
 const log = (line: string) => console.log(line);
 
 const settlements = Math.round(opts.rate * opts.seconds);
@@ -95,7 +109,13 @@ try {
       )),
     );
 
-  servers = await startYibanServers({ count: opts.servers, databaseUrl: bench.databaseUrl!, masterKey, label: 'window' });
+  servers = await startYibanServers({
+    count: opts.servers,
+    databaseUrl: bench.databaseUrl!,
+    masterKey,
+    label: 'window',
+    background: opts.background,
+  });
   const { bases, children } = servers;
   const platformKey = (await (await fetch(`${bases[0]}/api/insurance/hsa/v1/interface-key`)).json()) as {
     keyId: string;
@@ -172,7 +192,7 @@ try {
   await postgresCpu.start();
   const generatorBefore = processCpuMs(process.pid) ?? 0;
   log(
-    `offering ${measuredWork.length} settlements at ${opts.rate}/s to ${opts.servers} server processes from ${opts.hospitals} hospitals; ${loadLine()}`,
+    `offering ${measuredWork.length} settlements at ${opts.rate}/s to ${opts.servers} server processes${opts.background ? ` (--role api; ${opts.background} --role background)` : ''} from ${opts.hospitals} hospitals; ${loadLine()}`,
   );
   const go = performance.now();
   const all: Promise<void>[] = [];

@@ -41,7 +41,10 @@ export interface YibanServers {
 }
 
 /**
- * Starts `count` servers (`--no-seed --no-web`) on the database and waits for /healthz.
+ * Starts `count` servers (`--no-seed --no-web`) on the database and waits for /healthz. With
+ * `background: n`, the servers run `--role api` and n more processes `--role background` (the
+ * ledger's sequencer, the events, the prunes; at their lower CPU priority), waited for by the line
+ * each prints when it runs; they are in `children`, not in `bases`.
  * BENCH_PROFILE_DIR=… writes each server's CPU profile (node --cpu-prof) when it exits.
  */
 export async function startYibanServers(options: {
@@ -49,6 +52,7 @@ export async function startYibanServers(options: {
   databaseUrl: string;
   masterKey: Buffer;
   label: string;
+  background?: number;
 }): Promise<YibanServers> {
   const children: ChildProcess[] = [];
   const bases: string[] = [];
@@ -61,14 +65,17 @@ export async function startYibanServers(options: {
       clearTimeout(timer);
     }
   };
+  const background = options.background ?? 0;
+  const running: Promise<void>[] = [];
   try {
-    for (let i = 0; i < options.count; i++) {
+    for (let i = 0; i < options.count + background; i++) {
       const port = await freePort();
       const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
       const dataDir = mkdtempSync(path.join(tmpdir(), `yiban-bench-${options.label}-`));
+      const role = background === 0 ? [] : ['--role', i < options.count ? 'api' : 'background'];
       const child = spawn(
         process.execPath,
-        [...profile, path.join(ROOT, 'bin/yiban.js'), 'serve', '--no-seed', '--no-web', '--port', String(port)],
+        [...profile, path.join(ROOT, 'bin/yiban.js'), 'serve', '--no-seed', '--no-web', '--port', String(port), ...role],
         {
           cwd: ROOT,
           env: {
@@ -80,14 +87,30 @@ export async function startYibanServers(options: {
             LOG_LEVEL: 'silent',
             YIBAN_DEMO: '',
           },
-          stdio: ['ignore', 'ignore', 'inherit'],
+          stdio: ['ignore', i < options.count ? 'ignore' : 'pipe', 'inherit'],
         },
       );
       child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
       children.push(child);
-      bases.push(`http://127.0.0.1:${port}`);
+      if (i < options.count) bases.push(`http://127.0.0.1:${port}`);
+      else {
+        let said = '';
+        const stdout = child.stdout!;
+        running.push(
+          new Promise((resolve, reject) => {
+            stdout.on('data', (chunk: Buffer) => {
+              said += chunk.toString('utf8');
+              if (said.includes('background process')) resolve();
+            });
+            child.once('exit', (code) => reject(new Error(`the background process exited (${code}) before it ran`)));
+          }),
+        );
+        // Read on, so that its output never blocks it.
+        stdout.resume();
+      }
     }
     for (const base of bases) await until(`server ${base}`, async () => (await fetch(`${base}/healthz`)).ok, 180_000);
+    await Promise.all(running);
   } catch (error) {
     await stop();
     throw error;

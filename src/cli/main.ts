@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type Config } from '../core/config.ts';
 import { AppError, formatMessage } from '../core/errors.ts';
 import { DataDirLockedError } from '../db/data-dir-lock.ts';
@@ -24,7 +24,7 @@ import { runDemoRatings } from '../demo/demo-ratings.ts';
 import { runDemoFederation } from '../demo/demo-federation.ts';
 import { registerFiguresCommands } from './figures-command.ts';
 import { createProgress } from './progress.ts';
-import { printCredentials, printStarted, serve } from './serve.ts';
+import { BACKGROUND_NICE, printCredentials, printStarted, ROLES_NEED_POSTGRES, serve, SERVE_ROLES, type ServeRole } from './serve.ts';
 import { isClusterWorker, parseWorkers, runCluster, WORKERS_NEED_POSTGRES } from './cluster.ts';
 import { buildWeb, ensureWebBuilt } from './web-build.ts';
 
@@ -58,6 +58,17 @@ program
     }
   });
 
+interface ServeOptions {
+  port?: number;
+  host?: string;
+  demo?: boolean;
+  seed: boolean;
+  web: boolean;
+  workers?: number;
+  role: ServeRole;
+  backgroundNice?: number;
+}
+
 program
   .command('serve')
   .description('启动平台 start the platform (API, docs, web)')
@@ -74,7 +85,20 @@ program
     if (n === null) throw new InvalidArgumentError('1–64');
     return n;
   })
-  .action(async (options: { port?: number; host?: string; demo?: boolean; seed: boolean; web: boolean; workers?: number }) => {
+  .addOption(
+    new Option(
+      '--role <role>',
+      'all: HTTP and the background work (default); api: HTTP only; background: the background work only (ledger sequencing, events, prunes), at a lower CPU priority',
+    )
+      .choices(SERVE_ROLES)
+      .default('all'),
+  )
+  .option('--background-nice <n>', `the CPU priority (nice, 0–19) of --role background (default ${BACKGROUND_NICE})`, (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 19) throw new InvalidArgumentError('0–19');
+    return n;
+  })
+  .action(async (options: ServeOptions) => {
     const loaded = withDemo(loadConfig(), options.demo);
     const config = { ...loaded, port: options.port ?? loaded.port, host: options.host ?? loaded.host };
     const workers = options.workers ?? 1;
@@ -82,12 +106,16 @@ program
       console.error(WORKERS_NEED_POSTGRES);
       process.exit(2);
     }
+    if (options.role !== 'all' && !config.databaseUrl) {
+      console.error(ROLES_NEED_POSTGRES);
+      process.exit(2);
+    }
     if (isClusterWorker()) {
       // Forked by the primary below, which migrated, seeded and printed everything already.
-      await serve(await openPlatform(config), config, { credentials: [], bootstrap: null, quiet: true });
+      await serve(await openPlatform(config), config, { credentials: [], bootstrap: null, quiet: true, role: options.role });
       return;
     }
-    if (options.web) await ensureWebBuilt();
+    if (options.web && options.role !== 'background') await ensureWebBuilt();
     const platform = await openPlatform(config);
     let credentials: DemoCredential[] = [];
     if (options.seed) {
@@ -108,15 +136,20 @@ program
         '警告：此数据库含有演示账号（密码公开），请勿用于真实业务 / WARNING: this database holds the demo accounts, whose password is published; do not use it for real work',
       );
     }
-    // Only when no administrator exists: printed once, stored hashed.
-    const bootstrap = await platform.services.identityAdmin.issueBootstrapToken();
+    // Only when no administrator exists: printed once, stored hashed (by a process that serves the console).
+    const bootstrap = options.role === 'background' ? null : await platform.services.identityAdmin.issueBootstrapToken();
     if (workers > 1) {
       await platform.close();
       printStarted(config, { credentials, bootstrap, engine: 'postgres', workers });
       runCluster(workers, (line) => console.error(line));
       return;
     }
-    await serve(platform, config, { credentials, bootstrap });
+    await serve(platform, config, {
+      credentials,
+      bootstrap,
+      role: options.role,
+      ...(options.backgroundNice === undefined ? {} : { backgroundNice: options.backgroundNice }),
+    });
   });
 
 program

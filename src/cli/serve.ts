@@ -1,3 +1,5 @@
+import { getPriority, setPriority } from 'node:os';
+import type { FastifyBaseLogger } from 'fastify';
 import { buildApp, type Platform } from '../platform.ts';
 import type { Config } from '../core/config.ts';
 import type { DemoCredential } from '../demo/demo-people.ts';
@@ -10,7 +12,19 @@ export interface ServeExtras {
   bootstrap: { token: string; expiresAt: Date } | null;
   /** A worker of `--workers N`: the primary printed the addresses; this process says only that it is ready. */
   quiet?: boolean;
+  /** `all` (the default): HTTP and the background work; `api`: HTTP only; `background`: the background work only. */
+  role?: ServeRole;
+  /** The CPU priority (nice) a background process lowers itself to; default BACKGROUND_NICE. */
+  backgroundNice?: number;
 }
+
+export const SERVE_ROLES = ['all', 'api', 'background'] as const;
+export type ServeRole = (typeof SERVE_ROLES)[number];
+/** The bilingual refusal of a split of the roles on the embedded database. */
+export const ROLES_NEED_POSTGRES =
+  '分开运行（--role api / --role background）需要 PostgreSQL（设置 DATABASE_URL）：内嵌数据库 PGlite 只能由一个进程打开 / --role api and --role background need PostgreSQL (set DATABASE_URL): the embedded PGlite database is opened by one process only';
+/** A background process's default nice: below the API processes on a shared machine, not starved by them. */
+export const BACKGROUND_NICE = 10;
 import { startPeriodic } from '../core/periodic.ts';
 import { startAppliedPrune, startRatingRollup } from '../modules/dashboards/index.ts';
 import { startSessionPurge } from '../modules/identity/index.ts';
@@ -18,28 +32,29 @@ import { purgeExpiredPayloads } from '../modules/oidc/index.ts';
 import { watchMasterKey } from '../modules/identity/index.ts';
 import { isClusterWorker } from './cluster.ts';
 
-/** Starts the HTTP server and closes everything cleanly on SIGINT/SIGTERM. */
-export async function serve(platform: Platform, config: Config, extras: ServeExtras): Promise<void> {
-  const app = await buildApp(platform, {
-    logLevel: config.logLevel,
-    publicUrl: config.publicUrl,
-    trustProxy: config.trustProxy,
-    rateLimits: config.rateLimits,
-    ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
-    clusterMetrics: isClusterWorker(),
-  });
+/** What a background process logs with (the app's logger). */
+type BackgroundLog = Pick<FastifyBaseLogger, 'error' | 'warn'>;
+
+/**
+ * The platform's background work: the ledger's sequencer and witness pushes, the outbox's event
+ * handlers (certificates of settlements, dashboards, notifications, federation deliveries), the
+ * periodic prunes, roll-ups, benefit runs and escalations. Each loop is safe in several processes
+ * at once (locks, leases, `SKIP LOCKED`); `--role api` leaves them to a `--role background` process.
+ * Returns the function that stops them all.
+ */
+function startBackground(platform: Platform, config: Config, log: BackgroundLog): () => Promise<void> {
   // Queued entries numbered every 200 ms (at once again while batches come full), a new signed
   // checkpoint at least every second while entries arrive. Every 50 ms cost an idle server a
   // transaction each time: about half its idle CPU and two thirds of PostgreSQL's for it.
   const integrator = platform.services.ledger.startSequencer({
     intervalMs: 200,
-    onError: (error) => app.log.error({ err: error }, 'ledger sequencing failed'),
+    onError: (error) => log.error({ err: error }, 'ledger sequencing failed'),
   });
   // Checkpoints to the witnesses that take them (C2SP tlog-witness), on their own timer: a slow or
   // absent witness backs off and never holds up an append.
   const pusher = platform.services.ledger.startWitnessPush({
     intervalMs: 1000,
-    onError: (error) => app.log.error({ err: error }, 'pushing checkpoints to witnesses failed'),
+    onError: (error) => log.error({ err: error }, 'pushing checkpoints to witnesses failed'),
   });
   // As a witness: compare what this node cosigned with what its peer witnesses cosigned, every minute.
   const gossip =
@@ -50,9 +65,9 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
             platform.services.witness.gossip(peer).then(
               (results) => {
                 for (const r of results)
-                  if (r.status === 'SPLIT_VIEW') app.log.error({ origin: r.origin, peer: r.peer }, `split view: ${r.detail}`);
+                  if (r.status === 'SPLIT_VIEW') log.error({ origin: r.origin, peer: r.peer }, `split view: ${r.detail}`);
               },
-              (error: unknown) => app.log.error({ err: error }, 'witness gossip failed'),
+              (error: unknown) => log.error({ err: error }, 'witness gossip failed'),
             );
           }
         }, 60_000);
@@ -65,7 +80,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     intervalMs: 100,
     pipelines: 2,
     batchSize: 16,
-    onError: (error) => app.log.error({ err: error }, 'event handling failed'),
+    onError: (error) => log.error({ err: error }, 'event handling failed'),
   });
   // 跨省通办: a province keeps its copy of the hub's directory and trust list fresh (a miss asks at once too).
   const federationRefresh =
@@ -73,7 +88,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
       ? setInterval(() => {
           platform.services.federation.directory
             .refresh()
-            .catch((error: unknown) => app.log.warn({ err: error }, 'federation directory refresh failed'));
+            .catch((error: unknown) => log.warn({ err: error }, 'federation directory refresh failed'));
         }, 60_000)
       : undefined;
   federationRefresh?.unref();
@@ -89,9 +104,9 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
           .then(
             (round) => {
               for (const r of round.gossip)
-                if (r.status === 'SPLIT_VIEW') app.log.error({ origin: r.origin, peer: r.peer }, `split view: ${r.detail}`);
+                if (r.status === 'SPLIT_VIEW') log.error({ origin: r.origin, peer: r.peer }, `split view: ${r.detail}`);
             },
-            (error: unknown) => app.log.warn({ err: error }, 'federation cross-witnessing round failed'),
+            (error: unknown) => log.warn({ err: error }, 'federation cross-witnessing round failed'),
           )
           .finally(() => {
             witnessingRunning = false;
@@ -105,7 +120,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
       ? setInterval(() => {
           platform.services.federation.witnessing
             .prune()
-            .catch((error: unknown) => app.log.error({ err: error }, 'federation cosigned report prune failed'));
+            .catch((error: unknown) => log.error({ err: error }, 'federation cosigned report prune failed'));
         }, 60 * 60_000)
       : undefined;
   cosignedPrune?.unref();
@@ -114,71 +129,57 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     ? startPeriodic({
         intervalMs: 60 * 60_000,
         run: () => platform.services.federation.pruneMessageBodies().then(() => undefined),
-        onError: (error) => app.log.error({ err: error }, 'federation message body prune failed'),
+        onError: (error) => log.error({ err: error }, 'federation message body prune failed'),
       })
     : null;
   // A rotation while this process runs (with PostgreSQL) stops it rather than let it write under the old key.
-  const stopWatch = watchMasterKey(platform.database.db, config.masterKey, {
-    intervalMs: 30_000,
-    onMismatch: (error) => {
-      app.log.fatal({ code: error.code }, error.message);
-      process.exitCode = 4;
-      void shutdown('master key rotated');
-    },
-    onError: (error) => app.log.error({ err: error }, 'master key check failed'),
-  });
   // Ended sessions are deleted in bounded batches, every ten minutes.
   const stopPurge = startSessionPurge(platform.database.db, {
     intervalMs: 10 * 60_000,
-    onError: (error) => app.log.error({ err: error }, 'session purge failed'),
+    onError: (error) => log.error({ err: error }, 'session purge failed'),
   });
   // Handled events older than the retention leave the outbox (with the worker's marks): every ten minutes.
   const stopOutboxPrune = startPeriodic({
     intervalMs: 10 * 60_000,
     immediate: true,
     run: () => platform.services.events.pruneHandled({ retentionMs: config.outboxRetentionMs }).then(() => undefined),
-    onError: (error) => app.log.error({ err: error }, 'outbox prune failed'),
+    onError: (error) => log.error({ err: error }, 'outbox prune failed'),
   });
   // 好差评 steps into the dashboards' counts, every second (a view is fresh within about two).
   const stopRatingRollup = startRatingRollup(platform.database.db, {
     intervalMs: 1000,
-    onError: (error) => app.log.error({ err: error }, 'rating count roll-up failed'),
+    onError: (error) => log.error({ err: error }, 'rating count roll-up failed'),
   });
   // The dashboards' dedupe marks of events the worker has recorded done, once a week old: hourly.
   const stopAppliedPrune = startAppliedPrune(platform.database.db, platform.services.events, {
     intervalMs: 60 * 60_000,
-    onError: (error) => app.log.error({ err: error }, 'dashboard mark prune failed'),
+    onError: (error) => log.error({ err: error }, 'dashboard mark prune failed'),
   });
   // 免申即享 by date (the 80th birthdays) and the month's recurring payments: soon after start, then hourly.
   const stopBenefits = platform.services.benefits.startSchedule({
     intervalMs: 60 * 60_000,
-    onError: (error) => app.log.error({ err: error }, 'benefit run failed'),
+    onError: (error) => log.error({ err: error }, 'benefit run failed'),
   });
   // 好差评: overdue rectification tasks go to the org above (deadlines are dates: hourly is plenty).
   const escalation = setInterval(() => {
-    platform.services.ratings.escalateOverdue().catch((error: unknown) => app.log.error({ err: error }, 'rectification escalation failed'));
+    platform.services.ratings.escalateOverdue().catch((error: unknown) => log.error({ err: error }, 'rectification escalation failed'));
   }, 60 * 60_000);
   escalation.unref();
   // 督办: open cases that reached a step of their jurisdiction's escalation ladder (once each; hourly, as steps are days).
   const caseEscalation = setInterval(() => {
-    platform.services.applications.escalateOverdue().catch((error: unknown) => app.log.error({ err: error }, 'case escalation failed'));
+    platform.services.applications.escalateOverdue().catch((error: unknown) => log.error({ err: error }, 'case escalation failed'));
   }, 60 * 60_000);
   caseEscalation.unref();
   // The hub's OpenID Connect state (interactions, codes, sessions) that has expired, in bounded batches.
   const oidcPurge = platform.services.oidcHub
     ? setInterval(() => {
         purgeExpiredPayloads(platform.database.db, new Date()).catch((error: unknown) =>
-          app.log.error({ err: error }, 'OpenID Connect purge failed'),
+          log.error({ err: error }, 'OpenID Connect purge failed'),
         );
       }, 10 * 60_000)
     : undefined;
   oidcPurge?.unref();
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    await app.close();
+  return async () => {
     await integrator.stop();
     await pusher.stop();
     clearInterval(gossip);
@@ -195,12 +196,54 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     clearInterval(federationRefresh);
     clearInterval(federationWitnessing);
     clearInterval(cosignedPrune);
+  };
+}
+
+/** Starts the HTTP server and closes everything cleanly on SIGINT/SIGTERM. */
+export async function serve(platform: Platform, config: Config, extras: ServeExtras): Promise<void> {
+  const app = await buildApp(platform, {
+    logLevel: config.logLevel,
+    publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy,
+    rateLimits: config.rateLimits,
+    ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
+    clusterMetrics: isClusterWorker(),
+  });
+  const stopWatch = watchMasterKey(platform.database.db, config.masterKey, {
+    intervalMs: 30_000,
+    onMismatch: (error) => {
+      app.log.fatal({ code: error.code }, error.message);
+      process.exitCode = 4;
+      void shutdown('master key rotated');
+    },
+    onError: (error) => app.log.error({ err: error }, 'master key check failed'),
+  });
+  const role = extras.role ?? 'all';
+  const stopBackground = role === 'api' ? async () => {} : startBackground(platform, config, app.log);
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await stopBackground();
     stopWatch();
     await platform.close();
     process.exit(process.exitCode ?? 0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  if (role === 'background') {
+    // Requests first: the API processes' work (a patient at the window) goes before this one's.
+    const nice = extras.backgroundNice ?? BACKGROUND_NICE;
+    try {
+      setPriority(Math.max(getPriority(), nice));
+    } catch (error) {
+      app.log.warn({ err: error }, 'could not lower the background process’s CPU priority');
+    }
+    console.log(`一办 Yiban 后台进程 background process ${process.pid} 已启动 is running (nice ${getPriority()}; no HTTP)`);
+    return;
+  }
   await app.listen({ host: config.host, port: config.port });
   if (fallbackFaces().length === 0) {
     app.log.warn(

@@ -5,6 +5,7 @@
  *   service    `insurance.handleTransaction` called directly (the window's logic and database work),
  *   http       through the app (`app.inject`: routing, hooks, the body, the answer) with the
  *              hospital's SM2 signature and the platform's signed answer on both sides,
+ *   statements the settlements' statements sealed afterwards by the outbox's handlers, per statement,
  *   signatures the hospital's signing and the platform's verifying of a request, the platform's
  *              signing and the hospital's verifying of its answer, alone (no app, no database).
  *
@@ -16,6 +17,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { sql } from 'drizzle-orm';
 import { seedPlatform } from '../src/demo/demo-data.ts';
 import { buildApp, openPlatform } from '../src/platform.ts';
 import { seedInsurance } from '../src/modules/insurance/index.ts';
@@ -92,6 +94,8 @@ try {
     (await client.call('2001', { psn_no: psnNos[patient++], med_type: '21', begntime: '2026-09-01' }, region)).answer.output!
       .mdtrt_id as string;
 
+  const countStatements = async () =>
+    (await db.execute<{ n: number }>(sql`select count(*)::int as n from insurance_settlements where certificate_id is not null`)).rows[0]!.n;
   const meter = (pids: () => Promise<number[]>) => new CpuMeter(pids);
   const postgres = meter(() => backendPids(opts.serverUrl, bench.label));
   /** CPU ms per thread name of this process (the main thread, V8's helpers, libuv's pool). */
@@ -174,6 +178,26 @@ try {
     const pre = (await client.call('2303', { mdtrt_id: mdtrtId }, region)).answer.output!;
     await client.call('2304', { mdtrt_id: mdtrtId, medfee_sumamt: pre.medfee_sumamt }, region);
   });
+
+  // The statements (结算单) of the settlements above, sealed by the outbox's handlers as a server's
+  // worker seals them (with the other events those settlements and statements raise).
+  const sealedBefore = await countStatements();
+  {
+    const node0 = process.cpuUsage();
+    await postgres.start();
+    await platform.services.events.drain();
+    const pgMs = await postgres.stop();
+    const used = process.cpuUsage(node0);
+    const sealed = (await countStatements()) - sealedBefore;
+    const [stored] = (
+      await db.execute<{ bytes: number }>(
+        sql`select avg(pg_column_size(disclosures))::int as bytes from certificates where type_code = 'insurance_settlement_statement'`,
+      )
+    ).rows;
+    log(
+      `statements  node ${((used.user + used.system) / 1000 / sealed).toFixed(2)} ms + PostgreSQL ${(pgMs / sealed).toFixed(2)} ms CPU per statement sealed (${sealed}, with their events); its sealed fields ${stored!.bytes} bytes stored`,
+    );
+  }
 
   // The signatures alone: three requests and answers of the sizes above.
   const verifying = sm2VerifyingKey(key.publicKey);

@@ -95,7 +95,8 @@ try {
       .mdtrt_id as string;
 
   const countStatements = async () =>
-    (await db.execute<{ n: number }>(sql`select count(*)::int as n from insurance_settlements where certificate_id is not null`)).rows[0]!.n;
+    (await db.execute<{ n: number }>(sql`select count(*)::int as n from insurance_settlements where certificate_id is not null`)).rows[0]!
+      .n;
   const meter = (pids: () => Promise<number[]>) => new CpuMeter(pids);
   const postgres = meter(() => backendPids(opts.serverUrl, bench.label));
   /** CPU ms per thread name of this process (the main thread, V8's helpers, libuv's pool). */

@@ -1,34 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FederationConfig } from '../../core/config.ts';
 import { AppError, formatMessage } from '../../core/errors.ts';
 import { chinaDate } from '../../core/values.ts';
-import type { App } from '../../http/server.ts';
 import { maskResidentId, type Principal } from '../identity/index.ts';
 import { makeCreditCode } from '../orgs/credit-code.ts';
 import { sm2SigningKey } from '../sharing/index.ts';
 import { sm2GenerateKeyPair } from '../../verify/sm2-keys.ts';
 import { testEngines } from '../../../test/db.ts';
-import { buildTestApp, createTestContext, freshResidentId, PASSWORD, type TestContext } from '../../../test/factories.ts';
+import { buildTestApp, freshResidentId, PASSWORD } from '../../../test/factories.ts';
+import { HEBEI, startFederation, type FederationNode, type TestFederation } from '../../../test/federation-fixtures.ts';
 import { injectTransport } from '../../../test/insurance-fixture.ts';
 import { createHospitalClient, HospitalCallError, type HospitalClient } from './hospital-client.ts';
 import { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
 import { resolvePolicy } from './policies.ts';
 import { settle, type FeeLine } from './settlement.ts';
 import { COPY_FRESH_FOR_MS } from './cross-province-person.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -38,33 +24,11 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30
   }
 }
 
-interface Node {
-  ctx: TestContext;
-  app: App;
-  url: string;
-  port: number;
-}
+// Each node its own master key (as in service, the fixture's default): person numbers and keyed IDs
+// differ between the nodes, so the ID number travels inside the signed call and each node keys it
+// under its own key.
+type Node = FederationNode;
 
-// Each node its own master key (as in service): person numbers and keyed IDs differ between the
-// nodes, so the ID number travels inside the signed call and each node keys it under its own key.
-async function startNode(engine: Parameters<typeof createTestContext>[0], federation: FederationConfig, clock: () => Date): Promise<Node> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const ctx = await createTestContext(engine, {
-    publicUrl: url,
-    federation,
-    federationTimeoutMs: 1500,
-    masterKey: randomBytes(32),
-    clock,
-  });
-  const app = await buildTestApp(ctx);
-  await app.listen({ host: '127.0.0.1', port });
-  return { ctx, app, url, port };
-}
-
-const HEBEI = 'CN/GOV/130000/yiban';
-const GUANGXI = 'CN/GOV/450000/yiban';
-const HUB = 'CN/GOV/000000/hub';
 const SHIJIAZHUANG = '130100';
 const HOSPITAL = 'H45010300007';
 /** A stay in Nanning: bed, nursing, a class-B drug (price-limited in the catalogue or not), a class-C drug. */
@@ -110,7 +74,7 @@ async function one<T>(node: Node, query: ReturnType<typeof sql>): Promise<T> {
 const n = async (node: Node, query: ReturnType<typeof sql>) => Number((await one<{ n: number | string }>(node, query)).n);
 
 describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insured in Hebei, settled by Hebei’s policy (%s)', (engine) => {
-  let hub: Node;
+  let federation: TestFederation;
   let hebei: Node;
   let guangxi: Node;
   let clerk: Principal & { username: string };
@@ -122,15 +86,9 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
   const clock = () => new Date(Date.now() + aheadMs);
 
   beforeAll(async () => {
-    hub = await startNode(engine, { role: 'hub', memberId: HUB, name: '国家政务服务平台' }, clock);
-    hebei = await startNode(engine, { role: 'province', memberId: HEBEI, name: '河北政务服务网', hubUrl: hub.url }, clock);
-    guangxi = await startNode(engine, { role: 'province', memberId: GUANGXI, name: '广西数字政务一体化平台', hubUrl: hub.url }, clock);
-    await hebei.ctx.services.federation.join();
-    await guangxi.ctx.services.federation.join();
-    await hub.ctx.services.federation.directory.approve(HEBEI);
-    await hub.ctx.services.federation.directory.approve(GUANGXI);
-    await hebei.ctx.services.federation.directory.refresh();
-    await guangxi.ctx.services.federation.directory.refresh();
+    // Guangxi's calls give up after 1.5 s; one clock for the three nodes.
+    federation = await startFederation(engine, { all: { clock, federationTimeoutMs: 1500 } });
+    ({ hebei, guangxi } = federation);
     for (const node of [hebei, guangxi])
       await seedInsurance(node.ctx.database.db, [
         { region: SHIJIAZHUANG, nameZh: '石家庄市', officeOrgCode: node.ctx.departments.medical_security! },
@@ -169,10 +127,7 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
   }, 180_000);
 
   afterAll(async () => {
-    for (const node of [guangxi, hebei, hub]) {
-      await node?.app.close();
-      await node?.ctx.close();
-    }
+    await federation?.close();
   });
 
   /**

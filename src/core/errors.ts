@@ -367,6 +367,11 @@ export const ERROR_CODES = {
     zh: '参保地 {region} 的医保节点暂时无法访问（{reason}），未结算，请稍后用同一笔交易重试',
     en: 'The insurance node of the place of insurance {region} cannot be reached ({reason}); nothing was settled, retry the same transaction later',
   },
+  INSURANCE_REGION_NOT_FEDERATED: {
+    status: 404,
+    zh: '参保地 {region} 所在省份没有医保节点在跨省通办联邦目录中，无法跨省办理，未办理；重试不会成功，请按参保地规定办理（如回参保地报销）',
+    en: 'The province of the place of insurance {region} has no insurance node in the federation directory, so this cannot be done across provinces; nothing was done, and retrying will not help (claim at the place of insurance instead)',
+  },
   EVIDENCE_PROVIDER_NOT_FOUND: {
     status: 404,
     zh: '联邦目录中没有能提供 {type} 电子证照的外省节点（{region}）',

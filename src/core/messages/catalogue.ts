@@ -266,6 +266,17 @@ export const CATALOGUE = {
   },
   'benefits.notReviewable': { zh: '只有未获批准的决定可以申请人工复核', en: 'only a refusal can be reviewed by a person' },
   'benefits.reviewPending': { zh: '已申请人工复核，请等待处理结果', en: 'a review by a person has been asked for already' },
+  // ---- insurance ----
+  'insurance.copy.unreachable': {
+    zh: '参保地 {region} 的医保节点暂时无法访问，以下为本节点保存的参保信息（{when}）',
+    en: 'the insurance node of the place of insurance {region} cannot be reached; this is the copy held here ({when})',
+  },
+  'insurance.copy.notFederated': {
+    zh: '参保地 {region} 所在省份没有医保节点在联邦目录中，以下为本节点保存的参保信息（{when}）',
+    en: 'the province of the place of insurance {region} has no node in the federation directory; this is the copy held here ({when})',
+  },
+  'insurance.copy.confirmedAt': { zh: '最后核实于 {at}', en: 'last confirmed at {at}' },
+  'insurance.copy.neverConfirmed': { zh: '未经参保地核实', en: 'never confirmed by the place of insurance' },
   // ---- dashboards ----
   'dashboards.period': {
     zh: '统计区间无效：起止日期须为 YYYY-MM-DD，起始不晚于截止，跨度不超过 {days} 天',

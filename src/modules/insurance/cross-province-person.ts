@@ -7,10 +7,19 @@
  * B's person number). A registers or refreshes its copy under its own key, with no account, and
  * records the call, in one transaction. B does not insure the person: INSURANCE_NOT_INSURED, nothing
  * written on either side. B unreachable: INSURANCE_REMOTE_UNAVAILABLE (503), nothing written at A.
- * A standalone node, or a person of this node's own province, is not asked for.
+ * No node of B's province in the federation directory: INSURANCE_REGION_NOT_FEDERATED (404, final:
+ * a retry does not help), nothing asked or written. A standalone node, or a person of this node's
+ * own province, is not asked for.
+ *
+ * A copy once held is asked for again at 1101 when B last answered for it longer ago than
+ * COPY_FRESH_FOR_MS (`refresh`): B's answer replaces the name, gender, birth date, scheme, region
+ * and status (B sends no account: the copy has none), in one transaction with the call's row. B
+ * unreachable then (or its province no longer in the directory), 1101 answers from the copy, with
+ * a warning (`warn_msg`, `warn_msg_en`) saying so.
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../core/errors.ts';
+import { message, type Bilingual } from '../../core/messages.ts';
 import type { Tx } from '../../db/database.ts';
 import { maskResidentId } from '../identity/index.ts';
 import { askPlaceOfInsurance, insuredHere } from './cross-province.ts';
@@ -20,6 +29,12 @@ import { createInsuranceRegistry } from './persons.ts';
 import type { Scheme } from './policies.ts';
 
 const PERSON_TYPE = 'insurance.person';
+/**
+ * How long a copy answers 1101 without asking the place of insurance again: ten minutes, so that a
+ * patient's visit (1101, then 2001 and the stay's transactions) asks B about once, while a
+ * suspension or a change of scheme at B shows in A's 1101 ten minutes later at most.
+ */
+export const COPY_FRESH_FOR_MS = 10 * 60_000;
 const SCHEMES: ReadonlySet<string> = new Set<Scheme>(['employee', 'resident']);
 const STATUSES: ReadonlySet<string> = new Set<InsuredStatus>(['active', 'suspended', 'ended']);
 
@@ -106,7 +121,34 @@ export function createRemotePersons(ctx: InsuranceContext) {
     });
   }
 
-  return { personType, fetch };
+  /**
+   * At A, for 1101 on a person held here: a copy of another province's person that B has not
+   * confirmed within COPY_FRESH_FOR_MS is fetched again and refreshed (`fetch`). 'held': nothing
+   * asked (the person is this province's, or the copy is fresh); 'refreshed': B answered and the copy
+   * is as B answered; a warning: B could not be asked, the copy stands as it was, to be answered
+   * with the warning. B's refusal (it no longer insures the person, or its answer does not match)
+   * is thrown, nothing written.
+   */
+  async function refresh(id: string, held: { region: string; confirmedAt: Date | null }): Promise<'held' | 'refreshed' | Bilingual> {
+    const own = port?.province() ?? null;
+    if (own === null || held.region.slice(0, 2) === own) return 'held';
+    const confirmed = held.confirmedAt;
+    if (confirmed && clock().getTime() - confirmed.getTime() < COPY_FRESH_FOR_MS) return 'held';
+    try {
+      await fetch(id, held.region);
+      return 'refreshed';
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const when = confirmed
+        ? message('insurance.copy.confirmedAt', { at: confirmed.toISOString() })
+        : message('insurance.copy.neverConfirmed');
+      if (error.code === 'INSURANCE_REMOTE_UNAVAILABLE') return message('insurance.copy.unreachable', { region: held.region, when });
+      if (error.code === 'INSURANCE_REGION_NOT_FEDERATED') return message('insurance.copy.notFederated', { region: held.region, when });
+      throw error;
+    }
+  }
+
+  return { personType, fetch, refresh };
 }
 
 export type RemotePersons = ReturnType<typeof createRemotePersons>;

@@ -1,33 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FederationConfig } from '../../core/config.ts';
 import { AppError, formatMessage } from '../../core/errors.ts';
 import { chinaDate } from '../../core/values.ts';
-import type { App } from '../../http/server.ts';
 import { maskResidentId, type Principal } from '../identity/index.ts';
 import { makeCreditCode } from '../orgs/credit-code.ts';
 import { sm2SigningKey } from '../sharing/index.ts';
 import { sm2GenerateKeyPair } from '../../verify/sm2-keys.ts';
 import { testEngines } from '../../../test/db.ts';
-import { buildTestApp, createTestContext, freshResidentId, PASSWORD, type TestContext } from '../../../test/factories.ts';
+import { buildTestApp, freshResidentId, PASSWORD } from '../../../test/factories.ts';
+import { HEBEI, startFederation, type FederationNode, type TestFederation } from '../../../test/federation-fixtures.ts';
 import { injectTransport } from '../../../test/insurance-fixture.ts';
 import { createHospitalClient, HospitalCallError, type HospitalClient } from './hospital-client.ts';
 import { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
 import { resolvePolicy } from './policies.ts';
 import { settle, type FeeLine } from './settlement.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { COPY_FRESH_FOR_MS } from './cross-province-person.ts';
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -37,32 +24,11 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30
   }
 }
 
-interface Node {
-  ctx: TestContext;
-  app: App;
-  url: string;
-  port: number;
-}
+// Each node its own master key (as in service, the fixture's default): person numbers and keyed IDs
+// differ between the nodes, so the ID number travels inside the signed call and each node keys it
+// under its own key.
+type Node = FederationNode;
 
-// Each node its own master key (as in service): person numbers and keyed IDs differ between the
-// nodes, so the ID number travels inside the signed call and each node keys it under its own key.
-async function startNode(engine: Parameters<typeof createTestContext>[0], federation: FederationConfig): Promise<Node> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const ctx = await createTestContext(engine, {
-    publicUrl: url,
-    federation,
-    federationTimeoutMs: 1500,
-    masterKey: randomBytes(32),
-  });
-  const app = await buildTestApp(ctx);
-  await app.listen({ host: '127.0.0.1', port });
-  return { ctx, app, url, port };
-}
-
-const HEBEI = 'CN/GOV/130000/yiban';
-const GUANGXI = 'CN/GOV/450000/yiban';
-const HUB = 'CN/GOV/000000/hub';
 const SHIJIAZHUANG = '130100';
 const HOSPITAL = 'H45010300007';
 /** A stay in Nanning: bed, nursing, a class-B drug (price-limited in the catalogue or not), a class-C drug. */
@@ -108,24 +74,21 @@ async function one<T>(node: Node, query: ReturnType<typeof sql>): Promise<T> {
 const n = async (node: Node, query: ReturnType<typeof sql>) => Number((await one<{ n: number | string }>(node, query)).n);
 
 describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insured in Hebei, settled by Hebei’s policy (%s)', (engine) => {
-  let hub: Node;
+  let federation: TestFederation;
   let hebei: Node;
   let guangxi: Node;
   let clerk: Principal & { username: string };
   /** The Nanning hospital's own system, calling Guangxi's hospital interface (signed envelopes). */
   let hospital: HospitalClient;
   const today = chinaDate(new Date());
+  /** The nodes' one clock (their signatures stay within each other's window); a test moves it forward only, after the others. */
+  let aheadMs = 0;
+  const clock = () => new Date(Date.now() + aheadMs);
 
   beforeAll(async () => {
-    hub = await startNode(engine, { role: 'hub', memberId: HUB, name: '国家政务服务平台' });
-    hebei = await startNode(engine, { role: 'province', memberId: HEBEI, name: '河北政务服务网', hubUrl: hub.url });
-    guangxi = await startNode(engine, { role: 'province', memberId: GUANGXI, name: '广西数字政务一体化平台', hubUrl: hub.url });
-    await hebei.ctx.services.federation.join();
-    await guangxi.ctx.services.federation.join();
-    await hub.ctx.services.federation.directory.approve(HEBEI);
-    await hub.ctx.services.federation.directory.approve(GUANGXI);
-    await hebei.ctx.services.federation.directory.refresh();
-    await guangxi.ctx.services.federation.directory.refresh();
+    // Guangxi's calls give up after 1.5 s; one clock for the three nodes.
+    federation = await startFederation(engine, { all: { clock, federationTimeoutMs: 1500 } });
+    ({ hebei, guangxi } = federation);
     for (const node of [hebei, guangxi])
       await seedInsurance(node.ctx.database.db, [
         { region: SHIJIAZHUANG, nameZh: '石家庄市', officeOrgCode: node.ctx.departments.medical_security! },
@@ -164,10 +127,7 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
   }, 180_000);
 
   afterAll(async () => {
-    for (const node of [guangxi, hebei, hub]) {
-      await node?.app.close();
-      await node?.ctx.close();
-    }
+    await federation?.close();
   });
 
   /**
@@ -576,5 +536,192 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
     const settled = await w.settle(clerk, HOSPITAL, mdtrtId, { medfeeSumamt: TOTAL, residentId }, 'down-1');
     expect(settled.amounts.medfee_sumamt).toBe(TOTAL);
     expect(await n(hebei, sql`select count(*) as n from insurance_remote_settlements where psn_no = ${psnNo}`)).toBe(1);
+  });
+  /** Restarts Hebei's server after a test closed it. */
+  const restartHebei = async () => {
+    hebei.app = await buildTestApp(hebei.ctx);
+    await hebei.app.listen({ host: '127.0.0.1', port: hebei.port });
+  };
+
+  it('refuses for good (404 INSURANCE_REGION_NOT_FEDERATED) a place of insurance whose province has no node in the directory, and writes nothing', async () => {
+    const JIANGSU = '320100'; // 南京市: no node of Jiangsu in the directory
+    const count = async () => ({
+      guangxi: {
+        persons: await persons(guangxi),
+        history: await n(guangxi, sql`select count(*) as n from insurance_person_history`),
+        messages: await n(guangxi, sql`select count(*) as n from federation_messages`),
+        insurance: await n(guangxi, sql`select count(*) as n from insurance_messages`),
+      },
+      hebei: { persons: await persons(hebei), messages: await n(hebei, sql`select count(*) as n from federation_messages`) },
+    });
+    const before = await count();
+
+    // 1101 over the hospital interface for a patient Guangxi does not hold: a signed refusal, final.
+    const absent = freshResidentId();
+    const info = await failure(hospital.call('1101', { mdtrt_cert_type: '02', mdtrt_cert_no: absent }, { insuranceRegion: JIANGSU }));
+    expect(info.status).toBe(404);
+    expect(info.answer).toMatchObject({ infcode: -1, err_code: 'INSURANCE_REGION_NOT_FEDERATED' });
+    expect(info.answer.err_msg).toContain(`参保地 ${JIANGSU} 所在省份没有医保节点在跨省通办联邦目录中`);
+    expect(info.answer.err_msg).toContain('重试不会成功');
+    expect(info.answer.err_msg_en).toContain(`${JIANGSU} has no insurance node in the federation directory`);
+    expect(info.answer.err_msg_en).toContain('retrying will not help');
+    expect(JSON.stringify(info.answer)).not.toContain(absent);
+    expect(await count()).toEqual(before);
+
+    // 2303 for a stay of a person Guangxi registered as insured in 南京: refused alike, at the window and at the interface.
+    const residentId = freshResidentId();
+    await guangxi.ctx.services.insuranceAdmin.enrol({
+      residentId,
+      name: '赵一',
+      scheme: 'employee',
+      region: JIANGSU,
+      fromDate: '2020-01-01',
+    });
+    const w = guangxi.ctx.services.insurance.window;
+    const opened = await w.open(clerk, HOSPITAL, { residentId, medType: '21', beginDate: today });
+    await w.uploadFees(clerk, HOSPITAL, opened.mdtrtId, STAY);
+    const held = await count();
+    const pre = await w.presettle(clerk, HOSPITAL, opened.mdtrtId, { residentId }).catch((e: unknown) => e);
+    expect(pre).toBeInstanceOf(AppError);
+    expect((pre as AppError).code).toBe('INSURANCE_REGION_NOT_FEDERATED');
+    expect((pre as AppError).status).toBe(404);
+    expect(formatMessage((pre as AppError).code, (pre as AppError).params, 'zh-CN')).toContain(`参保地 ${JIANGSU}`);
+    const viaInterface = await failure(
+      hospital.call('2303', { mdtrt_id: opened.mdtrtId, mdtrt_cert_type: '02', mdtrt_cert_no: residentId }, { insuranceRegion: JIANGSU }),
+    );
+    expect(viaInterface.status).toBe(404);
+    expect(viaInterface.answer.err_code).toBe('INSURANCE_REGION_NOT_FEDERATED');
+    expect(await count()).toEqual(held);
+    expect(
+      await n(
+        guangxi,
+        sql`select count(*) as n from insurance_encounters where mdtrt_id = ${opened.mdtrtId} and presettle_digest is not null`,
+      ),
+    ).toBe(0);
+
+    // 1101 for that person: answered from Guangxi's record, with a warning that 南京 could not be asked.
+    const { answer } = await hospital.call('1101', { mdtrt_cert_type: '02', mdtrt_cert_no: residentId }, { insuranceRegion: JIANGSU });
+    expect(answer.output).toMatchObject({ baseinfo: { psn_name: '赵一' }, insuinfo: [{ insuplc_admdvs: JIANGSU, psn_insu_stas: '1' }] });
+    expect(answer.warn_msg).toContain(`参保地 ${JIANGSU} 所在省份没有医保节点在联邦目录中`);
+    expect(answer.warn_msg).toContain('未经参保地核实');
+    expect(answer.warn_msg_en).toContain('never confirmed by the place of insurance');
+    expect(await count()).toEqual(held);
+  });
+
+  it('refreshes Guangxi’s copy from Hebei at 1101 once it is older than COPY_FRESH_FOR_MS, asks nobody before, and answers from the copy when Hebei is down', async () => {
+    const residentId = freshResidentId();
+    const psnNo = await hebei.ctx.services.insuranceAdmin.enrol({
+      residentId,
+      name: '孙小梅',
+      scheme: 'employee',
+      region: SHIJIAZHUANG,
+      fromDate: '2020-01-01',
+      accountBalanceFen: 20_000,
+    });
+    type Out = {
+      baseinfo: { psn_no: string; psn_name: string };
+      insuinfo: { insutype: string; insuplc_admdvs: string; psn_insu_stas: string; balc: number }[];
+    };
+    const calls = async () => ({
+      guangxi: await personCalls(guangxi),
+      hebei: await n(hebei, sql`select count(*) as n from federation_messages where direction = 'in' and type = 'insurance.person'`),
+    });
+    const history = (copy: string) => n(guangxi, sql`select count(*) as n from insurance_person_history where psn_no = ${copy}`);
+
+    const first = await personInfo(residentId);
+    const out = first.answer.output as Out;
+    expect(first.answer.warn_msg).toBeUndefined();
+    expect(out.insuinfo).toEqual([{ insutype: '310', insuplc_admdvs: SHIJIAZHUANG, psn_insu_stas: '1', balc: 0 }]);
+    const asked = await calls();
+    const copies = await persons(guangxi);
+    expect(await history(out.baseinfo.psn_no)).toBe(1);
+
+    // Hebei suspends the person, moves them to the residents' scheme and corrects the name.
+    await hebei.ctx.services.insuranceAdmin.change(psnNo, { status: 'suspended', scheme: 'resident', fromDate: today, reason: 'test' });
+    await hebei.ctx.database.db.execute(sql`update insurance_persons set name = '孙晓梅' where psn_no = ${psnNo}`);
+
+    // Within the window: the copy answers, nobody is asked.
+    aheadMs += COPY_FRESH_FOR_MS - 60_000;
+    const within = await personInfo(residentId);
+    expect(within.answer.output).toEqual(out);
+    expect(await calls()).toEqual(asked);
+
+    // Past it: Hebei is asked once, and the copy (the same person number) is as Hebei answers, the change in its history.
+    aheadMs += 2 * 60_000;
+    const after = await personInfo(residentId);
+    const refreshed = after.answer.output as Out;
+    expect(after.answer.warn_msg).toBeUndefined();
+    expect(refreshed.baseinfo).toMatchObject({ psn_no: out.baseinfo.psn_no, psn_name: '孙晓梅' });
+    expect(refreshed.insuinfo).toEqual([{ insutype: '390', insuplc_admdvs: SHIJIAZHUANG, psn_insu_stas: '0', balc: 0 }]);
+    expect(await calls()).toEqual({ guangxi: asked.guangxi + 1, hebei: asked.hebei + 1 });
+    expect(await persons(guangxi)).toBe(copies);
+    expect(await history(out.baseinfo.psn_no)).toBe(2);
+    const row = await one<{ status: string; scheme: string; name: string; account_balance_fen: string; confirmed_at: Date | string }>(
+      guangxi,
+      sql`select * from insurance_persons where psn_no = ${out.baseinfo.psn_no}`,
+    );
+    expect(row).toMatchObject({ status: 'suspended', scheme: 'resident', name: '孙晓梅' });
+    expect(Number(row.account_balance_fen)).toBe(0);
+    // Confirmed again just now: the next 1101 asks nobody.
+    expect((await personInfo(residentId)).answer.output).toEqual(refreshed);
+    expect(await calls()).toEqual({ guangxi: asked.guangxi + 1, hebei: asked.hebei + 1 });
+
+    // Hebei unchanged and asked again after the window: the copy is confirmed, nothing else written.
+    aheadMs += COPY_FRESH_FOR_MS + 60_000;
+    expect((await personInfo(residentId)).answer.output).toEqual(refreshed);
+    expect(await calls()).toEqual({ guangxi: asked.guangxi + 2, hebei: asked.hebei + 2 });
+    expect(await history(out.baseinfo.psn_no)).toBe(2);
+    const confirmedAt = new Date(
+      (
+        await one<{ at: Date | string }>(
+          guangxi,
+          sql`select confirmed_at as at from insurance_persons where psn_no = ${out.baseinfo.psn_no}`,
+        )
+      ).at,
+    );
+    expect(Math.abs(confirmedAt.getTime() - clock().getTime())).toBeLessThan(60_000);
+
+    // Hebei down, the copy stale: 1101 answers from the copy, and says so; nothing written.
+    aheadMs += COPY_FRESH_FOR_MS + 60_000;
+    const written = async () => ({
+      persons: await persons(guangxi),
+      history: await history(out.baseinfo.psn_no),
+      messages: await n(guangxi, sql`select count(*) as n from federation_messages`),
+      confirmed: (
+        await one<{ at: unknown }>(
+          guangxi,
+          sql`select confirmed_at::text as at from insurance_persons where psn_no = ${out.baseinfo.psn_no}`,
+        )
+      ).at,
+    });
+    const before = await written();
+    await hebei.app.close();
+    try {
+      const down = await personInfo(residentId);
+      expect(down.answer.infcode).toBe(0);
+      expect(down.answer.output).toEqual(refreshed);
+      expect(down.answer.warn_msg).toContain(
+        `参保地 ${SHIJIAZHUANG} 的医保节点暂时无法访问，以下为本节点保存的参保信息（最后核实于 ${confirmedAt.toISOString()}）`,
+      );
+      expect(down.answer.warn_msg_en).toContain(`${SHIJIAZHUANG} cannot be reached; this is the copy held here (last confirmed at`);
+      expect(JSON.stringify(down.answer)).not.toContain(residentId);
+      expect(await written()).toEqual(before);
+    } finally {
+      await restartHebei();
+    }
+  });
+
+  it('refuses at 1101 a stale copy of a person Hebei does not insure (Hebei’s answer, not the copy), and writes nothing', async () => {
+    // Guangxi registered the person as insured in 石家庄 itself (never confirmed by Hebei), Hebei never enrolled them.
+    const { residentId, copy } = await patient(0, false);
+    const before = { history: await n(guangxi, sql`select count(*) as n from insurance_person_history where psn_no = ${copy}`) };
+    const error = await failure(personInfo(residentId));
+    expect(error.status).toBe(404);
+    expect(error.answer.err_code).toBe('INSURANCE_NOT_INSURED');
+    expect(error.answer.err_msg).toContain('参保地无此人员');
+    expect({ history: await n(guangxi, sql`select count(*) as n from insurance_person_history where psn_no = ${copy}`) }).toEqual(before);
+    expect(
+      (await one<{ at: unknown }>(guangxi, sql`select confirmed_at as at from insurance_persons where psn_no = ${copy}`)).at,
+    ).toBeNull();
   });
 });

@@ -13,7 +13,8 @@
  * a local settlement (it names B's policy version and legal basis: they are in the answer). The
  * call's message id is derived from the institution and the window's msgid, so a retry after a
  * timeout (A's transaction rolled back, B's committed) gets B's first answer: one settlement on
- * each side. B unreachable: INSURANCE_REMOTE_UNAVAILABLE (503), nothing written at A.
+ * each side. B unreachable: INSURANCE_REMOTE_UNAVAILABLE (503), nothing written at A; no node of B's
+ * province in the federation directory: INSURANCE_REGION_NOT_FEDERATED (404, final), nothing asked.
  *
  * The patient's ID number travels inside the signed call (as a hand-over's applicant does, never
  * a keyed hash: each node keys ID numbers under its own master key). A takes it from the window's
@@ -142,7 +143,11 @@ function linesOf(raw: unknown): Line[] {
   });
 }
 
-/** One signed synchronous call to the node of a division's province; unreachable (or none): INSURANCE_REMOTE_UNAVAILABLE. */
+/**
+ * One signed synchronous call to the node of a division's province. No such node in the
+ * federation directory (or no federation): INSURANCE_REGION_NOT_FEDERATED (404), final, nothing
+ * asked; a node that does not answer: INSURANCE_REMOTE_UNAVAILABLE (503), to be retried.
+ */
 export async function askPlaceOfInsurance(
   port: InsuranceFederationPort | undefined,
   region: string,
@@ -151,9 +156,8 @@ export async function askPlaceOfInsurance(
   payload: Record<string, unknown>,
 ) {
   const unavailable = (reason: string) => new AppError('INSURANCE_REMOTE_UNAVAILABLE', { region, reason });
-  if (!port) throw unavailable('no federation');
-  const member = await port.memberForDivision(region);
-  if (!member) throw unavailable('该省节点不在联邦目录中 / no node of that province in the directory');
+  const member = port ? await port.memberForDivision(region) : null;
+  if (!port || !member) throw new AppError('INSURANCE_REGION_NOT_FEDERATED', { region });
   try {
     return await port.call(member, type, payload, { id, deferRecord: true });
   } catch (error) {

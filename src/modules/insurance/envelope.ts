@@ -3,7 +3,8 @@
  * platform: `infno` (the transaction), `msgid` (unique per message: the institution's code, the
  * time and a sequence, 30 characters), `mdtrtarea_admvs` (the division of treatment),
  * `insuplc_admdvs` (the place of insurance), `fixmedins_code` (the institution), `inf_time` and
- * `input`. The answer: `infcode` 0 or -1, `inf_refmsgid`, `output`, or `err_code` / `err_msg`.
+ * `input`. The answer: `infcode` 0 or -1, `inf_refmsgid`, `output`, or `err_code` / `err_msg`;
+ * a successful answer may carry `warn_msg` (as the national interface's does), here with `warn_msg_en`.
  * The signature is not a field here: the whole body is signed with SM2 under RFC 9421.
  */
 
@@ -40,6 +41,9 @@ export interface Answer {
   err_code?: string;
   err_msg?: string;
   err_msg_en?: string;
+  /** A successful answer's caveat: a 1101 answered from this node's copy, the place of insurance not reached. */
+  warn_msg?: string;
+  warn_msg_en?: string;
 }
 
 const DIVISION = /^\d{6}$/;

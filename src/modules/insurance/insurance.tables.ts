@@ -120,6 +120,11 @@ export const insurancePersons = pgTable(
     /** The resident's platform account, once they have one. */
     accountId: uuid('account_id'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+    /**
+     * A copy of a person insured in another province (cross-province-person.ts): when that
+     * province's node last answered for them. Null for a person enrolled at this node.
+     */
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
   },
   (t) => [index('insurance_persons_account').on(t.accountId)],
 );

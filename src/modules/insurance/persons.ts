@@ -93,18 +93,24 @@ export function createInsuranceRegistry(ctx: InsuranceContext) {
     /**
      * Registers or refreshes this node's copy of a person insured in another province, as that
      * province's node answered (cross-province-person.ts): under this node's key and person number,
-     * with no account (the account is the place of insurance's). A change is kept in the history.
+     * with no account (the account is the place of insurance's). Every answer marks the copy
+     * confirmed now (`confirmedAt`); a change of the name, gender or birth date is taken as it is,
+     * a change of scheme, region or status is also kept in the history.
      */
     async registerCopy(executor: Executor, copy: RemoteCopy): Promise<string> {
       const now = clock();
       const fields = { name: copy.name, gender: copy.gender, birthDate: copy.birthDate, scheme: copy.scheme, region: copy.region };
       const [before] = await executor.select().from(insurancePersons).where(eq(insurancePersons.subjectKey, copy.subjectKey)).for('update');
-      if (before && before.scheme === copy.scheme && before.region === copy.region && before.status === copy.status) return before.psnNo;
       const psnNo = before?.psnNo ?? psnNoOf(copy.region, copy.subjectKey);
+      const same = (a: object, b: object) => Object.entries(a).every(([k, v]) => (b as Record<string, unknown>)[k] === v);
+      if (before && same({ ...fields, status: copy.status }, before)) {
+        await executor.update(insurancePersons).set({ confirmedAt: now }).where(eq(insurancePersons.psnNo, psnNo));
+        return psnNo;
+      }
       if (before)
         await executor
           .update(insurancePersons)
-          .set({ ...fields, status: copy.status, updatedAt: now })
+          .set({ ...fields, status: copy.status, updatedAt: now, confirmedAt: now })
           .where(eq(insurancePersons.psnNo, psnNo));
       else
         await executor.insert(insurancePersons).values({
@@ -116,16 +122,18 @@ export function createInsuranceRegistry(ctx: InsuranceContext) {
           accountBalanceFen: 0,
           accountId: null,
           updatedAt: now,
+          confirmedAt: now,
         });
-      await executor.insert(insurancePersonHistory).values({
-        psnNo,
-        fromDate: copy.fromDate,
-        scheme: copy.scheme,
-        region: copy.region,
-        status: copy.status,
-        reason: before ? 'refreshed from the place of insurance' : 'copy from the place of insurance',
-        recordedAt: now,
-      });
+      if (!before || !same({ scheme: copy.scheme, region: copy.region, status: copy.status }, before))
+        await executor.insert(insurancePersonHistory).values({
+          psnNo,
+          fromDate: copy.fromDate,
+          scheme: copy.scheme,
+          region: copy.region,
+          status: copy.status,
+          reason: before ? 'refreshed from the place of insurance' : 'copy from the place of insurance',
+          recordedAt: now,
+        });
       return psnNo;
     },
 

@@ -9,6 +9,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/pg-errors.ts';
 import { AppError } from '../../core/errors.ts';
+import type { Bilingual } from '../../core/messages.ts';
 import { maskResidentId, parseResidentId } from '../identity/index.ts';
 import type { Answer, Envelope, Infno } from './envelope.ts';
 import { chinaDay, type InsuranceContext } from './insurance-context.ts';
@@ -341,9 +342,17 @@ export function createTransactions(
         .from(insurancePersons)
         .where(eq(insurancePersons.subjectKey, deps.subjectKeyOf(parsed.value.id)));
     let [p] = await byKey();
-    if (!p && remotePersons && (await remotePersons.fetch(parsed.value.id, env.insuplc_admdvs)) !== null) [p] = await byKey();
+    let warning: Bilingual | null = null;
+    if (!p) {
+      if (remotePersons && (await remotePersons.fetch(parsed.value.id, env.insuplc_admdvs)) !== null) [p] = await byKey();
+    } else if (remotePersons) {
+      // A copy of another province's person not confirmed lately: asked for again, or answered as held with a warning.
+      const copy = await remotePersons.refresh(parsed.value.id, p);
+      if (copy === 'refreshed') [p] = await byKey();
+      else if (copy !== 'held') warning = copy;
+    }
     if (!p) throw new AppError('INSURANCE_NOT_INSURED', { reason: { zh: '未查到参保信息', en: 'no coverage found' } });
-    return {
+    const output = {
       baseinfo: { psn_no: p.psnNo, psn_name: p.name, gend: p.gender, brdy: p.birthDate, certno: maskResidentId(parsed.value.id) },
       insuinfo: [
         {
@@ -354,6 +363,7 @@ export function createTransactions(
         },
       ],
     };
+    return { output, warning };
   }
 
   async function entitlement(tx: Tx, institution: InstitutionRow, env: Envelope) {
@@ -794,7 +804,10 @@ export function createTransactions(
     ): Promise<Answer> => {
       if (env.fixmedins_code !== institution.code) throw bad('fixmedins_code is not the signing institution');
       if (env.mdtrtarea_admvs !== institution.region) throw bad('mdtrtarea_admvs is not the institution’s division');
-      if (env.infno === '1101') return answer(env, await personInfo(env));
+      if (env.infno === '1101') {
+        const { output, warning } = await personInfo(env);
+        return { ...answer(env, output), ...(warning ? { warn_msg: warning.zh, warn_msg_en: warning.en } : {}) };
+      }
       // Insured in another province: that province's node settles under its policy (cross-province.ts).
       if (crossProvince?.handles(env)) return crossProvince.handle(institution, env, requestDigest, inTx);
       const answered = (prior: PriorMessage): Answer => {

@@ -1,0 +1,1 @@
+ALTER TABLE "insurance_persons" ADD COLUMN "confirmed_at" timestamp with time zone;

@@ -4,6 +4,12 @@ import { buildApp, type Platform } from '../platform.ts';
 import type { Config } from '../core/config.ts';
 import type { DemoCredential } from '../demo/demo-people.ts';
 import { fallbackFaces } from '../modules/certificates/index.ts';
+import { startPeriodic } from '../core/periodic.ts';
+import { startAppliedPrune, startRatingRollup } from '../modules/dashboards/index.ts';
+import { startSessionPurge } from '../modules/identity/index.ts';
+import { purgeExpiredPayloads } from '../modules/oidc/index.ts';
+import { watchMasterKey } from '../modules/identity/index.ts';
+import { isClusterWorker } from './cluster.ts';
 
 export interface ServeExtras {
   /** Demo accounts to print (demo mode). */
@@ -25,12 +31,6 @@ export const ROLES_NEED_POSTGRES =
   '分开运行（--role api / --role background）需要 PostgreSQL（设置 DATABASE_URL）：内嵌数据库 PGlite 只能由一个进程打开 / --role api and --role background need PostgreSQL (set DATABASE_URL): the embedded PGlite database is opened by one process only';
 /** A background process's default nice: below the API processes on a shared machine, not starved by them. */
 export const BACKGROUND_NICE = 10;
-import { startPeriodic } from '../core/periodic.ts';
-import { startAppliedPrune, startRatingRollup } from '../modules/dashboards/index.ts';
-import { startSessionPurge } from '../modules/identity/index.ts';
-import { purgeExpiredPayloads } from '../modules/oidc/index.ts';
-import { watchMasterKey } from '../modules/identity/index.ts';
-import { isClusterWorker } from './cluster.ts';
 
 /** What a background process logs with (the app's logger). */
 type BackgroundLog = Pick<FastifyBaseLogger, 'error' | 'warn'>;
@@ -132,7 +132,6 @@ function startBackground(platform: Platform, config: Config, log: BackgroundLog)
         onError: (error) => log.error({ err: error }, 'federation message body prune failed'),
       })
     : null;
-  // A rotation while this process runs (with PostgreSQL) stops it rather than let it write under the old key.
   // Ended sessions are deleted in bounded batches, every ten minutes.
   const stopPurge = startSessionPurge(platform.database.db, {
     intervalMs: 10 * 60_000,
@@ -209,6 +208,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     clusterMetrics: isClusterWorker(),
   });
+  // A rotation while this process runs (with PostgreSQL) stops it rather than let it write under the old key.
   const stopWatch = watchMasterKey(platform.database.db, config.masterKey, {
     intervalMs: 30_000,
     onMismatch: (error) => {

@@ -237,6 +237,8 @@ describe('the birth bundle in the browser', () => {
     await page.getByRole('menuitem', { name: '共享授权' }).click();
     await page.waitForURL('**/console/grants');
     await page.locator('.ant-table-row').first().waitFor();
+    // The rows come before the datasets' names (a code until they load): wait for the name.
+    await page.locator('.ant-table').getByText('出生医学记录').first().waitFor();
     const grants = (await page.locator('.ant-table').textContent()) ?? '';
     expect(grants).toContain('本单位授予');
     expect(grants).toContain('本单位获得');

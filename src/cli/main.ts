@@ -112,7 +112,13 @@ program
     }
     if (isClusterWorker()) {
       // Forked by the primary below, which migrated, seeded and printed everything already.
-      await serve(await openPlatform(config), config, { credentials: [], bootstrap: null, quiet: true, role: options.role });
+      await serve(await openPlatform(config), config, {
+        credentials: [],
+        bootstrap: null,
+        quiet: true,
+        role: options.role,
+        ...(options.backgroundNice === undefined ? {} : { backgroundNice: options.backgroundNice }),
+      });
       return;
     }
     if (options.web && options.role !== 'background') await ensureWebBuilt();

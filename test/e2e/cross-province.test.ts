@@ -12,7 +12,8 @@ const HUB = 'CN/GOV/000000/hub';
 const HEBEI = 'CN/GOV/130000/yiban';
 const GUANGXI = 'CN/GOV/450000/yiban';
 // The options of the dropdown that is open (antd keeps the closed ones in the page, hidden).
-const OPEN_OPTION = '.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option';
+// Visible only: the last select's list is still in the page (closing, then hidden) when the next one opens.
+const OPEN_OPTION = '.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option:visible';
 
 // 跨省通办 in the browsers: a Hebei resident applies online for a Guangxi service (全程网办) and
 // follows it on 跨省办理 until Guangxi's decision and certificate come back; a Hebei window clerk

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { getPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKGROUND_NICE } from '../src/cli/serve.ts';
+import { freePort, until as untilWithin } from '../src/demo/node-processes.ts';
 import { databaseUrl } from './db-template.ts';
 import { createTestContext, VILLAGE, type TestContext } from './factories.ts';
 
@@ -19,26 +19,9 @@ import { createTestContext, VILLAGE, type TestContext } from './factories.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const YIBAN = path.join(ROOT, 'bin/yiban.js');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 180_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Every wait in this file: process starts and the background's work, on a loaded CI machine. */
+const WAIT_MS = 180_000;
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>) => untilWithin(what, probe, WAIT_MS);
 
 describe('yiban serve --role', () => {
   it('refuses a split of the roles on the embedded database, in both languages', async () => {

@@ -12,10 +12,13 @@
  * Each figure is CPU per settlement (three calls): this process, and the PostgreSQL backends. The
  * difference http − service − signatures is what the HTTP layer costs (in process: no sockets).
  *
- *   npx tsx bench/insurance-window-parts.ts [--settlements 300] [--server-url postgres://…]
+ *   npx tsx bench/insurance-window-parts.ts [--settlements 300] [--server-url postgres://…] [--profile http.cpuprofile]
+ *
+ * `--profile FILE` writes a V8 CPU profile of the http variant alone (open it in Chrome's DevTools).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { Command } from 'commander';
 import { sql } from 'drizzle-orm';
 import { seedPlatform } from '../src/demo/demo-data.ts';
@@ -38,8 +41,9 @@ const HOSPITAL = 'H45010300100';
 const program = new Command()
   .option('--settlements <n>', 'settlements per variant', (v) => Number(v), 300)
   .option('--server-url <url>', 'PostgreSQL server', DEFAULT_SERVER_URL)
+  .option('--profile <file>', 'write a CPU profile of the http variant')
   .parse();
-const opts = program.opts<{ settlements: number; serverUrl: string }>();
+const opts = program.opts<{ settlements: number; serverUrl: string; profile?: string }>();
 const log = (line: string) => console.log(line);
 
 const bench = await createBenchDatabase('postgres', 'window_parts', opts.serverUrl);
@@ -115,16 +119,27 @@ try {
     }
     return out;
   };
-  async function measure(name: string, settle: (mdtrtId: string) => Promise<void>, warm = 20) {
+  async function measure(name: string, settle: (mdtrtId: string) => Promise<void>, warm = 20, profile?: string) {
     const ids: string[] = [];
     for (let i = 0; i < opts.settlements + warm; i++) ids.push(await open());
     for (const id of ids.slice(0, warm)) await settle(id);
+    const session = profile ? new Session() : null;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
     const threads0 = threads();
     const node0 = process.cpuUsage();
     await postgres.start();
     const t0 = performance.now();
     for (const id of ids.slice(warm)) await settle(id);
     const wall = performance.now() - t0;
+    if (session) {
+      const { profile: recorded } = await session.post('Profiler.stop');
+      writeFileSync(profile!, JSON.stringify(recorded));
+      session.disconnect();
+    }
     const pgMs = await postgres.stop();
     const used = process.cpuUsage(node0);
     const nodeMs = (used.user + used.system) / 1000;
@@ -178,7 +193,7 @@ try {
     await client.call('2301', { mdtrt_id: mdtrtId, feedetail: feedetail() }, region);
     const pre = (await client.call('2303', { mdtrt_id: mdtrtId }, region)).answer.output!;
     await client.call('2304', { mdtrt_id: mdtrtId, medfee_sumamt: pre.medfee_sumamt }, region);
-  });
+  }, 20, opts.profile);
 
   // The statements (结算单) of the settlements above, sealed by the outbox's handlers as a server's
   // worker seals them (with the other events those settlements and statements raise).

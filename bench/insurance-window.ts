@@ -13,12 +13,15 @@
  * measured part.
  *
  *   npx tsx bench/insurance-window.ts [--rate 200] [--seconds 15] [--servers 2] [--hospitals 20] [--server-url postgres://…]
- *   BENCH_PROFILE_DIR=/tmp/prof … writes each server's CPU profile (node --cpu-prof) when it exits.
+ *   BENCH_PROFILE_DIR=/tmp/prof … writes each server's CPU profile (node --cpu-prof) when it exits;
+ *   --profile FILE writes this generator's (the hospitals') CPU profile of the measured part.
  *
  * Prints p50/p90/p99/max of the three-call round trip and of each call, CPU per settlement (servers,
  * PostgreSQL, this generator), and the check: one settlement per encounter, none twice.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { sql } from 'drizzle-orm';
@@ -53,6 +56,7 @@ const program = new Command()
   .option('--hospitals <n>', 'hospitals, each with its own SM2 key', (v) => Number(v), 20)
   .option('--lines <n>', 'fee lines per stay', (v) => Number(v), 30)
   .option('--server-url <url>', 'PostgreSQL server', DEFAULT_SERVER_URL)
+  .option('--profile <file>', "write this generator's CPU profile of the measured part")
   .parse();
 const opts = program.opts<{
   rate: number;
@@ -62,6 +66,7 @@ const opts = program.opts<{
   hospitals: number;
   lines: number;
   serverUrl: string;
+  profile?: string;
 }>();
 const log = (line: string) => console.log(line);
 
@@ -194,6 +199,12 @@ try {
   log(
     `offering ${measuredWork.length} settlements at ${opts.rate}/s to ${opts.servers} server processes${opts.background ? ` (--role api; ${opts.background} --role background)` : ''} from ${opts.hospitals} hospitals; ${loadLine()}`,
   );
+  const session = opts.profile ? new Session() : null;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   const go = performance.now();
   const all: Promise<void>[] = [];
   for (let i = 0; i < measuredWork.length; i++) {
@@ -228,6 +239,11 @@ try {
     throw new Error('stalled');
   }
   const wall = (performance.now() - go) / 1000;
+  if (session) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(opts.profile!, JSON.stringify(profile));
+    session.disconnect();
+  }
   const serverMs = await serverCpu.stop();
   const postgresMs = await postgresCpu.stop();
   const generatorMs = (processCpuMs(process.pid) ?? generatorBefore) - generatorBefore;

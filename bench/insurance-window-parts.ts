@@ -189,11 +189,16 @@ try {
     const pre = (await direct(envelope('2303', { mdtrt_id: mdtrtId }))).output!;
     await direct(envelope('2304', { mdtrt_id: mdtrtId, medfee_sumamt: pre.medfee_sumamt }));
   });
-  const http = await measure('http', async (mdtrtId) => {
-    await client.call('2301', { mdtrt_id: mdtrtId, feedetail: feedetail() }, region);
-    const pre = (await client.call('2303', { mdtrt_id: mdtrtId }, region)).answer.output!;
-    await client.call('2304', { mdtrt_id: mdtrtId, medfee_sumamt: pre.medfee_sumamt }, region);
-  }, 20, opts.profile);
+  const http = await measure(
+    'http',
+    async (mdtrtId) => {
+      await client.call('2301', { mdtrt_id: mdtrtId, feedetail: feedetail() }, region);
+      const pre = (await client.call('2303', { mdtrt_id: mdtrtId }, region)).answer.output!;
+      await client.call('2304', { mdtrt_id: mdtrtId, medfee_sumamt: pre.medfee_sumamt }, region);
+    },
+    20,
+    opts.profile,
+  );
 
   // The statements (结算单) of the settlements above, sealed by the outbox's handlers as a server's
   // worker seals them (with the other events those settlements and statements raise).

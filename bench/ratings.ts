@@ -9,7 +9,7 @@
  * latency is also counted from when it was due, so a server that falls behind shows. Every
  * rating comes from another resident (a token of its own): one request at a time per user.
  *
- *   npx tsx bench/ratings.ts [--rate 500] [--seconds 15] [--servers 2] [--server-url postgres://…]
+ *   npx tsx bench/ratings.ts [--rate 500] [--seconds 15] [--servers 2] [--background 0] [--server-url postgres://…]
  *   BENCH_PROFILE_DIR=/tmp/prof … writes each server's CPU profile (node --cpu-prof) when it exits.
  *
  * Prints p50/p90/p99/max, CPU per rating (servers, PostgreSQL, this generator) and the check: one
@@ -35,9 +35,15 @@ const program = new Command()
   .option('--rate <n>', 'ratings offered per second', (v) => Number(v), 500)
   .option('--seconds <n>', 'how long the load runs', (v) => Number(v), 15)
   .option('--servers <n>', 'platform server processes', (v) => Number(v), 2)
+  .option(
+    '--background <n>',
+    'background processes (`yiban serve --role background`); with n > 0 the servers run `--role api`',
+    (v) => Number(v),
+    0,
+  )
   .option('--server-url <url>', 'PostgreSQL server', DEFAULT_SERVER_URL)
   .parse();
-const opts = program.opts<{ rate: number; seconds: number; servers: number; serverUrl: string }>();
+const opts = program.opts<{ rate: number; seconds: number; servers: number; background: number; serverUrl: string }>();
 const log = (line: string) => console.log(line);
 
 const TOKEN_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -77,7 +83,13 @@ try {
       from unnest(${sql.param(rows.map((r) => r.t))}::text[], ${sql.param(rows.map((r) => r.org))}::text[], ${sql.param(rows.map((r) => r.path))}::text[], ${sql.param(rows.map((r) => r.service))}::text[]) as v(t, o, p, s)`);
   }
 
-  servers = await startYibanServers({ count: opts.servers, databaseUrl: bench.databaseUrl!, masterKey, label: 'ratings' });
+  servers = await startYibanServers({
+    count: opts.servers,
+    databaseUrl: bench.databaseUrl!,
+    masterKey,
+    label: 'ratings',
+    background: opts.background,
+  });
   const { bases, children } = servers;
   clients = bases.map((base) => createHttpClient(base, 64));
 
@@ -114,7 +126,9 @@ try {
   await serverCpu.start();
   await postgresCpu.start();
   const generatorBefore = processCpuMs(process.pid) ?? 0;
-  log(`offering ${total} ratings at ${opts.rate}/s to ${opts.servers} server processes; ${loadLine()}`);
+  log(
+    `offering ${total} ratings at ${opts.rate}/s to ${opts.servers} server processes${opts.background ? ` (--role api; ${opts.background} --role background)` : ''}; ${loadLine()}`,
+  );
   const go = performance.now();
   const all: Promise<void>[] = [];
   for (let n = 0; n < total; n++) {

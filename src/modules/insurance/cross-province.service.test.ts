@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppError, formatMessage } from '../../core/errors.ts';
 import { chinaDate } from '../../core/values.ts';
 import { maskResidentId, type Principal } from '../identity/index.ts';
@@ -14,7 +14,7 @@ import { createHospitalClient, HospitalCallError, type HospitalClient } from './
 import { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
 import { resolvePolicy } from './policies.ts';
 import { settle, type FeeLine } from './settlement.ts';
-import { COPY_FRESH_FOR_MS } from './cross-province-person.ts';
+import { BACKOFF_FIRST_MS, COPY_FRESH_FOR_MS } from './cross-province-person.ts';
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -709,6 +709,12 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
     } finally {
       await restartHebei();
     }
+    // Hebei back: asked again once the back-off that failure began is over, and the copy confirmed.
+    aheadMs += BACKOFF_FIRST_MS;
+    const back = await personInfo(residentId);
+    expect(back.answer.warn_msg).toBeUndefined();
+    expect(back.answer.output).toEqual(refreshed);
+    expect(await calls()).toEqual({ guangxi: asked.guangxi + 3, hebei: asked.hebei + 3 });
   });
 
   it('refuses at 1101 a stale copy of a person Hebei does not insure (Hebei’s answer, not the copy), and writes nothing', async () => {
@@ -723,5 +729,86 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
     expect(
       (await one<{ at: unknown }>(guangxi, sql`select confirmed_at as at from insurance_persons where psn_no = ${copy}`)).at,
     ).toBeNull();
+  });
+
+  /** Runs `work` counting the insurance.person calls Guangxi makes to Hebei, answered or not. */
+  async function counting<T>(work: () => Promise<T>): Promise<{ value: T; asked: number }> {
+    const spy = vi.spyOn(guangxi.ctx.services.federation, 'call');
+    try {
+      const value = await work();
+      return { value, asked: spy.mock.calls.filter((c) => c[1] === 'insurance.person').length };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+  const hebeiPersonCalls = () =>
+    n(hebei, sql`select count(*) as n from federation_messages where direction = 'in' and type = 'insurance.person'`);
+  it('backs off Hebei while it cannot be reached: a stale copy answered at once with the warning, asked again after the back-off, doubled at each failure', async () => {
+    const residentId = freshResidentId();
+    const psnNo = await hebei.ctx.services.insuranceAdmin.enrol({
+      residentId,
+      name: '郑秀兰',
+      scheme: 'employee',
+      region: SHIJIAZHUANG,
+      fromDate: '2020-01-01',
+    });
+    const copy = (await personInfo(residentId)).answer.output as { baseinfo: { psn_no: string } };
+    aheadMs += COPY_FRESH_FOR_MS + 60_000;
+    const unreachable = `参保地 ${SHIJIAZHUANG} 的医保节点暂时无法访问`;
+    const ask = () => counting(() => personInfo(residentId));
+
+    // Hebei down: the first stale 1101 asks (and fails), and answers from the copy with the warning.
+    await hebei.app.close();
+    try {
+      const down = await ask();
+      expect(down.asked).toBe(1);
+      expect(down.value.answer.warn_msg).toContain(unreachable);
+      // A person Guangxi does not hold is still asked for (there is no copy to answer from): 503.
+      const absent = await counting(() => failure(personInfo(freshResidentId())));
+      expect(absent.asked).toBe(1);
+      expect(absent.value.answer.err_code).toBe('INSURANCE_REMOTE_UNAVAILABLE');
+    } finally {
+      await restartHebei();
+    }
+    await hebei.ctx.database.db.execute(sql`update insurance_persons set name = '郑秀岚' where psn_no = ${psnNo}`);
+    const hebeiBefore = await hebeiPersonCalls();
+
+    // Hebei back, within the back-off: the copy answers at once with the warning, Hebei gets no message.
+    const within = await ask();
+    expect(within.asked).toBe(0);
+    expect(within.value.answer.infcode).toBe(0);
+    expect(within.value.answer.warn_msg).toContain(unreachable);
+    expect(within.value.answer.output).toMatchObject({ baseinfo: { psn_no: copy.baseinfo.psn_no, psn_name: '郑秀兰' } });
+    expect(await hebeiPersonCalls()).toBe(hebeiBefore);
+
+    // Past it: Hebei is asked, and the copy is refreshed.
+    aheadMs += BACKOFF_FIRST_MS;
+    const past = await ask();
+    expect(past.asked).toBe(1);
+    expect(past.value.answer.warn_msg).toBeUndefined();
+    expect(past.value.answer.output).toMatchObject({ baseinfo: { psn_no: copy.baseinfo.psn_no, psn_name: '郑秀岚' } });
+    expect(await hebeiPersonCalls()).toBe(hebeiBefore + 1);
+
+    // Down again, the copy stale: the first failure backs off BACKOFF_FIRST_MS again (the answer reset it), the next one twice that.
+    aheadMs += COPY_FRESH_FOR_MS + 60_000;
+    await hebei.app.close();
+    try {
+      expect((await ask()).asked).toBe(1);
+      aheadMs += BACKOFF_FIRST_MS;
+      expect((await ask()).asked).toBe(1);
+      aheadMs += BACKOFF_FIRST_MS;
+      const doubled = await ask();
+      expect(doubled.asked).toBe(0);
+      expect(doubled.value.answer.warn_msg).toContain(unreachable);
+      aheadMs += BACKOFF_FIRST_MS;
+      expect((await ask()).asked).toBe(1);
+    } finally {
+      await restartHebei();
+    }
+    // Back: asked once the (now fourfold) back-off is over, which ends it.
+    aheadMs += 4 * BACKOFF_FIRST_MS;
+    const again = await ask();
+    expect(again.asked).toBe(1);
+    expect(again.value.answer.warn_msg).toBeUndefined();
   });
 });

@@ -15,7 +15,8 @@
  * COPY_FRESH_FOR_MS (`refresh`): B's answer replaces the name, gender, birth date, scheme, region
  * and status (B sends no account: the copy has none), in one transaction with the call's row. B
  * unreachable then (or its province no longer in the directory), 1101 answers from the copy, with
- * a warning (`warn_msg`, `warn_msg_en`) saying so.
+ * a warning (`warn_msg`, `warn_msg_en`) saying so. The hospital window's look-up (window.ts) refreshes
+ * its copies the same way.
  *
  * While a province's node cannot be reached, `refresh` backs off: after its call failed
  * (INSURANCE_REMOTE_UNAVAILABLE), a stale copy of that province's person is answered from the copy,

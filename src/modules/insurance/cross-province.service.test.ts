@@ -301,8 +301,12 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
   });
 
   it('refuses an ID number Hebei does not insure, one that is not the encounter’s person, or none, and writes nothing on either side', async () => {
-    // Guangxi's copy says 石家庄, but Hebei never enrolled the person.
-    const { residentId } = await patient(80_000, false);
+    // Guangxi's copy says 石家庄, but Hebei never enrolled the person: a copy Hebei confirmed a minute
+    // ago (so the window opens the stay from it without asking) but no longer insures.
+    const { residentId, copy } = await patient(80_000, false);
+    await guangxi.ctx.database.db.execute(
+      sql`update insurance_persons set confirmed_at = ${new Date(clock().getTime() - 60_000).toISOString()}::timestamptz where psn_no = ${copy}`,
+    );
     const other = await patient();
     const mdtrtId = await stay(residentId);
     const w = guangxi.ctx.services.insurance.window;
@@ -743,6 +747,123 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
   }
   const hebeiPersonCalls = () =>
     n(hebei, sql`select count(*) as n from federation_messages where direction = 'in' and type = 'insurance.person'`);
+  /** A person insured in 石家庄 whose copy Guangxi fetched at the window's look-up, now older than COPY_FRESH_FOR_MS. */
+  async function staleCopy(name: string) {
+    const residentId = freshResidentId();
+    const psnNo = await hebei.ctx.services.insuranceAdmin.enrol({
+      residentId,
+      name,
+      scheme: 'employee',
+      region: SHIJIAZHUANG,
+      fromDate: '2020-01-01',
+    });
+    const first = await guangxi.ctx.services.insurance.window.coverage(clerk, HOSPITAL, residentId);
+    expect(first).toMatchObject({ name, status: 'active', scheme: 'employee', warning: null });
+    aheadMs += COPY_FRESH_FOR_MS + 60_000;
+    return { residentId, psnNo, copy: first.psnNo };
+  }
+  const copyRow = (copy: string) =>
+    one<{ name: string; status: string; confirmed_at: string | null; history: number | string }>(
+      guangxi,
+      sql`select name, status, confirmed_at::text as confirmed_at,
+            (select count(*) from insurance_person_history h where h.psn_no = p.psn_no) as history
+          from insurance_persons p where psn_no = ${copy}`,
+    );
+
+  it('refreshes a stale copy at the window’s look-up as 1101 does: Hebei’s change shows, Hebei asked once', async () => {
+    const { residentId, psnNo, copy } = await staleCopy('周小燕');
+    await hebei.ctx.services.insuranceAdmin.change(psnNo, { status: 'suspended', scheme: 'resident', fromDate: today, reason: 'test' });
+    await hebei.ctx.database.db.execute(sql`update insurance_persons set name = '周晓燕' where psn_no = ${psnNo}`);
+    const before = await hebeiPersonCalls();
+    const w = guangxi.ctx.services.insurance.window;
+
+    const { value: seen, asked } = await counting(() => w.coverage(clerk, HOSPITAL, residentId));
+    expect(asked).toBe(1);
+    expect(seen).toMatchObject({ psnNo: copy, name: '周晓燕', status: 'suspended', scheme: 'resident', warning: null });
+    expect(await hebeiPersonCalls()).toBe(before + 1);
+    expect(await copyRow(copy)).toMatchObject({ name: '周晓燕', status: 'suspended' });
+    // Confirmed just now: the next look-up asks nobody, and the suspended person's stay is refused at 2001.
+    const again = await counting(() => w.coverage(clerk, HOSPITAL, residentId));
+    expect(again.asked).toBe(0);
+    const opened = await counting(() => w.open(clerk, HOSPITAL, { residentId, medType: '21', beginDate: today }).catch((e: unknown) => e));
+    expect(opened.asked).toBe(0);
+    expect(opened.value).toBeInstanceOf(AppError);
+    expect(await n(guangxi, sql`select count(*) as n from insurance_encounters where psn_no = ${copy}`)).toBe(0);
+  });
+
+  it('answers the window’s look-up from a stale copy with a warning when Hebei is down, opens the stay from it, and writes nothing of the copy', async () => {
+    const { residentId, copy } = await staleCopy('吴国平');
+    const w = guangxi.ctx.services.insurance.window;
+    const held = await copyRow(copy);
+    const guangxiCalls = await personCalls(guangxi);
+    await hebei.app.close();
+    try {
+      const { value: seen, asked } = await counting(() => w.coverage(clerk, HOSPITAL, residentId));
+      expect(asked).toBe(1);
+      expect(seen).toMatchObject({ psnNo: copy, name: '吴国平', status: 'active' });
+      expect(seen.warning?.zh).toContain(`参保地 ${SHIJIAZHUANG} 的医保节点暂时无法访问，以下为本节点保存的参保信息（最后核实于`);
+      expect(seen.warning?.en).toContain(`${SHIJIAZHUANG} cannot be reached; this is the copy held here (last confirmed at`);
+      expect(JSON.stringify(seen)).not.toContain(residentId);
+      expect(await copyRow(copy)).toEqual(held);
+      expect(await personCalls(guangxi)).toBe(guangxiCalls);
+      // Over HTTP, the answer carries the warning in both languages.
+      const login = await guangxi.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        headers: { 'x-auth-mode': 'bearer' },
+        payload: { kind: 'staff', username: clerk.username, password: PASSWORD, channel: 'web' },
+      });
+      const res = await guangxi.app.inject({
+        method: 'POST',
+        url: `/api/insurance/window/${HOSPITAL}/coverage`,
+        headers: { authorization: `Bearer ${login.json<{ token: string }>().token}` },
+        payload: { residentId },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json<{ warning: unknown }>().warning).toEqual(seen.warning);
+      // 2001 on the copy goes on, as 1101 answers it (the back-off that failure began: nobody asked).
+      const opened = await counting(() => w.open(clerk, HOSPITAL, { residentId, medType: '21', beginDate: today }));
+      expect(opened.asked).toBe(0);
+      expect(opened.value).toMatchObject({ where: 'other_province' });
+      expect(await copyRow(copy)).toEqual(held);
+    } finally {
+      await restartHebei();
+    }
+    // Hebei back, past the back-off: asked, and the copy confirmed, with no warning.
+    aheadMs += BACKOFF_FIRST_MS;
+    const back = await counting(() => w.coverage(clerk, HOSPITAL, residentId));
+    expect(back.asked).toBe(1);
+    expect(back.value.warning).toBeNull();
+    expect((await copyRow(copy)).confirmed_at).not.toBe(held.confirmed_at);
+  });
+
+  it('refuses at the window a stale copy Hebei does not insure, at the look-up, the filing and 2001, and writes nothing', async () => {
+    // Guangxi registered the person as insured in 石家庄 itself (never confirmed by Hebei); Hebei never enrolled them.
+    const { residentId, copy } = await patient(0, false);
+    const w = guangxi.ctx.services.insurance.window;
+    const count = async () => ({
+      copy: await copyRow(copy),
+      log: await n(guangxi, sql`select count(*) as n from insurance_window_log where psn_no = ${copy}`),
+      encounters: await n(guangxi, sql`select count(*) as n from insurance_encounters where psn_no = ${copy}`),
+      messages: await n(guangxi, sql`select count(*) as n from federation_messages`),
+      filings: await n(guangxi, sql`select count(*) as n from insurance_filings where psn_no = ${copy}`),
+    });
+    const before = await count();
+    for (const attempt of [
+      () => w.coverage(clerk, HOSPITAL, residentId),
+      () => w.file(clerk, HOSPITAL, { residentId, kind: 'temporary', startDate: today }),
+      () => w.open(clerk, HOSPITAL, { residentId, medType: '21', beginDate: today }),
+    ]) {
+      const { value: error, asked } = await counting(() => attempt().catch((e: unknown) => e));
+      expect(asked).toBe(1);
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).code).toBe('INSURANCE_NOT_INSURED');
+      expect(formatMessage((error as AppError).code, (error as AppError).params, 'zh-CN')).toContain('参保地无此人员');
+    }
+    expect(await count()).toEqual(before);
+    expect(before.copy.confirmed_at).toBeNull();
+  });
+
   it('backs off Hebei while it cannot be reached: a stale copy answered at once with the warning, asked again after the back-off, doubled at each failure', async () => {
     const residentId = freshResidentId();
     const psnNo = await hebei.ctx.services.insuranceAdmin.enrol({

@@ -15,7 +15,16 @@
  * COPY_FRESH_FOR_MS (`refresh`): B's answer replaces the name, gender, birth date, scheme, region
  * and status (B sends no account: the copy has none), in one transaction with the call's row. B
  * unreachable then (or its province no longer in the directory), 1101 answers from the copy, with
- * a warning (`warn_msg`, `warn_msg_en`) saying so.
+ * a warning (`warn_msg`, `warn_msg_en`) saying so. The hospital window's look-up (window.ts) refreshes
+ * its copies the same way.
+ *
+ * While a province's node cannot be reached, `refresh` backs off: after its call failed
+ * (INSURANCE_REMOTE_UNAVAILABLE), a stale copy of that province's person is answered from the copy,
+ * with the same warning, at once, without waiting for another failed call, for BACKOFF_FIRST_MS,
+ * doubled at each further failure of `refresh` up to BACKOFF_MAX_MS; any answer from the province
+ * to `fetch` (a refusal included) ends it. Only `refresh`, which has the copy to fall back on, backs
+ * off: `fetch` of a person not held here, and the settlement calls, still ask (and their failures
+ * do not lengthen it).
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../core/errors.ts';
@@ -35,6 +44,9 @@ const PERSON_TYPE = 'insurance.person';
  * suspension or a change of scheme at B shows in A's 1101 ten minutes later at most.
  */
 export const COPY_FRESH_FOR_MS = 10 * 60_000;
+/** The first back-off after a province's node could not be reached (doubled at each further failure, up to BACKOFF_MAX_MS). */
+export const BACKOFF_FIRST_MS = 30_000;
+export const BACKOFF_MAX_MS = 5 * 60_000;
 const SCHEMES: ReadonlySet<string> = new Set<Scheme>(['employee', 'resident']);
 const STATUSES: ReadonlySet<string> = new Set<InsuredStatus>(['active', 'suspended', 'ended']);
 
@@ -47,6 +59,26 @@ export function createRemotePersons(ctx: InsuranceContext) {
   const { db, deps, clock } = ctx;
   const port = deps.federation;
   const registry = createInsuranceRegistry(ctx);
+  /**
+   * The provinces (two-digit prefix) whose node could not be reached lately: the failures in a row and
+   * the time until which `refresh` does not ask again. Kept in this process's memory only: each
+   * process (each worker of `serve --workers N`) learns it by one failed call of its own, and a
+   * restart forgets it, which costs no more than one more failed call.
+   */
+  const unreachable = new Map<string, { failures: number; until: number }>();
+
+  /** The province's node answered: its back-off, if any, ends. */
+  const reached = (place: string) => unreachable.delete(place.slice(0, 2));
+
+  /** `refresh` could not reach the province's node: it is not asked again for BACKOFF_FIRST_MS, doubled at each failure in a row. */
+  function backOff(place: string): void {
+    const province = place.slice(0, 2);
+    const failures = (unreachable.get(province)?.failures ?? 0) + 1;
+    const wait = Math.min(BACKOFF_FIRST_MS * 2 ** (failures - 1), BACKOFF_MAX_MS);
+    unreachable.set(province, { failures, until: clock().getTime() + wait });
+  }
+
+  const backingOff = (place: string) => (unreachable.get(place.slice(0, 2))?.until ?? 0) > clock().getTime();
 
   /** At B: the person the ID number names here, as 1101 shows them (no account, no person number). */
   const personType = {
@@ -83,11 +115,20 @@ export function createRemotePersons(ctx: InsuranceContext) {
     const place = placeOf(id, insuplc);
     if (place === null) return null;
     const idMasked = maskResidentId(id);
-    const reply = await askPlaceOfInsurance(port, place, PERSON_TYPE, randomUUID(), {
-      mdtrt_cert_type: '02',
-      mdtrt_cert_no: id,
-      id_masked: idMasked,
-    });
+    let reply: Awaited<ReturnType<typeof askPlaceOfInsurance>>;
+    try {
+      reply = await askPlaceOfInsurance(port, place, PERSON_TYPE, randomUUID(), {
+        mdtrt_cert_type: '02',
+        mdtrt_cert_no: id,
+        id_masked: idMasked,
+      });
+    } catch (error) {
+      // A refusal is an answer: the node is reached. (No answer lengthens the back-off in `refresh` only.)
+      if (error instanceof AppError && !['INSURANCE_REMOTE_UNAVAILABLE', 'INSURANCE_REGION_NOT_FEDERATED'].includes(error.code))
+        reached(place);
+      throw error;
+    }
+    reached(place);
     const r = reply.result;
     const text = (name: string, pattern: RegExp) => {
       const v = r[name];
@@ -127,22 +168,28 @@ export function createRemotePersons(ctx: InsuranceContext) {
    * asked (the person is this province's, or the copy is fresh); 'refreshed': B answered and the copy
    * is as B answered; a warning: B could not be asked, the copy stands as it was, to be answered
    * with the warning. B's refusal (it no longer insures the person, or its answer does not match)
-   * is thrown, nothing written.
+   * is thrown, nothing written. While the province's node is backed off, nobody is asked and the
+   * warning is answered at once.
    */
   async function refresh(id: string, held: { region: string; confirmedAt: Date | null }): Promise<'held' | 'refreshed' | Bilingual> {
     const own = port?.province() ?? null;
     if (own === null || held.region.slice(0, 2) === own) return 'held';
     const confirmed = held.confirmedAt;
     if (confirmed && clock().getTime() - confirmed.getTime() < COPY_FRESH_FOR_MS) return 'held';
+    const when = confirmed
+      ? message('insurance.copy.confirmedAt', { at: confirmed.toISOString() })
+      : message('insurance.copy.neverConfirmed');
+    const unreachableWarning = () => message('insurance.copy.unreachable', { region: held.region, when });
+    if (backingOff(held.region)) return unreachableWarning();
     try {
       await fetch(id, held.region);
       return 'refreshed';
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      const when = confirmed
-        ? message('insurance.copy.confirmedAt', { at: confirmed.toISOString() })
-        : message('insurance.copy.neverConfirmed');
-      if (error.code === 'INSURANCE_REMOTE_UNAVAILABLE') return message('insurance.copy.unreachable', { region: held.region, when });
+      if (error.code === 'INSURANCE_REMOTE_UNAVAILABLE') {
+        backOff(held.region);
+        return unreachableWarning();
+      }
       if (error.code === 'INSURANCE_REGION_NOT_FEDERATED') return message('insurance.copy.notFederated', { region: held.region, when });
       throw error;
     }

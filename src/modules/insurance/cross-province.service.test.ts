@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppError, formatMessage } from '../../core/errors.ts';
 import { chinaDate } from '../../core/values.ts';
 import { maskResidentId, type Principal } from '../identity/index.ts';
@@ -14,7 +14,7 @@ import { createHospitalClient, HospitalCallError, type HospitalClient } from './
 import { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
 import { resolvePolicy } from './policies.ts';
 import { settle, type FeeLine } from './settlement.ts';
-import { COPY_FRESH_FOR_MS } from './cross-province-person.ts';
+import { BACKOFF_FIRST_MS, COPY_FRESH_FOR_MS } from './cross-province-person.ts';
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -301,8 +301,12 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
   });
 
   it('refuses an ID number Hebei does not insure, one that is not the encounter’s person, or none, and writes nothing on either side', async () => {
-    // Guangxi's copy says 石家庄, but Hebei never enrolled the person.
-    const { residentId } = await patient(80_000, false);
+    // Guangxi's copy says 石家庄, but Hebei never enrolled the person: a copy Hebei confirmed a minute
+    // ago (so the window opens the stay from it without asking) but no longer insures.
+    const { residentId, copy } = await patient(80_000, false);
+    await guangxi.ctx.database.db.execute(
+      sql`update insurance_persons set confirmed_at = ${new Date(clock().getTime() - 60_000).toISOString()}::timestamptz where psn_no = ${copy}`,
+    );
     const other = await patient();
     const mdtrtId = await stay(residentId);
     const w = guangxi.ctx.services.insurance.window;
@@ -709,6 +713,12 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
     } finally {
       await restartHebei();
     }
+    // Hebei back: asked again once the back-off that failure began is over, and the copy confirmed.
+    aheadMs += BACKOFF_FIRST_MS;
+    const back = await personInfo(residentId);
+    expect(back.answer.warn_msg).toBeUndefined();
+    expect(back.answer.output).toEqual(refreshed);
+    expect(await calls()).toEqual({ guangxi: asked.guangxi + 3, hebei: asked.hebei + 3 });
   });
 
   it('refuses at 1101 a stale copy of a person Hebei does not insure (Hebei’s answer, not the copy), and writes nothing', async () => {
@@ -723,5 +733,203 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
     expect(
       (await one<{ at: unknown }>(guangxi, sql`select confirmed_at as at from insurance_persons where psn_no = ${copy}`)).at,
     ).toBeNull();
+  });
+
+  /** Runs `work` counting the insurance.person calls Guangxi makes to Hebei, answered or not. */
+  async function counting<T>(work: () => Promise<T>): Promise<{ value: T; asked: number }> {
+    const spy = vi.spyOn(guangxi.ctx.services.federation, 'call');
+    try {
+      const value = await work();
+      return { value, asked: spy.mock.calls.filter((c) => c[1] === 'insurance.person').length };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+  const hebeiPersonCalls = () =>
+    n(hebei, sql`select count(*) as n from federation_messages where direction = 'in' and type = 'insurance.person'`);
+  /** A person insured in 石家庄 whose copy Guangxi fetched at the window's look-up, now older than COPY_FRESH_FOR_MS. */
+  async function staleCopy(name: string) {
+    const residentId = freshResidentId();
+    const psnNo = await hebei.ctx.services.insuranceAdmin.enrol({
+      residentId,
+      name,
+      scheme: 'employee',
+      region: SHIJIAZHUANG,
+      fromDate: '2020-01-01',
+    });
+    const first = await guangxi.ctx.services.insurance.window.coverage(clerk, HOSPITAL, residentId);
+    expect(first).toMatchObject({ name, status: 'active', scheme: 'employee', warning: null });
+    aheadMs += COPY_FRESH_FOR_MS + 60_000;
+    return { residentId, psnNo, copy: first.psnNo };
+  }
+  const copyRow = (copy: string) =>
+    one<{ name: string; status: string; confirmed_at: string | null; history: number | string }>(
+      guangxi,
+      sql`select name, status, confirmed_at::text as confirmed_at,
+            (select count(*) from insurance_person_history h where h.psn_no = p.psn_no) as history
+          from insurance_persons p where psn_no = ${copy}`,
+    );
+
+  it('refreshes a stale copy at the window’s look-up as 1101 does: Hebei’s change shows, Hebei asked once', async () => {
+    const { residentId, psnNo, copy } = await staleCopy('周小燕');
+    await hebei.ctx.services.insuranceAdmin.change(psnNo, { status: 'suspended', scheme: 'resident', fromDate: today, reason: 'test' });
+    await hebei.ctx.database.db.execute(sql`update insurance_persons set name = '周晓燕' where psn_no = ${psnNo}`);
+    const before = await hebeiPersonCalls();
+    const w = guangxi.ctx.services.insurance.window;
+
+    const { value: seen, asked } = await counting(() => w.coverage(clerk, HOSPITAL, residentId));
+    expect(asked).toBe(1);
+    expect(seen).toMatchObject({ psnNo: copy, name: '周晓燕', status: 'suspended', scheme: 'resident', warning: null });
+    expect(await hebeiPersonCalls()).toBe(before + 1);
+    expect(await copyRow(copy)).toMatchObject({ name: '周晓燕', status: 'suspended' });
+    // Confirmed just now: the next look-up asks nobody, and the suspended person's stay is refused at 2001.
+    const again = await counting(() => w.coverage(clerk, HOSPITAL, residentId));
+    expect(again.asked).toBe(0);
+    const opened = await counting(() => w.open(clerk, HOSPITAL, { residentId, medType: '21', beginDate: today }).catch((e: unknown) => e));
+    expect(opened.asked).toBe(0);
+    expect(opened.value).toBeInstanceOf(AppError);
+    expect(await n(guangxi, sql`select count(*) as n from insurance_encounters where psn_no = ${copy}`)).toBe(0);
+  });
+
+  it('answers the window’s look-up from a stale copy with a warning when Hebei is down, opens the stay from it, and writes nothing of the copy', async () => {
+    const { residentId, copy } = await staleCopy('吴国平');
+    const w = guangxi.ctx.services.insurance.window;
+    const held = await copyRow(copy);
+    const guangxiCalls = await personCalls(guangxi);
+    await hebei.app.close();
+    try {
+      const { value: seen, asked } = await counting(() => w.coverage(clerk, HOSPITAL, residentId));
+      expect(asked).toBe(1);
+      expect(seen).toMatchObject({ psnNo: copy, name: '吴国平', status: 'active' });
+      expect(seen.warning?.zh).toContain(`参保地 ${SHIJIAZHUANG} 的医保节点暂时无法访问，以下为本节点保存的参保信息（最后核实于`);
+      expect(seen.warning?.en).toContain(`${SHIJIAZHUANG} cannot be reached; this is the copy held here (last confirmed at`);
+      expect(JSON.stringify(seen)).not.toContain(residentId);
+      expect(await copyRow(copy)).toEqual(held);
+      expect(await personCalls(guangxi)).toBe(guangxiCalls);
+      // Over HTTP, the answer carries the warning in both languages.
+      const login = await guangxi.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        headers: { 'x-auth-mode': 'bearer' },
+        payload: { kind: 'staff', username: clerk.username, password: PASSWORD, channel: 'web' },
+      });
+      const res = await guangxi.app.inject({
+        method: 'POST',
+        url: `/api/insurance/window/${HOSPITAL}/coverage`,
+        headers: { authorization: `Bearer ${login.json<{ token: string }>().token}` },
+        payload: { residentId },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json<{ warning: unknown }>().warning).toEqual(seen.warning);
+      // 2001 on the copy goes on, as 1101 answers it (the back-off that failure began: nobody asked).
+      const opened = await counting(() => w.open(clerk, HOSPITAL, { residentId, medType: '21', beginDate: today }));
+      expect(opened.asked).toBe(0);
+      expect(opened.value).toMatchObject({ where: 'other_province' });
+      expect(await copyRow(copy)).toEqual(held);
+    } finally {
+      await restartHebei();
+    }
+    // Hebei back, past the back-off: asked, and the copy confirmed, with no warning.
+    aheadMs += BACKOFF_FIRST_MS;
+    const back = await counting(() => w.coverage(clerk, HOSPITAL, residentId));
+    expect(back.asked).toBe(1);
+    expect(back.value.warning).toBeNull();
+    expect((await copyRow(copy)).confirmed_at).not.toBe(held.confirmed_at);
+  });
+
+  it('refuses at the window a stale copy Hebei does not insure, at the look-up, the filing and 2001, and writes nothing', async () => {
+    // Guangxi registered the person as insured in 石家庄 itself (never confirmed by Hebei); Hebei never enrolled them.
+    const { residentId, copy } = await patient(0, false);
+    const w = guangxi.ctx.services.insurance.window;
+    const count = async () => ({
+      copy: await copyRow(copy),
+      log: await n(guangxi, sql`select count(*) as n from insurance_window_log where psn_no = ${copy}`),
+      encounters: await n(guangxi, sql`select count(*) as n from insurance_encounters where psn_no = ${copy}`),
+      messages: await n(guangxi, sql`select count(*) as n from federation_messages`),
+      filings: await n(guangxi, sql`select count(*) as n from insurance_filings where psn_no = ${copy}`),
+    });
+    const before = await count();
+    for (const attempt of [
+      () => w.coverage(clerk, HOSPITAL, residentId),
+      () => w.file(clerk, HOSPITAL, { residentId, kind: 'temporary', startDate: today }),
+      () => w.open(clerk, HOSPITAL, { residentId, medType: '21', beginDate: today }),
+    ]) {
+      const { value: error, asked } = await counting(() => attempt().catch((e: unknown) => e));
+      expect(asked).toBe(1);
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).code).toBe('INSURANCE_NOT_INSURED');
+      expect(formatMessage((error as AppError).code, (error as AppError).params, 'zh-CN')).toContain('参保地无此人员');
+    }
+    expect(await count()).toEqual(before);
+    expect(before.copy.confirmed_at).toBeNull();
+  });
+
+  it('backs off Hebei while it cannot be reached: a stale copy answered at once with the warning, asked again after the back-off, doubled at each failure', async () => {
+    const residentId = freshResidentId();
+    const psnNo = await hebei.ctx.services.insuranceAdmin.enrol({
+      residentId,
+      name: '郑秀兰',
+      scheme: 'employee',
+      region: SHIJIAZHUANG,
+      fromDate: '2020-01-01',
+    });
+    const copy = (await personInfo(residentId)).answer.output as { baseinfo: { psn_no: string } };
+    aheadMs += COPY_FRESH_FOR_MS + 60_000;
+    const unreachable = `参保地 ${SHIJIAZHUANG} 的医保节点暂时无法访问`;
+    const ask = () => counting(() => personInfo(residentId));
+
+    // Hebei down: the first stale 1101 asks (and fails), and answers from the copy with the warning.
+    await hebei.app.close();
+    try {
+      const down = await ask();
+      expect(down.asked).toBe(1);
+      expect(down.value.answer.warn_msg).toContain(unreachable);
+      // A person Guangxi does not hold is still asked for (there is no copy to answer from): 503.
+      const absent = await counting(() => failure(personInfo(freshResidentId())));
+      expect(absent.asked).toBe(1);
+      expect(absent.value.answer.err_code).toBe('INSURANCE_REMOTE_UNAVAILABLE');
+    } finally {
+      await restartHebei();
+    }
+    await hebei.ctx.database.db.execute(sql`update insurance_persons set name = '郑秀岚' where psn_no = ${psnNo}`);
+    const hebeiBefore = await hebeiPersonCalls();
+
+    // Hebei back, within the back-off: the copy answers at once with the warning, Hebei gets no message.
+    const within = await ask();
+    expect(within.asked).toBe(0);
+    expect(within.value.answer.infcode).toBe(0);
+    expect(within.value.answer.warn_msg).toContain(unreachable);
+    expect(within.value.answer.output).toMatchObject({ baseinfo: { psn_no: copy.baseinfo.psn_no, psn_name: '郑秀兰' } });
+    expect(await hebeiPersonCalls()).toBe(hebeiBefore);
+
+    // Past it: Hebei is asked, and the copy is refreshed.
+    aheadMs += BACKOFF_FIRST_MS;
+    const past = await ask();
+    expect(past.asked).toBe(1);
+    expect(past.value.answer.warn_msg).toBeUndefined();
+    expect(past.value.answer.output).toMatchObject({ baseinfo: { psn_no: copy.baseinfo.psn_no, psn_name: '郑秀岚' } });
+    expect(await hebeiPersonCalls()).toBe(hebeiBefore + 1);
+
+    // Down again, the copy stale: the first failure backs off BACKOFF_FIRST_MS again (the answer reset it), the next one twice that.
+    aheadMs += COPY_FRESH_FOR_MS + 60_000;
+    await hebei.app.close();
+    try {
+      expect((await ask()).asked).toBe(1);
+      aheadMs += BACKOFF_FIRST_MS;
+      expect((await ask()).asked).toBe(1);
+      aheadMs += BACKOFF_FIRST_MS;
+      const doubled = await ask();
+      expect(doubled.asked).toBe(0);
+      expect(doubled.value.answer.warn_msg).toContain(unreachable);
+      aheadMs += BACKOFF_FIRST_MS;
+      expect((await ask()).asked).toBe(1);
+    } finally {
+      await restartHebei();
+    }
+    // Back: asked once the (now fourfold) back-off is over, which ends it.
+    aheadMs += 4 * BACKOFF_FIRST_MS;
+    const again = await ask();
+    expect(again.asked).toBe(1);
+    expect(again.value.answer.warn_msg).toBeUndefined();
   });
 });

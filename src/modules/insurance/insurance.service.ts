@@ -104,7 +104,7 @@ export function createInsuranceService(deps: InsuranceDeps) {
     /** The hospital interface (routes verify the signature first). */
     handleTransaction: transactions.handle,
     /** 医保窗口: a hospital's window clerks act for the patient through the same transactions (window.ts). */
-    window: createInsuranceWindow(ctx, reference, transactions.handle, remotePersons.fetch),
+    window: createInsuranceWindow(ctx, reference, transactions.handle, remotePersons),
 
     /** 我的医保: coverage, history, this year's totals, filings and settlements. */
     async mine(principal: Principal) {

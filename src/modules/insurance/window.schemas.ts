@@ -131,6 +131,16 @@ export const WindowCoverage = Type.Object(
       }),
     ),
     openEncounters: Type.Array(WindowEncounter),
+    /** Set when the place of insurance in another province could not be asked: the coverage is the copy held here. */
+    warning: Nullable(
+      Type.Object(
+        { zh: Type.String(), en: Type.String() },
+        {
+          description:
+            '参保地无法核实时的提示（以本节点保存的参保信息作答） · the place of insurance could not be asked: the copy held here',
+        },
+      ),
+    ),
   },
   { $id: 'WindowCoverage', title: 'WindowCoverage' },
 );

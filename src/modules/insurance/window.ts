@@ -17,6 +17,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.ts';
 import { AppError, notFound } from '../../core/errors.ts';
+import type { Bilingual } from '../../core/messages.ts';
 import { chinaDate } from '../../core/values.ts';
 import { can, grantsFor, maskResidentId, parseResidentId, systemPrincipal, type Principal } from '../identity/index.ts';
 import type { Answer, Envelope, Infno } from './envelope.ts';
@@ -110,8 +111,8 @@ export function createInsuranceWindow(
   ctx: InsuranceContext,
   reference: ReferenceData,
   handle: Transactions['handle'],
-  /** Fetches the copy of a person insured in another province (cross-province-person.ts); null: nobody to ask. */
-  fetchRemote?: RemotePersons['fetch'],
+  /** The copies of persons insured in another province (cross-province-person.ts): fetched when not held, refreshed when stale, as at 1101. */
+  remotePersons?: Pick<RemotePersons, 'fetch' | 'refresh'>,
 ) {
   const { db, deps, clock } = ctx;
 
@@ -177,8 +178,13 @@ export function createInsuranceWindow(
     return answer.output ?? {};
   }
 
-  /** The insured person with this ID number, or null; the number itself is kept nowhere. */
-  async function personById(residentId: string): Promise<{ id: string; person: PersonRow | null }> {
+  /**
+   * The insured person with this ID number, or null; the number itself is kept nowhere. As in 1101:
+   * not held here, the place of insurance in another province (the ID number's) answers; a copy it
+   * has not confirmed lately is asked for again, and when it cannot be asked the copy answers with
+   * `warning` saying so. Its refusal (it no longer insures the person) is thrown, nothing written.
+   */
+  async function personById(residentId: string): Promise<{ id: string; person: PersonRow | null; warning: Bilingual | null }> {
     const parsed = parseResidentId(residentId, chinaDate(clock()));
     if (!parsed.ok) throw new AppError('VALIDATION_FAILED', { detail: { zh: '身份证号码有误', en: 'The ID number is not valid' } });
     const byKey = () =>
@@ -187,9 +193,15 @@ export function createInsuranceWindow(
         .from(insurancePersons)
         .where(eq(insurancePersons.subjectKey, deps.subjectKeyOf(parsed.value.id)));
     let [person] = await byKey();
-    // Not held here: the place of insurance in another province (the ID number's) answers, as in 1101.
-    if (!person && fetchRemote && (await fetchRemote(parsed.value.id, null)) !== null) [person] = await byKey();
-    return { id: parsed.value.id, person: person ?? null };
+    let warning: Bilingual | null = null;
+    if (!person) {
+      if (remotePersons && (await remotePersons.fetch(parsed.value.id, null)) !== null) [person] = await byKey();
+    } else if (remotePersons) {
+      const copy = await remotePersons.refresh(parsed.value.id, person);
+      if (copy === 'refreshed') [person] = await byKey();
+      else if (copy !== 'held') warning = copy;
+    }
+    return { id: parsed.value.id, person: person ?? null, warning };
   }
 
   async function encounterAt(institution: InstitutionRow, mdtrtId: string): Promise<EncounterRow> {
@@ -269,7 +281,7 @@ export function createInsuranceWindow(
      */
     async coverage(principal: Principal, code: string, residentId: string) {
       const institution = await institutionFor(principal, code);
-      const { id, person } = await personById(residentId);
+      const { id, person, warning } = await personById(residentId);
       await log(db, principal, institution, 'coverage', {
         psnNo: person?.psnNo ?? null,
         idMasked: maskResidentId(id),
@@ -318,6 +330,8 @@ export function createInsuranceWindow(
         },
         filings: filings.map((f) => ({ kind: f.kind, destination: f.destination, startDate: f.startDate, endDate: f.endDate })),
         openEncounters: await encounterViews(open),
+        /** The place of insurance could not be asked: this is the copy held here, as last confirmed. */
+        warning,
       };
     },
 

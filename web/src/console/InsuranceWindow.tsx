@@ -4,7 +4,7 @@
  * and settles it with each line explained, and prints the statement. The server checks the
  * clerk's hospital on every call; the ID number stays in this page's memory only.
  */
-import { App as AntApp, Button, Card, Checkbox, Descriptions, Empty, Input, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App as AntApp, Button, Card, Checkbox, Descriptions, Empty, Input, Select, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { createRetryKeys } from '../shared/api.ts';
 import type {
@@ -179,6 +179,10 @@ export function InsuranceWindow() {
         </Space>
         {coverage && (
           <Space direction="vertical" style={{ width: '100%', marginTop: 16 }} data-testid="window-coverage">
+            {coverage.warning && (
+              // The place of insurance could not be asked: what follows is this node's copy, as last confirmed.
+              <Alert type="warning" showIcon message={pick(coverage.warning)} data-testid="window-coverage-warning" />
+            )}
             <Descriptions size="small" column={3} bordered>
               <Descriptions.Item label={t('姓名', 'Name')}>{coverage.name}</Descriptions.Item>
               <Descriptions.Item label={t('身份证号', 'ID')}>{coverage.idMasked}</Descriptions.Item>

@@ -17009,6 +17009,10 @@ export interface components {
         endDate: string | null;
       }[];
       openEncounters: components['schemas']['WindowEncounter'][];
+      warning: {
+        zh: string;
+        en: string;
+      } | null;
     };
     /** WindowEncounter */
     WindowEncounter: {

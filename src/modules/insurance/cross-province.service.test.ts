@@ -806,6 +806,12 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
       expect(JSON.stringify(seen)).not.toContain(residentId);
       expect(await copyRow(copy)).toEqual(held);
       expect(await personCalls(guangxi)).toBe(guangxiCalls);
+      // The window's log says the answer came from a copy the place of insurance did not confirm.
+      const logged = await one<{ detail: unknown }>(
+        guangxi,
+        sql`select detail from insurance_window_log where psn_no = ${copy} and action = 'coverage' order by at desc limit 1`,
+      );
+      expect(typeof logged.detail === 'string' ? JSON.parse(logged.detail) : logged.detail).toEqual({ found: true, unconfirmedCopy: true });
       // Over HTTP, the answer carries the warning in both languages.
       const login = await guangxi.app.inject({
         method: 'POST',

@@ -285,7 +285,8 @@ export function createInsuranceWindow(
       await log(db, principal, institution, 'coverage', {
         psnNo: person?.psnNo ?? null,
         idMasked: maskResidentId(id),
-        detail: { found: person !== null },
+        // Answered from a copy the place of insurance could not confirm: the log says so.
+        detail: { found: person !== null, ...(warning ? { unconfirmedCopy: true } : {}) },
       });
       if (!person) throw new AppError('INSURANCE_NOT_INSURED', { reason: { zh: '未查到参保信息', en: 'no coverage found' } });
       const year = Number(chinaDate(clock()).slice(0, 4));

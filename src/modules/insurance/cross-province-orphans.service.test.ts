@@ -3,14 +3,14 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, formatMessage } from '../../core/errors.ts';
 import { chinaDate } from '../../core/values.ts';
-import type { Principal } from '../identity/index.ts';
+import { maskResidentId, type Principal } from '../identity/index.ts';
 import { makeCreditCode } from '../orgs/credit-code.ts';
 import { sm2SigningKey } from '../sharing/index.ts';
 import { sm2GenerateKeyPair } from '../../verify/sm2-keys.ts';
 import { testEngines } from '../../../test/db.ts';
 import { buildTestApp, freshResidentId } from '../../../test/factories.ts';
-import { HEBEI, startFederation, type FederationNode, type TestFederation } from '../../../test/federation-fixtures.ts';
-import { seedInsurance } from './insurance.seed.ts';
+import { GUANGXI, HEBEI, startFederation, type FederationNode, type TestFederation } from '../../../test/federation-fixtures.ts';
+import { SEED_CATALOGUE, seedInsurance } from './insurance.seed.ts';
 import { ORPHAN_AFTER_MS } from './cross-province-orphans.ts';
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -290,5 +290,63 @@ describe.each(testEngines())('跨省结算的孤儿结算: Hebei settled, Guangx
     const again = await guangxi.ctx.services.federation.call(HEBEI, 'insurance.cancel', payload);
     expect(again.result).toEqual({ ref, status: 'none' });
     expect(await n(hebei, sql`select count(*) as n from insurance_remote_settlements`)).toBe(before);
+  });
+
+  it('does not settle at Hebei a settlement request held up there longer than a third of ORPHAN_AFTER_MS (Guangxi may withdraw it by then)', async () => {
+    const residentId = freshResidentId();
+    const psnNo = await hebei.ctx.services.insuranceAdmin.enrol({
+      residentId,
+      name: '周大爷',
+      scheme: 'employee',
+      region: SHIJIAZHUANG,
+      fromDate: '2020-01-01',
+      accountBalanceFen: 0,
+    });
+    const types = hebei.ctx.services.insurance.crossProvinceTypes;
+    const typeOf = (name: string) => types.find((t) => t.type === name)!;
+    const mdtrtId = `STALE${Date.now().toString(36)}`;
+    const payload = {
+      mdtrt_cert_type: '02',
+      mdtrt_cert_no: residentId,
+      id_masked: maskResidentId(residentId),
+      mdtrt_id: mdtrtId,
+      fixmedins_code: HOSPITAL,
+      hosp_lv: 3,
+      mdtrtarea_admvs: '450103',
+      med_type: '21',
+      begntime: today,
+      emergency: false,
+      acct_used_flag: '1',
+      feedetail: STAY.map((l) => [
+        l.feedetlSn,
+        l.code,
+        SEED_CATALOGUE.find((c) => c.code === l.code)!.cls,
+        l.quantity,
+        l.unitPriceFen,
+        null,
+      ]),
+    };
+    const message = (type: string, agoMs: number, body: Record<string, unknown>) => ({
+      id: randomUUID(),
+      from: GUANGXI,
+      to: HEBEI,
+      type,
+      payload: body,
+      created: new Date(clock().getTime() - agoMs).toISOString(),
+    });
+    const db = hebei.ctx.database.db;
+    const pre = await db.transaction((tx) => typeOf('insurance.presettle').apply(tx, message('insurance.presettle', 0, payload)));
+    const settle = { ...payload, expect: pre.digest };
+    const stale = await db
+      .transaction((tx) => typeOf('insurance.settle').apply(tx, message('insurance.settle', ORPHAN_AFTER_MS / 3 + 60_000, settle)))
+      .catch((e: unknown) => e);
+    expect(stale).toMatchObject({ code: 'INSURANCE_SETTLEMENT_MISMATCH' });
+    expect(formatMessage((stale as AppError).code, (stale as AppError).params, 'en')).toContain('waited too long');
+    expect(await remoteAt(mdtrtId)).toEqual([]);
+    expect((await totalsAt(psnNo))?.stays ?? 0).toBe(0);
+    // The same request in time settles.
+    await db.transaction((tx) => typeOf('insurance.settle').apply(tx, message('insurance.settle', 60_000, settle)));
+    expect((await remoteAt(mdtrtId)).map((r) => r.status)).toEqual(['settled']);
+    expect((await totalsAt(psnNo))!.stays).toBe(1);
   });
 });

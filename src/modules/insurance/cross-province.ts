@@ -46,7 +46,7 @@ import {
   insuranceYearTotals,
 } from './insurance.tables.ts';
 import { insuranceRemoteSettlements } from './cross-province.tables.ts';
-import { ABANDONED, createOrphans } from './cross-province-orphans.ts';
+import { ABANDONED, createOrphans, ORPHAN_AFTER_MS } from './cross-province-orphans.ts';
 import { NoPolicyError, resolvePolicy } from './policies.ts';
 import type { InstitutionRow, ReferenceData } from './reference-data.ts';
 import {
@@ -67,6 +67,8 @@ const PRESETTLE_TYPE = 'insurance.presettle';
 const SETTLE_TYPE = 'insurance.settle';
 const CANCEL_TYPE = 'insurance.cancel';
 
+/** How old an `insurance.settle` may be when B makes it: well within ORPHAN_AFTER_MS, clocks' skew included. */
+const SETTLE_FRESH_MS = ORPHAN_AFTER_MS / 3;
 const INPATIENT: ReadonlySet<string> = new Set(['21', '52']);
 const MED_TYPES: ReadonlySet<string> = new Set(['11', '14', '21', '52']);
 const MAX_LINES = 2_000;
@@ -284,6 +286,16 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
     type: SETTLE_TYPE,
     async apply(tx: Tx, message: Message): Promise<Record<string, unknown>> {
       const { p, result, year, inpatient, treatment, answer } = await computeHere(tx, message, true);
+      // After the locks: a settlement held up here past SETTLE_FRESH_MS is not made. The place of
+      // treatment withdraws one it never completed no sooner than ORPHAN_AFTER_MS after it asked;
+      // by then this one was made and is cancelled, or will never be.
+      if (clock().getTime() - Date.parse(message.created) > SETTLE_FRESH_MS)
+        throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', {
+          detail: {
+            zh: '结算请求在参保地等待过久，未结算',
+            en: 'the settlement request waited too long at the place of insurance; nothing was settled',
+          },
+        });
       const mdtrtId = text(message.payload, 'mdtrt_id', /^[A-Za-z0-9]{1,60}$/);
       if (message.payload.expect !== answer.digest)
         throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', {

@@ -132,6 +132,20 @@ function startBackground(platform: Platform, config: Config, log: BackgroundLog)
         onError: (error) => log.error({ err: error }, 'federation message body prune failed'),
       })
     : null;
+  // 跨省结算: a settlement the place of insurance committed and this node never did (the hospital gave
+  // up on its msgid) is refused here and withdrawn there, every minute.
+  const stopOrphans = platform.services.federation.enabled
+    ? startPeriodic({
+        intervalMs: 60_000,
+        run: () =>
+          platform.services.insurance
+            .reconcileCrossProvinceOrphans((error, callId) =>
+              log.warn({ err: error, callId }, 'cross-province orphan settlement not withdrawn yet'),
+            )
+            .then(() => undefined),
+        onError: (error) => log.error({ err: error }, 'cross-province orphan reconciliation failed'),
+      })
+    : null;
   // Ended sessions are deleted in bounded batches, every ten minutes.
   const stopPurge = startSessionPurge(platform.database.db, {
     intervalMs: 10 * 60_000,
@@ -188,6 +202,7 @@ function startBackground(platform: Platform, config: Config, log: BackgroundLog)
     await stopRatingRollup();
     await stopOutboxPrune();
     await stopMessagePrune?.();
+    await stopOrphans?.();
     await stopBenefits();
     clearInterval(escalation);
     clearInterval(caseEscalation);

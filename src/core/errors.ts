@@ -372,6 +372,11 @@ export const ERROR_CODES = {
     zh: '参保地 {region} 所在省份没有医保节点在跨省通办联邦目录中，无法跨省办理，未办理；重试不会成功，请按参保地规定办理（如回参保地报销）',
     en: 'The province of the place of insurance {region} has no insurance node in the federation directory, so this cannot be done across provinces; nothing was done, and retrying will not help (claim at the place of insurance instead)',
   },
+  INSURANCE_SETTLEMENT_ABANDONED: {
+    status: 409,
+    zh: '报文 {msgid} 的结算未完成，已在参保地撤回；请重新预结算，并用新的报文 ID 结算',
+    en: 'The settlement of message {msgid} was not completed and has been withdrawn at the place of insurance; pre-settle and settle again with a new msgid',
+  },
   EVIDENCE_PROVIDER_NOT_FOUND: {
     status: 404,
     zh: '联邦目录中没有能提供 {type} 电子证照的外省节点（{region}）',

@@ -44,3 +44,38 @@ export const insuranceRemoteSettlements = pgTable(
     check('insurance_remote_settlements_status_check', sql`${t.status} in ('settled','cancelled')`),
   ],
 );
+
+/**
+ * At the place of treatment: a settlement this node asked another province's node to make
+ * (`insurance.settle`), recorded in its own short transaction before the call and marked
+ * `settled` in the transaction of this node's settlement. One still `pending` long after the
+ * hospital's last try (cross-province-orphans.ts) was settled at the place of insurance, or not,
+ * but never here: its msgid is answered INSURANCE_SETTLEMENT_ABANDONED (`abandoning`) and the
+ * place of insurance asked to cancel it (`abandoned` once it answered).
+ */
+export const insuranceRemoteIntents = pgTable(
+  'insurance_remote_intents',
+  {
+    /** The `insurance.settle` call's id (derived from the institution and the msgid: a retry is the same intent). */
+    callId: uuid('call_id').primaryKey(),
+    kind: text('kind').$type<'settle'>().notNull(),
+    institutionCode: text('institution_code').notNull(),
+    msgid: text('msgid').notNull(),
+    /** The window's request digest: the msgid's final answer is stored under it (a retry of it gets that answer). */
+    requestDigest: text('request_digest').notNull(),
+    mdtrtId: text('mdtrt_id').notNull(),
+    /** The place of insurance (its division). */
+    region: text('region').notNull(),
+    state: text('state').$type<'pending' | 'settled' | 'abandoning' | 'abandoned'>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    /** The last try of the hospital (pending), or the last change of state. */
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index('insurance_remote_intents_open')
+      .on(t.updatedAt)
+      .where(sql`${t.state} in ('pending','abandoning')`),
+    check('insurance_remote_intents_state_check', sql`${t.state} in ('pending','settled','abandoning','abandoned')`),
+    check('insurance_remote_intents_kind_check', sql`${t.kind} in ('settle')`),
+  ],
+);

@@ -46,6 +46,7 @@ import {
   insuranceYearTotals,
 } from './insurance.tables.ts';
 import { insuranceRemoteSettlements } from './cross-province.tables.ts';
+import { ABANDONED, createOrphans, ORPHAN_AFTER_MS } from './cross-province-orphans.ts';
 import { NoPolicyError, resolvePolicy } from './policies.ts';
 import type { InstitutionRow, ReferenceData } from './reference-data.ts';
 import {
@@ -66,6 +67,8 @@ const PRESETTLE_TYPE = 'insurance.presettle';
 const SETTLE_TYPE = 'insurance.settle';
 const CANCEL_TYPE = 'insurance.cancel';
 
+/** How old an `insurance.settle` may be when B makes it: well within ORPHAN_AFTER_MS, clocks' skew included. */
+const SETTLE_FRESH_MS = ORPHAN_AFTER_MS / 3;
 const INPATIENT: ReadonlySet<string> = new Set(['21', '52']);
 const MED_TYPES: ReadonlySet<string> = new Set(['11', '14', '21', '52']);
 const MAX_LINES = 2_000;
@@ -283,6 +286,16 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
     type: SETTLE_TYPE,
     async apply(tx: Tx, message: Message): Promise<Record<string, unknown>> {
       const { p, result, year, inpatient, treatment, answer } = await computeHere(tx, message, true);
+      // After the locks: a settlement held up here past SETTLE_FRESH_MS is not made. The place of
+      // treatment withdraws one it never completed no sooner than ORPHAN_AFTER_MS after it asked;
+      // by then this one was made and is cancelled, or will never be.
+      if (clock().getTime() - Date.parse(message.created) > SETTLE_FRESH_MS)
+        throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', {
+          detail: {
+            zh: '结算请求在参保地等待过久，未结算',
+            en: 'the settlement request waited too long at the place of insurance; nothing was settled',
+          },
+        });
       const mdtrtId = text(message.payload, 'mdtrt_id', /^[A-Za-z0-9]{1,60}$/);
       if (message.payload.expect !== answer.digest)
         throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', {
@@ -355,22 +368,39 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
     async apply(tx: Tx, message: Message): Promise<Record<string, unknown>> {
       const ref = text(message.payload, 'ref', /^[0-9a-f-]{36}$/);
       const [s] = await tx.select().from(insuranceRemoteSettlements).where(eq(insuranceRemoteSettlements.ref, ref)).for('update');
-      if (!s || s.fromMember !== message.from) throw new AppError('NOT_FOUND', { what: 'settlement' });
-      // The settlement is the person's the ID number names here (under B's key), or none.
-      const p = await personHere(tx, message.payload, false).catch((error: unknown) => {
-        if (error instanceof AppError && error.code === 'INSURANCE_NOT_INSURED') return null;
-        throw error;
-      });
-      if (p?.psnNo !== s.psnNo) throw new AppError('NOT_FOUND', { what: 'settlement' });
-      if (s.status !== 'settled')
-        throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId: s.mdtrtId, state: '已撤销', action: '撤销结算' });
+      // Never settled here (the call refused, or never arrived): nothing to cancel, and nothing is.
+      if (!s) return { ref, status: 'none' };
+      if (s.fromMember !== message.from) throw new AppError('NOT_FOUND', { what: 'settlement' });
+      const abandoned = message.payload.abandoned === true;
+      if (abandoned) {
+        // The place of treatment withdraws a settlement of its own call it never completed
+        // (cross-province-orphans.ts): its ref and encounter; it holds no ID number to send.
+        if (s.mdtrtId !== message.payload.mdtrt_id) throw new AppError('NOT_FOUND', { what: 'settlement' });
+        if (s.status !== 'settled') return { ref, status: s.status };
+      } else {
+        // The settlement is the person's the ID number names here (under B's key), or none.
+        const p = await personHere(tx, message.payload, false).catch((error: unknown) => {
+          if (error instanceof AppError && error.code === 'INSURANCE_NOT_INSURED') return null;
+          throw error;
+        });
+        if (p?.psnNo !== s.psnNo) throw new AppError('NOT_FOUND', { what: 'settlement' });
+        if (s.status !== 'settled')
+          throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId: s.mdtrtId, state: '已撤销', action: '撤销结算' });
+      }
       const now = clock();
       await tx
         .update(insuranceRemoteSettlements)
         .set({ status: 'cancelled', cancelledAt: now, cancelRef: message.id })
         .where(eq(insuranceRemoteSettlements.ref, ref));
       await takeBackParts(tx, s, now);
-      const leaf = { kind: SETTLEMENT_LEAF, event: 'cancelled-for-another-province', ref, from: message.from, at: now.toISOString() };
+      const leaf = {
+        kind: SETTLEMENT_LEAF,
+        event: 'cancelled-for-another-province',
+        ref,
+        from: message.from,
+        ...(abandoned ? { abandoned } : {}),
+        at: now.toISOString(),
+      };
       await deps.ledger.appendInTx(tx, { kind: SETTLEMENT_LEAF, data: encoder.encode(JSON.stringify(leaf)) });
       return { ref, status: 'cancelled' };
     },
@@ -390,7 +420,10 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
   function answered(prior: PriorMessage, institution: InstitutionRow, env: Envelope, requestDigest: string): Answer {
     if (prior.request_digest !== requestDigest || prior.institution_code !== institution.code)
       throw new AppError('INSURANCE_MSGID_REUSED', { msgid: env.msgid });
-    return JSON.parse(prior.response) as Answer;
+    const out = JSON.parse(prior.response) as Answer;
+    // Settled at neither side (cross-province-orphans.ts): the msgid's final answer is the refusal.
+    if (out.err_code === ABANDONED) throw new AppError(ABANDONED, { msgid: env.msgid });
+    return out;
   }
 
   const answer = (output: Record<string, unknown>): Answer => ({
@@ -415,6 +448,17 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
 
   const ask = (region: string, type: string, id: string, payload: Record<string, unknown>) =>
     askPlaceOfInsurance(port, region, type, id, payload);
+
+  const orphans = createOrphans({
+    db,
+    clock,
+    lockEncounter: (tx, mdtrtId) => ws.lockEncounter(tx, mdtrtId),
+    prior: (ex, msgid) => ws.prior(ex, msgid),
+    cancelAt: (region, id, payload) => ask(region, CANCEL_TYPE, id, payload),
+    appendLeaf: async (tx, leaf) => {
+      await deps.ledger.appendInTx(tx, { kind: SETTLEMENT_LEAF, data: encoder.encode(JSON.stringify({ kind: SETTLEMENT_LEAF, ...leaf })) });
+    },
+  });
 
   /** B's answer as a settlement, checked against the lines A sent (B computed on those, every line once). */
   function settlementOf(result: Record<string, unknown>, lines: readonly LineTuple[], member: string): { s: Settlement; digest: string } {
@@ -521,6 +565,15 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
       });
     const payload = { ...payloadOf(env, institution, read), expect: e.presettle_digest };
     const id = callIdOf(SETTLE_TYPE, institution, env.msgid);
+    // Recorded before B is asked: a settlement B commits and this node never does is found and withdrawn.
+    await orphans.intend({
+      callId: id,
+      institutionCode: institution.code,
+      msgid: env.msgid,
+      requestDigest,
+      mdtrtId,
+      region: env.insuplc_admdvs,
+    });
     const reply = await ask(env.insuplc_admdvs, SETTLE_TYPE, id, payload);
     const { s, digest } = settlementOf(reply.result, read.lines!, env.insuplc_admdvs);
     if (digest !== e.presettle_digest)
@@ -589,6 +642,7 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
         { kind: SETTLEMENT_LEAF, data: encoder.encode(leaf) },
       );
       if (!written) throw changed();
+      await orphans.settled(tx, id);
       await reply.record(tx);
       await inTx?.(tx, out);
       return out;
@@ -671,6 +725,8 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
         },
       });
     },
+    /** A's reconciliation of settlements B committed and this node never did (cross-province-orphans.ts); the background runs it. */
+    reconcileOrphans: (onError?: (error: unknown, callId: string) => void) => orphans.reconcile(onError),
     /** B's side: the message types this node answers as a place of insurance (registered in app.ts). */
     messageTypes: [presettleType, settleType, cancelType],
   };

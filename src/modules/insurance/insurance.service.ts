@@ -101,6 +101,8 @@ export function createInsuranceService(deps: InsuranceDeps) {
       })),
     /** 跨省异地就医结算: the federation message types this node answers as a place of insurance (app.ts registers them). */
     crossProvinceTypes: [...crossProvince.messageTypes, remotePersons.personType],
+    /** 跨省结算: settlements the place of insurance committed and this node never did, withdrawn (the background runs it every minute). */
+    reconcileCrossProvinceOrphans: crossProvince.reconcileOrphans,
     /** The hospital interface (routes verify the signature first). */
     handleTransaction: transactions.handle,
     /** 医保窗口: a hospital's window clerks act for the patient through the same transactions (window.ts). */

@@ -1,0 +1,166 @@
+/**
+ * 跨省结算的孤儿结算: a settlement the place of insurance (B) committed and this node, the place of
+ * treatment (A), never did. A asks B to settle in a synchronous call and only then writes its own
+ * settlement in its own transaction; killed between, its transaction failed after B answered, or B's
+ * answer lost to a timeout, and the hospital never retrying that msgid, B would keep a settlement
+ * (in the person's year's totals there, the cap included) that A does not have.
+ *
+ * A saga driven by A, with a compensation: before the call A records an intent (the call's id, the
+ * msgid, the encounter, B's division) in its own short transaction, and marks it `settled` in the
+ * transaction of its settlement. `reconcile` (every minute in the background) takes the intents
+ * still `pending` ORPHAN_AFTER_MS after the hospital's last try: under the encounter's lock, a msgid
+ * answered meanwhile is `settled`; any other gets its final answer, INSURANCE_SETTLEMENT_ABANDONED
+ * (a late retry never settles on B's old answer), and the intent is `abandoning`. Then B is asked to
+ * cancel the call's settlement (`insurance.cancel` with `abandoned`: B answers "nothing to cancel"
+ * when it never settled it), with an id derived from the intent (a retry is the same message); B's
+ * answer makes it `abandoned`. B unreachable: it stays `abandoning`, and the next run asks again.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, lt, or } from 'drizzle-orm';
+import { AppError, formatMessage } from '../../core/errors.ts';
+import type { Db, Executor, Tx } from '../../db/database.ts';
+import type { Answer } from './envelope.ts';
+import { insuranceMessages } from './insurance.tables.ts';
+import { insuranceRemoteIntents } from './cross-province.tables.ts';
+import { derivedUuid } from './statement.ts';
+import type { PriorMessage } from './window-statements.ts';
+
+/** How long after the hospital's last try of a msgid its settlement counts as abandoned: longer than any retry of it. */
+export const ORPHAN_AFTER_MS = 15 * 60_000;
+/** The final answer of an abandoned msgid. */
+export const ABANDONED = 'INSURANCE_SETTLEMENT_ABANDONED';
+const BATCH = 100;
+
+type Intent = typeof insuranceRemoteIntents.$inferSelect;
+
+interface OrphanDeps {
+  db: Db;
+  clock: () => Date;
+  lockEncounter(tx: Executor, mdtrtId: string): Promise<void>;
+  prior(ex: Executor, msgid: string): Promise<PriorMessage | null>;
+  /** Asks the place of insurance to cancel (`insurance.cancel`); throws AppError when it cannot be reached. */
+  cancelAt(region: string, id: string, payload: Record<string, unknown>): Promise<{ record(executor: Executor): Promise<void> }>;
+  /** Appends the abandonment's leaf to the ledger, in the transaction. */
+  appendLeaf(tx: Tx, leaf: Record<string, unknown>): Promise<void>;
+}
+
+interface OrphanRun {
+  /** Answered at this node after all (the intent is settled now). */
+  settled: number;
+  /** Refused here and cancelled at the place of insurance. */
+  abandoned: number;
+  /** Refused here; the place of insurance not reached yet (the next run asks again). */
+  abandoning: number;
+  /** Intents whose step failed otherwise (the others went on). */
+  failed: number;
+}
+
+/** The answer a retry of an abandoned msgid gets (stored as its message's answer). */
+function abandonedAnswer(msgid: string, at: Date): Answer {
+  return {
+    infcode: -1,
+    inf_refmsgid: `YB${randomUUID().replaceAll('-', '').slice(0, 24)}`,
+    respond_time: at.toISOString(),
+    err_code: ABANDONED,
+    err_msg: formatMessage(ABANDONED, { msgid }, 'zh-CN'),
+    err_msg_en: formatMessage(ABANDONED, { msgid }, 'en'),
+  };
+}
+
+export function createOrphans(d: OrphanDeps) {
+  const { db, clock } = d;
+  const at = (callId: string) => eq(insuranceRemoteIntents.callId, callId);
+
+  /** Under the encounter's lock: settled meanwhile, or the msgid's final answer and `abandoning`. */
+  async function decide(intent: Intent, cutoff: Date): Promise<Intent['state']> {
+    return db.transaction(async (tx) => {
+      await d.lockEncounter(tx, intent.mdtrtId);
+      const [row] = await tx.select().from(insuranceRemoteIntents).where(at(intent.callId)).for('update');
+      if (!row || row.state !== 'pending' || row.updatedAt >= cutoff) return row?.state ?? 'settled';
+      const now = clock();
+      if (await d.prior(tx, row.msgid)) {
+        await tx.update(insuranceRemoteIntents).set({ state: 'settled', updatedAt: now }).where(at(row.callId));
+        return 'settled';
+      }
+      await tx.insert(insuranceMessages).values({
+        msgid: row.msgid,
+        institutionCode: row.institutionCode,
+        infno: '2304',
+        requestDigest: row.requestDigest,
+        response: JSON.stringify(abandonedAnswer(row.msgid, now)),
+        createdAt: now,
+      });
+      await d.appendLeaf(tx, { event: 'abandoned', institution: row.institutionCode, placeOfInsurance: row.callId, at: now.toISOString() });
+      await tx.update(insuranceRemoteIntents).set({ state: 'abandoning', updatedAt: now }).where(at(row.callId));
+      return 'abandoning';
+    });
+  }
+
+  /** B asked to cancel the call's settlement (the same message id on every try); its answer makes the intent `abandoned`. */
+  async function withdraw(intent: Intent): Promise<void> {
+    const reply = await d.cancelAt(intent.region, derivedUuid('federation-call/insurance.cancel/abandoned', intent.callId), {
+      ref: intent.callId,
+      mdtrt_id: intent.mdtrtId,
+      abandoned: true,
+    });
+    await db.transaction(async (tx) => {
+      await reply.record(tx);
+      await tx
+        .update(insuranceRemoteIntents)
+        .set({ state: 'abandoned', updatedAt: clock() })
+        .where(and(at(intent.callId), eq(insuranceRemoteIntents.state, 'abandoning')));
+    });
+  }
+
+  return {
+    /** Before asking B to settle, in its own transaction: the intent (a retried msgid is the same one, its last try now). */
+    async intend(row: Pick<Intent, 'callId' | 'institutionCode' | 'msgid' | 'requestDigest' | 'mdtrtId' | 'region'>): Promise<void> {
+      const now = clock();
+      await db
+        .insert(insuranceRemoteIntents)
+        .values({ ...row, kind: 'settle', state: 'pending', createdAt: now, updatedAt: now })
+        .onConflictDoUpdate({
+          target: insuranceRemoteIntents.callId,
+          set: { updatedAt: now },
+          setWhere: eq(insuranceRemoteIntents.state, 'pending'),
+        });
+    },
+
+    /** In the transaction of this node's settlement. */
+    async settled(tx: Tx, callId: string): Promise<void> {
+      await tx.update(insuranceRemoteIntents).set({ state: 'settled', updatedAt: clock() }).where(at(callId));
+    },
+
+    /** One run of the reconciliation: each intent on its own, a failure of one not stopping the others (each to `onError`). */
+    async reconcile(onError?: (error: unknown, callId: string) => void): Promise<OrphanRun> {
+      const cutoff = new Date(clock().getTime() - ORPHAN_AFTER_MS);
+      const due = await db
+        .select()
+        .from(insuranceRemoteIntents)
+        .where(
+          or(
+            eq(insuranceRemoteIntents.state, 'abandoning'),
+            and(eq(insuranceRemoteIntents.state, 'pending'), lt(insuranceRemoteIntents.updatedAt, cutoff)),
+          ),
+        )
+        .orderBy(asc(insuranceRemoteIntents.updatedAt))
+        .limit(BATCH);
+      const run: OrphanRun = { settled: 0, abandoned: 0, abandoning: 0, failed: 0 };
+      for (const intent of due) {
+        let state: Intent['state'] = intent.state;
+        try {
+          if (state === 'pending') state = await decide(intent, cutoff);
+          if (state === 'settled') run.settled++;
+          if (state !== 'abandoning') continue;
+          await withdraw(intent);
+          run.abandoned++;
+        } catch (error) {
+          if (state === 'abandoning' && error instanceof AppError && error.status === 503) run.abandoning++;
+          else run.failed++;
+          onError?.(error, intent.callId);
+        }
+      }
+      return run;
+    },
+  };
+}

@@ -9,6 +9,9 @@ export default defineConfig({
     exclude: ['node_modules/**', 'test/e2e/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // expect.poll waits for its condition up to 15 s (vitest's default, 1 s, is shorter than a page's
+    // request and render take on CI's two shared cores; a condition that holds returns at once).
+    expect: { poll: { timeout: 15_000, interval: 100 } },
     // The system tools are checked and the web apps built once, before all files (test/global-setup.ts).
     globalSetup: ['test/global-setup.ts', 'test/db-template-setup.ts'],
     pool: 'forks',

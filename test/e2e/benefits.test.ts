@@ -302,7 +302,8 @@ describe('benefits in the browser', () => {
 
     // The status filter: only the refusal.
     await page.getByRole('combobox', { name: '状态' }).click();
-    await page.locator('.ant-select-item-option', { hasText: '未符合条件' }).click();
+    // The open list's option (a list still closing is never clickable).
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '未符合条件' }).click();
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().textContent()).toContain('生育津贴');
     await page.close();

@@ -11,5 +11,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 1,
     fileParallelism: false,
+    // expect.poll waits for its condition up to 15 s (vitest's default, 1 s, is shorter than a page's
+    // request and render take on CI's two shared cores; a condition that holds returns at once).
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 });

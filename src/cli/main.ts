@@ -12,7 +12,7 @@ import { generateOpenApi } from './openapi.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerKeysCommands } from './keys-command.ts';
 import { registerLedgerCommands, registerWitnessCommands } from '../modules/ledger/index.ts';
-import { configuredSharingKey, registerBankCommands, registerExternalDeptCommands } from '../modules/sharing/index.ts';
+import { configuredSharingKeys, registerBankCommands, registerExternalDeptCommands } from '../modules/sharing/index.ts';
 import { registerInsuranceCommands } from '../modules/insurance/index.ts';
 import { registerOidcCommands } from '../modules/oidc/index.ts';
 import { registerFederationCommands } from '../modules/federation/index.ts';
@@ -183,7 +183,7 @@ registerLedgerCommands(program, () => openPlatform(loadConfig()));
 registerWitnessCommands(program, () => openPlatform(loadConfig()));
 registerExternalDeptCommands(
   program,
-  () => configuredSharingKey(loadConfig()),
+  () => configuredSharingKeys(loadConfig()),
   () => openPlatform(loadConfig()),
 );
 registerBankCommands(program);

@@ -143,7 +143,7 @@ export const CATALOGUE = {
   'sharing.records.external': { zh: '外部数据由部门自有系统维护', en: "an external dataset is kept in the department's own system" },
   'sharing.records.noField': { zh: '请至少填写一个字段', en: 'fill in at least one field' },
   'sharing.external.keyInvalid': { zh: '数据集配置的部门公钥无效', en: "the dataset's pinned department key is not a valid public key" },
-  'sharing.external.keyNotEd25519': { zh: '部门公钥须为 Ed25519', en: 'the pinned department key must be Ed25519' },
+  'sharing.external.keyNotSupported': { zh: '部门公钥须为 Ed25519 或 SM2', en: 'the pinned department key must be Ed25519 or SM2' },
   'sharing.payment.instructionId': { zh: '支付指令编号须为 UUID', en: 'the instruction id must be a UUID' },
   'sharing.payment.amount': { zh: '支付金额须为正整数（分）', en: 'the amount must be a positive whole number of fen' },
   'sharing.payment.payeeName': { zh: '请填写收款人姓名（不超过 64 个字符）', en: "the payee's name is required (at most 64 characters)" },

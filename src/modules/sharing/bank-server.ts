@@ -8,12 +8,12 @@
  *
  * Run it with `yiban bank serve`; tests start it as a separate process (bank-process.ts).
  */
-import { createHash, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isUuid } from '../../core/values.ts';
 import { maskResidentId } from '../identity/index.ts';
 import { flatHeaders, plain, readBody } from './external-department.ts';
-import type { SigningKey } from './http-signature-keys.ts';
+import type { SigningKey, VerifyingKey } from './http-signature-keys.ts';
 import { signResponse } from './http-signature-sign.ts';
 import { verifyRequest } from './http-signature-verify.ts';
 import { SignatureError } from './http-signatures.ts';
@@ -22,7 +22,7 @@ export interface BankServerOptions {
   name: string;
   key: SigningKey;
   /** The platform public keys the bank accepts, by key id (trustedKeys). */
-  trusted: Map<string, KeyObject>;
+  trusted: Map<string, VerifyingKey>;
   windowSeconds?: number;
   /** The scheme and authority the platform addresses the bank by, behind a TLS proxy; default: http and the Host header. */
   publicUrl?: string;

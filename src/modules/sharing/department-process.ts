@@ -10,8 +10,18 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodePkcs8, privateKeyToPem } from '../../verify/keys.ts';
+import { sm2GenerateKeyPair } from '../../verify/sm2-keys.ts';
 import type { DepartmentDataset, DepartmentStats } from './external-department.ts';
-import { keyIdOf, publicKeyPem, type SigningKey } from './http-signature-keys.ts';
+import {
+  keyIdOf,
+  publicKeyPem,
+  signingKeyPem,
+  sm2KeyIdOf,
+  sm2SigningKey,
+  type SigningKey,
+  type Sm2SigningKey,
+} from './http-signature-keys.ts';
 import type { ProviderConfig } from './sharing.tables.ts';
 
 const YIBAN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/yiban.js');
@@ -20,6 +30,20 @@ const YIBAN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../
 export function newSigningKey(prefix = 'yiban-sharing'): SigningKey & { publicKeyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   return { keyId: keyIdOf(publicKey, prefix), privateKey, publicKeyPem: publicKeyPem(publicKey) };
+}
+
+/** A fresh SM2 key pair as a signing key (`alg` "sm2-sm3"), with its public key in PEM (SPKI). */
+export function newSm2SigningKey(prefix = 'yiban-sharing'): Sm2SigningKey & { publicKeyPem: string } {
+  const pair = sm2GenerateKeyPair();
+  const key = sm2SigningKey(sm2KeyIdOf(pair.publicKey, prefix), pair.privateKey);
+  return { ...key, publicKeyPem: signingKeyPem(key) };
+}
+
+/** A signing key's private key as PEM (PKCS#8), as `external-dept serve --key` reads it. */
+export function privateKeyPem(key: SigningKey | Sm2SigningKey): string {
+  return 'alg' in key
+    ? privateKeyToPem(encodePkcs8('SM2', key.privateKey, key.publicKey))
+    : key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 }
 
 /** A GET on a fresh connection (no keep-alive socket the server may be closing). */
@@ -61,8 +85,8 @@ export interface DepartmentSpec {
   datasets: DepartmentDataset[];
   /** Platform public keys (PEM) the department trusts. */
   trust: string[];
-  /** The department's own key; a fresh one by default. */
-  key?: SigningKey & { publicKeyPem: string };
+  /** The department's own key, Ed25519 or SM2; a fresh Ed25519 one by default. */
+  key?: (SigningKey | Sm2SigningKey) & { publicKeyPem: string };
   port?: number;
   delayMs?: number;
   failFirst?: number;
@@ -72,7 +96,7 @@ export interface DepartmentSpec {
 export async function startDepartment(spec: DepartmentSpec): Promise<RunningDepartment> {
   const dir = mkdtempSync(path.join(tmpdir(), 'yiban-dept-'));
   const key = spec.key ?? newSigningKey('dept');
-  writeFileSync(path.join(dir, 'department.key.pem'), key.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  writeFileSync(path.join(dir, 'department.key.pem'), privateKeyPem(key), { mode: 0o600 });
   writeFileSync(path.join(dir, 'datasets.json'), JSON.stringify({ name: spec.name, datasets: spec.datasets }));
   const args = [
     'external-dept',

@@ -2,12 +2,15 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../../../test/db.ts';
-import { freePort, newSigningKey, startDepartment, type RunningDepartment } from '../../../test/external-department.ts';
+import { freePort, newSigningKey, newSm2SigningKey, startDepartment, type RunningDepartment } from '../../../test/external-department.ts';
 import { createTestContext, type TestContext } from '../../../test/factories.ts';
+import { opensslDir } from '../../../test/openssl.ts';
 import { AppError, formatMessage } from '../../core/errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import { ledgerEntries } from '../ledger/ledger.tables.ts';
+import { loadSigningKey, sm2VerifyingKey } from './http-signature-keys.ts';
 import { signRequest } from './http-signature-sign.ts';
+import { verifyResponse } from './http-signature-verify.ts';
 import { contentDigest } from './http-signatures.ts';
 import type { ExternalProviderConfig } from './provider-adapters.ts';
 import { sharingExchanges } from './sharing.tables.ts';
@@ -81,12 +84,16 @@ async function startProxy(target: RunningDepartment): Promise<{ url: string; mod
 describe.each(testEngines())('external provider adapter (signed HTTP, real department process) on %s', (engine) => {
   const platformKey = newSigningKey();
   const otherPlatformKey = newSigningKey();
+  const platformSm2Key = newSm2SigningKey();
+  const otherPlatformSm2Key = newSm2SigningKey();
   let ctx: TestContext;
   let police: Principal;
   let hospital: RunningDepartment;
   let failing: RunningDepartment;
   let slow: RunningDepartment;
   let untrusting: RunningDepartment;
+  /** A department on the national algorithms: an SM2 key OpenSSL made, trusting the platform's SM2 key. */
+  let sm2Hospital: RunningDepartment;
   let laterPort: number;
   let later: RunningDepartment | undefined;
   let residentId: string;
@@ -94,7 +101,9 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
   const records = () => [{ residentId, data: { childName: '钱小宝', hospital: '正定县人民医院' } }];
 
   beforeAll(async () => {
-    ctx = await createTestContext(engine, { externalSharing: { key: platformKey, backoffBaseMs: 20, maxBackoffMs: 100 } });
+    ctx = await createTestContext(engine, {
+      externalSharing: { key: platformKey, sm2Key: platformSm2Key, backoffBaseMs: 20, maxBackoffMs: 100 },
+    });
     police = await ctx.newStaff('department_officer', ctx.departments.public_security!);
     const resident = await ctx.newResident({ name: '钱进' });
     residentId = resident.residentId;
@@ -102,6 +111,18 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
       await ctx.services.applications.submit(resident, { serviceCode: PURPOSE, form: { childName: '钱小宝', householdHead: '钱进' } })
     ).case.id;
     const datasets = (code: string) => [{ code, records: records() }];
+    // The SM2 department's key as OpenSSL 3 makes it (its own PKCS#8 and SPKI), read by our loader.
+    const openssl = opensslDir();
+    let opensslSm2Key;
+    try {
+      openssl.run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:SM2', '-out', 'dept.key.pem']);
+      openssl.run(['pkey', '-in', 'dept.key.pem', '-pubout', '-out', 'dept.pub.pem']);
+      const loaded = loadSigningKey(openssl.file('dept.key.pem'), 'dept');
+      if (!('alg' in loaded)) throw new Error('OpenSSL made no SM2 key');
+      opensslSm2Key = { ...loaded, publicKeyPem: openssl.read('dept.pub.pem').toString('utf8') };
+    } finally {
+      openssl.remove();
+    }
     [hospital, failing, slow, untrusting, laterPort] = await Promise.all([
       startDepartment({ name: '正定县人民医院', datasets: datasets('ext.hospital'), trust: [platformKey.publicKeyPem] }),
       startDepartment({ name: '启动中的医院', datasets: datasets('ext.failing'), trust: [platformKey.publicKeyPem], failFirst: 2 }),
@@ -109,9 +130,16 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
       startDepartment({ name: '不信任平台的医院', datasets: datasets('ext.untrusting'), trust: [otherPlatformKey.publicKeyPem] }),
       freePort(),
     ]);
+    // Started after the others: five processes starting at once on a busy machine can miss the 60 s start-up bound.
+    sm2Hospital = await startDepartment({
+      name: '国密医院',
+      datasets: datasets('ext.sm2'),
+      trust: [platformSm2Key.publicKeyPem],
+      key: opensslSm2Key,
+    });
   }, 120_000);
   afterAll(async () => {
-    await Promise.all([hospital, failing, slow, untrusting, later].map((d) => d?.stop() ?? Promise.resolve()));
+    await Promise.all([hospital, failing, slow, untrusting, sm2Hospital, later].map((d) => d?.stop() ?? Promise.resolve()));
     await ctx?.close();
   });
 
@@ -306,5 +334,81 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
     const refused = await failure(ask('ext.untrusting'));
     expect(refused).toMatchObject({ code: 'DEPARTMENT_REFUSED', details: { status: 401, error: 'UNKNOWN_KEY' } });
     expect(await exchangesOf('ext.untrusting')).toBe(0);
+  });
+
+  it('completes an exchange with a department on SM2: the platform signs with its SM2 key, verifies the SM2 answer, records it once', async () => {
+    expect(sm2Hospital.provider().publicKey).toContain('BEGIN PUBLIC KEY');
+    await publish('ext.sm2', sm2Hospital.provider());
+    const before = await ledgerSize();
+    const key = requestKey();
+    const first = await ask('ext.sm2', key);
+    expect(first).toMatchObject({
+      replayed: false,
+      exchange: { status: 'completed' },
+      data: { childName: '钱小宝', hospital: '正定县人民医院' },
+    });
+    const again = await ask('ext.sm2', key);
+    expect(again).toMatchObject({ replayed: true, data: first.data, exchange: { id: first.exchange.id } });
+    expect(await ledgerSize()).toBe(before + 1);
+    expect(await exchangesOf('ext.sm2')).toBe(1);
+    expect(await sm2Hospital.stats()).toMatchObject({ distinctRequests: 1, served: 2, refused: {} });
+
+    // On the wire: the department's answer is signed with `alg` "sm2-sm3" under its own key id.
+    const url = `${sm2Hospital.url}/v1/datasets/ext.sm2/query`;
+    const body = JSON.stringify({ requestId: 'sm2-wire-000000000001', residentId, fields: ['childName'], purpose: PURPOSE });
+    const signed = await signRequest(platformSm2Key, { url, body, idempotencyKey: 'sm2-wire-000000000001' });
+    expect(signed.headers['signature-input']).toContain('alg="sm2-sm3"');
+    const res = await fetch(url, { method: 'POST', headers: signed.headers, body });
+    const headers = Object.fromEntries(res.headers);
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(headers['signature-input']).toMatch(new RegExp(`keyid="${sm2Hospital.keyId}";alg="sm2-sm3"$`));
+    const departmentKey = sm2VerifyingKey(sm2Hospital.provider().publicKey);
+    await expect(
+      verifyResponse(
+        { url, headers: signed.headers },
+        { status: 200, headers, body: text },
+        { keyFor: (id) => (id === sm2Hospital.keyId ? departmentKey : null), windowSeconds: 300 },
+      ),
+    ).resolves.toMatchObject({ alg: 'sm2-sm3' });
+  });
+
+  it('refuses an answer signed with an SM2 key other than the pinned one, as for Ed25519', async () => {
+    const impostor = newSm2SigningKey('dept');
+    await publish('ext.sm2', { ...sm2Hospital.provider(), publicKey: impostor.publicKeyPem });
+    const before = await ledgerSize();
+    const count0 = await exchangesOf('ext.sm2');
+    const wrongKey = await failure(ask('ext.sm2'));
+    expect(wrongKey).toMatchObject({ code: 'DEPARTMENT_RESPONSE_INVALID', details: { reason: 'SIGNATURE_INVALID' } });
+    expect(formatMessage(wrongKey.code, wrongKey.params, 'zh-CN')).toContain('未通过签名核验');
+    await publish('ext.sm2', { ...sm2Hospital.provider(), keyId: impostor.keyId, publicKey: impostor.publicKeyPem });
+    expect((await failure(ask('ext.sm2'))).details).toEqual({ reason: 'UNKNOWN_KEY' });
+    // An Ed25519 key pinned for the SM2 department: the platform signs in the pinned key's algorithm, Ed25519, which this
+    // department (trusting only the platform's SM2 key) refuses.
+    await publish('ext.sm2', { ...sm2Hospital.provider(), publicKey: newSigningKey('dept').publicKeyPem });
+    expect((await failure(ask('ext.sm2'))).details).toEqual({ status: 401, error: 'UNKNOWN_KEY' });
+    expect(await exchangesOf('ext.sm2')).toBe(count0);
+    expect(await ledgerSize()).toBe(before);
+    await publish('ext.sm2', sm2Hospital.provider());
+    expect((await ask('ext.sm2')).exchange.status).toBe('completed');
+  });
+
+  it('an SM2 department refuses a request signed with an SM2 key it does not trust', async () => {
+    const url = `${sm2Hospital.url}/v1/datasets/ext.sm2/query`;
+    const send = async (key: Parameters<typeof signRequest>[0], requestId: string) => {
+      const body = JSON.stringify({ requestId, residentId, fields: ['childName'], purpose: PURPOSE });
+      const signed = await signRequest(key, { url, body, idempotencyKey: requestId });
+      const res = await fetch(url, { method: 'POST', headers: signed.headers, body });
+      return { status: res.status, body: (await res.json()) as { error?: string; data?: unknown } };
+    };
+    const refused0 = (await sm2Hospital.stats()).refused;
+    expect(await send(platformSm2Key, 'sm2-trusted-00000000001')).toMatchObject({ status: 200, body: { data: { childName: '钱小宝' } } });
+    expect(await send(otherPlatformSm2Key, 'sm2-stranger-0000000001')).toMatchObject({ status: 401, body: { error: 'UNKNOWN_KEY' } });
+    // A stranger's SM2 key under the trusted key's id: the signature does not verify.
+    const forged = { ...otherPlatformSm2Key, keyId: platformSm2Key.keyId };
+    expect(await send(forged, 'sm2-forged-000000000001')).toMatchObject({ status: 401, body: { error: 'SIGNATURE_INVALID' } });
+    const refused = (await sm2Hospital.stats()).refused;
+    expect(refused.UNKNOWN_KEY).toBe((refused0.UNKNOWN_KEY ?? 0) + 1);
+    expect(refused.SIGNATURE_INVALID).toBe((refused0.SIGNATURE_INVALID ?? 0) + 1);
   });
 });

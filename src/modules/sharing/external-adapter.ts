@@ -1,8 +1,14 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../core/errors.ts';
 import { message } from '../../core/messages.ts';
-import type { SigningKey } from './http-signature-keys.ts';
+import {
+  KeyNotPublic,
+  verifyingKeyOf,
+  type HttpSigningKey,
+  type SigningKey,
+  type Sm2SigningKey,
+  type VerifyingKey,
+} from './http-signature-keys.ts';
 import { signRequest } from './http-signature-sign.ts';
 import { verifyResponse } from './http-signature-verify.ts';
 import { SignatureError } from './http-signatures.ts';
@@ -13,8 +19,14 @@ import { departmentAgents, post, sendWithFetch, Transient } from './department-t
 export type ExternalProviderConfig = Extract<ProviderConfig, { kind: 'external' }>;
 
 export interface ExternalAdapterDeps {
-  /** The platform's sharing key: every request is signed with it. */
+  /** The platform's sharing key: every request to a department registered with an Ed25519 key is signed with it. */
   key: SigningKey;
+  /**
+   * The platform's SM2 sharing key, asked for when a department registered with an SM2 key is
+   * first addressed: requests to it are signed with it (`alg` "sm2-sm3"). Without it such a
+   * department cannot be configured.
+   */
+  sm2KeyOf?: () => Sm2SigningKey;
   /** First backoff step; each retry waits a random time up to base·2ⁿ, capped at maxBackoffMs (full jitter). */
   backoffBaseMs?: number;
   maxBackoffMs?: number;
@@ -32,23 +44,30 @@ export const EXTERNAL_DEFAULTS = { timeoutMs: 3000, attempts: 4, backoffBaseMs: 
  * department that does not answer, times out or says 5xx/429 is tried again with exponential
  * backoff and full jitter, up to `attempts`, under the same request id, so a retry is the same
  * query; a refusal (4xx) or an answer whose signature does not verify is not retried.
+ *
+ * The pinned key is Ed25519 or SM2 (its SPKI says which). The platform signs its requests in the
+ * department's algorithm: with its SM2 key (`alg` "sm2-sm3") to a department registered with an
+ * SM2 key, so a department on the national algorithms (国密) needs nothing else; with its Ed25519
+ * key otherwise, as before.
  */
 export function externalAdapter(config: ExternalProviderConfig, deps: ExternalAdapterDeps): ProviderAdapter {
-  let departmentKey: KeyObject;
+  let departmentKey: VerifyingKey;
   try {
-    departmentKey = createPublicKey(config.publicKey);
-  } catch {
+    departmentKey = verifyingKeyOf(config.publicKey);
+  } catch (error) {
     throw new AppError('DEPARTMENT_RESPONSE_INVALID', {
       department: config.baseUrl,
-      reason: message('sharing.external.keyInvalid'),
+      reason: message(error instanceof KeyNotPublic ? 'sharing.external.keyInvalid' : 'sharing.external.keyNotSupported'),
     });
   }
-  if (departmentKey.asymmetricKeyType !== 'ed25519') {
+  const chosenKey: HttpSigningKey | undefined = 'alg' in departmentKey ? deps.sm2KeyOf?.() : deps.key;
+  if (!chosenKey) {
     throw new AppError('DEPARTMENT_RESPONSE_INVALID', {
       department: config.baseUrl,
-      reason: message('sharing.external.keyNotEd25519'),
+      reason: message('sharing.external.keyNotSupported'),
     });
   }
+  const requestKey = chosenKey;
   const agents = departmentAgents();
   const clock = deps.clock ?? (() => new Date());
   const attempts = config.attempts ?? EXTERNAL_DEFAULTS.attempts;
@@ -64,7 +83,7 @@ export function externalAdapter(config: ExternalProviderConfig, deps: ExternalAd
       fields: request.fields,
       purpose: request.purpose,
     });
-    const signed = await signRequest(deps.key, { url, body, idempotencyKey: request.requestId, now: clock() });
+    const signed = await signRequest(requestKey, { url, body, idempotencyKey: request.requestId, now: clock() });
     const tooLarge = () =>
       new AppError(
         'DEPARTMENT_RESPONSE_INVALID',

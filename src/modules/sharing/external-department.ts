@@ -6,12 +6,15 @@
  * The same request id (Idempotency-Key) gets the same answer and one access-log line, however
  * many times the platform retries.
  *
+ * The department's key is Ed25519 or SM2 (`alg` "sm2-sm3", GM/T 0003/0009), and so is each
+ * platform key it trusts, independently: the algorithm is the key's own (its SPKI), not a setting.
+ *
  * Run it with `yiban external-dept serve`; tests and the demo start it as a separate process.
  */
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { maskResidentId } from '../identity/index.ts';
-import { keyIdOf, type SigningKey } from './http-signature-keys.ts';
+import { verifyingKeyIdOf, verifyingKeyOf, type SigningKey, type Sm2SigningKey, type VerifyingKey } from './http-signature-keys.ts';
 import { signResponse } from './http-signature-sign.ts';
 import { verifyRequest } from './http-signature-verify.ts';
 import { SignatureError } from './http-signatures.ts';
@@ -24,9 +27,10 @@ export interface DepartmentDataset {
 
 export interface DepartmentServerOptions {
   name: string;
-  key: SigningKey;
-  /** The platform public keys the department accepts, by key id. */
-  trusted: Map<string, KeyObject>;
+  /** The department's own key: its answers are signed with it (Ed25519, or SM2 with `alg` "sm2-sm3"). */
+  key: SigningKey | Sm2SigningKey;
+  /** The platform public keys the department accepts, by key id (Ed25519 or SM2). */
+  trusted: Map<string, VerifyingKey>;
   datasets: DepartmentDataset[];
   windowSeconds?: number;
   /**
@@ -53,12 +57,12 @@ const MAX_BODY = 64 * 1024;
 const QUERY_PATH = /^\/v1\/datasets\/([A-Za-z0-9_.-]{1,64})\/query$/;
 const REQUEST_ID = /^[A-Za-z0-9_-]{16,128}$/;
 
-/** The trusted keys from PEM public keys; each key's id is derived from the key itself. */
-export function trustedKeys(pems: readonly string[]): Map<string, KeyObject> {
+/** The trusted keys from PEM public keys, Ed25519 or SM2; each key's id is derived from the key itself. */
+export function trustedKeys(pems: readonly string[]): Map<string, VerifyingKey> {
   return new Map(
     pems.map((pem) => {
-      const key = createPublicKey(pem);
-      return [keyIdOf(key), key] as const;
+      const key = verifyingKeyOf(pem);
+      return [verifyingKeyIdOf(key), key] as const;
     }),
   );
 }

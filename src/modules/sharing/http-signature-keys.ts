@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createHash, createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from 'node:crypto';
-import { encodeSpki } from '../../verify/keys.ts';
+import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
+import { encodeSpki, privateKeyFromPem, publicKeyToPem } from '../../verify/keys.ts';
+import { SM2_CURVE } from '../../verify/sm2-curve.ts';
 import { rawSm2PublicKey, sm2SignerFor, sm2VerifierFor } from './http-signature-sm2.ts';
 import { SM2_SIGNATURE_ALG, SIGNATURE_ALG, type SignatureAlgorithm } from './http-signatures.ts';
 
@@ -95,6 +97,80 @@ export function derivedSharingKey(masterKey: Buffer): SigningKey {
     Buffer.from(hkdfSync('sha256', masterKey, Buffer.from('yiban'), 'yiban/sharing/http-signature-ed25519/v1', 32)),
   );
   return { keyId: keyIdOf(createPublicKey(privateKey)), privateKey };
+}
+
+/**
+ * The platform's SM2 sharing key (requests to a department registered with an SM2 key): derived
+ * from the master key as the Ed25519 one is, under its own label. 48 bytes reduced mod n − 2, + 1,
+ * as sm2GenerateKeyPair does, so the scalar is always in range.
+ */
+export function derivedSm2SharingKey(masterKey: Buffer): Sm2SigningKey {
+  const bytes = new Uint8Array(hkdfSync('sha256', masterKey, Buffer.from('yiban'), 'yiban/sharing/http-signature-sm2/v1', 48));
+  const privateKey = numberToBytesBE((bytesToNumberBE(bytes) % (SM2_CURVE.n - 2n)) + 1n, 32);
+  const draft = sm2SigningKey('pending', privateKey);
+  return { ...draft, keyId: sm2KeyIdOf(draft.publicKey) };
+}
+
+/**
+ * A signing key from a PEM file, Ed25519 or SM2 as the key says: PKCS#8 "PRIVATE KEY" (what
+ * `external-dept keygen` and `openssl genpkey` write), or for SM2 also SEC1 "EC PRIVATE KEY".
+ * Its key id is derived from the key.
+ */
+export function loadSigningKey(file: string, prefix = 'yiban-sharing'): SigningKey | Sm2SigningKey {
+  let decoded: ReturnType<typeof privateKeyFromPem> | null = null;
+  try {
+    decoded = privateKeyFromPem(readFileSync(file, 'utf8'));
+  } catch {
+    // not one this parser reads: loadSharingKey says what is needed
+  }
+  if (decoded?.algorithm !== 'SM2') return loadSharingKey(file, prefix);
+  const draft = sm2SigningKey('pending', decoded.key);
+  return { ...draft, keyId: sm2KeyIdOf(draft.publicKey, prefix) };
+}
+
+/**
+ * A key a department registers (its SPKI, PEM or DER) as the signatures verify with: Ed25519 as a
+ * node:crypto key, SM2 (id-ecPublicKey on sm2p256v1) as sm2VerifyingKey. Throws KeyNotPublic when
+ * it is no public key, KeyNotSupported for any other algorithm (RSA, P-256…).
+ */
+export function verifyingKeyOf(publicKey: string | Uint8Array): VerifyingKey {
+  let key: KeyObject;
+  try {
+    key =
+      typeof publicKey === 'string'
+        ? createPublicKey(publicKey)
+        : createPublicKey({ key: Buffer.from(publicKey), format: 'der', type: 'spki' });
+  } catch {
+    throw new KeyNotPublic();
+  }
+  if (key.asymmetricKeyType === 'ed25519') return key;
+  // node:crypto reads an SM2 key but names no type for it (asymmetricKeyType undefined): decode its SPKI.
+  try {
+    return sm2VerifyingKey(new Uint8Array(key.export({ format: 'der', type: 'spki' })));
+  } catch {
+    throw new KeyNotSupported();
+  }
+}
+
+export class KeyNotPublic extends Error {
+  constructor() {
+    super('not a public key (SPKI PEM or DER)');
+  }
+}
+class KeyNotSupported extends Error {
+  constructor() {
+    super('the key is neither Ed25519 nor SM2');
+  }
+}
+
+/** The key id of a verifying key: keyIdOf for Ed25519, sm2KeyIdOf for SM2 (both name the SHA-256 of the SPKI). */
+export function verifyingKeyIdOf(key: VerifyingKey, prefix = 'yiban-sharing'): string {
+  return 'alg' in key ? sm2KeyIdOf(key.publicKey, prefix) : keyIdOf(key, prefix);
+}
+
+/** The SPKI PEM of a signing key's public key, Ed25519 or SM2. */
+export function signingKeyPem(key: SigningKey | Sm2SigningKey): string {
+  return 'alg' in key ? publicKeyToPem(encodeSpki('SM2', key.publicKey)) : publicKeyPem(key.privateKey);
 }
 
 /** A signing key from a PKCS#8 PEM file (Ed25519); its key id is derived from the key. */

@@ -2,7 +2,7 @@
 export { datasetRecordsRoutes } from './dataset-records.routes.ts';
 export { type DatasetRecordsService, createDatasetRecordsService } from './dataset-records.ts';
 export { type RunningDepartment, newSigningKey, startDepartment } from './department-process.ts';
-export { configuredSharingKey, registerExternalDeptCommands } from './external-department.cli.ts';
+export { configuredSharingKeys, registerExternalDeptCommands } from './external-department.cli.ts';
 export { type DepartmentStats } from './external-department.ts';
 export {
   type HttpSigningKey,

@@ -1,10 +1,10 @@
 import { AppError, notFound } from '../../core/errors.ts';
-import { derivedSharingKey, publicKeyPem } from './http-signature-keys.ts';
+import { derivedSharingKey, publicKeyPem, signingKeyPem } from './http-signature-keys.ts';
 import { adapterFor } from './provider-adapters.ts';
 import * as repo from './sharing.repository.ts';
 import type { ProviderConfig } from './sharing.tables.ts';
 import { findLegalBasis } from './legal-bases.ts';
-import { checkFields, subjectKeyFunction } from './sharing-context.ts';
+import { checkFields, sm2SharingKeyOf, subjectKeyFunction } from './sharing-context.ts';
 import type { CreateGrantInput, DataSharingDeps, DatasetDef } from './sharing-types.ts';
 
 /** What the sharing admin uses: the database and keys, not the ledger, the cases or the residents. */
@@ -22,6 +22,7 @@ export function createSharingAdmin(deps: SharingAdminDeps) {
   const clock = deps.clock ?? (() => new Date());
   const subjectKeyOf = subjectKeyFunction(deps.masterKey);
   const sharingKey = deps.external?.key ?? derivedSharingKey(deps.masterKey);
+  const sm2Key = sm2SharingKeyOf(deps);
 
   async function requireDataset(code: string): Promise<repo.DatasetRow> {
     const dataset = await repo.findDataset(db, code);
@@ -33,8 +34,15 @@ export function createSharingAdmin(deps: SharingAdminDeps) {
     /** A person's key in every internal dataset (the dataset records service and the master key rotation use it). */
     subjectKeyOf,
 
-    /** The platform's sharing key as departments configure it: key id and public key (SPKI PEM). */
-    sharingPublicKey(): { keyId: string; publicKeyPem: string } {
+    /**
+     * The platform's sharing key as departments configure it: key id and public key (SPKI PEM).
+     * `sm2` gives the SM2 key, which signs the requests to departments registered with an SM2 key.
+     */
+    sharingPublicKey(alg: 'ed25519' | 'sm2' = 'ed25519'): { keyId: string; publicKeyPem: string } {
+      if (alg === 'sm2') {
+        const key = sm2Key();
+        return { keyId: key.keyId, publicKeyPem: signingKeyPem(key) };
+      }
       return { keyId: sharingKey.keyId, publicKeyPem: publicKeyPem(sharingKey.privateKey) };
     },
 
@@ -51,7 +59,7 @@ export function createSharingAdmin(deps: SharingAdminDeps) {
       const dataset = await requireDataset(datasetCode);
       // Refuses a key that is not a public key.
       if (provider.kind === 'external')
-        adapterFor(provider, { external: { ...deps.external, key: sharingKey, clock }, licences: deps.licences });
+        adapterFor(provider, { external: { ...deps.external, key: sharingKey, sm2KeyOf: sm2Key, clock }, licences: deps.licences });
       await repo.upsertDataset(db, { ...dataset, provider, updatedAt: clock() });
     },
 

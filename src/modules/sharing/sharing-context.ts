@@ -2,7 +2,7 @@ import { createHmac, hkdfSync } from 'node:crypto';
 import { AppError, notFound } from '../../core/errors.ts';
 import { message } from '../../core/messages.ts';
 import type { Db } from '../../db/database.ts';
-import { derivedSharingKey, type SigningKey } from './http-signature-keys.ts';
+import { derivedSharingKey, derivedSm2SharingKey, type SigningKey, type Sm2SigningKey } from './http-signature-keys.ts';
 import { adapterFor, type ExternalAdapterDeps, type ProviderAdapter } from './provider-adapters.ts';
 import * as repo from './sharing.repository.ts';
 import type { ProviderConfig } from './sharing.tables.ts';
@@ -42,7 +42,7 @@ export function createSharingContext(deps: DataSharingDeps): SharingContext {
   const clock = deps.clock ?? (() => new Date());
   const subjectKeyOf = subjectKeyFunction(deps.masterKey);
   const sharingKey = deps.external?.key ?? derivedSharingKey(deps.masterKey);
-  const externalDeps: ExternalAdapterDeps = { ...deps.external, key: sharingKey, clock };
+  const externalDeps: ExternalAdapterDeps = { ...deps.external, key: sharingKey, sm2KeyOf: sm2SharingKeyOf(deps), clock };
   const adapters = new Map<string, ProviderAdapter>();
 
   function adapterOf(config: ProviderConfig): ProviderAdapter {
@@ -72,6 +72,12 @@ export function createSharingContext(deps: DataSharingDeps): SharingContext {
   }
 
   return { deps, db, orgs, clock, subjectKeyOf, sharingKey, externalDeps, adapterOf, cachedOrgName, orgNames, requireDataset };
+}
+
+/** The platform's SM2 sharing key, made on first use (deriving it costs a k·G and the first SM2 signer). */
+export function sm2SharingKeyOf(deps: Pick<DataSharingDeps, 'masterKey' | 'external'>): () => Sm2SigningKey {
+  let key = deps.external?.sm2Key;
+  return () => (key ??= derivedSm2SharingKey(deps.masterKey));
 }
 
 export function checkFields(dataset: Pick<repo.DatasetRow, 'code' | 'fields'>, fields: readonly string[]): string[] {

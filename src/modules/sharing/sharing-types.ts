@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import type { Db, Executor } from '../../db/database.ts';
 import type { PreparedStatement } from '../../db/prepared.ts';
 import type { Principal } from '../identity/index.ts';
-import type { SigningKey } from './http-signature-keys.ts';
+import type { SigningKey, Sm2SigningKey } from './http-signature-keys.ts';
 import type { ExternalAdapterDeps, LicenceLibrary } from './provider-adapters.ts';
 import type { DatasetField, ProviderConfig } from './sharing.tables.ts';
 import type { DatasetSchema, ExchangeResultSchema, ExchangeSchema, GrantSchema } from './sharing.schemas.ts';
@@ -57,10 +57,11 @@ export interface DataSharingDeps {
   /** The e-licence library: the certificates issued on the platform (the certificates service). */
   licences: LicenceLibrary;
   /**
-   * The external adapter: the platform's sharing key (default: derived from the master key) and
-   * the retry timing. Each dataset's provider config names the department, its key and attempts.
+   * The external adapter: the platform's sharing keys, Ed25519 and SM2 (each by default derived
+   * from the master key; the SM2 one only when an SM2 department is first addressed), and the
+   * retry timing. Each dataset's provider config names the department, its key and attempts.
    */
-  external?: Omit<ExternalAdapterDeps, 'key' | 'clock'> & { key?: SigningKey };
+  external?: Omit<ExternalAdapterDeps, 'key' | 'sm2KeyOf' | 'clock'> & { key?: SigningKey; sm2Key?: Sm2SigningKey };
   clock?: () => Date;
 }
 

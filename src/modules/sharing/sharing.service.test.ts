@@ -7,6 +7,9 @@ import { createTestContext, PASSWORD, type TestContext } from '../../../test/fac
 import { ledgerEntries } from '../ledger/ledger.tables.ts';
 import { saltedDigest } from './exchange-entry.ts';
 import type { Principal } from '../identity/principal.ts';
+import { AppError, formatMessage } from '../../core/errors.ts';
+import { encodeSpki, publicKeyToPem } from '../../verify/keys.ts';
+import { sm2GenerateKeyPair } from '../../verify/sm2-keys.ts';
 import { publicKeyPem } from './http-signature-keys.ts';
 import { createSharingAdmin } from './sharing-admin.ts';
 import { seedDatasets } from './sharing.seed.ts';
@@ -414,6 +417,40 @@ describe.each(testEngines())('data sharing on %s', (engine) => {
     ).toBe('DEPARTMENT_UNAVAILABLE');
     expect(await exchangesOfCase(caseId)).toBe(0);
     expect(await ledgerSize()).toBe(before);
+  });
+
+  it('pins an SM2 department key (SPKI PEM) as an Ed25519 one, and refuses a key of another algorithm or no key', async () => {
+    await admin().upsertDatasets([
+      {
+        code: 'test.pinned',
+        providerOrgCode: ctx.departments.health!,
+        nameZh: '外部数据',
+        nameEn: 'External data',
+        fields: [{ name: 'x', labelZh: 'X', labelEn: 'X', sensitivity: 'low' }],
+        legalBasis: '测试',
+        provider: { kind: 'internal' },
+      },
+    ]);
+    const external = (publicKey: string) => ({ kind: 'external' as const, baseUrl: 'http://127.0.0.1:9', keyId: 'k1', publicKey });
+    const sm2 = publicKeyToPem(encodeSpki('SM2', sm2GenerateKeyPair().publicKey));
+    await admin().setProvider('test.pinned', external(sm2));
+    await admin().setProvider('test.pinned', external(publicKeyPem(generateKeyPairSync('ed25519').publicKey)));
+    const p256 = publicKeyPem(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey);
+    const refused = await admin()
+      .setProvider('test.pinned', external(p256))
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    if (!(refused instanceof AppError)) throw new Error(`expected an AppError, got ${String(refused)}`);
+    expect(refused.code).toBe('DEPARTMENT_RESPONSE_INVALID');
+    expect(formatMessage(refused.code, refused.params, 'en')).toContain('the pinned department key must be Ed25519 or SM2');
+    expect(await rejection(admin().setProvider('test.pinned', external('not a key')))).toBe('DEPARTMENT_RESPONSE_INVALID');
+    // The platform's SM2 sharing key, as an SM2 department configures its trust.
+    const platformSm2 = admin().sharingPublicKey('sm2');
+    expect(platformSm2.keyId).toMatch(/^yiban-sharing-[0-9a-f]{16}$/);
+    expect(platformSm2.keyId).not.toBe(admin().sharingPublicKey().keyId);
+    expect(platformSm2.publicKeyPem).toContain('BEGIN PUBLIC KEY');
   });
 
   it('keeps requests to the staff of the case org', async () => {

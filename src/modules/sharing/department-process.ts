@@ -140,7 +140,9 @@ export async function spawnListening(args: string[], what: string): Promise<{ ch
   const port = await new Promise<number>((resolve, reject) => {
     let out: string | null = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within 60 s: ${err}`)), 60_000);
+    // A bound for a process that will never say it listens, not a wait: under CI's load (two shared
+    // cores, several processes starting at once) a start-up has taken most of a minute.
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within 150 s: ${err}`)), 150_000);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       if (out === null) return; // access-log lines after the start: drained, not kept
       out += chunk;

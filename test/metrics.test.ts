@@ -123,8 +123,15 @@ describe.each(testEngines())('GET /metrics on %s', (engine) => {
     expect(() => loadMetricsToken({ METRICS_TOKEN: 'short' })).toThrow(/at least 16/);
   });
 
-  it('shows the outbox backlog, its lag and dead letters per topic, and the ledger backlog', async () => {
+  it('shows the outbox backlog, its lag and dead letters per topic, the ledger backlog and the open cross-province settlements', async () => {
     const { db } = suite.ctx.database;
+    // Open cross-province settlements: one being asked, one waiting 20 minutes for B to take it back; a settled one is not open.
+    const intent = (state: string, ago: string) =>
+      db.execute(sql`insert into insurance_remote_intents (call_id, kind, institution_code, msgid, request_digest, mdtrt_id, region, state, created_at, updated_at)
+        values (${randomUUID()}, 'settle', 'H13012300001', ${randomUUID()}, 'd', 'M1', '450800', ${state}, now() - ${ago}::interval, now() - ${ago}::interval)`);
+    await intent('pending', '10 seconds');
+    await intent('abandoning', '20 minutes');
+    await intent('settled', '2 hours');
     const topic = `test.metrics.${randomUUID().slice(0, 8)}`;
     await db.execute(sql`insert into outbox (topic, payload, created_at) values (${topic}, '{}', now() - interval '90 seconds')`);
     await db.execute(sql`insert into outbox (topic, payload) values (${topic}, '{}')`);
@@ -149,6 +156,12 @@ describe.each(testEngines())('GET /metrics on %s', (engine) => {
       expect(sample(text, 'yiban_ledger_checkpoint_age_seconds')).toBeGreaterThanOrEqual(0);
       expect(sample(text, 'yiban_metrics_source_up', { source: 'outbox' })).toBe(1);
       expect(sample(text, 'yiban_metrics_source_up', { source: 'ledger' })).toBe(1);
+      expect(sample(text, 'yiban_insurance_remote_intents', { state: 'pending' })).toBe(1);
+      expect(sample(text, 'yiban_insurance_remote_intents', { state: 'abandoning' })).toBe(1);
+      const age = sample(text, 'yiban_insurance_oldest_open_intent_age_seconds')!;
+      expect(age).toBeGreaterThanOrEqual(20 * 60);
+      expect(age).toBeLessThan(25 * 60);
+      expect(sample(text, 'yiban_metrics_source_up', { source: 'insurance' })).toBe(1);
     } finally {
       await app.close();
     }

@@ -1,6 +1,6 @@
 /**
- * The database gauges of GET /metrics: the outbox per topic and the ledger's size and backlog,
- * read when Prometheus scrapes. Each source is read at most once per `cacheMs` (5 s by default),
+ * The database gauges of GET /metrics: the outbox per topic, the ledger's size and backlog, and the
+ * cross-province settlements still open, read when Prometheus scrapes. Each source is read at most once per `cacheMs` (5 s by default),
  * however many scrapes arrive, and concurrent scrapes share one read, so a scrape storm cannot
  * load the database. A source that fails shows `yiban_metrics_source_up{source} 0` and no values
  * (stale numbers would look current), and is tried again after the same interval.
@@ -11,11 +11,14 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Db } from '../db/database.ts';
 import { readOutboxGauges, type OutboxTopicGauges } from '../modules/events/index.ts';
+import { readInsuranceGauges, type InsuranceGauges } from '../modules/insurance/index.ts';
 import { readLedgerGauges, type LedgerGauges } from '../modules/ledger/index.ts';
 
 export interface GaugeReaders {
   outbox: () => Promise<readonly OutboxTopicGauges[]>;
   ledger: () => Promise<LedgerGauges>;
+  /** Absent: no insurance gauges. */
+  insurance?: () => Promise<InsuranceGauges>;
 }
 
 const DEFAULT_CACHE_MS = 5000;
@@ -23,7 +26,11 @@ const DEFAULT_CACHE_MS = 5000;
 /** The gauges of the platform's database, for `MetricsOptions.gauges`. */
 export function databaseGauges(db: Db) {
   return (registry: Registry, warn: (error: unknown, source: string) => void): void =>
-    registerOperationsGauges(registry, { outbox: () => readOutboxGauges(db), ledger: () => readLedgerGauges(db) }, { warn });
+    registerOperationsGauges(
+      registry,
+      { outbox: () => readOutboxGauges(db), ledger: () => readLedgerGauges(db), insurance: () => readInsuranceGauges(db) },
+      { warn },
+    );
 }
 
 /** A read shared by every caller for `ttlMs` after it started (a failure too: it is retried after the interval). */
@@ -62,7 +69,7 @@ export function registerOperationsGauges(
     registers: [registry],
     async collect() {
       // The readings set it; the scrape collects every gauge at once, so this one waits for them.
-      await Promise.all([outbox(), ledger()]);
+      await Promise.all([outbox(), ledger(), insurance?.()]);
     },
   });
   /** The source's reading, or undefined (and up 0, and a warning once per read) when it failed. */
@@ -92,6 +99,7 @@ export function registerOperationsGauges(
   };
   const outbox = reading('outbox', readers.outbox);
   const ledger = reading('ledger', readers.ledger);
+  const insurance = readers.insurance ? reading('insurance', readers.insurance) : undefined;
 
   const gauge = (name: string, help: string, labelNames: readonly string[], collect: (g: Gauge) => Promise<void>) =>
     new Gauge({
@@ -153,4 +161,27 @@ export function registerOperationsGauges(
     'Seconds since the newest signed checkpoint was stored (grows while the log is idle; alert on it with unintegrated entries)',
     (l) => l.checkpointAgeSeconds,
   );
+
+  if (insurance) {
+    gauge(
+      'yiban_insurance_remote_intents',
+      'Cross-province settlements open at this node, by state: pending (being asked, or to be withdrawn), abandoning (waiting for the place of insurance to take one back)',
+      ['state'],
+      async (g) => {
+        const i = await insurance();
+        if (!i) return;
+        g.set({ state: 'pending' }, i.pendingIntents);
+        g.set({ state: 'abandoning' }, i.abandoningIntents);
+      },
+    );
+    gauge(
+      'yiban_insurance_oldest_open_intent_age_seconds',
+      'Seconds since the oldest open cross-province settlement last changed (0 when none is open); well over 15 minutes: the reconciliation is not running or a place of insurance cannot be reached',
+      [],
+      async (g) => {
+        const i = await insurance();
+        if (i) g.set(i.oldestOpenIntentAgeSeconds ?? 0);
+      },
+    );
+  }
 }

@@ -21,6 +21,7 @@ export {
 } from './hospital-client.ts';
 export { resolvePolicy } from './policies.ts';
 export { type InsuranceFederationPort } from './cross-province.ts';
+export { type InsuranceGauges, readInsuranceGauges } from './insurance-gauges.ts';
 export { type FeeLine, settle } from './settlement.ts';
 export { registerInsuranceCommands } from './insurance.cli.ts';
 export { type RunningHospital, startHospital } from './hospital-process.ts';

@@ -2,6 +2,10 @@ import type { SQL } from 'drizzle-orm';
 import type { FederationConfig } from '../src/core/config.ts';
 import type { Engine } from '../src/db/database.ts';
 import type { App } from '../src/http/server.ts';
+import { seedInsurance } from '../src/modules/insurance/index.ts';
+import { makeCreditCode } from '../src/modules/orgs/credit-code.ts';
+import { sm2SigningKey } from '../src/modules/sharing/index.ts';
+import { sm2GenerateKeyPair } from '../src/verify/sm2-keys.ts';
 import { buildTestApp, createTestContext, type TestContext } from './factories.ts';
 import { freePort } from './federation-nodes.ts';
 import { relay } from './tcp-relay.ts';
@@ -122,4 +126,51 @@ export async function startFederation(
 export async function countRows(node: FederationNode, query: SQL): Promise<number> {
   const { rows } = await node.ctx.database.db.execute<{ n: number | string }>(query);
   return Number(rows[0]!.n);
+}
+
+/** 石家庄 (Hebei), the place of insurance of the cross-province insurance tests' patients. */
+export const SHIJIAZHUANG = '130100';
+
+/**
+ * A federation for cross-province insurance: both provinces' insurance seeded (石家庄 a pooling region
+ * with each node's medical-security office), and at Guangxi a Nanning tertiary hospital (its org, an
+ * SM2 key, the institution) with a clerk at its window.
+ */
+export async function startInsuranceFederation(
+  engine: Engine,
+  options: Parameters<typeof startFederation>[1],
+  hospital: { code: string; nameZh: string; nameEn: string; creditSerial: string },
+) {
+  const federation = await startFederation(engine, options);
+  const { hebei, guangxi } = federation;
+  try {
+    for (const node of [hebei, guangxi])
+      await seedInsurance(node.ctx.database.db, [
+        { region: SHIJIAZHUANG, nameZh: '石家庄市', officeOrgCode: node.ctx.departments.medical_security! },
+      ]);
+    const admin = await guangxi.ctx.newStaff('county_admin', '130123');
+    const org = await guangxi.ctx.services.orgs.createDepartment(admin, {
+      name: hospital.nameZh,
+      kind: 'hospital',
+      creditCode: makeCreditCode(hospital.creditSerial),
+      parentCode: '130123',
+    });
+    const key = sm2SigningKey(`${hospital.code}-key`, sm2GenerateKeyPair().privateKey);
+    await guangxi.ctx.services.insuranceAdmin.registerInstitution({
+      code: hospital.code,
+      nameZh: org.name,
+      nameEn: hospital.nameEn,
+      level: 3,
+      region: '450103',
+      keyId: key.keyId,
+      publicKey: key.publicKey,
+      orgCode: org.code,
+    });
+    guangxi.ctx.services.insurance.reference.clear();
+    const clerk = await guangxi.ctx.newStaff('hospital_window', org.code);
+    return { federation, hebei, guangxi, key, clerk };
+  } catch (error) {
+    await federation.close();
+    throw error;
+  }
 }

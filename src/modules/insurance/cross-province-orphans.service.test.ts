@@ -4,13 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, formatMessage } from '../../core/errors.ts';
 import { chinaDate } from '../../core/values.ts';
 import { maskResidentId, type Principal } from '../identity/index.ts';
-import { makeCreditCode } from '../orgs/credit-code.ts';
-import { sm2SigningKey } from '../sharing/index.ts';
-import { sm2GenerateKeyPair } from '../../verify/sm2-keys.ts';
 import { testEngines } from '../../../test/db.ts';
 import { buildTestApp, freshResidentId } from '../../../test/factories.ts';
-import { GUANGXI, HEBEI, startFederation, type FederationNode, type TestFederation } from '../../../test/federation-fixtures.ts';
-import { SEED_CATALOGUE, seedInsurance } from './insurance.seed.ts';
+import {
+  GUANGXI,
+  HEBEI,
+  SHIJIAZHUANG,
+  startInsuranceFederation,
+  type FederationNode,
+  type TestFederation,
+} from '../../../test/federation-fixtures.ts';
+import { SEED_CATALOGUE } from './insurance.seed.ts';
 import { ORPHAN_AFTER_MS } from './cross-province-orphans.ts';
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -23,7 +27,6 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30
 
 type Node = FederationNode;
 
-const SHIJIAZHUANG = '130100';
 const HOSPITAL = 'H45010300008';
 const STAY = [
   { feedetlSn: 'L1', code: '001102000010000', quantity: 6, unitPriceFen: 5_000 },
@@ -52,32 +55,11 @@ describe.each(testEngines())('跨省结算的孤儿结算: Hebei settled, Guangx
 
   beforeAll(async () => {
     // Calls wait up to 10 s: a test holds Hebei's answer back while it changes the encounter at Guangxi.
-    federation = await startFederation(engine, { all: { clock, federationTimeoutMs: 10_000 } });
-    ({ hebei, guangxi } = federation);
-    for (const node of [hebei, guangxi])
-      await seedInsurance(node.ctx.database.db, [
-        { region: SHIJIAZHUANG, nameZh: '石家庄市', officeOrgCode: node.ctx.departments.medical_security! },
-      ]);
-    const admin = await guangxi.ctx.newStaff('county_admin', '130123');
-    const org = await guangxi.ctx.services.orgs.createDepartment(admin, {
-      name: '南宁市第二人民医院',
-      kind: 'hospital',
-      creditCode: makeCreditCode('12130123YBH000078'),
-      parentCode: '130123',
-    });
-    const key = sm2SigningKey(`${HOSPITAL}-key`, sm2GenerateKeyPair().privateKey);
-    await guangxi.ctx.services.insuranceAdmin.registerInstitution({
-      code: HOSPITAL,
-      nameZh: org.name,
-      nameEn: 'Nanning Second People’s Hospital',
-      level: 3,
-      region: '450103',
-      keyId: key.keyId,
-      publicKey: key.publicKey,
-      orgCode: org.code,
-    });
-    guangxi.ctx.services.insurance.reference.clear();
-    clerk = await guangxi.ctx.newStaff('hospital_window', org.code);
+    ({ federation, hebei, guangxi, clerk } = await startInsuranceFederation(
+      engine,
+      { all: { clock, federationTimeoutMs: 10_000 } },
+      { code: HOSPITAL, nameZh: '南宁市第二人民医院', nameEn: 'Nanning Second People’s Hospital', creditSerial: '12130123YBH000078' },
+    ));
   }, 180_000);
 
   afterAll(async () => {

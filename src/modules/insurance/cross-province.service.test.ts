@@ -3,15 +3,19 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppError, formatMessage } from '../../core/errors.ts';
 import { chinaDate } from '../../core/values.ts';
 import { maskResidentId, type Principal } from '../identity/index.ts';
-import { makeCreditCode } from '../orgs/credit-code.ts';
-import { sm2SigningKey } from '../sharing/index.ts';
-import { sm2GenerateKeyPair } from '../../verify/sm2-keys.ts';
+import type { Sm2SigningKey } from '../sharing/index.ts';
 import { testEngines } from '../../../test/db.ts';
 import { buildTestApp, freshResidentId, PASSWORD } from '../../../test/factories.ts';
-import { HEBEI, startFederation, type FederationNode, type TestFederation } from '../../../test/federation-fixtures.ts';
+import {
+  HEBEI,
+  SHIJIAZHUANG,
+  startInsuranceFederation,
+  type FederationNode,
+  type TestFederation,
+} from '../../../test/federation-fixtures.ts';
 import { injectTransport } from '../../../test/insurance-fixture.ts';
 import { createHospitalClient, HospitalCallError, type HospitalClient } from './hospital-client.ts';
-import { SEED_CATALOGUE, SEED_POLICIES, seedInsurance } from './insurance.seed.ts';
+import { SEED_CATALOGUE, SEED_POLICIES } from './insurance.seed.ts';
 import { resolvePolicy } from './policies.ts';
 import { settle, type FeeLine } from './settlement.ts';
 import { BACKOFF_FIRST_MS, COPY_FRESH_FOR_MS } from './cross-province-person.ts';
@@ -29,7 +33,6 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30
 // under its own key.
 type Node = FederationNode;
 
-const SHIJIAZHUANG = '130100';
 const HOSPITAL = 'H45010300007';
 /** A stay in Nanning: bed, nursing, a class-B drug (price-limited in the catalogue or not), a class-C drug. */
 const STAY = [
@@ -87,32 +90,12 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
 
   beforeAll(async () => {
     // Guangxi's calls give up after 1.5 s; one clock for the three nodes.
-    federation = await startFederation(engine, { all: { clock, federationTimeoutMs: 1500 } });
-    ({ hebei, guangxi } = federation);
-    for (const node of [hebei, guangxi])
-      await seedInsurance(node.ctx.database.db, [
-        { region: SHIJIAZHUANG, nameZh: '石家庄市', officeOrgCode: node.ctx.departments.medical_security! },
-      ]);
-    // The Nanning hospital's window at the Guangxi node.
-    const admin = await guangxi.ctx.newStaff('county_admin', '130123');
-    const org = await guangxi.ctx.services.orgs.createDepartment(admin, {
-      name: '南宁市第一人民医院',
-      kind: 'hospital',
-      creditCode: makeCreditCode('12130123YBH000077'),
-      parentCode: '130123',
-    });
-    const key = sm2SigningKey(`${HOSPITAL}-key`, sm2GenerateKeyPair().privateKey);
-    await guangxi.ctx.services.insuranceAdmin.registerInstitution({
-      code: HOSPITAL,
-      nameZh: org.name,
-      nameEn: 'Nanning First People’s Hospital',
-      level: 3,
-      region: '450103',
-      keyId: key.keyId,
-      publicKey: key.publicKey,
-      orgCode: org.code,
-    });
-    guangxi.ctx.services.insurance.reference.clear();
+    let key: Sm2SigningKey;
+    ({ federation, hebei, guangxi, key, clerk } = await startInsuranceFederation(
+      engine,
+      { all: { clock, federationTimeoutMs: 1500 } },
+      { code: HOSPITAL, nameZh: '南宁市第一人民医院', nameEn: 'Nanning First People’s Hospital', creditSerial: '12130123YBH000077' },
+    ));
     const platformKey = (await guangxi.app.inject({ method: 'GET', url: '/api/insurance/hsa/v1/interface-key' })).json<{
       keyId: string;
       publicKeySpki: string;
@@ -123,7 +106,6 @@ describe.each(testEngines())('跨省异地就医结算: treated in Guangxi, insu
       platformKey,
       transport: injectTransport(() => guangxi.app),
     });
-    clerk = await guangxi.ctx.newStaff('hospital_window', org.code);
   }, 180_000);
 
   afterAll(async () => {

@@ -16,6 +16,8 @@
  *   --warmup-seconds N (default 2): the same load offered N seconds before the measured part and not
  *   counted, so that the figures are a running service's (the servers' code optimised by V8, their
  *   pools open); 0 measures from the servers' first seconds (100 settlements, 10 at a time, before).
+ *   --workers N: one `yiban serve --workers N` (N API workers and the background worker it forks)
+ *   instead of --servers separate processes.
  *   --timeline prints each second's round trip p50 / p99 / max (where a tail comes from).
  *   BENCH_PROFILE_DIR=/tmp/prof … writes each server's CPU profile (node --cpu-prof) when it exits;
  *   --profile FILE writes this generator's (the hospitals') CPU profile of the measured part.
@@ -39,7 +41,7 @@ import { madeUpResidents } from '../src/modules/insurance/insurance.cli.ts';
 import { sm2SigningKey } from '../src/modules/sharing/index.ts';
 import { sm2GenerateKeyPair } from '../src/verify/sm2-keys.ts';
 import { startYibanServers, type YibanServers } from './support/yiban-serve.ts';
-import { backendPids, CpuMeter, processCpuMs } from './support/cpu.ts';
+import { backendPids, CpuMeter, processCpuMs, withDescendants } from './support/cpu.ts';
 import { benchConfig, createBenchDatabase, DEFAULT_SERVER_URL } from './support/databases.ts';
 import { loadLine } from './support/machine.ts';
 import { ms, summarise, table, verdict } from './support/stats.ts';
@@ -57,6 +59,11 @@ const program = new Command()
     (v) => Number(v),
     0,
   )
+  .option(
+    '--workers <n>',
+    'one `yiban serve --workers n` instead of --servers and --background (n API workers on one port and a background worker)',
+    (v) => Number(v),
+  )
   .option('--hospitals <n>', 'hospitals, each with its own SM2 key', (v) => Number(v), 20)
   .option('--lines <n>', 'fee lines per stay', (v) => Number(v), 30)
   .option('--server-url <url>', 'PostgreSQL server', DEFAULT_SERVER_URL)
@@ -69,6 +76,7 @@ const opts = program.opts<{
   seconds: number;
   servers: number;
   background: number;
+  workers?: number;
   hospitals: number;
   lines: number;
   serverUrl: string;
@@ -129,6 +137,7 @@ try {
     masterKey,
     label: 'window',
     background: opts.background,
+    ...(opts.workers ? { workers: opts.workers } : {}),
   });
   const { bases, children } = servers;
   const platformKey = (await (await fetch(`${bases[0]}/api/insurance/hsa/v1/interface-key`)).json()) as {
@@ -225,13 +234,13 @@ try {
   }
   const measuredWork = work.slice(warm + warmOpen);
 
-  const serverCpu = new CpuMeter(async () => children.map((c) => c.pid!).filter(Boolean));
+  const serverCpu = new CpuMeter(async () => withDescendants(children.map((c) => c.pid!).filter(Boolean)));
   const postgresCpu = new CpuMeter(() => backendPids(opts.serverUrl, bench.label));
   await serverCpu.start();
   await postgresCpu.start();
   const generatorBefore = processCpuMs(process.pid) ?? 0;
   log(
-    `offering ${measuredWork.length} settlements at ${opts.rate}/s to ${opts.servers} server processes${opts.background ? ` (--role api; ${opts.background} --role background)` : ''} from ${opts.hospitals} hospitals; ${loadLine()}`,
+    `offering ${measuredWork.length} settlements at ${opts.rate}/s to ${opts.workers ? `yiban serve --workers ${opts.workers} (and its background worker)` : `${opts.servers} server processes${opts.background ? ` (--role api; ${opts.background} --role background)` : ''}`} from ${opts.hospitals} hospitals; ${loadLine()}`,
   );
   const session = opts.profile ? new Session() : null;
   if (session) {

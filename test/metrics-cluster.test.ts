@@ -1,17 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKGROUND_NICE } from '../src/cli/serve.ts';
+import { until } from '../src/demo/node-processes.ts';
 import { databaseUrl } from './db-template.ts';
-import { createTestContext, type TestContext } from './factories.ts';
+import { createTestContext, VILLAGE, type TestContext } from './factories.ts';
 
 /**
- * `yiban serve --workers 2`: the port is shared, and Node's cluster hands each new connection to
+ * `yiban serve --workers 2`: two workers that serve HTTP and a third, the background worker, that
+ * does the background work at a lower CPU priority. The port is shared, and Node's cluster hands each new connection to
  * the next worker in turn, so requests on fresh connections are split between the two. A scrape,
  * whichever worker gets it, must show both workers' requests (summed by the primary), and the
  * database gauges once, not once per worker. PostgreSQL only (PGlite is one process's database).
@@ -77,9 +81,9 @@ describe.skipIf(!process.env.DATABASE_URL)('GET /metrics under yiban serve --wor
     );
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    // Both workers say they are ready (serve.ts), so both take connections.
+    // Both API workers say they are ready (serve.ts), so both take connections; so does the background worker.
     const end = Date.now() + 180_000;
-    while ((output.match(/已就绪 ready/g) ?? []).length < 2) {
+    while ((output.match(/已就绪 ready/g) ?? []).length < 2 || !output.includes('background process')) {
       if (Date.now() > end || child.exitCode !== null) throw new Error(`the workers did not start: ${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -115,4 +119,52 @@ describe.skipIf(!process.env.DATABASE_URL)('GET /metrics under yiban serve --wor
       expect(sample(body, /^yiban_metrics_source_up\{source="outbox"\} (\d+)$/m)).toBe(1);
     }
   }, 120_000);
+
+  it('forks the background worker beside the two API workers, at a lower priority, and it does the background work', async () => {
+    expect(output).toContain('2 个进程 processes + 1 个后台进程 background');
+    // The primary's children (Linux: /proc/<pid>/stat's fourth field is the parent's pid), by priority.
+    const children = () =>
+      readdirSync('/proc')
+        .filter((name) => /^\d+$/.test(name))
+        .flatMap((pid) => {
+          try {
+            const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === child.pid ? [getPriority(Number(pid))] : [];
+          } catch {
+            return []; // gone between the listing and the read
+          }
+        })
+        .sort((a, b) => a - b);
+    const expected = [getPriority(), getPriority(), Math.max(getPriority(), BACKGROUND_NICE)];
+    await until(
+      'two API workers and a background worker',
+      async () => JSON.stringify(children()) === JSON.stringify(expected),
+      30_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}: the primary's children's priorities ${JSON.stringify(children())}; its output: ${output}`);
+    });
+    // None had to be forked again.
+    expect(output).not.toContain('退出 exited');
+
+    // An approval: a certificate whose ledger entry and events only a background worker takes up.
+    const db = ctx.database.db;
+    const reviewer = await ctx.newStaff('village_reviewer', VILLAGE);
+    const { case: c } = await ctx.services.applications.submit(await ctx.newResident(), {
+      serviceCode: 'cert.residence',
+      form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' },
+    });
+    await ctx.services.applications.act(reviewer, c.id, 'approve');
+    const [certificate] = (
+      await db.execute<{ ledger_entry_id: number }>(sql`select ledger_entry_id from certificates where case_id = ${c.id}`)
+    ).rows;
+    const entry = Number(certificate!.ledger_entry_id);
+    await until('the entry to be sequenced', async () => (await ctx.services.ledger.lookup(entry))?.integrated === true, 180_000);
+    await until(
+      'the approval’s events to be handled',
+      async () =>
+        (await db.execute<{ n: number }>(sql`select count(*)::int as n from outbox where processed_at is null and dead_at is null`))
+          .rows[0]!.n === 0,
+      180_000,
+    );
+  }, 300_000);
 });

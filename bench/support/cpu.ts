@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 
 /** Linux reports process times in clock ticks; USER_HZ is 100 on every mainstream kernel build. */
@@ -60,4 +60,28 @@ export async function backendPids(serverUrl: string, database: string): Promise<
   } finally {
     await client.end();
   }
+}
+
+/** A process and all its descendants (Linux /proc), e.g. a `yiban serve --workers N` primary and its workers. */
+export function withDescendants(pids: readonly number[]): number[] {
+  const parentOf = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  const out = new Set(pids);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, parent] of parentOf)
+      if (out.has(parent) && !out.has(pid)) {
+        out.add(pid);
+        grew = true;
+      }
+  }
+  return [...out];
 }

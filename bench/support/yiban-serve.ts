@@ -45,6 +45,9 @@ export interface YibanServers {
  * `background: n`, the servers run `--role api` and n more processes `--role background` (the
  * ledger's sequencer, the events, the prunes; at their lower CPU priority), waited for by the line
  * each prints when it runs; they are in `children`, not in `bases`.
+ * With `workers: n`, one `yiban serve --workers n` instead (n API workers sharing its port and one
+ * background worker, node:cluster), waited for by the lines the workers print; `count` and
+ * `background` are then not used.
  * BENCH_PROFILE_DIR=… writes each server's CPU profile (node --cpu-prof) when it exits.
  */
 export async function startYibanServers(options: {
@@ -53,6 +56,7 @@ export async function startYibanServers(options: {
   masterKey: Buffer;
   label: string;
   background?: number;
+  workers?: number;
 }): Promise<YibanServers> {
   const children: ChildProcess[] = [];
   const bases: string[] = [];
@@ -67,6 +71,7 @@ export async function startYibanServers(options: {
   };
   const background = options.background ?? 0;
   const running: Promise<void>[] = [];
+  if (options.workers) return startCluster({ ...options, workers: options.workers }, children, stop);
   try {
     for (let i = 0; i < options.count + background; i++) {
       const port = await freePort();
@@ -116,4 +121,49 @@ export async function startYibanServers(options: {
     throw error;
   }
   return { bases, children, stop };
+}
+
+/** `yiban serve --workers n`: its primary in `children`, its one address in `bases`. */
+async function startCluster(
+  options: { databaseUrl: string; masterKey: Buffer; label: string; workers: number },
+  children: ChildProcess[],
+  stop: () => Promise<void>,
+): Promise<YibanServers> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), `yiban-bench-${options.label}-`));
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin/yiban.js'), 'serve', '--no-seed', '--no-web', '--port', String(port), '--workers', String(options.workers)],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: options.databaseUrl,
+        YIBAN_MASTER_KEY: options.masterKey.toString('base64'),
+        YIBAN_DATA_DIR: dataDir,
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        YIBAN_DEMO: '',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  children.push(child);
+  let said = '';
+  child.stdout.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
+  try {
+    await until(
+      `yiban serve --workers ${options.workers}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`yiban serve --workers exited (${child.exitCode}): ${said}`);
+        return (said.match(/已就绪 ready/g) ?? []).length >= options.workers && said.includes('background process');
+      },
+      180_000,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { bases: [`http://127.0.0.1:${port}`], children, stop };
 }

@@ -25,7 +25,7 @@ import { runDemoFederation } from '../demo/demo-federation.ts';
 import { registerFiguresCommands } from './figures-command.ts';
 import { createProgress } from './progress.ts';
 import { BACKGROUND_NICE, printCredentials, printStarted, ROLES_NEED_POSTGRES, serve, SERVE_ROLES, type ServeRole } from './serve.ts';
-import { isClusterWorker, parseWorkers, runCluster, WORKERS_NEED_POSTGRES } from './cluster.ts';
+import { clusterRoles, clusterWorkerRole, isClusterWorker, parseWorkers, runCluster, WORKERS_NEED_POSTGRES } from './cluster.ts';
 import { buildWeb, ensureWebBuilt } from './web-build.ts';
 
 const program = new Command();
@@ -80,11 +80,15 @@ program
   )
   .option('--no-seed', 'do not load divisions and the catalogue (or the demo data) on first start')
   .option('--no-web', 'do not build the web apps when they are missing or stale')
-  .option('--workers <n>', 'server processes on one PostgreSQL (default 1; PostgreSQL only)', (v) => {
-    const n = parseWorkers(v);
-    if (n === null) throw new InvalidArgumentError('1–64');
-    return n;
-  })
+  .option(
+    '--workers <n>',
+    'server processes on one PostgreSQL (default 1; PostgreSQL only); with --role all (the default) and N ≥ 2, one background process more',
+    (v) => {
+      const n = parseWorkers(v);
+      if (n === null) throw new InvalidArgumentError('1–64');
+      return n;
+    },
+  )
   .addOption(
     new Option(
       '--role <role>',
@@ -116,7 +120,7 @@ program
         credentials: [],
         bootstrap: null,
         quiet: true,
-        role: options.role,
+        role: clusterWorkerRole() ?? options.role,
         ...(options.backgroundNice === undefined ? {} : { backgroundNice: options.backgroundNice }),
       });
       return;
@@ -146,8 +150,9 @@ program
     const bootstrap = options.role === 'background' ? null : await platform.services.identityAdmin.issueBootstrapToken();
     if (workers > 1) {
       await platform.close();
-      printStarted(config, { credentials, bootstrap, engine: 'postgres', workers });
-      runCluster(workers, (line) => console.error(line));
+      const roles = clusterRoles(workers, options.role);
+      printStarted(config, { credentials, bootstrap, engine: 'postgres', workers: roles });
+      runCluster(roles, (line) => console.error(line));
       return;
     }
     await serve(platform, config, {

@@ -9,6 +9,7 @@ import { startAppliedPrune, startRatingRollup } from '../modules/dashboards/inde
 import { startSessionPurge } from '../modules/identity/index.ts';
 import { purgeExpiredPayloads } from '../modules/oidc/index.ts';
 import { watchMasterKey } from '../modules/identity/index.ts';
+import { announceMetricsReady } from '../http/metrics-cluster.ts';
 import { isClusterWorker } from './cluster.ts';
 
 export interface ServeExtras {
@@ -257,6 +258,7 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
       app.log.warn({ err: error }, 'could not lower the background process’s CPU priority');
     }
     console.log(`一办 Yiban 后台进程 background process ${process.pid} 已启动 is running (nice ${getPriority()}; no HTTP)`);
+    if (isClusterWorker()) announceMetricsReady();
     return;
   }
   await app.listen({ host: config.host, port: config.port });
@@ -273,12 +275,14 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
 }
 
 /** The addresses, accounts and mode, printed once per start (by the primary of `--workers N`). */
-export function printStarted(config: Config, extras: ServeExtras & { engine: string; workers?: number }): void {
+export function printStarted(config: Config, extras: ServeExtras & { engine: string; workers?: readonly string[] }): void {
+  const background = extras.workers?.filter((r) => r === 'background').length ?? 0;
+  const processes = extras.workers
+    ? `, ${extras.workers.length - background} 个进程 processes${background ? ` + ${background} 个后台进程 background` : ''}`
+    : '';
   const base = `http://${browserHost(config.host)}:${config.port}`;
   printCredentials(extras.credentials);
-  console.log(
-    `\n一办 Yiban 已启动 is running on ${base}  (${extras.engine}${extras.workers ? `, ${extras.workers} 个进程 processes` : ''})`,
-  );
+  console.log(`\n一办 Yiban 已启动 is running on ${base}  (${extras.engine}${processes})`);
   console.log(
     `  监听地址 listening on ${config.host}:${config.port}${config.host === '127.0.0.1' || config.host === '::1' || config.host === 'localhost' ? '（仅本机 this machine only; HOST=0.0.0.0 or --host for the network）' : ''}`,
   );

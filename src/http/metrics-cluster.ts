@@ -3,7 +3,7 @@
  * of them; if each answered with its own counters, Prometheus would see one series jump between
  * workers' values (false counter resets) and lose what the others counted. So the worker that gets
  * the scrape asks the primary; the primary asks every worker that is serving (it has emitted
- * 'listening', so its app and registries exist) for its metrics over IPC and sums them with
+ * 'listening', or, the background worker, said it is ready, so its app and registries exist) for its metrics over IPC and sums them with
  * prom-client's `AggregatorRegistry.aggregate` (counters, histograms, in-flight requests, CPU and
  * memory); the answer goes back through the same worker. The database gauges are the same in every
  * worker and aggregate with `max`, not a sum (metrics-gauges.ts). A worker that does not answer in
@@ -16,6 +16,8 @@ const SCRAPE = 'yiban:metrics-scrape';
 const ANSWER = 'yiban:metrics-answer';
 const COLLECT = 'yiban:metrics-collect';
 const COLLECTED = 'yiban:metrics-collected';
+/** From a worker that serves no HTTP (the background worker): its registries are ready to be collected. */
+const READY = 'yiban:metrics-ready';
 /** The primary's wait for the workers, and a worker's wait for the primary (a little longer). */
 const COLLECT_TIMEOUT_MS = 5000;
 const ANSWER_TIMEOUT_MS = 8000;
@@ -69,6 +71,7 @@ export function answerClusterScrapes(): void {
   }
 
   cluster.on('message', (worker, raw: unknown) => {
+    if ((raw as Message | null)?.type === READY) return void serving.add(worker.id);
     const asked = messageOf(raw, SCRAPE);
     if (asked) return scrape(worker, asked.id);
     const got = messageOf(raw, COLLECTED);
@@ -78,6 +81,11 @@ export function answerClusterScrapes(): void {
     collection.metrics.push(...(got.metrics ?? []));
     if (collection.waiting.size === 0) collection.done();
   });
+}
+
+/** In a worker that serves no HTTP (so emits no 'listening'): its metrics count in every scrape from now on. */
+export function announceMetricsReady(): void {
+  process.send?.({ type: READY, id: 0 } satisfies Message);
 }
 
 /**

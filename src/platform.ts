@@ -23,7 +23,7 @@ import { probeSigningKeys, sealLegacyDisclosures } from './modules/certificates/
 import { sealLegacyMessages } from './modules/federation/index.ts';
 import { certificatesRoutes, contextRoutes, sealsRoutes, sharingRoutes } from './modules/certificates/index.ts';
 import { ledgerApiRoutes, ledgerTileRoutes, witnessApiRoutes, witnessRoutes } from './modules/ledger/index.ts';
-import { dataSharingRoutes, datasetRecordsRoutes, loadSharingKey } from './modules/sharing/index.ts';
+import { dataSharingRoutes, datasetRecordsRoutes, loadSharingKey, loadSm2SharingKey } from './modules/sharing/index.ts';
 import { bundlesRoutes } from './modules/bundles/index.ts';
 import { rulesRoutes } from './modules/rules/index.ts';
 import { benefitsRoutes } from './modules/benefits/index.ts';
@@ -106,7 +106,14 @@ export async function openPlatform(
       overrides.noticeSender !== undefined
         ? overrides.noticeSender
         : createNoticeSender(config.noticeSender, { log: (line) => console.error(line) }),
-    ...(config.sharingKeyFile ? { externalSharing: { key: loadSharingKey(config.sharingKeyFile) } } : {}),
+    ...(config.sharingKeyFile || config.sharingSm2KeyFile
+      ? {
+          externalSharing: {
+            ...(config.sharingKeyFile ? { key: loadSharingKey(config.sharingKeyFile) } : {}),
+            ...(config.sharingSm2KeyFile ? { sm2Key: loadSm2SharingKey(config.sharingSm2KeyFile) } : {}),
+          },
+        }
+      : {}),
     paymentRail: config.paymentRail,
     publicFigures: config.publicFigures,
     oidc: config.oidc,

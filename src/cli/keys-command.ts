@@ -5,7 +5,7 @@ import { checkMasterKey, databaseOptions } from '../platform.ts';
 import { loadConfig, masterKeySource, readKeyFile } from '../core/config.ts';
 import { masterKeyFingerprint } from '../core/sealing.ts';
 import { openDatabase } from '../db/database.ts';
-import { derivedSharingKey } from '../modules/sharing/index.ts';
+import { derivedSharingKey, derivedSm2SharingKey } from '../modules/sharing/index.ts';
 import { rotateMasterKey } from './rotate-master-key.ts';
 
 export function registerKeysCommands(program: Command): void {
@@ -43,6 +43,11 @@ export function registerKeysCommands(program: Command): void {
       if (!config.sharingKeyFile) {
         console.log(
           `  注意 note: the platform's sharing key is derived from the master key; external departments must now trust key id ${derivedSharingKey(newKey).keyId} (or set YIBAN_SHARING_KEY_FILE)`,
+        );
+      }
+      if (!config.sharingSm2KeyFile) {
+        console.log(
+          `  注意 note: the platform's SM2 sharing key is derived from the master key; departments with SM2 keys must now trust key id ${derivedSm2SharingKey(newKey).keyId} (\`yiban external-dept platform-key --key-alg sm2\` prints it; or set YIBAN_SHARING_SM2_KEY_FILE)`,
         );
       }
     });

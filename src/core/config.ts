@@ -49,6 +49,12 @@ export interface Config {
    */
   sharingKeyFile: string | undefined;
   /**
+   * The platform's SM2 key for signing requests to departments registered with an SM2 key (PEM:
+   * PKCS#8, or SEC1 "EC PRIVATE KEY", `YIBAN_SHARING_SM2_KEY_FILE`); without it the key is derived
+   * from the master key.
+   */
+  sharingSm2KeyFile: string | undefined;
+  /**
    * Which proxies to believe about the client's address and protocol (`YIBAN_TRUST_PROXY`), with
    * Fastify's `trustProxy` semantics: `true` (any peer) or the proxies' addresses/CIDRs separated by
    * commas (`127.0.0.1,10.0.0.0/8`, also `loopback`, `linklocal`, `uniquelocal`).
@@ -179,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxRetentionMs: wholeEnv(env, 'YIBAN_OUTBOX_RETENTION_DAYS', 14, 1, 3650) * 86_400_000,
     federationMessageRetentionMs: wholeEnv(env, 'YIBAN_FEDERATION_MESSAGE_RETENTION_DAYS', 30, 8, 3650) * 86_400_000,
     sharingKeyFile: env.YIBAN_SHARING_KEY_FILE || undefined,
+    sharingSm2KeyFile: env.YIBAN_SHARING_SM2_KEY_FILE || undefined,
     masterKey: env.YIBAN_MASTER_KEY ? decodeKey(env.YIBAN_MASTER_KEY) : loadOrCreateKeyFile(dataDir),
     logLevel: env.LOG_LEVEL ?? 'info',
     trustProxy: parseTrustProxy(env.YIBAN_TRUST_PROXY),

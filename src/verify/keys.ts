@@ -156,11 +156,15 @@ export function publicKeyFromPem(pem: string): Uint8Array {
   return block.der;
 }
 
-/** A private key from PEM: PKCS#8 "PRIVATE KEY" or SEC1 "EC PRIVATE KEY" (what `openssl ecparam -genkey` writes). */
+/**
+ * A private key from PEM: PKCS#8 "PRIVATE KEY" or SEC1 "EC PRIVATE KEY" (what `openssl ecparam -genkey`
+ * writes), or SEC1 "SM2 PRIVATE KEY" (what OpenSSL 3's `openssl ec` writes for an SM2 key).
+ */
 export function privateKeyFromPem(pem: string): PrivateKey {
   for (const block of pemDecodeAll(pem)) {
     if (block.label === 'PRIVATE KEY') return decodePkcs8(block.der);
     if (block.label === 'EC PRIVATE KEY') return decodeEcPrivateKey(block.der);
+    if (block.label === 'SM2 PRIVATE KEY') return decodeEcPrivateKey(block.der, 'SM2');
   }
-  throw new DerError('no PRIVATE KEY or EC PRIVATE KEY block');
+  throw new DerError('no PRIVATE KEY, EC PRIVATE KEY or SM2 PRIVATE KEY block');
 }

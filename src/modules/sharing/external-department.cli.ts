@@ -10,6 +10,7 @@ import {
   derivedSm2SharingKey,
   loadSharingKey,
   loadSigningKey,
+  loadSm2SharingKey,
   signingKeyPem,
   verifyingKeyIdOf,
   verifyingKeyOf,
@@ -192,11 +193,15 @@ export function registerExternalDeptCommands(
     );
 }
 
-/** The platform's sharing keys as the configuration gives them (the SM2 one is always derived from the master key). */
-export function configuredSharingKeys(config: { masterKey: Buffer; sharingKeyFile: string | undefined }): PlatformSharingKeys {
+/** The platform's sharing keys as the configuration gives them: each from its key file, else derived from the master key. */
+export function configuredSharingKeys(config: {
+  masterKey: Buffer;
+  sharingKeyFile: string | undefined;
+  sharingSm2KeyFile: string | undefined;
+}): PlatformSharingKeys {
   let sm2: Sm2SigningKey | undefined;
   return {
     ed25519: config.sharingKeyFile ? loadSharingKey(config.sharingKeyFile) : derivedSharingKey(config.masterKey),
-    sm2: () => (sm2 ??= derivedSm2SharingKey(config.masterKey)),
+    sm2: () => (sm2 ??= config.sharingSm2KeyFile ? loadSm2SharingKey(config.sharingSm2KeyFile) : derivedSm2SharingKey(config.masterKey)),
   };
 }

@@ -129,6 +129,20 @@ export function loadSigningKey(file: string, prefix = 'yiban-sharing'): SigningK
 }
 
 /**
+ * The platform's SM2 sharing key from a PEM file (`YIBAN_SHARING_SM2_KEY_FILE`): PKCS#8 or SEC1, as
+ * `openssl genpkey -algorithm SM2` or `external-dept keygen --key-alg sm2` writes it. Throws with a
+ * message in both languages when the file holds another kind of key.
+ */
+export function loadSm2SharingKey(file: string): Sm2SigningKey {
+  const key = loadSigningKey(file);
+  if (!('alg' in key))
+    throw new Error(
+      `${file} 不是 SM2 私钥（YIBAN_SHARING_SM2_KEY_FILE 须为 SM2）/ is not an SM2 private key (YIBAN_SHARING_SM2_KEY_FILE needs one)`,
+    );
+  return key;
+}
+
+/**
  * A key a department registers (its SPKI, PEM or DER) as the signatures verify with: Ed25519 as a
  * node:crypto key, SM2 (id-ecPublicKey on sm2p256v1) as sm2VerifyingKey. Throws KeyNotPublic when
  * it is no public key, KeyNotSupported for any other algorithm (RSA, P-256…).

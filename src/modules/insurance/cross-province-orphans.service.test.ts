@@ -222,6 +222,32 @@ describe.each(testEngines())('跨省结算的孤儿结算: Hebei settled, Guangx
     expect(again.setlId).toBe(settled.setlId);
   });
 
+  it('closes the intent when Hebei refuses the settlement (nothing to withdraw, no call after ORPHAN_AFTER_MS); a retry of the msgid reopens it and settles once', async () => {
+    const stay = await presettledStay();
+    // Hebei suspends the person between the pre-settlement and the settlement: it refuses, settling nothing.
+    const status = (to: string) =>
+      hebei.ctx.database.db.execute(sql`update insurance_persons set status = ${to} where psn_no = ${stay.psnNo}`);
+    await status('suspended');
+    const refused = await retry({ ...stay, key: 'refused-d' });
+    expect(refused).toMatchObject({ code: 'INSURANCE_NOT_INSURED' });
+    expect(await remoteAt(stay.mdtrtId)).toEqual([]);
+    expect((await intentsOf(stay.mdtrtId)).map((i) => i.state)).toEqual(['refused']);
+    const cancels = () => n(guangxi, sql`select count(*) as n from federation_messages where type = 'insurance.cancel'`);
+    const cancelsBefore = await cancels();
+    aheadMs += ORPHAN_AFTER_MS + 60_000;
+    await reconcile();
+    expect((await intentsOf(stay.mdtrtId)).map((i) => i.state)).toEqual(['refused']);
+    expect(await cancels()).toBe(cancelsBefore);
+
+    // Insured again: the hospital's retry of the msgid asks Hebei again and settles, once on each side.
+    await status('active');
+    const settled = await retry({ ...stay, key: 'refused-d' });
+    expect(settled).toMatchObject({ amounts: { medfee_sumamt: total(STAY) } });
+    expect((await intentsOf(stay.mdtrtId)).map((i) => i.state)).toEqual(['settled']);
+    expect((await remoteAt(stay.mdtrtId)).map((r) => r.status)).toEqual(['settled']);
+    expect(await settlementsAt(stay.mdtrtId)).toBe(1);
+  });
+
   it('refuses the msgid at once when Hebei is down, keeps asking, and cancels at Hebei once it is back; a second run changes nothing more', async () => {
     const o = await orphan('orphan-c');
     aheadMs += ORPHAN_AFTER_MS + 60_000;

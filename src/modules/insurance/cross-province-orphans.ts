@@ -14,9 +14,11 @@
  * cancel the call's settlement (`insurance.cancel` with `abandoned`: B answers "nothing to cancel"
  * when it never settled it), with an id derived from the intent (a retry is the same message); B's
  * answer makes it `abandoned`. B unreachable: it stays `abandoning`, and the next run asks again.
+ * B refusing the settle (a verified refusal: B settled nothing under the call) makes it `refused`,
+ * with nothing to withdraw; a retry of the msgid asks again and makes it `pending` again.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, lt, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, or } from 'drizzle-orm';
 import { AppError, formatMessage } from '../../core/errors.ts';
 import type { Db, Executor, Tx } from '../../db/database.ts';
 import type { Answer } from './envelope.ts';
@@ -121,9 +123,17 @@ export function createOrphans(d: OrphanDeps) {
         .values({ ...row, kind: 'settle', state: 'pending', createdAt: now, updatedAt: now })
         .onConflictDoUpdate({
           target: insuranceRemoteIntents.callId,
-          set: { updatedAt: now },
-          setWhere: eq(insuranceRemoteIntents.state, 'pending'),
+          set: { state: 'pending', updatedAt: now },
+          setWhere: inArray(insuranceRemoteIntents.state, ['pending', 'refused']),
         });
+    },
+
+    /** B refused the settle (it holds no settlement of the call): nothing to withdraw, unless a retry reopens it. */
+    async refused(callId: string): Promise<void> {
+      await db
+        .update(insuranceRemoteIntents)
+        .set({ state: 'refused', updatedAt: clock() })
+        .where(and(at(callId), eq(insuranceRemoteIntents.state, 'pending')));
     },
 
     /** In the transaction of this node's settlement. */

@@ -66,7 +66,8 @@ export const insuranceRemoteIntents = pgTable(
     mdtrtId: text('mdtrt_id').notNull(),
     /** The place of insurance (its division). */
     region: text('region').notNull(),
-    state: text('state').$type<'pending' | 'settled' | 'abandoning' | 'abandoned'>().notNull(),
+    /** `refused`: the place of insurance answered the settle with a refusal, so holds no settlement of it (a retry reopens it). */
+    state: text('state').$type<'pending' | 'settled' | 'refused' | 'abandoning' | 'abandoned'>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     /** The last try of the hospital (pending), or the last change of state. */
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
@@ -75,7 +76,7 @@ export const insuranceRemoteIntents = pgTable(
     index('insurance_remote_intents_open')
       .on(t.updatedAt)
       .where(sql`${t.state} in ('pending','abandoning')`),
-    check('insurance_remote_intents_state_check', sql`${t.state} in ('pending','settled','abandoning','abandoned')`),
+    check('insurance_remote_intents_state_check', sql`${t.state} in ('pending','settled','refused','abandoning','abandoned')`),
     check('insurance_remote_intents_kind_check', sql`${t.kind} in ('settle')`),
   ],
 );

@@ -574,7 +574,13 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
       mdtrtId,
       region: env.insuplc_admdvs,
     });
-    const reply = await ask(env.insuplc_admdvs, SETTLE_TYPE, id, payload);
+    const reply = await ask(env.insuplc_admdvs, SETTLE_TYPE, id, payload).catch(async (error: unknown) => {
+      // B's verified refusal of the settlement (its transaction rolled back), or no node to ask: B holds no
+      // settlement of this call. Unreachable, or a refusal of the message itself (FEDERATION_*): B may have settled.
+      if (error instanceof AppError && error.code.startsWith('INSURANCE_') && error.code !== 'INSURANCE_REMOTE_UNAVAILABLE')
+        await orphans.refused(id);
+      throw error;
+    });
     const { s, digest } = settlementOf(reply.result, read.lines!, env.insuplc_admdvs);
     if (digest !== e.presettle_digest)
       throw new AppError('INSURANCE_SETTLEMENT_MISMATCH', {

@@ -1,0 +1,2 @@
+ALTER TABLE "insurance_remote_intents" DROP CONSTRAINT "insurance_remote_intents_state_check";--> statement-breakpoint
+ALTER TABLE "insurance_remote_intents" ADD CONSTRAINT "insurance_remote_intents_state_check" CHECK ("insurance_remote_intents"."state" in ('pending','settled','refused','abandoning','abandoned'));

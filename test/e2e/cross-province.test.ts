@@ -2,8 +2,12 @@ import { sql } from 'drizzle-orm';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors.ts';
-import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentPhone } from '../../src/demo/demo-people.ts';
+import { DEMO_COUNTY, DEMO_PASSWORD, DEMO_VILLAGE, demoResidentPhone } from '../../src/demo/demo-people.ts';
+import { systemPrincipal } from '../../src/modules/identity/index.ts';
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
+import { makeCreditCode } from '../../src/modules/orgs/credit-code.ts';
+import { sm2SigningKey } from '../../src/modules/sharing/index.ts';
+import { sm2GenerateKeyPair } from '../../src/verify/sm2-keys.ts';
 import { axeSerious } from './axe.ts';
 import { DESKTOP, PHONE, SCREENSHOTS, settled, startE2e, startE2eNode, type E2eNode, type E2eServer } from './harness.ts';
 import path from 'node:path';
@@ -11,6 +15,7 @@ import path from 'node:path';
 const HUB = 'CN/GOV/000000/hub';
 const HEBEI = 'CN/GOV/130000/yiban';
 const GUANGXI = 'CN/GOV/450000/yiban';
+const HOSPITAL = 'H13012300002';
 // The options of the dropdown that is open (antd keeps the closed ones in the page, hidden).
 // Visible only: the last select's list is still in the page (closing, then hidden) when the next one opens.
 const OPEN_OPTION = '.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option:visible';
@@ -21,7 +26,7 @@ const OPEN_OPTION = '.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-
 // apps) and Guangxi, each with its own data folder and master key.
 describe('cross-province services in the resident app and the console', () => {
   let hub: E2eNode;
-  let guangxi: E2eNode;
+  let guangxi: E2eNode | undefined;
   let hebei: E2eServer;
   let phone: BrowserContext;
   let desk: BrowserContext;
@@ -82,7 +87,7 @@ describe('cross-province services in the resident app and the console', () => {
     // Guangxi opens the case (its own copy of the demo resident, found under its own key) and decides it.
     await expect.poll(async () => (await hebeiState(sql`channel = 'online'`))[0]?.state, { timeout: 60_000 }).toMatch(/accepted|decided/);
     const caseId = (await hebeiState(sql`channel = 'online'`))[0]!.case_id!;
-    const { identity, applications } = guangxi.platform.services;
+    const { identity, applications } = guangxi!.platform.services;
     const login = await identity.login({ kind: 'staff', username: 'tyz-reviewer', password: DEMO_PASSWORD, channel: 'web' });
     const reviewer = (await identity.authenticate(login.token))!;
     // 秒批 may have decided it already (the household register proves the address): then that decision comes back.
@@ -138,6 +143,72 @@ describe('cross-province services in the resident app and the console', () => {
     await expect.poll(async () => (await hebeiState(sql`channel = 'window'`))[0]?.state, { timeout: 60_000 }).toMatch(/accepted|decided/);
     await page.reload();
     await page.locator('.ant-table-row', { hasText: /办理地已受理|已办结/ }).waitFor();
+    await settled(page);
+    expect(await axeSerious(page)).toEqual([]);
+  });
+
+  // Last: it stops Guangxi's node.
+  it('a hospital window clerk checks a patient insured in Guangxi while its node is down: the copy held here, with a warning', async () => {
+    const { services } = hebei.platform;
+    const county = (await services.orgs.getOrg(DEMO_COUNTY))!;
+    const setup = systemPrincipal({
+      actor: 'e2e:hospital',
+      at: { orgCode: county.code, orgPath: county.path, actions: ['department.create'] },
+    });
+    const org = await services.orgs.createDepartment(setup, {
+      name: '正定县中医院',
+      kind: 'hospital',
+      creditCode: makeCreditCode(`12${DEMO_COUNTY}YBH000002`),
+      parentCode: DEMO_COUNTY,
+    });
+    const key = sm2SigningKey(`${HOSPITAL}-key`, sm2GenerateKeyPair().privateKey);
+    await services.insuranceAdmin.registerInstitution({
+      code: HOSPITAL,
+      nameZh: org.name,
+      nameEn: 'Zhengding County Hospital of Traditional Chinese Medicine',
+      level: 2,
+      region: DEMO_COUNTY,
+      keyId: key.keyId,
+      publicKey: key.publicKey,
+      orgCode: org.code,
+    });
+    services.insurance.reference.clear();
+    await services.identityAdmin.ensureStaff({
+      username: 'zd-tcm-window',
+      name: '医保窗口收费员',
+      password: DEMO_PASSWORD,
+      roles: [{ role: 'hospital_window', orgCode: org.code }],
+    });
+    // Insured in 贵港市 (Guangxi); Hebei holds a copy Guangxi never confirmed, and Guangxi's node is down.
+    const patient = makeResidentId('450821', '1952-03-14', 44);
+    await services.insuranceAdmin.enrol({
+      residentId: patient,
+      name: '覃阿婆',
+      scheme: 'resident',
+      region: '450800',
+      fromDate: '2020-01-01',
+    });
+    await guangxi!.close();
+    guangxi = undefined;
+
+    const page = await desk.newPage();
+    await page.goto('/console/login');
+    await page.getByLabel('用户名').fill('zd-tcm-window');
+    await page.getByLabel('密码').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.getByTestId('insurance-window').waitFor();
+    await page.getByTestId('window-id').fill(patient);
+    await page.getByRole('button', { name: /查\s*询/ }).click();
+    const coverage = page.getByTestId('window-coverage');
+    await coverage.waitFor();
+    expect((await coverage.textContent()) ?? '').toContain('覃阿婆');
+    const warning = page.getByTestId('window-coverage-warning');
+    await warning.waitFor();
+    const said = (await warning.textContent()) ?? '';
+    expect(said).toContain('参保地 450800 的医保节点暂时无法访问');
+    expect(said).toContain('未经参保地核实');
+    expect(said).not.toContain(patient);
+    await page.mouse.move(0, 0);
     await settled(page);
     expect(await axeSerious(page)).toEqual([]);
   });

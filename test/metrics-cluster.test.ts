@@ -122,14 +122,16 @@ describe.skipIf(!process.env.DATABASE_URL)('GET /metrics under yiban serve --wor
 
   it('forks the background worker beside the two API workers, at a lower priority, and it does the background work', async () => {
     expect(output).toContain('2 个进程 processes + 1 个后台进程 background');
-    // The primary's children (Linux: /proc/<pid>/stat's fourth field is the parent's pid), by priority.
+    // The primary's workers (Linux: /proc/<pid>/stat's fourth field is the parent's pid; a worker runs
+    // bin/yiban.js as the primary does, unlike the esbuild service tsx may start beside them), by priority.
     const children = () =>
       readdirSync('/proc')
         .filter((name) => /^\d+$/.test(name))
         .flatMap((pid) => {
           try {
             const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === child.pid ? [getPriority(Number(pid))] : [];
+            if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== child.pid) return [];
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('yiban.js') ? [getPriority(Number(pid))] : [];
           } catch {
             return []; // gone between the listing and the read
           }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { createServices, type ServiceOptions, type Services } from '../src/app.ts';
 import { buildApp } from '../src/platform.ts';
 import type { App } from '../src/http/server.ts';
@@ -159,4 +160,21 @@ export function buildTestApp(ctx: TestContext, options: { rateLimits?: RateLimit
     { database: ctx.database, services: ctx.services, close: () => ctx.close() },
     { logLevel: 'silent', rateLimits: options.rateLimits ?? TEST_RATE_LIMITS },
   );
+}
+
+/**
+ * A residence certificate approved by the village reviewer: its ledger entry queued and its events in
+ * the outbox, for the background's work to take up. Returns the entry's id.
+ */
+export async function approvedCertificateEntry(ctx: TestContext): Promise<number> {
+  const reviewer = await ctx.newStaff('village_reviewer', VILLAGE);
+  const { case: c } = await ctx.services.applications.submit(await ctx.newResident(), {
+    serviceCode: 'cert.residence',
+    form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' },
+  });
+  await ctx.services.applications.act(reviewer, c.id, 'approve');
+  const [certificate] = (
+    await ctx.database.db.execute<{ ledger_entry_id: number }>(sql`select ledger_entry_id from certificates where case_id = ${c.id}`)
+  ).rows;
+  return Number(certificate!.ledger_entry_id);
 }

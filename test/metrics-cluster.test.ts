@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKGROUND_NICE } from '../src/cli/serve.ts';
 import { until } from '../src/demo/node-processes.ts';
 import { databaseUrl } from './db-template.ts';
-import { createTestContext, VILLAGE, type TestContext } from './factories.ts';
+import { approvedCertificateEntry, createTestContext, type TestContext } from './factories.ts';
 
 /**
  * `yiban serve --workers 2`: two workers that serve HTTP and a third, the background worker, that
@@ -150,16 +150,7 @@ describe.skipIf(!process.env.DATABASE_URL)('GET /metrics under yiban serve --wor
 
     // An approval: a certificate whose ledger entry and events only a background worker takes up.
     const db = ctx.database.db;
-    const reviewer = await ctx.newStaff('village_reviewer', VILLAGE);
-    const { case: c } = await ctx.services.applications.submit(await ctx.newResident(), {
-      serviceCode: 'cert.residence',
-      form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' },
-    });
-    await ctx.services.applications.act(reviewer, c.id, 'approve');
-    const [certificate] = (
-      await db.execute<{ ledger_entry_id: number }>(sql`select ledger_entry_id from certificates where case_id = ${c.id}`)
-    ).rows;
-    const entry = Number(certificate!.ledger_entry_id);
+    const entry = await approvedCertificateEntry(ctx);
     await until('the entry to be sequenced', async () => (await ctx.services.ledger.lookup(entry))?.integrated === true, 180_000);
     await until(
       'the approval’s events to be handled',

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKGROUND_NICE } from '../src/cli/serve.ts';
 import { freePort, until as untilWithin } from '../src/demo/node-processes.ts';
 import { databaseUrl } from './db-template.ts';
-import { createTestContext, VILLAGE, type TestContext } from './factories.ts';
+import { approvedCertificateEntry, createTestContext, type TestContext } from './factories.ts';
 
 /**
  * `yiban serve --role api|background`: the HTTP processes leave the background work (the ledger's
@@ -86,16 +86,7 @@ describe.skipIf(!process.env.DATABASE_URL)('an API process and a background proc
     const db = ctx.database.db;
     const count = async (query: ReturnType<typeof sql>) => (await db.execute<{ n: number }>(query)).rows[0]!.n;
     // An approval: a certificate with its ledger entry queued and its events in the outbox.
-    const reviewer = await ctx.newStaff('village_reviewer', VILLAGE);
-    const { case: c } = await ctx.services.applications.submit(await ctx.newResident(), {
-      serviceCode: 'cert.residence',
-      form: { address: '河北省石家庄市正定县正定镇塔元庄村', residentSince: '2015-05-01', purpose: 'school' },
-    });
-    await ctx.services.applications.act(reviewer, c.id, 'approve');
-    const [certificate] = (
-      await db.execute<{ ledger_entry_id: number }>(sql`select ledger_entry_id from certificates where case_id = ${c.id}`)
-    ).rows;
-    const entry = Number(certificate!.ledger_entry_id);
+    const entry = await approvedCertificateEntry(ctx);
     const pending = sql`select count(*)::int as n from outbox where processed_at is null`;
     expect(await count(pending)).toBeGreaterThan(0);
     expect((await ctx.services.ledger.lookup(entry))?.integrated).toBe(false);

@@ -83,15 +83,7 @@ export async function startYibanServers(options: {
         [...profile, path.join(ROOT, 'bin/yiban.js'), 'serve', '--no-seed', '--no-web', '--port', String(port), ...role],
         {
           cwd: ROOT,
-          env: {
-            ...process.env,
-            DATABASE_URL: options.databaseUrl,
-            YIBAN_MASTER_KEY: options.masterKey.toString('base64'),
-            YIBAN_DATA_DIR: dataDir,
-            HOST: '127.0.0.1',
-            LOG_LEVEL: 'silent',
-            YIBAN_DEMO: '',
-          },
+          env: serveEnv(options, dataDir),
           stdio: ['ignore', i < options.count ? 'ignore' : 'pipe', 'inherit'],
         },
       );
@@ -136,15 +128,7 @@ async function startCluster(
     [path.join(ROOT, 'bin/yiban.js'), 'serve', '--no-seed', '--no-web', '--port', String(port), '--workers', String(options.workers)],
     {
       cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: options.databaseUrl,
-        YIBAN_MASTER_KEY: options.masterKey.toString('base64'),
-        YIBAN_DATA_DIR: dataDir,
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
-        YIBAN_DEMO: '',
-      },
+      env: serveEnv(options, dataDir),
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
@@ -166,4 +150,17 @@ async function startCluster(
     throw error;
   }
   return { bases: [`http://127.0.0.1:${port}`], children, stop };
+}
+
+/** A bench server's environment: the database, its master key, its own data folder, quiet, no demo. */
+function serveEnv(options: { databaseUrl: string; masterKey: Buffer }, dataDir: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: options.databaseUrl,
+    YIBAN_MASTER_KEY: options.masterKey.toString('base64'),
+    YIBAN_DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    YIBAN_DEMO: '',
+  };
 }

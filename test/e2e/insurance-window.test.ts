@@ -3,15 +3,12 @@ import { eq } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chinaDate } from '../../src/core/values.ts';
-import { DEMO_COUNTY, DEMO_PASSWORD } from '../../src/demo/demo-people.ts';
-import { systemPrincipal } from '../../src/modules/identity/index.ts';
+import { DEMO_PASSWORD } from '../../src/demo/demo-people.ts';
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { insuranceSettlements } from '../../src/modules/insurance/insurance.tables.ts';
 import { insuranceWindowLog } from '../../src/modules/insurance/window.tables.ts';
-import { makeCreditCode } from '../../src/modules/orgs/credit-code.ts';
-import { sm2SigningKey } from '../../src/modules/sharing/index.ts';
-import { sm2GenerateKeyPair } from '../../src/verify/sm2-keys.ts';
 import { axeSerious } from './axe.ts';
+import { demoHospitalWindow } from './hospital.ts';
 import { DESKTOP, SCREENSHOTS, settled, startE2e, type E2eServer } from './harness.ts';
 
 const HOSPITAL = 'H13012300001';
@@ -38,36 +35,15 @@ describe('the hospital insurance window in the browser', () => {
     server = await startE2e();
     desk = await server.context(DESKTOP);
     desk.setDefaultTimeout(20_000);
-    const { services } = server.platform;
-    const county = (await services.orgs.getOrg(DEMO_COUNTY))!;
-    const setup = systemPrincipal({
-      actor: 'e2e:hospital',
-      at: { orgCode: county.code, orgPath: county.path, actions: ['department.create'] },
-    });
-    const org = await services.orgs.createDepartment(setup, {
-      name: '正定县人民医院',
-      kind: 'hospital',
-      creditCode: makeCreditCode(`12${DEMO_COUNTY}YBH000001`),
-      parentCode: DEMO_COUNTY,
-    });
-    const key = sm2SigningKey(`${HOSPITAL}-key`, sm2GenerateKeyPair().privateKey);
-    await services.insuranceAdmin.registerInstitution({
+    await demoHospitalWindow(server.platform, {
       code: HOSPITAL,
       nameZh: '正定县人民医院',
       nameEn: 'Zhengding County People’s Hospital',
       level: 2,
-      region: DEMO_COUNTY,
-      keyId: key.keyId,
-      publicKey: key.publicKey,
-      orgCode: org.code,
+      creditSerial: 'YBH000001',
+      clerk: CLERK,
     });
-    services.insurance.reference.clear();
-    await services.identityAdmin.ensureStaff({
-      username: CLERK,
-      name: '医保窗口收费员',
-      password: DEMO_PASSWORD,
-      roles: [{ role: 'hospital_window', orgCode: org.code }],
-    });
+    const { services } = server.platform;
     await services.insuranceAdmin.enrol({
       residentId: PATIENT_ID,
       name: '覃阿婆',

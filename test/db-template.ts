@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -75,7 +75,7 @@ export function startDbTemplates(): { templates: DbTemplates; built: Promise<voi
   built.catch(() => undefined); // reported to the tests through the ready file
   const remove = async () => {
     await built.catch(() => undefined);
-    for (const f of [...Object.values(files), ready, pgdataOf(files.migrated)]) rmSync(f, { recursive: true, force: true });
+    for (const f of [...Object.values(files), ready]) rmSync(f, { force: true });
     if (baseUrl && names) await dropDatabases(baseUrl, Object.values(names));
   };
   return { templates: { pglite: files, ...(names ? { postgres: names } : {}), ready }, built, remove };
@@ -94,7 +94,7 @@ const isAlive = (pid: number) => {
 function removeOrphans(): void {
   for (const name of readdirSync(tmpdir())) {
     const m = /^yiban-test-template-(\d+)_/.exec(name);
-    if (m && !isAlive(Number(m[1]))) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+    if (m && !isAlive(Number(m[1]))) rmSync(path.join(tmpdir(), name), { force: true });
   }
   const baseUrl = process.env.DATABASE_URL;
   if (!baseUrl) return;
@@ -184,40 +184,9 @@ export async function pgliteDataDirFromTemplate(dataDir: string): Promise<void> 
   const templates = await dbTemplates();
   if (!templates) return;
   mkdirSync(dataDir, { recursive: true });
-  // A copy of the closed data folder, as of a stopped server's: a file copy instead of a PGlite
-  // loading the tarball and writing it out again for each folder (seconds of CPU each).
-  cpSync(await migratedPgdata(templates.pglite.migrated), path.join(dataDir, 'pgdata'), { recursive: true });
-}
-
-const pgdataOf = (tarballFile: string) => `${tarballFile}.pgdata`;
-const pgdataDirs = new Map<string, Promise<string>>();
-
-/**
- * The migrated template as a data folder, written once per run beside its tarball by the first
- * test process that needs it (into a folder of its own, then renamed into place: another process
- * finds it whole or not at all).
- */
-function migratedPgdata(tarballFile: string): Promise<string> {
-  let dir = pgdataDirs.get(tarballFile);
-  if (dir) return dir;
-  dir = (async () => {
-    const target = pgdataOf(tarballFile);
-    if (existsSync(target)) return target;
-    const staging = mkdtempSync(`${target}-`);
-    const client = new PGlite(path.join(staging, 'pgdata'), { loadDataDir: tarball(tarballFile) });
-    await client.waitReady;
-    await client.close();
-    try {
-      renameSync(path.join(staging, 'pgdata'), target);
-    } catch (error) {
-      if (!existsSync(target)) throw error;
-    } finally {
-      rmSync(staging, { recursive: true, force: true });
-    }
-    return target;
-  })();
-  pgdataDirs.set(tarballFile, dir);
-  return dir;
+  const client = new PGlite(path.join(dataDir, 'pgdata'), { loadDataDir: tarball(templates.pglite.migrated) });
+  await client.waitReady;
+  await client.close();
 }
 
 /** How long a test waits for the templates (they take as long as one test database used to). */

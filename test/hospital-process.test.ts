@@ -145,13 +145,32 @@ describe.each(testEngines())('the hospital process against the platform on %s', 
   });
 
   let platformUrl = '';
-  async function setup() {
+  /** The platform (this file's app) seeded with 贵港市's insurance and listening, once per engine. */
+  async function listen() {
     const { ctx, app } = suite;
-    if (!platformUrl) {
-      await seedInsurance(ctx.database.db, [{ region: GUIGANG, nameZh: '贵港市', officeOrgCode: ctx.departments.medical_security! }]);
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      platformUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-    }
+    if (platformUrl) return;
+    await seedInsurance(ctx.database.db, [{ region: GUIGANG, nameZh: '贵港市', officeOrgCode: ctx.departments.medical_security! }]);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    platformUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  }
+
+  /** A resident insured in 贵港市. */
+  async function enrolPatient() {
+    const residentId = freshResidentId();
+    const psnNo = await suite.ctx.services.insuranceAdmin.enrol({
+      residentId,
+      name: '覃阿婆',
+      scheme: 'resident',
+      region: GUIGANG,
+      fromDate: '2020-01-01',
+    });
+    return { residentId, psnNo };
+  }
+
+  /** The platform listening, a hospital process behind the proxy registered with its key, and a patient. */
+  async function setup() {
+    const { ctx } = suite;
+    await listen();
     const proxy = await startProxy(() => platformUrl);
     cleanup.push(() => proxy.close());
     const stateDir = mkdtempSync(path.join(tmpdir(), 'yiban-hospital-'));
@@ -181,14 +200,7 @@ describe.each(testEngines())('the hospital process against the platform on %s', 
     expect(input.keyId).toBe(hospital.keyId);
     await ctx.services.insuranceAdmin.registerInstitution(input);
     ctx.services.insurance.reference.clear();
-    const residentId = freshResidentId();
-    const psnNo = await ctx.services.insuranceAdmin.enrol({
-      residentId,
-      name: '覃阿婆',
-      scheme: 'resident',
-      region: GUIGANG,
-      fromDate: '2020-01-01',
-    });
+    const { residentId, psnNo } = await enrolPatient();
     return { hospital, start, proxy, stateDir, residentId, psnNo };
   }
 
@@ -372,8 +384,9 @@ describe.each(testEngines())('the hospital process against the platform on %s', 
   }, 180_000);
 
   it('simulates a day with the hospital system in this process (no hospital process given)', async () => {
-    const { hospital, residentId } = await setup();
-    await hospital.stop();
+    // No hospital process here: the platform and a patient only.
+    await listen();
+    const { residentId } = await enrolPatient();
     const stateDir = mkdtempSync(path.join(tmpdir(), 'yiban-hospital-local-'));
     cleanup.push(() => rmSync(stateDir, { recursive: true, force: true }));
     const system = await openHospitalSystem({ platformUrl, code: 'H45010300123', region: '450103', stateDir });
@@ -381,6 +394,7 @@ describe.each(testEngines())('the hospital process against the platform on %s', 
     await suite.ctx.services.insuranceAdmin.registerInstitution(
       institutionInput({ code: 'H45010300123', name: '南宁市本地模拟医院', level: '2', region: '450103', publicKey: system.publicKeyPem }),
     );
+    suite.ctx.services.insurance.reference.clear();
     const figures = await simulateDay(localWindow(system), { encounters: 6, date: '2026-08-16', patients: [residentId], seed: 5 });
     expect(figures).toMatchObject({ encounters: 6, failed: 0, reversed: 1, reconciliation: { matched: true } });
     const standing = await suite.ctx.database.db

@@ -16,6 +16,15 @@ export async function nextSerials(db: Executor, count: number): Promise<number[]
   return result.rows.map((r) => Number(r.serial));
 }
 
+/** Every slot of the list (0 … size − 1) that holds no certificate: for a list nearly full, where random draws keep missing. */
+export async function freeSlotIndexes(db: Executor, list: string, size: number): Promise<number[]> {
+  const result = await db.execute<{ index: number }>(
+    sql`select s::int as index from generate_series(0, ${size - 1}::int) s
+        where not exists (select 1 from certificates c where c.status_list = ${list} and c.status_index = s)`,
+  );
+  return result.rows.map((r) => Number(r.index));
+}
+
 /** Which of `indexes` already hold a certificate in the list. */
 export async function takenSlots(db: Executor, list: string, indexes: readonly number[]): Promise<number[]> {
   if (indexes.length === 0) return [];

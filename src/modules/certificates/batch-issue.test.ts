@@ -9,6 +9,8 @@ import { divisionCreditCode } from '../orgs/credit-code.ts';
 import { createDisclosureVault } from './disclosure-vault.ts';
 import { prepareBatchIssue, type BatchItem } from './batch-issue.ts';
 import { findByCases } from './batch-issue.repository.ts';
+import { freeSlots } from './batch-signatures.ts';
+import { AppError } from '../../core/errors.ts';
 import * as repo from './certificates.repository.ts';
 import { certificates } from './certificates.tables.ts';
 import { issuanceLeafFast } from './digests.ts';
@@ -93,6 +95,40 @@ describe.each(testEngines())('batch issuance on %s', (engine) => {
     // A seventh certificate has no slot left.
     const third = await prepareBatchIssue(ctx.database.db, deps, await items(1), now).catch((error: unknown) => error);
     expect((third as { code?: string }).code).toBe('CONFLICT');
+  });
+
+  it('finds the last free slot of a list nearly full every time, and calls the list full only when it is', async () => {
+    // 7 of 8 slots taken: random draws miss the free one 7 times in 8, so the exact read of the
+    // list's free slots is what finds it in most of these tries.
+    const statusList = { list: `nearly-full-${randomUUID()}`, size: 8, url: 'https://yiban.example.cn/api/status-lists/nearly-full' };
+    const deps = { ledger: ctx.services.ledger, events: ctx.services.events, vault: createDisclosureVault(ctx.masterKey), statusList };
+    const seven = await items(7);
+    const prepared = await prepareBatchIssue(ctx.database.db, deps, seven, new Date());
+    await ctx.database.db.transaction((tx) =>
+      prepared.issue(
+        tx,
+        seven.map((x) => x.caseId),
+      ),
+    );
+    const taken = new Set(
+      (
+        await ctx.database.db
+          .select({ slot: certificates.statusIndex })
+          .from(certificates)
+          .where(eq(certificates.statusList, statusList.list))
+      ).map((r) => r.slot),
+    );
+    expect(taken.size).toBe(7);
+    const last = [0, 1, 2, 3, 4, 5, 6, 7].find((i) => !taken.has(i))!;
+    for (let i = 0; i < 30; i++) expect(await freeSlots(ctx.database.db, statusList, 1, new Set())).toEqual([last]);
+    // Excluding it (a batch that tried it already), or wanting two: full.
+    await expect(freeSlots(ctx.database.db, statusList, 1, new Set([last]))).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(freeSlots(ctx.database.db, statusList, 2, new Set())).rejects.toBeInstanceOf(AppError);
+    // The eighth certificate takes it; then the list is full.
+    const eighth = await items(1);
+    const one = await prepareBatchIssue(ctx.database.db, deps, eighth, new Date());
+    await ctx.database.db.transaction((tx) => one.issue(tx, [eighth[0]!.caseId]));
+    await expect(freeSlots(ctx.database.db, statusList, 1, new Set())).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('finishes concurrent batches prepared with the same slots, each slot once', async () => {

@@ -9,12 +9,14 @@ import { AppError } from '../../core/errors.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Disclosure, SignedPayload } from '../../verify/document.ts';
 import type { BatchItem } from './batch-issue.ts';
-import { takenSlots, type NewCertificate } from './batch-issue.repository.ts';
+import { freeSlotIndexes, takenSlots, type NewCertificate } from './batch-issue.repository.ts';
 import { canonicalPayload, fieldDigestFast } from './digests.ts';
 import type { DisclosureVault } from './disclosure-vault.ts';
 import type { StatusListTarget } from './status-lists.ts';
 
 export const MAX_SLOT_ROUNDS = 20;
+/** Random draws for free slots before the list's free slots are read exactly (a list nearly full). */
+const RANDOM_SLOT_ROUNDS = 8;
 
 /** A certificate signed before the transaction; only its row is missing. */
 export interface Signed {
@@ -77,17 +79,27 @@ export function rowOf(s: Signed, list: string, ledgerEntryId: number, vault: Pic
   };
 }
 
-/** `count` distinct random slots, none in `exclude` nor already taken in the list. */
+/**
+ * `count` distinct random slots, none in `exclude` nor already taken in the list. Drawn at random
+ * and checked; when RANDOM_SLOT_ROUNDS draws have not found enough (the list is nearly full), the
+ * list's free slots are read exactly and drawn from, so the list is called full only when it is.
+ */
 export async function freeSlots(
   db: Executor,
   statusList: StatusListTarget,
   count: number,
   exclude: ReadonlySet<number>,
 ): Promise<number[]> {
-  if (count + exclude.size > statusList.size) throw new AppError('CONFLICT', { detail: message('certificates.statusListFull') });
+  const full = () => new AppError('CONFLICT', { detail: message('certificates.statusListFull') });
+  if (count + exclude.size > statusList.size) throw full();
   const chosen = new Set<number>();
   for (let round = 0; chosen.size < count; round++) {
-    if (round === MAX_SLOT_ROUNDS) throw new AppError('CONFLICT', { detail: message('certificates.statusListFull') });
+    if (round === RANDOM_SLOT_ROUNDS) {
+      const free = (await freeSlotIndexes(db, statusList.list, statusList.size)).filter((i) => !exclude.has(i) && !chosen.has(i));
+      if (free.length < count - chosen.size) throw full();
+      while (chosen.size < count) chosen.add(free.splice(randomInt(free.length), 1)[0]!);
+      break;
+    }
     const candidates: number[] = [];
     const seen = new Set<number>();
     while (candidates.length < count - chosen.size) {

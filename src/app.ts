@@ -435,7 +435,7 @@ export function createServices(database: Database, options: ServiceOptions): Ser
         return { id: found.id, bundle: { ...bundle } };
       },
     },
-    directory: { find: (memberId) => federation.lookup.find(memberId), current: () => federation.directory.current() },
+    directory: { resolve: (memberId) => federation.lookup.resolve(memberId), current: () => federation.directory.current() },
     self: options.federation && options.federation.role !== 'standalone' ? options.federation.memberId : null,
     serviceNames: async () => new Map((await catalog.listItems({})).map((i) => [i.code, { nameZh: i.nameZh, nameEn: i.nameEn }])),
   });

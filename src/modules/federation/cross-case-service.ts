@@ -53,9 +53,13 @@ export interface CrossCaseDeps {
   };
   /** The certificate a case produced, sealed as the certificates module exports it (null when none). */
   certificates: { ofCase(principal: Principal, caseId: string): Promise<{ id: string; bundle: Record<string, unknown> } | null> };
-  /** The federation directory: who offers which services (a member's entry). */
+  /**
+   * The federation directory: who offers which services (a member's entry). `resolve` asks the hub
+   * for a newer directory when the member is not in this node's copy (one that joined since the last
+   * refresh), so a hand-over to it is not refused until the next periodic refresh.
+   */
   directory: {
-    find(memberId: string): Promise<{ memberId: string; name: string; services: string[] } | null>;
+    resolve(memberId: string): Promise<{ memberId: string; name: string; services: string[] } | null>;
     current(): Promise<{ hub: string; members: { memberId: string; name: string; services: string[] }[] } | null>;
   };
   /** This node's member id (the null of a standalone node offers nothing). */
@@ -367,7 +371,7 @@ export function createCrossCases(deps: CrossCaseDeps) {
   /** The member must be another province whose directory entry lists the service. */
   async function requireOffered(to: string, serviceCode: string): Promise<void> {
     if (!parseMemberId(to) || to === deps.self) throw new AppError('FEDERATION_BAD_MESSAGE', { detail: `bad member id ${to}` });
-    const member = await deps.directory.find(to);
+    const member = await deps.directory.resolve(to);
     if (!member) throw new AppError('FEDERATION_UNKNOWN_MEMBER', { member: to });
     if (!member.services.includes(serviceCode))
       throw new AppError('FEDERATION_CASE_REFUSED', { reason: `${member.name} 不办理 ${serviceCode} (not offered there)` });
@@ -424,8 +428,10 @@ export function createCrossCases(deps: CrossCaseDeps) {
       const materials = (input.materials ?? []).map((m) => ({ name: m.name, sha256: m.sha256 }));
       const name = input.applicantName?.trim() || null;
       const same = (r: Row) => sameRequest(r, input) && r.applicantKey === key;
-      return once(federationCases.clerkId, principal.accountId, idempotencyKey, same, () =>
-        send(
+      return once(federationCases.clerkId, principal.accountId, idempotencyKey, same, async () => {
+        // Before the transaction: a member missing from this node's copy is asked of the hub (send reads the copy).
+        if (!(await deps.directory.resolve(input.to))) throw new AppError('FEDERATION_UNKNOWN_MEMBER', { member: input.to });
+        return send(
           'case.handover',
           {
             to: input.to,
@@ -436,8 +442,8 @@ export function createCrossCases(deps: CrossCaseDeps) {
           },
           { residentId: input.residentId, name, key, accountId: null },
           { clerkId: principal.accountId, ...(idempotencyKey ? { requestKey: idempotencyKey } : {}) },
-        ),
-      );
+        );
+      });
     },
 
     /** A: 全程网办 — a resident applies online at home for a service another province handles (a retry with the same key is the first). */

@@ -6,6 +6,7 @@ import { until } from '../../../test/federation-nodes.ts';
 import {
   countRows as count,
   GUANGXI,
+  HEBEI,
   startFederation,
   type FederationNode as Node,
   type TestFederation,
@@ -150,5 +151,50 @@ describe.each(testEngines())('异地代收代办: a hand-over from Hebei to Guan
       await drainBoth();
       return (await hebei.ctx.services.crossCases.get(clerk, handed.id)).state === 'accepted';
     });
+  });
+});
+
+describe.each(testEngines())('a hand-over to a province this node has not seen in its directory yet (%s)', (engine) => {
+  let federation: TestFederation;
+  // Both provinces approved at the hub, but Hebei has not refreshed its copy of the directory since
+  // (as a node just started, or one whose last refresh came before Guangxi joined).
+  beforeAll(async () => {
+    federation = await startFederation(engine, { approve: false });
+    await federation.hub.ctx.services.federation.directory.approve(HEBEI);
+    await federation.hub.ctx.services.federation.directory.approve(GUANGXI);
+    await federation.guangxi.ctx.services.federation.directory.refresh();
+  }, 120_000);
+
+  afterAll(() => federation?.close());
+
+  it('asks the hub on the miss and hands the case over, instead of refusing the member as unknown', async () => {
+    const { hebei, guangxi } = federation;
+    expect(await hebei.ctx.services.federation.lookup.find(GUANGXI)).toBeNull();
+    const resident = await guangxi.ctx.newResident();
+    const clerk = await hebei.ctx.newStaff('village_reviewer', VILLAGE);
+    const handed = await hebei.ctx.services.crossCases.handOver(clerk, {
+      to: GUANGXI,
+      serviceCode: 'cert.residence',
+      form: residenceForm,
+      residentId: resident.residentId,
+    });
+    expect(handed).toMatchObject({ side: 'sender', peer: GUANGXI, state: 'handed-over' });
+    expect(await hebei.ctx.services.federation.lookup.find(GUANGXI)).toMatchObject({ memberId: GUANGXI });
+    await until('the case accepted in Guangxi', async () => {
+      await federation.drain();
+      return (await hebei.ctx.services.crossCases.get(clerk, handed.id)).state === 'accepted';
+    });
+
+    // A member the hub does not know is still refused, and nothing is recorded for it.
+    const stranger = 'CN/GOV/650000/yiban';
+    await expect(
+      hebei.ctx.services.crossCases.handOver(clerk, {
+        to: stranger,
+        serviceCode: 'cert.residence',
+        form: residenceForm,
+        residentId: resident.residentId,
+      }),
+    ).rejects.toMatchObject({ code: 'FEDERATION_UNKNOWN_MEMBER' });
+    expect(await count(hebei, sql`select count(*) as n from federation_cases where peer = ${stranger}`)).toBe(0);
   });
 });

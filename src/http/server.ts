@@ -19,6 +19,7 @@ import { rejectNonFiniteNumbers, rejectUnsafeText } from './input-guard.ts';
 import { registerRateLimits } from './rate-limit.ts';
 import type { RateLimits } from '../core/rate-limits.ts';
 import { registerMetrics, type MetricsOptions } from './metrics.ts';
+import { lazySerializers } from './lazy-serializers.ts';
 
 export interface ServerDeps {
   database: Database;
@@ -84,6 +85,7 @@ function serializeRequest(req: FastifyRequest) {
 }
 
 export async function buildServer(deps: ServerDeps): Promise<App> {
+  const serializers = lazySerializers();
   const app = fastify({
     logger: {
       level: deps.logLevel ?? 'info',
@@ -102,7 +104,10 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
     bodyLimit: 256 * 1024,
     trustProxy: deps.trustProxy ?? false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    // Each response serializer compiled when it is first used, not all at the start (lazy-serializers.ts).
+    schemaController: { compilersFactory: { buildSerializer: serializers.buildSerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  serializers.attach(app);
 
   // First, so a request's measured time includes every other hook.
   registerMetrics(app, deps.metrics);

@@ -15,7 +15,7 @@ import {
   type TestFederation,
 } from '../../../test/federation-fixtures.ts';
 import { SEED_CATALOGUE } from './insurance.seed.ts';
-import { ORPHAN_AFTER_MS } from './cross-province-orphans.ts';
+import { ORPHAN_AFTER_MS, RETRY_MAX_MS, RETRY_MIN_MS } from './cross-province-orphans.ts';
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -259,13 +259,34 @@ describe.each(testEngines())('跨省结算的孤儿结算: Hebei settled, Guangx
       // Refused here already, though Hebei still holds its settlement.
       expect(await retry(o)).toMatchObject({ code: 'INSURANCE_SETTLEMENT_ABANDONED' });
       expect((await remoteAt(o.mdtrtId)).map((r) => r.status)).toEqual(['settled']);
-      // Still down: still abandoning, asked again.
-      await reconcile();
+      // Each try that cannot reach Hebei is the start of the intent's next wait (RETRY_MIN_MS at first).
+      const lastTry = async () =>
+        (
+          await rows<{ at: string }>(
+            guangxi,
+            sql`select updated_at::text as at from insurance_remote_intents where mdtrt_id = ${o.mdtrtId}`,
+          )
+        )[0]!.at;
+      const first = await lastTry();
+      // Run again at once: not asked again before its wait, nothing changed.
+      expect(await reconcile()).toMatchObject({ abandoning: 0, abandoned: 0, failed: 0 });
+      expect(await lastTry()).toBe(first);
+      // Still down after the wait (its first is RETRY_MIN_MS and the seconds this test took since the stay): asked again.
+      aheadMs += 2 * RETRY_MIN_MS;
+      expect((await reconcile()).abandoning).toBeGreaterThanOrEqual(1);
       expect((await intentsOf(o.mdtrtId)).map((i) => i.state)).toEqual(['abandoning']);
+      const second = await lastTry();
+      expect(second > first).toBe(true);
+      // The waits grow with the time abandoning (about 3 minutes now): one more minute is not enough.
+      aheadMs += RETRY_MIN_MS;
+      await reconcile();
+      expect(await lastTry()).toBe(second);
     } finally {
       hebei.app = await buildTestApp(hebei.ctx);
       await hebei.app.listen({ host: '127.0.0.1', port: hebei.port });
     }
+    // Back up: withdrawn on the first run after the (at most hourly) wait.
+    aheadMs += RETRY_MAX_MS;
     await reconcile();
     expect((await intentsOf(o.mdtrtId)).map((i) => i.state)).toEqual(['abandoned']);
     expect((await remoteAt(o.mdtrtId)).map((r) => r.status)).toEqual(['cancelled']);

@@ -13,12 +13,15 @@
  * (a late retry never settles on B's old answer), and the intent is `abandoning`. Then B is asked to
  * cancel the call's settlement (`insurance.cancel` with `abandoned`: B answers "nothing to cancel"
  * when it never settled it), with an id derived from the intent (a retry is the same message); B's
- * answer makes it `abandoned`. B unreachable: it stays `abandoning`, and the next run asks again.
+ * answer makes it `abandoned`. B unreachable (or gone from the federation directory): it stays
+ * `abandoning`, and a later run asks again, each wait about as long as the intent has been
+ * abandoning (from 1 minute, doubling, to at most an hour: `retryDue`), so that a province that
+ * is down for a day, or has left, is not asked and logged every minute.
  * B refusing the settle (a verified refusal: B settled nothing under the call) makes it `refused`,
  * with nothing to withdraw; a retry of the msgid asks again and makes it `pending` again.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, lt, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { AppError, formatMessage } from '../../core/errors.ts';
 import type { Db, Executor, Tx } from '../../db/database.ts';
 import type { Answer } from './envelope.ts';
@@ -32,6 +35,20 @@ export const ORPHAN_AFTER_MS = 15 * 60_000;
 /** The final answer of an abandoned msgid. */
 export const ABANDONED = 'INSURANCE_SETTLEMENT_ABANDONED';
 const BATCH = 100;
+/** Bounds of the wait between two tries to withdraw an `abandoning` intent at an unreachable place of insurance. */
+export const RETRY_MIN_MS = 60_000;
+export const RETRY_MAX_MS = 60 * 60_000;
+
+/**
+ * An `abandoning` intent is due again once the wait since its last try (`updated_at`, set by each
+ * failed try) reaches its time abandoning so far (counted from ORPHAN_AFTER_MS after its creation),
+ * bounded by RETRY_MIN_MS and RETRY_MAX_MS: tries 1, 2, 4, … minutes apart, then hourly.
+ */
+function retryDue(now: Date): SQL {
+  const t = insuranceRemoteIntents;
+  const ms = (v: number) => sql.raw(`interval '${v / 1000} seconds'`);
+  return sql`${t.updatedAt} + least(${ms(RETRY_MAX_MS)}, greatest(${ms(RETRY_MIN_MS)}, ${t.updatedAt} - ${t.createdAt} - ${ms(ORPHAN_AFTER_MS)})) <= ${now.toISOString()}::timestamptz`;
+}
 
 type Intent = typeof insuranceRemoteIntents.$inferSelect;
 
@@ -143,13 +160,14 @@ export function createOrphans(d: OrphanDeps) {
 
     /** One run of the reconciliation: each intent on its own, a failure of one not stopping the others (each to `onError`). */
     async reconcile(onError?: (error: unknown, callId: string) => void): Promise<OrphanRun> {
-      const cutoff = new Date(clock().getTime() - ORPHAN_AFTER_MS);
+      const now = clock();
+      const cutoff = new Date(now.getTime() - ORPHAN_AFTER_MS);
       const due = await db
         .select()
         .from(insuranceRemoteIntents)
         .where(
           or(
-            eq(insuranceRemoteIntents.state, 'abandoning'),
+            and(eq(insuranceRemoteIntents.state, 'abandoning'), retryDue(now)),
             and(eq(insuranceRemoteIntents.state, 'pending'), lt(insuranceRemoteIntents.updatedAt, cutoff)),
           ),
         )
@@ -165,8 +183,15 @@ export function createOrphans(d: OrphanDeps) {
           await withdraw(intent);
           run.abandoned++;
         } catch (error) {
-          if (state === 'abandoning' && error instanceof AppError && error.status === 503) run.abandoning++;
-          else run.failed++;
+          if (state === 'abandoning' && error instanceof AppError && error.status === 503) {
+            run.abandoning++;
+            // The try is the wait's start (retryDue).
+            await db
+              .update(insuranceRemoteIntents)
+              .set({ updatedAt: clock() })
+              .where(and(at(intent.callId), eq(insuranceRemoteIntents.state, 'abandoning')))
+              .catch(() => undefined);
+          } else run.failed++;
           onError?.(error, intent.callId);
         }
       }

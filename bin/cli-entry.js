@@ -1,0 +1,106 @@
+// Loads the `yiban` command (everything but `verify`, which has its own bundle: verify-entry.js)
+// from a bundle of src/ precompiled with esbuild (dist/cli/main/<build>/), rebuilt when any of its
+// sources is newer than the build or gone. Through tsx, every start loaded some 650 TypeScript
+// modules one by one through its loader hooks: ~5 s of CPU before the first line of `yiban --help`
+// on a slow machine. The packages in node_modules stay outside the bundle (native addons, WASM,
+// their own files), loaded by node as usual. YIBAN_CLI_BUNDLE=off, or a bundle that cannot be built
+// (no esbuild, a read-only folder), runs the sources through tsx as before.
+//
+// Concurrent starts (a test suite spawning many) may each build once: every build goes to its own
+// folder and `current.json` names the newest, replaced atomically; folders older than the newest
+// three are removed an hour after they were built (a process still running may load their chunks).
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const base = path.join(root, 'dist', 'cli', 'main');
+const pointer = path.join(base, 'current.json');
+const KEEP = 3;
+const KEEP_MS = 60 * 60 * 1000;
+
+/** The entry of the current build when it is newer than every one of its sources, else null. */
+function fresh() {
+  try {
+    const current = JSON.parse(readFileSync(pointer, 'utf8'));
+    if (current.root !== root) return null;
+    const entry = path.join(base, current.dir, 'main.js');
+    statSync(entry);
+    return current.inputs.every((file) => statSync(path.join(root, file)).mtimeMs <= current.startedAt) ? entry : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Each source that reads `import.meta.url` (a file beside it, a package resolved from it) is given
+ * its own URL, as if it ran from src/: every chunk of a build lies in the build's folder, so the
+ * path from there to the source is known when the source is loaded.
+ */
+const sourceUrls = (outdir) => ({
+  name: 'source-import-meta-url',
+  setup(build) {
+    build.onLoad({ filter: /\.[cm]?ts$/ }, async (args) => {
+      if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return { contents: text, loader: 'ts' };
+      const relative = path.relative(outdir, args.path).split(path.sep).join('/');
+      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(relative)}, import.meta.url).href`), loader: 'ts' };
+    });
+  },
+});
+
+async function build() {
+  const { build: esbuild } = await import('esbuild');
+  const startedAt = Date.now();
+  const dir = `${startedAt.toString(36)}-${process.pid}`;
+  const outdir = path.join(base, dir);
+  mkdirSync(outdir, { recursive: true });
+  const result = await esbuild({
+    absWorkingDir: root,
+    entryPoints: { main: 'src/cli/main.ts' },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    plugins: [sourceUrls(outdir)],
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const inputs = Object.keys(result.metafile.inputs).filter((file) => !file.startsWith('node_modules/'));
+  // Any file edited after the build began is newer than startedAt: the next start builds again.
+  const next = path.join(base, `current.${process.pid}.json`);
+  writeFileSync(next, JSON.stringify({ root, dir, startedAt, inputs }));
+  renameSync(next, pointer);
+  prune(dir);
+  return path.join(outdir, 'main.js');
+}
+
+function prune(keep) {
+  try {
+    const builds = readdirSync(base, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== keep)
+      .map((d) => ({ name: d.name, at: statSync(path.join(base, d.name)).mtimeMs }))
+      .sort((a, b) => b.at - a.at);
+    for (const old of builds.slice(KEEP - 1))
+      if (Date.now() - old.at > KEEP_MS) rmSync(path.join(base, old.name), { recursive: true, force: true });
+  } catch {
+    // another start pruned it first
+  }
+}
+
+export async function runCli() {
+  let entry = process.env.YIBAN_CLI_BUNDLE === 'off' ? null : fresh();
+  if (!entry && process.env.YIBAN_CLI_BUNDLE !== 'off') entry = await build().catch(() => null);
+  if (entry) {
+    await import(pathToFileURL(entry).href);
+    return;
+  }
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

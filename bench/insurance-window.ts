@@ -235,6 +235,9 @@ try {
   const measuredWork = work.slice(warm + warmOpen);
 
   const serverCpu = new CpuMeter(async () => withDescendants(children.map((c) => c.pid!).filter(Boolean)));
+  // Each server process apart (the last --background ones are the background), to see which role costs what.
+  const eachCpu = children.map((c) => new CpuMeter(async () => (c.pid ? withDescendants([c.pid]) : [])));
+  for (const m of eachCpu) await m.start();
   const postgresCpu = new CpuMeter(() => backendPids(opts.serverUrl, bench.label));
   await serverCpu.start();
   await postgresCpu.start();
@@ -276,6 +279,7 @@ try {
     session.disconnect();
   }
   const serverMs = await serverCpu.stop();
+  const eachMs = await Promise.all(eachCpu.map((m) => m.stop()));
   const postgresMs = await postgresCpu.stop();
   const generatorMs = (processCpuMs(process.pid) ?? generatorBefore) - generatorBefore;
 
@@ -295,6 +299,7 @@ try {
   log(
     `CPU per settlement (3 calls): servers ${(serverMs / Math.max(done, 1)).toFixed(2)} ms, PostgreSQL ${(postgresMs / Math.max(done, 1)).toFixed(2)} ms, generator (hospitals' signing and verifying) ${(generatorMs / Math.max(done, 1)).toFixed(2)} ms`,
   );
+  log(`  each server process (in start order): ${eachMs.map((m) => (m / Math.max(done, 1)).toFixed(2)).join(' + ')} ms`);
   const sealed = await count(sql`select count(*)::int as n from insurance_settlements where certificate_id is not null`);
   log(
     `settlements in the database: ${settledRows} (expected ${warm + warmOpen + done}); encounters settled twice: ${twice}; statements sealed by the end of the load: ${sealed}`,

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PaymentRailConfig } from '../../core/config.ts';
 import type { BankStats } from './bank-server.ts';
-import { getJson, newSigningKey, spawnListening, stopChild } from './department-process.ts';
-import type { SigningKey } from './http-signature-keys.ts';
+import { getJson, newSigningKey, privateKeyPem, spawnListening, stopChild } from './department-process.ts';
+import type { SigningKey, Sm2SigningKey } from './http-signature-keys.ts';
 
 export interface RunningBank {
   url: string;
@@ -22,8 +22,8 @@ export interface RunningBank {
 export interface BankSpec {
   /** Platform public keys (PEM) the bank trusts. */
   trust: string[];
-  /** The bank's own key; a fresh one by default. */
-  key?: SigningKey & { publicKeyPem: string };
+  /** The bank's own key, Ed25519 or SM2; a fresh Ed25519 one by default. */
+  key?: (SigningKey | Sm2SigningKey) & { publicKeyPem: string };
   port?: number;
   delayMs?: number;
   failFirst?: number;
@@ -33,7 +33,7 @@ export interface BankSpec {
 export async function startBank(spec: BankSpec): Promise<RunningBank> {
   const dir = mkdtempSync(path.join(tmpdir(), 'yiban-bank-'));
   const key = spec.key ?? newSigningKey('bank');
-  writeFileSync(path.join(dir, 'bank.key.pem'), key.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  writeFileSync(path.join(dir, 'bank.key.pem'), privateKeyPem(key), { mode: 0o600 });
   const args = ['bank', 'serve', '--key', path.join(dir, 'bank.key.pem'), '--key-id', key.keyId, '--port', String(spec.port ?? 0)];
   spec.trust.forEach((pem, i) => {
     writeFileSync(path.join(dir, `trust-${i}.pem`), pem);

@@ -13,14 +13,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isUuid } from '../../core/values.ts';
 import { maskResidentId } from '../identity/index.ts';
 import { flatHeaders, plain, readBody } from './external-department.ts';
-import type { SigningKey, VerifyingKey } from './http-signature-keys.ts';
+import type { SigningKey, Sm2SigningKey, VerifyingKey } from './http-signature-keys.ts';
 import { signResponse } from './http-signature-sign.ts';
 import { verifyRequest } from './http-signature-verify.ts';
 import { SignatureError } from './http-signatures.ts';
 
 export interface BankServerOptions {
   name: string;
-  key: SigningKey;
+  /** The bank's key: Ed25519, or SM2 (its answers then `alg` "sm2-sm3"). */
+  key: SigningKey | Sm2SigningKey;
   /** The platform public keys the bank accepts, by key id (trustedKeys). */
   trusted: Map<string, VerifyingKey>;
   windowSeconds?: number;

@@ -1,10 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createBankServer } from './bank-server.ts';
+import { newSigningKey, newSm2SigningKey, privateKeyPem } from './department-process.ts';
 import { trustedKeys } from './external-department.ts';
-import { keyIdOf, loadSharingKey, publicKeyPem } from './http-signature-keys.ts';
+import { loadSigningKey } from './http-signature-keys.ts';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -19,20 +19,31 @@ export function registerBankCommands(program: Command): void {
 
   bank
     .command('keygen')
-    .description('生成银行的 Ed25519 签名密钥 make a bank signing key pair')
-    .requiredOption('--out <dir>', 'folder for bank.key.pem and bank.pub.pem')
-    .action((options: { out: string }) => {
+    .description('生成银行的签名密钥（Ed25519 或 SM2） make a bank signing key pair (Ed25519 or SM2)')
+    .requiredOption('--out <dir>', 'folder for bank.key.pem (PKCS#8) and bank.pub.pem (SPKI)')
+    .addOption(
+      new Option(
+        '--key-alg <alg>',
+        'ed25519, or sm2 (SM2 with SM3, 国密 GM/T 0003/0009: the platform then signs to the bank with its SM2 key)',
+      )
+        .choices(['ed25519', 'sm2'])
+        .default('ed25519'),
+    )
+    .action((options: { out: string; keyAlg: 'ed25519' | 'sm2' }) => {
       mkdirSync(options.out, { recursive: true });
-      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-      writeFileSync(path.join(options.out, 'bank.key.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
-      writeFileSync(path.join(options.out, 'bank.pub.pem'), publicKeyPem(publicKey));
-      console.log(JSON.stringify({ keyId: keyIdOf(publicKey, 'bank'), publicKey: publicKeyPem(publicKey) }, null, 2));
+      const key = options.keyAlg === 'sm2' ? newSm2SigningKey('bank') : newSigningKey('bank');
+      writeFileSync(path.join(options.out, 'bank.key.pem'), privateKeyPem(key), { mode: 0o600 });
+      writeFileSync(path.join(options.out, 'bank.pub.pem'), key.publicKeyPem);
+      console.log(JSON.stringify({ keyId: key.keyId, alg: options.keyAlg, publicKey: key.publicKeyPem }, null, 2));
     });
 
   bank
     .command('serve')
     .description('启动代发银行系统 run the paying bank system')
-    .requiredOption('--key <file>', "the bank's Ed25519 private key (PKCS#8 PEM)")
+    .requiredOption(
+      '--key <file>',
+      "the bank's private key, Ed25519 or SM2 (PKCS#8 PEM, or SEC1 for SM2): answers are signed with its algorithm",
+    )
     .option('--trust <file>', 'a platform public key (PEM) to accept; repeatable', collect, [])
     .option('--name <name>', "the bank's name", '代发银行')
     .option('--port <port>', 'port (0: any free port)', int, 0)
@@ -57,7 +68,7 @@ export function registerBankCommands(program: Command): void {
         failFirst: number;
         down?: boolean;
       }) => {
-        const key = loadSharingKey(options.key, 'bank');
+        const key = loadSigningKey(options.key, 'bank');
         if (options.keyId) key.keyId = options.keyId;
         if (options.trust.length === 0) throw new InvalidArgumentError('name at least one --trust key');
         const { server } = createBankServer({

@@ -1,11 +1,11 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PaymentRailConfig } from '../../core/config.ts';
 import { AppError } from '../../core/errors.ts';
 import { message } from '../../core/messages.ts';
 import { departmentAgents, post, sendWithFetch, Transient } from './department-transport.ts';
 import { EXTERNAL_DEFAULTS, type ExternalAdapterDeps } from './external-adapter.ts';
-import { keyIdOf, type SigningKey } from './http-signature-keys.ts';
+import { KeyNotPublic, verifyingKeyIdOf, verifyingKeyOf, type HttpSigningKey, type VerifyingKey } from './http-signature-keys.ts';
 import { signRequest } from './http-signature-sign.ts';
 import { verifyResponse } from './http-signature-verify.ts';
 import { SignatureError } from './http-signatures.ts';
@@ -65,19 +65,31 @@ type ExternalRailConfig = Extract<PaymentRailConfig, { kind: 'external' }>;
 /**
  * The bank's own system over HTTP, as external-adapter.ts talks to a department: the instruction
  * signed with the platform's sharing key (RFC 9421), Idempotency-Key = instruction id, the answer
- * verified against the bank's pinned Ed25519 key. No answer, a timeout, 5xx or 429 is tried again
+ * verified against the bank's pinned key. The bank's key is Ed25519 or SM2 (its SPKI says which), and
+ * the platform signs in the bank's algorithm, as it does for a department: with its SM2 sharing key
+ * (`alg` "sm2-sm3", 国密) to a bank whose key is SM2, with its Ed25519 key otherwise. No answer, a timeout, 5xx or 429 is tried again
  * with exponential backoff and full jitter up to `attempts`, then BANK_UNAVAILABLE; a 4xx is a refusal.
  */
 function externalRail(config: ExternalRailConfig, deps: ExternalAdapterDeps): PaymentRail {
   const name = config.name ?? message('sharing.payment.bank');
-  let bankKey: KeyObject;
+  let bankKey: VerifyingKey;
   try {
-    bankKey = createPublicKey(config.publicKey);
-  } catch {
-    throw new Error('YIBAN_BANK_PUBLIC_KEY: not a public key (SPKI PEM)');
+    bankKey = verifyingKeyOf(config.publicKey);
+  } catch (error) {
+    throw new Error(
+      error instanceof KeyNotPublic
+        ? 'YIBAN_BANK_PUBLIC_KEY: not a public key (SPKI PEM)'
+        : 'YIBAN_BANK_PUBLIC_KEY: the bank key must be Ed25519 or SM2',
+    );
   }
-  if (bankKey.asymmetricKeyType !== 'ed25519') throw new Error('YIBAN_BANK_PUBLIC_KEY: the bank key must be Ed25519');
-  const keyId = config.keyId ?? keyIdOf(bankKey, 'bank');
+  const keyId = config.keyId ?? verifyingKeyIdOf(bankKey, 'bank');
+  const requestKey = (): HttpSigningKey => {
+    if (!('alg' in bankKey)) return deps.key;
+    const sm2 = deps.sm2KeyOf?.();
+    if (!sm2) throw new Error('YIBAN_BANK_PUBLIC_KEY: an SM2 bank needs the platform’s SM2 sharing key');
+    return sm2;
+  };
+  requestKey();
   const agents = departmentAgents();
   const clock = deps.clock ?? (() => new Date());
   const attempts = config.attempts ?? EXTERNAL_DEFAULTS.attempts;
@@ -88,7 +100,7 @@ function externalRail(config: ExternalRailConfig, deps: ExternalAdapterDeps): Pa
   const invalid = (reason: string, detail?: Record<string, unknown>) =>
     new AppError('DEPARTMENT_RESPONSE_INVALID', { department: name, reason }, detail);
 
-  async function once(instruction: RailInstruction, key: SigningKey): Promise<BankAcceptance> {
+  async function once(instruction: RailInstruction, key: HttpSigningKey): Promise<BankAcceptance> {
     const body = JSON.stringify(instruction);
     const signed = await signRequest(key, { url, body, idempotencyKey: instruction.instructionId, now: clock() });
     const outgoing = { url, headers: signed.headers, body, timeoutMs, tooLarge: () => invalid('the answer is too large') };
@@ -141,7 +153,7 @@ function externalRail(config: ExternalRailConfig, deps: ExternalAdapterDeps): Pa
       let last = '';
       for (let attempt = 1; attempt <= attempts; attempt++) {
         try {
-          return await once(instruction, deps.key);
+          return await once(instruction, requestKey());
         } catch (error) {
           if (!(error instanceof Transient)) throw error;
           last = error.message;

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../../../test/db.ts';
 import { rejection } from '../../../test/errors.ts';
-import { freePort, newSigningKey } from '../../../test/external-department.ts';
+import { freePort, newSigningKey, newSm2SigningKey } from '../../../test/external-department.ts';
 import { createTestContext, freshResidentId, type TestContext } from '../../../test/factories.ts';
 import type { PaymentRailConfig } from '../../core/config.ts';
 import { systemPrincipal, type Principal } from '../identity/principal.ts';
@@ -141,6 +141,44 @@ describe.each(testEngines())('payment instructions to the bank over signed HTTP 
     expect(await rowOf(sent.instructionId)).toMatchObject({ status: 'refused', lastError: 'HTTP 401 UNKNOWN_KEY' });
     expect(await rejection(payments.sendPayment(payer, sent))).toBe('PAYMENT_REFUSED');
     expect(await untrusting.stats()).toMatchObject({ received: 1, distinctPayments: 0, refused: { UNKNOWN_KEY: 1 } });
+  });
+
+  it('a bank on SM2 (国密): the instruction signed with the platform’s SM2 key, the bank’s SM2-signed answer taken; an SM2 key it does not trust refused', async () => {
+    const platformSm2 = newSm2SigningKey();
+    const sm2Bank = await startBank({ key: newSm2SigningKey('bank'), trust: [platformSm2.publicKeyPem] });
+    try {
+      const via = (sm2Key: ReturnType<typeof newSm2SigningKey>) =>
+        createPaymentsService({
+          db: ctx.database.db,
+          masterKey: ctx.masterKey,
+          ledger: ctx.services.ledger,
+          orgs: ctx.services.orgs,
+          rail: sm2Bank.rail(),
+          // The Ed25519 key is given too: the bank's SM2 key decides which one signs.
+          external: { key: platformKey, sm2Key, backoffBaseMs: 20, maxBackoffMs: 100 },
+        });
+      const sent = instruction();
+      const receipt = await via(platformSm2).sendPayment(payer, sent);
+      expect(receipt).toMatchObject({ instructionId: sent.instructionId, duplicate: false });
+      expect(receipt.bankReference).toMatch(/^BK[0-9A-F]{16}$/);
+      expect(await rowOf(sent.instructionId)).toMatchObject({ status: 'accepted', attempts: 1 });
+      expect(await sm2Bank.stats()).toMatchObject({ received: 1, distinctPayments: 1, amountFen: 30_000 });
+
+      const refused = instruction();
+      expect(await rejection(via(newSm2SigningKey()).sendPayment(payer, refused))).toBe('PAYMENT_REFUSED');
+      expect(await rowOf(refused.instructionId)).toMatchObject({ status: 'refused', lastError: 'HTTP 401 UNKNOWN_KEY' });
+    } finally {
+      await sm2Bank.stop();
+    }
+  });
+
+  it('a bank key that is neither Ed25519 nor SM2 stops the rail’s configuration with a clear message', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const p256 = publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    expect(() => paymentsVia({ kind: 'external', baseUrl: bank.url, publicKey: p256 })).toThrow(
+      'YIBAN_BANK_PUBLIC_KEY: the bank key must be Ed25519 or SM2',
+    );
+    expect(() => paymentsVia({ kind: 'external', baseUrl: bank.url, publicKey: 'not a key' })).toThrow('not a public key');
   });
 
   it('an answer not signed by the pinned bank key is not taken; the instruction stays pending and a resend is booked once', async () => {

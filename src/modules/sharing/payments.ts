@@ -9,11 +9,11 @@ import { canonicalJson } from '../../verify/document.ts';
 import { actsForAnOrg, can, grantsFor, isAdminRole, maskResidentId, parseResidentId, RESIDENT_ID_PROBLEM_TEXT } from '../identity/index.ts';
 import type { Principal } from '../identity/index.ts';
 import type { ExternalAdapterDeps } from './external-adapter.ts';
-import { derivedSharingKey, type SigningKey } from './http-signature-keys.ts';
+import { derivedSharingKey, type SigningKey, type Sm2SigningKey } from './http-signature-keys.ts';
 import { paymentEntry } from './payment-entry.ts';
 import { paymentRailFor, type PaymentRail } from './payment-rail.ts';
 import * as repo from './sharing.repository.ts';
-import { checkPurpose, MAX_PAGE, subjectKeyFunction } from './sharing-context.ts';
+import { checkPurpose, MAX_PAGE, sm2SharingKeyOf, subjectKeyFunction } from './sharing-context.ts';
 import type { SharingLedger, SharingOrgDirectory } from './sharing-types.ts';
 
 /** A payment instruction to the paying bank, as a benefit's payer sends it. */
@@ -73,8 +73,11 @@ export interface PaymentsDeps {
   orgs: Pick<SharingOrgDirectory, 'getOrg'>;
   /** Where instructions go; the internal (embedded) bank by default. */
   rail?: PaymentRailConfig;
-  /** The platform's sharing key (default: derived from the master key) and the retry timing, as for external departments. */
-  external?: Omit<ExternalAdapterDeps, 'key' | 'clock'> & { key?: SigningKey };
+  /**
+   * The platform's sharing keys (default: derived from the master key; the SM2 one signs to a bank
+   * whose key is SM2) and the retry timing, as for external departments.
+   */
+  external?: Omit<ExternalAdapterDeps, 'key' | 'sm2KeyOf' | 'clock'> & { key?: SigningKey; sm2Key?: Sm2SigningKey };
   clock?: () => Date;
 }
 
@@ -96,7 +99,12 @@ export function createPaymentsService(deps: PaymentsDeps) {
   const clock = deps.clock ?? (() => new Date());
   const subjectKeyOf = subjectKeyFunction(deps.masterKey);
   const key = deps.external?.key ?? derivedSharingKey(deps.masterKey);
-  const rail: PaymentRail = paymentRailFor(deps.rail ?? { kind: 'internal' }, { ...deps.external, key, clock });
+  const rail: PaymentRail = paymentRailFor(deps.rail ?? { kind: 'internal' }, {
+    ...deps.external,
+    key,
+    sm2KeyOf: sm2SharingKeyOf(deps),
+    clock,
+  });
 
   function receipt(row: repo.PaymentRow, duplicate: boolean): PaymentReceipt {
     return { instructionId: row.instructionId, bankReference: row.bankReference!, acceptedAt: row.acceptedAt!.toISOString(), duplicate };

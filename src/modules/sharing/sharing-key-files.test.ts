@@ -76,4 +76,20 @@ describe('the platform’s SM2 sharing key from a key file', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('`yiban bank keygen --key-alg sm2` writes a bank key pair OpenSSL reads as SM2, named as the platform names it', async () => {
+    const out = openssl.file('bank');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(ROOT, 'bin/yiban.js'), 'bank', 'keygen', '--out', out, '--key-alg', 'sm2'],
+      { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent' } },
+    );
+    const printed = JSON.parse(stdout) as { keyId: string; alg: string; publicKey: string };
+    expect(printed.alg).toBe('sm2');
+    expect(openssl.run(['pkey', '-in', 'bank/bank.key.pem', '-noout', '-text'])).toContain('ASN1 OID: SM2');
+    const opensslPublic = openssl.run(['pkey', '-in', 'bank/bank.key.pem', '-pubout']);
+    expect(Buffer.from(sm2VerifyingKey(opensslPublic).publicKey)).toEqual(Buffer.from(sm2VerifyingKey(printed.publicKey).publicKey));
+    expect(openssl.read('bank/bank.pub.pem').toString('utf8')).toBe(printed.publicKey);
+    expect(printed.keyId).toBe(sm2KeyIdOf(sm2VerifyingKey(printed.publicKey).publicKey, 'bank'));
+  }, 120_000);
 });

@@ -83,13 +83,9 @@ function externalRail(config: ExternalRailConfig, deps: ExternalAdapterDeps): Pa
     );
   }
   const keyId = config.keyId ?? verifyingKeyIdOf(bankKey, 'bank');
-  const requestKey = (): HttpSigningKey => {
-    if (!('alg' in bankKey)) return deps.key;
-    const sm2 = deps.sm2KeyOf?.();
-    if (!sm2) throw new Error('YIBAN_BANK_PUBLIC_KEY: an SM2 bank needs the platform’s SM2 sharing key');
-    return sm2;
-  };
-  requestKey();
+  // The platform's key in the bank key's algorithm, chosen once.
+  const requestKey: HttpSigningKey | undefined = 'alg' in bankKey ? deps.sm2KeyOf?.() : deps.key;
+  if (!requestKey) throw new Error('YIBAN_BANK_PUBLIC_KEY: an SM2 bank needs the platform’s SM2 sharing key');
   const agents = departmentAgents();
   const clock = deps.clock ?? (() => new Date());
   const attempts = config.attempts ?? EXTERNAL_DEFAULTS.attempts;
@@ -153,7 +149,7 @@ function externalRail(config: ExternalRailConfig, deps: ExternalAdapterDeps): Pa
       let last = '';
       for (let attempt = 1; attempt <= attempts; attempt++) {
         try {
-          return await once(instruction, requestKey());
+          return await once(instruction, requestKey);
         } catch (error) {
           if (!(error instanceof Transient)) throw error;
           last = error.message;

@@ -34,7 +34,7 @@ export interface VerifyCommandOptions {
 /**
  * `yiban verify <file|->`: exit 0 VALID, 1 INVALID, 2 INDETERMINATE, 3 when it cannot start
  * (no trust list). Needs no database; the `yiban` launcher runs it from a precompiled bundle
- * (bin/verify-entry.js), so that a check answers in well under a second.
+ * (`dist/cli/verify/`, built by bin/bundle.js with its packages inside), so that a check answers in well under a second.
  */
 export function registerVerifyCommand(program: Command): void {
   program

@@ -57,6 +57,7 @@ export const NOUNS = {
   insuredPerson: { zh: '参保人员', en: 'Insured person' },
   encounter: { zh: '就诊记录', en: 'Encounter' },
   settlement: { zh: '结算记录', en: 'Settlement' },
+  remoteSettlement: { zh: '在途跨省结算', en: 'Open cross-province settlement' },
   institution: { zh: '定点医疗机构', en: 'Designated institution' },
   insurancePolicy: { zh: '医保政策', en: 'Insurance policy' },
   reminder: { zh: '催办提醒', en: 'Reminder' },

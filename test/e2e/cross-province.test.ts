@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,6 +192,45 @@ describe('cross-province services in the resident app and the console', () => {
     expect(said).toContain('参保地 450800 的医保节点暂时无法访问');
     expect(said).toContain('未经参保地核实');
     expect(said).not.toContain(patient);
+    await page.mouse.move(0, 0);
+    await settled(page);
+    expect(await axeSerious(page)).toEqual([]);
+  });
+
+  // After the one above (Guangxi's node down).
+  it('the medical security officer sees an open cross-province settlement on 跨省在途 and asks again: Guangxi unreachable, said so and recorded', async () => {
+    // A settlement this node asked Guangxi (贵港市) for and never completed, refused here since: the
+    // state the reconciliation leaves when the place of insurance is down (the service tests make it for real).
+    const callId = randomUUID();
+    const { db } = hebei.platform.database;
+    await db.execute(sql`insert into insurance_remote_intents (call_id, kind, institution_code, msgid, request_digest, mdtrt_id, region, state, created_at, updated_at)
+      values (${callId}::uuid, 'settle', ${HOSPITAL}, ${`${HOSPITAL}20261207000001`}, 'e2e', 'MD0000000E2E1', '450800', 'abandoning',
+              now() - interval '40 minutes', now() - interval '20 minutes')`);
+    const page = await desk.newPage();
+    await page.goto('/console/login');
+    await page.getByLabel('用户名').fill('zd-medsec');
+    await page.getByLabel('密码').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.locator('.cs-sider').waitFor();
+    await page.goto('/console/insurance/cross-province');
+    const row = page.getByTestId('cross-province-open').locator('.ant-table-row', { hasText: 'MD0000000E2E1' });
+    await row.waitFor();
+    const text = (await row.textContent()) ?? '';
+    expect(text).toContain('待参保地撤回');
+    expect(text).toContain('广西壮族自治区贵港市');
+    expect(text).toContain('正定县中医院');
+    expect((await page.getByTestId('cross-province-counts').textContent()) ?? '').toContain('1');
+    const lastChanged = async () =>
+      (await db.execute<{ at: string }>(sql`select updated_at::text as at from insurance_remote_intents where call_id = ${callId}::uuid`))
+        .rows[0]!.at;
+    const before = await lastChanged();
+    await row.getByRole('button', { name: '立即重试' }).click();
+    await page.getByText('参保地暂时无法访问').waitFor();
+    // Still open, its next wait counted from this try.
+    await expect.poll(lastChanged, { timeout: 20_000 }).not.toBe(before);
+    const [intent] = (await db.execute<{ state: string }>(sql`select state from insurance_remote_intents where call_id = ${callId}::uuid`))
+      .rows;
+    expect(intent!.state).toBe('abandoning');
     await page.mouse.move(0, 0);
     await settled(page);
     expect(await axeSerious(page)).toEqual([]);

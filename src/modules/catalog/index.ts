@@ -8,3 +8,4 @@ export { type ServiceItemDef } from './service-item-def.ts';
 export { type CatalogAdmin, type CatalogService, type ServiceItem, createCatalogAdmin, createCatalogService } from './catalog.service.ts';
 export { type Channel, type FormField, type Material, type PrefillSource } from './catalog.tables.ts';
 export { addWorkingDays, isWorkingDay, workingDaysBetween } from './working-days.ts';
+export { placeName } from './divisions.ts';

@@ -5,7 +5,7 @@ import { AppError, formatMessage } from '../../core/errors.ts';
 import { chinaDate } from '../../core/values.ts';
 import { maskResidentId, type Principal } from '../identity/index.ts';
 import { testEngines } from '../../../test/db.ts';
-import { buildTestApp, freshResidentId } from '../../../test/factories.ts';
+import { buildTestApp, freshResidentId, PASSWORD } from '../../../test/factories.ts';
 import {
   GUANGXI,
   HEBEI,
@@ -16,6 +16,7 @@ import {
 } from '../../../test/federation-fixtures.ts';
 import { SEED_CATALOGUE } from './insurance.seed.ts';
 import { ORPHAN_AFTER_MS, RETRY_MAX_MS, RETRY_MIN_MS } from './cross-province-orphans.ts';
+import { insuranceRegions } from './insurance.tables.ts';
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -308,6 +309,109 @@ describe.each(testEngines())('跨省结算的孤儿结算: Hebei settled, Guangx
     const before = await state();
     expect(await reconcile()).toEqual({ settled: 0, abandoned: 0, abandoning: 0, failed: 0 });
     expect(await state()).toEqual(before);
+  });
+
+  it('lists an open settlement to Guangxi’s Nanning office (no person in it) and, on its request, asks Hebei to take it back now', async () => {
+    // Nanning's medical security bureau keeps the hospital (450103) at Guangxi.
+    const bureau = guangxi.ctx.departments.medical_security!;
+    await guangxi.ctx.database.db
+      .insert(insuranceRegions)
+      .values({ region: '450100', nameZh: '南宁市', officeOrgCode: bureau })
+      .onConflictDoNothing();
+    guangxi.ctx.services.insurance.reference.clear();
+    const officer = await guangxi.ctx.newStaff('department_officer', bureau);
+    const insurance = guangxi.ctx.services.insurance;
+    const o = await orphan('orphan-e');
+    const [intent] = await intentsOf(o.mdtrtId);
+    const listed = async () => (await insurance.openCrossProvince(officer)).items.find((i) => i.callId === intent!.call_id);
+
+    // Fresh: the hospital may still retry it; listed with when it will be withdrawn, and not withdrawn on request.
+    const pending = (await listed())!;
+    expect(pending).toMatchObject({
+      state: 'pending',
+      institutionCode: HOSPITAL,
+      institutionName: '南宁市第二人民医院',
+      mdtrtId: o.mdtrtId,
+      insuranceRegion: SHIJIAZHUANG,
+      insuranceRegionName: '河北省石家庄市',
+    });
+    expect(Date.parse(pending.nextStepAt!) - Date.parse(pending.lastChangedAt)).toBe(ORPHAN_AFTER_MS);
+    const page = JSON.stringify(await insurance.openCrossProvince(officer));
+    expect(page).not.toContain(o.residentId);
+    expect(page).not.toContain(maskResidentId(o.residentId));
+    expect(page).not.toContain(o.psnNo);
+    await expect(insurance.retryCrossProvince(officer, intent!.call_id)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect((await intentsOf(o.mdtrtId)).map((i) => i.state)).toEqual(['pending']);
+    // The hospital's window clerk is not the office: neither the list nor the retry.
+    await expect(insurance.openCrossProvince(clerk)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(insurance.retryCrossProvince(clerk, intent!.call_id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(insurance.retryCrossProvince(officer, randomUUID())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    // Past ORPHAN_AFTER_MS, Hebei down: refused here at the office's request, Hebei not reached, asked again after its wait.
+    aheadMs += ORPHAN_AFTER_MS + 60_000;
+    await hebei.app.close();
+    try {
+      expect(await insurance.retryCrossProvince(officer, intent!.call_id)).toMatchObject({ state: 'abandoning', reached: false });
+      expect(await retry(o)).toMatchObject({ code: 'INSURANCE_SETTLEMENT_ABANDONED' });
+      const abandoning = (await listed())!;
+      expect(abandoning.state).toBe('abandoning');
+      // Its wait: as long as it has been abandoning (a minute and this test's seconds), at least RETRY_MIN_MS.
+      const abandoningFor = Date.parse(abandoning.lastChangedAt) - Date.parse(abandoning.createdAt) - ORPHAN_AFTER_MS;
+      expect(Date.parse(abandoning.nextStepAt!) - Date.parse(abandoning.lastChangedAt)).toBe(Math.max(RETRY_MIN_MS, abandoningFor));
+      expect(Date.parse(abandoning.nextStepAt!) - Date.parse(abandoning.lastChangedAt)).toBeLessThan(RETRY_MIN_MS + 60_000);
+      expect((await remoteAt(o.mdtrtId)).map((r) => r.status)).toEqual(['settled']);
+    } finally {
+      hebei.app = await buildTestApp(hebei.ctx);
+      await hebei.app.listen({ host: '127.0.0.1', port: hebei.port });
+    }
+
+    // Hebei back, over HTTP as the console asks, before the wait is over: withdrawn now, Hebei's totals as before.
+    const login = await guangxi.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'x-auth-mode': 'bearer' },
+      payload: { kind: 'staff', username: officer.username, password: PASSWORD, channel: 'web' },
+    });
+    const authorization = `Bearer ${login.json<{ token: string }>().token}`;
+    const asked = await guangxi.app.inject({
+      method: 'POST',
+      url: `/api/insurance/cross-province/open/${intent!.call_id}/retry`,
+      headers: { authorization },
+    });
+    expect(asked.statusCode).toBe(200);
+    expect(asked.json()).toEqual({ callId: intent!.call_id, state: 'abandoned', reached: true, nextStepAt: null });
+    expect((await intentsOf(o.mdtrtId)).map((i) => i.state)).toEqual(['abandoned']);
+    expect((await remoteAt(o.mdtrtId)).map((r) => r.status)).toEqual(['cancelled']);
+    expect(await totalsAt(o.psnNo)).toEqual(o.before ?? { deductible: 0, fund: 0, account: 0, stays: 0 });
+    const list = await guangxi.app.inject({ url: '/api/insurance/cross-province/open', headers: { authorization } });
+    expect(list.statusCode).toBe(200);
+    expect(list.json<{ items: { callId: string }[] }>().items.some((i) => i.callId === intent!.call_id)).toBe(false);
+    // Who asked is on Guangxi's ledger, twice (the try Hebei missed, and the one it answered).
+    const asks = await rows<{ data: string }>(
+      guangxi,
+      sql`select convert_from(data, 'UTF8') as data from ledger_queue where kind = 'insurance.settlement'
+          union all select convert_from(data, 'UTF8') from ledger_entries where kind = 'insurance.settlement'`,
+    );
+    const mine = asks.filter((l) => l.data.includes('withdrawal-asked-by-office') && l.data.includes(intent!.call_id));
+    expect(mine).toHaveLength(2);
+    expect(mine.every((l) => l.data.includes(officer.accountId))).toBe(true);
+    // Closed: asked again, refused with nothing changed; bad input refused before anything.
+    expect(
+      (
+        await guangxi.app.inject({
+          method: 'POST',
+          url: `/api/insurance/cross-province/open/${intent!.call_id}/retry`,
+          headers: { authorization },
+        })
+      ).statusCode,
+    ).toBe(409);
+    const bad = await guangxi.app.inject({
+      method: 'POST',
+      url: '/api/insurance/cross-province/open/not-a-uuid/retry',
+      headers: { authorization },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect((await intentsOf(o.mdtrtId)).map((i) => i.state)).toEqual(['abandoned']);
   });
 
   it('answers at Hebei a cancellation of a settlement it never made as done, nothing to cancel, and the same again', async () => {

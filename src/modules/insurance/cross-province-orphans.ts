@@ -22,7 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
-import { AppError, formatMessage } from '../../core/errors.ts';
+import { AppError, formatMessage, notFound } from '../../core/errors.ts';
 import type { Db, Executor, Tx } from '../../db/database.ts';
 import type { Answer } from './envelope.ts';
 import { insuranceMessages } from './insurance.tables.ts';
@@ -50,7 +50,16 @@ function retryDue(now: Date): SQL {
   return sql`${t.updatedAt} + least(${ms(RETRY_MAX_MS)}, greatest(${ms(RETRY_MIN_MS)}, ${t.updatedAt} - ${t.createdAt} - ${ms(ORPHAN_AFTER_MS)})) <= ${now.toISOString()}::timestamptz`;
 }
 
-type Intent = typeof insuranceRemoteIntents.$inferSelect;
+/** When an open intent's next step is due (the formula of `retryDue` and of `reconcile`'s cutoff): a `pending` one is abandoned then unless the hospital retries first; an `abandoning` one is asked again. */
+export function nextStepAt(intent: Pick<Intent, 'state' | 'createdAt' | 'updatedAt'>): Date | null {
+  const last = intent.updatedAt.getTime();
+  if (intent.state === 'pending') return new Date(last + ORPHAN_AFTER_MS);
+  if (intent.state !== 'abandoning') return null;
+  const wait = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, last - intent.createdAt.getTime() - ORPHAN_AFTER_MS));
+  return new Date(last + wait);
+}
+
+export type Intent = typeof insuranceRemoteIntents.$inferSelect;
 
 interface OrphanDeps {
   db: Db;
@@ -115,8 +124,8 @@ export function createOrphans(d: OrphanDeps) {
     });
   }
 
-  /** B asked to cancel the call's settlement (the same message id on every try); its answer makes the intent `abandoned`. */
-  async function withdraw(intent: Intent): Promise<void> {
+  /** B asked to cancel the call's settlement (the same message id on every try); its answer makes the intent `abandoned` (with `leaf`, an office's request, in that transaction). */
+  async function withdraw(intent: Intent, leaf?: Record<string, unknown>): Promise<void> {
     const reply = await d.cancelAt(intent.region, derivedUuid('federation-call/insurance.cancel/abandoned', intent.callId), {
       ref: intent.callId,
       mdtrt_id: intent.mdtrtId,
@@ -124,12 +133,27 @@ export function createOrphans(d: OrphanDeps) {
     });
     await db.transaction(async (tx) => {
       await reply.record(tx);
+      if (leaf) await d.appendLeaf(tx, leaf);
       await tx
         .update(insuranceRemoteIntents)
         .set({ state: 'abandoned', updatedAt: clock() })
         .where(and(at(intent.callId), eq(insuranceRemoteIntents.state, 'abandoning')));
     });
   }
+
+  /** A try that could not reach B: the start of the intent's next wait (retryDue); with `leaf`, an office's request, in that transaction. */
+  async function tried(callId: string, leaf?: Record<string, unknown>): Promise<void> {
+    await db.transaction(async (tx) => {
+      const changed = await tx
+        .update(insuranceRemoteIntents)
+        .set({ updatedAt: clock() })
+        .where(and(at(callId), eq(insuranceRemoteIntents.state, 'abandoning')))
+        .returning({ callId: insuranceRemoteIntents.callId });
+      if (leaf && changed.length > 0) await d.appendLeaf(tx, leaf);
+    });
+  }
+
+  const cannotReach = (error: unknown) => error instanceof AppError && error.status === 503;
 
   return {
     /** Before asking B to settle, in its own transaction: the intent (a retried msgid is the same one, its last try now). */
@@ -183,19 +207,60 @@ export function createOrphans(d: OrphanDeps) {
           await withdraw(intent);
           run.abandoned++;
         } catch (error) {
-          if (state === 'abandoning' && error instanceof AppError && error.status === 503) {
+          if (state === 'abandoning' && cannotReach(error)) {
             run.abandoning++;
-            // The try is the wait's start (retryDue).
-            await db
-              .update(insuranceRemoteIntents)
-              .set({ updatedAt: clock() })
-              .where(and(at(intent.callId), eq(insuranceRemoteIntents.state, 'abandoning')))
-              .catch(() => undefined);
+            await tried(intent.callId).catch(() => undefined);
           } else run.failed++;
           onError?.(error, intent.callId);
         }
       }
       return run;
+    },
+
+    /** The intents still open (`pending`, `abandoning`), the longest unchanged first, at most `limit`. */
+    async open(limit: number): Promise<Intent[]> {
+      return db
+        .select()
+        .from(insuranceRemoteIntents)
+        .where(inArray(insuranceRemoteIntents.state, ['pending', 'abandoning']))
+        .orderBy(asc(insuranceRemoteIntents.updatedAt))
+        .limit(limit);
+    },
+
+    /**
+     * The insurance office's 立即重试: the intent's next step now, without its wait. An `abandoning`
+     * intent's place of insurance is asked to cancel again; a `pending` one past ORPHAN_AFTER_MS is
+     * decided first (as `reconcile` would). One the hospital may still retry is refused, as is one no
+     * longer open. `leaf` (who asked) goes to the ledger in the transaction of the step's outcome.
+     */
+    async retryNow(callId: string, leaf: Record<string, unknown>): Promise<{ state: Intent['state']; reached: boolean }> {
+      const [intent] = await db.select().from(insuranceRemoteIntents).where(at(callId));
+      if (!intent) throw notFound('remoteSettlement');
+      const cutoff = new Date(clock().getTime() - ORPHAN_AFTER_MS);
+      let state = intent.state;
+      if (state === 'pending') {
+        if (intent.updatedAt >= cutoff) {
+          const after = nextStepAt(intent)!.toISOString();
+          throw new AppError('CONFLICT', {
+            detail: {
+              zh: `医院仍可能重试该结算（最后一次 ${intent.updatedAt.toISOString()}），${after} 之前不撤回`,
+              en: `the hospital may still retry this settlement (last try ${intent.updatedAt.toISOString()}); it is not withdrawn before ${after}`,
+            },
+          });
+        }
+        state = await decide(intent, cutoff);
+        if (state !== 'abandoning') return { state, reached: true };
+      } else if (state !== 'abandoning') {
+        throw new AppError('CONFLICT', { detail: { zh: '该跨省结算已不在途', en: 'this cross-province settlement is no longer open' } });
+      }
+      try {
+        await withdraw(intent, leaf);
+        return { state: 'abandoned', reached: true };
+      } catch (error) {
+        if (!cannotReach(error)) throw error;
+        await tried(callId, leaf);
+        return { state: 'abandoning', reached: false };
+      }
     },
   };
 }

@@ -733,6 +733,10 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
     },
     /** A's reconciliation of settlements B committed and this node never did (cross-province-orphans.ts); the background runs it. */
     reconcileOrphans: (onError?: (error: unknown, callId: string) => void) => orphans.reconcile(onError),
+    /** The intents still open at this node (pending, abandoning), the longest unchanged first (the office's list). */
+    openIntents: (limit: number) => orphans.open(limit),
+    /** The office's 立即重试 of one intent (cross-province-orphans.ts `retryNow`); `leaf` says who asked. */
+    retryIntent: (callId: string, leaf: Record<string, unknown>) => orphans.retryNow(callId, leaf),
     /** B's side: the message types this node answers as a place of insurance (registered in app.ts). */
     messageTypes: [presettleType, settleType, cancelType],
   };

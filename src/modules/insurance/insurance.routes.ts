@@ -6,9 +6,12 @@ import type { InsuranceService } from './insurance.service.ts';
 import {
   CatalogueEntrySchema,
   CatalogueQuery,
+  CallIdParams,
   InstitutionSchema,
   MyInsuranceSchema,
+  OpenRemoteSettlementsSchema,
   PolicySchema,
+  RemoteRetrySchema,
   SetlParams,
   SettlementSchema,
   SettlementsQuery,
@@ -43,6 +46,35 @@ export function insuranceRoutes(deps: { insurance: InsuranceService }): FastifyP
         },
       },
       async (request) => insurance.settlement(requirePrincipal(request), request.params.setlId),
+    );
+
+    app.get(
+      '/insurance/cross-province/open',
+      {
+        schema: {
+          tags,
+          summary: '跨省在途结算 · cross-province settlements of my regions’ hospitals not closed yet, the longest unchanged first',
+          description:
+            '待处理：医院可能仍在重试（pending，到 nextStepAt 未重试即撤回）或正等参保地撤回（abandoning）。不含个人信息。Pending ones are withdrawn at nextStepAt unless the hospital retries; abandoning ones wait for their place of insurance. No personal data.',
+          response: withErrors({ 200: OpenRemoteSettlementsSchema }, [401, 403]),
+        },
+      },
+      async (request) => insurance.openCrossProvince(requirePrincipal(request)),
+    );
+
+    app.post(
+      '/insurance/cross-province/open/:callId/retry',
+      {
+        schema: {
+          tags,
+          summary: '立即重试 · ask the place of insurance to take an abandoned cross-province settlement back now',
+          description:
+            '不等下次自动重试；记录发起人。reached=false：参保地仍无法访问，稍后自动重试。Without waiting for the next automatic try; who asked is recorded. reached=false: still unreachable, tried again later.',
+          params: CallIdParams,
+          response: withErrors({ 200: RemoteRetrySchema }, [400, 401, 403, 404, 409]),
+        },
+      },
+      async (request) => insurance.retryCrossProvince(requirePrincipal(request), request.params.callId),
     );
 
     app.get(

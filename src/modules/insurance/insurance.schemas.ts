@@ -146,6 +146,45 @@ export const CatalogueEntrySchema = Type.Object(
   { $id: 'InsuranceCatalogueEntry' },
 );
 
+export const OpenRemoteSettlementSchema = Type.Object(
+  {
+    callId: Type.String({ format: 'uuid' }),
+    institutionCode: Type.String(),
+    institutionName: Type.Union([Type.String(), Type.Null()]),
+    mdtrtId: Type.String(),
+    msgid: Type.String(),
+    insuranceRegion: Type.String(),
+    insuranceRegionName: Type.Union([Type.String(), Type.Null()]),
+    state: Type.Union([Type.Literal('pending'), Type.Literal('abandoning')]),
+    createdAt: Type.String({ format: 'date-time' }),
+    lastChangedAt: Type.String({ format: 'date-time' }),
+    nextStepAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { $id: 'InsuranceOpenRemoteSettlement' },
+);
+
+export const OpenRemoteSettlementsSchema = Type.Object(
+  { pending: Type.Integer(), abandoning: Type.Integer(), items: Type.Array(OpenRemoteSettlementSchema) },
+  { $id: 'InsuranceOpenRemoteSettlements' },
+);
+
+export const RemoteRetrySchema = Type.Object(
+  {
+    callId: Type.String({ format: 'uuid' }),
+    state: Type.Union([
+      Type.Literal('pending'),
+      Type.Literal('settled'),
+      Type.Literal('refused'),
+      Type.Literal('abandoning'),
+      Type.Literal('abandoned'),
+    ]),
+    reached: Type.Boolean(),
+    nextStepAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { $id: 'InsuranceRemoteRetry' },
+);
+
+export const CallIdParams = Type.Object({ callId: Type.String({ format: 'uuid' }) });
 export const SetlParams = Type.Object({ setlId: Type.String({ pattern: '^[A-Z0-9]{8,40}$', maxLength: 40 }) });
 export const SettlementsQuery = Type.Object({
   before: Type.Optional(Type.String({ format: 'date-time' })),

@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, or } from 'drizzle-orm';
-import { AppError } from '../../core/errors.ts';
+import { AppError, notFound } from '../../core/errors.ts';
 import { can, requireResidentScope, type Principal } from '../identity/index.ts';
 import { createInsuranceContext, type InsuranceDeps } from './insurance-context.ts';
 import {
@@ -21,9 +21,16 @@ import { expandSettlement } from './settlement.ts';
 import { createTransactions, settlementFields } from './transactions.ts';
 import { createCrossProvince } from './cross-province.ts';
 import { createRemotePersons } from './cross-province-person.ts';
+import { insuranceRemoteIntents } from './cross-province.tables.ts';
 import { createInsuranceWindow } from './window.ts';
+import { nextStepAt, type Intent } from './cross-province-orphans.ts';
+import { placeName } from '../catalog/index.ts';
 
 type SettlementRow = typeof insuranceSettlements.$inferSelect;
+
+/** How many open intents the office's list reads (the longest unchanged first) and shows of its regions. */
+const OPEN_INTENTS_READ = 2_000;
+const OPEN_INTENTS_SHOWN = 200;
 
 /** What a resident or the insurance office sees of a settlement: the parts, each line and why. */
 function settlementView(s: SettlementRow, institutionName: string | null) {
@@ -73,14 +80,37 @@ export function createInsuranceService(deps: InsuranceDeps) {
     return p ?? null;
   }
 
-  /** The pooling regions whose office the caller may act for with `insurance.view`. */
-  async function visibleRegions(principal: Principal): Promise<string[]> {
+  /** The pooling regions whose office the caller may act for with `action` (`insurance.view` unless said). */
+  async function visibleRegions(principal: Principal, action: 'insurance.view' | 'insurance.manage' = 'insurance.view'): Promise<string[]> {
     const out: string[] = [];
     for (const r of await reference.regions()) {
       const org = await deps.orgs.byCode(r.officeOrgCode);
-      if (org && can(principal, 'insurance.view', { orgPath: org.path })) out.push(r.region);
+      if (org && can(principal, action, { orgPath: org.path })) out.push(r.region);
     }
     return out;
+  }
+
+  /** Whether one of `regions` (pooling regions, city level) keeps the institution: its division in the same city. */
+  async function keepsInstitution(regions: readonly string[], institutionCode: string): Promise<boolean> {
+    const division = (await reference.institution(institutionCode))?.region;
+    return division !== undefined && regions.some((r) => r.slice(0, 4) === division.slice(0, 4));
+  }
+
+  /** An open cross-province settlement as the office lists it: the call, the hospital, where it is insured, what comes next; no person. */
+  async function intentView(i: Intent) {
+    return {
+      callId: i.callId,
+      institutionCode: i.institutionCode,
+      institutionName: await institutionName(i.institutionCode),
+      mdtrtId: i.mdtrtId,
+      msgid: i.msgid,
+      insuranceRegion: i.region,
+      insuranceRegionName: placeName(i.region),
+      state: i.state as 'pending' | 'abandoning',
+      createdAt: i.createdAt.toISOString(),
+      lastChangedAt: i.updatedAt.toISOString(),
+      nextStepAt: nextStepAt(i)?.toISOString() ?? null,
+    };
   }
 
   const statements = createStatements(ctx, reference, { personOfResident, visibleRegions });
@@ -181,6 +211,54 @@ export function createInsuranceService(deps: InsuranceDeps) {
         .orderBy(desc(insuranceSettlements.settledAt))
         .limit(limit);
       return Promise.all(rows.map(async (s) => settlementView(s, await institutionName(s.institutionCode))));
+    },
+
+    /**
+     * 跨省在途结算: the cross-province settlements of the caller's regions' hospitals that this node
+     * asked a place of insurance for and has not closed (cross-province-orphans.ts), the longest
+     * unchanged first: `pending` ones are withdrawn at `nextStepAt` unless the hospital retries;
+     * `abandoning` ones wait for their place of insurance to take theirs back.
+     */
+    async openCrossProvince(principal: Principal) {
+      const regions = await visibleRegions(principal);
+      if (regions.length === 0) throw new AppError('FORBIDDEN');
+      const mine: Intent[] = [];
+      for (const i of await crossProvince.openIntents(OPEN_INTENTS_READ))
+        if (await keepsInstitution(regions, i.institutionCode)) mine.push(i);
+      const items = await Promise.all(mine.slice(0, OPEN_INTENTS_SHOWN).map(intentView));
+      return {
+        pending: mine.filter((i) => i.state === 'pending').length,
+        abandoning: mine.filter((i) => i.state === 'abandoning').length,
+        items,
+      };
+    },
+
+    /**
+     * 立即重试: an open cross-province settlement's next step now (its place of insurance asked to take
+     * it back), for staff with `insurance.manage` at the hospital's region; who asked goes to the
+     * ledger with the outcome. `reached: false` when the place of insurance still cannot be reached.
+     */
+    async retryCrossProvince(principal: Principal, callId: string) {
+      const regions = await visibleRegions(principal, 'insurance.manage');
+      if (regions.length === 0) throw new AppError('FORBIDDEN');
+      const [intent] = await db.select().from(insuranceRemoteIntents).where(eq(insuranceRemoteIntents.callId, callId));
+      if (!intent || !(await keepsInstitution(regions, intent.institutionCode))) throw notFound('remoteSettlement');
+      const at = ctx.clock();
+      const outcome = await crossProvince.retryIntent(callId, {
+        event: 'withdrawal-asked-by-office',
+        call: callId,
+        institution: intent.institutionCode,
+        placeOfInsurance: intent.region,
+        by: principal.accountId,
+        at: at.toISOString(),
+      });
+      const [after] = await db.select().from(insuranceRemoteIntents).where(eq(insuranceRemoteIntents.callId, callId));
+      return {
+        callId,
+        state: outcome.state,
+        reached: outcome.reached,
+        nextStepAt: after ? (nextStepAt(after)?.toISOString() ?? null) : null,
+      };
     },
 
     /** 结算单: the sealed statement's PDF, for the insured person or the region's office. */

@@ -8,6 +8,7 @@ const SettlementDetail = lazy(() => import('./InsuranceSettlements.tsx').then((m
 const Policies = lazy(() => import('./InsurancePolicies.tsx').then((m) => ({ default: m.InsurancePolicies })));
 const Institutions = lazy(() => import('./InsuranceReference.tsx').then((m) => ({ default: m.InsuranceInstitutions })));
 const Catalogue = lazy(() => import('./InsuranceReference.tsx').then((m) => ({ default: m.InsuranceCatalogue })));
+const CrossProvince = lazy(() => import('./InsuranceCrossProvince.tsx').then((m) => ({ default: m.InsuranceCrossProvince })));
 const Clearings = lazy(() => import('./InsuranceReference.tsx').then((m) => ({ default: m.InsuranceClearings })));
 
 const TABS = [
@@ -16,9 +17,10 @@ const TABS = [
   { key: 'institutions', zh: '定点机构', en: 'Institutions' },
   { key: 'catalogue', zh: '目录', en: 'Catalogue' },
   { key: 'clearings', zh: '清算', en: 'Clearing' },
+  { key: 'cross-province', zh: '跨省在途', en: 'Cross-province' },
 ] as const;
 
-/** 医保: the pooling region's settlements, policy versions, designated institutions, catalogue and clearing. */
+/** 医保: the pooling region's settlements, policy versions, designated institutions, catalogue, clearing and open cross-province settlements. */
 export function Insurance() {
   const { t } = useI18n();
   const path = usePath();
@@ -42,6 +44,8 @@ export function Insurance() {
           <Catalogue />
         ) : tab === 'clearings' ? (
           <Clearings />
+        ) : tab === 'cross-province' ? (
+          <CrossProvince />
         ) : (
           <Settlements />
         )}

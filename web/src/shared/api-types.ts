@@ -7792,6 +7792,159 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/insurance/cross-province/open': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * 跨省在途结算 · cross-province settlements of my regions’ hospitals not closed yet, the longest unchanged first
+     * @description 待处理：医院可能仍在重试（pending，到 nextStepAt 未重试即撤回）或正等参保地撤回（abandoning）。不含个人信息。Pending ones are withdrawn at nextStepAt unless the hospital retries; abandoning ones wait for their place of insurance. No personal data.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              pending: number;
+              abandoning: number;
+              items: components['schemas']['InsuranceOpenRemoteSettlement'][];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/insurance/cross-province/open/{callId}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * 立即重试 · ask the place of insurance to take an abandoned cross-province settlement back now
+     * @description 不等下次自动重试；记录发起人。reached=false：参保地仍无法访问，稍后自动重试。Without waiting for the next automatic try; who asked is recorded. reached=false: still unreachable, tried again later.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          callId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              callId: string;
+              state: 'pending' | 'settled' | 'refused' | 'abandoning' | 'abandoned';
+              reached: boolean;
+              nextStepAt: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/insurance/settlements': {
     parameters: {
       query?: never;
@@ -16134,6 +16287,22 @@ export interface components {
       region: string;
       status: 'active' | 'suspended';
       keyId: string;
+    };
+    InsuranceOpenRemoteSettlement: {
+      /** Format: uuid */
+      callId: string;
+      institutionCode: string;
+      institutionName: string | null;
+      mdtrtId: string;
+      msgid: string;
+      insuranceRegion: string;
+      insuranceRegionName: string | null;
+      state: 'pending' | 'abandoning';
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      lastChangedAt: string;
+      nextStepAt: string | null;
     };
     InsurancePolicy: {
       region: string;

@@ -20,6 +20,8 @@ export type PolicyDryRun = Json<'/api/insurance/policies/dry-run', 'post'>;
 export type InsuranceInstitution = Json<'/api/insurance/institutions', 'get'>[number];
 export type CatalogueEntry = Json<'/api/insurance/catalogue', 'get'>[number];
 export type Clearing = Json<'/api/insurance/clearings', 'get'>[number];
+export type OpenRemoteSettlements = Json<'/api/insurance/cross-province/open', 'get'>;
+export type OpenRemoteSettlement = OpenRemoteSettlements['items'][number];
 
 /** The statement (结算单) of a settlement, once sealed: a PDF the server renders. */
 export const statementUrl = (setlId: string) => `/api/insurance/settlements/${encodeURIComponent(setlId)}/statement`;
@@ -38,5 +40,9 @@ export function createInsuranceApi(options: ApiOptions) {
     institutions: () => ok(client.GET('/api/insurance/institutions')),
     catalogue: (region: string) => ok(client.GET('/api/insurance/catalogue', { params: { query: { region } } })),
     clearings: (month?: string) => ok(client.GET('/api/insurance/clearings', { params: { query: month ? { month } : {} } })),
+    /** 跨省在途结算 of my regions' hospitals, and 立即重试 of one. */
+    openCrossProvince: () => ok(client.GET('/api/insurance/cross-province/open')),
+    retryCrossProvince: (callId: string) =>
+      ok(client.POST('/api/insurance/cross-province/open/{callId}/retry', { params: { path: { callId } } })),
   };
 }

@@ -19,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Debian package → what must exist once it is installed (commands on PATH, files) and why.
- * @type {ReadonlyArray<{ package: string; commands?: string[]; files?: string[]; why: string }>}
+ * `recommends: false`: installed without its recommended packages (only its own command is used).
+ * @type {ReadonlyArray<{ package: string; commands?: string[]; files?: string[]; recommends?: boolean; why: string }>}
  */
 export const SYSTEM_TOOLS = [
   { package: 'openssl', commands: ['openssl'], why: 'the independent check of our SM2/Ed25519/X.509 output' },
@@ -36,6 +37,12 @@ export const SYSTEM_TOOLS = [
   { package: 'libnss3-tools', commands: ['certutil'], why: 'the NSS trust store pdfsig checks the chain against' },
   { package: 'zbar-tools', commands: ['zbarimg'], why: 'decoding the QR code printed on the PDF' },
   { package: 'chromium', commands: ['chromium'], why: 'the browser tests (playwright-core drives Debian’s Chromium)' },
+  {
+    package: 'prometheus',
+    commands: ['promtool'],
+    recommends: false,
+    why: 'promtool checks and unit-tests the alerting rules (docs/prometheus); the server itself is not used',
+  },
   {
     package: 'fonts-wqy-microhei',
     files: ['/usr/share/fonts/truetype/wqy/wqy-microhei.ttc'],
@@ -87,10 +94,10 @@ export function missingMessage(missing, reason) {
 /**
  * What to do about the missing packages: nothing, install them (the exact commands), or stop
  * with one message.
- * @param {{ missing: string[]; isRoot: boolean; hasAptGet: boolean; installAllowed: boolean }} situation
+ * @param {{ missing: string[]; isRoot: boolean; hasAptGet: boolean; installAllowed: boolean; tools?: typeof SYSTEM_TOOLS }} situation
  * @returns {{ action: 'none' } | { action: 'install'; commands: string[][] } | { action: 'stop'; message: string }}
  */
-export function planSystemTools({ missing, isRoot, hasAptGet, installAllowed }) {
+export function planSystemTools({ missing, isRoot, hasAptGet, installAllowed, tools = SYSTEM_TOOLS }) {
   if (missing.length === 0) return { action: 'none' };
   const reason = !installAllowed
     ? '此次只检查，不安装（以 root 运行 npm test 会自动安装）/ This is a check only; `npm test` run as root installs them.'
@@ -100,11 +107,15 @@ export function planSystemTools({ missing, isRoot, hasAptGet, installAllowed }) 
         ? '自动安装需要 root 权限 / Installing them needs root; this run is not root.'
         : null;
   if (reason) return { action: 'stop', message: missingMessage(missing, reason) };
+  const lean = new Set(tools.filter((t) => t.recommends === false).map((t) => t.package));
+  const plain = missing.filter((p) => !lean.has(p));
+  const bare = missing.filter((p) => lean.has(p));
   return {
     action: 'install',
     commands: [
       ['apt-get', 'update', '-qq'],
-      ['apt-get', 'install', '-y', '-qq', ...missing],
+      ...(plain.length > 0 ? [['apt-get', 'install', '-y', '-qq', ...plain]] : []),
+      ...(bare.length > 0 ? [['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...bare]] : []),
     ],
   };
 }

@@ -49,6 +49,24 @@ describe('the system tools preflight (scripts/system-tools.mjs)', () => {
     });
   });
 
+  it('installs a package marked `recommends: false` without its recommended packages (promtool: not the Prometheus server’s exporters)', () => {
+    expect(planSystemTools({ missing: ['zbar-tools', 'prometheus'], isRoot: true, hasAptGet: true, installAllowed: true })).toEqual({
+      action: 'install',
+      commands: [
+        ['apt-get', 'update', '-qq'],
+        ['apt-get', 'install', '-y', '-qq', 'zbar-tools'],
+        ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'prometheus'],
+      ],
+    });
+    expect(planSystemTools({ missing: ['prometheus'], isRoot: true, hasAptGet: true, installAllowed: true })).toEqual({
+      action: 'install',
+      commands: [
+        ['apt-get', 'update', '-qq'],
+        ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'prometheus'],
+      ],
+    });
+  });
+
   it.each([
     { isRoot: false, hasAptGet: true, installAllowed: true, why: /needs root/ },
     { isRoot: true, hasAptGet: false, installAllowed: true, why: /no apt-get/ },

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createBankServer } from './bank-server.ts';
 import { newSigningKey, newSm2SigningKey, privateKeyPem } from './department-process.ts';
-import { trustedKeys } from './external-department.ts';
+import { trustedKeys } from './signed-intake.ts';
 import { loadSigningKey } from './http-signature-keys.ts';
 
 const int = (v: string) => {

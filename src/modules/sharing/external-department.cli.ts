@@ -3,7 +3,8 @@ import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { publicKeyToPem } from '../../verify/keys.ts';
 import { newSigningKey, newSm2SigningKey, privateKeyPem } from './department-process.ts';
-import { createDepartmentServer, trustedKeys, type DepartmentDataset } from './external-department.ts';
+import { createDepartmentServer, type DepartmentDataset } from './external-department.ts';
+import { trustedKeys } from './signed-intake.ts';
 import type { ProviderConfig } from './sharing.tables.ts';
 import {
   derivedSharingKey,

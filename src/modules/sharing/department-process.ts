@@ -1,6 +1,7 @@
 /**
  * Starts a real external department server (`yiban external-dept serve`) as a child process, for
  * the demo, tests and benchmarks: its own dataset file, its own key, the platform key it trusts.
+ * The paying bank's system starts the same way (bank-process.ts, through startSignedServer).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { get } from 'node:http';
@@ -69,68 +70,91 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface RunningDepartment {
+/** A signed system (signed-intake.ts) running as a child process. */
+export interface RunningServer<Stats> {
   url: string;
   port: number;
   keyId: string;
   process: ChildProcess;
-  /** The provider config a dataset served by this department pins. */
-  provider(extra?: { timeoutMs?: number; attempts?: number }): Extract<ProviderConfig, { kind: 'external' }>;
-  stats(): Promise<DepartmentStats>;
+  stats(): Promise<Stats>;
   stop(): Promise<void>;
 }
 
-export interface DepartmentSpec {
-  name: string;
-  datasets: DepartmentDataset[];
-  /** Platform public keys (PEM) the department trusts. */
+/** What a signed system's process is started with, a department's or the bank's. */
+export interface SignedServerSpec {
+  /** Platform public keys (PEM) the system trusts. */
   trust: string[];
-  /** The department's own key, Ed25519 or SM2; a fresh Ed25519 one by default. */
+  /** The system's own key, Ed25519 or SM2; a fresh Ed25519 one by default. */
   key?: (SigningKey | Sm2SigningKey) & { publicKeyPem: string };
   port?: number;
   delayMs?: number;
   failFirst?: number;
 }
 
+export interface RunningDepartment extends RunningServer<DepartmentStats> {
+  /** The provider config a dataset served by this department pins. */
+  provider(extra?: { timeoutMs?: number; attempts?: number }): Extract<ProviderConfig, { kind: 'external' }>;
+}
+
+export interface DepartmentSpec extends SignedServerSpec {
+  name: string;
+  datasets: DepartmentDataset[];
+}
+
 /** Spawns the department process and waits until it listens. */
 export async function startDepartment(spec: DepartmentSpec): Promise<RunningDepartment> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'yiban-dept-'));
-  const key = spec.key ?? newSigningKey('dept');
-  writeFileSync(path.join(dir, 'department.key.pem'), privateKeyPem(key), { mode: 0o600 });
-  writeFileSync(path.join(dir, 'datasets.json'), JSON.stringify({ name: spec.name, datasets: spec.datasets }));
-  const args = [
-    'external-dept',
-    'serve',
-    '--dataset',
-    path.join(dir, 'datasets.json'),
-    '--key',
-    path.join(dir, 'department.key.pem'),
-    '--key-id',
-    key.keyId,
-    '--port',
-    String(spec.port ?? 0),
-  ];
+  const { running, pin } = await startSignedServer<DepartmentStats>(spec, {
+    command: 'external-dept',
+    name: 'department',
+    keyIdPrefix: 'dept',
+    args: (dir) => {
+      writeFileSync(path.join(dir, 'datasets.json'), JSON.stringify({ name: spec.name, datasets: spec.datasets }));
+      return ['--dataset', path.join(dir, 'datasets.json')];
+    },
+  });
+  return { ...running, provider: pin };
+}
+
+/**
+ * The platform's pin of a running system: its URL, key id and public key, with the call's timeout
+ * and attempts (a dataset's provider config; the bank's rail has the same fields).
+ */
+type Pin = (extra?: { timeoutMs?: number; attempts?: number }) => Extract<ProviderConfig, { kind: 'external' }>;
+
+/**
+ * Spawns `yiban <command> serve` with the system's key (`<name>.key.pem`; a fresh Ed25519 one
+ * unless the spec gives one) and the platform keys it trusts written to a fresh folder, the fault
+ * injection asked for, and the arguments `args` adds (after writing their files to the folder);
+ * waits until it listens.
+ */
+export async function startSignedServer<Stats>(
+  spec: SignedServerSpec,
+  system: { command: string; name: string; keyIdPrefix: string; args?: (dir: string) => string[] },
+): Promise<{ running: RunningServer<Stats>; pin: Pin }> {
+  const dir = mkdtempSync(path.join(tmpdir(), `yiban-${system.keyIdPrefix}-`));
+  const key = spec.key ?? newSigningKey(system.keyIdPrefix);
+  const keyFile = path.join(dir, `${system.name}.key.pem`);
+  writeFileSync(keyFile, privateKeyPem(key), { mode: 0o600 });
+  const args = [system.command, 'serve', '--key', keyFile, '--key-id', key.keyId, '--port', String(spec.port ?? 0)];
   spec.trust.forEach((pem, i) => {
     writeFileSync(path.join(dir, `trust-${i}.pem`), pem);
     args.push('--trust', path.join(dir, `trust-${i}.pem`));
   });
   if (spec.delayMs) args.push('--delay-ms', String(spec.delayMs));
   if (spec.failFirst) args.push('--fail-first', String(spec.failFirst));
-  const { child, port } = await spawnListening(args, 'department');
+  args.push(...(system.args?.(dir) ?? []));
+  const { child, port } = await spawnListening(args, system.name);
   const url = `http://127.0.0.1:${port}`;
   return {
-    url,
-    port,
-    keyId: key.keyId,
-    process: child,
-    provider: (extra = {}) => ({ kind: 'external', baseUrl: url, keyId: key.keyId, publicKey: key.publicKeyPem, ...extra }),
-    stats: () => getJson<DepartmentStats>(`${url}/v1/stats`),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    running: {
+      url,
+      port,
+      keyId: key.keyId,
+      process: child,
+      stats: () => getJson<Stats>(`${url}/v1/stats`),
+      stop: () => stopChild(child),
+    },
+    pin: (extra = {}) => ({ kind: 'external', baseUrl: url, keyId: key.keyId, publicKey: key.publicKeyPem, ...extra }),
   };
 }
 

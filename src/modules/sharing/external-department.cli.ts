@@ -1,15 +1,21 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { publicKeyToPem } from '../../verify/keys.ts';
-import { newSigningKey, newSm2SigningKey, privateKeyPem } from './department-process.ts';
-import { createDepartmentServer, trustedKeys, type DepartmentDataset } from './external-department.ts';
+import { createDepartmentServer, type DepartmentDataset } from './external-department.ts';
 import type { ProviderConfig } from './sharing.tables.ts';
+import {
+  addServeOptions,
+  collect,
+  listenUntilStopped,
+  signedServerOptions,
+  wholeNumber,
+  writeKeyPair,
+  type SignedServeOptions,
+} from './signed-server.cli.ts';
 import {
   derivedSharingKey,
   derivedSm2SharingKey,
   loadSharingKey,
-  loadSigningKey,
   loadSm2SharingKey,
   signingKeyPem,
   verifyingKeyIdOf,
@@ -23,13 +29,6 @@ interface DatasetFile {
   name?: string;
   datasets: DepartmentDataset[];
 }
-
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number ≥ 0');
-  return n;
-};
-const collect = (v: string, prev: string[]) => [...prev, v];
 
 export interface AttachPlatform {
   services: { sharingAdmin: { setProvider(datasetCode: string, provider: ProviderConfig): Promise<void> } };
@@ -68,13 +67,7 @@ export function registerExternalDeptCommands(
     .description('生成部门的签名密钥（Ed25519 或 SM2） make a department signing key pair (Ed25519 or SM2)')
     .requiredOption('--out <dir>', 'folder for department.key.pem (PKCS#8) and department.pub.pem (SPKI)')
     .addOption(keyAlgOption('the key algorithm'))
-    .action((options: { out: string; keyAlg: 'ed25519' | 'sm2' }) => {
-      mkdirSync(options.out, { recursive: true });
-      const key = options.keyAlg === 'sm2' ? newSm2SigningKey('dept') : newSigningKey('dept');
-      writeFileSync(path.join(options.out, 'department.key.pem'), privateKeyPem(key), { mode: 0o600 });
-      writeFileSync(path.join(options.out, 'department.pub.pem'), key.publicKeyPem);
-      console.log(JSON.stringify({ keyId: key.keyId, alg: options.keyAlg, publicKey: key.publicKeyPem }, null, 2));
-    });
+    .action((options: { out: string; keyAlg: 'ed25519' | 'sm2' }) => writeKeyPair(options, { name: 'department', keyIdPrefix: 'dept' }));
 
   dept
     .command('platform-key')
@@ -100,8 +93,8 @@ export function registerExternalDeptCommands(
     .option('--url <url>', "the department system's base URL (omit with --internal)")
     .option('--public-key <file>', "the department's public key, Ed25519 or SM2 (SPKI, PEM or DER), pinned")
     .option('--key-id <id>', "the department key's id (default: derived from the key)")
-    .option('--timeout-ms <ms>', 'per attempt', int)
-    .option('--attempts <n>', 'bounded attempts with backoff', int)
+    .option('--timeout-ms <ms>', 'per attempt', wholeNumber)
+    .option('--attempts <n>', 'bounded attempts with backoff', wholeNumber)
     .option('--internal', 'back to the dataset kept in the platform')
     .action(
       async (
@@ -132,7 +125,7 @@ export function registerExternalDeptCommands(
       },
     );
 
-  dept
+  const serve = dept
     .command('serve')
     .description('启动外部部门系统 run an external department system with its own dataset')
     .requiredOption('--dataset <file>', 'JSON: { name, datasets: [{ code, records: [{ residentId, data }] }] }')
@@ -145,52 +138,15 @@ export function registerExternalDeptCommands(
       'a platform public key (SPKI PEM, Ed25519 or SM2: `platform-key --key-alg sm2`) to accept; repeatable',
       collect,
       [],
-    )
-    .option('--port <port>', 'port (0: any free port)', int, 0)
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--key-id <id>', "the department key's id (default: derived from the key)")
-    .option('--public-url <url>', 'scheme and authority the platform uses, when behind a TLS proxy (e.g. https://health.example)')
-    .option('--window <seconds>', 'accepted signature age; nonces are kept this long', int, 300)
-    .option('--delay-ms <ms>', 'fault injection: answer every query this much later', int, 0)
-    .option('--fail-first <n>', 'fault injection: answer the first n queries with 503', int, 0)
-    .action(
-      async (options: {
-        dataset: string;
-        key: string;
-        trust: string[];
-        port: number;
-        host: string;
-        keyId?: string;
-        publicUrl?: string;
-        window: number;
-        delayMs: number;
-        failFirst: number;
-      }) => {
-        const file = JSON.parse(readFileSync(options.dataset, 'utf8')) as DatasetFile;
-        const key = loadSigningKey(options.key, 'dept');
-        if (options.keyId) key.keyId = options.keyId;
-        if (options.trust.length === 0) throw new InvalidArgumentError('name at least one --trust key');
-        const { server } = createDepartmentServer({
-          name: file.name ?? 'external department',
-          key,
-          trusted: trustedKeys(options.trust.map((f) => readFileSync(f, 'utf8'))),
-          datasets: file.datasets,
-          windowSeconds: options.window,
-          ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
-          delayMs: options.delayMs,
-          failFirst: options.failFirst,
-          log: (line) => console.log(line),
-        });
-        await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
-        const address = server.address();
-        const port = typeof address === 'object' && address ? address.port : options.port;
-        // The first line says where it listens: tests and the demo wait for it.
-        console.log(`listening on http://${options.host}:${port} key ${key.keyId}`);
-        const stop = () => server.close(() => process.exit(0));
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-      },
     );
+  addServeOptions(serve, { owner: 'department', request: 'query', requests: 'queries', publicUrlExample: 'https://health.example' }).action(
+    async (options: SignedServeOptions & { dataset: string }) => {
+      const file = JSON.parse(readFileSync(options.dataset, 'utf8')) as DatasetFile;
+      const settings = signedServerOptions(options, { name: file.name ?? 'external department', keyIdPrefix: 'dept' });
+      const { server } = createDepartmentServer({ ...settings, datasets: file.datasets });
+      await listenUntilStopped(server, { host: options.host, port: options.port, keyId: settings.key.keyId });
+    },
+  );
 }
 
 /** The platform's sharing keys as the configuration gives them: each from its key file, else derived from the master key. */

@@ -2,7 +2,8 @@
  * An external department's own system: a small HTTP server holding the department's dataset,
  * answering the platform's signed queries (RFC 9421) with signed responses. It refuses a request
  * whose key it does not trust, whose signature or Content-Digest does not verify, whose
- * `created` is outside the window, or whose nonce it has seen within the window (a replay).
+ * `created` is outside the window, or whose nonce it has seen within the window (a replay): the
+ * checks of signed-intake.ts, which the paying bank's system makes too.
  * The same request id (Idempotency-Key) gets the same answer and one access-log line, however
  * many times the platform retries.
  *
@@ -12,12 +13,10 @@
  * Run it with `yiban external-dept serve`; tests and the demo start it as a separate process.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { maskResidentId } from '../identity/index.ts';
-import { verifyingKeyIdOf, verifyingKeyOf, type SigningKey, type Sm2SigningKey, type VerifyingKey } from './http-signature-keys.ts';
 import { signResponse } from './http-signature-sign.ts';
-import { verifyRequest } from './http-signature-verify.ts';
-import { SignatureError } from './http-signatures.ts';
+import { createSignedIntake, createSignedServer, plain, type SignedServerOptions } from './signed-intake.ts';
 
 export interface DepartmentDataset {
   code: string;
@@ -25,25 +24,9 @@ export interface DepartmentDataset {
   records: { residentId: string; data: Record<string, string> }[];
 }
 
-export interface DepartmentServerOptions {
-  name: string;
-  /** The department's own key: its answers are signed with it (Ed25519, or SM2 with `alg` "sm2-sm3"). */
-  key: SigningKey | Sm2SigningKey;
-  /** The platform public keys the department accepts, by key id (Ed25519 or SM2). */
-  trusted: Map<string, VerifyingKey>;
+/** The department's key and each platform key it trusts are Ed25519 or SM2, independently. */
+export interface DepartmentServerOptions extends SignedServerOptions {
   datasets: DepartmentDataset[];
-  windowSeconds?: number;
-  /**
-   * The scheme and authority the platform addresses this system by (behind a TLS proxy, e.g.
-   * `https://health.example`): the signed @target-uri is rebuilt from it. Default: http and the Host header.
-   */
-  publicUrl?: string;
-  /** Fault injection for tests and demos: every answer waits this long. */
-  delayMs?: number;
-  /** Fault injection: the first N requests get 503, as from a department that is starting up. */
-  failFirst?: number;
-  log?: (line: string) => void;
-  clock?: () => Date;
 }
 
 export interface DepartmentStats {
@@ -53,41 +36,17 @@ export interface DepartmentStats {
   refused: Record<string, number>;
 }
 
-const MAX_BODY = 64 * 1024;
 const QUERY_PATH = /^\/v1\/datasets\/([A-Za-z0-9_.-]{1,64})\/query$/;
 const REQUEST_ID = /^[A-Za-z0-9_-]{16,128}$/;
 
-/** The trusted keys from PEM public keys, Ed25519 or SM2; each key's id is derived from the key itself. */
-export function trustedKeys(pems: readonly string[]): Map<string, VerifyingKey> {
-  return new Map(
-    pems.map((pem) => {
-      const key = verifyingKeyOf(pem);
-      return [verifyingKeyIdOf(key), key] as const;
-    }),
-  );
-}
-
 export function createDepartmentServer(options: DepartmentServerOptions): { server: Server; stats: () => DepartmentStats } {
   const clock = options.clock ?? (() => new Date());
-  const windowSeconds = options.windowSeconds ?? 300;
   const log = options.log ?? (() => undefined);
   const records = new Map(options.datasets.map((d) => [d.code, new Map(d.records.map((r) => [r.residentId.toUpperCase(), r.data]))]));
-  /** Nonces seen, until their window closes. */
-  const nonces = new Map<string, number>();
   /** Answers by request id: a retry gets the same body (re-signed for the new request). */
   const answers = new Map<string, { bodyHash: string; status: number; body: string }>();
   const stats: DepartmentStats = { received: 0, served: 0, distinctRequests: 0, refused: {} };
-  let failuresLeft = options.failFirst ?? 0;
-
-  function rememberNonce(keyId: string, nonce: string, until: number): boolean {
-    const now = clock().getTime();
-    if (nonces.size > 10_000) for (const [k, t] of nonces) if (t < now) nonces.delete(k);
-    const k = `${keyId} ${nonce}`;
-    const seen = nonces.get(k);
-    if (seen !== undefined && seen >= now) return false;
-    nonces.set(k, until);
-    return true;
-  }
+  const { accept, refuse } = createSignedIntake(options, { system: 'the department system', refused: stats.refused });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://department.invalid');
@@ -97,36 +56,15 @@ export function createDepartmentServer(options: DepartmentServerOptions): { serv
     const match = QUERY_PATH.exec(url.pathname);
     if (req.method !== 'POST' || !match) return plain(res, 404, { error: 'NOT_FOUND', message: 'no such endpoint' });
     stats.received++;
-    const body = await readBody(req);
-    if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
-    if (failuresLeft > 0) {
-      failuresLeft--;
-      return refuse(res, 503, 'STARTING_UP', 'the department system is starting up; try again');
-    }
-    if (body === null) return refuse(res, 413, 'PAYLOAD_TOO_LARGE', 'the body is too large');
-    const headers = flatHeaders(req);
-    // @target-uri as the platform addressed it: the Host it sent and the path.
-    const targetUri = `${options.publicUrl?.replace(/\/+$/, '') ?? `http://${headers.host ?? 'localhost'}`}${req.url ?? '/'}`;
-    let params;
-    try {
-      params = await verifyRequest(
-        { method: 'POST', url: targetUri, headers, body },
-        { keyFor: (id) => options.trusted.get(id) ?? null, windowSeconds, now: clock() },
-      );
-    } catch (error) {
-      if (error instanceof SignatureError) return refuse(res, 401, error.reason, error.message);
-      throw error;
-    }
-    if (!rememberNonce(params.keyid, params.nonce, (params.created + windowSeconds) * 1000)) {
-      return refuse(res, 401, 'REPLAYED_NONCE', 'this request was seen before (nonce reused): replay refused');
-    }
-    let query: { requestId?: unknown; residentId?: unknown; fields?: unknown; purpose?: unknown };
-    try {
-      query = JSON.parse(body) as typeof query;
-    } catch {
-      return refuse(res, 400, 'MALFORMED_JSON', 'the body is not JSON');
-    }
-    const { requestId, residentId, fields, purpose } = query;
+    const request = await accept(req, res);
+    if (!request) return;
+    const { params, body, headers, targetUri } = request;
+    const { requestId, residentId, fields, purpose } = request.json as {
+      requestId?: unknown;
+      residentId?: unknown;
+      fields?: unknown;
+      purpose?: unknown;
+    };
     if (
       typeof requestId !== 'string' ||
       !REQUEST_ID.test(requestId) ||
@@ -169,41 +107,5 @@ export function createDepartmentServer(options: DepartmentServerOptions): { serv
     res.writeHead(answer.status, signed).end(answer.body);
   }
 
-  function refuse(res: ServerResponse, status: number, error: string, message: string): void {
-    stats.refused[error] = (stats.refused[error] ?? 0) + 1;
-    plain(res, status, { error, message });
-  }
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      log(JSON.stringify({ at: clock().toISOString(), error: String(error) }));
-      if (!res.headersSent) plain(res, 500, { error: 'INTERNAL', message: 'internal error' });
-    });
-  });
-  // Longer than a client's idle keep-alive (undici: 4 s), so the server is not the side that closes a reused socket.
-  server.keepAliveTimeout = 30_000;
-  return { server, stats: () => structuredClone(stats) };
-}
-
-export function plain(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-export function flatHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
-}
-
-export function readBody(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_BODY ? null : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+  return { server: createSignedServer(options, handle), stats: () => structuredClone(stats) };
 }

@@ -60,10 +60,7 @@ export function createBankServer(options: BankServerOptions): { server: Server; 
     const request = await accept(req, res);
     if (!request) return;
     const { params, body, headers, targetUri } = request;
-    const { instructionId, payerOrgCode, payeeResidentId, payeeName, amountFen, purpose, reference } = request.json as Record<
-      string,
-      unknown
-    >;
+    const { instructionId, payerOrgCode, payeeResidentId, payeeName, amountFen, purpose, reference } = request.json;
     const text = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= MAX_TEXT;
     if (
       typeof instructionId !== 'string' ||

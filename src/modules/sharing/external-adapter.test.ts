@@ -288,6 +288,14 @@ describe.each(testEngines())('external provider adapter (signed HTTP, real depar
       now: new Date(Date.now() - 600_000),
     });
     expect(await send(stale.headers, body)).toMatchObject({ status: 401, body: { error: 'SIGNATURE_EXPIRED' } });
+    // Signed, but not an object to read a query from: refused as such, not a 500.
+    for (const [i, odd] of ['null', '42', '["childName"]'].entries()) {
+      const signedOdd = await signRequest(platformKey, { url, body: odd, idempotencyKey: `odd-body-00000000000${i}` });
+      expect(await send(signedOdd.headers, odd)).toMatchObject({
+        status: 400,
+        body: { error: 'MALFORMED_JSON', message: 'the body is not a JSON object' },
+      });
+    }
   });
 
   it('refuses a tampered, unsigned or replayed answer, recording nothing', async () => {

@@ -37,8 +37,8 @@ interface SignedRequest {
   /** The verified signature's parameters: the key id that signed, the nonce, `created`. */
   params: SignatureParams & { nonce: string };
   body: string;
-  /** The body parsed, not yet checked: what it must hold is the server's to say. */
-  json: unknown;
+  /** The body parsed, an object not yet checked: what it must hold is the server's to say. */
+  json: Record<string, unknown>;
   headers: Record<string, string>;
   /** The @target-uri the platform signed; the answer's signature covers the request's. */
   targetUri: string;
@@ -129,7 +129,10 @@ export function createSignedIntake(
     } catch {
       return refusal(400, 'MALFORMED_JSON', 'the body is not JSON');
     }
-    return { params, body, json, headers, targetUri };
+    // Both servers read fields of an object; `null`, a number or a list is refused like bad JSON.
+    if (json === null || typeof json !== 'object' || Array.isArray(json))
+      return refusal(400, 'MALFORMED_JSON', 'the body is not a JSON object');
+    return { params, body, json: json as Record<string, unknown>, headers, targetUri };
   }
 
   return { accept, refuse };

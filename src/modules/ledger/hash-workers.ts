@@ -88,8 +88,10 @@ export function startHashWorkers(count = Math.max(1, Math.min(4, availableParall
   let next = 0;
   return {
     hash(data, spans, chunks) {
-      // Own copies, so that transferring them cannot detach a buffer the caller shares.
-      const bytes = data.slice();
+      // Own copies starting at offset 0, so that transferring them cannot detach a buffer the caller
+      // shares. Not data.slice(): on a Node Buffer (pg's bytea, a small one cut from Node's shared
+      // pool) that is a view, and its .buffer the whole pool, from the pool's start.
+      const bytes = new Uint8Array(data);
       const offs = spans.slice();
       const starts = Uint32Array.from(chunks);
       const id = next++;

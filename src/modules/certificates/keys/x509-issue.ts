@@ -117,7 +117,8 @@ export function keyIdentifier(spki: Uint8Array): Uint8Array {
   return sha256(parsed.key).slice(0, 20);
 }
 
-const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer;
+/** A fresh ArrayBuffer of exactly these bytes (on a Node Buffer .slice() is a view into a possibly larger, shared buffer). */
+const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer => new Uint8Array(bytes).buffer;
 
 function makeExtension(extnID: string, critical: boolean, value: unknown): Extension {
   return new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });

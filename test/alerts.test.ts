@@ -54,8 +54,12 @@ describe('the Prometheus alerting rules (docs/prometheus/yiban-alerts.yml)', () 
     }
   });
 
-  it('say what happened in Chinese and English, with a severity', () => {
+  it('say what happened in Chinese and English, with a severity and what to do (docs/OPERATIONS.md names each)', () => {
+    const operations = readFileSync(path.join(ROOT, 'docs/OPERATIONS.md'), 'utf8');
+    expect(operations).toContain('## Alerts');
     for (const rule of alerts) {
+      expect(rule.annotations.runbook).toBe('docs/OPERATIONS.md#alerts');
+      expect(operations, `${rule.alert} is not in docs/OPERATIONS.md`).toContain(`**${rule.alert}**`);
       expect(['page', 'ticket']).toContain(rule.labels.severity);
       for (const text of [rule.annotations.summary!, rule.annotations.description!]) {
         expect(text, rule.alert).toMatch(/[\u4e00-\u9fff]/);

@@ -21,6 +21,34 @@ export function injectTransport(app: () => App): Transport {
 }
 
 /**
+ * The tertiary hospital HOSPITAL in 南宁市青秀区 registered with a fresh SM2 key, and its client
+ * calling the app over HTTP (app.inject) with the platform's interface key pinned.
+ */
+export async function connectTestHospital(ctx: TestContext, app: App): Promise<HospitalClient> {
+  const platformKey = (await app.inject({ method: 'GET', url: '/api/insurance/hsa/v1/interface-key' })).json<{
+    keyId: string;
+    publicKeySpki: string;
+  }>();
+  const key = sm2SigningKey(`${HOSPITAL}-key`, sm2GenerateKeyPair().privateKey);
+  await ctx.services.insuranceAdmin.registerInstitution({
+    code: HOSPITAL,
+    nameZh: '南宁测试医院',
+    nameEn: 'Test hospital',
+    level: 3,
+    region: '450103',
+    keyId: key.keyId,
+    publicKey: key.publicKey,
+  });
+  ctx.services.insurance.reference.clear();
+  return createHospitalClient({
+    baseUrl: 'http://yiban.test',
+    hospital: { code: HOSPITAL, region: '450103', key },
+    platformKey,
+    transport: injectTransport(() => app),
+  });
+}
+
+/**
  * A context whose services run on a clock the test moves (`at`: settlements fall on chosen China
  * days), the given pooling regions run by the medical security department, and a tertiary hospital
  * in 南宁市青秀区 calling over HTTP (app.inject) with real time, as its signatures need.
@@ -37,28 +65,7 @@ export function insuranceSuite(engine: Engine, regions: readonly { region: strin
       ctx.database.db,
       regions.map((r) => ({ ...r, officeOrgCode: ctx.departments.medical_security! })),
     );
-    const platformKey = (await app.inject({ method: 'GET', url: '/api/insurance/hsa/v1/interface-key' })).json<{
-      keyId: string;
-      publicKeySpki: string;
-    }>();
-    const key = sm2SigningKey(`${HOSPITAL}-key`, sm2GenerateKeyPair().privateKey);
-    await ctx.services.insuranceAdmin.registerInstitution({
-      code: HOSPITAL,
-      nameZh: '南宁测试医院',
-      nameEn: 'Test hospital',
-      level: 3,
-      region: '450103',
-      keyId: key.keyId,
-      publicKey: key.publicKey,
-    });
-    const transport = injectTransport(() => app);
-    hospital = createHospitalClient({
-      baseUrl: 'http://yiban.test',
-      hospital: { code: HOSPITAL, region: '450103', key },
-      platformKey,
-      transport,
-    });
-    ctx.services.insurance.reference.clear();
+    hospital = await connectTestHospital(ctx, app);
   });
   afterAll(async () => {
     await app?.close();

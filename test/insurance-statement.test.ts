@@ -6,22 +6,19 @@ import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedInsurance } from '../src/modules/insurance/index.ts';
-import { createHospitalClient, type HospitalClient } from '../src/modules/insurance/hospital-client.ts';
+import type { HospitalClient } from '../src/modules/insurance/hospital-client.ts';
 import { insuranceSettlements } from '../src/modules/insurance/insurance.tables.ts';
 import { derivedUuid, STATEMENT_TYPE } from '../src/modules/insurance/statement.ts';
 import { certificates } from '../src/modules/certificates/certificates.tables.ts';
-import { sm2SigningKey } from '../src/modules/sharing/index.ts';
 import { encodeQr } from '../src/verify/bundle.ts';
 import { parsePayload } from '../src/verify/document.ts';
 import { extractBundleFromPdf } from '../src/verify/pdf-extract.ts';
-import { sm2GenerateKeyPair } from '../src/verify/sm2-keys.ts';
 import type { App } from '../src/http/server.ts';
 import { testEngines } from './db.ts';
 import { buildTestApp, createTestContext, freshResidentId, PASSWORD, type TestContext } from './factories.ts';
-import { injectTransport } from './insurance-fixture.ts';
+import { connectTestHospital, HOSPITAL } from './insurance-fixture.ts';
 
 const BIN = new URL('../bin/yiban.js', import.meta.url).pathname;
-const HOSPITAL = 'H45010300001';
 const GUIGANG = '450800';
 const STAY = [
   { feedetl_sn: 'L1', med_list_codg: '001102000010000', cnt: 12, pric_fen: 5_000 },
@@ -64,28 +61,7 @@ describe.each(testEngines())('the settlement statement (结算单) on %s', (engi
     await app.listen({ host: '127.0.0.1', port });
     await ctx.services.keys.ensurePlatformRoot();
     await seedInsurance(ctx.database.db, [{ region: GUIGANG, nameZh: '贵港市', officeOrgCode: ctx.departments.medical_security! }]);
-    const platformKey = (await app.inject({ method: 'GET', url: '/api/insurance/hsa/v1/interface-key' })).json<{
-      keyId: string;
-      publicKeySpki: string;
-    }>();
-    const key = sm2SigningKey(`${HOSPITAL}-key`, sm2GenerateKeyPair().privateKey);
-    await ctx.services.insuranceAdmin.registerInstitution({
-      code: HOSPITAL,
-      nameZh: '南宁测试医院',
-      nameEn: 'Test hospital',
-      level: 3,
-      region: '450103',
-      keyId: key.keyId,
-      publicKey: key.publicKey,
-    });
-    const transport = injectTransport(() => app);
-    hospital = createHospitalClient({
-      baseUrl: 'http://yiban.test',
-      hospital: { code: HOSPITAL, region: '450103', key },
-      platformKey,
-      transport,
-    });
-    ctx.services.insurance.reference.clear();
+    hospital = await connectTestHospital(ctx, app);
   });
   afterAll(async () => {
     await app?.close();

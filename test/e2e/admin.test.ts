@@ -9,7 +9,7 @@ import { cases, type CaseState } from '../../src/modules/applications/applicatio
 import { registeredSignatures } from '../../src/modules/certificates/certificates.tables.ts';
 import { signingKeys } from '../../src/modules/certificates/keys/keys.tables.ts';
 import { accounts, delegations, staff, staffRoles } from '../../src/modules/identity/identity.tables.ts';
-import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer, consoleAs } from './harness.ts';
 
 const OPEN: CaseState[] = ['submitted', 'accepted', 'in_review'];
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -45,17 +45,6 @@ describe('console administration and helper authorisations in the browser', () =
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
   const db = () => server.platform.database.db;
 
-  /** A fresh tab (staff sessions live per tab) logged into the console. */
-  async function consoleAs(username: string): Promise<Page> {
-    const page = await desk.newPage();
-    await page.goto('/console/login');
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await page.locator('.cs-sider').waitFor();
-    return page;
-  }
-
   /** Types into an antd select with search and picks the option that contains `text`. */
   async function pickOption(page: Page, combobox: ReturnType<Page['getByRole']>, query: string, text: string | RegExp) {
     await combobox.click();
@@ -74,7 +63,7 @@ describe('console administration and helper authorisations in the browser', () =
   }
 
   it("seal and registered signatures: the reviewer sees the village's seal and uploads a signature; the township administrator registers it", async () => {
-    const reviewer = await consoleAs('tyz-reviewer');
+    const reviewer = await consoleAs(desk, 'tyz-reviewer');
     await reviewer.getByRole('menuitem', { name: '印章与手签' }).click();
     const facts = reviewer.getByTestId('seal-key');
     await facts.waitFor();
@@ -125,7 +114,7 @@ describe('console administration and helper authorisations in the browser', () =
     await shot(reviewer, 'console-seal');
     await reviewer.close();
 
-    const admin = await consoleAs('zdz-admin');
+    const admin = await consoleAs(desk, 'zdz-admin');
     await admin.getByRole('menuitem', { name: '印章与手签' }).click();
     await pickOption(admin, admin.getByRole('combobox', { name: '选择单位' }), '塔元庄', '塔元庄');
     await admin.getByTestId('seal-key').waitFor();
@@ -143,7 +132,7 @@ describe('console administration and helper authorisations in the browser', () =
   }, 90_000);
 
   it('staff management: the township administrator adds a reviewer, changes the role and disables the account', async () => {
-    const page = await consoleAs('zdz-admin');
+    const page = await consoleAs(desk, 'zdz-admin');
     await page.getByRole('menuitem', { name: '人员管理' }).click();
     await page.locator('.ant-table-row', { hasText: 'tyz-reviewer' }).waitFor();
     // Down the subtree only: the county's and the city's administrators are not listed.
@@ -215,7 +204,7 @@ describe('console administration and helper authorisations in the browser', () =
   }, 90_000);
 
   it('four-level overview: city → county → township → village, with the counts in the database, down to the village queue', async () => {
-    const page = await consoleAs('sjz-admin');
+    const page = await consoleAs(desk, 'sjz-admin');
     await page.getByRole('menuitem', { name: '四级总览' }).click();
     const here = page.getByTestId('overview-org');
     await expect.poll(() => here.textContent()).toBe('石家庄市');
@@ -267,7 +256,7 @@ describe('console administration and helper authorisations in the browser', () =
     await page.close();
 
     // A township administrator's overview starts at the township and cannot climb.
-    const zdz = await consoleAs('zdz-admin');
+    const zdz = await consoleAs(desk, 'zdz-admin');
     await zdz.getByRole('menuitem', { name: '四级总览' }).click();
     await expect.poll(() => zdz.getByTestId('overview-org').textContent()).toBe('正定镇');
     // The page holds no token: its session is the HttpOnly cookie, which fetch sends by itself.

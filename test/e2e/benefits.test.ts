@@ -5,7 +5,7 @@ import { DEMO_COUNTY, DEMO_PASSWORD, DEMO_RESIDENTS, demoPeople } from '../../sr
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { demoBirthTime } from '../../src/modules/sharing/sharing-records.seed.ts';
 import { axeSerious } from './axe.ts';
-import { DESKTOP, PHONE, SCREENSHOTS, recordToasts, settled, startE2e, toastSeen, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, SCREENSHOTS, recordToasts, settled, startE2e, toastSeen, type E2eServer, consoleAs } from './harness.ts';
 
 interface Grant {
   id: string;
@@ -267,12 +267,7 @@ describe('benefits in the browser', () => {
     const allowance = figures.find((f) => f.benefitCode === ALLOWANCE)!;
     expect(allowance).toMatchObject({ eligible: 1, granted: 1, refused: 1, takeUp: 1 });
 
-    const page = await desk.newPage();
-    await page.goto('/console/login');
-    await page.getByLabel('用户名').fill('zd-medsec');
-    await page.getByLabel('密码').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await page.locator('.cs-sider').waitFor();
+    const page = await consoleAs(desk, 'zd-medsec');
     await page.getByRole('menuitem', { name: '待遇' }).click();
     await page.waitForURL('**/console/benefits');
 
@@ -334,12 +329,7 @@ describe('benefits in the browser', () => {
     } while (cursor);
     expect(total).toBeGreaterThanOrEqual(23);
 
-    const page = await desk.newPage();
-    await page.goto('/console/login');
-    await page.getByLabel('用户名').fill('zd-civil');
-    await page.getByLabel('密码').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await page.locator('.cs-sider').waitFor();
+    const page = await consoleAs(desk, 'zd-civil');
     await page.getByRole('menuitem', { name: '待遇' }).click();
     await page.waitForURL('**/console/benefits');
     await page.getByTestId('benefit-figures').locator('.ant-table-row', { hasText: '高龄津贴' }).waitFor();

@@ -7,7 +7,7 @@ import { DEMO_PASSWORD, DEMO_VILLAGE, demoResidentPhone } from '../../src/demo/d
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { axeSerious } from './axe.ts';
 import { demoHospitalWindow } from './hospital.ts';
-import { DESKTOP, PHONE, SCREENSHOTS, settled, startE2e, startE2eNode, type E2eNode, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, SCREENSHOTS, settled, startE2e, startE2eNode, type E2eNode, type E2eServer, consoleAs } from './harness.ts';
 import path from 'node:path';
 
 const HUB = 'CN/GOV/000000/hub';
@@ -111,12 +111,7 @@ describe('cross-province services in the resident app and the console', () => {
   });
 
   it('a window clerk hands a case over on 异地代收 and sees it in the list', async () => {
-    const page = await desk.newPage();
-    await page.goto('/console/login');
-    await page.getByLabel('用户名').fill('tyz-reviewer');
-    await page.getByLabel('密码').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await page.locator('.cs-sider').waitFor();
+    const page = await consoleAs(desk, 'tyz-reviewer');
     await page.getByRole('menuitem', { name: '异地代收' }).click();
     await page.waitForURL('**/console/cross');
 
@@ -206,12 +201,7 @@ describe('cross-province services in the resident app and the console', () => {
     await db.execute(sql`insert into insurance_remote_intents (call_id, kind, institution_code, msgid, request_digest, mdtrt_id, region, state, created_at, updated_at)
       values (${callId}::uuid, 'settle', ${HOSPITAL}, ${`${HOSPITAL}20261207000001`}, 'e2e', 'MD0000000E2E1', '450800', 'abandoning',
               now() - interval '40 minutes', now() - interval '20 minutes')`);
-    const page = await desk.newPage();
-    await page.goto('/console/login');
-    await page.getByLabel('用户名').fill('zd-medsec');
-    await page.getByLabel('密码').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await page.locator('.cs-sider').waitFor();
+    const page = await consoleAs(desk, 'zd-medsec');
     await page.goto('/console/insurance/cross-province');
     const row = page.getByTestId('cross-province-open').locator('.ant-table-row', { hasText: 'MD0000000E2E1' });
     await row.waitFor();

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, DEMO_VILLAGE } from '../../src/demo/demo-people.ts';
-import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer } from './harness.ts';
+import { DEMO_VILLAGE } from '../../src/demo/demo-people.ts';
+import { DESKTOP, PHONE, SCREENSHOTS, startE2e, type E2eServer, consoleAs } from './harness.ts';
 
 describe('supervision dashboards in the browser', () => {
   let server: E2eServer;
@@ -41,16 +41,6 @@ describe('supervision dashboards in the browser', () => {
       return Number(rows[0]!.n);
     };
     await expect.poll(pending, { timeout: 30_000, interval: 100 }).toBe(0);
-  }
-
-  async function consoleAs(context: BrowserContext, username: string): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto('/console/login');
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await page.locator('.cs-sider, .ant-layout-sider').first().waitFor({ state: 'attached' });
-    return page;
   }
 
   const statistic = async (page: Page, title: string) =>

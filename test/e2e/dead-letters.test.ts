@@ -1,9 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../src/demo/demo-people.ts';
 import { axeSerious } from './axe.ts';
-import { DESKTOP, settled, startE2e, type E2eServer } from './harness.ts';
+import { DESKTOP, settled, startE2e, type E2eServer, consoleAs } from './harness.ts';
 
 // The console's 失败事件 page: the platform administrator sees an event that failed every attempt,
 // retries it, and it leaves the list (the worker then handles it); the retry is recorded.
@@ -28,12 +27,7 @@ describe('dead letters in the console', () => {
   });
 
   it('the platform administrator retries a dead letter and it leaves the list', async () => {
-    const page = await desk.newPage();
-    await page.goto('/console/login');
-    await page.getByLabel('用户名').fill('admin');
-    await page.getByLabel('密码').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await page.locator('.cs-sider').waitFor();
+    const page = await consoleAs(desk, 'admin');
     await page.getByRole('menuitem', { name: '失败事件' }).click();
     await page.waitForURL('**/console/events');
 

@@ -12,6 +12,7 @@ import type { App } from '../../src/http/server.ts';
 import { raiseRateLimits } from '../../src/core/rate-limits.ts';
 import type { CodeSender } from '../../src/modules/identity/code-senders.ts';
 import type { NoticeSender } from '../../src/modules/inbox/notice-senders.ts';
+import { DEMO_PASSWORD } from '../../src/demo/demo-people.ts';
 
 /**
  * Debian's Chromium (`apt-get install chromium`); Playwright cannot download its own here. The
@@ -77,6 +78,18 @@ export async function toastSeen(page: Page, text: RegExp, options: { timeout?: n
     )
     .not.toBe('');
   return found;
+}
+
+/** A fresh tab of `context` (staff sessions live per tab) logged into the console as `username` (the demo password unless given), its menu in the page (on a phone it is folded away). */
+export async function consoleAs(context: BrowserContext, username: string, password = DEMO_PASSWORD): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto('/console/login');
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  // antd spaces out a two-character button label (登 录).
+  await page.getByRole('button', { name: /登\s*录/ }).click();
+  await page.locator('.cs-sider, .ant-layout-sider').first().waitFor({ state: 'attached' });
+  return page;
 }
 
 export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');

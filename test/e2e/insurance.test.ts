@@ -9,7 +9,7 @@ import { insurancePolicies, insuranceSettlements } from '../../src/modules/insur
 import { sm2SigningKey } from '../../src/modules/sharing/index.ts';
 import { sm2GenerateKeyPair } from '../../src/verify/sm2-keys.ts';
 import { axeSerious } from './axe.ts';
-import { DESKTOP, PHONE, SCREENSHOTS, recordToasts, settled, startE2e, toastSeen, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, SCREENSHOTS, recordToasts, settled, startE2e, toastSeen, type E2eServer, consoleAs } from './harness.ts';
 
 const REGION = '130100';
 const HOSPITAL = 'H13012300001';
@@ -76,15 +76,7 @@ describe('medical insurance in the browser', () => {
   }
 
   /** The console in a new tab, signed in as 正定's medical security officer (a console session lasts for its tab). */
-  async function officerPage(): Promise<Page> {
-    const page = await desk.newPage();
-    await page.goto('/console/login');
-    await page.getByLabel('用户名').fill('zd-medsec');
-    await page.getByLabel('密码').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await page.locator('.cs-sider').waitFor();
-    return page;
-  }
+  const officerPage = (): Promise<Page> => consoleAs(desk, 'zd-medsec');
 
   beforeAll(async () => {
     server = await startE2e();

@@ -2,13 +2,13 @@ import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_COUNTY, DEMO_PASSWORD } from '../../src/demo/demo-people.ts';
+import { DEMO_COUNTY } from '../../src/demo/demo-people.ts';
 import { staff } from '../../src/modules/identity/identity.tables.ts';
 import { makeResidentId } from '../../src/modules/identity/resident-id.ts';
 import { ledgerQueue, ledgerEntries } from '../../src/modules/ledger/ledger.tables.ts';
 import { ruleVersions } from '../../src/modules/rules/rules.tables.ts';
 import { axeSerious } from './axe.ts';
-import { DESKTOP, PHONE, SCREENSHOTS, settled, startE2e, type E2eServer } from './harness.ts';
+import { DESKTOP, PHONE, SCREENSHOTS, settled, startE2e, type E2eServer, consoleAs } from './harness.ts';
 
 const RULE = 'benefit.old_age_allowance';
 
@@ -54,15 +54,7 @@ describe('rules in the console', () => {
     await server?.close();
   });
 
-  async function consoleAs(username: string, context = desk): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto('/console/login');
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await page.locator('.cs-sider').waitFor();
-    return page;
-  }
+  const consoleIn = (username: string, context = desk): Promise<Page> => consoleAs(context, username);
 
   async function openRule(page: Page) {
     await page.getByRole('menuitem', { name: '规则' }).click();
@@ -78,7 +70,7 @@ describe('rules in the console', () => {
   }
 
   it('the officer sees the seeded rule in force, with its conditions, parameters, legal basis and hash', async () => {
-    author = await consoleAs('zd-civil');
+    author = await consoleIn('zd-civil');
     await author.getByRole('menuitem', { name: '规则' }).click();
     const row = author.locator('.ant-table-row', { hasText: RULE });
     await row.waitFor();
@@ -151,7 +143,7 @@ describe('rules in the console', () => {
       .where(and(eq(ruleVersions.ruleCode, RULE), eq(ruleVersions.version, 2)));
     expect(draft).toMatchObject({ status: 'draft', proposedBy: await accountId('zd-civil') });
 
-    const second = await consoleAs('zd-civil2');
+    const second = await consoleIn('zd-civil2');
     await openRule(second);
     await version(second, 2)
       .getByRole('button', { name: /启\s*用/ })
@@ -178,7 +170,7 @@ describe('rules in the console', () => {
 
   it('fits a phone', async () => {
     const phone = await server.context(PHONE);
-    const page = await consoleAs('zd-civil2', phone);
+    const page = await consoleIn('zd-civil2', phone);
     await openRule(page);
     await settled(page);
     // No sideways scrolling of the page itself: wide tables scroll inside their own box.

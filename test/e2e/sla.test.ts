@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chinaDate } from '../../src/core/values.ts';
 import { DEMO_COUNTY, DEMO_PASSWORD, DEMO_VILLAGE, demoResidentPhone } from '../../src/demo/demo-people.ts';
@@ -8,7 +8,7 @@ import { caseEscalations, cases, slaLadders, slaReminderReads } from '../../src/
 import { latestFiringDue, stepDay } from '../../src/modules/applications/sla-escalation.ts';
 import { workingDaysBetween } from '../../src/modules/catalog/index.ts';
 import { axeSerious } from './axe.ts';
-import { DESKTOP, SCREENSHOTS, settled, startE2e, type E2eServer } from './harness.ts';
+import { DESKTOP, SCREENSHOTS, settled, startE2e, type E2eServer, consoleAs } from './harness.ts';
 
 const TOWNSHIP = '130123100';
 
@@ -27,18 +27,8 @@ describe('督办 in the console: a ladder edited, an overdue case reminded and e
 
   const db = () => server.platform.database.db;
 
-  async function consoleAs(username: string): Promise<Page> {
-    const page = await desk.newPage();
-    await page.goto('/console/login');
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await page.locator('.cs-sider, .ant-layout-sider').first().waitFor({ state: 'attached' });
-    return page;
-  }
-
   it('the county administrator sets its ladder; a bad one is refused with the server’s reason and nothing is written', async () => {
-    const page = await consoleAs('zd-admin');
+    const page = await consoleAs(desk, 'zd-admin');
     await page.getByRole('menuitem', { name: '督办阶梯' }).click();
     await page.waitForURL('**/console/ladders');
     await expect.poll(() => page.getByTestId('ladder-org').textContent()).toBe('正定县');
@@ -98,7 +88,7 @@ describe('督办 in the console: a ladder edited, an overdue case reminded and e
     ]);
     const late = workingDaysBetween(due, today);
 
-    const page = await consoleAs('tyz-reviewer');
+    const page = await consoleAs(desk, 'tyz-reviewer');
     await page.getByTestId('reminder-badge').waitFor();
     await page.getByRole('menuitem', { name: /催办提醒/ }).click();
     await page.waitForURL('**/console/reminders');
@@ -140,7 +130,7 @@ describe('督办 in the console: a ladder edited, an overdue case reminded and e
     await page.close();
 
     // The township administrator: the escalation, not the village's reminder.
-    const township = await consoleAs('zdz-admin');
+    const township = await consoleAs(desk, 'zdz-admin');
     await township.goto('/console/reminders');
     const escalated = township.locator('.ant-table-row', { hasText: made.caseNo });
     await escalated.waitFor();

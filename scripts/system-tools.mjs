@@ -38,6 +38,11 @@ export const SYSTEM_TOOLS = [
   { package: 'zbar-tools', commands: ['zbarimg'], why: 'decoding the QR code printed on the PDF' },
   { package: 'chromium', commands: ['chromium'], why: 'the browser tests (playwright-core drives Debian’s Chromium)' },
   {
+    package: 'postgresql-client',
+    commands: ['pg_dump', 'pg_restore'],
+    why: 'the at-rest check of a database dump and the backup-and-restore drill (PostgreSQL’s own tools)',
+  },
+  {
     package: 'prometheus',
     commands: ['promtool'],
     recommends: false,

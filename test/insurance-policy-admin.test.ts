@@ -4,7 +4,6 @@ import { appSuite } from './app-suite.ts';
 import { testEngines } from './db.ts';
 import { freshResidentId, PASSWORD } from './factories.ts';
 import { SEED_POLICIES, seedInsurance } from '../src/modules/insurance/index.ts';
-import { createHospitalClient } from '../src/modules/insurance/hospital-client.ts';
 import { chinaDay } from '../src/modules/insurance/insurance-context.ts';
 import {
   insuranceEncounters,
@@ -14,11 +13,8 @@ import {
 } from '../src/modules/insurance/insurance.tables.ts';
 import { resolvePolicy } from '../src/modules/insurance/policies.ts';
 import { settle } from '../src/modules/insurance/settlement.ts';
-import { sm2SigningKey } from '../src/modules/sharing/index.ts';
-import { sm2GenerateKeyPair } from '../src/verify/sm2-keys.ts';
-import { injectTransport } from './insurance-fixture.ts';
+import { connectTestHospital } from './insurance-fixture.ts';
 
-const HOSPITAL = 'H45010300011';
 const GUIGANG = '450800';
 /** Next year: the proposal's version starts on its 1 March (never in the past, whenever this runs). */
 const NEXT = String(new Date().getUTCFullYear() + 1);
@@ -70,24 +66,7 @@ describe.each(testEngines())('the insurance office’s policy versions, dry run 
     tokens.supervisor = await token((await ctx.newStaff('supervisor', '130123')).username);
     tokens.civil = await token((await ctx.newStaff('department_officer', ctx.departments.civil_affairs!)).username);
 
-    const keyRes = await suite.app.inject({ method: 'GET', url: '/api/insurance/hsa/v1/interface-key' });
-    const key = sm2SigningKey(`${HOSPITAL}-key`, sm2GenerateKeyPair().privateKey);
-    await ctx.services.insuranceAdmin.registerInstitution({
-      code: HOSPITAL,
-      nameZh: '南宁测试医院',
-      nameEn: 'Test hospital',
-      level: 3,
-      region: '450103',
-      keyId: key.keyId,
-      publicKey: key.publicKey,
-    });
-    ctx.services.insurance.reference.clear();
-    const hospital = createHospitalClient({
-      baseUrl: 'http://yiban.test',
-      hospital: { code: HOSPITAL, region: '450103', key },
-      platformKey: keyRes.json(),
-      transport: injectTransport(() => suite.app),
-    });
+    const hospital = await connectTestHospital(ctx, suite.app);
     const psnNo = await ctx.services.insuranceAdmin.enrol({
       residentId: freshResidentId(),
       name: '覃阿公',

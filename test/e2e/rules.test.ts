@@ -100,6 +100,11 @@ describe('rules in the console', () => {
     await body.fill(json.replace('>= 80', '>= 75').replace('年满 80 周岁', '年满 75 周岁').replace('Aged 80 or over', 'Aged 75 or over'));
     await modal.getByLabel('修改理由').fill('依据省民政厅通知，高龄津贴年龄降至75周岁');
     await modal.getByRole('button', { name: '提交新版本' }).click();
+    // The modal closes once the version is stored; one that stays open says why (an inline field
+    // error or the server's refusal), and that is what a failure here shows.
+    await expect
+      .poll(async () => ((await modal.count()) === 0 ? 'closed' : `still open: ${(await modal.textContent()) ?? ''}`), { timeout: 45_000 })
+      .toBe('closed');
     await version(author, 2).getByText('待启用').waitFor();
     expect(await version(author, 2).textContent()).toContain('yearsBetween(birthDate, today) >= 75');
 

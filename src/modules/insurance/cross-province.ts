@@ -735,8 +735,8 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
     reconcileOrphans: (onError?: (error: unknown, callId: string) => void) => orphans.reconcile(onError),
     /** The intents still open at this node (pending, abandoning), the longest unchanged first (the office's list). */
     openIntents: (limit: number) => orphans.open(limit),
-    /** The office's 立即重试 of one intent (cross-province-orphans.ts `retryNow`); `leaf` says who asked. */
-    retryIntent: (callId: string, leaf: Record<string, unknown>) => orphans.retryNow(callId, leaf),
+    /** The office's 立即重试 of one intent, as its access check read it (cross-province-orphans.ts `retryNow`); the leaf says who asked. */
+    retryIntent: (...args: Parameters<typeof orphans.retryNow>) => orphans.retryNow(...args),
     /** B's side: the message types this node answers as a place of insurance (registered in app.ts). */
     messageTypes: [presettleType, settleType, cancelType],
   };

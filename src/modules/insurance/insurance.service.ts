@@ -243,22 +243,15 @@ export function createInsuranceService(deps: InsuranceDeps) {
       if (regions.length === 0) throw new AppError('FORBIDDEN');
       const [intent] = await db.select().from(insuranceRemoteIntents).where(eq(insuranceRemoteIntents.callId, callId));
       if (!intent || !(await keepsInstitution(regions, intent.institutionCode))) throw notFound('remoteSettlement');
-      const at = ctx.clock();
-      const outcome = await crossProvince.retryIntent(callId, {
+      const outcome = await crossProvince.retryIntent(intent, {
         event: 'withdrawal-asked-by-office',
         call: callId,
         institution: intent.institutionCode,
         placeOfInsurance: intent.region,
         by: principal.accountId,
-        at: at.toISOString(),
+        at: ctx.clock().toISOString(),
       });
-      const [after] = await db.select().from(insuranceRemoteIntents).where(eq(insuranceRemoteIntents.callId, callId));
-      return {
-        callId,
-        state: outcome.state,
-        reached: outcome.reached,
-        nextStepAt: after ? (nextStepAt(after)?.toISOString() ?? null) : null,
-      };
+      return { callId, state: outcome.state, reached: outcome.reached, nextStepAt: outcome.nextStepAt?.toISOString() ?? null };
     },
 
     /** 结算单: the sealed statement's PDF, for the insured person or the region's office. */

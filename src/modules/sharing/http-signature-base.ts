@@ -1,4 +1,5 @@
 import { serializeItem, serializeList, type InnerList, type Parameters } from 'structured-headers';
+import { plainParameters } from './http-signature-fields.ts';
 import { SignatureError } from './http-signatures.ts';
 
 /**
@@ -51,7 +52,7 @@ function componentValue([name, params]: Component, ctx: BaseContext): string {
       return String(ctx.status);
     case 'signature':
       if (!params.has('req') || !ctx.requestSignature) break;
-      return serializeItem([toArrayBuffer(ctx.requestSignature), new Map()]);
+      return `:${Buffer.from(ctx.requestSignature.buffer, ctx.requestSignature.byteOffset, ctx.requestSignature.byteLength).toString('base64')}:`;
     default: {
       const value = ctx.headers[name];
       if (value === undefined) break;
@@ -61,12 +62,23 @@ function componentValue([name, params]: Component, ctx: BaseContext): string {
   throw new SignatureError('SIGNATURE_MALFORMED', `the message has no ${name}`);
 }
 
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+/** Each component's identifier as serialized (`"@method"`, `"signature";req;key="sig"`), kept per component. */
+const identifiers = new WeakMap<Component, string>();
+function identifier(c: Component): string {
+  let id = identifiers.get(c);
+  if (id === undefined) identifiers.set(c, (id = serializeItem([c[0], c[1]])));
+  return id;
+}
+
+/** The covered components as an inner list without parameters: `("@method" "@target-uri" …)`. */
+export function coveredList(components: readonly Component[]): string {
+  return `(${components.map(identifier).join(' ')})`;
 }
 
 /** The serialized `@signature-params` (also the Signature-Input member's value). */
 export function signatureParams(components: readonly Component[], params: Parameters): string {
+  const plain = plainParameters(params);
+  if (plain !== null) return coveredList(components) + plain;
   const inner: InnerList = [components.map(([name, p]) => [name, p]), params];
   return serializeList([inner]);
 }
@@ -74,6 +86,6 @@ export function signatureParams(components: readonly Component[], params: Parame
 /** The signature base: one line per component, then `"@signature-params"`. */
 export function signatureBase(components: readonly Component[], serializedParams: string, ctx: BaseContext): Buffer {
   let base = '';
-  for (const c of components) base += `${serializeItem([c[0], c[1]])}: ${componentValue(c, ctx)}\n`;
+  for (const c of components) base += `${identifier(c)}: ${componentValue(c, ctx)}\n`;
   return Buffer.from(`${base}"@signature-params": ${serializedParams}`);
 }

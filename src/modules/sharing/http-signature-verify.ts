@@ -1,6 +1,7 @@
 import { verify } from 'node:crypto';
 import { Token, isInnerList, serializeItem, serializeList } from 'structured-headers';
-import { componentItem, signatureBase, type BaseContext } from './http-signature-base.ts';
+import { componentItem, coveredList, signatureBase, type BaseContext, type Component } from './http-signature-base.ts';
+import { readByteMember, readPlainInput } from './http-signature-fields.ts';
 import { algOfVerifyingKey, type VerifyingKey } from './http-signature-keys.ts';
 import { sm2VerifierFor } from './http-signature-sm2.ts';
 import {
@@ -13,6 +14,7 @@ import {
   checkDigest,
   lowerCase,
   parseField,
+  signatureBytes,
 } from './http-signatures.ts';
 
 /** Verifying under the profile of http-signatures.ts: every rule checked, each failure with its stable reason code. */
@@ -56,25 +58,40 @@ export async function verifyResponse(
   options: VerifyOptions,
 ): Promise<SignatureParams> {
   const headers = lowerCase(response.headers);
-  const requestSignature = parseField(lowerCase(request.headers), 'signature').get(SIGNATURE_LABEL);
-  const bytes: unknown = requestSignature && !isInnerList(requestSignature) ? requestSignature[0] : undefined;
+  const bytes = signatureBytes(request.headers);
   return verifySigned(RESPONSE_ITEMS, options, headers, response.body, {
     status: response.status,
     headers,
-    ...(bytes instanceof ArrayBuffer ? { requestSignature: new Uint8Array(bytes) } : {}),
+    ...(bytes ? { requestSignature: bytes } : {}),
   });
 }
 
 const REQUEST_ITEMS = REQUEST_COMPONENTS.map(componentItem);
 const RESPONSE_ITEMS = RESPONSE_COMPONENTS.map(componentItem);
 
-async function verifySigned(
-  components: readonly ReturnType<typeof componentItem>[],
-  options: VerifyOptions,
-  headers: Record<string, string>,
-  body: string,
-  context: BaseContext,
-): Promise<SignatureParams> {
+/** The covered components of each profile list, serialized once (the plain form's prefix). */
+const COVERED = new Map<readonly Component[], string>([
+  [REQUEST_ITEMS, coveredList(REQUEST_ITEMS)],
+  [RESPONSE_ITEMS, coveredList(RESPONSE_ITEMS)],
+]);
+
+/**
+ * Signature-Input and Signature in the plain shape the profile writes (http-signature-fields.ts):
+ * exactly the profile's components, the `sig` member alone; null for anything else, which the
+ * general parser then reads.
+ */
+function plainSignature(components: readonly Component[], headers: Record<string, string>) {
+  const inputField = headers['signature-input'];
+  const signatureField = headers.signature;
+  const covered = COVERED.get(components);
+  if (inputField === undefined || signatureField === undefined || covered === undefined) return null;
+  const input = readPlainInput(inputField, SIGNATURE_LABEL, covered);
+  const value = input && readByteMember(signatureField, SIGNATURE_LABEL);
+  return input && value ? { serialized: input.serialized, param: (name: string): unknown => input.params.get(name), value } : null;
+}
+
+/** Signature-Input and Signature through the general structured-field parser, with the profile's checks of their shape. */
+function parsedSignature(components: readonly Component[], headers: Record<string, string>) {
   const inputs = parseField(headers, 'signature-input');
   const signatures = parseField(headers, 'signature');
   const input = inputs.get(SIGNATURE_LABEL);
@@ -88,7 +105,17 @@ async function verifySigned(
   if (covered.length !== expected.length || expected.some((c, i) => covered[i] !== c)) {
     throw new SignatureError('COMPONENTS_NOT_COVERED', `the signature must cover exactly ${expected.join(' ')}`);
   }
-  const param = (name: string): unknown => input[1].get(name);
+  return { serialized: serializeList([input]), param: (name: string): unknown => input[1].get(name), value: Buffer.from(signature[0]) };
+}
+
+async function verifySigned(
+  components: readonly Component[],
+  options: VerifyOptions,
+  headers: Record<string, string>,
+  body: string,
+  context: BaseContext,
+): Promise<SignatureParams> {
+  const { serialized, param, value } = plainSignature(components, headers) ?? parsedSignature(components, headers);
   const keyid = param('keyid');
   const alg = param('alg');
   const created = param('created');
@@ -126,8 +153,8 @@ async function verifySigned(
 
   // The base is rebuilt from the components the profile requires (checked above, in order) and
   // the parameters as received (http-signature-base.ts); the times were checked on our clock.
-  const base = signatureBase(components, serializeList([input]), context);
-  const ok = check(base, Buffer.from(signature[0]));
+  const base = signatureBase(components, serialized, context);
+  const ok = check(base, value);
   if (ok !== true) throw new SignatureError('SIGNATURE_INVALID', 'the signature does not verify');
   return { keyid, alg: signedAlg, created, expires, ...(nonce !== undefined ? { nonce } : {}) };
 }

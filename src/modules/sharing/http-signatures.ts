@@ -16,7 +16,8 @@
  * http-signature-verify.ts, the SM2 engines (cached signers and verifiers) in http-signature-sm2.ts.
  */
 import { createHash } from 'node:crypto';
-import { arrayBufferToBase64, isInnerList, parseDictionary, serializeDictionary, type Dictionary } from 'structured-headers';
+import { arrayBufferToBase64, isInnerList, parseDictionary, type Dictionary } from 'structured-headers';
+import { byteMember, readByteMember } from './http-signature-fields.ts';
 
 export const SIGNATURE_LABEL = 'sig';
 /** The Ed25519 `alg` (IANA HTTP Signature Algorithms registry). */
@@ -61,12 +62,18 @@ export class SignatureError extends Error {
 
 /** RFC 9530 Content-Digest with sha-256. */
 export function contentDigest(body: string): string {
-  return serializeDictionary(new Map([['sha-256', [createHash('sha256').update(body, 'utf8').digest(), new Map()]]]));
+  return byteMember('sha-256', createHash('sha256').update(body, 'utf8').digest());
 }
 
 /** Throws DIGEST_MISMATCH unless the Content-Digest's sha-256 is that of the body. */
 export function checkDigest(headers: Record<string, string>, body: string): void {
   const header = headerOf(headers, 'content-digest');
+  const plain = header === undefined ? null : readByteMember(header, 'sha-256');
+  if (plain) {
+    if (!plain.equals(createHash('sha256').update(body, 'utf8').digest()))
+      throw new SignatureError('DIGEST_MISMATCH', 'the body does not match its Content-Digest');
+    return;
+  }
   let dict: Dictionary;
   try {
     dict = parseDictionary(header ?? '');
@@ -83,8 +90,24 @@ export function checkDigest(headers: Record<string, string>, body: string): void
 }
 
 function headerOf(headers: Record<string, string>, name: string): string | undefined {
+  const direct = headers[name];
+  if (direct !== undefined) return direct;
   const hit = Object.entries(headers).find(([k]) => k.toLowerCase() === name);
   return hit?.[1];
+}
+
+/**
+ * The `sig` member of a Signature field as bytes: undefined when the field or the member is
+ * absent or not a byte sequence, SIGNATURE_MALFORMED when the field is unparsable.
+ */
+export function signatureBytes(headers: Record<string, string>): Uint8Array | undefined {
+  const field = headerOf(headers, 'signature');
+  if (field === undefined) return undefined;
+  const plain = readByteMember(field, SIGNATURE_LABEL);
+  if (plain) return plain;
+  const member = parseField(headers, 'signature').get(SIGNATURE_LABEL);
+  const bytes: unknown = member && !isInnerList(member) ? member[0] : undefined;
+  return bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : undefined;
 }
 
 /** A structured dictionary field (Signature, Signature-Input); empty when absent, SIGNATURE_MALFORMED when unparsable. */

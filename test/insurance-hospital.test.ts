@@ -313,6 +313,66 @@ describe.each(testEngines())('the hospital interface on %s', (engine) => {
     expect(year!.stays).toBe(4);
   });
 
+  it('pre-settles from what its own fee upload left only while that stands: a reversed upload, another stay settled or coverage suspended in between is caught, and the answer is the one a fresh read gives', async () => {
+    const { hospital, psnNo } = await setup();
+    const region = { insuranceRegion: GUIGANG };
+    const db = suite.ctx.database.db;
+    const open = async (day: string) =>
+      (await hospital.call('2001', { psn_no: psnNo, med_type: '21', begntime: day }, region)).answer.output!.mdtrt_id as string;
+    // The first 2303 after this process's own 2301 computes without a read; the second reads.
+    const presettleTwice = async (id: string) => {
+      const first = (await hospital.call('2303', { mdtrt_id: id }, region)).answer.output!;
+      const again = (await hospital.call('2303', { mdtrt_id: id }, region)).answer.output!;
+      expect(first).toEqual(again);
+      return first;
+    };
+    const stayTotal = STAY.reduce((t, l) => t + l.cnt * l.pric_fen, 0);
+
+    // The year's first stay settled between this one's upload and its pre-settlement: this one is
+    // the second stay of the year, with the later stays' lower deductible.
+    const b = await open('2026-07-10');
+    await hospital.call('2301', { mdtrt_id: b, feedetail: STAY }, region);
+    const c = await open('2026-07-20');
+    await hospital.call('2301', { mdtrt_id: c, feedetail: STAY }, region);
+    const preC = (await hospital.call('2303', { mdtrt_id: c }, region)).answer.output!;
+    await hospital.call('2304', { mdtrt_id: c, medfee_sumamt: preC.medfee_sumamt }, region);
+    const preB = await presettleTwice(b);
+    expect(preB.act_pay_dedc as number).toBeLessThan(preC.act_pay_dedc as number);
+    const settledB = await hospital.call('2304', { mdtrt_id: b, medfee_sumamt: preB.medfee_sumamt }, region);
+    expect(settledB.answer.output).toMatchObject({ hifp_pay: preB.hifp_pay, act_pay_dedc: preB.act_pay_dedc });
+
+    // An upload reversed (2601) between the last upload and the pre-settlement: its line is not counted.
+    const a = await open('2026-07-01');
+    await hospital.call('2301', { mdtrt_id: a, feedetail: STAY }, region);
+    const late = await hospital.call(
+      '2301',
+      { mdtrt_id: a, feedetail: [{ feedetl_sn: 'L7', med_list_codg: '001102000010000', cnt: 3, pric_fen: 5_000 }] },
+      region,
+    );
+    await hospital.call('2601', { omsgid: late.msgid, oinfno: '2301' }, region);
+    const preA = await presettleTwice(a);
+    expect(preA.medfee_sumamt).toBe(stayTotal);
+    expect((preA.setldetail as { feedetl_sn: string }[]).map((l) => l.feedetl_sn).sort()).toEqual(STAY.map((l) => l.feedetl_sn).sort());
+    await hospital.call('2304', { mdtrt_id: a, medfee_sumamt: preA.medfee_sumamt }, region);
+
+    // Coverage suspended between the upload and the pre-settlement: refused, nothing written.
+    const d = await open('2026-08-01');
+    await hospital.call('2301', { mdtrt_id: d, feedetail: STAY }, region);
+    await db.update(insurancePersons).set({ status: 'suspended' }).where(eq(insurancePersons.psnNo, psnNo));
+    const refused = await failure(hospital.call('2303', { mdtrt_id: d }, region));
+    expect(refused.answer.err_code).toBe('INSURANCE_NOT_INSURED');
+    const digest = await db.execute<{ presettle_digest: string | null }>(
+      sql`select presettle_digest from insurance_encounters where mdtrt_id = ${d}`,
+    );
+    expect(digest.rows[0]!.presettle_digest).toBeNull();
+    await db.update(insurancePersons).set({ status: 'active' }).where(eq(insurancePersons.psnNo, psnNo));
+    const preD = await presettleTwice(d);
+    await hospital.call('2304', { mdtrt_id: d, medfee_sumamt: preD.medfee_sumamt }, region);
+    const [year] = await db.select().from(insuranceYearTotals).where(eq(insuranceYearTotals.psnNo, psnNo));
+    const settled = await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.psnNo, psnNo));
+    expect(year).toMatchObject({ stays: 4, deductibleUsedFen: settled.reduce((t, s) => t + s.deductibleFen, 0) });
+  });
+
   it('reconciles a hospital day (3201): the same totals match, a different count or amount is flagged and kept', async () => {
     const { hospital, psnNo } = await setup();
     const region = { insuranceRegion: GUIGANG };

@@ -544,7 +544,9 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
       const again = await ws.settleRead(tx, mdtrtId, env.msgid);
       if (again?.prior) return answered(again.prior, institution, env, requestDigest);
       if (!sameState(read, again)) throw changed();
-      if (!(await ws.presettleWrite(tx, mdtrtId, digest, s.totalFen, messageRow(env, institution, requestDigest, out)))) throw changed();
+      const from = { e: again!.e!, p: again!.p!, y: again!.y, lines: again!.lines ?? [] };
+      if (!(await ws.presettleWrite(tx, mdtrtId, digest, s.totalFen, from, messageRow(env, institution, requestDigest, out), false)))
+        throw changed();
       await reply.record(tx);
       await inTx?.(tx, out);
       return out;

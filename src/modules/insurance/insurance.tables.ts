@@ -210,6 +210,11 @@ export const insuranceEncounters = pgTable(
     /** The pre-settlement's digest and total: the settlement must match it. */
     presettleDigest: text('presettle_digest'),
     presettleTotalFen: bigint('presettle_total_fen', { mode: 'number' }),
+    /**
+     * Raised by every change to the encounter's fee lines (2301 uploads, 2601 reversals of one):
+     * a pre-settlement computed from the lines of version n is written only while it is still n.
+     */
+    linesVersion: integer('lines_version').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [index('insurance_encounters_psn').on(t.psnNo)],

@@ -35,6 +35,7 @@ import { compactSettlement, settle, type FeeLine, type Settlement } from './sett
 import {
   createWindowStatements,
   type EncounterJson,
+  type EncounterState,
   type LineTuple,
   type PersonJson,
   type PriorMessage,
@@ -208,6 +209,44 @@ interface Presettled {
 
 const KEPT_PRESETTLEMENTS = 10_000;
 const KEPT_FOR_MS = 10 * 60_000;
+
+const KNOWN_ENCOUNTERS = 10_000;
+
+/** What this process knows of an encounter: whose it is and when it began (neither ever changes), and what a 2303 computes from. */
+interface KnownEncounter {
+  institutionCode: string;
+  beginDate: string;
+  /** The encounter as this process's own 2301 left it (committed), taken by the next 2303; null when not known whole. */
+  state: EncounterState | null;
+}
+
+/**
+ * The encounters of this process, by id: at most KNOWN_ENCOUNTERS, the least recently used dropped
+ * first. A 2301 of an encounter known here needs no read (its write's guard checks it is still
+ * open and the institution's, and the msgid unanswered), and the 2303 after it computes from what
+ * that write returned (its guard checks the lines' version, the person and the year's totals):
+ * three statements for 2301 + 2303 + 2304 instead of five. Anything the guards refuse is read.
+ */
+function encounterCache() {
+  const known = new Map<string, KnownEncounter>();
+  return {
+    get(mdtrtId: string): KnownEncounter | null {
+      const hit = known.get(mdtrtId);
+      if (!hit) return null;
+      known.delete(mdtrtId);
+      known.set(mdtrtId, hit);
+      return hit;
+    },
+    remember(mdtrtId: string, institutionCode: string, beginDate: string, state: EncounterState | null = null): void {
+      known.delete(mdtrtId);
+      known.set(mdtrtId, { institutionCode, beginDate, state });
+      if (known.size > KNOWN_ENCOUNTERS) known.delete(known.keys().next().value!);
+    },
+    drop(mdtrtId: string): void {
+      known.delete(mdtrtId);
+    },
+  };
+}
 
 /**
  * The pre-settlements of this process, by encounter: at most KEPT_PRESETTLEMENTS (the oldest
@@ -400,10 +439,14 @@ export function createTransactions(
       status: 'open',
       createdAt: clock(),
     });
+    // Whose it is and when it began, for its 2301 (a transaction that does not commit leaves an
+    // id no write's guard will find: that 2301 reads, and is refused as it would be).
+    encounters.remember(mdtrtId, institution.code, begin);
     return { mdtrt_id: mdtrtId, where, filed: filed ? '1' : '0', insuplc_admdvs: p.region };
   }
 
   const presettled = presettlementCache();
+  const encounters = encounterCache();
 
   // ---- the window path: 2301, 2303 and 2304 (window-statements.ts) -------------------------
   // Each returns the msgid's earlier answer when there is one (checked first, before anything
@@ -442,13 +485,43 @@ export function createTransactions(
   }
 
   const uploadFees: Hot = async (ex, institution, env, requestDigest) => {
-    const input = env.input;
-    const mdtrtId = str(input, 'mdtrt_id');
+    const mdtrtId = str(env.input, 'mdtrt_id');
+    // Known here, outside a transaction: no read. Whatever its guard refuses, or any refusal of the
+    // input, is done again with the read, which checks in the order of the interface (the msgid's
+    // answer first).
+    const known = ex === db ? encounters.get(mdtrtId) : null;
+    if (known && known.institutionCode === institution.code) {
+      try {
+        const done = await upload(ex, institution, env, requestDigest, mdtrtId, known.beginDate);
+        if (done) return done;
+      } catch (error) {
+        if (!(error instanceof AppError) && !isUniqueViolation(error)) throw error;
+      }
+      encounters.drop(mdtrtId);
+    }
     const found = await theirs(ex, await ws.uploadRead(ex, mdtrtId, env.msgid), institution, env, mdtrtId);
     if ('prior' in found) return found;
     const encounter = found.e;
     if (encounter.status !== 'open') throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId, state: '已结算', action: '上传费用' });
-    const raw = input.feedetail;
+    try {
+      return (await upload(ex, institution, env, requestDigest, mdtrtId, encounter.begin_date)) ?? 'stale';
+    } catch (error) {
+      if (violates(error, 'insurance_fee_lines'))
+        throw new AppError('CONFLICT', { detail: 'a feedetl_sn of this encounter was uploaded before' });
+      throw error;
+    }
+  };
+
+  /** 2301's checks of its lines and its guarded write; null when the guard failed (nothing written). */
+  async function upload(
+    ex: Executor,
+    institution: InstitutionRow,
+    env: Envelope,
+    requestDigest: string,
+    mdtrtId: string,
+    beginDate: string,
+  ): Promise<{ answer: Answer } | null> {
+    const raw = env.input.feedetail;
     if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_LINES) throw bad(`feedetail (1 to ${MAX_LINES} lines)`);
     const seen = new Set<string>();
     const rows: { sn: string; code: string; name: string; cls: string; qty: number; price: number; limit: number | null }[] = [];
@@ -462,7 +535,7 @@ export function createTransactions(
       const cnt = l.cnt;
       if (typeof cnt !== 'number' || !Number.isSafeInteger(cnt) || cnt <= 0 || cnt > 100_000) throw bad(`cnt of ${sn}`);
       const price = fen(l, 'pric_fen');
-      const entry = await reference.catalogueEntry(env.mdtrtarea_admvs, code, encounter.begin_date);
+      const entry = await reference.catalogueEntry(env.mdtrtarea_admvs, code, beginDate);
       if (!entry) throw new AppError('INSURANCE_UNKNOWN_CODE', { line: sn, code });
       if (entry.maxPriceFen !== null && price > entry.maxPriceFen)
         throw new AppError('INSURANCE_PRICE_OVER_LIMIT', { line: sn, price: yuan(price), limit: yuan(entry.maxPriceFen) });
@@ -473,17 +546,12 @@ export function createTransactions(
       result: rows.map((r) => ({ feedetl_sn: r.sn, chrgitm_lv: r.cls, det_item_fee_sumamt: r.qty * r.price })),
     });
     // A new line makes the pre-settlement stale (the same statement clears it).
-    let written: number | null;
-    try {
-      written = await ws.uploadWrite(ex, mdtrtId, env.msgid, rows, messageOf(env, institution, requestDigest, out));
-    } catch (error) {
-      if (violates(error, 'insurance_fee_lines'))
-        throw new AppError('CONFLICT', { detail: 'a feedetl_sn of this encounter was uploaded before' });
-      throw error;
-    }
-    if (written === null) return 'stale';
+    const written = await ws.uploadWrite(ex, mdtrtId, institution.code, rows, messageOf(env, institution, requestDigest, out));
+    if (!written) return null;
+    // What the next 2303 computes from, once committed (a transaction's statement may yet be undone).
+    if (ex === db) encounters.remember(mdtrtId, institution.code, beginDate, written.state);
     return { answer: out };
-  };
+  }
 
   const encounterOfJson = (e: EncounterJson) => ({
     mdtrtId: e.mdtrt_id,
@@ -512,26 +580,46 @@ export function createTransactions(
   const presettle: Hot = async (ex, institution, env, requestDigest) => {
     const mdtrtId = str(env.input, 'mdtrt_id');
     const snapshot = await reference.current();
+    // After this process's own 2301, outside a transaction: no read (taken once; the write's guard
+    // checks everything it is computed from, and anything refused is done again with the read).
+    const known = ex === db ? encounters.get(mdtrtId) : null;
+    if (known?.state && known.institutionCode === institution.code) {
+      const from = known.state;
+      known.state = null;
+      try {
+        const done = await presettleFrom(ex, institution, env, requestDigest, mdtrtId, from, snapshot);
+        if (done) return done;
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+      }
+    }
     const read = await ws.settleRead(ex, mdtrtId, env.msgid);
     const found = await theirs(ex, read, institution, env, mdtrtId);
     if ('prior' in found) return found;
     const e = found.e;
     if (e.status !== 'open') throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId, state: '已结算', action: '预结算' });
-    active(read!.p!);
-    const { result, names } = await compute(
-      encounterOfJson(e),
-      personOfJson(read!.p!),
-      totalsOfJson(read!.y),
-      read!.lines,
-      env.input.acct_used_flag !== '0',
-    );
+    const from: EncounterState = { e, p: read!.p!, y: read!.y, lines: read!.lines ?? [] };
+    return (await presettleFrom(ex, institution, env, requestDigest, mdtrtId, from, snapshot)) ?? 'stale';
+  };
+
+  /** 2303 computed from `from` and written if all of it still stands; null when something changed (nothing written). */
+  async function presettleFrom(
+    ex: Executor,
+    institution: InstitutionRow,
+    env: Envelope,
+    requestDigest: string,
+    mdtrtId: string,
+    from: EncounterState,
+    snapshot: unknown,
+  ): Promise<{ answer: Answer } | null> {
+    const { e, p } = from;
+    active(p);
+    const useAccount = env.input.acct_used_flag !== '0';
+    const { result, names } = await compute(encounterOfJson(e), personOfJson(p), totalsOfJson(from.y), from.lines, useAccount);
     const out = answer(env, { mdtrt_id: mdtrtId, ...explainedAnswer(result, names) });
     const digest = digestOf(result);
-    // A line uploaded after the read leaves this digest stale: the settlement recomputes and refuses it.
-    const written = await ws.presettleWrite(ex, mdtrtId, digest, result.totalFen, messageOf(env, institution, requestDigest, out));
-    if (!written) return 'stale';
-    const useAccount = env.input.acct_used_flag !== '0';
-    const p = read!.p!;
+    if (!(await ws.presettleWrite(ex, mdtrtId, digest, result.totalFen, from, messageOf(env, institution, requestDigest, out))))
+      return null;
     presettled.keep(mdtrtId, {
       institutionCode: institution.code,
       snapshot,
@@ -539,10 +627,10 @@ export function createTransactions(
       digest,
       computed: { result, year: Number(e.begin_date.slice(0, 4)), inpatient: INPATIENT.has(e.med_type), names },
       person: { psnNo: p.psn_no, scheme: p.scheme, region: p.region, accountBalanceFen: Number(p.account_balance_fen) },
-      before: totalsOfJson(read!.y),
+      before: totalsOfJson(from.y),
     });
     return { answer: out };
-  };
+  }
 
   const settleEncounter: Hot = async (ex, institution, env, requestDigest) => {
     const input = env.input;
@@ -651,7 +739,9 @@ export function createTransactions(
       messageOf(env, institution, requestDigest, out),
       { kind: SETTLEMENT_LEAF, data: new TextEncoder().encode(leaf) },
     );
-    return written ? { answer: out } : 'stale';
+    if (!written) return 'stale';
+    encounters.drop(mdtrtId);
+    return { answer: out };
   }
 
   /** Takes a settlement back exactly (its parts from the year's totals and the account); the encounter opens again. */
@@ -713,7 +803,7 @@ export function createTransactions(
         await tx.delete(insuranceFeeLines).where(eq(insuranceFeeLines.msgid, omsgid));
         await tx
           .update(insuranceEncounters)
-          .set({ presettleDigest: null, presettleTotalFen: null })
+          .set({ presettleDigest: null, presettleTotalFen: null, linesVersion: sql`${insuranceEncounters.linesVersion} + 1` })
           .where(eq(insuranceEncounters.mdtrtId, line.mdtrtId));
       }
       output = { omsgid, reversed: true };

@@ -1,13 +1,14 @@
 /**
  * The window path's statements (2301 fee upload, 2303 pre-settlement, 2304 settlement): named, so
- * that each connection prepares them once, and two per transaction, because each statement is a
- * round trip to PostgreSQL. The first reads, without locking, everything the transaction needs
+ * that each connection prepares them once, and at most two per transaction, because each statement
+ * is a round trip to PostgreSQL. The first reads, without locking, everything the transaction needs
  * (the message its msgid may already have answered included); the second writes the whole effect
  * and the answer in one statement, atomic without BEGIN and COMMIT, and only if what it was
  * computed from still stands: its guard CTE `ok` re-checks that under a row lock (PostgreSQL
  * re-evaluates it on the newest row version when another writer got there first). When the guard
- * fails, nothing is written and the caller reads again (transactions.ts). The rest of the
- * interface goes through drizzle.
+ * fails, nothing is written and the caller reads again (transactions.ts). What the process already
+ * knows (its own 2001, 2301 and 2303 of the encounter) lets it skip the read: then the guard is all
+ * the checking, and a refusal sends it to the read. The rest of the interface goes through drizzle.
  */
 import type { Executor } from '../../db/database.ts';
 import { queryPrepared, type PreparedStatement } from '../../db/prepared.ts';
@@ -33,6 +34,7 @@ export interface EncounterJson {
   status: 'open' | 'settled';
   presettle_digest: string | null;
   presettle_total_fen: number | null;
+  lines_version: number;
 }
 
 export interface PersonJson {
@@ -56,6 +58,11 @@ export type LineTuple = [string, string, ItemClass, number, number, number | nul
 const PRIOR = `(select row_to_json(m) from (select institution_code, request_digest, response from insurance_messages where msgid = $2) m) as prior`;
 const LINES = `(select json_agg(json_build_array(l.feedetl_sn, l.code, l.item_class, l.quantity, l.unit_price_fen, l.price_limit_fen, l.name_zh))
     from insurance_fee_lines l where l.mdtrt_id = e.mdtrt_id) as lines`;
+/** The person and the year's totals of the encounter `e`, as 2303 computes from them. */
+const PERSON_AND_YEAR = `row_to_json(p) as p, row_to_json(y) as y
+  from insurance_encounters e
+  join insurance_persons p on p.psn_no = e.psn_no
+  left join insurance_year_totals y on y.psn_no = e.psn_no and y.year = extract(year from e.begin_date)::int`;
 
 /** 2301's read: the encounter and the msgid's earlier answer (nothing locked: the write checks). */
 const UPLOAD_READ: PreparedStatement = {
@@ -66,10 +73,7 @@ const UPLOAD_READ: PreparedStatement = {
 /** 2303 and 2304's read: the encounter, the person, the year's totals and the lines as they stand (nothing locked). */
 const SETTLE_READ: PreparedStatement = {
   name: 'insurance_settle_read',
-  text: `select row_to_json(e) as e, row_to_json(p) as p, row_to_json(y) as y, ${PRIOR}, ${LINES}
-  from insurance_encounters e
-  join insurance_persons p on p.psn_no = e.psn_no
-  left join insurance_year_totals y on y.psn_no = e.psn_no and y.year = extract(year from e.begin_date)::int
+  text: `select row_to_json(e) as e, ${PRIOR}, ${LINES}, ${PERSON_AND_YEAR}
   where e.mdtrt_id = $1`,
 };
 
@@ -96,8 +100,12 @@ const MESSAGE = (n: number) =>
   `msg as (insert into insurance_messages (msgid, institution_code, infno, request_digest, response, created_at)
     select $${n}, $${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::timestamptz where exists (select 1 from ok))`;
 
-/** The guard of 2301 and 2303: the encounter is still open, locked until the statement ends. */
-const OPEN = `ok as (select 1 from insurance_encounters where mdtrt_id = $1 and status = 'open' for update)`;
+/**
+ * The guard of 2301: the encounter is still open and the institution's, and the msgid has not been
+ * answered (a resend reads its answer), locked until the statement ends.
+ */
+const UPLOAD_OK = `ok as (select 1 from insurance_encounters where mdtrt_id = $1 and status = 'open' and institution_code = $16
+    and not exists (select 1 from insurance_messages where msgid = $10) for update)`;
 
 export interface MessageRow {
   msgid: string;
@@ -112,27 +120,52 @@ export interface MessageRow {
 const messageValues = (m: MessageRow) => [m.msgid, m.institutionCode, m.infno, m.requestDigest, m.response, m.createdAt.toISOString()];
 
 /**
- * 2301's effect and answer, when the encounter is still open: the lines (a feedetl_sn uploaded
- * before fails the whole statement on the primary key), the pre-settlement made stale, the message.
+ * 2301's effect and answer, when its guard holds: the lines (a feedetl_sn uploaded before fails the
+ * whole statement on the primary key), the pre-settlement made stale and the lines' version raised,
+ * the message. It also returns what a 2303 computes from, as this statement leaves it: the
+ * encounter, its person and year's totals, the lines (those before it, as its snapshot saw them,
+ * and its own) and the new version; `seen` is the version its snapshot saw, so the lines are
+ * whole only when `version` is `seen` + 1 (no other change came between the snapshot and the lock).
  */
 const UPLOAD_WRITE: PreparedStatement = {
   name: 'insurance_upload_write',
-  text: `with ${OPEN},
+  text: `with ${UPLOAD_OK},
   ins as (
     insert into insurance_fee_lines (mdtrt_id, feedetl_sn, code, name_zh, item_class, quantity, unit_price_fen, price_limit_fen, msgid)
     select $1, v.sn, v.code, v.name, v.cls, v.qty, v.price, v.lim, $9
       from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::bigint[]) as v(sn, code, name, cls, qty, price, lim)
      where exists (select 1 from ok)
-    returning 1),
-  stale as (update insurance_encounters set presettle_digest = null, presettle_total_fen = null where mdtrt_id = $1 and exists (select 1 from ok)),
+    returning feedetl_sn, code, item_class, quantity, unit_price_fen, price_limit_fen, name_zh),
+  stale as (update insurance_encounters set presettle_digest = null, presettle_total_fen = null, lines_version = lines_version + 1
+     where mdtrt_id = $1 and exists (select 1 from ok) returning lines_version),
   ${MESSAGE(10)}
-  select (select count(*) from ok)::int as ok, (select count(*) from ins)::int as n`,
+  select (select count(*) from ok)::int as ok, (select count(*) from ins)::int as n, (select lines_version from stale) as version,
+    e.lines_version as seen, row_to_json(e) as e,
+    (select json_agg(json_build_array(l.feedetl_sn, l.code, l.item_class, l.quantity, l.unit_price_fen, l.price_limit_fen, l.name_zh))
+       from (select feedetl_sn, code, item_class, quantity, unit_price_fen, price_limit_fen, name_zh from insurance_fee_lines where mdtrt_id = $1
+             union all select * from ins) l) as lines,
+    ${PERSON_AND_YEAR}
+  where e.mdtrt_id = $1`,
 };
 
-/** 2303's effect and answer, when the encounter is still open. */
+/**
+ * 2303's effect and answer, when everything it was computed from still stands: the encounter open
+ * with the lines of that version, the person active with the same scheme, place of insurance and
+ * account balance, the year's totals the same (no row counts as zeros); and the msgid not answered.
+ * The person and the year are not checked when $11 is null (a cross-province pre-settlement: the
+ * place of insurance computed it from its own, cross-province.ts).
+ */
 const PRESETTLE_WRITE: PreparedStatement = {
   name: 'insurance_presettle_write',
-  text: `with ${OPEN},
+  text: `with ok as (
+    select 1 from insurance_encounters e
+      join insurance_persons p on p.psn_no = e.psn_no
+      left join insurance_year_totals y on y.psn_no = e.psn_no and y.year = extract(year from e.begin_date)::int
+     where e.mdtrt_id = $1 and e.status = 'open' and e.lines_version = $10
+       and ($11::text is null or (p.status = 'active' and p.scheme = $11 and p.region = $12 and p.account_balance_fen = $13
+         and coalesce(y.deductible_used_fen, 0) = $14 and coalesce(y.fund_paid_fen, 0) = $15 and coalesce(y.stays, 0) = $16))
+       and not exists (select 1 from insurance_messages where msgid = $4)
+    for update of e),
   pre as (update insurance_encounters set presettle_digest = $2, presettle_total_fen = $3 where mdtrt_id = $1 and exists (select 1 from ok)),
   ${MESSAGE(4)}
   select count(*)::int as ok from ok`,
@@ -219,6 +252,14 @@ export interface Read {
   lines: LineTuple[] | null;
 }
 
+/** What a 2303 computes from: the encounter (with its lines' version), its person, the year's totals, its lines. */
+export interface EncounterState {
+  e: EncounterJson;
+  p: PersonJson;
+  y: YearJson | null;
+  lines: LineTuple[];
+}
+
 export function createWindowStatements(deps: {
   ledger: {
     appendWithStatement<T>(
@@ -251,15 +292,21 @@ export function createWindowStatements(deps: {
       const [row] = await queryPrepared<PriorMessage>(ex, PRIOR_ONLY, [msgid]);
       return row ?? null;
     },
-    /** How many lines were written, or null when the encounter is no longer open. */
+    /**
+     * How many lines were written and the encounter as it then stands (`state`: null when another
+     * change to its lines came in between, so its lines are not whole), or null when the guard
+     * failed (not open, another institution's, the msgid answered, no such encounter): nothing written.
+     */
     async uploadWrite(
       ex: Executor,
       mdtrtId: string,
-      msgid: string,
+      institutionCode: string,
       lines: readonly { sn: string; code: string; name: string; cls: string; qty: number; price: number; limit: number | null }[],
       message: MessageRow,
-    ): Promise<number | null> {
-      const [row] = await queryPrepared<{ ok: number; n: number }>(ex, UPLOAD_WRITE, [
+    ): Promise<{ n: number; state: EncounterState | null } | null> {
+      const [row] = await queryPrepared<
+        Pick<Read, 'e' | 'p' | 'y' | 'lines'> & { ok: number; n: number; version: number | null; seen: number }
+      >(ex, UPLOAD_WRITE, [
         mdtrtId,
         lines.map((l) => l.sn),
         lines.map((l) => l.code),
@@ -268,14 +315,42 @@ export function createWindowStatements(deps: {
         lines.map((l) => l.qty),
         lines.map((l) => l.price),
         lines.map((l) => l.limit),
-        msgid,
+        message.msgid,
         ...messageValues(message),
+        institutionCode,
       ]);
-      return Number(row!.ok) === 1 ? Number(row!.n) : null;
+      if (!row || Number(row.ok) !== 1) return null;
+      const whole = row.version !== null && Number(row.version) === Number(row.seen) + 1 && row.e && row.p && row.lines;
+      return {
+        n: Number(row.n),
+        state: whole ? { e: { ...row.e!, lines_version: Number(row.version) }, p: row.p!, y: row.y, lines: row.lines! } : null,
+      };
     },
-    /** Whether it was written (false: the encounter is no longer open). */
-    async presettleWrite(ex: Executor, mdtrtId: string, digest: string, totalFen: number, message: MessageRow): Promise<boolean> {
-      const [row] = await queryPrepared<{ ok: number }>(ex, PRESETTLE_WRITE, [mdtrtId, digest, totalFen, ...messageValues(message)]);
+    /** Whether it was written (false: something it was computed from has changed, or the msgid was answered; read again). */
+    async presettleWrite(
+      ex: Executor,
+      mdtrtId: string,
+      digest: string,
+      totalFen: number,
+      from: EncounterState,
+      message: MessageRow,
+      /** Whether the person and the year's totals must be as `from` has them (not for another province's pre-settlement). */
+      local = true,
+    ): Promise<boolean> {
+      const { e, p, y } = from;
+      const [row] = await queryPrepared<{ ok: number }>(ex, PRESETTLE_WRITE, [
+        mdtrtId,
+        digest,
+        totalFen,
+        ...messageValues(message),
+        e.lines_version,
+        local ? p.scheme : null,
+        p.region,
+        p.account_balance_fen,
+        y?.deductible_used_fen ?? 0,
+        y?.fund_paid_fen ?? 0,
+        y?.stays ?? 0,
+      ]);
       return Number(row!.ok) === 1;
     },
     /** Whether it was written (false: something it was computed from has changed; read again). */

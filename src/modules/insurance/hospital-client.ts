@@ -4,9 +4,9 @@
  * signed by the platform's pinned interface key. The hospital process (hospital-process.ts), the
  * simulator, tests and benchmarks all call the platform through it; the transport is theirs.
  */
-import { randomFillSync } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { randomText } from '../../core/random.ts';
 import { signRequest, sm2VerifyingKey, verifyResponse, type Sm2SigningKey, type Sm2VerifyingKey } from '../sharing/index.ts';
 import type { Answer, Infno } from './envelope.ts';
 
@@ -37,17 +37,6 @@ export class HospitalCallError extends Error {
 }
 
 let msgSequence = 0;
-/** Random bytes drawn 4 KiB at a time: one randomBytes call per message cost more than the rest of the msgid. */
-const randomPool = Buffer.alloc(4096);
-let randomAt = randomPool.length;
-function randomHex3(): string {
-  if (randomAt + 3 > randomPool.length) {
-    randomFillSync(randomPool);
-    randomAt = 0;
-  }
-  randomAt += 3;
-  return randomPool.toString('hex', randomAt - 3, randomAt);
-}
 
 /**
  * A msgid as the national interface makes them: the institution's code, the time to the second, a
@@ -57,7 +46,7 @@ function randomHex3(): string {
 export function newMsgid(code: string, at = new Date()): string {
   const t = at.toISOString().replace(/\D/g, '').slice(0, 14);
   msgSequence = (msgSequence + 1) % 10_000;
-  return `${code}${t}${String(msgSequence).padStart(4, '0')}${randomHex3()}`;
+  return `${code}${t}${String(msgSequence).padStart(4, '0')}${randomText(3, 'hex')}`;
 }
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };

@@ -1,5 +1,6 @@
-import { randomFillSync, sign } from 'node:crypto';
+import { sign } from 'node:crypto';
 import type { BareItem } from 'structured-headers';
+import { randomText } from '../../core/random.ts';
 import { componentItem, signatureBase, signatureParams, type BaseContext, type Component } from './http-signature-base.ts';
 import { byteMember } from './http-signature-fields.ts';
 import { algOfSigningKey, type HttpSigningKey } from './http-signature-keys.ts';
@@ -60,18 +61,6 @@ async function addSignature(
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
-/** Nonces drawn from 4 KiB of random bytes at a time (a randomBytes call per request cost as much as the rest of the nonce's work). */
-const noncePool = Buffer.alloc(4096);
-let nonceAt = noncePool.length;
-function freshNonce(): string {
-  if (nonceAt + 16 > noncePool.length) {
-    randomFillSync(noncePool);
-    nonceAt = 0;
-  }
-  nonceAt += 16;
-  return noncePool.toString('base64url', nonceAt - 16, nonceAt);
-}
-
 /** Signs a JSON POST: content-digest over the body, a fresh nonce, created and expires `ttlSeconds` apart. */
 export async function signRequest(
   key: HttpSigningKey,
@@ -90,7 +79,7 @@ export async function signRequest(
     {
       created: seconds(now),
       expires: seconds(now) + (input.ttlSeconds ?? 60),
-      nonce: freshNonce(),
+      nonce: randomText(16, 'base64url'),
     },
     { method: 'POST', url: input.url, headers },
   );

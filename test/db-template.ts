@@ -27,6 +27,8 @@ export interface DbTemplates {
   pglite: { migrated: string; seeded: string };
   /** PostgreSQL databases on the DATABASE_URL server, when it is set. */
   postgres?: { migrated: string; seeded: string };
+  /** The name every test database of this run begins with (test/db.ts): the teardown drops any a test left. */
+  testPrefix?: string;
   /** Written when the build ends: `ok`, or `error: …`. */
   ready: string;
 }
@@ -65,6 +67,7 @@ export function startDbTemplates(): { templates: DbTemplates; built: Promise<voi
   const ready = file('ready');
   const baseUrl = process.env.DATABASE_URL;
   const names = baseUrl ? { migrated: `yiban_tpl_${stamp}_migrated`, seeded: `yiban_tpl_${stamp}_seeded` } : undefined;
+  const testPrefix = `yiban_test_${stamp}_`;
   const built = Promise.all([buildPgliteTemplates(files), baseUrl && names ? buildPostgresTemplates(baseUrl, names) : undefined]).then(
     () => writeFileSync(ready, 'ok'),
     (error: unknown) => {
@@ -76,9 +79,9 @@ export function startDbTemplates(): { templates: DbTemplates; built: Promise<voi
   const remove = async () => {
     await built.catch(() => undefined);
     for (const f of [...Object.values(files), ready]) rmSync(f, { force: true });
-    if (baseUrl && names) await dropDatabases(baseUrl, Object.values(names));
+    if (baseUrl && names) await dropDatabases(baseUrl, [...Object.values(names), ...(await databasesNamed(baseUrl, testPrefix))]);
   };
-  return { templates: { pglite: files, ...(names ? { postgres: names } : {}), ready }, built, remove };
+  return { templates: { pglite: files, ...(names ? { postgres: names, testPrefix } : {}), ready }, built, remove };
 }
 
 const isAlive = (pid: number) => {
@@ -102,10 +105,14 @@ function removeOrphans(): void {
     const admin = new pg.Client({ connectionString: baseUrl });
     await admin.connect();
     try {
-      const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'yiban\\_tpl\\_%'`);
+      const { rows } = await admin.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE datname LIKE 'yiban\\_tpl\\_%' OR datname LIKE 'yiban\\_test\\_%'`,
+      );
       for (const { datname } of rows) {
-        const m = /^yiban_tpl_(\d+)_[a-z0-9]+_(migrated|seeded)$/.exec(datname);
-        if (m && !isAlive(Number(m[1]))) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+        // A run's templates and the test databases it left: theirs while its process lives.
+        const m = /^yiban_(?:tpl_(\d+)_[a-z0-9]+_(?:migrated|seeded)|test_(\d+)_[a-z0-9]+_[a-z0-9_]+)$/.exec(datname);
+        const pid = m ? Number(m[1] ?? m[2]) : NaN;
+        if (m && !isAlive(pid)) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
       }
     } finally {
       await admin.end();
@@ -223,6 +230,18 @@ export async function adminQuery(baseUrl: string, sql: string): Promise<void> {
   await admin.connect();
   try {
     await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The databases whose names begin with `prefix`. */
+async function databasesNamed(baseUrl: string, prefix: string): Promise<string[]> {
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
+    return rows.map((r) => r.datname);
   } finally {
     await admin.end();
   }

@@ -30,7 +30,8 @@ export async function createTestDatabase(engine: Engine, options: { pgliteDir?: 
   }
   const baseUrl = process.env.DATABASE_URL;
   if (!baseUrl) throw new Error('DATABASE_URL is not set');
-  const name = `yiban_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  // Named for the run (its teardown drops any a test left open), or plainly outside vitest.
+  const name = `${templates?.testPrefix ?? 'yiban_test_'}${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const from = templates?.postgres?.[template];
   await adminQuery(baseUrl, from ? `CREATE DATABASE ${name} TEMPLATE ${from}` : `CREATE DATABASE ${name}`);
   const database = await openDatabase({ engine: 'postgres', url: databaseUrl(baseUrl, name), poolSize: 10 });

@@ -61,7 +61,7 @@ import {
 } from './settlement.ts';
 import { derivedUuid } from './statement.ts';
 import { destinationCovers, digestOf, explainedAnswer, SETTLED_TOPIC, SETTLEMENT_LEAF, takeBackParts, whereOf } from './transactions.ts';
-import { createWindowStatements, type LineTuple, type PersonJson, type PriorMessage, type Read } from './window-statements.ts';
+import { createWindowStatements, stateOf, type LineTuple, type PersonJson, type PriorMessage, type Read } from './window-statements.ts';
 
 const PRESETTLE_TYPE = 'insurance.presettle';
 const SETTLE_TYPE = 'insurance.settle';
@@ -544,9 +544,8 @@ export function createCrossProvince(ctx: InsuranceContext, reference: ReferenceD
       const again = await ws.settleRead(tx, mdtrtId, env.msgid);
       if (again?.prior) return answered(again.prior, institution, env, requestDigest);
       if (!sameState(read, again)) throw changed();
-      const from = { e: again!.e!, p: again!.p!, y: again!.y, lines: again!.lines ?? [] };
-      if (!(await ws.presettleWrite(tx, mdtrtId, digest, s.totalFen, from, messageRow(env, institution, requestDigest, out), false)))
-        throw changed();
+      const message = messageRow(env, institution, requestDigest, out);
+      if (!(await ws.presettleWrite(tx, mdtrtId, digest, s.totalFen, stateOf(again!), message, false))) throw changed();
       await reply.record(tx);
       await inTx?.(tx, out);
       return out;

@@ -40,6 +40,7 @@ import {
   type PersonJson,
   type PriorMessage,
   type YearJson,
+  stateOf,
 } from './window-statements.ts';
 
 export const SETTLEMENT_LEAF = 'insurance.settlement';
@@ -598,8 +599,7 @@ export function createTransactions(
     if ('prior' in found) return found;
     const e = found.e;
     if (e.status !== 'open') throw new AppError('INSURANCE_ENCOUNTER_STATE', { mdtrtId, state: '已结算', action: '预结算' });
-    const from: EncounterState = { e, p: read!.p!, y: read!.y, lines: read!.lines ?? [] };
-    return (await presettleFrom(ex, institution, env, requestDigest, mdtrtId, from, snapshot)) ?? 'stale';
+    return (await presettleFrom(ex, institution, env, requestDigest, mdtrtId, stateOf(read!), snapshot)) ?? 'stale';
   };
 
   /** 2303 computed from `from` and written if all of it still stands; null when something changed (nothing written). */

@@ -56,8 +56,9 @@ export interface YearJson {
 export type LineTuple = [string, string, ItemClass, number, number, number | null, string];
 
 const PRIOR = `(select row_to_json(m) from (select institution_code, request_digest, response from insurance_messages where msgid = $2) m) as prior`;
-const LINES = `(select json_agg(json_build_array(l.feedetl_sn, l.code, l.item_class, l.quantity, l.unit_price_fen, l.price_limit_fen, l.name_zh))
-    from insurance_fee_lines l where l.mdtrt_id = e.mdtrt_id) as lines`;
+/** A fee line as a LineTuple, from a row `l` with the fee lines' columns. */
+const LINE_TUPLE = `json_build_array(l.feedetl_sn, l.code, l.item_class, l.quantity, l.unit_price_fen, l.price_limit_fen, l.name_zh)`;
+const LINES = `(select json_agg(${LINE_TUPLE}) from insurance_fee_lines l where l.mdtrt_id = e.mdtrt_id) as lines`;
 /** The person and the year's totals of the encounter `e`, as 2303 computes from them. */
 const PERSON_AND_YEAR = `row_to_json(p) as p, row_to_json(y) as y
   from insurance_encounters e
@@ -141,7 +142,7 @@ const UPLOAD_WRITE: PreparedStatement = {
   ${MESSAGE(10)}
   select (select count(*) from ok)::int as ok, (select count(*) from ins)::int as n, (select lines_version from stale) as version,
     e.lines_version as seen, row_to_json(e) as e,
-    (select json_agg(json_build_array(l.feedetl_sn, l.code, l.item_class, l.quantity, l.unit_price_fen, l.price_limit_fen, l.name_zh))
+    (select json_agg(${LINE_TUPLE})
        from (select feedetl_sn, code, item_class, quantity, unit_price_fen, price_limit_fen, name_zh from insurance_fee_lines where mdtrt_id = $1
              union all select * from ins) l) as lines,
     ${PERSON_AND_YEAR}
@@ -259,6 +260,9 @@ export interface EncounterState {
   y: YearJson | null;
   lines: LineTuple[];
 }
+
+/** A read's encounter state (its encounter and person found; no lines is none). */
+export const stateOf = (read: Read): EncounterState => ({ e: read.e!, p: read.p!, y: read.y, lines: read.lines ?? [] });
 
 export function createWindowStatements(deps: {
   ledger: {

@@ -70,9 +70,12 @@ function identifier(c: Component): string {
   return id;
 }
 
-/** The covered components as an inner list without parameters: `("@method" "@target-uri" …)`. */
+/** The covered components as an inner list without parameters: `("@method" "@target-uri" …)`, kept per list. */
+const covered = new WeakMap<readonly Component[], string>();
 export function coveredList(components: readonly Component[]): string {
-  return `(${components.map(identifier).join(' ')})`;
+  let list = covered.get(components);
+  if (list === undefined) covered.set(components, (list = `(${components.map(identifier).join(' ')})`));
+  return list;
 }
 
 /** The serialized `@signature-params` (also the Signature-Input member's value). */

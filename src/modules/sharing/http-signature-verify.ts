@@ -69,12 +69,6 @@ export async function verifyResponse(
 const REQUEST_ITEMS = REQUEST_COMPONENTS.map(componentItem);
 const RESPONSE_ITEMS = RESPONSE_COMPONENTS.map(componentItem);
 
-/** The covered components of each profile list, serialized once (the plain form's prefix). */
-const COVERED = new Map<readonly Component[], string>([
-  [REQUEST_ITEMS, coveredList(REQUEST_ITEMS)],
-  [RESPONSE_ITEMS, coveredList(RESPONSE_ITEMS)],
-]);
-
 /**
  * Signature-Input and Signature in the plain shape the profile writes (http-signature-fields.ts):
  * exactly the profile's components, the `sig` member alone; null for anything else, which the
@@ -83,9 +77,8 @@ const COVERED = new Map<readonly Component[], string>([
 function plainSignature(components: readonly Component[], headers: Record<string, string>) {
   const inputField = headers['signature-input'];
   const signatureField = headers.signature;
-  const covered = COVERED.get(components);
-  if (inputField === undefined || signatureField === undefined || covered === undefined) return null;
-  const input = readPlainInput(inputField, SIGNATURE_LABEL, covered);
+  if (inputField === undefined || signatureField === undefined) return null;
+  const input = readPlainInput(inputField, SIGNATURE_LABEL, coveredList(components));
   const value = input && readByteMember(signatureField, SIGNATURE_LABEL);
   return input && value ? { serialized: input.serialized, param: (name: string): unknown => input.params.get(name), value } : null;
 }

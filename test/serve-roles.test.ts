@@ -115,5 +115,9 @@ describe.skipIf(!process.env.DATABASE_URL)('an API process and a background proc
     await until('the entry to be sequenced', async () => (await ctx.services.ledger.lookup(entry))?.integrated === true);
     await until('the outbox to drain', async () => (await count(pending)) === 0);
     expect(await count(sql`select count(*)::int as n from outbox where dead_at is not null`)).toBe(0);
+    // SIGTERM stops it cleanly: its loops stopped and its database closed, exit code 0.
+    const exited = new Promise<number | null>((resolve) => background.child.once('exit', (code) => resolve(code)));
+    background.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   }, 300_000);
 });

@@ -241,7 +241,9 @@ export async function serve(platform: Platform, config: Config, extras: ServeExt
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
-    await app.close();
+    // A background process never listens: closing its app would first make it ready (every route's
+    // schemas compiled: most of a second of CPU on a slow machine) only to close it.
+    if (role !== 'background') await app.close();
     await stopBackground();
     stopWatch();
     await platform.close();

@@ -197,7 +197,11 @@ export function createStatements(ctx: InsuranceContext, reference: ReferenceData
         // statement is issued only while its settlement stands.
         const ids = inputs.map((i) => i.setlId);
         const locked = await tx
-          .select()
+          .select({
+            setlId: insuranceSettlements.setlId,
+            certificateId: insuranceSettlements.certificateId,
+            status: insuranceSettlements.status,
+          })
           .from(insuranceSettlements)
           .where(inArray(insuranceSettlements.setlId, ids))
           .orderBy(asc(insuranceSettlements.setlId))

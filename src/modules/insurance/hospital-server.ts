@@ -23,6 +23,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { HospitalError, type FeeLineInput, type HospitalSystem } from './hospital-system.ts';
+import { readBodyText } from '../../core/request-body.ts';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -48,28 +49,19 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }
 
-function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (size > MAX_BODY) return reject(new HospitalError(413, 'PAYLOAD_TOO_LARGE', '请求过大', 'the body is too large'));
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') return resolve({});
-      try {
-        const value = JSON.parse(text) as unknown;
-        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-        resolve(value as Record<string, unknown>);
-      } catch {
-        reject(new HospitalError(400, 'MALFORMED_JSON', '请求体不是 JSON 对象', 'the body is not a JSON object'));
-      }
-    });
-    req.on('error', reject);
-  });
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = await readBodyText(req, MAX_BODY);
+  if (text === null) throw new HospitalError(413, 'PAYLOAD_TOO_LARGE', '请求过大', 'the body is too large');
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new HospitalError(400, 'MALFORMED_JSON', '请求体不是 JSON 对象', 'the body is not a JSON object');
+  return value as Record<string, unknown>;
 }
 
 const invalid = (detail: string) =>

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { verifyingKeyIdOf, verifyingKeyOf, type SigningKey, type Sm2SigningKey, type VerifyingKey } from './http-signature-keys.ts';
 import { verifyRequest, type SignatureParams } from './http-signature-verify.ts';
 import { SignatureError } from './http-signatures.ts';
+import { readBodyText } from '../../core/request-body.ts';
 
 /** What the bank's and a department's server are both started with. */
 export interface SignedServerOptions {
@@ -100,7 +101,7 @@ export function createSignedIntake(
       refuse(res, status, error, message);
       return null;
     };
-    const body = await readBody(req);
+    const body = await readBodyText(req, MAX_BODY);
     if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
     if (intake.down?.()) return refusal(503, 'DOWN', `${intake.system} is down; try again later`);
     if (failuresLeft > 0) {
@@ -164,17 +165,4 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;
-}
-
-function readBody(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_BODY ? null : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

@@ -139,7 +139,19 @@ describe.each(testEngines())('GET /metrics on %s', (engine) => {
     await db.execute(sql`insert into outbox (topic, payload, processed_at) values (${topic}, '{}', now())`);
     await suite.ctx.services.ledger.sequenceNow();
     const before = await readLedgerGauges(db);
+    expect(before).toMatchObject({ witnessesFailing: 0, witnessLeadEntries: 0 });
     await suite.ctx.services.ledger.append({ kind: 'test.metrics', data: new Uint8Array([7]) });
+    // Witnesses the log pushes to: one that cosigned this log's newest checkpoint, one failing that
+    // says (a 409) it cosigned a tree 5 entries larger, as after a restore to an earlier point.
+    const name = `w${randomUUID().slice(0, 8)}`;
+    for (const [witness, knownSize, failures] of [
+      [`${name}-ok`, before.checkpointSize!, 0],
+      [`${name}-ahead`, before.checkpointSize! + 5, 3],
+    ] as const) {
+      await db.execute(sql`insert into ledger_witnesses (name, vkey) values (${witness}, ${`${witness}+00000000+AAAA`})`);
+      await db.execute(sql`insert into ledger_witness_pushes (witness, url, known_size, failures)
+        values (${witness}, 'https://witness.example', ${knownSize}, ${failures})`);
+    }
 
     const app = await appOver(suite.ctx);
     try {
@@ -154,6 +166,8 @@ describe.each(testEngines())('GET /metrics on %s', (engine) => {
       expect(sample(text, 'yiban_ledger_unintegrated_entries')).toBe(1);
       expect(sample(text, 'yiban_ledger_checkpoint_size')).toBe(before.checkpointSize);
       expect(sample(text, 'yiban_ledger_checkpoint_age_seconds')).toBeGreaterThanOrEqual(0);
+      expect(sample(text, 'yiban_ledger_witnesses_failing')).toBe(1);
+      expect(sample(text, 'yiban_ledger_witness_lead_entries')).toBe(5);
       expect(sample(text, 'yiban_metrics_source_up', { source: 'outbox' })).toBe(1);
       expect(sample(text, 'yiban_metrics_source_up', { source: 'ledger' })).toBe(1);
       expect(sample(text, 'yiban_insurance_remote_intents', { state: 'pending' })).toBe(1);
@@ -167,12 +181,20 @@ describe.each(testEngines())('GET /metrics on %s', (engine) => {
     }
     await suite.ctx.services.ledger.sequenceNow();
     const after = await readLedgerGauges(db);
+    // The log's new checkpoint is one entry larger: the witness's tree now leads it by 4.
     expect(after).toMatchObject({
       entries: before.entries + 1,
       queued: 0,
       oldestQueuedAgeSeconds: null,
       checkpointSize: before.entries + 1,
+      witnessesFailing: 1,
+      witnessLeadEntries: 4,
     });
+    // Pushed again and cosigned: nothing leads, nothing fails.
+    await db.execute(
+      sql`update ledger_witness_pushes set known_size = ${after.checkpointSize}, failures = 0 where witness like ${`${name}-%`}`,
+    );
+    expect(await readLedgerGauges(db)).toMatchObject({ witnessesFailing: 0, witnessLeadEntries: 0 });
     expect((await readOutboxGauges(db)).find((t) => t.topic === topic)).toMatchObject({ pending: 2, dead: 1 });
   });
 });
@@ -187,7 +209,15 @@ describe('database gauges', () => {
     ledger: async () => {
       calls.ledger++;
       if (fail) throw new Error('database down');
-      return { entries: 10, queued: 2, oldestQueuedAgeSeconds: 0.5, checkpointSize: 7, checkpointAgeSeconds: 1 };
+      return {
+        entries: 10,
+        queued: 2,
+        oldestQueuedAgeSeconds: 0.5,
+        checkpointSize: 7,
+        checkpointAgeSeconds: 1,
+        witnessesFailing: 0,
+        witnessLeadEntries: 0,
+      };
     },
   });
 

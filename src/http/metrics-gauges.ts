@@ -161,6 +161,16 @@ export function registerOperationsGauges(
     'Seconds since the newest signed checkpoint was stored (grows while the log is idle; alert on it with unintegrated entries)',
     (l) => l.checkpointAgeSeconds,
   );
+  ledgerGauge(
+    'yiban_ledger_witnesses_failing',
+    'Witnesses this log pushes its checkpoints to whose last push failed (they do not cosign the newest checkpoints)',
+    (l) => l.witnessesFailing,
+  );
+  ledgerGauge(
+    'yiban_ledger_witness_lead_entries',
+    'Entries by which the largest tree a witness has cosigned goes past this log’s newest checkpoint: 0 normally; above 0 the database was restored to an earlier point (or another copy of the node signs)',
+    (l) => l.witnessLeadEntries,
+  );
 
   if (insurance) {
     gauge(

@@ -376,7 +376,11 @@ try {
       log(
         `catch-up: ${left} statements and ledger entries still waiting ${opts.catchUpSeconds} s after the load (raise --catch-up-seconds)`,
       );
-    else if (unsealedAtEnd === 0) log(`catch-up: none needed, the background kept pace (the load's figures hold its work)`);
+    else if (unsealedAtEnd <= opts.rate)
+      // No more than a second's settlements: the batches in flight (the background seals every 250 ms).
+      log(
+        `catch-up: none needed, the background kept pace (${unsealedAtEnd} statements, those of the last batches, sealed ${seconds.toFixed(1)} s after the load; the load's figures hold its work)`,
+      );
     else {
       // Sealing one statement (with its events and ledger entries), from the catch-up, where the background does nothing else;
       // the warm-up's statements the load sealed are taken out of the load's CPU at that cost.

@@ -28,9 +28,9 @@ export interface LedgerGauges {
 /**
  * One statement: the head row, the queue (drained every 50 ms, so small unless the sequencer is
  * stuck — which is what this measures), the newest checkpoint by primary key and the witnesses'
- * push states (a handful of rows). Ages are taken
- * on the database's clock, which wrote the timestamps. No access check: platform-wide counts with
- * nothing about anyone; the HTTP endpoint that shows them guards itself (src/http/metrics.ts).
+ * push states (a handful of rows). Ages are taken on the database's clock, which wrote the
+ * timestamps. No access check: platform-wide counts with nothing about anyone; the HTTP endpoint
+ * that shows them guards itself (src/http/metrics.ts).
  */
 export async function readLedgerGauges(db: Db): Promise<LedgerGauges> {
   const { rows } = await db.execute<{

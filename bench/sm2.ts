@@ -2,11 +2,19 @@
  * SM2 / Ed25519 signing and verification rates on one core (the pure-TypeScript code in
  * src/verify, as the browser verifier runs it; and the seal signer, whose k·G is native in Node).
  *
+ * With the native addon (native/sm2), also its verification (what the hospital interface and the
+ * federation's messages use in Node); `--baseline-addon FILE` loads another build of the addon (say,
+ * the previous commit's, built elsewhere with `npm run build:native`) and measures both in the same
+ * run, alternately, with the ratio.
+ *
  *   npx tsx bench/sm2.ts              ~2 s per measurement
  *   npx tsx bench/sm2.ts --seconds 5 --json
+ *   npx tsx bench/sm2.ts --baseline-addon /tmp/old/build/Release/yiban_sm2.node
  */
+import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
-import { createSealSigner } from '../src/modules/certificates/keys/native-sm2.ts';
+import path from 'node:path';
+import { createAddonSm2Verifier, createSealSigner, sm2Addon, type Sm2Addon } from '../src/modules/certificates/keys/native-sm2.ts';
 import { issueCertificate } from '../src/modules/certificates/keys/x509-issue.ts';
 import { createSigner, createVerifier, generateKeyPair, verify } from '../src/verify/signatures.ts';
 import { createChainVerifier, verifyCertificateChain } from '../src/verify/x509.ts';
@@ -15,6 +23,7 @@ import { sm3 } from '../src/verify/sm3.ts';
 const args = process.argv.slice(2);
 const seconds = Number(args[args.indexOf('--seconds') + 1]) || 2;
 const json = args.includes('--json');
+const baselineAddon = args.includes('--baseline-addon') ? args[args.indexOf('--baseline-addon') + 1] : undefined;
 
 interface Result {
   name: string;
@@ -62,6 +71,27 @@ for (const algorithm of ['SM2', 'Ed25519'] as const) {
     results.push(
       measure(`${algorithm} verify() by SPKI (cached verifier)`, () => verify(algorithm, keys.publicKeySpki, message, signature)),
     );
+    const raw = keys.publicKeySpki.subarray(-65);
+    const addons: [string, Sm2Addon | undefined][] = [['native addon', sm2Addon]];
+    if (baselineAddon)
+      addons.push([`baseline addon (${baselineAddon})`, createRequire(import.meta.url)(path.resolve(baselineAddon)) as Sm2Addon]);
+    const verifiers = addons.flatMap(([name, addon]) => {
+      const verifier = addon && createAddonSm2Verifier(addon, raw);
+      if (!verifier) return [];
+      if (!verifier.verify(message, signature) || verifier.verify(message.subarray(1), signature)) throw new Error(`${name} is wrong`);
+      return [{ name: `${algorithm} verify, ${name} (table for the key)`, verifier }];
+    });
+    // Alternately, twice each, the better of the two: the machine's drift falls on both.
+    const best = new Map<string, Result>();
+    for (let round = 0; round < 2; round++)
+      for (const { name, verifier } of verifiers) {
+        const r = measure(name, () => verifier.verify(message, signature));
+        if (r.opsPerSecond > (best.get(name)?.opsPerSecond ?? 0)) best.set(name, r);
+      }
+    results.push(...best.values());
+    const [mine, base] = [...best.values()];
+    if (mine && base)
+      console.log(`native addon / baseline addon: ${(mine.opsPerSecond / base.opsPerSecond).toFixed(2)}× the verifications per second`);
   }
 }
 // A seal certificate under the SM2 root: a cold chain check, and one with the path remembered.

@@ -91,7 +91,10 @@ static napi_value key_table(napi_env env, napi_callback_info info) {
   napi_value result;
   void *data;
   if (napi_create_buffer(env, KEY_TABLE_BYTES, &data, &result) != napi_ok) return NULL;
-  sm2_key_table((point *)data, x, y);
+  if (!sm2_key_table((affine *)data, x, y)) {
+    napi_throw_error(env, "YIBAN_SM2_MEMORY", "out of memory building an SM2 key table");
+    return NULL;
+  }
   return result;
 }
 
@@ -104,7 +107,7 @@ static napi_value verify(napi_env env, napi_callback_info info) {
   if (argc < 4 || !bytes_arg(env, argv[0], KEY_TABLE_BYTES, &table) || !bytes_arg(env, argv[1], 32, &e) ||
       !bytes_arg(env, argv[2], 32, &r) || !bytes_arg(env, argv[3], 32, &s))
     return NULL;
-  int ok = sm2_verify_core((const point *)table, e, r, s);
+  int ok = sm2_verify_core((const affine *)table, e, r, s);
   napi_value result;
   napi_get_boolean(env, ok == 1, &result);
   return result;

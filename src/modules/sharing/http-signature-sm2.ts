@@ -10,7 +10,7 @@ import { createSm2Verifier, sm2PublicKeyFromPrivate, type Sm2Verifier } from '..
  *
  * Signing goes through the seal signer (the native addon when it was built, else OpenSSL's k·G,
  * else pure TypeScript), one per private key. Verification is on the hot path of settlements: the
- * addon's verifier when it was built (native-sm2.ts; a 78 KiB table per key), else a verifier with a precomputed table (src/verify/sm2.ts, ~150 ms and ~1.6 MB once per key, then
+ * addon's verifier when it was built (native-sm2.ts; a 148 KiB table per key), else a verifier with a precomputed table (src/verify/sm2.ts, ~150 ms and ~1.6 MB once per key, then
  * over 10× faster; with the generator's table, ~0.3 s and ~5 MB once per process, built with the
  * first key) is kept per public key, for at most VERIFIER_LIMIT keys, least recently used
  * dropped first. Both caches only ever hold the keys of trusted parties (keyFor decides).

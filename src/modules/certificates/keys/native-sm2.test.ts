@@ -231,6 +231,48 @@ describe.skipIf(process.env.YIBAN_NATIVE_SM2 === 'off')(
       }
     });
 
+    it('verifies the rare cases: x₁ ≥ n, a sum that doubles, a sum that is the identity', () => {
+      // Built from the verification equation: for a chosen point R, any s and e give a valid (r, s)
+      // for the key P = t⁻¹·(R − s·G), t = r + s, r = (e + x_R) mod n, since s·G + t·P = R.
+      const { p: P } = SM2_CURVE;
+      const Fp = Sm2Point.Fp;
+      const inverse = (a: bigint) => Sm2Point.Fn.inv(a);
+      const tableOf = (point: typeof Sm2Point.BASE) => {
+        const raw = point.toBytes(false);
+        return addon.keyTable!(raw.subarray(1, 33), raw.subarray(33, 65));
+      };
+      const verifies = (table: Uint8Array, e: bigint, r: bigint, s: bigint) => addon.verify!(table, hex32(e), hex32(r), hex32(s));
+      // A point whose x lies in [n, p): its x mod n is not x, and an x₁ compared without that reduction fails.
+      const rhs = (v: bigint) => Fp.add(Fp.add(Fp.mul(Fp.sqr(v), v), Fp.mul(SM2_CURVE.a, v)), SM2_CURVE.b);
+      const isSquare = (v: bigint) => Fp.eql(Fp.pow(v, (P - 1n) / 2n), Fp.ONE);
+      let x = N + 1000n;
+      while (!isSquare(rhs(x))) x++;
+      expect(x).toBeLessThan(P);
+      const R = Sm2Point.fromAffine({ x, y: Fp.sqrt(rhs(x)) });
+      R.assertValidity();
+      for (const [e, s] of [
+        [0x1234n, 0x5678n],
+        [(1n << 256n) - 1n, N - 1n],
+      ] as const) {
+        const r = (e + x) % N;
+        const t = (r + s) % N;
+        const key = R.subtract(Sm2Point.BASE.multiply(s)).multiply(inverse(t));
+        const table = tableOf(key);
+        expect(verifies(table, e, r, s)).toBe(true);
+        expect(verifies(table, e, (r + 1n) % N, s)).toBe(false);
+        expect(verifies(table, e ^ 1n, r, s)).toBe(false);
+      }
+      // Key 2G, s = 2, t = 1 (r = n − 1): the sum adds 2G to 2G, a doubling (R = 4G).
+      const r = N - 1n;
+      const twoG = tableOf(Sm2Point.BASE.multiply(2n));
+      const e = (((r - Sm2Point.BASE.multiply(4n).x) % N) + N) % N;
+      expect(verifies(twoG, e, r, 2n)).toBe(true);
+      expect(verifies(twoG, (e + 1n) % N, r, 2n)).toBe(false);
+      // Key −2G, s = 2, t = 1: 2G − 2G is the identity, which verifies nothing.
+      const minusTwoG = tableOf(Sm2Point.BASE.multiply(N - 2n));
+      for (const any of [0n, 1n, N - 1n]) expect(verifies(minusTwoG, any, r, 2n)).toBe(false);
+    });
+
     it('agrees with the TypeScript verifier on valid and altered signatures of random keys and messages', () => {
       fc.assert(
         fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.string({ maxLength: 200 }), fc.nat(70), (seed, text, flip) => {

@@ -16,6 +16,7 @@ import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { createAddonSm2Verifier, createSealSigner, sm2Addon, type Sm2Addon } from '../src/modules/certificates/keys/native-sm2.ts';
 import { issueCertificate } from '../src/modules/certificates/keys/x509-issue.ts';
+import { decodeSpki } from '../src/verify/keys.ts';
 import { createSigner, createVerifier, generateKeyPair, verify } from '../src/verify/signatures.ts';
 import { createChainVerifier, verifyCertificateChain } from '../src/verify/x509.ts';
 import { sm3 } from '../src/verify/sm3.ts';
@@ -71,7 +72,7 @@ for (const algorithm of ['SM2', 'Ed25519'] as const) {
     results.push(
       measure(`${algorithm} verify() by SPKI (cached verifier)`, () => verify(algorithm, keys.publicKeySpki, message, signature)),
     );
-    const raw = keys.publicKeySpki.subarray(-65);
+    const raw = decodeSpki(keys.publicKeySpki).key;
     const addons: [string, Sm2Addon | undefined][] = [['native addon', sm2Addon]];
     if (baselineAddon)
       addons.push([`baseline addon (${baselineAddon})`, createRequire(import.meta.url)(path.resolve(baselineAddon)) as Sm2Addon]);

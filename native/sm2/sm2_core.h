@@ -317,13 +317,16 @@ static void sm2_core_init(void) {
   }
 }
 
-/* Bits 5j..5j+4 of k (public j; zero above bit 255). */
-static inline uint64_t window_bits(const fe k, int j) {
-  int pos = 5 * j, limb = pos / 64, off = pos % 64;
+/* Bits pos..pos + width − 1 of k (public pos, width < 64; zero above bit 255). */
+static inline uint64_t scalar_bits(const fe k, int pos, int width) {
+  int limb = pos / 64, off = pos % 64;
   uint64_t w = limb < 4 ? k[limb] >> off : 0;
-  if (off > 59 && limb + 1 < 4) w |= k[limb + 1] << (64 - off);
-  return w & 31;
+  if (off > 64 - width && limb + 1 < 4) w |= k[limb + 1] << (64 - off);
+  return w & ((1ULL << width) - 1);
 }
+
+/* Bits 5j..5j+4 of k: the signing table's window j. */
+static inline uint64_t window_bits(const fe k, int j) { return scalar_bits(k, 5 * j, 5); }
 
 /* x of k·G, canonical (not Montgomery), for 0 < k < n. */
 static void sm2_base_mul_x(fe x_out, const fe k) {

@@ -181,19 +181,11 @@ static void jpoint_add_affine(jpoint *p, const fe x2, const fe y2) {
   fe_mul(p->z, p->z, h); /* Z3 = Z1·H */
 }
 
-/* Bits 7j..7j+6 of k (zero above bit 255). */
-static inline uint64_t vwindow_bits(const fe k, int j) {
-  int pos = VWINDOW_BITS * j, limb = pos / 64, off = pos % 64;
-  uint64_t w = limb < 4 ? k[limb] >> off : 0;
-  if (off > 64 - VWINDOW_BITS && limb + 1 < 4) w |= k[limb + 1] << (64 - off);
-  return w & ((1u << VWINDOW_BITS) - 1);
-}
-
 /* acc += k·Q, Q's table given: signed 7-bit digits, zero digits skipped. */
 static void vadd_multiple(jpoint *acc, const fe k, const affine *table) {
   uint64_t carry = 0;
   for (int j = 0; j < VWINDOWS; j++) {
-    uint64_t w = vwindow_bits(k, j) + carry;
+    uint64_t w = scalar_bits(k, VWINDOW_BITS * j, VWINDOW_BITS) + carry;
     carry = w > VDIGITS;
     if (w == 0 || w == 2 * VDIGITS) continue;
     const affine *q = &table[j * VDIGITS + (w > VDIGITS ? 2 * VDIGITS - w : w) - 1];

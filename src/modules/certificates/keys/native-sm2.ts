@@ -140,8 +140,9 @@ export function createAddonSm2Signer(
 /**
  * An SM2 verifier for one public key on the addon (default ID): the key's table (148 KiB of
  * affine points, a few milliseconds) built once; then e = SM3(Z ‖ M) by node:crypto and s·G + t·P
- * in C (native/sm2/sm2_verify.h), several times faster than the TypeScript comb verifier. The key must be a point of the curve (checked here).
- * Null when the addon has no verification (built before it was added).
+ * in C (native/sm2/sm2_verify.h), several times faster than the TypeScript comb verifier. The key
+ * must be a point of the curve (checked here). Null when the addon has no verification (built
+ * before it was added).
  */
 export function createAddonSm2Verifier(addon: Sm2Addon, publicKey: Uint8Array): Sm2Verifier | null {
   if (!addon.keyTable || !addon.verify) return null;

@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import type { DashboardView, Figures } from './dashboards.schemas.ts';
 
 export type ExportTable = 'children' | 'services' | 'trend';
@@ -75,7 +74,12 @@ export function toCsv(t: { header: string[]; rows: Cell[][] }): Buffer {
   return Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`, 'utf8');
 }
 
+/**
+ * exceljs is loaded on the first export, not with the module: it is about 350 files and half a
+ * second of every process's start (`yiban --version`, each server, each test worker) otherwise.
+ */
 export async function toXlsx(t: { title: string; header: string[]; rows: Cell[][] }): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   workbook.creator = '一办 Yiban';
   const sheet = workbook.addWorksheet(t.title.slice(0, 31).replace(/[\\/?*[\]:]/g, ' '));

@@ -447,6 +447,11 @@ describe.each(testEngines())('the hospital interface on %s', (engine) => {
       'INSURANCE_SETTLEMENT_MISMATCH',
     );
     expect(await db.select().from(insuranceSettlements).where(eq(insuranceSettlements.mdtrtId, mdtrtId))).toHaveLength(0);
+    // The next pre-settlement (computed from what that upload's statement returned, without a
+    // read) counts the lines uploaded before it too.
+    const again = (await hospital.call('2303', { mdtrt_id: mdtrtId }, region)).answer.output!;
+    expect(again.medfee_sumamt).toBe((pre.medfee_sumamt as number) + 2_000);
+    expect(again.setldetail as unknown[]).toHaveLength(STAY.length + 1);
 
     // Signed by a key the platform does not know: refused before anything is read.
     const stranger = createHospitalClient({

@@ -124,9 +124,10 @@ const messageValues = (m: MessageRow) => [m.msgid, m.institutionCode, m.infno, m
  * 2301's effect and answer, when its guard holds: the lines (a feedetl_sn uploaded before fails the
  * whole statement on the primary key), the pre-settlement made stale and the lines' version raised,
  * the message. It also returns what a 2303 computes from, as this statement leaves it: the
- * encounter, its person and year's totals, the lines (those before it, as its snapshot saw them,
- * and its own) and the new version; `seen` is the version its snapshot saw, so the lines are
- * whole only when `version` is `seen` + 1 (no other change came between the snapshot and the lock).
+ * encounter, its person and year's totals, the lines before it (as its snapshot saw them; its own
+ * the caller has, and they are not sent back) and the new version; `seen` is the version its
+ * snapshot saw, so the lines are whole only when `version` is `seen` + 1 (no other change came
+ * between the snapshot and the lock).
  */
 const UPLOAD_WRITE: PreparedStatement = {
   name: 'insurance_upload_write',
@@ -136,15 +137,13 @@ const UPLOAD_WRITE: PreparedStatement = {
     select $1, v.sn, v.code, v.name, v.cls, v.qty, v.price, v.lim, $9
       from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::bigint[]) as v(sn, code, name, cls, qty, price, lim)
      where exists (select 1 from ok)
-    returning feedetl_sn, code, item_class, quantity, unit_price_fen, price_limit_fen, name_zh),
+    returning 1),
   stale as (update insurance_encounters set presettle_digest = null, presettle_total_fen = null, lines_version = lines_version + 1
      where mdtrt_id = $1 and exists (select 1 from ok) returning lines_version),
   ${MESSAGE(10)}
   select (select count(*) from ok)::int as ok, (select count(*) from ins)::int as n, (select lines_version from stale) as version,
     e.lines_version as seen, row_to_json(e) as e,
-    (select json_agg(${LINE_TUPLE})
-       from (select feedetl_sn, code, item_class, quantity, unit_price_fen, price_limit_fen, name_zh from insurance_fee_lines where mdtrt_id = $1
-             union all select * from ins) l) as lines,
+    (select json_agg(${LINE_TUPLE}) from insurance_fee_lines l where l.mdtrt_id = $1) as lines,
     ${PERSON_AND_YEAR}
   where e.mdtrt_id = $1`,
 };
@@ -324,10 +323,13 @@ export function createWindowStatements(deps: {
         institutionCode,
       ]);
       if (!row || Number(row.ok) !== 1) return null;
-      const whole = row.version !== null && Number(row.version) === Number(row.seen) + 1 && row.e && row.p && row.lines;
+      const whole = row.version !== null && Number(row.version) === Number(row.seen) + 1 && row.e && row.p;
+      const mine = lines.map((l): LineTuple => [l.sn, l.code, l.cls as ItemClass, l.qty, l.price, l.limit, l.name]);
       return {
         n: Number(row.n),
-        state: whole ? { e: { ...row.e!, lines_version: Number(row.version) }, p: row.p!, y: row.y, lines: row.lines! } : null,
+        state: whole
+          ? { e: { ...row.e!, lines_version: Number(row.version) }, p: row.p!, y: row.y, lines: [...(row.lines ?? []), ...mine] }
+          : null,
       };
     },
     /** Whether it was written (false: something it was computed from has changed, or the msgid was answered; read again). */

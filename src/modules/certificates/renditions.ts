@@ -7,7 +7,6 @@ import type { CertificateDocument, SignedPayload } from '../../verify/document.t
 import type { CertificateBundle } from '../../verify/bundle.ts';
 import * as repo from './certificates.repository.ts';
 import type { CertificatePageSchema } from './certificates.schemas.ts';
-import { renderCertificatePdf } from './pdf/render-certificate-pdf.ts';
 import type { CertificatesContext, CertificateView, LicenceEvidence } from './context.ts';
 
 /** A certificate as its holder and its issuer see it: view, signed document, bundle, PDF, licence. */
@@ -71,6 +70,9 @@ export function createRenditionFunctions(ctx: CertificatesContext) {
           repo.activeSignatureImage(db, row.reviewerId),
         ]);
         if (!type) throw notFound('certificate');
+        // pdf-lib and the rest of the PDF code load with the first rendering, not with every
+        // process that never renders one (the CLI, the hospital process, the background role).
+        const { renderCertificatePdf } = await import('./pdf/render-certificate-pdf.ts');
         return renderCertificatePdf({
           certificate: toView(row, type, shown),
           template: type.template,

@@ -1,5 +1,6 @@
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
+import type * as ZxcvbnCore from '@zxcvbn-ts/core';
+import type * as ZxcvbnCommon from '@zxcvbn-ts/language-common';
 import { AppError } from '../../core/errors.ts';
 import { MAX_PASSWORD_LENGTH } from './crypto.ts';
 import { message } from '../../core/messages.ts';
@@ -17,10 +18,18 @@ const MIN_PASSWORD_SCORE = 3;
 
 export type PasswordProblem = 'too_short' | 'too_long' | 'guessable';
 
-let estimator: ZxcvbnFactory | undefined;
-/** Built on first use: the dictionaries take a few tens of milliseconds to index. */
-function zxcvbn(): ZxcvbnFactory {
-  estimator ??= new ZxcvbnFactory({ dictionary: { ...dictionary }, graphs: adjacencyGraphs });
+let estimator: ZxcvbnCore.ZxcvbnFactory | undefined;
+/**
+ * Loaded and built on first use (a password set or changed), not with every process: the two
+ * packages are about a hundred files, and the dictionaries take a few tens of milliseconds to index.
+ */
+function zxcvbn(): ZxcvbnCore.ZxcvbnFactory {
+  if (!estimator) {
+    const require = createRequire(import.meta.url);
+    const { ZxcvbnFactory } = require('@zxcvbn-ts/core') as typeof ZxcvbnCore;
+    const { adjacencyGraphs, dictionary } = require('@zxcvbn-ts/language-common') as typeof ZxcvbnCommon;
+    estimator = new ZxcvbnFactory({ dictionary: { ...dictionary }, graphs: adjacencyGraphs });
+  }
   return estimator;
 }
 

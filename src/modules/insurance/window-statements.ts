@@ -324,12 +324,12 @@ export function createWindowStatements(deps: {
       ]);
       if (!row || Number(row.ok) !== 1) return null;
       const whole = row.version !== null && Number(row.version) === Number(row.seen) + 1 && row.e && row.p;
+      if (!whole) return { n: Number(row.n), state: null };
+      // Its own lines, as LINE_TUPLE has them, after those before it.
       const mine = lines.map((l): LineTuple => [l.sn, l.code, l.cls as ItemClass, l.qty, l.price, l.limit, l.name]);
       return {
         n: Number(row.n),
-        state: whole
-          ? { e: { ...row.e!, lines_version: Number(row.version) }, p: row.p!, y: row.y, lines: [...(row.lines ?? []), ...mine] }
-          : null,
+        state: { e: { ...row.e!, lines_version: Number(row.version) }, p: row.p!, y: row.y, lines: [...(row.lines ?? []), ...mine] },
       };
     },
     /** Whether it was written (false: something it was computed from has changed, or the msgid was answered; read again). */
